@@ -1,0 +1,243 @@
+"""The item catalog: loads and checks every item definition, and finds items.
+
+The catalog shipped with the desk lives in ``forms/items/*.yaml`` (one file per item,
+bundles too) with ``forms/catalog.yaml`` giving the version. A district may publish a
+newer version; the desk stores it as JSON and builds a :class:`Catalog` from it with
+:meth:`Catalog.from_json`. A broken definition is refused with a message naming the file,
+the item and the field path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pypinyin import Style, lazy_pinyin
+
+from forms.engine import validate
+from forms.model import Item
+
+ITEMS_DIR = Path(__file__).with_name("items")
+CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
+
+
+class CatalogError(ValueError):
+    """A definition that cannot be loaded; the message names file, item and field."""
+
+
+def _loc(loc: Iterable[Any], raw: dict[str, Any]) -> str:
+    """Turn a pydantic location like ('fields', 3, 'choices') into 'fields[3:members].choices'."""
+    parts: list[str] = []
+    node: Any = raw
+    for p in loc:
+        if isinstance(p, int):
+            key = ""
+            if isinstance(node, list) and p < len(node) and isinstance(node[p], dict):
+                key = str(node[p].get("key") or node[p].get("name") or "")
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{p}{':' + key if key else ''}]"]
+            node = node[p] if isinstance(node, list) and p < len(node) else None
+        else:
+            parts.append(str(p))
+            node = node.get(p) if isinstance(node, dict) else None
+    return ".".join(parts) or "(item)"
+
+
+def parse_item(raw: Any, source: str) -> Item:
+    """Build an :class:`Item` from parsed data, or raise :class:`CatalogError`."""
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{source}: an item definition must be a mapping")
+    code = raw.get("code", "?")
+    try:
+        return Item.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            lines.append(f"  field {_loc(err['loc'], raw)}: {err['msg']}")
+        raise CatalogError(f"{source}: item {code} is invalid:\n" + "\n".join(lines)) from None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """An item found by a search, with how well it matched (lower is better)."""
+
+    item: Item
+    rank: int
+
+
+def _initials(text: str) -> str:
+    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p).lower()
+
+
+def _full_pinyin(text: str) -> str:
+    return "".join(lazy_pinyin(text)).lower()
+
+
+class Catalog:
+    """A versioned set of items, in catalog order."""
+
+    def __init__(self, version: str, items: list[Item], *, check_examples: bool = True) -> None:
+        self.version = version
+        self.items = list(items)
+        self._by_code: dict[str, Item] = {}
+        for it in self.items:
+            if it.code in self._by_code:
+                raise CatalogError(f"item code {it.code} appears twice")
+            self._by_code[it.code] = it
+        for it in self.items:
+            for member in it.bundle or []:
+                if member not in self._by_code:
+                    raise CatalogError(f"bundle {it.code}: member item {member} is not in catalog")
+        if check_examples:
+            for it in self.items:
+                res = validate(it, it.example, today=date(2026, 11, 23))
+                if not res.ok:
+                    msgs = "; ".join(f"{p.field}: {p.message}" for p in res.errors)
+                    raise CatalogError(f"item {it.code}: its example does not validate: {msgs}")
+        self._keys = {
+            it.code: (
+                it.name.lower(),
+                _initials(it.name),
+                _full_pinyin(it.name),
+                " ".join([it.department, *it.keywords]).lower(),
+                " ".join(_initials(k) for k in it.keywords),
+            )
+            for it in self.items
+        }
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def get(self, code: str) -> Item:
+        """The item with ``code``; ``KeyError`` when unknown."""
+        return self._by_code[code]
+
+    def departments(self) -> list[str]:
+        """Departments in catalog order, each once."""
+        return list(dict.fromkeys(it.department for it in self.items))
+
+    def search(self, query: str) -> list[Item]:
+        """Items by name, keyword, department or pinyin initials (``gljt`` → 高龄津贴)."""
+        q = query.strip().lower().replace(" ", "")
+        if not q:
+            return list(self.items)
+        hits: list[SearchHit] = []
+        for it in self.items:
+            name, initials, full, words, word_initials = self._keys[it.code]
+            if q == it.code.lower() or name == q:
+                rank = 0
+            elif name.startswith(q) or initials.startswith(q):
+                rank = 1
+            elif q in name or q in initials or full.startswith(q):
+                rank = 2
+            elif q in words or q in word_initials or q in full:
+                rank = 3
+            else:
+                continue
+            hits.append(SearchHit(it, rank))
+        hits.sort(key=lambda h: h.rank)
+        return [h.item for h in hits]
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole catalog as JSON-ready data (what a district publishes)."""
+        return {"version": self.version,
+                "items": [it.model_dump(mode="json", by_alias=True, exclude_none=True)
+                          for it in self.items]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Catalog:
+        """Build a catalog from :meth:`to_json` output (e.g. one pulled from the district)."""
+        version = data.get("version")
+        if not isinstance(version, str) or not version:
+            raise CatalogError("catalog JSON: missing version")
+        items = [parse_item(raw, f"catalog {version} item #{i}")
+                 for i, raw in enumerate(data.get("items") or [])]
+        return cls(version, items)
+
+
+def load_dir(items_dir: Path, catalog_file: Path) -> Catalog:
+    """Load every ``*.yaml`` under ``items_dir``; ``catalog_file`` gives the version/order."""
+    try:
+        meta = yaml.safe_load(catalog_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{catalog_file}: cannot read catalog: {exc}") from None
+    version = str(meta.get("version", ""))
+    if not version:
+        raise CatalogError(f"{catalog_file}: field version: missing")
+    order: list[str] = list(meta.get("order") or [])
+    items: list[Item] = []
+    for path in sorted(items_dir.glob("*.yaml")):
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise CatalogError(f"{path.name}: not valid YAML: {exc}") from None
+        items.append(parse_item(raw, path.name))
+    rank = {code: i for i, code in enumerate(order)}
+    items.sort(key=lambda it: (rank.get(it.code, len(rank)), it.code))
+    return Catalog(version, items)
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The catalog shipped with this release (loaded once per process)."""
+    return load_dir(ITEMS_DIR, CATALOG_FILE)
+
+
+def catalog_summary(catalog: Catalog) -> list[dict[str, Any]]:
+    """The ``doorstep-desk catalog --json`` listing (the public command-line contract)."""
+    from forms.engine import all_fields, all_materials
+
+    out = []
+    for it in catalog.items:
+        entry: dict[str, Any] = {
+            "code": it.code,
+            "name": it.name,
+            "department": it.department,
+            "kind": it.kind,
+            "promised_days": it.promised_days,
+            "legal_basis": it.legal_basis,
+            "fee": it.fee,
+            "eligibility": it.eligibility,
+            "keywords": it.keywords,
+            "catalog_version": catalog.version,
+            "fields": [_field_json(f) for f in all_fields(it)],
+            "materials": [
+                {"name": m.name, "required": m.required, "deferrable": m.deferrable,
+                 "form": m.form, "count": m.count, "note": m.note,
+                 "conditional": m.show_if is not None}
+                for m in all_materials(it)
+            ],
+            "notice": it.notice.model_dump(mode="json"),
+            "example": it.example,
+        }
+        if it.bundle is not None:
+            entry["bundle"] = it.bundle
+        out.append(entry)
+    return out
+
+
+def _field_json(f: Any) -> dict[str, Any]:
+    d: dict[str, Any] = {"key": f.key, "label": f.label, "type": f.type, "required": f.required}
+    if f.choices:
+        d["choices"] = f.choices
+    if f.show_if is not None:
+        d["show_if"] = f.show_if.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if f.required_if is not None:
+        d["required_if"] = f.required_if.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if f.fields:
+        d["fields"] = [_field_json(s) for s in f.fields]
+    return d
+
+
+def dump_json(catalog: Catalog) -> str:
+    """Pretty JSON of the catalog summary."""
+    return json.dumps(catalog_summary(catalog), ensure_ascii=False, indent=2)

@@ -1,0 +1,442 @@
+"""The form engine: validates a submission against an item definition.
+
+A submission is a flat JSON object ``{field key: value, ...}`` plus a few case-level keys
+(``materials``, ``priority``, ``defer_commitment``, ``remarks``). The engine normalises
+values (ID numbers upper-cased and upgraded to 18 digits, phones without +86, numbers
+parsed), derives birth date / age / sex from ID numbers, and returns every problem at once
+— each naming the field key, the rule and a plain-language message — so the resident is
+told everything in one go.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from forms import ids
+from forms.model import Check, Condition, FieldDef, Item, Material
+
+CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks"})
+
+_RELATIONS = ["配偶", "子女", "父母", "兄弟姐妹", "其他亲属", "社区工作者", "志愿者", "其他"]
+
+PROXY_FIELDS: list[FieldDef] = [
+    FieldDef(key="is_proxy", label="是否代办", type="yes_no",
+             help="由他人代为办理时选“是”（代办/帮办）"),
+    FieldDef(key="proxy_name", label="代办人姓名", type="name",
+             show_if=Condition(field="is_proxy", equals=True),
+             required_if=Condition(field="is_proxy", equals=True)),
+    FieldDef(key="proxy_id", label="代办人身份证号", type="id_number", sensitive=True,
+             show_if=Condition(field="is_proxy", equals=True),
+             required_if=Condition(field="is_proxy", equals=True)),
+    FieldDef(key="proxy_phone", label="代办人电话", type="phone", sensitive=True,
+             show_if=Condition(field="is_proxy", equals=True),
+             required_if=Condition(field="is_proxy", equals=True)),
+    FieldDef(key="proxy_relation", label="代办人与申请人关系", type="choice", choices=_RELATIONS,
+             show_if=Condition(field="is_proxy", equals=True),
+             required_if=Condition(field="is_proxy", equals=True)),
+]
+PROXY_KEYS = frozenset(f.key for f in PROXY_FIELDS)
+
+PROXY_MATERIALS: list[Material] = [
+    Material(name="授权委托书", form="original",
+             note="申请人签字（或按手印）的委托书，写明委托事项",
+             show_if=Condition(field="is_proxy", equals=True)),
+    Material(name="代办人身份证", form="original_and_copy",
+             show_if=Condition(field="is_proxy", equals=True)),
+]
+
+
+def all_fields(item: Item) -> list[FieldDef]:
+    """The item's fields, followed by the standard proxy (代办) fields when allowed."""
+    return [*item.fields, *PROXY_FIELDS] if item.proxy_allowed else list(item.fields)
+
+
+def all_materials(item: Item) -> list[Material]:
+    """The item's materials, followed by the proxy materials when proxies are allowed."""
+    return [*item.materials, *PROXY_MATERIALS] if item.proxy_allowed else list(item.materials)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) with a submission."""
+
+    field: str  # key path, e.g. "members[2].id_number"
+    rule: str  # e.g. "required", "check_digit", "range"
+    message: str  # plain-language Chinese, names the field's label
+    level: str = "error"
+
+    def as_dict(self) -> dict[str, str]:
+        """A JSON-ready form."""
+        return {"field": self.field, "rule": self.rule, "message": self.message,
+                "level": self.level}
+
+
+@dataclass
+class Result:
+    """What the engine found: normalised data, problems, and the materials decision."""
+
+    data: dict[str, Any]
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    derived: dict[str, dict[str, Any]] = field(default_factory=dict)
+    received: list[str] = field(default_factory=list)
+    missing: list[Material] = field(default_factory=list)
+    priority: bool = False
+    remarks: str = ""
+    defer_commitment: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks saving."""
+        return not self.errors
+
+    @property
+    def missing_required(self) -> list[Material]:
+        """Required materials not received (visible ones only)."""
+        return [m for m in self.missing if m.required]
+
+    @property
+    def decision(self) -> str:
+        """``accepted``, ``deferred`` (容缺受理) or ``correction`` (补正告知)."""
+        req = self.missing_required
+        if not req:
+            return "accepted"
+        if all(m.deferrable for m in req) and self.defer_commitment:
+            return "deferred"
+        return "correction"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _cond_holds(cond: Condition, scope: dict[str, Any], top: dict[str, Any]) -> bool:
+    value = scope[cond.field] if cond.field in scope else top.get(cond.field)
+    if cond.equals is not None:
+        return bool(value == cond.equals)
+    if cond.not_equals is not None:
+        return bool(value != cond.not_equals)
+    if cond.in_ is not None:
+        if isinstance(value, list):
+            return any(v in cond.in_ for v in value)
+        return value in cond.in_
+    return not _empty(value) if cond.not_empty else _empty(value)
+
+
+def is_visible(f: FieldDef, scope: dict[str, Any], top: dict[str, Any]) -> bool:
+    """Whether a field is shown, given the current values."""
+    return f.show_if is None or _cond_holds(f.show_if, scope, top)
+
+
+def is_required(f: FieldDef, scope: dict[str, Any], top: dict[str, Any]) -> bool:
+    """Whether a visible field must be filled, given the current values."""
+    if f.required:
+        return True
+    return f.required_if is not None and _cond_holds(f.required_if, scope, top)
+
+
+def material_visible(m: Material, data: dict[str, Any]) -> bool:
+    """Whether a material applies, given the current values."""
+    return m.show_if is None or _cond_holds(m.show_if, data, data)
+
+
+_NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U0003134f\uf900-\ufaffA-Za-z·•．.\s]{2,40}$")
+_BANK = re.compile(r"^\d{12,19}$")
+
+
+class _Bad(Exception):
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise _Bad("date", "日期格式应为 YYYY-MM-DD，例如 2026-11-21")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise _Bad("date", "不是有效日期") from None
+
+
+def _parse_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise _Bad("number", "应填写数字")
+    try:
+        return Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise _Bad("number", "应填写数字") from None
+
+
+def _check_value(f: FieldDef, value: Any, today: date) -> tuple[Any, dict[str, Any] | None]:
+    """Normalise one non-empty value, or raise _Bad. Returns (value, derived)."""
+    t = f.type
+    if t in ("text", "textarea"):
+        if not isinstance(value, str):
+            raise _Bad("type", "应填写文字")
+        s = value.strip()
+        if f.min_length is not None and len(s) < f.min_length:
+            raise _Bad("length", f"至少填写{f.min_length}个字")
+        max_len = f.max_length or (2000 if t == "textarea" else 200)
+        if len(s) > max_len:
+            raise _Bad("length", f"最多填写{max_len}个字")
+        if f.pattern and not re.fullmatch(f.pattern, s):
+            raise _Bad("pattern", f.pattern_message or "格式不正确")
+        return s, None
+    if t == "name":
+        if not isinstance(value, str) or not _NAME.match(value.strip()):
+            raise _Bad("name", "姓名应为2至40个汉字或字母（少数民族姓名可用“·”分隔）")
+        return re.sub(r"\s+", " ", value.strip()), None
+    if t == "id_number":
+        if not isinstance(value, str):
+            raise _Bad("format", "身份证号码应填写为文字")
+        try:
+            idn = ids.parse_id_number(value, today=today)
+        except ids.IdNumberError as exc:
+            raise _Bad(exc.rule, exc.message) from None
+        return idn.number, {
+            "birth_date": idn.birth_date.isoformat(),
+            "age": idn.age_on(today),
+            "sex": idn.sex,
+            "upgraded_from_15": idn.upgraded_from_15,
+        }
+    if t in ("phone", "mobile"):
+        if not isinstance(value, str | int):
+            raise _Bad("phone", "电话号码应填写为文字")
+        problem = ids.phone_problem(str(value), allow_landline=(t == "phone"))
+        if problem:
+            raise _Bad("phone", problem)
+        return ids.normalize_phone(str(value)), None
+    if t == "credit_code":
+        if not isinstance(value, str):
+            raise _Bad("credit_code", "统一社会信用代码应填写为文字")
+        problem = ids.credit_code_problem(value)
+        if problem:
+            raise _Bad("credit_code", problem)
+        return value.strip().upper(), None
+    if t == "bank_account":
+        s = re.sub(r"\s", "", str(value))
+        if not _BANK.match(s):
+            raise _Bad("bank_account", "银行账号（或社保卡号）应为12至19位数字")
+        return s, None
+    if t == "date":
+        d = _parse_date(value)
+        if f.not_future and d > today:
+            raise _Bad("not_future", "不能晚于今天")
+        if f.not_past and d < today:
+            raise _Bad("not_past", "不能早于今天")
+        return d.isoformat(), None
+    if t in ("number", "money"):
+        n = _parse_decimal(value)
+        if not n.is_finite():
+            raise _Bad("number", "应填写数字")
+        if f.integer and n != n.to_integral_value():
+            raise _Bad("integer", "应填写整数")
+        if t == "money" and n.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise _Bad("money", "金额最多保留两位小数")
+        low = f.min if f.min is not None else (0 if t == "money" else None)
+        if low is not None and n < Decimal(str(low)):
+            raise _Bad("range", f"不能小于{_fmt(low)}{f.unit}")
+        if f.max is not None and n > Decimal(str(f.max)):
+            raise _Bad("range", f"不能大于{_fmt(f.max)}{f.unit}")
+        if f.integer or (t == "number" and n == n.to_integral_value() and "." not in str(value)):
+            return int(n), None
+        return float(n), None
+    if t == "choice":
+        if value not in (f.choices or []):
+            raise _Bad("choice", "请从以下选项中选择：" + "、".join(f.choices or []))
+        return value, None
+    if t == "multi_choice":
+        if not isinstance(value, list) or any(v not in (f.choices or []) for v in value):
+            raise _Bad("choice", "请从以下选项中选择：" + "、".join(f.choices or []))
+        chosen = list(dict.fromkeys(value))
+        if f.min_selected is not None and len(chosen) < f.min_selected:
+            raise _Bad("selected", f"至少选择{f.min_selected}项")
+        if f.max_selected is not None and len(chosen) > f.max_selected:
+            raise _Bad("selected", f"最多选择{f.max_selected}项")
+        return chosen, None
+    if t == "yes_no":
+        if isinstance(value, bool):
+            return value, None
+        if value in ("是", "yes", "true", 1):
+            return True, None
+        if value in ("否", "no", "false", 0):
+            return False, None
+        raise _Bad("yes_no", "请选择“是”或“否”")
+    if t == "address":
+        if isinstance(value, str):
+            raise _Bad("address", "地址应分项填写：小区、楼栋、单元、房号")
+        if not isinstance(value, dict):
+            raise _Bad("address", "地址格式不正确")
+        unknown = set(value) - {"compound", "building", "unit", "room"}
+        if unknown:
+            raise _Bad("address", "地址只含小区、楼栋、单元、房号")
+        clean = {k: str(value.get(k, "") or "").strip() for k in ("compound", "building",
+                                                                  "unit", "room")}
+        missing = [lab for k, lab in (("compound", "小区"), ("building", "楼栋"), ("room", "房号"))
+                   if not clean[k]]
+        if missing:
+            raise _Bad("address", "地址缺少" + "、".join(missing))
+        return clean, None
+    raise _Bad("type", f"未知字段类型 {t}")  # pragma: no cover - schema forbids it
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _validate_fields(
+    fields: list[FieldDef],
+    values: dict[str, Any],
+    top: dict[str, Any],
+    prefix: str,
+    today: date,
+    result: Result,
+    row_label: str = "",
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields:
+        path = prefix + f.key
+        label = f"{row_label} {f.label}" if row_label else f.label
+        raw = values.get(f.key)
+        if not is_visible(f, values, top):
+            continue  # hidden fields are dropped, never saved
+        if _empty(raw) or (f.type == "yes_no" and raw is None):
+            if f.type == "group" and f.min_items:
+                result.errors.append(Problem(path, "min_items",
+                                             f"{label}：至少填写{f.min_items}项"))
+            elif is_required(f, values, top):
+                result.errors.append(Problem(path, "required", f"{label}：必须填写"))
+            continue
+        if f.type == "group":
+            if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+                result.errors.append(Problem(path, "group", f"{f.label}：应为多行填写"))
+                continue
+            if f.min_items is not None and len(raw) < f.min_items:
+                result.errors.append(Problem(path, "min_items",
+                                             f"{f.label}：至少填写{f.min_items}项"))
+            if f.max_items is not None and len(raw) > f.max_items:
+                result.errors.append(Problem(path, "max_items",
+                                             f"{f.label}：最多填写{f.max_items}项"))
+            rows = []
+            sub_keys = {s.key for s in f.fields or []}
+            for i, row in enumerate(raw):
+                for extra in sorted(set(row) - sub_keys):
+                    result.errors.append(Problem(f"{path}[{i}].{extra}", "unknown",
+                                                 f"{f.label}第{i + 1}项：没有“{extra}”这一项"))
+                rows.append(_validate_fields(f.fields or [], row, top, f"{path}[{i}].",
+                                             today, result,
+                                             f"{f.item_label or f.label}第{i + 1}项"))
+            out[f.key] = rows
+            continue
+        try:
+            value, derived = _check_value(f, raw, today)
+        except _Bad as bad:
+            result.errors.append(Problem(path, bad.rule, f"{label}：{bad.message}"))
+            continue
+        out[f.key] = value
+        if derived is not None:
+            result.derived[path] = derived
+    return out
+
+
+def _compare(a: Any, op: str, b: Any) -> bool:
+    ops = {
+        "<": lambda x, y: x < y, "<=": lambda x, y: x <= y, ">": lambda x, y: x > y,
+        ">=": lambda x, y: x >= y, "==": lambda x, y: x == y, "!=": lambda x, y: x != y,
+    }
+    return bool(ops[op](a, b))
+
+
+def _run_check(c: Check, data: dict[str, Any], result: Result, today: date) -> None:
+    if c.when is not None and not _cond_holds(c.when, data, data):
+        return
+    failed = False
+    if c.rule == "compare":
+        a = data.get(c.field or "")
+        b = data.get(c.other) if c.other else c.value
+        if b == "today":
+            b = today.isoformat()
+        if _empty(a) or _empty(b):
+            return
+        try:
+            failed = not _compare(a, c.op or "==", b)
+        except TypeError:
+            return
+    elif c.rule in ("age", "sex"):
+        d = result.derived.get(c.field or "")
+        if d is None:
+            return
+        if c.rule == "age":
+            age = int(d["age"])
+            failed = (c.min is not None and age < c.min) or (c.max is not None and age > c.max)
+        else:
+            failed = d["sex"] != c.value
+    elif c.rule == "one_of":
+        failed = all(_empty(data.get(k)) for k in c.fields or [])
+    if failed:
+        key = c.field or (c.fields or ["form"])[0]
+        problem = Problem(key, f"{c.rule}", c.message, c.level)
+        (result.warnings if c.level == "warning" else result.errors).append(problem)
+
+
+def validate(item: Item, submission: dict[str, Any], *, today: date | None = None) -> Result:
+    """Check a submission against ``item``; every problem is reported at once."""
+    today = today or date.today()
+    if not isinstance(submission, dict):
+        r = Result(data={})
+        r.errors.append(Problem("form", "type", "提交内容应为 JSON 对象"))
+        return r
+    fields = all_fields(item)
+    known = {f.key for f in fields}
+    result = Result(data={})
+    for extra in sorted(set(submission) - known - CASE_KEYS):
+        result.errors.append(Problem(extra, "unknown", f"本事项没有“{extra}”这一项"))
+    values = {k: v for k, v in submission.items() if k in known}
+    result.data = _validate_fields(fields, values, values, "", today, result)
+    if result.data.get("is_proxy") and result.data.get("proxy_id") and \
+            result.data.get("proxy_id") == result.data.get("applicant_id"):
+        result.errors.append(Problem("proxy_id", "proxy_distinct",
+                                     "代办人身份证号：代办人不能是申请人本人"))
+    for c in item.checks:
+        _run_check(c, result.data, result, today)
+
+    raw_materials = submission.get("materials", [])
+    if not isinstance(raw_materials, list) or not all(isinstance(m, str) for m in raw_materials):
+        result.errors.append(Problem("materials", "type", "已收材料应为材料名称列表"))
+        raw_materials = []
+    mats = all_materials(item)
+    names = {m.name for m in mats}
+    for name in raw_materials:
+        if name not in names:
+            result.errors.append(Problem("materials", "unknown_material",
+                                         f"已收材料：本事项没有“{name}”这项材料"))
+    received = set(raw_materials)
+    visible = [m for m in mats if material_visible(m, result.data)]
+    result.received = [m.name for m in visible if m.name in received]
+    result.missing = [m for m in visible if m.name not in received]
+    result.priority = bool(submission.get("priority", False))
+    remarks = submission.get("remarks", "")
+    result.remarks = remarks.strip() if isinstance(remarks, str) else ""
+    commitment = submission.get("defer_commitment", True)
+    result.defer_commitment = bool(commitment)
+    return result
+
+
+def applicant_summary(item: Item, data: dict[str, Any]) -> dict[str, str]:
+    """Name, ID and phone of the applicant (and proxy), as stored for search and receipts."""
+    return {
+        "name": str(data.get("applicant_name", "")),
+        "id_number": str(data.get("applicant_id", "")),
+        "phone": str(data.get("applicant_phone", "")),
+        "proxy_name": str(data.get("proxy_name", "")) if data.get("is_proxy") else "",
+        "proxy_id": str(data.get("proxy_id", "")) if data.get("is_proxy") else "",
+        "proxy_phone": str(data.get("proxy_phone", "")) if data.get("is_proxy") else "",
+    }
