@@ -1,0 +1,227 @@
+"""``doorstep-desk``: start the desk app, or drive the desk from scripts.
+
+A thin layer over :mod:`desk.core`; the same functions serve the window. The names,
+flags and JSON keys here are a public interface (see README "Command line").
+Exit status: 0 ok, 1 failure (e.g. not fully synced, a known database problem),
+2 invalid input (a message per problem on stderr, naming the field key and the rule).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from desk.core.errors import DeskError, ValidationFailed
+from forms.catalog import CatalogError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="doorstep-desk",
+        description="家门口办事台 Doorstep Desk — the grid worker's offline service desk.")
+    p.add_argument("--data-dir", default=None,
+                   help="data folder (default: $DOORSTEP_DATA_DIR or the user data folder)")
+    sub = p.add_subparsers(dest="command")
+
+    c = sub.add_parser("catalog", help="list the item catalog")
+    c.add_argument("--json", action="store_true", help="print JSON (default)")
+
+    n = sub.add_parser("new", help="validate and save one case from a JSON file")
+    n.add_argument("--item", required=True, help="item code, e.g. MZ-GLJT")
+    n.add_argument("--json", required=True, dest="json_file",
+                   help="JSON object {field key: value, ..., materials: [...]}; - for stdin")
+
+    ls = sub.add_parser("cases", help="list cases")
+    ls.add_argument("--search", default=None, help="name, ID/phone digits, initials, receipt")
+    ls.add_argument("--status", default=None)
+    ls.add_argument("--item", default=None)
+    ls.add_argument("--limit", type=int, default=1000)
+    ls.add_argument("--json", action="store_true", help="print JSON (default)")
+
+    r = sub.add_parser("receipt", help="render a case's receipt or notice to PDF")
+    r.add_argument("uuid")
+    r.add_argument("--out", required=True)
+    r.add_argument("--format", choices=["a4", "80mm"], default="a4")
+    r.add_argument("--kind", default=None,
+                   help="document: receipt, correction, deferral, notice (default: by status)")
+
+    d = sub.add_parser("demo", help="create N realistic synthetic cases")
+    d.add_argument("--cases", type=int, required=True)
+    d.add_argument("--seed", type=int, default=None)
+
+    s = sub.add_parser("setup", help="first-run set-up without the window")
+    s.add_argument("--desk-code", required=True)
+    s.add_argument("--desk-name", default="")
+    s.add_argument("--worker", required=True)
+    s.add_argument("--server", default="")
+
+    rate = sub.add_parser("rate", help="record the resident's rating (1-5) for a case")
+    rate.add_argument("uuid")
+    rate.add_argument("--level", type=int, required=True)
+    rate.add_argument("--reason", default="")
+
+    e = sub.add_parser("enroll", help="enroll this desk with a district server")
+    e.add_argument("--server", required=True)
+    e.add_argument("--code", required=True)
+
+    y = sub.add_parser("sync", help="one full sync round with the district")
+    y.add_argument("--server", default=None, help="override the enrolled server address")
+    return p
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from desk.core.app import DeskContext
+
+    return DeskContext.open(args.data_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``doorstep-desk``."""
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        from desk.ui.main import run_gui
+
+        return run_gui(args.data_dir)
+    try:
+        return _dispatch(args)
+    except ValidationFailed as exc:
+        for p in exc.problems:
+            _err(f"{p.field}: [{p.rule}] {p.message}")
+        return 2
+    except DeskError as exc:
+        _err(f"error: {exc.message}")
+        return 1
+    except CatalogError as exc:
+        _err(f"catalog: [invalid] 事项目录无法加载: {exc}")
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "catalog":
+        from forms.catalog import dump_json
+
+        ctx = _open(args)
+        print(dump_json(ctx.catalog))
+        return 0
+    if cmd == "new":
+        return _new(args)
+    if cmd == "cases":
+        from desk.core.cases import public_case
+
+        ctx = _open(args)
+        rows = ctx.store.list_cases(search=args.search, status=args.status, item=args.item,
+                                    limit=args.limit)
+        print(json.dumps([public_case(r) for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    if cmd == "receipt":
+        from desk.core.receipts import render_case_pdf
+
+        ctx = _open(args)
+        case = ctx.store.get_case(args.uuid) or ctx.store.find_by_receipt(args.uuid)
+        if case is None:
+            _err(f"uuid: [not_found] 没有找到案件 {args.uuid}")
+            return 2
+        pdf = render_case_pdf(ctx, case, fmt=args.format, kind=args.kind)
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(pdf)
+        print(json.dumps({"uuid": case["uuid"], "receipt_no": case["receipt_no"],
+                          "out": str(out), "bytes": len(pdf)}, ensure_ascii=False))
+        return 0
+    if cmd == "demo":
+        from desk.core.demo import make_demo_cases
+
+        ctx = _open(args)
+        if args.cases < 1:
+            _err("cases: [range] 数量应为正整数")
+            return 2
+        summary = make_demo_cases(ctx, args.cases, seed=args.seed)
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    if cmd == "setup":
+        from desk.core import settings as settings_mod
+
+        ctx = _open(args)
+        st = ctx.settings
+        st.desk_code, st.worker_name = args.desk_code.strip().upper(), args.worker.strip()
+        st.desk_name = args.desk_name or st.desk_name
+        st.server_url = args.server or st.server_url
+        problems = st.problems()
+        if problems:
+            for k, v in problems.items():
+                _err(f"{k}: [invalid] {v}")
+            return 2
+        settings_mod.save(ctx.paths.settings, st)
+        print(json.dumps({"desk_code": st.desk_code, "worker_name": st.worker_name},
+                         ensure_ascii=False))
+        return 0
+    if cmd == "rate":
+        ctx = _open(args)
+        ctx.cases.rate(args.uuid, args.level, args.reason)
+        print(json.dumps({"uuid": args.uuid, "rating": args.level}))
+        return 0
+    if cmd == "enroll":
+        from sync.client.desk import enroll_desk
+
+        ctx = _open(args)
+        info = enroll_desk(ctx, args.server, args.code)
+        print(json.dumps(info, ensure_ascii=False))
+        return 0
+    if cmd == "sync":
+        from sync.client.desk import sync_desk
+
+        ctx = _open(args)
+        summary = sync_desk(ctx, server=args.server)
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0 if summary.get("complete") else 1
+    raise AssertionError(cmd)  # pragma: no cover
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        if args.json_file == "-":
+            text = sys.stdin.read()
+        else:
+            text = Path(args.json_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        _err(f"json: [file] 无法读取文件 {args.json_file}: {exc.strerror}")
+        return 2
+    try:
+        submission = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _err(f"json: [syntax] 不是有效的 JSON（第{exc.lineno}行第{exc.colno}列）: {exc.msg}")
+        return 2
+    if not isinstance(submission, dict):
+        _err("json: [type] 应为一个 JSON 对象 {字段: 值, ...}")
+        return 2
+    ctx = _open(args)
+    case = ctx.cases.submit(args.item, submission, ctx.actor())
+    mats = json.loads(case["materials_json"])
+    out = {
+        "uuid": case["uuid"],
+        "receipt_no": case["receipt_no"],
+        "status": case["status"],
+        "item_code": case["item_code"],
+        "catalog_version": case["catalog_version"],
+        "accepted_date": case["accepted_date"],
+        "promised_date": case["promised_date"],
+        "missing_materials": [m["name"] for m in mats["missing"] if m["required"]],
+        "deferred_due_date": mats.get("defer_due"),
+        "warnings": [w["message"] for w in json.loads(case["data_json"])["warnings"]],
+    }
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The desk's Qt-free core: local store, case lifecycle, receipts, paths, settings."""

@@ -1,0 +1,89 @@
+"""The desk's pieces wired together: paths, settings, store, catalog, case service.
+
+The window, the command line and the sync client all start from :class:`DeskContext`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from desk.core import paths as paths_mod
+from desk.core import settings as settings_mod
+from desk.core.cases import Actor, CaseService
+from desk.core.store import Store
+from forms.catalog import Catalog, CatalogError, load_catalog
+
+
+def _provisional_code() -> str:
+    alphabet = string.ascii_uppercase + string.digits
+    return "LS-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+@dataclass
+class DeskContext:
+    """Everything one running desk needs."""
+
+    paths: paths_mod.Paths
+    settings: settings_mod.Settings
+    store: Store
+    catalog: Catalog
+    cases: CaseService
+
+    @classmethod
+    def open(cls, data_dir: str | None = None) -> DeskContext:
+        """Open the desk at ``data_dir`` (see :mod:`desk.core.paths`)."""
+        paths = paths_mod.resolve(data_dir).ensure()
+        settings = settings_mod.load(paths.settings)
+        if not settings.desk_code:
+            # A desk works before set-up: a provisional, random desk code keeps receipt
+            # numbers unique until the worker (or enrollment) gives the real one.
+            settings.desk_code = _provisional_code()
+            settings_mod.save(paths.settings, settings)
+        store = Store.open(paths.db)
+        catalog = current_catalog(store)
+        return cls(paths, settings, store, catalog, CaseService(store, catalog))
+
+    def actor(self) -> Actor:
+        """The desk and worker that act now."""
+        return Actor(self.settings.desk_code, self.settings.worker_name or "值班人员")
+
+    def save_settings(self) -> None:
+        """Persist the settings."""
+        settings_mod.save(self.paths.settings, self.settings)
+
+    def reload_catalog(self) -> None:
+        """Pick up a catalog version pulled from the district."""
+        self.catalog = current_catalog(self.store)
+        self.cases.catalog = self.catalog
+
+    def catalog_for(self, version: str) -> Catalog:
+        """The catalog a case was filled under (falls back to the current one)."""
+        if version == self.catalog.version:
+            return self.catalog
+        body = self.store.catalog_version(version)
+        if body is not None:
+            try:
+                return Catalog.from_json(body)
+            except CatalogError:
+                pass
+        shipped = load_catalog()
+        return shipped
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+
+def current_catalog(store: Store) -> Catalog:
+    """The newer of the shipped catalog and the latest one pulled from the district."""
+    shipped = load_catalog()
+    pulled: dict[str, Any] | None = store.latest_catalog()
+    if pulled and str(pulled.get("version", "")) > shipped.version:
+        try:
+            return Catalog.from_json(pulled)
+        except CatalogError:
+            return shipped
+    return shipped

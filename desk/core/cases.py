@@ -1,0 +1,240 @@
+"""The case lifecycle: validate a submission, decide acceptance, save, rate, supply.
+
+Used by the desk window, the command line and the demo generator alike, so each saves
+cases the same way.
+
+States at the desk: ``accepted`` (受理), ``deferred`` (容缺受理, materials pending),
+``correction`` (补正告知 issued), later ``completed`` at the desk when deferred materials are
+all supplied (back to ``accepted``). Synchronisation is tracked separately
+(``sync_state``: pending / synced / rejected / conflict) and the district's decisions in
+``district_status`` (accepted, needs_correction, completed, rejected, routed).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from uuid6 import uuid7
+
+from desk.core.errors import NotFound, StoreError, ValidationFailed
+from desk.core.store import RATING_LEVELS, Store, now_iso
+from forms.catalog import Catalog
+from forms.engine import Problem, Result, applicant_summary, validate
+from forms.model import Item
+from forms.workdays import add_working_days
+
+STATUS_LABELS = {
+    "draft": "草稿",
+    "accepted": "已受理",
+    "deferred": "容缺受理",
+    "correction": "待补正",
+}
+DISTRICT_STATUS_LABELS = {
+    "received": "区级已接收",
+    "accepted": "区级已受理",
+    "needs_correction": "需补正",
+    "completed": "已办结",
+    "rejected": "不予办理",
+    "routed": "已转办",
+}
+SYNC_LABELS = {"pending": "待上传", "synced": "已上传", "rejected": "被退回",
+               "conflict": "冲突"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who works at the desk: desk code and worker name."""
+
+    desk_code: str
+    worker: str
+
+
+def default_defer_days(item: Item) -> int:
+    """Working days a resident has to bring deferred materials (≤ the promised time)."""
+    if item.defer_days:
+        return min(item.defer_days, max(item.promised_days, 1))
+    return max(1, min(5, item.promised_days or 5))
+
+
+def decide(item: Item, result: Result, today: date) -> dict[str, Any]:
+    """Status, promised date and the materials record for a validated submission."""
+    decision = result.decision
+    missing = []
+    due: str | None = None
+    if decision == "deferred":
+        due = add_working_days(today, default_defer_days(item)).day.isoformat()
+    for m in result.missing:
+        entry = {"name": m.name, "form": m.form_label, "count": m.count,
+                 "required": m.required, "deferrable": m.deferrable, "note": m.note}
+        if decision == "deferred" and m.required:
+            entry["due_date"] = due
+        missing.append(entry)
+    promised: str | None = None
+    exact = True
+    if decision in ("accepted", "deferred") and item.kind == "promised":
+        wd = add_working_days(today, item.promised_days)
+        promised, exact = wd.day.isoformat(), wd.exact
+    elif decision in ("accepted", "deferred"):
+        promised = today.isoformat()
+    return {
+        "status": decision,
+        "promised_date": promised,
+        "promised_exact": 1 if exact else 0,
+        "materials": {
+            "received": result.received,
+            "missing": missing,
+            "decision": decision,
+            "commitment": decision == "deferred",
+            "defer_due": due,
+        },
+    }
+
+
+class CaseService:
+    """Saves and changes cases; the one path from a form to the store."""
+
+    def __init__(self, store: Store, catalog: Catalog) -> None:
+        self.store = store
+        self.catalog = catalog
+
+    def item(self, code: str) -> Item:
+        """The catalog item, or a clear error."""
+        try:
+            return self.catalog.get(code)
+        except KeyError:
+            raise NotFound("unknown_item", f"没有编码为 {code} 的事项") from None
+
+    def check(self, item_code: str, submission: dict[str, Any],
+              today: date | None = None) -> Result:
+        """Validate without saving (live validation in the form)."""
+        return validate(self.item(item_code), submission, today=today or date.today())
+
+    def submit(self, item_code: str, submission: dict[str, Any], actor: Actor,
+               *, today: date | None = None) -> dict[str, Any]:
+        """Validate and save a case; raises :class:`ValidationFailed` with every problem.
+
+        Returns the stored case (``uuid``, ``receipt_no``, ``status``, ``promised_date``,
+        ...). The case is committed durably before this returns.
+        """
+        if not actor.desk_code or not actor.worker:
+            raise ValidationFailed([Problem("desk", "setup",
+                                            "尚未完成办事点设置（办事点编码和工作人员姓名）")])
+        item = self.item(item_code)
+        today = today or date.today()
+        result = validate(item, submission, today=today)
+        if not result.ok:
+            raise ValidationFailed(result.errors)
+        case, search = self.build_case(item, result, actor, today)
+        return self.store.save_new_case(case, search, actor.worker)
+
+    def build_case(self, item: Item, result: Result, actor: Actor,
+                   today: date) -> tuple[dict[str, Any], dict[str, str]]:
+        """The store row and search keys for a validated submission."""
+        outcome = decide(item, result, today)
+        who = applicant_summary(item, result.data)
+        stamp = now_iso()
+        data = {
+            "fields": result.data,
+            "derived": result.derived,
+            "warnings": [p.as_dict() for p in result.warnings],
+            "remarks": result.remarks,
+        }
+        case = {
+            "uuid": str(uuid7()),
+            "item_code": item.code,
+            "item_name": item.name,
+            "department": item.department,
+            "catalog_version": self.catalog.version,
+            "status": outcome["status"],
+            "sync_state": "pending",
+            "revision": 1,
+            "priority": 1 if result.priority else 0,
+            "applicant_name": who["name"],
+            "created_at": stamp,
+            "updated_at": stamp,
+            "accepted_date": today.isoformat(),
+            "promised_date": outcome["promised_date"],
+            "promised_exact": outcome["promised_exact"],
+            "desk_code": actor.desk_code,
+            "worker": actor.worker,
+            "data_json": json.dumps(data, ensure_ascii=False, sort_keys=True),
+            "materials_json": json.dumps(outcome["materials"], ensure_ascii=False,
+                                         sort_keys=True),
+        }
+        search = {"name": who["name"], "id_number": who["id_number"], "phone": who["phone"],
+                  "proxy_name": who["proxy_name"]}
+        return case, search
+
+    def rate(self, uuid: str, level: int, reason: str = "") -> None:
+        """The resident's 好差评 rating (5 非常满意 … 1 非常不满意); once per case."""
+        if level not in RATING_LEVELS:
+            raise ValidationFailed([Problem("rating", "range", "评价等级应为1至5")])
+        if self.store.get_case(uuid) is None:
+            raise NotFound("not_found", "没有找到该案件")
+        self.store.save_rating(uuid, level, reason.strip()[:500], "resident")
+
+    def supply_materials(self, uuid: str, names: list[str], actor: Actor,
+                         *, today: date | None = None) -> dict[str, Any]:
+        """Record materials brought later (容缺 or 补正); accepts the case once complete."""
+        case = self.store.get_case(uuid)
+        if case is None:
+            raise NotFound("not_found", "没有找到该案件")
+        today = today or date.today()
+        mats = json.loads(case["materials_json"])
+        outstanding = {m["name"] for m in mats["missing"]}
+        unknown = [n for n in names if n not in outstanding]
+        if unknown:
+            raise ValidationFailed([Problem("materials", "unknown_material",
+                                            f"已收材料：“{n}”不在待补材料中") for n in unknown])
+        received_at = today.isoformat()
+        for m in mats["missing"]:
+            if m["name"] in names:
+                m["supplied_on"] = received_at
+        mats["received"] = list(dict.fromkeys([*mats["received"], *names]))
+        still = [m for m in mats["missing"] if m.get("required") and not m.get("supplied_on")]
+        changes: dict[str, Any] = {"materials_json": json.dumps(mats, ensure_ascii=False,
+                                                                sort_keys=True)}
+        if not still and case["status"] in ("deferred", "correction"):
+            changes["status"] = "accepted"
+            if case["status"] == "correction":
+                item = self.catalog.get(case["item_code"]) if case["item_code"] in \
+                    self.catalog else None
+                days = item.promised_days if item else 0
+                wd = add_working_days(today, days)
+                changes["accepted_date"] = today.isoformat()
+                changes["promised_date"] = wd.day.isoformat()
+                changes["promised_exact"] = 1 if wd.exact else 0
+        return self.store.update_case(uuid, changes, actor.worker, "case.supply",
+                                      {"materials": len(names),
+                                       "status": changes.get("status", case["status"])})
+
+
+def overdue_deferred(case: dict[str, Any], today: date) -> list[dict[str, Any]]:
+    """Deferred materials past their due date and not yet supplied."""
+    mats = json.loads(case["materials_json"])
+    return [m for m in mats.get("missing", [])
+            if m.get("due_date") and not m.get("supplied_on")
+            and m["due_date"] < today.isoformat()]
+
+
+def public_case(case: dict[str, Any]) -> dict[str, Any]:
+    """The JSON shape of a case on the command line (``cases --json``), masked."""
+    from forms.ids import mask_id, mask_phone
+
+    out = {k: case.get(k) for k in (
+        "uuid", "receipt_no", "item_code", "item_name", "department", "status", "sync_state",
+        "priority", "applicant_name", "created_at", "accepted_date", "promised_date",
+        "district_status", "revision", "rating")}
+    out["priority"] = bool(out["priority"])
+    if case.get("id_rev"):
+        out["applicant_id_masked"] = mask_id(case["id_rev"][::-1])
+    if case.get("phone_rev"):
+        out["applicant_phone_masked"] = mask_phone(case["phone_rev"][::-1])
+    return out
+
+
+__all__ = ["Actor", "CaseService", "StoreError", "ValidationFailed", "decide",
+           "overdue_deferred", "public_case"]

@@ -1,0 +1,661 @@
+"""The desk's local store: the only module that talks to the desk's SQLite database.
+
+Promises kept here:
+- WAL journal with ``synchronous=FULL``: a case the worker saw as saved survives a power cut.
+- A case, its outbox entry and its audit entry are written in one transaction.
+- Receipt numbers come from a per-day sequence updated in that same transaction.
+- Known database failures (disk full, locked, corrupt) become :class:`StoreError` with a
+  message for the worker; nothing is half-saved.
+
+One connection is shared behind a lock (``check_same_thread=False``), so the UI's single
+background helper and the command line use the same code path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from pypinyin import Style, lazy_pinyin
+from sqlite_utils.migrations import Migrations
+
+from desk.core.errors import StoreError, translate_sqlite
+
+migrations = Migrations("doorstep-desk")
+
+CASE_COLUMNS = (
+    "uuid", "receipt_no", "item_code", "item_name", "department", "catalog_version",
+    "status", "sync_state", "revision", "priority", "applicant_name", "created_at",
+    "updated_at", "accepted_date", "promised_date", "promised_exact", "desk_code", "worker",
+    "data_json", "materials_json", "district_status", "district_note", "district_department",
+    "district_updated_at", "district_received_at", "sync_error",
+)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Cases, search index, outbox, audit, ratings, receipt sequence, meta."""
+    db.execute("""
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            receipt_no TEXT NOT NULL UNIQUE,
+            item_code TEXT NOT NULL,
+            item_name TEXT NOT NULL,
+            department TEXT NOT NULL,
+            catalog_version TEXT NOT NULL,
+            status TEXT NOT NULL,
+            sync_state TEXT NOT NULL DEFAULT 'pending',
+            revision INTEGER NOT NULL DEFAULT 1,
+            priority INTEGER NOT NULL DEFAULT 0,
+            applicant_name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            accepted_date TEXT NOT NULL,
+            promised_date TEXT,
+            promised_exact INTEGER NOT NULL DEFAULT 1,
+            desk_code TEXT NOT NULL,
+            worker TEXT NOT NULL,
+            data_json TEXT NOT NULL,
+            materials_json TEXT NOT NULL,
+            district_status TEXT,
+            district_note TEXT,
+            district_department TEXT,
+            district_updated_at TEXT,
+            district_received_at TEXT,
+            sync_error TEXT
+        )""")
+    db.execute("CREATE INDEX cases_created ON cases(created_at)")
+    db.execute("CREATE INDEX cases_status ON cases(status, created_at)")
+    db.execute("CREATE INDEX cases_item ON cases(item_code, created_at)")
+    db.execute("CREATE INDEX cases_sync ON cases(sync_state)")
+    # A narrow table for search, so a scan for a 1-2 character name touches few pages.
+    db.execute("""
+        CREATE TABLE case_index (
+            case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+            names TEXT NOT NULL,
+            initials TEXT NOT NULL,
+            id_rev TEXT NOT NULL,
+            phone_rev TEXT NOT NULL,
+            receipt_no TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX case_index_initials ON case_index(initials)")
+    db.execute("CREATE INDEX case_index_id_rev ON case_index(id_rev)")
+    db.execute("CREATE INDEX case_index_phone_rev ON case_index(phone_rev)")
+    db.execute("""
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            case_uuid TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            payload_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            batch_id TEXT,
+            last_error TEXT,
+            done_at TEXT,
+            UNIQUE (kind, case_uuid, revision)
+        )""")
+    db.execute("CREATE INDEX outbox_state ON outbox(state, id)")
+    db.execute("""
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            case_uuid TEXT,
+            detail_json TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX audit_case ON audit(case_uuid, id)")
+    db.execute("""
+        CREATE TABLE ratings (
+            case_uuid TEXT PRIMARY KEY REFERENCES cases(uuid),
+            level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+            reason TEXT NOT NULL DEFAULT '',
+            rated_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE receipt_seq (
+            desk_code TEXT NOT NULL,
+            day TEXT NOT NULL,
+            last INTEGER NOT NULL,
+            PRIMARY KEY (desk_code, day)
+        )""")
+    db.execute("""
+        CREATE TABLE district_events (
+            seq INTEGER PRIMARY KEY,
+            case_uuid TEXT,
+            kind TEXT NOT NULL,
+            body_json TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX district_events_case ON district_events(case_uuid, seq)")
+    db.execute("""
+        CREATE TABLE catalogs (
+            version TEXT PRIMARY KEY,
+            body_json TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+RATING_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+def now_iso() -> str:
+    """The desk clock, as an ISO timestamp with offset."""
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="milliseconds")
+
+
+def name_initials(name: str) -> str:
+    """Pinyin initials of a name: 张三 → zs (letters in a name are kept, lower-cased)."""
+    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p and p[0].isalnum()).lower()
+
+
+def _digits_rev(s: str) -> str:
+    return s[::-1].upper()
+
+
+class Store:
+    """The desk's SQLite database. Use :meth:`open`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.path = path
+        self._conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, key: str | None = None) -> Store:
+        """Open (creating and migrating) the store at ``path``."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
+                                   timeout=5.0)
+            store = cls(conn, path)
+            store._configure()
+            with store._lock:
+                migrations.apply(store.db)
+        except sqlite3.Error as exc:
+            known = translate_sqlite(exc)
+            if known is not None:
+                raise known from None
+            raise
+        return store
+
+    @classmethod
+    def memory(cls) -> Store:
+        """An in-memory store (tests)."""
+        conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        store = cls(conn, None)
+        store._configure()
+        migrations.apply(store.db)
+        return store
+
+    def _configure(self) -> None:
+        c = self._conn
+        if self.path is not None:
+            mode = c.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - e.g. network file systems
+                raise StoreError("open", "数据库无法启用 WAL 日志模式，请将数据目录放在本地磁盘。")
+        c.execute("PRAGMA synchronous=FULL")
+        c.execute("PRAGMA foreign_keys=ON")
+        c.execute("PRAGMA busy_timeout=5000")
+        c.execute("PRAGMA cache_size=-16000")
+        # quick check: refuse to work on a corrupt file rather than make it worse
+        row = c.execute("PRAGMA quick_check(1)").fetchone()
+        if row and row[0] != "ok":
+            raise StoreError("corrupt", "数据库文件已损坏，请联系技术支持从备份恢复。")
+
+    def close(self) -> None:
+        """Checkpoint and close."""
+        with self._lock:
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass
+            self._conn.close()
+
+    # -- transactions --------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated."""
+        with self._lock:
+            c = self._conn
+            try:
+                c.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                known = translate_sqlite(exc)
+                if known is not None:
+                    raise known from None
+                raise
+            try:
+                yield c
+                c.execute("COMMIT")
+            except BaseException as exc:
+                try:
+                    c.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                if isinstance(exc, sqlite3.Error):
+                    known = translate_sqlite(exc)
+                    if known is not None:
+                        raise known from None
+                raise
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                cur = self._conn.execute(sql, params)
+                cols = [d[0] for d in cur.description or []]
+                return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]  # type: ignore[misc]
+            except sqlite3.Error as exc:
+                known = translate_sqlite(exc)
+                if known is not None:
+                    raise known from None
+                raise
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """A value from the meta table."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", [key])
+        return str(rows[0]["value"]) if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta value (own transaction)."""
+        with self.transaction() as c:
+            c.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+
+    # -- audit ---------------------------------------------------------------------------
+
+    def _audit(self, c: sqlite3.Connection, actor: str, action: str, case_uuid: str | None,
+               detail: dict[str, Any]) -> None:
+        """Append a hash-chained audit entry inside the caller's transaction."""
+        row = c.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        prev = row[0] if row else "0" * 64
+        at = now_iso()
+        body = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(
+            "\x1f".join([prev, at, actor, action, case_uuid or "", body]).encode()
+        ).hexdigest()
+        c.execute("INSERT INTO audit(at, actor, action, case_uuid, detail_json, prev_hash, hash)"
+                  " VALUES (?,?,?,?,?,?,?)", [at, actor, action, case_uuid, body, prev, digest])
+
+    def verify_audit(self) -> int | None:
+        """The id of the first audit entry whose chain is broken, or None when intact."""
+        prev = "0" * 64
+        for r in self._read("SELECT * FROM audit ORDER BY id"):
+            digest = hashlib.sha256("\x1f".join(
+                [prev, r["at"], r["actor"], r["action"], r["case_uuid"] or "",
+                 r["detail_json"]]).encode()).hexdigest()
+            if r["prev_hash"] != prev or r["hash"] != digest:
+                return int(r["id"])
+            prev = r["hash"]
+        return None
+
+    # -- cases ---------------------------------------------------------------------------
+
+    def _next_receipt_no(self, c: sqlite3.Connection, desk_code: str, day: str) -> str:
+        c.execute("INSERT INTO receipt_seq(desk_code, day, last) VALUES (?, ?, 1) "
+                  "ON CONFLICT(desk_code, day) DO UPDATE SET last = last + 1",
+                  [desk_code, day])
+        seq = c.execute("SELECT last FROM receipt_seq WHERE desk_code = ? AND day = ?",
+                        [desk_code, day]).fetchone()[0]
+        return f"{desk_code}-{day}-{seq:04d}"
+
+    def save_new_case(self, case: dict[str, Any], search: dict[str, str],
+                      actor: str) -> dict[str, Any]:
+        """Insert a new case with its receipt number, outbox entry and audit entry.
+
+        ``case`` holds every column but ``receipt_no``; ``search`` holds the applicant's
+        (and proxy's) name, ID number and phone for the search index. Returns the case
+        as stored (with ``receipt_no``).
+        """
+        day = case["accepted_date"].replace("-", "")
+        with self.transaction() as c:
+            case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
+            cols = [k for k in CASE_COLUMNS if k in case]
+            cur = c.execute(
+                f"INSERT INTO cases({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [case[k] for k in cols])
+            case_id = cur.lastrowid
+            self._index(c, case_id, case["receipt_no"], search)
+            self._enqueue(c, "case", case)
+            self._audit(c, actor, "case.create", case["uuid"],
+                        {"receipt_no": case["receipt_no"], "status": case["status"],
+                         "item": case["item_code"], "revision": case["revision"]})
+        return case
+
+    def _index(self, c: sqlite3.Connection, case_id: int | None, receipt_no: str,
+               search: dict[str, str]) -> None:
+        names = " ".join(n for n in (search.get("name", ""), search.get("proxy_name", "")) if n)
+        initials = name_initials(search.get("name", ""))
+        c.execute("INSERT OR REPLACE INTO case_index(case_id, names, initials, id_rev, "
+                  "phone_rev, receipt_no) VALUES (?,?,?,?,?,?)",
+                  [case_id, names, initials, _digits_rev(search.get("id_number", "")),
+                   _digits_rev(search.get("phone", "")), receipt_no])
+
+    def _enqueue(self, c: sqlite3.Connection, kind: str, case: dict[str, Any]) -> None:
+        payload = {k: case[k] for k in CASE_COLUMNS if k in case and not k.startswith("district_")
+                   and k not in ("sync_state", "sync_error")}
+        c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at) "
+                  "VALUES (?,?,?,?,?)",
+                  [kind, case["uuid"], case["revision"],
+                   json.dumps(payload, ensure_ascii=False, sort_keys=True), now_iso()])
+
+    def update_case(self, uuid: str, changes: dict[str, Any], actor: str, action: str,
+                    detail: dict[str, Any]) -> dict[str, Any]:
+        """Change a case at the desk: new revision, outbox entry and audit in one transaction."""
+        with self.transaction() as c:
+            cur = c.execute("SELECT * FROM cases WHERE uuid = ?", [uuid])
+            cols = [d[0] for d in cur.description]
+            row = cur.fetchone()
+            if row is None:
+                from desk.core.errors import NotFound
+                raise NotFound("not_found", f"没有找到案件 {uuid}")
+            case = dict(zip(cols, row, strict=True))
+            case.update(changes)
+            case["revision"] = int(case["revision"]) + 1
+            case["updated_at"] = now_iso()
+            case["sync_state"] = "pending"
+            sets = [k for k in changes if k in CASE_COLUMNS] + ["revision", "updated_at",
+                                                                 "sync_state"]
+            c.execute(f"UPDATE cases SET {', '.join(k + ' = ?' for k in sets)} WHERE uuid = ?",
+                      [case[k] for k in sets] + [uuid])
+            self._enqueue(c, "case", case)
+            self._audit(c, actor, action, uuid, dict(detail, revision=case["revision"]))
+        return case
+
+    def get_case(self, uuid: str) -> dict[str, Any] | None:
+        """One case with its rating, or None."""
+        rows = self._read("SELECT c.*, r.level AS rating, r.reason AS rating_reason, "
+                          "r.rated_at FROM cases c LEFT JOIN ratings r ON r.case_uuid = c.uuid "
+                          "WHERE c.uuid = ?", [uuid])
+        return dict(rows[0]) if rows else None
+
+    def find_by_receipt(self, receipt_no: str) -> dict[str, Any] | None:
+        """The case with a receipt number, or None."""
+        rows = self._read("SELECT uuid FROM cases WHERE receipt_no = ?", [receipt_no])
+        return self.get_case(rows[0]["uuid"]) if rows else None
+
+    def _where(self, search: str | None, status: str | None, item: str | None,
+               date_from: str | None, date_to: str | None,
+               sync_state: str | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if status:
+            clauses.append("c.status = ?")
+            params.append(status)
+        if sync_state:
+            clauses.append("c.sync_state = ?")
+            params.append(sync_state)
+        if item:
+            clauses.append("c.item_code = ?")
+            params.append(item)
+        if date_from:
+            clauses.append("c.created_at >= ?")
+            params.append(date_from)
+        if date_to:
+            clauses.append("c.created_at < date(?, '+1 day')")
+            params.append(date_to)
+        q = (search or "").strip()
+        if q:
+            sub, sub_params = self._search_clause(q)
+            clauses.append(f"c.id IN ({sub})")
+            params.extend(sub_params)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    @staticmethod
+    def _search_clause(q: str) -> tuple[str, list[Any]]:
+        """A sub-select of case ids for a free-text query.
+
+        Digits: the end of an ID number or phone (an indexed prefix match on the reversed
+        string), or a whole number. Latin letters: pinyin initials (indexed prefix).
+        A receipt number: prefix or the daily sequence. Anything else: a substring of the
+        applicant's or proxy's name (a scan of the narrow index table; works for 1–2
+        character names, where FTS trigram indexes find nothing).
+        """
+        qu = q.upper().replace(" ", "")
+        if re.fullmatch(r"\d{3,17}[\dX]?|\d{18}|\d{17}X", qu):
+            rev = qu[::-1]
+            return ("SELECT case_id FROM case_index WHERE id_rev GLOB ? UNION "
+                    "SELECT case_id FROM case_index WHERE phone_rev GLOB ?",
+                    [rev + "*", rev + "*"])
+        if re.fullmatch(r"[A-Z]{2,4}-[A-Z0-9-]*", qu):
+            return ("SELECT case_id FROM case_index WHERE receipt_no GLOB ?", [qu + "*"])
+        if re.fullmatch(r"[a-zA-Z]{1,10}", q):
+            return ("SELECT case_id FROM case_index WHERE initials GLOB ?", [q.lower() + "*"])
+        return ("SELECT case_id FROM case_index WHERE instr(names, ?) > 0", [q])
+
+    def list_cases(self, *, search: str | None = None, status: str | None = None,
+                   item: str | None = None, date_from: str | None = None,
+                   date_to: str | None = None, sync_state: str | None = None,
+                   limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """Cases, newest first, filtered; each row without the full form data."""
+        where, params = self._where(search, status, item, date_from, date_to, sync_state)
+        return [dict(r) for r in self._read(
+            "SELECT c.id, c.uuid, c.receipt_no, c.item_code, c.item_name, c.department, "
+            "c.status, c.sync_state, c.priority, c.applicant_name, c.created_at, "
+            "c.accepted_date, c.promised_date, c.district_status, c.revision, "
+            "ci.id_rev, ci.phone_rev, r.level AS rating "
+            f"FROM cases c JOIN case_index ci ON ci.case_id = c.id "
+            f"LEFT JOIN ratings r ON r.case_uuid = c.uuid{where} "
+            "ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset])]
+
+    def count_cases(self, *, search: str | None = None, status: str | None = None,
+                    item: str | None = None, date_from: str | None = None,
+                    date_to: str | None = None, sync_state: str | None = None) -> int:
+        """How many cases match the filters."""
+        where, params = self._where(search, status, item, date_from, date_to, sync_state)
+        return int(self._read(f"SELECT count(*) AS n FROM cases c{where}", params)[0]["n"])
+
+    def history(self, uuid: str) -> list[dict[str, Any]]:
+        """The case's audit entries and district events, oldest first."""
+        audit = self._read("SELECT at, actor, action, detail_json FROM audit "
+                           "WHERE case_uuid = ? ORDER BY id", [uuid])
+        events = self._read("SELECT at, kind, body_json FROM district_events "
+                            "WHERE case_uuid = ? ORDER BY seq", [uuid])
+        out = [{"at": a["at"], "actor": a["actor"], "action": a["action"],
+                "detail": json.loads(a["detail_json"])} for a in audit]
+        out += [{"at": e["at"], "actor": "district", "action": "district." + e["kind"],
+                 "detail": json.loads(e["body_json"])} for e in events]
+        return sorted(out, key=lambda e: str(e["at"]))
+
+    # -- ratings -------------------------------------------------------------------------
+
+    def save_rating(self, uuid: str, level: int, reason: str, actor: str) -> None:
+        """Record the resident's rating; a second rating for a case is refused."""
+        if level not in RATING_LEVELS:
+            raise ValueError("rating level must be 1..5")
+        with self.transaction() as c:
+            try:
+                c.execute("INSERT INTO ratings(case_uuid, level, reason, rated_at) "
+                          "VALUES (?,?,?,?)", [uuid, level, reason, now_iso()])
+            except sqlite3.IntegrityError:
+                exists = c.execute("SELECT 1 FROM ratings WHERE case_uuid = ?",
+                                   [uuid]).fetchone()
+                if exists:
+                    raise StoreError("rated", "该案件已评价，评价不能修改。") from None
+                raise StoreError("not_found", "没有找到该案件。") from None
+            payload = {"uuid": uuid, "level": level, "reason": reason, "rated_at": now_iso()}
+            c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at)"
+                      " VALUES ('rating', ?, 1, ?, ?)",
+                      [uuid, json.dumps(payload, ensure_ascii=False), now_iso()])
+            self._audit(c, "resident", "case.rate", uuid, {"level": level})
+
+    # -- outbox (used by sync) ------------------------------------------------------------
+
+    def pending_outbox(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Oldest pending outbox entries, each with its payload decoded."""
+        rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts "
+                          "FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?", [limit])
+        for r in rows:
+            r["payload"] = json.loads(r.pop("payload_json"))
+        return rows
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Outbox entries by state."""
+        return {r["state"]: int(r["n"]) for r in
+                self._read("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
+
+    def mark_outbox(self, results: Sequence[dict[str, Any]], batch_id: str) -> None:
+        """Apply per-entry push results in one transaction.
+
+        Each result: ``{"id": outbox id, "result": accepted|duplicate|conflict|rejected,
+        "reason": str, "received_at": iso}``. Accepted and duplicate entries are done;
+        conflicts and rejections are set aside with their reason, visible to the worker.
+        """
+        with self.transaction() as c:
+            for r in results:
+                state = {"accepted": "sent", "duplicate": "sent", "conflict": "conflict",
+                         "rejected": "rejected"}[r["result"]]
+                row = c.execute("SELECT kind, case_uuid, revision FROM outbox WHERE id = ?",
+                                [r["id"]]).fetchone()
+                if row is None:
+                    continue
+                c.execute("UPDATE outbox SET state = ?, batch_id = ?, last_error = ?, "
+                          "done_at = ?, attempts = attempts + 1 WHERE id = ?",
+                          [state, batch_id, r.get("reason") or None, now_iso(), r["id"]])
+                kind, case_uuid, revision = row
+                if kind != "case":
+                    continue
+                # only the newest revision decides the case's sync state
+                newest = c.execute("SELECT max(revision) FROM outbox WHERE kind = 'case' "
+                                   "AND case_uuid = ?", [case_uuid]).fetchone()[0]
+                if revision != newest:
+                    continue
+                sync_state = "synced" if state == "sent" else state
+                c.execute("UPDATE cases SET sync_state = ?, sync_error = ?, "
+                          "district_received_at = coalesce(?, district_received_at) "
+                          "WHERE uuid = ?",
+                          [sync_state, r.get("reason") or None, r.get("received_at"),
+                           case_uuid])
+                if state != "sent":
+                    self._audit(c, "sync", f"sync.{state}", case_uuid,
+                                {"revision": revision, "reason": r.get("reason", "")})
+
+    def note_outbox_attempt(self, ids: Sequence[int], error: str) -> None:
+        """Count a failed attempt (network etc.) without changing state."""
+        with self.transaction() as c:
+            c.executemany("UPDATE outbox SET attempts = attempts + 1, last_error = ? "
+                          "WHERE id = ?", [(error, i) for i in ids])
+
+    def retry_set_aside(self, case_uuid: str) -> None:
+        """Put a rejected/conflicting case back in the queue (after the worker fixed it)."""
+        with self.transaction() as c:
+            c.execute("UPDATE outbox SET state = 'pending' WHERE case_uuid = ? AND state IN "
+                      "('rejected', 'conflict')", [case_uuid])
+            c.execute("UPDATE cases SET sync_state = 'pending', sync_error = NULL "
+                      "WHERE uuid = ?", [case_uuid])
+
+    def set_aside(self) -> list[dict[str, Any]]:
+        """Rejected and conflicting outbox entries with their reasons."""
+        return self._read("SELECT o.id, o.kind, o.case_uuid, o.revision, o.state, "
+                          "o.last_error, c.receipt_no, c.item_name, c.applicant_name "
+                          "FROM outbox o LEFT JOIN cases c ON c.uuid = o.case_uuid "
+                          "WHERE o.state IN ('rejected', 'conflict') ORDER BY o.id")
+
+    # -- district changes (used by sync) ---------------------------------------------------
+
+    def apply_changes(self, changes: Sequence[dict[str, Any]], cursor: str) -> int:
+        """Apply pulled district changes and the new cursor in one transaction.
+
+        Each change: ``{"seq": int, "kind": "status"|"catalog", "case_uuid": str|None,
+        "status": str, "note": str, "department": str, "at": iso, "catalog": {...}}``.
+        Changes already applied (same seq) are skipped. Returns how many were new.
+        """
+        applied = 0
+        with self.transaction() as c:
+            for ch in changes:
+                exists = c.execute("SELECT 1 FROM district_events WHERE seq = ?",
+                                   [ch["seq"]]).fetchone()
+                if exists:
+                    continue
+                body = {k: v for k, v in ch.items() if k not in ("seq", "catalog")}
+                c.execute("INSERT INTO district_events(seq, case_uuid, kind, body_json, at) "
+                          "VALUES (?,?,?,?,?)",
+                          [ch["seq"], ch.get("case_uuid"), ch["kind"],
+                           json.dumps(body, ensure_ascii=False), ch.get("at") or now_iso()])
+                if ch["kind"] == "status" and ch.get("case_uuid"):
+                    c.execute("UPDATE cases SET district_status = ?, district_note = ?, "
+                              "district_department = coalesce(?, district_department), "
+                              "district_updated_at = ? WHERE uuid = ?",
+                              [ch.get("status"), ch.get("note") or None,
+                               ch.get("department") or None, ch.get("at"), ch["case_uuid"]])
+                elif ch["kind"] == "catalog" and ch.get("catalog"):
+                    cat = ch["catalog"]
+                    c.execute("INSERT OR IGNORE INTO catalogs(version, body_json, received_at) "
+                              "VALUES (?,?,?)",
+                              [cat["version"], json.dumps(cat, ensure_ascii=False), now_iso()])
+                applied += 1
+            c.execute("INSERT INTO meta(key, value) VALUES ('sync_cursor', ?) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [cursor])
+        return applied
+
+    def latest_catalog(self) -> dict[str, Any] | None:
+        """The newest catalog pulled from the district, or None."""
+        rows = self._read("SELECT body_json FROM catalogs ORDER BY received_at DESC, "
+                          "version DESC LIMIT 1")
+        return json.loads(rows[0]["body_json"]) if rows else None
+
+    def catalog_version(self, version: str) -> dict[str, Any] | None:
+        """A stored catalog version, or None."""
+        rows = self._read("SELECT body_json FROM catalogs WHERE version = ?", [version])
+        return json.loads(rows[0]["body_json"]) if rows else None
+
+    # -- housekeeping ----------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for the status bar and the command line."""
+        by_status = {r["status"]: int(r["n"]) for r in
+                     self._read("SELECT status, count(*) AS n FROM cases GROUP BY status")}
+        return {"cases": sum(by_status.values()), "by_status": by_status,
+                "outbox": self.outbox_counts(), "last_sync": self.get_meta("last_sync")}
+
+    def item_usage(self) -> dict[str, int]:
+        """Cases per item code (for 'most used first')."""
+        return {r["item_code"]: int(r["n"]) for r in
+                self._read("SELECT item_code, count(*) AS n FROM cases GROUP BY item_code")}
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check`` result (``ok`` when fine)."""
+        return str(self._read("PRAGMA integrity_check")[0]["integrity_check"])
+
+    def bulk_insert_cases(self, rows: Sequence[tuple[dict[str, Any], dict[str, str]]],
+                          actor: str) -> list[dict[str, Any]]:
+        """Save many new cases in one transaction (demo data, imports)."""
+        saved = []
+        with self.transaction() as c:
+            for case, search in rows:
+                day = case["accepted_date"].replace("-", "")
+                case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
+                cols = [k for k in CASE_COLUMNS if k in case]
+                cur = c.execute(
+                    f"INSERT INTO cases({', '.join(cols)}) VALUES "
+                    f"({', '.join('?' * len(cols))})", [case[k] for k in cols])
+                self._index(c, cur.lastrowid, case["receipt_no"], search)
+                self._enqueue(c, "case", case)
+                self._audit(c, actor, "case.create", case["uuid"],
+                            {"receipt_no": case["receipt_no"], "status": case["status"],
+                             "item": case["item_code"], "revision": case["revision"]})
+                saved.append(case)
+        return saved
