@@ -26,6 +26,9 @@ from forms.model import Item
 
 ITEMS_DIR = Path(__file__).with_name("items")
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
+# libyaml's loader parses the shipped catalog ~5x faster than the pure-Python one; the
+# desk's cold start (≤ 1 s) depends on it. Same safe subset of YAML either way.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(ValueError):
@@ -167,7 +170,7 @@ class Catalog:
 def load_dir(items_dir: Path, catalog_file: Path) -> Catalog:
     """Load every ``*.yaml`` under ``items_dir``; ``catalog_file`` gives the version/order."""
     try:
-        meta = yaml.safe_load(catalog_file.read_text(encoding="utf-8")) or {}
+        meta = yaml.load(catalog_file.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogError(f"{catalog_file}: cannot read catalog: {exc}") from None
     version = str(meta.get("version", ""))
@@ -177,7 +180,7 @@ def load_dir(items_dir: Path, catalog_file: Path) -> Catalog:
     items: list[Item] = []
     for path in sorted(items_dir.glob("*.yaml")):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             raise CatalogError(f"{path.name}: not valid YAML: {exc}") from None
         items.append(parse_item(raw, path.name))
