@@ -330,7 +330,7 @@ def _validate_fields(
             for i, row in enumerate(raw):
                 for extra in sorted(set(row) - sub_keys):
                     result.errors.append(Problem(f"{path}[{i}].{extra}", "unknown",
-                                                 f"{f.label}第{i + 1}项：没有“{extra}”这一项"))
+                                                 f"{f.label}第{i + 1}项 {extra}：没有这一项"))
                 rows.append(_validate_fields(f.fields or [], row, top, f"{path}[{i}].",
                                              today, result,
                                              f"{f.item_label or f.label}第{i + 1}项"))
@@ -398,7 +398,7 @@ def validate(item: Item, submission: dict[str, Any], *, today: date | None = Non
     known = {f.key for f in fields}
     result = Result(data={})
     for extra in sorted(set(submission) - known - CASE_KEYS):
-        result.errors.append(Problem(extra, "unknown", f"本事项没有“{extra}”这一项"))
+        result.errors.append(Problem(extra, "unknown", f"{extra}：本事项没有这一项"))
     values = {k: v for k, v in submission.items() if k in known}
     result.data = _validate_fields(fields, values, values, "", today, result)
     if result.data.get("is_proxy") and result.data.get("proxy_id") and \

@@ -22,12 +22,18 @@ class WorkdayResult:
     exact: bool
 
 
+# Statutory fixed-date holidays (全国年节及纪念日放假办法, as amended 2024): used only for a
+# year the official calendar does not cover yet; lunar holidays and make-up days are then
+# unknown, so such results are marked inexact.
+_FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
+
+
 def is_workday(day: date) -> tuple[bool, bool]:
     """(is it a working day, was the official calendar known for it)."""
     try:
         return bool(chinese_calendar.is_workday(day)), True
     except NotImplementedError:
-        return day.weekday() < 5, False
+        return day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS, False
 
 
 def add_working_days(start: date, days: int) -> WorkdayResult:
