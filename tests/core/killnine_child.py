@@ -1,0 +1,27 @@
+"""Child process of the kill -9 harness: saves cases in a loop, printing each
+acknowledged uuid only after the store returned (i.e. after COMMIT)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+from desk.core.app import DeskContext
+
+
+def main() -> None:
+    ctx = DeskContext.open(sys.argv[1])
+    ctx.settings.worker_name = "测试员"
+    item = ctx.catalog.get("MZ-GLJT")
+    sub = dict(item.example)
+    out = sys.stdout
+    out.write("ready\n")
+    out.flush()
+    while True:
+        case = ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=date(2026, 11, 23))
+        out.write(case["uuid"] + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The command line, as scripts and the acceptance checks use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desk.cli import main
+from forms.catalog import load_catalog
+
+
+def run(capsys: Any, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_catalog_json(capsys: Any, data_dir: Path) -> None:
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "catalog", "--json")
+    assert code == 0
+    items = json.loads(out)
+    assert len(items) >= 59
+    gljt = next(i for i in items if i["code"] == "MZ-GLJT")
+    assert gljt["kind"] == "promised" and gljt["promised_days"] == 10
+    assert any(f["key"] == "applicant_id" and f["type"] == "id_number" for f in gljt["fields"])
+
+
+def test_every_example_saves_through_new(capsys: Any, data_dir: Path, tmp_path: Path) -> None:
+    catalog = load_catalog()
+    for item in catalog.items:
+        f = tmp_path / f"{item.code}.json"
+        f.write_text(json.dumps(item.example, ensure_ascii=False), "utf-8")
+        code, out, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", item.code,
+                             "--json", str(f))
+        assert code == 0, (item.code, err)
+        res = json.loads(out)
+        assert res["status"] == "accepted", item.code
+        assert res["uuid"] and res["receipt_no"]
+        if item.kind == "promised":
+            assert res["promised_date"] > res["accepted_date"]
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "cases", "--json")
+    assert len(json.loads(out)) == len(catalog.items)
+
+
+def test_invalid_input_exit_2_names_field_and_rule(capsys: Any, data_dir: Path,
+                                                    tmp_path: Path) -> None:
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps({"applicant_name": "王桂兰", "applicant_id": "110105194912310021",
+                             "applicant_phone": "1387", "materials": ["居民身份证"]},
+                            ensure_ascii=False), "utf-8")
+    code, out, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+                         "--json", str(f))
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert any(line.startswith("applicant_id: [check_digit]") for line in lines)
+    assert any(line.startswith("applicant_phone: [phone]") for line in lines)
+    assert any(line.startswith("residence: [required]") for line in lines)
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "cases", "--json")
+    assert json.loads(out) == []
+
+
+@pytest.mark.parametrize(("content", "rule"), [("{not json", "syntax"), ("[1, 2]", "type")])
+def test_bad_json_file(capsys: Any, data_dir: Path, tmp_path: Path, content: str,
+                       rule: str) -> None:
+    f = tmp_path / "x.json"
+    f.write_text(content, "utf-8")
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+                       "--json", str(f))
+    assert code == 2 and f"json: [{rule}]" in err
+
+
+def test_unknown_item(capsys: Any, data_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "x.json"
+    f.write_text("{}", "utf-8")
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "XX-NOPE",
+                       "--json", str(f))
+    assert code == 1 and "XX-NOPE" in err
+
+
+def test_deferred_case_reports_promised_and_due(capsys: Any, data_dir: Path,
+                                                tmp_path: Path) -> None:
+    sub = dict(load_catalog().get("MZ-GLJT").example)
+    sub["materials"] = ["居民身份证", "户口簿"]
+    f = tmp_path / "d.json"
+    f.write_text(json.dumps(sub, ensure_ascii=False), "utf-8")
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+                       "--json", str(f))
+    res = json.loads(out)
+    assert code == 0 and res["status"] == "deferred"
+    assert res["missing_materials"] == ["近期一寸免冠照片", "社保卡或本人银行卡"]
+    assert res["deferred_due_date"] <= res["promised_date"]
+
+
+def test_demo_and_search(capsys: Any, data_dir: Path) -> None:
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "demo", "--cases", "300",
+                       "--seed", "7")
+    assert code == 0 and json.loads(out)["created"] == 300
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "cases", "--json")
+    rows = json.loads(out)
+    assert len(rows) == 300
+    items = {r["item_code"] for r in rows}
+    assert len(items) >= 30  # spread across the catalog
+    for r in rows:
+        assert "*" in r["applicant_id_masked"]  # masked in lists
+    surname = rows[0]["applicant_name"][0]
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "cases", "--search", surname,
+                       "--json")
+    assert all(surname in r["applicant_name"] for r in json.loads(out))
+
+
+def test_setup_validates(capsys: Any, data_dir: Path) -> None:
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "setup", "--desk-code", "bad code",
+                       "--worker", "刘晓燕")
+    assert code == 2 and "desk_code" in err
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "setup", "--desk-code", "HY-QL01",
+                       "--worker", "刘晓燕")
+    assert code == 0 and json.loads(out)["desk_code"] == "HY-QL01"
+
+
+def test_installed_entry_point_and_env_data_dir(tmp_path: Path) -> None:
+    sub = dict(load_catalog().get("MZ-GLJT").example)
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps(sub, ensure_ascii=False), "utf-8")
+    env = dict(os.environ, DOORSTEP_DATA_DIR=str(tmp_path / "envdir"))
+    proc = subprocess.run([sys.executable, "-m", "desk.cli", "new", "--item", "MZ-GLJT",
+                           "--json", str(f)], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "envdir" / "desk.sqlite3").exists()
