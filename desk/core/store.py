@@ -659,3 +659,23 @@ class Store:
                              "item": case["item_code"], "revision": case["revision"]})
                 saved.append(case)
         return saved
+
+    # -- sync support (appended for sync.client) --------------------------------------------
+
+    def set_meta_many(self, values: dict[str, str]) -> None:
+        """Set several meta values in one transaction (e.g. enrollment credentials)."""
+        with self.transaction() as c:
+            c.executemany("INSERT INTO meta(key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                          list(values.items()))
+
+    def outbox_entries(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Outbox entries by id in any state, oldest first, payload decoded (sync resume)."""
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts, state "
+                          f"FROM outbox WHERE id IN ({marks}) ORDER BY id", list(ids))
+        for r in rows:
+            r["payload"] = json.loads(r.pop("payload_json"))
+        return rows

@@ -1,0 +1,229 @@
+"""Sync for one desk: enroll, push the outbox until empty, pull changes until current.
+
+Used by ``doorstep-desk enroll`` / ``doorstep-desk sync`` and by the window's background
+helper (pass ``progress`` to hear after every batch). Nothing here blocks the worker's flow:
+cases are saved locally first, and a failed round leaves everything in place for the next.
+
+State kept in the desk store's meta table:
+
+- ``desk_id``, ``desk_secret``, ``server_url``, ``enrolled_at`` — from enrollment (the
+  secret is never logged, printed or put in a summary);
+- ``receipt_key`` — 32 random bytes (hex) the desk signs receipts with, sent at enrollment
+  so the district can verify receipts;
+- ``sync_cursor`` — the last change seq applied; ``sync_inflight`` — the batch id and outbox
+  ids of a push not yet acknowledged, resent under the same batch id after any interruption;
+- ``clock_offset`` — server clock minus desk clock (seconds); ``last_sync`` — the time of the
+  last complete round.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sync import protocol as P
+from sync.client.errors import AuthError, ConflictError, NetworkError, ServerError, SyncError
+from sync.client.http import DistrictClient
+
+BATCH_SIZE = 250
+PULL_LIMIT = 500
+Progress = Callable[[dict[str, Any]], None]
+
+
+def receipt_key(store: Any) -> str:
+    """The desk's receipt key (hex), created on first use."""
+    key = store.get_meta("receipt_key")
+    if not key:
+        key = secrets.token_bytes(32).hex()
+        store.set_meta("receipt_key", key)
+    return str(key)
+
+
+def enroll_desk(ctx: Any, server_url: str, code: str, *,
+                client: DistrictClient | None = None) -> dict[str, Any]:
+    """Enroll this desk with the district using a one-time code.
+
+    Stores the desk id and secret, adopts the desk code the district issued the code for,
+    and returns ``{"desk_id", "desk_code", "name", "server_url", "enrolled_at"}``.
+    Raises a :class:`~sync.client.errors.SyncError` on failure.
+    """
+    server_url = server_url.rstrip("/")
+    store = ctx.store
+    req = P.EnrollRequest(code=code.strip(), desk_code=ctx.settings.desk_code,
+                          desk_name=ctx.settings.desk_name, receipt_key=receipt_key(store),
+                          client_version=_client_version())
+    own = client is None
+    c = client or DistrictClient(server_url)
+    try:
+        resp = c.enroll(req)
+    finally:
+        if own:
+            c.close()
+    values = {"desk_id": resp.desk_id, "desk_secret": resp.desk_secret,
+              "server_url": server_url, "enrolled_at": resp.enrolled_at,
+              "district_desk_code": resp.desk_code}
+    if store.get_meta("server_url") not in (None, server_url):
+        values.update(sync_cursor="0", sync_inflight="")  # another district: start over
+    store.set_meta_many(values)
+    ctx.settings.server_url = server_url
+    ctx.settings.desk_code = resp.desk_code
+    if not ctx.settings.desk_name:
+        ctx.settings.desk_name = resp.name
+    ctx.save_settings()
+    return {"desk_id": resp.desk_id, "desk_code": resp.desk_code, "name": resp.name,
+            "server_url": server_url, "enrolled_at": resp.enrolled_at}
+
+
+def _client_version() -> str:
+    try:
+        from desk import __version__
+
+        return str(__version__)
+    except ImportError:  # pragma: no cover
+        return ""
+
+
+def client_for(ctx: Any, server: str | None = None, **kw: Any) -> DistrictClient:
+    """A signed client for this desk (``server`` overrides the enrolled address)."""
+    store = ctx.store
+    url = server or store.get_meta("server_url") or ctx.settings.server_url
+    if not url:
+        raise AuthError("尚未设置区级服务器地址，请先注册（doorstep-desk enroll）",
+                        code="not_enrolled")
+    try:
+        offset = float(store.get_meta("clock_offset") or 0.0)
+    except ValueError:
+        offset = 0.0
+    return DistrictClient(url, desk_id=store.get_meta("desk_id"),
+                          secret=store.get_meta("desk_secret"), clock_offset=offset, **kw)
+
+
+def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | None = None,
+              batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> dict[str, Any]:
+    """One full round: push the outbox until empty, then pull changes until current.
+
+    Never raises for sync failures: the summary says what happened. Keys: ``pushed``
+    (records sent, resends included), ``accepted``, ``duplicates``, ``conflicts``,
+    ``rejected``, ``pulled`` (new changes applied), ``batches``, ``pending`` (outbox entries
+    still waiting), ``set_aside`` (rejected/conflicting entries awaiting the worker),
+    ``cursor``, ``server``, ``error`` (None or ``{"kind", "code", "status", "message"}``) and
+    ``complete`` — true only when the outbox has nothing pending and the pull is current.
+    """
+    summary: dict[str, Any] = {"pushed": 0, "accepted": 0, "duplicates": 0, "conflicts": 0,
+                               "rejected": 0, "pulled": 0, "batches": 0, "pending": 0,
+                               "set_aside": 0, "cursor": None, "server": None,
+                               "catalog_version": None, "error": None, "complete": False}
+    store = ctx.store
+    own = client is None
+    current = False
+    c: DistrictClient | None = None
+    try:
+        c = client or client_for(ctx, server)
+        summary["server"] = c.base_url
+        push_outbox(store, c, summary, batch_size=batch_size, progress=progress)
+        current = pull_changes(ctx, c, summary, progress=progress)
+    except SyncError as exc:
+        summary["error"] = exc.as_dict()
+    finally:
+        if c is not None:
+            store.set_meta("clock_offset", f"{c.clock_offset:.3f}")
+            if own:
+                c.close()
+    counts = store.outbox_counts()
+    summary["pending"] = counts.get("pending", 0)
+    summary["set_aside"] = counts.get("rejected", 0) + counts.get("conflict", 0)
+    summary["cursor"] = store.get_meta("sync_cursor") or "0"
+    summary["catalog_version"] = ctx.catalog.version
+    summary["complete"] = summary["error"] is None and current and summary["pending"] == 0
+    if summary["complete"]:
+        store.set_meta("last_sync", P.utc_now())
+    return summary
+
+
+def _records(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": e["id"], "kind": e["kind"], "case_uuid": e["case_uuid"],
+             "revision": e["revision"], "payload": e["payload"]} for e in entries]
+
+
+def push_outbox(store: Any, client: DistrictClient, summary: dict[str, Any], *,
+                batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> None:
+    """Push pending outbox entries in batches until none is left (raises SyncError)."""
+    fresh_ids_used = 0
+    while True:
+        inflight = json.loads(store.get_meta("sync_inflight") or "null")
+        if inflight:
+            entries = store.outbox_entries(inflight["ids"])
+            if len(entries) != len(inflight["ids"]) or \
+                    any(e["state"] != "pending" for e in entries):
+                # acknowledged before an interruption: nothing left to resend
+                store.set_meta("sync_inflight", "")
+                continue
+            batch_id = inflight["batch_id"]
+        else:
+            entries = store.pending_outbox(batch_size)
+            if not entries:
+                return
+            batch_id = str(uuid.uuid4())
+            store.set_meta("sync_inflight", json.dumps(
+                {"batch_id": batch_id, "ids": [e["id"] for e in entries]}))
+        records = _records(entries)
+        ids = [r["id"] for r in records]
+        try:
+            resp = client.push(P.BatchRequest(desk_id=client.desk_id or "",
+                                              batch_id=uuid.UUID(batch_id), records=records))
+        except (NetworkError, ServerError) as exc:
+            store.note_outbox_attempt(ids, exc.message)
+            raise
+        except ConflictError as exc:
+            if exc.code != P.ERR_BATCH_CONFLICT or fresh_ids_used >= 3:
+                raise
+            fresh_ids_used += 1  # our batch id is taken by other content: use a new one
+            store.set_meta("sync_inflight", "")
+            continue
+        results = []
+        for r in resp.results:
+            if not 0 <= r.index < len(records) or (r.id is not None and
+                                                   r.id != records[r.index]["id"]):
+                raise SyncError("区级系统的应答与所发批次不符", code="bad_answer")
+            results.append({"id": records[r.index]["id"], "result": r.result,
+                            "reason": r.reason, "received_at": r.received_at})
+        if len(results) != len(records):
+            raise SyncError("区级系统的应答缺少部分记录的结果", code="bad_answer")
+        store.mark_outbox(results, batch_id)
+        store.set_meta("sync_inflight", "")
+        summary["batches"] += 1
+        summary["pushed"] += len(records)
+        for res in results:
+            key = {"accepted": "accepted", "duplicate": "duplicates", "conflict": "conflicts",
+                   "rejected": "rejected"}[res["result"]]
+            summary[key] += 1
+        if progress is not None:
+            progress(dict(summary, stage="push"))
+
+
+def pull_changes(ctx: Any, client: DistrictClient, summary: dict[str, Any], *,
+                 limit: int = PULL_LIMIT, progress: Progress | None = None) -> bool:
+    """Pull and apply changes until current; True when current (raises SyncError)."""
+    store = ctx.store
+    try:
+        since = int(store.get_meta("sync_cursor") or 0)
+    except ValueError:
+        since = 0
+    catalog_changed = False
+    while True:
+        resp = client.changes(since, limit)
+        if resp.changes or resp.cursor != str(since):
+            changes = [ch.model_dump() for ch in resp.changes]
+            summary["pulled"] += store.apply_changes(changes, resp.cursor)
+            catalog_changed |= any(ch["kind"] == "catalog" for ch in changes)
+        since = int(resp.cursor)
+        if progress is not None:
+            progress(dict(summary, stage="pull"))
+        if not resp.more:
+            break
+    if catalog_changed:
+        ctx.reload_catalog()
+    return True

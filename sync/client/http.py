@@ -1,0 +1,213 @@
+"""Signed HTTP to the district: one ``requests.Session``, timeouts, retries with
+exponential backoff and full jitter, gzip request bodies, and the server-clock offset.
+
+Every request is safe to resend (batch ids, case UUIDs and revisions make uploads
+idempotent), so network failures, timeouts and 5xx answers are retried up to ``retries``
+times; refusals (auth, conflict, too large, malformed) are raised at once as typed errors.
+A ``stale_timestamp`` refusal is retried once, immediately, with the clock offset the
+server's answer gave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import requests
+
+from sync import protocol as P
+from sync.client.errors import (
+    AuthError,
+    ConflictError,
+    NetworkError,
+    ProtocolError,
+    ServerError,
+    SyncError,
+    TooLargeError,
+)
+
+USER_AGENT = f"doorstep-desk-sync/protocol-{P.PROTOCOL_VERSION}"
+M = TypeVar("M", bound=P.Message)
+
+
+class DistrictClient:
+    """A connection to one district server, optionally as an enrolled desk."""
+
+    def __init__(self, base_url: str, *, desk_id: str | None = None,
+                 secret: str | None = None, session: requests.Session | None = None,
+                 timeout: tuple[float, float] = (5.0, 60.0), retries: int = 4,
+                 backoff: float = 0.5, backoff_max: float = 20.0, clock_offset: float = 0.0,
+                 sleep: Callable[[float], None] = time.sleep,
+                 jitter: Callable[[], float] = random.random) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.desk_id, self._secret = desk_id, secret
+        self._own_session = session is None
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.timeout, self.retries = timeout, retries
+        self.backoff, self.backoff_max = backoff, backoff_max
+        self.clock_offset = clock_offset
+        self._sleep, self._jitter = sleep, jitter
+        self.requests_made = 0
+
+    def __repr__(self) -> str:  # never shows the secret
+        return f"DistrictClient({self.base_url!r}, desk_id={self.desk_id!r})"
+
+    def close(self) -> None:
+        """Close the session if this client made it."""
+        if self._own_session:
+            self.session.close()
+
+    def __enter__(self) -> DistrictClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def now(self) -> float:
+        """The client's estimate of the server clock (unix seconds)."""
+        return time.time() + self.clock_offset
+
+    def _observe_clock(self, resp: requests.Response) -> None:
+        stamp = resp.headers.get(P.H_SERVER_TIME)
+        if stamp:
+            try:
+                self.clock_offset = float(stamp) - time.time()
+            except ValueError:
+                pass
+
+    # -- the one request path ---------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                json_body: Any = None, data: bytes | None = None, signed: bool = True,
+                compress: bool = True) -> dict[str, Any]:
+        """Send a request (signed unless ``signed=False``); the decoded JSON answer."""
+        query = urlencode(params) if params else ""
+        full_path = path + (f"?{query}" if query else "")
+        headers: dict[str, str] = {}
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        else:
+            body = data or b""
+            if data is not None:
+                headers["Content-Type"] = "application/octet-stream"
+        if compress:
+            body, extra = P.gzip_body(body)
+            headers.update(extra)
+        if signed and not (self.desk_id and self._secret):
+            raise AuthError("本办事点尚未注册到区级系统（doorstep-desk enroll）",
+                            code="not_enrolled")
+        stale_retried = False
+        attempt = 0
+        while True:
+            h = dict(headers)
+            if signed:
+                assert self.desk_id and self._secret
+                h.update(P.signed_headers(self.desk_id, self._secret, method, full_path, body,
+                                          self.now()))
+            err: SyncError
+            try:
+                self.requests_made += 1
+                resp = self.session.request(method, self.base_url + full_path, data=body,
+                                            headers=h, timeout=self.timeout)
+            except requests.RequestException as exc:
+                err = NetworkError(f"无法连接区级系统（{type(exc).__name__}），稍后自动重试；"
+                                   "已保存的案件不会丢失", code="network")
+            else:
+                self._observe_clock(resp)
+                if resp.status_code < 400:
+                    try:
+                        out: dict[str, Any] = resp.json()
+                        return out
+                    except ValueError:
+                        err = ServerError("区级系统的应答不完整", code="bad_answer",
+                                          status=resp.status_code)
+                else:
+                    err = _refusal(resp)
+                    if err.code == P.ERR_STALE and not stale_retried:
+                        stale_retried = True  # the offset was just corrected from the answer
+                        continue
+                    if not isinstance(err, ServerError):
+                        raise err
+            attempt += 1
+            if attempt > self.retries:
+                raise err
+            delay = min(self.backoff_max, self.backoff * 2 ** (attempt - 1)) * self._jitter()
+            self._sleep(delay)
+
+    def _call(self, model: type[M], method: str, path: str, **kw: Any) -> M:
+        raw = self.request(method, path, **kw)
+        try:
+            return model.model_validate(raw)
+        except ValueError as exc:
+            raise ProtocolError(f"区级系统的应答格式不符: {exc}", code="bad_answer") from None
+
+    # -- the protocol -----------------------------------------------------------------------
+
+    def server_time(self) -> P.TimeInfo:
+        """The server clock (also sets the offset)."""
+        return self._call(P.TimeInfo, "GET", P.PATH_TIME, signed=False)
+
+    def enroll(self, req: P.EnrollRequest) -> P.EnrollResponse:
+        """Exchange a one-time code; the caller stores the id and secret."""
+        return self._call(P.EnrollResponse, "POST", P.PATH_ENROLL,
+                          json_body=req.model_dump(mode="json"), signed=False, compress=False)
+
+    def push(self, batch: P.BatchRequest) -> P.BatchResponse:
+        """Push one batch (resending the same batch id is safe)."""
+        return self._call(P.BatchResponse, "POST", P.PATH_BATCHES,
+                          json_body=batch.model_dump(mode="json"))
+
+    def changes(self, since: int, limit: int = 500) -> P.ChangesResponse:
+        """Changes after cursor ``since``."""
+        return self._call(P.ChangesResponse, "GET", P.PATH_CHANGES,
+                          params={"since": since, "limit": limit})
+
+    def attachment_status(self, sha256: str) -> P.AttachmentStatus:
+        """How much of an attachment the district holds."""
+        return self._call(P.AttachmentStatus, "GET", f"{P.PATH_ATTACHMENTS}/{sha256}")
+
+    def upload_attachment(self, data: bytes, chunk_size: int = 1024 * 1024) -> P.AttachmentStatus:
+        """Upload an attachment, resuming where the district's copy ends; idempotent."""
+        sha = hashlib.sha256(data).hexdigest()
+        status = self.attachment_status(sha)
+        offset = status.received
+        while not status.complete:
+            chunk = data[offset:offset + chunk_size]
+            try:
+                status = self._call(P.AttachmentStatus, "PUT", f"{P.PATH_ATTACHMENTS}/{sha}",
+                                    params={"offset": offset, "total": len(data)},
+                                    data=chunk, compress=False)
+            except ConflictError as exc:
+                if exc.code != P.ERR_OFFSET:
+                    raise
+                offset = int(exc.detail.get("received", 0))
+                continue
+            offset = status.received
+        return status
+
+
+def _refusal(resp: requests.Response) -> SyncError:
+    try:
+        body = resp.json()
+        code, message = str(body.get("error", "")), str(body.get("message", ""))
+        detail = body.get("detail") or {}
+    except ValueError:
+        code, message, detail = "", "", {}
+    s = resp.status_code
+    kw: dict[str, Any] = {"code": code, "status": s, "detail": detail}
+    if s in (401, 403):
+        return AuthError(message, **kw)
+    if s == 409:
+        return ConflictError(message, **kw)
+    if s == 413:
+        return TooLargeError(message, **kw)
+    if s >= 500 or s == 429:
+        return ServerError(message, **kw)
+    return ProtocolError(message, **kw)

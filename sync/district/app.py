@@ -1,0 +1,280 @@
+"""The district's HTTP API (FastAPI). Routes stay thin: they authenticate, parse with
+:mod:`sync.protocol` and call :mod:`sync.district.storage`.
+
+Endpoints (all JSON, all answers carry ``X-Doorstep-Server-Time``; OpenAPI at
+``/openapi.json``):
+
+- ``GET  /api/v1/time`` — the server clock (no auth).
+- ``POST /api/v1/enroll`` — one-time code → desk id and secret (the code is the auth).
+- ``POST /api/v1/batches`` — signed; push records, atomically, idempotently.
+- ``GET  /api/v1/changes?since=SEQ&limit=N`` — signed; statuses and catalog versions.
+- ``PUT  /api/v1/attachments/{sha256}?offset=O&total=T`` — signed; resumable upload.
+- ``GET  /api/v1/attachments/{sha256}`` — signed; how much is held.
+- ``GET  /healthz`` — liveness and the database kind.
+
+Request bodies may be gzip-compressed (``Content-Encoding: gzip``; Starlette does not
+decompress request bodies, so :func:`_signed` does, after checking the signature).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sync import protocol as P
+from sync.district.errors import DistrictError
+from sync.district.storage import Storage
+
+log = logging.getLogger("doorstep.district")
+
+MAX_BATCH_BYTES = 64 * 1024 * 1024  # decompressed batch body
+MAX_ATTACHMENT_BYTES = int(os.environ.get("DOORSTEP_MAX_ATTACHMENT", 20 * 1024 * 1024))
+P_SHA = PathParam(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the content, hex")
+
+
+class ServerTimeMiddleware:
+    """Adds the server clock to every answer, errors included (clients keep an offset)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((P.H_SERVER_TIME.lower().encode(), f"{time.time():.3f}".encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, stamped)
+
+
+def _error(status: int, code: str, message: str,
+           detail: dict[str, Any] | None = None) -> JSONResponse:
+    body = P.ErrorBody(error=code, message=message, detail=detail)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
+
+
+class Refusal(Exception):
+    """An HTTP refusal raised by the auth and parsing helpers."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.detail = status, code, message, detail
+
+
+@dataclass
+class Signed:
+    """An authenticated request: the desk row and the (decompressed) body."""
+
+    desk: dict[str, Any]
+    body: bytes
+
+
+async def _read_capped(request: Request, cap: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > cap:
+        raise Refusal(413, P.ERR_TOO_LARGE, f"请求体超过上限 {cap} 字节", {"cap": cap})
+    chunks, n = [], 0
+    async for chunk in request.stream():
+        n += len(chunk)
+        if n > cap:
+            raise Refusal(413, P.ERR_TOO_LARGE, f"请求体超过上限 {cap} 字节", {"cap": cap})
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _storage(request: Request) -> Storage:
+    st: Storage = request.app.state.storage
+    return st
+
+
+async def _signed_with_cap(request: Request, cap: int) -> Signed:
+    st = _storage(request)
+    h = request.headers
+    desk_id, ts, nonce, sig = (h.get(P.H_DESK), h.get(P.H_TIMESTAMP), h.get(P.H_NONCE),
+                               h.get(P.H_SIGNATURE))
+    if not (desk_id and ts and nonce and sig):
+        raise Refusal(401, P.ERR_AUTH, "请求未签名（缺少办事点签名头）")
+    raw = await _read_capped(request, cap)
+    desk = await run_in_threadpool(st.desk, desk_id)
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if desk is None or not P.verify(desk["secret"], request.method, path, ts, nonce, raw, sig):
+        raise Refusal(401, P.ERR_AUTH, "签名无效或办事点未注册")
+    if desk["revoked_at"]:
+        raise Refusal(403, P.ERR_REVOKED, "该办事点已被区级停用，请联系区级管理员")
+    try:
+        skew = abs(time.time() - int(ts))
+    except ValueError:
+        raise Refusal(401, P.ERR_AUTH, "时间戳格式错误") from None
+    if skew > P.MAX_SKEW:
+        raise Refusal(401, P.ERR_STALE, "请求时间与服务器时间相差过大",
+                      {"server_epoch": time.time()})
+    if not await run_in_threadpool(st.remember_nonce, desk_id, nonce):
+        raise Refusal(401, P.ERR_REPLAYED, "重复的请求（随机数已使用）")
+    if h.get("content-encoding", "identity").lower() == "gzip":
+        try:
+            raw = P.gunzip_capped(raw, MAX_BATCH_BYTES)
+        except P.TooLarge:
+            raise Refusal(413, P.ERR_TOO_LARGE, f"解压后请求体超过上限 {MAX_BATCH_BYTES} 字节",
+                          {"cap": MAX_BATCH_BYTES}) from None
+        except ValueError as exc:
+            raise Refusal(400, P.ERR_PROTOCOL, f"gzip 请求体无法解压: {exc}") from None
+    return Signed(desk, raw)
+
+
+async def signed(
+    request: Request,
+    x_doorstep_desk: str | None = Header(None, description="desk id"),
+    x_doorstep_timestamp: str | None = Header(None, description="unix seconds"),
+    x_doorstep_nonce: str | None = Header(None, description="random, never reused"),
+    x_doorstep_signature: str | None = Header(None, description="hex HMAC-SHA256"),
+) -> Signed:
+    """Dependency: authenticate a signed request (see :mod:`sync.protocol`)."""
+    return await _signed_with_cap(request, MAX_BATCH_BYTES)
+
+
+SignedDep = Annotated[Signed, Depends(signed)]
+
+
+def _parse(model: type[P.Message], body: bytes) -> Any:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        msgs = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'body'}: {e['msg']}"
+                         for e in exc.errors()[:5])
+        code = P.ERR_PROTOCOL if any(e["loc"][:1] == ("protocol",) for e in exc.errors()) \
+            else "invalid"
+        raise Refusal(400 if code == P.ERR_PROTOCOL else 422, code, msgs) from None
+
+
+def _body_doc(model: type[P.Message]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
+
+
+def create_app(db_url: str | None = None, *, storage: Storage | None = None,
+               enable_discard: bool = False) -> FastAPI:
+    """The district app over ``storage`` (or a new :class:`Storage` for ``db_url``)."""
+    app = FastAPI(title="Doorstep Desk district API", version=str(P.PROTOCOL_VERSION),
+                  description=__doc__)
+    app.state.storage = storage or Storage(db_url)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(ServerTimeMiddleware)
+
+    @app.exception_handler(Refusal)
+    async def _refusal(_r: Request, exc: Refusal) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, exc.detail)
+
+    @app.exception_handler(DistrictError)
+    async def _district(_r: Request, exc: DistrictError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, dict(exc.extra) or None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http", str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        msgs = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
+                         for e in exc.errors()[:5])
+        return _error(422, "invalid", msgs)
+
+    @app.exception_handler(Exception)
+    async def _crash(_r: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return _error(500, "server", "服务器内部错误，请稍后重试")
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "db": app.state.storage.dialect}
+
+    @app.get(P.PATH_TIME, response_model=P.TimeInfo, tags=["sync"])
+    def server_time() -> P.TimeInfo:
+        """The server clock, for a desk that needs its offset before signing."""
+        return P.TimeInfo(server_time=P.utc_now(), server_epoch=time.time())
+
+    @app.post(P.PATH_ENROLL, response_model=P.EnrollResponse, tags=["sync"],
+              responses={401: {"model": P.ErrorBody}})
+    async def enroll(req: P.EnrollRequest, request: Request) -> P.EnrollResponse:
+        """Exchange a one-time enrollment code for a desk id and secret."""
+        resp: P.EnrollResponse = await run_in_threadpool(_storage(request).enroll, req)
+        return resp
+
+    @app.post(P.PATH_BATCHES, tags=["sync"], openapi_extra=_body_doc(P.BatchRequest),
+              responses={200: {"model": P.BatchResponse}, 401: {"model": P.ErrorBody},
+                         409: {"model": P.ErrorBody}, 413: {"model": P.ErrorBody}})
+    async def push_batch(request: Request, auth: SignedDep) -> JSONResponse:
+        """Commit a batch of records atomically; per-record results in request order."""
+        batch: P.BatchRequest = _parse(P.BatchRequest, auth.body)
+        if batch.desk_id != auth.desk["desk_id"]:
+            raise Refusal(403, P.ERR_AUTH, "批次中的办事点编号与签名不符")
+        answer = await run_in_threadpool(_storage(request).ingest_batch, batch.desk_id,
+                                         str(batch.batch_id), batch.records)
+        answer["server_time"] = P.utc_now()
+        return JSONResponse(answer)
+
+    @app.get(P.PATH_CHANGES, response_model=P.ChangesResponse, tags=["sync"],
+             responses={401: {"model": P.ErrorBody}})
+    async def pull_changes(request: Request, auth: SignedDep, since: int = Query(0, ge=0),
+                           limit: int = Query(500, ge=1, le=2000)) -> P.ChangesResponse:
+        """The desk's changes after cursor ``since`` (statuses, notes, catalog versions)."""
+        resp: P.ChangesResponse = await run_in_threadpool(
+            _storage(request).changes_since, auth.desk["desk_id"], since, limit)
+        return resp
+
+    @app.get(P.PATH_ATTACHMENTS + "/{sha256}", response_model=P.AttachmentStatus,
+             tags=["attachments"])
+    async def attachment_status(request: Request, auth: SignedDep,
+                                sha256: str = P_SHA) -> P.AttachmentStatus:
+        """How many bytes of the attachment the district holds (to resume an upload)."""
+        resp: P.AttachmentStatus = await run_in_threadpool(
+            _storage(request).attachment_status, sha256)
+        return resp
+
+    @app.put(P.PATH_ATTACHMENTS + "/{sha256}", response_model=P.AttachmentStatus,
+             tags=["attachments"], responses={413: {"model": P.ErrorBody},
+                                             409: {"model": P.ErrorBody}})
+    async def put_attachment(request: Request, sha256: str = P_SHA,
+                             offset: int = Query(0, ge=0), total: int = Query(..., ge=1),
+                             x_doorstep_desk: str | None = Header(None),
+                             ) -> P.AttachmentStatus:
+        """Upload an attachment (or the chunk at ``offset``); content-addressed by SHA-256,
+        idempotent, at most ``DOORSTEP_MAX_ATTACHMENT`` bytes (default 20 MB)."""
+        if total > MAX_ATTACHMENT_BYTES:
+            raise Refusal(413, P.ERR_TOO_LARGE,
+                          f"附件大小 {total} 字节超过上限 {MAX_ATTACHMENT_BYTES} 字节",
+                          {"cap": MAX_ATTACHMENT_BYTES})
+        auth = await _signed_with_cap(request, MAX_ATTACHMENT_BYTES)
+        resp: P.AttachmentStatus = await run_in_threadpool(
+            _storage(request).put_attachment, auth.desk["desk_id"], sha256, offset, total,
+            auth.body, MAX_ATTACHMENT_BYTES)
+        return resp
+
+    if enable_discard:
+        @app.post(P.PATH_DISCARD, include_in_schema=False)
+        async def discard(request: Request) -> dict[str, int]:
+            """Read and drop a body (the benchmark's network floor)."""
+            body = await _read_capped(request, MAX_BATCH_BYTES)
+            return {"bytes": len(body)}
+
+    return app
+

@@ -1,0 +1,148 @@
+"""``doorstep-district``: run the district server and administer it from the shell.
+
+A thin layer over :class:`sync.district.storage.Storage` (the same calls the console and
+the tests make). The database is ``--db URL``, else ``$DOORSTEP_DB``, else the SQLite file
+``district.sqlite3`` in the platform's user data folder for ``doorstep-district``
+(``~/.local/share/doorstep-district/`` on Linux). URLs: ``sqlite:///path``, a plain file
+path, or ``postgresql://user@host:port/db`` (psycopg).
+
+Commands (names, flags and JSON keys are a public interface)::
+
+    doorstep-district [--db URL] serve [--host H] [--port P]
+    doorstep-district [--db URL] enroll-code --desk-code CODE --name NAME [--ttl-hours H]
+    doorstep-district [--db URL] stats --json          # {"cases", "batches", "desks", ...}
+    doorstep-district [--db URL] desks --json
+    doorstep-district [--db URL] revoke --desk-id ID
+    doorstep-district [--db URL] set-status --case UUID --status S [--note N] [--department D]
+    doorstep-district [--db URL] publish-catalog [--file catalog.json]   # default: shipped
+    doorstep-district [--db URL] cases --json [--status S] [--limit N]
+
+Exit status: 0 ok, 1 refused (a message on stderr), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sync.district.errors import DistrictError
+from sync.district.storage import Storage, default_db_url
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="doorstep-district",
+                                description="家门口办事台 district server and administration")
+    p.add_argument("--db", default=None,
+                   help="database URL or SQLite path (default: $DOORSTEP_DB or "
+                        "district.sqlite3 in the user data folder)")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the HTTP API under uvicorn")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8740)
+    s.add_argument("--log-level", default="info")
+    e = sub.add_parser("enroll-code", help="issue a one-time enrollment code; prints it")
+    e.add_argument("--desk-code", required=True)
+    e.add_argument("--name", required=True)
+    e.add_argument("--ttl-hours", type=float, default=72.0)
+    e.add_argument("--json", action="store_true")
+    st = sub.add_parser("stats", help="counts")
+    st.add_argument("--json", action="store_true")
+    d = sub.add_parser("desks", help="enrolled desks")
+    d.add_argument("--json", action="store_true")
+    r = sub.add_parser("revoke", help="revoke a desk: its requests are refused afterwards")
+    r.add_argument("--desk-id", required=True)
+    ss = sub.add_parser("set-status", help="a district decision on a case")
+    ss.add_argument("--case", required=True, dest="case_uuid")
+    ss.add_argument("--status", required=True,
+                    choices=["accepted", "needs_correction", "completed", "rejected", "routed"])
+    ss.add_argument("--note", default="")
+    ss.add_argument("--department", default=None)
+    ss.add_argument("--actor", default="admin")
+    pc = sub.add_parser("publish-catalog", help="publish a catalog version to every desk")
+    pc.add_argument("--file", default=None, help="catalog JSON (default: the shipped catalog)")
+    c = sub.add_parser("cases", help="cases received")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--status", default=None)
+    c.add_argument("--limit", type=int, default=100)
+    return p
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``doorstep-district``."""
+    args = _parser().parse_args(argv)
+    url = args.db or default_db_url()
+    if args.command == "serve":
+        return serve(url, args.host, args.port, args.log_level)
+    storage = Storage(url)
+    try:
+        return _dispatch(storage, args)
+    except DistrictError as exc:
+        print(f"error: [{exc.code}] {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        storage.close()
+
+
+def serve(url: str, host: str, port: int, log_level: str = "info") -> int:
+    """Run the API until interrupted."""
+    import uvicorn
+
+    from sync.district.app import create_app
+
+    uvicorn.run(create_app(url), host=host, port=port, log_level=log_level,
+                ws="none", lifespan="off")
+    return 0
+
+
+def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "enroll-code":
+        code = storage.create_enroll_code(args.desk_code, args.name, ttl_hours=args.ttl_hours)
+        if args.json:
+            _print({"code": code, "desk_code": args.desk_code.strip().upper(),
+                    "name": args.name})
+        else:
+            print(code)
+        return 0
+    if cmd == "stats":
+        _print(storage.stats())
+        return 0
+    if cmd == "desks":
+        _print(storage.list_desks())
+        return 0
+    if cmd == "revoke":
+        storage.revoke_desk(args.desk_id)
+        _print({"desk_id": args.desk_id, "revoked": True})
+        return 0
+    if cmd == "set-status":
+        _print(storage.set_status(args.case_uuid, args.status, note=args.note,
+                                  department=args.department, actor=args.actor))
+        return 0
+    if cmd == "publish-catalog":
+        if args.file:
+            try:
+                body = json.loads(Path(args.file).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                print(f"file: [invalid] 无法读取目录文件: {exc}", file=sys.stderr)
+                return 2
+        else:
+            from forms.catalog import load_catalog
+
+            body = load_catalog().to_json()
+        _print(storage.publish_catalog(body, actor="cli"))
+        return 0
+    if cmd == "cases":
+        _print(storage.list_cases(status=args.status, limit=args.limit))
+        return 0
+    raise AssertionError(cmd)  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

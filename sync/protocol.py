@@ -1,0 +1,338 @@
+"""What crosses the wire between a desk and the district — defined once, used by both.
+
+Every JSON message carries ``protocol`` (:data:`PROTOCOL_VERSION`). A server refuses a
+request whose major version it does not speak with 400 ``protocol``.
+
+Signing (every request after enrollment)::
+
+    X-Doorstep-Desk:       desk id
+    X-Doorstep-Timestamp:  unix seconds (integer, the desk's estimate of the server clock)
+    X-Doorstep-Nonce:      32 hex characters, never reused
+    X-Doorstep-Signature:  hex HMAC-SHA256(desk secret, canonical request)
+
+    canonical request = METHOD \\n PATH[?QUERY] \\n TIMESTAMP \\n NONCE \\n sha256hex(body)
+
+The body hash is over the bytes as sent (gzip-compressed when ``Content-Encoding: gzip``),
+so the server authenticates before it decompresses anything. A timestamp more than
+:data:`MAX_SKEW` seconds from the server clock is refused (401 ``stale_timestamp``) and
+a nonce seen before is refused (401 ``replayed``). Every answer carries the server's clock
+in the ``X-Doorstep-Server-Time`` header (and in ``server_time`` in JSON bodies); the client
+keeps the offset and retries a stale request once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+import zlib
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PROTOCOL_VERSION = 1
+MAX_SKEW = 300  # seconds a signed request's timestamp may differ from the server clock
+
+H_DESK = "X-Doorstep-Desk"
+H_TIMESTAMP = "X-Doorstep-Timestamp"
+H_NONCE = "X-Doorstep-Nonce"
+H_SIGNATURE = "X-Doorstep-Signature"
+H_SERVER_TIME = "X-Doorstep-Server-Time"
+H_PROTOCOL = "X-Doorstep-Protocol"
+
+API = "/api/v1"
+PATH_TIME = f"{API}/time"
+PATH_ENROLL = f"{API}/enroll"
+PATH_BATCHES = f"{API}/batches"
+PATH_CHANGES = f"{API}/changes"
+PATH_ATTACHMENTS = f"{API}/attachments"
+PATH_DISCARD = f"{API}/discard"
+
+RECORD_RESULTS = ("accepted", "duplicate", "conflict", "rejected")
+DESK_CASE_STATUSES = ("draft", "accepted", "deferred", "correction", "completed")
+DISTRICT_STATUSES = ("received", "accepted", "needs_correction", "completed", "rejected",
+                     "routed")
+CLOSED_STATUSES = ("completed", "rejected")
+
+# Error codes in ErrorBody.error, so both sides (and the UI) can tell them apart.
+ERR_AUTH = "auth"  # missing/unknown desk, bad signature
+ERR_STALE = "stale_timestamp"
+ERR_REPLAYED = "replayed"
+ERR_REVOKED = "revoked"
+ERR_BAD_CODE = "bad_enrollment_code"
+ERR_PROTOCOL = "protocol"
+ERR_TOO_LARGE = "too_large"
+ERR_BATCH_CONFLICT = "batch_conflict"
+ERR_HASH = "hash_mismatch"
+ERR_OFFSET = "offset_mismatch"
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def canonical_json(data: Any) -> bytes:
+    """Stable JSON bytes (sorted keys, no spaces) for hashing content."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def content_hash(data: Any) -> str:
+    """SHA-256 (hex) of :func:`canonical_json`."""
+    return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+# -- signing ---------------------------------------------------------------------------------
+
+
+def new_nonce() -> str:
+    """A fresh random nonce."""
+    return secrets.token_hex(16)
+
+
+def new_secret() -> str:
+    """A fresh desk secret (shared HMAC key)."""
+    return secrets.token_hex(32)
+
+
+def canonical_request(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
+    """The bytes a request signature covers."""
+    return "\n".join([method.upper(), path, timestamp, nonce,
+                      hashlib.sha256(body).hexdigest()]).encode("utf-8")
+
+
+def sign(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 of the canonical request."""
+    return hmac.new(secret.encode("utf-8"),
+                    canonical_request(method, path, timestamp, nonce, body),
+                    hashlib.sha256).hexdigest()
+
+
+def signed_headers(desk_id: str, secret: str, method: str, path: str, body: bytes,
+                   now: float) -> dict[str, str]:
+    """The four signing headers for a request made at (estimated server) time ``now``."""
+    ts = str(int(now))
+    nonce = new_nonce()
+    return {H_DESK: desk_id, H_TIMESTAMP: ts, H_NONCE: nonce,
+            H_SIGNATURE: sign(secret, method, path, ts, nonce, body),
+            H_PROTOCOL: str(PROTOCOL_VERSION)}
+
+
+def verify(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes,
+           signature: str) -> bool:
+    """True when ``signature`` is right (constant-time comparison)."""
+    return hmac.compare_digest(sign(secret, method, path, timestamp, nonce, body),
+                               signature or "")
+
+
+# -- gzip ------------------------------------------------------------------------------------
+
+GZIP_MIN = 1024  # bodies smaller than this are sent as they are
+
+
+def gzip_body(body: bytes) -> tuple[bytes, dict[str, str]]:
+    """Compress a request body when worth it; returns the bytes and the extra headers."""
+    if len(body) < GZIP_MIN:
+        return body, {}
+    return gzip.compress(body, compresslevel=5, mtime=0), {"Content-Encoding": "gzip"}
+
+
+class TooLarge(ValueError):
+    """A body (after decompression) exceeds the allowed size."""
+
+
+def gunzip_capped(body: bytes, cap: int) -> bytes:
+    """Decompress at most ``cap`` bytes; :class:`TooLarge` beyond, ValueError if corrupt."""
+    d = zlib.decompressobj(16 + 15)
+    try:
+        out = d.decompress(body, cap + 1)
+    except zlib.error as exc:
+        raise ValueError(f"gzip body is corrupt: {exc}") from None
+    if len(out) > cap or d.unconsumed_tail:
+        raise TooLarge(f"decompressed body exceeds {cap} bytes")
+    if not d.eof:
+        raise ValueError("gzip body is truncated")
+    return out
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+class Message(BaseModel):
+    """Base of every message: carries the protocol version."""
+
+    model_config = ConfigDict(extra="ignore")
+    protocol: int = Field(default=PROTOCOL_VERSION, description="protocol version")
+
+    @field_validator("protocol")
+    @classmethod
+    def _same_major(cls, v: int) -> int:
+        if v != PROTOCOL_VERSION:
+            raise ValueError(f"protocol {v} is not spoken here (this side speaks "
+                             f"{PROTOCOL_VERSION})")
+        return v
+
+
+class ErrorBody(Message):
+    """Every error answer: a stable code, a message for people, the server clock."""
+
+    error: str
+    message: str
+    detail: dict[str, Any] | None = None
+    server_time: str = Field(default_factory=utc_now)
+
+
+class TimeInfo(Message):
+    """``GET /api/v1/time``: the server clock (unauthenticated)."""
+
+    server_time: str
+    server_epoch: float
+
+
+class EnrollRequest(Message):
+    """``POST /api/v1/enroll``: exchange a one-time code for a desk id and secret."""
+
+    code: str = Field(min_length=4, max_length=64)
+    desk_code: str = Field(default="", max_length=32, description="the desk's current code")
+    desk_name: str = Field(default="", max_length=100)
+    receipt_key: str = Field(pattern=r"^[0-9a-f]{64}$",
+                             description="hex key the desk signs receipts with")
+    client_version: str = Field(default="", max_length=40)
+
+
+class EnrollResponse(Message):
+    """The desk's identity at the district. ``desk_secret`` is shown exactly once."""
+
+    desk_id: str
+    desk_secret: str
+    desk_code: str
+    name: str
+    enrolled_at: str
+    server_time: str = Field(default_factory=utc_now)
+
+
+class CasePayload(BaseModel):
+    """The case as the desk stores it (what the district needs to check; more is kept)."""
+
+    model_config = ConfigDict(extra="allow")
+    uuid: uuid.UUID
+    receipt_no: str = Field(min_length=1, max_length=64)
+    item_code: str = Field(pattern=r"^[A-Z]{2,4}-[A-Z0-9]{2,10}$")
+    item_name: str = Field(min_length=1)
+    department: str = Field(min_length=1)
+    catalog_version: str = Field(min_length=1)
+    status: Literal["draft", "accepted", "deferred", "correction", "completed"]
+    revision: int = Field(ge=1)
+    applicant_name: str = Field(min_length=1)
+    created_at: str = Field(min_length=10)
+    updated_at: str = Field(min_length=10)
+    desk_code: str = Field(min_length=1)
+    data_json: str
+    materials_json: str
+
+    @field_validator("data_json", "materials_json")
+    @classmethod
+    def _is_json_object(cls, v: str) -> str:
+        try:
+            parsed = json.loads(v)
+        except ValueError:
+            raise ValueError("must be a JSON object encoded as a string") from None
+        if not isinstance(parsed, dict):
+            raise ValueError("must be a JSON object encoded as a string")
+        return v
+
+
+class RatingPayload(BaseModel):
+    """The resident's 好差评 rating of a case."""
+
+    model_config = ConfigDict(extra="allow")
+    uuid: uuid.UUID
+    level: int = Field(ge=1, le=5)
+    reason: str = Field(default="", max_length=500)
+    rated_at: str = Field(min_length=10)
+
+
+class Record(BaseModel):
+    """One outbox entry in a batch. Checked one by one on the server, so a malformed
+    record is rejected with a reason while the rest of the batch goes through."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int = Field(description="the desk's outbox id, echoed in the result")
+    kind: Literal["case", "rating"]
+    case_uuid: uuid.UUID
+    revision: int = Field(ge=1)
+    payload: dict[str, Any]
+
+
+class BatchRequest(Message):
+    """``POST /api/v1/batches``: records the desk pushes, committed atomically."""
+
+    desk_id: str
+    batch_id: uuid.UUID
+    records: list[dict[str, Any]] = Field(
+        max_length=2000, description="each a Record; malformed ones are rejected alone")
+
+
+class RecordResult(BaseModel):
+    """What became of one record."""
+
+    index: int
+    id: int | None
+    case_uuid: str | None
+    revision: int | None
+    result: Literal["accepted", "duplicate", "conflict", "rejected"]
+    reason: str = ""
+    received_at: str | None = None
+
+
+class BatchResponse(Message):
+    """Per-record results, in the order of the request. A replayed batch id returns the
+    stored answer with ``replayed`` true."""
+
+    batch_id: str
+    results: list[RecordResult]
+    replayed: bool = False
+    server_time: str = Field(default_factory=utc_now)
+
+
+class Change(BaseModel):
+    """A change the district made: a case status, or a catalog version (``catalog``)."""
+
+    seq: int
+    kind: Literal["status", "catalog"]
+    case_uuid: str | None = None
+    status: str | None = None
+    note: str = ""
+    department: str | None = None
+    at: str
+    catalog: dict[str, Any] | None = None
+
+
+class ChangesResponse(Message):
+    """``GET /api/v1/changes?since=CURSOR``: changes after the cursor, oldest first."""
+
+    changes: list[Change]
+    cursor: str
+    more: bool
+    server_time: str = Field(default_factory=utc_now)
+
+
+class AttachmentStatus(Message):
+    """An attachment's upload state (``HEAD``/``GET``/``PUT /api/v1/attachments/SHA``)."""
+
+    sha256: str
+    size: int | None = None
+    received: int = 0
+    complete: bool = False
+    created: bool = False
+    server_time: str = Field(default_factory=utc_now)
+
+
+def record_shape() -> dict[str, Any]:
+    """JSON Schema of a :class:`Record` (for the OpenAPI description)."""
+    return Record.model_json_schema()
