@@ -440,7 +440,7 @@ class Store:
                     "SELECT case_id FROM case_index WHERE phone_rev GLOB ?",
                     [rev + "*", rev + "*"])
         if re.fullmatch(r"[A-Z]{2,4}-[A-Z0-9-]*", qu):
-            return ("SELECT case_id FROM case_index WHERE receipt_no GLOB ?", [qu + "*"])
+            return ("SELECT id FROM cases WHERE receipt_no GLOB ?", [qu + "*"])
         if re.fullmatch(r"[a-zA-Z]{1,10}", q):
             return ("SELECT case_id FROM case_index WHERE initials GLOB ?", [q.lower() + "*"])
         return ("SELECT case_id FROM case_index WHERE instr(names, ?) > 0", [q])
