@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from desk.core.app import DeskContext  # noqa: E402
-from desk.core.demo import make_demo_cases  # noqa: E402
+from desk.core.app import DeskContext
+from desk.core.demo import make_demo_cases
 
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def ms(x: float) -> str:
@@ -41,7 +41,7 @@ def floor_commit(path: Path, n: int = 300) -> list[float]:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)")
     times = []
-    for i in range(n):
+    for _ in range(n):
         t0 = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO t(body) VALUES (?)", ["x" * 1500])
@@ -70,7 +70,7 @@ def main() -> None:
     item = ctx.catalog.get("MZ-GLJT")
     saves = []
     rng = random.Random(3)
-    for i in range(300):
+    for _ in range(300):
         sub = dict(item.example)
         t0 = time.perf_counter()
         ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=date.today())

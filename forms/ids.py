@@ -111,8 +111,8 @@ def _org_code_check(eight: str) -> str:
     for c, w in zip(eight, _ORG_WEIGHTS, strict=True):
         value = int(c) if c.isdigit() else ord(c) - ord("A") + 10
         total += value * w
-    c = 11 - total % 11
-    return "X" if c == 10 else "0" if c == 11 else str(c)
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
 
 
 def credit_code_problem(raw: str) -> str | None:

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +156,7 @@ RATING_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满�
 
 def now_iso() -> str:
     """The desk clock, as an ISO timestamp with offset."""
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="milliseconds")
+    return datetime.now(UTC).astimezone().isoformat(timespec="milliseconds")
 
 
 def name_initials(name: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from forms.catalog import load_dir, parse_item, CatalogError
+from forms.catalog import CatalogError, load_dir, parse_item
 from forms.engine import validate
 from forms.model import Item
 
@@ -18,6 +18,7 @@ TODAY = date(2026, 11, 23)
 @pytest.fixture(scope="module")
 def gljt() -> Item:
     import yaml
+
     from forms.catalog import ITEMS_DIR
 
     return parse_item(yaml.safe_load((ITEMS_DIR / "MZ-GLJT.yaml").read_text("utf-8")), "x")
@@ -26,6 +27,7 @@ def gljt() -> Item:
 @pytest.fixture(scope="module")
 def dibao() -> Item:
     import yaml
+
     from forms.catalog import ITEMS_DIR
 
     return parse_item(yaml.safe_load((ITEMS_DIR / "MZ-DB.yaml").read_text("utf-8")), "x")
