@@ -424,14 +424,15 @@ class Storage:
         """Record a request nonce; False when it was seen before (a replay)."""
         now = time.time()
         with self.write() as conn:
-            res = conn.execute(self._insert(nonces).values(
-                desk_id=desk_id, nonce=nonce, seen_at=now).on_conflict_do_nothing())
+            fresh = conn.execute(self._insert(nonces).values(
+                desk_id=desk_id, nonce=nonce, seen_at=now).on_conflict_do_nothing()
+                .returning(nonces.c.nonce)).first() is not None
             if now >= self._nonce_purge_at:
                 conn.execute(sa_delete(nonces).where(nonces.c.seen_at < now - 2 * P.MAX_SKEW))
                 conn.execute(update(desks).where(desks.c.desk_id == desk_id)
                              .values(last_seen_at=P.utc_now()))
                 self._nonce_purge_at = now + 30
-        return bool(res.rowcount == 1)
+        return fresh
 
     # -- batches ----------------------------------------------------------------------------
 
@@ -448,8 +449,9 @@ class Storage:
             claimed = conn.execute(self._insert(batches).values(
                 batch_id=batch_id, desk_id=desk_id, records_hash=records_hash,
                 record_count=len(records), received_at=received_at, response_json="{}",
-            ).on_conflict_do_nothing(index_elements=["batch_id"]))
-            if claimed.rowcount == 0:
+            ).on_conflict_do_nothing(index_elements=["batch_id"]).returning(batches.c.batch_id)
+            ).first()
+            if claimed is None:
                 # a replay (or the same batch racing itself): the first commit's answer
                 row = conn.execute(select(batches).where(batches.c.batch_id == batch_id)
                                    ).mappings().one()
@@ -912,8 +914,8 @@ class _BatchWork:
             done = conn.execute(self.st._insert(ratings).values(
                 case_uuid=u, level=rp.level, reason=rp.reason, rated_at=rp.rated_at,
                 received_at=self.at, desk_id=self.desk_id, content_hash=h
-            ).on_conflict_do_nothing())
-            if done.rowcount == 1:
+            ).on_conflict_do_nothing().returning(ratings.c.case_uuid)).first()
+            if done is not None:
                 stored[u] = (h, self.at)
                 self._result(i, records[i], "accepted", received_at=self.at)
             else:

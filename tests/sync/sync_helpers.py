@@ -1,0 +1,205 @@
+"""Helpers for the sync tests (imported by conftest and tests): servers, desks, waiting."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync.district.storage import Storage
+
+BOOT_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (for servers that must bind it themselves)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout: float = BOOT_TIMEOUT,
+               what: str = "condition") -> None:
+    """Poll ``check`` until true, failing after ``timeout`` seconds (bounded)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+
+def _pg_bindir() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update"], check=True, env=env, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "postgresql"],
+                       check=True, env=env, capture_output=True)
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        pytest.fail("PostgreSQL is not installed and could not be installed")
+    return Path(found[-1]).parent
+
+
+class PgCluster:
+    """A throw-away PostgreSQL cluster on a free loopback port."""
+
+    def __init__(self) -> None:
+        self.bindir = _pg_bindir()
+        self.base = Path(tempfile.mkdtemp(prefix="doorstep-pg-"))
+        self.base.chmod(0o755)
+        self.data = self.base / "data"
+        self.port = free_port()
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            shutil.chown(self.base, "postgres", "postgres")
+
+    def _run(self, *cmd: str) -> None:
+        full = [str(self.bindir / cmd[0]), *cmd[1:]]
+        if self.as_root:
+            full = ["runuser", "-u", "postgres", "--", *full]
+        subprocess.run(full, check=True, capture_output=True, cwd="/")
+
+    def start(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                  "-E", "UTF8", "--locale=C")
+        opts = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
+                "-c fsync=off -c max_connections=300")
+        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.base / "log"),
+                  "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def url(self, db: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{db}"
+
+    def admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+
+# -- the district server --------------------------------------------------------------------
+
+
+class District:
+    """A district server in a thread of this process, on a free loopback port."""
+
+    def __init__(self, db_url: str, *, enable_discard: bool = False) -> None:
+        import uvicorn
+
+        from sync.district.app import create_app
+
+        self.db_url = db_url
+        self.storage = Storage(db_url)
+        self.app = create_app(storage=self.storage, enable_discard=enable_discard)
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = int(self._sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(
+            self.app, log_level="error", ws="none", lifespan="off", timeout_keep_alive=30))
+        self._thread = threading.Thread(target=self.server.run,
+                                        kwargs={"sockets": [self._sock]}, daemon=True)
+        self._thread.start()
+        wait_until(lambda: self.server.started or not self._thread.is_alive(),
+                   what="district server to start")
+        assert self.server.started, "district server failed to start"
+
+    def code(self, desk_code: str = "HY-QL01", name: str = "七里一村社区流动办事点") -> str:
+        """A fresh one-time enrollment code."""
+        return self.storage.create_enroll_code(desk_code, name)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=30)
+        self._sock.close()
+        self.storage.close()
+
+
+class DistrictProcess:
+    """A district server in a subprocess (``doorstep-district serve``), killable with -9."""
+
+    def __init__(self, db_url: str, port: int | None = None) -> None:
+        self.db_url = db_url
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import requests
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.district.cli", "--db", self.db_url, "serve",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+        def up() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
+            try:
+                with requests.get(f"{self.url}/healthz", timeout=1) as r:
+                    return r.status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(up, what="district subprocess to start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no clean shutdown
+        self.proc.wait(timeout=30)
+        if self.proc.stderr:
+            self.proc.stderr.close()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        if self.proc and self.proc.stderr:
+            self.proc.stderr.close()
+
+
+# -- desks ----------------------------------------------------------------------------------
+
+
+def new_case(ctx: Any, item: str = "MZ-GLJT", **changes: Any) -> dict[str, Any]:
+    """Save a case from the item's example submission (a valid one by contract)."""
+    example = dict(ctx.catalog.get(item).example)
+    example.update(changes)
+    case: dict[str, Any] = ctx.cases.submit(item, example, ctx.actor())
+    return case
+
+
+def enroll(district: District, ctx: Any) -> dict[str, Any]:
+    """Enroll a desk with the district through the real client."""
+    from sync.client.desk import enroll_desk
+
+    info: dict[str, Any] = enroll_desk(ctx, district.url,
+                                       district.code(ctx.settings.desk_code))
+    return info

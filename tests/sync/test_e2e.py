@@ -1,0 +1,278 @@
+"""End to end: real desks, a real district server on a free port, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from sync_helpers import District, enroll, new_case
+
+from sync import protocol as P
+from sync.client.desk import client_for, enroll_desk, sync_desk
+from sync.client.errors import AuthError, ConflictError
+
+
+def _push_records(ctx: Any, records: list[dict[str, Any]],
+                  batch_id: uuid.UUID | None = None) -> P.BatchResponse:
+    with client_for(ctx) as c:
+        return c.push(P.BatchRequest(desk_id=c.desk_id or "", batch_id=batch_id or uuid.uuid4(),
+                                     records=records))
+
+
+def _records(ctx: Any) -> list[dict[str, Any]]:
+    return [{"id": e["id"], "kind": e["kind"], "case_uuid": e["case_uuid"],
+             "revision": e["revision"], "payload": e["payload"]}
+            for e in ctx.store.pending_outbox(1000)]
+
+
+def test_enroll_push_and_pull_statuses(district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    info = enroll(district, ctx)
+    assert info["desk_code"] == "HY-QL01" and info["desk_id"].startswith("desk-")
+    assert "desk_secret" not in info and ctx.store.get_meta("desk_secret")
+    assert len(ctx.store.get_meta("receipt_key") or "") == 64
+    desk_row = district.storage.desk(info["desk_id"])
+    assert desk_row is not None and desk_row["receipt_key"] == ctx.store.get_meta("receipt_key")
+
+    cases = [new_case(ctx, "MZ-GLJT"), new_case(ctx, "MZ-DB"), new_case(ctx, "YJS-CS")]
+    ctx.cases.rate(cases[0]["uuid"], 5, "很方便")
+    summary = sync_desk(ctx)
+    assert summary["complete"] is True and summary["error"] is None
+    assert (summary["pushed"], summary["accepted"], summary["rejected"]) == (4, 4, 0)
+    stats = district.storage.stats()
+    assert (stats["cases"], stats["batches"], stats["desks"], stats["ratings"]) == (3, 1, 1, 1)
+
+    # the district keeps the desk's clock and its own receive time
+    glj = district.storage.get_case(cases[0]["uuid"])
+    assert glj is not None and glj["desk_created_at"] == cases[0]["created_at"]
+    assert glj["received_at"] and glj["payload"]["receipt_no"] == cases[0]["receipt_no"]
+    local = ctx.store.get_case(cases[0]["uuid"])
+    assert local["sync_state"] == "synced" and local["district_received_at"] == glj["received_at"]
+
+    # a bundle (一件事) case fans out to each member item's department
+    bundle = district.storage.get_case(cases[2]["uuid"])
+    assert bundle is not None
+    members = ctx.catalog.get("YJS-CS").bundle
+    assert [r["item_code"] for r in bundle["routes"]] == sorted(members)
+    assert {r["department"] for r in bundle["routes"]} == {
+        ctx.catalog.get(m).department for m in members}
+
+    st = district.storage
+    st.set_status(cases[0]["uuid"], "accepted")
+    st.set_status(cases[1]["uuid"], "needs_correction", note="请补交近三个月收入证明")
+    st.set_status(cases[2]["uuid"], "routed", department="公安", note="转派出所")
+    summary = sync_desk(ctx)
+    assert summary["complete"] and summary["pulled"] == 3 and summary["pushed"] == 0
+    a, b, c = (ctx.store.get_case(x["uuid"]) for x in cases)
+    assert a["district_status"] == "accepted"
+    assert (b["district_status"], b["district_note"]) == ("needs_correction", "请补交近三个月收入证明")
+    assert (c["district_status"], c["district_department"]) == ("routed", "公安")
+    assert any(h["action"] == "district.status" for h in ctx.store.history(cases[1]["uuid"]))
+
+    # pulling again is a no-op; the cursor is stored
+    again = sync_desk(ctx)
+    assert again["complete"] and again["pulled"] == 0 and again["cursor"] == summary["cursor"]
+
+
+def test_enrollment_code_is_one_time(district: District, make_desk: Any) -> None:
+    a, b = make_desk(), make_desk("HY-QL02")
+    code = district.code("HY-QL09", "九号点")
+    assert enroll_desk(a, district.url, code)["desk_code"] == "HY-QL09"
+    assert a.settings.desk_code == "HY-QL09"  # the district's code is adopted
+    with pytest.raises(AuthError) as err:
+        enroll_desk(b, district.url, code)
+    assert err.value.code == P.ERR_BAD_CODE and "注册码" in err.value.message
+    with pytest.raises(AuthError):
+        enroll_desk(b, district.url, "AAAA-BBBB-CCCC")
+    assert not sync_desk(make_desk("HY-QL03"))["complete"]  # never enrolled
+
+
+def test_catalog_published_reaches_every_desk_statuses_only_their_own(
+        district: District, make_desk: Any) -> None:
+    a, b = make_desk("HY-QL01"), make_desk("HY-QL02")
+    enroll(district, a)
+    enroll(district, b)
+    ca, cb = new_case(a), new_case(b, "MZ-DB")
+    assert sync_desk(a)["complete"] and sync_desk(b)["complete"]
+    body = copy.deepcopy(a.catalog.to_json())
+    body["version"] = a.catalog.version + ".district2"
+    out = district.storage.publish_catalog(body)
+    assert out["published"] is True
+    assert district.storage.publish_catalog(body)["published"] is False  # idempotent
+    district.storage.set_status(ca["uuid"], "completed")
+    sa, sb = sync_desk(a), sync_desk(b)
+    assert (sa["pulled"], sb["pulled"]) == (2, 1)
+    assert a.catalog.version == b.catalog.version == body["version"]
+    assert a.store.get_case(ca["uuid"])["district_status"] == "completed"
+    assert b.store.get_case(cb["uuid"])["district_status"] is None
+
+
+def test_replayed_batch_returns_the_stored_answer(district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    for _ in range(3):
+        new_case(ctx)
+    records = _records(ctx)
+    batch_id = uuid.uuid4()
+    first = _push_records(ctx, records, batch_id)
+    second = _push_records(ctx, records, batch_id)
+    assert not first.replayed and second.replayed
+    assert [r.model_dump() for r in first.results] == [r.model_dump() for r in second.results]
+    assert [r.result for r in first.results] == ["accepted"] * 3
+    assert district.storage.stats()["batches"] == 1
+    # the same records in a new batch: every one a duplicate, nothing doubled
+    third = _push_records(ctx, records)
+    assert [r.result for r in third.results] == ["duplicate"] * 3
+    assert district.storage.stats()["cases"] == 3
+    # a batch id reused for other content is refused
+    with pytest.raises(ConflictError) as err:
+        _push_records(ctx, records[:1], batch_id)
+    assert err.value.code == P.ERR_BATCH_CONFLICT
+
+
+def test_same_revision_other_content_is_a_conflict_never_an_overwrite(
+        district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    case = new_case(ctx)
+    assert sync_desk(ctx)["complete"]
+    # someone else's revision 2 (e.g. a desk restored from an old backup) reaches the district
+    rec = _records(ctx) or []
+    assert rec == []
+    forged = ctx.store.outbox_entries([1])[0]
+    payload = dict(forged["payload"], revision=2, applicant_name="冒名", updated_at=P.utc_now())
+    resp = _push_records(ctx, [{"id": 99, "kind": "case", "case_uuid": case["uuid"],
+                                "revision": 2, "payload": payload}])
+    assert resp.results[0].result == "accepted"
+    # the desk's own revision 2 differs: conflict, set aside with its reason
+    ctx.store.update_case(case["uuid"], {"priority": 1}, "刘晓燕", "case.edit", {})
+    summary = sync_desk(ctx)
+    assert summary["conflicts"] == 1 and summary["pending"] == 0 and summary["set_aside"] == 1
+    aside = ctx.store.set_aside()
+    assert aside[0]["state"] == "conflict" and "冲突" in aside[0]["last_error"]
+    assert ctx.store.get_case(case["uuid"])["sync_state"] == "conflict"
+    stored = district.storage.get_case(case["uuid"])
+    assert stored is not None and stored["payload"]["applicant_name"] == "冒名"  # not overwritten
+    assert [r["result"] for r in district.storage.list_rejections()] == ["conflict"]
+
+
+def test_edit_of_a_case_the_district_closed_is_refused(district: District,
+                                                       make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    done, refused = new_case(ctx), new_case(ctx, "MZ-DB")
+    assert sync_desk(ctx)["complete"]
+    district.storage.set_status(done["uuid"], "completed")
+    district.storage.set_status(refused["uuid"], "rejected", note="不符合低保条件")
+    for c in (done, refused):
+        ctx.store.update_case(c["uuid"], {"priority": 1}, "刘晓燕", "case.edit", {})
+    summary = sync_desk(ctx)
+    assert summary["rejected"] == 2 and summary["accepted"] == 0
+    reasons = {a["case_uuid"]: a["last_error"] for a in ctx.store.set_aside()}
+    assert "已办结" in reasons[done["uuid"]] and "不予办理" in reasons[refused["uuid"]]
+    assert district.storage.get_case(done["uuid"])["revision"] == 1
+    assert ctx.store.get_case(refused["uuid"])["district_note"] == "不符合低保条件"
+    with pytest.raises(Exception, match="已办结"):
+        district.storage.set_status(done["uuid"], "accepted")
+
+
+def test_one_bad_record_is_rejected_while_the_rest_is_accepted(
+        district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    for _ in range(3):
+        new_case(ctx)
+    records = _records(ctx)
+    bad_payload = dict(records[1]["payload"])
+    del bad_payload["item_code"]
+    records[1] = dict(records[1], payload=bad_payload)
+    records.insert(2, {"id": 50, "kind": "parcel"})
+    records.append({"id": 51, "kind": "rating", "case_uuid": records[0]["case_uuid"],
+                    "revision": 1, "payload": {"uuid": records[0]["case_uuid"], "level": 9,
+                                               "rated_at": P.utc_now()}})
+    resp = _push_records(ctx, records)
+    got = [(r.result, r.reason) for r in resp.results]
+    assert [g[0] for g in got] == ["accepted", "rejected", "rejected", "accepted", "rejected"]
+    assert "payload.item_code" in got[1][1]
+    assert "kind" in got[2][1]
+    assert "payload.level" in got[4][1]
+    assert district.storage.stats()["cases"] == 2
+    assert len(district.storage.list_rejections()) == 3
+
+
+def test_the_same_batch_sent_concurrently_twice(district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    for _ in range(40):
+        new_case(ctx)
+    records = _records(ctx)
+    batch_id = uuid.uuid4()
+    answers: list[P.BatchResponse] = []
+    errors: list[BaseException] = []
+    go = threading.Barrier(2)
+
+    def push() -> None:
+        try:
+            go.wait(timeout=10)
+            answers.append(_push_records(ctx, records, batch_id))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=push) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and len(answers) == 2
+    assert sorted(a.replayed for a in answers) == [False, True]
+    assert [r.result for r in answers[0].results] == [r.result for r in answers[1].results]
+    assert {r.result for r in answers[0].results} == {"accepted"}
+    assert district.storage.stats()["cases"] == 40
+    assert district.storage.stats()["revisions"] == 40
+
+
+def test_cli_contract(district: District, make_desk: Any, tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True,
+                              timeout=120, env=dict(__import__("os").environ,
+                                                    PYTHONIOENCODING="utf-8"))
+
+    out = run("sync.district.cli", "--db", district.db_url, "enroll-code",
+              "--desk-code", "HY-QL07", "--name", "七号点")
+    assert out.returncode == 0, out.stderr
+    code = out.stdout.strip()
+    assert len(code) == 14
+    ctx = make_desk("HY-QL07")
+    new_case(ctx)
+    new_case(ctx, "MZ-DB")
+    data_dir = str(ctx.paths.data_dir)
+    ctx.close()
+    out = run("desk.cli", "--data-dir", data_dir, "enroll", "--server", district.url,
+              "--code", code)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["desk_code"] == "HY-QL07"
+    assert "secret" not in out.stdout
+    out = run("desk.cli", "--data-dir", data_dir, "sync")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    for key in ("pushed", "accepted", "duplicates", "conflicts", "rejected", "pulled"):
+        assert key in summary
+    assert (summary["pushed"], summary["accepted"], summary["complete"]) == (2, 2, True)
+    out = run("sync.district.cli", "--db", district.db_url, "stats", "--json")
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(out.stdout)
+    assert (stats["cases"], stats["batches"], stats["desks"]) == (2, 1, 1)
+    desk_id = json.loads(run("sync.district.cli", "--db", district.db_url, "desks",
+                             "--json").stdout)[0]["desk_id"]
+    assert run("sync.district.cli", "--db", district.db_url, "revoke",
+               "--desk-id", desk_id).returncode == 0
+    out = run("desk.cli", "--data-dir", data_dir, "sync")
+    assert out.returncode == 1
+    assert json.loads(out.stdout)["error"]["code"] == P.ERR_REVOKED
