@@ -1,0 +1,155 @@
+"""A saved case as rich text: the receipt fallback and the body of the case detail view.
+
+ID numbers and phones are masked (promise 5): the screen faces the resident's neighbours
+as often as the resident.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from desk.ui.text import district_label, esc, rating_label, status_label, sync_label, tr
+from forms.engine import all_fields
+from forms.ids import mask_id, mask_phone
+from forms.model import FieldDef, Item
+
+DOC_TITLES = {"accepted": "受理回执", "deferred": "容缺受理通知书", "correction": "补正告知书"}
+
+
+def doc_title(status: str) -> str:
+    """The document a case's status calls for."""
+    return {"accepted": tr("受理回执"), "deferred": tr("容缺受理通知书"),
+            "correction": tr("补正告知书")}.get(status, tr("受理回执"))
+
+
+def item_of(ctx: Any, case: dict[str, Any]) -> Item | None:
+    """The item definition the case was filled under (None if unknown)."""
+    try:
+        return ctx.catalog_for(case.get("catalog_version", "")).get(case["item_code"])  # type: ignore[no-any-return]
+    except Exception:  # an old or foreign catalog: show keys instead of labels
+        return None
+
+
+def show_value(f: FieldDef | None, value: Any) -> str:
+    """A stored value in words; sensitive ones masked."""
+    if value is None or value == "":
+        return ""
+    t = f.type if f else ""
+    if (f is not None and f.sensitive) or t in ("id_number", "phone", "mobile", "bank_account"):
+        s = str(value)
+        if t == "id_number" or len(s) == 18:
+            return mask_id(s)
+        if t in ("phone", "mobile"):
+            return mask_phone(s)
+        return mask_id(s)
+    if t == "yes_no" or isinstance(value, bool):
+        return tr("是") if value else tr("否")
+    if t == "address" and isinstance(value, dict):
+        return " ".join(str(value.get(k, "")) for k in ("compound", "building", "unit", "room")
+                        if value.get(k))
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def fields_html(item: Item | None, data: dict[str, Any]) -> str:
+    """The form's values as a two-column table."""
+    defs = {f.key: f for f in all_fields(item)} if item else {}
+    order = list(defs) + [k for k in data if k not in defs]
+    rows = []
+    for key in order:
+        if key not in data:
+            continue
+        f = defs.get(key)
+        value = data[key]
+        label = f.label if f else key
+        if f is not None and f.type == "group" and isinstance(value, list):
+            subs = {s.key: s for s in f.fields or []}
+            for i, row in enumerate(value, 1):
+                text = "；".join(f"{esc(subs[k].label if k in subs else k)}："
+                                f"{esc(show_value(subs.get(k), v))}"
+                                for k, v in row.items() if v not in (None, ""))
+                rows.append(f"<tr><td class='k'>{esc(f.item_label or label)} {i}</td>"
+                            f"<td>{text}</td></tr>")
+            continue
+        rows.append(f"<tr><td class='k'>{esc(label)}</td><td>{esc(show_value(f, value))}</td></tr>")
+    return "<table width='100%' cellpadding='5'>" + "".join(rows) + "</table>"
+
+
+def materials_html(case: dict[str, Any]) -> str:
+    """Received and missing materials, with due dates and supply dates."""
+    mats = json.loads(case.get("materials_json") or "{}")
+    out = []
+    if mats.get("received"):
+        out.append("<p><b>" + tr("已收材料：") + "</b>" + esc("、".join(mats["received"])) + "</p>")
+    missing = mats.get("missing") or []
+    if missing:
+        out.append("<p><b>" + tr("待补材料：") + "</b></p><ul>")
+        for m in missing:
+            bits = [f"{esc(m['name'])}（{esc(m.get('form', ''))}）"]
+            if not m.get("required"):
+                bits.append(tr("选交"))
+            if m.get("due_date"):
+                bits.append(tr("补交期限 {d}").format(d=esc(m["due_date"])))
+            if m.get("supplied_on"):
+                bits.append("<b style='color:#2e7d32'>" + tr("已于 {d} 补交").format(
+                    d=esc(m["supplied_on"])) + "</b>")
+            out.append("<li>" + " · ".join(bits) + "</li>")
+        out.append("</ul>")
+    return "".join(out)
+
+
+def summary_html(ctx: Any, case: dict[str, Any]) -> str:
+    """The whole saved case (receipt fallback and print of last resort)."""
+    item = item_of(ctx, case)
+    data = json.loads(case.get("data_json") or "{}")
+    fields = data.get("fields", {})
+    status = case.get("status", "")
+    head = [
+        f"<h2>{esc(doc_title(status))}</h2>",
+        "<table cellpadding='4'>",
+        f"<tr><td class='k'>{tr('受理编号')}</td><td><b>{esc(case.get('receipt_no'))}</b></td></tr>",
+        f"<tr><td class='k'>{tr('办理事项')}</td><td>{esc(case.get('item_name'))}"
+        f"（{esc(case.get('item_code'))}）</td></tr>",
+        f"<tr><td class='k'>{tr('办理状态')}</td><td>{esc(status_label(status))}"
+        + (" · <b style='color:#2e7d32'>" + tr("绿色通道") + "</b>" if case.get("priority") else "")
+        + "</td></tr>",
+        f"<tr><td class='k'>{tr('受理日期')}</td><td>{esc(case.get('accepted_date'))}</td></tr>",
+    ]
+    if case.get("promised_date") and status != "correction":
+        head.append(f"<tr><td class='k'>{tr('承诺办结')}</td>"
+                    f"<td>{esc(case.get('promised_date'))}</td></tr>")
+    head.append(f"<tr><td class='k'>{tr('办事点 / 经办人')}</td><td>"
+                f"{esc(case.get('desk_code'))} / {esc(case.get('worker'))}</td></tr>")
+    if case.get("district_status"):
+        head.append(f"<tr><td class='k'>{tr('区级状态')}</td><td>"
+                    f"{esc(district_label(case.get('district_status')))}"
+                    + (f"：{esc(case.get('district_note'))}" if case.get("district_note") else "")
+                    + "</td></tr>")
+    if case.get("sync_state"):
+        head.append(f"<tr><td class='k'>{tr('上传状态')}</td><td>"
+                    f"{esc(sync_label(case.get('sync_state')))}"
+                    + (f"（{esc(case.get('sync_error'))}）" if case.get("sync_error") else "")
+                    + "</td></tr>")
+    if case.get("rating"):
+        head.append(f"<tr><td class='k'>{tr('居民评价')}</td><td>"
+                    f"{esc(rating_label(case.get('rating')))}"
+                    + (f"：{esc(case.get('rating_reason'))}" if case.get("rating_reason") else "")
+                    + "</td></tr>")
+    head.append("</table>")
+    warn = data.get("warnings") or []
+    parts = [
+        "<style>td.k{color:#52606d;white-space:nowrap;padding-right:14px}</style>",
+        *head,
+        "<h3>" + tr("申请信息") + "</h3>",
+        fields_html(item, fields),
+        "<h3>" + tr("材料") + "</h3>",
+        materials_html(case) or "<p>—</p>",
+    ]
+    if warn:
+        parts.append("<h3>" + tr("资格提示") + "</h3><ul>" +
+                     "".join(f"<li>{esc(w.get('message'))}</li>" for w in warn) + "</ul>")
+    if data.get("remarks"):
+        parts.append("<h3>" + tr("备注") + "</h3><p>" + esc(data["remarks"]) + "</p>")
+    return "".join(parts)

@@ -1,0 +1,216 @@
+"""One case: its data, deferred materials and their due dates, the district's status and
+notes, its history; reprint; record materials brought later; the resident's rating."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.core.errors import DeskError
+from desk.ui.case_html import summary_html
+from desk.ui.text import action_label, district_label, esc, rating_label, tr
+
+if TYPE_CHECKING:
+    from desk.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def history_html(entries: list[dict[str, Any]]) -> str:
+    """The audit trail and district events, oldest first."""
+    rows = []
+    for e in entries:
+        at = str(e.get("at", ""))[:16].replace("T", " ")
+        d = e.get("detail") or {}
+        bits = []
+        if d.get("status"):
+            bits.append(district_label(d["status"]) if e["action"].startswith("district")
+                        else str(d["status"]))
+        if d.get("note"):
+            bits.append(str(d["note"]))
+        if d.get("level"):
+            bits.append(rating_label(int(d["level"])))
+        if d.get("reason"):
+            bits.append(str(d["reason"]))
+        if d.get("materials"):
+            bits.append(tr("{n}项材料").format(n=d["materials"]))
+        if d.get("revision"):
+            bits.append(tr("第{n}版").format(n=d["revision"]))
+        actor = tr("区级系统") if e.get("actor") == "district" else str(e.get("actor", ""))
+        rows.append(f"<tr><td style='color:#52606d;white-space:nowrap'>{esc(at)}</td>"
+                    f"<td><b>{esc(action_label(e['action']))}</b></td><td>{esc(actor)}</td>"
+                    f"<td>{esc(' · '.join(bits))}</td></tr>")
+    return ("<h3>" + tr("办理记录") + "</h3><table cellpadding='5' width='100%'>"
+            + "".join(rows) + "</table>")
+
+
+class CaseDetailPage(QWidget):
+    """The detail view of one case."""
+
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.win = win
+        self.case: dict[str, Any] | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 16, 24, 12)
+        lay.setSpacing(10)
+        head = QHBoxLayout()
+        back = QPushButton(tr("← 案件列表"))
+        back.setAccessibleName(tr("返回案件列表"))
+        back.clicked.connect(win.go_cases)
+        head.addWidget(back)
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        head.addWidget(self.title, 1)
+        self.reprint = QPushButton(tr("重新打印  Ctrl+P"))
+        self.reprint.setAccessibleName(tr("重新打印回执或告知书"))
+        self.reprint.clicked.connect(self.print_document)
+        head.addWidget(self.reprint)
+        self.rate = QPushButton(tr("请居民评价"))
+        self.rate.clicked.connect(lambda: self.case and win.show_rating(self.case))
+        head.addWidget(self.rate)
+        lay.addLayout(head)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.banner)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.body = QTextBrowser()
+        self.body.setAccessibleName(tr("案件内容"))
+        split.addWidget(self.body)
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(6, 0, 0, 0)
+        self.supply_card = QFrame()
+        self.supply_card.setProperty("role", "card")
+        self.supply_lay = QVBoxLayout(self.supply_card)
+        self.supply_lay.setContentsMargins(14, 10, 14, 12)
+        st = QLabel(tr("登记补交材料"))
+        st.setObjectName("sectionTitle")
+        self.supply_lay.addWidget(st)
+        self.supply_boxes: list[QCheckBox] = []
+        self.supply_holder = QVBoxLayout()
+        self.supply_lay.addLayout(self.supply_holder)
+        self.supply_button = QPushButton(tr("登记已补交"))
+        self.supply_button.setProperty("kind", "primary")
+        self.supply_button.clicked.connect(self.supply)
+        self.supply_lay.addWidget(self.supply_button)
+        sl.addWidget(self.supply_card)
+        self.history = QTextBrowser()
+        self.history.setAccessibleName(tr("办理记录"))
+        sl.addWidget(self.history, 1)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+
+    def load(self, uuid: str) -> None:
+        """Fetch the case and its history in the background, then show them."""
+        store = self.win.ctx.store
+        self.title.setText(tr("正在打开…"))
+        self.win.tasks.run(lambda: (store.get_case(uuid), store.history(uuid)),
+                           on_done=self._loaded)
+
+    def _loaded(self, res: tuple[dict[str, Any] | None, list[dict[str, Any]]]) -> None:
+        case, history = res
+        if case is None:
+            self.title.setText(tr("没有找到该案件"))
+            return
+        self.case = case
+        self.title.setText(f"{case['item_name']} · {case['applicant_name']}")
+        self.body.setHtml(summary_html(self.win.ctx, case))
+        self.history.setHtml(history_html(history))
+        self.rate.setVisible(not case.get("rating"))
+        self._banner(case)
+        self._supply_list(case)
+
+    def _banner(self, case: dict[str, Any]) -> None:
+        mats = json.loads(case.get("materials_json") or "{}")
+        today = date.today().isoformat()
+        open_items = [m for m in mats.get("missing", []) if m.get("required")
+                      and not m.get("supplied_on")]
+        overdue = [m for m in open_items if m.get("due_date") and m["due_date"] < today]
+        bits, kind = [], "info"
+        if case.get("district_status"):
+            bits.append(tr("区级状态：") + "<b>" + esc(district_label(case["district_status"]))
+                        + "</b>" + (f" — {esc(case['district_note'])}"
+                                    if case.get("district_note") else ""))
+            if case["district_status"] in ("needs_correction", "rejected"):
+                kind = "warning"
+        if overdue:
+            kind = "error"
+            bits.append(tr("逾期未补交：") + esc("、".join(
+                f"{m['name']}（{m['due_date']}）" for m in overdue)))
+        elif open_items:
+            bits.append(tr("待补交：") + esc("、".join(
+                m["name"] + (f"（{m['due_date']}前）" if m.get("due_date") else "")
+                for m in open_items)))
+        if case.get("sync_state") in ("rejected", "conflict"):
+            kind = "error"
+            bits.append(tr("上传被退回：") + esc(case.get("sync_error") or ""))
+        self.banner.setText("<br>".join(bits))
+        self.banner.setProperty("banner", kind)
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        self.banner.setVisible(bool(bits))
+
+    def _supply_list(self, case: dict[str, Any]) -> None:
+        for b in self.supply_boxes:
+            b.setParent(None)
+            b.deleteLater()
+        self.supply_boxes = []
+        mats = json.loads(case.get("materials_json") or "{}")
+        for m in mats.get("missing", []):
+            if m.get("supplied_on"):
+                continue
+            due = tr("（{d}前）").format(d=m["due_date"]) if m.get("due_date") else ""
+            box = QCheckBox(m["name"] + due)
+            box.setProperty("material", m["name"])
+            box.setAccessibleName(tr("已补交：{name}").format(name=m["name"]))
+            self.supply_holder.addWidget(box)
+            self.supply_boxes.append(box)
+        self.supply_card.setVisible(bool(self.supply_boxes))
+
+    def supply(self) -> None:
+        """Record the ticked materials as brought today."""
+        names = [str(b.property("material")) for b in self.supply_boxes if b.isChecked()]
+        if not names or self.case is None:
+            return
+        ctx, uuid = self.win.ctx, self.case["uuid"]
+        actor = ctx.actor()
+        self.supply_button.setEnabled(False)
+        self.win.tasks.run(lambda: ctx.cases.supply_materials(uuid, names, actor),
+                           on_done=lambda _: self._supplied(uuid),
+                           on_error=self._supply_failed)
+
+    def _supplied(self, uuid: str) -> None:
+        self.supply_button.setEnabled(True)
+        self.win.notify(tr("已登记补交材料"))
+        self.load(uuid)
+
+    def _supply_failed(self, exc: object) -> None:
+        self.supply_button.setEnabled(True)
+        msg = exc.message if isinstance(exc, DeskError) else str(exc)
+        self.banner.setText(tr("未登记：") + esc(msg))
+        self.banner.show()
+
+    def print_document(self) -> None:
+        """Reprint: the case's document in the print preview."""
+        if self.case is not None:
+            self.win.reprint(self.case)

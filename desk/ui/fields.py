@@ -1,0 +1,310 @@
+"""One editor widget per field type of the item schema (forms/model.py).
+
+Every editor has the same small interface — ``value()``, ``set_value()``, ``changed``,
+``set_invalid()`` and ``first_focus()`` — so the form view treats them alike. Values are
+handed to the form engine as typed (it normalises ID numbers, phones and numbers).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+
+from desk.ui.text import tr
+from forms.model import FieldDef
+
+CHIP_LIMIT = 5  # up to this many short choices show as buttons, more as a drop-down
+
+
+class EnterMovesOn(QObject):
+    """Enter in a one-line input moves to the next input, like Tab (keyboard-first entry)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if isinstance(obj, QComboBox) and obj.view().isVisible():
+                return False
+            tab = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier)
+            QApplication.sendEvent(obj, tab)
+            return True
+        return False
+
+
+ENTER_FILTER = EnterMovesOn()
+
+
+def _placeholder(f: FieldDef) -> str:
+    if f.placeholder:
+        return f.placeholder
+    return {
+        "id_number": tr("18位身份证号码，末位可为X"),
+        "phone": tr("手机号或固定电话"),
+        "mobile": tr("11位手机号"),
+        "date": tr("例如 2026-11-21 或 20261121"),
+        "credit_code": tr("18位统一社会信用代码"),
+        "bank_account": tr("银行卡号或社保卡号"),
+        "name": tr("与身份证一致"),
+    }.get(f.type, "")
+
+
+def normalise_date(text: str) -> str:
+    """Accept 20261121, 2026.11.21, 2026/11/21 and 2026年11月21日 as 2026-11-21."""
+    s = text.strip()
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s) or \
+        re.fullmatch(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?", s)
+    if m:
+        return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    return s
+
+
+class FieldEditor(QWidget):
+    """Base class: one field's input."""
+
+    changed = Signal()
+
+    def __init__(self, f: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = f
+
+    def value(self) -> Any:
+        """The value for the submission, or None when empty."""
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` (from an example or a draft)."""
+        raise NotImplementedError
+
+    def first_focus(self) -> QWidget:
+        """The widget that takes focus when the field is selected."""
+        return self
+
+    def focus_widgets(self) -> list[QWidget]:
+        """Focusable widgets in tab order."""
+        return [self.first_focus()]
+
+    def set_invalid(self, invalid: bool) -> None:
+        """Mark the input red (the message label says why)."""
+        for w in self.focus_widgets():
+            if w.property("invalid") != invalid:
+                w.setProperty("invalid", invalid)
+                w.style().unpolish(w)
+                w.style().polish(w)
+
+
+class LineEditor(FieldEditor):
+    """Text, names, numbers, IDs, phones, dates, codes."""
+
+    def __init__(self, f: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(f, parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(_placeholder(f))
+        self.edit.setAccessibleName(f.label)
+        self.edit.setClearButtonEnabled(True)
+        if f.max_length:
+            self.edit.setMaxLength(f.max_length + 10)  # the engine explains "too long"
+        if f.type in ("id_number", "credit_code"):
+            self.edit.setMaxLength(20)
+        if f.type in ("phone", "mobile", "number", "money", "bank_account", "id_number"):
+            self.edit.setInputMethodHints(Qt.InputMethodHint.ImhPreferNumbers)
+        self.edit.installEventFilter(ENTER_FILTER)
+        self.edit.textChanged.connect(self.changed)
+        if f.type == "date":
+            self.edit.editingFinished.connect(self._tidy_date)
+        lay.addWidget(self.edit, 1)
+        if f.unit:
+            lay.addWidget(QLabel(f.unit))
+
+    def _tidy_date(self) -> None:
+        tidy = normalise_date(self.edit.text())
+        if tidy != self.edit.text():
+            self.edit.setText(tidy)
+
+    def value(self) -> Any:
+        s = self.edit.text().strip()
+        if not s:
+            return None
+        if self.field.type == "date":
+            return normalise_date(s)
+        if self.field.type == "id_number":
+            return s.upper().replace(" ", "")
+        return s
+
+    def set_value(self, value: Any) -> None:
+        self.edit.setText("" if value is None else str(value))
+
+    def first_focus(self) -> QWidget:
+        return self.edit
+
+
+class TextAreaEditor(FieldEditor):
+    """Longer text; Tab leaves the box (Enter makes a new line)."""
+
+    def __init__(self, f: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(f, parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.edit = QPlainTextEdit()
+        self.edit.setTabChangesFocus(True)
+        self.edit.setAccessibleName(f.label)
+        self.edit.setPlaceholderText(f.placeholder)
+        self.edit.setFixedHeight(self.fontMetrics().height() * 4 + 20)
+        self.edit.textChanged.connect(self.changed)
+        lay.addWidget(self.edit)
+
+    def value(self) -> Any:
+        return self.edit.toPlainText().strip() or None
+
+    def set_value(self, value: Any) -> None:
+        self.edit.setPlainText("" if value is None else str(value))
+
+    def first_focus(self) -> QWidget:
+        return self.edit
+
+
+class ChipEditor(FieldEditor):
+    """Choices as big buttons: one of (choice, yes/no) or several (multi_choice)."""
+
+    def __init__(self, f: FieldDef, options: list[tuple[str, Any]], multi: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(f, parent)
+        self.multi = multi
+        lay = QGridLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setHorizontalSpacing(8)
+        lay.setVerticalSpacing(6)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(not multi)
+        self.buttons: list[tuple[QPushButton, Any]] = []
+        cols = 4 if len(options) > 4 else max(len(options), 1)
+        for i, (text, val) in enumerate(options):
+            b = QPushButton(text)
+            b.setCheckable(True)
+            b.setProperty("kind", "chip")
+            b.setAccessibleName(f"{f.label}：{text}")
+            b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            self.group.addButton(b, i)
+            lay.addWidget(b, i // cols, i % cols)
+            self.buttons.append((b, val))
+        lay.setColumnStretch(cols, 1)
+        self.group.buttonToggled.connect(lambda *_: self.changed.emit())
+
+    def value(self) -> Any:
+        chosen = [val for b, val in self.buttons if b.isChecked()]
+        if self.multi:
+            return chosen or None
+        return chosen[0] if chosen else None
+
+    def set_value(self, value: Any) -> None:
+        wanted = value if isinstance(value, list) else [value]
+        self.group.setExclusive(False)
+        for b, val in self.buttons:
+            b.setChecked(val in wanted)
+        self.group.setExclusive(not self.multi)
+
+    def first_focus(self) -> QWidget:
+        return self.buttons[0][0]
+
+    def focus_widgets(self) -> list[QWidget]:
+        return [b for b, _ in self.buttons]
+
+    def set_invalid(self, invalid: bool) -> None:
+        pass  # the message label carries it; red chips would read as "chosen and wrong"
+
+
+class ComboEditor(FieldEditor):
+    """A long list of choices as a drop-down with a '请选择' placeholder."""
+
+    def __init__(self, f: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(f, parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.combo = QComboBox()
+        self.combo.setAccessibleName(f.label)
+        self.combo.addItem(tr("请选择…"), None)
+        for c in f.choices or []:
+            self.combo.addItem(c, c)
+        self.combo.installEventFilter(ENTER_FILTER)
+        self.combo.currentIndexChanged.connect(lambda *_: self.changed.emit())
+        lay.addWidget(self.combo, 1)
+
+    def value(self) -> Any:
+        return self.combo.currentData()
+
+    def set_value(self, value: Any) -> None:
+        i = self.combo.findData(value)
+        self.combo.setCurrentIndex(max(i, 0))
+
+    def first_focus(self) -> QWidget:
+        return self.combo
+
+
+class AddressEditor(FieldEditor):
+    """小区 / 楼栋 / 单元 / 房号 — the way compounds number their doors."""
+
+    def __init__(self, f: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(f, parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.edits: dict[str, QLineEdit] = {}
+        parts = (("compound", tr("小区")), ("building", tr("楼栋")), ("unit", tr("单元")),
+                 ("room", tr("房号")))
+        for key, label in parts:
+            e = QLineEdit()
+            e.setPlaceholderText(label)
+            e.setAccessibleName(f"{f.label}：{label}")
+            e.installEventFilter(ENTER_FILTER)
+            e.textChanged.connect(self.changed)
+            lay.addWidget(e, 3 if key == "compound" else 1)
+            self.edits[key] = e
+
+    def value(self) -> Any:
+        out = {k: e.text().strip() for k, e in self.edits.items()}
+        return out if any(out.values()) else None
+
+    def set_value(self, value: Any) -> None:
+        value = value if isinstance(value, dict) else {}
+        for k, e in self.edits.items():
+            e.setText(str(value.get(k, "") or ""))
+
+    def first_focus(self) -> QWidget:
+        return self.edits["compound"]
+
+    def focus_widgets(self) -> list[QWidget]:
+        return list(self.edits.values())
+
+
+def make_editor(f: FieldDef, parent: QWidget | None = None) -> FieldEditor:
+    """The editor for a (non-group) field."""
+    t = f.type
+    if t == "textarea":
+        return TextAreaEditor(f, parent)
+    if t == "yes_no":
+        return ChipEditor(f, [(tr("是"), True), (tr("否"), False)], False, parent)
+    if t == "multi_choice":
+        return ChipEditor(f, [(c, c) for c in f.choices or []], True, parent)
+    if t == "choice":
+        choices = f.choices or []
+        if len(choices) <= CHIP_LIMIT and sum(len(c) for c in choices) <= 24:
+            return ChipEditor(f, [(c, c) for c in choices], False, parent)
+        return ComboEditor(f, parent)
+    if t == "address":
+        return AddressEditor(f, parent)
+    return LineEditor(f, parent)

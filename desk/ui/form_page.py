@@ -1,0 +1,221 @@
+"""Filling one case: the form, the materials checklist, the green-channel flag, saving.
+
+Validation runs live through the form engine (pure Python, a few milliseconds). Saving goes
+through the background helper; the page only moves on once the store has committed the
+case durably (promise 1), and a failed save leaves every typed value in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.core.errors import DeskError, ValidationFailed
+from desk.ui.form import FormView
+from desk.ui.materials import MaterialsPanel
+from desk.ui.text import esc, kind_label, tr
+from forms.engine import Problem, Result
+from forms.model import Item
+
+if TYPE_CHECKING:
+    from desk.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class FormPage(QWidget):
+    """One item's form with its materials; ``save()`` is Ctrl+S."""
+
+    def __init__(self, win: MainWindow, item: Item, today: date | None = None) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.win = win
+        self.item = item
+        self.today = today
+        self.dirty = False
+        self.saving = False
+        self.result: Result | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 14, 20, 12)
+        outer.setSpacing(10)
+
+        head = QHBoxLayout()
+        self.back = QPushButton(tr("← 返回告知"))
+        self.back.setAccessibleName(tr("返回一次性告知"))
+        self.back.clicked.connect(lambda: win.open_notice(item.code))
+        head.addWidget(self.back)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        title = QLabel(item.name)
+        title.setObjectName("title")
+        titles.addWidget(title)
+        meta = QLabel(f"{item.code} · {item.department} · "
+                      f"{kind_label(item.kind, item.promised_days)} · {item.fee}")
+        meta.setObjectName("subtitle")
+        titles.addWidget(meta)
+        head.addLayout(titles, 1)
+        self.priority = QPushButton(tr("绿色通道"))
+        self.priority.setObjectName("priority")
+        self.priority.setCheckable(True)
+        self.priority.setToolTip(tr("老年人、残疾人、重病等群众优先办理，回执和案件列表中标注"))
+        self.priority.setAccessibleName(tr("绿色通道优先办理"))
+        self.priority.toggled.connect(self._priority_toggled)
+        head.addWidget(self.priority)
+        outer.addLayout(head)
+
+        self.form = FormView(item)
+        self.form.edited.connect(self.refresh)
+        self.materials = MaterialsPanel(item, today=today)
+        self.materials.edited.connect(self.refresh)
+        self.materials.remarks.textChanged.connect(self._mark_dirty)
+        right = QScrollArea()
+        right.setWidgetResizable(True)
+        right.setFrameShape(QFrame.Shape.NoFrame)
+        holder = QWidget()
+        rl = QVBoxLayout(holder)
+        rl.setContentsMargins(6, 0, 6, 6)
+        rl.addWidget(self.materials)
+        rl.addStretch(1)
+        right.setWidget(holder)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.form)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        outer.addWidget(split, 1)
+
+        bar = QHBoxLayout()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        bar.addWidget(self.summary, 1)
+        self.save_button = QPushButton()
+        self.save_button.setProperty("kind", "primary")
+        self.save_button.setMinimumWidth(260)
+        self.save_button.clicked.connect(self.save)
+        bar.addWidget(self.save_button)
+        outer.addLayout(bar)
+
+        chain = self.form.focus_chain()
+        self.form.fix_tab_order()
+        rest = [*self.materials.focus_chain(), self.save_button]
+        for a, b in zip([chain[-1], *rest], rest, strict=False):
+            QWidget.setTabOrder(a, b)
+        self.refresh()
+        self.dirty = False
+
+    # -- live validation ------------------------------------------------------------------
+
+    def _mark_dirty(self) -> None:
+        self.dirty = True
+
+    def _priority_toggled(self, on: bool) -> None:
+        self.priority.setText(tr("绿色通道 ✓") if on else tr("绿色通道"))
+        self.dirty = True
+
+    def submission(self) -> dict[str, Any]:
+        """What the form holds, as the form engine's submission."""
+        sub = self.form.values()
+        sub.update(self.materials.case_keys())
+        if self.priority.isChecked():
+            sub["priority"] = True
+        return sub
+
+    def refresh(self) -> Result:
+        """Validate now and show the verdict everywhere."""
+        self.dirty = True
+        sub = self.submission()
+        result = self.win.ctx.cases.check(self.item.code, sub, today=self.today)
+        self.result = result
+        self.form.show_result(result)
+        decision = self.materials.show_result(result, result.data)
+        self.save_button.setText({
+            "accepted": tr("保存并受理  Ctrl+S"),
+            "deferred": tr("容缺受理并保存  Ctrl+S"),
+            "correction": tr("保存并出具补正告知  Ctrl+S"),
+        }[decision])
+        self.save_button.setAccessibleName(self.save_button.text().split("  ")[0])
+        n = len(result.errors)
+        if n == 0:
+            self.summary.setText(tr("表单已填好，可以保存。"))
+            self.summary.setProperty("msg", "info")
+        elif self.form.show_all:
+            items = "；".join(esc(p.message) for p in result.errors[:4])
+            more = tr("等") if n > 4 else ""
+            self.summary.setText(tr("还有 {n} 处需要修改：").format(n=n) + items + more)
+            self.summary.setProperty("msg", "error")
+        else:
+            self.summary.setText(tr("还有 {n} 项未填或有误，保存时会逐项提示。").format(n=n))
+            self.summary.setProperty("msg", "warning")
+        self.summary.style().unpolish(self.summary)
+        self.summary.style().polish(self.summary)
+        return result
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Validate; when clean, save through the background helper (Ctrl+S)."""
+        if self.saving:
+            return False
+        self.form.reveal_all()
+        result = self.refresh()
+        if not result.ok:
+            self._focus_first_error(result)
+            return False
+        sub = self.submission()
+        ctx = self.win.ctx
+        actor = ctx.actor()
+        code, today = self.item.code, self.today
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.save_button.setText(tr("正在保存…"))
+        self.win.tasks.run(lambda: ctx.cases.submit(code, sub, actor, today=today),
+                           on_done=self._saved, on_error=self._save_failed)
+        return True
+
+    def _focus_first_error(self, result: Result) -> None:
+        w = self.form.first_error_widget(result)
+        if w is None and any(p.field == "materials" for p in result.errors):
+            w = self.materials.all_button
+        if w is not None:
+            w.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.form.ensureWidgetVisible(w, 40, 80)
+
+    def _saved(self, case: dict[str, Any]) -> None:
+        self.saving = False
+        self.dirty = False
+        self.win.case_saved(case)
+
+    def _save_failed(self, exc: object) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self.refresh()
+        if isinstance(exc, ValidationFailed):
+            self.form.reveal_all()
+            result = self.refresh()
+            result.errors.extend(p for p in exc.problems if isinstance(p, Problem)
+                                 and p not in result.errors)
+            self.summary.setText(tr("未保存：") + esc(exc.message))
+            self._focus_first_error(result)
+            return
+        if isinstance(exc, DeskError):
+            QMessageBox.critical(self, tr("未保存"), exc.message)
+            return
+        log.error("save failed: %s", getattr(exc, "__traceback_text__", exc))
+        QMessageBox.critical(self, tr("未保存"),
+                             tr("保存时出现程序错误，案件没有保存，已填写的内容仍在。请重试或联系技术支持。"))

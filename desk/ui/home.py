@@ -1,0 +1,245 @@
+"""Home: find the item. A big search box (name, keyword, pinyin initials: ``gljt`` →
+高龄津贴), department chips, and the catalog with the most used items first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.ui.text import kind_label, tr
+from forms.model import Item
+
+if TYPE_CHECKING:
+    from desk.ui.window import MainWindow
+
+CODE_ROLE = Qt.ItemDataRole.UserRole
+META_ROLE = Qt.ItemDataRole.UserRole + 1
+USED_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class ItemDelegate(QStyledItemDelegate):
+    """Two lines per item: the name, then department · time limit · materials count."""
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        h = option.fontMetrics.height()
+        return QSize(200, max(int(h * 3.2), 58))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        painter.save()
+        r: QRect = option.rect.adjusted(4, 3, -4, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        pal = option.palette
+        base = pal.color(QPalette.ColorRole.Base)
+        dark = base.lightness() < 128
+        if selected:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#ffff00") if dark else QColor("#dce8fb"))
+            painter.drawRoundedRect(r, 8, 8)
+        text = QColor("#000000") if (selected and dark) else pal.color(QPalette.ColorRole.Text)
+        muted = text if dark else QColor("#52606d")
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(text)
+        line = option.fontMetrics.height()
+        pad = 14
+        name_rect = QRect(r.left() + pad, r.top() + int(line * 0.35), r.width() - 2 * pad, line)
+        painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         str(index.data(Qt.ItemDataRole.DisplayRole)))
+        used = index.data(USED_ROLE)
+        if used:
+            small = QFont(option.font)
+            small.setPixelSize(max(12, option.font.pixelSize() - 2))
+            painter.setFont(small)
+            painter.setPen(muted)
+            painter.drawText(name_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             tr("已办 {n} 件").format(n=used))
+        small = QFont(option.font)
+        small.setPixelSize(max(12, option.font.pixelSize() - 2))
+        painter.setFont(small)
+        painter.setPen(muted)
+        meta_rect = QRect(r.left() + pad, name_rect.bottom() + int(line * 0.25),
+                          r.width() - 2 * pad, line)
+        painter.drawText(meta_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         str(index.data(META_ROLE)))
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            painter.setPen(QColor("#1f5fbf") if not dark else QColor("#ffff00"))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(r, 8, 8)
+        painter.restore()
+
+
+class ItemList(QListWidget):
+    """The items; Enter opens the selected one, Up from the first row goes to search."""
+
+    activated_code = Signal(str)
+    up_out = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            it = self.currentItem()
+            if it is not None:
+                self.activated_code.emit(it.data(CODE_ROLE))
+            return
+        if event.key() == Qt.Key.Key_Up and self.currentRow() <= 0:
+            self.up_out.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class SearchBox(QLineEdit):
+    """Down moves into the list; Enter opens the first hit."""
+
+    down = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down:
+            self.down.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class HomePage(QWidget):
+    """The item finder."""
+
+    ALL, FREQUENT = "__all__", "__frequent__"
+
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.win = win
+        self.usage: dict[str, int] = {}
+        self.department = self.ALL
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(28, 20, 28, 16)
+        lay.setSpacing(12)
+        hello = QLabel(tr("办理什么事项？"))
+        hello.setObjectName("title")
+        lay.addWidget(hello)
+        sub = QLabel(tr("输入事项名称、关键词或拼音首字母（如 gljt = 高龄津贴），按回车打开"))
+        sub.setObjectName("subtitle")
+        lay.addWidget(sub)
+        self.search = SearchBox()
+        self.search.setObjectName("searchBox")
+        self.search.setPlaceholderText(tr("搜索事项：低保、高龄、医保、gljt …"))
+        self.search.setAccessibleName(tr("搜索事项"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.refresh)
+        self.search.returnPressed.connect(self.open_first)
+        lay.addWidget(self.search)
+
+        chips = QHBoxLayout()
+        chips.setSpacing(8)
+        self.chip_group = QButtonGroup(self)
+        self.chip_group.setExclusive(True)
+        for key, text in [(self.ALL, tr("全部")), (self.FREQUENT, tr("常用")),
+                          *[(d, d) for d in win.ctx.catalog.departments()]]:
+            b = QPushButton(text)
+            b.setCheckable(True)
+            b.setProperty("kind", "chip")
+            b.setProperty("dept", key)
+            b.setAccessibleName(tr("按部门筛选：{d}").format(d=text))
+            b.setChecked(key == self.ALL)
+            self.chip_group.addButton(b)
+            chips.addWidget(b)
+        chips.addStretch(1)
+        self.chip_group.buttonClicked.connect(self._chip)
+        lay.addLayout(chips)
+
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        lay.addWidget(self.count)
+        self.list = ItemList()
+        self.list.setItemDelegate(ItemDelegate(self.list))
+        self.list.setAccessibleName(tr("事项列表"))
+        self.list.setUniformItemSizes(True)
+        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.list.itemClicked.connect(lambda it: win.open_notice(it.data(CODE_ROLE)))
+        self.list.activated_code.connect(win.open_notice)
+        self.list.up_out.connect(self.search.setFocus)
+        self.search.down.connect(self._into_list)
+        lay.addWidget(self.list, 1)
+        self.refresh()
+
+    def set_usage(self, usage: dict[str, int]) -> None:
+        """Cases per item (from the store, loaded in the background)."""
+        self.usage = usage
+        self.refresh()
+
+    def _chip(self, button: QPushButton) -> None:
+        self.department = str(button.property("dept"))
+        self.refresh()
+
+    def _into_list(self) -> None:
+        if self.list.count():
+            self.list.setFocus()
+            self.list.setCurrentRow(0)
+
+    def visible_items(self) -> list[Item]:
+        """The items shown for the current search and department."""
+        catalog = self.win.ctx.catalog
+        q = self.search.text().strip()
+        if q:
+            items = catalog.search(q)
+        else:
+            order = {it.code: i for i, it in enumerate(catalog.items)}
+            items = sorted(catalog.items, key=lambda it: (-self.usage.get(it.code, 0),
+                                                          order[it.code]))
+        if self.department == self.FREQUENT:
+            items = [it for it in items if self.usage.get(it.code)][:12] or items[:12]
+        elif self.department != self.ALL:
+            items = [it for it in items if it.department == self.department]
+        return items
+
+    def refresh(self) -> None:
+        """Rebuild the list."""
+        items = self.visible_items()
+        self.list.clear()
+        for it in items:
+            row = QListWidgetItem(it.name)
+            row.setData(CODE_ROLE, it.code)
+            n_mat = len(it.materials)
+            extra = tr("一件事联办") if it.is_bundle else tr("{n}项材料").format(n=n_mat)
+            row.setData(META_ROLE, " · ".join([it.department, kind_label(it.kind, it.promised_days),
+                                               extra, it.fee, it.code]))
+            row.setData(USED_ROLE, self.usage.get(it.code, 0))
+            row.setData(Qt.ItemDataRole.AccessibleTextRole, f"{it.name}，{it.department}")
+            self.list.addItem(row)
+        q = self.search.text().strip()
+        if q and not items:
+            self.count.setText(tr("没有找到“{q}”相关事项，换个说法试试，如“老人”“补贴”").format(q=q))
+        elif q:
+            self.count.setText(tr("找到 {n} 个事项，回车打开第一个").format(n=len(items)))
+        else:
+            self.count.setText(tr("共 {n} 个事项，常办的排在前面").format(n=len(items)))
+        if items:
+            self.list.setCurrentRow(0)
+
+    def open_first(self) -> None:
+        """Enter in the search box opens the top hit."""
+        it = self.list.item(0)
+        if it is not None:
+            self.win.open_notice(it.data(CODE_ROLE))
+
+    def focus_search(self) -> None:
+        """Ctrl+F / arriving home."""
+        self.search.setFocus()
+        self.search.selectAll()

@@ -1,0 +1,191 @@
+"""The materials checklist and the acceptance decision beside the form.
+
+Ticks say which materials the resident brought. The panel then says, before saving, what
+will happen: accepted (材料齐全), accepted with a commitment and a due date (容缺受理, only
+when every missing required material is deferrable and the resident signed the
+commitment), or a correction notice listing every missing item at once (补正告知).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.core.cases import default_defer_days
+from desk.ui.text import esc, material_form_label, tr
+from forms.engine import Result, all_materials, material_visible
+from forms.model import Item, Material
+from forms.workdays import add_working_days
+
+
+class MaterialRow(QWidget):
+    """One material: a checkbox, how many and in what form, and its notes."""
+
+    def __init__(self, m: Material) -> None:
+        super().__init__()
+        self.material = m
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 2)
+        lay.setSpacing(0)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        self.box = QCheckBox(m.name)
+        self.box.setAccessibleName(tr("已收：{name}").format(name=m.name))
+        top.addWidget(self.box, 1)
+        for text, kind in self._badges(m):
+            b = QLabel(text)
+            b.setProperty("badge", kind)
+            top.addWidget(b)
+        lay.addLayout(top)
+        detail = material_form_label(m.form) + (f" × {m.count}" if m.count > 1 else "")
+        if m.note:
+            detail += " · " + m.note
+        sub = QLabel(detail)
+        sub.setObjectName("hint")
+        sub.setWordWrap(True)
+        sub.setContentsMargins(34, 0, 0, 4)
+        lay.addWidget(sub)
+
+    @staticmethod
+    def _badges(m: Material) -> list[tuple[str, str]]:
+        out = [(tr("必交"), "required")] if m.required else [(tr("选交"), "optional")]
+        if m.deferrable:
+            out.append((tr("可容缺"), "deferrable"))
+        return out
+
+
+class MaterialsPanel(QFrame):
+    """Checklist + decision + commitment + remarks; emits ``edited`` on any change."""
+
+    edited = Signal()
+
+    def __init__(self, item: Item, today: date | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.item = item
+        self.today = today or date.today()
+        self.setProperty("role", "card")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 14)
+        lay.setSpacing(6)
+        head = QHBoxLayout()
+        title = QLabel(tr("材料清单"))
+        title.setObjectName("sectionTitle")
+        head.addWidget(title)
+        head.addStretch(1)
+        self.all_button = QPushButton(tr("全部已收"))
+        self.all_button.setAccessibleName(tr("勾选全部材料为已收"))
+        self.all_button.clicked.connect(self.tick_all)
+        head.addWidget(self.all_button)
+        lay.addLayout(head)
+        self.rows: list[MaterialRow] = []
+        for m in all_materials(item):
+            row = MaterialRow(m)
+            row.box.toggled.connect(lambda *_: self.edited.emit())
+            self.rows.append(row)
+            lay.addWidget(row)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setStyleSheet("color: #dde3ec;")
+        lay.addWidget(line)
+        self.decision = QLabel()
+        self.decision.setWordWrap(True)
+        self.decision.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.decision)
+        self.commitment = QCheckBox()
+        self.commitment.setAccessibleName(tr("申请人已签署容缺受理承诺书"))
+        self.commitment.toggled.connect(lambda *_: self.edited.emit())
+        self.commitment.hide()
+        lay.addWidget(self.commitment)
+        remarks_label = QLabel(tr("备注（选填）"))
+        lay.addWidget(remarks_label)
+        self.remarks = QPlainTextEdit()
+        self.remarks.setTabChangesFocus(True)
+        self.remarks.setAccessibleName(tr("备注"))
+        self.remarks.setPlaceholderText(tr("例如：老人行动不便，由女儿陪同"))
+        self.remarks.setFixedHeight(self.fontMetrics().height() * 3 + 18)
+        lay.addWidget(self.remarks)
+        self.due_date = add_working_days(self.today, default_defer_days(item)).day
+
+    # -- values --------------------------------------------------------------------------
+
+    def received(self) -> list[str]:
+        """Names of the ticked (and applicable) materials."""
+        return [r.material.name for r in self.rows if r.box.isChecked() and not r.isHidden()]
+
+    def set_received(self, names: list[str]) -> None:
+        """Tick exactly ``names``."""
+        for r in self.rows:
+            r.box.setChecked(r.material.name in names)
+
+    def tick(self, name: str, on: bool = True) -> None:
+        """Tick one material by name."""
+        for r in self.rows:
+            if r.material.name == name:
+                r.box.setChecked(on)
+
+    def tick_all(self) -> None:
+        """Every applicable material received."""
+        for r in self.rows:
+            if not r.isHidden():
+                r.box.setChecked(True)
+
+    def case_keys(self) -> dict[str, Any]:
+        """The submission's case-level keys: materials, commitment, remarks."""
+        out: dict[str, Any] = {"materials": self.received(),
+                               "defer_commitment": self.commitment.isChecked()}
+        remarks = self.remarks.toPlainText().strip()
+        if remarks:
+            out["remarks"] = remarks
+        return out
+
+    def focus_chain(self) -> list[QWidget]:
+        """Focusable widgets in order."""
+        return [self.all_button, *[r.box for r in self.rows], self.commitment, self.remarks]
+
+    # -- the decision --------------------------------------------------------------------
+
+    def show_result(self, result: Result, data: dict[str, Any]) -> str:
+        """Show which materials apply and what saving will do; returns the decision."""
+        for r in self.rows:
+            r.setVisible(material_visible(r.material, data))
+        missing = result.missing_required
+        deferrable = bool(missing) and all(m.deferrable for m in missing)
+        self.commitment.setVisible(deferrable)
+        self.commitment.setText(tr("申请人已签署《容缺受理承诺书》，承诺于 {due} 前补交")
+                                .format(due=self.due_date.isoformat()))
+        names = "".join(f"<li>{esc(m.name)}（{esc(material_form_label(m.form))}）</li>"
+                        for m in missing)
+        decision = result.decision
+        if not missing:
+            kind, text = "ok", "<b>" + tr("材料齐全") + "</b> — " + tr("保存后出具《受理回执》")
+        elif decision == "deferred":
+            kind = "warning"
+            text = ("<b>" + tr("容缺受理") + "</b> — " +
+                    tr("以下材料须在 {due} 前补交（{n}个工作日内）：").format(
+                        due=self.due_date.isoformat(), n=default_defer_days(self.item)) +
+                    f"<ul style='margin:2px 0 0 -20px'>{names}</ul>")
+        else:
+            kind = "error"
+            lead = tr("缺少必交材料，保存后出具《补正告知书》，一次性告知需补正的全部材料：")
+            if deferrable:
+                lead = tr("缺少材料。申请人签署承诺书可容缺受理；否则出具《补正告知书》：")
+            text = "<b>" + tr("补正告知") + "</b> — " + lead + \
+                f"<ul style='margin:2px 0 0 -20px'>{names}</ul>"
+        self.decision.setText(text)
+        self.decision.setProperty("banner", kind)
+        self.decision.style().unpolish(self.decision)
+        self.decision.style().polish(self.decision)
+        return decision

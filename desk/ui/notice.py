@@ -1,0 +1,145 @@
+"""The one-time notice (一次性告知): everything the resident needs, before anything is
+filled — conditions, every material, steps, time limit, fee. It can be shown on screen to
+the resident or printed (desk.core.receipts.render_notice_pdf when present)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from desk.ui.text import esc, kind_label, material_form_label, tr
+from forms.engine import PROXY_MATERIALS
+from forms.model import Item
+
+if TYPE_CHECKING:
+    from desk.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def _ul(lines: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>"
+
+
+def notice_html(item: Item, contact: str = "") -> str:
+    """The notice as rich text (screen and fallback printing)."""
+    rows = []
+    for i, m in enumerate(item.materials, 1):
+        need = tr("必交") if m.required else tr("选交")
+        if m.deferrable:
+            need += " · " + tr("可容缺")
+        count = f" × {m.count}" if m.count > 1 else ""
+        rows.append(
+            f"<tr><td align='center'>{i}</td><td><b>{esc(m.name)}</b>"
+            + (f"<br><span style='color:#52606d'>{esc(m.note)}</span>" if m.note else "")
+            + f"</td><td>{esc(material_form_label(m.form))}{count}</td><td>{esc(need)}</td></tr>")
+    proxy = ""
+    if item.proxy_allowed:
+        proxy = ("<p><b>" + tr("他人代办：") + "</b>" + tr("另带") + "、".join(
+            f"{esc(m.name)}（{esc(material_form_label(m.form))}）" for m in PROXY_MATERIALS)
+            + "</p>")
+    parts = [
+        f"<h2 style='margin-bottom:2px'>{esc(item.name)} — " + tr("一次性告知") + "</h2>",
+        f"<p style='color:#52606d'>{esc(item.code)} · {esc(item.department)} · "
+        f"{esc(kind_label(item.kind, item.promised_days))} · {tr('收费')}：{esc(item.fee)}</p>",
+        "<h3>" + tr("办理条件") + "</h3>" + _ul(item.notice.conditions),
+    ]
+    if item.eligibility:
+        parts.append("<h3>" + tr("申请须知") + "</h3>" + _ul(item.eligibility))
+    parts += [
+        "<h3>" + tr("所需材料（一次带齐）") + "</h3>",
+        "<table width='100%' cellspacing='0' cellpadding='6' border='1' "
+        "style='border-collapse:collapse;border-color:#dde3ec'>"
+        "<tr style='background:#eef2f8'><th width='6%'>" + tr("序号") + "</th><th>"
+        + tr("材料") + "</th><th width='20%'>" + tr("形式") + "</th><th width='16%'>"
+        + tr("要求") + "</th></tr>" + "".join(rows) + "</table>",
+        proxy,
+        "<h3>" + tr("办理流程") + "</h3><ol>"
+        + "".join(f"<li>{esc(s)}</li>" for s in item.notice.steps) + "</ol>",
+        "<h3>" + tr("办理时限") + "</h3><p>" + esc(item.notice.time_limit) + "</p>",
+    ]
+    if item.notice.where:
+        parts.append("<h3>" + tr("办理地点") + "</h3><p>" + esc(item.notice.where) + "</p>")
+    if item.notice.result:
+        parts.append("<h3>" + tr("办理结果") + "</h3><p>" + esc(item.notice.result) + "</p>")
+    if item.notice.tips:
+        parts.append("<h3>" + tr("温馨提示") + "</h3>" + _ul(item.notice.tips))
+    parts.append("<p style='color:#52606d'>" + tr("依据：") + esc(item.legal_basis) + "</p>")
+    if contact:
+        parts.append("<p style='color:#52606d'>" + tr("咨询电话：") + esc(contact) + "</p>")
+    return "".join(parts)
+
+
+class NoticePage(QWidget):
+    """Shows one item's notice; Enter starts filling the form."""
+
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.win = win
+        self.item: Item | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(28, 16, 28, 16)
+        lay.setSpacing(10)
+        head = QHBoxLayout()
+        self.back = QPushButton(tr("← 返回事项"))
+        self.back.setAccessibleName(tr("返回事项列表"))
+        self.back.clicked.connect(win.go_home)
+        head.addWidget(self.back)
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        head.addWidget(self.title, 1)
+        lay.addLayout(head)
+        self.banner = QLabel()
+        self.banner.setProperty("banner", "info")
+        self.banner.setWordWrap(True)
+        lay.addWidget(self.banner)
+        self.text = QTextBrowser()
+        self.text.setAccessibleName(tr("一次性告知内容"))
+        lay.addWidget(self.text, 1)
+        bar = QHBoxLayout()
+        self.print_button = QPushButton(tr("打印告知单  Ctrl+P"))
+        self.print_button.setAccessibleName(tr("打印一次性告知单"))
+        self.print_button.clicked.connect(self.print_notice)
+        bar.addWidget(self.print_button)
+        bar.addStretch(1)
+        self.start = QPushButton(tr("开始办理  Enter"))
+        self.start.setProperty("kind", "primary")
+        self.start.setAccessibleName(tr("开始填写申请表"))
+        self.start.setMinimumWidth(240)
+        self.start.clicked.connect(self.start_form)
+        self.start.setDefault(True)
+        bar.addWidget(self.start)
+        lay.addLayout(bar)
+
+    def show_item(self, item: Item) -> None:
+        """Show ``item``'s notice."""
+        self.item = item
+        self.title.setText(item.name)
+        required = [m for m in item.materials if m.required]
+        self.banner.setText(tr("请向居民一次性告知：需带 {n} 项必交材料，{limit}。"
+                               "材料不全的，可容缺的材料可先受理后补交。").format(
+            n=len(required), limit=kind_label(item.kind, item.promised_days)))
+        self.text.setHtml(notice_html(item, self.win.ctx.settings.district_contact))
+        self.start.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def start_form(self) -> None:
+        """Open the form for this item."""
+        if self.item is not None:
+            self.win.start_form(self.item.code)
+
+    def print_notice(self) -> None:
+        """Preview and print the notice (PDF when the receipts module is present)."""
+        if self.item is None:
+            return
+        from desk.ui.print_dialog import PrintPreviewDialog
+
+        item = self.item
+        ctx = self.win.ctx
+        dlg = PrintPreviewDialog(self.win, tr("一次性告知单 — {name}").format(name=item.name))
+        dlg.load(lambda receipts, fmt: receipts.render_notice_pdf(
+            item, fmt, ctx.catalog.version, ctx.settings), notice_html(item))
+        dlg.open()

@@ -1,0 +1,175 @@
+"""Settings, and the short first-run set-up (desk code and worker name).
+
+Settings are the core's JSON settings (never pickles); this dialog only edits a copy and
+hands it back once every value checks out (``Settings.problems``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.core.settings import Settings
+from desk.ui.fields import ENTER_FILTER
+from desk.ui.text import tr
+
+
+def printer_names() -> list[str]:
+    """Printers the system knows (empty when printing support is unavailable)."""
+    try:
+        from PySide6.QtPrintSupport import QPrinterInfo
+    except ImportError:  # pragma: no cover
+        return []
+    return [str(n) for n in QPrinterInfo.availablePrinterNames()]
+
+
+class SettingsDialog(QDialog):
+    """Edit the desk's settings; ``result_settings`` holds the accepted values."""
+
+    def __init__(self, settings: Settings, *, first_run: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.first_run = first_run
+        self.original = settings
+        self.result_settings: Settings | None = None
+        self.setWindowTitle(tr("欢迎使用家门口办事台") if first_run else tr("设置"))
+        self.setMinimumWidth(620)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 18)
+        lay.setSpacing(10)
+        if first_run:
+            t = QLabel(tr("开始前，请填写办事点和工作人员"))
+            t.setObjectName("title")
+            lay.addWidget(t)
+            s = QLabel(tr("办事点编码印在每张回执上（如 HY-QL01：区简称 + 社区办事点）。"
+                          "以后可在“设置”中修改，注册到区级系统时会以区级下发的编码为准。"))
+            s.setObjectName("subtitle")
+            s.setWordWrap(True)
+            lay.addWidget(s)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(8)
+        self.edits: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        code = settings.desk_code if not settings.desk_code.startswith("LS-") else ""
+        rows = [("desk_code", tr("办事点编码"), code, "HY-QL01"),
+                ("desk_name", tr("办事点名称"), settings.desk_name, tr("七里一村社区流动办事点")),
+                ("worker_name", tr("工作人员姓名"), settings.worker_name, "")]
+        if not first_run:
+            rows += [("worker_phone", tr("工作人员电话"), settings.worker_phone, ""),
+                     ("community", tr("所属社区"), settings.community, ""),
+                     ("district_contact", tr("咨询电话（印在告知单上）"),
+                      settings.district_contact, ""),
+                     ("server_url", tr("区级服务器地址"), settings.server_url,
+                      "https://zwfw.example.gov.cn")]
+        for key, label, value, placeholder in rows:
+            e = QLineEdit(value)
+            e.setPlaceholderText(placeholder)
+            e.setAccessibleName(label)
+            e.installEventFilter(ENTER_FILTER)
+            err = QLabel()
+            err.setProperty("msg", "error")
+            err.hide()
+            box = QVBoxLayout()
+            box.setSpacing(2)
+            box.addWidget(e)
+            box.addWidget(err)
+            holder = QWidget()
+            holder.setLayout(box)
+            box.setContentsMargins(0, 0, 0, 0)
+            form.addRow(label, holder)
+            self.edits[key] = e
+            self.errors[key] = err
+        self.printer = QComboBox()
+        self.printer.setAccessibleName(tr("打印机"))
+        self.printer.addItem(tr("系统默认打印机"), "")
+        self.format = QComboBox()
+        self.format.setAccessibleName(tr("回执格式"))
+        self.format.addItem(tr("A4 纸"), "a4")
+        self.format.addItem(tr("80毫米小票"), "80mm")
+        self.format.setCurrentIndex(max(self.format.findData(settings.receipt_format), 0))
+        if not first_run:
+            for name in printer_names():
+                self.printer.addItem(name, name)
+            i = self.printer.findData(settings.printer)
+            if settings.printer and i < 0:
+                self.printer.addItem(settings.printer, settings.printer)
+                i = self.printer.count() - 1
+            self.printer.setCurrentIndex(max(i, 0))
+            form.addRow(tr("打印机"), self.printer)
+            form.addRow(tr("回执格式"), self.format)
+        self.large = QCheckBox(tr("长辈模式（大字号、大按钮）"))
+        self.large.setChecked(settings.large_font)
+        self.contrast = QCheckBox(tr("高对比度（黑底白字）"))
+        self.contrast.setChecked(settings.high_contrast)
+        self.language = QComboBox()
+        self.language.setAccessibleName(tr("界面语言"))
+        self.language.addItem("简体中文", "zh_CN")
+        self.language.addItem("English", "en")
+        self.language.setCurrentIndex(max(self.language.findData(settings.language), 0))
+        form.addRow(tr("显示"), self.large)
+        form.addRow("", self.contrast)
+        if not first_run:
+            form.addRow(tr("界面语言"), self.language)
+        lay.addLayout(form)
+        self.note = QLabel()
+        self.note.setObjectName("hint")
+        self.note.setWordWrap(True)
+        if not first_run:
+            self.note.setText(tr("界面语言在重新启动后生效。"))
+        lay.addWidget(self.note)
+        bar = QHBoxLayout()
+        bar.addStretch(1)
+        if not first_run:
+            cancel = QPushButton(tr("取消"))
+            cancel.clicked.connect(self.reject)
+            bar.addWidget(cancel)
+        self.ok = QPushButton(tr("开始使用") if first_run else tr("保存设置"))
+        self.ok.setProperty("kind", "primary")
+        self.ok.setDefault(True)
+        self.ok.clicked.connect(self.try_accept)
+        bar.addWidget(self.ok)
+        lay.addLayout(bar)
+
+    def values(self) -> dict[str, Any]:
+        """The edited values."""
+        out: dict[str, Any] = {k: e.text().strip() for k, e in self.edits.items()}
+        out["desk_code"] = out["desk_code"].upper()
+        out["large_font"] = self.large.isChecked()
+        out["high_contrast"] = self.contrast.isChecked()
+        if not self.first_run:
+            out["printer"] = self.printer.currentData() or ""
+            out["receipt_format"] = self.format.currentData()
+            out["language"] = self.language.currentData()
+        return out
+
+    def try_accept(self) -> None:
+        """Accept only valid settings; otherwise say what is wrong next to each field."""
+        candidate = replace(self.original, **self.values())
+        problems = candidate.problems()
+        for key, label in self.errors.items():
+            label.setText(problems.get(key, ""))
+            label.setVisible(key in problems)
+        if problems:
+            first = next(k for k in self.edits if k in problems) if \
+                any(k in self.edits for k in problems) else None
+            if first:
+                self.edits[first].setFocus()
+            return
+        self.result_settings = candidate
+        self.accept()

@@ -1,0 +1,109 @@
+"""Look and feel: the stylesheet, the font size (适老 large mode), high contrast, language.
+
+Sizes follow the MIIT 适老化 specs (domain-facts §8): normal mode 15 px text and 44 px
+targets; large mode 21 px text (≥ 18 dp main text) and 60 px targets.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+
+def resources_dir() -> Path:
+    """The application's own files (styles, translations); desk.core.resources owns the
+    lookup (environment, checkout, frozen bundle, system install)."""
+    try:
+        from desk.core.resources import resources_dir as core_resources_dir
+    except ImportError:  # older core without the module
+        frozen = getattr(sys, "_MEIPASS", None)
+        return Path(frozen) / "resources" if frozen else \
+            Path(__file__).resolve().parents[2] / "resources"
+    return core_resources_dir()
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Sizes in pixels for one mode."""
+
+    font: int
+    target: int
+
+    @property
+    def values(self) -> dict[str, int]:
+        f, t = self.font, self.target
+        return {
+            "FONT": f, "FONT_S": max(13, f - 2), "FONT_L": f + 4, "FONT_XL": f + 10,
+            "TARGET": t, "BTN": t - 8, "INPUT": t - 12, "SEARCH": t + 8, "BOX": f + 5,
+            "RAIL": 96 if f < 18 else 124, "SCROLL": 14 if f < 18 else 20,
+            "RATE_H": t * 2, "CHIP_R": (t - 8) // 2,
+        }
+
+
+NORMAL = Metrics(font=15, target=44)
+LARGE = Metrics(font=21, target=60)
+
+
+def metrics(large: bool) -> Metrics:
+    """The sizes for normal or large (适老) mode."""
+    return LARGE if large else NORMAL
+
+
+def stylesheet(large: bool, high_contrast: bool) -> str:
+    """The application stylesheet for the chosen mode."""
+    styles = resources_dir() / "styles"
+    text = (styles / "base.qss").read_text(encoding="utf-8")
+    if high_contrast:
+        text += "\n" + (styles / "contrast.qss").read_text(encoding="utf-8")
+    for key, value in metrics(large).values.items():
+        text = text.replace(f"@{key}@", str(value))
+    return text
+
+
+def apply(app: QApplication, large: bool, high_contrast: bool) -> None:
+    """Apply font and stylesheet to the whole application."""
+    font = QFont(app.font())
+    families = [f for f in ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+                            "WenQuanYi Micro Hei", "PingFang SC")
+                if f in _families()]
+    if families:
+        font.setFamilies(families)
+    font.setPixelSize(metrics(large).font)
+    app.setFont(font)
+    app.setStyleSheet(stylesheet(large, high_contrast))
+
+
+_FAMILIES: set[str] | None = None
+
+
+def _families() -> set[str]:
+    global _FAMILIES
+    if _FAMILIES is None:
+        _FAMILIES = set(QFontDatabase.families())
+    return _FAMILIES
+
+
+_translators: list[QTranslator] = []
+
+
+def install_language(app: QCoreApplication, language: str) -> bool:
+    """Load the UI translation for ``language`` (``en`` …); Chinese is the source text."""
+    for t in _translators:
+        app.removeTranslator(t)
+    _translators.clear()
+    if not language or language.startswith("zh"):
+        QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+        return True
+    tr = QTranslator(app)
+    qm = resources_dir() / "translations" / f"doorstep_{language.split('_')[0]}.qm"
+    if not tr.load(str(qm)):
+        return False
+    app.installTranslator(tr)
+    _translators.append(tr)
+    QLocale.setDefault(QLocale(language))
+    return True

@@ -1,0 +1,281 @@
+"""Sync with the district: online/offline, cases waiting, last sync, a sync button with
+progress, enrollment, and the cases set aside (rejected or conflicting) with reasons.
+
+Sync runs on the helper's ``net`` lane, so saving cases goes on while it waits on the
+network (promise 3: nothing in the worker's flow waits on the network).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.ui.text import esc, sync_label, tr
+
+if TYPE_CHECKING:
+    from desk.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def sync_module() -> Any | None:
+    """``sync.client.desk`` when installed, else None."""
+    try:
+        from sync.client import desk as client
+    except ImportError:
+        return None
+    return client if hasattr(client, "sync_desk") else None
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """A sync summary in one sentence."""
+    text = tr("上传 {pushed} 条（新接收 {accepted}，重复 {dup}），冲突 {conf}，退回 {rej}；"
+              "下载区级更新 {pulled} 条；仍待上传 {pending} 条。").format(
+        pushed=summary.get("pushed", 0), accepted=summary.get("accepted", 0),
+        dup=summary.get("duplicates", 0), conf=summary.get("conflicts", 0),
+        rej=summary.get("rejected", 0), pulled=summary.get("pulled", 0),
+        pending=summary.get("pending", 0))
+    err = summary.get("error")
+    if err:
+        text = tr("同步未完成：") + str(err.get("message", "")) + "　" + text
+    return text
+
+
+class SyncPage(QWidget):
+    """The sync status page."""
+
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.win = win
+        self.running = False
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(28, 16, 28, 14)
+        lay.setSpacing(12)
+        title = QLabel(tr("与区级系统同步"))
+        title.setObjectName("title")
+        lay.addWidget(title)
+        card = QFrame()
+        card.setProperty("role", "card")
+        grid = QGridLayout(card)
+        grid.setContentsMargins(18, 14, 18, 14)
+        grid.setHorizontalSpacing(20)
+        self.values: dict[str, QLabel] = {}
+        for row, (key, label) in enumerate([("state", tr("连接状态")), ("server", tr("区级服务器")),
+                                            ("pending", tr("待上传")), ("last", tr("上次同步")),
+                                            ("result", tr("上次结果"))]):
+            k = QLabel(label)
+            k.setObjectName("muted")
+            grid.addWidget(k, row, 0, Qt.AlignmentFlag.AlignTop)
+            v = QLabel("—")
+            v.setWordWrap(True)
+            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(v, row, 1)
+            self.values[key] = v
+        grid.setColumnStretch(1, 1)
+        lay.addWidget(card)
+
+        bar = QHBoxLayout()
+        self.sync_button = QPushButton(tr("立即同步"))
+        self.sync_button.setProperty("kind", "primary")
+        self.sync_button.setMinimumWidth(200)
+        self.sync_button.clicked.connect(self.start_sync)
+        bar.addWidget(self.sync_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        bar.addWidget(self.progress, 1)
+        self.progress_text = QLabel()
+        self.progress_text.setObjectName("muted")
+        bar.addWidget(self.progress_text, 1)
+        lay.addLayout(bar)
+
+        self.enroll_card = QFrame()
+        self.enroll_card.setProperty("role", "card")
+        el = QHBoxLayout(self.enroll_card)
+        el.setContentsMargins(18, 10, 18, 10)
+        el.addWidget(QLabel(tr("注册本办事点：")))
+        self.enroll_url = QLineEdit()
+        self.enroll_url.setPlaceholderText(tr("区级服务器地址，如 https://zwfw.example.gov.cn"))
+        self.enroll_url.setAccessibleName(tr("区级服务器地址"))
+        el.addWidget(self.enroll_url, 2)
+        self.enroll_code = QLineEdit()
+        self.enroll_code.setPlaceholderText(tr("一次性注册码"))
+        self.enroll_code.setAccessibleName(tr("一次性注册码"))
+        el.addWidget(self.enroll_code, 1)
+        self.enroll_button = QPushButton(tr("注册"))
+        self.enroll_button.clicked.connect(self.enroll)
+        el.addWidget(self.enroll_button)
+        lay.addWidget(self.enroll_card)
+
+        aside = QLabel(tr("被退回或冲突的案件（其余案件照常上传）"))
+        aside.setObjectName("sectionTitle")
+        lay.addWidget(aside)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([tr("受理编号"), tr("申请人"), tr("事项"),
+                                              tr("状态"), tr("原因")])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setAccessibleName(tr("被退回或冲突的案件"))
+        self.table.doubleClicked.connect(self._open_selected)
+        lay.addWidget(self.table, 1)
+        rb = QHBoxLayout()
+        self.open_button = QPushButton(tr("打开案件"))
+        self.open_button.clicked.connect(self._open_selected)
+        rb.addWidget(self.open_button)
+        self.retry_button = QPushButton(tr("修正后重新排队上传"))
+        self.retry_button.clicked.connect(self._retry_selected)
+        rb.addWidget(self.retry_button)
+        rb.addStretch(1)
+        lay.addLayout(rb)
+        self.last_summary: dict[str, Any] | None = None
+        self._aside: list[dict[str, Any]] = []
+
+    # -- status ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload counts, enrollment and the set-aside list (in the background)."""
+        store = self.win.ctx.store
+
+        def read() -> dict[str, Any]:
+            return {"counts": store.outbox_counts(), "last": store.get_meta("last_sync"),
+                    "server": store.get_meta("server_url"),
+                    "enrolled": bool(store.get_meta("desk_id")), "aside": store.set_aside()}
+
+        self.win.tasks.run(read, on_done=self._show)
+
+    def _show(self, info: dict[str, Any]) -> None:
+        available = sync_module() is not None
+        server = info["server"] or self.win.ctx.settings.server_url
+        s = self.last_summary
+        if not available:
+            state = tr("同步模块未安装（离线工作）")
+        elif not server:
+            state = tr("未连接区级系统（离线工作，案件保存在本机）")
+        elif s is None:
+            state = tr("尚未同步")
+        elif s.get("error"):
+            state = "● " + tr("离线：") + str(s["error"].get("message", ""))
+        else:
+            state = "● " + tr("在线，已同步")
+        self.values["state"].setText(state)
+        self.values["server"].setText(server or tr("未设置"))
+        pending = info["counts"].get("pending", 0)
+        self.values["pending"].setText(tr("{n} 条").format(n=pending))
+        self.values["last"].setText(str(info["last"] or tr("从未同步"))[:19].replace("T", " "))
+        self.values["result"].setText(summary_text(s) if s else "—")
+        self.enroll_card.setVisible(available and not info["enrolled"])
+        if server and not self.enroll_url.text():
+            self.enroll_url.setText(server)
+        self.sync_button.setEnabled(available and bool(server) and not self.running)
+        self._aside = info["aside"]
+        self.table.setRowCount(len(self._aside))
+        for r, e in enumerate(self._aside):
+            for c, text in enumerate([e.get("receipt_no"), e.get("applicant_name"),
+                                      e.get("item_name"), sync_label(e.get("state")),
+                                      e.get("last_error")]):
+                self.table.setItem(r, c, QTableWidgetItem(str(text or "")))
+        self.open_button.setEnabled(bool(self._aside))
+        self.retry_button.setEnabled(bool(self._aside))
+        self.win.update_status(info)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def start_sync(self) -> None:
+        """One full round on the network lane."""
+        client = sync_module()
+        if client is None or self.running:
+            return
+        self.running = True
+        self.sync_button.setEnabled(False)
+        self.progress.show()
+        self.progress_text.setText(tr("正在同步…"))
+        ctx = self.win.ctx
+        self.win.tasks.run(lambda report: client.sync_desk(ctx, progress=report),
+                           on_done=self._synced, on_error=self._sync_failed, lane="net",
+                           on_progress=self._progress)
+
+    def _progress(self, info: object) -> None:
+        if isinstance(info, dict):
+            stage = tr("上传") if info.get("stage") == "push" else tr("下载")
+            self.progress_text.setText(tr("{stage}中… 已上传 {n} 条").format(
+                stage=stage, n=info.get("pushed", 0)))
+
+    def _synced(self, summary: dict[str, Any]) -> None:
+        self.running = False
+        self.progress.hide()
+        self.last_summary = summary
+        self.progress_text.setText(tr("同步完成") if summary.get("complete") else
+                                   tr("同步未完成"))
+        if (summary.get("catalog_version") and summary["catalog_version"] != \
+                self.win.ctx.catalog.version) or summary.get("pulled"):
+            self.win.ctx.reload_catalog()
+        self.win.sync_finished(summary)
+        self.refresh()
+
+    def _sync_failed(self, exc: object) -> None:
+        self.running = False
+        self.progress.hide()
+        log.error("sync failed: %s", getattr(exc, "__traceback_text__", exc))
+        self.last_summary = {"error": {"message": str(exc)}}
+        self.progress_text.setText(tr("同步出错：{e}").format(e=esc(exc)))
+        self.refresh()
+
+    def enroll(self) -> None:
+        """Exchange a one-time code for the desk's identity."""
+        client = sync_module()
+        url, code = self.enroll_url.text().strip(), self.enroll_code.text().strip()
+        if client is None or not url or not code:
+            self.progress_text.setText(tr("请填写服务器地址和注册码"))
+            return
+        ctx = self.win.ctx
+        self.enroll_button.setEnabled(False)
+        self.win.tasks.run(lambda: client.enroll_desk(ctx, url, code), lane="net",
+                           on_done=self._enrolled, on_error=self._enroll_failed)
+
+    def _enrolled(self, info: dict[str, Any]) -> None:
+        self.enroll_button.setEnabled(True)
+        self.enroll_code.clear()
+        self.progress_text.setText(tr("注册成功：{code}").format(code=info.get("desk_code", "")))
+        self.win.settings_changed()
+        self.refresh()
+
+    def _enroll_failed(self, exc: object) -> None:
+        self.enroll_button.setEnabled(True)
+        self.progress_text.setText(tr("注册失败：{e}").format(e=getattr(exc, "message", exc)))
+
+    def _selected(self) -> dict[str, Any] | None:
+        row = self.table.currentRow()
+        return self._aside[row] if 0 <= row < len(self._aside) else None
+
+    def _open_selected(self, *_: Any) -> None:
+        e = self._selected()
+        if e and e.get("case_uuid"):
+            self.win.show_case(e["case_uuid"])
+
+    def _retry_selected(self) -> None:
+        e = self._selected()
+        if not e:
+            return
+        store, uuid = self.win.ctx.store, e["case_uuid"]
+        self.win.tasks.run(lambda: store.retry_set_aside(uuid), on_done=lambda _: self.refresh())
