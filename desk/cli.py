@@ -68,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--server", required=True)
     e.add_argument("--code", required=True)
 
+    sub.add_parser("backup", help="take a local backup now (rotated, newest 7 kept)")
+    rs = sub.add_parser("restore", help="replace the store with a backup file")
+    rs.add_argument("file", help="a backup file (see the backups folder)")
+    pg = sub.add_parser("purge", help="remove personal data of completed, synced cases")
+    pg.add_argument("--days", type=int, default=180,
+                    help="completed at the district more than this many days ago")
+    au = sub.add_parser("audit", help="verify the tamper-evident audit log")
+    au.add_argument("action", choices=["verify"])
+
     y = sub.add_parser("sync", help="one full sync round with the district")
     y.add_argument("--server", default=None, help="override the enrolled server address")
     return p
@@ -169,6 +178,37 @@ def _dispatch(args: argparse.Namespace) -> int:
         ctx.cases.rate(args.uuid, args.level, args.reason)
         print(json.dumps({"uuid": args.uuid, "rating": args.level}))
         return 0
+    if cmd == "backup":
+        from desk.core.maintenance import make_backup
+
+        ctx = _open(args)
+        dest = make_backup(ctx.store, ctx.paths)
+        print(json.dumps({"backup": str(dest), "bytes": dest.stat().st_size}))
+        return 0
+    if cmd == "restore":
+        from desk.core.maintenance import restore
+        from desk.core.paths import resolve
+
+        src = Path(args.file)
+        if not src.is_file():
+            _err(f"file: [not_found] 找不到备份文件 {src}")
+            return 2
+        print(json.dumps(restore(resolve(args.data_dir).ensure(), src), ensure_ascii=False))
+        return 0
+    if cmd == "purge":
+        from desk.core.maintenance import purge_expired
+
+        if args.days < 0:
+            _err("days: [range] 天数不能为负")
+            return 2
+        ctx = _open(args)
+        print(json.dumps({"purged": purge_expired(ctx.store, days=args.days)}))
+        return 0
+    if cmd == "audit":
+        ctx = _open(args)
+        broken = ctx.store.verify_audit()
+        print(json.dumps({"ok": broken is None, "first_broken_entry": broken}))
+        return 0 if broken is None else 1
     if cmd == "enroll":
         from sync.client.desk import enroll_desk
 

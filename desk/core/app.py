@@ -13,6 +13,7 @@ from typing import Any
 from desk.core import paths as paths_mod
 from desk.core import settings as settings_mod
 from desk.core.cases import Actor, CaseService
+from desk.core.errors import DeskError
 from desk.core.store import Store
 from forms.catalog import Catalog, CatalogError, load_catalog
 
@@ -72,8 +73,17 @@ class DeskContext:
         shipped = load_catalog()
         return shipped
 
-    def close(self) -> None:
-        """Close the store."""
+    def close(self, *, maintenance: bool = False) -> None:
+        """Close the store; with ``maintenance`` (the app on exit) first take the day's
+        backup and purge personal data past its retention period."""
+        if maintenance:
+            from desk.core import maintenance as mt
+
+            try:
+                mt.purge_expired(self.store)
+                mt.backup_if_due(self.store, self.paths)
+            except DeskError:
+                pass  # never block closing; the next start tries again
         self.store.close()
 
 

@@ -217,6 +217,9 @@ class Store:
         c.execute("PRAGMA foreign_keys=ON")
         c.execute("PRAGMA busy_timeout=5000")
         c.execute("PRAGMA cache_size=-16000")
+        # deleted and overwritten content is zeroed, so purged personal data does not
+        # linger in free pages
+        c.execute("PRAGMA secure_delete=ON")
         # quick check: refuse to work on a corrupt file rather than make it worse
         row = c.execute("PRAGMA quick_check(1)").fetchone()
         if row and row[0] != "ok":
@@ -621,6 +624,66 @@ class Store:
         """A stored catalog version, or None."""
         rows = self._read("SELECT body_json FROM catalogs WHERE version = ?", [version])
         return json.loads(rows[0]["body_json"]) if rows else None
+
+    # -- backups and retention -------------------------------------------------------------
+
+    def backup_to(self, dest: Path) -> None:
+        """Copy the whole database to ``dest`` with SQLite's online backup API.
+
+        The copy is consistent even while the desk keeps working; it is written to a
+        temporary name and renamed, so a half-written backup never looks complete.
+        """
+        dest = Path(dest)
+        tmp = dest.with_name(dest.name + ".part")
+        tmp.unlink(missing_ok=True)
+        with self._lock:
+            target = sqlite3.connect(str(tmp))
+            try:
+                self._conn.backup(target)
+                target.execute("PRAGMA journal_mode=DELETE")
+                ok = target.execute("PRAGMA quick_check").fetchone()[0]
+            except sqlite3.Error as exc:
+                target.close()
+                tmp.unlink(missing_ok=True)
+                known = translate_sqlite(exc)
+                if known is not None:
+                    raise known from None
+                raise
+            target.close()
+        if ok != "ok":  # pragma: no cover - the source itself is damaged
+            tmp.unlink(missing_ok=True)
+            raise StoreError("corrupt", "备份校验失败，数据库可能已损坏，请联系技术支持。")
+        tmp.replace(dest)
+
+    def purge_personal_data(self, before: str, actor: str) -> int:
+        """Remove personal data of cases completed at the district and synced, whose
+        district completion is older than ``before`` (ISO date).
+
+        What stays is what the worker still needs: receipt number, item, dates and
+        statuses. The applicant's name is reduced to its surname and a mask.
+        Returns how many cases were purged.
+        """
+        with self.transaction() as c:
+            rows = c.execute(
+                "SELECT id, uuid, applicant_name FROM cases WHERE district_status = "
+                "'completed' AND sync_state = 'synced' AND district_updated_at < ? "
+                "AND data_json != '{\"purged\": true}'", [before]).fetchall()
+            for case_id, uuid, name in rows:
+                masked = (name[:1] + "*" * (len(name) - 1)) if name else ""
+                c.execute("UPDATE cases SET applicant_name = ?, data_json = "
+                          "'{\"purged\": true}', materials_json = '{\"received\": [], "
+                          "\"missing\": [], \"purged\": true}' WHERE id = ?",
+                          [masked, case_id])
+                c.execute("UPDATE case_index SET names = '', initials = '', id_rev = '', "
+                          "phone_rev = '' WHERE case_id = ?", [case_id])
+                c.execute("UPDATE outbox SET payload_json = '{\"purged\": true}' "
+                          "WHERE case_uuid = ? AND state != 'pending'", [uuid])
+                self._audit(c, actor, "case.purge", uuid, {"reason": "retention"})
+        if rows:
+            with self._lock:
+                # old page images live in the WAL until a checkpoint: fold them in now
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(rows)
 
     # -- housekeeping ----------------------------------------------------------------------
 
