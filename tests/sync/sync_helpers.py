@@ -203,3 +203,109 @@ def enroll(district: District, ctx: Any) -> dict[str, Any]:
     info: dict[str, Any] = enroll_desk(ctx, district.url,
                                        district.code(ctx.settings.desk_code))
     return info
+
+
+def bulk_cases(ctx: Any, n: int, item: str = "MZ-GLJT") -> list[str]:
+    """Save ``n`` valid cases in one transaction (fast set-up); their UUIDs."""
+    from datetime import date
+
+    it = ctx.catalog.get(item)
+    result = ctx.cases.check(item, dict(it.example))
+    assert result.ok
+    rows = [ctx.cases.build_case(it, result, ctx.actor(), date.today()) for _ in range(n)]
+    saved = ctx.store.bulk_insert_cases(rows, "test")
+    return [c["uuid"] for c in saved]
+
+
+class FaultProxy:
+    """A TCP proxy on loopback that breaks chosen connections.
+
+    ``policy(n)`` gives the fault for the n-th connection (0-based): ``"drop"`` closes the
+    connection as soon as the server starts answering (the server has committed by then),
+    ``"reset"`` passes the headers and half of the body, then resets the connection; None
+    passes everything. ``latency`` seconds are added to every forwarded chunk.
+    """
+
+    def __init__(self, upstream_port: int, policy: Callable[[int], str | None],
+                 latency: float = 0.0) -> None:
+        self.upstream_port, self.policy, self.latency = upstream_port, policy, latency
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.connections = 0
+        self.faults: dict[str, int] = {"drop": 0, "reset": 0}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._accept = threading.Thread(target=self._serve, daemon=True)
+        self._accept.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            mode = self.policy(self.connections)
+            self.connections += 1
+            t = threading.Thread(target=self._pump, args=(client, mode), daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def _pump(self, client: socket.socket, mode: str | None) -> None:
+        import selectors
+        import struct
+
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=30)
+        except OSError:
+            client.close()
+            return
+        sel = selectors.DefaultSelector()
+        sel.register(client, selectors.EVENT_READ)
+        sel.register(upstream, selectors.EVENT_READ)
+        answer = b""
+        try:
+            while not self._stop.is_set():
+                for key, _ in sel.select(timeout=0.2):
+                    src = key.fileobj
+                    data = src.recv(65536)  # type: ignore[union-attr]
+                    if not data:
+                        return
+                    if self.latency:
+                        time.sleep(self.latency)
+                    if src is client:
+                        upstream.sendall(data)
+                        continue
+                    if mode == "drop":
+                        self.faults["drop"] += 1
+                        return
+                    if mode == "reset":
+                        answer += data
+                        head = answer.find(b"\r\n\r\n")
+                        if head < 0 or len(answer) <= head + 5:
+                            continue
+                        body = len(answer) - head - 4
+                        client.sendall(answer[:head + 4 + body // 2])
+                        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                          struct.pack("ii", 1, 0))
+                        self.faults["reset"] += 1
+                        return
+                    client.sendall(data)
+        except OSError:
+            return
+        finally:
+            sel.close()
+            upstream.close()
+            client.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._accept.join(timeout=10)
+        self.sock.close()
+        for t in self._threads:
+            t.join(timeout=10)

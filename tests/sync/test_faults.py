@@ -1,0 +1,100 @@
+"""Faults between desk and district. Each test moves a number of cases through the fault
+and proves none was lost or doubled: the district holds exactly the desk's case UUIDs, one
+revision each, and the desk's outbox is empty with every case synced."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+import requests
+from sync_helpers import District, DistrictProcess, FaultProxy, bulk_cases, enroll, wait_until
+
+from sync.client.desk import client_for, sync_desk
+from sync.district.storage import Storage
+
+
+def _fast_client(ctx: Any, server: str, **kw: Any) -> Any:
+    # one request per connection, so the proxy's policy applies per request; no real sleeps
+    session = requests.Session()
+    session.headers["Connection"] = "close"
+    kw.setdefault("sleep", lambda _s: None)
+    return client_for(ctx, server, session=session, **kw), session
+
+
+def _assert_exactly_once(storage: Storage, ctx: Any, uuids: list[str]) -> None:
+    assert storage.case_uuids() == sorted(uuids)
+    stats = storage.stats()
+    assert stats["cases"] == stats["revisions"] == len(uuids)
+    assert ctx.store.outbox_counts() == {"sent": len(uuids)}
+    assert ctx.store.count_cases(sync_state="synced") == len(uuids)
+
+
+@pytest.mark.parametrize("fault", ["drop", "reset"])
+def test_broken_answers_are_resent_safely(district: District, make_desk: Any,
+                                          fault: str) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    uuids = bulk_cases(ctx, 300)
+    proxy = FaultProxy(district.port, lambda n: fault if n % 2 == 0 and n < 20 else None)
+    try:
+        client, session = _fast_client(ctx, proxy.url)
+        with session, client:
+            summary = sync_desk(ctx, client=client, batch_size=50)
+    finally:
+        proxy.close()
+    assert summary["complete"], summary
+    assert proxy.faults[fault] >= 6  # every batch's first answer was lost
+    assert summary["accepted"] == 300 and summary["batches"] == 6  # replays: stored answers
+    _assert_exactly_once(district.storage, ctx, uuids)
+
+
+def test_slow_link(district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    uuids = bulk_cases(ctx, 120)
+    proxy = FaultProxy(district.port, lambda n: None, latency=0.05)
+    try:
+        summary = sync_desk(ctx, server=proxy.url, batch_size=40)
+    finally:
+        proxy.close()
+    assert summary["complete"] and summary["accepted"] == 120
+    _assert_exactly_once(district.storage, ctx, uuids)
+
+
+@pytest.mark.slow
+def test_server_killed_mid_batch_and_restarted(db_url: str, make_desk: Any) -> None:
+    server = DistrictProcess(db_url)
+    server.start()
+    observer = Storage(db_url)
+    try:
+        ctx = make_desk()
+        code = observer.create_enroll_code("HY-QL01", "七里一村")
+        from sync.client.desk import enroll_desk
+
+        enroll_desk(ctx, server.url, code)
+        uuids = bulk_cases(ctx, 3000)
+        outcome: dict[str, Any] = {}
+
+        def push() -> None:
+            client, session = _fast_client(ctx, server.url, retries=0)
+            with session, client:
+                outcome.update(sync_desk(ctx, client=client, batch_size=500))
+
+        t = threading.Thread(target=push)
+        t.start()
+        wait_until(lambda: observer.stats()["batches"] >= 1, what="the first batch to commit")
+        server.kill()
+        t.join(timeout=120)
+        assert not t.is_alive()
+        assert outcome["complete"] is False and outcome["error"]["kind"] == "network"
+        held = observer.stats()["cases"]
+        assert 0 < held < 3000 and held % 500 == 0  # whole batches only: atomic commits
+        server.start()
+        summary = sync_desk(ctx, server=server.url, batch_size=500)
+        assert summary["complete"], summary
+        _assert_exactly_once(observer, ctx, uuids)
+    finally:
+        server.stop()
+        observer.close()
