@@ -14,8 +14,6 @@ from forms.engine import all_fields
 from forms.ids import mask_id, mask_phone
 from forms.model import FieldDef, Item
 
-DOC_TITLES = {"accepted": "受理回执", "deferred": "容缺受理通知书", "correction": "补正告知书"}
-
 
 def doc_title(status: str) -> str:
     """The document a case's status calls for."""
@@ -50,6 +48,9 @@ def show_value(f: FieldDef | None, value: Any) -> str:
                         if value.get(k))
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
+    if t in ("number", "money") and isinstance(value, int | float):
+        n = int(value) if float(value).is_integer() else value
+        return f"{n}{f.unit if f else ''}"
     return str(value)
 
 
@@ -67,9 +68,10 @@ def fields_html(item: Item | None, data: dict[str, Any]) -> str:
         if f is not None and f.type == "group" and isinstance(value, list):
             subs = {s.key: s for s in f.fields or []}
             for i, row in enumerate(value, 1):
+                keys = [k for k in subs if k in row] + [k for k in row if k not in subs]
                 text = "；".join(f"{esc(subs[k].label if k in subs else k)}："
-                                f"{esc(show_value(subs.get(k), v))}"
-                                for k, v in row.items() if v not in (None, ""))
+                                f"{esc(show_value(subs.get(k), row[k]))}"
+                                for k in keys if row[k] not in (None, ""))
                 rows.append(f"<tr><td class='k'>{esc(f.item_label or label)} {i}</td>"
                             f"<td>{text}</td></tr>")
             continue

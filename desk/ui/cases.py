@@ -66,7 +66,7 @@ class CaseTableModel(QAbstractTableModel):
         self.columns = [
             ("receipt_no", tr("受理编号")), ("applicant_name", tr("申请人")),
             ("id", tr("身份证号")), ("item_name", tr("办理事项")), ("status", tr("状态")),
-            ("accepted_date", tr("受理日期")), ("promised_date", tr("承诺办结")),
+            ("promised_date", tr("承诺办结")),
             ("district_status", tr("区级状态")), ("sync_state", tr("上传")),
             ("rating", tr("评价")),
         ]
@@ -215,14 +215,14 @@ class CasesPage(QWidget):
         title = QLabel(tr("案件"))
         title.setObjectName("title")
         lay.addWidget(title)
-        bar = QHBoxLayout()
-        bar.setSpacing(8)
         self.search = QLineEdit()
         self.search.setObjectName("caseSearch")
         self.search.setPlaceholderText(tr("姓名、拼音首字母、身份证或手机尾号、受理编号"))
         self.search.setAccessibleName(tr("搜索案件"))
         self.search.setClearButtonEnabled(True)
-        bar.addWidget(self.search, 3)
+        lay.addWidget(self.search)
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
         self.status = self._combo(tr("状态"), [("", tr("全部状态")), ("accepted", tr("已受理")),
                                               ("deferred", tr("容缺受理")),
                                               ("correction", tr("待补正"))])
@@ -276,10 +276,13 @@ class CasesPage(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        widths = [16, 7, 13, 14, 6, 7, 7, 7, 5, 6]
-        em = self.fontMetrics().horizontalAdvance("中")
-        for col, w in enumerate(widths):
-            header.resizeSection(col, w * em)
+        fm = self.fontMetrics()
+        # the receipt number already says the day of acceptance, so no date column
+        samples = ["HY-QL01-20261121-0001", "★ 欧阳秀英", "420105********0017",
+                   "最低生活保障申请", "容缺受理", "2026-11-21", "区级已受理", "待上传",
+                   "非常不满意"]
+        for col, text in enumerate(samples):
+            header.resizeSection(col, fm.horizontalAdvance(text) + 28)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda idx: win.show_case(idx.data(UUID_ROLE)))
         self.table.open_case.connect(win.show_case)

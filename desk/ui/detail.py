@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from desk.core.errors import DeskError
 from desk.ui.case_html import summary_html
-from desk.ui.text import action_label, district_label, esc, rating_label, tr
+from desk.ui.style import restyle
+from desk.ui.text import action_label, district_label, esc, rating_label, status_label, tr
 
 if TYPE_CHECKING:
     from desk.ui.window import MainWindow
@@ -40,7 +41,7 @@ def history_html(entries: list[dict[str, Any]]) -> str:
         bits = []
         if d.get("status"):
             bits.append(district_label(d["status"]) if e["action"].startswith("district")
-                        else str(d["status"]))
+                        else status_label(d["status"]))
         if d.get("note"):
             bits.append(str(d["note"]))
         if d.get("level"):
@@ -165,9 +166,7 @@ class CaseDetailPage(QWidget):
             kind = "error"
             bits.append(tr("上传被退回：") + esc(case.get("sync_error") or ""))
         self.banner.setText("<br>".join(bits))
-        self.banner.setProperty("banner", kind)
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
+        restyle(self.banner, banner=kind)
         self.banner.setVisible(bool(bits))
 
     def _supply_list(self, case: dict[str, Any]) -> None:

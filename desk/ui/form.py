@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.ui.fields import FieldEditor, make_editor
+from desk.ui.style import restyle
 from desk.ui.text import esc, tr
 from forms.engine import PROXY_KEYS, Result, all_fields, is_required, is_visible
 from forms.model import FieldDef, Item
@@ -86,9 +87,7 @@ class FieldRow(QWidget):
             self.message.setText("")
         else:
             self.message.setText(text)
-            self.message.setProperty("msg", level)
-            self.message.style().unpolish(self.message)
-            self.message.style().polish(self.message)
+            restyle(self.message, msg=level)
             self.message.show()
         self.message.setAccessibleName(text)
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desk.core.errors import DeskError, ValidationFailed
 from desk.ui.form import FormView
 from desk.ui.materials import MaterialsPanel
+from desk.ui.style import restyle
 from desk.ui.text import esc, kind_label, tr
 from forms.engine import Problem, Result
 from forms.model import Item
@@ -84,6 +85,7 @@ class FormPage(QWidget):
         self.materials.remarks.textChanged.connect(self._mark_dirty)
         right = QScrollArea()
         right.setWidgetResizable(True)
+        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         right.setFrameShape(QFrame.Shape.NoFrame)
         holder = QWidget()
         rl = QVBoxLayout(holder)
@@ -96,6 +98,7 @@ class FormPage(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([580, 420])
         split.setChildrenCollapsible(False)
         outer.addWidget(split, 1)
 
@@ -162,8 +165,7 @@ class FormPage(QWidget):
         else:
             self.summary.setText(tr("还有 {n} 项未填或有误，保存时会逐项提示。").format(n=n))
             self.summary.setProperty("msg", "warning")
-        self.summary.style().unpolish(self.summary)
-        self.summary.style().polish(self.summary)
+        restyle(self.summary)
         return result
 
     # -- saving ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core.cases import default_defer_days
+from desk.ui.style import restyle
 from desk.ui.text import esc, material_form_label, tr
 from forms.engine import Result, all_materials, material_visible
 from forms.model import Item, Material
@@ -39,31 +40,22 @@ class MaterialRow(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
         lay.setSpacing(0)
-        top = QHBoxLayout()
-        top.setSpacing(8)
         self.box = QCheckBox(m.name)
         self.box.setAccessibleName(tr("已收：{name}").format(name=m.name))
-        top.addWidget(self.box, 1)
-        for text, kind in self._badges(m):
-            b = QLabel(text)
-            b.setProperty("badge", kind)
-            top.addWidget(b)
-        lay.addLayout(top)
-        detail = material_form_label(m.form) + (f" × {m.count}" if m.count > 1 else "")
+        lay.addWidget(self.box)
+        need = f"<b>{tr('必交')}</b>" if m.required else tr("选交")
+        if m.deferrable:
+            need += " · <u>" + tr("可容缺") + "</u>"
+        detail = [need, esc(material_form_label(m.form) + (f" × {m.count}" if m.count > 1
+                                                           else ""))]
         if m.note:
-            detail += " · " + m.note
-        sub = QLabel(detail)
+            detail.append(esc(m.note))
+        sub = QLabel(" · ".join(detail))
+        sub.setTextFormat(Qt.TextFormat.RichText)
         sub.setObjectName("hint")
         sub.setWordWrap(True)
         sub.setContentsMargins(34, 0, 0, 4)
         lay.addWidget(sub)
-
-    @staticmethod
-    def _badges(m: Material) -> list[tuple[str, str]]:
-        out = [(tr("必交"), "required")] if m.required else [(tr("选交"), "optional")]
-        if m.deferrable:
-            out.append((tr("可容缺"), "deferrable"))
-        return out
 
 
 class MaterialsPanel(QFrame):
@@ -90,16 +82,6 @@ class MaterialsPanel(QFrame):
         self.all_button.clicked.connect(self.tick_all)
         head.addWidget(self.all_button)
         lay.addLayout(head)
-        self.rows: list[MaterialRow] = []
-        for m in all_materials(item):
-            row = MaterialRow(m)
-            row.box.toggled.connect(lambda *_: self.edited.emit())
-            self.rows.append(row)
-            lay.addWidget(row)
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet("color: #dde3ec;")
-        lay.addWidget(line)
         self.decision = QLabel()
         self.decision.setWordWrap(True)
         self.decision.setTextFormat(Qt.TextFormat.RichText)
@@ -109,6 +91,12 @@ class MaterialsPanel(QFrame):
         self.commitment.toggled.connect(lambda *_: self.edited.emit())
         self.commitment.hide()
         lay.addWidget(self.commitment)
+        self.rows: list[MaterialRow] = []
+        for m in all_materials(item):
+            row = MaterialRow(m)
+            row.box.toggled.connect(lambda *_: self.edited.emit())
+            self.rows.append(row)
+            lay.addWidget(row)
         remarks_label = QLabel(tr("备注（选填）"))
         lay.addWidget(remarks_label)
         self.remarks = QPlainTextEdit()
@@ -164,7 +152,7 @@ class MaterialsPanel(QFrame):
         missing = result.missing_required
         deferrable = bool(missing) and all(m.deferrable for m in missing)
         self.commitment.setVisible(deferrable)
-        self.commitment.setText(tr("申请人已签署《容缺受理承诺书》，承诺于 {due} 前补交")
+        self.commitment.setText(tr("申请人已签署《容缺受理承诺书》\n承诺于 {due} 前补交")
                                 .format(due=self.due_date.isoformat()))
         names = "".join(f"<li>{esc(m.name)}（{esc(material_form_label(m.form))}）</li>"
                         for m in missing)
@@ -185,7 +173,5 @@ class MaterialsPanel(QFrame):
             text = "<b>" + tr("补正告知") + "</b> — " + lead + \
                 f"<ul style='margin:2px 0 0 -20px'>{names}</ul>"
         self.decision.setText(text)
-        self.decision.setProperty("banner", kind)
-        self.decision.style().unpolish(self.decision)
-        self.decision.style().polish(self.decision)
+        restyle(self.decision, banner=kind)
         return decision

@@ -125,7 +125,8 @@ class DocumentPreview(QWidget):
             self._view = QPdfView(self)
             self._view.setDocument(self._doc)
             self._view.setPageMode(QPdfView.PageMode.MultiPage)
-            self._view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+            self._view.setZoomMode(QPdfView.ZoomMode.Custom)
+            self._view.setPageSpacing(16)
             self._view.setAccessibleName(tr("文书预览"))
             self.stack.addWidget(self._view)
         self._doc.close()
@@ -134,6 +135,22 @@ class DocumentPreview(QWidget):
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self._doc.load(self._buffer)
         self.stack.setCurrentWidget(self._view)
+        self._fit()
+
+    def _fit(self) -> None:
+        """A4 at about its real size, a narrow slip a little larger; never wider than the
+        view (FitToWidth blows an A4 page up to a wall on a wide screen)."""
+        if self._view is None or not self._doc.pageCount():
+            return
+        page_px = self._doc.pagePointSize(0).width() * self.logicalDpiX() / 72
+        room = max(self.width() - 60, 200)
+        target = 1.5 if page_px < 400 else 1.0
+        self._view.setZoomFactor(max(0.3, min(target, room / max(page_px, 1))))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.pdf_bytes is not None:
+            self._fit()
 
     @property
     def page_count(self) -> int:

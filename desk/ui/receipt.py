@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from desk.ui.case_html import doc_title, summary_html
 from desk.ui.print_dialog import DocumentPanel
+from desk.ui.style import restyle
 from desk.ui.text import esc, tr
 
 if TYPE_CHECKING:
@@ -87,9 +88,7 @@ class ReceiptPage(QWidget):
             kind, text = "info", tr("重新打印：{title}，编号 <b>{no}</b>").format(
                 title=esc(doc_title(status)), no=no)
         self.banner.setText(text)
-        self.banner.setProperty("banner", kind)
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
+        restyle(self.banner, banner=kind)
         rated = bool(case.get("rating"))
         self.rate_button.setVisible(not rated)
         self.back.setVisible(not fresh)

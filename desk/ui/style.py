@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 def resources_dir() -> Path:
@@ -62,7 +62,7 @@ def stylesheet(large: bool, high_contrast: bool) -> str:
         text += "\n" + (styles / "contrast.qss").read_text(encoding="utf-8")
     for key, value in metrics(large).values.items():
         text = text.replace(f"@{key}@", str(value))
-    return text
+    return text.replace("@STYLES@", styles.as_posix())
 
 
 def apply(app: QApplication, large: bool, high_contrast: bool) -> None:
@@ -107,3 +107,14 @@ def install_language(app: QCoreApplication, language: str) -> bool:
     _translators.append(tr)
     QLocale.setDefault(QLocale(language))
     return True
+
+
+def restyle(widget: QWidget, **props: object) -> None:
+    """Set dynamic properties the stylesheet keys on (banner, msg, invalid…) and re-polish,
+    so padding and colours change at once and the layout makes room for them."""
+    for name, value in props.items():
+        widget.setProperty(name, value)
+    st = widget.style()
+    st.unpolish(widget)
+    st.polish(widget)
+    widget.updateGeometry()

@@ -325,8 +325,7 @@ class MainWindow(QMainWindow):
             self.sync_label.setText(("● " + tr("在线") if online else "○ " + tr("离线")) +
                                     (" · " + tr("上次同步 {t}").format(t=last) if last else ""))
             self.sync_label.setProperty("state", "online" if online else "offline")
-        self.sync_label.style().unpolish(self.sync_label)
-        self.sync_label.style().polish(self.sync_label)
+        style.restyle(self.sync_label)
 
     def sync_finished(self, summary: dict[str, Any]) -> None:
         """After a sync round: statuses may have changed."""
