@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--server", required=True)
     e.add_argument("--code", required=True)
 
+    sub.add_parser("protect", help="encrypt this desk's data under a worker password "
+                                   "(new password on stdin, or DOORSTEP_PASSWORD)")
+    sub.add_parser("passwd", help="change the worker password (stdin: old, then new line)")
     sub.add_parser("backup", help="take a local backup now (rotated, newest 7 kept)")
     rs = sub.add_parser("restore", help="replace the store with a backup file")
     rs.add_argument("file", help="a backup file (see the backups folder)")
@@ -193,8 +196,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not src.is_file():
             _err(f"file: [not_found] 找不到备份文件 {src}")
             return 2
-        print(json.dumps(restore(resolve(args.data_dir).ensure(), src), ensure_ascii=False))
+        from desk.core.app import unlock_key
+
+        paths = resolve(args.data_dir).ensure()
+        print(json.dumps(restore(paths, src, unlock_key(paths, None)), ensure_ascii=False))
         return 0
+    if cmd in ("protect", "passwd"):
+        return _protect(args)
     if cmd == "purge":
         from desk.core.maintenance import purge_expired
 
@@ -224,6 +232,38 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps(summary, ensure_ascii=False))
         return 0 if summary.get("complete") else 1
     raise AssertionError(cmd)  # pragma: no cover
+
+
+def _protect(args: argparse.Namespace) -> int:
+    from desk.core import keyring
+    from desk.core.app import protect
+    from desk.core.paths import resolve
+
+    paths = resolve(args.data_dir).ensure()
+    lines = [] if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read().splitlines()
+    if args.command == "protect":
+        pw = lines[0] if lines else keyring.password_from_env()
+        if not pw:
+            _err("password: [required] 请在标准输入提供新密码")
+            return 2
+        try:
+            keyring.check_password_rule(pw)
+        except keyring.KeyringError as exc:
+            _err(f"password: [{exc.kind}] {exc.message}")
+            return 2
+        print(json.dumps(protect(paths, pw), ensure_ascii=False))
+        return 0
+    if len(lines) < 2:
+        _err("password: [required] 标准输入第一行为旧密码，第二行为新密码")
+        return 2
+    try:
+        keyring.check_password_rule(lines[1])
+    except keyring.KeyringError as exc:
+        _err(f"password: [{exc.kind}] {exc.message}")
+        return 2
+    keyring.change_password(paths.data_dir, lines[0], lines[1])
+    print(json.dumps({"changed": True}))
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:

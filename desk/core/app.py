@@ -8,8 +8,10 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from desk.core import keyring
 from desk.core import paths as paths_mod
 from desk.core import settings as settings_mod
 from desk.core.cases import Actor, CaseService
@@ -34,16 +36,22 @@ class DeskContext:
     cases: CaseService
 
     @classmethod
-    def open(cls, data_dir: str | None = None) -> DeskContext:
-        """Open the desk at ``data_dir`` (see :mod:`desk.core.paths`)."""
+    def open(cls, data_dir: str | None = None, *, password: str | None = None) -> DeskContext:
+        """Open the desk at ``data_dir`` (see :mod:`desk.core.paths`).
+
+        A password-protected desk needs ``password`` (or ``DOORSTEP_PASSWORD`` /
+        ``DOORSTEP_PASSWORD_FILE`` for scripts); a new desk opened with a password is
+        encrypted from its first case.
+        """
         paths = paths_mod.resolve(data_dir).ensure()
+        key = unlock_key(paths, password)
         settings = settings_mod.load(paths.settings)
         if not settings.desk_code:
             # A desk works before set-up: a provisional, random desk code keeps receipt
             # numbers unique until the worker (or enrollment) gives the real one.
             settings.desk_code = _provisional_code()
             settings_mod.save(paths.settings, settings)
-        store = Store.open(paths.db)
+        store = Store.open(paths.db, key=key)
         catalog = current_catalog(store)
         return cls(paths, settings, store, catalog, CaseService(store, catalog))
 
@@ -85,6 +93,45 @@ class DeskContext:
             except DeskError:
                 pass  # never block closing; the next start tries again
         self.store.close()
+
+
+def unlock_key(paths: paths_mod.Paths, password: str | None) -> bytes | None:
+    """The data key of a protected desk (or of a new desk given a password), else None."""
+    pw = password if password is not None else keyring.password_from_env()
+    if keyring.exists(paths.data_dir):
+        if not pw:
+            raise keyring.KeyringError(
+                "no_password", "办事台数据已加密，请输入工作人员密码"
+                "（脚本可设置 DOORSTEP_PASSWORD 或 DOORSTEP_PASSWORD_FILE）")
+        return keyring.unlock(paths.data_dir, pw)
+    if pw and not paths.db.exists():
+        return keyring.create(paths.data_dir, pw)
+    return None
+
+
+def protect(paths: paths_mod.Paths, password: str) -> dict[str, Any]:
+    """Encrypt an existing unprotected desk under ``password`` (the store must be closed).
+
+    The plain database and plain backups are replaced by encrypted ones.
+    """
+    if keyring.exists(paths.data_dir):
+        raise keyring.KeyringError("exists", "办事台数据已经加密；修改密码请用 passwd 命令")
+    keyring.check_password_rule(password)
+    cases = 0
+    key: bytes
+    if paths.db.exists():
+        tmp = paths.db.with_name(paths.db.name + ".encrypting")
+        key = secrets.token_bytes(32)
+        cases = Store.encrypt_copy(paths.db, tmp, key)
+        keyring.create(paths.data_dir, password, key=key)
+        for suffix in ("-wal", "-shm"):
+            Path(str(paths.db) + suffix).unlink(missing_ok=True)
+        tmp.replace(paths.db)
+        for old in paths.backups.glob("desk-*.sqlite3"):
+            old.unlink()
+    else:
+        keyring.create(paths.data_dir, password)
+    return {"protected": True, "cases": cases}
 
 
 def current_catalog(store: Store) -> Catalog:

@@ -6,7 +6,6 @@ condition with a clear message; anything else is a bug and may show a traceback 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from forms.engine import Problem
@@ -37,7 +36,7 @@ class NotFound(DeskError):
     """No such case or item."""
 
 
-def translate_sqlite(exc: sqlite3.Error) -> StoreError | None:
+def translate_sqlite(exc: BaseException) -> StoreError | None:
     """Map an sqlite3 error to a known :class:`StoreError`, or None for a bug."""
     text = str(exc).lower()
     code = getattr(exc, "sqlite_errorcode", None)

@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from desk.core import dbapi
+from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError
 from desk.core.paths import Paths
 from desk.core.store import Store
@@ -54,36 +55,41 @@ def backup_if_due(store: Store, paths: Paths, *, now: datetime | None = None) ->
     return make_backup(store, paths, now=now)
 
 
-def check_backup(path: Path) -> int:
-    """Verify a backup file; returns its number of cases or raises StoreError."""
+def check_backup(path: Path, key: bytes | None = None) -> int:
+    """Verify a backup file (encrypted with ``key`` when the desk is protected); returns
+    its number of cases or raises StoreError."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = dbapi.connect(f"file:{path}?mode=ro", key, uri=True)
         try:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise StoreError("corrupt", f"备份文件 {path.name} 已损坏，不能用于恢复。")
             return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
         finally:
             conn.close()
-    except sqlite3.Error:
+    except DB_ERRORS:
         raise StoreError("corrupt", f"{path.name} 不是有效的办事台备份文件。") from None
 
 
-def restore(paths: Paths, backup: Path) -> dict[str, object]:
-    """Replace the store with ``backup`` (the store must be closed).
+def restore(paths: Paths, backup: Path, key: bytes | None = None) -> dict[str, object]:
+    """Replace the store with ``backup`` (the store must be closed; ``key`` is the data
+    key of a protected desk).
 
     The current database is moved aside as ``desk.sqlite3.before-restore-<time>``.
     """
-    cases = check_backup(backup)
+    cases = check_backup(backup, key)
     aside = None
     if paths.db.exists():
         aside = paths.db.with_name(f"{paths.db.name}.before-restore-"
                                    f"{datetime.now():%Y%m%d-%H%M%S}")
         # fold the WAL into the main file first so the set-aside copy is complete
-        conn = sqlite3.connect(paths.db)
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
+            conn = dbapi.connect(paths.db, key)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+        except DB_ERRORS:
+            pass  # a damaged current store is moved aside as it is
         paths.db.replace(aside)
     for suffix in ("-wal", "-shm"):
         Path(str(paths.db) + suffix).unlink(missing_ok=True)

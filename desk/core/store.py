@@ -28,6 +28,8 @@ import sqlite_utils
 from pypinyin import Style, lazy_pinyin
 from sqlite_utils.migrations import Migrations
 
+from desk.core import dbapi
+from desk.core.dbapi import DB_ERRORS, INTEGRITY_ERRORS
 from desk.core.errors import StoreError, translate_sqlite
 
 migrations = Migrations("doorstep-desk")
@@ -171,8 +173,9 @@ def _digits_rev(s: str) -> str:
 class Store:
     """The desk's SQLite database. Use :meth:`open`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
         self.path = path
+        self.key = key
         self._conn = conn
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
@@ -180,18 +183,19 @@ class Store:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str, *, key: str | None = None) -> Store:
-        """Open (creating and migrating) the store at ``path``."""
+    def open(cls, path: Path | str, *, key: bytes | None = None) -> Store:
+        """Open (creating and migrating) the store at ``path``; encrypted with ``key``
+        (32 bytes, see :mod:`desk.core.keyring`) when given."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
-                                   timeout=5.0)
-            store = cls(conn, path)
+            conn = dbapi.connect(path, key, check_same_thread=False, isolation_level=None,
+                                 timeout=5.0)
+            store = cls(conn, path, key)
             store._configure()
             with store._lock:
                 migrations.apply(store.db)
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             known = translate_sqlite(exc)
             if known is not None:
                 raise known from None
@@ -230,7 +234,7 @@ class Store:
         with self._lock:
             try:
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
+            except DB_ERRORS:
                 pass
             self._conn.close()
 
@@ -243,7 +247,7 @@ class Store:
             c = self._conn
             try:
                 c.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
+            except DB_ERRORS as exc:
                 known = translate_sqlite(exc)
                 if known is not None:
                     raise known from None
@@ -254,9 +258,9 @@ class Store:
             except BaseException as exc:
                 try:
                     c.execute("ROLLBACK")
-                except sqlite3.Error:
+                except DB_ERRORS:
                     pass
-                if isinstance(exc, sqlite3.Error):
+                if isinstance(exc, DB_ERRORS):
                     known = translate_sqlite(exc)
                     if known is not None:
                         raise known from None
@@ -268,7 +272,7 @@ class Store:
                 cur = self._conn.execute(sql, params)
                 cols = [d[0] for d in cur.description or []]
                 return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]  # type: ignore[misc]
-            except sqlite3.Error as exc:
+            except DB_ERRORS as exc:
                 known = translate_sqlite(exc)
                 if known is not None:
                     raise known from None
@@ -493,7 +497,7 @@ class Store:
             try:
                 c.execute("INSERT INTO ratings(case_uuid, level, reason, rated_at) "
                           "VALUES (?,?,?,?)", [uuid, level, reason, now_iso()])
-            except sqlite3.IntegrityError:
+            except INTEGRITY_ERRORS:
                 exists = c.execute("SELECT 1 FROM ratings WHERE case_uuid = ?",
                                    [uuid]).fetchone()
                 if exists:
@@ -637,12 +641,13 @@ class Store:
         tmp = dest.with_name(dest.name + ".part")
         tmp.unlink(missing_ok=True)
         with self._lock:
-            target = sqlite3.connect(str(tmp))
+            # a backup of an encrypted store is encrypted with the same key
+            target = dbapi.connect(tmp, self.key)
             try:
                 self._conn.backup(target)
                 target.execute("PRAGMA journal_mode=DELETE")
                 ok = target.execute("PRAGMA quick_check").fetchone()[0]
-            except sqlite3.Error as exc:
+            except DB_ERRORS as exc:
                 target.close()
                 tmp.unlink(missing_ok=True)
                 known = translate_sqlite(exc)
@@ -654,6 +659,32 @@ class Store:
             tmp.unlink(missing_ok=True)
             raise StoreError("corrupt", "备份校验失败，数据库可能已损坏，请联系技术支持。")
         tmp.replace(dest)
+
+    @staticmethod
+    def encrypt_copy(plain: Path, dest: Path, key: bytes) -> int:
+        """Write an encrypted copy of the plain database ``plain`` to ``dest`` (SQLCipher's
+        ``sqlcipher_export``); returns the number of cases copied."""
+        if dbapi.cipher is None:  # pragma: no cover
+            raise StoreError("open", "缺少 SQLCipher 组件，无法加密。")
+        dest.unlink(missing_ok=True)
+        conn = dbapi.cipher.connect(str(plain), isolation_level=None)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", [str(dest)])
+            conn.execute("SELECT sqlcipher_export('enc')")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA enc.user_version = {int(version)}")
+            n = int(conn.execute("SELECT count(*) FROM enc.cases").fetchone()[0])
+            conn.execute("DETACH DATABASE enc")
+        except DB_ERRORS as exc:
+            dest.unlink(missing_ok=True)
+            known = translate_sqlite(exc)
+            if known is not None:
+                raise known from None
+            raise
+        finally:
+            conn.close()
+        return n
 
     def purge_personal_data(self, before: str, actor: str) -> int:
         """Remove personal data of cases completed at the district and synced, whose
