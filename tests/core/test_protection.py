@@ -9,7 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ def test_wrong_password_and_lockout(tmp_path: Path) -> None:
     with pytest.raises(KeyringError) as exc:
         DeskContext.open(str(data))
     assert exc.value.kind == "no_password"
-    now = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
     for left in (4, 3, 2, 1):
         with pytest.raises(KeyringError) as exc:
             keyring.unlock(data, "000000", now=now)
