@@ -30,9 +30,9 @@ import secrets
 import uuid
 import zlib
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Json, TypeAdapter, field_validator
 
 PROTOCOL_VERSION = 1
 MAX_SKEW = 300  # seconds a signed request's timestamp may differ from the server clock
@@ -232,19 +232,9 @@ class CasePayload(BaseModel):
     created_at: str = Field(min_length=10)
     updated_at: str = Field(min_length=10)
     desk_code: str = Field(min_length=1)
-    data_json: str
-    materials_json: str
-
-    @field_validator("data_json", "materials_json")
-    @classmethod
-    def _is_json_object(cls, v: str) -> str:
-        try:
-            parsed = json.loads(v)
-        except ValueError:
-            raise ValueError("must be a JSON object encoded as a string") from None
-        if not isinstance(parsed, dict):
-            raise ValueError("must be a JSON object encoded as a string")
-        return v
+    data_json: Json[dict[str, Any]] = Field(description="a JSON object, encoded as a string")
+    materials_json: Json[dict[str, Any]] = Field(
+        description="a JSON object, encoded as a string")
 
 
 class RatingPayload(BaseModel):
@@ -267,6 +257,25 @@ class Record(BaseModel):
     case_uuid: uuid.UUID
     revision: int = Field(ge=1)
     payload: dict[str, Any]
+
+
+class CaseRecord(Record):
+    """A case record with its payload checked (used to validate a whole batch at once)."""
+
+    kind: Literal["case"]
+    payload: CasePayload  # type: ignore[assignment]
+
+
+class RatingRecord(Record):
+    """A rating record with its payload checked."""
+
+    kind: Literal["rating"]
+    payload: RatingPayload  # type: ignore[assignment]
+
+
+AnyRecord = Annotated[CaseRecord | RatingRecord, Field(discriminator="kind")]
+RECORDS = TypeAdapter(list[AnyRecord])
+ONE_RECORD: TypeAdapter[CaseRecord | RatingRecord] = TypeAdapter(AnyRecord)
 
 
 class BatchRequest(Message):

@@ -278,3 +278,9 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
 
     return app
 
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory`` and multi-worker serving: the database from
+    ``$DOORSTEP_DB``; ``DOORSTEP_BENCH_DISCARD=1`` adds the benchmark's discard endpoint."""
+    return create_app(os.environ.get("DOORSTEP_DB"),
+                      enable_discard=os.environ.get("DOORSTEP_BENCH_DISCARD") == "1")

@@ -8,7 +8,7 @@ path, or ``postgresql://user@host:port/db`` (psycopg).
 
 Commands (names, flags and JSON keys are a public interface)::
 
-    doorstep-district [--db URL] serve [--host H] [--port P]
+    doorstep-district [--db URL] serve [--host H] [--port P] [--workers N]
     doorstep-district [--db URL] enroll-code --desk-code CODE --name NAME [--ttl-hours H]
     doorstep-district [--db URL] stats --json          # {"cases", "batches", "desks", ...}
     doorstep-district [--db URL] desks --json
@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8740)
     s.add_argument("--log-level", default="info")
+    s.add_argument("--workers", type=int, default=1,
+                   help="worker processes (PostgreSQL; SQLite is best served by one)")
     e = sub.add_parser("enroll-code", help="issue a one-time enrollment code; prints it")
     e.add_argument("--desk-code", required=True)
     e.add_argument("--name", required=True)
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     url = args.db or default_db_url()
     if args.command == "serve":
-        return serve(url, args.host, args.port, args.log_level)
+        return serve(url, args.host, args.port, args.log_level, args.workers)
     storage = Storage(url)
     try:
         return _dispatch(storage, args)
@@ -90,12 +92,20 @@ def main(argv: list[str] | None = None) -> int:
         storage.close()
 
 
-def serve(url: str, host: str, port: int, log_level: str = "info") -> int:
+def serve(url: str, host: str, port: int, log_level: str = "info", workers: int = 1) -> int:
     """Run the API until interrupted."""
+    import os
+
     import uvicorn
 
     from sync.district.app import create_app
 
+    if workers > 1:
+        os.environ["DOORSTEP_DB"] = url
+        Storage(url).close()  # create the schema once, before the workers race to
+        uvicorn.run("sync.district.app:app_from_env", factory=True, host=host, port=port,
+                    log_level=log_level, workers=workers, ws="none", lifespan="off")
+        return 0
     uvicorn.run(create_app(url), host=host, port=port, log_level=log_level,
                 ws="none", lifespan="off")
     return 0

@@ -36,6 +36,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -443,7 +444,8 @@ class Storage:
         Raises :class:`BatchConflict` when the batch id was used by another desk or for
         other records.
         """
-        records_hash = P.content_hash(list(records))
+        prep = _prepare(records)  # parse, check and hash outside the write lock
+        records_hash = prep.digest
         received_at = P.utc_now()
         with self.write() as conn:
             claimed = conn.execute(self._insert(batches).values(
@@ -458,7 +460,7 @@ class Storage:
                 if row["desk_id"] != desk_id or row["records_hash"] != records_hash:
                     raise BatchConflict("批次编号已用于其他内容，请用新的批次编号")
                 return dict(json.loads(row["response_json"]), replayed=True)
-            results = _BatchWork(self, conn, desk_id, batch_id, received_at).run(records)
+            results = _BatchWork(self, conn, desk_id, batch_id, received_at).run(records, prep)
             answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
                       "results": results, "replayed": False}
             conn.execute(update(batches).where(batches.c.batch_id == batch_id)
@@ -725,6 +727,61 @@ class Storage:
             return [dict(r) for r in conn.execute(q).mappings()]
 
 
+@dataclass
+class _Prepared:
+    """A batch's records parsed, checked and hashed (before the write transaction)."""
+
+    rejected: dict[int, str] = field(default_factory=dict)
+    cases: list[tuple[int, P.Record, P.CasePayload, str]] = field(default_factory=list)
+    ratings: list[tuple[int, P.Record, P.RatingPayload, str]] = field(default_factory=list)
+    bodies: dict[int, str] = field(default_factory=dict)
+    digest: str = ""
+
+
+def _describe_record(exc: ValidationError) -> str:
+    parts = []
+    for e in exc.errors()[:5]:
+        loc = [str(x) for x in e["loc"]]
+        if loc and loc[0] in ("case", "rating"):  # the discriminator's tag
+            loc = loc[1:]
+        if not loc and e["type"].startswith("union_tag"):
+            loc = ["kind"]
+        parts.append(f"{'.'.join(loc) or 'record'}: {e['msg']}")
+    return "格式错误 " + "; ".join(parts)
+
+
+def _prepare(records: Sequence[Any]) -> _Prepared:
+    prep = _Prepared()
+    parsed: list[tuple[int, P.CaseRecord | P.RatingRecord]] = []
+    try:  # the fast path: the whole batch is well formed
+        parsed = list(enumerate(P.RECORDS.validate_python(records)))
+    except ValidationError:
+        for i, raw in enumerate(records):
+            try:
+                parsed.append((i, P.ONE_RECORD.validate_python(raw)))
+            except ValidationError as exc:
+                prep.rejected[i] = _describe_record(exc)
+    lines = []
+    for i, rec in parsed:
+        p = rec.payload
+        if p.uuid != rec.case_uuid or (isinstance(p, P.CasePayload)
+                                       and p.revision != rec.revision):
+            prep.rejected[i] = "格式错误 payload: uuid/revision differ from the record's"
+            continue
+        body = P.canonical_json(records[i]["payload"])
+        h = hashlib.sha256(body).hexdigest()
+        prep.bodies[i] = body.decode("utf-8")
+        if isinstance(rec, P.CaseRecord):
+            prep.cases.append((i, rec, rec.payload, h))
+        else:
+            prep.ratings.append((i, rec, rec.payload, h))
+        lines.append(f"{i} {rec.id} {rec.kind} {rec.case_uuid} {rec.revision} {h}")
+    for i in sorted(prep.rejected):
+        lines.append(f"{i} {P.content_hash(records[i])}")
+    prep.digest = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+    return prep
+
+
 class _BatchWork:
     """The records of one batch, applied inside the batch's transaction."""
 
@@ -745,31 +802,12 @@ class _BatchWork:
             "revision": rev if isinstance(rev, int) else None,
             "result": result, "reason": reason, "received_at": received_at}
 
-    def run(self, records: Sequence[Any]) -> list[dict[str, Any]]:
+    def run(self, records: Sequence[Any], prep: _Prepared) -> list[dict[str, Any]]:
         self.results = [None] * len(records)
-        case_in: list[tuple[int, P.Record, P.CasePayload, str]] = []
-        rating_in: list[tuple[int, P.Record, P.RatingPayload, str]] = []
-        for i, raw in enumerate(records):
-            try:
-                rec = P.Record.model_validate(raw)
-            except ValidationError as exc:
-                self._result(i, raw, "rejected", "格式错误 " + _describe(exc))
-                continue
-            try:
-                if rec.kind == "case":
-                    cp = P.CasePayload.model_validate(rec.payload)
-                    if cp.uuid != rec.case_uuid or cp.revision != rec.revision:
-                        raise ValueError("payload: uuid/revision differ from the record's")
-                    case_in.append((i, rec, cp, P.content_hash(rec.payload)))
-                else:
-                    rp = P.RatingPayload.model_validate(rec.payload)
-                    if rp.uuid != rec.case_uuid:
-                        raise ValueError("payload: uuid differs from the record's")
-                    rating_in.append((i, rec, rp, P.content_hash(rec.payload)))
-            except ValidationError as exc:
-                self._result(i, raw, "rejected", "格式错误 " + _describe(exc, "payload"))
-            except ValueError as exc:
-                self._result(i, raw, "rejected", f"格式错误 {exc}")
+        self.bodies = prep.bodies
+        for i, reason in prep.rejected.items():
+            self._result(i, records[i], "rejected", reason)
+        case_in, rating_in = prep.cases, prep.ratings
         accepted = self._cases(records, case_in)
         self._ratings(records, rating_in, accepted)
         refused = [r for r in self.results if r and r["result"] in ("rejected", "conflict")]
@@ -830,8 +868,8 @@ class _BatchWork:
                     case_revisions.c.case_uuid, case_revisions.c.revision),
                 [{"case_uuid": str(rec.case_uuid), "revision": rec.revision, "content_hash": h,
                   "desk_id": self.desk_id, "batch_id": self.batch_id, "received_at": self.at,
-                  "payload_json": json.dumps(rec.payload, ensure_ascii=False)}
-                 for _, rec, _, h in fresh])}
+                  "payload_json": self.bodies[i]}
+                 for i, rec, _, h in fresh])}
             newest: dict[str, tuple[P.Record, P.CasePayload]] = {}
             for i, rec, cp, h in fresh:
                 key = (str(rec.case_uuid), rec.revision)

@@ -1,0 +1,280 @@
+"""Sync benchmark: how fast cases get from desks to the district.
+
+Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--pg auto|none|URL]``
+
+1. **One desk, 10,000 cases** (SQLite district): end-to-end cases/s of ``sync_desk`` (read
+   outbox, sign, gzip, HTTP, validate, commit, mark the outbox) against the *floor*: posting
+   the same bytes to a discard endpoint plus inserting the same rows directly into the
+   district tables. Target: end-to-end ≥ 0.5 × floor.
+2. **50 concurrent desks × 500-case batches**, on SQLite and on PostgreSQL: district cases/s
+   and p50/p95 batch latency (each desk a thread posting pre-built, signed batches).
+
+The district runs in its own process (``uvicorn``), as in production. Prints one JSON object
+(and a short table on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "sync"))
+
+from sync import protocol as P  # noqa: E402
+from sync.district.storage import Storage, case_revisions, cases  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """The district API in a subprocess."""
+
+    def __init__(self, db_url: str, workers: int = 1) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        Storage(db_url).close()  # schema first
+        env = dict(os.environ, DOORSTEP_DB=db_url, DOORSTEP_BENCH_DISCARD="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "sync.district.app:app_from_env",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             "--workers", str(workers), "--ws", "none", "--lifespan", "off"],
+            env=env, cwd=str(ROOT))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise SystemExit("district server did not start")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def _desk(tmp: Path, n: int) -> Any:
+    from sync_helpers import bulk_cases
+
+    from desk.core.app import DeskContext
+
+    ctx = DeskContext.open(str(tmp / "desk"))
+    ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
+    ctx.save_settings()
+    for start in range(0, n, 2000):
+        bulk_cases(ctx, min(2000, n - start))
+    return ctx
+
+
+def one_desk(n: int, batch: int, tmp: Path) -> dict[str, Any]:
+    """10,000 cases from one desk: end-to-end vs the floor."""
+    from sync.client.desk import enroll_desk, sync_desk
+
+    db = f"sqlite:///{tmp / 'e2e.sqlite3'}"
+    server = Server(db)
+    try:
+        ctx = _desk(tmp, n)
+        st = Storage(db)
+        enroll_desk(ctx, server.url, st.create_enroll_code("HY-QL01", "bench"))
+        st.close()
+        # the bytes the client will post, built the same way (for the floor)
+        entries = ctx.store.pending_outbox(n)
+        bodies = []
+        for i in range(0, len(entries), batch):
+            records = [{k: e[k] for k in ("id", "kind", "case_uuid", "revision", "payload")}
+                       for e in entries[i:i + batch]]
+            doc = P.BatchRequest(desk_id="x", batch_id=uuid.uuid4(), records=records)
+            raw = json.dumps(doc.model_dump(mode="json"), ensure_ascii=False,
+                             separators=(",", ":")).encode()
+            bodies.append((records, P.gzip_body(raw)[0]))
+        t0 = time.perf_counter()
+        summary = sync_desk(ctx, batch_size=batch)
+        e2e = time.perf_counter() - t0
+        assert summary["complete"] and summary["accepted"] == n, summary
+        with requests.Session() as s:
+            t0 = time.perf_counter()
+            for _, body in bodies:
+                r = s.post(server.url + P.PATH_DISCARD, data=body,
+                           headers={"Content-Encoding": "gzip",
+                                    "Content-Type": "application/json"}, timeout=60)
+                r.raise_for_status()
+            net = time.perf_counter() - t0
+        ctx.close()
+    finally:
+        server.stop()
+    direct = Storage(f"sqlite:///{tmp / 'direct.sqlite3'}")
+    now = P.utc_now()
+    t0 = time.perf_counter()
+    for records, _ in bodies:
+        with direct.write() as conn:
+            conn.execute(case_revisions.insert(), [
+                {"case_uuid": r["case_uuid"], "revision": r["revision"],
+                 "content_hash": P.content_hash(r["payload"]), "desk_id": "d",
+                 "batch_id": "b", "received_at": now,
+                 "payload_json": json.dumps(r["payload"], ensure_ascii=False)}
+                for r in records])
+            conn.execute(cases.insert(), [_case_row(r["payload"], now) for r in records])
+    insert = time.perf_counter() - t0
+    direct.close()
+    floor = n / (net + insert)
+    rate = n / e2e
+    return {"cases": n, "batch": batch, "e2e_seconds": round(e2e, 3),
+            "e2e_cases_per_s": round(rate), "discard_post_seconds": round(net, 3),
+            "direct_insert_seconds": round(insert, 3),
+            "direct_insert_cases_per_s": round(n / insert),
+            "floor_cases_per_s": round(floor), "ratio_to_floor": round(rate / floor, 2),
+            "bytes_posted": sum(len(b) for _, b in bodies)}
+
+
+def _case_row(p: dict[str, Any], now: str) -> dict[str, Any]:
+    return {"uuid": p["uuid"], "desk_id": "d", "desk_code": p["desk_code"],
+            "receipt_no": p["receipt_no"], "item_code": p["item_code"],
+            "item_name": p["item_name"], "department": p["department"],
+            "catalog_version": p["catalog_version"], "desk_status": p["status"],
+            "revision": p["revision"], "applicant_name": p["applicant_name"],
+            "desk_created_at": p["created_at"], "desk_updated_at": p["updated_at"],
+            "received_at": now, "updated_at": now, "district_status": "received",
+            "district_note": "", "batch_id": "b"}
+
+
+def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, template: Any,
+               workers: int) -> dict[str, Any]:
+    """``desks`` threads each posting ``batches_per_desk`` batches of ``batch`` cases."""
+    st = Storage(db_url)
+    creds = []
+    for i in range(desks):
+        resp = st.enroll(P.EnrollRequest(code=st.create_enroll_code(f"HY-B{i:02d}", f"d{i}"),
+                                         receipt_key="0" * 64))
+        creds.append((resp.desk_id, resp.desk_secret))
+    st.close()
+    payloads: list[list[bytes]] = []
+    for desk_id, _ in creds:
+        mine = []
+        for _b in range(batches_per_desk):
+            records = []
+            for j in range(batch):
+                u = str(uuid.uuid4())
+                p = dict(template, uuid=u, receipt_no=f"{desk_id}-{u[:8]}-{j}")
+                records.append({"id": j + 1, "kind": "case", "case_uuid": u, "revision": 1,
+                                "payload": p})
+            raw = json.dumps({"protocol": 1, "desk_id": desk_id, "batch_id": str(uuid.uuid4()),
+                              "records": records}, ensure_ascii=False).encode()
+            mine.append(gzip.compress(raw, 5, mtime=0))
+        payloads.append(mine)
+    server = Server(db_url, workers)
+    latencies: list[float] = []
+    errors: list[str] = []
+    go = threading.Barrier(desks)
+
+    def run(k: int) -> None:
+        desk_id, secret = creds[k]
+        with requests.Session() as s:
+            go.wait()
+            for body in payloads[k]:
+                h = P.signed_headers(desk_id, secret, "POST", P.PATH_BATCHES, body, time.time())
+                h.update({"Content-Encoding": "gzip", "Content-Type": "application/json"})
+                t0 = time.perf_counter()
+                r = s.post(server.url + P.PATH_BATCHES, data=body, headers=h, timeout=600)
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {r.text[:200]}")
+
+    try:
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(desks)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    finally:
+        server.stop()
+    st = Storage(db_url)
+    held = st.stats()["cases"]
+    st.close()
+    total = desks * batches_per_desk * batch
+    lat = sorted(latencies)
+    return {"db": db_url.split(":", 1)[0], "workers": workers, "desks": desks, "batch": batch,
+            "cases": total, "held": held, "errors": len(errors),
+            "first_error": errors[0] if errors else None, "seconds": round(wall, 2),
+            "cases_per_s": round(total / wall),
+            "p50_batch_s": round(statistics.median(lat), 3),
+            "p95_batch_s": round(lat[max(0, int(len(lat) * 0.95) - 1)], 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", type=int, default=10_000)
+    ap.add_argument("--e2e-batch", type=int, default=250)
+    ap.add_argument("--desks", type=int, default=50)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--batches-per-desk", type=int, default=1)
+    ap.add_argument("--pg", default="auto", help="auto (temp cluster), none, or a URL")
+    ap.add_argument("--pg-workers", type=int, default=2)
+    args = ap.parse_args(argv)
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        out["one_desk"] = one_desk(args.cases, args.e2e_batch, tmp)
+        print(f"one desk: {out['one_desk']}", file=sys.stderr)
+        template = _template(tmp)
+        out["many_desks_sqlite"] = many_desks(f"sqlite:///{tmp / 'many.sqlite3'}", args.desks,
+                                              args.batch, args.batches_per_desk, template, 1)
+        print(f"sqlite: {out['many_desks_sqlite']}", file=sys.stderr)
+        cluster = None
+        pg_url = None
+        if args.pg == "auto":
+            from sync_helpers import PgCluster
+
+            cluster = PgCluster()
+            cluster.start()
+            cluster.admin("CREATE DATABASE bench")
+            pg_url = cluster.url("bench")
+        elif args.pg != "none":
+            pg_url = args.pg
+        try:
+            if pg_url:
+                out["many_desks_postgres"] = many_desks(pg_url, args.desks, args.batch,
+                                                        args.batches_per_desk, template,
+                                                        args.pg_workers)
+                print(f"postgres: {out['many_desks_postgres']}", file=sys.stderr)
+        finally:
+            if cluster is not None:
+                cluster.stop()
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    ok = out["one_desk"]["ratio_to_floor"] >= 0.5
+    return 0 if ok else 1
+
+
+def _template(tmp: Path) -> dict[str, Any]:
+    ctx = _desk(tmp / "tpl", 1)
+    payload: dict[str, Any] = ctx.store.pending_outbox(1)[0]["payload"]
+    ctx.close()
+    return payload
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
