@@ -276,6 +276,9 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
             body = await _read_capped(request, MAX_BATCH_BYTES)
             return {"bytes": len(body)}
 
+    from sync.district.console import install as install_console
+
+    install_console(app)  # the admin console under /console/ (issue 6)
     return app
 
 

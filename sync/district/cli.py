@@ -16,6 +16,8 @@ Commands (names, flags and JSON keys are a public interface)::
     doorstep-district [--db URL] set-status --case UUID --status S [--note N] [--department D]
     doorstep-district [--db URL] publish-catalog [--file catalog.json]   # default: shipped
     doorstep-district [--db URL] cases --json [--status S] [--limit N]
+    doorstep-district [--db URL] user add --username U --role admin|reviewer|viewer
+                                                   # the password is read from stdin
 
 Exit status: 0 ok, 1 refused (a message on stderr), 2 bad arguments.
 """
@@ -65,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     ss.add_argument("--actor", default="admin")
     pc = sub.add_parser("publish-catalog", help="publish a catalog version to every desk")
     pc.add_argument("--file", default=None, help="catalog JSON (default: the shipped catalog)")
+    u = sub.add_parser("user", help="console users")
+    usub = u.add_subparsers(dest="user_command", required=True)
+    ua = usub.add_parser("add", help="add a console user; the password is read from stdin")
+    ua.add_argument("--username", required=True)
+    ua.add_argument("--role", required=True, choices=["admin", "reviewer", "viewer"])
     c = sub.add_parser("cases", help="cases received")
     c.add_argument("--json", action="store_true")
     c.add_argument("--status", default=None)
@@ -148,10 +155,29 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
             body = load_catalog().to_json()
         _print(storage.publish_catalog(body, actor="cli"))
         return 0
+    if cmd == "user":
+        return _user_add(storage, args)
     if cmd == "cases":
         _print(storage.list_cases(status=args.status, limit=args.limit))
         return 0
     raise AssertionError(cmd)  # pragma: no cover
+
+
+def _user_add(storage: Storage, args: argparse.Namespace) -> int:
+    """``user add``: the password is the first line of stdin (never an argument)."""
+    from sync.district.console.auth import hash_password, password_problem
+    from sync.district.console_store import ConsoleStore
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    problem = password_problem(password)
+    if problem:
+        print(f"password: [weak] {problem}", file=sys.stderr)
+        return 2
+    cs = ConsoleStore(storage)
+    cs.add_user(args.username, hash_password(password), args.role)
+    cs.audit("cli", "user.add", args.username.strip(), role=args.role)
+    _print({"username": args.username.strip(), "role": args.role, "created": True})
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,82 @@
+"""The district admin console: server-rendered pages under ``/console/`` (Jinja2,
+Simplified Chinese, a few lines of JavaScript, charts as inline SVG).
+
+Pages: sign-in; dashboard; batches (list, detail); cases (filtered list with bulk
+decisions, detail with decisions and the audited reveal of personal data, CSV/XLSX
+exports); 差评 callbacks; desks (enrollment codes, revoke); catalog (publish); users;
+audit log. See :mod:`sync.district.console.auth` for sessions, CSRF and roles.
+
+:func:`install` mounts it on the district app (one call in ``create_app``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sync.district.console.auth import Forbidden, SignInRequired
+from sync.district.console_store import ConsoleStore
+
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+     b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class ConsoleHeaders:
+    """Security headers on every console answer; pages are never cached (they hold
+    personal data), static files may be."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith("/console"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in names]
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the console on the district app (its storage is ``app.state.storage``)."""
+    from sync.district.console import cases, routes
+    from sync.district.console.views import render
+
+    app.state.console = ConsoleStore(app.state.storage)
+    app.include_router(routes.router, prefix="/console")
+    app.include_router(cases.router, prefix="/console")
+    app.add_middleware(ConsoleHeaders)
+
+    @app.get("/console", include_in_schema=False)
+    def _root() -> Response:
+        return RedirectResponse("/console/", status_code=307)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(_r: Request, exc: SignInRequired) -> Response:
+        url = "/console/login?next=" + quote(exc.next_url, safe="")
+        if exc.expired:
+            url += "&expired=1"
+        return RedirectResponse(url, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return render(request, "error.html", 403, title="不能执行此操作", message=exc.message)

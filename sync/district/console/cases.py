@@ -1,0 +1,333 @@
+"""Case pages: the filtered list, bulk actions, the detail page with decisions and the
+audited reveal of personal data, and CSV / XLSX exports streamed in constant memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from forms.catalog import load_catalog
+from sync.district.console import auth
+from sync.district.console.auth import Actor, Exporter, Revealer, User, Viewer
+from sync.district.console.routes import _back, redirect
+from sync.district.console.views import (
+    ACTIONS,
+    DESK_STATUS_LABELS,
+    RATING_LABELS,
+    STATUS_LABELS,
+    catalog_for,
+    flash,
+    form_rows,
+    local_time,
+    render,
+)
+from sync.district.console_store import (
+    OPEN_STATUSES,
+    CaseFilter,
+    ConsoleStore,
+    local_today,
+)
+from sync.district.errors import DistrictError
+
+router = APIRouter()
+
+
+def _filter(request: Request) -> CaseFilter:
+    qp = request.query_params
+    f = CaseFilter(**{k: str(qp.get(k, "")).strip()[:64] for k in CaseFilter.__dataclass_fields__})
+    if f.status and f.status != "open" and f.status not in STATUS_LABELS:
+        f.status = ""
+    if f.overdue not in ("", "overdue", "near"):
+        f.overdue = ""
+    return f
+
+
+def _choices() -> dict[str, Any]:
+    cat = load_catalog()
+    return {"items": [(it.code, it.name) for it in cat.items],
+            "departments": cat.departments()}
+
+
+@router.get("/cases", include_in_schema=False)
+def case_list(request: Request, page: int = 1, user: User = Viewer) -> Response:
+    """The filtered case list (masked), newest received first."""
+    cs: ConsoleStore = auth.console(request)
+    cs.refresh()
+    f = _filter(request)
+    result = cs.list_cases(f, page)
+    query = urlencode(f.as_query())
+    return render(request, "cases.html", f=f, page=result, query=query,
+                  desks=cs.desk_choices(), today=local_today().isoformat(), **_choices())
+
+
+def _decide(cs: ConsoleStore, user: User, uuid: str, action: str, note: str,
+            department: str) -> dict[str, Any]:
+    status = ACTIONS[action][0]
+    res = cs.st.set_status(uuid, status, note=note, department=department or None,
+                           actor=user.username)
+    cs.audit(user.username, "case." + action, uuid, status=status, note=note,
+             department=department or None)
+    return res
+
+
+@router.post("/cases/bulk", include_in_schema=False)
+async def bulk(request: Request, user: User = Actor) -> Response:
+    """One decision on every selected case; each case is decided on its own, so one that
+    cannot change (e.g. already closed) does not stop the rest."""
+    form = await request.form()
+    action = str(form.get("action") or "")
+    uuids = [str(u) for u in form.getlist("uuid")][:500]
+    back = _back(str(form.get("back") or ""), "/console/cases")
+    if action not in ACTIONS:
+        return flash(redirect(back), "error", "请选择要执行的操作。")
+    if not uuids:
+        return flash(redirect(back), "error", "请先勾选案件。")
+    note = str(form.get("note") or "").strip()[:2000]
+    department = str(form.get("department") or "").strip()[:60]
+    cs: ConsoleStore = auth.console(request)
+
+    def run() -> tuple[int, list[str]]:
+        done, failed = 0, []
+        for u in uuids:
+            try:
+                _decide(cs, user, u, action, note, department)
+                done += 1
+            except DistrictError as exc:
+                failed.append(f"{u[:8]}…：{exc.message}")
+        cs.refresh()
+        return done, failed
+
+    done, failed = await run_in_threadpool(run)
+    label = ACTIONS[action][1]
+    if failed:
+        text = f"{label}：成功 {done} 件，未成功 {len(failed)} 件（{'；'.join(failed[:3])}）"
+        return flash(redirect(back), "error", text)
+    return flash(redirect(back), "ok", f"已对 {done} 件案件执行“{label}”，办事点下次同步时可见。")
+
+
+def _detail(request: Request, uuid: str, reveal: bool = False,
+            reason: str = "") -> Response:
+    cs: ConsoleStore = auth.console(request)
+    case = cs.st.get_case(uuid)
+    if case is None:
+        return render(request, "error.html", 404, title="没有这个案件",
+                      message=f"没有找到案件 {uuid}。")
+    cat, exact = catalog_for(cs, case["catalog_version"])
+    item = cat.get(case["item_code"]) if case["item_code"] in cat else None
+    payload = case["payload"] or {}
+    try:
+        data = json.loads(payload.get("data_json") or "{}")
+    except ValueError:
+        data = {}
+    fields = data.get("fields", data) if isinstance(data, dict) else {}
+    try:
+        mats = json.loads(payload.get("materials_json") or "{}")
+    except ValueError:
+        mats = {}
+    missing = {m.get("name"): m for m in mats.get("missing", []) if isinstance(m, dict)}
+    received = set(mats.get("received", []))
+    materials = []
+    for m in item.materials if item else []:
+        miss = missing.pop(m.name, None)
+        materials.append({"name": m.name, "form": m.form_label, "required": m.required,
+                          "deferrable": m.deferrable, "received": m.name in received,
+                          "missing": miss})
+    for name, miss in missing.items():
+        materials.append({"name": name, "form": miss.get("form", ""), "required":
+                          miss.get("required", True), "deferrable": miss.get("deferrable"),
+                          "received": False, "missing": miss})
+    history = [{"at": h["at"], "who": h["actor"], "what": STATUS_LABELS.get(h["status"] or "",
+                                                                          h["kind"]),
+                "note": h["note"], "department": h["department"]} for h in case["history"]]
+    for a in cs.audit_entries(target=uuid, limit=100):
+        if a["action"] in ("pii.reveal", "callback.close", "attachment.download"):
+            what = {"pii.reveal": "查看完整个人信息", "callback.close": "差评回访",
+                    "attachment.download": "下载附件"}[a["action"]]
+            history.append({"at": a["at"], "who": a["actor"], "what": what,
+                            "note": a["detail"].get("reason") or a["detail"].get("note", ""),
+                            "department": None})
+    for r in case["revisions"]:
+        history.append({"at": r["received_at"], "who": case["desk_code"],
+                        "what": f"办事点上传第 {r['revision']} 版", "note": "",
+                        "department": None})
+    history.sort(key=lambda h: h["at"])
+    attachments = payload.get("attachments") if isinstance(payload.get("attachments"),
+                                                           list) else []
+    resp = render(
+        request, "case.html", case=case, item=item, exact=exact, cat=cat,
+        rows=form_rows(item, fields if isinstance(fields, dict) else {}, reveal),
+        derived=data.get("derived", {}) if isinstance(data, dict) else {},
+        materials=materials, mats=mats, history=history, attachments=attachments,
+        reveal=reveal, reason=reason, callback=cs.callback(uuid),
+        departments=cat.departments(), is_open=case["district_status"] in OPEN_STATUSES,
+        RATING_LABELS=RATING_LABELS, DESK_STATUS_LABELS=DESK_STATUS_LABELS,
+        today=local_today().isoformat())
+    if reveal:
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@router.get("/cases/{uuid}", include_in_schema=False)
+def case_detail(request: Request, uuid: str, user: User = Viewer) -> Response:
+    """A case rendered through the catalog version it was filled under (masked)."""
+    return _detail(request, uuid)
+
+
+@router.post("/cases/{uuid}/reveal", include_in_schema=False)
+async def reveal(request: Request, uuid: str, user: User = Revealer) -> Response:
+    """Show the full personal data once, for a stated reason written to the audit log."""
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip()[:200]
+    if len(reason) < 2:
+        return flash(redirect(f"/console/cases/{uuid}#reveal"), "error",
+                     "查看完整个人信息须填写事由。")
+    cs: ConsoleStore = auth.console(request)
+    if cs.st.get_case(uuid) is None:
+        return render(request, "error.html", 404, title="没有这个案件", message="没有找到该案件。")
+    await run_in_threadpool(cs.audit, user.username, "pii.reveal", uuid, reason=reason)
+    return await run_in_threadpool(_detail, request, uuid, True, reason)
+
+
+@router.post("/cases/{uuid}/status", include_in_schema=False)
+async def decide(request: Request, uuid: str, user: User = Actor) -> Response:
+    """A decision on one case; it reaches the desk at its next sync."""
+    form = await request.form()
+    action = str(form.get("action") or "")
+    if action not in ACTIONS:
+        return flash(redirect(f"/console/cases/{uuid}"), "error", "未知的操作。")
+    cs: ConsoleStore = auth.console(request)
+    try:
+        await run_in_threadpool(_decide, cs, user, uuid, action,
+                                str(form.get("note") or "").strip()[:2000],
+                                str(form.get("department") or "").strip()[:60])
+    except DistrictError as exc:
+        return flash(redirect(f"/console/cases/{uuid}#decide"), "error", exc.message)
+    await run_in_threadpool(cs.refresh)
+    return flash(redirect(f"/console/cases/{uuid}"), "ok",
+                 f"已{ACTIONS[action][1]}，办事点下次同步时可见。")
+
+
+@router.get("/attachments/{sha256}", include_in_schema=False)
+def attachment(request: Request, sha256: str, case: str = "",
+               user: User = Revealer) -> Response:
+    """An attachment of a case (scans hold personal data: audited)."""
+    cs: ConsoleStore = auth.console(request)
+    data = cs.st.attachment(sha256) if len(sha256) == 64 else None
+    if data is None:
+        return render(request, "error.html", 404, title="没有这个附件", message="附件尚未上传完成。")
+    cs.audit(user.username, "attachment.download", case or sha256, sha256=sha256)
+    return Response(data, media_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{sha256[:16]}"',
+        "Cache-Control": "no-store"})
+
+
+# -- exports --------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    ("受理编号", "receipt_no"), ("事项编码", "item_code"), ("事项名称", "item_name"),
+    ("当前部门", "department"), ("办事点", "desk_code"), ("经办人", "worker"),
+    ("申请人", "applicant_name"), ("身份证号（脱敏）", "id_masked"),
+    ("联系电话（脱敏）", "phone_masked"), ("受理日期", "accepted_date"),
+    ("承诺办结日期", "promised_date"), ("区级状态", "district_status"),
+    ("区级意见", "district_note"), ("区级接收时间", "received_at"), ("案件编号", "uuid"),
+)
+
+
+def _cells(r: dict[str, Any]) -> list[Any]:
+    out = []
+    for _, key in EXPORT_COLUMNS:
+        v = r.get(key)
+        if key == "district_status":
+            v = STATUS_LABELS.get(v or "", v)
+        elif key == "received_at":
+            v = local_time(v, "%Y-%m-%d %H:%M:%S")
+        out.append("" if v is None else v)
+    return out
+
+
+def _safe(v: Any) -> Any:
+    # A cell starting with = + - @ is a formula to a spreadsheet: quote it (CSV injection).
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
+def _csv_stream(cs: ConsoleStore, f: CaseFilter) -> Iterator[bytes]:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([c for c, _ in EXPORT_COLUMNS])
+    yield ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8 correctly
+    for rows in cs.iter_cases(f):
+        buf.seek(0)
+        buf.truncate()
+        for r in rows:
+            w.writerow([_safe(v) for v in _cells(r)])
+        yield buf.getvalue().encode("utf-8")
+
+
+def _xlsx_file(cs: ConsoleStore, f: CaseFilter) -> str:
+    import xlsxwriter
+
+    fd, path = tempfile.mkstemp(prefix="doorstep-export-", suffix=".xlsx")
+    os.close(fd)
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir(),
+                                    "strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet("案件")
+    head = wb.add_format({"bold": True, "bg_color": "#E8EEF5"})
+    widths = (24, 10, 22, 10, 10, 10, 10, 20, 14, 12, 12, 10, 30, 20, 38)
+    for i, w in enumerate(widths):
+        ws.set_column(i, i, w)
+    ws.freeze_panes(1, 0)
+    for i, (c, _) in enumerate(EXPORT_COLUMNS):
+        ws.write_string(0, i, c, head)
+    n = 1
+    for rows in cs.iter_cases(f):
+        for r in rows:
+            for i, v in enumerate(_cells(r)):
+                ws.write_string(n, i, str(v))
+            n += 1
+    wb.close()
+    return path
+
+
+def _file_stream(path: str) -> Iterator[bytes]:
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(256 * 1024):
+                yield chunk
+    finally:
+        os.unlink(path)
+
+
+@router.get("/export.{fmt}", include_in_schema=False)
+async def export(request: Request, fmt: str, user: User = Exporter) -> Response:
+    """The filtered case list as CSV (streamed while it is read) or XLSX (written in
+    constant memory, then streamed). Personal data stays masked in exports."""
+    if fmt not in ("csv", "xlsx"):
+        return render(request, "error.html", 404, title="不支持的格式", message="仅支持 CSV 和 XLSX。")
+    cs: ConsoleStore = auth.console(request)
+    f = _filter(request)
+    await run_in_threadpool(cs.refresh)
+    await run_in_threadpool(cs.audit, user.username, "export", fmt, filters=f.as_query())
+    stamp = local_today().strftime("%Y%m%d")
+    name = f"cases-{stamp}.{fmt}"
+    headers = {"Content-Disposition": f"attachment; filename=\"{name}\"",
+               "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if fmt == "csv":
+        return StreamingResponse(_csv_stream(cs, f), media_type="text/csv; charset=utf-8",
+                                 headers=headers)
+    path = await run_in_threadpool(_xlsx_file, cs, f)
+    headers["Content-Length"] = str(os.path.getsize(path))
+    return StreamingResponse(
+        _file_stream(path), headers=headers,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

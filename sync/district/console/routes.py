@@ -1,0 +1,355 @@
+"""Console pages other than cases: sign-in, dashboard, batches, 差评 callbacks, desks,
+catalog, users and the audit log. Routes stay thin: they check the role, call the
+storage layer and render a template."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from forms.catalog import load_catalog
+from sync.district.console import auth
+from sync.district.console import charts as C
+from sync.district.console.auth import Actor, Admin, User, Viewer
+from sync.district.console.views import HERE, RATING_LABELS, STATUS_LABELS, flash, render
+from sync.district.console_store import OPEN_STATUSES, ConsoleStore, local_today
+from sync.district.errors import DistrictError
+
+router = APIRouter()
+
+
+def _cs(request: Request) -> ConsoleStore:
+    return auth.console(request)
+
+
+def _back(url: str, default: str = "/console/") -> str:
+    """Only redirect within the console (never to another site)."""
+    if url.startswith("/console") and not url.startswith("//") and "\\" not in url:
+        return url
+    return default
+
+
+def redirect(url: str) -> RedirectResponse:
+    """A 303 redirect (after a POST: the browser GETs the page)."""
+    return RedirectResponse(url, status_code=303)
+
+
+# -- static files ---------------------------------------------------------------------------
+
+_STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
+
+
+@router.get("/static/{name}", include_in_schema=False)
+def static(name: str) -> Response:
+    """The console's CSS and its small script (no CDN: the console works offline)."""
+    path = _STATIC.get(name)
+    if path is None:
+        return Response("not found", status_code=404)
+    return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
+
+
+# -- sign-in ------------------------------------------------------------------------------
+
+def _login_page(request: Request, error: str = "", status: int = 200) -> Response:
+    token = secrets.token_urlsafe(24)
+    resp = render(request, "login.html", status, login_csrf=token, error=error,
+                  next=_back(request.query_params.get("next", ""), "/console/"),
+                  expired=request.query_params.get("expired") == "1")
+    auth.set_cookie(resp, auth.LOGIN_COOKIE, token, max_age=3600)
+    return resp
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request) -> Response:
+    """The sign-in page."""
+    return _login_page(request)
+
+
+@router.post("/login", include_in_schema=False)
+async def login(request: Request) -> Response:
+    """Check the password; on success a fresh session (the old one, if any, ends)."""
+    form = await request.form()
+    sent = str(form.get("csrf") or "")
+    cookie = request.cookies.get(auth.LOGIN_COOKIE, "")
+    if not sent or not cookie or not secrets.compare_digest(sent, cookie):
+        return render(request, "error.html", 403, title="无法登录",
+                      message="登录表单已过期，请刷新页面后重新登录。")
+    username = str(form.get("username") or "").strip()
+    password = str(form.get("password") or "")
+    cs = _cs(request)
+    row = await run_in_threadpool(cs.user, username)
+    from sync.district.console_store import now_iso
+
+    if row and row["locked_until"] and row["locked_until"] > now_iso():
+        await run_in_threadpool(cs.audit, username or "?", "login.locked", username)
+        return _login_page(request, "登录失败次数过多，账号已暂时锁定 15 分钟。", 429)
+    ok = await run_in_threadpool(auth.check_password, row["password_hash"] if row else None,
+                                 password)
+    if not ok or row is None or row["disabled_at"]:
+        if row:
+            await run_in_threadpool(cs.note_login, username, False)
+        await run_in_threadpool(cs.audit, username[:64] or "?", "login.failed", username[:64])
+        return _login_page(request, "用户名或密码不正确。", 401)
+    token = secrets.token_urlsafe(32)
+    old = request.cookies.get(auth.COOKIE)
+    await run_in_threadpool(cs.create_session, username, auth.token_hash(token),
+                            secrets.token_urlsafe(32), auth.token_hash(old) if old else None)
+    await run_in_threadpool(cs.note_login, username, True)
+    await run_in_threadpool(cs.audit, username, "login.ok", username)
+    resp = redirect(_back(str(form.get("next") or ""), "/console/"))
+    auth.set_cookie(resp, auth.COOKIE, token)
+    auth.clear_cookie(resp, auth.LOGIN_COOKIE)
+    return resp
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, user: User = Viewer) -> Response:
+    """End the session."""
+    cs = _cs(request)
+    cs.end_session(user.token_hash)
+    cs.audit(user.username, "logout", user.username)
+    resp = redirect("/console/login")
+    auth.clear_cookie(resp, auth.COOKIE)
+    return resp
+
+
+# -- dashboard ------------------------------------------------------------------------------
+
+_TONES = {"received": "t-new", "accepted": "t-ok", "needs_correction": "t-warn",
+          "routed": "t-route", "completed": "t-done", "rejected": "t-bad"}
+
+
+@router.get("/", include_in_schema=False)
+def dashboard(request: Request, user: User = Viewer) -> Response:
+    """The work at a glance: intake, backlog, due dates, 好差评 and callbacks."""
+    cs = _cs(request)
+    cs.refresh()
+    d = cs.dashboard()
+    today = d["today"]
+
+    def top(rows: list[tuple[Any, ...]], label: Any, href: Any, n: int = 10) -> list[C.Bar]:
+        rows = sorted(rows, key=lambda r: (-r[-2], str(r[0])))[:n]
+        return [C.Bar(label(r), int(r[-2]), int(r[-1] or 0), href(r)) for r in rows]
+
+    week = f"date_from={d['week_start']}&date_to={today}"
+    charts = {
+        "item": C.hbar(top(d["by_item"], lambda r: r[1],
+                           lambda r: f"/console/cases?item={r[0]}&{week}"),
+                       title="本周受理量（按事项）", part_label="今日 "),
+        "desk": C.hbar(top(d["by_desk"], lambda r: r[1],
+                           lambda r: f"/console/cases?desk={r[0]}&{week}"),
+                       title="本周受理量（按办事点）", part_label="今日 "),
+        "worker": C.hbar(top(d["by_worker"], lambda r: f"{r[1] or '未填'}（{r[0]}）",
+                             lambda r: ""), title="本周受理量（按经办人）", part_label="今日 "),
+        "backlog": C.stacked([C.Bar(STATUS_LABELS[s], int(d["backlog"].get(s, 0)),
+                                    href=f"/console/cases?status={s}", tone=_TONES[s])
+                              for s in OPEN_STATUSES], title="待办案件（按状态）"),
+        "ratings": C.columns([C.Bar(RATING_LABELS[lv], int(d["ratings"].get(lv, 0)),
+                                    tone="t-bad" if lv <= 2 else "t-ok")
+                              for lv in (5, 4, 3, 2, 1)], title="近 30 天好差评分布"),
+    }
+    intake_today = sum(int(r[-1] or 0) for r in d["by_item"])
+    intake_week = sum(int(r[-2]) for r in d["by_item"])
+    rated = sum(d["ratings"].values())
+    good = sum(v for k, v in d["ratings"].items() if k >= 3)
+    return render(request, "dashboard.html", d=d, charts=charts, intake_today=intake_today,
+                  intake_week=intake_week, backlog=sum(d["backlog"].values()),
+                  good_rate=(100.0 * good / rated) if rated else None, rated=rated,
+                  near_end=(local_today() + timedelta(days=3)).isoformat())
+
+
+# -- batches ------------------------------------------------------------------------------
+
+@router.get("/batches", include_in_schema=False)
+def batches(request: Request, page: int = 1, desk: str = "", user: User = Viewer) -> Response:
+    """Batches received, newest first."""
+    cs = _cs(request)
+    return render(request, "batches.html", page=cs.list_batches(page, desk_id=desk),
+                  desk=desk, desks=dict(cs.desk_choices()))
+
+
+@router.get("/batches/{batch_id}", include_in_schema=False)
+def batch(request: Request, batch_id: str, user: User = Viewer) -> Response:
+    """One batch and what became of each record."""
+    b = _cs(request).batch(batch_id)
+    if b is None:
+        return render(request, "error.html", 404, title="没有这个批次",
+                      message=f"没有找到批次 {batch_id}。")
+    return render(request, "batch.html", b=b)
+
+
+# -- 差评 callbacks --------------------------------------------------------------------------
+
+@router.get("/callbacks", include_in_schema=False)
+def callbacks(request: Request, state: str = "open", page: int = 1,
+              user: User = Viewer) -> Response:
+    """差评 callback tasks: open ones by due date, or those done."""
+    cs = _cs(request)
+    cs.refresh()
+    state = state if state in ("open", "done") else "open"
+    return render(request, "callbacks.html", page=cs.list_callbacks(state, page), state=state,
+                  today=local_today().isoformat())
+
+
+@router.post("/callbacks/{case_uuid}", include_in_schema=False)
+async def close_callback(request: Request, case_uuid: str, user: User = Actor) -> Response:
+    """Record a callback's outcome and note."""
+    form = await request.form()
+    try:
+        await run_in_threadpool(_cs(request).close_callback, case_uuid,
+                                str(form.get("outcome") or ""), str(form.get("note") or ""),
+                                user.username)
+    except DistrictError as exc:
+        return flash(redirect(f"/console/callbacks#cb-{case_uuid}"), "error", exc.message)
+    return flash(redirect("/console/callbacks"), "ok", "回访结果已记录。")
+
+
+# -- desks ----------------------------------------------------------------------------------
+
+@router.get("/desks", include_in_schema=False)
+def desks(request: Request, user: User = Viewer) -> Response:
+    """Enrolled desks with last seen and pending counts; enrollment codes; revoke."""
+    cs = _cs(request)
+    cs.refresh()
+    return render(request, "desks.html", desks=cs.desks_overview(), new_code=None)
+
+
+@router.post("/desks/codes", include_in_schema=False)
+async def enroll_code(request: Request, user: User = Admin) -> Response:
+    """Issue a one-time enrollment code (shown once, on this page only)."""
+    form = await request.form()
+    cs = _cs(request)
+    desk_code = str(form.get("desk_code") or "").strip().upper()
+    name = str(form.get("name") or "").strip()
+    try:
+        code = await run_in_threadpool(cs.st.create_enroll_code, desk_code, name)
+    except DistrictError as exc:
+        return flash(redirect("/console/desks"), "error", exc.message)
+    await run_in_threadpool(cs.audit, user.username, "desk.enroll_code", desk_code, name=name)
+    resp = render(request, "desks.html", desks=await run_in_threadpool(cs.desks_overview),
+                  new_code={"code": code, "desk_code": desk_code, "name": name})
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@router.post("/desks/{desk_id}/revoke", include_in_schema=False)
+async def revoke(request: Request, desk_id: str, user: User = Admin) -> Response:
+    """Revoke a desk: its requests are refused from now on."""
+    cs = _cs(request)
+    try:
+        await run_in_threadpool(cs.st.revoke_desk, desk_id)
+    except DistrictError as exc:
+        return flash(redirect("/console/desks"), "error", exc.message)
+    await run_in_threadpool(cs.audit, user.username, "desk.revoke", desk_id)
+    return flash(redirect("/console/desks"), "ok", f"办事点 {desk_id} 已停用。")
+
+
+# -- catalog --------------------------------------------------------------------------------
+
+@router.get("/catalog", include_in_schema=False)
+def catalog(request: Request, user: User = Viewer) -> Response:
+    """Published catalog versions; publish a new one."""
+    shipped = load_catalog()
+    return render(request, "catalog.html", versions=_cs(request).catalog_versions(),
+                  shipped=shipped, shipped_count=len(shipped.items))
+
+
+@router.post("/catalog/publish", include_in_schema=False)
+async def publish(request: Request, user: User = Admin) -> Response:
+    """Publish the shipped catalog or an uploaded catalog JSON; desks get it next sync."""
+    form = await request.form()
+    upload = form.get("file")
+    cs = _cs(request)
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(32 * 1024 * 1024 + 1)
+        if len(raw) > 32 * 1024 * 1024:
+            return flash(redirect("/console/catalog"), "error", "目录文件超过 32 MB。")
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            return flash(redirect("/console/catalog"), "error", f"目录文件不是有效的 JSON：{exc}")
+    else:
+        body = load_catalog().to_json()
+    try:
+        res = await run_in_threadpool(cs.st.publish_catalog, body, actor=user.username)
+    except DistrictError as exc:
+        return flash(redirect("/console/catalog"), "error", exc.message)
+    await run_in_threadpool(cs.audit, user.username, "catalog.publish", res["version"],
+                            published=res["published"])
+    text = (f"目录 {res['version']} 已发布，各办事点下次同步时收到。" if res["published"]
+            else f"目录 {res['version']} 此前已发布，未重复发布。")
+    return flash(redirect("/console/catalog"), "ok", text)
+
+
+# -- users ----------------------------------------------------------------------------------
+
+@router.get("/users", include_in_schema=False)
+def users(request: Request, user: User = Admin) -> Response:
+    """Console users and their roles."""
+    return render(request, "users.html", users=_cs(request).list_users())
+
+
+@router.post("/users", include_in_schema=False)
+async def add_user(request: Request, user: User = Admin) -> Response:
+    """Add a console user."""
+    form = await request.form()
+    username = str(form.get("username") or "").strip()
+    role = str(form.get("role") or "")
+    pw = str(form.get("password") or "")
+    problem = auth.password_problem(pw)
+    if problem:
+        return flash(redirect("/console/users"), "error", problem)
+    cs = _cs(request)
+    try:
+        await run_in_threadpool(cs.add_user, username, auth.hash_password(pw), role)
+    except DistrictError as exc:
+        return flash(redirect("/console/users"), "error", exc.message)
+    await run_in_threadpool(cs.audit, user.username, "user.add", username, role=role)
+    return flash(redirect("/console/users"), "ok", f"已添加用户 {username}。")
+
+
+@router.post("/users/{username}", include_in_schema=False)
+async def change_user(request: Request, username: str, user: User = Admin) -> Response:
+    """Change a user's role, or disable / enable the account (sessions end)."""
+    form = await request.form()
+    cs = _cs(request)
+    what = str(form.get("what") or "")
+    from sync.district.console_store import ROLES, now_iso
+
+    if username == user.username and what in ("disable", "role"):
+        return flash(redirect("/console/users"), "error", "不能停用或降级自己的账号。")
+    values: dict[str, Any]
+    if what == "role" and str(form.get("role")) in ROLES:
+        values = {"role": str(form.get("role"))}
+    elif what == "disable":
+        values = {"disabled_at": now_iso()}
+    elif what == "enable":
+        values = {"disabled_at": None, "failed_logins": 0, "locked_until": None}
+    else:
+        return flash(redirect("/console/users"), "error", "未知的操作。")
+    try:
+        await run_in_threadpool(lambda: cs.set_user(username, **values))
+    except DistrictError as exc:
+        return flash(redirect("/console/users"), "error", exc.message)
+    await run_in_threadpool(cs.audit, user.username, f"user.{what}", username, **{
+        k: v for k, v in values.items() if k == "role"})
+    return flash(redirect("/console/users"), "ok", f"用户 {username} 已更新。")
+
+
+# -- audit log ------------------------------------------------------------------------------
+
+@router.get("/audit", include_in_schema=False)
+def audit_log(request: Request, target: str = "", action: str = "", before: int = 0,
+              user: User = Admin) -> Response:
+    """The audit log, newest first, with the hash chain checked."""
+    cs = _cs(request)
+    entries = cs.audit_entries(target=target or None, action=action or None, limit=100,
+                               before_id=before or None)
+    return render(request, "audit.html", entries=entries, broken=cs.verify_audit(),
+                  target=target, action=action)
