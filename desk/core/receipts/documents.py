@@ -1,0 +1,484 @@
+"""The documents a resident takes home, composed from a committed case (or an item).
+
+- 受理回执 (``receipt``): what was accepted, the promised date, how to follow up and rate.
+- 容缺受理通知书 (``deferral``): the receipt's content plus every deferred material, its
+  form and due date, the consequence of lateness and the resident's commitment.
+- 补正材料告知书 (``correction``): every missing item, its required form, how and by when
+  to bring it, and whom to ask.
+- 一次性告知单 (``notice``): everything an item needs, told once, before any case exists.
+
+ID numbers and phone numbers are masked everywhere (the full number never reaches the
+PDF); nothing personal goes into the PDF metadata or the QR code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from desk.core.cases import default_defer_days
+from desk.core.receipts.layout import Sheet
+from desk.core.receipts.verify import (
+    group_code,
+    qr_matrix,
+    qr_payload,
+    receipt_key,
+    verification_code,
+)
+from desk.core.store import RATING_LEVELS
+from forms.engine import all_fields, all_materials
+from forms.ids import mask_id, mask_phone
+from forms.model import Condition, Item, Material
+from forms.workdays import add_working_days, working_days_between
+
+KINDS = ("receipt", "correction", "deferral", "notice")
+TITLES = {"receipt": "受理回执", "deferral": "容缺受理通知书", "correction": "补正材料告知书",
+          "notice": "一次性告知单"}
+STATUS_WORDS = {"accepted": "已受理", "deferred": "容缺受理（待补交材料）",
+                "correction": "待补正（材料补齐后受理）"}
+DISTRICT_WORDS = {"received": "区级已接收", "accepted": "区级已受理", "needs_correction": "需补正",
+                  "completed": "已办结", "rejected": "不予办理", "routed": "已转办"}
+RATING_ORDER = [RATING_LEVELS[k] for k in sorted(RATING_LEVELS, reverse=True)]
+RATING_HOW = ("服务评价自愿进行：可当场在办事台上评价，也可在办结前致电{contact}补评。"
+              "“不满意”“非常不满意”为差评，区政务服务中心将回访核实并督促整改。")
+
+
+def cn_date(iso: str | None) -> str:
+    """``2026-11-21`` → ``2026年11月21日`` (blank stays blank)."""
+    if not iso:
+        return ""
+    d = date.fromisoformat(str(iso)[:10])
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass
+class CaseFacts:
+    """A case read for printing: row, item definition (if known), data and materials."""
+
+    case: dict[str, Any]
+    item: Item | None
+    fields: dict[str, Any]
+    mats: dict[str, Any]
+    settings: Any
+    by_name: dict[str, Material] = field(default_factory=dict)
+
+    @property
+    def receipt_no(self) -> str:
+        return str(self.case["receipt_no"])
+
+    def form_of(self, name: str) -> tuple[str, str]:
+        """(form, count) of a material by name."""
+        m = self.by_name.get(name)
+        return (m.form_label, str(m.count)) if m else ("—", "1")
+
+    @property
+    def outstanding(self) -> list[dict[str, Any]]:
+        """Missing materials not yet supplied (required first)."""
+        out = [m for m in self.mats.get("missing", []) if not m.get("supplied_on")]
+        return sorted(out, key=lambda m: not m.get("required", True))
+
+    @property
+    def desk_name(self) -> str:
+        return str(self.settings.desk_name or self.settings.community or "家门口办事台")
+
+    @property
+    def desk_label(self) -> str:
+        return f"{self.desk_name}（{self.case['desk_code']}）"
+
+    @property
+    def issuer(self) -> str:
+        """Header text: desk name, then its code."""
+        return f"{self.desk_name}\n办事点编码 {self.case['desk_code']}"
+
+
+def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
+    """Everything a document needs from a stored case."""
+    data = json.loads(case.get("data_json") or "{}")
+    mats = json.loads(case.get("materials_json") or "{}")
+    item: Item | None = None
+    try:
+        catalog = ctx.catalog_for(str(case.get("catalog_version", "")))
+        if case["item_code"] in catalog:
+            item = catalog.get(case["item_code"])
+    except Exception:  # an unreadable catalog must not stop a reprint
+        item = None
+    facts = CaseFacts(case, item, data.get("fields", {}), mats, ctx.settings)
+    if item is not None:
+        facts.by_name = {m.name: m for m in all_materials(item)}
+    return facts
+
+
+# -- shared blocks --------------------------------------------------------------------------
+
+
+def _people(f: CaseFacts) -> list[tuple[str, str] | tuple[str, str, bool]]:
+    d = f.fields
+    rows: list[tuple[str, str] | tuple[str, str, bool]] = [
+        ("申请人", str(d.get("applicant_name") or f.case.get("applicant_name", ""))),
+        ("身份证号", mask_id(str(d.get("applicant_id", "")))),
+        ("联系电话", mask_phone(str(d.get("applicant_phone", "")))),
+    ]
+    if d.get("is_proxy"):
+        relation = d.get("proxy_relation")
+        rows += [
+            ("代办人", f"{d.get('proxy_name', '')}" + (f"（{relation}）" if relation else "")),
+            ("代办人证件", mask_id(str(d.get("proxy_id", "")))),
+            ("代办人电话", mask_phone(str(d.get("proxy_phone", "")))),
+        ]
+    return rows
+
+
+def _time_limit(f: CaseFacts) -> str:
+    if f.item is None:
+        return "—"
+    if f.item.kind == "on_the_spot":
+        return "即办（当场办结）"
+    return f"{f.item.promised_days}个工作日"
+
+
+def _promised(f: CaseFacts) -> str:
+    p = f.case.get("promised_date")
+    if not p:
+        return "材料补齐受理后计算"
+    text = cn_date(p)
+    if not f.case.get("promised_exact", 1):
+        text += "（按周末推算，遇法定节假日顺延）"
+    return text
+
+
+def _case_rows(f: CaseFacts, *, accepted: bool) -> list[tuple[str, str] | tuple[str, str, bool]]:
+    c = f.case
+    rows: list[tuple[str, str] | tuple[str, str, bool]] = [
+        ("办理事项", f"{c['item_name']}（{c['item_code']}）", True),
+        ("主管部门", str(c.get("department", ""))),
+        ("受理状态", STATUS_WORDS.get(str(c["status"]), str(c["status"]))),
+    ]
+    if accepted:
+        rows += [("办理时限", _time_limit(f)), ("承诺办结", _promised(f))]
+    else:
+        rows += [("办理时限", _time_limit(f) + "（自受理之日起）")]
+    if c.get("district_status"):
+        rows.append(("区级状态", DISTRICT_WORDS.get(str(c["district_status"]),
+                                                  str(c["district_status"]))))
+    rows += [("经办人", str(c.get("worker", ""))),
+             ("经办电话", f.settings.worker_phone or "—")]
+    if f.item is not None:
+        rows.append(("办理依据", f.item.legal_basis, True))
+    return rows
+
+
+def short_date(iso: str | None) -> str:
+    """``2026-11-27`` (the roll's compact form); blank stays blank."""
+    return str(iso)[:10] if iso else ""
+
+
+def _materials(sheet: Sheet, headers: list[str], rows: list[list[str]], widths: list[float],
+               center: tuple[int, ...], roll: list[tuple[str, str]], empty: str) -> None:
+    """A materials table on A4; numbered entries with a detail line on the roll."""
+    if sheet.fmt == "a4" or not rows:
+        sheet.table(headers, rows, widths, center_cols=center, empty=empty)
+    else:
+        sheet.listing(roll)
+        sheet.space(sheet.spec.body * 0.3)
+
+
+def _received_table(sheet: Sheet, f: CaseFacts) -> None:
+    rows, roll = [], []
+    supplied = {m["name"]: m.get("supplied_on") for m in f.mats.get("missing", [])
+                if m.get("supplied_on")}
+    for i, name in enumerate(f.mats.get("received", []), 1):
+        form, count = f.form_of(name)
+        label = name + (f"（{cn_date(supplied[name])}补交）" if name in supplied else "")
+        rows.append([str(i), label, form, count])
+        roll.append((f"{label}（{form} {count}份）", ""))
+    _materials(sheet, ["序号", "材料名称", "形式", "份数"], rows, [0.8, 6, 2.2, 1], (0, 2, 3),
+               roll, "（未收取纸质材料）")
+
+
+def _verification(ctx: Any, f: CaseFacts, with_qr: bool) -> tuple[str, list[list[bool]] | None]:
+    key = receipt_key(ctx.store)
+    code = verification_code(key, f.receipt_no, str(f.case["uuid"]))
+    matrix = qr_matrix(qr_payload(f.receipt_no, str(f.case["uuid"]), code)) if with_qr \
+        else None
+    return group_code(code), matrix
+
+
+def _contact(f: CaseFacts) -> str:
+    return f.settings.district_contact or "区政务服务中心"
+
+
+def _rating(sheet: Sheet, f: CaseFacts) -> None:
+    sheet.heading("服务评价（好差评）")
+    level = f.case.get("rating")
+    chosen = RATING_LEVELS.get(int(level)) if level else None
+    sheet.choices(RATING_ORDER, chosen)
+    if chosen:
+        when = cn_date(f.case.get("rated_at"))
+        sheet.para(f"您已评价：{chosen}" + (f"（{when}）" if when else "") + "。感谢您的评价！",
+                   small=True)
+    else:
+        sheet.para(RATING_HOW.format(contact=_contact(f)), small=True)
+
+
+def _header(sheet: Sheet, ctx: Any, f: CaseFacts, title: str, number_label: str,
+            with_qr: bool, date_label: str) -> str:
+    code, matrix = _verification(ctx, f, with_qr)
+    subtitle = "（申请人留存联）" if sheet.fmt == "a4" else "申请人留存"
+    sheet.header(title, subtitle, f.issuer,
+                 (matrix, f"核验码 {code}") if matrix is not None else None)
+    sheet.numbered([(number_label, f.receipt_no),
+                    (date_label, cn_date(f.case.get("accepted_date")))])
+    return code
+
+
+def _footer(sheet: Sheet, ctx: Any, f: CaseFacts, code: str, with_qr: bool) -> None:
+    contact = _contact(f)
+    if sheet.fmt == "80mm" and with_qr:
+        _, matrix = _verification(ctx, f, True)
+        assert matrix is not None
+        sheet.qr_block(matrix, f"扫码核验真伪\n核验码 {code}")
+    sheet.space(3)
+    sheet.para(f"凭编号 {f.receipt_no} 可向本办事点或{contact}查询办理进度；"
+               f"核验码 {code} 可供核验本凭证真伪。", small=True)
+    if sheet.fmt == "80mm":
+        sheet.para("本凭证为申请人留存联，存根由办事点电子存档。", small=True)
+
+
+def _stub(sheet: Sheet, f: CaseFacts, title: str,
+          extra: list[tuple[str, str] | tuple[str, str, bool]]) -> None:
+    sheet.begin_stub()
+    sheet.caption_title(f"{title}　存根（办事点归档联）")
+    d = f.fields
+    who = str(d.get("applicant_name") or f.case.get("applicant_name", ""))
+    who += f"　{mask_id(str(d.get('applicant_id', '')))}"
+    rows: list[tuple[str, str] | tuple[str, str, bool]] = [
+        ("编号", f.receipt_no),
+        ("日期", cn_date(f.case.get("accepted_date"))),
+        ("办理事项", f"{f.case['item_name']}（{f.case['item_code']}）", True),
+        ("申请人", who),
+        ("经办人", str(f.case.get("worker", ""))),
+        *extra,
+    ]
+    sheet.fields(rows)
+    sheet.signature(["申请人（代办人）签收："], date_line=True)
+
+
+# -- documents ------------------------------------------------------------------------------
+
+
+def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_qr: bool,
+                     signature: bytes | None) -> bytes:
+    """受理回执, or 容缺受理通知书 (the receipt plus the deferred materials)."""
+    status = str(f.case["status"])
+    title = TITLES["deferral"] if deferral else (
+        "收件回执" if status == "correction" else TITLES["receipt"])
+    sheet = Sheet(fmt, title=f"{title} {f.receipt_no}", subject=str(f.case["item_name"]),
+                  author=f.desk_label)
+    code = _header(sheet, ctx, f, title, "受理编号", with_qr, "受理日期")
+    pending = f.outstanding
+    if deferral:
+        sheet.para(f"您申请的“{f.case['item_name']}”事项主要材料齐全，经您书面承诺，"
+                   "本办事点予以容缺受理。请按下列期限补交所缺材料。")
+        sheet.space(3)
+    sheet.fields([*_people(f), *_case_rows(f, accepted=status != "correction")])
+    sheet.heading("已收材料")
+    _received_table(sheet, f)
+    if deferral or (pending and status == "deferred"):
+        _deferred_section(sheet, f, pending)
+    elif pending:
+        sheet.heading("待补材料")
+        sheet.para(f"尚有{len(pending)}件材料未交齐，详见《补正材料告知书》。", small=True)
+    if f.case.get("district_note"):
+        sheet.heading("区级备注")
+        sheet.para(str(f.case["district_note"]))
+    _rating(sheet, f)
+    sheet.space(2)
+    sheet.signature(["申请人（代办人）签字：", "经办人签字："], image=signature)
+    if fmt == "a4":
+        sheet.para("（办事点盖章）", right=True)
+    _footer(sheet, ctx, f, code, with_qr)
+    mats = f"已收{len(f.mats.get('received', []))}件"
+    if pending:
+        due = max((m.get("due_date") or "" for m in pending), default="")
+        mats += f"，待补{len(pending)}件" + (f"（{short_date(due)}前）" if due else "")
+    extra: list[tuple[str, str] | tuple[str, str, bool]] = [
+        ("承诺办结", cn_date(f.case.get("promised_date")) or "—"), ("材料", mats)]
+    _stub(sheet, f, title, extra)
+    return sheet.render()
+
+
+def _deferred_section(sheet: Sheet, f: CaseFacts, pending: list[dict[str, Any]]) -> None:
+    sheet.heading("容缺补交材料")
+    rows, roll = [], []
+    for i, m in enumerate(pending, 1):
+        optional = not m.get("required", True)
+        due = "选交" if optional else (cn_date(m.get("due_date")) or "—")
+        rows.append([str(i), str(m["name"]), str(m.get("form", "—")),
+                     str(m.get("count", 1)), due])
+        when = "选交" if optional else f"{short_date(m.get('due_date'))}前补交"
+        roll.append((str(m["name"]), f"{m.get('form', '—')} {m.get('count', 1)}份，{when}"))
+    _materials(sheet, ["序号", "材料名称", "形式", "份数", "补交期限"], rows,
+               [0.8, 4.6, 2.2, 1, 2.8], (0, 2, 3, 4), roll, "（已全部补齐）")
+    if not pending:
+        return
+    due = f.mats.get("defer_due") or max((m.get("due_date") or "" for m in pending), default="")
+    sheet.bullets([
+        "补交方式：本人或代办人带上述材料到本办事点或社区便民服务站提交，以送达之日为准。",
+        f"逾期后果：{cn_date(due)}前未补交的，本事项暂停办理并告知您；因不可抗力不能按期"
+        "补交的，可申请延期；逾期仍未补交的，终止办理并退回申请材料。",
+    ], numbered=False, small=True)
+    sheet.heading("申请人承诺")
+    sheet.para(f"本人自愿申请容缺受理，已知晓上述需补交的材料、形式和期限，承诺于"
+               f"{cn_date(due)}前补交齐全，所交材料真实有效；未按期补交的，"
+               "愿意承担暂停或终止办理的后果。")
+
+
+def correction_document(ctx: Any, f: CaseFacts, fmt: str, *, with_qr: bool,
+                        signature: bytes | None) -> bytes:
+    """补正材料告知书: every missing item, its form, how and by when to bring it."""
+    title = TITLES["correction"]
+    sheet = Sheet(fmt, title=f"{title} {f.receipt_no}", subject=str(f.case["item_name"]),
+                  author=f.desk_label)
+    code = _header(sheet, ctx, f, title, "告知书编号", with_qr, "告知日期")
+    pending = f.outstanding
+    due = correction_due(f)
+    sheet.para(f"您申请办理的“{f.case['item_name']}”事项，经核查，申请材料不齐全或不符合"
+               "法定形式。现将需要补正的全部材料一次性告知如下：")
+    sheet.space(3)
+    phone = f.settings.worker_phone
+    sheet.fields([*_people(f),
+                  ("办理事项", f"{f.case['item_name']}（{f.case['item_code']}）", True),
+                  ("主管部门", str(f.case.get("department", ""))),
+                  ("经办人", str(f.case.get("worker", ""))), ("经办电话", phone or "—")])
+    sheet.heading("需补正的材料")
+    rows, roll = [], []
+    for i, m in enumerate(pending, 1):
+        need = "必交" if m.get("required", True) else "如有请提供"
+        note = str(m.get("note") or "")
+        rows.append([str(i), str(m["name"]), str(m.get("form", "—")), str(m.get("count", 1)),
+                     need + (f"；{note}" if note else "")])
+        roll.append((str(m["name"]), f"{m.get('form', '—')} {m.get('count', 1)}份，{need}"
+                     + (f"；{note}" if note else "")))
+    _materials(sheet, ["序号", "材料名称", "要求形式", "份数", "说明"], rows,
+               [0.8, 3.8, 2.2, 1, 4.2], (0, 2, 3), roll, "（无需补正）")
+    sheet.heading("补正期限与方式")
+    days = working_days_between(date.fromisoformat(str(f.case["accepted_date"])[:10]),
+                                date.fromisoformat(due))
+    sheet.bullets([
+        f"补正期限：请于{cn_date(due)}前（{days}个工作日内）补齐上述材料。",
+        f"补正方式：带上述材料到{f.desk_name}或社区便民服务站提交；也可委托他人代办，"
+        "须带授权委托书和代办人身份证。",
+        "材料补齐后即予受理，办理时限自受理之日起计算；已收的材料无需重复提供。",
+        f"咨询与投诉：{_contact(f)}。",
+    ], numbered=False)
+    received = f.mats.get("received", [])
+    sheet.para("已收材料（无需重复提供）：" + ("、".join(received) if received else "无") + "。",
+               small=True)
+    sheet.space(2)
+    sheet.signature(["申请人（代办人）签收：", "经办人签字："], image=signature)
+    _footer(sheet, ctx, f, code, with_qr)
+    _stub(sheet, f, title, [("补正期限", cn_date(due)), ("需补正", f"{len(pending)}件")])
+    return sheet.render()
+
+
+def correction_due(f: CaseFacts) -> str:
+    """The date by which corrected materials are due (ISO), from the case alone."""
+    dues = [m["due_date"] for m in f.outstanding if m.get("due_date")]
+    if dues:
+        return str(max(dues))
+    start = date.fromisoformat(str(f.case["accepted_date"])[:10])
+    days = default_defer_days(f.item) if f.item is not None else 5
+    return add_working_days(start, days).day.isoformat()
+
+
+# -- one-time notice --------------------------------------------------------------------------
+
+
+def _condition_text(item: Item, cond: Condition) -> str:
+    labels = {fd.key: fd.label for fd in all_fields(item)}
+    label = labels.get(cond.field, cond.field)
+
+    def word(v: Any) -> str:
+        return "是" if v is True else "否" if v is False else str(v)
+
+    if cond.equals is not None:
+        return f"{label}为“{word(cond.equals)}”时"
+    if cond.not_equals is not None:
+        return f"{label}不为“{word(cond.not_equals)}”时"
+    if cond.in_ is not None:
+        return f"{label}为“{'/'.join(word(v) for v in cond.in_)}”时"
+    return f"填写了{label}时"
+
+
+def _material_note(item: Item, m: Material) -> str:
+    parts = []
+    if m.show_if is not None:
+        parts.append("代办时提供" if m.show_if.field == "is_proxy"
+                     else _condition_text(item, m.show_if) + "提供")
+    if not m.required:
+        parts.append("选交")
+    elif m.deferrable:
+        parts.append("★可容缺后补")
+    if m.note:
+        parts.append(m.note)
+    return "；".join(parts)
+
+
+def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *,
+                    today: date | None = None) -> bytes:
+    """一次性告知单: conditions, every material, steps, time limit, contacts."""
+    today = today or date.today()
+    title = TITLES["notice"]
+    desk = (settings.desk_name or settings.community or "家门口办事台") + (
+        f"（{settings.desk_code}）" if settings.desk_code else "")
+    sheet = Sheet(fmt, title=f"{title} {item.code}", subject=item.name, author=desk)
+    sheet.header(title, item.name if fmt == "a4" else f"{item.name}", desk)
+    sheet.numbered([("事项编码", item.code), ("告知日期", cn_date(today.isoformat()))])
+    n = item.notice
+    limit = "即办（当场办结）" if item.kind == "on_the_spot" else f"{item.promised_days}个工作日"
+    sheet.fields([
+        ("办理事项", item.name, True),
+        ("主管部门", item.department),
+        ("办理时限", n.time_limit if limit in n.time_limit else f"{limit}（{n.time_limit}）"),
+        ("收费标准", item.fee),
+        ("办理地点", n.where or "社区便民服务站或流动办事点"),
+        ("办理结果", n.result or "—", True),
+        ("设定依据", item.legal_basis, True),
+    ])
+    sheet.heading("办理条件")
+    sheet.bullets([*n.conditions, *item.eligibility])
+    sheet.heading("申请材料")
+    rows, roll = [], []
+    for i, m in enumerate(all_materials(item), 1):
+        note = _material_note(item, m)
+        rows.append([str(i), m.name, m.form_label, str(m.count), note])
+        roll.append((m.name, f"{m.form_label} {m.count}份" + (f"；{note}" if note else "")))
+    _materials(sheet, ["序号", "材料名称", "形式", "份数", "说明"], rows, [0.8, 3.6, 2.2, 1, 4.4],
+               (0, 2, 3), roll, "（无）")
+    if item.allows_deferral:
+        sheet.para("★ 可容缺后补：主要材料齐全时，经您书面承诺，可先受理、在规定期限内补交"
+                   "（容缺受理）。", small=True)
+    sheet.heading("办理流程")
+    sheet.bullets(n.steps)
+    if n.tips:
+        sheet.heading("温馨提示")
+        sheet.bullets(n.tips, numbered=False)
+    sheet.heading("咨询与监督")
+    phone = settings.worker_phone
+    worker = settings.worker_name
+    sheet.para((f"经办人：{worker}" + (f"，电话 {phone}" if phone else "") + "；" if worker else "")
+               + f"咨询与投诉：{settings.district_contact or '区政务服务中心'}。")
+    sheet.para("以上为办理本事项所需的全部条件和材料，一次性告知。因本告知单未列明的材料"
+               "让您多跑一趟的，可向区政务服务中心反映。", small=True)
+    sheet.para(f"目录版本：{catalog_version}", small=True)
+    if fmt == "a4":
+        sheet.begin_stub()
+        sheet.caption_title(f"{title}　存根（办事点归档联）")
+        sheet.fields([("告知事项", f"{item.name}（{item.code}）", True),
+                      ("告知日期", cn_date(today.isoformat())),
+                      ("经办人", worker or "")])
+        sheet.para("本人已知晓办理上述事项所需的全部条件和材料。", small=True)
+        sheet.signature(["被告知人签字："], date_line=True)
+    return sheet.render()

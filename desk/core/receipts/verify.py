@@ -1,0 +1,160 @@
+"""The receipt's verification code and QR code.
+
+A genuine receipt carries a short code derived from the receipt number and the case UUID
+with the desk's secret receipt key (HMAC-SHA256, truncated to 80 bits, base32 — 16
+characters, printed as four groups). The district, which holds the desk's receipt key,
+recomputes it with :func:`verify_receipt`; a forger without the key cannot.
+
+The QR payload is plain text in the QR alphanumeric alphabet (compact, and readable by any
+scanner)::
+
+    DSD1:<receipt number>:<CASE UUID, upper case>:<CODE>
+
+Nothing personal is in it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from typing import Any, NamedTuple
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+PAYLOAD_PREFIX = "DSD1"
+META_KEY = "receipt_key"
+CODE_BYTES = 10  # 80 bits -> 16 base32 characters
+
+_key_lock = threading.Lock()
+
+
+class Payload(NamedTuple):
+    """The parts of a scanned QR payload."""
+
+    receipt_no: str
+    uuid: str
+    code: str
+
+
+def _key_bytes(key_hex: str) -> bytes:
+    try:
+        key = bytes.fromhex(key_hex)
+    except ValueError:
+        raise ValueError("receipt key must be hexadecimal") from None
+    if len(key) < 16:
+        raise ValueError("receipt key must be at least 16 bytes")
+    return key
+
+
+def verification_code(key_hex: str, receipt_no: str, uuid: str) -> str:
+    """The 16-character verification code of a receipt (A-Z, 2-7)."""
+    msg = f"{receipt_no.strip().upper()}|{uuid.strip().lower()}".encode()
+    digest = hmac.new(_key_bytes(key_hex), msg, hashlib.sha256).digest()
+    return base64.b32encode(digest[:CODE_BYTES]).decode("ascii")
+
+
+def normalise_code(code: str) -> str:
+    """A code as typed or scanned: grouping, spaces and case do not matter."""
+    return re.sub(r"[\s\-]", "", code).upper()
+
+
+def verify_receipt(key_hex: str, receipt_no: str, uuid: str, code: str) -> bool:
+    """True when ``code`` is the genuine verification code of this receipt."""
+    try:
+        expected = verification_code(key_hex, receipt_no, uuid)
+    except ValueError:
+        return False
+    return hmac.compare_digest(expected, normalise_code(code))
+
+
+def group_code(code: str) -> str:
+    """``ABCDEFGHIJKLMNOP`` → ``ABCD-EFGH-IJKL-MNOP`` (easier to read out on the phone)."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def qr_payload(receipt_no: str, uuid: str, code: str) -> str:
+    """The text encoded in a receipt's QR code."""
+    return f"{PAYLOAD_PREFIX}:{receipt_no.upper()}:{uuid.upper()}:{normalise_code(code)}"
+
+
+def parse_payload(text: str) -> Payload:
+    """The receipt number, UUID (lower case) and code of a scanned payload."""
+    parts = text.strip().split(":")
+    if len(parts) != 4 or parts[0].upper() != PAYLOAD_PREFIX:
+        raise ValueError("不是家门口办事台的回执二维码")
+    return Payload(parts[1].upper(), parts[2].lower(), normalise_code(parts[3]))
+
+
+def receipt_key(store: Any) -> str:
+    """The desk's receipt key (hex), created on first use and kept in the store's meta."""
+    key = store.get_meta(META_KEY)
+    if key:
+        return str(key)
+    with _key_lock:
+        key = store.get_meta(META_KEY)
+        if not key:
+            store.set_meta(META_KEY, secrets.token_hex(32))
+            key = store.get_meta(META_KEY)
+    return str(key)
+
+
+# -- QR matrix ----------------------------------------------------------------------------
+
+_cache: OrderedDict[str, list[list[bool]]] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 64
+
+
+def qr_matrix(payload: str) -> list[list[bool]]:
+    """The QR modules (rows of booleans, no quiet zone) for ``payload``.
+
+    Encoded once: the version is fitted while encoding and the matrix drawn directly at the
+    size wanted (see :func:`draw_qr`), never re-encoded to measure it. Reprints hit a
+    small cache.
+    """
+    with _cache_lock:
+        hit = _cache.get(payload)
+        if hit is not None:
+            _cache.move_to_end(payload)
+            return hit
+    qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, box_size=1, border=0)
+    qr.add_data(payload, optimize=0)
+    qr.make(fit=True)
+    matrix = [[bool(v) for v in row] for row in qr.modules]
+    with _cache_lock:
+        _cache[payload] = matrix
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return matrix
+
+
+def draw_qr(canvas: Any, matrix: list[list[bool]], x: float, y: float, size: float) -> None:
+    """Draw ``matrix`` with its lower-left corner at (x, y), ``size`` points wide.
+
+    Dark runs of each row become one rectangle, all in one path (small and fast).
+    """
+    n = len(matrix)
+    cell = size / n
+    seam = cell * 0.03  # rows overlap a hair so no viewer shows seams between them
+    path = canvas.beginPath()
+    for r, row in enumerate(matrix):
+        top = y + size - (r + 1) * cell
+        c = 0
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                path.rect(x + start * cell, top - seam, (c - start) * cell, cell + seam)
+            else:
+                c += 1
+    canvas.saveState()
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
