@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=10_000)
-    ap.add_argument("--e2e-batch", type=int, default=250)
+    ap.add_argument("--e2e-batch", type=int, default=500)
     ap.add_argument("--desks", type=int, default=50)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--batches-per-desk", type=int, default=1)

@@ -22,13 +22,15 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from sync import protocol as P
 from sync.client.errors import AuthError, ConflictError, NetworkError, ServerError, SyncError
 from sync.client.http import DistrictClient
 
-BATCH_SIZE = 250
+BATCH_SIZE = 500
 PULL_LIMIT = 500
 Progress = Callable[[dict[str, Any]], None]
 
@@ -148,60 +150,119 @@ def _records(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "revision": e["revision"], "payload": e["payload"]} for e in entries]
 
 
+@dataclass
+class _Batch:
+    batch_id: str
+    records: list[dict[str, Any]]
+
+    @property
+    def ids(self) -> list[int]:
+        return [r["id"] for r in self.records]
+
+
+def _save_inflight(store: Any, batches: list[_Batch]) -> None:
+    store.set_meta("sync_inflight", json.dumps(
+        [{"batch_id": b.batch_id, "ids": b.ids} for b in batches]) if batches else "")
+
+
+def _load_inflight(store: Any) -> list[_Batch]:
+    """Batches sent (or about to be) before an interruption, still wholly pending."""
+    raw = json.loads(store.get_meta("sync_inflight") or "null") or []
+    if isinstance(raw, dict):  # one batch (older layout)
+        raw = [raw]
+    out = []
+    for b in raw:
+        entries = store.outbox_entries(b["ids"])
+        if len(entries) == len(b["ids"]) and all(e["state"] == "pending" for e in entries):
+            out.append(_Batch(b["batch_id"], _records(entries)))
+    return out
+
+
 def push_outbox(store: Any, client: DistrictClient, summary: dict[str, Any], *,
                 batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> None:
-    """Push pending outbox entries in batches until none is left (raises SyncError)."""
-    fresh_ids_used = 0
-    while True:
-        inflight = json.loads(store.get_meta("sync_inflight") or "null")
-        if inflight:
-            entries = store.outbox_entries(inflight["ids"])
-            if len(entries) != len(inflight["ids"]) or \
-                    any(e["state"] != "pending" for e in entries):
-                # acknowledged before an interruption: nothing left to resend
-                store.set_meta("sync_inflight", "")
-                continue
-            batch_id = inflight["batch_id"]
-        else:
-            entries = store.pending_outbox(batch_size)
-            if not entries:
-                return
-            batch_id = str(uuid.uuid4())
-            store.set_meta("sync_inflight", json.dumps(
-                {"batch_id": batch_id, "ids": [e["id"] for e in entries]}))
-        records = _records(entries)
-        ids = [r["id"] for r in records]
-        try:
-            resp = client.push(P.BatchRequest(desk_id=client.desk_id or "",
-                                              batch_id=uuid.UUID(batch_id), records=records))
-        except (NetworkError, ServerError) as exc:
-            store.note_outbox_attempt(ids, exc.message)
-            raise
-        except ConflictError as exc:
-            if exc.code != P.ERR_BATCH_CONFLICT or fresh_ids_used >= 3:
+    """Push pending outbox entries in batches until none is left (raises SyncError).
+
+    One request is in flight at a time, so the district commits batches in outbox order;
+    while it works on one batch, the desk records the previous answer and reads the next
+    batch. A batch is resent under its own id after any interruption (``sync_inflight``).
+    """
+    queue = _load_inflight(store)
+    conflicts_seen = 0
+    sending: _Batch | None = None
+    future: Future[P.BatchResponse] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as pool:
+        while True:
+            if sending is None:
+                if not queue:
+                    batch = _next_batch(store, batch_size, exclude=set())
+                    if batch is None:
+                        _save_inflight(store, [])
+                        return
+                    queue.append(batch)
+                    _save_inflight(store, queue)
+                sending = queue[0]
+                future = pool.submit(_send, client, sending)
+            assert future is not None
+            if len(queue) == 1:  # while the district works, read the next batch
+                nxt = _next_batch(store, batch_size, exclude=set(sending.ids))
+                if nxt is not None:
+                    queue.append(nxt)
+                    _save_inflight(store, queue)
+            try:
+                resp = future.result()
+            except (NetworkError, ServerError) as exc:
+                store.note_outbox_attempt(sending.ids, exc.message)
                 raise
-            fresh_ids_used += 1  # our batch id is taken by other content: use a new one
-            store.set_meta("sync_inflight", "")
-            continue
-        results = []
-        for r in resp.results:
-            if not 0 <= r.index < len(records) or (r.id is not None and
-                                                   r.id != records[r.index]["id"]):
-                raise SyncError("区级系统的应答与所发批次不符", code="bad_answer")
-            results.append({"id": records[r.index]["id"], "result": r.result,
-                            "reason": r.reason, "received_at": r.received_at})
-        if len(results) != len(records):
-            raise SyncError("区级系统的应答缺少部分记录的结果", code="bad_answer")
-        store.mark_outbox(results, batch_id)
-        store.set_meta("sync_inflight", "")
-        summary["batches"] += 1
-        summary["pushed"] += len(records)
-        for res in results:
-            key = {"accepted": "accepted", "duplicate": "duplicates", "conflict": "conflicts",
-                   "rejected": "rejected"}[res["result"]]
-            summary[key] += 1
-        if progress is not None:
-            progress(dict(summary, stage="push"))
+            except ConflictError as exc:
+                if exc.code != P.ERR_BATCH_CONFLICT or conflicts_seen >= 3:
+                    raise
+                conflicts_seen += 1  # our batch id is taken by other content: use a new one
+                queue[0] = _Batch(str(uuid.uuid4()), sending.records)
+                _save_inflight(store, queue)
+                sending = None
+                continue
+            done = queue.pop(0)
+            sending = queue[0] if queue else None
+            if sending is not None:  # send the next batch before recording this answer
+                future = pool.submit(_send, client, sending)
+            _record(store, done, resp, summary)
+            _save_inflight(store, queue)
+            if progress is not None:
+                progress(dict(summary, stage="push"))
+
+
+def _next_batch(store: Any, batch_size: int, exclude: set[int]) -> _Batch | None:
+    entries = [e for e in store.pending_outbox(batch_size + len(exclude))
+               if e["id"] not in exclude][:batch_size]
+    return _Batch(str(uuid.uuid4()), _records(entries)) if entries else None
+
+
+def _send(client: DistrictClient, batch: _Batch) -> P.BatchResponse:
+    req = P.BatchRequest.model_construct(protocol=P.PROTOCOL_VERSION,
+                                         desk_id=client.desk_id or "",
+                                         batch_id=uuid.UUID(batch.batch_id),
+                                         records=batch.records)
+    return client.push(req)
+
+
+def _record(store: Any, batch: _Batch, resp: P.BatchResponse, summary: dict[str, Any]) -> None:
+    records = batch.records
+    results = []
+    for r in resp.results:
+        if not 0 <= r.index < len(records) or (r.id is not None and
+                                               r.id != records[r.index]["id"]):
+            raise SyncError("区级系统的应答与所发批次不符", code="bad_answer")
+        results.append({"id": records[r.index]["id"], "result": r.result,
+                        "reason": r.reason, "received_at": r.received_at})
+    if len(results) != len(records):
+        raise SyncError("区级系统的应答缺少部分记录的结果", code="bad_answer")
+    store.mark_outbox(results, batch.batch_id)
+    summary["batches"] += 1
+    summary["pushed"] += len(records)
+    for res in results:
+        key = {"accepted": "accepted", "duplicate": "duplicates", "conflict": "conflicts",
+               "rejected": "rejected"}[res["result"]]
+        summary[key] += 1
 
 
 def pull_changes(ctx: Any, client: DistrictClient, summary: dict[str, Any], *,
