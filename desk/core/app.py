@@ -36,12 +36,13 @@ class DeskContext:
     cases: CaseService
 
     @classmethod
-    def open(cls, data_dir: str | None = None, *, password: str | None = None) -> DeskContext:
+    def open(cls, data_dir: str | None = None, *, password: str | None = None,
+             quick_check: bool = True) -> DeskContext:
         """Open the desk at ``data_dir`` (see :mod:`desk.core.paths`).
 
         A password-protected desk needs ``password`` (or ``DOORSTEP_PASSWORD`` /
         ``DOORSTEP_PASSWORD_FILE`` for scripts); a new desk opened with a password is
-        encrypted from its first case.
+        encrypted from its first case. ``quick_check=False``: see :meth:`Store.open`.
         """
         paths = paths_mod.resolve(data_dir).ensure()
         key = unlock_key(paths, password)
@@ -51,7 +52,7 @@ class DeskContext:
             # numbers unique until the worker (or enrollment) gives the real one.
             settings.desk_code = _provisional_code()
             settings_mod.save(paths.settings, settings)
-        store = Store.open(paths.db, key=key)
+        store = Store.open(paths.db, key=key, quick_check=quick_check)
         catalog = current_catalog(store)
         return cls(paths, settings, store, catalog, CaseService(store, catalog))
 
