@@ -692,8 +692,25 @@ class ConsoleStore:
                 select(cases.c.uuid, cases.c.receipt_no, cases.c.item_name,
                        cases.c.applicant_name, cases.c.district_status)
                 .where(cases.c.uuid.in_(uuids))).mappings()} if uuids else {}
+            # the answer does not say a record's kind: a revision stored from this batch is
+            # the case record; a rating received with this batch is the rating record
+            revs = {(u, v) for u, v in conn.execute(
+                select(case_revisions.c.case_uuid, case_revisions.c.revision).where(
+                    case_revisions.c.case_uuid.in_(uuids),
+                    case_revisions.c.batch_id == batch_id))} if uuids else set()
+            rated = {u for (u,) in conn.execute(select(ratings.c.case_uuid).where(
+                ratings.c.case_uuid.in_(uuids),
+                ratings.c.received_at == out["received_at"]))} if uuids else set()
         for r in results:
             r["case"] = known.get(r.get("case_uuid") or "")
+            key = (r.get("case_uuid"), r.get("revision"))
+            if key in revs:
+                r["kind"] = "案件"
+                revs.discard(key)
+            elif r.get("case_uuid") in rated and r["result"] == "accepted":
+                r["kind"] = "评价"
+            else:
+                r["kind"] = ""
         out["results"] = results
         return out
 
@@ -717,6 +734,9 @@ class ConsoleStore:
             r["pending"] = int(pending.get(r["desk_id"], 0))
             r["corrections"] = int(corr.get(r["desk_id"], 0))
             r["last_batch_at"] = last_batch.get(r["desk_id"])
+            # last_seen_at is written at most every 30 s by storage.py; a batch is contact too
+            r["last_contact"] = max(filter(None, (r["last_seen_at"], r["last_batch_at"])),
+                                    default=None)
         return rows
 
     def catalog_versions(self) -> list[dict[str, Any]]:

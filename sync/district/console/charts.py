@@ -28,8 +28,8 @@ def _num(n: int) -> str:
     return f"{n:,}"
 
 
-def hbar(bars: Sequence[Bar], *, title: str, width: int = 520, row: int = 26,
-         label_w: int = 170, empty: str = "暂无数据", part_label: str = "") -> Markup:
+def hbar(bars: Sequence[Bar], *, title: str, width: int = 600, row: int = 28,
+         label_w: int = 200, empty: str = "暂无数据", part_label: str = "") -> Markup:
     """A horizontal bar chart; the longest bar spans the plot area."""
     if not bars:
         return Markup(f'<p class="empty">{escape(empty)}</p>')
@@ -43,7 +43,7 @@ def hbar(bars: Sequence[Bar], *, title: str, width: int = 520, row: int = 26,
         y = i * row + 2
         w = max(1.0, plot * b.value / top) if b.value else 0.0
         pw = plot * b.part / top if b.part else 0.0
-        label = b.label if len(b.label) <= 12 else b.label[:11] + "…"
+        label = b.label if len(b.label) <= 13 else b.label[:12] + "…"
         text = (f'<text x="{label_w - 8}" y="{y + row * 0.62:.1f}" class="lbl" '
                 f'text-anchor="end">{escape(label)}</text>')
         if b.href:
@@ -62,7 +62,7 @@ def hbar(bars: Sequence[Bar], *, title: str, width: int = 520, row: int = 26,
     return Markup("".join(out))
 
 
-def stacked(parts: Sequence[Bar], *, title: str, width: int = 520) -> Markup:
+def stacked(parts: Sequence[Bar], *, title: str, width: int = 600) -> Markup:
     """One stacked bar (shares of a whole) with a legend of labels and counts below."""
     total = sum(p.value for p in parts)
     if not total:
@@ -86,7 +86,7 @@ def stacked(parts: Sequence[Bar], *, title: str, width: int = 520) -> Markup:
     return Markup("".join(out) + f'<ul class="legend">{legend}</ul>')
 
 
-def columns(bars: Sequence[Bar], *, title: str, width: int = 520, height: int = 150
+def columns(bars: Sequence[Bar], *, title: str, width: int = 600, height: int = 180
             ) -> Markup:
     """Vertical columns with the value above and the label below each."""
     if not bars or not any(b.value for b in bars):

@@ -36,6 +36,18 @@ RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满�
 ROLE_LABELS = {"admin": "管理员", "reviewer": "审核员", "viewer": "只读"}
 CALLBACK_OUTCOMES = ("问题已当场解决", "已解释说明（无法律依据）", "纳入台账限期整改",
                      "已转办责任部门", "无法联系到评价人", "误评/恶意差评，申请复核")
+AUDIT_ACTIONS = {
+    "login.ok": "登录", "login.failed": "登录失败", "login.locked": "登录被锁定",
+    "logout": "退出", "case.accept": "受理", "case.correct": "需补正", "case.complete": "办结",
+    "case.reject": "不予办理", "case.route": "转办", "pii.reveal": "查看完整个人信息",
+    "export": "导出", "callback.close": "差评回访", "desk.enroll_code": "开注册码",
+    "desk.revoke": "停用办事点", "catalog.publish": "发布目录", "user.add": "添加用户",
+    "user.role": "修改角色", "user.disable": "停用用户", "user.enable": "启用用户",
+    "attachment.download": "下载附件",
+}
+AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "department": "部门",
+              "outcome": "结果", "filters": "筛选条件", "name": "名称", "role": "角色",
+              "published": "新发布", "sha256": "附件"}
 ACTIONS = {  # form value → (status, label)
     "accept": ("accepted", "受理"), "correct": ("needs_correction", "需补正"),
     "complete": ("completed", "办结"), "reject": ("rejected", "不予办理"),
@@ -73,10 +85,15 @@ def _env() -> Environment:
     env.filters["localtime"] = local_time
     env.filters["num"] = lambda n: f"{int(n or 0):,}"
     env.filters["status"] = lambda s: STATUS_LABELS.get(s or "", s or "—")
+    env.filters["plain"] = lambda v: (STATUS_LABELS.get(v, v) if isinstance(v, str) else
+                                      "是" if v is True else "否" if v is False else
+                                      "，".join(f"{AUDIT_KEYS.get(k, k)} {x}" for k, x in
+                                               v.items()) if isinstance(v, dict) else _plain(v))
     env.filters["desk_status"] = lambda s: DESK_STATUS_LABELS.get(s or "", s or "—")
     env.globals.update(STATUS_LABELS=STATUS_LABELS, RESULT_LABELS=RESULT_LABELS,
                        RATING_LABELS=RATING_LABELS, ROLE_LABELS=ROLE_LABELS,
-                       ACTIONS=ACTIONS, CALLBACK_OUTCOMES=CALLBACK_OUTCOMES,
+                       ACTIONS=ACTIONS, AUDIT_ACTIONS=AUDIT_ACTIONS, AUDIT_KEYS=AUDIT_KEYS,
+                       CALLBACK_OUTCOMES=CALLBACK_OUTCOMES,
                        urlencode=urlencode, quote=quote)
     return env
 
@@ -135,14 +152,28 @@ def catalog_for(cs: ConsoleStore, version: str) -> tuple[Catalog, bool]:
     return shipped, False
 
 
+_ADDRESS_ORDER = ("province", "city", "district", "street", "community", "compound", "building",
+                  "unit", "room", "detail")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):  # e.g. an address: 七里一村小区 12栋 2单元 301
+        keys = sorted(value, key=lambda k: (_ADDRESS_ORDER.index(k)
+                                            if k in _ADDRESS_ORDER else 99, k))
+        return " ".join(_plain(value[k]) for k in keys if value[k] not in (None, ""))
+    if isinstance(value, list):
+        return "、".join(_plain(v) for v in value)
+    return str(value)
+
+
 def _show(f: FieldDef, value: Any, reveal: bool) -> str:
     if value is None or value == "" or value == []:
         return ""
     if f.type == "yes_no":
         return "是" if value in (True, "true", "是", 1) else "否"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    text = str(value)
+    text = _plain(value)
     if not reveal and (f.type in SENSITIVE_TYPES or f.sensitive):
         return mask_value(f.type, text)
     if f.unit:
