@@ -167,32 +167,80 @@ class Catalog:
         return cls(version, items)
 
 
-def load_dir(items_dir: Path, catalog_file: Path) -> Catalog:
-    """Load every ``*.yaml`` under ``items_dir``; ``catalog_file`` gives the version/order."""
+def _read_yaml(path: Path, what: str) -> Any:
     try:
-        meta = yaml.load(catalog_file.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CatalogError(f"{catalog_file}: cannot read catalog: {exc}") from None
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path.name}: not valid {what}: {exc}") from None
+
+
+def _read_sources(items_dir: Path, catalog_file: Path,
+                  cache: Path | None) -> tuple[Any, list[tuple[str, Any]]]:
+    """The parsed catalog.yaml and item files, from a JSON cache when it is current.
+
+    Parsing the YAML is most of the catalog's load time (~0.25 s for 60 items even with
+    libyaml); JSON of the same data loads in milliseconds. The cache is keyed by every
+    file's name, size and modification time, and its content is validated exactly like
+    freshly parsed YAML, so a stale or damaged cache can only cost time.
+    """
+    paths = sorted(items_dir.glob("*.yaml"))
+    key = [[p.name, st.st_size, st.st_mtime_ns] for p in [catalog_file, *paths]
+           for st in [p.stat()]]
+    if cache is not None:
+        try:
+            body = json.loads(cache.read_text(encoding="utf-8"))
+            if body.get("key") == key:
+                return body["meta"], [(n, r) for n, r in body["items"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    meta = _read_yaml(catalog_file, "YAML") or {}
+    raws = [(p.name, _read_yaml(p, "YAML")) for p in paths]
+    if cache is not None:
+        try:
+            tmp = cache.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"key": key, "meta": meta, "items": raws},
+                                      ensure_ascii=False, default=str), encoding="utf-8")
+            tmp.replace(cache)
+        except (OSError, TypeError, ValueError):
+            pass  # a cache is an optimisation only
+    return meta, raws
+
+
+def load_dir(items_dir: Path, catalog_file: Path, *, cache: Path | None = None) -> Catalog:
+    """Load every ``*.yaml`` under ``items_dir``; ``catalog_file`` gives the version/order.
+
+    ``cache``: a JSON file that keeps the parsed files between runs (see
+    :func:`use_cache`).
+    """
+    meta, raws = _read_sources(items_dir, catalog_file, cache)
+    if not isinstance(meta, dict):
+        meta = {}
     version = str(meta.get("version", ""))
     if not version:
         raise CatalogError(f"{catalog_file}: field version: missing")
     order: list[str] = list(meta.get("order") or [])
-    items: list[Item] = []
-    for path in sorted(items_dir.glob("*.yaml")):
-        try:
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-        except yaml.YAMLError as exc:
-            raise CatalogError(f"{path.name}: not valid YAML: {exc}") from None
-        items.append(parse_item(raw, path.name))
+    items = [parse_item(raw, name) for name, raw in raws]
     rank = {code: i for i, code in enumerate(order)}
     items.sort(key=lambda it: (rank.get(it.code, len(rank)), it.code))
     return Catalog(version, items)
 
 
+_CACHE: Path | None = None
+
+
+def use_cache(path: Path | None) -> None:
+    """Keep the parsed shipped catalog in ``path`` (JSON) to speed up later starts; the
+    desk app points it into its data folder. Call before :func:`load_catalog`."""
+    global _CACHE
+    _CACHE = path
+
+
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The catalog shipped with this release (loaded once per process)."""
-    return load_dir(ITEMS_DIR, CATALOG_FILE)
+    return load_dir(ITEMS_DIR, CATALOG_FILE, cache=_CACHE)
 
 
 def catalog_summary(catalog: Catalog) -> list[dict[str, Any]]:

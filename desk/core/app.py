@@ -17,6 +17,7 @@ from desk.core import settings as settings_mod
 from desk.core.cases import Actor, CaseService
 from desk.core.errors import DeskError
 from desk.core.store import Store
+from forms import catalog as catalog_mod
 from forms.catalog import Catalog, CatalogError, load_catalog
 
 
@@ -53,6 +54,7 @@ class DeskContext:
             settings.desk_code = _provisional_code()
             settings_mod.save(paths.settings, settings)
         store = Store.open(paths.db, key=key, quick_check=quick_check)
+        catalog_mod.use_cache(paths.tmp / "catalog-cache.json")
         catalog = current_catalog(store)
         return cls(paths, settings, store, catalog, CaseService(store, catalog))
 
