@@ -15,6 +15,21 @@ from forms.ids import mask_id, mask_phone
 from forms.model import FieldDef, Item
 
 
+def _labels() -> dict[str, str]:
+    """Row labels of the summary (literal tr() calls, so lupdate finds them)."""
+    return {
+        "受理编号": tr("受理编号"),
+        "办理事项": tr("办理事项"),
+        "办理状态": tr("办理状态"),
+        "受理日期": tr("受理日期"),
+        "承诺办结": tr("承诺办结"),
+        "办事点 / 经办人": tr("办事点 / 经办人"),
+        "区级状态": tr("区级状态"),
+        "上传状态": tr("上传状态"),
+        "居民评价": tr("居民评价"),
+    }
+
+
 def doc_title(status: str) -> str:
     """The document a case's status calls for."""
     return {"accepted": tr("受理回执"), "deferred": tr("容缺受理通知书"),
@@ -108,34 +123,35 @@ def summary_html(ctx: Any, case: dict[str, Any]) -> str:
     data = json.loads(case.get("data_json") or "{}")
     fields = data.get("fields", {})
     status = case.get("status", "")
+    lab = _labels()
     head = [
         f"<h2>{esc(doc_title(status))}</h2>",
         "<table cellpadding='4'>",
-        f"<tr><td class='k'>{tr('受理编号')}</td><td><b>{esc(case.get('receipt_no'))}</b></td></tr>",
-        f"<tr><td class='k'>{tr('办理事项')}</td><td>{esc(case.get('item_name'))}"
+        f"<tr><td class='k'>{lab['受理编号']}</td><td><b>{esc(case.get('receipt_no'))}</b></td></tr>",
+        f"<tr><td class='k'>{lab['办理事项']}</td><td>{esc(case.get('item_name'))}"
         f"（{esc(case.get('item_code'))}）</td></tr>",
-        f"<tr><td class='k'>{tr('办理状态')}</td><td>{esc(status_label(status))}"
+        f"<tr><td class='k'>{lab['办理状态']}</td><td>{esc(status_label(status))}"
         + (" · <b style='color:#2e7d32'>" + tr("绿色通道") + "</b>" if case.get("priority") else "")
         + "</td></tr>",
-        f"<tr><td class='k'>{tr('受理日期')}</td><td>{esc(case.get('accepted_date'))}</td></tr>",
+        f"<tr><td class='k'>{lab['受理日期']}</td><td>{esc(case.get('accepted_date'))}</td></tr>",
     ]
     if case.get("promised_date") and status != "correction":
-        head.append(f"<tr><td class='k'>{tr('承诺办结')}</td>"
+        head.append(f"<tr><td class='k'>{lab['承诺办结']}</td>"
                     f"<td>{esc(case.get('promised_date'))}</td></tr>")
-    head.append(f"<tr><td class='k'>{tr('办事点 / 经办人')}</td><td>"
+    head.append(f"<tr><td class='k'>{lab['办事点 / 经办人']}</td><td>"
                 f"{esc(case.get('desk_code'))} / {esc(case.get('worker'))}</td></tr>")
     if case.get("district_status"):
-        head.append(f"<tr><td class='k'>{tr('区级状态')}</td><td>"
+        head.append(f"<tr><td class='k'>{lab['区级状态']}</td><td>"
                     f"{esc(district_label(case.get('district_status')))}"
                     + (f"：{esc(case.get('district_note'))}" if case.get("district_note") else "")
                     + "</td></tr>")
     if case.get("sync_state"):
-        head.append(f"<tr><td class='k'>{tr('上传状态')}</td><td>"
+        head.append(f"<tr><td class='k'>{lab['上传状态']}</td><td>"
                     f"{esc(sync_label(case.get('sync_state')))}"
                     + (f"（{esc(case.get('sync_error'))}）" if case.get("sync_error") else "")
                     + "</td></tr>")
     if case.get("rating"):
-        head.append(f"<tr><td class='k'>{tr('居民评价')}</td><td>"
+        head.append(f"<tr><td class='k'>{lab['居民评价']}</td><td>"
                     f"{esc(rating_label(case.get('rating')))}"
                     + (f"：{esc(case.get('rating_reason'))}" if case.get("rating_reason") else "")
                     + "</td></tr>")

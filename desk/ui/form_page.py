@@ -174,6 +174,9 @@ class FormPage(QWidget):
         """Validate; when clean, save through the background helper (Ctrl+S)."""
         if self.saving:
             return False
+        if self.win.store_broken:
+            QMessageBox.critical(self, tr("未保存"), tr("数据库文件已损坏，暂停保存。请联系技术支持。"))
+            return False
         self.form.reveal_all()
         result = self.refresh()
         if not result.ok:

@@ -43,7 +43,7 @@ class MaterialRow(QWidget):
         self.box = QCheckBox(m.name)
         self.box.setAccessibleName(tr("已收：{name}").format(name=m.name))
         lay.addWidget(self.box)
-        need = f"<b>{tr('必交')}</b>" if m.required else tr("选交")
+        need = "<b>" + tr("必交") + "</b>" if m.required else tr("选交")
         if m.deferrable:
             need += " · <u>" + tr("可容缺") + "</u>"
         detail = [need, esc(material_form_label(m.form) + (f" × {m.count}" if m.count > 1

@@ -44,7 +44,8 @@ def notice_html(item: Item, contact: str = "") -> str:
     parts = [
         f"<h2 style='margin-bottom:2px'>{esc(item.name)} — " + tr("一次性告知") + "</h2>",
         f"<p style='color:#52606d'>{esc(item.code)} · {esc(item.department)} · "
-        f"{esc(kind_label(item.kind, item.promised_days))} · {tr('收费')}：{esc(item.fee)}</p>",
+        f"{esc(kind_label(item.kind, item.promised_days))} · " + tr("收费") +
+        f"：{esc(item.fee)}</p>",
         "<h3>" + tr("办理条件") + "</h3>" + _ul(item.notice.conditions),
     ]
     if item.eligibility:

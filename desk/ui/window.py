@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
         self.tasks = tasks or TaskManager(self)
         self.tasks.error.connect(self.show_error)
         self.confirm = self._confirm  # tests replace this to answer without a dialog
+        self.store_broken = False
         self.setWindowTitle(tr("家门口办事台"))
         self.resize(1366, 768)
         self.setMinimumSize(1024, 640)
@@ -122,7 +123,8 @@ class MainWindow(QMainWindow):
     def _show_desk(self) -> None:
         s = self.ctx.settings
         name = s.desk_name or s.desk_code
-        self.desk_label.setText(f"{name}（{s.desk_code}）· {tr('经办人')}：{s.worker_name or '—'}")
+        self.desk_label.setText(f"{name}（{s.desk_code}）· " + tr("经办人") +
+                                f"：{s.worker_name or '—'}")
 
     def _shortcuts(self) -> None:
         for keys, fn in (("Ctrl+S", self.save), ("Ctrl+P", self.print_current),
@@ -136,9 +138,20 @@ class MainWindow(QMainWindow):
     def _after_show(self) -> None:
         """Background loads that must not delay the first paint."""
         store = self.ctx.store
+        # first in the queue, so it runs before any save the worker could start
+        self.tasks.run(store.quick_check, on_done=self._checked)
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
         self.refresh_status()
         self.home.focus_search()
+
+    def _checked(self, result: str) -> None:
+        """The store's corruption check: on failure, no more saving (promise 1)."""
+        if result == "ok":
+            return
+        self.store_broken = True
+        log.error("store quick_check failed")
+        QMessageBox.critical(self, tr("数据库损坏"), tr(
+            "数据库文件已损坏，为避免进一步损坏，本机暂停保存新案件。请联系技术支持从备份恢复。"))
 
     # -- pages -------------------------------------------------------------------------------
 
