@@ -285,11 +285,15 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
     sheet.fields([*_people(f), *_case_rows(f, accepted=status != "correction")])
     sheet.heading("已收材料")
     _received_table(sheet, f)
-    if deferral or (pending and status == "deferred"):
+    required = [m for m in pending if m.get("required", True)]
+    optional = [str(m["name"]) for m in pending if not m.get("required", True)]
+    if deferral or (required and status == "deferred"):
         _deferred_section(sheet, f, pending)
-    elif pending:
+    elif required:
         sheet.heading("待补材料")
-        sheet.para(f"尚有{len(pending)}件材料未交齐，详见《补正材料告知书》。", small=True)
+        sheet.para(f"尚有{len(required)}件材料未交齐，详见《补正材料告知书》。", small=True)
+    elif optional:
+        sheet.para("可选材料（如有可补充，不影响办理）：" + "、".join(optional) + "。", small=True)
     if f.case.get("district_note"):
         sheet.heading("区级备注")
         sheet.para(str(f.case["district_note"]))
@@ -300,9 +304,9 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
         sheet.para("（办事点盖章）", right=True)
     _footer(sheet, ctx, f, code, with_qr)
     mats = f"已收{len(f.mats.get('received', []))}件"
-    if pending:
-        due = max((m.get("due_date") or "" for m in pending), default="")
-        mats += f"，待补{len(pending)}件" + (f"（{short_date(due)}前）" if due else "")
+    if required:
+        due = max((m.get("due_date") or "" for m in required), default="")
+        mats += f"，待补{len(required)}件" + (f"（{short_date(due)}前）" if due else "")
     extra: list[tuple[str, str] | tuple[str, str, bool]] = [
         ("承诺办结", cn_date(f.case.get("promised_date")) or "—"), ("材料", mats)]
     _stub(sheet, f, title, extra)
@@ -434,7 +438,9 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
     desk = (settings.desk_name or settings.community or "家门口办事台") + (
         f"（{settings.desk_code}）" if settings.desk_code else "")
     sheet = Sheet(fmt, title=f"{title} {item.code}", subject=item.name, author=desk)
-    sheet.header(title, item.name if fmt == "a4" else f"{item.name}", desk)
+    issuer = (settings.desk_name or settings.community or "家门口办事台") + (
+        f"\n办事点编码 {settings.desk_code}" if settings.desk_code else "")
+    sheet.header(title, item.name, issuer)
     sheet.numbered([("事项编码", item.code), ("告知日期", cn_date(today.isoformat()))])
     n = item.notice
     limit = "即办（当场办结）" if item.kind == "on_the_spot" else f"{item.promised_days}个工作日"
@@ -479,6 +485,7 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
         sheet.fields([("告知事项", f"{item.name}（{item.code}）", True),
                       ("告知日期", cn_date(today.isoformat())),
                       ("经办人", worker or "")])
+        sheet.space(3)
         sheet.para("本人已知晓办理上述事项所需的全部条件和材料。", small=True)
         sheet.signature(["被告知人签字："], date_line=True)
     return sheet.render()

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -110,9 +111,14 @@ def main_has(ch: str) -> bool:
     return ord(ch) in _main_cmap
 
 
+_MODIFIERS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
 def clean(text: object) -> str:
     """Printable text: control characters become spaces, invisible modifiers go."""
     s = "" if text is None else str(text)
+    if s.isprintable() and not _MODIFIERS.search(s):  # the common case, at C speed
+        return s
     out = []
     for ch in s:
         if ord(ch) in _DROP:
@@ -138,6 +144,10 @@ def runs(text: str) -> Iterator[tuple[str, str]]:
     ensure_fonts()
     main = _main_cmap
     assert main is not None
+    if main.issuperset(map(ord, text)):
+        if text:
+            yield MAIN, text
+        return
     font = MAIN
     buf: list[str] = []
     for ch in text:
@@ -207,16 +217,21 @@ def draw_string(canvas: object, x: float, y: float, text: str, size: float, *,
     elif align == "right":
         x -= width
     c = canvas
+    parts = list(runs(s))
+    # The fallback is a thin Mincho; stroking it a little matches the sans's weight (and
+    # keeps rare name characters from printing faint on a thermal roll).
+    stroke = size * (0.035 if bold else 0.0) if len(parts) == 1 and parts[0][0] == MAIN \
+        else size * 0.035
     t = c.beginText()  # type: ignore[attr-defined]
     t.setTextOrigin(x, y)
-    if bold:
-        t.setTextRenderMode(2)
+    if stroke:
         c.saveState()  # type: ignore[attr-defined]
-        c.setLineWidth(size * 0.035)  # type: ignore[attr-defined]
-    for font, seg in runs(s):
+        c.setLineWidth(stroke)  # type: ignore[attr-defined]
+    for font, seg in parts:
         t.setFont(font, size)
+        t.setTextRenderMode(2 if bold or font == FALLBACK else 0)
         t.textOut(seg)
     c.drawText(t)  # type: ignore[attr-defined]
-    if bold:
+    if stroke:
         c.restoreState()  # type: ignore[attr-defined]
     return width

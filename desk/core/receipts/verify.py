@@ -134,6 +134,12 @@ def qr_matrix(payload: str) -> list[list[bool]]:
     return matrix
 
 
+def clear_qr_cache() -> None:
+    """Forget encoded QR codes (benchmarks measure a first print, not a reprint)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def draw_qr(canvas: Any, matrix: list[list[bool]], x: float, y: float, size: float) -> None:
     """Draw ``matrix`` with its lower-left corner at (x, y), ``size`` points wide.
 
