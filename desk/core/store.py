@@ -237,7 +237,14 @@ class Store:
     def quick_check(self) -> str:
         """``PRAGMA quick_check(1)``: ``ok``, or the first problem found."""
         with self._lock:
-            row = self._conn.execute("PRAGMA quick_check(1)").fetchone()
+            c = self._conn
+            size = int(c.execute("PRAGMA cache_size").fetchone()[0])
+            # a scan of every page must not fill the 16 MB page cache with cold pages
+            c.execute("PRAGMA cache_size=-1000")
+            try:
+                row = c.execute("PRAGMA quick_check(1)").fetchone()
+            finally:
+                c.execute(f"PRAGMA cache_size={size}")
         return str(row[0]) if row else "ok"
 
     def close(self) -> None:
