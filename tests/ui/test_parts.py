@@ -1,0 +1,171 @@
+"""The window's parts: lazy case model, background helper, settings, look, language."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _bulk(ctx: Any, n: int) -> None:
+    """``n`` cases in one transaction (fast), built the way the case service builds them."""
+    from datetime import date
+
+    from forms.engine import validate
+
+    item = ctx.catalog.get("MZ-GLJT")
+    result = validate(item, dict(item.example), today=date.today())
+    rows = [ctx.cases.build_case(item, result, ctx.actor(), date.today()) for _ in range(n)]
+    ctx.store.bulk_insert_cases(rows, "test")
+
+
+def test_case_model_fetches_pages_lazily(qtbot: Any, win: Any) -> None:
+    from desk.ui.cases import PAGE
+
+    _bulk(win.ctx, PAGE * 2 + 50)
+    win.go_cases()
+    page = win.page("cases")
+    model = page.model
+    qtbot.waitUntil(lambda: model.rowCount() == PAGE)
+    assert model.total == PAGE * 2 + 50
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert not model.canFetchMore()  # one request in flight at a time
+    qtbot.waitUntil(lambda: model.rowCount() == PAGE * 2)
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == PAGE * 2 + 50)
+    assert not model.canFetchMore()
+    assert "共 450 件" in page.count.text()
+    # scrolling the view is what asks for more
+    page.search.setText("")
+    page.apply_filters()
+    qtbot.waitUntil(lambda: model.rowCount() == PAGE)
+    page.table.scrollToBottom()
+    qtbot.waitUntil(lambda: model.rowCount() > PAGE)
+
+
+def test_stale_answers_are_dropped(qtbot: Any, win: Any) -> None:
+    _bulk(win.ctx, 30)
+    win.go_cases()
+    page = win.page("cases")
+    page.model.set_filters(search="nobody-here")
+    page.model.set_filters()  # the first answer arrives for an old generation
+    qtbot.waitUntil(lambda: not win.tasks.busy)
+    assert page.model.rowCount() == 30
+
+
+def test_task_manager_reports_results_and_errors(qtbot: Any) -> None:
+    from desk.ui.tasks import TaskManager
+
+    tm = TaskManager()
+    got: list[Any] = []
+    tm.run(lambda: 6 * 7, on_done=got.append)
+    tm.run(lambda: 1 / 0, on_error=lambda e: got.append(type(e).__name__))
+    tm.run(lambda report: (report(1), report(2), "done")[-1], on_done=got.append,
+           on_progress=lambda p: got.append(("p", p)))
+    with qtbot.waitSignal(tm.error) as blocker:
+        tm.run(lambda: [][1])
+    qtbot.waitUntil(lambda: not tm.busy)
+    assert got == [42, "ZeroDivisionError", ("p", 1), ("p", 2), "done"]
+    assert isinstance(blocker.args[0], IndexError)
+    tm.shutdown()
+
+
+def test_first_run_dialog_checks_desk_code(qtbot: Any, desk: Any) -> None:
+    from desk.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(desk.settings, first_run=True)
+    qtbot.addWidget(dlg)
+    dlg.edits["desk_code"].setText("bad code")
+    dlg.edits["worker_name"].setText("")
+    dlg.try_accept()
+    assert dlg.result_settings is None
+    assert not dlg.errors["desk_code"].isHidden()
+    assert not dlg.errors["worker_name"].isHidden()
+    dlg.edits["desk_code"].setText("hy-ql02")
+    dlg.edits["worker_name"].setText("王芳")
+    dlg.large.setChecked(True)
+    dlg.try_accept()
+    assert dlg.result_settings is not None
+    assert dlg.result_settings.desk_code == "HY-QL02"
+    assert dlg.result_settings.large_font is True
+
+
+def test_large_font_mode_and_contrast(qtbot: Any, win: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desk.core import settings as settings_mod
+    from desk.ui import style
+
+    app = QApplication.instance()
+    assert "font-size: 15px" in app.styleSheet()
+    qtbot.keyClick(win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert win.large_button.isChecked()
+    assert "font-size: 21px" in app.styleSheet()
+    assert "min-height: 60px" in app.styleSheet()  # ≥ 60 px targets in 长辈 mode
+    saved = settings_mod.load(win.ctx.paths.settings)
+    assert saved.large_font is True
+    assert "#000000" in style.stylesheet(False, True)
+    win.large_button.click()
+    assert "font-size: 15px" in app.styleSheet()
+
+
+def test_controls_have_accessible_names(qtbot: Any, win: Any) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit
+
+    win.start_form("MZ-DB")
+    for w in win.findChildren(QLineEdit) + win.findChildren(QAbstractButton):
+        if w.isVisibleTo(win) and not isinstance(w.parent(), QLineEdit):
+            assert w.accessibleName() or w.text(), w
+
+
+def test_english_translation_loads(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desk.ui import style
+    from desk.ui.text import status_label, tr
+
+    app = QApplication.instance()
+    try:
+        assert style.install_language(app, "en")
+        assert tr("办理什么事项？") == "Which service?"
+        assert status_label("deferred") == "Accepted, materials deferred"
+    finally:
+        style.install_language(app, "zh_CN")
+    assert tr("办理什么事项？") == "办理什么事项？"
+
+
+def test_keyboard_enter_moves_on_and_ctrl_s_validates(qtbot: Any, win: Any) -> None:
+    win.start_form("MZ-GLJT")
+    page = win.form
+    name = page.form.editor("applicant_name").edit
+    name.setFocus()
+    qtbot.waitUntil(name.hasFocus)
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    assert page.form.editor("applicant_id").edit.hasFocus()
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "处需要修改" in page.summary.text()
+    assert name.hasFocus()  # the first field with a problem
+    assert win.ctx.store.count_cases() == 0
+
+
+def test_reprint_from_detail_shows_document(qtbot: Any, win: Any) -> None:
+    ctx = win.ctx
+    case = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example), ctx.actor())
+    win.show_case(case["uuid"])
+    detail = win.page("detail")
+    qtbot.waitUntil(lambda: detail.case is not None)
+    qtbot.keyClick(win, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    receipt = win.page("receipt")
+    assert win.stack.currentWidget() is receipt
+    assert "重新打印" in receipt.banner.text()
+    panel = receipt.panel
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20000)
+    # the PDF from desk.core.receipts, or the saved summary when it is not there
+    assert panel.preview.pdf_bytes or case["receipt_no"] in panel.preview.text.toPlainText()
+    data = json.loads(ctx.store.get_case(case["uuid"])["data_json"])
+    assert data["fields"]["applicant_name"] == "王桂兰"
