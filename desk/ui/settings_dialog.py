@@ -85,14 +85,8 @@ class SettingsDialog(QDialog):
             err = QLabel()
             err.setProperty("msg", "error")
             err.hide()
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addWidget(e)
-            box.addWidget(err)
-            holder = QWidget()
-            holder.setLayout(box)
-            box.setContentsMargins(0, 0, 0, 0)
-            form.addRow(label, holder)
+            form.addRow(label, e)
+            form.addRow("", err)
             self.edits[key] = e
             self.errors[key] = err
         self.printer = QComboBox()
