@@ -43,6 +43,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     case,
     func,
     or_,
@@ -278,8 +279,9 @@ class ConsoleStore:
         with self.st.write() as conn:
             done = conn.execute(self.st._insert(users).values(
                 username=username, password_hash=password_hash, role=role,
-                created_at=now_iso(), failed_logins=0).on_conflict_do_nothing())
-            if done.rowcount != 1:
+                created_at=now_iso(), failed_logins=0).on_conflict_do_nothing()
+                .returning(users.c.username)).first()
+            if done is None:
                 raise Refused(f"用户 {username} 已存在")
 
     def user(self, username: str) -> dict[str, Any] | None:
@@ -434,9 +436,15 @@ class ConsoleStore:
         with self.st.read() as conn:
             wm = self._get_state(conn, "cases_wm") or ""
             since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
-            q = (select(cases, ccases.c.revision.label("have_rev"),
-                        ccases.c.src_updated_at.label("have_upd"))
-                 .select_from(cases.outerjoin(ccases, ccases.c.uuid == cases.c.uuid))
+            # the payload is joined only when the revision is new (status-only changes skip it)
+            rev = case_revisions.c
+            q = (select(cases, ccases.c.revision.label("have_rev"), rev.payload_json)
+                 .select_from(cases.outerjoin(ccases, ccases.c.uuid == cases.c.uuid)
+                              .outerjoin(case_revisions, and_(
+                                  rev.case_uuid == cases.c.uuid,
+                                  rev.revision == cases.c.revision,
+                                  or_(ccases.c.revision.is_(None),
+                                      ccases.c.revision != cases.c.revision))))
                  .where(cases.c.updated_at >= since)
                  .where(or_(ccases.c.uuid.is_(None),
                             ccases.c.src_updated_at != cases.c.updated_at))
@@ -444,15 +452,8 @@ class ConsoleStore:
             rows = [dict(r) for r in conn.execute(q).mappings()]
             if not rows:
                 return 0
-            need = [(r["uuid"], r["revision"]) for r in rows if r["have_rev"] != r["revision"]]
-            payloads: dict[str, dict[str, Any]] = {}
-            for i in range(0, len(need), 500):
-                chunk = need[i:i + 500]
-                for u, pj in conn.execute(select(case_revisions.c.case_uuid,
-                                                 case_revisions.c.payload_json).where(
-                        tuple_(case_revisions.c.case_uuid, case_revisions.c.revision)
-                        .in_(chunk))):
-                    payloads[u] = json.loads(pj)
+        payloads = {r["uuid"]: json.loads(r["payload_json"]) for r in rows
+                    if r["payload_json"] is not None}
         full, status_only = [], []
         for r in rows:
             dept = r["district_department"] or r["department"]
@@ -477,17 +478,38 @@ class ConsoleStore:
                 promised_date=p.get("promised_date") or None, received_at=r["received_at"]))
         with self.st.write() as conn:
             if full:
-                ins = self.st._insert(ccases)
-                conn.execute(ins.on_conflict_do_update(
-                    index_elements=["uuid"],
-                    set_={c: ins.excluded[c] for c in full[0] if c != "uuid"}), full)
-            for row in status_only:
-                conn.execute(update(ccases).where(ccases.c.uuid == row["uuid"]).values(
-                    {k: v for k, v in row.items() if k != "uuid"}))
+                self._upsert_read_model(conn, full)
+            if status_only:
+                conn.execute(update(ccases).where(ccases.c.uuid == bindparam("k_uuid")).values(
+                    {k: bindparam(k) for k in status_only[0] if k != "uuid"}),
+                    [dict(r, k_uuid=r["uuid"]) for r in status_only])
             newest = max(r["updated_at"] for r in rows)
             if newest > (self._get_state(conn, "cases_wm") or ""):
                 self._set_state(conn, "cases_wm", newest)
         return len(rows)
+
+    def _upsert_read_model(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        cols = list(rows[0])
+        if self.st.is_sqlite or len(rows) < 500:
+            ins = self.st._insert(ccases)
+            conn.execute(ins.on_conflict_do_update(
+                index_elements=["uuid"], set_={c: ins.excluded[c] for c in cols if c != "uuid"}),
+                rows)
+            return
+        # PostgreSQL, many rows (the first build over an existing district): COPY into a
+        # temporary table, then one INSERT ... ON CONFLICT — ~10x faster than row by row.
+        names = ", ".join(cols)
+        conn.exec_driver_sql("CREATE TEMP TABLE console_cases_in (LIKE console_cases) "
+                             "ON COMMIT DROP")
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(f"COPY console_cases_in ({names}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row([r[c] for c in cols])
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != "uuid")
+        conn.exec_driver_sql(f"INSERT INTO console_cases ({names}) SELECT {names} FROM "
+                             f"console_cases_in ON CONFLICT (uuid) DO UPDATE SET {sets}")
+        conn.exec_driver_sql("DROP TABLE console_cases_in")
 
     def _refresh_callbacks(self) -> None:
         with self.st.read() as conn:
