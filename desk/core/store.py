@@ -309,6 +309,13 @@ class Store:
             c.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
 
+    def meta_setdefault(self, key: str, value: str) -> str:
+        """The meta value of ``key``, setting it to ``value`` first if absent — atomic
+        across processes (INSERT OR IGNORE, then read, in one transaction)."""
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", [key, value])
+            return str(c.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()[0])
+
     # -- audit ---------------------------------------------------------------------------
 
     def _audit(self, c: sqlite3.Connection, actor: str, action: str, case_uuid: str | None,
@@ -529,12 +536,17 @@ class Store:
 
     # -- outbox (used by sync) ------------------------------------------------------------
 
-    def pending_outbox(self, limit: int = 200) -> list[dict[str, Any]]:
-        """Oldest pending outbox entries, each with its payload decoded."""
+    def pending_outbox(self, limit: int = 200, *, after: int = 0,
+                       raw: bool = False) -> list[dict[str, Any]]:
+        """Oldest pending outbox entries (with an id above ``after``), each with its payload
+        decoded — or, with ``raw``, its ``payload_json`` text as stored (sync sends it as
+        it is)."""
         rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts "
-                          "FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?", [limit])
-        for r in rows:
-            r["payload"] = json.loads(r.pop("payload_json"))
+                          "FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?",
+                          [after, limit])
+        if not raw:
+            for r in rows:
+                r["payload"] = json.loads(r.pop("payload_json"))
         return rows
 
     def outbox_counts(self) -> dict[str, int]:
@@ -548,35 +560,46 @@ class Store:
         Each result: ``{"id": outbox id, "result": accepted|duplicate|conflict|rejected,
         "reason": str, "received_at": iso}``. Accepted and duplicate entries are done;
         conflicts and rejections are set aside with their reason, visible to the worker.
+        A batch's results are applied with a few set-wise statements, not four per entry.
         """
+        states = {"accepted": "sent", "duplicate": "sent", "conflict": "conflict",
+                  "rejected": "rejected"}
+        ids = [r["id"] for r in results]
         with self.transaction() as c:
-            for r in results:
-                state = {"accepted": "sent", "duplicate": "sent", "conflict": "conflict",
-                         "rejected": "rejected"}[r["result"]]
-                row = c.execute("SELECT kind, case_uuid, revision FROM outbox WHERE id = ?",
-                                [r["id"]]).fetchone()
-                if row is None:
-                    continue
-                c.execute("UPDATE outbox SET state = ?, batch_id = ?, last_error = ?, "
+            known: dict[int, tuple[str, str, int]] = {}
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                known.update((row[0], (row[1], row[2], row[3])) for row in c.execute(
+                    "SELECT id, kind, case_uuid, revision FROM outbox WHERE id IN "
+                    f"({', '.join('?' * len(part))})", part))
+            done = now_iso()
+            mine = [r for r in results if r["id"] in known]
+            c.executemany("UPDATE outbox SET state = ?, batch_id = ?, last_error = ?, "
                           "done_at = ?, attempts = attempts + 1 WHERE id = ?",
-                          [state, batch_id, r.get("reason") or None, now_iso(), r["id"]])
-                kind, case_uuid, revision = row
-                if kind != "case":
-                    continue
-                # only the newest revision decides the case's sync state
-                newest = c.execute("SELECT max(revision) FROM outbox WHERE kind = 'case' "
-                                   "AND case_uuid = ?", [case_uuid]).fetchone()[0]
-                if revision != newest:
-                    continue
-                sync_state = "synced" if state == "sent" else state
-                c.execute("UPDATE cases SET sync_state = ?, sync_error = ?, "
+                          [(states[r["result"]], batch_id, r.get("reason") or None, done,
+                            r["id"]) for r in mine])
+            case_uuids = sorted({known[r["id"]][1] for r in mine
+                                 if known[r["id"]][0] == "case"})
+            newest: dict[str, int] = {}
+            for i in range(0, len(case_uuids), 500):
+                part = case_uuids[i:i + 500]
+                newest.update(c.execute(
+                    "SELECT case_uuid, max(revision) FROM outbox WHERE kind = 'case' AND "
+                    f"case_uuid IN ({', '.join('?' * len(part))}) GROUP BY case_uuid", part))
+            # only the newest revision decides the case's sync state
+            decide = [r for r in mine if known[r["id"]][0] == "case"
+                      and known[r["id"]][2] == newest.get(known[r["id"]][1])]
+            c.executemany("UPDATE cases SET sync_state = ?, sync_error = ?, "
                           "district_received_at = coalesce(?, district_received_at) "
                           "WHERE uuid = ?",
-                          [sync_state, r.get("reason") or None, r.get("received_at"),
-                           case_uuid])
+                          [("synced" if states[r["result"]] == "sent" else states[r["result"]],
+                            r.get("reason") or None, r.get("received_at"),
+                            known[r["id"]][1]) for r in decide])
+            for r in decide:
+                state = states[r["result"]]
                 if state != "sent":
-                    self._audit(c, "sync", f"sync.{state}", case_uuid,
-                                {"revision": revision, "reason": r.get("reason", "")})
+                    self._audit(c, "sync", f"sync.{state}", known[r["id"]][1],
+                                {"revision": known[r["id"]][2], "reason": r.get("reason", "")})
 
     def note_outbox_attempt(self, ids: Sequence[int], error: str) -> None:
         """Count a failed attempt (network etc.) without changing state."""
@@ -781,13 +804,15 @@ class Store:
                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                           list(values.items()))
 
-    def outbox_entries(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """Outbox entries by id in any state, oldest first, payload decoded (sync resume)."""
+    def outbox_entries(self, ids: Sequence[int], *, raw: bool = False) -> list[dict[str, Any]]:
+        """Outbox entries by id in any state, oldest first, payload decoded (sync resume);
+        with ``raw``, the ``payload_json`` text as stored."""
         if not ids:
             return []
         marks = ", ".join("?" * len(ids))
         rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts, state "
                           f"FROM outbox WHERE id IN ({marks}) ORDER BY id", list(ids))
-        for r in rows:
-            r["payload"] = json.loads(r.pop("payload_json"))
+        if not raw:
+            for r in rows:
+                r["payload"] = json.loads(r.pop("payload_json"))
         return rows

@@ -36,22 +36,33 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def first_run(ctx: object) -> bool:
-    """Ask for desk code and worker name when missing; False if the worker cancelled."""
+def first_run(ctx: object) -> Any:
+    """Ask for desk code, worker name and (for a new, unprotected desk) the worker's
+    password, which encrypts the store. Returns the (re-opened) context, or None if the
+    worker cancelled before the desk could work."""
+    from desk.core import keyring
+    from desk.core.app import DeskContext, protect
     from desk.ui.settings_dialog import SettingsDialog
 
     settings = ctx.settings  # type: ignore[attr-defined]
     if settings.configured and not settings.desk_code.startswith("LS-"):
-        return True
-    dlg = SettingsDialog(settings, first_run=True)
+        return ctx
+    paths = ctx.paths  # type: ignore[attr-defined]
+    offer = not keyring.exists(paths.data_dir)
+    dlg = SettingsDialog(settings, first_run=True, protect_offered=offer)
     if not dlg.exec() or dlg.result_settings is None:
-        return settings.configured  # a provisional code still lets the desk work
+        return ctx if settings.configured else None  # a provisional code still works
     ctx.settings = dlg.result_settings  # type: ignore[attr-defined]
     ctx.save_settings()  # type: ignore[attr-defined]
+    if offer and dlg.result_password:
+        ctx.close()  # type: ignore[attr-defined]
+        protect(paths, dlg.result_password)
+        ctx = DeskContext.open(str(paths.data_dir), password=dlg.result_password,
+                               quick_check=False)
     app = QApplication.instance()
     if isinstance(app, QApplication):
         style.apply(app, ctx.settings.large_font, ctx.settings.high_contrast)  # type: ignore[attr-defined]
-    return True
+    return ctx
 
 
 def _lean_start() -> None:
@@ -110,19 +121,30 @@ def run_gui(data_dir: str | None = None, *,
     s = ctx.settings
     style.install_language(app, s.language)
     style.apply(app, s.large_font, s.high_contrast)
-    if not first_run(ctx):
+    from desk.core.logs import configure, install_crash_hook
+
+    configure(ctx.paths.logs)
+    install_crash_hook(ctx.paths.logs)
+    opened = first_run(ctx)
+    if opened is None:
         ctx.close()
         return 0
+    ctx = opened
+    from desk.ui import lock
     from desk.ui.window import MainWindow
 
     win = MainWindow(ctx)
+    idle = lock.install(win, ctx)
     win.show()
     if ready is not None:
         QTimer.singleShot(0, lambda: ready(win))
     try:
         return int(app.exec())
     finally:
-        ctx.close()
+        if idle is not None:
+            idle.stop()
+        # the day's encrypted backup and the retention purge run on the way out
+        ctx.close(maintenance=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,11 +41,12 @@ class SettingsDialog(QDialog):
     """Edit the desk's settings; ``result_settings`` holds the accepted values."""
 
     def __init__(self, settings: Settings, *, first_run: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 protect_offered: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.first_run = first_run
         self.original = settings
         self.result_settings: Settings | None = None
+        self.result_password: str | None = None
         self.setWindowTitle(tr("欢迎使用家门口办事台") if first_run else tr("设置"))
         self.setMinimumWidth(620)
         lay = QVBoxLayout(self)
@@ -89,6 +90,30 @@ class SettingsDialog(QDialog):
             form.addRow("", err)
             self.edits[key] = e
             self.errors[key] = err
+        self.password: QLineEdit | None = None
+        self.password2: QLineEdit | None = None
+        if first_run and protect_offered:
+            self.password = QLineEdit()
+            self.password.setEchoMode(QLineEdit.EchoMode.Password)
+            self.password.setPlaceholderText(tr("至少6位，可用6位数字"))
+            self.password.setAccessibleName(tr("工作人员密码"))
+            self.password2 = QLineEdit()
+            self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+            self.password2.setAccessibleName(tr("再次输入密码"))
+            for e in (self.password, self.password2):
+                e.installEventFilter(ENTER_FILTER)
+            err = QLabel()
+            err.setProperty("msg", "error")
+            err.hide()
+            form.addRow(tr("工作人员密码"), self.password)
+            form.addRow(tr("再次输入密码"), self.password2)
+            form.addRow("", err)
+            self.errors["password"] = err
+            hint = QLabel(tr("居民的身份证号、电话等信息将用此密码加密保存；"
+                             "笔记本丢失也不会泄露。请牢记密码。"))
+            hint.setObjectName("hint")
+            hint.setWordWrap(True)
+            form.addRow("", hint)
         self.printer = QComboBox()
         self.printer.setAccessibleName(tr("打印机"))
         self.printer.addItem(tr("系统默认打印机"), "")
@@ -156,6 +181,14 @@ class SettingsDialog(QDialog):
         """Accept only valid settings; otherwise say what is wrong next to each field."""
         candidate = replace(self.original, **self.values())
         problems = candidate.problems()
+        if self.password is not None and self.password2 is not None:
+            pw = self.password.text()
+            if len(pw) < 6:
+                problems["password"] = tr("密码至少6位")
+            elif pw != self.password2.text():
+                problems["password"] = tr("两次输入的密码不一致")
+            else:
+                self.result_password = pw
         for key, label in self.errors.items():
             label.setText(problems.get(key, ""))
             label.setVisible(key in problems)
@@ -164,6 +197,8 @@ class SettingsDialog(QDialog):
                 any(k in self.edits for k in problems) else None
             if first:
                 self.edits[first].setFocus()
+            elif "password" in problems and self.password is not None:
+                self.password.setFocus()
             return
         self.result_settings = candidate
         self.accept()

@@ -36,12 +36,11 @@ Progress = Callable[[dict[str, Any]], None]
 
 
 def receipt_key(store: Any) -> str:
-    """The desk's receipt key (hex), created on first use."""
+    """The desk's receipt key (hex), created on first use (the same one receipts use)."""
     key = store.get_meta("receipt_key")
-    if not key:
-        key = secrets.token_bytes(32).hex()
-        store.set_meta("receipt_key", key)
-    return str(key)
+    if key:
+        return str(key)
+    return str(store.meta_setdefault("receipt_key", secrets.token_bytes(32).hex()))
 
 
 def enroll_desk(ctx: Any, server_url: str, code: str, *,
@@ -146,8 +145,9 @@ def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | N
 
 
 def _records(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # the payload stays the JSON text the store holds (sent as it is, never re-encoded)
     return [{"id": e["id"], "kind": e["kind"], "case_uuid": e["case_uuid"],
-             "revision": e["revision"], "payload": e["payload"]} for e in entries]
+             "revision": e["revision"], "payload_json": e["payload_json"]} for e in entries]
 
 
 @dataclass
@@ -172,7 +172,7 @@ def _load_inflight(store: Any) -> list[_Batch]:
         raw = [raw]
     out = []
     for b in raw:
-        entries = store.outbox_entries(b["ids"])
+        entries = store.outbox_entries(b["ids"], raw=True)
         if len(entries) == len(b["ids"]) and all(e["state"] == "pending" for e in entries):
             out.append(_Batch(b["batch_id"], _records(entries)))
     return out
@@ -194,7 +194,7 @@ def push_outbox(store: Any, client: DistrictClient, summary: dict[str, Any], *,
         while True:
             if sending is None:
                 if not queue:
-                    batch = _next_batch(store, batch_size, exclude=set())
+                    batch = _next_batch(store, batch_size)
                     if batch is None:
                         _save_inflight(store, [])
                         return
@@ -204,7 +204,7 @@ def push_outbox(store: Any, client: DistrictClient, summary: dict[str, Any], *,
                 future = pool.submit(_send, client, sending)
             assert future is not None
             if len(queue) == 1:  # while the district works, read the next batch
-                nxt = _next_batch(store, batch_size, exclude=set(sending.ids))
+                nxt = _next_batch(store, batch_size, after=max(sending.ids))
                 if nxt is not None:
                     queue.append(nxt)
                     _save_inflight(store, queue)
@@ -231,18 +231,15 @@ def push_outbox(store: Any, client: DistrictClient, summary: dict[str, Any], *,
                 progress(dict(summary, stage="push"))
 
 
-def _next_batch(store: Any, batch_size: int, exclude: set[int]) -> _Batch | None:
-    entries = [e for e in store.pending_outbox(batch_size + len(exclude))
-               if e["id"] not in exclude][:batch_size]
+def _next_batch(store: Any, batch_size: int, after: int = 0) -> _Batch | None:
+    """The next batch: pending entries with ids above ``after`` (those of the batch in
+    flight), oldest first."""
+    entries = store.pending_outbox(batch_size, after=after, raw=True)
     return _Batch(str(uuid.uuid4()), _records(entries)) if entries else None
 
 
 def _send(client: DistrictClient, batch: _Batch) -> P.BatchResponse:
-    req = P.BatchRequest.model_construct(protocol=P.PROTOCOL_VERSION,
-                                         desk_id=client.desk_id or "",
-                                         batch_id=uuid.UUID(batch.batch_id),
-                                         records=batch.records)
-    return client.push(req)
+    return client.push_records(batch.batch_id, batch.records)
 
 
 def _record(store: Any, batch: _Batch, resp: P.BatchResponse, summary: dict[str, Any]) -> None:

@@ -31,7 +31,6 @@ PAYLOAD_PREFIX = "DSD1"
 META_KEY = "receipt_key"
 CODE_BYTES = 10  # 80 bits -> 16 base32 characters
 
-_key_lock = threading.Lock()
 
 
 class Payload(NamedTuple):
@@ -96,12 +95,8 @@ def receipt_key(store: Any) -> str:
     key = store.get_meta(META_KEY)
     if key:
         return str(key)
-    with _key_lock:
-        key = store.get_meta(META_KEY)
-        if not key:
-            store.set_meta(META_KEY, secrets.token_hex(32))
-            key = store.get_meta(META_KEY)
-    return str(key)
+    # atomic in the store, so two processes printing their first receipt agree on one key
+    return str(store.meta_setdefault(META_KEY, secrets.token_hex(32)))
 
 
 # -- QR matrix ----------------------------------------------------------------------------
