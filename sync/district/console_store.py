@@ -501,8 +501,7 @@ class ConsoleStore:
         names = ", ".join(cols)
         conn.exec_driver_sql("CREATE TEMP TABLE console_cases_in (LIKE console_cases) "
                              "ON COMMIT DROP")
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
+        raw: Any = conn.connection.dbapi_connection  # psycopg's, for COPY
         with raw.cursor() as cur, cur.copy(f"COPY console_cases_in ({names}) FROM STDIN") as cp:
             for r in rows:
                 cp.write_row([r[c] for c in cols])
@@ -744,9 +743,9 @@ class ConsoleStore:
         with self.st.read() as conn:
             rows = [dict(r) for r in conn.execute(select(*cols).order_by(
                 desks.c.revoked_at.is_not(None), desks.c.desk_code)).mappings()]
-            pending = dict(conn.execute(select(ccases.c.desk_id, func.count()).where(
+            pending: dict[str, int] = dict(conn.execute(select(ccases.c.desk_id, func.count()).where(
                 ccases.c.district_status.in_(OPEN_STATUSES)).group_by(ccases.c.desk_id)).all())
-            corr = dict(conn.execute(select(ccases.c.desk_id, func.count()).where(
+            corr: dict[str, int] = dict(conn.execute(select(ccases.c.desk_id, func.count()).where(
                 ccases.c.district_status == "needs_correction").group_by(ccases.c.desk_id)
             ).all())
             last_batch = dict(conn.execute(select(batches.c.desk_id,

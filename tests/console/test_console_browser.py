@@ -133,6 +133,9 @@ def test_console_day_in_a_browser(server: ConsoleServer, make_desk: Any, page: A
     assert table[0][0] == "受理编号" and len(table) == 1 + len(ITEMS_A) + 2
     assert {r[11] for r in table[1:]} == {"已办结", "需补正", "已转办"}
     assert "420105194501010017" not in text and "420105********0017" in text
+    assert page.locator(".export-progress span").inner_text() == \
+        f"导出完成，共 {len(ITEMS_A) + 2} 行"
+    shot(page, "07b-cases-exported", full=False)
     with page.expect_download() as dl:
         page.get_by_role("link", name="Excel (XLSX)").click()
     with zipfile.ZipFile(dl.value.path()) as z:

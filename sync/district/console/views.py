@@ -7,12 +7,12 @@ import json
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.ids import mask_id, mask_phone
@@ -121,7 +121,10 @@ def render(request: Request, template: str, status_code: int = 200,
     return resp
 
 
-def flash(resp: Any, kind: str, text: str) -> Any:
+R = TypeVar("R", bound=Response)
+
+
+def flash(resp: R, kind: str, text: str) -> R:
     """Show ``text`` once on the next page (after a redirect)."""
     body = json.dumps({"kind": kind, "text": text[:400]}).encode()
     set_cookie(resp, "dd_flash", base64.urlsafe_b64encode(body).decode(), max_age=60)
