@@ -8,6 +8,7 @@ main window.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -138,6 +139,15 @@ def run_gui(data_dir: str | None = None, *,
     win.show()
     if ready is not None:
         QTimer.singleShot(0, lambda: ready(win))
+    smoke_ms = os.environ.get("DOORSTEP_SMOKE_EXIT_MS", "").strip()
+    if smoke_ms.isdigit():
+        # Start-up smoke test of installed builds (tests/installer): quit on our own a
+        # moment after the window is up, reporting that it was shown.
+        def _smoke_exit() -> None:
+            print(f"doorstep-desk: window shown: {win.windowTitle()}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(int(smoke_ms), _smoke_exit)
     try:
         return int(app.exec())
     finally:
