@@ -22,6 +22,7 @@ keeps the offset and retries a stale request once.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import hmac
@@ -32,7 +33,14 @@ import zlib
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Json, TypeAdapter, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
 
 PROTOCOL_VERSION = 1
 MAX_SKEW = 300  # seconds a signed request's timestamp may differ from the server clock
@@ -51,6 +59,7 @@ PATH_BATCHES = f"{API}/batches"
 PATH_CHANGES = f"{API}/changes"
 PATH_ATTACHMENTS = f"{API}/attachments"
 PATH_DISCARD = f"{API}/discard"
+PATH_RECEIPT_VERIFY = f"{API}/receipts/verify"
 
 RECORD_RESULTS = ("accepted", "duplicate", "conflict", "rejected")
 DESK_CASE_STATUSES = ("draft", "accepted", "deferred", "correction", "completed")
@@ -76,10 +85,23 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_AS_IS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def canonical_json(data: Any) -> bytes:
-    """Stable JSON bytes (sorted keys, no spaces) for hashing content."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8")
+    """Stable JSON bytes (sorted keys, no spaces) for hashing content.
+
+    A flat object whose keys are already in order (a desk's case payload: it stores them
+    sorted) is encoded as it is — the same bytes, without the sort.
+    """
+    if type(data) is dict:
+        keys = list(data)
+        if (all(type(k) is str for k in keys) and keys == sorted(keys)
+                and all(type(v) in _SCALARS for v in data.values())):
+            return _AS_IS.encode(data).encode("utf-8")
+    return _CANONICAL.encode(data).encode("utf-8")
 
 
 def content_hash(data: Any) -> str:
@@ -128,6 +150,36 @@ def verify(secret: str, method: str, path: str, timestamp: str, nonce: str, body
     """True when ``signature`` is right (constant-time comparison)."""
     return hmac.compare_digest(sign(secret, method, path, timestamp, nonce, body),
                                signature or "")
+
+
+# -- receipt verification codes ----------------------------------------------------------------
+#
+# A receipt carries a code the desk makes with its receipt key (sent to the district at
+# enrollment): HMAC-SHA256 over "RECEIPT NO|case uuid", first 80 bits, base32 — the same
+# construction as desk.core.receipts.verify (a test keeps the two in step). The district
+# recomputes it; a forger without the key cannot.
+
+RECEIPT_CODE_BYTES = 10
+
+
+def receipt_code(key_hex: str, receipt_no: str, case_uuid: str) -> str:
+    """The 16-character verification code of a receipt (A-Z, 2-7)."""
+    key = bytes.fromhex(key_hex)
+    if len(key) < 16:
+        raise ValueError("receipt key must be at least 16 bytes")
+    msg = f"{receipt_no.strip().upper()}|{case_uuid.strip().lower()}".encode()
+    digest = hmac.new(key, msg, hashlib.sha256).digest()
+    return base64.b32encode(digest[:RECEIPT_CODE_BYTES]).decode("ascii")
+
+
+def receipt_code_ok(key_hex: str, receipt_no: str, case_uuid: str, code: str) -> bool:
+    """True when ``code`` (grouping, spaces and case do not matter) is the receipt's code."""
+    try:
+        expected = receipt_code(key_hex, receipt_no, case_uuid)
+    except ValueError:
+        return False
+    typed = "".join(ch for ch in code if ch not in " -\t\r\n").upper()
+    return hmac.compare_digest(expected.encode(), typed.encode("utf-8", "replace"))
 
 
 # -- gzip ------------------------------------------------------------------------------------
@@ -216,6 +268,14 @@ class EnrollResponse(Message):
     server_time: str = Field(default_factory=utc_now)
 
 
+# The form data and materials travel as the desk stored them: JSON text, kept verbatim by
+# the district. Their shape is checked here (an object's braces) without parsing them on
+# every ingest — parsing both was half the district's cost per case; the district reads
+# them only to display a case, and tolerates what it cannot read.
+JsonObjectText = Annotated[str, StringConstraints(pattern=r"^\s*\{[\s\S]*\}\s*$",
+                                                  max_length=1_000_000)]
+
+
 class CasePayload(BaseModel):
     """The case as the desk stores it (what the district needs to check; more is kept)."""
 
@@ -232,9 +292,8 @@ class CasePayload(BaseModel):
     created_at: str = Field(min_length=10)
     updated_at: str = Field(min_length=10)
     desk_code: str = Field(min_length=1)
-    data_json: Json[dict[str, Any]] = Field(description="a JSON object, encoded as a string")
-    materials_json: Json[dict[str, Any]] = Field(
-        description="a JSON object, encoded as a string")
+    data_json: JsonObjectText = Field(description="a JSON object, encoded as a string")
+    materials_json: JsonObjectText = Field(description="a JSON object, encoded as a string")
 
 
 class RatingPayload(BaseModel):
@@ -339,6 +398,19 @@ class AttachmentStatus(Message):
     received: int = 0
     complete: bool = False
     created: bool = False
+    server_time: str = Field(default_factory=utc_now)
+
+
+class ReceiptVerification(Message):
+    """``GET /api/v1/receipts/verify``: is a receipt genuine? No personal data: whether the
+    code is right, whether the district has received the case, and (when it has) the item
+    and the acceptance date printed on the receipt."""
+
+    valid: bool
+    received: bool = False
+    receipt_no: str
+    item_name: str | None = None
+    accepted_date: str | None = None
     server_time: str = Field(default_factory=utc_now)
 
 

@@ -85,7 +85,7 @@ class DistrictClient:
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                 json_body: Any = None, data: bytes | None = None, signed: bool = True,
-                compress: bool = True) -> dict[str, Any]:
+                compress: bool = True, content_type: str | None = None) -> dict[str, Any]:
         """Send a request (signed unless ``signed=False``); the decoded JSON answer."""
         query = urlencode(params) if params else ""
         full_path = path + (f"?{query}" if query else "")
@@ -96,7 +96,7 @@ class DistrictClient:
         else:
             body = data or b""
             if data is not None:
-                headers["Content-Type"] = "application/octet-stream"
+                headers["Content-Type"] = content_type or "application/octet-stream"
         if compress:
             body, extra = P.gzip_body(body)
             headers.update(extra)
@@ -164,6 +164,23 @@ class DistrictClient:
         body = {"protocol": batch.protocol, "desk_id": batch.desk_id,
                 "batch_id": str(batch.batch_id), "records": batch.records}  # no deep copy
         return self._call(P.BatchResponse, "POST", P.PATH_BATCHES, json_body=body)
+
+    def push_records(self, batch_id: str, records: list[dict[str, Any]]) -> P.BatchResponse:
+        """Push one batch of outbox records, each with its ``payload_json`` text as the desk
+        stored it: the body is assembled around those texts, so no payload is decoded and
+        encoded again (the same bytes on the wire as :meth:`push`). Resending is safe."""
+        parts = []
+        for r in records:
+            payload = r.get("payload_json")
+            if payload is None:
+                payload = json.dumps(r["payload"], ensure_ascii=False, separators=(",", ":"))
+            parts.append(f'{{"id":{int(r["id"])},"kind":{json.dumps(r["kind"])},'
+                         f'"case_uuid":{json.dumps(r["case_uuid"])},'
+                         f'"revision":{int(r["revision"])},"payload":{payload}}}')
+        body = (f'{{"protocol":{P.PROTOCOL_VERSION},"desk_id":{json.dumps(self.desk_id or "")},'
+                f'"batch_id":{json.dumps(str(batch_id))},"records":[{",".join(parts)}]}}')
+        return self._call(P.BatchResponse, "POST", P.PATH_BATCHES, data=body.encode("utf-8"),
+                          content_type="application/json")
 
     def changes(self, since: int, limit: int = 500) -> P.ChangesResponse:
         """Changes after cursor ``since``."""

@@ -10,6 +10,8 @@ Endpoints (all JSON, all answers carry ``X-Doorstep-Server-Time``; OpenAPI at
 - ``GET  /api/v1/changes?since=SEQ&limit=N`` — signed; statuses and catalog versions.
 - ``PUT  /api/v1/attachments/{sha256}?offset=O&total=T`` — signed; resumable upload.
 - ``GET  /api/v1/attachments/{sha256}`` — signed; how much is held.
+- ``GET  /api/v1/receipts/verify?receipt_no=&uuid=&code=`` — is a receipt genuine (no
+  auth, nothing personal in the answer, rate-limited per client address).
 - ``GET  /healthz`` — liveness and the database kind.
 
 Request bodies may be gzip-compressed (``Content-Encoding: gzip``; Starlette does not
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -28,7 +32,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -42,6 +46,7 @@ log = logging.getLogger("doorstep.district")
 
 MAX_BATCH_BYTES = 64 * 1024 * 1024  # decompressed batch body
 MAX_ATTACHMENT_BYTES = int(os.environ.get("DOORSTEP_MAX_ATTACHMENT", 20 * 1024 * 1024))
+VERIFY_RATE = int(os.environ.get("DOORSTEP_VERIFY_RATE", 60))  # per client address a minute
 P_SHA = PathParam(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the content, hex")
 
 
@@ -64,6 +69,33 @@ class ServerTimeMiddleware:
             await send(message)
 
         await self.app(scope, receive, stamped)
+
+
+class RateLimiter:
+    """A sliding one-minute window per client address, in memory (each server process
+    counts its own; a reverse proxy may limit harder). Bounded: old addresses are dropped."""
+
+    def __init__(self, per_minute: int, max_clients: int = 10_000) -> None:
+        self.per_minute, self.max_clients = per_minute, max_clients
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, client: str) -> int:
+        """Count a request; 0 when allowed, else the seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            q = self._hits.get(client)
+            if q is None:
+                if len(self._hits) >= self.max_clients:
+                    self._hits = {k: v for k, v in self._hits.items()
+                                  if v and v[-1] > now - 60}
+                q = self._hits[client] = deque()
+            while q and q[0] <= now - 60:
+                q.popleft()
+            if len(q) >= self.per_minute:
+                return max(1, int(q[0] + 60 - now) + 1)
+            q.append(now)
+            return 0
 
 
 def _error(status: int, code: str, message: str,
@@ -177,7 +209,7 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
     app = FastAPI(title="Doorstep Desk district API", version=str(P.PROTOCOL_VERSION),
                   description=__doc__)
     app.state.storage = storage or Storage(db_url)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(ServerTimeMiddleware)
 
     @app.exception_handler(Refusal)
@@ -227,10 +259,12 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
         batch: P.BatchRequest = _parse(P.BatchRequest, auth.body)
         if batch.desk_id != auth.desk["desk_id"]:
             raise Refusal(403, P.ERR_AUTH, "批次中的办事点编号与签名不符")
-        answer = await run_in_threadpool(_storage(request).ingest_batch, batch.desk_id,
-                                         str(batch.batch_id), batch.records)
-        answer["server_time"] = P.utc_now()
-        return JSONResponse(answer)
+        _answer, text = await run_in_threadpool(_storage(request).ingest_batch_json,
+                                                batch.desk_id, str(batch.batch_id),
+                                                batch.records)
+        # the stored answer as it is, with the server clock added (one encoding, not two)
+        body = f'{text[:-1]},"server_time":"{P.utc_now()}"}}'.encode()
+        return Response(body, media_type="application/json")
 
     @app.get(P.PATH_CHANGES, response_model=P.ChangesResponse, tags=["sync"],
              responses={401: {"model": P.ErrorBody}})
@@ -268,6 +302,35 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
             _storage(request).put_attachment, auth.desk["desk_id"], sha256, offset, total,
             auth.body, MAX_ATTACHMENT_BYTES)
         return resp
+
+    limiter = RateLimiter(VERIFY_RATE)
+
+    @app.get(P.PATH_RECEIPT_VERIFY, response_model=P.ReceiptVerification, tags=["receipts"],
+             responses={429: {"model": P.ErrorBody}})
+    async def verify_receipt(
+            request: Request,
+            receipt_no: str = Query(..., min_length=1, max_length=64,
+                                    description="the receipt number, e.g. HY-QL01-20261121-0007"),
+            uuid: str = Query(..., pattern=r"^[0-9A-Fa-f]{8}-?([0-9A-Fa-f]{4}-?){3}"
+                                           r"[0-9A-Fa-f]{12}$", description="the case UUID"),
+            code: str = Query(..., min_length=1, max_length=40,
+                              description="the verification code printed on the receipt"),
+    ) -> JSONResponse:
+        """Is a receipt genuine? No sign-in needed (a resident or a department may ask);
+        the answer holds nothing personal: valid or not, whether the district has the case,
+        and then the item and the acceptance date. At most ``DOORSTEP_VERIFY_RATE`` checks
+        a minute per client address (429 with ``Retry-After`` beyond)."""
+        wait = limiter.hit(request.client.host if request.client else "")
+        if wait:
+            resp = _error(429, "rate_limited", "查询过于频繁，请稍后再试",
+                          {"retry_after": wait})
+            resp.headers["Retry-After"] = str(wait)
+            return resp
+        import uuid as uuid_mod
+
+        out: P.ReceiptVerification = await run_in_threadpool(
+            _storage(request).verify_receipt, receipt_no, str(uuid_mod.UUID(uuid)), code)
+        return JSONResponse(out.model_dump(), headers={"Cache-Control": "no-store"})
 
     if enable_discard:
         @app.post(P.PATH_DISCARD, include_in_schema=False)

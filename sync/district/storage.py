@@ -38,6 +38,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +241,13 @@ attachment_parts = Table(
     PrimaryKeyConstraint("sha256", "offset"),
 )
 
+# the columns a case row is inserted with, in the order _BatchWork._upsert_cases gives them
+_CASE_INSERT_COLS = (
+    "uuid", "desk_id", "desk_code", "receipt_no", "item_code", "item_name", "department",
+    "catalog_version", "desk_status", "revision", "applicant_name", "desk_created_at",
+    "desk_updated_at", "received_at", "updated_at", "district_status", "district_note",
+    "batch_id")
+
 STATUS_NEEDS = {"needs_correction": "note", "rejected": "note", "routed": "department"}
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
@@ -343,6 +351,19 @@ class Storage:
             self._upsert(conn, meta, {"key": "schema_version", "value": str(SCHEMA_VERSION)},
                          ["key"], ["value"])
 
+    def _marks(self, n: int) -> str:
+        """``n`` positional placeholders in the driver's style (for ``exec_driver_sql``)."""
+        return ", ".join(("?" if self.is_sqlite else "%s",) * n)
+
+    @cached_property
+    def _upsert_cases_sql(self) -> str:
+        cols = _CASE_INSERT_COLS
+        keep = ("uuid", "desk_id", "received_at", "district_status", "district_note")
+        sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in keep)
+        return (f"INSERT INTO cases ({', '.join(cols)}) VALUES ({self._marks(len(cols))}) "
+                f"ON CONFLICT (uuid) DO UPDATE SET {sets} "
+                "WHERE cases.revision < excluded.revision")
+
     def _insert(self, table: Table) -> Any:
         mod = sqlite_dialect if self.is_sqlite else pg_dialect
         return mod.insert(table)
@@ -444,6 +465,12 @@ class Storage:
         Raises :class:`BatchConflict` when the batch id was used by another desk or for
         other records.
         """
+        return self.ingest_batch_json(desk_id, batch_id, records)[0]
+
+    def ingest_batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]]
+                          ) -> tuple[dict[str, Any], str]:
+        """:meth:`ingest_batch`, also giving the answer as JSON text (the HTTP layer sends
+        it as it is, rather than encoding 500 results again)."""
         prep = _prepare(records)  # parse, check and hash outside the write lock
         records_hash = prep.digest
         received_at = P.utc_now()
@@ -459,13 +486,15 @@ class Storage:
                                    ).mappings().one()
                 if row["desk_id"] != desk_id or row["records_hash"] != records_hash:
                     raise BatchConflict("批次编号已用于其他内容，请用新的批次编号")
-                return dict(json.loads(row["response_json"]), replayed=True)
+                answer = dict(json.loads(row["response_json"]), replayed=True)
+                return answer, json.dumps(answer, ensure_ascii=False)
             results = _BatchWork(self, conn, desk_id, batch_id, received_at).run(records, prep)
             answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
                       "results": results, "replayed": False}
+            text_ = json.dumps(answer, ensure_ascii=False)
             conn.execute(update(batches).where(batches.c.batch_id == batch_id)
-                         .values(response_json=json.dumps(answer, ensure_ascii=False)))
-        return answer
+                         .values(response_json=text_))
+        return answer, text_
 
     def bundle_members(self, conn: Connection) -> dict[str, list[tuple[str, str, str]]]:
         """Bundle code → [(member code, member name, department)] of the current catalog."""
@@ -657,6 +686,46 @@ class Storage:
                                           complete=True, created=True)
         raise HashMismatch("附件内容与其 SHA-256 不符，请重新上传")
 
+    # -- receipts ---------------------------------------------------------------------------
+
+    def verify_receipt(self, receipt_no: str, case_uuid: str, code: str
+                       ) -> P.ReceiptVerification:
+        """Is this receipt genuine? Checks the code with the receipt key of the desk that
+        made the case — or, for a case not received yet, of the desks enrolled under the
+        desk code the receipt number starts with. Gives nothing personal back."""
+        receipt_no = receipt_no.strip().upper()
+        case_uuid = case_uuid.strip().lower()
+        out = P.ReceiptVerification(valid=False, receipt_no=receipt_no)
+        with self.read() as conn:
+            row = conn.execute(select(cases.c.desk_id, cases.c.receipt_no, cases.c.item_name,
+                                      cases.c.revision, cases.c.desk_created_at).where(
+                cases.c.uuid == case_uuid)).first()
+            if row is not None:
+                if row.receipt_no.upper() != receipt_no:
+                    return out  # the district knows this case under another number
+                keys = [k for k in conn.execute(select(desks.c.receipt_key).where(
+                    desks.c.desk_id == row.desk_id)).scalars()]
+            else:
+                desk_code = receipt_no.rsplit("-", 2)[0] if receipt_no.count("-") >= 2 else ""
+                keys = list(conn.execute(select(desks.c.receipt_key).where(
+                    desks.c.desk_code == desk_code).limit(20)).scalars()) if desk_code else []
+            if not any(P.receipt_code_ok(k, receipt_no, case_uuid, code) for k in keys):
+                return out
+            out.valid = True
+            if row is None:
+                return out
+            payload = conn.execute(select(case_revisions.c.payload_json).where(
+                case_revisions.c.case_uuid == case_uuid,
+                case_revisions.c.revision == row.revision)).scalar()
+        try:
+            accepted = json.loads(payload or "{}").get("accepted_date")
+        except (ValueError, AttributeError):
+            accepted = None
+        out.received = True
+        out.item_name = row.item_name
+        out.accepted_date = str(accepted or row.desk_created_at[:10])[:10]
+        return out
+
     # -- reading (console, command line, tests) -----------------------------------------------
 
     def stats(self) -> dict[str, Any]:
@@ -732,8 +801,10 @@ class _Prepared:
     """A batch's records parsed, checked and hashed (before the write transaction)."""
 
     rejected: dict[int, str] = field(default_factory=dict)
-    cases: list[tuple[int, P.Record, P.CasePayload, str]] = field(default_factory=list)
-    ratings: list[tuple[int, P.Record, P.RatingPayload, str]] = field(default_factory=list)
+    # (index in the batch, record, payload, content hash, case UUID as text)
+    cases: list[tuple[int, P.Record, P.CasePayload, str, str]] = field(default_factory=list)
+    ratings: list[tuple[int, P.Record, P.RatingPayload, str, str]] = field(
+        default_factory=list)
     bodies: dict[int, str] = field(default_factory=dict)
     digest: str = ""
 
@@ -762,6 +833,7 @@ def _prepare(records: Sequence[Any]) -> _Prepared:
             except ValidationError as exc:
                 prep.rejected[i] = _describe_record(exc)
     lines = []
+    sha256 = hashlib.sha256
     for i, rec in parsed:
         p = rec.payload
         if p.uuid != rec.case_uuid or (isinstance(p, P.CasePayload)
@@ -769,13 +841,14 @@ def _prepare(records: Sequence[Any]) -> _Prepared:
             prep.rejected[i] = "格式错误 payload: uuid/revision differ from the record's"
             continue
         body = P.canonical_json(records[i]["payload"])
-        h = hashlib.sha256(body).hexdigest()
+        h = sha256(body).hexdigest()
+        u = str(rec.case_uuid)  # once: UUID.__str__ is not free at 500 records a batch
         prep.bodies[i] = body.decode("utf-8")
         if isinstance(rec, P.CaseRecord):
-            prep.cases.append((i, rec, rec.payload, h))
+            prep.cases.append((i, rec, rec.payload, h, u))
         else:
-            prep.ratings.append((i, rec, rec.payload, h))
-        lines.append(f"{i} {rec.id} {rec.kind} {rec.case_uuid} {rec.revision} {h}")
+            prep.ratings.append((i, rec, rec.payload, h, u))
+        lines.append(f"{i} {rec.id} {rec.kind} {u} {rec.revision} {h}")
     for i in sorted(prep.rejected):
         lines.append(f"{i} {P.content_hash(records[i])}")
     prep.digest = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
@@ -821,21 +894,21 @@ class _BatchWork:
         return [r for r in self.results if r is not None]
 
     def _cases(self, records: Sequence[Any],
-               case_in: list[tuple[int, P.Record, P.CasePayload, str]]) -> set[str]:
+               case_in: list[tuple[int, P.Record, P.CasePayload, str, str]]) -> set[str]:
         """Apply case records; returns the UUIDs known to the district afterwards."""
-        conn, st = self.conn, self.st
+        conn = self.conn
         first: dict[tuple[str, int], tuple[int, str]] = {}
-        todo: list[tuple[int, P.Record, P.CasePayload, str]] = []
-        for i, rec, cp, h in case_in:
-            key = (str(rec.case_uuid), rec.revision)
+        todo: list[tuple[int, P.Record, P.CasePayload, str, str]] = []
+        for i, rec, cp, h, u in case_in:
+            key = (u, rec.revision)
             if key in first:  # the same revision twice in one batch
                 same = first[key][1] == h
                 self._result(i, records[i], "duplicate" if same else "conflict",
                              "" if same else "同一案件同一版本在本批次中内容不同", self.at)
                 continue
             first[key] = (i, h)
-            todo.append((i, rec, cp, h))
-        uuids = sorted({str(rec.case_uuid) for _, rec, _, _ in todo})
+            todo.append((i, rec, cp, h, u))
+        uuids = sorted({u for *_, u in todo})
         if not uuids:
             return set()
         existing_rev = {(r.case_uuid, r.revision): (r.content_hash, r.received_at)
@@ -846,13 +919,13 @@ class _BatchWork:
         existing_case = {r.uuid: r for r in conn.execute(select(
             cases.c.uuid, cases.c.desk_id, cases.c.district_status).where(
             cases.c.uuid.in_(uuids)).with_for_update())}
-        fresh: list[tuple[int, P.Record, P.CasePayload, str]] = []
-        for i, rec, cp, h in todo:
-            key = (str(rec.case_uuid), rec.revision)
+        fresh: list[tuple[int, P.Record, P.CasePayload, str, str]] = []
+        for i, rec, cp, h, u in todo:
+            key = (u, rec.revision)
             if key in existing_rev:
                 self._same_or_conflict(i, records[i], h, *existing_rev[key])
                 continue
-            known = existing_case.get(key[0])
+            known = existing_case.get(u)
             if known is not None and known.desk_id != self.desk_id:
                 self._result(i, records[i], "rejected", "该案件由其他办事点上传，本办事点不能修改")
                 continue
@@ -861,32 +934,48 @@ class _BatchWork:
                 self._result(i, records[i], "rejected",
                              f"区级{word}，办事点的修改不再接受；如需变更请联系区级")
                 continue
-            fresh.append((i, rec, cp, h))
+            fresh.append((i, rec, cp, h, u))
         if fresh:
-            inserted = {(r.case_uuid, r.revision) for r in conn.execute(
-                st._insert(case_revisions).on_conflict_do_nothing().returning(
-                    case_revisions.c.case_uuid, case_revisions.c.revision),
-                [{"case_uuid": str(rec.case_uuid), "revision": rec.revision, "content_hash": h,
-                  "desk_id": self.desk_id, "batch_id": self.batch_id, "received_at": self.at,
-                  "payload_json": self.bodies[i]}
-                 for i, rec, _, h in fresh])}
+            lost = self._insert_revisions(fresh)
             newest: dict[str, tuple[P.Record, P.CasePayload]] = {}
-            for i, rec, cp, h in fresh:
-                key = (str(rec.case_uuid), rec.revision)
-                if key not in inserted:  # lost a race to a concurrent batch: decide by it
-                    row = conn.execute(select(case_revisions.c.content_hash,
-                                              case_revisions.c.received_at).where(
-                        case_revisions.c.case_uuid == key[0],
-                        case_revisions.c.revision == key[1])).one()
-                    self._same_or_conflict(i, records[i], h, row[0], row[1])
+            for i, rec, cp, h, u in fresh:
+                key = (u, rec.revision)
+                if key in lost:  # lost a race to a concurrent batch: decide by it
+                    self._same_or_conflict(i, records[i], h, *lost[key])
                     continue
                 self._result(i, records[i], "accepted", received_at=self.at)
-                if key[0] not in newest or newest[key[0]][0].revision < rec.revision:
-                    newest[key[0]] = (rec, cp)
+                if u not in newest or newest[u][0].revision < rec.revision:
+                    newest[u] = (rec, cp)
             if newest:
                 self._upsert_cases(newest)
                 self._fan_out([cp for u, (_, cp) in newest.items() if u not in existing_case])
-        return set(existing_case) | {str(rec.case_uuid) for _, rec, _, _ in fresh}
+        return set(existing_case) | {u for *_, u in fresh}
+
+    def _insert_revisions(self, fresh: list[tuple[int, P.Record, P.CasePayload, str, str]]
+                          ) -> dict[tuple[str, int], tuple[str, str]]:
+        """Insert new revisions in one ``executemany`` straight to the driver (no per-row
+        statement building). The primary key decides: a revision a concurrent batch
+        committed first is left alone and returned, ``(uuid, revision) → (hash, at)``."""
+        st = self.st
+        sql = (f"INSERT INTO case_revisions (case_uuid, revision, content_hash, desk_id, "
+               f"batch_id, received_at, payload_json) VALUES ({st._marks(7)}) "
+               "ON CONFLICT (case_uuid, revision) DO NOTHING")
+        done = self.conn.exec_driver_sql(sql, [
+            (u, rec.revision, h, self.desk_id, self.batch_id, self.at, self.bodies[i])
+            for i, rec, _, h, u in fresh])
+        if done.rowcount == len(fresh):
+            return {}
+        # some rows were there already (or the driver did not count): ask which are ours
+        keys = {(u, rec.revision) for _, rec, _, _, u in fresh}
+        lost = {}
+        for r in self.conn.execute(select(
+                case_revisions.c.case_uuid, case_revisions.c.revision,
+                case_revisions.c.content_hash, case_revisions.c.received_at,
+                case_revisions.c.batch_id).where(
+                case_revisions.c.case_uuid.in_(sorted({k[0] for k in keys})))):
+            if (r.case_uuid, r.revision) in keys and r.batch_id != self.batch_id:
+                lost[(r.case_uuid, r.revision)] = (r.content_hash, r.received_at)
+        return lost
 
     def _same_or_conflict(self, i: int, raw: Any, h: str, stored_hash: str,
                           stored_at: str) -> None:
@@ -898,24 +987,15 @@ class _BatchWork:
                          stored_at)
 
     def _upsert_cases(self, newest: dict[str, tuple[P.Record, P.CasePayload]]) -> None:
-        rows = []
-        for u, (_rec, cp) in newest.items():
-            rows.append({
-                "uuid": u, "desk_id": self.desk_id, "desk_code": cp.desk_code,
-                "receipt_no": cp.receipt_no, "item_code": cp.item_code,
-                "item_name": cp.item_name, "department": cp.department,
-                "catalog_version": cp.catalog_version, "desk_status": cp.status,
-                "revision": cp.revision, "applicant_name": cp.applicant_name,
-                "desk_created_at": cp.created_at, "desk_updated_at": cp.updated_at,
-                "received_at": self.at, "updated_at": self.at, "district_status": "received",
-                "district_note": "", "batch_id": self.batch_id})
-        ins = self.st._insert(cases)
-        keep = ("uuid", "desk_id", "received_at", "district_status", "district_note")
-        stmt = ins.on_conflict_do_update(
-            index_elements=["uuid"],
-            set_={c: ins.excluded[c] for c in rows[0] if c not in keep},
-            where=cases.c.revision < ins.excluded.revision)
-        self.conn.execute(stmt, rows)
+        """Insert new cases and move known ones to their newest revision (never back), in
+        one ``executemany`` straight to the driver. The district's own columns (status,
+        note, first receive time) are kept."""
+        at, desk_id, batch_id = self.at, self.desk_id, self.batch_id
+        rows = [(u, desk_id, cp.desk_code, cp.receipt_no, cp.item_code, cp.item_name,
+                 cp.department, cp.catalog_version, cp.status, cp.revision, cp.applicant_name,
+                 cp.created_at, cp.updated_at, at, at, "received", "", batch_id)
+                for u, (_rec, cp) in newest.items()]
+        self.conn.exec_driver_sql(self.st._upsert_cases_sql, rows)
 
     def _fan_out(self, new_cases: list[P.CasePayload]) -> None:
         if not new_cases:
@@ -928,12 +1008,12 @@ class _BatchWork:
             self.conn.execute(self.st._insert(case_routes).on_conflict_do_nothing(), rows)
 
     def _ratings(self, records: Sequence[Any],
-                 rating_in: list[tuple[int, P.Record, P.RatingPayload, str]],
+                 rating_in: list[tuple[int, P.Record, P.RatingPayload, str, str]],
                  known_cases: set[str]) -> None:
         if not rating_in:
             return
         conn = self.conn
-        uuids = sorted({str(rec.case_uuid) for _, rec, _, _ in rating_in})
+        uuids = sorted({u for *_, u in rating_in})
         stored = {r.case_uuid: (r.content_hash, r.received_at) for r in conn.execute(
             select(ratings.c.case_uuid, ratings.c.content_hash, ratings.c.received_at).where(
                 ratings.c.case_uuid.in_(uuids)))}
@@ -941,8 +1021,7 @@ class _BatchWork:
         if missing:
             missing -= {r[0] for r in conn.execute(select(cases.c.uuid).where(
                 cases.c.uuid.in_(sorted(missing))))}
-        for i, rec, rp, h in rating_in:
-            u = str(rec.case_uuid)
+        for i, _rec, rp, h, u in rating_in:
             if u in stored:
                 self._same_or_conflict(i, records[i], h, *stored[u])
                 continue

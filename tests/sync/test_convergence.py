@@ -1,0 +1,306 @@
+"""Several desks and the district converge, whatever the order and the interruptions
+(a hypothesis stateful test against a real server, on SQLite and on PostgreSQL).
+
+Each example enrolls three fresh desks with one running district. Steps, in any order:
+desks save cases (complete, 容缺 with a deferrable material missing, or 补正 with a required
+one missing), supply materials later (a new revision), take the resident's rating and sync —
+directly, through a TCP proxy that drops or resets chosen connections after the district has
+answered (with or without the client's own retries), or towards a port where nothing listens;
+meanwhile the district accepts, asks for correction (with a note), routes, completes or
+rejects cases, through :class:`Storage` or the ``doorstep-district`` command.
+
+After a final full sync of every desk:
+
+- every case a desk saved is at the district exactly once, under that desk, at the desk's
+  newest accepted revision, with exactly the revisions the desk has as sent (same content);
+- the revisions refused are the ones made after the district closed the case, set aside
+  on the desk with the reason; nothing is pending or in conflict;
+- every district status, note and department is on the owning desk; every rating arrived.
+
+While steps run, no desk ever loses an outbox entry and the district never holds a case or
+a revision no desk made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar
+
+import requests
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import select
+from sync_helpers import District, FaultProxy
+
+from sync import protocol as P
+from sync.client.desk import client_for, enroll_desk, sync_desk
+from sync.district import cli as district_cli
+from sync.district.errors import Refused
+from sync.district.storage import case_revisions, cases, ratings
+
+DESKS = 3
+ITEMS = ("MZ-GLJT", "MZ-DB")
+NOTES = {"needs_correction": "请补交近三个月收入证明", "rejected": "不符合申请条件",
+         "routed": "转街道社保所", "accepted": "", "completed": ""}
+CLOSED_REASONS = ("已办结", "已不予办理")
+
+pick = st.integers(min_value=0, max_value=10**6)
+desk_no = st.integers(min_value=0, max_value=DESKS - 1)
+batch_sizes = st.sampled_from([1, 2, 500])
+
+
+class Convergence(RuleBasedStateMachine):
+    """Desks, the district and a flaky link between them."""
+
+    district: ClassVar[District]
+    root: ClassVar[Path]
+
+    def __init__(self) -> None:
+        super().__init__()
+        from desk.core.app import DeskContext
+
+        d = self.district
+        self.plan: list[str | None] = []  # faults for the proxy's next connections
+        self.proxy = FaultProxy(d.port, self._fault)
+        self.dead = socket.socket()  # bound, never listening: connections are refused
+        self.dead.bind(("127.0.0.1", 0))
+        self.dead_url = f"http://127.0.0.1:{self.dead.getsockname()[1]}"
+        folder = Path(tempfile.mkdtemp(prefix="converge-", dir=self.root))
+        self.desks: list[Any] = []
+        self.desk_ids: list[str] = []
+        for k in range(DESKS):
+            ctx = DeskContext.open(str(folder / f"desk-{k}"))
+            ctx.settings.desk_code = f"HY-P0{k}"
+            ctx.settings.worker_name = "刘晓燕"
+            ctx.save_settings()
+            self.desks.append(ctx)
+            code = d.storage.create_enroll_code(f"HY-P0{k}", f"第{k}号流动办事点")
+            self.desk_ids.append(enroll_desk(ctx, d.url, code)["desk_id"])
+        self.owner: dict[str, int] = {}  # case uuid -> desk index
+        self.revision: dict[str, int] = {}  # newest revision made on the desk
+        self.missing: dict[str, list[str]] = {}  # materials the resident may still bring
+        self.rated: dict[str, int] = {}
+        self.records: list[int] = [0] * DESKS  # outbox entries each desk made
+
+    def _fault(self, _n: int) -> str | None:
+        return self.plan.pop(0) if self.plan else None
+
+    def _cases_of(self, k: int) -> list[str]:
+        return sorted(u for u, o in self.owner.items() if o == k)
+
+    # -- the desks ----------------------------------------------------------------------------
+
+    @rule(k=desk_no, item=st.sampled_from(ITEMS),
+          shape=st.sampled_from(["complete", "deferred", "correction"]))
+    def save_case(self, k: int, item: str, shape: str) -> None:
+        ctx = self.desks[k]
+        it = ctx.catalog.get(item)
+        example = dict(it.example)
+        given = list(example.get("materials", []))
+        required = {m.name: m for m in it.materials if m.required}
+        if shape != "complete":
+            want_deferrable = shape == "deferred"
+            drop = next(n for n in given
+                        if n in required and required[n].deferrable == want_deferrable)
+            given.remove(drop)
+        example["materials"] = given
+        case = ctx.cases.submit(item, example, ctx.actor())
+        assert case["status"] == ("accepted" if shape == "complete" else shape)
+        u = case["uuid"]
+        self.owner[u], self.revision[u] = k, 1
+        self.missing[u] = [m["name"] for m in json.loads(case["materials_json"])["missing"]]
+        self.records[k] += 1
+
+    @precondition(lambda self: any(self.missing.values()))
+    @rule(n=pick, how_many=st.integers(min_value=1, max_value=3))
+    def supply_materials(self, n: int, how_many: int) -> None:
+        candidates = sorted(u for u, names in self.missing.items() if names)
+        u = candidates[n % len(candidates)]
+        k = self.owner[u]
+        ctx = self.desks[k]
+        names = self.missing[u][:how_many]
+        case = ctx.cases.supply_materials(u, names, ctx.actor())
+        self.revision[u] += 1
+        assert case["revision"] == self.revision[u]
+        self.records[k] += 1
+
+    @precondition(lambda self: len(self.rated) < len(self.owner))
+    @rule(n=pick, level=st.integers(min_value=1, max_value=5))
+    def rate(self, n: int, level: int) -> None:
+        candidates = sorted(u for u in self.owner if u not in self.rated)
+        u = candidates[n % len(candidates)]
+        k = self.owner[u]
+        self.desks[k].cases.rate(u, level, "" if level > 2 else "等候时间太长")
+        self.rated[u] = level
+        self.records[k] += 1
+
+    # -- sync, whole or broken ----------------------------------------------------------------
+
+    @rule(k=desk_no, batch=batch_sizes)
+    def sync(self, k: int, batch: int) -> None:
+        summary = sync_desk(self.desks[k], batch_size=batch)
+        assert summary["error"] is None and summary["complete"], summary
+        assert summary["conflicts"] == 0, summary
+
+    @rule(k=desk_no, batch=batch_sizes, retries=st.sampled_from([0, 2]),
+          faults=st.lists(st.sampled_from(["drop", "reset", None]), min_size=1, max_size=5))
+    def sync_through_a_flaky_link(self, k: int, batch: int, retries: int,
+                                  faults: list[str | None]) -> None:
+        ctx = self.desks[k]
+        self.plan[:] = faults
+        session = requests.Session()
+        session.headers["Connection"] = "close"  # one request per connection
+        try:
+            with session, client_for(ctx, self.proxy.url, session=session, retries=retries,
+                                     sleep=lambda _s: None) as client:
+                summary = sync_desk(ctx, client=client, batch_size=batch)
+        finally:
+            self.plan.clear()
+        assert summary["conflicts"] == 0, summary
+        if summary["error"] is not None:
+            assert summary["error"]["kind"] in ("network", "server"), summary
+
+    @rule(k=desk_no)
+    def sync_with_the_district_unreachable(self, k: int) -> None:
+        ctx = self.desks[k]
+        before = ctx.store.outbox_counts()
+        with client_for(ctx, self.dead_url, retries=0, timeout=(2.0, 5.0)) as client:
+            summary = sync_desk(ctx, client=client)
+        assert summary["error"]["kind"] == "network" and not summary["complete"]
+        assert ctx.store.outbox_counts() == before
+
+    # -- the district -------------------------------------------------------------------------
+
+    def _district_cases(self) -> dict[str, dict[str, Any]]:
+        with self.district.storage.read() as conn:
+            rows = conn.execute(select(cases).where(cases.c.desk_id.in_(self.desk_ids)))
+            return {r["uuid"]: dict(r) for r in rows.mappings()}
+
+    @rule(n=pick, status=st.sampled_from(sorted(NOTES)), by_command=st.booleans())
+    def district_decides(self, n: int, status: str, by_command: bool) -> None:
+        held = self._district_cases()
+        if not held:
+            return
+        u = sorted(held)[n % len(held)]
+        closed = held[u]["district_status"] in P.CLOSED_STATUSES
+        department = "街道社保所" if status == "routed" else None
+        if by_command:
+            args = ["--db", self.district.db_url, "set-status", "--case", u,
+                    "--status", status, "--note", NOTES[status], "--actor", "hypothesis"]
+            if department:
+                args += ["--department", department]
+            assert district_cli.main(args) == (1 if closed else 0)
+            return
+        try:
+            self.district.storage.set_status(u, status, note=NOTES[status],
+                                             department=department, actor="hypothesis")
+        except Refused:
+            assert closed
+        else:
+            assert not closed
+
+    # -- while it runs ------------------------------------------------------------------------
+
+    @invariant()
+    def nothing_is_lost_on_a_desk(self) -> None:
+        for k, ctx in enumerate(self.desks):
+            assert sum(ctx.store.outbox_counts().values()) == self.records[k]
+            assert ctx.store.outbox_counts().get("conflict", 0) == 0
+
+    @invariant()
+    def the_district_holds_only_what_desks_made(self) -> None:
+        for u, row in self._district_cases().items():
+            assert u in self.owner, u
+            assert row["desk_id"] == self.desk_ids[self.owner[u]]
+            assert 1 <= row["revision"] <= self.revision[u]
+
+    # -- at the end ---------------------------------------------------------------------------
+
+    def teardown(self) -> None:
+        try:
+            self._converge()
+        finally:
+            self.proxy.close()
+            self.dead.close()
+            for ctx in self.desks:
+                ctx.close()
+
+    def _converge(self) -> None:
+        for ctx in self.desks:
+            summary = sync_desk(ctx)
+            assert summary["complete"] and summary["error"] is None, summary
+            assert summary["pending"] == 0 and summary["conflicts"] == 0, summary
+        held = self._district_cases()
+        assert sorted(held) == sorted(self.owner)  # every case, once
+        with self.district.storage.read() as conn:
+            stored_revs: dict[str, dict[int, str]] = {}
+            for r in conn.execute(select(case_revisions.c.case_uuid, case_revisions.c.revision,
+                                         case_revisions.c.content_hash).where(
+                    case_revisions.c.desk_id.in_(self.desk_ids))):
+                stored_revs.setdefault(r[0], {})[r[1]] = r[2]
+            stored_ratings = {r[0]: r[1] for r in conn.execute(
+                select(ratings.c.case_uuid, ratings.c.level).where(
+                    ratings.c.desk_id.in_(self.desk_ids)))}
+        assert set(stored_revs) == set(self.owner)
+        assert stored_ratings == self.rated
+        for k, ctx in enumerate(self.desks):
+            counts = ctx.store.outbox_counts()
+            assert set(counts) <= {"sent", "rejected"}, counts
+            outbox = {(e["kind"], e["case_uuid"], e["revision"]): e for e in
+                      ctx.store.outbox_entries(list(range(1, self.records[k] + 1)))}
+            assert len(outbox) == self.records[k]
+            for u in self._cases_of(k):
+                self._case_converged(ctx, k, u, held[u], stored_revs[u], outbox)
+            for u, level in self.rated.items():
+                if self.owner[u] == k:
+                    assert outbox[("rating", u, 1)]["state"] == "sent"
+                    assert ctx.store.get_case(u)["rating"] == level
+
+    def _case_converged(self, ctx: Any, k: int, u: str, row: dict[str, Any],
+                        stored: dict[int, str], outbox: dict[Any, Any]) -> None:
+        assert row["desk_id"] == self.desk_ids[k]
+        mine = [outbox[("case", u, r)] for r in range(1, self.revision[u] + 1)]
+        sent = [e["revision"] for e in mine if e["state"] == "sent"]
+        refused = [e for e in mine if e["state"] != "sent"]
+        # the accepted revisions come first; only edits after the district closed it are
+        # refused, each set aside with its reason
+        assert sent == list(range(1, len(sent) + 1)), (u, [e["state"] for e in mine])
+        for e in refused:
+            assert e["state"] == "rejected" and row["district_status"] in P.CLOSED_STATUSES
+            assert any(w in (e["last_error"] or "") for w in CLOSED_REASONS), e
+        # the district has exactly the desk's accepted revisions, with the same content
+        assert row["revision"] == len(sent)
+        assert sorted(stored) == sent
+        for e in mine[:len(sent)]:
+            assert stored[e["revision"]] == hashlib.sha256(
+                P.canonical_json(e["payload"])).hexdigest()
+        local = ctx.store.get_case(u)
+        assert local["revision"] == self.revision[u]
+        assert local["sync_state"] == ("synced" if not refused else "rejected")
+        # the district's decision is on the desk
+        if row["district_status"] == "received":
+            assert local["district_status"] is None
+        else:
+            assert local["district_status"] == row["district_status"]
+            assert (local["district_note"] or "") == row["district_note"]
+            if row["district_department"]:
+                assert local["district_department"] == row["district_department"]
+
+
+def test_desks_and_district_converge(district: District, tmp_path: Path) -> None:
+    Convergence.district = district
+    Convergence.root = tmp_path
+    run_state_machine_as_test(Convergence, settings=settings(
+        max_examples=15, stateful_step_count=25, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
