@@ -1,0 +1,187 @@
+"""The Linux installer end to end (issue 8): build the PyInstaller bundle and the .deb once,
+install the .deb into scratch roots, and run the installed program — offscreen — the way a
+worker and support staff would: demo cases, the case list, a receipt PDF, and the window.
+
+Like qutebrowser's release build (scripts/dev/build_release.py), the frozen program must
+not print unexpected warnings: a missing Qt plugin, font or data file shows up on stderr
+long before a worker sees it.
+
+Slow (about two minutes: PyInstaller dominates). Needs PyInstaller (the test extra),
+dpkg-deb, objdump; skipped elsewhere (Windows builds are checked by review, see
+installer/windows/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux installer"),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGE = "doorstep-desk"
+# stderr lines the frozen program may print; anything else fails the test.
+ALLOWED_STDERR = [
+    # Qt's offscreen platform cannot honour window size hints (not an app problem)
+    re.compile(r"This plugin does not support propagateSizeHints\(\)"),
+]
+
+
+def _need(tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Build the bundle and the .deb once per session."""
+    pytest.importorskip("PyInstaller")
+    for tool in ("dpkg-deb", "objdump", "readelf", "strip"):
+        _need(tool)
+    out = tmp_path_factory.mktemp("installer-build")
+    subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+         "--distpath", str(out / "dist"), "--workpath", str(out / "work"),
+         str(REPO / "installer" / "doorstep-desk.spec")],
+        check=True, cwd=REPO, timeout=900)
+    bundle = out / "dist" / PACKAGE
+    deb = subprocess.run(
+        [sys.executable, str(REPO / "installer" / "build_deb.py"), "--fast",
+         "--bundle", str(bundle), "--out", str(out)],
+        check=True, capture_output=True, text=True, timeout=600).stdout.strip()
+    return {"bundle": bundle, "deb": Path(deb)}
+
+
+@pytest.fixture(scope="session")
+def installed(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .deb unpacked into a scratch root (``dpkg-deb -x``)."""
+    root = tmp_path_factory.mktemp("scratch-root")
+    subprocess.run(["dpkg-deb", "-x", str(built["deb"]), str(root)], check=True)
+    return root
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    home = tmp / "home"
+    (home / "runtime").mkdir(parents=True, exist_ok=True)
+    (home / "runtime").chmod(0o700)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTHON", "DOORSTEP_", "QT_", "LD_"))}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
+               XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"),
+               XDG_RUNTIME_DIR=str(home / "runtime"), QT_QPA_PLATFORM="offscreen",
+               LC_ALL="C.UTF-8", TZ="Asia/Shanghai")
+    return env
+
+
+def _run(exe: Path, *args: str, env: dict[str, str], timeout: float = 120
+         ) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    unexpected = [line for line in proc.stderr.splitlines()
+                  if line.strip() and not any(p.search(line) for p in ALLOWED_STDERR)]
+    assert proc.returncode == 0, f"{args}: exit {proc.returncode}\n{proc.stderr}"
+    assert not unexpected, f"{args}: unexpected stderr:\n" + "\n".join(unexpected)
+    return proc
+
+
+def test_deb_metadata_and_layout(built: dict[str, Path], installed: Path) -> None:
+    info = subprocess.run(["dpkg-deb", "-f", str(built["deb"])], check=True,
+                          capture_output=True, text=True).stdout
+    from desk import __version__
+
+    assert f"Package: {PACKAGE}" in info
+    assert f"Version: {__version__}" in info
+    assert "libxcb1" in info and "libc6" in info  # Depends derived from the bundle
+    exe = installed / "opt" / PACKAGE / PACKAGE
+    assert exe.is_file() and os.access(exe, os.X_OK)
+    link = installed / "usr" / "bin" / PACKAGE
+    assert link.is_symlink() and os.readlink(link) == f"/opt/{PACKAGE}/{PACKAGE}"
+    desktop = (installed / "usr/share/applications" / f"{PACKAGE}.desktop").read_text("utf-8")
+    assert "Name=家门口办事台" in desktop and f"Icon={PACKAGE}" in desktop
+    assert f"Exec={PACKAGE}" in desktop
+    assert (installed / f"usr/share/icons/hicolor/256x256/apps/{PACKAGE}.png").is_file()
+    assert (installed / f"usr/share/icons/hicolor/scalable/apps/{PACKAGE}.svg").is_file()
+    internal = installed / "opt" / PACKAGE / "_internal"
+    for rel in ("resources/fonts/wqy-microhei.ttc", "resources/fonts/LICENSE-wqy-microhei.txt",
+                "resources/styles/base.qss", "forms/catalog.yaml"):
+        assert (internal / rel).is_file(), rel
+    assert list((internal / "forms" / "items").glob("*.yaml"))
+    # nothing the desk does not use
+    assert not list(internal.rglob("*Qt6Qml*")) and not list(internal.rglob("*WebEngine*"))
+    assert not (internal / "sync" / "district").exists()
+    assert not [p for p in internal.rglob("*") if p.is_symlink() and not p.exists()]
+    postrm = subprocess.run(["dpkg-deb", "--ctrl-tarfile", str(built["deb"])], check=True,
+                            capture_output=True).stdout
+    assert b"NOT removed" in postrm  # postrm says worker data is kept
+
+
+def test_installed_app_renders_a_receipt(installed: Path, tmp_path: Path) -> None:
+    exe = installed / "opt" / PACKAGE / PACKAGE
+    env = _env(tmp_path)
+    data = tmp_path / "desk-data"
+    demo = json.loads(_run(exe, "--data-dir", str(data), "demo", "--cases", "3",
+                           "--seed", "8", env=env).stdout)
+    assert demo["created"] == 3
+    cases = json.loads(_run(exe, "--data-dir", str(data), "cases", "--json", env=env).stdout)
+    assert len(cases) == 3
+    catalog = json.loads(_run(exe, "--data-dir", str(data), "catalog", "--json",
+                              env=env).stdout)
+    assert len(catalog) >= 50
+    for fmt in ("a4", "80mm"):
+        pdf = tmp_path / f"receipt-{fmt}.pdf"
+        out = json.loads(_run(exe, "--data-dir", str(data), "receipt", cases[0]["uuid"],
+                              "--out", str(pdf), "--format", fmt, env=env).stdout)
+        assert out["receipt_no"] == cases[0]["receipt_no"]
+        assert pdf.read_bytes().startswith(b"%PDF-")
+        from pypdf import PdfReader
+
+        text = "".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+        assert cases[0]["receipt_no"] in text.replace(" ", "").replace("\n", "")
+
+
+def test_installed_window_starts(installed: Path, tmp_path: Path) -> None:
+    exe = installed / "opt" / PACKAGE / PACKAGE
+    env = _env(tmp_path)
+    data = tmp_path / "desk-data"
+    _run(exe, "--data-dir", str(data), "setup", "--desk-code", "HY-QL01", "--worker",
+         "测试员", env=env)
+    env["DOORSTEP_SMOKE_EXIT_MS"] = "300"
+    proc = _run(exe, "--data-dir", str(data), env=env, timeout=120)
+    assert "window shown" in proc.stdout
+
+
+def test_dpkg_install_upgrade_purge_keeps_worker_data(built: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    """dpkg into a scratch root: install, reinstall (upgrade path), purge. The package's
+    files go; a worker's data folder stays."""
+    _need("dpkg")
+    root = tmp_path / "root"
+    for d in ("var/lib/dpkg/info", "var/lib/dpkg/updates", "var/log"):
+        (root / d).mkdir(parents=True)
+    for f in ("var/lib/dpkg/status", "var/lib/dpkg/available"):
+        (root / f).touch()
+    user_data = root / "home/worker/.local/share" / PACKAGE
+    user_data.mkdir(parents=True)
+    (user_data / "desk.sqlite3").write_bytes(b"cases")
+    dpkg = ["dpkg", f"--root={root}", "--force-script-chrootless", "--force-depends",
+            "--force-not-root", f"--log={root}/var/log/dpkg.log"]
+    env = {**os.environ, "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin"}
+    for _ in range(2):
+        subprocess.run([*dpkg, "-i", str(built["deb"])], check=True, capture_output=True,
+                       env=env)
+        assert (root / "opt" / PACKAGE / PACKAGE).is_file()
+    subprocess.run([*dpkg, "--purge", PACKAGE], check=True, capture_output=True, env=env)
+    left = [p for p in (root / "opt").rglob("*")] + [
+        p for p in (root / "usr").rglob("*") if not p.is_dir()]
+    assert not left, f"left behind: {left[:10]}"
+    assert (user_data / "desk.sqlite3").read_bytes() == b"cases"
