@@ -54,6 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import delete as sa_delete
 
+from forms.catalog import load_catalog
 from forms.ids import mask_id, mask_phone
 from forms.workdays import add_working_days
 from sync import protocol as P
@@ -153,7 +154,9 @@ ccases = Table(
     Index("console_cases_item", "item_code", "received_at"),
     Index("console_cases_dept", "department", "received_at"),
     Index("console_cases_desk", "desk_id", "received_at"),
-    Index("console_cases_accepted", "accepted_date", "item_code"),
+    # covers the dashboard's intake query (index-only)
+    Index("console_cases_intake", "accepted_date", "item_code", "desk_id", "worker"),
+    Index("console_cases_status_desk", "district_status", "desk_id"),
     Index("console_cases_due", "district_status", "promised_date"),
     Index("console_cases_id", "id_hash"),
     Index("console_cases_phone", "phone_hash"),
@@ -170,7 +173,8 @@ state = Table(
 # model and the callback queue are refreshed from these columns.
 _SOURCE_INDEXES = (
     "CREATE INDEX IF NOT EXISTS console_src_cases_updated ON cases (updated_at)",
-    "CREATE INDEX IF NOT EXISTS console_src_ratings_received ON ratings (received_at)",
+    "CREATE INDEX IF NOT EXISTS console_src_ratings_recv_level ON ratings (received_at, level)",
+    "CREATE INDEX IF NOT EXISTS console_src_batches_received ON batches (received_at)",
 )
 
 
@@ -250,6 +254,7 @@ class ConsoleStore:
 
     def __init__(self, storage: Storage) -> None:
         self.st = storage
+        self._refreshed_at = -1e9
         self.migrate()
 
     # -- schema ----------------------------------------------------------------------------
@@ -258,6 +263,9 @@ class ConsoleStore:
         """Create the console tables and the source indexes (idempotent)."""
         with self.st.write() as conn:
             cmeta.create_all(conn, checkfirst=True)
+            for table in cmeta.sorted_tables:  # indexes added after a table was created
+                for ix in table.indexes:
+                    ix.create(conn, checkfirst=True)
             for ddl in _SOURCE_INDEXES:
                 conn.execute(text(ddl))
 
@@ -421,13 +429,19 @@ class ConsoleStore:
 
     # -- the read model --------------------------------------------------------------------
 
-    def refresh(self, limit: int = 20_000) -> int:
+    def refresh(self, limit: int = 20_000, *, max_age: float = 0.0) -> int:
         """Bring ``console_cases`` and the callback queue up to date; returns rows changed.
 
         Reads source rows changed since the stored watermark (minus a margin for slow
         transactions), so it is cheap when nothing changed. At most ``limit`` case rows per
-        call: call again while it returns ``limit``.
+        call: call again while it returns ``limit``. With ``max_age``, a refresh this process
+        made less than ``max_age`` seconds ago is good enough (page views pass 1 s; after an
+        action the console refreshes unconditionally).
         """
+        now = time.monotonic()
+        if max_age and now - self._refreshed_at < max_age:
+            return 0
+        self._refreshed_at = now
         n = self._refresh_cases(limit)
         self._refresh_callbacks()
         return n
@@ -585,7 +599,13 @@ class ConsoleStore:
              .limit(per_page).offset((page - 1) * per_page))
         with self.st.read() as conn:
             rows = [dict(r) for r in conn.execute(q).mappings()]
-            sub = select(ccases.c.uuid).where(*where).limit(COUNT_CAP + 1).subquery()
+            # Broad filters: count in list order, walking the same index from the newest end
+            # (an unordered LIMIT lets PostgreSQL start a seq scan anywhere in the table,
+            # often among old rows). A search has its own selective index: leave it free.
+            capped = select(ccases.c.uuid).where(*where)
+            if not f.q.strip():
+                capped = capped.order_by(ccases.c.received_at.desc(), ccases.c.uuid.desc())
+            sub = capped.limit(COUNT_CAP + 1).subquery()
             total = int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
         return Page(rows, min(total, COUNT_CAP), total > COUNT_CAP, page, per_page)
 
@@ -636,14 +656,26 @@ class ConsoleStore:
         c = ccases.c
         out: dict[str, Any] = {"today": t, "week_start": ws}
         with self.st.read() as conn:
-            def intake(*cols: Any) -> list[tuple[Any, ...]]:
-                return [tuple(r) for r in conn.execute(
-                    select(*cols, func.count(), func.sum(
-                        case((c.accepted_date == t, 1), else_=0)))
-                    .where(c.accepted_date >= ws, c.accepted_date <= t).group_by(*cols))]
-            out["by_item"] = intake(c.item_code, c.item_name)
-            out["by_desk"] = intake(c.desk_id, c.desk_code)
-            out["by_worker"] = intake(c.desk_code, c.worker)
+            rows = conn.execute(
+                select(c.item_code, c.desk_id, c.worker, func.count(),
+                       func.sum(case((c.accepted_date == t, 1), else_=0)))
+                .where(c.accepted_date >= ws, c.accepted_date <= t)
+                .group_by(c.item_code, c.desk_id, c.worker)).all()
+            desk_codes = dict(conn.execute(select(desks.c.desk_id, desks.c.desk_code)).all())
+            names = {it.code: it.name for it in load_catalog().items}
+            by_item: dict[tuple[str, str], list[int]] = {}
+            by_desk: dict[tuple[str, str], list[int]] = {}
+            by_worker: dict[tuple[str, str], list[int]] = {}
+            for item, desk, worker, week, today_n in rows:
+                code = desk_codes.get(desk, desk)
+                for bucket, key in ((by_item, (item, names.get(item, item))),
+                                    (by_desk, (desk, code)), (by_worker, (code, worker))):
+                    acc = bucket.setdefault(key, [0, 0])
+                    acc[0] += int(week)
+                    acc[1] += int(today_n or 0)
+            out["by_item"] = [(*k, *v) for k, v in by_item.items()]
+            out["by_desk"] = [(*k, *v) for k, v in by_desk.items()]
+            out["by_worker"] = [(*k, *v) for k, v in by_worker.items()]
             out["backlog"] = dict(conn.execute(
                 select(c.district_status, func.count()).where(
                     c.district_status.in_(OPEN_STATUSES)).group_by(c.district_status)).all())
@@ -743,14 +775,19 @@ class ConsoleStore:
         with self.st.read() as conn:
             rows = [dict(r) for r in conn.execute(select(*cols).order_by(
                 desks.c.revoked_at.is_not(None), desks.c.desk_code)).mappings()]
-            pending: dict[str, int] = dict(conn.execute(select(ccases.c.desk_id, func.count()).where(
-                ccases.c.district_status.in_(OPEN_STATUSES)).group_by(ccases.c.desk_id)).all())
-            corr: dict[str, int] = dict(conn.execute(select(ccases.c.desk_id, func.count()).where(
-                ccases.c.district_status == "needs_correction").group_by(ccases.c.desk_id)
-            ).all())
-            last_batch = dict(conn.execute(select(batches.c.desk_id,
-                                                  func.max(batches.c.received_at))
-                                           .group_by(batches.c.desk_id)).all())
+            pending: dict[str, int] = {}
+            corr: dict[str, int] = {}
+            for desk, status, n in conn.execute(  # index-only on (status, desk_id)
+                    select(ccases.c.desk_id, ccases.c.district_status, func.count()).where(
+                        ccases.c.district_status.in_(OPEN_STATUSES))
+                    .group_by(ccases.c.desk_id, ccases.c.district_status)):
+                pending[desk] = pending.get(desk, 0) + int(n)
+                if status == "needs_correction":
+                    corr[desk] = int(n)
+            # newest case received per desk: one index probe each on (desk_id, received_at)
+            newest = (select(func.max(ccases.c.received_at))
+                      .where(ccases.c.desk_id == desks.c.desk_id).scalar_subquery())
+            last_batch = dict(conn.execute(select(desks.c.desk_id, newest)).all())
         for r in rows:
             r["pending"] = int(pending.get(r["desk_id"], 0))
             r["corrections"] = int(corr.get(r["desk_id"], 0))

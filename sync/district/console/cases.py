@@ -62,7 +62,7 @@ def _choices() -> dict[str, Any]:
 def case_list(request: Request, page: int = 1, user: User = Viewer) -> Response:
     """The filtered case list (masked), newest received first."""
     cs: ConsoleStore = auth.console(request)
-    cs.refresh()
+    cs.refresh(max_age=1.0)
     f = _filter(request)
     result = cs.list_cases(f, page)
     query = urlencode(f.as_query())
@@ -317,7 +317,7 @@ async def export(request: Request, fmt: str, user: User = Exporter) -> Response:
         return render(request, "error.html", 404, title="不支持的格式", message="仅支持 CSV 和 XLSX。")
     cs: ConsoleStore = auth.console(request)
     f = _filter(request)
-    await run_in_threadpool(cs.refresh)
+    await run_in_threadpool(lambda: cs.refresh(max_age=1.0))
     await run_in_threadpool(cs.audit, user.username, "export", fmt, filters=f.as_query())
     stamp = local_today().strftime("%Y%m%d")
     name = f"cases-{stamp}.{fmt}"

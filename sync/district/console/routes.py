@@ -129,7 +129,7 @@ _TONES = {"received": "t-new", "accepted": "t-ok", "needs_correction": "t-warn",
 def dashboard(request: Request, user: User = Viewer) -> Response:
     """The work at a glance: intake, backlog, due dates, 好差评 and callbacks."""
     cs = _cs(request)
-    cs.refresh()
+    cs.refresh(max_age=1.0)
     d = cs.dashboard()
     today = d["today"]
 
@@ -191,7 +191,7 @@ def callbacks(request: Request, state: str = "open", page: int = 1,
               user: User = Viewer) -> Response:
     """差评 callback tasks: open ones by due date, or those done."""
     cs = _cs(request)
-    cs.refresh()
+    cs.refresh(max_age=1.0)
     state = state if state in ("open", "done") else "open"
     return render(request, "callbacks.html", page=cs.list_callbacks(state, page), state=state,
                   today=local_today().isoformat())
@@ -216,7 +216,7 @@ async def close_callback(request: Request, case_uuid: str, user: User = Actor) -
 def desks(request: Request, user: User = Viewer) -> Response:
     """Enrolled desks with last seen and pending counts; enrollment codes; revoke."""
     cs = _cs(request)
-    cs.refresh()
+    cs.refresh(max_age=1.0)
     return render(request, "desks.html", desks=cs.desks_overview(), new_code=None)
 
 
