@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import requests
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -92,6 +92,8 @@ class Convergence(RuleBasedStateMachine):
         self.missing: dict[str, list[str]] = {}  # materials the resident may still bring
         self.rated: dict[str, int] = {}
         self.records: list[int] = [0] * DESKS  # outbox entries each desk made
+        self.held: list[str] = []  # cases the district held at the last look
+        self.closed: set[str] = set()  # cases the district completed or rejected
 
     def _fault(self, _n: int) -> str | None:
         return self.plan.pop(0) if self.plan else None
@@ -126,7 +128,15 @@ class Convergence(RuleBasedStateMachine):
     @rule(n=pick, how_many=st.integers(min_value=1, max_value=3))
     def supply_materials(self, n: int, how_many: int) -> None:
         candidates = sorted(u for u, names in self.missing.items() if names)
-        u = candidates[n % len(candidates)]
+        self._supply(candidates[n % len(candidates)], how_many)
+
+    @precondition(lambda self: any(self.missing[u] for u in self.closed))
+    @rule(n=pick)
+    def supply_materials_after_the_district_closed_it(self, n: int) -> None:
+        candidates = sorted(u for u in self.closed if self.missing[u])
+        self._supply(candidates[n % len(candidates)], 1)
+
+    def _supply(self, u: str, how_many: int) -> None:
         k = self.owner[u]
         ctx = self.desks[k]
         names = self.missing[u][:how_many]
@@ -152,6 +162,7 @@ class Convergence(RuleBasedStateMachine):
         summary = sync_desk(self.desks[k], batch_size=batch)
         assert summary["error"] is None and summary["complete"], summary
         assert summary["conflicts"] == 0, summary
+        self.held = sorted(self._district_cases())
 
     @rule(k=desk_no, batch=batch_sizes, retries=st.sampled_from([0, 2]),
           faults=st.lists(st.sampled_from(["drop", "reset", None]), min_size=1, max_size=5))
@@ -170,6 +181,8 @@ class Convergence(RuleBasedStateMachine):
         assert summary["conflicts"] == 0, summary
         if summary["error"] is not None:
             assert summary["error"]["kind"] in ("network", "server"), summary
+        event(f"flaky link: {'broken' if summary['error'] else 'got through'}")
+        self.held = sorted(self._district_cases())
 
     @rule(k=desk_no)
     def sync_with_the_district_unreachable(self, k: int) -> None:
@@ -187,13 +200,18 @@ class Convergence(RuleBasedStateMachine):
             rows = conn.execute(select(cases).where(cases.c.desk_id.in_(self.desk_ids)))
             return {r["uuid"]: dict(r) for r in rows.mappings()}
 
+    @precondition(lambda self: self.held)
     @rule(n=pick, status=st.sampled_from(sorted(NOTES)), by_command=st.booleans())
     def district_decides(self, n: int, status: str, by_command: bool) -> None:
-        held = self._district_cases()
-        if not held:
-            return
-        u = sorted(held)[n % len(held)]
-        closed = held[u]["district_status"] in P.CLOSED_STATUSES
+        self._decide(self.held[n % len(self.held)], status, by_command)
+
+    @precondition(lambda self: self.held)
+    @rule(n=pick, status=st.sampled_from(sorted(P.CLOSED_STATUSES)), by_command=st.booleans())
+    def district_closes(self, n: int, status: str, by_command: bool) -> None:
+        self._decide(self.held[n % len(self.held)], status, by_command)
+
+    def _decide(self, u: str, status: str, by_command: bool) -> None:
+        closed = u in self.closed
         department = "街道社保所" if status == "routed" else None
         if by_command:
             args = ["--db", self.district.db_url, "set-status", "--case", u,
@@ -201,14 +219,16 @@ class Convergence(RuleBasedStateMachine):
             if department:
                 args += ["--department", department]
             assert district_cli.main(args) == (1 if closed else 0)
-            return
-        try:
-            self.district.storage.set_status(u, status, note=NOTES[status],
-                                             department=department, actor="hypothesis")
-        except Refused:
-            assert closed
         else:
-            assert not closed
+            try:
+                self.district.storage.set_status(u, status, note=NOTES[status],
+                                                 department=department, actor="hypothesis")
+            except Refused:
+                assert closed
+            else:
+                assert not closed
+        if status in P.CLOSED_STATUSES:
+            self.closed.add(u)
 
     # -- while it runs ------------------------------------------------------------------------
 
@@ -224,6 +244,7 @@ class Convergence(RuleBasedStateMachine):
             assert u in self.owner, u
             assert row["desk_id"] == self.desk_ids[self.owner[u]]
             assert 1 <= row["revision"] <= self.revision[u]
+            assert (row["district_status"] in P.CLOSED_STATUSES) == (u in self.closed)
 
     # -- at the end ---------------------------------------------------------------------------
 
@@ -260,6 +281,10 @@ class Convergence(RuleBasedStateMachine):
             outbox = {(e["kind"], e["case_uuid"], e["revision"]): e for e in
                       ctx.store.outbox_entries(list(range(1, self.records[k] + 1)))}
             assert len(outbox) == self.records[k]
+            reasons = {(e["kind"], e["case_uuid"], e["revision"]): e["last_error"]
+                       for e in ctx.store.set_aside()}
+            for key, e in outbox.items():
+                e["last_error"] = reasons.get(key)
             for u in self._cases_of(k):
                 self._case_converged(ctx, k, u, held[u], stored_revs[u], outbox)
             for u, level in self.rated.items():
@@ -276,6 +301,8 @@ class Convergence(RuleBasedStateMachine):
         # the accepted revisions come first; only edits after the district closed it are
         # refused, each set aside with its reason
         assert sent == list(range(1, len(sent) + 1)), (u, [e["state"] for e in mine])
+        if refused:
+            event("an edit after the district closed the case was set aside")
         for e in refused:
             assert e["state"] == "rejected" and row["district_status"] in P.CLOSED_STATUSES
             assert any(w in (e["last_error"] or "") for w in CLOSED_REASONS), e
