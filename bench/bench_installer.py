@@ -46,7 +46,7 @@ def sizes(bundle: Path) -> dict[str, int]:
         if path.is_symlink() or not path.is_file():
             continue
         rel = path.relative_to(bundle).parts
-        key = "/".join(rel[:2] if rel[0] == "_internal" and len(rel) > 2 else rel[:2])
+        key = "/".join(rel[:2])
         if rel[0] == "_internal" and len(rel) > 3 and rel[1] == "PySide6":
             key = "/".join(rel[:4])
         out[key] = out.get(key, 0) + path.stat().st_size
