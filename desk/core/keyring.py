@@ -1,9 +1,14 @@
 """The desk's data key, wrapped by the worker's password.
 
 The whole store (database, WAL, backups) is encrypted with a random 256-bit data key.
-That key is kept only wrapped: AES-256-GCM under a key derived from the worker's password
-with Argon2id (memory-hard, so guessing is slow), stored in ``keyring.json`` beside the
-database. Repeated wrong passwords lock the desk for a growing time.
+That key is kept only wrapped, under a key derived from the worker's password with
+Argon2id (memory-hard, so guessing is slow) and a fresh random salt for every wrap, in
+``keyring.json`` beside the database. The wrap is encrypt-then-MAC from the standard
+library: the data key XOR an HMAC-SHA256 key stream, authenticated by a separate
+HMAC-SHA256 tag (checked in constant time) — both keyed by sub-keys of the derived key.
+Because the salt is new for every wrap, a key stream is never reused. (This keeps the
+desk free of a second crypto library: SQLCipher already carries one.) Repeated wrong
+passwords lock the desk for a growing time.
 
 The file holds no secret in the clear: salt, KDF parameters, nonce, the wrapped key and
 the failure counter.
@@ -12,6 +17,8 @@ the failure counter.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -21,8 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from desk.core.errors import DeskError
 
@@ -59,6 +64,25 @@ def _derive(password: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
                            parallelism=int(kdf["parallelism"]), hash_len=32, type=Type.ID)
 
 
+def _subkeys(kek: bytes) -> tuple[bytes, bytes]:
+    stream = hmac.new(kek, b"doorstep-desk/v2/stream", hashlib.sha256).digest()
+    mac_key = hmac.new(kek, b"doorstep-desk/v2/mac", hashlib.sha256).digest()
+    return stream, mac_key
+
+
+def _wrap(kek: bytes, key: bytes) -> tuple[bytes, bytes]:
+    stream, mac_key = _subkeys(kek)
+    wrapped = bytes(a ^ b for a, b in zip(key, stream, strict=True))
+    return wrapped, hmac.new(mac_key, wrapped, hashlib.sha256).digest()
+
+
+def _unwrap(kek: bytes, wrapped: bytes, tag: bytes) -> bytes | None:
+    stream, mac_key = _subkeys(kek)
+    if not hmac.compare_digest(hmac.new(mac_key, wrapped, hashlib.sha256).digest(), tag):
+        return None
+    return bytes(a ^ b for a, b in zip(wrapped, stream, strict=True))
+
+
 def _write(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -93,10 +117,9 @@ def create(data_dir: Path, password: str, *, key: bytes | None = None) -> bytes:
     check_password_rule(password)
     key = key or secrets.token_bytes(32)
     salt = secrets.token_bytes(16)
-    nonce = secrets.token_bytes(12)
-    wrapped = AESGCM(_derive(password, salt, KDF)).encrypt(nonce, key, b"doorstep-desk/v1")
-    _write(path_for(data_dir), {"version": 1, "kdf": KDF, "salt": _b64(salt),
-                                "nonce": _b64(nonce), "wrapped_key": _b64(wrapped),
+    wrapped, tag = _wrap(_derive(password, salt, KDF), key)
+    _write(path_for(data_dir), {"version": 2, "kdf": KDF, "salt": _b64(salt),
+                                "wrapped_key": _b64(wrapped), "tag": _b64(tag),
                                 "failures": 0, "locked_until": None})
     return key
 
@@ -110,11 +133,9 @@ def unlock(data_dir: Path, password: str, *, now: datetime | None = None) -> byt
     if until and datetime.fromisoformat(until) > now:
         wait = max(1, int((datetime.fromisoformat(until) - now).total_seconds() // 60) + 1)
         raise KeyringError("locked_out", f"密码错误次数过多，请{wait}分钟后再试")
-    try:
-        kek = _derive(password, _unb64(data["salt"]), data["kdf"])
-        key = AESGCM(kek).decrypt(_unb64(data["nonce"]), _unb64(data["wrapped_key"]),
-                                  b"doorstep-desk/v1")
-    except InvalidTag:
+    kek = _derive(password, _unb64(data["salt"]), data["kdf"])
+    key = _unwrap(kek, _unb64(data["wrapped_key"]), _unb64(data["tag"]))
+    if key is None:
         failures = int(data.get("failures", 0)) + 1
         data["failures"] = failures
         left = FREE_TRIES - failures
@@ -123,9 +144,9 @@ def unlock(data_dir: Path, password: str, *, now: datetime | None = None) -> byt
             data["locked_until"] = (now + lock).isoformat()
             _write(path, data)
             raise KeyringError("locked_out", f"密码错误次数过多，已锁定"
-                                             f"{int(lock.total_seconds() // 60)}分钟") from None
+                                             f"{int(lock.total_seconds() // 60)}分钟")
         _write(path, data)
-        raise KeyringError("wrong_password", f"密码不正确，还可再试{left}次") from None
+        raise KeyringError("wrong_password", f"密码不正确，还可再试{left}次")
     if data.get("failures") or data.get("locked_until"):
         data["failures"], data["locked_until"] = 0, None
         _write(path, data)

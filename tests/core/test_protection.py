@@ -155,3 +155,19 @@ def test_cli_unlocks_from_password_file(tmp_path: Path) -> None:
                           check=False)
     assert proc.returncode == 1 and "DOORSTEP_PASSWORD" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_keyring_wrap_is_authenticated_and_fresh(tmp_path: Path) -> None:
+    key = keyring.create(tmp_path, PASSWORD)
+    first = json.loads((tmp_path / "keyring.json").read_text())
+    assert keyring.unlock(tmp_path, PASSWORD) == key
+    keyring.change_password(tmp_path, PASSWORD, PASSWORD)  # same password, new wrap
+    second = json.loads((tmp_path / "keyring.json").read_text())
+    assert second["salt"] != first["salt"] and second["wrapped_key"] != first["wrapped_key"]
+    assert keyring.unlock(tmp_path, PASSWORD) == key
+    raw = bytearray(keyring._unb64(second["wrapped_key"]))
+    raw[0] ^= 1  # a flipped bit in the wrapped key is caught by the tag
+    second["wrapped_key"] = keyring._b64(bytes(raw))
+    (tmp_path / "keyring.json").write_text(json.dumps(second))
+    with pytest.raises(KeyringError):
+        keyring.unlock(tmp_path, PASSWORD)
