@@ -88,6 +88,7 @@ def utc_now() -> str:
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 _AS_IS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _SCALARS = frozenset((str, int, float, bool, type(None)))
+_STR_ONLY = frozenset((str,))
 
 
 def canonical_json(data: Any) -> bytes:
@@ -98,8 +99,8 @@ def canonical_json(data: Any) -> bytes:
     """
     if type(data) is dict:
         keys = list(data)
-        if (all(type(k) is str for k in keys) and keys == sorted(keys)
-                and all(type(v) in _SCALARS for v in data.values())):
+        if (_STR_ONLY.issuperset(map(type, keys)) and _SCALARS.issuperset(map(type, data.values()))
+                and keys == sorted(keys)):
             return _AS_IS.encode(data).encode("utf-8")
     return _CANONICAL.encode(data).encode("utf-8")
 

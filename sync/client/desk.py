@@ -28,7 +28,7 @@ from typing import Any
 
 from sync import protocol as P
 from sync.client.errors import AuthError, ConflictError, NetworkError, ServerError, SyncError
-from sync.client.http import DistrictClient
+from sync.client.http import DistrictClient, batch_body
 
 BATCH_SIZE = 500
 PULL_LIMIT = 500
@@ -154,10 +154,16 @@ def _records(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class _Batch:
     batch_id: str
     records: list[dict[str, Any]]
+    body: tuple[bytes, dict[str, str]] | None = None  # built ahead, while another is sent
 
     @property
     def ids(self) -> list[int]:
         return [r["id"] for r in self.records]
+
+    def prepared(self, desk_id: str) -> tuple[bytes, dict[str, str]]:
+        if self.body is None:
+            self.body = batch_body(desk_id, self.batch_id, self.records)
+        return self.body
 
 
 def _save_inflight(store: Any, batches: list[_Batch]) -> None:
@@ -208,6 +214,7 @@ def push_outbox(store: Any, client: DistrictClient, summary: dict[str, Any], *,
                 if nxt is not None:
                     queue.append(nxt)
                     _save_inflight(store, queue)
+                    nxt.prepared(client.desk_id or "")
             try:
                 resp = future.result()
             except (NetworkError, ServerError) as exc:
@@ -239,7 +246,7 @@ def _next_batch(store: Any, batch_size: int, after: int = 0) -> _Batch | None:
 
 
 def _send(client: DistrictClient, batch: _Batch) -> P.BatchResponse:
-    return client.push_records(batch.batch_id, batch.records)
+    return client.push_body(batch.prepared(client.desk_id or ""))
 
 
 def _record(store: Any, batch: _Batch, resp: P.BatchResponse, summary: dict[str, Any]) -> None:

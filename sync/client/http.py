@@ -85,7 +85,8 @@ class DistrictClient:
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                 json_body: Any = None, data: bytes | None = None, signed: bool = True,
-                compress: bool = True, content_type: str | None = None) -> dict[str, Any]:
+                compress: bool = True, content_type: str | None = None,
+                extra_headers: dict[str, str] | None = None) -> dict[str, Any]:
         """Send a request (signed unless ``signed=False``); the decoded JSON answer."""
         query = urlencode(params) if params else ""
         full_path = path + (f"?{query}" if query else "")
@@ -100,6 +101,7 @@ class DistrictClient:
         if compress:
             body, extra = P.gzip_body(body)
             headers.update(extra)
+        headers.update(extra_headers or {})
         if signed and not (self.desk_id and self._secret):
             raise AuthError("本办事点尚未注册到区级系统（doorstep-desk enroll）",
                             code="not_enrolled")
@@ -166,21 +168,15 @@ class DistrictClient:
         return self._call(P.BatchResponse, "POST", P.PATH_BATCHES, json_body=body)
 
     def push_records(self, batch_id: str, records: list[dict[str, Any]]) -> P.BatchResponse:
-        """Push one batch of outbox records, each with its ``payload_json`` text as the desk
-        stored it: the body is assembled around those texts, so no payload is decoded and
-        encoded again (the same bytes on the wire as :meth:`push`). Resending is safe."""
-        parts = []
-        for r in records:
-            payload = r.get("payload_json")
-            if payload is None:
-                payload = json.dumps(r["payload"], ensure_ascii=False, separators=(",", ":"))
-            parts.append(f'{{"id":{int(r["id"])},"kind":{json.dumps(r["kind"])},'
-                         f'"case_uuid":{json.dumps(r["case_uuid"])},'
-                         f'"revision":{int(r["revision"])},"payload":{payload}}}')
-        body = (f'{{"protocol":{P.PROTOCOL_VERSION},"desk_id":{json.dumps(self.desk_id or "")},'
-                f'"batch_id":{json.dumps(str(batch_id))},"records":[{",".join(parts)}]}}')
-        return self._call(P.BatchResponse, "POST", P.PATH_BATCHES, data=body.encode("utf-8"),
-                          content_type="application/json")
+        """Push one batch of outbox records (resending the same batch id is safe)."""
+        return self.push_body(batch_body(self.desk_id or "", batch_id, records))
+
+    def push_body(self, body: tuple[bytes, dict[str, str]]) -> P.BatchResponse:
+        """Push a batch body made by :func:`batch_body` (signed now, as it is sent)."""
+        data, headers = body
+        return self._call(P.BatchResponse, "POST", P.PATH_BATCHES, data=data,
+                          content_type="application/json", compress=False,
+                          extra_headers=headers)
 
     def changes(self, since: int, limit: int = 500) -> P.ChangesResponse:
         """Changes after cursor ``since``."""
@@ -209,6 +205,27 @@ class DistrictClient:
                 continue
             offset = status.received
         return status
+
+
+def batch_body(desk_id: str, batch_id: str, records: list[dict[str, Any]]
+               ) -> tuple[bytes, dict[str, str]]:
+    """A batch request's body, gzip-compressed, and its extra headers.
+
+    Each record may carry its ``payload_json`` text as the desk stored it: the body is
+    assembled around those texts, so no payload is decoded and encoded again (the same
+    JSON on the wire as a :class:`~sync.protocol.BatchRequest`). The desk builds the next
+    body while the district works on the current batch."""
+    parts = []
+    for r in records:
+        payload = r.get("payload_json")
+        if payload is None:
+            payload = json.dumps(r["payload"], ensure_ascii=False, separators=(",", ":"))
+        parts.append(f'{{"id":{int(r["id"])},"kind":{json.dumps(r["kind"])},'
+                     f'"case_uuid":{json.dumps(r["case_uuid"])},'
+                     f'"revision":{int(r["revision"])},"payload":{payload}}}')
+    body = (f'{{"protocol":{P.PROTOCOL_VERSION},"desk_id":{json.dumps(desk_id)},'
+            f'"batch_id":{json.dumps(str(batch_id))},"records":[{",".join(parts)}]}}')
+    return P.gzip_body(body.encode("utf-8"))
 
 
 def _refusal(resp: requests.Response) -> SyncError:

@@ -254,7 +254,7 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
     @app.post(P.PATH_BATCHES, tags=["sync"], openapi_extra=_body_doc(P.BatchRequest),
               responses={200: {"model": P.BatchResponse}, 401: {"model": P.ErrorBody},
                          409: {"model": P.ErrorBody}, 413: {"model": P.ErrorBody}})
-    async def push_batch(request: Request, auth: SignedDep) -> JSONResponse:
+    async def push_batch(request: Request, auth: SignedDep) -> Response:
         """Commit a batch of records atomically; per-record results in request order."""
         batch: P.BatchRequest = _parse(P.BatchRequest, auth.body)
         if batch.desk_id != auth.desk["desk_id"]:
@@ -310,11 +310,13 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
     async def verify_receipt(
             request: Request,
             receipt_no: str = Query(..., min_length=1, max_length=64,
+                                    pattern=r"^[A-Za-z0-9_-]+$",
                                     description="the receipt number, e.g. HY-QL01-20261121-0007"),
             uuid: str = Query(..., pattern=r"^[0-9A-Fa-f]{8}-?([0-9A-Fa-f]{4}-?){3}"
                                            r"[0-9A-Fa-f]{12}$", description="the case UUID"),
-            code: str = Query(..., min_length=1, max_length=40,
-                              description="the verification code printed on the receipt"),
+            code: str = Query(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 -]+$",
+                              description="the verification code printed on the receipt "
+                                          "(grouping, spaces and case do not matter)"),
     ) -> JSONResponse:
         """Is a receipt genuine? No sign-in needed (a resident or a department may ask);
         the answer holds nothing personal: valid or not, whether the district has the case,
