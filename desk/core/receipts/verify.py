@@ -104,6 +104,7 @@ def receipt_key(store: Any) -> str:
 _cache: OrderedDict[str, list[list[bool]]] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 64
+QR_MASK = 2
 
 
 def qr_matrix(payload: str) -> list[list[bool]]:
@@ -118,7 +119,11 @@ def qr_matrix(payload: str) -> list[list[bool]]:
         if hit is not None:
             _cache.move_to_end(payload)
             return hit
-    qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, box_size=1, border=0)
+    # A fixed mask: qrcode otherwise encodes all eight masks to score them (~75% of the
+    # encoding time). Any mask is standard-conformant; the scan test decodes the printed
+    # code (tests/core/test_receipts_scan.py) in both formats.
+    qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, box_size=1, border=0,
+                       mask_pattern=QR_MASK)
     qr.add_data(payload, optimize=0)
     qr.make(fit=True)
     matrix = [[bool(v) for v in row] for row in qr.modules]
