@@ -52,7 +52,9 @@ class Server:
     def __init__(self, db_url: str, workers: int = 1) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        Storage(db_url).close()  # schema first
+        from sync.district.cli import _migrate_once
+
+        _migrate_once(db_url)  # schema first (sync and console), before the workers race
         env = dict(os.environ, DOORSTEP_DB=db_url, DOORSTEP_BENCH_DISCARD="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "sync.district.app:app_from_env",

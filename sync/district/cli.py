@@ -109,13 +109,26 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
 
     if workers > 1:
         os.environ["DOORSTEP_DB"] = url
-        Storage(url).close()  # create the schema once, before the workers race to
+        _migrate_once(url)  # create the schema once, before the workers race to
         uvicorn.run("sync.district.app:app_from_env", factory=True, host=host, port=port,
                     log_level=log_level, workers=workers, ws="none", lifespan="off")
         return 0
     uvicorn.run(create_app(url), host=host, port=port, log_level=log_level,
                 ws="none", lifespan="off")
     return 0
+
+
+def _migrate_once(url: str) -> None:
+    """Create every table and index (sync and console) before worker processes start:
+    concurrent DDL from several workers collides on PostgreSQL, and DDL on a busy table
+    waits for (or deadlocks with) the batches being committed."""
+    from sync.district.console_store import ConsoleStore
+
+    storage = Storage(url)
+    try:
+        ConsoleStore(storage)
+    finally:
+        storage.close()
 
 
 def _dispatch(storage: Storage, args: argparse.Namespace) -> int:

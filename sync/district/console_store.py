@@ -46,6 +46,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    inspect,
     or_,
     select,
     text,
@@ -266,8 +267,14 @@ class ConsoleStore:
             for table in cmeta.sorted_tables:  # indexes added after a table was created
                 for ix in table.indexes:
                     ix.create(conn, checkfirst=True)
+            # only the missing ones: on PostgreSQL even CREATE INDEX IF NOT EXISTS locks the
+            # table, which waits for (or deadlocks with) batches being committed when a server
+            # process starts under load
+            have = {ix["name"] for t in ("cases", "ratings", "batches")
+                    for ix in inspect(conn).get_indexes(t)}
             for ddl in _SOURCE_INDEXES:
-                conn.execute(text(ddl))
+                if ddl.split()[5] not in have:
+                    conn.execute(text(ddl))
 
     def _get_state(self, conn: Connection, key: str) -> str | None:
         return conn.execute(select(state.c.value).where(state.c.key == key)).scalar()
