@@ -1,0 +1,22 @@
+"""The code base stays lint-clean (ruff) and type-clean (mypy, strict on forms and sync);
+ruff's banned-import rule also keeps PySide6 out of everything but desk/ui."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_ruff() -> None:
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_strict_on_forms_and_sync() -> None:
+    proc = subprocess.run([sys.executable, "-m", "mypy", "forms", "sync"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
