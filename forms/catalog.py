@@ -19,7 +19,6 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from pypinyin import Style, lazy_pinyin
 
 from forms.engine import validate
 from forms.model import Item
@@ -75,10 +74,14 @@ class SearchHit:
 
 
 def _initials(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p).lower()
 
 
 def _full_pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(text)).lower()
 
 
@@ -103,16 +106,23 @@ class Catalog:
                 if not res.ok:
                     msgs = "; ".join(f"{p.field}: {p.message}" for p in res.errors)
                     raise CatalogError(f"item {it.code}: its example does not validate: {msgs}")
-        self._keys = {
-            it.code: (
-                it.name.lower(),
-                _initials(it.name),
-                _full_pinyin(it.name),
-                " ".join([it.department, *it.keywords]).lower(),
-                " ".join(_initials(k) for k in it.keywords),
-            )
-            for it in self.items
-        }
+        self._search_keys: dict[str, tuple[str, str, str, str, str]] | None = None
+
+    @property
+    def _keys(self) -> dict[str, tuple[str, str, str, str, str]]:
+        # built on the first search, so starting the desk does not wait for pypinyin
+        if self._search_keys is None:
+            self._search_keys = {
+                it.code: (
+                    it.name.lower(),
+                    _initials(it.name),
+                    _full_pinyin(it.name),
+                    " ".join([it.department, *it.keywords]).lower(),
+                    " ".join(_initials(k) for k in it.keywords),
+                )
+                for it in self.items
+            }
+        return self._search_keys
 
     def __len__(self) -> int:
         return len(self.items)

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from pypinyin import Style, lazy_pinyin
 from sqlite_utils.migrations import Migrations
 
 from desk.core import dbapi
@@ -163,6 +162,8 @@ def now_iso() -> str:
 
 def name_initials(name: str) -> str:
     """Pinyin initials of a name: 张三 → zs (letters in a name are kept, lower-cased)."""
+    from pypinyin import Style, lazy_pinyin  # imported on first save, not at start-up
+
     return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p and p[0].isalnum()).lower()
 
 
@@ -226,7 +227,7 @@ class Store:
         c.execute("PRAGMA synchronous=FULL")
         c.execute("PRAGMA foreign_keys=ON")
         c.execute("PRAGMA busy_timeout=5000")
-        c.execute("PRAGMA cache_size=-16000")
+        c.execute("PRAGMA cache_size=-8000")
         # deleted and overwritten content is zeroed, so purged personal data does not
         # linger in free pages
         c.execute("PRAGMA secure_delete=ON")
