@@ -22,16 +22,60 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from desk.core import dbapi
 from desk.core.dbapi import DB_ERRORS, INTEGRITY_ERRORS
 from desk.core.errors import StoreError, translate_sqlite
 
-migrations = Migrations("doorstep-desk")
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "doorstep-desk"
+# Migrations are applied with sqlite-utils (each in a transaction with its record). Its
+# import costs ~0.3 s, so a store that is already current is opened without it.
+_MIGRATIONS: list[Any] = []
+
+
+def migration(fn: Any) -> Any:
+    """Register a schema migration (applied in the order registered)."""
+    _MIGRATIONS.append(fn)
+    return fn
+
+
+def migrations() -> Migrations:
+    """The sqlite-utils migration set, built on demand."""
+    from sqlite_utils.migrations import Migrations
+
+    m = Migrations(MIGRATION_SET)
+    for fn in _MIGRATIONS:
+        m()(fn)
+    return m
+
+
+def _apply_migrations(conn: Any) -> None:
+    """Apply pending migrations; cheap when the store is current."""
+    has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                             "name = '_sqlite_migrations'").fetchone()
+    if has_table:
+        applied = {r[0] for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])}
+        if {fn.__name__ for fn in _MIGRATIONS} <= applied:
+            return
+    import sys
+
+    # sqlite-utils imports numpy and pandas eagerly when installed (~0.7 s, ~28 MB) only to
+    # convert their types, which the desk never stores: import it with both hidden.
+    hidden = [m for m in ("numpy", "pandas") if m not in sys.modules]
+    for m in hidden:
+        sys.modules[m] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils
+    finally:
+        for m in hidden:
+            sys.modules.pop(m, None)
+    migrations().apply(sqlite_utils.Database(conn))
 
 CASE_COLUMNS = (
     "uuid", "receipt_no", "item_code", "item_name", "department", "catalog_version",
@@ -42,7 +86,7 @@ CASE_COLUMNS = (
 )
 
 
-@migrations()
+@migration
 def m001_initial(db: sqlite_utils.Database) -> None:
     """Cases, search index, outbox, audit, ratings, receipt sequence, meta."""
     db.execute("""
@@ -178,7 +222,6 @@ class Store:
         self.path = path
         self.key = key
         self._conn = conn
-        self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
 
     # -- opening -------------------------------------------------------------------------
@@ -201,7 +244,7 @@ class Store:
             store = cls(conn, path, key)
             store._configure(check=quick_check)
             with store._lock:
-                migrations.apply(store.db)
+                _apply_migrations(conn)
         except DB_ERRORS as exc:
             known = translate_sqlite(exc)
             if known is not None:
@@ -215,7 +258,7 @@ class Store:
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         store = cls(conn, None)
         store._configure()
-        migrations.apply(store.db)
+        _apply_migrations(conn)
         return store
 
     def _configure(self, check: bool = True) -> None:

@@ -67,19 +67,8 @@ def first_run(ctx: object) -> Any:
 
 
 def _lean_start() -> None:
-    """sqlite-utils imports numpy and pandas eagerly when they are installed (~0.7 s,
-    ~28 MB) only to convert their types, which the desk never stores. Import it once with
-    both hidden, then unhide them so nothing else is affected."""
-    if "sqlite_utils" in sys.modules:
-        return
-    hidden = [m for m in ("numpy", "pandas") if m not in sys.modules]
-    for m in hidden:
-        sys.modules[m] = None  # type: ignore[assignment]
-    try:
-        import sqlite_utils.db  # noqa: F401
-    finally:
-        for m in hidden:
-            sys.modules.pop(m, None)
+    """Nothing heavy is imported ahead of the window any more: the store imports
+    sqlite-utils (without numpy/pandas) only when a migration is pending."""
 
 
 def open_desk(data_dir: str | None) -> Any:
