@@ -8,9 +8,11 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +27,24 @@ os.environ["XDG_RUNTIME_DIR"] = str(_SESSION_HOME / "runtime")
 os.environ.pop("DOORSTEP_DATA_DIR", None)
 os.environ.pop("DOORSTEP_DB", None)
 os.environ.setdefault("TZ", "Asia/Shanghai")
+
+# tests/sync/sync_helpers.py (free ports, bounded waits, the PostgreSQL cluster) is shared
+# by the sync, console and installer tests
+sys.path.insert(0, str(Path(__file__).parent / "sync"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """One PostgreSQL cluster for the whole session (Debian's package, started by the
+    tests), shared by the sync and console tests; each test makes its own database."""
+    from sync_helpers import PgCluster
+
+    cluster = PgCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 import socket
 import threading
-import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sync_helpers import wait_until as _wait
 
 from sync.district.console.auth import hash_password
 from sync.district.console_store import local_today
@@ -23,14 +22,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path("/tmp/console-shots")
 PASSWORD = "correct horse battery"
-
-
-def _wait(check: Callable[[], bool], timeout: float = 30, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 class ConsoleServer:

@@ -4,7 +4,6 @@ made anywhere, filters and searches, the dashboard, 差评 callbacks, exports' k
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -22,27 +21,13 @@ from sync.district.console_store import (
 )
 from sync.district.storage import Storage
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
-
-
-@pytest.fixture(scope="session")
-def pg() -> Iterator[Any]:
-    from sync_helpers import PgCluster
-
-    cluster = PgCluster()
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def cs(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConsoleStore]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'd.sqlite3'}"
     else:
-        cluster = request.getfixturevalue("pg")
+        cluster = request.getfixturevalue("pg_cluster")
         name = "c_" + uuid.uuid4().hex[:10]
         cluster.admin(f"CREATE DATABASE {name}")
         url = cluster.url(name)
