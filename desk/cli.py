@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("protect", help="encrypt this desk's data under a worker password "
                                    "(new password on stdin, or DOORSTEP_PASSWORD)")
     sub.add_parser("passwd", help="change the worker password (stdin: old, then new line)")
+    pn = sub.add_parser("pin", help="set or remove the 6-digit quick-unlock PIN (enrolled, "
+                                    "protected desks; the PIN on stdin; unlocking with it "
+                                    "needs the district)")
+    pn.add_argument("action", choices=["set", "remove"])
     sub.add_parser("backup", help="take a local backup now (rotated, newest 7 kept)")
     rs = sub.add_parser("restore", help="replace the store with a backup file")
     rs.add_argument("file", help="a backup file (see the backups folder)")
@@ -114,6 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogError as exc:
         _err(f"catalog: [invalid] 事项目录无法加载: {exc}")
         return 1
+    except Exception as exc:
+        from sync.client.errors import SyncError  # only raised once sync.client is loaded
+
+        if isinstance(exc, SyncError):
+            _err(f"error: [{exc.kind}] {exc.message}")
+            return 1
+        raise
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -203,6 +214,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if cmd in ("protect", "passwd"):
         return _protect(args)
+    if cmd == "pin":
+        return _pin(args)
     if cmd == "purge":
         from desk.core.maintenance import purge_expired
 
@@ -264,6 +277,36 @@ def _protect(args: argparse.Namespace) -> int:
     keyring.change_password(paths.data_dir, lines[0], lines[1])
     print(json.dumps({"changed": True}))
     return 0
+
+
+def _pin(args: argparse.Namespace) -> int:
+    from desk.core import keyring
+    from sync.client import pin as pin_mod
+
+    ctx = _open(args)
+    try:
+        if args.action == "remove":
+            print(json.dumps(pin_mod.remove_pin(ctx)))
+            return 0
+        if sys.stdin is not None and not sys.stdin.isatty():
+            lines = sys.stdin.read().splitlines()
+            pin = lines[0].strip() if lines else ""
+        else:
+            import getpass
+
+            pin = getpass.getpass("新 PIN（6位数字）: ")
+        if not pin:
+            _err("pin: [required] 请在标准输入提供6位数字 PIN")
+            return 2
+        try:
+            keyring.check_pin_rule(pin)
+        except keyring.KeyringError as exc:
+            _err(f"pin: [{exc.kind}] {exc.message}")
+            return 2
+        print(json.dumps(pin_mod.set_pin(ctx, pin)))
+        return 0
+    finally:
+        ctx.close()
 
 
 def _new(args: argparse.Namespace) -> int:

@@ -101,15 +101,25 @@ class DeskContext:
         self.store.close()
 
 
+def check_secret(paths: paths_mod.Paths, secret: str) -> bytes:
+    """The data key for the worker's password — or for the PIN (6 digits, when one is
+    set), which asks the district for its key share (network needed)."""
+    if keyring.looks_like_pin(secret) and keyring.has_pin(paths.data_dir):
+        from sync.client.pin import fetch_key_share
+
+        return keyring.unlock_pin(paths.data_dir, secret, fetch_key_share)
+    return keyring.unlock(paths.data_dir, secret)
+
+
 def unlock_key(paths: paths_mod.Paths, password: str | None) -> bytes | None:
     """The data key of a protected desk (or of a new desk given a password), else None."""
     pw = password if password is not None else keyring.password_from_env()
     if keyring.exists(paths.data_dir):
         if not pw:
             raise keyring.KeyringError(
-                "no_password", "办事台数据已加密，请输入工作人员密码"
+                "no_password", "办事台数据已加密，请输入工作人员密码或 PIN"
                 "（脚本可设置 DOORSTEP_PASSWORD 或 DOORSTEP_PASSWORD_FILE）")
-        return keyring.unlock(paths.data_dir, pw)
+        return check_secret(paths, pw)
     if pw and not paths.db.exists():
         return keyring.create(paths.data_dir, pw)
     return None

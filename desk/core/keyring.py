@@ -12,6 +12,19 @@ passwords lock the desk for a growing time.
 
 The file holds no secret in the clear: salt, KDF parameters, nonce, the wrapped key and
 the failure counter.
+
+Two ways in:
+
+- the **full password** (at least 8 characters, not only digits) unlocks anywhere,
+  offline included — it is the one that must stand up to an offline guesser;
+- an optional **6-digit PIN** for quick unlock on an enrolled desk. Its wrap key is
+  derived from the PIN (Argon2id) *and* a random 256-bit key share that only the district
+  holds (:mod:`sync.district.keyshares`) and that is never written on the desk, so the
+  ``pin`` section of the file is useless without the district's answer: a thief cannot try
+  PINs offline, the district stops answering after five wrong ones, and revoking the desk
+  deletes the share. PIN unlock therefore needs the network; offline, the worker types the
+  password. The unlock token in the ``pin`` section only lets the desk ask; the PIN proof
+  it sends is itself derived with Argon2id under a salt the district never sees.
 """
 
 from __future__ import annotations
@@ -19,9 +32,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,14 +47,16 @@ from argon2.low_level import Type, hash_secret_raw
 from desk.core.errors import DeskError
 
 FILE_NAME = "keyring.json"
-MIN_PASSWORD = 6
+MIN_PASSWORD = 8
+PIN_LENGTH = 6
 FREE_TRIES = 5
 BASE_LOCK = timedelta(minutes=1)
 KDF = {"name": "argon2id", "time_cost": 3, "memory_cost": 65536, "parallelism": 2}
 
 
 class KeyringError(DeskError):
-    """Unlocking failed: ``wrong_password``, ``locked_out``, ``no_password``, ``weak``."""
+    """Unlocking failed: ``wrong_password``, ``locked_out``, ``no_password``, ``weak``;
+    PIN unlock: ``offline``, ``wrong_pin``, ``pin_locked``, ``revoked``, ``no_pin``."""
 
 
 @dataclass
@@ -107,49 +124,211 @@ def exists(data_dir: Path) -> bool:
 
 
 def check_password_rule(password: str) -> None:
-    """Refuse passwords too short to be worth deriving a key from."""
+    """Refuse passwords an offline guesser would find: fewer than 8 characters, or only
+    digits (a short number belongs in the PIN, which the district guards)."""
     if len(password) < MIN_PASSWORD:
-        raise KeyringError("weak", f"密码至少{MIN_PASSWORD}位（可用6位数字PIN，建议更长）")
+        raise KeyringError("weak", f"密码至少{MIN_PASSWORD}位，且不能全是数字"
+                                   "（6位数字请设为 PIN）")
+    if password.isdigit():
+        raise KeyringError("weak", "密码不能全是数字（6位数字请设为 PIN，PIN 需联网解锁）")
+
+
+def check_pin_rule(pin: str) -> None:
+    """A PIN is exactly 6 digits and not a trivial one (all the same, a straight run)."""
+    if len(pin) != PIN_LENGTH or not pin.isascii() or not pin.isdigit():
+        raise KeyringError("weak", f"PIN 应为{PIN_LENGTH}位数字")
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
+    if steps in ({0}, {1}, {-1}):
+        raise KeyringError("weak", "PIN 过于简单（如 000000、123456），请换一个")
+
+
+def looks_like_pin(secret: str) -> bool:
+    """True for something typed in the PIN's shape (6 digits)."""
+    return len(secret) == PIN_LENGTH and secret.isascii() and secret.isdigit()
+
+
+def _read(data_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path_for(data_dir).read_text(encoding="utf-8"))
+    return data
 
 
 def create(data_dir: Path, password: str, *, key: bytes | None = None) -> bytes:
-    """Create the keyring with a new (or the given) data key; returns the data key."""
+    """Create the keyring with a new (or the given) data key; returns the data key.
+
+    A PIN set earlier stays (it wraps the same data key); a new data key drops it."""
     check_password_rule(password)
+    old = _read(data_dir) if exists(data_dir) else {}
+    pin = old.get("pin") if key is not None else None
     key = key or secrets.token_bytes(32)
     salt = secrets.token_bytes(16)
     wrapped, tag = _wrap(_derive(password, salt, KDF), key)
-    _write(path_for(data_dir), {"version": 2, "kdf": KDF, "salt": _b64(salt),
-                                "wrapped_key": _b64(wrapped), "tag": _b64(tag),
-                                "failures": 0, "locked_until": None})
+    data: dict[str, Any] = {"version": 2, "kdf": KDF, "salt": _b64(salt),
+                            "wrapped_key": _b64(wrapped), "tag": _b64(tag),
+                            "failures": 0, "locked_until": None}
+    if pin:
+        data["pin"] = pin
+    _write(path_for(data_dir), data)
     return key
+
+
+def _check_lock(data: dict[str, Any], now: datetime) -> None:
+    until = data.get("locked_until")
+    if until and datetime.fromisoformat(until) > now:
+        wait = max(1, int((datetime.fromisoformat(until) - now).total_seconds() // 60) + 1)
+        raise KeyringError("locked_out", f"密码错误次数过多，请{wait}分钟后再试")
+
+
+def _count_failure(path: Path, data: dict[str, Any], now: datetime, kind: str,
+                   message: str) -> KeyringError:
+    """Count a wrong password or PIN towards the desk's own lockout."""
+    failures = int(data.get("failures", 0)) + 1
+    data["failures"] = failures
+    left = FREE_TRIES - failures
+    if left <= 0:
+        lock = BASE_LOCK * (2 ** min(-left, 10))
+        data["locked_until"] = (now + lock).isoformat()
+        _write(path, data)
+        return KeyringError("locked_out", f"密码错误次数过多，已锁定"
+                                          f"{int(lock.total_seconds() // 60)}分钟")
+    _write(path, data)
+    return KeyringError(kind, message.format(left=left))
+
+
+def _clear_failures(path: Path, data: dict[str, Any]) -> None:
+    if data.get("failures") or data.get("locked_until"):
+        data["failures"], data["locked_until"] = 0, None
+        _write(path, data)
 
 
 def unlock(data_dir: Path, password: str, *, now: datetime | None = None) -> bytes:
     """The data key, or :class:`KeyringError` (wrong password / locked out)."""
     now = now or datetime.now(UTC)
     path = path_for(data_dir)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    until = data.get("locked_until")
-    if until and datetime.fromisoformat(until) > now:
-        wait = max(1, int((datetime.fromisoformat(until) - now).total_seconds() // 60) + 1)
-        raise KeyringError("locked_out", f"密码错误次数过多，请{wait}分钟后再试")
+    data = _read(data_dir)
+    _check_lock(data, now)
     kek = _derive(password, _unb64(data["salt"]), data["kdf"])
     key = _unwrap(kek, _unb64(data["wrapped_key"]), _unb64(data["tag"]))
     if key is None:
-        failures = int(data.get("failures", 0)) + 1
-        data["failures"] = failures
-        left = FREE_TRIES - failures
-        if left <= 0:
-            lock = BASE_LOCK * (2 ** min(-left, 10))
-            data["locked_until"] = (now + lock).isoformat()
-            _write(path, data)
-            raise KeyringError("locked_out", f"密码错误次数过多，已锁定"
-                                             f"{int(lock.total_seconds() // 60)}分钟")
-        _write(path, data)
-        raise KeyringError("wrong_password", f"密码不正确，还可再试{left}次")
-    if data.get("failures") or data.get("locked_until"):
-        data["failures"], data["locked_until"] = 0, None
-        _write(path, data)
+        raise _count_failure(path, data, now, "wrong_password", "密码不正确，还可再试{left}次")
+    _clear_failures(path, data)
+    return key
+
+
+# -- the PIN: a quick unlock that needs the district's key share -----------------------------
+
+
+@dataclass
+class PinRequest:
+    """What the desk sends to ask for its key share (see :func:`unlock_pin`)."""
+
+    server_url: str
+    desk_id: str
+    token: str  # hex
+    proof: str  # hex
+
+
+@dataclass
+class PinSetup:
+    """A PIN being set: the salt, token and proof the district registers (as hashes)."""
+
+    pin_key: bytes
+    salt: bytes
+    token: bytes
+    proof: bytes
+
+    @property
+    def token_hash(self) -> str:
+        """sha256 of the unlock token (what the district keeps), hex."""
+        return hashlib.sha256(self.token).hexdigest()
+
+    @property
+    def proof_hash(self) -> str:
+        """sha256 of the PIN proof (what the district keeps), hex."""
+        return hashlib.sha256(self.proof).hexdigest()
+
+
+def _pin_proof(pin_key: bytes) -> bytes:
+    return hmac.new(pin_key, b"doorstep-desk/pin/proof", hashlib.sha256).digest()
+
+
+def _pin_kek(pin_key: bytes, share: bytes) -> bytes:
+    # HKDF-extract style: the district's share is the salt, the PIN-derived key the input;
+    # with either missing the result is unknown.
+    return hmac.new(share, b"doorstep-desk/pin/kek\x00" + pin_key, hashlib.sha256).digest()
+
+
+def begin_pin(pin: str) -> PinSetup:
+    """Derive what registering ``pin`` needs (slow: one Argon2id)."""
+    check_pin_rule(pin)
+    salt = secrets.token_bytes(16)
+    pin_key = _derive(pin, salt, KDF)
+    return PinSetup(pin_key, salt, secrets.token_bytes(32), _pin_proof(pin_key))
+
+
+def finish_pin(data_dir: Path, key: bytes, setup: PinSetup, share_hex: str, *,
+               server_url: str, desk_id: str) -> None:
+    """Store the PIN wrap of ``key`` (the share itself is not stored)."""
+    data = _read(data_dir)
+    wrapped, tag = _wrap(_pin_kek(setup.pin_key, bytes.fromhex(share_hex)), key)
+    data["pin"] = {"kdf": KDF, "salt": _b64(setup.salt), "wrapped_key": _b64(wrapped),
+                   "tag": _b64(tag), "token": setup.token.hex(), "desk_id": desk_id,
+                   "server_url": server_url, "set_at": datetime.now(UTC).isoformat()}
+    _write(path_for(data_dir), data)
+
+
+def has_pin(data_dir: Path) -> bool:
+    """True when a PIN is set on this desk."""
+    return exists(data_dir) and bool(_read(data_dir).get("pin"))
+
+
+def remove_pin(data_dir: Path) -> bool:
+    """Drop the PIN wrap (the password still unlocks); True when there was one."""
+    if not exists(data_dir):
+        return False
+    data = _read(data_dir)
+    had = data.pop("pin", None) is not None
+    if had:
+        _write(path_for(data_dir), data)
+    return had
+
+
+# what a share fetcher raises for each refusal: the kind, and whether the PIN is gone
+_DROP_PIN = {"pin_locked", "revoked", "no_pin"}
+
+
+def unlock_pin(data_dir: Path, pin: str, fetch: Callable[[PinRequest], str], *,
+               now: datetime | None = None) -> bytes:
+    """The data key from ``pin`` and the district's key share, fetched by ``fetch``.
+
+    ``fetch`` returns the share (hex) or raises :class:`KeyringError` with kind
+    ``offline``, ``wrong_pin`` (counted here too), ``pin_locked``, ``revoked`` or
+    ``no_pin`` — the last three remove the PIN wrap, leaving the password.
+    """
+    now = now or datetime.now(UTC)
+    path = path_for(data_dir)
+    data = _read(data_dir)
+    pin_data = data.get("pin")
+    if not pin_data:
+        raise KeyringError("no_pin", "本办事台未设置 PIN，请输入完整密码")
+    _check_lock(data, now)
+    pin_key = _derive(pin, _unb64(pin_data["salt"]), pin_data["kdf"])
+    req = PinRequest(str(pin_data["server_url"]), str(pin_data["desk_id"]),
+                     str(pin_data["token"]), _pin_proof(pin_key).hex())
+    try:
+        share = fetch(req)
+    except KeyringError as exc:
+        if exc.kind == "wrong_pin":
+            template = exc.message.replace("{", "{{").replace("}", "}}")
+            raise _count_failure(path, data, now, "wrong_pin", template) from None
+        if exc.kind in _DROP_PIN:
+            remove_pin(data_dir)
+        raise
+    key = _unwrap(_pin_kek(pin_key, bytes.fromhex(share)), _unb64(pin_data["wrapped_key"]),
+                  _unb64(pin_data["tag"]))
+    if key is None:  # the district holds a newer share: this PIN wrap is stale
+        remove_pin(data_dir)
+        raise KeyringError("no_pin", "PIN 已失效，请输入完整密码后重新设置 PIN")
+    _clear_failures(path, _read(data_dir))
     return key
 
 

@@ -39,10 +39,11 @@ class UnlockDialog(QDialog):
         title = QLabel(tr("办事台已锁定"))
         title.setObjectName("title")
         lay.addWidget(title)
-        lay.addWidget(QLabel(tr("长时间无操作，已自动锁定以保护居民信息。请输入工作人员密码：")))
+        lay.addWidget(QLabel(tr("长时间无操作，已自动锁定以保护居民信息。"
+                                "请输入工作人员密码（或联网时输入6位 PIN）：")))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName(tr("工作人员密码"))
+        self.password.setAccessibleName(tr("工作人员密码或 PIN"))
         self.password.returnPressed.connect(self.try_unlock)
         lay.addWidget(self.password)
         self.error = QLabel()
@@ -109,8 +110,10 @@ def install(window: QWidget, ctx: object) -> IdleLock | None:
     minutes = float(getattr(ctx.settings, "idle_lock_minutes", 10) or 10)  # type: ignore[attr-defined]
 
     def check(password: str) -> str | None:
+        from desk.core.app import check_secret
+
         try:
-            keyring.unlock(paths.data_dir, password)
+            check_secret(paths, password)
         except DeskError as exc:
             return exc.message
         return None

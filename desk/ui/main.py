@@ -84,11 +84,12 @@ def open_desk(data_dir: str | None) -> Any:
         try:
             return DeskContext.open(data_dir, password=password, quick_check=False)
         except DeskError as exc:
-            if exc.kind not in ("no_password", "wrong_password"):
+            if exc.kind not in ("no_password", "wrong_password", "wrong_pin", "offline",
+                                "pin_locked", "revoked", "no_pin"):
                 QMessageBox.critical(None, tr("家门口办事台"), exc.message)
                 return None
-            prompt = tr("办事台数据已加密，请输入工作人员密码：") if exc.kind == "no_password" \
-                else exc.message + "\n" + tr("请重新输入密码：")
+            prompt = tr("办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：") \
+                if exc.kind == "no_password" else exc.message + "\n" + tr("请重新输入：")
             text, ok = QInputDialog.getText(None, tr("家门口办事台"), prompt,
                                             QLineEdit.EchoMode.Password)
             if not ok:

@@ -95,7 +95,7 @@ class SettingsDialog(QDialog):
         if first_run and protect_offered:
             self.password = QLineEdit()
             self.password.setEchoMode(QLineEdit.EchoMode.Password)
-            self.password.setPlaceholderText(tr("至少6位，可用6位数字"))
+            self.password.setPlaceholderText(tr("至少8位，不能全是数字"))
             self.password.setAccessibleName(tr("工作人员密码"))
             self.password2 = QLineEdit()
             self.password2.setEchoMode(QLineEdit.EchoMode.Password)
@@ -182,13 +182,18 @@ class SettingsDialog(QDialog):
         candidate = replace(self.original, **self.values())
         problems = candidate.problems()
         if self.password is not None and self.password2 is not None:
+            from desk.core.keyring import KeyringError, check_password_rule
+
             pw = self.password.text()
-            if len(pw) < 6:
-                problems["password"] = tr("密码至少6位")
-            elif pw != self.password2.text():
-                problems["password"] = tr("两次输入的密码不一致")
+            try:
+                check_password_rule(pw)
+            except KeyringError as exc:
+                problems["password"] = exc.message
             else:
-                self.result_password = pw
+                if pw != self.password2.text():
+                    problems["password"] = tr("两次输入的密码不一致")
+                else:
+                    self.result_password = pw
         for key, label in self.errors.items():
             label.setText(problems.get(key, ""))
             label.setVisible(key in problems)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -125,6 +126,7 @@ class SyncPage(QWidget):
         self.enroll_button.clicked.connect(self.enroll)
         el.addWidget(self.enroll_button)
         lay.addWidget(self.enroll_card)
+        self._build_pin_card(lay)
 
         aside = QLabel(tr("被退回或冲突的案件（其余案件照常上传）"))
         aside.setObjectName("sectionTitle")
@@ -151,16 +153,47 @@ class SyncPage(QWidget):
         self.last_summary: dict[str, Any] | None = None
         self._aside: list[dict[str, Any]] = []
 
+    def _build_pin_card(self, lay: QVBoxLayout) -> None:
+        """Quick-unlock PIN: shown on enrolled, password-protected desks."""
+        self.pin_card = QFrame()
+        self.pin_card.setProperty("role", "card")
+        pl = QHBoxLayout(self.pin_card)
+        pl.setContentsMargins(18, 10, 18, 10)
+        self.pin_state = QLabel()
+        self.pin_state.setWordWrap(True)
+        pl.addWidget(self.pin_state, 2)
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setMaxLength(6)
+        self.pin_edit.setPlaceholderText(tr("6位数字"))
+        self.pin_edit.setAccessibleName(tr("快速解锁 PIN"))
+        self.pin_edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,6}")))
+        self.pin_edit.returnPressed.connect(self.set_pin)
+        pl.addWidget(self.pin_edit, 1)
+        self.pin_button = QPushButton(tr("设置 PIN"))
+        self.pin_button.clicked.connect(self.set_pin)
+        pl.addWidget(self.pin_button)
+        self.pin_remove = QPushButton(tr("取消 PIN"))
+        self.pin_remove.clicked.connect(self.remove_pin)
+        pl.addWidget(self.pin_remove)
+        self.pin_card.hide()
+        lay.addWidget(self.pin_card)
+
     # -- status ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Reload counts, enrollment and the set-aside list (in the background)."""
         store = self.win.ctx.store
 
+        data_dir = self.win.ctx.paths.data_dir
+
         def read() -> dict[str, Any]:
+            from desk.core import keyring
+
             return {"counts": store.outbox_counts(), "last": store.get_meta("last_sync"),
                     "server": store.get_meta("server_url"),
-                    "enrolled": bool(store.get_meta("desk_id")), "aside": store.set_aside()}
+                    "enrolled": bool(store.get_meta("desk_id")), "aside": store.set_aside(),
+                    "protected": keyring.exists(data_dir), "pin": keyring.has_pin(data_dir)}
 
         self.win.tasks.run(read, on_done=self._show)
 
@@ -185,6 +218,13 @@ class SyncPage(QWidget):
         self.values["last"].setText(str(info["last"] or tr("从未同步"))[:19].replace("T", " "))
         self.values["result"].setText(summary_text(s) if s else "—")
         self.enroll_card.setVisible(available and not info["enrolled"])
+        self.pin_card.setVisible(available and info["enrolled"] and info.get("protected", False))
+        self.pin_state.setText(
+            tr("快速解锁 PIN：已设置。PIN 解锁需连接区级系统（区级保管密钥分片，"
+               "办事台停用后 PIN 即失效）；离线时请用完整密码。") if info.get("pin") else
+            tr("快速解锁 PIN：未设置。可设6位数字 PIN，联网时代替完整密码解锁。"))
+        self.pin_button.setText(tr("更换 PIN") if info.get("pin") else tr("设置 PIN"))
+        self.pin_remove.setVisible(bool(info.get("pin")))
         if server and not self.enroll_url.text():
             self.enroll_url.setText(server)
         self.sync_button.setEnabled(available and bool(server) and not self.running)
@@ -263,6 +303,52 @@ class SyncPage(QWidget):
     def _enroll_failed(self, exc: object) -> None:
         self.enroll_button.setEnabled(True)
         self.progress_text.setText(tr("注册失败：{e}").format(e=getattr(exc, "message", exc)))
+
+    def set_pin(self) -> None:
+        """Register the typed PIN with the district (network lane)."""
+        from desk.core import keyring
+        from desk.core.errors import DeskError
+
+        pin = self.pin_edit.text()
+        try:
+            keyring.check_pin_rule(pin)
+        except DeskError as exc:
+            self.progress_text.setText(exc.message)
+            return
+        ctx = self.win.ctx
+        self.pin_button.setEnabled(False)
+        self.progress_text.setText(tr("正在向区级系统登记 PIN…"))
+
+        def work() -> dict[str, Any]:
+            from sync.client.pin import set_pin
+
+            return set_pin(ctx, pin)
+
+        self.win.tasks.run(work, lane="net", on_done=self._pin_done,
+                           on_error=self._pin_failed)
+
+    def remove_pin(self) -> None:
+        """Drop the PIN here and at the district."""
+        ctx = self.win.ctx
+
+        def work() -> dict[str, Any]:
+            from sync.client.pin import remove_pin
+
+            return remove_pin(ctx)
+
+        self.win.tasks.run(work, lane="net", on_done=self._pin_done,
+                           on_error=self._pin_failed)
+
+    def _pin_done(self, info: dict[str, Any]) -> None:
+        self.pin_button.setEnabled(True)
+        self.pin_edit.clear()
+        self.progress_text.setText(tr("PIN 已设置") if info.get("pin") else tr("PIN 已取消"))
+        self.refresh()
+
+    def _pin_failed(self, exc: object) -> None:
+        self.pin_button.setEnabled(True)
+        self.progress_text.setText(tr("PIN 设置失败：{e}").format(
+            e=getattr(exc, "message", exc)))
 
     def _selected(self) -> dict[str, Any] | None:
         row = self.table.currentRow()

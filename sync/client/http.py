@@ -187,6 +187,20 @@ class DistrictClient:
         """How much of an attachment the district holds."""
         return self._call(P.AttachmentStatus, "GET", f"{P.PATH_ATTACHMENTS}/{sha256}")
 
+    def set_pin(self, req: P.PinSetupRequest) -> P.PinSetupResponse:
+        """Register this desk's PIN (signed); the district answers a new key share."""
+        return self._call(P.PinSetupResponse, "POST", P.PATH_PIN,
+                          json_body=req.model_dump(mode="json"), compress=False)
+
+    def remove_pin(self) -> dict[str, Any]:
+        """Ask the district to forget this desk's PIN key share (signed)."""
+        return self.request("DELETE", P.PATH_PIN, compress=False)
+
+    def unlock(self, req: P.UnlockRequest) -> P.UnlockResponse:
+        """The key share for a PIN unlock (not signed: the desk is locked)."""
+        return self._call(P.UnlockResponse, "POST", P.PATH_UNLOCK,
+                          json_body=req.model_dump(mode="json"), signed=False, compress=False)
+
     def upload_attachment(self, data: bytes, chunk_size: int = 1024 * 1024) -> P.AttachmentStatus:
         """Upload an attachment, resuming where the district's copy ends; idempotent."""
         sha = hashlib.sha256(data).hexdigest()

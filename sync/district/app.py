@@ -12,6 +12,10 @@ Endpoints (all JSON, all answers carry ``X-Doorstep-Server-Time``; OpenAPI at
 - ``GET  /api/v1/attachments/{sha256}`` — signed; how much is held.
 - ``GET  /api/v1/receipts/verify?receipt_no=&uuid=&code=`` — is a receipt genuine (no
   auth, nothing personal in the answer, rate-limited per client address).
+- ``POST /api/v1/desk/pin`` — signed; register a PIN: a new key share (see
+  :mod:`sync.district.keyshares`). ``DELETE`` forgets it.
+- ``POST /api/v1/desk/unlock`` — unlock token + PIN proof → the key share (not signed;
+  refused for revoked desks, locked after five wrong PINs, rate-limited per address).
 - ``GET  /healthz`` — liveness and the database kind.
 
 Request bodies may be gzip-compressed (``Content-Encoding: gzip``; Starlette does not
@@ -47,6 +51,7 @@ log = logging.getLogger("doorstep.district")
 MAX_BATCH_BYTES = 64 * 1024 * 1024  # decompressed batch body
 MAX_ATTACHMENT_BYTES = int(os.environ.get("DOORSTEP_MAX_ATTACHMENT", 20 * 1024 * 1024))
 VERIFY_RATE = int(os.environ.get("DOORSTEP_VERIFY_RATE", 60))  # per client address a minute
+UNLOCK_RATE = int(os.environ.get("DOORSTEP_UNLOCK_RATE", 30))  # per client address a minute
 P_SHA = PathParam(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the content, hex")
 
 
@@ -302,6 +307,43 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
             _storage(request).put_attachment, auth.desk["desk_id"], sha256, offset, total,
             auth.body, MAX_ATTACHMENT_BYTES)
         return resp
+
+    from sync.district import keyshares
+
+    @app.post(P.PATH_PIN, tags=["sync"], openapi_extra=_body_doc(P.PinSetupRequest),
+              responses={200: {"model": P.PinSetupResponse}, 401: {"model": P.ErrorBody},
+                         403: {"model": P.ErrorBody}})
+    async def set_pin(request: Request, auth: SignedDep) -> P.PinSetupResponse:
+        """Register (or replace) this desk's PIN; answers a fresh key share."""
+        req: P.PinSetupRequest = _parse(P.PinSetupRequest, auth.body)
+        out: P.PinSetupResponse = await run_in_threadpool(
+            keyshares.set_pin, _storage(request), auth.desk["desk_id"], req)
+        return out
+
+    @app.delete(P.PATH_PIN, tags=["sync"], responses={401: {"model": P.ErrorBody}})
+    async def remove_pin(request: Request, auth: SignedDep) -> dict[str, bool]:
+        """Forget this desk's PIN key share."""
+        had = await run_in_threadpool(keyshares.remove_pin, _storage(request),
+                                      auth.desk["desk_id"])
+        return {"removed": had}
+
+    unlock_limiter = RateLimiter(UNLOCK_RATE)
+
+    @app.post(P.PATH_UNLOCK, tags=["sync"],
+              responses={200: {"model": P.UnlockResponse}, 401: {"model": P.ErrorBody},
+                         403: {"model": P.ErrorBody}, 423: {"model": P.ErrorBody},
+                         429: {"model": P.ErrorBody}})
+    async def unlock(req: P.UnlockRequest, request: Request) -> JSONResponse:
+        """A desk's key share for its unlock token and a right PIN proof."""
+        wait = unlock_limiter.hit(request.client.host if request.client else "")
+        if wait:
+            resp = _error(429, "rate_limited", "解锁尝试过于频繁，请稍后再试",
+                          {"retry_after": wait})
+            resp.headers["Retry-After"] = str(wait)
+            return resp
+        out: P.UnlockResponse = await run_in_threadpool(
+            keyshares.unlock, _storage(request), req)
+        return JSONResponse(out.model_dump(), headers={"Cache-Control": "no-store"})
 
     limiter = RateLimiter(VERIFY_RATE)
 

@@ -8,6 +8,8 @@ data folder for ``doorstep-district`` (platformdirs), see :func:`default_db_url`
 Tables (see the ``Table`` definitions below for every column):
 
 - ``desks`` — enrolled desks (id, code, name, HMAC secret, receipt key, revoked_at);
+  ``desk_keys`` — each desk's PIN key share and the hashes that guard it
+  (:mod:`sync.district.keyshares`);
   ``enroll_codes`` — one-time codes (only their SHA-256 is stored); ``nonces`` — request
   nonces seen in the last ``2 * MAX_SKEW`` seconds (replays are refused by the primary key).
 - ``batches`` — every pushed batch with its stored answer (a replay returns it).
@@ -99,6 +101,17 @@ desks = Table(
     Column("revoked_at", String(40)),
     Column("last_seen_at", String(40)),
     Column("client_version", String(40), nullable=False, server_default=""),
+)
+desk_keys = Table(  # PIN quick unlock (see sync.district.keyshares); wiped on revoke
+    "desk_keys", metadata,
+    Column("desk_id", String(40), primary_key=True),
+    Column("key_share", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("proof_hash", String(64), nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("locked_at", String(40)),
+    Column("set_at", String(40), nullable=False),
+    Column("last_unlock_at", String(40)),
 )
 enroll_codes = Table(
     "enroll_codes", metadata,
@@ -434,11 +447,13 @@ class Storage:
                 select(*cols).order_by(desks.c.enrolled_at)).mappings()]
 
     def revoke_desk(self, desk_id: str) -> None:
-        """Refuse every later request from this desk."""
+        """Refuse every later request from this desk, and forget its PIN key share (a
+        stolen desk's PIN can then never open its data)."""
         with self.write() as conn:
             done = conn.execute(update(desks).where(desks.c.desk_id == desk_id,
                                                     desks.c.revoked_at.is_(None))
                                 .values(revoked_at=P.utc_now()))
+            conn.execute(sa_delete(desk_keys).where(desk_keys.c.desk_id == desk_id))
             if done.rowcount == 0 and self.desk(desk_id) is None:
                 raise NotFound(f"没有编号为 {desk_id} 的办事点")
 
