@@ -64,7 +64,7 @@ def measure(folder: Path, password: str | None) -> dict[str, float]:
            "save_p99_ms": pct(saves, 99)}
     for label, qs in (("name2", names), ("id4", ids)):
         ts = []
-        for q in rng.sample(qs, 150):
+        for q in rng.sample(qs, min(150, len(qs))):
             t = time.perf_counter()
             ctx.store.list_cases(search=q, limit=50)
             ts.append(time.perf_counter() - t)
@@ -98,7 +98,39 @@ def main() -> None:
     for k in a:
         ratio = b[k] / a[k] if a[k] > 0.001 else float("nan")
         print(f"{k:24s}{a[k]:10.2f}{b[k]:12.2f}{ratio:8.2f}")
+    pin_unlock(enc, root)
     print(f"(files in {root})")
+
+
+def pin_unlock(data: Path, root: Path, runs: int = 7) -> None:
+    """PIN unlock (Argon2id + a round trip for the district's key share, loopback) against
+    password unlock (Argon2id only), medians of ``runs``."""
+    import statistics
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
+    from sync_helpers import District, enroll
+
+    from desk.core.app import check_secret
+    from sync.client.pin import set_pin
+
+    district = District(f"sqlite:///{root / 'district.sqlite3'}")
+    try:
+        ctx = DeskContext.open(str(data), password=PASSWORD)
+        enroll(district, ctx)
+        set_pin(ctx, "470913")
+        ctx.close()
+        paths = resolve(str(data))
+        timings: dict[str, list[float]] = {"password": [], "pin": []}
+        for _ in range(runs):
+            for name, secret in (("password", PASSWORD), ("pin", "470913")):
+                t = time.perf_counter()
+                check_secret(paths, secret)
+                timings[name].append((time.perf_counter() - t) * 1000)
+        pw, pin = (statistics.median(timings[k]) for k in ("password", "pin"))
+        print(f"unlock median of {runs}: password {pw:.0f} ms, PIN with key share "
+              f"{pin:.0f} ms (ratio {pin / pw:.2f})")
+    finally:
+        district.stop()
 
 
 if __name__ == "__main__":
