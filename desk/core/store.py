@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from desk.core import dbapi
 from desk.core.dbapi import DB_ERRORS, INTEGRITY_ERRORS
-from desk.core.errors import StoreError, translate_sqlite
+from desk.core.errors import StoreError, ValidationFailed, translate_sqlite
+from forms.engine import Problem
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -374,6 +375,16 @@ class Store:
         ).hexdigest()
         c.execute("INSERT INTO audit(at, actor, action, case_uuid, detail_json, prev_hash, hash)"
                   " VALUES (?,?,?,?,?,?,?)", [at, actor, action, case_uuid, body, prev, digest])
+
+    def record_reveal(self, case_uuid: str, actor: str, reason: str) -> None:
+        """Audit that a worker chose to see a case's full ID numbers and phones, and why."""
+        reason = reason.strip()
+        if not reason:
+            raise ValidationFailed([Problem("reason", "required", "请说明查看完整信息的原因")])
+        with self.transaction() as c:
+            if c.execute("SELECT 1 FROM cases WHERE uuid = ?", [case_uuid]).fetchone() is None:
+                raise ValidationFailed([Problem("uuid", "not_found", "没有找到该案件")])
+            self._audit(c, actor, "case.reveal", case_uuid, {"reason": reason[:100]})
 
     def verify_audit(self) -> int | None:
         """The id of the first audit entry whose chain is broken, or None when intact."""

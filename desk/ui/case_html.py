@@ -44,12 +44,16 @@ def item_of(ctx: Any, case: dict[str, Any]) -> Item | None:
         return None
 
 
-def show_value(f: FieldDef | None, value: Any) -> str:
-    """A stored value in words; sensitive ones masked."""
+def show_value(f: FieldDef | None, value: Any, reveal: bool = False) -> str:
+    """A stored value in words; sensitive ones masked unless ``reveal``."""
     if value is None or value == "":
         return ""
     t = f.type if f else ""
-    if (f is not None and f.sensitive) or t in ("id_number", "phone", "mobile", "bank_account"):
+    sensitive = (f is not None and f.sensitive) or t in ("id_number", "phone", "mobile",
+                                                         "bank_account")
+    if sensitive and reveal:
+        return str(value)
+    if sensitive:
         s = str(value)
         if t == "id_number" or len(s) == 18:
             return mask_id(s)
@@ -69,7 +73,7 @@ def show_value(f: FieldDef | None, value: Any) -> str:
     return str(value)
 
 
-def fields_html(item: Item | None, data: dict[str, Any]) -> str:
+def fields_html(item: Item | None, data: dict[str, Any], reveal: bool = False) -> str:
     """The form's values as a two-column table."""
     defs = {f.key: f for f in all_fields(item)} if item else {}
     order = list(defs) + [k for k in data if k not in defs]
@@ -85,12 +89,13 @@ def fields_html(item: Item | None, data: dict[str, Any]) -> str:
             for i, row in enumerate(value, 1):
                 keys = [k for k in subs if k in row] + [k for k in row if k not in subs]
                 text = "；".join(f"{esc(subs[k].label if k in subs else k)}："
-                                f"{esc(show_value(subs.get(k), row[k]))}"
+                                f"{esc(show_value(subs.get(k), row[k], reveal))}"
                                 for k in keys if row[k] not in (None, ""))
                 rows.append(f"<tr><td class='k'>{esc(f.item_label or label)} {i}</td>"
                             f"<td>{text}</td></tr>")
             continue
-        rows.append(f"<tr><td class='k'>{esc(label)}</td><td>{esc(show_value(f, value))}</td></tr>")
+        rows.append(f"<tr><td class='k'>{esc(label)}</td>"
+                    f"<td>{esc(show_value(f, value, reveal))}</td></tr>")
     return "<table width='100%' cellpadding='5'>" + "".join(rows) + "</table>"
 
 
@@ -117,8 +122,9 @@ def materials_html(case: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def summary_html(ctx: Any, case: dict[str, Any]) -> str:
-    """The whole saved case (receipt fallback and print of last resort)."""
+def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False) -> str:
+    """The whole saved case (receipt fallback and print of last resort); ID numbers and
+    phones in full only with ``reveal`` (the detail page, on purpose, audited)."""
     item = item_of(ctx, case)
     data = json.loads(case.get("data_json") or "{}")
     fields = data.get("fields", {})
@@ -161,7 +167,7 @@ def summary_html(ctx: Any, case: dict[str, Any]) -> str:
         "<style>td.k{color:#52606d;white-space:nowrap;padding-right:14px}</style>",
         *head,
         "<h3>" + tr("申请信息") + "</h3>",
-        fields_html(item, fields),
+        fields_html(item, fields, reveal),
         "<h3>" + tr("材料") + "</h3>",
         materials_html(case) or "<p>—</p>",
     ]

@@ -8,11 +8,12 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QSplitter,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from desk.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
+REVEAL_SECONDS = 60  # full ID numbers and phones stay on screen this long
 
 
 def history_html(entries: list[dict[str, Any]]) -> str:
@@ -83,6 +85,15 @@ class CaseDetailPage(QWidget):
         self.reprint.setAccessibleName(tr("重新打印回执或告知书"))
         self.reprint.clicked.connect(self.print_document)
         head.addWidget(self.reprint)
+        self.reveal = QPushButton(tr("显示完整信息"))
+        self.reveal.setAccessibleName(tr("显示完整身份证号和电话（记入审计日志）"))
+        self.reveal.setCheckable(True)
+        self.reveal.clicked.connect(self.toggle_reveal)
+        head.addWidget(self.reveal)
+        self.remask = QTimer(self)
+        self.remask.setSingleShot(True)
+        self.remask.setInterval(REVEAL_SECONDS * 1000)
+        self.remask.timeout.connect(self.hide_full)
         self.rate = QPushButton(tr("请居民评价"))
         self.rate.clicked.connect(lambda: self.case and win.show_rating(self.case))
         head.addWidget(self.rate)
@@ -135,11 +146,63 @@ class CaseDetailPage(QWidget):
             return
         self.case = case
         self.title.setText(f"{case['item_name']} · {case['applicant_name']}")
+        self.remask.stop()
+        self.reveal.setChecked(False)
+        self.reveal.setText(tr("显示完整信息"))
         self.body.setHtml(summary_html(self.win.ctx, case))
         self.history.setHtml(history_html(history))
         self.rate.setVisible(not case.get("rating"))
         self._banner(case)
         self._supply_list(case)
+
+    # -- full ID numbers and phones, on purpose -------------------------------------------------
+
+    def toggle_reveal(self) -> None:
+        """Ask why, audit it, then show the case unmasked for a minute."""
+        if self.case is None:
+            self.reveal.setChecked(False)
+            return
+        if not self.reveal.isChecked():
+            self.hide_full()
+            return
+        reason, ok = QInputDialog.getItem(
+            self, tr("显示完整信息"),
+            tr("查看完整身份证号和电话会记入审计日志。请选择原因："),
+            [tr("核对居民身份"), tr("电话联系居民"), tr("补正或补交材料"), tr("区级核查")],
+            0, True)
+        if not ok or not reason.strip():
+            self.reveal.setChecked(False)
+            return
+        self.show_full(reason)
+
+    def show_full(self, reason: str) -> None:
+        """Record the reveal and show the case unmasked (re-masked after a minute)."""
+        assert self.case is not None
+        case, ctx = self.case, self.win.ctx
+        try:
+            ctx.store.record_reveal(case["uuid"], ctx.actor().worker, reason)
+        except DeskError as exc:
+            self.reveal.setChecked(False)
+            self.win.notify(exc.message)
+            return
+        self.reveal.setChecked(True)
+        self.reveal.setText(tr("隐藏完整信息"))
+        self.body.setHtml(summary_html(ctx, case, reveal=True))
+        self.remask.start()
+        self.history.setHtml(history_html(ctx.store.history(case["uuid"])))
+
+    def hide_full(self) -> None:
+        """Mask again (the button, a minute passing, or another case)."""
+        self.remask.stop()
+        self.reveal.setChecked(False)
+        self.reveal.setText(tr("显示完整信息"))
+        if self.case is not None:
+            self.body.setHtml(summary_html(self.win.ctx, self.case))
+
+    def hideEvent(self, event: Any) -> None:  # leaving the page masks again
+        if self.reveal.isChecked():
+            self.hide_full()
+        super().hideEvent(event)
 
     def _banner(self, case: dict[str, Any]) -> None:
         mats = json.loads(case.get("materials_json") or "{}")

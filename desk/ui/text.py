@@ -76,6 +76,7 @@ def action_label(action: str) -> str:
     return {
         "case.create": tr("受理登记"), "case.supply": tr("补交材料"),
         "case.rate": tr("居民评价"), "case.update": tr("修改案件"),
+        "case.reveal": tr("查看完整信息"),
         "sync.rejected": tr("上传被退回"), "sync.conflict": tr("上传冲突"),
         "district.status": tr("区级状态更新"), "district.note": tr("区级备注"),
     }.get(action, action)
