@@ -18,8 +18,10 @@ Commands (names, flags and JSON keys are a public interface)::
     doorstep-district [--db URL] cases --json [--status S] [--limit N]
     doorstep-district [--db URL] user add --username U --role admin|reviewer|viewer
                                                    # the password is read from stdin
+    doorstep-district [--db URL] audit verify [--json]   # check the console's audit chain
 
-Exit status: 0 ok, 1 refused (a message on stderr), 2 bad arguments.
+Exit status: 0 ok, 1 refused (a message on stderr), 2 bad arguments. ``audit verify``:
+0 intact, 1 broken (naming the first broken entry) or the database cannot be read.
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.add_argument("--status", default=None)
     c.add_argument("--limit", type=int, default=100)
+    au = sub.add_parser("audit", help="the console's tamper-evident audit log")
+    ausub = au.add_subparsers(dest="audit_command", required=True)
+    av = ausub.add_parser("verify", help="check the whole hash chain (read-only); exit 1 "
+                                         "naming the first broken entry")
+    av.add_argument("--json", action="store_true")
     return p
 
 
@@ -89,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     url = args.db or default_db_url()
     if args.command == "serve":
         return serve(url, args.host, args.port, args.log_level, args.workers)
+    if args.command == "audit":  # read-only: no Storage (it would create a missing database)
+        return audit_verify(url, as_json=args.json)
     storage = Storage(url)
     try:
         return _dispatch(storage, args)
@@ -116,6 +125,39 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
     uvicorn.run(create_app(url), host=host, port=port, log_level=log_level,
                 ws="none", lifespan="off")
     return 0
+
+
+def audit_verify(url: str, *, as_json: bool = False) -> int:
+    """``audit verify``: check the whole chain, read-only. Exit 0 intact; 1 broken (the
+    first broken entry named, with what is wrong) or the log cannot be read."""
+    from sync.district.console_store import AuditUnavailable, verify_audit_at
+
+    try:
+        res = verify_audit_at(url)
+    except AuditUnavailable as exc:
+        print(f"error: [{exc.code}] {exc.message}", file=sys.stderr)
+        if as_json:
+            _print({"ok": False, "first_broken_entry": None,
+                    "error": {"code": exc.code, "message": exc.message}})
+        return 1
+    if as_json:
+        _print(res.as_json())
+    elif res.ok:
+        print(f"审计日志完整：已校验 {res.checked} 条记录。")
+        if res.last_id is not None:
+            print(f"最后一条：第 {res.last_id} 条，哈希 {res.last_hash}")
+    else:
+        print(f"审计日志在第 {res.first_broken_entry} 条记录处断开"
+              f"（{res.problem}，{res.cause}）。")
+        print(res.message)
+        e = res.entry
+        if e is not None:
+            print(f"  编号 {e['id']} · 时间 {e['at']} · 用户 {e['actor']} · 操作 {e['action']}"
+                  f" · 对象 {e['target'] or '—'}")
+        if res.problem != "checkpoint_mismatch":
+            print(f"此前的 {res.checked} 条记录完好" + (
+                f"（至第 {res.last_id} 条，哈希 {res.last_hash}）。" if res.last_id else "。"))
+    return 0 if res.ok else 1
 
 
 def _migrate_once(url: str) -> None:

@@ -346,10 +346,12 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
 
 @router.get("/audit", include_in_schema=False)
 def audit_log(request: Request, target: str = "", action: str = "", before: int = 0,
-              user: User = Admin) -> Response:
-    """The audit log, newest first, with the hash chain checked."""
+              verify: str = "", user: User = Admin) -> Response:
+    """The audit log, newest first, with the hash chain checked: the entries after the
+    last verified one (checkpoint), or all of them with ``?verify=full``."""
     cs = _cs(request)
+    check = cs.check_audit(full=verify == "full", actor=user.username)
     entries = cs.audit_entries(target=target or None, action=action or None, limit=100,
                                before_id=before or None)
-    return render(request, "audit.html", entries=entries, broken=cs.verify_audit(),
-                  target=target, action=action)
+    return render(request, "audit.html", entries=entries, check=check,
+                  broken=check.first_broken_entry, target=target, action=action)

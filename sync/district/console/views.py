@@ -43,11 +43,12 @@ AUDIT_ACTIONS = {
     "export": "导出", "callback.close": "差评回访", "desk.enroll_code": "开注册码",
     "desk.revoke": "停用办事点", "catalog.publish": "发布目录", "user.add": "添加用户",
     "user.role": "修改角色", "user.disable": "停用用户", "user.enable": "启用用户",
-    "attachment.download": "下载附件",
+    "attachment.download": "下载附件", "audit.checkpoint_lost": "审计校验点丢失",
 }
 AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "department": "部门",
               "outcome": "结果", "filters": "筛选条件", "name": "名称", "role": "角色",
-              "published": "新发布", "sha256": "附件"}
+              "published": "新发布", "sha256": "附件", "cause": "原因",
+              "checkpoint_hash": "校验点哈希", "last_id": "当前最后一条", "last_hash": "其哈希"}
 ACTIONS = {  # form value → (status, label)
     "accept": ("accepted", "受理"), "correct": ("needs_correction", "需补正"),
     "complete": ("completed", "办结"), "reject": ("rejected", "不予办理"),
