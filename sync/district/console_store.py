@@ -75,6 +75,7 @@ from sync.district.storage import (
     case_revisions,
     cases,
     catalogs,
+    desk_keys,
     desks,
     normalize_url,
     ratings,
@@ -1067,7 +1068,15 @@ class ConsoleStore:
             newest = (select(func.max(ccases.c.received_at))
                       .where(ccases.c.desk_id == desks.c.desk_id).scalar_subquery())
             last_batch = dict(conn.execute(select(desks.c.desk_id, newest)).all())
+            pins = {r.desk_id: r for r in conn.execute(select(
+                desk_keys.c.desk_id, desk_keys.c.locked_at, desk_keys.c.failures,
+                desk_keys.c.last_unlock_at))}
         for r in rows:
+            pin = pins.get(r["desk_id"])
+            # PIN quick unlock (sync.district.keyshares): none, set, or locked after 5 wrong
+            r["pin"] = None if pin is None else ("locked" if pin.locked_at else "set")
+            r["pin_failures"] = int(pin.failures) if pin is not None else 0
+            r["pin_last_unlock"] = pin.last_unlock_at if pin is not None else None
             r["pending"] = int(pending.get(r["desk_id"], 0))
             r["corrections"] = int(corr.get(r["desk_id"], 0))
             r["last_batch_at"] = last_batch.get(r["desk_id"])

@@ -94,9 +94,16 @@ def test_five_wrong_pins_lock_the_share_until_the_password_sets_a_new_pin(
         with pytest.raises(keyring.KeyringError) as e:
             _open(data, "902614")
         assert e.value.kind == "wrong_pin" and f"{left}次" in e.value.message
+    from sync.district.console_store import ConsoleStore
+
+    console = ConsoleStore(district.storage)
+    [row] = console.desks_overview()
+    assert row["pin"] == "set" and row["pin_failures"] == P.PIN_TRIES - 1
     with pytest.raises(keyring.KeyringError) as e:
         _open(data, "902614")
     assert e.value.kind == "pin_locked"
+    [row] = console.desks_overview()
+    assert row["pin"] == "locked"  # what the district admin sees on the desks page
     assert not keyring.has_pin(data)  # the useless wrap is gone; the password remains
     # the desk counted the four wrong PINs towards its own lockout as well
     assert json.loads((data / "keyring.json").read_text())["failures"] == P.PIN_TRIES - 1
