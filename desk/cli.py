@@ -227,9 +227,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if cmd == "audit":
         ctx = _open(args)
-        broken = ctx.store.verify_audit()
-        print(json.dumps({"ok": broken is None, "first_broken_entry": broken}))
-        return 0 if broken is None else 1
+        report = ctx.store.audit_report()
+        print(json.dumps(report, ensure_ascii=False))
+        return 0 if report["ok"] else 1
     if cmd == "enroll":
         from sync.client.desk import enroll_desk
 

@@ -388,15 +388,29 @@ class Store:
 
     def verify_audit(self) -> int | None:
         """The id of the first audit entry whose chain is broken, or None when intact."""
+        broken = self.audit_report()["first_broken_entry"]
+        return None if broken is None else int(broken)
+
+    def audit_report(self) -> dict[str, Any]:
+        """Check the whole chain: ``ok``, ``checked`` (entries), ``first_broken_entry``
+        (id or None) and, when broken, the ``entry`` (id, at, actor, action, case_uuid) and
+        the ``problem``: ``hash_mismatch`` (this entry was edited) or ``prev_hash_mismatch``
+        (the entry before it was deleted, or entries were reordered or inserted)."""
         prev = "0" * 64
+        checked = 0
         for r in self._read("SELECT * FROM audit ORDER BY id"):
             digest = hashlib.sha256("\x1f".join(
                 [prev, r["at"], r["actor"], r["action"], r["case_uuid"] or "",
                  r["detail_json"]]).encode()).hexdigest()
             if r["prev_hash"] != prev or r["hash"] != digest:
-                return int(r["id"])
+                problem = "prev_hash_mismatch" if r["prev_hash"] != prev else "hash_mismatch"
+                return {"ok": False, "checked": checked, "first_broken_entry": int(r["id"]),
+                        "problem": problem,
+                        "entry": {k: r[k] for k in ("id", "at", "actor", "action",
+                                                    "case_uuid")}}
             prev = r["hash"]
-        return None
+            checked += 1
+        return {"ok": True, "checked": checked, "first_broken_entry": None, "last_hash": prev}
 
     # -- cases ---------------------------------------------------------------------------
 

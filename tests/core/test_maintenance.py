@@ -99,18 +99,22 @@ def test_audit_verifier_names_first_broken_entry(data_dir: Path, capsys: Any,
     conn = sqlite3.connect(data_dir / "desk.sqlite3")
     if tamper == "edit":
         conn.execute("UPDATE audit SET detail_json = '{}' WHERE id = 3")
-        expected = 3
+        expected, problem = 3, "hash_mismatch"
     elif tamper == "delete":
         conn.execute("DELETE FROM audit WHERE id = 3")
-        expected = 4
+        expected, problem = 4, "prev_hash_mismatch"
     else:
         rows = conn.execute("SELECT at, actor, action, case_uuid, detail_json, prev_hash, hash"
                             " FROM audit WHERE id IN (2, 3) ORDER BY id").fetchall()
         for target, row in zip((3, 2), rows, strict=True):
             conn.execute("UPDATE audit SET at=?, actor=?, action=?, case_uuid=?, "
                          "detail_json=?, prev_hash=?, hash=? WHERE id=?", [*row, target])
-        expected = 2
+        expected, problem = 2, "prev_hash_mismatch"
     conn.commit()
     conn.close()
     assert main(["--data-dir", str(data_dir), "audit", "verify"]) == 1
-    assert json.loads(capsys.readouterr().out) == {"ok": False, "first_broken_entry": expected}
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False and report["first_broken_entry"] == expected
+    assert report["problem"] == problem and report["entry"]["id"] == expected
+    intact_before = 2 if tamper == "delete" else expected - 1  # entries before the break
+    assert report["entry"]["action"] == "case.create" and report["checked"] == intact_before
