@@ -1,22 +1,21 @@
 """The admin console's part of the district storage layer.
 
-Console-specific tables live here (``storage.py`` owns the sync tables; this module reads
-them and adds its own, on the same engine and metadata-free DDL path):
+:class:`ConsoleStore` is the one class the console's routes, the command line and the tests
+use; every name they import from this module is still importable from it. It is put
+together from modules with one job each:
 
-- ``console_users`` — sign-in accounts: Argon2id hash, role, lockout counters.
-- ``console_sessions`` — signed-in browsers: only the SHA-256 of the cookie token is
-  stored, with the session's CSRF token and its idle clock.
-- ``console_audit`` — every action (and every reveal of personal data), hash-chained:
-  each row's hash covers the previous row's hash, so an edited or deleted row shows.
-  The audit page checks it incrementally from a checkpoint kept in ``console_state``;
-  ``doorstep-district audit verify`` checks all of it, read-only (:func:`verify_audit_at`).
-- ``console_callbacks`` — 差评 follow-up: one task per rating of 1–2 (不满意/非常不满意),
-  due in working days, with outcome and note.
-- ``console_cases`` — the console's read model of ``cases``: the columns lists, filters,
-  the dashboard and exports need (worker, promised date, masked ID/phone, search hashes),
-  with indexes for 1,000,000 cases. :meth:`ConsoleStore.refresh` brings it up to date
-  from ``cases.updated_at`` (an index this module adds), so status changes made anywhere
-  (console, command line) show up; it runs before every list, dashboard and export.
+- :mod:`sync.district.console_schema` — the console's tables (``console_users``,
+  ``console_sessions``, ``console_audit``, ``console_callbacks``, ``console_cases``,
+  ``console_state``: listed there), their migration, and the district's time zone;
+- :mod:`sync.district.console_users` — sign-in accounts, lockout and sessions;
+- :mod:`sync.district.console_audit` — the hash-chained audit log: appending, the audit
+  page's incremental check from a checkpoint, and the read-only verifier behind
+  ``doorstep-district audit verify`` (:func:`verify_audit_at`);
+- :mod:`sync.district.console_readmodel` — ``console_cases``, the read model of ``cases``,
+  and the 差评 callback queue; :meth:`ConsoleStore.refresh` brings them up to date and
+  runs before every list, dashboard and export;
+- this module — the queries the pages draw from: the case list, its filters and exports,
+  the dashboard, batches, desks, catalogs and callbacks.
 
 District status changes themselves go through :meth:`Storage.set_status`, which writes
 the change the desk pulls.
@@ -24,51 +23,46 @@ the change the desk pulls.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import sqlite3
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
-    bindparam,
-    case,
-    create_engine,
-    func,
-    inspect,
-    or_,
-    select,
-    text,
-    tuple_,
-    update,
-)
-from sqlalchemy import delete as sa_delete
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.pool import NullPool
+from sqlalchemy import and_, case, func, select, tuple_, update
 
 from forms.catalog import load_catalog
-from forms.ids import mask_id, mask_phone
-from forms.workdays import add_working_days
 from sync import protocol as P
-from sync.district.errors import DistrictError, NotFound, Refused
+from sync.district.console_audit import (
+    AUDIT_CHECKPOINT,
+    AUDIT_FULL_AT,
+    GENESIS,
+    AuditCheck,
+    AuditMixin,
+    AuditUnavailable,
+    audit_digest,
+    verify_audit_at,
+    verify_audit_chain,
+)
+from sync.district.console_readmodel import CALLBACK_WORKDAYS, REFRESH_MARGIN, ReadModelMixin
+from sync.district.console_schema import (
+    LOCAL_TZ,
+    ConsoleBase,
+    _iso,
+    audit,
+    callbacks,
+    ccases,
+    cmeta,
+    local_date,
+    local_today,
+    now_iso,
+    search_hash,
+    sessions,
+    state,
+    users,
+)
+from sync.district.console_users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
+from sync.district.errors import Refused
 from sync.district.storage import (
     Storage,
     batches,
@@ -77,351 +71,46 @@ from sync.district.storage import (
     catalogs,
     desk_keys,
     desks,
-    normalize_url,
     ratings,
 )
 
-ROLES = ("admin", "reviewer", "viewer")
+__all__ = [
+    "AUDIT_CHECKPOINT",
+    "AUDIT_FULL_AT",
+    "CALLBACK_WORKDAYS",
+    "COUNT_CAP",
+    "GENESIS",
+    "LOCAL_TZ",
+    "LOCKOUT",
+    "MAX_FAILED_LOGINS",
+    "NEAR_DUE_DAYS",
+    "OPEN_STATUSES",
+    "REFRESH_MARGIN",
+    "ROLES",
+    "AuditCheck",
+    "AuditUnavailable",
+    "CaseFilter",
+    "ConsoleStore",
+    "Page",
+    "audit",
+    "audit_digest",
+    "callbacks",
+    "ccases",
+    "cmeta",
+    "local_date",
+    "local_today",
+    "now_iso",
+    "search_hash",
+    "sessions",
+    "state",
+    "users",
+    "verify_audit_at",
+    "verify_audit_chain",
+]
+
 OPEN_STATUSES = ("received", "accepted", "needs_correction", "routed")
-LOCAL_TZ = ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
-CALLBACK_WORKDAYS = int(os.environ.get("DOORSTEP_CALLBACK_WORKDAYS", "1"))  # 辽宁: 1 wd
 NEAR_DUE_DAYS = 3  # "near the promised date": due within this many calendar days
-REFRESH_MARGIN = timedelta(minutes=2)  # a slow transaction may commit an older timestamp
 COUNT_CAP = 10_000
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
-
-cmeta = MetaData()
-users = Table(
-    "console_users", cmeta,
-    Column("username", String(64), primary_key=True),
-    Column("password_hash", String(200), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("disabled_at", String(40)),
-    Column("last_login_at", String(40)),
-    Column("failed_logins", Integer, nullable=False, server_default="0"),
-    Column("locked_until", String(40)),
-)
-sessions = Table(
-    "console_sessions", cmeta,
-    Column("token_hash", String(64), primary_key=True),
-    Column("username", String(64), nullable=False, index=True),
-    Column("csrf", String(64), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("last_seen", Float, nullable=False),
-)
-audit = Table(
-    "console_audit", cmeta,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", String(40), nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("action", String(40), nullable=False),
-    Column("target", String(80), nullable=False, server_default=""),
-    Column("detail_json", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
-    Index("console_audit_target", "target", "id"),
-)
-callbacks = Table(
-    "console_callbacks", cmeta,
-    Column("case_uuid", String(36), primary_key=True),
-    Column("level", Integer, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("rated_at", String(40), nullable=False),
-    Column("received_at", String(40), nullable=False),
-    Column("desk_id", String(40), nullable=False),
-    Column("due_date", String(10), nullable=False),
-    Column("state", String(16), nullable=False, server_default="open"),
-    Column("outcome", String(40), nullable=False, server_default=""),
-    Column("note", Text, nullable=False, server_default=""),
-    Column("handled_by", String(64)),
-    Column("handled_at", String(40)),
-    Index("console_callbacks_state", "state", "due_date"),
-)
-ccases = Table(
-    "console_cases", cmeta,
-    Column("uuid", String(36), primary_key=True),
-    Column("src_updated_at", String(40), nullable=False),
-    Column("revision", Integer, nullable=False),
-    Column("receipt_no", String(64), nullable=False),
-    Column("item_code", String(16), nullable=False),
-    Column("item_name", String(100), nullable=False),
-    Column("department", String(60), nullable=False),  # where the case is now
-    Column("desk_id", String(40), nullable=False),
-    Column("desk_code", String(32), nullable=False),
-    Column("worker", String(100), nullable=False),
-    Column("applicant_name", String(100), nullable=False),
-    Column("id_masked", String(32), nullable=False),
-    Column("phone_masked", String(32), nullable=False),
-    Column("id_hash", String(24), nullable=False),
-    Column("phone_hash", String(24), nullable=False),
-    Column("accepted_date", String(10), nullable=False),
-    Column("promised_date", String(10)),
-    Column("received_at", String(40), nullable=False),
-    Column("district_status", String(20), nullable=False),
-    Column("district_note", Text, nullable=False),
-    Index("console_cases_received", "received_at", "uuid"),
-    Index("console_cases_status", "district_status", "received_at"),
-    Index("console_cases_item", "item_code", "received_at"),
-    Index("console_cases_dept", "department", "received_at"),
-    Index("console_cases_desk", "desk_id", "received_at"),
-    # covers the dashboard's intake query (index-only)
-    Index("console_cases_intake", "accepted_date", "item_code", "desk_id", "worker"),
-    Index("console_cases_status_desk", "district_status", "desk_id"),
-    Index("console_cases_due", "district_status", "promised_date"),
-    Index("console_cases_id", "id_hash"),
-    Index("console_cases_phone", "phone_hash"),
-    Index("console_cases_receipt", "receipt_no"),
-    Index("console_cases_name", "applicant_name"),
-)
-state = Table(
-    "console_state", cmeta,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
-
-# Indexes this module adds to storage.py's tables (additive, IF NOT EXISTS): the read
-# model and the callback queue are refreshed from these columns.
-_SOURCE_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS console_src_cases_updated ON cases (updated_at)",
-    "CREATE INDEX IF NOT EXISTS console_src_ratings_recv_level ON ratings (received_at, level)",
-    "CREATE INDEX IF NOT EXISTS console_src_batches_received ON batches (received_at)",
-)
-
-
-def now_iso() -> str:
-    """UTC now, in the same ISO format storage.py writes."""
-    return P.utc_now()
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def local_date(iso: str) -> date:
-    """The local (district) calendar date of a UTC ISO timestamp."""
-    return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).date()
-
-
-def local_today() -> date:
-    """Today in the district's time zone."""
-    return datetime.now(LOCAL_TZ).date()
-
-
-def search_hash(kind: str, value: str) -> str:
-    """A short digest of a full ID number or phone, for exact search without a plaintext
-    index (the payload keeps the value; the index need not)."""
-    norm = "".join(ch for ch in value.upper() if ch.isalnum())
-    if not norm:
-        return ""
-    return hashlib.sha256(f"doorstep:{kind}:{norm}".encode()).hexdigest()[:24]
-
-
-# -- the audit chain (the console's page and the read-only `audit verify` command) --------
-
-GENESIS = "0" * 64  # the prev_hash of the first entry
-AUDIT_CHECKPOINT = "audit_checkpoint"  # console_state: "<id, 20 digits> <hash>", verified
-AUDIT_FULL_AT = "audit_full_verified_at"  # console_state: when the page last checked it all
-_ENTRY_KEYS = ("id", "at", "actor", "action", "target")
-
-
-class AuditUnavailable(DistrictError):
-    """The audit log cannot be read: no such database, unreachable, or no audit table."""
-
-    status = 503
-    code = "audit_unavailable"
-
-
-def audit_digest(prev: str, at: str, actor: str, action: str, target: str,
-                 body: str) -> str:
-    """An entry's hash: SHA-256 over the previous entry's hash and the entry's columns."""
-    return hashlib.sha256("\x1f".join([prev, at, actor, action, target, body]).encode()
-                          ).hexdigest()
-
-
-def _own_digest(r: Any) -> str:
-    """The hash an entry's stored columns (its own prev_hash included) call for."""
-    return audit_digest(r["prev_hash"] or "", r["at"] or "", r["actor"] or "",
-                        r["action"] or "", r["target"] or "", r["detail_json"] or "")
-
-
-@dataclass
-class AuditCheck:
-    """The outcome of checking the audit chain (JSON: :meth:`as_json`).
-
-    ``checked`` entries were found intact, the last of them ``last_id`` / ``last_hash``
-    (the genesis hash when none). ``after_id`` is 0 for a check of the whole log, else the
-    checkpoint the check started after. When broken: ``first_broken_entry`` (an id),
-    ``entry`` (its ``id``, ``at``, ``actor``, ``action``, ``target``; None when the entry
-    is missing altogether), ``problem`` (``hash_mismatch``: the entry's content does not
-    give its hash; ``prev_hash_mismatch``: it does not follow the previous entry;
-    ``checkpoint_mismatch``: the chain holds but an entry verified earlier is gone or
-    different), ``cause`` (``edited``, ``deleted``, ``reordered``, ``inserted``,
-    ``truncated``, ``rewritten``) and ``message``.
-    """
-
-    ok: bool = True
-    checked: int = 0
-    last_id: int | None = None
-    last_hash: str = GENESIS
-    after_id: int = 0
-    first_broken_entry: int | None = None
-    entry: dict[str, Any] | None = None
-    problem: str = ""
-    cause: str = ""
-    message: str = ""
-    full_verified_at: str | None = None  # the console page's last full check (page only)
-
-    @property
-    def full(self) -> bool:
-        """Whether the whole log was checked (not only the entries after a checkpoint)."""
-        return self.after_id == 0
-
-    def as_json(self) -> dict[str, Any]:
-        """The command's JSON (``ok`` and ``first_broken_entry`` as the desk's verifier)."""
-        return {"ok": self.ok, "first_broken_entry": self.first_broken_entry,
-                "checked": self.checked, "last_id": self.last_id, "last_hash": self.last_hash,
-                "problem": self.problem or None, "cause": self.cause or None,
-                "message": self.message or None, "entry": self.entry}
-
-
-def _checkpoint_value(entry_id: int, digest: str) -> str:
-    return f"{entry_id:020d} {digest}"  # zero-padded: text order is id order
-
-
-def _parse_checkpoint(raw: str | None) -> tuple[int, str] | None:
-    try:
-        entry_id, digest = (raw or "").split(" ", 1)
-        return int(entry_id), digest
-    except ValueError:
-        return None
-
-
-def _checkpoint_holds(conn: Connection, cp: tuple[int, str]) -> bool:
-    """The checkpoint entry is still there, with the same hash, matching its content."""
-    r = conn.execute(select(audit).where(audit.c.id == cp[0])).mappings().first()
-    return r is not None and r["hash"] == cp[1] and _own_digest(r) == cp[1]
-
-
-def _walk_audit(conn: Connection, after_id: int = 0, prev: str = GENESIS,
-                chunk: int = 2000) -> AuditCheck:
-    """Check the entries after ``after_id`` (chained from ``prev``), in id order, streamed;
-    stops at the first one that does not hold and says what is wrong with it."""
-    res = AuditCheck(last_hash=prev, after_id=after_id, last_id=after_id or None)
-    bad: dict[str, Any] | None = None
-    result = conn.execute(select(audit).where(audit.c.id > after_id).order_by(audit.c.id)
-                          .execution_options(stream_results=True, max_row_buffer=chunk))
-    try:
-        for r in result.mappings():
-            if r["prev_hash"] != res.last_hash or r["hash"] != _own_digest(r):
-                bad = dict(r)
-                break
-            res.checked += 1
-            res.last_id, res.last_hash = int(r["id"]), str(r["hash"])
-    finally:
-        result.close()
-    if bad is None:
-        return res
-    bid = int(bad["id"])
-    res.ok, res.first_broken_entry = False, bid
-    res.entry = {k: bad[k] for k in _ENTRY_KEYS}
-    res.entry["id"] = bid
-    if bad["hash"] != _own_digest(bad):
-        res.problem, res.cause = "hash_mismatch", "edited"
-        res.message = (f"第 {bid} 条记录被改动：按其内容重算的哈希与存储的哈希不符"
-                       f"（hash mismatch）。")
-        return res
-    res.problem = "prev_hash_mismatch"
-    before = f"上一条（第 {res.last_id} 条）" if res.last_id else "链的起点"
-    head = (f"第 {bid} 条记录的 prev_hash 与{before}的哈希不符（prev_hash mismatch）：")
-    found = conn.execute(select(audit.c.id).where(audit.c.hash == bad["prev_hash"])).scalar()
-    gap = range((res.last_id or 0) + 1, bid)
-    if found is not None and int(found) > bid:
-        res.cause = "reordered"
-        res.message = head + f"它本应接在第 {found} 条之后——记录的顺序被调换了。"
-    elif found is not None:
-        res.cause = "inserted"
-        res.message = head + (f"它本应接在第 {found} 条之后——其间的记录不属于原链"
-                              f"（被插入或替换）。")
-    elif gap:
-        res.cause = "deleted"
-        missing = str(gap[0]) if len(gap) == 1 else f"{gap[0]}–{gap[-1]}"
-        res.message = head + f"它之前的记录被删除了（缺少第 {missing} 条）。"
-    else:
-        res.cause = "deleted"
-        res.message = head + ("它之前的一条记录被删除了，或上一条记录连同哈希被改写。"
-                              if res.last_id else "链开头的记录被删除了。")
-    return res
-
-
-def verify_audit_chain(conn: Connection, checkpoint: str | None = None) -> AuditCheck:
-    """Check the whole audit log; when it holds, also that the console's checkpoint (read
-    from ``console_state`` unless given) is still in it — the chain alone cannot show
-    entries cut off its end, or a log rewritten with fresh hashes."""
-    if checkpoint is None and inspect(conn).has_table(state.name):
-        checkpoint = conn.execute(select(state.c.value).where(
-            state.c.key == AUDIT_CHECKPOINT)).scalar()
-    cp = _parse_checkpoint(checkpoint)  # read before the walk: it names a committed entry
-    res = _walk_audit(conn)
-    if not res.ok or cp is None:
-        return res
-    r = conn.execute(select(audit).where(audit.c.id == cp[0])).mappings().first()
-    if r is not None and r["hash"] == cp[1]:
-        return res
-    res.ok, res.first_broken_entry, res.problem = False, cp[0], "checkpoint_mismatch"
-    res.entry = None if r is None else {k: r[k] for k in _ENTRY_KEYS}
-    if r is None and cp[0] > (res.last_id or 0):
-        res.cause = "truncated"
-        res.message = (f"控制台曾校验到第 {cp[0]} 条，现在该条已不存在（最后一条是第 "
-                       f"{res.last_id or 0} 条）：日志末尾的记录被删除，或数据库被换成了"
-                       f"较旧的备份。")
-    else:
-        res.cause = "rewritten"
-        res.message = (f"第 {cp[0]} 条与控制台校验时记下的哈希不同或已不存在，而链本身完好："
-                       f"日志被整段改写并重算了哈希（或换成了另一份数据库）。")
-    return res
-
-
-def _readonly_engine(url: str) -> Engine:
-    """An engine that can only read (SQLite ``mode=ro``: a missing file is not created;
-    PostgreSQL read-only transactions)."""
-    if url.startswith("sqlite"):
-        path = make_url(url).database or ""
-        if not path or path == ":memory:" or path.startswith("file:"):
-            raise AuditUnavailable(f"不是数据库文件：{url}")
-        if not Path(path).is_file():
-            raise AuditUnavailable(f"数据库文件不存在：{path}")
-        uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
-        return create_engine("sqlite://", poolclass=NullPool, creator=lambda: sqlite3.connect(
-            uri, uri=True, timeout=30, check_same_thread=False))
-    return create_engine(url, poolclass=NullPool, connect_args={
-        "options": "-c default_transaction_read_only=on", "connect_timeout": 15})
-
-
-def verify_audit_at(url: str) -> AuditCheck:
-    """Check the whole audit log of the district database at ``url`` (as ``--db``) without
-    writing anything; :class:`AuditUnavailable` when it cannot be read."""
-    try:
-        url = normalize_url(url)
-        shown = make_url(url).render_as_string(hide_password=True)
-        engine = _readonly_engine(url)
-    except ArgumentError as exc:
-        raise AuditUnavailable(f"无法识别的数据库地址：{exc}") from exc
-    try:
-        with engine.connect() as conn:
-            if not inspect(conn).has_table(audit.name):
-                raise AuditUnavailable(f"{shown} 中没有审计日志（console_audit 表）：不是区级"
-                                       f"数据库，或控制台从未在这个数据库上启动过。")
-            res = verify_audit_chain(conn)
-            conn.rollback()
-            return res
-    except DBAPIError as exc:
-        lines = str(exc.orig or exc).strip().splitlines()
-        reason = lines[0] if lines else type(exc.orig or exc).__name__
-        raise AuditUnavailable(f"无法读取数据库 {shown}：{reason}") from exc
-    finally:
-        engine.dispose()
 
 
 @dataclass
@@ -458,375 +147,19 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _fields_of(payload: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(payload.get("data_json") or "{}")
-    except ValueError:
-        return {}
-    fields = data.get("fields") if isinstance(data, dict) else None
-    return fields if isinstance(fields, dict) else (data if isinstance(data, dict) else {})
+class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
+    """Console tables and queries over the district :class:`Storage`.
 
-
-class ConsoleStore:
-    """Console tables and queries over the district :class:`Storage`."""
+    Users and sessions come from :mod:`sync.district.console_users`, the audit log from
+    :mod:`sync.district.console_audit`, the read model from
+    :mod:`sync.district.console_readmodel`, the schema from
+    :mod:`sync.district.console_schema`.
+    """
 
     def __init__(self, storage: Storage) -> None:
         self.st = storage
         self._refreshed_at = -1e9
         self.migrate()
-
-    # -- schema ----------------------------------------------------------------------------
-
-    def migrate(self) -> None:
-        """Create the console tables and the source indexes (idempotent)."""
-        with self.st.write() as conn:
-            cmeta.create_all(conn, checkfirst=True)
-            for table in cmeta.sorted_tables:  # indexes added after a table was created
-                for ix in table.indexes:
-                    ix.create(conn, checkfirst=True)
-            # only the missing ones: on PostgreSQL even CREATE INDEX IF NOT EXISTS locks the
-            # table, which waits for (or deadlocks with) batches being committed when a server
-            # process starts under load
-            have = {ix["name"] for t in ("cases", "ratings", "batches")
-                    for ix in inspect(conn).get_indexes(t)}
-            for ddl in _SOURCE_INDEXES:
-                if ddl.split()[5] not in have:
-                    conn.execute(text(ddl))
-
-    def _get_state(self, conn: Connection, key: str) -> str | None:
-        return conn.execute(select(state.c.value).where(state.c.key == key)).scalar()
-
-    def _set_state(self, conn: Connection, key: str, value: str) -> None:
-        self.st._upsert(conn, state, {"key": key, "value": value}, ["key"], ["value"])
-
-    # -- users -----------------------------------------------------------------------------
-
-    def add_user(self, username: str, password_hash: str, role: str) -> None:
-        """Create a user; :class:`Refused` when the name is taken or the role unknown."""
-        username = username.strip()
-        if role not in ROLES:
-            raise Refused(f"角色必须是 {'/'.join(ROLES)} 之一")
-        if not username or len(username) > 64:
-            raise Refused("用户名不能为空，且不超过 64 个字符")
-        with self.st.write() as conn:
-            done = conn.execute(self.st._insert(users).values(
-                username=username, password_hash=password_hash, role=role,
-                created_at=now_iso(), failed_logins=0).on_conflict_do_nothing()
-                .returning(users.c.username)).first()
-            if done is None:
-                raise Refused(f"用户 {username} 已存在")
-
-    def user(self, username: str) -> dict[str, Any] | None:
-        """A user row, or None."""
-        with self.st.read() as conn:
-            row = conn.execute(select(users).where(users.c.username == username)
-                               ).mappings().first()
-        return dict(row) if row else None
-
-    def list_users(self) -> list[dict[str, Any]]:
-        """Every user, without password hashes."""
-        cols = [c for c in users.c if c.name != "password_hash"]
-        with self.st.read() as conn:
-            return [dict(r) for r in conn.execute(select(*cols).order_by(users.c.username))
-                    .mappings()]
-
-    def set_user(self, username: str, **values: Any) -> None:
-        """Update a user's columns (role, disabled_at, password_hash, ...)."""
-        with self.st.write() as conn:
-            done = conn.execute(update(users).where(users.c.username == username)
-                                .values(**values))
-            if done.rowcount != 1:
-                raise NotFound(f"没有用户 {username}")
-            if "disabled_at" in values or "password_hash" in values or "role" in values:
-                conn.execute(sa_delete(sessions).where(sessions.c.username == username))
-
-    def note_login(self, username: str, ok: bool) -> None:
-        """Count a failed sign-in (locking the account after several) or reset on success."""
-        with self.st.write() as conn:
-            if ok:
-                conn.execute(update(users).where(users.c.username == username).values(
-                    failed_logins=0, locked_until=None, last_login_at=now_iso()))
-                return
-            row = conn.execute(select(users.c.failed_logins).where(
-                users.c.username == username)).scalar()
-            if row is None:
-                return
-            n = int(row) + 1
-            values: dict[str, Any] = {"failed_logins": n}
-            if n >= MAX_FAILED_LOGINS:
-                values["locked_until"] = _iso(datetime.now(UTC) + LOCKOUT)
-                values["failed_logins"] = 0
-            conn.execute(update(users).where(users.c.username == username).values(**values))
-
-    # -- sessions --------------------------------------------------------------------------
-
-    def create_session(self, username: str, token_hash: str, csrf: str,
-                       replaces: str | None = None) -> None:
-        """A new session (and the one it replaces removed: rotation at sign-in)."""
-        now = time.time()
-        with self.st.write() as conn:
-            if replaces:
-                conn.execute(sa_delete(sessions).where(sessions.c.token_hash == replaces))
-            conn.execute(sessions.insert().values(token_hash=token_hash, username=username,
-                                                  csrf=csrf, created_at=now, last_seen=now))
-
-    def session(self, token_hash: str) -> dict[str, Any] | None:
-        """A session joined with its (enabled) user, or None."""
-        q = select(sessions, users.c.role, users.c.disabled_at).join(
-            users, users.c.username == sessions.c.username).where(
-            sessions.c.token_hash == token_hash)
-        with self.st.read() as conn:
-            row = conn.execute(q).mappings().first()
-        return dict(row) if row else None
-
-    def touch_session(self, token_hash: str) -> None:
-        """Restart the idle clock."""
-        with self.st.write() as conn:
-            conn.execute(update(sessions).where(sessions.c.token_hash == token_hash)
-                         .values(last_seen=time.time()))
-
-    def end_session(self, token_hash: str) -> None:
-        """Sign out (or expire) one session."""
-        with self.st.write() as conn:
-            conn.execute(sa_delete(sessions).where(sessions.c.token_hash == token_hash))
-
-    def purge_sessions(self, idle_seconds: float, max_age: float) -> int:
-        """Remove expired sessions."""
-        now = time.time()
-        with self.st.write() as conn:
-            return int(conn.execute(sa_delete(sessions).where(or_(
-                sessions.c.last_seen < now - idle_seconds,
-                sessions.c.created_at < now - max_age))).rowcount)
-
-    # -- audit -----------------------------------------------------------------------------
-
-    def audit(self, actor: str, action: str, target: str = "", **detail: Any) -> None:
-        """Append to the hash-chained audit log."""
-        with self.st.write() as conn:
-            self.audit_in(conn, actor, action, target, **detail)
-
-    def audit_in(self, conn: Connection, actor: str, action: str, target: str = "",
-                 **detail: Any) -> None:
-        """Append to the audit log inside the caller's transaction."""
-        if not self.st.is_sqlite:  # one chain: writers take turns (readers are not blocked)
-            conn.execute(text("LOCK TABLE console_audit IN EXCLUSIVE MODE"))
-        prev = conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)
-                            ).scalar() or GENESIS
-        at = now_iso()
-        target = target[:80]  # hashed as stored
-        body = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
-        digest = audit_digest(prev, at, actor, action, target, body)
-        conn.execute(audit.insert().values(at=at, actor=actor, action=action,
-                                           target=target, detail_json=body,
-                                           prev_hash=prev, hash=digest))
-
-    def audit_entries(self, *, target: str | None = None, action: str | None = None,
-                      limit: int = 200, before_id: int | None = None) -> list[dict[str, Any]]:
-        """Audit entries, newest first."""
-        q = select(audit).order_by(audit.c.id.desc()).limit(limit)
-        if target:
-            q = q.where(audit.c.target == target)
-        if action:
-            q = q.where(audit.c.action == action)
-        if before_id:
-            q = q.where(audit.c.id < before_id)
-        with self.st.read() as conn:
-            out = []
-            for r in conn.execute(q).mappings():
-                d = dict(r)
-                d["detail"] = json.loads(d.pop("detail_json"))
-                out.append(d)
-        return out
-
-    def verify_audit(self) -> int | None:
-        """The id of the first entry whose chain does not hold, or None when intact (the
-        whole log, and the console's checkpoint still in it; writes nothing)."""
-        with self.st.read() as conn:
-            return verify_audit_chain(conn).first_broken_entry
-
-    def check_audit(self, *, full: bool = False, actor: str = "system") -> AuditCheck:
-        """The audit page's check: incremental from the stored checkpoint.
-
-        The checkpoint (``console_state`` key ``audit_checkpoint``) is the last entry found
-        intact, with its hash. When that entry still holds (same hash, and its hash still
-        matches its content), only the entries after it are checked, chained from its hash;
-        otherwise — or with ``full`` — the whole log is. An intact result moves the
-        checkpoint forward (never back: concurrent page loads race harmlessly). Entries
-        appended while checking are simply checked next time (a reader sees a prefix of the
-        chain: appends take turns and commit in id order).
-
-        When the whole chain holds but the checkpoint entry is gone or different (the end
-        of the log was cut off, or the log was restored from an older backup or rewritten
-        with fresh hashes), the finding is returned, written to the audit log itself
-        (``audit.checkpoint_lost``) and the checkpoint restarts from the current end.
-        """
-        with self.st.read() as conn:
-            raw = self._get_state(conn, AUDIT_CHECKPOINT)
-            cp = _parse_checkpoint(raw)
-            if cp is not None and not full and _checkpoint_holds(conn, cp):
-                res = _walk_audit(conn, after_id=cp[0], prev=cp[1])
-            else:
-                res = verify_audit_chain(conn, raw)
-            full_at = self._get_state(conn, AUDIT_FULL_AT)
-        if res.ok and res.last_id is not None:
-            if res.checked or res.full:
-                full_at = self._advance_checkpoint(res) or full_at
-        elif res.problem == "checkpoint_mismatch":
-            self._reanchor(raw, res, actor)
-        res.full_verified_at = full_at
-        return res
-
-    def _advance_checkpoint(self, res: AuditCheck) -> str | None:
-        assert res.last_id is not None
-        value = _checkpoint_value(res.last_id, res.last_hash)
-        ins = self.st._insert(state).values(key=AUDIT_CHECKPOINT, value=value)
-        now = now_iso() if res.full else None
-        with self.st.write() as conn:
-            conn.execute(ins.on_conflict_do_update(
-                index_elements=["key"], set_={"value": ins.excluded.value},
-                where=state.c.value < ins.excluded.value))  # ids are zero-padded: forward only
-            if now:
-                self._set_state(conn, AUDIT_FULL_AT, now)
-        return now
-
-    def _reanchor(self, seen: str | None, res: AuditCheck, actor: str) -> None:
-        """Record a lost checkpoint once (concurrent page loads: the first one does) and
-        restart the checkpoint at the end of the chain just verified."""
-        with self.st.write() as conn:
-            if not self.st.is_sqlite:  # the same turn-taking as audit_in, before re-reading
-                conn.execute(text("LOCK TABLE console_audit IN EXCLUSIVE MODE"))
-            if self._get_state(conn, AUDIT_CHECKPOINT) != seen:
-                return
-            lost = _parse_checkpoint(seen)
-            self.audit_in(conn, actor, "audit.checkpoint_lost", str(res.first_broken_entry),
-                          cause=res.cause, checkpoint_hash=lost[1] if lost else "",
-                          last_id=res.last_id, last_hash=res.last_hash)
-            if res.last_id is None:
-                conn.execute(sa_delete(state).where(state.c.key == AUDIT_CHECKPOINT))
-            else:
-                self._set_state(conn, AUDIT_CHECKPOINT,
-                                _checkpoint_value(res.last_id, res.last_hash))
-
-    # -- the read model --------------------------------------------------------------------
-
-    def refresh(self, limit: int = 20_000, *, max_age: float = 0.0) -> int:
-        """Bring ``console_cases`` and the callback queue up to date; returns rows changed.
-
-        Reads source rows changed since the stored watermark (minus a margin for slow
-        transactions), so it is cheap when nothing changed. At most ``limit`` case rows per
-        call: call again while it returns ``limit``. With ``max_age``, a refresh this process
-        made less than ``max_age`` seconds ago is good enough (page views pass 1 s; after an
-        action the console refreshes unconditionally).
-        """
-        now = time.monotonic()
-        if max_age and now - self._refreshed_at < max_age:
-            return 0
-        self._refreshed_at = now
-        n = self._refresh_cases(limit)
-        self._refresh_callbacks()
-        return n
-
-    def _refresh_cases(self, limit: int) -> int:
-        with self.st.read() as conn:
-            wm = self._get_state(conn, "cases_wm") or ""
-            since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
-            # the payload is joined only when the revision is new (status-only changes skip it)
-            rev = case_revisions.c
-            q = (select(cases, ccases.c.revision.label("have_rev"), rev.payload_json)
-                 .select_from(cases.outerjoin(ccases, ccases.c.uuid == cases.c.uuid)
-                              .outerjoin(case_revisions, and_(
-                                  rev.case_uuid == cases.c.uuid,
-                                  rev.revision == cases.c.revision,
-                                  or_(ccases.c.revision.is_(None),
-                                      ccases.c.revision != cases.c.revision))))
-                 .where(cases.c.updated_at >= since)
-                 .where(or_(ccases.c.uuid.is_(None),
-                            ccases.c.src_updated_at != cases.c.updated_at))
-                 .order_by(cases.c.updated_at, cases.c.uuid).limit(limit))
-            rows = [dict(r) for r in conn.execute(q).mappings()]
-            if not rows:
-                return 0
-        payloads = {r["uuid"]: json.loads(r["payload_json"]) for r in rows
-                    if r["payload_json"] is not None}
-        full, status_only = [], []
-        for r in rows:
-            dept = r["district_department"] or r["department"]
-            common = {"uuid": r["uuid"], "src_updated_at": r["updated_at"],
-                      "district_status": r["district_status"],
-                      "district_note": r["district_note"] or "", "department": dept}
-            if r["uuid"] not in payloads:
-                status_only.append(common)
-                continue
-            p = payloads[r["uuid"]]
-            f = _fields_of(p)
-            idn = str(f.get("applicant_id") or "")
-            phone = str(f.get("applicant_phone") or "")
-            full.append(dict(
-                common, revision=r["revision"], receipt_no=r["receipt_no"],
-                item_code=r["item_code"], item_name=r["item_name"], desk_id=r["desk_id"],
-                desk_code=r["desk_code"], worker=str(p.get("worker") or "")[:100],
-                applicant_name=r["applicant_name"], id_masked=mask_id(idn) if idn else "",
-                phone_masked=mask_phone(phone) if phone else "",
-                id_hash=search_hash("id", idn), phone_hash=search_hash("phone", phone),
-                accepted_date=str(p.get("accepted_date") or r["desk_created_at"][:10]),
-                promised_date=p.get("promised_date") or None, received_at=r["received_at"]))
-        with self.st.write() as conn:
-            if full:
-                self._upsert_read_model(conn, full)
-            if status_only:
-                conn.execute(update(ccases).where(ccases.c.uuid == bindparam("k_uuid")).values(
-                    {k: bindparam(k) for k in status_only[0] if k != "uuid"}),
-                    [dict(r, k_uuid=r["uuid"]) for r in status_only])
-            newest = max(r["updated_at"] for r in rows)
-            if newest > (self._get_state(conn, "cases_wm") or ""):
-                self._set_state(conn, "cases_wm", newest)
-        return len(rows)
-
-    def _upsert_read_model(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        cols = list(rows[0])
-        if self.st.is_sqlite or len(rows) < 500:
-            ins = self.st._insert(ccases)
-            conn.execute(ins.on_conflict_do_update(
-                index_elements=["uuid"], set_={c: ins.excluded[c] for c in cols if c != "uuid"}),
-                rows)
-            return
-        # PostgreSQL, many rows (the first build over an existing district): COPY into a
-        # temporary table, then one INSERT ... ON CONFLICT — ~10x faster than row by row.
-        names = ", ".join(cols)
-        conn.exec_driver_sql("CREATE TEMP TABLE console_cases_in (LIKE console_cases) "
-                             "ON COMMIT DROP")
-        raw: Any = conn.connection.dbapi_connection  # psycopg's, for COPY
-        with raw.cursor() as cur, cur.copy(f"COPY console_cases_in ({names}) FROM STDIN") as cp:
-            for r in rows:
-                cp.write_row([r[c] for c in cols])
-        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != "uuid")
-        conn.exec_driver_sql(f"INSERT INTO console_cases ({names}) SELECT {names} FROM "
-                             f"console_cases_in ON CONFLICT (uuid) DO UPDATE SET {sets}")
-        conn.exec_driver_sql("DROP TABLE console_cases_in")
-
-    def _refresh_callbacks(self) -> None:
-        with self.st.read() as conn:
-            wm = self._get_state(conn, "ratings_wm") or ""
-            since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
-            rows = [dict(r) for r in conn.execute(
-                select(ratings.c.case_uuid, ratings.c.level, ratings.c.reason,
-                       ratings.c.rated_at, ratings.c.received_at, ratings.c.desk_id)
-                .select_from(ratings.outerjoin(callbacks,
-                                               callbacks.c.case_uuid == ratings.c.case_uuid))
-                .where(ratings.c.received_at >= since, ratings.c.level <= 2,
-                       callbacks.c.case_uuid.is_(None))).mappings()]
-            newest = conn.execute(select(func.max(ratings.c.received_at))).scalar()
-        if not rows and (not newest or newest <= wm):
-            return
-        with self.st.write() as conn:
-            if rows:
-                for r in rows:
-                    r["due_date"] = add_working_days(local_date(r["received_at"]),
-                                                     CALLBACK_WORKDAYS).day.isoformat()
-                    r["state"] = "open"
-                conn.execute(self.st._insert(callbacks).on_conflict_do_nothing(), rows)
-            if newest and newest > wm:
-                self._set_state(conn, "ratings_wm", newest)
 
     # -- cases -----------------------------------------------------------------------------
 
@@ -1141,11 +474,3 @@ class ConsoleStore:
                 raise Refused("该回访任务不存在或已办结")
             self.audit_in(conn, actor, "callback.close", case_uuid, outcome=outcome.strip(),
                           note=note.strip())
-
-    # -- bench / tests ---------------------------------------------------------------------
-
-    def expire_session_for_test(self, token_hash: str, seconds_ago: float) -> None:
-        """Move a session's idle clock back (tests of the idle timeout, without sleeping)."""
-        with self.st.write() as conn:
-            conn.execute(update(sessions).where(sessions.c.token_hash == token_hash)
-                         .values(last_seen=time.time() - seconds_ago))

@@ -1,0 +1,90 @@
+"""Attachments: content-addressed blobs and resumable uploads (part of :class:`Storage`).
+
+``attachments`` holds complete blobs by SHA-256; ``attachment_parts`` the chunks of an
+upload still in progress, by offset. A chunk is taken only at the offset received so far;
+once ``total`` bytes are in, they must hash to the SHA-256 they were uploaded under, or the
+parts are dropped and the upload starts again from zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, select
+
+from sync import protocol as P
+from sync.district.database import Database
+from sync.district.errors import HashMismatch, OffsetMismatch, Refused, TooLarge
+from sync.district.tables import attachment_parts, attachments
+
+
+class AttachmentsMixin(Database):
+    """:class:`Storage`'s attachment methods."""
+
+    def attachment_status(self, sha256: str) -> P.AttachmentStatus:
+        """How much of an attachment the district holds."""
+        with self.read() as conn:
+            size = conn.execute(select(attachments.c.size).where(
+                attachments.c.sha256 == sha256)).scalar()
+            if size is not None:
+                return P.AttachmentStatus(sha256=sha256, size=size, received=size,
+                                          complete=True)
+            row = conn.execute(select(func.coalesce(func.sum(func.length(
+                attachment_parts.c.data)), 0), func.max(attachment_parts.c.total)).where(
+                attachment_parts.c.sha256 == sha256)).one()
+        return P.AttachmentStatus(sha256=sha256, size=row[1], received=int(row[0] or 0))
+
+    def attachment(self, sha256: str) -> bytes | None:
+        """An attachment's bytes, or None."""
+        with self.read() as conn:
+            data = conn.execute(select(attachments.c.data).where(
+                attachments.c.sha256 == sha256)).scalar()
+        return bytes(data) if data is not None else None
+
+    def put_attachment(self, desk_id: str, sha256: str, offset: int, total: int, data: bytes,
+                       cap: int) -> P.AttachmentStatus:
+        """Store a chunk of an attachment; complete once ``total`` bytes hash to ``sha256``.
+
+        Idempotent: an attachment already held, or a chunk already received, changes nothing.
+        """
+        if total > cap:
+            raise TooLarge(f"附件大小 {total} 字节超过上限 {cap} 字节", cap=cap)
+        now = P.utc_now()
+        with self.write() as conn:
+            size = conn.execute(select(attachments.c.size).where(
+                attachments.c.sha256 == sha256)).scalar()
+            if size is not None:
+                return P.AttachmentStatus(sha256=sha256, size=size, received=size,
+                                          complete=True)
+            parts = conn.execute(select(attachment_parts.c.offset, attachment_parts.c.data,
+                                        attachment_parts.c.total).where(
+                attachment_parts.c.sha256 == sha256).order_by(attachment_parts.c.offset)).all()
+            if parts and parts[0].total != total:
+                conn.execute(sa_delete(attachment_parts).where(
+                    attachment_parts.c.sha256 == sha256))
+                parts = []
+            received = sum(len(p.data) for p in parts)
+            if offset + len(data) <= received:
+                return P.AttachmentStatus(sha256=sha256, size=total, received=received)
+            if offset != received:
+                raise OffsetMismatch(f"续传位置应为 {received}", received=received)
+            if received + len(data) > total:
+                raise Refused("附件数据超过声明的总大小")
+            conn.execute(attachment_parts.insert().values(
+                sha256=sha256, offset=offset, total=total, data=data, desk_id=desk_id, at=now))
+            received += len(data)
+            if received < total:
+                return P.AttachmentStatus(sha256=sha256, size=total, received=received)
+            blob = b"".join(bytes(p.data) for p in parts) + data
+            conn.execute(sa_delete(attachment_parts).where(attachment_parts.c.sha256 == sha256))
+            if hashlib.sha256(blob).hexdigest() != sha256:
+                # commit the clean-up, then refuse: the next try starts from zero
+                pass
+            else:
+                conn.execute(self._insert(attachments).values(
+                    sha256=sha256, size=total, data=blob, desk_id=desk_id, created_at=now
+                ).on_conflict_do_nothing())
+                return P.AttachmentStatus(sha256=sha256, size=total, received=total,
+                                          complete=True, created=True)
+        raise HashMismatch("附件内容与其 SHA-256 不符，请重新上传")

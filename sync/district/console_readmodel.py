@@ -1,0 +1,168 @@
+"""The console's read model and callback queue (part of :class:`ConsoleStore`).
+
+``console_cases`` holds, per case, the columns lists, filters, the dashboard and exports
+need (worker, promised date, masked ID/phone, search hashes); ``console_callbacks`` one
+差评 follow-up task per rating of 1–2, due in ``CALLBACK_WORKDAYS`` working days.
+:meth:`ReadModelMixin.refresh` brings both up to date from ``cases.updated_at`` and
+``ratings.received_at`` (watermarks in ``console_state``, minus ``REFRESH_MARGIN`` for slow
+transactions), so status changes made anywhere (console, command line) show up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+
+from forms.ids import mask_id, mask_phone
+from forms.workdays import add_working_days
+from sync.district.console_schema import (
+    ConsoleBase,
+    _iso,
+    callbacks,
+    ccases,
+    local_date,
+    search_hash,
+)
+from sync.district.storage import case_revisions, cases, ratings
+
+CALLBACK_WORKDAYS = int(os.environ.get("DOORSTEP_CALLBACK_WORKDAYS", "1"))  # 辽宁: 1 wd
+REFRESH_MARGIN = timedelta(minutes=2)  # a slow transaction may commit an older timestamp
+
+
+def _fields_of(payload: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(payload.get("data_json") or "{}")
+    except ValueError:
+        return {}
+    fields = data.get("fields") if isinstance(data, dict) else None
+    return fields if isinstance(fields, dict) else (data if isinstance(data, dict) else {})
+
+
+class ReadModelMixin(ConsoleBase):
+    """:class:`ConsoleStore`'s read model: ``console_cases`` and the callback queue."""
+
+    _refreshed_at: float  # monotonic time of this process's last refresh (ConsoleStore sets it)
+
+    def refresh(self, limit: int = 20_000, *, max_age: float = 0.0) -> int:
+        """Bring ``console_cases`` and the callback queue up to date; returns rows changed.
+
+        Reads source rows changed since the stored watermark (minus a margin for slow
+        transactions), so it is cheap when nothing changed. At most ``limit`` case rows per
+        call: call again while it returns ``limit``. With ``max_age``, a refresh this process
+        made less than ``max_age`` seconds ago is good enough (page views pass 1 s; after an
+        action the console refreshes unconditionally).
+        """
+        now = time.monotonic()
+        if max_age and now - self._refreshed_at < max_age:
+            return 0
+        self._refreshed_at = now
+        n = self._refresh_cases(limit)
+        self._refresh_callbacks()
+        return n
+
+    def _refresh_cases(self, limit: int) -> int:
+        with self.st.read() as conn:
+            wm = self._get_state(conn, "cases_wm") or ""
+            since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
+            # the payload is joined only when the revision is new (status-only changes skip it)
+            rev = case_revisions.c
+            q = (select(cases, ccases.c.revision.label("have_rev"), rev.payload_json)
+                 .select_from(cases.outerjoin(ccases, ccases.c.uuid == cases.c.uuid)
+                              .outerjoin(case_revisions, and_(
+                                  rev.case_uuid == cases.c.uuid,
+                                  rev.revision == cases.c.revision,
+                                  or_(ccases.c.revision.is_(None),
+                                      ccases.c.revision != cases.c.revision))))
+                 .where(cases.c.updated_at >= since)
+                 .where(or_(ccases.c.uuid.is_(None),
+                            ccases.c.src_updated_at != cases.c.updated_at))
+                 .order_by(cases.c.updated_at, cases.c.uuid).limit(limit))
+            rows = [dict(r) for r in conn.execute(q).mappings()]
+            if not rows:
+                return 0
+        payloads = {r["uuid"]: json.loads(r["payload_json"]) for r in rows
+                    if r["payload_json"] is not None}
+        full, status_only = [], []
+        for r in rows:
+            dept = r["district_department"] or r["department"]
+            common = {"uuid": r["uuid"], "src_updated_at": r["updated_at"],
+                      "district_status": r["district_status"],
+                      "district_note": r["district_note"] or "", "department": dept}
+            if r["uuid"] not in payloads:
+                status_only.append(common)
+                continue
+            p = payloads[r["uuid"]]
+            f = _fields_of(p)
+            idn = str(f.get("applicant_id") or "")
+            phone = str(f.get("applicant_phone") or "")
+            full.append(dict(
+                common, revision=r["revision"], receipt_no=r["receipt_no"],
+                item_code=r["item_code"], item_name=r["item_name"], desk_id=r["desk_id"],
+                desk_code=r["desk_code"], worker=str(p.get("worker") or "")[:100],
+                applicant_name=r["applicant_name"], id_masked=mask_id(idn) if idn else "",
+                phone_masked=mask_phone(phone) if phone else "",
+                id_hash=search_hash("id", idn), phone_hash=search_hash("phone", phone),
+                accepted_date=str(p.get("accepted_date") or r["desk_created_at"][:10]),
+                promised_date=p.get("promised_date") or None, received_at=r["received_at"]))
+        with self.st.write() as conn:
+            if full:
+                self._upsert_read_model(conn, full)
+            if status_only:
+                conn.execute(update(ccases).where(ccases.c.uuid == bindparam("k_uuid")).values(
+                    {k: bindparam(k) for k in status_only[0] if k != "uuid"}),
+                    [dict(r, k_uuid=r["uuid"]) for r in status_only])
+            newest = max(r["updated_at"] for r in rows)
+            if newest > (self._get_state(conn, "cases_wm") or ""):
+                self._set_state(conn, "cases_wm", newest)
+        return len(rows)
+
+    def _upsert_read_model(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        cols = list(rows[0])
+        if self.st.is_sqlite or len(rows) < 500:
+            ins = self.st._insert(ccases)
+            conn.execute(ins.on_conflict_do_update(
+                index_elements=["uuid"], set_={c: ins.excluded[c] for c in cols if c != "uuid"}),
+                rows)
+            return
+        # PostgreSQL, many rows (the first build over an existing district): COPY into a
+        # temporary table, then one INSERT ... ON CONFLICT — ~10x faster than row by row.
+        names = ", ".join(cols)
+        conn.exec_driver_sql("CREATE TEMP TABLE console_cases_in (LIKE console_cases) "
+                             "ON COMMIT DROP")
+        raw: Any = conn.connection.dbapi_connection  # psycopg's, for COPY
+        with raw.cursor() as cur, cur.copy(f"COPY console_cases_in ({names}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row([r[c] for c in cols])
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != "uuid")
+        conn.exec_driver_sql(f"INSERT INTO console_cases ({names}) SELECT {names} FROM "
+                             f"console_cases_in ON CONFLICT (uuid) DO UPDATE SET {sets}")
+        conn.exec_driver_sql("DROP TABLE console_cases_in")
+
+    def _refresh_callbacks(self) -> None:
+        with self.st.read() as conn:
+            wm = self._get_state(conn, "ratings_wm") or ""
+            since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
+            rows = [dict(r) for r in conn.execute(
+                select(ratings.c.case_uuid, ratings.c.level, ratings.c.reason,
+                       ratings.c.rated_at, ratings.c.received_at, ratings.c.desk_id)
+                .select_from(ratings.outerjoin(callbacks,
+                                               callbacks.c.case_uuid == ratings.c.case_uuid))
+                .where(ratings.c.received_at >= since, ratings.c.level <= 2,
+                       callbacks.c.case_uuid.is_(None))).mappings()]
+            newest = conn.execute(select(func.max(ratings.c.received_at))).scalar()
+        if not rows and (not newest or newest <= wm):
+            return
+        with self.st.write() as conn:
+            if rows:
+                for r in rows:
+                    r["due_date"] = add_working_days(local_date(r["received_at"]),
+                                                     CALLBACK_WORKDAYS).day.isoformat()
+                    r["state"] = "open"
+                conn.execute(self.st._insert(callbacks).on_conflict_do_nothing(), rows)
+            if newest and newest > wm:
+                self._set_state(conn, "ratings_wm", newest)

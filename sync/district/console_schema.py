@@ -1,0 +1,209 @@
+"""The admin console's tables, their migration, and the helpers every console module shares.
+
+Console-specific tables live here (``storage.py`` owns the sync tables; the console reads
+them and adds its own, on the same engine and metadata-free DDL path):
+
+- ``console_users`` — sign-in accounts: Argon2id hash, role, lockout counters.
+- ``console_sessions`` — signed-in browsers: only the SHA-256 of the cookie token is
+  stored, with the session's CSRF token and its idle clock.
+- ``console_audit`` — every action (and every reveal of personal data), hash-chained:
+  each row's hash covers the previous row's hash, so an edited or deleted row shows.
+  The audit page checks it incrementally from a checkpoint kept in ``console_state``;
+  ``doorstep-district audit verify`` checks all of it, read-only
+  (:func:`~sync.district.console_audit.verify_audit_at`).
+- ``console_callbacks`` — 差评 follow-up: one task per rating of 1–2 (不满意/非常不满意),
+  due in working days, with outcome and note.
+- ``console_cases`` — the console's read model of ``cases``: the columns lists, filters,
+  the dashboard and exports need (worker, promised date, masked ID/phone, search hashes),
+  with indexes for 1,000,000 cases. :meth:`ConsoleStore.refresh` brings it up to date
+  from ``cases.updated_at`` (an index this module adds), so status changes made anywhere
+  (console, command line) show up; it runs before every list, dashboard and export.
+- ``console_state`` — the console's own small state: the read model's watermarks and the
+  audit checkpoint.
+
+:class:`ConsoleBase` is the base of :class:`~sync.district.console_store.ConsoleStore`: the
+storage it runs on, :meth:`~ConsoleBase.migrate`, and reading/writing ``console_state``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+)
+
+from sync import protocol as P
+from sync.district.storage import Storage
+
+LOCAL_TZ = ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
+
+cmeta = MetaData()
+users = Table(
+    "console_users", cmeta,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("disabled_at", String(40)),
+    Column("last_login_at", String(40)),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", String(40)),
+)
+sessions = Table(
+    "console_sessions", cmeta,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+)
+audit = Table(
+    "console_audit", cmeta,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(80), nullable=False, server_default=""),
+    Column("detail_json", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Index("console_audit_target", "target", "id"),
+)
+callbacks = Table(
+    "console_callbacks", cmeta,
+    Column("case_uuid", String(36), primary_key=True),
+    Column("level", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rated_at", String(40), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("desk_id", String(40), nullable=False),
+    Column("due_date", String(10), nullable=False),
+    Column("state", String(16), nullable=False, server_default="open"),
+    Column("outcome", String(40), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("handled_by", String(64)),
+    Column("handled_at", String(40)),
+    Index("console_callbacks_state", "state", "due_date"),
+)
+ccases = Table(
+    "console_cases", cmeta,
+    Column("uuid", String(36), primary_key=True),
+    Column("src_updated_at", String(40), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("receipt_no", String(64), nullable=False),
+    Column("item_code", String(16), nullable=False),
+    Column("item_name", String(100), nullable=False),
+    Column("department", String(60), nullable=False),  # where the case is now
+    Column("desk_id", String(40), nullable=False),
+    Column("desk_code", String(32), nullable=False),
+    Column("worker", String(100), nullable=False),
+    Column("applicant_name", String(100), nullable=False),
+    Column("id_masked", String(32), nullable=False),
+    Column("phone_masked", String(32), nullable=False),
+    Column("id_hash", String(24), nullable=False),
+    Column("phone_hash", String(24), nullable=False),
+    Column("accepted_date", String(10), nullable=False),
+    Column("promised_date", String(10)),
+    Column("received_at", String(40), nullable=False),
+    Column("district_status", String(20), nullable=False),
+    Column("district_note", Text, nullable=False),
+    Index("console_cases_received", "received_at", "uuid"),
+    Index("console_cases_status", "district_status", "received_at"),
+    Index("console_cases_item", "item_code", "received_at"),
+    Index("console_cases_dept", "department", "received_at"),
+    Index("console_cases_desk", "desk_id", "received_at"),
+    # covers the dashboard's intake query (index-only)
+    Index("console_cases_intake", "accepted_date", "item_code", "desk_id", "worker"),
+    Index("console_cases_status_desk", "district_status", "desk_id"),
+    Index("console_cases_due", "district_status", "promised_date"),
+    Index("console_cases_id", "id_hash"),
+    Index("console_cases_phone", "phone_hash"),
+    Index("console_cases_receipt", "receipt_no"),
+    Index("console_cases_name", "applicant_name"),
+)
+state = Table(
+    "console_state", cmeta,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Indexes this module adds to storage.py's tables (additive, IF NOT EXISTS): the read
+# model and the callback queue are refreshed from these columns.
+_SOURCE_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS console_src_cases_updated ON cases (updated_at)",
+    "CREATE INDEX IF NOT EXISTS console_src_ratings_recv_level ON ratings (received_at, level)",
+    "CREATE INDEX IF NOT EXISTS console_src_batches_received ON batches (received_at)",
+)
+
+
+def now_iso() -> str:
+    """UTC now, in the same ISO format storage.py writes."""
+    return P.utc_now()
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def local_date(iso: str) -> date:
+    """The local (district) calendar date of a UTC ISO timestamp."""
+    return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).date()
+
+
+def local_today() -> date:
+    """Today in the district's time zone."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def search_hash(kind: str, value: str) -> str:
+    """A short digest of a full ID number or phone, for exact search without a plaintext
+    index (the payload keeps the value; the index need not)."""
+    norm = "".join(ch for ch in value.upper() if ch.isalnum())
+    if not norm:
+        return ""
+    return hashlib.sha256(f"doorstep:{kind}:{norm}".encode()).hexdigest()[:24]
+
+
+class ConsoleBase:
+    """The storage the console runs on, its schema and ``console_state``."""
+
+    st: Storage
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create the console tables and the source indexes (idempotent)."""
+        with self.st.write() as conn:
+            cmeta.create_all(conn, checkfirst=True)
+            for table in cmeta.sorted_tables:  # indexes added after a table was created
+                for ix in table.indexes:
+                    ix.create(conn, checkfirst=True)
+            # only the missing ones: on PostgreSQL even CREATE INDEX IF NOT EXISTS locks the
+            # table, which waits for (or deadlocks with) batches being committed when a server
+            # process starts under load
+            have = {ix["name"] for t in ("cases", "ratings", "batches")
+                    for ix in inspect(conn).get_indexes(t)}
+            for ddl in _SOURCE_INDEXES:
+                if ddl.split()[5] not in have:
+                    conn.execute(text(ddl))
+
+    def _get_state(self, conn: Connection, key: str) -> str | None:
+        return conn.execute(select(state.c.value).where(state.c.key == key)).scalar()
+
+    def _set_state(self, conn: Connection, key: str, value: str) -> None:
+        self.st._upsert(conn, state, {"key": key, "value": value}, ["key"], ["value"])

@@ -1,0 +1,135 @@
+"""Console sign-in accounts and sessions (part of :class:`ConsoleStore`).
+
+``console_users`` holds each account's Argon2id hash (hashing and checking it is the
+console's :mod:`~sync.district.console.auth`), role and lockout counters: after
+``MAX_FAILED_LOGINS`` failed sign-ins in a row the account is locked for ``LOCKOUT``.
+``console_sessions`` holds signed-in browsers by the SHA-256 of the cookie token; disabling
+a user, or changing their password or role, ends their sessions.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import or_, select, update
+
+from sync.district.console_schema import ConsoleBase, _iso, now_iso, sessions, users
+from sync.district.errors import NotFound, Refused
+
+ROLES = ("admin", "reviewer", "viewer")
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class UsersMixin(ConsoleBase):
+    """:class:`ConsoleStore`'s users and sessions."""
+
+    # -- users -----------------------------------------------------------------------------
+
+    def add_user(self, username: str, password_hash: str, role: str) -> None:
+        """Create a user; :class:`Refused` when the name is taken or the role unknown."""
+        username = username.strip()
+        if role not in ROLES:
+            raise Refused(f"角色必须是 {'/'.join(ROLES)} 之一")
+        if not username or len(username) > 64:
+            raise Refused("用户名不能为空，且不超过 64 个字符")
+        with self.st.write() as conn:
+            done = conn.execute(self.st._insert(users).values(
+                username=username, password_hash=password_hash, role=role,
+                created_at=now_iso(), failed_logins=0).on_conflict_do_nothing()
+                .returning(users.c.username)).first()
+            if done is None:
+                raise Refused(f"用户 {username} 已存在")
+
+    def user(self, username: str) -> dict[str, Any] | None:
+        """A user row, or None."""
+        with self.st.read() as conn:
+            row = conn.execute(select(users).where(users.c.username == username)
+                               ).mappings().first()
+        return dict(row) if row else None
+
+    def list_users(self) -> list[dict[str, Any]]:
+        """Every user, without password hashes."""
+        cols = [c for c in users.c if c.name != "password_hash"]
+        with self.st.read() as conn:
+            return [dict(r) for r in conn.execute(select(*cols).order_by(users.c.username))
+                    .mappings()]
+
+    def set_user(self, username: str, **values: Any) -> None:
+        """Update a user's columns (role, disabled_at, password_hash, ...)."""
+        with self.st.write() as conn:
+            done = conn.execute(update(users).where(users.c.username == username)
+                                .values(**values))
+            if done.rowcount != 1:
+                raise NotFound(f"没有用户 {username}")
+            if "disabled_at" in values or "password_hash" in values or "role" in values:
+                conn.execute(sa_delete(sessions).where(sessions.c.username == username))
+
+    def note_login(self, username: str, ok: bool) -> None:
+        """Count a failed sign-in (locking the account after several) or reset on success."""
+        with self.st.write() as conn:
+            if ok:
+                conn.execute(update(users).where(users.c.username == username).values(
+                    failed_logins=0, locked_until=None, last_login_at=now_iso()))
+                return
+            row = conn.execute(select(users.c.failed_logins).where(
+                users.c.username == username)).scalar()
+            if row is None:
+                return
+            n = int(row) + 1
+            values: dict[str, Any] = {"failed_logins": n}
+            if n >= MAX_FAILED_LOGINS:
+                values["locked_until"] = _iso(datetime.now(UTC) + LOCKOUT)
+                values["failed_logins"] = 0
+            conn.execute(update(users).where(users.c.username == username).values(**values))
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def create_session(self, username: str, token_hash: str, csrf: str,
+                       replaces: str | None = None) -> None:
+        """A new session (and the one it replaces removed: rotation at sign-in)."""
+        now = time.time()
+        with self.st.write() as conn:
+            if replaces:
+                conn.execute(sa_delete(sessions).where(sessions.c.token_hash == replaces))
+            conn.execute(sessions.insert().values(token_hash=token_hash, username=username,
+                                                  csrf=csrf, created_at=now, last_seen=now))
+
+    def session(self, token_hash: str) -> dict[str, Any] | None:
+        """A session joined with its (enabled) user, or None."""
+        q = select(sessions, users.c.role, users.c.disabled_at).join(
+            users, users.c.username == sessions.c.username).where(
+            sessions.c.token_hash == token_hash)
+        with self.st.read() as conn:
+            row = conn.execute(q).mappings().first()
+        return dict(row) if row else None
+
+    def touch_session(self, token_hash: str) -> None:
+        """Restart the idle clock."""
+        with self.st.write() as conn:
+            conn.execute(update(sessions).where(sessions.c.token_hash == token_hash)
+                         .values(last_seen=time.time()))
+
+    def end_session(self, token_hash: str) -> None:
+        """Sign out (or expire) one session."""
+        with self.st.write() as conn:
+            conn.execute(sa_delete(sessions).where(sessions.c.token_hash == token_hash))
+
+    def purge_sessions(self, idle_seconds: float, max_age: float) -> int:
+        """Remove expired sessions."""
+        now = time.time()
+        with self.st.write() as conn:
+            return int(conn.execute(sa_delete(sessions).where(or_(
+                sessions.c.last_seen < now - idle_seconds,
+                sessions.c.created_at < now - max_age))).rowcount)
+
+    # -- bench / tests ---------------------------------------------------------------------
+
+    def expire_session_for_test(self, token_hash: str, seconds_ago: float) -> None:
+        """Move a session's idle clock back (tests of the idle timeout, without sleeping)."""
+        with self.st.write() as conn:
+            conn.execute(update(sessions).where(sessions.c.token_hash == token_hash)
+                         .values(last_seen=time.time() - seconds_ago))

@@ -1,0 +1,132 @@
+"""The district database's engine and transactions: the base :class:`Storage` is built on.
+
+SQLAlchemy Core over an SQLite file (the default: nothing to install) or PostgreSQL
+(``postgresql+psycopg://...``). The server is stateless: several instances may share one
+PostgreSQL database. The default SQLite file is ``district.sqlite3`` in the platform's user
+data folder for ``doorstep-district`` (platformdirs), see :func:`default_db_url`.
+
+:class:`Database` opens the engine (on SQLite: WAL, ``synchronous=FULL``, writers serialised
+and beginning ``IMMEDIATE``), hands out write and read transactions, creates the tables of
+:mod:`sync.district.tables`, and has the dialect helpers (``INSERT ... ON CONFLICT``) the
+rest of the storage layer builds its statements with.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from sync.district.tables import meta, metadata
+
+SCHEMA_VERSION = 1
+APP_NAME = "doorstep-district"
+
+
+def default_db_url() -> str:
+    """``$DOORSTEP_DB``, else an SQLite file in the platform's user data folder."""
+    env = os.environ.get("DOORSTEP_DB")
+    if env:
+        return env
+    folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return f"sqlite:///{folder / 'district.sqlite3'}"
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` and plain file paths as well as SQLAlchemy URLs."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    return url
+
+
+class Database:
+    """The engine, its transactions and the dialect helpers (the base of :class:`Storage`,
+    which adds the caches and runs :meth:`migrate`)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = normalize_url(url or default_db_url())
+        self.dialect = self.url.split(":", 1)[0].split("+", 1)[0]
+        self.is_sqlite = self.dialect == "sqlite"
+        self.engine = self._make_engine()
+        # SQLite has one writer per file: serialise writers here rather than let them
+        # spin on SQLITE_BUSY (reads run in parallel under WAL).
+        self._wlock: Any = threading.Lock() if self.is_sqlite else nullcontext()
+        self._writer = (self.engine.execution_options(sqlite_begin="IMMEDIATE")
+                        if self.is_sqlite else self.engine)
+
+    # -- engine and transactions ------------------------------------------------------------
+
+    def _make_engine(self) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        path = self.url.split("///", 1)[1] if "///" in self.url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        eng = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30},
+                            pool_size=8, max_overflow=8)
+
+        @event.listens_for(eng, "connect")
+        def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # an acknowledged batch survives a crash
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(eng, "begin")
+        def _on_begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return eng
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); commits or rolls back."""
+        with self._wlock, self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection."""
+        with self.engine.connect() as conn:
+            yield conn
+            conn.rollback()
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        """Create missing tables and record the schema version (idempotent)."""
+        with self.write() as conn:
+            metadata.create_all(conn, checkfirst=True)
+            self._upsert(conn, meta, {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                         ["key"], ["value"])
+
+    def _marks(self, n: int) -> str:
+        """``n`` positional placeholders in the driver's style (for ``exec_driver_sql``)."""
+        return ", ".join(("?" if self.is_sqlite else "%s",) * n)
+
+    def _insert(self, table: Table) -> Any:
+        mod = sqlite_dialect if self.is_sqlite else pg_dialect
+        return mod.insert(table)
+
+    def _upsert(self, conn: Connection, table: Table, row: dict[str, Any], keys: list[str],
+                cols: list[str]) -> None:
+        ins = self._insert(table).values(**row)
+        conn.execute(ins.on_conflict_do_update(
+            index_elements=keys, set_={c: ins.excluded[c] for c in cols}))
+

@@ -1,0 +1,206 @@
+"""The district database's tables (SQLAlchemy Core, one ``metadata``).
+
+Other modules import them from :mod:`sync.district.storage`, which re-exports every one.
+See the ``Table`` definitions below for every column:
+
+- ``desks`` — enrolled desks (id, code, name, HMAC secret, receipt key, revoked_at);
+  ``desk_keys`` — each desk's PIN key share and the hashes that guard it
+  (:mod:`sync.district.keyshares`);
+  ``enroll_codes`` — one-time codes (only their SHA-256 is stored); ``nonces`` — request
+  nonces seen in the last ``2 * MAX_SKEW`` seconds (replays are refused by the primary key).
+- ``batches`` — every pushed batch with its stored answer (a replay returns it).
+- ``cases`` — one row per case UUID (primary key): the desk's newest revision summary and
+  the district's status/note/department. ``case_revisions`` — every revision received,
+  immutable, primary key ``(case_uuid, revision)`` with the content hash: the same UUID and
+  revision with other content is a conflict, decided by that constraint.
+- ``case_routes`` — one row per member item of a bundle (一件事) case: its department.
+- ``ratings`` — 好差评 per case; ``rejections`` — records refused, with reasons.
+- ``changes`` — what desks pull: status changes (for the case's desk) and catalog versions
+  (for every desk), ordered by ``seq``. ``catalogs`` — published catalog versions.
+- ``attachments`` / ``attachment_parts`` — content-addressed blobs and resumable uploads.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+_BigId = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY = rowid on SQLite
+
+meta = Table("meta", metadata, Column("key", String(64), primary_key=True),
+             Column("value", Text, nullable=False))
+desks = Table(
+    "desks", metadata,
+    Column("desk_id", String(40), primary_key=True),
+    Column("desk_code", String(32), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("secret", String(128), nullable=False),  # HMAC key: must be readable to verify
+    Column("receipt_key", String(64), nullable=False),
+    Column("enrolled_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+    Column("last_seen_at", String(40)),
+    Column("client_version", String(40), nullable=False, server_default=""),
+)
+desk_keys = Table(  # PIN quick unlock (see sync.district.keyshares); wiped on revoke
+    "desk_keys", metadata,
+    Column("desk_id", String(40), primary_key=True),
+    Column("key_share", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("proof_hash", String(64), nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("locked_at", String(40)),
+    Column("set_at", String(40), nullable=False),
+    Column("last_unlock_at", String(40)),
+)
+enroll_codes = Table(
+    "enroll_codes", metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("desk_code", String(32), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("used_at", String(40)),
+    Column("desk_id", String(40)),
+)
+nonces = Table(
+    "nonces", metadata,
+    Column("desk_id", String(40), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("seen_at", Float, nullable=False),
+    PrimaryKeyConstraint("desk_id", "nonce"),
+    Index("nonces_seen", "seen_at"),
+)
+batches = Table(
+    "batches", metadata,
+    Column("batch_id", String(36), primary_key=True),
+    Column("desk_id", String(40), nullable=False, index=True),
+    Column("records_hash", String(64), nullable=False),
+    Column("record_count", Integer, nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("response_json", Text, nullable=False),
+)
+cases = Table(
+    "cases", metadata,
+    Column("uuid", String(36), primary_key=True),  # a case UUID is unique by constraint
+    Column("desk_id", String(40), nullable=False),
+    Column("desk_code", String(32), nullable=False),
+    Column("receipt_no", String(64), nullable=False),
+    Column("item_code", String(16), nullable=False),
+    Column("item_name", String(100), nullable=False),
+    Column("department", String(60), nullable=False),
+    Column("catalog_version", String(40), nullable=False),
+    Column("desk_status", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("applicant_name", String(100), nullable=False),
+    Column("desk_created_at", String(40), nullable=False),  # the desk's clock
+    Column("desk_updated_at", String(40), nullable=False),
+    Column("received_at", String(40), nullable=False),  # the district's clock
+    Column("updated_at", String(40), nullable=False),
+    Column("district_status", String(20), nullable=False, server_default="received"),
+    Column("district_note", Text, nullable=False, server_default=""),
+    Column("district_department", String(60)),
+    Column("district_updated_at", String(40)),
+    Column("batch_id", String(36), nullable=False),
+    Index("cases_desk", "desk_id", "received_at"),
+    Index("cases_status", "district_status", "received_at"),
+    Index("cases_item", "item_code"),
+)
+case_revisions = Table(
+    "case_revisions", metadata,
+    Column("case_uuid", String(36), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("desk_id", String(40), nullable=False),
+    Column("batch_id", String(36), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("payload_json", Text, nullable=False),
+    PrimaryKeyConstraint("case_uuid", "revision"),
+)
+case_routes = Table(
+    "case_routes", metadata,
+    Column("case_uuid", String(36), nullable=False),
+    Column("item_code", String(16), nullable=False),
+    Column("item_name", String(100), nullable=False),
+    Column("department", String(60), nullable=False),
+    Column("status", String(20), nullable=False, server_default="pending"),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("updated_at", String(40), nullable=False),
+    PrimaryKeyConstraint("case_uuid", "item_code"),
+    Index("case_routes_dept", "department", "status"),
+)
+ratings = Table(
+    "ratings", metadata,
+    Column("case_uuid", String(36), primary_key=True),
+    Column("level", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rated_at", String(40), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("desk_id", String(40), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+)
+rejections = Table(
+    "rejections", metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("batch_id", String(36), nullable=False),
+    Column("desk_id", String(40), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("kind", String(16)),
+    Column("case_uuid", String(64)),
+    Column("revision", Integer),
+    Column("result", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+    Index("rejections_desk", "desk_id", "id"),
+)
+changes = Table(
+    "changes", metadata,
+    Column("seq", _BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("desk_id", String(40)),  # NULL: for every desk (catalog versions)
+    Column("case_uuid", String(36)),
+    Column("status", String(20)),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("department", String(60)),
+    Column("catalog_version", String(40)),
+    Column("actor", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Index("changes_desk", "desk_id", "seq"),
+)
+catalogs = Table(
+    "catalogs", metadata,
+    Column("version", String(40), primary_key=True),
+    Column("body_json", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("published_at", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+)
+attachments = Table(
+    "attachments", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("desk_id", String(40), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+attachment_parts = Table(
+    "attachment_parts", metadata,
+    Column("sha256", String(64), nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("desk_id", String(40), nullable=False),
+    Column("at", String(40), nullable=False),
+    PrimaryKeyConstraint("sha256", "offset"),
+)
