@@ -1,5 +1,4 @@
 <?xml version='1.0' encoding='utf-8'?>
-<!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
     <name />
@@ -40,46 +39,46 @@
         <translation>Correction notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="60" />
+        <location filename="../../desk/ui/case_html.py" line="64" />
         <location filename="../../desk/ui/fields.py" line="300" />
         <source>是</source>
         <translation>Yes</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="60" />
+        <location filename="../../desk/ui/case_html.py" line="64" />
         <location filename="../../desk/ui/fields.py" line="300" />
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="102" />
+        <location filename="../../desk/ui/case_html.py" line="107" />
         <source>已收材料：</source>
         <translation>Materials received: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="105" />
+        <location filename="../../desk/ui/case_html.py" line="110" />
         <source>待补材料：</source>
         <translation>Materials outstanding: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="109" />
+        <location filename="../../desk/ui/case_html.py" line="114" />
         <location filename="../../desk/ui/materials.py" line="46" />
         <location filename="../../desk/ui/notice.py" line="31" />
         <source>选交</source>
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="111" />
+        <location filename="../../desk/ui/case_html.py" line="116" />
         <source>补交期限 {d}</source>
         <translation>due {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="113" />
+        <location filename="../../desk/ui/case_html.py" line="118" />
         <source>已于 {d} 补交</source>
         <translation>supplied on {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="134" />
+        <location filename="../../desk/ui/case_html.py" line="140" />
         <location filename="../../desk/ui/cases.py" line="182" />
         <location filename="../../desk/ui/form_page.py" line="72" />
         <location filename="../../desk/ui/form_page.py" line="131" />
@@ -87,24 +86,24 @@
         <translation>Priority lane</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="163" />
+        <location filename="../../desk/ui/case_html.py" line="169" />
         <location filename="../../desk/ui/form.py" line="151" />
         <source>申请信息</source>
         <translation>Application</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="165" />
+        <location filename="../../desk/ui/case_html.py" line="171" />
         <location filename="../../desk/ui/notice.py" line="58" />
         <source>材料</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="169" />
+        <location filename="../../desk/ui/case_html.py" line="175" />
         <source>资格提示</source>
         <translation>Eligibility hints</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="172" />
+        <location filename="../../desk/ui/case_html.py" line="178" />
         <location filename="../../desk/ui/materials.py" line="104" />
         <source>备注</source>
         <translation>Remarks</translation>
@@ -112,13 +111,13 @@
     <message>
         <location filename="../../desk/ui/case_html.py" line="21" />
         <location filename="../../desk/ui/cases.py" line="67" />
-        <location filename="../../desk/ui/sync_page.py" line="133" />
+        <location filename="../../desk/ui/sync_page.py" line="135" />
         <source>受理编号</source>
         <translation>Receipt no.</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="67" />
-        <location filename="../../desk/ui/sync_page.py" line="133" />
+        <location filename="../../desk/ui/sync_page.py" line="135" />
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
@@ -136,7 +135,7 @@
     <message>
         <location filename="../../desk/ui/cases.py" line="68" />
         <location filename="../../desk/ui/cases.py" line="226" />
-        <location filename="../../desk/ui/sync_page.py" line="134" />
+        <location filename="../../desk/ui/sync_page.py" line="136" />
         <source>状态</source>
         <translation>Status</translation>
     </message>
@@ -155,7 +154,7 @@
     <message>
         <location filename="../../desk/ui/cases.py" line="70" />
         <location filename="../../desk/ui/cases.py" line="233" />
-        <location filename="../../desk/ui/sync_page.py" line="220" />
+        <location filename="../../desk/ui/sync_page.py" line="260" />
         <source>上传</source>
         <translation>Upload</translation>
     </message>
@@ -166,7 +165,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="215" />
-        <location filename="../../desk/ui/window.py" line="81" />
+        <location filename="../../desk/ui/window.py" line="82" />
         <source>案件</source>
         <translation>Cases</translation>
     </message>
@@ -211,7 +210,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="231" />
-        <location filename="../../desk/ui/sync_page.py" line="133" />
+        <location filename="../../desk/ui/sync_page.py" line="135" />
         <source>事项</source>
         <translation>Item</translation>
     </message>
@@ -222,7 +221,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="233" />
-        <location filename="../../desk/ui/sync_page.py" line="82" />
+        <location filename="../../desk/ui/sync_page.py" line="83" />
         <location filename="../../desk/ui/text.py" line="46" />
         <source>待上传</source>
         <translation>Waiting to upload</translation>
@@ -316,114 +315,157 @@
         <translation>{n} cases, {shown} shown (scroll for more; Enter or double-click opens)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="52" />
+        <location filename="../../desk/ui/detail.py" line="54" />
         <location filename="../../desk/ui/home.py" line="220" />
         <source>{n}项材料</source>
         <translation>{n} materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="54" />
+        <location filename="../../desk/ui/detail.py" line="56" />
         <source>第{n}版</source>
         <translation>revision {n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="55" />
+        <location filename="../../desk/ui/detail.py" line="57" />
         <source>区级系统</source>
         <translation>District</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="59" />
-        <location filename="../../desk/ui/detail.py" line="117" />
+        <location filename="../../desk/ui/detail.py" line="61" />
+        <location filename="../../desk/ui/detail.py" line="128" />
         <source>办理记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="75" />
+        <location filename="../../desk/ui/detail.py" line="77" />
         <source>← 案件列表</source>
         <translation>← Cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="76" />
+        <location filename="../../desk/ui/detail.py" line="78" />
         <source>返回案件列表</source>
         <translation>Back to the case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="82" />
+        <location filename="../../desk/ui/detail.py" line="84" />
         <source>重新打印  Ctrl+P</source>
         <translation>Reprint  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="83" />
+        <location filename="../../desk/ui/detail.py" line="85" />
         <source>重新打印回执或告知书</source>
         <translation>Reprint the receipt or notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="86" />
+        <location filename="../../desk/ui/detail.py" line="88" />
+        <location filename="../../desk/ui/detail.py" line="151" />
+        <location filename="../../desk/ui/detail.py" line="169" />
+        <location filename="../../desk/ui/detail.py" line="198" />
+        <source>显示完整信息</source>
+        <translation>Show full details</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="89" />
+        <source>显示完整身份证号和电话（记入审计日志）</source>
+        <translation>Show full ID number and phone (recorded in the audit log)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="97" />
         <source>请居民评价</source>
         <translation>Ask for a rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="96" />
+        <location filename="../../desk/ui/detail.py" line="107" />
         <source>案件内容</source>
         <translation>Case content</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="105" />
+        <location filename="../../desk/ui/detail.py" line="116" />
         <source>登记补交材料</source>
         <translation>Record materials brought later</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="111" />
+        <location filename="../../desk/ui/detail.py" line="122" />
         <source>登记已补交</source>
         <translation>Record as supplied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="127" />
+        <location filename="../../desk/ui/detail.py" line="138" />
         <source>正在打开…</source>
         <translation>Opening…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="134" />
+        <location filename="../../desk/ui/detail.py" line="145" />
         <source>没有找到该案件</source>
         <translation>Case not found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="152" />
+        <location filename="../../desk/ui/detail.py" line="170" />
+        <source>查看完整身份证号和电话会记入审计日志。请选择原因：</source>
+        <translation>Viewing the full ID number and phone is recorded in the audit log. Choose a reason:</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="171" />
+        <source>核对居民身份</source>
+        <translation>Check the resident's identity</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="171" />
+        <source>电话联系居民</source>
+        <translation>Phone the resident</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="171" />
+        <source>补正或补交材料</source>
+        <translation>Correction or materials supplied later</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="171" />
+        <source>区级核查</source>
+        <translation>District review</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="189" />
+        <source>隐藏完整信息</source>
+        <translation>Hide full details</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="215" />
         <source>区级状态：</source>
         <translation>District status: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="159" />
+        <location filename="../../desk/ui/detail.py" line="222" />
         <source>逾期未补交：</source>
         <translation>Overdue: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="162" />
+        <location filename="../../desk/ui/detail.py" line="225" />
         <source>待补交：</source>
         <translation>Outstanding: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="167" />
+        <location filename="../../desk/ui/detail.py" line="230" />
         <source>上传被退回：</source>
         <translation>Upload rejected: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="181" />
+        <location filename="../../desk/ui/detail.py" line="244" />
         <source>（{d}前）</source>
         <translation> (by {d})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="184" />
+        <location filename="../../desk/ui/detail.py" line="247" />
         <source>已补交：{name}</source>
         <translation>Supplied: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="203" />
+        <location filename="../../desk/ui/detail.py" line="266" />
         <source>已登记补交材料</source>
         <translation>Materials recorded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="209" />
+        <location filename="../../desk/ui/detail.py" line="272" />
         <source>未登记：</source>
         <translation>Not recorded: </translation>
     </message>
@@ -583,23 +625,29 @@
         <translation>{n} fields missing or wrong; each is shown when you save.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="188" />
+        <location filename="../../desk/ui/form_page.py" line="178" />
+        <source>数据库文件已损坏，暂停保存。请联系技术支持。</source>
+        <translation>The database file is damaged; saving is paused. Please contact support.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/form_page.py" line="191" />
         <source>正在保存…</source>
         <translation>Saving…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="215" />
+        <location filename="../../desk/ui/form_page.py" line="218" />
         <source>未保存：</source>
         <translation>Not saved: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="219" />
+        <location filename="../../desk/ui/form_page.py" line="178" />
         <location filename="../../desk/ui/form_page.py" line="222" />
+        <location filename="../../desk/ui/form_page.py" line="225" />
         <source>未保存</source>
         <translation>Not saved</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="223" />
+        <location filename="../../desk/ui/form_page.py" line="226" />
         <source>保存时出现程序错误，案件没有保存，已填写的内容仍在。请重试或联系技术支持。</source>
         <translation>A program error stopped the save. Nothing was saved and your entries are still here. Try again or call support.</translation>
     </message>
@@ -900,13 +948,13 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/print_dialog.py" line="45" />
-        <location filename="../../desk/ui/settings_dialog.py" line="103" />
+        <location filename="../../desk/ui/settings_dialog.py" line="122" />
         <source>A4 纸</source>
         <translation>A4 paper</translation>
     </message>
     <message>
         <location filename="../../desk/ui/print_dialog.py" line="45" />
-        <location filename="../../desk/ui/settings_dialog.py" line="104" />
+        <location filename="../../desk/ui/settings_dialog.py" line="123" />
         <source>80毫米小票</source>
         <translation>80 mm slip</translation>
     </message>
@@ -1097,296 +1145,379 @@ to bring them by {due}</translation>
         <translation>Reprint: {title}, no. &lt;b&gt;{no}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="49" />
+        <location filename="../../desk/ui/settings_dialog.py" line="50" />
         <source>欢迎使用家门口办事台</source>
         <translation>Welcome to Doorstep Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="49" />
-        <location filename="../../desk/ui/window.py" line="102" />
+        <location filename="../../desk/ui/settings_dialog.py" line="50" />
         <location filename="../../desk/ui/window.py" line="103" />
+        <location filename="../../desk/ui/window.py" line="104" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="55" />
+        <location filename="../../desk/ui/settings_dialog.py" line="56" />
         <source>开始前，请填写办事点和工作人员</source>
         <translation>Before you start: the desk and the worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="58" />
+        <location filename="../../desk/ui/settings_dialog.py" line="59" />
         <source>办事点编码印在每张回执上（如 HY-QL01：区简称 + 社区办事点）。以后可在“设置”中修改，注册到区级系统时会以区级下发的编码为准。</source>
         <translation>The desk code is printed on every receipt (e.g. HY-QL01: district + community desk). You can change it in Settings; enrolling with the district sets the official code.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="70" />
+        <location filename="../../desk/ui/settings_dialog.py" line="71" />
         <source>办事点编码</source>
         <translation>Desk code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="71" />
+        <location filename="../../desk/ui/settings_dialog.py" line="72" />
         <source>办事点名称</source>
         <translation>Desk name</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="71" />
+        <location filename="../../desk/ui/settings_dialog.py" line="72" />
         <source>七里一村社区流动办事点</source>
         <translation>Qili No.1 Village mobile desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="72" />
+        <location filename="../../desk/ui/settings_dialog.py" line="73" />
         <source>工作人员姓名</source>
         <translation>Worker name</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="74" />
+        <location filename="../../desk/ui/settings_dialog.py" line="75" />
         <source>工作人员电话</source>
         <translation>Worker phone</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="75" />
+        <location filename="../../desk/ui/settings_dialog.py" line="76" />
         <source>所属社区</source>
         <translation>Community</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="76" />
+        <location filename="../../desk/ui/settings_dialog.py" line="77" />
         <source>咨询电话（印在告知单上）</source>
         <translation>Enquiry phone (printed on notices)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="78" />
-        <location filename="../../desk/ui/sync_page.py" line="118" />
+        <location filename="../../desk/ui/settings_dialog.py" line="79" />
+        <location filename="../../desk/ui/sync_page.py" line="119" />
         <source>区级服务器地址</source>
         <translation>District server address</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/settings_dialog.py" line="98" />
+        <source>至少8位，不能全是数字</source>
+        <translation>At least 8 characters, not only digits</translation>
+    </message>
+    <message>
         <location filename="../../desk/ui/settings_dialog.py" line="99" />
-        <location filename="../../desk/ui/settings_dialog.py" line="114" />
+        <location filename="../../desk/ui/settings_dialog.py" line="108" />
+        <source>工作人员密码</source>
+        <translation>Worker password</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/settings_dialog.py" line="102" />
+        <location filename="../../desk/ui/settings_dialog.py" line="109" />
+        <source>再次输入密码</source>
+        <translation>Repeat password</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/settings_dialog.py" line="112" />
+        <source>居民的身份证号、电话等信息将用此密码加密保存；笔记本丢失也不会泄露。请牢记密码。</source>
+        <translation>Residents' ID numbers, phones and other details are encrypted with this password, so a lost laptop leaks nothing. Please remember it.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/settings_dialog.py" line="118" />
+        <location filename="../../desk/ui/settings_dialog.py" line="133" />
         <source>打印机</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="100" />
+        <location filename="../../desk/ui/settings_dialog.py" line="119" />
         <source>系统默认打印机</source>
         <translation>System default printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="102" />
-        <location filename="../../desk/ui/settings_dialog.py" line="115" />
+        <location filename="../../desk/ui/settings_dialog.py" line="121" />
+        <location filename="../../desk/ui/settings_dialog.py" line="134" />
         <source>回执格式</source>
         <translation>Receipt format</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="116" />
+        <location filename="../../desk/ui/settings_dialog.py" line="135" />
         <source>长辈模式（大字号、大按钮）</source>
         <translation>Senior mode (large text, large buttons)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="118" />
+        <location filename="../../desk/ui/settings_dialog.py" line="137" />
         <source>高对比度（黑底白字）</source>
         <translation>High contrast (white on black)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="121" />
-        <location filename="../../desk/ui/settings_dialog.py" line="128" />
+        <location filename="../../desk/ui/settings_dialog.py" line="140" />
+        <location filename="../../desk/ui/settings_dialog.py" line="147" />
         <source>界面语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="125" />
+        <location filename="../../desk/ui/settings_dialog.py" line="144" />
         <source>显示</source>
         <translation>Display</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="134" />
+        <location filename="../../desk/ui/settings_dialog.py" line="153" />
         <source>界面语言在重新启动后生效。</source>
         <translation>The language changes after a restart.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="139" />
+        <location filename="../../desk/ui/settings_dialog.py" line="158" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="142" />
+        <location filename="../../desk/ui/settings_dialog.py" line="161" />
         <source>开始使用</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="142" />
+        <location filename="../../desk/ui/settings_dialog.py" line="161" />
         <source>保存设置</source>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="49" />
+        <location filename="../../desk/ui/settings_dialog.py" line="194" />
+        <source>两次输入的密码不一致</source>
+        <translation>The two passwords differ</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="50" />
         <source>上传 {pushed} 条（新接收 {accepted}，重复 {dup}），冲突 {conf}，退回 {rej}；下载区级更新 {pulled} 条；仍待上传 {pending} 条。</source>
         <translation>Uploaded {pushed} ({accepted} new, {dup} duplicates), {conf} conflicts, {rej} rejected; {pulled} district updates; {pending} still waiting.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="57" />
+        <location filename="../../desk/ui/sync_page.py" line="58" />
         <source>同步未完成：</source>
         <translation>Sync incomplete: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="72" />
+        <location filename="../../desk/ui/sync_page.py" line="73" />
         <source>与区级系统同步</source>
         <translation>Sync with the district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="81" />
+        <location filename="../../desk/ui/sync_page.py" line="82" />
         <source>连接状态</source>
         <translation>Connection</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="81" />
+        <location filename="../../desk/ui/sync_page.py" line="82" />
         <source>区级服务器</source>
         <translation>District server</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="82" />
+        <location filename="../../desk/ui/sync_page.py" line="83" />
         <source>上次同步</source>
         <translation>Last sync</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="83" />
+        <location filename="../../desk/ui/sync_page.py" line="84" />
         <source>上次结果</source>
         <translation>Last result</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="96" />
+        <location filename="../../desk/ui/sync_page.py" line="97" />
         <source>立即同步</source>
         <translation>Sync now</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="115" />
+        <location filename="../../desk/ui/sync_page.py" line="116" />
         <source>注册本办事点：</source>
         <translation>Enroll this desk: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="117" />
+        <location filename="../../desk/ui/sync_page.py" line="118" />
         <source>区级服务器地址，如 https://zwfw.example.gov.cn</source>
         <translation>District server, e.g. https://zwfw.example.gov.cn</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="121" />
         <location filename="../../desk/ui/sync_page.py" line="122" />
+        <location filename="../../desk/ui/sync_page.py" line="123" />
         <source>一次性注册码</source>
         <translation>One-time enrollment code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="124" />
+        <location filename="../../desk/ui/sync_page.py" line="125" />
         <source>注册</source>
         <translation>Enroll</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="129" />
+        <location filename="../../desk/ui/sync_page.py" line="131" />
         <source>被退回或冲突的案件（其余案件照常上传）</source>
         <translation>Rejected or conflicting cases (all others upload as usual)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="134" />
+        <location filename="../../desk/ui/sync_page.py" line="136" />
         <source>原因</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="139" />
+        <location filename="../../desk/ui/sync_page.py" line="141" />
         <source>被退回或冲突的案件</source>
         <translation>Rejected or conflicting cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="143" />
+        <location filename="../../desk/ui/sync_page.py" line="145" />
         <source>打开案件</source>
         <translation>Open case</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="146" />
+        <location filename="../../desk/ui/sync_page.py" line="148" />
         <source>修正后重新排队上传</source>
         <translation>Queue again after fixing</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="172" />
+        <location filename="../../desk/ui/sync_page.py" line="168" />
+        <source>6位数字</source>
+        <translation>6 digits</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="169" />
+        <source>快速解锁 PIN</source>
+        <translation>Quick-unlock PIN</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="173" />
+        <location filename="../../desk/ui/sync_page.py" line="226" />
+        <source>设置 PIN</source>
+        <translation>Set PIN</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="176" />
+        <source>取消 PIN</source>
+        <translation>Remove PIN</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="205" />
         <source>同步模块未安装（离线工作）</source>
         <translation>Sync module missing (working offline)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="174" />
+        <location filename="../../desk/ui/sync_page.py" line="207" />
         <source>未连接区级系统（离线工作，案件保存在本机）</source>
         <translation>Not connected to the district (working offline, cases kept on this computer)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="176" />
+        <location filename="../../desk/ui/sync_page.py" line="209" />
         <source>尚未同步</source>
         <translation>Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="178" />
+        <location filename="../../desk/ui/sync_page.py" line="211" />
         <source>离线：</source>
         <translation>Offline: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="180" />
+        <location filename="../../desk/ui/sync_page.py" line="213" />
         <source>在线，已同步</source>
         <translation>Online, synced</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="182" />
+        <location filename="../../desk/ui/sync_page.py" line="215" />
         <source>未设置</source>
         <translation>Not set</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="184" />
+        <location filename="../../desk/ui/sync_page.py" line="217" />
         <source>{n} 条</source>
         <translation>{n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="185" />
+        <location filename="../../desk/ui/sync_page.py" line="218" />
         <source>从未同步</source>
         <translation>Never</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="212" />
+        <location filename="../../desk/ui/sync_page.py" line="223" />
+        <source>快速解锁 PIN：已设置。PIN 解锁需连接区级系统（区级保管密钥分片，办事台停用后 PIN 即失效）；离线时请用完整密码。</source>
+        <translation>Quick-unlock PIN: set. Unlocking with the PIN needs the district (it keeps a key share; a revoked desk's PIN stops working); offline, use the full password.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="225" />
+        <source>快速解锁 PIN：未设置。可设6位数字 PIN，联网时代替完整密码解锁。</source>
+        <translation>Quick-unlock PIN: not set. A 6-digit PIN can replace the full password while online.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="226" />
+        <source>更换 PIN</source>
+        <translation>Change PIN</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="252" />
         <source>正在同步…</source>
         <translation>Syncing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="220" />
+        <location filename="../../desk/ui/sync_page.py" line="260" />
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="221" />
+        <location filename="../../desk/ui/sync_page.py" line="261" />
         <source>{stage}中… 已上传 {n} 条</source>
         <translation>{stage}… {n} uploaded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="228" />
+        <location filename="../../desk/ui/sync_page.py" line="268" />
         <source>同步完成</source>
         <translation>Sync complete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="229" />
+        <location filename="../../desk/ui/sync_page.py" line="269" />
         <source>同步未完成</source>
         <translation>Sync incomplete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="241" />
+        <location filename="../../desk/ui/sync_page.py" line="281" />
         <source>同步出错：{e}</source>
         <translation>Sync error: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="249" />
+        <location filename="../../desk/ui/sync_page.py" line="289" />
         <source>请填写服务器地址和注册码</source>
         <translation>Enter the server address and the code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="259" />
+        <location filename="../../desk/ui/sync_page.py" line="299" />
         <source>注册成功：{code}</source>
         <translation>Enrolled: {code}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="265" />
+        <location filename="../../desk/ui/sync_page.py" line="305" />
         <source>注册失败：{e}</source>
         <translation>Enrollment failed: {e}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="320" />
+        <source>正在向区级系统登记 PIN…</source>
+        <translation>Registering the PIN with the district…</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="345" />
+        <source>PIN 已设置</source>
+        <translation>PIN set</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="345" />
+        <source>PIN 已取消</source>
+        <translation>PIN removed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="350" />
+        <source>PIN 设置失败：{e}</source>
+        <translation>Could not set the PIN: {e}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/text.py" line="29" />
@@ -1501,132 +1632,180 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/text.py" line="79" />
+        <source>查看完整信息</source>
+        <translation>Viewed full details</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/text.py" line="80" />
         <source>上传被退回</source>
         <translation>Upload rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="79" />
+        <location filename="../../desk/ui/text.py" line="80" />
         <source>上传冲突</source>
         <translation>Upload conflict</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="80" />
+        <location filename="../../desk/ui/text.py" line="81" />
         <source>区级状态更新</source>
         <translation>District status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="80" />
+        <location filename="../../desk/ui/text.py" line="81" />
         <source>区级备注</source>
         <translation>District note</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="47" />
+        <location filename="../../desk/ui/main.py" line="89" />
+        <location filename="../../desk/ui/main.py" line="93" />
+        <location filename="../../desk/ui/window.py" line="48" />
         <source>家门口办事台</source>
         <translation>Doorstep Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="74" />
+        <location filename="../../desk/ui/main.py" line="91" />
+        <source>办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：</source>
+        <translation>This desk's data is encrypted. Enter the worker password (or, online, the 6-digit PIN):</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/main.py" line="92" />
+        <source>请重新输入：</source>
+        <translation>Please try again:</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/window.py" line="75" />
         <source>家门口
 办事台</source>
         <translation>Doorstep
 Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="81" />
+        <location filename="../../desk/ui/window.py" line="82" />
         <source>办事</source>
         <translation>Serve</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="82" />
+        <location filename="../../desk/ui/window.py" line="83" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="95" />
+        <location filename="../../desk/ui/window.py" line="96" />
         <source>长辈
 模式</source>
         <translation>Senior
 mode</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="98" />
+        <location filename="../../desk/ui/window.py" line="99" />
         <source>长辈模式：大字号、大按钮</source>
         <translation>Senior mode: large text and buttons</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="99" />
+        <location filename="../../desk/ui/window.py" line="100" />
         <source>长辈模式（大字号）Ctrl+L</source>
         <translation>Senior mode (large text) Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="119" />
+        <location filename="../../desk/ui/window.py" line="120" />
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="125" />
+        <location filename="../../desk/ui/window.py" line="126" />
         <source>经办人</source>
         <translation>Worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="172" />
+        <location filename="../../desk/ui/window.py" line="153" />
+        <source>数据库损坏</source>
+        <translation>Database damaged</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/window.py" line="154" />
+        <source>数据库文件已损坏，为避免进一步损坏，本机暂停保存新案件。请联系技术支持从备份恢复。</source>
+        <translation>The database file is damaged. To prevent further damage, saving new cases is paused. Please contact support to restore from a backup.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/window.py" line="184" />
         <source>表单尚未保存，离开后已填写的内容将丢失。确定离开吗？</source>
         <translation>The form is not saved; leaving discards it. Leave anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="216" />
+        <location filename="../../desk/ui/window.py" line="228" />
         <source>已保存：{no}</source>
         <translation>Saved: {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="314" />
+        <location filename="../../desk/ui/window.py" line="326" />
         <source>待上传 {n} 条</source>
         <translation>{n} waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="316" />
+        <location filename="../../desk/ui/window.py" line="328" />
         <source>{n} 条被退回</source>
         <translation>{n} rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="321" />
+        <location filename="../../desk/ui/window.py" line="333" />
         <source>离线工作</source>
         <translation>Working offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="326" />
+        <location filename="../../desk/ui/window.py" line="338" />
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="326" />
+        <location filename="../../desk/ui/window.py" line="338" />
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="327" />
+        <location filename="../../desk/ui/window.py" line="339" />
         <source>上次同步 {t}</source>
         <translation>last sync {t}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="344" />
+        <location filename="../../desk/ui/window.py" line="356" />
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="347" />
+        <location filename="../../desk/ui/window.py" line="359" />
         <source>后台任务出错：{e}</source>
         <translation>Background task failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="384" />
+        <location filename="../../desk/ui/window.py" line="396" />
         <source>请确认</source>
         <translation>Please confirm</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="388" />
+        <location filename="../../desk/ui/window.py" line="400" />
         <source>表单尚未保存，退出后已填写的内容将丢失。确定退出吗？</source>
         <translation>The form is not saved; quitting discards it. Quit anyway?</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/lock.py" line="35" />
+        <location filename="../../desk/ui/lock.py" line="39" />
+        <source>办事台已锁定</source>
+        <translation>Desk locked</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/lock.py" line="42" />
+        <source>长时间无操作，已自动锁定以保护居民信息。请输入工作人员密码（或联网时输入6位 PIN）：</source>
+        <translation>Locked after a period of inactivity to protect residents' data. Enter the worker password (or, online, the 6-digit PIN):</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/lock.py" line="46" />
+        <source>工作人员密码或 PIN</source>
+        <translation>Worker password or PIN</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/lock.py" line="53" />
+        <source>解锁</source>
+        <translation>Unlock</translation>
     </message>
 </context>
 </TS>
