@@ -134,8 +134,8 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
-    print(f"bundle {bundle}: {report['size_MB']} MB ({report['size_MiB']} MiB) unpacked "
-          f"(target ≤ 120 MB)")
+    print(f"bundle {bundle}: {total:,} bytes = {report['size_MB']} MB "
+          f"({report['size_MiB']} MiB) unpacked (target ≤ 120 MB = 120,000,000 bytes)")
     for k, v in report["largest"].items():
         print(f"  {v:6.1f} MB  {k}")
     for what in ("cli_catalog", "window_shown"):

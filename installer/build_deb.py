@@ -12,7 +12,11 @@ Layout of the package:
 
 ``Depends`` is derived from the bundle: every shared library a bundled binary needs and
 the bundle does not carry is looked up in :data:`SONAME_PACKAGES`; an unknown one stops
-the build, so the list cannot silently go stale. Worker data lives in each user's data
+the build, so the list cannot silently go stale. The libc6 and libstdc++6 versions come
+from the newest ``GLIBC_x.y`` and ``GLIBCXX_3.4.n`` symbol versions a bundled binary needs
+(the build machine's Python and the PySide6 wheels decide them: PySide6 6.10 and later
+need glibc 2.34 and GCC 11's libstdc++), so dpkg refuses the package on a system that
+could not run it. Worker data lives in each user's data
 folder (``~/.local/share/doorstep-desk``), never under ``/opt``: upgrading or removing the
 package (even ``--purge``) leaves it alone. Needs ``dpkg-deb`` (and ``objdump``).
 """
@@ -34,10 +38,11 @@ PREFIX = Path("opt") / PACKAGE
 
 # soname -> Debian dependency (alternatives for the 64-bit time_t renames of Debian 13).
 SONAME_PACKAGES = {
+    # glibc: "libc6 (>= x.y)" with the version the bundle needs (see glibc_needed)
     **dict.fromkeys(["libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1",
                      "libresolv.so.2", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1",
-                     "libutil.so.1"], "libc6 (>= 2.28)"),
-    "libstdc++.so.6": "libstdc++6",
+                     "libutil.so.1"], "libc6"),
+    "libstdc++.so.6": "libstdc++6",  # with the version the bundle needs (see version_needs)
     "libgcc_s.so.1": "libgcc-s1 | libgcc1",
     "libz.so.1": "zlib1g",
     "libzstd.so.1": "libzstd1",
@@ -73,6 +78,10 @@ SONAME_PACKAGES = {
     "libxcb-xkb.so.1": "libxcb-xkb1",
     "libxcb-xinput.so.0": "libxcb-xinput0",
 }
+# GLIBCXX_3.4.n -> the first GCC whose libstdc++6 has it (the package carries GCC's version;
+# libstdc++'s manual, "ABI Policy and Guidelines"). Older ones are in every supported system.
+GLIBCXX_GCC = {25: "8", 26: "9", 27: "9.2", 28: "9.3", 29: "11", 30: "12", 31: "13"}
+
 # Not linked, but what a worker expects: CJK fonts for the window (receipts embed their
 # own), and the desktop's menu/icon tools are optional.
 EXTRA_RECOMMENDS = ["fonts-noto-cjk | fonts-wqy-microhei | fonts-wqy-zenhei", "cups"]
@@ -170,6 +179,35 @@ def external_sonames(bundle: Path) -> dict[str, set[str]]:
     return needs
 
 
+def version_needs(bundle: Path) -> dict[str, tuple[int, ...]]:
+    """The newest ``GLIBC_x.y`` and ``GLIBCXX_3.4.n`` symbol versions any bundled binary
+    needs (``objdump -p``: its version references)."""
+    newest: dict[str, tuple[int, ...]] = {"GLIBC": (2, 17), "GLIBCXX": (3, 4)}
+    for path in bundle.rglob("*"):
+        if path.is_symlink() or not path.is_file() or not _is_elf(path):
+            continue
+        dump = subprocess.run(["objdump", "-p", str(path)], check=True, capture_output=True,
+                              text=True).stdout
+        for name, found in re.findall(r"\b(GLIBC|GLIBCXX)_(\d+(?:\.\d+)+)\b", dump):
+            newest[name] = max(newest[name], tuple(int(n) for n in found.split(".")))
+    return newest
+
+
+def _versioned(package: str, needs: dict[str, tuple[int, ...]]) -> str:
+    """``libc6 (>= 2.35)``, ``libstdc++6 (>= 11)``; other packages unchanged."""
+    if package == "libc6":
+        return f"libc6 (>= {'.'.join(map(str, needs['GLIBC']))})"
+    if package == "libstdc++6":
+        n = needs["GLIBCXX"][2] if len(needs["GLIBCXX"]) > 2 else 0
+        if n < min(GLIBCXX_GCC):
+            return package
+        if n not in GLIBCXX_GCC:
+            raise SystemExit(f"build_deb: GLIBCXX_3.4.{n} is not in GLIBCXX_GCC: add the GCC "
+                             "release that introduced it")
+        return f"libstdc++6 (>= {GLIBCXX_GCC[n]})"
+    return package
+
+
 def depends(bundle: Path) -> list[str]:
     """The package's Depends, derived from the bundle; exits on an unmapped library."""
     needs = external_sonames(bundle)
@@ -179,7 +217,9 @@ def depends(bundle: Path) -> list[str]:
                            for lib in unknown)
         raise SystemExit(f"build_deb: no Debian package known for: {detail}. Add it to "
                          "SONAME_PACKAGES, or bundle the library (doorstep-desk.spec).")
-    return sorted({SONAME_PACKAGES[lib] for lib in needs})
+    packages = {SONAME_PACKAGES[lib] for lib in needs}
+    versions = version_needs(bundle)
+    return sorted(_versioned(p, versions) for p in packages)
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:

@@ -6,9 +6,10 @@
 #
 # Needs: the project installed with its test extra (pip install -e '.[test]': PyInstaller),
 # binutils (strip, objdump, readelf), dpkg-deb, and for the small ICU data icu-devtools and
-# gcc (without them the bundle keeps the full 31 MB ICU data). Build on the oldest
-# distribution you ship to (the bundle needs at least the glibc of the build machine):
-# e.g. a Debian 10 / UOS 20 container for UOS 20 and Kylin V10.
+# gcc (without them the bundle keeps the full 31 MB ICU data and Pillow's own libxcb). Build
+# on the oldest distribution you ship to: the bundle needs the glibc and libstdc++ of the
+# build machine's Python and of the wheels (PySide6 6.10+: glibc 2.34; on a glibc 2.28
+# system pip picks PySide6 6.9.3), and the .deb's Depends states them (build_deb.py).
 set -eu
 cd "$(dirname "$0")/.."
 FAST=""

@@ -1,12 +1,18 @@
 """Shrink the ICU data library that the PySide6 wheels ship (Linux builds of the desk).
 
-``libicudata.so.NN`` is 31 MB of locale data for every language ICU knows. Qt uses ICU for
-collation, case mapping, legacy text codecs and IDNA; the desk works in Chinese (and
+``libicudata.so.NN`` is 31 MB of locale data for every language ICU knows. Qt 6 calls four
+ICU services (the ``*_73`` symbols its libraries import, ``nm -D --undefined-only``):
+collation (``ucol_*``), calendars and time-zone names (``ucal_*``), locale case mapping
+(``u_strToUpper/Lower``) and legacy text codecs (``ucnv_*``). The desk works in Chinese (and
 English). This keeps the ICU core data (properties, normalisation, time zones,
-supplemental data, the root/zh/en locales with their collation, currency, language,
-region, unit and zone names, CJK line breaking and the Chinese, Windows-125x, ISO-8859 and
-Unicode converters) and drops the other ~800 locales, mainframe/Korean/Japanese
-converters, transliteration and the South-East Asian word-break dictionaries: 31 MB → ~6 MB.
+supplemental data, the root/zh/en locales with their collation, language, region and zone
+names, and the Chinese, Windows-125x, ISO-8859 and Unicode converters) and drops the other
+~800 locales, mainframe/Korean/Japanese converters, and what none of those four services
+reads: break iterators with their dictionaries, number spelling, transliteration,
+character names (``unames.icu``), spoof checking (``confusables.cfu``), StringPrep profiles
+(``*.spp``, IDNA 2003) and currency and unit names (number formatting): 31 MB → ~5 MB.
+``tests/installer`` compares Qt's collation, time-zone names, case mapping and codecs with
+the trimmed and the full data.
 
 The blob is pulled out of the wheel's library, filtered with ICU's ``icupkg`` (package
 ``icu-devtools``; its data format is stable across ICU versions) and linked into a new
@@ -30,13 +36,21 @@ KEEP_LOCALES = re.compile(r"^(root|en|zh|yue)(_|$)")  # zh_Hant_HK number spelli
 # A locale's .res file: language, optional script, region and variants (en_US_POSIX,
 # zh_Hans_CN, es_419, and collation aliases such as de_). Data files (pool, res_index, supplementalData, …) never match.
 LOCALE_RES = re.compile(r"^[a-z]{2,3}(_[A-Z][a-z]{3})?(_([A-Z]{2}|\d{3}))?(_[A-Z0-9]*)*\.res$")
+# Converter files are named by their table (``uconv -l --canon`` lists the aliases):
+# windows-1250…1258 are ibm-5346…5354 and ibm-9447…9449; ISO-8859-2…15 are ibm-912…915,
+# ibm-920/921/923, ibm-1089, ibm-9005, ibm-5012 and iso-8859_NN (ISO-8859-1 is built in).
 KEEP_CONVERTERS = re.compile(
     r"^(gb18030|windows-936|ibm-1386|ibm-5478|ibm-1383|windows-950|ibm-950|ibm-1373|"
-    r"ibm-1375|windows-125\d|ibm-125\d|iso-8859|utf|cesu|scsu|"
+    r"ibm-1375|windows-125\d|ibm-125\d|ibm-534[6-9]_|ibm-535[0-4]_|ibm-944[7-9]_|"
+    r"iso-8859|ibm-91[2-5]_|ibm-92[013]_|ibm-1089_|ibm-9005_|ibm-5012_|utf|cesu|scsu|"
     r"bocu|us-ascii|ibm-437|ibm-850)", re.I)
 # Qt breaks text with its own Unicode tables and never spells numbers out or transliterates:
-# the break iterators with their dictionaries (3.3 MB), rbnf and translit are unused.
-DROP_TREES = {"brkitr", "rbnf", "translit"}
+# the break iterators with their dictionaries (3.3 MB), rbnf and translit are unused; it
+# formats no currencies or units (curr, unit: ICU number formatting).
+DROP_TREES = {"brkitr", "rbnf", "translit", "curr", "unit"}
+# top-level data no ucol/ucal/ucnv/case-mapping call opens: character names, spoof
+# checking, StringPrep profiles
+DROP_FILES = re.compile(r"^(unames\.icu|confusables\.cfu|.*\.spp)$")
 
 
 def keep_item(item: str) -> bool:
@@ -44,6 +58,8 @@ def keep_item(item: str) -> bool:
     parts = item.split("/")
     name = parts[-1]
     if len(parts) > 1 and parts[0] in DROP_TREES:
+        return False
+    if len(parts) == 1 and DROP_FILES.match(name):
         return False
     if name.endswith(".cnv"):
         return bool(KEEP_CONVERTERS.match(name))

@@ -102,6 +102,14 @@ def test_deb_metadata_and_layout(built: dict[str, Path], installed: Path) -> Non
     assert f"Package: {PACKAGE}" in info
     assert f"Version: {__version__}" in info
     assert "libxcb1" in info and "libc6" in info  # Depends derived from the bundle
+    # glibc and libstdc++ at least as new as what the bundled Qt needs (GLIBC_x.y symbols)
+    libc = re.search(r"libc6 \(>= ([\d.]+)\)", info)
+    assert libc and re.search(r"libstdc\+\+6 \(>= [\d.]+\)", info), info
+    qt_core = next(installed.rglob("libQt6Core.so.6"))
+    refs = subprocess.run(["objdump", "-p", str(qt_core)], check=True, capture_output=True,
+                          text=True).stdout
+    qt_needs = max(tuple(map(int, v.split("."))) for v in re.findall(r"GLIBC_([\d.]+)", refs))
+    assert tuple(map(int, libc[1].split("."))) >= qt_needs
     exe = installed / "opt" / PACKAGE / PACKAGE
     assert exe.is_file() and os.access(exe, os.X_OK)
     link = installed / "usr" / "bin" / PACKAGE
@@ -119,6 +127,15 @@ def test_deb_metadata_and_layout(built: dict[str, Path], installed: Path) -> Non
     # nothing the desk does not use
     assert not list(internal.rglob("*Qt6Qml*")) and not list(internal.rglob("*WebEngine*"))
     assert not (internal / "sync" / "district").exists()
+    # pypinyin's phrase dictionary (the desk reads single characters) and Pillow's own
+    # libxcb/libXau (a stub loads the system libxcb instead: doorstep-desk.spec)
+    assert not list(internal.rglob("phrases_dict*"))
+    if shutil.which("cc") or shutil.which("gcc"):  # the stub is built with cc
+        assert not list(internal.rglob("libXau*"))
+        stub = next((internal / "pillow.libs").glob("libxcb-*.so*"))
+        assert stub.stat().st_size < 64_000
+        assert "[libxcb.so.1]" in subprocess.run(["readelf", "-d", str(stub)], check=True,
+                                                 capture_output=True, text=True).stdout
     assert not [p for p in internal.rglob("*") if p.is_symlink() and not p.exists()]
     postrm = subprocess.run(["dpkg-deb", "--ctrl-tarfile", str(built["deb"])], check=True,
                             capture_output=True).stdout
@@ -147,6 +164,55 @@ def test_installed_app_renders_a_receipt(installed: Path, tmp_path: Path) -> Non
 
         text = "".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
         assert cases[0]["receipt_no"] in text.replace(" ", "").replace("\n", "")
+
+
+def test_installed_search_by_pinyin_initials(installed: Path, tmp_path: Path) -> None:
+    """Search by pinyin initials (pypinyin in the bundle without its phrase dictionary)
+    finds the same cases as the unbundled code on the same seeded demo data."""
+    from desk.core.store import name_initials
+
+    exe = installed / "opt" / PACKAGE / PACKAGE
+    env = _env(tmp_path)
+    source = [sys.executable, "-c", "import sys; from desk.cli import main; sys.exit(main())"]
+    source_env = {**env, "PYTHONPATH": str(REPO)}
+
+    def cases(prog: list[str], prog_env: dict[str, str], data: Path, *args: str
+              ) -> list[tuple[str, str]]:
+        out = json.loads(_run(Path(prog[0]), *prog[1:], "--data-dir", str(data), "cases",
+                              *args, "--json", env=prog_env).stdout)
+        return sorted((c["applicant_name"], c["item_code"]) for c in out)
+
+    for prog, prog_env, data in (([str(exe)], env, tmp_path / "bundled"),
+                                 (source, source_env, tmp_path / "source")):
+        _run(Path(prog[0]), *prog[1:], "--data-dir", str(data), "demo", "--cases", "20",
+             "--seed", "8", env=prog_env)
+    everyone = cases([str(exe)], env, tmp_path / "bundled")
+    assert everyone == cases(source, source_env, tmp_path / "source")
+    queries = sorted({name_initials(name) for name, _ in everyone})
+    assert len(queries) >= 10
+    for q in queries:
+        found = cases([str(exe)], env, tmp_path / "bundled", "--search", q)
+        assert found, q
+        assert found == cases(source, source_env, tmp_path / "source", "--search", q), q
+
+
+def test_trimmed_icu_answers_like_full(built: dict[str, Path]) -> None:
+    """The bundle's ICU data (installer/icu_trim.py) gives Qt the same collation, time-zone
+    names, case mapping and codecs as the wheel's full data: the probe runs on this
+    checkout's PySide6, once with the bundle's libicudata preloaded."""
+    if not shutil.which("icupkg") or not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("icupkg or cc missing: the build keeps the full ICU data")
+    lib = next((built["bundle"] / "_internal").rglob("libicudata.so.*"))
+    probe = [sys.executable, str(Path(__file__).with_name("icu_probe.py"))]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LD_", "QT_"))}
+    full = subprocess.run(probe, env=env, check=True, capture_output=True, text=True)
+    trimmed = subprocess.run(probe, env={**env, "LD_PRELOAD": str(lib)}, check=True,
+                             capture_output=True, text=True)
+    assert not full.stderr and not trimmed.stderr, full.stderr + trimmed.stderr
+    want, got = json.loads(full.stdout), json.loads(trimmed.stdout)
+    assert want["codec windows-1252"][0] and want["codec GB18030"][0]  # the probe works
+    assert got.pop("available codecs") < want.pop("available codecs")  # the preload works
+    assert {k: v for k, v in got.items() if v != want[k]} == {}
 
 
 def test_installed_window_starts(installed: Path, tmp_path: Path) -> None:
