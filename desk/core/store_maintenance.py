@@ -1,0 +1,104 @@
+"""Backups, encryption and retention (part of :class:`Store`).
+
+Online backups through SQLite's backup API (written under a temporary name, then renamed),
+an encrypted copy of a plain database (SQLCipher's ``sqlcipher_export``), and the purge of
+personal data past retention.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desk.core import dbapi
+from desk.core.dbapi import DB_ERRORS
+from desk.core.errors import StoreError, translate_sqlite
+from desk.core.store_base import StoreBase
+
+
+class MaintenanceMixin(StoreBase):
+    """:class:`Store`'s backups, encrypted copies and retention purge."""
+
+    def backup_to(self, dest: Path) -> None:
+        """Copy the whole database to ``dest`` with SQLite's online backup API.
+
+        The copy is consistent even while the desk keeps working; it is written to a
+        temporary name and renamed, so a half-written backup never looks complete.
+        """
+        dest = Path(dest)
+        tmp = dest.with_name(dest.name + ".part")
+        tmp.unlink(missing_ok=True)
+        with self._lock:
+            # a backup of an encrypted store is encrypted with the same key
+            target = dbapi.connect(tmp, self.key)
+            try:
+                self._conn.backup(target)
+                target.execute("PRAGMA journal_mode=DELETE")
+                ok = target.execute("PRAGMA quick_check").fetchone()[0]
+            except DB_ERRORS as exc:
+                target.close()
+                tmp.unlink(missing_ok=True)
+                known = translate_sqlite(exc)
+                if known is not None:
+                    raise known from None
+                raise
+            target.close()
+        if ok != "ok":  # pragma: no cover - the source itself is damaged
+            tmp.unlink(missing_ok=True)
+            raise StoreError("corrupt", "备份校验失败，数据库可能已损坏，请联系技术支持。")
+        tmp.replace(dest)
+
+    @staticmethod
+    def encrypt_copy(plain: Path, dest: Path, key: bytes) -> int:
+        """Write an encrypted copy of the plain database ``plain`` to ``dest`` (SQLCipher's
+        ``sqlcipher_export``); returns the number of cases copied."""
+        if dbapi.cipher is None:  # pragma: no cover
+            raise StoreError("open", "缺少 SQLCipher 组件，无法加密。")
+        dest.unlink(missing_ok=True)
+        conn = dbapi.cipher.connect(str(plain), isolation_level=None)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", [str(dest)])
+            conn.execute("SELECT sqlcipher_export('enc')")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA enc.user_version = {int(version)}")
+            n = int(conn.execute("SELECT count(*) FROM enc.cases").fetchone()[0])
+            conn.execute("DETACH DATABASE enc")
+        except DB_ERRORS as exc:
+            dest.unlink(missing_ok=True)
+            known = translate_sqlite(exc)
+            if known is not None:
+                raise known from None
+            raise
+        finally:
+            conn.close()
+        return n
+
+    def purge_personal_data(self, before: str, actor: str) -> int:
+        """Remove personal data of cases completed at the district and synced, whose
+        district completion is older than ``before`` (ISO date).
+
+        What stays is what the worker still needs: receipt number, item, dates and
+        statuses. The applicant's name is reduced to its surname and a mask.
+        Returns how many cases were purged.
+        """
+        with self.transaction() as c:
+            rows = c.execute(
+                "SELECT id, uuid, applicant_name FROM cases WHERE district_status = "
+                "'completed' AND sync_state = 'synced' AND district_updated_at < ? "
+                "AND data_json != '{\"purged\": true}'", [before]).fetchall()
+            for case_id, uuid, name in rows:
+                masked = (name[:1] + "*" * (len(name) - 1)) if name else ""
+                c.execute("UPDATE cases SET applicant_name = ?, data_json = "
+                          "'{\"purged\": true}', materials_json = '{\"received\": [], "
+                          "\"missing\": [], \"purged\": true}' WHERE id = ?",
+                          [masked, case_id])
+                c.execute("UPDATE case_index SET names = '', initials = '', id_rev = '', "
+                          "phone_rev = '' WHERE case_id = ?", [case_id])
+                c.execute("UPDATE outbox SET payload_json = '{\"purged\": true}' "
+                          "WHERE case_uuid = ? AND state != 'pending'", [uuid])
+                self._audit(c, actor, "case.purge", uuid, {"reason": "retention"})
+        if rows:
+            with self._lock:
+                # old page images live in the WAL until a checkpoint: fold them in now
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(rows)

@@ -1,0 +1,178 @@
+"""The store's side of sync: the outbox, set-aside entries and district changes (part of
+:class:`Store`).
+
+Every change at the desk queues an outbox entry in its own transaction (:meth:`_enqueue`);
+``sync.client`` pushes pending entries, marks their results, and applies the changes it
+pulls from the district together with the new cursor, each in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_schema import CASE_COLUMNS
+
+
+class SyncMixin(StoreBase):
+    """:class:`Store`'s outbox, set-aside and district-changes API (used by sync)."""
+
+    def _enqueue(self, c: sqlite3.Connection, kind: str, case: dict[str, Any]) -> None:
+        payload = {k: case[k] for k in CASE_COLUMNS if k in case and not k.startswith("district_")
+                   and k not in ("sync_state", "sync_error")}
+        c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at) "
+                  "VALUES (?,?,?,?,?)",
+                  [kind, case["uuid"], case["revision"],
+                   json.dumps(payload, ensure_ascii=False, sort_keys=True), now_iso()])
+
+    # -- outbox (used by sync) ------------------------------------------------------------
+
+    def pending_outbox(self, limit: int = 200, *, after: int = 0,
+                       raw: bool = False) -> list[dict[str, Any]]:
+        """Oldest pending outbox entries (with an id above ``after``), each with its payload
+        decoded — or, with ``raw``, its ``payload_json`` text as stored (sync sends it as
+        it is)."""
+        rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts "
+                          "FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?",
+                          [after, limit])
+        if not raw:
+            for r in rows:
+                r["payload"] = json.loads(r.pop("payload_json"))
+        return rows
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Outbox entries by state."""
+        return {r["state"]: int(r["n"]) for r in
+                self._read("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
+
+    def mark_outbox(self, results: Sequence[dict[str, Any]], batch_id: str) -> None:
+        """Apply per-entry push results in one transaction.
+
+        Each result: ``{"id": outbox id, "result": accepted|duplicate|conflict|rejected,
+        "reason": str, "received_at": iso}``. Accepted and duplicate entries are done;
+        conflicts and rejections are set aside with their reason, visible to the worker.
+        A batch's results are applied with a few set-wise statements, not four per entry.
+        """
+        states = {"accepted": "sent", "duplicate": "sent", "conflict": "conflict",
+                  "rejected": "rejected"}
+        ids = [r["id"] for r in results]
+        with self.transaction() as c:
+            known: dict[int, tuple[str, str, int]] = {}
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                known.update((row[0], (row[1], row[2], row[3])) for row in c.execute(
+                    "SELECT id, kind, case_uuid, revision FROM outbox WHERE id IN "
+                    f"({', '.join('?' * len(part))})", part))
+            done = now_iso()
+            mine = [r for r in results if r["id"] in known]
+            c.executemany("UPDATE outbox SET state = ?, batch_id = ?, last_error = ?, "
+                          "done_at = ?, attempts = attempts + 1 WHERE id = ?",
+                          [(states[r["result"]], batch_id, r.get("reason") or None, done,
+                            r["id"]) for r in mine])
+            case_uuids = sorted({known[r["id"]][1] for r in mine
+                                 if known[r["id"]][0] == "case"})
+            newest: dict[str, int] = {}
+            for i in range(0, len(case_uuids), 500):
+                part = case_uuids[i:i + 500]
+                newest.update(c.execute(
+                    "SELECT case_uuid, max(revision) FROM outbox WHERE kind = 'case' AND "
+                    f"case_uuid IN ({', '.join('?' * len(part))}) GROUP BY case_uuid", part))
+            # only the newest revision decides the case's sync state
+            decide = [r for r in mine if known[r["id"]][0] == "case"
+                      and known[r["id"]][2] == newest.get(known[r["id"]][1])]
+            c.executemany("UPDATE cases SET sync_state = ?, sync_error = ?, "
+                          "district_received_at = coalesce(?, district_received_at) "
+                          "WHERE uuid = ?",
+                          [("synced" if states[r["result"]] == "sent" else states[r["result"]],
+                            r.get("reason") or None, r.get("received_at"),
+                            known[r["id"]][1]) for r in decide])
+            for r in decide:
+                state = states[r["result"]]
+                if state != "sent":
+                    self._audit(c, "sync", f"sync.{state}", known[r["id"]][1],
+                                {"revision": known[r["id"]][2], "reason": r.get("reason", "")})
+
+    def note_outbox_attempt(self, ids: Sequence[int], error: str) -> None:
+        """Count a failed attempt (network etc.) without changing state."""
+        with self.transaction() as c:
+            c.executemany("UPDATE outbox SET attempts = attempts + 1, last_error = ? "
+                          "WHERE id = ?", [(error, i) for i in ids])
+
+    def retry_set_aside(self, case_uuid: str) -> None:
+        """Put a rejected/conflicting case back in the queue (after the worker fixed it)."""
+        with self.transaction() as c:
+            c.execute("UPDATE outbox SET state = 'pending' WHERE case_uuid = ? AND state IN "
+                      "('rejected', 'conflict')", [case_uuid])
+            c.execute("UPDATE cases SET sync_state = 'pending', sync_error = NULL "
+                      "WHERE uuid = ?", [case_uuid])
+
+    def set_aside(self) -> list[dict[str, Any]]:
+        """Rejected and conflicting outbox entries with their reasons."""
+        return self._read("SELECT o.id, o.kind, o.case_uuid, o.revision, o.state, "
+                          "o.last_error, c.receipt_no, c.item_name, c.applicant_name "
+                          "FROM outbox o LEFT JOIN cases c ON c.uuid = o.case_uuid "
+                          "WHERE o.state IN ('rejected', 'conflict') ORDER BY o.id")
+
+    def outbox_entries(self, ids: Sequence[int], *, raw: bool = False) -> list[dict[str, Any]]:
+        """Outbox entries by id in any state, oldest first, payload decoded (sync resume);
+        with ``raw``, the ``payload_json`` text as stored."""
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts, state "
+                          f"FROM outbox WHERE id IN ({marks}) ORDER BY id", list(ids))
+        if not raw:
+            for r in rows:
+                r["payload"] = json.loads(r.pop("payload_json"))
+        return rows
+
+    # -- district changes (used by sync) ---------------------------------------------------
+
+    def apply_changes(self, changes: Sequence[dict[str, Any]], cursor: str) -> int:
+        """Apply pulled district changes and the new cursor in one transaction.
+
+        Each change: ``{"seq": int, "kind": "status"|"catalog", "case_uuid": str|None,
+        "status": str, "note": str, "department": str, "at": iso, "catalog": {...}}``.
+        Changes already applied (same seq) are skipped. Returns how many were new.
+        """
+        applied = 0
+        with self.transaction() as c:
+            for ch in changes:
+                exists = c.execute("SELECT 1 FROM district_events WHERE seq = ?",
+                                   [ch["seq"]]).fetchone()
+                if exists:
+                    continue
+                body = {k: v for k, v in ch.items() if k not in ("seq", "catalog")}
+                c.execute("INSERT INTO district_events(seq, case_uuid, kind, body_json, at) "
+                          "VALUES (?,?,?,?,?)",
+                          [ch["seq"], ch.get("case_uuid"), ch["kind"],
+                           json.dumps(body, ensure_ascii=False), ch.get("at") or now_iso()])
+                if ch["kind"] == "status" and ch.get("case_uuid"):
+                    c.execute("UPDATE cases SET district_status = ?, district_note = ?, "
+                              "district_department = coalesce(?, district_department), "
+                              "district_updated_at = ? WHERE uuid = ?",
+                              [ch.get("status"), ch.get("note") or None,
+                               ch.get("department") or None, ch.get("at"), ch["case_uuid"]])
+                elif ch["kind"] == "catalog" and ch.get("catalog"):
+                    cat = ch["catalog"]
+                    c.execute("INSERT OR IGNORE INTO catalogs(version, body_json, received_at) "
+                              "VALUES (?,?,?)",
+                              [cat["version"], json.dumps(cat, ensure_ascii=False), now_iso()])
+                applied += 1
+            c.execute("INSERT INTO meta(key, value) VALUES ('sync_cursor', ?) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [cursor])
+        return applied
+
+    def latest_catalog(self) -> dict[str, Any] | None:
+        """The newest catalog pulled from the district, or None."""
+        rows = self._read("SELECT body_json FROM catalogs ORDER BY received_at DESC, "
+                          "version DESC LIMIT 1")
+        return json.loads(rows[0]["body_json"]) if rows else None
+
+    def catalog_version(self, version: str) -> dict[str, Any] | None:
+        """A stored catalog version, or None."""
+        rows = self._read("SELECT body_json FROM catalogs WHERE version = ?", [version])
+        return json.loads(rows[0]["body_json"]) if rows else None
