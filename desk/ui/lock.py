@@ -7,9 +7,10 @@ password is checked against the keyring, so wrong guesses count towards the lock
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -27,11 +28,21 @@ _INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseM
 
 
 class UnlockDialog(QDialog):
-    """Asks for the password; ``check(password)`` returns an error message or None."""
+    """Asks for the password; ``check(password)`` returns an error message or None.
 
-    def __init__(self, check: Callable[[str], str | None], parent: QWidget | None = None):
+    When ``slow(secret)`` says a check needs the network (a PIN asks the district for its
+    key share), it runs on a worker thread and the dialog shows that it is waiting, so the
+    window never freezes on a slow connection."""
+
+    checked = Signal(object)
+
+    def __init__(self, check: Callable[[str], str | None], parent: QWidget | None = None,
+                 slow: Callable[[str], bool] | None = None):
         super().__init__(parent)
         self.check = check
+        self.slow = slow or (lambda _secret: False)
+        self.busy = False
+        self.checked.connect(self._checked)
         self.setWindowTitle(tr("办事台已锁定"))
         self.setModal(True)
         lay = QVBoxLayout(self)
@@ -50,14 +61,31 @@ class UnlockDialog(QDialog):
         self.error.setProperty("msg", "error")
         self.error.hide()
         lay.addWidget(self.error)
-        ok = QPushButton(tr("解锁"))
-        ok.setProperty("kind", "primary")
-        ok.clicked.connect(self.try_unlock)
-        lay.addWidget(ok)
+        self.ok = QPushButton(tr("解锁"))
+        self.ok.setProperty("kind", "primary")
+        self.ok.clicked.connect(self.try_unlock)
+        lay.addWidget(self.ok)
 
     def try_unlock(self) -> None:
         """Unlock when the password is right; otherwise say why and stay."""
-        problem = self.check(self.password.text())
+        if self.busy:
+            return
+        secret = self.password.text()
+        if not self.slow(secret):
+            self._checked(self.check(secret))
+            return
+        self.busy = True
+        self.password.setEnabled(False)
+        self.ok.setEnabled(False)
+        self.error.setText(tr("正在向区级系统验证 PIN…"))
+        self.error.show()
+        threading.Thread(target=lambda: self.checked.emit(self.check(secret)),
+                         name="pin-unlock", daemon=True).start()
+
+    def _checked(self, problem: str | None) -> None:
+        self.busy = False
+        self.password.setEnabled(True)
+        self.ok.setEnabled(True)
         if problem is None:
             self.accept()
             return
@@ -123,7 +151,8 @@ def install(window: QWidget, ctx: object) -> IdleLock | None:
         watcher.paused = True
         if central is not None:
             central.hide()
-        dlg = UnlockDialog(check, window)
+        dlg = UnlockDialog(check, window, slow=lambda secret: keyring.looks_like_pin(secret)
+                           and keyring.has_pin(paths.data_dir))
         window.setProperty("locked", True)
         dlg.exec()
         window.setProperty("locked", False)
