@@ -114,7 +114,10 @@ def test_release_installs_and_serves(tmp_path: Path) -> None:
             except OSError:
                 assert server.poll() is None, log.read_text("utf-8")
                 assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+                try:  # pace the polls on the process itself: an early exit ends the wait
+                    server.wait(timeout=0.2)
+                except subprocess.TimeoutExpired:
+                    pass
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/console/login",
                                     timeout=5) as r:
             page = r.read().decode("utf-8")
