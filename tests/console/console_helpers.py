@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sync_helpers import wait_until as _wait
+from sync_helpers import serve_in_thread
 
 from sync.district.console.auth import hash_password
 from sync.district.console_store import local_today
@@ -28,8 +27,6 @@ class ConsoleServer:
     """The district app (API + console) under uvicorn in a thread, on a free port."""
 
     def __init__(self, db_url: str) -> None:
-        import uvicorn
-
         from sync.district.app import create_app
 
         self.storage = Storage(db_url)
@@ -41,13 +38,7 @@ class ConsoleServer:
         # "localhost" (not 127.0.0.1): browsers keep Secure cookies on localhost over HTTP
         self.url = f"http://localhost:{self.port}"
         self.api_url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(
-            self.app, log_level="error", ws="none", lifespan="off"))
-        self._thread = threading.Thread(target=self.server.run,
-                                        kwargs={"sockets": [self._sock]}, daemon=True)
-        self._thread.start()
-        _wait(lambda: self.server.started or not self._thread.is_alive(), what="server")
-        assert self.server.started
+        self.server, self._thread = serve_in_thread(self.app, self._sock)
 
     def add_user(self, username: str, role: str, password: str = PASSWORD) -> None:
         self.console.add_user(username, hash_password(password), role)

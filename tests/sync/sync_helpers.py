@@ -29,14 +29,59 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until(check: Callable[[], bool], timeout: float = BOOT_TIMEOUT,
-               what: str = "condition") -> None:
-    """Poll ``check`` until true, failing after ``timeout`` seconds (bounded)."""
+def wait_until(check: Callable[[], bool], pause: Callable[[float], object],
+               timeout: float = BOOT_TIMEOUT, what: str = "condition") -> None:
+    """Check ``check`` until true, failing after ``timeout`` seconds (bounded). Between
+    checks it waits on ``pause(seconds)`` — the process or thread whose work is awaited
+    (``proc.wait``, ``thread.join``), so the wait ends as soon as that one ends."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+        pause(0.02)
+
+
+def proc_pause(proc: subprocess.Popen[Any]) -> Callable[[float], object]:
+    """A ``pause`` for :func:`wait_until` that ends early when ``proc`` exits."""
+
+    def pause(seconds: float) -> None:
+        try:
+            proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            pass
+
+    return pause
+
+
+def serve_in_thread(app: Any, sock: socket.socket, **config: Any) -> tuple[Any, threading.Thread]:
+    """Run ``app`` under uvicorn on ``sock`` in a daemon thread; return once it accepts
+    connections (an event set at the end of uvicorn's start-up, or when the thread ends)."""
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        ready = threading.Event()
+
+        async def startup(self, sockets: Any = None) -> None:
+            try:
+                await super().startup(sockets=sockets)
+            finally:
+                self.ready.set()
+
+    server = _Server(uvicorn.Config(app, log_level="error", ws="none", lifespan="off",
+                                    **config))
+    server.ready = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run(sockets=[sock])
+        finally:
+            server.ready.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert server.ready.wait(BOOT_TIMEOUT), "timed out waiting for the server to start"
+    assert server.started, "server failed to start"
+    return server, thread
 
 
 # -- PostgreSQL -----------------------------------------------------------------------------
@@ -106,8 +151,6 @@ class District:
     """A district server in a thread of this process, on a free loopback port."""
 
     def __init__(self, db_url: str, *, enable_discard: bool = False) -> None:
-        import uvicorn
-
         from sync.district.app import create_app
 
         self.db_url = db_url
@@ -117,14 +160,8 @@ class District:
         self._sock.bind(("127.0.0.1", 0))
         self.port = int(self._sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(
-            self.app, log_level="error", ws="none", lifespan="off", timeout_keep_alive=30))
-        self._thread = threading.Thread(target=self.server.run,
-                                        kwargs={"sockets": [self._sock]}, daemon=True)
-        self._thread.start()
-        wait_until(lambda: self.server.started or not self._thread.is_alive(),
-                   what="district server to start")
-        assert self.server.started, "district server failed to start"
+        self.server, self._thread = serve_in_thread(self.app, self._sock,
+                                                    timeout_keep_alive=30)
 
     def code(self, desk_code: str = "HY-QL01", name: str = "七里一村社区流动办事点") -> str:
         """A fresh one-time enrollment code."""
@@ -164,7 +201,7 @@ class DistrictProcess:
             except requests.RequestException:
                 return False
 
-        wait_until(up, what="district subprocess to start")
+        wait_until(up, proc_pause(self.proc), what="district subprocess to start")
 
     def kill(self) -> None:
         assert self.proc is not None

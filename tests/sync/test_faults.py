@@ -84,7 +84,8 @@ def test_server_killed_mid_batch_and_restarted(db_url: str, make_desk: Any) -> N
 
         t = threading.Thread(target=push)
         t.start()
-        wait_until(lambda: observer.stats()["batches"] >= 1, what="the first batch to commit")
+        wait_until(lambda: observer.stats()["batches"] >= 1, t.join,
+                   what="the first batch to commit")
         server.kill()
         t.join(timeout=120)
         assert not t.is_alive()
