@@ -327,6 +327,7 @@ def _new(args: argparse.Namespace) -> int:
         _err("json: [type] 应为一个 JSON 对象 {字段: 值, ...}")
         return 2
     ctx = _open(args)
+    ctx.require_setup()
     case = ctx.cases.submit(args.item, submission, ctx.actor())
     mats = json.loads(case["materials_json"])
     out = {

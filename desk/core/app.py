@@ -23,7 +23,7 @@ from forms.catalog import Catalog, CatalogError, load_catalog
 
 def _provisional_code() -> str:
     alphabet = string.ascii_uppercase + string.digits
-    return "LS-" + "".join(secrets.choice(alphabet) for _ in range(6))
+    return settings_mod.PROVISIONAL_PREFIX + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
 @dataclass
@@ -60,6 +60,15 @@ class DeskContext:
         catalog_mod.use_cache(paths.tmp / "catalog-cache.json")
         catalog = current_catalog(store)
         return cls(paths, settings, store, catalog, CaseService(store, catalog))
+
+    def require_setup(self) -> None:
+        """Refuse to act for residents (a case, a receipt number) before first-run set-up:
+        a provisional desk code gives receipts the district cannot verify."""
+        if not self.settings.configured or self.settings.provisional:
+            raise DeskError(
+                "not_set_up", "办事台尚未完成设置（办事点编码和工作人员姓名），不能受理案件。"
+                "请先运行 doorstep-desk setup --desk-code 办事点编码 --worker 工作人员姓名，"
+                "或在窗口中完成首次设置。")
 
     def actor(self) -> Actor:
         """The desk and worker that act now."""

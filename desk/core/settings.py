@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 DESK_CODE = re.compile(r"^[A-Z]{2,4}-[A-Z0-9]{2,8}$")
+PROVISIONAL_PREFIX = "LS-"
 
 
 @dataclass
@@ -34,6 +35,11 @@ class Settings:
     def configured(self) -> bool:
         """True once first-run set-up gave a desk code and worker name."""
         return bool(self.desk_code and self.worker_name)
+
+    @property
+    def provisional(self) -> bool:
+        """True while the desk code is the random one given before set-up (``LS-…``)."""
+        return self.desk_code.startswith(PROVISIONAL_PREFIX)
 
     def problems(self) -> dict[str, str]:
         """Field → message for invalid values."""

@@ -21,6 +21,15 @@ def run(capsys: Any, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.fixture
+def ready_dir(capsys: Any, data_dir: Path) -> Path:
+    """A data folder after first-run set-up (``new`` refuses before it)."""
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "setup", "--desk-code", "HY-QL01",
+                       "--worker", "刘晓燕")
+    assert code == 0, err
+    return data_dir
+
+
 def test_catalog_json(capsys: Any, data_dir: Path) -> None:
     code, out, _ = run(capsys, "--data-dir", str(data_dir), "catalog", "--json")
     assert code == 0
@@ -31,12 +40,12 @@ def test_catalog_json(capsys: Any, data_dir: Path) -> None:
     assert any(f["key"] == "applicant_id" and f["type"] == "id_number" for f in gljt["fields"])
 
 
-def test_every_example_saves_through_new(capsys: Any, data_dir: Path, tmp_path: Path) -> None:
+def test_every_example_saves_through_new(capsys: Any, ready_dir: Path, tmp_path: Path) -> None:
     catalog = load_catalog()
     for item in catalog.items:
         f = tmp_path / f"{item.code}.json"
         f.write_text(json.dumps(item.example, ensure_ascii=False), "utf-8")
-        code, out, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", item.code,
+        code, out, err = run(capsys, "--data-dir", str(ready_dir), "new", "--item", item.code,
                              "--json", str(f))
         assert code == 0, (item.code, err)
         res = json.loads(out)
@@ -44,52 +53,52 @@ def test_every_example_saves_through_new(capsys: Any, data_dir: Path, tmp_path: 
         assert res["uuid"] and res["receipt_no"]
         if item.kind == "promised":
             assert res["promised_date"] > res["accepted_date"]
-    code, out, _ = run(capsys, "--data-dir", str(data_dir), "cases", "--json")
+    code, out, _ = run(capsys, "--data-dir", str(ready_dir), "cases", "--json")
     assert len(json.loads(out)) == len(catalog.items)
 
 
-def test_invalid_input_exit_2_names_field_and_rule(capsys: Any, data_dir: Path,
+def test_invalid_input_exit_2_names_field_and_rule(capsys: Any, ready_dir: Path,
                                                     tmp_path: Path) -> None:
     f = tmp_path / "bad.json"
     f.write_text(json.dumps({"applicant_name": "王桂兰", "applicant_id": "110105194912310021",
                              "applicant_phone": "1387", "materials": ["居民身份证"]},
                             ensure_ascii=False), "utf-8")
-    code, out, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+    code, out, err = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
                          "--json", str(f))
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert any(line.startswith("applicant_id: [check_digit]") for line in lines)
     assert any(line.startswith("applicant_phone: [phone]") for line in lines)
     assert any(line.startswith("residence: [required]") for line in lines)
-    code, out, _ = run(capsys, "--data-dir", str(data_dir), "cases", "--json")
+    code, out, _ = run(capsys, "--data-dir", str(ready_dir), "cases", "--json")
     assert json.loads(out) == []
 
 
 @pytest.mark.parametrize(("content", "rule"), [("{not json", "syntax"), ("[1, 2]", "type")])
-def test_bad_json_file(capsys: Any, data_dir: Path, tmp_path: Path, content: str,
+def test_bad_json_file(capsys: Any, ready_dir: Path, tmp_path: Path, content: str,
                        rule: str) -> None:
     f = tmp_path / "x.json"
     f.write_text(content, "utf-8")
-    code, _, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+    code, _, err = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
                        "--json", str(f))
     assert code == 2 and f"json: [{rule}]" in err
 
 
-def test_unknown_item(capsys: Any, data_dir: Path, tmp_path: Path) -> None:
+def test_unknown_item(capsys: Any, ready_dir: Path, tmp_path: Path) -> None:
     f = tmp_path / "x.json"
     f.write_text("{}", "utf-8")
-    code, _, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "XX-NOPE",
+    code, _, err = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "XX-NOPE",
                        "--json", str(f))
     assert code == 1 and "XX-NOPE" in err
 
 
-def test_deferred_case_reports_promised_and_due(capsys: Any, data_dir: Path,
+def test_deferred_case_reports_promised_and_due(capsys: Any, ready_dir: Path,
                                                 tmp_path: Path) -> None:
     sub = dict(load_catalog().get("MZ-GLJT").example)
     sub["materials"] = ["居民身份证", "户口簿"]
     f = tmp_path / "d.json"
     f.write_text(json.dumps(sub, ensure_ascii=False), "utf-8")
-    code, out, _ = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+    code, out, _ = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
                        "--json", str(f))
     res = json.loads(out)
     assert code == 0 and res["status"] == "deferred"
@@ -123,11 +132,42 @@ def test_setup_validates(capsys: Any, data_dir: Path) -> None:
     assert code == 0 and json.loads(out)["desk_code"] == "HY-QL01"
 
 
+def test_new_before_setup_refuses_and_names_setup(capsys: Any, data_dir: Path,
+                                                  tmp_path: Path) -> None:
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps(load_catalog().get("MZ-GLJT").example, ensure_ascii=False), "utf-8")
+    code, out, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+                         "--json", str(f))
+    assert code == 1 and out == ""
+    assert "doorstep-desk setup" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "cases", "--json")
+    assert json.loads(out) == []  # no case, no receipt number under a provisional code
+    # a worker name alone is not enough while the desk code is the provisional one
+    from desk.core.app import DeskContext
+
+    ctx = DeskContext.open(str(data_dir))
+    ctx.settings.worker_name = "刘晓燕"
+    ctx.save_settings()
+    ctx.close()
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+                       "--json", str(f))
+    assert code == 1 and "doorstep-desk setup" in err
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "setup", "--desk-code", "HY-QL01",
+                       "--worker", "刘晓燕")
+    code, out, err = run(capsys, "--data-dir", str(data_dir), "new", "--item", "MZ-GLJT",
+                         "--json", str(f))
+    assert code == 0, err
+    assert json.loads(out)["receipt_no"].startswith("HY-QL01-")
+
+
 def test_installed_entry_point_and_env_data_dir(tmp_path: Path) -> None:
     sub = dict(load_catalog().get("MZ-GLJT").example)
     f = tmp_path / "c.json"
     f.write_text(json.dumps(sub, ensure_ascii=False), "utf-8")
     env = dict(os.environ, DOORSTEP_DATA_DIR=str(tmp_path / "envdir"))
+    subprocess.run([sys.executable, "-m", "desk.cli", "setup", "--desk-code", "HY-QL01",
+                    "--worker", "刘晓燕"], env=env, capture_output=True, text=True,
+                   timeout=120, check=True)
     proc = subprocess.run([sys.executable, "-m", "desk.cli", "new", "--item", "MZ-GLJT",
                            "--json", str(f)], env=env, capture_output=True, text=True,
                           timeout=120, check=False)
