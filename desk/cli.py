@@ -326,6 +326,8 @@ def _new(args: argparse.Namespace) -> int:
     if not isinstance(submission, dict):
         _err("json: [type] 应为一个 JSON 对象 {字段: 值, ...}")
         return 2
+    from desk.core.cases import case_warnings
+
     ctx = _open(args)
     ctx.require_setup()
     case = ctx.cases.submit(args.item, submission, ctx.actor())
@@ -340,7 +342,7 @@ def _new(args: argparse.Namespace) -> int:
         "promised_date": case["promised_date"],
         "missing_materials": [m["name"] for m in mats["missing"] if m["required"]],
         "deferred_due_date": mats.get("defer_due"),
-        "warnings": [w["message"] for w in json.loads(case["data_json"])["warnings"]],
+        "warnings": case_warnings(case),
     }
     print(json.dumps(out, ensure_ascii=False))
     return 0

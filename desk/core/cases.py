@@ -220,6 +220,18 @@ def overdue_deferred(case: dict[str, Any], today: date) -> list[dict[str, Any]]:
             and m["due_date"] < today.isoformat()]
 
 
+def case_warnings(case: dict[str, Any]) -> list[str]:
+    """What the worker should know about a saved case: the form's warnings, and a promised
+    date counted without the official holiday calendar for its year (the receipt says so
+    too)."""
+    out = [str(w["message"]) for w in json.loads(case["data_json"]).get("warnings", [])]
+    if case.get("promised_date") and not case.get("promised_exact", 1):
+        year = str(case["promised_date"])[:4]
+        out.append(f"承诺办结日期 {case['promised_date']} 按周末推算：{year}年法定节假日安排"
+                   "尚未收录，遇法定节假日顺延，请提醒群众以正式通知为准")
+    return out
+
+
 def public_case(case: dict[str, Any]) -> dict[str, Any]:
     """The JSON shape of a case on the command line (``cases --json``), masked."""
     from forms.ids import mask_id, mask_phone
@@ -236,5 +248,5 @@ def public_case(case: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Actor", "CaseService", "StoreError", "ValidationFailed", "decide",
+__all__ = ["Actor", "CaseService", "StoreError", "ValidationFailed", "case_warnings", "decide",
            "overdue_deferred", "public_case"]

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,40 @@ def test_deferred_case_reports_promised_and_due(capsys: Any, ready_dir: Path,
     assert code == 0 and res["status"] == "deferred"
     assert res["missing_materials"] == ["近期一寸免冠照片", "社保卡或本人银行卡"]
     assert res["deferred_due_date"] <= res["promised_date"]
+
+
+def _accepted_on(monkeypatch: Any, day: date) -> None:
+    """The desk's clock shows ``day`` to the case service (what ``new`` calls)."""
+    import desk.core.cases
+
+    class Day(date):
+        @classmethod
+        def today(cls) -> Day:
+            return cls(day.year, day.month, day.day)
+
+    monkeypatch.setattr(desk.core.cases, "date", Day)
+
+
+def test_new_warns_when_promised_date_is_outside_the_official_calendar(
+        capsys: Any, ready_dir: Path, tmp_path: Path, monkeypatch: Any) -> None:
+    import chinese_calendar
+
+    last_known = max(d.year for d in chinese_calendar.holidays)
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps(load_catalog().get("MZ-GLJT").example, ensure_ascii=False), "utf-8")
+    _accepted_on(monkeypatch, date(last_known, 3, 2))  # 10 working days, all in a known year
+    code, out, _ = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
+                       "--json", str(f))
+    res = json.loads(out)
+    assert code == 0 and not any("按周末推算" in w for w in res["warnings"])
+    _accepted_on(monkeypatch, date(last_known, 12, 24))  # counts into the unknown next year
+    code, out, _ = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
+                       "--json", str(f))
+    res = json.loads(out)
+    assert code == 0 and res["promised_date"].startswith(str(last_known + 1))
+    flagged = [w for w in res["warnings"] if "按周末推算" in w]
+    assert len(flagged) == 1 and res["promised_date"] in flagged[0]
+    assert f"{last_known + 1}年法定节假日" in flagged[0]
 
 
 def test_demo_and_search(capsys: Any, data_dir: Path) -> None:
