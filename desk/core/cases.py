@@ -239,7 +239,7 @@ def public_case(case: dict[str, Any]) -> dict[str, Any]:
     out = {k: case.get(k) for k in (
         "uuid", "receipt_no", "item_code", "item_name", "department", "status", "sync_state",
         "priority", "applicant_name", "created_at", "accepted_date", "promised_date",
-        "district_status", "revision", "rating")}
+        "district_status", "district_note", "district_department", "revision", "rating")}
     out["priority"] = bool(out["priority"])
     if case.get("id_rev"):
         out["applicant_id_masked"] = mask_id(case["id_rev"][::-1])

@@ -96,8 +96,8 @@ class SearchMixin(StoreBase):
         return [dict(r) for r in self._read(
             "SELECT c.id, c.uuid, c.receipt_no, c.item_code, c.item_name, c.department, "
             "c.status, c.sync_state, c.priority, c.applicant_name, c.created_at, "
-            "c.accepted_date, c.promised_date, c.district_status, c.revision, "
-            "ci.id_rev, ci.phone_rev, r.level AS rating "
+            "c.accepted_date, c.promised_date, c.district_status, c.district_note, "
+            "c.district_department, c.revision, ci.id_rev, ci.phone_rev, r.level AS rating "
             f"FROM cases c JOIN case_index ci ON ci.case_id = c.id "
             f"LEFT JOIN ratings r ON r.case_uuid = c.uuid{where} "
             "ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",

@@ -141,6 +141,27 @@ def test_new_warns_when_promised_date_is_outside_the_official_calendar(
     assert f"{last_known + 1}年法定节假日" in flagged[0]
 
 
+def test_cases_json_carries_the_districts_note_and_department(
+        capsys: Any, ready_dir: Path, tmp_path: Path) -> None:
+    from desk.core.app import DeskContext
+
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps(load_catalog().get("MZ-GLJT").example, ensure_ascii=False), "utf-8")
+    code, out, _ = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
+                       "--json", str(f))
+    uuid = json.loads(out)["uuid"]
+    ctx = DeskContext.open(str(ready_dir))  # what a pull from the district applies
+    ctx.store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": uuid,
+                              "status": "routed", "note": "请到区民政局窗口领取",
+                              "department": "区民政局", "at": "2026-11-25T09:00:00"}], "1")
+    ctx.close()
+    code, out, _ = run(capsys, "--data-dir", str(ready_dir), "cases", "--json")
+    (row,) = json.loads(out)
+    assert code == 0 and row["district_status"] == "routed"
+    assert row["district_note"] == "请到区民政局窗口领取"
+    assert row["district_department"] == "区民政局"
+
+
 def test_demo_and_search(capsys: Any, data_dir: Path) -> None:
     code, out, _ = run(capsys, "--data-dir", str(data_dir), "demo", "--cases", "300",
                        "--seed", "7")
