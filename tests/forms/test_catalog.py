@@ -93,3 +93,18 @@ def test_catalog_json_round_trip(catalog) -> None:  # type: ignore[no-untyped-de
     assert again.version == catalog.version
     assert [i.code for i in again.items] == [i.code for i in catalog.items]
     assert again.get("MZ-DB") == catalog.get("MZ-DB")
+
+
+def test_loading_does_not_judge_examples_by_a_date(catalog) -> None:  # type: ignore[no-untyped-def]
+    """A published catalog loads whatever its examples say and whatever today is: examples
+    are documentation for ``new``, checked by the tests above, not by production code."""
+    import copy
+
+    from forms.catalog import Catalog
+
+    data = copy.deepcopy(catalog.to_json())
+    gljt = next(raw for raw in data["items"] if raw["code"] == "MZ-GLJT")
+    gljt["example"] = {"applicant_name": "王桂兰"}  # incomplete: would not validate
+    loaded = Catalog.from_json(data)
+    assert loaded.get("MZ-GLJT").example == {"applicant_name": "王桂兰"}
+    assert not validate(loaded.get("MZ-GLJT"), loaded.get("MZ-GLJT").example, today=TODAY).ok
