@@ -1,9 +1,11 @@
 """Working-day arithmetic with China's official holiday and make-up-workday calendar.
 
-The calendar comes from the maintained ``chinesecalendar`` package (State Council
-notices, updated yearly). For a year it does not know yet (the notice for next year is
-usually published in November), weekends alone are used and the result says so, so a
-promised date is never silently wrong.
+Which days are working days comes from a :class:`forms.calendar.WorkCalendar`: the
+district's published arrangement for the year, else the one shipped with the program (from
+the ``chinesecalendar`` package), else the package itself, else a fallback that knows the
+statutory festival days (lunar ones computed) but not the notice's make-up days — a result
+that counted such a year is marked inexact, so a promised date is never silently wrong.
+Every function takes ``calendar=``; without it, the shipped data, package and fallback.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import chinese_calendar
+from forms.calendar import WorkCalendar, default_calendar
 
 
 @dataclass(frozen=True)
@@ -22,47 +24,42 @@ class WorkdayResult:
     exact: bool
 
 
-# Statutory fixed-date holidays (全国年节及纪念日放假办法, as amended 2024): used only for a
-# year the official calendar does not cover yet; lunar holidays and make-up days are then
-# unknown, so such results are marked inexact.
-_FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
-
-
-def is_workday(day: date) -> tuple[bool, bool]:
+def is_workday(day: date, calendar: WorkCalendar | None = None) -> tuple[bool, bool]:
     """(is it a working day, was the official calendar known for it)."""
-    try:
-        return bool(chinese_calendar.is_workday(day)), True
-    except NotImplementedError:
-        return day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS, False
+    return (calendar or default_calendar()).is_workday(day)
 
 
-def add_working_days(start: date, days: int) -> WorkdayResult:
+def add_working_days(start: date, days: int,
+                     calendar: WorkCalendar | None = None) -> WorkdayResult:
     """The date ``days`` working days after ``start`` (the day of acceptance not counted).
 
     ``add_working_days(d, 0)`` is ``d`` itself.
     """
     if days < 0:
         raise ValueError("days must not be negative")
+    cal = calendar or default_calendar()
     day = start
     exact = True
     left = days
     while left > 0:
         day += timedelta(days=1)
-        work, known = is_workday(day)
+        work, known = cal.is_workday(day)
         exact = exact and known
         if work:
             left -= 1
     return WorkdayResult(day, exact)
 
 
-def working_days_between(start: date, end: date) -> int:
+def working_days_between(start: date, end: date,
+                         calendar: WorkCalendar | None = None) -> int:
     """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
     if end < start:
-        return -working_days_between(end, start)
+        return -working_days_between(end, start, calendar)
+    cal = calendar or default_calendar()
     count = 0
     day = start
     while day < end:
         day += timedelta(days=1)
-        if is_workday(day)[0]:
+        if cal.is_workday(day)[0]:
             count += 1
     return count
