@@ -84,17 +84,8 @@ class DeskContext:
         self.cases.catalog = self.catalog
 
     def catalog_for(self, version: str) -> Catalog:
-        """The catalog a case was filled under (falls back to the current one)."""
-        if version == self.catalog.version:
-            return self.catalog
-        body = self.store.catalog_version(version)
-        if body is not None:
-            try:
-                return Catalog.from_json(body)
-            except CatalogError:
-                pass
-        shipped = load_catalog()
-        return shipped
+        """The catalog a case was filled under (see :meth:`CaseService.catalog_for`)."""
+        return self.cases.catalog_for(version)
 
     def close(self, *, maintenance: bool = False) -> None:
         """Close the store; with ``maintenance`` (the app on exit) first take the day's

@@ -21,7 +21,7 @@ from uuid6 import uuid7
 
 from desk.core.errors import NotFound, StoreError, ValidationFailed
 from desk.core.store import RATING_LEVELS, Store, now_iso
-from forms.catalog import Catalog
+from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.engine import Problem, Result, applicant_summary, validate
 from forms.model import Item
 from forms.workdays import add_working_days
@@ -99,6 +99,19 @@ class CaseService:
     def __init__(self, store: Store, catalog: Catalog) -> None:
         self.store = store
         self.catalog = catalog
+
+    def catalog_for(self, version: str) -> Catalog:
+        """The catalog a case was filled under: the current one, a version pulled from the
+        district and kept in the store, else the shipped one."""
+        if not version or version == self.catalog.version:
+            return self.catalog
+        body = self.store.catalog_version(version)
+        if body is not None:
+            try:
+                return Catalog.from_json(body)
+            except CatalogError:
+                pass
+        return load_catalog()
 
     def item(self, code: str) -> Item:
         """The catalog item, or a clear error."""
@@ -200,8 +213,11 @@ class CaseService:
         if not still and case["status"] in ("deferred", "correction"):
             changes["status"] = "accepted"
             if case["status"] == "correction":
-                item = self.catalog.get(case["item_code"]) if case["item_code"] in \
-                    self.catalog else None
+                # the time limit of the catalog version the case was filed under
+                filed = self.catalog_for(str(case.get("catalog_version") or ""))
+                code = case["item_code"]
+                item = filed.get(code) if code in filed else \
+                    self.catalog.get(code) if code in self.catalog else None
                 days = item.promised_days if item else 0
                 wd = add_working_days(today, days)
                 changes["accepted_date"] = today.isoformat()

@@ -93,6 +93,28 @@ def test_correction_notice_case(desk: DeskContext) -> None:
     assert missing == ["户口簿", "近期一寸免冠照片", "社保卡或本人银行卡"]
 
 
+def test_supplied_materials_use_the_catalog_the_case_was_filed_under(desk: DeskContext) -> None:
+    """A newer catalog (here: a shorter time limit, pulled after filing) does not change the
+    rules a filed case is completed under."""
+    from desk.core.cases import CaseService
+    from forms.catalog import Catalog
+
+    sub = example(desk, "MZ-GLJT")
+    sub["materials"] = ["居民身份证"]
+    case = desk.cases.submit("MZ-GLJT", sub, desk.actor(), today=TODAY)
+    filed = desk.catalog.get("MZ-GLJT").promised_days
+    newer = copy.deepcopy(desk.catalog.to_json())
+    newer["version"] = desk.catalog.version + "-newer"
+    raw = next(r for r in newer["items"] if r["code"] == "MZ-GLJT")
+    raw["promised_days"] = 3
+    service = CaseService(desk.store, Catalog.from_json(newer))  # the desk after the pull
+    missing = [m["name"] for m in json.loads(case["materials_json"])["missing"]]
+    done = service.supply_materials(case["uuid"], missing, desk.actor(), today=TODAY)
+    assert done["status"] == "accepted"
+    assert done["promised_date"] == add_working_days(TODAY, filed).day.isoformat()
+    assert filed != 3
+
+
 def test_rating_once_only(desk: DeskContext) -> None:
     case = desk.cases.submit("MZ-GLJT", example(desk, "MZ-GLJT"), desk.actor(), today=TODAY)
     desk.cases.rate(case["uuid"], 2, "等待时间长")
