@@ -272,7 +272,7 @@ class AuditMixin(ConsoleBase):
             q = q.where(audit.c.target == target)
         if action:
             q = q.where(audit.c.action == action)
-        if before_id:
+        if before_id and 0 < before_id < 2**31:  # out of the id column's range: the newest
             q = q.where(audit.c.id < before_id)
         with self.st.read() as conn:
             out = []

@@ -111,6 +111,13 @@ __all__ = [
 OPEN_STATUSES = ("received", "accepted", "needs_correction", "routed")
 NEAR_DUE_DAYS = 3  # "near the promised date": due within this many calendar days
 COUNT_CAP = 10_000
+MAX_PAGE = 1_000_000  # a page number beyond this shows this (empty) page, never an overflow
+
+
+def page_number(page: int) -> int:
+    """A page number from a query string, bounded to ``1..MAX_PAGE`` (a huge number would
+    overflow the database's 64-bit OFFSET)."""
+    return min(max(1, page), MAX_PAGE)
 
 
 @dataclass
@@ -205,7 +212,7 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
 
     def list_cases(self, f: CaseFilter, page: int = 1, per_page: int = 50) -> Page:
         """A page of the filtered case list, newest received first, with a capped count."""
-        page = max(1, page)
+        page = page_number(page)
         where = self._where(f)
         q = (select(ccases).where(*where)
              .order_by(ccases.c.received_at.desc(), ccases.c.uuid.desc())
@@ -322,12 +329,13 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
     def list_batches(self, page: int = 1, per_page: int = 50,
                      desk_id: str = "") -> Page:
         """Batches, newest first, with their per-record result counts."""
+        page = page_number(page)
         q = (select(batches.c.batch_id, batches.c.desk_id, batches.c.record_count,
                     batches.c.received_at, batches.c.response_json, desks.c.desk_code,
                     desks.c.name.label("desk_name"))
              .select_from(batches.outerjoin(desks, desks.c.desk_id == batches.c.desk_id))
              .order_by(batches.c.received_at.desc(), batches.c.batch_id)
-             .limit(per_page).offset((max(1, page) - 1) * per_page))
+             .limit(per_page).offset((page - 1) * per_page))
         cq = select(func.count()).select_from(batches)
         if desk_id:
             q = q.where(batches.c.desk_id == desk_id)
@@ -340,7 +348,7 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             for res in json.loads(r.pop("response_json") or "{}").get("results", []):
                 counts[res.get("result", "rejected")] = counts.get(res.get("result"), 0) + 1
             r["counts"] = counts
-        return Page(rows, total, False, max(1, page), per_page)
+        return Page(rows, total, False, page, per_page)
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
         """A batch with its per-record results (and each case's current summary)."""
@@ -437,6 +445,7 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
     def list_callbacks(self, state_: str = "open", page: int = 1,
                        per_page: int = 50) -> Page:
         """差评 callback tasks, the most urgent first."""
+        page = page_number(page)
         where = [callbacks.c.state == state_] if state_ else []
         q = (select(callbacks, ccases.c.receipt_no, ccases.c.item_name,
                     ccases.c.applicant_name, ccases.c.phone_masked, ccases.c.desk_code,
@@ -445,12 +454,12 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
              .where(*where)
              .order_by(callbacks.c.due_date if state_ == "open"
                        else callbacks.c.handled_at.desc(), callbacks.c.case_uuid)
-             .limit(per_page).offset((max(1, page) - 1) * per_page))
+             .limit(per_page).offset((page - 1) * per_page))
         with self.st.read() as conn:
             rows = [dict(r) for r in conn.execute(q).mappings()]
             total = int(conn.execute(select(func.count()).select_from(callbacks)
                                      .where(*where)).scalar_one())
-        return Page(rows, total, False, max(1, page), per_page)
+        return Page(rows, total, False, page, per_page)
 
     def callback(self, case_uuid: str) -> dict[str, Any] | None:
         """One callback task, or None."""

@@ -29,8 +29,10 @@ class UsersMixin(ConsoleBase):
 
     # -- users -----------------------------------------------------------------------------
 
-    def add_user(self, username: str, password_hash: str, role: str) -> None:
-        """Create a user; :class:`Refused` when the name is taken or the role unknown."""
+    def add_user(self, username: str, password_hash: str, role: str, *,
+                 audit: Any = None) -> None:
+        """Create a user; :class:`Refused` when the name is taken or the role unknown.
+        ``audit(conn, result)`` runs in the same transaction (the audit entry)."""
         username = username.strip()
         if role not in ROLES:
             raise Refused(f"角色必须是 {'/'.join(ROLES)} 之一")
@@ -43,6 +45,8 @@ class UsersMixin(ConsoleBase):
                 .returning(users.c.username)).first()
             if done is None:
                 raise Refused(f"用户 {username} 已存在")
+            if audit is not None:
+                audit(conn, {"username": username, "role": role})
 
     def user(self, username: str) -> dict[str, Any] | None:
         """A user row, or None."""
@@ -68,23 +72,50 @@ class UsersMixin(ConsoleBase):
             if "disabled_at" in values or "password_hash" in values or "role" in values:
                 conn.execute(sa_delete(sessions).where(sessions.c.username == username))
 
-    def note_login(self, username: str, ok: bool) -> None:
-        """Count a failed sign-in (locking the account after several) or reset on success."""
+    def begin_login(self, username: str) -> dict[str, Any] | None:
+        """Take one of the account's sign-in attempts, atomically: one conditional UPDATE
+        counts the attempt only while the account is not locked and fewer than
+        ``MAX_FAILED_LOGINS`` attempts are counted, and answers the password hash to check.
+
+        None when no attempt is left (locked, or the attempts are all taken by sign-ins
+        still being checked) or there is no such user. However many sign-ins arrive at once,
+        at most ``MAX_FAILED_LOGINS`` passwords are checked in a row without a success (the
+        count and the lock are decided in the same statement, under the row's write lock on
+        PostgreSQL and the database's on SQLite). End it with :meth:`end_login`."""
+        now = now_iso()
+        with self.st.write() as conn:
+            row = conn.execute(update(users).where(
+                users.c.username == username,
+                users.c.failed_logins < MAX_FAILED_LOGINS,
+                or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
+            ).values(failed_logins=users.c.failed_logins + 1, locked_until=None)
+                .returning(users.c.password_hash, users.c.disabled_at)).mappings().first()
+        return dict(row) if row else None
+
+    def end_login(self, username: str, ok: bool) -> None:
+        """After :meth:`begin_login`: a success clears the count; a failure leaves its
+        attempt counted and, once ``MAX_FAILED_LOGINS`` are, locks the account for
+        ``LOCKOUT`` (the count starts again when the lock ends)."""
         with self.st.write() as conn:
             if ok:
                 conn.execute(update(users).where(users.c.username == username).values(
                     failed_logins=0, locked_until=None, last_login_at=now_iso()))
                 return
-            row = conn.execute(select(users.c.failed_logins).where(
-                users.c.username == username)).scalar()
-            if row is None:
-                return
-            n = int(row) + 1
-            values: dict[str, Any] = {"failed_logins": n}
-            if n >= MAX_FAILED_LOGINS:
-                values["locked_until"] = _iso(datetime.now(UTC) + LOCKOUT)
-                values["failed_logins"] = 0
-            conn.execute(update(users).where(users.c.username == username).values(**values))
+            conn.execute(update(users).where(
+                users.c.username == username,
+                users.c.failed_logins >= MAX_FAILED_LOGINS,
+                users.c.locked_until.is_(None),
+            ).values(locked_until=_iso(datetime.now(UTC) + LOCKOUT), failed_logins=0))
+
+    def login_locked(self, username: str) -> bool:
+        """Whether the account exists and has no sign-in attempt left now."""
+        with self.st.read() as conn:
+            row = conn.execute(select(users.c.failed_logins, users.c.locked_until).where(
+                users.c.username == username)).first()
+        if row is None:
+            return False
+        return bool(row.failed_logins >= MAX_FAILED_LOGINS
+                    or (row.locked_until and row.locked_until > now_iso()))
 
     # -- sessions --------------------------------------------------------------------------
 

@@ -83,24 +83,24 @@ async def login(request: Request) -> Response:
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     cs = _cs(request)
-    row = await run_in_threadpool(cs.user, username)
-    from sync.district.console_store import now_iso
-
-    if row and row["locked_until"] and row["locked_until"] > now_iso():
-        await run_in_threadpool(cs.audit, username or "?", "login.locked", username)
+    # the attempt is counted before the password is checked, in one conditional UPDATE:
+    # however many sign-ins race, at most MAX_FAILED_LOGINS passwords are checked
+    row = await run_in_threadpool(cs.begin_login, username) if username else None
+    if row is None and username and await run_in_threadpool(cs.login_locked, username):
+        await run_in_threadpool(cs.audit, username, "login.locked", username)
         return _login_page(request, "登录失败次数过多，账号已暂时锁定 15 分钟。", 429)
     ok = await run_in_threadpool(auth.check_password, row["password_hash"] if row else None,
                                  password)
     if not ok or row is None or row["disabled_at"]:
         if row:
-            await run_in_threadpool(cs.note_login, username, False)
+            await run_in_threadpool(cs.end_login, username, False)
         await run_in_threadpool(cs.audit, username[:64] or "?", "login.failed", username[:64])
         return _login_page(request, "用户名或密码不正确。", 401)
     token = secrets.token_urlsafe(32)
     old = request.cookies.get(auth.COOKIE)
     await run_in_threadpool(cs.create_session, username, auth.token_hash(token),
                             secrets.token_urlsafe(32), auth.token_hash(old) if old else None)
-    await run_in_threadpool(cs.note_login, username, True)
+    await run_in_threadpool(cs.end_login, username, True)
     await run_in_threadpool(cs.audit, username, "login.ok", username)
     resp = redirect(_back(str(form.get("next") or ""), "/console/"))
     auth.set_cookie(resp, auth.COOKIE, token)
