@@ -26,6 +26,7 @@ from desk.core.errors import DeskError
 from desk.ui.case_html import summary_html
 from desk.ui.style import restyle
 from desk.ui.text import action_label, district_label, esc, rating_label, status_label, tr
+from sync.reasons import for_worker
 
 if TYPE_CHECKING:
     from desk.ui.window import MainWindow
@@ -227,7 +228,7 @@ class CaseDetailPage(QWidget):
                 for m in open_items)))
         if case.get("sync_state") in ("rejected", "conflict"):
             kind = "error"
-            bits.append(tr("上传被退回：") + esc(case.get("sync_error") or ""))
+            bits.append(tr("上传被退回：") + esc(for_worker(case.get("sync_error") or "")))
         self.banner.setText("<br>".join(bits))
         restyle(self.banner, banner=kind)
         self.banner.setVisible(bool(bits))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.ui.text import esc, sync_label, tr
+from sync.reasons import for_worker
 
 if TYPE_CHECKING:
     from desk.ui.window import MainWindow
@@ -233,7 +234,7 @@ class SyncPage(QWidget):
         for r, e in enumerate(self._aside):
             for c, text in enumerate([e.get("receipt_no"), e.get("applicant_name"),
                                       e.get("item_name"), sync_label(e.get("state")),
-                                      e.get("last_error")]):
+                                      for_worker(e.get("last_error") or "")]):
                 self.table.setItem(r, c, QTableWidgetItem(str(text or "")))
         self.open_button.setEnabled(bool(self._aside))
         self.retry_button.setEnabled(bool(self._aside))

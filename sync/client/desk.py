@@ -19,6 +19,7 @@ State kept in the desk store's meta table:
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import uuid
 from collections.abc import Callable
@@ -27,9 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync import protocol as P
+from sync import reasons
 from sync.client.errors import AuthError, ConflictError, NetworkError, ServerError, SyncError
 from sync.client.http import DistrictClient, batch_body
 
+log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 PULL_LIMIT = 500
 Progress = Callable[[dict[str, Any]], None]
@@ -256,8 +259,12 @@ def _record(store: Any, batch: _Batch, resp: P.BatchResponse, summary: dict[str,
         if not 0 <= r.index < len(records) or (r.id is not None and
                                                r.id != records[r.index]["id"]):
             raise SyncError("区级系统的应答与所发批次不符", code="bad_answer")
+        reason = reasons.for_worker(r.reason)
+        if reason != r.reason:  # an older district's technical text: the log keeps it
+            log.warning("district refused outbox entry %s: %s", records[r.index]["id"],
+                        r.reason)
         results.append({"id": records[r.index]["id"], "result": r.result,
-                        "reason": r.reason, "received_at": r.received_at})
+                        "reason": reason, "received_at": r.received_at})
     if len(results) != len(records):
         raise SyncError("区级系统的应答缺少部分记录的结果", code="bad_answer")
     store.mark_outbox(results, batch.batch_id)

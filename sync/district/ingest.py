@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, select, update
 
 from sync import protocol as P
+from sync import reasons
 from sync.district.database import Database
 from sync.district.errors import BatchConflict
 from sync.district.tables import (
@@ -34,6 +36,8 @@ from sync.district.tables import (
     ratings,
     rejections,
 )
+
+log = logging.getLogger(__name__)
 
 # the columns a case row is inserted with, in the order _BatchWork._upsert_cases gives them
 _CASE_INSERT_COLS = (
@@ -138,16 +142,20 @@ class _Prepared:
     digest: str = ""
 
 
-def _describe_record(exc: ValidationError) -> str:
-    parts = []
+def _describe_record(exc: ValidationError, index: int) -> str:
+    """The worker's reason for a record that does not parse (which fields, what to do);
+    the validator's own text goes to the district's log."""
+    parts, locs = [], []
     for e in exc.errors()[:5]:
         loc = [str(x) for x in e["loc"]]
         if loc and loc[0] in ("case", "rating"):  # the discriminator's tag
             loc = loc[1:]
         if not loc and e["type"].startswith("union_tag"):
             loc = ["kind"]
+        locs.append(loc)
         parts.append(f"{'.'.join(loc) or 'record'}: {e['msg']}")
-    return "格式错误 " + "; ".join(parts)
+    log.warning("record %d refused as malformed: %s", index, "; ".join(parts))
+    return reasons.malformed(locs)
 
 
 def _prepare(records: Sequence[Any]) -> _Prepared:
@@ -160,14 +168,15 @@ def _prepare(records: Sequence[Any]) -> _Prepared:
             try:
                 parsed.append((i, P.ONE_RECORD.validate_python(raw)))
             except ValidationError as exc:
-                prep.rejected[i] = _describe_record(exc)
+                prep.rejected[i] = _describe_record(exc, i)
     lines = []
     sha256 = hashlib.sha256
     for i, rec in parsed:
         p = rec.payload
         if p.uuid != rec.case_uuid or (isinstance(p, P.CasePayload)
                                        and p.revision != rec.revision):
-            prep.rejected[i] = "格式错误 payload: uuid/revision differ from the record's"
+            log.warning("record %d refused: payload uuid/revision differ from the record's", i)
+            prep.rejected[i] = reasons.MISMATCH
             continue
         body = P.canonical_json(records[i]["payload"])
         h = sha256(body).hexdigest()

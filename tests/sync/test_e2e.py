@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
+import re
+import sqlite3
 import threading
 import uuid
 from typing import Any
@@ -12,6 +15,7 @@ import pytest
 from sync_helpers import District, enroll, new_case
 
 from sync import protocol as P
+from sync import reasons
 from sync.client.desk import client_for, enroll_desk, sync_desk
 from sync.client.errors import AuthError, ConflictError
 
@@ -181,7 +185,7 @@ def test_edit_of_a_case_the_district_closed_is_refused(district: District,
 
 
 def test_one_bad_record_is_rejected_while_the_rest_is_accepted(
-        district: District, make_desk: Any) -> None:
+        district: District, make_desk: Any, caplog: pytest.LogCaptureFixture) -> None:
     ctx = make_desk()
     enroll(district, ctx)
     for _ in range(3):
@@ -194,14 +198,59 @@ def test_one_bad_record_is_rejected_while_the_rest_is_accepted(
     records.append({"id": 51, "kind": "rating", "case_uuid": records[0]["case_uuid"],
                     "revision": 1, "payload": {"uuid": records[0]["case_uuid"], "level": 9,
                                                "rated_at": P.utc_now()}})
-    resp = _push_records(ctx, records)
+    with caplog.at_level(logging.WARNING, logger="sync.district.ingest"):
+        resp = _push_records(ctx, records)
     got = [(r.result, r.reason) for r in resp.results]
     assert [g[0] for g in got] == ["accepted", "rejected", "rejected", "accepted", "rejected"]
-    assert "payload.item_code" in got[1][1]
-    assert "kind" in got[2][1]
-    assert "payload.level" in got[4][1]
+    # the worker reads which part could not be read and what to do, in plain Chinese
+    assert "事项编码" in got[1][1] and "记录类型" in got[2][1] and "评价等级" in got[4][1]
+    for _, reason in (got[1], got[2], got[4]):
+        assert "升级" in reason and "技术支持" in reason
+        assert not re.search(r"[A-Za-z]{3,}", reason), reason  # no validator text, no paths
+    # the technical detail is in the district's log
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "payload.item_code: Field required" in logged and "payload.level" in logged
     assert district.storage.stats()["cases"] == 2
     assert len(district.storage.list_rejections()) == 3
+
+
+def test_worker_sees_a_plain_reason_for_a_record_the_district_cannot_read(
+        district: District, make_desk: Any) -> None:
+    """A malformed outbox entry (a desk bug) is set aside with a sentence the worker can
+    act on, on the sync page's list and on the case."""
+    ctx = make_desk()
+    enroll(district, ctx)
+    good, bad = new_case(ctx), new_case(ctx)
+    conn = sqlite3.connect(ctx.paths.db)
+    row = conn.execute("SELECT id, payload_json FROM outbox WHERE case_uuid = ?",
+                       [bad["uuid"]]).fetchone()
+    payload = json.loads(row[1])
+    payload["item_code"] = "mz_gljt"  # what a buggy desk build might send
+    with conn:
+        conn.execute("UPDATE outbox SET payload_json = ? WHERE id = ?",
+                     [json.dumps(payload, ensure_ascii=False), row[0]])
+    conn.close()
+    summary = sync_desk(ctx)
+    assert (summary["accepted"], summary["rejected"]) == (1, 1)
+    (aside,) = ctx.store.set_aside()
+    assert aside["case_uuid"] == bad["uuid"]
+    assert aside["last_error"] == reasons.malformed([("payload", "item_code")])
+    assert "事项编码" in aside["last_error"] and "pattern" not in aside["last_error"]
+    assert ctx.store.get_case(bad["uuid"])["sync_state"] == "rejected"
+    assert ctx.store.get_case(good["uuid"])["sync_state"] == "synced"
+
+
+def test_an_older_districts_technical_reason_is_shown_plainly() -> None:
+    legacy = ("格式错误 payload.item_code: String should match pattern "
+              "'^[A-Z]{2,4}-[A-Z0-9]{2,10}$'; revision: Input should be greater than or "
+              "equal to 1")
+    plain = reasons.for_worker(legacy)
+    assert plain.startswith("区级系统读不懂这条记录的事项编码、修改版本号")
+    assert not re.search(r"[A-Za-z]{3,}", plain)
+    assert reasons.for_worker("格式错误 payload: uuid/revision differ from the record's") \
+        == reasons.MISMATCH
+    assert reasons.for_worker("该案件由其他办事点上传，本办事点不能修改") == \
+        "该案件由其他办事点上传，本办事点不能修改"
 
 
 def test_the_same_batch_sent_concurrently_twice(district: District, make_desk: Any) -> None:
