@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     au = sub.add_parser("audit", help="verify the tamper-evident audit log")
     au.add_argument("action", choices=["verify"])
 
+    cal = sub.add_parser("calendar", help="the years of official holiday arrangements known "
+                                          "(and where each came from)")
+    cal.add_argument("--json", action="store_true")
     y = sub.add_parser("sync", help="one full sync round with the district")
     y.add_argument("--server", default=None, help="override the enrolled server address")
     return p
@@ -93,10 +96,27 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def _open(args: argparse.Namespace) -> Any:
+_OPENED: list[Any] = []  # contexts opened by this command, closed when it ends
+
+
+def _open(args: argparse.Namespace, *, exclusive: bool = False) -> Any:
+    """Open the desk; the data folder stays held (shared, or ``exclusive``) until the
+    command ends (see desk.core.inuse)."""
     from desk.core.app import DeskContext
 
-    return DeskContext.open(args.data_dir)
+    ctx = DeskContext.open(args.data_dir, exclusive=exclusive)
+    _OPENED.append(ctx)
+    for notice in ctx.notices:  # e.g. a damaged settings file kept aside
+        _err(f"notice: {notice}")
+    return ctx
+
+
+def _close_opened() -> None:
+    while _OPENED:
+        try:
+            _OPENED.pop().close()
+        except DeskError:
+            pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_gui(args.data_dir)
     try:
-        return _dispatch(args)
+        try:
+            return _dispatch(args)
+        finally:
+            _close_opened()
     except ValidationFailed as exc:
         for p in exc.problems:
             _err(f"{p.field}: [{p.rule}] {p.message}")
@@ -134,6 +157,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         ctx = _open(args)
         print(dump_json(ctx.catalog))
+        return 0
+    if cmd == "calendar":
+        from desk.core.recalendar import calendar_listing
+
+        rows = calendar_listing(_open(args))
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            for r in rows:
+                print(f"{r['year']}  {r['source_label']}  {r['notice']}")
         return 0
     if cmd == "new":
         return _new(args)
@@ -222,7 +255,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.days < 0:
             _err("days: [range] 天数不能为负")
             return 2
-        ctx = _open(args)
+        ctx = _open(args, exclusive=True)
         print(json.dumps({"purged": purge_expired(ctx.store, days=args.days)}))
         return 0
     if cmd == "audit":
@@ -249,7 +282,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _protect(args: argparse.Namespace) -> int:
     from desk.core import keyring
-    from desk.core.app import protect
+    from desk.core.app import change_password, protect
     from desk.core.paths import resolve
 
     paths = resolve(args.data_dir).ensure()
@@ -274,7 +307,7 @@ def _protect(args: argparse.Namespace) -> int:
     except keyring.KeyringError as exc:
         _err(f"password: [{exc.kind}] {exc.message}")
         return 2
-    keyring.change_password(paths.data_dir, lines[0], lines[1])
+    change_password(paths, lines[0], lines[1])
     print(json.dumps({"changed": True}))
     return 0
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desk.core import keyring
+from desk.core import inuse, keyring
 from desk.core import paths as paths_mod
 from desk.core import settings as settings_mod
 from desk.core.cases import Actor, CaseService
@@ -35,10 +35,14 @@ class DeskContext:
     store: Store
     catalog: Catalog
     cases: CaseService
+    # this process's hold on the data folder (see desk.core.inuse), released by close()
+    hold: inuse.Hold | None = None
+    # what the worker must be told on opening (e.g. a damaged settings file kept aside)
+    notices: list[str] = field(default_factory=list)
 
     @classmethod
     def open(cls, data_dir: str | None = None, *, password: str | None = None,
-             quick_check: bool = False) -> DeskContext:
+             quick_check: bool = False, exclusive: bool = False) -> DeskContext:
         """Open the desk at ``data_dir`` (see :mod:`desk.core.paths`).
 
         A password-protected desk needs ``password`` (or ``DOORSTEP_PASSWORD`` /
@@ -47,19 +51,36 @@ class DeskContext:
         reads every page: ~0.6 s plain, ~5 s encrypted at 100,000 cases) is off by default;
         the window runs it in the background, backups check their copy, and a damaged page
         still surfaces as a clear StoreError when it is read. See :meth:`Store.open`.
+
+        The data folder is held in shared mode until :meth:`close` (``exclusive``: alone,
+        or DeskError ``in_use`` when another process has it open), so it cannot be
+        re-keyed or replaced under this process.
         """
         paths = paths_mod.resolve(data_dir).ensure()
+        hold = inuse.take(paths.data_dir) if exclusive else inuse.share(paths.data_dir)
+        try:
+            return cls._open_held(paths, hold, password, quick_check)
+        except BaseException:
+            hold.release()
+            raise
+
+    @classmethod
+    def _open_held(cls, paths: paths_mod.Paths, hold: inuse.Hold, password: str | None,
+                   quick_check: bool) -> DeskContext:
         key = unlock_key(paths, password)
-        settings = settings_mod.load(paths.settings)
-        if not settings.desk_code:
-            # A desk works before set-up: a provisional, random desk code keeps receipt
-            # numbers unique until the worker (or enrollment) gives the real one.
-            settings.desk_code = _provisional_code()
-            settings_mod.save(paths.settings, settings)
+        settings, damaged = settings_mod.load_checked(paths.settings)
         store = Store.open(paths.db, key=key, quick_check=quick_check)
+        store.calendar_dir = paths.data_dir / "calendars"  # a stand-alone desk's years
         catalog_mod.use_cache(paths.tmp / "catalog-cache.json")
-        catalog = current_catalog(store)
-        return cls(paths, settings, store, catalog, CaseService(store, catalog))
+        try:
+            notices = _settle_desk_code(paths, settings, store, damaged)
+            catalog = current_catalog(store)
+        except BaseException:
+            store.close()
+            raise
+        ctx = cls(paths, settings, store, catalog, CaseService(store, catalog), hold)
+        ctx.notices = notices
+        return ctx
 
     def require_setup(self) -> None:
         """Refuse to act for residents (a case, a receipt number) before first-run set-up:
@@ -89,7 +110,10 @@ class DeskContext:
 
     def close(self, *, maintenance: bool = False) -> None:
         """Close the store; with ``maintenance`` (the app on exit) first take the day's
-        backup and purge personal data past its retention period."""
+        backup and purge personal data past its retention period. Closing twice is
+        harmless."""
+        if self.hold is not None and not self.hold.held:
+            return
         if maintenance:
             from desk.core import maintenance as mt
 
@@ -98,7 +122,43 @@ class DeskContext:
                 mt.backup_if_due(self.store, self.paths)
             except DeskError:
                 pass  # never block closing; the next start tries again
-        self.store.close()
+        try:
+            self.store.close()
+        finally:
+            if self.hold is not None:
+                self.hold.release()
+
+
+def _settle_desk_code(paths: paths_mod.Paths, settings: settings_mod.Settings, store: Store,
+                      damaged: Path | None) -> list[str]:
+    """Give the desk a desk code when its settings have none (first start, or a settings
+    file lost or damaged), and say what happened to a damaged file.
+
+    The code the district enrolled this desk under (kept in the store) always wins over a
+    new provisional one, so a damaged settings file never costs the desk its identity; a
+    desk never enrolled gets a provisional, random code that keeps receipt numbers unique
+    until set-up gives the real one (``new`` refuses to work under it, as the window does).
+    """
+    notices: list[str] = []
+    enrolled = store.get_meta("district_desk_code") or ""
+    if damaged is not None:
+        notices.append(f"设置文件已损坏，已另存为 {damaged.name}，不会被覆盖。")
+    if not settings.desk_code or (enrolled and settings.provisional):
+        if enrolled:
+            settings.desk_code = enrolled
+            settings.server_url = settings.server_url or store.get_meta("server_url") or ""
+            if damaged is not None:
+                notices.append(f"办事点编码已按区级登记恢复为 {enrolled}；请核对工作人员姓名等"
+                               "设置（窗口中的“设置”，或 doorstep-desk setup）。")
+        else:
+            settings.desk_code = _provisional_code()
+            if damaged is not None:
+                notices.append("请重新完成办事点设置（窗口中的首次设置，或 doorstep-desk setup）。")
+        settings_mod.save(paths.settings, settings)
+    elif damaged is not None:
+        settings_mod.save(paths.settings, settings)
+        notices.append("请核对办事点设置（窗口中的“设置”，或 doorstep-desk setup）。")
+    return notices
 
 
 def check_secret(paths: paths_mod.Paths, secret: str) -> bytes:
@@ -126,35 +186,43 @@ def unlock_key(paths: paths_mod.Paths, password: str | None) -> bytes | None:
 
 
 def protect(paths: paths_mod.Paths, password: str) -> dict[str, Any]:
-    """Encrypt an existing unprotected desk under ``password`` (the store must be closed).
+    """Encrypt an existing unprotected desk under ``password``.
 
-    The plain database and plain backups are replaced by encrypted ones.
+    Needs the data folder alone (DeskError ``in_use`` while a window or command has it
+    open). The database, every backup and every set-aside copy (``before-restore-*``) are
+    replaced by encrypted ones; the plain files and any plain temporary copy are overwritten
+    and deleted — after ``protect`` nothing under the data folder is readable without the
+    key (see :func:`desk.core.maintenance.encrypt_folder`).
     """
-    if keyring.exists(paths.data_dir):
-        raise keyring.KeyringError("exists", "办事台数据已经加密；修改密码请用 passwd 命令")
-    keyring.check_password_rule(password)
-    cases = 0
-    key: bytes
-    if paths.db.exists():
-        tmp = paths.db.with_name(paths.db.name + ".encrypting")
+    from desk.core import maintenance
+
+    with inuse.exclusive(paths.data_dir):
+        if keyring.exists(paths.data_dir):
+            raise keyring.KeyringError("exists", "办事台数据已经加密；修改密码请用 passwd 命令")
+        keyring.check_password_rule(password)
         key = secrets.token_bytes(32)
-        cases = Store.encrypt_copy(paths.db, tmp, key)
-        keyring.create(paths.data_dir, password, key=key)
-        for suffix in ("-wal", "-shm"):
-            Path(str(paths.db) + suffix).unlink(missing_ok=True)
-        tmp.replace(paths.db)
-        for old in paths.backups.glob("desk-*.sqlite3"):
-            old.unlink()
-    else:
-        keyring.create(paths.data_dir, password)
+        plan = maintenance.encrypt_folder_prepare(paths, key)
+        try:
+            keyring.create(paths.data_dir, password, key=key)
+        except BaseException:
+            maintenance.encrypt_folder_abandon(plan)
+            raise
+        cases = maintenance.encrypt_folder_commit(paths, plan)
     return {"protected": True, "cases": cases}
 
 
+def change_password(paths: paths_mod.Paths, old: str, new: str) -> None:
+    """Re-wrap the data key under a new password; needs the data folder alone."""
+    with inuse.exclusive(paths.data_dir):
+        keyring.change_password(paths.data_dir, old, new)
+
+
 def current_catalog(store: Store) -> Catalog:
-    """The newer of the shipped catalog and the latest one pulled from the district."""
+    """The catalog the district published last (by its publish sequence, not the version
+    text: ``…hanyang.10`` follows ``…hanyang.9``); the shipped one before any was pulled."""
     shipped = load_catalog()
     pulled: dict[str, Any] | None = store.latest_catalog()
-    if pulled and str(pulled.get("version", "")) > shipped.version:
+    if pulled and str(pulled.get("version", "")) != shipped.version:
         try:
             return Catalog.from_json(pulled)
         except CatalogError:

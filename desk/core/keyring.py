@@ -11,7 +11,11 @@ desk free of a second crypto library: SQLCipher already carries one.) Repeated w
 passwords lock the desk for a growing time.
 
 The file holds no secret in the clear: salt, KDF parameters, nonce, the wrapped key and
-the failure counter.
+the failure counter. Its KDF parameters are checked against :data:`KDF_BOUNDS` before use
+(an edited file is refused with a clear message rather than allowed to take all memory).
+Every read-modify-write happens under the file lock ``keyring.json.lock`` (filelock) and
+writes through a unique temporary file, fsynced, renamed, with the folder fsynced: so
+parallel unlock attempts are each counted and none trips over another's temporary file.
 
 Two ways in:
 
@@ -36,13 +40,16 @@ import itertools
 import json
 import os
 import secrets
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
+from filelock import FileLock, Timeout
 
 from desk.core.errors import DeskError
 
@@ -52,6 +59,11 @@ PIN_LENGTH = 6
 FREE_TRIES = 5
 BASE_LOCK = timedelta(minutes=1)
 KDF = {"name": "argon2id", "time_cost": 3, "memory_cost": 65536, "parallelism": 2}
+# What a keyring file may ask for: an edited file must not make unlocking take all memory
+# or hours (memory in KiB: 8 MiB .. 256 MiB).
+KDF_BOUNDS = {"time_cost": (1, 10), "memory_cost": (8192, 262144), "parallelism": (1, 8)}
+SALT_BYTES = (16, 64)
+LOCK_WAIT = 30.0  # seconds another process may hold the keyring file for a read-modify-write
 
 
 class KeyringError(DeskError):
@@ -101,16 +113,56 @@ def _unwrap(kek: bytes, wrapped: bytes, tag: bytes) -> bytes | None:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Replace ``path`` atomically: a temporary file of its own (unique, so concurrent
+    writers never rename each other's), fsynced, renamed over, then the folder fsynced so
+    the rename itself survives a power cut. Called with the keyring lock held."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise KeyringError("write", f"无法写入密钥文件 {path.name}（{exc.strerror or exc}），"
+                                    "密码状态未改变；请检查磁盘空间后重试") from None
     try:
         path.chmod(0o600)
     except OSError:  # pragma: no cover
         pass
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows cannot open a folder and makes
+    renames durable on its own)."""
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:  # pragma: no cover - file systems without directory fsync
+        pass
+    finally:
+        os.close(dfd)
+
+
+@contextmanager
+def _locked(data_dir: Path) -> Iterator[None]:
+    """Hold the keyring's file lock (filelock: flock on Linux, LockFileEx on Windows) for
+    one read-modify-write, so concurrent unlock attempts count every failure."""
+    lock = FileLock(str(path_for(data_dir)) + ".lock", timeout=LOCK_WAIT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise KeyringError("busy", "另一个程序正在使用密钥文件，请稍后再试") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def path_for(data_dir: Path) -> Path:
@@ -147,9 +199,81 @@ def looks_like_pin(secret: str) -> bool:
     return len(secret) == PIN_LENGTH and secret.isascii() and secret.isdigit()
 
 
-def _read(data_dir: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path_for(data_dir).read_text(encoding="utf-8"))
+def _damaged(why: str) -> KeyringError:
+    return KeyringError("damaged", f"密钥文件 {FILE_NAME} 不可用：{why}。已拒绝解锁，"
+                                   "请联系技术支持（不要删除该文件）")
+
+
+def _check_kdf(kdf: Any, salt: Any, where: str) -> None:
+    """Refuse KDF parameters outside :data:`KDF_BOUNDS` (an edited file could otherwise make
+    unlocking take all memory or hours) and salts of the wrong length."""
+    if not isinstance(kdf, dict) or kdf.get("name") != "argon2id":
+        raise _damaged(f"{where}kdf.name 应为 argon2id")
+    for name, (low, high) in KDF_BOUNDS.items():
+        value = kdf.get(name)
+        if type(value) is not int or not low <= value <= high:
+            raise _damaged(f"{where}kdf.{name} 应为 {low}–{high} 之间的整数（文件中为 {value!r}）")
+    if kdf["memory_cost"] < 8 * kdf["parallelism"]:
+        raise _damaged(f"{where}kdf.memory_cost 至少应为 parallelism 的8倍")
+    raw = _b64_field(salt, f"{where}salt")
+    if not SALT_BYTES[0] <= len(raw) <= SALT_BYTES[1]:
+        raise _damaged(f"{where}salt 应为 {SALT_BYTES[0]}–{SALT_BYTES[1]} 字节"
+                       f"（文件中为 {len(raw)} 字节）")
+
+
+def _b64_field(value: Any, name: str, size: int | None = None) -> bytes:
+    try:
+        raw = base64.b64decode(str(value).encode(), validate=True)
+    except (ValueError, TypeError):
+        raise _damaged(f"{name} 不是有效的 base64") from None
+    if size is not None and len(raw) != size:
+        raise _damaged(f"{name} 应为 {size} 字节")
+    return raw
+
+
+def _validate(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _damaged("内容不是 JSON 对象")
+    _check_kdf(data.get("kdf"), data.get("salt"), "")
+    _b64_field(data.get("wrapped_key"), "wrapped_key", 32)
+    _b64_field(data.get("tag"), "tag", 32)
+    failures = data.get("failures", 0)
+    if type(failures) is not int or failures < 0:
+        raise _damaged("failures 应为非负整数")
+    until = data.get("locked_until")
+    if until is not None:
+        try:
+            parsed = datetime.fromisoformat(str(until))
+        except ValueError:
+            raise _damaged("locked_until 不是有效的时间") from None
+        if parsed.tzinfo is None:
+            raise _damaged("locked_until 缺少时区")
+    pin = data.get("pin")
+    if pin is not None:
+        if not isinstance(pin, dict):
+            raise _damaged("pin 应为 JSON 对象")
+        _check_kdf(pin.get("kdf"), pin.get("salt"), "pin.")
+        _b64_field(pin.get("wrapped_key"), "pin.wrapped_key", 32)
+        _b64_field(pin.get("tag"), "pin.tag", 32)
+        for name in ("token", "desk_id", "server_url"):
+            if not isinstance(pin.get(name), str) or not pin[name]:
+                raise _damaged(f"pin.{name} 缺失")
     return data
+
+
+def _read(data_dir: Path) -> dict[str, Any]:
+    """The keyring, checked (call with the keyring lock held)."""
+    try:
+        text = path_for(data_dir).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyringError("no_keyring", f"找不到密钥文件 {FILE_NAME}") from None
+    except OSError as exc:
+        raise _damaged(f"无法读取（{exc.strerror or exc}）") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise _damaged("不是有效的 JSON") from None
+    return _validate(data)
 
 
 def create(data_dir: Path, password: str, *, key: bytes | None = None) -> bytes:
@@ -157,17 +281,22 @@ def create(data_dir: Path, password: str, *, key: bytes | None = None) -> bytes:
 
     A PIN set earlier stays (it wraps the same data key); a new data key drops it."""
     check_password_rule(password)
-    old = _read(data_dir) if exists(data_dir) else {}
-    pin = old.get("pin") if key is not None else None
+    keep_pin = key is not None
     key = key or secrets.token_bytes(32)
     salt = secrets.token_bytes(16)
-    wrapped, tag = _wrap(_derive(password, salt, KDF), key)
+    wrapped, tag = _wrap(_derive(password, salt, KDF), key)  # slow: outside the lock
     data: dict[str, Any] = {"version": 2, "kdf": KDF, "salt": _b64(salt),
                             "wrapped_key": _b64(wrapped), "tag": _b64(tag),
                             "failures": 0, "locked_until": None}
-    if pin:
-        data["pin"] = pin
-    _write(path_for(data_dir), data)
+    with _locked(data_dir):
+        if keep_pin and exists(data_dir):
+            try:
+                pin = _read(data_dir).get("pin")
+            except KeyringError:
+                pin = None  # a damaged file is replaced; its PIN wrap goes with it
+            if pin:
+                data["pin"] = pin
+        _write(path_for(data_dir), data)
     return key
 
 
@@ -178,39 +307,62 @@ def _check_lock(data: dict[str, Any], now: datetime) -> None:
         raise KeyringError("locked_out", f"密码错误次数过多，请{wait}分钟后再试")
 
 
-def _count_failure(path: Path, data: dict[str, Any], now: datetime, kind: str,
-                   message: str) -> KeyringError:
-    """Count a wrong password or PIN towards the desk's own lockout."""
+def _count(data: dict[str, Any], now: datetime) -> timedelta | None:
+    """Count one attempt in ``data``; the lock it engages, if any."""
     failures = int(data.get("failures", 0)) + 1
     data["failures"] = failures
     left = FREE_TRIES - failures
     if left <= 0:
-        lock = BASE_LOCK * (2 ** min(-left, 10))
+        lock: timedelta = BASE_LOCK * (2 ** min(-left, 10))
         data["locked_until"] = (now + lock).isoformat()
-        _write(path, data)
+        return lock
+    return None
+
+
+def _refusal(data: dict[str, Any], lock: timedelta | None, kind: str,
+             message: str) -> KeyringError:
+    if lock is not None:
         return KeyringError("locked_out", f"密码错误次数过多，已锁定"
                                           f"{int(lock.total_seconds() // 60)}分钟")
-    _write(path, data)
-    return KeyringError(kind, message.format(left=left))
+    return KeyringError(kind, message.format(left=FREE_TRIES - int(data["failures"])))
 
 
-def _clear_failures(path: Path, data: dict[str, Any]) -> None:
-    if data.get("failures") or data.get("locked_until"):
-        data["failures"], data["locked_until"] = 0, None
-        _write(path, data)
+def _count_failure(data_dir: Path, now: datetime, kind: str, message: str) -> KeyringError:
+    """Count a wrong PIN towards the desk's own lockout (fresh read-modify-write under the
+    keyring lock)."""
+    with _locked(data_dir):
+        data = _read(data_dir)
+        lock = _count(data, now)
+        _write(path_for(data_dir), data)
+    return _refusal(data, lock, kind, message)
+
+
+def _clear_failures(data_dir: Path) -> None:
+    with _locked(data_dir):
+        data = _read(data_dir)
+        if data.get("failures") or data.get("locked_until"):
+            data["failures"], data["locked_until"] = 0, None
+            _write(path_for(data_dir), data)
 
 
 def unlock(data_dir: Path, password: str, *, now: datetime | None = None) -> bytes:
-    """The data key, or :class:`KeyringError` (wrong password / locked out)."""
+    """The data key, or :class:`KeyringError` (wrong password / locked out).
+
+    Each attempt is counted *before* the password is checked, in one read-modify-write
+    under the keyring's file lock; a right password then clears the count. So however many
+    attempts arrive at once, every one is counted, and once the lock engages no further
+    password is checked until it expires."""
     now = now or datetime.now(UTC)
-    path = path_for(data_dir)
-    data = _read(data_dir)
-    _check_lock(data, now)
+    with _locked(data_dir):
+        data = _read(data_dir)
+        _check_lock(data, now)
+        lock = _count(data, now)
+        _write(path_for(data_dir), data)
     kek = _derive(password, _unb64(data["salt"]), data["kdf"])
     key = _unwrap(kek, _unb64(data["wrapped_key"]), _unb64(data["tag"]))
     if key is None:
-        raise _count_failure(path, data, now, "wrong_password", "密码不正确，还可再试{left}次")
-    _clear_failures(path, data)
+        raise _refusal(data, lock, "wrong_password", "密码不正确，还可再试{left}次")
+    _clear_failures(data_dir)
     return key
 
 
@@ -268,27 +420,36 @@ def begin_pin(pin: str) -> PinSetup:
 def finish_pin(data_dir: Path, key: bytes, setup: PinSetup, share_hex: str, *,
                server_url: str, desk_id: str) -> None:
     """Store the PIN wrap of ``key`` (the share itself is not stored)."""
-    data = _read(data_dir)
     wrapped, tag = _wrap(_pin_kek(setup.pin_key, bytes.fromhex(share_hex)), key)
-    data["pin"] = {"kdf": KDF, "salt": _b64(setup.salt), "wrapped_key": _b64(wrapped),
-                   "tag": _b64(tag), "token": setup.token.hex(), "desk_id": desk_id,
-                   "server_url": server_url, "set_at": datetime.now(UTC).isoformat()}
-    _write(path_for(data_dir), data)
+    with _locked(data_dir):
+        data = _read(data_dir)
+        data["pin"] = {"kdf": KDF, "salt": _b64(setup.salt), "wrapped_key": _b64(wrapped),
+                       "tag": _b64(tag), "token": setup.token.hex(), "desk_id": desk_id,
+                       "server_url": server_url, "set_at": datetime.now(UTC).isoformat()}
+        _write(path_for(data_dir), data)
 
 
 def has_pin(data_dir: Path) -> bool:
-    """True when a PIN is set on this desk."""
-    return exists(data_dir) and bool(_read(data_dir).get("pin"))
+    """True when a PIN is set on this desk (False for a damaged keyring: the password
+    path then says what is wrong)."""
+    if not exists(data_dir):
+        return False
+    try:
+        with _locked(data_dir):
+            return bool(_read(data_dir).get("pin"))
+    except KeyringError:
+        return False
 
 
 def remove_pin(data_dir: Path) -> bool:
     """Drop the PIN wrap (the password still unlocks); True when there was one."""
     if not exists(data_dir):
         return False
-    data = _read(data_dir)
-    had = data.pop("pin", None) is not None
-    if had:
-        _write(path_for(data_dir), data)
+    with _locked(data_dir):
+        data = _read(data_dir)
+        had = data.pop("pin", None) is not None
+        if had:
+            _write(path_for(data_dir), data)
     return had
 
 
@@ -301,12 +462,13 @@ def unlock_pin(data_dir: Path, pin: str, fetch: Callable[[PinRequest], str], *,
     """The data key from ``pin`` and the district's key share, fetched by ``fetch``.
 
     ``fetch`` returns the share (hex) or raises :class:`KeyringError` with kind
-    ``offline``, ``wrong_pin`` (counted here too), ``pin_locked``, ``revoked`` or
-    ``no_pin`` — the last three remove the PIN wrap, leaving the password.
+    ``offline``, ``insecure`` (the district is not on https), ``wrong_pin`` (counted here
+    too), ``pin_locked``, ``revoked`` or ``no_pin`` — the last three remove the PIN wrap,
+    leaving the password.
     """
     now = now or datetime.now(UTC)
-    path = path_for(data_dir)
-    data = _read(data_dir)
+    with _locked(data_dir):
+        data = _read(data_dir)
     pin_data = data.get("pin")
     if not pin_data:
         raise KeyringError("no_pin", "本办事台未设置 PIN，请输入完整密码")
@@ -319,7 +481,7 @@ def unlock_pin(data_dir: Path, pin: str, fetch: Callable[[PinRequest], str], *,
     except KeyringError as exc:
         if exc.kind == "wrong_pin":
             template = exc.message.replace("{", "{{").replace("}", "}}")
-            raise _count_failure(path, data, now, "wrong_pin", template) from None
+            raise _count_failure(data_dir, now, "wrong_pin", template) from None
         if exc.kind in _DROP_PIN:
             remove_pin(data_dir)
         raise
@@ -328,7 +490,7 @@ def unlock_pin(data_dir: Path, pin: str, fetch: Callable[[PinRequest], str], *,
     if key is None:  # the district holds a newer share: this PIN wrap is stale
         remove_pin(data_dir)
         raise KeyringError("no_pin", "PIN 已失效，请输入完整密码后重新设置 PIN")
-    _clear_failures(path, _read(data_dir))
+    _clear_failures(data_dir)
     return key
 
 

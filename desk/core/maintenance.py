@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from desk.core import dbapi
+from desk.core import dbapi, inuse
 from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError
 from desk.core.paths import Paths
@@ -75,7 +77,14 @@ def restore(paths: Paths, backup: Path, key: bytes | None = None) -> dict[str, o
     key of a protected desk).
 
     The current database is moved aside as ``desk.sqlite3.before-restore-<time>``.
+    Needs the data folder alone (DeskError ``in_use`` while a window or command has it
+    open), so no process keeps writing to the replaced file.
     """
+    with inuse.exclusive(paths.data_dir):
+        return _restore(paths, backup, key)
+
+
+def _restore(paths: Paths, backup: Path, key: bytes | None) -> dict[str, object]:
     cases = check_backup(backup, key)
     aside = None
     if paths.db.exists():
@@ -106,3 +115,138 @@ def purge_expired(store: Store, *, days: int = RETENTION_DAYS,
     today = today or date.today()
     before = (today - timedelta(days=days)).isoformat()
     return store.purge_personal_data(before, "retention")
+
+
+# -- protect: nothing readable left behind ------------------------------------------------
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+# temporary copies the desk writes (a crash may leave them): plain, or under a lost key
+_TEMP_SUFFIXES = (".part", ".restoring", ".encrypting", ".plain-protect", "-wal", "-shm",
+                  "-journal")
+_KEEP = ("desk.lock", "keyring.json")  # lock files and the keyring hold no case data
+
+
+def is_plain_sqlite(path: Path) -> bool:
+    """True when ``path`` is an unencrypted SQLite database (readable without a key)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def shred(path: Path) -> None:
+    """Overwrite ``path`` with zeros, flush it to disk, then delete it.
+
+    (On SSDs and copy-on-write file systems old blocks may survive in the device; full-disk
+    encryption covers that. What this guarantees is that no file under the data folder
+    still holds the plain bytes.)"""
+    try:
+        size = path.stat().st_size
+        with open(path, "r+b") as fh:
+            zeros = bytes(1 << 20)
+            left = size
+            while left > 0:
+                left -= fh.write(zeros[:min(left, len(zeros))])
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.unlink()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError("write", f"无法清除明文文件 {path.name}（{exc.strerror or exc}），"
+                                  "请关闭占用它的程序后重试") from None
+
+
+@dataclass
+class EncryptPlan:
+    """Encrypted copies made by :func:`encrypt_folder_prepare`, not yet in place."""
+
+    copies: list[tuple[Path, Path]] = field(default_factory=list)  # (plain, encrypted)
+    drop: list[Path] = field(default_factory=list)  # plain files that could not be copied
+    cases: int = 0
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def encrypt_folder_prepare(paths: Paths, key: bytes) -> EncryptPlan:
+    """Step 1 of protecting a desk (data folder held exclusively): write an encrypted copy
+    of the database, of every set-aside copy (``desk.sqlite3.before-restore-*``) and of
+    every plain backup, each beside its original. Nothing is replaced yet."""
+    plan = EncryptPlan()
+    sources: list[Path] = []
+    if paths.db.exists():
+        sources.append(paths.db)
+    sources += sorted(p for p in paths.data_dir.glob(paths.db.name + ".before-restore-*")
+                      if not p.name.endswith(_TEMP_SUFFIXES))
+    sources += list_backups(paths)
+    try:
+        for src in sources:
+            if src != paths.db and not is_plain_sqlite(src):
+                continue  # already encrypted
+            enc = src.with_name(src.name + ".encrypting")
+            try:
+                n = Store.encrypt_copy(src, enc, key)
+            except StoreError:
+                if src == paths.db:
+                    raise
+                # a damaged set-aside or backup cannot be copied: it is removed instead
+                plan.drop.append(src)
+                continue
+            _fsync_file(enc)
+            plan.copies.append((src, enc))
+            if src == paths.db:
+                plan.cases = n
+    except BaseException:
+        encrypt_folder_abandon(plan)
+        raise
+    return plan
+
+
+def encrypt_folder_abandon(plan: EncryptPlan) -> None:
+    """Drop the encrypted copies of a protect that did not go through."""
+    for _src, enc in plan.copies:
+        enc.unlink(missing_ok=True)
+
+
+def _swap_in(src: Path, enc: Path) -> None:
+    """Put ``enc`` in place of ``src`` and shred the plain bytes. A hard link keeps the
+    plain file reachable for shredding while the rename replaces it atomically (so the
+    store is never missing); without hard links (FAT) it is renamed aside first."""
+    aside = src.with_name(src.name + ".plain-protect")
+    aside.unlink(missing_ok=True)
+    try:
+        os.link(src, aside)
+    except OSError:
+        src.replace(aside)
+    enc.replace(src)
+    shred(aside)
+
+
+def encrypt_folder_commit(paths: Paths, plan: EncryptPlan) -> int:
+    """Step 2 (after the keyring holds the key): swap every encrypted copy in, shred the
+    plain originals, set-asides that could not be encrypted and every temporary or stray
+    plain database under the data folder. Returns the number of cases in the store."""
+    for src, enc in plan.copies:
+        _swap_in(src, enc)
+    for src in plan.drop:
+        shred(src)
+    sweep_plaintext(paths)
+    return plan.cases
+
+
+def sweep_plaintext(paths: Paths) -> list[Path]:
+    """Shred every plain SQLite file and every temporary database file (WAL, journal,
+    half-written backup or restore copy) under the data folder; the paths removed.
+    Only while the folder is held exclusively and every store is closed."""
+    removed = []
+    for p in sorted(paths.data_dir.rglob("*")):
+        if not p.is_file() or p.name.startswith(_KEEP):
+            continue
+        if p.name.endswith(_TEMP_SUFFIXES) or is_plain_sqlite(p):
+            shred(p)
+            removed.append(p)
+    return removed

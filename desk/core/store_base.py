@@ -25,6 +25,16 @@ from desk.core.errors import StoreError, translate_sqlite
 from desk.core.store_schema import _apply_migrations
 
 
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 def now_iso() -> str:
     """The desk clock, as an ISO timestamp with offset."""
     return datetime.now(UTC).astimezone().isoformat(timespec="milliseconds")
@@ -38,6 +48,9 @@ class StoreBase:
         self.key = key
         self._conn = conn
         self._lock = threading.RLock()
+        # which file was opened (device, inode): a store replaced under this process
+        # (re-keyed by protect, swapped by restore) is never written through the old handle
+        self._identity = _identity(path)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -60,6 +73,7 @@ class StoreBase:
             store._configure(check=quick_check)
             with store._lock:
                 _apply_migrations(conn)
+            store._identity = _identity(path)  # a new file exists only from here
         except DB_ERRORS as exc:
             known = translate_sqlite(exc)
             if known is not None:
@@ -106,6 +120,17 @@ class StoreBase:
                 c.execute(f"PRAGMA cache_size={size}")
         return str(row[0]) if row else "ok"
 
+    def check_same_file(self) -> None:
+        """Refuse to write when the file at :attr:`path` is no longer the one this store
+        opened: another process re-keyed (``protect``) or replaced (``restore``) it. The
+        data-folder lock (:mod:`desk.core.inuse`) keeps that from happening; this is the
+        last guard before a write would go to a file nobody reads any more."""
+        if self._identity is None or self.path is None:
+            return
+        if _identity(self.path) != self._identity:
+            raise StoreError("replaced", "办事台数据已被另一个程序加密或替换，本次未保存；"
+                                         "请关闭窗口后重新打开办事台。")
+
     def close(self) -> None:
         """Checkpoint and close."""
         with self._lock:
@@ -121,6 +146,7 @@ class StoreBase:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated."""
         with self._lock:
+            self.check_same_file()
             c = self._conn
             try:
                 c.execute("BEGIN IMMEDIATE")

@@ -28,6 +28,9 @@ class MaintenanceMixin(StoreBase):
         tmp = dest.with_name(dest.name + ".part")
         tmp.unlink(missing_ok=True)
         with self._lock:
+            # never a backup of a store re-keyed or replaced under this process: it would
+            # be under the old key (or none)
+            self.check_same_file()
             # a backup of an encrypted store is encrypted with the same key
             target = dbapi.connect(tmp, self.key)
             try:
@@ -75,17 +78,24 @@ class MaintenanceMixin(StoreBase):
 
     def purge_personal_data(self, before: str, actor: str) -> int:
         """Remove personal data of cases completed at the district and synced, whose
-        district completion is older than ``before`` (ISO date).
+        district completion is older than ``before`` (ISO date), and whose every record the
+        district has confirmed holding since its last epoch (:meth:`confirmed`): what it
+        has not confirmed stays sendable, should it be restored from a backup.
 
         What stays is what the worker still needs: receipt number, item, dates and
         statuses. The applicant's name is reduced to its surname and a mask.
         Returns how many cases were purged.
         """
+        confirmed = self.confirmed()  # type: ignore[attr-defined]
         with self.transaction() as c:
+            # issue 22: only cases whose every record the district confirmed holding since
+            # its last epoch (a restored district gets back what it lost from the outbox)
             rows = c.execute(
                 "SELECT id, uuid, applicant_name FROM cases WHERE district_status = "
                 "'completed' AND sync_state = 'synced' AND district_updated_at < ? "
-                "AND data_json != '{\"purged\": true}'", [before]).fetchall()
+                "AND data_json != '{\"purged\": true}' AND NOT EXISTS (SELECT 1 FROM outbox o "
+                "WHERE o.case_uuid = cases.uuid AND (o.state = 'pending' OR "
+                "(o.state = 'sent' AND o.id > ?)))", [before, confirmed]).fetchall()
             for case_id, uuid, name in rows:
                 masked = (name[:1] + "*" * (len(name) - 1)) if name else ""
                 c.execute("UPDATE cases SET applicant_name = ?, data_json = "

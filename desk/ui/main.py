@@ -66,6 +66,14 @@ def first_run(ctx: object) -> Any:
     return ctx
 
 
+def tell_notices(ctx: Any, parent: Any = None) -> None:
+    """What opening the desk found that the worker must know (e.g. a damaged settings
+    file kept aside), before anything else is asked."""
+    notices = list(getattr(ctx, "notices", []) or [])
+    if notices:
+        QMessageBox.warning(parent, tr("家门口办事台"), "\n".join(notices))
+
+
 def _lean_start() -> None:
     """Nothing heavy is imported ahead of the window any more: the store imports
     sqlite-utils (without numpy/pandas) only when a migration is pending."""
@@ -85,7 +93,7 @@ def open_desk(data_dir: str | None) -> Any:
             return DeskContext.open(data_dir, password=password, quick_check=False)
         except DeskError as exc:
             if exc.kind not in ("no_password", "wrong_password", "wrong_pin", "offline",
-                                "pin_locked", "revoked", "no_pin"):
+                                "insecure", "pin_locked", "revoked", "no_pin"):
                 QMessageBox.critical(None, tr("家门口办事台"), exc.message)
                 return None
             prompt = tr("办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：") \
@@ -116,6 +124,7 @@ def run_gui(data_dir: str | None = None, *,
 
     configure(ctx.paths.logs)
     install_crash_hook(ctx.paths.logs)
+    tell_notices(ctx)
     opened = first_run(ctx)
     if opened is None:
         ctx.close()

@@ -5,11 +5,19 @@ share when a worker types it (see :mod:`desk.core.keyring` for the construction 
 Setting a PIN needs an unlocked, enrolled, protected desk and the network; it is signed
 like every desk request. Unlocking with a PIN needs the network too — offline, the worker
 types the full password.
+
+Both need an ``https://`` district (:func:`require_secure`): the key share travels in the
+answer, and whoever records it once over plain HTTP could later try a stolen laptop's six
+digits offline. Plain ``http://`` is accepted only for the loopback address (tests, a
+district on the same machine); otherwise the desk says the PIN needs a secure connection
+and the password still works.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 from desk.core import keyring
 from sync import protocol as P
@@ -18,6 +26,31 @@ from sync.client.errors import AuthError, SyncError
 from sync.client.http import DistrictClient
 
 UNLOCK_TIMEOUT = (3.0, 10.0)  # a worker is waiting at the lock screen
+INSECURE = ("PIN 需要与区级系统的安全连接（https://），当前区级系统地址是 {url}；"
+            "请使用完整密码，或请技术支持把区级系统地址改为 https://")
+
+
+def is_secure(url: str) -> bool:
+    """True for an ``https://`` address, or plain ``http://`` to the loopback address."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "https":
+        return bool(parts.hostname)
+    if scheme != "http" or not parts.hostname:
+        return False
+    host = parts.hostname.lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_secure(url: str) -> None:
+    """Raise :class:`KeyringError` ``insecure`` unless the PIN may travel to ``url``."""
+    if not is_secure(url):
+        raise keyring.KeyringError("insecure", INSECURE.format(url=url or "（未设置）"))
 
 
 def set_pin(ctx: Any, pin: str, *, client: DistrictClient | None = None) -> dict[str, Any]:
@@ -31,10 +64,11 @@ def set_pin(ctx: Any, pin: str, *, client: DistrictClient | None = None) -> dict
     if not store.get_meta("desk_id"):
         raise AuthError("PIN 需要区级系统保管的密钥分片：请先注册本办事台（doorstep-desk "
                         "enroll）", code="not_enrolled")
-    setup = keyring.begin_pin(pin)
     own = client is None
     c = client or client_for(ctx)
     try:
+        require_secure(c.base_url)
+        setup = keyring.begin_pin(pin)
         resp = c.set_pin(P.PinSetupRequest(token_hash=setup.token_hash,
                                            proof_hash=setup.proof_hash))
     finally:
@@ -71,7 +105,9 @@ _KINDS = {P.ERR_WRONG_PIN: "wrong_pin", P.ERR_PIN_LOCKED: "pin_locked",
 
 def fetch_key_share(req: keyring.PinRequest) -> str:
     """Ask the district for the key share (hex); refusals become :class:`KeyringError`
-    kinds that :func:`desk.core.keyring.unlock_pin` understands."""
+    kinds that :func:`desk.core.keyring.unlock_pin` understands. Nothing is sent to a
+    district that is not on https (``insecure``)."""
+    require_secure(req.server_url)
     c = DistrictClient(req.server_url, retries=0, timeout=UNLOCK_TIMEOUT)
     try:
         resp = c.unlock(P.UnlockRequest(desk_id=req.desk_id, token=req.token,
