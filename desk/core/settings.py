@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from desk.core.errors import DeskError
 
 DESK_CODE = re.compile(r"^[A-Z]{2,4}-[A-Z0-9]{2,8}$")
 PROVISIONAL_PREFIX = "LS-"
@@ -56,24 +60,89 @@ class Settings:
 
 
 def load(path: Path) -> Settings:
-    """Settings from ``path``; defaults when missing; unknown keys are ignored."""
+    """Settings from ``path``; defaults when missing; unknown keys are ignored (a damaged
+    file: see :func:`load_checked`, which the desk opens with)."""
+    return load_checked(path)[0]
+
+
+def _parse(text: str) -> tuple[dict[str, Any], bool]:
+    """The known settings in ``text`` with the right types, and whether all was well."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(text)
+    except ValueError:
+        return {}, False
+    if not isinstance(raw, dict):
+        return {}, False
+    defaults = Settings()
+    clean: dict[str, Any] = {}
+    ok = True
+    for f in fields(Settings):
+        if f.name not in raw:
+            continue
+        value, want = raw[f.name], type(getattr(defaults, f.name))
+        if type(value) is want:  # exact: a bool is not an int here
+            clean[f.name] = value
+        else:
+            ok = False
+    return clean, ok
+
+
+def load_checked(path: Path) -> tuple[Settings, Path | None]:
+    """Settings from ``path`` (defaults when missing), and where a damaged file was kept.
+
+    A file that is not a JSON object of settings (cut short by a crash or a full disk,
+    edited by hand) is renamed ``settings.json.damaged-YYYYMMDD-HHMMSS`` and never
+    silently overwritten; the values it still held with the right types are kept.
+    """
+    try:
+        data = path.read_bytes()
     except FileNotFoundError:
-        return Settings()
-    except (OSError, ValueError):
-        return Settings()
-    known = {f.name for f in fields(Settings)}
-    clean: dict[str, Any] = {k: v for k, v in raw.items() if k in known}
-    return Settings(**clean)
+        return Settings(), None
+    except OSError as exc:
+        raise DeskError("settings", f"无法读取设置文件 {path}：{exc.strerror}。"
+                                    "请检查数据目录的权限。") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        clean, ok = {}, False
+    else:
+        clean, ok = _parse(text)
+    if ok:
+        return Settings(**clean), None
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+        n += 1
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        raise DeskError("settings", f"设置文件 {path} 已损坏，且无法另存（{exc.strerror}）。"
+                                    "请检查数据目录的权限或联系技术支持。") from None
+    return Settings(**clean), aside
 
 
 def save(path: Path, settings: Settings) -> None:
-    """Write settings atomically (temp file + rename, fsynced)."""
+    """Write settings atomically (temp file + rename, fsynced). A failure (e.g. a full
+    disk) leaves the previous file as it was, no temporary file behind, and raises
+    :class:`DeskError` ``settings_write`` saying the settings were not saved."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(asdict(settings), fh, ensure_ascii=False, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(asdict(settings), fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - the folder itself went away
+            pass
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            why = "磁盘空间已满"
+        else:
+            why = f"写入设置文件出错（{exc.strerror}）"
+        raise DeskError("settings_write", f"{why}，设置未保存（原有设置保持不变）。"
+                                          "请清理磁盘空间或检查数据目录后重试。") from None
