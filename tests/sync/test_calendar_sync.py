@@ -1,0 +1,159 @@
+"""Issue 25: next year's official holidays reach every desk as data.
+
+A district publishes 2027's arrangement; a desk pulls it at sync, counts new promises with
+it, recomputes the open promises counted before it arrived (the worker's list, a new
+revision the district sees, a reprint saying so), follows a corrected version, and the
+district's 差评 callback timer counts with the same published year. Dates are injected:
+nothing depends on today.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+from pypdf import PdfReader
+from sqlalchemy import select
+from sync_helpers import District, enroll
+
+from desk.core.receipts import render_case_pdf
+from desk.core.recalendar import calendar_listing
+from sync.client.desk import sync_desk
+from sync.district.calendars import calendar_versions, publish_calendar
+from sync.district.console_store import ConsoleStore, callbacks, ccases
+from sync.district.storage import ratings
+from tests.forms.calendar_2027 import FESTIVALS_2027, SOURCE_2027, notice_2027
+
+ACCEPTED = date(2026, 12, 28)
+
+
+def _submit(ctx: Any, item: str, today: date = ACCEPTED) -> dict[str, Any]:
+    case: dict[str, Any] = ctx.cases.submit(item, dict(ctx.catalog.get(item).example),
+                                            ctx.actor(), today=today)
+    return case
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace(" ", "")
+
+
+def test_published_calendar_reaches_the_desk_and_moves_inexact_promises(
+        district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    # before the notice: 2027 is counted with the lunar fallback, marked inexact
+    listing = {r["year"]: r for r in calendar_listing(ctx, today=ACCEPTED)}
+    assert listing[2027]["source"] == "fallback" and not listing[2027]["exact"]
+    assert listing[2026]["source"] == "shipped" and listing[2026]["exact"]
+    ten = _submit(ctx, "MZ-GLJT")  # 10 working days
+    thirty = _submit(ctx, "MZ-DB")  # 30 working days: into the Spring Festival
+    assert (ten["promised_date"], ten["promised_exact"]) == ("2027-01-12", 0)
+    assert (thirty["promised_date"], thirty["promised_exact"]) == ("2027-02-11", 0)
+    first = sync_desk(ctx)
+    assert first["complete"] and first["promise_updates"] == []
+
+    cs = ConsoleStore(district.storage)
+    res = publish_calendar(cs, notice_2027(), actor="admin")
+    assert (res["year"], res["version"], res["published"]) == (2027, 1, True)
+
+    summary = sync_desk(ctx)
+    assert summary["complete"], summary
+    # the 30-day promise moved past the holiday; the 10-day one is now exact, unchanged
+    lines = summary["promise_updates"]
+    assert [(u["receipt_no"], u["old"], u["new"]) for u in lines] == [
+        (thirty["receipt_no"], "2027-02-11", "2027-02-16")]
+    assert lines[0]["message"].startswith("承诺日期已按国务院通知更新：")
+    assert "2027-02-11 → 2027-02-16" in lines[0]["message"]
+    moved = ctx.store.get_case(thirty["uuid"])
+    assert (moved["promised_date"], moved["promised_exact"], moved["revision"]) == (
+        "2027-02-16", 1, 2)
+    kept = ctx.store.get_case(ten["uuid"])
+    assert (kept["promised_date"], kept["promised_exact"]) == ("2027-01-12", 1)
+    assert [(r["old_date"], r["new_date"]) for r in
+            ctx.store.promise_updates(unseen_only=True)] == [("2027-02-11", "2027-02-16")]
+    assert ctx.store.calendar_recompute_pending() == []
+    # a reprint shows the new date and says it was updated
+    text = _pdf_text(render_case_pdf(ctx, moved))
+    assert "2027年2月16日" in text and "已按国务院放假通知更新" in text
+    # the district sees the change: the case's new revision, in the console's read model
+    cs.refresh()
+    with district.storage.read() as conn:
+        row = conn.execute(select(ccases.c.promised_date, ccases.c.revision).where(
+            ccases.c.uuid == thirty["uuid"])).one()
+    assert (row.promised_date, row.revision) == ("2027-02-16", 2)
+    # a case accepted now is counted with the published year, exactly
+    again = _submit(ctx, "MZ-GLJT")
+    assert (again["promised_date"], again["promised_exact"]) == ("2027-01-12", 1)
+    listing = {r["year"]: r for r in calendar_listing(ctx, today=ACCEPTED)}
+    assert listing[2027]["source"] == "district" and listing[2027]["version"] == 1
+    assert listing[2027]["notice"] == SOURCE_2027
+    # another round changes nothing more
+    assert sync_desk(ctx)["promise_updates"] == []
+
+
+def test_a_corrected_version_replaces_the_year_and_desks_follow(
+        district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    cs = ConsoleStore(district.storage)
+    publish_calendar(cs, notice_2027(), actor="admin")
+    assert sync_desk(ctx)["complete"]
+    thirty = _submit(ctx, "MZ-DB")
+    assert (thirty["promised_date"], thirty["promised_exact"]) == ("2027-02-16", 1)
+    # the same notice again is not a new version
+    assert publish_calendar(cs, notice_2027(), actor="admin")["published"] is False
+    # the correction: the Spring Festival ends on 02-11 and 02-20 is no make-up day
+    fixed = [dict(f) for f in FESTIVALS_2027]
+    fixed[1] = {"name": "春节", "start": "2027-02-05", "end": "2027-02-11",
+                "workdays": ["2027-01-31"]}
+    from forms.calendar import notice_from_festivals
+
+    res = publish_calendar(cs, notice_from_festivals(2027, SOURCE_2027 + "（更正）", fixed),
+                           actor="admin")
+    assert (res["version"], res["published"]) == (2, True)
+    assert [v["version"] for v in calendar_versions(district.storage, 2027)] == [2, 1]
+    summary = sync_desk(ctx)
+    assert summary["complete"]
+    assert [(u["old"], u["new"]) for u in summary["promise_updates"]] == [
+        ("2027-02-16", "2027-02-15")]  # Friday 02-12 is a working day again
+    assert ctx.store.district_calendars()[2027].version == 2
+    assert ctx.store.get_case(thirty["uuid"])["promised_date"] == "2027-02-15"
+
+
+def test_district_callback_timer_counts_with_the_published_year(district: District) -> None:
+    st = district.storage
+    cs = ConsoleStore(st)
+
+    def callback_due(received_at: str) -> str:
+        case_uuid = str(uuid.uuid4())
+        with st.write() as conn:
+            conn.execute(ratings.insert().values(
+                case_uuid=case_uuid, level=1, reason="等了很久", rated_at=received_at,
+                received_at=received_at, desk_id="d1", content_hash="0" * 64))
+        cs.refresh()
+        with st.read() as conn:
+            due = conn.execute(select(callbacks.c.due_date).where(
+                callbacks.c.case_uuid == case_uuid)).scalar_one()
+        return str(due)
+
+    # received Thursday 2027-02-04 (Beijing): one working day later
+    assert callback_due("2027-02-04T02:00:00.000+00:00") == "2027-02-09"  # fallback: 除夕–初三
+    publish_calendar(cs, notice_2027(), actor="admin")
+    assert callback_due("2027-02-04T02:10:00.000+00:00") == "2027-02-15"  # the notice: to 02-13
+
+
+def test_calendar_change_is_on_the_wire_with_its_version(district: District,
+                                                        make_desk: Any) -> None:
+    ctx = make_desk()
+    info = enroll(district, ctx)
+    publish_calendar(ConsoleStore(district.storage), notice_2027(), actor="admin")
+    resp = district.storage.changes_since(info["desk_id"], 0)
+    cal = [c for c in resp.changes if c.kind == "calendar"]
+    assert len(cal) == 1 and cal[0].calendar is not None
+    body = cal[0].calendar
+    assert (body["year"], body["version"], body["source"]) == (2027, 1, SOURCE_2027)
+    assert "2027-02-05" in body["holidays"] and "2027-01-31" in body["workdays"]
+    assert json.loads(json.dumps(body)) == body
