@@ -274,6 +274,8 @@ def catalog_summary(catalog: Catalog) -> list[dict[str, Any]]:
         }
         if it.bundle is not None:
             entry["bundle"] = it.bundle
+        if it.bundle_services is not None:
+            entry["bundle_services"] = it.bundle_services
         out.append(entry)
     return out
 

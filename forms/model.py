@@ -225,6 +225,9 @@ class Item(_Strict):
     defer_days: int | None = PydField(default=None, ge=1, le=60)
     proxy_allowed: bool = True
     bundle: list[str] | None = None
+    # a bundle's ``services`` choices → the member item that handles each (only the services
+    # the resident chose are routed; alternatives stay alternatives)
+    bundle_services: dict[str, str] | None = None
     example: dict[str, Any]
 
     @model_validator(mode="after")
@@ -262,7 +265,41 @@ class Item(_Strict):
             for k in [c.field, c.other, *(c.fields or [])]:
                 if k is not None and k not in all_keys:
                     raise ValueError(f"check names unknown field {k}")
+        if self.bundle_services is not None:
+            self._check_bundle_services(keys)
         return self
+
+    def _check_bundle_services(self, keys: list[str]) -> None:
+        mapping = self.bundle_services or {}
+        if self.bundle is None:
+            raise ValueError("bundle_services is only for a bundle (一件事)")
+        if "services" not in keys:
+            raise ValueError("bundle_services needs a field with key services")
+        choices = self.field("services").choices or []
+        unrouted = [c for c in choices if c not in mapping]
+        if unrouted:
+            raise ValueError(f"bundle_services: services choice {unrouted[0]} has no member item")
+        for choice, member in mapping.items():
+            if choice not in choices:
+                raise ValueError(f"bundle_services: {choice} is not a services choice")
+            if member not in self.bundle:
+                raise ValueError(f"bundle_services: {member} is not a member of the bundle")
+
+    def chosen_members(self, fields: Any) -> list[str]:
+        """The member items a bundle case goes to: those handling the services chosen in
+        ``fields["services"]``, in bundle order, each once. Without a ``bundle_services``
+        mapping, or with nothing recognisable chosen, none: a route is never invented for
+        a service the resident did not choose."""
+        if not self.bundle or not self.bundle_services or not isinstance(fields, dict):
+            return []
+        chosen = fields.get("services")
+        if isinstance(chosen, str):
+            chosen = [chosen]
+        if not isinstance(chosen, list):
+            return []
+        wanted = {self.bundle_services[c] for c in chosen
+                  if isinstance(c, str) and c in self.bundle_services}
+        return [m for m in self.bundle if m in wanted]
 
     @property
     def is_bundle(self) -> bool:

@@ -68,6 +68,17 @@ DESK_CASE_STATUSES = ("draft", "accepted", "deferred", "correction", "completed"
 DISTRICT_STATUSES = ("received", "accepted", "needs_correction", "completed", "rejected",
                      "routed")
 CLOSED_STATUSES = ("completed", "rejected")
+# A bundle (一件事) case's route to one member item's department has its own lifecycle:
+# pending → accepted → completed, or rejected (with the reason) / needs_correction (with a
+# note, then accepted again). The bundle case is complete when every route is closed.
+ROUTE_STATUSES = ("pending", "accepted", "needs_correction", "completed", "rejected")
+ROUTE_CLOSED = ("completed", "rejected")
+ROUTE_NEXT = {  # route status → the statuses it may move to
+    "pending": ("accepted", "needs_correction", "rejected"),
+    "accepted": ("completed", "needs_correction", "rejected"),
+    "needs_correction": ("accepted", "rejected"),
+    "completed": (), "rejected": (),
+}
 
 # Error codes in ErrorBody.error, so both sides (and the UI) can tell them apart.
 ERR_AUTH = "auth"  # missing/unknown desk, bad signature
@@ -301,6 +312,8 @@ class CasePayload(BaseModel):
     desk_code: str = Field(min_length=1)
     data_json: JsonObjectText = Field(description="a JSON object, encoded as a string")
     materials_json: JsonObjectText = Field(description="a JSON object, encoded as a string")
+    priority: bool = Field(default=False, description="绿色通道: handle first (elderly, "
+                                                      "disabled, seriously ill residents)")
 
 
 class RatingPayload(BaseModel):
@@ -376,16 +389,22 @@ class BatchResponse(Message):
 
 
 class Change(BaseModel):
-    """A change the district made: a case status, or a catalog version (``catalog``)."""
+    """A change the district made: a case status, a bundle route's status (``route``: the
+    member ``item_code`` / ``item_name`` and the department), a catalog version
+    (``catalog``) or a year's holiday arrangement (``calendar``, a new version replaces the
+    year's earlier one). ``seq`` orders them, catalog versions included: the newest catalog is the
+    one published last, whatever its version text."""
 
     seq: int
-    kind: Literal["status", "catalog"]
+    kind: Literal["status", "catalog", "route"]
     case_uuid: str | None = None
     status: str | None = None
     note: str = ""
     department: str | None = None
     at: str
     catalog: dict[str, Any] | None = None
+    item_code: str | None = None
+    item_name: str | None = None
 
 
 class ChangesResponse(Message):

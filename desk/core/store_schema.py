@@ -176,3 +176,12 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             received_at TEXT NOT NULL
         )""")
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migration
+def m002_catalog_seq(db: sqlite_utils.Database) -> None:
+    """Pulled catalog versions keep the district's publish sequence: the newest catalog is
+    the one published last, never the greatest version text (``…hanyang.10`` after
+    ``…hanyang.9``). Versions pulled before have none and count as older."""
+    db.execute("ALTER TABLE catalogs ADD COLUMN seq INTEGER")
+    db.execute("CREATE INDEX catalogs_seq ON catalogs(seq)")

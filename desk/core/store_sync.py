@@ -158,18 +158,37 @@ class SyncMixin(StoreBase):
                                ch.get("department") or None, ch.get("at"), ch["case_uuid"]])
                 elif ch["kind"] == "catalog" and ch.get("catalog"):
                     cat = ch["catalog"]
-                    c.execute("INSERT OR IGNORE INTO catalogs(version, body_json, received_at) "
-                              "VALUES (?,?,?)",
-                              [cat["version"], json.dumps(cat, ensure_ascii=False), now_iso()])
+                    c.execute("INSERT INTO catalogs(version, body_json, received_at, seq) "
+                              "VALUES (?,?,?,?) ON CONFLICT(version) DO UPDATE SET "
+                              "seq = max(coalesce(seq, 0), excluded.seq)",
+                              [cat["version"], json.dumps(cat, ensure_ascii=False), now_iso(),
+                               ch["seq"]])
                 applied += 1
             c.execute("INSERT INTO meta(key, value) VALUES ('sync_cursor', ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [cursor])
         return applied
 
+    def case_routes(self, case_uuid: str) -> list[dict[str, Any]]:
+        """A bundle (一件事) case's routes as the district last said (each member item's
+        ``item_code``, ``item_name``, ``department``, ``status``, ``note``, ``at``), from
+        the route changes pulled, in item-code order. Routes no department has acted on yet
+        are not here (they are pending)."""
+        latest: dict[str, dict[str, Any]] = {}
+        for r in self._read("SELECT body_json FROM district_events WHERE case_uuid = ? AND "
+                            "kind = 'route' ORDER BY rowid", [case_uuid]):
+            body = json.loads(r["body_json"])
+            code = str(body.get("item_code") or "")
+            if code:
+                latest[code] = {"item_code": code, "item_name": body.get("item_name") or code,
+                                "department": body.get("department") or "",
+                                "status": body.get("status") or "pending",
+                                "note": body.get("note") or "", "at": body.get("at")}
+        return [latest[k] for k in sorted(latest)]
+
     def latest_catalog(self) -> dict[str, Any] | None:
-        """The newest catalog pulled from the district, or None."""
-        rows = self._read("SELECT body_json FROM catalogs ORDER BY received_at DESC, "
-                          "version DESC LIMIT 1")
+        """The catalog the district published last (by its publish sequence), or None."""
+        rows = self._read("SELECT body_json FROM catalogs ORDER BY coalesce(seq, -1) DESC, "
+                          "received_at DESC LIMIT 1")
         return json.loads(rows[0]["body_json"]) if rows else None
 
     def catalog_version(self, version: str) -> dict[str, Any] | None:

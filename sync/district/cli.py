@@ -14,26 +14,40 @@ Commands (names, flags and JSON keys are a public interface)::
     doorstep-district [--db URL] desks --json
     doorstep-district [--db URL] revoke --desk-id ID
     doorstep-district [--db URL] set-status --case UUID --status S [--note N] [--department D]
+    doorstep-district [--db URL] set-route --case UUID --item CODE --status S [--note N]
     doorstep-district [--db URL] publish-catalog [--file catalog.json]   # default: shipped
-    doorstep-district [--db URL] cases --json [--status S] [--limit N]
+    doorstep-district [--db URL] cases --json [--status S] [--limit N]   # each with routes
+    doorstep-district [--db URL] departments [--json]
+    doorstep-district [--db URL] department add --name NAME
     doorstep-district [--db URL] user add --username U --role admin|reviewer|viewer
                                                    # the password is read from stdin
     doorstep-district [--db URL] audit verify [--json]   # check the console's audit chain
 
 Exit status: 0 ok, 1 refused (a message on stderr), 2 bad arguments. ``audit verify``:
 0 intact, 1 broken (naming the first broken entry) or the database cannot be read.
+
+Every decision made here (``set-status``, ``set-route``, ``revoke``, ``publish-catalog``,
+``enroll-code``, ``user add``, ``department add``) is written to the same hash-chained audit
+log as the console's, in the decision's own transaction, with the actor
+``cli:<operating-system user>``.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sync import protocol as P
 from sync.district.errors import DistrictError
-from sync.district.storage import Storage, default_db_url
+from sync.district.storage import AuditHook, Storage, default_db_url
+
+if TYPE_CHECKING:
+    from sync.district.console_store import ConsoleStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,8 +79,24 @@ def _parser() -> argparse.ArgumentParser:
     ss.add_argument("--status", required=True,
                     choices=["accepted", "needs_correction", "completed", "rejected", "routed"])
     ss.add_argument("--note", default="")
-    ss.add_argument("--department", default=None)
-    ss.add_argument("--actor", default="admin")
+    ss.add_argument("--department", default=None,
+                    help="for routed: a department of the managed list (see departments)")
+    ss.add_argument("--actor", default=None,
+                    help="name recorded with the change (default: cli:<os user>); the audit "
+                         "entry's actor is always cli:<os user>")
+    sr = sub.add_parser("set-route", help="a department's decision on one route of a bundle "
+                                          "(一件事) case")
+    sr.add_argument("--case", required=True, dest="case_uuid")
+    sr.add_argument("--item", required=True, help="the member item code of the route")
+    sr.add_argument("--status", required=True,
+                    choices=[s for s in P.ROUTE_STATUSES if s != "pending"])
+    sr.add_argument("--note", default="", help="required for rejected / needs_correction")
+    dl = sub.add_parser("departments", help="the managed list of departments")
+    dl.add_argument("--json", action="store_true")
+    dp = sub.add_parser("department", help="manage the department list")
+    dsub = dp.add_subparsers(dest="department_command", required=True)
+    da = dsub.add_parser("add", help="add a department cases may be routed to")
+    da.add_argument("--name", required=True)
     pc = sub.add_parser("publish-catalog", help="publish a catalog version to every desk")
     pc.add_argument("--file", default=None, help="catalog JSON (default: the shipped catalog)")
     u = sub.add_parser("user", help="console users")
@@ -84,6 +114,25 @@ def _parser() -> argparse.ArgumentParser:
                                          "naming the first broken entry")
     av.add_argument("--json", action="store_true")
     return p
+
+
+def cli_actor() -> str:
+    """``cli:<operating-system user>``: who made a decision from the command line."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (e.g. a bare container)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"[:64]
+
+
+def _audited(cs: ConsoleStore, action: str, target: str, **detail: Any) -> AuditHook:
+    """A hook that appends the audit entry inside the decision's transaction."""
+    actor = cli_actor()
+
+    def hook(conn: Any, result: dict[str, Any]) -> None:
+        cs.audit_in(conn, actor, action, target, **detail, **{
+            k: v for k, v in result.items() if k in ("published", "seq", "case_status")})
+    return hook
 
 
 def _print(data: Any) -> None:
@@ -173,10 +222,20 @@ def _migrate_once(url: str) -> None:
         storage.close()
 
 
+_STATUS_ACTIONS = {"accepted": "accept", "needs_correction": "correct",
+                   "completed": "complete", "rejected": "reject", "routed": "route"}
+
+
 def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
+    from sync.district.console_store import ConsoleStore
+
     cmd = args.command
+    cs = ConsoleStore(storage)  # the audit log (and the console tables) exist from here on
     if cmd == "enroll-code":
-        code = storage.create_enroll_code(args.desk_code, args.name, ttl_hours=args.ttl_hours)
+        code = storage.create_enroll_code(
+            args.desk_code, args.name, ttl_hours=args.ttl_hours,
+            audit=_audited(cs, "desk.enroll_code", args.desk_code.strip().upper(),
+                           name=args.name.strip()))
         if args.json:
             _print({"code": code, "desk_code": args.desk_code.strip().upper(),
                     "name": args.name})
@@ -190,12 +249,39 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         _print(storage.list_desks())
         return 0
     if cmd == "revoke":
-        storage.revoke_desk(args.desk_id)
+        storage.revoke_desk(args.desk_id, audit=_audited(cs, "desk.revoke", args.desk_id))
         _print({"desk_id": args.desk_id, "revoked": True})
         return 0
     if cmd == "set-status":
-        _print(storage.set_status(args.case_uuid, args.status, note=args.note,
-                                  department=args.department, actor=args.actor))
+        note = args.note.strip()
+        dept = (args.department or "").strip() or None
+        actor = args.actor or cli_actor()
+        _print(storage.set_status(
+            args.case_uuid, args.status, note=note, department=dept, actor=actor,
+            audit=_audited(cs, "case." + _STATUS_ACTIONS.get(args.status, args.status),
+                           args.case_uuid, status=args.status, note=note, department=dept,
+                           **({"as": args.actor} if args.actor else {}))))
+        return 0
+    if cmd == "set-route":
+        note = args.note.strip()
+        item = args.item.strip().upper()
+        _print(storage.set_route(
+            args.case_uuid, item, args.status, note=note, actor=cli_actor(),
+            audit=_audited(cs, "route." + args.status, args.case_uuid, item_code=item,
+                           status=args.status, note=note)))
+        return 0
+    if cmd == "departments":
+        names = storage.departments()
+        if args.json:
+            _print(names)
+        else:
+            print("\n".join(names))
+        return 0
+    if cmd == "department":
+        name = " ".join(args.name.split())
+        added = storage.add_department(name, source="cli", actor=cli_actor(),
+                                       audit=_audited(cs, "department.add", name))
+        _print({"department": name, "added": added})
         return 0
     if cmd == "publish-catalog":
         if args.file:
@@ -208,29 +294,29 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
             from forms.catalog import load_catalog
 
             body = load_catalog().to_json()
-        _print(storage.publish_catalog(body, actor="cli"))
+        version = str(body.get("version", "")) if isinstance(body, dict) else ""
+        _print(storage.publish_catalog(body, actor=cli_actor(),
+                                       audit=_audited(cs, "catalog.publish", version)))
         return 0
     if cmd == "user":
-        return _user_add(storage, args)
+        return _user_add(cs, args)
     if cmd == "cases":
         _print(storage.list_cases(status=args.status, limit=args.limit))
         return 0
     raise AssertionError(cmd)  # pragma: no cover
 
 
-def _user_add(storage: Storage, args: argparse.Namespace) -> int:
+def _user_add(cs: ConsoleStore, args: argparse.Namespace) -> int:
     """``user add``: the password is the first line of stdin (never an argument)."""
     from sync.district.console.auth import hash_password, password_problem
-    from sync.district.console_store import ConsoleStore
 
     password = sys.stdin.readline().rstrip("\r\n")
     problem = password_problem(password)
     if problem:
         print(f"password: [weak] {problem}", file=sys.stderr)
         return 2
-    cs = ConsoleStore(storage)
-    cs.add_user(args.username, hash_password(password), args.role)
-    cs.audit("cli", "user.add", args.username.strip(), role=args.role)
+    cs.add_user(args.username, hash_password(password), args.role,
+                audit=_audited(cs, "user.add", args.username.strip(), role=args.role))
     _print({"username": args.username.strip(), "role": args.role, "created": True})
     return 0
 

@@ -69,6 +69,7 @@ from sync.district.storage import (
     case_revisions,
     cases,
     catalogs,
+    changes,
     desk_keys,
     desks,
     ratings,
@@ -427,11 +428,17 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         return rows
 
     def catalog_versions(self) -> list[dict[str, Any]]:
-        """Published catalog versions, newest first (without bodies)."""
+        """Published catalog versions, newest first by publish sequence (``seq``: the
+        change that published it), without bodies."""
+        seq = (select(func.max(changes.c.seq)).where(
+            changes.c.desk_id.is_(None), changes.c.kind == "catalog",
+            changes.c.catalog_version == catalogs.c.version).scalar_subquery())
         with self.st.read() as conn:
-            return [dict(r) for r in conn.execute(select(
+            rows = [dict(r) for r in conn.execute(select(
                 catalogs.c.version, catalogs.c.published_at, catalogs.c.actor,
-                catalogs.c.content_hash).order_by(catalogs.c.published_at.desc())).mappings()]
+                catalogs.c.content_hash, seq.label("seq"))).mappings()]
+        rows.sort(key=lambda r: (r["seq"] or 0, r["published_at"]), reverse=True)
+        return rows
 
     def catalog_body(self, version: str) -> dict[str, Any] | None:
         """A published catalog's JSON body, or None."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
@@ -47,6 +47,46 @@ def normalize_url(url: str) -> str:
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
     return url
+
+
+def add_missing_columns(conn: Connection, md: MetaData) -> list[str]:
+    """Add the columns of ``md``'s tables that an existing database lacks (``create_all``
+    creates missing tables but never alters one). Each added column is nullable or has a
+    server default, so existing rows stay valid. Returns ``table.column`` of those added.
+
+    Concurrent server processes may race here: a column another process added in the
+    meantime is simply there when re-inspected (PostgreSQL: ``ADD COLUMN IF NOT EXISTS``).
+    """
+    added = []
+    insp = inspect(conn)
+    for table in md.sorted_tables:
+        if not insp.has_table(table.name):
+            continue
+        have = {c["name"] for c in insp.get_columns(table.name)}
+        for col in table.columns:
+            if col.name in have:
+                continue
+            ddl = col.type.compile(dialect=conn.dialect)
+            default = col.server_default
+            if default is not None:
+                arg: Any = getattr(default, "arg", None)
+                text_ = str(getattr(arg, "text", arg))
+                ddl += f" DEFAULT '{text_}'" if not text_.lstrip("-").isdigit() else \
+                    f" DEFAULT {text_}"
+            if not col.nullable:
+                if default is None:
+                    raise RuntimeError(f"column {table.name}.{col.name} cannot be added to an "
+                                       f"existing table: NOT NULL without a server default")
+                ddl += " NOT NULL"
+            exists = "" if conn.dialect.name == "sqlite" else "IF NOT EXISTS "
+            conn.exec_driver_sql(
+                f'ALTER TABLE {table.name} ADD COLUMN {exists}"{col.name}" {ddl}')
+            added.append(f"{table.name}.{col.name}")
+        for ix in table.indexes:
+            if any(c.name in {a.split(".", 1)[1] for a in added
+                              if a.startswith(table.name + ".")} for c in ix.columns):
+                ix.create(conn, checkfirst=True)
+    return added
 
 
 class Database:
@@ -113,6 +153,7 @@ class Database:
         """Create missing tables and record the schema version (idempotent)."""
         with self.write() as conn:
             metadata.create_all(conn, checkfirst=True)
+            add_missing_columns(conn, metadata)
             self._upsert(conn, meta, {"key": "schema_version", "value": str(SCHEMA_VERSION)},
                          ["key"], ["value"])
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, select, update
+from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
 from sync import reasons
@@ -33,6 +34,7 @@ from sync.district.tables import (
     case_routes,
     cases,
     catalogs,
+    changes,
     ratings,
     rejections,
 )
@@ -44,14 +46,14 @@ _CASE_INSERT_COLS = (
     "uuid", "desk_id", "desk_code", "receipt_no", "item_code", "item_name", "department",
     "catalog_version", "desk_status", "revision", "applicant_name", "desk_created_at",
     "desk_updated_at", "received_at", "updated_at", "district_status", "district_note",
-    "batch_id")
+    "batch_id", "priority")
 
 
 class BatchIngestMixin(Database):
     """:class:`Storage`'s batch methods: ingest, and the current catalog's bundles."""
 
     # the current catalog's bundles, cached by version (set to None by Storage.__init__)
-    _bundles: tuple[str, dict[str, list[tuple[str, str, str]]]] | None
+    _bundles: tuple[str, dict[str, _Bundle]] | None
 
     @cached_property
     def _upsert_cases_sql(self) -> str:
@@ -102,10 +104,14 @@ class BatchIngestMixin(Database):
                          .values(response_json=text_))
         return answer, text_
 
-    def bundle_members(self, conn: Connection) -> dict[str, list[tuple[str, str, str]]]:
-        """Bundle code → [(member code, member name, department)] of the current catalog."""
-        latest = conn.execute(select(catalogs.c.version).order_by(
-            catalogs.c.published_at.desc(), catalogs.c.version.desc()).limit(1)).scalar()
+    def bundle_members(self, conn: Connection) -> dict[str, _Bundle]:
+        """Bundle code → its item and members (code → name, department) in the catalog
+        published last (the shipped one before any); a published bundle without a services
+        mapping borrows the shipped catalog's."""
+        latest = conn.execute(select(changes.c.catalog_version).where(  # publish sequence
+            changes.c.desk_id.is_(None), changes.c.kind == "catalog",
+            changes.c.catalog_version.is_not(None)).order_by(changes.c.seq.desc()).limit(1)
+        ).scalar()
         key = latest or ""
         if self._bundles is not None and self._bundles[0] == key:
             return self._bundles[1]
@@ -120,13 +126,37 @@ class BatchIngestMixin(Database):
                 cat = load_catalog()
         except CatalogError:
             return {}
+        shipped = load_catalog()
         out = {}
         for it in cat.items:
             if it.bundle:
-                out[it.code] = [(m, cat.get(m).name, cat.get(m).department)
-                                for m in it.bundle if m in cat]
+                if it.bundle_services is None and it.code in shipped:
+                    it = it.model_copy(update={
+                        "bundle_services": {c: m for c, m in (
+                            shipped.get(it.code).bundle_services or {}).items()
+                            if m in (it.bundle or [])} or None})
+                out[it.code] = _Bundle(it, {m: (cat.get(m).name, cat.get(m).department)
+                                            for m in it.bundle or [] if m in cat})
         self._bundles = (key, out)
         return out
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """A bundle (一件事) item and its members: code → (name, department)."""
+
+    item: Any  # forms.model.Item
+    members: dict[str, tuple[str, str]]
+
+    def routes_for(self, cp: P.CasePayload) -> list[tuple[str, str, str]]:
+        """(member code, name, department) for the services the case's resident chose."""
+        try:
+            data = json.loads(cp.data_json)
+        except ValueError:
+            return []
+        fields = data.get("fields", data) if isinstance(data, dict) else {}
+        return [(m, *self.members[m]) for m in self.item.chosen_members(fields)
+                if m in self.members]
 
 
 @dataclass
@@ -255,7 +285,7 @@ class _BatchWork:
                             case_revisions.c.content_hash, case_revisions.c.received_at).where(
                             case_revisions.c.case_uuid.in_(uuids)))}
         existing_case = {r.uuid: r for r in conn.execute(select(
-            cases.c.uuid, cases.c.desk_id, cases.c.district_status).where(
+            cases.c.uuid, cases.c.desk_id, cases.c.district_status, cases.c.revision).where(
             cases.c.uuid.in_(uuids)).with_for_update())}
         fresh: list[tuple[int, P.Record, P.CasePayload, str, str]] = []
         for i, rec, cp, h, u in todo:
@@ -286,7 +316,9 @@ class _BatchWork:
                     newest[u] = (rec, cp)
             if newest:
                 self._upsert_cases(newest)
-                self._fan_out([cp for u, (_, cp) in newest.items() if u not in existing_case])
+                self._fan_out([cp for u, (_, cp) in newest.items()  # newer than stored
+                               if u not in existing_case
+                               or cp.revision > existing_case[u].revision])
         return set(existing_case) | {u for *_, u in fresh}
 
     def _insert_revisions(self, fresh: list[tuple[int, P.Record, P.CasePayload, str, str]]
@@ -334,17 +366,30 @@ class _BatchWork:
         at, desk_id, batch_id = self.at, self.desk_id, self.batch_id
         rows = [(u, desk_id, cp.desk_code, cp.receipt_no, cp.item_code, cp.item_name,
                  cp.department, cp.catalog_version, cp.status, cp.revision, cp.applicant_name,
-                 cp.created_at, cp.updated_at, at, at, "received", "", batch_id)
+                 cp.created_at, cp.updated_at, at, at, "received", "", batch_id,
+                 1 if cp.priority else 0)
                 for u, (_rec, cp) in newest.items()]
         self.conn.exec_driver_sql(self.st._upsert_cases_sql, rows)
 
-    def _fan_out(self, new_cases: list[P.CasePayload]) -> None:
-        if not new_cases:
-            return
-        members = self.st.bundle_members(self.conn)
-        rows = [{"case_uuid": str(cp.uuid), "item_code": code, "item_name": name,
-                 "department": dept, "status": "pending", "note": "", "updated_at": self.at}
-                for cp in new_cases for code, name, dept in members.get(cp.item_code, [])]
+    def _fan_out(self, stored: list[P.CasePayload]) -> None:
+        """Route each bundle (一件事) case to the member items handling the services its
+        resident chose (the ``services`` field), one pending route each; alternatives not
+        chosen get no route. A newer revision that drops a service removes its route while
+        no department has acted on it yet."""
+        bundles = self.st.bundle_members(self.conn)
+        rows = []
+        for cp in stored:
+            b = bundles.get(cp.item_code)
+            if b is None:
+                continue
+            chosen = b.routes_for(cp)
+            u = str(cp.uuid)
+            rows += [{"case_uuid": u, "item_code": code, "item_name": name,
+                      "department": dept, "status": "pending", "note": "",
+                      "updated_at": self.at} for code, name, dept in chosen]
+            self.conn.execute(sa_delete(case_routes).where(
+                case_routes.c.case_uuid == u, case_routes.c.status == "pending",
+                case_routes.c.item_code.not_in([c for c, _, _ in chosen])))
         if rows:
             self.conn.execute(self.st._insert(case_routes).on_conflict_do_nothing(), rows)
 

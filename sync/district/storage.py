@@ -30,6 +30,7 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,7 @@ from sync.district.tables import (
     cases,
     catalogs,
     changes,
+    departments,
     desk_keys,
     desks,
     enroll_codes,
@@ -81,6 +83,7 @@ __all__ = [
     "catalogs",
     "changes",
     "default_db_url",
+    "departments",
     "desk_keys",
     "desks",
     "enroll_codes",
@@ -93,6 +96,10 @@ __all__ = [
 ]
 
 STATUS_NEEDS = {"needs_correction": "note", "rejected": "note", "routed": "department"}
+ROUTE_NEEDS_NOTE = ("needs_correction", "rejected")
+# called inside a decision's own transaction with its result (the console and the command
+# line append their hash-chained audit entry there: a decision is never without its entry)
+AuditHook = Callable[[Connection, dict[str, Any]], None]
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
 
@@ -130,7 +137,8 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
 
     # -- enrollment and desks -------------------------------------------------------------
 
-    def create_enroll_code(self, desk_code: str, name: str, *, ttl_hours: float = 72) -> str:
+    def create_enroll_code(self, desk_code: str, name: str, *, ttl_hours: float = 72,
+                           audit: AuditHook | None = None) -> str:
         """A one-time enrollment code for the named desk (only its hash is stored)."""
         desk_code = desk_code.strip().upper()
         if not desk_code or not name.strip():
@@ -143,6 +151,8 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                 code_hash=_hash_code(code), desk_code=desk_code, name=name.strip(),
                 created_at=now.isoformat(timespec="milliseconds"),
                 expires_at=(now + timedelta(hours=ttl_hours)).isoformat(timespec="milliseconds")))
+            if audit is not None:
+                audit(conn, {"desk_code": desk_code, "name": name.strip()})
         return code
 
     def enroll(self, req: P.EnrollRequest) -> P.EnrollResponse:
@@ -180,7 +190,7 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
             return [dict(r) for r in conn.execute(
                 select(*cols).order_by(desks.c.enrolled_at)).mappings()]
 
-    def revoke_desk(self, desk_id: str) -> None:
+    def revoke_desk(self, desk_id: str, *, audit: AuditHook | None = None) -> None:
         """Refuse every later request from this desk, and forget its PIN key share (a
         stolen desk's PIN can then never open its data)."""
         with self.write() as conn:
@@ -188,8 +198,11 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                                                     desks.c.revoked_at.is_(None))
                                 .values(revoked_at=P.utc_now()))
             conn.execute(sa_delete(desk_keys).where(desk_keys.c.desk_id == desk_id))
-            if done.rowcount == 0 and self.desk(desk_id) is None:
+            if done.rowcount == 0 and conn.execute(select(desks.c.desk_id).where(
+                    desks.c.desk_id == desk_id)).first() is None:
                 raise NotFound(f"没有编号为 {desk_id} 的办事点")
+            if audit is not None:
+                audit(conn, {"desk_id": desk_id, "revoked": done.rowcount == 1})
 
     def remember_nonce(self, desk_id: str, nonce: str) -> bool:
         """Record a request nonce; False when it was seen before (a replay)."""
@@ -208,22 +221,27 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
     # -- district decisions -------------------------------------------------------------------
 
     def set_status(self, case_uuid: str, status: str, *, note: str = "",
-                   department: str | None = None, actor: str = "admin") -> dict[str, Any]:
+                   department: str | None = None, actor: str = "admin",
+                   audit: AuditHook | None = None) -> dict[str, Any]:
         """A district decision on a case; it becomes a change the case's desk pulls.
 
         ``needs_correction`` and ``rejected`` need a note (what to correct / why);
-        ``routed`` needs a department. A closed case (completed/rejected) is not changed.
+        ``routed`` needs a department from the managed list (:meth:`departments`). A closed
+        case (completed/rejected) is not changed.
         """
         if status not in P.DISTRICT_STATUSES or status == "received":
-            raise Refused(f"未知的区级状态 {status}")
+            raise Refused(f"status: 未知的区级状态 {status}")
         note = note.strip()
+        department = (department or "").strip() or None
         need = STATUS_NEEDS.get(status)
         if need == "note" and not note:
-            raise Refused("需补正和不予办理必须写明原因")
-        if need == "department" and not (department or "").strip():
-            raise Refused("转办必须指定部门")
+            raise Refused("note: 需补正和不予办理必须写明原因")
+        if need == "department" and not department:
+            raise Refused("department: 转办必须指定部门")
         now = P.utc_now()
         with self.write() as conn:
+            if department is not None:
+                self._known_department(conn, department)
             self._serialise_changes(conn)
             case = conn.execute(select(cases.c.desk_id, cases.c.district_status).where(
                 cases.c.uuid == case_uuid).with_for_update()).mappings().first()
@@ -240,14 +258,156 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                 kind="status", desk_id=case["desk_id"], case_uuid=case_uuid, status=status,
                 note=note, department=department, actor=actor, at=now
             ).returning(changes.c.seq)).scalar_one()
-        return {"seq": seq, "kind": "status", "case_uuid": case_uuid, "status": status,
-                "note": note, "department": department, "at": now}
+            out = {"seq": seq, "kind": "status", "case_uuid": case_uuid, "status": status,
+                   "note": note, "department": department, "at": now}
+            if audit is not None:
+                audit(conn, out)
+        return out
 
-    def publish_catalog(self, body: dict[str, Any], *, actor: str = "admin") -> dict[str, Any]:
+    # -- bundle routes ------------------------------------------------------------------------
+
+    def set_route(self, case_uuid: str, item_code: str, status: str, *, note: str = "",
+                  actor: str = "admin", audit: AuditHook | None = None) -> dict[str, Any]:
+        """A department's decision on one route of a bundle (一件事) case; the case's desk
+        pulls it. ``rejected`` needs the reason and ``needs_correction`` a note. When every
+        route of the case is closed, the case is closed too: completed when any route was
+        completed, else rejected (a status change the desk pulls as well)."""
+        item_code = item_code.strip().upper()
+        note = note.strip()
+        if status not in P.ROUTE_STATUSES or status == "pending":
+            raise Refused(f"status: 未知的联办事项状态 {status}（可选 "
+                          f"{'/'.join(s for s in P.ROUTE_STATUSES if s != 'pending')}）")
+        if status in ROUTE_NEEDS_NOTE and not note:
+            raise Refused("note: 不予办理须写明理由，需补正须写明补正内容")
+        now = P.utc_now()
+        with self.write() as conn:
+            self._serialise_changes(conn)
+            case = conn.execute(select(cases.c.desk_id, cases.c.district_status).where(
+                cases.c.uuid == case_uuid).with_for_update()).mappings().first()
+            if case is None:
+                raise NotFound(f"case: 没有找到案件 {case_uuid}")
+            route = conn.execute(select(case_routes).where(
+                case_routes.c.case_uuid == case_uuid, case_routes.c.item_code == item_code)
+            ).mappings().first()
+            if route is None:
+                raise NotFound(f"item: 案件 {case_uuid} 没有联办事项 {item_code}")
+            if case["district_status"] in P.CLOSED_STATUSES:
+                raise Refused("case: 案件已办结或不予办理，联办事项状态不能再改")
+            if status not in P.ROUTE_NEXT[route["status"]]:
+                raise Refused(f"status: 联办事项 {item_code} 当前为 {route['status']}，"
+                              f"不能改为 {status}")
+            conn.execute(update(case_routes).where(
+                case_routes.c.case_uuid == case_uuid, case_routes.c.item_code == item_code,
+                case_routes.c.status == route["status"]).values(
+                status=status, note=note, updated_at=now))
+            conn.execute(update(cases).where(cases.c.uuid == case_uuid).values(updated_at=now))
+            seq = conn.execute(changes.insert().values(
+                kind="route", desk_id=case["desk_id"], case_uuid=case_uuid, status=status,
+                note=note, department=route["department"], item_code=item_code,
+                item_name=route["item_name"], actor=actor, at=now
+            ).returning(changes.c.seq)).scalar_one()
+            out: dict[str, Any] = {
+                "seq": seq, "kind": "route", "case_uuid": case_uuid, "item_code": item_code,
+                "item_name": route["item_name"], "department": route["department"],
+                "status": status, "note": note, "at": now, "case_status": None}
+            left = conn.execute(select(case_routes.c.status).where(
+                case_routes.c.case_uuid == case_uuid)).scalars().all()
+            if all(s in P.ROUTE_CLOSED for s in left):
+                closed = "completed" if "completed" in left else "rejected"
+                text_ = ("各联办事项均已办结" if closed == "completed" and all(
+                    s == "completed" for s in left) else
+                    "各联办事项均已处理完毕" if closed == "completed" else "各联办事项均不予办理")
+                conn.execute(update(cases).where(cases.c.uuid == case_uuid).values(
+                    district_status=closed, district_note=text_, district_updated_at=now,
+                    updated_at=now))
+                conn.execute(changes.insert().values(
+                    kind="status", desk_id=case["desk_id"], case_uuid=case_uuid,
+                    status=closed, note=text_, actor=actor, at=now))
+                out["case_status"] = closed
+            if audit is not None:
+                audit(conn, out)
+        return out
+
+    def routes_of(self, case_uuids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each case's bundle routes (``item_code``, ``item_name``, ``department``,
+        ``status``, ``note``, ``updated_at``), in item-code order."""
+        uuids = sorted(set(case_uuids))
+        out: dict[str, list[dict[str, Any]]] = {u: [] for u in uuids}
+        if not uuids:
+            return out
+        with self.read() as conn:
+            for i in range(0, len(uuids), 500):
+                for r in conn.execute(select(case_routes).where(
+                        case_routes.c.case_uuid.in_(uuids[i:i + 500])).order_by(
+                        case_routes.c.case_uuid, case_routes.c.item_code)).mappings():
+                    d = dict(r)
+                    out[d.pop("case_uuid")].append(d)
+        return out
+
+    # -- departments ----------------------------------------------------------------------------
+
+    def departments(self) -> list[str]:
+        """The managed list of departments cases may be routed to (seeded from the shipped
+        catalog when empty, and from every published catalog)."""
+        with self.read() as conn:
+            names = list(conn.execute(select(departments.c.name).order_by(
+                departments.c.added_at, departments.c.name)).scalars())
+        if names:
+            return names
+        with self.write() as conn:
+            self._seed_departments(conn, None, "system")
+            return list(conn.execute(select(departments.c.name).order_by(
+                departments.c.added_at, departments.c.name)).scalars())
+
+    def add_department(self, name: str, *, source: str = "console", actor: str = "admin",
+                       audit: AuditHook | None = None) -> bool:
+        """Add a department to the managed list; False when it was there already."""
+        name = " ".join(name.split())
+        if not name or len(name) > 60:
+            raise Refused("department: 部门名称不能为空，且不超过 60 个字符")
+        with self.write() as conn:
+            self._seed_departments(conn, None, "system")
+            added = conn.execute(self._insert(departments).values(
+                name=name, source=source, added_at=P.utc_now(), actor=actor
+            ).on_conflict_do_nothing().returning(departments.c.name)).first() is not None
+            if audit is not None:
+                audit(conn, {"department": name, "added": added})
+        return added
+
+    def _seed_departments(self, conn: Connection, names: Iterable[str] | None,
+                          actor: str) -> None:
+        """Add ``names`` (None: the shipped catalog's departments, only when the list is
+        empty) to the managed list."""
+        if names is None:
+            if conn.execute(select(departments.c.name).limit(1)).first() is not None:
+                return
+            from forms.catalog import load_catalog
+
+            names = load_catalog().departments()
+        rows = [{"name": n, "source": "catalog", "added_at": P.utc_now(), "actor": actor}
+                for n in dict.fromkeys(names) if n]
+        if rows:
+            conn.execute(self._insert(departments).on_conflict_do_nothing(), rows)
+
+    def _known_department(self, conn: Connection, department: str) -> None:
+        self._seed_departments(conn, None, "system")
+        if conn.execute(select(departments.c.name).where(
+                departments.c.name == department)).first() is None:
+            known = conn.execute(select(departments.c.name).order_by(
+                departments.c.added_at, departments.c.name).limit(30)).scalars().all()
+            raise Refused(f"department: 未知的部门“{department}”：只能转办到部门名单中的部门"
+                          f"（{'、'.join(known)}）；新部门请先在控制台“部门”中添加，或用 "
+                          f"doorstep-district department add")
+
+    def publish_catalog(self, body: dict[str, Any], *, actor: str = "admin",
+                        audit: AuditHook | None = None) -> dict[str, Any]:
         """Publish a catalog version (``Catalog.to_json()`` shape) to every desk.
 
-        Publishing the same version again with the same content is a no-op; a version must
-        be newer than the last one published.
+        Publishing the same version again with the same content is a no-op; a version
+        published before with other content is refused. Versions are ordered by the
+        district's publish sequence (the ``seq`` of their change), never by their text:
+        ``2026.11-hanyang.10`` published after ``…hanyang.9`` is the newer one. The
+        catalog's departments join the managed department list.
         """
         from forms.catalog import Catalog, CatalogError
 
@@ -267,17 +427,31 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                     raise Refused(f"目录版本 {cat.version} 已发布过不同内容，请使用新版本号")
                 seq = conn.execute(select(func.max(changes.c.seq)).where(
                     changes.c.catalog_version == cat.version)).scalar()
-                return {"version": cat.version, "seq": seq, "published": False}
-            latest = conn.execute(select(func.max(catalogs.c.version))).scalar()
-            if latest is not None and cat.version <= latest:
-                raise Refused(f"目录版本 {cat.version} 不比已发布的 {latest} 新")
-            conn.execute(catalogs.insert().values(
-                version=cat.version, body_json=json.dumps(body, ensure_ascii=False),
-                content_hash=digest, published_at=now, actor=actor))
-            seq = conn.execute(changes.insert().values(
-                kind="catalog", desk_id=None, catalog_version=cat.version, actor=actor, at=now,
-                note=f"事项目录 {cat.version}").returning(changes.c.seq)).scalar_one()
-        return {"version": cat.version, "seq": seq, "published": True}
+                out = {"version": cat.version, "seq": seq, "published": False}
+            else:
+                conn.execute(catalogs.insert().values(
+                    version=cat.version, body_json=json.dumps(body, ensure_ascii=False),
+                    content_hash=digest, published_at=now, actor=actor))
+                seq = conn.execute(changes.insert().values(
+                    kind="catalog", desk_id=None, catalog_version=cat.version, actor=actor,
+                    at=now, note=f"事项目录 {cat.version}").returning(changes.c.seq)
+                ).scalar_one()
+                self._seed_departments(conn, None, "system")
+                self._seed_departments(conn, cat.departments(), actor)
+                out = {"version": cat.version, "seq": seq, "published": True}
+            if audit is not None:
+                audit(conn, out)
+        return out
+
+    def latest_catalog_version(self, conn: Connection | None = None) -> str | None:
+        """The catalog version published last (by publish sequence), or None."""
+        q = select(changes.c.catalog_version).where(
+            changes.c.desk_id.is_(None), changes.c.kind == "catalog",
+            changes.c.catalog_version.is_not(None)).order_by(changes.c.seq.desc()).limit(1)
+        if conn is not None:
+            return conn.execute(q).scalar()
+        with self.read() as c:
+            return c.execute(q).scalar()
 
     def changes_since(self, desk_id: str, since: int, limit: int = 500) -> P.ChangesResponse:
         """The desk's changes after ``since``, oldest first (at most ``limit``)."""
@@ -295,7 +469,8 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                     catalogs.c.version.in_(versions)))} if versions else {}
         out = [P.Change(seq=r["seq"], kind=r["kind"], case_uuid=r["case_uuid"],
                         status=r["status"], note=r["note"] or "", department=r["department"],
-                        at=r["at"], catalog=bodies.get(r["catalog_version"] or ""))
+                        at=r["at"], catalog=bodies.get(r["catalog_version"] or ""),
+                        item_code=r["item_code"], item_name=r["item_name"])
                for r in rows]
         cursor = str(rows[-1]["seq"]) if rows else str(since)
         return P.ChangesResponse(changes=out, cursor=cursor, more=more)
@@ -394,7 +569,12 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
             q = q.where(cases.c.district_status == status)
         q = q.order_by(cases.c.received_at.desc(), cases.c.uuid).limit(limit).offset(offset)
         with self.read() as conn:
-            return [dict(r) for r in conn.execute(q).mappings()]
+            rows = [dict(r) for r in conn.execute(q).mappings()]
+        routes = self.routes_of(r["uuid"] for r in rows)
+        for r in rows:
+            r["priority"] = bool(r.get("priority"))
+            r["routes"] = routes.get(r["uuid"], [])
+        return rows
 
     def case_uuids(self) -> list[str]:
         """Every case UUID (tests and consistency checks)."""

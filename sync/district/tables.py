@@ -13,10 +13,19 @@ See the ``Table`` definitions below for every column:
   the district's status/note/department. ``case_revisions`` — every revision received,
   immutable, primary key ``(case_uuid, revision)`` with the content hash: the same UUID and
   revision with other content is a conflict, decided by that constraint.
-- ``case_routes`` — one row per member item of a bundle (一件事) case: its department.
+- ``case_routes`` — one row per service the resident chose in a bundle (一件事) case: the
+  member item, its department and the route's own status (pending → accepted → completed,
+  or rejected / needs_correction with a note), set per department.
+- ``departments`` — the managed list of departments a case may be routed to (seeded from
+  each published catalog's departments; the console and the command line add more).
 - ``ratings`` — 好差评 per case; ``rejections`` — records refused, with reasons.
-- ``changes`` — what desks pull: status changes (for the case's desk) and catalog versions
-  (for every desk), ordered by ``seq``. ``catalogs`` — published catalog versions.
+- ``changes`` — what desks pull: status and route changes (for the case's desk) and catalog
+  versions (for every desk), ordered by ``seq``. ``catalogs`` — published catalog versions;
+  their order is the ``seq`` of their publication in ``changes``, never the version text.
+- ``cases.priority`` — the 绿色通道 flag the desk set on the case.
+- ``holiday_calendars`` — each year's official holiday arrangement (放假调休), one row per
+  published version (``version`` is the publish sequence within the year; a correction is
+  a new version), pulled by every desk through its ``changes`` row (``change_seq``).
 - ``attachments`` / ``attachment_parts`` — content-addressed blobs and resumable uploads.
 """
 
@@ -113,6 +122,7 @@ cases = Table(
     Column("district_department", String(60)),
     Column("district_updated_at", String(40)),
     Column("batch_id", String(36), nullable=False),
+    Column("priority", Integer, nullable=False, server_default="0"),  # 绿色通道
     Index("cases_desk", "desk_id", "received_at"),
     Index("cases_status", "district_status", "received_at"),
     Index("cases_item", "item_code"),
@@ -176,7 +186,16 @@ changes = Table(
     Column("catalog_version", String(40)),
     Column("actor", String(64), nullable=False),
     Column("at", String(40), nullable=False),
+    Column("item_code", String(16)),  # kind "route": the bundle member item
+    Column("item_name", String(100)),
     Index("changes_desk", "desk_id", "seq"),
+)
+departments = Table(  # the departments a case or a bundle route may go to (managed list)
+    "departments", metadata,
+    Column("name", String(60), primary_key=True),
+    Column("source", String(16), nullable=False),  # catalog | console | cli
+    Column("added_at", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
 )
 catalogs = Table(
     "catalogs", metadata,

@@ -1,0 +1,340 @@
+"""District decisions from the command line, catalog order, departments and bundle routes
+(issue 12, items 10-13), against real SQLite files and PostgreSQL, with real desks.
+
+The command line is run as support staff would (``python -m sync.district.cli`` as a
+subprocess); its decisions must land in the console's hash-chained audit log, with the
+operating-system user as the actor, so ``audit verify`` counts them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sync_helpers import District, enroll, new_case
+
+from forms.catalog import load_catalog
+from sync.client.desk import sync_desk
+from sync.district.console_store import ConsoleStore
+from sync.district.errors import Refused
+from sync.district.storage import Storage
+
+ME = f"cli:{getpass.getuser()}"
+
+
+def cli(db: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sync.district.cli", "--db", db, *args],
+                          capture_output=True, text=True, input=stdin, timeout=180,
+                          env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+
+
+def ok(db: str, *args: str, stdin: str = "") -> Any:
+    out = cli(db, *args, stdin=stdin)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    return json.loads(out.stdout) if out.stdout.strip()[:1] in "[{" else out.stdout.strip()
+
+
+def audit_entries(db: str) -> list[dict[str, Any]]:
+    st = Storage(db)
+    try:
+        return list(reversed(ConsoleStore(st).audit_entries(limit=1000)))
+    finally:
+        st.close()
+
+
+def catalog_body(version: str) -> dict[str, Any]:
+    body = load_catalog().to_json()
+    body["version"] = version
+    return body
+
+
+# -- item 11: every command-line decision is audited ----------------------------------------
+
+
+def test_each_cli_decision_writes_a_chained_audit_entry(district: District, make_desk: Any,
+                                                         tmp_path: Path) -> None:
+    db = district.db_url
+    ctx = make_desk()
+    enroll(district, ctx)
+    case = new_case(ctx)
+    bundle = new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
+    assert sync_desk(ctx)["complete"]
+    desk_id = district.storage.list_desks()[0]["desk_id"]
+    before = len(audit_entries(db))
+
+    code = ok(db, "enroll-code", "--desk-code", "HY-QL08", "--name", "八号点")
+    ok(db, "user", "add", "--username", "reviewer1", "--role", "reviewer",
+       stdin="correct horse battery 9\n")
+    ok(db, "set-status", "--case", case["uuid"], "--status", "needs_correction",
+       "--note", "请补交户口簿")
+    ok(db, "set-route", "--case", bundle["uuid"], "--item", "GA-SWZX", "--status", "accepted")
+    ok(db, "department", "add", "--name", "不动产登记中心")
+    cat_file = tmp_path / "catalog.json"
+    cat_file.write_text(json.dumps(catalog_body("2026.11-hanyang.9"), ensure_ascii=False),
+                        encoding="utf-8")
+    ok(db, "publish-catalog", "--file", str(cat_file))
+    ok(db, "revoke", "--desk-id", desk_id)
+
+    new = audit_entries(db)[before:]
+    assert [(e["actor"], e["action"], e["target"]) for e in new] == [
+        (ME, "desk.enroll_code", "HY-QL08"),
+        (ME, "user.add", "reviewer1"),
+        (ME, "case.correct", case["uuid"]),
+        (ME, "route.accepted", bundle["uuid"]),
+        (ME, "department.add", "不动产登记中心"),
+        (ME, "catalog.publish", "2026.11-hanyang.9"),
+        (ME, "desk.revoke", desk_id),
+    ]
+    assert code not in json.dumps(new, ensure_ascii=False)  # the code itself is never logged
+    assert new[2]["detail"]["note"] == "请补交户口簿"
+    assert new[5]["detail"]["published"] is True
+    out = cli(db, "audit", "verify", "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    res = json.loads(out.stdout)
+    assert res["ok"] is True and res["checked"] == before + 7
+
+
+def test_a_refused_cli_decision_writes_neither_the_decision_nor_an_entry(
+        district: District, make_desk: Any) -> None:
+    db = district.db_url
+    ctx = make_desk()
+    enroll(district, ctx)
+    case = new_case(ctx)
+    assert sync_desk(ctx)["complete"]
+    before = audit_entries(db)
+    out = cli(db, "set-status", "--case", case["uuid"], "--status", "rejected")
+    assert out.returncode == 1 and "note" in out.stderr and "Traceback" not in out.stderr
+    out = cli(db, "revoke", "--desk-id", "desk-nonexistent")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert audit_entries(db) == before
+    assert district.storage.get_case(case["uuid"])["district_status"] == "received"
+
+
+def test_concurrent_cli_and_console_decisions_keep_one_chain(db_url: str) -> None:
+    """50 decisions at once, through the storage layer with the audit hook (what the CLI
+    calls) and through the console's own append: one unbroken chain, each counted."""
+    st = Storage(db_url)
+    try:
+        cs = ConsoleStore(st)
+        from sync.district.cli import _audited
+
+        errors: list[BaseException] = []
+        start = threading.Barrier(50)
+
+        def work(i: int) -> None:
+            try:
+                start.wait(timeout=60)
+                if i % 2:
+                    st.add_department(f"部门{i}", source="cli", actor=ME,
+                                      audit=_audited(cs, "department.add", f"部门{i}"))
+                else:
+                    cs.audit("admin", "login.ok", "admin")
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not errors, errors
+        assert cs.verify_audit() is None
+        entries = cs.audit_entries(limit=200)
+        assert sum(e["action"] == "department.add" for e in entries) == 25
+        assert {f"部门{i}" for i in range(1, 50, 2)} <= set(st.departments())
+    finally:
+        st.close()
+
+
+# -- item 12: catalog versions in publish order ---------------------------------------------
+
+
+def test_catalog_versions_follow_the_publish_sequence_not_the_text(
+        district: District, make_desk: Any) -> None:
+    st = district.storage
+    ctx = make_desk()
+    enroll(district, ctx)
+    nine = st.publish_catalog(catalog_body("2026.11-hanyang.9"))
+    ten = st.publish_catalog(catalog_body("2026.11-hanyang.10"))  # was refused: "10" < "9"
+    assert nine["published"] and ten["published"] and ten["seq"] > nine["seq"]
+    assert st.latest_catalog_version() == "2026.11-hanyang.10"
+    assert st.publish_catalog(catalog_body("2026.11-hanyang.10"))["published"] is False
+    other = catalog_body("2026.11-hanyang.9")
+    other["items"] = other["items"][:-1]
+    with pytest.raises(Refused):
+        st.publish_catalog(other)  # a published version's content never changes
+    cs = ConsoleStore(st)
+    assert [v["version"] for v in cs.catalog_versions()][:2] == [
+        "2026.11-hanyang.10", "2026.11-hanyang.9"]
+    # the desk pulls both in one round and adopts the one published last
+    summary = sync_desk(ctx)
+    assert summary["complete"] and summary["catalog_version"] == "2026.11-hanyang.10"
+    assert ctx.catalog.version == "2026.11-hanyang.10"
+    assert ctx.store.latest_catalog()["version"] == "2026.11-hanyang.10"
+
+
+def test_desk_adopts_the_catalog_published_last_across_pulls(
+        district: District, make_desk: Any) -> None:
+    st = district.storage
+    ctx = make_desk()
+    enroll(district, ctx)
+    st.publish_catalog(catalog_body("2026.11-hanyang.9"))
+    assert sync_desk(ctx)["catalog_version"] == "2026.11-hanyang.9"
+    st.publish_catalog(catalog_body("2026.11-hanyang.10"))
+    assert sync_desk(ctx)["catalog_version"] == "2026.11-hanyang.10"
+    # reopening the desk picks the same one
+    from desk.core.app import current_catalog
+
+    assert current_catalog(ctx.store).version == "2026.11-hanyang.10"
+
+
+# -- item 13: departments from a managed list -----------------------------------------------
+
+
+def test_routing_only_to_a_department_of_the_managed_list(district: District,
+                                                          make_desk: Any) -> None:
+    db = district.db_url
+    ctx = make_desk()
+    enroll(district, ctx)
+    case = new_case(ctx)
+    assert sync_desk(ctx)["complete"]
+    shipped = load_catalog().departments()
+    assert set(shipped) <= set(ok(db, "departments", "--json"))  # seeded from the catalog
+
+    out = cli(db, "set-status", "--case", case["uuid"], "--status", "routed",
+              "--department", "不存在的部门")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "department" in out.stderr and "不存在的部门" in out.stderr and "部门名单" in out.stderr
+    assert district.storage.get_case(case["uuid"])["district_status"] == "received"
+
+    ok(db, "department", "add", "--name", "  不存在的部门 ")
+    assert ok(db, "department", "add", "--name", "不存在的部门")["added"] is False
+    res = ok(db, "set-status", "--case", case["uuid"], "--status", "routed",
+             "--department", "不存在的部门", "--note", "转办")
+    assert res["department"] == "不存在的部门"
+    out = cli(db, "department", "add", "--name", "  ")
+    assert out.returncode == 1 and "department" in out.stderr
+
+
+def test_a_published_catalog_adds_its_departments(district: District) -> None:
+    st = district.storage
+    body = catalog_body("2026.12-hanyang.1")
+    body["items"][0]["department"] = "新设部门"
+    st.publish_catalog(body)
+    assert "新设部门" in st.departments()
+
+
+# -- item 10: bundle routes -------------------------------------------------------------------
+
+
+def test_bundle_routes_only_to_the_services_chosen(district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    one = new_case(ctx, "YJS-SH", services=["死亡户口注销"])
+    two = new_case(ctx, "YJS-SH", services=["死亡户口注销", "城乡居民养老保险死亡待遇"],
+                   heirs=[{"name": "王志强", "id_number": "42010519680911003X",
+                           "relation": "子女"}])
+    assert sync_desk(ctx)["complete"]
+    st = district.storage
+    got = st.get_case(one["uuid"])
+    assert [(r["item_code"], r["department"], r["status"]) for r in got["routes"]] == [
+        ("GA-SWZX", "公安", "pending")]
+    got = st.get_case(two["uuid"])
+    # the employees' pension alternative (RS-YSDY) was not chosen: no route
+    assert [r["item_code"] for r in got["routes"]] == ["GA-SWZX", "RS-JMYLSW"]
+
+    listed = {c["uuid"]: c for c in ok(district.db_url, "cases", "--json")}
+    assert [(r["item_code"], r["department"], r["status"])
+            for r in listed[one["uuid"]]["routes"]] == [("GA-SWZX", "公安", "pending")]
+    assert [r["item_code"] for r in listed[two["uuid"]]["routes"]] == ["GA-SWZX", "RS-JMYLSW"]
+
+
+def test_route_lifecycle_closes_the_bundle_and_reaches_the_desk(
+        district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    case = new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
+    assert sync_desk(ctx)["complete"]
+    db, u = district.db_url, case["uuid"]
+
+    out = cli(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "rejected")
+    assert out.returncode == 1 and "note" in out.stderr  # a rejection needs its reason
+    out = cli(db, "set-route", "--case", u, "--item", "GA-SWZX", "--status", "completed")
+    assert out.returncode == 1 and "pending" in out.stderr  # accept before completing
+    out = cli(db, "set-route", "--case", u, "--item", "RS-YSDY", "--status", "accepted")
+    assert out.returncode == 1 and "item" in out.stderr  # not a route of this case
+
+    ok(db, "set-route", "--case", u, "--item", "GA-SWZX", "--status", "accepted")
+    ok(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "needs_correction",
+       "--note", "请补交火化证明原件")
+    ok(db, "set-route", "--case", u, "--item", "GA-SWZX", "--status", "completed")
+    assert district.storage.get_case(u)["district_status"] == "received"  # one still open
+    assert sync_desk(ctx)["complete"]
+    routes = {r["item_code"]: r for r in ctx.store.case_routes(u)}
+    assert (routes["GA-SWZX"]["status"], routes["MZ-BZBZ"]["status"]) == (
+        "completed", "needs_correction")
+    assert routes["MZ-BZBZ"]["note"] == "请补交火化证明原件"
+    assert routes["MZ-BZBZ"]["department"] == "民政"
+
+    ok(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "accepted")
+    last = ok(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "completed")
+    assert last["case_status"] == "completed"  # every route closed: the case is done
+    assert district.storage.get_case(u)["district_status"] == "completed"
+    out = cli(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "rejected",
+              "--note", "x")
+    assert out.returncode == 1
+    assert sync_desk(ctx)["complete"]
+    assert ctx.store.get_case(u)["district_status"] == "completed"
+    assert {r["status"] for r in ctx.store.case_routes(u)} == {"completed"}
+
+
+def test_concurrent_route_decisions_each_apply_once(district: District,
+                                                   make_desk: Any) -> None:
+    """50 departments' decisions at once on the routes of many bundle cases: every route
+    moves exactly once, the case closes exactly once, the desk sees the end state."""
+    ctx = make_desk()
+    enroll(district, ctx)
+    cases = [new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
+             for _ in range(25)]
+    assert sync_desk(ctx)["complete"]
+    st = district.storage
+    for c in cases:
+        for item in ("GA-SWZX", "MZ-BZBZ"):
+            st.set_route(c["uuid"], item, "accepted")
+    start = threading.Barrier(50)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def work(u: str, item: str) -> None:
+        try:
+            start.wait(timeout=60)
+            results.append(st.set_route(u, item, "completed", actor="t"))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(c["uuid"], item))
+               for c in cases for item in ("GA-SWZX", "MZ-BZBZ")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    assert not errors, errors
+    closed = [r for r in results if r["case_status"] == "completed"]
+    assert len(closed) == 25 and len({r["case_uuid"] for r in closed}) == 25
+    assert sync_desk(ctx)["complete"]
+    assert {ctx.store.get_case(c["uuid"])["district_status"] for c in cases} == {"completed"}
+
+
+def test_unknown_uuid_text_is_refused_clearly(district: District) -> None:
+    out = cli(district.db_url, "set-route", "--case", str(uuid.uuid4()), "--item", "GA-SWZX",
+              "--status", "accepted")
+    assert out.returncode == 1 and "case" in out.stderr and "Traceback" not in out.stderr
