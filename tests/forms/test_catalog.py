@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -47,13 +48,46 @@ def test_forms_are_not_one_generic_form(catalog) -> None:  # type: ignore[no-unt
 
 
 def test_items_have_real_content(catalog) -> None:  # type: ignore[no-untyped-def]
+    """What the schema cannot say: a legal basis cites a named law or notice, the notice
+    tells the resident more than one step, materials are named once per item, and the
+    example fills every required field (so `new` with it never trips a required rule)."""
     for it in catalog.items:
-        assert it.legal_basis and it.notice.conditions and it.notice.steps, it.code
-        assert it.materials, it.code
-        if it.kind == "on_the_spot":
-            assert it.promised_days == 0
-        else:
-            assert it.promised_days >= 1
+        assert "《" in it.legal_basis and "》" in it.legal_basis, (it.code, it.legal_basis)
+        assert len(it.notice.steps) >= 2, it.code
+        names = [m.name for m in it.materials]
+        assert len(names) == len(set(names)), (it.code, names)
+        if not it.is_bundle:
+            required = {f.key for f in it.fields if f.required and not f.show_if}
+            assert required <= set(it.example), (it.code, required - set(it.example))
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"legal_basis": ""}, "legal_basis"),
+    ({"kind": "on_the_spot", "promised_days": 5}, "promised_days"),
+    ({"materials": []}, "materials"),
+    ({"notice": {"conditions": [], "steps": ["到社区"], "time_limit": "当场"}},
+     "notice.conditions"),
+])
+def test_a_broken_item_file_is_refused_naming_file_item_and_field(
+        catalog, tmp_path, change, field) -> None:  # type: ignore[no-untyped-def]
+    """The loader (not only the model) refuses a broken item file, and the message names
+    the file, the item and the field, so a district author can fix it."""
+    import shutil
+
+    import yaml
+
+    from forms.catalog import CATALOG_FILE, CatalogError, load_dir
+
+    items = tmp_path / "items"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "forms" / "items", items)
+    raw = yaml.safe_load((items / "MZ-GLJT.yaml").read_text("utf-8"))
+    raw.update(change)
+    (items / "MZ-GLJT.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    with pytest.raises(CatalogError) as err:
+        load_dir(items, CATALOG_FILE)
+    text = str(err.value)
+    assert "MZ-GLJT.yaml" in text and "MZ-GLJT" in text
+    assert field.split(".")[0] in text, text
 
 
 def test_deferrable_only_where_it_makes_sense(catalog) -> None:  # type: ignore[no-untyped-def]

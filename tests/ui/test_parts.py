@@ -49,13 +49,26 @@ def test_case_model_fetches_pages_lazily(qtbot: Any, win: Any) -> None:
 
 
 def test_stale_answers_are_dropped(qtbot: Any, win: Any) -> None:
+    """A search answered after the worker already changed the filter must not reach the
+    list: the answers arrive in order, so the stale one comes first — and without the
+    generation check its rows would be inserted (and ``loaded`` emitted) before the fresh
+    ones replace them without a reset, a model the view cannot trust."""
     _bulk(win.ctx, 30)
     win.go_cases()
     page = win.page("cases")
-    page.model.set_filters(search="nobody-here")
-    page.model.set_filters()  # the first answer arrives for an old generation
-    qtbot.waitUntil(lambda: not win.tasks.busy)
-    assert page.model.rowCount() == 30
+    model = page.model
+    qtbot.waitUntil(lambda: not win.tasks.busy and model.rowCount() == 30)
+    receipt = model.rows[0]["receipt_no"]
+    inserted: list[tuple[int, int]] = []
+    loads: list[int] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.loaded.connect(lambda: loads.append(model.rowCount()))
+    model.set_filters(search=receipt)  # one row: answered, but stale by then
+    model.set_filters()                # the worker cleared the search: 30 rows
+    qtbot.waitUntil(lambda: not win.tasks.busy and bool(loads))
+    assert inserted == [(0, 29)]
+    assert loads == [30]
+    assert model.rowCount() == 30 and len({r["uuid"] for r in model.rows}) == 30
 
 
 def test_task_manager_reports_results_and_errors(qtbot: Any) -> None:
