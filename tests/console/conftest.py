@@ -120,7 +120,9 @@ def page(browser: Any) -> Iterator[Any]:
     """A fresh browser context (no cookies) at 1366×768, Chinese locale."""
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                               timezone_id="Asia/Shanghai", accept_downloads=True)
-    ctx.set_default_timeout(15_000)
+    # waits end on their event; the bound only has to fit a loaded 2-core machine (a page
+    # that needs a PostgreSQL query or an Argon2id check can take seconds there)
+    ctx.set_default_timeout(45_000)
     p = ctx.new_page()
     try:
         yield p

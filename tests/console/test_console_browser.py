@@ -20,6 +20,10 @@ pytestmark = pytest.mark.browser
 
 ITEMS_A = ["MZ-GLJT", "MZ-GLJT", "YB-JMCB", "RS-ZGRZ", "MZ-LNYD", "WJ-JTYS", "MZ-DB",
            "GA-JZZ", "YJS-CS"]
+# Signing in checks an Argon2id hash (64 MiB, t=3): well over a second on a loaded 2-core
+# machine, several when the suite runs beside it. The wait is for the event (the navigation
+# the form's POST causes), bounded generously; it ends as soon as the page arrives.
+SIGN_IN_WAIT = 90_000
 ITEMS_B = ["MZ-GLJT", "YB-JMCB", "RS-SBK", "GA-JZDJ", "MZ-LSJZ"]
 
 
@@ -42,12 +46,21 @@ def _seed_district(make_desk: Any) -> dict[str, Any]:
 def _sign_in(page: Any, base: str, username: str = "admin") -> None:
     page.goto(f"{base}/console/")
     assert "/console/login" in page.url
-    # keyboard only: the username field has focus; Tab to the password; Enter submits
+    # keyboard only: the username field has focus; Tab to the password; Enter submits.
+    # Type only once the focus is really there (under load `autofocus` can land after
+    # the load event: keys typed before it are lost and the form stays on the login page)
+    page.wait_for_function("document.activeElement && document.activeElement.name === "
+                           "'username'", timeout=SIGN_IN_WAIT)
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/console/")
+    with page.expect_navigation(timeout=SIGN_IN_WAIT):  # the POST (Argon2id) and redirect
+        page.keyboard.press("Enter")
+    page.wait_for_load_state(timeout=SIGN_IN_WAIT)
+    if "/console/login" in page.url:  # refused: say why instead of timing out
+        flash = page.locator(".flash, .error").all_inner_texts()
+        pytest.fail(f"sign-in as {username} stayed on the login page: {flash}")
+    assert page.url == f"{base}/console/", page.url
 
 
 def _flash(page: Any) -> str:
