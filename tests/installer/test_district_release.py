@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import site
 import socket
 import subprocess
 import sys
@@ -78,13 +79,23 @@ def test_release_installs_and_serves(tmp_path: Path) -> None:
         tar.extractall(tmp_path, filter="data")
     release = next(tmp_path.glob("doorstep-district-*"))
     wheel = next(release.glob("doorstep_desk-*.whl"))
-    # install.sh's venv, minus the network: dependencies come from this interpreter
+    # install.sh's venv, minus the network: the dependencies come from the interpreter
+    # running the tests — whether that is the machine's Python or a virtual environment
+    # (`venv --system-site-packages` from a venv's interpreter would see the base Python's
+    # site-packages, not the venv's). A path file lists this interpreter's site-packages
+    # after the new venv's own, so the installed wheel wins over the checkout.
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
-                   check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = subprocess.run([str(venv / "bin" / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    ours = {p for p in (*site.getsitepackages(), site.getusersitepackages())
+            if Path(p).is_dir()}
+    (Path(purelib) / "_test_parent_site.pth").write_text(
+        "".join(f"{p}\n" for p in sorted(ours)), "utf-8")
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                    "--no-deps", "--no-index", "--disable-pip-version-check", str(wheel)],
-                   check=True, timeout=300)
+                    "--no-deps", "--no-index", "--disable-pip-version-check",
+                    "--no-build-isolation", str(wheel)], check=True, timeout=300)
     exe = venv / "bin" / "doorstep-district"
     db = f"sqlite:///{tmp_path / 'district.sqlite3'}"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DOORSTEP_DB")}
