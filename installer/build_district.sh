@@ -15,14 +15,15 @@ OUT="dist/$NAME"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 python3 -m pip wheel --no-deps --quiet --wheel-dir "$OUT" .
-cp installer/district/requirements-server.txt installer/district/install.sh \
+cp constraints.txt installer/district/requirements-server.txt installer/district/install.sh \
    installer/district/doorstep-district.service installer/district/doorstep-district-backup \
    installer/district/doorstep-district-backup.service \
    installer/district/doorstep-district-backup.timer installer/district/district.env \
    installer/district/nginx-doorstep-district.conf installer/district/README-district.md \
    "$OUT/"
 if [ "${1:-}" = "--with-wheels" ]; then
-    python3 -m pip download --quiet --dest "$OUT/wheels" -r installer/district/requirements-server.txt
+    python3 -m pip download --quiet --dest "$OUT/wheels" -c constraints.txt \
+        -r installer/district/requirements-server.txt
 fi
 tar -C dist -czf "dist/$NAME.tar.gz" "$NAME"
 echo "dist/$NAME.tar.gz"

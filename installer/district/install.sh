@@ -30,9 +30,10 @@ install -d -m 0750 -g doorstep "$ETC"
 [ -x "$PREFIX/venv/bin/python" ] || "$PY" -m venv "$PREFIX/venv"
 PIP="$PREFIX/venv/bin/python -m pip --disable-pip-version-check"
 if [ -d "$HERE/wheels" ]; then   # offline: wheels downloaded by build_district.sh --with-wheels
-    $PIP install --no-index --find-links "$HERE/wheels" -r "$HERE/requirements-server.txt"
-else
-    $PIP install -r "$HERE/requirements-server.txt"
+    $PIP install --no-index --find-links "$HERE/wheels" -c "$HERE/constraints.txt" \
+        -r "$HERE/requirements-server.txt"
+else   # the versions known to work (constraints.txt, shipped in the release)
+    $PIP install -c "$HERE/constraints.txt" -r "$HERE/requirements-server.txt"
 fi
 $PIP install --no-deps --force-reinstall "$WHEEL"
 
