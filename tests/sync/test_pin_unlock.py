@@ -211,3 +211,49 @@ def test_command_line_sets_the_pin_and_unlocks_with_it(district: District,
     assert r.returncode == 1 and "PIN 不正确" in r.stderr
     r = cli("pin", "remove")
     assert r.returncode == 0 and json.loads(r.stdout)["removed"] is True
+
+
+@pytest.mark.parametrize(("url", "secure"), [
+    ("https://district.hanyang.example", True), ("https://10.1.2.3:8443/", True),
+    ("http://127.0.0.1:8000", True), ("http://127.8.9.10", True), ("http://[::1]:8000", True),
+    ("http://localhost:8000", True), ("http://district.hanyang.example", False),
+    ("http://192.168.1.5:8000", False), ("http://127.0.0.1.nip.io", False),
+    ("HTTP://district.example", False), ("ftp://127.0.0.1", False), ("", False),
+    ("https://", False)])
+def test_which_district_addresses_may_carry_the_pin(url: str, secure: bool) -> None:
+    from sync.client.pin import is_secure
+
+    assert is_secure(url) is secure
+
+
+def test_pin_never_travels_over_plain_http(district: District,
+                                          protected: dict[str, Any]) -> None:
+    """The key share is in the district's answer: over plain http whoever records it once
+    could try a stolen laptop's PIN offline. A district not on https (loopback excepted)
+    gets no PIN request at all — to unlock or to set one — and the password still works."""
+    data = protected["data"]
+    share = _share(district, protected["desk_id"])
+    path = data / "keyring.json"
+    state = json.loads(path.read_text())
+    state["pin"]["server_url"] = "http://district.hanyang.example:8000"
+    path.write_text(json.dumps(state))
+    with pytest.raises(keyring.KeyringError) as e:
+        _open(data, PIN)
+    assert e.value.kind == "insecure", e.value.message
+    assert "https://" in e.value.message and "完整密码" in e.value.message
+    assert keyring.has_pin(data)  # not a wrong PIN: nothing counted, nothing dropped
+    assert json.loads(path.read_text())["failures"] == 0
+    ctx = _open(data, PASSWORD)
+    try:
+        ctx.store.set_meta("server_url", "http://192.168.10.5:8000")
+        with pytest.raises(keyring.KeyringError) as e:
+            set_pin(ctx, "582046")
+        assert e.value.kind == "insecure" and "https://" in e.value.message
+    finally:
+        ctx.close()
+    assert _share(district, protected["desk_id"]) == share  # the district saw nothing
+    env = {**os.environ, "DOORSTEP_PASSWORD": PIN}
+    r = subprocess.run([sys.executable, "-m", "desk.cli", "--data-dir", str(data), "cases",
+                        "--json"], capture_output=True, text=True, timeout=120, check=False,
+                       env=env)
+    assert r.returncode == 1 and "https://" in r.stderr and "Traceback" not in r.stderr
