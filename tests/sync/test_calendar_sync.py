@@ -157,3 +157,48 @@ def test_calendar_change_is_on_the_wire_with_its_version(district: District,
     assert (body["year"], body["version"], body["source"]) == (2027, 1, SOURCE_2027)
     assert "2027-02-05" in body["holidays"] and "2027-01-31" in body["workdays"]
     assert json.loads(json.dumps(body)) == body
+
+
+def test_cli_publish_refuses_a_malformed_notice_naming_field_and_rule(
+        tmp_path: Any, capsys: Any) -> None:
+    import getpass
+
+    from sync.district.cli import main
+    from sync.district.console_store import verify_audit_at
+
+    db = f"sqlite:///{tmp_path / 'd.sqlite3'}"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(notice_2027(year=2027, workdays=["2027-02-15", "2027-02-06"],
+                                          holidays=["2027-02-06", "2028-01-01"], source="")),
+                   encoding="utf-8")
+    assert main(["--db", db, "calendar", "publish", "--file", str(bad)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "workdays: [weekend] workdays（调休上班日期）2027-02-15 是星期一，调休上班日应在" \
+           "周六或周日" in err
+    assert any(e.startswith("holidays[1]: [in_year]") and "不在 2027 年内" in e for e in err)
+    assert any(e.startswith("holidays: [both]") and "2027-02-06" in e for e in err)
+    assert any(e.startswith("source: [required]") for e in err)
+    assert main(["--db", db, "calendar", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # nothing half-saved
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(notice_2027(holidays=["2027-01-01"]), ensure_ascii=False),
+                   encoding="utf-8")
+    assert main(["--db", db, "calendar", "publish", "--file", str(odd)]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["version"] == 1
+    assert "warning: 2027 年放假 1 天" in out.err  # unusual, shown, still published
+    good = tmp_path / "2027.json"
+    good.write_text(json.dumps(notice_2027(), ensure_ascii=False), encoding="utf-8")
+    assert main(["--db", db, "calendar", "publish", "--file", str(good)]) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == 2  # the correction
+    from sync.district.storage import Storage
+
+    st = Storage(db)
+    try:
+        entries = ConsoleStore(st).audit_entries(action="calendar.publish")
+    finally:
+        st.close()
+    assert [(e["actor"], e["detail"]["version"]) for e in entries] == [
+        (f"cli:{getpass.getuser()}", 2), (f"cli:{getpass.getuser()}", 1)]
+    assert entries[0]["detail"]["corrects"] == 1
+    assert verify_audit_at(db).ok

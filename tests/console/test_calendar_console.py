@@ -1,0 +1,85 @@
+"""Issue 25: the console's 节假日 page in a real headless Chromium — an admin fills the form
+shaped like the State Council's notice (one line per festival), previews the working days
+per month, is told what is wrong with a malformed line, publishes; the audit log names
+them and a desk pulls the year at its next sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from console_helpers import PASSWORD, ConsoleServer, shot
+
+from sync.client.desk import sync_desk
+from sync.district.calendars import calendar_versions
+from tests.forms.calendar_2027 import FESTIVALS_2027, SOURCE_2027
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/console/")
+
+
+def test_admin_publishes_next_years_holidays_from_the_form(
+        server: ConsoleServer, make_desk: Any, page: Any) -> None:
+    base = server.url
+    desk = make_desk()
+    _sign_in(page, base, "admin")
+    page.get_by_role("link", name="节假日", exact=True).click()
+    page.wait_for_url("**/console/calendar")
+    form = page.locator("#calendar-form")
+    form.locator("input[name=year]").fill("2027")
+    form.locator("input[name=source]").fill(SOURCE_2027)
+    for i, f in enumerate(FESTIVALS_2027):
+        form.locator(f"input[name=name_{i}]").fill(f["name"])
+        form.locator(f"input[name=start_{i}]").fill(f["start"])
+        form.locator(f"input[name=end_{i}]").fill(f["end"])
+        form.locator(f"input[name=workdays_{i}]").fill(", ".join(f["workdays"]))
+    # a make-up day typed on a Monday: refused, naming the date and the rule
+    form.locator("input[name=workdays_1]").fill("2027-01-31, 2027-02-15")
+    form.get_by_role("button", name="预览每月工作日").click()
+    problems = page.locator("#calendar-problems")
+    problems.wait_for()
+    assert "2027-02-15 是星期一，调休上班日应在周六或周日" in problems.inner_text()
+    shot(page, "calendar-problem")
+    # what was typed is still there; fix the line and preview
+    form = page.locator("#calendar-form")
+    assert form.locator("input[name=source]").input_value() == SOURCE_2027
+    form.locator("input[name=workdays_1]").fill("2027-01-31, 2027-02-20")
+    form.get_by_role("button", name="预览每月工作日").click()
+    preview = page.locator("#preview")
+    preview.wait_for()
+    cells = preview.locator("tbody td").all_inner_texts()
+    assert cells[1] == "15"  # February: 20 weekdays, 6 off, Saturday 02-20 worked
+    assert len(cells) == 13
+    assert "放假 29 天" in page.locator("#notice").inner_text()
+    shot(page, "calendar-preview")
+    assert calendar_versions(server.storage) == []  # a preview publishes nothing
+    page.locator("#calendar-form").get_by_role("button", name="发布").click()
+    page.wait_for_url("**/console/calendar?year=2027")
+    assert "2027 年节假日安排第 1 版已发布" in page.locator(".flash").first.inner_text()
+    row = page.locator("#calendar-versions tbody tr").first
+    assert "2027" in row.inner_text() and "第 1 版" in row.inner_text()
+    # the form now holds the published notice, ready for a correction (version 2)
+    assert page.locator("input[name=start_1]").input_value() == "2027-02-05"
+    assert "修改后发布即为第 2 版" in page.locator("#notice").inner_text()
+    shot(page, "calendar-published")
+    entry = server.console.audit_entries(action="calendar.publish")[0]
+    assert (entry["actor"], entry["target"], entry["detail"]["version"]) == (
+        "admin", "calendar:2027", 1)
+    assert server.console.verify_audit() is None
+    # a desk pulls it at its next sync
+    assert sync_desk(desk)["complete"]
+    assert desk.store.district_calendars()[2027].source == SOURCE_2027
+
+
+def test_viewer_sees_the_years_but_not_the_form(server: ConsoleServer, page: Any) -> None:
+    _sign_in(page, server.url, "viewer")
+    page.goto(f"{server.url}/console/calendar")
+    assert page.locator("#calendar-versions").count() == 1
+    assert page.locator("#calendar-form").count() == 0

@@ -1,0 +1,39 @@
+"""Issue 25: the sync page lists the promised dates an arrived holiday arrangement moved
+("承诺日期已按国务院通知更新：…", old → new) until the worker has told the residents."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from desk.core.recalendar import recompute_promises
+from tests.forms.calendar_2027 import notice_2027
+
+
+def test_sync_page_lists_moved_promises_until_seen(qtbot: Any, win: Any) -> None:
+    ctx = win.ctx
+    case = ctx.cases.submit("MZ-DB", dict(ctx.catalog.get("MZ-DB").example), ctx.actor(),
+                            today=date(2026, 12, 28))
+    assert case["promised_date"] == "2027-02-11"
+    body = dict(notice_2027(), version=1, published_at="2026-11-12T02:00:00.000+00:00")
+    ctx.store.apply_changes([{"seq": 7, "kind": "calendar", "case_uuid": None, "at":
+                              "2026-11-12T02:00:00.000+00:00", "calendar": body}], "7")
+    lines = recompute_promises(ctx)
+    assert [(u["old"], u["new"]) for u in lines] == [("2027-02-11", "2027-02-16")]
+    page = win.page("sync")
+    win.stack.setCurrentWidget(page)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.promise_notice.isVisible() and bool(page.promise_notice.text()))
+    text = page.promise_notice.text()
+    assert "承诺日期已按国务院通知更新：" + case["receipt_no"] in text
+    assert "2027-02-11 → 2027-02-16" in text
+    qtbot.mouseClick(page.promise_seen, qtbot_left())
+    qtbot.waitUntil(lambda: not page.promise_notice.isVisible())
+    assert ctx.store.promise_updates(unseen_only=True) == []
+    assert len(ctx.store.promise_updates()) == 1
+
+
+def qtbot_left() -> Any:
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
