@@ -21,6 +21,7 @@ from uuid6 import uuid7
 
 from desk.core.errors import NotFound, StoreError, ValidationFailed
 from desk.core.store import RATING_LEVELS, Store, now_iso
+from forms.calendar import WorkCalendar
 from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.engine import Problem, Result, applicant_summary, validate
 from forms.model import Item
@@ -59,13 +60,17 @@ def default_defer_days(item: Item) -> int:
     return max(1, min(5, item.promised_days or 5))
 
 
-def decide(item: Item, result: Result, today: date) -> dict[str, Any]:
-    """Status, promised date and the materials record for a validated submission."""
+def decide(item: Item, result: Result, today: date,
+           calendar: WorkCalendar | None = None) -> dict[str, Any]:
+    """Status, promised date and the materials record for a validated submission
+    (working days from ``calendar``: the desk's, see :meth:`Store.work_calendar`)."""
     decision = result.decision
     missing = []
     due: str | None = None
+    due_exact = True
     if decision == "deferred":
-        due = add_working_days(today, default_defer_days(item)).day.isoformat()
+        due_wd = add_working_days(today, default_defer_days(item), calendar)
+        due, due_exact = due_wd.day.isoformat(), due_wd.exact
     for m in result.missing:
         entry = {"name": m.name, "form": m.form_label, "count": m.count,
                  "required": m.required, "deferrable": m.deferrable, "note": m.note}
@@ -75,21 +80,24 @@ def decide(item: Item, result: Result, today: date) -> dict[str, Any]:
     promised: str | None = None
     exact = True
     if decision in ("accepted", "deferred") and item.kind == "promised":
-        wd = add_working_days(today, item.promised_days)
+        wd = add_working_days(today, item.promised_days, calendar)
         promised, exact = wd.day.isoformat(), wd.exact
     elif decision in ("accepted", "deferred"):
         promised = today.isoformat()
+    materials: dict[str, Any] = {
+        "received": result.received,
+        "missing": missing,
+        "decision": decision,
+        "commitment": decision == "deferred",
+        "defer_due": due,
+    }
+    if due is not None:
+        materials["defer_exact"] = due_exact  # recomputed when the official calendar arrives
     return {
         "status": decision,
         "promised_date": promised,
         "promised_exact": 1 if exact else 0,
-        "materials": {
-            "received": result.received,
-            "missing": missing,
-            "decision": decision,
-            "commitment": decision == "deferred",
-            "defer_due": due,
-        },
+        "materials": materials,
     }
 
 
@@ -146,7 +154,7 @@ class CaseService:
     def build_case(self, item: Item, result: Result, actor: Actor,
                    today: date) -> tuple[dict[str, Any], dict[str, str]]:
         """The store row and search keys for a validated submission."""
-        outcome = decide(item, result, today)
+        outcome = decide(item, result, today, self.store.work_calendar())
         who = applicant_summary(item, result.data)
         stamp = now_iso()
         data = {
@@ -219,7 +227,7 @@ class CaseService:
                 item = filed.get(code) if code in filed else \
                     self.catalog.get(code) if code in self.catalog else None
                 days = item.promised_days if item else 0
-                wd = add_working_days(today, days)
+                wd = add_working_days(today, days, self.store.work_calendar())
                 changes["accepted_date"] = today.isoformat()
                 changes["promised_date"] = wd.day.isoformat()
                 changes["promised_exact"] = 1 if wd.exact else 0
@@ -243,8 +251,8 @@ def case_warnings(case: dict[str, Any]) -> list[str]:
     out = [str(w["message"]) for w in json.loads(case["data_json"]).get("warnings", [])]
     if case.get("promised_date") and not case.get("promised_exact", 1):
         year = str(case["promised_date"])[:4]
-        out.append(f"承诺办结日期 {case['promised_date']} 按周末推算：{year}年法定节假日安排"
-                   "尚未收录，遇法定节假日顺延，请提醒群众以正式通知为准")
+        out.append(f"承诺办结日期 {case['promised_date']} 按法定节日推算：{year}年法定节假日安排"
+                   "（国务院放假通知）尚未收到，收到后自动重算，请提醒群众以正式通知为准")
     return out
 
 

@@ -60,6 +60,16 @@ def summary_text(summary: dict[str, Any]) -> str:
     return text
 
 
+def promise_text(rows: list[dict[str, Any]]) -> str:
+    """The worker's list of promised dates the official holiday arrangement moved."""
+    from desk.core.recalendar import message
+
+    if not rows:
+        return ""
+    return tr("以下案件的承诺日期已按国务院放假通知更新，请告知群众（补打回执即为新日期）：") + \
+        "\n" + "\n".join(message(r) for r in rows)
+
+
 class SyncPage(QWidget):
     """The sync status page."""
 
@@ -129,6 +139,20 @@ class SyncPage(QWidget):
         lay.addWidget(self.enroll_card)
         self._build_pin_card(lay)
 
+        # promised dates the official holiday arrangement moved (desk.core.recalendar)
+        self.promise_notice = QLabel()
+        self.promise_notice.setObjectName("promiseNotice")
+        self.promise_notice.setWordWrap(True)
+        self.promise_notice.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.promise_notice)
+        self.promise_seen = QPushButton(tr("已告知群众"))
+        self.promise_seen.setAccessibleName(tr("承诺日期更新已告知群众"))
+        self.promise_seen.clicked.connect(self._promises_seen)
+        lay.addWidget(self.promise_seen)
+        self.promise_notice.hide()
+        self.promise_seen.hide()
+        self._promises: list[dict[str, Any]] = []
         aside = QLabel(tr("被退回或冲突的案件（其余案件照常上传）"))
         aside.setObjectName("sectionTitle")
         lay.addWidget(aside)
@@ -194,6 +218,7 @@ class SyncPage(QWidget):
             return {"counts": store.outbox_counts(), "last": store.get_meta("last_sync"),
                     "server": store.get_meta("server_url"),
                     "enrolled": bool(store.get_meta("desk_id")), "aside": store.set_aside(),
+                    "promises": store.promise_updates(unseen_only=True),
                     "protected": keyring.exists(data_dir), "pin": keyring.has_pin(data_dir)}
 
         self.win.tasks.run(read, on_done=self._show)
@@ -237,6 +262,10 @@ class SyncPage(QWidget):
                                       for_worker(e.get("last_error") or "")]):
                 self.table.setItem(r, c, QTableWidgetItem(str(text or "")))
         self.open_button.setEnabled(bool(self._aside))
+        self._promises = info.get("promises") or []
+        self.promise_notice.setText(promise_text(self._promises))
+        self.promise_notice.setVisible(bool(self._promises))
+        self.promise_seen.setVisible(bool(self._promises))
         self.retry_button.setEnabled(bool(self._aside))
         self.win.update_status(info)
 
@@ -350,6 +379,12 @@ class SyncPage(QWidget):
         self.pin_button.setEnabled(True)
         self.progress_text.setText(tr("PIN 设置失败：{e}").format(
             e=getattr(exc, "message", exc)))
+
+    def _promises_seen(self) -> None:
+        ids = [int(p["id"]) for p in self._promises]
+        store = self.win.ctx.store
+        self.win.tasks.run(lambda: store.mark_promise_updates_seen(ids),
+                           on_done=lambda _: self.refresh())
 
     def _selected(self) -> dict[str, Any] | None:
         row = self.table.currentRow()

@@ -130,13 +130,13 @@ def test_new_warns_when_promised_date_is_outside_the_official_calendar(
     code, out, _ = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
                        "--json", str(f))
     res = json.loads(out)
-    assert code == 0 and not any("按周末推算" in w for w in res["warnings"])
+    assert code == 0 and not any("按法定节日推算" in w for w in res["warnings"])
     _accepted_on(monkeypatch, date(last_known, 12, 24))  # counts into the unknown next year
     code, out, _ = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
                        "--json", str(f))
     res = json.loads(out)
     assert code == 0 and res["promised_date"].startswith(str(last_known + 1))
-    flagged = [w for w in res["warnings"] if "按周末推算" in w]
+    flagged = [w for w in res["warnings"] if "按法定节日推算" in w]
     assert len(flagged) == 1 and res["promised_date"] in flagged[0]
     assert f"{last_known + 1}年法定节假日" in flagged[0]
 

@@ -144,8 +144,21 @@ def _promised(f: CaseFacts) -> str:
         return "材料补齐受理后计算"
     text = cn_date(p)
     if not f.case.get("promised_exact", 1):
-        text += "（按周末推算，遇法定节假日顺延）"
+        text += "（按法定节日推算，以国务院放假通知为准）"
+    moved = [u for u in _recalendared(f) if u.get("field") == "promised_date"]
+    if moved:
+        text += f"（已按国务院放假通知更新，原为{cn_date(moved[0].get('old'))}）"
     return text
+
+
+def _recalendared(f: CaseFacts) -> list[dict[str, Any]]:
+    """Dates the official holiday arrangement moved after acceptance (desk.core.recalendar)."""
+    try:
+        data = json.loads(str(f.case.get("data_json") or "{}"))
+    except ValueError:
+        return []
+    moved = data.get("recalendared") if isinstance(data, dict) else None
+    return [u for u in moved if isinstance(u, dict)] if isinstance(moved, list) else []
 
 
 def _case_rows(f: CaseFacts, *, accepted: bool) -> list[tuple[str, str] | tuple[str, str, bool]]:

@@ -58,12 +58,13 @@ class ConsoleHeaders:
 
 def install(app: FastAPI) -> None:
     """Mount the console on the district app (its storage is ``app.state.storage``)."""
-    from sync.district.console import cases, routes
+    from sync.district.console import calendar, cases, routes
     from sync.district.console.views import render
 
     app.state.console = ConsoleStore(app.state.storage)
     app.include_router(routes.router, prefix="/console")
     app.include_router(cases.router, prefix="/console")
+    app.include_router(calendar.router, prefix="/console")
     app.add_middleware(ConsoleHeaders)
 
     @app.get("/console", include_in_schema=False)
