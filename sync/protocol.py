@@ -44,6 +44,7 @@ from pydantic import (
 
 PROTOCOL_VERSION = 1
 MAX_SKEW = 300  # seconds a signed request's timestamp may differ from the server clock
+MAX_SEQ = 2**63 - 1  # the largest cursor, offset or id a query parameter may carry (int64)
 
 H_DESK = "X-Doorstep-Desk"
 H_TIMESTAMP = "X-Doorstep-Timestamp"
@@ -62,6 +63,8 @@ PATH_DISCARD = f"{API}/discard"
 PATH_RECEIPT_VERIFY = f"{API}/receipts/verify"
 PATH_PIN = f"{API}/desk/pin"
 PATH_UNLOCK = f"{API}/desk/unlock"
+PATH_RECONCILE = f"{API}/reconcile"
+PATH_STATUS_REPORTS = f"{API}/status-reports"
 
 RECORD_RESULTS = ("accepted", "duplicate", "conflict", "rejected")
 DESK_CASE_STATUSES = ("draft", "accepted", "deferred", "correction", "completed")
@@ -94,6 +97,9 @@ ERR_OFFSET = "offset_mismatch"
 ERR_WRONG_PIN = "wrong_pin"
 ERR_PIN_LOCKED = "pin_locked"
 ERR_NO_PIN = "no_pin"
+# the signing desk id is not enrolled here: the district may have been restored from a
+# backup made before this desk enrolled (the desk asks for a new enrollment code)
+ERR_UNKNOWN_DESK = "unknown_desk"
 PIN_TRIES = 5  # wrong PINs the district answers before it stops serving a desk's key share
 
 
@@ -140,10 +146,12 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
-def canonical_request(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
-    """The bytes a request signature covers."""
-    return "\n".join([method.upper(), path, timestamp, nonce,
-                      hashlib.sha256(body).hexdigest()]).encode("utf-8")
+def canonical_request(method: str, path: str, timestamp: str, nonce: str, body: bytes,
+                      body_sha256: str | None = None) -> bytes:
+    """The bytes a request signature covers (``body_sha256``: the body's SHA-256 in hex,
+    when the body was hashed as it streamed in)."""
+    digest = body_sha256 if body_sha256 is not None else hashlib.sha256(body).hexdigest()
+    return "\n".join([method.upper(), path, timestamp, nonce, digest]).encode("utf-8")
 
 
 def sign(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
@@ -168,6 +176,16 @@ def verify(secret: str, method: str, path: str, timestamp: str, nonce: str, body
     """True when ``signature`` is right (constant-time comparison)."""
     return hmac.compare_digest(sign(secret, method, path, timestamp, nonce, body),
                                signature or "")
+
+
+def verify_digest(secret: str, method: str, path: str, timestamp: str, nonce: str,
+                  body_sha256: str, signature: str) -> bool:
+    """:func:`verify` for a body known by its SHA-256 (hex): the server hashes a body as it
+    streams in and checks the signature before holding the body in memory."""
+    mac = hmac.new(secret.encode("utf-8"),
+                   canonical_request(method, path, timestamp, nonce, b"", body_sha256),
+                   hashlib.sha256).hexdigest()
+    return hmac.compare_digest(mac, signature or "")
 
 
 # -- receipt verification codes ----------------------------------------------------------------
@@ -273,6 +291,11 @@ class EnrollRequest(Message):
     receipt_key: str = Field(pattern=r"^[0-9a-f]{64}$",
                              description="hex key the desk signs receipts with")
     client_version: str = Field(default="", max_length=40)
+    previous_desk_id: str = Field(
+        default="", max_length=40,
+        description="the desk id this desk had before (re-enrollment): the district counts "
+                    "the records it holds under it as this desk's, when it knows that desk "
+                    "under the same desk code")
 
 
 class EnrollResponse(Message):
@@ -396,13 +419,16 @@ class Change(BaseModel):
     one published last, whatever its version text."""
 
     seq: int
-    kind: Literal["status", "catalog", "route"]
+    kind: Literal["status", "catalog", "route", "calendar"]
     case_uuid: str | None = None
     status: str | None = None
     note: str = ""
     department: str | None = None
     at: str
     catalog: dict[str, Any] | None = None
+    # kind "calendar": a year's official holiday arrangement, as published —
+    # {"year", "version", "holidays", "workdays", "source", "festivals", "published_at"}
+    calendar: dict[str, Any] | None = None
     item_code: str | None = None
     item_name: str | None = None
 
@@ -480,6 +506,77 @@ class UnlockResponse(Message):
     """The desk's key share."""
 
     key_share: Hex64
+    server_time: str = Field(default_factory=utc_now)
+
+
+# -- agreement between a desk and the district (issue 22) ------------------------------------
+#
+# The district has an identity (``district_id``, random, made once) and an epoch that
+# changes whenever its history may have gone back: a restore from a backup
+# (``doorstep-district restore``), or a desk reporting more than the district holds. Each
+# sync asks ``POST /api/v1/reconcile`` before pushing and after pulling: the desk says what
+# it has had acknowledged, the district says how many of the desk's records it holds and
+# the highest outbox id among them (the watermark). When the district holds less, the desk
+# sends again every record after the watermark (and, if that is not enough, every record);
+# on an epoch change it pulls again from the beginning.
+
+
+class ReconcileRequest(Message):
+    """``POST /api/v1/reconcile`` (signed): what the desk has had acknowledged."""
+
+    epoch_id: str = Field(default="", max_length=64, pattern=r"^[0-9a-f]*$",
+                          description="the district epoch the desk last saw ('' = never)")
+    cursor: int = Field(default=0, ge=0, le=MAX_SEQ, description="the desk's pull cursor")
+    acked: int = Field(default=0, ge=0, le=MAX_SEQ,
+                       description="records the district has acknowledged to the desk")
+    acked_max: int = Field(default=0, ge=0, le=MAX_SEQ,
+                           description="the highest outbox id among them")
+    final: bool = Field(default=False, description="the check at the end of a sync")
+
+
+class ReconcileResponse(Message):
+    """The district's identity, epoch and what it holds of the desk's records."""
+
+    district_id: str
+    epoch: int
+    epoch_id: str
+    epoch_started_at: str
+    epoch_reason: str = Field(description="created | restore | detected")
+    held: int = Field(description="the desk's records the district holds")
+    watermark: int = Field(description="the highest outbox id among them (0: none known)")
+    last_seq: int = Field(description="the district's newest change seq")
+    agreed: bool = Field(description="held equals what the desk has had acknowledged, "
+                                     "in the district's current epoch")
+    server_time: str = Field(default_factory=utc_now)
+
+
+class StatusReport(BaseModel):
+    """A district decision the desk had pulled and the district no longer has (after a
+    restore): sent back as the desk's knowledge; the district keeps it apart, for an
+    administrator to decide again, never as its own decision."""
+
+    model_config = ConfigDict(extra="ignore")
+    case_uuid: uuid.UUID
+    kind: Literal["status", "route"] = "status"
+    status: str = Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")
+    note: str = Field(default="", max_length=2000, pattern=r"^[^\x00]*$")
+    department: str | None = Field(default=None, max_length=60, pattern=r"^[^\x00]*$")
+    item_code: str | None = Field(default=None, max_length=16, pattern=r"^[A-Z0-9-]*$")
+    at: str = Field(min_length=10, max_length=40, pattern=r"^[0-9T:.+Z-]+$")
+
+
+class StatusReportRequest(Message):
+    """``POST /api/v1/status-reports`` (signed)."""
+
+    epoch_id: str = Field(max_length=64, pattern=r"^[0-9a-f]*$")
+    reports: list[StatusReport] = Field(max_length=2000)
+
+
+class StatusReportResponse(Message):
+    """How many reports were kept (new), and how many ignored (not this desk's case)."""
+
+    stored: int
+    ignored: int
     server_time: str = Field(default_factory=utc_now)
 
 

@@ -32,13 +32,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
 from desk.core.store_base import StoreBase, now_iso
 from desk.core.store_maintenance import MaintenanceMixin
+from desk.core.store_reconcile import ReconcileMixin
 from desk.core.store_schema import (
     CASE_COLUMNS,
     MIGRATION_SET,
@@ -66,7 +67,7 @@ __all__ = [
 RATING_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 
 
-class Store(SearchMixin, SyncMixin, MaintenanceMixin, StoreBase):
+class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, StoreBase):
     """The desk's SQLite database. Use :meth:`open`."""
 
     # -- audit ---------------------------------------------------------------------------
@@ -76,7 +77,7 @@ class Store(SearchMixin, SyncMixin, MaintenanceMixin, StoreBase):
         reason = reason.strip()
         if not reason:
             raise ValidationFailed([Problem("reason", "required", "请说明查看完整信息的原因")])
-        with self.transaction() as c:
+        with self.transaction("查看原因未记录，完整信息不显示") as c:
             if c.execute("SELECT 1 FROM cases WHERE uuid = ?", [case_uuid]).fetchone() is None:
                 raise ValidationFailed([Problem("uuid", "not_found", "没有找到该案件")])
             self._audit(c, actor, "case.reveal", case_uuid, {"reason": reason[:100]})
@@ -126,7 +127,7 @@ class Store(SearchMixin, SyncMixin, MaintenanceMixin, StoreBase):
         as stored (with ``receipt_no``).
         """
         day = case["accepted_date"].replace("-", "")
-        with self.transaction() as c:
+        with self.transaction("案件未保存") as c:
             case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
             cols = [k for k in CASE_COLUMNS if k in case]
             cur = c.execute(
@@ -141,9 +142,12 @@ class Store(SearchMixin, SyncMixin, MaintenanceMixin, StoreBase):
         return case
 
     def update_case(self, uuid: str, changes: dict[str, Any], actor: str, action: str,
-                    detail: dict[str, Any]) -> dict[str, Any]:
-        """Change a case at the desk: new revision, outbox entry and audit in one transaction."""
-        with self.transaction() as c:
+                    detail: dict[str, Any], *,
+                    also: Callable[[sqlite3.Connection, dict[str, Any]], None] | None = None
+                    ) -> dict[str, Any]:
+        """Change a case at the desk: new revision, outbox entry and audit in one transaction
+        (with ``also(connection, new case)`` run in that transaction too)."""
+        with self.transaction("案件的修改未保存") as c:
             cur = c.execute("SELECT * FROM cases WHERE uuid = ?", [uuid])
             cols = [d[0] for d in cur.description]
             row = cur.fetchone()
@@ -161,6 +165,8 @@ class Store(SearchMixin, SyncMixin, MaintenanceMixin, StoreBase):
                       [case[k] for k in sets] + [uuid])
             self._enqueue(c, "case", case)
             self._audit(c, actor, action, uuid, dict(detail, revision=case["revision"]))
+            if also is not None:
+                also(c, case)
         return case
 
     def get_case(self, uuid: str) -> dict[str, Any] | None:
@@ -193,7 +199,7 @@ class Store(SearchMixin, SyncMixin, MaintenanceMixin, StoreBase):
         """Record the resident's rating; a second rating for a case is refused."""
         if level not in RATING_LEVELS:
             raise ValueError("rating level must be 1..5")
-        with self.transaction() as c:
+        with self.transaction("评价未保存") as c:
             try:
                 c.execute("INSERT INTO ratings(case_uuid, level, reason, rated_at) "
                           "VALUES (?,?,?,?)", [uuid, level, reason, now_iso()])
@@ -231,7 +237,7 @@ class Store(SearchMixin, SyncMixin, MaintenanceMixin, StoreBase):
                           actor: str) -> list[dict[str, Any]]:
         """Save many new cases in one transaction (demo data, imports)."""
         saved = []
-        with self.transaction() as c:
+        with self.transaction("案件未保存") as c:
             for case, search in rows:
                 day = case["accepted_date"].replace("-", "")
                 case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))

@@ -40,7 +40,7 @@ class MaintenanceMixin(StoreBase):
             except DB_ERRORS as exc:
                 target.close()
                 tmp.unlink(missing_ok=True)
-                known = translate_sqlite(exc)
+                known = translate_sqlite(exc, "备份未完成（已有备份不受影响）")
                 if known is not None:
                     raise known from None
                 raise
@@ -68,7 +68,7 @@ class MaintenanceMixin(StoreBase):
             conn.execute("DETACH DATABASE enc")
         except DB_ERRORS as exc:
             dest.unlink(missing_ok=True)
-            known = translate_sqlite(exc)
+            known = translate_sqlite(exc, "数据未加密，原数据保持不变")
             if known is not None:
                 raise known from None
             raise

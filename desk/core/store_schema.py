@@ -185,3 +185,59 @@ def m002_catalog_seq(db: sqlite_utils.Database) -> None:
     ``…hanyang.9``). Versions pulled before have none and count as older."""
     db.execute("ALTER TABLE catalogs ADD COLUMN seq INTEGER")
     db.execute("CREATE INDEX catalogs_seq ON catalogs(seq)")
+
+
+@migration
+def m003_district_event_epochs(db: sqlite_utils.Database) -> None:
+    """District events are keyed by the district's epoch and seq (issue 22): a district
+    restored from a backup numbers its changes again from where the backup ended, so a seq
+    alone no longer names one change. Events pulled before carry the epoch '' (adopted as
+    the district's current epoch at the first agreement check)."""
+    db.execute("""
+        CREATE TABLE district_events_new (
+            id INTEGER PRIMARY KEY,
+            epoch TEXT NOT NULL DEFAULT '',
+            seq INTEGER NOT NULL,
+            case_uuid TEXT,
+            kind TEXT NOT NULL,
+            body_json TEXT NOT NULL,
+            at TEXT NOT NULL,
+            UNIQUE (epoch, seq)
+        )""")
+    db.execute("INSERT INTO district_events_new(id, epoch, seq, case_uuid, kind, body_json, at) "
+               "SELECT seq, '', seq, case_uuid, kind, body_json, at FROM district_events")
+    db.execute("DROP TABLE district_events")
+    db.execute("ALTER TABLE district_events_new RENAME TO district_events")
+    db.execute("CREATE INDEX district_events_case ON district_events(case_uuid, seq)")
+
+
+@migration
+def m004_holiday_calendars(db: sqlite_utils.Database) -> None:
+    """The district's holiday arrangements (one row per version pulled) and the worker's
+    list of promised dates they moved (see desk.core.store_calendar)."""
+    db.execute("""
+        CREATE TABLE calendars (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            year INTEGER NOT NULL,
+            version INTEGER,
+            body_json TEXT NOT NULL,
+            published_at TEXT NOT NULL DEFAULT '',
+            received_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX calendars_year ON calendars(year, id)")
+    db.execute("""
+        CREATE TABLE promise_updates (
+            id INTEGER PRIMARY KEY,
+            case_uuid TEXT NOT NULL,
+            receipt_no TEXT NOT NULL,
+            item_name TEXT NOT NULL,
+            field TEXT NOT NULL,
+            old_date TEXT,
+            new_date TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            revision INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            seen_at TEXT
+        )""")
+    db.execute("CREATE INDEX promise_updates_case ON promise_updates(case_uuid, id)")

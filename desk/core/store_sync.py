@@ -13,11 +13,12 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_base import now_iso
+from desk.core.store_calendar import CalendarMixin
 from desk.core.store_schema import CASE_COLUMNS
 
 
-class SyncMixin(StoreBase):
+class SyncMixin(CalendarMixin):
     """:class:`Store`'s outbox, set-aside and district-changes API (used by sync)."""
 
     def _enqueue(self, c: sqlite3.Connection, kind: str, case: dict[str, Any]) -> None:
@@ -136,20 +137,37 @@ class SyncMixin(StoreBase):
 
         Each change: ``{"seq": int, "kind": "status"|"catalog", "case_uuid": str|None,
         "status": str, "note": str, "department": str, "at": iso, "catalog": {...}}``.
-        Changes already applied (same seq) are skipped. Returns how many were new.
+        Changes already applied (same seq in the district's current epoch) are skipped. A
+        change pulled again after the district was restored (the same change, already
+        received in an earlier epoch) is recognised and changes nothing: a newer decision
+        the desk holds is never replaced by an older one. Returns how many were new.
         """
         applied = 0
         with self.transaction() as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'district_epoch_id'").fetchone()
+            epoch = row[0] if row else ""
             for ch in changes:
-                exists = c.execute("SELECT 1 FROM district_events WHERE seq = ?",
-                                   [ch["seq"]]).fetchone()
+                exists = c.execute("SELECT 1 FROM district_events WHERE epoch = ? AND seq = ?",
+                                   [epoch, ch["seq"]]).fetchone()
                 if exists:
                     continue
                 body = {k: v for k, v in ch.items() if k not in ("seq", "catalog")}
-                c.execute("INSERT INTO district_events(seq, case_uuid, kind, body_json, at) "
-                          "VALUES (?,?,?,?,?)",
-                          [ch["seq"], ch.get("case_uuid"), ch["kind"],
-                           json.dumps(body, ensure_ascii=False), ch.get("at") or now_iso()])
+                body_json, at = json.dumps(body, ensure_ascii=False), ch.get("at") or now_iso()
+                known = c.execute(  # issue 22: received before, in an earlier epoch
+                    "SELECT id FROM district_events WHERE epoch != ? AND kind = ? AND "
+                    "case_uuid IS ? AND at = ? AND body_json = ? LIMIT 1",
+                    [epoch, ch["kind"], ch.get("case_uuid"), at, body_json]).fetchone()
+                if known:
+                    c.execute("UPDATE district_events SET epoch = ?, seq = ? WHERE id = ?",
+                              [epoch, ch["seq"], known[0]])
+                    if ch["kind"] != "catalog":
+                        continue
+                    applied -= 1  # only its publish order is taken again
+                else:
+                    c.execute("INSERT INTO district_events(epoch, seq, case_uuid, kind, "
+                              "body_json, at) VALUES (?,?,?,?,?,?)",
+                              [epoch, ch["seq"], ch.get("case_uuid"), ch["kind"], body_json,
+                               at])
                 if ch["kind"] == "status" and ch.get("case_uuid"):
                     c.execute("UPDATE cases SET district_status = ?, district_note = ?, "
                               "district_department = coalesce(?, district_department), "
@@ -163,6 +181,8 @@ class SyncMixin(StoreBase):
                               "seq = max(coalesce(seq, 0), excluded.seq)",
                               [cat["version"], json.dumps(cat, ensure_ascii=False), now_iso(),
                                ch["seq"]])
+                elif ch["kind"] == "calendar" and ch.get("calendar"):
+                    self._store_calendar(c, ch["seq"], ch["calendar"])
                 applied += 1
             c.execute("INSERT INTO meta(key, value) VALUES ('sync_cursor', ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [cursor])

@@ -25,10 +25,12 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sync import protocol as P
 from sync import reasons
+from sync.client import reconcile
 from sync.client.errors import AuthError, ConflictError, NetworkError, ServerError, SyncError
 from sync.client.http import DistrictClient, batch_body
 
@@ -58,7 +60,8 @@ def enroll_desk(ctx: Any, server_url: str, code: str, *,
     store = ctx.store
     req = P.EnrollRequest(code=code.strip(), desk_code=ctx.settings.desk_code,
                           desk_name=ctx.settings.desk_name, receipt_key=receipt_key(store),
-                          client_version=_client_version())
+                          client_version=_client_version(),
+                          previous_desk_id=store.get_meta("desk_id") or "")
     own = client is None
     c = client or DistrictClient(server_url)
     try:
@@ -113,13 +116,20 @@ def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | N
     (records sent, resends included), ``accepted``, ``duplicates``, ``conflicts``,
     ``rejected``, ``pulled`` (new changes applied), ``batches``, ``pending`` (outbox entries
     still waiting), ``set_aside`` (rejected/conflicting entries awaiting the worker),
-    ``cursor``, ``server``, ``error`` (None or ``{"kind", "code", "status", "message"}``) and
-    ``complete`` — true only when the outbox has nothing pending and the pull is current.
+    ``cursor``, ``server``, ``error`` (None or ``{"kind", "code", "status", "message"}``),
+    ``promise_updates`` (promised dates an arrived holiday arrangement moved: see
+    :func:`recalendar`),
+    the agreement check's keys (:mod:`sync.client.reconcile`: ``resent``, ``epoch_changed``,
+    ``agreed``, ``district_epoch``, ``unrecoverable``, ``decisions_reported``) and
+    ``complete`` — true only when the outbox has nothing pending, the pull is current and
+    the district holds every record it acknowledged (both sides agree).
     """
     summary: dict[str, Any] = {"pushed": 0, "accepted": 0, "duplicates": 0, "conflicts": 0,
                                "rejected": 0, "pulled": 0, "batches": 0, "pending": 0,
                                "set_aside": 0, "cursor": None, "server": None,
-                               "catalog_version": None, "error": None, "complete": False}
+                               "catalog_version": None, "error": None, "complete": False,
+                               "promise_updates": [],
+                               **reconcile.new_keys()}
     store = ctx.store
     own = client is None
     current = False
@@ -127,8 +137,17 @@ def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | N
     try:
         c = client or client_for(ctx, server)
         summary["server"] = c.base_url
-        push_outbox(store, c, summary, batch_size=batch_size, progress=progress)
-        current = pull_changes(ctx, c, summary, progress=progress)
+        for _round in range(2):  # a second round only when the district's epoch changed
+            reconcile.begin(store, c, summary)  # issue 22: its epoch, what it lost
+            push_outbox(store, c, summary, batch_size=batch_size, progress=progress)
+            current = pull_changes(ctx, c, summary, progress=progress)
+            if recalendar(ctx, summary):  # promises an arrived holiday arrangement moved
+                push_outbox(store, c, summary, batch_size=batch_size, progress=progress)
+            reconcile.report_lost_decisions(store, c, summary)
+            if reconcile.finish(store, c, summary, partial(
+                    push_outbox, store, c, summary, batch_size=batch_size, progress=progress)):
+                break
+            current = False
     except SyncError as exc:
         summary["error"] = exc.as_dict()
     finally:
@@ -141,10 +160,23 @@ def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | N
     summary["set_aside"] = counts.get("rejected", 0) + counts.get("conflict", 0)
     summary["cursor"] = store.get_meta("sync_cursor") or "0"
     summary["catalog_version"] = ctx.catalog.version
-    summary["complete"] = summary["error"] is None and current and summary["pending"] == 0
+    summary["complete"] = (summary["error"] is None and current and summary["pending"] == 0
+                           and summary["agreed"])
     if summary["complete"]:
         store.set_meta("last_sync", P.utc_now())
     return summary
+
+
+def recalendar(ctx: Any, summary: dict[str, Any]) -> bool:
+    """Recompute the promises counted across a year whose official holiday arrangement
+    arrived (the desk's ``ctx.recompute_promises``, :mod:`desk.core.recalendar`); their
+    lines go to ``summary["promise_updates"]`` (each ``{"case_uuid", "receipt_no",
+    "item_name", "field", "old", "new", "message"}``). True when a case changed (its new
+    revision waits in the outbox)."""
+    hook = getattr(ctx, "recompute_promises", None)
+    lines: list[dict[str, Any]] = hook() if hook is not None else []
+    summary["promise_updates"].extend(lines)
+    return bool(lines)
 
 
 def _records(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -183,6 +183,16 @@ class DistrictClient:
         return self._call(P.ChangesResponse, "GET", P.PATH_CHANGES,
                           params={"since": since, "limit": limit})
 
+    def reconcile(self, req: P.ReconcileRequest) -> P.ReconcileResponse:
+        """Ask what the district holds of this desk's records, and its epoch (issue 22)."""
+        return self._call(P.ReconcileResponse, "POST", P.PATH_RECONCILE,
+                          json_body=req.model_dump(mode="json"), compress=False)
+
+    def report_statuses(self, req: P.StatusReportRequest) -> P.StatusReportResponse:
+        """Send decisions the district lost back to it, as this desk's knowledge."""
+        return self._call(P.StatusReportResponse, "POST", P.PATH_STATUS_REPORTS,
+                          json_body=req.model_dump(mode="json"))
+
     def attachment_status(self, sha256: str) -> P.AttachmentStatus:
         """How much of an attachment the district holds."""
         return self._call(P.AttachmentStatus, "GET", f"{P.PATH_ATTACHMENTS}/{sha256}")

@@ -24,12 +24,15 @@ decompress request bodies, so :func:`_signed` does, after checking the signature
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -52,6 +55,9 @@ MAX_BATCH_BYTES = 64 * 1024 * 1024  # decompressed batch body
 MAX_ATTACHMENT_BYTES = int(os.environ.get("DOORSTEP_MAX_ATTACHMENT", 20 * 1024 * 1024))
 VERIFY_RATE = int(os.environ.get("DOORSTEP_VERIFY_RATE", 60))  # per client address a minute
 UNLOCK_RATE = int(os.environ.get("DOORSTEP_UNLOCK_RATE", 30))  # per client address a minute
+UNKNOWN_DESK_MESSAGE = ("区级系统不认识本办事点（区级数据可能已从备份恢复）。请向区级管理员申请新的"
+                        "注册码，在“同步设置”中重新注册；本机的案件都在，注册后会全部重新上传。")
+SPOOL_BYTES = 1024 * 1024  # a body past this is spooled to a temporary file while read
 P_SHA = PathParam(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the content, hex")
 
 
@@ -74,6 +80,56 @@ class ServerTimeMiddleware:
             await send(message)
 
         await self.app(scope, receive, stamped)
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over :class:`BodyLimitMiddleware`'s cap (answered 413)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(413, f"请求体超过上限 {cap} 字节")
+        self.cap = cap
+
+
+class BodyLimitMiddleware:
+    """Caps every request body the routes read whole (enrollment, PIN unlock, console
+    forms), so an unauthenticated request cannot make the server hold a large body: past
+    ``small`` bytes (``multipart``: ``upload``, which Starlette spools to disk) it is
+    refused — by ``Content-Length`` before anything is read, else as the stream passes the
+    cap. Batches and attachments are left to the signed reader (:func:`_signed_with_cap`),
+    which checks the desk before reading and streams with its own caps."""
+
+    STREAMED = (P.PATH_BATCHES, P.PATH_ATTACHMENTS + "/", P.PATH_DISCARD)
+
+    def __init__(self, app: ASGIApp, small: int = 1024 * 1024,
+                 upload: int = 33 * 1024 * 1024) -> None:
+        self.app, self.small, self.upload = app, small, upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.STREAMED):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        cap = self.upload if multipart else self.small
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > cap:
+            body = P.ErrorBody(error=P.ERR_TOO_LARGE, message=f"请求体超过上限 {cap} 字节",
+                               detail={"cap": cap})
+            await JSONResponse(body.model_dump(exclude_none=True), status_code=413)(
+                scope, receive, send)
+            return
+        seen = 0
+
+        async def capped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > cap:
+                    raise BodyTooLarge(cap)
+            return message
+
+        await self.app(scope, capped, send)
 
 
 class RateLimiter:
@@ -126,17 +182,40 @@ class Signed:
     body: bytes
 
 
-async def _read_capped(request: Request, cap: int) -> bytes:
+def _too_large(cap: int) -> Refusal:
+    return Refusal(413, P.ERR_TOO_LARGE, f"请求体超过上限 {cap} 字节", {"cap": cap})
+
+
+async def _spool_capped(request: Request, cap: int) -> tuple[Any, str]:
+    """The body streamed into a temporary file (in memory up to ``SPOOL_BYTES``, on disk
+    past it) and hashed as it comes: ``(file, sha256 hex)``. Refused (413) past ``cap``
+    bytes — by its ``Content-Length`` before anything is read, else as soon as the stream
+    passes the cap. The caller closes the file."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > cap:
-        raise Refusal(413, P.ERR_TOO_LARGE, f"请求体超过上限 {cap} 字节", {"cap": cap})
-    chunks, n = [], 0
-    async for chunk in request.stream():
-        n += len(chunk)
-        if n > cap:
-            raise Refusal(413, P.ERR_TOO_LARGE, f"请求体超过上限 {cap} 字节", {"cap": cap})
-        chunks.append(chunk)
-    return b"".join(chunks)
+        raise _too_large(cap)
+    spool = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # closed by the caller
+    digest, n = hashlib.sha256(), 0
+    try:
+        async for chunk in request.stream():
+            n += len(chunk)
+            if n > cap:
+                raise _too_large(cap)
+            digest.update(chunk)
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool, digest.hexdigest()
+
+
+async def _read_capped(request: Request, cap: int) -> bytes:
+    """The body, refused (413) past ``cap`` bytes (see :func:`_spool_capped`)."""
+    spool, _ = await _spool_capped(request, cap)
+    with spool:
+        data: bytes = spool.read()
+    return data
 
 
 def _storage(request: Request) -> Storage:
@@ -144,27 +223,46 @@ def _storage(request: Request) -> Storage:
     return st
 
 
+# what well-formed signing headers look like (anything else is refused unread)
+_DESK_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+
+
 async def _signed_with_cap(request: Request, cap: int) -> Signed:
+    """Authenticate a signed request. Everything that can be checked without the body is
+    checked before one byte of it is read: the headers' form, the clock, that the desk is
+    enrolled and not revoked. Only then is the body streamed in (capped, hashed, spooled to
+    a temporary file past ``SPOOL_BYTES``) and the signature checked over its hash; the body
+    is held in memory only once the signature is right."""
     st = _storage(request)
     h = request.headers
     desk_id, ts, nonce, sig = (h.get(P.H_DESK), h.get(P.H_TIMESTAMP), h.get(P.H_NONCE),
                                h.get(P.H_SIGNATURE))
     if not (desk_id and ts and nonce and sig):
         raise Refusal(401, P.ERR_AUTH, "请求未签名（缺少办事点签名头）")
-    raw = await _read_capped(request, cap)
-    desk = await run_in_threadpool(st.desk, desk_id)
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if desk is None or not P.verify(desk["secret"], request.method, path, ts, nonce, raw, sig):
-        raise Refusal(401, P.ERR_AUTH, "签名无效或办事点未注册")
-    if desk["revoked_at"]:
-        raise Refusal(403, P.ERR_REVOKED, "该办事点已被区级停用，请联系区级管理员")
-    try:
-        skew = abs(time.time() - int(ts))
-    except ValueError:
-        raise Refusal(401, P.ERR_AUTH, "时间戳格式错误") from None
-    if skew > P.MAX_SKEW:
+    if not (_DESK_ID.fullmatch(desk_id) and _TIMESTAMP.fullmatch(ts)
+            and _NONCE.fullmatch(nonce) and _SIGNATURE.fullmatch(sig)):
+        raise Refusal(401, P.ERR_AUTH, "签名头格式错误或办事点未注册")
+    if abs(time.time() - int(ts)) > P.MAX_SKEW:
         raise Refusal(401, P.ERR_STALE, "请求时间与服务器时间相差过大",
                       {"server_epoch": time.time()})
+    desk = await run_in_threadpool(st.desk, desk_id)
+    if desk is None:  # issue 22: e.g. enrolled after the backup the district was restored from
+        raise Refusal(401, P.ERR_UNKNOWN_DESK, UNKNOWN_DESK_MESSAGE)
+    if desk["revoked_at"]:
+        raise Refusal(403, P.ERR_REVOKED, "该办事点已被区级停用，请联系区级管理员")
+    spool, body_sha = await _spool_capped(request, cap)
+    with spool:
+        # the path as sent (percent-encoding and all), as the client signed it
+        path = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
+        if request.url.query:
+            path += f"?{request.url.query}"
+        if not P.verify_digest(desk["secret"], request.method, path, ts, nonce, body_sha,
+                               sig):
+            raise Refusal(401, P.ERR_AUTH, "签名无效或办事点未注册")
+        raw: bytes = spool.read()  # signed by the desk: now it may be held
     if not await run_in_threadpool(st.remember_nonce, desk_id, nonce):
         raise Refusal(401, P.ERR_REPLAYED, "重复的请求（随机数已使用）")
     if h.get("content-encoding", "identity").lower() == "gzip":
@@ -215,6 +313,7 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
                   description=__doc__)
     app.state.storage = storage or Storage(db_url)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ServerTimeMiddleware)
 
     @app.exception_handler(Refusal)
@@ -227,6 +326,8 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, BodyTooLarge):
+            return _error(413, P.ERR_TOO_LARGE, str(exc.detail), {"cap": exc.cap})
         return _error(exc.status_code, "http", str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
@@ -273,7 +374,8 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
 
     @app.get(P.PATH_CHANGES, response_model=P.ChangesResponse, tags=["sync"],
              responses={401: {"model": P.ErrorBody}})
-    async def pull_changes(request: Request, auth: SignedDep, since: int = Query(0, ge=0),
+    async def pull_changes(request: Request, auth: SignedDep,
+                           since: int = Query(0, ge=0, le=P.MAX_SEQ),
                            limit: int = Query(500, ge=1, le=2000)) -> P.ChangesResponse:
         """The desk's changes after cursor ``since`` (statuses, notes, catalog versions)."""
         resp: P.ChangesResponse = await run_in_threadpool(
@@ -293,7 +395,8 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
              tags=["attachments"], responses={413: {"model": P.ErrorBody},
                                              409: {"model": P.ErrorBody}})
     async def put_attachment(request: Request, sha256: str = P_SHA,
-                             offset: int = Query(0, ge=0), total: int = Query(..., ge=1),
+                             offset: int = Query(0, ge=0, le=P.MAX_SEQ),
+                             total: int = Query(..., ge=1, le=P.MAX_SEQ),
                              x_doorstep_desk: str | None = Header(None),
                              ) -> P.AttachmentStatus:
         """Upload an attachment (or the chunk at ``offset``); content-addressed by SHA-256,
@@ -307,6 +410,10 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
             _storage(request).put_attachment, auth.desk["desk_id"], sha256, offset, total,
             auth.body, MAX_ATTACHMENT_BYTES)
         return resp
+
+    from sync.district.reconcile_api import install as install_reconcile
+
+    install_reconcile(app)  # issue 22: /reconcile and /status-reports
 
     from sync.district import keyshares
 

@@ -22,6 +22,9 @@ Commands (names, flags and JSON keys are a public interface)::
     doorstep-district [--db URL] user add --username U --role admin|reviewer|viewer
                                                    # the password is read from stdin
     doorstep-district [--db URL] audit verify [--json]   # check the console's audit chain
+    doorstep-district [--db URL] restore FILE [--json]   # put a backup back: a new epoch
+    doorstep-district [--db URL] calendar publish --file FILE.json   # a year's 放假调休
+    doorstep-district [--db URL] calendar list [--year Y] --json
 
 Exit status: 0 ok, 1 refused (a message on stderr), 2 bad arguments. ``audit verify``:
 0 intact, 1 broken (naming the first broken entry) or the database cannot be read.
@@ -43,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
+from sync.district import calendar_cli
 from sync.district.errors import DistrictError
 from sync.district.storage import AuditHook, Storage, default_db_url
 
@@ -108,11 +112,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.add_argument("--status", default=None)
     c.add_argument("--limit", type=int, default=100)
+    calendar_cli.add_parser(sub)
     au = sub.add_parser("audit", help="the console's tamper-evident audit log")
     ausub = au.add_subparsers(dest="audit_command", required=True)
     av = ausub.add_parser("verify", help="check the whole hash chain (read-only); exit 1 "
                                          "naming the first broken entry")
     av.add_argument("--json", action="store_true")
+    rs = sub.add_parser("restore", help="restore a backup made by doorstep-district-backup "
+                                        "(stop the server first); starts a new epoch")
+    rs.add_argument("file", help="district-*.sqlite3 or district-*.pgdump")
+    rs.add_argument("--json", action="store_true")
     return p
 
 
@@ -147,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(url, args.host, args.port, args.log_level, args.workers)
     if args.command == "audit":  # read-only: no Storage (it would create a missing database)
         return audit_verify(url, as_json=args.json)
+    if args.command == "restore":  # replaces the database: no Storage open on it
+        return restore_cmd(url, args.file, as_json=args.json)
     storage = Storage(url)
     try:
         return _dispatch(storage, args)
@@ -155,6 +166,25 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         storage.close()
+
+
+def restore_cmd(url: str, file: str, *, as_json: bool = False) -> int:
+    """``restore FILE`` (issue 22): put the backup back, start a new epoch, audit it."""
+    from sync.district.restore import restore
+
+    try:
+        done = restore(url, file, actor=cli_actor())
+    except DistrictError as exc:
+        print(f"file: [{exc.code}] {exc.message}", file=sys.stderr)
+        return 1
+    if as_json:
+        _print(done)
+    else:
+        print(f"已从 {done['restored']} 恢复区级数据库（案件 {done['cases']} 件，办事点 "
+              f"{done['desks']} 个），现为第 {done['epoch']} 代。")
+        print("各办事点下次同步时会发现区级已恢复，自动补传备份之后的记录；"
+              "在管理台“办事点”页查看每个办事点是否已重新一致。")
+    return 0
 
 
 def serve(url: str, host: str, port: int, log_level: str = "info", workers: int = 1) -> int:
@@ -298,6 +328,8 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         _print(storage.publish_catalog(body, actor=cli_actor(),
                                        audit=_audited(cs, "catalog.publish", version)))
         return 0
+    if cmd == "calendar":
+        return calendar_cli.run(storage, args)
     if cmd == "user":
         return _user_add(cs, args)
     if cmd == "cases":

@@ -26,8 +26,8 @@ from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
 from sync import reasons
-from sync.district.database import Database
 from sync.district.errors import BatchConflict
+from sync.district.reconcile import ReconcileMixin
 from sync.district.tables import (
     batches,
     case_revisions,
@@ -49,8 +49,9 @@ _CASE_INSERT_COLS = (
     "batch_id", "priority")
 
 
-class BatchIngestMixin(Database):
-    """:class:`Storage`'s batch methods: ingest, and the current catalog's bundles."""
+class BatchIngestMixin(ReconcileMixin):
+    """:class:`Storage`'s batch methods: ingest, and the current catalog's bundles (and,
+    through :class:`ReconcileMixin`, the district's epochs and what it holds per desk)."""
 
     # the current catalog's bundles, cached by version (set to None by Storage.__init__)
     _bundles: tuple[str, dict[str, _Bundle]] | None
@@ -97,6 +98,7 @@ class BatchIngestMixin(Database):
                 answer = dict(json.loads(row["response_json"]), replayed=True)
                 return answer, json.dumps(answer, ensure_ascii=False)
             results = _BatchWork(self, conn, desk_id, batch_id, received_at).run(records, prep)
+            self.note_records(conn, desk_id, records, results, received_at)  # issue 22
             answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
                       "results": results, "replayed": False}
             text_ = json.dumps(answer, ensure_ascii=False)

@@ -40,6 +40,7 @@ from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
 from sync.district.attachments import AttachmentsMixin
+from sync.district.calendars import calendar_bodies
 from sync.district.database import (
     APP_NAME,
     SCHEMA_VERSION,
@@ -174,6 +175,7 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                 desk_id=desk_id, desk_code=row["desk_code"], name=row["name"], secret=secret,
                 receipt_key=req.receipt_key, enrolled_at=now,
                 client_version=req.client_version[:40]))
+            self.link_previous_desk(conn, desk_id, req.previous_desk_id, row["desk_code"])
         return P.EnrollResponse(desk_id=desk_id, desk_secret=secret, desk_code=row["desk_code"],
                                 name=row["name"], enrolled_at=now)
 
@@ -467,9 +469,12 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
             bodies = {v: json.loads(b) for v, b in conn.execute(
                 select(catalogs.c.version, catalogs.c.body_json).where(
                     catalogs.c.version.in_(versions)))} if versions else {}
+            calendars = calendar_bodies(conn, [r["seq"] for r in rows
+                                               if r["kind"] == "calendar"])
         out = [P.Change(seq=r["seq"], kind=r["kind"], case_uuid=r["case_uuid"],
                         status=r["status"], note=r["note"] or "", department=r["department"],
                         at=r["at"], catalog=bodies.get(r["catalog_version"] or ""),
+                        calendar=calendars.get(r["seq"]),
                         item_code=r["item_code"], item_name=r["item_name"])
                for r in rows]
         cursor = str(rows[-1]["seq"]) if rows else str(since)

@@ -205,6 +205,20 @@ catalogs = Table(
     Column("published_at", String(40), nullable=False),
     Column("actor", String(64), nullable=False),
 )
+holiday_calendars = Table(  # a year's official arrangement (sync.district.calendars)
+    "holiday_calendars", metadata,
+    Column("year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),  # publish sequence within the year: 1, 2, …
+    Column("change_seq", _BigId, nullable=False, unique=True),  # its row in ``changes``
+    Column("holidays_json", Text, nullable=False),
+    Column("workdays_json", Text, nullable=False),
+    Column("body_json", Text, nullable=False),  # the notice as published (festivals too)
+    Column("content_hash", String(64), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("published_at", String(40), nullable=False),
+    Column("published_by", String(64), nullable=False),
+    PrimaryKeyConstraint("year", "version"),
+)
 attachments = Table(
     "attachments", metadata,
     Column("sha256", String(64), primary_key=True),
@@ -222,4 +236,48 @@ attachment_parts = Table(
     Column("desk_id", String(40), nullable=False),
     Column("at", String(40), nullable=False),
     PrimaryKeyConstraint("sha256", "offset"),
+)
+# -- agreement with desks, epochs (issue 22; see sync.district.reconcile) ---------------------
+desk_records = Table(  # each record a desk had acknowledged: what the district holds of it
+    "desk_records", metadata,
+    Column("desk_id", String(40), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("case_uuid", String(36), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("outbox_id", BigInteger),  # the desk's outbox id (NULL: counted from old data)
+    Column("at", String(40), nullable=False),
+    PrimaryKeyConstraint("desk_id", "kind", "case_uuid", "revision"),
+)
+epochs = Table(  # the district's history: a new epoch when it may have gone back
+    "epochs", metadata,
+    Column("epoch", Integer, primary_key=True, autoincrement=False),
+    Column("epoch_id", String(64), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("reason", String(16), nullable=False),  # created | restore | detected
+    Column("actor", String(64), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+)
+desk_agreement = Table(  # each desk's last agreement check
+    "desk_agreement", metadata,
+    Column("desk_id", String(40), primary_key=True),
+    Column("epoch_id", String(64), nullable=False),
+    Column("checked_at", String(40), nullable=False),
+    Column("held", BigInteger, nullable=False),
+    Column("acked", BigInteger, nullable=False),
+    Column("agreed", Integer, nullable=False),
+    Column("agreed_at", String(40)),  # the last check that agreed, in epoch_id
+)
+status_reports = Table(  # decisions a desk still knows and the restored district lost
+    "status_reports", metadata,
+    Column("desk_id", String(40), nullable=False),
+    Column("case_uuid", String(36), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("department", String(60)),
+    Column("item_code", String(16)),
+    Column("at", String(40), nullable=False),  # when the district had decided it
+    Column("epoch_id", String(64), nullable=False),
+    Column("reported_at", String(40), nullable=False),
+    PrimaryKeyConstraint("desk_id", "case_uuid", "kind", "at"),
 )

@@ -173,6 +173,37 @@ class District:
         self._sock.close()
         self.storage.close()
 
+    def restart(self, between: Callable[[], object] | None = None) -> None:
+        """Stop serving, run ``between`` (e.g. a restore from a backup) while nothing holds
+        the database, then serve a fresh app on the same address."""
+        from sync.district.app import create_app
+
+        self.stop()
+        if between is not None:
+            between()
+        self.storage = Storage(self.db_url)
+        self.app = create_app(storage=self.storage)
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", self.port))
+        self.server, self._thread = serve_in_thread(self.app, self._sock,
+                                                    timeout_keep_alive=30)
+
+
+BACKUP_TOOL = Path(__file__).resolve().parents[2] / "installer" / "district" / \
+    "doorstep-district-backup"
+
+
+def backup_district(db_url: str, folder: Path) -> Path:
+    """A backup made by the shipped ``doorstep-district-backup`` (SQLite or PostgreSQL)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([str(BACKUP_TOOL), "--db", db_url, "--dir", str(folder), "--days",
+                           "30"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    path = Path(done.stdout.strip().splitlines()[-1])
+    assert path.is_file() and path.stat().st_size > 0
+    return path
+
 
 class DistrictProcess:
     """A district server in a subprocess (``doorstep-district serve``), killable with -9."""

@@ -1,0 +1,341 @@
+"""The district restored from last night's backup (issue 22), on SQLite and PostgreSQL.
+
+Real parts throughout: a district server on a loopback port, the shipped
+``doorstep-district-backup`` script, ``doorstep-district restore``, real desks syncing
+through the real client. After a restore every desk's next sync notices the new epoch,
+sends again what the district lost (counted in ``resent``), pulls again from the district's
+new beginning without losing what it knew, and reports the decisions the district lost; a
+desk enrolled after the backup is told to enroll again, and then converges.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sync_helpers import District, backup_district, enroll, new_case
+
+from sync import protocol as P
+from sync.client import reconcile
+from sync.client.desk import client_for, enroll_desk, sync_desk
+from sync.district import cli as district_cli
+from sync.district.storage import case_revisions, cases, changes, ratings
+
+
+def _restore(d: District, backup: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        import contextlib
+        import io
+
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            code = district_cli.main(["--db", d.db_url, "restore", str(backup), "--json"])
+        assert code == 0
+        out.update(json.loads(buf.getvalue()))
+
+    d.restart(run)
+    return out
+
+
+def _deferred_case(ctx: Any) -> dict[str, Any]:
+    """A 容缺 case: a deferrable required material missing (supplied later)."""
+    for item in ("MZ-GLJT", "MZ-DB"):
+        it = ctx.catalog.get(item)
+        example = dict(it.example)
+        given = list(example.get("materials", []))
+        drop = [m.name for m in it.materials if m.required and m.deferrable and m.name in given]
+        if drop:
+            given.remove(drop[0])
+            example["materials"] = given
+            case: dict[str, Any] = ctx.cases.submit(item, example, ctx.actor())
+            return case
+    raise AssertionError("no item with a deferrable material")
+
+
+def _supply(ctx: Any, u: str) -> None:
+    missing = [m["name"] for m in json.loads(ctx.store.get_case(u)["materials_json"])["missing"]]
+    ctx.cases.supply_materials(u, missing[:1], ctx.actor())
+
+
+def _ok(summary: dict[str, Any]) -> dict[str, Any]:
+    assert summary["error"] is None and summary["complete"], summary
+    assert summary["conflicts"] == 0 and summary["rejected"] == 0, summary
+    return summary
+
+
+def _district_view(d: District) -> dict[str, Any]:
+    with d.storage.read() as conn:
+        revs: dict[str, set[int]] = {}
+        for u, r in conn.execute(select(case_revisions.c.case_uuid, case_revisions.c.revision)):
+            revs.setdefault(u, set()).add(r)
+        return {"cases": {r.uuid: dict(r._mapping) for r in conn.execute(select(cases))},
+                "revisions": revs,
+                "ratings": {r[0]: r[1] for r in conn.execute(
+                    select(ratings.c.case_uuid, ratings.c.level))},
+                "last_seq": conn.execute(select(func.max(changes.c.seq))).scalar() or 0}
+
+
+def _desk_records(ctx: Any) -> tuple[set[str], dict[str, int], dict[str, int]]:
+    """(case UUIDs, newest revision per case, rating per case) as the desk has them."""
+    rows = ctx.store.outbox_entries(list(range(1, 10_000)))
+    uuids = {e["case_uuid"] for e in rows if e["kind"] == "case"}
+    newest: dict[str, int] = {}
+    for e in rows:
+        if e["kind"] == "case":
+            newest[e["case_uuid"]] = max(newest.get(e["case_uuid"], 0), e["revision"])
+    rated = {e["case_uuid"]: e["payload"]["level"] for e in rows if e["kind"] == "rating"}
+    return uuids, newest, rated
+
+
+def _converged(d: District, desks: list[Any]) -> None:
+    """Every record of every desk at the district exactly once, nothing else."""
+    view = _district_view(d)
+    want_cases: set[str] = set()
+    want_ratings: dict[str, int] = {}
+    for ctx in desks:
+        uuids, newest, rated = _desk_records(ctx)
+        assert not uuids & want_cases
+        want_cases |= uuids
+        want_ratings.update(rated)
+        for u, rev in newest.items():
+            assert view["revisions"][u] == set(range(1, rev + 1)), u
+            assert view["cases"][u]["revision"] == rev
+        assert ctx.store.outbox_counts() == {"sent": sum(ctx.store.outbox_counts().values())}
+    assert set(view["cases"]) == want_cases  # primary key: each exactly once
+    assert view["ratings"] == want_ratings
+
+
+@pytest.fixture
+def served(db_url: str) -> Any:
+    d = District(db_url)
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+def test_restore_brings_every_record_back(served: District, make_desk: Any,
+                                          tmp_path: Path) -> None:
+    d = served
+    a, b = make_desk("HY-QL01"), make_desk("HY-QL02")
+    enroll(d, a)
+    enroll(d, b)
+    early = [new_case(a)["uuid"] for _ in range(4)] + [_deferred_case(a)["uuid"]]
+    b_early = [new_case(b)["uuid"] for _ in range(3)]
+    _ok(sync_desk(a))
+    _ok(sync_desk(b))
+    d.storage.set_status(early[0], "accepted", actor="admin")
+    d.storage.set_status(b_early[0], "routed", department="民政", actor="admin")
+    _ok(sync_desk(a))
+    _ok(sync_desk(b))
+    cursor_at_backup = int(a.store.get_meta("sync_cursor"))
+
+    backup = backup_district(d.db_url, tmp_path / "backups")
+
+    # -- after the backup: cases, a material supplied, ratings, district decisions --------
+    late = [new_case(a)["uuid"] for _ in range(5)]
+    _supply(a, early[4])
+    a.cases.rate(early[1], 5, "")
+    a.cases.rate(late[0], 2, "等候时间太长")
+    b_late = [new_case(b)["uuid"] for _ in range(3)]
+    _ok(sync_desk(a))
+    _ok(sync_desk(b))
+    d.storage.set_status(early[1], "completed", actor="admin")
+    d.storage.set_status(late[1], "needs_correction", note="请补交户口簿", actor="admin")
+    d.storage.set_status(b_late[0], "accepted", actor="admin")
+    c = make_desk("HY-QL03")  # enrolled after the backup: the restored district never knew it
+    enroll(d, c)
+    for _ in range(2):
+        new_case(c)
+    for ctx in (a, b, c):
+        _ok(sync_desk(ctx))
+    assert a.store.get_case(early[1])["district_status"] == "completed"
+    assert a.store.get_case(late[1])["district_status"] == "needs_correction"
+    cursor_before = int(a.store.get_meta("sync_cursor"))
+    events_before = len(a.store.history(early[0]))
+
+    # -- the disk fails; last night's backup is restored --------------------------------
+    done = _restore(d, backup)
+    assert done["epoch"] == 2 and done["backup_epoch"] == 1 and done["previous_epoch"] == 1
+    ident = d.storage.identity()
+    assert ident["epoch"] == 2 and ident["epoch_reason"] == "restore"
+    view = _district_view(d)
+    assert set(early) | set(b_early) == set(view["cases"])  # the district lost the rest
+    assert view["last_seq"] < cursor_before
+    overview = d.storage.agreement_overview()
+    assert overview["agreed"] == 0 and overview["total"] == 2  # c is unknown here
+
+    s = _ok(sync_desk(a))
+    assert s["epoch_changed"] and s["district_epoch"] == 2
+    # 5 new cases, 1 material supply (revision 2), 2 ratings: sent again, exactly those
+    assert s["resent"] == 8 and s["accepted"] == 8 and s["duplicates"] == 0, s
+    assert s["decisions_reported"] == 2, s  # completed + needs_correction, lost by the district
+    s = _ok(sync_desk(b))
+    assert s["epoch_changed"] and s["resent"] == 3 and s["accepted"] == 3, s
+    assert s["decisions_reported"] == 1
+
+    # the pull cursor started again from the district's new beginning
+    assert int(a.store.get_meta("sync_cursor")) == cursor_at_backup < cursor_before
+    # nothing the desk knew is lost, nothing it had is doubled
+    assert a.store.get_case(early[0])["district_status"] == "accepted"
+    assert a.store.get_case(early[1])["district_status"] == "completed"
+    assert a.store.get_case(late[1])["district_status"] == "needs_correction"
+    assert a.store.get_case(late[1])["district_note"] == "请补交户口簿"
+    assert len(a.store.history(early[0])) == events_before
+    reported = {(r["case_uuid"], r["status"]) for r in d.storage.list_status_reports()}
+    assert reported == {(early[1], "completed"), (late[1], "needs_correction"),
+                        (b_late[0], "accepted")}
+    # ... and is never taken as the district's own decision
+    assert d.storage.get_case(early[1])["district_status"] == "received"
+
+    # a decision made after the restore reuses a seq the desk had seen: it still arrives
+    new_seq = d.storage.set_status(late[2], "accepted", actor="admin")["seq"]
+    assert new_seq <= cursor_before
+    s = _ok(sync_desk(a))
+    assert s["pulled"] == 1 and s["resent"] == 0 and not s["epoch_changed"]
+    assert a.store.get_case(late[2])["district_status"] == "accepted"
+
+    # the desk enrolled after the backup: told to enroll again, not a generic auth error
+    s = sync_desk(c)
+    assert not s["complete"] and s["error"]["code"] == P.ERR_UNKNOWN_DESK, s
+    assert "注册码" in s["error"]["message"] and "重新注册" in s["error"]["message"]
+    assert c.store.outbox_counts() == {"sent": 2}  # its cases are kept
+    enroll(d, c)
+    s = _ok(sync_desk(c))
+    assert s["epoch_changed"] and s["resent"] == 2 and s["accepted"] == 2, s
+
+    _converged(d, [a, b, c])
+    for ctx in (a, b, c):
+        s = _ok(sync_desk(ctx))
+        assert s["resent"] == 0 and s["pushed"] == 0 and not s["epoch_changed"], s
+    overview = d.storage.agreement_overview()
+    assert overview["agreed"] == overview["total"] == 3
+    assert {v["state"] for v in overview["desks"].values() if v["held"] is not None} == \
+        {"agreed"}
+
+
+def test_restore_to_a_month_old_backup(served: District, make_desk: Any,
+                                       tmp_path: Path) -> None:
+    d = served
+    a, b = make_desk("HY-QL01"), make_desk("HY-QL02")
+    enroll(d, a)
+    enroll(d, b)
+    new_case(a)
+    _ok(sync_desk(a))
+    _ok(sync_desk(b))
+    old = backup_district(d.db_url, tmp_path / "month-ago")
+    month_ago = time.time() - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    made: dict[int, list[str]] = {0: [], 1: []}
+    for day in range(30):  # a month of work: cases, decisions, a catalog, a nightly backup
+        for k, ctx in enumerate((a, b)):
+            made[k].append(new_case(ctx)["uuid"])
+            _ok(sync_desk(ctx))
+        d.storage.set_status(made[day % 2][-1], "accepted", actor="admin")
+        if day % 10 == 0:
+            a.cases.rate(made[0][-1], 4, "")
+    backup_district(d.db_url, tmp_path / "nightly")
+
+    _restore(d, old)
+    s = _ok(sync_desk(a))
+    assert s["epoch_changed"] and s["resent"] == 30 + 3, s
+    s = _ok(sync_desk(b))
+    assert s["epoch_changed"] and s["resent"] == 30, s
+    _converged(d, [a, b])
+    assert a.store.get_case(made[0][0])["district_status"] == "accepted"
+
+
+def test_a_database_restored_by_hand_is_detected(served: District, make_desk: Any,
+                                                 tmp_path: Path) -> None:
+    """Restored without the command (the epoch in the backup is the old one): the district
+    finds its history behind what a desk reports and starts a new epoch itself."""
+    d = served
+    a = make_desk()
+    enroll(d, a)
+    new_case(a)
+    _ok(sync_desk(a))
+    backup = backup_district(d.db_url, tmp_path / "b")
+    new_case(a)
+    _ok(sync_desk(a))
+
+    def by_hand() -> None:
+        from sync.district.restore import _restore_postgres, _restore_sqlite
+
+        if d.db_url.startswith("sqlite"):
+            _restore_sqlite(d.db_url, backup)
+        else:
+            _restore_postgres(d.db_url, backup)
+
+    d.restart(by_hand)
+    assert d.storage.identity()["epoch"] == 1  # nothing told it
+    s = _ok(sync_desk(a))
+    assert s["epoch_changed"] and s["resent"] == 1, s
+    ident = d.storage.identity()
+    assert ident["epoch"] == 2 and ident["epoch_reason"] == "detected"
+    _converged(d, [a])
+
+
+def test_restore_refuses_what_is_not_a_district_backup(db_url: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    junk = tmp_path / "district-20261201-023000.sqlite3"
+    junk.write_bytes(b"not a database at all" * 100)
+    assert district_cli.main(["--db", db_url, "restore", str(junk)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("file: [refused]") and junk.name in err
+    assert district_cli.main(["--db", db_url, "restore", str(tmp_path / "nope")]) == 1
+    assert "备份文件不存在" in capsys.readouterr().err
+
+
+def test_purge_never_removes_what_the_district_has_not_confirmed(
+        served: District, make_desk: Any, tmp_path: Path) -> None:
+    from desk.core.maintenance import purge_expired
+
+    d = served
+    a = make_desk()
+    enroll(d, a)
+    u1, u2 = new_case(a)["uuid"], new_case(a)["uuid"]
+    assert a.store.purge_personal_data("2999-01-01", "test") == 0  # never confirmed
+    _ok(sync_desk(a))
+    for u in (u1, u2):
+        d.storage.set_status(u, "completed", actor="admin")
+    _ok(sync_desk(a))
+    backup = backup_district(d.db_url, tmp_path / "b")
+    a.cases.rate(u1, 5, "")
+    _ok(sync_desk(a))
+    _restore(d, backup)
+    # the desk hears of the new epoch (the round then breaks off before the agreement)
+    with client_for(a) as client:
+        summary = reconcile.new_keys()
+        reconcile.begin(a.store, client, summary)
+    assert summary["epoch_changed"] and summary["resent"] == 1
+    assert a.store.confirmed() == 0
+    assert a.store.purge_personal_data("2999-01-01", "test") == 0
+    assert purge_expired(a.store, days=0) == 0
+    _ok(sync_desk(a))  # agreement again, in the new epoch
+    assert a.store.confirmed() == a.store.acked()["acked_max"]
+    assert a.store.purge_personal_data("2999-01-01", "test") == 2
+
+
+def test_reenrolling_at_the_same_district_keeps_the_count(served: District,
+                                                         make_desk: Any) -> None:
+    """A desk enrolled again (a new id) where the district knows its old one: what the
+    district holds under the old id counts, nothing is sent again."""
+    d = served
+    a = make_desk()
+    enroll(d, a)
+    for _ in range(3):
+        new_case(a)
+    _ok(sync_desk(a))
+    old_id = a.store.get_meta("desk_id")
+    info = enroll_desk(a, d.url, d.code(a.settings.desk_code))
+    assert info["desk_id"] != old_id
+    s = _ok(sync_desk(a))
+    assert s["resent"] == 0 and not s["epoch_changed"], s
