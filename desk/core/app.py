@@ -104,6 +104,14 @@ class DeskContext:
         self.catalog = current_catalog(self.store)
         self.cases.catalog = self.catalog
 
+    def recompute_promises(self) -> list[dict[str, Any]]:
+        """Count again the open promises across a year whose official holiday arrangement
+        arrived since the last time (sync calls this after every pull); the worker's lines
+        for the dates that moved (see :mod:`desk.core.recalendar`)."""
+        from desk.core.recalendar import recompute_promises
+
+        return recompute_promises(self)
+
     def catalog_for(self, version: str) -> Catalog:
         """The catalog a case was filled under (see :meth:`CaseService.catalog_for`)."""
         return self.cases.catalog_for(version)

@@ -19,8 +19,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sync_helpers import District, enroll
 
-from desk.core.receipts import render_case_pdf
 from desk.core.recalendar import calendar_listing
+from desk.core.receipts import render_case_pdf
 from sync.client.desk import sync_desk
 from sync.district.calendars import calendar_versions, publish_calendar
 from sync.district.console_store import ConsoleStore, callbacks, ccases
