@@ -119,6 +119,38 @@ def _close_opened() -> None:
             pass
 
 
+# what did not happen when a command fails on the disk, in the worker's words
+_OUTCOME = {"new": "案件未保存", "receipt": "回执未生成", "rate": "评价未保存",
+            "backup": "备份未完成", "protect": "加密未完成", "passwd": "密码未修改",
+            "setup": "设置未保存", "restore": "恢复未完成", "purge": "清理未完成",
+            "demo": "演示案件未生成", "enroll": "登记未完成", "sync": "同步未完成",
+            "pin": "PIN 未设置", "catalog": "事项目录未读取", "cases": "案件列表未读取"}
+
+
+def _disk_problem(exc: OSError) -> str:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "磁盘空间已满"
+    return f"读写磁盘出错（{exc.strerror or exc}）"
+
+
+def _write_file(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` whole or not at all: a temporary file beside it, fsynced
+    and renamed; on failure (a full disk) nothing is left behind."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(out.name + ".part")
+    try:
+        with open(part, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, out)
+    except OSError:
+        part.unlink(missing_ok=True)
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``doorstep-desk``."""
     args = _parser().parse_args(argv)
@@ -140,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except CatalogError as exc:
         _err(f"catalog: [invalid] 事项目录无法加载: {exc}")
+        return 1
+    except OSError as exc:  # a full disk or a failing device, outside the store
+        _err(f"error: {_disk_problem(exc)}，{_OUTCOME.get(args.command, '操作未完成')}。"
+             "请清理磁盘空间或检查存储设备后重试。")
         return 1
     except Exception as exc:
         from sync.client.errors import SyncError  # only raised once sync.client is loaded
@@ -188,8 +224,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 2
         pdf = render_case_pdf(ctx, case, fmt=args.format, kind=args.kind)
         out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(pdf)
+        _write_file(out, pdf)
         print(json.dumps({"uuid": case["uuid"], "receipt_no": case["receipt_no"],
                           "out": str(out), "bytes": len(pdf)}, ensure_ascii=False))
         return 0

@@ -200,13 +200,17 @@ def _read_sources(items_dir: Path, catalog_file: Path,
     meta = _read_yaml(catalog_file, "YAML") or {}
     raws = [(p.name, _read_yaml(p, "YAML")) for p in paths]
     if cache is not None:
+        tmp = cache.with_suffix(".tmp")
         try:
-            tmp = cache.with_suffix(".tmp")
             tmp.write_text(json.dumps({"key": key, "meta": meta, "items": raws},
                                       ensure_ascii=False, default=str), encoding="utf-8")
             tmp.replace(cache)
         except (OSError, TypeError, ValueError):
-            pass  # a cache is an optimisation only
+            # a cache is an optimisation only; a full disk leaves no half-written file
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:  # pragma: no cover - the folder itself went away
+                pass
     return meta, raws
 
 

@@ -36,20 +36,25 @@ class NotFound(DeskError):
     """No such case or item."""
 
 
-def translate_sqlite(exc: BaseException) -> StoreError | None:
-    """Map an sqlite3 error to a known :class:`StoreError`, or None for a bug."""
+def translate_sqlite(exc: BaseException, outcome: str = "操作未完成") -> StoreError | None:
+    """Map an sqlite3 error to a known :class:`StoreError`, or None for a bug.
+
+    ``outcome`` says what did not happen, in the worker's words (``案件未保存``,
+    ``评价未保存``, ``备份未完成``, ...): the message names what failed, never a case
+    that nobody was saving.
+    """
     text = str(exc).lower()
     code = getattr(exc, "sqlite_errorcode", None)
     if "full" in text or code == 13:
-        return StoreError("full", "磁盘空间已满，案件未保存。请清理磁盘空间后重试。")
+        return StoreError("full", f"磁盘空间已满，{outcome}。请清理磁盘空间后重试。")
     if "locked" in text or "busy" in text or code in (5, 6):
-        return StoreError("locked", "数据库正被其他程序占用，案件未保存。请关闭其他窗口后重试。")
+        return StoreError("locked", f"数据库正被其他程序占用，{outcome}。请关闭其他窗口后重试。")
     if "not a database" in text or "malformed" in text or code in (11, 26):
         return StoreError("corrupt", "数据库文件已损坏，请联系技术支持从备份恢复。")
     if "readonly" in text or "read-only" in text or code == 8:
         return StoreError("readonly", "数据库文件只读，无法保存。请检查文件权限。")
     if "disk i/o" in text or code == 10:
-        return StoreError("io", "读写磁盘出错，案件未保存。请检查存储设备。")
+        return StoreError("io", f"读写磁盘出错，{outcome}。请检查存储设备。")
     if "unable to open" in text or code == 14:
         return StoreError("open", "无法打开数据库文件，请检查数据目录是否存在且可写。")
     return None

@@ -75,7 +75,7 @@ class StoreBase:
                 _apply_migrations(conn)
             store._identity = _identity(path)  # a new file exists only from here
         except DB_ERRORS as exc:
-            known = translate_sqlite(exc)
+            known = translate_sqlite(exc, "办事台数据未能打开")
             if known is not None:
                 raise known from None
             raise
@@ -143,15 +143,16 @@ class StoreBase:
     # -- transactions --------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated."""
+    def transaction(self, outcome: str = "更改未保存") -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated;
+        ``outcome`` names what was not saved when it fails (see :func:`translate_sqlite`)."""
         with self._lock:
             self.check_same_file()
             c = self._conn
             try:
                 c.execute("BEGIN IMMEDIATE")
             except DB_ERRORS as exc:
-                known = translate_sqlite(exc)
+                known = translate_sqlite(exc, outcome)
                 if known is not None:
                     raise known from None
                 raise
@@ -164,7 +165,7 @@ class StoreBase:
                 except DB_ERRORS:
                     pass
                 if isinstance(exc, DB_ERRORS):
-                    known = translate_sqlite(exc)
+                    known = translate_sqlite(exc, outcome)
                     if known is not None:
                         raise known from None
                 raise
@@ -176,7 +177,7 @@ class StoreBase:
                 cols = [d[0] for d in cur.description or []]
                 return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]  # type: ignore[misc]
             except DB_ERRORS as exc:
-                known = translate_sqlite(exc)
+                known = translate_sqlite(exc, "未能读取数据")
                 if known is not None:
                     raise known from None
                 raise
@@ -194,10 +195,10 @@ class StoreBase:
             c.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
 
-    def meta_setdefault(self, key: str, value: str) -> str:
+    def meta_setdefault(self, key: str, value: str, outcome: str = "更改未保存") -> str:
         """The meta value of ``key``, setting it to ``value`` first if absent — atomic
         across processes (INSERT OR IGNORE, then read, in one transaction)."""
-        with self.transaction() as c:
+        with self.transaction(outcome) as c:
             c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", [key, value])
             return str(c.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()[0])
 

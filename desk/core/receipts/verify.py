@@ -98,7 +98,7 @@ def receipt_key(store: Any) -> str:
     if key:
         return str(key)
     # atomic in the store, so two processes printing their first receipt agree on one key
-    return str(store.meta_setdefault(META_KEY, secrets.token_hex(32)))
+    return str(store.meta_setdefault(META_KEY, secrets.token_hex(32), "回执未生成"))
 
 
 # -- QR matrix ----------------------------------------------------------------------------
