@@ -15,6 +15,7 @@ The file stays empty: it holds no data.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,19 +42,23 @@ class Hold:
         self.exclusive = exclusive
         # one instance per hold (not the per-path singleton): two holds in one process
         # then see each other exactly as two processes would
-        self._lock: ReadWriteLock | None = ReadWriteLock(lock_path(data_dir), is_singleton=False)
+        self._lock: ReadWriteLock | None = None
         try:
+            self._lock = ReadWriteLock(lock_path(data_dir), is_singleton=False)
             if exclusive:
                 self._lock.acquire_write(blocking=False)
             else:
                 self._lock.acquire_read(timeout=wait)
         except Timeout:
-            self._lock.close()
-            self._lock = None
+            self.release()
             if exclusive:
                 raise DeskError("in_use", IN_USE) from None
             raise DeskError("busy", "办事台正在加密、修改密码、恢复或清理数据，请稍后再试"
                                     "（或先关闭正在进行该操作的窗口或命令）") from None
+        except (sqlite3.Error, OSError, ValueError) as exc:  # e.g. a read-only folder
+            self.release()
+            raise DeskError("open", f"无法使用数据文件夹 {data_dir}（锁文件 {FILE_NAME}："
+                                    f"{exc}）；请检查该文件夹可以写入") from None
 
     def release(self) -> None:
         """Let go (idempotent; any thread)."""
