@@ -202,3 +202,52 @@ def test_cli_publish_refuses_a_malformed_notice_naming_field_and_rule(
         (f"cli:{getpass.getuser()}", 2), (f"cli:{getpass.getuser()}", 1)]
     assert entries[0]["detail"]["corrects"] == 1
     assert verify_audit_at(db).ok
+
+
+def test_deferred_materials_due_date_is_recomputed_too(district: District,
+                                                       make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    example = dict(ctx.catalog.get("MZ-DB").example)
+    example["materials"] = [m for m in example["materials"] if m != "收入证明"]
+    case = ctx.cases.submit("MZ-DB", example, ctx.actor(), today=date(2027, 1, 25))
+    assert case["status"] == "deferred"
+    mats = json.loads(case["materials_json"])
+    # 10 working days: the fallback skips 除夕 02-05 and 初三 02-08, knows no make-up day
+    assert (mats["defer_due"], mats["defer_exact"]) == ("2027-02-10", False)
+    publish_calendar(ConsoleStore(district.storage), notice_2027(), actor="admin")
+    summary = sync_desk(ctx)
+    assert summary["complete"]
+    got = {u["field"]: (u["old"], u["new"]) for u in summary["promise_updates"]}
+    # Sunday 01-31 is a make-up working day; 02-05 … 02-13 are off
+    assert got["defer_due"] == ("2027-02-10", "2027-02-15")
+    assert "补交材料期限 2027-02-10 → 2027-02-15" in " ".join(
+        u["message"] for u in summary["promise_updates"])
+    mats = json.loads(ctx.store.get_case(case["uuid"])["materials_json"])
+    assert (mats["defer_due"], mats["defer_exact"]) == ("2027-02-15", True)
+    assert [m["due_date"] for m in mats["missing"] if m["name"] == "收入证明"] == ["2027-02-15"]
+
+
+def test_fifty_concurrent_publishes_get_distinct_versions(district: District) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cs = ConsoleStore(district.storage)
+
+    def publish(i: int) -> dict[str, Any]:
+        return publish_calendar(cs, notice_2027(source=f"{SOURCE_2027} 第{i}稿"),
+                                actor=f"admin{i}")
+
+    def same(_: int) -> dict[str, Any]:
+        return publish_calendar(cs, notice_2027(), actor="admin")
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(publish, range(50)))
+    assert sorted(r["version"] for r in results) == list(range(1, 51))
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        again = list(pool.map(same, range(50)))
+    assert sum(r["published"] for r in again) == 1  # the same notice: one new version
+    assert {r["version"] for r in again} == {51}
+    versions = calendar_versions(district.storage, 2027)
+    assert [v["version"] for v in versions] == list(range(51, 0, -1))
+    assert len(cs.audit_entries(action="calendar.publish", limit=500)) == 51
+    assert cs.verify_audit() is None
