@@ -326,6 +326,8 @@ class MainWindow(QMainWindow):
         text = tr("待上传 {n} 条").format(n=pending)
         if aside:
             text += " · " + tr("{n} 条被退回").format(n=aside)
+        if info.get("promises"):  # promised dates the holiday notice moved, not yet told
+            text += " · " + tr("承诺日期更新 {n} 件").format(n=len(info["promises"]))
         self.queue_label.setText(text)
         server = info.get("server") or self.ctx.settings.server_url
         last = str(info.get("last") or "")[:16].replace("T", " ")
@@ -343,6 +345,10 @@ class MainWindow(QMainWindow):
     def sync_finished(self, summary: dict[str, Any]) -> None:
         """After a sync round: statuses may have changed."""
         self.refresh_status()
+        moved = summary.get("promise_updates") or []
+        if moved:
+            self.notify(tr("{n} 件案件的承诺日期已按国务院通知更新，请在同步页查看并告知群众")
+                        .format(n=len(moved)))
         if "cases" in self._pages and self._pages["cases"].loaded_once:  # type: ignore[attr-defined]
             self._pages["cases"].model.reload()  # type: ignore[attr-defined]
 

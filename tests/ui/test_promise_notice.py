@@ -27,6 +27,9 @@ def test_sync_page_lists_moved_promises_until_seen(qtbot: Any, win: Any) -> None
     text = page.promise_notice.text()
     assert "承诺日期已按国务院通知更新：" + case["receipt_no"] in text
     assert "2027-02-11 → 2027-02-16" in text
+    qtbot.waitUntil(lambda: "承诺日期更新 1 件" in win.queue_label.text())
+    win.sync_finished({"promise_updates": lines})
+    assert "1 件案件的承诺日期已按国务院通知更新" in win.statusBar().currentMessage()
     qtbot.mouseClick(page.promise_seen, qtbot_left())
     qtbot.waitUntil(lambda: not page.promise_notice.isVisible())
     assert ctx.store.promise_updates(unseen_only=True) == []
