@@ -134,7 +134,8 @@ def _dates(body: Mapping[str, Any], key: str, label: str, year: int | None,
             continue
         if year is not None and d.year != year:
             problems.append(_problem(where, "in_year", f"{where}（{label}）{v} 不在 {year} "
-                                                       f"年内"))
+                                                       f"年内（跨年的日期请发布在 {d.year} 年的"
+                                                       f"安排中）"))
             continue
         if d in seen:
             problems.append(_problem(where, "duplicate", f"{where}（{label}）{v} 重复出现"))
