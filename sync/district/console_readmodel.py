@@ -92,7 +92,8 @@ class ReadModelMixin(ConsoleBase):
             dept = r["district_department"] or r["department"]
             common = {"uuid": r["uuid"], "src_updated_at": r["updated_at"],
                       "district_status": r["district_status"],
-                      "district_note": r["district_note"] or "", "department": dept}
+                      "district_note": r["district_note"] or "", "department": dept,
+                      "priority": 1 if r.get("priority") else 0}
             if r["uuid"] not in payloads:
                 status_only.append(common)
                 continue

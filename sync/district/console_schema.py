@@ -48,6 +48,7 @@ from sqlalchemy import (
 )
 
 from sync import protocol as P
+from sync.district.database import add_missing_columns
 from sync.district.storage import Storage
 
 LOCAL_TZ = ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
@@ -122,6 +123,7 @@ ccases = Table(
     Column("received_at", String(40), nullable=False),
     Column("district_status", String(20), nullable=False),
     Column("district_note", Text, nullable=False),
+    Column("priority", Integer, nullable=False, server_default="0"),  # 绿色通道
     Index("console_cases_received", "received_at", "uuid"),
     Index("console_cases_status", "district_status", "received_at"),
     Index("console_cases_item", "item_code", "received_at"),
@@ -135,6 +137,7 @@ ccases = Table(
     Index("console_cases_phone", "phone_hash"),
     Index("console_cases_receipt", "receipt_no"),
     Index("console_cases_name", "applicant_name"),
+    Index("console_cases_priority", "priority", "district_status", "received_at"),
 )
 state = Table(
     "console_state", cmeta,
@@ -190,6 +193,7 @@ class ConsoleBase:
         """Create the console tables and the source indexes (idempotent)."""
         with self.st.write() as conn:
             cmeta.create_all(conn, checkfirst=True)
+            add_missing_columns(conn, cmeta)  # columns added after a table was created
             for table in cmeta.sorted_tables:  # indexes added after a table was created
                 for ix in table.indexes:
                     ix.create(conn, checkfirst=True)

@@ -132,6 +132,7 @@ class CaseFilter:
     date_from: str = ""
     date_to: str = ""
     overdue: str = ""  # "" | "overdue" | "near"
+    priority: str = ""  # "" | "1": 绿色通道 cases only
     q: str = ""
 
     def as_query(self) -> dict[str, str]:
@@ -183,6 +184,8 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             w.append(ccases.c.department == f.department)
         if f.desk:
             w.append(ccases.c.desk_id == f.desk)
+        if f.priority == "1":
+            w.append(ccases.c.priority == 1)
         if f.date_from:
             w.append(ccases.c.accepted_date >= f.date_from)
         if f.date_to:
@@ -303,6 +306,8 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             near_end = (today + timedelta(days=NEAR_DUE_DAYS)).isoformat()
             out["overdue"] = int(conn.execute(select(func.count()).where(
                 c.district_status.in_(OPEN_STATUSES), c.promised_date < t)).scalar_one())
+            out["priority_open"] = int(conn.execute(select(func.count()).where(  # 绿色通道
+                c.priority == 1, c.district_status.in_(OPEN_STATUSES))).scalar_one())
             out["near_due"] = int(conn.execute(select(func.count()).where(
                 c.district_status.in_(OPEN_STATUSES),
                 c.promised_date.between(t, near_end))).scalar_one())

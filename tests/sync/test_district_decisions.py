@@ -338,3 +338,47 @@ def test_unknown_uuid_text_is_refused_clearly(district: District) -> None:
     out = cli(district.db_url, "set-route", "--case", str(uuid.uuid4()), "--item", "GA-SWZX",
               "--status", "accepted")
     assert out.returncode == 1 and "case" in out.stderr and "Traceback" not in out.stderr
+
+
+# -- existing databases: the new columns are added on start ---------------------------------
+
+
+def test_a_database_from_before_gets_the_new_columns(db_url: str, make_desk: Any) -> None:
+    """A district database made before routes, priority and departments existed (the
+    columns dropped again here) is brought up to date when the server starts: no Alembic,
+    ``create_all`` never alters a table, so the storage adds the missing columns."""
+    from sqlalchemy import inspect, text
+
+    st = Storage(db_url)
+    ConsoleStore(st)
+    with st.write() as conn:
+        conn.execute(text("DROP INDEX console_cases_priority"))
+        for table, col in (("cases", "priority"), ("changes", "item_code"),
+                           ("changes", "item_name"), ("console_cases", "priority")):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {col}"))
+        conn.execute(text("DROP TABLE departments"))
+    st.close()
+
+    district = District(db_url)  # a server starting on the old database
+    try:
+        ConsoleStore(district.storage)
+        with district.storage.read() as conn:
+            insp = inspect(conn)
+            cols = {t: {c["name"] for c in insp.get_columns(t)}
+                    for t in ("cases", "changes", "console_cases")}
+            assert "console_cases_priority" in {
+                i["name"] for i in insp.get_indexes("console_cases")}
+        assert "priority" in cols["cases"] and "priority" in cols["console_cases"]
+        assert {"item_code", "item_name"} <= cols["changes"]
+        ctx = make_desk()
+        enroll(district, ctx)
+        case = new_case(ctx, "YJS-SH", services=["死亡户口注销"], priority=True)
+        assert sync_desk(ctx)["complete"]
+        got = district.storage.get_case(case["uuid"])
+        assert got["priority"] == 1 and [r["item_code"] for r in got["routes"]] == ["GA-SWZX"]
+        district.storage.set_route(case["uuid"], "GA-SWZX", "accepted")
+        assert "公安" in district.storage.departments()
+        assert sync_desk(ctx)["complete"]
+        assert ctx.store.case_routes(case["uuid"])[0]["status"] == "accepted"
+    finally:
+        district.stop()

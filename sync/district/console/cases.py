@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from forms.catalog import load_catalog
+from sync import protocol as P
 from sync.district.console import auth
 from sync.district.console.auth import Actor, Exporter, Revealer, User, Viewer
 from sync.district.console.routes import _back, redirect
@@ -24,6 +25,7 @@ from sync.district.console.views import (
     ACTIONS,
     DESK_STATUS_LABELS,
     RATING_LABELS,
+    ROUTE_LABELS,
     STATUS_LABELS,
     catalog_for,
     flash,
@@ -49,13 +51,15 @@ def _filter(request: Request) -> CaseFilter:
         f.status = ""
     if f.overdue not in ("", "overdue", "near"):
         f.overdue = ""
+    if f.priority not in ("", "1"):
+        f.priority = ""
     return f
 
 
-def _choices() -> dict[str, Any]:
+def _choices(cs: ConsoleStore) -> dict[str, Any]:
     cat = load_catalog()
     return {"items": [(it.code, it.name) for it in cat.items],
-            "departments": cat.departments()}
+            "departments": cs.st.departments()}  # the managed list
 
 
 @router.get("/cases", include_in_schema=False)
@@ -67,17 +71,19 @@ def case_list(request: Request, page: int = 1, user: User = Viewer) -> Response:
     result = cs.list_cases(f, page)
     query = urlencode(f.as_query())
     return render(request, "cases.html", f=f, page=result, query=query,
-                  desks=cs.desk_choices(), today=local_today().isoformat(), **_choices())
+                  desks=cs.desk_choices(), today=local_today().isoformat(), **_choices(cs))
 
 
 def _decide(cs: ConsoleStore, user: User, uuid: str, action: str, note: str,
             department: str) -> dict[str, Any]:
     status = ACTIONS[action][0]
-    res = cs.st.set_status(uuid, status, note=note, department=department or None,
-                           actor=user.username)
-    cs.audit(user.username, "case." + action, uuid, status=status, note=note,
-             department=department or None)
-    return res
+
+    def audit(conn: Any, _res: dict[str, Any]) -> None:  # in the decision's transaction
+        cs.audit_in(conn, user.username, "case." + action, uuid, status=status, note=note,
+                    department=department or None)
+
+    return cs.st.set_status(uuid, status, note=note, department=department or None,
+                            actor=user.username, audit=audit)
 
 
 @router.post("/cases/bulk", include_in_schema=False)
@@ -169,7 +175,8 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         derived=data.get("derived", {}) if isinstance(data, dict) else {},
         materials=materials, mats=mats, history=history, attachments=attachments,
         reveal=reveal, reason=reason, callback=cs.callback(uuid),
-        departments=cat.departments(), is_open=case["district_status"] in OPEN_STATUSES,
+        departments=cs.st.departments(), is_open=case["district_status"] in OPEN_STATUSES,
+        ROUTE_LABELS=ROUTE_LABELS, ROUTE_NEXT=P.ROUTE_NEXT,
         RATING_LABELS=RATING_LABELS, DESK_STATUS_LABELS=DESK_STATUS_LABELS,
         today=local_today().isoformat())
     if reveal:
@@ -215,6 +222,32 @@ async def decide(request: Request, uuid: str, user: User = Actor) -> Response:
     await run_in_threadpool(cs.refresh)
     return flash(redirect(f"/console/cases/{uuid}"), "ok",
                  f"已{ACTIONS[action][1]}，办事点下次同步时可见。")
+
+
+@router.post("/cases/{uuid}/routes/{item_code}", include_in_schema=False)
+async def decide_route(request: Request, uuid: str, item_code: str,
+                       user: User = Actor) -> Response:
+    """A department's decision on one route of a bundle (一件事) case; the desk pulls it."""
+    form = await request.form()
+    status = str(form.get("status") or "")
+    note = str(form.get("note") or "").strip()[:2000]
+    cs: ConsoleStore = auth.console(request)
+    back = f"/console/cases/{uuid}#route-{item_code}"
+
+    def audit(conn: Any, res: dict[str, Any]) -> None:
+        cs.audit_in(conn, user.username, "route." + status, uuid, item_code=item_code,
+                    status=status, note=note, case_status=res.get("case_status"))
+
+    try:
+        res = await run_in_threadpool(lambda: cs.st.set_route(
+            uuid, item_code, status, note=note, actor=user.username, audit=audit))
+    except DistrictError as exc:
+        return flash(redirect(back), "error", exc.message)
+    await run_in_threadpool(cs.refresh)
+    text = f"{res['item_name']}（{res['department']}）：{ROUTE_LABELS.get(status, status)}"
+    if res.get("case_status"):
+        text += f"；各联办事项均已处理，案件{STATUS_LABELS[res['case_status']]}"
+    return flash(redirect(back), "ok", text + "，办事点下次同步时可见。")
 
 
 @router.get("/attachments/{sha256}", include_in_schema=False)

@@ -256,8 +256,30 @@ async def revoke(request: Request, desk_id: str, user: User = Admin) -> Response
 def catalog(request: Request, user: User = Viewer) -> Response:
     """Published catalog versions; publish a new one."""
     shipped = load_catalog()
-    return render(request, "catalog.html", versions=_cs(request).catalog_versions(),
-                  shipped=shipped, shipped_count=len(shipped.items))
+    cs = _cs(request)
+    return render(request, "catalog.html", versions=cs.catalog_versions(),
+                  shipped=shipped, shipped_count=len(shipped.items),
+                  departments=cs.st.departments())
+
+
+@router.post("/departments", include_in_schema=False)
+async def add_department(request: Request, user: User = Admin) -> Response:
+    """Add a department to the managed list cases may be routed to (audited)."""
+    form = await request.form()
+    name = " ".join(str(form.get("name") or "").split())
+    cs = _cs(request)
+
+    def audit(conn: Any, res: dict[str, Any]) -> None:
+        cs.audit_in(conn, user.username, "department.add", name, added=res["added"])
+
+    try:
+        added = await run_in_threadpool(lambda: cs.st.add_department(
+            name, source="console", actor=user.username, audit=audit))
+    except DistrictError as exc:
+        return flash(redirect("/console/catalog#departments"), "error",
+                     exc.message.removeprefix("department: "))
+    return flash(redirect("/console/catalog#departments"), "ok",
+                 f"已添加部门“{name}”，转办时可以选择。" if added else f"部门“{name}”已在名单中。")
 
 
 @router.post("/catalog/publish", include_in_schema=False)
@@ -276,12 +298,15 @@ async def publish(request: Request, user: User = Admin) -> Response:
             return flash(redirect("/console/catalog"), "error", f"目录文件不是有效的 JSON：{exc}")
     else:
         body = load_catalog().to_json()
+    def audit(conn: Any, res: dict[str, Any]) -> None:  # in the publishing transaction
+        cs.audit_in(conn, user.username, "catalog.publish", res["version"],
+                    published=res["published"])
+
     try:
-        res = await run_in_threadpool(cs.st.publish_catalog, body, actor=user.username)
+        res = await run_in_threadpool(lambda: cs.st.publish_catalog(
+            body, actor=user.username, audit=audit))
     except DistrictError as exc:
         return flash(redirect("/console/catalog"), "error", exc.message)
-    await run_in_threadpool(cs.audit, user.username, "catalog.publish", res["version"],
-                            published=res["published"])
     text = (f"目录 {res['version']} 已发布，各办事点下次同步时收到。" if res["published"]
             else f"目录 {res['version']} 此前已发布，未重复发布。")
     return flash(redirect("/console/catalog"), "ok", text)

@@ -26,6 +26,10 @@ STATUS_LABELS = {
     "received": "待审核", "accepted": "已受理", "needs_correction": "需补正",
     "completed": "已办结", "rejected": "不予办理", "routed": "已转办",
 }
+ROUTE_LABELS = {  # a bundle (一件事) route's status
+    "pending": "待处理", "accepted": "已受理", "needs_correction": "需补正",
+    "completed": "已办结", "rejected": "不予办理",
+}
 DESK_STATUS_LABELS = {
     "draft": "草稿", "accepted": "已受理", "deferred": "容缺受理", "correction": "待补正",
     "completed": "当场办结",
@@ -44,11 +48,16 @@ AUDIT_ACTIONS = {
     "desk.revoke": "停用办事点", "catalog.publish": "发布目录", "user.add": "添加用户",
     "user.role": "修改角色", "user.disable": "停用用户", "user.enable": "启用用户",
     "attachment.download": "下载附件", "audit.checkpoint_lost": "审计校验点丢失",
+    "route.accepted": "联办事项受理", "route.needs_correction": "联办事项需补正",
+    "route.completed": "联办事项办结", "route.rejected": "联办事项不予办理",
+    "department.add": "添加部门",
 }
 AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "department": "部门",
               "outcome": "结果", "filters": "筛选条件", "name": "名称", "role": "角色",
               "published": "新发布", "sha256": "附件", "cause": "原因",
-              "checkpoint_hash": "校验点哈希", "last_id": "当前最后一条", "last_hash": "其哈希"}
+              "checkpoint_hash": "校验点哈希", "last_id": "当前最后一条", "last_hash": "其哈希",
+              "item_code": "联办事项", "case_status": "案件状态", "added": "新添加",
+              "seq": "序号", "as": "代表"}
 ACTIONS = {  # form value → (status, label)
     "accept": ("accepted", "受理"), "correct": ("needs_correction", "需补正"),
     "complete": ("completed", "办结"), "reject": ("rejected", "不予办理"),
