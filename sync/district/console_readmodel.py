@@ -2,7 +2,8 @@
 
 ``console_cases`` holds, per case, the columns lists, filters, the dashboard and exports
 need (worker, promised date, masked ID/phone, search hashes); ``console_callbacks`` one
-差评 follow-up task per rating of 1–2, due in ``CALLBACK_WORKDAYS`` working days.
+差评 follow-up task per rating of 1–2, due in ``CALLBACK_WORKDAYS`` working days (counted
+with the district's published holiday arrangements, :func:`district_calendar`).
 :meth:`ReadModelMixin.refresh` brings both up to date from ``cases.updated_at`` and
 ``ratings.received_at`` (watermarks in ``console_state``, minus ``REFRESH_MARGIN`` for slow
 transactions), so status changes made anywhere (console, command line) show up.
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from forms.ids import mask_id, mask_phone
 from forms.workdays import add_working_days
+from sync.district.calendars import district_calendar
 from sync.district.console_schema import (
     ConsoleBase,
     _iso,
@@ -158,11 +160,12 @@ class ReadModelMixin(ConsoleBase):
             newest = conn.execute(select(func.max(ratings.c.received_at))).scalar()
         if not rows and (not newest or newest <= wm):
             return
+        workcal = district_calendar(self.st)  # the district's published years
         with self.st.write() as conn:
             if rows:
                 for r in rows:
                     r["due_date"] = add_working_days(local_date(r["received_at"]),
-                                                     CALLBACK_WORKDAYS).day.isoformat()
+                                                     CALLBACK_WORKDAYS, workcal).day.isoformat()
                     r["state"] = "open"
                 conn.execute(self.st._insert(callbacks).on_conflict_do_nothing(), rows)
             if newest and newest > wm:
