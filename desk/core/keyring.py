@@ -159,6 +159,9 @@ def _locked(data_dir: Path) -> Iterator[None]:
         lock.acquire()
     except Timeout:
         raise KeyringError("busy", "另一个程序正在使用密钥文件，请稍后再试") from None
+    except OSError as exc:  # e.g. a read-only data folder
+        raise KeyringError("damaged", f"无法锁定密钥文件 {FILE_NAME}（{exc.strerror or exc}）"
+                                      "；请检查数据文件夹可以写入") from None
     try:
         yield
     finally:
