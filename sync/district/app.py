@@ -386,9 +386,10 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
              tags=["attachments"])
     async def attachment_status(request: Request, auth: SignedDep,
                                 sha256: str = P_SHA) -> P.AttachmentStatus:
-        """How many bytes of the attachment the district holds (to resume an upload)."""
+        """How many bytes of the attachment the district holds from this desk (to resume
+        an upload); another desk's files and uploads never show."""
         resp: P.AttachmentStatus = await run_in_threadpool(
-            _storage(request).attachment_status, sha256)
+            _storage(request).attachment_status, auth.desk["desk_id"], sha256)
         return resp
 
     @app.put(P.PATH_ATTACHMENTS + "/{sha256}", response_model=P.AttachmentStatus,

@@ -1,9 +1,14 @@
 """Attachments: content-addressed blobs and resumable uploads (part of :class:`Storage`).
 
-``attachments`` holds complete blobs by SHA-256; ``attachment_parts`` the chunks of an
-upload still in progress, by offset. A chunk is taken only at the offset received so far;
-once ``total`` bytes are in, they must hash to the SHA-256 they were uploaded under, or the
-parts are dropped and the upload starts again from zero.
+``attachments`` holds complete blobs by SHA-256 (stored once, whoever uploaded them);
+``attachment_holders`` which desks uploaded each one; ``attachment_parts`` the chunks of each
+desk's upload still in progress, by desk and offset. A chunk is taken only at the offset
+received so far; once ``total`` bytes are in, they must hash to the SHA-256 they were
+uploaded under, or the parts are dropped and the upload starts again from zero.
+
+A desk acts only for itself: it sees, resumes and restarts only its own uploads. Whether
+another desk holds a file, or is uploading one, never shows in its answers — a desk that
+has the same file uploads all of it (the district keeps one copy).
 """
 
 from __future__ import annotations
@@ -11,32 +16,52 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, true
 
 from sync import protocol as P
 from sync.district.database import Database
 from sync.district.errors import HashMismatch, OffsetMismatch, Refused, TooLarge
-from sync.district.tables import attachment_parts, attachments
+from sync.district.tables import attachment_holders, attachment_parts, attachments
 
 
 class AttachmentsMixin(Database):
     """:class:`Storage`'s attachment methods."""
 
-    def attachment_status(self, sha256: str) -> P.AttachmentStatus:
-        """How much of an attachment the district holds."""
+    def migrate(self) -> None:
+        """Also: ``attachment_parts`` keyed by desk (an older table keyed by the SHA-256
+        alone is rebuilt — uploads in progress then resume from zero), and the holders of
+        blobs stored before ``attachment_holders`` existed (their first uploader)."""
+        super().migrate()
+        with self.write() as conn:
+            pk = inspect(conn).get_pk_constraint("attachment_parts")["constrained_columns"]
+            if "desk_id" not in pk:
+                attachment_parts.drop(conn)
+                attachment_parts.create(conn)
+            if conn.execute(select(attachment_holders.c.sha256).limit(1)).first() is None:
+                conn.execute(self._insert(attachment_holders).from_select(
+                    ["sha256", "desk_id", "at"],
+                    select(attachments.c.sha256, attachments.c.desk_id,
+                           attachments.c.created_at).where(true())  # SQLite: WHERE before
+                ).on_conflict_do_nothing())  # ON CONFLICT in INSERT ... SELECT
+
+    def attachment_status(self, desk_id: str, sha256: str) -> P.AttachmentStatus:
+        """How much of an attachment the district holds from this desk."""
         with self.read() as conn:
-            size = conn.execute(select(attachments.c.size).where(
-                attachments.c.sha256 == sha256)).scalar()
+            size = conn.execute(select(attachments.c.size).join(
+                attachment_holders, attachment_holders.c.sha256 == attachments.c.sha256).where(
+                attachment_holders.c.sha256 == sha256,
+                attachment_holders.c.desk_id == desk_id)).scalar()
             if size is not None:
                 return P.AttachmentStatus(sha256=sha256, size=size, received=size,
                                           complete=True)
             row = conn.execute(select(func.coalesce(func.sum(func.length(
                 attachment_parts.c.data)), 0), func.max(attachment_parts.c.total)).where(
+                attachment_parts.c.desk_id == desk_id,
                 attachment_parts.c.sha256 == sha256)).one()
         return P.AttachmentStatus(sha256=sha256, size=row[1], received=int(row[0] or 0))
 
     def attachment(self, sha256: str) -> bytes | None:
-        """An attachment's bytes, or None."""
+        """An attachment's bytes, or None (the console's view: any desk's)."""
         with self.read() as conn:
             data = conn.execute(select(attachments.c.data).where(
                 attachments.c.sha256 == sha256)).scalar()
@@ -44,25 +69,29 @@ class AttachmentsMixin(Database):
 
     def put_attachment(self, desk_id: str, sha256: str, offset: int, total: int, data: bytes,
                        cap: int) -> P.AttachmentStatus:
-        """Store a chunk of an attachment; complete once ``total`` bytes hash to ``sha256``.
+        """Store a chunk of this desk's upload; complete once ``total`` bytes hash to
+        ``sha256``.
 
-        Idempotent: an attachment already held, or a chunk already received, changes nothing.
+        Idempotent: an attachment this desk already uploaded, or a chunk already received,
+        changes nothing. Only this desk's own upload is resumed or restarted.
         """
         if total > cap:
             raise TooLarge(f"附件大小 {total} 字节超过上限 {cap} 字节", cap=cap)
         now = P.utc_now()
+        mine = (attachment_parts.c.desk_id == desk_id, attachment_parts.c.sha256 == sha256)
         with self.write() as conn:
-            size = conn.execute(select(attachments.c.size).where(
-                attachments.c.sha256 == sha256)).scalar()
+            size = conn.execute(select(attachments.c.size).join(
+                attachment_holders, attachment_holders.c.sha256 == attachments.c.sha256).where(
+                attachment_holders.c.sha256 == sha256,
+                attachment_holders.c.desk_id == desk_id)).scalar()
             if size is not None:
                 return P.AttachmentStatus(sha256=sha256, size=size, received=size,
                                           complete=True)
             parts = conn.execute(select(attachment_parts.c.offset, attachment_parts.c.data,
-                                        attachment_parts.c.total).where(
-                attachment_parts.c.sha256 == sha256).order_by(attachment_parts.c.offset)).all()
+                                        attachment_parts.c.total).where(*mine)
+                                 .order_by(attachment_parts.c.offset)).all()
             if parts and parts[0].total != total:
-                conn.execute(sa_delete(attachment_parts).where(
-                    attachment_parts.c.sha256 == sha256))
+                conn.execute(sa_delete(attachment_parts).where(*mine))
                 parts = []
             received = sum(len(p.data) for p in parts)
             if offset + len(data) <= received:
@@ -77,14 +106,14 @@ class AttachmentsMixin(Database):
             if received < total:
                 return P.AttachmentStatus(sha256=sha256, size=total, received=received)
             blob = b"".join(bytes(p.data) for p in parts) + data
-            conn.execute(sa_delete(attachment_parts).where(attachment_parts.c.sha256 == sha256))
-            if hashlib.sha256(blob).hexdigest() != sha256:
-                # commit the clean-up, then refuse: the next try starts from zero
-                pass
-            else:
+            conn.execute(sa_delete(attachment_parts).where(*mine))
+            if hashlib.sha256(blob).hexdigest() == sha256:
                 conn.execute(self._insert(attachments).values(
                     sha256=sha256, size=total, data=blob, desk_id=desk_id, created_at=now
                 ).on_conflict_do_nothing())
+                conn.execute(self._insert(attachment_holders).values(
+                    sha256=sha256, desk_id=desk_id, at=now).on_conflict_do_nothing())
                 return P.AttachmentStatus(sha256=sha256, size=total, received=total,
                                           complete=True, created=True)
+            # else: commit the clean-up, then refuse (the next try starts from zero)
         raise HashMismatch("附件内容与其 SHA-256 不符，请重新上传")

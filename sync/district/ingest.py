@@ -41,6 +41,12 @@ from sync.district.tables import (
 
 log = logging.getLogger(__name__)
 
+# A desk acts only for itself (issue 12): a record about another desk's case is refused with
+# a reason that says nothing about that case — for a rating, the very answer a case the
+# district does not have gets.
+CASE_NOT_RECEIVED = "该案件尚未上传到区级，评价暂不能接收"
+NOT_THIS_DESKS_CASE = "区级不能接收这条案件记录（案件编号不可用），请联系区级管理员"
+
 # the columns a case row is inserted with, in the order _BatchWork._upsert_cases gives them
 _CASE_INSERT_COLS = (
     "uuid", "desk_id", "desk_code", "receipt_no", "item_code", "item_name", "department",
@@ -63,7 +69,8 @@ class BatchIngestMixin(ReconcileMixin):
         sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in keep)
         return (f"INSERT INTO cases ({', '.join(cols)}) VALUES ({self._marks(len(cols))}) "
                 f"ON CONFLICT (uuid) DO UPDATE SET {sets} "
-                "WHERE cases.revision < excluded.revision")
+                "WHERE cases.revision < excluded.revision "
+                "AND cases.desk_id = excluded.desk_id")  # a desk moves only its own cases
 
     # -- batches ----------------------------------------------------------------------------
 
@@ -292,12 +299,14 @@ class _BatchWork:
         fresh: list[tuple[int, P.Record, P.CasePayload, str, str]] = []
         for i, rec, cp, h, u in todo:
             key = (u, rec.revision)
-            if key in existing_rev:
-                self._same_or_conflict(i, records[i], h, *existing_rev[key])
-                continue
             known = existing_case.get(u)
             if known is not None and known.desk_id != self.desk_id:
-                self._result(i, records[i], "rejected", "该案件由其他办事点上传，本办事点不能修改")
+                # another desk's case: refused before anything about it is compared, with a
+                # reason that says nothing about it
+                self._result(i, records[i], "rejected", NOT_THIS_DESKS_CASE)
+                continue
+            if key in existing_rev:
+                self._same_or_conflict(i, records[i], h, *existing_rev[key])
                 continue
             if known is not None and known.district_status in P.CLOSED_STATUSES:
                 word = "已办结" if known.district_status == "completed" else "已不予办理"
@@ -311,7 +320,10 @@ class _BatchWork:
             for i, rec, cp, h, u in fresh:
                 key = (u, rec.revision)
                 if key in lost:  # lost a race to a concurrent batch: decide by it
-                    self._same_or_conflict(i, records[i], h, *lost[key])
+                    if lost[key][2] != self.desk_id:  # ... of another desk: say nothing
+                        self._result(i, records[i], "rejected", NOT_THIS_DESKS_CASE)
+                    else:
+                        self._same_or_conflict(i, records[i], h, *lost[key][:2])
                     continue
                 self._result(i, records[i], "accepted", received_at=self.at)
                 if u not in newest or newest[u][0].revision < rec.revision:
@@ -321,13 +333,14 @@ class _BatchWork:
                 self._fan_out([cp for u, (_, cp) in newest.items()  # newer than stored
                                if u not in existing_case
                                or cp.revision > existing_case[u].revision])
-        return set(existing_case) | {u for *_, u in fresh}
+        return ({u for u, r in existing_case.items() if r.desk_id == self.desk_id}
+                | {u for *_, u in fresh})
 
     def _insert_revisions(self, fresh: list[tuple[int, P.Record, P.CasePayload, str, str]]
-                          ) -> dict[tuple[str, int], tuple[str, str]]:
+                          ) -> dict[tuple[str, int], tuple[str, str, str]]:
         """Insert new revisions in one ``executemany`` straight to the driver (no per-row
         statement building in Python). The primary key decides: a revision a concurrent batch
-        committed first is left alone and returned, ``(uuid, revision) → (hash, at)``."""
+        committed first is left alone and returned, ``(uuid, revision) → (hash, at, desk)``."""
         st = self.st
         # a short statement, executed for every row by the driver (SQLite: in C; psycopg:
         # pipelined, the statement parsed once). A 500-row multi-VALUES statement costs more
@@ -346,10 +359,10 @@ class _BatchWork:
         for r in self.conn.execute(select(
                 case_revisions.c.case_uuid, case_revisions.c.revision,
                 case_revisions.c.content_hash, case_revisions.c.received_at,
-                case_revisions.c.batch_id).where(
+                case_revisions.c.batch_id, case_revisions.c.desk_id).where(
                 case_revisions.c.case_uuid.in_(sorted({k[0] for k in keys})))):
             if (r.case_uuid, r.revision) in keys and r.batch_id != self.batch_id:
-                lost[(r.case_uuid, r.revision)] = (r.content_hash, r.received_at)
+                lost[(r.case_uuid, r.revision)] = (r.content_hash, r.received_at, r.desk_id)
         return lost
 
     def _same_or_conflict(self, i: int, raw: Any, h: str, stored_hash: str,
@@ -402,19 +415,21 @@ class _BatchWork:
             return
         conn = self.conn
         uuids = sorted({u for *_, u in rating_in})
-        stored = {r.case_uuid: (r.content_hash, r.received_at) for r in conn.execute(
-            select(ratings.c.case_uuid, ratings.c.content_hash, ratings.c.received_at).where(
-                ratings.c.case_uuid.in_(uuids)))}
-        missing = set(uuids) - known_cases - set(stored)
+        # only this desk's own cases may be rated by it: another desk's case is answered
+        # exactly like a case the district does not have (nothing about it is compared)
+        missing = set(uuids) - known_cases
         if missing:
             missing -= {r[0] for r in conn.execute(select(cases.c.uuid).where(
-                cases.c.uuid.in_(sorted(missing))))}
+                cases.c.uuid.in_(sorted(missing)), cases.c.desk_id == self.desk_id))}
+        stored = {r.case_uuid: (r.content_hash, r.received_at) for r in conn.execute(
+            select(ratings.c.case_uuid, ratings.c.content_hash, ratings.c.received_at).where(
+                ratings.c.case_uuid.in_(sorted(set(uuids) - missing))))}
         for i, _rec, rp, h, u in rating_in:
+            if u in missing:
+                self._result(i, records[i], "rejected", CASE_NOT_RECEIVED)
+                continue
             if u in stored:
                 self._same_or_conflict(i, records[i], h, *stored[u])
-                continue
-            if u in missing:
-                self._result(i, records[i], "rejected", "该案件尚未上传到区级，评价暂不能接收")
                 continue
             done = conn.execute(self.st._insert(ratings).values(
                 case_uuid=u, level=rp.level, reason=rp.reason, rated_at=rp.rated_at,

@@ -51,6 +51,7 @@ from sync.district.database import (
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
 from sync.district.ingest import BatchIngestMixin
 from sync.district.tables import (
+    attachment_holders,
     attachment_parts,
     attachments,
     batches,
@@ -75,6 +76,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "STATUS_NEEDS",
     "Storage",
+    "attachment_holders",
     "attachment_parts",
     "attachments",
     "batches",

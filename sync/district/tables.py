@@ -26,7 +26,9 @@ See the ``Table`` definitions below for every column:
 - ``holiday_calendars`` — each year's official holiday arrangement (放假调休), one row per
   published version (``version`` is the publish sequence within the year; a correction is
   a new version), pulled by every desk through its ``changes`` row (``change_seq``).
-- ``attachments`` / ``attachment_parts`` — content-addressed blobs and resumable uploads.
+- ``attachments`` / ``attachment_parts`` — content-addressed blobs and resumable uploads;
+  ``attachment_holders`` — which desks uploaded each blob (a desk sees and resumes only its
+  own uploads: :mod:`sync.district.attachments`).
 """
 
 from __future__ import annotations
@@ -227,7 +229,14 @@ attachments = Table(
     Column("desk_id", String(40), nullable=False),
     Column("created_at", String(40), nullable=False),
 )
-attachment_parts = Table(
+attachment_holders = Table(  # which desks uploaded a blob: a desk sees only its own
+    "attachment_holders", metadata,
+    Column("sha256", String(64), nullable=False),
+    Column("desk_id", String(40), nullable=False),
+    Column("at", String(40), nullable=False),
+    PrimaryKeyConstraint("sha256", "desk_id"),
+)
+attachment_parts = Table(  # each desk's upload in progress, apart from every other desk's
     "attachment_parts", metadata,
     Column("sha256", String(64), nullable=False),
     Column("offset", BigInteger, nullable=False),
@@ -235,7 +244,7 @@ attachment_parts = Table(
     Column("data", LargeBinary, nullable=False),
     Column("desk_id", String(40), nullable=False),
     Column("at", String(40), nullable=False),
-    PrimaryKeyConstraint("sha256", "offset"),
+    PrimaryKeyConstraint("desk_id", "sha256", "offset"),
 )
 # -- agreement with desks, epochs (issue 22; see sync.district.reconcile) ---------------------
 desk_records = Table(  # each record a desk had acknowledged: what the district holds of it
