@@ -40,3 +40,28 @@ def qtbot_left() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_correction_notice_counts_its_deadline_with_the_desks_calendar(desk: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from desk.core.receipts import render_case_pdf
+
+    ctx = desk
+    example = dict(ctx.catalog.get("MZ-DB").example)
+    example["materials"] = [m for m in example["materials"] if m != "户口簿"]
+    case = ctx.cases.submit("MZ-DB", example, ctx.actor(), today=date(2027, 1, 25))
+    assert case["status"] == "correction"
+
+    def text() -> str:
+        pdf = render_case_pdf(ctx, ctx.store.get_case(case["uuid"]))
+        return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace(
+            " ", "")
+
+    assert "2027年2月10日" in text()  # 10 working days by the festival fallback
+    body = dict(notice_2027(), version=1, published_at="2026-11-12T02:00:00.000+00:00")
+    ctx.store.apply_changes([{"seq": 3, "kind": "calendar", "case_uuid": None, "at":
+                              "2026-11-12T02:00:00.000+00:00", "calendar": body}], "3")
+    assert "2027年2月15日" in text()  # the notice: 01-31 worked, 02-05 … 02-13 off

@@ -28,6 +28,7 @@ from desk.core.receipts.verify import (
     verification_code,
 )
 from desk.core.store import RATING_LEVELS
+from forms.calendar import WorkCalendar
 from forms.engine import all_fields, all_materials
 from forms.ids import mask_id, mask_phone
 from forms.model import Condition, Item, Material
@@ -63,6 +64,7 @@ class CaseFacts:
     mats: dict[str, Any]
     settings: Any
     by_name: dict[str, Material] = field(default_factory=dict)
+    calendar: WorkCalendar | None = None  # the desk's working days (None: shipped + fallback)
 
     @property
     def receipt_no(self) -> str:
@@ -105,6 +107,9 @@ def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
     except Exception:  # an unreadable catalog must not stop a reprint
         item = None
     facts = CaseFacts(case, item, data.get("fields", {}), mats, ctx.settings)
+    work_calendar = getattr(getattr(ctx, "store", None), "work_calendar", None)
+    if work_calendar is not None:
+        facts.calendar = work_calendar()
     if item is not None:
         facts.by_name = {m.name: m for m in all_materials(item)}
     return facts
@@ -382,7 +387,7 @@ def correction_document(ctx: Any, f: CaseFacts, fmt: str, *, with_qr: bool,
                [0.8, 3.8, 2.2, 1, 4.2], (0, 2, 3), roll, "（无需补正）")
     sheet.heading("补正期限与方式")
     days = working_days_between(date.fromisoformat(str(f.case["accepted_date"])[:10]),
-                                date.fromisoformat(due))
+                                date.fromisoformat(due), f.calendar)
     sheet.bullets([
         f"补正期限：请于{cn_date(due)}前（{days}个工作日内）补齐上述材料。",
         f"补正方式：带上述材料到{f.desk_name}或社区便民服务站提交；也可委托他人代办，"
@@ -407,7 +412,7 @@ def correction_due(f: CaseFacts) -> str:
         return str(max(dues))
     start = date.fromisoformat(str(f.case["accepted_date"])[:10])
     days = default_defer_days(f.item) if f.item is not None else 5
-    return add_working_days(start, days).day.isoformat()
+    return add_working_days(start, days, f.calendar).day.isoformat()
 
 
 # -- one-time notice --------------------------------------------------------------------------
