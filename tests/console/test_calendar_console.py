@@ -83,3 +83,33 @@ def test_viewer_sees_the_years_but_not_the_form(server: ConsoleServer, page: Any
     page.goto(f"{server.url}/console/calendar")
     assert page.locator("#calendar-versions").count() == 1
     assert page.locator("#calendar-form").count() == 0
+
+
+def _form(i_rows: list[dict[str, Any]], **extra: str) -> dict[str, str]:
+    data = {"year": "2027", "source": SOURCE_2027, "action": "publish", **extra}
+    for i, f in enumerate(i_rows):
+        data.update({f"name_{i}": f["name"], f"start_{i}": f["start"], f"end_{i}": f["end"],
+                     f"workdays_{i}": ", ".join(f["workdays"])})
+    return data
+
+
+def test_only_an_admin_with_the_pages_token_publishes(server: ConsoleServer,
+                                                       web: Any) -> None:
+    for role in ("viewer", "reviewer"):
+        w = web(role)
+        w.get("/console/calendar")
+        assert w.post("/console/calendar", _form(FESTIVALS_2027)).status_code == 403
+    admin = web("admin")
+    admin.get("/console/calendar")
+    assert admin.post("/console/calendar", _form(FESTIVALS_2027), csrf="forged").status_code \
+        in (400, 403)
+    assert calendar_versions(server.storage) == []
+    bad = [dict(f) for f in FESTIVALS_2027]
+    bad[3] = dict(bad[3], end="2027-04-30")  # ends before it starts
+    r = admin.post("/console/calendar", _form(bad))
+    assert r.status_code == 400
+    assert "劳动节：放假结束日期 2027-04-30 早于开始日期 2027-05-01" in r.text
+    assert 'data-field="festivals[3].end"' in r.text
+    assert calendar_versions(server.storage) == []  # nothing half-saved
+    assert admin.post("/console/calendar", _form(FESTIVALS_2027)).status_code == 303
+    assert [v["version"] for v in calendar_versions(server.storage)] == [1]
