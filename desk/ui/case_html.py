@@ -9,7 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from desk.ui.text import district_label, esc, rating_label, status_label, sync_label, tr
+from desk.core.bundles import bundle_routes
+from desk.ui.text import (
+    district_label,
+    esc,
+    rating_label,
+    route_label,
+    status_label,
+    sync_label,
+    tr,
+)
 from forms.engine import all_fields
 from forms.ids import mask_id, mask_phone
 from forms.model import FieldDef, Item
@@ -122,9 +131,34 @@ def materials_html(case: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False) -> str:
+def routes_html(ctx: Any, case: dict[str, Any], item: Item | None, fields: dict[str, Any],
+                pulled: list[dict[str, Any]] | None) -> str:
+    """A 一件事 bundle case's routes: each service chosen, its department and its status
+    at the district (pending until a department acts); empty for other cases."""
+    if item is None or not item.bundle:
+        return ""
+    try:
+        catalog = ctx.catalog_for(case.get("catalog_version", ""))
+    except Exception:  # an old or foreign catalog: the pulled names still show
+        catalog = None
+    rows = bundle_routes(item, fields, pulled or [], catalog)
+    if not rows:
+        return ""
+    out = ["<h3>" + tr("联办事项办理情况") + "</h3><table cellpadding='4'>"]
+    for r in rows:
+        word = route_label(str(r["status"]))
+        out.append(f"<tr><td>{esc(r['item_name'])}</td><td class='k'>{esc(r['department'])}"
+                   f"</td><td><b>{esc(word)}</b>"
+                   + (f"：{esc(r['note'])}" if r.get("note") else "") + "</td></tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False,
+                 routes: list[dict[str, Any]] | None = None) -> str:
     """The whole saved case (receipt fallback and print of last resort); ID numbers and
-    phones in full only with ``reveal`` (the detail page, on purpose, audited)."""
+    phones in full only with ``reveal`` (the detail page, on purpose, audited). ``routes``:
+    a bundle case's routes as pulled from the district (``Store.case_routes``)."""
     item = item_of(ctx, case)
     data = json.loads(case.get("data_json") or "{}")
     fields = data.get("fields", {})
@@ -166,6 +200,7 @@ def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False) -> str
     parts = [
         "<style>td.k{color:#52606d;white-space:nowrap;padding-right:14px}</style>",
         *head,
+        routes_html(ctx, case, item, fields, routes),
         "<h3>" + tr("申请信息") + "</h3>",
         fields_html(item, fields, reveal),
         "<h3>" + tr("材料") + "</h3>",

@@ -71,6 +71,7 @@ class CaseDetailPage(QWidget):
         self.setObjectName("page")
         self.win = win
         self.case: dict[str, Any] | None = None
+        self.routes: list[dict[str, Any]] = []  # a bundle case's routes, as pulled
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 12)
         lay.setSpacing(10)
@@ -137,11 +138,13 @@ class CaseDetailPage(QWidget):
         """Fetch the case and its history in the background, then show them."""
         store = self.win.ctx.store
         self.title.setText(tr("正在打开…"))
-        self.win.tasks.run(lambda: (store.get_case(uuid), store.history(uuid)),
+        self.win.tasks.run(lambda: (store.get_case(uuid), store.history(uuid),
+                                    store.case_routes(uuid)),
                            on_done=self._loaded)
 
-    def _loaded(self, res: tuple[dict[str, Any] | None, list[dict[str, Any]]]) -> None:
-        case, history = res
+    def _loaded(self, res: tuple[dict[str, Any] | None, list[dict[str, Any]],
+                                 list[dict[str, Any]]]) -> None:
+        case, history, self.routes = res
         if case is None:
             self.title.setText(tr("没有找到该案件"))
             return
@@ -150,7 +153,7 @@ class CaseDetailPage(QWidget):
         self.remask.stop()
         self.reveal.setChecked(False)
         self.reveal.setText(tr("显示完整信息"))
-        self.body.setHtml(summary_html(self.win.ctx, case))
+        self.body.setHtml(summary_html(self.win.ctx, case, routes=self.routes))
         self.history.setHtml(history_html(history))
         self.rate.setVisible(not case.get("rating"))
         self._banner(case)
@@ -188,7 +191,7 @@ class CaseDetailPage(QWidget):
             return
         self.reveal.setChecked(True)
         self.reveal.setText(tr("隐藏完整信息"))
-        self.body.setHtml(summary_html(ctx, case, reveal=True))
+        self.body.setHtml(summary_html(ctx, case, reveal=True, routes=self.routes))
         self.remask.start()
         self.history.setHtml(history_html(ctx.store.history(case["uuid"])))
 
@@ -198,7 +201,7 @@ class CaseDetailPage(QWidget):
         self.reveal.setChecked(False)
         self.reveal.setText(tr("显示完整信息"))
         if self.case is not None:
-            self.body.setHtml(summary_html(self.win.ctx, self.case))
+            self.body.setHtml(summary_html(self.win.ctx, self.case, routes=self.routes))
 
     def hideEvent(self, event: Any) -> None:  # leaving the page masks again
         if self.reveal.isChecked():

@@ -31,6 +31,14 @@ def status_label(code: str | None) -> str:
     }.get(code or "", code or "")
 
 
+def route_label(code: str | None) -> str:
+    """A 一件事 route's status at the district, in words."""
+    return {
+        "pending": tr("待处理"), "accepted": tr("已受理"), "needs_correction": tr("需补正"),
+        "completed": tr("已办结"), "rejected": tr("不予办理"),
+    }.get(code or "", code or "")
+
+
 def district_label(code: str | None) -> str:
     """The district's decision on a case, in words (empty before any)."""
     return {

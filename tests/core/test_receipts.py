@@ -464,3 +464,40 @@ def test_cli_receipt_command(desk: Any, cases: dict[str, Any], tmp_path: Any,
     assert answer["receipt_no"] == case["receipt_no"] and answer["bytes"] == out.stat().st_size
     assert "容缺受理通知书" in pdf_text(out.read_bytes())
     assert main(["--data-dir", data_dir, "receipt", "no-such-case", "--out", str(out)]) == 2
+
+
+# -- 绿色通道 and 一件事 routes (issue 12, items 10 and 15) ------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_priority_is_printed_on_receipts_and_notices(desk: Any, fmt: str) -> None:
+    urgent = submit(desk, "MZ-GLJT", priority=True)
+    db = desk.catalog.get("MZ-DB")
+    short = submit(desk, "MZ-DB", priority=True, materials=list(db.example["materials"])[:3])
+    plain = submit(desk, "MZ-GLJT")
+    assert (urgent["priority"], short["status"], plain["priority"]) == (1, "correction", 0)
+    for case in (urgent, short):
+        text = squash(pdf_text(render_case_pdf(desk, case, fmt=fmt)))
+        assert "绿色通道" in text and "优先办理" in text
+    assert "绿色通道" not in pdf_text(render_case_pdf(desk, plain, fmt=fmt))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bundle_routes_on_a_reprinted_receipt(desk: Any, fmt: str) -> None:
+    case = submit(desk, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"],
+                  death_date="2026-09-20")
+    text = squash(pdf_text(render_case_pdf(desk, case, fmt=fmt)))
+    assert "联办事项办理情况" in text
+    assert "死亡户口注销" in text and "惠民殡葬" in text and text.count("待处理") == 2
+    assert "城乡居民养老保险死亡待遇" not in text  # an alternative not chosen: no route
+    desk.store.apply_changes([
+        {"seq": 7, "kind": "route", "case_uuid": case["uuid"], "status": "completed",
+         "note": "", "department": "公安", "at": "2026-10-09T02:00:00.000+00:00",
+         "item_code": "GA-SWZX", "item_name": "死亡户口注销", "catalog": None},
+        {"seq": 8, "kind": "route", "case_uuid": case["uuid"], "status": "needs_correction",
+         "note": "请补交火化证明原件", "department": "民政",
+         "at": "2026-10-09T03:00:00.000+00:00", "item_code": "MZ-BZBZ",
+         "item_name": "惠民殡葬/丧葬补助", "catalog": None}], "8")
+    text = squash(pdf_text(render_case_pdf(desk, case, fmt=fmt)))
+    assert "已办结" in text and "需补正" in text and "请补交火化证明原件" in text
+    assert "待处理" not in text

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from desk.core.bundles import ROUTE_WORDS, bundle_routes
 from desk.core.cases import default_defer_days
 from desk.core.receipts.layout import Sheet
 from desk.core.receipts.verify import (
@@ -65,6 +66,8 @@ class CaseFacts:
     settings: Any
     by_name: dict[str, Material] = field(default_factory=dict)
     calendar: WorkCalendar | None = None  # the desk's working days (None: shipped + fallback)
+    # a 一件事 bundle's routes (desk.core.bundles.bundle_routes): one per service chosen
+    routes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def receipt_no(self) -> str:
@@ -100,6 +103,7 @@ def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
     data = json.loads(case.get("data_json") or "{}")
     mats = json.loads(case.get("materials_json") or "{}")
     item: Item | None = None
+    catalog = None
     try:
         catalog = ctx.catalog_for(str(case.get("catalog_version", "")))
         if case["item_code"] in catalog:
@@ -112,6 +116,9 @@ def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
         facts.calendar = work_calendar()
     if item is not None:
         facts.by_name = {m.name: m for m in all_materials(item)}
+        if item.bundle:
+            facts.routes = bundle_routes(item, facts.fields,
+                                         ctx.store.case_routes(str(case["uuid"])), catalog)
     return facts
 
 
@@ -173,6 +180,8 @@ def _case_rows(f: CaseFacts, *, accepted: bool) -> list[tuple[str, str] | tuple[
         ("主管部门", str(c.get("department", ""))),
         ("受理状态", STATUS_WORDS.get(str(c["status"]), str(c["status"]))),
     ]
+    if c.get("priority"):
+        rows.append(PRIORITY_ROW)
     if accepted:
         rows += [("办理时限", _time_limit(f)), ("承诺办结", _promised(f))]
     else:
@@ -185,6 +194,25 @@ def _case_rows(f: CaseFacts, *, accepted: bool) -> list[tuple[str, str] | tuple[
     if f.item is not None:
         rows.append(("办理依据", f.item.legal_basis, True))
     return rows
+
+
+PRIORITY_ROW = ("办理通道", "绿色通道（老年人、残疾人、重病等群众优先办理）", True)
+
+
+def _routes(sheet: Sheet, f: CaseFacts) -> None:
+    """联办事项: each service the resident chose, its department and how far it is."""
+    if not f.routes:
+        return
+    sheet.heading("联办事项办理情况")
+    rows, roll = [], []
+    for i, r in enumerate(f.routes, 1):
+        word = ROUTE_WORDS.get(str(r["status"]), str(r["status"]))
+        rows.append([str(i), str(r["item_name"]), str(r["department"]), word,
+                     str(r.get("note") or "")])
+        roll.append((f"{r['item_name']}（{r['department']}）：{word}",
+                     str(r.get("note") or "")))
+    _materials(sheet, ["序号", "联办事项", "部门", "办理情况", "说明"], rows,
+               [0.8, 4, 1.6, 1.6, 3], (0, 2, 3), roll, "（无）")
 
 
 def short_date(iso: str | None) -> str:
@@ -301,6 +329,7 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
                    "本办事点予以容缺受理。请按下列期限补交所缺材料。")
         sheet.space(3)
     sheet.fields([*_people(f), *_case_rows(f, accepted=status != "correction")])
+    _routes(sheet, f)
     sheet.heading("已收材料")
     _received_table(sheet, f)
     required = [m for m in pending if m.get("required", True)]
@@ -327,6 +356,8 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
         mats += f"，待补{len(required)}件" + (f"（{short_date(due)}前）" if due else "")
     extra: list[tuple[str, str] | tuple[str, str, bool]] = [
         ("承诺办结", cn_date(f.case.get("promised_date")) or "—"), ("材料", mats)]
+    if f.case.get("priority"):
+        extra.append(("办理通道", "绿色通道"))
     _stub(sheet, f, title, extra)
     return sheet.render()
 
@@ -373,6 +404,7 @@ def correction_document(ctx: Any, f: CaseFacts, fmt: str, *, with_qr: bool,
     sheet.fields([*_people(f),
                   ("办理事项", f"{f.case['item_name']}（{f.case['item_code']}）", True),
                   ("主管部门", str(f.case.get("department", ""))),
+                  *([PRIORITY_ROW] if f.case.get("priority") else []),
                   ("经办人", str(f.case.get("worker", ""))), ("经办电话", phone or "—")])
     sheet.heading("需补正的材料")
     rows, roll = [], []
