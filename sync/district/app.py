@@ -28,9 +28,7 @@ import hashlib
 import logging
 import os
 import re
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any
@@ -47,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import protocol as P
 from sync.district.errors import DistrictError
+from sync.district.ratelimit import RateLimiter
 from sync.district.storage import Storage
 
 log = logging.getLogger("doorstep.district")
@@ -130,33 +129,6 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, capped, send)
-
-
-class RateLimiter:
-    """A sliding one-minute window per client address, in memory (each server process
-    counts its own; a reverse proxy may limit harder). Bounded: old addresses are dropped."""
-
-    def __init__(self, per_minute: int, max_clients: int = 10_000) -> None:
-        self.per_minute, self.max_clients = per_minute, max_clients
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, client: str) -> int:
-        """Count a request; 0 when allowed, else the seconds to wait."""
-        now = time.monotonic()
-        with self._lock:
-            q = self._hits.get(client)
-            if q is None:
-                if len(self._hits) >= self.max_clients:
-                    self._hits = {k: v for k, v in self._hits.items()
-                                  if v and v[-1] > now - 60}
-                q = self._hits[client] = deque()
-            while q and q[0] <= now - 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                return max(1, int(q[0] + 60 - now) + 1)
-            q.append(now)
-            return 0
 
 
 def _error(status: int, code: str, message: str,
@@ -435,7 +407,8 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
                                       auth.desk["desk_id"])
         return {"removed": had}
 
-    unlock_limiter = RateLimiter(UNLOCK_RATE)
+    # per client address, counted in the database: shared by every server process
+    unlock_limiter = RateLimiter(app.state.storage, "unlock", UNLOCK_RATE)
 
     @app.post(P.PATH_UNLOCK, tags=["sync"],
               responses={200: {"model": P.UnlockResponse}, 401: {"model": P.ErrorBody},
@@ -443,7 +416,8 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
                          429: {"model": P.ErrorBody}})
     async def unlock(req: P.UnlockRequest, request: Request) -> JSONResponse:
         """A desk's key share for its unlock token and a right PIN proof."""
-        wait = unlock_limiter.hit(request.client.host if request.client else "")
+        wait = await run_in_threadpool(unlock_limiter.hit,
+                                       request.client.host if request.client else "")
         if wait:
             resp = _error(429, "rate_limited", "解锁尝试过于频繁，请稍后再试",
                           {"retry_after": wait})
@@ -453,7 +427,7 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
             keyshares.unlock, _storage(request), req)
         return JSONResponse(out.model_dump(), headers={"Cache-Control": "no-store"})
 
-    limiter = RateLimiter(VERIFY_RATE)
+    limiter = RateLimiter(app.state.storage, "verify", VERIFY_RATE)
 
     @app.get(P.PATH_RECEIPT_VERIFY, response_model=P.ReceiptVerification, tags=["receipts"],
              responses={429: {"model": P.ErrorBody}})
@@ -471,8 +445,10 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
         """Is a receipt genuine? No sign-in needed (a resident or a department may ask);
         the answer holds nothing personal: valid or not, whether the district has the case,
         and then the item and the acceptance date. At most ``DOORSTEP_VERIFY_RATE`` checks
-        a minute per client address (429 with ``Retry-After`` beyond)."""
-        wait = limiter.hit(request.client.host if request.client else "")
+        a minute per client address, counted in the database for every server process
+        together (429 with ``Retry-After`` beyond)."""
+        wait = await run_in_threadpool(limiter.hit,
+                                       request.client.host if request.client else "")
         if wait:
             resp = _error(429, "rate_limited", "查询过于频繁，请稍后再试",
                           {"retry_after": wait})

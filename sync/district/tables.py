@@ -7,7 +7,9 @@ See the ``Table`` definitions below for every column:
   ``desk_keys`` — each desk's PIN key share and the hashes that guard it
   (:mod:`sync.district.keyshares`);
   ``enroll_codes`` — one-time codes (only their SHA-256 is stored); ``nonces`` — request
-  nonces seen in the last ``2 * MAX_SKEW`` seconds (replays are refused by the primary key).
+  nonces seen in the last ``2 * MAX_SKEW`` seconds (replays are refused by the primary key);
+  ``rate_hits`` — per client address, the requests of its current one-minute window (the
+  receipt-check and PIN-unlock limits, shared by every server process).
 - ``batches`` — every pushed batch with its stored answer (a replay returns it).
 - ``cases`` — one row per case UUID (primary key): the desk's newest revision summary and
   the district's status/note/department. ``case_revisions`` — every revision received,
@@ -92,6 +94,15 @@ nonces = Table(
     Column("seen_at", Float, nullable=False),
     PrimaryKeyConstraint("desk_id", "nonce"),
     Index("nonces_seen", "seen_at"),
+)
+rate_hits = Table(  # request rate limits shared by every server process (ratelimit.py)
+    "rate_hits", metadata,
+    Column("scope", String(16), nullable=False),  # verify | unlock
+    Column("client", String(64), nullable=False),  # the client address
+    Column("start", Float, nullable=False),  # when this client's one-minute window began
+    Column("hits", Integer, nullable=False),
+    PrimaryKeyConstraint("scope", "client"),
+    Index("rate_hits_start", "start"),
 )
 batches = Table(
     "batches", metadata,

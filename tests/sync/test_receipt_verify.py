@@ -3,18 +3,25 @@ not, and the answer holds nothing personal."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sync_helpers import District, enroll, new_case
+from sqlalchemy import update
+from sync_helpers import District, DistrictProcess, enroll, new_case
 
 from desk.core.receipts.verify import group_code, verification_code
 from sync import protocol as P
 from sync.client.desk import sync_desk
-from sync.district.app import RateLimiter
+from sync.district.ratelimit import RateLimiter
+from sync.district.storage import Storage
+from sync.district.tables import rate_hits
 
 
 def _verify(district: District, receipt_no: str, case_uuid: str, code: str) -> Any:
@@ -69,11 +76,56 @@ def test_a_desk_receipt_verifies_and_a_forged_one_does_not(district: District,
     assert r.status_code == 422 and "uuid" in r.json()["message"]
 
 
-def test_verification_is_rate_limited_per_client() -> None:
-    limiter = RateLimiter(3)
-    assert [limiter.hit("10.0.0.1") for _ in range(3)] == [0, 0, 0]
-    assert 1 <= limiter.hit("10.0.0.1") <= 61
-    assert limiter.hit("10.0.0.2") == 0
+def test_verification_is_rate_limited_per_client(db_url: str) -> None:
+    st = Storage(db_url)
+    try:
+        limiter = RateLimiter(st, "verify", 3)
+        assert [limiter.hit("10.0.0.1") for _ in range(3)] == [0, 0, 0]
+        assert 1 <= limiter.hit("10.0.0.1") <= 60
+        assert limiter.hit("10.0.0.2") == 0
+        assert RateLimiter(st, "unlock", 3).hit("10.0.0.1") == 0  # scopes count apart
+        # the window a minute on: counted afresh
+        with st.write() as conn:
+            conn.execute(update(rate_hits).values(start=rate_hits.c.start - 61))
+        assert limiter.hit("10.0.0.1") == 0
+    finally:
+        st.close()
+
+
+def test_the_limit_is_shared_by_every_server_process(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two server processes on one database allow the limit once between them, however
+    many checks arrive at once at either."""
+    limit, asks = 20, 60
+    monkeypatch.setenv("DOORSTEP_VERIFY_RATE", str(limit))
+    url = f"sqlite:///{tmp_path / 'district.sqlite3'}"
+    Storage(url).close()
+    servers = [DistrictProcess(url), DistrictProcess(url)]
+    try:
+        for s in servers:
+            s.start()
+        gate = threading.Barrier(asks, timeout=120)
+        params = {"receipt_no": "HY-QL01-20261121-0007", "uuid": str(uuid.uuid4()),
+                  "code": "ABCD-EFGH-IJKL-MNOP"}
+
+        def ask(i: int) -> int:
+            gate.wait()
+            r = requests.get(servers[i % 2].url + P.PATH_RECEIPT_VERIFY, params=params,
+                             timeout=120)
+            if r.status_code == 429:
+                assert 1 <= int(r.headers["Retry-After"]) <= 60
+            return r.status_code
+
+        with ThreadPoolExecutor(asks) as pool:
+            codes = list(pool.map(ask, range(asks)))
+        assert codes.count(200) == limit and codes.count(429) == asks - limit, codes
+        # each process refuses now, not only the one that counted most
+        for s in servers:
+            assert requests.get(s.url + P.PATH_RECEIPT_VERIFY, params=params,
+                                timeout=60).status_code == 429
+    finally:
+        for s in servers:
+            s.stop()
 
 
 @settings(max_examples=50, deadline=None)
