@@ -12,9 +12,13 @@ from console_helpers import PASSWORD, ConsoleServer, shot
 
 from sync.client.desk import sync_desk
 from sync.district.calendars import calendar_versions
-from tests.forms.calendar_2027 import FESTIVALS_2027, SOURCE_2027
+from tests.forms.calendar_2027 import (
+    FESTIVALS_2027,
+    SOURCE_2027,
+    package_without_2027,  # noqa: F401 (a fixture)
+)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("package_without_2027")]
 
 
 def _sign_in(page: Any, base: str, username: str) -> None:

@@ -7,8 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from desk.cli import main
-from tests.forms.calendar_2027 import SOURCE_2027, notice_2027
+from tests.forms.calendar_2027 import (
+    SOURCE_2027,
+    notice_2027,
+    package_without_2027,  # noqa: F401 (a fixture)
+)
+
+pytestmark = pytest.mark.usefixtures("package_without_2027")
 
 
 def _listing(capsys: Any, data_dir: Path) -> dict[int, dict[str, Any]]:

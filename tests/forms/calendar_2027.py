@@ -3,7 +3,10 @@ notice for 2027 is whatever the district publishes)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 FESTIVALS_2027 = [
     {"name": "元旦", "start": "2027-01-01", "end": "2027-01-03", "workdays": []},
@@ -27,3 +30,16 @@ def notice_2027(**changes: Any) -> dict[str, Any]:
     body = notice_from_festivals(2027, SOURCE_2027, FESTIVALS_2027)
     body.update(changes)
     return body
+
+
+@pytest.fixture
+def package_without_2027(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The ``chinesecalendar`` package as 1.11 has it (2004–2026), whichever release is
+    installed: these tests are about a year no package knows yet."""
+    import forms.calendar as fc
+
+    real = fc.from_package
+    monkeypatch.setattr(fc, "from_package", lambda year: None if year >= 2027 else real(year))
+    fc.default_calendar.cache_clear()
+    yield
+    fc.default_calendar.cache_clear()

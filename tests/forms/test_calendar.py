@@ -21,7 +21,14 @@ from forms.calendar import (
     shipped,
 )
 from forms.workdays import add_working_days, is_workday
-from tests.forms.calendar_2027 import FESTIVALS_2027, SOURCE_2027, notice_2027
+from tests.forms.calendar_2027 import (
+    FESTIVALS_2027,
+    SOURCE_2027,
+    notice_2027,
+    package_without_2027,  # noqa: F401 (a fixture)
+)
+
+pytestmark = pytest.mark.usefixtures("package_without_2027")
 
 ACCEPTED = date(2026, 12, 28)
 

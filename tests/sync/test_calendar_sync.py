@@ -15,6 +15,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 from sync_helpers import District, enroll
@@ -25,7 +26,14 @@ from sync.client.desk import sync_desk
 from sync.district.calendars import calendar_versions, publish_calendar
 from sync.district.console_store import ConsoleStore, callbacks, ccases
 from sync.district.storage import ratings
-from tests.forms.calendar_2027 import FESTIVALS_2027, SOURCE_2027, notice_2027
+from tests.forms.calendar_2027 import (
+    FESTIVALS_2027,
+    SOURCE_2027,
+    notice_2027,
+    package_without_2027,  # noqa: F401 (a fixture)
+)
+
+pytestmark = pytest.mark.usefixtures("package_without_2027")
 
 ACCEPTED = date(2026, 12, 28)
 

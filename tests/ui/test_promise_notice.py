@@ -6,8 +6,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from desk.core.recalendar import recompute_promises
-from tests.forms.calendar_2027 import notice_2027
+from tests.forms.calendar_2027 import (
+    notice_2027,
+    package_without_2027,  # noqa: F401 (a fixture)
+)
+
+pytestmark = pytest.mark.usefixtures("package_without_2027")
 
 
 def test_sync_page_lists_moved_promises_until_seen(qtbot: Any, win: Any) -> None:
