@@ -325,3 +325,30 @@ def test_cli_contract(district: District, make_desk: Any, tmp_path: Any) -> None
     out = run("desk.cli", "--data-dir", data_dir, "sync")
     assert out.returncode == 1
     assert json.loads(out.stdout)["error"]["code"] == P.ERR_REVOKED
+
+
+def test_a_damaged_settings_file_keeps_the_enrolled_desk_code(
+        district: District, make_desk: Any) -> None:
+    """The district issued this desk its code; losing settings.json to damage brings the
+    same code back (from the store), so receipts and sync go on under it."""
+    from desk.core.app import DeskContext
+
+    ctx = make_desk("HY-QL07")
+    enroll(district, ctx)
+    new_case(ctx)
+    folder = ctx.paths.data_dir
+    ctx.close()
+    (folder / "settings.json").write_text('{"desk_code": "HY-QL07", "serv', "utf-8")
+    again = DeskContext.open(str(folder))
+    try:
+        assert again.settings.desk_code == "HY-QL07"
+        assert again.settings.server_url == district.url
+        assert any("HY-QL07" in n for n in again.notices)
+        assert len(list(folder.glob("settings.json.damaged-*"))) == 1
+        again.settings.worker_name = "刘晓燕"  # what the worker re-enters after the notice
+        case = new_case(again)
+        assert case["receipt_no"].startswith("HY-QL07-")
+        summary = sync_desk(again)
+        assert summary["complete"] is True and summary["accepted"] == 2
+    finally:
+        again.close()
