@@ -79,6 +79,8 @@ def recompute_promises(ctx: Any, years: list[int] | None = None) -> list[dict[st
     arrangement arrived since the last run); returns the worker's lines for the cases
     whose dates changed."""
     store = ctx.store
+    if years is None:
+        store.note_local_calendars()  # a year file dropped in <data dir>/calendars
     pending = store.calendar_recompute_pending() if years is None else list(years)
     if not pending:
         return []

@@ -27,6 +27,7 @@ from desk.core.store_base import StoreBase, now_iso
 from forms.calendar import CalendarError, WorkCalendar, YearCalendar, load_folder, parse_notice
 
 RECOMPUTE_KEY = "calendar_recompute"
+LOCAL_SEEN_KEY = "calendar_local_files"  # {file name: mtime_ns} of <data dir>/calendars
 
 
 class CalendarMixin(StoreBase):
@@ -98,6 +99,27 @@ class CalendarMixin(StoreBase):
         """Years whose arrangement arrived and whose promises are not recomputed yet."""
         raw = self.get_meta(RECOMPUTE_KEY)
         return sorted(int(y) for y in json.loads(raw)) if raw else []
+
+    def note_local_calendars(self) -> list[int]:
+        """Years whose file in the calendars folder is new or changed since last noted (a
+        stand-alone desk's one-file change): their promises are due for recomputation."""
+        if self.calendar_dir is None or not self.calendar_dir.is_dir():
+            return []
+        now = {p.name: p.stat().st_mtime_ns for p in self.calendar_dir.glob("*.json")}
+        raw = self.get_meta(LOCAL_SEEN_KEY)
+        seen = json.loads(raw) if raw else {}
+        if now == seen:
+            return []
+        years = sorted(int(n[:4]) for n, m in now.items()
+                       if seen.get(n) != m and n[:4].isdigit() and len(n) == 9)
+        with self.transaction() as c:
+            row = c.execute("SELECT value FROM meta WHERE key = ?", [RECOMPUTE_KEY]).fetchone()
+            pending = sorted(set(json.loads(row[0]) if row else []) | set(years))
+            c.executemany("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+                          "UPDATE SET value = excluded.value",
+                          [(RECOMPUTE_KEY, json.dumps(pending)),
+                           (LOCAL_SEEN_KEY, json.dumps(now, sort_keys=True))])
+        return years
 
     def clear_calendar_recompute(self, years: Iterable[int]) -> None:
         """The promises counted over these years are recomputed."""

@@ -141,6 +141,9 @@ class MainWindow(QMainWindow):
         # first in the queue, so it runs before any save the worker could start
         self.tasks.run(store.quick_check, on_done=self._checked)
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
+        # promises counted before a year's holiday notice reached this desk (a stand-alone
+        # desk's file in <data dir>/calendars, or a pull interrupted before recomputing)
+        self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
         self.refresh_status()
         self.home.focus_search()
 
@@ -315,7 +318,8 @@ class MainWindow(QMainWindow):
         store = self.ctx.store
         self.tasks.run(lambda: {"counts": store.outbox_counts(),
                                 "last": store.get_meta("last_sync"),
-                                "server": store.get_meta("server_url")},
+                                "server": store.get_meta("server_url"),
+                                "promises": store.promise_updates(unseen_only=True)},
                        on_done=self.update_status)
 
     def update_status(self, info: dict[str, Any]) -> None:
@@ -342,13 +346,17 @@ class MainWindow(QMainWindow):
             self.sync_label.setProperty("state", "online" if online else "offline")
         style.restyle(self.sync_label)
 
+    def promises_moved(self, lines: list[dict[str, Any]]) -> None:
+        """Promised dates the official holiday arrangement moved: tell the worker."""
+        if lines:
+            self.notify(tr("{n} 件案件的承诺日期已按国务院通知更新，请在同步页查看并告知群众")
+                        .format(n=len(lines)))
+            self.refresh_status()
+
     def sync_finished(self, summary: dict[str, Any]) -> None:
         """After a sync round: statuses may have changed."""
         self.refresh_status()
-        moved = summary.get("promise_updates") or []
-        if moved:
-            self.notify(tr("{n} 件案件的承诺日期已按国务院通知更新，请在同步页查看并告知群众")
-                        .format(n=len(moved)))
+        self.promises_moved(summary.get("promise_updates") or [])
         if "cases" in self._pages and self._pages["cases"].loaded_once:  # type: ignore[attr-defined]
             self._pages["cases"].model.reload()  # type: ignore[attr-defined]
 

@@ -72,3 +72,38 @@ def test_correction_notice_counts_its_deadline_with_the_desks_calendar(desk: Any
     ctx.store.apply_changes([{"seq": 3, "kind": "calendar", "case_uuid": None, "at":
                               "2026-11-12T02:00:00.000+00:00", "calendar": body}], "3")
     assert "2027年2月15日" in text()  # the notice: 01-31 worked, 02-05 … 02-13 off
+
+
+def test_stand_alone_desk_recomputes_at_start_after_a_year_file_is_added(
+        qtbot: Any, desk: Any) -> None:
+    import json
+
+    from desk.ui import style
+    from desk.ui.main import make_app
+    from desk.ui.window import MainWindow
+
+    ctx = desk
+    case = ctx.cases.submit("MZ-DB", dict(ctx.catalog.get("MZ-DB").example), ctx.actor(),
+                            today=date(2026, 12, 28))
+    assert (case["promised_date"], case["promised_exact"]) == ("2027-02-11", 0)
+    folder = ctx.paths.data_dir / "calendars"
+    folder.mkdir()
+    (folder / "2027.json").write_text(json.dumps(notice_2027(), ensure_ascii=False),
+                                      encoding="utf-8")
+    app = make_app()
+    style.apply(app, False, False)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    try:
+        qtbot.waitUntil(lambda: ctx.store.get_case(case["uuid"])["promised_date"] ==
+                        "2027-02-16")
+        qtbot.waitUntil(lambda: "承诺日期更新 1 件" in w.queue_label.text())
+        assert ctx.store.get_case(case["uuid"])["promised_exact"] == 1
+        assert ctx.store.calendar_recompute_pending() == []
+        # noted once: the next start recomputes nothing
+        assert ctx.recompute_promises() == []
+    finally:
+        qtbot.waitUntil(lambda: not w.tasks.busy)
+        w.tasks.shutdown()
