@@ -129,7 +129,8 @@ def test_parallel_large_forged_posts_keep_memory_bounded(
         assert not t.is_alive()
     grew = (_rss_kib(pid) - before) // 1024
     assert grew < 64, f"server peak memory grew by {grew} MB for {PARALLEL} forged posts"
-    assert [a for a in answers if a != 401] == [] or set(answers) <= {401, "ConnectionResetError"}
+    # each was refused (401), or — the server stops reading and closes — cut off
+    assert set(answers) <= {401, "ConnectionResetError", "BrokenPipeError"}, answers
     assert answers.count(401) >= 1
     # the server still answers
     assert requests.get(server_process.url + "/healthz", timeout=30).status_code == 200
