@@ -62,6 +62,9 @@ class MainWindow(QMainWindow):
         self.form: Any = None
         self._status_bar()
         self._shortcuts()
+        from desk.ui.clock_notice import ClockNotice
+
+        self.clock_notice = ClockNotice(self)  # blocks while the clock is in doubt
         QTimer.singleShot(0, self._after_show)
 
     # -- chrome ------------------------------------------------------------------------------
@@ -141,6 +144,7 @@ class MainWindow(QMainWindow):
         # first in the queue, so it runs before any save the worker could start
         self.tasks.run(store.quick_check, on_done=self._checked)
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
+        self.clock_notice.check()
         # promises counted before a year's holiday notice reached this desk (a stand-alone
         # desk's file in <data dir>/calendars, or a pull interrupted before recomputing)
         self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
@@ -366,6 +370,9 @@ class MainWindow(QMainWindow):
 
     def show_error(self, exc: object) -> None:
         """An error nobody else handled."""
+        if isinstance(exc, DeskError) and exc.kind == "clock_doubt":
+            self.clock_notice.check()  # the blocking notice says what to do
+            return
         if isinstance(exc, DeskError):
             QMessageBox.warning(self, tr("出错了"), exc.message)
             return

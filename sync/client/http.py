@@ -52,6 +52,8 @@ class DistrictClient:
         self.timeout, self.retries = timeout, retries
         self.backoff, self.backoff_max = backoff, backoff_max
         self.clock_offset = clock_offset
+        # the district's clock (unix seconds) in its latest answer; None until one arrives
+        self.server_seen: float | None = None
         self._sleep, self._jitter = sleep, jitter
         self.requests_made = 0
 
@@ -77,7 +79,8 @@ class DistrictClient:
         stamp = resp.headers.get(P.H_SERVER_TIME)
         if stamp:
             try:
-                self.clock_offset = float(stamp) - time.time()
+                self.server_seen = float(stamp)
+                self.clock_offset = self.server_seen - time.time()
             except ValueError:
                 pass
 

@@ -157,6 +157,8 @@ class District:
         self.storage = Storage(db_url)
         self.app = create_app(storage=self.storage, enable_discard=enable_discard)
         self._sock = socket.socket()
+        # reusable at once by restart(), even while connections it accepted linger
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
         self.port = int(self._sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
@@ -179,15 +181,17 @@ class District:
         from sync.district.app import create_app
 
         self.stop()
-        if between is not None:
-            between()
-        self.storage = Storage(self.db_url)
-        self.app = create_app(storage=self.storage)
-        self._sock = socket.socket()
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", self.port))
-        self.server, self._thread = serve_in_thread(self.app, self._sock,
-                                                    timeout_keep_alive=30)
+        try:
+            if between is not None:
+                between()
+        finally:  # serve again even when ``between`` failed (later tests still need it)
+            self.storage = Storage(self.db_url)
+            self.app = create_app(storage=self.storage)
+            self._sock = socket.socket()
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._sock.bind(("127.0.0.1", self.port))
+            self.server, self._thread = serve_in_thread(self.app, self._sock,
+                                                        timeout_keep_alive=30)
 
 
 BACKUP_TOOL = Path(__file__).resolve().parents[2] / "installer" / "district" / \

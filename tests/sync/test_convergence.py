@@ -7,7 +7,9 @@ one missing), supply materials later (a new revision), take the resident's ratin
 directly, through a TCP proxy that drops or resets chosen connections after the district has
 answered (with or without the client's own retries), or towards a port where nothing listens;
 meanwhile the district accepts, asks for correction (with a note), routes, completes or
-rejects cases, through :class:`Storage` or the ``doorstep-district`` command.
+rejects cases, through :class:`Storage` or the ``doorstep-district`` command — and is backed
+up with the shipped ``doorstep-district-backup`` and **restored from an earlier snapshot**
+(``doorstep-district restore``; issue 22), losing everything it received and decided since.
 
 After a final full sync of every desk:
 
@@ -15,7 +17,9 @@ After a final full sync of every desk:
   newest accepted revision, with exactly the revisions the desk has as sent (same content);
 - the revisions refused are the ones made after the district closed the case, set aside
   on the desk with the reason; nothing is pending or in conflict;
-- every district status, note and department is on the owning desk; every rating arrived.
+- every district status, note and department is on the owning desk; every rating arrived;
+  a decision the district lost in a restore (and did not make again) stays on the desk as
+  it was, and the district keeps it as that desk's report.
 
 While steps run, no desk ever loses an outbox entry and the district never holds a case or
 a revision no desk made.
@@ -41,7 +45,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from sqlalchemy import select
-from sync_helpers import District, FaultProxy
+from sync_helpers import District, FaultProxy, backup_district
 
 from sync import protocol as P
 from sync.client.desk import client_for, enroll_desk, sync_desk
@@ -52,7 +56,7 @@ from sync.district.storage import case_revisions, cases, ratings
 DESKS = 3
 ITEMS = ("MZ-GLJT", "MZ-DB")
 NOTES = {"needs_correction": "请补交近三个月收入证明", "rejected": "不符合申请条件",
-         "routed": "转街道社保所", "accepted": "", "completed": ""}
+         "routed": "转人社部门", "accepted": "", "completed": ""}
 CLOSED_REASONS = ("已办结", "已不予办理")
 
 pick = st.integers(min_value=0, max_value=10**6)
@@ -94,6 +98,12 @@ class Convergence(RuleBasedStateMachine):
         self.records: list[int] = [0] * DESKS  # outbox entries each desk made
         self.held: list[str] = []  # cases the district held at the last look
         self.closed: set[str] = set()  # cases the district completed or rejected
+        self.folder = folder
+        # district snapshots (issue 22): (backup file, closed cases, decisions made) then
+        self.snapshots: list[tuple[Path, set[str], dict[str, list[str]]]] = []
+        self.decided: dict[str, list[str]] = {}  # statuses the district decided, in order
+        self.lost: dict[str, list[str]] = {}  # decisions a restore took from the district
+        self.reopened: set[str] = set()  # closed, then reopened by a restore
 
     def _fault(self, _n: int) -> str | None:
         return self.plan.pop(0) if self.plan else None
@@ -124,10 +134,12 @@ class Convergence(RuleBasedStateMachine):
         self.missing[u] = [m["name"] for m in json.loads(case["materials_json"])["missing"]]
         self.records[k] += 1
 
-    @precondition(lambda self: any(self.missing.values()))
+    @precondition(lambda self: any(names for u, names in self.missing.items()
+                                   if u not in self.reopened))
     @rule(n=pick, how_many=st.integers(min_value=1, max_value=3))
     def supply_materials(self, n: int, how_many: int) -> None:
-        candidates = sorted(u for u, names in self.missing.items() if names)
+        candidates = sorted(u for u, names in self.missing.items()
+                            if names and u not in self.reopened)
         self._supply(candidates[n % len(candidates)], how_many)
 
     @precondition(lambda self: any(self.missing[u] for u in self.closed))
@@ -212,7 +224,7 @@ class Convergence(RuleBasedStateMachine):
 
     def _decide(self, u: str, status: str, by_command: bool) -> None:
         closed = u in self.closed
-        department = "街道社保所" if status == "routed" else None
+        department = "人社" if status == "routed" else None
         if by_command:
             args = ["--db", self.district.db_url, "set-status", "--case", u,
                     "--status", status, "--note", NOTES[status], "--actor", "hypothesis"]
@@ -229,6 +241,37 @@ class Convergence(RuleBasedStateMachine):
                 assert not closed
         if status in P.CLOSED_STATUSES:
             self.closed.add(u)
+        if not closed:
+            self.decided.setdefault(u, []).append(status)
+            self.lost.pop(u, None)  # decided again: the desk gets this one
+
+    # -- backups and restores (issue 22) ------------------------------------------------------
+
+    @rule()
+    def district_backed_up(self) -> None:
+        folder = self.folder / f"backup-{len(self.snapshots)}"
+        self.snapshots.append((backup_district(self.district.db_url, folder),
+                               set(self.closed), {u: list(v) for u, v in self.decided.items()}))
+
+    @precondition(lambda self: self.snapshots)
+    @rule(n=pick)
+    def district_restored_from_an_earlier_snapshot(self, n: int) -> None:
+        backup, closed, decided = self.snapshots[n % len(self.snapshots)]
+
+        def restore() -> None:
+            assert district_cli.main(["--db", self.district.db_url, "restore",
+                                      str(backup)]) == 0
+
+        self.district.restart(restore)
+        for u, statuses in self.decided.items():
+            kept = decided.get(u, [])
+            if statuses != kept:
+                self.lost[u] = statuses[len(kept):]
+        self.reopened |= self.closed - closed
+        self.closed = set(closed)
+        self.decided = {u: list(v) for u, v in decided.items()}
+        self.held = sorted(self._district_cases())
+        event("district restored from an earlier snapshot")
 
     # -- while it runs ------------------------------------------------------------------------
 
@@ -304,7 +347,8 @@ class Convergence(RuleBasedStateMachine):
         if refused:
             event("an edit after the district closed the case was set aside")
         for e in refused:
-            assert e["state"] == "rejected" and row["district_status"] in P.CLOSED_STATUSES
+            assert e["state"] == "rejected"
+            assert row["district_status"] in P.CLOSED_STATUSES or u in self.reopened
             assert any(w in (e["last_error"] or "") for w in CLOSED_REASONS), e
         # the district has exactly the desk's accepted revisions, with the same content
         assert row["revision"] == len(sent)
@@ -315,8 +359,15 @@ class Convergence(RuleBasedStateMachine):
         local = ctx.store.get_case(u)
         assert local["revision"] == self.revision[u]
         assert local["sync_state"] == ("synced" if not refused else "rejected")
-        # the district's decision is on the desk
-        if row["district_status"] == "received":
+        # the district's decision is on the desk (or, when a restore took the district's
+        # newest decisions away, the desk keeps the one it had)
+        if u in self.lost:
+            known = self.decided.get(u, []) + self.lost[u]
+            assert local["district_status"] is None or local["district_status"] in known
+            if local["district_status"] != row["district_status"]:
+                assert local["district_status"] in self.lost[u]
+                event("a decision the district lost stays on the desk")
+        elif row["district_status"] == "received":
             assert local["district_status"] is None
         else:
             assert local["district_status"] == row["district_status"]

@@ -217,7 +217,8 @@ def desks(request: Request, user: User = Viewer) -> Response:
     """Enrolled desks with last seen and pending counts; enrollment codes; revoke."""
     cs = _cs(request)
     cs.refresh(max_age=1.0)
-    return render(request, "desks.html", desks=cs.desks_overview(), new_code=None)
+    return render(request, "desks.html", desks=cs.desks_overview(), new_code=None,
+                  agreement=cs.st.agreement_overview())
 
 
 @router.post("/desks/codes", include_in_schema=False)
@@ -233,7 +234,8 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
         return flash(redirect("/console/desks"), "error", exc.message)
     await run_in_threadpool(cs.audit, user.username, "desk.enroll_code", desk_code, name=name)
     resp = render(request, "desks.html", desks=await run_in_threadpool(cs.desks_overview),
-                  new_code={"code": code, "desk_code": desk_code, "name": name})
+                  new_code={"code": code, "desk_code": desk_code, "name": name},
+                  agreement=await run_in_threadpool(cs.st.agreement_overview))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
