@@ -155,8 +155,10 @@ class RatingPage(QWidget):
             return
         log.error("rating failed: %s", getattr(exc, "__traceback_text__", exc))
         self.submit.setEnabled(True)
-        self.message.setText(tr("评价未保存：{e}").format(
-            e=esc(exc.message if isinstance(exc, DeskError) else exc)))
+        text = exc.message if isinstance(exc, DeskError) else tr("请稍后再试。")
+        # store errors already say what failed ("磁盘空间已满，评价未保存。…"): say it once
+        self.message.setText(esc(text) if "评价未保存" in text
+                             else tr("评价未保存：{e}").format(e=esc(text)))
 
     def _locked(self, level: int, reason: str, text: str) -> None:
         """Show a rating that can no longer change."""

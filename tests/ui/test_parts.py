@@ -182,3 +182,18 @@ def test_reprint_from_detail_shows_document(qtbot: Any, win: Any) -> None:
     assert panel.preview.pdf_bytes or case["receipt_no"] in panel.preview.text.toPlainText()
     data = json.loads(ctx.store.get_case(case["uuid"])["data_json"])
     assert data["fields"]["applicant_name"] == "王桂兰"
+
+
+def test_rating_failure_names_what_failed_once(qtbot: Any, win: Any) -> None:
+    """A store error already says what was not done ("磁盘空间已满，评价未保存。…"): the
+    rating page shows it as it is, not "评价未保存：磁盘空间已满，评价未保存。"."""
+    from desk.core.errors import StoreError, translate_sqlite
+
+    rating = win.page("rating")
+    full = translate_sqlite(OSError("database or disk is full"), "评价未保存")
+    assert isinstance(full, StoreError)
+    rating._failed(full)
+    assert rating.message.text().count("评价未保存") == 1, rating.message.text()
+    assert "磁盘空间已满" in rating.message.text()
+    rating._failed(RuntimeError("boom"))  # anything else: what failed, never the bug's text
+    assert "评价未保存" in rating.message.text() and "boom" not in rating.message.text()
