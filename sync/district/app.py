@@ -94,17 +94,21 @@ class BodyLimitMiddleware:
     forms), so an unauthenticated request cannot make the server hold a large body: past
     ``small`` bytes (``multipart``: ``upload``, which Starlette spools to disk) it is
     refused — by ``Content-Length`` before anything is read, else as the stream passes the
-    cap. Batches and attachments are left to the signed reader (:func:`_signed_with_cap`),
-    which checks the desk before reading and streams with its own caps."""
+    cap. The signed endpoints are left to the signed reader (:func:`_signed_with_cap`),
+    which checks the headers and the desk before reading and streams with its own caps."""
 
-    STREAMED = (P.PATH_BATCHES, P.PATH_ATTACHMENTS + "/", P.PATH_DISCARD)
+    SIGNED_PATHS = frozenset({P.PATH_BATCHES, P.PATH_PIN, P.PATH_RECONCILE,
+                              P.PATH_STATUS_REPORTS, P.PATH_DISCARD})
+    SIGNED_PREFIX = P.PATH_ATTACHMENTS + "/"
 
     def __init__(self, app: ASGIApp, small: int = 1024 * 1024,
                  upload: int = 33 * 1024 * 1024) -> None:
         self.app, self.small, self.upload = app, small, upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.STREAMED):
+        path = str(scope.get("path", ""))
+        if (scope["type"] != "http" or path in self.SIGNED_PATHS
+                or path.startswith(self.SIGNED_PREFIX)):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

@@ -85,7 +85,8 @@ def test_bad_signing_headers_are_refused_before_the_body_is_read(
         "no signature": ({P.H_DESK: revoked.desk_id}, 401),
     }
     for what, (headers, status) in cases.items():
-        for path, length in ((P.PATH_BATCHES, BIG),
+        for path, length in ((P.PATH_BATCHES, BIG), (P.PATH_PIN, BIG),
+                             (P.PATH_STATUS_REPORTS, BIG),
                              (f"{P.PATH_ATTACHMENTS}/{'a' * 64}?offset=0&total={10 * MB}",
                               10 * MB)):
             # the headers announce a large body; none of it is sent, yet the answer comes
