@@ -79,6 +79,7 @@ class TaskManager(QObject):
         self._pending: dict[int, _Task] = {}
         self._progress: dict[int, Callback] = {}
         self._lanes: dict[str, _Lane] = {}
+        self.closed = False  # set by shutdown(): nothing new will run
         for name in ("db", "net"):
             lane = _Lane(name, self)
             lane.done.connect(self._on_done)
@@ -137,6 +138,7 @@ class TaskManager(QObject):
 
     def shutdown(self, wait_ms: int = 30000) -> None:
         """Finish queued work and stop the threads (a save in flight is never cut off)."""
+        self.closed = True
         for lane in self._lanes.values():
             lane.queue.put(None)
         for lane in self._lanes.values():

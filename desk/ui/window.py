@@ -45,6 +45,10 @@ class MainWindow(QMainWindow):
         self.tasks.error.connect(self.show_error)
         self.confirm = self._confirm  # tests replace this to answer without a dialog
         self.store_broken = False
+        from desk.ui.autosync import AutoSync
+
+        # background sync once enrolled (desk.ui.autosync); tests shorten its intervals
+        self.autosync = AutoSync(self)
         self.setWindowTitle(tr("家门口办事台"))
         self.resize(1366, 768)
         self.setMinimumSize(1024, 640)
@@ -144,11 +148,13 @@ class MainWindow(QMainWindow):
         # first in the queue, so it runs before any save the worker could start
         self.tasks.run(store.quick_check, on_done=self._checked)
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
-        self.clock_notice.check()
         # promises counted before a year's holiday notice reached this desk (a stand-alone
         # desk's file in <data dir>/calendars, or a pull interrupted before recomputing)
         self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
+        self.clock_notice.check()
         self.refresh_status()
+        self.autosync.changed.connect(self.refresh_status)
+        self.autosync.start()
         self.home.focus_search()
 
     def _checked(self, result: str) -> None:
@@ -234,6 +240,7 @@ class MainWindow(QMainWindow):
         self.show_receipt(case, fresh=True)
         self.notify(tr("已保存：{no}").format(no=case["receipt_no"]))
         self.refresh_status()
+        self.autosync.nudge()  # pushed to the district soon, without a click
         if "cases" in self._pages and self._pages["cases"].loaded_once:  # type: ignore[attr-defined]
             self._pages["cases"].model.reload()  # type: ignore[attr-defined]
 
@@ -256,6 +263,7 @@ class MainWindow(QMainWindow):
     def rating_saved(self, case: dict[str, Any] | None) -> None:
         """A rating was stored."""
         self.refresh_status()
+        self.autosync.nudge()
 
     def go_cases(self) -> None:
         """The cases list."""
@@ -343,10 +351,11 @@ class MainWindow(QMainWindow):
             self.sync_label.setText("○ " + tr("离线工作"))
             self.sync_label.setProperty("state", "offline")
         else:
-            summary = getattr(self._pages.get("sync"), "last_summary", None)
-            online = bool(summary) and not summary.get("error")  # type: ignore[union-attr]
-            self.sync_label.setText(("● " + tr("在线") if online else "○ " + tr("离线")) +
+            auto = self.autosync
+            online = auto.state in ("online", "syncing")
+            self.sync_label.setText(auto.status_text() +
                                     (" · " + tr("上次同步 {t}").format(t=last) if last else ""))
+            self.sync_label.setToolTip(auto.message)
             self.sync_label.setProperty("state", "online" if online else "offline")
         style.restyle(self.sync_label)
 
@@ -357,8 +366,17 @@ class MainWindow(QMainWindow):
                         .format(n=len(lines)))
             self.refresh_status()
 
-    def sync_finished(self, summary: dict[str, Any]) -> None:
-        """After a sync round: statuses may have changed."""
+    def sync_finished(self, summary: dict[str, Any], *, automatic: bool = False) -> None:
+        """After a sync round (the worker's or the background's): statuses may have
+        changed."""
+        if automatic:
+            page = self._pages.get("sync")
+            if page is not None:  # the sync page tells the latest round, whoever ran it
+                page.last_summary = summary  # type: ignore[attr-defined]
+                if page.isVisible():
+                    page.refresh()  # type: ignore[attr-defined]
+        else:
+            self.autosync.observe(summary)
         self.refresh_status()
         self.promises_moved(summary.get("promise_updates") or [])
         if "cases" in self._pages and self._pages["cases"].loaded_once:  # type: ignore[attr-defined]
@@ -412,6 +430,7 @@ class MainWindow(QMainWindow):
         self._restyle()
         self._show_desk()
         self.refresh_status()
+        self.autosync.start()  # enrolled (or not) since: begin (or stop) syncing
 
     def _confirm(self, text: str) -> bool:
         return QMessageBox.question(self, tr("请确认"), text) == QMessageBox.StandardButton.Yes
@@ -421,5 +440,6 @@ class MainWindow(QMainWindow):
                 tr("表单尚未保存，退出后已填写的内容将丢失。确定退出吗？")):
             event.ignore()
             return
+        self.autosync.stop()
         self.tasks.shutdown()
         event.accept()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from sync.client.errors import (
     TooLargeError,
 )
 
+log = logging.getLogger(__name__)
 USER_AGENT = f"doorstep-desk-sync/protocol-{P.PROTOCOL_VERSION}"
 M = TypeVar("M", bound=P.Message)
 
@@ -122,7 +124,9 @@ class DistrictClient:
                 resp = self.session.request(method, self.base_url + full_path, data=body,
                                             headers=h, timeout=self.timeout)
             except requests.RequestException as exc:
-                err = NetworkError(f"无法连接区级系统（{type(exc).__name__}），稍后自动重试；"
+                # the worker reads what to do; the exception's kind goes to the log only
+                log.info("district unreachable: %s", type(exc).__name__)
+                err = NetworkError("无法连接区级系统，请检查网络；连通后办事台会自动上传，"
                                    "已保存的案件不会丢失", code="network")
             else:
                 self._observe_clock(resp)
