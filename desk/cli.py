@@ -243,7 +243,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         ctx = _open(args)
         st = ctx.settings
-        st.desk_code, st.worker_name = args.desk_code.strip().upper(), args.worker.strip()
+        enrolled = ctx.store.get_meta("district_desk_code") or ""
+        wanted = args.desk_code.strip().upper()
+        if enrolled and wanted != enrolled:  # the district's code is this desk's identity
+            _err(f"desk_code: [enrolled] 本办事台已在区级登记为 {enrolled}，编码不能改为 "
+                 f"{wanted}（回执编号和区级记录都用它）；需要换编码时，请区级为新编码发放"
+                 "注册码后重新注册（doorstep-desk enroll）")
+            return 2
+        st.desk_code, st.worker_name = wanted, args.worker.strip()
         st.desk_name = args.desk_name or st.desk_name
         st.server_url = args.server or st.server_url
         problems = st.problems()

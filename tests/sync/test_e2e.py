@@ -327,6 +327,33 @@ def test_cli_contract(district: District, make_desk: Any, tmp_path: Any) -> None
     assert json.loads(out.stdout)["error"]["code"] == P.ERR_REVOKED
 
 
+def test_setup_never_replaces_the_desk_code_the_district_issued(
+        district: District, make_desk: Any) -> None:
+    """`setup` on an enrolled desk keeps the district's code: a different one is refused
+    (exit 2, naming the field and the rule); the same code with a new worker is fine."""
+    import subprocess
+    import sys
+
+    ctx = make_desk("HY-QL07")
+    enroll(district, ctx)
+    folder = ctx.paths.data_dir
+    ctx.close()
+
+    def setup(code: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "desk.cli", "--data-dir", str(folder),
+                               "setup", "--desk-code", code, "--worker", "王芳"],
+                              capture_output=True, text=True, timeout=120)
+
+    refused = setup("hy-zj02")
+    assert refused.returncode == 2, refused.stderr
+    assert "desk_code: [enrolled]" in refused.stderr and "HY-QL07" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert '"HY-QL07"' in (folder / "settings.json").read_text("utf-8")
+    kept = setup("HY-QL07")
+    assert kept.returncode == 0, kept.stderr
+    assert '"王芳"' in (folder / "settings.json").read_text("utf-8")
+
+
 def test_a_damaged_settings_file_keeps_the_enrolled_desk_code(
         district: District, make_desk: Any) -> None:
     """The district issued this desk its code; losing settings.json to damage brings the
