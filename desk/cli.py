@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--item", required=True, help="item code, e.g. MZ-GLJT")
     n.add_argument("--json", required=True, dest="json_file",
                    help="JSON object {field key: value, ..., materials: [...]}; - for stdin")
+    n.add_argument("--confirm-date", default=None, metavar="YYYY-MM-DD",
+                   help="confirm the clock's date (China Standard Time) when the desk doubts "
+                        "it; must match the clock")
 
     ls = sub.add_parser("cases", help="list cases")
     ls.add_argument("--search", default=None, help="name, ID/phone digits, initials, receipt")
@@ -405,6 +408,8 @@ def _new(args: argparse.Namespace) -> int:
 
     ctx = _open(args)
     ctx.require_setup()
+    if args.confirm_date is not None:  # audited under the worker's name (clockcheck)
+        ctx.desk_day.confirm_clock_date(args.confirm_date, ctx.settings.worker_name)
     case = ctx.cases.submit(args.item, submission, ctx.actor())
     mats = json.loads(case["materials_json"])
     out = {

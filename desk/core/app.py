@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desk.core import inuse, keyring
+from desk.core import clock, inuse, keyring
 from desk.core import paths as paths_mod
 from desk.core import settings as settings_mod
 from desk.core.cases import Actor, CaseService
+from desk.core.clockcheck import DeskDay
 from desk.core.errors import DeskError
 from desk.core.store import Store
 from forms import catalog as catalog_mod
@@ -39,6 +40,9 @@ class DeskContext:
     hold: inuse.Hold | None = None
     # what the worker must be told on opening (e.g. a damaged settings file kept aside)
     notices: list[str] = field(default_factory=list)
+    # the date the desk works under: the clock's, or the worker's confirmed one while the
+    # clock is in doubt (desk.core.clockcheck)
+    desk_day: DeskDay | None = None
 
     @classmethod
     def open(cls, data_dir: str | None = None, *, password: str | None = None,
@@ -80,6 +84,9 @@ class DeskContext:
             raise
         ctx = cls(paths, settings, store, catalog, CaseService(store, catalog), hold)
         ctx.notices = notices
+        clock.configure(settings.time_zone)  # the desk's dates: China Standard Time
+        ctx.desk_day = DeskDay(store, settings)
+        ctx.cases.desk_day = ctx.desk_day
         return ctx
 
     def require_setup(self) -> None:

@@ -14,6 +14,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+from desk.core import clock
 from desk.core.cases import Actor
 from forms.engine import validate
 from forms.ids import id_check_digit
@@ -107,7 +108,7 @@ def make_demo_cases(ctx: Any, n: int, *, seed: int | None = None,
     weights = [6 if it.code in ("MZ-GLJT", "YB-JMCB", "RS-ZGRZ", "WJ-JTYS", "MZ-LNYD") else 1
                for it in items]
     actor: Actor = ctx.actor()
-    today = date.today()
+    today = clock.today()
     started = time.perf_counter()
     made = 0
     statuses: dict[str, int] = {}

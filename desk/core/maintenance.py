@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from desk.core import dbapi, inuse
+from desk.core import clock, dbapi, inuse
 from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError
 from desk.core.paths import Paths
@@ -39,7 +39,7 @@ def list_backups(paths: Paths) -> list[Path]:
 
 def make_backup(store: Store, paths: Paths, *, now: datetime | None = None) -> Path:
     """Take a backup now and rotate old ones; returns the new file."""
-    now = now or datetime.now()
+    now = now or clock.now()
     paths.backups.mkdir(parents=True, exist_ok=True)
     dest = paths.backups / backup_name(now)
     store.backup_to(dest)
@@ -50,7 +50,7 @@ def make_backup(store: Store, paths: Paths, *, now: datetime | None = None) -> P
 
 def backup_if_due(store: Store, paths: Paths, *, now: datetime | None = None) -> Path | None:
     """Take a backup unless one was taken today."""
-    now = now or datetime.now()
+    now = now or clock.now()
     today = f"desk-{now:%Y%m%d}-"
     if any(p.name.startswith(today) for p in list_backups(paths)):
         return None
@@ -89,7 +89,7 @@ def _restore(paths: Paths, backup: Path, key: bytes | None) -> dict[str, object]
     aside = None
     if paths.db.exists():
         aside = paths.db.with_name(f"{paths.db.name}.before-restore-"
-                                   f"{datetime.now():%Y%m%d-%H%M%S}")
+                                   f"{clock.now():%Y%m%d-%H%M%S}")
         # fold the WAL into the main file first so the set-aside copy is complete
         try:
             conn = dbapi.connect(paths.db, key)
@@ -112,7 +112,7 @@ def _restore(paths: Paths, backup: Path, key: bytes | None) -> dict[str, object]
 def purge_expired(store: Store, *, days: int = RETENTION_DAYS,
                   today: date | None = None) -> int:
     """Purge personal data of cases completed and synced more than ``days`` ago."""
-    today = today or date.today()
+    today = today or clock.today()
     before = (today - timedelta(days=days)).isoformat()
     return store.purge_personal_data(before, "retention")
 

@@ -19,6 +19,7 @@ import json
 from datetime import date
 from typing import Any
 
+from desk.core import clock
 from desk.core.cases import default_defer_days
 from forms.calendar import SOURCE_LABELS, WorkCalendar
 from forms.workdays import add_working_days
@@ -134,7 +135,7 @@ def calendar_listing(ctx: Any, today: date | None = None) -> list[dict[str, Any]
     ``published_at``."""
     cal = ctx.store.work_calendar()
     years = {c.year: c for c in cal.known_years()}
-    today = today or date.today()
+    today = today or clock.today()
     for y in (today.year, today.year + 1):
         years.setdefault(y, cal.year(y))
     return [{"year": c.year, "source": c.origin, "source_label": SOURCE_LABELS[c.origin],

@@ -7,10 +7,11 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desk.core.clock import now as clock_now
+from desk.core.clock import zone_problem
 from desk.core.errors import DeskError
 
 DESK_CODE = re.compile(r"^[A-Z]{2,4}-[A-Z0-9]{2,8}$")
@@ -34,6 +35,11 @@ class Settings:
     high_contrast: bool = False
     language: str = "zh_CN"
     idle_lock_minutes: int = 10
+    # the desk's dates are in this zone whatever the laptop's (desk.core.clock)
+    time_zone: str = "Asia/Shanghai"
+    # a clock later than the last district time by more than this is doubted
+    # (desk.core.clockcheck)
+    plausible_offline_days: int = 60
 
     @property
     def configured(self) -> bool:
@@ -54,6 +60,11 @@ class Settings:
             out["worker_name"] = "请填写工作人员姓名"
         if self.receipt_format not in ("a4", "80mm"):
             out["receipt_format"] = "回执格式只能是 a4 或 80mm"
+        zone = zone_problem(self.time_zone)
+        if zone:
+            out["time_zone"] = zone
+        if not 1 <= self.plausible_offline_days <= 3650:
+            out["plausible_offline_days"] = "可信离线天数应为1至3650之间的整数"
         if self.server_url and not re.match(r"^https?://", self.server_url):
             out["server_url"] = "服务器地址应以 http:// 或 https:// 开头"
         return out
@@ -109,7 +120,7 @@ def load_checked(path: Path) -> tuple[Settings, Path | None]:
         clean, ok = _parse(text)
     if ok:
         return Settings(**clean), None
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock_now().strftime("%Y%m%d-%H%M%S")
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
     n = 1
     while aside.exists():

@@ -38,6 +38,7 @@ from typing import Any
 from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
 from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_clock import ClockMixin
 from desk.core.store_maintenance import MaintenanceMixin
 from desk.core.store_reconcile import ReconcileMixin
 from desk.core.store_schema import (
@@ -67,7 +68,8 @@ __all__ = [
 RATING_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 
 
-class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, StoreBase):
+class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
+            StoreBase):
     """The desk's SQLite database. Use :meth:`open`."""
 
     # -- audit ---------------------------------------------------------------------------

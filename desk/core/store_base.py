@@ -15,11 +15,10 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from desk.core import dbapi
+from desk.core import clock, dbapi
 from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError, translate_sqlite
 from desk.core.store_schema import _apply_migrations
@@ -36,8 +35,8 @@ def _identity(path: Path | None) -> tuple[int, int] | None:
 
 
 def now_iso() -> str:
-    """The desk clock, as an ISO timestamp with offset."""
-    return datetime.now(UTC).astimezone().isoformat(timespec="milliseconds")
+    """The desk clock, as an ISO timestamp with the desk zone's offset (desk.core.clock)."""
+    return clock.now_iso()
 
 
 class StoreBase:

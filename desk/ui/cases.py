@@ -9,7 +9,7 @@ generation are dropped.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.core import clock
 from desk.ui.text import district_label, rating_label, status_label, sync_label, tr
 from forms.ids import mask_id
 
@@ -315,7 +316,7 @@ class CasesPage(QWidget):
         """The store filters the controls describe."""
         period = self.period.currentData()
         date_from = date_to = None
-        today = date.today()
+        today = clock.today()
         if period == "today":
             date_from = today.isoformat()
         elif period in ("7", "30"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.core import clock
 from desk.core.errors import DeskError
 from desk.ui.case_html import summary_html
 from desk.ui.style import restyle
@@ -210,7 +210,7 @@ class CaseDetailPage(QWidget):
 
     def _banner(self, case: dict[str, Any]) -> None:
         mats = json.loads(case.get("materials_json") or "{}")
-        today = date.today().isoformat()
+        today = clock.today().isoformat()
         open_items = [m for m in mats.get("missing", []) if m.get("required")
                       and not m.get("supplied_on")]
         overdue = [m for m in open_items if m.get("due_date") and m["due_date"] < today]

@@ -210,6 +210,9 @@ class FormPage(QWidget):
         self.saving = False
         self.save_button.setEnabled(True)
         self.refresh()
+        if isinstance(exc, DeskError) and exc.kind == "clock_doubt":
+            self.win.clock_notice.check()  # blocking notice; the form keeps its content
+            return
         if isinstance(exc, ValidationFailed):
             self.form.reveal_all()
             result = self.refresh()

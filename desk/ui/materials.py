@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.core import clock
 from desk.core.cases import default_defer_days
 from desk.ui.style import restyle
 from desk.ui.text import esc, material_form_label, tr
@@ -67,7 +68,7 @@ class MaterialsPanel(QFrame):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.item = item
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.setProperty("role", "card")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(16, 12, 16, 14)

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -75,6 +76,8 @@ def enroll_desk(ctx: Any, server_url: str, code: str, *,
     if store.get_meta("server_url") not in (None, server_url):
         values.update(sync_cursor="0", sync_inflight="")  # another district: start over
     store.set_meta_many(values)
+    if c.server_seen is not None:
+        store.record_district_time(_utc_iso(c.server_seen))
     ctx.settings.server_url = server_url
     ctx.settings.desk_code = resp.desk_code
     if not ctx.settings.desk_name:
@@ -82,6 +85,11 @@ def enroll_desk(ctx: Any, server_url: str, code: str, *,
     ctx.save_settings()
     return {"desk_id": resp.desk_id, "desk_code": resp.desk_code, "name": resp.name,
             "server_url": server_url, "enrolled_at": resp.enrolled_at}
+
+
+def _utc_iso(epoch: float) -> str:
+    """The district's clock as an ISO UTC stamp (the desk's ``district_time``)."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
 def _client_version() -> str:
@@ -153,6 +161,8 @@ def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | N
     finally:
         if c is not None:
             store.set_meta("clock_offset", f"{c.clock_offset:.3f}")
+            if c.server_seen is not None:  # the desk's dates never go back before it
+                store.record_district_time(_utc_iso(c.server_seen))
             if own:
                 c.close()
     counts = store.outbox_counts()

@@ -108,15 +108,13 @@ def test_deferred_case_reports_promised_and_due(capsys: Any, ready_dir: Path,
 
 
 def _accepted_on(monkeypatch: Any, day: date) -> None:
-    """The desk's clock shows ``day`` to the case service (what ``new`` calls)."""
-    import desk.core.cases
+    """The desk's clock (desk.core.clock) shows ``day``, 10:00 Beijing time."""
+    from datetime import UTC, datetime
 
-    class Day(date):
-        @classmethod
-        def today(cls) -> Day:
-            return cls(day.year, day.month, day.day)
+    from desk.core import clock
 
-    monkeypatch.setattr(desk.core.cases, "date", Day)
+    at = datetime(day.year, day.month, day.day, 2, tzinfo=UTC)
+    monkeypatch.setattr(clock, "_clock", clock.Clock(source=lambda: at))
 
 
 def test_new_warns_when_promised_date_is_outside_the_official_calendar(

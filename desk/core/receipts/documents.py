@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from desk.core import clock
 from desk.core.bundles import ROUTE_WORDS, bundle_routes
 from desk.core.cases import default_defer_days
 from desk.core.receipts.layout import Sheet
@@ -483,7 +484,7 @@ def _material_note(item: Item, m: Material) -> str:
 def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *,
                     today: date | None = None) -> bytes:
     """一次性告知单: conditions, every material, steps, time limit, contacts."""
-    today = today or date.today()
+    today = today or clock.today()
     title = TITLES["notice"]
     desk = (settings.desk_name or settings.community or "家门口办事台") + (
         f"（{settings.desk_code}）" if settings.desk_code else "")
