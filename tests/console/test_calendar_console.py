@@ -115,5 +115,8 @@ def test_only_an_admin_with_the_pages_token_publishes(server: ConsoleServer,
     assert "劳动节：放假结束日期 2027-04-30 早于开始日期 2027-05-01" in r.text
     assert 'data-field="festivals[3].end"' in r.text
     assert calendar_versions(server.storage) == []  # nothing half-saved
+    r = admin.post("/console/calendar", _form(FESTIVALS_2027, year="明年"))
+    assert r.status_code == 400 and "year（年份）应为 2000 至 2100 的整数" in r.text
+    assert 'name="year" value="明年"' in r.text  # what was typed stays to be corrected
     assert admin.post("/console/calendar", _form(FESTIVALS_2027)).status_code == 303
     assert [v["version"] for v in calendar_versions(server.storage)] == [1]

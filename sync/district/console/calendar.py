@@ -45,12 +45,13 @@ def _rows_from(body: dict[str, Any] | None) -> list[dict[str, str]]:
 def _page(request: Request, year: int, source: str, rows: list[dict[str, str]], *,
           status: int = 200, problems: list[dict[str, str]] | None = None,
           preview: list[int] | None = None, warnings: list[str] | None = None,
-          totals: dict[str, int] | None = None) -> Response:
+          totals: dict[str, int] | None = None, year_text: str | None = None) -> Response:
     cs = auth.console(request)
     versions = calendar_versions(cs.st)
     hints = sorted(d.isoformat() for d in fallback_holidays(year)) if 2000 <= year <= 2100 \
         else []
     return render(request, "calendar.html", status, year=year, source=source, rows=rows,
+                  year_text=str(year) if year_text is None else year_text,
                   versions=versions, problems=problems or [], preview=preview,
                   warnings=warnings or [], totals=totals or {}, hints=hints,
                   current=[v for v in versions if v["year"] == year][:1])
@@ -78,7 +79,8 @@ async def calendar_submit(request: Request, user: User = Admin) -> Response:
         body = notice_from_festivals(year if year else raw_year, source, rows)
         cal, warnings, months = month_preview(body)
     except (CalendarError, CalendarRefused) as exc:
-        return _page(request, year, source, rows, status=400, problems=exc.problems)
+        return _page(request, year, source, rows, status=400, problems=exc.problems,
+                     year_text=raw_year)
     totals = {"holidays": len(cal.holidays), "workdays": len(cal.workdays),
               "working": sum(months)}
     if form.get("action") != "publish":
