@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.ui import wheel
 from desk.ui.fields import FieldEditor, make_editor
 from desk.ui.style import restyle
 from desk.ui.text import esc, tr
@@ -119,6 +120,7 @@ class FormView(QScrollArea):
 
     def __init__(self, item: Item, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        wheel.install()  # the wheel scrolls the form, never changes an answer (once per app)
         self.item = item
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)

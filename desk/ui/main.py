@@ -25,8 +25,11 @@ log = logging.getLogger(__name__)
 
 def make_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused when one exists, e.g. under pytest-qt)."""
+    from desk.ui import wheel
+
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
+        wheel.install(existing)  # the wheel never changes an answer (desk.ui.wheel)
         return existing
     QCoreApplication.setOrganizationName("Doorstep Desk")
     QCoreApplication.setApplicationName("doorstep-desk")
@@ -34,6 +37,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("家门口办事台")
+    wheel.install(app)
     return app
 
 
