@@ -339,3 +339,30 @@ def test_reenrolling_at_the_same_district_keeps_the_count(served: District,
     assert info["desk_id"] != old_id
     s = _ok(sync_desk(a))
     assert s["resent"] == 0 and not s["epoch_changed"], s
+
+
+def test_fifty_desks_finding_the_district_behind_start_one_epoch(db_url: str) -> None:
+    """50 desks report, at once, more than the district holds (a database restored by hand):
+    exactly one new epoch starts, and every desk is told the same one."""
+    import secrets
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sync.district.storage import Storage
+
+    st = Storage(db_url)
+    try:
+        ids = [st.enroll(P.EnrollRequest(code=st.create_enroll_code(f"HY-C{i:02d}", "办事点"),
+                                         receipt_key=secrets.token_hex(32))).desk_id
+               for i in range(50)]
+        before = st.identity()
+        req = P.ReconcileRequest(epoch_id=before["epoch_id"], cursor=10**6, acked=3,
+                                 acked_max=3)
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            answers = list(pool.map(lambda d: st.reconcile(d, req), ids))
+        after = st.identity()
+        assert after["epoch"] == before["epoch"] + 1 and after["epoch_reason"] == "detected"
+        assert {a.epoch_id for a in answers} == {after["epoch_id"]}
+        assert [e["reason"] for e in st.epoch_history()] == ["detected", "created"]
+        assert not any(a.agreed for a in answers)
+    finally:
+        st.close()
