@@ -62,6 +62,7 @@ from sync.district.console_schema import (
     users,
 )
 from sync.district.console_users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
+from sync.district.desk_dates import desk_date_flags
 from sync.district.errors import Refused
 from sync.district.storage import (
     Storage,
@@ -133,6 +134,7 @@ class CaseFilter:
     date_to: str = ""
     overdue: str = ""  # "" | "overdue" | "near"
     priority: str = ""  # "" | "1": 绿色通道 cases only
+    dates: str = ""  # "" | "1": cases whose desk date offline work cannot explain
     q: str = ""
 
     def as_query(self) -> dict[str, str]:
@@ -186,6 +188,8 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             w.append(ccases.c.desk_id == f.desk)
         if f.priority == "1":
             w.append(ccases.c.priority == 1)
+        if f.dates == "1":  # issue 24 (sync.district.desk_dates)
+            w.append(ccases.c.uuid.in_(select(desk_date_flags.c.case_uuid)))
         if f.date_from:
             w.append(ccases.c.accepted_date >= f.date_from)
         if f.date_to:

@@ -26,6 +26,7 @@ from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
 from sync import reasons
+from sync.district.desk_dates import flag_desk_dates
 from sync.district.errors import BatchConflict
 from sync.district.reconcile import ReconcileMixin
 from sync.district.tables import (
@@ -330,6 +331,9 @@ class _BatchWork:
                     newest[u] = (rec, cp)
             if newest:
                 self._upsert_cases(newest)
+                # issue 24: a desk date offline work cannot explain is flagged for review
+                flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
+                                [cp for u, (_, cp) in newest.items() if u not in existing_case])
                 self._fan_out([cp for u, (_, cp) in newest.items()  # newer than stored
                                if u not in existing_case
                                or cp.revision > existing_case[u].revision])

@@ -39,6 +39,7 @@ from sync.district.console_store import (
     ConsoleStore,
     local_today,
 )
+from sync.district.desk_dates import desk_date_flag
 from sync.district.errors import DistrictError
 
 router = APIRouter()
@@ -53,6 +54,8 @@ def _filter(request: Request) -> CaseFilter:
         f.overdue = ""
     if f.priority not in ("", "1"):
         f.priority = ""
+    if f.dates not in ("", "1"):
+        f.dates = ""
     return f
 
 
@@ -178,7 +181,7 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         departments=cs.st.departments(), is_open=case["district_status"] in OPEN_STATUSES,
         ROUTE_LABELS=ROUTE_LABELS, ROUTE_NEXT=P.ROUTE_NEXT,
         RATING_LABELS=RATING_LABELS, DESK_STATUS_LABELS=DESK_STATUS_LABELS,
-        today=local_today().isoformat())
+        today=local_today().isoformat(), date_flag=desk_date_flag(cs.st, uuid))
     if reveal:
         resp.headers["Cache-Control"] = "no-store"
     return resp
