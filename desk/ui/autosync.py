@@ -54,8 +54,8 @@ class Intervals:
 def backoff_delay(failures: int, iv: Intervals, rand: Callable[[], float]) -> float:
     """The wait before check number ``failures + 1`` after ``failures`` failed ones:
     doubling from ``iv.backoff``, capped at ``iv.backoff_max``, jittered to 50–100 %."""
-    base = min(iv.backoff_max, iv.backoff * 2 ** max(0, failures - 1))
-    return base * (0.5 + 0.5 * rand())
+    base = min(iv.backoff_max, iv.backoff * 2.0 ** max(0, failures - 1))
+    return float(base * (0.5 + 0.5 * rand()))
 
 
 def _round(ctx: Any, full: bool, timeout: float,
@@ -187,7 +187,11 @@ class AutoSync(QObject):
         self._want_full = False
         self.running = True
         ctx, timeout = self.win.ctx, self.intervals.connect_timeout
-        self.win.tasks.run(lambda report: _round(ctx, full, timeout, report),
+
+        def work(report: Callable[[object], None]) -> dict[str, Any]:
+            return _round(ctx, full, timeout, report)
+
+        self.win.tasks.run(work,
                            on_done=self._done, on_error=self._failed, lane="net",
                            on_progress=self._progress)
 

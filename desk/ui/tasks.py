@@ -93,7 +93,7 @@ class TaskManager(QObject):
         """True while any task is queued or running."""
         return bool(self._pending)
 
-    def run(self, fn: Callable[[], Any], on_done: Callback | None = None,
+    def run(self, fn: Callable[..., Any], on_done: Callback | None = None,
             on_error: Callback | None = None, *, lane: str = "db",
             on_progress: Callback | None = None) -> int:
         """Queue ``fn``; ``on_done(result)`` or ``on_error(exc)`` run on the UI thread.
