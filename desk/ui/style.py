@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -91,6 +91,16 @@ def _families() -> set[str]:
 _translators: list[QTranslator] = []
 
 
+def qt_translation(language: str) -> Path:
+    """Qt's own translation (``qtbase_<language>.qm``): the copy the installer bundles
+    beside the application's, else the one that came with PySide6."""
+    name = f"qtbase_{language}.qm"
+    bundled = resources_dir() / "translations" / name
+    if bundled.is_file():
+        return bundled
+    return Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)) / name
+
+
 def install_language(app: QCoreApplication, language: str) -> bool:
     """Load the UI translation for ``language`` (``en`` …); Chinese is the source text."""
     for t in _translators:
@@ -98,6 +108,12 @@ def install_language(app: QCoreApplication, language: str) -> bool:
     _translators.clear()
     if not language or language.startswith("zh"):
         QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+        # Qt's own words (Yes/No, OK/Cancel, the print dialog) in Chinese too; English is
+        # built into Qt, so the English UI needs no such file
+        qt = QTranslator(app)
+        if qt.load(str(qt_translation("zh_CN"))):
+            app.installTranslator(qt)
+            _translators.append(qt)
         return True
     tr = QTranslator(app)
     qm = resources_dir() / "translations" / f"doorstep_{language.split('_')[0]}.qm"

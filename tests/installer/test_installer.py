@@ -121,7 +121,8 @@ def test_deb_metadata_and_layout(built: dict[str, Path], installed: Path) -> Non
     assert (installed / f"usr/share/icons/hicolor/scalable/apps/{PACKAGE}.svg").is_file()
     internal = installed / "opt" / PACKAGE / "_internal"
     for rel in ("resources/fonts/wqy-microhei.ttc", "resources/fonts/LICENSE-wqy-microhei.txt",
-                "resources/styles/base.qss", "forms/catalog.yaml"):
+                "resources/styles/base.qss", "forms/catalog.yaml",
+                "resources/translations/qtbase_zh_CN.qm"):  # Qt's dialogs in Chinese
         assert (internal / rel).is_file(), rel
     assert list((internal / "forms" / "items").glob("*.yaml"))
     # nothing the desk does not use
