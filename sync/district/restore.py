@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from sync.district.database import normalize_url
@@ -129,6 +130,10 @@ def _restore_postgres(url: str, backup: Path) -> None:
     try:
         with eng.connect() as conn:
             current = inspect(conn).get_table_names(schema="public")
+    except SQLAlchemyError as exc:
+        why = type(getattr(exc, "orig", None) or exc).__name__
+        raise Refused(f"无法连接要恢复到的数据库（{why}）：请确认 PostgreSQL 在运行、数据库已"
+                      "创建（createdb），--db 地址正确") from None
     finally:
         eng.dispose()
     with tempfile.TemporaryDirectory(prefix="doorstep-restore-") as tmp:

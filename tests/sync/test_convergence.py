@@ -69,6 +69,7 @@ class Convergence(RuleBasedStateMachine):
 
     district: ClassVar[District]
     root: ClassVar[Path]
+    restores: ClassVar[int] = 0  # restores run (the step must really be exercised)
 
     def __init__(self) -> None:
         super().__init__()
@@ -263,6 +264,7 @@ class Convergence(RuleBasedStateMachine):
                                       str(backup)]) == 0
 
         self.district.restart(restore)
+        Convergence.restores += 1
         for u, statuses in self.decided.items():
             kept = decided.get(u, [])
             if statuses != kept:
@@ -379,6 +381,8 @@ class Convergence(RuleBasedStateMachine):
 def test_desks_and_district_converge(district: District, tmp_path: Path) -> None:
     Convergence.district = district
     Convergence.root = tmp_path
+    Convergence.restores = 0
     run_state_machine_as_test(Convergence, settings=settings(
         max_examples=15, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    assert Convergence.restores > 0  # the district was restored from a snapshot
