@@ -74,7 +74,9 @@ def enroll_desk(ctx: Any, server_url: str, code: str, *,
               "server_url": server_url, "enrolled_at": resp.enrolled_at,
               "district_desk_code": resp.desk_code}
     if store.get_meta("server_url") not in (None, server_url):
-        values.update(sync_cursor="0", sync_inflight="")  # another district: start over
+        values.update(sync_cursor="0", sync_inflight="",  # another district: start over
+                      district_id="", district_epoch_id="", district_epoch="",
+                      confirmed_epoch="", confirmed_upto="0", status_report_due="")
     store.set_meta_many(values)
     if c.server_seen is not None:
         store.record_district_time(_utc_iso(c.server_seen))
@@ -171,7 +173,7 @@ def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | N
     summary["cursor"] = store.get_meta("sync_cursor") or "0"
     summary["catalog_version"] = ctx.catalog.version
     summary["complete"] = (summary["error"] is None and current and summary["pending"] == 0
-                           and summary["agreed"])
+                           and summary["agreed"] is not False)
     if summary["complete"]:
         store.set_meta("last_sync", P.utc_now())
     return summary

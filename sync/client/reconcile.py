@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sync import protocol as P
-from sync.client.errors import SyncError
+from sync.client.errors import ProtocolError, SyncError
 from sync.client.http import DistrictClient
 
 REPORT_CHUNK = 500
@@ -47,12 +47,18 @@ def _cursor(store: Any) -> int:
         return 0
 
 
-def check(store: Any, client: DistrictClient, *, final: bool) -> P.ReconcileResponse:
-    """Ask the district what it holds of this desk's records."""
+def check(store: Any, client: DistrictClient, *, final: bool) -> P.ReconcileResponse | None:
+    """Ask the district what it holds of this desk's records (None: a district from before
+    the agreement check, which cannot answer)."""
     acked = store.acked()
-    return client.reconcile(P.ReconcileRequest(
-        epoch_id=store.district_epoch()["epoch_id"], cursor=_cursor(store),
-        acked=acked["acked"], acked_max=acked["acked_max"], final=final))
+    try:
+        return client.reconcile(P.ReconcileRequest(
+            epoch_id=store.district_epoch()["epoch_id"], cursor=_cursor(store),
+            acked=acked["acked"], acked_max=acked["acked_max"], final=final))
+    except ProtocolError as exc:
+        if exc.status in (404, 405):
+            return None
+        raise
 
 
 def adopt(store: Any, resp: P.ReconcileResponse, summary: dict[str, Any]) -> bool:
@@ -78,9 +84,12 @@ def _requeue(store: Any, after: int, summary: dict[str, Any]) -> int:
     return int(done["requeued"])
 
 
-def begin(store: Any, client: DistrictClient, summary: dict[str, Any]) -> P.ReconcileResponse:
+def begin(store: Any, client: DistrictClient, summary: dict[str, Any]
+          ) -> P.ReconcileResponse | None:
     """The check before pushing: adopt the epoch; queue again what the district lost."""
     resp = check(store, client, final=False)
+    if resp is None:
+        return None
     adopt(store, resp, summary)
     if resp.held < store.acked()["acked"]:
         _requeue(store, resp.watermark, summary)
@@ -106,8 +115,13 @@ def finish(store: Any, client: DistrictClient, summary: dict[str, Any],
            push: Callable[[], None]) -> bool:
     """The check at the end: True when the district holds exactly what it acknowledged.
     Sends again what it lost (after its watermark, then everything) and checks again;
-    raises :class:`SyncError` when it still holds less."""
+    raises :class:`SyncError` when it still holds less. Against a district from before
+    the check (no such endpoint) the round is complete as it always was, ``agreed`` None and
+    nothing confirmed (so nothing is purged)."""
     resp = check(store, client, final=True)
+    if resp is None:
+        summary["agreed"] = None
+        return True
     tries = [resp.watermark, 0]
     while True:
         if adopt(store, resp, summary):
@@ -126,7 +140,10 @@ def finish(store: Any, client: DistrictClient, summary: dict[str, Any],
         if queued == 0:
             break
         push()
-        resp = check(store, client, final=True)
+        again = check(store, client, final=True)
+        if again is None:  # pragma: no cover - the district was downgraded mid-round
+            return False
+        resp = again
     missing = store.acked()["acked"] - resp.held
     lost = summary["unrecoverable"]
     raise SyncError(f"区级系统缺少本办事点已上传的 {missing} 条记录"

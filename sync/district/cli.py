@@ -10,6 +10,7 @@ Commands (names, flags and JSON keys are a public interface)::
 
     doorstep-district [--db URL] serve [--host H] [--port P] [--workers N]
     doorstep-district [--db URL] enroll-code --desk-code CODE --name NAME [--ttl-hours H]
+        [--replaces DESK_ID]
     doorstep-district [--db URL] stats --json          # {"cases", "batches", "desks", ...}
     doorstep-district [--db URL] desks --json
     doorstep-district [--db URL] revoke --desk-id ID
@@ -71,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--desk-code", required=True)
     e.add_argument("--name", required=True)
     e.add_argument("--ttl-hours", type=float, default=72.0)
+    e.add_argument("--replaces", default=None, metavar="DESK_ID",
+                   help="the code is for a laptop replacing this (lost or broken) desk of the "
+                        "same desk code: the old desk is revoked when the new one enrolls and "
+                        "its open work comes down at the first sync")
     e.add_argument("--json", action="store_true")
     st = sub.add_parser("stats", help="counts")
     st.add_argument("--json", action="store_true")
@@ -263,12 +268,12 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
     cs = ConsoleStore(storage)  # the audit log (and the console tables) exist from here on
     if cmd == "enroll-code":
         code = storage.create_enroll_code(
-            args.desk_code, args.name, ttl_hours=args.ttl_hours,
+            args.desk_code, args.name, ttl_hours=args.ttl_hours, replaces=args.replaces,
             audit=_audited(cs, "desk.enroll_code", args.desk_code.strip().upper(),
                            name=args.name.strip()))
         if args.json:
             _print({"code": code, "desk_code": args.desk_code.strip().upper(),
-                    "name": args.name})
+                    "name": args.name, "replaces": args.replaces})
         else:
             print(code)
         return 0
@@ -276,7 +281,8 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         _print(storage.stats())
         return 0
     if cmd == "desks":
-        _print(storage.list_desks())
+        agreement = storage.agreement_overview()["desks"]  # issue 22: re-converged?
+        _print([dict(d, agreement=agreement.get(d["desk_id"])) for d in storage.list_desks()])
         return 0
     if cmd == "revoke":
         storage.revoke_desk(args.desk_id, audit=_audited(cs, "desk.revoke", args.desk_id))

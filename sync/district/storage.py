@@ -253,6 +253,8 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                 raise NotFound(f"没有找到案件 {case_uuid}")
             if case["district_status"] in P.CLOSED_STATUSES:
                 raise Refused("案件已办结或不予办理，状态不能再改")
+            if status in P.CLOSED_STATUSES:
+                self._close_routes(conn, case_uuid, case["desk_id"], status, note, actor, now)
             values: dict[str, Any] = {"district_status": status, "district_note": note,
                                       "district_updated_at": now, "updated_at": now}
             if department:
@@ -331,6 +333,31 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
             if audit is not None:
                 audit(conn, out)
         return out
+
+    def _close_routes(self, conn: Connection, case_uuid: str, desk_id: str, status: str,
+                      note: str, actor: str, now: str) -> None:
+        """A bundle case is completed only when every route is closed (each department has
+        completed or refused its part): :class:`Refused` naming the open ones otherwise.
+        Refusing the whole case (不予办理) refuses its open routes with the same reason,
+        each a change the desk pulls."""
+        open_ = conn.execute(select(case_routes).where(
+            case_routes.c.case_uuid == case_uuid,
+            case_routes.c.status.not_in(P.ROUTE_CLOSED)).order_by(case_routes.c.item_code)
+        ).mappings().all()
+        if not open_:
+            return
+        if status == "completed":
+            names = "、".join(f"{r['item_name']}（{r['department']}）" for r in open_)
+            raise Refused(f"status: 一件事案件须各联办事项均办结或不予办理后才能办结，尚未处理完："
+                          f"{names}；请在案件的“一件事 · 各部门”中逐项处理")
+        conn.execute(update(case_routes).where(
+            case_routes.c.case_uuid == case_uuid,
+            case_routes.c.status.not_in(P.ROUTE_CLOSED)).values(
+            status="rejected", note=note, updated_at=now))
+        conn.execute(changes.insert(), [
+            {"kind": "route", "desk_id": desk_id, "case_uuid": case_uuid, "status": "rejected",
+             "note": note, "department": r["department"], "item_code": r["item_code"],
+             "item_name": r["item_name"], "actor": actor, "at": now} for r in open_])
 
     def routes_of(self, case_uuids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """Each case's bundle routes (``item_code``, ``item_name``, ``department``,

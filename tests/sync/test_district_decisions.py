@@ -382,3 +382,34 @@ def test_a_database_from_before_gets_the_new_columns(db_url: str, make_desk: Any
         assert ctx.store.case_routes(case["uuid"])[0]["status"] == "accepted"
     finally:
         district.stop()
+
+
+def test_a_bundle_case_is_completed_only_when_every_route_is_closed(
+        district: District, make_desk: Any) -> None:
+    ctx = make_desk()
+    enroll(district, ctx)
+    done = new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
+    refused = new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
+    assert sync_desk(ctx)["complete"]
+    st, db = district.storage, district.db_url
+    st.set_route(done["uuid"], "GA-SWZX", "accepted")
+    st.set_route(done["uuid"], "GA-SWZX", "completed")
+    out = cli(db, "set-status", "--case", done["uuid"], "--status", "completed")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "status" in out.stderr and "惠民殡葬/丧葬补助（民政）" in out.stderr
+    assert "死亡户口注销（公安）" not in out.stderr  # closed already: not named
+    assert st.get_case(done["uuid"])["district_status"] == "received"
+
+    # refusing the whole case refuses its open routes with the same reason
+    st.set_route(refused["uuid"], "GA-SWZX", "accepted")
+    ok(db, "set-status", "--case", refused["uuid"], "--status", "rejected",
+       "--note", "死亡证明不是本区医疗机构出具")
+    got = st.get_case(refused["uuid"])
+    assert got["district_status"] == "rejected"
+    assert {r["status"] for r in got["routes"]} == {"rejected"}
+    assert sync_desk(ctx)["complete"]
+    routes = ctx.store.case_routes(refused["uuid"])
+    assert [(r["item_code"], r["status"], r["note"]) for r in routes] == [
+        ("GA-SWZX", "rejected", "死亡证明不是本区医疗机构出具"),
+        ("MZ-BZBZ", "rejected", "死亡证明不是本区医疗机构出具")]
+    assert ctx.store.get_case(refused["uuid"])["district_status"] == "rejected"

@@ -10,6 +10,8 @@ desk enrolled after the backup is told to enroll again, and then converges.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import time
@@ -31,9 +33,6 @@ def _restore(d: District, backup: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def run() -> None:
-        import contextlib
-        import io
-
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             code = district_cli.main(["--db", d.db_url, "restore", str(backup), "--json"])
@@ -217,6 +216,11 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
         assert s["resent"] == 0 and s["pushed"] == 0 and not s["epoch_changed"], s
     overview = d.storage.agreement_overview()
     assert overview["agreed"] == overview["total"] == 3
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert district_cli.main(["--db", d.db_url, "desks", "--json"]) == 0
+    listed = json.loads(out.getvalue())
+    assert {x["agreement"]["state"] for x in listed if x["revoked_at"] is None} == {"agreed"}
     assert {v["state"] for v in overview["desks"].values() if v["held"] is not None} == \
         {"agreed"}
 
@@ -335,7 +339,8 @@ def test_reenrolling_at_the_same_district_keeps_the_count(served: District,
         new_case(a)
     _ok(sync_desk(a))
     old_id = a.store.get_meta("desk_id")
-    info = enroll_desk(a, d.url, d.code(a.settings.desk_code))
+    code = d.storage.create_enroll_code(a.settings.desk_code, "七里一村", replaces=old_id)
+    info = enroll_desk(a, d.url, code)
     assert info["desk_id"] != old_id
     s = _ok(sync_desk(a))
     assert s["resent"] == 0 and not s["epoch_changed"], s
@@ -366,3 +371,22 @@ def test_fifty_desks_finding_the_district_behind_start_one_epoch(db_url: str) ->
         assert not any(a.agreed for a in answers)
     finally:
         st.close()
+
+
+def test_a_district_from_before_the_check_still_syncs(served: District,
+                                                      make_desk: Any) -> None:
+    """A desk upgraded before its district: no /reconcile there (404) — the round is
+    complete as before, ``agreed`` unknown, and nothing is confirmed, so nothing is purged."""
+    d = served
+    d.app.router.routes[:] = [r for r in d.app.router.routes
+                              if getattr(r, "path", "") != P.PATH_RECONCILE]
+    a = make_desk()
+    enroll(d, a)
+    u = new_case(a)["uuid"]
+    s = sync_desk(a)
+    assert s["complete"] and s["error"] is None and s["agreed"] is None, s
+    assert s["accepted"] == 1 and s["resent"] == 0
+    d.storage.set_status(u, "completed", actor="admin")
+    assert sync_desk(a)["complete"]
+    assert a.store.get_case(u)["district_status"] == "completed"
+    assert a.store.purge_personal_data("2999-01-01", "test") == 0
