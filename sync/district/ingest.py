@@ -6,8 +6,10 @@ first commit's answer back), then :class:`_BatchWork` decides each record: a new
 is inserted; the same case revision again is a duplicate when its content is the same and a
 conflict when not (decided by the primary key of ``case_revisions``, never
 check-then-insert); a case another desk uploaded, or one the district has closed, is
-refused. New bundle (一件事) cases fan out to ``case_routes``; a rating is stored once, and
-only for a case the district holds. Refused records are written to ``rejections``.
+refused. A bundle (一件事) case gets one ``case_routes`` row per service its resident chose
+(the ``services`` field through the catalog's ``bundle_services``; alternatives not chosen
+get none); a rating is stored once, and only for a case the district holds. Refused records
+are written to ``rejections``.
 """
 
 from __future__ import annotations
