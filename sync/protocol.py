@@ -31,7 +31,7 @@ import secrets
 import uuid
 import zlib
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -411,6 +411,14 @@ class BatchResponse(Message):
     server_time: str = Field(default_factory=utc_now)
 
 
+ChangeKind = Literal["status", "catalog", "route", "calendar"]
+CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
+# What a desk that does not say which kinds it understands gets: the kinds of the first
+# protocol-1 desks, whose ``Change`` refuses any other (one unknown kind would stop their
+# every pull). A desk names the kinds it understands in ``GET /changes?kinds=a,b,...``.
+BASE_CHANGE_KINDS = ("status", "catalog")
+
+
 class Change(BaseModel):
     """A change the district made: a case status, a bundle route's status (``route``: the
     member ``item_code`` / ``item_name`` and the department), a catalog version
@@ -419,7 +427,7 @@ class Change(BaseModel):
     one published last, whatever its version text."""
 
     seq: int
-    kind: Literal["status", "catalog", "route", "calendar"]
+    kind: ChangeKind
     case_uuid: str | None = None
     status: str | None = None
     note: str = ""
@@ -434,7 +442,9 @@ class Change(BaseModel):
 
 
 class ChangesResponse(Message):
-    """``GET /api/v1/changes?since=CURSOR``: changes after the cursor, oldest first."""
+    """``GET /api/v1/changes?since=CURSOR&kinds=...``: changes after the cursor, oldest
+    first, of the kinds the desk understands (:data:`BASE_CHANGE_KINDS` when it does not
+    say); changes of other kinds are left out."""
 
     changes: list[Change]
     cursor: str

@@ -18,6 +18,12 @@ from desk.core.store_calendar import CalendarMixin
 from desk.core.store_schema import CASE_COLUMNS
 
 
+def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The same district change (fields a newer protocol added count as absent)."""
+    return all((a.get(k) or None) == (b.get(k) or None)
+               for k in ("status", "note", "department", "item_code", "catalog_version"))
+
+
 class SyncMixin(CalendarMixin):
     """:class:`Store`'s outbox, set-aside and district-changes API (used by sync)."""
 
@@ -153,10 +159,12 @@ class SyncMixin(CalendarMixin):
                     continue
                 body = {k: v for k, v in ch.items() if k not in ("seq", "catalog")}
                 body_json, at = json.dumps(body, ensure_ascii=False), ch.get("at") or now_iso()
-                known = c.execute(  # issue 22: received before, in an earlier epoch
-                    "SELECT id FROM district_events WHERE epoch != ? AND kind = ? AND "
-                    "case_uuid IS ? AND at = ? AND body_json = ? LIMIT 1",
-                    [epoch, ch["kind"], ch.get("case_uuid"), at, body_json]).fetchone()
+                known = next((  # issue 22: received before, in an earlier epoch
+                    row for row in c.execute(
+                        "SELECT id, body_json FROM district_events WHERE epoch != ? AND "
+                        "kind = ? AND case_uuid IS ? AND at = ?",
+                        [epoch, ch["kind"], ch.get("case_uuid"), at]).fetchall()
+                    if _same_change(json.loads(row[1]), body)), None)
                 if known:
                     c.execute("UPDATE district_events SET epoch = ?, seq = ? WHERE id = ?",
                               [epoch, ch["seq"], known[0]])

@@ -188,7 +188,8 @@ class DistrictClient:
     def changes(self, since: int, limit: int = 500) -> P.ChangesResponse:
         """Changes after cursor ``since``."""
         return self._call(P.ChangesResponse, "GET", P.PATH_CHANGES,
-                          params={"since": since, "limit": limit})
+                          params={"since": since, "limit": limit,
+                                  "kinds": ",".join(P.CHANGE_KINDS)})  # all this desk reads
 
     def reconcile(self, req: P.ReconcileRequest) -> P.ReconcileResponse:
         """Ask what the district holds of this desk's records, and its epoch (issue 22)."""

@@ -352,10 +352,16 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
              responses={401: {"model": P.ErrorBody}})
     async def pull_changes(request: Request, auth: SignedDep,
                            since: int = Query(0, ge=0, le=P.MAX_SEQ),
-                           limit: int = Query(500, ge=1, le=2000)) -> P.ChangesResponse:
-        """The desk's changes after cursor ``since`` (statuses, notes, catalog versions)."""
+                           limit: int = Query(500, ge=1, le=2000),
+                           kinds: str = Query("", max_length=200, description=(
+                               "comma-separated change kinds the desk understands "
+                               "(default: status,catalog)"))) -> P.ChangesResponse:
+        """The desk's changes after cursor ``since`` (statuses, notes, bundle routes,
+        catalog versions, holiday arrangements) of the kinds it understands."""
+        wanted = tuple(k for k in P.CHANGE_KINDS if k in kinds.split(",")) \
+            if kinds else P.BASE_CHANGE_KINDS
         resp: P.ChangesResponse = await run_in_threadpool(
-            _storage(request).changes_since, auth.desk["desk_id"], since, limit)
+            _storage(request).changes_since, auth.desk["desk_id"], since, limit, wanted)
         return resp
 
     @app.get(P.PATH_ATTACHMENTS + "/{sha256}", response_model=P.AttachmentStatus,

@@ -484,13 +484,16 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
         with self.read() as c:
             return c.execute(q).scalar()
 
-    def changes_since(self, desk_id: str, since: int, limit: int = 500) -> P.ChangesResponse:
-        """The desk's changes after ``since``, oldest first (at most ``limit``)."""
+    def changes_since(self, desk_id: str, since: int, limit: int = 500,
+                      kinds: Iterable[str] = P.CHANGE_KINDS) -> P.ChangesResponse:
+        """The desk's changes after ``since`` of the ``kinds`` it understands, oldest first
+        (at most ``limit``)."""
         limit = max(1, min(limit, 2000))
         with self.read() as conn:
             rows = conn.execute(select(changes).where(
                 changes.c.seq > since,
                 (changes.c.desk_id == desk_id) | changes.c.desk_id.is_(None),
+                changes.c.kind.in_(list(kinds)),
             ).order_by(changes.c.seq).limit(limit + 1)).mappings().all()
             more = len(rows) > limit
             rows = rows[:limit]

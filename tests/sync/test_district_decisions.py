@@ -413,3 +413,28 @@ def test_a_bundle_case_is_completed_only_when_every_route_is_closed(
         ("GA-SWZX", "rejected", "死亡证明不是本区医疗机构出具"),
         ("MZ-BZBZ", "rejected", "死亡证明不是本区医疗机构出具")]
     assert ctx.store.get_case(refused["uuid"])["district_status"] == "rejected"
+
+
+def test_a_desk_that_does_not_name_route_changes_never_gets_one(district: District,
+                                                                make_desk: Any) -> None:
+    """A protocol-1 desk from before bundle routes refuses a change of a kind it does not
+    know (its whole pull would fail): it is sent only statuses and catalogs; a desk that
+    names the kinds it reads gets the routes."""
+    from sync import protocol as P
+    from sync.client.desk import client_for
+
+    ctx = make_desk()
+    enroll(district, ctx)
+    case = new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
+    assert sync_desk(ctx)["complete"]
+    st = district.storage
+    st.set_route(case["uuid"], "GA-SWZX", "accepted")
+    st.set_route(case["uuid"], "GA-SWZX", "completed")
+    st.set_status(case["uuid"], "rejected", note="材料不实")
+    with client_for(ctx) as c:
+        old = c._call(P.ChangesResponse, "GET", P.PATH_CHANGES, params={"since": 0})
+        new = c._call(P.ChangesResponse, "GET", P.PATH_CHANGES,
+                      params={"since": 0, "kinds": "status,catalog,route"})
+    assert [ch.kind for ch in old.changes] == ["status"]
+    assert [ch.kind for ch in new.changes] == ["route", "route", "route", "status"]
+    assert int(old.cursor) == int(new.cursor)  # both are current

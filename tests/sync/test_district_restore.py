@@ -390,3 +390,31 @@ def test_a_district_from_before_the_check_still_syncs(served: District,
     assert sync_desk(a)["complete"]
     assert a.store.get_case(u)["district_status"] == "completed"
     assert a.store.purge_personal_data("2999-01-01", "test") == 0
+
+
+def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
+    """After an epoch change the desk pulls again from 0: a change it already had (even as
+    an older client stored it, without fields added since) is recognised and changes
+    nothing; the decision the district lost stays and is the one reported."""
+    u = new_case(desk)["uuid"]
+    st = desk.store
+    st.start_epoch("district-1", "e1", 1, changed=False)
+    old = {"seq": 5, "kind": "status", "case_uuid": u, "status": "accepted", "note": "",
+           "department": None, "at": "2026-11-30T02:00:00.000+00:00"}
+    st.apply_changes([old], "5")
+    st.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "completed",
+                       "note": "", "department": None,
+                       "at": "2026-12-01T02:00:00.000+00:00"}], "9")
+    st.start_epoch("district-1", "e2", 2, changed=True)
+    assert st.get_meta("sync_cursor") == "0" and st.confirmed() == 0
+    again = dict(old, item_code=None, item_name=None)  # as a newer district sends it
+    assert st.apply_changes([again], "5") == 0
+    case = st.get_case(u)
+    assert case["district_status"] == "completed"
+    assert len([h for h in st.history(u) if h["actor"] == "district"]) == 2
+    assert [d["status"] for d in st.lost_decisions()] == ["completed"]
+    # a new decision after the restore, under a seq the desk had seen before, arrives
+    assert st.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "rejected",
+                              "note": "不符合条件", "department": None,
+                              "at": "2026-12-02T02:00:00.000+00:00"}], "9") == 1
+    assert st.get_case(u)["district_status"] == "rejected"
