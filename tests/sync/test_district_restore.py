@@ -418,3 +418,39 @@ def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
                               "note": "不符合条件", "department": None,
                               "at": "2026-12-02T02:00:00.000+00:00"}], "9") == 1
     assert st.get_case(u)["district_status"] == "rejected"
+
+
+def test_district_events_pulled_before_the_upgrade_keep_their_history(tmp_path: Path) -> None:
+    """A desk store from before issue 22 (events keyed by seq alone): the migration keeps
+    every event, in order, under the epoch '' — adopted as the district's at the first
+    check — and the store opens and applies changes as before."""
+    import sqlite3
+
+    import sqlite_utils
+    from sqlite_utils.migrations import Migrations
+
+    from desk.core import store_schema
+    from desk.core.store import Store
+
+    path = tmp_path / "old.sqlite3"
+    old = Migrations(store_schema.MIGRATION_SET)
+    for fn in (store_schema.m001_initial, store_schema.m002_catalog_seq):
+        old()(fn)
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    old.apply(db)
+    db.execute("INSERT INTO district_events(seq, case_uuid, kind, body_json, at) VALUES "
+               "(3, 'u1', 'status', '{\"status\": \"accepted\"}', '2026-11-01T00:00:00'), "
+               "(7, 'u1', 'status', '{\"status\": \"completed\"}', '2026-11-02T00:00:00')")
+    db.conn.commit()
+    db.conn.close()
+    st = Store.open(path)
+    try:
+        rows = st._read("SELECT id, epoch, seq, kind FROM district_events ORDER BY id")
+        assert [(r["epoch"], r["seq"]) for r in rows] == [("", 3), ("", 7)]
+        st.start_epoch("district-1", "e1", 1, changed=False)  # the first check adopts them
+        assert {r["epoch"] for r in st._read("SELECT epoch FROM district_events")} == {"e1"}
+        assert st.apply_changes([{"seq": 7, "kind": "status", "case_uuid": "u1",
+                                  "status": "completed", "at": "2026-11-02T00:00:00"}],
+                                "7") == 0  # the same seq in the same epoch: already had
+    finally:
+        st.close()
