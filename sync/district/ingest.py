@@ -28,6 +28,7 @@ from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
 from sync import reasons
+from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
 from sync.district.errors import BatchConflict
 from sync.district.reconcile import ReconcileMixin
@@ -317,6 +318,14 @@ class _BatchWork:
                              f"区级{word}，办事点的修改不再接受；如需变更请联系区级")
                 continue
             fresh.append((i, rec, cp, h, u))
+        # a new case's receipt number is its own district-wide (sync.district.desk_codes)
+        taken = claim_receipts(self.st, conn, [(u, cp.receipt_no) for _i, _r, cp, _h, u in fresh
+                                               if u not in existing_case])
+        if taken:
+            for i, _rec, _cp, _h, u in fresh:
+                if u in taken:
+                    self._result(i, records[i], "rejected", taken[u])
+            fresh = [t for t in fresh if t[4] not in taken]
         if fresh:
             lost = self._insert_revisions(fresh)
             newest: dict[str, tuple[P.Record, P.CasePayload]] = {}

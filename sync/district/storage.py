@@ -37,8 +37,10 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, Table, func, select, text, update
 from sqlalchemy import delete as sa_delete
+from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as P
+from sync.district import desk_codes
 from sync.district.attachments import AttachmentsMixin
 from sync.district.calendars import calendar_bodies
 from sync.district.database import (
@@ -130,6 +132,7 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
         self._bundles = None
         self._nonce_purge_at = 0.0
         self.migrate()
+        desk_codes.ensure_constraints(self)  # one active desk per code; receipt numbers
 
     def _serialise_changes(self, conn: Connection) -> None:
         # seq order must be commit order, or a desk could move its cursor past a change
@@ -141,21 +144,29 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
     # -- enrollment and desks -------------------------------------------------------------
 
     def create_enroll_code(self, desk_code: str, name: str, *, ttl_hours: float = 72,
-                           audit: AuditHook | None = None) -> str:
-        """A one-time enrollment code for the named desk (only its hash is stored)."""
-        desk_code = desk_code.strip().upper()
-        if not desk_code or not name.strip():
-            raise Refused("办事点编码和名称都不能为空")
+                           audit: AuditHook | None = None, replaces: str | None = None) -> str:
+        """A one-time enrollment code for the named desk (only its hash is stored).
+
+        Refused for a code an active desk holds unless ``replaces`` names that desk (an
+        explicit replacement: the old desk is revoked when the new laptop enrolls); the
+        code's format is checked (:mod:`sync.district.desk_codes`)."""
+        if not name.strip():
+            raise Refused("办事点名称不能为空", field="name")
+        desk_code = desk_codes.check_desk_code(desk_code)
+        replaces = (replaces or "").strip() or None
         raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
         code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
         now = datetime.now(UTC)
         with self.write() as conn:
+            desk_codes.check_new_code(conn, desk_code, replaces)
             conn.execute(enroll_codes.insert().values(
                 code_hash=_hash_code(code), desk_code=desk_code, name=name.strip(),
                 created_at=now.isoformat(timespec="milliseconds"),
-                expires_at=(now + timedelta(hours=ttl_hours)).isoformat(timespec="milliseconds")))
+                expires_at=(now + timedelta(hours=ttl_hours)).isoformat(timespec="milliseconds"),
+                replaces=replaces))
             if audit is not None:
-                audit(conn, {"desk_code": desk_code, "name": name.strip()})
+                audit(conn, {"desk_code": desk_code, "name": name.strip(),
+                             **({"replaces": replaces} if replaces else {})})
         return code
 
     def enroll(self, req: P.EnrollRequest) -> P.EnrollResponse:
@@ -163,21 +174,27 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
         now = P.utc_now()
         desk_id = "desk-" + secrets.token_hex(8)
         secret = P.new_secret()
-        with self.write() as conn:
-            row = conn.execute(select(enroll_codes).where(
-                enroll_codes.c.code_hash == _hash_code(req.code))).mappings().first()
-            if row is None or row["used_at"] is not None or row["expires_at"] < now:
-                raise BadEnrollmentCode("注册码无效、已使用或已过期，请向区级管理员重新申请")
-            spent = conn.execute(update(enroll_codes).where(
-                enroll_codes.c.code_hash == row["code_hash"],
-                enroll_codes.c.used_at.is_(None)).values(used_at=now, desk_id=desk_id))
-            if spent.rowcount != 1:
-                raise BadEnrollmentCode("注册码已被使用")
-            conn.execute(desks.insert().values(
-                desk_id=desk_id, desk_code=row["desk_code"], name=row["name"], secret=secret,
-                receipt_key=req.receipt_key, enrolled_at=now,
-                client_version=req.client_version[:40]))
-            self.link_previous_desk(conn, desk_id, req.previous_desk_id, row["desk_code"])
+        row: Any = None
+        try:
+            with self.write() as conn:
+                row = conn.execute(select(enroll_codes).where(
+                    enroll_codes.c.code_hash == _hash_code(req.code))).mappings().first()
+                if row is None or row["used_at"] is not None or row["expires_at"] < now:
+                    raise BadEnrollmentCode("注册码无效、已使用或已过期，请向区级管理员重新申请")
+                spent = conn.execute(update(enroll_codes).where(
+                    enroll_codes.c.code_hash == row["code_hash"],
+                    enroll_codes.c.used_at.is_(None)).values(used_at=now, desk_id=desk_id))
+                if spent.rowcount != 1:
+                    raise BadEnrollmentCode("注册码已被使用")
+                if row["replaces"]:  # an explicit replacement: the old desk stops here
+                    desk_codes.take_over(conn, desk_id, row["replaces"], now)
+                conn.execute(desks.insert().values(
+                    desk_id=desk_id, desk_code=row["desk_code"], name=row["name"], secret=secret,
+                    receipt_key=req.receipt_key, enrolled_at=now,
+                    client_version=req.client_version[:40]))
+                self.link_previous_desk(conn, desk_id, req.previous_desk_id, row["desk_code"])
+        except IntegrityError:  # another laptop enrolled under this code at the same moment
+            raise desk_codes.duplicate_enrollment(row["desk_code"] if row else "") from None
         return P.EnrollResponse(desk_id=desk_id, desk_secret=secret, desk_code=row["desk_code"],
                                 name=row["name"], enrolled_at=now)
 

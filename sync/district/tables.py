@@ -86,6 +86,8 @@ enroll_codes = Table(
     Column("expires_at", String(40), nullable=False),
     Column("used_at", String(40)),
     Column("desk_id", String(40)),
+    # the revoked/lost desk this code's laptop replaces (sync.district.desk_codes)
+    Column("replaces", String(40)),
 )
 nonces = Table(
     "nonces", metadata,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request, UploadFile
@@ -20,6 +21,7 @@ from sync.district.console.auth import Actor, Admin, User, Viewer
 from sync.district.console.views import HERE, RATING_LABELS, STATUS_LABELS, flash, render
 from sync.district.console_store import OPEN_STATUSES, ConsoleStore, local_today
 from sync.district.errors import DistrictError
+from sync.district.replacement import desk_received
 
 router = APIRouter()
 
@@ -218,7 +220,8 @@ def desks(request: Request, user: User = Viewer) -> Response:
     cs = _cs(request)
     cs.refresh(max_age=1.0)
     return render(request, "desks.html", desks=cs.desks_overview(), new_code=None,
-                  agreement=cs.st.agreement_overview())
+                  agreement=cs.st.agreement_overview(), offer=None,
+                  received=desk_received(cs.st))
 
 
 @router.post("/desks/codes", include_in_schema=False)
@@ -228,14 +231,28 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
     cs = _cs(request)
     desk_code = str(form.get("desk_code") or "").strip().upper()
     name = str(form.get("name") or "").strip()
+    # an explicit replacement of a lost or broken laptop (sync.district.desk_codes)
+    replaces = str(form.get("replaces") or "").strip() or None
     try:
-        code = await run_in_threadpool(cs.st.create_enroll_code, desk_code, name)
+        code = await run_in_threadpool(partial(cs.st.create_enroll_code, desk_code, name,
+                                               replaces=replaces))
     except DistrictError as exc:
-        return flash(redirect("/console/desks"), "error", exc.message)
-    await run_in_threadpool(cs.audit, user.username, "desk.enroll_code", desk_code, name=name)
+        held = exc.extra.get("desk_id")
+        if not held:
+            return flash(redirect("/console/desks"), "error", exc.message)
+        # the code is in use: offer the explicit choice of replacing that desk
+        return render(request, "desks.html", 409, desks=await run_in_threadpool(
+            cs.desks_overview), new_code=None, agreement=await run_in_threadpool(
+            cs.st.agreement_overview), received=await run_in_threadpool(desk_received, cs.st),
+            offer={"message": exc.message, "desk_code": desk_code, "name": name,
+                   "desk_id": held})
+    await run_in_threadpool(partial(cs.audit, user.username, "desk.enroll_code", desk_code,
+                                    name=name, **({"replaces": replaces} if replaces else {})))
     resp = render(request, "desks.html", desks=await run_in_threadpool(cs.desks_overview),
-                  new_code={"code": code, "desk_code": desk_code, "name": name},
-                  agreement=await run_in_threadpool(cs.st.agreement_overview))
+                  new_code={"code": code, "desk_code": desk_code, "name": name,
+                            "replaces": replaces},
+                  agreement=await run_in_threadpool(cs.st.agreement_overview), offer=None,
+                  received=await run_in_threadpool(desk_received, cs.st))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
