@@ -65,6 +65,7 @@ PATH_PIN = f"{API}/desk/pin"
 PATH_UNLOCK = f"{API}/desk/unlock"
 PATH_RECONCILE = f"{API}/reconcile"
 PATH_STATUS_REPORTS = f"{API}/status-reports"
+PATH_HANDOVER = f"{API}/handover"  # a replacement laptop: the old desk's work
 
 RECORD_RESULTS = ("accepted", "duplicate", "conflict", "rejected")
 DESK_CASE_STATUSES = ("draft", "accepted", "deferred", "correction", "completed")
@@ -307,6 +308,8 @@ class EnrollResponse(Message):
     name: str
     enrolled_at: str
     server_time: str = Field(default_factory=utc_now)
+    replaces: str = Field(default="", description="the desk this laptop replaces (its work "
+                                                  "comes down at the first sync: handover)")
 
 
 # The form data and materials travel as the desk stored them: JSON text, kept verbatim by
@@ -439,6 +442,34 @@ class Change(BaseModel):
     calendar: dict[str, Any] | None = None
     item_code: str | None = None
     item_name: str | None = None
+
+
+class HandoverCase(BaseModel):
+    """One case of the replaced desk: its newest revision as the desk sent it and the
+    district's state of it."""
+
+    model_config = ConfigDict(extra="ignore")
+    payload_json: str = Field(description="the case as the old desk sent it (JSON text)")
+    district_status: str
+    district_note: str = ""
+    district_department: str | None = None
+    received_at: str
+
+
+class HandoverResponse(Message):
+    """``GET /api/v1/handover``: for a desk enrolled as the replacement of another (issue
+    24), that desk's open cases and those completed in the last 90 days, the highest
+    receipt sequence per day of its code (numbering continues after it) and its receipt
+    key (reprints carry the original verification code). ``replaces`` is empty for a desk
+    that replaced nobody; ``more`` asks for the next page (``after`` = the last uuid)."""
+
+    replaces: str = ""
+    desk_code: str = ""
+    receipt_key: str = ""
+    cases: list[HandoverCase] = Field(default_factory=list)
+    receipt_seq: dict[str, int] = Field(default_factory=dict,
+                                        description="YYYYMMDD → highest sequence issued")
+    more: bool = False
 
 
 class ChangesResponse(Message):

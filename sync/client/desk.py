@@ -33,6 +33,7 @@ from sync import protocol as P
 from sync import reasons
 from sync.client import reconcile
 from sync.client.errors import AuthError, ConflictError, NetworkError, ServerError, SyncError
+from sync.client.handover import take_handover
 from sync.client.http import DistrictClient, batch_body
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ def enroll_desk(ctx: Any, server_url: str, code: str, *,
     values = {"desk_id": resp.desk_id, "desk_secret": resp.desk_secret,
               "server_url": server_url, "enrolled_at": resp.enrolled_at,
               "district_desk_code": resp.desk_code}
+    if resp.replaces:  # a replacement laptop: the old desk's work comes down at first sync
+        values["handover_pending"] = resp.desk_id
     if store.get_meta("server_url") not in (None, server_url):
         values.update(sync_cursor="0", sync_inflight="",  # another district: start over
                       district_id="", district_epoch_id="", district_epoch="",
@@ -147,6 +150,7 @@ def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | N
     try:
         c = client or client_for(ctx, server)
         summary["server"] = c.base_url
+        take_handover(ctx, c, summary)  # a replacement laptop: the old desk's work (once)
         for _round in range(2):  # a second round only when the district's epoch changed
             reconcile.begin(store, c, summary)  # issue 22: its epoch, what it lost
             push_outbox(store, c, summary, batch_size=batch_size, progress=progress)

@@ -191,6 +191,11 @@ class DistrictClient:
                           params={"since": since, "limit": limit,
                                   "kinds": ",".join(P.CHANGE_KINDS)})  # all this desk reads
 
+    def handover(self, after: str = "", limit: int = 500) -> P.HandoverResponse:
+        """The replaced desk's work, for a replacement laptop (issue 24; a page)."""
+        return self._call(P.HandoverResponse, "GET", P.PATH_HANDOVER,
+                          params={"after": after, "limit": limit})
+
     def reconcile(self, req: P.ReconcileRequest) -> P.ReconcileResponse:
         """Ask what the district holds of this desk's records, and its epoch (issue 22)."""
         return self._call(P.ReconcileResponse, "POST", P.PATH_RECONCILE,

@@ -8,6 +8,8 @@ Endpoints (all JSON, all answers carry ``X-Doorstep-Server-Time``; OpenAPI at
 - ``POST /api/v1/enroll`` — one-time code → desk id and secret (the code is the auth).
 - ``POST /api/v1/batches`` — signed; push records, atomically, idempotently.
 - ``GET  /api/v1/changes?since=SEQ&limit=N`` — signed; statuses and catalog versions.
+- ``GET  /api/v1/handover?after=UUID`` — signed; a replacement laptop's hand-over of the
+  replaced desk's open work (sync.district.replacement).
 - ``PUT  /api/v1/attachments/{sha256}?offset=O&total=T`` — signed; resumable upload.
 - ``GET  /api/v1/attachments/{sha256}`` — signed; how much is held.
 - ``GET  /api/v1/receipts/verify?receipt_no=&uuid=&code=`` — is a receipt genuine (no
@@ -46,6 +48,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sync import protocol as P
 from sync.district.errors import DistrictError
 from sync.district.ratelimit import RateLimiter
+from sync.district.replacement import handover
 from sync.district.storage import Storage
 
 log = logging.getLogger("doorstep.district")
@@ -362,6 +365,18 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
             if kinds else P.BASE_CHANGE_KINDS
         resp: P.ChangesResponse = await run_in_threadpool(
             _storage(request).changes_since, auth.desk["desk_id"], since, limit, wanted)
+        return resp
+
+    @app.get(P.PATH_HANDOVER, response_model=P.HandoverResponse, tags=["sync"],
+             responses={401: {"model": P.ErrorBody}})
+    async def take_handover(request: Request, auth: SignedDep,
+                            after: str = Query("", max_length=36),
+                            limit: int = Query(500, ge=1, le=2000)) -> P.HandoverResponse:
+        """For a desk enrolled as the replacement of another: that desk's open cases and
+        those completed in the last 90 days, a page at a time; its receipt numbering and
+        receipt key (see sync.district.replacement). Empty for any other desk."""
+        resp: P.HandoverResponse = await run_in_threadpool(
+            handover, _storage(request), auth.desk["desk_id"], after, limit)
         return resp
 
     @app.get(P.PATH_ATTACHMENTS + "/{sha256}", response_model=P.AttachmentStatus,

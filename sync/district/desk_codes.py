@@ -119,6 +119,10 @@ def take_over(conn: Connection, new_desk_id: str, replaces: str, now: str) -> No
     conn.execute(update(desks).where(desks.c.desk_id == replaces, desks.c.revoked_at.is_(None))
                  .values(revoked_at=now))
     conn.execute(sa_delete(desk_keys).where(desk_keys.c.desk_id == replaces))
+    # its cases become the replacement's: their later revisions (a 容缺 supply, a
+    # correction) are the new desk's to send (sync.district.replacement)
+    conn.execute(update(cases).where(cases.c.desk_id == replaces)
+                 .values(desk_id=new_desk_id, updated_at=now))
     conn.execute(insert(desk_replacements).values(desk_id=new_desk_id, replaces=replaces,
                                                   at=now))
 

@@ -21,39 +21,58 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
+from sync import protocol as P
 from sync.district.database import Database
-from sync.district.desk_codes import desk_replacements
-from sync.district.tables import batches, cases
+from sync.district.desk_codes import desk_replacements, receipt_numbers, replacement_of
+from sync.district.tables import batches, case_revisions, cases, desks
 
 RECENT_COMPLETED_DAYS = 90
 
 
 def desk_received(db: Database) -> dict[str, dict[str, Any]]:
-    """Per desk: ``cases`` received, ``last_batch_at`` (its last sync that sent anything)
-    and ``newest_receipt`` (the receipt number of the case received last)."""
+    """Per desk: ``cases`` it sent the district (counted by who sent them, so a replaced
+    desk keeps its count after its cases passed to the replacement), ``last_batch_at``
+    (its last sync that sent anything), ``newest_receipt`` (the receipt number of the
+    case it sent last) and ``replaced_by`` (the desk that replaced it, if any)."""
     out: dict[str, dict[str, Any]] = {}
+
+    def entry(desk_id: str) -> dict[str, Any]:
+        return out.setdefault(desk_id, {"cases": 0, "last_batch_at": None,
+                                        "newest_receipt": None, "replaced_by": None})
+
+    rev = case_revisions.c
     with db.read() as conn:
-        for desk_id, n, last_recv in conn.execute(
-                select(cases.c.desk_id, func.count(), func.max(cases.c.received_at))
-                .group_by(cases.c.desk_id)):
-            out[desk_id] = {"cases": int(n), "last_received_at": last_recv,
-                            "last_batch_at": None, "newest_receipt": None}
+        for desk_id, n in conn.execute(select(rev.desk_id, func.count(func.distinct(
+                rev.case_uuid))).group_by(rev.desk_id)):
+            entry(desk_id)["cases"] = int(n)
         for desk_id, last in conn.execute(select(batches.c.desk_id, func.max(
                 batches.c.received_at)).group_by(batches.c.desk_id)):
-            out.setdefault(desk_id, {"cases": 0, "last_received_at": None,
-                                     "newest_receipt": None})["last_batch_at"] = last
+            entry(desk_id)["last_batch_at"] = last
         for new, old in conn.execute(select(desk_replacements.c.desk_id,
                                             desk_replacements.c.replaces)):
-            out.setdefault(old, {"cases": 0, "last_received_at": None, "last_batch_at": None,
-                                 "newest_receipt": None})["replaced_by"] = new
+            entry(old)["replaced_by"] = new
         for desk_id, info in out.items():
-            if info.get("last_received_at"):
-                info["newest_receipt"] = conn.execute(select(cases.c.receipt_no).where(
-                    cases.c.desk_id == desk_id).order_by(cases.c.received_at.desc(),
-                                                         cases.c.receipt_no.desc()
-                                                         ).limit(1)).scalar()
+            if info["cases"]:
+                info["newest_receipt"] = conn.execute(
+                    select(cases.c.receipt_no).join(case_revisions, and_(
+                        rev.case_uuid == cases.c.uuid, rev.revision == 1))
+                    .where(rev.desk_id == desk_id)
+                    .order_by(rev.received_at.desc(), cases.c.receipt_no.desc()).limit(1)
+                ).scalar()
+    return out
+
+
+def lineage(conn: Connection, desk_id: str) -> list[str]:
+    """``desk_id`` and every desk it replaced, directly or through earlier replacements."""
+    out = [desk_id]
+    while len(out) < 50:
+        prev = conn.execute(select(desk_replacements.c.replaces).where(
+            desk_replacements.c.desk_id == out[-1])).scalar()
+        if prev is None or prev in out:
+            break
+        out.append(prev)
     return out
 
 
@@ -61,4 +80,50 @@ def _cutoff(days: int = RECENT_COMPLETED_DAYS) -> str:
     return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
 
 
-__all__ = ["RECENT_COMPLETED_DAYS", "desk_received"]
+def handover(db: Database, desk_id: str, after: str = "", limit: int = 500
+             ) -> P.HandoverResponse:
+    """What a replacement desk takes over (see the module's text), a page at a time
+    (cases ordered by uuid after ``after``); an empty answer for any other desk."""
+    limit = max(1, min(limit, 2000))
+    rev = case_revisions.c
+    with db.read() as conn:
+        rep = replacement_of(conn, desk_id)
+        if rep is None:
+            return P.HandoverResponse()
+        old = conn.execute(select(desks.c.desk_code, desks.c.receipt_key).where(
+            desks.c.desk_id == rep["replaces"])).first()
+        if old is None:
+            return P.HandoverResponse()
+        earlier = lineage(conn, desk_id)[1:]
+        sent_by_old = select(rev.case_uuid).where(rev.revision == 1, rev.desk_id.in_(earlier))
+        recent = _cutoff()
+        rows = conn.execute(
+            select(cases.c.uuid, cases.c.district_status, cases.c.district_note,
+                   cases.c.district_department, cases.c.received_at, rev.payload_json)
+            .join(case_revisions, and_(rev.case_uuid == cases.c.uuid,
+                                       rev.revision == cases.c.revision))
+            .where(cases.c.desk_id == desk_id, cases.c.uuid.in_(sent_by_old),
+                   cases.c.uuid > after,
+                   or_(cases.c.district_status.not_in(P.CLOSED_STATUSES),
+                       func.coalesce(cases.c.district_updated_at, cases.c.updated_at)
+                       >= recent))
+            .order_by(cases.c.uuid).limit(limit + 1)).all()
+        seq: dict[str, int] = {}
+        if not after:  # the receipt numbers its code used lately (all desks under it)
+            prefix = f"{old.desk_code}-"
+            for (no,) in conn.execute(select(receipt_numbers.c.receipt_no).where(
+                    receipt_numbers.c.receipt_no.like(prefix + "%"))):
+                day, _, n = str(no)[len(prefix):].partition("-")
+                if day.isdigit() and n.isdigit():
+                    seq[day] = max(seq.get(day, 0), int(n))
+    more = len(rows) > limit
+    return P.HandoverResponse(
+        replaces=rep["replaces"], desk_code=old.desk_code, receipt_key=old.receipt_key,
+        cases=[P.HandoverCase(payload_json=r.payload_json, district_status=r.district_status,
+                              district_note=r.district_note or "",
+                              district_department=r.district_department,
+                              received_at=r.received_at) for r in rows[:limit]],
+        receipt_seq=seq, more=more)
+
+
+__all__ = ["RECENT_COMPLETED_DAYS", "desk_received", "handover", "lineage"]

@@ -52,6 +52,7 @@ from sync.district.database import (
 )
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
 from sync.district.ingest import BatchIngestMixin
+from sync.district.replacement import lineage
 from sync.district.tables import (
     attachment_holders,
     attachment_parts,
@@ -196,7 +197,8 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
         except IntegrityError:  # another laptop enrolled under this code at the same moment
             raise desk_codes.duplicate_enrollment(row["desk_code"] if row else "") from None
         return P.EnrollResponse(desk_id=desk_id, desk_secret=secret, desk_code=row["desk_code"],
-                                name=row["name"], enrolled_at=now)
+                                name=row["name"], enrolled_at=now,
+                                replaces=row["replaces"] or "")
 
     def desk(self, desk_id: str) -> dict[str, Any] | None:
         """A desk row (with its secret), or None."""
@@ -547,8 +549,9 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
             if row is not None:
                 if row.receipt_no.upper() != receipt_no:
                     return out  # the district knows this case under another number
+                # the case's desk, or a desk it replaced (a reprint of the old desk's receipt)
                 keys = [k for k in conn.execute(select(desks.c.receipt_key).where(
-                    desks.c.desk_id == row.desk_id)).scalars()]
+                    desks.c.desk_id.in_(lineage(conn, row.desk_id)))).scalars()]
             else:
                 desk_code = receipt_no.rsplit("-", 2)[0] if receipt_no.count("-") >= 2 else ""
                 keys = list(conn.execute(select(desks.c.receipt_key).where(

@@ -245,7 +245,8 @@ def _received_table(sheet: Sheet, f: CaseFacts) -> None:
 
 
 def _verification(ctx: Any, f: CaseFacts, with_qr: bool) -> tuple[str, list[list[bool]] | None]:
-    key = receipt_key(ctx.store)
+    # a case taken over from a replaced desk keeps that desk's key: a reprint is the same
+    key = ctx.store.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
     code = verification_code(key, f.receipt_no, str(f.case["uuid"]))
     matrix = qr_matrix(qr_payload(f.receipt_no, str(f.case["uuid"]), code)) if with_qr \
         else None
