@@ -54,6 +54,11 @@ def summary_text(summary: dict[str, Any]) -> str:
         dup=summary.get("duplicates", 0), conf=summary.get("conflicts", 0),
         rej=summary.get("rejected", 0), pulled=summary.get("pulled", 0),
         pending=summary.get("pending", 0))
+    if summary.get("epoch_changed"):  # issue 22: the district was restored from a backup
+        text += tr("区级数据已从备份恢复：本机已补传区级缺少的 {n} 条记录，并重新下载区级更新。"
+                   ).format(n=summary.get("resent", 0))
+    elif summary.get("resent"):
+        text += tr("区级缺少的 {n} 条记录已补传。").format(n=summary["resent"])
     err = summary.get("error")
     if err:
         text = tr("同步未完成：") + str(err.get("message", "")) + "　" + text

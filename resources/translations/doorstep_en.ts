@@ -1304,6 +1304,16 @@ to bring them by {due}</translation>
         <translation>Sync incomplete: </translation>
     </message>
     <message>
+        <location filename="../../desk/ui/sync_page.py" line="58"/>
+        <source>区级数据已从备份恢复：本机已补传区级缺少的 {n} 条记录，并重新下载区级更新。</source>
+        <translation> The district was restored from a backup: this desk sent again the {n} records it was missing, and downloaded the district updates again.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="61"/>
+        <source>区级缺少的 {n} 条记录已补传。</source>
+        <translation> Sent again the {n} records the district was missing.</translation>
+    </message>
+    <message>
         <location filename="../../desk/ui/sync_page.py" line="73"/>
         <source>与区级系统同步</source>
         <translation>Sync with the district</translation>
