@@ -7,7 +7,8 @@ Endpoints (all JSON, all answers carry ``X-Doorstep-Server-Time``; OpenAPI at
 - ``GET  /api/v1/time`` — the server clock (no auth).
 - ``POST /api/v1/enroll`` — one-time code → desk id and secret (the code is the auth).
 - ``POST /api/v1/batches`` — signed; push records, atomically, idempotently.
-- ``GET  /api/v1/changes?since=SEQ&limit=N`` — signed; statuses and catalog versions.
+- ``GET  /api/v1/changes?since=SEQ&limit=N&kinds=K,…`` — signed; statuses, bundle routes,
+  catalog versions, holiday arrangements (of the kinds the desk names; else status,catalog).
 - ``GET  /api/v1/handover?after=UUID`` — signed; a replacement laptop's hand-over of the
   replaced desk's open work (sync.district.replacement).
 - ``PUT  /api/v1/attachments/{sha256}?offset=O&total=T`` — signed; resumable upload.
