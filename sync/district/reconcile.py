@@ -237,12 +237,14 @@ class ReconcileMixin(Database):
                 stored += int(done.rowcount or 0)
         return P.StatusReportResponse(stored=stored, ignored=ignored)
 
-    def list_status_reports(self, desk_id: str | None = None,
+    def list_status_reports(self, desk_id: str | None = None, *, case_uuid: str | None = None,
                             limit: int = 500) -> list[dict[str, Any]]:
         """Reported decisions, newest decision first."""
         q = select(status_reports).order_by(status_reports.c.at.desc()).limit(limit)
         if desk_id:
             q = q.where(status_reports.c.desk_id == desk_id)
+        if case_uuid:
+            q = q.where(status_reports.c.case_uuid == case_uuid)
         with self.read() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 

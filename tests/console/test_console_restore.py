@@ -52,12 +52,14 @@ def test_restore_is_audited_and_desks_show_reconvergence(
     db_url = f"sqlite:///{tmp_path / 'district.sqlite3'}"
     a = make_desk("HY-QL01", "刘晓燕", "七里一村社区流动办事点")
     b = make_desk("HY-ZJ02", "张敏", "郑家台社区流动办事点")
+    first = []
     for ctx in (a, b):
-        new_case(ctx)
+        first.append(new_case(ctx)["uuid"])
         assert sync_desk(ctx)["complete"]
     backup = backup_district(db_url, tmp_path / "backups")
     for _ in range(3):
         new_case(a)
+    server.storage.set_status(first[0], "completed", actor="admin")  # lost in the restore
     assert sync_desk(a)["complete"]
 
     done = _restore_and_restart(server, db_url, backup)
@@ -72,8 +74,14 @@ def test_restore_is_audited_and_desks_show_reconvergence(
 
     s = sync_desk(a)
     assert s["complete"] and s["epoch_changed"] and s["resent"] == 3, s
+    assert s["decisions_reported"] == 1 and a.store.get_case(first[0])["district_status"] == \
+        "completed"
     page.reload()
     assert "已一致" in _row(page, "HY-QL01") and "待同步" in _row(page, "HY-ZJ02")
+    assert "丢失决定 1 条" in _row(page, "HY-QL01")
+    page.goto(f"{base}/console/cases/{first[0]}")
+    assert "区级恢复前的决定：已办结（区级已丢失，请重新作出）" in page.content()
+    page.goto(f"{base}/console/desks")
     assert "1/2 个办事点已与区级一致" in page.locator("#epoch").inner_text()
 
     s = sync_desk(b)

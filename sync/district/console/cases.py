@@ -165,6 +165,11 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
             history.append({"at": a["at"], "who": a["actor"], "what": what,
                             "note": a["detail"].get("reason") or a["detail"].get("note", ""),
                             "department": None})
+    for r in cs.st.list_status_reports(case_uuid=uuid):  # issue 22: lost in a restore
+        label = STATUS_LABELS.get(r["status"], r["status"])
+        history.append({"at": r["at"], "who": f"{case['desk_code']}（办事点报告）",
+                        "what": f"区级恢复前的决定：{label}（区级已丢失，请重新作出）",
+                        "note": r["note"], "department": r["department"]})
     for r in case["revisions"]:
         history.append({"at": r["received_at"], "who": case["desk_code"],
                         "what": f"办事点上传第 {r['revision']} 版", "note": "",
