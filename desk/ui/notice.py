@@ -141,6 +141,8 @@ class NoticePage(QWidget):
         item = self.item
         ctx = self.win.ctx
         dlg = PrintPreviewDialog(self.win, tr("一次性告知单 — {name}").format(name=item.name))
+        # dated with the desk's day, never before the district's last time (clockcheck)
+        today = ctx.desk_day() if ctx.desk_day is not None else None
         dlg.load(lambda receipts, fmt: receipts.render_notice_pdf(
-            item, fmt, ctx.catalog.version, ctx.settings), notice_html(item))
+            item, fmt, ctx.catalog.version, ctx.settings, today=today), notice_html(item))
         dlg.open()

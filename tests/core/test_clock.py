@@ -238,3 +238,22 @@ def test_receipts_never_dated_before_the_last_district_time(desk: Any) -> None:
         desk.cases.submit("MZ-GLJT", body, desk.actor())
     with clock.use(at("2026-12-02")):
         assert desk.cases.submit("MZ-GLJT", body, desk.actor())["accepted_date"] == "2026-12-02"
+
+
+def test_notice_never_dated_before_the_last_district_time(desk: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from desk.core.receipts import render_case_pdf
+    from desk.core.receipts.documents import cn_date
+
+    body = load_catalog().get("MZ-GLJT").example
+    with clock.use(at("2026-12-02")):
+        case = desk.cases.submit("MZ-GLJT", body, desk.actor())
+    desk.store.record_district_time("2026-12-02T02:00:00+00:00")
+    with clock.use(at("2024-03-01")):
+        pdf = render_case_pdf(desk, case, kind="notice")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert cn_date("2026-12-02") in text.replace("\n", "")
+    assert cn_date("2024-03-01") not in text.replace("\n", "")

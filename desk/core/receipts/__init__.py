@@ -68,8 +68,9 @@ def render_case_pdf(ctx: Any, case: dict[str, Any], fmt: str = "a4", kind: str |
     if kind == "notice":
         if facts.item is None:
             raise ValueError(f"kind: 目录中没有事项 {case.get('item_code')}，无法打印一次性告知单")
+        day = getattr(ctx, "desk_day", None)  # never before the district's last time
         return notice_document(facts.item, fmt, str(case.get("catalog_version", "")),
-                               ctx.settings)
+                               ctx.settings, today=day() if day is not None else None)
     if kind == "correction":
         return correction_document(ctx, facts, fmt, with_qr=qr, signature=signature)
     return receipt_document(ctx, facts, fmt, deferral=kind == "deferral", with_qr=qr,
