@@ -99,11 +99,27 @@ def record_district_time(store: Any, instant: float | datetime | str | None) -> 
     store.record_district_time(district_time_iso(instant))
 
 
+def _older_district_time(store: Any) -> str | None:
+    """A desk that last synced before the district's time was recorded: its last complete
+    round (its own clock then) plus the offset to the district's clock it kept."""
+    last = store.get_meta("last_sync")
+    if not last:
+        return None
+    try:
+        at = datetime.fromisoformat(str(last).replace("Z", "+00:00"))
+        offset = float(store.get_meta("clock_offset") or 0.0)
+    except ValueError:
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return (at + timedelta(seconds=offset)).isoformat()
+
+
 def find_doubt(store: Any, plausible_days: int = DEFAULT_PLAUSIBLE_DAYS,
                today: date | None = None) -> Doubt | None:
     """The doubt about the clock's day ``today`` (default: the clock's), or None."""
     today = today or clock.today()
-    district = _day(store.get_meta("district_time"))
+    district = _day(store.get_meta("district_time") or _older_district_time(store))
     cap = (district + timedelta(days=plausible_days + 1)).isoformat() if district else None
     newest = max((d for d in (_day(s) for s in store.newest_stamps(cap)) if d), default=None)
     fix = ("请先校正电脑的日期和时间（右下角时间 → 调整日期/时间），"

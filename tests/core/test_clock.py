@@ -257,3 +257,13 @@ def test_notice_never_dated_before_the_last_district_time(desk: Any) -> None:
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert cn_date("2026-12-02") in text.replace("\n", "")
     assert cn_date("2024-03-01") not in text.replace("\n", "")
+
+
+def test_a_desk_synced_before_the_upgrade_knows_the_district_time(desk: Any) -> None:
+    """Its last complete round (desk clock) plus the kept offset to the district's clock."""
+    # its clock read 18:00 Beijing on 12-01, the district's 14 hours later: 08:00 on 12-02
+    desk.store.set_meta_many({"last_sync": "2026-12-01T10:00:00.000+00:00",
+                              "clock_offset": str(14 * 3600.0)})
+    body = load_catalog().get("MZ-GLJT").example
+    with clock.use(at("2026-12-01")), pytest.raises(ClockInDoubt, match="2026-12-02"):
+        desk.cases.submit("MZ-GLJT", body, desk.actor())
