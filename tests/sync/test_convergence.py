@@ -70,6 +70,7 @@ class Convergence(RuleBasedStateMachine):
     district: ClassVar[District]
     root: ClassVar[Path]
     restores: ClassVar[int] = 0  # restores run (the step must really be exercised)
+    runs: ClassVar[int] = 0  # machines made: each enrolls new desks under its own codes
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,15 +83,17 @@ class Convergence(RuleBasedStateMachine):
         self.dead.bind(("127.0.0.1", 0))
         self.dead_url = f"http://127.0.0.1:{self.dead.getsockname()[1]}"
         folder = Path(tempfile.mkdtemp(prefix="converge-", dir=self.root))
+        Convergence.runs += 1  # one active desk per code (issue 21 item 2): fresh codes
+        run = Convergence.runs
         self.desks: list[Any] = []
         self.desk_ids: list[str] = []
         for k in range(DESKS):
             ctx = DeskContext.open(str(folder / f"desk-{k}"))
-            ctx.settings.desk_code = f"HY-P0{k}"
+            ctx.settings.desk_code = f"HY-P{run:04d}{k}"
             ctx.settings.worker_name = "刘晓燕"
             ctx.save_settings()
             self.desks.append(ctx)
-            code = d.storage.create_enroll_code(f"HY-P0{k}", f"第{k}号流动办事点")
+            code = d.storage.create_enroll_code(f"HY-P{run:04d}{k}", f"第{k}号流动办事点")
             self.desk_ids.append(enroll_desk(ctx, d.url, code)["desk_id"])
         self.owner: dict[str, int] = {}  # case uuid -> desk index
         self.revision: dict[str, int] = {}  # newest revision made on the desk
