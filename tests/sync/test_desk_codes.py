@@ -165,3 +165,45 @@ def test_enrolling_desk_hears_the_reason(district: District, make_desk: Any) -> 
     with pytest.raises(SyncError) as info:
         enroll_desk(second, district.url, c2)
     assert "已由另一台在用的电脑注册" in info.value.message
+
+
+def test_an_existing_database_gets_the_constraints(db_url: str, make_desk: Any,
+                                                   caplog: Any) -> None:
+    """A district database from before: the index is added and receipt numbers filled in
+    when the server starts; two active desks already sharing a code are reported, and the
+    server still starts."""
+    from sqlalchemy import inspect, text
+
+    from sync.district.storage import Storage
+
+    d = District(db_url)
+    try:
+        desk = make_desk("HY-QL08")
+        enroll(d, desk)
+        case = new_case(desk)
+        assert sync_desk(desk)["complete"]
+        with d.storage.write() as conn:
+            conn.execute(text("DROP INDEX desks_active_code"))
+            conn.execute(text("DELETE FROM receipt_numbers"))
+            conn.execute(insert(desks).values(  # a duplicate made before the constraint
+                desk_id="desk-twin", desk_code="HY-QL08", name="x", secret="s",
+                receipt_key="k", enrolled_at=P.utc_now()))
+    finally:
+        d.stop()
+    st = Storage(db_url)
+    try:
+        assert "HY-QL08" in caplog.text  # reported: two active desks hold it
+        with st.read() as conn:
+            held = conn.execute(select(receipt_numbers.c.case_uuid).where(
+                receipt_numbers.c.receipt_no == case["receipt_no"])).scalar()
+        assert held == case["uuid"]
+        st.revoke_desk("desk-twin")
+    finally:
+        st.close()
+    st = Storage(db_url)  # the duplicate gone: the index is created
+    try:
+        with st.read() as conn:
+            names = {i["name"] for i in inspect(conn).get_indexes("desks")}
+        assert "desks_active_code" in names
+    finally:
+        st.close()
