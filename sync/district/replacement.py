@@ -18,8 +18,10 @@ revoked desk with its last sync time and what the district received (:func:`desk
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, func, or_, select
 
@@ -29,6 +31,24 @@ from sync.district.desk_codes import desk_replacements, receipt_numbers, replace
 from sync.district.tables import batches, case_revisions, cases, desks
 
 RECENT_COMPLETED_DAYS = 90
+# receipt numbers left unused, on each day the old laptop may have worked without syncing
+# (from its last contact to its revocation), for the receipts it printed and never sent
+UNSYNCED_RESERVE = 50
+MAX_UNSYNCED_DAYS = 60
+
+
+def unsynced_days(contact: str | None, revoked: str) -> list[str]:
+    """The days (YYYYMMDD, the district's zone) from the old desk's last contact to its
+    revocation: it may have numbered receipts the district never saw on each."""
+    zone = ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
+    try:
+        end = datetime.fromisoformat(revoked).astimezone(zone).date()
+        start = datetime.fromisoformat(contact).astimezone(zone).date() if contact else end
+    except ValueError:
+        return []
+    start = max(start, end - timedelta(days=MAX_UNSYNCED_DAYS))
+    return [(start + timedelta(days=i)).strftime("%Y%m%d")
+            for i in range((end - start).days + 1)]
 
 
 def desk_received(db: Database) -> dict[str, dict[str, Any]]:
@@ -90,7 +110,8 @@ def handover(db: Database, desk_id: str, after: str = "", limit: int = 500
         rep = replacement_of(conn, desk_id)
         if rep is None:
             return P.HandoverResponse()
-        old = conn.execute(select(desks.c.desk_code, desks.c.receipt_key).where(
+        old = conn.execute(select(desks.c.desk_code, desks.c.receipt_key,
+                                  desks.c.last_seen_at, desks.c.revoked_at).where(
             desks.c.desk_id == rep["replaces"])).first()
         if old is None:
             return P.HandoverResponse()
@@ -116,6 +137,11 @@ def handover(db: Database, desk_id: str, after: str = "", limit: int = 500
                 day, _, n = str(no)[len(prefix):].partition("-")
                 if day.isdigit() and n.isdigit():
                     seq[day] = max(seq.get(day, 0), int(n))
+            last_batch = conn.execute(select(func.max(batches.c.received_at)).where(
+                batches.c.desk_id == rep["replaces"])).scalar()
+            contact = max(filter(None, (old.last_seen_at, last_batch)), default=None)
+            for day in unsynced_days(contact, old.revoked_at or rep["at"]):
+                seq[day] = seq.get(day, 0) + UNSYNCED_RESERVE
     more = len(rows) > limit
     return P.HandoverResponse(
         replaces=rep["replaces"], desk_code=old.desk_code, receipt_key=old.receipt_key,

@@ -95,6 +95,8 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
         known = [c["receipt_no"] for c in (accepted, deferred, done_lately, done_long_ago)
                  if c["receipt_no"].rsplit("-", 2)[1] == day]
         assert fresh["receipt_no"] > max(known)
+        # nor a number the lost laptop printed but never sent (a reserve on its last days)
+        assert fresh["receipt_no"] > never_synced["receipt_no"]
         third = sync_desk(new)
         assert third["complete"] and third["accepted"] == 1 and third["rejected"] == 0
         assert sync_desk(new)["handover"] == 0  # once
