@@ -74,7 +74,9 @@ def enroll_desk(ctx: Any, server_url: str, code: str, *,
     values = {"desk_id": resp.desk_id, "desk_secret": resp.desk_secret,
               "server_url": server_url, "enrolled_at": resp.enrolled_at,
               "district_desk_code": resp.desk_code}
-    if resp.replaces:  # a replacement laptop: the old desk's work comes down at first sync
+    if resp.replaces and resp.replaces != req.previous_desk_id:
+        # a replacement laptop: the old desk's work comes down at the first sync (the same
+        # laptop enrolled again already holds its own)
         values["handover_pending"] = resp.desk_id
     if store.get_meta("server_url") not in (None, server_url):
         values.update(sync_cursor="0", sync_inflight="",  # another district: start over
