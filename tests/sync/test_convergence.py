@@ -369,7 +369,8 @@ class Convergence(RuleBasedStateMachine):
         if u in self.lost:
             known = self.decided.get(u, []) + self.lost[u]
             assert local["district_status"] is None or local["district_status"] in known
-            if local["district_status"] != row["district_status"]:
+            now = None if row["district_status"] == "received" else row["district_status"]
+            if local["district_status"] != now:  # it had pulled a decision since lost
                 assert local["district_status"] in self.lost[u]
                 event("a decision the district lost stays on the desk")
         elif row["district_status"] == "received":
