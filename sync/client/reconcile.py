@@ -102,11 +102,15 @@ def report_lost_decisions(store: Any, client: DistrictClient, summary: dict[str,
     epoch = store.district_epoch()["epoch_id"]
     if not epoch or store.get_meta("status_report_due") != epoch:
         return
-    lost = store.lost_decisions()
+    lost = []
+    for d in store.lost_decisions():
+        try:
+            lost.append(P.StatusReport.model_validate(d))
+        except ValueError:  # an event the desk cannot describe in the protocol: kept locally
+            continue
     for i in range(0, len(lost), REPORT_CHUNK):
-        client.report_statuses(P.StatusReportRequest(
-            epoch_id=epoch, reports=[P.StatusReport.model_validate(d)
-                                     for d in lost[i:i + REPORT_CHUNK]]))
+        client.report_statuses(P.StatusReportRequest(epoch_id=epoch,
+                                                     reports=lost[i:i + REPORT_CHUNK]))
     store.set_meta("status_report_due", "")
     summary["decisions_reported"] += len(lost)
 
