@@ -433,7 +433,19 @@ class MainWindow(QMainWindow):
         self.autosync.start()  # enrolled (or not) since: begin (or stop) syncing
 
     def _confirm(self, text: str) -> bool:
-        return QMessageBox.question(self, tr("请确认"), text) == QMessageBox.StandardButton.Yes
+        """Ask before losing work: staying is the default (Enter) and Esc; leaving takes a
+        click (or Tab to it) on purpose."""
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("请确认"), text,
+                          QMessageBox.StandardButton.NoButton, self)
+        leave = box.addButton(tr("离开，不保存"), QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton(tr("留在此页"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        try:
+            box.exec()
+            return box.clickedButton() is leave
+        finally:
+            box.deleteLater()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.form is not None and self.form.dirty and not self.confirm(
