@@ -262,6 +262,7 @@ class CasesPage(QWidget):
 
         self.model = CaseTableModel(win.ctx.store, win.tasks, self)
         self.model.loaded.connect(self._update_count)
+        self.model.loaded.connect(self._arrived)
         self.model.modelReset.connect(self._update_count)
         self.table = CaseTable()
         self.table.setModel(self.model)
@@ -297,8 +298,9 @@ class CasesPage(QWidget):
         self._debounce.setInterval(250)
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(self._filters_changed)
-        self.search.returnPressed.connect(self.apply_filters)
+        self.search.returnPressed.connect(self.open_first)
         self.loaded_once = False
+        self._open_first = False  # Enter in the search: open the first result once shown
 
     def _combo(self, name: str, options: list[tuple[str, str]]) -> QComboBox:
         c = QComboBox()
@@ -346,9 +348,31 @@ class CasesPage(QWidget):
             self.count.setText(tr("正在查询…"))
         elif m.total == 0:
             self.count.setText(tr("没有符合条件的案件"))
-        else:
+        elif len(m.rows) < m.total:
             self.count.setText(tr("共 {n} 件，已显示 {shown} 件（向下滚动加载更多；回车或双击打开）")
                                .format(n=f"{m.total:,}", shown=f"{len(m.rows):,}"))
+        else:  # everything is shown: nothing more to scroll for
+            self.count.setText(tr("共 {n} 件（回车或双击打开）").format(n=f"{m.total:,}"))
+
+    def open_first(self) -> None:
+        """Enter in the search opens the first result (as on 办事), once the list shows
+        what was typed."""
+        self._open_first = True
+        if self._debounce.isActive() or self.model.loading or \
+                self.model.filters != {k: v for k, v in self.filters().items() if v}:
+            self.apply_filters()
+        else:
+            self._arrived()
+
+    def _arrived(self) -> None:
+        """A page arrived: the 受理编号 column fits its numbers; a pending Enter opens."""
+        if self.model.rows:
+            self.table.resizeColumnToContents(0)
+        if self._open_first and not self.model.loading:
+            self._open_first = False
+            if self.model.rows:
+                self.table.selectRow(0)
+                self.win.show_case(self.model.rows[0]["uuid"])
 
     def focus_search(self) -> None:
         """Ctrl+F."""

@@ -25,7 +25,15 @@ from desk.core import clock
 from desk.core.errors import DeskError
 from desk.ui.case_html import summary_html
 from desk.ui.style import restyle
-from desk.ui.text import action_label, district_label, esc, rating_label, status_label, tr
+from desk.ui.text import (
+    action_label,
+    actor_label,
+    district_label,
+    esc,
+    rating_label,
+    status_label,
+    tr,
+)
 from sync.reasons import for_worker
 
 if TYPE_CHECKING:
@@ -55,7 +63,7 @@ def history_html(entries: list[dict[str, Any]]) -> str:
             bits.append(tr("{n}项材料").format(n=d["materials"]))
         if d.get("revision"):
             bits.append(tr("第{n}版").format(n=d["revision"]))
-        actor = tr("区级系统") if e.get("actor") == "district" else str(e.get("actor", ""))
+        actor = actor_label(e.get("actor"))
         rows.append(f"<tr><td style='color:#52606d;white-space:nowrap'>{esc(at)}</td>"
                     f"<td><b>{esc(action_label(e['action']))}</b></td><td>{esc(actor)}</td>"
                     f"<td>{esc(' · '.join(bits))}</td></tr>")

@@ -25,11 +25,12 @@ log = logging.getLogger(__name__)
 
 def make_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused when one exists, e.g. under pytest-qt)."""
-    from desk.ui import wheel
+    from desk.ui import keys, wheel
 
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         wheel.install(existing)  # the wheel never changes an answer (desk.ui.wheel)
+        keys.install(existing)  # Enter clicks the focused button (desk.ui.keys)
         return existing
     QCoreApplication.setOrganizationName("Doorstep Desk")
     QCoreApplication.setApplicationName("doorstep-desk")
@@ -38,6 +39,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("家门口办事台")
     wheel.install(app)
+    keys.install(app)
     return app
 
 

@@ -88,3 +88,14 @@ def action_label(action: str) -> str:
         "sync.rejected": tr("上传被退回"), "sync.conflict": tr("上传冲突"),
         "district.status": tr("区级状态更新"), "district.note": tr("区级备注"),
     }.get(action, action)
+
+
+def actor_label(actor: str | None) -> str:
+    """Who did something in a case's history, in words: 居民, 区级, 系统 or the worker
+    (工作人员 and the name the desk recorded)."""
+    code = actor or ""
+    fixed = {"resident": tr("居民"), "district": tr("区级"), "sync": tr("系统（同步）"),
+             "system": tr("系统")}
+    if code in fixed:
+        return fixed[code]
+    return tr("工作人员") + (f" {code}" if code and code != "worker" else "")
