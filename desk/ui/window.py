@@ -57,7 +57,9 @@ class MainWindow(QMainWindow):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         self.setCentralWidget(central)
-        root.addWidget(self._rail())
+        self.rail = self._rail()
+        root.addWidget(self.rail)
+        self.resident_mode = False  # the resident is rating: the worker's navigation hidden
         self.stack = QStackedWidget()
         root.addWidget(self.stack, 1)
         self.home = HomePage(self)
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
                                 f"：{s.worker_name or '—'}")
 
     def _shortcuts(self) -> None:
+        self._nav_shortcuts: list[QShortcut] = []
         for keys, fn in (("Ctrl+S", self.save), ("Ctrl+P", self.print_current),
                          ("Ctrl+F", self.focus_search), ("Ctrl+N", self.go_home),
                          ("Alt+1", self.go_home), ("Alt+2", self.go_cases),
@@ -141,6 +144,8 @@ class MainWindow(QMainWindow):
                          ("Esc", self.back)):
             sc = QShortcut(QKeySequence(keys), self)
             sc.activated.connect(fn)
+            if keys in ("Ctrl+F", "Ctrl+N", "Alt+1", "Alt+2", "Alt+3", "Esc"):
+                self._nav_shortcuts.append(sc)
 
     def _after_show(self) -> None:
         """Background loads that must not delay the first paint."""
@@ -188,6 +193,18 @@ class MainWindow(QMainWindow):
     def _show(self, w: QWidget, nav: str) -> None:
         self.stack.setCurrentWidget(w)
         self.nav_buttons[nav].setChecked(True)
+        rating = self._pages.get("rating")
+        self._set_resident_mode(w is rating and rating is not None and
+                                not (getattr(rating, "case", None) or {}).get("rating"))
+
+    def _set_resident_mode(self, on: bool) -> None:
+        """While the resident rates, the side bar and the navigation shortcuts are gone:
+        the resident cannot wander into 案件 or 同步. A given rating, or the worker's
+        暂不评价 (taking the desk back), brings them back."""
+        self.resident_mode = on
+        self.rail.setVisible(not on)
+        for sc in self._nav_shortcuts:
+            sc.setEnabled(not on)
 
     def _leave_form(self) -> bool:
         """Ask before dropping a half-filled form; True when it is fine to leave."""
@@ -262,6 +279,7 @@ class MainWindow(QMainWindow):
 
     def rating_saved(self, case: dict[str, Any] | None) -> None:
         """A rating was stored."""
+        self._set_resident_mode(False)  # the worker takes the desk back
         self.refresh_status()
         self.autosync.nudge()
 
