@@ -54,10 +54,18 @@ class Settings:
     def problems(self) -> dict[str, str]:
         """Field → message for invalid values."""
         out = {}
-        if not DESK_CODE.match(self.desk_code):
+        if not self.desk_code.strip():
+            out["desk_code"] = "请填写办事点编号，如 HY-QL01"
+        elif not DESK_CODE.match(self.desk_code):
             out["desk_code"] = "办事点编码应为大写字母和数字，如 HY-QL01"
         if not self.worker_name.strip():
             out["worker_name"] = "请填写工作人员姓名"
+        if self.worker_phone.strip():
+            from forms.ids import phone_problem
+
+            bad = phone_problem(self.worker_phone)
+            if bad:
+                out["worker_phone"] = f"工作人员电话：{bad}"
         if self.receipt_format not in ("a4", "80mm"):
             out["receipt_format"] = "回执格式只能是 a4 或 80mm"
         zone = zone_problem(self.time_zone)

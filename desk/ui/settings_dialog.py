@@ -70,10 +70,12 @@ class SettingsDialog(QDialog):
         code = settings.desk_code if not settings.desk_code.startswith("LS-") else ""
         rows = [("desk_code", tr("办事点编码"), code, "HY-QL01"),
                 ("desk_name", tr("办事点名称"), settings.desk_name, tr("七里一村社区流动办事点")),
-                ("worker_name", tr("工作人员姓名"), settings.worker_name, "")]
+                ("worker_name", tr("工作人员姓名"), settings.worker_name, ""),
+                # printed on receipts and notices (经办电话), so residents can call back
+                ("worker_phone", tr("工作人员联系电话"), settings.worker_phone,
+                 tr("手机号或固定电话，印在回执上"))]
         if not first_run:
-            rows += [("worker_phone", tr("工作人员电话"), settings.worker_phone, ""),
-                     ("community", tr("所属社区"), settings.community, ""),
+            rows += [("community", tr("所属社区"), settings.community, ""),
                      ("district_contact", tr("咨询电话（印在告知单上）"),
                       settings.district_contact, ""),
                      ("server_url", tr("区级服务器地址"), settings.server_url,
@@ -90,6 +92,7 @@ class SettingsDialog(QDialog):
             form.addRow("", err)
             self.edits[key] = e
             self.errors[key] = err
+            e.textChanged.connect(lambda _t, k=key: self._recheck(k))
         self.password: QLineEdit | None = None
         self.password2: QLineEdit | None = None
         if first_run and protect_offered:
@@ -176,6 +179,16 @@ class SettingsDialog(QDialog):
             out["receipt_format"] = self.format.currentData()
             out["language"] = self.language.currentData()
         return out
+
+    def _recheck(self, key: str) -> None:
+        """A field shown in error is checked again as the worker fixes it: the message
+        goes as soon as the value is right (or changes to the new reason)."""
+        label = self.errors.get(key)
+        if label is None or label.isHidden():
+            return
+        problem = replace(self.original, **self.values()).problems().get(key)
+        label.setText(problem or "")
+        label.setVisible(bool(problem))
 
     def try_accept(self) -> None:
         """Accept only valid settings; otherwise say what is wrong next to each field."""
