@@ -67,6 +67,32 @@ class ReconcileMixin(StoreBase):
                             {"after": after, "records": len(ids), "unrecoverable": lost})
         return {"requeued": len(ids), "unrecoverable": lost}
 
+    def requeue_refused(self) -> int:
+        """After the district's history went back: offer refused case revisions once more.
+
+        A revision is refused for what the district held then (e.g. the case was already
+        closed); a restore may have taken that decision away, and later revisions of the
+        case would otherwise reach the district without it. Requeued in outbox order, so
+        the revisions go up in their order; if the reason still holds, the district refuses
+        them again and they are set aside again with their reason. Returns how many."""
+        with self.transaction() as c:
+            rows = c.execute("SELECT id, case_uuid FROM outbox WHERE state = 'rejected' "
+                             "AND kind = 'case' AND payload_json != ?", [PURGED_PAYLOAD]
+                             ).fetchall()
+            ids = [r[0] for r in rows]
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
+                          f"({', '.join('?' * len(part))})", part)
+            uuids = sorted({r[1] for r in rows})
+            for i in range(0, len(uuids), 500):
+                part = uuids[i:i + 500]
+                c.execute("UPDATE cases SET sync_state = 'pending', sync_error = NULL "
+                          f"WHERE uuid IN ({', '.join('?' * len(part))})", part)
+            if ids:
+                self._audit(c, "sync", "sync.retry_refused", None, {"records": len(ids)})
+        return len(ids)
+
     def district_epoch(self) -> dict[str, str]:
         """The district's identity as last seen (empty strings: never checked)."""
         return {"district_id": self.get_meta("district_id") or "",

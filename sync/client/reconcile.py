@@ -37,7 +37,7 @@ REPORT_CHUNK = 500
 def new_keys() -> dict[str, Any]:
     """The summary keys this module fills."""
     return {"resent": 0, "epoch_changed": False, "agreed": False, "district_epoch": None,
-            "unrecoverable": 0, "decisions_reported": 0}
+            "unrecoverable": 0, "decisions_reported": 0, "refused_retried": 0}
 
 
 def _cursor(store: Any) -> int:
@@ -72,6 +72,9 @@ def adopt(store: Any, resp: P.ReconcileResponse, summary: dict[str, Any]) -> boo
     if changed:
         store.start_epoch(resp.district_id, resp.epoch_id, resp.epoch, changed=True)
         summary["epoch_changed"] = True
+        # the decision a refusal rested on may be gone with the district's history
+        summary["refused_retried"] = summary.get("refused_retried", 0) + \
+            store.requeue_refused()
     elif seen["epoch_id"] != resp.epoch_id:  # the first check with this district
         store.start_epoch(resp.district_id, resp.epoch_id, resp.epoch, changed=False)
     return changed

@@ -225,6 +225,38 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
         {"agreed"}
 
 
+def test_an_edit_refused_for_a_decision_the_restore_took_away_goes_up_again(
+        served: District, make_desk: Any, tmp_path: Path) -> None:
+    """A supply refused because the district had closed the case is offered again once the
+    district's history went back before that close: otherwise the next supply reaches the
+    district without it (revisions 1 and 3 held, 2 set aside on the desk for a reason the
+    district no longer has). Found by the convergence state machine."""
+    d = served
+    a = make_desk("HY-QL01")
+    enroll(d, a)
+    it = a.catalog.get("MZ-GLJT")
+    example = dict(it.example)
+    late = ["近期一寸免冠照片", "社保卡或本人银行卡"]
+    example["materials"] = [m for m in example["materials"] if m not in late]
+    u = a.cases.submit("MZ-GLJT", example, a.actor())["uuid"]
+    _ok(sync_desk(a))
+    snapshot = backup_district(d.db_url, tmp_path / "before-close")
+    d.storage.set_status(u, "completed", actor="admin")
+    _ok(sync_desk(a))
+    a.cases.supply_materials(u, late[:1], a.actor())  # revision 2: the case is closed there
+    refused = sync_desk(a)
+    assert refused["rejected"] == 1, refused
+    assert [e["revision"] for e in a.store.set_aside()] == [2]
+
+    _restore(d, snapshot)  # the close is gone with the district's history
+    a.cases.supply_materials(u, late[1:], a.actor())  # revision 3
+    s = sync_desk(a)
+    assert s["epoch_changed"] and s["refused_retried"] == 1, s
+    assert s["rejected"] == 0 and s["complete"], s
+    assert a.store.set_aside() == []
+    _converged(d, [a])  # revisions 1, 2 and 3, in order, nothing set aside
+
+
 def test_restore_to_a_month_old_backup(served: District, make_desk: Any,
                                        tmp_path: Path) -> None:
     d = served
