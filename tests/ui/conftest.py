@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sync_helpers import District
+
+
+@pytest.fixture
+def district(tmp_path: Path) -> Iterator[District]:
+    """A real district server (SQLite) on a free loopback port."""
+    d = District(f"sqlite:///{tmp_path / 'district.sqlite3'}")
+    try:
+        yield d
+    finally:
+        d.stop()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,15 +19,6 @@ pytestmark = pytest.mark.timeout(300)
 
 SHORT = Intervals(first=0.1, check=0.5, push_delay=0.1, pull=60.0, backoff=0.3,
                   backoff_max=2.0, connect_timeout=2.0)
-
-
-@pytest.fixture
-def district(tmp_path: Path) -> Iterator[District]:
-    d = District(f"sqlite:///{tmp_path / 'district.sqlite3'}")
-    try:
-        yield d
-    finally:
-        d.stop()
 
 
 def _serve_again(d: District) -> None:

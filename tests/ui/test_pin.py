@@ -3,7 +3,6 @@ lock screen takes it (asking the district for the key share) as well as the pass
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,6 @@ from desk.core.app import DeskContext
 PASSWORD = "qiliyi-2026"
 PIN = "470913"
 OFFSCREEN_DIALOG = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture
-def district(tmp_path: Path) -> Iterator[District]:
-    d = District(f"sqlite:///{tmp_path / 'district.sqlite3'}")
-    try:
-        yield d
-    finally:
-        d.stop()
 
 
 @OFFSCREEN_DIALOG
