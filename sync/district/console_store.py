@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_, update
 
 from forms.catalog import load_catalog
 from sync import protocol as P
@@ -44,7 +44,14 @@ from sync.district.console_audit import (
     verify_audit_at,
     verify_audit_chain,
 )
-from sync.district.console_readmodel import CALLBACK_WORKDAYS, REFRESH_MARGIN, ReadModelMixin
+from sync.district.console_readmodel import (
+    CALLBACK_WORKDAYS,
+    REFRESH_MARGIN,
+    TAIL_LENGTHS,
+    ReadModelMixin,
+    search_name,
+    tail_term,
+)
 from sync.district.console_schema import (
     LOCAL_TZ,
     ConsoleBase,
@@ -59,6 +66,7 @@ from sync.district.console_schema import (
     search_hash,
     sessions,
     state,
+    terms,
     users,
 )
 from sync.district.console_users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
@@ -203,20 +211,47 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
                 w.append(ccases.c.promised_date < today.isoformat())
         q = f.q.strip()
         if q:
-            digits = "".join(ch for ch in q.upper() if ch.isalnum())
-            if len(digits) in (15, 18) and digits[:-1].isdigit():
-                w.append(ccases.c.id_hash == search_hash("id", digits))
-            elif len(digits) == 11 and digits.isdigit():
-                w.append(ccases.c.phone_hash == search_hash("phone", digits))
-            elif len(q) == 36 and q.count("-") == 4:
-                w.append(ccases.c.uuid == q.lower())
-            elif "-" in q and any(ch.isdigit() for ch in q):
-                w.append(and_(ccases.c.receipt_no >= q.upper(),
-                              ccases.c.receipt_no < q.upper() + "\uffff"))
-            else:
-                w.append(and_(ccases.c.applicant_name >= q,
-                              ccases.c.applicant_name < q + "\uffff"))
+            w.append(self._search(q))
         return w
+
+    @staticmethod
+    def _search(q: str) -> ColumnElement[bool]:
+        """The case-list search, as the desk searches (each form on its own index):
+
+        - a full ID number or phone: its digest; a case UUID;
+        - 4–6 digits (or digits ending in X): the tail (尾号) of an ID number or phone;
+        - a receipt number or any part of one that starts or ends it (``HY-QL01``,
+          ``20261108-0001``, ``0001`` after a dash): a prefix of ``receipt_no`` or of
+          ``receipt_rev`` (the receipt reversed);
+        - Latin letters: the beginning of the applicant's pinyin initials (``tym``);
+        - anything else: any part of the applicant's name (``玉梅``), a prefix of one of the
+          name's suffixes in ``console_case_terms``.
+        """
+        top = chr(0x10FFFF)  # sorts after every character (UTF-8 bytes and code points)
+        compact = "".join(q.split())
+        up = compact.upper()
+        alnum = "".join(ch for ch in up if ch.isalnum())
+        if len(alnum) in (15, 18) and alnum[:-1].isdigit() and "-" not in up:
+            return ccases.c.id_hash == search_hash("id", alnum)
+        if len(alnum) == 11 and alnum.isdigit() and "-" not in up:
+            return ccases.c.phone_hash == search_hash("phone", alnum)
+        if len(q) == 36 and q.count("-") == 4:
+            return ccases.c.uuid == q.lower()
+        if up == alnum and alnum[:-1].isdigit() and len(alnum) in TAIL_LENGTHS \
+                and (alnum[-1].isdigit() or alnum[-1] == "X"):
+            return ccases.c.uuid.in_(select(terms.c.uuid).where(
+                terms.c.term == tail_term(alnum)))
+        if up.isascii() and any(ch.isdigit() for ch in up) \
+                and all(ch.isalnum() or ch == "-" for ch in up):
+            rev = up[::-1]
+            return or_(and_(ccases.c.receipt_no >= up, ccases.c.receipt_no < up + top),
+                       and_(ccases.c.receipt_rev >= rev, ccases.c.receipt_rev < rev + top))
+        if compact.isascii() and compact.isalpha():
+            low = compact.lower()
+            return and_(ccases.c.initials >= low, ccases.c.initials < low + top)
+        name = "n" + search_name(compact)
+        return ccases.c.uuid.in_(select(terms.c.uuid).where(
+            terms.c.term >= name, terms.c.term < name + top))
 
     def list_cases(self, f: CaseFilter, page: int = 1, per_page: int = 50) -> Page:
         """A page of the filtered case list, newest received first, with a capped count."""

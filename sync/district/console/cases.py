@@ -35,9 +35,11 @@ from sync.district.console.views import (
 )
 from sync.district.console_store import (
     OPEN_STATUSES,
+    SORTS,
     CaseFilter,
     ConsoleStore,
     local_today,
+    sort_spec,
 )
 from sync.district.desk_dates import desk_date_flag
 from sync.district.errors import DistrictError
@@ -50,8 +52,10 @@ def _filter(request: Request) -> CaseFilter:
     f = CaseFilter(**{k: str(qp.get(k, "")).strip()[:64] for k in CaseFilter.__dataclass_fields__})
     if f.status and f.status != "open" and f.status not in STATUS_LABELS:
         f.status = ""
-    if f.overdue not in ("", "overdue", "near"):
+    if f.overdue not in ("", "overdue", "near", "unconfirmed"):
         f.overdue = ""
+    if f.sort and f.sort.removeprefix("-") not in SORTS:
+        f.sort = ""
     if f.priority not in ("", "1"):
         f.priority = ""
     if f.dates not in ("", "1"):
@@ -73,8 +77,13 @@ def case_list(request: Request, page: int = 1, user: User = Viewer) -> Response:
     f = _filter(request)
     result = cs.list_cases(f, page)
     query = urlencode(f.as_query())
-    return render(request, "cases.html", f=f, page=result, query=query,
-                  desks=cs.desk_choices(), today=local_today().isoformat(), **_choices(cs))
+    unsorted = urlencode({k: v for k, v in f.as_query().items() if k != "sort"})
+    sort_key, sort_desc = sort_spec(f.sort)
+    return render(request, "cases.html", f=f, page=result, query=query, unsorted=unsorted,
+                  sort_key=sort_key, sort_desc=sort_desc, spot=cs.spot_codes(),
+                  workers=cs.worker_choices(), desks=cs.desk_choices(),
+                  desk_names=cs.desk_names(),
+                  today=local_today().isoformat(), **_choices(cs))
 
 
 def _decide(cs: ConsoleStore, user: User, uuid: str, action: str, note: str,
