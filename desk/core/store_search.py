@@ -13,13 +13,9 @@ import sqlite3
 from typing import Any
 
 from desk.core.store_base import StoreBase
+from forms.names import name_initials  # shared with the district console's search
 
-
-def name_initials(name: str) -> str:
-    """Pinyin initials of a name: 张三 → zs (letters in a name are kept, lower-cased)."""
-    from pypinyin import Style, lazy_pinyin  # imported on first save, not at start-up
-
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p and p[0].isalnum()).lower()
+__all__ = ["SearchMixin", "name_initials"]
 
 
 def _digits_rev(s: str) -> str:

@@ -17,9 +17,10 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
 
 from forms.ids import mask_id, mask_phone
+from forms.names import name_initials
 from forms.workdays import add_working_days
 from sync.district.calendars import district_calendar
 from sync.district.console_schema import (
@@ -29,11 +30,37 @@ from sync.district.console_schema import (
     ccases,
     local_date,
     search_hash,
+    terms,
 )
 from sync.district.storage import case_revisions, cases, ratings
 
 CALLBACK_WORKDAYS = int(os.environ.get("DOORSTEP_CALLBACK_WORKDAYS", "1"))  # 辽宁: 1 wd
 REFRESH_MARGIN = timedelta(minutes=2)  # a slow transaction may commit an older timestamp
+
+
+TAIL_LENGTHS = (4, 5, 6)  # 尾号: the last digits of an ID number or phone a caller gives
+NAME_TERM_CHARS = 20  # a name's first characters indexed for search
+
+
+def search_name(name: str) -> str:
+    """A name as search stores and matches it (no spaces or middle dots)."""
+    return "".join(ch for ch in name if not ch.isspace() and ch not in "·•.")
+
+
+def tail_term(digits: str) -> str:
+    """The search term of an ID number's or phone's last digits (a digest, not the digits)."""
+    return "t" + search_hash("tail", digits)
+
+
+def search_terms(name: str, id_number: str, phone: str) -> set[str]:
+    """A case's rows in ``console_case_terms``: every suffix of the name ("n"), the digests
+    of the ID number's and phone's tails ("t")."""
+    n = search_name(name)[:NAME_TERM_CHARS]
+    out = {"n" + n[i:] for i in range(len(n))}
+    for value in (id_number, phone):
+        v = "".join(ch for ch in value.upper() if ch.isalnum())
+        out.update(tail_term(v[-k:]) for k in TAIL_LENGTHS if len(v) > k)
+    return out
 
 
 def _fields_of(payload: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +117,7 @@ class ReadModelMixin(ConsoleBase):
         payloads = {r["uuid"]: json.loads(r["payload_json"]) for r in rows
                     if r["payload_json"] is not None}
         full, status_only = [], []
+        new_terms: list[dict[str, str]] = []
         for r in rows:
             dept = r["district_department"] or r["department"]
             common = {"uuid": r["uuid"], "src_updated_at": r["updated_at"],
@@ -111,10 +139,15 @@ class ReadModelMixin(ConsoleBase):
                 phone_masked=mask_phone(phone) if phone else "",
                 id_hash=search_hash("id", idn), phone_hash=search_hash("phone", phone),
                 accepted_date=str(p.get("accepted_date") or r["desk_created_at"][:10]),
-                promised_date=p.get("promised_date") or None, received_at=r["received_at"]))
+                promised_date=p.get("promised_date") or None, received_at=r["received_at"],
+                initials=name_initials(search_name(r["applicant_name"]))[:24],
+                receipt_rev=str(r["receipt_no"])[::-1].upper()[:64]))
+            new_terms.extend({"term": t, "uuid": r["uuid"]}
+                             for t in search_terms(r["applicant_name"], idn, phone))
         with self.st.write() as conn:
             if full:
                 self._upsert_read_model(conn, full)
+                self._replace_terms(conn, [r["uuid"] for r in full], new_terms)
             if status_only:
                 conn.execute(update(ccases).where(ccases.c.uuid == bindparam("k_uuid")).values(
                     {k: bindparam(k) for k in status_only[0] if k != "uuid"}),
@@ -145,6 +178,29 @@ class ReadModelMixin(ConsoleBase):
         conn.exec_driver_sql(f"INSERT INTO console_cases ({names}) SELECT {names} FROM "
                              f"console_cases_in ON CONFLICT (uuid) DO UPDATE SET {sets}")
         conn.exec_driver_sql("DROP TABLE console_cases_in")
+
+    def _replace_terms(self, conn: Connection, uuids: list[str],
+                       rows: list[dict[str, str]]) -> None:
+        """These cases' search terms become ``rows`` (a new revision may rename or renumber)."""
+        for i in range(0, len(uuids), 5000):
+            conn.execute(delete(terms).where(terms.c.uuid.in_(uuids[i:i + 5000])))
+        if not rows:
+            return
+        if self.st.is_sqlite or len(rows) < 2000:
+            conn.execute(self.st._insert(terms).on_conflict_do_nothing(), rows)
+            return
+        # PostgreSQL, many rows: COPY (10x faster), through a temporary table so that a
+        # refresh running at the same time in another process cannot make it fail
+        conn.exec_driver_sql("CREATE TEMP TABLE console_terms_in (term text, uuid text) "
+                             "ON COMMIT DROP")
+        raw: Any = conn.connection.dbapi_connection  # psycopg's, for COPY
+        with raw.cursor() as cur, cur.copy("COPY console_terms_in (term, uuid) FROM STDIN") \
+                as cp:
+            for r in rows:
+                cp.write_row((r["term"], r["uuid"]))
+        conn.exec_driver_sql("INSERT INTO console_case_terms (term, uuid) SELECT term, uuid "
+                             "FROM console_terms_in ON CONFLICT DO NOTHING")
+        conn.exec_driver_sql("DROP TABLE console_terms_in")
 
     def _refresh_callbacks(self) -> None:
         with self.st.read() as conn:

@@ -124,6 +124,10 @@ ccases = Table(
     Column("district_status", String(20), nullable=False),
     Column("district_note", Text, nullable=False),
     Column("priority", Integer, nullable=False, server_default="0"),  # 绿色通道
+    # search (issue 21): the applicant's pinyin initials and the receipt number reversed,
+    # each searched by prefix on its index (tym → 唐玉梅; 20261108-0001 ends a receipt)
+    Column("initials", String(24), nullable=False, server_default=""),
+    Column("receipt_rev", String(64), nullable=False, server_default=""),
     Index("console_cases_received", "received_at", "uuid"),
     Index("console_cases_status", "district_status", "received_at"),
     Index("console_cases_item", "item_code", "received_at"),
@@ -138,7 +142,20 @@ ccases = Table(
     Index("console_cases_receipt", "receipt_no"),
     Index("console_cases_name", "applicant_name"),
     Index("console_cases_priority", "priority", "district_status", "received_at"),
+    Index("console_cases_initials", "initials"),
+    Index("console_cases_receipt_rev", "receipt_rev"),
 )
+# Search terms of each case (issue 21), one row each: "n" + every suffix of the applicant's
+# name (any part of a name is the prefix of one of them: one index range finds 玉梅 in
+# 唐玉梅) and "t" + a digest of the last 4, 5 and 6 characters of the ID number and the
+# phone (尾号; the digest, never the digits, as for the full numbers).
+terms = Table(
+    "console_case_terms", cmeta,
+    Column("term", String(80), primary_key=True),
+    Column("uuid", String(36), primary_key=True),
+    Index("console_case_terms_uuid", "uuid"),
+)
+SEARCH_VERSION = "1"  # bump when the search columns or terms change: the read model rebuilds
 state = Table(
     "console_state", cmeta,
     Column("key", String(64), primary_key=True),
@@ -205,6 +222,13 @@ class ConsoleBase:
             for ddl in _SOURCE_INDEXES:
                 if ddl.split()[5] not in have:
                     conn.execute(text(ddl))
+            if self._get_state(conn, "search_version") != SEARCH_VERSION:
+                # rows built before the search columns existed: rebuild them from their
+                # payloads (refresh takes rows whose revision differs) and say it is done
+                conn.execute(text("UPDATE console_cases SET revision = -1, src_updated_at = ''"
+                                  " WHERE receipt_rev = ''"))
+                self._set_state(conn, "cases_wm", "")
+                self._set_state(conn, "search_version", SEARCH_VERSION)
 
     def _get_state(self, conn: Connection, key: str) -> str | None:
         return conn.execute(select(state.c.value).where(state.c.key == key)).scalar()
