@@ -140,10 +140,12 @@ class CaseFilter:
     desk: str = ""
     date_from: str = ""
     date_to: str = ""
-    overdue: str = ""  # "" | "overdue" | "near"
+    overdue: str = ""  # "" | "overdue" | "near" | "unconfirmed" (当场办结, district open)
     priority: str = ""  # "" | "1": 绿色通道 cases only
     dates: str = ""  # "" | "1": cases whose desk date offline work cannot explain
     q: str = ""
+    worker: str = ""  # 经办人 (exact name, as the desk recorded it)
+    sort: str = ""  # a key of SORTS, "-" first for descending; "" = newest accepted first
 
     def as_query(self) -> dict[str, str]:
         """Non-empty filters as query parameters."""
@@ -166,6 +168,37 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+# Sortable columns of the case list (issue 21 item 8): the query string names one of these
+# keys, never a column; the default is newest accepted first.
+SORTS: dict[str, Any] = {
+    "accepted": ccases.c.accepted_date, "received": ccases.c.received_at,
+    "receipt": ccases.c.receipt_no, "item": ccases.c.item_name,
+    "applicant": ccases.c.applicant_name, "desk": ccases.c.desk_code,
+    "worker": ccases.c.worker, "promised": ccases.c.promised_date,
+    "status": ccases.c.district_status,
+}
+DEFAULT_SORT = "-accepted"
+
+
+def sort_spec(sort: str) -> tuple[str, bool]:
+    """(key, descending) of a sort parameter; anything unknown is the default."""
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        key, sort = DEFAULT_SORT[1:], DEFAULT_SORT
+    return key, sort.startswith("-")
+
+
+def _sort_keys(sort: str) -> tuple[list[Any], bool]:
+    """The columns to order by (all in one direction, so a keyset compares them as one
+    tuple; NULL dates sort as empty text) and whether descending."""
+    key, desc = sort_spec(sort)
+    col = SORTS[key]
+    cols = [func.coalesce(col, "")] if key == "promised" else [col]
+    if key != "received":
+        cols.append(ccases.c.received_at)
+    return [*cols, ccases.c.uuid], desc
+
+
 class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
     """Console tables and queries over the district :class:`Storage`.
 
@@ -178,7 +211,28 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
     def __init__(self, storage: Storage) -> None:
         self.st = storage
         self._refreshed_at = -1e9
+        self._spot: tuple[str | None, frozenset[str]] = ("", frozenset())
         self.migrate()
+
+    def spot_codes(self) -> frozenset[str]:
+        """Codes of the 当场办结 (on-the-spot) items of the current catalog (the one
+        published last, else the shipped one). Such an item has no promised completion
+        date (the desk records its acceptance date there): it is never "overdue"; while
+        the district has not closed it, it is 区级未确认."""
+        version = self.st.latest_catalog_version()
+        if self._spot[0] == version:
+            return self._spot[1]
+        cat = load_catalog()
+        if version and version != cat.version:
+            from forms.catalog import Catalog, CatalogError
+            body = self.catalog_body(version)
+            try:
+                cat = Catalog.from_json(body) if body else cat
+            except CatalogError:
+                pass
+        codes = frozenset(it.code for it in cat.items if it.kind == "on_the_spot")
+        self._spot = (version, codes)
+        return codes
 
     # -- cases -----------------------------------------------------------------------------
 
@@ -194,6 +248,8 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             w.append(ccases.c.department == f.department)
         if f.desk:
             w.append(ccases.c.desk_id == f.desk)
+        if f.worker:
+            w.append(ccases.c.worker == f.worker)
         if f.priority == "1":
             w.append(ccases.c.priority == 1)
         if f.dates == "1":  # issue 24 (sync.district.desk_dates)
@@ -204,10 +260,15 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             w.append(ccases.c.accepted_date <= f.date_to)
         if f.overdue:
             w.append(ccases.c.district_status.in_(OPEN_STATUSES))
+            spot = sorted(self.spot_codes())
+            if f.overdue == "unconfirmed":  # 当场办结 at the desk, not closed here yet
+                w.append(ccases.c.item_code.in_(spot))
+            else:  # only promised items have a promised date to be past or near
+                w.append(ccases.c.item_code.not_in(spot))
             if f.overdue == "near":
                 w.append(ccases.c.promised_date.between(
                     today.isoformat(), (today + timedelta(days=NEAR_DUE_DAYS)).isoformat()))
-            else:
+            elif f.overdue == "overdue":
                 w.append(ccases.c.promised_date < today.isoformat())
         q = f.q.strip()
         if q:
@@ -254,14 +315,25 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             terms.c.term >= name, terms.c.term < name + top))
 
     def list_cases(self, f: CaseFilter, page: int = 1, per_page: int = 50) -> Page:
-        """A page of the filtered case list, newest received first, with a capped count."""
+        """A page of the filtered case list in ``f.sort`` order (default newest accepted
+        first), with a capped count. A page past the end shows the last page."""
         page = page_number(page)
         where = self._where(f)
-        q = (select(ccases).where(*where)
-             .order_by(ccases.c.received_at.desc(), ccases.c.uuid.desc())
-             .limit(per_page).offset((page - 1) * per_page))
+        cols, desc = _sort_keys(f.sort)
+        order = [c.desc() for c in cols] if desc else [c.asc() for c in cols]
+
+        def fetch(conn: Any, pg: int) -> list[dict[str, Any]]:
+            q = (select(ccases).where(*where).order_by(*order)
+                 .limit(per_page).offset((pg - 1) * per_page))
+            return [dict(r) for r in conn.execute(q).mappings()]
+
         with self.st.read() as conn:
-            rows = [dict(r) for r in conn.execute(q).mappings()]
+            rows = fetch(conn, page)
+            if not rows and page > 1:  # past the end (?page=999): the last page there is
+                n = int(conn.execute(select(func.count()).select_from(
+                    select(ccases.c.uuid).where(*where).subquery())).scalar_one())
+                page = max(1, -(-n // per_page))
+                rows = fetch(conn, page) if n else []
             # Broad filters: count in list order, walking the same index from the newest end
             # (an unordered LIMIT lets PostgreSQL start a seq scan anywhere in the table,
             # often among old rows). A search has its own selective index: leave it free.
@@ -275,12 +347,16 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
     def iter_cases(self, f: CaseFilter, chunk: int = 2000) -> Iterator[list[dict[str, Any]]]:
         """Every case matching ``f`` in chunks (keyset pagination: constant memory)."""
         where = self._where(f)
-        last: tuple[str, str] | None = None
+        cols, desc = _sort_keys(f.sort)  # the list's order (keyset over the same columns)
+        keys = [c.name if c.name in ccases.c else None for c in cols]
+        last: list[Any] | None = None
         while True:
             q = select(ccases).where(*where)
             if last is not None:
-                q = q.where(tuple_(ccases.c.received_at, ccases.c.uuid) < tuple_(*last))
-            q = q.order_by(ccases.c.received_at.desc(), ccases.c.uuid.desc()).limit(chunk)
+                after = tuple_(*cols) < tuple_(*last) if desc else \
+                    tuple_(*cols) > tuple_(*last)
+                q = q.where(after)
+            q = q.order_by(*[c.desc() if desc else c.asc() for c in cols]).limit(chunk)
             with self.st.read() as conn:
                 rows = [dict(r) for r in conn.execute(q).mappings()]
             if not rows:
@@ -288,7 +364,7 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             yield rows
             if len(rows) < chunk:
                 return
-            last = (rows[-1]["received_at"], rows[-1]["uuid"])
+            last = [rows[-1][k] if k else (rows[-1]["promised_date"] or "") for k in keys]
 
     def count_cases(self, f: CaseFilter) -> int:
         """Exact count of the filtered list (exports)."""
@@ -301,6 +377,22 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         with self.st.read() as conn:
             return [dict(r) for r in conn.execute(select(ccases).where(
                 ccases.c.uuid.in_(list(uuids)))).mappings()]
+
+    def worker_choices(self, days: int = 90) -> list[str]:
+        """Workers (经办人) who accepted cases in the last ``days`` days, for the 经办人
+        filter's suggestions (a range of the intake index, at most 500 names)."""
+        since = (local_today() - timedelta(days=days)).isoformat()
+        with self.st.read() as conn:
+            return [w for (w,) in conn.execute(
+                select(ccases.c.worker).where(ccases.c.accepted_date >= since,
+                                              ccases.c.worker != "")
+                .group_by(ccases.c.worker).order_by(ccases.c.worker).limit(500))]
+
+    def desk_names(self) -> dict[str, str]:
+        """desk id → the desk's name (its code when it has none)."""
+        with self.st.read() as conn:
+            return {d: n or c for d, c, n in conn.execute(
+                select(desks.c.desk_id, desks.c.desk_code, desks.c.name))}
 
     def desk_choices(self) -> list[tuple[str, str]]:
         """(desk id, "code name") of every desk, for the desk filter."""
@@ -343,17 +435,23 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
                 select(c.district_status, func.count()).where(
                     c.district_status.in_(OPEN_STATUSES)).group_by(c.district_status)).all())
             near_end = (today + timedelta(days=NEAR_DUE_DAYS)).isoformat()
+            # 当场办结 items have no promised date: never overdue, 区级未确认 while open
+            spot = sorted(self.spot_codes())
+            promised = c.item_code.not_in(spot)
             out["overdue"] = int(conn.execute(select(func.count()).where(
-                c.district_status.in_(OPEN_STATUSES), c.promised_date < t)).scalar_one())
+                c.district_status.in_(OPEN_STATUSES), promised, c.promised_date < t)
+            ).scalar_one())
+            out["unconfirmed"] = int(conn.execute(select(func.count()).where(
+                c.district_status.in_(OPEN_STATUSES), c.item_code.in_(spot))).scalar_one())
             out["priority_open"] = int(conn.execute(select(func.count()).where(  # 绿色通道
                 c.priority == 1, c.district_status.in_(OPEN_STATUSES))).scalar_one())
             out["near_due"] = int(conn.execute(select(func.count()).where(
-                c.district_status.in_(OPEN_STATUSES),
+                c.district_status.in_(OPEN_STATUSES), promised,
                 c.promised_date.between(t, near_end))).scalar_one())
             out["most_overdue"] = [dict(r) for r in conn.execute(
                 select(c.uuid, c.receipt_no, c.item_name, c.desk_code, c.promised_date,
                        c.district_status).where(c.district_status.in_(OPEN_STATUSES),
-                                                c.promised_date < near_end)
+                                                promised, c.promised_date < near_end)
                 .order_by(c.district_status, c.promised_date).limit(200)).mappings()]
             out["most_overdue"].sort(key=lambda r: r["promised_date"] or "")
             out["most_overdue"] = out["most_overdue"][:8]
