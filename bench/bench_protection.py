@@ -111,7 +111,7 @@ def pin_unlock(data: Path, root: Path, runs: int = 7) -> None:
     from sync_helpers import District, enroll
 
     from desk.core.app import check_secret
-    from sync.client.pin import set_pin
+    from sync.client.pin import fetch_key_share, set_pin
 
     district = District(f"sqlite:///{root / 'district.sqlite3'}")
     try:
@@ -124,7 +124,7 @@ def pin_unlock(data: Path, root: Path, runs: int = 7) -> None:
         for _ in range(runs):
             for name, secret in (("password", PASSWORD), ("pin", "470913")):
                 t = time.perf_counter()
-                check_secret(paths, secret)
+                check_secret(paths, secret, fetch_key_share)
                 timings[name].append((time.perf_counter() - t) * 1000)
         pw, pin = (statistics.median(timings[k]) for k in ("password", "pin"))
         print(f"unlock median of {runs}: password {pw:.0f} ms, PIN with key share "

@@ -106,8 +106,9 @@ def _open(args: argparse.Namespace, *, exclusive: bool = False) -> Any:
     """Open the desk; the data folder stays held (shared, or ``exclusive``) until the
     command ends (see desk.core.inuse)."""
     from desk.core.app import DeskContext
+    from sync.client.pin import fetch_key_share
 
-    ctx = DeskContext.open(args.data_dir, exclusive=exclusive)
+    ctx = DeskContext.open(args.data_dir, exclusive=exclusive, fetch_share=fetch_key_share)
     _OPENED.append(ctx)
     for notice in ctx.notices:  # e.g. a damaged settings file kept aside
         _err(f"notice: {notice}")
@@ -286,9 +287,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             _err(f"file: [not_found] 找不到备份文件 {src}")
             return 2
         from desk.core.app import unlock_key
+        from sync.client.pin import fetch_key_share
 
         paths = resolve(args.data_dir).ensure()
-        print(json.dumps(restore(paths, src, unlock_key(paths, None)), ensure_ascii=False))
+        key = unlock_key(paths, None, fetch_key_share)
+        print(json.dumps(restore(paths, src, key), ensure_ascii=False))
         return 0
     if cmd in ("protect", "passwd"):
         return _protect(args)

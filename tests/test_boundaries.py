@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import grimp
+import pytest
 
 CODE = """
 import sys
@@ -23,3 +29,65 @@ def test_core_imports_without_qt() -> None:
     proc = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- the layers of ARCHITECTURE.md, as import-linter contracts in pyproject.toml -----------
+
+ROOT = Path(__file__).parents[1]
+LINT = "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", LINT, "--no-cache"], cwd=root,
+                          env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_import_contracts_are_kept() -> None:
+    proc = _lint_imports(ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 broken" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize(("module", "line", "contract"), [
+    # the PIN cycle this check was written against: the core reaching up into sync.client
+    ("desk/core/app.py", "import sync.client.pin", "desk.core is not allowed to import "
+                                                    "sync.client"),
+    ("forms/engine.py", "import sync.protocol", "forms is not allowed to import"),
+    ("sync/protocol.py", "import desk.core.store", "sync.protocol is not allowed to import"),
+    ("sync/district/app.py", "import desk.core.store", "sync.district is not allowed to "
+                                                       "import desk"),
+    ("desk/core/cases.py", "import sync.district.storage", "desk is not allowed to import "
+                                                          "sync.district"),
+    ("desk/core/cases.py", "import PySide6.QtCore", "is not allowed to import PySide6"),
+    ("desk/core/store.py", "import desk.core.app", "No cycles are allowed in desk.core"),
+])
+def test_import_contracts_catch_a_wrong_import(tmp_path: Path, module: str, line: str,
+                                               contract: str) -> None:
+    """Each contract really bites: one wrong import in a copy of the tree breaks it."""
+    for package in ("desk", "sync", "forms"):
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa\n",
+                      encoding="utf-8")
+    proc = _lint_imports(tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert contract in proc.stdout, proc.stdout
+
+
+# only desk/core/store* (over desk.core.dbapi) opens the desk's SQLite file; inuse's lock
+# file is filelock's own SQLite, not the desk's data
+DB_MODULES = ("sqlite3", "sqlcipher3", "desk.core.dbapi")
+DB_ALLOWED = ("desk.core.dbapi", "desk.core.inuse")
+
+
+def test_only_the_store_opens_the_desk_database() -> None:
+    graph = grimp.build_graph("desk", include_external_packages=True)
+    offenders = sorted(
+        f"{m} -> {db}" for db in DB_MODULES if db in graph.modules
+        for m in graph.find_modules_that_directly_import(db)
+        if m.startswith("desk.") and m not in DB_ALLOWED
+        and not m.startswith("desk.core.store"))
+    assert offenders == []

@@ -46,7 +46,8 @@ class DeskContext:
 
     @classmethod
     def open(cls, data_dir: str | None = None, *, password: str | None = None,
-             quick_check: bool = False, exclusive: bool = False) -> DeskContext:
+             quick_check: bool = False, exclusive: bool = False,
+             fetch_share: keyring.ShareFetcher | None = None) -> DeskContext:
         """Open the desk at ``data_dir`` (see :mod:`desk.core.paths`).
 
         A password-protected desk needs ``password`` (or ``DOORSTEP_PASSWORD`` /
@@ -59,19 +60,23 @@ class DeskContext:
         The data folder is held in shared mode until :meth:`close` (``exclusive``: alone,
         or DeskError ``in_use`` when another process has it open), so it cannot be
         re-keyed or replaced under this process.
+
+        ``fetch_share`` asks the district for the PIN's key share (the window and the
+        command line pass :func:`sync.client.pin.fetch_key_share`); without it a PIN cannot
+        unlock and the worker is asked for the password.
         """
         paths = paths_mod.resolve(data_dir).ensure()
         hold = inuse.take(paths.data_dir) if exclusive else inuse.share(paths.data_dir)
         try:
-            return cls._open_held(paths, hold, password, quick_check)
+            return cls._open_held(paths, hold, password, quick_check, fetch_share)
         except BaseException:
             hold.release()
             raise
 
     @classmethod
     def _open_held(cls, paths: paths_mod.Paths, hold: inuse.Hold, password: str | None,
-                   quick_check: bool) -> DeskContext:
-        key = unlock_key(paths, password)
+                   quick_check: bool, fetch_share: keyring.ShareFetcher | None) -> DeskContext:
+        key = unlock_key(paths, password, fetch_share)
         settings, damaged = settings_mod.load_checked(paths.settings)
         store = Store.open(paths.db, key=key, quick_check=quick_check)
         store.calendar_dir = paths.data_dir / "calendars"  # a stand-alone desk's years
@@ -176,17 +181,21 @@ def _settle_desk_code(paths: paths_mod.Paths, settings: settings_mod.Settings, s
     return notices
 
 
-def check_secret(paths: paths_mod.Paths, secret: str) -> bytes:
+def check_secret(paths: paths_mod.Paths, secret: str,
+                 fetch_share: keyring.ShareFetcher | None = None) -> bytes:
     """The data key for the worker's password — or for the PIN (6 digits, when one is
-    set), which asks the district for its key share (network needed)."""
+    set), which asks the district for its key share through ``fetch_share`` (network
+    needed; the core never imports the sync client, which sits above it)."""
     if keyring.looks_like_pin(secret) and keyring.has_pin(paths.data_dir):
-        from sync.client.pin import fetch_key_share
-
-        return keyring.unlock_pin(paths.data_dir, secret, fetch_key_share)
+        if fetch_share is None:
+            raise keyring.KeyringError("offline", "这里不能用 PIN 解锁（需要连接区级系统）；"
+                                                  "请输入完整密码解锁")
+        return keyring.unlock_pin(paths.data_dir, secret, fetch_share)
     return keyring.unlock(paths.data_dir, secret)
 
 
-def unlock_key(paths: paths_mod.Paths, password: str | None) -> bytes | None:
+def unlock_key(paths: paths_mod.Paths, password: str | None,
+               fetch_share: keyring.ShareFetcher | None = None) -> bytes | None:
     """The data key of a protected desk (or of a new desk given a password), else None."""
     pw = password if password is not None else keyring.password_from_env()
     if keyring.exists(paths.data_dir):
@@ -194,7 +203,7 @@ def unlock_key(paths: paths_mod.Paths, password: str | None) -> bytes | None:
             raise keyring.KeyringError(
                 "no_password", "办事台数据已加密，请输入工作人员密码或 PIN"
                 "（脚本可设置 DOORSTEP_PASSWORD 或 DOORSTEP_PASSWORD_FILE）")
-        return check_secret(paths, pw)
+        return check_secret(paths, pw, fetch_share)
     if pw and not paths.db.exists():
         return keyring.create(paths.data_dir, pw)
     return None

@@ -456,11 +456,16 @@ def remove_pin(data_dir: Path) -> bool:
     return had
 
 
+# asks the district for the key share (hex); the desk's sync client provides it
+# (sync.client.pin.fetch_key_share) to whoever opens the desk: the core itself never talks
+# to the network
+ShareFetcher = Callable[[PinRequest], str]
+
 # what a share fetcher raises for each refusal: the kind, and whether the PIN is gone
 _DROP_PIN = {"pin_locked", "revoked", "no_pin"}
 
 
-def unlock_pin(data_dir: Path, pin: str, fetch: Callable[[PinRequest], str], *,
+def unlock_pin(data_dir: Path, pin: str, fetch: ShareFetcher, *,
                now: datetime | None = None) -> bytes:
     """The data key from ``pin`` and the district's key share, fetched by ``fetch``.
 

@@ -1,4 +1,6 @@
-"""Backups, restore and retention for one desk.
+"""Backups, restore and retention for one desk: the policy and the files (when, where,
+how many, what is set aside). Every read or write of a database file goes through the
+store (:mod:`desk.core.store_maintenance`); this module never opens SQLite itself.
 
 - Automatic local backups through SQLite's backup API, at most one per day (taken when
   the app starts or closes, or by ``doorstep-desk backup``), rotated to the newest
@@ -17,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from desk.core import clock, dbapi, inuse
-from desk.core.dbapi import DB_ERRORS
+from desk.core import clock, inuse
 from desk.core.errors import StoreError
 from desk.core.paths import Paths
 from desk.core.store import Store
+from desk.core.store_maintenance import check_file, fold_wal
 
 KEEP = 7
 RETENTION_DAYS = 180
@@ -60,16 +62,7 @@ def backup_if_due(store: Store, paths: Paths, *, now: datetime | None = None) ->
 def check_backup(path: Path, key: bytes | None = None) -> int:
     """Verify a backup file (encrypted with ``key`` when the desk is protected); returns
     its number of cases or raises StoreError."""
-    try:
-        conn = dbapi.connect(f"file:{path}?mode=ro", key, uri=True)
-        try:
-            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise StoreError("corrupt", f"备份文件 {path.name} 已损坏，不能用于恢复。")
-            return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
-        finally:
-            conn.close()
-    except DB_ERRORS:
-        raise StoreError("corrupt", f"{path.name} 不是有效的办事台备份文件。") from None
+    return check_file(path, key, path.name)
 
 
 def restore(paths: Paths, backup: Path, key: bytes | None = None) -> dict[str, object]:
@@ -90,15 +83,8 @@ def _restore(paths: Paths, backup: Path, key: bytes | None) -> dict[str, object]
     if paths.db.exists():
         aside = paths.db.with_name(f"{paths.db.name}.before-restore-"
                                    f"{clock.now():%Y%m%d-%H%M%S}")
-        # fold the WAL into the main file first so the set-aside copy is complete
-        try:
-            conn = dbapi.connect(paths.db, key)
-            try:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                conn.close()
-        except DB_ERRORS:
-            pass  # a damaged current store is moved aside as it is
+        # the set-aside copy is complete (a damaged current store is moved aside as it is)
+        fold_wal(paths.db, key)
         paths.db.replace(aside)
     for suffix in ("-wal", "-shm"):
         Path(str(paths.db) + suffix).unlink(missing_ok=True)

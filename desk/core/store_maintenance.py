@@ -15,6 +15,35 @@ from desk.core.errors import StoreError, translate_sqlite
 from desk.core.store_base import StoreBase
 
 
+def check_file(path: Path, key: bytes | None, name: str) -> int:
+    """Verify the database file ``path`` (a backup, encrypted with ``key`` when the desk
+    is protected) read-only; its number of cases, or StoreError ``corrupt`` naming ``name``.
+    """
+    try:
+        conn = dbapi.connect(f"file:{path}?mode=ro", key, uri=True)
+        try:
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise StoreError("corrupt", f"备份文件 {name} 已损坏，不能用于恢复。")
+            return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
+        finally:
+            conn.close()
+    except DB_ERRORS:
+        raise StoreError("corrupt", f"{name} 不是有效的办事台备份文件。") from None
+
+
+def fold_wal(path: Path, key: bytes | None) -> None:
+    """Fold the WAL of the (closed) database ``path`` into its main file, so a copy of
+    that file alone is complete; a damaged file is left as it is."""
+    try:
+        conn = dbapi.connect(path, key)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except DB_ERRORS:
+        pass
+
+
 class MaintenanceMixin(StoreBase):
     """:class:`Store`'s backups, encrypted copies and retention purge."""
 

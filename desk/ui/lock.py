@@ -139,9 +139,10 @@ def install(window: QWidget, ctx: object) -> IdleLock | None:
 
     def check(password: str) -> str | None:
         from desk.core.app import check_secret
+        from sync.client.pin import fetch_key_share
 
         try:
-            check_secret(paths, password)
+            check_secret(paths, password, fetch_key_share)
         except DeskError as exc:
             return exc.message
         return None

@@ -92,11 +92,13 @@ def open_desk(data_dir: str | None) -> Any:
     ``MainWindow._after_show``) so a large store does not delay the first paint.
     """
     from desk.core.app import DeskContext
+    from sync.client.pin import fetch_key_share
 
     password: str | None = None
     while True:
         try:
-            return DeskContext.open(data_dir, password=password, quick_check=False)
+            return DeskContext.open(data_dir, password=password, quick_check=False,
+                                    fetch_share=fetch_key_share)
         except DeskError as exc:
             if exc.kind not in ("no_password", "wrong_password", "wrong_pin", "offline",
                                 "insecure", "pin_locked", "revoked", "no_pin"):

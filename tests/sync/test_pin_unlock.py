@@ -24,7 +24,7 @@ from sync_helpers import District, enroll, new_case
 from desk.core import keyring
 from desk.core.app import DeskContext
 from sync import protocol as P
-from sync.client.pin import remove_pin, set_pin
+from sync.client.pin import fetch_key_share, remove_pin, set_pin
 from sync.district.storage import desk_keys
 
 PASSWORD = "qiliyi-2026"
@@ -54,7 +54,7 @@ def _share(district: District, desk_id: str) -> str | None:
 
 
 def _open(data: Path, secret: str) -> Any:
-    return DeskContext.open(str(data), password=secret)
+    return DeskContext.open(str(data), password=secret, fetch_share=fetch_key_share)
 
 
 def test_pin_opens_the_desk_with_the_districts_share(district: District,
@@ -184,6 +184,21 @@ def test_unprotected_or_unenrolled_desk_cannot_set_a_pin(district: District,
             set_pin(lone, PIN)
     finally:
         lone.close()
+
+
+def test_a_pin_without_the_sync_client_asks_for_the_password(district: District,
+                                                              protected: dict[str, Any]
+                                                              ) -> None:
+    """The core never reaches up into the sync client for the key share: an opener that
+    gives no share fetcher gets a clear refusal for a PIN — not counted as a wrong try,
+    the PIN kept — and the password still opens the desk."""
+    data = protected["data"]
+    with pytest.raises(keyring.KeyringError) as e:
+        DeskContext.open(str(data), password=PIN)
+    assert e.value.kind == "offline" and "完整密码" in e.value.message
+    assert keyring.has_pin(data)
+    assert json.loads((data / "keyring.json").read_text())["failures"] == 0
+    DeskContext.open(str(data), password=PASSWORD).close()
 
 
 def test_command_line_sets_the_pin_and_unlocks_with_it(district: District,
