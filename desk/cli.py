@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--json", action="store_true")
     y = sub.add_parser("sync", help="one full sync round with the district")
     y.add_argument("--server", default=None, help="override the enrolled server address")
+    from desk.cli_matter import add_parsers as add_matter_parsers
+
+    add_matter_parsers(sub)  # matter categories|new|show|handover|close, matters (issue 15)
     return p
 
 
@@ -128,7 +131,8 @@ _OUTCOME = {"new": "案件未保存", "receipt": "回执未生成", "rate": "评
             "backup": "备份未完成", "protect": "加密未完成", "passwd": "密码未修改",
             "setup": "设置未保存", "restore": "恢复未完成", "purge": "清理未完成",
             "demo": "演示案件未生成", "enroll": "登记未完成", "sync": "同步未完成",
-            "pin": "PIN 未设置", "catalog": "事项目录未读取", "cases": "案件列表未读取"}
+            "pin": "PIN 未设置", "catalog": "事项目录未读取", "cases": "案件列表未读取",
+            "matter": "诉求未保存", "matters": "诉求列表未读取"}
 
 
 def _disk_problem(exc: OSError) -> str:
@@ -192,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
+    if cmd in ("matter", "matters"):
+        from desk.cli_matter import dispatch as matter_dispatch
+
+        return matter_dispatch(args, _open)
     if cmd == "catalog":
         from forms.catalog import dump_json
 

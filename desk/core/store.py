@@ -41,6 +41,7 @@ from desk.core.store_base import StoreBase, now_iso
 from desk.core.store_clock import ClockMixin
 from desk.core.store_handover import HandoverMixin
 from desk.core.store_maintenance import MaintenanceMixin
+from desk.core.store_matters import MatterMixin
 from desk.core.store_reconcile import ReconcileMixin
 from desk.core.store_schema import (
     CASE_COLUMNS,
@@ -70,7 +71,7 @@ RATING_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满�
 
 
 class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, StoreBase):
+            HandoverMixin, MatterMixin, StoreBase):
     """The desk's SQLite database. Use :meth:`open`."""
 
     # -- audit ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 from desk.core.store_base import now_iso
 from desk.core.store_calendar import CalendarMixin
+from desk.core.store_matters import MatterMixin
 from desk.core.store_schema import CASE_COLUMNS
 
 
@@ -24,7 +25,7 @@ def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
                for k in ("status", "note", "department", "item_code", "catalog_version"))
 
 
-class SyncMixin(CalendarMixin):
+class SyncMixin(CalendarMixin, MatterMixin):
     """:class:`Store`'s outbox, set-aside and district-changes API (used by sync)."""
 
     def _enqueue(self, c: sqlite3.Connection, kind: str, case: dict[str, Any]) -> None:
@@ -101,6 +102,7 @@ class SyncMixin(CalendarMixin):
                 if state != "sent":
                     self._audit(c, "sync", f"sync.{state}", known[r["id"]][1],
                                 {"revision": known[r["id"]][2], "reason": r.get("reason", "")})
+            self._mark_matter_results(c, known, mine, states)
 
     def note_outbox_attempt(self, ids: Sequence[int], error: str) -> None:
         """Count a failed attempt (network etc.) without changing state."""
@@ -191,6 +193,10 @@ class SyncMixin(CalendarMixin):
                                ch["seq"]])
                 elif ch["kind"] == "calendar" and ch.get("calendar"):
                     self._store_calendar(c, ch["seq"], ch["calendar"])
+                elif ch["kind"] == "matter" and ch.get("case_uuid"):
+                    self._apply_matter_change(c, ch)
+                elif ch["kind"] == "matter_config" and ch.get("matter_config"):
+                    self._store_matter_config(c, ch["seq"], ch["matter_config"])
                 applied += 1
             c.execute("INSERT INTO meta(key, value) VALUES ('sync_cursor', ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [cursor])

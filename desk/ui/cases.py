@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core import clock
+from desk.ui.flow import shrinkable
 from desk.ui.text import district_label, rating_label, status_label, sync_label, tr
 from forms.ids import mask_id
 
@@ -307,6 +308,7 @@ class CasesPage(QWidget):
         c.setAccessibleName(name)
         for value, text in options:
             c.addItem(text, value)
+        shrinkable(c)  # long item names never widen the page past the screen
         c.currentIndexChanged.connect(self._filters_changed)
         return c
 

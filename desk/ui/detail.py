@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desk.core import clock
 from desk.core.errors import DeskError
 from desk.ui.case_html import summary_html
+from desk.ui.flow import scroll_page
 from desk.ui.style import restyle
 from desk.ui.text import (
     action_label,
@@ -90,6 +91,8 @@ class CaseDetailPage(QWidget):
         head.addWidget(back)
         self.title = QLabel()
         self.title.setObjectName("title")
+        self.title.setWordWrap(True)  # a long item name wraps instead of pushing the buttons
+        self.title.setMinimumWidth(120)
         head.addWidget(self.title, 1)
         self.reprint = QPushButton(tr("重新打印  Ctrl+P"))
         self.reprint.setAccessibleName(tr("重新打印回执或告知书"))
@@ -141,6 +144,7 @@ class CaseDetailPage(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
+        scroll_page(self)  # a short screen scrolls the page rather than squeezing it
 
     def load(self, uuid: str) -> None:
         """Fetch the case and its history in the background, then show them."""

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.ui.flow import FlowLayout, shrinkable
 from desk.ui.text import tr
 from forms.model import FieldDef
 
@@ -186,14 +186,12 @@ class ChipEditor(FieldEditor):
                  parent: QWidget | None = None) -> None:
         super().__init__(f, parent)
         self.multi = multi
-        lay = QGridLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setHorizontalSpacing(8)
-        lay.setVerticalSpacing(6)
+        # choices flow onto as many rows as the width needs (desk.ui.flow): a long one
+        # such as “基本养老保险退休待遇核定” is never squeezed until its text is cut
+        lay = FlowLayout(self, h_spacing=8, v_spacing=6)
         self.group = QButtonGroup(self)
         self.group.setExclusive(not multi)
         self.buttons: list[tuple[QPushButton, Any]] = []
-        cols = 4 if len(options) > 4 else max(len(options), 1)
         for i, (text, val) in enumerate(options):
             b = QPushButton(text)
             b.setCheckable(True)
@@ -201,9 +199,8 @@ class ChipEditor(FieldEditor):
             b.setAccessibleName(f"{f.label}：{text}")
             b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             self.group.addButton(b, i)
-            lay.addWidget(b, i // cols, i % cols)
+            lay.addWidget(b)
             self.buttons.append((b, val))
-        lay.setColumnStretch(cols, 1)
         self.group.buttonToggled.connect(lambda *_: self.changed.emit())
 
     def value(self) -> Any:
@@ -241,6 +238,7 @@ class ComboEditor(FieldEditor):
         self.combo.addItem(tr("请选择…"), None)
         for c in f.choices or []:
             self.combo.addItem(c, c)
+        shrinkable(self.combo, 10)
         self.combo.installEventFilter(ENTER_FILTER)
         self.combo.currentIndexChanged.connect(lambda *_: self.changed.emit())
         lay.addWidget(self.combo, 1)

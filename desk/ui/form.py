@@ -130,7 +130,11 @@ class FormView(QScrollArea):
         self.lay = QVBoxLayout(body)
         self.lay.setContentsMargins(8, 4, 18, 24)
         self.lay.setSpacing(2)
-        self.label_width = max(150, self.fontMetrics().horizontalAdvance("银行账号或社保卡号") + 16)
+        # labels wrap; in 长辈模式 their column is narrower so the answers keep room for a
+        # long choice (“基本养老保险退休待遇核定”) on a 1024 px screen
+        widest = "银行账号或社" if self.font().pixelSize() >= 18 else "银行账号或社保卡号"
+        self.label_width = max(150 if len(widest) > 6 else 120,
+                               self.fontMetrics().horizontalAdvance(widest) + 16)
         self.show_all = False
         self.rows: dict[str, FieldRow] = {}
         self.editors: dict[str, FieldEditor] = {}
@@ -422,7 +426,7 @@ class FormView(QScrollArea):
         """The input of the first field (in page order) with an error."""
         bad = {p.field for p in result.errors}
         for row in self.iter_rows():
-            if row.path in bad and row.isVisibleTo(self.widget()):
+            if row.path in bad and row.isVisibleTo(self.widget() or self):
                 if isinstance(row.editor, FieldEditor):
                     return row.editor.first_focus()
                 add = getattr(row, "add_button", None)

@@ -9,7 +9,6 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt,
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.ui.flow import FlowLayout
 from desk.ui.text import kind_label, tr
 from forms.model import Item
 
@@ -146,8 +146,10 @@ class HomePage(QWidget):
         self.search.returnPressed.connect(self.open_first)
         lay.addWidget(self.search)
 
-        chips = QHBoxLayout()
-        chips.setSpacing(8)
+        # the department chips wrap onto a second row when the window is narrow (1024 px,
+        # 长辈模式) instead of squeezing “退役军人” to “退役军”
+        chip_row = QWidget()
+        chips = FlowLayout(chip_row, h_spacing=8, v_spacing=8)
         self.chip_group = QButtonGroup(self)
         self.chip_group.setExclusive(True)
         for key, text in [(self.ALL, tr("全部")), (self.FREQUENT, tr("常用")),
@@ -160,9 +162,8 @@ class HomePage(QWidget):
             b.setChecked(key == self.ALL)
             self.chip_group.addButton(b)
             chips.addWidget(b)
-        chips.addStretch(1)
         self.chip_group.buttonClicked.connect(self._chip)
-        lay.addLayout(chips)
+        lay.addWidget(chip_row)
 
         self.count = QLabel()
         self.count.setObjectName("muted")

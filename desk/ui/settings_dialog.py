@@ -9,16 +9,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +38,25 @@ def printer_names() -> list[str]:
     except ImportError:  # pragma: no cover
         return []
     return [str(n) for n in QPrinterInfo.availablePrinterNames()]
+
+
+def fit_to_screen(dlg: QDialog, body: QWidget, avail: QRect | None = None) -> None:
+    """Size a dialog whose ``body`` scrolls: tall enough to show every field when the
+    screen allows, never taller (or wider) than the screen's available area."""
+    if avail is None:
+        screen = dlg.screen() or QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+    hint = dlg.sizeHint()
+    scroll = dlg.findChild(QScrollArea)
+    extra = body.sizeHint().height() - scroll.sizeHint().height() if scroll else 0
+    width = body.minimumSizeHint().width() + (scroll.verticalScrollBar().sizeHint().width()
+                                              if scroll else 0) + 60
+    want = QSize(max(hint.width(), dlg.minimumWidth(), width), hint.height() + max(extra, 0) + 4)
+    if avail is not None:
+        # a window manager's title bar and frame take ~40 px more
+        want = want.boundedTo(QSize(avail.width() - 16, avail.height() - 48))
+    dlg.setMinimumWidth(min(dlg.minimumWidth(), want.width()))
+    dlg.resize(want)
 
 
 class SettingsDialog(QDialog):
@@ -73,7 +95,7 @@ class SettingsDialog(QDialog):
                 ("worker_name", tr("工作人员姓名"), settings.worker_name, ""),
                 # printed on receipts and notices (经办电话), so residents can call back
                 ("worker_phone", tr("工作人员联系电话"), settings.worker_phone,
-                 tr("手机号或固定电话，印在回执上"))]
+                 tr("手机号或固定电话"))]
         if not first_run:
             rows += [("community", tr("所属社区"), settings.community, ""),
                      ("district_contact", tr("咨询电话（印在告知单上）"),
@@ -148,7 +170,18 @@ class SettingsDialog(QDialog):
         form.addRow("", self.contrast)
         if not first_run:
             form.addRow(tr("界面语言"), self.language)
-        lay.addLayout(form)
+        # the fields scroll when the screen is short (长辈模式 at 768 px is ~935 px of
+        # fields); 保存/取消 stay below them, always on screen
+        body = QWidget()
+        body.setObjectName("page")
+        body.setLayout(form)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("settingsScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        lay.addWidget(self.scroll, 1)
         self.note = QLabel()
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
@@ -167,6 +200,16 @@ class SettingsDialog(QDialog):
         self.ok.clicked.connect(self.try_accept)
         bar.addWidget(self.ok)
         lay.addLayout(bar)
+        self.fit()
+
+    def fit(self, avail: QRect | None = None) -> None:
+        """Size to the screen (``avail``: its available area; the dialog's own screen
+        when None)."""
+        fit_to_screen(self, self.scroll.widget(), avail)
+
+    def showEvent(self, event: Any) -> None:
+        self.fit()
+        super().showEvent(event)
 
     def values(self) -> dict[str, Any]:
         """The edited values."""

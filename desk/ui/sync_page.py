@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.ui.flow import scroll_page
 from desk.ui.text import esc, sync_label, tr
 from sync.reasons import for_worker
 
@@ -131,7 +132,7 @@ class SyncPage(QWidget):
         el.setContentsMargins(18, 10, 18, 10)
         el.addWidget(QLabel(tr("注册本办事点：")))
         self.enroll_url = QLineEdit()
-        self.enroll_url.setPlaceholderText(tr("区级服务器地址，如 https://zwfw.example.gov.cn"))
+        self.enroll_url.setPlaceholderText(tr("如 https://zwfw.example.gov.cn"))
         self.enroll_url.setAccessibleName(tr("区级服务器地址"))
         el.addWidget(self.enroll_url, 2)
         self.enroll_code = QLineEdit()
@@ -180,6 +181,7 @@ class SyncPage(QWidget):
         rb.addWidget(self.retry_button)
         rb.addStretch(1)
         lay.addLayout(rb)
+        scroll_page(self)  # a short screen scrolls the page rather than squeezing its rows
         self.last_summary: dict[str, Any] | None = None
         self._aside: list[dict[str, Any]] = []
 

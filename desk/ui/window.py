@@ -8,10 +8,10 @@ then only on the background helper).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -32,6 +32,9 @@ from desk.ui.home import HomePage
 from desk.ui.tasks import TaskManager
 from desk.ui.text import tr
 
+if TYPE_CHECKING:
+    from desk.ui.form_page import FormPage
+
 log = logging.getLogger(__name__)
 
 
@@ -50,8 +53,7 @@ class MainWindow(QMainWindow):
         # background sync once enrolled (desk.ui.autosync); tests shorten its intervals
         self.autosync = AutoSync(self)
         self.setWindowTitle(tr("家门口办事台"))
-        self.resize(1366, 768)
-        self.setMinimumSize(1024, 640)
+        self.fit_screen()
         central = QWidget()
         root = QHBoxLayout(central)
         root.setContentsMargins(0, 0, 0, 0)
@@ -65,13 +67,30 @@ class MainWindow(QMainWindow):
         self.home = HomePage(self)
         self.stack.addWidget(self.home)
         self._pages: dict[str, QWidget] = {}
-        self.form: Any = None
+        self.form: FormPage | None = None
         self._status_bar()
         self._shortcuts()
         from desk.ui.clock_notice import ClockNotice
 
         self.clock_notice = ClockNotice(self)  # blocks while the clock is in doubt
         QTimer.singleShot(0, self._after_show)
+
+    def fit_screen(self, avail: QRect | None = None) -> None:
+        """Open at 1366×768 or the screen's available area, whichever is smaller (a
+        1366×768 laptop's task bar leaves ~728 px: a 768 px window would hide the status
+        bar under it); the minimum fits a 1024×640 screen with its task bar."""
+        if avail is None:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            avail = screen.availableGeometry() if screen is not None else None
+        size = QSize(1366, 768)
+        if avail is not None:
+            # the window manager's title bar and frame (~32 px) come on top of the client
+            # area this size sets
+            size = size.boundedTo(QSize(avail.width(), max(avail.height() - 32, 480)))
+        self.setMinimumSize(QSize(960, 560).boundedTo(size))
+        self.resize(size)
+        if avail is not None:
+            self.move(avail.topLeft())
 
     # -- chrome ------------------------------------------------------------------------------
 
@@ -328,6 +347,8 @@ class MainWindow(QMainWindow):
     def print_current(self) -> None:
         """Ctrl+P: print what the page shows."""
         cur = self.stack.currentWidget()
+        if cur is None:
+            return
         if hasattr(cur, "print_document"):
             cur.print_document()
         elif hasattr(cur, "print_notice"):
@@ -336,7 +357,7 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         """Ctrl+F: the search box of the page (home when there is none)."""
         cur = self.stack.currentWidget()
-        if hasattr(cur, "focus_search"):
+        if cur is not None and hasattr(cur, "focus_search"):
             cur.focus_search()
         else:
             self.go_home()

@@ -1,0 +1,360 @@
+"""The store's side of resident matters (民情诉求, issue 15; part of :class:`Store`).
+
+- ``matters`` — one row per matter: what the resident raised, where, the category and
+  urgency, the owner (首问负责: the worker who recorded it, until a hand-over), the time
+  limit and its deadline, the on-the-spot result and satisfaction, and what the district
+  last said (``district_*``, from pulled changes);
+- ``matter_handovers`` — every hand-over, in order (from, to, reason, who, when): passing a
+  matter on never closes it;
+- ``matter_configs`` — the district's categories, time limits and departments, one row per
+  version pulled (the newest is the one pulled last).
+
+A matter travels in the same outbox as cases (kind ``matter``, its uuid in ``case_uuid``),
+one entry per revision: recording, each hand-over and closing on the spot are each one
+transaction with their outbox and audit entries, so nothing is half-saved.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from desk.core.errors import ValidationFailed
+from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_schema import migration
+from forms.engine import Problem
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+MATTER_COLUMNS = (
+    "uuid", "matter_no", "category", "subcategory", "urgency", "description", "place_json",
+    "place_text", "resident_json", "resident_name", "resident_phone", "resident_id",
+    "answer_by", "from_case", "from_receipt_no", "status", "owner", "worker", "desk_code",
+    "revision", "sync_state", "sync_error", "created_at", "updated_at", "due_at", "sla_json",
+    "config_version", "result", "satisfaction", "closed_at", "closed_by", "district_status",
+    "district_note", "district_answer", "district_department", "district_due_at",
+    "district_updated_at", "district_received_at", "answer_seen_at",
+)
+# what never goes to the district in a matter record: the desk's sync state, what the
+# district said, the search copies of the resident's phone and ID (they are in resident_json)
+_NOT_SENT = frozenset(("sync_state", "sync_error", "answer_seen_at", "resident_phone",
+                       "resident_id"))
+MATTER_STATUSES = ("open", "closed")
+# district statuses after which the desk may no longer close a matter on the spot
+DISTRICT_HANDLING = ("dispatched", "signed", "answered", "redo", "closed", "extended")
+
+
+@migration
+def m015_resident_matters(db: sqlite_utils.Database) -> None:
+    """Resident matters, their hand-overs and the district's matter configurations."""
+    db.execute("""
+        CREATE TABLE matters (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            matter_no TEXT NOT NULL UNIQUE,
+            category TEXT NOT NULL,
+            subcategory TEXT,
+            urgency TEXT NOT NULL,
+            description TEXT NOT NULL,
+            place_json TEXT NOT NULL DEFAULT '{}',
+            place_text TEXT NOT NULL DEFAULT '',
+            resident_json TEXT NOT NULL DEFAULT '{}',
+            resident_name TEXT NOT NULL DEFAULT '',
+            resident_phone TEXT NOT NULL DEFAULT '',
+            resident_id TEXT NOT NULL DEFAULT '',
+            answer_by TEXT NOT NULL,
+            from_case TEXT,
+            from_receipt_no TEXT,
+            status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+            owner TEXT NOT NULL CHECK (owner != ''),
+            worker TEXT NOT NULL,
+            desk_code TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1,
+            sync_state TEXT NOT NULL DEFAULT 'pending',
+            sync_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            sla_json TEXT NOT NULL,
+            config_version TEXT NOT NULL,
+            result TEXT,
+            satisfaction TEXT,
+            closed_at TEXT,
+            closed_by TEXT,
+            district_status TEXT,
+            district_note TEXT,
+            district_answer TEXT,
+            district_department TEXT,
+            district_due_at TEXT,
+            district_updated_at TEXT,
+            district_received_at TEXT,
+            answer_seen_at TEXT
+        )""")
+    db.execute("CREATE INDEX matters_status_due ON matters(status, due_at)")
+    db.execute("CREATE INDEX matters_created ON matters(created_at)")
+    db.execute("CREATE INDEX matters_from_case ON matters(from_case)")
+    db.execute("""
+        CREATE TABLE matter_handovers (
+            id INTEGER PRIMARY KEY,
+            matter_uuid TEXT NOT NULL REFERENCES matters(uuid),
+            at TEXT NOT NULL,
+            from_owner TEXT NOT NULL,
+            to_owner TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK (reason != ''),
+            actor TEXT NOT NULL,
+            revision INTEGER NOT NULL
+        )""")
+    db.execute("CREATE INDEX matter_handovers_matter ON matter_handovers(matter_uuid, id)")
+    db.execute("""
+        CREATE TABLE matter_configs (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            version TEXT NOT NULL,
+            body_json TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""")
+
+
+def _not_found(uuid: str) -> ValidationFailed:
+    return ValidationFailed([Problem("uuid", "not_found", f"没有找到诉求 {uuid}")])
+
+
+class MatterMixin(StoreBase):
+    """:class:`Store`'s resident matters."""
+
+    def _enqueue_matter(self, c: sqlite3.Connection, matter: dict[str, Any]) -> None:
+        payload = {k: matter[k] for k in MATTER_COLUMNS
+                   if k in matter and not k.startswith("district_") and k not in _NOT_SENT}
+        payload["handovers"] = [
+            {k: r[k] for k in ("at", "from_owner", "to_owner", "reason", "actor", "revision")}
+            for r in (dict(zip(("at", "from_owner", "to_owner", "reason", "actor",
+                                "revision"), row, strict=True))
+                      for row in c.execute(
+                          "SELECT at, from_owner, to_owner, reason, actor, revision FROM "
+                          "matter_handovers WHERE matter_uuid = ? ORDER BY id",
+                          [matter["uuid"]]))]
+        c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at) "
+                  "VALUES (?,?,?,?,?)",
+                  ["matter", matter["uuid"], matter["revision"],
+                   json.dumps(payload, ensure_ascii=False, sort_keys=True), now_iso()])
+
+    def _matter_row(self, c: sqlite3.Connection, uuid: str) -> dict[str, Any] | None:
+        cur = c.execute("SELECT * FROM matters WHERE uuid = ?", [uuid])
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+    def save_new_matter(self, matter: dict[str, Any], actor: str) -> dict[str, Any]:
+        """Insert a new matter with its number (``<desk code>-M<day>-<seq>``, a daily
+        sequence of its own), outbox entry and audit entry, in one transaction."""
+        day = matter["created_at"][:10].replace("-", "")
+        with self.transaction("诉求未保存") as c:
+            key = f"{matter['desk_code']}#M"
+            c.execute("INSERT INTO receipt_seq(desk_code, day, last) VALUES (?, ?, 1) "
+                      "ON CONFLICT(desk_code, day) DO UPDATE SET last = last + 1", [key, day])
+            seq = c.execute("SELECT last FROM receipt_seq WHERE desk_code = ? AND day = ?",
+                            [key, day]).fetchone()[0]
+            matter = dict(matter, matter_no=f"{matter['desk_code']}-M{day}-{seq:04d}")
+            cols = [k for k in MATTER_COLUMNS if k in matter]
+            c.execute(f"INSERT INTO matters({', '.join(cols)}) "
+                      f"VALUES ({', '.join('?' * len(cols))})", [matter[k] for k in cols])
+            self._enqueue_matter(c, matter)
+            self._audit(c, actor, "matter.create", matter["uuid"],
+                        {"matter_no": matter["matter_no"], "category": matter["category"],
+                         "owner": matter["owner"], "due_at": matter["due_at"],
+                         "from_case": matter.get("from_case")})
+        return matter
+
+    def get_matter(self, uuid: str) -> dict[str, Any] | None:
+        """A matter by uuid or matter number, with its hand-overs, or None."""
+        rows = self._read("SELECT * FROM matters WHERE uuid = ? OR matter_no = ?",
+                          [uuid, uuid])
+        if not rows:
+            return None
+        m = dict(rows[0])
+        m["handovers"] = self.matter_handovers(m["uuid"])
+        return m
+
+    def matter_handovers(self, uuid: str) -> list[dict[str, Any]]:
+        """A matter's hand-overs, oldest first."""
+        return self._read("SELECT at, from_owner, to_owner, reason, actor, revision FROM "
+                          "matter_handovers WHERE matter_uuid = ? ORDER BY id", [uuid])
+
+    def _change_matter(self, c: sqlite3.Connection, uuid: str, changes: dict[str, Any]
+                       ) -> dict[str, Any]:
+        m = self._matter_row(c, uuid)
+        if m is None:
+            raise _not_found(uuid)
+        m.update(changes, revision=m["revision"] + 1, updated_at=now_iso(),
+                 sync_state="pending", sync_error=None)
+        sets = [*changes, "revision", "updated_at", "sync_state", "sync_error"]
+        c.execute(f"UPDATE matters SET {', '.join(f'{k} = ?' for k in sets)} WHERE uuid = ?",
+                  [*(m[k] for k in sets), uuid])
+        return m
+
+    def handover_matter(self, uuid: str, to: str, reason: str, actor: str) -> dict[str, Any]:
+        """Hand a matter to another owner (a worker, the 社区, the district): explicit,
+        with a reason, audited; the matter stays open."""
+        to, reason = to.strip(), reason.strip()
+        problems = []
+        if not to:
+            problems.append(Problem("to", "required", "请填写接手人"))
+        elif len(to) > 40:
+            problems.append(Problem("to", "length", "接手人不超过40个字"))
+        if not reason:
+            problems.append(Problem("reason", "required", "请说明移交原因"))
+        elif len(reason) > 500:
+            problems.append(Problem("reason", "length", "移交原因不超过500个字"))
+        if problems:
+            raise ValidationFailed(problems)
+        with self.transaction("移交未保存") as c:
+            m = self._matter_row(c, uuid)
+            if m is None:
+                raise _not_found(uuid)
+            if m["status"] != "open":
+                raise ValidationFailed([Problem("uuid", "closed",
+                                                f"诉求 {m['matter_no']} 已办结，不能移交")])
+            if to == m["owner"]:
+                raise ValidationFailed([Problem("to", "same_owner",
+                                                f"诉求已由 {to} 负责，无需移交")])
+            at, previous = now_iso(), m["owner"]
+            c.execute("INSERT INTO matter_handovers(matter_uuid, at, from_owner, to_owner, "
+                      "reason, actor, revision) VALUES (?,?,?,?,?,?,?)",
+                      [m["uuid"], at, m["owner"], to, reason, actor, m["revision"] + 1])
+            m = self._change_matter(c, m["uuid"], {"owner": to})
+            self._enqueue_matter(c, m)
+            self._audit(c, actor, "matter.handover", m["uuid"],
+                        {"from": previous, "to": to, "reason": reason[:200], "revision": m["revision"]})
+        return m
+
+    def close_matter(self, uuid: str, result: str, satisfaction: str,
+                     actor: str) -> dict[str, Any]:
+        """Close a matter on the spot with what was done and the resident's satisfaction."""
+        with self.transaction("办结未保存") as c:
+            m = self._matter_row(c, uuid)
+            if m is None:
+                raise _not_found(uuid)
+            if m["status"] != "open":
+                raise ValidationFailed([Problem("uuid", "closed",
+                                                f"诉求 {m['matter_no']} 已办结")])
+            if m["district_status"] in DISTRICT_HANDLING:
+                raise ValidationFailed([Problem(
+                    "uuid", "district", f"诉求 {m['matter_no']} 已由区级派单办理，"
+                                        "请等待区级反馈，不能在办事台办结")])
+            m = self._change_matter(c, m["uuid"], {
+                "status": "closed", "result": result, "satisfaction": satisfaction,
+                "closed_at": now_iso(), "closed_by": actor})
+            self._enqueue_matter(c, m)
+            self._audit(c, actor, "matter.close", m["uuid"],
+                        {"satisfaction": satisfaction, "revision": m["revision"]})
+        return m
+
+    def mark_answer_passed(self, uuid: str, actor: str) -> None:
+        """The worker passed the district's answer on to the resident."""
+        with self.transaction() as c:
+            m = self._matter_row(c, uuid)
+            if m is None:
+                raise _not_found(uuid)
+            c.execute("UPDATE matters SET answer_seen_at = ? WHERE uuid = ?",
+                      [now_iso(), m["uuid"]])
+            self._audit(c, actor, "matter.answer_passed", m["uuid"],
+                        {"district_status": m["district_status"]})
+
+    # -- lists ---------------------------------------------------------------------------
+
+    def list_matters(self, *, search: str | None = None, status: str | None = None,
+                     limit: int = 1000) -> list[dict[str, Any]]:
+        """Matters, newest first; ``search`` in the number, name, place, category and
+        description, or the end of the resident's phone or ID number."""
+        where: list[str] = []
+        params: list[Any] = []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        q = (search or "").strip()
+        if q:
+            like = f"%{q.replace('%', '').replace('_', '')}%"
+            parts = ["matter_no LIKE ?", "resident_name LIKE ?", "place_text LIKE ?",
+                     "category LIKE ?", "subcategory LIKE ?", "description LIKE ?",
+                     "owner LIKE ?"]
+            params += [like] * len(parts)
+            if q.isdigit() and len(q) >= 4:
+                parts += ["resident_phone LIKE ?", "resident_id LIKE ?"]
+                params += [f"%{q}", f"%{q}"]
+            where.append(f"({' OR '.join(parts)})")
+        sql = "SELECT * FROM matters"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self._read(sql + " ORDER BY created_at DESC, id DESC LIMIT ?", [*params, limit])
+
+    def today_matters(self, day_end: str) -> dict[str, list[dict[str, Any]]]:
+        """Today's list: ``due`` (open, due by ``day_end`` or overdue, oldest deadline
+        first), ``answers`` (the district answered; not yet passed on to the resident) and
+        ``revisits`` (answers passed on, the district's 回访 still to come)."""
+        due = self._read("SELECT * FROM matters WHERE status = 'open' AND due_at <= ? AND "
+                         "coalesce(district_status, '') NOT IN ('answered', 'closed') "
+                         "ORDER BY due_at", [day_end])
+        answers = self._read("SELECT * FROM matters WHERE district_answer IS NOT NULL AND "
+                             "answer_seen_at IS NULL ORDER BY district_updated_at")
+        revisits = self._read("SELECT * FROM matters WHERE district_status = 'answered' AND "
+                              "answer_seen_at IS NOT NULL ORDER BY district_updated_at")
+        return {"due": due, "answers": answers, "revisits": revisits}
+
+    # -- the district's configuration ------------------------------------------------------
+
+    def _store_matter_config(self, c: sqlite3.Connection, seq: int,
+                             body: dict[str, Any]) -> None:
+        c.execute("INSERT INTO matter_configs(seq, version, body_json, received_at) "
+                  "VALUES (?,?,?,?)", [seq, str(body.get("version") or ""),
+                                       json.dumps(body, ensure_ascii=False), now_iso()])
+
+    def matter_config_bodies(self) -> list[dict[str, Any]]:
+        """The configurations pulled, newest first."""
+        return [json.loads(r["body_json"]) for r in
+                self._read("SELECT body_json FROM matter_configs ORDER BY id DESC")]
+
+    def _apply_matter_change(self, c: sqlite3.Connection, ch: dict[str, Any]) -> None:
+        """A district decision about a matter (inside the pull's transaction)."""
+        body = ch.get("matter") or {}
+        c.execute("UPDATE matters SET district_status = ?, district_note = ?, "
+                  "district_answer = coalesce(?, district_answer), "
+                  "district_department = coalesce(?, district_department), "
+                  "district_due_at = coalesce(?, district_due_at), "
+                  "district_updated_at = ?, "
+                  "answer_seen_at = CASE WHEN ? IS NOT NULL AND "
+                  "coalesce(district_answer, '') != ? THEN NULL ELSE answer_seen_at END "
+                  "WHERE uuid = ?",
+                  [ch.get("status"), ch.get("note") or None, body.get("answer") or None,
+                   ch.get("department") or None, body.get("due_at") or None, ch.get("at"),
+                   body.get("answer") or None, body.get("answer") or "", ch.get("case_uuid")])
+
+    def _mark_matter_results(self, c: sqlite3.Connection,
+                             known: Mapping[int, tuple[str, str, int]],
+                             results: Sequence[Mapping[str, Any]],
+                             states: Mapping[str, str]) -> None:
+        """Push results (inside :meth:`mark_outbox`'s transaction): a matter's newest
+        revision decides its sync state; a set-aside one is audited with its reason."""
+        mine = [r for r in results if known[r["id"]][0] == "matter"]
+        if not mine:
+            return
+        newest = dict(c.execute(
+            "SELECT case_uuid, max(revision) FROM outbox WHERE kind = 'matter' AND case_uuid "
+            f"IN ({', '.join('?' * len(mine))}) GROUP BY case_uuid",
+            [known[r["id"]][1] for r in mine]).fetchall())
+        for r in mine:
+            _, uuid, revision = known[r["id"]]
+            if newest.get(uuid) != revision:
+                continue
+            state = states[r["result"]]
+            c.execute("UPDATE matters SET sync_state = ?, sync_error = ?, "
+                      "district_received_at = coalesce(?, district_received_at) "
+                      "WHERE uuid = ?",
+                      ["synced" if state == "sent" else state, r.get("reason") or None,
+                       r.get("received_at"), uuid])
+            if state != "sent":
+                self._audit(c, "sync", f"sync.matter_{state}", uuid,
+                            {"revision": revision, "reason": r.get("reason", "")})

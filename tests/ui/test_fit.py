@@ -1,0 +1,151 @@
+"""Issue 14 item 4: everything fits on a cheap laptop's screen — 1366×768 and 1024×640, in
+normal and 长辈 mode. Every page and dialog is walked; a control whose text is cut, a
+placeholder that does not fit, a choice squeezed, a dialog taller than the screen or a
+window bigger than the screen's available area fails the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QRect
+from ui_checks import clipped
+
+# the screen's available area: the laptop's screen less a 40 px task bar
+SCREENS = {"1366x768": QRect(0, 0, 1366, 728), "1024x640": QRect(0, 0, 1024, 600)}
+# the window manager's title bar and frame on top of the window's client area
+FRAME_H = 32
+OFFSCREEN_DIALOG = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def seed(ctx: Any) -> list[dict[str, Any]]:
+    """A few real cases: a 一件事 bundle, a 补正 (missing material), a rated one."""
+    cases = []
+    for code in ("MZ-GLJT", "YJS-TX", "MZ-DB"):
+        ex = dict(ctx.catalog.get(code).example)
+        if code == "MZ-DB":
+            ex["materials"] = list(ex.get("materials", []))[:1]
+        cases.append(ctx.cases.submit(code, ex, ctx.actor()))
+    return cases
+
+
+def pages(win: Any, qtbot: Any, cases: list[dict[str, Any]]) -> Iterator[str]:
+    """Walk the window through every page; yields the page's name when it is on screen."""
+    win.go_home()
+    yield "办事"
+    win.home.search.setText("退休")
+    yield "办事·搜索"
+    win.home.search.clear()
+    for code in ("MZ-DB", "YJS-TX"):
+        win.open_notice(code)
+        yield f"告知 {code}"
+        win.start_form(code)
+        ex = win.ctx.catalog.get(code).example
+        win.form.form.set_values({k: v for k, v in ex.items() if k != "materials"})
+        win.form.refresh()
+        yield f"表单 {code}"
+        bar = win.form.form.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        yield f"表单 {code}（底部）"
+    win._drop_form()
+    win.show_receipt(cases[1], fresh=False)
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    yield "回执"
+    win.show_rating(cases[0])
+    yield "评价"
+    win.rating_saved(None)
+    win.go_cases()
+    page = win.page("cases")
+    qtbot.waitUntil(lambda: page.model.rowCount() == len(cases), timeout=20_000)
+    yield "案件"
+    for case in cases:
+        win.show_case(case["uuid"])
+        qtbot.waitUntil(lambda c=case: (win.page("detail").case or {}).get("uuid") ==
+                        c["uuid"], timeout=20_000)
+        yield f"详情 {case['item_code']}"
+    win.go_sync()
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    yield "同步"
+
+
+def settle(app: Any) -> None:
+    """Let posted layout requests run (a label's new text re-lays out its bar)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for _ in range(4):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        app.processEvents()
+
+
+@pytest.fixture(params=["normal", "large"])
+def mode(request: Any) -> str:
+    return str(request.param)
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_every_page_fits(qtbot: Any, desk: Any, mode: str, screen: str) -> None:
+    from desk.ui import style
+    from desk.ui.main import make_app
+    from desk.ui.window import MainWindow
+
+    avail = SCREENS[screen]
+    app = make_app()
+    desk.settings.large_font = mode == "large"
+    style.apply(app, mode == "large", False)
+    cases = seed(desk)
+    win = MainWindow(desk)
+    win.confirm = lambda text: True
+    qtbot.addWidget(win)
+    win.fit_screen(avail)
+    # the window opens within the available area, its title bar included
+    assert win.width() <= avail.width() and win.height() + FRAME_H <= avail.height()
+    assert win.minimumWidth() <= avail.width()
+    assert win.minimumHeight() + FRAME_H <= avail.height()
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    problems: list[str] = []
+    try:
+        for where in pages(win, qtbot, cases):
+            settle(app)
+            problems += [f"{where}: {p}" for p in clipped(win)]
+            # the layout can give every control its minimum within the window
+            need = win.centralWidget().minimumSizeHint()
+            have = win.centralWidget().size()
+            if need.width() > have.width() or need.height() > have.height():
+                problems.append(f"{where}: needs {need.width()}x{need.height()}, window "
+                                f"gives {have.width()}x{have.height()}")
+    finally:
+        win.tasks.shutdown()
+    assert not problems, "\n".join(problems)
+
+
+@OFFSCREEN_DIALOG
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("first", [False, True], ids=["settings", "first-run"])
+def test_settings_dialog_fits(qtbot: Any, desk: Any, mode: str, screen: str,
+                              first: bool) -> None:
+    from desk.ui import style
+    from desk.ui.main import make_app
+    from desk.ui.settings_dialog import SettingsDialog
+
+    avail = SCREENS[screen]
+    app = make_app()
+    style.apply(app, mode == "large", False)
+    dlg = SettingsDialog(desk.settings, first_run=first, protect_offered=first)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.fit(avail)
+    settle(app)
+    assert dlg.width() <= avail.width() and dlg.height() + FRAME_H <= avail.height(), \
+        (dlg.width(), dlg.height())
+    problems = clipped(dlg)
+    # 保存/取消 on screen, not below the fields
+    assert dlg.ok.isVisible()
+    ok = dlg.ok.mapTo(dlg, dlg.ok.rect().bottomRight())
+    assert dlg.rect().contains(ok)
+    # the fields scroll up and down only
+    assert dlg.scroll.widget().minimumSizeHint().width() <= dlg.scroll.viewport().width()
+    assert not problems, "\n".join(problems)
+    dlg.close()
