@@ -17,6 +17,8 @@ try:
 except ImportError:  # pragma: no cover - the dependency is declared; this keeps imports safe
     cipher = None
 
+__all__ = ["DB_ERRORS", "INTEGRITY_ERRORS", "cipher", "connect", "is_encrypted_file"]
+
 DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,) + (
     (cipher.Error,) if cipher is not None else ())
 INTEGRITY_ERRORS: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,) + (

@@ -66,7 +66,7 @@ def _birth_for(rng: random.Random, example_id: str, today: date) -> date:
 
 
 def _vary(item: Any, rng: random.Random, today: date) -> dict[str, Any]:
-    sub = copy.deepcopy(item.example)
+    sub: dict[str, Any] = copy.deepcopy(item.example)
     sub["applicant_name"] = make_name(rng)
     birth = _birth_for(rng, str(sub.get("applicant_id", "")), today)
     sub["applicant_id"] = make_id(rng, birth)

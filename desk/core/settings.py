@@ -123,7 +123,8 @@ def load_checked(path: Path) -> tuple[Settings, Path | None]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        clean, ok = {}, False
+        clean: dict[str, Any] = {}
+        ok = False
     else:
         clean, ok = _parse(text)
     if ok:

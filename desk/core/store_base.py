@@ -169,12 +169,13 @@ class StoreBase:
                         raise known from None
                 raise
 
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of one query, each a dict of column name to value."""
         with self._lock:
             try:
                 cur = self._conn.execute(sql, params)
                 cols = [d[0] for d in cur.description or []]
-                return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]  # type: ignore[misc]
+                return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
             except DB_ERRORS as exc:
                 known = translate_sqlite(exc, "未能读取数据")
                 if known is not None:

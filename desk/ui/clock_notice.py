@@ -96,9 +96,9 @@ class ClockNotice(QWidget):
         return self.isVisible()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.win:
+        if watched is self.win and isinstance(watched, QWidget):
             if event.type() == QEvent.Type.Resize:
-                self.setGeometry(self.win.rect())
+                self.setGeometry(watched.rect())
             elif event.type() == QEvent.Type.WindowActivate:
                 self.check()  # back from the clock settings, perhaps
             elif event.type() in (QEvent.Type.Close, QEvent.Type.Hide):

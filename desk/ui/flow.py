@@ -35,7 +35,7 @@ class FlowLayout(QLayout):
     def addItem(self, item: QLayoutItem) -> None:
         self._items.append(item)
 
-    def addWidget(self, w: QWidget) -> None:  # type: ignore[override]
+    def addWidget(self, w: QWidget) -> None:
         self.addChildWidget(w)
         self.addItem(QWidgetItem(w))
         self.invalidate()
@@ -43,10 +43,10 @@ class FlowLayout(QLayout):
     def count(self) -> int:
         return len(self._items)
 
-    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def itemAt(self, index: int) -> QLayoutItem | None:
         return self._items[index] if 0 <= index < len(self._items) else None
 
-    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def takeAt(self, index: int) -> QLayoutItem | None:
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
     def expandingDirections(self) -> Qt.Orientation:
@@ -111,7 +111,9 @@ def scroll_page(page: QWidget) -> QScrollArea:
     长辈模式) the page scrolls instead of squeezing its rows until their text is cut."""
     inner = QWidget()
     inner.setObjectName("page")
-    inner.setLayout(page.layout())  # Qt moves the layout and its widgets over
+    layout = page.layout()
+    if layout is not None:
+        inner.setLayout(layout)  # Qt moves the layout and its widgets over
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)

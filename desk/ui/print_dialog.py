@@ -33,7 +33,7 @@ class DocumentPanel(QWidget):
     def __init__(self, win: MainWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.win = win
-        self.render: Render | None = None
+        self.renderer: Render | None = None  # not ``render``: QWidget has one
         self.fallback_html = ""
         self.fmt = win.ctx.settings.receipt_format or "a4"
         self._generation = 0
@@ -66,7 +66,7 @@ class DocumentPanel(QWidget):
     def load(self, render: Render | None, fallback_html: str) -> None:
         """Show a document: ``render(receipts_module, fmt)`` → PDF bytes, in the
         background; the rich-text fallback when the receipts module is not there."""
-        self.render = render
+        self.renderer = render
         self.fallback_html = fallback_html
         self._generation += 1
         receipts = receipts_module()
@@ -85,7 +85,7 @@ class DocumentPanel(QWidget):
 
     def _format_clicked(self, button: QPushButton) -> None:
         self.fmt = str(button.property("fmt"))
-        self.load(self.render, self.fallback_html)
+        self.load(self.renderer, self.fallback_html)
 
     def _rendered(self, gen: int, data: object) -> None:
         if gen != self._generation or not isinstance(data, bytes | bytearray):

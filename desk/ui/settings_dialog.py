@@ -175,13 +175,14 @@ class SettingsDialog(QDialog):
         body = QWidget()
         body.setObjectName("page")
         body.setLayout(form)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("settingsScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(body)
-        lay.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("settingsScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(body)
+        self._body = body
+        lay.addWidget(self.scroll_area, 1)
         self.note = QLabel()
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
@@ -205,7 +206,7 @@ class SettingsDialog(QDialog):
     def fit(self, avail: QRect | None = None) -> None:
         """Size to the screen (``avail``: its available area; the dialog's own screen
         when None)."""
-        fit_to_screen(self, self.scroll.widget(), avail)
+        fit_to_screen(self, self._body, avail)
 
     def showEvent(self, event: Any) -> None:
         self.fit()

@@ -330,7 +330,7 @@ class MainWindow(QMainWindow):
     def back(self) -> None:
         """Esc: one step back."""
         cur = self.stack.currentWidget()
-        if cur is self.form:
+        if self.form is not None and cur is self.form:
             self.open_notice(self.form.item.code)
         elif cur is self._pages.get("notice"):
             self.go_home()

@@ -20,18 +20,37 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, create_engine, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    and_,
+    create_engine,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
-from sync.district.console_schema import ConsoleBase, audit, now_iso, state
+from sync.district.console_schema import (
+    ConsoleBase,
+    audit,
+    ccases,
+    export_cases,
+    now_iso,
+    state,
+)
 from sync.district.errors import DistrictError
 from sync.district.storage import normalize_url
 
@@ -41,6 +60,7 @@ GENESIS = "0" * 64  # the prev_hash of the first entry
 AUDIT_CHECKPOINT = "audit_checkpoint"  # console_state: "<id, 20 digits> <hash>", verified
 AUDIT_FULL_AT = "audit_full_verified_at"  # console_state: when the page last checked it all
 _ENTRY_KEYS = ("id", "at", "actor", "action", "target")
+REVEAL_WINDOW = timedelta(minutes=5)  # a reveal's page must be opened within this
 
 
 class AuditUnavailable(DistrictError):
@@ -244,14 +264,14 @@ def verify_audit_at(url: str) -> AuditCheck:
 class AuditMixin(ConsoleBase):
     """:class:`ConsoleStore`'s audit log: append, list, check."""
 
-    def audit(self, actor: str, action: str, target: str = "", **detail: Any) -> None:
-        """Append to the hash-chained audit log."""
+    def audit(self, actor: str, action: str, target: str = "", **detail: Any) -> int:
+        """Append to the hash-chained audit log; returns the entry's id."""
         with self.st.write() as conn:
-            self.audit_in(conn, actor, action, target, **detail)
+            return self.audit_in(conn, actor, action, target, **detail)
 
     def audit_in(self, conn: Connection, actor: str, action: str, target: str = "",
-                 **detail: Any) -> None:
-        """Append to the audit log inside the caller's transaction."""
+                 **detail: Any) -> int:
+        """Append to the audit log inside the caller's transaction; returns the entry's id."""
         if not self.st.is_sqlite:  # one chain: writers take turns (readers are not blocked)
             conn.execute(text("LOCK TABLE console_audit IN EXCLUSIVE MODE"))
         prev = conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)
@@ -260,18 +280,83 @@ class AuditMixin(ConsoleBase):
         target = target[:80]  # hashed as stored
         body = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
         digest = audit_digest(prev, at, actor, action, target, body)
-        conn.execute(audit.insert().values(at=at, actor=actor, action=action,
-                                           target=target, detail_json=body,
-                                           prev_hash=prev, hash=digest))
+        res = conn.execute(audit.insert().values(at=at, actor=actor, action=action,
+                                                 target=target, detail_json=body,
+                                                 prev_hash=prev, hash=digest))
+        return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+    # the case list's filter and search (ConsoleStore defines them)
+    def _where(self, f: Any, today: Any = None) -> list[Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _search(q: str) -> Any:
+        raise NotImplementedError
+
+    def log_export(self, actor: str, fmt: str, f: Any) -> int:
+        """Audit an export of the case list filtered by ``f`` — its filter and row count —
+        and remember which cases it held (``console_export_cases``, one INSERT ... SELECT),
+        so a case's page can say who exported it. Returns the row count."""
+        where = self._where(f)
+        with self.st.write() as conn:
+            n = int(conn.execute(select(func.count()).select_from(ccases).where(*where))
+                    .scalar_one())
+            entry = self.audit_in(conn, actor, "export", fmt, filters=f.as_query(), rows=n)
+            conn.execute(export_cases.insert().from_select(
+                ["uuid", "audit_id"], select(ccases.c.uuid, literal(entry)).where(*where)))
+        return n
+
+    def take_reveal(self, entry_id: int, actor: str, uuid: str,
+                    within: timedelta = REVEAL_WINDOW) -> str | None:
+        """The reason of reveal ``entry_id`` — this user's ``pii.reveal`` of this case, made
+        less than ``within`` ago — the first time it is asked for, else None. The page a
+        reveal redirects to shows the data once: reloading it shows the masked page and
+        neither reveals nor audits again (redirect after POST, issue 21)."""
+        with self.st.write() as conn:
+            row = conn.execute(select(audit.c.at, audit.c.detail_json).where(
+                audit.c.id == entry_id, audit.c.actor == actor, audit.c.target == uuid,
+                audit.c.action == "pii.reveal")).first()
+            if row is None or datetime.fromisoformat(row.at) < datetime.now(UTC) - within:
+                return None
+            taken = conn.execute(self.st._insert(state).on_conflict_do_nothing().values(
+                key=f"reveal_shown:{entry_id}", value=now_iso())).rowcount
+        return str(json.loads(row.detail_json).get("reason") or "") if taken == 1 else None
+
+    def case_uuids(self, q: str, limit: int = 500) -> list[str]:
+        """The cases the case list's search finds for ``q`` (receipt number, applicant —
+        also as masked, 唐*梅 —, tails), for the audit log's filter."""
+        with self.st.read() as conn:
+            return list(conn.execute(select(ccases.c.uuid).where(self._search(q))
+                                     .limit(limit)).scalars())
+
+    def case_access(self, uuid: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Who revealed this case's personal data, downloaded its attachments or exported
+        it (in a list), newest first."""
+        exported = select(export_cases.c.audit_id).where(export_cases.c.uuid == uuid)
+        q = (select(audit).where(or_(
+            and_(audit.c.target == uuid,
+                 audit.c.action.in_(("pii.reveal", "attachment.download"))),
+            audit.c.id.in_(exported))).order_by(audit.c.id.desc()).limit(limit))
+        with self.st.read() as conn:
+            return [dict(r, detail=json.loads(r["detail_json"]))
+                    for r in conn.execute(q).mappings()]
 
     def audit_entries(self, *, target: str | None = None, action: str | None = None,
-                      limit: int = 200, before_id: int | None = None) -> list[dict[str, Any]]:
-        """Audit entries, newest first."""
+                      limit: int = 200, before_id: int | None = None,
+                      cases: Sequence[str] | None = None,
+                      actions: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Audit entries, newest first. ``cases``: entries about these cases, exports that
+        held them included; ``actions``: any of these actions."""
         q = select(audit).order_by(audit.c.id.desc()).limit(limit)
         if target:
             q = q.where(audit.c.target == target)
         if action:
             q = q.where(audit.c.action == action)
+        if actions is not None:
+            q = q.where(audit.c.action.in_(list(actions)))
+        if cases is not None:
+            held = select(export_cases.c.audit_id).where(export_cases.c.uuid.in_(list(cases)))
+            q = q.where(or_(audit.c.target.in_(list(cases)), audit.c.id.in_(held)))
         if before_id and 0 < before_id < 2**31:  # out of the id column's range: the newest
             q = q.where(audit.c.id < before_id)
         with self.st.read() as conn:

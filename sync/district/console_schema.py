@@ -155,6 +155,13 @@ terms = Table(
     Column("uuid", String(36), primary_key=True),
     Index("console_case_terms_uuid", "uuid"),
 )
+# Which cases each export held (issue 21): the case page answers "who exported this
+# resident?" by the export's audit entry id; filled by one INSERT ... SELECT of the filter.
+export_cases = Table(
+    "console_export_cases", cmeta,
+    Column("uuid", String(36), primary_key=True),
+    Column("audit_id", Integer, primary_key=True),
+)
 SEARCH_VERSION = "1"  # bump when the search columns or terms change: the read model rebuilds
 state = Table(
     "console_state", cmeta,

@@ -285,6 +285,7 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
           ``20261108-0001``, ``0001`` after a dash): a prefix of ``receipt_no`` or of
           ``receipt_rev`` (the receipt reversed);
         - Latin letters: the beginning of the applicant's pinyin initials (``tym``);
+        - a name as masked lists show it (``唐*梅``, one ``*`` a character);
         - anything else: any part of the applicant's name (``玉梅``), a prefix of one of the
           name's suffixes in ``console_case_terms``.
         """
@@ -310,6 +311,13 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         if compact.isascii() and compact.isalpha():
             low = compact.lower()
             return and_(ccases.c.initials >= low, ccases.c.initials < low + top)
+        masked = compact.replace("＊", "*")
+        if "*" in masked and masked.strip("*"):  # a name as masked lists show it: 唐*梅
+            part = "n" + max(masked.split("*"), key=len)
+            like = masked.replace("%", "").replace("_", "").replace("*", "_")
+            return and_(ccases.c.uuid.in_(select(terms.c.uuid).where(
+                terms.c.term >= part, terms.c.term < part + top)),
+                ccases.c.applicant_name.like(like))
         name = "n" + search_name(compact)
         return ccases.c.uuid.in_(select(terms.c.uuid).where(
             terms.c.term >= name, terms.c.term < name + top))
@@ -486,7 +494,13 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         with self.st.read() as conn:
             rows = [dict(r) for r in conn.execute(q).mappings()]
             total = int(conn.execute(cq).scalar_one())
+            # ratings travel as records too: those a batch brought are received with it
+            rated = {(d, at): int(n) for d, at, n in conn.execute(
+                select(ratings.c.desk_id, ratings.c.received_at, func.count())
+                .where(ratings.c.received_at.in_({r["received_at"] for r in rows}))
+                .group_by(ratings.c.desk_id, ratings.c.received_at))} if rows else {}
         for r in rows:
+            r["ratings"] = rated.get((r["desk_id"], r["received_at"]), 0)
             counts = dict.fromkeys(P.RECORD_RESULTS, 0)
             for res in json.loads(r.pop("response_json") or "{}").get("results", []):
                 counts[res.get("result", "rejected")] = counts.get(res.get("result"), 0) + 1

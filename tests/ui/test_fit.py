@@ -5,77 +5,17 @@ window bigger than the screen's available area fails the test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QRect
-from ui_checks import clipped
+from ui_checks import clipped, pages, seed, settle
 
 # the screen's available area: the laptop's screen less a 40 px task bar
 SCREENS = {"1366x768": QRect(0, 0, 1366, 728), "1024x640": QRect(0, 0, 1024, 600)}
 # the window manager's title bar and frame on top of the window's client area
 FRAME_H = 32
 OFFSCREEN_DIALOG = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-def seed(ctx: Any) -> list[dict[str, Any]]:
-    """A few real cases: a 一件事 bundle, a 补正 (missing material), a rated one."""
-    cases = []
-    for code in ("MZ-GLJT", "YJS-TX", "MZ-DB"):
-        ex = dict(ctx.catalog.get(code).example)
-        if code == "MZ-DB":
-            ex["materials"] = list(ex.get("materials", []))[:1]
-        cases.append(ctx.cases.submit(code, ex, ctx.actor()))
-    return cases
-
-
-def pages(win: Any, qtbot: Any, cases: list[dict[str, Any]]) -> Iterator[str]:
-    """Walk the window through every page; yields the page's name when it is on screen."""
-    win.go_home()
-    yield "办事"
-    win.home.search.setText("退休")
-    yield "办事·搜索"
-    win.home.search.clear()
-    for code in ("MZ-DB", "YJS-TX"):
-        win.open_notice(code)
-        yield f"告知 {code}"
-        win.start_form(code)
-        ex = win.ctx.catalog.get(code).example
-        win.form.form.set_values({k: v for k, v in ex.items() if k != "materials"})
-        win.form.refresh()
-        yield f"表单 {code}"
-        bar = win.form.form.verticalScrollBar()
-        bar.setValue(bar.maximum())
-        yield f"表单 {code}（底部）"
-    win._drop_form()
-    win.show_receipt(cases[1], fresh=False)
-    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
-    yield "回执"
-    win.show_rating(cases[0])
-    yield "评价"
-    win.rating_saved(None)
-    win.go_cases()
-    page = win.page("cases")
-    qtbot.waitUntil(lambda: page.model.rowCount() == len(cases), timeout=20_000)
-    yield "案件"
-    for case in cases:
-        win.show_case(case["uuid"])
-        qtbot.waitUntil(lambda c=case: (win.page("detail").case or {}).get("uuid") ==
-                        c["uuid"], timeout=20_000)
-        yield f"详情 {case['item_code']}"
-    win.go_sync()
-    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
-    yield "同步"
-
-
-def settle(app: Any) -> None:
-    """Let posted layout requests run (a label's new text re-lays out its bar)."""
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    for _ in range(4):
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        app.processEvents()
 
 
 @pytest.fixture(params=["normal", "large"])
@@ -146,6 +86,6 @@ def test_settings_dialog_fits(qtbot: Any, desk: Any, mode: str, screen: str,
     ok = dlg.ok.mapTo(dlg, dlg.ok.rect().bottomRight())
     assert dlg.rect().contains(ok)
     # the fields scroll up and down only
-    assert dlg.scroll.widget().minimumSizeHint().width() <= dlg.scroll.viewport().width()
+    assert dlg.scroll_area.widget().minimumSizeHint().width() <= dlg.scroll_area.viewport().width()
     assert not problems, "\n".join(problems)
     dlg.close()

@@ -202,8 +202,20 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
 
 
 @router.get("/cases/{uuid}", include_in_schema=False)
-def case_detail(request: Request, uuid: str, user: User = Viewer) -> Response:
-    """A case rendered through the catalog version it was filled under (masked)."""
+def case_detail(request: Request, uuid: str, shown: int = 0,
+                user: User = Viewer) -> Response:
+    """A case rendered through the catalog version it was filled under (masked).
+
+    ``shown``: the audit entry of a reveal just made (the reveal form redirects here):
+    the full data is shown once; reloading shows the masked page with a notice, and
+    neither reveals nor audits again."""
+    if 0 < shown < 2**31 and user.can("reveal"):  # (the audit id column's range)
+        cs: ConsoleStore = auth.console(request)
+        reason = cs.take_reveal(shown, user.username, uuid)
+        if reason is not None:
+            return _detail(request, uuid, True, reason)
+        return flash(redirect(f"/console/cases/{uuid}"), "info",
+                     "完整个人信息只显示一次，已恢复脱敏显示；如需再次查看，请重新填写事由。")
     return _detail(request, uuid)
 
 
@@ -218,8 +230,10 @@ async def reveal(request: Request, uuid: str, user: User = Revealer) -> Response
     cs: ConsoleStore = auth.console(request)
     if cs.st.get_case(uuid) is None:
         return render(request, "error.html", 404, title="没有这个案件", message="没有找到该案件。")
-    await run_in_threadpool(cs.audit, user.username, "pii.reveal", uuid, reason=reason)
-    return await run_in_threadpool(_detail, request, uuid, True, reason)
+    entry = await run_in_threadpool(cs.audit, user.username, "pii.reveal", uuid,
+                                    reason=reason)
+    # redirect after POST: a reload of the page shown is a GET that reveals nothing more
+    return redirect(f"/console/cases/{uuid}?shown={entry}")
 
 
 @router.post("/cases/{uuid}/status", include_in_schema=False)
@@ -368,7 +382,8 @@ async def export(request: Request, fmt: str, user: User = Exporter) -> Response:
     cs: ConsoleStore = auth.console(request)
     f = _filter(request)
     await run_in_threadpool(lambda: cs.refresh(max_age=1.0))
-    await run_in_threadpool(cs.audit, user.username, "export", fmt, filters=f.as_query())
+    # audited with its filter and row count; the cases it holds are remembered (issue 21)
+    await run_in_threadpool(cs.log_export, user.username, fmt, f)
     stamp = local_today().strftime("%Y%m%d")
     name = f"cases-{stamp}.{fmt}"
     headers = {"Content-Disposition": f"attachment; filename=\"{name}\"",

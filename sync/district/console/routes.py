@@ -19,7 +19,15 @@ from forms.catalog import load_catalog
 from sync.district.console import auth
 from sync.district.console import charts as C
 from sync.district.console.auth import Actor, Admin, User, Viewer
-from sync.district.console.views import HERE, RATING_LABELS, STATUS_LABELS, flash, render
+from sync.district.console.views import (
+    HERE,
+    RATING_LABELS,
+    STATUS_LABELS,
+    audit_action_codes,
+    describe_audit,
+    flash,
+    render,
+)
 from sync.district.console_store import OPEN_STATUSES, ConsoleStore, local_today
 from sync.district.errors import DistrictError
 from sync.district.replacement import desk_received
@@ -36,6 +44,17 @@ def _back(url: str, default: str = "/console/") -> str:
     if url.startswith("/console") and not url.startswith("//") and "\\" not in url:
         return url
     return default
+
+
+def masked_name(name: str) -> str:
+    """A name as a viewer sees it: first and last character kept (``张*英``, ``李*``,
+    ``欧**锋``); viewers reveal nothing, reviewers reveal with a reason on the case page."""
+    s = (name or "").strip()
+    if len(s) <= 1:
+        return s
+    if len(s) == 2:
+        return s[0] + "*"
+    return s[0] + "*" * (len(s) - 2) + s[-1]
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -184,6 +203,10 @@ def batch(request: Request, batch_id: str, user: User = Viewer) -> Response:
     if b is None:
         return render(request, "error.html", 404, title="没有这个批次",
                       message=f"没有找到批次 {batch_id}。")
+    if not user.can("reveal"):  # viewers see applicants' names masked (issue 21 item 16)
+        for r in b["results"]:
+            if r.get("case"):
+                r["case"]["applicant_name"] = masked_name(r["case"]["applicant_name"])
     return render(request, "batch.html", b=b)
 
 
@@ -267,7 +290,9 @@ async def revoke(request: Request, desk_id: str, user: User = Admin) -> Response
     except DistrictError as exc:
         return flash(redirect("/console/desks"), "error", exc.message)
     await run_in_threadpool(cs.audit, user.username, "desk.revoke", desk_id)
-    return flash(redirect("/console/desks"), "ok", f"办事点 {desk_id} 已停用。")
+    # named as the clerk knows it: its code and name, not the internal id
+    label = dict(await run_in_threadpool(cs.desk_choices)).get(desk_id, desk_id)
+    return flash(redirect("/console/desks"), "ok", f"办事点 {label} 已停用，其请求从现在起被拒绝。")
 
 
 # -- catalog --------------------------------------------------------------------------------
@@ -414,12 +439,21 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
 
 @router.get("/audit", include_in_schema=False)
 def audit_log(request: Request, target: str = "", action: str = "", before: int = 0,
-              verify: str = "", user: User = Admin) -> Response:
+              verify: str = "", case: str = "", user: User = Admin) -> Response:
     """The audit log, newest first, with the hash chain checked: the entries after the
-    last verified one (checkpoint), or all of them with ``?verify=full``."""
+    last verified one (checkpoint), or all of them with ``?verify=full``.
+
+    Filters: ``case`` — a receipt number (or part), an applicant (also masked, 唐*梅) or
+    a tail, as the case list searches: entries about those cases and exports that held
+    them; ``action`` — a code or (part of) its Chinese label; ``target`` — exactly."""
     cs = _cs(request)
     check = cs.check_audit(full=verify == "full", actor=user.username)
-    entries = cs.audit_entries(target=target or None, action=action or None, limit=100,
+    cs.refresh(max_age=1.0)
+    cases = cs.case_uuids(case.strip()) if case.strip() else None
+    entries = cs.audit_entries(target=target.strip() or None,
+                               actions=audit_action_codes(action), cases=cases, limit=100,
                                before_id=before or None)
+    describe_audit(cs, entries)
     return render(request, "audit.html", entries=entries, check=check,
-                  broken=check.first_broken_entry, target=target, action=action)
+                  broken=check.first_broken_entry, target=target, action=action, case=case,
+                  matched=None if cases is None else len(cases))

@@ -51,19 +51,133 @@ AUDIT_ACTIONS = {
     "route.accepted": "联办事项受理", "route.needs_correction": "联办事项需补正",
     "route.completed": "联办事项办结", "route.rejected": "联办事项不予办理",
     "department.add": "添加部门",
+    "district.restore": "区级数据库从备份恢复", "district.epoch_detected": "发现区级数据库已恢复",
+    "calendar.publish": "发布节假日安排", "user.password": "重置密码", "user.profile": "修改用户信息",
+    "desk.enroll_code_cancel": "作废注册码",
 }
 AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "department": "部门",
               "outcome": "结果", "filters": "筛选条件", "name": "名称", "role": "角色",
               "published": "新发布", "sha256": "附件", "cause": "原因",
               "checkpoint_hash": "校验点哈希", "last_id": "当前最后一条", "last_hash": "其哈希",
               "item_code": "联办事项", "case_status": "案件状态", "added": "新添加",
-              "seq": "序号", "as": "代表"}
+              "seq": "序号", "as": "代表", "desk_code": "办事点编号", "rows": "条数",
+              "version": "版本", "real_name": "姓名", "unit": "科室"}
 ACTIONS = {  # form value → (status, label)
     "accept": ("accepted", "受理"), "correct": ("needs_correction", "需补正"),
     "complete": ("completed", "办结"), "reject": ("rejected", "不予办理"),
     "route": ("routed", "转办"),
 }
 SENSITIVE_TYPES = {"id_number", "phone", "mobile", "bank_account"}
+
+
+OVERDUE_LABELS = {"overdue": "已超承诺期", "near": "3 天内到期",
+                  "unconfirmed": "当场办结·区级未确认"}
+EXPORT_FORMATS = {"csv": "CSV 文件", "xlsx": "Excel 文件"}
+
+
+def audit_action_codes(text: str) -> list[str] | None:
+    """The audit actions an 操作 filter means: a code, or (part of) a Chinese label —
+    查看 finds 查看完整个人信息. None: no filter."""
+    t = text.strip()
+    if not t:
+        return None
+    if t in AUDIT_ACTIONS:
+        return [t]
+    return [code for code, label in AUDIT_ACTIONS.items() if t in label]
+
+
+def _filter_words(filters: dict[str, Any], desks: dict[str, str]) -> str:
+    if not filters:
+        return "全部案件（未筛选）"
+    names = {it.code: it.name for it in load_catalog().items}
+    words = []
+    for k, v in filters.items():
+        v = str(v)
+        if k == "status":
+            words.append("状态：" + ("未办结" if v == "open" else STATUS_LABELS.get(v, v)))
+        elif k == "item":
+            words.append("事项：" + names.get(v, v))
+        elif k == "desk":
+            words.append("办事点：" + desks.get(v, v))
+        elif k == "department":
+            words.append("部门：" + v)
+        elif k == "date_from":
+            words.append("受理日期自 " + v)
+        elif k == "date_to":
+            words.append("受理日期至 " + v)
+        elif k == "overdue":
+            words.append(OVERDUE_LABELS.get(v, v))
+        elif k == "priority":
+            words.append("仅绿色通道")
+        elif k == "dates":
+            words.append("办事点日期存疑")
+        elif k == "q":
+            words.append(f"搜索“{v}”")
+        elif k == "worker":
+            words.append("经办人：" + v)
+        elif k in ("sort", "page"):
+            continue
+        else:
+            words.append(f"{AUDIT_KEYS.get(k, k)}：{v}")
+    return "，".join(words) or "全部案件（未筛选）"
+
+
+def describe_audit(cs: ConsoleStore, entries: list[dict[str, Any]]) -> None:
+    """Put each entry's object (``target_text``, ``target_href``) and details (``words``)
+    in words: a case by its receipt number and masked applicant, a desk by its code and
+    name, statuses and roles by their labels, an export by its filter and row count."""
+    from sync.district.console.routes import masked_name  # (routes imports this module)
+
+    desks = {d["desk_id"]: f"{d['desk_code']} {d['name']}" for d in cs.st.list_desks()}
+    uuids = [e["target"] for e in entries if len(e["target"]) == 36]
+    cases = {r["uuid"]: r for r in cs.case_summary(uuids)} if uuids else {}
+    names = {it.code: it.name for it in load_catalog().items}
+    for e in entries:
+        t, d = e["target"], e["detail"]
+        e["target_href"] = ""
+        if t in cases:
+            c = cases[t]
+            e["target_text"] = f"{c['receipt_no']} {masked_name(c['applicant_name'])}"
+            e["target_href"] = f"/console/cases/{t}"
+        elif len(t) == 36 and t.count("-") == 4:
+            e["target_text"] = f"案件 {t[:8]}…"
+            e["target_href"] = f"/console/cases/{t}"
+        elif t in desks:
+            e["target_text"] = "办事点 " + desks[t]
+        elif e["action"] == "export":
+            e["target_text"] = EXPORT_FORMATS.get(t, t)
+        else:
+            e["target_text"] = t
+        words: list[str] = []
+        for k, v in d.items():
+            if v in (None, "", [], {}) and k != "filters":
+                continue
+            if k in ("status", "case_status"):
+                words.append(f"{AUDIT_KEYS.get(k, k)}：{STATUS_LABELS.get(str(v), v)}")
+            elif k == "filters":
+                words.append("筛选：" + _filter_words(v if isinstance(v, dict) else {}, desks))
+            elif k == "rows":
+                words.append(f"共 {int(v):,} 条")
+            elif k == "role":
+                words.append("角色：" + ROLE_LABELS.get(str(v), str(v)))
+            elif k in ("desk_id", "replaces"):
+                words.append(("替换办事点：" if k == "replaces" else "办事点：")
+                             + desks.get(str(v), str(v)))
+            elif k == "revoked":
+                words.append("已停用" if v else "此前已停用")
+            elif k == "added":
+                words.append("新添加" if v else "已在名单中")
+            elif k == "item_code":
+                words.append("联办事项：" + names.get(str(v), str(v)))
+            elif k == "sha256":
+                words.append(f"附件 {str(v)[:8]}")
+            elif k in ("note", "reason"):
+                words.append(f"{AUDIT_KEYS[k]}：“{v}”")
+            else:
+                words.append(f"{AUDIT_KEYS.get(k, k)}：{_plain(v)}")
+        if e["action"] == "export" and "rows" not in d:
+            words.append("（当时未记录条数）")
+        e["words"] = words
 
 
 def local_time(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -109,6 +223,17 @@ def _env() -> Environment:
 
 
 ENV = _env()
+
+
+def _case_access(request: Request, uuid: str) -> list[dict[str, Any]]:
+    """The case page's 查看与导出记录 (``_case_access.html``)."""
+    cs: ConsoleStore = request.app.state.console
+    entries = cs.case_access(uuid)
+    describe_audit(cs, entries)
+    return entries
+
+
+ENV.globals["case_access"] = _case_access
 
 
 def render(request: Request, template: str, status_code: int = 200,
