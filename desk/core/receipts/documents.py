@@ -200,20 +200,48 @@ def _case_rows(f: CaseFacts, *, accepted: bool) -> list[tuple[str, str] | tuple[
 PRIORITY_ROW = ("办理通道", "绿色通道（老年人、残疾人、重病等群众优先办理）", True)
 
 
-def _routes(sheet: Sheet, f: CaseFacts) -> None:
-    """联办事项: each service the resident chose, its department and how far it is."""
+def _services(f: CaseFacts) -> list[dict[str, Any]]:
+    """Each service the resident applied for with its department and its route's status
+    (``service``, ``department``, ``status``, ``note``), in the order chosen; then any
+    route the district reported that no chosen service leads to (named by its item)."""
     if not f.routes:
+        return []
+    by_code = {str(r["item_code"]): r for r in f.routes}
+    mapping = (f.item.bundle_services if f.item is not None else None) or {}
+    chosen = f.fields.get("services")
+    chosen = [chosen] if isinstance(chosen, str) else chosen if isinstance(chosen, list) else []
+    out: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for service in chosen:
+        code = mapping.get(service) if isinstance(service, str) else None
+        r = by_code.get(str(code)) if code else None
+        if r is None:
+            continue
+        used.add(str(code))
+        out.append({"service": str(service), "department": str(r["department"]),
+                    "status": str(r["status"]), "note": str(r.get("note") or "")})
+    for r in f.routes:
+        if str(r["item_code"]) not in used:
+            out.append({"service": str(r["item_name"]), "department": str(r["department"]),
+                        "status": str(r["status"]), "note": str(r.get("note") or "")})
+    return out
+
+
+def _routes(sheet: Sheet, f: CaseFacts) -> None:
+    """联办事项: each service the resident applied for, its department and how far it is
+    (the district's status of the route that handles it; 待处理 until a department acts)."""
+    services = _services(f)
+    if not services:
         return
     sheet.heading("联办事项办理情况")
     rows, roll = [], []
-    for i, r in enumerate(f.routes, 1):
-        word = ROUTE_WORDS.get(str(r["status"]), str(r["status"]))
-        rows.append([str(i), str(r["item_name"]), str(r["department"]), word,
-                     str(r.get("note") or "")])
-        roll.append((f"{r['item_name']}（{r['department']}）：{word}",
-                     str(r.get("note") or "")))
-    _materials(sheet, ["序号", "联办事项", "部门", "办理情况", "说明"], rows,
-               [0.8, 4, 1.6, 1.6, 3], (0, 2, 3), roll, "（无）")
+    for i, s in enumerate(services, 1):
+        word = ROUTE_WORDS.get(s["status"], s["status"])
+        rows.append([str(i), s["service"], s["department"], word, s["note"]])
+        roll.append((f"{s['service']}（{s['department']}）：{word}", s["note"]))
+    _materials(sheet, ["序号", "申请的服务", "承办部门", "办理情况", "说明"], rows,
+               [0.8, 3.6, 1.5, 1.5, 4.6] if any(s["note"] for s in services)
+               else [0.8, 4.6, 1.8, 1.8, 2], (0, 2, 3), roll, "（无）", rank=2)
 
 
 def short_date(iso: str | None) -> str:
@@ -222,9 +250,16 @@ def short_date(iso: str | None) -> str:
 
 
 def _materials(sheet: Sheet, headers: list[str], rows: list[list[str]], widths: list[float],
-               center: tuple[int, ...], roll: list[tuple[str, str]], empty: str) -> None:
-    """A materials table on A4; numbered entries with a detail line on the roll."""
-    if sheet.fmt == "a4" or not rows:
+               center: tuple[int, ...], roll: list[tuple[str, str]], empty: str, *,
+               rank: int | None = None) -> None:
+    """A materials table on A4; numbered entries with a detail line on the roll. With a
+    ``rank``, a sheet that would not fit one page sets the table in the small size."""
+    if sheet.fmt == "a4" and rank is not None and rows:
+        sheet.alternatives(
+            lambda: sheet.table(headers, rows, widths, center_cols=center, empty=empty),
+            lambda: sheet.table(headers, rows, widths, center_cols=center, empty=empty,
+                                small=True), rank=rank)
+    elif sheet.fmt == "a4" or not rows:
         sheet.table(headers, rows, widths, center_cols=center, empty=empty)
     else:
         sheet.listing(roll)
@@ -241,7 +276,7 @@ def _received_table(sheet: Sheet, f: CaseFacts) -> None:
         rows.append([str(i), label, form, count])
         roll.append((f"{label}（{form} {count}份）", ""))
     _materials(sheet, ["序号", "材料名称", "形式", "份数"], rows, [0.8, 6, 2.2, 1], (0, 2, 3),
-               roll, "（未收取纸质材料）")
+               roll, "（未收取纸质材料）", rank=3)
 
 
 def _verification(ctx: Any, f: CaseFacts, with_qr: bool) -> tuple[str, list[list[bool]] | None]:
@@ -258,6 +293,25 @@ def _contact(f: CaseFacts) -> str:
 
 
 def _rating(sheet: Sheet, f: CaseFacts) -> None:
+    sheet.alternatives(lambda: _rating_full(sheet, f), lambda: _rating_compact(sheet, f),
+                       rank=1)
+
+
+def _rating_compact(sheet: Sheet, f: CaseFacts) -> None:
+    """The rating in a line or two (a full sheet: a reprint after statuses and a rating)."""
+    level = f.case.get("rating")
+    chosen = RATING_LEVELS.get(int(level)) if level else None
+    if chosen:
+        when = cn_date(f.case.get("rated_at"))
+        sheet.para(f"服务评价（好差评）：您已评价“{chosen}”" + (f"（{when}）" if when else "")
+                   + "。感谢您的评价！", small=True)
+        return
+    sheet.heading("服务评价（好差评）")
+    sheet.choices(RATING_ORDER, None)
+    sheet.para(f"可当场评价，也可在办结前致电{_contact(f)}补评。", small=True)
+
+
+def _rating_full(sheet: Sheet, f: CaseFacts) -> None:
     sheet.heading("服务评价（好差评）")
     level = f.case.get("rating")
     chosen = RATING_LEVELS.get(int(level)) if level else None
@@ -309,7 +363,8 @@ def _stub(sheet: Sheet, f: CaseFacts, title: str,
         ("经办人", str(f.case.get("worker", ""))),
         *extra,
     ]
-    sheet.fields(rows)
+    sheet.alternatives(lambda: sheet.fields(rows), lambda: sheet.fields(rows, small=True),
+                       rank=4)
     sheet.signature(["申请人（代办人）签收："], date_line=True)
 
 
@@ -330,7 +385,11 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
         sheet.para(f"您申请的“{f.case['item_name']}”事项主要材料齐全，经您书面承诺，"
                    "本办事点予以容缺受理。请按下列期限补交所缺材料。")
         sheet.space(3)
-    sheet.fields([*_people(f), *_case_rows(f, accepted=status != "correction")])
+    rows = [*_people(f), *_case_rows(f, accepted=status != "correction")]
+    sheet.alternatives(  # a sheet still too long after that sets all the fields small
+        lambda: sheet.fields(rows),
+        lambda: sheet.alternatives(lambda: sheet.fields(rows, small_wide=True),
+                                   lambda: sheet.fields(rows, small=True), rank=5), rank=2)
     _routes(sheet, f)
     sheet.heading("已收材料")
     _received_table(sheet, f)
@@ -345,7 +404,9 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
         sheet.para("可选材料（如有可补充，不影响办理）：" + "、".join(optional) + "。", small=True)
     if f.case.get("district_note"):
         sheet.heading("区级备注")
-        sheet.para(str(f.case["district_note"]))
+        note = str(f.case["district_note"])
+        sheet.alternatives(lambda: sheet.para(note), lambda: sheet.para(note, small=True),
+                           rank=1)
     _rating(sheet, f)
     sheet.space(2)
     sheet.signature(["申请人（代办人）签字：", "经办人签字："], image=signature)
@@ -360,6 +421,9 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
         ("承诺办结", cn_date(f.case.get("promised_date")) or "—"), ("材料", mats)]
     if f.case.get("priority"):
         extra.append(("办理通道", "绿色通道"))
+    services = _services(f)
+    if services:
+        extra.append(("联办事项", f"{len(services)}项（见申请人留存联）"))
     _stub(sheet, f, title, extra)
     return sheet.render()
 
@@ -375,7 +439,7 @@ def _deferred_section(sheet: Sheet, f: CaseFacts, pending: list[dict[str, Any]])
         when = "选交" if optional else f"{short_date(m.get('due_date'))}前补交"
         roll.append((str(m["name"]), f"{m.get('form', '—')} {m.get('count', 1)}份，{when}"))
     _materials(sheet, ["序号", "材料名称", "形式", "份数", "补交期限"], rows,
-               [0.8, 4.6, 2.2, 1, 2.8], (0, 2, 3, 4), roll, "（已全部补齐）")
+               [0.8, 4.6, 2.2, 1, 2.8], (0, 2, 3, 4), roll, "（已全部补齐）", rank=3)
     if not pending:
         return
     due = f.mats.get("defer_due") or max((m.get("due_date") or "" for m in pending), default="")
@@ -385,9 +449,11 @@ def _deferred_section(sheet: Sheet, f: CaseFacts, pending: list[dict[str, Any]])
         "补交的，可申请延期；逾期仍未补交的，终止办理并退回申请材料。",
     ], numbered=False, small=True)
     sheet.heading("申请人承诺")
-    sheet.para(f"本人自愿申请容缺受理，已知晓上述需补交的材料、形式和期限，承诺于"
+    promise = (f"本人自愿申请容缺受理，已知晓上述需补交的材料、形式和期限，承诺于"
                f"{cn_date(due)}前补交齐全，所交材料真实有效；未按期补交的，"
                "愿意承担暂停或终止办理的后果。")
+    sheet.alternatives(lambda: sheet.para(promise), lambda: sheet.para(promise, small=True),
+                       rank=3)
 
 
 def correction_document(ctx: Any, f: CaseFacts, fmt: str, *, with_qr: bool,
@@ -403,22 +469,24 @@ def correction_document(ctx: Any, f: CaseFacts, fmt: str, *, with_qr: bool,
                "法定形式。现将需要补正的全部材料一次性告知如下：")
     sheet.space(3)
     phone = f.settings.worker_phone
-    sheet.fields([*_people(f),
-                  ("办理事项", f"{f.case['item_name']}（{f.case['item_code']}）", True),
-                  ("主管部门", str(f.case.get("department", ""))),
-                  *([PRIORITY_ROW] if f.case.get("priority") else []),
-                  ("经办人", str(f.case.get("worker", ""))), ("经办电话", phone or "—")])
+    rows: list[tuple[str, str] | tuple[str, str, bool]] = [
+        *_people(f), ("办理事项", f"{f.case['item_name']}（{f.case['item_code']}）", True),
+        ("主管部门", str(f.case.get("department", ""))),
+        *([PRIORITY_ROW] if f.case.get("priority") else []),
+        ("经办人", str(f.case.get("worker", ""))), ("经办电话", phone or "—")]
+    sheet.alternatives(lambda: sheet.fields(rows), lambda: sheet.fields(rows, small=True),
+                       rank=5)
     sheet.heading("需补正的材料")
-    rows, roll = [], []
+    table, roll = [], []
     for i, m in enumerate(pending, 1):
         need = "必交" if m.get("required", True) else "如有请提供"
         note = str(m.get("note") or "")
-        rows.append([str(i), str(m["name"]), str(m.get("form", "—")), str(m.get("count", 1)),
+        table.append([str(i), str(m["name"]), str(m.get("form", "—")), str(m.get("count", 1)),
                      need + (f"；{note}" if note else "")])
         roll.append((str(m["name"]), f"{m.get('form', '—')} {m.get('count', 1)}份，{need}"
                      + (f"；{note}" if note else "")))
-    _materials(sheet, ["序号", "材料名称", "要求形式", "份数", "说明"], rows,
-               [0.8, 3.8, 2.2, 1, 4.2], (0, 2, 3), roll, "（无需补正）")
+    _materials(sheet, ["序号", "材料名称", "要求形式", "份数", "说明"], table,
+               [0.8, 3.8, 2.2, 1, 4.2], (0, 2, 3), roll, "（无需补正）", rank=3)
     sheet.heading("补正期限与方式")
     days = working_days_between(date.fromisoformat(str(f.case["accepted_date"])[:10]),
                                 date.fromisoformat(due), f.calendar)

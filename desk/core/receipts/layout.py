@@ -30,6 +30,7 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     Image,
+    KeepInFrame,
     KeepTogether,
     PageTemplate,
     Paragraph,
@@ -37,8 +38,15 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.paragraph import (  # type: ignore[attr-defined]
+    ParaLines,
+    _handleBulletWidth,
+    cjkU,
+    makeCJKParaLine,
+)
 
 from desk.core.receipts import fonts
+from desk.core.receipts.linebreak import break_lines
 from desk.core.receipts.verify import draw_qr
 
 FORMATS = ("a4", "80mm")
@@ -91,6 +99,44 @@ def spec_for(fmt: str) -> Spec:
 
 
 # -- flowables ----------------------------------------------------------------------------
+
+
+class CJKParagraph(Paragraph):  # type: ignore[misc]
+    """A Paragraph broken by Chinese line-breaking rules (:mod:`.linebreak`): no line
+    starts with closing punctuation or ends with opening punctuation, and nothing hangs
+    past the right margin (ReportLab's own CJK wrapping does both)."""
+
+    def breakLinesCJK(self, maxWidths: Any) -> Any:  # ReportLab names it
+        if not isinstance(maxWidths, (list, tuple)):
+            maxWidths = [maxWidths]
+        style = self.style
+        self.height = 0
+        _handleBulletWidth(self.bulletText, style, maxWidths)
+        if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+            return self.blPara
+        units = []
+        for frag in self.frags:
+            text = getattr(frag, "text", "")
+            if text:
+                units.extend(cjkU(t, frag, "utf8") for t in text)
+            else:
+                units.append(cjkU(text, frag, "utf8"))
+        if not units:
+            return ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName,
+                             textColor=style.textColor, lines=[], ascent=style.fontSize,
+                             descent=-0.2 * style.fontSize)
+        widths = [float(u.width) for u in units]
+        hard = [hasattr(u.frag, "lineBreak") for u in units]
+        auto = getattr(self, "autoLeading", getattr(style, "autoLeading", ""))
+        bounds = auto not in ("", "off")
+        lines = []
+        for n, (a, b) in enumerate(break_lines(units, widths, maxWidths, hard)):
+            limit = maxWidths[min(n, len(maxWidths) - 1)]
+            used = sum(widths[a:b])
+            lines.append(makeCJKParaLine(units[a:b], limit, used, limit - used, hard[b - 1],
+                                         bounds))
+        return ParaLines(kind=1, lines=lines)
+
 
 
 class _Table(Table):  # type: ignore[misc]
@@ -235,6 +281,15 @@ class FillToBottom(Flowable):  # type: ignore[misc]
 # -- the sheet ----------------------------------------------------------------------------
 
 
+@dataclass
+class _Alt:
+    """A block with a compact form, used only when the A4 sheet would not fit one page."""
+
+    rank: int
+    full: list[Any]
+    compact: list[Any]
+
+
 class Sheet:
     """One document being laid out. Add blocks, then :meth:`render`."""
 
@@ -263,6 +318,9 @@ class Sheet:
             "heading": ParagraphStyle("heading", parent=base, fontSize=s.heading,
                                       leading=s.heading * 1.4, spaceBefore=s.body * 0.6,
                                       spaceAfter=s.body * 0.25),
+            "heading_tight": ParagraphStyle("heading_tight", parent=base, fontSize=s.body,
+                                            leading=s.body * 1.3, spaceBefore=s.body * 0.3,
+                                            spaceAfter=s.body * 0.15),
             "subtitle": ParagraphStyle("subtitle", parent=base, alignment=TA_CENTER,
                                        textColor=s.soft),
         }
@@ -270,7 +328,7 @@ class Sheet:
     # -- helpers
 
     def _p(self, text: object, style: str = "body", *, raw: bool = False) -> Paragraph:
-        return Paragraph(str(text) if raw else fonts.markup(text), self.st[style])
+        return CJKParagraph(str(text) if raw else fonts.markup(text), self.st[style])
 
     def _cell(self, text: object, style: str, width: float) -> Flowable:
         """A one-line cell when ``text`` fits ``width``, else a wrapping Paragraph."""
@@ -283,6 +341,23 @@ class Sheet:
 
     def _add(self, *items: Flowable) -> None:
         self._target.extend(items)
+
+    def alternatives(self, full: Any, compact: Any, *, rank: int = 1) -> None:
+        """A block (added by calling ``full()``) that an A4 sheet replaces by what
+        ``compact()`` adds when the document and its stub would not fit one page; lower
+        ranks are compacted first. The roll has no pages: it always takes ``full``."""
+        if self.fmt != "a4":
+            full()
+            return
+        target = self._target
+        self._target = []
+        full()
+        big = self._target
+        self._target = []
+        compact()
+        small = self._target
+        self._target = target
+        target.append(_Alt(rank, big, small))
 
     def begin_stub(self) -> None:
         """What is added from now on is the A4 archive stub (ignored on the roll)."""
@@ -332,8 +407,11 @@ class Sheet:
         ]))
         self._add(t, Spacer(1, 2.5 * mm))
 
-    def fields(self, rows: Sequence[tuple[str, str] | tuple[str, str, bool]]) -> None:
-        """Label/value rows. On A4 two pairs share a line unless a row is marked wide."""
+    def fields(self, rows: Sequence[tuple[str, str] | tuple[str, str, bool]], *,
+               small_wide: bool = False, small: bool = False) -> None:
+        """Label/value rows. On A4 two pairs share a line unless a row is marked wide;
+        ``small_wide`` sets the wide rows' values in the small size, ``small`` every cell
+        (compact forms)."""
         s = self.spec
         if not rows:
             return
@@ -358,8 +436,9 @@ class Sheet:
         held: list[list[Any]] = []  # wide rows wait until a half-filled line is completed
         for r in rows:
             wide = len(r) > 2 and bool(r[2])
-            cells = [self._cell(r[0], "label", lw - 8),
-                     self._cell(r[1], "body", (s.width - lw if wide else vw) - 8)]
+            cells = [self._cell(r[0], "small" if small else "label", lw - 8),
+                     self._cell(r[1], "small" if small or (wide and small_wide) else "body",
+                                (s.width - lw if wide else vw) - 8)]
             if wide:
                 if pending is None:
                     wide_rows.append(len(data))
@@ -384,7 +463,8 @@ class Sheet:
         style: list[tuple[Any, ...]] = [
             ("GRID", (0, 0), (-1, -1), 0.5, s.rule),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ("TOPPADDING", (0, 0), (-1, -1), 1 if small else 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 if small else 2.5),
             ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
         ]
         if s.tint is not None:
@@ -405,7 +485,9 @@ class Sheet:
 
     def heading(self, text: str) -> None:
         """A section heading (■ 已收材料)."""
-        self._add(self._p(f"■ {text}" if self.fmt == "a4" else f"【{text}】", "heading"))
+        label = f"■ {text}" if self.fmt == "a4" else f"【{text}】"
+        self.alternatives(lambda: self._add(self._p(label, "heading")),
+                          lambda: self._add(self._p(label, "heading_tight")), rank=6)
 
     def para(self, text: str, *, small: bool = False, center: bool = False,
              right: bool = False) -> None:
@@ -429,24 +511,26 @@ class Sheet:
             style = ParagraphStyle(f"b{indent}", parent=base, leftIndent=indent,
                                    bulletIndent=0, bulletFontName=fonts.MAIN,
                                    bulletFontSize=size)
-            self._add(Paragraph(fonts.markup(text), style, bulletText=mark))
+            self._add(CJKParagraph(fonts.markup(text), style, bulletText=mark))
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]],
               widths: Sequence[float], *, center_cols: Sequence[int] = (),
-              empty: str = "（无）") -> None:
-        """A ruled table; ``widths`` are fractions of the content width."""
+              empty: str = "（无）", small: bool = False) -> None:
+        """A ruled table; ``widths`` are fractions of the content width; ``small`` sets it
+        in the small size with less padding (a compact form)."""
         s = self.spec
         if not rows:
             self.para(empty)
             return
         total = sum(widths)
         col_w = [s.width * w / total for w in widths]
-        head_style = "center"
-        pad = 3 if self.fmt == "a4" else 1.5
+        head_style = "small_center" if small else "center"
+        pad = (2 if small else 3) if self.fmt == "a4" else 1.5
         data = [[self._cell(h, head_style, col_w[i] - 2 * pad) for i, h in enumerate(headers)]]
         for row in rows:
-            data.append([self._cell(v, "center" if i in center_cols else "cell",
-                                    col_w[i] - 2 * pad) for i, v in enumerate(row)])
+            data.append([self._cell(v, head_style if i in center_cols else
+                                    ("small" if small else "cell"), col_w[i] - 2 * pad)
+                         for i, v in enumerate(row)])
         style = [
             ("GRID", (0, 0), (-1, -1), 0.5, s.rule),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -476,7 +560,7 @@ class Sheet:
             text = fonts.markup(main)
             if detail:
                 text += f'<br/><font size="{s.small}">{fonts.markup(detail)}</font>'
-            self._add(Paragraph(text, style, bulletText=f"{i}."))
+            self._add(CJKParagraph(text, style, bulletText=f"{i}."))
 
     def signature(self, labels: Sequence[str], *, image: bytes | None = None,
                   date_line: bool = True) -> None:
@@ -548,6 +632,36 @@ class Sheet:
                 "author": self.meta["author"], "creator": CREATOR, "producer": CREATOR}
 
     def _render_a4(self) -> bytes:
+        """The A4 document, its stub at the bottom of the page; when that takes a second
+        page, the optional blocks are compacted, lowest rank first, until it fits."""
+        blocks = [*self.story, *(self.stub or [])]
+        ranks: set[int] = set()
+        while blocks:
+            alts = [b for b in blocks if isinstance(b, _Alt)]
+            ranks |= {b.rank for b in alts}
+            blocks = [c for b in alts for c in b.compact]
+        pdf, pages = self._build_a4(None)
+        for rank in sorted(ranks):
+            if pages <= 1:
+                break
+            pdf, pages = self._build_a4(rank)
+        if pages > 1 and self.stub:  # last resort: the resident's part shrunk to fit
+            pdf, pages = self._build_a4(max(ranks, default=0), shrink=True)
+        return pdf
+
+    def _build_a4(self, compact_to: int | None, shrink: bool = False) -> tuple[bytes, int]:
+        def expand(blocks: list[Any]) -> list[Flowable]:
+            out: list[Flowable] = []
+            for b in blocks:
+                if isinstance(b, _Alt):  # a compact form may have a more compact one
+                    out += expand(b.compact if compact_to is not None and b.rank <= compact_to
+                                  else b.full)
+                else:
+                    if hasattr(b, "_postponed"):  # left by an earlier build of this sheet
+                        del b._postponed
+                    out.append(b)
+            return out
+
         s = self.spec
         buf = io.BytesIO()
         doc = BaseDocTemplate(
@@ -559,15 +673,18 @@ class Sheet:
                       A4[1] - s.margin_top - s.margin_bottom, leftPadding=0, rightPadding=0,
                       topPadding=0, bottomPadding=0, id="body")
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-        story = list(self.story)
+        story = expand(self.story)
         if self.stub:
             cut = CutLine("沿虚线剪开：上联申请人留存，下联（存根）办事点归档", s.small)
-            block = [cut, *self.stub]
+            block = [cut, *expand(self.stub)]
             height = sum(f.wrap(s.width, s.page_w * 2)[1] + f.getSpaceBefore()
                          + f.getSpaceAfter() for f in block)
+            if shrink:
+                room = A4[1] - s.margin_top - s.margin_bottom - height - 3 * mm - 2
+                story = [KeepInFrame(s.width, room, story, mode="shrink")]
             story += [Spacer(1, 3 * mm), FillToBottom(height + 1), KeepTogether(block)]
         doc.build(story)
-        return buf.getvalue()
+        return buf.getvalue(), int(doc.page)
 
     def _render_roll(self) -> bytes:
         s = self.spec
