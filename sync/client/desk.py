@@ -27,7 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
 from sync import reasons
@@ -36,13 +36,17 @@ from sync.client.errors import AuthError, ConflictError, NetworkError, ServerErr
 from sync.client.handover import take_handover
 from sync.client.http import DistrictClient, batch_body
 
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
+    from desk.core.store import Store
+
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 PULL_LIMIT = 500
 Progress = Callable[[dict[str, Any]], None]
 
 
-def receipt_key(store: Any) -> str:
+def receipt_key(store: Store) -> str:
     """The desk's receipt key (hex), created on first use (the same one receipts use)."""
     key = store.get_meta("receipt_key")
     if key:
@@ -50,7 +54,7 @@ def receipt_key(store: Any) -> str:
     return str(store.meta_setdefault("receipt_key", secrets.token_bytes(32).hex()))
 
 
-def enroll_desk(ctx: Any, server_url: str, code: str, *,
+def enroll_desk(ctx: DeskContext, server_url: str, code: str, *,
                 client: DistrictClient | None = None) -> dict[str, Any]:
     """Enroll this desk with the district using a one-time code.
 
@@ -108,7 +112,7 @@ def _client_version() -> str:
         return ""
 
 
-def client_for(ctx: Any, server: str | None = None, **kw: Any) -> DistrictClient:
+def client_for(ctx: DeskContext, server: str | None = None, **kw: Any) -> DistrictClient:
     """A signed client for this desk (``server`` overrides the enrolled address)."""
     store = ctx.store
     url = server or store.get_meta("server_url") or ctx.settings.server_url
@@ -123,7 +127,7 @@ def client_for(ctx: Any, server: str | None = None, **kw: Any) -> DistrictClient
                           secret=store.get_meta("desk_secret"), clock_offset=offset, **kw)
 
 
-def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | None = None,
+def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictClient | None = None,
               batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> dict[str, Any]:
     """One full round: push the outbox until empty, then pull changes until current.
 
@@ -185,7 +189,7 @@ def sync_desk(ctx: Any, server: str | None = None, *, client: DistrictClient | N
     return summary
 
 
-def recalendar(ctx: Any, summary: dict[str, Any]) -> bool:
+def recalendar(ctx: DeskContext, summary: dict[str, Any]) -> bool:
     """Recompute the promises counted across a year whose official holiday arrangement
     arrived (the desk's ``ctx.recompute_promises``, :mod:`desk.core.recalendar`); their
     lines go to ``summary["promise_updates"]`` (each ``{"case_uuid", "receipt_no",
@@ -219,12 +223,12 @@ class _Batch:
         return self.body
 
 
-def _save_inflight(store: Any, batches: list[_Batch]) -> None:
+def _save_inflight(store: Store, batches: list[_Batch]) -> None:
     store.set_meta("sync_inflight", json.dumps(
         [{"batch_id": b.batch_id, "ids": b.ids} for b in batches]) if batches else "")
 
 
-def _load_inflight(store: Any) -> list[_Batch]:
+def _load_inflight(store: Store) -> list[_Batch]:
     """Batches sent (or about to be) before an interruption, still wholly pending."""
     raw = json.loads(store.get_meta("sync_inflight") or "null") or []
     if isinstance(raw, dict):  # one batch (older layout)
@@ -237,7 +241,7 @@ def _load_inflight(store: Any) -> list[_Batch]:
     return out
 
 
-def push_outbox(store: Any, client: DistrictClient, summary: dict[str, Any], *,
+def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *,
                 batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> None:
     """Push pending outbox entries in batches until none is left (raises SyncError).
 
@@ -291,7 +295,7 @@ def push_outbox(store: Any, client: DistrictClient, summary: dict[str, Any], *,
                 progress(dict(summary, stage="push"))
 
 
-def _next_batch(store: Any, batch_size: int, after: int = 0) -> _Batch | None:
+def _next_batch(store: Store, batch_size: int, after: int = 0) -> _Batch | None:
     """The next batch: pending entries with ids above ``after`` (those of the batch in
     flight), oldest first."""
     entries = store.pending_outbox(batch_size, after=after, raw=True)
@@ -302,7 +306,7 @@ def _send(client: DistrictClient, batch: _Batch) -> P.BatchResponse:
     return client.push_body(batch.prepared(client.desk_id or ""))
 
 
-def _record(store: Any, batch: _Batch, resp: P.BatchResponse, summary: dict[str, Any]) -> None:
+def _record(store: Store, batch: _Batch, resp: P.BatchResponse, summary: dict[str, Any]) -> None:
     records = batch.records
     results = []
     for r in resp.results:
@@ -326,7 +330,7 @@ def _record(store: Any, batch: _Batch, resp: P.BatchResponse, summary: dict[str,
         summary[key] += 1
 
 
-def pull_changes(ctx: Any, client: DistrictClient, summary: dict[str, Any], *,
+def pull_changes(ctx: DeskContext, client: DistrictClient, summary: dict[str, Any], *,
                  limit: int = PULL_LIMIT, progress: Progress | None = None) -> bool:
     """Pull and apply changes until current; True when current (raises SyncError)."""
     store = ctx.store

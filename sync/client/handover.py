@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forms.engine import applicant_summary
 from sync import protocol as P
 from sync.client.errors import SyncError
 from sync.client.http import DistrictClient
 
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
+
 log = logging.getLogger(__name__)
 PAGE = 500
 
 
-def _search(ctx: Any, payload: dict[str, Any]) -> dict[str, str]:
+def _search(ctx: DeskContext, payload: dict[str, Any]) -> dict[str, str]:
     try:
         data = json.loads(payload.get("data_json") or "{}")
     except (TypeError, ValueError):
@@ -44,7 +47,7 @@ def _search(ctx: Any, payload: dict[str, Any]) -> dict[str, str]:
             "proxy_name": ""}
 
 
-def take_handover(ctx: Any, client: DistrictClient, summary: dict[str, Any]) -> None:
+def take_handover(ctx: DeskContext, client: DistrictClient, summary: dict[str, Any]) -> None:
     """Fetch and store the hand-over unless done for this enrollment; ``summary
     ["handover"]`` = cases added (0 when there was nothing to take over)."""
     from desk.core.store_handover import case_row

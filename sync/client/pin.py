@@ -16,7 +16,7 @@ and the password still works.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from desk.core import keyring
@@ -24,6 +24,9 @@ from sync import protocol as P
 from sync.client.desk import client_for
 from sync.client.errors import AuthError, SyncError
 from sync.client.http import DistrictClient
+
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
 
 UNLOCK_TIMEOUT = (3.0, 10.0)  # a worker is waiting at the lock screen
 INSECURE = ("PIN 需要与区级系统的安全连接（https://），当前区级系统地址是 {url}；"
@@ -53,7 +56,7 @@ def require_secure(url: str) -> None:
         raise keyring.KeyringError("insecure", INSECURE.format(url=url or "（未设置）"))
 
 
-def set_pin(ctx: Any, pin: str, *, client: DistrictClient | None = None) -> dict[str, Any]:
+def set_pin(ctx: DeskContext, pin: str, *, client: DistrictClient | None = None) -> dict[str, Any]:
     """Register ``pin`` for this desk: the district answers a fresh key share, the desk
     stores the PIN wrap of its data key. Raises :class:`KeyringError` for a bad PIN or an
     unprotected desk, :class:`SyncError` when the district cannot be reached or refuses."""
@@ -79,7 +82,7 @@ def set_pin(ctx: Any, pin: str, *, client: DistrictClient | None = None) -> dict
     return {"pin": True, "tries": resp.tries}
 
 
-def remove_pin(ctx: Any, *, client: DistrictClient | None = None) -> dict[str, Any]:
+def remove_pin(ctx: DeskContext, *, client: DistrictClient | None = None) -> dict[str, Any]:
     """Drop the PIN here, and ask the district to forget the share (best effort: the wrap
     is gone from the desk either way)."""
     removed = keyring.remove_pin(ctx.paths.data_dir)

@@ -25,11 +25,14 @@ desk has already purged), ``decisions_reported``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
 from sync.client.errors import ProtocolError, SyncError
 from sync.client.http import DistrictClient
+
+if TYPE_CHECKING:
+    from desk.core.store import Store
 
 REPORT_CHUNK = 500
 
@@ -40,14 +43,14 @@ def new_keys() -> dict[str, Any]:
             "unrecoverable": 0, "decisions_reported": 0, "refused_retried": 0}
 
 
-def _cursor(store: Any) -> int:
+def _cursor(store: Store) -> int:
     try:
         return int(store.get_meta("sync_cursor") or 0)
     except ValueError:
         return 0
 
 
-def check(store: Any, client: DistrictClient, *, final: bool) -> P.ReconcileResponse | None:
+def check(store: Store, client: DistrictClient, *, final: bool) -> P.ReconcileResponse | None:
     """Ask the district what it holds of this desk's records (None: a district from before
     the agreement check, which cannot answer)."""
     acked = store.acked()
@@ -61,7 +64,7 @@ def check(store: Any, client: DistrictClient, *, final: bool) -> P.ReconcileResp
         raise
 
 
-def adopt(store: Any, resp: P.ReconcileResponse, summary: dict[str, Any]) -> bool:
+def adopt(store: Store, resp: P.ReconcileResponse, summary: dict[str, Any]) -> bool:
     """Take the district's epoch; True when its history changed since the last check (a new
     epoch, another database, or its changes behind this desk's pull cursor)."""
     seen = store.district_epoch()
@@ -80,14 +83,14 @@ def adopt(store: Any, resp: P.ReconcileResponse, summary: dict[str, Any]) -> boo
     return changed
 
 
-def _requeue(store: Any, after: int, summary: dict[str, Any]) -> int:
+def _requeue(store: Store, after: int, summary: dict[str, Any]) -> int:
     done = store.requeue_sent(after)
     summary["resent"] += done["requeued"]
     summary["unrecoverable"] = done["unrecoverable"]
     return int(done["requeued"])
 
 
-def begin(store: Any, client: DistrictClient, summary: dict[str, Any]
+def begin(store: Store, client: DistrictClient, summary: dict[str, Any]
           ) -> P.ReconcileResponse | None:
     """The check before pushing: adopt the epoch; queue again what the district lost."""
     resp = check(store, client, final=False)
@@ -99,7 +102,7 @@ def begin(store: Any, client: DistrictClient, summary: dict[str, Any]
     return resp
 
 
-def report_lost_decisions(store: Any, client: DistrictClient, summary: dict[str, Any]) -> None:
+def report_lost_decisions(store: Store, client: DistrictClient, summary: dict[str, Any]) -> None:
     """After an epoch change (and a complete pull): send the decisions the district no
     longer has back to it, once."""
     epoch = store.district_epoch()["epoch_id"]
@@ -118,7 +121,7 @@ def report_lost_decisions(store: Any, client: DistrictClient, summary: dict[str,
     summary["decisions_reported"] += len(lost)
 
 
-def finish(store: Any, client: DistrictClient, summary: dict[str, Any],
+def finish(store: Store, client: DistrictClient, summary: dict[str, Any],
            push: Callable[[], None]) -> bool:
     """The check at the end: True when the district holds exactly what it acknowledged.
     Sends again what it lost (after its watermark, then everything) and checks again;
