@@ -102,11 +102,12 @@ def test_console_day_in_a_browser(server: ConsoleServer, make_desk: Any, page: A
     page.get_by_label("意见 / 原因").fill("请补交近三个月的家庭收入证明")
     page.get_by_role("button", name="需补正").click()
     page.wait_for_url(f"**/console/cases/{cases_a[6]['uuid']}")
-    assert "已需补正" in _flash(page)
-    # a note is required for needs-correction: refused with a clear message
+    assert "状态已改为“需补正”" in _flash(page)  # issue 21 item 10: never "已需补正"
+    # a note is required for needs-correction: said beside the note, before any request
+    # (issue 21 item 4)
     page.goto(f"{base}/console/cases/{cases_a[7]['uuid']}")
     page.get_by_role("button", name="需补正").click()
-    assert "必须写明原因" in _flash(page)
+    assert "须写明" in page.locator("#note-error").inner_text()
     page.get_by_label("转办部门").select_option("公安")
     page.get_by_role("button", name="转办").click()
     assert "已转办" in _flash(page)
@@ -115,6 +116,7 @@ def test_console_day_in_a_browser(server: ConsoleServer, make_desk: Any, page: A
     page.goto(f"{base}/console/cases/{cases_a[0]['uuid']}")
     page.get_by_label("事由").fill("电话回访差评")
     page.get_by_role("button", name="显示身份证号、电话等").click()
+    page.wait_for_url("**/console/cases/*?shown=*")  # redirect after POST (issue 21)
     assert "420105194501010017" in page.content()
     shot(page, "06-case-revealed")
     assert server.console.audit_entries(target=cases_a[0]["uuid"], action="pii.reveal")
@@ -141,9 +143,17 @@ def test_console_day_in_a_browser(server: ConsoleServer, make_desk: Any, page: A
     page.get_by_label("全选本页").check()
     assert page.locator("[data-selected-count]").inner_text() == f"已选 {n} 件"
     page.locator("select[name=action]").select_option("complete")
+    asked: list[str] = []  # issue 21 item 5: confirmed with the count and the action
+
+    def confirm(d: Any) -> None:
+        asked.append(d.message)
+        d.accept()
+
+    page.once("dialog", confirm)
     page.get_by_role("button", name="执行").click()
     page.wait_for_url("**/console/cases?**")
-    assert f"已对 {n} 件案件执行“办结”" in _flash(page)
+    assert asked and f"确定对 {n} 件案件执行“办结”" in asked[0]
+    assert f"{n} 件案件状态已改为“已办结”" in _flash(page)
     assert page.locator("table.cases tbody tr").inner_text() == "没有符合条件的案件。"
 
     # exports of the filtered list (desk A, every status), masked

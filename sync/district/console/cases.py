@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from forms.catalog import load_catalog
 from sync import protocol as P
 from sync.district.console import auth
 from sync.district.console.auth import Actor, Exporter, Revealer, User, Viewer
-from sync.district.console.routes import _back, redirect
+from sync.district.console.routes import _back, masked_name, redirect
 from sync.district.console.views import (
     ACTIONS,
     DESK_STATUS_LABELS,
@@ -48,7 +48,11 @@ router = APIRouter()
 
 
 def _filter(request: Request) -> CaseFilter:
-    qp = request.query_params
+    return _filter_from(request.query_params)
+
+
+def _filter_from(qp: Any) -> CaseFilter:
+    """The list's filters from query parameters, each checked against its choices."""
     f = CaseFilter(**{k: str(qp.get(k, "")).strip()[:64] for k in CaseFilter.__dataclass_fields__})
     if f.status and f.status != "open" and f.status not in STATUS_LABELS:
         f.status = ""
@@ -69,21 +73,62 @@ def _choices(cs: ConsoleStore) -> dict[str, Any]:
             "departments": cs.st.departments()}  # the managed list
 
 
-@router.get("/cases", include_in_schema=False)
-def case_list(request: Request, page: int = 1, user: User = Viewer) -> Response:
-    """The filtered case list (masked), newest received first."""
-    cs: ConsoleStore = auth.console(request)
-    cs.refresh(max_age=1.0)
-    f = _filter(request)
+def _masks_names(user: User) -> bool:
+    """Viewers (who cannot reveal personal data) see applicants' names masked."""
+    return not user.can("reveal")
+
+
+BULK_MAX = 2000  # "select all N matching": at most this many cases in one bulk action
+NEEDS_NOTE = ("correct", "reject")
+
+
+def decision_problem(action: str, note: str, department: str,
+                     departments: list[str]) -> tuple[str, str] | None:
+    """What is wrong with a decision before any case is touched: (field, message), or
+    None. The same rules :meth:`Storage.set_status` enforces, checked once up front."""
+    if action not in ACTIONS:
+        return "action", "请选择要执行的操作。"
+    if action in NEEDS_NOTE and not note:
+        return "note", f"“{ACTIONS[action][1]}”须写明原因（意见/原因），办事点和群众据此办理。"
+    if action == "route" and not department:
+        return "department", "转办须选择转办部门。"
+    if action == "route" and department not in departments:
+        return "department", f"部门“{department}”不在转办部门名单中。"
+    return None
+
+
+def _done_text(action: str, department: str, n: int | None = None) -> str:
+    """What a decision did, in words (never "已需补正")."""
+    label = STATUS_LABELS[ACTIONS[action][0]]
+    what = f"已转办至{department}" if action == "route" else f"状态已改为“{label}”"
+    who = f"{n} 件案件" if n is not None else "案件"
+    return f"{who}{what}，办事点下次同步时可见。"
+
+
+def _render_list(request: Request, cs: ConsoleStore, user: User, f: CaseFilter, page: int,
+                 status_code: int = 200, **extra: Any) -> Response:
     result = cs.list_cases(f, page)
+    if _masks_names(user):
+        for r in result.rows:
+            r["applicant_name"] = masked_name(r["applicant_name"])
     query = urlencode(f.as_query())
     unsorted = urlencode({k: v for k, v in f.as_query().items() if k != "sort"})
     sort_key, sort_desc = sort_spec(f.sort)
-    return render(request, "cases.html", f=f, page=result, query=query, unsorted=unsorted,
-                  sort_key=sort_key, sort_desc=sort_desc, spot=cs.spot_codes(),
-                  workers=cs.worker_choices(), desks=cs.desk_choices(),
-                  desk_names=cs.desk_names(),
-                  today=local_today().isoformat(), **_choices(cs))
+    ctx: dict[str, Any] = {"selected": set(), "bulk": {}, "bulk_error": None}
+    ctx.update(extra)
+    return render(request, "cases.html", status_code, f=f, page=result, query=query,
+                  unsorted=unsorted, sort_key=sort_key, sort_desc=sort_desc,
+                  spot=cs.spot_codes(), workers=cs.worker_choices(),
+                  desks=cs.desk_choices(), desk_names=cs.desk_names(), bulk_max=BULK_MAX,
+                  today=local_today().isoformat(), **ctx, **_choices(cs))
+
+
+@router.get("/cases", include_in_schema=False)
+def case_list(request: Request, page: int = 1, user: User = Viewer) -> Response:
+    """The filtered case list (masked), newest accepted first or as sorted."""
+    cs: ConsoleStore = auth.console(request)
+    cs.refresh(max_age=1.0)
+    return _render_list(request, cs, user, _filter(request), page)
 
 
 def _decide(cs: ConsoleStore, user: User, uuid: str, action: str, note: str,
@@ -104,42 +149,78 @@ async def bulk(request: Request, user: User = Actor) -> Response:
     cannot change (e.g. already closed) does not stop the rest."""
     form = await request.form()
     action = str(form.get("action") or "")
-    uuids = [str(u) for u in form.getlist("uuid")][:500]
+    picked = list(dict.fromkeys(str(u) for u in form.getlist("uuid")))[:BULK_MAX]
     back = _back(str(form.get("back") or ""), "/console/cases")
-    if action not in ACTIONS:
-        return flash(redirect(back), "error", "请选择要执行的操作。")
-    if not uuids:
-        return flash(redirect(back), "error", "请先勾选案件。")
     note = str(form.get("note") or "").strip()[:2000]
     department = str(form.get("department") or "").strip()[:60]
+    everything = str(form.get("all_matching") or "") == "1"
     cs: ConsoleStore = auth.console(request)
+    # the list the clerk was on (its filters, sort and page), to show again on an error
+    # with the selection and the note kept
+    qs = parse_qs(urlsplit(back).query)
+    f = _filter_from({k: v[0] for k, v in qs.items()})
+    try:
+        page = int(qs.get("page", ["1"])[0])
+    except ValueError:
+        page = 1
+    kept = {"action": action, "note": note, "department": department,
+            "all_matching": everything}
 
+    def again(message: str, field: str, status: int = 422,
+              failures: list[str] | None = None) -> Response:
+        return _render_list(request, cs, user, f, page, status, selected=set(picked),
+                            bulk=kept, bulk_error={"field": field, "message": message,
+                                                   "failures": failures or []})
+
+    problem = decision_problem(action, note, department, cs.st.departments())
+    if problem:  # checked once, before any case is touched
+        return await run_in_threadpool(again, problem[1], problem[0])
+    if everything:
+        total = await run_in_threadpool(cs.count_cases, f)
+        if total > BULK_MAX:
+            return await run_in_threadpool(
+                again, f"符合条件的案件有 {total} 件，一次最多处理 {BULK_MAX} 件，请缩小筛选范围。",
+                "all_matching")
+        uuids = [r["uuid"] for rows in await run_in_threadpool(
+            lambda: list(cs.iter_cases(f))) for r in rows]
+    else:
+        uuids = picked
+    if not uuids:
+        return await run_in_threadpool(again, "请先勾选案件。", "uuid")
     def run() -> tuple[int, list[str]]:
         done, failed = 0, []
+        names = {r["uuid"]: r for r in cs.case_summary(uuids)}
         for u in uuids:
             try:
                 _decide(cs, user, u, action, note, department)
                 done += 1
             except DistrictError as exc:
-                failed.append(f"{u[:8]}…：{exc.message}")
+                r = names.get(u)
+                # named by receipt number and applicant (masked, as in any message)
+                who = f"{r['receipt_no']}（{masked_name(r['applicant_name'])}）" if r else u
+                failed.append(f"{who}：{exc.message.split(': ', 1)[-1]}")
         cs.refresh()
         return done, failed
 
     done, failed = await run_in_threadpool(run)
     label = ACTIONS[action][1]
     if failed:
-        text = f"{label}：成功 {done} 件，未成功 {len(failed)} 件（{'；'.join(failed[:3])}）"
-        return flash(redirect(back), "error", text)
-    return flash(redirect(back), "ok", f"已对 {done} 件案件执行“{label}”，办事点下次同步时可见。")
+        return await run_in_threadpool(
+            again, f"“{label}”：成功 {done} 件，未成功 {len(failed)} 件，见下列案件：",
+            "cases", 409, failed)
+    return flash(redirect(back), "ok", _done_text(action, department, done))
 
 
 def _detail(request: Request, uuid: str, reveal: bool = False,
-            reason: str = "") -> Response:
+            reason: str = "", status_code: int = 200,
+            decision: dict[str, Any] | None = None) -> Response:
     cs: ConsoleStore = auth.console(request)
     case = cs.st.get_case(uuid)
     if case is None:
         return render(request, "error.html", 404, title="没有这个案件",
                       message=f"没有找到案件 {uuid}。")
+    user: User = request.state.user
+    mask = _masks_names(user) and not reveal
     cat, exact = catalog_for(cs, case["catalog_version"])
     item = cat.get(case["item_code"]) if case["item_code"] in cat else None
     payload = case["payload"] or {}
@@ -148,6 +229,10 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
     except ValueError:
         data = {}
     fields = data.get("fields", data) if isinstance(data, dict) else {}
+    if mask and isinstance(fields, dict):
+        case["applicant_name"] = masked_name(case["applicant_name"])
+        fields = {k: masked_name(v) if k == "applicant_name" and isinstance(v, str) else v
+                  for k, v in fields.items()}
     try:
         mats = json.loads(payload.get("materials_json") or "{}")
     except ValueError:
@@ -187,7 +272,7 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
     attachments = payload.get("attachments") if isinstance(payload.get("attachments"),
                                                            list) else []
     resp = render(
-        request, "case.html", case=case, item=item, exact=exact, cat=cat,
+        request, "case.html", status_code, decision=decision or {}, case=case, item=item, exact=exact, cat=cat,
         rows=form_rows(item, fields if isinstance(fields, dict) else {}, reveal),
         derived=data.get("derived", {}) if isinstance(data, dict) else {},
         materials=materials, mats=mats, history=history, attachments=attachments,
@@ -241,18 +326,30 @@ async def decide(request: Request, uuid: str, user: User = Actor) -> Response:
     """A decision on one case; it reaches the desk at its next sync."""
     form = await request.form()
     action = str(form.get("action") or "")
-    if action not in ACTIONS:
-        return flash(redirect(f"/console/cases/{uuid}"), "error", "未知的操作。")
+    note = str(form.get("note") or "").strip()[:2000]
+    department = str(form.get("department") or "").strip()[:60]
     cs: ConsoleStore = auth.console(request)
+
+    def again(field: str, message: str, status: int = 422) -> Response:
+        # the case page again, the error beside the control that caused it and the
+        # clerk's note and department kept (no redirect: nothing typed is lost)
+        return _detail(request, uuid, status_code=status, decision={
+            "field": field, "message": message, "note": note, "department": department,
+            "action": action})
+
+    problem = decision_problem(action, note, department,
+                               await run_in_threadpool(cs.st.departments))
+    if problem:
+        return await run_in_threadpool(again, *problem)
     try:
-        await run_in_threadpool(_decide, cs, user, uuid, action,
-                                str(form.get("note") or "").strip()[:2000],
-                                str(form.get("department") or "").strip()[:60])
+        await run_in_threadpool(_decide, cs, user, uuid, action, note, department)
     except DistrictError as exc:
-        return flash(redirect(f"/console/cases/{uuid}#decide"), "error", exc.message)
+        field, _, text = exc.message.partition(": ")
+        if not text or field not in ("note", "department", "status"):
+            field, text = "action", exc.message
+        return await run_in_threadpool(again, field, text, exc.status)
     await run_in_threadpool(cs.refresh)
-    return flash(redirect(f"/console/cases/{uuid}"), "ok",
-                 f"已{ACTIONS[action][1]}，办事点下次同步时可见。")
+    return flash(redirect(f"/console/cases/{uuid}"), "ok", _done_text(action, department))
 
 
 @router.post("/cases/{uuid}/routes/{item_code}", include_in_schema=False)
@@ -307,11 +404,13 @@ EXPORT_COLUMNS = (
 )
 
 
-def _cells(r: dict[str, Any]) -> list[Any]:
+def _cells(r: dict[str, Any], mask: bool = False) -> list[Any]:
     out = []
     for _, key in EXPORT_COLUMNS:
         v = r.get(key)
-        if key == "district_status":
+        if key == "applicant_name" and mask:
+            v = masked_name(str(v or ""))
+        elif key == "district_status":
             v = STATUS_LABELS.get(v or "", v)
         elif key == "received_at":
             v = local_time(v, "%Y-%m-%d %H:%M:%S")
@@ -326,7 +425,7 @@ def _safe(v: Any) -> Any:
     return v
 
 
-def _csv_stream(cs: ConsoleStore, f: CaseFilter) -> Iterator[bytes]:
+def _csv_stream(cs: ConsoleStore, f: CaseFilter, mask: bool) -> Iterator[bytes]:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow([c for c, _ in EXPORT_COLUMNS])
@@ -335,11 +434,80 @@ def _csv_stream(cs: ConsoleStore, f: CaseFilter) -> Iterator[bytes]:
         buf.seek(0)
         buf.truncate()
         for r in rows:
-            w.writerow([_safe(v) for v in _cells(r)])
+            w.writerow([_safe(v) for v in _cells(r, mask)])
         yield buf.getvalue().encode("utf-8")
 
 
-def _xlsx_file(cs: ConsoleStore, f: CaseFilter) -> str:
+def filter_words(cs: ConsoleStore, f: CaseFilter) -> list[tuple[str, str]]:
+    """The filters of a list in words, e.g. [("办事点", "HY-QL01 七里一村"), ("状态", "需补正")]."""
+    items = {it.code: it.name for it in load_catalog().items}
+    desks = dict(cs.desk_choices())
+    overdue = {"overdue": "已超期（待办）", "near": "3 天内到期（待办）",
+               "unconfirmed": "当场办结 · 区级未确认"}
+    words = []
+    if f.desk:
+        words.append(("办事点", desks.get(f.desk, f.desk)))
+    if f.status:
+        words.append(("状态", "全部待办" if f.status == "open" else STATUS_LABELS[f.status]))
+    if f.item:
+        words.append(("事项", items.get(f.item, f.item)))
+    for label, v in (("部门", f.department), ("经办人", f.worker), ("搜索", f.q)):
+        if v:
+            words.append((label, v))
+    if f.date_from or f.date_to:
+        words.append(("受理日期", f"{f.date_from or '…'} 至 {f.date_to or '…'}"))
+    if f.overdue:
+        words.append(("承诺期", overdue[f.overdue]))
+    if f.priority:
+        words.append(("绿色通道", "仅绿色通道"))
+    if f.dates:
+        words.append(("办事点日期", "日期存疑"))
+    return words
+
+
+def export_name(cs: ConsoleStore, f: CaseFilter, fmt: str) -> str:
+    """The export's file name with its filter, e.g. ``cases-HY-QL01-补正-20261202.csv``
+    (desk code, status, item, department, worker, dates; never a search term — it may be
+    a resident's name or number)."""
+    parts = ["cases"]
+    if f.desk:
+        label = dict(cs.desk_choices()).get(f.desk, "")  # "HY-QL01 七里一村…"
+        parts.append(label.split(" ", 1)[0] or f.desk[:12])
+    short = {"needs_correction": "补正", "received": "待审核", "accepted": "已受理",
+             "completed": "已办结", "rejected": "不予办理", "routed": "已转办", "open": "待办"}
+    if f.status:
+        parts.append(short.get(f.status, f.status))
+    if f.item:
+        parts.append(f.item)
+    for v in (f.department, f.worker):
+        if v:
+            parts.append(v)
+    if f.date_from or f.date_to:
+        parts.append(f"{f.date_from.replace('-', '')}至{f.date_to.replace('-', '')}"
+                     if f.date_from and f.date_to else
+                     (f"自{f.date_from.replace('-', '')}" if f.date_from
+                      else f"至{f.date_to.replace('-', '')}"))
+    if f.overdue:
+        parts.append({"overdue": "已超期", "near": "将到期", "unconfirmed": "区级未确认"}[f.overdue])
+    if f.priority:
+        parts.append("绿色通道")
+    if f.dates:
+        parts.append("日期存疑")
+    parts.append(local_today().strftime("%Y%m%d"))
+    bad = set('\\/:*?"<>|;,') | {chr(c) for c in range(32)}
+    name = "-".join("".join("_" if ch in bad or ch.isspace() else ch for ch in p)
+                    for p in parts)
+    return f"{name[:150]}.{fmt}"
+
+
+def _disposition(name: str) -> str:
+    """attachment; an ASCII fallback name and the real one (RFC 6266 / 5987)."""
+    ascii_name = "".join(ch if ch.isascii() else "_" for ch in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _xlsx_file(cs: ConsoleStore, f: CaseFilter, mask: bool = False,
+               head_rows: list[tuple[str, str]] | None = None) -> str:
     import xlsxwriter
 
     fd, path = tempfile.mkstemp(prefix="doorstep-export-", suffix=".xlsx")
@@ -351,13 +519,22 @@ def _xlsx_file(cs: ConsoleStore, f: CaseFilter) -> str:
     widths = (24, 10, 22, 10, 10, 10, 10, 20, 14, 12, 12, 10, 30, 20, 38)
     for i, w in enumerate(widths):
         ws.set_column(i, i, w)
-    ws.freeze_panes(1, 0)
+    # a header block: what this is (filter, exporter, time), then the table
+    title = wb.add_format({"bold": True})
+    n = 0
+    for label, value in head_rows or []:
+        ws.write_string(n, 0, label, title)
+        ws.write_string(n, 1, value)
+        n += 1
+    if n:
+        n += 1  # a blank row before the table
+    ws.freeze_panes(n + 1, 0)
     for i, (c, _) in enumerate(EXPORT_COLUMNS):
-        ws.write_string(0, i, c, head)
-    n = 1
+        ws.write_string(n, i, c, head)
+    n += 1
     for rows in cs.iter_cases(f):
         for r in rows:
-            for i, v in enumerate(_cells(r)):
+            for i, v in enumerate(_cells(r, mask)):
                 ws.write_string(n, i, str(v))
             n += 1
     wb.close()
@@ -384,14 +561,20 @@ async def export(request: Request, fmt: str, user: User = Exporter) -> Response:
     await run_in_threadpool(lambda: cs.refresh(max_age=1.0))
     # audited with its filter and row count; the cases it holds are remembered (issue 21)
     await run_in_threadpool(cs.log_export, user.username, fmt, f)
-    stamp = local_today().strftime("%Y%m%d")
-    name = f"cases-{stamp}.{fmt}"
-    headers = {"Content-Disposition": f"attachment; filename=\"{name}\"",
+    mask = _masks_names(user)  # viewers: names masked as in the list
+    name = await run_in_threadpool(export_name, cs, f, fmt)
+    headers = {"Content-Disposition": _disposition(name),
                "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     if fmt == "csv":
-        return StreamingResponse(_csv_stream(cs, f), media_type="text/csv; charset=utf-8",
+        return StreamingResponse(_csv_stream(cs, f, mask), media_type="text/csv; charset=utf-8",
                                  headers=headers)
-    path = await run_in_threadpool(_xlsx_file, cs, f)
+    words = await run_in_threadpool(filter_words, cs, f)
+    head_rows = [("案件导出", name),
+                 ("筛选条件", "；".join(f"{k}：{v}" for k, v in words) or "全部案件"),
+                 ("导出人", user.username),
+                 ("导出时间", local_time(P.utc_now(), "%Y-%m-%d %H:%M:%S")),
+                 ("说明", "身份证号、电话已脱敏" + ("；申请人姓名已脱敏" if mask else ""))]
+    path = await run_in_threadpool(_xlsx_file, cs, f, mask, head_rows)
     headers["Content-Length"] = str(os.path.getsize(path))
     return StreamingResponse(
         _file_stream(path), headers=headers,

@@ -1,12 +1,26 @@
-// The console's only script: select-all on case lists, a count of the selection, and a
-// confirmation before irreversible actions. Every page works without it.
+// The console's only script: select-all on case lists, a count of the selection, a
+// reason asked for before a confirmation of irreversible actions, bulk actions checked and
+// confirmed with their count. Every page works without it.
 (function () {
   "use strict";
+  function selected() {
+    var all = document.querySelector("[data-all-matching]");
+    if (all && all.checked) return parseInt(all.getAttribute("data-total"), 10) || 0;
+    return document.querySelectorAll('input[name="uuid"]:checked').length;
+  }
   function count() {
     var el = document.querySelector("[data-selected-count]");
     if (!el) return;
-    var n = document.querySelectorAll('input[name="uuid"]:checked').length;
-    el.textContent = "已选 " + n + " 件";
+    var all = document.querySelector("[data-all-matching]");
+    el.textContent = "已选 " + selected() + " 件" + (all && all.checked ? "（全部符合条件的案件）" : "");
+  }
+  // an error shown beside the control that caused it (the server shows the same ones)
+  function fieldError(box, control, text) {
+    box.hidden = false;
+    box.textContent = text;
+    control.setAttribute("aria-invalid", "true");
+    control.focus();
+    box.scrollIntoView({block: "center"});
   }
   document.addEventListener("change", function (e) {
     var t = e.target;
@@ -16,8 +30,40 @@
     count();
   });
   document.addEventListener("click", function (e) {
+    // a decision that needs a reason asks for it first, before any "cannot be undone"
+    var n = e.target.closest ? e.target.closest("[data-needs-note]") : null;
+    if (n && n.form) {
+      var note = n.form.querySelector('[name="note"]');
+      if (note && !note.value.trim()) {
+        e.preventDefault();
+        fieldError(n.form.querySelector('[data-error-for="note"]') || note, note,
+                   n.getAttribute("data-needs-note"));
+        return;
+      }
+    }
     var b = e.target.closest ? e.target.closest("[data-confirm]") : null;
     if (b && !window.confirm(b.getAttribute("data-confirm"))) e.preventDefault();
+  });
+  // bulk actions: checked once up front, then confirmed with the count and the action
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form || form.id !== "bulk") return;
+    var box = document.getElementById("bulk-error");
+    var action = form.querySelector('[name="action"]');
+    var note = form.querySelector('[name="note"]');
+    var dept = form.querySelector('[name="department"]');
+    var label = action.options[action.selectedIndex].text;
+    var n = selected();
+    if (!action.value) { e.preventDefault(); fieldError(box, action, "请选择要执行的操作。"); return; }
+    if ((action.value === "correct" || action.value === "reject") && !note.value.trim()) {
+      e.preventDefault(); fieldError(box, note, "“" + label + "”须写明原因（意见/原因），办事点和群众据此办理。"); return;
+    }
+    if (action.value === "route" && !dept.value) {
+      e.preventDefault(); fieldError(box, dept, "转办须选择转办部门。"); return;
+    }
+    if (!n) { e.preventDefault(); fieldError(box, action, "请先勾选案件。"); return; }
+    var warn = action.value === "reject" || action.value === "complete" ? "此操作不可撤销。" : "";
+    if (!window.confirm("确定对 " + n + " 件案件执行“" + label + "”？" + warn)) e.preventDefault();
   });
   document.addEventListener("DOMContentLoaded", count);
 
@@ -39,7 +85,9 @@
     fetch(a.href, {credentials: "same-origin"}).then(function (resp) {
       if (!resp.ok) throw new Error("HTTP " + resp.status);
       var size = parseInt(resp.headers.get("Content-Length"), 10) || 0;
-      var name = (/filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "") || [])[1] || "export";
+      var cd = resp.headers.get("Content-Disposition") || "";
+      var utf = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+      var name = utf ? decodeURIComponent(utf[1]) : ((/filename="([^"]+)"/.exec(cd) || [])[1] || "export");
       var reader = resp.body.getReader(), parts = [], rows = -1, bytes = 0;
       function pump() {
         return reader.read().then(function (r) {
