@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from desk.core.bundles import bundle_routes
+from desk.ui.style import colour
 from desk.ui.text import (
     district_label,
     esc,
@@ -124,7 +125,7 @@ def materials_html(case: dict[str, Any]) -> str:
             if m.get("due_date"):
                 bits.append(tr("补交期限 {d}").format(d=esc(m["due_date"])))
             if m.get("supplied_on"):
-                bits.append("<b style='color:#2e7d32'>" + tr("已于 {d} 补交").format(
+                bits.append(f"<b style='color:{colour('ok')}'>" + tr("已于 {d} 补交").format(
                     d=esc(m["supplied_on"])) + "</b>")
             out.append("<li>" + " · ".join(bits) + "</li>")
         out.append("</ul>")
@@ -171,7 +172,7 @@ def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False,
         f"<tr><td class='k'>{lab['办理事项']}</td><td>{esc(case.get('item_name'))}"
         f"（{esc(case.get('item_code'))}）</td></tr>",
         f"<tr><td class='k'>{lab['办理状态']}</td><td>{esc(status_label(status))}"
-        + (" · <b style='color:#2e7d32'>" + tr("绿色通道") + "</b>" if case.get("priority") else "")
+        + (f" · <b style='color:{colour('ok')}'>" + tr("绿色通道") + "</b>" if case.get("priority") else "")
         + "</td></tr>",
         f"<tr><td class='k'>{lab['受理日期']}</td><td>{esc(case.get('accepted_date'))}</td></tr>",
     ]
@@ -198,7 +199,7 @@ def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False,
     head.append("</table>")
     warn = data.get("warnings") or []
     parts = [
-        "<style>td.k{color:#52606d;white-space:nowrap;padding-right:14px}</style>",
+        "<style>td.k{color:" + colour("muted") + ";white-space:nowrap;padding-right:14px}</style>",
         *head,
         routes_html(ctx, case, item, fields, routes),
         "<h3>" + tr("申请信息") + "</h3>",

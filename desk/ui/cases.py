@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from desk.core import clock
 from desk.ui.flow import shrinkable
+from desk.ui.style import colour
 from desk.ui.text import district_label, rating_label, status_label, sync_label, tr
 from forms.ids import mask_id
 
@@ -48,7 +49,9 @@ PAGE = 200
 UUID_ROLE = Qt.ItemDataRole.UserRole
 Index = QModelIndex | QPersistentModelIndex
 
-STATUS_COLOURS = {"accepted": "#1b5e20", "deferred": "#8a5300", "correction": "#b71c1c"}
+# the status words' colours by name (desk.ui.style.colour: darker on white, lighter on the
+# high-contrast black)
+STATUS_COLOURS = {"accepted": "ok", "deferred": "warn", "correction": "bad"}
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -184,9 +187,9 @@ class CaseTableModel(QAbstractTableModel):
             return tr("绿色通道")
         if role == Qt.ItemDataRole.ForegroundRole:
             if key == "status" and row.get("status") in STATUS_COLOURS:
-                return QBrush(QColor(STATUS_COLOURS[row["status"]]))
+                return QBrush(QColor(colour(STATUS_COLOURS[row["status"]])))
             if key == "sync_state" and row.get("sync_state") in ("rejected", "conflict"):
-                return QBrush(QColor("#b71c1c"))
+                return QBrush(QColor(colour("bad")))
         return None
 
 

@@ -25,7 +25,7 @@ from desk.core import clock
 from desk.core.errors import DeskError
 from desk.ui.case_html import summary_html
 from desk.ui.flow import scroll_page
-from desk.ui.style import restyle
+from desk.ui.style import colour, restyle
 from desk.ui.text import (
     action_label,
     actor_label,
@@ -65,7 +65,7 @@ def history_html(entries: list[dict[str, Any]]) -> str:
         if d.get("revision"):
             bits.append(tr("第{n}版").format(n=d["revision"]))
         actor = actor_label(e.get("actor"))
-        rows.append(f"<tr><td style='color:#52606d;white-space:nowrap'>{esc(at)}</td>"
+        rows.append(f"<tr><td style='color:{colour('muted')};white-space:nowrap'>{esc(at)}</td>"
                     f"<td><b>{esc(action_label(e['action']))}</b></td><td>{esc(actor)}</td>"
                     f"<td>{esc(' · '.join(bits))}</td></tr>")
     return ("<h3>" + tr("办理记录") + "</h3><table cellpadding='5' width='100%'>"

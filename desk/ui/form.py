@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from desk.ui import wheel
 from desk.ui.fields import FieldEditor, make_editor
-from desk.ui.style import restyle
+from desk.ui.problems import problem_text
+from desk.ui.style import colour, restyle
 from desk.ui.text import esc, tr
 from forms.engine import PROXY_KEYS, Result, all_fields, is_required, is_visible
 from forms.model import FieldDef, Item
@@ -39,6 +40,8 @@ AUTOFILL_FROM_ID = {"birth_date": "birth_date", "sex": "sex", "gender": "sex"}
 def _short(message: str) -> str:
     """The message without its leading "label：" (the label sits right beside it)."""
     head, sep, rest = message.partition("：")
+    if not sep:  # a translated message: "label: rule"
+        head, sep, rest = message.partition(": ")
     return rest if sep and len(head) <= 30 else message
 
 
@@ -78,7 +81,7 @@ class FieldRow(QWidget):
         self.setAccessibleName(f.label)
 
     def set_required(self, required: bool) -> None:
-        star = ' <span style="color:#c62828">*</span>' if required else ""
+        star = f' <span style="color:{colour("required")}">*</span>' if required else ""
         self.label.setText(esc(self.field.label) + star)
 
     def set_message(self, text: str, level: str) -> None:
@@ -367,9 +370,9 @@ class FormView(QScrollArea):
         errors: dict[str, str] = {}
         warnings: dict[str, str] = {}
         for p in result.errors:
-            errors.setdefault(p.field, _short(p.message))
+            errors.setdefault(p.field, _short(problem_text(p)))
         for p in result.warnings:
-            warnings.setdefault(p.field, p.message)
+            warnings.setdefault(p.field, problem_text(p))
         for f in all_fields(self.item):
             row = self.rows[f.key]
             visible = is_visible(f, raw, raw)
@@ -386,7 +389,7 @@ class FormView(QScrollArea):
                         self._message(sub_row, errors, warnings, result)
                 row.add_button.setVisible(visible)  # type: ignore[attr-defined]
             self._message(row, errors, warnings, result)
-        texts = [esc(p.message) for p in result.warnings]
+        texts = [esc(problem_text(p)) for p in result.warnings]
         self.warning_banner.setText(
             "<b>" + tr("资格提示（不影响受理，请如实告知申请人）") + "</b><br>" + "<br>".join(texts))
         self.warning_banner.setVisible(bool(texts))

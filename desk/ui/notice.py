@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from desk.ui.style import colour, paper
 from desk.ui.text import esc, kind_label, material_form_label, tr
 from forms.engine import PROXY_MATERIALS
 from forms.model import Item
@@ -27,6 +28,7 @@ def _ul(lines: list[str]) -> str:
 def notice_html(item: Item, contact: str = "") -> str:
     """The notice as rich text (screen and fallback printing)."""
     rows = []
+    muted = colour("muted")  # the theme's (high contrast: white on black)
     for i, m in enumerate(item.materials, 1):
         need = tr("必交") if m.required else tr("选交")
         if m.deferrable:
@@ -34,7 +36,7 @@ def notice_html(item: Item, contact: str = "") -> str:
         count = f" × {m.count}" if m.count > 1 else ""
         rows.append(
             f"<tr><td align='center'>{i}</td><td><b>{esc(m.name)}</b>"
-            + (f"<br><span style='color:#52606d'>{esc(m.note)}</span>" if m.note else "")
+            + (f"<br><span style='color:{muted}'>{esc(m.note)}</span>" if m.note else "")
             + f"</td><td>{esc(material_form_label(m.form))}{count}</td><td>{esc(need)}</td></tr>")
     proxy = ""
     if item.proxy_allowed:
@@ -43,7 +45,7 @@ def notice_html(item: Item, contact: str = "") -> str:
             + "</p>")
     parts = [
         f"<h2 style='margin-bottom:2px'>{esc(item.name)} — " + tr("一次性告知") + "</h2>",
-        f"<p style='color:#52606d'>{esc(item.code)} · {esc(item.department)} · "
+        f"<p style='color:{muted}'>{esc(item.code)} · {esc(item.department)} · "
         f"{esc(kind_label(item.kind, item.promised_days))} · " + tr("收费") +
         f"：{esc(item.fee)}</p>",
         "<h3>" + tr("办理条件") + "</h3>" + _ul(item.notice.conditions),
@@ -52,11 +54,13 @@ def notice_html(item: Item, contact: str = "") -> str:
         parts.append("<h3>" + tr("申请须知") + "</h3>" + _ul(item.eligibility))
     parts += [
         "<h3>" + tr("所需材料（一次带齐）") + "</h3>",
-        "<table width='100%' cellspacing='0' cellpadding='6' border='1' "
-        "style='border-collapse:collapse;border-color:#dde3ec'>"
-        "<tr style='background:#eef2f8'><th width='6%'>" + tr("序号") + "</th><th>"
+        ("<table width='100%' cellspacing='0' cellpadding='6' border='1' "
+        f"style='border-collapse:collapse;border-color:{colour('rule')}'>"
+        f"<tr style='background:{colour('head_bg')}'>"
+        "<th width='6%'>" + tr("序号") + "</th><th>"
         + tr("材料") + "</th><th width='20%'>" + tr("形式") + "</th><th width='16%'>"
-        + tr("要求") + "</th></tr>" + "".join(rows) + "</table>",
+        + tr("要求") + "</th></tr>").replace("<th", f"<th style='color:{colour('head_fg')}'")
+        + "".join(rows) + "</table>",
         proxy,
         "<h3>" + tr("办理流程") + "</h3><ol>"
         + "".join(f"<li>{esc(s)}</li>" for s in item.notice.steps) + "</ol>",
@@ -68,9 +72,9 @@ def notice_html(item: Item, contact: str = "") -> str:
         parts.append("<h3>" + tr("办理结果") + "</h3><p>" + esc(item.notice.result) + "</p>")
     if item.notice.tips:
         parts.append("<h3>" + tr("温馨提示") + "</h3>" + _ul(item.notice.tips))
-    parts.append("<p style='color:#52606d'>" + tr("依据：") + esc(item.legal_basis) + "</p>")
+    parts.append(f"<p style='color:{muted}'>" + tr("依据：") + esc(item.legal_basis) + "</p>")
     if contact:
-        parts.append("<p style='color:#52606d'>" + tr("咨询电话：") + esc(contact) + "</p>")
+        parts.append(f"<p style='color:{muted}'>" + tr("咨询电话：") + esc(contact) + "</p>")
     return "".join(parts)
 
 
@@ -141,8 +145,10 @@ class NoticePage(QWidget):
         item = self.item
         ctx = self.win.ctx
         dlg = PrintPreviewDialog(self.win, tr("一次性告知单 — {name}").format(name=item.name))
+        with paper():  # the fallback prints on white paper whatever the screen's theme
+            paper_html = notice_html(item)
         # dated with the desk's day, never before the district's last time (clockcheck)
         today = ctx.desk_day() if ctx.desk_day is not None else None
         dlg.load(lambda receipts, fmt: receipts.render_notice_pdf(
-            item, fmt, ctx.catalog.version, ctx.settings, today=today), notice_html(item))
+            item, fmt, ctx.catalog.version, ctx.settings, today=today), paper_html)
         dlg.open()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from desk.ui.case_html import doc_title, summary_html
 from desk.ui.print_dialog import DocumentPanel
-from desk.ui.style import restyle
+from desk.ui.style import paper, restyle
 from desk.ui.text import esc, tr
 
 if TYPE_CHECKING:
@@ -93,8 +93,10 @@ class ReceiptPage(QWidget):
         self.rate_button.setVisible(not rated)
         self.back.setVisible(not fresh)
         ctx = self.win.ctx
+        with paper():  # the fallback prints on white paper whatever the screen's theme
+            paper_html = summary_html(ctx, case)
         self.panel.load(lambda receipts, fmt: receipts.render_case_pdf(ctx, case, fmt=fmt),
-                        summary_html(ctx, case))
+                        paper_html)
         (self.rate_button if not rated else self.next_button).setFocus()
 
     def print_document(self) -> None:

@@ -7,6 +7,8 @@ targets; large mode 21 px text (≥ 18 dp main text) and 60 px targets.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +67,45 @@ def stylesheet(large: bool, high_contrast: bool) -> str:
     return text.replace("@STYLES@", styles.as_posix())
 
 
+# colours that rich text and painted cells use (the style sheet cannot reach them): the
+# normal theme's, and the high-contrast theme's — each meets 4.5:1 on its theme's
+# background (white / black)
+_COLOURS = {
+    "muted": ("#52606d", "#ffffff"),
+    "ok": ("#1b5e20", "#69f0ae"),
+    "warn": ("#8a5300", "#ffd740"),
+    "bad": ("#b71c1c", "#ff8a80"),
+    "required": ("#c62828", "#ff8a80"),
+    "head_bg": ("#eef2f8", "#000000"),
+    "head_fg": ("#1f2933", "#ffff00"),
+    "rule": ("#dde3ec", "#ffffff"),
+}
+_high_contrast = False
+
+
+def colour(name: str) -> str:
+    """A named text colour for the theme in use (``muted``, ``ok``, ``warn``, ``bad``,
+    ``required``, ``head_bg``/``head_fg`` for table headers, ``rule``)."""
+    normal, contrast = _COLOURS[name]
+    return contrast if _high_contrast else normal
+
+
+@contextmanager
+def paper() -> Iterator[None]:
+    """Colours for paper while inside (rich text that may be printed): black on white,
+    whatever the screen's theme."""
+    global _high_contrast
+    was, _high_contrast = _high_contrast, False
+    try:
+        yield
+    finally:
+        _high_contrast = was
+
+
 def apply(app: QApplication, large: bool, high_contrast: bool) -> None:
     """Apply font and stylesheet to the whole application."""
+    global _high_contrast
+    _high_contrast = high_contrast
     font = QFont(app.font())
     families = [f for f in ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
                             "WenQuanYi Micro Hei", "PingFang SC")

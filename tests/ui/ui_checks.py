@@ -4,10 +4,19 @@ contrast (WCAG 2.x relative luminance). Shared by test_fit.py and test_contrast.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
-from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6 import QtGui
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPalette,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -15,7 +24,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
+    QTextEdit,
     QWidget,
 )
 
@@ -92,6 +103,68 @@ def clipped(root: QWidget) -> list[str]:
     return out
 
 
+# -- walking the window ---
+
+
+def seed(ctx: Any) -> list[dict[str, Any]]:
+    """A few real cases: a 一件事 bundle, a 补正 (missing material), a rated one."""
+    cases = []
+    for code in ("MZ-GLJT", "YJS-TX", "MZ-DB"):
+        ex = dict(ctx.catalog.get(code).example)
+        if code == "MZ-DB":
+            ex["materials"] = list(ex.get("materials", []))[:1]
+        cases.append(ctx.cases.submit(code, ex, ctx.actor()))
+    return cases
+
+
+def pages(win: Any, qtbot: Any, cases: list[dict[str, Any]]) -> Iterator[str]:
+    """Walk the window through every page; yields the page's name when it is on screen."""
+    win.go_home()
+    yield "办事"
+    win.home.search.setText("退休")
+    yield "办事·搜索"
+    win.home.search.clear()
+    for code in ("MZ-DB", "YJS-TX"):
+        win.open_notice(code)
+        yield f"告知 {code}"
+        win.start_form(code)
+        ex = win.ctx.catalog.get(code).example
+        win.form.form.set_values({k: v for k, v in ex.items() if k != "materials"})
+        win.form.refresh()
+        yield f"表单 {code}"
+        bar = win.form.form.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        yield f"表单 {code}（底部）"
+    win._drop_form()
+    win.show_receipt(cases[1], fresh=False)
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    yield "回执"
+    win.show_rating(cases[0])
+    yield "评价"
+    win.rating_saved(None)
+    win.go_cases()
+    page = win.page("cases")
+    qtbot.waitUntil(lambda: page.model.rowCount() == len(cases), timeout=20_000)
+    yield "案件"
+    for case in cases:
+        win.show_case(case["uuid"])
+        qtbot.waitUntil(lambda c=case: (win.page("detail").case or {}).get("uuid") ==
+                        c["uuid"], timeout=20_000)
+        yield f"详情 {case['item_code']}"
+    win.go_sync()
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    yield "同步"
+
+
+def settle(app: Any) -> None:
+    """Let posted layout requests run (a label's new text re-lays out its bar)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for _ in range(4):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        app.processEvents()
+
+
 # -- contrast ------------------------------------------------------------------------------
 
 
@@ -135,6 +208,11 @@ def contrast_problems(root: QWidget, where: str) -> list[str]:
         if not shown(w, root) or not w.isEnabled():
             continue  # WCAG: disabled controls are exempt
         at = w.mapTo(root, QPoint(0, 0))
+        if isinstance(w, QTextEdit):
+            out += document_problems(w.document(), w.palette().color(QPalette.ColorRole.Text),
+                                     w.palette().color(QPalette.ColorRole.Base),
+                                     f"{where}: {name(w)}", False)
+            continue
         if isinstance(w, QAbstractItemView):
             out += _view_problems(w, root, img, where)
             continue
@@ -147,17 +225,85 @@ def contrast_problems(root: QWidget, where: str) -> list[str]:
             text = w.text() or w.placeholderText()
         if not text or (isinstance(w, QLabel) and not w.pixmap().isNull()):
             continue
+        if isinstance(w, QLabel) and w.textFormat() != Qt.TextFormat.PlainText and \
+                QtGui.Qt.mightBeRichText(text):
+            doc = QTextDocument()
+            doc.setHtml(text)
+            seen = w.visibleRegion().boundingRect()
+            if seen.width() < 8 or seen.height() < 8:
+                continue
+            bg = background(img, seen.translated(at).adjusted(3, 3, -3, -3))
+            out += document_problems(doc, w.palette().color(w.foregroundRole()), bg,
+                                     f"{where}: {name(w)}", _large(w))
+            continue
         pal = w.palette()
         if isinstance(w, QLineEdit):
             role = QPalette.ColorRole.Text if w.text() else QPalette.ColorRole.PlaceholderText
         else:
             role = w.foregroundRole()
         fg = pal.color(role)
-        bg = background(img, QRect(at, w.size()).adjusted(3, 3, -3, -3))
+        seen = w.visibleRegion().boundingRect()
+        if seen.width() < 8 or seen.height() < 8:
+            continue  # scrolled out of sight
+        bg = background(img, seen.translated(at).adjusted(3, 3, -3, -3))
+        if isinstance(w, QPushButton):
+            if seen != w.rect():
+                continue  # partly scrolled out of sight (seen whole at another scroll position)
+            # a checked/hovered chip takes its colours from the style sheet's pseudo-state,
+            # which the palette does not hold: read the text's own pixels
+            tw = w.fontMetrics().horizontalAdvance(w.text().replace("&", ""))
+            th = w.fontMetrics().height()
+            r = QRect(at.x() + (w.width() - tw) // 2, at.y() + (w.height() - th) // 2, tw, th)
+            bg = background(img, r)
+            fg = _stroke(img, r, bg)
         need = 3.0 if _large(w) else 4.5
         got = ratio(fg, bg)
         if got < need:
             out.append(f"{where}: {name(w)} {fg.name()} on {bg.name()} = {got:.2f} < {need}")
+    return out
+
+
+def document_problems(doc: QTextDocument, fg: QColor, bg: QColor, where: str,
+                      large: bool) -> list[str]:
+    """Rich text: each run's colour against its own background — its highlight, the
+    table cell's or the block's background, else the page's."""
+    out: list[str] = []
+    cursor = QTextCursor(doc)
+    block = doc.begin()
+    while block.isValid():
+        cursor.setPosition(block.position())
+        table = cursor.currentTable()
+        cell_bg = None
+        if table is not None:
+            cell = table.cellAt(cursor)
+            b = cell.format().background() if cell.isValid() else None
+            if b is not None and b.style() != Qt.BrushStyle.NoBrush:
+                cell_bg = b.color()
+        bb = block.blockFormat().background()
+        block_bg = bb.color() if bb.style() != Qt.BrushStyle.NoBrush else None
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            it += 1
+            text = frag.text().strip()
+            if not frag.isValid() or not text:
+                continue
+            fmt = frag.charFormat()
+            f = fmt.foreground().color() if fmt.foreground().style() != \
+                Qt.BrushStyle.NoBrush else fg
+            b = fmt.background().color() if fmt.background().style() != \
+                Qt.BrushStyle.NoBrush else (cell_bg or block_bg or bg)
+            px = fmt.font().pixelSize() if fmt.font().pixelSize() > 0 else \
+                fmt.fontPointSize() * 96 / 72
+            big = large or px >= 24 or (px >= 18.66 and fmt.fontWeight() >= 600) or \
+                (fmt.property(QTextFormat.Property.FontSizeAdjustment) or 0) > 0 or \
+                block.blockFormat().headingLevel() > 0
+            need = 3.0 if big else 4.5
+            got = ratio(f, b)
+            if got < need:
+                out.append(f"{where}: {text[:16]!r} {f.name()} on {b.name()} = {got:.2f} < "
+                           f"{need}")
+        block = block.next()
     return out
 
 
@@ -174,7 +320,7 @@ def _view_problems(view: Any, root: QWidget, img: QImage, where: str) -> list[st
         # the header's words are painted by the style sheet's ::section rule: read them
         # from the pixels (the darkest/lightest stroke against the section's background)
         himg = header.grab().toImage()
-        for col in range(model.columnCount()):
+        for col in range(_columns(model)):
             x = header.sectionViewportPosition(col)
             wdt = header.sectionSize(col)
             if wdt <= 8 or x >= header.width():
@@ -186,8 +332,8 @@ def _view_problems(view: Any, root: QWidget, img: QImage, where: str) -> list[st
             if got < 4.5:
                 label = model.headerData(col, Qt.Orientation.Horizontal)
                 out.append(f"{where}: header {label!r} {fg.name()} on {bg.name()} = {got:.2f}")
-    rows = model.rowCount()
-    cols = model.columnCount() if hasattr(model, "columnCount") else 1
+    rows = model.rowCount(QModelIndex())
+    cols = _columns(model)
     for row in range(min(rows, 40)):
         for col in range(cols):
             idx = model.index(row, col)
@@ -212,6 +358,12 @@ def _view_problems(view: Any, root: QWidget, img: QImage, where: str) -> list[st
                 out.append(f"{where}: cell {row},{col} {str(text)[:12]!r} {fg.name()} on "
                            f"{bg.name()} = {got:.2f}")
     return out
+
+
+def _columns(model: Any) -> int:
+    from PySide6.QtCore import QAbstractListModel
+
+    return 1 if isinstance(model, QAbstractListModel) else int(model.columnCount(QModelIndex()))
 
 
 def _stroke(img: QImage, r: QRect, bg: QColor) -> QColor:
