@@ -68,11 +68,33 @@ class Problem:
     rule: str  # e.g. "required", "check_digit", "range"
     message: str  # plain-language Chinese, names the field's label
     level: str = "error"
+    # the message as a Chinese template ("{label}：至少填写{n}个字") and its parameters: the
+    # desk translates the template (its Qt .ts file) and fills in the parameters; empty
+    # when the message has no template (then it is shown as it is)
+    template: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    def text(self, translate: Any = None) -> str:
+        """The message, with ``translate`` (template → template in the UI's language)
+        applied to the template when there is one."""
+        if not self.template or translate is None:
+            return self.message
+        try:
+            return str(translate(self.template)).format(**dict(self.params))
+        except (KeyError, IndexError, ValueError):
+            return self.message
 
     def as_dict(self) -> dict[str, str]:
         """A JSON-ready form."""
         return {"field": self.field, "rule": self.rule, "message": self.message,
                 "level": self.level}
+
+
+def _problem(path: str, rule: str, template: str, level: str = "error",
+             **params: Any) -> Problem:
+    """A problem whose message is ``template`` filled with ``params``."""
+    pairs = tuple((k, str(v)) for k, v in params.items())
+    return Problem(path, rule, template.format(**dict(pairs)), level, template, pairs)
 
 
 @dataclass
@@ -149,10 +171,15 @@ _BANK = re.compile(r"^\d{12,19}$")
 
 
 class _Bad(Exception):
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
+    """A value's problem; ``message`` is a template when ``params`` are given."""
+
+    def __init__(self, rule: str, message: str, **params: Any) -> None:
+        # a message with no parameters is its own template (braces kept literal)
+        self.template = message if params else message.replace("{", "{{").replace("}", "}}")
+        self.params = {k: str(v) for k, v in params.items()}
+        self.message = message.format(**self.params) if params else message
+        super().__init__(self.message)
         self.rule = rule
-        self.message = message
 
 
 def _parse_date(value: Any) -> date:
@@ -183,10 +210,10 @@ def _check_value(f: FieldDef, value: Any, today: date) -> tuple[Any, dict[str, A
             raise _Bad("type", "应填写文字")
         s = value.strip()
         if f.min_length is not None and len(s) < f.min_length:
-            raise _Bad("length", f"至少填写{f.min_length}个字")
+            raise _Bad("length", "至少填写{n}个字", n=f.min_length)
         max_len = f.max_length or (2000 if t == "textarea" else 200)
         if len(s) > max_len:
-            raise _Bad("length", f"最多填写{max_len}个字")
+            raise _Bad("length", "最多填写{n}个字", n=max_len)
         if f.pattern and not re.fullmatch(f.pattern, s):
             raise _Bad("pattern", f.pattern_message or "格式不正确")
         return s, None
@@ -243,24 +270,26 @@ def _check_value(f: FieldDef, value: Any, today: date) -> tuple[Any, dict[str, A
             raise _Bad("money", "金额最多保留两位小数")
         low = f.min if f.min is not None else (0 if t == "money" else None)
         if low is not None and n < Decimal(str(low)):
-            raise _Bad("range", f"不能小于{_fmt(low)}{f.unit}")
+            raise _Bad("range", "不能小于{n}{unit}", n=_fmt(low), unit=f.unit)
         if f.max is not None and n > Decimal(str(f.max)):
-            raise _Bad("range", f"不能大于{_fmt(f.max)}{f.unit}")
+            raise _Bad("range", "不能大于{n}{unit}", n=_fmt(f.max), unit=f.unit)
         if f.integer or (t == "number" and n == n.to_integral_value() and "." not in str(value)):
             return int(n), None
         return float(n), None
     if t == "choice":
         if value not in (f.choices or []):
-            raise _Bad("choice", "请从以下选项中选择：" + "、".join(f.choices or []))
+            raise _Bad("choice", "请从以下选项中选择：{choices}",
+                       choices="、".join(f.choices or []))
         return value, None
     if t == "multi_choice":
         if not isinstance(value, list) or any(v not in (f.choices or []) for v in value):
-            raise _Bad("choice", "请从以下选项中选择：" + "、".join(f.choices or []))
+            raise _Bad("choice", "请从以下选项中选择：{choices}",
+                       choices="、".join(f.choices or []))
         chosen = list(dict.fromkeys(value))
         if f.min_selected is not None and len(chosen) < f.min_selected:
-            raise _Bad("selected", f"至少选择{f.min_selected}项")
+            raise _Bad("selected", "至少选择{n}项", n=f.min_selected)
         if f.max_selected is not None and len(chosen) > f.max_selected:
-            raise _Bad("selected", f"最多选择{f.max_selected}项")
+            raise _Bad("selected", "最多选择{n}项", n=f.max_selected)
         return chosen, None
     if t == "yes_no":
         if isinstance(value, bool):
@@ -283,7 +312,7 @@ def _check_value(f: FieldDef, value: Any, today: date) -> tuple[Any, dict[str, A
         missing = [lab for k, lab in (("compound", "小区"), ("building", "楼栋"), ("room", "房号"))
                    if not clean[k]]
         if missing:
-            raise _Bad("address", "地址缺少" + "、".join(missing))
+            raise _Bad("address", "地址缺少{parts}", parts="、".join(missing))
         return clean, None
     raise _Bad("type", f"未知字段类型 {t}")  # pragma: no cover - schema forbids it
 
@@ -310,10 +339,11 @@ def _validate_fields(
             continue  # hidden fields are dropped, never saved
         if _empty(raw) or (f.type == "yes_no" and raw is None):
             if f.type == "group" and f.min_items:
-                result.errors.append(Problem(path, "min_items",
-                                             f"{label}：至少填写{f.min_items}项"))
+                result.errors.append(_problem(path, "min_items", "{label}：至少填写{n}项",
+                                              label=label, n=f.min_items))
             elif is_required(f, values, top):
-                result.errors.append(Problem(path, "required", f"{label}：必须填写"))
+                result.errors.append(_problem(path, "required", "{label}：必须填写",
+                                              label=label))
             continue
         if f.type == "group":
             if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
@@ -339,7 +369,8 @@ def _validate_fields(
         try:
             value, derived = _check_value(f, raw, today)
         except _Bad as bad:
-            result.errors.append(Problem(path, bad.rule, f"{label}：{bad.message}"))
+            result.errors.append(_problem(path, bad.rule, "{label}：" + bad.template,
+                                          label=label, **bad.params))
             continue
         out[f.key] = value
         if derived is not None:

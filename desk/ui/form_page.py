@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desk.core.errors import DeskError, ValidationFailed
 from desk.ui.form import FormView
 from desk.ui.materials import MaterialsPanel
+from desk.ui.problems import problem_text
 from desk.ui.style import restyle
 from desk.ui.text import esc, kind_label, tr
 from forms.engine import Problem, Result
@@ -158,7 +159,7 @@ class FormPage(QWidget):
             self.summary.setText(tr("表单已填好，可以保存。"))
             self.summary.setProperty("msg", "info")
         elif self.form.show_all:
-            items = "；".join(esc(p.message) for p in result.errors[:4])
+            items = tr("；").join(esc(problem_text(p)) for p in result.errors[:4])
             more = tr("等") if n > 4 else ""
             self.summary.setText(tr("还有 {n} 处需要修改：").format(n=n) + items + more)
             self.summary.setProperty("msg", "error")
