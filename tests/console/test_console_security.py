@@ -179,9 +179,15 @@ def test_reveal_is_audited(server: ConsoleServer, synced: dict[str, Any], web: A
     assert r.status_code == 303  # a reason is required: nothing shown, nothing logged
     assert not server.console.audit_entries(target=uuid, action="pii.reveal")
     rev.get(f"/console/cases/{uuid}")
-    shown = rev.post(f"/console/cases/{uuid}/reveal", {"reason": "电话联系补正材料"})
+    posted = rev.post(f"/console/cases/{uuid}/reveal", {"reason": "电话联系补正材料"})
+    assert posted.status_code == 303  # redirect after POST (issue 21): a reload is a GET
+    shown = rev.get(posted.headers["location"])
     assert shown.status_code == 200 and "420105194501010017" in shown.text
     assert shown.headers["cache-control"] == "no-store"
+    again = rev.get(posted.headers["location"])  # reloaded: masked, not audited again
+    assert again.status_code == 303 and "420105194501010017" not in again.text
+    other: Web = web("admin")  # another user cannot open this reveal's page
+    assert "420105194501010017" not in other.get(posted.headers["location"]).text
     entries = server.console.audit_entries(target=uuid, action="pii.reveal")
     assert [(e["actor"], e["detail"]["reason"]) for e in entries] == [
         ("reviewer", "电话联系补正材料")]

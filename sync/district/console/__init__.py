@@ -14,10 +14,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sync.district.console.auth import Forbidden, SignInRequired
+from sync.district.console.auth import Forbidden, SignInRequired, optional_user
 from sync.district.console_store import ConsoleStore
 
 SECURITY_HEADERS = [
@@ -80,4 +82,24 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if exc.user is not None:  # signed in: the page keeps the menu and the 退出 button
+            request.state.user = exc.user
         return render(request, "error.html", 403, title="不能执行此操作", message=exc.message)
+
+    api_http = app.exception_handlers.get(StarletteHTTPException)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        """An unknown page under /console/ is the console's own 404 page (with the menu
+        when signed in); the API's answers (JSON) stay as they are."""
+        path = request.url.path
+        if exc.status_code == 404 and (path == "/console" or path.startswith("/console/")):
+            user = await run_in_threadpool(optional_user, request)
+            if user is not None:
+                request.state.user = user
+            return render(request, "error.html", 404, title="没有这个页面",
+                          message="您要打开的页面不存在，可能是地址输错了或链接已失效。")
+        if api_http is None:  # (the district app registers one)
+            raise exc
+        answer = api_http(request, exc)
+        return answer if isinstance(answer, Response) else await answer

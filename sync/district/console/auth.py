@@ -122,9 +122,10 @@ class SignInRequired(Exception):
 class Forbidden(Exception):
     """Signed in, but not allowed (role or CSRF): the handler answers 403."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, user: User | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.user = user  # who was refused: the 403 page shows their menu
 
 
 def console(request: Request) -> ConsoleStore:
@@ -153,6 +154,17 @@ def _session_user(request: Request) -> User:
     return User(row["username"], row["role"], row["csrf"], th)
 
 
+def optional_user(request: Request) -> User | None:
+    """The signed-in user, or None (pages anyone may see: the console's 404 page)."""
+    try:
+        return _session_user(request)
+    except SignInRequired:
+        return None
+
+
+ROLE_NAMES = {"admin": "管理员", "reviewer": "审核员", "viewer": "只读"}
+
+
 def requires(perm: str) -> Callable[[Request], Coroutine[Any, Any, User]]:
     """Dependency: a signed-in user with ``perm``; for POST also a valid CSRF token."""
 
@@ -162,9 +174,10 @@ def requires(perm: str) -> Callable[[Request], Coroutine[Any, Any, User]]:
             form = await request.form()
             sent = str(form.get("csrf") or request.headers.get("x-csrf-token") or "")
             if not sent or not hmac.compare_digest(sent, user.csrf):
-                raise Forbidden("请求已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+                raise Forbidden("请求已过期或来源不明（CSRF 校验失败），请刷新页面后重试", user)
         if not user.can(perm):
-            raise Forbidden("您的角色无权进行此操作")
+            raise Forbidden(f"您的角色（{ROLE_NAMES.get(user.role, user.role)}）无权进行此操作，"
+                            "如需要请联系区级管理员。", user)
         request.state.user = user
         return user
 

@@ -136,7 +136,7 @@ def logout(request: Request, user: User = Viewer) -> Response:
     cs = _cs(request)
     cs.end_session(user.token_hash)
     cs.audit(user.username, "logout", user.username)
-    resp = redirect("/console/login")
+    resp = flash(redirect("/console/login"), "ok", f"{user.username} 已退出登录。")
     auth.clear_cookie(resp, auth.COOKIE)
     return resp
 

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.ids import mask_id, mask_phone
 from forms.model import FieldDef, Item
-from sync.district.console.auth import User, clear_cookie, set_cookie
+from sync.district.console.auth import ROLE_NAMES, User, clear_cookie, set_cookie
 from sync.district.console_store import LOCAL_TZ, ConsoleStore
 
 HERE = Path(__file__).parent
@@ -37,7 +37,7 @@ DESK_STATUS_LABELS = {
 RESULT_LABELS = {"accepted": "已接收", "duplicate": "重复（已有）", "conflict": "冲突",
                  "rejected": "被拒收"}
 RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-ROLE_LABELS = {"admin": "管理员", "reviewer": "审核员", "viewer": "只读"}
+ROLE_LABELS = ROLE_NAMES
 CALLBACK_OUTCOMES = ("问题已当场解决", "已解释说明（无法律依据）", "纳入台账限期整改",
                      "已转办责任部门", "无法联系到评价人", "误评/恶意差评，申请复核")
 AUDIT_ACTIONS = {
