@@ -352,14 +352,84 @@ class RatingPayload(BaseModel):
     rated_at: str = Field(min_length=10)
 
 
+# -- resident matters (民情诉求, issue 15) ---------------------------------------------------
+#
+# A matter is a record kind beside cases (``kind: "matter"``, its uuid in ``case_uuid``):
+# each revision the desk makes (recorded, handed over, closed on the spot) is one record.
+# The district turns it into a work order (工单) whose decisions come back as ``matter``
+# changes; the district's categories, time limits and departments come down to every desk
+# as ``matter_config`` changes. A desk that does not name these kinds never gets them.
+
+MATTER_URGENCIES = ("紧急", "一般", "复杂")
+MATTER_SATISFACTION = ("满意", "基本满意", "不满意")
+DESK_MATTER_STATUSES = ("open", "closed")
+# a work order at the district: received → dispatched (派单) → signed (签收) → answered
+# (反馈) → closed (回访 satisfied: 办结); 回访 不满意 → redo (重办) → signed/answered again.
+# A matter closed on the spot at the desk is received as ``closed`` (the 民情台账 keeps it).
+MATTER_STATUSES = ("received", "dispatched", "signed", "answered", "redo", "closed")
+MATTER_NEXT = {  # status → the statuses a decision may move it to
+    "received": ("dispatched", "closed"),
+    "dispatched": ("signed", "dispatched"),  # dispatched again: to another department
+    "signed": ("answered",),
+    "answered": ("closed", "redo"),  # 回访: satisfied (办结) or not (重办)
+    "redo": ("signed", "answered"),
+    "closed": (),
+}
+MATTER_CHANGE_KINDS = ("matter", "matter_config")
+
+
+CaseUuid = uuid.UUID  # (a payload's own ``uuid`` field hides the module in its class body)
+
+
+class MatterHandover(BaseModel):
+    """One hand-over of a matter at the desk (首问负责: from, to, why, who, when)."""
+
+    model_config = ConfigDict(extra="allow")
+    at: str = Field(min_length=10, max_length=40)
+    from_owner: str = Field(min_length=1, max_length=40)
+    to_owner: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=500)
+    actor: str = Field(default="", max_length=40)
+    revision: int = Field(ge=1)
+
+
+class MatterPayload(BaseModel):
+    """A resident matter as the desk stores it (one revision)."""
+
+    model_config = ConfigDict(extra="allow")
+    uuid: uuid.UUID
+    matter_no: str = Field(min_length=1, max_length=64)
+    category: str = Field(min_length=1, max_length=20)
+    subcategory: str | None = Field(default=None, max_length=20)
+    urgency: Literal["紧急", "一般", "复杂"]
+    description: str = Field(min_length=1, max_length=2000)
+    status: Literal["open", "closed"]
+    owner: str = Field(min_length=1, max_length=40, description="首问负责: the owner now")
+    worker: str = Field(min_length=1, max_length=40, description="who recorded it")
+    desk_code: str = Field(min_length=1, max_length=32)
+    revision: int = Field(ge=1)
+    created_at: str = Field(min_length=10, max_length=40)
+    updated_at: str = Field(min_length=10, max_length=40)
+    due_at: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$",
+                        description="the desk's deadline (ISO 8601 with its offset)")
+    answer_by: Literal["phone", "in_person", "none"]
+    place_json: JsonObjectText = Field(default="{}")
+    resident_json: JsonObjectText = Field(default="{}", description="{} when anonymous")
+    from_case: CaseUuid | None = Field(default=None, description="办不成事: the case")
+    from_receipt_no: str | None = Field(default=None, max_length=64)
+    result: str | None = Field(default=None, max_length=2000)
+    satisfaction: Literal["满意", "基本满意", "不满意"] | None = None
+    handovers: list[MatterHandover] = Field(default_factory=list, max_length=200)
+
+
 class Record(BaseModel):
     """One outbox entry in a batch. Checked one by one on the server, so a malformed
     record is rejected with a reason while the rest of the batch goes through."""
 
     model_config = ConfigDict(extra="forbid")
     id: int = Field(description="the desk's outbox id, echoed in the result")
-    kind: Literal["case", "rating"]
-    case_uuid: uuid.UUID
+    kind: Literal["case", "rating", "matter"]
+    case_uuid: uuid.UUID = Field(description="the case's (or the matter's) uuid")
     revision: int = Field(ge=1)
     payload: dict[str, Any]
 
@@ -378,9 +448,16 @@ class RatingRecord(Record):
     payload: RatingPayload  # type: ignore[assignment]
 
 
-AnyRecord = Annotated[CaseRecord | RatingRecord, Field(discriminator="kind")]
+class MatterRecord(Record):
+    """A resident matter's record with its payload checked."""
+
+    kind: Literal["matter"]
+    payload: MatterPayload  # type: ignore[assignment]
+
+
+AnyRecord = Annotated[CaseRecord | RatingRecord | MatterRecord, Field(discriminator="kind")]
 RECORDS = TypeAdapter(list[AnyRecord])
-ONE_RECORD: TypeAdapter[CaseRecord | RatingRecord] = TypeAdapter(AnyRecord)
+ONE_RECORD: TypeAdapter[CaseRecord | RatingRecord | MatterRecord] = TypeAdapter(AnyRecord)
 
 
 class BatchRequest(Message):
@@ -414,7 +491,7 @@ class BatchResponse(Message):
     server_time: str = Field(default_factory=utc_now)
 
 
-ChangeKind = Literal["status", "catalog", "route", "calendar"]
+ChangeKind = Literal["status", "catalog", "route", "calendar", "matter", "matter_config"]
 CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
 # What a desk that does not say which kinds it understands gets: the kinds of the first
 # protocol-1 desks, whose ``Change`` refuses any other (one unknown kind would stop their
@@ -442,6 +519,13 @@ class Change(BaseModel):
     calendar: dict[str, Any] | None = None
     item_code: str | None = None
     item_name: str | None = None
+    # kind "matter" (``case_uuid`` is the matter's uuid, ``status`` one of MATTER_STATUSES,
+    # ``department`` the one dispatched to): {"answer", "due_at", "satisfaction", "reason",
+    # "sla_state", "escalated_to"} as the district decided them
+    matter: dict[str, Any] | None = None
+    # kind "matter_config": the district's categories, time limits and departments, as
+    # published (forms.matters.parse_config reads it)
+    matter_config: dict[str, Any] | None = None
 
 
 class HandoverCase(BaseModel):

@@ -31,6 +31,7 @@ from sync import reasons
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
 from sync.district.errors import BatchConflict
+from sync.district.matters_ingest import MatterIn, apply_matters
 from sync.district.reconcile import ReconcileMixin
 from sync.district.tables import (
     batches,
@@ -181,6 +182,7 @@ class _Prepared:
     cases: list[tuple[int, P.Record, P.CasePayload, str, str]] = field(default_factory=list)
     ratings: list[tuple[int, P.Record, P.RatingPayload, str, str]] = field(
         default_factory=list)
+    matters: list[MatterIn] = field(default_factory=list)  # resident matters (issue 15)
     bodies: dict[int, str] = field(default_factory=dict)
     digest: str = ""
 
@@ -191,7 +193,7 @@ def _describe_record(exc: ValidationError, index: int) -> str:
     parts, locs = [], []
     for e in exc.errors()[:5]:
         loc = [str(x) for x in e["loc"]]
-        if loc and loc[0] in ("case", "rating"):  # the discriminator's tag
+        if loc and loc[0] in ("case", "rating", "matter"):  # the discriminator's tag
             loc = loc[1:]
         if not loc and e["type"].startswith("union_tag"):
             loc = ["kind"]
@@ -203,7 +205,7 @@ def _describe_record(exc: ValidationError, index: int) -> str:
 
 def _prepare(records: Sequence[Any]) -> _Prepared:
     prep = _Prepared()
-    parsed: list[tuple[int, P.CaseRecord | P.RatingRecord]] = []
+    parsed: list[tuple[int, P.CaseRecord | P.RatingRecord | P.MatterRecord]] = []
     try:  # the fast path: the whole batch is well formed
         parsed = list(enumerate(P.RECORDS.validate_python(records)))
     except ValidationError:
@@ -216,7 +218,7 @@ def _prepare(records: Sequence[Any]) -> _Prepared:
     sha256 = hashlib.sha256
     for i, rec in parsed:
         p = rec.payload
-        if p.uuid != rec.case_uuid or (isinstance(p, P.CasePayload)
+        if p.uuid != rec.case_uuid or (isinstance(p, P.CasePayload | P.MatterPayload)
                                        and p.revision != rec.revision):
             log.warning("record %d refused: payload uuid/revision differ from the record's", i)
             prep.rejected[i] = reasons.MISMATCH
@@ -227,6 +229,8 @@ def _prepare(records: Sequence[Any]) -> _Prepared:
         prep.bodies[i] = body.decode("utf-8")
         if isinstance(rec, P.CaseRecord):
             prep.cases.append((i, rec, rec.payload, h, u))
+        elif isinstance(rec, P.MatterRecord):
+            prep.matters.append((i, rec, rec.payload, h, u))
         else:
             prep.ratings.append((i, rec, rec.payload, h, u))
         lines.append(f"{i} {rec.id} {rec.kind} {u} {rec.revision} {h}")
@@ -264,6 +268,7 @@ class _BatchWork:
         case_in, rating_in = prep.cases, prep.ratings
         accepted = self._cases(records, case_in)
         self._ratings(records, rating_in, accepted)
+        apply_matters(self, records, prep.matters)
         refused = [r for r in self.results if r and r["result"] in ("rejected", "conflict")]
         if refused:
             self.conn.execute(rejections.insert(), [

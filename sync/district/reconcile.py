@@ -137,7 +137,7 @@ class ReconcileMixin(Database):
                 continue
             raw = records[r["index"]]
             kind = raw.get("kind") if isinstance(raw, dict) else None
-            if kind not in ("case", "rating"):
+            if kind not in ("case", "rating", "matter"):
                 continue
             rows.append((desk_id, kind, r["case_uuid"], r["revision"], r["id"], at))
         if not rows:

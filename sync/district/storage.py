@@ -52,6 +52,7 @@ from sync.district.database import (
 )
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
 from sync.district.ingest import BatchIngestMixin
+from sync.district.matters_store import change_extras
 from sync.district.replacement import lineage
 from sync.district.tables import (
     attachment_holders,
@@ -522,11 +523,14 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                     catalogs.c.version.in_(versions)))} if versions else {}
             calendars = calendar_bodies(conn, [r["seq"] for r in rows
                                                if r["kind"] == "calendar"])
+            matter_bodies, matter_configs = change_extras(conn, rows)  # issue 15
         out = [P.Change(seq=r["seq"], kind=r["kind"], case_uuid=r["case_uuid"],
                         status=r["status"], note=r["note"] or "", department=r["department"],
                         at=r["at"], catalog=bodies.get(r["catalog_version"] or ""),
                         calendar=calendars.get(r["seq"]),
-                        item_code=r["item_code"], item_name=r["item_name"])
+                        item_code=r["item_code"], item_name=r["item_name"],
+                        matter=matter_bodies.get(r["seq"]),
+                        matter_config=matter_configs.get(r["seq"]))
                for r in rows]
         cursor = str(rows[-1]["seq"]) if rows else str(since)
         return P.ChangesResponse(changes=out, cursor=cursor, more=more)

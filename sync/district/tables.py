@@ -303,3 +303,6 @@ status_reports = Table(  # decisions a desk still knows and the restored distric
     Column("reported_at", String(40), nullable=False),
     PrimaryKeyConstraint("desk_id", "case_uuid", "kind", "at"),
 )
+
+# resident matters' tables (issue 15) join this metadata
+from sync.district import matters_tables as _matters_tables  # noqa: E402, F401

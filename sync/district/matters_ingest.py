@@ -1,0 +1,115 @@
+"""Resident matters in a pushed batch (issue 15): applied inside the batch's transaction by
+:class:`sync.district.ingest._BatchWork`.
+
+Each matter record is one revision. A new revision is inserted into ``matter_revisions``
+(primary key ``(matter_uuid, revision)``: the same revision again is a duplicate when its
+content is the same and a conflict when not — decided by the constraint, never by a check
+before the insert); the work order in ``matters`` moves to the newest revision (never
+back), keeping the district's own state. A matter another desk sent is refused with a
+reason that says nothing about it. The first revision creates the work order (工单) with the
+desk's deadline; a matter the desk closed on the spot is received as ``closed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from sync import protocol as P
+from sync.district.matters_tables import matter_revisions, matters
+
+if TYPE_CHECKING:
+    from sync.district.ingest import _BatchWork
+
+NOT_THIS_DESKS_MATTER = "区级不能接收这条诉求记录（诉求编号不可用），请联系区级管理员"
+SAME_REVISION_DIFFERS = "区级已有该诉求同一版本的不同内容（冲突），未覆盖；请核对后重新保存"
+
+MatterIn = tuple[int, P.Record, P.MatterPayload, str, str]  # index, record, payload, hash, uuid
+
+
+def apply_matters(work: _BatchWork, records: Sequence[Any], matter_in: list[MatterIn]) -> None:
+    """Decide every matter record of the batch (results through ``work._result``)."""
+    if not matter_in:
+        return
+    conn, st = work.conn, work.st
+    first: dict[tuple[str, int], str] = {}
+    todo: list[MatterIn] = []
+    for i, rec, mp, h, u in matter_in:
+        key = (u, rec.revision)
+        if key in first:  # the same revision twice in one batch
+            same = first[key] == h
+            work._result(i, records[i], "duplicate" if same else "conflict",
+                         "" if same else "同一诉求同一版本在本批次中内容不同", work.at)
+            continue
+        first[key] = h
+        todo.append((i, rec, mp, h, u))
+    uuids = sorted({t[4] for t in todo})
+    owners = {r.uuid: r for r in conn.execute(select(
+        matters.c.uuid, matters.c.desk_id, matters.c.revision, matters.c.status).where(
+        matters.c.uuid.in_(uuids)).with_for_update())}
+    newest: dict[str, P.MatterPayload] = {}
+    for i, rec, mp, h, u in todo:
+        known = owners.get(u)
+        if known is not None and known.desk_id != work.desk_id:
+            work._result(i, records[i], "rejected", NOT_THIS_DESKS_MATTER)
+            continue
+        done = conn.execute(st._insert(matter_revisions).values(
+            matter_uuid=u, revision=rec.revision, content_hash=h, desk_id=work.desk_id,
+            batch_id=work.batch_id, received_at=work.at, payload_json=work.bodies[i],
+        ).on_conflict_do_nothing().returning(matter_revisions.c.revision)).first()
+        if done is None:
+            row = conn.execute(select(matter_revisions.c.content_hash,
+                                      matter_revisions.c.received_at,
+                                      matter_revisions.c.desk_id).where(
+                matter_revisions.c.matter_uuid == u,
+                matter_revisions.c.revision == rec.revision)).one()
+            if row.desk_id != work.desk_id:
+                work._result(i, records[i], "rejected", NOT_THIS_DESKS_MATTER)
+            elif row.content_hash == h:
+                work._result(i, records[i], "duplicate", received_at=row.received_at)
+            else:
+                work._result(i, records[i], "conflict", SAME_REVISION_DIFFERS, row.received_at)
+            continue
+        work._result(i, records[i], "accepted", received_at=work.at)
+        if u not in newest or newest[u].revision < mp.revision:
+            newest[u] = mp
+    for u, mp in newest.items():
+        _upsert(work, owners.get(u), u, mp)
+
+
+def _desk_columns(mp: P.MatterPayload) -> dict[str, Any]:
+    return {"matter_no": mp.matter_no, "category": mp.category,
+            "subcategory": mp.subcategory, "urgency": mp.urgency,
+            "description": mp.description, "desk_status": mp.status, "owner": mp.owner,
+            "revision": mp.revision, "from_case": str(mp.from_case) if mp.from_case else None,
+            "desk_updated_at": mp.updated_at, "desk_due_at": mp.due_at}
+
+
+def utc(text: str) -> str:
+    """An ISO time with offset (checked by the protocol) in UTC: the district keeps its
+    deadlines in UTC, so their text order is their time order."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).isoformat(
+        timespec="seconds")
+
+
+def _upsert(work: _BatchWork, known: Any, u: str, mp: P.MatterPayload) -> None:
+    conn, at = work.conn, work.at
+    desk = _desk_columns(mp)
+    closed_here = mp.status == "closed"
+    if known is None:
+        conn.execute(work.st._insert(matters).values(
+            uuid=u, desk_id=work.desk_id, desk_code=mp.desk_code,
+            desk_created_at=mp.created_at, received_at=at, updated_at=at,
+            status="closed" if closed_here else "received", due_at=utc(mp.due_at),
+            satisfaction=mp.satisfaction if closed_here else None,
+            answer=mp.result if closed_here else None, batch_id=work.batch_id, **desk,
+        ).on_conflict_do_nothing())
+        return
+    values: dict[str, Any] = dict(desk, updated_at=at, batch_id=work.batch_id)
+    if closed_here and known.status == "received":  # closed on the spot before dispatch
+        values.update(status="closed", satisfaction=mp.satisfaction, answer=mp.result)
+    conn.execute(update(matters).where(matters.c.uuid == u,
+                                       matters.c.revision < mp.revision).values(**values))

@@ -1,0 +1,250 @@
+"""Resident matters at the district (issue 15): the work-order flow, the published matter
+configuration and what desks pull — the storage side (only this module and
+:mod:`sync.district.matters_ingest` write the matter tables).
+
+Flow of a work order (工单), each step one decision (:func:`decide`)::
+
+    received ──dispatch──▶ dispatched ──sign──▶ signed ──answer──▶ answered
+        │                     │ (dispatch again: another department)   │
+        └──close (no order)   ▼                                         ├─revisit 满意/基本满意─▶ closed
+                                                                        └─revisit 不满意─▶ redo ─sign/answer…
+
+``extend`` moves an open order's deadline (a reason and a later deadline, before the old
+one has passed). Every decision is one transaction: the order's row moves only from a
+status the step allows (``UPDATE … WHERE status IN …``: two people deciding at once cannot
+both move it), a ``matter`` change for the matter's desk (with the answer, deadline and
+satisfaction in ``matter_change_bodies``) and the caller's audit entry (the hash-chained
+log) — whichever door the decision came through.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from sync import protocol as P
+from sync.district.errors import NotFound, Refused
+from sync.district.matters_tables import matter_change_bodies, matter_configs, matters
+from sync.district.tables import changes
+
+AuditHook = Callable[[Connection, dict[str, Any]], None]
+OPEN_STATUSES = tuple(s for s in P.MATTER_STATUSES if s != "closed")
+ACTIONS = ("dispatch", "sign", "answer", "extend", "revisit", "close")
+# action → (statuses it starts from, the status it leads to; None: decided by the input)
+_STEPS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "dispatch": (("received", "dispatched"), "dispatched"),
+    "sign": (("dispatched", "redo"), "signed"),
+    "answer": (("signed", "redo"), "answered"),
+    "extend": (OPEN_STATUSES, None),
+    "revisit": (("answered",), None),
+    "close": (("received", "answered"), "closed"),
+}
+_WORDS = {"received": "已接收", "dispatched": "已派单", "signed": "已签收", "answered": "已反馈",
+          "redo": "重办中", "closed": "已办结"}
+
+
+def change_extras(conn: Connection, rows: Iterable[Any]
+                  ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """What a desk pulls beside the change rows: matter bodies and matter configurations,
+    each by change seq."""
+    rows = list(rows)
+    mseqs = [int(r["seq"]) for r in rows if r["kind"] == "matter"]
+    cseqs = [int(r["seq"]) for r in rows if r["kind"] == "matter_config"]
+    bodies = {int(r.seq): json.loads(r.body_json) for r in conn.execute(
+        select(matter_change_bodies).where(matter_change_bodies.c.seq.in_(mseqs)))} \
+        if mseqs else {}
+    configs = {int(r.change_seq): json.loads(r.body_json) for r in conn.execute(
+        select(matter_configs.c.change_seq, matter_configs.c.body_json).where(
+            matter_configs.c.change_seq.in_(cseqs)))} if cseqs else {}
+    return bodies, configs
+
+
+def current_config(conn: Connection) -> Any:
+    """The configuration published last (:class:`forms.matters.MatterConfig`), else the
+    shipped defaults."""
+    from forms.matters import default_config, parse_config
+
+    body = conn.execute(select(matter_configs.c.body_json).order_by(
+        matter_configs.c.change_seq.desc()).limit(1)).scalar()
+    return parse_config(json.loads(body)) if body else default_config()
+
+
+def publish_config(st: Any, body: Any, *, actor: str = "admin",
+                   audit: AuditHook | None = None) -> dict[str, Any]:
+    """Publish a matter configuration to every desk (checked; the same version again with
+    the same content is a no-op, with other content refused)."""
+    from forms.matters import MatterConfigError, parse_config
+
+    try:
+        cfg = parse_config(body)
+    except MatterConfigError as exc:
+        raise Refused(f"诉求分类配置无效: {exc}") from None
+    clean = dict(cfg.body)
+    digest = P.content_hash(clean)
+    now = P.utc_now()
+    with st.write() as conn:
+        st._serialise_changes(conn)
+        row = conn.execute(select(matter_configs.c.content_hash, matter_configs.c.change_seq)
+                           .where(matter_configs.c.version == cfg.version)).first()
+        if row is not None:
+            if row.content_hash != digest:
+                raise Refused(f"version: 诉求分类配置版本 {cfg.version} 已发布过不同内容，"
+                              "请使用新版本号")
+            return {"version": cfg.version, "seq": int(row.change_seq), "published": False}
+        seq = conn.execute(changes.insert().values(
+            kind="matter_config", desk_id=None, actor=actor, at=now,
+        ).returning(changes.c.seq)).scalar_one()
+        conn.execute(matter_configs.insert().values(
+            version=cfg.version, body_json=json.dumps(clean, ensure_ascii=False),
+            content_hash=digest, change_seq=seq, published_at=now))
+        out = {"version": cfg.version, "seq": seq, "published": True}
+        if audit is not None:
+            audit(conn, out)
+    return out
+
+
+def _department(conn: Connection, wanted: str) -> str:
+    """A department of the configuration in force, by code or name; empty: 兜底."""
+    cfg = current_config(conn)
+    wanted = wanted.strip()
+    if not wanted:
+        return str(cfg.fallback_department.name)
+    for d in cfg.departments:
+        if wanted in (d.code, d.name):
+            return str(d.name)
+    raise Refused(f"department: 没有“{wanted}”这个部门（应为诉求分类配置中的部门编码或名称）")
+
+
+def _iso(text: str, field: str) -> str:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise Refused(f"{field}: 应为带时区的 ISO 时间，如 2026-10-12T18:00:00+08:00") from None
+    if value.tzinfo is None:
+        raise Refused(f"{field}: 应带时区，如 2026-10-12T18:00:00+08:00")
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str = "",
+           satisfaction: str = "", due_at: str = "", actor: str = "admin",
+           scope_department: str | None = None, now: datetime | None = None,
+           audit: AuditHook | None = None) -> dict[str, Any]:
+    """One step of a work order (see the module's docstring). ``text`` is the answer
+    (answer), the reason (extend, revisit 不满意, close). A ``department`` user
+    (``scope_department``) acts only on orders dispatched to its department. Raises
+    :class:`Refused` naming the field, :class:`NotFound` for an unknown (or out of scope)
+    order."""
+    if action not in _STEPS:
+        raise Refused(f"action: 应为 {' / '.join(ACTIONS)}")
+    text = text.strip()
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    stamp = at.isoformat(timespec="seconds")
+    values: dict[str, Any] = {"updated_at": stamp}
+    body: dict[str, Any] = {}
+    if action == "answer":
+        if not text:
+            raise Refused("answer: 请填写答复内容（办事台将转告居民）")
+        values["answer"] = body["answer"] = text
+    elif action == "extend":
+        if not text:
+            raise Refused("reason: 延期必须说明原因")
+        body["reason"] = text
+        values["due_at"] = body["due_at"] = _iso(due_at, "due_at")
+    elif action == "revisit":
+        if satisfaction not in P.MATTER_SATISFACTION:
+            raise Refused(f"satisfaction: 应为 {' / '.join(P.MATTER_SATISFACTION)}")
+        if satisfaction == "不满意" and not text:
+            raise Refused("reason: 回访不满意必须写明原因（退回重办）")
+        values["satisfaction"] = body["satisfaction"] = satisfaction
+        if text:
+            body["reason"] = text
+    elif action == "close" and not text:
+        raise Refused("reason: 请说明办结情况")
+    elif action == "close":
+        body["reason"] = text
+    allowed, target = _STEPS[action]
+    with st.write() as conn:
+        st._serialise_changes(conn)
+        row = conn.execute(select(matters).where(matters.c.uuid == uuid)).mappings().first()
+        if row is None or (scope_department is not None
+                           and row["department"] != scope_department):
+            raise NotFound(f"没有找到诉求工单 {uuid}")
+        if action == "dispatch":
+            values["department"] = _department(conn, department)
+        if action == "extend":
+            if values["due_at"] <= row["due_at"]:
+                raise Refused(f"due_at: 新的期限应晚于原期限 {row['due_at']}")
+            if datetime.fromisoformat(row["due_at"]) <= at:
+                raise Refused("due_at: 原期限已过，不能再延期（延期须在期限届满前申请）")
+        status = target or row["status"]
+        if action == "revisit":
+            status = "redo" if satisfaction == "不满意" else "closed"
+            if status == "redo":
+                values["redo_count"] = matters.c.redo_count + 1
+        values["status"] = status
+        moved = conn.execute(update(matters).where(
+            matters.c.uuid == uuid, matters.c.status.in_(allowed),
+            matters.c.status == row["status"]).values(**values)).rowcount
+        if not moved:
+            raise Refused(f"status: 工单{_WORDS.get(row['status'], row['status'])}，"
+                          f"不能{_ACTION_WORDS[action]}")
+        body["due_at"] = values.get("due_at", row["due_at"])
+        dept = values.get("department", row["department"])
+        seq = conn.execute(changes.insert().values(
+            kind="matter", desk_id=row["desk_id"], case_uuid=uuid, status=status,
+            note=text if action != "answer" else "", department=dept, actor=actor, at=stamp,
+        ).returning(changes.c.seq)).scalar_one()
+        conn.execute(matter_change_bodies.insert().values(
+            seq=seq, body_json=json.dumps(body, ensure_ascii=False, sort_keys=True)))
+        out = {"seq": seq, "kind": "matter", "uuid": uuid, "matter_no": row["matter_no"],
+               "action": action, "status": status, "department": dept, "at": stamp,
+               "matter": body}
+        if audit is not None:
+            audit(conn, out)
+    return out
+
+
+_ACTION_WORDS = {"dispatch": "派单", "sign": "签收", "answer": "反馈", "extend": "延期",
+                 "revisit": "回访", "close": "办结"}
+
+
+def list_orders(st: Any, *, status: str | None = None, overdue: bool = False,
+                department: str | None = None, now: datetime | None = None,
+                limit: int = 1000) -> list[dict[str, Any]]:
+    """Work orders, the most urgent deadline first; ``overdue``: open ones past their
+    deadline. Each with ``sla_state`` computed now. (Deadlines are kept in UTC, so their
+    text order is their time order.)"""
+    from forms.matters import sla_state
+
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    q = select(matters.c.uuid, matters.c.matter_no, matters.c.desk_code, matters.c.category,
+               matters.c.subcategory, matters.c.urgency, matters.c.status,
+               matters.c.department, matters.c.owner, matters.c.due_at,
+               matters.c.desk_created_at, matters.c.received_at, matters.c.answer,
+               matters.c.satisfaction, matters.c.redo_count, matters.c.escalated_to,
+               matters.c.from_case, matters.c.desk_status)
+    if status:
+        q = q.where(matters.c.status == status)
+    if department is not None:
+        q = q.where(matters.c.department == department)
+    if overdue:
+        q = q.where(matters.c.status.in_(OPEN_STATUSES),
+                    matters.c.due_at < at.isoformat(timespec="seconds"))
+    with st.read() as conn:
+        warn = current_config(conn).warn_fraction
+        rows = [dict(r) for r in conn.execute(
+            q.order_by(matters.c.due_at, matters.c.uuid).limit(limit)).mappings()]
+    for r in rows:
+        r["sla_state"] = ("closed" if r["status"] == "closed" else sla_state(
+            datetime.fromisoformat(r["desk_created_at"]), datetime.fromisoformat(r["due_at"]),
+            at, warn))
+    return rows
+
+
+def count_orders(conn: Connection) -> int:
+    """How many work orders the district holds."""
+    return int(conn.execute(select(func.count()).select_from(matters)).scalar() or 0)

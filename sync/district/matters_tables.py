@@ -1,0 +1,78 @@
+"""The district's tables for resident matters (民情诉求, issue 15), on the one ``metadata``.
+
+- ``matters`` — one work order (工单) per matter UUID (primary key): the desk's newest
+  revision summary (category, urgency, owner, the desk's deadline) and the district's own
+  state (``status`` in :data:`sync.protocol.MATTER_STATUSES`, department, deadline
+  ``due_at`` — the desk's until an extension moves it —, answer, 回访 satisfaction, redo
+  count, escalation, ``sla_state`` as the schedule last computed it);
+- ``matter_revisions`` — every revision received, immutable, primary key ``(matter_uuid,
+  revision)`` with the content hash: the same revision with other content is a conflict,
+  decided by the constraint;
+- ``matter_change_bodies`` — what a ``matter`` change says beyond a case status (answer,
+  deadline, satisfaction, reason), by the change's ``seq``;
+- ``matter_configs`` — published versions of the categories, time limits and departments
+  (desks pull them as ``matter_config`` changes; ``change_seq`` orders them).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text
+
+from sync.district.tables import _BigId, metadata
+
+matters = Table(
+    "matters", metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("desk_id", String(40), nullable=False),
+    Column("desk_code", String(32), nullable=False),
+    Column("matter_no", String(64), nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("subcategory", String(20)),
+    Column("urgency", String(4), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("desk_status", String(10), nullable=False),
+    Column("owner", String(40), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("from_case", String(36)),
+    Column("desk_created_at", String(40), nullable=False),
+    Column("desk_updated_at", String(40), nullable=False),
+    Column("desk_due_at", String(40), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("status", String(12), nullable=False, server_default="received"),
+    Column("department", String(60)),
+    Column("due_at", String(40), nullable=False),
+    Column("answer", Text),
+    Column("satisfaction", String(8)),
+    Column("redo_count", Integer, nullable=False, server_default="0"),
+    Column("escalated_to", String(40)),
+    Column("sla_state", String(10), nullable=False, server_default="normal"),
+    Column("batch_id", String(36), nullable=False),
+    Index("matters_status_due", "status", "due_at"),
+    Index("matters_department", "department", "status"),
+    Index("matters_desk", "desk_id", "received_at"),
+)
+matter_revisions = Table(
+    "matter_revisions", metadata,
+    Column("matter_uuid", String(36), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("desk_id", String(40), nullable=False),
+    Column("batch_id", String(36), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("payload_json", Text, nullable=False),
+    PrimaryKeyConstraint("matter_uuid", "revision"),
+)
+matter_change_bodies = Table(
+    "matter_change_bodies", metadata,
+    Column("seq", _BigId, primary_key=True, autoincrement=False),
+    Column("body_json", Text, nullable=False),
+)
+matter_configs = Table(
+    "matter_configs", metadata,
+    Column("version", String(40), primary_key=True),
+    Column("body_json", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("change_seq", _BigId, nullable=False),
+    Column("published_at", String(40), nullable=False),
+)
