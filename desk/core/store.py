@@ -29,15 +29,15 @@ background helper and the command line use the same code path.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from desk.core import store_base
 from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
-from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
 from desk.core.store_clock import ClockMixin
 from desk.core.store_handover import HandoverMixin
 from desk.core.store_maintenance import MaintenanceMixin
@@ -96,12 +96,11 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         (id or None) and, when broken, the ``entry`` (id, at, actor, action, case_uuid) and
         the ``problem``: ``hash_mismatch`` (this entry was edited) or ``prev_hash_mismatch``
         (the entry before it was deleted, or entries were reordered or inserted)."""
-        prev = "0" * 64
+        prev = GENESIS_HASH
         checked = 0
         for r in self._read("SELECT * FROM audit ORDER BY id"):
-            digest = hashlib.sha256("\x1f".join(
-                [prev, r["at"], r["actor"], r["action"], r["case_uuid"] or "",
-                 r["detail_json"]]).encode()).hexdigest()
+            digest = store_base.audit_hash(prev, r["at"], r["actor"], r["action"],
+                                           r["case_uuid"], r["detail_json"])
             if r["prev_hash"] != prev or r["hash"] != digest:
                 problem = "prev_hash_mismatch" if r["prev_hash"] != prev else "hash_mismatch"
                 return {"ok": False, "checked": checked, "first_broken_entry": int(r["id"]),
@@ -130,19 +129,22 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         (and proxy's) name, ID number and phone for the search index. Returns the case
         as stored (with ``receipt_no``).
         """
-        day = case["accepted_date"].replace("-", "")
         with self.transaction("案件未保存") as c:
-            case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
-            cols = [k for k in CASE_COLUMNS if k in case]
-            cur = c.execute(
-                f"INSERT INTO cases({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [case[k] for k in cols])
-            case_id = cur.lastrowid
-            self._index(c, case_id, case["receipt_no"], search)
-            self._enqueue(c, "case", case)
-            self._audit(c, actor, "case.create", case["uuid"],
-                        {"receipt_no": case["receipt_no"], "status": case["status"],
-                         "item": case["item_code"], "revision": case["revision"]})
+            case = self._create_case(c, case, search, actor)
+        return case
+
+    def _create_case(self, c: sqlite3.Connection, case: dict[str, Any], search: dict[str, str],
+                     actor: str) -> dict[str, Any]:
+        """A new case in the caller's transaction: its receipt number, row, search index,
+        outbox entry and audit entry; the case as stored."""
+        day = case["accepted_date"].replace("-", "")
+        case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
+        case_id = self._insert_case_row(c, case)
+        self._index(c, case_id, case["receipt_no"], search)
+        self._enqueue(c, "case", case)
+        self._audit(c, actor, "case.create", case["uuid"],
+                    {"receipt_no": case["receipt_no"], "status": case["status"],
+                     "item": case["item_code"], "revision": case["revision"]})
         return case
 
     def update_case(self, uuid: str, changes: dict[str, Any], actor: str, action: str,
@@ -203,20 +205,21 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         """Record the resident's rating; a second rating for a case is refused."""
         if level not in RATING_LEVELS:
             raise ValueError("rating level must be 1..5")
+        at = now_iso()  # one time for the rating, its outbox entry and what is sent
         with self.transaction("评价未保存") as c:
             try:
                 c.execute("INSERT INTO ratings(case_uuid, level, reason, rated_at) "
-                          "VALUES (?,?,?,?)", [uuid, level, reason, now_iso()])
+                          "VALUES (?,?,?,?)", [uuid, level, reason, at])
             except INTEGRITY_ERRORS:
                 exists = c.execute("SELECT 1 FROM ratings WHERE case_uuid = ?",
                                    [uuid]).fetchone()
                 if exists:
                     raise StoreError("rated", "该案件已评价，评价不能修改。") from None
                 raise StoreError("not_found", "没有找到该案件。") from None
-            payload = {"uuid": uuid, "level": level, "reason": reason, "rated_at": now_iso()}
+            payload = {"uuid": uuid, "level": level, "reason": reason, "rated_at": at}
             c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at)"
                       " VALUES ('rating', ?, 1, ?, ?)",
-                      [uuid, json.dumps(payload, ensure_ascii=False), now_iso()])
+                      [uuid, json.dumps(payload, ensure_ascii=False), at])
             self._audit(c, "resident", "case.rate", uuid, {"level": level})
 
     # -- housekeeping ----------------------------------------------------------------------
@@ -243,16 +246,5 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         saved = []
         with self.transaction("案件未保存") as c:
             for case, search in rows:
-                day = case["accepted_date"].replace("-", "")
-                case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
-                cols = [k for k in CASE_COLUMNS if k in case]
-                cur = c.execute(
-                    f"INSERT INTO cases({', '.join(cols)}) VALUES "
-                    f"({', '.join('?' * len(cols))})", [case[k] for k in cols])
-                self._index(c, cur.lastrowid, case["receipt_no"], search)
-                self._enqueue(c, "case", case)
-                self._audit(c, actor, "case.create", case["uuid"],
-                            {"receipt_no": case["receipt_no"], "status": case["status"],
-                             "item": case["item_code"], "revision": case["revision"]})
-                saved.append(case)
+                saved.append(self._create_case(c, case, search, actor))
         return saved

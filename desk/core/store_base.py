@@ -21,7 +21,7 @@ from typing import Any, Self
 from desk.core import clock, dbapi
 from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError, translate_sqlite
-from desk.core.store_schema import _apply_migrations
+from desk.core.store_schema import CASE_COLUMNS, _apply_migrations
 
 
 def _identity(path: Path | None) -> tuple[int, int] | None:
@@ -39,6 +39,18 @@ def now_iso() -> str:
     return clock.now_iso()
 
 
+GENESIS_HASH = "0" * 64  # the prev_hash of the first audit entry
+
+
+def audit_hash(prev: str, at: str, actor: str, action: str, case_uuid: str | None,
+               detail_json: str) -> str:
+    """The hash of one audit entry, chained to the entry before it (``prev``): the one
+    formula the writer (:meth:`StoreBase._audit`) and the verifier
+    (:meth:`desk.core.store.Store.audit_report`) both use."""
+    return hashlib.sha256("\x1f".join(
+        [prev, at, actor, action, case_uuid or "", detail_json]).encode()).hexdigest()
+
+
 class StoreBase:
     """The connection, transactions, meta and audit chain of :class:`desk.core.store.Store`."""
 
@@ -47,6 +59,7 @@ class StoreBase:
         self.key = key
         self._conn = conn
         self._lock = threading.RLock()
+        self._depth = 0  # open transactions on this connection (nested ones are savepoints)
         # which file was opened (device, inode): a store replaced under this process
         # (re-keyed by protect, swapped by restore) is never written through the old handle
         self._identity = _identity(path)
@@ -144,8 +157,17 @@ class StoreBase:
     @contextmanager
     def transaction(self, outcome: str = "更改未保存") -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated;
-        ``outcome`` names what was not saved when it fails (see :func:`translate_sqlite`)."""
+        ``outcome`` names what was not saved when it fails (see :func:`translate_sqlite`).
+
+        Transactions nest (as sqlite-utils' ``atomic()``): inside another one, on the same
+        thread, this is a SAVEPOINT — a failure rolls back only the inner part (the outer
+        transaction goes on), and nothing is committed before the outermost one commits.
+        """
         with self._lock:
+            if self._depth:
+                with self._savepoint(outcome) as c:
+                    yield c
+                return
             self.check_same_file()
             c = self._conn
             try:
@@ -155,6 +177,7 @@ class StoreBase:
                 if known is not None:
                     raise known from None
                 raise
+            self._depth = 1
             try:
                 yield c
                 c.execute("COMMIT")
@@ -168,6 +191,32 @@ class StoreBase:
                     if known is not None:
                         raise known from None
                 raise
+            finally:
+                self._depth = 0
+
+    @contextmanager
+    def _savepoint(self, outcome: str) -> Iterator[sqlite3.Connection]:
+        c = self._conn
+        name = f"sp{self._depth}"
+        self._depth += 1
+        try:
+            c.execute(f"SAVEPOINT {name}")
+            try:
+                yield c
+                c.execute(f"RELEASE {name}")
+            except BaseException as exc:
+                try:
+                    c.execute(f"ROLLBACK TO {name}")
+                    c.execute(f"RELEASE {name}")
+                except DB_ERRORS:
+                    pass
+                if isinstance(exc, DB_ERRORS):
+                    known = translate_sqlite(exc, outcome)
+                    if known is not None:
+                        raise known from None
+                raise
+        finally:
+            self._depth -= 1
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of one query, each a dict of column name to value."""
@@ -209,17 +258,26 @@ class StoreBase:
                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                           list(values.items()))
 
+    # -- cases ---------------------------------------------------------------------------
+
+    def _insert_case_row(self, c: sqlite3.Connection, case: dict[str, Any]) -> int:
+        """INSERT one case row (the columns of :data:`CASE_COLUMNS` that ``case`` has) in
+        the caller's transaction; its rowid. The one statement every new case goes through
+        (saved at the desk, made in bulk, handed over)."""
+        cols = [k for k in CASE_COLUMNS if k in case]
+        cur = c.execute(f"INSERT INTO cases({', '.join(cols)}) "
+                        f"VALUES ({', '.join('?' * len(cols))})", [case[k] for k in cols])
+        return int(cur.lastrowid or 0)
+
     # -- audit ---------------------------------------------------------------------------
 
     def _audit(self, c: sqlite3.Connection, actor: str, action: str, case_uuid: str | None,
                detail: dict[str, Any]) -> None:
         """Append a hash-chained audit entry inside the caller's transaction."""
         row = c.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-        prev = row[0] if row else "0" * 64
+        prev = row[0] if row else GENESIS_HASH
         at = now_iso()
         body = json.dumps(detail, ensure_ascii=False, sort_keys=True)
-        digest = hashlib.sha256(
-            "\x1f".join([prev, at, actor, action, case_uuid or "", body]).encode()
-        ).hexdigest()
+        digest = audit_hash(prev, at, actor, action, case_uuid, body)
         c.execute("INSERT INTO audit(at, actor, action, case_uuid, detail_json, prev_hash, hash)"
                   " VALUES (?,?,?,?,?,?,?)", [at, actor, action, case_uuid, body, prev, digest])

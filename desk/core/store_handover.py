@@ -43,11 +43,8 @@ class HandoverMixin(StoreBase):
             for case, search in rows:
                 if c.execute("SELECT 1 FROM cases WHERE uuid = ?", [case["uuid"]]).fetchone():
                     continue
-                cols = [k for k in CASE_COLUMNS if k in case]
-                cur = c.execute(f"INSERT INTO cases({', '.join(cols)}) "
-                                f"VALUES ({', '.join('?' * len(cols))})",
-                                [case[k] for k in cols])
-                self._index(c, cur.lastrowid, case["receipt_no"], search)  # type: ignore[attr-defined]
+                case_id = self._insert_case_row(c, case)
+                self._index(c, case_id, case["receipt_no"], search)  # type: ignore[attr-defined]
                 c.execute("INSERT OR REPLACE INTO handover_keys(case_uuid, receipt_key) "
                           "VALUES (?, ?)", [case["uuid"], receipt_key])
                 added += 1

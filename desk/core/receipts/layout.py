@@ -38,7 +38,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.paragraph import (  # type: ignore[attr-defined]
+from reportlab.platypus.paragraph import (
     ParaLines,
     _handleBulletWidth,
     cjkU,
@@ -112,9 +112,9 @@ class CJKParagraph(Paragraph):  # type: ignore[misc]
         style = self.style
         self.height = 0
         _handleBulletWidth(self.bulletText, style, maxWidths)
-        if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+        if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
             return self.blPara
-        units = []
+        units: list[Any] = []
         for frag in self.frags:
             text = getattr(frag, "text", "")
             if text:
