@@ -272,7 +272,8 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
     attachments = payload.get("attachments") if isinstance(payload.get("attachments"),
                                                            list) else []
     resp = render(
-        request, "case.html", status_code, decision=decision or {}, case=case, item=item, exact=exact, cat=cat,
+        request, "case.html", status_code, decision=decision or {}, case=case,
+        desk_name=cs.desk_names().get(case["desk_id"], ""), item=item, exact=exact, cat=cat,
         rows=form_rows(item, fields if isinstance(fields, dict) else {}, reveal),
         derived=data.get("derived", {}) if isinstance(data, dict) else {},
         materials=materials, mats=mats, history=history, attachments=attachments,
