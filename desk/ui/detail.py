@@ -192,20 +192,38 @@ class CaseDetailPage(QWidget):
         self.show_full(reason)
 
     def show_full(self, reason: str) -> None:
-        """Record the reveal and show the case unmasked (re-masked after a minute)."""
+        """Record the reveal, then show the case unmasked (re-masked after a minute). The
+        audit write (a hash-chained entry, fsynced) runs on the background helper, so the
+        window never waits on the disk; nothing is shown unmasked before it is recorded."""
         assert self.case is not None
         case, ctx = self.case, self.win.ctx
-        try:
-            ctx.store.record_reveal(case["uuid"], ctx.actor().worker, reason)
-        except DeskError as exc:
-            self.reveal.setChecked(False)
-            self.win.notify(exc.message)
+        worker = ctx.actor().worker
+        store = ctx.store
+        self.reveal.setEnabled(False)
+
+        def record() -> list[dict[str, Any]]:
+            store.record_reveal(case["uuid"], worker, reason)
+            return store.history(case["uuid"])
+
+        self.win.tasks.run(record, on_done=lambda history: self._revealed(case, history),
+                           on_error=self._reveal_failed)
+
+    def _revealed(self, case: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        self.reveal.setEnabled(True)
+        if self.case is None or self.case["uuid"] != case["uuid"] or not self.isVisible():
+            self.reveal.setChecked(False)  # the worker moved on meanwhile: stays masked
             return
         self.reveal.setChecked(True)
         self.reveal.setText(tr("隐藏完整信息"))
-        self.body.setHtml(summary_html(ctx, case, reveal=True, routes=self.routes))
+        self.body.setHtml(summary_html(self.win.ctx, case, reveal=True, routes=self.routes))
         self.remask.start()
-        self.history.setHtml(history_html(ctx.store.history(case["uuid"])))
+        self.history.setHtml(history_html(history))
+
+    def _reveal_failed(self, exc: object) -> None:
+        self.reveal.setEnabled(True)
+        self.reveal.setChecked(False)
+        self.win.notify(exc.message if isinstance(exc, DeskError)
+                        else tr("未能记录查看原因，未显示完整信息"))
 
     def hide_full(self) -> None:
         """Mask again (the button, a minute passing, or another case)."""

@@ -9,90 +9,183 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from desk.ui.style import restyle
 from desk.ui.text import tr
 
 _INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
           QEvent.Type.Wheel, QEvent.Type.TouchBegin}
 
 
-class UnlockDialog(QDialog):
-    """Asks for the password; ``check(password)`` returns an error message or None.
+def signed_in(settings: Any) -> str:
+    """Who the lock screen says is signed in: the desk and its worker (settings, or their
+    JSON as a dict before the desk is open)."""
+    get = settings.get if isinstance(settings, dict) else \
+        (lambda key, default="": getattr(settings, key, default))
+    code = str(get("desk_code", "") or "")
+    name = str(get("desk_name", "") or "") or code
+    worker = str(get("worker_name", "") or "")
+    if not (name or worker):
+        return ""
+    place = f"{name}（{code}）" if code and name != code else name
+    return (place + " · " if place else "") + tr("经办人") + f"：{worker or '—'}"
 
-    When ``slow(secret)`` says a check needs the network (a PIN asks the district for its
-    key share), it runs on a worker thread and the dialog shows that it is waiting, so the
-    window never freezes on a slow connection."""
+
+class UnlockDialog(QDialog):
+    """The lock screen: the app's own full-window screen (not a small prompt) naming the
+    desk and the worker signed in, with the password (or PIN) field, the lockout or
+    wrong-password message, and 解锁.
+
+    ``check(secret)`` returns an error message or None. It always runs on a worker thread
+    — Argon2id takes a good part of a second, and a PIN asks the district for its key
+    share — so the window keeps painting and the clock keeps ticking meanwhile; ``slow``
+    says which secrets need the network (the waiting message names it)."""
 
     checked = Signal(object)
 
     def __init__(self, check: Callable[[str], str | None], parent: QWidget | None = None,
-                 slow: Callable[[str], bool] | None = None):
+                 slow: Callable[[str], bool] | None = None, *, who: str = "",
+                 intro: str = "", quit_button: bool = False):
         super().__init__(parent)
         self.check = check
         self.slow = slow or (lambda _secret: False)
         self.busy = False
         self.checked.connect(self._checked)
+        self.setObjectName("lockScreen")
         self.setWindowTitle(tr("办事台已锁定"))
         self.setModal(True)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(28, 24, 28, 20)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 24, 24, 24)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        card = QFrame()
+        card.setObjectName("lockCard")
+        card.setProperty("role", "card")
+        card.setMaximumWidth(560)
+        card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        lay = QVBoxLayout(card)
+        lay.setContentsMargins(36, 28, 36, 28)
+        lay.setSpacing(12)
+        brand = QLabel(tr("家门口办事台"))
+        brand.setObjectName("lockBrand")
+        lay.addWidget(brand)
         title = QLabel(tr("办事台已锁定"))
         title.setObjectName("title")
         lay.addWidget(title)
-        lay.addWidget(QLabel(tr("长时间无操作，已自动锁定以保护居民信息。"
-                                "请输入工作人员密码（或联网时输入6位 PIN）：")))
+        self.who = QLabel(who)
+        self.who.setObjectName("lockWho")
+        self.who.setWordWrap(True)
+        self.who.setVisible(bool(who))
+        lay.addWidget(self.who)
+        prompt = QLabel(intro or tr("长时间无操作，已自动锁定以保护居民信息。"
+                                    "请输入工作人员密码（或联网时输入6位 PIN）："))
+        prompt.setObjectName("subtitle")
+        prompt.setWordWrap(True)
+        lay.addWidget(prompt)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(tr("密码或6位 PIN"))
         self.password.setAccessibleName(tr("工作人员密码或 PIN"))
         self.password.returnPressed.connect(self.try_unlock)
         lay.addWidget(self.password)
         self.error = QLabel()
         self.error.setProperty("msg", "error")
+        self.error.setWordWrap(True)
         self.error.hide()
         lay.addWidget(self.error)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.quit_button: QPushButton | None = None
+        if quit_button:  # at start-up: closing the desk instead of unlocking it
+            self.quit_button = QPushButton(tr("退出"))
+            self.quit_button.clicked.connect(self._quit)
+            buttons.addWidget(self.quit_button)
         self.ok = QPushButton(tr("解锁"))
         self.ok.setProperty("kind", "primary")
+        self.ok.setMinimumWidth(160)
         self.ok.clicked.connect(self.try_unlock)
-        lay.addWidget(self.ok)
+        buttons.addWidget(self.ok)
+        lay.addLayout(buttons)
+        row.addWidget(card, 1)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+        self.quit_chosen = False
+        self._cover()
+        self.password.setFocus()
+
+    def _cover(self) -> None:
+        """Cover the locked window (or, at start-up, the screen's usable area)."""
+        parent = self.parentWidget()
+        if parent is not None and parent.isVisible():
+            self.setGeometry(parent.geometry())
+            return
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            self.resize(min(1366, avail.width()), max(min(768, avail.height() - 32), 480))
 
     def try_unlock(self) -> None:
-        """Unlock when the password is right; otherwise say why and stay."""
+        """Check the secret on a worker thread; the answer comes back by ``checked``."""
         if self.busy:
             return
         secret = self.password.text()
-        if not self.slow(secret):
-            self._checked(self.check(secret))
+        if not secret:
+            self._show_problem(tr("请输入密码或 PIN"))
             return
         self.busy = True
         self.password.setEnabled(False)
         self.ok.setEnabled(False)
-        self.error.setText(tr("正在向区级系统验证 PIN…"))
+        self.error.setText(tr("正在向区级系统验证 PIN…") if self.slow(secret)
+                           else tr("正在验证密码…"))
+        restyle(self.error, msg="info")
         self.error.show()
-        threading.Thread(target=lambda: self.checked.emit(self.check(secret)),
-                         name="pin-unlock", daemon=True).start()
+        threading.Thread(target=lambda: self.checked.emit(self._safe_check(secret)),
+                         name="unlock", daemon=True).start()
+
+    def _safe_check(self, secret: str) -> str | None:
+        try:
+            return self.check(secret)
+        except Exception as exc:  # never a traceback on the lock screen
+            return tr("无法解锁：{e}").format(e=getattr(exc, "message", None) or exc)
 
     def _checked(self, problem: str | None) -> None:
         self.busy = False
         self.password.setEnabled(True)
         self.ok.setEnabled(True)
         if problem is None:
+            self.error.hide()
             self.accept()
             return
+        self._show_problem(problem)
+
+    def _show_problem(self, problem: str) -> None:
         self.error.setText(problem)
+        restyle(self.error, msg="error")
         self.error.show()
         self.password.selectAll()
         self.password.setFocus()
+
+    def _quit(self) -> None:
+        self.quit_chosen = True
+        super().reject()
 
     def reject(self) -> None:  # Esc must not unlock
         pass
@@ -153,7 +246,8 @@ def install(window: QWidget, ctx: object) -> IdleLock | None:
         if central is not None:
             central.hide()
         dlg = UnlockDialog(check, window, slow=lambda secret: keyring.looks_like_pin(secret)
-                           and keyring.has_pin(paths.data_dir))
+                           and keyring.has_pin(paths.data_dir),
+                           who=signed_in(ctx.settings))  # type: ignore[attr-defined]
         window.setProperty("locked", True)
         dlg.exec()
         window.setProperty("locked", False)

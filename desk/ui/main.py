@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk.core.errors import DeskError
 from desk.ui import style
@@ -85,32 +85,63 @@ def _lean_start() -> None:
     sqlite-utils (without numpy/pandas) only when a migration is pending."""
 
 
-def open_desk(data_dir: str | None) -> Any:
-    """Open the desk, asking for the worker's password when the data is encrypted.
+_UNLOCK_KINDS = ("no_password", "wrong_password", "wrong_pin", "offline", "insecure",
+                 "pin_locked", "revoked", "no_pin", "locked_out")
 
-    The corruption check is left to the window's background helper (see
-    ``MainWindow._after_show``) so a large store does not delay the first paint.
+
+def open_desk(data_dir: str | None) -> Any:
+    """Open the desk; an encrypted desk shows the lock screen (desk.ui.lock) first.
+
+    The password's Argon2id and the store's opening run on the lock screen's worker
+    thread, so the screen keeps painting. The corruption check is left to the window's
+    background helper (see ``MainWindow._after_show``) so a large store does not delay
+    the first paint.
     """
     from desk.core.app import DeskContext
+    from desk.core.paths import resolve
+    from desk.ui.lock import UnlockDialog, signed_in
     from sync.client.pin import fetch_key_share
 
-    password: str | None = None
-    while True:
+    def attempt(secret: str | None) -> Any:
+        return DeskContext.open(data_dir, password=secret, quick_check=False,
+                                fetch_share=fetch_key_share)
+
+    try:
+        return attempt(None)
+    except DeskError as exc:
+        if exc.kind not in _UNLOCK_KINDS:
+            QMessageBox.critical(None, tr("家门口办事台"), exc.message)
+            return None
+        first = exc
+    opened: list[Any] = []
+
+    def check(secret: str) -> str | None:
         try:
-            return DeskContext.open(data_dir, password=password, quick_check=False,
-                                    fetch_share=fetch_key_share)
+            opened.append(attempt(secret))
         except DeskError as exc:
-            if exc.kind not in ("no_password", "wrong_password", "wrong_pin", "offline",
-                                "insecure", "pin_locked", "revoked", "no_pin"):
-                QMessageBox.critical(None, tr("家门口办事台"), exc.message)
-                return None
-            prompt = tr("办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：") \
-                if exc.kind == "no_password" else exc.message + "\n" + tr("请重新输入：")
-            text, ok = QInputDialog.getText(None, tr("家门口办事台"), prompt,
-                                            QLineEdit.EchoMode.Password)
-            if not ok:
-                return None
-            password = text
+            return exc.message
+        return None
+
+    paths = resolve(data_dir)
+    intro = tr("办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：") \
+        if first.kind == "no_password" else first.message
+    dlg = UnlockDialog(check, None, who=signed_in(_settings_preview(paths.settings)),
+                       intro=intro, quit_button=True)
+    dlg.setWindowTitle(tr("家门口办事台"))
+    dlg.exec()
+    return opened[0] if opened else None
+
+
+def _settings_preview(path: Any) -> dict[str, Any]:
+    """The desk's name and worker for the lock screen, read as plain JSON without touching
+    the file (opening the desk checks it properly)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def run_gui(data_dir: str | None = None, *,

@@ -74,7 +74,13 @@ def test_idle_lock_hides_data_until_password(qtbot: Any, tmp_path: Path) -> None
             return
         events.append("hidden" if not win.centralWidget().isVisible() else "visible")
         dlg.password.setText("wrong-pass")
-        dlg.try_unlock()
+        dlg.try_unlock()  # checked on a worker thread: the answer comes back by signal
+        QTimer.singleShot(0, lambda: refused(dlg))
+
+    def refused(dlg: Any) -> None:
+        if dlg.busy:
+            QTimer.singleShot(20, lambda: refused(dlg))
+            return
         events.append(dlg.error.text())
         dlg.reject()  # Esc does nothing
         events.append("still open" if dlg.isVisible() else "closed")
@@ -101,3 +107,132 @@ def test_unprotected_desk_has_no_lock(qtbot: Any, desk: Any) -> None:
     qtbot.addWidget(win)
     assert lock.install(win, desk) is None
     win.tasks.shutdown()
+
+
+@OFFSCREEN_DIALOG
+def test_lock_screen_names_the_worker_and_unlocks_off_the_ui_thread(qtbot: Any,
+                                                                    tmp_path: Path) -> None:
+    """Issue 14 item 9: the lock screen covers the window in the app's style, says who is
+    signed in, shows the lockout message, and Argon2id runs on a worker thread — a timer
+    on the UI thread keeps ticking while the password is checked."""
+    from desk.ui import lock
+    from desk.ui.window import MainWindow
+
+    ctx = DeskContext.open(str(tmp_path / "desk"), password=PASSWORD)
+    ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
+    ctx.settings.desk_name = "七里一村社区流动办事点"
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    watcher = lock.install(win, ctx)
+    assert watcher is not None
+    win.show()
+    qtbot.waitExposed(win)
+    seen: dict[str, Any] = {"ticks": [], "attempts": 0}
+    ticker = QTimer()
+    ticker.setInterval(5)
+    ticker.timeout.connect(lambda: seen["ticks"].append(1))
+
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, lock.UnlockDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen["who"] = dlg.who.text()
+        seen["covers"] = dlg.geometry() == win.geometry()
+        seen["name"] = dlg.objectName()
+        wrong(dlg)
+
+    def wrong(dlg: Any) -> None:
+        """Wrong passwords until the keyring locks the desk out."""
+        if dlg.busy:
+            QTimer.singleShot(10, lambda: wrong(dlg))
+            return
+        if seen["attempts"] and "锁定" in dlg.error.text():
+            seen["lockout"] = dlg.error.text()
+            right(dlg)
+            return
+        seen["attempts"] += 1
+        dlg.password.setText("wrong-pass")
+        dlg.try_unlock()
+        QTimer.singleShot(0, lambda: wrong(dlg))
+
+    def right(dlg: Any) -> None:
+        from desk.core import keyring
+
+        # the lockout lifted (as after the wait), then the right password
+        with keyring._locked(ctx.paths.data_dir):
+            data = keyring._read(ctx.paths.data_dir)
+            data["locked_until"], data["failures"] = None, 0
+            keyring._write(keyring.path_for(ctx.paths.data_dir), data)
+        dlg.password.setText(PASSWORD)
+        ticker.start()
+        dlg.try_unlock()
+        seen["returned"] = "busy" if dlg.busy else "done"  # try_unlock returns at once
+        seen["start"] = len(seen["ticks"])
+
+    QTimer.singleShot(0, answer)
+    win.lock_now()  # the lock screen, modal until unlocked
+    ticker.stop()
+    assert seen["name"] == "lockScreen" and seen["covers"]
+    assert "刘晓燕" in seen["who"] and "HY-QL01" in seen["who"]
+    assert "密码错误次数过多" in seen["lockout"]
+    assert seen["returned"] == "busy"
+    # the UI thread went on ticking while Argon2id ran (it takes far longer than 3 ticks)
+    assert len(seen["ticks"]) - seen["start"] >= 3, seen
+    assert win.centralWidget().isVisible() and not win.property("locked")
+    watcher.stop()
+    win.tasks.shutdown()
+    ctx.close()
+
+
+@OFFSCREEN_DIALOG
+def test_start_up_asks_on_the_lock_screen(qtbot: Any, tmp_path: Path) -> None:
+    """An encrypted desk starts on the lock screen (never a small Qt prompt): it names the
+    desk and worker, refuses a wrong password with the keyring's message, and opens the
+    desk — Argon2id and the store's opening on a worker thread."""
+    from desk.ui import lock
+    from desk.ui import main as ui_main
+
+    data = tmp_path / "desk"
+    ctx = DeskContext.open(str(data), password=PASSWORD)
+    ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
+    ctx.save_settings()
+    ctx.close()
+    seen: dict[str, Any] = {"ticks": 0}
+    ticker = QTimer()
+    ticker.setInterval(5)
+
+    def tick() -> None:
+        seen["ticks"] += 1
+
+    ticker.timeout.connect(tick)
+
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, lock.UnlockDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen["who"] = dlg.who.text()
+        seen["quit"] = dlg.quit_button is not None
+        dlg.password.setText("wrong-pass")
+        dlg.try_unlock()
+        QTimer.singleShot(0, lambda: then(dlg))
+
+    def then(dlg: Any) -> None:
+        if dlg.busy:
+            QTimer.singleShot(10, lambda: then(dlg))
+            return
+        seen["error"] = dlg.error.text()
+        dlg.password.setText(PASSWORD)
+        ticker.start()
+        dlg.try_unlock()
+        seen["start"] = seen["ticks"]
+
+    QTimer.singleShot(0, answer)
+    opened = ui_main.open_desk(str(data))
+    ticker.stop()
+    assert opened is not None and opened.store.key is not None
+    assert "刘晓燕" in seen["who"] and "HY-QL01" in seen["who"] and seen["quit"]
+    assert "密码不正确" in seen["error"]
+    assert seen["ticks"] - seen["start"] >= 3, seen
+    opened.close()

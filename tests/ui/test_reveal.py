@@ -47,6 +47,8 @@ def test_reveal_needs_a_reason_is_audited_and_masks_again(qtbot: Any, win: Any) 
     QTimer.singleShot(0, lambda: answer("电话联系居民"))
     detail.reveal.click()
     assert "审计日志" in answers[-1]
+    # recorded on the background helper, then shown
+    qtbot.waitUntil(lambda: full_id in detail.body.toPlainText(), timeout=10_000)
     text = detail.body.toPlainText()
     assert full_id in text and phone in text and detail.reveal.isChecked()
     reveals = [e for e in ctx.store.history(case["uuid"]) if e["action"] == "case.reveal"]
@@ -62,3 +64,35 @@ def test_reveal_needs_a_reason_is_audited_and_masks_again(qtbot: Any, win: Any) 
 
     with pytest.raises(Exception, match="原因"):
         ctx.store.record_reveal(case["uuid"], "刘晓燕", "  ")
+
+
+def test_reveal_audit_write_runs_off_the_ui_thread(qtbot: Any, win: Any) -> None:
+    """Issue 14 item 9: the reveal's audit write waits its turn on the background helper;
+    the UI thread keeps processing events (a timer ticks) and nothing is unmasked until
+    the entry is written."""
+    import threading
+
+    ctx = win.ctx
+    example = dict(ctx.catalog.get("MZ-GLJT").example)
+    case = ctx.cases.submit("MZ-GLJT", example, ctx.actor())
+    win.show_case(case["uuid"])
+    detail = win.page("detail")
+    qtbot.waitUntil(lambda: detail.case is not None and detail.case["uuid"] == case["uuid"])
+    gate = threading.Event()
+    win.tasks.run(lambda: gate.wait(30))  # the helper busy with an earlier save
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    detail.reveal.setChecked(True)
+    detail.show_full("核对居民身份")  # returns at once
+    qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=10_000)
+    full_id = example["applicant_id"]
+    assert full_id not in detail.body.toPlainText()
+    assert not [e for e in ctx.store.history(case["uuid"]) if e["action"] == "case.reveal"]
+    gate.set()
+    qtbot.waitUntil(lambda: full_id in detail.body.toPlainText(), timeout=10_000)
+    timer.stop()
+    reveals = [e for e in ctx.store.history(case["uuid"]) if e["action"] == "case.reveal"]
+    assert len(reveals) == 1 and detail.reveal.isChecked()
