@@ -52,9 +52,9 @@ from argon2.low_level import Type, hash_secret_raw
 from filelock import FileLock, Timeout
 
 from desk.core.errors import DeskError
+from forms.passwords import MIN_PASSWORD, password_weakness
 
 FILE_NAME = "keyring.json"
-MIN_PASSWORD = 8
 PIN_LENGTH = 6
 FREE_TRIES = 5
 BASE_LOCK = timedelta(minutes=1)
@@ -181,10 +181,11 @@ def exists(data_dir: Path) -> bool:
 def check_password_rule(password: str) -> None:
     """Refuse passwords an offline guesser would find: fewer than 8 characters, or only
     digits (a short number belongs in the PIN, which the district guards)."""
-    if len(password) < MIN_PASSWORD:
+    weakness = password_weakness(password, MIN_PASSWORD)  # the rule the console shares
+    if weakness == "short":
         raise KeyringError("weak", f"密码至少{MIN_PASSWORD}位，且不能全是数字"
                                    "（6位数字请设为 PIN）")
-    if password.isdigit():
+    if weakness == "digits":
         raise KeyringError("weak", "密码不能全是数字（6位数字请设为 PIN，PIN 需联网解锁）")
 
 

@@ -64,6 +64,8 @@ users = Table(
     Column("last_login_at", String(40)),
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("locked_until", String(40)),
+    Column("real_name", String(40), nullable=False, server_default=""),  # issue 21
+    Column("unit", String(60), nullable=False, server_default=""),  # 科室
 )
 sessions = Table(
     "console_sessions", cmeta,

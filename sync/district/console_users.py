@@ -9,6 +9,7 @@ a user, or changing their password or role, ends their sessions.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,24 +25,49 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
 
+USERNAME_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,31}")
+
+
+def username_problem(username: str) -> str | None:
+    """Why a new username is not acceptable, or None."""
+    if not USERNAME_RULE.fullmatch(username):
+        return ("用户名：2–32 位，只能用英文字母、数字和 . _ -，以字母或数字开头"
+                "（不能有空格或中文）")
+    return None
+
+
+def profile(real_name: str, unit: str) -> tuple[str, str]:
+    """A user's real name and 科室, checked: :class:`Refused` naming the field."""
+    real_name, unit = " ".join(real_name.split()), " ".join(unit.split())
+    if len(real_name) > 40:
+        raise Refused("姓名：不超过 40 个字")
+    if len(unit) > 60:
+        raise Refused("科室：不超过 60 个字")
+    return real_name, unit
+
+
 class UsersMixin(ConsoleBase):
     """:class:`ConsoleStore`'s users and sessions."""
 
     # -- users -----------------------------------------------------------------------------
 
     def add_user(self, username: str, password_hash: str, role: str, *,
-                 audit: Any = None) -> None:
-        """Create a user; :class:`Refused` when the name is taken or the role unknown.
-        ``audit(conn, result)`` runs in the same transaction (the audit entry)."""
+                 audit: Any = None, real_name: str = "", unit: str = "") -> None:
+        """Create a user; :class:`Refused` when the name is taken or not allowed
+        (:func:`username_problem`), or the role unknown. ``audit(conn, result)`` runs in
+        the same transaction (the audit entry)."""
         username = username.strip()
         if role not in ROLES:
             raise Refused(f"角色必须是 {'/'.join(ROLES)} 之一")
-        if not username or len(username) > 64:
-            raise Refused("用户名不能为空，且不超过 64 个字符")
+        problem = username_problem(username)
+        if problem:
+            raise Refused(problem)
+        real_name, unit = profile(real_name, unit)
         with self.st.write() as conn:
             done = conn.execute(self.st._insert(users).values(
                 username=username, password_hash=password_hash, role=role,
-                created_at=now_iso(), failed_logins=0).on_conflict_do_nothing()
+                created_at=now_iso(), failed_logins=0, real_name=real_name,
+                unit=unit).on_conflict_do_nothing()
                 .returning(users.c.username)).first()
             if done is None:
                 raise Refused(f"用户 {username} 已存在")

@@ -31,6 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from starlette.responses import Response
 
+from forms.passwords import password_weakness
 from sync.district.console_store import ROLES, ConsoleStore
 
 COOKIE = "dd_console"
@@ -66,13 +67,21 @@ def check_password(stored: str | None, password: str) -> bool:
         return False
 
 
+CONSOLE_MIN_PASSWORD = 10  # the desk's rule (forms.passwords), with more length
+
+
 def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
-    if len(password) < 10:
-        return "密码至少 10 个字符"
-    if len(set(password)) < 4:
-        return "密码过于简单"
+    """Why a new password is not acceptable, or None: the desk's rule
+    (:func:`forms.passwords.password_weakness`) with at least 10 characters."""
+    weakness = password_weakness(password, CONSOLE_MIN_PASSWORD)
+    if weakness == "short":
+        return f"密码：至少 {CONSOLE_MIN_PASSWORD} 个字符，且不能全是数字"
+    if weakness == "digits":
+        return "密码：不能全是数字，请加入字母或符号"
+    if weakness == "simple":
+        return "密码：过于简单，至少要有 4 个不同的字符"
     return None
+
 
 
 def token_hash(token: str) -> str:

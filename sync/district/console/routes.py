@@ -29,6 +29,7 @@ from sync.district.console.views import (
     render,
 )
 from sync.district.console_store import OPEN_STATUSES, ConsoleStore, local_today
+from sync.district.console_users import profile, username_problem
 from sync.district.errors import DistrictError
 from sync.district.replacement import desk_received
 
@@ -395,15 +396,18 @@ async def add_user(request: Request, user: User = Admin) -> Response:
     username = str(form.get("username") or "").strip()
     role = str(form.get("role") or "")
     pw = str(form.get("password") or "")
-    problem = auth.password_problem(pw)
+    real_name, unit = str(form.get("real_name") or ""), str(form.get("unit") or "")
+    problem = username_problem(username) or auth.password_problem(pw)
     if problem:
         return flash(redirect("/console/users"), "error", problem)
     cs = _cs(request)
     try:
-        await run_in_threadpool(cs.add_user, username, auth.hash_password(pw), role)
+        await run_in_threadpool(partial(cs.add_user, username, auth.hash_password(pw), role,
+                                        real_name=real_name, unit=unit))
     except DistrictError as exc:
         return flash(redirect("/console/users"), "error", exc.message)
-    await run_in_threadpool(cs.audit, user.username, "user.add", username, role=role)
+    await run_in_threadpool(partial(cs.audit, user.username, "user.add", username, role=role,
+                                    real_name=real_name.strip(), unit=unit.strip()))
     return flash(redirect("/console/users"), "ok", f"已添加用户 {username}。")
 
 
@@ -424,6 +428,21 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
         values = {"disabled_at": now_iso()}
     elif what == "enable":
         values = {"disabled_at": None, "failed_logins": 0, "locked_until": None}
+    elif what == "password":  # an admin resets it: the user's sessions end, lockout cleared
+        pw = str(form.get("password") or "")
+        problem = auth.password_problem(pw)
+        if problem:
+            return flash(redirect(f"/console/users#user-{username}"), "error",
+                         f"{username} 的新{problem}")
+        values = {"password_hash": await run_in_threadpool(auth.hash_password, pw),
+                  "failed_logins": 0, "locked_until": None}
+    elif what == "profile":
+        try:
+            real_name, unit = profile(str(form.get("real_name") or ""),
+                                      str(form.get("unit") or ""))
+        except DistrictError as exc:
+            return flash(redirect("/console/users"), "error", exc.message)
+        values = {"real_name": real_name, "unit": unit}
     else:
         return flash(redirect("/console/users"), "error", "未知的操作。")
     try:
@@ -431,8 +450,10 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
     except DistrictError as exc:
         return flash(redirect("/console/users"), "error", exc.message)
     await run_in_threadpool(cs.audit, user.username, f"user.{what}", username, **{
-        k: v for k, v in values.items() if k == "role"})
-    return flash(redirect("/console/users"), "ok", f"用户 {username} 已更新。")
+        k: v for k, v in values.items() if k in ("role", "real_name", "unit")})
+    done = {"password": f"已重置 {username} 的密码，其登录会话已失效；请当面或电话告知新密码。",
+            "profile": f"已更新 {username} 的姓名和科室。"}
+    return flash(redirect("/console/users"), "ok", done.get(what, f"用户 {username} 已更新。"))
 
 
 # -- audit log ------------------------------------------------------------------------------
