@@ -378,6 +378,8 @@ MATTER_NEXT = {  # status → the statuses a decision may move it to
 MATTER_CHANGE_KINDS = ("matter", "matter_config")
 
 
+# an ISO 8601 time with its offset (a matter's times: deadlines are compared across zones)
+ISO_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
 CaseUuid = uuid.UUID  # (a payload's own ``uuid`` field hides the module in its class body)
 
 
@@ -408,9 +410,10 @@ class MatterPayload(BaseModel):
     worker: str = Field(min_length=1, max_length=40, description="who recorded it")
     desk_code: str = Field(min_length=1, max_length=32)
     revision: int = Field(ge=1)
-    created_at: str = Field(min_length=10, max_length=40)
+    created_at: str = Field(pattern=ISO_WITH_OFFSET, description="the desk's clock, with "
+                                                                 "its offset")
     updated_at: str = Field(min_length=10, max_length=40)
-    due_at: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$",
+    due_at: str = Field(pattern=ISO_WITH_OFFSET,
                         description="the desk's deadline (ISO 8601 with its offset)")
     answer_by: Literal["phone", "in_person", "none"]
     place_json: JsonObjectText = Field(default="{}")

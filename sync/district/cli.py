@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
-from sync.district import calendar_cli
+from sync.district import calendar_cli, cli_matters
 from sync.district.errors import DistrictError
 from sync.district.storage import AuditHook, Storage, default_db_url
 
@@ -127,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
                                         "(stop the server first); starts a new epoch")
     rs.add_argument("file", help="district-*.sqlite3 or district-*.pgdump")
     rs.add_argument("--json", action="store_true")
+    cli_matters.add_parsers(sub)  # matters, matter dispatch|sign|answer|… (issue 15)
     return p
 
 
@@ -336,6 +337,8 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         return 0
     if cmd == "calendar":
         return calendar_cli.run(storage, args)
+    if cmd in ("matters", "matter"):
+        return cli_matters.run(storage, cs, args, cli_actor())
     if cmd == "user":
         return _user_add(cs, args)
     if cmd == "cases":

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from sync import protocol as P
+from sync.district.matters_store import current_config
 from sync.district.matters_tables import matter_revisions, matters
 
 if TYPE_CHECKING:
@@ -76,8 +77,10 @@ def apply_matters(work: _BatchWork, records: Sequence[Any], matter_in: list[Matt
         work._result(i, records[i], "accepted", received_at=work.at)
         if u not in newest or newest[u].revision < mp.revision:
             newest[u] = mp
-    for u, mp in newest.items():
-        _upsert(work, owners.get(u), u, mp)
+    if newest:
+        fraction = current_config(conn).warn_fraction
+        for u, mp in newest.items():
+            _upsert(work, owners.get(u), u, mp, fraction)
 
 
 def _desk_columns(mp: P.MatterPayload) -> dict[str, Any]:
@@ -95,7 +98,14 @@ def utc(text: str) -> str:
         timespec="seconds")
 
 
-def _upsert(work: _BatchWork, known: Any, u: str, mp: P.MatterPayload) -> None:
+def warn_at(created: str, due: str, fraction: float) -> str:
+    """When an order becomes 即将超时: ``fraction`` of its time limit left (UTC)."""
+    start, end = datetime.fromisoformat(created), datetime.fromisoformat(due)
+    return (end - (end - start) * fraction).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _upsert(work: _BatchWork, known: Any, u: str, mp: P.MatterPayload,
+            fraction: float) -> None:
     conn, at = work.conn, work.at
     desk = _desk_columns(mp)
     closed_here = mp.status == "closed"
@@ -104,6 +114,7 @@ def _upsert(work: _BatchWork, known: Any, u: str, mp: P.MatterPayload) -> None:
             uuid=u, desk_id=work.desk_id, desk_code=mp.desk_code,
             desk_created_at=mp.created_at, received_at=at, updated_at=at,
             status="closed" if closed_here else "received", due_at=utc(mp.due_at),
+            warn_at=warn_at(mp.created_at, mp.due_at, fraction),
             satisfaction=mp.satisfaction if closed_here else None,
             answer=mp.result if closed_here else None, batch_id=work.batch_id, **desk,
         ).on_conflict_do_nothing())

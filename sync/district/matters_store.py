@@ -28,7 +28,12 @@ from sqlalchemy import Connection, func, select, update
 
 from sync import protocol as P
 from sync.district.errors import NotFound, Refused
-from sync.district.matters_tables import matter_change_bodies, matter_configs, matters
+from sync.district.matters_tables import (
+    matter_change_bodies,
+    matter_configs,
+    matter_schedule_runs,
+    matters,
+)
 from sync.district.tables import changes
 
 AuditHook = Callable[[Connection, dict[str, Any]], None]
@@ -82,7 +87,7 @@ def publish_config(st: Any, body: Any, *, actor: str = "admin",
     try:
         cfg = parse_config(body)
     except MatterConfigError as exc:
-        raise Refused(f"诉求分类配置无效: {exc}") from None
+        raise _refused("invalid", f"config: 诉求分类配置无效：{exc}") from None
     clean = dict(cfg.body)
     digest = P.content_hash(clean)
     now = P.utc_now()
@@ -92,7 +97,7 @@ def publish_config(st: Any, body: Any, *, actor: str = "admin",
                            .where(matter_configs.c.version == cfg.version)).first()
         if row is not None:
             if row.content_hash != digest:
-                raise Refused(f"version: 诉求分类配置版本 {cfg.version} 已发布过不同内容，"
+                raise _refused("published", f"version: 诉求分类配置版本 {cfg.version} 已发布过不同内容，"
                               "请使用新版本号")
             return {"version": cfg.version, "seq": int(row.change_seq), "published": False}
         seq = conn.execute(changes.insert().values(
@@ -107,6 +112,12 @@ def publish_config(st: Any, body: Any, *, actor: str = "admin",
     return out
 
 
+def _refused(rule: str, message: str) -> Refused:
+    """A refusal naming the field (the message's ``field:`` prefix) and the rule."""
+    field = message.split(":", 1)[0] if ": " in message else "config"
+    return Refused(message, field=field, rule=rule)
+
+
 def _department(conn: Connection, wanted: str) -> str:
     """A department of the configuration in force, by code or name; empty: 兜底."""
     cfg = current_config(conn)
@@ -116,16 +127,16 @@ def _department(conn: Connection, wanted: str) -> str:
     for d in cfg.departments:
         if wanted in (d.code, d.name):
             return str(d.name)
-    raise Refused(f"department: 没有“{wanted}”这个部门（应为诉求分类配置中的部门编码或名称）")
+    raise _refused("unknown", f"department: 没有“{wanted}”这个部门（应为诉求分类配置中的部门编码或名称）")
 
 
 def _iso(text: str, field: str) -> str:
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise Refused(f"{field}: 应为带时区的 ISO 时间，如 2026-10-12T18:00:00+08:00") from None
+        raise _refused("format", f"{field}: 应为带时区的 ISO 时间，如 2026-10-12T18:00:00+08:00") from None
     if value.tzinfo is None:
-        raise Refused(f"{field}: 应带时区，如 2026-10-12T18:00:00+08:00")
+        raise _refused("format", f"{field}: 应带时区，如 2026-10-12T18:00:00+08:00")
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -139,7 +150,7 @@ def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str =
     :class:`Refused` naming the field, :class:`NotFound` for an unknown (or out of scope)
     order."""
     if action not in _STEPS:
-        raise Refused(f"action: 应为 {' / '.join(ACTIONS)}")
+        raise _refused("choice", f"action: 应为 {' / '.join(ACTIONS)}")
     text = text.strip()
     at = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = at.isoformat(timespec="seconds")
@@ -147,39 +158,39 @@ def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str =
     body: dict[str, Any] = {}
     if action == "answer":
         if not text:
-            raise Refused("answer: 请填写答复内容（办事台将转告居民）")
+            raise _refused("required", "answer: 请填写答复内容（办事台将转告居民）")
         values["answer"] = body["answer"] = text
     elif action == "extend":
         if not text:
-            raise Refused("reason: 延期必须说明原因")
+            raise _refused("required", "reason: 延期必须说明原因")
         body["reason"] = text
         values["due_at"] = body["due_at"] = _iso(due_at, "due_at")
     elif action == "revisit":
         if satisfaction not in P.MATTER_SATISFACTION:
-            raise Refused(f"satisfaction: 应为 {' / '.join(P.MATTER_SATISFACTION)}")
+            raise _refused("choice", f"satisfaction: 应为 {' / '.join(P.MATTER_SATISFACTION)}")
         if satisfaction == "不满意" and not text:
-            raise Refused("reason: 回访不满意必须写明原因（退回重办）")
+            raise _refused("required", "reason: 回访不满意必须写明原因（退回重办）")
         values["satisfaction"] = body["satisfaction"] = satisfaction
         if text:
             body["reason"] = text
     elif action == "close" and not text:
-        raise Refused("reason: 请说明办结情况")
+        raise _refused("required", "reason: 请说明办结情况")
     elif action == "close":
         body["reason"] = text
     allowed, target = _STEPS[action]
     with st.write() as conn:
         st._serialise_changes(conn)
         row = conn.execute(select(matters).where(matters.c.uuid == uuid)).mappings().first()
-        if row is None or (scope_department is not None
-                           and row["department"] != scope_department):
-            raise NotFound(f"没有找到诉求工单 {uuid}")
+        scope = _department(conn, scope_department) if scope_department else None
+        if row is None or (scope is not None and row["department"] != scope):
+            raise NotFound(f"没有找到诉求工单 {uuid}")  # out of scope: says nothing more
         if action == "dispatch":
             values["department"] = _department(conn, department)
         if action == "extend":
             if values["due_at"] <= row["due_at"]:
-                raise Refused(f"due_at: 新的期限应晚于原期限 {row['due_at']}")
+                raise _refused("later", f"due_at: 新的期限应晚于原期限 {row['due_at']}")
             if datetime.fromisoformat(row["due_at"]) <= at:
-                raise Refused("due_at: 原期限已过，不能再延期（延期须在期限届满前申请）")
+                raise _refused("passed", "due_at: 原期限已过，不能再延期（延期须在期限届满前申请）")
         status = target or row["status"]
         if action == "revisit":
             status = "redo" if satisfaction == "不满意" else "closed"
@@ -190,8 +201,16 @@ def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str =
             matters.c.uuid == uuid, matters.c.status.in_(allowed),
             matters.c.status == row["status"]).values(**values)).rowcount
         if not moved:
-            raise Refused(f"status: 工单{_WORDS.get(row['status'], row['status'])}，"
+            raise _refused("transition", f"status: 工单{_WORDS.get(row['status'], row['status'])}，"
                           f"不能{_ACTION_WORDS[action]}")
+        if action == "extend":  # 即将超时 counts again from the new deadline
+            fraction = current_config(conn).warn_fraction
+            start, end = (datetime.fromisoformat(row["desk_created_at"]),
+                          datetime.fromisoformat(values["due_at"]))
+            values["warn_at"] = (end - (end - start) * fraction).astimezone(UTC).isoformat(
+                timespec="seconds")
+            values["sla_state"] = "normal"
+            values["escalated_to"] = None
         body["due_at"] = values.get("due_at", row["due_at"])
         dept = values.get("department", row["department"])
         seq = conn.execute(changes.insert().values(
@@ -229,8 +248,9 @@ def list_orders(st: Any, *, status: str | None = None, overdue: bool = False,
                matters.c.from_case, matters.c.desk_status)
     if status:
         q = q.where(matters.c.status == status)
-    if department is not None:
-        q = q.where(matters.c.department == department)
+    if department:
+        with st.read() as conn:
+            q = q.where(matters.c.department == _department(conn, department))
     if overdue:
         q = q.where(matters.c.status.in_(OPEN_STATUSES),
                     matters.c.due_at < at.isoformat(timespec="seconds"))
@@ -248,3 +268,59 @@ def list_orders(st: Any, *, status: str | None = None, overdue: bool = False,
 def count_orders(conn: Connection) -> int:
     """How many work orders the district holds."""
     return int(conn.execute(select(func.count()).select_from(matters)).scalar() or 0)
+
+
+# -- the deadline schedule -----------------------------------------------------------------------
+
+SCHEDULE_MINUTES = 5  # the schedule's slot: every process may try; one runs each slot
+
+
+def run_schedule(st: Any, *, now: datetime | None = None, runner: str = "",
+                 minutes: int = SCHEDULE_MINUTES,
+                 audit: AuditHook | None = None) -> dict[str, Any]:
+    """Mark open work orders 即将超时 (``due_soon``) or 超时 (``overdue``) and escalate each
+    newly overdue one to the supervisor role of the configuration in force — exactly once
+    per ``minutes``-long slot however many server processes try: the first to insert the
+    slot's row in ``matter_schedule_runs`` (its primary key is the lock; a concurrent
+    insert of the same key waits for that transaction and then finds it taken) does the
+    work in the same transaction. ``audit`` is called once per escalation.
+
+    Returns ``{"ran", "slot", "due_soon", "overdue", "escalated"}``."""
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    start = int(at.timestamp()) // (minutes * 60) * (minutes * 60)
+    slot = datetime.fromtimestamp(start, UTC).isoformat(timespec="seconds")
+    stamp = at.isoformat(timespec="seconds")
+    out: dict[str, Any] = {"ran": False, "slot": slot, "due_soon": 0, "overdue": 0,
+                           "escalated": 0}
+    with st.write() as conn:
+        claimed = conn.execute(st._insert(matter_schedule_runs).values(
+            slot=slot, ran_at=stamp, runner=runner[:80] or "server",
+        ).on_conflict_do_nothing().returning(matter_schedule_runs.c.slot)).first()
+        if claimed is None:
+            return out
+        cfg = current_config(conn)
+        soon = conn.execute(update(matters).where(
+            matters.c.status.in_(OPEN_STATUSES), matters.c.sla_state == "normal",
+            matters.c.warn_at <= stamp, matters.c.due_at > stamp,
+        ).values(sla_state="due_soon")).rowcount
+        late = conn.execute(update(matters).where(
+            matters.c.status.in_(OPEN_STATUSES), matters.c.sla_state != "overdue",
+            matters.c.due_at <= stamp,
+        ).values(sla_state="overdue")).rowcount
+        escalate = conn.execute(select(matters.c.uuid, matters.c.matter_no,
+                                       matters.c.department, matters.c.due_at).where(
+            matters.c.status.in_(OPEN_STATUSES), matters.c.sla_state == "overdue",
+            matters.c.escalated_to.is_(None)).order_by(matters.c.due_at)).all()
+        for r in escalate:
+            conn.execute(update(matters).where(matters.c.uuid == r.uuid).values(
+                escalated_to=cfg.supervisor_role, updated_at=stamp))
+            if audit is not None:
+                audit(conn, {"uuid": r.uuid, "matter_no": r.matter_no,
+                             "department": r.department, "due_at": r.due_at,
+                             "escalated_to": cfg.supervisor_role, "at": stamp})
+        out.update(ran=True, due_soon=int(soon or 0), overdue=int(late or 0),
+                   escalated=len(escalate))
+        conn.execute(update(matter_schedule_runs).where(
+            matter_schedule_runs.c.slot == slot).values(
+            due_soon=out["due_soon"], overdue=out["overdue"], escalated=out["escalated"]))
+    return out

@@ -10,6 +10,8 @@
   decided by the constraint;
 - ``matter_change_bodies`` — what a ``matter`` change says beyond a case status (answer,
   deadline, satisfaction, reason), by the change's ``seq``;
+- ``matter_schedule_runs`` — one row per slot of the deadline schedule, inserted by the one
+  process that runs it (the primary key is the lock: every other process finds it taken);
 - ``matter_configs`` — published versions of the categories, time limits and departments
   (desks pull them as ``matter_config`` changes; ``change_seq`` orders them).
 """
@@ -41,7 +43,8 @@ matters = Table(
     Column("updated_at", String(40), nullable=False),
     Column("status", String(12), nullable=False, server_default="received"),
     Column("department", String(60)),
-    Column("due_at", String(40), nullable=False),
+    Column("due_at", String(40), nullable=False),  # UTC: text order is time order
+    Column("warn_at", String(40), nullable=False),  # 即将超时 from here (UTC)
     Column("answer", Text),
     Column("satisfaction", String(8)),
     Column("redo_count", Integer, nullable=False, server_default="0"),
@@ -49,6 +52,7 @@ matters = Table(
     Column("sla_state", String(10), nullable=False, server_default="normal"),
     Column("batch_id", String(36), nullable=False),
     Index("matters_status_due", "status", "due_at"),
+    Index("matters_status_warn", "status", "warn_at"),
     Index("matters_department", "department", "status"),
     Index("matters_desk", "desk_id", "received_at"),
 )
@@ -67,6 +71,15 @@ matter_change_bodies = Table(
     "matter_change_bodies", metadata,
     Column("seq", _BigId, primary_key=True, autoincrement=False),
     Column("body_json", Text, nullable=False),
+)
+matter_schedule_runs = Table(  # one row per schedule slot: claimed by exactly one process
+    "matter_schedule_runs", metadata,
+    Column("slot", String(40), primary_key=True),
+    Column("ran_at", String(40), nullable=False),
+    Column("runner", String(80), nullable=False),
+    Column("due_soon", Integer, nullable=False, server_default="0"),
+    Column("overdue", Integer, nullable=False, server_default="0"),
+    Column("escalated", Integer, nullable=False, server_default="0"),
 )
 matter_configs = Table(
     "matter_configs", metadata,
