@@ -42,7 +42,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     inspect,
+    literal_column,
     select,
     text,
 )
@@ -146,7 +148,15 @@ ccases = Table(
     Index("console_cases_priority", "priority", "district_status", "received_at"),
     Index("console_cases_initials", "initials"),
     Index("console_cases_receipt_rev", "receipt_rev"),
+    # the case list's sorted columns (issue 21 item 8): each sort walks its index (ties
+    # broken by an incremental sort); the default order, newest accepted first, exactly
+    Index("console_cases_accepted", "accepted_date", "received_at", "uuid"),
+    Index("console_cases_sort_item", "item_name"),
+    Index("console_cases_sort_desk", "desk_code"),
+    Index("console_cases_sort_worker", "worker"),
 )
+# NULL promised dates (当场办结, 补正) sort as '' (a literal, so one SQL text for every query)
+PROMISED_SORT = func.coalesce(ccases.c.promised_date, literal_column("''"))
 # Search terms of each case (issue 21), one row each: "n" + every suffix of the applicant's
 # name (any part of a name is the prefix of one of them: one index range finds 玉梅 in
 # 唐玉梅) and "t" + a digest of the last 4, 5 and 6 characters of the ID number and the

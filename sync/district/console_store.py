@@ -54,6 +54,7 @@ from sync.district.console_readmodel import (
 )
 from sync.district.console_schema import (
     LOCAL_TZ,
+    PROMISED_SORT,
     ConsoleBase,
     _iso,
     audit,
@@ -193,7 +194,7 @@ def _sort_keys(sort: str) -> tuple[list[Any], bool]:
     tuple; NULL dates sort as empty text) and whether descending."""
     key, desc = sort_spec(sort)
     col = SORTS[key]
-    cols = [func.coalesce(col, "")] if key == "promised" else [col]
+    cols = [PROMISED_SORT] if key == "promised" else [col]
     if key != "received":
         cols.append(ccases.c.received_at)
     return [*cols, ccases.c.uuid], desc
