@@ -166,7 +166,8 @@ def material_visible(m: Material, data: dict[str, Any]) -> bool:
     return m.show_if is None or _cond_holds(m.show_if, data, data)
 
 
-_NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U0003134f\uf900-\ufaffA-Za-z·•．.\s]{2,40}$")
+# Han through CJK Extension H (U+323AF; Extension I, U+2EBF0-2EE5D, lies inside B-G's span)
+_NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U000323af\uf900-\ufaffA-Za-z·•．.\s]{2,40}$")
 _BANK = re.compile(r"^\d{12,19}$")
 
 

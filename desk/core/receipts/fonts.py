@@ -2,9 +2,11 @@
 
 - Main font: WenQuanYi Micro Hei (``resources/fonts/wqy-microhei.ttc``, subfont 0),
   embedded as a subset, so a receipt looks the same on every printer and viewer.
-- Fallback: ``doorstep-han-fallback.ttf`` (a subset of Hanazono Mincho A) for the Han
-  characters Micro Hei lacks — CJK Extension A/B name characters such as 䶮 and 𠮷. It is
-  loaded only when a document needs it.
+- Fallbacks, each loaded only when a document needs it: ``doorstep-han-fallback.ttf`` (a
+  subset of Hanazono Mincho A) for the Han characters Micro Hei lacks — Extension A, the
+  rare name characters of the 通用规范汉字表 in Extensions B–F such as 䶮 and 𠮷 — then
+  ``doorstep-han-fallback-2.ttf`` (a subset of BabelStone Han) for what neither has, up
+  to Extensions G and H (𰻞). See ``resources/fonts/build_fallback_font.py``.
 - A character neither font has is never dropped silently: it is printed as its code point
   (``〔U+2A6D6〕``) and reported by :func:`unrenderable`.
 """
@@ -27,10 +29,13 @@ MAIN = "DoorstepSans"
 FALLBACK = "DoorstepHanFallback"
 MAIN_FILE = ("fonts", "wqy-microhei.ttc")
 FALLBACK_FILE = ("fonts", "doorstep-han-fallback.ttf")
+FALLBACK2 = "DoorstepHanFallback2"
+FALLBACK2_FILE = ("fonts", "doorstep-han-fallback-2.ttf")
 
 _lock = threading.Lock()
 _main_cmap: frozenset[int] | None = None
 _fallback_cmap: frozenset[int] | None = None
+_fallback2_cmap: frozenset[int] | None = None
 
 # Invisible modifiers that would otherwise count as "missing": variation selectors,
 # zero-width characters, the byte-order mark.
@@ -104,6 +109,38 @@ def _ensure_fallback() -> frozenset[int]:
     return _fallback_cmap
 
 
+def _register(name: str, file: tuple[str, str]) -> frozenset[int]:
+    font = TTFont(name, str(resource(*file)), asciiReadable=False)
+    pdfmetrics.registerFont(font)
+    for bold in (0, 1):
+        for italic in (0, 1):
+            addMapping(name, bold, italic, name)
+    return _cmap(font)
+
+
+def _ensure_fallback2() -> frozenset[int]:
+    global _fallback2_cmap
+    if _fallback2_cmap is not None:
+        return _fallback2_cmap
+    with _lock:
+        if _fallback2_cmap is None:
+            _fallback2_cmap = _register(FALLBACK2, FALLBACK2_FILE)
+    return _fallback2_cmap
+
+
+def font_for(cp: int) -> str | None:
+    """The font that draws code point ``cp`` (main first, then the fallbacks), or None."""
+    ensure_fonts()
+    assert _main_cmap is not None
+    if cp in _main_cmap:
+        return MAIN
+    if cp in _ensure_fallback():
+        return FALLBACK
+    if cp in _ensure_fallback2():
+        return FALLBACK2
+    return None
+
+
 def main_has(ch: str) -> bool:
     """True when the main font draws ``ch``."""
     ensure_fonts()
@@ -152,10 +189,9 @@ def runs(text: str) -> Iterator[tuple[str, str]]:
     buf: list[str] = []
     for ch in text:
         cp = ord(ch)
-        if cp in main or ch == " ":
-            want, piece = MAIN, ch
-        elif cp in _ensure_fallback():
-            want, piece = FALLBACK, ch
+        found = MAIN if cp in main or ch == " " else font_for(cp)
+        if found is not None:
+            want, piece = found, ch
         else:
             want, piece = MAIN, placeholder(ch)
         if want != font and buf:
@@ -175,7 +211,7 @@ def unrenderable(text: str) -> list[str]:
     for ch in clean(text):
         if ord(ch) in _main_cmap or ch == " ":
             continue
-        if ord(ch) not in _ensure_fallback():
+        if font_for(ord(ch)) is None:
             out.append(ch)
     return out
 
@@ -191,8 +227,8 @@ def markup(text: object) -> str:
         return escape(s)
     parts = []
     for font, seg in runs(s):
-        if font == FALLBACK:
-            parts.append(f'<font face="{FALLBACK}">{escape(seg)}</font>')
+        if font != MAIN:
+            parts.append(f'<font face="{font}">{escape(seg)}</font>')
         else:
             parts.append(escape(seg))
     return "".join(parts)
@@ -229,7 +265,7 @@ def draw_string(canvas: object, x: float, y: float, text: str, size: float, *,
         c.setLineWidth(stroke)  # type: ignore[attr-defined]
     for font, seg in parts:
         t.setFont(font, size)
-        t.setTextRenderMode(2 if bold or font == FALLBACK else 0)
+        t.setTextRenderMode(2 if bold or font != MAIN else 0)
         t.textOut(seg)
     c.drawText(t)  # type: ignore[attr-defined]
     if stroke:
