@@ -65,6 +65,7 @@ class CaseTableModel(QAbstractTableModel):
         self.tasks = tasks
         self.rows: list[dict[str, Any]] = []
         self.total = 0
+        self.counted = False  # the total is known (its count arrives after the first page)
         self.filters: dict[str, Any] = {}
         self.loading = False
         self.generation = 0
@@ -91,11 +92,23 @@ class CaseTableModel(QAbstractTableModel):
 
         def first_page() -> tuple[list[dict[str, Any]], int]:
             rows = store.list_cases(limit=PAGE, offset=0, **flt)
-            total = len(rows) if len(rows) < PAGE else store.count_cases(**flt)
-            return rows, total
+            return rows, len(rows)
 
+        # the first page on screen first; the total (a count over every matching row:
+        # ~0.4 s encrypted at 100,000 cases) follows as its own task
+        self.counted = False
         self.tasks.run(first_page, on_done=lambda res: self._first(gen, res),
                        on_error=lambda exc: self._failed(gen, exc))
+        self.tasks.run(lambda: store.count_cases(**flt),
+                       on_done=lambda n: self._counted(gen, n),
+                       on_error=lambda exc: self._failed(gen, exc))
+
+    def _counted(self, gen: int, total: int) -> None:
+        if gen != self.generation:
+            return
+        self.counted = True
+        self.total = max(total, len(self.rows))
+        self.loaded.emit()
 
     def reload(self) -> None:
         """Same filters, fresh data (after a save or a sync)."""
@@ -104,9 +117,10 @@ class CaseTableModel(QAbstractTableModel):
     def _first(self, gen: int, res: tuple[list[dict[str, Any]], int]) -> None:
         if gen != self.generation:
             return
-        rows, total = res
+        rows, n = res
         self.loading = False
-        self.total = total
+        # until the count arrives: one more page may exist when this one is full
+        self.total = self.total if self.counted else n + (1 if n == PAGE else 0)
         if rows:
             self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
             self.rows = rows
@@ -141,6 +155,8 @@ class CaseTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
             self.rows.extend(rows)
             self.endInsertRows()
+            if not self.counted:
+                self.total = len(self.rows) + (1 if len(rows) == PAGE else 0)
         self.loaded.emit()
 
     # -- the table -------------------------------------------------------------------------
@@ -353,6 +369,9 @@ class CasesPage(QWidget):
             self.count.setText(tr("正在查询…"))
         elif m.total == 0:
             self.count.setText(tr("没有符合条件的案件"))
+        elif not m.counted and len(m.rows) < m.total:
+            self.count.setText(tr("已显示 {shown} 件，正在统计总数…（向下滚动加载更多；回车或双击打开）")
+                               .format(shown=f"{len(m.rows):,}"))
         elif len(m.rows) < m.total:
             self.count.setText(tr("共 {n} 件，已显示 {shown} 件（向下滚动加载更多；回车或双击打开）")
                                .format(n=f"{m.total:,}", shown=f"{len(m.rows):,}"))

@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desk.core.errors import DeskError
 from desk.ui import style
 from desk.ui.text import tr
 
@@ -92,41 +91,65 @@ _UNLOCK_KINDS = ("no_password", "wrong_password", "wrong_pin", "offline", "insec
 def open_desk(data_dir: str | None) -> Any:
     """Open the desk; an encrypted desk shows the lock screen (desk.ui.lock) first.
 
-    The password's Argon2id and the store's opening run on the lock screen's worker
-    thread, so the screen keeps painting. The corruption check is left to the window's
+    The lock screen comes up before the heavy modules (the store, the catalog, the sync
+    client) are imported — they load on a worker thread meanwhile — and the password's
+    Argon2id and the store's opening run on the lock screen's worker thread, so the screen
+    paints at once and keeps painting. The corruption check is left to the window's
     background helper (see ``MainWindow._after_show``) so a large store does not delay
     the first paint.
     """
-    from desk.core.app import DeskContext
+    import threading
+
     from desk.core.paths import resolve
-    from desk.ui.lock import UnlockDialog, signed_in
-    from sync.client.pin import fetch_key_share
+
+    paths = resolve(data_dir)
 
     def attempt(secret: str | None) -> Any:
+        from desk.core.app import DeskContext
+        from sync.client.pin import fetch_key_share
+
         return DeskContext.open(data_dir, password=secret, quick_check=False,
                                 fetch_share=fetch_key_share)
 
-    try:
-        return attempt(None)
-    except DeskError as exc:
-        if exc.kind not in _UNLOCK_KINDS:
-            QMessageBox.critical(None, tr("家门口办事台"), exc.message)
-            return None
-        first = exc
+    protected = (paths.data_dir / "keyring.json").exists()  # desk.core.keyring.path_for
+    intro = tr("办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：")
+    if not protected or os.environ.get("DOORSTEP_PASSWORD") or \
+            os.environ.get("DOORSTEP_PASSWORD_FILE"):
+        from desk.core.errors import DeskError
+
+        try:
+            return attempt(None)
+        except DeskError as exc:
+            if exc.kind not in _UNLOCK_KINDS:
+                QMessageBox.critical(None, tr("家门口办事台"), exc.message)
+                return None
+            if exc.kind != "no_password":
+                intro = exc.message
+    from desk.ui.lock import UnlockDialog, signed_in
+
+    preview = _settings_preview(paths.settings)
+    app = QApplication.instance()
+    if isinstance(app, QApplication):  # the lock screen in the worker's own look
+        style.install_language(app, str(preview.get("language") or ""))
+        style.apply(app, bool(preview.get("large_font")), bool(preview.get("high_contrast")))
+
+    def warm() -> None:  # the store, catalog and sync client load while the worker types
+        import desk.core.app  # noqa: F401
+        import sync.client.pin  # noqa: F401
+
+    threading.Thread(target=warm, name="warm-imports", daemon=True).start()
     opened: list[Any] = []
 
-    def check(secret: str) -> str | None:
+    def check(secret: str) -> str | None:  # on the lock screen's worker thread
+        from desk.core.errors import DeskError
+
         try:
             opened.append(attempt(secret))
         except DeskError as exc:
             return exc.message
         return None
 
-    paths = resolve(data_dir)
-    intro = tr("办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：") \
-        if first.kind == "no_password" else first.message
-    dlg = UnlockDialog(check, None, who=signed_in(_settings_preview(paths.settings)),
-                       intro=intro, quit_button=True)
+    dlg = UnlockDialog(check, None, who=signed_in(preview), intro=intro, quit_button=True)
     dlg.setWindowTitle(tr("家门口办事台"))
     dlg.exec()
     return opened[0] if opened else None

@@ -98,14 +98,6 @@ def main(out: Path) -> int:
         win.show()
         wait(app, lambda w=win: not w.tasks.busy)
         shot(win, f"{mode}-01-home")
-        if mode == "contrast":
-            win.home.search.setText("gljt")
-            shot(win, f"{mode}-02-search")
-            win.open_notice("MZ-DB")
-            win.start_form("MZ-DB")
-            shot(win, f"{mode}-04-form")
-            win.close()
-            continue
         win.home.search.setText("gljt")
         shot(win, f"{mode}-02-search")
         win.open_notice("MZ-DB")
@@ -122,6 +114,11 @@ def main(out: Path) -> int:
         shot(win, f"{mode}-04-form")
         page.form.verticalScrollBar().setValue(page.form.verticalScrollBar().maximum() // 2)
         shot(win, f"{mode}-05-form-group")
+        win.start_form("YJS-TX")  # 一件事: the services the help says to choose by
+        ex = ctx.catalog.get("YJS-TX").example
+        win.form.form.set_values({k: v for k, v in ex.items() if k != "materials"})
+        win.form.refresh()
+        shot(win, f"{mode}-05b-form-bundle")
         win.start_form("MZ-GLJT")
         page = win.form
         ex = ctx.catalog.get("MZ-GLJT").example
@@ -167,10 +164,20 @@ def main(out: Path) -> int:
         dlg.show()
         shot(dlg, f"{mode}-13-settings")
         dlg.close()
-        first = SettingsDialog(ctx.settings, first_run=True)
+        first = SettingsDialog(ctx.settings, first_run=True, protect_offered=True)
         first.show()
         shot(first, f"{mode}-14-first-run")
         first.close()
+        from desk.ui.lock import UnlockDialog, signed_in
+
+        locked = UnlockDialog(lambda secret: "密码不正确，还可以再试 4 次", win,
+                              who=signed_in(ctx.settings))
+        locked.show()
+        locked.password.setText("wrong-pass")
+        locked.try_unlock()
+        wait(app, lambda d=locked: not d.busy)
+        shot(locked, f"{mode}-15-lock")
+        locked.done(0)
         win.close()
     ctx.close()
     print(json.dumps({"out": str(out)}))
@@ -178,4 +185,4 @@ def main(out: Path) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/ui-shots")))
+    raise SystemExit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shots/desk")))
