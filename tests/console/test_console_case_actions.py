@@ -165,3 +165,20 @@ def test_batches_show_zero_and_say_ratings_count(server: ConsoleServer, make_des
     assert r.status_code == 303
     text = _text(w.get("/console/desks"))
     assert "办事点 HY-QL01 七里一村社区流动办事点 已停用" in text
+
+
+def test_bundle_case_page_speaks_words(server: ConsoleServer, make_desk: Any,
+                                       web: Any) -> None:
+    """The 一件事 page and its 办理记录 name each route's item and state in words: no raw
+    status codes ("pending", "route") anywhere a clerk reads."""
+    desk = make_desk()
+    bundle = new_case(desk, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
+    assert sync_desk(desk)["complete"]
+    w = web("reviewer")
+    w.get(f"/console/cases/{bundle['uuid']}")
+    r = w.post(f"/console/cases/{bundle['uuid']}/routes/GA-SWZX", {"status": "accepted"})
+    assert r.status_code == 303
+    page = _text(w.get(f"/console/cases/{bundle['uuid']}"))
+    assert "死亡户口注销：已受理" in page
+    for raw in ("pending", "route", "accepted", "needs_correction", "received"):
+        assert not re.search(rf"\b{raw}\b", page), raw

@@ -249,9 +249,17 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         materials.append({"name": name, "form": miss.get("form", ""), "required":
                           miss.get("required", True), "deferrable": miss.get("deferrable"),
                           "received": False, "missing": miss})
-    history = [{"at": h["at"], "who": h["actor"], "what": STATUS_LABELS.get(h["status"] or "",
-                                                                          h["kind"]),
-                "note": h["note"], "department": h["department"]} for h in case["history"]]
+    def change_words(h: dict[str, Any]) -> str:
+        # a 一件事 route's change names its item; a status is always in words (never a raw
+        # "pending" or "route")
+        if h["kind"] == "route":
+            label = ROUTE_LABELS.get(h["status"] or "", STATUS_LABELS.get(h["status"] or "",
+                                                                          "状态变更"))
+            return f"{h.get('item_name') or '联办事项'}：{label}"
+        return STATUS_LABELS.get(h["status"] or "", "状态变更")
+
+    history = [{"at": h["at"], "who": h["actor"], "what": change_words(h), "note": h["note"],
+                "department": h["department"]} for h in case["history"]]
     for a in cs.audit_entries(target=uuid, limit=100):
         if a["action"] in ("pii.reveal", "callback.close", "attachment.download"):
             what = {"pii.reveal": "查看完整个人信息", "callback.close": "差评回访",
