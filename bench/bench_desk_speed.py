@@ -14,6 +14,9 @@ Each figure is printed beside the same-run floor it cannot beat:
 
     python bench/bench_desk_speed.py [--cases 100000] [--dir DIR] [--json]
 
+``BENCH_NO_WARM=1`` leaves out the documents warm-up the window does after start
+(desk.ui.warm), to see the first save's cold cost.
+
 The encrypted desk is built once in ``DIR`` (default: a cache folder) and reused.
 """
 
@@ -80,6 +83,10 @@ def in_window(folder: Path) -> dict[str, Any]:
     win = MainWindow(ctx)
     win.confirm = lambda text: True
     win.show()
+    if os.environ.get("BENCH_NO_WARM") != "1":  # as run_gui does a moment after start
+        from desk.ui.warm import warm_documents
+
+        warm_documents(win)
     spin(app, lambda: not win.tasks.busy)
     store = ctx.store
     out: dict[str, Any] = {}

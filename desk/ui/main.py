@@ -198,6 +198,10 @@ def run_gui(data_dir: str | None = None, *,
     win = MainWindow(ctx)
     idle = lock.install(win, ctx)
     win.show()
+    # the first receipt of the day must not pay for loading reportlab, fonts and QtPdf
+    from desk.ui.warm import warm_documents
+
+    QTimer.singleShot(1500, lambda: warm_documents(win))
     if ready is not None:
         QTimer.singleShot(0, lambda: ready(win))
     smoke_ms = os.environ.get("DOORSTEP_SMOKE_EXIT_MS", "").strip()
