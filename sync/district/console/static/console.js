@@ -117,3 +117,17 @@
     });
   });
 })();
+
+// issue 21 (item 9): on a phone the menu folds behind 菜单 (wide screens never show it)
+(function () {
+  "use strict";
+  var top = document.querySelector("header.top"), btn = top && top.querySelector(".menu-toggle");
+  if (!btn) return;
+  btn.hidden = false;
+  top.classList.add("has-menu");
+  btn.addEventListener("click", function () {
+    var open = top.classList.toggle("open");
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+    btn.textContent = open ? "收起" : "菜单";
+  });
+})();
