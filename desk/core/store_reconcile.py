@@ -62,6 +62,11 @@ class ReconcileMixin(StoreBase):
                 part = uuids[i:i + 500]
                 c.execute("UPDATE cases SET sync_state = 'pending' WHERE sync_state = 'synced' "
                           f"AND uuid IN ({', '.join('?' * len(part))})", part)
+            matter_uuids = sorted({r[2] for r in rows if r[1] == "matter"})
+            for i in range(0, len(matter_uuids), 500):
+                part = matter_uuids[i:i + 500]
+                c.execute("UPDATE matters SET sync_state = 'pending' WHERE sync_state = "
+                          f"'synced' AND uuid IN ({', '.join('?' * len(part))})", part)
             if ids or lost:
                 self._audit(c, "sync", "sync.resend", None,
                             {"after": after, "records": len(ids), "unrecoverable": lost})

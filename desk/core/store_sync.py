@@ -117,12 +117,18 @@ class SyncMixin(CalendarMixin, MatterMixin):
                       "('rejected', 'conflict')", [case_uuid])
             c.execute("UPDATE cases SET sync_state = 'pending', sync_error = NULL "
                       "WHERE uuid = ?", [case_uuid])
+            c.execute("UPDATE matters SET sync_state = 'pending', sync_error = NULL "
+                      "WHERE uuid = ?", [case_uuid])
 
     def set_aside(self) -> list[dict[str, Any]]:
         """Rejected and conflicting outbox entries with their reasons."""
+        # a matter's entry shows its number, category and resident (issue 15)
         return self._read("SELECT o.id, o.kind, o.case_uuid, o.revision, o.state, "
-                          "o.last_error, c.receipt_no, c.item_name, c.applicant_name "
+                          "o.last_error, coalesce(c.receipt_no, m.matter_no) AS receipt_no, "
+                          "coalesce(c.item_name, m.category) AS item_name, "
+                          "coalesce(c.applicant_name, m.resident_name) AS applicant_name "
                           "FROM outbox o LEFT JOIN cases c ON c.uuid = o.case_uuid "
+                          "LEFT JOIN matters m ON o.kind = 'matter' AND m.uuid = o.case_uuid "
                           "WHERE o.state IN ('rejected', 'conflict') ORDER BY o.id")
 
     def outbox_entries(self, ids: Sequence[int], *, raw: bool = False) -> list[dict[str, Any]]:

@@ -502,5 +502,9 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
 def app_from_env() -> FastAPI:
     """App factory for ``uvicorn --factory`` and multi-worker serving: the database from
     ``$DOORSTEP_DB``; ``DOORSTEP_BENCH_DISCARD=1`` adds the benchmark's discard endpoint."""
-    return create_app(os.environ.get("DOORSTEP_DB"),
-                      enable_discard=os.environ.get("DOORSTEP_BENCH_DISCARD") == "1")
+    app = create_app(os.environ.get("DOORSTEP_DB"),
+                     enable_discard=os.environ.get("DOORSTEP_BENCH_DISCARD") == "1")
+    from sync.district.matters_store import start_schedule
+
+    start_schedule(app.state.storage)  # issue 15: each worker ticks; each slot runs once
+    return app

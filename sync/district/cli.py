@@ -200,6 +200,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
     import uvicorn
 
     from sync.district.app import create_app
+    from sync.district.matters_store import start_schedule
 
     if workers > 1:
         os.environ["DOORSTEP_DB"] = url
@@ -207,8 +208,9 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
         uvicorn.run("sync.district.app:app_from_env", factory=True, host=host, port=port,
                     log_level=log_level, workers=workers, ws="none", lifespan="off")
         return 0
-    uvicorn.run(create_app(url), host=host, port=port, log_level=log_level,
-                ws="none", lifespan="off")
+    app = create_app(url)
+    start_schedule(app.state.storage)  # issue 15: deadlines and escalations
+    uvicorn.run(app, host=host, port=port, log_level=log_level, ws="none", lifespan="off")
     return 0
 
 

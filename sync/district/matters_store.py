@@ -20,6 +20,8 @@ log) — whichever door the decision came through.
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -324,3 +326,62 @@ def run_schedule(st: Any, *, now: datetime | None = None, runner: str = "",
             matter_schedule_runs.c.slot == slot).values(
             due_soon=out["due_soon"], overdue=out["overdue"], escalated=out["escalated"]))
     return out
+
+
+class ScheduleThread(threading.Thread):
+    """The server's deadline schedule: :func:`run_schedule` every ``interval`` seconds in
+    this process (every server process runs one; each slot is still run once). Escalations
+    are audited as ``matter.escalate`` by ``schedule``. Stopped by :meth:`stop`."""
+
+    def __init__(self, storage: Any, *, interval: float = 60.0,
+                 now: Callable[[], datetime] | None = None,
+                 audit: AuditHook | None = None) -> None:
+        super().__init__(name="matter-schedule", daemon=True)
+        self.storage, self.interval, self.now, self.audit = storage, interval, now, audit
+        self._stop_event = threading.Event()
+        self.runs = 0
+
+    def run(self) -> None:
+        import logging
+
+        log = logging.getLogger(__name__)
+        audit = self.audit
+        while not self._stop_event.wait(self.interval):  # the first run after one interval
+            try:
+                audit = audit or _console_audit(self.storage)
+                run_schedule(self.storage, now=self.now() if self.now else None,
+                             runner=f"pid{os.getpid()}", audit=audit)
+            except Exception:  # a failed run is retried at the next tick, never fatal
+                log.exception("the matter deadline schedule failed; retried next time")
+            self.runs += 1
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop after the current run."""
+        self._stop_event.set()
+        self.join(timeout)
+
+
+def _console_audit(storage: Any) -> AuditHook:
+    from sync.district.console_store import ConsoleStore
+
+    cs = ConsoleStore(storage)
+
+    def hook(conn: Connection, row: dict[str, Any]) -> None:
+        cs.audit_in(conn, "schedule", "matter.escalate", str(row["uuid"]), **row)
+
+    return hook
+
+
+def start_schedule(storage: Any) -> ScheduleThread | None:
+    """Start the server's schedule thread unless ``DOORSTEP_MATTER_SCHEDULE`` is ``0``
+    (its value: seconds between runs, default 60)."""
+    raw = os.environ.get("DOORSTEP_MATTER_SCHEDULE", "60").strip()
+    try:
+        interval = float(raw)
+    except ValueError:
+        interval = 60.0
+    if interval <= 0:
+        return None
+    thread = ScheduleThread(storage, interval=interval)
+    thread.start()
+    return thread

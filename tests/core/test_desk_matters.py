@@ -227,3 +227,31 @@ def test_todays_list(capsys: Any, desk_dir: Path, tmp_path: Path) -> None:
 def test_a_matter_before_setup_is_refused(capsys: Any, data_dir: Path, tmp_path: Path) -> None:
     code, _, err = new(capsys, data_dir, tmp_path, LEAK)
     assert code == 1 and "尚未完成设置" in err
+
+
+def test_a_refused_matter_is_set_aside_named_and_can_be_retried(capsys: Any, desk_dir: Path,
+                                                                tmp_path: Path) -> None:
+    from desk.core.app import DeskContext
+
+    with clock.use(NOW):
+        _, m, _ = new(capsys, desk_dir, tmp_path, LEAK)
+        ctx = DeskContext.open(str(desk_dir))
+        try:
+            entry = ctx.store.pending_outbox()[0]
+            ctx.store.mark_outbox([{"id": entry["id"], "result": "rejected",
+                                    "reason": "区级系统读不懂这条记录"}], "batch-1")
+            aside = ctx.store.set_aside()
+            assert [(a["kind"], a["receipt_no"], a["item_name"], a["applicant_name"])
+                    for a in aside] == [("matter", m["matter_no"], "投诉", "王建国")]
+            got = ctx.store.get_matter(m["uuid"])
+            assert (got["sync_state"], got["sync_error"]) == ("rejected", "区级系统读不懂这条记录")
+            ctx.store.retry_set_aside(m["uuid"])
+            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "pending"
+            assert [e["case_uuid"] for e in ctx.store.pending_outbox()] == [m["uuid"]]
+            # the district no longer holds what it acknowledged: sent again, pending again
+            ctx.store.mark_outbox([{"id": entry["id"], "result": "accepted"}], "batch-2")
+            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "synced"
+            assert ctx.store.requeue_sent()["requeued"] == 1
+            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "pending"
+        finally:
+            ctx.close()

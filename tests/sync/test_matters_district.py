@@ -205,3 +205,30 @@ def test_schedule_slots_follow_the_clock(district: District, minutes: int) -> No
     nxt = M.run_schedule(district.storage, now=at + timedelta(minutes=2), minutes=minutes)
     assert (first["ran"], same["ran"], nxt["ran"]) == (True, False, True)
     assert first["slot"] == "2026-10-01T09:00:00+00:00"
+
+
+def test_the_server_runs_the_schedule_on_its_own(district: District, make_desk: Any) -> None:
+    """A server process's schedule thread escalates an overdue order without anyone asking
+    (the clock injected: an order recorded now is overdue three hours later)."""
+    ctx = make_desk()
+    enroll(district, ctx)
+    urgent = MatterService(ctx.store).record(URGENT, ctx.actor())
+    assert sync_desk(ctx)["complete"]
+    later = datetime.fromisoformat(urgent["due_at"]).astimezone(UTC) + timedelta(hours=1)
+    escalated = threading.Event()
+    seen: list[dict[str, Any]] = []
+    cs = ConsoleStore(district.storage)
+
+    def hook(conn: Any, row: dict[str, Any]) -> None:
+        cs.audit_in(conn, "schedule", "matter.escalate", row["uuid"], **row)
+        seen.append(row)
+        escalated.set()
+
+    thread = M.ScheduleThread(district.storage, interval=0.05, now=lambda: later, audit=hook)
+    thread.start()
+    try:
+        assert escalated.wait(timeout=60)
+    finally:
+        thread.stop()
+    assert [r["uuid"] for r in seen] == [urgent["uuid"]]  # once, however many ticks
+    assert not thread.is_alive()
