@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 # district does not have gets.
 CASE_NOT_RECEIVED = "该案件尚未上传到区级，评价暂不能接收"
 NOT_THIS_DESKS_CASE = "区级不能接收这条案件记录（案件编号不可用），请联系区级管理员"
+RECEIPT_CHANGED = ("这件案件的回执编号 {new} 与区级已收到的 {old} 不同，区级未接收这次修改。"
+                   "回执编号出具后不能更改；请以群众手中的回执 {old} 为准，并联系区级管理员核对。")
 
 # the columns a case row is inserted with, in the order _BatchWork._upsert_cases gives them
 _CASE_INSERT_COLS = (
@@ -303,8 +305,8 @@ class _BatchWork:
                             case_revisions.c.content_hash, case_revisions.c.received_at).where(
                             case_revisions.c.case_uuid.in_(uuids)))}
         existing_case = {r.uuid: r for r in conn.execute(select(
-            cases.c.uuid, cases.c.desk_id, cases.c.district_status, cases.c.revision).where(
-            cases.c.uuid.in_(uuids)).with_for_update())}
+            cases.c.uuid, cases.c.desk_id, cases.c.district_status, cases.c.revision,
+            cases.c.receipt_no).where(cases.c.uuid.in_(uuids)).with_for_update())}
         fresh: list[tuple[int, P.Record, P.CasePayload, str, str]] = []
         for i, rec, cp, h, u in todo:
             key = (u, rec.revision)
@@ -316,6 +318,12 @@ class _BatchWork:
                 continue
             if key in existing_rev:
                 self._same_or_conflict(i, records[i], h, *existing_rev[key])
+                continue
+            if known is not None and cp.receipt_no != known.receipt_no:
+                # a receipt number is the case's for good: a later revision that changes it
+                # would take a number another case may hold (sync.district.desk_codes)
+                self._result(i, records[i], "rejected",
+                             RECEIPT_CHANGED.format(old=known.receipt_no, new=cp.receipt_no))
                 continue
             if known is not None and known.district_status in P.CLOSED_STATUSES:
                 word = "已办结" if known.district_status == "completed" else "已不予办理"
