@@ -137,12 +137,18 @@ def in_window(folder: Path) -> dict[str, Any]:
 
     saves, submits = [], []
     item = ctx.catalog.get("MZ-GLJT")
-    for i in range(5):
+    fresh = random.Random()  # a new resident each save: 高龄津贴 is once per resident
+
+    def new_id() -> str:
+        body = (f"4201051940{fresh.randint(1, 12):02d}{fresh.randint(1, 28):02d}"
+                f"{fresh.randint(0, 999):03d}")
+        return body + id_check_digit(body)
+
+    for _ in range(5):
         win.start_form("MZ-GLJT")
         form = win.form
         ex = dict(item.example)
-        body = f"42010519400101{i + 500:03d}"
-        ex["applicant_id"] = body + id_check_digit(body)
+        ex["applicant_id"] = new_id()
         form.form.set_values({k: v for k, v in ex.items() if k != "materials"})
         form.materials.set_received(list(ex.get("materials", [])))
         form.refresh()
@@ -156,8 +162,7 @@ def in_window(folder: Path) -> dict[str, Any]:
         saves.append(t1 - t0)
         spin(app, lambda: not win.tasks.busy)
         ex2 = dict(ex)
-        body = f"42010519400102{i + 500:03d}"
-        ex2["applicant_id"] = body + id_check_digit(body)
+        ex2["applicant_id"] = new_id()
         t0 = time.perf_counter()
         ctx.cases.submit("MZ-GLJT", ex2, ctx.actor())
         submits.append(time.perf_counter() - t0)
