@@ -195,6 +195,16 @@ class Material(_Strict):
         }[self.form]
 
 
+class Translation(_Strict):
+    """An item's words in another UI language (``translations: {en: ...}``); whatever it
+    leaves out is shown in Chinese, as the catalog has it."""
+
+    name: str | None = None
+    department: str | None = None
+    fields: dict[str, str] = {}  # field key → label
+    materials: dict[str, str] = {}  # material name (the Chinese) → name
+
+
 class Notice(_Strict):
     """The one-time notice (一次性告知): everything told to the resident in one go."""
 
@@ -224,6 +234,8 @@ class Item(_Strict):
     materials: list[Material] = PydField(min_length=1)
     defer_days: int | None = PydField(default=None, ge=1, le=60)
     proxy_allowed: bool = True
+    # the item's words in other UI languages (``en``); absent words stay Chinese
+    translations: dict[str, Translation] | None = None
     bundle: list[str] | None = None
     # a bundle's ``services`` choices → the member item that handles each (only the services
     # the resident chose are routed; alternatives stay alternatives)
@@ -267,6 +279,13 @@ class Item(_Strict):
                     raise ValueError(f"check names unknown field {k}")
         if self.bundle_services is not None:
             self._check_bundle_services(keys)
+        for lang, words in (self.translations or {}).items():
+            unknown = sorted(set(words.fields) - set(keys))
+            if unknown:
+                raise ValueError(f"translations.{lang}.fields: no field {unknown[0]}")
+            unknown = sorted(set(words.materials) - set(names))
+            if unknown:
+                raise ValueError(f"translations.{lang}.materials: no material {unknown[0]}")
         return self
 
     def _check_bundle_services(self, keys: list[str]) -> None:
@@ -300,6 +319,11 @@ class Item(_Strict):
         wanted = {self.bundle_services[c] for c in chosen
                   if isinstance(c, str) and c in self.bundle_services}
         return [m for m in self.bundle if m in wanted]
+
+    def translated(self, language: str) -> Translation:
+        """The item's words in ``language`` (``en``, ``en_US`` …); empty when none."""
+        found = (self.translations or {}).get(language.split("_")[0])
+        return found if found is not None else Translation()
 
     @property
     def is_bundle(self) -> bool:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.ui import wheel
+from desk.ui.catalog_text import field_label
 from desk.ui.fields import FieldEditor, make_editor
 from desk.ui.problems import problem_text
 from desk.ui.style import colour, restyle
@@ -48,8 +49,10 @@ def _short(message: str) -> str:
 class FieldRow(QWidget):
     """Label, input and the message line of one field."""
 
-    def __init__(self, f: FieldDef, path: str, editor: QWidget, label_width: int) -> None:
+    def __init__(self, f: FieldDef, path: str, editor: QWidget, label_width: int,
+                 shown: str | None = None) -> None:
         super().__init__()
+        self.shown = shown or f.label  # the label in the UI's language
         self.field = f
         self.path = path
         self.editor = editor
@@ -78,11 +81,11 @@ class FieldRow(QWidget):
             grid.addWidget(hint, 2, 1)
         grid.setColumnStretch(1, 1)
         self.set_required(f.required)
-        self.setAccessibleName(f.label)
+        self.setAccessibleName(self.shown)
 
     def set_required(self, required: bool) -> None:
         star = f' <span style="color:{colour("required")}">*</span>' if required else ""
-        self.label.setText(esc(self.field.label) + star)
+        self.label.setText(esc(self.shown) + star)
 
     def set_message(self, text: str, level: str) -> None:
         """Show an error/warning/info line under the input (empty text hides it)."""
@@ -180,7 +183,8 @@ class FormView(QScrollArea):
             self._add_group(f)
             return
         editor = make_editor(f)
-        row = FieldRow(f, f.key, editor, self.label_width)
+        row = FieldRow(f, f.key, editor, self.label_width,
+                       field_label(self.item, f.key, f.label))
         self._wire(row, editor)
         self.rows[f.key] = row
         self.editors[f.key] = editor
@@ -191,7 +195,8 @@ class FormView(QScrollArea):
         box = QVBoxLayout(holder)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(10)
-        header = FieldRow(f, f.key, QWidget(), self.label_width)
+        header = FieldRow(f, f.key, QWidget(), self.label_width,
+                          field_label(self.item, f.key, f.label))
         self.rows[f.key] = header
         self.groups[f.key] = []
         self.group_boxes[f.key] = box
@@ -370,9 +375,9 @@ class FormView(QScrollArea):
         errors: dict[str, str] = {}
         warnings: dict[str, str] = {}
         for p in result.errors:
-            errors.setdefault(p.field, _short(problem_text(p)))
+            errors.setdefault(p.field, _short(problem_text(p, self.item)))
         for p in result.warnings:
-            warnings.setdefault(p.field, problem_text(p))
+            warnings.setdefault(p.field, problem_text(p, self.item))
         for f in all_fields(self.item):
             row = self.rows[f.key]
             visible = is_visible(f, raw, raw)
@@ -389,7 +394,7 @@ class FormView(QScrollArea):
                         self._message(sub_row, errors, warnings, result)
                 row.add_button.setVisible(visible)  # type: ignore[attr-defined]
             self._message(row, errors, warnings, result)
-        texts = [esc(problem_text(p)) for p in result.warnings]
+        texts = [esc(problem_text(p, self.item)) for p in result.warnings]
         self.warning_banner.setText(
             "<b>" + tr("资格提示（不影响受理，请如实告知申请人）") + "</b><br>" + "<br>".join(texts))
         self.warning_banner.setVisible(bool(texts))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core.errors import DeskError, ValidationFailed
+from desk.ui.catalog_text import item_name
 from desk.ui.form import FormView
 from desk.ui.materials import MaterialsPanel
 from desk.ui.problems import problem_text
@@ -62,7 +63,7 @@ class FormPage(QWidget):
         head.addWidget(self.back)
         titles = QVBoxLayout()
         titles.setSpacing(0)
-        title = QLabel(item.name)
+        title = QLabel(item_name(item))
         title.setObjectName("title")
         titles.addWidget(title)
         meta = QLabel(f"{item.code} · {item.department} · "
@@ -159,7 +160,7 @@ class FormPage(QWidget):
             self.summary.setText(tr("表单已填好，可以保存。"))
             self.summary.setProperty("msg", "info")
         elif self.form.show_all:
-            items = tr("；").join(esc(problem_text(p)) for p in result.errors[:4])
+            items = tr("；").join(esc(problem_text(p, self.item)) for p in result.errors[:4])
             more = tr("等") if n > 4 else ""
             self.summary.setText(tr("还有 {n} 处需要修改：").format(n=n) + items + more)
             self.summary.setProperty("msg", "error")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.ui.catalog_text import department, item_name
 from desk.ui.flow import FlowLayout
 from desk.ui.text import kind_label, tr
 from forms.model import Item
@@ -215,14 +216,15 @@ class HomePage(QWidget):
         items = self.visible_items()
         self.list.clear()
         for it in items:
-            row = QListWidgetItem(it.name)
+            row = QListWidgetItem(item_name(it))
             row.setData(CODE_ROLE, it.code)
             n_mat = len(it.materials)
             extra = tr("一件事联办") if it.is_bundle else tr("{n}项材料").format(n=n_mat)
             row.setData(META_ROLE, " · ".join([it.department, kind_label(it.kind, it.promised_days),
                                                extra, it.fee, it.code]))
             row.setData(USED_ROLE, self.usage.get(it.code, 0))
-            row.setData(Qt.ItemDataRole.AccessibleTextRole, f"{it.name}，{it.department}")
+            row.setData(Qt.ItemDataRole.AccessibleTextRole,
+                        f"{item_name(it)}，{department(it)}")
             self.list.addItem(row)
         q = self.search.text().strip()
         if q and not items:

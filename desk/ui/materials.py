@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desk.core import clock
 from desk.core.cases import default_defer_days
+from desk.ui.catalog_text import material_name
 from desk.ui.style import restyle
 from desk.ui.text import esc, material_form_label, tr
 from forms.engine import Result, all_materials, material_visible
@@ -35,14 +36,15 @@ from forms.workdays import add_working_days
 class MaterialRow(QWidget):
     """One material: a checkbox, how many and in what form, and its notes."""
 
-    def __init__(self, m: Material) -> None:
+    def __init__(self, m: Material, shown: str | None = None) -> None:
         super().__init__()
         self.material = m
+        shown = shown or m.name  # the name in the UI's language
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
         lay.setSpacing(0)
-        self.box = QCheckBox(m.name)
-        self.box.setAccessibleName(tr("已收：{name}").format(name=m.name))
+        self.box = QCheckBox(shown)
+        self.box.setAccessibleName(tr("已收：{name}").format(name=shown))
         lay.addWidget(self.box)
         need = "<b>" + tr("必交") + "</b>" if m.required else tr("选交")
         if m.deferrable:
@@ -94,7 +96,7 @@ class MaterialsPanel(QFrame):
         lay.addWidget(self.commitment)
         self.rows: list[MaterialRow] = []
         for m in all_materials(item):
-            row = MaterialRow(m)
+            row = MaterialRow(m, material_name(self.item, m.name))
             row.box.toggled.connect(lambda *_: self.edited.emit())
             self.rows.append(row)
             lay.addWidget(row)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from desk.ui.catalog_text import item_name
 from desk.ui.style import colour, paper
 from desk.ui.text import esc, kind_label, material_form_label, tr
 from forms.engine import PROXY_MATERIALS
@@ -123,7 +124,7 @@ class NoticePage(QWidget):
     def show_item(self, item: Item) -> None:
         """Show ``item``'s notice."""
         self.item = item
-        self.title.setText(item.name)
+        self.title.setText(item_name(item))
         required = [m for m in item.materials if m.required]
         self.banner.setText(tr("请向居民一次性告知：需带 {n} 项必交材料，{limit}。"
                                "材料不全的，可容缺的材料可先受理后补交。").format(

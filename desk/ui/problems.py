@@ -9,13 +9,20 @@ them. A message without a template (or with no translation) is shown as it is, i
 
 from __future__ import annotations
 
+from desk.ui.catalog_text import label_for
 from desk.ui.text import tr
 from forms.engine import Problem
+from forms.model import Item
 
 
-def problem_text(problem: Problem) -> str:
-    """``problem``'s message in the UI's language."""
-    return problem.text(tr)
+def problem_text(problem: Problem, item: Item | None = None) -> str:
+    """``problem``'s message in the UI's language; with ``item``, its field label as the
+    catalog translates it (else the catalog's Chinese)."""
+    if item is None or not problem.template:
+        return problem.text(tr)
+    params = tuple((k, label_for(item, v) if k == "label" else v) for k, v in problem.params)
+    return Problem(problem.field, problem.rule, problem.message, problem.level,
+                   problem.template, params).text(tr)
 
 
 def known_templates() -> list[str]:

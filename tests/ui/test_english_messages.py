@@ -106,5 +106,21 @@ def test_english_window_shows_english_validation_messages(qtbot: Any,
     assert shown and not re.search(r"[\u4e00-\u9fff]", shown), shown  # English, no Chinese
     assert "name" in shown.lower()
     summary = page.summary.text()
-    assert "must" in summary.lower() or "should" in summary.lower(), summary
+    assert "should be 2 to 40" in summary, summary
     assert "必须填写" not in summary and "姓名应为" not in summary
+    # the field's label as the catalog translates it, in the row and in the summary
+    assert "Name of the elder" in row.label.text() and "Name of the elder" in summary
+
+
+def test_english_window_shows_catalog_translations_else_chinese(qtbot: Any,
+                                                               english_win: Any) -> None:
+    win = english_win
+    names = {win.home.list.item(i).data(Qt.ItemDataRole.UserRole):
+             win.home.list.item(i).text() for i in range(win.home.list.count())}
+    assert names["MZ-GLJT"] == "Advanced-age allowance"  # translated in the catalog
+    assert names["MZ-DB"] == "最低生活保障申请"  # no translation: the catalog's Chinese
+    win.start_form("YJS-TX")
+    boxes = {r.material.name: r.box.text() for r in win.form.materials.rows}
+    assert boxes["社会保障卡"] == "Social security card"
+    assert boxes["近期一寸免冠照片"] == "近期一寸免冠照片"  # not translated for this item
+    assert win.form.form.rows["applicant_name"].label.text().startswith("退休人员姓名")
