@@ -52,7 +52,7 @@ from sync.district.database import (
 )
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
 from sync.district.ingest import BatchIngestMixin
-from sync.district.matters_store import change_extras
+from sync.district.matters_store import change_extras, count_orders
 from sync.district.replacement import lineage
 from sync.district.tables import (
     attachment_holders,
@@ -595,6 +595,7 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                 "rejections": count(rejections), "changes": count(changes),
                 "catalogs": count(catalogs), "attachments": count(attachments),
                 "by_district_status": by_status,
+                "matters": count_orders(conn),  # resident matters' work orders (issue 15)
             }
 
     def get_case(self, case_uuid: str) -> dict[str, Any] | None:

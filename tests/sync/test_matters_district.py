@@ -125,7 +125,9 @@ def test_the_command_line_mirrors_the_console_and_audits_each_decision(
                        "--reason", "协调")
     assert code == 2 and err.startswith("due_at: [format]")
     code, _, err = cli(capsys, db, "matter", "dispatch", m["uuid"], "--department", "NOPE")
-    assert code == 2 and err.startswith("department: [unknown]") or "status" in err
+    assert code == 2 and err.startswith("department: [unknown]")
+    code, _, err = cli(capsys, db, "matter", "dispatch", m["uuid"], "--department", "WY")
+    assert code == 2 and err.startswith("status: [transition]")  # signed: not again
     code, out, err = cli(capsys, db, "matter", "answer", m["uuid"], "--text",
                          "已责令施工方夜间停工")
     assert code == 0, err

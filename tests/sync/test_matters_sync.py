@@ -52,9 +52,10 @@ def test_a_matter_travels_once_and_every_decision_comes_back(district: District,
     orders = M.list_orders(st)
     assert [(o["uuid"], o["status"], o["owner"]) for o in orders] == [
         (m["uuid"], "received", "张伟")]
+    assert st.stats()["matters"] == 1
 
     def step(action: str, **kw: Any) -> dict[str, Any]:
-        out = M.decide(st, m["uuid"], action, actor="区级管理员", **kw)
+        M.decide(st, m["uuid"], action, actor="区级管理员", **kw)
         assert sync_desk(ctx)["complete"]
         return desk_view(ctx, m["uuid"])
 
@@ -136,7 +137,7 @@ def test_another_desks_matter_is_refused_saying_nothing(district: District,
     enroll(district, b)
     m = record(a)
     assert sync_desk(a)["complete"]
-    payload = [e for e in a.store.outbox_entries([1])][0]["payload"]
+    payload = a.store.outbox_entries([1])[0]["payload"]
     forged = dict(payload, revision=2, owner="张伟")
     with client_for(b) as c:
         out = c.push(P.BatchRequest(desk_id=c.desk_id or "", batch_id=uuid.uuid4(), records=[
