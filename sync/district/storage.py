@@ -171,6 +171,44 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                              **({"replaces": replaces} if replaces else {})})
         return code
 
+    def pending_enroll_codes(self) -> list[dict[str, Any]]:
+        """Enrollment codes issued and not yet used, newest first (the code itself is never
+        stored: ``key`` names one for cancelling); ``expired`` when past ``expires_at``."""
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        with self.read() as conn:
+            rows = [dict(r) for r in conn.execute(
+                select(enroll_codes.c.code_hash, enroll_codes.c.desk_code, enroll_codes.c.name,
+                       enroll_codes.c.created_at, enroll_codes.c.expires_at,
+                       enroll_codes.c.replaces)
+                .where(enroll_codes.c.used_at.is_(None))
+                .order_by(enroll_codes.c.created_at.desc())).mappings()]
+        for r in rows:
+            r["key"] = r.pop("code_hash")[:16]
+            r["expired"] = r["expires_at"] < now
+        return rows
+
+    def cancel_enroll_code(self, key: str, *, audit: AuditHook | None = None) -> dict[str, Any]:
+        """Cancel an unused enrollment code (``key`` from :meth:`pending_enroll_codes`):
+        it can no longer enroll a desk. :class:`NotFound` when there is no such unused code."""
+        key = key.strip().lower()
+        if len(key) != 16 or not all(ch in "0123456789abcdef" for ch in key):
+            raise NotFound("没有这个注册码")
+        with self.write() as conn:
+            row = conn.execute(select(enroll_codes).where(
+                enroll_codes.c.code_hash.startswith(key, autoescape=True),
+                enroll_codes.c.used_at.is_(None))).mappings().first()
+            if row is None:
+                raise NotFound("没有这个未使用的注册码（可能已被使用或已作废）")
+            gone = conn.execute(sa_delete(enroll_codes).where(
+                enroll_codes.c.code_hash == row["code_hash"], enroll_codes.c.used_at.is_(None)))
+            if gone.rowcount != 1:  # used by a desk enrolling at this very moment
+                raise NotFound("注册码刚刚已被使用，未作废")
+            res = {"desk_code": row["desk_code"], "name": row["name"],
+                   "expires_at": row["expires_at"]}
+            if audit is not None:
+                audit(conn, res)
+        return res
+
     def enroll(self, req: P.EnrollRequest) -> P.EnrollResponse:
         """Exchange a one-time code for a desk id and secret (the code is spent)."""
         now = P.utc_now()

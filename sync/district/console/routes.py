@@ -5,6 +5,7 @@ storage layer and render a template."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from datetime import timedelta
 from functools import partial
@@ -123,6 +124,8 @@ async def login(request: Request) -> Response:
     old = request.cookies.get(auth.COOKIE)
     await run_in_threadpool(cs.create_session, username, auth.token_hash(token),
                             secrets.token_urlsafe(32), auth.token_hash(old) if old else None)
+    # every sign-in sweeps the sessions that expired (idle or too old): none piles up
+    await run_in_threadpool(cs.purge_sessions, auth.IDLE_TIMEOUT, auth.MAX_AGE)
     await run_in_threadpool(cs.end_login, username, True)
     await run_in_threadpool(cs.audit, username, "login.ok", username)
     resp = redirect(_back(str(form.get("next") or ""), "/console/"))
@@ -239,6 +242,19 @@ async def close_callback(request: Request, case_uuid: str, user: User = Actor) -
 
 # -- desks ----------------------------------------------------------------------------------
 
+def server_address(request: Request) -> str:
+    """The district address a worker types into the desk's 同步设置: the public address
+    (``DOORSTEP_PUBLIC_URL``, behind a reverse proxy) or the one this page was opened at."""
+    public = os.environ.get("DOORSTEP_PUBLIC_URL", "").strip()
+    return (public or str(request.base_url)).rstrip("/")
+
+
+def _desks_extra(request: Request, cs: ConsoleStore) -> dict[str, Any]:
+    """What the 办事点 page shows besides the desks: unused enrollment codes (issue 21)
+    and the server address to type."""
+    return {"codes": cs.st.pending_enroll_codes(), "server_url": server_address(request)}
+
+
 @router.get("/desks", include_in_schema=False)
 def desks(request: Request, user: User = Viewer) -> Response:
     """Enrolled desks with last seen and pending counts; enrollment codes; revoke."""
@@ -246,7 +262,24 @@ def desks(request: Request, user: User = Viewer) -> Response:
     cs.refresh(max_age=1.0)
     return render(request, "desks.html", desks=cs.desks_overview(), new_code=None,
                   agreement=cs.st.agreement_overview(), offer=None,
-                  received=desk_received(cs.st))
+                  received=desk_received(cs.st), **_desks_extra(request, cs))
+
+
+@router.post("/desks/codes/{key}/cancel", include_in_schema=False)
+async def cancel_enroll_code(request: Request, key: str, user: User = Admin) -> Response:
+    """Cancel an issued, unused enrollment code (audited)."""
+    cs = _cs(request)
+
+    def audit(conn: Any, res: dict[str, Any]) -> None:  # in the cancelling transaction
+        cs.audit_in(conn, user.username, "desk.enroll_code_cancel", res["desk_code"],
+                    name=res["name"])
+
+    try:
+        res = await run_in_threadpool(partial(cs.st.cancel_enroll_code, key, audit=audit))
+    except DistrictError as exc:
+        return flash(redirect("/console/desks#codes"), "error", exc.message)
+    return flash(redirect("/console/desks#codes"), "ok",
+                 f"已作废 {res['desk_code']} {res['name']} 的注册码，它不能再用于注册。")
 
 
 @router.post("/desks/codes", include_in_schema=False)
@@ -270,14 +303,17 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
             cs.desks_overview), new_code=None, agreement=await run_in_threadpool(
             cs.st.agreement_overview), received=await run_in_threadpool(desk_received, cs.st),
             offer={"message": exc.message, "desk_code": desk_code, "name": name,
-                   "desk_id": held})
+                   "desk_id": held}, **await run_in_threadpool(_desks_extra, request, cs))
     await run_in_threadpool(partial(cs.audit, user.username, "desk.enroll_code", desk_code,
                                     name=name, **({"replaces": replaces} if replaces else {})))
+    extra = await run_in_threadpool(_desks_extra, request, cs)
+    issued = next((c for c in extra["codes"] if c["desk_code"] == desk_code), None)
     resp = render(request, "desks.html", desks=await run_in_threadpool(cs.desks_overview),
                   new_code={"code": code, "desk_code": desk_code, "name": name,
-                            "replaces": replaces},
+                            "replaces": replaces,
+                            "expires_at": issued["expires_at"] if issued else None},
                   agreement=await run_in_threadpool(cs.st.agreement_overview), offer=None,
-                  received=await run_in_threadpool(desk_received, cs.st))
+                  received=await run_in_threadpool(desk_received, cs.st), **extra)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
