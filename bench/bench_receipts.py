@@ -38,7 +38,8 @@ def make_cases(ctx: DeskContext) -> dict[str, dict[str, Any]]:
     g = ctx.catalog.get("MZ-GLJT")
     out["receipt"] = ctx.cases.submit("MZ-GLJT", dict(g.example), ctx.actor())
     out["deferral"] = ctx.cases.submit(
-        "MZ-GLJT", dict(g.example, materials=["居民身份证", "户口簿"]), ctx.actor())
+        "MZ-GLJT", dict(g.example, materials=["居民身份证", "户口簿"],
+                        applicant_id="420105194302020028"), ctx.actor())  # another resident
     d = ctx.catalog.get("MZ-DB")
     sub = dict(d.example, materials=list(d.example["materials"])[:3], is_proxy=True,
                proxy_name="李四", proxy_id=proxy, proxy_phone="13900001111",

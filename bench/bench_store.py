@@ -70,8 +70,12 @@ def main() -> None:
     item = ctx.catalog.get("MZ-GLJT")
     saves = []
     rng = random.Random(3)
-    for _ in range(300):
+    from forms.ids import id_check_digit
+
+    for i in range(300):
         sub = dict(item.example)
+        body = f"42010519450102{i:03d}"  # a resident each: 高龄津贴 is once (issue 23)
+        sub["applicant_id"] = body + id_check_digit(body)
         t0 = time.perf_counter()
         ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=date.today())
         saves.append(time.perf_counter() - t0)

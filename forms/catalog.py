@@ -280,6 +280,8 @@ def catalog_summary(catalog: Catalog) -> list[dict[str, Any]]:
             entry["bundle"] = it.bundle
         if it.bundle_services is not None:
             entry["bundle_services"] = it.bundle_services
+        if it.once is not None:
+            entry["once"] = it.once.model_dump(mode="json")
         out.append(entry)
     return out
 
@@ -294,6 +296,8 @@ def _field_json(f: Any) -> dict[str, Any]:
         d["required_if"] = f.required_if.model_dump(mode="json", by_alias=True, exclude_none=True)
     if f.fields:
         d["fields"] = [_field_json(s) for s in f.fields]
+    if f.reusable:
+        d["reusable"] = True
     return d
 
 

@@ -19,7 +19,11 @@ from typing import Any
 from forms import ids
 from forms.model import Check, Condition, FieldDef, Item, Material
 
-CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks"})
+CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks",
+                       # issue 23: the allowed exception to the item's ``once`` rule the
+                       # worker chose (补办, 变更…); the resident's consent to reuse what
+                       # they gave before, and the earlier case it came from (its uuid)
+                       "duplicate_exception", "reuse_consent", "reuse_from"})
 
 _RELATIONS = ["配偶", "子女", "父母", "兄弟姐妹", "其他亲属", "社区工作者", "志愿者", "其他"]
 
@@ -110,6 +114,9 @@ class Result:
     priority: bool = False
     remarks: str = ""
     defer_commitment: bool = True
+    duplicate_exception: str = ""
+    reuse_consent: bool = False
+    reuse_from: str = ""
 
     @property
     def ok(self) -> bool:
@@ -459,7 +466,38 @@ def validate(item: Item, submission: dict[str, Any], *, today: date | None = Non
     result.remarks = remarks.strip() if isinstance(remarks, str) else ""
     commitment = submission.get("defer_commitment", True)
     result.defer_commitment = bool(commitment)
+    _case_choices(item, submission, result)
     return result
+
+
+def _case_choices(item: Item, submission: dict[str, Any], result: Result) -> None:
+    """The allowed exception to the item's ``once`` rule, and the reuse consent (issue 23)."""
+    exc = submission.get("duplicate_exception", "")
+    allowed = item.once.exceptions if item.once else []
+    if exc not in ("", None):
+        if not isinstance(exc, str) or exc not in allowed:
+            shown = "、".join(allowed) if allowed else "无"
+            result.errors.append(Problem(
+                "duplicate_exception", "not_allowed",
+                f"重复申请例外：本事项允许的例外为（{shown}），不能按“{exc}”办理"))
+        else:
+            result.duplicate_exception = exc
+    consent = submission.get("reuse_consent", False)
+    if not isinstance(consent, bool):
+        result.errors.append(Problem("reuse_consent", "type",
+                                     "居民同意复用已登记的信息：应为 true 或 false"))
+        consent = False
+    result.reuse_consent = consent
+    source = submission.get("reuse_from", "")
+    if source not in ("", None):
+        if not isinstance(source, str):
+            result.errors.append(Problem("reuse_from", "type", "复用来源应为案件编号"))
+        elif not consent:
+            result.errors.append(Problem(
+                "reuse_consent", "required",
+                "居民同意复用已登记的信息：未经居民同意，不能复用此前登记的信息"))
+        else:
+            result.reuse_from = source
 
 
 def applicant_summary(item: Item, data: dict[str, Any]) -> dict[str, str]:

@@ -103,6 +103,9 @@ class FieldDef(_Strict):
     item_label: str = ""
     # sensitive data is masked in lists and receipts
     sensitive: bool = False
+    # what a resident gave once may be offered again in their next application, after they
+    # agree (居民同意复用已登记的信息) — issue 23
+    reusable: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldDef:
@@ -216,6 +219,45 @@ class Notice(_Strict):
     tips: list[str] = []
 
 
+OnceRule = Literal["while_open", "per_year", "lifetime"]
+ONCE_LABELS: dict[str, str] = {
+    "while_open": "同一居民已有未办结的申请时不能再次申请",
+    "per_year": "同一居民每年度限申请一次",
+    "lifetime": "同一居民限申请一次",
+}
+
+
+class Once(_Strict):
+    """How often one resident (one ID number) may hold an item (issue 23).
+
+    ``rule``: ``while_open`` — not while another application of theirs is open (not yet
+    completed or rejected by the district); ``per_year`` — once per calendar year of
+    acceptance; ``lifetime`` — once (a rejected application does not count).
+    ``exceptions``: what the item allows anyway (e.g. 补办 after loss, 变更), chosen by the
+    worker and recorded on the case. ``once: while_open`` is short for ``{rule: while_open}``.
+    """
+
+    rule: OnceRule
+    exceptions: list[str] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, raw: Any) -> Any:
+        return {"rule": raw} if isinstance(raw, str) else raw
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Once:
+        if len(set(self.exceptions)) != len(self.exceptions) or \
+                any(not e.strip() for e in self.exceptions):
+            raise ValueError("once: exceptions must be distinct, non-empty names")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The rule in words, as the worker sees it."""
+        return ONCE_LABELS[self.rule]
+
+
 class Item(_Strict):
     """One service item of the catalog, or a bundle (一件事) when ``bundle`` is set."""
 
@@ -240,6 +282,8 @@ class Item(_Strict):
     # a bundle's ``services`` choices → the member item that handles each (only the services
     # the resident chose are routed; alternatives stay alternatives)
     bundle_services: dict[str, str] | None = None
+    # how often one resident may hold the item (absent: no rule) — issue 23
+    once: Once | None = None
     example: dict[str, Any]
 
     @model_validator(mode="after")

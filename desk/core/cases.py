@@ -22,6 +22,7 @@ from uuid6 import uuid7
 
 from desk.core import clock
 from desk.core.errors import NotFound, StoreError, ValidationFailed
+from desk.core.residents import ResidentService, once_guard
 from desk.core.store import RATING_LEVELS, Store, now_iso
 from forms.calendar import WorkCalendar
 from forms.catalog import Catalog, CatalogError, load_catalog
@@ -155,7 +156,13 @@ class CaseService:
         if not result.ok:
             raise ValidationFailed(result.errors)
         case, search = self.build_case(item, result, actor, today)
-        return self.store.save_new_case(case, search, actor.worker)
+        data = json.loads(case["data_json"])
+        if result.reuse_consent:  # issue 23: the consent and any changed contact data
+            data["reuse"] = ResidentService(self.store).reuse_record(item, result.data,
+                                                                     result.reuse_from)
+            case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        guard = once_guard(item, today, result.duplicate_exception, data)
+        return self.store.save_new_case(case, search, actor.worker, once_check=guard)
 
     def build_case(self, item: Item, result: Result, actor: Actor,
                    today: date) -> tuple[dict[str, Any], dict[str, str]]:

@@ -43,6 +43,7 @@ from desk.core.store_handover import HandoverMixin
 from desk.core.store_maintenance import MaintenanceMixin
 from desk.core.store_matters import MatterMixin
 from desk.core.store_reconcile import ReconcileMixin
+from desk.core.store_residents import ResidentsMixin
 from desk.core.store_schema import (
     CASE_COLUMNS,
     MIGRATION_SET,
@@ -71,7 +72,7 @@ RATING_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满�
 
 
 class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, MatterMixin, StoreBase):
+            HandoverMixin, ResidentsMixin, MatterMixin, StoreBase):
     """The desk's SQLite database. Use :meth:`open`."""
 
     # -- audit ---------------------------------------------------------------------------
@@ -122,14 +123,27 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         return f"{desk_code}-{day}-{seq:04d}"
 
     def save_new_case(self, case: dict[str, Any], search: dict[str, str],
-                      actor: str) -> dict[str, Any]:
+                      actor: str, *,
+                      once_check: Callable[[list[dict[str, Any]]], dict[str, Any] | None]
+                      | None = None) -> dict[str, Any]:
         """Insert a new case with its receipt number, outbox entry and audit entry.
 
         ``case`` holds every column but ``receipt_no``; ``search`` holds the applicant's
         (and proxy's) name, ID number and phone for the search index. Returns the case
         as stored (with ``receipt_no``).
+
+        ``once_check`` (issue 23) is called inside the write transaction, before anything
+        is written, with the applicant's earlier cases of the same item; it raises to refuse
+        the save. The write lock is held from the check to the commit, so two saves for one
+        resident — threads or processes — cannot both pass it. What it returns (columns,
+        e.g. the data recording an allowed exception) goes into the case.
         """
         with self.transaction("案件未保存") as c:
+            if once_check is not None and search.get("id_number"):
+                extra = once_check(self._resident_item_cases(c, search["id_number"],
+                                                             case["item_code"]))
+                if extra:
+                    case = dict(case, **extra)
             case = self._create_case(c, case, search, actor)
         return case
 

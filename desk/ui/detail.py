@@ -110,6 +110,11 @@ class CaseDetailPage(QWidget):
         self.rate = QPushButton(tr("请居民评价"))
         self.rate.clicked.connect(lambda: self.case and win.show_rating(self.case))
         head.addWidget(self.rate)
+        # issue 23: everything this resident has at the desk, one click away
+        self.resident_button = QPushButton(tr("居民一览"))
+        self.resident_button.setAccessibleName(tr("查看该居民的全部事项"))
+        self.resident_button.clicked.connect(self._open_resident)
+        head.addWidget(self.resident_button)
         lay.addLayout(head)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -145,6 +150,14 @@ class CaseDetailPage(QWidget):
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
         scroll_page(self)  # a short screen scrolls the page rather than squeezing it
+
+    def _open_resident(self) -> None:
+        import json
+
+        if self.case:
+            pid = json.loads(self.case["data_json"]).get("fields", {}).get("applicant_id")
+            if pid:
+                self.win.show_resident(str(pid))
 
     def load(self, uuid: str) -> None:
         """Fetch the case and its history in the background, then show them."""

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core.errors import DeskError, ValidationFailed
+from desk.core.residents import DuplicateApplication
 from desk.ui.catalog_text import item_name
 from desk.ui.form import FormView
 from desk.ui.materials import MaterialsPanel
@@ -43,7 +46,8 @@ log = logging.getLogger(__name__)
 class FormPage(QWidget):
     """One item's form with its materials; ``save()`` is Ctrl+S."""
 
-    def __init__(self, win: MainWindow, item: Item, today: date | None = None) -> None:
+    def __init__(self, win: MainWindow, item: Item, today: date | None = None,
+                 resident: str | None = None) -> None:
         super().__init__()
         self.setObjectName("page")
         self.win = win
@@ -80,6 +84,24 @@ class FormPage(QWidget):
         head.addWidget(self.priority)
         outer.addLayout(head)
 
+        # issue 23: for a known resident, what they gave before is offered only after they
+        # agree; the consent and any changed phone or address are recorded on the case
+        self.resident = resident
+        self.reuse_from = ""
+        self.consent = QCheckBox(tr("居民同意复用已登记的信息"))
+        self.consent.setAccessibleName(tr("居民同意复用已登记的信息"))
+        self.consent.toggled.connect(self._consent_given)
+        self.reuse_note = QLabel(tr("勾选后，该居民此前登记的姓名、证件、电话、地址、账户等信息"
+                                    "将填入表单，请与居民逐项核对，有变化的直接修改。"))
+        self.reuse_note.setWordWrap(True)
+        self.reuse_note.setObjectName("subtitle")
+        consent_row = QHBoxLayout()
+        consent_row.addWidget(self.consent)
+        consent_row.addWidget(self.reuse_note, 1)
+        outer.addLayout(consent_row)
+        self.consent.setVisible(resident is not None)
+        self.reuse_note.setVisible(resident is not None)
+
         self.form = FormView(item)
         self.form.edited.connect(self.refresh)
         self.materials = MaterialsPanel(item, today=today)
@@ -109,6 +131,23 @@ class FormPage(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         bar.addWidget(self.summary, 1)
+        # issue 23: a refused duplicate shows the earlier case; an item's allowed exceptions
+        # (补办, 变更…) may then be chosen and are recorded on the case
+        self.existing_button = QPushButton()
+        self.existing_button.setObjectName("existingCase")
+        self.existing_button.hide()
+        self.existing_button.clicked.connect(self._open_existing)
+        self.existing_uuid = ""
+        self.duplicate_text = ""  # the last refusal, kept on show until the next save
+        bar.addWidget(self.existing_button)
+        self.exception = QComboBox()
+        self.exception.setAccessibleName(tr("重复申请例外"))
+        self.exception.addItem(tr("不属于例外"), "")
+        for name in (item.once.exceptions if item.once else []):
+            self.exception.addItem(tr("按“{name}”办理").format(name=name), name)
+        self.exception.hide()
+        self.exception.currentIndexChanged.connect(self.refresh)
+        bar.addWidget(self.exception)
         self.save_button = QPushButton()
         self.save_button.setProperty("kind", "primary")
         self.save_button.setMinimumWidth(260)
@@ -139,7 +178,39 @@ class FormPage(QWidget):
         sub.update(self.materials.case_keys())
         if self.priority.isChecked():
             sub["priority"] = True
+        if self.exception.currentData():
+            sub["duplicate_exception"] = self.exception.currentData()
+        if self.resident is not None and self.consent.isChecked():
+            sub["reuse_consent"] = True
+            if self.reuse_from:
+                sub["reuse_from"] = self.reuse_from
         return sub
+
+    def _consent_given(self, on: bool) -> None:
+        """The resident agreed: fetch what they gave before and fill it in (once)."""
+        if not on or self.resident is None:
+            return
+        self.consent.setEnabled(False)  # consent given is recorded, not taken back here
+        from desk.core.residents import ResidentService
+
+        service = ResidentService(self.win.ctx.store)
+        pid, item = self.resident, self.item
+        self.win.tasks.run(lambda: service.reusable_values(pid, item),
+                           on_done=self._prefill)
+
+    def _prefill(self, offered: dict[str, Any]) -> None:
+        values = offered["values"]
+        self.reuse_from = offered["from"]
+        if values:
+            self.form.set_values(values)
+            labels = {f.key: f.label for f in self.item.fields}
+            names = "、".join(labels.get(k, k) for k in values)
+            self.reuse_note.setText(tr("已填入此前登记的：{names}。请与居民逐项核对，"
+                                       "有变化的直接修改（电话、地址的变化会记入案件）。")
+                                    .format(names=names))
+        else:
+            self.reuse_note.setText(tr("该居民此前没有可复用的信息。"))
+        self.refresh()
 
     def refresh(self) -> Result:
         """Validate now and show the verdict everywhere."""
@@ -167,6 +238,9 @@ class FormPage(QWidget):
         else:
             self.summary.setText(tr("还有 {n} 项未填或有误，保存时会逐项提示。").format(n=n))
             self.summary.setProperty("msg", "warning")
+        if self.duplicate_text and not self.exception.currentData():
+            self.summary.setText(self.duplicate_text)
+            self.summary.setProperty("msg", "error")
         restyle(self.summary)
         return result
 
@@ -180,6 +254,7 @@ class FormPage(QWidget):
             QMessageBox.critical(self, tr("未保存"), tr("数据库文件已损坏，暂停保存。请联系技术支持。"))
             return False
         self.form.reveal_all()
+        self.duplicate_text = ""
         result = self.refresh()
         if not result.ok:
             self._focus_first_error(result)
@@ -194,6 +269,24 @@ class FormPage(QWidget):
         self.win.tasks.run(lambda: ctx.cases.submit(code, sub, actor, today=today),
                            on_done=self._saved, on_error=self._save_failed)
         return True
+
+    def _show_duplicate(self, exc: DuplicateApplication) -> None:
+        """The refusal, with the earlier case one click away and the item's exceptions."""
+        prev = exc.existing
+        self.duplicate_text = tr("未保存：") + esc(exc.problems[0].message)
+        self.summary.setText(self.duplicate_text)
+        self.summary.setProperty("msg", "error")
+        restyle(self.summary)
+        self.existing_uuid = str(prev["uuid"])
+        self.existing_button.setText(tr("查看已有案件 {no}").format(no=prev["receipt_no"]))
+        self.existing_button.show()
+        if exc.once.exceptions:
+            self.exception.show()
+            self.exception.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _open_existing(self) -> None:
+        if self.existing_uuid:
+            self.win.show_case(self.existing_uuid)
 
     def _focus_first_error(self, result: Result) -> None:
         w = self.form.first_error_widget(result)
@@ -214,6 +307,9 @@ class FormPage(QWidget):
         self.refresh()
         if isinstance(exc, DeskError) and exc.kind == "clock_doubt":
             self.win.clock_notice.check()  # blocking notice; the form keeps its content
+            return
+        if isinstance(exc, DuplicateApplication):
+            self._show_duplicate(exc)
             return
         if isinstance(exc, ValidationFailed):
             self.form.reveal_all()

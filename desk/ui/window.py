@@ -200,10 +200,12 @@ class MainWindow(QMainWindow):
             from desk.ui.notice import NoticePage
             from desk.ui.rating import RatingPage
             from desk.ui.receipt import ReceiptPage
+            from desk.ui.resident import ResidentPage
             from desk.ui.sync_page import SyncPage
 
             factory = {"notice": NoticePage, "receipt": ReceiptPage, "rating": RatingPage,
-                       "cases": CasesPage, "detail": CaseDetailPage, "sync": SyncPage}[name]
+                       "cases": CasesPage, "detail": CaseDetailPage, "sync": SyncPage,
+                       "resident": ResidentPage}[name]
             w = factory(self)
             self.stack.addWidget(w)
             self._pages[name] = w
@@ -258,12 +260,13 @@ class MainWindow(QMainWindow):
         page.show_item(self.ctx.catalog.get(code))
         self._show(page, "home")
 
-    def start_form(self, code: str) -> None:
-        """A fresh form for an item."""
+    def start_form(self, code: str, resident: str | None = None) -> None:
+        """A fresh form for an item; for a known resident (ID number) when started from
+        their page (issue 23: their earlier data is offered after they agree)."""
         from desk.ui.form_page import FormPage
 
         self._drop_form()
-        self.form = FormPage(self, self.ctx.catalog.get(code))
+        self.form = FormPage(self, self.ctx.catalog.get(code), resident=resident)
         self.stack.addWidget(self.form)
         self._show(self.form, "home")
         chain = self.form.form.focus_chain()
@@ -317,6 +320,18 @@ class MainWindow(QMainWindow):
         page = self.page("detail")
         page.load(uuid)
         self._show(page, "cases")
+
+    def show_resident(self, id_number: str | None = None) -> None:
+        """One look at a resident (issue 23): the search, or the resident with
+        ``id_number``."""
+        if not self._leave_form():
+            return
+        page = self.page("resident")
+        self._show(page, "cases")
+        if id_number:
+            page.open(id_number)
+        else:
+            page.search.setFocus()
 
     def go_sync(self) -> None:
         """Sync status and actions."""

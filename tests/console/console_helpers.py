@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sync_helpers import serve_in_thread
+from sync_helpers import resident_unless_taken, serve_in_thread
 
 from sync.district.console.auth import hash_password
 from sync.district.console_store import local_today
@@ -55,6 +55,7 @@ def new_case(ctx: Any, item: str = "MZ-GLJT", today: date | None = None,
     """Save a case from the item's example (valid by the catalog's contract)."""
     example = dict(ctx.catalog.get(item).example)
     example.update(changes)
+    example = resident_unless_taken(ctx, ctx.catalog.get(item), example, changes)  # issue 23
     # the district's calendar day (the test process's TZ may differ from the district's)
     case: dict[str, Any] = ctx.cases.submit(item, example, ctx.actor(),
                                             today=today or local_today())

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import update
+from sync_helpers import resident_unless_taken
 
 from desk.core import clock
 from sync import protocol as P
@@ -47,7 +48,8 @@ def test_judge_offline_work_explains_late_arrival_only() -> None:
 
 def _submit(ctx: Any, when: datetime, day: date) -> dict[str, Any]:
     """A case saved by a desk whose clock reads ``when`` (the worker confirmed ``day``)."""
-    example = dict(ctx.catalog.get("MZ-GLJT").example)
+    example = resident_unless_taken(ctx, ctx.catalog.get("MZ-GLJT"),
+                                    dict(ctx.catalog.get("MZ-GLJT").example))  # issue 23
     with clock.use(when):
         case: dict[str, Any] = ctx.cases.submit("MZ-GLJT", example, ctx.actor(), today=day)
     return case

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from pathlib import Path
 
 from desk.core.app import DeskContext
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
+from sync_helpers import fresh_id
 
 
 def main() -> None:
@@ -18,6 +22,9 @@ def main() -> None:
     out.write("ready\n")
     out.flush()
     while True:
+        # issue 23: a resident applies for 高龄津贴 once; each case has its own resident,
+        # numbered on from the cases earlier children saved
+        sub["applicant_id"] = fresh_id(item.example["applicant_id"], ctx.store.count_cases())
         case = ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=date(2026, 11, 23))
         out.write(case["uuid"] + "\n")
         out.flush()

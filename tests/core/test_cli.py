@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sync_helpers import one_resident_each
 
 from desk.cli import main
 from forms.catalog import load_catalog
@@ -130,6 +131,9 @@ def test_new_warns_when_promised_date_is_outside_the_official_calendar(
     res = json.loads(out)
     assert code == 0 and not any("按法定节日推算" in w for w in res["warnings"])
     _accepted_on(monkeypatch, date(last_known, 12, 24))  # counts into the unknown next year
+    item = load_catalog().get("MZ-GLJT")  # another resident: 高龄津贴 is once (issue 23)
+    f.write_text(json.dumps(one_resident_each(item, dict(item.example), {}),
+                            ensure_ascii=False), "utf-8")
     code, out, _ = run(capsys, "--data-dir", str(ready_dir), "new", "--item", "MZ-GLJT",
                        "--json", str(f))
     res = json.loads(out)

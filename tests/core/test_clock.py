@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sync_helpers import one_resident_each
 
 from desk.cli import main
 from desk.core import clock
@@ -32,6 +33,7 @@ def _cli(data_dir: Path, tz: str, *args: str, fake: str = CST_0730) -> subproces
 
 def _example(tmp_path: Path, code: str = "MZ-GLJT", **changes: Any) -> Path:
     body = dict(load_catalog().get(code).example, **changes)
+    body = one_resident_each(load_catalog().get(code), body, changes)  # issue 23
     f = tmp_path / f"{code}-{len(list(tmp_path.iterdir()))}.json"
     f.write_text(json.dumps(body, ensure_ascii=False), "utf-8")
     return f
@@ -147,6 +149,7 @@ def test_clock_behind_the_newest_case_asks_for_confirmation(capsys: Any, ready: 
     assert code == 1 and "本机最近一次记录是 2026-12-02" in err
     code, _, err = new(capsys, ready, f, at("2026-11-20"), "--confirm-date", "2026-11-21")
     assert code == 1 and "与本机日期 2026-11-20 不符" in err
+    f = _example(tmp_path)  # each saved case its own resident: 高龄津贴 is once (issue 23)
     code, out, err = new(capsys, ready, f, at("2026-11-20"), "--confirm-date", "2026-11-20")
     assert code == 0, err
     assert out["accepted_date"] == "2026-11-20"
@@ -154,7 +157,7 @@ def test_clock_behind_the_newest_case_asks_for_confirmation(capsys: Any, ready: 
     assert entry["actor"] == "刘晓燕" and entry["day"] == entry["clock_day"] == "2026-11-20"
     assert "本机日期可能不正确" in entry["reason"]
     # confirmed for that day: later cases that day go through without the flag
-    code, _, err = new(capsys, ready, f, at("2026-11-20", 15))
+    code, _, err = new(capsys, ready, _example(tmp_path), at("2026-11-20", 15))
     assert code == 0, err
     # the next day with the clock still behind: asked again
     code, _, err = new(capsys, ready, f, at("2026-11-21"))
@@ -175,7 +178,7 @@ def test_clock_months_ahead_is_refused_until_confirmed(capsys: Any, ready: Path,
     assert code == 0, err
     assert out["receipt_no"] == "HY-DR01-20270601-0001"
     # within the plausible offline period: no question asked
-    code, out, err = new(capsys, ready, f, at("2027-01-20"))
+    code, out, err = new(capsys, ready, _example(tmp_path), at("2027-01-20"))
     assert code == 0, err  # the ahead-dated case does not make a right clock doubtful
     # the period is a setting
     ctx = DeskContext.open(str(ready))

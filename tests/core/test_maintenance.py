@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sync_helpers import one_resident_each
 
 from desk.cli import main
 from desk.core import maintenance
@@ -22,6 +23,7 @@ TODAY = date(2026, 11, 23)
 def save(ctx: DeskContext, **changes: Any) -> dict[str, Any]:
     sub = copy.deepcopy(ctx.catalog.get("MZ-GLJT").example)
     sub.update(changes)
+    sub = one_resident_each(ctx.catalog.get("MZ-GLJT"), sub, changes)  # issue 23
     return ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=TODAY)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
+from sync_helpers import one_resident_each
 
 from desk.core.cases import default_defer_days
 from desk.core.receipts import (
@@ -82,6 +83,7 @@ def submit(ctx: Any, code: str, **changes: Any) -> dict[str, Any]:
     item = ctx.catalog.get(code)
     sub = dict(item.example)
     sub.update(changes)
+    sub = one_resident_each(item, sub, changes)  # issue 23: one application each
     saved = ctx.cases.submit(code, sub, ctx.actor(), today=TODAY)
     case = ctx.store.get_case(saved["uuid"])
     assert case is not None

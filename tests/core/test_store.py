@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sync_helpers import one_resident_each
 
 from desk.core.app import DeskContext
 from desk.core.cases import Actor
@@ -21,7 +22,9 @@ TODAY = date(2026, 11, 23)
 
 
 def example(ctx: Any, code: str) -> dict[str, Any]:
-    return copy.deepcopy(ctx.catalog.get(code).example)
+    """The item's example; a resident of its own for items one may hold once (issue 23)."""
+    return one_resident_each(ctx.catalog.get(code), copy.deepcopy(ctx.catalog.get(code).example),
+                             {})
 
 
 def counts(path: Path) -> dict[str, int]:

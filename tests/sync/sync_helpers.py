@@ -260,10 +260,52 @@ class DistrictProcess:
 # -- desks ----------------------------------------------------------------------------------
 
 
+_FRESH = __import__("itertools").count(1)
+
+
+def fresh_id(like: str = "420105194501010017", n: int | None = None) -> str:
+    """A valid ID number no earlier call in this process returned, with the same region,
+    sex and (nearly) the same birth date as ``like``. Issue 23: one resident may hold some
+    items once (``once`` in the catalog), so a test saving several cases of such an item
+    gives each its own resident."""
+    from datetime import date, timedelta
+
+    from forms.ids import id_check_digit
+
+    n = next(_FRESH) if n is None else n
+    seq = 100 + (n % 450) * 2 + int(like[16]) % 2  # 100..999, the sex digit's parity kept
+    born = date(int(like[6:10]), int(like[10:12]), int(like[12:14])) - timedelta(days=n // 450)
+    body = f"{like[:6]}{born:%Y%m%d}{seq:03d}"
+    return body + id_check_digit(body)
+
+
+def one_resident_each(item: Any, submission: dict[str, Any],
+                      changes: dict[str, Any]) -> dict[str, Any]:
+    """``submission`` with a fresh applicant when the item allows a resident one
+    application (``once``) and the caller did not choose the applicant."""
+    if item.once is not None and "applicant_id" not in changes:
+        return dict(submission, applicant_id=fresh_id(str(submission["applicant_id"])))
+    return submission
+
+
+def resident_unless_taken(ctx: Any, item: Any, submission: dict[str, Any],
+                          changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``submission`` as it is while its applicant may still apply on this desk; with a
+    fresh applicant once they hold the item (``once``, issue 23) — so the first case keeps
+    the example's resident, and a test saving more gets one resident per case."""
+    if item.once is None or "applicant_id" in (changes or {}):
+        return submission
+    if not ctx.store.resident_item_cases(str(submission["applicant_id"]), item.code):
+        return submission
+    return dict(submission, applicant_id=fresh_id(str(submission["applicant_id"])))
+
+
 def new_case(ctx: Any, item: str = "MZ-GLJT", **changes: Any) -> dict[str, Any]:
-    """Save a case from the item's example submission (a valid one by contract)."""
+    """Save a case from the item's example submission (a valid one by contract); see
+    :func:`resident_unless_taken` for items a resident may hold once."""
     example = dict(ctx.catalog.get(item).example)
     example.update(changes)
+    example = resident_unless_taken(ctx, ctx.catalog.get(item), example, changes)
     case: dict[str, Any] = ctx.cases.submit(item, example, ctx.actor())
     return case
 

@@ -45,7 +45,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from sqlalchemy import select
-from sync_helpers import District, FaultProxy, backup_district
+from sync_helpers import District, FaultProxy, backup_district, resident_unless_taken
 
 from sync import protocol as P
 from sync.client.desk import client_for, enroll_desk, sync_desk
@@ -122,7 +122,7 @@ class Convergence(RuleBasedStateMachine):
     def save_case(self, k: int, item: str, shape: str) -> None:
         ctx = self.desks[k]
         it = ctx.catalog.get(item)
-        example = dict(it.example)
+        example = resident_unless_taken(ctx, it, dict(it.example))  # issue 23
         given = list(example.get("materials", []))
         required = {m.name: m for m in it.materials if m.required}
         if shape != "complete":

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sync_helpers import District, backup_district, enroll, new_case
+from sync_helpers import District, backup_district, enroll, new_case, resident_unless_taken
 
 from sync import protocol as P
 from sync.client import reconcile
@@ -47,7 +47,7 @@ def _deferred_case(ctx: Any) -> dict[str, Any]:
     """A 容缺 case: a deferrable required material missing (supplied later)."""
     for item in ("MZ-GLJT", "MZ-DB"):
         it = ctx.catalog.get(item)
-        example = dict(it.example)
+        example = resident_unless_taken(ctx, it, dict(it.example))  # issue 23
         given = list(example.get("materials", []))
         drop = [m.name for m in it.materials if m.required and m.deferrable and m.name in given]
         if drop:
@@ -235,7 +235,7 @@ def test_an_edit_refused_for_a_decision_the_restore_took_away_goes_up_again(
     a = make_desk("HY-QL01")
     enroll(d, a)
     it = a.catalog.get("MZ-GLJT")
-    example = dict(it.example)
+    example = resident_unless_taken(a, it, dict(it.example))  # issue 23
     late = ["近期一寸免冠照片", "社保卡或本人银行卡"]
     example["materials"] = [m for m in example["materials"] if m not in late]
     u = a.cases.submit("MZ-GLJT", example, a.actor())["uuid"]

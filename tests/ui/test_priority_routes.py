@@ -27,7 +27,9 @@ def test_priority_tooltip_promises_only_what_is_done(qtbot: Any, win: Any) -> No
     assert "回执" in tip and "案件列表" in tip  # what it promises ...
     example = dict(ctx.catalog.get("MZ-GLJT").example, priority=True)
     urgent = ctx.cases.submit("MZ-GLJT", example, ctx.actor())
-    plain = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example), ctx.actor())
+    plain = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example,  # issue 23:
+                                              applicant_id="420105194302020028"),  # another
+                             ctx.actor())
     # ... the receipt marks it, in both formats
     for fmt in ("a4", "80mm"):
         assert "绿色通道" in _pdf_text(render_case_pdf(ctx, ctx.store.get_case(urgent["uuid"]),

@@ -264,7 +264,8 @@ def test_cases_list_search_filter_and_detail(qtbot: Any, win: Any) -> None:
         ctx.cases.submit("MZ-GLJT", dict(base, applicant_name=name, applicant_id=idn),
                          ctx.actor())
     short = dict(base, materials=["近期一寸免冠照片"])
-    ctx.cases.submit("MZ-GLJT", dict(short, applicant_name="孙丽"), ctx.actor())
+    ctx.cases.submit("MZ-GLJT", dict(short, applicant_name="孙丽",  # a resident of her own
+                                     applicant_id="420105194206060046"), ctx.actor())
     qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     page = win.page("cases")
     assert win.stack.currentWidget() is page
@@ -300,5 +301,5 @@ def test_cases_list_search_filter_and_detail(qtbot: Any, win: Any) -> None:
     qtbot.waitUntil(lambda: detail.case is not None)
     assert detail.case["applicant_name"] == "孙丽"
     assert "受理登记" in detail.history.toPlainText()
-    assert "420105********0017" in detail.body.toPlainText()
-    assert "420105194501010017" not in detail.body.toPlainText()
+    assert "420105********0046" in detail.body.toPlainText()  # 孙丽's own (issue 23)
+    assert "420105194206060046" not in detail.body.toPlainText()

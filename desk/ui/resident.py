@@ -1,0 +1,208 @@
+"""One look at a resident (issue 23): find them (ID number, name, phone tail, pinyin
+initials), see their cases at this desk — item, date, state, what is due — their matters
+(when a matter source is registered, see :data:`desk.core.residents.MATTER_SOURCES`) and
+the household members named in their cases (each opens as a resident too); a new
+application for them starts here.
+
+Lookups run on the background helper; ID numbers and phones are shown masked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.core.residents import ResidentService, ResidentView
+from desk.ui.text import tr
+from forms.ids import mask_id, mask_phone
+
+if TYPE_CHECKING:
+    from desk.ui.window import MainWindow
+
+
+class ResidentPage(QWidget):
+    """Search residents on the left; the chosen resident on the right."""
+
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.win = win
+        self.service = ResidentService(win.ctx.store)
+        self.view: ResidentView | None = None
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(20, 14, 20, 12)
+        outer.setSpacing(14)
+
+        left = QVBoxLayout()
+        title = QLabel(tr("居民"))
+        title.setObjectName("title")
+        left.addWidget(title)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("身份证号、姓名、电话尾号或拼音首字母"))
+        self.search.setAccessibleName(tr("查找居民"))
+        self.search.returnPressed.connect(self.find)
+        left.addWidget(self.search)
+        self.results = QListWidget()
+        self.results.setAccessibleName(tr("找到的居民"))
+        self.results.itemActivated.connect(self._picked)
+        self.results.itemClicked.connect(self._picked)
+        left.addWidget(self.results, 1)
+        holder = QWidget()
+        holder.setLayout(left)
+        holder.setMaximumWidth(330)
+        outer.addWidget(holder)
+
+        right = QVBoxLayout()
+        self.name = QLabel(tr("请先查找居民"))
+        self.name.setObjectName("title")
+        right.addWidget(self.name)
+        self.ident = QLabel()
+        self.ident.setObjectName("subtitle")
+        right.addWidget(self.ident)
+        start = QHBoxLayout()
+        self.items = QComboBox()
+        self.items.setAccessibleName(tr("为该居民办理的事项"))
+        for it in win.ctx.catalog.items:
+            if not it.is_bundle:
+                self.items.addItem(f"{it.name}（{it.code}）", it.code)
+        start.addWidget(self.items, 1)
+        self.start_button = QPushButton(tr("为该居民办理新事项"))
+        self.start_button.setProperty("kind", "primary")
+        self.start_button.clicked.connect(self.start_application)
+        start.addWidget(self.start_button)
+        right.addLayout(start)
+        self.cases_label = QLabel(tr("在本办事点办理的事项"))
+        right.addWidget(self.cases_label)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([tr("受理编号"), tr("事项"), tr("受理日期"),
+                                              tr("状态"), tr("待办")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setAccessibleName(tr("该居民的案件"))
+        self.table.cellActivated.connect(self._open_case)
+        self.table.cellDoubleClicked.connect(self._open_case)
+        right.addWidget(self.table, 1)
+        self.matters = QLabel()
+        self.matters.setWordWrap(True)
+        right.addWidget(self.matters)
+        self.household_label = QLabel(tr("案件中登记的家庭成员"))
+        right.addWidget(self.household_label)
+        self.household = QHBoxLayout()
+        self.household_box = QWidget()
+        self.household_box.setLayout(self.household)
+        right.addWidget(self.household_box)
+        outer.addLayout(right, 1)
+        self._set_enabled(False)
+
+    # -- finding ---------------------------------------------------------------------------
+
+    def find(self) -> None:
+        """Search residents on the background helper."""
+        q = self.search.text().strip()
+        if not q:
+            return
+        self.win.tasks.run(lambda: self.service.find(q), on_done=self._found)
+
+    def _found(self, rows: list[dict[str, str]]) -> None:
+        self.results.clear()
+        for r in rows:
+            shown = f"{r['name']}  {mask_id(r['id_number'])}"
+            if r.get("phone"):
+                shown += f"  {mask_phone(r['phone'])}"
+            it = QListWidgetItem(shown)
+            it.setData(Qt.ItemDataRole.UserRole, r["id_number"])
+            self.results.addItem(it)
+        if not rows:
+            self.results.addItem(QListWidgetItem(tr("没有找到该居民")))
+        elif len(rows) == 1:
+            self.open(rows[0]["id_number"])
+
+    def _picked(self, item: QListWidgetItem) -> None:
+        pid = item.data(Qt.ItemDataRole.UserRole)
+        if pid:
+            self.open(str(pid))
+
+    # -- one resident ----------------------------------------------------------------------
+
+    def open(self, id_number: str) -> None:
+        """Load one resident (background helper) and show them."""
+        today = self.win.ctx.cases.desk_day()
+        self.win.tasks.run(lambda: self.service.view(id_number, today), on_done=self.show_view)
+
+    def show_view(self, view: ResidentView) -> None:
+        """Show what the desk knows of the resident."""
+        self.view = view
+        self.name.setText(view.name or tr("（无姓名）"))
+        ident = tr("身份证号 {id}").format(id=mask_id(view.id_number))
+        if view.phone:
+            ident += "  ·  " + tr("电话 {phone}").format(phone=mask_phone(view.phone))
+        self.ident.setText(ident)
+        self.cases_label.setText(tr("在本办事点办理的事项（{n} 件）").format(n=len(view.cases)))
+        self.table.setRowCount(len(view.cases))
+        for row, c in enumerate(view.cases):
+            for col, text in enumerate((c["receipt_no"], c["item_name"], c["date"], c["state"],
+                                        c["due"])):
+                cell = QTableWidgetItem(str(text))
+                cell.setData(Qt.ItemDataRole.UserRole, c["uuid"])
+                self.table.setItem(row, col, cell)
+        self.table.resizeColumnToContents(0)
+        if view.matters:
+            self.matters.setText(tr("民情诉求：") + "；".join(
+                f"{m.get('title', '')}（{m.get('status', '')}）" for m in view.matters))
+            self.matters.show()
+        else:
+            self.matters.hide()
+        while self.household.count():
+            w = self.household.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        for member in view.household:
+            label = member["name"] + (f"（{member['relation']}）" if member["relation"] else "")
+            b = QPushButton(label)
+            b.setAccessibleName(tr("查看家庭成员 {name}").format(name=member["name"]))
+            b.clicked.connect(lambda _=False, pid=member["id_number"]: self.open(pid))
+            self.household.addWidget(b)
+        self.household.addStretch(1)
+        self.household_label.setVisible(bool(view.household))
+        self._set_enabled(True)
+
+    def _set_enabled(self, on: bool) -> None:
+        self.items.setEnabled(on)
+        self.start_button.setEnabled(on)
+
+    def _open_case(self, row: int, _col: int) -> None:
+        cell = self.table.item(row, 0)
+        if cell is not None:
+            self.win.show_case(str(cell.data(Qt.ItemDataRole.UserRole)))
+
+    def start_application(self) -> None:
+        """A new application for this resident: the item's form, for them."""
+        if self.view is None:
+            return
+        code = self.items.currentData()
+        if code:
+            self.win.start_form(str(code), resident=self.view.id_number)
+
+    def current_cases(self) -> list[dict[str, Any]]:
+        """The cases on show (tests)."""
+        return list(self.view.cases) if self.view else []

@@ -1,0 +1,104 @@
+"""Issue 23 on the real window: a duplicate application refused with the earlier case shown
+and the item's exception chosen."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+
+def _fill_example(win: Any, code: str) -> None:
+    ex = win.ctx.catalog.get(code).example
+    win.start_form(code)
+    win.form.form.set_values({k: v for k, v in ex.items() if k != "materials"})
+    win.form.materials.set_received(list(ex.get("materials", [])))
+    win.form.refresh()
+
+
+def test_duplicate_refused_on_the_form_then_saved_as_the_allowed_exception(
+        qtbot: Any, win: Any, driver: Any) -> None:
+    ctx = win.ctx
+    first = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example), ctx.actor())
+    _fill_example(win, "MZ-GLJT")
+    page = win.form
+    assert not page.exception.isVisible()
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.existing_button.isVisible(), timeout=20_000)
+    assert win.stack.currentWidget() is page  # not saved, the form stays with its values
+    text = page.summary.text()
+    assert f"受理编号 {first['receipt_no']}" in text and "受理中" in text
+    assert "同一居民限申请一次" in text
+    assert first["receipt_no"] in page.existing_button.text()
+    assert ctx.store.count_cases() == 1
+    # the worker chooses the exception the item allows (变更): saved, and recorded
+    assert page.exception.isVisible()
+    page.exception.setCurrentIndex(page.exception.findData("变更"))
+    stored = driver.save()
+    data = json.loads(stored["data_json"])
+    assert data["duplicate_exception"]["kind"] == "变更"
+    assert data["duplicate_exception"]["over"] == [first["receipt_no"]]
+
+
+def test_the_earlier_case_opens_from_the_refusal(qtbot: Any, win: Any, driver: Any) -> None:
+    ctx = win.ctx
+    first = ctx.cases.submit("MZ-DB", dict(ctx.catalog.get("MZ-DB").example), ctx.actor())
+    _fill_example(win, "MZ-DB")
+    page = win.form
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.existing_button.isVisible(), timeout=20_000)
+    assert not page.exception.isVisible()  # 低保 allows no exception
+    qtbot.mouseClick(page.existing_button, Qt.MouseButton.LeftButton)
+    detail = win.page("detail")
+    qtbot.waitUntil(lambda: detail.case is not None and detail.case["uuid"] == first["uuid"],
+                    timeout=20_000)
+
+
+def test_resident_view_from_a_case_then_a_prefilled_application_after_consent(
+        qtbot: Any, win: Any, driver: Any) -> None:
+    ctx = win.ctx
+    db = dict(ctx.catalog.get("MZ-DB").example)
+    pid = db["applicant_id"]
+    low = ctx.cases.submit("MZ-DB", db, ctx.actor())
+    win.show_case(low["uuid"])
+    detail = win.page("detail")
+    qtbot.waitUntil(lambda: detail.case is not None, timeout=20_000)
+    qtbot.mouseClick(detail.resident_button, Qt.MouseButton.LeftButton)
+    page = win.page("resident")
+    qtbot.waitUntil(lambda: page.view is not None and page.table.rowCount() == 1,
+                    timeout=20_000)
+    assert win.stack.currentWidget() is page
+    assert page.table.item(0, 0).text() == low["receipt_no"]
+    assert page.table.item(0, 3).text() == "受理中"
+    assert pid not in page.ident.text() and pid[-4:] in page.ident.text()  # masked
+    members = [page.household.itemAt(i).widget() for i in range(page.household.count())]
+    members = [w for w in members if w is not None]
+    names = {r["name"] for r in db["members"] if r.get("id_number") != pid}
+    assert members and all(w.text().split("（")[0] in names for w in members)
+    qtbot.waitUntil(lambda: all(w.isVisible() for w in members), timeout=10_000)
+    # a new application for them starts here: nothing filled before the consent
+    page.items.setCurrentIndex(page.items.findData("MZ-LNYD"))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    form = win.form
+    assert form is not None and form.item.code == "MZ-LNYD"
+    assert form.consent.isVisible() and not form.consent.isChecked()
+    assert form.form.values().get("applicant_id") in (None, "")
+    from PySide6.QtCore import QPoint
+
+    qtbot.mouseClick(form.consent, Qt.MouseButton.LeftButton,
+                     pos=QPoint(12, form.consent.height() // 2))  # the tick square
+    assert form.consent.isChecked()
+    qtbot.waitUntil(lambda: form.form.values().get("applicant_id") == pid, timeout=20_000)
+    assert "已填入此前登记的" in form.reuse_note.text()
+    driver.type("applicant_phone", "13900001111")  # the resident has a new phone
+    ex = ctx.catalog.get("MZ-LNYD").example
+    reused = {f.key for f in ctx.catalog.get("MZ-LNYD").fields if f.reusable}
+    form.form.set_values({k: v for k, v in ex.items()  # what only this item asks
+                          if k != "materials" and k not in reused})
+    form.materials.set_received(list(ex.get("materials", [])))
+    stored = driver.save()
+    data = json.loads(stored["data_json"])
+    assert data["fields"]["applicant_id"] == pid
+    assert data["reuse"]["consent"] is True and data["reuse"]["from"] == [low["receipt_no"]]
+    assert [c["field"] for c in data["reuse"]["changed"]] == ["applicant_phone"]
