@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -110,14 +110,29 @@ def apply(app: QApplication, large: bool, high_contrast: bool) -> None:
     families = [f for f in ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
                             "WenQuanYi Micro Hei", "PingFang SC")
                 if f in _families()]
-    if families:
-        font.setFamilies(families)
+    # rare name characters (CJK Extensions A-H) from the receipts' fallback fonts, loaded
+    # just after the first paint (~65 ms): until then Qt's own fallback applies
+    font.setFamilies([*(families or [font.family()]), *FALLBACK_FAMILIES])
+    QTimer.singleShot(0, load_fallback_fonts)
     font.setPixelSize(metrics(large).font)
     app.setFont(font)
     app.setStyleSheet(stylesheet(large, high_contrast))
 
 
 _FAMILIES: set[str] | None = None
+FALLBACK_FONTS = ("doorstep-han-fallback.ttf", "doorstep-han-fallback-2.ttf")
+FALLBACK_FAMILIES = ["Doorstep Han Fallback", "Doorstep Han Fallback 2"]
+_fallbacks_loaded = False
+
+
+def load_fallback_fonts() -> None:
+    """The receipts' fallback fonts on screen too, so a rare name character shows (once)."""
+    global _fallbacks_loaded
+    if _fallbacks_loaded:
+        return
+    _fallbacks_loaded = True
+    for name in FALLBACK_FONTS:
+        QFontDatabase.addApplicationFont(str(resources_dir() / "fonts" / name))
 
 
 def _families() -> set[str]:

@@ -124,3 +124,24 @@ def test_english_window_shows_catalog_translations_else_chinese(qtbot: Any,
     assert boxes["社会保障卡"] == "Social security card"
     assert boxes["近期一寸免冠照片"] == "近期一寸免冠照片"  # not translated for this item
     assert win.form.form.rows["applicant_name"].label.text().startswith("退休人员姓名")
+
+
+def test_rare_name_characters_show_on_screen(qtbot: Any, win: Any) -> None:
+    """The window draws rare name characters (Extensions B, G, H) with the bundled
+    fallback fonts, not a missing-glyph box."""
+    from PySide6.QtGui import QTextLayout
+
+    from desk.ui import style
+
+    qtbot.waitUntil(lambda: style._fallbacks_loaded)
+    for ch in ("𪸩", "𰻞", "𲎯"):
+        layout = QTextLayout(ch, win.font())
+        layout.beginLayout()
+        layout.createLine()
+        layout.endLayout()
+        runs = layout.glyphRuns()
+        assert runs, ch
+        for run in runs:
+            family = run.rawFont().familyName()
+            assert family.startswith("Doorstep Han Fallback"), (ch, family)
+            assert all(g != 0 for g in run.glyphIndexes()), (ch, family)
