@@ -118,8 +118,21 @@ def once_guard(item: Item, today: date, exception: str, data: dict[str, Any]
 MatterSource = Callable[["Store", str], list[dict[str, Any]]]
 # Where a resident's matters (民情诉求, issue 15) come from: each source gets the store and
 # the ID number and returns rows with at least ``title``, ``date``, ``status``, ``due``.
-# Issue 15 registers its query here; until then a resident has cases only.
-MATTER_SOURCES: list[MatterSource] = []
+# The desk's own matters table is the first; district lists may be added.
+def desk_matters(store: Store, id_number: str) -> list[dict[str, Any]]:
+    """The resident's matters recorded at this desk (issue 15)."""
+    out = []
+    for m in store.resident_matters(id_number):
+        title = str(m["category"]) + (f"·{m['subcategory']}" if m.get("subcategory") else "")
+        closed = m["status"] == "closed"
+        out.append({"uuid": m["uuid"], "matter_no": m["matter_no"], "title": title,
+                    "date": str(m["created_at"])[:10],
+                    "status": "已办结" if closed else "办理中",
+                    "due": "" if closed else f"{str(m['due_at'])[:10]} 前答复"})
+    return out
+
+
+MATTER_SOURCES: list[MatterSource] = [desk_matters]
 
 
 @dataclass

@@ -60,3 +60,14 @@ class ResidentsMixin(StoreBase):
             f"WHERE ci.case_id IN ({where_sql}) AND ci.id_rev != '' "
             "GROUP BY ci.id_rev ORDER BY last DESC LIMIT ?", [*params, limit])
         return [str(r["id_rev"])[::-1] for r in rows]
+
+    def resident_matters(self, id_number: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The resident's matters (民情诉求, issue 15's ``matters`` table), newest first;
+        none on a store without the table. The matters of a desk are few (no index)."""
+        if not self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                          "AND name = 'matters'"):
+            return []
+        return self._read(
+            "SELECT uuid, matter_no, category, subcategory, description, status, created_at, "
+            "due_at, district_status, result FROM matters WHERE upper(resident_id) = ? "
+            "ORDER BY created_at DESC LIMIT ?", [id_number.strip().upper(), limit])

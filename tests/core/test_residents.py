@@ -297,3 +297,20 @@ def test_reuse_needs_the_consent_and_notes_a_changed_phone(desk: DeskContext) ->
                                           reuse_from=stranger["uuid"],
                                           duplicate_exception="补办"),
                           desk.actor(), today=TODAY)
+
+
+def test_the_residents_matters_at_this_desk_are_in_the_view(desk: DeskContext) -> None:
+    """Issue 15's matters come in through the pluggable matter source."""
+    from desk.core.matters import MatterService
+    from desk.core.residents import ResidentService
+
+    sub = example(desk, "MZ-GLJT")
+    desk.cases.submit("MZ-GLJT", sub, desk.actor(), today=TODAY)
+    m = MatterService(desk.store).record(
+        {"category": "投诉", "subcategory": "噪音", "description": "夜间施工噪音",
+         "resident": {"name": sub["applicant_name"], "id_number": sub["applicant_id"],
+                      "phone": sub["applicant_phone"]}}, desk.actor())
+    view = ResidentService(desk.store).view(sub["applicant_id"], TODAY)
+    assert [x["matter_no"] for x in view.matters] == [m["matter_no"]]
+    assert view.matters[0]["status"] == "办理中" and view.matters[0]["title"] == "投诉·噪音"
+    assert ResidentService(desk.store).view(an_id("42010519400202001"), TODAY).matters == []
