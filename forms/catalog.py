@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from forms.atomic import write_atomic
 from forms.model import Item
 
 ITEMS_DIR = Path(__file__).with_name("items")
@@ -200,17 +201,11 @@ def _read_sources(items_dir: Path, catalog_file: Path,
     meta = _read_yaml(catalog_file, "YAML") or {}
     raws = [(p.name, _read_yaml(p, "YAML")) for p in paths]
     if cache is not None:
-        tmp = cache.with_suffix(".tmp")
         try:
-            tmp.write_text(json.dumps({"key": key, "meta": meta, "items": raws},
-                                      ensure_ascii=False, default=str), encoding="utf-8")
-            tmp.replace(cache)
+            write_atomic(cache, json.dumps({"key": key, "meta": meta, "items": raws},
+                                           ensure_ascii=False, default=str), durable=False)
         except (OSError, TypeError, ValueError):
-            # a cache is an optimisation only; a full disk leaves no half-written file
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:  # pragma: no cover - the folder itself went away
-                pass
+            pass  # a cache is an optimisation only; a full disk leaves no half-written file
     return meta, raws
 
 

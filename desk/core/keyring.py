@@ -40,7 +40,6 @@ import itertools
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ from argon2.low_level import Type, hash_secret_raw
 from filelock import FileLock, Timeout
 
 from desk.core.errors import DeskError
+from forms.atomic import write_atomic
 from forms.passwords import MIN_PASSWORD, password_weakness
 
 FILE_NAME = "keyring.json"
@@ -113,41 +113,13 @@ def _unwrap(kek: bytes, wrapped: bytes, tag: bytes) -> bytes | None:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
-    """Replace ``path`` atomically: a temporary file of its own (unique, so concurrent
-    writers never rename each other's), fsynced, renamed over, then the folder fsynced so
-    the rename itself survives a power cut. Called with the keyring lock held."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    tmp = Path(name)
+    """Replace ``path`` atomically and durably, readable by its owner only
+    (:func:`forms.atomic.write_atomic`). Called with the keyring lock held."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data, indent=2), mode=0o600)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise KeyringError("write", f"无法写入密钥文件 {path.name}（{exc.strerror or exc}），"
                                     "密码状态未改变；请检查磁盘空间后重试") from None
-    try:
-        path.chmod(0o600)
-    except OSError:  # pragma: no cover
-        pass
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; Windows cannot open a folder and makes
-    renames durable on its own)."""
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:  # pragma: no cover - file systems without directory fsync
-        pass
-    finally:
-        os.close(dfd)
 
 
 @contextmanager

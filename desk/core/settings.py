@@ -13,6 +13,7 @@ from typing import Any
 from desk.core.clock import now as clock_now
 from desk.core.clock import zone_problem
 from desk.core.errors import DeskError
+from forms.atomic import write_atomic
 
 DESK_CODE = re.compile(r"^[A-Z]{2,4}-[A-Z0-9]{2,8}$")
 PROVISIONAL_PREFIX = "LS-"
@@ -147,19 +148,10 @@ def save(path: Path, settings: Settings) -> None:
     """Write settings atomically (temp file + rename, fsynced). A failure (e.g. a full
     disk) leaves the previous file as it was, no temporary file behind, and raises
     :class:`DeskError` ``settings_write`` saying the settings were not saved."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(asdict(settings), fh, ensure_ascii=False, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(asdict(settings), ensure_ascii=False, indent=2))
     except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - the folder itself went away
-            pass
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             why = "磁盘空间已满"
         else:

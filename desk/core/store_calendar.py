@@ -167,14 +167,3 @@ class CalendarMixin(StoreBase):
         with self.transaction() as c:
             c.executemany("UPDATE promise_updates SET seen_at = ? WHERE id = ? AND seen_at "
                           "IS NULL", [(now_iso(), i) for i in ids])
-
-    def calendar_rows(self) -> list[dict[str, Any]]:
-        """Every version pulled (newest first): year, version, seq, source, published_at."""
-        rows = []
-        for r in self._read("SELECT seq, year, version, body_json, published_at, received_at "
-                            "FROM calendars ORDER BY year DESC, id DESC"):
-            body = json.loads(r["body_json"])
-            rows.append({"year": r["year"], "version": r["version"], "seq": r["seq"],
-                         "source": body.get("source", ""), "published_at": r["published_at"],
-                         "received_at": r["received_at"]})
-        return rows

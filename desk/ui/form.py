@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -444,10 +443,3 @@ class FormView(QScrollArea):
     def reveal_all(self) -> None:
         """After a save attempt every error shows, touched or not."""
         self.show_all = True
-
-
-def spacer() -> QWidget:
-    """A widget that takes up spare room."""
-    w = QWidget()
-    w.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    return w

@@ -159,10 +159,6 @@ class DistrictClient:
 
     # -- the protocol -----------------------------------------------------------------------
 
-    def server_time(self) -> P.TimeInfo:
-        """The server clock (also sets the offset)."""
-        return self._call(P.TimeInfo, "GET", P.PATH_TIME, signed=False)
-
     def enroll(self, req: P.EnrollRequest) -> P.EnrollResponse:
         """Exchange a one-time code; the caller stores the id and secret."""
         return self._call(P.EnrollResponse, "POST", P.PATH_ENROLL,
@@ -173,10 +169,6 @@ class DistrictClient:
         body = {"protocol": batch.protocol, "desk_id": batch.desk_id,
                 "batch_id": str(batch.batch_id), "records": batch.records}  # no deep copy
         return self._call(P.BatchResponse, "POST", P.PATH_BATCHES, json_body=body)
-
-    def push_records(self, batch_id: str, records: list[dict[str, Any]]) -> P.BatchResponse:
-        """Push one batch of outbox records (resending the same batch id is safe)."""
-        return self.push_body(batch_body(self.desk_id or "", batch_id, records))
 
     def push_body(self, body: tuple[bytes, dict[str, str]]) -> P.BatchResponse:
         """Push a batch body made by :func:`batch_body` (signed now, as it is sent)."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
@@ -187,10 +186,3 @@ def month_preview(body: dict[str, Any]) -> tuple[YearCalendar, list[str], list[i
     except CalendarError as exc:
         raise CalendarRefused(exc.problems) from None
     return cal, warnings, cal.working_days_by_month()
-
-
-def today_local() -> date:
-    """Today in the district's time zone (for the console's default year)."""
-    from sync.district.console_schema import local_today
-
-    return local_today()

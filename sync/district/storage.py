@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Connection, Table, func, select, text, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
@@ -112,14 +111,6 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud o
 
 def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().replace(" ", "").encode()).hexdigest()
-
-
-def _describe(exc: ValidationError, prefix: str = "") -> str:
-    parts = []
-    for e in exc.errors()[:5]:
-        loc = ".".join(str(x) for x in (prefix, *e["loc"]) if x != "")
-        parts.append(f"{loc or 'record'}: {e['msg']}")
-    return "; ".join(parts)
 
 
 class Storage(BatchIngestMixin, AttachmentsMixin, Database):

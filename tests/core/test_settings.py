@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import resource
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +108,18 @@ def test_settings_that_cannot_be_saved_leave_the_previous_file(data_dir: Path) -
     settings = data_dir / "settings.json"
     settings_mod.save(settings, settings_mod.Settings(desk_code="HY-QL01"))
     before = settings.read_bytes()
-    (data_dir / "settings.tmp").mkdir()  # the temporary file cannot be written
-    with pytest.raises(DeskError) as exc:
-        settings_mod.save(settings, settings_mod.Settings(desk_code="HY-QL02"))
+    # the temporary file cannot be written: a 16-byte file size limit makes the write fail
+    # (EFBIG) as a full disk would
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16, limit[1]))
+    try:
+        with pytest.raises(DeskError) as exc:
+            settings_mod.save(settings, settings_mod.Settings(desk_code="HY-QL02"))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, previous)
     assert exc.value.kind == "settings_write" and "设置未保存" in exc.value.message
     assert settings.read_bytes() == before
+    assert [p.name for p in data_dir.iterdir() if p.name.startswith("settings")] == \
+        ["settings.json"]  # no temporary file left behind

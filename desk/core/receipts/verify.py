@@ -15,11 +15,10 @@ Nothing personal is in it.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from typing import Any, NamedTuple
 
 import qrcode
@@ -29,7 +28,6 @@ from sync.protocol import receipt_code
 
 PAYLOAD_PREFIX = "DSD1"
 META_KEY = "receipt_key"
-CODE_BYTES = 10  # 80 bits -> 16 base32 characters
 
 
 
@@ -103,24 +101,18 @@ def receipt_key(store: Any) -> str:
 
 # -- QR matrix ----------------------------------------------------------------------------
 
-_cache: OrderedDict[str, list[list[bool]]] = OrderedDict()
-_cache_lock = threading.Lock()
 _CACHE_SIZE = 64
 QR_MASK = 2
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The QR modules (rows of booleans, no quiet zone) for ``payload``.
 
     Encoded once: the version is fitted while encoding and the matrix drawn directly at the
     size wanted (see :func:`draw_qr`), never re-encoded to measure it. Reprints hit a
-    small cache.
+    small cache (the matrix is shared: read it, never change it).
     """
-    with _cache_lock:
-        hit = _cache.get(payload)
-        if hit is not None:
-            _cache.move_to_end(payload)
-            return hit
     # A fixed mask: qrcode otherwise encodes all eight masks to score them (~75% of the
     # encoding time). Any mask is standard-conformant; the scan test decodes the printed
     # code (tests/core/test_receipts_scan.py) in both formats.
@@ -128,18 +120,12 @@ def qr_matrix(payload: str) -> list[list[bool]]:
                        mask_pattern=QR_MASK)
     qr.add_data(payload, optimize=0)
     qr.make(fit=True)
-    matrix = [[bool(v) for v in row] for row in qr.modules]
-    with _cache_lock:
-        _cache[payload] = matrix
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return matrix
+    return [[bool(v) for v in row] for row in qr.modules]
 
 
 def clear_qr_cache() -> None:
     """Forget encoded QR codes (benchmarks measure a first print, not a reprint)."""
-    with _cache_lock:
-        _cache.clear()
+    qr_matrix.cache_clear()
 
 
 def draw_qr(canvas: Any, matrix: list[list[bool]], x: float, y: float, size: float) -> None:
