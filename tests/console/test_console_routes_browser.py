@@ -109,7 +109,9 @@ def test_console_refuses_an_unknown_department_naming_the_field(server: ConsoleS
     w = web("admin")
     r = w.post(f"/console/cases/{case['uuid']}/status",
                {"action": "route", "department": "不存在的部门", "note": "x"})
-    assert r.status_code == 303
-    page = w.get(r.headers["location"]).text
-    assert "未知的部门" in page and "不存在的部门" in page
+    # issue 21 item 4: the page again, the error beside the department (the note kept)
+    assert r.status_code == 422
+    page = r.text
+    assert 'id="department-error"' in page and "不存在的部门" in page
+    assert "不在转办部门名单中" in page and ">x</textarea>" in page
     assert server.storage.get_case(case["uuid"])["district_status"] == "received"
