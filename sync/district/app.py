@@ -506,5 +506,6 @@ def app_from_env() -> FastAPI:
                      enable_discard=os.environ.get("DOORSTEP_BENCH_DISCARD") == "1")
     from sync.district.matters_store import start_schedule
 
-    start_schedule(app.state.storage)  # issue 15: each worker ticks; each slot runs once
+    # issue 15: each worker ticks; each slot runs once
+    start_schedule(app.state.storage, getattr(app.state, "console", None))
     return app

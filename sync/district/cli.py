@@ -209,7 +209,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
                     log_level=log_level, workers=workers, ws="none", lifespan="off")
         return 0
     app = create_app(url)
-    start_schedule(app.state.storage)  # issue 15: deadlines and escalations
+    start_schedule(app.state.storage, getattr(app.state, "console", None))  # issue 15
     uvicorn.run(app, host=host, port=port, log_level=log_level, ws="none", lifespan="off")
     return 0
 

@@ -23,7 +23,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
@@ -274,23 +274,24 @@ def count_orders(conn: Connection) -> int:
 
 # -- the deadline schedule -----------------------------------------------------------------------
 
-SCHEDULE_MINUTES = 5  # the schedule's slot: every process may try; one runs each slot
+SCHEDULE_SECONDS = 60.0  # the schedule's slot: every process may try; one runs each slot
+KEEP_RUNS = timedelta(days=7)  # how long the record of past slots is kept
 
 
 def run_schedule(st: Any, *, now: datetime | None = None, runner: str = "",
-                 minutes: int = SCHEDULE_MINUTES,
+                 seconds: float = SCHEDULE_SECONDS,
                  audit: AuditHook | None = None) -> dict[str, Any]:
     """Mark open work orders 即将超时 (``due_soon``) or 超时 (``overdue``) and escalate each
     newly overdue one to the supervisor role of the configuration in force — exactly once
-    per ``minutes``-long slot however many server processes try: the first to insert the
+    per ``seconds``-long slot however many server processes try: the first to insert the
     slot's row in ``matter_schedule_runs`` (its primary key is the lock; a concurrent
     insert of the same key waits for that transaction and then finds it taken) does the
     work in the same transaction. ``audit`` is called once per escalation.
 
     Returns ``{"ran", "slot", "due_soon", "overdue", "escalated"}``."""
     at = (now or datetime.now(UTC)).astimezone(UTC)
-    start = int(at.timestamp()) // (minutes * 60) * (minutes * 60)
-    slot = datetime.fromtimestamp(start, UTC).isoformat(timespec="seconds")
+    start = int(at.timestamp() * 1000) // int(seconds * 1000) * int(seconds * 1000)
+    slot = datetime.fromtimestamp(start / 1000, UTC).isoformat(timespec="milliseconds")
     stamp = at.isoformat(timespec="seconds")
     out: dict[str, Any] = {"ran": False, "slot": slot, "due_soon": 0, "overdue": 0,
                            "escalated": 0}
@@ -300,6 +301,8 @@ def run_schedule(st: Any, *, now: datetime | None = None, runner: str = "",
         ).on_conflict_do_nothing().returning(matter_schedule_runs.c.slot)).first()
         if claimed is None:
             return out
+        conn.execute(matter_schedule_runs.delete().where(  # the record of old slots
+            matter_schedule_runs.c.slot < (at - KEEP_RUNS).isoformat(timespec="milliseconds")))
         cfg = current_config(conn)
         soon = conn.execute(update(matters).where(
             matters.c.status.in_(OPEN_STATUSES), matters.c.sla_state == "normal",
@@ -350,7 +353,7 @@ class ScheduleThread(threading.Thread):
             try:
                 audit = audit or _console_audit(self.storage)
                 run_schedule(self.storage, now=self.now() if self.now else None,
-                             runner=f"pid{os.getpid()}", audit=audit)
+                             runner=f"pid{os.getpid()}", seconds=self.interval, audit=audit)
             except Exception:  # a failed run is retried at the next tick, never fatal
                 log.exception("the matter deadline schedule failed; retried next time")
             self.runs += 1
@@ -361,10 +364,13 @@ class ScheduleThread(threading.Thread):
         self.join(timeout)
 
 
-def _console_audit(storage: Any) -> AuditHook:
-    from sync.district.console_store import ConsoleStore
+def _console_audit(storage: Any, console: Any = None) -> AuditHook:
+    """The audit hook of an escalation: the app's console store (else a new one)."""
+    if console is None:
+        from sync.district.console_store import ConsoleStore
 
-    cs = ConsoleStore(storage)
+        console = ConsoleStore(storage)
+    cs = console
 
     def hook(conn: Connection, row: dict[str, Any]) -> None:
         cs.audit_in(conn, "schedule", "matter.escalate", str(row["uuid"]), **row)
@@ -372,9 +378,10 @@ def _console_audit(storage: Any) -> AuditHook:
     return hook
 
 
-def start_schedule(storage: Any) -> ScheduleThread | None:
+def start_schedule(storage: Any, console: Any = None) -> ScheduleThread | None:
     """Start the server's schedule thread unless ``DOORSTEP_MATTER_SCHEDULE`` is ``0``
-    (its value: seconds between runs, default 60)."""
+    (its value: seconds between runs, default 60); escalations are audited through the
+    app's ``console`` store when given."""
     raw = os.environ.get("DOORSTEP_MATTER_SCHEDULE", "60").strip()
     try:
         interval = float(raw)
@@ -382,6 +389,7 @@ def start_schedule(storage: Any) -> ScheduleThread | None:
         interval = 60.0
     if interval <= 0:
         return None
-    thread = ScheduleThread(storage, interval=interval)
+    thread = ScheduleThread(storage, interval=interval,
+                            audit=_console_audit(storage, console) if console else None)
     thread.start()
     return thread

@@ -88,7 +88,7 @@ def test_the_schedule_runs_once_per_slot_across_processes(district: District,
                  if o["uuid"] == urgent["uuid"])
     assert (order["escalated_to"], order["sla_state"]) == ("督办员", "overdue")
     # the next slot runs again, finding nothing new to escalate
-    again = M.run_schedule(district.storage, now=later + timedelta(minutes=5))
+    again = M.run_schedule(district.storage, now=later + timedelta(minutes=1))
     assert again["ran"] and again["escalated"] == 0
     # 即将超时: the 7-day order with less than a quarter of its time left
     soon = datetime.fromisoformat(urgent["created_at"]).astimezone(UTC) + timedelta(days=6)
@@ -199,14 +199,22 @@ def test_cannot_do_from_a_correction_case_and_a_handover_chain(district: Distric
     assert ctx.store.audit_report()["ok"]
 
 
-@pytest.mark.parametrize("minutes", [5])
-def test_schedule_slots_follow_the_clock(district: District, minutes: int) -> None:
+def test_schedule_slots_follow_the_clock(district: District) -> None:
     at = datetime(2026, 10, 1, 9, 3, tzinfo=UTC)
-    first = M.run_schedule(district.storage, now=at, minutes=minutes)
-    same = M.run_schedule(district.storage, now=at + timedelta(minutes=1), minutes=minutes)
-    nxt = M.run_schedule(district.storage, now=at + timedelta(minutes=2), minutes=minutes)
+    first = M.run_schedule(district.storage, now=at, seconds=300)
+    same = M.run_schedule(district.storage, now=at + timedelta(minutes=1), seconds=300)
+    nxt = M.run_schedule(district.storage, now=at + timedelta(minutes=2), seconds=300)
     assert (first["ran"], same["ran"], nxt["ran"]) == (True, False, True)
-    assert first["slot"] == "2026-10-01T09:00:00+00:00"
+    assert first["slot"] == "2026-10-01T09:00:00.000+00:00"
+    # a week later the record of those slots is gone; the new slot's is kept
+    M.run_schedule(district.storage, now=at + timedelta(days=8))
+    from sqlalchemy import func, select
+
+    from sync.district.matters_tables import matter_schedule_runs
+
+    with district.storage.read() as conn:
+        assert conn.execute(select(func.count()).select_from(matter_schedule_runs)
+                            ).scalar() == 1
 
 
 def test_the_server_runs_the_schedule_on_its_own(district: District, make_desk: Any) -> None:
@@ -234,3 +242,39 @@ def test_the_server_runs_the_schedule_on_its_own(district: District, make_desk: 
         thread.stop()
     assert [r["uuid"] for r in seen] == [urgent["uuid"]]  # once, however many ticks
     assert not thread.is_alive()
+
+
+def test_a_served_district_escalates_on_its_own(db_url: str, make_desk: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``doorstep-district serve`` (a real subprocess) runs the schedule by itself: an order
+    already past its deadline when it arrives is escalated and audited, once."""
+    from sync_helpers import DistrictProcess, proc_pause, wait_until
+
+    from desk.core import clock
+    from sync.client.desk import enroll_desk
+    from sync.district.matters_tables import matters
+
+    monkeypatch.setenv("DOORSTEP_MATTER_SCHEDULE", "0.2")
+    storage = Storage(db_url)
+    ConsoleStore(storage)  # the schema, before the server starts
+    server = DistrictProcess(db_url)
+    server.start()
+    try:
+        ctx = make_desk()
+        enroll_desk(ctx, server.url, storage.create_enroll_code("HY-QL01", "七里一村"))
+        with clock.use(datetime.now(UTC) - timedelta(days=1)):  # recorded offline, a day ago
+            m = MatterService(ctx.store).record(URGENT, ctx.actor())
+        assert sync_desk(ctx)["complete"]
+        from sqlalchemy import select
+
+        def escalated() -> bool:
+            with storage.read() as conn:
+                return conn.execute(select(matters.c.escalated_to).where(
+                    matters.c.uuid == m["uuid"])).scalar() == "督办员"
+
+        assert server.proc is not None
+        wait_until(escalated, proc_pause(server.proc), timeout=120, what="the escalation")
+        assert [e["target"] for e in audit_entries(storage, "matter.escalate")] == [m["uuid"]]
+    finally:
+        server.stop()
+        storage.close()
