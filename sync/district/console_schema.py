@@ -103,6 +103,11 @@ callbacks = Table(
     Column("note", Text, nullable=False, server_default=""),
     Column("handled_by", String(64)),
     Column("handled_at", String(40)),
+    # 无法联系到评价人: tried again up to CONTACT_ATTEMPTS times before the task closes
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_attempt_at", String(40)),
+    Column("last_attempt_by", String(64)),
+    Column("last_attempt_note", Text, nullable=False, server_default=""),
     Index("console_callbacks_state", "state", "due_date"),
 )
 ccases = Table(

@@ -53,7 +53,7 @@ AUDIT_ACTIONS = {
     "department.add": "添加部门",
     "district.restore": "区级数据库从备份恢复", "district.epoch_detected": "发现区级数据库已恢复",
     "calendar.publish": "发布节假日安排", "user.password": "重置密码", "user.profile": "修改用户信息",
-    "desk.enroll_code_cancel": "作废注册码",
+    "desk.enroll_code_cancel": "作废注册码", "callback.attempt": "差评回访未联系上",
 }
 AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "department": "部门",
               "outcome": "结果", "filters": "筛选条件", "name": "名称", "role": "角色",
@@ -61,7 +61,8 @@ AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "departm
               "checkpoint_hash": "校验点哈希", "last_id": "当前最后一条", "last_hash": "其哈希",
               "item_code": "联办事项", "case_status": "案件状态", "added": "新添加",
               "seq": "序号", "as": "代表", "desk_code": "办事点编号", "rows": "条数",
-              "version": "版本", "real_name": "姓名", "unit": "科室"}
+              "version": "版本", "real_name": "姓名", "unit": "科室",
+              "attempt": "第几次尝试", "callbacks": "回访结果"}
 ACTIONS = {  # form value → (status, label)
     "accept": ("accepted", "受理"), "correct": ("needs_correction", "需补正"),
     "complete": ("completed", "办结"), "reject": ("rejected", "不予办理"),
