@@ -391,7 +391,13 @@ class CasesPage(QWidget):
     def _arrived(self) -> None:
         """A page arrived: the 受理编号 column fits its numbers; a pending Enter opens."""
         if self.model.rows:
-            self.table.resizeColumnToContents(0)
+            # one measure of the longest number, not resizeColumnToContents (which asks the
+            # model for every cell of the column: a third of the first page's time)
+            fm = self.table.fontMetrics()
+            longest = max((str(r.get("receipt_no") or "") for r in self.model.rows), key=len)
+            width = fm.horizontalAdvance(longest) + 28
+            if width > self.table.columnWidth(0):
+                self.table.horizontalHeader().resizeSection(0, width)
         if self._open_first and not self.model.loading:
             self._open_first = False
             if self.model.rows:
