@@ -24,6 +24,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -107,35 +108,63 @@ class CJKParagraph(Paragraph):  # type: ignore[misc]
     past the right margin (ReportLab's own CJK wrapping does both)."""
 
     def breakLinesCJK(self, maxWidths: Any) -> Any:  # ReportLab names it
+        # ReportLab's own method with its two splitters replaced by :func:`break_lines`
         if not isinstance(maxWidths, (list, tuple)):
             maxWidths = [maxWidths]
         style = self.style
         self.height = 0
         _handleBulletWidth(self.bulletText, style, maxWidths)
+        frags = self.frags
+        if len(frags) == 1 and not hasattr(frags[0], "cbDefn") and not style.endDots:
+            f = frags[0]  # one run of text (no markup): plain lines, cheap to draw
+            if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
+                return f.clone(kind=0, lines=self.blPara.lines)
+            text = f.text if hasattr(f, "text") else "".join(getattr(f, "words", []))
+            widths = _char_widths(text, f.fontName, f.fontSize)
+            lines = []
+            for n, (a, b) in enumerate(break_lines(text, widths, maxWidths)):
+                limit = maxWidths[min(n, len(maxWidths) - 1)]
+                lines.append((limit - sum(widths[a:b]), [text[a:b]]))
+            return f.clone(kind=0, lines=lines, ascent=f.fontSize, descent=-0.2 * f.fontSize)
+        if not frags:
+            return ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName,
+                             textColor=style.textColor, lines=[], ascent=style.fontSize,
+                             descent=-0.2 * style.fontSize)
         if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
             return self.blPara
         units: list[Any] = []
-        for frag in self.frags:
+        for frag in frags:
             text = getattr(frag, "text", "")
             if text:
                 units.extend(cjkU(t, frag, "utf8") for t in text)
             else:
                 units.append(cjkU(text, frag, "utf8"))
-        if not units:
-            return ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName,
-                             textColor=style.textColor, lines=[], ascent=style.fontSize,
-                             descent=-0.2 * style.fontSize)
         widths = [float(u.width) for u in units]
         hard = [hasattr(u.frag, "lineBreak") for u in units]
         auto = getattr(self, "autoLeading", getattr(style, "autoLeading", ""))
         bounds = auto not in ("", "off")
-        lines = []
+        paralines = []
         for n, (a, b) in enumerate(break_lines(units, widths, maxWidths, hard)):
             limit = maxWidths[min(n, len(maxWidths) - 1)]
             used = sum(widths[a:b])
-            lines.append(makeCJKParaLine(units[a:b], limit, used, limit - used, hard[b - 1],
-                                         bounds))
-        return ParaLines(kind=1, lines=lines)
+            paralines.append(makeCJKParaLine(units[a:b], limit, used, limit - used,
+                                             hard[b - 1], bounds))
+        return ParaLines(kind=1, lines=paralines)
+
+
+_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
+
+
+def _char_widths(text: str, font: str, size: float) -> list[float]:
+    """The width of each character of ``text`` (cached per font and size)."""
+    known = _WIDTHS.setdefault((font, size), {})
+    out = []
+    for ch in text:
+        w = known.get(ch)
+        if w is None:
+            w = known[ch] = float(pdfmetrics.stringWidth(ch, font, size))
+        out.append(w)
+    return out
 
 
 
