@@ -67,8 +67,11 @@ PATH_RECONCILE = f"{API}/reconcile"
 PATH_STATUS_REPORTS = f"{API}/status-reports"
 PATH_HANDOVER = f"{API}/handover"  # a replacement laptop: the old desk's work
 
-RECORD_RESULTS = ("accepted", "duplicate", "conflict", "rejected")
-DESK_CASE_STATUSES = ("draft", "accepted", "deferred", "correction", "completed")
+# each enumeration once: the Literal the models check, and its values as a tuple
+RecordResultKind = Literal["accepted", "duplicate", "conflict", "rejected"]
+RECORD_RESULTS: tuple[str, ...] = get_args(RecordResultKind)
+DeskCaseStatus = Literal["draft", "accepted", "deferred", "correction", "completed"]
+DESK_CASE_STATUSES: tuple[str, ...] = get_args(DeskCaseStatus)
 DISTRICT_STATUSES = ("received", "accepted", "needs_correction", "completed", "rejected",
                      "routed")
 CLOSED_STATUSES = ("completed", "rejected")
@@ -330,7 +333,7 @@ class CasePayload(BaseModel):
     item_name: str = Field(min_length=1)
     department: str = Field(min_length=1)
     catalog_version: str = Field(min_length=1)
-    status: Literal["draft", "accepted", "deferred", "correction", "completed"]
+    status: DeskCaseStatus
     revision: int = Field(ge=1)
     applicant_name: str = Field(min_length=1)
     created_at: str = Field(min_length=10)
@@ -360,9 +363,12 @@ class RatingPayload(BaseModel):
 # changes; the district's categories, time limits and departments come down to every desk
 # as ``matter_config`` changes. A desk that does not name these kinds never gets them.
 
-MATTER_URGENCIES = ("紧急", "一般", "复杂")
-MATTER_SATISFACTION = ("满意", "基本满意", "不满意")
-DESK_MATTER_STATUSES = ("open", "closed")
+MatterUrgency = Literal["紧急", "一般", "复杂"]
+MATTER_URGENCIES: tuple[str, ...] = get_args(MatterUrgency)
+MatterSatisfaction = Literal["满意", "基本满意", "不满意"]
+MATTER_SATISFACTION: tuple[str, ...] = get_args(MatterSatisfaction)
+DeskMatterStatus = Literal["open", "closed"]
+DESK_MATTER_STATUSES: tuple[str, ...] = get_args(DeskMatterStatus)
 # a work order at the district: received → dispatched (派单) → signed (签收) → answered
 # (反馈) → closed (回访 satisfied: 办结); 回访 不满意 → redo (重办) → signed/answered again.
 # A matter closed on the spot at the desk is received as ``closed`` (the 民情台账 keeps it).
@@ -403,9 +409,9 @@ class MatterPayload(BaseModel):
     matter_no: str = Field(min_length=1, max_length=64)
     category: str = Field(min_length=1, max_length=20)
     subcategory: str | None = Field(default=None, max_length=20)
-    urgency: Literal["紧急", "一般", "复杂"]
+    urgency: MatterUrgency
     description: str = Field(min_length=1, max_length=2000)
-    status: Literal["open", "closed"]
+    status: DeskMatterStatus
     owner: str = Field(min_length=1, max_length=40, description="首问负责: the owner now")
     worker: str = Field(min_length=1, max_length=40, description="who recorded it")
     desk_code: str = Field(min_length=1, max_length=32)
@@ -421,7 +427,7 @@ class MatterPayload(BaseModel):
     from_case: CaseUuid | None = Field(default=None, description="办不成事: the case")
     from_receipt_no: str | None = Field(default=None, max_length=64)
     result: str | None = Field(default=None, max_length=2000)
-    satisfaction: Literal["满意", "基本满意", "不满意"] | None = None
+    satisfaction: MatterSatisfaction | None = None
     handovers: list[MatterHandover] = Field(default_factory=list, max_length=200)
 
 
@@ -479,7 +485,7 @@ class RecordResult(BaseModel):
     id: int | None
     case_uuid: str | None
     revision: int | None
-    result: Literal["accepted", "duplicate", "conflict", "rejected"]
+    result: RecordResultKind
     reason: str = ""
     received_at: str | None = None
 

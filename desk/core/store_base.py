@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -39,6 +40,7 @@ def now_iso() -> str:
     return clock.now_iso()
 
 
+RECEIPT_KEY = "receipt_key"  # the meta key of the desk's receipt key
 GENESIS_HASH = "0" * 64  # the prev_hash of the first audit entry
 
 
@@ -250,6 +252,16 @@ class StoreBase:
         with self.transaction(outcome) as c:
             c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", [key, value])
             return str(c.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()[0])
+
+    def receipt_key(self, outcome: str = "回执未生成") -> str:
+        """The desk's receipt key (32 random bytes, hex): it signs every receipt's check
+        code (:mod:`desk.core.receipts.verify`) and goes to the district at enrollment.
+        Created here only, on first use, atomically: two processes printing their first
+        receipt (or one enrolling) agree on one key."""
+        key = self.get_meta(RECEIPT_KEY)
+        if key:
+            return key
+        return self.meta_setdefault(RECEIPT_KEY, secrets.token_hex(32), outcome)
 
     def set_meta_many(self, values: dict[str, str]) -> None:
         """Set several meta values in one transaction (e.g. enrollment credentials)."""

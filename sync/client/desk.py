@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,14 +45,6 @@ PULL_LIMIT = 500
 Progress = Callable[[dict[str, Any]], None]
 
 
-def receipt_key(store: Store) -> str:
-    """The desk's receipt key (hex), created on first use (the same one receipts use)."""
-    key = store.get_meta("receipt_key")
-    if key:
-        return str(key)
-    return str(store.meta_setdefault("receipt_key", secrets.token_bytes(32).hex()))
-
-
 def enroll_desk(ctx: DeskContext, server_url: str, code: str, *,
                 client: DistrictClient | None = None) -> dict[str, Any]:
     """Enroll this desk with the district using a one-time code.
@@ -65,7 +56,7 @@ def enroll_desk(ctx: DeskContext, server_url: str, code: str, *,
     server_url = server_url.rstrip("/")
     store = ctx.store
     req = P.EnrollRequest(code=code.strip(), desk_code=ctx.settings.desk_code,
-                          desk_name=ctx.settings.desk_name, receipt_key=receipt_key(store),
+                          desk_name=ctx.settings.desk_name, receipt_key=store.receipt_key("登记未完成"),
                           client_version=_client_version(),
                           previous_desk_id=store.get_meta("desk_id") or "")
     own = client is None

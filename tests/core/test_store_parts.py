@@ -154,3 +154,36 @@ def test_nested_transactions_from_50_threads_at_once(tmp_path: Path) -> None:
         assert not [k for k in (f"t-{n}-failed" for n in range(50)) if _meta(store, k)]
     finally:
         store.close()
+
+
+def test_the_receipt_key_is_made_in_one_place() -> None:
+    """Only the store creates the receipt key (receipts and enrollment both ask it)."""
+    root = CORE.parents[1]
+    makers = sorted(str(p.relative_to(root)) for pkg in ("desk", "sync")
+                    for p in (root / pkg).rglob("*.py")
+                    if re.search(r"meta_setdefault\(\s*(\"receipt_key\"|META_KEY|RECEIPT_KEY)",
+                                 p.read_text("utf-8")))
+    assert makers == ["desk/core/store_base.py"]
+
+
+def test_50_first_receipts_at_once_agree_on_one_key(tmp_path: Path) -> None:
+    from desk.core.receipts.verify import receipt_key
+
+    path = tmp_path / "desk.sqlite3"
+    Store.open(path).close()
+    stores = [Store.open(path) for _ in range(50)]
+    start = threading.Barrier(50)
+    keys: list[str] = []
+
+    def first(store: Store) -> None:
+        start.wait(timeout=60)
+        keys.append(receipt_key(store) if len(keys) % 2 else store.receipt_key("登记未完成"))
+
+    threads = [threading.Thread(target=first, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for s in stores:
+        s.close()
+    assert len(keys) == 50 and len(set(keys)) == 1 and len(keys[0]) == 64

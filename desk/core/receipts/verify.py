@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import hmac
 import re
-import secrets
 from typing import Any, NamedTuple
 
 import qrcode
@@ -27,8 +26,6 @@ from qrcode.constants import ERROR_CORRECT_M
 from sync.protocol import receipt_code
 
 PAYLOAD_PREFIX = "DSD1"
-META_KEY = "receipt_key"
-
 
 
 class Payload(NamedTuple):
@@ -91,12 +88,8 @@ def parse_payload(text: str) -> Payload:
 
 
 def receipt_key(store: Any) -> str:
-    """The desk's receipt key (hex), created on first use and kept in the store's meta."""
-    key = store.get_meta(META_KEY)
-    if key:
-        return str(key)
-    # atomic in the store, so two processes printing their first receipt agree on one key
-    return str(store.meta_setdefault(META_KEY, secrets.token_hex(32), "回执未生成"))
+    """The desk's receipt key (hex), created on first use (:meth:`Store.receipt_key`)."""
+    return str(store.receipt_key())
 
 
 # -- QR matrix ----------------------------------------------------------------------------
