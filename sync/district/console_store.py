@@ -414,10 +414,13 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
 
     # -- dashboard -------------------------------------------------------------------------
 
-    def dashboard(self, today: date | None = None) -> dict[str, Any]:
-        """Everything the dashboard draws, from a handful of indexed queries."""
+    def dashboard(self, today: date | None = None, start: date | None = None
+                  ) -> dict[str, Any]:
+        """Everything the dashboard draws, from a handful of indexed queries. ``start``:
+        the first day of the period picked (default this week's Monday) for intake, and
+        for ratings (default the last 30 days)."""
         today = today or local_today()
-        week_start = today - timedelta(days=today.weekday())
+        week_start = start or today - timedelta(days=today.weekday())
         t, ws = today.isoformat(), week_start.isoformat()
         c = ccases.c
         out: dict[str, Any] = {"today": t, "week_start": ws}
@@ -466,11 +469,30 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
                 .order_by(c.district_status, c.promised_date).limit(200)).mappings()]
             out["most_overdue"].sort(key=lambda r: r["promised_date"] or "")
             out["most_overdue"] = out["most_overdue"][:8]
-            since = _iso(datetime.combine(today - timedelta(days=29), datetime.min.time(),
-                                          LOCAL_TZ))
+            since = _iso(datetime.combine(start or today - timedelta(days=29),
+                                          datetime.min.time(), LOCAL_TZ))
             out["ratings"] = dict(conn.execute(
                 select(ratings.c.level, func.count()).where(ratings.c.received_at >= since)
                 .group_by(ratings.c.level)).all())
+            # 差评率 by desk, worker and item (issue 21): ratings of the period with their
+            # case's desk, worker and item, counted once per (desk, worker, item)
+            rated = conn.execute(
+                select(c.desk_code, c.worker, c.item_name, func.count(),
+                       func.sum(case((ratings.c.level <= 2, 1), else_=0)))
+                .select_from(ratings.join(ccases, ccases.c.uuid == ratings.c.case_uuid))
+                .where(ratings.c.received_at >= since)
+                .group_by(c.desk_code, c.worker, c.item_name)).all()
+            rates: dict[str, dict[str, list[int]]] = {"desk": {}, "worker": {}, "item": {}}
+            for desk_code, worker, item_name, n, bad in rated:
+                for kind, group in (("desk", str(desk_code)),
+                                    ("worker", f"{worker or '未填'}（{desk_code}）"),
+                                    ("item", str(item_name))):
+                    tally = rates[kind].setdefault(group, [0, 0])
+                    tally[0] += int(n)
+                    tally[1] += int(bad or 0)
+            out["bad_rates"] = {k: sorted(((name, n, bad) for name, (n, bad) in v.items()),
+                                          key=lambda r: (-r[2] / r[1], -r[1], r[0]))
+                                for k, v in rates.items()}
             out["callbacks_open"] = int(conn.execute(select(func.count()).select_from(
                 callbacks).where(callbacks.c.state == "open")).scalar_one())
             out["callbacks_late"] = int(conn.execute(select(func.count()).select_from(

@@ -62,6 +62,19 @@ def hbar(bars: Sequence[Bar], *, title: str, width: int = 600, row: int = 28,
     return Markup("".join(out))
 
 
+def _shares(values: Sequence[int], width: float, least: float = 0.06) -> list[float]:
+    """Segment widths proportional to ``values``, but every non-zero one at least
+    ``least`` of the width (a status with 3 cases beside 900 still shows, issue 21); the
+    legend carries the exact numbers."""
+    total = sum(values)
+    floor = width * least
+    small = [v and width * v / total < floor for v in values]
+    rest_total = sum(v for v, s in zip(values, small, strict=True) if not s)
+    room = width - floor * sum(small)
+    return [0.0 if not v else floor if s else room * v / rest_total
+            for v, s in zip(values, small, strict=True)]
+
+
 def stacked(parts: Sequence[Bar], *, title: str, width: int = 600) -> Markup:
     """One stacked bar (shares of a whole) with a legend of labels and counts below."""
     total = sum(p.value for p in parts)
@@ -69,11 +82,11 @@ def stacked(parts: Sequence[Bar], *, title: str, width: int = 600) -> Markup:
         return Markup('<p class="empty">暂无数据</p>')
     out = [f'<svg class="chart" viewBox="0 0 {width} 34" width="100%" role="img" '
            f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    widths = _shares([p.value for p in parts], width)
     x = 0.0
-    for p in parts:
+    for p, w in zip(parts, widths, strict=True):
         if not p.value:
             continue
-        w = width * p.value / total
         rect = (f'<rect x="{x:.1f}" y="2" width="{max(w, 1.5):.1f}" height="30" '
                 f'class="seg {p.tone}"><title>{escape(p.label)}: {_num(p.value)}</title></rect>')
         out.append(f'<a href="{escape(p.href)}">{rect}</a>' if p.href else rect)

@@ -154,21 +154,33 @@ def logout(request: Request, user: User = Viewer) -> Response:
 
 # -- dashboard ------------------------------------------------------------------------------
 
+PERIODS = {"week": "本周", "month": "本月", "30": "近 30 天", "90": "近 90 天"}
 _TONES = {"received": "t-new", "accepted": "t-ok", "needs_correction": "t-warn",
           "routed": "t-route", "completed": "t-done", "rejected": "t-bad"}
 
 
 @router.get("/", include_in_schema=False)
-def dashboard(request: Request, user: User = Viewer) -> Response:
-    """The work at a glance: intake, backlog, due dates, 好差评 and callbacks."""
+def dashboard(request: Request, period: str = "week", user: User = Viewer) -> Response:
+    """The work at a glance: intake, backlog, due dates, 好差评 and callbacks; ``period``
+    (本周 / 本月 / 近 30 天 / 近 90 天) for intake, ratings and 差评率."""
     cs = _cs(request)
     cs.refresh(max_age=1.0)
-    d = cs.dashboard()
+    today_ = local_today()
+    period = period if period in PERIODS else "week"
+    start = {"week": today_ - timedelta(days=today_.weekday()),
+             "month": today_.replace(day=1), "30": today_ - timedelta(days=29),
+             "90": today_ - timedelta(days=89)}[period]
+    d = cs.dashboard(start=start)
     today = d["today"]
 
     def top(rows: list[tuple[Any, ...]], label: Any, href: Any, n: int = 10) -> list[C.Bar]:
-        rows = sorted(rows, key=lambda r: (-r[-2], str(r[0])))[:n]
-        return [C.Bar(label(r), int(r[-2]), int(r[-1] or 0), href(r)) for r in rows]
+        rows = sorted(rows, key=lambda r: (-r[-2], str(r[0])))
+        bars = [C.Bar(label(r), int(r[-2]), int(r[-1] or 0), href(r)) for r in rows[:n]]
+        rest = rows[n:]
+        if rest:  # the long tail in one bar, so the chart adds up to the total
+            bars.append(C.Bar(f"其他（{len(rest)} 项）", sum(int(r[-2]) for r in rest),
+                              sum(int(r[-1] or 0) for r in rest), "", "t-other"))
+        return bars
 
     week = f"date_from={d['week_start']}&date_to={today}"
     charts = {
@@ -192,6 +204,7 @@ def dashboard(request: Request, user: User = Viewer) -> Response:
     rated = sum(d["ratings"].values())
     good = sum(v for k, v in d["ratings"].items() if k >= 3)
     return render(request, "dashboard.html", d=d, charts=charts, intake_today=intake_today,
+                  period=period, PERIODS=PERIODS, period_label=PERIODS[period],
                   intake_week=intake_week, backlog=sum(d["backlog"].values()),
                   good_rate=(100.0 * good / rated) if rated else None, rated=rated,
                   near_end=(local_today() + timedelta(days=3)).isoformat())
