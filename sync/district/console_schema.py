@@ -42,9 +42,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     inspect,
-    literal_column,
     select,
     text,
 )
@@ -159,9 +157,8 @@ ccases = Table(
     Index("console_cases_sort_item", "item_name"),
     Index("console_cases_sort_desk", "desk_code"),
     Index("console_cases_sort_worker", "worker"),
+    Index("console_cases_sort_promised", "promised_date"),
 )
-# NULL promised dates (当场办结, 补正) sort as '' (a literal, so one SQL text for every query)
-PROMISED_SORT = func.coalesce(ccases.c.promised_date, literal_column("''"))
 # Search terms of each case (issue 21), one row each: "n" + every suffix of the applicant's
 # name (any part of a name is the prefix of one of them: one index range finds 玉梅 in
 # 唐玉梅) and "t" + a digest of the last 4, 5 and 6 characters of the ID number and the

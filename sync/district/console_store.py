@@ -54,7 +54,6 @@ from sync.district.console_readmodel import (
 )
 from sync.district.console_schema import (
     LOCAL_TZ,
-    PROMISED_SORT,
     ConsoleBase,
     _iso,
     audit,
@@ -193,13 +192,21 @@ def sort_spec(sort: str) -> tuple[str, bool]:
 
 def _sort_keys(sort: str) -> tuple[list[Any], bool]:
     """The columns to order by (all in one direction, so a keyset compares them as one
-    tuple; NULL dates sort as empty text) and whether descending."""
+    tuple) and whether descending. Only the promised date can be NULL (当场办结, 补正):
+    those rows come after every date ascending and before them descending (as PostgreSQL's
+    index orders NULLs, so the sort walks ``console_cases_sort_promised``)."""
     key, desc = sort_spec(sort)
-    col = SORTS[key]
-    cols = [PROMISED_SORT] if key == "promised" else [col]
+    cols = [SORTS[key]]
     if key != "received":
         cols.append(ccases.c.received_at)
     return [*cols, ccases.c.uuid], desc
+
+
+def _order_by(cols: list[Any], desc: bool) -> list[Any]:
+    out = [c.desc() if desc else c.asc() for c in cols]
+    if cols[0] is ccases.c.promised_date:  # one NULL order on SQLite and PostgreSQL
+        out[0] = out[0].nulls_first() if desc else out[0].nulls_last()
+    return out
 
 
 class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
@@ -331,7 +338,7 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         page = page_number(page)
         where = self._where(f)
         cols, desc = _sort_keys(f.sort)
-        order = [c.desc() for c in cols] if desc else [c.asc() for c in cols]
+        order = _order_by(cols, desc)
 
         def fetch(conn: Any, pg: int) -> list[dict[str, Any]]:
             q = (select(ccases).where(*where).order_by(*order)
@@ -359,7 +366,17 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         """Every case matching ``f`` in chunks (keyset pagination: constant memory)."""
         where = self._where(f)
         cols, desc = _sort_keys(f.sort)  # the list's order (keyset over the same columns)
-        keys = [c.name if c.name in ccases.c else None for c in cols]
+        phases: list[tuple[Any, list[Any]]] = [(None, cols)]
+        if cols[0] is ccases.c.promised_date:  # dated rows and undated ones, in list order
+            dated = (ccases.c.promised_date.is_not(None), cols)
+            undated = (ccases.c.promised_date.is_(None), cols[1:])
+            phases = [undated, dated] if desc else [dated, undated]
+        for cond, keys in phases:
+            yield from self._keyset(where if cond is None else [*where, cond], keys, desc,
+                                    chunk)
+
+    def _keyset(self, where: list[Any], cols: list[Any], desc: bool,
+                chunk: int) -> Iterator[list[dict[str, Any]]]:
         last: list[Any] | None = None
         while True:
             q = select(ccases).where(*where)
@@ -375,7 +392,7 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             yield rows
             if len(rows) < chunk:
                 return
-            last = [rows[-1][k] if k else (rows[-1]["promised_date"] or "") for k in keys]
+            last = [rows[-1][c.name] for c in cols]
 
     def count_cases(self, f: CaseFilter) -> int:
         """Exact count of the filtered list (exports)."""

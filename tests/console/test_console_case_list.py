@@ -47,6 +47,8 @@ def test_sorting_paging_and_worker_filter(cs: ConsoleStore) -> None:  # noqa: F8
     recs = [_record(i, accepted=today - timedelta(days=(i * 7) % 60)) for i in range(120)]
     for i, r in enumerate(recs):
         r["payload"]["worker"] = "刘晓燕" if i % 3 else "张伟"
+        if i % 5 == 0:  # no promised date (补正 at the desk): after every date ascending
+            r["payload"]["promised_date"] = None
     _push(cs, recs)
     cs.refresh()
     rows = cs.list_cases(CaseFilter()).rows
@@ -69,7 +71,10 @@ def test_sorting_paging_and_worker_filter(cs: ConsoleStore) -> None:  # noqa: F8
     assert cs.list_cases(CaseFilter(worker="张伟")).total == 40
     assert "张伟" in cs.worker_choices() and "刘晓燕" in cs.worker_choices()
     # the export walk follows the list's order, every row once
-    for sort in ("", "promised", "-worker", "status"):
+    by_promised = cs.list_cases(CaseFilter(sort="promised"), page=3).rows
+    assert by_promised[-1]["promised_date"] is None
+    assert cs.list_cases(CaseFilter(sort="-promised")).rows[0]["promised_date"] is None
+    for sort in ("", "promised", "-promised", "-worker", "status"):
         walked = [r["uuid"] for ch in cs.iter_cases(CaseFilter(sort=sort), chunk=7) for r in ch]
         listed = [r["uuid"] for p in (1, 2, 3)
                   for r in cs.list_cases(CaseFilter(sort=sort), page=p).rows]
