@@ -72,6 +72,7 @@ def main(out: Path) -> int:
     from desk.ui.main import make_app
     from desk.ui.settings_dialog import SettingsDialog
     from desk.ui.window import MainWindow
+    from forms.ids import id_check_digit
 
     out.mkdir(parents=True, exist_ok=True)
     app = make_app()
@@ -123,7 +124,9 @@ def main(out: Path) -> int:
         page = win.form
         ex = ctx.catalog.get("MZ-GLJT").example
         page.form.set_values({k: v for k, v in ex.items() if k != "materials"})
-        page.form.set_values({"applicant_id": "420105195601010019", "is_proxy": True,
+        body = f"42010519560101{700 + ['normal', 'large', 'contrast'].index(mode):03d}"
+        # a new resident per mode: 高龄津贴 is once per resident (issue 23)
+        page.form.set_values({"applicant_id": body + id_check_digit(body), "is_proxy": True,
                               "proxy_name": "王小红"})
         page.materials.set_received(["居民身份证", "户口簿", "社保卡或本人银行卡"])
         page.materials.commitment.setChecked(True)
