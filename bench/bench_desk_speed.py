@@ -87,7 +87,8 @@ def in_window(folder: Path) -> dict[str, Any]:
         from desk.ui.warm import warm_documents
 
         warm_documents(win)
-    spin(app, lambda: not win.tasks.busy)
+    # the start-up background work first (the store's corruption check reads every page)
+    spin(app, lambda: not win.tasks.busy, timeout=900)
     store = ctx.store
     out: dict[str, Any] = {}
 
