@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
 
+from forms.ids import mask_id, mask_phone
+
 FieldType = Literal[
     "text",
     "textarea",
@@ -33,6 +35,8 @@ FieldType = Literal[
 ]
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+# field types whose values are masked wherever they are shown, sensitive or not
+MASKED_TYPES = ("id_number", "phone", "mobile", "bank_account")
 
 
 class _Strict(BaseModel):
@@ -106,6 +110,24 @@ class FieldDef(_Strict):
     # what a resident gave once may be offered again in their next application, after they
     # agree (居民同意复用已登记的信息) — issue 23
     reusable: bool = False
+
+    @property
+    def masked(self) -> bool:
+        """Whether every renderer (lists, the case page, receipts) masks this field's
+        values: marked ``sensitive`` in the catalog, or of a type that always holds
+        personal numbers (:data:`MASKED_TYPES`)."""
+        return self.sensitive or self.type in MASKED_TYPES
+
+    def show(self, value: Any) -> str:
+        """``value`` as a renderer may show it: masked by the field's own type when
+        :attr:`masked` — phones keep their first 3 and last 4 digits, anything else
+        (ID numbers, bank accounts, sensitive text) its first 6 and last 4 characters."""
+        s = str(value)
+        if not self.masked:
+            return s
+        if self.type in ("phone", "mobile"):
+            return mask_phone(s)
+        return mask_id(s)
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldDef:

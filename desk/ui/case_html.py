@@ -21,7 +21,6 @@ from desk.ui.text import (
     tr,
 )
 from forms.engine import all_fields
-from forms.ids import mask_id, mask_phone
 from forms.model import FieldDef, Item
 
 
@@ -59,17 +58,8 @@ def show_value(f: FieldDef | None, value: Any, reveal: bool = False) -> str:
     if value is None or value == "":
         return ""
     t = f.type if f else ""
-    sensitive = (f is not None and f.sensitive) or t in ("id_number", "phone", "mobile",
-                                                         "bank_account")
-    if sensitive and reveal:
-        return str(value)
-    if sensitive:
-        s = str(value)
-        if t == "id_number" or len(s) == 18:
-            return mask_id(s)
-        if t in ("phone", "mobile"):
-            return mask_phone(s)
-        return mask_id(s)
+    if f is not None and f.masked:  # the field definition decides (forms.model.FieldDef)
+        return str(value) if reveal else f.show(value)
     if t == "yes_no" or isinstance(value, bool):
         return tr("是") if value else tr("否")
     if t == "address" and isinstance(value, dict):

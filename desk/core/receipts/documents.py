@@ -125,20 +125,33 @@ def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
 
 # -- shared blocks --------------------------------------------------------------------------
 
+_UNKNOWN_ITEM_MASK = {"applicant_phone": mask_phone, "proxy_phone": mask_phone}
+
+
+def _shown(f: CaseFacts, key: str) -> str:
+    """A person's number as printed: masked as its field definition says
+    (:meth:`forms.model.FieldDef.show`); under an unknown item, masked all the same."""
+    value = str(f.fields.get(key, ""))
+    try:
+        return f.item.field(key).show(value) if f.item is not None else \
+            _UNKNOWN_ITEM_MASK.get(key, mask_id)(value)
+    except KeyError:
+        return _UNKNOWN_ITEM_MASK.get(key, mask_id)(value)
+
 
 def _people(f: CaseFacts) -> list[tuple[str, str] | tuple[str, str, bool]]:
     d = f.fields
     rows: list[tuple[str, str] | tuple[str, str, bool]] = [
         ("申请人", str(d.get("applicant_name") or f.case.get("applicant_name", ""))),
-        ("身份证号", mask_id(str(d.get("applicant_id", "")))),
-        ("联系电话", mask_phone(str(d.get("applicant_phone", "")))),
+        ("身份证号", _shown(f, "applicant_id")),
+        ("联系电话", _shown(f, "applicant_phone")),
     ]
     if d.get("is_proxy"):
         relation = d.get("proxy_relation")
         rows += [
             ("代办人", f"{d.get('proxy_name', '')}" + (f"（{relation}）" if relation else "")),
-            ("代办人证件", mask_id(str(d.get("proxy_id", "")))),
-            ("代办人电话", mask_phone(str(d.get("proxy_phone", "")))),
+            ("代办人证件", _shown(f, "proxy_id")),
+            ("代办人电话", _shown(f, "proxy_phone")),
         ]
     return rows
 
@@ -354,7 +367,7 @@ def _stub(sheet: Sheet, f: CaseFacts, title: str,
     sheet.caption_title(f"{title}　存根（办事点归档联）")
     d = f.fields
     who = str(d.get("applicant_name") or f.case.get("applicant_name", ""))
-    who += f"　{mask_id(str(d.get('applicant_id', '')))}"
+    who += f"　{_shown(f, 'applicant_id')}"
     rows: list[tuple[str, str] | tuple[str, str, bool]] = [
         ("编号", f.receipt_no),
         ("日期", cn_date(f.case.get("accepted_date"))),
