@@ -236,24 +236,30 @@ class DistrictClient:
         return status
 
 
+def _text(s: str) -> str:
+    # a JSON string written as the protocol's models write it (UTF-8, not \u escapes)
+    return json.dumps(s, ensure_ascii=False)
+
+
 def batch_body(desk_id: str, batch_id: str, records: list[dict[str, Any]]
                ) -> tuple[bytes, dict[str, str]]:
     """A batch request's body, gzip-compressed, and its extra headers.
 
     Each record may carry its ``payload_json`` text as the desk stored it: the body is
     assembled around those texts, so no payload is decoded and encoded again (the same
-    JSON on the wire as a :class:`~sync.protocol.BatchRequest`). The desk builds the next
+    JSON on the wire as a :class:`~sync.protocol.BatchRequest`, byte for byte when the
+    payloads come compact: tests/sync/test_batch_body.py). The desk builds the next
     body while the district works on the current batch."""
     parts = []
     for r in records:
         payload = r.get("payload_json")
         if payload is None:
             payload = json.dumps(r["payload"], ensure_ascii=False, separators=(",", ":"))
-        parts.append(f'{{"id":{int(r["id"])},"kind":{json.dumps(r["kind"])},'
-                     f'"case_uuid":{json.dumps(r["case_uuid"])},'
+        parts.append(f'{{"id":{int(r["id"])},"kind":{_text(r["kind"])},'
+                     f'"case_uuid":{_text(r["case_uuid"])},'
                      f'"revision":{int(r["revision"])},"payload":{payload}}}')
-    body = (f'{{"protocol":{P.PROTOCOL_VERSION},"desk_id":{json.dumps(desk_id)},'
-            f'"batch_id":{json.dumps(str(batch_id))},"records":[{",".join(parts)}]}}')
+    body = (f'{{"protocol":{P.PROTOCOL_VERSION},"desk_id":{_text(desk_id)},'
+            f'"batch_id":{_text(str(batch_id))},"records":[{",".join(parts)}]}}')
     return P.gzip_body(body.encode("utf-8"))
 
 
