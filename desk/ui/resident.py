@@ -56,7 +56,7 @@ class ResidentPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(tr("身份证号、姓名、电话尾号或拼音首字母"))
         self.search.setAccessibleName(tr("查找居民"))
-        self.search.returnPressed.connect(self.find)
+        self.search.returnPressed.connect(self.look_up)
         left.addWidget(self.search)
         self.results = QListWidget()
         self.results.setAccessibleName(tr("找到的居民"))
@@ -116,7 +116,7 @@ class ResidentPage(QWidget):
 
     # -- finding ---------------------------------------------------------------------------
 
-    def find(self) -> None:
+    def look_up(self) -> None:  # not ``find``: QWidget.find is Qt's
         """Search residents on the background helper."""
         q = self.search.text().strip()
         if not q:
@@ -173,7 +173,8 @@ class ResidentPage(QWidget):
         else:
             self.matters.hide()
         while self.household.count():
-            w = self.household.takeAt(0).widget()
+            item = self.household.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
         for member in view.household:

@@ -107,9 +107,9 @@ def apply(app: QApplication, large: bool, high_contrast: bool) -> None:
     global _high_contrast
     _high_contrast = high_contrast
     font = QFont(app.font())
-    families = [f for f in ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
-                            "WenQuanYi Micro Hei", "PingFang SC")
-                if f in _families()]
+    families: list[str] = [f for f in ("Noto Sans CJK SC", "Source Han Sans SC",
+                                       "Microsoft YaHei", "WenQuanYi Micro Hei", "PingFang SC")
+                           if f in _families()]
     # rare name characters (CJK Extensions A-H) from the receipts' fallback fonts, loaded
     # just after the first paint (~65 ms): until then Qt's own fallback applies
     font.setFamilies([*(families or [font.family()]), *FALLBACK_FAMILIES])
