@@ -232,7 +232,7 @@ def start_up(folder: Path, runs: int) -> dict[str, float]:
         bare.append(float(r.stdout.split()[-1]))
         r = subprocess.run([sys.executable, "-c", _LOCK, str(time.time()), str(folder),
                             str(ROOT), PASSWORD], env=env, capture_output=True, text=True,
-                           check=True)
+                           check=True, timeout=600)
         a, b = r.stdout.split()[-2:]
         lock.append(float(a))
         unlock.append(float(b))
@@ -252,7 +252,9 @@ def main() -> None:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "doorstep-bench")
     folder = Path(args.dir) if args.dir else Path(base) / f"desk-enc-{args.cases}"
     prepare(folder, args.cases)
-    out = {"cases": args.cases, **in_window(folder), **start_up(folder, args.runs)}
+    out: dict[str, Any] = {"cases": args.cases, **in_window(folder)}
+    print(json.dumps(out), file=sys.stderr, flush=True)  # the in-window part, at once
+    out.update(start_up(folder, args.runs))
     if args.json:
         print(json.dumps(out, indent=2))
         return
