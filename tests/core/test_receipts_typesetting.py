@@ -194,6 +194,26 @@ def test_break_lines_moves_the_break_instead_of_hanging() -> None:
     assert [text[a:b] for a, b in lines] == ["请致电", "027-84845000", "咨询"]
 
 
+
+def test_a_check_code_is_never_split_inside_a_group() -> None:
+    """A resident reads the check code off the roll to verify the receipt: it may go to
+    the next line whole, or after one of its hyphens, never inside a group of four (it
+    printed as GNNI-JZEA-ST / YE-3NY5 whenever the code fell near the line's end)."""
+    code = "GNNI-JZEA-STYE-3NY5"
+    for lead in range(0, 30):
+        text = "可向本办事点查询办理进度；" * 2 + "码" * lead + "核验码" + code + "可供核验。"
+        widths = [0.5 if ch.isascii() else 1.0 for ch in text]
+        for width in (12.0, 16.0, 20.0, 24.0):
+            lines = [text[a:b] for a, b in break_lines(list(text), widths, [width])]
+            assert "".join(lines) == text
+            # wherever the code is cut, the cut falls just after a hyphen
+            where = text.index(code)
+            cuts = [b for a, b in break_lines(list(text), widths, [width])
+                    if where < b < where + len(code)]
+            for cut in cuts:
+                assert text[cut - 1] == "-", (lead, width, lines)
+
+
 # -- item 5: the services applied for ------------------------------------------------------
 
 

@@ -8,8 +8,9 @@ the line breaking for :class:`desk.core.receipts.layout.CJKParagraph`:
 - a line never starts with closing punctuation (:data:`CANNOT_START`) and never ends
   with opening punctuation (:data:`CANNOT_END`): the break moves back (the line gets a
   little shorter), it never hangs in the margin;
-- a run of Latin letters and digits (a receipt number, a phone number, 〔2024〕3号) is
-  not split when a break before it is close enough;
+- a run of Latin letters and digits (a receipt number, a phone number, a check code such
+  as GNNI-JZEA-STYE-3NY5, 〔2024〕3号) is not split when a break before it is close
+  enough; a longer one is split after one of its hyphens, never inside a group;
 - no line is wider than its width unless one character alone is.
 """
 
@@ -25,8 +26,9 @@ CANNOT_START = frozenset(
 # opening brackets and quotes
 CANNOT_END = frozenset("（「『《〈【〔〖〘〚｛［‘“([{")
 
-# how far back (in characters) a break may move to keep a Latin/digit run whole
-_KEEP_RUN = 12
+# how far back (in characters) a break may move to keep a Latin/digit run whole: a whole
+# receipt number (HY-QL01-20260929-0001) or grouped check code, at half a CJK width each
+_KEEP_RUN = 24
 
 
 def _alnum(ch: str) -> bool:
@@ -81,6 +83,10 @@ def _best_break(chars: Sequence[str], start: int, end: int) -> int:
     # keep a Latin/digit run whole and the punctuation rules, not too far back
     for k in range(end - 1, max(start, end - _KEEP_RUN), -1):
         if _good(chars[k - 1], chars[k]):
+            return k
+    # a run too long to move: after one of its hyphens (a check code's group stays whole)
+    for k in range(end - 1, start, -1):
+        if chars[k - 1] == "-" and _alnum(chars[k]) and allowed(chars[k - 1], chars[k]):
             return k
     # at least the punctuation rules, anywhere on the line
     for k in range(end, start, -1):
