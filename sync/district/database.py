@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from sync.district.tables import meta, metadata
+from sync.district.tables import LATER_INDEXES, meta, metadata
 
 SCHEMA_VERSION = 1
 APP_NAME = "doorstep-district"
@@ -87,6 +87,20 @@ def add_missing_columns(conn: Connection, md: MetaData) -> list[str]:
                               if a.startswith(table.name + ".")} for c in ix.columns):
                 ix.create(conn, checkfirst=True)
     return added
+
+
+def _create_later_indexes(conn: Connection) -> None:
+    """Create the indexes added to an existing table after it first shipped
+    (:data:`sync.district.tables.LATER_INDEXES`), only the missing ones: on PostgreSQL
+    even ``CREATE INDEX IF NOT EXISTS`` locks the table."""
+    for table in metadata.sorted_tables:
+        wanted = [ix for ix in table.indexes if ix.name in LATER_INDEXES]
+        if not wanted:
+            continue
+        have = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
+        for ix in wanted:
+            if ix.name not in have:
+                ix.create(conn)
 
 
 class Database:
@@ -154,6 +168,7 @@ class Database:
         with self.write() as conn:
             metadata.create_all(conn, checkfirst=True)
             add_missing_columns(conn, metadata)
+            _create_later_indexes(conn)
             self._upsert(conn, meta, {"key": "schema_version", "value": str(SCHEMA_VERSION)},
                          ["key"], ["value"])
 
