@@ -63,7 +63,8 @@ class SettingsDialog(QDialog):
     """Edit the desk's settings; ``result_settings`` holds the accepted values."""
 
     def __init__(self, settings: Settings, *, first_run: bool = False,
-                 protect_offered: bool = False, parent: QWidget | None = None) -> None:
+                 protect_offered: bool = False, enrolled_code: str = "",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.first_run = first_run
         self.original = settings
@@ -102,6 +103,7 @@ class SettingsDialog(QDialog):
                       settings.district_contact, ""),
                      ("server_url", tr("区级服务器地址"), settings.server_url,
                       "https://zwfw.example.gov.cn")]
+        self.enrolled_note: QLabel | None = None
         for key, label, value, placeholder in rows:
             e = QLineEdit(value)
             e.setPlaceholderText(placeholder)
@@ -114,6 +116,18 @@ class SettingsDialog(QDialog):
             form.addRow("", err)
             self.edits[key] = e
             self.errors[key] = err
+            if key == "desk_code" and enrolled_code:
+                # the district's code is this desk's identity (receipt numbers, its
+                # records there): shown, not editable; a new code means a new enrollment
+                e.setText(enrolled_code)
+                e.setReadOnly(True)
+                note = QLabel(tr("已在区级登记为 {code}，编码不能在此修改；需要换编码时，"
+                                 "请区级为新编码发放注册码后在“同步”页重新注册").format(
+                    code=enrolled_code))
+                note.setObjectName("hint")
+                note.setWordWrap(True)
+                form.addRow("", note)
+                self.enrolled_note = note
             e.textChanged.connect(lambda _t, k=key: self._recheck(k))
         self.password: QLineEdit | None = None
         self.password2: QLineEdit | None = None

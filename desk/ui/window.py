@@ -470,7 +470,8 @@ class MainWindow(QMainWindow):
         """The settings dialog."""
         from desk.ui.settings_dialog import SettingsDialog
 
-        dlg = SettingsDialog(self.ctx.settings, parent=self)
+        dlg = SettingsDialog(self.ctx.settings, parent=self, enrolled_code=self.ctx.store
+                             .get_meta("district_desk_code") or "")
         if dlg.exec() and dlg.result_settings is not None:
             self.ctx.settings = dlg.result_settings
             self.ctx.save_settings()

@@ -198,3 +198,34 @@ def test_rating_failure_names_what_failed_once(qtbot: Any, win: Any) -> None:
     assert "磁盘空间已满" in rating.message.text()
     rating._failed(RuntimeError("boom"))  # anything else: what failed, never the bug's text
     assert "评价未保存" in rating.message.text() and "boom" not in rating.message.text()
+
+
+def test_an_enrolled_desk_cannot_edit_its_code_in_settings(qtbot: Any, desk: Any) -> None:
+    """The district's code is the desk's identity: 设置 shows it read-only with the way to
+    change it (a new enrollment), as ``setup`` refuses it on the command line."""
+    from desk.ui.settings_dialog import SettingsDialog
+
+    desk.store.set_meta_many({"desk_id": "desk-1", "district_desk_code": "HY-QL07"})
+    dlg = SettingsDialog(desk.settings, enrolled_code="HY-QL07")
+    qtbot.addWidget(dlg)
+    code = dlg.edits["desk_code"]
+    assert code.text() == "HY-QL07" and code.isReadOnly()
+    assert dlg.enrolled_note is not None and "HY-QL07" in dlg.enrolled_note.text()
+    dlg.try_accept()
+    assert dlg.result_settings is not None and dlg.result_settings.desk_code == "HY-QL07"
+    plain = SettingsDialog(desk.settings)  # not enrolled: editable as before
+    qtbot.addWidget(plain)
+    assert not plain.edits["desk_code"].isReadOnly() and plain.enrolled_note is None
+
+
+def test_the_window_opens_settings_with_the_enrolled_code(qtbot: Any, win: Any,
+                                                         monkeypatch: Any) -> None:
+    from desk.ui import settings_dialog
+
+    win.ctx.store.set_meta_many({"desk_id": "desk-1", "district_desk_code": "HY-QL07"})
+    seen: list[Any] = []
+    monkeypatch.setattr(settings_dialog.SettingsDialog, "exec",
+                        lambda self: seen.append(self) or 0)
+    win.open_settings()
+    assert seen and seen[0].edits["desk_code"].isReadOnly()
+    assert seen[0].edits["desk_code"].text() == "HY-QL07"
