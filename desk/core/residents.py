@@ -162,6 +162,9 @@ def _due(case: dict[str, Any], today: date) -> str:
     if case.get("district_status") in CLOSED_DISTRICT:
         return ""
     promised = case.get("promised_date")
+    if promised and promised == case.get("accepted_date"):
+        # an on-the-spot item (当场办结): done at the desk, the district yet to confirm
+        return "当场办结，待区级确认"
     if promised and promised >= today.isoformat():
         return f"承诺 {promised} 前办结"
     if promised:

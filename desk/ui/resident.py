@@ -54,12 +54,15 @@ class ResidentPage(QWidget):
         title.setObjectName("title")
         left.addWidget(title)
         self.search = QLineEdit()
-        self.search.setPlaceholderText(tr("身份证号、姓名、电话尾号或拼音首字母"))
+        # short enough for the narrow column in 长辈 mode; the whole hint as a tooltip
+        self.search.setPlaceholderText(tr("证号、姓名或尾号"))
+        self.search.setToolTip(tr("身份证号、姓名、电话尾号或拼音首字母"))
         self.search.setAccessibleName(tr("查找居民"))
         self.search.returnPressed.connect(self.look_up)
         left.addWidget(self.search)
         self.results = QListWidget()
         self.results.setAccessibleName(tr("找到的居民"))
+        self.results.setSpacing(6)  # one resident's lines apart from the next one's
         self.results.itemActivated.connect(self._picked)
         self.results.itemClicked.connect(self._picked)
         left.addWidget(self.results, 1)
@@ -126,9 +129,10 @@ class ResidentPage(QWidget):
     def _found(self, rows: list[dict[str, str]]) -> None:
         self.results.clear()
         for r in rows:
-            shown = f"{r['name']}  {mask_id(r['id_number'])}"
+            # a line each, so the masked ID and phone fit the narrow list in 长辈 mode too
+            shown = f"{r['name']}\n{mask_id(r['id_number'])}"
             if r.get("phone"):
-                shown += f"  {mask_phone(r['phone'])}"
+                shown += f"\n{mask_phone(r['phone'])}"
             it = QListWidgetItem(shown)
             it.setData(Qt.ItemDataRole.UserRole, r["id_number"])
             self.results.addItem(it)

@@ -2,347 +2,347 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
-    <name />
+    <name></name>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="32" />
+        <location filename="../../desk/ui/case_html.py" line="32"/>
         <source>办理状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="33" />
-        <location filename="../../desk/ui/resident.py" line="93" />
+        <location filename="../../desk/ui/case_html.py" line="33"/>
+        <location filename="../../desk/ui/resident.py" line="96"/>
         <source>受理日期</source>
         <translation>Accepted on</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="35" />
+        <location filename="../../desk/ui/case_html.py" line="35"/>
         <source>办事点 / 经办人</source>
         <translation>Desk / worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="37" />
+        <location filename="../../desk/ui/case_html.py" line="37"/>
         <source>上传状态</source>
         <translation>Upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="44" />
-        <location filename="../../desk/ui/case_html.py" line="45" />
+        <location filename="../../desk/ui/case_html.py" line="44"/>
+        <location filename="../../desk/ui/case_html.py" line="45"/>
         <source>受理回执</source>
         <translation>Acceptance receipt</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="44" />
+        <location filename="../../desk/ui/case_html.py" line="44"/>
         <source>容缺受理通知书</source>
         <translation>Deferred-materials notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="45" />
+        <location filename="../../desk/ui/case_html.py" line="45"/>
         <source>补正告知书</source>
         <translation>Correction notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="64" />
-        <location filename="../../desk/ui/fields.py" line="298" />
+        <location filename="../../desk/ui/case_html.py" line="64"/>
+        <location filename="../../desk/ui/fields.py" line="298"/>
         <source>是</source>
         <translation>Yes</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="64" />
-        <location filename="../../desk/ui/fields.py" line="298" />
+        <location filename="../../desk/ui/case_html.py" line="64"/>
+        <location filename="../../desk/ui/fields.py" line="298"/>
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="107" />
+        <location filename="../../desk/ui/case_html.py" line="107"/>
         <source>已收材料：</source>
         <translation>Materials received: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="110" />
+        <location filename="../../desk/ui/case_html.py" line="110"/>
         <source>待补材料：</source>
         <translation>Materials outstanding: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="114" />
-        <location filename="../../desk/ui/materials.py" line="49" />
-        <location filename="../../desk/ui/notice.py" line="34" />
+        <location filename="../../desk/ui/case_html.py" line="114"/>
+        <location filename="../../desk/ui/materials.py" line="49"/>
+        <location filename="../../desk/ui/notice.py" line="34"/>
         <source>选交</source>
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="116" />
+        <location filename="../../desk/ui/case_html.py" line="116"/>
         <source>补交期限 {d}</source>
         <translation>due {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="118" />
+        <location filename="../../desk/ui/case_html.py" line="118"/>
         <source>已于 {d} 补交</source>
         <translation>supplied on {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="138" />
+        <location filename="../../desk/ui/case_html.py" line="138"/>
         <source>联办事项办理情况</source>
         <translation>Progress of the bundled services</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="165" />
-        <location filename="../../desk/ui/cases.py" line="203" />
-        <location filename="../../desk/ui/form_page.py" line="78" />
-        <location filename="../../desk/ui/form_page.py" line="172" />
+        <location filename="../../desk/ui/case_html.py" line="165"/>
+        <location filename="../../desk/ui/cases.py" line="203"/>
+        <location filename="../../desk/ui/form_page.py" line="78"/>
+        <location filename="../../desk/ui/form_page.py" line="172"/>
         <source>绿色通道</source>
         <translation>Priority lane</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="195" />
-        <location filename="../../desk/ui/form.py" line="162" />
+        <location filename="../../desk/ui/case_html.py" line="195"/>
+        <location filename="../../desk/ui/form.py" line="162"/>
         <source>申请信息</source>
         <translation>Application</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="197" />
-        <location filename="../../desk/ui/notice.py" line="62" />
+        <location filename="../../desk/ui/case_html.py" line="197"/>
+        <location filename="../../desk/ui/notice.py" line="62"/>
         <source>材料</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="201" />
+        <location filename="../../desk/ui/case_html.py" line="201"/>
         <source>资格提示</source>
         <translation>Eligibility hints</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="204" />
-        <location filename="../../desk/ui/materials.py" line="107" />
+        <location filename="../../desk/ui/case_html.py" line="204"/>
+        <location filename="../../desk/ui/materials.py" line="107"/>
         <source>备注</source>
         <translation>Remarks</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="30" />
-        <location filename="../../desk/ui/cases.py" line="73" />
-        <location filename="../../desk/ui/resident.py" line="93" />
-        <location filename="../../desk/ui/sync_page.py" line="166" />
+        <location filename="../../desk/ui/case_html.py" line="30"/>
+        <location filename="../../desk/ui/cases.py" line="73"/>
+        <location filename="../../desk/ui/resident.py" line="96"/>
+        <location filename="../../desk/ui/sync_page.py" line="166"/>
         <source>受理编号</source>
         <translation>Receipt no.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="73" />
-        <location filename="../../desk/ui/sync_page.py" line="166" />
+        <location filename="../../desk/ui/cases.py" line="73"/>
+        <location filename="../../desk/ui/sync_page.py" line="166"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="74" />
+        <location filename="../../desk/ui/cases.py" line="74"/>
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="31" />
-        <location filename="../../desk/ui/cases.py" line="74" />
+        <location filename="../../desk/ui/case_html.py" line="31"/>
+        <location filename="../../desk/ui/cases.py" line="74"/>
         <source>办理事项</source>
         <translation>Service item</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="74" />
-        <location filename="../../desk/ui/cases.py" line="247" />
-        <location filename="../../desk/ui/resident.py" line="94" />
-        <location filename="../../desk/ui/sync_page.py" line="167" />
+        <location filename="../../desk/ui/cases.py" line="74"/>
+        <location filename="../../desk/ui/cases.py" line="247"/>
+        <location filename="../../desk/ui/resident.py" line="97"/>
+        <location filename="../../desk/ui/sync_page.py" line="167"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="34" />
-        <location filename="../../desk/ui/cases.py" line="75" />
+        <location filename="../../desk/ui/case_html.py" line="34"/>
+        <location filename="../../desk/ui/cases.py" line="75"/>
         <source>承诺办结</source>
         <translation>Promised by</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="36" />
-        <location filename="../../desk/ui/cases.py" line="76" />
+        <location filename="../../desk/ui/case_html.py" line="36"/>
+        <location filename="../../desk/ui/cases.py" line="76"/>
         <source>区级状态</source>
         <translation>District status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="76" />
-        <location filename="../../desk/ui/cases.py" line="254" />
-        <location filename="../../desk/ui/sync_page.py" line="297" />
+        <location filename="../../desk/ui/cases.py" line="76"/>
+        <location filename="../../desk/ui/cases.py" line="254"/>
+        <location filename="../../desk/ui/sync_page.py" line="297"/>
         <source>上传</source>
         <translation>Upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="77" />
+        <location filename="../../desk/ui/cases.py" line="77"/>
         <source>评价</source>
         <translation>Rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="236" />
-        <location filename="../../desk/ui/window.py" line="110" />
+        <location filename="../../desk/ui/cases.py" line="236"/>
+        <location filename="../../desk/ui/window.py" line="110"/>
         <source>案件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="241" />
+        <location filename="../../desk/ui/cases.py" line="241"/>
         <source>姓名、拼音首字母、身份证或手机尾号、受理编号</source>
         <translation>Name, pinyin initials, ID/phone ending, receipt no.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="242" />
+        <location filename="../../desk/ui/cases.py" line="242"/>
         <source>搜索案件</source>
         <translation>Search cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="247" />
+        <location filename="../../desk/ui/cases.py" line="247"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="247" />
-        <location filename="../../desk/ui/text.py" line="29" />
-        <location filename="../../desk/ui/text.py" line="37" />
+        <location filename="../../desk/ui/cases.py" line="247"/>
+        <location filename="../../desk/ui/text.py" line="29"/>
+        <location filename="../../desk/ui/text.py" line="37"/>
         <source>已受理</source>
         <translation>Accepted</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="248" />
-        <location filename="../../desk/ui/materials.py" line="167" />
-        <location filename="../../desk/ui/text.py" line="29" />
+        <location filename="../../desk/ui/cases.py" line="248"/>
+        <location filename="../../desk/ui/materials.py" line="167"/>
+        <location filename="../../desk/ui/text.py" line="29"/>
         <source>容缺受理</source>
         <translation>Accepted, materials deferred</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="249" />
-        <location filename="../../desk/ui/text.py" line="30" />
+        <location filename="../../desk/ui/cases.py" line="249"/>
+        <location filename="../../desk/ui/text.py" line="30"/>
         <source>待补正</source>
         <translation>Awaiting correction</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="251" />
+        <location filename="../../desk/ui/cases.py" line="251"/>
         <source>全部事项</source>
         <translation>All items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="252" />
-        <location filename="../../desk/ui/resident.py" line="93" />
-        <location filename="../../desk/ui/sync_page.py" line="166" />
+        <location filename="../../desk/ui/cases.py" line="252"/>
+        <location filename="../../desk/ui/resident.py" line="96"/>
+        <location filename="../../desk/ui/sync_page.py" line="166"/>
         <source>事项</source>
         <translation>Item</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="254" />
+        <location filename="../../desk/ui/cases.py" line="254"/>
         <source>全部上传状态</source>
         <translation>All upload states</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="254" />
-        <location filename="../../desk/ui/sync_page.py" line="100" />
-        <location filename="../../desk/ui/text.py" line="54" />
+        <location filename="../../desk/ui/cases.py" line="254"/>
+        <location filename="../../desk/ui/sync_page.py" line="100"/>
+        <location filename="../../desk/ui/text.py" line="54"/>
         <source>待上传</source>
         <translation>Waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="255" />
-        <location filename="../../desk/ui/text.py" line="54" />
+        <location filename="../../desk/ui/cases.py" line="255"/>
+        <location filename="../../desk/ui/text.py" line="54"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="255" />
-        <location filename="../../desk/ui/text.py" line="54" />
+        <location filename="../../desk/ui/cases.py" line="255"/>
+        <location filename="../../desk/ui/text.py" line="54"/>
         <source>被退回</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="256" />
-        <location filename="../../desk/ui/text.py" line="55" />
+        <location filename="../../desk/ui/cases.py" line="256"/>
+        <location filename="../../desk/ui/text.py" line="55"/>
         <source>冲突</source>
         <translation>Conflict</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="258" />
+        <location filename="../../desk/ui/cases.py" line="258"/>
         <source>日期</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="258" />
+        <location filename="../../desk/ui/cases.py" line="258"/>
         <source>全部日期</source>
         <translation>Any date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="258" />
+        <location filename="../../desk/ui/cases.py" line="258"/>
         <source>今天</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="259" />
+        <location filename="../../desk/ui/cases.py" line="259"/>
         <source>近7天</source>
         <translation>Last 7 days</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="259" />
+        <location filename="../../desk/ui/cases.py" line="259"/>
         <source>近30天</source>
         <translation>Last 30 days</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="260" />
+        <location filename="../../desk/ui/cases.py" line="260"/>
         <source>自定义…</source>
         <translation>Custom…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="266" />
+        <location filename="../../desk/ui/cases.py" line="266"/>
         <source>开始日期</source>
         <translation>From date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="266" />
+        <location filename="../../desk/ui/cases.py" line="266"/>
         <source>结束日期</source>
         <translation>To date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="274" />
+        <location filename="../../desk/ui/cases.py" line="274"/>
         <source>从</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="276" />
+        <location filename="../../desk/ui/cases.py" line="276"/>
         <source>到</source>
         <translation>to</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="289" />
+        <location filename="../../desk/ui/cases.py" line="289"/>
         <source>案件列表</source>
         <translation>Case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="369" />
+        <location filename="../../desk/ui/cases.py" line="369"/>
         <source>正在查询…</source>
         <translation>Searching…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="371" />
+        <location filename="../../desk/ui/cases.py" line="371"/>
         <source>没有符合条件的案件</source>
         <translation>No matching cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="373" />
+        <location filename="../../desk/ui/cases.py" line="373"/>
         <source>已显示 {shown} 件，正在统计总数…（向下滚动加载更多；回车或双击打开）</source>
         <translation>Showing {shown} cases, counting the total… (scroll down for more; Enter or double-click opens)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="376" />
+        <location filename="../../desk/ui/cases.py" line="376"/>
         <source>共 {n} 件，已显示 {shown} 件（向下滚动加载更多；回车或双击打开）</source>
         <translation>{n} cases, {shown} shown (scroll for more; Enter or double-click opens)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="379" />
+        <location filename="../../desk/ui/cases.py" line="379"/>
         <source>共 {n} 件（回车或双击打开）</source>
         <translation>{n} cases (Enter or double-click to open)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="64" />
-        <location filename="../../desk/ui/home.py" line="222" />
+        <location filename="../../desk/ui/detail.py" line="64"/>
+        <location filename="../../desk/ui/home.py" line="222"/>
         <source>{n}项材料</source>
         <translation>{n} materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="66" />
+        <location filename="../../desk/ui/detail.py" line="66"/>
         <source>第{n}版</source>
         <translation>revision {n}</translation>
     </message>
@@ -351,926 +351,926 @@
         <translation type="vanished">District</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="71" />
-        <location filename="../../desk/ui/detail.py" line="151" />
+        <location filename="../../desk/ui/detail.py" line="71"/>
+        <location filename="../../desk/ui/detail.py" line="151"/>
         <source>办理记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="88" />
+        <location filename="../../desk/ui/detail.py" line="88"/>
         <source>← 案件列表</source>
         <translation>← Cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="89" />
+        <location filename="../../desk/ui/detail.py" line="89"/>
         <source>返回案件列表</source>
         <translation>Back to the case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="101" />
+        <location filename="../../desk/ui/detail.py" line="101"/>
         <source>重新打印  Ctrl+P</source>
         <translation>Reprint  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="102" />
+        <location filename="../../desk/ui/detail.py" line="102"/>
         <source>重新打印回执或告知书</source>
         <translation>Reprint the receipt or notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="105" />
-        <location filename="../../desk/ui/detail.py" line="185" />
-        <location filename="../../desk/ui/detail.py" line="203" />
-        <location filename="../../desk/ui/detail.py" line="250" />
+        <location filename="../../desk/ui/detail.py" line="105"/>
+        <location filename="../../desk/ui/detail.py" line="185"/>
+        <location filename="../../desk/ui/detail.py" line="203"/>
+        <location filename="../../desk/ui/detail.py" line="250"/>
         <source>显示完整信息</source>
         <translation>Show full details</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="106" />
+        <location filename="../../desk/ui/detail.py" line="106"/>
         <source>显示完整身份证号和电话（记入审计日志）</source>
         <translation>Show full ID number and phone (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="114" />
+        <location filename="../../desk/ui/detail.py" line="114"/>
         <source>请居民评价</source>
         <translation>Ask for a rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="118" />
+        <location filename="../../desk/ui/detail.py" line="118"/>
         <source>居民一览</source>
         <translation>Resident overview</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="119" />
+        <location filename="../../desk/ui/detail.py" line="119"/>
         <source>查看该居民的全部事项</source>
         <translation>See everything for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="130" />
+        <location filename="../../desk/ui/detail.py" line="130"/>
         <source>案件内容</source>
         <translation>Case content</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="139" />
+        <location filename="../../desk/ui/detail.py" line="139"/>
         <source>登记补交材料</source>
         <translation>Record materials brought later</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="145" />
+        <location filename="../../desk/ui/detail.py" line="145"/>
         <source>登记已补交</source>
         <translation>Record as supplied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="170" />
+        <location filename="../../desk/ui/detail.py" line="170"/>
         <source>正在打开…</source>
         <translation>Opening…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="179" />
+        <location filename="../../desk/ui/detail.py" line="179"/>
         <source>没有找到该案件</source>
         <translation>Case not found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="204" />
+        <location filename="../../desk/ui/detail.py" line="204"/>
         <source>查看完整身份证号和电话会记入审计日志。请选择原因：</source>
         <translation>Viewing the full ID number and phone is recorded in the audit log. Choose a reason:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="205" />
+        <location filename="../../desk/ui/detail.py" line="205"/>
         <source>核对居民身份</source>
-        <translation>Check the resident's identity</translation>
+        <translation>Check the resident&apos;s identity</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="205" />
+        <location filename="../../desk/ui/detail.py" line="205"/>
         <source>电话联系居民</source>
         <translation>Phone the resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="205" />
+        <location filename="../../desk/ui/detail.py" line="205"/>
         <source>补正或补交材料</source>
         <translation>Correction or materials supplied later</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="205" />
+        <location filename="../../desk/ui/detail.py" line="205"/>
         <source>区级核查</source>
         <translation>District review</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="235" />
+        <location filename="../../desk/ui/detail.py" line="235"/>
         <source>隐藏完整信息</source>
         <translation>Hide full details</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="244" />
+        <location filename="../../desk/ui/detail.py" line="244"/>
         <source>未能记录查看原因，未显示完整信息</source>
         <translation>The reason for viewing could not be recorded; the full details are not shown</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="267" />
+        <location filename="../../desk/ui/detail.py" line="267"/>
         <source>区级状态：</source>
         <translation>District status: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="274" />
+        <location filename="../../desk/ui/detail.py" line="274"/>
         <source>逾期未补交：</source>
         <translation>Overdue: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="277" />
+        <location filename="../../desk/ui/detail.py" line="277"/>
         <source>待补交：</source>
         <translation>Outstanding: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="282" />
+        <location filename="../../desk/ui/detail.py" line="282"/>
         <source>上传被退回：</source>
         <translation>Upload rejected: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="296" />
+        <location filename="../../desk/ui/detail.py" line="296"/>
         <source>（{d}前）</source>
         <translation> (by {d})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="299" />
+        <location filename="../../desk/ui/detail.py" line="299"/>
         <source>已补交：{name}</source>
         <translation>Supplied: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="318" />
+        <location filename="../../desk/ui/detail.py" line="318"/>
         <source>已登记补交材料</source>
         <translation>Materials recorded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="324" />
+        <location filename="../../desk/ui/detail.py" line="324"/>
         <source>未登记：</source>
         <translation>Not recorded: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="56" />
+        <location filename="../../desk/ui/fields.py" line="56"/>
         <source>18位身份证号码，末位可为X</source>
         <translation>18-digit ID number, may end in X</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="57" />
-        <location filename="../../desk/ui/settings_dialog.py" line="98" />
+        <location filename="../../desk/ui/fields.py" line="57"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="99"/>
         <source>手机号或固定电话</source>
         <translation>Mobile or landline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="58" />
+        <location filename="../../desk/ui/fields.py" line="58"/>
         <source>11位手机号</source>
         <translation>11-digit mobile number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="59" />
+        <location filename="../../desk/ui/fields.py" line="59"/>
         <source>例如 2026-11-21 或 20261121</source>
         <translation>e.g. 2026-11-21 or 20261121</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="60" />
+        <location filename="../../desk/ui/fields.py" line="60"/>
         <source>18位统一社会信用代码</source>
         <translation>18-character unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="61" />
+        <location filename="../../desk/ui/fields.py" line="61"/>
         <source>银行卡号或社保卡号</source>
         <translation>Bank or social security card number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="62" />
+        <location filename="../../desk/ui/fields.py" line="62"/>
         <source>与身份证一致</source>
         <translation>As on the ID card</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="238" />
+        <location filename="../../desk/ui/fields.py" line="238"/>
         <source>请选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="265" />
+        <location filename="../../desk/ui/fields.py" line="265"/>
         <source>小区</source>
         <translation>Compound</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="265" />
+        <location filename="../../desk/ui/fields.py" line="265"/>
         <source>楼栋</source>
         <translation>Building</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="265" />
+        <location filename="../../desk/ui/fields.py" line="265"/>
         <source>单元</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="266" />
+        <location filename="../../desk/ui/fields.py" line="266"/>
         <source>房号</source>
         <translation>Room</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="114" />
+        <location filename="../../desk/ui/form.py" line="114"/>
         <source>删除此项</source>
         <translation>Remove</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="166" />
+        <location filename="../../desk/ui/form.py" line="166"/>
         <source>代办（他人代为办理）</source>
-        <translation>Proxy (someone applies on the resident's behalf)</translation>
+        <translation>Proxy (someone applies on the resident&apos;s behalf)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="202" />
+        <location filename="../../desk/ui/form.py" line="202"/>
         <source>＋ 添加{what}</source>
         <translation>+ Add {what}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="203" />
+        <location filename="../../desk/ui/form.py" line="203"/>
         <source>添加{what}</source>
         <translation>Add {what}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="257" />
+        <location filename="../../desk/ui/form.py" line="257"/>
         <source>删除{what}{n}</source>
         <translation>Remove {what} {n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="398" />
+        <location filename="../../desk/ui/form.py" line="398"/>
         <source>资格提示（不影响受理，请如实告知申请人）</source>
         <translation>Eligibility hints (do not block acceptance; tell the applicant)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="414" />
+        <location filename="../../desk/ui/form.py" line="414"/>
         <source>出生日期 {birth} · {age}周岁 · {sex}</source>
         <translation>Born {birth} · {age} years · {sex}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="64" />
+        <location filename="../../desk/ui/form_page.py" line="64"/>
         <source>← 返回告知</source>
         <translation>← Notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="65" />
+        <location filename="../../desk/ui/form_page.py" line="65"/>
         <source>返回一次性告知</source>
         <translation>Back to the one-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="81" />
+        <location filename="../../desk/ui/form_page.py" line="81"/>
         <source>老年人、残疾人、重病等群众优先办理，回执和案件列表中标注</source>
         <translation>Priority handling for elderly, disabled or seriously ill residents; marked on receipts and in the case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="82" />
+        <location filename="../../desk/ui/form_page.py" line="82"/>
         <source>绿色通道优先办理</source>
         <translation>Priority lane</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="91" />
-        <location filename="../../desk/ui/form_page.py" line="92" />
+        <location filename="../../desk/ui/form_page.py" line="91"/>
+        <location filename="../../desk/ui/form_page.py" line="92"/>
         <source>居民同意复用已登记的信息</source>
         <translation>The resident agrees to reuse the details registered before</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="94" />
+        <location filename="../../desk/ui/form_page.py" line="94"/>
         <source>勾选后，该居民此前登记的姓名、证件、电话、地址、账户等信息将填入表单，请与居民逐项核对，有变化的直接修改。</source>
         <translation>When ticked, the name, ID, phone, address, account and other details this resident registered before are filled into the form. Check each with the resident and change what has changed.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="144" />
+        <location filename="../../desk/ui/form_page.py" line="144"/>
         <source>重复申请例外</source>
         <translation>Exception to the repeat-application rule</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="145" />
+        <location filename="../../desk/ui/form_page.py" line="145"/>
         <source>不属于例外</source>
         <translation>Not an exception</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="147" />
+        <location filename="../../desk/ui/form_page.py" line="147"/>
         <source>按“{name}”办理</source>
         <translation>Handle as “{name}”</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="172" />
+        <location filename="../../desk/ui/form_page.py" line="172"/>
         <source>绿色通道 ✓</source>
         <translation>Priority lane ✓</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="208" />
+        <location filename="../../desk/ui/form_page.py" line="208"/>
         <source>已填入此前登记的：{names}。请与居民逐项核对，有变化的直接修改（电话、地址的变化会记入案件）。</source>
         <translation>Filled in from earlier registrations: {names}. Check each with the resident and change what has changed (changes of phone or address are recorded in the case).</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="212" />
+        <location filename="../../desk/ui/form_page.py" line="212"/>
         <source>该居民此前没有可复用的信息。</source>
         <translation>This resident has no earlier details to reuse.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="224" />
+        <location filename="../../desk/ui/form_page.py" line="224"/>
         <source>保存并受理  Ctrl+S</source>
         <translation>Save and accept  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="225" />
+        <location filename="../../desk/ui/form_page.py" line="225"/>
         <source>容缺受理并保存  Ctrl+S</source>
         <translation>Accept with deferral and save  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="226" />
+        <location filename="../../desk/ui/form_page.py" line="226"/>
         <source>保存并出具补正告知  Ctrl+S</source>
         <translation>Save and issue correction notice  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="231" />
+        <location filename="../../desk/ui/form_page.py" line="231"/>
         <source>表单已填好，可以保存。</source>
         <translation>The form is complete and can be saved.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="234" />
+        <location filename="../../desk/ui/form_page.py" line="234"/>
         <source>；</source>
         <translation>; </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="235" />
+        <location filename="../../desk/ui/form_page.py" line="235"/>
         <source>等</source>
         <translation> and more</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="236" />
+        <location filename="../../desk/ui/form_page.py" line="236"/>
         <source>还有 {n} 处需要修改：</source>
         <translation>{n} problems to fix: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="239" />
+        <location filename="../../desk/ui/form_page.py" line="239"/>
         <source>还有 {n} 项未填或有误，保存时会逐项提示。</source>
         <translation>{n} fields missing or wrong; each is shown when you save.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="254" />
+        <location filename="../../desk/ui/form_page.py" line="254"/>
         <source>数据库文件已损坏，暂停保存。请联系技术支持。</source>
         <translation>The database file is damaged; saving is paused. Please contact support.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="268" />
+        <location filename="../../desk/ui/form_page.py" line="268"/>
         <source>正在保存…</source>
         <translation>Saving…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="276" />
-        <location filename="../../desk/ui/form_page.py" line="319" />
+        <location filename="../../desk/ui/form_page.py" line="276"/>
+        <location filename="../../desk/ui/form_page.py" line="319"/>
         <source>未保存：</source>
         <translation>Not saved: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="254" />
-        <location filename="../../desk/ui/form_page.py" line="323" />
-        <location filename="../../desk/ui/form_page.py" line="326" />
+        <location filename="../../desk/ui/form_page.py" line="254"/>
+        <location filename="../../desk/ui/form_page.py" line="323"/>
+        <location filename="../../desk/ui/form_page.py" line="326"/>
         <source>未保存</source>
         <translation>Not saved</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="281" />
+        <location filename="../../desk/ui/form_page.py" line="281"/>
         <source>查看已有案件 {no}</source>
         <translation>Open the existing case {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="327" />
+        <location filename="../../desk/ui/form_page.py" line="327"/>
         <source>保存时出现程序错误，案件没有保存，已填写的内容仍在。请重试或联系技术支持。</source>
         <translation>A program error stopped the save. Nothing was saved and your entries are still here. Try again or call support.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="75" />
+        <location filename="../../desk/ui/home.py" line="75"/>
         <source>已办 {n} 件</source>
         <translation>{n} done</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="135" />
+        <location filename="../../desk/ui/home.py" line="135"/>
         <source>办理什么事项？</source>
         <translation>Which service?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="138" />
+        <location filename="../../desk/ui/home.py" line="138"/>
         <source>输入事项名称、关键词或拼音首字母（如 gljt = 高龄津贴），按回车打开</source>
         <translation>Type a name, keyword or pinyin initials (gljt = 高龄津贴), Enter opens</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="143" />
+        <location filename="../../desk/ui/home.py" line="143"/>
         <source>搜索事项：低保、高龄、医保、gljt …</source>
         <translation>Search: 低保, 高龄, 医保, gljt …</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="144" />
+        <location filename="../../desk/ui/home.py" line="144"/>
         <source>搜索事项</source>
         <translation>Search items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="156" />
+        <location filename="../../desk/ui/home.py" line="156"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="156" />
+        <location filename="../../desk/ui/home.py" line="156"/>
         <source>常用</source>
         <translation>Frequent</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="162" />
+        <location filename="../../desk/ui/home.py" line="162"/>
         <source>按部门筛选：{d}</source>
         <translation>Department: {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="174" />
+        <location filename="../../desk/ui/home.py" line="174"/>
         <source>事项列表</source>
         <translation>Item list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="222" />
+        <location filename="../../desk/ui/home.py" line="222"/>
         <source>一件事联办</source>
         <translation>bundle</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="231" />
+        <location filename="../../desk/ui/home.py" line="231"/>
         <source>没有找到“{q}”相关事项，换个说法试试，如“老人”“补贴”</source>
         <translation>Nothing found for “{q}”; try other words such as 老人 or 补贴</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="233" />
+        <location filename="../../desk/ui/home.py" line="233"/>
         <source>找到 {n} 个事项，回车打开第一个</source>
         <translation>{n} items found, Enter opens the first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="235" />
+        <location filename="../../desk/ui/home.py" line="235"/>
         <source>共 {n} 个事项，常办的排在前面</source>
         <translation>{n} items, most used first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="47" />
+        <location filename="../../desk/ui/materials.py" line="47"/>
         <source>已收：{name}</source>
         <translation>Received: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="51" />
-        <location filename="../../desk/ui/notice.py" line="36" />
+        <location filename="../../desk/ui/materials.py" line="51"/>
+        <location filename="../../desk/ui/notice.py" line="36"/>
         <source>可容缺</source>
         <translation>may be deferred</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="79" />
+        <location filename="../../desk/ui/materials.py" line="79"/>
         <source>材料清单</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="83" />
+        <location filename="../../desk/ui/materials.py" line="83"/>
         <source>全部已收</source>
         <translation>All received</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="84" />
+        <location filename="../../desk/ui/materials.py" line="84"/>
         <source>勾选全部材料为已收</source>
         <translation>Tick every material as received</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="93" />
+        <location filename="../../desk/ui/materials.py" line="93"/>
         <source>申请人已签署容缺受理承诺书</source>
         <translation>The applicant signed the deferral commitment</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="103" />
+        <location filename="../../desk/ui/materials.py" line="103"/>
         <source>备注（选填）</source>
         <translation>Remarks (optional)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="108" />
+        <location filename="../../desk/ui/materials.py" line="108"/>
         <source>例如：老人行动不便，由女儿陪同</source>
         <translation>e.g. came with her daughter, walks with difficulty</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="158" />
+        <location filename="../../desk/ui/materials.py" line="158"/>
         <source>申请人已签署《容缺受理承诺书》
 承诺于 {due} 前补交</source>
         <translation>The applicant signed the deferral commitment
 to bring them by {due}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="164" />
+        <location filename="../../desk/ui/materials.py" line="164"/>
         <source>材料齐全</source>
         <translation>Materials complete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="164" />
+        <location filename="../../desk/ui/materials.py" line="164"/>
         <source>保存后出具《受理回执》</source>
         <translation>saving issues an acceptance receipt</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="168" />
+        <location filename="../../desk/ui/materials.py" line="168"/>
         <source>以下材料须在 {due} 前补交（{n}个工作日内）：</source>
         <translation>bring these by {due} ({n} working days):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="173" />
+        <location filename="../../desk/ui/materials.py" line="173"/>
         <source>缺少必交材料，保存后出具《补正告知书》，一次性告知需补正的全部材料：</source>
         <translation>required materials missing; saving issues a correction notice listing every one:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="175" />
+        <location filename="../../desk/ui/materials.py" line="175"/>
         <source>缺少材料。申请人签署承诺书可容缺受理；否则出具《补正告知书》：</source>
         <translation>materials missing. With a signed commitment they may be deferred; otherwise a correction notice is issued:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="176" />
+        <location filename="../../desk/ui/materials.py" line="176"/>
         <source>补正告知</source>
         <translation>Correction notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="49" />
-        <location filename="../../desk/ui/notice.py" line="34" />
+        <location filename="../../desk/ui/materials.py" line="49"/>
+        <location filename="../../desk/ui/notice.py" line="34"/>
         <source>必交</source>
         <translation>required</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="44" />
+        <location filename="../../desk/ui/notice.py" line="44"/>
         <source>他人代办：</source>
         <translation>By proxy: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="44" />
+        <location filename="../../desk/ui/notice.py" line="44"/>
         <source>另带</source>
         <translation>also bring </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="48" />
+        <location filename="../../desk/ui/notice.py" line="48"/>
         <source>一次性告知</source>
         <translation>One-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="50" />
+        <location filename="../../desk/ui/notice.py" line="50"/>
         <source>收费</source>
         <translation>Fee</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="52" />
+        <location filename="../../desk/ui/notice.py" line="52"/>
         <source>办理条件</source>
         <translation>Conditions</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="55" />
+        <location filename="../../desk/ui/notice.py" line="55"/>
         <source>申请须知</source>
         <translation>Before applying</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="57" />
+        <location filename="../../desk/ui/notice.py" line="57"/>
         <source>所需材料（一次带齐）</source>
         <translation>Materials (bring all at once)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="61" />
+        <location filename="../../desk/ui/notice.py" line="61"/>
         <source>序号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="62" />
+        <location filename="../../desk/ui/notice.py" line="62"/>
         <source>形式</source>
         <translation>Form</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="63" />
+        <location filename="../../desk/ui/notice.py" line="63"/>
         <source>要求</source>
         <translation>Required</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="66" />
+        <location filename="../../desk/ui/notice.py" line="66"/>
         <source>办理流程</source>
         <translation>Steps</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="68" />
+        <location filename="../../desk/ui/notice.py" line="68"/>
         <source>办理时限</source>
         <translation>Time limit</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="71" />
+        <location filename="../../desk/ui/notice.py" line="71"/>
         <source>办理地点</source>
         <translation>Where</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="73" />
+        <location filename="../../desk/ui/notice.py" line="73"/>
         <source>办理结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="75" />
+        <location filename="../../desk/ui/notice.py" line="75"/>
         <source>温馨提示</source>
         <translation>Tips</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="76" />
+        <location filename="../../desk/ui/notice.py" line="76"/>
         <source>依据：</source>
         <translation>Legal basis: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="78" />
+        <location filename="../../desk/ui/notice.py" line="78"/>
         <source>咨询电话：</source>
         <translation>Enquiries: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="94" />
+        <location filename="../../desk/ui/notice.py" line="94"/>
         <source>← 返回事项</source>
         <translation>← Items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="95" />
+        <location filename="../../desk/ui/notice.py" line="95"/>
         <source>返回事项列表</source>
         <translation>Back to the items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="107" />
+        <location filename="../../desk/ui/notice.py" line="107"/>
         <source>一次性告知内容</source>
         <translation>One-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="110" />
+        <location filename="../../desk/ui/notice.py" line="110"/>
         <source>打印告知单  Ctrl+P</source>
         <translation>Print notice  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="111" />
+        <location filename="../../desk/ui/notice.py" line="111"/>
         <source>打印一次性告知单</source>
         <translation>Print the one-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="115" />
+        <location filename="../../desk/ui/notice.py" line="115"/>
         <source>开始办理  Enter</source>
         <translation>Start  Enter</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="117" />
+        <location filename="../../desk/ui/notice.py" line="117"/>
         <source>开始填写申请表</source>
         <translation>Start filling the form</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="129" />
+        <location filename="../../desk/ui/notice.py" line="129"/>
         <source>请向居民一次性告知：需带 {n} 项必交材料，{limit}。材料不全的，可容缺的材料可先受理后补交。</source>
         <translation>Tell the resident everything at once: {n} required materials, {limit}. Deferrable materials may be brought later.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="148" />
+        <location filename="../../desk/ui/notice.py" line="148"/>
         <source>一次性告知单 — {name}</source>
         <translation>One-time notice — {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="68" />
+        <location filename="../../desk/ui/preview.py" line="68"/>
         <source>无法连接打印机</source>
         <translation>Cannot reach the printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="95" />
-        <location filename="../../desk/ui/preview.py" line="130" />
+        <location filename="../../desk/ui/preview.py" line="95"/>
+        <location filename="../../desk/ui/preview.py" line="130"/>
         <source>文书预览</source>
         <translation>Document preview</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="97" />
+        <location filename="../../desk/ui/preview.py" line="97"/>
         <source>正在生成文书…</source>
         <translation>Preparing the document…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="45" />
-        <location filename="../../desk/ui/settings_dialog.py" line="147" />
+        <location filename="../../desk/ui/print_dialog.py" line="45"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="161"/>
         <source>A4 纸</source>
         <translation>A4 paper</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="45" />
-        <location filename="../../desk/ui/settings_dialog.py" line="148" />
+        <location filename="../../desk/ui/print_dialog.py" line="45"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="162"/>
         <source>80毫米小票</source>
         <translation>80 mm slip</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="50" />
+        <location filename="../../desk/ui/print_dialog.py" line="50"/>
         <source>纸张格式：{f}</source>
         <translation>Paper: {f}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="58" />
+        <location filename="../../desk/ui/print_dialog.py" line="58"/>
         <source>打印  Ctrl+P</source>
         <translation>Print  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="59" />
-        <location filename="../../desk/ui/print_dialog.py" line="111" />
+        <location filename="../../desk/ui/print_dialog.py" line="59"/>
+        <location filename="../../desk/ui/print_dialog.py" line="111"/>
         <source>打印</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="77" />
+        <location filename="../../desk/ui/print_dialog.py" line="77"/>
         <source>文书模块未安装，显示已保存的内容摘要</source>
         <translation>Document module missing; showing the saved summary</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="80" />
+        <location filename="../../desk/ui/print_dialog.py" line="80"/>
         <source>正在生成…</source>
         <translation>Preparing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="94" />
+        <location filename="../../desk/ui/print_dialog.py" line="94"/>
         <source>共 {n} 页</source>
         <translation>{n} pages</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="101" />
+        <location filename="../../desk/ui/print_dialog.py" line="101"/>
         <source>文书生成失败，显示内容摘要（可照常打印）</source>
         <translation>The document failed; showing the summary (printable)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="114" />
+        <location filename="../../desk/ui/print_dialog.py" line="114"/>
         <source>正在打印…</source>
         <translation>Printing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="120" />
+        <location filename="../../desk/ui/print_dialog.py" line="120"/>
         <source>已发送到打印机</source>
         <translation>Sent to the printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="124" />
+        <location filename="../../desk/ui/print_dialog.py" line="124"/>
         <source>打印失败：{e}</source>
         <translation>Printing failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="137" />
+        <location filename="../../desk/ui/print_dialog.py" line="137"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="45" />
+        <location filename="../../desk/ui/rating.py" line="45"/>
         <source>请您对本次服务进行评价</source>
         <translation>Please rate our service</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="63" />
+        <location filename="../../desk/ui/rating.py" line="63"/>
         <source>评价：{label}</source>
         <translation>Rating: {label}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="70" />
+        <location filename="../../desk/ui/rating.py" line="70"/>
         <source>有什么意见或建议？（选填）</source>
         <translation>Any comments or suggestions? (optional)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="74" />
+        <location filename="../../desk/ui/rating.py" line="74"/>
         <source>评价理由或建议</source>
         <translation>Reason or suggestion</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="75" />
+        <location filename="../../desk/ui/rating.py" line="75"/>
         <source>例如：材料一次说清楚了，不用跑第二趟</source>
         <translation>e.g. I was told everything at once, no second trip</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="84" />
+        <location filename="../../desk/ui/rating.py" line="84"/>
         <source>暂不评价</source>
         <translation>Not now</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="85" />
+        <location filename="../../desk/ui/rating.py" line="85"/>
         <source>暂不评价，返回</source>
         <translation>Skip the rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="89" />
+        <location filename="../../desk/ui/rating.py" line="89"/>
         <source>提交评价</source>
         <translation>Submit rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="95" />
+        <location filename="../../desk/ui/rating.py" line="95"/>
         <source>完成，办理下一件</source>
         <translation>Done, next resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="105" />
+        <location filename="../../desk/ui/rating.py" line="105"/>
         <source>{item} · 受理编号 {no}</source>
         <translation>{item} · receipt {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="114" />
+        <location filename="../../desk/ui/rating.py" line="114"/>
         <source>本案件已评价，评价不能修改。</source>
         <translation>This case is rated; ratings cannot be changed.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="123" />
+        <location filename="../../desk/ui/rating.py" line="123"/>
         <source>评价自愿，您的评价将用于改进服务，工作人员不能修改。</source>
         <translation>Rating is voluntary; it helps us improve and staff cannot change it.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="131" />
+        <location filename="../../desk/ui/rating.py" line="131"/>
         <source>请告诉我们哪里做得不好，我们会回访并改进</source>
         <translation>Please tell us what went wrong; we will call back and fix it</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="149" />
+        <location filename="../../desk/ui/rating.py" line="149"/>
         <source>谢谢您的评价！</source>
         <translation>Thank you for your rating!</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="158" />
+        <location filename="../../desk/ui/rating.py" line="158"/>
         <source>请稍后再试。</source>
         <translation>Please try again later.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="161" />
+        <location filename="../../desk/ui/rating.py" line="161"/>
         <source>评价未保存：{e}</source>
         <translation>Rating not saved: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="33" />
+        <location filename="../../desk/ui/receipt.py" line="33"/>
         <source>← 返回</source>
         <translation>← Back</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="47" />
+        <location filename="../../desk/ui/receipt.py" line="47"/>
         <source>查看案件</source>
         <translation>View case</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="50" />
+        <location filename="../../desk/ui/receipt.py" line="50"/>
         <source>办理下一件</source>
         <translation>Next resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="51" />
+        <location filename="../../desk/ui/receipt.py" line="51"/>
         <source>办理下一件，回到事项列表</source>
         <translation>Next resident, back to the items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="55" />
+        <location filename="../../desk/ui/receipt.py" line="55"/>
         <source>请居民评价 →</source>
         <translation>Ask for a rating →</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="58" />
+        <location filename="../../desk/ui/receipt.py" line="58"/>
         <source>请居民对本次服务评价</source>
         <translation>Ask the resident to rate the service</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="69" />
+        <location filename="../../desk/ui/receipt.py" line="69"/>
         <source>已保存</source>
         <translation>Saved</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="75" />
+        <location filename="../../desk/ui/receipt.py" line="75"/>
         <source>补正告知已登记，编号 &lt;b&gt;{no}&lt;/b&gt;。请打印《补正告知书》交给居民，上面一次性列明了全部需补正的材料：</source>
         <translation>Correction recorded, no. &lt;b&gt;{no}&lt;/b&gt;. Print the correction notice for the resident; it lists every missing material: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="80" />
+        <location filename="../../desk/ui/receipt.py" line="80"/>
         <source>✓ 已容缺受理，受理编号 &lt;b&gt;{no}&lt;/b&gt;。缺少的材料须在 &lt;b&gt;{due}&lt;/b&gt; 前补交；承诺办结日期 {date}。</source>
         <translation>✓ Accepted with deferred materials, receipt &lt;b&gt;{no}&lt;/b&gt;. Missing materials are due by &lt;b&gt;{due}&lt;/b&gt;; promised by {date}.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="85" />
+        <location filename="../../desk/ui/receipt.py" line="85"/>
         <source>✓ 已受理并保存，受理编号 &lt;b&gt;{no}&lt;/b&gt;，承诺办结日期 &lt;b&gt;{date}&lt;/b&gt;。</source>
         <translation>✓ Accepted and saved, receipt &lt;b&gt;{no}&lt;/b&gt;, promised by &lt;b&gt;{date}&lt;/b&gt;.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="88" />
+        <location filename="../../desk/ui/receipt.py" line="88"/>
         <source>重新打印：{title}，编号 &lt;b&gt;{no}&lt;/b&gt;</source>
         <translation>Reprint: {title}, no. &lt;b&gt;{no}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="72" />
+        <location filename="../../desk/ui/settings_dialog.py" line="73"/>
         <source>欢迎使用家门口办事台</source>
         <translation>Welcome to Doorstep Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="72" />
-        <location filename="../../desk/ui/window.py" line="131" />
-        <location filename="../../desk/ui/window.py" line="132" />
+        <location filename="../../desk/ui/settings_dialog.py" line="73"/>
+        <location filename="../../desk/ui/window.py" line="131"/>
+        <location filename="../../desk/ui/window.py" line="132"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="78" />
+        <location filename="../../desk/ui/settings_dialog.py" line="79"/>
         <source>开始前，请填写办事点和工作人员</source>
         <translation>Before you start: the desk and the worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="81" />
+        <location filename="../../desk/ui/settings_dialog.py" line="82"/>
         <source>办事点编码印在每张回执上（如 HY-QL01：区简称 + 社区办事点）。以后可在“设置”中修改，注册到区级系统时会以区级下发的编码为准。</source>
         <translation>The desk code is printed on every receipt (e.g. HY-QL01: district + community desk). You can change it in Settings; enrolling with the district sets the official code.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="93" />
+        <location filename="../../desk/ui/settings_dialog.py" line="94"/>
         <source>办事点编码</source>
         <translation>Desk code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="94" />
+        <location filename="../../desk/ui/settings_dialog.py" line="95"/>
         <source>办事点名称</source>
         <translation>Desk name</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="94" />
+        <location filename="../../desk/ui/settings_dialog.py" line="95"/>
         <source>七里一村社区流动办事点</source>
         <translation>Qili No.1 Village mobile desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="95" />
+        <location filename="../../desk/ui/settings_dialog.py" line="96"/>
         <source>工作人员姓名</source>
         <translation>Worker name</translation>
     </message>
@@ -1279,172 +1279,177 @@ to bring them by {due}</translation>
         <translation type="vanished">Worker phone</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="97" />
+        <location filename="../../desk/ui/settings_dialog.py" line="98"/>
         <source>工作人员联系电话</source>
-        <translation>Worker's contact phone</translation>
+        <translation>Worker&apos;s contact phone</translation>
     </message>
     <message>
         <source>手机号或固定电话，印在回执上</source>
         <translation type="vanished">Mobile or landline, printed on receipts</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="100" />
+        <location filename="../../desk/ui/settings_dialog.py" line="101"/>
         <source>所属社区</source>
         <translation>Community</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="101" />
+        <location filename="../../desk/ui/settings_dialog.py" line="102"/>
         <source>咨询电话（印在告知单上）</source>
         <translation>Enquiry phone (printed on notices)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="103" />
-        <location filename="../../desk/ui/sync_page.py" line="136" />
+        <location filename="../../desk/ui/settings_dialog.py" line="104"/>
+        <location filename="../../desk/ui/sync_page.py" line="136"/>
         <source>区级服务器地址</source>
         <translation>District server address</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="123" />
+        <location filename="../../desk/ui/settings_dialog.py" line="124"/>
+        <source>已在区级登记为 {code}，编码不能在此修改；需要换编码时，请区级为新编码发放注册码后在“同步”页重新注册</source>
+        <translation>Enrolled with the district as {code}; the code cannot be changed here. To change it, ask the district for an enrollment code for the new code and enroll again on the Sync page.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/settings_dialog.py" line="137"/>
         <source>至少8位，不能全是数字</source>
         <translation>At least 8 characters, not only digits</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="124" />
-        <location filename="../../desk/ui/settings_dialog.py" line="133" />
+        <location filename="../../desk/ui/settings_dialog.py" line="138"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="147"/>
         <source>工作人员密码</source>
         <translation>Worker password</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="127" />
-        <location filename="../../desk/ui/settings_dialog.py" line="134" />
+        <location filename="../../desk/ui/settings_dialog.py" line="141"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="148"/>
         <source>再次输入密码</source>
         <translation>Repeat password</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="137" />
+        <location filename="../../desk/ui/settings_dialog.py" line="151"/>
         <source>居民的身份证号、电话等信息将用此密码加密保存；笔记本丢失也不会泄露。请牢记密码。</source>
-        <translation>Residents' ID numbers, phones and other details are encrypted with this password, so a lost laptop leaks nothing. Please remember it.</translation>
+        <translation>Residents&apos; ID numbers, phones and other details are encrypted with this password, so a lost laptop leaks nothing. Please remember it.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="143" />
-        <location filename="../../desk/ui/settings_dialog.py" line="158" />
+        <location filename="../../desk/ui/settings_dialog.py" line="157"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="172"/>
         <source>打印机</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="144" />
+        <location filename="../../desk/ui/settings_dialog.py" line="158"/>
         <source>系统默认打印机</source>
         <translation>System default printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="146" />
-        <location filename="../../desk/ui/settings_dialog.py" line="159" />
+        <location filename="../../desk/ui/settings_dialog.py" line="160"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="173"/>
         <source>回执格式</source>
         <translation>Receipt format</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="160" />
+        <location filename="../../desk/ui/settings_dialog.py" line="174"/>
         <source>长辈模式（大字号、大按钮）</source>
         <translation>Senior mode (large text, large buttons)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="162" />
+        <location filename="../../desk/ui/settings_dialog.py" line="176"/>
         <source>高对比度（黑底白字）</source>
         <translation>High contrast (white on black)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="165" />
-        <location filename="../../desk/ui/settings_dialog.py" line="172" />
+        <location filename="../../desk/ui/settings_dialog.py" line="179"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="186"/>
         <source>界面语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="169" />
+        <location filename="../../desk/ui/settings_dialog.py" line="183"/>
         <source>显示</source>
         <translation>Display</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="190" />
+        <location filename="../../desk/ui/settings_dialog.py" line="204"/>
         <source>界面语言在重新启动后生效。</source>
         <translation>The language changes after a restart.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="195" />
+        <location filename="../../desk/ui/settings_dialog.py" line="209"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="198" />
+        <location filename="../../desk/ui/settings_dialog.py" line="212"/>
         <source>开始使用</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="198" />
+        <location filename="../../desk/ui/settings_dialog.py" line="212"/>
         <source>保存设置</source>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="251" />
+        <location filename="../../desk/ui/settings_dialog.py" line="265"/>
         <source>两次输入的密码不一致</source>
         <translation>The two passwords differ</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="52" />
+        <location filename="../../desk/ui/sync_page.py" line="52"/>
         <source>上传 {pushed} 条（新接收 {accepted}，重复 {dup}），冲突 {conf}，退回 {rej}；下载区级更新 {pulled} 条；仍待上传 {pending} 条。</source>
         <translation>Uploaded {pushed} ({accepted} new, {dup} duplicates), {conf} conflicts, {rej} rejected; {pulled} district updates; {pending} still waiting.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="65" />
+        <location filename="../../desk/ui/sync_page.py" line="65"/>
         <source>同步未完成：</source>
         <translation>Sync incomplete: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="59" />
+        <location filename="../../desk/ui/sync_page.py" line="59"/>
         <source>区级数据已从备份恢复：本机已补传区级缺少的 {n} 条记录，并重新下载区级更新。</source>
         <translation> The district was restored from a backup: this desk sent again the {n} records it was missing, and downloaded the district updates again.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="62" />
+        <location filename="../../desk/ui/sync_page.py" line="62"/>
         <source>区级缺少的 {n} 条记录已补传。</source>
         <translation> Sent again the {n} records the district was missing.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="75" />
+        <location filename="../../desk/ui/sync_page.py" line="75"/>
         <source>以下案件的承诺日期已按国务院放假通知更新，请告知群众（补打回执即为新日期）：</source>
-        <translation>These cases' promised dates were updated by the State Council holiday notice; please tell the residents (a reprinted receipt shows the new date):</translation>
+        <translation>These cases&apos; promised dates were updated by the State Council holiday notice; please tell the residents (a reprinted receipt shows the new date):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="90" />
+        <location filename="../../desk/ui/sync_page.py" line="90"/>
         <source>与区级系统同步</source>
         <translation>Sync with the district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="99" />
+        <location filename="../../desk/ui/sync_page.py" line="99"/>
         <source>连接状态</source>
         <translation>Connection</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="99" />
+        <location filename="../../desk/ui/sync_page.py" line="99"/>
         <source>区级服务器</source>
         <translation>District server</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="100" />
+        <location filename="../../desk/ui/sync_page.py" line="100"/>
         <source>上次同步</source>
         <translation>Last sync</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="101" />
+        <location filename="../../desk/ui/sync_page.py" line="101"/>
         <source>上次结果</source>
         <translation>Last result</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="114" />
+        <location filename="../../desk/ui/sync_page.py" line="114"/>
         <source>立即同步</source>
         <translation>Sync now</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="133" />
+        <location filename="../../desk/ui/sync_page.py" line="133"/>
         <source>注册本办事点：</source>
         <translation>Enroll this desk: </translation>
     </message>
@@ -1453,843 +1458,848 @@ to bring them by {due}</translation>
         <translation type="vanished">District server, e.g. https://zwfw.example.gov.cn</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="135" />
+        <location filename="../../desk/ui/sync_page.py" line="135"/>
         <source>如 https://zwfw.example.gov.cn</source>
         <translation>e.g. https://zwfw.example.gov.cn</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="139" />
-        <location filename="../../desk/ui/sync_page.py" line="140" />
+        <location filename="../../desk/ui/sync_page.py" line="139"/>
+        <location filename="../../desk/ui/sync_page.py" line="140"/>
         <source>一次性注册码</source>
         <translation>One-time enrollment code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="142" />
+        <location filename="../../desk/ui/sync_page.py" line="142"/>
         <source>注册</source>
         <translation>Enroll</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="155" />
+        <location filename="../../desk/ui/sync_page.py" line="155"/>
         <source>已告知群众</source>
         <translation>Residents told</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="156" />
+        <location filename="../../desk/ui/sync_page.py" line="156"/>
         <source>承诺日期更新已告知群众</source>
         <translation>Residents told of the updated promised dates</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="162" />
+        <location filename="../../desk/ui/sync_page.py" line="162"/>
         <source>被退回或冲突的案件（其余案件照常上传）</source>
         <translation>Rejected or conflicting cases (all others upload as usual)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="167" />
+        <location filename="../../desk/ui/sync_page.py" line="167"/>
         <source>原因</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="172" />
+        <location filename="../../desk/ui/sync_page.py" line="172"/>
         <source>被退回或冲突的案件</source>
         <translation>Rejected or conflicting cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="176" />
+        <location filename="../../desk/ui/sync_page.py" line="176"/>
         <source>打开案件</source>
         <translation>Open case</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="179" />
+        <location filename="../../desk/ui/sync_page.py" line="179"/>
         <source>修正后重新排队上传</source>
         <translation>Queue again after fixing</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="200" />
+        <location filename="../../desk/ui/sync_page.py" line="200"/>
         <source>6位数字</source>
         <translation>6 digits</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="201" />
+        <location filename="../../desk/ui/sync_page.py" line="201"/>
         <source>快速解锁 PIN</source>
         <translation>Quick-unlock PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="205" />
-        <location filename="../../desk/ui/sync_page.py" line="259" />
+        <location filename="../../desk/ui/sync_page.py" line="205"/>
+        <location filename="../../desk/ui/sync_page.py" line="259"/>
         <source>设置 PIN</source>
         <translation>Set PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="208" />
+        <location filename="../../desk/ui/sync_page.py" line="208"/>
         <source>取消 PIN</source>
         <translation>Remove PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="238" />
+        <location filename="../../desk/ui/sync_page.py" line="238"/>
         <source>同步模块未安装（离线工作）</source>
         <translation>Sync module missing (working offline)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="240" />
+        <location filename="../../desk/ui/sync_page.py" line="240"/>
         <source>未连接区级系统（离线工作，案件保存在本机）</source>
         <translation>Not connected to the district (working offline, cases kept on this computer)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="242" />
+        <location filename="../../desk/ui/sync_page.py" line="242"/>
         <source>尚未同步</source>
         <translation>Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="244" />
+        <location filename="../../desk/ui/sync_page.py" line="244"/>
         <source>离线：</source>
         <translation>Offline: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="246" />
+        <location filename="../../desk/ui/sync_page.py" line="246"/>
         <source>在线，已同步</source>
         <translation>Online, synced</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="248" />
+        <location filename="../../desk/ui/sync_page.py" line="248"/>
         <source>未设置</source>
         <translation>Not set</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="250" />
+        <location filename="../../desk/ui/sync_page.py" line="250"/>
         <source>{n} 条</source>
         <translation>{n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="251" />
+        <location filename="../../desk/ui/sync_page.py" line="251"/>
         <source>从未同步</source>
         <translation>Never</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="256" />
+        <location filename="../../desk/ui/sync_page.py" line="256"/>
         <source>快速解锁 PIN：已设置。PIN 解锁需连接区级系统（区级保管密钥分片，办事台停用后 PIN 即失效）；离线时请用完整密码。</source>
-        <translation>Quick-unlock PIN: set. Unlocking with the PIN needs the district (it keeps a key share; a revoked desk's PIN stops working); offline, use the full password.</translation>
+        <translation>Quick-unlock PIN: set. Unlocking with the PIN needs the district (it keeps a key share; a revoked desk&apos;s PIN stops working); offline, use the full password.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="258" />
+        <location filename="../../desk/ui/sync_page.py" line="258"/>
         <source>快速解锁 PIN：未设置。可设6位数字 PIN，联网时代替完整密码解锁。</source>
         <translation>Quick-unlock PIN: not set. A 6-digit PIN can replace the full password while online.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="259" />
+        <location filename="../../desk/ui/sync_page.py" line="259"/>
         <source>更换 PIN</source>
         <translation>Change PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="289" />
+        <location filename="../../desk/ui/sync_page.py" line="289"/>
         <source>正在同步…</source>
         <translation>Syncing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="297" />
+        <location filename="../../desk/ui/sync_page.py" line="297"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="298" />
+        <location filename="../../desk/ui/sync_page.py" line="298"/>
         <source>{stage}中… 已上传 {n} 条</source>
         <translation>{stage}… {n} uploaded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="305" />
+        <location filename="../../desk/ui/sync_page.py" line="305"/>
         <source>同步完成</source>
         <translation>Sync complete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="306" />
+        <location filename="../../desk/ui/sync_page.py" line="306"/>
         <source>同步未完成</source>
         <translation>Sync incomplete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="318" />
+        <location filename="../../desk/ui/sync_page.py" line="318"/>
         <source>同步出错：{e}</source>
         <translation>Sync error: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="326" />
+        <location filename="../../desk/ui/sync_page.py" line="326"/>
         <source>请填写服务器地址和注册码</source>
         <translation>Enter the server address and the code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="336" />
+        <location filename="../../desk/ui/sync_page.py" line="336"/>
         <source>注册成功：{code}</source>
         <translation>Enrolled: {code}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="342" />
+        <location filename="../../desk/ui/sync_page.py" line="342"/>
         <source>注册失败：{e}</source>
         <translation>Enrollment failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="357" />
+        <location filename="../../desk/ui/sync_page.py" line="357"/>
         <source>正在向区级系统登记 PIN…</source>
         <translation>Registering the PIN with the district…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="382" />
+        <location filename="../../desk/ui/sync_page.py" line="382"/>
         <source>PIN 已设置</source>
         <translation>PIN set</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="382" />
+        <location filename="../../desk/ui/sync_page.py" line="382"/>
         <source>PIN 已取消</source>
         <translation>PIN removed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="387" />
+        <location filename="../../desk/ui/sync_page.py" line="387"/>
         <source>PIN 设置失败：{e}</source>
         <translation>Could not set the PIN: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="29" />
+        <location filename="../../desk/ui/text.py" line="29"/>
         <source>草稿</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="45" />
+        <location filename="../../desk/ui/text.py" line="45"/>
         <source>区级已接收</source>
         <translation>Received by district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="45" />
+        <location filename="../../desk/ui/text.py" line="45"/>
         <source>区级已受理</source>
         <translation>Accepted by district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="37" />
-        <location filename="../../desk/ui/text.py" line="46" />
+        <location filename="../../desk/ui/text.py" line="37"/>
+        <location filename="../../desk/ui/text.py" line="46"/>
         <source>需补正</source>
         <translation>Needs correction</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="37" />
+        <location filename="../../desk/ui/text.py" line="37"/>
         <source>待处理</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="38" />
-        <location filename="../../desk/ui/text.py" line="46" />
+        <location filename="../../desk/ui/text.py" line="38"/>
+        <location filename="../../desk/ui/text.py" line="46"/>
         <source>已办结</source>
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="38" />
-        <location filename="../../desk/ui/text.py" line="47" />
+        <location filename="../../desk/ui/text.py" line="38"/>
+        <location filename="../../desk/ui/text.py" line="47"/>
         <source>不予办理</source>
         <translation>Refused</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="47" />
+        <location filename="../../desk/ui/text.py" line="47"/>
         <source>已转办</source>
         <translation>Routed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="62" />
+        <location filename="../../desk/ui/text.py" line="62"/>
         <source>非常满意</source>
         <translation>Very satisfied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="62" />
+        <location filename="../../desk/ui/text.py" line="62"/>
         <source>满意</source>
         <translation>Satisfied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="62" />
+        <location filename="../../desk/ui/text.py" line="62"/>
         <source>基本满意</source>
         <translation>Fairly satisfied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="62" />
+        <location filename="../../desk/ui/text.py" line="62"/>
         <source>不满意</source>
         <translation>Dissatisfied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="63" />
+        <location filename="../../desk/ui/text.py" line="63"/>
         <source>非常不满意</source>
         <translation>Very dissatisfied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="70" />
+        <location filename="../../desk/ui/text.py" line="70"/>
         <source>即办件（当场办结）</source>
         <translation>On the spot</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="71" />
+        <location filename="../../desk/ui/text.py" line="71"/>
         <source>承诺件（{n}个工作日）</source>
         <translation>Promised ({n} working days)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="77" />
+        <location filename="../../desk/ui/text.py" line="77"/>
         <source>原件</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="77" />
+        <location filename="../../desk/ui/text.py" line="77"/>
         <source>复印件</source>
         <translation>copy</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="77" />
+        <location filename="../../desk/ui/text.py" line="77"/>
         <source>原件及复印件</source>
         <translation>original and copy</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="78" />
+        <location filename="../../desk/ui/text.py" line="78"/>
         <source>电子证照</source>
         <translation>electronic licence</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="85" />
+        <location filename="../../desk/ui/text.py" line="85"/>
         <source>受理登记</source>
         <translation>Accepted</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="85" />
+        <location filename="../../desk/ui/text.py" line="85"/>
         <source>补交材料</source>
         <translation>Materials supplied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="53" />
-        <location filename="../../desk/ui/text.py" line="97" />
+        <location filename="../../desk/ui/resident.py" line="53"/>
+        <location filename="../../desk/ui/text.py" line="97"/>
         <source>居民</source>
         <translation>Resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="57" />
+        <location filename="../../desk/ui/resident.py" line="58"/>
+        <source>证号、姓名或尾号</source>
+        <translation>ID, name or last digits</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/resident.py" line="59"/>
         <source>身份证号、姓名、电话尾号或拼音首字母</source>
         <translation>ID number, name, last digits of the phone or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="58" />
+        <location filename="../../desk/ui/resident.py" line="60"/>
         <source>查找居民</source>
         <translation>Find a resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="62" />
+        <location filename="../../desk/ui/resident.py" line="64"/>
         <source>找到的居民</source>
         <translation>Residents found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="72" />
+        <location filename="../../desk/ui/resident.py" line="75"/>
         <source>请先查找居民</source>
         <translation>Find a resident first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="80" />
+        <location filename="../../desk/ui/resident.py" line="83"/>
         <source>为该居民办理的事项</source>
         <translation>Items handled for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="85" />
+        <location filename="../../desk/ui/resident.py" line="88"/>
         <source>为该居民办理新事项</source>
         <translation>Start a new item for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="90" />
+        <location filename="../../desk/ui/resident.py" line="93"/>
         <source>在本办事点办理的事项</source>
         <translation>Items handled at this desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="94" />
+        <location filename="../../desk/ui/resident.py" line="97"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="101" />
+        <location filename="../../desk/ui/resident.py" line="104"/>
         <source>该居民的案件</source>
-        <translation>This resident's cases</translation>
+        <translation>This resident&apos;s cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="108" />
+        <location filename="../../desk/ui/resident.py" line="111"/>
         <source>案件中登记的家庭成员</source>
         <translation>Household members registered in cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="136" />
+        <location filename="../../desk/ui/resident.py" line="140"/>
         <source>没有找到该居民</source>
         <translation>No such resident found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="155" />
+        <location filename="../../desk/ui/resident.py" line="159"/>
         <source>（无姓名）</source>
         <translation>(no name)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="156" />
+        <location filename="../../desk/ui/resident.py" line="160"/>
         <source>身份证号 {id}</source>
         <translation>ID number {id}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="158" />
+        <location filename="../../desk/ui/resident.py" line="162"/>
         <source>电话 {phone}</source>
         <translation>Phone {phone}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="160" />
+        <location filename="../../desk/ui/resident.py" line="164"/>
         <source>在本办事点办理的事项（{n} 件）</source>
         <translation>Items handled at this desk ({n})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="170" />
+        <location filename="../../desk/ui/resident.py" line="174"/>
         <source>民情诉求：</source>
         <translation>Resident matters: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="183" />
+        <location filename="../../desk/ui/resident.py" line="187"/>
         <source>查看家庭成员 {name}</source>
         <translation>See household member {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="97" />
+        <location filename="../../desk/ui/text.py" line="97"/>
         <source>区级</source>
         <translation>District</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="97" />
+        <location filename="../../desk/ui/text.py" line="97"/>
         <source>系统（同步）</source>
         <translation>System (sync)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="98" />
+        <location filename="../../desk/ui/text.py" line="98"/>
         <source>系统</source>
         <translation>System</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="101" />
+        <location filename="../../desk/ui/text.py" line="101"/>
         <source>工作人员</source>
         <translation>Worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="38" />
-        <location filename="../../desk/ui/text.py" line="86" />
+        <location filename="../../desk/ui/case_html.py" line="38"/>
+        <location filename="../../desk/ui/text.py" line="86"/>
         <source>居民评价</source>
         <translation>Resident rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="86" />
+        <location filename="../../desk/ui/text.py" line="86"/>
         <source>修改案件</source>
         <translation>Case changed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="87" />
+        <location filename="../../desk/ui/text.py" line="87"/>
         <source>查看完整信息</source>
         <translation>Viewed full details</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="88" />
+        <location filename="../../desk/ui/text.py" line="88"/>
         <source>上传被退回</source>
         <translation>Upload rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="88" />
+        <location filename="../../desk/ui/text.py" line="88"/>
         <source>上传冲突</source>
         <translation>Upload conflict</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="89" />
+        <location filename="../../desk/ui/text.py" line="89"/>
         <source>区级状态更新</source>
         <translation>District status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="89" />
+        <location filename="../../desk/ui/text.py" line="89"/>
         <source>区级备注</source>
         <translation>District note</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="86" />
-        <location filename="../../desk/ui/main.py" line="79" />
-        <location filename="../../desk/ui/main.py" line="124" />
-        <location filename="../../desk/ui/main.py" line="153" />
-        <location filename="../../desk/ui/window.py" line="55" />
+        <location filename="../../desk/ui/lock.py" line="86"/>
+        <location filename="../../desk/ui/main.py" line="79"/>
+        <location filename="../../desk/ui/main.py" line="124"/>
+        <location filename="../../desk/ui/main.py" line="153"/>
+        <location filename="../../desk/ui/window.py" line="55"/>
         <source>家门口办事台</source>
         <translation>Doorstep Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/main.py" line="115" />
+        <location filename="../../desk/ui/main.py" line="115"/>
         <source>办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：</source>
-        <translation>This desk's data is encrypted. Enter the worker password (or, online, the 6-digit PIN):</translation>
+        <translation>This desk&apos;s data is encrypted. Enter the worker password (or, online, the 6-digit PIN):</translation>
     </message>
     <message>
         <source>请重新输入：</source>
         <translation type="vanished">Please try again:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="103" />
+        <location filename="../../desk/ui/window.py" line="103"/>
         <source>家门口
 办事台</source>
         <translation>Doorstep
 Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="110" />
+        <location filename="../../desk/ui/window.py" line="110"/>
         <source>办事</source>
         <translation>Serve</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="111" />
+        <location filename="../../desk/ui/window.py" line="111"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="124" />
+        <location filename="../../desk/ui/window.py" line="124"/>
         <source>长辈
 模式</source>
         <translation>Senior
 mode</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="127" />
+        <location filename="../../desk/ui/window.py" line="127"/>
         <source>长辈模式：大字号、大按钮</source>
         <translation>Senior mode: large text and buttons</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="128" />
+        <location filename="../../desk/ui/window.py" line="128"/>
         <source>长辈模式（大字号）Ctrl+L</source>
         <translation>Senior mode (large text) Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="148" />
+        <location filename="../../desk/ui/window.py" line="148"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="47" />
-        <location filename="../../desk/ui/window.py" line="154" />
+        <location filename="../../desk/ui/lock.py" line="47"/>
+        <location filename="../../desk/ui/window.py" line="154"/>
         <source>经办人</source>
         <translation>Worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="190" />
+        <location filename="../../desk/ui/window.py" line="190"/>
         <source>数据库损坏</source>
         <translation>Database damaged</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="191" />
+        <location filename="../../desk/ui/window.py" line="191"/>
         <source>数据库文件已损坏，为避免进一步损坏，本机暂停保存新案件。请联系技术支持从备份恢复。</source>
         <translation>The database file is damaged. To prevent further damage, saving new cases is paused. Please contact support to restore from a backup.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="235" />
+        <location filename="../../desk/ui/window.py" line="235"/>
         <source>表单尚未保存，离开后已填写的内容将丢失。确定离开吗？</source>
         <translation>The form is not saved; leaving discards it. Leave anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="280" />
+        <location filename="../../desk/ui/window.py" line="280"/>
         <source>已保存：{no}</source>
         <translation>Saved: {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="396" />
+        <location filename="../../desk/ui/window.py" line="396"/>
         <source>待上传 {n} 条</source>
         <translation>{n} waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="398" />
+        <location filename="../../desk/ui/window.py" line="398"/>
         <source>{n} 条被退回</source>
         <translation>{n} rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="400" />
+        <location filename="../../desk/ui/window.py" line="400"/>
         <source>承诺日期更新 {n} 件</source>
         <translation>{n} promised dates updated</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="405" />
+        <location filename="../../desk/ui/window.py" line="405"/>
         <source>离线工作</source>
         <translation>Working offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/autosync.py" line="223" />
+        <location filename="../../desk/ui/autosync.py" line="223"/>
         <source>自动同步出错，稍后自动重试；已保存的案件不会丢失</source>
         <translation>Automatic sync failed and will retry shortly; saved cases are not lost</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/autosync.py" line="257" />
+        <location filename="../../desk/ui/autosync.py" line="257"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/autosync.py" line="259" />
+        <location filename="../../desk/ui/autosync.py" line="259"/>
         <source>同步中</source>
         <translation>Syncing</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/autosync.py" line="261" />
+        <location filename="../../desk/ui/autosync.py" line="261"/>
         <source>离线（自 {t} 起）</source>
         <translation>Offline (since {t})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/autosync.py" line="263" />
+        <location filename="../../desk/ui/autosync.py" line="263"/>
         <source>正在连接区级系统</source>
         <translation>Connecting to the district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/autosync.py" line="264" />
+        <location filename="../../desk/ui/autosync.py" line="264"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="411" />
+        <location filename="../../desk/ui/window.py" line="411"/>
         <source>上次同步 {t}</source>
         <translation>last sync {t}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="419" />
+        <location filename="../../desk/ui/window.py" line="419"/>
         <source>{n} 件案件的承诺日期已按国务院通知更新，请在同步页查看并告知群众</source>
-        <translation>{n} cases' promised dates were updated by the State Council notice; see the Sync page and tell the residents</translation>
+        <translation>{n} cases&apos; promised dates were updated by the State Council notice; see the Sync page and tell the residents</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="449" />
+        <location filename="../../desk/ui/window.py" line="449"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="452" />
+        <location filename="../../desk/ui/window.py" line="452"/>
         <source>后台任务出错：{e}</source>
         <translation>Background task failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="492" />
+        <location filename="../../desk/ui/window.py" line="493"/>
         <source>请确认</source>
         <translation>Please confirm</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="494" />
+        <location filename="../../desk/ui/window.py" line="495"/>
         <source>离开，不保存</source>
         <translation>Leave without saving</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="495" />
+        <location filename="../../desk/ui/window.py" line="496"/>
         <source>留在此页</source>
         <translation>Stay on this page</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="506" />
+        <location filename="../../desk/ui/window.py" line="507"/>
         <source>表单尚未保存，退出后已填写的内容将丢失。确定退出吗？</source>
         <translation>The form is not saved; quitting discards it. Quit anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="71" />
-        <location filename="../../desk/ui/lock.py" line="89" />
+        <location filename="../../desk/ui/lock.py" line="71"/>
+        <location filename="../../desk/ui/lock.py" line="89"/>
         <source>办事台已锁定</source>
         <translation>Desk locked</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="97" />
+        <location filename="../../desk/ui/lock.py" line="97"/>
         <source>长时间无操作，已自动锁定以保护居民信息。请输入工作人员密码（或联网时输入6位 PIN）：</source>
-        <translation>Locked after a period of inactivity to protect residents' data. Enter the worker password (or, online, the 6-digit PIN):</translation>
+        <translation>Locked after a period of inactivity to protect residents&apos; data. Enter the worker password (or, online, the 6-digit PIN):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="104" />
+        <location filename="../../desk/ui/lock.py" line="104"/>
         <source>密码或6位 PIN</source>
         <translation>Password or 6-digit PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="105" />
+        <location filename="../../desk/ui/lock.py" line="105"/>
         <source>工作人员密码或 PIN</source>
         <translation>Worker password or PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="117" />
+        <location filename="../../desk/ui/lock.py" line="117"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="120" />
+        <location filename="../../desk/ui/lock.py" line="120"/>
         <source>解锁</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="151" />
+        <location filename="../../desk/ui/lock.py" line="151"/>
         <source>请输入密码或 PIN</source>
         <translation>Enter the password or PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="156" />
+        <location filename="../../desk/ui/lock.py" line="156"/>
         <source>正在向区级系统验证 PIN…</source>
         <translation>Checking the PIN with the district…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="157" />
+        <location filename="../../desk/ui/lock.py" line="157"/>
         <source>正在验证密码…</source>
         <translation>Checking the password…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="167" />
+        <location filename="../../desk/ui/lock.py" line="167"/>
         <source>无法解锁：{e}</source>
         <translation>Cannot unlock: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/clock_notice.py" line="50" />
+        <location filename="../../desk/ui/clock_notice.py" line="50"/>
         <source>请先核对日期</source>
         <translation>Please check the date first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/clock_notice.py" line="58" />
+        <location filename="../../desk/ui/clock_notice.py" line="58"/>
         <source>今天的实际日期：</source>
-        <translation>Today's actual date:</translation>
+        <translation>Today&apos;s actual date:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/clock_notice.py" line="62" />
+        <location filename="../../desk/ui/clock_notice.py" line="62"/>
         <source>今天的实际日期</source>
-        <translation>Today's actual date</translation>
+        <translation>Today&apos;s actual date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/clock_notice.py" line="72" />
+        <location filename="../../desk/ui/clock_notice.py" line="72"/>
         <source>已校正电脑时间，重新检查</source>
         <translation>I corrected the computer clock, check again</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/clock_notice.py" line="74" />
+        <location filename="../../desk/ui/clock_notice.py" line="74"/>
         <source>确认今天是这个日期</source>
         <translation>Confirm that today is this date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/clock_notice.py" line="142" />
+        <location filename="../../desk/ui/clock_notice.py" line="142"/>
         <source>已确认今天的日期为 {d}，回执和承诺日期按此日期计算</source>
-        <translation>Today's date confirmed as {d}; receipts and promised dates use it</translation>
+        <translation>Today&apos;s date confirmed as {d}; receipts and promised dates use it</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="32" />
+        <location filename="../../desk/ui/problems.py" line="32"/>
         <source>{label}：必须填写</source>
         <translation>{label}: required</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="32" />
+        <location filename="../../desk/ui/problems.py" line="32"/>
         <source>{label}：至少填写{n}项</source>
         <translation>{label}: fill in at least {n} entries</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="33" />
+        <location filename="../../desk/ui/problems.py" line="33"/>
         <source>{label}：日期格式应为 YYYY-MM-DD，例如 2026-11-21</source>
         <translation>{label}: a date is written YYYY-MM-DD, e.g. 2026-11-21</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="33" />
+        <location filename="../../desk/ui/problems.py" line="33"/>
         <source>{label}：不是有效日期</source>
         <translation>{label}: not a valid date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="34" />
+        <location filename="../../desk/ui/problems.py" line="34"/>
         <source>{label}：应填写数字</source>
         <translation>{label}: should be a number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="34" />
+        <location filename="../../desk/ui/problems.py" line="34"/>
         <source>{label}：应填写文字</source>
         <translation>{label}: should be text</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="34" />
+        <location filename="../../desk/ui/problems.py" line="34"/>
         <source>{label}：至少填写{n}个字</source>
         <translation>{label}: at least {n} characters</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="35" />
+        <location filename="../../desk/ui/problems.py" line="35"/>
         <source>{label}：最多填写{n}个字</source>
         <translation>{label}: at most {n} characters</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="35" />
+        <location filename="../../desk/ui/problems.py" line="35"/>
         <source>{label}：格式不正确</source>
         <translation>{label}: the format is not right</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="36" />
+        <location filename="../../desk/ui/problems.py" line="36"/>
         <source>{label}：姓名应为2至40个汉字或字母（少数民族姓名可用“·”分隔）</source>
         <translation>{label}: a name should be 2 to 40 Chinese characters or letters (an ethnic-minority name may be separated by “·”)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="37" />
+        <location filename="../../desk/ui/problems.py" line="37"/>
         <source>{label}：身份证号码应填写为文字</source>
         <translation>{label}: the ID number should be entered as text</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="37" />
+        <location filename="../../desk/ui/problems.py" line="37"/>
         <source>{label}：电话号码应填写为文字</source>
         <translation>{label}: the phone number should be entered as text</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="38" />
+        <location filename="../../desk/ui/problems.py" line="38"/>
         <source>{label}：统一社会信用代码应填写为文字</source>
         <translation>{label}: the unified social credit code should be entered as text</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="39" />
+        <location filename="../../desk/ui/problems.py" line="39"/>
         <source>{label}：银行账号（或社保卡号）应为12至19位数字</source>
         <translation>{label}: a bank account (or social security card) number has 12 to 19 digits</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="39" />
+        <location filename="../../desk/ui/problems.py" line="39"/>
         <source>{label}：不能晚于今天</source>
         <translation>{label}: cannot be later than today</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="40" />
+        <location filename="../../desk/ui/problems.py" line="40"/>
         <source>{label}：不能早于今天</source>
         <translation>{label}: cannot be earlier than today</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="40" />
+        <location filename="../../desk/ui/problems.py" line="40"/>
         <source>{label}：应填写整数</source>
         <translation>{label}: should be a whole number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="40" />
+        <location filename="../../desk/ui/problems.py" line="40"/>
         <source>{label}：金额最多保留两位小数</source>
         <translation>{label}: an amount has at most two decimal places</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="41" />
+        <location filename="../../desk/ui/problems.py" line="41"/>
         <source>{label}：不能小于{n}{unit}</source>
         <translation>{label}: cannot be less than {n}{unit}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="41" />
+        <location filename="../../desk/ui/problems.py" line="41"/>
         <source>{label}：不能大于{n}{unit}</source>
         <translation>{label}: cannot be more than {n}{unit}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="42" />
+        <location filename="../../desk/ui/problems.py" line="42"/>
         <source>{label}：请从以下选项中选择：{choices}</source>
         <translation>{label}: please choose one of: {choices}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="42" />
+        <location filename="../../desk/ui/problems.py" line="42"/>
         <source>{label}：至少选择{n}项</source>
         <translation>{label}: choose at least {n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="43" />
+        <location filename="../../desk/ui/problems.py" line="43"/>
         <source>{label}：最多选择{n}项</source>
         <translation>{label}: choose at most {n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="43" />
+        <location filename="../../desk/ui/problems.py" line="43"/>
         <source>{label}：请选择“是”或“否”</source>
         <translation>{label}: please choose “Yes” or “No”</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="44" />
+        <location filename="../../desk/ui/problems.py" line="44"/>
         <source>{label}：地址应分项填写：小区、楼栋、单元、房号</source>
         <translation>{label}: enter the address in parts: compound, building, unit, room</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="44" />
+        <location filename="../../desk/ui/problems.py" line="44"/>
         <source>{label}：地址格式不正确</source>
         <translation>{label}: the address format is not right</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="45" />
+        <location filename="../../desk/ui/problems.py" line="45"/>
         <source>{label}：地址只含小区、楼栋、单元、房号</source>
         <translation>{label}: an address has only compound, building, unit and room</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/problems.py" line="45" />
+        <location filename="../../desk/ui/problems.py" line="45"/>
         <source>{label}：地址缺少{parts}</source>
         <translation>{label}: the address lacks {parts}</translation>
     </message>

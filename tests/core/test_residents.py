@@ -253,6 +253,8 @@ def test_the_resident_view_lists_cases_due_and_household(desk: DeskContext) -> N
     assert by_no[low["receipt_no"]]["state"] == "受理中"
     assert by_no[low["receipt_no"]]["due"].startswith("待补：收入证明")
     assert by_no[other["receipt_no"]]["item_name"] == "老年人优待证"
+    # 老年人优待证 is done on the spot: no "承诺 <today> 前办结" as if it were promised
+    assert by_no[other["receipt_no"]]["due"] == "当场办结，待区级确认"
     assert view.matters[0]["title"] == "楼道灯坏了"
     members = {m["id_number"] for m in view.household}
     assert members and pid not in members

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QRect, Qt
 
 
 def _fill_example(win: Any, code: str) -> None:
@@ -102,3 +103,42 @@ def test_resident_view_from_a_case_then_a_prefilled_application_after_consent(
     assert data["fields"]["applicant_id"] == pid
     assert data["reuse"]["consent"] is True and data["reuse"]["from"] == [low["receipt_no"]]
     assert [c["field"] for c in data["reuse"]["changed"]] == ["applicant_phone"]
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_found_residents_show_their_masked_id_and_phone_whole(qtbot: Any, desk: Any,
+                                                               large: bool) -> None:
+    """The search list is narrow: a resident's masked ID and phone go on a second line
+    instead of running past its right edge (the phone was cut off at 1366x768)."""
+    from desk.ui import style
+    from desk.ui.main import make_app
+    from desk.ui.window import MainWindow
+
+    app = make_app()
+    desk.settings.large_font = large
+    style.apply(app, large, False)
+    win = MainWindow(desk)
+    qtbot.addWidget(win)
+    win.fit_screen(QRect(0, 0, 1366, 728))
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        page = win.page("resident")
+        win.stack.setCurrentWidget(page)
+        rows = [{"id_number": "420105193803120037", "name": "欧阳德明",
+                 "phone": "13871234567"},
+                {"id_number": "42010519400101002X", "name": "赵德明", "phone": ""}]
+        page._found(rows)
+        qtbot.waitUntil(lambda: page.results.count() == 2, timeout=10_000)
+        app.processEvents()
+        view = page.results.viewport().width()
+        metrics = page.results.fontMetrics()
+        for i in range(page.results.count()):
+            for line in page.results.item(i).text().split("\n"):
+                assert metrics.horizontalAdvance(line) <= view, (line, view)
+        assert "138****4567" in page.results.item(0).text()
+        hint = page.search.placeholderText()
+        assert page.search.fontMetrics().horizontalAdvance(hint) <= \
+            page.search.width() - 24, hint  # the search box's hint is not cut
+    finally:
+        win.tasks.shutdown()
