@@ -39,6 +39,7 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -250,6 +251,13 @@ class Convergence(RuleBasedStateMachine):
             self.lost.pop(u, None)  # decided again: the desk gets this one
 
     # -- backups and restores (issue 22) ------------------------------------------------------
+
+    @initialize()
+    def district_backed_up_before_anything(self) -> None:
+        # a snapshot from the start: the restore step is available from the first step,
+        # so every run restores (a fresh-venv run once drew no backup-then-restore in 15
+        # examples and the coverage assertion below failed although nothing was wrong)
+        self.district_backed_up()
 
     @rule()
     def district_backed_up(self) -> None:
