@@ -53,6 +53,15 @@ def audit_hash(prev: str, at: str, actor: str, action: str, case_uuid: str | Non
         [prev, at, actor, action, case_uuid or "", detail_json]).encode()).hexdigest()
 
 
+def _raise_known(exc: BaseException, outcome: str) -> None:
+    """Raise the worker-facing :class:`StoreError` for a known database failure (a full
+    disk, a locked or damaged file); return for anything else (the caller re-raises)."""
+    if isinstance(exc, DB_ERRORS):
+        known = translate_sqlite(exc, outcome)
+        if known is not None:
+            raise known from None
+
+
 class StoreBase:
     """The connection, transactions, meta and audit chain of :class:`desk.core.store.Store`."""
 
@@ -195,10 +204,7 @@ class StoreBase:
                     c.execute("ROLLBACK")
                 except DB_ERRORS:
                     pass
-                if isinstance(exc, DB_ERRORS):
-                    known = translate_sqlite(exc, outcome)
-                    if known is not None:
-                        raise known from None
+                _raise_known(exc, outcome)
                 raise
             finally:
                 self._depth = 0
@@ -219,10 +225,7 @@ class StoreBase:
                     c.execute(f"RELEASE {name}")
                 except DB_ERRORS:
                     pass
-                if isinstance(exc, DB_ERRORS):
-                    known = translate_sqlite(exc, outcome)
-                    if known is not None:
-                        raise known from None
+                _raise_known(exc, outcome)
                 raise
         finally:
             self._depth -= 1
