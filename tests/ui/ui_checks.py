@@ -157,12 +157,29 @@ def pages(win: Any, qtbot: Any, cases: list[dict[str, Any]]) -> Iterator[str]:
 
 
 def settle(app: Any) -> None:
-    """Let posted layout requests run (a label's new text re-lays out its bar)."""
+    """Let posted layout requests run (a label's new text re-lays out its bar).
+
+    Passes repeat until the geometry of every visible widget stays the same for a whole pass:
+    a background task that finishes during the last pass (the status bar's refresh) sets new
+    text whose layout request would otherwise be measured stale — a label still as wide as
+    its old, empty text.
+    """
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    for _ in range(4):
+    def shape() -> list[tuple[int, int, int, int, int]]:
+        return [(id(w), *w.geometry().getRect()) for top in app.topLevelWidgets()
+                if top.isVisible() for w in [top, *top.findChildren(QWidget)]]
+
+    before = None
+    for _ in range(50):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         app.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        now = shape()
+        if now == before:
+            return
+        before = now
+    raise AssertionError("the layout never settled: widgets kept moving for 50 passes")
 
 
 # -- contrast ------------------------------------------------------------------------------
