@@ -5,6 +5,7 @@ Entry points (the command line and the desk app's print preview call these):
 - :func:`render_case_pdf` — a stored case's 受理回执 / 容缺受理通知书 / 补正材料告知书
   (by the case's status, or the ``kind`` asked for), A4 or 80 mm roll, as PDF bytes.
 - :func:`render_notice_pdf` — an item's 一次性告知单, before any case exists.
+- :func:`render_matter_pdf` — a resident matter's 民情诉求受理单 (:mod:`.matter_slip`).
 - :func:`verification_code` / :func:`verify_receipt` — the receipt's anti-forgery code,
   for the district, which holds the desk's receipt key (:func:`receipt_key`).
 
@@ -27,6 +28,7 @@ from desk.core.receipts.documents import (
     receipt_document,
 )
 from desk.core.receipts.layout import FORMATS
+from desk.core.receipts.matter_slip import render_matter_pdf
 from desk.core.receipts.verify import (
     parse_payload,
     qr_payload,
@@ -93,6 +95,7 @@ __all__ = [
     "qr_payload",
     "receipt_key",
     "render_case_pdf",
+    "render_matter_pdf",
     "render_notice_pdf",
     "verification_code",
     "verify_receipt",
