@@ -61,6 +61,8 @@ def test_import_contracts_are_kept() -> None:
                                                           "sync.district"),
     ("desk/core/cases.py", "import PySide6.QtCore", "is not allowed to import PySide6"),
     ("desk/core/store.py", "import desk.core.app", "No cycles are allowed in desk.core"),
+    ("desk/ui/sync_page.py", "import desk.ui.window", "desk.ui.sync_page is not allowed to "
+                                                     "import desk.ui.window"),
 ])
 def test_import_contracts_catch_a_wrong_import(tmp_path: Path, module: str, line: str,
                                                contract: str) -> None:

@@ -8,9 +8,9 @@ network (promise 3: nothing in the worker's flow waits on the network).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,11 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from desk.ui.flow import scroll_page
+from desk.ui.services import Services
 from desk.ui.text import esc, sync_label, tr
 from sync.reasons import for_worker
-
-if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +77,16 @@ def promise_text(rows: list[dict[str, Any]]) -> str:
 class SyncPage(QWidget):
     """The sync status page."""
 
-    def __init__(self, win: MainWindow) -> None:
+    statusRead = Signal(object)  # counts, last sync, server: for the status bar
+    syncFinished = Signal(object)  # the summary of a round the worker started here
+    enrolled = Signal()  # the desk has its district identity (settings changed)
+    caseRequested = Signal(str)  # open this case (uuid) in detail
+
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        self.ctx = services.ctx
+        self.tasks = services.tasks
         self.running = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(28, 16, 28, 14)
@@ -215,9 +219,8 @@ class SyncPage(QWidget):
 
     def refresh(self) -> None:
         """Reload counts, enrollment and the set-aside list (in the background)."""
-        store = self.win.ctx.store
-
-        data_dir = self.win.ctx.paths.data_dir
+        store = self.ctx.store
+        data_dir = self.ctx.paths.data_dir
 
         def read() -> dict[str, Any]:
             from desk.core import keyring
@@ -228,11 +231,11 @@ class SyncPage(QWidget):
                     "promises": store.promise_updates(unseen_only=True),
                     "protected": keyring.exists(data_dir), "pin": keyring.has_pin(data_dir)}
 
-        self.win.tasks.run(read, on_done=self._show)
+        self.tasks.run(read, on_done=self._show)
 
     def _show(self, info: dict[str, Any]) -> None:
         available = sync_module() is not None
-        server = info["server"] or self.win.ctx.settings.server_url
+        server = info["server"] or self.ctx.settings.server_url
         s = self.last_summary
         if not available:
             state = tr("同步模块未安装（离线工作）")
@@ -274,7 +277,7 @@ class SyncPage(QWidget):
         self.promise_notice.setVisible(bool(self._promises))
         self.promise_seen.setVisible(bool(self._promises))
         self.retry_button.setEnabled(bool(self._aside))
-        self.win.update_status(info)
+        self.statusRead.emit(info)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -287,8 +290,8 @@ class SyncPage(QWidget):
         self.sync_button.setEnabled(False)
         self.progress.show()
         self.progress_text.setText(tr("正在同步…"))
-        ctx = self.win.ctx
-        self.win.tasks.run(lambda report: client.sync_desk(ctx, progress=report),
+        ctx = self.ctx
+        self.tasks.run(lambda report: client.sync_desk(ctx, progress=report),
                            on_done=self._synced, on_error=self._sync_failed, lane="net",
                            on_progress=self._progress)
 
@@ -298,6 +301,12 @@ class SyncPage(QWidget):
             self.progress_text.setText(tr("{stage}中… 已上传 {n} 条").format(
                 stage=stage, n=info.get("pushed", 0)))
 
+    def show_summary(self, summary: dict[str, Any]) -> None:
+        """A round someone else ran (the background sync): the page tells the latest."""
+        self.last_summary = summary
+        if self.isVisible():
+            self.refresh()
+
     def _synced(self, summary: dict[str, Any]) -> None:
         self.running = False
         self.progress.hide()
@@ -305,9 +314,9 @@ class SyncPage(QWidget):
         self.progress_text.setText(tr("同步完成") if summary.get("complete") else
                                    tr("同步未完成"))
         if (summary.get("catalog_version") and summary["catalog_version"] != \
-                self.win.ctx.catalog.version) or summary.get("pulled"):
-            self.win.ctx.reload_catalog()
-        self.win.sync_finished(summary)
+                self.ctx.catalog.version) or summary.get("pulled"):
+            self.ctx.reload_catalog()
+        self.syncFinished.emit(summary)
         self.refresh()
 
     def _sync_failed(self, exc: object) -> None:
@@ -325,16 +334,16 @@ class SyncPage(QWidget):
         if client is None or not url or not code:
             self.progress_text.setText(tr("请填写服务器地址和注册码"))
             return
-        ctx = self.win.ctx
+        ctx = self.ctx
         self.enroll_button.setEnabled(False)
-        self.win.tasks.run(lambda: client.enroll_desk(ctx, url, code), lane="net",
+        self.tasks.run(lambda: client.enroll_desk(ctx, url, code), lane="net",
                            on_done=self._enrolled, on_error=self._enroll_failed)
 
     def _enrolled(self, info: dict[str, Any]) -> None:
         self.enroll_button.setEnabled(True)
         self.enroll_code.clear()
         self.progress_text.setText(tr("注册成功：{code}").format(code=info.get("desk_code", "")))
-        self.win.settings_changed()
+        self.enrolled.emit()
         self.refresh()
 
     def _enroll_failed(self, exc: object) -> None:
@@ -352,7 +361,7 @@ class SyncPage(QWidget):
         except DeskError as exc:
             self.progress_text.setText(exc.message)
             return
-        ctx = self.win.ctx
+        ctx = self.ctx
         self.pin_button.setEnabled(False)
         self.progress_text.setText(tr("正在向区级系统登记 PIN…"))
 
@@ -361,20 +370,18 @@ class SyncPage(QWidget):
 
             return set_pin(ctx, pin)
 
-        self.win.tasks.run(work, lane="net", on_done=self._pin_done,
-                           on_error=self._pin_failed)
+        self.tasks.run(work, lane="net", on_done=self._pin_done, on_error=self._pin_failed)
 
     def remove_pin(self) -> None:
         """Drop the PIN here and at the district."""
-        ctx = self.win.ctx
+        ctx = self.ctx
 
         def work() -> dict[str, Any]:
             from sync.client.pin import remove_pin
 
             return remove_pin(ctx)
 
-        self.win.tasks.run(work, lane="net", on_done=self._pin_done,
-                           on_error=self._pin_failed)
+        self.tasks.run(work, lane="net", on_done=self._pin_done, on_error=self._pin_failed)
 
     def _pin_done(self, info: dict[str, Any]) -> None:
         self.pin_button.setEnabled(True)
@@ -389,9 +396,9 @@ class SyncPage(QWidget):
 
     def _promises_seen(self) -> None:
         ids = [int(p["id"]) for p in self._promises]
-        store = self.win.ctx.store
-        self.win.tasks.run(lambda: store.mark_promise_updates_seen(ids),
-                           on_done=lambda _: self.refresh())
+        store = self.ctx.store
+        self.tasks.run(lambda: store.mark_promise_updates_seen(ids),
+                       on_done=lambda _: self.refresh())
 
     def _selected(self) -> dict[str, Any] | None:
         row = self.table.currentRow()
@@ -400,11 +407,11 @@ class SyncPage(QWidget):
     def _open_selected(self, *_: Any) -> None:
         e = self._selected()
         if e and e.get("case_uuid"):
-            self.win.show_case(e["case_uuid"])
+            self.caseRequested.emit(e["case_uuid"])
 
     def _retry_selected(self) -> None:
         e = self._selected()
         if not e:
             return
-        store, uuid = self.win.ctx.store, e["case_uuid"]
-        self.win.tasks.run(lambda: store.retry_set_aside(uuid), on_done=lambda _: self.refresh())
+        store, uuid = self.ctx.store, e["case_uuid"]
+        self.tasks.run(lambda: store.retry_set_aside(uuid), on_done=lambda _: self.refresh())

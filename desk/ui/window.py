@@ -8,6 +8,7 @@ then only on the background helper).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
@@ -29,24 +30,38 @@ from desk.core.app import DeskContext
 from desk.core.errors import DeskError
 from desk.ui import style
 from desk.ui.home import HomePage
+from desk.ui.services import Dialogs, QtDialogs, Services
 from desk.ui.tasks import TaskManager
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
     from desk.ui.form_page import FormPage
+    from desk.ui.sync_page import SyncPage
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pages:
+    """The pages that take :class:`Services` and report by signal, each built on first use
+    (None until then); the window calls them through their own types."""
+
+    sync: SyncPage | None = None
 
 
 class MainWindow(QMainWindow):
     """The desk's one window."""
 
-    def __init__(self, ctx: DeskContext, tasks: TaskManager | None = None) -> None:
+    def __init__(self, ctx: DeskContext, tasks: TaskManager | None = None,
+                 dialogs: Dialogs | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.tasks = tasks or TaskManager(self)
         self.tasks.error.connect(self.show_error)
-        self.confirm = self._confirm  # tests replace this to answer without a dialog
+        # the worker's dialogs (tests pass answers in: tests/ui/conftest.py)
+        self.dialogs: Dialogs = dialogs or QtDialogs(self)
+        self.services = Services(ctx, self.tasks, self.dialogs)
+        self.pages = Pages()
         self.store_broken = False
         from desk.ui.autosync import AutoSync
 
@@ -194,6 +209,8 @@ class MainWindow(QMainWindow):
 
     def page(self, name: str) -> Any:
         """A page by name, built on first use."""
+        if name == "sync":
+            return self.sync_page
         if name not in self._pages:
             from desk.ui.cases import CasesPage
             from desk.ui.detail import CaseDetailPage
@@ -201,15 +218,28 @@ class MainWindow(QMainWindow):
             from desk.ui.rating import RatingPage
             from desk.ui.receipt import ReceiptPage
             from desk.ui.resident import ResidentPage
-            from desk.ui.sync_page import SyncPage
 
             factory = {"notice": NoticePage, "receipt": ReceiptPage, "rating": RatingPage,
-                       "cases": CasesPage, "detail": CaseDetailPage, "sync": SyncPage,
+                       "cases": CasesPage, "detail": CaseDetailPage,
                        "resident": ResidentPage}[name]
             w = factory(self)
             self.stack.addWidget(w)
             self._pages[name] = w
         return self._pages[name]
+
+    @property
+    def sync_page(self) -> SyncPage:
+        """同步, built on first use."""
+        if self.pages.sync is None:
+            from desk.ui.sync_page import SyncPage
+
+            page = self.pages.sync = SyncPage(self.services)
+            page.statusRead.connect(self.update_status)
+            page.syncFinished.connect(lambda summary: self.sync_finished(summary))
+            page.enrolled.connect(self.settings_changed)
+            page.caseRequested.connect(self.show_case)
+            self.stack.addWidget(page)
+        return self.pages.sync
 
     def _show(self, w: QWidget, nav: str) -> None:
         self.stack.setCurrentWidget(w)
@@ -231,7 +261,7 @@ class MainWindow(QMainWindow):
         """Ask before dropping a half-filled form; True when it is fine to leave."""
         if self.form is None or self.stack.currentWidget() is not self.form:
             return True
-        if self.form.dirty and not self.form.saving and not self.confirm(
+        if self.form.dirty and not self.form.saving and not self.dialogs.confirm_leave(
                 tr("表单尚未保存，离开后已填写的内容将丢失。确定离开吗？")):
             return False
         self._drop_form()
@@ -338,7 +368,7 @@ class MainWindow(QMainWindow):
         if not self._leave_form():
             self.nav_buttons["sync"].setChecked(False)
             return
-        page = self.page("sync")
+        page = self.sync_page
         self._show(page, "sync")
         page.refresh()
 
@@ -424,11 +454,8 @@ class MainWindow(QMainWindow):
         """After a sync round (the worker's or the background's): statuses may have
         changed."""
         if automatic:
-            page = self._pages.get("sync")
-            if page is not None:  # the sync page tells the latest round, whoever ran it
-                page.last_summary = summary  # type: ignore[attr-defined]
-                if page.isVisible():
-                    page.refresh()  # type: ignore[attr-defined]
+            if self.pages.sync is not None:  # it tells the latest round, whoever ran it
+                self.pages.sync.show_summary(summary)
         else:
             self.autosync.observe(summary)
         self.refresh_status()
@@ -487,23 +514,8 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         self.autosync.start()  # enrolled (or not) since: begin (or stop) syncing
 
-    def _confirm(self, text: str) -> bool:
-        """Ask before losing work: staying is the default (Enter) and Esc; leaving takes a
-        click (or Tab to it) on purpose."""
-        box = QMessageBox(QMessageBox.Icon.Warning, tr("请确认"), text,
-                          QMessageBox.StandardButton.NoButton, self)
-        leave = box.addButton(tr("离开，不保存"), QMessageBox.ButtonRole.DestructiveRole)
-        stay = box.addButton(tr("留在此页"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(stay)
-        box.setEscapeButton(stay)
-        try:
-            box.exec()
-            return box.clickedButton() is leave
-        finally:
-            box.deleteLater()
-
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.form is not None and self.form.dirty and not self.confirm(
+        if self.form is not None and self.form.dirty and not self.dialogs.confirm_leave(
                 tr("表单尚未保存，退出后已填写的内容将丢失。确定退出吗？")):
             event.ignore()
             return

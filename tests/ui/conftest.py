@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from answers import Answers
 from sync_helpers import District
 
 
@@ -29,8 +30,7 @@ def win(qtbot: Any, desk: Any) -> Iterator[Any]:
 
     app = make_app()
     style.apply(app, False, False)
-    w = MainWindow(desk)
-    w.confirm = lambda text: True
+    w = MainWindow(desk, dialogs=Answers())
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

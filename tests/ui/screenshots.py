@@ -67,6 +67,8 @@ def seed(ctx: Any) -> None:
 
 
 def main(out: Path) -> int:
+    from answers import Answers
+
     from desk.core.app import DeskContext
     from desk.ui import style
     from desk.ui.main import make_app
@@ -93,8 +95,7 @@ def main(out: Path) -> int:
         large, contrast = mode == "large", mode == "contrast"
         s.large_font, s.high_contrast = large, contrast
         style.apply(app, large, contrast)
-        win = MainWindow(ctx)
-        win.confirm = lambda text: True
+        win = MainWindow(ctx, dialogs=Answers())
         win.resize(1366, 768)
         win.show()
         wait(app, lambda w=win: not w.tasks.busy)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from answers import Answers
 
 from desk.core import clock
 
@@ -28,8 +29,7 @@ def behind(qtbot: Any, desk: Any) -> Iterator[Any]:
     with clock.use(_at("2024-03-01")):
         app = make_app()
         style.apply(app, False, False)
-        w = MainWindow(desk)
-        w.confirm = lambda text: True
+        w = MainWindow(desk, dialogs=Answers())
         qtbot.addWidget(w)
         w.show()
         qtbot.waitExposed(w)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from answers import Answers
 from ui_checks import contrast_problems, pages, seed, settle
 
 
@@ -21,8 +22,7 @@ def test_every_text_meets_contrast(qtbot: Any, desk: Any, theme: str) -> None:
     desk.settings.high_contrast = theme == "contrast"
     style.apply(app, False, theme == "contrast")
     cases = seed(desk)
-    win = MainWindow(desk)
-    win.confirm = lambda text: True
+    win = MainWindow(desk, dialogs=Answers())
     qtbot.addWidget(win)
     win.resize(1366, 696)
     win.show()

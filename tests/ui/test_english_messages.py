@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from answers import Answers
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -74,8 +75,7 @@ def english_win(qtbot: Any, desk: Any) -> Iterator[Any]:
     app = make_app()
     assert style.install_language(app, "en")
     style.apply(app, False, False)
-    w = MainWindow(desk)
-    w.confirm = lambda text: True
+    w = MainWindow(desk, dialogs=Answers())
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

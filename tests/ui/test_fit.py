@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from answers import Answers
 from PySide6.QtCore import QRect
 from ui_checks import clipped, pages, seed, settle
 
@@ -34,8 +35,7 @@ def test_every_page_fits(qtbot: Any, desk: Any, mode: str, screen: str) -> None:
     desk.settings.large_font = mode == "large"
     style.apply(app, mode == "large", False)
     cases = seed(desk)
-    win = MainWindow(desk)
-    win.confirm = lambda text: True
+    win = MainWindow(desk, dialogs=Answers())
     qtbot.addWidget(win)
     win.fit_screen(avail)
     # the window opens within the available area, its title bar included

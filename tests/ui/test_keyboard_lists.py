@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from answers import Answers
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.timeout(120)
@@ -36,7 +37,6 @@ def test_enter_activates_focused_button_chip_and_checkbox(qtbot: Any, win: Any) 
     # 请居民评价 → on the receipt page
     ctx = win.ctx
     saved = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example), ctx.actor())
-    win.confirm = lambda text: True
     win.show_receipt(saved, fresh=True)
     receipt = win.page("receipt")
     _enter(qtbot, receipt.rate_button)
@@ -99,9 +99,8 @@ def test_cases_list_column_count_and_history_words(qtbot: Any, tmp_path: Any) ->
     ctx.settings.desk_code = "ABCD-QL01WXYZ"  # the longest desk code the rule allows
     ctx.settings.worker_name = "刘晓燕"
     ctx.save_settings()
-    win = MainWindow(ctx)
+    win = MainWindow(ctx, dialogs=Answers())
     style.apply(make_app(), False, False)
-    win.confirm = lambda text: True
     qtbot.addWidget(win)
     win.show()
     try:

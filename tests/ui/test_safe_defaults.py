@@ -43,11 +43,11 @@ def real_confirm(win: Any) -> Iterator[None]:
     """The real question (the ``win`` fixture answers yes without one); afterwards the
     fixture's answer again — pytest-qt closes the window before fixtures end, and a dirty
     form would ask then."""
-    win.confirm = win._confirm
+    win.dialogs.leave = None
     try:
         yield
     finally:
-        win.confirm = lambda text: True
+        win.dialogs.leave = True
 
 
 def _half_filled(qtbot: Any, win: Any, driver: Any) -> Any:

@@ -1,0 +1,38 @@
+"""Pages work from the services they are given, without the window (issue 13): they read
+through the background helper and report by signal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from answers import Answers
+
+
+@pytest.fixture
+def services(qtbot: Any, desk: Any) -> Iterator[Any]:
+    from desk.ui.main import make_app
+    from desk.ui.services import Services
+    from desk.ui.tasks import TaskManager
+
+    make_app()
+    tasks = TaskManager()
+    yield Services(desk, tasks, Answers())
+    tasks.shutdown()
+
+
+def test_the_sync_page_reports_status_and_asks_for_a_case_by_signal(qtbot: Any,
+                                                                      services: Any) -> None:
+    from desk.ui.sync_page import SyncPage
+
+    page = SyncPage(services)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.statusRead, timeout=20000) as status:
+        page.refresh()
+    assert status.args[0]["counts"].get("pending", 0) == 0
+    page._show({**status.args[0], "aside": [{"case_uuid": "c-1", "receipt_no": "R1"}]})
+    page.table.setCurrentCell(0, 0)
+    with qtbot.waitSignal(page.caseRequested, timeout=5000) as asked:
+        page.open_button.click()
+    assert asked.args == ["c-1"]
