@@ -500,12 +500,36 @@ class BatchResponse(Message):
     server_time: str = Field(default_factory=utc_now)
 
 
-ChangeKind = Literal["status", "catalog", "route", "calendar", "matter", "matter_config"]
+ChangeKind = Literal["status", "catalog", "route", "calendar", "matter", "matter_config",
+                     "duplicate"]
 CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
 # What a desk that does not say which kinds it understands gets: the kinds of the first
 # protocol-1 desks, whose ``Change`` refuses any other (one unknown kind would stop their
 # every pull). A desk names the kinds it understands in ``GET /changes?kinds=a,b,...``.
 BASE_CHANGE_KINDS = ("status", "catalog")
+
+
+# kind "duplicate" (issue 23): the district found that the case's resident applied for the
+# same item at another desk within the item's ``once`` window (``status`` "flagged"), or a
+# reviewer found it was not a duplicate (``status`` "cleared"). A note for the worker: it
+# never changes the case's status. Desks that do not name this kind never get it.
+DUPLICATE_CHANGE = "duplicate"
+DuplicateState = Literal["flagged", "cleared"]
+DUPLICATE_STATES: tuple[str, ...] = get_args(DuplicateState)
+
+
+class DuplicateNote(BaseModel):
+    """The body of a ``duplicate`` change: the other application as the district knows it
+    (its receipt number, desk and acceptance date — nothing about its resident)."""
+
+    model_config = ConfigDict(extra="ignore")
+    state: DuplicateState
+    other_receipt_no: str = Field(max_length=64)
+    other_desk: str = Field(default="", max_length=100)
+    other_date: str = Field(default="", max_length=10)
+    rule: str = Field(default="", max_length=16, description="the item's once rule")
+    note: str = Field(default="", max_length=500, description="the reviewer's finding "
+                                                              "(cleared)")
 
 
 class Change(BaseModel):
@@ -535,6 +559,9 @@ class Change(BaseModel):
     # kind "matter_config": the district's categories, time limits and departments, as
     # published (forms.matters.parse_config reads it)
     matter_config: dict[str, Any] | None = None
+    # kind "duplicate": :class:`DuplicateNote` (``status`` is its state, ``note`` the words
+    # for the worker; the case's own status is left alone)
+    duplicate: dict[str, Any] | None = None
 
 
 class HandoverCase(BaseModel):

@@ -203,6 +203,8 @@ class SyncMixin(CalendarMixin, MatterMixin):
                     self._apply_matter_change(c, ch)
                 elif ch["kind"] == "matter_config" and ch.get("matter_config"):
                     self._store_matter_config(c, ch["seq"], ch["matter_config"])
+                # kind "duplicate" (issue 23): a note on the case (kept in district_events,
+                # read by duplicate_notes); the case's status is left alone
                 applied += 1
             c.execute("INSERT INTO meta(key, value) VALUES ('sync_cursor', ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [cursor])
@@ -224,6 +226,39 @@ class SyncMixin(CalendarMixin, MatterMixin):
                                 "status": body.get("status") or "pending",
                                 "note": body.get("note") or "", "at": body.get("at")}
         return [latest[k] for k in sorted(latest)]
+
+    def duplicate_notes(self, case_uuid: str) -> list[dict[str, Any]]:
+        """The district's notes that the case's resident applied for the same item at
+        another desk (issue 23's ``duplicate`` changes): one per other application, as the
+        district last said — ``state`` (flagged | cleared), ``note`` (the words for the
+        worker), ``other_receipt_no``, ``other_desk``, ``other_date``, ``at``."""
+        latest: dict[str, dict[str, Any]] = {}
+        for r in self._read("SELECT body_json FROM district_events WHERE case_uuid = ? AND "
+                            "kind = 'duplicate' ORDER BY seq, rowid", [case_uuid]):
+            body = json.loads(r["body_json"])
+            dup = body.get("duplicate") if isinstance(body.get("duplicate"), dict) else {}
+            key = str(dup.get("other_receipt_no") or body.get("note") or "")
+            latest[key] = {"state": str(body.get("status") or dup.get("state") or "flagged"),
+                           "note": str(body.get("note") or ""),
+                           "other_receipt_no": str(dup.get("other_receipt_no") or ""),
+                           "other_desk": str(dup.get("other_desk") or ""),
+                           "other_date": str(dup.get("other_date") or ""),
+                           "at": body.get("at")}
+        return list(latest.values())
+
+    def duplicate_flagged(self, case_uuids: Sequence[str]) -> set[str]:
+        """Which of the cases carry a duplicate-application note not cleared (the cases
+        list marks them)."""
+        out: set[str] = set()
+        uuids = list(dict.fromkeys(case_uuids))
+        for i in range(0, len(uuids), 500):
+            part = uuids[i:i + 500]
+            rows = self._read("SELECT DISTINCT case_uuid FROM district_events WHERE kind = "
+                              f"'duplicate' AND case_uuid IN ({','.join('?' * len(part))})",
+                              part)
+            out.update(u for u in (r["case_uuid"] for r in rows)
+                       if any(n["state"] == "flagged" for n in self.duplicate_notes(u)))
+        return out
 
     def latest_catalog(self) -> dict[str, Any] | None:
         """The catalog the district published last (by its publish sequence), or None."""

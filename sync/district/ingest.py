@@ -30,6 +30,7 @@ from sync import protocol as P
 from sync import reasons
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
+from sync.district.duplicates import flag_duplicates, notify_duplicates
 from sync.district.errors import BatchConflict
 from sync.district.matters_ingest import MatterIn, apply_matters
 from sync.district.reconcile import ReconcileMixin
@@ -111,13 +112,16 @@ class BatchIngestMixin(ReconcileMixin):
                     raise BatchConflict("批次编号已用于其他内容，请用新的批次编号")
                 answer = dict(json.loads(row["response_json"]), replayed=True)
                 return answer, json.dumps(answer, ensure_ascii=False)
-            results = _BatchWork(self, conn, desk_id, batch_id, received_at).run(records, prep)
+            work = _BatchWork(self, conn, desk_id, batch_id, received_at)
+            results = work.run(records, prep)
             self.note_records(conn, desk_id, records, results, received_at)  # issue 22
             answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
                       "results": results, "replayed": False}
             text_ = json.dumps(answer, ensure_ascii=False)
             conn.execute(update(batches).where(batches.c.batch_id == batch_id)
                          .values(response_json=text_))
+        if work.flagged:  # issue 23: tell both desks (after the commit: see duplicates)
+            notify_duplicates(self)
         return answer, text_
 
     def bundle_members(self, conn: Connection) -> dict[str, _Bundle]:
@@ -250,6 +254,7 @@ class _BatchWork:
         self.st, self.conn, self.desk_id = st, conn, desk_id
         self.batch_id, self.at = batch_id, received_at
         self.results: list[dict[str, Any] | None] = []
+        self.flagged = 0  # duplicate applications across desks flagged (issue 23)
 
     def _result(self, i: int, raw: Any, result: str, reason: str = "",
                 received_at: str | None = None) -> None:
@@ -358,9 +363,11 @@ class _BatchWork:
                 # issue 24: a desk date offline work cannot explain is flagged for review
                 flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
                                 [cp for u, (_, cp) in newest.items() if u not in existing_case])
-                self._fan_out([cp for u, (_, cp) in newest.items()  # newer than stored
-                               if u not in existing_case
-                               or cp.revision > existing_case[u].revision])
+                stored = [cp for u, (_, cp) in newest.items()  # newer than stored
+                          if u not in existing_case or cp.revision > existing_case[u].revision]
+                self._fan_out(stored)
+                # issue 23: the same resident and item at another desk, within the window
+                self.flagged += flag_duplicates(self.st, self.conn, self.at, stored)
         return ({u for u, r in existing_case.items() if r.desk_id == self.desk_id}
                 | {u for *_, u in fresh})
 

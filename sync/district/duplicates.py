@@ -1,0 +1,369 @@
+"""Duplicate applications across desks (issue 23): one resident, one item, two desks.
+
+A desk refuses a second application it knows of (the item's ``once`` rule, catalog data);
+it cannot know what another desk accepted. The district can: each new case of an item with
+a ``once`` rule is indexed here by the resident (a digest of the applicant's ID number —
+the same digest the console searches by, never the number) and checked, in its batch's
+transaction, against the other desks' cases of that resident and item within the rule's
+window (``while_open``: the other one not closed; ``per_year``: accepted in the same year;
+``lifetime``: any; a rejected case never counts, nor a case the worker saved as one of the
+item's allowed exceptions, 补办/变更).
+
+Race-free: before looking, the batch takes a row lock on ``resident_locks`` for each
+(resident, item) it touches (an upsert, in sorted order), so two desks' batches for the
+same resident are decided one after the other on PostgreSQL too (SQLite has one writer).
+A flag is a pair of rows in ``case_duplicates`` (each case → the other), unique by its
+primary key: the same batches sent again make no second pair.
+
+Each flag reaches its case's desk as a ``duplicate`` change (:data:`sync.protocol.
+DUPLICATE_CHANGE`) that leaves the case's status alone. The change is written after the
+batch commits, by :func:`notify_duplicates` (writers of ``changes`` are serialised, which
+a batch must not wait for while it holds its case locks); a flag not yet told is told at
+the next batch or pull. A reviewer clears a flag as 已核实非重复 (:func:`clear_duplicate`,
+audited in the same transaction), which reaches both desks as a ``cleared`` change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
+
+from sync import protocol as P
+from sync.district.database import Database
+from sync.district.errors import NotFound, Refused
+from sync.district.tables import cases, catalogs, changes, desks, metadata
+
+AuditHook = Callable[[Connection, dict[str, Any]], None]
+
+# each (resident, item) a batch looks at is locked here first (one row, upserted)
+resident_locks = Table(
+    "resident_locks", metadata,
+    Column("id_hash", String(24), nullable=False),
+    Column("item_code", String(16), nullable=False),
+    Column("at", String(40), nullable=False),
+    PrimaryKeyConstraint("id_hash", "item_code"),
+)
+# the cases of items with a ``once`` rule, by resident (digest) and item
+resident_items = Table(
+    "resident_items", metadata,
+    Column("case_uuid", String(36), primary_key=True),
+    Column("id_hash", String(24), nullable=False),
+    Column("item_code", String(16), nullable=False),
+    Column("desk_code", String(32), nullable=False),
+    Column("accepted_date", String(10), nullable=False),
+    Column("excepted", String(40), nullable=False, server_default=""),  # 补办/变更…
+    Index("resident_items_resident", "id_hash", "item_code"),
+)
+# a flag: two rows, each case → the other; ``flag_seq``/``clear_seq``: the change that told
+# the case's desk (NULL: not yet told; 0: never to be told — cleared before it was)
+case_duplicates = Table(
+    "case_duplicates", metadata,
+    Column("case_uuid", String(36), nullable=False),
+    Column("other_uuid", String(36), nullable=False),
+    Column("desk_id", String(40), nullable=False),  # the case's desk
+    Column("item_code", String(16), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("state", String(16), nullable=False, server_default="flagged"),  # | cleared
+    Column("flagged_at", String(40), nullable=False),
+    Column("cleared_at", String(40)),
+    Column("cleared_by", String(64)),
+    Column("clear_note", Text, nullable=False, server_default=""),
+    Column("flag_seq", BigInteger),
+    Column("clear_seq", BigInteger),
+    PrimaryKeyConstraint("case_uuid", "other_uuid"),
+    Index("case_duplicates_state", "state", "case_uuid"),
+    Index("case_duplicates_untold", "flag_seq"),
+    Index("case_duplicates_cleared", "clear_seq"),
+)
+
+RULE_WORDS = {"while_open": "未办结期间不能重复申请", "per_year": "每年度限申请一次",
+              "lifetime": "限申请一次"}
+
+
+def id_digest(id_number: str) -> str:
+    """The resident's key: the console's digest of a full ID number
+    (:func:`sync.district.console_schema.search_hash` ``("id", …)``; a test keeps them
+    equal)."""
+    norm = "".join(ch for ch in id_number.upper() if ch.isalnum())
+    if not norm:
+        return ""
+    return hashlib.sha256(f"doorstep:id:{norm}".encode()).hexdigest()[:24]
+
+
+def once_rules(db: Any, conn: Connection) -> dict[str, str]:
+    """Item code → its ``once`` rule in the catalog published last (the shipped one before
+    any), cached per version on ``db``."""
+    latest = conn.execute(select(changes.c.catalog_version).where(
+        changes.c.desk_id.is_(None), changes.c.kind == "catalog",
+        changes.c.catalog_version.is_not(None)).order_by(changes.c.seq.desc()).limit(1)
+    ).scalar() or ""
+    cached = getattr(db, "_once_rules", None)
+    if cached is not None and cached[0] == latest:
+        return dict(cached[1])
+    from forms.catalog import Catalog, CatalogError, load_catalog
+
+    try:
+        if latest:
+            body = conn.execute(select(catalogs.c.body_json).where(
+                catalogs.c.version == latest)).scalar_one()
+            cat = Catalog.from_json(json.loads(body))
+        else:
+            cat = load_catalog()
+    except CatalogError:
+        cat = load_catalog()
+    rules = {it.code: it.once.rule for it in cat.items if it.once is not None}
+    db._once_rules = (latest, rules)
+    return dict(rules)
+
+
+def _resident(cp: P.CasePayload) -> tuple[str, str] | None:
+    """(ID digest, the exception chosen or "") of a case, or None without an ID number."""
+    try:
+        data = json.loads(cp.data_json)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    fields = data.get("fields", data)
+    pid = fields.get("applicant_id") if isinstance(fields, dict) else None
+    if not isinstance(pid, str) or not pid.strip():
+        return None
+    exc = data.get("duplicate_exception")
+    kind = exc.get("kind") if isinstance(exc, dict) else ""
+    return id_digest(pid), str(kind or "")[:40]
+
+
+def _accepted(cp: P.CasePayload) -> str:
+    acc = (cp.model_extra or {}).get("accepted_date")
+    return (acc if isinstance(acc, str) and len(acc) >= 10 else cp.created_at)[:10]
+
+
+def _counts(rule: str, mine: str, other: Any) -> bool:
+    """Whether the other case stops this one under the rule (the desk's rule,
+    :func:`desk.core.residents.counts_against`, with the district's statuses)."""
+    if other["district_status"] == "rejected" or other["excepted"]:
+        return False
+    if rule == "while_open":
+        return str(other["district_status"]) not in P.CLOSED_STATUSES
+    if rule == "per_year":
+        return str(other["accepted_date"])[:4] == mine[:4]
+    return True
+
+
+def flag_duplicates(db: Database, conn: Connection, at: str,
+                    stored: Sequence[P.CasePayload]) -> int:
+    """Index the batch's stored cases of ``once`` items by resident and flag each one
+    another desk's case of the same resident and item stops (inside the batch's
+    transaction). Returns how many new pairs were flagged."""
+    rules = once_rules(db, conn)
+    mine: list[tuple[P.CasePayload, str, str]] = []
+    for cp in stored:
+        if cp.item_code in rules:
+            who = _resident(cp)
+            if who is not None:
+                mine.append((cp, *who))
+    if not mine:
+        return 0
+    for key in sorted({(h, cp.item_code) for cp, h, _ in mine}):  # one order: no deadlock
+        db._upsert(conn, resident_locks, {"id_hash": key[0], "item_code": key[1], "at": at},
+                   ["id_hash", "item_code"], ["at"])
+    for cp, h, exc in mine:
+        db._upsert(conn, resident_items, {
+            "case_uuid": str(cp.uuid), "id_hash": h, "item_code": cp.item_code,
+            "desk_code": cp.desk_code, "accepted_date": _accepted(cp), "excepted": exc},
+            ["case_uuid"], ["id_hash", "item_code", "accepted_date", "excepted"])
+    pairs = 0
+    for cp, h, exc in mine:
+        if exc:  # saved as an allowed exception (补办, 变更): not a duplicate
+            continue
+        u, rule = str(cp.uuid), rules[cp.item_code]
+        others = conn.execute(select(
+            resident_items.c.case_uuid, resident_items.c.accepted_date,
+            resident_items.c.excepted, cases.c.desk_id, cases.c.district_status).join(
+            cases, cases.c.uuid == resident_items.c.case_uuid).where(
+            resident_items.c.id_hash == h, resident_items.c.item_code == cp.item_code,
+            resident_items.c.desk_code != cp.desk_code, resident_items.c.case_uuid != u)
+        ).mappings().all()
+        desk_id = conn.execute(select(cases.c.desk_id).where(cases.c.uuid == u)).scalar_one()
+        for o in others:
+            if not _counts(rule, _accepted(cp), o):
+                continue
+            rows = [{"case_uuid": a, "other_uuid": b, "desk_id": d, "item_code": cp.item_code,
+                     "rule": rule, "state": "flagged", "flagged_at": at}
+                    for a, b, d in ((u, o["case_uuid"], desk_id),
+                                    (o["case_uuid"], u, o["desk_id"]))]
+            done = conn.execute(db._insert(case_duplicates).on_conflict_do_nothing()
+                                .returning(case_duplicates.c.case_uuid), rows).all()
+            pairs += 1 if done else 0
+    return pairs
+
+
+def _note(other: dict[str, Any], rule: str, state: str, note: str = "") -> str:
+    if state == "cleared":
+        return (f"区级已核实：与{other['desk_name']}受理的 {other['receipt_no']} 不属重复申请"
+                + (f"（{note}）" if note else ""))
+    return (f"区级发现重复申请：该居民已于 {other['accepted_date']} 在{other['desk_name']}申请"
+            f"本事项（受理编号 {other['receipt_no']}）；本事项{RULE_WORDS.get(rule, '')}。"
+            "请核实后告知居民，区级核实前两件申请均暂缓办理")
+
+
+def _others(conn: Connection, uuids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The cases named, with their desk's name and acceptance date."""
+    out = {}
+    for r in conn.execute(select(
+            cases.c.uuid, cases.c.receipt_no, cases.c.item_name, cases.c.desk_code,
+            cases.c.desk_id, desks.c.name, resident_items.c.accepted_date).join(
+            desks, desks.c.desk_id == cases.c.desk_id, isouter=True).join(
+            resident_items, resident_items.c.case_uuid == cases.c.uuid, isouter=True).where(
+            cases.c.uuid.in_(sorted(set(uuids))))).mappings():
+        out[r["uuid"]] = {"uuid": r["uuid"], "receipt_no": r["receipt_no"],
+                          "item_name": r["item_name"], "desk_code": r["desk_code"],
+                          "desk_id": r["desk_id"],
+                          "desk_name": r["name"] or r["desk_code"],
+                          "accepted_date": r["accepted_date"] or ""}
+    return out
+
+
+def _tell(conn: Connection, flag: dict[str, Any], other: dict[str, Any], state: str,
+          actor: str, at: str, note: str = "") -> int:
+    seq: int = conn.execute(changes.insert().values(
+        kind=P.DUPLICATE_CHANGE, desk_id=flag["desk_id"], case_uuid=flag["case_uuid"],
+        status=state, note=_note(other, flag["rule"], state, note),
+        item_code=flag["item_code"], item_name=other["item_name"], actor=actor, at=at
+    ).returning(changes.c.seq)).scalar_one()
+    return seq
+
+
+def duplicate_bodies(conn: Connection, rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
+    """The ``duplicate`` body (:class:`sync.protocol.DuplicateNote`) of each pulled change
+    of that kind, by seq: the other case as the district knows it."""
+    seqs = [r["seq"] for r in rows if r["kind"] == P.DUPLICATE_CHANGE]
+    if not seqs:
+        return {}
+    flags = conn.execute(select(case_duplicates).where(
+        case_duplicates.c.flag_seq.in_(seqs) | case_duplicates.c.clear_seq.in_(seqs))
+    ).mappings().all()
+    others = _others(conn, [f["other_uuid"] for f in flags])
+    out = {}
+    for f in flags:
+        other = others.get(f["other_uuid"])
+        if other is None:
+            continue
+        for seq, state in ((f["flag_seq"], "flagged"), (f["clear_seq"], "cleared")):
+            if seq in seqs:
+                out[seq] = P.DuplicateNote(
+                    state=state, other_receipt_no=other["receipt_no"], other_desk=other["desk_name"],
+                    other_date=other["accepted_date"], rule=f["rule"],
+                    note=f["clear_note"] if state == "cleared" else "").model_dump()
+    return out
+
+
+def untold(db: Database) -> bool:
+    """Whether a flag waits to be told to its desk (a cheap index probe)."""
+    with db.read() as conn:
+        return conn.execute(select(case_duplicates.c.case_uuid).where(
+            case_duplicates.c.flag_seq.is_(None)).limit(1)).first() is not None
+
+
+def notify_duplicates(db: Any) -> int:
+    """Write a ``duplicate`` change for every flag not yet told to its case's desk (in its
+    own transaction, with the change writers serialised). Returns how many."""
+    with db.write() as conn:
+        db._serialise_changes(conn)
+        flags = conn.execute(select(case_duplicates).where(
+            case_duplicates.c.flag_seq.is_(None)).order_by(
+            case_duplicates.c.flagged_at, case_duplicates.c.case_uuid,
+            case_duplicates.c.other_uuid).with_for_update()).mappings().all()
+        if not flags:
+            return 0
+        others = _others(conn, [f["other_uuid"] for f in flags])
+        now = P.utc_now()
+        for f in flags:
+            other = others.get(f["other_uuid"])
+            seq = 0 if other is None else _tell(conn, dict(f), other, "flagged", "system", now)
+            conn.execute(update(case_duplicates).where(
+                case_duplicates.c.case_uuid == f["case_uuid"],
+                case_duplicates.c.other_uuid == f["other_uuid"]).values(flag_seq=seq))
+    return len(flags)
+
+
+def clear_duplicate(db: Any, case_uuid: str, other_uuid: str, *, note: str, actor: str,
+                    audit: AuditHook | None = None) -> dict[str, Any]:
+    """已核实非重复: clear the flag between two cases (both rows), tell both desks, and
+    write the audit entry in the same transaction."""
+    note = " ".join(note.split())[:500]
+    if len(note) < 2:
+        raise Refused("note: 请写明核实情况（如：居民补办、两地户籍不同人），至少 2 个字")
+    now = P.utc_now()
+    with db.write() as conn:
+        db._serialise_changes(conn)
+        flags = conn.execute(select(case_duplicates).where(
+            ((case_duplicates.c.case_uuid == case_uuid)
+             & (case_duplicates.c.other_uuid == other_uuid))
+            | ((case_duplicates.c.case_uuid == other_uuid)
+               & (case_duplicates.c.other_uuid == case_uuid))).with_for_update()
+        ).mappings().all()
+        if not flags:
+            raise NotFound("duplicate: 这两件案件之间没有重复申请标记")
+        if all(f["state"] == "cleared" for f in flags):
+            raise Refused("duplicate: 该重复申请标记已核实为非重复")
+        others = _others(conn, [case_uuid, other_uuid])
+        told = []
+        for f in flags:
+            values: dict[str, Any] = {"state": "cleared", "cleared_at": now,
+                                      "cleared_by": actor, "clear_note": note}
+            other = others.get(f["other_uuid"])
+            if f["flag_seq"] is None:  # its desk was never told: nothing to take back
+                values["flag_seq"] = 0
+            elif f["flag_seq"] and other is not None:
+                values["clear_seq"] = _tell(conn, dict(f), other, "cleared", actor, now, note)
+                told.append(f["desk_id"])
+            conn.execute(update(case_duplicates).where(
+                case_duplicates.c.case_uuid == f["case_uuid"],
+                case_duplicates.c.other_uuid == f["other_uuid"]).values(**values))
+        out = {"case_uuid": case_uuid, "other_uuid": other_uuid, "note": note, "at": now,
+               "desks_told": len(told)}
+        if audit is not None:
+            audit(conn, out)
+    return out
+
+
+def duplicates_of(db: Database, case_uuid: str) -> list[dict[str, Any]]:
+    """The flags on a case, each with the other case (receipt, desk, date) — the console's
+    case page."""
+    with db.read() as conn:
+        flags = [dict(r) for r in conn.execute(select(case_duplicates).where(
+            case_duplicates.c.case_uuid == case_uuid).order_by(
+            case_duplicates.c.flagged_at)).mappings()]
+        others = _others(conn, [f["other_uuid"] for f in flags])
+    for f in flags:
+        f["other"] = others.get(f["other_uuid"], {"receipt_no": f["other_uuid"],
+                                                 "desk_name": "", "accepted_date": ""})
+        f["rule_words"] = RULE_WORDS.get(f["rule"], f["rule"])
+    return flags
+
+
+def flagged_cases() -> Any:
+    """A sub-select of the cases with a flag not cleared (the console's 重复申请 filter)."""
+    return select(case_duplicates.c.case_uuid).where(case_duplicates.c.state == "flagged")
+
+
+__all__ = ["case_duplicates", "clear_duplicate", "duplicate_bodies", "duplicates_of",
+           "flag_duplicates",
+           "flagged_cases", "id_digest", "notify_duplicates", "once_rules", "resident_items",
+           "resident_locks", "untold"]

@@ -1,0 +1,187 @@
+"""Issue 23: the same resident applying for the same ``once`` item at two desks is flagged
+at the district on both cases — race-free, on SQLite and PostgreSQL — and the flag reaches
+both desks as a ``duplicate`` change that leaves the case status alone; desks that do not
+understand that kind never get it and keep working."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sync_helpers import District, enroll, fresh_id, new_case
+
+from sync import protocol as P
+from sync.client.desk import client_for, sync_desk
+from sync.district.console_schema import search_hash
+from sync.district.duplicates import case_duplicates, clear_duplicate, id_digest
+from sync.district.errors import Refused
+from sync.district.storage import cases, changes
+
+N = 50
+
+
+def _record(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"id": entry["id"], "kind": entry["kind"], "case_uuid": entry["case_uuid"],
+            "revision": entry["revision"], "payload": entry["payload"]}
+
+
+def _pairs(st: Any) -> list[tuple[str, str, str]]:
+    with st.read() as conn:
+        return sorted((r.case_uuid, r.other_uuid, r.state) for r in conn.execute(
+            select(case_duplicates)))
+
+
+def _dup_changes(st: Any, desk_id: str) -> list[P.Change]:
+    return [c for c in st.changes_since(desk_id, 0).changes if c.kind == "duplicate"]
+
+
+def test_the_resident_key_is_the_consoles_id_digest() -> None:
+    for pid in ("420105194501010017", "42010519400101002x", " 420105 19400101002X "):
+        assert id_digest(pid) == search_hash("id", pid)
+
+
+def test_two_desks_racing_give_exactly_one_flag_pair(district: District,
+                                                     make_desk: Any) -> None:
+    """50 ingests at once of two desks' batches (each desk's case of the same resident and
+    高龄津贴, a lifetime item; each ingest a new batch id, so each is decided again): one
+    flag pair, told once to each desk."""
+    a, b = make_desk("HY-QL03"), make_desk("HY-QL04")
+    ids = [enroll(district, a)["desk_id"], enroll(district, b)["desk_id"]]
+    ca, cb = new_case(a), new_case(b)  # the example's resident at both desks
+    batches = [[_record(e) for e in a.store.pending_outbox()],
+               [_record(e) for e in b.store.pending_outbox()]]
+    st = district.storage
+    gate = Barrier(N)
+
+    def attempt(i: int) -> dict[str, Any]:
+        gate.wait(timeout=60)
+        answer: dict[str, Any] = st.ingest_batch(ids[i % 2], str(uuid.uuid4()),
+                                                 batches[i % 2])
+        return answer
+
+    with ThreadPoolExecutor(N) as pool:
+        answers = list(pool.map(attempt, range(N)))
+    results = [r["result"] for ans in answers for r in ans["results"]]
+    assert results.count("accepted") == 2 and results.count("duplicate") == N - 2
+    assert _pairs(st) == sorted([(ca["uuid"], cb["uuid"], "flagged"),
+                                 (cb["uuid"], ca["uuid"], "flagged")])
+    for desk_id, mine, other in ((ids[0], ca, cb), (ids[1], cb, ca)):
+        (change,) = _dup_changes(st, desk_id)
+        assert change.case_uuid == mine["uuid"] and change.status == "flagged"
+        note = P.DuplicateNote.model_validate(change.duplicate)
+        assert note.other_receipt_no == other["receipt_no"]
+        assert other["receipt_no"] in change.note and "重复申请" in change.note
+        assert other["uuid"] not in change.model_dump_json()  # nothing of the other case's id
+    with st.read() as conn:  # the case status is left alone
+        assert set(conn.execute(select(cases.c.district_status)).scalars()) == {"received"}
+        assert conn.execute(select(changes.c.kind).where(
+            changes.c.kind == "status")).first() is None
+
+
+def test_many_residents_racing_each_get_one_pair(district: District, make_desk: Any) -> None:
+    """25 residents, each at both desks, all 50 batches at once: 25 pairs, none across
+    residents."""
+    a, b = make_desk("HY-QL03"), make_desk("HY-QL04")
+    ids = [enroll(district, a)["desk_id"], enroll(district, b)["desk_id"]]
+    people = [fresh_id(n=i) for i in range(N // 2)]
+    made = {p: (new_case(a, applicant_id=p), new_case(b, applicant_id=p)) for p in people}
+    entries = [{e["case_uuid"]: e for e in ctx.store.pending_outbox(limit=500)}
+               for ctx in (a, b)]
+    jobs = [(k, [_record(entries[k][made[p][k]["uuid"]])]) for p in people for k in (0, 1)]
+    st = district.storage
+    gate = Barrier(N)
+
+    def attempt(job: tuple[int, list[dict[str, Any]]]) -> None:
+        gate.wait(timeout=60)
+        st.ingest_batch(ids[job[0]], str(uuid.uuid4()), job[1])
+
+    with ThreadPoolExecutor(N) as pool:
+        list(pool.map(attempt, jobs))
+    want = sorted(x for p in people for x in (
+        (made[p][0]["uuid"], made[p][1]["uuid"], "flagged"),
+        (made[p][1]["uuid"], made[p][0]["uuid"], "flagged")))
+    assert _pairs(st) == want
+    assert len(_dup_changes(st, ids[0])) == len(people) == len(_dup_changes(st, ids[1]))
+
+
+def test_window_exceptions_and_same_desk(district: District, make_desk: Any) -> None:
+    """Not flagged: another resident; the same desk (its own rule refused or allowed it);
+    a case saved as the item's allowed exception; an earlier application the district
+    rejected; a while_open item whose earlier case is completed."""
+    a, b = make_desk("HY-QL03"), make_desk("HY-QL04")
+    enroll(district, a)
+    enroll(district, b)
+    st = district.storage
+    pid = fresh_id(n=901)
+    new_case(a, applicant_id=pid)
+    new_case(b, applicant_id=fresh_id(n=902))  # another resident
+    first = new_case(a, applicant_id=fresh_id(n=903))
+    ex = dict(b.catalog.get("MZ-GLJT").example, applicant_id=fresh_id(n=903),
+              duplicate_exception="变更")
+    b.cases.submit("MZ-GLJT", ex, b.actor())  # the allowed exception
+    rejected = new_case(a, applicant_id=fresh_id(n=904))
+    assert sync_desk(a)["complete"] and sync_desk(b)["complete"]
+    st.set_status(rejected["uuid"], "rejected", note="不符合条件")
+    new_case(b, applicant_id=fresh_id(n=904))  # after a rejection: allowed
+    assert sync_desk(b)["complete"]
+    assert _pairs(st) == []
+    assert first["uuid"]
+
+
+def test_cleared_as_not_a_duplicate_reaches_both_desks(district: District,
+                                                       make_desk: Any) -> None:
+    a, b = make_desk("HY-QL03"), make_desk("HY-QL04")
+    ida, idb = enroll(district, a)["desk_id"], enroll(district, b)["desk_id"]
+    ca, cb = new_case(a), new_case(b)
+    assert sync_desk(a)["complete"] and sync_desk(b)["complete"]
+    st = district.storage
+    with pytest.raises(Refused) as why:
+        clear_duplicate(st, ca["uuid"], cb["uuid"], note=" ", actor="rev")
+    assert str(why.value.message).startswith("note:")
+    seen: list[dict[str, Any]] = []
+    out = clear_duplicate(st, ca["uuid"], cb["uuid"], note="两人同名同号系录入错误已更正",
+                          actor="rev", audit=lambda conn, res: seen.append(res))
+    assert out["desks_told"] == 2 and seen == [out]
+    assert {s for *_, s in _pairs(st)} == {"cleared"}
+    for desk_id in (ida, idb):
+        states = [c.status for c in _dup_changes(st, desk_id)]
+        assert states == ["flagged", "cleared"]
+    with pytest.raises(Refused):
+        clear_duplicate(st, cb["uuid"], ca["uuid"], note="再次核实", actor="rev")
+    # the desks pull it: the note says cleared, the case status untouched
+    assert sync_desk(a)["complete"]
+    (n,) = a.store.duplicate_notes(ca["uuid"])
+    assert n["state"] == "cleared" and n["other_receipt_no"] == cb["receipt_no"]
+    assert a.store.duplicate_flagged([ca["uuid"]]) == set()
+    assert a.store.get_case(ca["uuid"])["district_status"] in (None, "", "received")
+
+
+def test_an_old_desk_never_gets_the_new_kind_and_keeps_working(district: District,
+                                                               make_desk: Any) -> None:
+    """A desk that names the kinds it knows (without ``duplicate``) or names none (the
+    first protocol-1 desks) is not sent the note, and its pulls go on as before."""
+    a, b = make_desk("HY-QL03"), make_desk("HY-QL04")
+    ida = enroll(district, a)["desk_id"]
+    enroll(district, b)
+    ca, _cb = new_case(a), new_case(b)
+    assert sync_desk(a)["complete"] and sync_desk(b)["complete"]
+    st = district.storage
+    st.set_status(ca["uuid"], "accepted", note="材料齐全")
+    old_kinds = [k for k in P.CHANGE_KINDS if k != "duplicate"]
+    old = st.changes_since(ida, 0, kinds=old_kinds)
+    assert [c.kind for c in old.changes] == ["status"]
+    first = st.changes_since(ida, 0, kinds=P.BASE_CHANGE_KINDS)
+    assert [c.kind for c in first.changes] == ["status"]
+    # over HTTP, as an old desk asks (its kinds, or none): nothing of the new kind
+    client = client_for(a)
+    for kinds in (",".join(old_kinds), ""):
+        params: dict[str, Any] = {"since": 0, "limit": 500}
+        if kinds:
+            params["kinds"] = kinds
+        got = client._call(P.ChangesResponse, "GET", P.PATH_CHANGES, params=params)
+        assert [c.kind for c in got.changes] == ["status"]
+    assert _dup_changes(st, ida)  # a desk that understands the kind does get it
