@@ -65,15 +65,22 @@ def history_html(entries: list[dict[str, Any]]) -> str:
         if d.get("revision"):
             bits.append(tr("第{n}版").format(n=d["revision"]))
         actor = actor_label(e.get("actor"))
-        rows.append(f"<tr><td style='color:{colour('muted')};white-space:nowrap'>{esc(at)}</td>"
-                    f"<td><b>{esc(action_label(e['action']))}</b></td><td>{esc(actor)}</td>"
-                    f"<td>{esc(' · '.join(bits))}</td></tr>")
-    return ("<h3>" + tr("办理记录") + "</h3><table cellpadding='5' width='100%'>"
-            + "".join(rows) + "</table>")
+        # an entry on lines of its own — when; what and who; the details — so that what
+        # must not be split starts a line: four table columns squeezed "工作人员 刘晓燕"
+        # into three lines in 长辈模式
+        line = "<p style='margin-top:{0}px;margin-bottom:0'>{1}</p>"
+        rows.append(line.format(10, f"<span style='color:{colour('muted')}'>"
+                                    f"{esc(at).replace(' ', '&nbsp;')}</span>")
+                    + line.format(2, f"<b>{esc(action_label(e['action']))}</b> {esc(actor)}")
+                    + (line.format(2, esc(" · ".join(bits))) if bits else ""))
+    return "<h3>" + tr("办理记录") + "</h3>" + "".join(rows)
 
 
 class CaseDetailPage(QWidget):
     """The detail view of one case."""
+
+    # 办不成事 (issue 15): the case ended in 补正 or 不予办理; the window opens the matter form
+    cannotDoRequested = Signal(dict)
 
     def __init__(self, win: MainWindow) -> None:
         super().__init__()
