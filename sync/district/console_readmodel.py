@@ -142,7 +142,11 @@ class ReadModelMixin(ConsoleBase):
                 promised_date=p.get("promised_date") or None, received_at=r["received_at"],
                 initials=name_initials(search_name(r["applicant_name"]))[:24],
                 receipt_rev=str(r["receipt_no"])[::-1].upper()[:64]))
-            new_terms.extend({"term": t, "uuid": r["uuid"]}
+            sort_key = {"accepted_date": full[-1]["accepted_date"],
+                        "received_at": r["received_at"]}
+            no_key = {"accepted_date": "", "received_at": ""}
+            new_terms.extend({"term": t, "uuid": r["uuid"],
+                              **(sort_key if t.startswith("n") else no_key)}
                              for t in search_terms(r["applicant_name"], idn, phone))
         with self.st.write() as conn:
             if full:
@@ -191,14 +195,15 @@ class ReadModelMixin(ConsoleBase):
             return
         # PostgreSQL, many rows: COPY (10x faster), through a temporary table so that a
         # refresh running at the same time in another process cannot make it fail
-        conn.exec_driver_sql("CREATE TEMP TABLE console_terms_in (term text, uuid text) "
-                             "ON COMMIT DROP")
+        cols = "term, uuid, accepted_date, received_at"
+        conn.exec_driver_sql("CREATE TEMP TABLE console_terms_in (term text, uuid text, "
+                             "accepted_date text, received_at text) ON COMMIT DROP")
         raw: Any = conn.connection.dbapi_connection  # psycopg's, for COPY
-        with raw.cursor() as cur, cur.copy("COPY console_terms_in (term, uuid) FROM STDIN") \
+        with raw.cursor() as cur, cur.copy(f"COPY console_terms_in ({cols}) FROM STDIN") \
                 as cp:
             for r in rows:
-                cp.write_row((r["term"], r["uuid"]))
-        conn.exec_driver_sql("INSERT INTO console_case_terms (term, uuid) SELECT term, uuid "
+                cp.write_row((r["term"], r["uuid"], r["accepted_date"], r["received_at"]))
+        conn.exec_driver_sql(f"INSERT INTO console_case_terms ({cols}) SELECT {cols} "
                              "FROM console_terms_in ON CONFLICT DO NOTHING")
         conn.exec_driver_sql("DROP TABLE console_terms_in")
 

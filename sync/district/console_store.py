@@ -72,6 +72,7 @@ from sync.district.console_schema import (
 )
 from sync.district.console_users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
 from sync.district.desk_dates import desk_date_flags
+from sync.district.duplicates import flagged_cases
 from sync.district.errors import Refused
 from sync.district.storage import (
     Storage,
@@ -147,6 +148,8 @@ class CaseFilter:
     overdue: str = ""  # "" | "overdue" | "near" | "unconfirmed" (当场办结, district open)
     priority: str = ""  # "" | "1": 绿色通道 cases only
     dates: str = ""  # "" | "1": cases whose desk date offline work cannot explain
+    dup: str = ""  # "" | "1": 重复申请 — flagged as the same resident's application at
+    # another desk (issue 23, sync.district.duplicates), not cleared yet
     q: str = ""
     worker: str = ""  # 经办人 (exact name, as the desk recorded it)
     sort: str = ""  # a key of SORTS, "-" first for descending; "" = newest accepted first
@@ -267,6 +270,8 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             w.append(ccases.c.priority == 1)
         if f.dates == "1":  # issue 24 (sync.district.desk_dates)
             w.append(ccases.c.uuid.in_(select(desk_date_flags.c.case_uuid)))
+        if f.dup == "1":  # issue 23 (sync.district.duplicates)
+            w.append(ccases.c.uuid.in_(flagged_cases()))
         if f.date_from:
             w.append(ccases.c.accepted_date >= f.date_from)
         if f.date_to:
@@ -335,12 +340,58 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         return ccases.c.uuid.in_(select(terms.c.uuid).where(
             terms.c.term >= name, terms.c.term < name + top))
 
+    @staticmethod
+    def _name_terms(f: CaseFilter) -> list[Any] | None:
+        """For a search by part of a name in the default order (either direction) with at
+        most an acceptance-date range besides: the conditions on ``console_case_terms``
+        that alone find the page and the count (:meth:`_list_by_terms`); else None."""
+        q = "".join(f.q.split())
+        if not q or sort_spec(f.sort)[0] != "accepted" or any(
+                v for k, v in f.__dict__.items()
+                if k not in ("q", "sort", "date_from", "date_to")):
+            return None
+        if q.isascii() or "*" in q.replace("＊", "*"):  # numbers, receipts, pinyin, 唐*梅
+            return None
+        name = "n" + search_name(q)
+        top = chr(0x10FFFF)
+        w = [terms.c.term >= name, terms.c.term < name + top]
+        if f.date_from:
+            w.append(terms.c.accepted_date >= f.date_from)
+        if f.date_to:
+            w.append(terms.c.accepted_date <= f.date_to)
+        return w
+
+    def _list_by_terms(self, conn: Connection, w: list[Any], desc: bool, page: int,
+                       per_page: int) -> tuple[list[dict[str, Any]], int, int]:
+        """A broad name search from ``console_case_terms_sorted`` alone (issue 21): the
+        matching terms' sort keys give the page's 50 case ids (a case whose name holds the
+        part twice, 王王, counts once) and the count; only those 50 rows are read from
+        ``console_cases``. Returns (rows, page, total)."""
+        t = terms.c
+        keys = [t.accepted_date, t.received_at, t.uuid]
+        hits = select(*keys).where(*w).group_by(*keys)
+        total = int(conn.execute(select(func.count()).select_from(hits.subquery()))
+                    .scalar_one())
+        page = min(page, max(1, -(-total // per_page)))
+        sub = hits.subquery()
+        ids = [u for (u,) in conn.execute(
+            select(sub.c.uuid).order_by(*[(c.desc() if desc else c.asc()) for c in sub.c])
+            .limit(per_page).offset((page - 1) * per_page))] if total else []
+        got = {r["uuid"]: dict(r) for r in conn.execute(
+            select(ccases).where(ccases.c.uuid.in_(ids))).mappings()} if ids else {}
+        return [got[u] for u in ids if u in got], page, total
+
     def list_cases(self, f: CaseFilter, page: int = 1, per_page: int = 50) -> Page:
         """A page of the filtered case list in ``f.sort`` order (default newest accepted
         first), with a capped count. A page past the end shows the last page."""
         page = page_number(page)
-        where = self._where(f)
         cols, desc = _sort_keys(f.sort)
+        by_terms = self._name_terms(f)
+        if by_terms is not None:
+            with self.st.read() as conn:
+                rows, page, n = self._list_by_terms(conn, by_terms, desc, page, per_page)
+            return Page(rows, min(n, COUNT_CAP), n > COUNT_CAP, page, per_page)
+        where = self._where(f)
         order = _order_by(cols, desc)
 
         def fetch(conn: Any, pg: int) -> list[dict[str, Any]]:
