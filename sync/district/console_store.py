@@ -73,6 +73,7 @@ from sync.district.console_schema import (
 from sync.district.console_users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
 from sync.district.desk_dates import desk_date_flags
 from sync.district.duplicates import flagged_cases
+from sync.district.duplicates import flagged_cases
 from sync.district.errors import Refused
 from sync.district.storage import (
     Storage,
@@ -148,6 +149,8 @@ class CaseFilter:
     overdue: str = ""  # "" | "overdue" | "near" | "unconfirmed" (当场办结, district open)
     priority: str = ""  # "" | "1": 绿色通道 cases only
     dates: str = ""  # "" | "1": cases whose desk date offline work cannot explain
+    dup: str = ""  # "" | "1": 重复申请 — flagged as the same resident's application at
+    # another desk (issue 23, sync.district.duplicates), not cleared yet
     dup: str = ""  # "" | "1": 重复申请 — flagged as the same resident's application at
     # another desk (issue 23, sync.district.duplicates), not cleared yet
     q: str = ""
@@ -270,6 +273,8 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             w.append(ccases.c.priority == 1)
         if f.dates == "1":  # issue 24 (sync.district.desk_dates)
             w.append(ccases.c.uuid.in_(select(desk_date_flags.c.case_uuid)))
+        if f.dup == "1":  # issue 23 (sync.district.duplicates)
+            w.append(ccases.c.uuid.in_(flagged_cases()))
         if f.dup == "1":  # issue 23 (sync.district.duplicates)
             w.append(ccases.c.uuid.in_(flagged_cases()))
         if f.date_from:

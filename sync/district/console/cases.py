@@ -42,6 +42,7 @@ from sync.district.console_store import (
     sort_spec,
 )
 from sync.district.desk_dates import desk_date_flag
+from sync.district.duplicates import clear_duplicate, duplicates_of
 from sync.district.errors import DistrictError
 
 router = APIRouter()
@@ -64,6 +65,8 @@ def _filter_from(qp: Any) -> CaseFilter:
         f.priority = ""
     if f.dates not in ("", "1"):
         f.dates = ""
+    if f.dup not in ("", "1"):
+        f.dup = ""
     return f
 
 
@@ -289,7 +292,8 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         departments=cs.st.departments(), is_open=case["district_status"] in OPEN_STATUSES,
         ROUTE_LABELS=ROUTE_LABELS, ROUTE_NEXT=P.ROUTE_NEXT,
         RATING_LABELS=RATING_LABELS, DESK_STATUS_LABELS=DESK_STATUS_LABELS,
-        today=local_today().isoformat(), date_flag=desk_date_flag(cs.st, uuid))
+        today=local_today().isoformat(), date_flag=desk_date_flag(cs.st, uuid),
+        dup_flags=duplicates_of(cs.st, uuid))  # issue 23
     if reveal:
         resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -387,6 +391,27 @@ async def decide_route(request: Request, uuid: str, item_code: str,
     return flash(redirect(back), "ok", text + "，办事点下次同步时可见。")
 
 
+@router.post("/cases/{uuid}/duplicates/{other}/clear", include_in_schema=False)
+async def clear_dup(request: Request, uuid: str, other: str, user: User = Actor) -> Response:
+    """已核实非重复 (issue 23): clear the flag between two cases, with the finding; both
+    desks are told at their next sync; audited in the same transaction."""
+    form = await request.form()
+    note = str(form.get("note") or "").strip()[:500]
+    cs: ConsoleStore = auth.console(request)
+    back = f"/console/cases/{uuid}#duplicates"
+
+    def audit(conn: Any, res: dict[str, Any]) -> None:
+        cs.audit_in(conn, user.username, "duplicate.clear", uuid, other=other, note=note,
+                    desks_told=res["desks_told"])
+
+    try:
+        await run_in_threadpool(lambda: clear_duplicate(
+            cs.st, uuid, other, note=note, actor=user.username, audit=audit))
+    except DistrictError as exc:
+        return flash(redirect(back), "error", exc.message.partition(": ")[2] or exc.message)
+    return flash(redirect(back), "ok", "已核实为非重复申请，两个办事点下次同步时可见。")
+
+
 @router.get("/attachments/{sha256}", include_in_schema=False)
 def attachment(request: Request, sha256: str, case: str = "",
                user: User = Revealer) -> Response:
@@ -471,6 +496,8 @@ def filter_words(cs: ConsoleStore, f: CaseFilter) -> list[tuple[str, str]]:
         words.append(("绿色通道", "仅绿色通道"))
     if f.dates:
         words.append(("办事点日期", "日期存疑"))
+    if f.dup:
+        words.append(("重复申请", "待核实"))
     return words
 
 
@@ -502,6 +529,8 @@ def export_name(cs: ConsoleStore, f: CaseFilter, fmt: str) -> str:
         parts.append("绿色通道")
     if f.dates:
         parts.append("日期存疑")
+    if f.dup:
+        parts.append("重复申请")
     parts.append(local_today().strftime("%Y%m%d"))
     bad = set('\\/:*?"<>|;,') | {chr(c) for c in range(32)}
     name = "-".join("".join("_" if ch in bad or ch.isspace() else ch for ch in p)
