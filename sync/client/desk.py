@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
 from sync import reasons
-from sync.client import reconcile
+from sync.client import reconcile, updates
 from sync.client.errors import AuthError, ConflictError, NetworkError, ServerError, SyncError
 from sync.client.handover import take_handover
 from sync.client.http import DistrictClient, batch_body
@@ -68,7 +68,8 @@ def enroll_desk(ctx: DeskContext, server_url: str, code: str, *,
             c.close()
     values = {"desk_id": resp.desk_id, "desk_secret": resp.desk_secret,
               "server_url": server_url, "enrolled_at": resp.enrolled_at,
-              "district_desk_code": resp.desk_code}
+              "district_desk_code": resp.desk_code,
+              "release_key": resp.release_key, "release_offer": ""}  # issue 19: pinned here
     if resp.replaces and resp.replaces != req.previous_desk_id:
         # a replacement laptop: the old desk's work comes down at the first sync (the same
         # laptop enrolled again already holds its own)
@@ -138,7 +139,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
                                "rejected": 0, "pulled": 0, "batches": 0, "pending": 0,
                                "set_aside": 0, "cursor": None, "server": None,
                                "catalog_version": None, "error": None, "complete": False,
-                               "promise_updates": [],
+                               "promise_updates": [], "release": None,
                                **reconcile.new_keys()}
     store = ctx.store
     own = client is None
@@ -159,6 +160,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
                     push_outbox, store, c, summary, batch_size=batch_size, progress=progress)):
                 break
             current = False
+        updates.check_release(ctx, c, summary)  # issue 19: a newer desk? (never fails)
     except SyncError as exc:
         summary["error"] = exc.as_dict()
     finally:

@@ -35,6 +35,12 @@ from sync.client.errors import (
 log = logging.getLogger(__name__)
 USER_AGENT = f"doorstep-desk-sync/protocol-{P.PROTOCOL_VERSION}"
 M = TypeVar("M", bound=P.Message)
+T = TypeVar("T")
+
+
+def _json_answer(resp: requests.Response) -> dict[str, Any]:
+    out: dict[str, Any] = resp.json()
+    return out
 
 
 class DistrictClient:
@@ -93,6 +99,23 @@ class DistrictClient:
                 compress: bool = True, content_type: str | None = None,
                 extra_headers: dict[str, str] | None = None) -> dict[str, Any]:
         """Send a request (signed unless ``signed=False``); the decoded JSON answer."""
+        return self._exchange(method, path, _json_answer, params=params, json_body=json_body,
+                              data=data, signed=signed, compress=compress,
+                              content_type=content_type, extra_headers=extra_headers)
+
+    def request_bytes(self, path: str, *, params: dict[str, Any] | None = None
+                      ) -> tuple[bytes, requests.structures.CaseInsensitiveDict[str]]:
+        """A signed GET whose answer is bytes (a release piece): the body and its headers."""
+        return self._exchange("GET", path, lambda r: (r.content, r.headers), params=params,
+                              compress=False)
+
+    def _exchange(self, method: str, path: str, answer: Callable[[requests.Response], T], *,
+                  params: dict[str, Any] | None = None, json_body: Any = None,
+                  data: bytes | None = None, signed: bool = True, compress: bool = True,
+                  content_type: str | None = None,
+                  extra_headers: dict[str, str] | None = None) -> T:
+        """The one request path: sign, send, retry; ``answer`` reads a success (a
+        ``ValueError`` from it is an incomplete answer, retried like a 5xx)."""
         query = urlencode(params) if params else ""
         full_path = path + (f"?{query}" if query else "")
         headers: dict[str, str] = {}
@@ -132,8 +155,7 @@ class DistrictClient:
                 self._observe_clock(resp)
                 if resp.status_code < 400:
                     try:
-                        out: dict[str, Any] = resp.json()
-                        return out
+                        return answer(resp)
                     except ValueError:
                         err = ServerError("区级系统的应答不完整", code="bad_answer",
                                           status=resp.status_code)
@@ -215,6 +237,21 @@ class DistrictClient:
         """The key share for a PIN unlock (not signed: the desk is locked)."""
         return self._call(P.UnlockResponse, "POST", P.PATH_UNLOCK,
                           json_body=req.model_dump(mode="json"), signed=False, compress=False)
+
+    def release_offer(self, platform: str) -> P.ReleaseOffer:
+        """The newest desk release for ``platform`` and the district's release key."""
+        return self._call(P.ReleaseOffer, "GET", P.PATH_RELEASE, params={"platform": platform})
+
+    def release_piece(self, platform: str, version: str, offset: int,
+                      length: int = P.RELEASE_CHUNK) -> tuple[bytes, int]:
+        """Up to ``length`` bytes of a release from ``offset``, and the file's size."""
+        body, headers = self.request_bytes(P.PATH_RELEASE_FILE, params={
+            "platform": platform, "version": version, "offset": offset, "length": length})
+        try:
+            size = int(headers.get("X-Doorstep-Size", ""))
+        except ValueError:
+            raise ProtocolError("区级系统的应答缺少安装包大小", code="bad_answer") from None
+        return body, size
 
     def upload_attachment(self, data: bytes, chunk_size: int = 1024 * 1024) -> P.AttachmentStatus:
         """Upload an attachment, resuming where the district's copy ends; idempotent."""

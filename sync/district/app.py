@@ -414,6 +414,10 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
 
     install_reconcile(app)  # issue 22: /reconcile and /status-reports
 
+    from sync.district.releases_api import install as install_releases
+
+    install_releases(app)  # issue 19: /release and /release/file
+
     from sync.district import keyshares
 
     @app.post(P.PATH_PIN, tags=["sync"], openapi_extra=_body_doc(P.PinSetupRequest),

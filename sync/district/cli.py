@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
-from sync.district import calendar_cli, cli_matters
+from sync.district import calendar_cli, cli_matters, cli_releases
 from sync.district.errors import DistrictError
 from sync.district.storage import AuditHook, Storage, default_db_url
 
@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("file", help="district-*.sqlite3 or district-*.pgdump")
     rs.add_argument("--json", action="store_true")
     cli_matters.add_parsers(sub)  # matters, matter dispatch|sign|answer|… (issue 15)
+    cli_releases.add_parsers(sub)  # release add|list (issue 19)
     return p
 
 
@@ -339,6 +340,8 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         return 0
     if cmd == "calendar":
         return calendar_cli.run(storage, args)
+    if cmd == "release":
+        return cli_releases.run(storage, cs, args, cli_actor())
     if cmd in ("matters", "matter"):
         return cli_matters.run(storage, cs, args, cli_actor())
     if cmd == "user":

@@ -53,6 +53,7 @@ from sync.district.duplicates import duplicate_bodies, notify_duplicates, untold
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
 from sync.district.ingest import BatchIngestMixin
 from sync.district.matters_store import change_extras, count_orders
+from sync.district.releases import release_key
 from sync.district.replacement import lineage
 from sync.district.tables import (
     attachment_holders,
@@ -225,11 +226,12 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                     receipt_key=req.receipt_key, enrolled_at=now,
                     client_version=req.client_version[:40]))
                 self.link_previous_desk(conn, desk_id, req.previous_desk_id, row["desk_code"])
+                _key, release_public = release_key(self, conn)  # issue 19: the desk pins it
         except IntegrityError:  # another laptop enrolled under this code at the same moment
             raise desk_codes.duplicate_enrollment(row["desk_code"] if row else "") from None
         return P.EnrollResponse(desk_id=desk_id, desk_secret=secret, desk_code=row["desk_code"],
                                 name=row["name"], enrolled_at=now,
-                                replaces=row["replaces"] or "")
+                                replaces=row["replaces"] or "", release_key=release_public)
 
     def desk(self, desk_id: str) -> dict[str, Any] | None:
         """A desk row (with its secret), or None."""

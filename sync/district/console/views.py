@@ -52,7 +52,8 @@ AUDIT_ACTIONS = {
     "route.completed": "联办事项办结", "route.rejected": "联办事项不予办理",
     "department.add": "添加部门",
     "district.restore": "区级数据库从备份恢复", "district.epoch_detected": "发现区级数据库已恢复",
-    "calendar.publish": "发布节假日安排", "user.password": "重置密码", "user.profile": "修改用户信息",
+    "calendar.publish": "发布节假日安排", "release.add": "上传办事台新版本",
+    "user.password": "重置密码", "user.profile": "修改用户信息",
     "desk.enroll_code_cancel": "作废注册码", "callback.attempt": "差评回访未联系上",
 }
 AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "department": "部门",
