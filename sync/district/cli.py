@@ -17,6 +17,8 @@ Commands (names, flags and JSON keys are a public interface)::
     doorstep-district [--db URL] set-status --case UUID --status S [--note N] [--department D]
     doorstep-district [--db URL] set-route --case UUID --item CODE --status S [--note N]
     doorstep-district [--db URL] publish-catalog [--file catalog.json]   # default: shipped
+    doorstep-district [--db URL] catalog import FILE.xlsx [--json]   # next version (issue 16)
+    doorstep-district [--db URL] catalog export [--version V] --out FILE.xlsx
     doorstep-district [--db URL] cases --json [--status S] [--limit N]   # each with routes
     doorstep-district [--db URL] departments [--json]
     doorstep-district [--db URL] department add --name NAME
@@ -47,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
-from sync.district import calendar_cli, cli_matters, cli_releases
+from sync.district import calendar_cli, catalog_cli, cli_matters, cli_releases
 from sync.district.errors import DistrictError
 from sync.district.storage import AuditHook, Storage, default_db_url
 
@@ -118,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--status", default=None)
     c.add_argument("--limit", type=int, default=100)
     calendar_cli.add_parser(sub)
+    catalog_cli.add_parser(sub)  # catalog import|export: the workbook (issue 16)
     au = sub.add_parser("audit", help="the console's tamper-evident audit log")
     ausub = au.add_subparsers(dest="audit_command", required=True)
     av = ausub.add_parser("verify", help="check the whole hash chain (read-only); exit 1 "
@@ -340,6 +343,8 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         return 0
     if cmd == "calendar":
         return calendar_cli.run(storage, args)
+    if cmd == "catalog":
+        return catalog_cli.run(cs, args, cli_actor())
     if cmd == "release":
         return cli_releases.run(storage, cs, args, cli_actor())
     if cmd in ("matters", "matter"):

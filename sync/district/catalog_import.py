@@ -1,0 +1,139 @@
+"""Publishing a catalog authored as a workbook (issue 16), for the command line and the
+console alike.
+
+A workbook (:mod:`forms.workbook`) is checked first: with any problem nothing is published.
+A checked catalog is published as the **next version in the district's sequence**: the
+version published last (by publish sequence, never by its text) with its trailing number
+one higher — ``2026.11-hanyang.9`` → ``…hanyang.10`` → ``…hanyang.11`` — skipping any
+version already taken. A catalog whose items are those of the current version is not
+published again. The publish and its audit entry are one transaction
+(:meth:`Storage.publish_catalog`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from forms.catalog import Catalog, CatalogError
+from sync.district.errors import DistrictError
+
+if TYPE_CHECKING:
+    from sync.district.console_store import ConsoleStore
+
+
+def next_version(latest: str | None, taken: set[str], proposed: str, fallback: str) -> str:
+    """The version a new catalog is published under.
+
+    ``latest``: the version published last (None before the first); ``proposed``: the
+    workbook's own version (used when nothing is published yet and it is free);
+    ``fallback``: the shipped catalog's version (the sequence starts after it)."""
+    if latest is None and proposed and proposed not in taken:
+        return proposed
+    base = latest or proposed or fallback
+    m = re.fullmatch(r"(.*?)(\d+)", base)
+    prefix, n = (m.group(1), int(m.group(2))) if m else (base + ".", 0)
+    candidate = f"{prefix}{n + 1}"
+    while candidate in taken or candidate == base:
+        n += 1
+        candidate = f"{prefix}{n + 1}"
+    return candidate
+
+
+def current_catalog(cs: ConsoleStore) -> Catalog | None:
+    """The catalog published last, or None."""
+    latest = cs.st.latest_catalog_version()
+    if latest is None:
+        return None
+    body = cs.catalog_body(latest)
+    try:
+        return Catalog.from_json(body) if body else None
+    except CatalogError:
+        return None
+
+
+def publish_next(cs: ConsoleStore, catalog: Catalog, *, actor: str, source: str,
+                 file: str = "") -> dict[str, Any]:
+    """Publish ``catalog``'s items as the district's next version (audited as
+    ``catalog.publish`` with the ``source``: ``cli`` / ``console``). Returns
+    ``{version, seq, published, items, previous}``; ``published`` is False when the items
+    are those of the current version (nothing new to publish)."""
+    from forms.catalog import load_catalog
+
+    for _attempt in range(5):  # another publish may take the number first: take the next
+        current = current_catalog(cs)
+        previous = current.version if current is not None else None
+        if current is not None and current.items == catalog.items:
+            return {"version": previous, "seq": None, "published": False,
+                    "items": len(catalog.items), "previous": previous}
+        taken = {str(v["version"]) for v in cs.catalog_versions()}
+        version = next_version(previous, taken, catalog.version, load_catalog().version)
+        body = Catalog(version, catalog.items).to_json()
+
+        def audit(conn: Any, res: dict[str, Any], previous: str | None = previous) -> None:
+            if res["published"]:
+                cs.audit_in(conn, actor, "catalog.publish", res["version"], published=True,
+                            seq=res["seq"], source=source, file=file[:120],
+                            previous=previous or "")
+
+        try:
+            res = cs.st.publish_catalog(body, actor=actor, audit=audit)
+        except DistrictError as exc:
+            if "已发布过不同内容" in exc.message:
+                continue
+            raise
+        return {**res, "items": len(catalog.items), "previous": previous}
+    raise DistrictError("catalog: 目录正被同时发布，请稍后重试")
+
+
+def _field_keys(it: Any) -> list[str]:
+    return [f.key for f in it.fields]
+
+
+def catalog_diff(old: Catalog | None, new: Catalog) -> dict[str, Any]:
+    """What ``new`` changes against ``old``, item by item: ``added``, ``removed``,
+    ``renamed`` (same code, new name) and ``changed`` items, each changed one with its
+    added/removed/changed fields and materials and its changed limits."""
+    before = {it.code: it for it in (old.items if old else [])}
+    after = {it.code: it for it in new.items}
+    out: dict[str, Any] = {
+        "added": [{"code": c, "name": it.name} for c, it in after.items() if c not in before],
+        "removed": [{"code": c, "name": it.name} for c, it in before.items()
+                    if c not in after],
+        "renamed": [], "changed": [], "unchanged": 0}
+    for code, it in after.items():
+        was = before.get(code)
+        if was is None:
+            continue
+        if was == it:
+            out["unchanged"] += 1
+            continue
+        if was.name != it.name:
+            out["renamed"].append({"code": code, "from": was.name, "to": it.name})
+        old_f = {f.key: f for f in was.fields}
+        new_f = {f.key: f for f in it.fields}
+        old_m = {m.name: m for m in was.materials}
+        new_m = {m.name: m for m in it.materials}
+        limits = []
+        for attr, words in (("kind", "办件类型"), ("promised_days", "承诺工作日"),
+                            ("defer_days", "容缺补齐天数"), ("fee", "收费"),
+                            ("department", "部门")):
+            a, b = getattr(was, attr), getattr(it, attr)
+            if a != b:
+                limits.append({"what": words, "from": a, "to": b})
+        if was.notice.time_limit != it.notice.time_limit:
+            limits.append({"what": "办理时限", "from": was.notice.time_limit,
+                           "to": it.notice.time_limit})
+        out["changed"].append({
+            "code": code, "name": it.name,
+            "fields_added": [k for k in new_f if k not in old_f],
+            "fields_removed": [k for k in old_f if k not in new_f],
+            "fields_changed": [k for k in new_f if k in old_f and new_f[k] != old_f[k]],
+            "materials_added": [n for n in new_m if n not in old_m],
+            "materials_removed": [n for n in old_m if n not in new_m],
+            "materials_changed": [n for n in new_m if n in old_m and new_m[n] != old_m[n]],
+            "limits": limits,
+            "checks_changed": was.checks != it.checks,
+            "notice_changed": was.notice != it.notice,
+        })
+    return out
