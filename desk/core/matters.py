@@ -258,6 +258,16 @@ class MatterService:
         return {k: [public_matter(m, now, self.config.warn_fraction) for m in v]
                 for k, v in lists.items()}
 
+    def counts(self) -> dict[str, int]:
+        """For the status bar: ``today`` (recorded today) and ``todo`` (the length of
+        today's list: due or overdue, answers to pass on, 回访 to come), with the parts."""
+        now = self.now()
+        start = datetime.combine(now.date(), datetime.min.time(), now.tzinfo)
+        end = start + timedelta(days=1)
+        c = self.store.matter_counts(start.isoformat(timespec="seconds"),
+                                     end.isoformat(timespec="seconds"))
+        return dict(c, todo=c["due"] + c["answers"] + c["revisits"])
+
 
 def public_matter(m: Mapping[str, Any], now: datetime | None = None,
                   warn_fraction: float = 0.25) -> dict[str, Any]:

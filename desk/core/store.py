@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from desk.core import store_base
@@ -69,6 +70,16 @@ __all__ = [
 ]
 
 RATING_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+def _instant(at: object) -> float:
+    """An ISO time as seconds since the epoch (one without a zone is taken as UTC; an
+    unreadable one sorts first)."""
+    try:
+        t = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+    except ValueError:
+        return float("-inf")
+    return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
 
 
 class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
@@ -211,7 +222,10 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
                 "detail": json.loads(a["detail_json"])} for a in audit]
         out += [{"at": e["at"], "actor": "district", "action": "district." + e["kind"],
                  "detail": json.loads(e["body_json"])} for e in events]
-        return sorted(out, key=lambda e: str(e["at"]))
+        # by the instant, not the text: the desk writes its own zone (+08:00), the district
+        # UTC (+00:00) — as text a district step at 18:27Z sorted before a desk entry at
+        # 02:27+08:00 the next day, though it came 1 minute later
+        return sorted(out, key=lambda e: _instant(e["at"]))
 
     # -- ratings -------------------------------------------------------------------------
 

@@ -304,6 +304,20 @@ class MatterMixin(StoreBase):
                               "answer_seen_at IS NOT NULL ORDER BY district_updated_at")
         return {"due": due, "answers": answers, "revisits": revisits}
 
+    def matter_counts(self, day_start: str, day_end: str) -> dict[str, int]:
+        """The status bar's counts in one read: ``today`` (recorded since ``day_start``)
+        and the three parts of today's list (:meth:`today_matters`, same conditions):
+        ``due``, ``answers``, ``revisits``."""
+        rows = self._read(
+            "SELECT coalesce(sum(created_at >= ? AND created_at < ?), 0) AS today, "
+            "coalesce(sum(status = 'open' AND due_at <= ? AND coalesce(district_status, '') "
+            "NOT IN ('answered', 'closed')), 0) AS due, "
+            "coalesce(sum(district_answer IS NOT NULL AND answer_seen_at IS NULL), 0) "
+            "AS answers, "
+            "coalesce(sum(district_status = 'answered' AND answer_seen_at IS NOT NULL), 0) "
+            "AS revisits FROM matters", [day_start, day_end, day_end])
+        return {k: int(v) for k, v in rows[0].items()}
+
     # -- the district's configuration ------------------------------------------------------
 
     def _store_matter_config(self, c: sqlite3.Connection, seq: int,

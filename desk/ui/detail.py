@@ -7,7 +7,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desk.core import clock
 from desk.core.errors import DeskError
+from desk.core.matters import CASE_CANNOT_DO_STATUSES, DISTRICT_CANNOT_DO_STATUSES
 from desk.ui.case_html import summary_html
 from desk.ui.flow import scroll_page
 from desk.ui.style import colour, restyle
@@ -82,6 +83,9 @@ class CaseDetailPage(QWidget):
     # 办不成事 (issue 15): the case ended in 补正 or 不予办理; the window opens the matter form
     cannotDoRequested = Signal(dict)
 
+    # 办不成事 (issue 15): the case ended in 补正 or 不予办理; the window opens the matter form
+    cannotDoRequested = Signal(dict)
+
     def __init__(self, win: MainWindow) -> None:
         super().__init__()
         self.setObjectName("page")
@@ -126,6 +130,11 @@ class CaseDetailPage(QWidget):
         self.resident_button.setAccessibleName(tr("查看该居民的全部事项"))
         self.resident_button.clicked.connect(self._open_resident)
         actions.addWidget(self.resident_button)
+        self.cannot_do = QPushButton(tr("办不成事"))
+        self.cannot_do.setAccessibleName(tr("转为办不成事诉求，上报区级协调"))
+        self.cannot_do.setToolTip(tr("案件被要求补正或不予办理时，登记为“办不成事”民情诉求"))
+        self.cannot_do.clicked.connect(lambda: self.case and self.cannotDoRequested.emit(self.case))
+        actions.addWidget(self.cannot_do)
         lay.addLayout(head)
         lay.addLayout(actions)
         self.banner = QLabel()
@@ -193,6 +202,8 @@ class CaseDetailPage(QWidget):
         self.body.setHtml(summary_html(self.win.ctx, case, routes=self.routes))
         self.history.setHtml(history_html(history))
         self.rate.setVisible(not case.get("rating"))
+        self.cannot_do.setVisible(case.get("status") in CASE_CANNOT_DO_STATUSES or
+                                  case.get("district_status") in DISTRICT_CANNOT_DO_STATUSES)
         self._banner(case)
         self._supply_list(case)
 
