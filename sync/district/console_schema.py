@@ -66,6 +66,8 @@ users = Table(
     Column("locked_until", String(40)),
     Column("real_name", String(40), nullable=False, server_default=""),  # issue 21
     Column("unit", String(60), nullable=False, server_default=""),  # 科室
+    # issue 15: a ``department`` user's department (a name of the matter configuration)
+    Column("department", String(60), nullable=False, server_default=""),
 )
 sessions = Table(
     "console_sessions", cmeta,

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 from sync.district.console_schema import ConsoleBase, _iso, now_iso, sessions, users
 from sync.district.errors import NotFound, Refused
 
-ROLES = ("admin", "reviewer", "viewer")
+ROLES = ("admin", "reviewer", "viewer", "department")  # department: issue 15
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
@@ -52,13 +52,19 @@ class UsersMixin(ConsoleBase):
     # -- users -----------------------------------------------------------------------------
 
     def add_user(self, username: str, password_hash: str, role: str, *,
-                 audit: Any = None, real_name: str = "", unit: str = "") -> None:
+                 audit: Any = None, real_name: str = "", unit: str = "",
+                 department: str = "") -> None:
         """Create a user; :class:`Refused` when the name is taken or not allowed
         (:func:`username_problem`), or the role unknown. ``audit(conn, result)`` runs in
-        the same transaction (the audit entry)."""
+        the same transaction (the audit entry). A ``department`` user needs its
+        ``department`` (a department name of the matter configuration, checked by the
+        caller); other roles have none."""
         username = username.strip()
         if role not in ROLES:
             raise Refused(f"角色必须是 {'/'.join(ROLES)} 之一")
+        department = department.strip() if role == "department" else ""
+        if role == "department" and not department:
+            raise Refused("所属部门：部门用户必须选择所属部门（只能看到和处理该部门的工单）")
         problem = username_problem(username)
         if problem:
             raise Refused(problem)
@@ -67,7 +73,7 @@ class UsersMixin(ConsoleBase):
             done = conn.execute(self.st._insert(users).values(
                 username=username, password_hash=password_hash, role=role,
                 created_at=now_iso(), failed_logins=0, real_name=real_name,
-                unit=unit).on_conflict_do_nothing()
+                unit=unit, department=department).on_conflict_do_nothing()
                 .returning(users.c.username)).first()
             if done is None:
                 raise Refused(f"用户 {username} 已存在")
@@ -157,7 +163,7 @@ class UsersMixin(ConsoleBase):
 
     def session(self, token_hash: str) -> dict[str, Any] | None:
         """A session joined with its (enabled) user, or None."""
-        q = select(sessions, users.c.role, users.c.disabled_at).join(
+        q = select(sessions, users.c.role, users.c.disabled_at, users.c.department).join(
             users, users.c.username == sessions.c.username).where(
             sessions.c.token_hash == token_hash)
         with self.st.read() as conn:

@@ -89,3 +89,23 @@ matter_configs = Table(
     Column("change_seq", _BigId, nullable=False),
     Column("published_at", String(40), nullable=False),
 )
+# The console's follow-up of a work order (issue 15, console pages): a 办不成事's coordination
+# (lead and partner departments, root cause — reported so that one case becomes one kind)
+# and the 民情台账's rectification item (整改: department, measure, due date, done).
+# One row per matter, written only by :mod:`sync.district.matters_console`.
+matter_followups = Table(
+    "matter_followups", metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("root_cause", String(20)),
+    Column("lead_department", String(60)),
+    Column("partners", Text, nullable=False, server_default=""),  # names joined by 、
+    Column("rect_state", String(10)),  # None: no rectification; open / done
+    Column("rect_department", String(60)),
+    Column("rect_measure", Text),
+    Column("rect_due", String(10)),  # YYYY-MM-DD (district local date)
+    Column("rect_done_at", String(40)),
+    Column("updated_at", String(40), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Index("matter_followups_cause", "root_cause"),
+    Index("matter_followups_rect", "rect_state", "rect_due"),
+)

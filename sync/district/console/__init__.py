@@ -60,13 +60,14 @@ class ConsoleHeaders:
 
 def install(app: FastAPI) -> None:
     """Mount the console on the district app (its storage is ``app.state.storage``)."""
-    from sync.district.console import calendar, cases, routes
+    from sync.district.console import calendar, cases, matters, routes
     from sync.district.console.views import render
 
     app.state.console = ConsoleStore(app.state.storage)
     app.include_router(routes.router, prefix="/console")
     app.include_router(cases.router, prefix="/console")
     app.include_router(calendar.router, prefix="/console")
+    app.include_router(matters.router, prefix="/console")  # issue 15: resident matters
     app.add_middleware(ConsoleHeaders)
 
     @app.get("/console", include_in_schema=False)
@@ -84,6 +85,8 @@ def install(app: FastAPI) -> None:
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         if exc.user is not None:  # signed in: the page keeps the menu and the 退出 button
             request.state.user = exc.user
+            if exc.user.role == "department" and request.url.path == "/console/":
+                return RedirectResponse("/console/matters", status_code=303)  # their start
         return render(request, "error.html", 403, title="不能执行此操作", message=exc.message)
 
     api_http = app.exception_handlers.get(StarletteHTTPException)

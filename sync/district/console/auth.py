@@ -8,7 +8,9 @@
 - Every form carries the session's CSRF token; a POST without the right one is refused
   (403). The sign-in form, before a session exists, uses a double-submit cookie.
 - Roles: ``admin`` (everything), ``reviewer`` (decides cases, handles callbacks, may reveal
-  personal data with a reason), ``viewer`` (reads and exports masked lists).
+  personal data with a reason), ``viewer`` (reads and exports masked lists), ``department``
+  (issue 15: only its own department's work orders — signs for and answers them; every
+  other page is 403).
 
 ``DOORSTEP_CONSOLE_INSECURE_COOKIES=1`` drops the ``Secure`` flag for a console served
 over plain HTTP on a trusted LAN (browsers keep Secure cookies only over HTTPS, or on
@@ -41,9 +43,13 @@ IDLE_TIMEOUT = 30 * 60
 MAX_AGE = 12 * 3600
 TOUCH_EVERY = 20  # seconds: the idle clock is written at most this often per session
 
+_DISTRICT = frozenset(ROLES) - {"department"}
 PERMS: dict[str, frozenset[str]] = {
-    "view": frozenset(ROLES),
-    "export": frozenset(ROLES),
+    "signed_in": frozenset(ROLES),
+    "view": _DISTRICT,
+    "export": _DISTRICT,
+    "matters": frozenset(ROLES),  # a department user: scoped to its department
+    "matters_export": frozenset(ROLES),
     "act": frozenset({"admin", "reviewer"}),
     "reveal": frozenset({"admin", "reviewer"}),
     "admin": frozenset({"admin"}),
@@ -114,6 +120,7 @@ class User:
     role: str
     csrf: str
     token_hash: str
+    department: str = ""  # a department user's department (issue 15)
 
     def can(self, perm: str) -> bool:
         """Whether the user's role allows ``perm`` (view/export/act/reveal/admin)."""
@@ -160,7 +167,7 @@ def _session_user(request: Request) -> User:
         raise SignInRequired(nxt, expired=True)
     if now - row["last_seen"] > TOUCH_EVERY:
         cs.touch_session(th)
-    return User(row["username"], row["role"], row["csrf"], th)
+    return User(row["username"], row["role"], row["csrf"], th, row.get("department") or "")
 
 
 def optional_user(request: Request) -> User | None:
@@ -171,7 +178,7 @@ def optional_user(request: Request) -> User | None:
         return None
 
 
-ROLE_NAMES = {"admin": "管理员", "reviewer": "审核员", "viewer": "只读"}
+ROLE_NAMES = {"admin": "管理员", "reviewer": "审核员", "viewer": "只读", "department": "部门"}
 
 
 def requires(perm: str) -> Callable[[Request], Coroutine[Any, Any, User]]:
@@ -193,6 +200,7 @@ def requires(perm: str) -> Callable[[Request], Coroutine[Any, Any, User]]:
     return dep
 
 
+SignedIn = Depends(requires("signed_in"))
 Viewer = Depends(requires("view"))
 Exporter = Depends(requires("export"))
 Actor = Depends(requires("act"))

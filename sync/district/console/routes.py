@@ -142,7 +142,7 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, user: User = Viewer) -> Response:
+def logout(request: Request, user: User = auth.SignedIn) -> Response:
     """End the session."""
     cs = _cs(request)
     cs.end_session(user.token_hash)
@@ -533,7 +533,11 @@ async def publish(request: Request, user: User = Admin) -> Response:
 @router.get("/users", include_in_schema=False)
 def users(request: Request, user: User = Admin) -> Response:
     """Console users and their roles."""
-    return render(request, "users.html", users=_cs(request).list_users())
+    from sync.district.matters_console import departments
+
+    cs = _cs(request)
+    return render(request, "users.html", users=cs.list_users(),
+                  matter_departments=departments(cs.st))
 
 
 @router.post("/users", include_in_schema=False)
@@ -544,18 +548,33 @@ async def add_user(request: Request, user: User = Admin) -> Response:
     role = str(form.get("role") or "")
     pw = str(form.get("password") or "")
     real_name, unit = str(form.get("real_name") or ""), str(form.get("unit") or "")
-    problem = username_problem(username) or auth.password_problem(pw)
+    cs = _cs(request)
+    department = await run_in_threadpool(_user_department, cs, role,
+                                         str(form.get("department") or ""))
+    problem = username_problem(username) or auth.password_problem(pw) or (
+        "所属部门：部门用户必须选择诉求分类配置中的部门" if department is None else None)
     if problem:
         return flash(redirect("/console/users"), "error", problem)
-    cs = _cs(request)
     try:
         await run_in_threadpool(partial(cs.add_user, username, auth.hash_password(pw), role,
-                                        real_name=real_name, unit=unit))
+                                        real_name=real_name, unit=unit,
+                                        department=department or ""))
     except DistrictError as exc:
         return flash(redirect("/console/users"), "error", exc.message)
     await run_in_threadpool(partial(cs.audit, user.username, "user.add", username, role=role,
-                                    real_name=real_name.strip(), unit=unit.strip()))
+                                    real_name=real_name.strip(), unit=unit.strip(),
+                                    **({"department": department} if department else {})))
     return flash(redirect("/console/users"), "ok", f"已添加用户 {username}。")
+
+
+def _user_department(cs: ConsoleStore, role: str, wanted: str) -> str | None:
+    """A department user's department (a name of the matter configuration): None when the
+    role needs one and ``wanted`` is not one; "" for the other roles (issue 15)."""
+    if role != "department":
+        return ""
+    from sync.district.matters_console import department_name
+
+    return department_name(cs.st, wanted)
 
 
 @router.post("/users/{username}", include_in_schema=False)
@@ -570,7 +589,13 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
         return flash(redirect("/console/users"), "error", "不能停用或降级自己的账号。")
     values: dict[str, Any]
     if what == "role" and str(form.get("role")) in ROLES:
-        values = {"role": str(form.get("role"))}
+        role = str(form.get("role"))
+        department = await run_in_threadpool(_user_department, cs, role,
+                                             str(form.get("department") or ""))
+        if department is None:
+            return flash(redirect(f"/console/users#user-{username}"), "error",
+                         f"{username} 的所属部门：改为部门用户须选择诉求分类配置中的部门")
+        values = {"role": role, "department": department}
     elif what == "disable":
         values = {"disabled_at": now_iso()}
     elif what == "enable":
@@ -597,7 +622,8 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
     except DistrictError as exc:
         return flash(redirect("/console/users"), "error", exc.message)
     await run_in_threadpool(cs.audit, user.username, f"user.{what}", username, **{
-        k: v for k, v in values.items() if k in ("role", "real_name", "unit")})
+        k: v for k, v in values.items() if k in ("role", "real_name", "unit", "department")
+        and (k != "department" or v)})
     done = {"password": f"已重置 {username} 的密码，其登录会话已失效；请当面或电话告知新密码。",
             "profile": f"已更新 {username} 的姓名和科室。"}
     return flash(redirect("/console/users"), "ok", done.get(what, f"用户 {username} 已更新。"))

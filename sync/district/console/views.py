@@ -55,6 +55,9 @@ AUDIT_ACTIONS = {
     "calendar.publish": "发布节假日安排", "release.add": "上传办事台新版本",
     "user.password": "重置密码", "user.profile": "修改用户信息",
     "desk.enroll_code_cancel": "作废注册码", "callback.attempt": "差评回访未联系上",
+    "matter.dispatch": "工单派单", "matter.sign": "工单签收", "matter.answer": "工单反馈",
+    "matter.extend": "工单延期", "matter.revisit": "工单回访", "matter.close": "工单办结",
+    "matter.escalate": "工单超时督办", "matter.cause": "办不成事根因", "matter.rectify": "整改登记",
 }
 AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "department": "部门",
               "outcome": "结果", "filters": "筛选条件", "name": "名称", "role": "角色",
@@ -63,7 +66,8 @@ AUDIT_KEYS = {"note": "意见", "status": "状态", "reason": "事由", "departm
               "item_code": "联办事项", "case_status": "案件状态", "added": "新添加",
               "seq": "序号", "as": "代表", "desk_code": "办事点编号", "rows": "条数",
               "version": "版本", "real_name": "姓名", "unit": "科室",
-              "attempt": "第几次尝试", "callbacks": "回访结果"}
+              "attempt": "第几次尝试", "callbacks": "回访结果", "report": "报表",
+              "answer": "答复", "satisfaction": "满意度", "due_at": "期限", "by": "分组"}
 ACTIONS = {  # form value → (status, label)
     "accept": ("accepted", "受理"), "correct": ("needs_correction", "需补正"),
     "complete": ("completed", "办结"), "reject": ("rejected", "不予办理"),
