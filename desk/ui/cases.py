@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -52,6 +53,15 @@ Index = QModelIndex | QPersistentModelIndex
 # the status words' colours by name (desk.ui.style.colour: darker on white, lighter on the
 # high-contrast black)
 STATUS_COLOURS = {"accepted": "ok", "deferred": "warn", "correction": "bad"}
+
+
+def _marked(store: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, each with ``duplicate`` true when the district flagged the case as the
+    resident's application at another desk too (issue 23) and has not cleared it."""
+    flagged = store.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
+    for r in rows:
+        r["duplicate"] = r["uuid"] in flagged
+    return rows
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -91,7 +101,7 @@ class CaseTableModel(QAbstractTableModel):
         self.loading = True
 
         def first_page() -> tuple[list[dict[str, Any]], int]:
-            rows = store.list_cases(limit=PAGE, offset=0, **flt)
+            rows = _marked(store, store.list_cases(limit=PAGE, offset=0, **flt))
             return rows, len(rows)
 
         # the first page on screen first; the total (a count over every matching row:
@@ -141,7 +151,8 @@ class CaseTableModel(QAbstractTableModel):
             return
         self.loading = True
         gen, flt, offset, store = self.generation, dict(self.filters), len(self.rows), self.store
-        self.tasks.run(lambda: store.list_cases(limit=PAGE, offset=offset, **flt),
+        self.tasks.run(lambda: _marked(store, store.list_cases(limit=PAGE, offset=offset,
+                                                               **flt)),
                        on_done=lambda rows: self._more(gen, offset, rows),
                        on_error=lambda exc: self._failed(gen, exc))
 
@@ -183,7 +194,8 @@ class CaseTableModel(QAbstractTableModel):
         if key == "status":
             return status_label(row.get("status"))
         if key == "district_status":
-            return district_label(row.get("district_status")) or "—"
+            words = district_label(row.get("district_status")) or "—"
+            return words + (" · " + tr("重复申请待核实") if row.get("duplicate") else "")
         if key == "sync_state":
             return sync_label(row.get("sync_state"))
         if key == "rating":
@@ -204,6 +216,8 @@ class CaseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if key == "status" and row.get("status") in STATUS_COLOURS:
                 return QBrush(QColor(colour(STATUS_COLOURS[row["status"]])))
+            if key == "district_status" and row.get("duplicate"):  # issue 23
+                return QBrush(QColor(colour("bad")))
             if key == "sync_state" and row.get("sync_state") in ("rejected", "conflict"):
                 return QBrush(QColor(colour("bad")))
         return None
@@ -241,7 +255,15 @@ class CasesPage(QWidget):
         self.search.setPlaceholderText(tr("姓名、拼音首字母、身份证或手机尾号、受理编号"))
         self.search.setAccessibleName(tr("搜索案件"))
         self.search.setClearButtonEnabled(True)
-        lay.addWidget(self.search)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        # issue 23: everything one resident has here, found by the same search
+        self.resident_button = QPushButton(tr("查找居民"))
+        self.resident_button.setAccessibleName(tr("按搜索内容查找居民，查看其全部事项"))
+        self.resident_button.setToolTip(tr("身份证号、姓名、电话尾号或拼音首字母"))
+        self.resident_button.clicked.connect(self.find_resident)
+        search_row.addWidget(self.resident_button)
+        lay.addLayout(search_row)
         bar = QHBoxLayout()
         bar.setSpacing(8)
         self.status = self._combo(tr("状态"), [("", tr("全部状态")), ("accepted", tr("已受理")),
@@ -403,6 +425,13 @@ class CasesPage(QWidget):
             if self.model.rows:
                 self.table.selectRow(0)
                 self.win.show_case(self.model.rows[0]["uuid"])
+
+    def find_resident(self) -> None:
+        """The resident view (issue 23): what the search box holds, else its own search."""
+        q = self.search.text().strip()
+        self.win.show_resident()
+        if q:
+            self.win.page("resident").search_for(q)
 
     def focus_search(self) -> None:
         """Ctrl+F."""

@@ -52,7 +52,9 @@ def history_html(entries: list[dict[str, Any]]) -> str:
         at = str(e.get("at", ""))[:16].replace("T", " ")
         d = e.get("detail") or {}
         bits = []
-        if d.get("status"):
+        if d.get("status") and e["action"] == "district.duplicate":  # issue 23: a note
+            bits.append(tr("待核实") if d["status"] == "flagged" else tr("已核实非重复"))
+        elif d.get("status"):
             bits.append(district_label(d["status"]) if e["action"].startswith("district")
                         else status_label(d["status"]))
         if d.get("note"):
@@ -141,6 +143,12 @@ class CaseDetailPage(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.banner)
+        # issue 23: the district found the resident applied for this item at another desk
+        self.duplicates = QLabel()
+        self.duplicates.setWordWrap(True)
+        self.duplicates.setAccessibleName(tr("区级重复申请提示"))
+        self.duplicates.hide()
+        lay.addWidget(self.duplicates)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.body = QTextBrowser()
         self.body.setAccessibleName(tr("案件内容"))
@@ -187,6 +195,22 @@ class CaseDetailPage(QWidget):
         self.win.tasks.run(lambda: (store.get_case(uuid), store.history(uuid),
                                     store.case_routes(uuid)),
                            on_done=self._loaded)
+        self.duplicates.hide()
+        self.win.tasks.run(lambda: store.duplicate_notes(uuid),
+                           on_done=lambda notes: self._show_duplicates(uuid, notes))
+
+    def _show_duplicates(self, uuid: str, notes: list[dict[str, Any]]) -> None:
+        """The district's duplicate-application notes on the case (issue 23): a flag not
+        cleared in warning colours; a cleared one as information."""
+        if self.case is not None and self.case["uuid"] != uuid:
+            return  # another case was opened meanwhile
+        flagged = [n for n in notes if n["state"] == "flagged"]
+        shown = flagged or notes
+        self.duplicates.setText("<br>".join(
+            ("<b>" + tr("重复申请（区级待核实）") + "</b>：" if n["state"] == "flagged"
+             else "<b>" + tr("区级已核实非重复") + "</b>：") + esc(n["note"]) for n in shown))
+        restyle(self.duplicates, banner="warning" if flagged else "info")
+        self.duplicates.setVisible(bool(shown))
 
     def _loaded(self, res: tuple[dict[str, Any] | None, list[dict[str, Any]],
                                  list[dict[str, Any]]]) -> None:

@@ -9,11 +9,13 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt,
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -168,7 +170,17 @@ class HomePage(QWidget):
 
         self.count = QLabel()
         self.count.setObjectName("muted")
-        lay.addWidget(self.count)
+        self.count.setWordWrap(True)  # a long search wraps rather than squeezing the button
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.count, 1)
+        # issue 23: the same search finds a resident (ID number, name, phone tail, pinyin)
+        self.resident_button = QPushButton()
+        self.resident_button.setAccessibleName(tr("按居民查找：身份证号、姓名、电话尾号或拼音首字母"))
+        self.resident_button.clicked.connect(self.find_resident)
+        self.resident_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.resident_button.hide()
+        count_row.addWidget(self.resident_button)
+        lay.addLayout(count_row)
         self.list = ItemList()
         self.list.setItemDelegate(ItemDelegate(self.list))
         self.list.setAccessibleName(tr("事项列表"))
@@ -227,6 +239,8 @@ class HomePage(QWidget):
                         f"{item_name(it)}，{department(it)}")
             self.list.addItem(row)
         q = self.search.text().strip()
+        self.resident_button.setText(tr("查找居民“{q}”").format(q=q[:18]))
+        self.resident_button.setVisible(bool(q))
         if q and not items:
             self.count.setText(tr("没有找到“{q}”相关事项，换个说法试试，如“老人”“补贴”").format(q=q))
         elif q:
@@ -237,10 +251,20 @@ class HomePage(QWidget):
             self.list.setCurrentRow(0)
 
     def open_first(self) -> None:
-        """Enter in the search box opens the top hit."""
+        """Enter in the search box opens the top hit; with no item found, a search that
+        names a resident (an ID number, a phone tail…) looks them up instead."""
         it = self.list.item(0)
         if it is not None:
             self.win.open_notice(it.data(CODE_ROLE))
+        elif self.search.text().strip():
+            self.find_resident()
+
+    def find_resident(self) -> None:
+        """The resident view (issue 23), searching for what was typed here."""
+        q = self.search.text().strip()
+        if q:
+            self.win.show_resident()
+            self.win.page("resident").search_for(q)
 
     def focus_search(self) -> None:
         """Ctrl+F / arriving home."""

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core.residents import ResidentService, ResidentView
+from desk.ui.style import restyle
 from desk.ui.text import tr
 from forms.ids import mask_id, mask_phone
 
@@ -105,6 +106,12 @@ class ResidentPage(QWidget):
         self.table.cellActivated.connect(self._open_case)
         self.table.cellDoubleClicked.connect(self._open_case)
         right.addWidget(self.table, 1)
+        # issue 23: the district's notes that the resident applied at another desk too
+        self.duplicates = QLabel()
+        self.duplicates.setWordWrap(True)
+        self.duplicates.setAccessibleName(tr("区级重复申请提示"))
+        self.duplicates.hide()
+        right.addWidget(self.duplicates)
         self.matters = QLabel()
         self.matters.setWordWrap(True)
         right.addWidget(self.matters)
@@ -125,6 +132,11 @@ class ResidentPage(QWidget):
         if not q:
             return
         self.win.tasks.run(lambda: self.service.find(q), on_done=self._found)
+
+    def search_for(self, query: str) -> None:
+        """Look up ``query`` (from the home or cases page's search) as if typed here."""
+        self.search.setText(query.strip())
+        self.look_up()
 
     def _found(self, rows: list[dict[str, str]]) -> None:
         self.results.clear()
@@ -164,12 +176,20 @@ class ResidentPage(QWidget):
         self.cases_label.setText(tr("在本办事点办理的事项（{n} 件）").format(n=len(view.cases)))
         self.table.setRowCount(len(view.cases))
         for row, c in enumerate(view.cases):
-            for col, text in enumerate((c["receipt_no"], c["item_name"], c["date"], c["state"],
+            state = c["state"] + (" · " + tr("重复申请待核实") if c.get("duplicate") else "")
+            for col, text in enumerate((c["receipt_no"], c["item_name"], c["date"], state,
                                         c["due"])):
                 cell = QTableWidgetItem(str(text))
                 cell.setData(Qt.ItemDataRole.UserRole, c["uuid"])
                 self.table.setItem(row, col, cell)
         self.table.resizeColumnToContents(0)
+        dups = [c for c in view.cases if c.get("duplicate")]
+        if dups:
+            self.table.resizeColumnToContents(3)  # the state with its 重复申请 mark, whole
+        self.duplicates.setText("\n".join(f"{c['receipt_no']}：{c['duplicate']}"
+                                           for c in dups))
+        restyle(self.duplicates, banner="warning")
+        self.duplicates.setVisible(bool(dups))
         if view.matters:
             self.matters.setText(tr("民情诉求：") + "；".join(
                 f"{m.get('title', '')}（{m.get('status', '')}）" for m in view.matters))

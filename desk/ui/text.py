@@ -87,6 +87,7 @@ def action_label(action: str) -> str:
         "case.reveal": tr("查看完整信息"),
         "sync.rejected": tr("上传被退回"), "sync.conflict": tr("上传冲突"),
         "district.status": tr("区级状态更新"), "district.note": tr("区级备注"),
+        "district.duplicate": tr("区级重复申请提示"),
     }.get(action, action)
 
 

@@ -4,6 +4,7 @@ and the item's exception chosen."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +143,127 @@ def test_found_residents_show_their_masked_id_and_phone_whole(qtbot: Any, desk: 
             page.search.width() - 24, hint  # the search box's hint is not cut
     finally:
         win.tasks.shutdown()
+
+
+def _on_resident(qtbot: Any, win: Any, pid: str) -> Any:
+    page = win.page("resident")
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is page and page.view is not None
+                    and page.view.id_number == pid, timeout=20_000)
+    return page
+
+
+def test_resident_found_from_the_home_and_cases_searches(qtbot: Any, win: Any,
+                                                         tmp_path: Any) -> None:
+    """Issue 23 item 2: the resident view opens from the home page's search (an ID number
+    typed, then Enter; a name or pinyin initials through 查找居民) and from the cases page's
+    search (a phone tail) — not only from a case."""
+    ctx = win.ctx
+    ex = dict(ctx.catalog.get("MZ-GLJT").example)
+    pid, phone = ex["applicant_id"], ex["applicant_phone"]
+    ctx.cases.submit("MZ-GLJT", ex, ctx.actor())
+    win.resize(1366, 768)
+    home = win.home
+    win.go_home()
+    # an ID number typed (or read from the card into the box): no item has it, Enter finds
+    # the resident
+    home.search.setFocus()
+    qtbot.keyClicks(home.search, pid)
+    assert home.resident_button.isVisible() and pid in home.resident_button.text()
+    button = home.resident_button
+    qtbot.waitUntil(lambda: button.width() >= button.sizeHint().width(), timeout=10_000)
+    shots = Path("/work/shots/resident")
+    shots.mkdir(parents=True, exist_ok=True)
+    assert win.grab().save(str(shots / "home-resident-search-1366x768.png"))
+    qtbot.keyClick(home.search, Qt.Key.Key_Return)
+    page = _on_resident(qtbot, win, pid)
+    assert page.search.text() == pid and page.table.rowCount() == 1
+    # the name, and the pinyin initials, through the button beside the count
+    for typed in ("王桂兰", "wgl"):
+        page.view = None
+        win.go_home()
+        home.search.setText(typed)
+        assert home.resident_button.isVisible()
+        qtbot.mouseClick(home.resident_button, Qt.MouseButton.LeftButton)
+        _on_resident(qtbot, win, pid)
+    # the cases page's search: a phone tail, then 查找居民
+    page.view = None
+    win.go_cases()
+    cases = win.page("cases")
+    cases.search.setText(phone[-4:])
+    qtbot.mouseClick(cases.resident_button, Qt.MouseButton.LeftButton)
+    page = _on_resident(qtbot, win, pid)
+    assert page.results.count() == 1 and "王桂兰" in page.results.item(0).text()
+    # nobody: the list says so, nothing opens
+    win.go_home()
+    home.search.setText("440300199001011234")
+    qtbot.keyClick(home.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.results.count() == 1
+                    and page.results.item(0).text() == "没有找到该居民", timeout=20_000)
+
+
+def _pulled_duplicate(ctx: Any, case: dict[str, Any], state: str = "flagged",
+                      seq: int = 1) -> None:
+    """The district's ``duplicate`` change for the case, applied as a pull applies it."""
+    from sync import protocol as P
+
+    note = ("区级发现重复申请：该居民已于 2026-12-01 在永和社区流动办事点申请本事项"
+            "（受理编号 HY-YH02-20261201-0003）；本事项限申请一次。请核实后告知居民")
+    change = P.Change(seq=seq, kind="duplicate", case_uuid=case["uuid"], status=state,
+                      note=note if state == "flagged" else "区级已核实：不属重复申请",
+                      at="2026-12-02T03:00:00.000+00:00", duplicate=P.DuplicateNote(
+                          state=state, other_receipt_no="HY-YH02-20261201-0003",
+                          other_desk="永和社区流动办事点", other_date="2026-12-01",
+                          rule="lifetime").model_dump())
+    ctx.store.apply_changes([change.model_dump()], str(seq))
+
+
+def test_duplicate_note_on_the_case_the_cases_list_and_the_resident(
+        qtbot: Any, win: Any) -> None:
+    """Issue 23 item 1 on the desk: the district's note shows on the case detail, marks the
+    row in the cases list and the case in the resident view; the case status is kept."""
+    ctx = win.ctx
+    ex = dict(ctx.catalog.get("MZ-GLJT").example)
+    case = ctx.cases.submit("MZ-GLJT", ex, ctx.actor())
+    other = ctx.cases.submit("MZ-DB", dict(ctx.catalog.get("MZ-DB").example), ctx.actor())
+    _pulled_duplicate(ctx, case)
+    assert ctx.store.get_case(case["uuid"])["status"] == case["status"]
+    win.resize(1366, 768)
+    win.show_case(case["uuid"])
+    detail = win.page("detail")
+    qtbot.waitUntil(lambda: detail.duplicates.isVisible(), timeout=20_000)
+    assert "重复申请（区级待核实）" in detail.duplicates.text()
+    assert "HY-YH02-20261201-0003" in detail.duplicates.text()
+    qtbot.waitUntil(lambda: "区级重复申请提示" in detail.history.toPlainText(), timeout=20_000)
+    win.show_case(other["uuid"])  # another case: no note
+    qtbot.waitUntil(lambda: detail.case is not None and detail.case["uuid"] == other["uuid"],
+                    timeout=20_000)
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    assert not detail.duplicates.isVisible()
+
+    win.go_cases()
+    cases = win.page("cases")
+    qtbot.waitUntil(lambda: cases.model.rowCount() == 2, timeout=20_000)
+    col = [k for k, _ in cases.model.columns].index("district_status")
+    marks = {cases.model.rows[r]["uuid"]: cases.model.data(cases.model.index(r, col))
+             for r in range(2)}
+    assert "重复申请待核实" in marks[case["uuid"]]
+    assert "重复申请待核实" not in marks[other["uuid"]]
+
+    win.show_resident(ex["applicant_id"])
+    page = _on_resident(qtbot, win, ex["applicant_id"])
+    assert "重复申请待核实" in page.table.item(0, 3).text()
+    assert page.duplicates.isVisible() and "永和社区流动办事点" in page.duplicates.text()
+    state = page.table.item(0, 3).text()
+    assert page.table.fontMetrics().horizontalAdvance(state) < page.table.columnWidth(3)
+    shots = Path("/work/shots/resident")
+    shots.mkdir(parents=True, exist_ok=True)
+    win.resize(1366, 768)
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    assert win.grab().save(str(shots / "resident-duplicate-1366x768.png"))
+
+    # cleared by the district: the flag goes, the finding stays as information
+    _pulled_duplicate(ctx, case, "cleared", seq=2)
+    win.show_case(case["uuid"])
+    qtbot.waitUntil(lambda: detail.duplicates.isVisible()
+                    and "区级已核实非重复" in detail.duplicates.text(), timeout=20_000)
+    assert ctx.store.duplicate_flagged([case["uuid"]]) == set()
