@@ -26,9 +26,10 @@ def next_version(latest: str | None, taken: set[str], proposed: str, fallback: s
     """The version a new catalog is published under.
 
     ``latest``: the version published last (None before the first); ``proposed``: the
-    workbook's own version (used when nothing is published yet and it is free);
-    ``fallback``: the shipped catalog's version (the sequence starts after it)."""
-    if latest is None and proposed and proposed not in taken:
+    workbook's own version (used when nothing is published yet and it is neither taken nor
+    the shipped catalog's); ``fallback``: the shipped catalog's version (the sequence
+    starts after it: desks already hold that version with the shipped content)."""
+    if latest is None and proposed and proposed not in taken and proposed != fallback:
         return proposed
     base = latest or proposed or fallback
     m = re.fullmatch(r"(.*?)(\d+)", base)

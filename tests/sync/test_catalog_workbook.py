@@ -54,6 +54,9 @@ def test_next_version_counts_by_number() -> None:
     assert next_version("a.3", {"a.3", "a.4", "a.5"}, "", "s.1") == "a.6"
     assert next_version(None, set(), "2027.01-hanyang.1", "s.1") == "2027.01-hanyang.1"
     assert next_version(None, set(), "", "2026.11-hanyang.1") == "2026.11-hanyang.2"
+    # a workbook exported from the shipped catalog never republishes the shipped version
+    assert next_version(None, set(), "2026.11-hanyang.1", "2026.11-hanyang.1") == \
+        "2026.11-hanyang.2"
     assert next_version("本区目录", {"本区目录"}, "", "s.1") == "本区目录.1"
 
 

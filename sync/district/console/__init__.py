@@ -60,13 +60,14 @@ class ConsoleHeaders:
 
 def install(app: FastAPI) -> None:
     """Mount the console on the district app (its storage is ``app.state.storage``)."""
-    from sync.district.console import calendar, cases, matters, routes
+    from sync.district.console import calendar, cases, catalog_workbook, matters, routes
     from sync.district.console.views import render
 
     app.state.console = ConsoleStore(app.state.storage)
     app.include_router(routes.router, prefix="/console")
     app.include_router(cases.router, prefix="/console")
     app.include_router(calendar.router, prefix="/console")
+    app.include_router(catalog_workbook.router, prefix="/console")  # issue 16: the workbook
     app.include_router(matters.router, prefix="/console")  # issue 15: resident matters
     app.add_middleware(ConsoleHeaders)
 
