@@ -267,3 +267,41 @@ def test_duplicate_note_on_the_case_the_cases_list_and_the_resident(
     qtbot.waitUntil(lambda: detail.duplicates.isVisible()
                     and "区级已核实非重复" in detail.duplicates.text(), timeout=20_000)
     assert ctx.store.duplicate_flagged([case["uuid"]]) == set()
+
+
+@pytest.fixture
+def settable_clock() -> Any:
+    """The desk's clock at an instant the test sets (before the desk and window exist)."""
+    from datetime import datetime
+
+    from desk.core import clock
+
+    now = [datetime.fromisoformat("2026-12-03T23:59:59.900+08:00")]
+    before = clock.current()
+    clock.set_source(lambda: now[0])
+    try:
+        yield now
+    finally:
+        clock.set_source(before.source)
+
+
+def test_duplicate_refused_on_the_form_across_midnight_china_time(
+        settable_clock: Any, qtbot: Any, win: Any, driver: Any) -> None:
+    """Issue 23 item 3 (note27: the form test once failed at 00:00 China time): the first
+    application accepted at 23:59:59.9, the second tried at 00:00:00.1 the next day — still
+    refused with the earlier date, then saved as the exception under the new day."""
+    from datetime import datetime
+
+    ctx = win.ctx
+    first = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example), ctx.actor())
+    assert first["accepted_date"] == "2026-12-03"
+    settable_clock[0] = datetime.fromisoformat("2026-12-04T00:00:00.100+08:00")
+    _fill_example(win, "MZ-GLJT")
+    page = win.form
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.existing_button.isVisible(), timeout=20_000)
+    assert "该居民已于 2026-12-03 申请本事项" in page.summary.text()
+    page.exception.setCurrentIndex(page.exception.findData("变更"))
+    stored = driver.save()
+    assert stored["accepted_date"] == "2026-12-04"
+    assert "-20261204-" in stored["receipt_no"] and "-20261203-" in first["receipt_no"]
