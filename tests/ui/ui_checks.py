@@ -154,6 +154,55 @@ def pages(win: Any, qtbot: Any, cases: list[dict[str, Any]]) -> Iterator[str]:
     win.go_sync()
     qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
     yield "同步"
+    yield from matter_pages(win, qtbot, cases)
+
+
+def matter_pages(win: Any, qtbot: Any, cases: list[dict[str, Any]]) -> Iterator[str]:
+    """The resident-matter screens (issue 15): today's list, all matters, the form (empty,
+    with its problems shown, and a 办不成事 from a 补正 case) and a matter's detail with its
+    hand-over and close cards open."""
+    from desk.core.matters import MatterService
+
+    ctx = win.ctx
+    svc = MatterService(ctx.store)
+    named = svc.record({
+        "category": "投诉", "subcategory": "漏水", "urgency": "紧急",
+        "description": "楼上卫生间漏水，天花板渗水已一周，墙皮脱落，家中有八十岁老人，"
+                       "请尽快协调物业和楼上住户上门维修，并告知维修时间。",
+        "resident": {"name": "欧阳建国", "phone": "13812345678",
+                     "id_number": "420105194501010017"},
+        "place": {"compound": "汉阳花园小区", "building": "13", "unit": "2", "room": "1502"},
+        "answer_by": "phone"}, ctx.actor())
+    svc.record({"category": "咨询", "description": "咨询高龄津贴申请条件"}, ctx.actor())
+    screens = win.matter_screens
+    win.go_matters()
+    listing = screens.list_page
+    qtbot.waitUntil(lambda: listing.loaded_once and not win.tasks.busy, timeout=20_000)
+    yield "诉求·今日"
+    listing.view.setCurrentIndex(listing.view.findData("all"))
+    qtbot.waitUntil(lambda: len(listing.uuids()) == 2 and not win.tasks.busy, timeout=20_000)
+    yield "诉求·全部"
+    screens.new_matter()
+    form = screens.form
+    qtbot.waitUntil(lambda: form.ready and not win.tasks.busy, timeout=20_000)
+    yield "登记诉求"
+    form.save()
+    qtbot.waitUntil(lambda: bool(form.problem_texts()) and not win.tasks.busy,
+                    timeout=20_000)
+    yield "登记诉求（提示）"
+    correction = next(c for c in cases if c["status"] == "correction")
+    screens.new_matter(from_case=correction)
+    qtbot.waitUntil(lambda: form.ready and not win.tasks.busy, timeout=20_000)
+    yield "办不成事"
+    screens.show_matter(named["uuid"])
+    detail = screens.detail
+    qtbot.waitUntil(lambda: (detail.matter or {}).get("uuid") == named["uuid"] and
+                    not win.tasks.busy, timeout=20_000)
+    yield "诉求详情"
+    detail.handover_button.click()
+    yield "诉求详情·移交"
+    detail.close_button.click()
+    yield "诉求详情·办结"
 
 
 def settle(app: Any) -> None:
