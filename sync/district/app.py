@@ -418,6 +418,10 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
 
     install_releases(app)  # issue 19: /release and /release/file
 
+    from sync.district.public_query_api import install as install_query
+
+    install_query(app)  # issue 18: the resident's progress page /q
+
     from sync.district import keyshares
 
     @app.post(P.PATH_PIN, tags=["sync"], openapi_extra=_body_doc(P.PinSetupRequest),

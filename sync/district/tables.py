@@ -157,7 +157,7 @@ case_revisions = Table(
     Index("case_revisions_desk", "desk_id", "received_at", "case_uuid"),
 )
 # indexes added after their table first shipped: Database.migrate creates the missing ones
-LATER_INDEXES = ("case_revisions_desk",)
+LATER_INDEXES = ("case_revisions_desk", "changes_case")
 case_routes = Table(
     "case_routes", metadata,
     Column("case_uuid", String(36), nullable=False),
@@ -209,6 +209,8 @@ changes = Table(
     Column("item_code", String(16)),  # kind "route": the bundle member item
     Column("item_name", String(100)),
     Index("changes_desk", "desk_id", "seq"),
+    # one case's decisions in order: the resident's progress page (issue 18) and the case page
+    Index("changes_case", "case_uuid", "seq"),
 )
 departments = Table(  # the departments a case or a bundle route may go to (managed list)
     "departments", metadata,
