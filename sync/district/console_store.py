@@ -73,7 +73,6 @@ from sync.district.console_schema import (
 from sync.district.console_users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
 from sync.district.desk_dates import desk_date_flags
 from sync.district.duplicates import flagged_cases
-from sync.district.duplicates import flagged_cases
 from sync.district.errors import Refused
 from sync.district.storage import (
     Storage,
@@ -149,8 +148,6 @@ class CaseFilter:
     overdue: str = ""  # "" | "overdue" | "near" | "unconfirmed" (当场办结, district open)
     priority: str = ""  # "" | "1": 绿色通道 cases only
     dates: str = ""  # "" | "1": cases whose desk date offline work cannot explain
-    dup: str = ""  # "" | "1": 重复申请 — flagged as the same resident's application at
-    # another desk (issue 23, sync.district.duplicates), not cleared yet
     dup: str = ""  # "" | "1": 重复申请 — flagged as the same resident's application at
     # another desk (issue 23, sync.district.duplicates), not cleared yet
     q: str = ""
@@ -273,8 +270,6 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             w.append(ccases.c.priority == 1)
         if f.dates == "1":  # issue 24 (sync.district.desk_dates)
             w.append(ccases.c.uuid.in_(select(desk_date_flags.c.case_uuid)))
-        if f.dup == "1":  # issue 23 (sync.district.duplicates)
-            w.append(ccases.c.uuid.in_(flagged_cases()))
         if f.dup == "1":  # issue 23 (sync.district.duplicates)
             w.append(ccases.c.uuid.in_(flagged_cases()))
         if f.date_from:
@@ -415,7 +410,8 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             # (an unordered LIMIT lets PostgreSQL start a seq scan anywhere in the table,
             # often among old rows). A search has its own selective index: leave it free.
             capped = select(ccases.c.uuid).where(*where)
-            if not f.q.strip():
+            # (the overdue filters have their own index, console_cases_overdue, too)
+            if not f.q.strip() and not f.overdue:
                 capped = capped.order_by(ccases.c.received_at.desc(), ccases.c.uuid.desc())
             sub = capped.limit(COUNT_CAP + 1).subquery()
             total = int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
