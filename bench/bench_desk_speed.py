@@ -176,69 +176,109 @@ def in_window(folder: Path) -> dict[str, Any]:
     return out
 
 
+# Both children time "visible" the same way: the moment their window's first paint has
+# been flushed (a zero timer queued from the first paint event runs after the flush).
 _BARE = """
 import os, sys, time
 t0 = float(sys.argv[1])
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 app = QApplication([])
+class Watch(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and obj is w and not seen:
+            seen.append(1)
+            QTimer.singleShot(0, lambda: (print(time.time() - t0, flush=True), os._exit(0)))
+        return False
+seen = []
+watch = Watch()
+app.installEventFilter(watch)
 w = QLabel("家门口办事台")
 w.resize(1366, 728)
 w.show()
-QTimer.singleShot(0, lambda: (print(time.time() - t0), app.quit()))
 app.exec()
 """
 
+# the real start (desk.ui.main.run_gui); the password is typed once the lock screen shows
+# and the worker has had the time to type it — the imports the window needs, which load
+# meanwhile (desk.ui.main.WarmImports), have finished; how long they took is reported
 _LOCK = """
 import os, sys, time
 t0 = float(sys.argv[1])
 sys.path.insert(0, sys.argv[3])
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 from desk.ui import main as ui_main
 app = ui_main.make_app()
-shown = {}
-def look():
-    from desk.ui.lock import UnlockDialog
-    dlg = QApplication.activeModalWidget()
-    if not isinstance(dlg, UnlockDialog):
-        QTimer.singleShot(1, look)
+out = {}
+class Watch(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and hasattr(obj, "window"):
+            top = obj.window()
+            name = type(top).__name__
+            if name == "UnlockDialog" and "lock_at" not in out:
+                out["lock_at"] = 0
+                QTimer.singleShot(0, lambda: locked(top))
+            elif name == "MainWindow" and "t_unlock" in out and "shown" not in out:
+                out["shown"] = 0
+                QTimer.singleShot(0, shown)
+        return False
+def locked(dlg):
+    out["lock_at"] = time.time()
+    out["lock"] = out["lock_at"] - t0
+    type_password(dlg)
+def type_password(dlg):
+    if not ui_main.warm_imports.done.is_set():
+        QTimer.singleShot(5, lambda: type_password(dlg))
         return
-    shown["lock"] = time.time() - t0
+    out["warm"] = time.time() - out["lock_at"]
     dlg.password.setText(sys.argv[4])
-    shown["t_unlock"] = time.time()
+    out["t_unlock"] = time.time()
     dlg.try_unlock()
-QTimer.singleShot(0, look)
-ctx = ui_main.open_desk(sys.argv[2])
-from desk.ui.window import MainWindow
-win = MainWindow(ctx)
-win.show()
-def ready():
-    print(shown["lock"], time.time() - shown["t_unlock"])
-    win.tasks.shutdown()
-    ctx.close()
-    app.quit()
-QTimer.singleShot(0, ready)
-app.exec()
+def shown():
+    print(out["lock"], time.time() - out["t_unlock"], out["warm"], flush=True)
+    os._exit(0)  # (closing would take the day's backup of the whole store)
+watch = Watch()
+app.installEventFilter(watch)
+os.environ.pop("DOORSTEP_PASSWORD", None)
+os.environ.pop("DOORSTEP_PASSWORD_FILE", None)
+ui_main.run_gui(sys.argv[2])
 """
+
+
+def argon2_alone(folder: Path, runs: int) -> float:
+    """Seconds of the keyring's Argon2id unlock alone (median), in this process."""
+    from desk.core import keyring
+
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        keyring.unlock(folder, PASSWORD)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 def start_up(folder: Path, runs: int) -> dict[str, float]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    bare, lock, unlock = [], [], []
+    env.pop("DOORSTEP_PASSWORD", None)
+    env.pop("DOORSTEP_PASSWORD_FILE", None)
+    bare, lock, unlock, warm = [], [], [], []
     for _ in range(runs):
         r = subprocess.run([sys.executable, "-c", _BARE, str(time.time())], env=env,
-                           capture_output=True, text=True, check=True)
+                           capture_output=True, text=True, check=True, timeout=600)
         bare.append(float(r.stdout.split()[-1]))
         r = subprocess.run([sys.executable, "-c", _LOCK, str(time.time()), str(folder),
                             str(ROOT), PASSWORD], env=env, capture_output=True, text=True,
                            check=True, timeout=600)
-        a, b = r.stdout.split()[-2:]
+        a, b, c = r.stdout.split()[-3:]
         lock.append(float(a))
         unlock.append(float(b))
+        warm.append(float(c))
     return {"bare_window_s": statistics.median(bare), "start_to_lock_s": statistics.median(lock),
             "lock_vs_bare": statistics.median(lock) / statistics.median(bare),
-            "unlock_to_window_ms": statistics.median(unlock) * 1000}
+            "unlock_to_window_ms": statistics.median(unlock) * 1000,
+            "warm_imports_ms": statistics.median(warm) * 1000,
+            "argon2id_ms": argon2_alone(folder, runs) * 1000}
 
 
 def main() -> None:
@@ -247,18 +287,31 @@ def main() -> None:
     ap.add_argument("--dir", default=None)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--part", choices=("all", "window", "start"), default="all",
+                    help="only the in-window figures, or only start-up and unlock")
     args = ap.parse_args()
     base = os.environ.get("DOORSTEP_BENCH_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "doorstep-bench")
     folder = Path(args.dir) if args.dir else Path(base) / f"desk-enc-{args.cases}"
     prepare(folder, args.cases)
-    out: dict[str, Any] = {"cases": args.cases, **in_window(folder)}
-    print(json.dumps(out), file=sys.stderr, flush=True)  # the in-window part, at once
-    out.update(start_up(folder, args.runs))
+    out: dict[str, Any] = {"cases": args.cases}
+    if args.part in ("all", "window"):
+        out.update(in_window(folder))
+        print(json.dumps(out), file=sys.stderr, flush=True)  # the in-window part, at once
+    if args.part in ("all", "start"):
+        out.update(start_up(folder, args.runs))
+    out["loadavg"] = open("/proc/loadavg").read().split()[:3]
     if args.json:
         print(json.dumps(out, indent=2))
         return
-    print(f"protected desk, {args.cases:,} cases")
+    print(f"protected desk, {args.cases:,} cases; load average {' '.join(out['loadavg'])}")
+    if args.part in ("all", "window"):
+        window_lines(out)
+    if args.part in ("all", "start"):
+        start_lines(out)
+
+
+def window_lines(out: dict[str, Any]) -> None:
     print(f"cases list first page  {out['list_first_page_ms']:8.1f} ms   (floor: the page's "
           f"SELECT {out['list_floor_ms']:.1f} ms; the total count, now after the page: "
           f"{out['list_count_ms']:.1f} ms)  target ≤ 100 ms")
@@ -268,11 +321,16 @@ def main() -> None:
     print(f"save → preview visible {out['save_preview_median_ms']:8.1f} ms   (first "
           f"{out['save_preview_first_ms']:.1f} ms; floor: the store save "
           f"{out['save_floor_ms']:.1f} ms)  target ≤ 300 ms")
+
+
+def start_lines(out: dict[str, Any]) -> None:
     print(f"start → lock screen    {out['start_to_lock_s'] * 1000:8.1f} ms   (floor: a bare "
           f"PySide6 window {out['bare_window_s'] * 1000:.1f} ms; ratio "
           f"{out['lock_vs_bare']:.2f}×)  target ≤ 1.2×")
-    print(f"unlock → main window   {out['unlock_to_window_ms']:8.1f} ms   (Argon2id included)"
-          "  target ≤ 400 ms")
+    print(f"unlock → main window   {out['unlock_to_window_ms']:8.1f} ms   (Argon2id included; "
+          f"Argon2id alone {out['argon2id_ms']:.1f} ms, "
+          f"{out['unlock_to_window_ms'] / out['argon2id_ms']:.2f}× it; the window's imports "
+          f"loaded in the first {out['warm_imports_ms']:.0f} ms of typing)  target ≤ 400 ms")
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ class UnlockDialog(QDialog):
     says which secrets need the network (the waiting message names it)."""
 
     checked = Signal(object)
+    painted = Signal()  # once, just after the screen's first paint reached the screen
 
     def __init__(self, check: Callable[[str], str | None], parent: QWidget | None = None,
                  slow: Callable[[str], bool] | None = None, *, who: str = "",
@@ -128,6 +129,7 @@ class UnlockDialog(QDialog):
         outer.addLayout(row)
         outer.addStretch(2)
         self.quit_chosen = False
+        self._painted = False
         self._cover()
         self.password.setFocus()
 
@@ -141,6 +143,12 @@ class UnlockDialog(QDialog):
         if screen is not None:
             avail = screen.availableGeometry()
             self.resize(min(1366, avail.width()), max(min(768, avail.height() - 32), 480))
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if not self._painted:  # the children paint in the same pass; then the flush
+            self._painted = True
+            QTimer.singleShot(0, self.painted.emit)
 
     def try_unlock(self) -> None:
         """Check the secret on a worker thread; the answer comes back by ``checked``."""

@@ -46,13 +46,13 @@ def first_run(ctx: object) -> Any:
     """Ask for desk code, worker name and (for a new, unprotected desk) the worker's
     password, which encrypts the store. Returns the (re-opened) context, or None if the
     worker cancelled before the desk could work."""
+    settings = ctx.settings  # type: ignore[attr-defined]
+    if settings.configured and not settings.desk_code.startswith("LS-"):
+        return ctx  # (the dialog's module is not even imported: unlock → window is timed)
     from desk.core import keyring
     from desk.core.app import DeskContext, protect
     from desk.ui.settings_dialog import SettingsDialog
 
-    settings = ctx.settings  # type: ignore[attr-defined]
-    if settings.configured and not settings.desk_code.startswith("LS-"):
-        return ctx
     paths = ctx.paths  # type: ignore[attr-defined]
     offer = not keyring.exists(paths.data_dir)
     dlg = SettingsDialog(settings, first_run=True, protect_offered=offer)
@@ -84,6 +84,63 @@ def _lean_start() -> None:
     sqlite-utils (without numpy/pandas) only when a migration is pending."""
 
 
+class WarmImports:
+    """What unlocking and the main window import, loaded on a thread of its own while the
+    worker types the password — started once the lock screen has painted, so it does not
+    compete with the lock screen's own start (bench/bench_desk_speed.py: start → lock).
+
+    Nothing imports these modules on two threads at once (the desk's modules import each
+    other in cycles, which concurrent imports can catch half-initialised): the unlock
+    thread waits for ``core`` before it opens the desk, the UI thread for ``done`` before
+    it builds the window — by then usually long finished.
+    """
+
+    CORE = ("desk.core.app", "sync.client.pin")
+    WINDOW = ("desk.core.logs", "desk.ui.window", "desk.ui.clock_notice", "desk.ui.autosync",
+              "desk.ui.home", "desk.ui.sync_page", "desk.ui.matter_screens", "desk.ui.warm")
+
+    def __init__(self) -> None:
+        import threading
+
+        self.core = threading.Event()
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start once (later calls do nothing)."""
+        import threading
+
+        with self._lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="warm-imports",
+                                               daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        import importlib
+
+        try:
+            for group, event in ((self.CORE, self.core), (self.WINDOW, self.done)):
+                for name in group:
+                    try:
+                        importlib.import_module(name)
+                    except Exception as exc:  # the real import (later) reports it properly
+                        log.warning("warm-up import of %s failed: %s", name, exc)
+                event.set()
+        finally:
+            self.core.set()
+            self.done.set()
+
+    def wait(self, event: Any) -> None:
+        """Wait (bounded) for ``core`` or ``done`` of a started warm-up."""
+        if self.thread is not None:
+            event.wait(120)
+
+
+warm_imports = WarmImports()
+
+
 _UNLOCK_KINDS = ("no_password", "wrong_password", "wrong_pin", "offline", "insecure",
                  "pin_locked", "revoked", "no_pin", "locked_out")
 
@@ -98,13 +155,12 @@ def open_desk(data_dir: str | None) -> Any:
     background helper (see ``MainWindow._after_show``) so a large store does not delay
     the first paint.
     """
-    import threading
-
     from desk.core.paths import resolve
 
     paths = resolve(data_dir)
 
     def attempt(secret: str | None) -> Any:
+        warm_imports.wait(warm_imports.core)
         from desk.core.app import DeskContext
         from sync.client.pin import fetch_key_share
 
@@ -133,16 +189,12 @@ def open_desk(data_dir: str | None) -> Any:
         style.install_language(app, str(preview.get("language") or ""))
         style.apply(app, bool(preview.get("large_font")), bool(preview.get("high_contrast")))
 
-    def warm() -> None:  # the store, catalog and sync client load while the worker types
-        import desk.core.app  # noqa: F401
-        import sync.client.pin  # noqa: F401
-
-    threading.Thread(target=warm, name="warm-imports", daemon=True).start()
     opened: list[Any] = []
 
     def check(secret: str) -> str | None:  # on the lock screen's worker thread
         from desk.core.errors import DeskError
 
+        warm_imports.start()  # (if the lock screen never painted)
         try:
             opened.append(attempt(secret))
         except DeskError as exc:
@@ -151,6 +203,8 @@ def open_desk(data_dir: str | None) -> Any:
 
     dlg = UnlockDialog(check, None, who=signed_in(preview), intro=intro, quit_button=True)
     dlg.setWindowTitle(tr("家门口办事台"))
+    # the store, catalog, sync client and window load while the worker types
+    dlg.painted.connect(warm_imports.start)
     dlg.exec()
     return opened[0] if opened else None
 
@@ -179,6 +233,7 @@ def run_gui(data_dir: str | None = None, *,
     ctx = open_desk(data_dir)
     if ctx is None:
         return 1
+    warm_imports.wait(warm_imports.done)  # the window's modules: imported by now, usually
     s = ctx.settings
     style.install_language(app, s.language)
     style.apply(app, s.large_font, s.high_contrast)

@@ -184,13 +184,14 @@ class MainWindow(QMainWindow):
     def _after_show(self) -> None:
         """Background loads that must not delay the first paint."""
         store = self.ctx.store
-        # first in the queue, so it runs before any save the worker could start
+        # the clock's doubt first (a few bounded reads), off the UI thread
+        self.clock_notice.check_in_background(self.tasks)
+        # then the corruption check, so it runs before any save the worker could start
         self.tasks.run(store.quick_check, on_done=self._checked)
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
         # promises counted before a year's holiday notice reached this desk (a stand-alone
         # desk's file in <data dir>/calendars, or a pull interrupted before recomputing)
         self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
-        self.clock_notice.check()
         self.refresh_status()
         self.autosync.changed.connect(self.refresh_status)
         self.autosync.start()

@@ -1,0 +1,109 @@
+"""Issue 14 item 15 (start → lock screen, unlock → window): what the desk does before the
+lock screen and between unlocking and the window's first paint.
+
+- The store, catalog, sync client and window modules load on a thread of their own only
+  once the lock screen has painted (before, their imports started ahead of the lock
+  screen and competed with it), and are all loaded by the time the worker has typed.
+- The window's start reads the clock's doubt off the UI thread (at 100,000 encrypted cases
+  the read held the first paint).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from answers import Answers
+
+from desk.core.app import DeskContext
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "qiliyi-2026"
+
+_START = """
+import json, os, sys
+sys.path.insert(0, sys.argv[2])
+from PySide6.QtCore import QEvent, QObject, QTimer
+from desk.ui import main as ui_main
+app = ui_main.make_app()
+seen = {}
+class Watch(QObject):
+    def eventFilter(self, obj, event):
+        if (event.type() == QEvent.Type.Paint and hasattr(obj, "window")
+                and type(obj.window()).__name__ == "UnlockDialog" and "painted" not in seen):
+            seen["painted"] = {m: m in sys.modules for m in WATCHED}
+            QTimer.singleShot(0, lambda: typed(obj.window()))
+        return False
+WATCHED = ("desk.core.app", "sync.client.pin", "desk.ui.window", "desk.core.store")
+def typed(dlg):
+    try:
+        if not ui_main.warm_imports.done.wait(0):
+            QTimer.singleShot(5, lambda: typed(dlg))
+            return
+    except Exception as exc:  # fail at once, not at the timeout
+        print(repr(exc), file=sys.stderr, flush=True)
+        os._exit(3)
+    seen["typed"] = {m: m in sys.modules for m in WATCHED}
+    dlg.password.setText(sys.argv[3])
+    dlg.try_unlock()
+watch = Watch()
+app.installEventFilter(watch)
+ctx = ui_main.open_desk(sys.argv[1])
+seen["opened"] = ctx is not None and ctx.store.key is not None
+print(json.dumps(seen))
+ctx.close()
+"""
+
+
+def test_lock_screen_paints_before_the_heavy_imports_which_finish_while_typing(
+        tmp_path: Path) -> None:
+    data = tmp_path / "desk"
+    ctx = DeskContext.open(str(data), password=PASSWORD)
+    ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
+    ctx.save_settings()
+    ctx.close()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DOORSTEP_PASSWORD", "DOORSTEP_PASSWORD_FILE")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    r = subprocess.run([sys.executable, "-c", _START, str(data), str(ROOT), PASSWORD],
+                       env=env, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    seen = json.loads(r.stdout.strip().splitlines()[-1])
+    # nothing heavy is (being) imported when the lock screen first paints …
+    assert not any(seen["painted"].values()), seen["painted"]
+    # … and everything the unlock and the window need is loaded while the worker types
+    assert all(seen["typed"].values()), seen["typed"]
+    assert seen["opened"]
+
+
+def test_window_start_reads_the_clock_off_the_ui_thread(qtbot: Any, desk: Any) -> None:
+    from desk.ui import style
+    from desk.ui.main import make_app
+    from desk.ui.window import MainWindow
+
+    threads: list[str] = []
+    day = desk.desk_day
+    pending = day.pending
+
+    def watched() -> Any:
+        threads.append(threading.current_thread().name)
+        return pending()
+
+    day.pending = watched
+    app = make_app()
+    style.apply(app, False, False)
+    win = MainWindow(desk, dialogs=Answers())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        qtbot.waitUntil(lambda: bool(threads) and not win.tasks.busy, timeout=20_000)
+        assert threads[0] != threading.main_thread().name, threads
+        assert not win.clock_notice.blocking  # the clock is fine: nothing shown
+    finally:
+        win.tasks.shutdown()
