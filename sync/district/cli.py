@@ -22,8 +22,8 @@ Commands (names, flags and JSON keys are a public interface)::
     doorstep-district [--db URL] cases --json [--status S] [--limit N]   # each with routes
     doorstep-district [--db URL] departments [--json]
     doorstep-district [--db URL] department add --name NAME
-    doorstep-district [--db URL] user add --username U --role admin|reviewer|viewer
-                                                   # the password is read from stdin
+    doorstep-district [--db URL] user add --username U --role admin|reviewer|viewer|department
+                  [--department D]                 # the password is read from stdin
     doorstep-district [--db URL] audit verify [--json]   # check the console's audit chain
     doorstep-district [--db URL] restore FILE [--json]   # put a backup back: a new epoch
     doorstep-district [--db URL] calendar publish --file FILE.json   # a year's 放假调休
@@ -114,7 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     usub = u.add_subparsers(dest="user_command", required=True)
     ua = usub.add_parser("add", help="add a console user; the password is read from stdin")
     ua.add_argument("--username", required=True)
-    ua.add_argument("--role", required=True, choices=["admin", "reviewer", "viewer"])
+    ua.add_argument("--role", required=True,
+                    choices=["admin", "reviewer", "viewer", "department"])
+    ua.add_argument("--department", default="",
+                    help="a department user's department (code or name of the matter "
+                         "configuration): it sees and acts only on that department's orders")
     c = sub.add_parser("cases", help="cases received")
     c.add_argument("--json", action="store_true")
     c.add_argument("--status", default=None)
@@ -366,9 +370,19 @@ def _user_add(cs: ConsoleStore, args: argparse.Namespace) -> int:
     if problem:
         print(f"password: [weak] {problem}", file=sys.stderr)
         return 2
-    cs.add_user(args.username, hash_password(password), args.role,
-                audit=_audited(cs, "user.add", args.username.strip(), role=args.role))
-    _print({"username": args.username.strip(), "role": args.role, "created": True})
+    department = ""
+    if args.role == "department":  # issue 15: scoped to one department of the config
+        from sync.district.matters_console import department_name
+
+        department = department_name(cs.st, args.department) or ""
+        if not department:
+            print("department: [unknown] 部门用户须用 --department 指定诉求分类配置中的部门"
+                  "（编码或名称）", file=sys.stderr)
+            return 2
+    extra = {"department": department} if department else {}
+    cs.add_user(args.username, hash_password(password), args.role, department=department,
+                audit=_audited(cs, "user.add", args.username.strip(), role=args.role, **extra))
+    _print({"username": args.username.strip(), "role": args.role, "created": True, **extra})
     return 0
 
 

@@ -240,6 +240,24 @@ def test_department_users_are_created_with_their_department_and_scoped(
         cg.close()
 
 
+def test_the_command_line_adds_a_department_user(ms: ConsoleServer, capsys: Any,
+                                                 monkeypatch: Any) -> None:
+    from sync.district.cli import main as district_main
+
+    db = ms.storage.url
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse 3\n"))
+    assert district_main(["--db", db, "user", "add", "--username", "shuiwu", "--role",
+                          "department"]) == 2
+    assert "department: [unknown]" in capsys.readouterr().err
+    assert ms.console.user("shuiwu") is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse 3\n"))
+    assert district_main(["--db", db, "user", "add", "--username", "shuiwu", "--role",
+                          "department", "--department", "SW"]) == 0
+    assert '"department": "水务局"' in capsys.readouterr().out
+    assert (ms.console.user("shuiwu") or {})["department"] == "水务局"
+    assert audit_actions(ms, "user.add")[-1]["detail"]["department"] == "水务局"
+
+
 def test_cannot_do_report_and_export(ms: ConsoleServer, desk: Any, web: Any) -> None:
     cases = [new_case(desk, "MZ-GLJT"), new_case(desk, "MZ-GLJT"), new_case(desk, "MZ-GLJT")]
     assert sync_desk(desk)["complete"]
