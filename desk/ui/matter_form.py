@@ -87,6 +87,7 @@ class MatterFormPage(QWidget):
         self.errors: dict[str, QLabel] = {}
         self.category = shrinkable(QComboBox(), 8)
         self.category.setAccessibleName(tr("诉求分类"))
+        self.category.setPlaceholderText(tr("请选择"))
         self.category.currentIndexChanged.connect(self._category_changed)
         self.subcategory = shrinkable(QComboBox(), 8)
         self.subcategory.setAccessibleName(tr("子分类"))
@@ -245,8 +246,8 @@ class MatterFormPage(QWidget):
                 self.category.addItem(c.name, c.name)
         self.category.setEnabled(self.from_case is None)
         self.category.blockSignals(False)
-        if self.from_case is None:
-            self.category.setCurrentIndex(-1)  # a choice made on purpose
+        # a choice made on purpose; a 办不成事 has its one category
+        self.category.setCurrentIndex(-1 if self.from_case is None else 0)
         self._category_changed()
         self.save_button.setEnabled(True)
         (self.category if self.from_case is None else self.description).setFocus()

@@ -61,7 +61,7 @@ class MattersPage(QWidget):
         title = QLabel(tr("民情诉求"))
         title.setObjectName("title")
         head.addWidget(title, 1)
-        self.new_button = QPushButton(tr("＋ 登记诉求"))
+        self.new_button = QPushButton(tr("登记诉求"))
         self.new_button.setProperty("kind", "primary")
         self.new_button.setAccessibleName(tr("登记一件新的民情诉求"))
         self.new_button.clicked.connect(self.newMatterRequested.emit)

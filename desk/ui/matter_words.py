@@ -10,12 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from desk.core import clock
+from desk.core.receipts.matter_slip import place_words
 from desk.ui.problems import problem_text
 from desk.ui.text import esc, tr
 from forms.engine import Problem
 from forms.ids import mask_id, mask_phone
-
-PLACE_KEYS = ("compound", "building", "unit", "room", "place")
 
 
 def urgency_label(code: str | None) -> str:
@@ -84,9 +83,8 @@ def sla_text(sla_json: str | None) -> str:
 
 
 def place_text(place_json: str | None) -> str:
-    """小区 楼栋 单元 房号 (or the place) on one line."""
-    place = json.loads(place_json or "{}")
-    return " ".join(str(place[k]) for k in PLACE_KEYS if place.get(k))
+    """汉阳花园 3栋 2单元 502室 (or the place) on one line, as the 受理单 prints it."""
+    return place_words(json.loads(place_json or "{}"))
 
 
 def resident_text(resident_json: str | None) -> str:
@@ -152,12 +150,16 @@ def history_html(rows: list[tuple[str, str, str]]) -> str:
     """The rows as the detail page's table."""
     from desk.ui.style import colour
 
-    cells = "".join(
-        f"<tr><td style='color:{colour('muted')};white-space:nowrap'>{esc(at)}</td>"
-        f"<td style='white-space:nowrap'><b>{esc(what)}</b></td><td>{esc(detail)}</td></tr>"
-        for at, what, detail in rows)
-    return ("<h3>" + tr("办理记录") + "</h3><table cellpadding='5' width='100%'>" + cells
-            + "</table>")
+    # an entry on lines of its own — when; what; the details — as the case page does: in
+    # 长辈 mode three table columns split a worker's name over two lines
+    line = "<p style='margin-top:{0}px;margin-bottom:0'>{1}</p>"
+    out = []
+    for at, what, detail in rows:
+        out.append(line.format(10, f"<span style='color:{colour('muted')}'>"
+                                   f"{esc(at).replace(' ', '&nbsp;')}</span>")
+                   + line.format(2, f"<b>{esc(what)}</b>")
+                   + (line.format(2, esc(detail)) if detail else ""))
+    return "<h3>" + tr("办理记录") + "</h3>" + "".join(out)
 
 
 def matter_problem_text(p: Problem) -> str:

@@ -84,7 +84,7 @@ def test_record_a_named_matter_with_its_deadline_counted_and_print_its_slip(
     assert stored["matter_no"] in page.title.text()
     body = page.body.toPlainText()
     assert "138****5678" in body and "13812345678" not in body
-    assert "汉阳花园 3 2 502" in body
+    assert "汉阳花园 3栋 2单元 502室" in body
     assert page.history_texts() == ["登记诉求 首问负责人 刘晓燕"]
     qtbot.waitUntil(lambda: win.matter_label.text() == "诉求 今日 1 · 待办 0", timeout=WAIT)
     # the 受理单 in the print preview, rendered in the background
