@@ -318,6 +318,10 @@ class EnrollResponse(Message):
     release_key: str = Field(default="", description="the district's release signing key "
                                                      "(Ed25519, hex): the desk pins it and "
                                                      "installs only releases it signed")
+    public_url: str = Field(default="", max_length=200,
+                            description="the district's public address (its progress page "
+                                        "/q): receipts' QR codes point there; empty: the "
+                                        "address the desk enrolled with")
 
 
 # The form data and materials travel as the desk stored them: JSON text, kept verbatim by
@@ -748,7 +752,8 @@ class StatusReportResponse(Message):
 
 # -- desk releases (issue 19) ------------------------------------------------------------------
 
-RELEASE_PLATFORMS = ("linux", "windows")
+ReleasePlatform = Literal["linux", "windows"]
+RELEASE_PLATFORMS: tuple[str, ...] = get_args(ReleasePlatform)
 RELEASE_VERSION = r"^[0-9]{1,4}(\.[0-9]{1,6}){1,3}$"
 RELEASE_CHUNK = 1024 * 1024  # the most a desk asks for in one piece
 
@@ -771,7 +776,7 @@ class ReleaseInfo(BaseModel):
     release notes, and the Ed25519 signature over :func:`release_message`."""
 
     model_config = ConfigDict(extra="ignore")
-    platform: Literal["linux", "windows"]
+    platform: ReleasePlatform
     version: str = Field(pattern=RELEASE_VERSION)
     filename: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._+~-]+$")
     size: int = Field(gt=0)

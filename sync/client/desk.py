@@ -69,7 +69,8 @@ def enroll_desk(ctx: DeskContext, server_url: str, code: str, *,
     values = {"desk_id": resp.desk_id, "desk_secret": resp.desk_secret,
               "server_url": server_url, "enrolled_at": resp.enrolled_at,
               "district_desk_code": resp.desk_code,
-              "release_key": resp.release_key, "release_offer": ""}  # issue 19: pinned here
+              "release_key": resp.release_key, "release_offer": "",  # issue 19: pinned here
+              "public_url": resp.public_url or server_url}  # issue 18: receipts' QR codes
     if resp.replaces and resp.replaces != req.previous_desk_id:
         # a replacement laptop: the old desk's work comes down at the first sync (the same
         # laptop enrolled again already holds its own)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -231,7 +232,8 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
             raise desk_codes.duplicate_enrollment(row["desk_code"] if row else "") from None
         return P.EnrollResponse(desk_id=desk_id, desk_secret=secret, desk_code=row["desk_code"],
                                 name=row["name"], enrolled_at=now,
-                                replaces=row["replaces"] or "", release_key=release_public)
+                                replaces=row["replaces"] or "", release_key=release_public,
+                                public_url=os.environ.get("DOORSTEP_PUBLIC_URL", "").strip())
 
     def desk(self, desk_id: str) -> dict[str, Any] | None:
         """A desk row (with its secret), or None."""

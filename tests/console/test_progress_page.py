@@ -139,3 +139,32 @@ def test_the_page_reads_one_case_through_indexes(tmp_path: Any) -> None:
         assert "USING INDEX changes_case" in plan and "SCAN changes" not in plan, plan
     finally:
         st.close()
+
+
+def test_the_receipts_qr_code_opens_the_progress_page(server: ConsoleServer, make_desk: Any,
+                                                      tmp_path: Any) -> None:
+    """Printed, rendered to pixels as a printer would, scanned with zbar: the QR code is
+    the page's address, and opening it shows the case (both receipt formats)."""
+    import subprocess
+
+    from desk.core.receipts import render_case_pdf
+    from desk.core.receipts.verify import parse_payload
+
+    desk = make_desk()
+    case = new_case(desk)
+    assert sync_desk(desk)["complete"]
+    assert desk.store.get_meta("public_url") == server.api_url  # learnt at enrollment
+    for fmt in ("a4", "80mm"):
+        pdf = tmp_path / f"{fmt}.pdf"
+        pdf.write_bytes(render_case_pdf(desk, desk.store.get_case(case["uuid"]), fmt=fmt))
+        subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-f", "1", "-l", "1",
+                        str(pdf), str(tmp_path / fmt)], check=True, timeout=120)
+        out = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable",
+                              str(next(tmp_path.glob(f"{fmt}*.png")))], capture_output=True,
+                             text=True, timeout=120, check=True).stdout.split()
+        assert len(out) == 1
+        url = out[0]
+        assert url == f"{server.api_url.upper()}/Q/{case['receipt_no']}/{_code(desk, case)}"
+        assert parse_payload(url)[0] == case["receipt_no"]
+        resp = httpx.get(url)  # a phone's camera opens it as it is
+        assert resp.status_code == 200 and "高龄津贴" in resp.text

@@ -296,8 +296,10 @@ def _verification(ctx: Any, f: CaseFacts, with_qr: bool) -> tuple[str, list[list
     # a case taken over from a replaced desk keeps that desk's key: a reprint is the same
     key = ctx.store.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
     code = verification_code(key, f.receipt_no, str(f.case["uuid"]))
-    matrix = qr_matrix(qr_payload(f.receipt_no, str(f.case["uuid"]), code)) if with_qr \
-        else None
+    # the district's progress page once the desk knows its public address (issue 18)
+    public = (ctx.store.get_meta("public_url") or "") if with_qr else ""
+    matrix = qr_matrix(qr_payload(f.receipt_no, str(f.case["uuid"]), code, public)) \
+        if with_qr else None
     return group_code(code), matrix
 
 

@@ -74,13 +74,28 @@ def group_code(code: str) -> str:
     return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
-def qr_payload(receipt_no: str, uuid: str, code: str) -> str:
-    """The text encoded in a receipt's QR code."""
+def qr_payload(receipt_no: str, uuid: str, code: str, public_url: str = "") -> str:
+    """The text encoded in a receipt's QR code: the district's progress page for this
+    receipt when the desk knows the district's public address (issue 18: a phone's camera
+    opens it), else the offline payload. A bare host is written in upper case so the code
+    stays in QR's compact alphanumeric mode (the page's address ignores case)."""
+    if public_url:
+        base = public_url.rstrip("/")
+        if re.fullmatch(r"https?://[^/]+", base, re.IGNORECASE):
+            base = base.upper()
+        return f"{base}/Q/{receipt_no.upper()}/{normalise_code(code)}"
     return f"{PAYLOAD_PREFIX}:{receipt_no.upper()}:{uuid.upper()}:{normalise_code(code)}"
 
 
+_URL_PAYLOAD = re.compile(r"^https?://\S+/q/([A-Z0-9-]+)/([A-Z2-7]+)$", re.IGNORECASE)
+
+
 def parse_payload(text: str) -> Payload:
-    """The receipt number, UUID (lower case) and code of a scanned payload."""
+    """The receipt number, UUID (lower case; empty in the progress-page form, which
+    carries the number and code only) and code of a scanned payload."""
+    url = _URL_PAYLOAD.match(text.strip())
+    if url:
+        return Payload(url.group(1).upper(), "", normalise_code(url.group(2)))
     parts = text.strip().split(":")
     if len(parts) != 4 or parts[0].upper() != PAYLOAD_PREFIX:
         raise ValueError("不是家门口办事台的回执二维码")
