@@ -131,8 +131,8 @@ class MaintenanceMixin(StoreBase):
                           "'{\"purged\": true}', materials_json = '{\"received\": [], "
                           "\"missing\": [], \"purged\": true}' WHERE id = ?",
                           [masked, case_id])
-                c.execute("UPDATE case_index SET names = '', initials = '', id_rev = '', "
-                          "phone_rev = '' WHERE case_id = ?", [case_id])
+                # the search keys too: names, their index pieces, initials, ID, phone
+                self._unindex_case(c, case_id)  # type: ignore[attr-defined]
                 c.execute("UPDATE outbox SET payload_json = '{\"purged\": true}' "
                           "WHERE case_uuid = ? AND state != 'pending'", [uuid])
                 self._audit(c, actor, "case.purge", uuid, {"reason": "retention"})

@@ -160,8 +160,11 @@ class MatterMixin(StoreBase):
                             [key, day]).fetchone()[0]
             matter = dict(matter, matter_no=f"{matter['desk_code']}-M{day}-{seq:04d}")
             cols = [k for k in MATTER_COLUMNS if k in matter]
-            c.execute(f"INSERT INTO matters({', '.join(cols)}) "
-                      f"VALUES ({', '.join('?' * len(cols))})", [matter[k] for k in cols])
+            cur = c.execute(f"INSERT INTO matters({', '.join(cols)}) "
+                            f"VALUES ({', '.join('?' * len(cols))})", [matter[k] for k in cols])
+            # its texts in the search index (issue 14 item 15; store_search)
+            self._index_matter(c, int(cur.lastrowid or 0), None,  # type: ignore[attr-defined]
+                               matter)
             self._enqueue_matter(c, matter)
             self._audit(c, actor, "matter.create", matter["uuid"],
                         {"matter_no": matter["matter_no"], "category": matter["category"],
@@ -189,11 +192,13 @@ class MatterMixin(StoreBase):
         m = self._matter_row(c, uuid)
         if m is None:
             raise _not_found(uuid)
+        before = dict(m)
         m.update(changes, revision=m["revision"] + 1, updated_at=now_iso(),
                  sync_state="pending", sync_error=None)
         sets = [*changes, "revision", "updated_at", "sync_state", "sync_error"]
         c.execute(f"UPDATE matters SET {', '.join(f'{k} = ?' for k in sets)} WHERE uuid = ?",
                   [*(m[k] for k in sets), uuid])
+        self._index_matter(c, m["id"], before, m)  # type: ignore[attr-defined]
         return m
 
     def handover_matter(self, uuid: str, to: str, reason: str, actor: str) -> dict[str, Any]:
@@ -276,16 +281,10 @@ class MatterMixin(StoreBase):
             where.append("status = ?")
             params.append(status)
         q = (search or "").strip()
-        if q:
-            like = f"%{q.replace('%', '').replace('_', '')}%"
-            parts = ["matter_no LIKE ?", "resident_name LIKE ?", "place_text LIKE ?",
-                     "category LIKE ?", "subcategory LIKE ?", "description LIKE ?",
-                     "owner LIKE ?"]
-            params += [like] * len(parts)
-            if q.isdigit() and len(q) >= 4:
-                parts += ["resident_phone LIKE ?", "resident_id LIKE ?"]
-                params += [f"%{q}", f"%{q}"]
-            where.append(f"({' OR '.join(parts)})")
+        if q:  # through the two-character index (store_search, issue 14 item 15)
+            test, test_params = self._matter_clause(q)  # type: ignore[attr-defined]
+            where.append(test)
+            params += test_params
         sql = "SELECT * FROM matters"
         if where:
             sql += " WHERE " + " AND ".join(where)
