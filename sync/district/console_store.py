@@ -30,7 +30,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from forms.catalog import load_catalog
 from sync import protocol as P
@@ -465,11 +476,24 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         """Workers (经办人) who accepted cases in the last ``days`` days, for the 经办人
         filter's suggestions (a range of the intake index, at most 500 names)."""
         since = (local_today() - timedelta(days=days)).isoformat()
+        # Every list page shows these: grouping 90 days of intake reads ~340,000 index
+        # entries at 1,000,000 cases on every page view. Instead, hop from one worker
+        # to the next (a recursive skip scan) and keep those whose newest case on
+        # console_cases_worker_day is recent: two index probes per distinct worker (a
+        # scalar subquery, which PostgreSQL runs per worker, unlike EXISTS, which it turns
+        # into a join over the whole date range).
         with self.st.read() as conn:
-            return [w for (w,) in conn.execute(
-                select(ccases.c.worker).where(ccases.c.accepted_date >= since,
-                                              ccases.c.worker != "")
-                .group_by(ccases.c.worker).order_by(ccases.c.worker).limit(500))]
+            return [w for (w,) in conn.execute(text("""
+                WITH RECURSIVE w(worker) AS (
+                    SELECT min(worker) FROM console_cases WHERE worker > ''
+                    UNION ALL
+                    SELECT (SELECT min(c.worker) FROM console_cases c
+                            WHERE c.worker > w.worker)
+                    FROM w WHERE w.worker IS NOT NULL)
+                SELECT worker FROM w WHERE worker IS NOT NULL AND (
+                    SELECT max(c.accepted_date) FROM console_cases c
+                    WHERE c.worker = w.worker) >= :since
+                ORDER BY worker LIMIT 500"""), {"since": since})]
 
     def desk_names(self) -> dict[str, str]:
         """desk id → the desk's name (its code when it has none)."""
