@@ -10,7 +10,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="33"/>
-        <location filename="../../desk/ui/resident.py" line="96"/>
+        <location filename="../../desk/ui/resident.py" line="97"/>
         <source>受理日期</source>
         <translation>Accepted on</translation>
     </message>
@@ -86,7 +86,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="165"/>
-        <location filename="../../desk/ui/cases.py" line="203"/>
+        <location filename="../../desk/ui/cases.py" line="215"/>
         <location filename="../../desk/ui/form_page.py" line="78"/>
         <location filename="../../desk/ui/form_page.py" line="172"/>
         <source>绿色通道</source>
@@ -117,232 +117,247 @@
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="30"/>
-        <location filename="../../desk/ui/cases.py" line="73"/>
-        <location filename="../../desk/ui/resident.py" line="96"/>
-        <location filename="../../desk/ui/sync_page.py" line="166"/>
+        <location filename="../../desk/ui/cases.py" line="83"/>
+        <location filename="../../desk/ui/resident.py" line="97"/>
+        <location filename="../../desk/ui/sync_page.py" line="186"/>
         <source>受理编号</source>
         <translation>Receipt no.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="73"/>
-        <location filename="../../desk/ui/sync_page.py" line="166"/>
+        <location filename="../../desk/ui/cases.py" line="83"/>
+        <location filename="../../desk/ui/sync_page.py" line="186"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="74"/>
+        <location filename="../../desk/ui/cases.py" line="84"/>
+        <location filename="../../desk/ui/matter_form.py" line="123"/>
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="31"/>
-        <location filename="../../desk/ui/cases.py" line="74"/>
+        <location filename="../../desk/ui/cases.py" line="84"/>
         <source>办理事项</source>
         <translation>Service item</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="74"/>
-        <location filename="../../desk/ui/cases.py" line="247"/>
-        <location filename="../../desk/ui/resident.py" line="97"/>
-        <location filename="../../desk/ui/sync_page.py" line="167"/>
+        <location filename="../../desk/ui/cases.py" line="84"/>
+        <location filename="../../desk/ui/cases.py" line="269"/>
+        <location filename="../../desk/ui/matter_detail.py" line="283"/>
+        <location filename="../../desk/ui/matter_list.py" line="95"/>
+        <location filename="../../desk/ui/resident.py" line="98"/>
+        <location filename="../../desk/ui/sync_page.py" line="187"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="34"/>
-        <location filename="../../desk/ui/cases.py" line="75"/>
+        <location filename="../../desk/ui/cases.py" line="85"/>
         <source>承诺办结</source>
         <translation>Promised by</translation>
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="36"/>
-        <location filename="../../desk/ui/cases.py" line="76"/>
+        <location filename="../../desk/ui/cases.py" line="86"/>
+        <location filename="../../desk/ui/matter_detail.py" line="298"/>
         <source>区级状态</source>
         <translation>District status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="76"/>
-        <location filename="../../desk/ui/cases.py" line="254"/>
-        <location filename="../../desk/ui/sync_page.py" line="297"/>
+        <location filename="../../desk/ui/cases.py" line="86"/>
+        <location filename="../../desk/ui/cases.py" line="276"/>
+        <location filename="../../desk/ui/sync_page.py" line="313"/>
         <source>上传</source>
         <translation>Upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="77"/>
+        <location filename="../../desk/ui/cases.py" line="87"/>
         <source>评价</source>
         <translation>Rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="236"/>
-        <location filename="../../desk/ui/window.py" line="110"/>
+        <location filename="../../desk/ui/cases.py" line="198"/>
+        <location filename="../../desk/ui/resident.py" line="179"/>
+        <source>重复申请待核实</source>
+        <translation>Possible duplicate, to be checked</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/cases.py" line="250"/>
+        <location filename="../../desk/ui/rail.py" line="40"/>
         <source>案件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="241"/>
+        <location filename="../../desk/ui/cases.py" line="255"/>
         <source>姓名、拼音首字母、身份证或手机尾号、受理编号</source>
         <translation>Name, pinyin initials, ID/phone ending, receipt no.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="242"/>
+        <location filename="../../desk/ui/cases.py" line="256"/>
         <source>搜索案件</source>
         <translation>Search cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="247"/>
+        <location filename="../../desk/ui/cases.py" line="262"/>
+        <source>按搜索内容查找居民，查看其全部事项</source>
+        <translation>Find the resident by this search and see all their matters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/cases.py" line="269"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="247"/>
+        <location filename="../../desk/ui/cases.py" line="269"/>
         <location filename="../../desk/ui/text.py" line="29"/>
         <location filename="../../desk/ui/text.py" line="37"/>
         <source>已受理</source>
         <translation>Accepted</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="248"/>
+        <location filename="../../desk/ui/cases.py" line="270"/>
         <location filename="../../desk/ui/materials.py" line="167"/>
         <location filename="../../desk/ui/text.py" line="29"/>
         <source>容缺受理</source>
         <translation>Accepted, materials deferred</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="249"/>
+        <location filename="../../desk/ui/cases.py" line="271"/>
         <location filename="../../desk/ui/text.py" line="30"/>
         <source>待补正</source>
         <translation>Awaiting correction</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="251"/>
+        <location filename="../../desk/ui/cases.py" line="273"/>
         <source>全部事项</source>
         <translation>All items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="252"/>
-        <location filename="../../desk/ui/resident.py" line="96"/>
-        <location filename="../../desk/ui/sync_page.py" line="166"/>
+        <location filename="../../desk/ui/cases.py" line="274"/>
+        <location filename="../../desk/ui/resident.py" line="97"/>
+        <location filename="../../desk/ui/sync_page.py" line="186"/>
         <source>事项</source>
         <translation>Item</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="254"/>
+        <location filename="../../desk/ui/cases.py" line="276"/>
         <source>全部上传状态</source>
         <translation>All upload states</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="254"/>
-        <location filename="../../desk/ui/sync_page.py" line="100"/>
+        <location filename="../../desk/ui/cases.py" line="276"/>
+        <location filename="../../desk/ui/sync_page.py" line="116"/>
         <location filename="../../desk/ui/text.py" line="54"/>
         <source>待上传</source>
         <translation>Waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="255"/>
+        <location filename="../../desk/ui/cases.py" line="277"/>
         <location filename="../../desk/ui/text.py" line="54"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="255"/>
+        <location filename="../../desk/ui/cases.py" line="277"/>
         <location filename="../../desk/ui/text.py" line="54"/>
         <source>被退回</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="256"/>
+        <location filename="../../desk/ui/cases.py" line="278"/>
         <location filename="../../desk/ui/text.py" line="55"/>
         <source>冲突</source>
         <translation>Conflict</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="258"/>
+        <location filename="../../desk/ui/cases.py" line="280"/>
         <source>日期</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="258"/>
+        <location filename="../../desk/ui/cases.py" line="280"/>
         <source>全部日期</source>
         <translation>Any date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="258"/>
+        <location filename="../../desk/ui/cases.py" line="280"/>
         <source>今天</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="259"/>
+        <location filename="../../desk/ui/cases.py" line="281"/>
         <source>近7天</source>
         <translation>Last 7 days</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="259"/>
+        <location filename="../../desk/ui/cases.py" line="281"/>
         <source>近30天</source>
         <translation>Last 30 days</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="260"/>
+        <location filename="../../desk/ui/cases.py" line="282"/>
         <source>自定义…</source>
         <translation>Custom…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="266"/>
+        <location filename="../../desk/ui/cases.py" line="288"/>
         <source>开始日期</source>
         <translation>From date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="266"/>
+        <location filename="../../desk/ui/cases.py" line="288"/>
         <source>结束日期</source>
         <translation>To date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="274"/>
+        <location filename="../../desk/ui/cases.py" line="296"/>
         <source>从</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="276"/>
+        <location filename="../../desk/ui/cases.py" line="298"/>
         <source>到</source>
         <translation>to</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="289"/>
+        <location filename="../../desk/ui/cases.py" line="311"/>
         <source>案件列表</source>
         <translation>Case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="369"/>
+        <location filename="../../desk/ui/cases.py" line="391"/>
         <source>正在查询…</source>
         <translation>Searching…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="371"/>
+        <location filename="../../desk/ui/cases.py" line="393"/>
         <source>没有符合条件的案件</source>
         <translation>No matching cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="373"/>
+        <location filename="../../desk/ui/cases.py" line="395"/>
         <source>已显示 {shown} 件，正在统计总数…（向下滚动加载更多；回车或双击打开）</source>
         <translation>Showing {shown} cases, counting the total… (scroll down for more; Enter or double-click opens)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="376"/>
+        <location filename="../../desk/ui/cases.py" line="398"/>
         <source>共 {n} 件，已显示 {shown} 件（向下滚动加载更多；回车或双击打开）</source>
         <translation>{n} cases, {shown} shown (scroll for more; Enter or double-click opens)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/cases.py" line="379"/>
+        <location filename="../../desk/ui/cases.py" line="401"/>
         <source>共 {n} 件（回车或双击打开）</source>
         <translation>{n} cases (Enter or double-click to open)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="64"/>
-        <location filename="../../desk/ui/home.py" line="222"/>
+        <location filename="../../desk/ui/detail.py" line="67"/>
+        <location filename="../../desk/ui/home.py" line="234"/>
         <source>{n}项材料</source>
         <translation>{n} materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="66"/>
+        <location filename="../../desk/ui/detail.py" line="69"/>
         <source>第{n}版</source>
         <translation>revision {n}</translation>
     </message>
@@ -351,156 +366,202 @@
         <translation type="vanished">District</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="71"/>
-        <location filename="../../desk/ui/detail.py" line="151"/>
+        <location filename="../../desk/ui/detail.py" line="56"/>
+        <source>待核实</source>
+        <translation>To be checked</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="56"/>
+        <source>已核实非重复</source>
+        <translation>Checked: not a duplicate</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="79"/>
+        <location filename="../../desk/ui/detail.py" line="172"/>
+        <location filename="../../desk/ui/matter_detail.py" line="120"/>
+        <location filename="../../desk/ui/matter_words.py" line="162"/>
         <source>办理记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="88"/>
+        <location filename="../../desk/ui/detail.py" line="98"/>
         <source>← 案件列表</source>
         <translation>← Cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="89"/>
+        <location filename="../../desk/ui/detail.py" line="99"/>
         <source>返回案件列表</source>
         <translation>Back to the case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="101"/>
+        <location filename="../../desk/ui/detail.py" line="111"/>
         <source>重新打印  Ctrl+P</source>
         <translation>Reprint  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="102"/>
+        <location filename="../../desk/ui/detail.py" line="112"/>
         <source>重新打印回执或告知书</source>
         <translation>Reprint the receipt or notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="105"/>
-        <location filename="../../desk/ui/detail.py" line="185"/>
-        <location filename="../../desk/ui/detail.py" line="203"/>
-        <location filename="../../desk/ui/detail.py" line="250"/>
+        <location filename="../../desk/ui/detail.py" line="115"/>
+        <location filename="../../desk/ui/detail.py" line="222"/>
+        <location filename="../../desk/ui/detail.py" line="242"/>
+        <location filename="../../desk/ui/detail.py" line="289"/>
         <source>显示完整信息</source>
         <translation>Show full details</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="106"/>
+        <location filename="../../desk/ui/detail.py" line="116"/>
         <source>显示完整身份证号和电话（记入审计日志）</source>
         <translation>Show full ID number and phone (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="114"/>
+        <location filename="../../desk/ui/detail.py" line="124"/>
         <source>请居民评价</source>
         <translation>Ask for a rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="118"/>
+        <location filename="../../desk/ui/detail.py" line="128"/>
         <source>居民一览</source>
         <translation>Resident overview</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="119"/>
+        <location filename="../../desk/ui/detail.py" line="129"/>
         <source>查看该居民的全部事项</source>
         <translation>See everything for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="130"/>
+        <location filename="../../desk/ui/detail.py" line="132"/>
+        <source>办不成事</source>
+        <translation>Could not be done</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="133"/>
+        <source>转为办不成事诉求，上报区级协调</source>
+        <translation>Record as a "could not be done" matter for the district to coordinate</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="134"/>
+        <source>案件被要求补正或不予办理时，登记为“办不成事”民情诉求</source>
+        <translation>When a case needs correction or was not handled, record it as a "could not be done" resident matter</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="146"/>
+        <location filename="../../desk/ui/resident.py" line="112"/>
+        <location filename="../../desk/ui/text.py" line="90"/>
+        <source>区级重复申请提示</source>
+        <translation>District duplicate notice</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="151"/>
         <source>案件内容</source>
         <translation>Case content</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="139"/>
+        <location filename="../../desk/ui/detail.py" line="160"/>
         <source>登记补交材料</source>
         <translation>Record materials brought later</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="145"/>
+        <location filename="../../desk/ui/detail.py" line="166"/>
         <source>登记已补交</source>
         <translation>Record as supplied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="170"/>
+        <location filename="../../desk/ui/detail.py" line="191"/>
+        <location filename="../../desk/ui/matter_detail.py" line="213"/>
         <source>正在打开…</source>
         <translation>Opening…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="179"/>
+        <location filename="../../desk/ui/detail.py" line="207"/>
+        <source>重复申请（区级待核实）</source>
+        <translation>Duplicate application (district to check)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="208"/>
+        <source>区级已核实非重复</source>
+        <translation>District checked: not a duplicate</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/detail.py" line="216"/>
         <source>没有找到该案件</source>
         <translation>Case not found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="204"/>
+        <location filename="../../desk/ui/detail.py" line="243"/>
         <source>查看完整身份证号和电话会记入审计日志。请选择原因：</source>
         <translation>Viewing the full ID number and phone is recorded in the audit log. Choose a reason:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="205"/>
+        <location filename="../../desk/ui/detail.py" line="244"/>
         <source>核对居民身份</source>
         <translation>Check the resident&apos;s identity</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="205"/>
+        <location filename="../../desk/ui/detail.py" line="244"/>
         <source>电话联系居民</source>
         <translation>Phone the resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="205"/>
+        <location filename="../../desk/ui/detail.py" line="244"/>
         <source>补正或补交材料</source>
         <translation>Correction or materials supplied later</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="205"/>
+        <location filename="../../desk/ui/detail.py" line="244"/>
         <source>区级核查</source>
         <translation>District review</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="235"/>
+        <location filename="../../desk/ui/detail.py" line="274"/>
         <source>隐藏完整信息</source>
         <translation>Hide full details</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="244"/>
+        <location filename="../../desk/ui/detail.py" line="283"/>
         <source>未能记录查看原因，未显示完整信息</source>
         <translation>The reason for viewing could not be recorded; the full details are not shown</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="267"/>
+        <location filename="../../desk/ui/detail.py" line="306"/>
         <source>区级状态：</source>
         <translation>District status: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="274"/>
+        <location filename="../../desk/ui/detail.py" line="313"/>
         <source>逾期未补交：</source>
         <translation>Overdue: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="277"/>
+        <location filename="../../desk/ui/detail.py" line="316"/>
         <source>待补交：</source>
         <translation>Outstanding: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="282"/>
+        <location filename="../../desk/ui/detail.py" line="321"/>
+        <location filename="../../desk/ui/matter_detail.py" line="275"/>
         <source>上传被退回：</source>
         <translation>Upload rejected: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="296"/>
+        <location filename="../../desk/ui/detail.py" line="335"/>
         <source>（{d}前）</source>
         <translation> (by {d})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="299"/>
+        <location filename="../../desk/ui/detail.py" line="338"/>
         <source>已补交：{name}</source>
         <translation>Supplied: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="318"/>
+        <location filename="../../desk/ui/detail.py" line="357"/>
         <source>已登记补交材料</source>
         <translation>Materials recorded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="324"/>
+        <location filename="../../desk/ui/detail.py" line="363"/>
         <source>未登记：</source>
         <translation>Not recorded: </translation>
     </message>
@@ -547,21 +608,25 @@
     </message>
     <message>
         <location filename="../../desk/ui/fields.py" line="265"/>
+        <location filename="../../desk/ui/matter_form.py" line="135"/>
         <source>小区</source>
         <translation>Compound</translation>
     </message>
     <message>
         <location filename="../../desk/ui/fields.py" line="265"/>
+        <location filename="../../desk/ui/matter_form.py" line="136"/>
         <source>楼栋</source>
         <translation>Building</translation>
     </message>
     <message>
         <location filename="../../desk/ui/fields.py" line="265"/>
+        <location filename="../../desk/ui/matter_form.py" line="137"/>
         <source>单元</source>
         <translation>Unit</translation>
     </message>
     <message>
         <location filename="../../desk/ui/fields.py" line="266"/>
+        <location filename="../../desk/ui/matter_form.py" line="138"/>
         <source>房号</source>
         <translation>Room</translation>
     </message>
@@ -735,67 +800,77 @@
         <translation>A program error stopped the save. Nothing was saved and your entries are still here. Try again or call support.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="75"/>
+        <location filename="../../desk/ui/home.py" line="77"/>
         <source>已办 {n} 件</source>
         <translation>{n} done</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="135"/>
+        <location filename="../../desk/ui/home.py" line="137"/>
         <source>办理什么事项？</source>
         <translation>Which service?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="138"/>
+        <location filename="../../desk/ui/home.py" line="140"/>
         <source>输入事项名称、关键词或拼音首字母（如 gljt = 高龄津贴），按回车打开</source>
         <translation>Type a name, keyword or pinyin initials (gljt = 高龄津贴), Enter opens</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="143"/>
+        <location filename="../../desk/ui/home.py" line="145"/>
         <source>搜索事项：低保、高龄、医保、gljt …</source>
         <translation>Search: 低保, 高龄, 医保, gljt …</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="144"/>
+        <location filename="../../desk/ui/home.py" line="146"/>
         <source>搜索事项</source>
         <translation>Search items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="156"/>
+        <location filename="../../desk/ui/home.py" line="158"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="156"/>
+        <location filename="../../desk/ui/home.py" line="158"/>
         <source>常用</source>
         <translation>Frequent</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="162"/>
+        <location filename="../../desk/ui/home.py" line="164"/>
         <source>按部门筛选：{d}</source>
         <translation>Department: {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="174"/>
+        <location filename="../../desk/ui/home.py" line="178"/>
+        <source>按居民查找：身份证号、姓名、电话尾号或拼音首字母</source>
+        <translation>Find a resident: ID number, name, phone ending or pinyin initials</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/home.py" line="186"/>
         <source>事项列表</source>
         <translation>Item list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="222"/>
+        <location filename="../../desk/ui/home.py" line="234"/>
         <source>一件事联办</source>
         <translation>bundle</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="231"/>
+        <location filename="../../desk/ui/home.py" line="242"/>
+        <source>查找居民“{q}”</source>
+        <translation>Find resident "{q}"</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/home.py" line="245"/>
         <source>没有找到“{q}”相关事项，换个说法试试，如“老人”“补贴”</source>
         <translation>Nothing found for “{q}”; try other words such as 老人 or 补贴</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="233"/>
+        <location filename="../../desk/ui/home.py" line="247"/>
         <source>找到 {n} 个事项，回车打开第一个</source>
         <translation>{n} items found, Enter opens the first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="235"/>
+        <location filename="../../desk/ui/home.py" line="249"/>
         <source>共 {n} 个事项，常办的排在前面</source>
         <translation>{n} items, most used first</translation>
     </message>
@@ -949,9 +1024,226 @@ to bring them by {due}</translation>
         <translation>Where</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/matter_detail.py" line="77"/>
+        <location filename="../../desk/ui/matter_form.py" line="70"/>
+        <source>← 民情诉求</source>
+        <translation>← Matters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="78"/>
+        <source>返回民情诉求列表</source>
+        <translation>Back to the matters list</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="88"/>
+        <source>打印受理单  Ctrl+P</source>
+        <translation>Print slip  Ctrl+P</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="89"/>
+        <source>打印民情诉求受理单</source>
+        <translation>Print the matter slip</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="91"/>
+        <location filename="../../desk/ui/matter_words.py" line="116"/>
+        <source>移交</source>
+        <translation>Hand over</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="92"/>
+        <source>移交给其他负责人（需说明原因）</source>
+        <translation>Hand over to another owner (a reason is required)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="94"/>
+        <location filename="../../desk/ui/matter_detail.py" line="169"/>
+        <location filename="../../desk/ui/matter_words.py" line="119"/>
+        <source>当场办结</source>
+        <translation>Close now</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="95"/>
+        <source>当场办结并请居民评价</source>
+        <translation>Close on the spot and ask the resident to rate</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="97"/>
+        <location filename="../../desk/ui/matter_words.py" line="122"/>
+        <source>已转告居民</source>
+        <translation>Told the resident</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="98"/>
+        <source>区级答复已转告居民</source>
+        <translation>The district's answer was passed on to the resident</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="100"/>
+        <source>查看来源案件</source>
+        <translation>Open the source case</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="116"/>
+        <location filename="../../desk/ui/matter_detail.py" line="307"/>
+        <location filename="../../desk/ui/matter_form.py" line="114"/>
+        <location filename="../../desk/ui/matter_form.py" line="119"/>
+        <source>诉求内容</source>
+        <translation>What was raised</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="148"/>
+        <source>移交（首问负责：移交后由接手人负责，诉求不会因此办结）</source>
+        <translation>Hand over (first-contact ownership: the new owner takes it on; handing over never closes it)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="150"/>
+        <location filename="../../desk/ui/matter_detail.py" line="152"/>
+        <source>接手人</source>
+        <translation>New owner</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="151"/>
+        <source>接手人：工作人员、社区或区级</source>
+        <translation>New owner: a worker, the community or the district</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="156"/>
+        <location filename="../../desk/ui/matter_detail.py" line="157"/>
+        <source>移交原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="159"/>
+        <source>确认移交</source>
+        <translation>Hand over</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="171"/>
+        <source>办理结果：已解答的问题、已调解的纠纷……</source>
+        <translation>Result: the question answered, the dispute mediated…</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="172"/>
+        <location filename="../../desk/ui/matter_detail.py" line="304"/>
         <location filename="../../desk/ui/notice.py" line="73"/>
         <source>办理结果</source>
         <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="177"/>
+        <source>请居民评价：</source>
+        <translation>Resident rates:</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="186"/>
+        <location filename="../../desk/ui/matter_words.py" line="119"/>
+        <source>居民评价：{s}</source>
+        <translation>Resident: {s}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="190"/>
+        <source>确认办结</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="219"/>
+        <source>没有找到该诉求</source>
+        <translation>Matter not found</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="256"/>
+        <source>已当场办结，居民评价：&lt;b&gt;{s}&lt;/b&gt;</source>
+        <translation>Closed on the spot; the resident rated it &lt;b&gt;{s}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="261"/>
+        <source>负责人 &lt;b&gt;{owner}&lt;/b&gt; · 答复期限 {due}</source>
+        <translation>Owner &lt;b&gt;{owner}&lt;/b&gt; · answer by {due}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="270"/>
+        <source>区级答复（请转告居民）：</source>
+        <translation>District's answer (pass it on to the resident): </translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="281"/>
+        <location filename="../../desk/ui/matter_list.py" line="94"/>
+        <source>诉求编号</source>
+        <translation>Matter no.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="282"/>
+        <source>受理时间</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="284"/>
+        <location filename="../../desk/ui/matter_list.py" line="94"/>
+        <source>分类</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="286"/>
+        <location filename="../../desk/ui/matter_form.py" line="101"/>
+        <location filename="../../desk/ui/matter_form.py" line="112"/>
+        <source>紧急程度</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="288"/>
+        <location filename="../../desk/ui/matter_form.py" line="147"/>
+        <location filename="../../desk/ui/matter_list.py" line="94"/>
+        <source>地点</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="289"/>
+        <source>首问负责人</source>
+        <translation>First owner</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="290"/>
+        <source>当前负责人</source>
+        <translation>Current owner</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="291"/>
+        <source>时限</source>
+        <translation>Time limit</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="292"/>
+        <location filename="../../desk/ui/matter_list.py" line="95"/>
+        <source>答复期限</source>
+        <translation>Answer by</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="293"/>
+        <location filename="../../desk/ui/matter_form.py" line="151"/>
+        <location filename="../../desk/ui/matter_form.py" line="154"/>
+        <source>答复方式</source>
+        <translation>Answer by way of</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="296"/>
+        <source>来源案件</source>
+        <translation>Source case</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="300"/>
+        <source>承办部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="302"/>
+        <source>区级答复</source>
+        <translation>District's answer</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_detail.py" line="364"/>
+        <source>未保存：{e}</source>
+        <translation>Not saved: {e}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/notice.py" line="75"/>
@@ -1014,18 +1306,18 @@ to bring them by {due}</translation>
         <translation>One-time notice — {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="68"/>
+        <location filename="../../desk/ui/preview.py" line="120"/>
         <source>无法连接打印机</source>
         <translation>Cannot reach the printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="95"/>
-        <location filename="../../desk/ui/preview.py" line="130"/>
+        <location filename="../../desk/ui/preview.py" line="196"/>
+        <location filename="../../desk/ui/preview.py" line="202"/>
         <source>文书预览</source>
         <translation>Document preview</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="97"/>
+        <location filename="../../desk/ui/preview.py" line="198"/>
         <source>正在生成文书…</source>
         <translation>Preparing the document…</translation>
     </message>
@@ -1053,7 +1345,7 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/print_dialog.py" line="59"/>
-        <location filename="../../desk/ui/print_dialog.py" line="111"/>
+        <location filename="../../desk/ui/print_dialog.py" line="112"/>
         <source>打印</source>
         <translation>Print</translation>
     </message>
@@ -1068,32 +1360,32 @@ to bring them by {due}</translation>
         <translation>Preparing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="94"/>
+        <location filename="../../desk/ui/print_dialog.py" line="95"/>
         <source>共 {n} 页</source>
         <translation>{n} pages</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="101"/>
+        <location filename="../../desk/ui/print_dialog.py" line="102"/>
         <source>文书生成失败，显示内容摘要（可照常打印）</source>
         <translation>The document failed; showing the summary (printable)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="114"/>
+        <location filename="../../desk/ui/print_dialog.py" line="115"/>
         <source>正在打印…</source>
         <translation>Printing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="120"/>
+        <location filename="../../desk/ui/print_dialog.py" line="121"/>
         <source>已发送到打印机</source>
         <translation>Sent to the printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="124"/>
+        <location filename="../../desk/ui/print_dialog.py" line="125"/>
         <source>打印失败：{e}</source>
         <translation>Printing failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="137"/>
+        <location filename="../../desk/ui/print_dialog.py" line="138"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
@@ -1238,9 +1530,9 @@ to bring them by {due}</translation>
         <translation>Welcome to Doorstep Desk</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/rail.py" line="59"/>
+        <location filename="../../desk/ui/rail.py" line="60"/>
         <location filename="../../desk/ui/settings_dialog.py" line="73"/>
-        <location filename="../../desk/ui/window.py" line="131"/>
-        <location filename="../../desk/ui/window.py" line="132"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
@@ -1299,7 +1591,7 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/settings_dialog.py" line="104"/>
-        <location filename="../../desk/ui/sync_page.py" line="136"/>
+        <location filename="../../desk/ui/sync_page.py" line="154"/>
         <source>区级服务器地址</source>
         <translation>District server address</translation>
     </message>
@@ -1394,62 +1686,62 @@ to bring them by {due}</translation>
         <translation>The two passwords differ</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="52"/>
+        <location filename="../../desk/ui/sync_page.py" line="50"/>
         <source>上传 {pushed} 条（新接收 {accepted}，重复 {dup}），冲突 {conf}，退回 {rej}；下载区级更新 {pulled} 条；仍待上传 {pending} 条。</source>
         <translation>Uploaded {pushed} ({accepted} new, {dup} duplicates), {conf} conflicts, {rej} rejected; {pulled} district updates; {pending} still waiting.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="65"/>
+        <location filename="../../desk/ui/sync_page.py" line="63"/>
         <source>同步未完成：</source>
         <translation>Sync incomplete: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="59"/>
+        <location filename="../../desk/ui/sync_page.py" line="57"/>
         <source>区级数据已从备份恢复：本机已补传区级缺少的 {n} 条记录，并重新下载区级更新。</source>
         <translation> The district was restored from a backup: this desk sent again the {n} records it was missing, and downloaded the district updates again.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="62"/>
+        <location filename="../../desk/ui/sync_page.py" line="60"/>
         <source>区级缺少的 {n} 条记录已补传。</source>
         <translation> Sent again the {n} records the district was missing.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="75"/>
+        <location filename="../../desk/ui/sync_page.py" line="73"/>
         <source>以下案件的承诺日期已按国务院放假通知更新，请告知群众（补打回执即为新日期）：</source>
         <translation>These cases&apos; promised dates were updated by the State Council holiday notice; please tell the residents (a reprinted receipt shows the new date):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="90"/>
+        <location filename="../../desk/ui/sync_page.py" line="97"/>
         <source>与区级系统同步</source>
         <translation>Sync with the district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="99"/>
+        <location filename="../../desk/ui/sync_page.py" line="115"/>
         <source>连接状态</source>
         <translation>Connection</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="99"/>
+        <location filename="../../desk/ui/sync_page.py" line="115"/>
         <source>区级服务器</source>
         <translation>District server</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="100"/>
+        <location filename="../../desk/ui/sync_page.py" line="116"/>
         <source>上次同步</source>
         <translation>Last sync</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="101"/>
+        <location filename="../../desk/ui/sync_page.py" line="117"/>
         <source>上次结果</source>
         <translation>Last result</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="114"/>
+        <location filename="../../desk/ui/sync_page.py" line="130"/>
         <source>立即同步</source>
         <translation>Sync now</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="133"/>
+        <location filename="../../desk/ui/sync_page.py" line="151"/>
         <source>注册本办事点：</source>
         <translation>Enroll this desk: </translation>
     </message>
@@ -1458,194 +1750,195 @@ to bring them by {due}</translation>
         <translation type="vanished">District server, e.g. https://zwfw.example.gov.cn</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="135"/>
+        <location filename="../../desk/ui/sync_page.py" line="153"/>
         <source>如 https://zwfw.example.gov.cn</source>
         <translation>e.g. https://zwfw.example.gov.cn</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="139"/>
-        <location filename="../../desk/ui/sync_page.py" line="140"/>
+        <location filename="../../desk/ui/sync_page.py" line="157"/>
+        <location filename="../../desk/ui/sync_page.py" line="158"/>
         <source>一次性注册码</source>
         <translation>One-time enrollment code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="142"/>
+        <location filename="../../desk/ui/sync_page.py" line="160"/>
         <source>注册</source>
         <translation>Enroll</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="155"/>
+        <location filename="../../desk/ui/sync_page.py" line="173"/>
         <source>已告知群众</source>
         <translation>Residents told</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="156"/>
+        <location filename="../../desk/ui/sync_page.py" line="174"/>
         <source>承诺日期更新已告知群众</source>
         <translation>Residents told of the updated promised dates</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="162"/>
+        <location filename="../../desk/ui/sync_page.py" line="182"/>
         <source>被退回或冲突的案件（其余案件照常上传）</source>
         <translation>Rejected or conflicting cases (all others upload as usual)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="167"/>
+        <location filename="../../desk/ui/sync_page.py" line="187"/>
         <source>原因</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="172"/>
+        <location filename="../../desk/ui/sync_page.py" line="192"/>
         <source>被退回或冲突的案件</source>
         <translation>Rejected or conflicting cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="176"/>
+        <location filename="../../desk/ui/sync_page.py" line="196"/>
         <source>打开案件</source>
         <translation>Open case</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="179"/>
+        <location filename="../../desk/ui/sync_page.py" line="199"/>
         <source>修正后重新排队上传</source>
         <translation>Queue again after fixing</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="200"/>
+        <location filename="../../desk/ui/sync_page.py" line="217"/>
         <source>6位数字</source>
         <translation>6 digits</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="201"/>
+        <location filename="../../desk/ui/sync_page.py" line="218"/>
         <source>快速解锁 PIN</source>
         <translation>Quick-unlock PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="205"/>
-        <location filename="../../desk/ui/sync_page.py" line="259"/>
+        <location filename="../../desk/ui/sync_page.py" line="222"/>
+        <location filename="../../desk/ui/sync_page.py" line="275"/>
         <source>设置 PIN</source>
         <translation>Set PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="208"/>
+        <location filename="../../desk/ui/sync_page.py" line="225"/>
         <source>取消 PIN</source>
         <translation>Remove PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="238"/>
+        <location filename="../../desk/ui/sync_page.py" line="254"/>
         <source>同步模块未安装（离线工作）</source>
         <translation>Sync module missing (working offline)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="240"/>
+        <location filename="../../desk/ui/sync_page.py" line="256"/>
         <source>未连接区级系统（离线工作，案件保存在本机）</source>
         <translation>Not connected to the district (working offline, cases kept on this computer)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="242"/>
+        <location filename="../../desk/ui/sync_page.py" line="258"/>
         <source>尚未同步</source>
         <translation>Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="244"/>
+        <location filename="../../desk/ui/sync_page.py" line="260"/>
         <source>离线：</source>
         <translation>Offline: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="246"/>
+        <location filename="../../desk/ui/sync_page.py" line="262"/>
         <source>在线，已同步</source>
         <translation>Online, synced</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="248"/>
+        <location filename="../../desk/ui/sync_page.py" line="264"/>
         <source>未设置</source>
         <translation>Not set</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="250"/>
+        <location filename="../../desk/ui/sync_page.py" line="266"/>
         <source>{n} 条</source>
         <translation>{n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="251"/>
+        <location filename="../../desk/ui/sync_page.py" line="267"/>
         <source>从未同步</source>
         <translation>Never</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="256"/>
+        <location filename="../../desk/ui/sync_page.py" line="272"/>
         <source>快速解锁 PIN：已设置。PIN 解锁需连接区级系统（区级保管密钥分片，办事台停用后 PIN 即失效）；离线时请用完整密码。</source>
         <translation>Quick-unlock PIN: set. Unlocking with the PIN needs the district (it keeps a key share; a revoked desk&apos;s PIN stops working); offline, use the full password.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="258"/>
+        <location filename="../../desk/ui/sync_page.py" line="274"/>
         <source>快速解锁 PIN：未设置。可设6位数字 PIN，联网时代替完整密码解锁。</source>
         <translation>Quick-unlock PIN: not set. A 6-digit PIN can replace the full password while online.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="259"/>
+        <location filename="../../desk/ui/sync_page.py" line="275"/>
         <source>更换 PIN</source>
         <translation>Change PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="289"/>
+        <location filename="../../desk/ui/sync_page.py" line="305"/>
         <source>正在同步…</source>
         <translation>Syncing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="297"/>
+        <location filename="../../desk/ui/sync_page.py" line="313"/>
+        <location filename="../../desk/ui/update.py" line="77"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="298"/>
+        <location filename="../../desk/ui/sync_page.py" line="314"/>
         <source>{stage}中… 已上传 {n} 条</source>
         <translation>{stage}… {n} uploaded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="305"/>
+        <location filename="../../desk/ui/sync_page.py" line="327"/>
         <source>同步完成</source>
         <translation>Sync complete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="306"/>
+        <location filename="../../desk/ui/sync_page.py" line="328"/>
         <source>同步未完成</source>
         <translation>Sync incomplete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="318"/>
+        <location filename="../../desk/ui/sync_page.py" line="340"/>
         <source>同步出错：{e}</source>
         <translation>Sync error: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="326"/>
+        <location filename="../../desk/ui/sync_page.py" line="348"/>
         <source>请填写服务器地址和注册码</source>
         <translation>Enter the server address and the code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="336"/>
+        <location filename="../../desk/ui/sync_page.py" line="358"/>
         <source>注册成功：{code}</source>
         <translation>Enrolled: {code}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="342"/>
+        <location filename="../../desk/ui/sync_page.py" line="364"/>
         <source>注册失败：{e}</source>
         <translation>Enrollment failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="357"/>
+        <location filename="../../desk/ui/sync_page.py" line="379"/>
         <source>正在向区级系统登记 PIN…</source>
         <translation>Registering the PIN with the district…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="382"/>
+        <location filename="../../desk/ui/sync_page.py" line="402"/>
         <source>PIN 已设置</source>
         <translation>PIN set</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="382"/>
+        <location filename="../../desk/ui/sync_page.py" line="402"/>
         <source>PIN 已取消</source>
         <translation>PIN removed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="387"/>
+        <location filename="../../desk/ui/sync_page.py" line="407"/>
         <source>PIN 设置失败：{e}</source>
         <translation>Could not set the PIN: {e}</translation>
     </message>
@@ -1655,6 +1948,7 @@ to bring them by {due}</translation>
         <translation>Draft</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/matter_words.py" line="39"/>
         <location filename="../../desk/ui/text.py" line="45"/>
         <source>区级已接收</source>
         <translation>Received by district</translation>
@@ -1676,10 +1970,103 @@ to bring them by {due}</translation>
         <translation>Pending</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/matter_list.py" line="61"/>
+        <source>民情诉求</source>
+        <translation>Resident matters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="64"/>
+        <location filename="../../desk/ui/matter_words.py" line="113"/>
+        <source>登记诉求</source>
+        <translation>New matter</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="66"/>
+        <source>登记一件新的民情诉求</source>
+        <translation>Record a new resident matter</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="72"/>
+        <source>查看范围</source>
+        <translation>Show</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="73"/>
+        <source>今日待办</source>
+        <translation>To do today</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="73"/>
+        <source>全部诉求</source>
+        <translation>All matters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="73"/>
+        <location filename="../../desk/ui/matter_words.py" line="50"/>
+        <source>办理中</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="74"/>
         <location filename="../../desk/ui/text.py" line="38"/>
         <location filename="../../desk/ui/text.py" line="46"/>
         <source>已办结</source>
         <translation>Completed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="79"/>
+        <source>编号、姓名、地点或内容</source>
+        <translation>Number, name, place or text</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="80"/>
+        <source>诉求编号、居民姓名、地点、分类、内容、负责人，或电话/证号尾号</source>
+        <translation>Matter number, resident's name, place, category, text, owner, or the end of a phone or ID number</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="81"/>
+        <source>查找诉求</source>
+        <translation>Find matters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="85"/>
+        <source>查找</source>
+        <translation>Find</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="95"/>
+        <source>负责人</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="104"/>
+        <source>民情诉求列表</source>
+        <translation>Resident matters list</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="154"/>
+        <source>区级已答复，待转告居民</source>
+        <translation>District answered: tell the resident</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="154"/>
+        <source>已转告，待区级回访</source>
+        <translation>Told: district follow-up call to come</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="167"/>
+        <source>超时：</source>
+        <translation>Overdue: </translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="176"/>
+        <source>今日待办 {n} 件：到期或超时 {due} 件，待转告答复 {a} 件，待回访 {r} 件</source>
+        <translation>To do today: {n} — {due} due or overdue, {a} answers to pass on, {r} follow-up calls to come</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_list.py" line="180"/>
+        <source>共 {n} 件</source>
+        <translation>{n} in all</translation>
     </message>
     <message>
         <location filename="../../desk/ui/text.py" line="38"/>
@@ -1698,19 +2085,247 @@ to bring them by {due}</translation>
         <translation>Very satisfied</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/matter_words.py" line="22"/>
+        <source>紧急</source>
+        <translation>Urgent</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="22"/>
+        <source>一般</source>
+        <translation>General</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="22"/>
+        <source>复杂</source>
+        <translation>Complex</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="27"/>
         <location filename="../../desk/ui/text.py" line="62"/>
         <source>满意</source>
         <translation>Satisfied</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/matter_words.py" line="27"/>
         <location filename="../../desk/ui/text.py" line="62"/>
         <source>基本满意</source>
         <translation>Fairly satisfied</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/matter_words.py" line="27"/>
         <location filename="../../desk/ui/text.py" line="62"/>
         <source>不满意</source>
         <translation>Dissatisfied</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="33"/>
+        <source>电话答复</source>
+        <translation>By phone</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="33"/>
+        <source>当面答复</source>
+        <translation>In person</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="33"/>
+        <source>无需答复</source>
+        <translation>No answer needed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="39"/>
+        <source>已派单</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="39"/>
+        <source>已签收</source>
+        <translation>Signed for</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="40"/>
+        <source>已反馈</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="40"/>
+        <source>重办中</source>
+        <translation>Being redone</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="40"/>
+        <source>区级已办结</source>
+        <translation>Closed by the district</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="41"/>
+        <source>已延期</source>
+        <translation>Extended</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="47"/>
+        <source>已当场办结</source>
+        <translation>Closed on the spot</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="55"/>
+        <source>正常</source>
+        <translation>In time</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="55"/>
+        <source>即将超时</source>
+        <translation>Due soon</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="55"/>
+        <source>超时</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="73"/>
+        <source>{time}前答复（时限 {limit}）</source>
+        <translation>Answer by {time} (time limit {limit})</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="80"/>
+        <source>{n}小时</source>
+        <translation>{n} hours</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="80"/>
+        <source>{n}天</source>
+        <translation>{n} days</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="80"/>
+        <source>{n}个工作日</source>
+        <translation>{n} working days</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="94"/>
+        <source>匿名</source>
+        <translation>Anonymous</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="95"/>
+        <source>（未留姓名）</source>
+        <translation>(no name given)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="113"/>
+        <source>首问负责人 {owner}</source>
+        <translation>First owner {owner}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="116"/>
+        <source>{a} → {b}，原因：{why}</source>
+        <translation>{a} → {b}, reason: {why}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="129"/>
+        <source>新期限 {t}</source>
+        <translation>new deadline {t}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="141"/>
+        <source>回访不满意，重办</source>
+        <translation>Follow-up: not satisfied, to be redone</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="143"/>
+        <source>回访 · 办结</source>
+        <translation>Follow-up · closed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="144"/>
+        <source>区级接收</source>
+        <translation>Received by the district</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="144"/>
+        <source>派单</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="144"/>
+        <source>签收</source>
+        <translation>Signed for</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="145"/>
+        <source>反馈</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="145"/>
+        <source>办结</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="145"/>
+        <source>延期</source>
+        <translation>Extended</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="146"/>
+        <source>区级更新</source>
+        <translation>District update</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="177"/>
+        <source>请选择诉求分类</source>
+        <translation>Choose a category</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="177"/>
+        <source>请填写诉求内容</source>
+        <translation>Write what the resident raised</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="177"/>
+        <source>选择电话答复时请填写居民联系电话</source>
+        <translation>An answer by phone needs the resident's phone number</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="178"/>
+        <source>请填写接手人</source>
+        <translation>Name the new owner</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="178"/>
+        <source>请说明移交原因</source>
+        <translation>Give the reason for the hand-over</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="178"/>
+        <source>请填写办理结果</source>
+        <translation>Write what was done</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="178"/>
+        <source>诉求内容不超过2000个字</source>
+        <translation>What was raised: at most 2000 characters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="179"/>
+        <source>办理结果不超过2000个字</source>
+        <translation>Result: at most 2000 characters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="179"/>
+        <source>移交原因不超过500个字</source>
+        <translation>Reason: at most 500 characters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="179"/>
+        <source>接手人不超过40个字</source>
+        <translation>New owner: at most 40 characters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="180"/>
+        <source>尚未完成办事点设置（办事点编码和工作人员姓名）</source>
+        <translation>The desk is not set up yet (desk code and worker's name)</translation>
     </message>
     <message>
         <location filename="../../desk/ui/text.py" line="63"/>
@@ -1758,118 +2373,123 @@ to bring them by {due}</translation>
         <translation>Materials supplied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="53"/>
-        <location filename="../../desk/ui/text.py" line="97"/>
+        <location filename="../../desk/ui/matter_detail.py" line="287"/>
+        <location filename="../../desk/ui/matter_form.py" line="133"/>
+        <location filename="../../desk/ui/matter_list.py" line="94"/>
+        <location filename="../../desk/ui/resident.py" line="54"/>
+        <location filename="../../desk/ui/text.py" line="98"/>
         <source>居民</source>
         <translation>Resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="58"/>
+        <location filename="../../desk/ui/resident.py" line="59"/>
         <source>证号、姓名或尾号</source>
         <translation>ID, name or last digits</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="59"/>
+        <location filename="../../desk/ui/cases.py" line="263"/>
+        <location filename="../../desk/ui/resident.py" line="60"/>
         <source>身份证号、姓名、电话尾号或拼音首字母</source>
         <translation>ID number, name, last digits of the phone or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="60"/>
+        <location filename="../../desk/ui/cases.py" line="261"/>
+        <location filename="../../desk/ui/resident.py" line="61"/>
         <source>查找居民</source>
         <translation>Find a resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="64"/>
+        <location filename="../../desk/ui/resident.py" line="65"/>
         <source>找到的居民</source>
         <translation>Residents found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="75"/>
+        <location filename="../../desk/ui/resident.py" line="76"/>
         <source>请先查找居民</source>
         <translation>Find a resident first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="83"/>
+        <location filename="../../desk/ui/resident.py" line="84"/>
         <source>为该居民办理的事项</source>
         <translation>Items handled for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="88"/>
+        <location filename="../../desk/ui/resident.py" line="89"/>
         <source>为该居民办理新事项</source>
         <translation>Start a new item for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="93"/>
+        <location filename="../../desk/ui/resident.py" line="94"/>
         <source>在本办事点办理的事项</source>
         <translation>Items handled at this desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="97"/>
+        <location filename="../../desk/ui/resident.py" line="98"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="104"/>
+        <location filename="../../desk/ui/resident.py" line="105"/>
         <source>该居民的案件</source>
         <translation>This resident&apos;s cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="111"/>
+        <location filename="../../desk/ui/resident.py" line="118"/>
         <source>案件中登记的家庭成员</source>
         <translation>Household members registered in cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="140"/>
+        <location filename="../../desk/ui/resident.py" line="152"/>
         <source>没有找到该居民</source>
         <translation>No such resident found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="159"/>
+        <location filename="../../desk/ui/resident.py" line="171"/>
         <source>（无姓名）</source>
         <translation>(no name)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="160"/>
+        <location filename="../../desk/ui/resident.py" line="172"/>
         <source>身份证号 {id}</source>
         <translation>ID number {id}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="162"/>
+        <location filename="../../desk/ui/resident.py" line="174"/>
         <source>电话 {phone}</source>
         <translation>Phone {phone}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="164"/>
+        <location filename="../../desk/ui/resident.py" line="176"/>
         <source>在本办事点办理的事项（{n} 件）</source>
         <translation>Items handled at this desk ({n})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="174"/>
+        <location filename="../../desk/ui/resident.py" line="194"/>
         <source>民情诉求：</source>
         <translation>Resident matters: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="187"/>
+        <location filename="../../desk/ui/resident.py" line="207"/>
         <source>查看家庭成员 {name}</source>
         <translation>See household member {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="97"/>
+        <location filename="../../desk/ui/text.py" line="98"/>
         <source>区级</source>
         <translation>District</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="97"/>
+        <location filename="../../desk/ui/text.py" line="98"/>
         <source>系统（同步）</source>
         <translation>System (sync)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="98"/>
+        <location filename="../../desk/ui/text.py" line="99"/>
         <source>系统</source>
         <translation>System</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="101"/>
+        <location filename="../../desk/ui/text.py" line="102"/>
         <source>工作人员</source>
         <translation>Worker</translation>
     </message>
@@ -1890,6 +2510,7 @@ to bring them by {due}</translation>
         <translation>Viewed full details</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/matter_words.py" line="132"/>
         <location filename="../../desk/ui/text.py" line="88"/>
         <source>上传被退回</source>
         <translation>Upload rejected</translation>
@@ -1910,16 +2531,16 @@ to bring them by {due}</translation>
         <translation>District note</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="86"/>
+        <location filename="../../desk/ui/lock.py" line="87"/>
         <location filename="../../desk/ui/main.py" line="79"/>
-        <location filename="../../desk/ui/main.py" line="124"/>
-        <location filename="../../desk/ui/main.py" line="153"/>
-        <location filename="../../desk/ui/window.py" line="55"/>
+        <location filename="../../desk/ui/main.py" line="180"/>
+        <location filename="../../desk/ui/main.py" line="205"/>
+        <location filename="../../desk/ui/window.py" line="70"/>
         <source>家门口办事台</source>
         <translation>Doorstep Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/main.py" line="115"/>
+        <location filename="../../desk/ui/main.py" line="171"/>
         <source>办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：</source>
         <translation>This desk&apos;s data is encrypted. Enter the worker password (or, online, the 6-digit PIN):</translation>
     </message>
@@ -1928,89 +2549,114 @@ to bring them by {due}</translation>
         <translation type="vanished">Please try again:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="103"/>
+        <location filename="../../desk/ui/rail.py" line="33"/>
         <source>家门口
 办事台</source>
         <translation>Doorstep
 Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="110"/>
+        <location filename="../../desk/ui/rail.py" line="40"/>
         <source>办事</source>
         <translation>Serve</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="111"/>
+        <location filename="../../desk/ui/rail.py" line="41"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="124"/>
+        <location filename="../../desk/ui/rail.py" line="41"/>
+        <source>诉求</source>
+        <translation>Matters</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/rail.py" line="52"/>
         <source>长辈
 模式</source>
         <translation>Senior
 mode</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="127"/>
+        <location filename="../../desk/ui/rail.py" line="55"/>
         <source>长辈模式：大字号、大按钮</source>
         <translation>Senior mode: large text and buttons</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="128"/>
+        <location filename="../../desk/ui/rail.py" line="56"/>
         <source>长辈模式（大字号）Ctrl+L</source>
         <translation>Senior mode (large text) Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="148"/>
+        <location filename="../../desk/ui/statusline.py" line="42"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
         <location filename="../../desk/ui/lock.py" line="47"/>
-        <location filename="../../desk/ui/window.py" line="154"/>
+        <location filename="../../desk/ui/statusline.py" line="49"/>
         <source>经办人</source>
         <translation>Worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="190"/>
+        <location filename="../../desk/ui/window.py" line="154"/>
         <source>数据库损坏</source>
         <translation>Database damaged</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="191"/>
+        <location filename="../../desk/ui/window.py" line="155"/>
         <source>数据库文件已损坏，为避免进一步损坏，本机暂停保存新案件。请联系技术支持从备份恢复。</source>
         <translation>The database file is damaged. To prevent further damage, saving new cases is paused. Please contact support to restore from a backup.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="235"/>
+        <location filename="../../desk/ui/window.py" line="217"/>
+        <source>民情诉求受理单 {no}</source>
+        <translation>Matter slip {no}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/window.py" line="219"/>
+        <source>民情诉求受理单</source>
+        <translation>Resident matter slip</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/window.py" line="264"/>
         <source>表单尚未保存，离开后已填写的内容将丢失。确定离开吗？</source>
         <translation>The form is not saved; leaving discards it. Leave anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="280"/>
+        <location filename="../../desk/ui/window.py" line="309"/>
         <source>已保存：{no}</source>
         <translation>Saved: {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="396"/>
+        <location filename="../../desk/ui/statusline.py" line="36"/>
+        <source>民情诉求计数</source>
+        <translation>Resident matter counts</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/statusline.py" line="66"/>
         <source>待上传 {n} 条</source>
         <translation>{n} waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="398"/>
+        <location filename="../../desk/ui/statusline.py" line="68"/>
         <source>{n} 条被退回</source>
         <translation>{n} rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="400"/>
+        <location filename="../../desk/ui/statusline.py" line="70"/>
         <source>承诺日期更新 {n} 件</source>
         <translation>{n} promised dates updated</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="405"/>
+        <location filename="../../desk/ui/statusline.py" line="75"/>
         <source>离线工作</source>
         <translation>Working offline</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/statusline.py" line="89"/>
+        <source>到期或超时 {due} · 待转告答复 {a} · 待回访 {r}</source>
+        <translation>{due} due or overdue · {a} answers to pass on · {r} follow-ups to come</translation>
     </message>
     <message>
         <location filename="../../desk/ui/autosync.py" line="223"/>
@@ -2043,93 +2689,93 @@ mode</translation>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="411"/>
+        <location filename="../../desk/ui/statusline.py" line="81"/>
         <source>上次同步 {t}</source>
         <translation>last sync {t}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="419"/>
+        <location filename="../../desk/ui/window.py" line="423"/>
         <source>{n} 件案件的承诺日期已按国务院通知更新，请在同步页查看并告知群众</source>
         <translation>{n} cases&apos; promised dates were updated by the State Council notice; see the Sync page and tell the residents</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="449"/>
+        <location filename="../../desk/ui/window.py" line="452"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="452"/>
+        <location filename="../../desk/ui/window.py" line="455"/>
         <source>后台任务出错：{e}</source>
         <translation>Background task failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="493"/>
+        <location filename="../../desk/ui/services.py" line="55"/>
         <source>请确认</source>
         <translation>Please confirm</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="495"/>
+        <location filename="../../desk/ui/services.py" line="57"/>
         <source>离开，不保存</source>
         <translation>Leave without saving</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="496"/>
+        <location filename="../../desk/ui/services.py" line="58"/>
         <source>留在此页</source>
         <translation>Stay on this page</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="507"/>
+        <location filename="../../desk/ui/window.py" line="493"/>
         <source>表单尚未保存，退出后已填写的内容将丢失。确定退出吗？</source>
         <translation>The form is not saved; quitting discards it. Quit anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="71"/>
-        <location filename="../../desk/ui/lock.py" line="89"/>
+        <location filename="../../desk/ui/lock.py" line="72"/>
+        <location filename="../../desk/ui/lock.py" line="90"/>
         <source>办事台已锁定</source>
         <translation>Desk locked</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="97"/>
+        <location filename="../../desk/ui/lock.py" line="98"/>
         <source>长时间无操作，已自动锁定以保护居民信息。请输入工作人员密码（或联网时输入6位 PIN）：</source>
         <translation>Locked after a period of inactivity to protect residents&apos; data. Enter the worker password (or, online, the 6-digit PIN):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="104"/>
+        <location filename="../../desk/ui/lock.py" line="105"/>
         <source>密码或6位 PIN</source>
         <translation>Password or 6-digit PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="105"/>
+        <location filename="../../desk/ui/lock.py" line="106"/>
         <source>工作人员密码或 PIN</source>
         <translation>Worker password or PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="117"/>
+        <location filename="../../desk/ui/lock.py" line="118"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="120"/>
+        <location filename="../../desk/ui/lock.py" line="121"/>
         <source>解锁</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="151"/>
+        <location filename="../../desk/ui/lock.py" line="159"/>
         <source>请输入密码或 PIN</source>
         <translation>Enter the password or PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="156"/>
+        <location filename="../../desk/ui/lock.py" line="164"/>
         <source>正在向区级系统验证 PIN…</source>
         <translation>Checking the PIN with the district…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="157"/>
+        <location filename="../../desk/ui/lock.py" line="165"/>
         <source>正在验证密码…</source>
         <translation>Checking the password…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="167"/>
+        <location filename="../../desk/ui/lock.py" line="175"/>
         <source>无法解锁：{e}</source>
         <translation>Cannot unlock: {e}</translation>
     </message>
@@ -2159,7 +2805,7 @@ mode</translation>
         <translation>Confirm that today is this date</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/clock_notice.py" line="142"/>
+        <location filename="../../desk/ui/clock_notice.py" line="163"/>
         <source>已确认今天的日期为 {d}，回执和承诺日期按此日期计算</source>
         <translation>Today&apos;s date confirmed as {d}; receipts and promised dates use it</translation>
     </message>
@@ -2302,6 +2948,173 @@ mode</translation>
         <location filename="../../desk/ui/problems.py" line="45"/>
         <source>{label}：地址缺少{parts}</source>
         <translation>{label}: the address lacks {parts}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="71"/>
+        <source>返回民情诉求列表，不保存</source>
+        <translation>Back to the matters list without saving</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="74"/>
+        <location filename="../../desk/ui/matter_form.py" line="234"/>
+        <source>登记民情诉求</source>
+        <translation>New resident matter</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="89"/>
+        <location filename="../../desk/ui/matter_form.py" line="98"/>
+        <source>诉求分类</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="90"/>
+        <source>请选择</source>
+        <translation>Choose</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="93"/>
+        <source>子分类</source>
+        <translation>Sub-category</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="115"/>
+        <source>居民反映的问题、诉求或意见</source>
+        <translation>The problem, request or opinion the resident raised</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="121"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="122"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="129"/>
+        <source>居民信息可不填（匿名登记）；证号和电话在列表和受理单上隐去中间位。</source>
+        <translation>The resident may stay anonymous; ID numbers and phones are masked in lists and on the slip.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="139"/>
+        <source>或其他地点</source>
+        <translation>or another place</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="163"/>
+        <source>保存并登记  Ctrl+S</source>
+        <translation>Save  Ctrl+S</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="165"/>
+        <source>保存诉求</source>
+        <translation>Save the matter</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="220"/>
+        <source>登记办不成事</source>
+        <translation>Record "could not be done"</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="221"/>
+        <source>来自案件 &lt;b&gt;{no}&lt;/b&gt;（{item}）：案件被要求补正或不予办理，转为“办不成事”诉求，上报区级协调。</source>
+        <translation>From case &lt;b&gt;{no}&lt;/b&gt; ({item}): it needs correction or was not handled; recorded as "could not be done" for the district to coordinate.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="264"/>
+        <source>（不选）</source>
+        <translation>(none)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="275"/>
+        <source>选择分类后显示答复期限</source>
+        <translation>Choose a category to see the answer deadline</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_form.py" line="326"/>
+        <source>诉求未保存：{e}</source>
+        <translation>Matter not saved: {e}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_screens.py" line="28"/>
+        <source>诉求 今日 {today} · 待办 {todo}</source>
+        <translation>Matters today {today} · to do {todo}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_screens.py" line="111"/>
+        <source>已登记：{no}</source>
+        <translation>Recorded: {no}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="50"/>
+        <source>办事台新版本</source>
+        <translation>New desk version</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="53"/>
+        <source>有新版本 {v}（当前 {cur}）</source>
+        <translation>Version {v} is available (this is {cur})</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="57"/>
+        <source>更新说明：</source>
+        <translation>What's new:</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="59"/>
+        <source>（区级未填写更新说明）</source>
+        <translation>(the district gave no notes)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="63"/>
+        <source>安装包 {name}，{mb:.1f} MB，经区级下载并校验后才能安装；已保存的案件和设置不受影响。</source>
+        <translation>Installer {name}, {mb:.1f} MB; it installs only once downloaded from the district and checked. Saved cases and settings stay as they are.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="78"/>
+        <source>安装</source>
+        <translation>Install</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="80"/>
+        <source>以后再说</source>
+        <translation>Later</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="98"/>
+        <source>正在下载…</source>
+        <translation>Downloading…</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="115"/>
+        <source>已下载并校验无误。点“安装”打开安装程序，按提示完成；安装后重新打开办事台。</source>
+        <translation>Downloaded and checked. Click "Install" to open the installer and follow it; then open the desk again.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="124"/>
+        <source>下载失败，请稍后重试</source>
+        <translation>The download failed; try again later</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="125"/>
+        <source>（已下载的部分会保留，再点“下载”接着下载）</source>
+        <translation>(what arrived is kept: click "Download" to continue)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="127"/>
+        <source>重新下载</source>
+        <translation>Download again</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="135"/>
+        <source>已打开安装程序，请按提示完成安装。</source>
+        <translation>The installer is open: follow it to finish.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/update.py" line="138"/>
+        <source>无法自动打开安装程序，请在文件管理器中双击：{p}</source>
+        <translation>Could not open the installer: double-click it in the file manager: {p}</translation>
     </message>
 </context>
 </TS>
