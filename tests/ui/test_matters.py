@@ -262,3 +262,32 @@ def test_the_rail_reaches_matters_with_alt_4(qtbot: Any, win: Any, large: bool) 
                     timeout=WAIT)
     assert win.nav_buttons["matters"].isChecked()
     assert page.summary.text().startswith("今日待办 0 件")
+
+
+@pytest.mark.timeout(120)
+def test_the_wheel_over_the_forms_drop_downs_scrolls_instead_of_choosing(
+        qtbot: Any, win: Any) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QScrollArea
+
+    win.large_button.setChecked(True)  # 长辈 mode: the form is longer than the window
+    form = _open_form(qtbot, win)
+    _choose(form.category, "投诉")
+    _choose(form.subcategory, "漏水")
+    area = form.findChild(QScrollArea)
+    bar = area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=WAIT)
+    form.description.setFocus()  # the worker is typing elsewhere
+    qtbot.waitUntil(form.description.hasFocus, timeout=WAIT)
+    for combo in (form.urgency, form.subcategory, form.category):
+        bar.setValue(0)
+        chosen = combo.currentIndex()
+        handle = win.windowHandle()
+        QTest.mouseMove(combo, combo.rect().center())
+        QTest.wheelEvent(handle, combo.mapTo(win, combo.rect().center()).toPointF(),
+                         QPoint(0, -120))
+        qtbot.wait(0)
+        assert combo.currentIndex() == chosen, combo.accessibleName()
+        assert not combo.hasFocus()
+        assert bar.value() > 0  # the page scrolled instead
