@@ -1,0 +1,35 @@
+"""An existing store's search index, filled after the window appears (issue 14 item 15).
+
+A store migrated with many records gets its two-character index in batches
+(:meth:`desk.core.store.Store.build_search_grams`), one batch per task on the background
+helper's ``db`` lane: a save or a list page queued meanwhile runs between two batches, and
+searches scan until the last batch is in. A batch that fails (disk full, say) stops the
+build quietly — searches keep scanning; the next start goes on from where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desk.core.store import Store
+    from desk.ui.tasks import TaskManager
+
+log = logging.getLogger(__name__)
+
+
+def build_search_index(tasks: TaskManager, store: Store) -> bool:
+    """Queue the build if the store needs it; True when it was queued."""
+    if store.search_grams_ready():
+        return False
+
+    def step(more: object) -> None:
+        if more and not tasks.closed:
+            tasks.run(store.build_search_grams, on_done=step, on_error=stopped)
+
+    def stopped(exc: object) -> None:
+        log.warning("search index build stopped: %s", type(exc).__name__)
+
+    step(True)
+    return True
