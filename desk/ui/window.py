@@ -192,6 +192,10 @@ class MainWindow(QMainWindow):
         # promises counted before a year's holiday notice reached this desk (a stand-alone
         # desk's file in <data dir>/calendars, or a pull interrupted before recomputing)
         self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
+        # a store migrated with many cases: its search index, in batches between other work
+        from desk.ui.search_build import build_search_index
+
+        build_search_index(self.tasks, store)
         self.refresh_status()
         self.autosync.changed.connect(self.refresh_status)
         self.autosync.start()
