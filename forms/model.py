@@ -35,6 +35,15 @@ FieldType = Literal[
 ]
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+# the resident ID card's data a field can take (desk.core.idcard reads them) and the field
+# types that can hold each
+CardDatum = Literal["name", "sex", "nation", "birth_date", "address", "id_number",
+                    "valid_to"]
+CARD_TYPES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "text"), "sex": ("choice", "text"), "nation": ("text", "choice"),
+    "birth_date": ("date",), "address": ("text", "textarea"), "id_number": ("id_number",),
+    "valid_to": ("date", "text"),
+}
 # field types whose values are masked wherever they are shown, sensitive or not
 MASKED_TYPES = ("id_number", "phone", "mobile", "bank_account")
 
@@ -110,6 +119,9 @@ class FieldDef(_Strict):
     # what a resident gave once may be offered again in their next application, after they
     # agree (居民同意复用已登记的信息) — issue 23
     reusable: bool = False
+    # which datum of the resident ID card fills this field when the worker reads the card
+    # (issue 17: catalog data, not code); the field's type must be able to hold it
+    card: CardDatum | None = None
 
     @property
     def masked(self) -> bool:
@@ -155,6 +167,9 @@ class FieldDef(_Strict):
                 raise ValueError(f"field {self.key}: bad pattern: {exc}") from None
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"field {self.key}: min is above max")
+        if self.card is not None and self.type not in CARD_TYPES[self.card]:
+            raise ValueError(f"field {self.key}: card {self.card} cannot fill a {self.type} "
+                             f"field (one of {', '.join(CARD_TYPES[self.card])})")
         return self
 
 

@@ -90,7 +90,7 @@ FIELD_COLS = ["item", "group", "key", "label", "type", "required", "help", "plac
               "pattern", "pattern_message", "min_length", "max_length", "min", "max",
               "integer", "unit", "not_future", "not_past", "choices", "min_selected",
               "max_selected", "show_if", "required_if", "min_items", "max_items",
-              "item_label", "sensitive", "reusable"]
+              "item_label", "sensitive", "reusable", "card"]
 SHEETS: dict[str, list[str]] = {
     "catalog": ["setting", "value"],
     "items": ITEM_COLS,

@@ -259,3 +259,23 @@ def reader_for(kind: str, path: str, port: int = 1001) -> Reader:
 def read_card(reader: Reader, today: date) -> CardData:
     """Read and check one card (see :func:`checked`)."""
     return checked(reader.read(), today)
+
+
+def fill_values(item: Any, data: CardData) -> dict[str, str]:
+    """The form values a card read gives ``item``: each field the catalog marks with a
+    ``card`` datum, in the field's own form (a choice's spelling — 汉 or 汉族). Fields the
+    item does not mark are left alone: the card never fills anything silently."""
+    out: dict[str, str] = {}
+    for f in item.fields:
+        datum = getattr(f, "card", None)
+        if not datum:
+            continue
+        value = getattr(data, datum, "")
+        if not value or (datum == "valid_to" and f.type == "date" and value == LONG_TERM):
+            continue
+        if f.type == "choice":
+            value = next((c for c in f.choices or [] if c in (value, value + "族")), "")
+            if not value:
+                continue
+        out[f.key] = value
+    return out

@@ -137,3 +137,33 @@ def test_the_simulated_reader_and_an_expired_card(tmp_path: Path) -> None:
     with pytest.raises(CardReaderError) as err:
         read_card(SimulatedReader(tmp_path / "none.json"), TODAY)
     assert err.value.kind == "no_reader"
+
+
+@pytest.mark.parametrize("code", ["MZ-GLJT", "CL-HLBT", "GA-JZZQZ"])
+def test_a_card_read_fills_the_fields_the_catalog_marks(tmp_path: Path, code: str) -> None:
+    """Catalog data, not code: each item's fields say which card datum fills them; the
+    values pass the item's own validation, and nothing unmarked is filled."""
+    from desk.core.idcard import fill_values
+    from forms.catalog import load_catalog
+    from forms.engine import validate
+
+    item = load_catalog().get(code)
+    marked = {f.key: f.card for f in item.fields if f.card}
+    assert {"name", "id_number"} <= set(marked.values())
+    data = read_card(TermbReader(_library(tmp_path)), TODAY)
+    values = fill_values(item, data)
+    assert set(values) == {k for k, datum in marked.items() if getattr(data, datum)}
+    assert values[next(k for k, d in marked.items() if d == "id_number")] == CARD["id_number"]
+    submission = {**item.example, **values}
+    problems = [p for p in validate(item, submission, today=TODAY).errors if p.field in values]
+    assert problems == []
+
+
+def test_the_catalog_refuses_a_card_datum_its_field_cannot_hold() -> None:
+    from pydantic import ValidationError
+
+    from forms.model import FieldDef
+
+    FieldDef(key="holder_id", label="身份证号", type="id_number", card="id_number")
+    with pytest.raises(ValidationError, match="card id_number cannot fill a phone field"):
+        FieldDef(key="contact", label="电话", type="phone", card="id_number")
