@@ -367,7 +367,8 @@ class _BatchWork:
                           if u not in existing_case or cp.revision > existing_case[u].revision]
                 self._fan_out(stored)
                 # issue 23: the same resident and item at another desk, within the window
-                self.flagged += flag_duplicates(self.st, self.conn, self.at, stored)
+                self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at,
+                                                stored)
         return ({u for u, r in existing_case.items() if r.desk_id == self.desk_id}
                 | {u for *_, u in fresh})
 
