@@ -92,6 +92,16 @@ def department_name(st: Any, wanted: str) -> str | None:
     return None
 
 
+def matter_numbers(st: Any, uuids: list[str]) -> dict[str, str]:
+    """uuid → matter number, for the work orders among ``uuids`` (the audit log's names)."""
+    wanted = sorted({u for u in uuids if len(u) == 36})
+    if not wanted:
+        return {}
+    with st.read() as conn:
+        return {r.uuid: r.matter_no for r in conn.execute(
+            select(matters.c.uuid, matters.c.matter_no).where(matters.c.uuid.in_(wanted)))}
+
+
 def categories(st: Any) -> list[str]:
     """The category names of the configuration in force."""
     with st.read() as conn:

@@ -166,6 +166,10 @@ def test_the_whole_flow_with_errors_beside_the_control_and_the_timeline(
     assert actions == ["matter.dispatch", "matter.sign", "matter.extend", "matter.answer",
                        "matter.revisit", "matter.sign", "matter.answer", "matter.revisit"]
     assert [a["actor"] for a in audit_actions(ms, "matter.sign")] == ["wuye", "wuye"]
+    # the audit log names the work order and links to it (not to a case)
+    log = web("admin").get("/console/audit").text
+    assert f"民情工单 {m['matter_no']}" in log and f'href="/console/matters/{u}"' in log
+    assert "工单回访" in log and "工单签收" in log
     # the desk sees each step at its next sync
     assert sync_desk(desk)["complete"]
     mine = desk.store.get_matter(u)

@@ -137,6 +137,10 @@ def describe_audit(cs: ConsoleStore, entries: list[dict[str, Any]]) -> None:
     desks = {d["desk_id"]: f"{d['desk_code']} {d['name']}" for d in cs.st.list_desks()}
     uuids = [e["target"] for e in entries if len(e["target"]) == 36]
     cases = {r["uuid"]: r for r in cs.case_summary(uuids)} if uuids else {}
+    from sync.district.matters_console import matter_numbers  # issue 15: work orders
+
+    orders = matter_numbers(cs.st, [e["target"] for e in entries
+                                    if e["action"].startswith("matter.")])
     names = {it.code: it.name for it in load_catalog().items}
     for e in entries:
         t, d = e["target"], e["detail"]
@@ -145,6 +149,9 @@ def describe_audit(cs: ConsoleStore, entries: list[dict[str, Any]]) -> None:
             c = cases[t]
             e["target_text"] = f"{c['receipt_no']} {masked_name(c['applicant_name'])}"
             e["target_href"] = f"/console/cases/{t}"
+        elif e["action"].startswith("matter.") and len(t) == 36:
+            e["target_text"] = "民情工单 " + orders.get(t, t[:8] + "…")
+            e["target_href"] = f"/console/matters/{t}"
         elif len(t) == 36 and t.count("-") == 4:
             e["target_text"] = f"案件 {t[:8]}…"
             e["target_href"] = f"/console/cases/{t}"
