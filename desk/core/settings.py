@@ -41,6 +41,12 @@ class Settings:
     # a clock later than the last district time by more than this is doubted
     # (desk.core.clockcheck)
     plausible_offline_days: int = 60
+    # the resident ID card reader (desk.core.idcard): "" none, "termb" a vendor SDK library
+    # (card_reader_path: termb.dll / libtermb.so; port 1001–1016 USB, 1–16 serial), or
+    # "simulated" (card_reader_path: a JSON file — tests and demo)
+    card_reader: str = ""
+    card_reader_path: str = ""
+    card_reader_port: int = 1001
 
     @property
     def configured(self) -> bool:
@@ -74,6 +80,12 @@ class Settings:
             out["time_zone"] = zone
         if not 1 <= self.plausible_offline_days <= 3650:
             out["plausible_offline_days"] = "可信离线天数应为1至3650之间的整数"
+        if self.card_reader not in ("", "termb", "simulated"):
+            out["card_reader"] = "读卡器类型只能是 termb（厂商驱动）或 simulated（模拟）"
+        elif self.card_reader and not self.card_reader_path.strip():
+            out["card_reader_path"] = "请填写读卡器驱动程序（或模拟文件）的路径"
+        if not (1 <= self.card_reader_port <= 16 or 1001 <= self.card_reader_port <= 1016):
+            out["card_reader_port"] = "读卡器端口应为 1001–1016（USB）或 1–16（串口）"
         if self.server_url and not re.match(r"^https?://", self.server_url):
             out["server_url"] = "服务器地址应以 http:// 或 https:// 开头"
         return out
