@@ -36,6 +36,7 @@ from desk.ui.text import tr
 
 if TYPE_CHECKING:
     from desk.ui.form_page import FormPage
+    from desk.ui.matter_screens import MatterScreens
     from desk.ui.sync_page import SyncPage
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Pages:
     (None until then); the window calls them through their own types."""
 
     sync: SyncPage | None = None
+    matters: MatterScreens | None = None  # 民情诉求's three pages (issue 15)
 
 
 class MainWindow(QMainWindow):
@@ -113,8 +115,10 @@ class MainWindow(QMainWindow):
         rail = QWidget()
         rail.setObjectName("navRail")
         lay = QVBoxLayout(rail)
-        lay.setContentsMargins(8, 14, 8, 14)
-        lay.setSpacing(8)
+        # four sections, 长辈模式 and 设置 fit a 1024×640 screen in 长辈 mode (issue 15's 诉求
+        # made it six buttons: the rail's minimum had grown past the window's 538 px)
+        lay.setContentsMargins(8, 10, 8, 10)
+        lay.setSpacing(6)
         brand = QLabel(tr("家门口\n办事台"))
         brand.setObjectName("brand")
         brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -123,7 +127,7 @@ class MainWindow(QMainWindow):
         self.nav = QButtonGroup(self)
         self.nav_buttons: dict[str, QPushButton] = {}
         for key, text, tip in (("home", tr("办事"), "Alt+1"), ("cases", tr("案件"), "Alt+2"),
-                               ("sync", tr("同步"), "Alt+3")):
+                               ("sync", tr("同步"), "Alt+3"), ("matters", tr("诉求"), "Alt+4")):
             b = QPushButton(text)
             b.setCheckable(True)
             b.setToolTip(f"{text}  {tip}")
@@ -135,6 +139,7 @@ class MainWindow(QMainWindow):
         self.nav_buttons["home"].clicked.connect(lambda: self.go_home())
         self.nav_buttons["cases"].clicked.connect(lambda: self.go_cases())
         self.nav_buttons["sync"].clicked.connect(lambda: self.go_sync())
+        self.nav_buttons["matters"].clicked.connect(lambda: self.go_matters())
         lay.addStretch(1)
         self.large_button = QPushButton(tr("长辈\n模式"))
         self.large_button.setCheckable(True)
@@ -155,8 +160,10 @@ class MainWindow(QMainWindow):
         self.queue_label = QLabel()
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncDot")
+        self.matter_label = QLabel()  # 诉求 今日 N · 待办 M (issue 15)
+        self.matter_label.setAccessibleName(tr("民情诉求计数"))
         self.busy_label = QLabel()
-        for w in (self.desk_label, self.queue_label, self.sync_label):
+        for w in (self.desk_label, self.matter_label, self.queue_label, self.sync_label):
             bar.addPermanentWidget(w)
         bar.addWidget(self.busy_label)
         self.tasks.busy_changed.connect(
@@ -174,11 +181,11 @@ class MainWindow(QMainWindow):
         for keys, fn in (("Ctrl+S", self.save), ("Ctrl+P", self.print_current),
                          ("Ctrl+F", self.focus_search), ("Ctrl+N", self.go_home),
                          ("Alt+1", self.go_home), ("Alt+2", self.go_cases),
-                         ("Alt+3", self.go_sync), ("Ctrl+L", self.large_button.toggle),
-                         ("Esc", self.back)):
+                         ("Alt+3", self.go_sync), ("Alt+4", self.go_matters),
+                         ("Ctrl+L", self.large_button.toggle), ("Esc", self.back)):
             sc = QShortcut(QKeySequence(keys), self)
             sc.activated.connect(fn)
-            if keys in ("Ctrl+F", "Ctrl+N", "Alt+1", "Alt+2", "Alt+3", "Esc"):
+            if keys in ("Ctrl+F", "Ctrl+N", "Alt+1", "Alt+2", "Alt+3", "Alt+4", "Esc"):
                 self._nav_shortcuts.append(sc)
 
     def _after_show(self) -> None:
@@ -230,7 +237,59 @@ class MainWindow(QMainWindow):
             w = factory(self)
             self.stack.addWidget(w)
             self._pages[name] = w
+            if isinstance(w, CaseDetailPage):  # 办不成事 from a case (issue 15)
+                w.cannotDoRequested.connect(self.record_cannot_do)
         return self._pages[name]
+
+    @property
+    def matter_screens(self) -> MatterScreens:
+        """民情诉求: the list, form and detail pages (issue 15), built on first use."""
+        if self.pages.matters is None:
+            from desk.ui.matter_screens import MatterScreens
+
+            part = self.pages.matters = MatterScreens(
+                self.services, self.stack, lambda w: self._show(w, "matters"), self)
+            part.changed.connect(self._matter_changed)
+            part.caseRequested.connect(self.show_case)
+            part.printRequested.connect(self.print_matter)
+            part.countsRead.connect(self.update_matter_counts)
+            part.notice.connect(self.notify)
+        return self.pages.matters
+
+    def _matter_changed(self, _matter: dict[str, Any]) -> None:
+        """A matter saved or changed: counts again, and to the district soon."""
+        self.refresh_status()
+        self.autosync.nudge()
+
+    def go_matters(self) -> None:
+        """民情诉求: today's list."""
+        if not self._leave_form():
+            self.nav_buttons["matters"].setChecked(False)
+            return
+        self.matter_screens.show_list()
+
+    def record_cannot_do(self, case: dict[str, Any]) -> None:
+        """A 办不成事 matter from a case that ended in 补正 or 不予办理."""
+        self.matter_screens.new_matter(from_case=case)
+
+    def print_matter(self, matter: dict[str, Any]) -> None:
+        """The matter's 受理单 in the print preview (A4 / 80 mm)."""
+        from desk.ui.print_dialog import PrintPreviewDialog
+
+        ctx = self.ctx
+        dlg = PrintPreviewDialog(self, tr("民情诉求受理单 {no}").format(no=matter["matter_no"]))
+        dlg.load(lambda receipts, fmt: receipts.render_matter_pdf(ctx, matter, fmt),
+                 "<h2>" + tr("民情诉求受理单") + f"</h2><p>{matter['matter_no']}</p>")
+        self.matter_slip = dlg
+        dlg.open()
+
+    def update_matter_counts(self, counts: dict[str, int]) -> None:
+        """诉求 今日 N · 待办 M in the status bar."""
+        from desk.ui.matter_screens import counts_text
+
+        self.matter_label.setText(counts_text(counts))
+        self.matter_label.setToolTip(tr("到期或超时 {due} · 待转告答复 {a} · 待回访 {r}").format(
+            due=counts.get("due", 0), a=counts.get("answers", 0), r=counts.get("revisits", 0)))
 
     @property
     def sync_page(self) -> SyncPage:
@@ -386,6 +445,8 @@ class MainWindow(QMainWindow):
             self.go_home()
         elif cur is self._pages.get("detail"):
             self.go_cases()
+        elif self.pages.matters is not None:
+            self.pages.matters.back(cur)
 
     # -- shortcuts ---------------------------------------------------------------------------
 
@@ -393,6 +454,8 @@ class MainWindow(QMainWindow):
         """Ctrl+S on the form."""
         if self.form is not None and self.stack.currentWidget() is self.form:
             self.form.save()
+        elif self.pages.matters is not None:
+            self.pages.matters.save(self.stack.currentWidget())
 
     def print_current(self) -> None:
         """Ctrl+P: print what the page shows."""
@@ -422,6 +485,7 @@ class MainWindow(QMainWindow):
                                 "server": store.get_meta("server_url"),
                                 "promises": store.promise_updates(unseen_only=True)},
                        on_done=self.update_status)
+        self.matter_screens.read_counts()  # 诉求 今日 · 待办, also in the background
 
     def update_status(self, info: dict[str, Any]) -> None:
         """Show the queue and sync state in the status bar."""
@@ -467,6 +531,8 @@ class MainWindow(QMainWindow):
         self.promises_moved(summary.get("promise_updates") or [])
         if "cases" in self._pages and self._pages["cases"].loaded_once:  # type: ignore[attr-defined]
             self._pages["cases"].model.reload()  # type: ignore[attr-defined]
+        if self.pages.matters is not None:  # the district's steps show on the matters
+            self.pages.matters.reload()
 
     def notify(self, text: str) -> None:
         """A short message in the status bar."""
