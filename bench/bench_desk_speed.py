@@ -4,8 +4,10 @@ Each figure is printed beside the same-run floor it cannot beat:
 
 - cases list: 案件 clicked → first page in the table (target ≤ 100 ms); floor: the page's
   own SELECT on the store;
-- search: a 2-character name, p95 over 50 names (target ≤ 20 ms encrypted); floor: the
-  same lookup's bare index read (``SELECT count(*)`` of the matching ids);
+- search: a 2-character name, p95 over 50 names (target ≤ 20 ms encrypted), and a
+  1-character one (a surname); floor: the same lookup's bare index read (``SELECT
+  count(*)`` of the matching ids in ``search_grams``). A store built before the index
+  gets it from the window in the background first (waited for with the start-up work);
 - save → preview: Ctrl+S on a filled 高龄津贴 form → the receipt's PDF page shown (target
   ≤ 300 ms); floor: the store save alone (``cases.submit``);
 - start → lock screen: a fresh process starting the desk on the encrypted store until the
@@ -132,6 +134,20 @@ def in_window(folder: Path) -> dict[str, Any]:
         store._read(f"SELECT count(*) AS n FROM ({sub})", params)
         floor.append(time.perf_counter() - t0)
     out["search2_floor_p95_ms"] = pct(floor, 95)
+    out["search_index_ready"] = store.search_grams_ready()
+    # one character (a surname: hundreds to thousands of cases, paged along the date index)
+    ones = [rng.choice(sorted({n[:1] for n in names})) for _ in range(30)]
+    times, floor = [], []
+    for q in ones:
+        t0 = time.perf_counter()
+        store.list_cases(search=q, limit=200)
+        times.append(time.perf_counter() - t0)
+        sub, params = store._search_clause(q)
+        t0 = time.perf_counter()
+        store._read(f"SELECT count(*) AS n FROM ({sub})", params)
+        floor.append(time.perf_counter() - t0)
+    out["search1_p50_ms"], out["search1_p95_ms"] = pct(times, 50), pct(times, 95)
+    out["search1_floor_p95_ms"] = pct(floor, 95)
 
     # -- save → receipt preview visible -------------------------------------------------------
     from forms.ids import id_check_digit
@@ -317,7 +333,11 @@ def window_lines(out: dict[str, Any]) -> None:
           f"{out['list_count_ms']:.1f} ms)  target ≤ 100 ms")
     print(f"2-char name search p95 {out['search2_p95_ms']:8.1f} ms   (p50 "
           f"{out['search2_p50_ms']:.1f} ms; floor: the index lookup alone p95 "
-          f"{out['search2_floor_p95_ms']:.1f} ms)  target ≤ 20 ms")
+          f"{out['search2_floor_p95_ms']:.1f} ms)  target ≤ 20 ms"
+          + ("" if out["search_index_ready"] else "  (index still building: scanned)"))
+    print(f"1-char name search p95 {out['search1_p95_ms']:8.1f} ms   (p50 "
+          f"{out['search1_p50_ms']:.1f} ms; floor: the index lookup alone p95 "
+          f"{out['search1_floor_p95_ms']:.1f} ms)")
     print(f"save → preview visible {out['save_preview_median_ms']:8.1f} ms   (first "
           f"{out['save_preview_first_ms']:.1f} ms; floor: the store save "
           f"{out['save_floor_ms']:.1f} ms)  target ≤ 300 ms")
