@@ -8,6 +8,7 @@ case durably (promise 1), and a failed save leaves every typed value in place.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -266,8 +267,16 @@ class FormPage(QWidget):
         self.saving = True
         self.save_button.setEnabled(False)
         self.save_button.setText(tr("正在保存…"))
-        self.win.tasks.run(lambda: ctx.cases.submit(code, sub, actor, today=today),
-                           on_done=self._saved, on_error=self._save_failed)
+        from desk.ui.receipt import render_ahead
+
+        spec = self.win.page("receipt").panel.ahead_spec()
+
+        def work(saved: Callable[[object], None]) -> None:
+            case = ctx.cases.submit(code, sub, actor, today=today)
+            saved(case)  # the UI turns to the receipt page meanwhile …
+            render_ahead(ctx, case, spec)  # … whose document is made here, at once
+
+        self.win.tasks.run(work, on_progress=self._saved, on_error=self._save_failed)
         return True
 
     def _show_duplicate(self, exc: DuplicateApplication) -> None:

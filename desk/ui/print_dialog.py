@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
@@ -12,11 +12,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desk.ui.preview import DocumentPreview, receipts_module
+from desk.ui.preview import DocumentPreview, Pages, Room, ahead, preview_pages, receipts_module
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
@@ -63,9 +64,26 @@ class DocumentPanel(QWidget):
         self.preview = DocumentPreview()
         lay.addWidget(self.preview, 1)
 
-    def load(self, render: Render | None, fallback_html: str) -> None:
+    def ahead_spec(self) -> tuple[str, Room]:
+        """The format and room a document rendered ahead for this panel must have
+        (:data:`desk.ui.preview.ahead`) — the room as it will be once its page is shown:
+        a hidden page of the window's stack is laid out at the stack's size first."""
+        page: QWidget = self
+        while (up := page.parentWidget()) is not None and not isinstance(up, QStackedWidget):
+            page = up
+        stack, layout = page.parentWidget(), page.layout()
+        if stack is not None and not page.isVisible() and layout is not None:
+            page.ensurePolished()  # (the style sheet's margins)
+            page.resize(stack.size())
+            layout.activate()
+        return self.fmt, self.preview.room()
+
+    def load(self, render: Render | None, fallback_html: str, *,
+             key: Hashable | None = None) -> None:
         """Show a document: ``render(receipts_module, fmt)`` → PDF bytes, in the
-        background; the rich-text fallback when the receipts module is not there."""
+        background; the rich-text fallback when the receipts module is not there.
+        ``key``: the document may have been rendered ahead under ``(key, fmt)``
+        (:data:`desk.ui.preview.ahead`)."""
         self.renderer = render
         self.fallback_html = fallback_html
         self._generation += 1
@@ -78,19 +96,23 @@ class DocumentPanel(QWidget):
             return
         self.preview.show_loading()
         self.status.setText(tr("正在生成…"))
-        gen, fmt = self._generation, self.fmt
-        self.win.tasks.run(lambda: render(receipts, fmt),
-                           on_done=lambda data: self._rendered(gen, data),
+        gen, fmt, room = self._generation, self.fmt, self.preview.room()
+        def work() -> Pages:  # rendered and rastered for the preview in one go
+            pages = ahead.take((key, fmt)) if key is not None else None
+            return pages.fit(room) if pages is not None else \
+                preview_pages(render(receipts, fmt), room)
+
+        self.win.tasks.run(work, on_done=lambda pages: self._rendered(gen, pages),
                            on_error=lambda exc: self._failed(gen, exc))
 
     def _format_clicked(self, button: QPushButton) -> None:
         self.fmt = str(button.property("fmt"))
         self.load(self.renderer, self.fallback_html)
 
-    def _rendered(self, gen: int, data: object) -> None:
-        if gen != self._generation or not isinstance(data, bytes | bytearray):
+    def _rendered(self, gen: int, pages: object) -> None:
+        if gen != self._generation or not isinstance(pages, Pages):
             return
-        self.preview.show_pdf(bytes(data))
+        self.preview.show_pages(pages)
         self.status.setText(tr("共 {n} 页").format(n=max(self.preview.page_count, 1)))
 
     def _failed(self, gen: int, exc: object) -> None:

@@ -4,18 +4,43 @@ print preview, then on to the resident's rating."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk.ui.case_html import doc_title, summary_html
+from desk.ui.preview import Room, ahead, preview_pages, receipts_module
 from desk.ui.print_dialog import DocumentPanel
 from desk.ui.style import paper, restyle
 from desk.ui.text import esc, tr
 
 if TYPE_CHECKING:
     from desk.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def render_case(receipts: Any, ctx: Any, case: dict[str, Any], fmt: str) -> bytes:
+    """A case's document as the receipt page shows it (PDF bytes)."""
+    return bytes(receipts.render_case_pdf(ctx, case, fmt=fmt))
+
+
+def render_ahead(ctx: Any, case: dict[str, Any], spec: tuple[str, Room]) -> None:
+    """On the background helper, right after ``case`` was saved: its document rendered and
+    rastered for the receipt page (``spec``: :meth:`DocumentPanel.ahead_spec`), which
+    then only picks it up. A failure here is the page's to report when it renders."""
+    receipts = receipts_module()
+    if receipts is None:
+        return
+    fmt, room = spec
+    try:
+        pages = preview_pages(render_case(receipts, ctx, case, fmt), room)
+    except Exception as exc:  # the page renders it again, and says so if that fails
+        log.warning("receipt not rendered ahead: %s", exc)
+        return
+    ahead.put((case["uuid"], fmt), pages)
 
 
 class ReceiptPage(QWidget):
@@ -95,8 +120,8 @@ class ReceiptPage(QWidget):
         ctx = self.win.ctx
         with paper():  # the fallback prints on white paper whatever the screen's theme
             paper_html = summary_html(ctx, case)
-        self.panel.load(lambda receipts, fmt: receipts.render_case_pdf(ctx, case, fmt=fmt),
-                        paper_html)
+        self.panel.load(lambda receipts, fmt: render_case(receipts, ctx, case, fmt),
+                        paper_html, key=case["uuid"])
         (self.rate_button if not rated else self.next_button).setFocus()
 
     def print_document(self) -> None:
