@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
-from sync.district import calendar_cli, catalog_cli, cli_matters, cli_releases
+from sync.district import calendar_cli, catalog_cli, cli_matters, cli_releases, cli_roster
 from sync.district.errors import DistrictError
 from sync.district.storage import AuditHook, Storage, default_db_url
 
@@ -136,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("--json", action="store_true")
     cli_matters.add_parsers(sub)  # matters, matter dispatch|sign|answer|… (issue 15)
     cli_releases.add_parsers(sub)  # release add|list (issue 19)
+    cli_roster.add_parsers(sub)  # roster import|show|delete (issue 18)
     return p
 
 
@@ -349,6 +350,8 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         return calendar_cli.run(storage, args)
     if cmd == "catalog":
         return catalog_cli.run(cs, args, cli_actor())
+    if cmd == "roster":
+        return cli_roster.run(storage, cs, args, cli_actor())
     if cmd == "release":
         return cli_releases.run(storage, cs, args, cli_actor())
     if cmd in ("matters", "matter"):

@@ -53,6 +53,7 @@ AUDIT_ACTIONS = {
     "department.add": "添加部门",
     "district.restore": "区级数据库从备份恢复", "district.epoch_detected": "发现区级数据库已恢复",
     "calendar.publish": "发布节假日安排", "release.add": "上传办事台新版本",
+    "roster.import": "导入主动服务花名册", "roster.delete": "删除花名册人员",
     "user.password": "重置密码", "user.profile": "修改用户信息",
     "desk.enroll_code_cancel": "作废注册码", "callback.attempt": "差评回访未联系上",
     "matter.dispatch": "工单派单", "matter.sign": "工单签收", "matter.answer": "工单反馈",
