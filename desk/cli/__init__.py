@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "sync": "district:sync",
     "matter": "matter:dispatch",
     "matters": "matter:dispatch",
+    "readcard": "devices:readcard",
 }
 
 

@@ -23,7 +23,15 @@ def build_parser() -> argparse.ArgumentParser:
     _key_parsers(sub)
     _district_parsers(sub)
     _matter_parsers(sub)
+    _device_parsers(sub)
     return p
+
+
+def _device_parsers(sub: Any) -> None:
+    """readcard (desk.cli.devices, issue 17)."""
+    r = sub.add_parser("readcard", help="read one resident ID card with the configured "
+                                        "reader (settings card_reader)")
+    r.add_argument("--json", action="store_true")
 
 
 def _case_parsers(sub: Any) -> None:
@@ -73,6 +81,13 @@ def _upkeep_parsers(sub: Any) -> None:
     s.add_argument("--desk-name", default="")
     s.add_argument("--worker", required=True)
     s.add_argument("--server", default="")
+    s.add_argument("--card-reader", choices=["none", "termb", "simulated"], default=None,
+                   help="the ID card reader: a vendor SDK library (termb), a simulated one "
+                        "(a JSON file), or none")
+    s.add_argument("--card-reader-path", default=None,
+                   help="termb.dll / libtermb.so, or the simulated reader's JSON file")
+    s.add_argument("--card-reader-port", type=int, default=None,
+                   help="1001-1016 USB (default 1001), 1-16 serial")
 
     sub.add_parser("backup", help="take a local backup now (rotated, newest 7 kept)")
     rs = sub.add_parser("restore", help="replace the store with a backup file")

@@ -29,6 +29,12 @@ def setup(args: argparse.Namespace) -> int:
     st.desk_code, st.worker_name = wanted, args.worker.strip()
     st.desk_name = args.desk_name or st.desk_name
     st.server_url = args.server or st.server_url
+    if args.card_reader is not None:  # issue 17
+        st.card_reader = "" if args.card_reader == "none" else args.card_reader
+    if args.card_reader_path is not None:
+        st.card_reader_path = args.card_reader_path
+    if args.card_reader_port is not None:
+        st.card_reader_port = args.card_reader_port
     problems = st.problems()
     if problems:
         for k, v in problems.items():

@@ -167,3 +167,34 @@ def test_the_catalog_refuses_a_card_datum_its_field_cannot_hold() -> None:
     FieldDef(key="holder_id", label="身份证号", type="id_number", card="id_number")
     with pytest.raises(ValidationError, match="card id_number cannot fill a phone field"):
         FieldDef(key="contact", label="电话", type="phone", card="id_number")
+
+
+def test_readcard_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    from desk.cli import main
+
+    data = tmp_path / "desk"
+    card_file = tmp_path / "card.json"
+    card_file.write_text(json.dumps(CARD, ensure_ascii=False), encoding="utf-8")
+    base = ["--data-dir", str(data)]
+    assert main([*base, "setup", "--desk-code", "HY-QL01", "--worker", "刘晓燕"]) == 0
+    capsys.readouterr()
+    assert main([*base, "readcard"]) == 1  # no reader set up yet
+    assert "card_reader: [not_configured]" in capsys.readouterr().err
+    assert main([*base, "setup", "--desk-code", "HY-QL01", "--worker", "刘晓燕",
+                 "--card-reader", "simulated"]) == 2
+    assert "card_reader_path: [invalid]" in capsys.readouterr().err
+    assert main([*base, "setup", "--desk-code", "HY-QL01", "--worker", "刘晓燕",
+                 "--card-reader", "termb", "--card-reader-path", "x.so",
+                 "--card-reader-port", "7000"]) == 2
+    assert "card_reader_port: [invalid]" in capsys.readouterr().err
+    assert main([*base, "setup", "--desk-code", "HY-QL01", "--worker", "刘晓燕",
+                 "--card-reader", "simulated", "--card-reader-path", str(card_file)]) == 0
+    capsys.readouterr()
+    assert main([*base, "readcard", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["name"] == "王桂兰" and out["id_number"] == "420105********0025"
+    assert out["photo"] is False and out["expired"] is False
+    card_file.write_text(json.dumps({"error": "no_card"}))
+    assert main([*base, "readcard"]) == 1
+    assert "读卡器上没有身份证" in capsys.readouterr().err
