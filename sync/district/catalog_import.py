@@ -16,7 +16,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from forms.catalog import Catalog, CatalogError
-from sync.district.errors import DistrictError
 
 if TYPE_CHECKING:
     from sync.district.console_store import ConsoleStore
@@ -58,33 +57,27 @@ def publish_next(cs: ConsoleStore, catalog: Catalog, *, actor: str, source: str,
     """Publish ``catalog``'s items as the district's next version (audited as
     ``catalog.publish`` with the ``source``: ``cli`` / ``console``). Returns
     ``{version, seq, published, items, previous}``; ``published`` is False when the items
-    are those of the current version (nothing new to publish)."""
+    are those of the current version (nothing new to publish). The version is chosen in
+    the publishing transaction, so imports at the same moment get consecutive versions."""
     from forms.catalog import load_catalog
 
-    for _attempt in range(5):  # another publish may take the number first: take the next
-        current = current_catalog(cs)
-        previous = current.version if current is not None else None
-        if current is not None and current.items == catalog.items:
-            return {"version": previous, "seq": None, "published": False,
-                    "items": len(catalog.items), "previous": previous}
-        taken = {str(v["version"]) for v in cs.catalog_versions()}
-        version = next_version(previous, taken, catalog.version, load_catalog().version)
-        body = Catalog(version, catalog.items).to_json()
+    shipped = load_catalog().version
+    seen: dict[str, str | None] = {"previous": None}
 
-        def audit(conn: Any, res: dict[str, Any], previous: str | None = previous) -> None:
-            if res["published"]:
-                cs.audit_in(conn, actor, "catalog.publish", res["version"], published=True,
-                            seq=res["seq"], source=source, file=file[:120],
-                            previous=previous or "")
+    def renumber(latest: str | None, taken: set[str]) -> str:
+        seen["previous"] = latest
+        return next_version(latest, taken, catalog.version, shipped)
 
-        try:
-            res = cs.st.publish_catalog(body, actor=actor, audit=audit)
-        except DistrictError as exc:
-            if "已发布过不同内容" in exc.message:
-                continue
-            raise
-        return {**res, "items": len(catalog.items), "previous": previous}
-    raise DistrictError("catalog: 目录正被同时发布，请稍后重试")
+    def audit(conn: Any, res: dict[str, Any]) -> None:
+        if res["published"]:
+            cs.audit_in(conn, actor, "catalog.publish", res["version"], published=True,
+                        seq=res["seq"], source=source, file=file[:120],
+                        previous=seen["previous"] or "")
+
+    body = dict(catalog.to_json(), version=catalog.version or "-")  # numbered in renumber
+    res = cs.st.publish_catalog(body, actor=actor, audit=audit, renumber=renumber)
+    previous = seen["previous"] if res["published"] else res["version"]
+    return {**res, "items": len(catalog.items), "previous": previous}
 
 
 def _field_keys(it: Any) -> list[str]:

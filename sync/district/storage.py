@@ -485,7 +485,9 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                           f"doorstep-district department add")
 
     def publish_catalog(self, body: dict[str, Any], *, actor: str = "admin",
-                        audit: AuditHook | None = None) -> dict[str, Any]:
+                        audit: AuditHook | None = None,
+                        renumber: Callable[[str | None, set[str]], str] | None = None,
+                        ) -> dict[str, Any]:
         """Publish a catalog version (``Catalog.to_json()`` shape) to every desk.
 
         Publishing the same version again with the same content is a no-op; a version
@@ -493,6 +495,12 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
         district's publish sequence (the ``seq`` of their change), never by their text:
         ``2026.11-hanyang.10`` published after ``…hanyang.9`` is the newer one. The
         catalog's departments join the managed department list.
+
+        ``renumber(latest, taken)`` (issue 16, a workbook import): the version is chosen
+        inside the publishing transaction from the version published last and every version
+        taken, so publishes at the same moment get distinct, consecutive versions; items equal
+        (as the model compares them) to the latest version's are not published again
+        (``published: False``).
         """
         from forms.catalog import Catalog, CatalogError
 
@@ -505,6 +513,19 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
         now = P.utc_now()
         with self.write() as conn:
             self._serialise_changes(conn)
+            if renumber is not None:
+                latest = self.latest_catalog_version(conn)
+                held = None if latest is None else conn.execute(select(
+                    catalogs.c.body_json).where(catalogs.c.version == latest)).scalar()
+                # equal as data (126800 == 126800.0, as the model compares them)
+                if held is not None and json.loads(held).get("items") == body["items"]:
+                    seq = conn.execute(select(func.max(changes.c.seq)).where(
+                        changes.c.catalog_version == latest)).scalar()
+                    return {"version": latest, "seq": seq, "published": False}
+                taken = set(conn.execute(select(catalogs.c.version)).scalars())
+                body = dict(body, version=renumber(latest, taken))
+                cat = Catalog(str(body["version"]), cat.items)
+                digest = P.content_hash(body)
             same = conn.execute(select(catalogs.c.content_hash).where(
                 catalogs.c.version == cat.version)).scalar()
             if same is not None:

@@ -9,16 +9,18 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 from sync_helpers import District, enroll, resident_unless_taken
 
-from forms.catalog import load_catalog
+from forms.catalog import Catalog, load_catalog
 from forms.workbook import read_workbook
 from sync.client.desk import sync_desk
-from sync.district.catalog_import import next_version
+from sync.district.catalog_import import next_version, publish_next
 from sync.district.console_store import ConsoleStore
 
 
@@ -136,3 +138,35 @@ def test_import_publishes_the_next_version_and_a_desk_files_under_it(
     saved = ctx.store.get_case(case["uuid"])
     assert saved["catalog_version"] == "2026.11-hanyang.11"
     assert saved["item_name"] == "高龄津贴申领（试行）"
+
+
+def test_fifty_imports_at_once_get_fifty_consecutive_versions(district: District) -> None:
+    """50 different workbooks imported at the same moment: each its own version, numbered
+    in publish order (…2 … …51), none lost or refused, every publish audited in the
+    chain."""
+    shipped = load_catalog()
+    cs = ConsoleStore(district.storage)
+    catalogs = [Catalog("", [it.model_copy(update={"promised_days": n})
+                             if it.code == "MZ-GLJT" else it for it in shipped.items])
+                for n in range(1, 51)]
+    start = threading.Barrier(50)
+
+    def one(cat: Catalog) -> dict[str, Any]:
+        start.wait(timeout=120)
+        return publish_next(cs, cat, actor="admin", source="cli", file="x.xlsx")
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(one, catalogs))
+    assert all(r["published"] for r in results)
+    by_seq = sorted(results, key=lambda r: r["seq"])
+    assert [r["version"] for r in by_seq] == [f"2026.11-hanyang.{k}" for k in range(2, 52)]
+    assert [r["previous"] for r in by_seq] == [None] + [r["version"] for r in by_seq[:-1]]
+    assert district.storage.latest_catalog_version() == "2026.11-hanyang.51"
+    published = cs.audit_entries(action="catalog.publish", limit=100)
+    assert len(published) == 50
+    assert cs.verify_audit() is None
+    # the same items as the latest: nothing new (all at once, still nothing)
+    last = Catalog.from_json(cs.catalog_body("2026.11-hanyang.51") or {})
+    again = list(ThreadPoolExecutor(max_workers=50).map(
+        lambda _i: publish_next(cs, last, actor="admin", source="cli"), range(50)))
+    assert {(r["published"], r["version"]) for r in again} == {(False, "2026.11-hanyang.51")}

@@ -186,14 +186,21 @@ def requires(perm: str) -> Callable[[Request], Coroutine[Any, Any, User]]:
 
     async def dep(request: Request) -> User:
         user = _session_user(request)
-        if request.method not in ("GET", "HEAD"):
-            form = await request.form()
-            sent = str(form.get("csrf") or request.headers.get("x-csrf-token") or "")
-            if not sent or not hmac.compare_digest(sent, user.csrf):
-                raise Forbidden("请求已过期或来源不明（CSRF 校验失败），请刷新页面后重试", user)
-        if not user.can(perm):
-            raise Forbidden(f"您的角色（{ROLE_NAMES.get(user.role, user.role)}）无权进行此操作，"
-                            "如需要请联系区级管理员。", user)
+        form = None
+        try:
+            if request.method not in ("GET", "HEAD"):
+                form = await request.form()
+                sent = str(form.get("csrf") or request.headers.get("x-csrf-token") or "")
+                if not sent or not hmac.compare_digest(sent, user.csrf):
+                    raise Forbidden("请求已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+                                    user)
+            if not user.can(perm):
+                raise Forbidden(f"您的角色（{ROLE_NAMES.get(user.role, user.role)}）无权进行此"
+                                "操作，如需要请联系区级管理员。", user)
+        except Forbidden:
+            if form is not None:  # a refused upload's spooled files go now, not at collection
+                await form.close()
+            raise
         request.state.user = user
         return user
 
