@@ -1,0 +1,77 @@
+"""读卡 on a form (issue 17): the simulated reader through the real widget and the
+background helper — fills what the item marks, warns on an expired card, shows each
+reader failure in words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from answers import Answers
+
+# the widget is shown on its own, a top-level window: Qt's offscreen plugin says so
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+CARD = {"name": "王桂兰", "sex": "女", "nation": "汉", "birth_date": "19450101",
+        "address": "湖北省武汉市汉阳区七里一村12栋3单元502室", "id_number": "420105194501010025",
+        "issuer": "武汉市公安局汉阳分局", "valid_from": "20200101", "valid_to": "长期"}
+
+
+def _widget(qtbot: Any, desk: Any, card_file: Path) -> tuple[Any, Any]:
+    from desk.ui.card_read import CardRead
+    from desk.ui.main import make_app
+    from desk.ui.services import Services
+    from desk.ui.tasks import TaskManager
+
+    make_app()
+    desk.settings.card_reader, desk.settings.card_reader_path = "simulated", str(card_file)
+    tasks = TaskManager()
+    w = CardRead(Services(desk, tasks, Answers()), desk.catalog.get("MZ-GLJT"))
+    qtbot.addWidget(w)
+    return w, tasks
+
+
+def test_a_card_fills_the_marked_fields(qtbot: Any, desk: Any, tmp_path: Path) -> None:
+    card_file = tmp_path / "card.json"
+    card_file.write_text(json.dumps(CARD, ensure_ascii=False), encoding="utf-8")
+    w, tasks = _widget(qtbot, desk, card_file)
+    try:
+        assert not w.isHidden()
+        with qtbot.waitSignal(w.cardRead, timeout=30_000) as got:
+            w.button.click()
+        values, data = got.args
+        assert values == {"applicant_name": "王桂兰", "applicant_id": "420105194501010025",
+                          "hukou_address": CARD["address"]}
+        assert data.photo is None
+        assert "已填入 3 项" in w.message.text() and "过有效期" not in w.message.text()
+
+        card_file.write_text(json.dumps({**CARD, "valid_to": "20260501"},
+                                        ensure_ascii=False), encoding="utf-8")
+        with qtbot.waitSignal(w.cardRead, timeout=30_000):
+            w.button.click()
+        assert "此身份证已过有效期（2026-05-01）" in w.message.text()
+
+        card_file.write_text(json.dumps({"error": "no_card"}))
+        w.button.click()
+        qtbot.waitUntil(lambda: "读卡器上没有身份证" in w.message.text(), timeout=30_000)
+        assert w.button.isEnabled()
+    finally:
+        tasks.shutdown()
+
+
+def test_no_reader_set_up_hides_the_button(qtbot: Any, desk: Any) -> None:
+    from desk.ui.card_read import CardRead
+    from desk.ui.main import make_app
+    from desk.ui.services import Services
+    from desk.ui.tasks import TaskManager
+
+    make_app()
+    tasks = TaskManager()
+    try:
+        w = CardRead(Services(desk, tasks, Answers()), desk.catalog.get("MZ-GLJT"))
+        qtbot.addWidget(w)
+        assert w.isHidden()
+    finally:
+        tasks.shutdown()
