@@ -8,9 +8,9 @@ be changed here or anywhere else (the store refuses a second one).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -23,10 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core.errors import DeskError
+from desk.ui.services import Services
 from desk.ui.text import esc, rating_label, tr
-
-if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +32,14 @@ log = logging.getLogger(__name__)
 class RatingPage(QWidget):
     """Rate one case."""
 
-    def __init__(self, win: MainWindow) -> None:
+    ratingGiven = Signal(object)  # the case with its rating (the worker takes the desk back)
+    doneRequested = Signal()  # 暂不评价 or 完成: on to the next resident
+
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        self.cases = services.ctx.cases
+        self.tasks = services.tasks
         self.case: dict[str, Any] | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(60, 30, 60, 24)
@@ -83,7 +85,7 @@ class RatingPage(QWidget):
         bar = QHBoxLayout()
         self.skip = QPushButton(tr("暂不评价"))
         self.skip.setAccessibleName(tr("暂不评价，返回"))
-        self.skip.clicked.connect(win.go_home)
+        self.skip.clicked.connect(self.doneRequested)
         bar.addWidget(self.skip)
         bar.addStretch(1)
         self.submit = QPushButton(tr("提交评价"))
@@ -94,7 +96,7 @@ class RatingPage(QWidget):
         bar.addWidget(self.submit)
         self.done_button = QPushButton(tr("完成，办理下一件"))
         self.done_button.setProperty("kind", "primary")
-        self.done_button.clicked.connect(win.go_home)
+        self.done_button.clicked.connect(self.doneRequested)
         self.done_button.hide()
         bar.addWidget(self.done_button)
         lay.addLayout(bar)
@@ -138,16 +140,15 @@ class RatingPage(QWidget):
         uuid = self.case["uuid"]
         reason = self.reason.toPlainText().strip()
         self.submit.setEnabled(False)
-        cases = self.win.ctx.cases
-        self.win.tasks.run(lambda: cases.rate(uuid, level, reason),
-                           on_done=lambda _: self._saved(level, reason),
-                           on_error=self._failed)
+        cases = self.cases
+        self.tasks.run(lambda: cases.rate(uuid, level, reason),
+                       on_done=lambda _: self._saved(level, reason), on_error=self._failed)
 
     def _saved(self, level: int, reason: str) -> None:
         if self.case is not None:
             self.case = dict(self.case, rating=level, rating_reason=reason)
         self._locked(level, reason, tr("谢谢您的评价！"))
-        self.win.rating_saved(self.case)
+        self.ratingGiven.emit(self.case)
 
     def _failed(self, exc: object) -> None:
         if isinstance(exc, DeskError) and exc.kind == "rated":

@@ -88,12 +88,24 @@ class SyncPage(QWidget):
         self.ctx = services.ctx
         self.tasks = services.tasks
         self.running = False
+        self.last_summary: dict[str, Any] | None = None
+        self._aside: list[dict[str, Any]] = []
+        self._promises: list[dict[str, Any]] = []
         lay = QVBoxLayout(self)
         lay.setContentsMargins(28, 16, 28, 14)
         lay.setSpacing(12)
         title = QLabel(tr("与区级系统同步"))
         title.setObjectName("title")
         lay.addWidget(title)
+        self._build_status(lay)
+        self._build_enroll_card(lay)
+        self._build_pin_card(lay)
+        self._build_promises(lay)
+        self._build_aside(lay)
+        scroll_page(self)  # a short screen scrolls the page rather than squeezing its rows
+
+    def _build_status(self, lay: QVBoxLayout) -> None:
+        """The state card, then the sync button with its progress."""
         card = QFrame()
         card.setProperty("role", "card")
         grid = QGridLayout(card)
@@ -130,6 +142,8 @@ class SyncPage(QWidget):
         bar.addWidget(self.progress_text, 1)
         lay.addLayout(bar)
 
+    def _build_enroll_card(self, lay: QVBoxLayout) -> None:
+        """Enrollment with a one-time code (shown until the desk is enrolled)."""
         self.enroll_card = QFrame()
         self.enroll_card.setProperty("role", "card")
         el = QHBoxLayout(self.enroll_card)
@@ -147,9 +161,9 @@ class SyncPage(QWidget):
         self.enroll_button.clicked.connect(self.enroll)
         el.addWidget(self.enroll_button)
         lay.addWidget(self.enroll_card)
-        self._build_pin_card(lay)
 
-        # promised dates the official holiday arrangement moved (desk.core.recalendar)
+    def _build_promises(self, lay: QVBoxLayout) -> None:
+        """Promised dates the official holiday arrangement moved (desk.core.recalendar)."""
         self.promise_notice = QLabel()
         self.promise_notice.setObjectName("promiseNotice")
         self.promise_notice.setWordWrap(True)
@@ -162,7 +176,9 @@ class SyncPage(QWidget):
         lay.addWidget(self.promise_seen)
         self.promise_notice.hide()
         self.promise_seen.hide()
-        self._promises: list[dict[str, Any]] = []
+
+    def _build_aside(self, lay: QVBoxLayout) -> None:
+        """The cases the district set aside (rejected or conflicting), with their reasons."""
         aside = QLabel(tr("被退回或冲突的案件（其余案件照常上传）"))
         aside.setObjectName("sectionTitle")
         lay.addWidget(aside)
@@ -185,9 +201,6 @@ class SyncPage(QWidget):
         rb.addWidget(self.retry_button)
         rb.addStretch(1)
         lay.addLayout(rb)
-        scroll_page(self)  # a short screen scrolls the page rather than squeezing its rows
-        self.last_summary: dict[str, Any] | None = None
-        self._aside: list[dict[str, Any]] = []
 
     def _build_pin_card(self, lay: QVBoxLayout) -> None:
         """Quick-unlock PIN: shown on enrolled, password-protected desks."""

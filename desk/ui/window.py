@@ -11,32 +11,31 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QRect, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QButtonGroup,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from desk.core.app import DeskContext
 from desk.core.errors import DeskError
-from desk.ui import style
+from desk.ui import geometry, style
 from desk.ui.home import HomePage
+from desk.ui.rail import NavRail
 from desk.ui.services import Dialogs, QtDialogs, Services
+from desk.ui.statusline import StatusLine
 from desk.ui.tasks import TaskManager
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
     from desk.ui.form_page import FormPage
     from desk.ui.matter_screens import MatterScreens
+    from desk.ui.rating import RatingPage
     from desk.ui.sync_page import SyncPage
 
 log = logging.getLogger(__name__)
@@ -48,6 +47,7 @@ class Pages:
     (None until then); the window calls them through their own types."""
 
     sync: SyncPage | None = None
+    rating: RatingPage | None = None
     matters: MatterScreens | None = None  # 民情诉求's three pages (issue 15)
 
 
@@ -76,7 +76,13 @@ class MainWindow(QMainWindow):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         self.setCentralWidget(central)
-        self.rail = self._rail()
+        self.rail = NavRail(ctx.settings.large_font)
+        self.nav_buttons, self.large_button = self.rail.buttons, self.rail.large_button
+        self.rail.navigate.connect(lambda key: {
+            "home": self.go_home, "cases": self.go_cases, "sync": self.go_sync,
+            "matters": self.go_matters}[key]())
+        self.rail.largeToggled.connect(self.set_large)
+        self.rail.settingsRequested.connect(self.open_settings)
         root.addWidget(self.rail)
         self.resident_mode = False  # the resident is rating: the worker's navigation hidden
         self.stack = QStackedWidget()
@@ -85,7 +91,9 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.home)
         self._pages: dict[str, QWidget] = {}
         self.form: FormPage | None = None
-        self._status_bar()
+        self.status = StatusLine(self.statusBar(), self.services, self.autosync)
+        self.queue_label, self.sync_label = self.status.queue_label, self.status.sync_label
+        self.matter_label = self.status.matter_label
         self._shortcuts()
         from desk.ui.clock_notice import ClockNotice
 
@@ -93,88 +101,10 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._after_show)
 
     def fit_screen(self, avail: QRect | None = None) -> None:
-        """Open at 1366×768 or the screen's available area, whichever is smaller (a
-        1366×768 laptop's task bar leaves ~728 px: a 768 px window would hide the status
-        bar under it); the minimum fits a 1024×640 screen with its task bar."""
-        if avail is None:
-            screen = self.screen() or QGuiApplication.primaryScreen()
-            avail = screen.availableGeometry() if screen is not None else None
-        size = QSize(1366, 768)
-        if avail is not None:
-            # the window manager's title bar and frame (~32 px) come on top of the client
-            # area this size sets
-            size = size.boundedTo(QSize(avail.width(), max(avail.height() - 32, 480)))
-        self.setMinimumSize(QSize(960, 560).boundedTo(size))
-        self.resize(size)
-        if avail is not None:
-            self.move(avail.topLeft())
+        """1366×768 or the available area, whichever is smaller (desk.ui.geometry)."""
+        geometry.fit_screen(self, avail)
 
     # -- chrome ------------------------------------------------------------------------------
-
-    def _rail(self) -> QWidget:
-        rail = QWidget()
-        rail.setObjectName("navRail")
-        lay = QVBoxLayout(rail)
-        # four sections, 长辈模式 and 设置 fit a 1024×640 screen in 长辈 mode (issue 15's 诉求
-        # made it six buttons: the rail's minimum had grown past the window's 538 px)
-        lay.setContentsMargins(8, 10, 8, 10)
-        lay.setSpacing(6)
-        brand = QLabel(tr("家门口\n办事台"))
-        brand.setObjectName("brand")
-        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay.addWidget(brand)
-        lay.addSpacing(10)
-        self.nav = QButtonGroup(self)
-        self.nav_buttons: dict[str, QPushButton] = {}
-        for key, text, tip in (("home", tr("办事"), "Alt+1"), ("cases", tr("案件"), "Alt+2"),
-                               ("sync", tr("同步"), "Alt+3"), ("matters", tr("诉求"), "Alt+4")):
-            b = QPushButton(text)
-            b.setCheckable(True)
-            b.setToolTip(f"{text}  {tip}")
-            b.setAccessibleName(text)
-            self.nav.addButton(b)
-            self.nav_buttons[key] = b
-            lay.addWidget(b)
-        self.nav_buttons["home"].setChecked(True)
-        self.nav_buttons["home"].clicked.connect(lambda: self.go_home())
-        self.nav_buttons["cases"].clicked.connect(lambda: self.go_cases())
-        self.nav_buttons["sync"].clicked.connect(lambda: self.go_sync())
-        self.nav_buttons["matters"].clicked.connect(lambda: self.go_matters())
-        lay.addStretch(1)
-        self.large_button = QPushButton(tr("长辈\n模式"))
-        self.large_button.setCheckable(True)
-        self.large_button.setChecked(self.ctx.settings.large_font)
-        self.large_button.setAccessibleName(tr("长辈模式：大字号、大按钮"))
-        self.large_button.setToolTip(tr("长辈模式（大字号）Ctrl+L"))
-        self.large_button.toggled.connect(self.set_large)
-        lay.addWidget(self.large_button)
-        settings = QPushButton(tr("设置"))
-        settings.setAccessibleName(tr("设置"))
-        settings.clicked.connect(self.open_settings)
-        lay.addWidget(settings)
-        return rail
-
-    def _status_bar(self) -> None:
-        bar = self.statusBar()
-        self.desk_label = QLabel()
-        self.queue_label = QLabel()
-        self.sync_label = QLabel()
-        self.sync_label.setObjectName("syncDot")
-        self.matter_label = QLabel()  # 诉求 今日 N · 待办 M (issue 15)
-        self.matter_label.setAccessibleName(tr("民情诉求计数"))
-        self.busy_label = QLabel()
-        for w in (self.desk_label, self.matter_label, self.queue_label, self.sync_label):
-            bar.addPermanentWidget(w)
-        bar.addWidget(self.busy_label)
-        self.tasks.busy_changed.connect(
-            lambda busy: self.busy_label.setText(tr("处理中…") if busy else ""))
-        self._show_desk()
-
-    def _show_desk(self) -> None:
-        s = self.ctx.settings
-        name = s.desk_name or s.desk_code
-        self.desk_label.setText(f"{name}（{s.desk_code}）· " + tr("经办人") +
-                                f"：{s.worker_name or '—'}")
 
     def _shortcuts(self) -> None:
         self._nav_shortcuts: list[QShortcut] = []
@@ -223,17 +153,17 @@ class MainWindow(QMainWindow):
         """A page by name, built on first use."""
         if name == "sync":
             return self.sync_page
+        if name == "rating":
+            return self.rating_page
         if name not in self._pages:
             from desk.ui.cases import CasesPage
             from desk.ui.detail import CaseDetailPage
             from desk.ui.notice import NoticePage
-            from desk.ui.rating import RatingPage
             from desk.ui.receipt import ReceiptPage
             from desk.ui.resident import ResidentPage
 
-            factory = {"notice": NoticePage, "receipt": ReceiptPage, "rating": RatingPage,
-                       "cases": CasesPage, "detail": CaseDetailPage,
-                       "resident": ResidentPage}[name]
+            factory = {"notice": NoticePage, "receipt": ReceiptPage, "cases": CasesPage,
+                       "detail": CaseDetailPage, "resident": ResidentPage}[name]
             w = factory(self)
             self.stack.addWidget(w)
             self._pages[name] = w
@@ -245,14 +175,15 @@ class MainWindow(QMainWindow):
     def matter_screens(self) -> MatterScreens:
         """民情诉求: the list, form and detail pages (issue 15), built on first use."""
         if self.pages.matters is None:
-            from desk.ui.matter_screens import MatterScreens
+            from desk.ui.matter_screens import MatterScreens, counts_text
 
             part = self.pages.matters = MatterScreens(
                 self.services, self.stack, lambda w: self._show(w, "matters"), self)
             part.changed.connect(self._matter_changed)
             part.caseRequested.connect(self.show_case)
             part.printRequested.connect(self.print_matter)
-            part.countsRead.connect(self.update_matter_counts)
+            part.countsRead.connect(
+                lambda counts: self.status.show_matter_counts(counts, counts_text(counts)))
             part.notice.connect(self.notify)
         return self.pages.matters
 
@@ -283,14 +214,6 @@ class MainWindow(QMainWindow):
         self.matter_slip = dlg
         dlg.open()
 
-    def update_matter_counts(self, counts: dict[str, int]) -> None:
-        """诉求 今日 N · 待办 M in the status bar."""
-        from desk.ui.matter_screens import counts_text
-
-        self.matter_label.setText(counts_text(counts))
-        self.matter_label.setToolTip(tr("到期或超时 {due} · 待转告答复 {a} · 待回访 {r}").format(
-            due=counts.get("due", 0), a=counts.get("answers", 0), r=counts.get("revisits", 0)))
-
     @property
     def sync_page(self) -> SyncPage:
         """同步, built on first use."""
@@ -298,19 +221,31 @@ class MainWindow(QMainWindow):
             from desk.ui.sync_page import SyncPage
 
             page = self.pages.sync = SyncPage(self.services)
-            page.statusRead.connect(self.update_status)
+            page.statusRead.connect(self.status.show)
             page.syncFinished.connect(lambda summary: self.sync_finished(summary))
             page.enrolled.connect(self.settings_changed)
             page.caseRequested.connect(self.show_case)
             self.stack.addWidget(page)
         return self.pages.sync
 
+    @property
+    def rating_page(self) -> RatingPage:
+        """The resident's 好差评 screen, built on first use."""
+        if self.pages.rating is None:
+            from desk.ui.rating import RatingPage
+
+            page = self.pages.rating = RatingPage(self.services)
+            page.ratingGiven.connect(self.rating_saved)
+            page.doneRequested.connect(self.go_home)
+            self.stack.addWidget(page)
+        return self.pages.rating
+
     def _show(self, w: QWidget, nav: str) -> None:
         self.stack.setCurrentWidget(w)
         self.nav_buttons[nav].setChecked(True)
-        rating = self._pages.get("rating")
-        self._set_resident_mode(w is rating and rating is not None and
-                                not (getattr(rating, "case", None) or {}).get("rating"))
+        rating = self.pages.rating
+        self._set_resident_mode(rating is not None and w is rating and
+                                not (rating.case or {}).get("rating"))
 
     def _set_resident_mode(self, on: bool) -> None:
         """While the resident rates, the side bar and the navigation shortcuts are gone:
@@ -389,7 +324,7 @@ class MainWindow(QMainWindow):
 
     def show_rating(self, case: dict[str, Any]) -> None:
         """The resident's rating screen."""
-        page = self.page("rating")
+        page = self.rating_page
         page.show_case(case)
         self._show(page, "home")
 
@@ -479,38 +414,8 @@ class MainWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         """Cases waiting and last sync, read in the background."""
-        store = self.ctx.store
-        self.tasks.run(lambda: {"counts": store.outbox_counts(),
-                                "last": store.get_meta("last_sync"),
-                                "server": store.get_meta("server_url"),
-                                "promises": store.promise_updates(unseen_only=True)},
-                       on_done=self.update_status)
+        self.status.refresh()
         self.matter_screens.read_counts()  # 诉求 今日 · 待办, also in the background
-
-    def update_status(self, info: dict[str, Any]) -> None:
-        """Show the queue and sync state in the status bar."""
-        counts = info.get("counts") or {}
-        pending = counts.get("pending", 0)
-        aside = counts.get("rejected", 0) + counts.get("conflict", 0)
-        text = tr("待上传 {n} 条").format(n=pending)
-        if aside:
-            text += " · " + tr("{n} 条被退回").format(n=aside)
-        if info.get("promises"):  # promised dates the holiday notice moved, not yet told
-            text += " · " + tr("承诺日期更新 {n} 件").format(n=len(info["promises"]))
-        self.queue_label.setText(text)
-        server = info.get("server") or self.ctx.settings.server_url
-        last = str(info.get("last") or "")[:16].replace("T", " ")
-        if not server:
-            self.sync_label.setText("○ " + tr("离线工作"))
-            self.sync_label.setProperty("state", "offline")
-        else:
-            auto = self.autosync
-            online = auto.state in ("online", "syncing")
-            self.sync_label.setText(auto.status_text() +
-                                    (" · " + tr("上次同步 {t}").format(t=last) if last else ""))
-            self.sync_label.setToolTip(auto.message)
-            self.sync_label.setProperty("state", "online" if online else "offline")
-        style.restyle(self.sync_label)
 
     def promises_moved(self, lines: list[dict[str, Any]]) -> None:
         """Promised dates the official holiday arrangement moved: tell the worker."""
@@ -577,11 +482,9 @@ class MainWindow(QMainWindow):
 
     def settings_changed(self) -> None:
         """Apply changed settings."""
-        self.large_button.blockSignals(True)
-        self.large_button.setChecked(self.ctx.settings.large_font)
-        self.large_button.blockSignals(False)
+        self.rail.set_large(self.ctx.settings.large_font)
         self._restyle()
-        self._show_desk()
+        self.status.show_desk()
         self.refresh_status()
         self.autosync.start()  # enrolled (or not) since: begin (or stop) syncing
 

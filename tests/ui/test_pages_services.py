@@ -36,3 +36,21 @@ def test_the_sync_page_reports_status_and_asks_for_a_case_by_signal(qtbot: Any,
     with qtbot.waitSignal(page.caseRequested, timeout=5000) as asked:
         page.open_button.click()
     assert asked.args == ["c-1"]
+
+
+def test_the_rating_page_rates_through_the_case_service_and_says_so_by_signal(
+        qtbot: Any, services: Any) -> None:
+    from desk.ui.rating import RatingPage
+
+    ctx = services.ctx
+    case = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example), ctx.actor())
+    page = RatingPage(services)
+    qtbot.addWidget(page)
+    page.show_case(case)
+    page.buttons[4].click()
+    with qtbot.waitSignal(page.ratingGiven, timeout=20000) as given:
+        page.submit.click()
+    assert given.args[0]["rating"] == 4
+    assert ctx.store.get_case(case["uuid"])["rating"] == 4
+    with qtbot.waitSignal(page.doneRequested, timeout=5000):
+        page.done_button.click()
