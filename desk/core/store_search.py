@@ -276,10 +276,10 @@ class SearchMixin(StoreBase):
         return self._name_clause(q)
 
     def _name_clause(self, q: str, *, scan: bool = False) -> tuple[str, list[Any]]:
-        """Case ids whose applicant's or proxy's name contains ``q`` (stripped: it neither
-        starts nor ends with a space). Through the two-character index: for one or two
-        characters its rows are the answer; longer queries check each candidate with
-        ``instr``, the test of the scan (``scan=True``, or while the index is built)."""
+        """Case ids whose applicant's or proxy's name contains ``q`` (as typed, stripped).
+        Through the two-character index: for one or two characters its rows are the answer;
+        longer queries (and one ending in a space) check each candidate with ``instr``, the
+        test of the scan (``scan=True``, or while the index is built)."""
         if scan or not q or not self.search_grams_ready():
             return ("SELECT case_id FROM case_index WHERE instr(names, ?) > 0", [q])
         sub, params = _candidates(CASE_KIND, q)
