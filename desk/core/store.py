@@ -224,8 +224,11 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
                  "detail": json.loads(e["body_json"])} for e in events]
         # by the instant, not the text: the desk writes its own zone (+08:00), the district
         # UTC (+00:00) — as text a district step at 18:27Z sorted before a desk entry at
-        # 02:27+08:00 the next day, though it came 1 minute later
-        return sorted(out, key=lambda e: _instant(e["at"]))
+        # 02:27+08:00 the next day, though it came 1 minute later. The district stamps whole
+        # seconds: within one second the desk's entry (to the millisecond) comes first — a
+        # district step answers what the desk sent, never the other way round
+        return sorted(out, key=lambda e: (int(_instant(e["at"]) // 1),
+                                          e["actor"] == "district", _instant(e["at"])))
 
     # -- ratings -------------------------------------------------------------------------
 

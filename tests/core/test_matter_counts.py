@@ -45,3 +45,19 @@ def test_history_is_in_time_order_across_zones(desk: Any) -> None:
                   [m["uuid"], json.dumps(body, ensure_ascii=False), step])
     actions = [e["action"] for e in desk.store.history(m["uuid"])]
     assert actions == ["matter.create", "district.matter"]
+
+
+def test_a_district_step_in_the_same_second_follows_the_desk_entry(desk: Any) -> None:
+    """The district stamps whole seconds (18:27:08Z) and the desk milliseconds
+    (02:27:08.592+08:00): a dispatch in the recording's second came before it."""
+    m = MatterService(desk.store).record(LEAK, desk.actor())
+    created = datetime.fromisoformat(m["created_at"])
+    step = created.astimezone(UTC).replace(microsecond=0).isoformat(timespec="seconds")
+    body = {"kind": "matter", "case_uuid": m["uuid"], "status": "dispatched", "at": step,
+            "matter": {}}
+    with desk.store.transaction() as c:
+        c.execute("INSERT INTO district_events(epoch, seq, case_uuid, kind, body_json, at) "
+                  "VALUES ('', 1, ?, 'matter', ?, ?)",
+                  [m["uuid"], json.dumps(body, ensure_ascii=False), step])
+    actions = [e["action"] for e in desk.store.history(m["uuid"])]
+    assert actions == ["matter.create", "district.matter"]
