@@ -145,6 +145,7 @@ class FormView(QScrollArea):
         self.editors: dict[str, FieldEditor] = {}
         self.groups: dict[str, list[GroupBlock]] = {}
         self.group_boxes: dict[str, QVBoxLayout] = {}
+        self.add_buttons: dict[str, QPushButton] = {}  # ＋ 添加… of each group, by its key
         self._focus_rows: dict[QWidget, FieldRow] = {}
         self._building = True
         self._edit_timer = QTimer(self)
@@ -202,7 +203,7 @@ class FormView(QScrollArea):
         add = QPushButton(tr("＋ 添加{what}").format(what=f.item_label or f.label))
         add.setAccessibleName(tr("添加{what}").format(what=f.item_label or f.label))
         add.clicked.connect(lambda: self.add_group_row(f.key, focus=True))
-        header.add_button = add  # type: ignore[attr-defined]
+        self.add_buttons[f.key] = add
         self.lay.addWidget(header)
         self.lay.addWidget(holder)
         bar = QHBoxLayout()
@@ -301,7 +302,7 @@ class FormView(QScrollArea):
                     for row in block.rows.values():
                         out += row.editor.focus_widgets()  # type: ignore[attr-defined]
                     out.append(block.remove)
-                out.append(self.rows[f.key].add_button)  # type: ignore[attr-defined]
+                out.append(self.add_buttons[f.key])
             else:
                 out += self.editors[f.key].focus_widgets()
         return out
@@ -391,7 +392,7 @@ class FormView(QScrollArea):
                         sub_row.setVisible(is_visible(sub, values, raw))
                         sub_row.set_required(is_required(sub, values, raw))
                         self._message(sub_row, errors, warnings, result)
-                row.add_button.setVisible(visible)  # type: ignore[attr-defined]
+                self.add_buttons[f.key].setVisible(visible)
             self._message(row, errors, warnings, result)
         texts = [esc(problem_text(p, self.item)) for p in result.warnings]
         self.warning_banner.setText(
@@ -436,8 +437,7 @@ class FormView(QScrollArea):
             if row.path in bad and row.isVisibleTo(self.widget() or self):
                 if isinstance(row.editor, FieldEditor):
                     return row.editor.first_focus()
-                add = getattr(row, "add_button", None)
-                return add if isinstance(add, QWidget) else row
+                return self.add_buttons.get(row.path, row)
         return None
 
     def reveal_all(self) -> None:

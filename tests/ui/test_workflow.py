@@ -55,7 +55,7 @@ def test_low_income_case_with_household_members(qtbot: Any, win: Any, driver: An
     driver.choose("reason", "因病", "失业")
     # the group starts with one member row; add a second one with the button
     assert len(page.form.groups["members"]) == 1
-    add = page.form.rows["members"].add_button
+    add = page.form.add_buttons["members"]
     qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
     assert len(page.form.groups["members"]) == 2
     driver.type("members[0].name", "李建国")
