@@ -226,31 +226,31 @@ import os, sys, time
 t0 = float(sys.argv[1])
 sys.path.insert(0, sys.argv[3])
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from desk.ui import main as ui_main
 app = ui_main.make_app()
 out = {}
 class Watch(QObject):
     def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint and hasattr(obj, "window"):
-            top = obj.window()
-            name = type(top).__name__
+        if event.type() == QEvent.Type.Paint and isinstance(obj, QWidget):
+            name = type(obj.window()).__name__
             if name == "UnlockDialog" and "lock_at" not in out:
                 out["lock_at"] = 0
-                QTimer.singleShot(0, lambda: locked(top))
+                QTimer.singleShot(0, locked)
             elif name == "MainWindow" and "t_unlock" in out and "shown" not in out:
                 out["shown"] = 0
                 QTimer.singleShot(0, shown)
         return False
-def locked(dlg):
+def locked():
     out["lock_at"] = time.time()
     out["lock"] = out["lock_at"] - t0
-    type_password(dlg)
-def type_password(dlg):
+    type_password()
+def type_password():
     if not ui_main.warm_imports.done.is_set():
-        QTimer.singleShot(5, lambda: type_password(dlg))
+        QTimer.singleShot(5, type_password)
         return
     out["warm"] = time.time() - out["lock_at"]
+    dlg = QApplication.activeModalWidget()
     dlg.password.setText(sys.argv[4])
     out["t_unlock"] = time.time()
     dlg.try_unlock()

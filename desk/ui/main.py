@@ -85,57 +85,82 @@ def _lean_start() -> None:
 
 
 class WarmImports:
-    """What unlocking and the main window import, loaded on a thread of its own while the
-    worker types the password — started once the lock screen has painted, so it does not
-    compete with the lock screen's own start (bench/bench_desk_speed.py: start → lock).
+    """What unlocking and the main window import, loaded while the worker types the
+    password — started once the lock screen has painted, so it does not compete with the
+    lock screen's own start (bench/bench_desk_speed.py: start → lock).
 
-    Nothing imports these modules on two threads at once (the desk's modules import each
-    other in cycles, which concurrent imports can catch half-initialised): the unlock
-    thread waits for ``core`` before it opens the desk, the UI thread for ``done`` before
-    it builds the window — by then usually long finished.
+    The Qt-free modules (store, catalog, sync client, the matters' core) load on a thread
+    of their own; the window's modules, which define Qt classes, only ever on the UI
+    thread (PySide6 does not create Qt types safely off it: the start-up bench crashed), a
+    module a timer tick, once the thread is done. Nothing is imported on two threads at
+    once (the desk's modules import each other in cycles, which concurrent imports can
+    catch half-initialised): the unlock thread waits for ``core`` before it opens the
+    desk, the UI thread for ``background`` before it imports anything itself.
     """
 
     CORE = ("desk.core.app", "sync.client.pin")
-    WINDOW = ("desk.core.logs", "desk.ui.window", "desk.ui.clock_notice", "desk.ui.autosync",
-              "desk.ui.home", "desk.ui.sync_page", "desk.ui.matter_screens", "desk.ui.warm")
+    BACKGROUND = ("desk.core.logs", "desk.core.matters", "desk.core.clockcheck",
+                  "sync.client.desk")
+    WINDOW = ("desk.ui.window", "desk.ui.clock_notice", "desk.ui.autosync", "desk.ui.home",
+              "desk.ui.sync_page", "desk.ui.matter_screens", "desk.ui.warm")
 
     def __init__(self) -> None:
         import threading
 
         self.core = threading.Event()
-        self.done = threading.Event()
+        self.background = threading.Event()
+        self.done = threading.Event()  # the window's modules too
         self._lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self._window = list(self.WINDOW)
 
     def start(self) -> None:
-        """Start once (later calls do nothing)."""
+        """Start once (later calls do nothing); on the UI thread, the window's modules
+        follow."""
         import threading
 
         with self._lock:
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="warm-imports",
-                                               daemon=True)
-                self.thread.start()
+            if self.thread is not None:
+                return
+            self.thread = threading.Thread(target=self._run, name="warm-imports",
+                                           daemon=True)
+            self.thread.start()
+        if threading.current_thread() is threading.main_thread():
+            QTimer.singleShot(20, self._next_window_module)
 
     def _run(self) -> None:
-        import importlib
-
         try:
-            for group, event in ((self.CORE, self.core), (self.WINDOW, self.done)):
+            for group, event in ((self.CORE, self.core), (self.BACKGROUND, self.background)):
                 for name in group:
-                    try:
-                        importlib.import_module(name)
-                    except Exception as exc:  # the real import (later) reports it properly
-                        log.warning("warm-up import of %s failed: %s", name, exc)
+                    _quiet_import(name)
                 event.set()
         finally:
             self.core.set()
-            self.done.set()
+            self.background.set()
+
+    def _next_window_module(self) -> None:  # UI thread
+        if not self.background.is_set():
+            QTimer.singleShot(20, self._next_window_module)
+            return
+        if self._window:
+            _quiet_import(self._window.pop(0))
+            QTimer.singleShot(0, self._next_window_module)
+            return
+        self.done.set()
 
     def wait(self, event: Any) -> None:
-        """Wait (bounded) for ``core`` or ``done`` of a started warm-up."""
+        """Wait (bounded) for ``core`` or ``background`` of a started warm-up."""
         if self.thread is not None:
             event.wait(120)
+
+
+def _quiet_import(name: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except Exception as exc:  # the real import (later) reports it properly
+        log.warning("warm-up import of %s failed: %s", name, exc)
 
 
 warm_imports = WarmImports()
@@ -233,7 +258,7 @@ def run_gui(data_dir: str | None = None, *,
     ctx = open_desk(data_dir)
     if ctx is None:
         return 1
-    warm_imports.wait(warm_imports.done)  # the window's modules: imported by now, usually
+    warm_imports.wait(warm_imports.background)  # then the UI thread imports what is left
     s = ctx.settings
     style.install_language(app, s.language)
     style.apply(app, s.large_font, s.high_contrast)

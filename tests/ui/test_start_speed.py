@@ -39,7 +39,8 @@ class Watch(QObject):
             seen["painted"] = {m: m in sys.modules for m in WATCHED}
             QTimer.singleShot(0, lambda: typed(obj.window()))
         return False
-WATCHED = ("desk.core.app", "sync.client.pin", "desk.ui.window", "desk.core.store")
+WATCHED = ("desk.core.app", "sync.client.pin", "desk.ui.window", "desk.core.store",
+           "desk.core.logs")
 def typed(dlg):
     try:
         if not ui_main.warm_imports.done.wait(0):
