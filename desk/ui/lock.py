@@ -130,6 +130,7 @@ class UnlockDialog(QDialog):
         outer.addStretch(2)
         self.quit_chosen = False
         self._painted = False
+        self._worker: threading.Thread | None = None
         self._cover()
         self.password.setFocus()
 
@@ -165,8 +166,10 @@ class UnlockDialog(QDialog):
                            else tr("正在验证密码…"))
         restyle(self.error, msg="info")
         self.error.show()
-        threading.Thread(target=lambda: self.checked.emit(self._safe_check(secret)),
-                         name="unlock", daemon=True).start()
+        self._worker = threading.Thread(
+            target=lambda: self.checked.emit(self._safe_check(secret)), name="unlock",
+            daemon=True)
+        self._worker.start()
 
     def _safe_check(self, secret: str) -> str | None:
         try:
@@ -175,6 +178,12 @@ class UnlockDialog(QDialog):
             return tr("无法解锁：{e}").format(e=getattr(exc, "message", None) or exc)
 
     def _checked(self, problem: str | None) -> None:
+        # the worker thread ends at once; wait for it, so that it never holds the last
+        # reference to this screen: a QWidget deleted on that thread crashed the process
+        # (start-up bench, in the style sheet's re-polish just after unlocking)
+        if self._worker is not None:
+            self._worker.join(10)
+            self._worker = None
         self.busy = False
         self.password.setEnabled(True)
         self.ok.setEnabled(True)

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from answers import Answers
 
 from desk.core.app import DeskContext
@@ -108,3 +109,42 @@ def test_window_start_reads_the_clock_off_the_ui_thread(qtbot: Any, desk: Any) -
         assert not win.clock_notice.blocking  # the clock is fine: nothing shown
     finally:
         win.tasks.shutdown()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_unlock_thread_is_over_before_the_lock_screen_closes(qtbot: Any, tmp_path: Path) -> None:
+    """The lock screen waits for its unlock thread once it answered, so that thread never
+    drops the last reference to the screen (a QWidget deleted off the UI thread crashed
+    the start-up bench just after unlocking, about one start in five)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desk.ui import lock
+    from desk.ui import main as ui_main
+
+    data = tmp_path / "desk"
+    ctx = DeskContext.open(str(data), password=PASSWORD)
+    ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
+    ctx.save_settings()
+    ctx.close()
+    seen: dict[str, Any] = {}
+
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, lock.UnlockDialog):
+            QTimer.singleShot(20, answer)
+            return
+        dlg.accepted.connect(lambda: seen.update(
+            worker=dlg._worker, alive=[t.name for t in threading.enumerate()
+                                       if t.name == "unlock" and t.is_alive()]))
+        dlg.password.setText(PASSWORD)
+        dlg.try_unlock()
+
+    QTimer.singleShot(0, answer)
+    opened = ui_main.open_desk(str(data))
+    try:
+        assert opened is not None
+        assert seen == {"worker": None, "alive": []}, seen
+    finally:
+        if opened is not None:
+            opened.close()
