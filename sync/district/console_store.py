@@ -380,14 +380,22 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         ``console_cases``. Returns (rows, page, total)."""
         t = terms.c
         keys = [t.accepted_date, t.received_at, t.uuid]
-        hits = select(*keys).where(*w).group_by(*keys)
-        total = int(conn.execute(select(func.count()).select_from(hits.subquery()))
-                    .scalar_one())
-        page = min(page, max(1, -(-total // per_page)))
-        sub = hits.subquery()
-        ids = [u for (u,) in conn.execute(
-            select(sub.c.uuid).order_by(*[(c.desc() if desc else c.asc()) for c in sub.c])
-            .limit(per_page).offset((page - 1) * per_page))] if total else []
+        sub = select(*keys).where(*w).group_by(*keys).subquery()
+
+        def fetch(pg: int) -> list[tuple[str, int]]:  # the page and the count in one pass
+            return [(u, int(n)) for u, n in conn.execute(
+                select(sub.c.uuid, func.count().over()).order_by(
+                    *[(c.desc() if desc else c.asc()) for c in sub.c])
+                .limit(per_page).offset((pg - 1) * per_page))]
+
+        hits = fetch(page)
+        if hits:
+            total = hits[0][1]
+        else:  # past the end (or nothing found): count, then the last page there is
+            total = int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
+            page = max(1, -(-total // per_page))
+            hits = fetch(page) if total else []
+        ids = [u for u, _ in hits]
         got = {r["uuid"]: dict(r) for r in conn.execute(
             select(ccases).where(ccases.c.uuid.in_(ids))).mappings()} if ids else {}
         return [got[u] for u in ids if u in got], page, total
