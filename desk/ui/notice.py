@@ -5,19 +5,16 @@ the resident or printed (desk.core.receipts.render_notice_pdf when present)."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from desk.ui.catalog_text import item_name
-from desk.ui.style import colour, paper
+from desk.ui.services import Services
+from desk.ui.style import colour
 from desk.ui.text import esc, kind_label, material_form_label, tr
 from forms.engine import PROXY_MATERIALS
 from forms.model import Item
-
-if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +79,14 @@ def notice_html(item: Item, contact: str = "") -> str:
 class NoticePage(QWidget):
     """Shows one item's notice; Enter starts filling the form."""
 
-    def __init__(self, win: MainWindow) -> None:
+    homeRequested = Signal()  # ← 返回事项
+    formRequested = Signal(str)  # 开始办理: the form for this item code
+    printRequested = Signal(object)  # 打印告知单: this Item in the print preview
+
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        self.ctx = services.ctx
         self.item: Item | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(28, 16, 28, 16)
@@ -93,7 +94,7 @@ class NoticePage(QWidget):
         head = QHBoxLayout()
         self.back = QPushButton(tr("← 返回事项"))
         self.back.setAccessibleName(tr("返回事项列表"))
-        self.back.clicked.connect(win.go_home)
+        self.back.clicked.connect(self.homeRequested)
         head.addWidget(self.back)
         self.title = QLabel()
         self.title.setObjectName("title")
@@ -129,27 +130,15 @@ class NoticePage(QWidget):
         self.banner.setText(tr("请向居民一次性告知：需带 {n} 项必交材料，{limit}。"
                                "材料不全的，可容缺的材料可先受理后补交。").format(
             n=len(required), limit=kind_label(item.kind, item.promised_days)))
-        self.text.setHtml(notice_html(item, self.win.ctx.settings.district_contact))
+        self.text.setHtml(notice_html(item, self.ctx.settings.district_contact))
         self.start.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def start_form(self) -> None:
         """Open the form for this item."""
         if self.item is not None:
-            self.win.start_form(self.item.code)
+            self.formRequested.emit(self.item.code)
 
     def print_notice(self) -> None:
-        """Preview and print the notice (PDF when the receipts module is present)."""
-        if self.item is None:
-            return
-        from desk.ui.print_dialog import PrintPreviewDialog
-
-        item = self.item
-        ctx = self.win.ctx
-        dlg = PrintPreviewDialog(self.win, tr("一次性告知单 — {name}").format(name=item.name))
-        with paper():  # the fallback prints on white paper whatever the screen's theme
-            paper_html = notice_html(item)
-        # dated with the desk's day, never before the district's last time (clockcheck)
-        today = ctx.desk_day() if ctx.desk_day is not None else None
-        dlg.load(lambda receipts, fmt: receipts.render_notice_pdf(
-            item, fmt, ctx.catalog.version, ctx.settings, today=today), paper_html)
-        dlg.open()
+        """Ask for the notice in the print preview (the window opens it)."""
+        if self.item is not None:
+            self.printRequested.emit(self.item)

@@ -8,7 +8,6 @@ then only on the background helper).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QTimer
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desk.core.app import DeskContext
 from desk.core.errors import DeskError
-from desk.ui import geometry, style
+from desk.ui import geometry, pages, style
 from desk.ui.home import HomePage
 from desk.ui.rail import NavRail
 from desk.ui.services import Dialogs, QtDialogs, Services
@@ -35,20 +34,11 @@ from desk.ui.text import tr
 if TYPE_CHECKING:
     from desk.ui.form_page import FormPage
     from desk.ui.matter_screens import MatterScreens
+    from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
     from desk.ui.sync_page import SyncPage
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Pages:
-    """The pages that take :class:`Services` and report by signal, each built on first use
-    (None until then); the window calls them through their own types."""
-
-    sync: SyncPage | None = None
-    rating: RatingPage | None = None
-    matters: MatterScreens | None = None  # 民情诉求's three pages (issue 15)
 
 
 class MainWindow(QMainWindow):
@@ -63,7 +53,7 @@ class MainWindow(QMainWindow):
         # the worker's dialogs (tests pass answers in: tests/ui/conftest.py)
         self.dialogs: Dialogs = dialogs or QtDialogs(self)
         self.services = Services(ctx, self.tasks, self.dialogs)
-        self.pages = Pages()
+        self.pages = pages.Pages()
         self.store_broken = False
         from desk.ui.autosync import AutoSync
 
@@ -155,14 +145,15 @@ class MainWindow(QMainWindow):
             return self.sync_page
         if name == "rating":
             return self.rating_page
+        if name == "notice":
+            return self.notice_page
         if name not in self._pages:
             from desk.ui.cases import CasesPage
             from desk.ui.detail import CaseDetailPage
-            from desk.ui.notice import NoticePage
             from desk.ui.receipt import ReceiptPage
             from desk.ui.resident import ResidentPage
 
-            factory = {"notice": NoticePage, "receipt": ReceiptPage, "cases": CasesPage,
+            factory = {"receipt": ReceiptPage, "cases": CasesPage,
                        "detail": CaseDetailPage, "resident": ResidentPage}[name]
             w = factory(self)
             self.stack.addWidget(w)
@@ -175,16 +166,7 @@ class MainWindow(QMainWindow):
     def matter_screens(self) -> MatterScreens:
         """民情诉求: the list, form and detail pages (issue 15), built on first use."""
         if self.pages.matters is None:
-            from desk.ui.matter_screens import MatterScreens, counts_text
-
-            part = self.pages.matters = MatterScreens(
-                self.services, self.stack, lambda w: self._show(w, "matters"), self)
-            part.changed.connect(self._matter_changed)
-            part.caseRequested.connect(self.show_case)
-            part.printRequested.connect(self.print_matter)
-            part.countsRead.connect(
-                lambda counts: self.status.show_matter_counts(counts, counts_text(counts)))
-            part.notice.connect(self.notify)
+            self.pages.matters = pages.build_matters(self)
         return self.pages.matters
 
     def _matter_changed(self, _matter: dict[str, Any]) -> None:
@@ -218,27 +200,22 @@ class MainWindow(QMainWindow):
     def sync_page(self) -> SyncPage:
         """同步, built on first use."""
         if self.pages.sync is None:
-            from desk.ui.sync_page import SyncPage
-
-            page = self.pages.sync = SyncPage(self.services)
-            page.statusRead.connect(self.status.show)
-            page.syncFinished.connect(lambda summary: self.sync_finished(summary))
-            page.enrolled.connect(self.settings_changed)
-            page.caseRequested.connect(self.show_case)
-            self.stack.addWidget(page)
+            self.pages.sync = pages.build_sync(self)
         return self.pages.sync
 
     @property
     def rating_page(self) -> RatingPage:
         """The resident's 好差评 screen, built on first use."""
         if self.pages.rating is None:
-            from desk.ui.rating import RatingPage
-
-            page = self.pages.rating = RatingPage(self.services)
-            page.ratingGiven.connect(self.rating_saved)
-            page.doneRequested.connect(self.go_home)
-            self.stack.addWidget(page)
+            self.pages.rating = pages.build_rating(self)
         return self.pages.rating
+
+    @property
+    def notice_page(self) -> NoticePage:
+        """An item's 一次性告知, built on first use."""
+        if self.pages.notice is None:
+            self.pages.notice = pages.build_notice(self)
+        return self.pages.notice
 
     def _show(self, w: QWidget, nav: str) -> None:
         self.stack.setCurrentWidget(w)
@@ -285,7 +262,7 @@ class MainWindow(QMainWindow):
         """The one-time notice of an item."""
         if not self._leave_form():
             return
-        page = self.page("notice")
+        page = self.notice_page
         page.show_item(self.ctx.catalog.get(code))
         self._show(page, "home")
 
@@ -376,7 +353,7 @@ class MainWindow(QMainWindow):
         cur = self.stack.currentWidget()
         if self.form is not None and cur is self.form:
             self.open_notice(self.form.item.code)
-        elif cur is self._pages.get("notice"):
+        elif cur is self.pages.notice:
             self.go_home()
         elif cur is self._pages.get("detail"):
             self.go_cases()

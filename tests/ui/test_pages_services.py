@@ -54,3 +54,22 @@ def test_the_rating_page_rates_through_the_case_service_and_says_so_by_signal(
     assert ctx.store.get_case(case["uuid"])["rating"] == 4
     with qtbot.waitSignal(page.doneRequested, timeout=5000):
         page.done_button.click()
+
+
+def test_the_notice_page_asks_for_the_form_home_and_print_by_signal(qtbot: Any,
+                                                                      services: Any) -> None:
+    from desk.ui.notice import NoticePage
+
+    item = services.ctx.catalog.get("MZ-GLJT")
+    page = NoticePage(services)
+    qtbot.addWidget(page)
+    page.show_item(item)
+    assert page.title.text()
+    with qtbot.waitSignal(page.formRequested, timeout=5000) as form:
+        page.start.click()
+    assert form.args == ["MZ-GLJT"]
+    with qtbot.waitSignal(page.printRequested, timeout=5000) as printed:
+        page.print_button.click()
+    assert printed.args[0] is item
+    with qtbot.waitSignal(page.homeRequested, timeout=5000):
+        page.back.click()

@@ -1,0 +1,101 @@
+"""The window's pages in one place — the typed set the window holds, and how each page is
+built on first use and wired to the window by its signals (Anki's ``aqt`` registers its
+dialogs in one place the same way).
+
+A page here is given :class:`desk.ui.services.Services` and never sees the window; only
+this module and ``window.py`` connect its signals to the window's methods. Page modules
+are imported when the page is first shown, so the window opens without them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from desk.ui.style import paper
+from desk.ui.text import tr
+
+if TYPE_CHECKING:
+    from desk.ui.matter_screens import MatterScreens
+    from desk.ui.notice import NoticePage
+    from desk.ui.rating import RatingPage
+    from desk.ui.sync_page import SyncPage
+    from desk.ui.window import MainWindow
+    from forms.model import Item
+
+
+@dataclass
+class Pages:
+    """The pages built so far (None until first use)."""
+
+    sync: SyncPage | None = None
+    rating: RatingPage | None = None
+    notice: NoticePage | None = None
+    matters: MatterScreens | None = None  # 民情诉求's three pages (issue 15)
+
+
+def build_sync(win: MainWindow) -> SyncPage:
+    """同步."""
+    from desk.ui.sync_page import SyncPage
+
+    page = SyncPage(win.services)
+    page.statusRead.connect(win.status.show)
+    page.syncFinished.connect(lambda summary: win.sync_finished(summary))
+    page.enrolled.connect(win.settings_changed)
+    page.caseRequested.connect(win.show_case)
+    win.stack.addWidget(page)
+    return page
+
+
+def build_rating(win: MainWindow) -> RatingPage:
+    """The resident's 好差评 screen."""
+    from desk.ui.rating import RatingPage
+
+    page = RatingPage(win.services)
+    page.ratingGiven.connect(win.rating_saved)
+    page.doneRequested.connect(win.go_home)
+    win.stack.addWidget(page)
+    return page
+
+
+def build_notice(win: MainWindow) -> NoticePage:
+    """An item's 一次性告知."""
+    from desk.ui.notice import NoticePage
+
+    page = NoticePage(win.services)
+    page.homeRequested.connect(win.go_home)
+    page.formRequested.connect(lambda code: win.start_form(code))
+    page.printRequested.connect(lambda item: print_notice(win, item))
+    win.stack.addWidget(page)
+    return page
+
+
+def print_notice(win: MainWindow, item: Item) -> None:
+    """The item's 一次性告知单 in the print preview (PDF when the receipts module is
+    present)."""
+    from desk.ui.notice import notice_html
+    from desk.ui.print_dialog import PrintPreviewDialog
+
+    ctx = win.ctx
+    dlg = PrintPreviewDialog(win, tr("一次性告知单 — {name}").format(name=item.name))
+    with paper():  # the fallback prints on white paper whatever the screen's theme
+        paper_html = notice_html(item)
+    # dated with the desk's day, never before the district's last time (clockcheck)
+    today = ctx.desk_day() if ctx.desk_day is not None else None
+    dlg.load(lambda receipts, fmt: receipts.render_notice_pdf(
+        item, fmt, ctx.catalog.version, ctx.settings, today=today), paper_html)
+    dlg.open()
+
+
+def build_matters(win: MainWindow) -> MatterScreens:
+    """民情诉求: the list, form and detail pages (issue 15)."""
+    from desk.ui.matter_screens import MatterScreens, counts_text
+
+    part = MatterScreens(win.services, win.stack, lambda w: win._show(w, "matters"), win)
+    part.changed.connect(win._matter_changed)
+    part.caseRequested.connect(win.show_case)
+    part.printRequested.connect(win.print_matter)
+    part.countsRead.connect(
+        lambda counts: win.status.show_matter_counts(counts, counts_text(counts)))
+    part.notice.connect(win.notify)
+    return part
