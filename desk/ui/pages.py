@@ -16,6 +16,7 @@ from desk.ui.style import paper
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
+    from desk.ui.cases import CasesPage
     from desk.ui.matter_screens import MatterScreens
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
@@ -31,6 +32,7 @@ class Pages:
     sync: SyncPage | None = None
     rating: RatingPage | None = None
     notice: NoticePage | None = None
+    cases: CasesPage | None = None  # still given the window (issue 13 leftover)
     matters: MatterScreens | None = None  # 民情诉求's three pages (issue 15)
 
 
@@ -85,6 +87,15 @@ def print_notice(win: MainWindow, item: Item) -> None:
     dlg.load(lambda receipts, fmt: receipts.render_notice_pdf(
         item, fmt, ctx.catalog.version, ctx.settings, today=today), paper_html)
     dlg.open()
+
+
+def build_cases(win: MainWindow) -> CasesPage:
+    """案件 (still handed the window; not yet in the new shape)."""
+    from desk.ui.cases import CasesPage
+
+    page = CasesPage(win)
+    win.stack.addWidget(page)
+    return page
 
 
 def build_matters(win: MainWindow) -> MatterScreens:

@@ -32,6 +32,7 @@ from desk.ui.tasks import TaskManager
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
+    from desk.ui.cases import CasesPage
     from desk.ui.form_page import FormPage
     from desk.ui.matter_screens import MatterScreens
     from desk.ui.notice import NoticePage
@@ -147,14 +148,15 @@ class MainWindow(QMainWindow):
             return self.rating_page
         if name == "notice":
             return self.notice_page
+        if name == "cases":
+            return self.cases_page
         if name not in self._pages:
-            from desk.ui.cases import CasesPage
             from desk.ui.detail import CaseDetailPage
             from desk.ui.receipt import ReceiptPage
             from desk.ui.resident import ResidentPage
 
-            factory = {"receipt": ReceiptPage, "cases": CasesPage,
-                       "detail": CaseDetailPage, "resident": ResidentPage}[name]
+            factory = {"receipt": ReceiptPage, "detail": CaseDetailPage,
+                       "resident": ResidentPage}[name]
             w = factory(self)
             self.stack.addWidget(w)
             self._pages[name] = w
@@ -216,6 +218,13 @@ class MainWindow(QMainWindow):
         if self.pages.notice is None:
             self.pages.notice = pages.build_notice(self)
         return self.pages.notice
+
+    @property
+    def cases_page(self) -> CasesPage:
+        """案件, built on first use (it still takes the window: issue 13 leftover)."""
+        if self.pages.cases is None:
+            self.pages.cases = pages.build_cases(self)
+        return self.pages.cases
 
     def _show(self, w: QWidget, nav: str) -> None:
         self.stack.setCurrentWidget(w)
@@ -286,8 +295,8 @@ class MainWindow(QMainWindow):
         self.notify(tr("已保存：{no}").format(no=case["receipt_no"]))
         self.refresh_status()
         self.autosync.nudge()  # pushed to the district soon, without a click
-        if "cases" in self._pages and self._pages["cases"].loaded_once:  # type: ignore[attr-defined]
-            self._pages["cases"].model.reload()  # type: ignore[attr-defined]
+        if self.pages.cases is not None and self.pages.cases.loaded_once:
+            self.pages.cases.model.reload()
 
     def show_receipt(self, case: dict[str, Any], *, fresh: bool) -> None:
         """The receipt (or notice) of a case in the print preview."""
@@ -316,7 +325,7 @@ class MainWindow(QMainWindow):
         if not self._leave_form():
             self.nav_buttons["cases"].setChecked(False)
             return
-        page = self.page("cases")
+        page = self.cases_page
         self._show(page, "cases")
         page.ensure_loaded()
         page.table.setFocus()
@@ -411,8 +420,8 @@ class MainWindow(QMainWindow):
             self.autosync.observe(summary)
         self.refresh_status()
         self.promises_moved(summary.get("promise_updates") or [])
-        if "cases" in self._pages and self._pages["cases"].loaded_once:  # type: ignore[attr-defined]
-            self._pages["cases"].model.reload()  # type: ignore[attr-defined]
+        if self.pages.cases is not None and self.pages.cases.loaded_once:
+            self.pages.cases.model.reload()
         if self.pages.matters is not None:  # the district's steps show on the matters
             self.pages.matters.reload()
 
