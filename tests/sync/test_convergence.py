@@ -23,6 +23,15 @@ After a final full sync of every desk:
 
 While steps run, no desk ever loses an outbox entry and the district never holds a case or
 a revision no desk made.
+
+Resident matters (issue 15) run beside the cases: desks record them (with a resident or
+anonymous), hand them over (首问负责: a new revision each time) and close them on the spot
+while the district has not dispatched them; the district dispatches, signs, answers and
+revisits them (不满意 → 重办). At the end every matter is at the district once, under its
+desk, at the desk's newest revision with exactly the desk's revisions (same content), every
+matter record on the desks is sent, and each desk shows the district's last decision on
+each of its matters (or, when a restore took the district's newest decisions away, one it
+had been told).
 """
 
 from __future__ import annotations
@@ -51,14 +60,27 @@ from sync_helpers import District, FaultProxy, backup_district, resident_unless_
 from sync import protocol as P
 from sync.client.desk import client_for, enroll_desk, sync_desk
 from sync.district import cli as district_cli
+from sync.district import matters_store as M
 from sync.district.errors import Refused
-from sync.district.storage import case_revisions, cases, ratings
+from sync.district.matters_tables import matter_revisions, matters
+from sync.district.storage import case_revisions, cases, changes, ratings
 
 DESKS = 3
 ITEMS = ("MZ-GLJT", "MZ-DB")
 NOTES = {"needs_correction": "请补交近三个月收入证明", "rejected": "不符合申请条件",
          "routed": "转人社部门", "accepted": "", "completed": ""}
 CLOSED_REASONS = ("已办结", "已不予办理")
+MATTERS = {"named": {"category": "投诉", "subcategory": "漏水", "description": "楼上漏水",
+                     "resident": {"name": "王秀英", "phone": "13871234567"},
+                     "place": {"compound": "七里一村", "building": "12"}},
+           "anonymous": {"category": "求助", "urgency": "紧急", "description": "电梯困人"}}
+MATTER_STEPS = {"dispatch": {}, "sign": {}, "answer": {"text": "已安排维修"},
+                "revisit_unhappy": {"satisfaction": "不满意", "text": "仍未修好"},
+                "revisit_happy": {"satisfaction": "满意"}, "close": {"text": "已解决"}}
+# the steps an order's status allows (one is picked: every held open order moves)
+MATTER_NEXT = {"received": ("dispatch", "close"), "dispatched": ("sign", "dispatch"),
+               "signed": ("answer",), "answered": ("revisit_happy", "revisit_unhappy"),
+               "redo": ("sign", "answer"), "closed": ()}
 
 pick = st.integers(min_value=0, max_value=10**6)
 desk_no = st.integers(min_value=0, max_value=DESKS - 1)
@@ -72,6 +94,7 @@ class Convergence(RuleBasedStateMachine):
     root: ClassVar[Path]
     restores: ClassVar[int] = 0  # restores run (the step must really be exercised)
     runs: ClassVar[int] = 0  # machines made: each enrolls new desks under its own codes
+    matter_decisions: ClassVar[int] = 0  # district decisions on matters that went through
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,6 +132,13 @@ class Convergence(RuleBasedStateMachine):
         self.decided: dict[str, list[str]] = {}  # statuses the district decided, in order
         self.lost: dict[str, list[str]] = {}  # decisions a restore took from the district
         self.reopened: set[str] = set()  # closed, then reopened by a restore
+        # resident matters (issue 15): owner desk, newest desk revision, desk-closed ones,
+        # the district's decisions (statuses, in order) and those a restore took away
+        self.m_owner: dict[str, int] = {}
+        self.m_revision: dict[str, int] = {}
+        self.m_decided: dict[str, list[str]] = {}
+        self.m_snapshots: list[dict[str, list[str]]] = []
+        self.m_lost: dict[str, list[str]] = {}
 
     def _fault(self, _n: int) -> str | None:
         return self.plan.pop(0) if self.plan else None
@@ -171,6 +201,77 @@ class Convergence(RuleBasedStateMachine):
         self.desks[k].cases.rate(u, level, "" if level > 2 else "等候时间太长")
         self.rated[u] = level
         self.records[k] += 1
+
+    # -- resident matters on the desks (issue 15) ----------------------------------------------
+
+    @rule(k=desk_no, shape=st.sampled_from(sorted(MATTERS)))
+    def record_matter(self, k: int, shape: str) -> None:
+        from desk.core.matters import MatterService
+
+        ctx = self.desks[k]
+        m = MatterService(ctx.store).record(MATTERS[shape], ctx.actor())
+        self.m_owner[m["uuid"]], self.m_revision[m["uuid"]] = k, 1
+        self.records[k] += 1
+
+    def _open_matters(self) -> list[str]:
+        return sorted(u for u, k in self.m_owner.items()
+                      if (self.desks[k].store.get_matter(u) or {}).get("status") == "open")
+
+    @precondition(lambda self: self._open_matters())
+    @rule(n=pick)
+    def hand_matter_over(self, n: int) -> None:
+        u = self._open_matters()[n % len(self._open_matters())]
+        k = self.m_owner[u]
+        ctx = self.desks[k]
+        m = ctx.store.handover_matter(u, f"接手人{self.m_revision[u] + 1}", "熟悉此类诉求",
+                                      ctx.actor().worker)
+        self.m_revision[u] += 1
+        assert m["revision"] == self.m_revision[u]
+        self.records[k] += 1
+
+    @precondition(lambda self: self._open_matters())
+    @rule(n=pick)
+    def close_matter_on_the_spot(self, n: int) -> None:
+        from desk.core.errors import ValidationFailed
+        from desk.core.matters import MatterService
+
+        u = self._open_matters()[n % len(self._open_matters())]
+        k = self.m_owner[u]
+        ctx = self.desks[k]
+        try:
+            m = MatterService(ctx.store).close(u, "当场解答", "满意", ctx.actor())
+        except ValidationFailed:  # the district dispatched it (and the desk knows)
+            event("a matter the district dispatched is not closed at the desk")
+            return
+        self.m_revision[u] += 1
+        assert m["revision"] == self.m_revision[u]
+        self.records[k] += 1
+
+    def _district_matters(self) -> dict[str, dict[str, Any]]:
+        with self.district.storage.read() as conn:
+            rows = conn.execute(select(matters).where(matters.c.desk_id.in_(self.desk_ids)))
+            return {r["uuid"]: dict(r) for r in rows.mappings()}
+
+    @precondition(lambda self: self.m_owner)
+    @rule(n=pick, choice=pick)
+    def district_decides_a_matter(self, n: int, choice: int) -> None:
+        held = {u: r for u, r in self._district_matters().items() if r["status"] != "closed"}
+        if not held:
+            return
+        u = sorted(held)[n % len(held)]
+        steps = MATTER_NEXT[held[u]["status"]]
+        step = steps[choice % len(steps)]
+        kw = dict(MATTER_STEPS[step])
+        try:
+            out = M.decide(self.district.storage, u, step.split("_")[0], actor="hypothesis",
+                           **kw)
+        except Refused as exc:
+            assert exc.extra.get("rule") == "transition", exc.message
+            return
+        self.m_decided.setdefault(u, []).append(out["status"])
+        Convergence.matter_decisions += 1
+        self.m_lost.pop(u, None)  # decided again: the desk gets this one
+        event(f"district matter step: {step}")
 
     # -- sync, whole or broken ----------------------------------------------------------------
 
@@ -264,11 +365,13 @@ class Convergence(RuleBasedStateMachine):
         folder = self.folder / f"backup-{len(self.snapshots)}"
         self.snapshots.append((backup_district(self.district.db_url, folder),
                                set(self.closed), {u: list(v) for u, v in self.decided.items()}))
+        self.m_snapshots.append({u: list(v) for u, v in self.m_decided.items()})
 
     @precondition(lambda self: self.snapshots)
     @rule(n=pick)
     def district_restored_from_an_earlier_snapshot(self, n: int) -> None:
         backup, closed, decided = self.snapshots[n % len(self.snapshots)]
+        m_decided = self.m_snapshots[n % len(self.snapshots)]
 
         def restore() -> None:
             assert district_cli.main(["--db", self.district.db_url, "restore",
@@ -283,6 +386,11 @@ class Convergence(RuleBasedStateMachine):
         self.reopened |= self.closed - closed
         self.closed = set(closed)
         self.decided = {u: list(v) for u, v in decided.items()}
+        for u, statuses in self.m_decided.items():
+            kept = m_decided.get(u, [])
+            if statuses != kept:
+                self.m_lost[u] = self.m_lost.get(u, []) + statuses[len(kept):]
+        self.m_decided = {u: list(v) for u, v in m_decided.items()}
         self.held = sorted(self._district_cases())
         event("district restored from an earlier snapshot")
 
@@ -301,6 +409,10 @@ class Convergence(RuleBasedStateMachine):
             assert row["desk_id"] == self.desk_ids[self.owner[u]]
             assert 1 <= row["revision"] <= self.revision[u]
             assert (row["district_status"] in P.CLOSED_STATUSES) == (u in self.closed)
+        for u, row in self._district_matters().items():
+            assert u in self.m_owner, u
+            assert row["desk_id"] == self.desk_ids[self.m_owner[u]]
+            assert 1 <= row["revision"] <= self.m_revision[u]
 
     # -- at the end ---------------------------------------------------------------------------
 
@@ -347,6 +459,45 @@ class Convergence(RuleBasedStateMachine):
                 if self.owner[u] == k:
                     assert outbox[("rating", u, 1)]["state"] == "sent"
                     assert ctx.store.get_case(u)["rating"] == level
+        self._matters_converged()
+
+    def _matters_converged(self) -> None:
+        held = self._district_matters()
+        assert sorted(held) == sorted(self.m_owner)  # every matter, once
+        with self.district.storage.read() as conn:
+            stored: dict[str, dict[int, str]] = {}
+            for r in conn.execute(select(matter_revisions.c.matter_uuid,
+                                         matter_revisions.c.revision,
+                                         matter_revisions.c.content_hash).where(
+                    matter_revisions.c.matter_uuid.in_(sorted(held)))):
+                stored.setdefault(r[0], {})[r[1]] = r[2]
+            last: dict[str, str] = {}  # the district's last decision on each matter
+            for r in conn.execute(select(changes.c.case_uuid, changes.c.status).where(
+                    changes.c.kind == "matter", changes.c.case_uuid.in_(sorted(held))
+                    ).order_by(changes.c.seq)):
+                last[r[0]] = r[1]
+        for u, k in self.m_owner.items():
+            ctx, row = self.desks[k], held[u]
+            assert row["desk_id"] == self.desk_ids[k]
+            assert row["revision"] == self.m_revision[u]
+            entries = {e["revision"]: e for e in ctx.store.outbox_entries(
+                list(range(1, self.records[k] + 1))) if e["kind"] == "matter"
+                and e["case_uuid"] == u}
+            assert sorted(entries) == sorted(stored[u]) == list(
+                range(1, self.m_revision[u] + 1))
+            for rev, e in entries.items():
+                assert e["state"] == "sent", e
+                assert stored[u][rev] == hashlib.sha256(
+                    P.canonical_json(e["payload"])).hexdigest()
+            local = ctx.store.get_matter(u)
+            assert local is not None and local["revision"] == self.m_revision[u]
+            if u in self.m_lost:  # the district lost its newest decisions in a restore
+                known = self.m_decided.get(u, []) + self.m_lost[u]
+                assert local["district_status"] is None or local["district_status"] in known
+                if local["district_status"] != last.get(u):
+                    event("a matter decision the district lost stays on the desk")
+            else:
+                assert local["district_status"] == last.get(u), (u, row["status"])
 
     def _case_converged(self, ctx: Any, k: int, u: str, row: dict[str, Any],
                         stored: dict[int, str], outbox: dict[Any, Any]) -> None:
@@ -394,7 +545,9 @@ def test_desks_and_district_converge(district: District, tmp_path: Path) -> None
     Convergence.district = district
     Convergence.root = tmp_path
     Convergence.restores = 0
+    Convergence.matter_decisions = 0
     run_state_machine_as_test(Convergence, settings=settings(
         max_examples=15, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     assert Convergence.restores > 0  # the district was restored from a snapshot
+    assert Convergence.matter_decisions > 0  # matters went through the district's flow
