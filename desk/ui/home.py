@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
@@ -25,11 +23,9 @@ from PySide6.QtWidgets import (
 
 from desk.ui.catalog_text import department, item_name
 from desk.ui.flow import FlowLayout
+from desk.ui.services import Services
 from desk.ui.text import kind_label, tr
 from forms.model import Item
-
-if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
 
 CODE_ROLE = Qt.ItemDataRole.UserRole
 META_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -124,11 +120,13 @@ class HomePage(QWidget):
     """The item finder."""
 
     ALL, FREQUENT = "__all__", "__frequent__"
+    itemChosen = Signal(str)  # open this item's notice (its code)
+    residentSearched = Signal(str)  # look up a resident by what was typed (issue 23)
 
-    def __init__(self, win: MainWindow) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        self.ctx = services.ctx
         self.usage: dict[str, int] = {}
         self.department = self.ALL
         lay = QVBoxLayout(self)
@@ -156,7 +154,7 @@ class HomePage(QWidget):
         self.chip_group = QButtonGroup(self)
         self.chip_group.setExclusive(True)
         for key, text in [(self.ALL, tr("全部")), (self.FREQUENT, tr("常用")),
-                          *[(d, d) for d in win.ctx.catalog.departments()]]:
+                          *[(d, d) for d in self.ctx.catalog.departments()]]:
             b = QPushButton(text)
             b.setCheckable(True)
             b.setProperty("kind", "chip")
@@ -186,8 +184,8 @@ class HomePage(QWidget):
         self.list.setAccessibleName(tr("事项列表"))
         self.list.setUniformItemSizes(True)
         self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
-        self.list.itemClicked.connect(lambda it: win.open_notice(it.data(CODE_ROLE)))
-        self.list.activated_code.connect(win.open_notice)
+        self.list.itemClicked.connect(lambda it: self.itemChosen.emit(it.data(CODE_ROLE)))
+        self.list.activated_code.connect(self.itemChosen)
         self.list.up_out.connect(self.search.setFocus)
         self.search.down.connect(self._into_list)
         lay.addWidget(self.list, 1)
@@ -209,7 +207,7 @@ class HomePage(QWidget):
 
     def visible_items(self) -> list[Item]:
         """The items shown for the current search and department."""
-        catalog = self.win.ctx.catalog
+        catalog = self.ctx.catalog
         q = self.search.text().strip()
         if q:
             items = catalog.search(q)
@@ -255,7 +253,7 @@ class HomePage(QWidget):
         names a resident (an ID number, a phone tail…) looks them up instead."""
         it = self.list.item(0)
         if it is not None:
-            self.win.open_notice(it.data(CODE_ROLE))
+            self.itemChosen.emit(it.data(CODE_ROLE))
         elif self.search.text().strip():
             self.find_resident()
 
@@ -263,8 +261,7 @@ class HomePage(QWidget):
         """The resident view (issue 23), searching for what was typed here."""
         q = self.search.text().strip()
         if q:
-            self.win.show_resident()
-            self.win.page("resident").search_for(q)
+            self.residentSearched.emit(q)
 
     def focus_search(self) -> None:
         """Ctrl+F / arriving home."""

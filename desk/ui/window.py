@@ -78,7 +78,9 @@ class MainWindow(QMainWindow):
         self.resident_mode = False  # the resident is rating: the worker's navigation hidden
         self.stack = QStackedWidget()
         root.addWidget(self.stack, 1)
-        self.home = HomePage(self)
+        self.home = HomePage(self.services)
+        self.home.itemChosen.connect(self.open_notice)
+        self.home.residentSearched.connect(self.find_resident)
         self.stack.addWidget(self.home)
         self._pages: dict[str, QWidget] = {}
         self.form: FormPage | None = None
@@ -347,6 +349,11 @@ class MainWindow(QMainWindow):
             page.open(id_number)
         else:
             page.search.setFocus()
+
+    def find_resident(self, query: str) -> None:
+        """The resident view, searching for ``query`` (typed on the home page)."""
+        self.show_resident()
+        self.page("resident").search_for(query)
 
     def go_sync(self) -> None:
         """Sync status and actions."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from answers import Answers
+from PySide6.QtCore import Qt
 
 
 @pytest.fixture
@@ -73,3 +74,21 @@ def test_the_notice_page_asks_for_the_form_home_and_print_by_signal(qtbot: Any,
     assert printed.args[0] is item
     with qtbot.waitSignal(page.homeRequested, timeout=5000):
         page.back.click()
+
+
+def test_the_home_page_opens_an_item_or_looks_up_a_resident_by_signal(qtbot: Any,
+                                                                      services: Any) -> None:
+    from desk.ui.home import HomePage
+
+    page = HomePage(services)
+    qtbot.addWidget(page)
+    page.search.setText("高龄")
+    page.refresh()
+    with qtbot.waitSignal(page.itemChosen, timeout=5000) as chosen:
+        page.open_first()
+    assert chosen.args == [page.list.item(0).data(Qt.ItemDataRole.UserRole)]
+    page.search.setText("13800138000")
+    page.refresh()
+    with qtbot.waitSignal(page.residentSearched, timeout=5000) as searched:
+        page.find_resident()
+    assert searched.args == ["13800138000"]
