@@ -549,23 +549,28 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             out["by_item"] = [(*k, *v) for k, v in by_item.items()]
             out["by_desk"] = [(*k, *v) for k, v in by_desk.items()]
             out["by_worker"] = [(*k, *v) for k, v in by_worker.items()]
-            out["backlog"] = dict(conn.execute(
-                select(c.district_status, func.count()).where(
-                    c.district_status.in_(OPEN_STATUSES)).group_by(c.district_status)).all())
             near_end = (today + timedelta(days=NEAR_DUE_DAYS)).isoformat()
-            # 当场办结 items have no promised date: never overdue, 区级未确认 while open
+            # 当场办结 items have no promised date: never overdue, 区级未确认 while open.
+            # The backlog by status, 已超承诺期, 临近 and 区级未确认 in one pass over the open
+            # cases of console_cases_overdue (index-only; four passes cost ~80 ms at 1M)
             spot = sorted(self.spot_codes())
+            spot_set = set(spot)
             promised = c.item_code.not_in(spot)
-            out["overdue"] = int(conn.execute(select(func.count()).where(
-                c.district_status.in_(OPEN_STATUSES), promised, c.promised_date < t)
-            ).scalar_one())
-            out["unconfirmed"] = int(conn.execute(select(func.count()).where(
-                c.district_status.in_(OPEN_STATUSES), c.item_code.in_(spot))).scalar_one())
+            late = case((c.promised_date < t, 1), else_=0)
+            near = case((c.promised_date.between(t, near_end), 1), else_=0)
+            out["backlog"], out["overdue"], out["unconfirmed"], out["near_due"] = {}, 0, 0, 0
+            for status, item, is_late, is_near, n in conn.execute(
+                    select(c.district_status, c.item_code, late, near, func.count())
+                    .where(c.district_status.in_(OPEN_STATUSES))
+                    .group_by(c.district_status, c.item_code, late, near)):
+                out["backlog"][status] = out["backlog"].get(status, 0) + int(n)
+                if item in spot_set:
+                    out["unconfirmed"] += int(n)
+                else:
+                    out["overdue"] += int(n) if is_late else 0
+                    out["near_due"] += int(n) if is_near else 0
             out["priority_open"] = int(conn.execute(select(func.count()).where(  # 绿色通道
                 c.priority == 1, c.district_status.in_(OPEN_STATUSES))).scalar_one())
-            out["near_due"] = int(conn.execute(select(func.count()).where(
-                c.district_status.in_(OPEN_STATUSES), promised,
-                c.promised_date.between(t, near_end))).scalar_one())
             out["most_overdue"] = [dict(r) for r in conn.execute(
                 select(c.uuid, c.receipt_no, c.item_name, c.desk_code, c.promised_date,
                        c.district_status).where(c.district_status.in_(OPEN_STATUSES),
