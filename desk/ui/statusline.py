@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar
 
 from desk.ui import style
 from desk.ui.services import Services
@@ -29,7 +29,10 @@ class SyncState(Protocol):
 
 
 class StatusLine(QObject):
-    """The permanent labels of the window's status bar."""
+    """The permanent labels of the window's status bar; 有新版本 V when the district offers
+    a newer desk (issue 19): ``updateRequested(release)`` when the worker clicks it."""
+
+    updateRequested = Signal(object)
 
     def __init__(self, bar: QStatusBar, services: Services, autosync: SyncState) -> None:
         super().__init__(bar)
@@ -43,7 +46,15 @@ class StatusLine(QObject):
         self.matter_label = QLabel()  # 诉求 今日 N · 待办 M (issue 15)
         self.matter_label.setAccessibleName(tr("民情诉求计数"))
         self.busy_label = QLabel()
-        for w in (self.desk_label, self.matter_label, self.queue_label, self.sync_label):
+        self.update_button = QPushButton()
+        self.update_button.setObjectName("updateOffer")
+        self.update_button.setFlat(True)
+        self.update_button.setVisible(False)
+        self.update_button.clicked.connect(
+            lambda: self.updateRequested.emit(self.release) if self.release else None)
+        self.release: Any = None
+        for w in (self.desk_label, self.matter_label, self.queue_label, self.sync_label,
+                  self.update_button):
             bar.addPermanentWidget(w)
         bar.addWidget(self.busy_label)
         self.tasks.busy_changed.connect(
@@ -59,11 +70,14 @@ class StatusLine(QObject):
 
     def refresh(self) -> None:
         """Cases waiting and last sync, read in the background."""
-        store = self.ctx.store
+        from sync.client.updates import offered
+
+        store, ctx = self.ctx.store, self.ctx
         self.tasks.run(lambda: {"counts": store.outbox_counts(),
                                 "last": store.get_meta("last_sync"),
                                 "server": store.get_meta("server_url"),
-                                "promises": store.promise_updates(unseen_only=True)},
+                                "promises": store.promise_updates(unseen_only=True),
+                                "release": offered(ctx)},
                        on_done=self.show)
 
     def show(self, info: dict[str, Any]) -> None:
@@ -90,6 +104,11 @@ class StatusLine(QObject):
             self.sync_label.setToolTip(auto.message)
             self.sync_label.setProperty("state", "online" if online else "offline")
         style.restyle(self.sync_label)
+        self.release = info.get("release")
+        if self.release is not None:
+            self.update_button.setText(tr("有新版本 {v}").format(v=self.release.version))
+            self.update_button.setToolTip(tr("点此查看更新说明并下载安装"))
+        self.update_button.setVisible(self.release is not None)
 
     def show_matter_counts(self, counts: dict[str, int], text: str) -> None:
         """诉求 今日 N · 待办 M (``text``), with what is due in the tooltip."""

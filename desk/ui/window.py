@@ -87,11 +87,19 @@ class MainWindow(QMainWindow):
         self.status = StatusLine(self.statusBar(), self.services, self.autosync)
         self.queue_label, self.sync_label = self.status.queue_label, self.status.sync_label
         self.matter_label = self.status.matter_label
+        self.status.updateRequested.connect(self.open_update)
         self._shortcuts()
         from desk.ui.clock_notice import ClockNotice
 
         self.clock_notice = ClockNotice(self)  # blocks while the clock is in doubt
         QTimer.singleShot(0, self._after_show)
+
+    def open_update(self, release: Any) -> None:
+        """有新版本: the notes, 下载 and 安装 (issue 19; the worker's click installs)."""
+        from desk.ui.update import UpdateDialog
+
+        self.update_dialog = UpdateDialog(self.services, release, parent=self)
+        self.update_dialog.open()  # window-modal; the download runs in the background
 
     def fit_screen(self, avail: QRect | None = None) -> None:
         """1366×768 or the available area, whichever is smaller (desk.ui.geometry)."""

@@ -90,3 +90,18 @@ def test_a_broken_download_says_so_and_resumes(qtbot: Any, desk: Any, district: 
         assert opened[0].read_bytes() == deb.read_bytes()
     finally:
         tasks.shutdown()
+
+
+def test_the_window_offers_the_new_version_after_a_sync(qtbot: Any, win: Any,
+                                                        offered: tuple[Any, Path]) -> None:
+    """The status bar shows 有新版本 once a sync learnt of it; a click opens the notes."""
+    win.status.refresh()
+    qtbot.waitUntil(lambda: win.status.update_button.isVisible(), timeout=30_000)
+    assert win.status.update_button.text() == "有新版本 0.9.3"
+    win.status.update_button.click()
+    dlg = win.update_dialog
+    qtbot.waitUntil(dlg.isVisible, timeout=10_000)
+    from PySide6.QtWidgets import QTextBrowser
+
+    assert "新增诉求登记" in dlg.findChild(QTextBrowser).toPlainText()
+    dlg.reject()
