@@ -23,7 +23,9 @@ CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks",
                        # issue 23: the allowed exception to the item's ``once`` rule the
                        # worker chose (补办, 变更…); the resident's consent to reuse what
                        # they gave before, and the earlier case it came from (its uuid)
-                       "duplicate_exception", "reuse_consent", "reuse_from"})
+                       "duplicate_exception", "reuse_consent", "reuse_from",
+                       # issue 17: the fields filled by reading the resident's ID card
+                       "identity_read"})
 
 _RELATIONS = ["配偶", "子女", "父母", "兄弟姐妹", "其他亲属", "社区工作者", "志愿者", "其他"]
 
@@ -117,6 +119,7 @@ class Result:
     duplicate_exception: str = ""
     reuse_consent: bool = False
     reuse_from: str = ""
+    identity_read: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -498,6 +501,14 @@ def _case_choices(item: Item, submission: dict[str, Any], result: Result) -> Non
                 "居民同意复用已登记的信息：未经居民同意，不能复用此前登记的信息"))
         else:
             result.reuse_from = source
+    read = submission.get("identity_read", [])
+    card_keys = {f.key for f in item.fields if f.card}
+    if not isinstance(read, list) or not all(isinstance(k, str) and k in card_keys
+                                             for k in read):
+        result.errors.append(Problem("identity_read", "type",
+                                     "读卡记录：应为本事项可由身份证填入的字段列表"))
+    else:
+        result.identity_read = sorted(set(read))
 
 
 def applicant_summary(item: Item, data: dict[str, Any]) -> dict[str, str]:

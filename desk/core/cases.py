@@ -161,6 +161,9 @@ class CaseService:
             data["reuse"] = ResidentService(self.store).reuse_record(item, result.data,
                                                                      result.reuse_from)
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        if result.identity_read:  # issue 17: these fields came from the ID card, not typed
+            data["identity"] = {"source": "card", "fields": result.identity_read}
+            case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         guard = once_guard(item, today, result.duplicate_exception, data)
         return self.store.save_new_case(case, search, actor.worker, once_check=guard)
 

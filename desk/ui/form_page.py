@@ -54,8 +54,7 @@ class FormPage(QWidget):
         self.win = win
         self.item = item
         self.today = today
-        self.dirty = False
-        self.saving = False
+        self.dirty = self.saving = False
         self.result: Result | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 14, 20, 12)
@@ -103,6 +102,7 @@ class FormPage(QWidget):
         self.consent.setVisible(resident is not None)
         self.reuse_note.setVisible(resident is not None)
 
+        self._add_card_reader(outer)
         self.form = FormView(item)
         self.form.edited.connect(self.refresh)
         self.materials = MaterialsPanel(item, today=today)
@@ -185,7 +185,26 @@ class FormPage(QWidget):
             sub["reuse_consent"] = True
             if self.reuse_from:
                 sub["reuse_from"] = self.reuse_from
+        read = sorted(k for k, v in self.card_values.items() if sub.get(k) == v)
+        if read:
+            sub["identity_read"] = read
         return sub
+
+    def _add_card_reader(self, outer: QVBoxLayout) -> None:
+        """读卡 (issue 17) fills what the item marks; the case records which fields came
+        from the card (a field the worker then changes is no longer "from the card")."""
+        from desk.ui.card_read import CardRead
+
+        self.card = CardRead(self.win.services, self.item)
+        self.card.cardRead.connect(self._card_read)
+        self.card_values: dict[str, Any] = {}
+        outer.addWidget(self.card)
+
+    def _card_read(self, values: dict[str, Any], _card: Any) -> None:
+        self.card_values = dict(values)
+        self.form.set_values(values)
+        self.dirty = True
+        self.refresh()
 
     def _consent_given(self, on: bool) -> None:
         """The resident agreed: fetch what they gave before and fill it in (once)."""

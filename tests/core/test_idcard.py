@@ -198,3 +198,15 @@ def test_readcard_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixt
     card_file.write_text(json.dumps({"error": "no_card"}))
     assert main([*base, "readcard"]) == 1
     assert "读卡器上没有身份证" in capsys.readouterr().err
+
+
+def test_identity_read_names_only_fields_a_card_can_fill() -> None:
+    from forms.catalog import load_catalog
+    from forms.engine import validate
+
+    item = load_catalog().get("MZ-GLJT")
+    sub = dict(item.example)
+    ok = validate(item, {**sub, "identity_read": ["applicant_id"]}, today=TODAY)
+    assert ok.ok and ok.identity_read == ["applicant_id"]
+    bad = validate(item, {**sub, "identity_read": ["applicant_phone"]}, today=TODAY)
+    assert [(p.field, p.rule) for p in bad.errors] == [("identity_read", "type")]

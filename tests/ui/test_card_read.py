@@ -75,3 +75,27 @@ def test_no_reader_set_up_hides_the_button(qtbot: Any, desk: Any) -> None:
         assert w.isHidden()
     finally:
         tasks.shutdown()
+
+
+def test_a_card_read_on_the_form_is_recorded_on_the_case(qtbot: Any, win: Any, desk: Any,
+                                                         tmp_path: Path) -> None:
+    """On the real window: 读卡 fills the 高龄津贴 form's name, ID and 户籍地址; the saved
+    case says which fields came from the card — not one the worker then changed."""
+    card_file = tmp_path / "card.json"
+    card_file.write_text(json.dumps(CARD, ensure_ascii=False), encoding="utf-8")
+    desk.settings.card_reader, desk.settings.card_reader_path = "simulated", str(card_file)
+    win.start_form("MZ-GLJT")
+    page = win.form
+    assert not page.card.isHidden()
+    example = dict(desk.catalog.get("MZ-GLJT").example)
+    page.form.set_values({k: v for k, v in example.items() if k != "materials"})
+    with qtbot.waitSignal(page.card.cardRead, timeout=30_000):
+        page.card.button.click()
+    assert page.form.values()["applicant_id"] == CARD["id_number"]
+    page.form.set_values({"hukou_address": "湖北省武汉市汉阳区琴台路1号"})  # corrected
+    sub = page.submission()
+    assert sub["identity_read"] == ["applicant_id", "applicant_name"]
+    case = desk.cases.submit("MZ-GLJT", {**sub, "materials": example["materials"]},
+                             desk.actor())
+    data = json.loads(desk.store.get_case(case["uuid"])["data_json"])
+    assert data["identity"] == {"source": "card", "fields": ["applicant_id", "applicant_name"]}
