@@ -85,9 +85,6 @@ class CaseDetailPage(QWidget):
     # 办不成事 (issue 15): the case ended in 补正 or 不予办理; the window opens the matter form
     cannotDoRequested = Signal(dict)
 
-    # 办不成事 (issue 15): the case ended in 补正 or 不予办理; the window opens the matter form
-    cannotDoRequested = Signal(dict)
-
     def __init__(self, win: MainWindow) -> None:
         super().__init__()
         self.setObjectName("page")

@@ -65,7 +65,7 @@
     <message>
         <location filename="../../desk/ui/case_html.py" line="114"/>
         <location filename="../../desk/ui/materials.py" line="49"/>
-        <location filename="../../desk/ui/notice.py" line="34"/>
+        <location filename="../../desk/ui/notice.py" line="31"/>
         <source>选交</source>
         <translation>optional</translation>
     </message>
@@ -88,19 +88,19 @@
         <location filename="../../desk/ui/case_html.py" line="165"/>
         <location filename="../../desk/ui/cases.py" line="215"/>
         <location filename="../../desk/ui/form_page.py" line="78"/>
-        <location filename="../../desk/ui/form_page.py" line="172"/>
+        <location filename="../../desk/ui/form_page.py" line="173"/>
         <source>绿色通道</source>
         <translation>Priority lane</translation>
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="195"/>
-        <location filename="../../desk/ui/form.py" line="162"/>
+        <location filename="../../desk/ui/form.py" line="163"/>
         <source>申请信息</source>
         <translation>Application</translation>
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="197"/>
-        <location filename="../../desk/ui/notice.py" line="62"/>
+        <location filename="../../desk/ui/notice.py" line="59"/>
         <source>材料</source>
         <translation>Materials</translation>
     </message>
@@ -352,7 +352,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/detail.py" line="67"/>
-        <location filename="../../desk/ui/home.py" line="234"/>
+        <location filename="../../desk/ui/home.py" line="232"/>
         <source>{n}项材料</source>
         <translation>{n} materials</translation>
     </message>
@@ -439,12 +439,12 @@
     <message>
         <location filename="../../desk/ui/detail.py" line="133"/>
         <source>转为办不成事诉求，上报区级协调</source>
-        <translation>Record as a "could not be done" matter for the district to coordinate</translation>
+        <translation>Record as a &quot;could not be done&quot; matter for the district to coordinate</translation>
     </message>
     <message>
         <location filename="../../desk/ui/detail.py" line="134"/>
         <source>案件被要求补正或不予办理时，登记为“办不成事”民情诉求</source>
-        <translation>When a case needs correction or was not handled, record it as a "could not be done" resident matter</translation>
+        <translation>When a case needs correction or was not handled, record it as a &quot;could not be done&quot; resident matter</translation>
     </message>
     <message>
         <location filename="../../desk/ui/detail.py" line="146"/>
@@ -636,32 +636,32 @@
         <translation>Remove</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="166"/>
+        <location filename="../../desk/ui/form.py" line="167"/>
         <source>代办（他人代为办理）</source>
         <translation>Proxy (someone applies on the resident&apos;s behalf)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="202"/>
+        <location filename="../../desk/ui/form.py" line="203"/>
         <source>＋ 添加{what}</source>
         <translation>+ Add {what}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="203"/>
+        <location filename="../../desk/ui/form.py" line="204"/>
         <source>添加{what}</source>
         <translation>Add {what}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="257"/>
+        <location filename="../../desk/ui/form.py" line="258"/>
         <source>删除{what}{n}</source>
         <translation>Remove {what} {n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="398"/>
+        <location filename="../../desk/ui/form.py" line="399"/>
         <source>资格提示（不影响受理，请如实告知申请人）</source>
         <translation>Eligibility hints (do not block acceptance; tell the applicant)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form.py" line="414"/>
+        <location filename="../../desk/ui/form.py" line="415"/>
         <source>出生日期 {birth} · {age}周岁 · {sex}</source>
         <translation>Born {birth} · {age} years · {sex}</translation>
     </message>
@@ -697,180 +697,180 @@
         <translation>When ticked, the name, ID, phone, address, account and other details this resident registered before are filled into the form. Check each with the resident and change what has changed.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="144"/>
+        <location filename="../../desk/ui/form_page.py" line="145"/>
         <source>重复申请例外</source>
         <translation>Exception to the repeat-application rule</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="145"/>
+        <location filename="../../desk/ui/form_page.py" line="146"/>
         <source>不属于例外</source>
         <translation>Not an exception</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="147"/>
+        <location filename="../../desk/ui/form_page.py" line="148"/>
         <source>按“{name}”办理</source>
         <translation>Handle as “{name}”</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="172"/>
+        <location filename="../../desk/ui/form_page.py" line="173"/>
         <source>绿色通道 ✓</source>
         <translation>Priority lane ✓</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="208"/>
+        <location filename="../../desk/ui/form_page.py" line="228"/>
         <source>已填入此前登记的：{names}。请与居民逐项核对，有变化的直接修改（电话、地址的变化会记入案件）。</source>
         <translation>Filled in from earlier registrations: {names}. Check each with the resident and change what has changed (changes of phone or address are recorded in the case).</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="212"/>
+        <location filename="../../desk/ui/form_page.py" line="232"/>
         <source>该居民此前没有可复用的信息。</source>
         <translation>This resident has no earlier details to reuse.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="224"/>
+        <location filename="../../desk/ui/form_page.py" line="244"/>
         <source>保存并受理  Ctrl+S</source>
         <translation>Save and accept  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="225"/>
+        <location filename="../../desk/ui/form_page.py" line="245"/>
         <source>容缺受理并保存  Ctrl+S</source>
         <translation>Accept with deferral and save  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="226"/>
+        <location filename="../../desk/ui/form_page.py" line="246"/>
         <source>保存并出具补正告知  Ctrl+S</source>
         <translation>Save and issue correction notice  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="231"/>
+        <location filename="../../desk/ui/form_page.py" line="251"/>
         <source>表单已填好，可以保存。</source>
         <translation>The form is complete and can be saved.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="234"/>
+        <location filename="../../desk/ui/form_page.py" line="254"/>
         <source>；</source>
         <translation>; </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="235"/>
+        <location filename="../../desk/ui/form_page.py" line="255"/>
         <source>等</source>
         <translation> and more</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="236"/>
+        <location filename="../../desk/ui/form_page.py" line="256"/>
         <source>还有 {n} 处需要修改：</source>
         <translation>{n} problems to fix: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="239"/>
+        <location filename="../../desk/ui/form_page.py" line="259"/>
         <source>还有 {n} 项未填或有误，保存时会逐项提示。</source>
         <translation>{n} fields missing or wrong; each is shown when you save.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="254"/>
+        <location filename="../../desk/ui/form_page.py" line="274"/>
         <source>数据库文件已损坏，暂停保存。请联系技术支持。</source>
         <translation>The database file is damaged; saving is paused. Please contact support.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="268"/>
+        <location filename="../../desk/ui/form_page.py" line="288"/>
         <source>正在保存…</source>
         <translation>Saving…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="276"/>
-        <location filename="../../desk/ui/form_page.py" line="319"/>
+        <location filename="../../desk/ui/form_page.py" line="304"/>
+        <location filename="../../desk/ui/form_page.py" line="347"/>
         <source>未保存：</source>
         <translation>Not saved: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="254"/>
-        <location filename="../../desk/ui/form_page.py" line="323"/>
-        <location filename="../../desk/ui/form_page.py" line="326"/>
+        <location filename="../../desk/ui/form_page.py" line="274"/>
+        <location filename="../../desk/ui/form_page.py" line="351"/>
+        <location filename="../../desk/ui/form_page.py" line="354"/>
         <source>未保存</source>
         <translation>Not saved</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="281"/>
+        <location filename="../../desk/ui/form_page.py" line="309"/>
         <source>查看已有案件 {no}</source>
         <translation>Open the existing case {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="327"/>
+        <location filename="../../desk/ui/form_page.py" line="355"/>
         <source>保存时出现程序错误，案件没有保存，已填写的内容仍在。请重试或联系技术支持。</source>
         <translation>A program error stopped the save. Nothing was saved and your entries are still here. Try again or call support.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="77"/>
+        <location filename="../../desk/ui/home.py" line="73"/>
         <source>已办 {n} 件</source>
         <translation>{n} done</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="137"/>
+        <location filename="../../desk/ui/home.py" line="135"/>
         <source>办理什么事项？</source>
         <translation>Which service?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="140"/>
+        <location filename="../../desk/ui/home.py" line="138"/>
         <source>输入事项名称、关键词或拼音首字母（如 gljt = 高龄津贴），按回车打开</source>
         <translation>Type a name, keyword or pinyin initials (gljt = 高龄津贴), Enter opens</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="145"/>
+        <location filename="../../desk/ui/home.py" line="143"/>
         <source>搜索事项：低保、高龄、医保、gljt …</source>
         <translation>Search: 低保, 高龄, 医保, gljt …</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="146"/>
+        <location filename="../../desk/ui/home.py" line="144"/>
         <source>搜索事项</source>
         <translation>Search items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="158"/>
+        <location filename="../../desk/ui/home.py" line="156"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="158"/>
+        <location filename="../../desk/ui/home.py" line="156"/>
         <source>常用</source>
         <translation>Frequent</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="164"/>
+        <location filename="../../desk/ui/home.py" line="162"/>
         <source>按部门筛选：{d}</source>
         <translation>Department: {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="178"/>
+        <location filename="../../desk/ui/home.py" line="176"/>
         <source>按居民查找：身份证号、姓名、电话尾号或拼音首字母</source>
         <translation>Find a resident: ID number, name, phone ending or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="186"/>
+        <location filename="../../desk/ui/home.py" line="184"/>
         <source>事项列表</source>
         <translation>Item list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="234"/>
+        <location filename="../../desk/ui/home.py" line="232"/>
         <source>一件事联办</source>
         <translation>bundle</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="242"/>
+        <location filename="../../desk/ui/home.py" line="240"/>
         <source>查找居民“{q}”</source>
-        <translation>Find resident "{q}"</translation>
+        <translation>Find resident &quot;{q}&quot;</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="245"/>
+        <location filename="../../desk/ui/home.py" line="243"/>
         <source>没有找到“{q}”相关事项，换个说法试试，如“老人”“补贴”</source>
         <translation>Nothing found for “{q}”; try other words such as 老人 or 补贴</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="247"/>
+        <location filename="../../desk/ui/home.py" line="245"/>
         <source>找到 {n} 个事项，回车打开第一个</source>
         <translation>{n} items found, Enter opens the first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="249"/>
+        <location filename="../../desk/ui/home.py" line="247"/>
         <source>共 {n} 个事项，常办的排在前面</source>
         <translation>{n} items, most used first</translation>
     </message>
@@ -881,7 +881,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/materials.py" line="51"/>
-        <location filename="../../desk/ui/notice.py" line="36"/>
+        <location filename="../../desk/ui/notice.py" line="33"/>
         <source>可容缺</source>
         <translation>may be deferred</translation>
     </message>
@@ -954,72 +954,72 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/materials.py" line="49"/>
-        <location filename="../../desk/ui/notice.py" line="34"/>
+        <location filename="../../desk/ui/notice.py" line="31"/>
         <source>必交</source>
         <translation>required</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="44"/>
+        <location filename="../../desk/ui/notice.py" line="41"/>
         <source>他人代办：</source>
         <translation>By proxy: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="44"/>
+        <location filename="../../desk/ui/notice.py" line="41"/>
         <source>另带</source>
         <translation>also bring </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="48"/>
+        <location filename="../../desk/ui/notice.py" line="45"/>
         <source>一次性告知</source>
         <translation>One-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="50"/>
+        <location filename="../../desk/ui/notice.py" line="47"/>
         <source>收费</source>
         <translation>Fee</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="52"/>
+        <location filename="../../desk/ui/notice.py" line="49"/>
         <source>办理条件</source>
         <translation>Conditions</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="55"/>
+        <location filename="../../desk/ui/notice.py" line="52"/>
         <source>申请须知</source>
         <translation>Before applying</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="57"/>
+        <location filename="../../desk/ui/notice.py" line="54"/>
         <source>所需材料（一次带齐）</source>
         <translation>Materials (bring all at once)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="61"/>
+        <location filename="../../desk/ui/notice.py" line="58"/>
         <source>序号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="62"/>
+        <location filename="../../desk/ui/notice.py" line="59"/>
         <source>形式</source>
         <translation>Form</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="63"/>
+        <location filename="../../desk/ui/notice.py" line="60"/>
         <source>要求</source>
         <translation>Required</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="66"/>
+        <location filename="../../desk/ui/notice.py" line="63"/>
         <source>办理流程</source>
         <translation>Steps</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="68"/>
+        <location filename="../../desk/ui/notice.py" line="65"/>
         <source>办理时限</source>
         <translation>Time limit</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="71"/>
+        <location filename="../../desk/ui/notice.py" line="68"/>
         <source>办理地点</source>
         <translation>Where</translation>
     </message>
@@ -1076,7 +1076,7 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="98"/>
         <source>区级答复已转告居民</source>
-        <translation>The district's answer was passed on to the resident</translation>
+        <translation>The district&apos;s answer was passed on to the resident</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="100"/>
@@ -1126,7 +1126,7 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="172"/>
         <location filename="../../desk/ui/matter_detail.py" line="304"/>
-        <location filename="../../desk/ui/notice.py" line="73"/>
+        <location filename="../../desk/ui/notice.py" line="70"/>
         <source>办理结果</source>
         <translation>Result</translation>
     </message>
@@ -1164,7 +1164,7 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="270"/>
         <source>区级答复（请转告居民）：</source>
-        <translation>District's answer (pass it on to the resident): </translation>
+        <translation>District&apos;s answer (pass it on to the resident): </translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="281"/>
@@ -1238,7 +1238,7 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="302"/>
         <source>区级答复</source>
-        <translation>District's answer</translation>
+        <translation>District&apos;s answer</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="364"/>
@@ -1246,281 +1246,281 @@ to bring them by {due}</translation>
         <translation>Not saved: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="75"/>
+        <location filename="../../desk/ui/notice.py" line="72"/>
         <source>温馨提示</source>
         <translation>Tips</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="76"/>
+        <location filename="../../desk/ui/notice.py" line="73"/>
         <source>依据：</source>
         <translation>Legal basis: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="78"/>
+        <location filename="../../desk/ui/notice.py" line="75"/>
         <source>咨询电话：</source>
         <translation>Enquiries: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="94"/>
+        <location filename="../../desk/ui/notice.py" line="95"/>
         <source>← 返回事项</source>
         <translation>← Items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="95"/>
+        <location filename="../../desk/ui/notice.py" line="96"/>
         <source>返回事项列表</source>
         <translation>Back to the items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="107"/>
+        <location filename="../../desk/ui/notice.py" line="108"/>
         <source>一次性告知内容</source>
         <translation>One-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="110"/>
+        <location filename="../../desk/ui/notice.py" line="111"/>
         <source>打印告知单  Ctrl+P</source>
         <translation>Print notice  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="111"/>
+        <location filename="../../desk/ui/notice.py" line="112"/>
         <source>打印一次性告知单</source>
         <translation>Print the one-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="115"/>
+        <location filename="../../desk/ui/notice.py" line="116"/>
         <source>开始办理  Enter</source>
         <translation>Start  Enter</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="117"/>
+        <location filename="../../desk/ui/notice.py" line="118"/>
         <source>开始填写申请表</source>
         <translation>Start filling the form</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="129"/>
+        <location filename="../../desk/ui/notice.py" line="130"/>
         <source>请向居民一次性告知：需带 {n} 项必交材料，{limit}。材料不全的，可容缺的材料可先受理后补交。</source>
         <translation>Tell the resident everything at once: {n} required materials, {limit}. Deferrable materials may be brought later.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="148"/>
+        <location filename="../../desk/ui/pages.py" line="82"/>
         <source>一次性告知单 — {name}</source>
         <translation>One-time notice — {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="120"/>
+        <location filename="../../desk/ui/preview.py" line="136"/>
         <source>无法连接打印机</source>
         <translation>Cannot reach the printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="196"/>
-        <location filename="../../desk/ui/preview.py" line="202"/>
+        <location filename="../../desk/ui/preview.py" line="237"/>
+        <location filename="../../desk/ui/preview.py" line="243"/>
         <source>文书预览</source>
         <translation>Document preview</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/preview.py" line="198"/>
+        <location filename="../../desk/ui/preview.py" line="239"/>
         <source>正在生成文书…</source>
         <translation>Preparing the document…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="45"/>
+        <location filename="../../desk/ui/print_dialog.py" line="46"/>
         <location filename="../../desk/ui/settings_dialog.py" line="161"/>
         <source>A4 纸</source>
         <translation>A4 paper</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="45"/>
+        <location filename="../../desk/ui/print_dialog.py" line="46"/>
         <location filename="../../desk/ui/settings_dialog.py" line="162"/>
         <source>80毫米小票</source>
         <translation>80 mm slip</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="50"/>
+        <location filename="../../desk/ui/print_dialog.py" line="51"/>
         <source>纸张格式：{f}</source>
         <translation>Paper: {f}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="58"/>
+        <location filename="../../desk/ui/print_dialog.py" line="59"/>
         <source>打印  Ctrl+P</source>
         <translation>Print  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="59"/>
-        <location filename="../../desk/ui/print_dialog.py" line="112"/>
+        <location filename="../../desk/ui/print_dialog.py" line="60"/>
+        <location filename="../../desk/ui/print_dialog.py" line="133"/>
         <source>打印</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="77"/>
+        <location filename="../../desk/ui/print_dialog.py" line="95"/>
         <source>文书模块未安装，显示已保存的内容摘要</source>
         <translation>Document module missing; showing the saved summary</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="80"/>
+        <location filename="../../desk/ui/print_dialog.py" line="98"/>
         <source>正在生成…</source>
         <translation>Preparing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="95"/>
+        <location filename="../../desk/ui/print_dialog.py" line="116"/>
         <source>共 {n} 页</source>
         <translation>{n} pages</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="102"/>
+        <location filename="../../desk/ui/print_dialog.py" line="123"/>
         <source>文书生成失败，显示内容摘要（可照常打印）</source>
         <translation>The document failed; showing the summary (printable)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="115"/>
+        <location filename="../../desk/ui/print_dialog.py" line="136"/>
         <source>正在打印…</source>
         <translation>Printing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="121"/>
+        <location filename="../../desk/ui/print_dialog.py" line="142"/>
         <source>已发送到打印机</source>
         <translation>Sent to the printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="125"/>
+        <location filename="../../desk/ui/print_dialog.py" line="146"/>
         <source>打印失败：{e}</source>
         <translation>Printing failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="138"/>
+        <location filename="../../desk/ui/print_dialog.py" line="159"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="45"/>
+        <location filename="../../desk/ui/rating.py" line="47"/>
         <source>请您对本次服务进行评价</source>
         <translation>Please rate our service</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="63"/>
+        <location filename="../../desk/ui/rating.py" line="65"/>
         <source>评价：{label}</source>
         <translation>Rating: {label}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="70"/>
+        <location filename="../../desk/ui/rating.py" line="72"/>
         <source>有什么意见或建议？（选填）</source>
         <translation>Any comments or suggestions? (optional)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="74"/>
+        <location filename="../../desk/ui/rating.py" line="76"/>
         <source>评价理由或建议</source>
         <translation>Reason or suggestion</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="75"/>
+        <location filename="../../desk/ui/rating.py" line="77"/>
         <source>例如：材料一次说清楚了，不用跑第二趟</source>
         <translation>e.g. I was told everything at once, no second trip</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="84"/>
+        <location filename="../../desk/ui/rating.py" line="86"/>
         <source>暂不评价</source>
         <translation>Not now</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="85"/>
+        <location filename="../../desk/ui/rating.py" line="87"/>
         <source>暂不评价，返回</source>
         <translation>Skip the rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="89"/>
+        <location filename="../../desk/ui/rating.py" line="91"/>
         <source>提交评价</source>
         <translation>Submit rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="95"/>
+        <location filename="../../desk/ui/rating.py" line="97"/>
         <source>完成，办理下一件</source>
         <translation>Done, next resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="105"/>
+        <location filename="../../desk/ui/rating.py" line="107"/>
         <source>{item} · 受理编号 {no}</source>
         <translation>{item} · receipt {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="114"/>
+        <location filename="../../desk/ui/rating.py" line="116"/>
         <source>本案件已评价，评价不能修改。</source>
         <translation>This case is rated; ratings cannot be changed.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="123"/>
+        <location filename="../../desk/ui/rating.py" line="125"/>
         <source>评价自愿，您的评价将用于改进服务，工作人员不能修改。</source>
         <translation>Rating is voluntary; it helps us improve and staff cannot change it.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="131"/>
+        <location filename="../../desk/ui/rating.py" line="133"/>
         <source>请告诉我们哪里做得不好，我们会回访并改进</source>
         <translation>Please tell us what went wrong; we will call back and fix it</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="149"/>
+        <location filename="../../desk/ui/rating.py" line="150"/>
         <source>谢谢您的评价！</source>
         <translation>Thank you for your rating!</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="158"/>
+        <location filename="../../desk/ui/rating.py" line="159"/>
         <source>请稍后再试。</source>
         <translation>Please try again later.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/rating.py" line="161"/>
+        <location filename="../../desk/ui/rating.py" line="162"/>
         <source>评价未保存：{e}</source>
         <translation>Rating not saved: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="33"/>
+        <location filename="../../desk/ui/receipt.py" line="58"/>
         <source>← 返回</source>
         <translation>← Back</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="47"/>
+        <location filename="../../desk/ui/receipt.py" line="72"/>
         <source>查看案件</source>
         <translation>View case</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="50"/>
+        <location filename="../../desk/ui/receipt.py" line="75"/>
         <source>办理下一件</source>
         <translation>Next resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="51"/>
+        <location filename="../../desk/ui/receipt.py" line="76"/>
         <source>办理下一件，回到事项列表</source>
         <translation>Next resident, back to the items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="55"/>
+        <location filename="../../desk/ui/receipt.py" line="80"/>
         <source>请居民评价 →</source>
         <translation>Ask for a rating →</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="58"/>
+        <location filename="../../desk/ui/receipt.py" line="83"/>
         <source>请居民对本次服务评价</source>
         <translation>Ask the resident to rate the service</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="69"/>
+        <location filename="../../desk/ui/receipt.py" line="94"/>
         <source>已保存</source>
         <translation>Saved</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="75"/>
+        <location filename="../../desk/ui/receipt.py" line="100"/>
         <source>补正告知已登记，编号 &lt;b&gt;{no}&lt;/b&gt;。请打印《补正告知书》交给居民，上面一次性列明了全部需补正的材料：</source>
         <translation>Correction recorded, no. &lt;b&gt;{no}&lt;/b&gt;. Print the correction notice for the resident; it lists every missing material: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="80"/>
+        <location filename="../../desk/ui/receipt.py" line="105"/>
         <source>✓ 已容缺受理，受理编号 &lt;b&gt;{no}&lt;/b&gt;。缺少的材料须在 &lt;b&gt;{due}&lt;/b&gt; 前补交；承诺办结日期 {date}。</source>
         <translation>✓ Accepted with deferred materials, receipt &lt;b&gt;{no}&lt;/b&gt;. Missing materials are due by &lt;b&gt;{due}&lt;/b&gt;; promised by {date}.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="85"/>
+        <location filename="../../desk/ui/receipt.py" line="110"/>
         <source>✓ 已受理并保存，受理编号 &lt;b&gt;{no}&lt;/b&gt;，承诺办结日期 &lt;b&gt;{date}&lt;/b&gt;。</source>
         <translation>✓ Accepted and saved, receipt &lt;b&gt;{no}&lt;/b&gt;, promised by &lt;b&gt;{date}&lt;/b&gt;.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="88"/>
+        <location filename="../../desk/ui/receipt.py" line="113"/>
         <source>重新打印：{title}，编号 &lt;b&gt;{no}&lt;/b&gt;</source>
         <translation>Reprint: {title}, no. &lt;b&gt;{no}&lt;/b&gt;</translation>
     </message>
@@ -2021,7 +2021,7 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/matter_list.py" line="80"/>
         <source>诉求编号、居民姓名、地点、分类、内容、负责人，或电话/证号尾号</source>
-        <translation>Matter number, resident's name, place, category, text, owner, or the end of a phone or ID number</translation>
+        <translation>Matter number, resident&apos;s name, place, category, text, owner, or the end of a phone or ID number</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_list.py" line="81"/>
@@ -2285,7 +2285,7 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/matter_words.py" line="177"/>
         <source>选择电话答复时请填写居民联系电话</source>
-        <translation>An answer by phone needs the resident's phone number</translation>
+        <translation>An answer by phone needs the resident&apos;s phone number</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_words.py" line="178"/>
@@ -2325,7 +2325,7 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/matter_words.py" line="180"/>
         <source>尚未完成办事点设置（办事点编码和工作人员姓名）</source>
-        <translation>The desk is not set up yet (desk code and worker's name)</translation>
+        <translation>The desk is not set up yet (desk code and worker&apos;s name)</translation>
     </message>
     <message>
         <location filename="../../desk/ui/text.py" line="63"/>
@@ -2533,14 +2533,14 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/lock.py" line="87"/>
         <location filename="../../desk/ui/main.py" line="79"/>
-        <location filename="../../desk/ui/main.py" line="180"/>
         <location filename="../../desk/ui/main.py" line="205"/>
-        <location filename="../../desk/ui/window.py" line="70"/>
+        <location filename="../../desk/ui/main.py" line="230"/>
+        <location filename="../../desk/ui/window.py" line="63"/>
         <source>家门口办事台</source>
         <translation>Doorstep Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/main.py" line="171"/>
+        <location filename="../../desk/ui/main.py" line="196"/>
         <source>办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：</source>
         <translation>This desk&apos;s data is encrypted. Enter the worker password (or, online, the 6-digit PIN):</translation>
     </message>
@@ -2588,73 +2588,83 @@ mode</translation>
         <translation>Senior mode (large text) Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="42"/>
+        <location filename="../../desk/ui/statusline.py" line="61"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
         <location filename="../../desk/ui/lock.py" line="47"/>
-        <location filename="../../desk/ui/statusline.py" line="49"/>
+        <location filename="../../desk/ui/statusline.py" line="68"/>
         <source>经办人</source>
         <translation>Worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="154"/>
+        <location filename="../../desk/ui/window.py" line="148"/>
         <source>数据库损坏</source>
         <translation>Database damaged</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="155"/>
+        <location filename="../../desk/ui/window.py" line="149"/>
         <source>数据库文件已损坏，为避免进一步损坏，本机暂停保存新案件。请联系技术支持从备份恢复。</source>
         <translation>The database file is damaged. To prevent further damage, saving new cases is paused. Please contact support to restore from a backup.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="217"/>
+        <location filename="../../desk/ui/window.py" line="205"/>
         <source>民情诉求受理单 {no}</source>
         <translation>Matter slip {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="219"/>
+        <location filename="../../desk/ui/window.py" line="207"/>
         <source>民情诉求受理单</source>
         <translation>Resident matter slip</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="264"/>
+        <location filename="../../desk/ui/window.py" line="260"/>
         <source>表单尚未保存，离开后已填写的内容将丢失。确定离开吗？</source>
         <translation>The form is not saved; leaving discards it. Leave anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="309"/>
+        <location filename="../../desk/ui/window.py" line="305"/>
         <source>已保存：{no}</source>
         <translation>Saved: {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="36"/>
+        <location filename="../../desk/ui/statusline.py" line="47"/>
         <source>民情诉求计数</source>
         <translation>Resident matter counts</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="66"/>
+        <location filename="../../desk/ui/statusline.py" line="88"/>
         <source>待上传 {n} 条</source>
         <translation>{n} waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="68"/>
+        <location filename="../../desk/ui/statusline.py" line="90"/>
         <source>{n} 条被退回</source>
         <translation>{n} rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="70"/>
+        <location filename="../../desk/ui/statusline.py" line="92"/>
         <source>承诺日期更新 {n} 件</source>
         <translation>{n} promised dates updated</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="75"/>
+        <location filename="../../desk/ui/statusline.py" line="97"/>
         <source>离线工作</source>
         <translation>Working offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="89"/>
+        <location filename="../../desk/ui/statusline.py" line="109"/>
+        <source>有新版本 {v}</source>
+        <translation>New version {v}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/statusline.py" line="110"/>
+        <source>点此查看更新说明并下载安装</source>
+        <translation>Click to read what changed, then download and install</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/statusline.py" line="116"/>
         <source>到期或超时 {due} · 待转告答复 {a} · 待回访 {r}</source>
         <translation>{due} due or overdue · {a} answers to pass on · {r} follow-ups to come</translation>
     </message>
@@ -2689,22 +2699,22 @@ mode</translation>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="81"/>
+        <location filename="../../desk/ui/statusline.py" line="103"/>
         <source>上次同步 {t}</source>
         <translation>last sync {t}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="423"/>
+        <location filename="../../desk/ui/window.py" line="424"/>
         <source>{n} 件案件的承诺日期已按国务院通知更新，请在同步页查看并告知群众</source>
         <translation>{n} cases&apos; promised dates were updated by the State Council notice; see the Sync page and tell the residents</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="452"/>
+        <location filename="../../desk/ui/window.py" line="453"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="455"/>
+        <location filename="../../desk/ui/window.py" line="456"/>
         <source>后台任务出错：{e}</source>
         <translation>Background task failed: {e}</translation>
     </message>
@@ -2724,7 +2734,7 @@ mode</translation>
         <translation>Stay on this page</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="493"/>
+        <location filename="../../desk/ui/window.py" line="494"/>
         <source>表单尚未保存，退出后已填写的内容将丢失。确定退出吗？</source>
         <translation>The form is not saved; quitting discards it. Quit anyway?</translation>
     </message>
@@ -2760,22 +2770,22 @@ mode</translation>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="159"/>
+        <location filename="../../desk/ui/lock.py" line="160"/>
         <source>请输入密码或 PIN</source>
         <translation>Enter the password or PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="164"/>
+        <location filename="../../desk/ui/lock.py" line="165"/>
         <source>正在向区级系统验证 PIN…</source>
         <translation>Checking the PIN with the district…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="165"/>
+        <location filename="../../desk/ui/lock.py" line="166"/>
         <source>正在验证密码…</source>
         <translation>Checking the password…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="175"/>
+        <location filename="../../desk/ui/lock.py" line="178"/>
         <source>无法解锁：{e}</source>
         <translation>Cannot unlock: {e}</translation>
     </message>
@@ -3014,12 +3024,12 @@ mode</translation>
     <message>
         <location filename="../../desk/ui/matter_form.py" line="220"/>
         <source>登记办不成事</source>
-        <translation>Record "could not be done"</translation>
+        <translation>Record &quot;could not be done&quot;</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_form.py" line="221"/>
         <source>来自案件 &lt;b&gt;{no}&lt;/b&gt;（{item}）：案件被要求补正或不予办理，转为“办不成事”诉求，上报区级协调。</source>
-        <translation>From case &lt;b&gt;{no}&lt;/b&gt; ({item}): it needs correction or was not handled; recorded as "could not be done" for the district to coordinate.</translation>
+        <translation>From case &lt;b&gt;{no}&lt;/b&gt; ({item}): it needs correction or was not handled; recorded as &quot;could not be done&quot; for the district to coordinate.</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_form.py" line="264"/>
@@ -3059,7 +3069,7 @@ mode</translation>
     <message>
         <location filename="../../desk/ui/update.py" line="57"/>
         <source>更新说明：</source>
-        <translation>What's new:</translation>
+        <translation>What&apos;s new:</translation>
     </message>
     <message>
         <location filename="../../desk/ui/update.py" line="59"/>
@@ -3089,7 +3099,7 @@ mode</translation>
     <message>
         <location filename="../../desk/ui/update.py" line="115"/>
         <source>已下载并校验无误。点“安装”打开安装程序，按提示完成；安装后重新打开办事台。</source>
-        <translation>Downloaded and checked. Click "Install" to open the installer and follow it; then open the desk again.</translation>
+        <translation>Downloaded and checked. Click &quot;Install&quot; to open the installer and follow it; then open the desk again.</translation>
     </message>
     <message>
         <location filename="../../desk/ui/update.py" line="124"/>
@@ -3099,7 +3109,7 @@ mode</translation>
     <message>
         <location filename="../../desk/ui/update.py" line="125"/>
         <source>（已下载的部分会保留，再点“下载”接着下载）</source>
-        <translation>(what arrived is kept: click "Download" to continue)</translation>
+        <translation>(what arrived is kept: click &quot;Download&quot; to continue)</translation>
     </message>
     <message>
         <location filename="../../desk/ui/update.py" line="127"/>
@@ -3115,6 +3125,41 @@ mode</translation>
         <location filename="../../desk/ui/update.py" line="138"/>
         <source>无法自动打开安装程序，请在文件管理器中双击：{p}</source>
         <translation>Could not open the installer: double-click it in the file manager: {p}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/card_read.py" line="30"/>
+        <source>读卡</source>
+        <translation>Read ID card</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/card_read.py" line="31"/>
+        <source>读取居民身份证</source>
+        <translation>Read the resident's ID card</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/card_read.py" line="32"/>
+        <source>把身份证放在读卡器上，点此读入姓名、证件号码和地址</source>
+        <translation>Place the ID card on the reader and click to read the name, ID number and address</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/card_read.py" line="47"/>
+        <source>正在读卡…</source>
+        <translation>Reading the card…</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/card_read.py" line="57"/>
+        <source>已读卡：{name}，已填入 {n} 项，请与居民核对</source>
+        <translation>Card read: {name}; {n} fields filled — check them with the resident</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/card_read.py" line="60"/>
+        <source>。注意：此身份证已过有效期（{d}）</source>
+        <translation>. Note: this ID card expired ({d})</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/card_read.py" line="67"/>
+        <source>读卡失败，请手工录入</source>
+        <translation>Could not read the card; please type the details</translation>
     </message>
 </context>
 </TS>
