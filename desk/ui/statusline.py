@@ -7,10 +7,11 @@ background helper only, so the window never waits on the disk to show a count.
 
 from __future__ import annotations
 
+import html
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QLabel, QStatusBar
 
 from desk.ui import style
 from desk.ui.services import Services
@@ -46,12 +47,14 @@ class StatusLine(QObject):
         self.matter_label = QLabel()  # 诉求 今日 N · 待办 M (issue 15)
         self.matter_label.setAccessibleName(tr("民情诉求计数"))
         self.busy_label = QLabel()
-        self.update_button = QPushButton()
+        # a link, not a button: a status-bar button (even hidden) takes a button's height
+        # in 长辈 mode and squeezes the pages at 1024×640
+        self.update_button = QLabel()
         self.update_button.setObjectName("updateOffer")
-        self.update_button.setFlat(True)
+        self.update_button.setTextFormat(Qt.TextFormat.RichText)
         self.update_button.setVisible(False)
-        self.update_button.clicked.connect(
-            lambda: self.updateRequested.emit(self.release) if self.release else None)
+        self.update_button.linkActivated.connect(
+            lambda _link: self.updateRequested.emit(self.release) if self.release else None)
         self.release: Any = None
         for w in (self.desk_label, self.matter_label, self.queue_label, self.sync_label,
                   self.update_button):
@@ -106,7 +109,8 @@ class StatusLine(QObject):
         style.restyle(self.sync_label)
         self.release = info.get("release")
         if self.release is not None:
-            self.update_button.setText(tr("有新版本 {v}").format(v=self.release.version))
+            self.update_button.setText('<a href="update">' + html.escape(
+                tr("有新版本 {v}").format(v=self.release.version)) + "</a>")
             self.update_button.setToolTip(tr("点此查看更新说明并下载安装"))
         self.update_button.setVisible(self.release is not None)
 
