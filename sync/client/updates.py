@@ -24,10 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from sync import protocol as P
+from sync.client import ed25519
 from sync.client.errors import SyncError
 from sync.client.http import DistrictClient
 
@@ -63,12 +61,11 @@ def newer(version: str, than: str) -> bool:
 def signature_ok(key_hex: str, rel: P.ReleaseInfo) -> bool:
     """Was ``rel`` signed by the release key ``key_hex``?"""
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex))
-        key.verify(bytes.fromhex(rel.signature), P.release_message(
-            rel.platform, rel.version, rel.filename, rel.size, rel.sha256, rel.notes))
-    except (ValueError, InvalidSignature):
+        key, signature = bytes.fromhex(key_hex), bytes.fromhex(rel.signature)
+    except ValueError:
         return False
-    return True
+    return ed25519.verify(key, P.release_message(rel.platform, rel.version, rel.filename,
+                                                 rel.size, rel.sha256, rel.notes), signature)
 
 
 def offered(ctx: DeskContext) -> P.ReleaseInfo | None:
