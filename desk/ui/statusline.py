@@ -68,8 +68,10 @@ class StatusLine(QObject):
         """The desk's name and code, and the worker (after set-up or settings change)."""
         s = self.ctx.settings
         name = s.desk_name or s.desk_code
-        self.desk_label.setText(f"{name}（{s.desk_code}）· " + tr("经办人") +
-                                f"：{s.worker_name or '—'}")
+        # the code and the worker; the desk's full name in the tooltip — with 诉求 counts,
+        # the queue and the sync state, the full name did not fit 1024 px in 长辈 mode
+        self.desk_label.setText(f"{s.desk_code} · " + tr("经办人") + f"：{s.worker_name or '—'}")
+        self.desk_label.setToolTip(f"{name}（{s.desk_code}）")
 
     def refresh(self) -> None:
         """Cases waiting and last sync, read in the background."""

@@ -99,3 +99,8 @@ def test_a_card_read_on_the_form_is_recorded_on_the_case(qtbot: Any, win: Any, d
                              desk.actor())
     data = json.loads(desk.store.get_case(case["uuid"])["data_json"])
     assert data["identity"] == {"source": "card", "fields": ["applicant_id", "applicant_name"]}
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=30_000)
+    win._drop_form()  # its pending re-check must not run after the desk is closed
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
