@@ -10,7 +10,6 @@ the item and the field path.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from forms.atomic import write_atomic
+from forms.checker import loc_text
 from forms.model import Item
 
 ITEMS_DIR = Path(__file__).with_name("items")
@@ -33,21 +33,6 @@ class CatalogError(ValueError):
     """A definition that cannot be loaded; the message names file, item and field."""
 
 
-def _loc(loc: Iterable[Any], raw: dict[str, Any]) -> str:
-    """Turn a pydantic location like ('fields', 3, 'choices') into 'fields[3:members].choices'."""
-    parts: list[str] = []
-    node: Any = raw
-    for p in loc:
-        if isinstance(p, int):
-            key = ""
-            if isinstance(node, list) and p < len(node) and isinstance(node[p], dict):
-                key = str(node[p].get("key") or node[p].get("name") or "")
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{p}{':' + key if key else ''}]"]
-            node = node[p] if isinstance(node, list) and p < len(node) else None
-        else:
-            parts.append(str(p))
-            node = node.get(p) if isinstance(node, dict) else None
-    return ".".join(parts) or "(item)"
 
 
 def parse_item(raw: Any, source: str) -> Item:
@@ -60,7 +45,7 @@ def parse_item(raw: Any, source: str) -> Item:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            lines.append(f"  field {_loc(err['loc'], raw)}: {err['msg']}")
+            lines.append(f"  field {loc_text(err['loc'], raw)}: {err['msg']}")
         raise CatalogError(f"{source}: item {code} is invalid:\n" + "\n".join(lines)) from None
 
 
