@@ -19,21 +19,21 @@ age on 1 March in a year without that day.
 from __future__ import annotations
 
 import ast
-import calendar
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
+
+# the date functions and the expression compiler are shared with the form checks (issue 16)
+from forms.dates import DATE_NAMES, age_on
+from forms.dates import add_months as add_months
+from forms.dates import date_env as _dates
+from forms.expr import FUNCTIONS, Node
+from forms.expr import RuleError as RuleError
+from forms.expr import compile_expr as _compile
 
 FLAGS = ("低保", "特困", "残疾", "独居", "已领高龄津贴")
 PERSON_NAMES = ("age", "sex", "compound", "grid", "birth_date", *FLAGS)
-DATE_NAMES = ("today", "first_of_month", "end_of_month", "first_of_next_month",
-              "end_of_next_month", "first_of_year", "end_of_year")
-FUNCTIONS = ("age_on", "add_days", "add_months", "birthday_in")
-
-
-class RuleError(ValueError):
-    """A rule that cannot be used, with the reason in words."""
 
 
 @dataclass(frozen=True)
@@ -47,35 +47,24 @@ class Person:
     flags: frozenset[str] = frozenset()
 
 
-def age_on(born: date, day: date) -> int:
-    """Full years (周岁) on ``day``."""
-    years = day.year - born.year
-    if (day.month, day.day) < (born.month, born.day):
-        years -= 1
-    return years
+def day_env(today: date, params: Mapping[str, Any]) -> dict[str, Any]:
+    """What every rule knows on ``today``: the parameters and the dates (built once for a
+    whole run over a roster, then :func:`person_env` for each resident)."""
+    env: dict[str, Any] = dict(params)
+    env.update(_dates(today))
+    env["__today"] = today
+    return env
 
 
-def add_months(day: date, n: int) -> date:
-    """``day`` moved by ``n`` months, kept within the month (31 Jan + 1 → 28/29 Feb)."""
-    month = day.month - 1 + n
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _dates(today: date) -> dict[str, date]:
-    first = today.replace(day=1)
-    nxt = add_months(first, 1)
-    return {"today": today, "first_of_month": first,
-            "end_of_month": nxt - timedelta(days=1), "first_of_next_month": nxt,
-            "end_of_next_month": add_months(nxt, 1) - timedelta(days=1),
-            "first_of_year": date(today.year, 1, 1), "end_of_year": date(today.year, 12, 31)}
-
-
-Node = Callable[[dict[str, Any]], Any]
-_CMP: dict[type, Callable[[Any, Any], bool]] = {
-    ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
+def person_env(day: dict[str, Any], person: Person) -> dict[str, Any]:
+    """``day``'s names and ``person``'s: evaluate any number of rules on it (``rule.node``)."""
+    env = dict(day)
+    born = person.birth_date
+    env.update(age=age_on(born, day["__today"]), sex=person.sex, compound=person.compound,
+               grid=person.grid, birth_date=born, __born=born)
+    for f in FLAGS:
+        env[f] = f in person.flags
+    return env
 
 
 @dataclass(frozen=True)
@@ -88,104 +77,58 @@ class Rule:
 
     def holds(self, person: Person, today: date) -> bool:
         """Does the rule select ``person`` on ``today``?"""
-        env: dict[str, Any] = dict(self.params)
-        env.update(_dates(today))
-        env.update(age=age_on(person.birth_date, today), sex=person.sex,
-                   compound=person.compound, grid=person.grid, birth_date=person.birth_date)
-        env.update({f: f in person.flags for f in FLAGS})
-        env["__born"] = person.birth_date
-        return bool(self.node(env))
+        return bool(self.value(person, today))
+
+    def value(self, person: Person, today: date) -> Any:
+        """The expression's value for ``person`` on ``today`` (a due date, a number…)."""
+        return self.node(person_env(day_env(today, self.params), person))
+
+    def due(self, person: Person, today: date) -> date:
+        """A due-by expression's date; :class:`RuleError` when it is not a date."""
+        out = self.value(person, today)
+        if not isinstance(out, date):
+            raise RuleError(f"办理期限“{self.text}”算出的不是日期")
+        return out
 
 
-def parse_rule(text: str, params: Mapping[str, Any] | None = None) -> Rule:
-    """Parse and check ``text`` against the names it may use; :class:`RuleError` if not."""
+def parse_rule(text: str, params: Mapping[str, Any] | None = None, *,
+               lenient: bool = False) -> Rule:
+    """Parse and check ``text`` against the names it may use; :class:`RuleError` if not.
+
+    ``lenient``: any other plain name is taken for a catalog parameter (an item checked on
+    its own, before the catalog's parameters are known — :func:`check_catalog_rules` then
+    checks the names)."""
     params = dict(params or {})
-    known = set(PERSON_NAMES) | set(DATE_NAMES) | set(params)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise RuleError(f"规则写法有误（第{exc.offset or 0}个字附近）：{text}") from None
+    known = set(PERSON_NAMES) | set(DATE_NAMES) | set(params)
+    if lenient:
+        known |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
     return Rule(text, _compile(tree.body, known), params)
 
 
-def _compile(n: ast.AST, known: set[str]) -> Node:
-    if isinstance(n, ast.BoolOp):
-        parts = [_compile(v, known) for v in n.values]
-        if isinstance(n.op, ast.And):
-            return lambda env: all(p(env) for p in parts)
-        return lambda env: any(p(env) for p in parts)
-    if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not):
-        inner = _compile(n.operand, known)
-        return lambda env: not inner(env)
-    if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
-        inner = _compile(n.operand, known)
-        return lambda env: -inner(env)
-    if isinstance(n, ast.Compare):
-        left = _compile(n.left, known)
-        ops = [(_CMP[type(op)], _compile(c, known)) for op, c in zip(n.ops, n.comparators,
-                                                                      strict=True)
-               if type(op) in _CMP]
-        if len(ops) != len(n.ops):
-            raise RuleError("规则只能用 < <= > >= == != in not in 比较")
-
-        def compare(env: dict[str, Any]) -> bool:
-            a = left(env)
-            for fn, right in ops:
-                b = right(env)
-                if not fn(a, b):
-                    return False
-                a = b
-            return True
-        return compare
-    if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub)):
-        a, b = _compile(n.left, known), _compile(n.right, known)
-        if isinstance(n.op, ast.Add):
-            return lambda env: a(env) + b(env)
-        return lambda env: a(env) - b(env)
-    if isinstance(n, ast.Name):
-        if n.id not in known:
-            raise RuleError(f"规则中的“{n.id}”不认识；可用：" + "、".join(sorted(known)))
-        name = n.id
-        return lambda env: env[name]
-    if isinstance(n, ast.Constant) and isinstance(n.value, (int, str)) and \
-            not isinstance(n.value, bool):
-        value = n.value
-        return lambda env: value
-    if isinstance(n, (ast.List, ast.Tuple)):
-        items = [_compile(e, known) for e in n.elts]
-        if not all(isinstance(e, ast.Constant) for e in n.elts):
-            raise RuleError("in 后面的列表只能写常量，如 [\"七里一村\", \"七里二村\"]")
-        return lambda env: tuple(i(env) for i in items)
-    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not n.keywords:
-        return _call(n.func.id, [_compile(a, known) for a in n.args])
-    raise RuleError(f"规则中不能这样写：{ast.unparse(n)}")
+SAMPLE = Person(birth_date=date(1945, 3, 1), sex="女", compound="七里一村", grid="一网格")
 
 
-def _call(name: str, args: list[Node]) -> Node:
-    want = {"age_on": 1, "add_days": 2, "add_months": 2, "birthday_in": 2}
-    if name not in want:
-        raise RuleError(f"规则中的函数“{name}”不认识；可用：" + "、".join(FUNCTIONS))
-    if len(args) != want[name]:
-        raise RuleError(f"{name} 需要 {want[name]} 个参数")
-    if name == "age_on":
-        (d,) = args
-        return lambda env: age_on(env["__born"], d(env))
-    if name == "add_days":
-        d, k = args
-        return lambda env: d(env) + timedelta(days=k(env))
-    if name == "add_months":
-        d, k = args
-        return lambda env: add_months(d(env), k(env))
-    start, end = args  # the birthday falls between two dates (inclusive)
-
-    def birthday_in(env: dict[str, Any]) -> bool:
-        a, b, born = start(env), end(env), env["__born"]
-        return any(a <= _birthday(born, y) <= b for y in range(a.year, b.year + 1))
-    return birthday_in
-
-
-def _birthday(born: date, year: int) -> date:
-    """The day ``born`` has its birthday in ``year`` (29 Feb → 1 Mar in other years)."""
-    if born.month == 2 and born.day == 29 and not calendar.isleap(year):
-        return date(year, 3, 1)
-    return born.replace(year=year)
+def check_catalog_rules(rules: Mapping[str, tuple[str, str]],
+                        params: Mapping[str, Any]) -> list[str]:
+    """Problems of the items' rules against the catalog's parameters: ``rules`` maps an
+    item code to its (rule, due-by) texts. Each rule is tried on a sample resident so that a
+    wrong type (a text compared with a number, a due-by that is not a date) shows here and
+    not in the middle of a district's run."""
+    out = []
+    for code, (rule, due) in rules.items():
+        for what, text in (("proactive.rule", rule), ("proactive.due", due)):
+            try:
+                parsed = parse_rule(text, params)
+                if what == "proactive.due":
+                    parsed.due(SAMPLE, date(2024, 2, 29))
+                else:
+                    parsed.holds(SAMPLE, date(2024, 2, 29))
+            except RuleError as exc:
+                out.append(f"{code} {what}: {exc}")
+            except (TypeError, ValueError, OverflowError) as exc:
+                out.append(f"{code} {what}: 规则里的数据类型不对（{exc}）：{text}")
+    return out

@@ -66,7 +66,7 @@ def test_flags_parameters_and_places() -> None:
     ("__import__('os').system('x')", "不能这样写"),
     ("open('x') == 1", "函数“open”不认识"),
     ("birth_date.year > 1950", "不能这样写"),
-    ("age_on(today, today) > 1", "需要 1 个参数"),
+    ("age_on(today, today, today) > 1", "需要 1或2 个参数"),
     ("compound in [grid]", "只能写常量"),
     ("age ** 2 > 1", "不能这样写"),
 ])
