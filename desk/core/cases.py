@@ -13,7 +13,7 @@ all supplied (back to ``accepted``). Synchronisation is tracked separately
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -141,8 +141,12 @@ class CaseService:
         return validate(self.item(item_code), submission, today=today or self.desk_day())
 
     def submit(self, item_code: str, submission: dict[str, Any], actor: Actor,
-               *, today: date | None = None) -> dict[str, Any]:
+               *, today: date | None = None,
+               attachments: Sequence[tuple[str, Sequence[Any]]] = ()) -> dict[str, Any]:
         """Validate and save a case; raises :class:`ValidationFailed` with every problem.
+
+        ``attachments`` (issue 17): ``(material name, normalised pages)`` captured on the
+        form, saved with the case in one transaction.
 
         Returns the stored case (``uuid``, ``receipt_no``, ``status``, ``promised_date``,
         ...). The case is committed durably before this returns.
@@ -165,7 +169,8 @@ class CaseService:
             data["identity"] = {"source": "card", "fields": result.identity_read}
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         guard = once_guard(item, today, result.duplicate_exception, data)
-        return self.store.save_new_case(case, search, actor.worker, once_check=guard)
+        return self.store.save_new_case(case, search, actor.worker, once_check=guard,
+                                        attachments=attachments)
 
     def build_case(self, item: Item, result: Result, actor: Actor,
                    today: date) -> tuple[dict[str, Any], dict[str, str]]:

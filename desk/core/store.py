@@ -38,6 +38,7 @@ from typing import Any
 from desk.core import store_base
 from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
+from desk.core.store_attachments import AttachmentsMixin
 from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
 from desk.core.store_clock import ClockMixin
 from desk.core.store_handover import HandoverMixin
@@ -83,7 +84,7 @@ def _instant(at: object) -> float:
 
 
 class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, ResidentsMixin, MatterMixin, StoreBase):
+            HandoverMixin, ResidentsMixin, MatterMixin, AttachmentsMixin, StoreBase):
     """The desk's SQLite database. Use :meth:`open`."""
 
     # -- audit ---------------------------------------------------------------------------
@@ -136,7 +137,9 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
     def save_new_case(self, case: dict[str, Any], search: dict[str, str],
                       actor: str, *,
                       once_check: Callable[[list[dict[str, Any]]], dict[str, Any] | None]
-                      | None = None) -> dict[str, Any]:
+                      | None = None,
+                      attachments: Sequence[tuple[str, Sequence[Any]]] = ()
+                      ) -> dict[str, Any]:
         """Insert a new case with its receipt number, outbox entry and audit entry.
 
         ``case`` holds every column but ``receipt_no``; ``search`` holds the applicant's
@@ -148,6 +151,9 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         the save. The write lock is held from the check to the commit, so two saves for one
         resident — threads or processes — cannot both pass it. What it returns (columns,
         e.g. the data recording an allowed exception) goes into the case.
+
+        ``attachments`` (issue 17): ``(material, pages)`` captured on the form before the
+        case existed, saved in the same transaction (a case is never saved without them).
         """
         with self.transaction("案件未保存") as c:
             if once_check is not None and search.get("id_number"):
@@ -156,6 +162,8 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
                 if extra:
                     case = dict(case, **extra)
             case = self._create_case(c, case, search, actor)
+            for material, pages in attachments:
+                self._insert_attachments(c, case["uuid"], material, pages, actor)
         return case
 
     def _create_case(self, c: sqlite3.Connection, case: dict[str, Any], search: dict[str, str],

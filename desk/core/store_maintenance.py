@@ -133,6 +133,8 @@ class MaintenanceMixin(StoreBase):
                           [masked, case_id])
                 # the search keys too: names, their index pieces, initials, ID, phone
                 self._unindex_case(c, case_id)  # type: ignore[attr-defined]
+                # issue 17: the photos and scans of its materials go with it
+                self._purge_attachments(c, uuid)  # type: ignore[attr-defined]
                 c.execute("UPDATE outbox SET payload_json = '{\"purged\": true}' "
                           "WHERE case_uuid = ? AND state != 'pending'", [uuid])
                 self._audit(c, actor, "case.purge", uuid, {"reason": "retention"})

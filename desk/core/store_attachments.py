@@ -1,0 +1,147 @@
+"""The store's side of photos and scans of materials (issue 17; part of :class:`Store`).
+
+``attachments`` holds each page a worker captured or chose for a case's material — the
+normalised bytes themselves (:mod:`desk.core.attachments`), in the database: when the desk
+is protected that is the SQLCipher file, encrypted with the store's key, so no image is ever
+readable without it and none lies as a plain file in the data folder. Keyed by case and
+material, numbered in order (``page``), with an ``attachment_id`` (UUID) that names it on
+the wire.
+
+Upload after the case (:mod:`sync.client.attachments`): a page is offered for upload only
+once its case has reached the district (an outbox entry of the case acknowledged), so a
+case never waits for its images; ``uploaded_at`` says the district holds the bytes,
+``linked_at`` that it knows which case and material they belong to. The retention purge
+removes a case's pages with its personal data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid as uuid_mod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from desk.core.attachments import Page
+from desk.core.errors import NotFound
+from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_schema import migration
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+ATTACHMENT_COLUMNS = ("attachment_id", "case_uuid", "material", "page", "mime", "size",
+                      "sha256", "width", "height", "pages", "created_at", "actor",
+                      "uploaded_at", "linked_at")
+_COLS = ", ".join(ATTACHMENT_COLUMNS)
+
+
+@migration
+def m017_material_attachments(db: sqlite_utils.Database) -> None:
+    """Photos and scans of materials, by case and material (issue 17)."""
+    db.execute("""
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            attachment_id TEXT NOT NULL UNIQUE,
+            case_uuid TEXT NOT NULL,
+            material TEXT NOT NULL,
+            page INTEGER NOT NULL CHECK (page >= 1),
+            mime TEXT NOT NULL CHECK (mime IN ('image/jpeg', 'application/pdf')),
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            width INTEGER NOT NULL DEFAULT 0,
+            height INTEGER NOT NULL DEFAULT 0,
+            pages INTEGER NOT NULL DEFAULT 1,
+            data BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            uploaded_at TEXT,
+            linked_at TEXT,
+            UNIQUE (case_uuid, material, page)
+        )""")
+    db.execute("CREATE INDEX attachments_waiting ON attachments(linked_at, id)")
+
+
+class AttachmentsMixin(StoreBase):
+    """:class:`Store`'s attachment methods."""
+
+    def _insert_attachments(self, c: sqlite3.Connection, case_uuid: str, material: str,
+                            pages: Sequence[Page], actor: str) -> list[dict[str, Any]]:
+        """Add ``pages`` after the material's last page, in the caller's transaction."""
+        last = c.execute("SELECT coalesce(max(page), 0) FROM attachments WHERE case_uuid = ? "
+                         "AND material = ?", [case_uuid, material]).fetchone()[0]
+        out = []
+        at = now_iso()
+        for n, p in enumerate(pages, start=last + 1):
+            row = {"attachment_id": str(uuid_mod.uuid4()), "case_uuid": case_uuid,
+                   "material": material, "page": n, "mime": p.mime, "size": p.size,
+                   "sha256": p.sha256, "width": p.width, "height": p.height,
+                   "pages": p.pages, "created_at": at, "actor": actor,
+                   "uploaded_at": None, "linked_at": None}
+            c.execute(f"INSERT INTO attachments ({_COLS}, data) VALUES "
+                      f"({', '.join('?' * len(ATTACHMENT_COLUMNS))}, ?)",
+                      [*row.values(), p.data])
+            self._audit(c, actor, "attachment.add", case_uuid,
+                        {"attachment_id": row["attachment_id"], "material": material,
+                         "page": n, "size": p.size, "sha256": p.sha256})
+            out.append(row)
+        return out
+
+    def add_attachments(self, case_uuid: str, material: str, pages: Sequence[Page],
+                        actor: str) -> list[dict[str, Any]]:
+        """Add pages to a saved case's material (one transaction; audited). Raises
+        :class:`NotFound` for an unknown or purged case."""
+        with self.transaction("附件未保存") as c:
+            row = c.execute("SELECT data_json FROM cases WHERE uuid = ?",
+                            [case_uuid]).fetchone()
+            if row is None:
+                raise NotFound("not_found", f"没有这个案件：{case_uuid}")
+            if row[0] == '{"purged": true}':
+                raise NotFound("purged", "该案件的个人信息已按保存期限清除，不能再添加附件")
+            return self._insert_attachments(c, case_uuid, material, pages, actor)
+
+    def attachments_of(self, case_uuid: str) -> list[dict[str, Any]]:
+        """A case's pages (without their bytes), by material and page."""
+        return self._read(f"SELECT {_COLS} FROM attachments WHERE case_uuid = ? "
+                          "ORDER BY material, page", [case_uuid])
+
+    def attachment_data(self, attachment_id: str) -> bytes:
+        """One page's bytes; :class:`NotFound` when there is no such page."""
+        rows = self._read("SELECT data FROM attachments WHERE attachment_id = ?",
+                          [attachment_id])
+        if not rows:
+            raise NotFound("not_found", f"没有这个附件：{attachment_id}")
+        return bytes(rows[0]["data"])
+
+    def attachments_waiting(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Pages the district does not hold linked yet, whose case already reached it (an
+        outbox entry of the case acknowledged), oldest first."""
+        return self._read(
+            f"SELECT {_COLS} FROM attachments a WHERE linked_at IS NULL AND EXISTS ("
+            "SELECT 1 FROM outbox o WHERE o.case_uuid = a.case_uuid AND o.kind = 'case' "
+            "AND o.state = 'sent') ORDER BY id LIMIT ?", [limit])
+
+    def attachment_counts(self) -> dict[str, int]:
+        """``waiting`` pages not yet at the district (``bytes`` of them), ``held`` there."""
+        row = self._read("SELECT count(*) FILTER (WHERE linked_at IS NULL) AS waiting, "
+                         "coalesce(sum(size) FILTER (WHERE linked_at IS NULL), 0) AS bytes, "
+                         "count(*) FILTER (WHERE linked_at IS NOT NULL) AS held "
+                         "FROM attachments")[0]
+        return {k: int(v or 0) for k, v in row.items()}
+
+    def mark_attachment_uploaded(self, attachment_id: str) -> None:
+        """The district holds this page's bytes."""
+        with self.transaction("上传状态未保存") as c:
+            c.execute("UPDATE attachments SET uploaded_at = ? WHERE attachment_id = ? AND "
+                      "uploaded_at IS NULL", [now_iso(), attachment_id])
+
+    def mark_attachments_linked(self, attachment_ids: Sequence[str]) -> None:
+        """The district knows these pages' case and material: nothing left to send."""
+        at = now_iso()
+        with self.transaction("上传状态未保存") as c:
+            c.executemany("UPDATE attachments SET linked_at = ?, uploaded_at = "
+                          "coalesce(uploaded_at, ?) WHERE attachment_id = ?",
+                          [(at, at, a) for a in attachment_ids])
+
+    def _purge_attachments(self, c: sqlite3.Connection, case_uuid: str) -> int:
+        """Remove a case's pages (the retention purge), in the caller's transaction."""
+        return c.execute("DELETE FROM attachments WHERE case_uuid = ?", [case_uuid]).rowcount

@@ -1,0 +1,169 @@
+"""Photos and scans of materials (issue 17): normalisation and encrypted storage."""
+
+from __future__ import annotations
+
+import copy
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from desk.core import maintenance
+from desk.core.app import DeskContext
+from desk.core.attachments import (
+    IMAGE_TARGET,
+    LONG_SIDE,
+    PDF_MAX_PAGES,
+    AttachmentRefused,
+    normalise,
+)
+from desk.core.errors import NotFound
+
+TODAY = date(2026, 11, 23)
+GPS_MARK = "Doorstep-GPS-Secret-Camera"
+
+
+def photo(w: int = 4000, h: int = 3000, orientation: int = 1, fmt: str = "JPEG",
+          mode: str = "RGB") -> bytes:
+    """A noisy, detailed 'page' with an EXIF orientation and identifying metadata."""
+    import random
+
+    rnd = random.Random(w * h + orientation)
+    small = Image.new(mode, (w // 8, h // 8), "white")
+    px = small.load()
+    assert px is not None
+    for _ in range(small.width * small.height // 3):
+        x, y = rnd.randrange(small.width), rnd.randrange(small.height)
+        px[x, y] = (0, 0, 0, 255) if mode == "RGBA" else (rnd.randrange(60),) * 3
+    img = small.resize((w, h))
+    # a mark at the top-left corner, to tell which way up the result is
+    img.paste((255, 0, 0) if mode == "RGB" else (255, 0, 0, 255), (0, 0, w // 4, h // 4))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = GPS_MARK  # Make
+    exif[0x0110] = GPS_MARK  # Model
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        img.save(buf, "JPEG", quality=92, exif=exif.tobytes())
+    else:
+        img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def pdf(pages: int) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for n in range(pages):
+        c.drawString(100, 700, f"page {n + 1}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_photo_is_turned_upright_reduced_and_stripped() -> None:
+    # orientation 6: the camera was turned; the stored pixels are rotated 90° clockwise
+    raw = photo(4000, 3000, orientation=6)
+    page = normalise(raw, "身份证.jpg")
+    assert page.mime == "image/jpeg" and page.size <= IMAGE_TARGET
+    img = Image.open(io.BytesIO(page.data))
+    assert img.format == "JPEG"
+    assert (img.width, img.height) == (page.width, page.height)
+    assert max(img.size) <= LONG_SIDE and max(img.size) >= LONG_SIDE * 0.6
+    assert img.height > img.width  # upright: portrait after the EXIF turn
+    # the red mark (stored top-left) is top-right once turned 90° clockwise
+    r, g, b = img.convert("RGB").getpixel((img.width - 5, 5))  # type: ignore[misc]
+    assert r > 200 and g < 60, (r, g, b)
+    assert not img.getexif() and "exif" not in img.info and "icc_profile" not in img.info
+    assert GPS_MARK.encode() not in page.data
+
+
+def test_png_with_transparency_and_small_image() -> None:
+    page = normalise(photo(800, 600, fmt="PNG", mode="RGBA"), "scan.png")
+    img = Image.open(io.BytesIO(page.data))
+    assert img.format == "JPEG" and img.size == (800, 600)  # never enlarged
+
+
+def test_pdf_kept_with_its_page_count() -> None:
+    raw = pdf(3)
+    page = normalise(raw, "户口本.pdf")
+    assert page.data == raw and page.mime == "application/pdf" and page.pages == 3
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"hello, this is a text file", "只能添加图片（JPG、PNG、BMP、TIFF）或 PDF 文件"),
+    (b"", "空文件"),
+    (b"%PDF-1.4\nnot really a pdf", "已损坏或不是有效的 PDF 文件"),
+    (b"\xff\xd8\xff\xe0 broken jpeg", "已损坏或无法识别为图片"),
+])
+def test_refusals_name_the_rule(data: bytes, words: str) -> None:
+    with pytest.raises(AttachmentRefused) as e:
+        normalise(data, "材料.x")
+    assert words in e.value.message and "“材料.x”" in e.value.message
+
+
+def test_pdf_page_limit() -> None:
+    with pytest.raises(AttachmentRefused) as e:
+        normalise(pdf(PDF_MAX_PAGES + 1), "a.pdf")
+    assert f"不能超过 {PDF_MAX_PAGES} 页" in e.value.message
+
+
+def _save(ctx: DeskContext, attachments: Any = (), idn: str = "420105199001011235"
+          ) -> dict[str, Any]:
+    sub = copy.deepcopy(ctx.catalog.get("MZ-GLJT").example)
+    sub["applicant_id"] = idn
+    return ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=TODAY, attachments=attachments)
+
+
+def _tree(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def test_pages_saved_with_the_case_encrypted_no_temp_file(tmp_path: Path) -> None:
+    data_dir = tmp_path / "desk"
+    ctx = DeskContext.open(str(data_dir), password="qiliyi-2026")
+    ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
+    ctx.save_settings()
+    _save(ctx, idn="420105198512120025")  # the store and its files exist
+    before = _tree(data_dir)
+    page = normalise(photo(2400, 1800), "户口簿.jpg")
+    material = ctx.catalog.get("MZ-GLJT").materials[0].name
+    case = _save(ctx, [(material, [page, page])])
+    rows = ctx.store.attachments_of(case["uuid"])
+    assert [(r["material"], r["page"], r["size"]) for r in rows] == [
+        (material, 1, page.size), (material, 2, page.size)]
+    assert ctx.store.attachment_data(rows[0]["attachment_id"]) == page.data
+    more = ctx.store.add_attachments(case["uuid"], material, [normalise(pdf(1))], "刘晓燕")
+    assert more[0]["page"] == 3
+    # no file appeared in the data folder (no temporary file left behind, no plain copy)
+    after = _tree(data_dir)
+    assert after - before <= {"desk.sqlite3-wal", "desk.sqlite3-shm"}, after - before
+    # the stolen laptop: neither the JPEG nor a piece of it is in any file
+    blob = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
+    assert page.data[200:264] not in blob and b"JFIF" not in blob
+    ctx.close()
+
+
+def test_add_to_unknown_case_refused(desk: DeskContext) -> None:
+    with pytest.raises(NotFound):
+        desk.store.add_attachments("no-such-case", "x", [normalise(pdf(1))], "刘晓燕")
+
+
+def test_purge_removes_the_pages(desk: DeskContext) -> None:
+    material = desk.catalog.get("MZ-GLJT").materials[0].name
+    done = _save(desk, [(material, [normalise(pdf(1))])])
+    pending = desk.store.pending_outbox()
+    desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
+    desk.store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
+                               "status": "completed", "at": "2026-01-05T10:00:00"}], "2")
+    desk.store.start_epoch("district-1", "e1", 1, changed=False)
+    desk.store.confirm_agreement("e1", desk.store.acked()["acked_max"])
+    assert desk.store.attachments_of(done["uuid"])
+    assert maintenance.purge_expired(desk.store, days=180, today=TODAY) == 1
+    assert desk.store.attachments_of(done["uuid"]) == []
+    with pytest.raises(NotFound):
+        desk.store.add_attachments(done["uuid"], material, [normalise(pdf(1))], "刘晓燕")
