@@ -235,11 +235,16 @@ def test_bundle_receipt_lists_each_service_with_its_department_and_status(
         {"seq": 4, "kind": "route", "case_uuid": case["uuid"], "status": "needs_correction",
          "note": "请补交公积金联名卡", "department": "公积金",
          "at": "2026-10-09T03:00:00.000+00:00", "item_code": "GJJ-TQ",
-         "item_name": "住房公积金提取", "catalog": None}], "4")
+         "item_name": "住房公积金提取", "catalog": None},
+        {"seq": 5, "kind": "route", "case_uuid": case["uuid"], "status": "completed",
+         "note": "", "department": "医保", "at": "2026-10-09T04:00:00.000+00:00",
+         "item_code": "YB-ZGTX", "item_name": "职工医保退休人员待遇核定（缴费年限认定）",
+         "catalog": None}], "5")
     again = desk.store.get_case(case["uuid"])
     pdf = render_case_pdf(desk, again, fmt=fmt)
     text = "".join(ln["text"] for ln in lines_of(pdf, tmp_path))
-    # both 人社 services show the RS-TX route's status; the 公积金 one its own and note
+    # the 人社 and 医保 services each show their own route's status (职工医保 goes to the
+    # 医保 department's YB-ZGTX, issue 16); the 公积金 one its own status and note
     assert text.count("已办结") == 2 and "需补正" in text and "请补交公积金联名卡" in text
     assert "待处理" not in text
     check_typesetting(pdf, fmt, tmp_path, f"YJS-TX reprint {fmt}")
