@@ -289,9 +289,10 @@ class FormPage(QWidget):
         from desk.ui.receipt import render_ahead
 
         spec = self.win.page("receipt").panel.ahead_spec()
+        pages = self.materials.attachments()  # issue 17: saved with the case, at once
 
         def work(saved: Callable[[object], None]) -> None:
-            case = ctx.cases.submit(code, sub, actor, today=today)
+            case = ctx.cases.submit(code, sub, actor, today=today, attachments=pages)
             saved(case)  # the UI turns to the receipt page meanwhile …
             render_ahead(ctx, case, spec)  # … whose document is made here, at once
 

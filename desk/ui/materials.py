@@ -8,6 +8,7 @@ commitment), or a correction notice listing every missing item at once (补正�
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,12 +20,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from desk.core import clock
+from desk.core.attachments import Page
 from desk.core.cases import default_defer_days
+from desk.ui.capture import CaptureDialog, ImageSource, default_source
 from desk.ui.catalog_text import material_name
 from desk.ui.style import restyle
 from desk.ui.text import esc, material_form_label, tr
@@ -58,7 +62,18 @@ class MaterialRow(QWidget):
         sub.setObjectName("hint")
         sub.setWordWrap(True)
         sub.setContentsMargins(34, 0, 0, 4)
-        lay.addWidget(sub)
+        line = QHBoxLayout()  # issue 17: the material's pages beside its details
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(sub, 1)
+        self.pages_label = QLabel()
+        self.pages_label.setObjectName("hint")
+        line.addWidget(self.pages_label)
+        self.capture_button = QPushButton(tr("拍照"))
+        self.capture_button.setToolTip(tr("拍照或选择扫描件（图片、PDF）"))
+        self.capture_button.setAccessibleName(tr("拍照或选择文件：{name}").format(name=shown))
+        self.capture_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        line.addWidget(self.capture_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(line)
 
 
 class MaterialsPanel(QFrame):
@@ -95,9 +110,16 @@ class MaterialsPanel(QFrame):
         self.commitment.hide()
         lay.addWidget(self.commitment)
         self.rows: list[MaterialRow] = []
+        # issue 17: pages captured per material (saved with the case); where pictures come
+        # from (the camera when there is one — tests give their own source) and files
+        self.captures: dict[str, list[Page]] = {}
+        self.source_factory: Callable[[], ImageSource | None] = default_source
+        self.pick_files: Callable[[QWidget], list[str]] | None = None
+        self.capture_dialog: CaptureDialog | None = None
         for m in all_materials(item):
             row = MaterialRow(m, material_name(self.item, m.name))
             row.box.toggled.connect(lambda *_: self.edited.emit())
+            row.capture_button.clicked.connect(lambda *_, r=row: self.open_capture(r))
             self.rows.append(row)
             lay.addWidget(row)
         remarks_label = QLabel(tr("备注（选填）"))
@@ -144,7 +166,41 @@ class MaterialsPanel(QFrame):
 
     def focus_chain(self) -> list[QWidget]:
         """Focusable widgets in order."""
-        return [self.all_button, *[r.box for r in self.rows], self.commitment, self.remarks]
+        return [self.all_button, *[w for r in self.rows for w in (r.box, r.capture_button)],
+                self.commitment, self.remarks]
+
+    # -- photos and scans (issue 17) -------------------------------------------------------
+
+    def open_capture(self, row: MaterialRow) -> CaptureDialog:
+        """拍照 / 选择文件 for one material (window-modal; its pages are kept on 完成)."""
+        name = row.material.name
+        dlg = CaptureDialog(name, row.box.text(), self.captures.get(name, []),
+                            source=self.source_factory(), parent=self,
+                            pick_files=self.pick_files)
+        dlg.accepted.connect(lambda: self.set_captures(name, dlg.pages))
+        dlg.finished.connect(dlg.deleteLater)
+        self.capture_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def set_captures(self, name: str, pages: list[Page]) -> None:
+        """The material's pages; a captured material counts as received (the worker may
+        still tick one without a picture)."""
+        if pages:
+            self.captures[name] = list(pages)
+        else:
+            self.captures.pop(name, None)
+        for r in self.rows:
+            if r.material.name == name:
+                r.pages_label.setText(tr("已拍 {n} 页").format(n=len(pages)) if pages else "")
+                if pages:
+                    r.box.setChecked(True)
+        self.edited.emit()
+
+    def attachments(self) -> list[tuple[str, list[Page]]]:
+        """``(material, pages)`` to save with the case (applicable materials only)."""
+        shown = {r.material.name for r in self.rows if not r.isHidden()}
+        return [(n, p) for n, p in self.captures.items() if n in shown and p]
 
     # -- the decision --------------------------------------------------------------------
 
