@@ -10,6 +10,7 @@ the item and the field path.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,13 @@ from pydantic import ValidationError
 
 from forms.atomic import write_atomic
 from forms.checker import loc_text
+from forms.dates import DATE_NAMES
+from forms.expr import RuleError, compile_expr
+from forms.expr import parse as parse_expr
 from forms.model import Item
+from forms.params import Param, ParamError, dump_params, parse_params, resolve_raw, uses_params
+from forms.params import values as param_values
+from forms.proactive import check_catalog_rules
 
 ITEMS_DIR = Path(__file__).with_name("items")
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
@@ -69,12 +76,42 @@ def _full_pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text)).lower()
 
 
-class Catalog:
-    """A versioned set of items, in catalog order."""
+def resolve_item(item: Item, params: Mapping[str, Param]) -> Item:
+    """``item`` as the desk shows and checks it: every reference to a local parameter
+    (``{gljt_min_age}`` in a text, ``min: gljt_min_age`` in a check, the name in a rule
+    expression) replaced by the parameter's value; :class:`CatalogError` for a reference
+    to a missing parameter or a rule naming something unknown."""
+    raw = item.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not uses_params(raw):
+        return item
+    try:
+        resolved = resolve_raw(raw, params)
+    except ParamError as exc:
+        raise CatalogError(f"item {item.code}: {exc}") from None
+    out = parse_item(resolved, f"item {item.code} with the catalog's parameters")
+    keys = {f.key for f in out.fields}
+    for c in out.checks:
+        if c.expr is not None:
+            try:
+                compile_expr(parse_expr(c.expr), keys | set(DATE_NAMES))
+            except RuleError as exc:
+                raise CatalogError(f"item {item.code}: check expr: {exc}") from None
+    return out
 
-    def __init__(self, version: str, items: list[Item]) -> None:
+
+class Catalog:
+    """A versioned set of items, in catalog order, with the catalog's local parameters.
+
+    ``authored`` holds the items as written (references to parameters kept: what is
+    exported and published); ``items`` the same items resolved (what the desk shows,
+    validates with and prints)."""
+
+    def __init__(self, version: str, items: list[Item],
+                 params: Mapping[str, Param] | None = None) -> None:
         self.version = version
-        self.items = list(items)
+        self.params: dict[str, Param] = dict(params or {})
+        self.authored = list(items)
+        self.items = [resolve_item(it, self.params) for it in self.authored]
         self._by_code: dict[str, Item] = {}
         for it in self.items:
             if it.code in self._by_code:
@@ -84,6 +121,12 @@ class Catalog:
             for member in it.bundle or []:
                 if member not in self._by_code:
                     raise CatalogError(f"bundle {it.code}: member item {member} is not in catalog")
+        # issue 18: the proactive rules against the catalog's parameters, tried on a sample
+        rule_problems = check_catalog_rules(
+            {it.code: (it.proactive.rule, it.proactive.due) for it in self.authored
+             if it.proactive is not None}, param_values(self.params))
+        if rule_problems:
+            raise CatalogError("; ".join(rule_problems))
         self._search_keys: dict[str, tuple[str, str, str, str, str]] | None = None
 
     @property
@@ -140,9 +183,12 @@ class Catalog:
 
     def to_json(self) -> dict[str, Any]:
         """The whole catalog as JSON-ready data (what a district publishes)."""
-        return {"version": self.version,
-                "items": [it.model_dump(mode="json", by_alias=True, exclude_none=True)
-                          for it in self.items]}
+        out: dict[str, Any] = {"version": self.version}
+        if self.params:
+            out["params"] = dump_params(self.params)
+        out["items"] = [it.model_dump(mode="json", by_alias=True, exclude_none=True)
+                        for it in self.authored]
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Catalog:
@@ -150,9 +196,17 @@ class Catalog:
         version = data.get("version")
         if not isinstance(version, str) or not version:
             raise CatalogError("catalog JSON: missing version")
+        try:
+            params = parse_params(data.get("params"))
+        except ParamError as exc:
+            raise CatalogError(f"catalog {version}: {exc}") from None
         items = [parse_item(raw, f"catalog {version} item #{i}")
                  for i, raw in enumerate(data.get("items") or [])]
-        return cls(version, items)
+        return cls(version, items, params)
+
+    def with_version(self, version: str) -> Catalog:
+        """The same catalog (items as authored, parameters) under another version."""
+        return Catalog(version, self.authored, self.params)
 
 
 def _read_yaml(path: Path, what: str) -> Any:
@@ -207,10 +261,14 @@ def load_dir(items_dir: Path, catalog_file: Path, *, cache: Path | None = None) 
     if not version:
         raise CatalogError(f"{catalog_file}: field version: missing")
     order: list[str] = list(meta.get("order") or [])
+    try:
+        params = parse_params(meta.get("params"))
+    except ParamError as exc:
+        raise CatalogError(f"{catalog_file.name}: {exc}") from None
     items = [parse_item(raw, name) for name, raw in raws]
     rank = {code: i for i, code in enumerate(order)}
     items.sort(key=lambda it: (rank.get(it.code, len(rank)), it.code))
-    return Catalog(version, items)
+    return Catalog(version, items, params)
 
 
 _CACHE: Path | None = None

@@ -13,20 +13,32 @@ from pathlib import Path
 
 import yaml
 
-from forms.catalog import ITEMS_DIR
+from forms.catalog import CATALOG_FILE, ITEMS_DIR
 from forms.checker import check_item, loc_text
+from forms.params import Param, ParamError, parse_params
 
 
-def check_file(path: Path) -> list[str]:
+def shipped_params() -> dict[str, Param]:
+    """The local parameters of ``forms/catalog.yaml`` (what the item files refer to)."""
+    try:
+        meta = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8")) or {}
+        return parse_params(meta.get("params") if isinstance(meta, dict) else None)
+    except (OSError, yaml.YAMLError, ParamError):
+        return {}
+
+
+def check_file(path: Path, params: dict[str, Param] | None = None) -> list[str]:
     """Problems found in one definition file (empty when it is fine): the same checker as
-    the workbook import (:func:`forms.checker.check_item`), located by the item's path."""
+    the workbook import (:func:`forms.checker.check_item`), located by the item's path;
+    references to local parameters are checked against ``params`` (default: the shipped
+    catalog's)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         return [f"{path.name}: 不是有效的 YAML：{exc}"]
     if not isinstance(raw, dict):
         return [f"{path.name}: 事项定义应为一个映射（key: value）"]
-    item, found = check_item(raw)
+    item, found = check_item(raw, params=shipped_params() if params is None else params)
     problems = [f"{path.name}: {loc_text(loc, raw)}: {words}" for loc, words in found]
     if item is not None and path.stem != item.code:
         problems.append(f"{path.name}: file name should be {item.code}.yaml")
@@ -37,8 +49,9 @@ def main(argv: list[str]) -> int:
     """Entry point."""
     paths = [Path(a) for a in argv] or sorted(ITEMS_DIR.glob("*.yaml"))
     bad = 0
+    params = shipped_params()
     for p in paths:
-        probs = check_file(p)
+        probs = check_file(p, params)
         if probs:
             bad += 1
             print("\n".join(probs))

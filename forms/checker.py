@@ -11,13 +11,17 @@ understands, in Chinese; the caller turns the location into a file path or a she
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
+from forms.dates import DATE_NAMES
+from forms.expr import RuleError, compile_expr
+from forms.expr import parse as parse_expr
 from forms.model import Item
+from forms.params import Param
 
 Loc = tuple[str | int, ...]
 
@@ -46,7 +50,7 @@ WORDS: dict[str, str] = {
     "sensitive": "敏感信息", "reusable": "可复用",
     "form": "形式", "count": "份数", "deferrable": "可容缺", "note": "备注",
     "field": "字段", "op": "比较", "other": "另一字段", "value": "值", "level": "级别",
-    "message": "提示语", "when": "适用条件",
+    "message": "提示语", "when": "适用条件", "expr": "表达式",
 }
 
 # the schema's own (English) refusals, in words a district clerk reads
@@ -76,6 +80,10 @@ _VALUE_ERRORS: list[tuple[str, str]] = [
     (r"age needs field and min or max", "年龄规则（age）需要“字段”（身份证号），以及最小值或最大值"),
     (r"sex needs field and value 男 or 女", "性别规则（sex）需要“字段”（身份证号），值为 男 或 女"),
     (r"one_of needs fields", "至少填一项规则（one_of）需要在“字段们”列写字段key"),
+    (r"expr needs expr", "表达式规则（expr）需要在“表达式”列写规则，如 age_on(today) >= gljt_min_age"),
+    (r"expr: (.*)", r"表达式规则：\1"),
+    (r"min/max '(.*)' is neither a number nor a parameter name",
+     r"最小值/最大值“\1”既不是数字，也不是本地参数名"),
     (r"a condition needs exactly one of .*", "条件须写成：字段 = 值、字段 != 值、字段 in [值1, 值2] 或 字段 已填"),
     (r"once: exceptions must be distinct, non-empty names", "次数限制例外须各不相同且不能为空"),
     (r"bundle_services is only for a bundle.*", "只有一件事才有服务对应"),
@@ -152,14 +160,17 @@ def explain(err: Any) -> str:
 
 
 def check_item(raw: dict[str, Any],
-               known: Callable[[Loc], bool] = lambda _loc: False) -> tuple[Item | None,
-                                                                       list[tuple[Loc, str]]]:
+               known: Callable[[Loc], bool] = lambda _loc: False,
+               params: Mapping[str, Param] | None = None) -> tuple[Item | None,
+                                                                  list[tuple[Loc, str]]]:
     """Parse ``raw`` as an item and validate its worked example.
 
-    Returns the item (None when it does not parse) and every problem as (location in
-    ``raw``, Chinese sentence). ``known(loc)`` says a problem at ``loc`` was already
-    reported by the caller (e.g. a workbook cell that could not be read, so the value is
-    missing here): such problems are not repeated.
+    Returns the item as authored (None when it does not parse) and every problem as
+    (location in ``raw``, Chinese sentence). ``known(loc)`` says a problem at ``loc`` was
+    already reported by the caller (e.g. a workbook cell that could not be read, so the
+    value is missing here): such problems are not repeated. ``params``: the catalog's local
+    parameters — every reference must name one of the right type, and the worked example
+    is validated with their values (as the desk will).
     """
     problems: list[tuple[Loc, str]] = []
     try:
@@ -172,9 +183,32 @@ def check_item(raw: dict[str, Any],
             if not known(loc):
                 problems.append((loc, explain(err)))
         return None, problems
-    from forms.engine import validate
+    from forms.engine import expr_holds, validate
+    from forms.params import reference_problems, resolve_raw
 
+    params = params or {}
+    found = [(loc, words) for loc, words in reference_problems(raw, params) if not known(loc)]
+    keys = {f.key for f in item.fields}
+    for i, c in enumerate(item.checks):
+        if c.expr is not None:
+            try:
+                compile_expr(parse_expr(c.expr), keys | set(DATE_NAMES) | set(params))
+            except RuleError as exc:
+                found.append((("checks", i, "expr"), str(exc)))
+    if found:
+        return item, problems + found
+    authored = item
+    if params:
+        item = Item.model_validate(resolve_raw(
+            item.model_dump(mode="json", by_alias=True, exclude_none=True), params))
     res = validate(item, item.example, today=EXAMPLE_DAY)
+    for i, c in enumerate(item.checks):
+        if c.expr is not None and not res.errors:
+            try:
+                expr_holds(item, c.expr, res.data, res.derived, EXAMPLE_DAY)
+            except (TypeError, ValueError, KeyError) as exc:
+                problems.append((("checks", i, "expr"),
+                                 f"规则里的数据类型不对（{exc}）：{authored.checks[i].expr}"))
     for p in res.errors:
         key = p.field.split(".")[0].split("[")[0]
         problems.append((("example", key), f"示例：{p.message}"))
@@ -182,7 +216,7 @@ def check_item(raw: dict[str, Any],
         missing = "、".join(m.name for m in res.missing_required)
         problems.append((("example", "materials"),
                          f"示例的已收材料应包括全部必交材料（缺：{missing}）"))
-    return item, problems
+    return authored, problems
 
 
 def _at(raw: Any, loc: Loc) -> Any:

@@ -16,7 +16,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from forms import ids
+from forms import expr, ids
+from forms.dates import date_env
 from forms.model import Check, Condition, FieldDef, Item, Material
 
 CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks",
@@ -397,7 +398,37 @@ def _compare(a: Any, op: str, b: Any) -> bool:
     return bool(ops[op](a, b))
 
 
-def _run_check(c: Check, data: dict[str, Any], result: Result, today: date) -> None:
+def _bound(v: int | str | None) -> int | None:
+    """A check's min/max: a number (a parameter's name is resolved before a catalog is
+    used: :func:`forms.catalog.resolve_item`)."""
+    return v if isinstance(v, int) else None
+
+
+def expr_holds(item: Item, text: str, data: dict[str, Any], derived: dict[str, Any],
+               today: date) -> bool | None:
+    """Whether a ``rule: expr`` check holds on validated ``data`` (date fields are dates
+    in the expression; ``age_on(d)`` counts from ``applicant_id``'s birth date); None when
+    a field it names is empty (nothing to check yet). A rule whose values do not fit
+    (a text compared with a date) raises ``TypeError`` — the checker reports it."""
+    tree = expr.parse(text)
+    names = expr.names_in(tree)
+    env: dict[str, Any] = dict(date_env(today))
+    types = {f.key: f.type for f in all_fields(item)}
+    for name in names - set(env):
+        value = data.get(name)
+        if _empty(value):
+            return None
+        env[name] = date.fromisoformat(str(value)) if types.get(name) == "date" else value
+    born = derived.get("applicant_id", {}).get("birth_date")
+    if born is not None:
+        env[expr.BORN] = date.fromisoformat(born)
+    elif expr.uses_born(tree):
+        return None
+    return bool(expr.compile_expr(tree, set(env) - {expr.BORN})(env))
+
+
+def _run_check(item: Item, c: Check, data: dict[str, Any], result: Result,
+               today: date) -> None:
     if c.when is not None and not _cond_holds(c.when, data, data):
         return
     failed = False
@@ -418,11 +449,20 @@ def _run_check(c: Check, data: dict[str, Any], result: Result, today: date) -> N
             return
         if c.rule == "age":
             age = int(d["age"])
-            failed = (c.min is not None and age < c.min) or (c.max is not None and age > c.max)
+            lo, hi = _bound(c.min), _bound(c.max)
+            failed = (lo is not None and age < lo) or (hi is not None and age > hi)
         else:
             failed = d["sex"] != c.value
     elif c.rule == "one_of":
         failed = all(_empty(data.get(k)) for k in c.fields or [])
+    elif c.rule == "expr":
+        try:
+            held = expr_holds(item, c.expr or "", data, result.derived, today)
+        except (TypeError, ValueError, KeyError):
+            return  # an authoring mistake, reported by the checker, never a traceback
+        if held is None:
+            return
+        failed = not held
     if failed:
         key = c.field or (c.fields or ["form"])[0]
         problem = Problem(key, f"{c.rule}", c.message, c.level)
@@ -448,7 +488,7 @@ def validate(item: Item, submission: dict[str, Any], *, today: date | None = Non
         result.errors.append(Problem("proxy_id", "proxy_distinct",
                                      "代办人身份证号：代办人不能是申请人本人"))
     for c in item.checks:
-        _run_check(c, result.data, result, today)
+        _run_check(item, c, result.data, result, today)
 
     raw_materials = submission.get("materials", [])
     if not isinstance(raw_materials, list) or not all(isinstance(m, str) for m in raw_materials):

@@ -16,6 +16,7 @@ Functions (dates from :mod:`forms.dates`, one implementation)::
     add_days(d, n)   add_months(d, n)   add_years(d, n)
     months_between(a, b)  full months from a to b
     birthday_in(a, b)     the person's birthday falls between a and b (inclusive)
+    date("2026-12-31")    a date written out
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ BORN = "__born"
 # function → the numbers of arguments it takes
 FUNCTIONS: dict[str, tuple[int, ...]] = {
     "age_on": (1, 2), "add_days": (2,), "add_months": (2,), "add_years": (2,),
-    "months_between": (2,), "birthday_in": (2,)}
+    "months_between": (2,), "birthday_in": (2,), "date": (1,)}
 
 
 class RuleError(ValueError):
@@ -58,6 +59,14 @@ def names_in(tree: ast.AST) -> set[str]:
     """The plain names an expression uses (not the functions it calls)."""
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
+
+
+def uses_born(tree: ast.AST) -> bool:
+    """Whether an expression needs the person's birth date (``age_on(d)``,
+    ``birthday_in``)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and ((n.func.id == "age_on" and len(n.args) == 1) or n.func.id == "birthday_in")
+               for n in ast.walk(tree))
 
 
 def compile_expr(n: ast.AST, known: set[str]) -> Node:
@@ -125,6 +134,9 @@ def _call(name: str, args: list[Node]) -> Node:
             return lambda env: dates.age_on(_date(env[BORN]), _date(d(env)))
         b, d = args
         return lambda env: dates.age_on(_date(b(env)), _date(d(env)))
+    if name == "date":
+        (t,) = args
+        return lambda env: _date(t(env))
     x, y = args
     if name == "add_days":
         return lambda env: dates.add_days(_date(x(env)), _int(y(env)))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
 
 from forms.ids import mask_id, mask_phone
+from forms.proactive import RuleError, parse_rule
 
 FieldType = Literal[
     "text",
@@ -182,17 +183,24 @@ class Check(_Strict):
       ``max`` full years old on the day of application.
     - ``sex``: the holder of the ID in ``field`` is ``value`` (男/女).
     - ``one_of``: at least one of ``fields`` is filled.
+    - ``expr``: ``expr`` (:mod:`forms.expr`'s language over the item's fields, the named
+      days, the catalog's parameters and the date functions) must hold, e.g.
+      ``months_between(marriage_date, today) < 6`` or ``age_on(today) >= gljt_min_age``
+      (``age_on(d)``: the applicant's 周岁 on ``d`` from ``applicant_id``). Not checked
+      while a field it names is empty.
+    ``min``/``max``/``value`` may name a catalog parameter (``min: gljt_min_age``).
     ``level: warning`` warns without blocking (eligibility hints); ``error`` blocks.
     """
 
-    rule: Literal["compare", "age", "sex", "one_of"]
+    rule: Literal["compare", "age", "sex", "one_of", "expr"]
     field: str | None = None
     fields: list[str] | None = None
     op: Literal["<", "<=", ">", ">=", "==", "!="] | None = None
     other: str | None = None
     value: Any = None
-    min: int | None = None
-    max: int | None = None
+    min: int | str | None = None
+    max: int | str | None = None
+    expr: str | None = None
     level: Literal["error", "warning"] = "error"
     message: str = PydField(min_length=1)
     when: Condition | None = None
@@ -210,6 +218,19 @@ class Check(_Strict):
                 raise ValueError("sex needs field and value 男 or 女")
         elif self.rule == "one_of" and not self.fields:
             raise ValueError("one_of needs fields")
+        elif self.rule == "expr":
+            from forms.expr import RuleError, compile_expr, names_in, parse
+
+            if not self.expr:
+                raise ValueError("expr needs expr")
+            try:  # the syntax here; the names against the item and the catalog's params
+                tree = parse(self.expr)
+                compile_expr(tree, names_in(tree))
+            except RuleError as exc:
+                raise ValueError(f"expr: {exc}") from None
+        for bound in (self.min, self.max):
+            if isinstance(bound, str) and not re.match(KEY_PATTERN, bound):
+                raise ValueError(f"min/max {bound!r} is neither a number nor a parameter name")
         return self
 
 
@@ -295,6 +316,42 @@ class Once(_Strict):
         return ONCE_LABELS[self.rule]
 
 
+# the roster's data a proactive case's form can be filled from (issue 18)
+ROSTER_DATA = ("name", "id_number", "address", "compound", "grid", "birth_date", "sex")
+
+
+class Proactive(_Strict):
+    """主动服务 / 免申即享 (issue 18): whom the district lists for this item from its roster.
+
+    ``rule``: who qualifies, in :mod:`forms.proactive`'s language (roster data, flags, dates,
+    the catalog's parameters); ``reason``: the rule in words, as the worker reads it out;
+    ``due``: by when, an expression giving a date (default: the end of next month);
+    ``repeat``: a resident is listed ``once`` ever for the item, or once a ``year`` or a
+    ``month``; ``no_signature``: 免申 — a case filed from a confirmation needs no
+    application signature; ``prefill``: form field key → roster datum (:data:`ROSTER_DATA`).
+    """
+
+    rule: str = PydField(min_length=1)
+    reason: str = PydField(min_length=2)
+    due: str = "end_of_next_month"
+    repeat: Literal["once", "year", "month"] = "once"
+    no_signature: bool = False
+    prefill: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _parses(self) -> Proactive:
+        for what, text in (("rule", self.rule), ("due", self.due)):
+            try:
+                parse_rule(text, lenient=True)
+            except RuleError as exc:
+                raise ValueError(f"proactive.{what}: {exc}") from None
+        for key, datum in self.prefill.items():
+            if datum not in ROSTER_DATA:
+                raise ValueError(f"proactive.prefill.{key}: 花名册没有“{datum}”；可用："
+                                 + "、".join(ROSTER_DATA))
+        return self
+
+
 class Item(_Strict):
     """One service item of the catalog, or a bundle (一件事) when ``bundle`` is set."""
 
@@ -321,6 +378,8 @@ class Item(_Strict):
     bundle_services: dict[str, str] | None = None
     # how often one resident may hold the item (absent: no rule) — issue 23
     once: Once | None = None
+    # 主动服务 / 免申即享: whom the district lists from its roster (issue 18)
+    proactive: Proactive | None = None
     example: dict[str, Any]
 
     @model_validator(mode="after")
@@ -360,6 +419,9 @@ class Item(_Strict):
                     raise ValueError(f"check names unknown field {k}")
         if self.bundle_services is not None:
             self._check_bundle_services(keys)
+        for key in (self.proactive.prefill if self.proactive else {}):
+            if key not in all_keys:
+                raise ValueError(f"proactive.prefill: no field {key}")
         for lang, words in (self.translations or {}).items():
             unknown = sorted(set(words.fields) - set(keys))
             if unknown:

@@ -20,7 +20,10 @@ order in the catalog):
 - ``materials``; ``bundles`` (``bundle``, ``member``, the ``services`` choices routed to
   that member); ``checks`` (cross-field checks and eligibility warnings, one column per
   part of the rule); ``examples`` (each item's worked example, one row per key);
-- ``params`` — local parameters (not yet in the model: must stay empty);
+- ``params`` — local parameters (:mod:`forms.params`): ``name``, ``value`` (a number, a
+  text, a list one entry per line, or a date), ``type`` (数字/文字/列表/日期; from the value
+  when empty), ``unit``, ``description``; items refer to them as ``{name}`` in texts and by
+  name in checks;
 - translations: a column per language beside the text, ``name::en``, ``label::en`` …
 
 :func:`read_workbook` reports every problem at once, each with its sheet, row and column
@@ -36,6 +39,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -43,6 +47,7 @@ from typing import Any
 from forms.catalog import Catalog
 from forms.checker import WORDS, Loc, check_item
 from forms.model import Check, Condition, FieldDef, Item, Material
+from forms.params import Param, references
 
 MAX_BYTES = 32 * 1024 * 1024
 
@@ -100,13 +105,14 @@ SHEETS: dict[str, list[str]] = {
                   "show_if"],
     "bundles": ["bundle", "member", "services"],
     "checks": ["item", "rule", "field", "fields", "op", "other", "value", "min", "max",
-               "level", "message", "when"],
+               "level", "message", "when", "expr"],
     "examples": ["item", "key", "value"],
-    "params": ["name", "value", "note"],
+    "params": ["name", "value", "type", "unit", "description"],
 }
 # the texts that take a translation column (``name::en``) on each sheet
 TRANSLATED: dict[str, list[str]] = {"items": ["name", "department"], "fields": ["label"],
-                                    "materials": ["name"]}
+                                    "materials": ["name"],
+                                    "params": ["value", "unit", "description"]}
 INSTRUCTIONS_SHEET = "说明"
 
 # column → its words (messages and the instructions sheet); the model's words otherwise
@@ -127,6 +133,7 @@ ALIASES: dict[tuple[str, str], dict[str, str]] = {
     ("materials", "form"): {"原件": "original", "复印件": "copy",
                             "原件及复印件": "original_and_copy", "电子证照": "electronic"},
     ("checks", "level"): {"阻止": "error", "提醒": "warning"},
+    ("params", "type"): {"数字": "number", "文字": "text", "列表": "list", "日期": "date"},
 }
 _YES = {"是", "true", "yes", "y", "1", "对", "√"}
 _NO = {"否", "false", "no", "n", "0", "不", "×"}
@@ -275,9 +282,30 @@ def _yes(value: bool) -> str:
 
 def _languages(catalog: Catalog) -> list[str]:
     langs: set[str] = set()
-    for it in catalog.items:
+    for it in catalog.authored:
         langs |= set(it.translations or {})
+    for p in catalog.params.values():
+        langs |= set(p.translations)
     return sorted(langs)
+
+
+def _param_row(name: str, p: Param,
+               alias_out: dict[tuple[str, str], dict[str, str]]) -> dict[str, Any]:
+    def cell(v: Any) -> Any:
+        if isinstance(v, list):
+            return _lines([str(x) for x in v])
+        if isinstance(v, date):
+            return v.isoformat()
+        return v
+
+    row: dict[str, Any] = {"name": name, "value": cell(p.value),
+                           "type": alias_out[("params", "type")][p.type or "text"],
+                           "unit": p.unit or None, "description": p.description or None}
+    for lang, words in p.translations.items():
+        row[f"value::{lang}"] = cell(words.value) if words.value is not None else None
+        row[f"unit::{lang}"] = words.unit
+        row[f"description::{lang}"] = words.description
+    return row
 
 
 def _rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
@@ -285,7 +313,9 @@ def _rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
     alias_out = {k: {code: words for words, code in v.items()} for k, v in ALIASES.items()}
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in SHEETS}
     out["catalog"].append({"setting": "version", "value": catalog.version})
-    for it in catalog.items:
+    for name, p in catalog.params.items():
+        out["params"].append(_param_row(name, p, alias_out))
+    for it in catalog.authored:
         out["items"].append(_item_row(it, alias_out))
         for f in it.fields:
             out["fields"].append(_field_row(it, f, ""))
@@ -359,7 +389,8 @@ def _check_row(it: Item, c: Check,
             "fields": _lines(c.fields) if c.fields is not None else None, "op": c.op,
             "other": c.other, "value": _typed_out(c.value) if c.value is not None else None,
             "min": c.min, "max": c.max, "level": alias_out[("checks", "level")][c.level],
-            "message": c.message, "when": condition_text(c.when) if c.when else None}
+            "message": c.message, "when": condition_text(c.when) if c.when else None,
+            "expr": c.expr}
 
 
 INSTRUCTIONS = [
@@ -381,11 +412,17 @@ INSTRUCTIONS = [
     "deferrable（可容缺）为“是”的材料可以先受理后补交。",
     "bundles：一件事的成员事项，每个成员一行；services 列写该成员负责的 services 字段选项。",
     "checks：校验与资格提醒。rule 可选 compare（比较两个字段或与一个值比较，value 写 today 表示"
-    "今天）、age（身份证号对应年龄的 min/max）、sex（value 男/女）、one_of（fields 中至少填一项）；"
+    "今天）、age（身份证号对应年龄的 min/max）、sex（value 男/女）、one_of（fields 中至少填一项）、"
+    "expr（expr 列写必须成立的表达式，如 months_between(marriage_date, today) < 6、"
+    "age_on(today) >= gljt_min_age；可用日期函数 age_on、add_days、add_months、add_years、"
+    "months_between、birthday_in，today、first_of_month、end_of_month 等日期）；"
     "level 填 阻止 或 提醒。",
     "examples：每个事项的一份填写示例（每个 key 一行，materials 行写已收材料，如 "
     '["居民身份证", "户口簿"]）。示例必须能通过校验。',
-    "params：本地参数（暂未启用，请留空）。",
+    "params：本地参数，每个参数一行：name（小写英文名，如 gljt_min_age）、value（数字、文字、日期如 "
+    "2026-12-31，或列表——每项一行）、type（数字/文字/列表/日期，可空）、unit、description。"
+    "事项的文字里写 {gljt_min_age} 引用它（办事台显示参数值），校验规则的 min/max/value 和 expr "
+    "表达式里直接写参数名。没被任何事项引用的参数会报错。",
     "翻译：在 name::en、label::en 这样的列里写英文；其他语言加一列，如 label::ii。",
     "导入时会检查整本工作簿，列出每个问题所在的表、行、列；有任何问题都不会发布。",
 ]
@@ -485,6 +522,13 @@ class _Reader:
             return int(v)
         self.bad(row, col, f"{column_words(col)}应为整数，'{v}' 不是")
         raise _Unreadable
+
+    def bound(self, row: _Row, col: str) -> int | str | None:
+        """An integer, or the name of a local parameter (``gljt_min_age``)."""
+        v = row.values.get(col)
+        if isinstance(v, str) and re.fullmatch(r"\s*[a-z][a-z0-9_]*\s*", v):
+            return v.strip()
+        return self.integer(row, col)
 
     def number(self, row: _Row, col: str) -> float | None:
         v = row.values.get(col)
@@ -689,8 +733,8 @@ class _Builder:
             self._check(row)
         for row in self.sheets.get("examples", []):
             self._example(row)
-        for row in self.sheets.get("params", []):
-            self.r.bad(row, "name", "本地参数尚未启用（后续版本支持），params 表请留空")
+        params = self._params()
+        used: set[str] = set()
         items: list[Item] = []
         for code, raw in self.raws.items():
             where = self.where[code]
@@ -699,7 +743,8 @@ class _Builder:
             def known(loc: Loc, reported: set[Loc] = reported) -> bool:
                 return any(loc[:n] in reported for n in range(len(loc) + 1))
 
-            item, found = check_item(raw, known)
+            used |= {name for _loc, name, _how in references(raw)}
+            item, found = check_item(raw, known, params)
             for loc, words in found:
                 sheet, number, col = _locate(where, loc)
                 self.r.problems.append(Problem(sheet, number, col, words))
@@ -707,9 +752,70 @@ class _Builder:
                 items.append(item)
         if not self.raws and "items" in self.sheets:
             self.r.problems.append(Problem("items", 0, "", "items 表里没有事项"))
+        for name, row in self.param_rows.items():
+            if name in params and name not in used:
+                self.r.bad(row, "name", f"本地参数 {name} 没有被任何事项引用（在事项文字里写 "
+                                        f"{{{name}}}，或在校验规则里写 {name}；不用就删掉这一行）")
         if self.r.problems:
             return None
-        return Catalog(version, items)
+        return Catalog(version, items, params)
+
+    def _params(self) -> dict[str, Param]:
+        """The params sheet: each row checked, problems at their cells."""
+        from pydantic import ValidationError
+
+        from forms.params import NAME, RESERVED
+
+        out: dict[str, Param] = {}
+        self.param_rows: dict[str, _Row] = {}
+        r = self.r
+        for row in self.sheets.get("params", []):
+            name = r.text(row, "name")
+            if name is None:
+                r.bad(row, "name", "参数名必须填写（小写英文字母、数字和下划线，如 gljt_min_age）")
+                continue
+            if not NAME.match(name) or name in RESERVED:
+                why = "是规则里的保留词" if name in RESERVED else \
+                    "只能用小写英文字母、数字和下划线，以字母开头"
+                r.bad(row, "name", f"参数名 '{name}' 不能用（{why}）")
+                continue
+            if name in self.param_rows:
+                r.bad(row, "name", f"参数名 {name} 重复（第 {self.param_rows[name].number} 行已有）")
+                continue
+            self.param_rows[name] = row
+            try:
+                kind = r.coded(row, "type")
+            except _Unreadable:
+                continue
+            value = row.values.get("value")
+            if value is None:
+                r.bad(row, "value", f"参数 {name} 的值必须填写")
+                continue
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if hasattr(value, "date") and not isinstance(value, date):
+                value = value.date()  # a date cell
+            if kind == "list" or (kind is None and isinstance(value, str) and "\n" in value):
+                value = r.lines(row, "value")
+                kind = "list"
+            body: dict[str, Any] = {"value": value, "type": kind,
+                                    "unit": r.text(row, "unit") or "",
+                                    "description": r.text(row, "description") or ""}
+            for col in row.values:
+                base, sep, lang = col.partition("::")
+                if sep:
+                    words = body.setdefault("translations", {}).setdefault(lang, {})
+                    words[base] = (r.lines(row, col) if base == "value" and kind == "list"
+                                   else r.text(row, col))
+            try:
+                out[name] = Param.model_validate(body)
+            except ValidationError as exc:
+                msg = str(exc.errors()[0].get("msg", "")).removeprefix("Value error, ")
+                words_of = {"number": "数字", "text": "文字", "list": "列表", "date": "日期"}
+                r.bad(row, "value",
+                      f"参数 {name} 的值 '{value}' 不是{words_of.get(kind or '', '可用的值')}"
+                      f"（{msg}）")
+        return out
 
     def _item(self, row: _Row) -> None:
         r = self.r
@@ -916,8 +1022,8 @@ class _Builder:
         data: dict[str, Any] = {}
         readers: dict[str, Callable[[_Row, str], Any]] = {
             "rule": r.text, "field": r.text, "fields": r.lines, "op": r.text,
-            "other": r.text, "min": r.integer, "max": r.integer, "level": r.coded,
-            "message": r.text, "when": r.condition,
+            "other": r.text, "min": r.bound, "max": r.bound, "level": r.coded,
+            "message": r.text, "when": r.condition, "expr": r.text,
             "value": lambda row, col: _typed_in(row.values.get(col))}
         for col, read in readers.items():
             where[(*loc, col)] = row.at(col)

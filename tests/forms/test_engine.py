@@ -19,9 +19,12 @@ TODAY = date(2026, 11, 23)
 def gljt() -> Item:
     import yaml
 
-    from forms.catalog import ITEMS_DIR
+    from forms.catalog import ITEMS_DIR, resolve_item
+    from forms.check import shipped_params
 
-    return parse_item(yaml.safe_load((ITEMS_DIR / "MZ-GLJT.yaml").read_text("utf-8")), "x")
+    # as the desk has it: the references to the catalog's parameters resolved
+    return resolve_item(parse_item(yaml.safe_load((ITEMS_DIR / "MZ-GLJT.yaml").read_text(
+        "utf-8")), "x"), shipped_params())
 
 
 @pytest.fixture(scope="module")

@@ -152,7 +152,7 @@ def test_twenty_planted_mistakes_give_twenty_messages(exported: bytes) -> None:
         _plant(ex, "123", "value", item="WJ-JTYS", key="applicant_id"): "示例：",
         # RS-SBK: a choice list with a repeated value (located at the field)
         "fields!?": "选项有重复",
-        "params!A2": "本地参数尚未启用",
+        "params!A9": "参数名 'Bad Name' 不能用",
     }
     chk[f"B{first_check}"] = "older"
     # the second choice of RS-SBK's card_for list repeats the first
@@ -164,8 +164,8 @@ def test_twenty_planted_mistakes_give_twenty_messages(exported: bytes) -> None:
     group[1][2].value = group[0][2].value
     row, letter = _find(f, "key", item="RS-SBK", key=name)
     planted[f"fields!{letter}{row}"] = planted.pop("fields!?")
-    book["params"]["A2"] = "gljt_min_age"
-    book["params"]["B2"] = 80
+    book["params"]["A9"] = "Bad Name"
+    book["params"]["B9"] = 80
     buf = io.BytesIO()
     book.save(buf)
 

@@ -75,9 +75,9 @@ def _unpack(text: str) -> Catalog | None:
     except (binascii.Error, zlib.error, ValueError, TypeError, AttributeError, CatalogError):
         return None
     for raw in body.get("items") or []:  # the same checker as the upload, once more
-        if check_item(raw)[1]:
+        if check_item(raw, params=catalog.params)[1]:
             return None
-    return Catalog(str(body.get("version") or ""), catalog.items)
+    return catalog.with_version(str(body.get("version") or ""))
 
 
 def _page(request: Request, name: str, *, problems: list[Problem] | None = None,
