@@ -47,6 +47,8 @@ COMMANDS: dict[str, str] = {
     "matter": "matter:dispatch",
     "matters": "matter:dispatch",
     "readcard": "devices:readcard",
+    "attach": "attachments:attach",
+    "attachments": "attachments:attachments",
 }
 
 

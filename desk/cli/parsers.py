@@ -28,10 +28,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _device_parsers(sub: Any) -> None:
-    """readcard (desk.cli.devices, issue 17)."""
+    """readcard (desk.cli.devices), attach, attachments (desk.cli.attachments): issue 17."""
     r = sub.add_parser("readcard", help="read one resident ID card with the configured "
                                         "reader (settings card_reader)")
     r.add_argument("--json", action="store_true")
+
+    a = sub.add_parser("attach", help="add photos or scans (JPEG, PNG, PDF...) to a case's "
+                                      "material (issue 17)")
+    a.add_argument("receipt_no", metavar="RECEIPT_NO", help="receipt number (or case uuid)")
+    a.add_argument("material", metavar="MATERIAL", help="the material's name in the item")
+    a.add_argument("files", metavar="FILE", nargs="+", help="image or PDF files")
+    ls = sub.add_parser("attachments", help="a case's photos and scans")
+    ls.add_argument("receipt_no", metavar="RECEIPT_NO", help="receipt number (or case uuid)")
+    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--out", metavar="DIR", default=None,
+                    help="copy the pages into DIR (audited)")
 
 
 def _case_parsers(sub: Any) -> None:
@@ -88,6 +99,10 @@ def _upkeep_parsers(sub: Any) -> None:
                    help="termb.dll / libtermb.so, or the simulated reader's JSON file")
     s.add_argument("--card-reader-port", type=int, default=None,
                    help="1001-1016 USB (default 1001), 1-16 serial")
+    s.add_argument("--doc-language", default=None, metavar="LANG",
+                   help="文书第二语言: print receipts and notices in Chinese with LANG beneath "
+                        "(en, or a language the catalog or a translation file provides); "
+                        "none for Chinese alone")
 
     sub.add_parser("backup", help="take a local backup now (rotated, newest 7 kept)")
     rs = sub.add_parser("restore", help="replace the store with a backup file")

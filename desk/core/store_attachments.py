@@ -145,3 +145,9 @@ class AttachmentsMixin(StoreBase):
     def _purge_attachments(self, c: sqlite3.Connection, case_uuid: str) -> int:
         """Remove a case's pages (the retention purge), in the caller's transaction."""
         return c.execute("DELETE FROM attachments WHERE case_uuid = ?", [case_uuid]).rowcount
+
+    def note_attachments_copied(self, case_uuid: str, actor: str, count: int,
+                                to: str) -> None:
+        """Audit a copy of a case's pages out of the store (``attachments --out``)."""
+        with self.transaction("记录未保存") as c:
+            self._audit(c, actor, "attachment.export", case_uuid, {"count": count, "to": to})

@@ -167,3 +167,49 @@ def test_purge_removes_the_pages(desk: DeskContext) -> None:
     assert desk.store.attachments_of(done["uuid"]) == []
     with pytest.raises(NotFound):
         desk.store.add_attachments(done["uuid"], material, [normalise(pdf(1))], "刘晓燕")
+
+
+def test_cli_attach_and_attachments(desk: DeskContext, tmp_path: Path, capsys: Any) -> None:
+    import json
+
+    from desk.cli import main
+
+    case = _save(desk)
+    material = desk.catalog.get("MZ-GLJT").materials[0].name
+    desk.close()
+    d = str(desk.paths.data_dir)
+    photo_file, pdf_file, txt = tmp_path / "a.jpg", tmp_path / "b.pdf", tmp_path / "c.txt"
+    photo_file.write_bytes(photo(1200, 900, orientation=3))
+    pdf_file.write_bytes(pdf(2))
+    txt.write_text("x")
+    # one bad file: nothing added, the rule named
+    assert main(["--data-dir", d, "attach", case["receipt_no"], material, str(photo_file),
+                 str(txt)]) == 2
+    assert "file: “c.txt”不是可接受的文件类型" in capsys.readouterr().err
+    assert main(["--data-dir", d, "attach", case["receipt_no"], "不存在的材料",
+                 str(photo_file)]) == 2
+    assert "material: “不存在的材料”不是该事项" in capsys.readouterr().err
+    assert main(["--data-dir", d, "attach", "HY-QL01-20991231-0001", material,
+                 str(photo_file)]) == 2
+    assert "receipt_no:" in capsys.readouterr().err
+    assert main(["--data-dir", d, "attachments", case["receipt_no"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+    assert main(["--data-dir", d, "attach", case["receipt_no"], material, str(photo_file),
+                 str(pdf_file)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["case_uuid"] == case["uuid"] and out["material"] == material
+    assert [(a["page"], a["mime"], a["pages"], a["uploaded"]) for a in out["attachments"]] == [
+        (1, "image/jpeg", 1, False), (2, "application/pdf", 2, False)]
+    copies = tmp_path / "out"
+    assert main(["--data-dir", d, "attachments", case["uuid"], "--json", "--out",
+                 str(copies)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [a["attachment_id"] for a in listed] == [a["attachment_id"]
+                                                    for a in out["attachments"]]
+    assert Path(listed[1]["file"]).read_bytes() == pdf_file.read_bytes()
+    with Image.open(listed[0]["file"]) as img:
+        assert img.format == "JPEG"
+    assert main(["--data-dir", d, "audit", "verify"]) == 0
+    desk.store = desk.store.open(desk.paths.db)
+    assert any(h["action"] == "attachment.export" for h in desk.store.history(case["uuid"]))
