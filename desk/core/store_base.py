@@ -93,9 +93,13 @@ class StoreBase:
             conn = dbapi.connect(path, key, check_same_thread=False, isolation_level=None,
                                  timeout=5.0)
             store = cls(conn, path, key)
-            store._configure(check=quick_check)
-            with store._lock:
-                _apply_migrations(conn)
+            try:
+                store._configure(check=quick_check)
+                with store._lock:
+                    _apply_migrations(conn)
+            except BaseException:  # refused (corrupt, a newer desk's data …): let go of
+                conn.close()       # the file, so no -wal/-shm is left behind
+                raise
             store._identity = _identity(path)  # a new file exists only from here
         except DB_ERRORS as exc:
             known = translate_sqlite(exc, "办事台数据未能打开")

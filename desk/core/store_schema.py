@@ -42,7 +42,17 @@ def _apply_migrations(conn: Any) -> None:
     if has_table:
         applied = {r[0] for r in conn.execute(
             "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])}
-        if {fn.__name__ for fn in _MIGRATIONS} <= applied:
+        known = {fn.__name__ for fn in _MIGRATIONS}
+        if applied - known:
+            # written by a newer desk (a downgrade): its tables may have another shape, so
+            # nothing is read or written — the worker installs the newer version again
+            from desk.core.errors import StoreError
+
+            raise StoreError("newer_schema", (
+                "办事台数据由较新版本的家门口办事台保存过（数据结构 "
+                f"{'、'.join(sorted(applied - known))}），本程序版本较旧，不能打开。"
+                "请安装新版本后再使用；数据没有任何改动。"))
+        if known <= applied:
             return
     import sys
 
