@@ -1,0 +1,134 @@
+"""The compat build for glibc 2.31 systems (issue 19): installer/build_linux_compat.sh.
+
+The build itself (a Debian 11 root, Python 3.11 compiled there, PyInstaller) takes about
+half an hour on two cores and needs root and the network to deb.debian.org and PyPI, so
+it is not part of CI. What CI checks here:
+
+- the script's steps (the same spec and build_linux.sh, a pristine root kept apart from the
+  build root, everything heavy niced, the size budget) and the compat constraints;
+- once the compat .deb has been built (dist/doorstep-desk_<version>_<arch>-compat.deb):
+  its Depends fits a glibc 2.31 system and it is at most 120 MB; and, as root with the
+  pristine root at hand, installer/smoke_compat.sh passes in a fresh Debian 11 root.
+  Without the .deb these skip, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+INSTALLER = REPO / "installer"
+SCRIPT = INSTALLER / "build_linux_compat.sh"
+SMOKE = INSTALLER / "smoke_compat.sh"
+CACHE = Path(os.environ.get("DOORSTEP_COMPAT_CACHE", "/tmp/doorstep-compat"))
+BUDGET = 120 * 1024 * 1024
+
+
+def _compat_deb() -> Path:
+    from desk import __version__
+
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
+    return REPO / "dist" / f"doorstep-desk_{__version__}_{arch}-compat.deb"
+
+
+def _need_deb() -> Path:
+    deb = _compat_deb()
+    if not deb.is_file():
+        pytest.skip(f"{deb.relative_to(REPO)} is not built: it takes ~30 min as root "
+                    "(sudo installer/build_linux_compat.sh), so CI does not build it")
+    return deb
+
+
+def test_compat_constraints_replace_only_the_overridden_pins() -> None:
+    import sys
+
+    sys.path.insert(0, str(INSTALLER))
+    try:
+        from compat_constraints import merge
+    finally:
+        sys.path.remove(str(INSTALLER))
+
+    base = (REPO / "constraints.txt").read_text("utf-8")
+    overrides = (INSTALLER / "compat-overrides.txt").read_text("utf-8")
+    merged = merge(base, overrides)
+    def pinned(text: str) -> list[tuple[str, str]]:
+        return [(re.sub(r"[-_.]+", "-", line.split("==")[0].strip()).lower(),
+                 line.split("==")[1].strip())
+                for line in text.splitlines() if "==" in line and not line.startswith("#")]
+
+    pins = dict(pinned(merged))
+    assert len(pins) == len(pinned(merged))  # each package pinned once
+    # PySide6 6.9.x: the newest release with manylinux_2_28 wheels (6.10+ need glibc 2.34)
+    for name in ("pyside6-essentials", "pyside6-addons", "shiboken6"):
+        assert pins[name].startswith("6.9."), (name, pins[name])
+    # every other pin is constraints.txt's own
+    normal = dict(pinned(base))
+    assert {k: v for k, v in pins.items() if normal.get(k) != v} == {
+        k: pins[k] for k in ("pyside6-essentials", "pyside6-addons", "shiboken6")}
+    # an override of a package constraints.txt does not pin stops the build
+    with pytest.raises(SystemExit, match=r"not pinned in constraints\.txt: pyside7"):
+        merge(base, "PySide7==1.0\n")
+
+
+def test_compat_script_steps() -> None:
+    """The script's steps, as the issue asks (the build is too long for CI)."""
+    for script in (SCRIPT, SMOKE):
+        assert os.access(script, os.X_OK), script
+        subprocess.run(["sh", "-n", str(script)], check=True)
+    text = SCRIPT.read_text("utf-8")
+    # a pristine bullseye root, copied for the build and (fresh) for the smoke test
+    assert re.search(r"debootstrap --variant=minbase \"\$SUITE\"", text)
+    assert "SUITE=bullseye" in text
+    assert 'cp -a "$PRISTINE" "$ROOT"' in text
+    # Python 3.11 from Debian's own source package, built in the root, shared (PyInstaller)
+    assert "apt-get source --download-only -q python3.11" in text
+    assert "--enable-shared" in text
+    # the same spec and .deb builder as the normal build, on the committed tree
+    assert "sh installer/build_linux.sh" in text
+    assert "git -C \"$REPO\" archive --format=tar HEAD" in text
+    assert "installer/compat_constraints.py" in text
+    # the machine is shared: everything heavy niced, two make jobs
+    assert 'NICE="nice -n 19"' in text and "nice -n 19 make -s -j2" in text
+    assert "in_root $NICE pip install" in text
+    assert "BUDGET_MB=${DOORSTEP_DEB_BUDGET_MB:-120}" in text
+    assert '"$REPO/installer/smoke_compat.sh" "$deb"' in text
+    smoke = SMOKE.read_text("utf-8")
+    assert 'cp -a "$PRISTINE/." "$ROOT/"' in smoke  # a fresh copy, never the build root
+    for step in ("dpkg -i /tmp/doorstep-desk.deb", "apt-get -f install",
+                 "desk --version", "setup --desk-code", "new --item", "receipt \"$uuid\"",
+                 "DOORSTEP_SMOKE_EXIT_MS", "enroll --server", "sync --server", "protect"):
+        assert step in smoke, step
+
+
+def test_compat_deb_fits_glibc_231_and_budget() -> None:
+    deb = _need_deb()
+    if shutil.which("dpkg-deb") is None:
+        pytest.skip("dpkg-deb is not installed")
+    assert deb.stat().st_size <= BUDGET, f"{deb.stat().st_size / 2**20:.1f} MiB > 120 MiB"
+    depends = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], check=True,
+                             capture_output=True, text=True).stdout
+    libc = re.search(r"libc6 \(>= ([\d.]+)\)", depends)
+    assert libc, depends
+    assert tuple(map(int, libc[1].split("."))) <= (2, 31), depends  # Debian 11, Kylin V10
+    cxx = re.search(r"libstdc\+\+6 \(>= ([\d.]+)\)", depends)
+    assert cxx is None or tuple(map(int, cxx[1].split("."))) <= (10,), depends  # GCC 10
+
+
+@pytest.mark.slow
+def test_compat_deb_smoke_in_fresh_bullseye_root() -> None:
+    deb = _need_deb()
+    if os.geteuid() != 0:
+        pytest.skip("the smoke test needs root (chroot, mount)")
+    if not (CACHE / "pristine" / ".doorstep-pristine").is_file():
+        pytest.skip(f"no pristine bullseye root at {CACHE}/pristine "
+                    "(build_linux_compat.sh makes it)")
+    proc = subprocess.run([str(SMOKE), str(deb)], capture_output=True, text=True,
+                          timeout=3600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert "smoke_compat: all passed" in proc.stdout
