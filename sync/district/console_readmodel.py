@@ -14,26 +14,42 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from forms.ids import mask_id, mask_phone
 from forms.names import name_initials
 from forms.workdays import add_working_days
 from sync.district.calendars import district_calendar
 from sync.district.console_schema import (
+    COUNTS_VERSION,
     ConsoleBase,
     _iso,
     callbacks,
     ccases,
+    counts,
     local_date,
     search_hash,
     terms,
 )
+from sync.district.replacement import build_sent_counts
 from sync.district.storage import case_revisions, cases, ratings
 
+OPEN_STATUSES = ("received", "accepted", "needs_correction", "routed")
 CALLBACK_WORKDAYS = int(os.environ.get("DOORSTEP_CALLBACK_WORKDAYS", "1"))  # 辽宁: 1 wd
 REFRESH_MARGIN = timedelta(minutes=2)  # a slow transaction may commit an older timestamp
 
@@ -60,6 +76,34 @@ def search_terms(name: str, id_number: str, phone: str) -> set[str]:
     for value in (id_number, phone):
         v = "".join(ch for ch in value.upper() if ch.isalnum())
         out.update(tail_term(v[-k:]) for k in TAIL_LENGTHS if len(v) > k)
+    return out
+
+
+# what count_keys reads from a console_cases row
+COUNTED = ("district_status", "item_code", "priority", "promised_date", "desk_id",
+           "desk_code", "worker", "item_name", "rated_level", "rated_at")
+CountKey = tuple[str, str, str, str, str]  # console_counts' (kind, day, a, b, c)
+COUNTS_LOCK = 2_126_021  # PostgreSQL advisory lock: one read-model writer at a time
+
+
+def count_keys(r: Mapping[str, Any]) -> list[CountKey]:
+    """The ``console_counts`` rows one ``console_cases`` row adds 1 to (see the table)."""
+    out: list[CountKey] = []
+    status = r["district_status"]
+    if status in OPEN_STATUSES:
+        due = r["promised_date"] or ""
+        out.append(("open", "", status, r["item_code"],
+                    f"{1 if r['priority'] else 0}{1 if due else 0}"))
+        out.append(("desk", "", r["desk_id"], status, ""))
+        if due:
+            out.append(("due", due, r["item_code"], "", ""))
+    if r["rated_level"] is not None and r["rated_at"]:
+        day = local_date(r["rated_at"]).isoformat()
+        bad = "1" if int(r["rated_level"]) <= 2 else "0"
+        out += [("rl", day, str(int(r["rated_level"])), "", ""),
+                ("rd", day, r["desk_code"], bad, ""),
+                ("rw", day, r["worker"], r["desk_code"], bad),
+                ("ri", day, r["item_name"], bad, "")]
     return out
 
 
@@ -91,8 +135,106 @@ class ReadModelMixin(ConsoleBase):
             return 0
         self._refreshed_at = now
         n = self._refresh_cases(limit)
+        self._refresh_rated()
         self._refresh_callbacks()
         return n
+
+    # -- console_counts: kept in the transaction that writes console_cases --------------------
+
+    def _lock_counts(self, conn: Connection) -> None:
+        """One read-model writer at a time (SQLite's BEGIN IMMEDIATE already is): each
+        reads the rows it replaces inside its own transaction, so two processes refreshing
+        the same cases at once count each change once."""
+        if not self.st.is_sqlite:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({COUNTS_LOCK})")
+
+    def _counted_rows(self, conn: Connection, uuids: Iterable[str]
+                      ) -> dict[str, dict[str, Any]]:
+        """These cases' rows as stored now (what they count), with ``src_updated_at``."""
+        ids = sorted(set(uuids))
+        out: dict[str, dict[str, Any]] = {}
+        cols = [ccases.c.uuid, ccases.c.src_updated_at, *(ccases.c[k] for k in COUNTED)]
+        for i in range(0, len(ids), 5000):
+            out.update((r["uuid"], dict(r)) for r in conn.execute(
+                select(*cols).where(ccases.c.uuid.in_(ids[i:i + 5000]))).mappings())
+        return out
+
+    def _add_counts(self, conn: Connection, delta: Counter[CountKey]) -> None:
+        """Add ``delta`` to ``console_counts`` (in the caller's transaction)."""
+        rows = [{"kind": k[0], "day": k[1], "a": k[2], "b": k[3], "c": k[4], "n": n}
+                for k, n in sorted(delta.items()) if n]
+        if not rows:
+            return
+        ins = self.st._insert(counts)
+        conn.execute(ins.on_conflict_do_update(
+            index_elements=["kind", "day", "a", "b", "c"],
+            set_={"n": counts.c.n + ins.excluded.n}), rows)
+
+    def _refresh_rated(self) -> None:
+        """Ratings received since the watermark go onto their cases' rows (a case not in the
+        read model yet takes its rating when its row is built), counted as they land."""
+        rc = ratings.c
+        with self.st.read() as conn:
+            wm = self._get_state(conn, "rated_wm") or ""
+            since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
+            got = {u: (lv, at) for u, lv, at in conn.execute(
+                select(rc.case_uuid, rc.level, rc.received_at)
+                .select_from(ratings.join(ccases, ccases.c.uuid == rc.case_uuid))
+                .where(rc.received_at >= since, ccases.c.rated_level.is_(None)))}
+            newest = conn.execute(select(func.max(rc.received_at))).scalar()
+        if not got and (not newest or newest <= wm):
+            return
+        with self.st.write() as conn:
+            self._lock_counts(conn)
+            delta: Counter[CountKey] = Counter()
+            todo = []
+            for u, old in self._counted_rows(conn, got).items():
+                if old["rated_level"] is not None:  # another process took it meanwhile
+                    continue
+                new = dict(old, rated_level=got[u][0], rated_at=got[u][1])
+                delta.update(count_keys(new))
+                delta.subtract(count_keys(old))
+                todo.append({"k_uuid": u, "rated_level": got[u][0], "rated_at": got[u][1]})
+            if todo:
+                conn.execute(update(ccases).where(ccases.c.uuid == bindparam("k_uuid"))
+                             .values(rated_level=bindparam("rated_level"),
+                                     rated_at=bindparam("rated_at")), todo)
+                self._add_counts(conn, delta)
+            if newest and newest > wm:
+                self._set_state(conn, "rated_wm", newest)
+
+    def _migrate_counts(self, conn: Connection) -> None:
+        """A district made before ``console_counts``: the rows take their ratings, then the
+        counts are built from every row (and the 办事点 page's counter from every revision),
+        once, in the migrating transaction."""
+        if self._get_state(conn, "counts_version") == COUNTS_VERSION:
+            return
+        self._lock_counts(conn)
+        if self.st.is_sqlite:
+            conn.execute(text(
+                "UPDATE console_cases SET"
+                " rated_level = (SELECT r.level FROM ratings r WHERE r.case_uuid = uuid),"
+                " rated_at = (SELECT r.received_at FROM ratings r WHERE r.case_uuid = uuid)"
+                " WHERE rated_level IS NULL AND uuid IN (SELECT case_uuid FROM ratings)"))
+        else:
+            conn.execute(text(
+                "UPDATE console_cases c SET rated_level = r.level, rated_at = r.received_at"
+                " FROM ratings r WHERE r.case_uuid = c.uuid AND c.rated_level IS NULL"))
+        newest = conn.execute(select(func.max(ratings.c.received_at))).scalar()
+        if newest:
+            self._set_state(conn, "rated_wm", newest)
+        conn.execute(delete(counts))
+        cols = [ccases.c[k] for k in COUNTED]
+        res = conn.execute(select(*cols).where(or_(
+            ccases.c.district_status.in_(OPEN_STATUSES), ccases.c.rated_level.is_not(None)))
+            .execution_options(yield_per=20_000))
+        for part in res.mappings().partitions():
+            tally: Counter[CountKey] = Counter()
+            for r in part:
+                tally.update(count_keys(dict(r)))
+            self._add_counts(conn, tally)
+        build_sent_counts(conn)
+        self._set_state(conn, "counts_version", COUNTS_VERSION)
 
     def _refresh_cases(self, limit: int) -> int:
         with self.st.read() as conn:
@@ -100,8 +242,10 @@ class ReadModelMixin(ConsoleBase):
             since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
             # the payload is joined only when the revision is new (status-only changes skip it)
             rev = case_revisions.c
-            q = (select(cases, ccases.c.revision.label("have_rev"), rev.payload_json)
+            q = (select(cases, ccases.c.revision.label("have_rev"), rev.payload_json,
+                        ratings.c.level.label("r_level"), ratings.c.received_at.label("r_at"))
                  .select_from(cases.outerjoin(ccases, ccases.c.uuid == cases.c.uuid)
+                              .outerjoin(ratings, ratings.c.case_uuid == cases.c.uuid)
                               .outerjoin(case_revisions, and_(
                                   rev.case_uuid == cases.c.uuid,
                                   rev.revision == cases.c.revision,
@@ -141,7 +285,8 @@ class ReadModelMixin(ConsoleBase):
                 accepted_date=str(p.get("accepted_date") or r["desk_created_at"][:10]),
                 promised_date=p.get("promised_date") or None, received_at=r["received_at"],
                 initials=name_initials(search_name(r["applicant_name"]))[:24],
-                receipt_rev=str(r["receipt_no"])[::-1].upper()[:64]))
+                receipt_rev=str(r["receipt_no"])[::-1].upper()[:64],
+                rated_level=r["r_level"], rated_at=r["r_at"]))
             sort_key = {"accepted_date": full[-1]["accepted_date"],
                         "received_at": r["received_at"]}
             no_key = {"accepted_date": "", "received_at": ""}
@@ -149,6 +294,30 @@ class ReadModelMixin(ConsoleBase):
                               **(sort_key if t.startswith("n") else no_key)}
                              for t in search_terms(r["applicant_name"], idn, phone))
         with self.st.write() as conn:
+            # console_counts move with the rows, in this transaction: what each row counted
+            # before (read under the lock) out, what it counts now in; a row another process
+            # wrote from newer source data meanwhile is left alone
+            self._lock_counts(conn)
+            old = self._counted_rows(conn, (r["uuid"] for r in rows))
+            delta: Counter[CountKey] = Counter()
+
+            def newer(r: dict[str, Any]) -> bool:
+                o = old.get(r["uuid"])
+                if o is not None and o["src_updated_at"] > r["src_updated_at"]:
+                    return False
+                if "rated_at" in r and r["rated_at"] is None and o is not None \
+                        and o["rated_at"] is not None:  # rated since this read: keep it
+                    r.update(rated_level=o["rated_level"], rated_at=o["rated_at"])
+                if o is not None:
+                    delta.subtract(count_keys(o))
+                delta.update(count_keys(dict(o or {}, **r)))
+                return True
+
+            full = [r for r in full if newer(r)]
+            status_only = [r for r in status_only if r["uuid"] in old and newer(r)]
+            keep = {r["uuid"] for r in full}
+            new_terms = [t for t in new_terms if t["uuid"] in keep]
+            self._add_counts(conn, delta)
             if full:
                 self._upsert_read_model(conn, full)
                 self._replace_terms(conn, [r["uuid"] for r in full], new_terms)

@@ -168,7 +168,28 @@ ccases = Table(
     Index("console_cases_status_item", "district_status", "item_code"),
     # the 经办人 filter's suggestions: a skip scan from worker to worker (issue 21)
     Index("console_cases_worker_day", "worker", "accepted_date"),
+    # the case's rating (好差评; NULL until rated) as the read model counted it into
+    # ``console_counts`` (issue 21: 差评率 by desk, worker and item without a join)
+    Column("rated_level", Integer),
+    Column("rated_at", String(40)),  # the rating's district receive time
 )
+# The dashboard's and the 办事点 page's figures, kept up to date in the same transaction as
+# every write of ``console_cases`` (issue 21; sync.district.console_readmodel.count_keys
+# says which rows a case adds 1 to): per open status, item, 绿色通道 and whether it has a
+# promised date ("open"); per desk and open status ("desk"); open cases per promised date
+# and item ("due"); ratings per local day and level ("rl"), and per day with 差评 or not by
+# desk ("rd"), worker ("rw") and item ("ri"). A few hundred rows a day at city scale,
+# against a pass over every open case and a ratings × cases join at 1,000,000 cases.
+counts = Table(
+    "console_counts", cmeta,
+    Column("kind", String(4), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("a", String(100), primary_key=True),
+    Column("b", String(100), primary_key=True),
+    Column("c", String(8), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+COUNTS_VERSION = "1"  # bump when count_keys changes: migrate rebuilds console_counts
 # Search terms of each case (issue 21), one row each: "n" + every suffix of the applicant's
 # name (any part of a name is the prefix of one of them: one index range finds 玉梅 in
 # 唐玉梅) and "t" + a digest of the last 4, 5 and 6 characters of the ID number and the
@@ -207,6 +228,8 @@ _SOURCE_INDEXES = (
     "CREATE INDEX IF NOT EXISTS console_src_cases_updated ON cases (updated_at)",
     "CREATE INDEX IF NOT EXISTS console_src_ratings_recv_level ON ratings (received_at, level)",
     "CREATE INDEX IF NOT EXISTS console_src_batches_received ON batches (received_at)",
+    # the 办事点 page: each desk's newest batch, one probe (issue 21)
+    "CREATE INDEX IF NOT EXISTS console_src_batches_desk ON batches (desk_id, received_at)",
 )
 
 
@@ -261,6 +284,7 @@ class ConsoleBase:
             for ddl in _SOURCE_INDEXES:
                 if ddl.split()[5] not in have:
                     conn.execute(text(ddl))
+            self._migrate_counts(conn)
             if self._get_state(conn, "terms_sorted") != "1":
                 self._fill_term_sort_keys(conn)
             if self._get_state(conn, "search_version") != SEARCH_VERSION:
@@ -270,6 +294,10 @@ class ConsoleBase:
                                   " WHERE receipt_rev = ''"))
                 self._set_state(conn, "cases_wm", "")
                 self._set_state(conn, "search_version", SEARCH_VERSION)
+
+    def _migrate_counts(self, conn: Connection) -> None:
+        """Build ``console_counts`` (and the 办事点 page's per-desk counter) for a district
+        made before they existed (the read model does it: ConsoleStore overrides this)."""
 
     def _fill_term_sort_keys(self, conn: Connection) -> None:
         """Name terms written before they carried the sort key get it from their case (once,

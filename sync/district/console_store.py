@@ -24,10 +24,9 @@ the change the desk pulls.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -58,6 +57,7 @@ from sync.district.console_audit import (
 )
 from sync.district.console_readmodel import (
     CALLBACK_WORKDAYS,
+    OPEN_STATUSES,
     REFRESH_MARGIN,
     TAIL_LENGTHS,
     ReadModelMixin,
@@ -67,11 +67,11 @@ from sync.district.console_readmodel import (
 from sync.district.console_schema import (
     LOCAL_TZ,
     ConsoleBase,
-    _iso,
     audit,
     callbacks,
     ccases,
     cmeta,
+    counts,
     local_date,
     local_today,
     now_iso,
@@ -131,8 +131,7 @@ __all__ = [
     "verify_audit_chain",
 ]
 
-OPEN_STATUSES = ("received", "accepted", "needs_correction", "routed")
-RATES_MAX_AGE = 300.0  # seconds the dashboard's 差评率 tables are reused
+RATE_GROUPS = {"rd": "desk", "rw": "worker", "ri": "item"}  # console_counts' 差评率 rows
 NO_CONTACT = "无法联系到评价人"  # a callback outcome that is an attempt, not an end
 CONTACT_ATTEMPTS = 3  # attempts to reach the resident before the task closes unreached
 NEAR_DUE_DAYS = 3  # "near the promised date": due within this many calendar days
@@ -237,7 +236,6 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
     def __init__(self, storage: Storage) -> None:
         self.st = storage
         self._refreshed_at = -1e9
-        self._rates_cache: dict[str, tuple[float, dict[str, list[tuple[str, int, int]]]]] = {}
         self._spot: tuple[str | None, frozenset[str]] = ("", frozenset())
         self.migrate()
 
@@ -550,27 +548,30 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             out["by_desk"] = [(*k, *v) for k, v in by_desk.items()]
             out["by_worker"] = [(*k, *v) for k, v in by_worker.items()]
             near_end = (today + timedelta(days=NEAR_DUE_DAYS)).isoformat()
-            # 当场办结 items have no promised date: never overdue, 区级未确认 while open.
-            # The backlog by status, 已超承诺期, 临近 and 区级未确认 in one pass over the open
-            # cases of console_cases_overdue (index-only; four passes cost ~80 ms at 1M)
-            spot = sorted(self.spot_codes())
-            spot_set = set(spot)
-            promised = c.item_code.not_in(spot)
-            late = case((c.promised_date < t, 1), else_=0)
-            near = case((c.promised_date.between(t, near_end), 1), else_=0)
+            # the backlog by status, 已超承诺期, 临近, 区级未确认 and 绿色通道 from
+            # console_counts (issue 21), kept with the read model: the same figures as the
+            # list's filters count. 当场办结 items have no promised date: never overdue,
+            # 区级未确认 while open. 已超承诺期 = open promised cases with a date, less those
+            # due today or later (a few weeks of "due" rows, not every day since the start)
+            spot = self.spot_codes()
+            k = counts.c
             out["backlog"], out["overdue"], out["unconfirmed"], out["near_due"] = {}, 0, 0, 0
-            for status, item, is_late, is_near, n in conn.execute(
-                    select(c.district_status, c.item_code, late, near, func.count())
-                    .where(c.district_status.in_(OPEN_STATUSES))
-                    .group_by(c.district_status, c.item_code, late, near)):
+            out["priority_open"] = 0
+            for status, item, flags, n in conn.execute(
+                    select(k.a, k.b, k.c, k.n).where(k.kind == "open", k.day == "")):
                 out["backlog"][status] = out["backlog"].get(status, 0) + int(n)
-                if item in spot_set:
+                out["priority_open"] += int(n) if flags[0] == "1" else 0
+                if item in spot:
                     out["unconfirmed"] += int(n)
-                else:
-                    out["overdue"] += int(n) if is_late else 0
-                    out["near_due"] += int(n) if is_near else 0
-            out["priority_open"] = int(conn.execute(select(func.count()).where(  # 绿色通道
-                c.priority == 1, c.district_status.in_(OPEN_STATUSES))).scalar_one())
+                elif flags[1] == "1":
+                    out["overdue"] += int(n)
+            out["backlog"] = {s_: n for s_, n in out["backlog"].items() if n}
+            for day, item, n in conn.execute(select(k.day, k.a, k.n).where(
+                    k.kind == "due", k.day >= t)):
+                if item not in spot:
+                    out["overdue"] -= int(n)
+                    out["near_due"] += int(n) if day <= near_end else 0
+            promised = c.item_code.not_in(sorted(spot))
             out["most_overdue"] = [dict(r) for r in conn.execute(
                 select(c.uuid, c.receipt_no, c.item_name, c.desk_code, c.promised_date,
                        c.district_status).where(c.district_status.in_(OPEN_STATUSES),
@@ -578,47 +579,29 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
                 .order_by(c.district_status, c.promised_date).limit(200)).mappings()]
             out["most_overdue"].sort(key=lambda r: r["promised_date"] or "")
             out["most_overdue"] = out["most_overdue"][:8]
-            since = _iso(datetime.combine(start or today - timedelta(days=29),
-                                          datetime.min.time(), LOCAL_TZ))
-            out["ratings"] = dict(conn.execute(
-                select(ratings.c.level, func.count()).where(ratings.c.received_at >= since)
-                .group_by(ratings.c.level)).all())
+            since = (start or today - timedelta(days=29)).isoformat()  # a local day
+            out["ratings"] = {}
+            rates: dict[str, dict[str, list[int]]] = {"desk": {}, "worker": {}, "item": {}}
+            for kind, a, b, c_, n in conn.execute(select(k.kind, k.a, k.b, k.c, k.n).where(
+                    k.kind.in_(("rl", "rd", "rw", "ri")), k.day >= since)):
+                if kind == "rl":
+                    out["ratings"][int(a)] = out["ratings"].get(int(a), 0) + int(n)
+                    continue
+                # rd: (desk code, 差评?); rw: (worker, desk code, 差评?); ri: (item, 差评?)
+                group, bad = (f"{a or '未填'}（{b}）", c_) if kind == "rw" else (a, b)
+                tally = rates[RATE_GROUPS[kind]].setdefault(group, [0, 0])
+                tally[0] += int(n)
+                tally[1] += int(n) if bad == "1" else 0
+            out["ratings"] = {lv: n for lv, n in out["ratings"].items() if n}
+            out["bad_rates"] = {g: sorted(((name, n, bad) for name, (n, bad) in v.items() if n),
+                                          key=lambda r: (-r[2] / r[1], -r[1], r[0]))
+                                for g, v in rates.items()}
             out["callbacks_open"] = int(conn.execute(select(func.count()).select_from(
                 callbacks).where(callbacks.c.state == "open")).scalar_one())
             out["callbacks_late"] = int(conn.execute(select(func.count()).select_from(
                 callbacks).where(callbacks.c.state == "open", callbacks.c.due_date < t)
             ).scalar_one())
-            out["bad_rates"] = self._bad_rates(conn, since)
         return out
-
-    def _bad_rates(self, conn: Connection, since: str) -> dict[str, list[tuple[str, int, int]]]:
-        """差评率 by desk, worker and item (issue 21): the period's ratings joined with their
-        cases (a hash join over the read model: ~1 s at 1,000,000 cases), so kept for
-        ``RATES_MAX_AGE`` seconds per period start — a rate over 30 days barely moves."""
-        now = time.monotonic()
-        hit = self._rates_cache.get(since)
-        if hit is not None and now - hit[0] < RATES_MAX_AGE:
-            return hit[1]
-        c = ccases.c
-        rated = conn.execute(
-            select(c.desk_code, c.worker, c.item_name, func.count(),
-                   func.sum(case((ratings.c.level <= 2, 1), else_=0)))
-            .select_from(ratings.join(ccases, ccases.c.uuid == ratings.c.case_uuid))
-            .where(ratings.c.received_at >= since)
-            .group_by(c.desk_code, c.worker, c.item_name)).all()
-        rates: dict[str, dict[str, list[int]]] = {"desk": {}, "worker": {}, "item": {}}
-        for desk_code, worker, item_name, n, bad in rated:
-            for kind, group in (("desk", str(desk_code)),
-                                ("worker", f"{worker or '未填'}（{desk_code}）"),
-                                ("item", str(item_name))):
-                tally = rates[kind].setdefault(group, [0, 0])
-                tally[0] += int(n)
-                tally[1] += int(bad or 0)
-        result = {k: sorted(((name, n, bad) for name, (n, bad) in v.items()),
-                            key=lambda r: (-r[2] / r[1], -r[1], r[0]))
-                  for k, v in rates.items()}
-        self._rates_cache = {since: (now, result)}
-        return result
 
     # -- batches ---------------------------------------------------------------------------
 
@@ -700,10 +683,9 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
                 desks.c.revoked_at.is_not(None), desks.c.desk_code)).mappings()]
             pending: dict[str, int] = {}
             corr: dict[str, int] = {}
-            for desk, status, n in conn.execute(  # index-only on (status, desk_id)
-                    select(ccases.c.desk_id, ccases.c.district_status, func.count()).where(
-                        ccases.c.district_status.in_(OPEN_STATUSES))
-                    .group_by(ccases.c.desk_id, ccases.c.district_status)):
+            for desk, status, n in conn.execute(  # console_counts: open cases per desk
+                    select(counts.c.a, counts.c.b, counts.c.n).where(
+                        counts.c.kind == "desk", counts.c.day == "")):
                 pending[desk] = pending.get(desk, 0) + int(n)
                 if status == "needs_correction":
                     corr[desk] = int(n)

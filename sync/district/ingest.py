@@ -34,6 +34,7 @@ from sync.district.duplicates import flag_duplicates, notify_duplicates
 from sync.district.errors import BatchConflict
 from sync.district.matters_ingest import MatterIn, apply_matters
 from sync.district.reconcile import ReconcileMixin
+from sync.district.replacement import count_sent
 from sync.district.tables import (
     batches,
     case_revisions,
@@ -360,6 +361,9 @@ class _BatchWork:
                     newest[u] = (rec, cp)
             if newest:
                 self._upsert_cases(newest)
+                # issue 21: the 办事点 page's cases-sent count, in this transaction
+                count_sent(conn, self.desk_id, {(u, rec.revision) for _i, rec, _cp, _h, u
+                                                in fresh if (u, rec.revision) not in lost})
                 # issue 24: a desk date offline work cannot explain is flagged for review
                 flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
                                 [cp for u, (_, cp) in newest.items() if u not in existing_case])
