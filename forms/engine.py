@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from forms import expr, ids
-from forms.dates import date_env
+from forms.dates import DATE_NAMES, date_env
 from forms.model import Check, Condition, FieldDef, Item, Material
 
 CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks",
@@ -427,6 +427,21 @@ def expr_holds(item: Item, text: str, data: dict[str, Any], derived: dict[str, A
     return bool(expr.compile_expr(tree, set(env) - {expr.BORN})(env))
 
 
+def _expr_fields(c: Check) -> list[str]:
+    """The names a rule expression uses, in order of appearance (the first field of them
+    is where its problem is shown)."""
+    import ast
+
+    if c.expr is None:
+        return []
+    tree = expr.parse(c.expr)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called]
+    names.sort(key=lambda n: n.col_offset)
+    born = ["applicant_id"] if expr.uses_born(tree) else []  # age_on(d): the applicant's
+    return [n.id for n in names if n.id not in DATE_NAMES] + born
+
+
 def _run_check(item: Item, c: Check, data: dict[str, Any], result: Result,
                today: date) -> None:
     if c.when is not None and not _cond_holds(c.when, data, data):
@@ -464,7 +479,7 @@ def _run_check(item: Item, c: Check, data: dict[str, Any], result: Result,
             return
         failed = not held
     if failed:
-        key = c.field or (c.fields or ["form"])[0]
+        key = c.field or (c.fields or [*_expr_fields(c), "form"])[0]
         problem = Problem(key, f"{c.rule}", c.message, c.level)
         (result.warnings if c.level == "warning" else result.errors).append(problem)
 

@@ -89,6 +89,7 @@ def test_the_checker_names_unknown_and_wrongly_typed_references(shipped: Catalog
     raw = authored.model_dump(mode="json", by_alias=True, exclude_none=True)
     raw["notice"]["tips"][0] = "满{gljt_max_age}周岁另有规定"
     raw["checks"][0]["max"] = "gljt_tiers"
+    n = len(raw["checks"])
     raw["checks"].append({"rule": "expr", "expr": "age_on(today) >= nosuch_age",
                           "message": "x", "level": "warning"})
     _, problems = check_item(raw, params=shipped.params)
@@ -96,16 +97,17 @@ def test_the_checker_names_unknown_and_wrongly_typed_references(shipped: Catalog
     assert got == {
         ("notice", "tips", 0): "引用了不存在的本地参数 {gljt_max_age}（params 表中没有 gljt_max_age）",
         ("checks", 0, "max"): "本地参数 gljt_tiers 是列表，这里需要数字",
-        ("checks", 1, "expr"): got[("checks", 1, "expr")],
+        ("checks", n, "expr"): got[("checks", n, "expr")],
     }
-    assert "“nosuch_age”不认识" in got[("checks", 1, "expr")]
+    assert "“nosuch_age”不认识" in got[("checks", n, "expr")]
     # a text parameter compared with a number: found by trying the rule on the example
     raw = authored.model_dump(mode="json", by_alias=True, exclude_none=True)
+    n = len(raw["checks"])
     raw["checks"].append({"rule": "expr", "expr": "age_on(today) >= dept_name",
                           "message": "x", "level": "warning"})
     params = dict(shipped.params, dept_name=Param(value="民政"))
     _, problems = check_item(raw, params=params)
-    assert [(loc, w[:11]) for loc, w in problems] == [(("checks", 1, "expr"), "规则里的数据类型不对（")]
+    assert [(loc, w[:11]) for loc, w in problems] == [(("checks", n, "expr"), "规则里的数据类型不对（")]
 
 
 def test_a_catalog_refuses_a_reference_to_a_missing_parameter(shipped: Catalog) -> None:
