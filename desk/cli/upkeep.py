@@ -9,7 +9,7 @@ from pathlib import Path
 from desk.cli.common import err, open_desk, print_json
 from desk.core import settings as settings_mod
 from desk.core.app import unlock_key
-from desk.core.maintenance import make_backup, purge_expired
+from desk.core.maintenance import make_backup, purge_expired, purge_expired_matters
 from desk.core.maintenance import restore as restore_backup
 from desk.core.paths import resolve
 from sync.client.pin import fetch_key_share
@@ -35,7 +35,18 @@ def setup(args: argparse.Namespace) -> int:
         st.card_reader_path = args.card_reader_path
     if args.card_reader_port is not None:
         st.card_reader_port = args.card_reader_port
+    if args.doc_language is not None:  # issue 16: 文书第二语言
+        wanted_lang = args.doc_language.strip()
+        st.doc_language = "" if wanted_lang.lower() in ("", "none") else wanted_lang
     problems = st.problems()
+    if "doc_language" not in problems and st.doc_language:
+        from desk.core.doclang import district_dir, languages
+
+        known = languages(ctx.catalog, district_dir(ctx.paths.data_dir))
+        if st.doc_language.split("_")[0] not in known:
+            problems["doc_language"] = (
+                f"文书第二语言 {st.doc_language} 没有译文：目录和翻译文件提供的语言只有 "
+                f"{'、'.join(known)}（彝语等译文由区级随目录发布）")
     if problems:
         for k, v in problems.items():
             err(f"{k}: [invalid] {v}")
@@ -66,12 +77,13 @@ def restore(args: argparse.Namespace) -> int:
 
 
 def purge(args: argparse.Namespace) -> int:
-    """Remove the personal data of completed, synced cases."""
+    """Remove the personal data of completed, synced cases and closed, synced matters."""
     if args.days < 0:
         err("days: [range] 天数不能为负")
         return 2
     ctx = open_desk(args, exclusive=True)
-    print(json.dumps({"purged": purge_expired(ctx.store, days=args.days)}))
+    print(json.dumps({"purged": purge_expired(ctx.store, days=args.days),
+                      "purged_matters": purge_expired_matters(ctx.store, days=args.days)}))
     return 0
 
 

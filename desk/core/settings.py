@@ -17,6 +17,7 @@ from forms.atomic import write_atomic
 
 DESK_CODE = re.compile(r"^[A-Z]{2,4}-[A-Z0-9]{2,8}$")
 PROVISIONAL_PREFIX = "LS-"
+DOC_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 
 @dataclass
@@ -47,6 +48,10 @@ class Settings:
     card_reader: str = ""
     card_reader_path: str = ""
     card_reader_port: int = 1001
+    # 文书第二语言 (issue 16, 双语窗口): "" none; "en", or another language the catalog's
+    # translations or a translation file provide — receipts and notices then print each
+    # label and item text in Chinese with this language beneath it
+    doc_language: str = ""
 
     @property
     def configured(self) -> bool:
@@ -86,6 +91,9 @@ class Settings:
             out["card_reader_path"] = "请填写读卡器驱动程序（或模拟文件）的路径"
         if not (1 <= self.card_reader_port <= 16 or 1001 <= self.card_reader_port <= 1016):
             out["card_reader_port"] = "读卡器端口应为 1001–1016（USB）或 1–16（串口）"
+        if self.doc_language and not DOC_LANGUAGE.match(self.doc_language):
+            out["doc_language"] = ("文书第二语言应为语言代码，如 en（英语）、ii（彝语）、"
+                                   "bo（藏语）、ug（维吾尔语）；不需要时留空")
         if self.server_url and not re.match(r"^https?://", self.server_url):
             out["server_url"] = "服务器地址应以 http:// 或 https:// 开头"
         return out

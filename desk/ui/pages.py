@@ -85,7 +85,8 @@ def print_notice(win: MainWindow, item: Item) -> None:
     # dated with the desk's day, never before the district's last time (clockcheck)
     today = ctx.desk_day() if ctx.desk_day is not None else None
     dlg.load(lambda receipts, fmt: receipts.render_notice_pdf(
-        item, fmt, ctx.catalog.version, ctx.settings, today=today), paper_html)
+        item, fmt, ctx.catalog.version, ctx.settings, today=today,
+        data_dir=ctx.paths.data_dir), paper_html)
     dlg.open()
 
 

@@ -6,6 +6,7 @@ hands it back once every value checks out (``Settings.problems``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.core.doclang import LANGUAGE_NAMES
 from desk.core.settings import Settings
 from desk.ui.fields import ENTER_FILTER
 from desk.ui.text import tr
@@ -64,6 +66,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, *, first_run: bool = False,
                  protect_offered: bool = False, enrolled_code: str = "",
+                 doc_languages: Sequence[str] = ("en",),
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.first_run = first_run
@@ -171,6 +174,18 @@ class SettingsDialog(QDialog):
             self.printer.setCurrentIndex(max(i, 0))
             form.addRow(tr("打印机"), self.printer)
             form.addRow(tr("回执格式"), self.format)
+        # 文书第二语言 (issue 16, 双语窗口): receipts and notices in Chinese with this
+        # language beneath; the choices are the languages the catalog or a file provides
+        self.doc_language = QComboBox()
+        self.doc_language.setAccessibleName(tr("文书第二语言"))
+        self.doc_language.addItem(tr("不打印（仅中文）"), "")
+        for code in dict.fromkeys([*doc_languages, *([settings.doc_language]
+                                                     if settings.doc_language else [])]):
+            self.doc_language.addItem(LANGUAGE_NAMES.get(code, code), code)
+        self.doc_language.setCurrentIndex(
+            max(self.doc_language.findData(settings.doc_language), 0))
+        if not first_run:
+            form.addRow(tr("文书第二语言"), self.doc_language)
         self.large = QCheckBox(tr("长辈模式（大字号、大按钮）"))
         self.large.setChecked(settings.large_font)
         self.contrast = QCheckBox(tr("高对比度（黑底白字）"))
@@ -235,6 +250,7 @@ class SettingsDialog(QDialog):
         if not self.first_run:
             out["printer"] = self.printer.currentData() or ""
             out["receipt_format"] = self.format.currentData()
+            out["doc_language"] = self.doc_language.currentData() or ""
             out["language"] = self.language.currentData()
         return out
 

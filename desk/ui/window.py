@@ -472,10 +472,13 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         """The settings dialog."""
+        from desk.core.doclang import district_dir, languages
         from desk.ui.settings_dialog import SettingsDialog
 
         dlg = SettingsDialog(self.ctx.settings, parent=self, enrolled_code=self.ctx.store
-                             .get_meta("district_desk_code") or "")
+                             .get_meta("district_desk_code") or "",
+                             doc_languages=languages(self.ctx.catalog,
+                                                     district_dir(self.ctx.paths.data_dir)))
         if dlg.exec() and dlg.result_settings is not None:
             self.ctx.settings = dlg.result_settings
             self.ctx.save_settings()

@@ -140,9 +140,11 @@ def full_reprint(ctx: Any, item: Item, status: str) -> dict[str, Any]:
     return dict(again)
 
 
+@pytest.mark.parametrize("lang", ["", "en"])  # issue 16: bilingual documents as well
 @pytest.mark.parametrize("fmt", ["a4", "80mm"])
-def test_every_document_keeps_line_breaking_margins_and_one_page(desk: Any, fmt: str,
+def test_every_document_keeps_line_breaking_margins_and_one_page(desk: Any, fmt: str, lang: str,
                                                                 tmp_path: Path) -> None:
+    desk.settings.doc_language = lang
     desk.settings.worker_phone = "027-84611234"
     desk.settings.district_contact = "汉阳区政务服务中心（琴台大道特1号）027-84845000"
     items = longest_items(desk.catalog)

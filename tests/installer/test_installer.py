@@ -122,7 +122,10 @@ def test_deb_metadata_and_layout(built: dict[str, Path], installed: Path) -> Non
     internal = installed / "opt" / PACKAGE / "_internal"
     for rel in ("resources/fonts/wqy-microhei.ttc", "resources/fonts/LICENSE-wqy-microhei.txt",
                 "resources/styles/base.qss", "forms/catalog.yaml",
-                "resources/translations/qtbase_zh_CN.qm"):  # Qt's dialogs in Chinese
+                "resources/translations/qtbase_zh_CN.qm",  # Qt's dialogs in Chinese
+                # bilingual receipts (issue 16): the Yi font and the words they read
+                "resources/fonts/NotoSansYi-Regular.ttf", "resources/fonts/LICENSE-noto-sans-yi.txt",
+                "resources/translations/doorstep_en.ts"):
         assert (internal / rel).is_file(), rel
     assert list((internal / "forms" / "items").glob("*.yaml"))
     # nothing the desk does not use

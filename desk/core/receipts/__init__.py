@@ -17,6 +17,7 @@ Modules: :mod:`.fonts` (embedded CJK font + rare-character fallback), :mod:`.lay
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from desk.core.receipts.documents import (
@@ -71,8 +72,10 @@ def render_case_pdf(ctx: Any, case: dict[str, Any], fmt: str = "a4", kind: str |
         if facts.item is None:
             raise ValueError(f"kind: 目录中没有事项 {case.get('item_code')}，无法打印一次性告知单")
         day = getattr(ctx, "desk_day", None)  # never before the district's last time
+        paths = getattr(ctx, "paths", None)
         return notice_document(facts.item, fmt, str(case.get("catalog_version", "")),
-                               ctx.settings, today=day() if day is not None else None)
+                               ctx.settings, today=day() if day is not None else None,
+                               data_dir=getattr(paths, "data_dir", None))
     if kind == "correction":
         return correction_document(ctx, facts, fmt, with_qr=qr, signature=signature)
     return receipt_document(ctx, facts, fmt, deferral=kind == "deferral", with_qr=qr,
@@ -80,10 +83,13 @@ def render_case_pdf(ctx: Any, case: dict[str, Any], fmt: str = "a4", kind: str |
 
 
 def render_notice_pdf(item: Item, fmt: str, catalog_version: str, desk_settings: Any, *,
-                      today: date | None = None) -> bytes:
-    """The item's one-time notice (一次性告知单) as PDF bytes, A4 or 80 mm."""
+                      today: date | None = None, data_dir: Path | None = None) -> bytes:
+    """The item's one-time notice (一次性告知单) as PDF bytes, A4 or 80 mm; ``data_dir``:
+    the desk's data folder, whose ``translations`` hold the district's translation files
+    for the second language (文书第二语言)."""
     _check_fmt(fmt)
-    return notice_document(item, fmt, catalog_version, desk_settings, today=today)
+    return notice_document(item, fmt, catalog_version, desk_settings, today=today,
+                           data_dir=data_dir)
 
 
 __all__ = [

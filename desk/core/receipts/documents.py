@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from desk.core import clock
 from desk.core.bundles import ROUTE_WORDS, bundle_routes
 from desk.core.cases import default_defer_days
+from desk.core.receipts.bilingual import NONE, Bi, Words, district_dir, words_for
 from desk.core.receipts.layout import Sheet
 from desk.core.receipts.verify import (
     group_code,
@@ -69,6 +71,15 @@ class CaseFacts:
     calendar: WorkCalendar | None = None  # the desk's working days (None: shipped + fallback)
     # a 一件事 bundle's routes (desk.core.bundles.bundle_routes): one per service chosen
     routes: list[dict[str, Any]] = field(default_factory=list)
+    words: Words = NONE  # the documents' second language (文书第二语言)
+
+    @property
+    def item_label(self) -> str:
+        """``名称（代码）``, with the item's translated name."""
+        c = self.case
+        zh = f"{c['item_name']}（{c['item_code']}）"
+        tr = self.words.item(self.item).name if self.words.lang else None
+        return Bi(zh, f"{tr} ({c['item_code']})" if tr else None)
 
     @property
     def receipt_no(self) -> str:
@@ -111,7 +122,8 @@ def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
             item = catalog.get(case["item_code"])
     except Exception:  # an unreadable catalog must not stop a reprint
         item = None
-    facts = CaseFacts(case, item, data.get("fields", {}), mats, ctx.settings)
+    facts = CaseFacts(case, item, data.get("fields", {}), mats, ctx.settings,
+                      words=doc_words(ctx.settings, _data_dir(ctx)))
     work_calendar = getattr(getattr(ctx, "store", None), "work_calendar", None)
     if work_calendar is not None:
         facts.calendar = work_calendar()
@@ -121,6 +133,34 @@ def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
             facts.routes = bundle_routes(item, facts.fields,
                                          ctx.store.case_routes(str(case["uuid"])), catalog)
     return facts
+
+
+def _data_dir(ctx: Any) -> Path | None:
+    paths = getattr(ctx, "paths", None)
+    return getattr(paths, "data_dir", None)
+
+
+def doc_words(settings: Any, data_dir: Path | None = None) -> Words:
+    """The desk's second language for documents (:data:`NONE` when none is set), with the
+    district's translation files kept in ``data_dir``."""
+    return words_for(str(getattr(settings, "doc_language", "") or ""), district_dir(data_dir))
+
+
+def iso_date(iso: str | None) -> str:
+    """A date printed in Chinese (``2026年11月21日``) that reads ``2026-11-21`` in a
+    template's translation."""
+    return Bi(cn_date(iso), short_date(iso) or None)
+
+
+def material_line(w: Words, item: Item | None, name: str, form: str, count: object,
+                  zh_rest: str = "", tr_rest: str | None = "") -> str:
+    """The roll's material entry: ``名称（形式 N份）`` with its translation when the name
+    has one (and the rest, when ``tr_rest`` is not None)."""
+    zh = f"{name}（{form} {count}份）{zh_rest}"
+    name_tr = w.get(w.material(item, name))
+    if not name_tr or tr_rest is None:
+        return zh
+    return Bi(zh, f"{name_tr} ({w.param(form)}, {count})" + (f" {tr_rest}" if tr_rest else ""))
 
 
 # -- shared blocks --------------------------------------------------------------------------
@@ -161,20 +201,23 @@ def _time_limit(f: CaseFacts) -> str:
         return "—"
     if f.item.kind == "on_the_spot":
         return "即办（当场办结）"
-    return f"{f.item.promised_days}个工作日"
+    return f.words.t("{days}个工作日", days=f.item.promised_days)
 
 
 def _promised(f: CaseFacts) -> str:
     p = f.case.get("promised_date")
     if not p:
         return "材料补齐受理后计算"
-    text = cn_date(p)
+    text, tr = cn_date(p), short_date(p)
     if not f.case.get("promised_exact", 1):
-        text += "（按法定节日推算，以国务院放假通知为准）"
+        guess = "（按法定节日推算，以国务院放假通知为准）"
+        text += guess
+        tr += " " + (f.words.get(guess) or "")
     moved = [u for u in _recalendared(f) if u.get("field") == "promised_date"]
     if moved:
         text += f"（已按国务院放假通知更新，原为{cn_date(moved[0].get('old'))}）"
-    return text
+        tr += f" (moved by the holiday notice; was {short_date(moved[0].get('old'))})"
+    return Bi(text, tr.strip() if f.words.lang == "en" else None)
 
 
 def _recalendared(f: CaseFacts) -> list[dict[str, Any]]:
@@ -190,8 +233,8 @@ def _recalendared(f: CaseFacts) -> list[dict[str, Any]]:
 def _case_rows(f: CaseFacts, *, accepted: bool) -> list[tuple[str, str] | tuple[str, str, bool]]:
     c = f.case
     rows: list[tuple[str, str] | tuple[str, str, bool]] = [
-        ("办理事项", f"{c['item_name']}（{c['item_code']}）", True),
-        ("主管部门", str(c.get("department", ""))),
+        ("办理事项", f.item_label, True),
+        ("主管部门", f.words.department(f.item, str(c.get("department", "")))),
         ("受理状态", STATUS_WORDS.get(str(c["status"]), str(c["status"]))),
     ]
     if c.get("priority"):
@@ -199,7 +242,7 @@ def _case_rows(f: CaseFacts, *, accepted: bool) -> list[tuple[str, str] | tuple[
     if accepted:
         rows += [("办理时限", _time_limit(f)), ("承诺办结", _promised(f))]
     else:
-        rows += [("办理时限", _time_limit(f) + "（自受理之日起）")]
+        rows += [("办理时限", f.words.t("{limit}（自受理之日起）", limit=_time_limit(f)))]
     if c.get("district_status"):
         rows.append(("区级状态", DISTRICT_WORDS.get(str(c["district_status"]),
                                                   str(c["district_status"]))))
@@ -285,9 +328,11 @@ def _received_table(sheet: Sheet, f: CaseFacts) -> None:
                 if m.get("supplied_on")}
     for i, name in enumerate(f.mats.get("received", []), 1):
         form, count = f.form_of(name)
-        label = name + (f"（{cn_date(supplied[name])}补交）" if name in supplied else "")
+        shown = f.words.material(f.item, name)
+        label = f.words.t("{name}（{date}补交）", name=shown, date=iso_date(supplied[name])) \
+            if name in supplied else shown
         rows.append([str(i), label, form, count])
-        roll.append((f"{label}（{form} {count}份）", ""))
+        roll.append((material_line(f.words, f.item, label, form, count), ""))
     _materials(sheet, ["序号", "材料名称", "形式", "份数"], rows, [0.8, 6, 2.2, 1], (0, 2, 3),
                roll, "（未收取纸质材料）", rank=3)
 
@@ -317,13 +362,15 @@ def _rating_compact(sheet: Sheet, f: CaseFacts) -> None:
     level = f.case.get("rating")
     chosen = RATING_LEVELS.get(int(level)) if level else None
     if chosen:
-        when = cn_date(f.case.get("rated_at"))
-        sheet.para(f"服务评价（好差评）：您已评价“{chosen}”" + (f"（{when}）" if when else "")
-                   + "。感谢您的评价！", small=True)
+        when = iso_date(f.case.get("rated_at"))
+        sheet.para(f.words.t("服务评价（好差评）：您已评价“{level}”（{when}）。感谢您的评价！"
+                             if when else "服务评价（好差评）：您已评价“{level}”。感谢您的评价！",
+                             level=chosen, when=when), small=True)
         return
     sheet.heading("服务评价（好差评）")
     sheet.choices(RATING_ORDER, None)
-    sheet.para(f"可当场评价，也可在办结前致电{_contact(f)}补评。", small=True)
+    sheet.para(f.words.t("可当场评价，也可在办结前致电{contact}补评。", contact=_contact(f)),
+               small=True)
 
 
 def _rating_full(sheet: Sheet, f: CaseFacts) -> None:
@@ -332,11 +379,12 @@ def _rating_full(sheet: Sheet, f: CaseFacts) -> None:
     chosen = RATING_LEVELS.get(int(level)) if level else None
     sheet.choices(RATING_ORDER, chosen)
     if chosen:
-        when = cn_date(f.case.get("rated_at"))
-        sheet.para(f"您已评价：{chosen}" + (f"（{when}）" if when else "") + "。感谢您的评价！",
+        when = iso_date(f.case.get("rated_at"))
+        sheet.para(f.words.t("您已评价：{level}（{when}）。感谢您的评价！" if when
+                             else "您已评价：{level}。感谢您的评价！", level=chosen, when=when),
                    small=True)
     else:
-        sheet.para(RATING_HOW.format(contact=_contact(f)), small=True)
+        sheet.para(f.words.t(RATING_HOW, contact=_contact(f)), small=True)
 
 
 def _header(sheet: Sheet, ctx: Any, f: CaseFacts, title: str, number_label: str,
@@ -346,7 +394,7 @@ def _header(sheet: Sheet, ctx: Any, f: CaseFacts, title: str, number_label: str,
     sheet.header(title, subtitle, f.issuer,
                  (matrix, f"核验码 {code}") if matrix is not None else None)
     sheet.numbered([(number_label, f.receipt_no),
-                    (date_label, cn_date(f.case.get("accepted_date")))])
+                    (date_label, iso_date(f.case.get("accepted_date")))])
     return code
 
 
@@ -357,8 +405,9 @@ def _footer(sheet: Sheet, ctx: Any, f: CaseFacts, code: str, with_qr: bool) -> N
         assert matrix is not None
         sheet.qr_block(matrix, f"扫码核验真伪\n核验码 {code}")
     sheet.space(3)
-    sheet.para(f"凭编号 {f.receipt_no} 可向本办事点或{contact}查询办理进度；"
-               f"核验码 {code} 可供核验本凭证真伪。", small=True)
+    sheet.para(f.words.t("凭编号 {no} 可向本办事点或{contact}查询办理进度；"
+                         "核验码 {code} 可供核验本凭证真伪。", no=f.receipt_no, contact=contact,
+                         code=code), small=True)
     if sheet.fmt == "80mm":
         sheet.para("本凭证为申请人留存联，存根由办事点电子存档。", small=True)
 
@@ -366,14 +415,14 @@ def _footer(sheet: Sheet, ctx: Any, f: CaseFacts, code: str, with_qr: bool) -> N
 def _stub(sheet: Sheet, f: CaseFacts, title: str,
           extra: list[tuple[str, str] | tuple[str, str, bool]]) -> None:
     sheet.begin_stub()
-    sheet.caption_title(f"{title}　存根（办事点归档联）")
+    sheet.caption_title(f.words.t("{title}　存根（办事点归档联）", title=title))
     d = f.fields
     who = str(d.get("applicant_name") or f.case.get("applicant_name", ""))
     who += f"　{_shown(f, 'applicant_id')}"
     rows: list[tuple[str, str] | tuple[str, str, bool]] = [
         ("编号", f.receipt_no),
         ("日期", cn_date(f.case.get("accepted_date"))),
-        ("办理事项", f"{f.case['item_name']}（{f.case['item_code']}）", True),
+        ("办理事项", f.item_label, True),
         ("申请人", who),
         ("经办人", str(f.case.get("worker", ""))),
         *extra,
@@ -393,12 +442,13 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
     title = TITLES["deferral"] if deferral else (
         "收件回执" if status == "correction" else TITLES["receipt"])
     sheet = Sheet(fmt, title=f"{title} {f.receipt_no}", subject=str(f.case["item_name"]),
-                  author=f.desk_label)
+                  author=f.desk_label, words=f.words)
     code = _header(sheet, ctx, f, title, "受理编号", with_qr, "受理日期")
     pending = f.outstanding
     if deferral:
-        sheet.para(f"您申请的“{f.case['item_name']}”事项主要材料齐全，经您书面承诺，"
-                   "本办事点予以容缺受理。请按下列期限补交所缺材料。")
+        sheet.para(f.words.t("您申请的“{item}”事项主要材料齐全，经您书面承诺，"
+                             "本办事点予以容缺受理。请按下列期限补交所缺材料。",
+                             item=f.words.name(f.item, str(f.case["item_name"]))))
         sheet.space(3)
     rows = [*_people(f), *_case_rows(f, accepted=status != "correction")]
     sheet.alternatives(  # a sheet still too long after that sets all the fields small
@@ -414,9 +464,11 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
         _deferred_section(sheet, f, pending)
     elif required:
         sheet.heading("待补材料")
-        sheet.para(f"尚有{len(required)}件材料未交齐，详见《补正材料告知书》。", small=True)
+        sheet.para(f.words.t("尚有{n}件材料未交齐，详见《补正材料告知书》。", n=len(required)),
+                   small=True)
     elif optional:
-        sheet.para("可选材料（如有可补充，不影响办理）：" + "、".join(optional) + "。", small=True)
+        sheet.para(f.words.t("可选材料（如有可补充，不影响办理）：{names}。",
+                             names=_names(f, optional)), small=True)
     if f.case.get("district_note"):
         sheet.heading("区级备注")
         note = str(f.case["district_note"])
@@ -428,31 +480,49 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
     if fmt == "a4":
         sheet.para("（办事点盖章）", right=True)
     _footer(sheet, ctx, f, code, with_qr)
-    mats = f"已收{len(f.mats.get('received', []))}件"
+    received = len(f.mats.get("received", []))
+    mats = f.words.t("已收{received}件", received=received)
     if required:
         due = max((m.get("due_date") or "" for m in required), default="")
-        mats += f"，待补{len(required)}件" + (f"（{short_date(due)}前）" if due else "")
+        mats = f.words.t("已收{received}件，待补{missing}件（{due}前）" if due else
+                         "已收{received}件，待补{missing}件", received=received,
+                         missing=len(required), due=short_date(due))
     extra: list[tuple[str, str] | tuple[str, str, bool]] = [
         ("承诺办结", cn_date(f.case.get("promised_date")) or "—"), ("材料", mats)]
     if f.case.get("priority"):
         extra.append(("办理通道", "绿色通道"))
     services = _services(f)
     if services:
-        extra.append(("联办事项", f"{len(services)}项（见申请人留存联）"))
+        extra.append(("联办事项", f.words.t("{n}项（见申请人留存联）", n=len(services))))
     _stub(sheet, f, title, extra)
     return sheet.render()
+
+
+def _names(f: CaseFacts, names: list[str]) -> str:
+    """Material names joined with 、 (and their translations with commas)."""
+    zh = "、".join(names)
+    if not f.words.lang:
+        return zh
+    trs = [f.words.get(f.words.material(f.item, n)) for n in names]
+    return Bi(zh, ", ".join(t or n for t, n in zip(trs, names, strict=True)))
 
 
 def _deferred_section(sheet: Sheet, f: CaseFacts, pending: list[dict[str, Any]]) -> None:
     sheet.heading("容缺补交材料")
     rows, roll = [], []
+    w = f.words
     for i, m in enumerate(pending, 1):
         optional = not m.get("required", True)
         due = "选交" if optional else (cn_date(m.get("due_date")) or "—")
-        rows.append([str(i), str(m["name"]), str(m.get("form", "—")),
-                     str(m.get("count", 1)), due])
+        name = w.material(f.item, str(m["name"]))
+        rows.append([str(i), name, str(m.get("form", "—")), str(m.get("count", 1)), due])
         when = "选交" if optional else f"{short_date(m.get('due_date'))}前补交"
-        roll.append((str(m["name"]), f"{m.get('form', '—')} {m.get('count', 1)}份，{when}"))
+        detail = f"{m.get('form', '—')} {m.get('count', 1)}份，{when}"
+        if w.lang:
+            detail = Bi(detail, f"{w.param(m.get('form', '—'))}, {m.get('count', 1)}; "
+                        + (w.param("选交") if optional else
+                           f"by {short_date(m.get('due_date'))}"))
+        roll.append((name, detail))
     _materials(sheet, ["序号", "材料名称", "形式", "份数", "补交期限"], rows,
                [0.8, 4.6, 2.2, 1, 2.8], (0, 2, 3, 4), roll, "（已全部补齐）", rank=3)
     if not pending:
@@ -460,13 +530,13 @@ def _deferred_section(sheet: Sheet, f: CaseFacts, pending: list[dict[str, Any]])
     due = f.mats.get("defer_due") or max((m.get("due_date") or "" for m in pending), default="")
     sheet.bullets([
         "补交方式：本人或代办人带上述材料到本办事点或社区便民服务站提交，以送达之日为准。",
-        f"逾期后果：{cn_date(due)}前未补交的，本事项暂停办理并告知您；因不可抗力不能按期"
-        "补交的，可申请延期；逾期仍未补交的，终止办理并退回申请材料。",
+        w.t("逾期后果：{due}前未补交的，本事项暂停办理并告知您；因不可抗力不能按期"
+            "补交的，可申请延期；逾期仍未补交的，终止办理并退回申请材料。", due=iso_date(due)),
     ], numbered=False, small=True)
     sheet.heading("申请人承诺")
-    promise = (f"本人自愿申请容缺受理，已知晓上述需补交的材料、形式和期限，承诺于"
-               f"{cn_date(due)}前补交齐全，所交材料真实有效；未按期补交的，"
-               "愿意承担暂停或终止办理的后果。")
+    promise = w.t("本人自愿申请容缺受理，已知晓上述需补交的材料、形式和期限，承诺于"
+                  "{due}前补交齐全，所交材料真实有效；未按期补交的，"
+                  "愿意承担暂停或终止办理的后果。", due=iso_date(due))
     sheet.alternatives(lambda: sheet.para(promise), lambda: sheet.para(promise, small=True),
                        rank=3)
 
@@ -476,17 +546,19 @@ def correction_document(ctx: Any, f: CaseFacts, fmt: str, *, with_qr: bool,
     """补正材料告知书: every missing item, its form, how and by when to bring it."""
     title = TITLES["correction"]
     sheet = Sheet(fmt, title=f"{title} {f.receipt_no}", subject=str(f.case["item_name"]),
-                  author=f.desk_label)
+                  author=f.desk_label, words=f.words)
+    w = f.words
     code = _header(sheet, ctx, f, title, "告知书编号", with_qr, "告知日期")
     pending = f.outstanding
     due = correction_due(f)
-    sheet.para(f"您申请办理的“{f.case['item_name']}”事项，经核查，申请材料不齐全或不符合"
-               "法定形式。现将需要补正的全部材料一次性告知如下：")
+    sheet.para(w.t("您申请办理的“{item}”事项，经核查，申请材料不齐全或不符合"
+                   "法定形式。现将需要补正的全部材料一次性告知如下：",
+                   item=w.name(f.item, str(f.case["item_name"]))))
     sheet.space(3)
     phone = f.settings.worker_phone
     rows: list[tuple[str, str] | tuple[str, str, bool]] = [
-        *_people(f), ("办理事项", f"{f.case['item_name']}（{f.case['item_code']}）", True),
-        ("主管部门", str(f.case.get("department", ""))),
+        *_people(f), ("办理事项", f.item_label, True),
+        ("主管部门", w.department(f.item, str(f.case.get("department", "")))),
         *([PRIORITY_ROW] if f.case.get("priority") else []),
         ("经办人", str(f.case.get("worker", ""))), ("经办电话", phone or "—")]
     sheet.alternatives(lambda: sheet.fields(rows), lambda: sheet.fields(rows, small=True),
@@ -496,29 +568,36 @@ def correction_document(ctx: Any, f: CaseFacts, fmt: str, *, with_qr: bool,
     for i, m in enumerate(pending, 1):
         need = "必交" if m.get("required", True) else "如有请提供"
         note = str(m.get("note") or "")
-        table.append([str(i), str(m["name"]), str(m.get("form", "—")), str(m.get("count", 1)),
+        name = w.material(f.item, str(m["name"]))
+        table.append([str(i), name, str(m.get("form", "—")), str(m.get("count", 1)),
                      need + (f"；{note}" if note else "")])
-        roll.append((str(m["name"]), f"{m.get('form', '—')} {m.get('count', 1)}份，{need}"
-                     + (f"；{note}" if note else "")))
+        detail = f"{m.get('form', '—')} {m.get('count', 1)}份，{need}" + (
+            f"；{note}" if note else "")
+        if w.lang and not note:
+            detail = Bi(detail, f"{w.param(m.get('form', '—'))}, {m.get('count', 1)}; "
+                        f"{w.param(need)}")
+        roll.append((name, detail))
     _materials(sheet, ["序号", "材料名称", "要求形式", "份数", "说明"], table,
                [0.8, 3.8, 2.2, 1, 4.2], (0, 2, 3), roll, "（无需补正）", rank=3)
     sheet.heading("补正期限与方式")
     days = working_days_between(date.fromisoformat(str(f.case["accepted_date"])[:10]),
                                 date.fromisoformat(due), f.calendar)
     sheet.bullets([
-        f"补正期限：请于{cn_date(due)}前（{days}个工作日内）补齐上述材料。",
-        f"补正方式：带上述材料到{f.desk_name}或社区便民服务站提交；也可委托他人代办，"
-        "须带授权委托书和代办人身份证。",
+        w.t("补正期限：请于{due}前（{days}个工作日内）补齐上述材料。", due=iso_date(due),
+            days=days),
+        w.t("补正方式：带上述材料到{desk}或社区便民服务站提交；也可委托他人代办，"
+            "须带授权委托书和代办人身份证。", desk=f.desk_name),
         "材料补齐后即予受理，办理时限自受理之日起计算；已收的材料无需重复提供。",
-        f"咨询与投诉：{_contact(f)}。",
+        w.t("咨询与投诉：{contact}。", contact=_contact(f)),
     ], numbered=False)
     received = f.mats.get("received", [])
-    sheet.para("已收材料（无需重复提供）：" + ("、".join(received) if received else "无") + "。",
-               small=True)
+    sheet.para(w.t("已收材料（无需重复提供）：{names}。",
+                   names=_names(f, received) if received else "无"), small=True)
     sheet.space(2)
     sheet.signature(["申请人（代办人）签收：", "经办人签字："], image=signature)
     _footer(sheet, ctx, f, code, with_qr)
-    _stub(sheet, f, title, [("补正期限", cn_date(due)), ("需补正", f"{len(pending)}件")])
+    _stub(sheet, f, title, [("补正期限", cn_date(due)),
+                            ("需补正", w.t("{n}件", n=len(pending)))])
     return sheet.render()
 
 
@@ -551,7 +630,8 @@ def _condition_text(item: Item, cond: Condition) -> str:
     return f"填写了{label}时"
 
 
-def _material_note(item: Item, m: Material) -> str:
+def _material_note(item: Item, m: Material, w: Words = NONE) -> str:
+    """The notice's note on a material; translated when every part of it is."""
     parts = []
     if m.show_if is not None:
         parts.append("代办时提供" if m.show_if.field == "is_proxy"
@@ -562,27 +642,33 @@ def _material_note(item: Item, m: Material) -> str:
         parts.append("★可容缺后补")
     if m.note:
         parts.append(m.note)
-    return "；".join(parts)
+    zh = "；".join(parts)
+    trs = [w.get(p) for p in parts] if w.lang else [None]
+    return Bi(zh, "; ".join(t for t in trs if t)) if all(trs) else zh
 
 
 def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *,
-                    today: date | None = None) -> bytes:
+                    today: date | None = None, data_dir: Path | None = None) -> bytes:
     """一次性告知单: conditions, every material, steps, time limit, contacts."""
     today = today or clock.today()
     title = TITLES["notice"]
+    w = doc_words(settings, data_dir)
     desk = (settings.desk_name or settings.community or "家门口办事台") + (
         f"（{settings.desk_code}）" if settings.desk_code else "")
-    sheet = Sheet(fmt, title=f"{title} {item.code}", subject=item.name, author=desk)
+    sheet = Sheet(fmt, title=f"{title} {item.code}", subject=item.name, author=desk, words=w)
     issuer = (settings.desk_name or settings.community or "家门口办事台") + (
         f"\n办事点编码 {settings.desk_code}" if settings.desk_code else "")
-    sheet.header(title, item.name, issuer)
-    sheet.numbered([("事项编码", item.code), ("告知日期", cn_date(today.isoformat()))])
+    name = w.name(item, item.name)
+    sheet.header(title, name, issuer)
+    sheet.numbered([("事项编码", item.code), ("告知日期", iso_date(today.isoformat()))])
     n = item.notice
-    limit = "即办（当场办结）" if item.kind == "on_the_spot" else f"{item.promised_days}个工作日"
+    limit = "即办（当场办结）" if item.kind == "on_the_spot" else \
+        w.t("{days}个工作日", days=item.promised_days)
+    shown_limit = n.time_limit if limit in n.time_limit else f"{limit}（{n.time_limit}）"
     sheet.fields([
-        ("办理事项", item.name, True),
-        ("主管部门", item.department),
-        ("办理时限", n.time_limit if limit in n.time_limit else f"{limit}（{n.time_limit}）"),
+        ("办理事项", name, True),
+        ("主管部门", w.department(item, item.department)),
+        ("办理时限", Bi(shown_limit, w.get(n.time_limit) or w.get(limit))),
         ("收费标准", item.fee),
         ("办理地点", n.where or "社区便民服务站或流动办事点"),
         ("办理结果", n.result or "—", True),
@@ -593,9 +679,14 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
     sheet.heading("申请材料")
     rows, roll = [], []
     for i, m in enumerate(all_materials(item), 1):
-        note = _material_note(item, m)
-        rows.append([str(i), m.name, m.form_label, str(m.count), note])
-        roll.append((m.name, f"{m.form_label} {m.count}份" + (f"；{note}" if note else "")))
+        note = _material_note(item, m, w)
+        mname = w.material(item, m.name)
+        rows.append([str(i), mname, m.form_label, str(m.count), note])
+        detail = f"{m.form_label} {m.count}份" + (f"；{note}" if note else "")
+        if w.lang and (not note or w.get(note)):
+            detail = Bi(detail, f"{w.param(m.form_label)}, {m.count}"
+                        + (f"; {w.get(note)}" if note else ""))
+        roll.append((mname, detail))
     _materials(sheet, ["序号", "材料名称", "形式", "份数", "说明"], rows, [0.8, 3.6, 2.2, 1, 4.4],
                (0, 2, 3), roll, "（无）")
     if item.allows_deferral:
@@ -609,15 +700,19 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
     sheet.heading("咨询与监督")
     phone = settings.worker_phone
     worker = settings.worker_name
-    sheet.para((f"经办人：{worker}" + (f"，电话 {phone}" if phone else "") + "；" if worker else "")
-               + f"咨询与投诉：{settings.district_contact or '区政务服务中心'}。")
+    contact = settings.district_contact or "区政务服务中心"
+    sheet.para(w.t("经办人：{worker}，电话 {phone}；咨询与投诉：{contact}。" if worker and phone
+                   else "经办人：{worker}；咨询与投诉：{contact}。" if worker
+                   else "咨询与投诉：{contact}。", worker=worker, phone=phone, contact=contact))
     sheet.para("以上为办理本事项所需的全部条件和材料，一次性告知。因本告知单未列明的材料"
                "让您多跑一趟的，可向区政务服务中心反映。", small=True)
-    sheet.para(f"目录版本：{catalog_version}", small=True)
+    sheet.para(w.t("目录版本：{version}", version=catalog_version), small=True)
     if fmt == "a4":
         sheet.begin_stub()
-        sheet.caption_title(f"{title}　存根（办事点归档联）")
-        sheet.fields([("告知事项", f"{item.name}（{item.code}）", True),
+        sheet.caption_title(w.t("{title}　存根（办事点归档联）", title=title))
+        name_tr = w.item(item).name
+        sheet.fields([("告知事项", Bi(f"{item.name}（{item.code}）",
+                                      f"{name_tr} ({item.code})" if name_tr else None), True),
                       ("告知日期", cn_date(today.isoformat())),
                       ("经办人", worker or "")])
         sheet.space(3)

@@ -7,6 +7,9 @@
   rare name characters of the 通用规范汉字表 in Extensions B–F such as 䶮 and 𠮷 — then
   ``doorstep-han-fallback-2.ttf`` (a subset of BabelStone Han) for what neither has, up
   to Extensions G and H (𰻞). See ``resources/fonts/build_fallback_font.py``.
+- Yi (U+A000–A4CF, the 双语窗口's second language in Liangshan): ``NotoSansYi-Regular.ttf``
+  (Noto Sans Yi, SIL OFL 1.1), registered — and so embedded, as a subset — only when a
+  document prints Yi text.
 - A character neither font has is never dropped silently: it is printed as its code point
   (``〔U+2A6D6〕``) and reported by :func:`unrenderable`.
 """
@@ -31,11 +34,15 @@ MAIN_FILE = ("fonts", "wqy-microhei.ttc")
 FALLBACK_FILE = ("fonts", "doorstep-han-fallback.ttf")
 FALLBACK2 = "DoorstepHanFallback2"
 FALLBACK2_FILE = ("fonts", "doorstep-han-fallback-2.ttf")
+YI = "DoorstepYi"
+YI_FILE = ("fonts", "NotoSansYi-Regular.ttf")
+YI_RANGE = range(0xA000, 0xA4D0)  # Yi Syllables and Yi Radicals
 
 _lock = threading.Lock()
 _main_cmap: frozenset[int] | None = None
 _fallback_cmap: frozenset[int] | None = None
 _fallback2_cmap: frozenset[int] | None = None
+_yi_cmap: frozenset[int] | None = None
 
 # Invisible modifiers that would otherwise count as "missing": variation selectors,
 # zero-width characters, the byte-order mark.
@@ -128,12 +135,24 @@ def _ensure_fallback2() -> frozenset[int]:
     return _fallback2_cmap
 
 
+def _ensure_yi() -> frozenset[int]:
+    global _yi_cmap
+    if _yi_cmap is not None:
+        return _yi_cmap
+    with _lock:
+        if _yi_cmap is None:
+            _yi_cmap = _register(YI, YI_FILE)
+    return _yi_cmap
+
+
 def font_for(cp: int) -> str | None:
     """The font that draws code point ``cp`` (main first, then the fallbacks), or None."""
     ensure_fonts()
     assert _main_cmap is not None
     if cp in _main_cmap:
         return MAIN
+    if cp in YI_RANGE:  # Yi: its own font, never the Han fallbacks (not loaded for it)
+        return YI if cp in _ensure_yi() else None
     if cp in _ensure_fallback():
         return FALLBACK
     if cp in _ensure_fallback2():

@@ -10,6 +10,8 @@ rating boxes, signature lines, the QR code) and renders them for its format:
   no tints, since thermal printers dither grey.
 
 All text goes through :mod:`.fonts`, so rare characters are drawn with the fallback font.
+With a second language (``words``, :mod:`.bilingual`), every text that has a translation
+gets it beneath, smaller; without one the sheet is exactly the Chinese one.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from reportlab.platypus.paragraph import (
 )
 
 from desk.core.receipts import fonts
+from desk.core.receipts.bilingual import Bi, Words
 from desk.core.receipts.linebreak import break_lines
 from desk.core.receipts.verify import draw_qr
 
@@ -322,10 +325,13 @@ class _Alt:
 class Sheet:
     """One document being laid out. Add blocks, then :meth:`render`."""
 
-    def __init__(self, fmt: str, *, title: str, subject: str = "", author: str = "") -> None:
+    def __init__(self, fmt: str, *, title: str, subject: str = "", author: str = "",
+                 words: Words | None = None) -> None:
         fonts.ensure_fonts()
         self.spec = spec_for(fmt)
         self.fmt = fmt
+        # the second language (None: Chinese alone)
+        self.words = words if words is not None and words.lang else None
         self.meta = {"title": title, "subject": subject, "author": author}
         self.story: list[Flowable] = []
         self.stub: list[Flowable] | None = None
@@ -353,20 +359,50 @@ class Sheet:
             "subtitle": ParagraphStyle("subtitle", parent=base, alignment=TA_CENTER,
                                        textColor=s.soft),
         }
+        # a translation beneath its Chinese: smaller, in the secondary colour
+        tr = ParagraphStyle("tr", parent=base, fontSize=s.small - (1 if fmt == "a4" else 0.5),
+                            leading=s.small_leading - 1.5, textColor=s.soft)
+        self.st["tr"] = tr
+        self.st["tr_center"] = ParagraphStyle("tr_center", parent=tr, alignment=TA_CENTER)
+        self.st["tr_right"] = ParagraphStyle("tr_right", parent=tr, alignment=TA_RIGHT)
 
     # -- helpers
 
     def _p(self, text: object, style: str = "body", *, raw: bool = False) -> Paragraph:
         return CJKParagraph(str(text) if raw else fonts.markup(text), self.st[style])
 
-    def _cell(self, text: object, style: str, width: float) -> Flowable:
-        """A one-line cell when ``text`` fits ``width``, else a wrapping Paragraph."""
+    def _tr(self, text: object) -> str | None:
+        """The translation printed beneath ``text`` (None: Chinese alone)."""
+        if self.words is None:
+            return None
+        tr = self.words.get(text)
+        return tr if tr and tr != str(text) else None
+
+    def _tr_style(self, style: str) -> str:
+        return {TA_CENTER: "tr_center", TA_RIGHT: "tr_right"}.get(
+            self.st[style].alignment, "tr")
+
+    def _ps(self, text: object, style: str = "body") -> list[Flowable]:
+        """A paragraph and, beneath it, its translation."""
+        tr = self._tr(text)
+        out = [self._p(text, style)]
+        if tr:
+            out.append(self._p(tr, self._tr_style(style)))
+        return out
+
+    def _cell(self, text: object, style: str, width: float) -> Any:
+        """A one-line cell when ``text`` fits ``width``, else a wrapping Paragraph; with
+        its translation beneath when it has one."""
         st = self.st[style]
+        tr = self._tr(text)
         s = fonts.clean(text)
+        cell: Flowable
         if fonts.string_width(s, st.fontSize) <= width - 0.5:
             align = {TA_CENTER: "center", TA_RIGHT: "right"}.get(st.alignment, "left")
-            return OneLine(s, st.fontSize, st.leading, st.textColor, align)
-        return self._p(s, style)
+            cell = OneLine(s, st.fontSize, st.leading, st.textColor, align)
+        else:
+            cell = self._p(s, style)
+        return [cell, self._p(tr, self._tr_style(style))] if tr else cell
 
     def _add(self, *items: Flowable) -> None:
         self._target.extend(items)
@@ -399,19 +435,22 @@ class Sheet:
                qr: tuple[list[list[bool]], str] | None = None) -> None:
         """The document title; on A4 with the issuer at left and the QR code at right."""
         s = self.spec
+        title_tr = self._tr(title)
+        titles: list[Flowable] = [TitleLine(title, s.title)]
+        if title_tr:
+            titles.append(self._p(title_tr, "subtitle"))
         if self.fmt == "80mm":
-            self._add(self._p(issuer.replace("\n", "　"), "small_center"),
-                      TitleLine(title, s.title),
-                      self._p(subtitle, "subtitle"), Spacer(1, s.body * 0.4))
+            self._add(self._p(issuer.replace("\n", "　"), "small_center"), *titles,
+                      *self._ps(subtitle, "subtitle"), Spacer(1, s.body * 0.4))
             return
         side = max(s.qr + 6 * mm, 38 * mm)
         middle = s.width - 2 * side
-        left = [self._p(line, "small") for line in issuer.split("\n")]
+        left = [p for line in issuer.split("\n") for p in self._ps(line, "small")]
         right: list[Flowable] = []
         if qr is not None:
             right = [QRCode(qr[0], s.qr), Spacer(1, 1.5),
                      OneLine(qr[1], s.small * 0.85, s.small_leading, s.soft, "right")]
-        t = _Table([[left, [TitleLine(title, s.title), self._p(subtitle, "subtitle")], right]],
+        t = _Table([[left, [*titles, *self._ps(subtitle, "subtitle")], right]],
                   colWidths=[side, middle, side])
         t.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (2, 0), (2, 0), "RIGHT"),
@@ -426,7 +465,7 @@ class Sheet:
         if self.fmt == "80mm":
             self.fields(pairs)
             return
-        cells = [self._p(f"{k}：{v}", "body" if i == 0 else "right")
+        cells = [self._ps(self._pair(k, v), "body" if i == 0 else "right")
                  for i, (k, v) in enumerate(pairs)]
         t = _Table([cells], colWidths=[s.width / len(cells)] * len(cells))
         t.setStyle(TableStyle([
@@ -435,6 +474,11 @@ class Sheet:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ]))
         self._add(t, Spacer(1, 2.5 * mm))
+
+    def _pair(self, key: str, value: str) -> str:
+        """``key：value`` on one line (``key: value`` in the second language)."""
+        tr = self._tr(key)
+        return Bi(f"{key}：{value}", f"{tr}: {value}" if tr else None)
 
     def fields(self, rows: Sequence[tuple[str, str] | tuple[str, str, bool]], *,
                small_wide: bool = False, small: bool = False) -> None:
@@ -445,7 +489,10 @@ class Sheet:
         if not rows:
             return
         if self.fmt == "80mm":
-            lw = min(max(fonts.string_width(r[0], s.body) for r in rows) + 5, 22 * mm)
+            trs = [self._tr(r[0]) or "" for r in rows]  # a label's translation: one line
+            lw = min(max(max(fonts.string_width(r[0], s.body) for r in rows),
+                         max(fonts.string_width(t, self.st["tr"].fontSize) for t in trs)) + 5,
+                     22 * mm)
             vw = s.width - lw - 1
             lines = [[self._cell(r[0], "label", lw), self._cell(r[1], "body", vw)]
                      for r in rows]
@@ -515,19 +562,23 @@ class Sheet:
     def heading(self, text: str) -> None:
         """A section heading (■ 已收材料)."""
         label = f"■ {text}" if self.fmt == "a4" else f"【{text}】"
-        self.alternatives(lambda: self._add(self._p(label, "heading")),
-                          lambda: self._add(self._p(label, "heading_tight")), rank=6)
+        tr = self._tr(text)
+        under = [self._p(tr, "tr")] if tr else []
+        self.alternatives(lambda: self._add(self._p(label, "heading"), *under),
+                          lambda: self._add(self._p(label, "heading_tight"), *under), rank=6)
 
     def para(self, text: str, *, small: bool = False, center: bool = False,
              right: bool = False) -> None:
         """A paragraph of plain text."""
         style = ("small_center" if small else "center") if center else \
             "right" if right else ("small" if small else "body")
-        self._add(self._p(text, style))
+        self._add(*self._ps(text, style))
 
     def caption_title(self, text: str) -> None:
         """A smaller bold title line (the stub's)."""
-        self._add(TitleLine(text, self.spec.heading * 1.25), Spacer(1, 2))
+        tr = self._tr(text)
+        self._add(TitleLine(text, self.spec.heading * 1.25),
+                  *([self._p(tr, "tr_center")] if tr else []), Spacer(1, 2))
 
     def bullets(self, items: Sequence[str], *, numbered: bool = True,
                 small: bool = False) -> None:
@@ -541,6 +592,10 @@ class Sheet:
                                    bulletIndent=0, bulletFontName=fonts.MAIN,
                                    bulletFontSize=size)
             self._add(CJKParagraph(fonts.markup(text), style, bulletText=mark))
+            tr = self._tr(text)
+            if tr:
+                self._add(CJKParagraph(fonts.markup(tr), ParagraphStyle(
+                    f"tb{indent}", parent=self.st["tr"], leftIndent=indent)))
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]],
               widths: Sequence[float], *, center_cols: Sequence[int] = (),
@@ -577,6 +632,9 @@ class Sheet:
 
     def choices(self, options: Sequence[str], chosen: str | None) -> None:
         """A row of tick boxes (□ 非常满意 □ 满意 …), the chosen one filled."""
+        if self.words is not None:  # the translation beside each option
+            shown = {o: f"{o} {self._tr(o)}" if self._tr(o) else o for o in options}
+            options, chosen = list(shown.values()), shown.get(chosen or "")
         self._add(ChoiceRow(options, chosen, self.spec.body))
 
     def listing(self, entries: Sequence[tuple[str, str]]) -> None:
@@ -587,8 +645,15 @@ class Sheet:
                                    bulletIndent=0, bulletFontName=fonts.MAIN,
                                    bulletFontSize=s.body)
             text = fonts.markup(main)
+            tr = self._tr(main)
+            size = self.st["tr"].fontSize
+            if tr:
+                text += f'<br/><font size="{size}">{fonts.markup(tr)}</font>'
             if detail:
                 text += f'<br/><font size="{s.small}">{fonts.markup(detail)}</font>'
+                tr = self._tr(detail)
+                if tr:
+                    text += f'<br/><font size="{size}">{fonts.markup(tr)}</font>'
             self._add(CJKParagraph(text, style, bulletText=f"{i}."))
 
     def signature(self, labels: Sequence[str], *, image: bytes | None = None,
@@ -605,6 +670,8 @@ class Sheet:
             sign = img
         lab_w = [fonts.string_width(t, s.body) + 3 for t in labels]
         height = (11 if sign else 8) * mm
+        if any(self._tr(t) for t in labels):  # room for the translations beneath
+            height += 2 * self.st["tr"].leading
         if self.fmt == "a4":
             free = s.width - sum(lab_w) - 6 * mm * (len(labels) - 1)
             line_w = [free * (0.5 if date_line and i == len(labels) - 1 else 1.0)
@@ -617,16 +684,18 @@ class Sheet:
                 if i:
                     cells.append("")
                     widths.append(6 * mm)
-                cells += [self._p(t, "label"), sign if i == 0 else ""]
+                cells += [self._ps(t, "label"), sign if i == 0 else ""]
                 widths += [lab_w[i], line_w[i] * scale]
                 col = len(cells) - 1
                 style.append(("LINEBELOW", (col, 0), (col, 0), 0.6, s.ink))
             t = _Table([cells], colWidths=widths, rowHeights=[height])
         else:
             lw = max(lab_w)
-            rows = [[self._p(t, "label"), sign if i == 0 else ""] for i, t in enumerate(labels)]
+            rows = [[self._ps(t, "label"), sign if i == 0 else ""] for i, t in enumerate(labels)]
+            extra = height - (11 if sign else 8) * mm
             t = _Table(rows, colWidths=[lw, s.width - lw],
-                      rowHeights=[height if i == 0 else 8 * mm for i in range(len(rows))])
+                      rowHeights=[height if i == 0 else 8 * mm + extra
+                                  for i in range(len(rows))])
             style = [("LINEBELOW", (1, 0), (1, -1), 0.6, s.ink)]
         t.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -638,7 +707,7 @@ class Sheet:
     def qr_block(self, matrix: list[list[bool]], caption: str) -> None:
         """The QR code with its caption, centred (the roll; A4 has it in the header)."""
         self._add(Spacer(1, self.spec.body * 0.6), QRCode(matrix, self.spec.qr),
-                  *[self._p(line, "small_center") for line in caption.split("\n")])
+                  *[p for line in caption.split("\n") for p in self._ps(line, "small_center")])
 
     def space(self, points: float) -> None:
         """Vertical space."""

@@ -14,6 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from desk.core.receipts.bilingual import district_dir, words_for
 from desk.core.receipts.layout import FORMATS, Sheet
 from desk.core.receipts.verify import (
     group_code,
@@ -103,8 +104,10 @@ def render_matter_pdf(ctx: Any, matter: dict[str, Any], fmt: str = "a4", *,
     grouped = group_code(code)
     matrix = qr_matrix(qr_payload(no, uuid, code)) if qr else None
 
+    w = words_for(str(getattr(s, "doc_language", "") or ""),  # 文书第二语言 (issue 16)
+                  district_dir(getattr(getattr(ctx, "paths", None), "data_dir", None)))
     sheet = Sheet(fmt, title=f"{TITLE} {no}", subject=str(matter.get("category", "")),
-                  author=f"{desk_name}（{desk_code}）")
+                  author=f"{desk_name}（{desk_code}）", words=w)
     subtitle = "（居民留存联）" if fmt == "a4" else "居民留存"
     sheet.header(TITLE, subtitle, f"{desk_name}\n办事点编码 {desk_code}",
                  (matrix, f"核验码 {grouped}") if matrix is not None else None)
@@ -125,20 +128,22 @@ def render_matter_pdf(ctx: Any, matter: dict[str, Any], fmt: str = "a4", *,
         ("答复期限", due + (f"（{limit}内）" if limit else ""), True),
     ]
     if matter.get("from_receipt_no"):
-        rows.append(("来源案件", f"受理编号 {matter['from_receipt_no']}（办不成事）", True))
+        rows.append(("来源案件", w.t("受理编号 {no}（办不成事）", no=matter["from_receipt_no"]),
+                     True))
     sheet.alternatives(lambda: sheet.fields(rows), lambda: sheet.fields(rows, small=True),
                        rank=2)
     if matter.get("status") == "closed":
         sheet.heading("当场办结")
-        sheet.para(f"办理结果：{brief(str(matter.get('result') or ''))}")
+        sheet.para(w.t("办理结果：{result}", result=brief(str(matter.get("result") or ""))))
         sheet.choices(list(SATISFACTION), matter.get("satisfaction"))
     elif matter.get("district_answer"):
         sheet.heading("区级答复")
         sheet.para(brief(str(matter["district_answer"])))
     else:
         sheet.space(3)
-        sheet.para(f"本诉求由首问负责人 {matter.get('owner', '')} 跟进到底，"
-                   "移交他人或上报区级时均留有记录；不会因移交而搁置。", small=True)
+        sheet.para(w.t("本诉求由首问负责人 {owner} 跟进到底，"
+                       "移交他人或上报区级时均留有记录；不会因移交而搁置。",
+                       owner=matter.get("owner", "")), small=True)
     sheet.space(2)
     sheet.signature(["居民签字：", "经办人签字："])
     if fmt == "a4":
@@ -146,10 +151,11 @@ def render_matter_pdf(ctx: Any, matter: dict[str, Any], fmt: str = "a4", *,
     if fmt == "80mm" and matrix is not None:
         sheet.qr_block(matrix, f"扫码核验真伪\n核验码 {grouped}")
     sheet.space(3)
-    sheet.para(f"凭诉求编号 {no} 可向本办事点或{contact}查询办理进度；"
-               f"核验码 {grouped} 可供核验本受理单真伪。", small=True)
+    sheet.para(w.t("凭诉求编号 {no} 可向本办事点或{contact}查询办理进度；"
+                   "核验码 {code} 可供核验本受理单真伪。", no=no, contact=contact, code=grouped),
+               small=True)
     sheet.begin_stub()
-    sheet.caption_title(f"{TITLE}　存根（办事点归档联）")
+    sheet.caption_title(w.t("{title}　存根（办事点归档联）", title=TITLE))
     stub: list[tuple[str, str] | tuple[str, str, bool]] = [
         ("诉求编号", no), ("受理时间", cn_time(matter.get("created_at"))),
         ("诉求分类", category), ("紧急程度", str(matter.get("urgency", ""))),
