@@ -112,23 +112,29 @@ def parse_rule(text: str, params: Mapping[str, Any] | None = None, *,
 SAMPLE = Person(birth_date=date(1945, 3, 1), sex="女", compound="七里一村", grid="一网格")
 
 
+def rule_problems(rule: str, due: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with one item's rule and due-by against the catalog's parameters, as
+    (``rule``/``due``, words). Each is tried on a sample resident so that a wrong type (a
+    text compared with a number, a due-by that is not a date) shows here and not in the
+    middle of a district's run."""
+    out = []
+    for what, text in (("rule", rule), ("due", due)):
+        try:
+            parsed = parse_rule(text, params)
+            if what == "due":
+                parsed.due(SAMPLE, date(2024, 2, 29))
+            else:
+                parsed.holds(SAMPLE, date(2024, 2, 29))
+        except RuleError as exc:
+            out.append((what, str(exc)))
+        except (TypeError, ValueError, OverflowError) as exc:
+            out.append((what, f"规则里的数据类型不对（{exc}）：{text}"))
+    return out
+
+
 def check_catalog_rules(rules: Mapping[str, tuple[str, str]],
                         params: Mapping[str, Any]) -> list[str]:
-    """Problems of the items' rules against the catalog's parameters: ``rules`` maps an
-    item code to its (rule, due-by) texts. Each rule is tried on a sample resident so that a
-    wrong type (a text compared with a number, a due-by that is not a date) shows here and
-    not in the middle of a district's run."""
-    out = []
-    for code, (rule, due) in rules.items():
-        for what, text in (("proactive.rule", rule), ("proactive.due", due)):
-            try:
-                parsed = parse_rule(text, params)
-                if what == "proactive.due":
-                    parsed.due(SAMPLE, date(2024, 2, 29))
-                else:
-                    parsed.holds(SAMPLE, date(2024, 2, 29))
-            except RuleError as exc:
-                out.append(f"{code} {what}: {exc}")
-            except (TypeError, ValueError, OverflowError) as exc:
-                out.append(f"{code} {what}: 规则里的数据类型不对（{exc}）：{text}")
-    return out
+    """:func:`rule_problems` of every item: ``rules`` maps an item code to its (rule,
+    due-by) texts; each problem as ``CODE proactive.rule: words``."""
+    return [f"{code} proactive.{what}: {words}" for code, (rule, due) in rules.items()
+            for what, words in rule_problems(rule, due, params)]

@@ -108,6 +108,8 @@ SHEETS: dict[str, list[str]] = {
                "level", "message", "when", "expr"],
     "examples": ["item", "key", "value"],
     "params": ["name", "value", "type", "unit", "description"],
+    # issue 18: 主动服务 / 免申即享 — one row per item that has a rule
+    "proactive": ["item", "rule", "reason", "due", "repeat", "no_signature", "prefill"],
 }
 # the texts that take a translation column (``name::en``) on each sheet
 TRANSLATED: dict[str, list[str]] = {"items": ["name", "department"], "fields": ["label"],
@@ -134,6 +136,7 @@ ALIASES: dict[tuple[str, str], dict[str, str]] = {
                             "原件及复印件": "original_and_copy", "电子证照": "electronic"},
     ("checks", "level"): {"阻止": "error", "提醒": "warning"},
     ("params", "type"): {"数字": "number", "文字": "text", "列表": "list", "日期": "date"},
+    ("proactive", "repeat"): {"只列一次": "once", "每年": "year", "每月": "month"},
 }
 _YES = {"是", "true", "yes", "y", "1", "对", "√"}
 _NO = {"否", "false", "no", "n", "0", "不", "×"}
@@ -344,6 +347,13 @@ def _rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
             out["checks"].append(_check_row(it, c, alias_out))
         for key, value in it.example.items():
             out["examples"].append({"item": it.code, "key": key, "value": _typed_out(value)})
+        if it.proactive is not None:
+            pro = it.proactive
+            out["proactive"].append({
+                "item": it.code, "rule": pro.rule, "reason": pro.reason, "due": pro.due,
+                "repeat": alias_out[("proactive", "repeat")][pro.repeat],
+                "no_signature": _yes(pro.no_signature),
+                "prefill": _lines([f"{k}={v}" for k, v in pro.prefill.items()])})
     return out
 
 
@@ -682,6 +692,19 @@ def load_workbook_catalog(source: Path | bytes) -> Catalog:
 Where = dict[Loc, tuple[str, int, str]]
 
 
+def _rule_names(pro: Any) -> set[str]:
+    """The names a ``proactive`` rule and due-by use (parameters among them)."""
+    from forms.expr import RuleError, names_in, parse
+
+    out: set[str] = set()
+    for text in (pro.get("rule"), pro.get("due")) if isinstance(pro, dict) else ():
+        try:
+            out |= names_in(parse(text)) if isinstance(text, str) else set()
+        except RuleError:
+            pass  # reported with the rule
+    return out
+
+
 class _Builder:
     """Rows → raw item data (with where each part came from) → checked items."""
 
@@ -692,6 +715,7 @@ class _Builder:
         self.where: dict[str, Where] = {}
         self.reported: dict[str, set[Loc]] = {}
         self.item_rows: dict[str, _Row] = {}
+        self.proactive_rows: dict[str, _Row] = {}
 
     # a cell whose problem is already reported: the checker does not repeat it
     def _skip(self, code: str, loc: Loc) -> None:
@@ -733,6 +757,8 @@ class _Builder:
             self._check(row)
         for row in self.sheets.get("examples", []):
             self._example(row)
+        for row in self.sheets.get("proactive", []):
+            self._proactive(row)
         params = self._params()
         used: set[str] = set()
         items: list[Item] = []
@@ -744,6 +770,7 @@ class _Builder:
                 return any(loc[:n] in reported for n in range(len(loc) + 1))
 
             used |= {name for _loc, name, _how in references(raw)}
+            used |= _rule_names(raw.get("proactive"))  # issue 18: rules name parameters
             item, found = check_item(raw, known, params)
             for loc, words in found:
                 sheet, number, col = _locate(where, loc)
@@ -752,6 +779,7 @@ class _Builder:
                 items.append(item)
         if not self.raws and "items" in self.sheets:
             self.r.problems.append(Problem("items", 0, "", "items 表里没有事项"))
+        self._check_proactive(items, params)
         for name, row in self.param_rows.items():
             if name in params and name not in used:
                 self.r.bad(row, "name", f"本地参数 {name} 没有被任何事项引用（在事项文字里写 "
@@ -982,6 +1010,58 @@ class _Builder:
                 self._translation(raw, lang).setdefault("materials", {})[data["name"]] = \
                     r.text(row, col)
                 where[("translations", lang, "materials")] = row.at(col)
+
+    def _check_proactive(self, items: list[Item], params: dict[str, Param]) -> None:
+        """Each item's rule against the parameters, at its cell (issue 18)."""
+        from forms.params import values
+        from forms.proactive import rule_problems
+
+        for it in items:
+            row = self.proactive_rows.get(it.code)
+            if it.proactive is None or row is None:
+                continue
+            for what, words in rule_problems(it.proactive.rule, it.proactive.due,
+                                             values(params)):
+                self.r.bad(row, what, words)
+
+    def _proactive(self, row: _Row) -> None:
+        """A ``proactive`` row (issue 18): the item's rule, reason, due-by, repeat, 免申 and
+        prefill (``field=roster datum`` per line)."""
+        code = self._owner(row)
+        if code is None:
+            return
+        raw, where = self.raws[code], self.where[code]
+        if "proactive" in raw:
+            self.r.bad(row, "item", f"事项 {code} 已有一行主动服务规则")
+            return
+        pro: dict[str, Any] = {}
+        for col in ("rule", "reason", "due"):
+            value = self.r.text(row, col)
+            if value is not None:
+                pro[col] = value
+        repeat = self._read(code, ("proactive", "repeat"), lambda: self.r.coded(row, "repeat"))
+        if repeat is not None:
+            pro["repeat"] = repeat
+        sign = self._read(code, ("proactive", "no_signature"),
+                          lambda: self.r.boolean(row, "no_signature"))
+        if sign is not None:
+            pro["no_signature"] = sign
+        prefill: dict[str, str] = {}
+        for line in self.r.lines(row, "prefill") or []:
+            key, eq, datum = (p.strip() for p in line.partition("="))
+            if not eq or not key or not datum:
+                self.r.bad(row, "prefill", f"“{line}”应写成 字段key=花名册数据，如 "
+                                           "applicant_name=name")
+                self._skip(code, ("proactive", "prefill"))
+                continue
+            prefill[key] = datum
+        if prefill:
+            pro["prefill"] = prefill
+        raw["proactive"] = pro
+        where[("proactive",)] = row.at("item")
+        for col in ("rule", "reason", "due", "repeat", "no_signature", "prefill"):
+            where[("proactive", col)] = row.at(col)
+        self.proactive_rows[code] = row
 
     def _bundle(self, row: _Row) -> None:
         code = self._owner(row, "bundle")

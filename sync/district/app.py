@@ -517,3 +517,6 @@ def app_from_env() -> FastAPI:
     # issue 15: each worker ticks; each slot runs once
     start_schedule(app.state.storage, getattr(app.state, "console", None))
     return app
+    from sync.district.proactive_schedule import start_proactive_schedule
+
+    start_proactive_schedule(app.state.storage, getattr(app.state, "console", None))  # 18

@@ -49,7 +49,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
-from sync.district import calendar_cli, catalog_cli, cli_matters, cli_releases, cli_roster
+from sync.district import (
+    calendar_cli,
+    catalog_cli,
+    cli_matters,
+    cli_proactive,
+    cli_releases,
+    cli_roster,
+)
 from sync.district.errors import DistrictError
 from sync.district.storage import AuditHook, Storage, default_db_url
 
@@ -137,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_matters.add_parsers(sub)  # matters, matter dispatch|sign|answer|… (issue 15)
     cli_releases.add_parsers(sub)  # release add|list (issue 19)
     cli_roster.add_parsers(sub)  # roster import|show|delete (issue 18)
+    cli_proactive.add_parsers(sub)  # proactive run|compounds|show (issue 18)
     return p
 
 
@@ -210,6 +218,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
 
     from sync.district.app import create_app
     from sync.district.matters_store import start_schedule
+    from sync.district.proactive_schedule import start_proactive_schedule
 
     if workers > 1:
         os.environ["DOORSTEP_DB"] = url
@@ -219,6 +228,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
         return 0
     app = create_app(url)
     start_schedule(app.state.storage, getattr(app.state, "console", None))  # issue 15
+    start_proactive_schedule(app.state.storage, getattr(app.state, "console", None))  # 18
     uvicorn.run(app, host=host, port=port, log_level=log_level, ws="none", lifespan="off")
     return 0
 
@@ -352,6 +362,8 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         return catalog_cli.run(cs, args, cli_actor())
     if cmd == "roster":
         return cli_roster.run(storage, cs, args, cli_actor())
+    if cmd == "proactive":
+        return cli_proactive.run(storage, cs, args, cli_actor())
     if cmd == "release":
         return cli_releases.run(storage, cs, args, cli_actor())
     if cmd in ("matters", "matter"):

@@ -315,3 +315,4 @@ status_reports = Table(  # decisions a desk still knows and the restored distric
 from sync.district import matters_tables as _matters_tables  # noqa: E402, F401
 from sync.district import releases as _releases  # noqa: E402, F401  (issue 19)
 from sync.district import roster as _roster  # noqa: E402, F401  (issue 18)
+from sync.district import proactive as _proactive  # noqa: E402, F401  (issue 18)
