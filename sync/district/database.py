@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
@@ -166,11 +166,20 @@ class Database:
     def migrate(self) -> None:
         """Create missing tables and record the schema version (idempotent)."""
         with self.write() as conn:
+            self.migration_lock(conn)
             metadata.create_all(conn, checkfirst=True)
             add_missing_columns(conn, metadata)
             _create_later_indexes(conn)
             self._upsert(conn, meta, {"key": "schema_version", "value": str(SCHEMA_VERSION)},
                          ["key"], ["value"])
+
+    def migration_lock(self, conn: Connection) -> None:
+        """PostgreSQL: one process at a time changes the schema (held to the end of
+        ``conn``'s transaction) — server processes starting together on a district whose
+        schema gained a table would otherwise both create it, and one would fail on the
+        catalog's unique key. SQLite: its one writer already serialises them."""
+        if not self.is_sqlite:
+            conn.execute(text("SELECT pg_advisory_xact_lock(7215015)"))
 
     def _marks(self, n: int) -> str:
         """``n`` positional placeholders in the driver's style (for ``exec_driver_sql``)."""

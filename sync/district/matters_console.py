@@ -29,9 +29,10 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, func, select
 
 from sync import protocol as P
+from sync.district import matters_rates
 from sync.district.errors import Refused
 from sync.district.matters_store import OPEN_STATUSES, current_config
 from sync.district.matters_tables import (
@@ -208,7 +209,7 @@ def counts(st: Any, *, scope: str | None = None, now: datetime | None = None
                                 ).label("due_soon"),
             func.count().filter(and_(open_, matters.c.due_at <= at)).label("overdue"),
             func.count().filter(and_(open_, matters.c.category == CANNOT)).label("cannot"),
-        ).select_from(matters).where(*base)).mappings().one()
+        ).select_from(matters).where(open_, *base)).mappings().one()  # open: an index
     return {k: int(v or 0) for k, v in row.items()}
 
 
@@ -525,44 +526,30 @@ def period_bounds(period: str) -> tuple[str, str, str]:
 RATE_GROUPS = {"department": "部门", "category": "类别", "desk": "办事点", "month": "月份"}
 
 
+def period_months(period: str) -> list[str]:
+    """The local months (``YYYY-MM``) of a period checked by :func:`period_bounds`."""
+    p = period.strip()
+    y = int(p[:4])
+    if len(p) == 4:
+        return [f"{y}-{m:02d}" for m in range(1, 13)]
+    if p[5] == "Q":
+        q = int(p[6])
+        return [f"{y}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+    return [f"{y}-{int(p[5:]):02d}"]
+
+
 def rates(st: Any, period: str, by: str = "department") -> dict[str, Any]:
     """The three rates in ``period`` (orders received in it), overall and per group
     (``by``: department, category, desk, month — the month of receipt, district local).
-    Each rate as {"num", "den", "pct"} (pct None when den is 0)."""
-    from sync.district.console_schema import LOCAL_TZ
-
-    lo, hi, words = period_bounds(period)
-    first_sign = select(changes.c.case_uuid.label("uuid"), func.min(changes.c.at).label("at")
-                        ).where(changes.c.kind == "matter", changes.c.status == "signed"
-                                ).group_by(changes.c.case_uuid).subquery()
-    dispatched = matters.c.department.is_not(None)
-    in_time = and_(dispatched, first_sign.c.at.is_not(None), first_sign.c.at <= matters.c.due_at)
-    resolved = and_(matters.c.status == "closed", or_(matters.c.satisfaction.is_(None),
-                                                      matters.c.satisfaction != "不满意"))
-    rated = matters.c.satisfaction.is_not(None)
-    happy = matters.c.satisfaction.in_(("满意", "基本满意"))
-    key = {"department": func.coalesce(matters.c.department, "（未派单）"),
-           "category": matters.c.category, "desk": matters.c.desk_code,
-           "month": matters.c.received_at}[by]
-    q = select(key.label("k"),
-               func.count().label("total"),
-               func.sum(case((dispatched, 1), else_=0)).label("dispatched"),
-               func.sum(case((in_time, 1), else_=0)).label("in_time"),
-               func.sum(case((resolved, 1), else_=0)).label("resolved"),
-               func.sum(case((rated, 1), else_=0)).label("rated"),
-               func.sum(case((happy, 1), else_=0)).label("happy"),
-               ).select_from(matters.outerjoin(first_sign, first_sign.c.uuid == matters.c.uuid)
-                             ).where(matters.c.received_at >= lo, matters.c.received_at < hi)
-    groups: dict[str, dict[str, int]] = {}
+    Each rate as {"num", "den", "pct"} (pct None when den is 0). Summed from the rates'
+    summary (:mod:`sync.district.matters_rates`), a few cells per month and group."""
+    _lo, _hi, words = period_bounds(period)
+    col = {"department": "department", "category": "category", "desk": "desk_code",
+           "month": "month"}[by]
     with st.read() as conn:
-        for r in conn.execute(q.group_by(key)).mappings():
-            k = str(r["k"])
-            if by == "month":  # received_at per order: fold into local months
-                k = datetime.fromisoformat(k).astimezone(LOCAL_TZ).strftime("%Y-%m")
-            g = groups.setdefault(k, dict.fromkeys(
-                ("total", "dispatched", "in_time", "resolved", "rated", "happy"), 0))
-            for c in g:
-                g[c] += int(r[c] or 0)
+        groups = matters_rates.sums(conn, period_months(period), col)
+    if by == "department" and "" in groups:
+        groups["（未派单）"] = groups.pop("")
 
     def three(g: dict[str, int]) -> dict[str, Any]:
         def rate(num: int, den: int) -> dict[str, Any]:
@@ -599,17 +586,13 @@ def board(st: Any, quarter: str) -> dict[str, Any]:
     lo, hi, words = period_bounds(quarter)
     out: dict[str, Any] = {"period": quarter, "words": words}
     with st.read() as conn:
-        for who, mcol, ccol in (("worker", matters.c.owner, ccases.c.worker),
-                                ("desk", matters.c.desk_code, ccases.c.desk_code)):
+        for who, mcol, ccol in (("worker", "owner", ccases.c.worker),
+                                ("desk", "desk_code", ccases.c.desk_code)):
             table: dict[str, dict[str, Any]] = {}
-            for r in conn.execute(select(
-                    mcol.label("k"), func.count().label("n"),
-                    func.sum(case((matters.c.satisfaction.in_(("满意", "基本满意")), 1),
-                                  else_=0)).label("happy")).where(
-                    matters.c.received_at >= lo, matters.c.received_at < hi,
-                    matters.c.satisfaction.is_not(None)).group_by(mcol)).mappings():
-                t = table.setdefault(str(r["k"]), _board_row(str(r["k"])))
-                t["m_rated"], t["m_happy"] = int(r["n"]), int(r["happy"] or 0)
+            for k, g in matters_rates.sums(conn, period_months(quarter), mcol).items():
+                if g["rated"]:
+                    t = table.setdefault(k, _board_row(k))
+                    t["m_rated"], t["m_happy"] = g["rated"], g["happy"]
             for r in conn.execute(select(
                     ccol.label("k"), func.count().label("n"),
                     func.sum(case((ratings.c.level >= 4, 1), else_=0)).label("good"),

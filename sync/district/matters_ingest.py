@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from sync import protocol as P
+from sync.district import matters_rates
 from sync.district.matters_store import current_config
 from sync.district.matters_tables import matter_revisions, matters
 
@@ -49,7 +50,8 @@ def apply_matters(work: _BatchWork, records: Sequence[Any], matter_in: list[Matt
         todo.append((i, rec, mp, h, u))
     uuids = sorted({t[4] for t in todo})
     owners = {r.uuid: r for r in conn.execute(select(
-        matters.c.uuid, matters.c.desk_id, matters.c.revision, matters.c.status).where(
+        matters.c.uuid, matters.c.desk_id, matters.c.revision,
+        *[matters.c[c] for c in matters_rates.NEEDS]).where(
         matters.c.uuid.in_(uuids)).with_for_update())}
     newest: dict[str, P.MatterPayload] = {}
     for i, rec, mp, h, u in todo:
@@ -110,17 +112,23 @@ def _upsert(work: _BatchWork, known: Any, u: str, mp: P.MatterPayload,
     desk = _desk_columns(mp)
     closed_here = mp.status == "closed"
     if known is None:
-        conn.execute(work.st._insert(matters).values(
-            uuid=u, desk_id=work.desk_id, desk_code=mp.desk_code,
-            desk_created_at=mp.created_at, received_at=at, updated_at=at,
-            status="closed" if closed_here else "received", due_at=utc(mp.due_at),
-            warn_at=warn_at(mp.created_at, mp.due_at, fraction),
-            satisfaction=mp.satisfaction if closed_here else None,
-            answer=mp.result if closed_here else None, batch_id=work.batch_id, **desk,
-        ).on_conflict_do_nothing())
+        new = dict(uuid=u, desk_id=work.desk_id, desk_code=mp.desk_code,
+                   desk_created_at=mp.created_at, received_at=at, updated_at=at,
+                   status="closed" if closed_here else "received", due_at=utc(mp.due_at),
+                   warn_at=warn_at(mp.created_at, mp.due_at, fraction),
+                   satisfaction=mp.satisfaction if closed_here else None,
+                   answer=mp.result if closed_here else None, batch_id=work.batch_id,
+                   department=None, signed_at=None, **desk)
+        if conn.execute(work.st._insert(matters).values(**new).on_conflict_do_nothing()
+                        .returning(matters.c.uuid)).first() is not None:
+            matters_rates.move(work.st, conn, None, new)
         return
     values: dict[str, Any] = dict(desk, updated_at=at, batch_id=work.batch_id)
     if closed_here and known.status == "received":  # closed on the spot before dispatch
         values.update(status="closed", satisfaction=mp.satisfaction, answer=mp.result)
-    conn.execute(update(matters).where(matters.c.uuid == u,
-                                       matters.c.revision < mp.revision).values(**values))
+    if conn.execute(update(matters).where(matters.c.uuid == u,
+                                          matters.c.revision < mp.revision).values(**values)
+                    ).rowcount:
+        before = {c: getattr(known, c) for c in matters_rates.NEEDS}
+        matters_rates.move(work.st, conn, before, {**before, **{
+            k: v for k, v in values.items() if k in matters_rates.NEEDS}})

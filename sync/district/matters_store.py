@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from sync import protocol as P
+from sync.district import matters_rates
 from sync.district.errors import NotFound, Refused
 from sync.district.matters_tables import (
     matter_change_bodies,
@@ -199,6 +200,8 @@ def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str =
             if status == "redo":
                 values["redo_count"] = matters.c.redo_count + 1
         values["status"] = status
+        if action == "sign" and row["signed_at"] is None:  # 响应率: the first 签收
+            values["signed_at"] = stamp
         moved = conn.execute(update(matters).where(
             matters.c.uuid == uuid, matters.c.status.in_(allowed),
             matters.c.status == row["status"]).values(**values)).rowcount
@@ -213,6 +216,8 @@ def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str =
                 timespec="seconds")
             values["sla_state"] = "normal"
             values["escalated_to"] = None
+        matters_rates.move(st, conn, row, {**row, **{k: v for k, v in values.items()
+                                                     if k in matters_rates.NEEDS}})
         body["due_at"] = values.get("due_at", row["due_at"])
         dept = values.get("department", row["department"])
         seq = conn.execute(changes.insert().values(

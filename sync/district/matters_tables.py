@@ -51,10 +51,18 @@ matters = Table(
     Column("escalated_to", String(40)),
     Column("sla_state", String(10), nullable=False, server_default="normal"),
     Column("batch_id", String(36), nullable=False),
+    Column("signed_at", String(40)),  # the first 签收 (UTC): 响应率's "in time"
     Index("matters_status_due", "status", "due_at"),
     Index("matters_status_warn", "status", "warn_at"),
     Index("matters_department", "department", "status"),
     Index("matters_desk", "desk_id", "received_at"),
+    # the queue's sorted pages at 1,000,000 orders (issue 15 bench; created on existing
+    # districts by sync.district.matters_rates.MatterRatesMixin)
+    Index("matters_due", "due_at", "uuid"),
+    Index("matters_received", "received_at", "uuid"),
+    Index("matters_dept_due", "department", "due_at", "uuid"),
+    Index("matters_category_due", "category", "subcategory", "due_at", "uuid"),
+    Index("matters_desk_due", "desk_code", "due_at", "uuid"),
 )
 matter_revisions = Table(
     "matter_revisions", metadata,
@@ -108,4 +116,22 @@ matter_followups = Table(
     Column("updated_by", String(64), nullable=False),
     Index("matter_followups_cause", "root_cause"),
     Index("matter_followups_rect", "rect_state", "rect_due"),
+)
+# The three rates' summary (sync.district.matters_rates): what the orders received in a
+# local month count per department, category, desk and owner, moved in the same
+# transaction as every write to an order.
+matter_rate_counts = Table(
+    "matter_rate_counts", metadata,
+    Column("month", String(7), nullable=False),  # YYYY-MM, district local
+    Column("department", String(60), nullable=False),  # "" before 派单
+    Column("category", String(20), nullable=False),
+    Column("desk_code", String(32), nullable=False),
+    Column("owner", String(40), nullable=False),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("dispatched", Integer, nullable=False, server_default="0"),
+    Column("in_time", Integer, nullable=False, server_default="0"),
+    Column("resolved", Integer, nullable=False, server_default="0"),
+    Column("rated", Integer, nullable=False, server_default="0"),
+    Column("happy", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("month", "department", "category", "desk_code", "owner"),
 )

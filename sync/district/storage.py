@@ -53,6 +53,7 @@ from sync.district.database import (
 from sync.district.duplicates import duplicate_bodies, notify_duplicates, untold
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
 from sync.district.ingest import BatchIngestMixin
+from sync.district.matters_rates import MatterRatesMixin
 from sync.district.matters_store import change_extras, count_orders
 from sync.district.releases import release_key
 from sync.district.replacement import lineage
@@ -116,7 +117,7 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().replace(" ", "").encode()).hexdigest()
 
 
-class Storage(BatchIngestMixin, AttachmentsMixin, Database):
+class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
     """The district database. Thread-safe; one instance per process is enough.
 
     The engine and transactions come from :class:`~sync.district.database.Database`, batch
@@ -518,13 +519,15 @@ class Storage(BatchIngestMixin, AttachmentsMixin, Database):
                 held = None if latest is None else conn.execute(select(
                     catalogs.c.body_json).where(catalogs.c.version == latest)).scalar()
                 # equal as data (126800 == 126800.0, as the model compares them)
-                if held is not None and json.loads(held).get("items") == body["items"]:
+                # (the items and the local parameters: a changed parameter is a new version)
+                if held is not None and json.loads(held).get("items") == body["items"] and \
+                        json.loads(held).get("params") == body.get("params"):
                     seq = conn.execute(select(func.max(changes.c.seq)).where(
                         changes.c.catalog_version == latest)).scalar()
                     return {"version": latest, "seq": seq, "published": False}
                 taken = set(conn.execute(select(catalogs.c.version)).scalars())
                 body = dict(body, version=renumber(latest, taken))
-                cat = Catalog(str(body["version"]), cat.items)
+                cat = cat.with_version(str(body["version"]))
                 digest = P.content_hash(body)
             same = conn.execute(select(catalogs.c.content_hash).where(
                 catalogs.c.version == cat.version)).scalar()

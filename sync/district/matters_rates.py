@@ -1,0 +1,169 @@
+"""The three rates' summary (issue 15, the 1,000,000-order bench): ``matter_rate_counts``.
+
+The rates page and the 好差评 board counted over every work order of a period, joined with
+the first 签收 of each order from ``changes`` (a GROUP BY over all matter changes): at a
+million orders that took seconds. Instead every order contributes one row's worth of counts
+to its *cell* — (the local month it was received, department, category, desk code, owner)
+— and every write that changes an order moves its contribution in the same transaction
+(:func:`move`: subtract what it counted before, add what it counts now). The pages then sum
+a few thousand cells. Counts per cell: ``total``, ``dispatched`` (has a department),
+``in_time`` (dispatched and first signed no later than its deadline), ``resolved`` (closed
+and not 不满意), ``rated`` (has a 回访 satisfaction), ``happy`` (满意 or 基本满意).
+
+``matters.signed_at`` (the first 签收) makes ``in_time`` a property of the order's row.
+
+For a district made before this table existed, :class:`MatterRatesMixin` (part of
+:class:`~sync.district.storage.Storage`'s migration) fills ``signed_at`` from the changes
+and counts every order once — exactly once however many server processes start together
+(the ``meta`` row claimed in the same transaction is the lock; on PostgreSQL the orders are
+locked against writers while they are counted). :func:`recount` counts from the orders
+themselves: the tests compare it with the summary.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, inspect, select, text, update
+
+from sync.district.database import Database
+from sync.district.matters_tables import matter_rate_counts, matters
+from sync.district.tables import changes, meta
+
+COUNTS = ("total", "dispatched", "in_time", "resolved", "rated", "happy")
+CELL = ("month", "department", "category", "desk_code", "owner")
+# the columns of an order its contribution depends on
+NEEDS = ("received_at", "department", "category", "desk_code", "owner", "status",
+         "satisfaction", "due_at", "signed_at")
+BUILT_KEY = "matter_rate_counts_built"
+# indexes on ``matters`` added after the table first shipped (created by the migration)
+LATER_MATTER_INDEXES = ("matters_due", "matters_received", "matters_dept_due",
+                        "matters_category_due", "matters_desk_due")
+
+Cell = tuple[str, str, str, str, str]
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
+
+
+def local_month(received_at: str) -> str:
+    """``YYYY-MM`` of a UTC stamp in district local time."""
+    return datetime.fromisoformat(received_at).astimezone(_tz()).strftime("%Y-%m")
+
+
+def contribution(row: Any) -> tuple[Cell, tuple[int, ...]]:
+    """An order's cell and what it counts there."""
+    dept = row["department"]
+    sat = row["satisfaction"]
+    dispatched = dept is not None
+    signed = row["signed_at"]
+    cell = (local_month(row["received_at"]), dept or "", row["category"], row["desk_code"],
+            row["owner"])
+    return cell, (1, int(dispatched),
+                  int(dispatched and signed is not None and signed <= row["due_at"]),
+                  int(row["status"] == "closed" and sat != "不满意"),
+                  int(sat is not None), int(sat in ("满意", "基本满意")))
+
+
+def _add(acc: dict[Cell, list[int]], cell: Cell, counts: Iterable[int], sign: int) -> None:
+    a = acc.setdefault(cell, [0] * len(COUNTS))
+    for i, n in enumerate(counts):
+        a[i] += sign * n
+
+
+def move(st: Any, conn: Connection, before: Mapping[str, Any] | None,
+         after: Mapping[str, Any] | None) -> None:
+    """Move one order's contribution from ``before`` (None: a new order) to ``after``
+    (None: gone), inside the caller's transaction."""
+    acc: dict[Cell, list[int]] = {}
+    if before is not None:
+        _add(acc, *contribution(before), -1)
+    if after is not None:
+        _add(acc, *contribution(after), +1)
+    _apply(st, conn, acc)
+
+
+def _apply(st: Any, conn: Connection, acc: dict[Cell, list[int]]) -> None:
+    for cell in sorted(acc):  # one order of row locks: concurrent writers never deadlock
+        counts = acc[cell]
+        if not any(counts):
+            continue
+        ins = st._insert(matter_rate_counts).values(
+            **dict(zip(CELL, cell, strict=True)), **dict(zip(COUNTS, counts, strict=True)))
+        conn.execute(ins.on_conflict_do_update(
+            index_elements=list(CELL),
+            set_={c: matter_rate_counts.c[c] + ins.excluded[c] for c in COUNTS}))
+
+
+def recount(conn: Connection) -> dict[Cell, tuple[int, ...]]:
+    """The summary counted afresh from the orders (cells with nothing left out)."""
+    acc: dict[Cell, list[int]] = {}
+    cols = [matters.c[c] for c in NEEDS]
+    for r in conn.execute(select(*cols).execution_options(yield_per=20_000)).mappings():
+        _add(acc, *contribution(r), +1)
+    return {k: tuple(v) for k, v in acc.items() if any(v)}
+
+
+def stored(conn: Connection) -> dict[Cell, tuple[int, ...]]:
+    """The summary as stored (cells whose counts are all zero left out)."""
+    out = {}
+    for r in conn.execute(select(matter_rate_counts)).mappings():
+        counts = tuple(int(r[c]) for c in COUNTS)
+        if any(counts):
+            out[tuple(str(r[c]) for c in CELL)] = counts
+    return out  # type: ignore[return-value]
+
+
+def build(st: Any, conn: Connection) -> int:
+    """Fill ``signed_at`` where missing and count every order into the summary afresh.
+    Returns the number of orders counted."""
+    first_sign = select(func.min(changes.c.at)).where(
+        changes.c.kind == "matter", changes.c.status == "signed",
+        changes.c.case_uuid == matters.c.uuid).scalar_subquery()
+    conn.execute(update(matters).where(matters.c.signed_at.is_(None)).values(
+        signed_at=first_sign))
+    conn.execute(matter_rate_counts.delete())
+    counted = recount(conn)
+    rows = [{**dict(zip(CELL, k, strict=True)), **dict(zip(COUNTS, v, strict=True))}
+            for k, v in counted.items()]
+    for i in range(0, len(rows), 5000):
+        conn.execute(matter_rate_counts.insert(), rows[i:i + 5000])
+    return sum(v[0] for v in counted.values())
+
+
+def sums(conn: Connection, months: list[str], by: str,
+         where: Mapping[str, str] | None = None) -> dict[str, dict[str, int]]:
+    """The summary's counts in ``months`` grouped by one cell column ``by``."""
+    key = matter_rate_counts.c[by]
+    q = select(key.label("k"), *[func.sum(matter_rate_counts.c[c]).label(c) for c in COUNTS]
+               ).where(matter_rate_counts.c.month.in_(months))
+    for col, value in (where or {}).items():
+        q = q.where(matter_rate_counts.c[col] == value)
+    return {str(r["k"]): {c: int(r[c] or 0) for c in COUNTS}
+            for r in conn.execute(q.group_by(key)).mappings()}
+
+
+class MatterRatesMixin(Database):
+    """:class:`Storage`'s migration of the rates' summary (see the module docstring)."""
+
+    def migrate(self) -> None:
+        super().migrate()
+        with self.write() as conn:
+            self.migration_lock(conn)
+            have = {ix["name"] for ix in inspect(conn).get_indexes("matters")}
+            for ix in matters.indexes:
+                if ix.name in LATER_MATTER_INDEXES and ix.name not in have:
+                    ix.create(conn)
+        with self.write() as conn:
+            if not self.is_sqlite:  # writers wait while the orders are counted
+                conn.execute(text("LOCK TABLE matters IN SHARE ROW EXCLUSIVE MODE"))
+            claimed = conn.execute(self._insert(meta).values(
+                key=BUILT_KEY, value=datetime.now(UTC).isoformat(timespec="seconds"),
+            ).on_conflict_do_nothing().returning(meta.c.key)).first()
+            if claimed is not None:
+                build(self, conn)
