@@ -139,6 +139,7 @@ class DeskContext:
 
             try:
                 mt.purge_expired(self.store)
+                mt.purge_expired_matters(self.store)  # issue 15: matters by the same rules
                 mt.backup_if_due(self.store, self.paths)
             except DeskError:
                 pass  # never block closing; the next start tries again

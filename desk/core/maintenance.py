@@ -97,10 +97,19 @@ def _restore(paths: Paths, backup: Path, key: bytes | None) -> dict[str, object]
 
 def purge_expired(store: Store, *, days: int = RETENTION_DAYS,
                   today: date | None = None) -> int:
-    """Purge personal data of cases completed and synced more than ``days`` ago."""
+    """Purge personal data of cases completed and synced more than ``days`` ago (resident
+    matters: :func:`purge_expired_matters`)."""
     today = today or clock.today()
     before = (today - timedelta(days=days)).isoformat()
     return store.purge_personal_data(before, "retention")
+
+
+def purge_expired_matters(store: Store, *, days: int = RETENTION_DAYS,
+                          today: date | None = None) -> int:
+    """Purge personal data of resident matters closed and synced more than ``days`` ago
+    (the cases' rules, issue 15); returns how many."""
+    before = ((today or clock.today()) - timedelta(days=days)).isoformat()
+    return store.purge_matter_personal_data(before, "retention")
 
 
 # -- protect: nothing readable left behind ------------------------------------------------

@@ -43,6 +43,8 @@ MATTER_COLUMNS = (
 _NOT_SENT = frozenset(("sync_state", "sync_error", "answer_seen_at", "resident_phone",
                        "resident_id"))
 MATTER_STATUSES = ("open", "closed")
+PURGED = '{"purged": true}'  # a purged matter's resident and its sent outbox payloads
+PURGED_TEXT = "（已按保存期限清除）"  # what was said, once purged
 # district statuses after which the desk may no longer close a matter on the spot
 DISTRICT_HANDLING = ("dispatched", "signed", "answered", "redo", "closed", "extended")
 
@@ -268,6 +270,63 @@ class MatterMixin(StoreBase):
                       [now_iso(), m["uuid"]])
             self._audit(c, actor, "matter.answer_passed", m["uuid"],
                         {"district_status": m["district_status"]})
+
+    # -- the retention purge -------------------------------------------------------------
+
+    def purge_matter_personal_data(self, before: str, actor: str) -> int:
+        """The retention purge of matters, by the rules of cases' (:meth:`purge_personal_data`):
+        a matter closed (on the spot, or by the district), synced, closed before ``before``
+        (ISO date) and whose every outbox entry the district has confirmed holding since its
+        last epoch loses what identifies the resident — name (its surname kept, masked),
+        phone, ID number, the address below the compound, the free texts (what was said, the
+        result, the district's answer and note) —, its search pieces and the personal part
+        of its sent outbox entries. Kept: number, category, urgency, owner and hand-overs,
+        dates and statuses. Returns how many matters were purged."""
+        confirmed = self.confirmed()  # type: ignore[attr-defined]
+        with self.transaction() as c:
+            cur = c.execute(
+                "SELECT * FROM matters WHERE (status = 'closed' OR district_status = 'closed') "
+                "AND sync_state = 'synced' AND max(coalesce(closed_at, ''), "
+                "coalesce(district_updated_at, '')) < ? AND resident_json != ? "
+                "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'matter' AND "
+                "o.case_uuid = matters.uuid AND (o.state = 'pending' OR "
+                "(o.state = 'sent' AND o.id > ?)))", [before, PURGED, confirmed])
+            cols = [d[0] for d in cur.description]
+            rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+            for m in rows:
+                name = m["resident_name"] or ""
+                compound = str(json.loads(m["place_json"] or "{}").get("compound") or "")
+                after = dict(m, resident_json=PURGED,
+                             resident_name=(name[:1] + "*" * (len(name) - 1)) if name else "",
+                             resident_phone="", resident_id="",
+                             place_json=json.dumps({"compound": compound} if compound else {},
+                                                   ensure_ascii=False),
+                             place_text=compound, description=PURGED_TEXT, result=None,
+                             district_answer=None, district_note=None)
+                sets = ("resident_json", "resident_name", "resident_phone", "resident_id",
+                        "place_json", "place_text", "description", "result",
+                        "district_answer", "district_note")
+                c.execute(f"UPDATE matters SET {', '.join(f'{k} = ?' for k in sets)} "
+                          "WHERE id = ?", [*(after[k] for k in sets), m["id"]])
+                # its search pieces follow its texts (store_search)
+                self._index_matter(c, m["id"], m, after)  # type: ignore[attr-defined]
+                c.execute("UPDATE outbox SET payload_json = ? WHERE kind = 'matter' AND "
+                          "case_uuid = ? AND state != 'pending'", [PURGED, m["uuid"]])
+                # the district's steps as pulled keep their statuses, not their texts
+                for eid, body_json in c.execute(
+                        "SELECT id, body_json FROM district_events WHERE kind = 'matter' AND "
+                        "case_uuid = ?", [m["uuid"]]).fetchall():
+                    body = json.loads(body_json)
+                    body["note"] = ""
+                    body["matter"] = {k: v for k, v in (body.get("matter") or {}).items()
+                                      if k not in ("answer", "reason")}
+                    c.execute("UPDATE district_events SET body_json = ? WHERE id = ?",
+                              [json.dumps(body, ensure_ascii=False), eid])
+                self._audit(c, actor, "matter.purge", m["uuid"], {"reason": "retention"})
+        if rows:
+            with self._lock:  # freed pages live in the WAL until a checkpoint: fold them in
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(rows)
 
     # -- lists ---------------------------------------------------------------------------
 
