@@ -218,17 +218,26 @@ w.show()
 app.exec()
 """
 
-# the real start (desk.ui.main.run_gui); the password is typed once the lock screen shows
-# and the worker has had the time to type it — the imports the window needs, which load
-# meanwhile (desk.ui.main.WarmImports), have finished; how long they took is reported
+# the real start (``doorstep-desk --data-dir DIR``: desk.cli.main, then desk.ui.main's
+# run_gui); the password is typed once the lock screen shows and the worker has had the
+# time to type it — the imports the window needs, which load meanwhile
+# (desk.ui.main.WarmImports), have finished; how long they took is reported. The watch is
+# installed on the application desk.cli creates (desk.ui.main.make_app is wrapped, so
+# nothing is imported or built ahead of the real start's own order).
 _LOCK = """
 import os, sys, time
 t0 = float(sys.argv[1])
 sys.path.insert(0, sys.argv[3])
+from desk.cli import main as desk_main
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from desk.ui import main as ui_main
-app = ui_main.make_app()
+_make_app = ui_main.make_app
+def make_app(*a, **k):
+    app = _make_app(*a, **k)
+    app.installEventFilter(watch)
+    return app
+ui_main.make_app = make_app
 out = {}
 class Watch(QObject):
     def eventFilter(self, obj, event):
@@ -258,10 +267,9 @@ def shown():
     print(out["lock"], time.time() - out["t_unlock"], out["warm"], flush=True)
     os._exit(0)  # (closing would take the day's backup of the whole store)
 watch = Watch()
-app.installEventFilter(watch)
 os.environ.pop("DOORSTEP_PASSWORD", None)
 os.environ.pop("DOORSTEP_PASSWORD_FILE", None)
-ui_main.run_gui(sys.argv[2])
+desk_main(["--data-dir", sys.argv[2]])
 """
 
 

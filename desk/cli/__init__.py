@@ -15,15 +15,15 @@ ReportLab.
 
 from __future__ import annotations
 
-import argparse
 import importlib
+import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from desk.cli.parsers import build_parser
-from desk.core.errors import DeskError, ValidationFailed
-from forms.catalog import CatalogError
+if TYPE_CHECKING:  # (argparse loads only when a command is parsed)
+    import argparse
 
-Command = Callable[[argparse.Namespace], int]
+Command = Callable[["argparse.Namespace"], int]
 
 # command -> "module:function" (desk.cli.<module>)
 COMMANDS: dict[str, str] = {
@@ -53,7 +53,23 @@ COMMANDS: dict[str, str] = {
 
 
 def _parser() -> argparse.ArgumentParser:
+    from desk.cli.parsers import build_parser
+
     return build_parser()
+
+
+def _window_data_dir(argv: list[str]) -> tuple[str | None] | None:
+    """``(data_dir,)`` when ``argv`` only starts the window (no command; at most
+    ``--data-dir``), else None. The window's start does not build the parser: the
+    commands' declarations import the catalog's modules (forms), ~180 ms before the lock
+    screen could paint (bench/bench_desk_speed.py times ``doorstep-desk`` itself)."""
+    if not argv:
+        return (None,)
+    if len(argv) == 1 and argv[0].startswith("--data-dir="):
+        return (argv[0].split("=", 1)[1] or None,)
+    if len(argv) == 2 and argv[0] == "--data-dir" and not argv[1].startswith("-"):
+        return (argv[1],)
+    return None
 
 
 def command(name: str) -> Command:
@@ -65,14 +81,20 @@ def command(name: str) -> Command:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``doorstep-desk``."""
-    args = build_parser().parse_args(argv)
-    if args.command is None:
+    window = _window_data_dir(sys.argv[1:] if argv is None else list(argv))
+    if window is None:
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            window = (args.data_dir,)
+    if window is not None:
         from desk.ui.main import run_gui  # the window: Qt only on this path
 
-        return run_gui(args.data_dir)
+        return run_gui(window[0])
     # not above: the window opens before the store's modules load (desk.ui.main warms
     # them while the worker types the password)
     from desk.cli.common import close_opened, disk_failure, err
+    from desk.core.errors import DeskError, ValidationFailed
+    from forms.catalog import CatalogError
 
     try:
         try:

@@ -8,19 +8,33 @@ Order of precedence for the data folder: the ``--data-dir`` argument, then the
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs
 
 APP_NAME = "doorstep-desk"
 
 
-@dataclass(frozen=True)
 class Paths:
-    """Every file and folder of one desk installation."""
+    """Every file and folder of one desk installation (a value: equal when the folder
+    is; a plain class, not a dataclass — the lock screen paints before ``dataclasses``
+    would be imported)."""
 
+    __slots__ = ("data_dir",)
     data_dir: Path
+
+    def __init__(self, data_dir: Path) -> None:
+        object.__setattr__(self, "data_dir", data_dir)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Paths is read-only: {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Paths) and other.data_dir == self.data_dir
+
+    def __hash__(self) -> int:
+        return hash(self.data_dir)
+
+    def __repr__(self) -> str:
+        return f"Paths(data_dir={self.data_dir!r})"
 
     @property
     def db(self) -> Path:
@@ -73,4 +87,6 @@ def resolve(data_dir: str | os.PathLike[str] | None = None) -> Paths:
     chosen = data_dir or os.environ.get("DOORSTEP_DATA_DIR")
     if chosen:
         return Paths(Path(chosen).expanduser().resolve())
+    import platformdirs  # (only for the default folder: ~8 ms of the window's start)
+
     return Paths(Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)))

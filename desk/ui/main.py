@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk.ui import style
@@ -22,24 +22,31 @@ from desk.ui.text import tr
 log = logging.getLogger(__name__)
 
 
-def make_app(argv: list[str] | None = None) -> QApplication:
+def make_app(argv: list[str] | None = None, *, lazy_filters: bool = False) -> QApplication:
     """The QApplication (reused when one exists, e.g. under pytest-qt)."""
-    from desk.ui import keys, wheel
-
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
-        wheel.install(existing)  # the wheel never changes an answer (desk.ui.wheel)
-        keys.install(existing)  # Enter clicks the focused button (desk.ui.keys)
+        install_filters(existing)
         return existing
     QCoreApplication.setOrganizationName("Doorstep Desk")
     QCoreApplication.setApplicationName("doorstep-desk")
-    QApplication.setHighDpiScaleFactorRoundingPolicy(
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    # fractional scale factors as they are (Qt 6's default; said here without importing
+    # the Qt namespace, whose ~1,000 enums cost ~22 ms before the lock screen's paint)
+    os.environ.setdefault("QT_SCALE_FACTOR_ROUNDING_POLICY", "PassThrough")
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("家门口办事台")
+    if not lazy_filters:  # run_gui installs them once the first screen has painted
+        install_filters(app)
+    return app
+
+
+def install_filters(app: QApplication) -> None:
+    """The application's event filters (each installed once): the wheel never changes an
+    answer (desk.ui.wheel); Enter clicks the focused button (desk.ui.keys)."""
+    from desk.ui import keys, wheel
+
     wheel.install(app)
     keys.install(app)
-    return app
 
 
 def first_run(ctx: object) -> Any:
@@ -211,8 +218,11 @@ def open_desk(data_dir: str | None) -> Any:
     preview = _settings_preview(paths.settings)
     app = QApplication.instance()
     if isinstance(app, QApplication):  # the lock screen in the worker's own look
-        style.install_language(app, str(preview.get("language") or ""))
-        style.apply(app, bool(preview.get("large_font")), bool(preview.get("high_contrast")))
+        # (Qt's own words and the fallback fonts once the screen has painted)
+        style.install_language(app, str(preview.get("language") or ""), qt_words=False,
+                               district=paths.data_dir / "translations")
+        style.apply(app, bool(preview.get("large_font")), bool(preview.get("high_contrast")),
+                    fonts_later=True)
 
     opened: list[Any] = []
 
@@ -230,6 +240,11 @@ def open_desk(data_dir: str | None) -> Any:
     dlg.setWindowTitle(tr("家门口办事台"))
     # the store, catalog, sync client and window load while the worker types
     dlg.painted.connect(warm_imports.start)
+    if isinstance(app, QApplication):
+        dlg.painted.connect(lambda: install_filters(app))
+        dlg.painted.connect(style.load_fallback_fonts)
+        dlg.painted.connect(lambda: style.install_language(
+            app, str(preview.get("language") or ""), district=paths.data_dir / "translations"))
     dlg.exec()
     return opened[0] if opened else None
 
@@ -254,13 +269,14 @@ def run_gui(data_dir: str | None = None, *,
     start-up benchmark measures up to that moment).
     """
     _lean_start()
-    app = make_app()
+    app = make_app(lazy_filters=True)
     ctx = open_desk(data_dir)
+    install_filters(app)  # (the lock screen installed them once it had painted)
     if ctx is None:
         return 1
     warm_imports.wait(warm_imports.background)  # then the UI thread imports what is left
     s = ctx.settings
-    style.install_language(app, s.language)
+    style.install_language(app, s.language, district=ctx.paths.data_dir / "translations")
     style.apply(app, s.large_font, s.high_contrast)
     from desk.core.logs import configure, install_crash_hook
 

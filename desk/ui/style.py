@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
@@ -29,12 +29,18 @@ def resources_dir() -> Path:
     return core_resources_dir()
 
 
-@dataclass(frozen=True)
 class Metrics:
-    """Sizes in pixels for one mode."""
+    """Sizes in pixels for one mode (a plain class: the lock screen paints before
+    ``dataclasses`` is imported)."""
 
-    font: int
-    target: int
+    __slots__ = ("font", "target")
+
+    def __init__(self, font: int, target: int) -> None:
+        self.font = font
+        self.target = target
+
+    def __repr__(self) -> str:
+        return f"Metrics(font={self.font}, target={self.target})"
 
     @property
     def values(self) -> dict[str, int]:
@@ -102,27 +108,34 @@ def paper() -> Iterator[None]:
         _high_contrast = was
 
 
-def apply(app: QApplication, large: bool, high_contrast: bool) -> None:
-    """Apply font and stylesheet to the whole application."""
+def apply(app: QApplication, large: bool, high_contrast: bool, *,
+          fonts_later: bool = False) -> None:
+    """Apply font and stylesheet to the whole application. The fallback fonts load on the
+    next turn of the event loop, or (``fonts_later``) when the caller loads them."""
     global _high_contrast
     _high_contrast = high_contrast
+    global _system_family
     font = QFont(app.font())
-    families: list[str] = [f for f in ("Noto Sans CJK SC", "Source Han Sans SC",
-                                       "Microsoft YaHei", "WenQuanYi Micro Hei", "PingFang SC")
-                           if f in _families()]
-    # rare name characters (CJK Extensions A-H) from the receipts' fallback fonts, loaded
-    # just after the first paint (~65 ms): until then Qt's own fallback applies
-    font.setFamilies([*(families or [font.family()]), *FALLBACK_FAMILIES])
-    QTimer.singleShot(0, load_fallback_fonts)
+    if _system_family is None:
+        _system_family = font.family()
+    # the Chinese UI fonts a system lacks are skipped by Qt's font matching (asking the
+    # font database which it has cost ~7 ms before the lock screen's first paint); rare
+    # name characters (CJK Extensions A-H) from the receipts' fallback fonts, loaded just
+    # after the first paint (~65 ms): until then Qt's own fallback applies
+    font.setFamilies([*PREFERRED_FAMILIES, _system_family, *FALLBACK_FAMILIES])
+    if not fonts_later:
+        QTimer.singleShot(0, load_fallback_fonts)
     font.setPixelSize(metrics(large).font)
     app.setFont(font)
     app.setStyleSheet(stylesheet(large, high_contrast))
 
 
-_FAMILIES: set[str] | None = None
+PREFERRED_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+                      "WenQuanYi Micro Hei", "PingFang SC")
 FALLBACK_FONTS = ("doorstep-han-fallback.ttf", "doorstep-han-fallback-2.ttf")
 FALLBACK_FAMILIES = ["Doorstep Han Fallback", "Doorstep Han Fallback 2"]
 _fallbacks_loaded = False
+_system_family: str | None = None
 
 
 def load_fallback_fonts() -> None:
@@ -133,13 +146,6 @@ def load_fallback_fonts() -> None:
     _fallbacks_loaded = True
     for name in FALLBACK_FONTS:
         QFontDatabase.addApplicationFont(str(resources_dir() / "fonts" / name))
-
-
-def _families() -> set[str]:
-    global _FAMILIES
-    if _FAMILIES is None:
-        _FAMILIES = set(QFontDatabase.families())
-    return _FAMILIES
 
 
 _translators: list[QTranslator] = []
@@ -155,13 +161,56 @@ def qt_translation(language: str) -> Path:
     return Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)) / name
 
 
-def install_language(app: QCoreApplication, language: str) -> bool:
-    """Load the UI translation for ``language`` (``en`` …); Chinese is the source text."""
+class TsTranslator(QTranslator):
+    """A translation read from a ``.ts`` file a district published with its catalog (issue
+    16): Qt loads only compiled ``.qm`` files, and a desk has no ``lrelease``."""
+
+    def __init__(self, parent: QCoreApplication, table: dict[str, str]) -> None:
+        super().__init__(parent)
+        self.table = table
+
+    def translate(self, context: Any, source: Any, disambiguation: Any = None,
+                  n: int = -1) -> str:
+        return self.table.get(str(source), "")
+
+    def isEmpty(self) -> bool:
+        return not self.table
+
+
+def district_translator(app: QCoreApplication, language: str,
+                        district: Path | None) -> QTranslator | None:
+    """The UI translation for ``language`` the district published (``district``: the data
+    folder's ``translations``): a ``doorstep_<language>.qm`` there, else the ``.ts`` files
+    declaring the language; None when there is none."""
+    from desk.core.doclang import district_files, read_ts, ts_language
+
+    lang = language.split("_")[0]
+    if district is None:
+        return None
+    qm = district / f"doorstep_{lang}.qm"
+    tr = QTranslator(app)
+    if qm.is_file() and tr.load(str(qm)):
+        return tr
+    table: dict[str, str] = {}
+    for path in district_files(district):
+        if ts_language(path) == lang:
+            table.update(read_ts(path))
+    return TsTranslator(app, table) if table else None
+
+
+def install_language(app: QCoreApplication, language: str, *, qt_words: bool = True,
+                     district: Path | None = None) -> bool:
+    """Load the UI translation for ``language`` (``en`` …); Chinese is the source text.
+    ``qt_words=False`` leaves out Qt's own words (the lock screen shows none; the window's
+    start installs the language again with them). ``district``: where the desk keeps the
+    translation files the district published (a language the desk does not ship)."""
     for t in _translators:
         app.removeTranslator(t)
     _translators.clear()
     if not language or language.startswith("zh"):
         QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+        if not qt_words:
+            return True
         # Qt's own words (Yes/No, OK/Cancel, the print dialog) in Chinese too; English is
         # built into Qt, so the English UI needs no such file
         qt = QTranslator(app)
@@ -169,9 +218,10 @@ def install_language(app: QCoreApplication, language: str) -> bool:
             app.installTranslator(qt)
             _translators.append(qt)
         return True
-    tr = QTranslator(app)
+    shipped = QTranslator(app)
     qm = resources_dir() / "translations" / f"doorstep_{language.split('_')[0]}.qm"
-    if not tr.load(str(qm)):
+    tr = shipped if shipped.load(str(qm)) else district_translator(app, language, district)
+    if tr is None:
         return False
     app.installTranslator(tr)
     _translators.append(tr)

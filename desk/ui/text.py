@@ -7,7 +7,6 @@ collects every literal passed to ``tr(...)``.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -20,6 +19,8 @@ def tr(text: str) -> str:
 
 def esc(value: Any) -> str:
     """HTML-escape a value for rich-text labels."""
+    import html  # (not at import: the lock screen paints before it is needed)
+
     return html.escape("" if value is None else str(value))
 
 
