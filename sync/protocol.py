@@ -59,6 +59,8 @@ PATH_ENROLL = f"{API}/enroll"
 PATH_BATCHES = f"{API}/batches"
 PATH_CHANGES = f"{API}/changes"
 PATH_ATTACHMENTS = f"{API}/attachments"
+# which case and material each uploaded page belongs to (issue 17): sent after the bytes
+PATH_ATTACHMENT_LINKS = f"{API}/attachment-links"
 PATH_DISCARD = f"{API}/discard"
 PATH_RECEIPT_VERIFY = f"{API}/receipts/verify"
 PATH_PIN = f"{API}/desk/pin"
@@ -620,6 +622,53 @@ class AttachmentStatus(Message):
     received: int = 0
     complete: bool = False
     created: bool = False
+    server_time: str = Field(default_factory=utc_now)
+
+
+AttachmentMime = Literal["image/jpeg", "application/pdf"]
+ATTACHMENT_MIMES: tuple[str, ...] = get_args(AttachmentMime)
+AttachmentLinkResultKind = Literal["accepted", "duplicate", "conflict", "rejected"]
+
+
+class AttachmentLink(BaseModel):
+    """One page of a case's material (issue 17): its bytes were uploaded before, by
+    SHA-256 (``PUT /api/v1/attachments/SHA``); ``attachment_id`` (made on the desk) names
+    the page, so resending the link is safe."""
+
+    model_config = ConfigDict(extra="ignore")
+    attachment_id: uuid.UUID
+    case_uuid: uuid.UUID
+    material: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    page: int = Field(ge=1, le=10_000)
+    mime: AttachmentMime
+    size: int = Field(gt=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    pages: int = Field(default=1, ge=1, le=10_000)
+    created_at: str = Field(min_length=10, max_length=40, pattern=r"^[0-9T:.+Z-]+$")
+
+
+class AttachmentLinksRequest(Message):
+    """``POST /api/v1/attachment-links`` (signed): pages whose bytes the district holds
+    from this desk, with the case and material each belongs to."""
+
+    links: list[AttachmentLink] = Field(max_length=500)
+
+
+class AttachmentLinkResult(BaseModel):
+    """``accepted`` (new), ``duplicate`` (already linked, same page), ``conflict`` (this
+    id already names another page) or ``rejected`` with the reason (not this desk's case,
+    the case not received yet, the bytes not uploaded by this desk)."""
+
+    model_config = ConfigDict(extra="ignore")
+    attachment_id: uuid.UUID
+    result: AttachmentLinkResultKind
+    reason: str | None = None
+
+
+class AttachmentLinksResponse(Message):
+    """The answer to :class:`AttachmentLinksRequest`, one result per link, in order."""
+
+    results: list[AttachmentLinkResult]
     server_time: str = Field(default_factory=utc_now)
 
 

@@ -129,17 +129,17 @@ def _image(data: bytes, label: str) -> Page:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            w, h = img.size
+            opened = Image.open(io.BytesIO(data))
+            w, h = opened.size
             if w * h > IMAGE_MAX_PIXELS:
                 raise AttachmentRefused(f"{label}的像素过多（{w}×{h}），图片不能超过 "
                                         f"{IMAGE_MAX_PIXELS // 1_000_000} 百万像素")
             # a JPEG decodes straight at a reduced scale (DCT scaling): far less time and
             # memory for a 12 MP photo than decoding it whole and shrinking it afterwards
-            if img.format == "JPEG":
-                img.draft("RGB", (LONG_SIDE, LONG_SIDE))
-            img.load()
-            img = ImageOps.exif_transpose(img)
+            if opened.format == "JPEG":
+                opened.draft("RGB", (LONG_SIDE, LONG_SIDE))
+            opened.load()
+            img: Image.Image = ImageOps.exif_transpose(opened)
     except AttachmentRefused:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
 from sync import reasons
-from sync.client import reconcile, updates
+from sync.client import attachments, reconcile, updates
 from sync.client.errors import AuthError, ConflictError, NetworkError, ServerError, SyncError
 from sync.client.handover import take_handover
 from sync.client.http import DistrictClient, batch_body
@@ -131,6 +131,9 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
     ``cursor``, ``server``, ``error`` (None or ``{"kind", "code", "status", "message"}``),
     ``promise_updates`` (promised dates an arrived holiday arrangement moved: see
     :func:`recalendar`),
+    the attachment lane's keys (:mod:`sync.client.attachments`: ``attachments_sent``,
+    ``attachments_bytes``, ``attachments_waiting``, ``attachments_rejected``,
+    ``attachments_error`` — pages go up after the records and never fail the round),
     the agreement check's keys (:mod:`sync.client.reconcile`: ``resent``, ``epoch_changed``,
     ``agreed``, ``district_epoch``, ``unrecoverable``, ``decisions_reported``) and
     ``complete`` — true only when the outbox has nothing pending, the pull is current and
@@ -141,7 +144,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
                                "set_aside": 0, "cursor": None, "server": None,
                                "catalog_version": None, "error": None, "complete": False,
                                "promise_updates": [], "release": None,
-                               **reconcile.new_keys()}
+                               **reconcile.new_keys(), **attachments.new_keys()}
     store = ctx.store
     own = client is None
     current = False
@@ -161,6 +164,8 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
                     push_outbox, store, c, summary, batch_size=batch_size, progress=progress)):
                 break
             current = False
+        # issue 17: photos and scans after the records (their own lane; never fails the round)
+        attachments.upload_attachments(store, c, summary, progress=progress)
         updates.check_release(ctx, c, summary)  # issue 19: a newer desk? (never fails)
     except SyncError as exc:
         summary["error"] = exc.as_dict()
@@ -172,6 +177,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
             if own:
                 c.close()
     counts = store.outbox_counts()
+    summary["attachments_waiting"] = store.attachment_counts()["waiting"]
     summary["pending"] = counts.get("pending", 0)
     summary["set_aside"] = counts.get("rejected", 0) + counts.get("conflict", 0)
     summary["cursor"] = store.get_meta("sync_cursor") or "0"

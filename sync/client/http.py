@@ -220,6 +220,11 @@ class DistrictClient:
         return self._call(P.StatusReportResponse, "POST", P.PATH_STATUS_REPORTS,
                           json_body=req.model_dump(mode="json"))
 
+    def link_attachments(self, req: P.AttachmentLinksRequest) -> P.AttachmentLinksResponse:
+        """Tell the district which case and material each uploaded page belongs to."""
+        return self._call(P.AttachmentLinksResponse, "POST", P.PATH_ATTACHMENT_LINKS,
+                          json_body=req.model_dump(mode="json"))
+
     def attachment_status(self, sha256: str) -> P.AttachmentStatus:
         """How much of an attachment the district holds."""
         return self._call(P.AttachmentStatus, "GET", f"{P.PATH_ATTACHMENTS}/{sha256}")

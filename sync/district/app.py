@@ -102,7 +102,8 @@ class BodyLimitMiddleware:
     which checks the headers and the desk before reading and streams with its own caps."""
 
     SIGNED_PATHS = frozenset({P.PATH_BATCHES, P.PATH_PIN, P.PATH_RECONCILE,
-                              P.PATH_STATUS_REPORTS, P.PATH_DISCARD})
+                              P.PATH_STATUS_REPORTS, P.PATH_DISCARD,
+                              P.PATH_ATTACHMENT_LINKS})
     SIGNED_PREFIX = P.PATH_ATTACHMENTS + "/"
 
     def __init__(self, app: ASGIApp, small: int = 1024 * 1024,
@@ -417,6 +418,10 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
     from sync.district.releases_api import install as install_releases
 
     install_releases(app)  # issue 19: /release and /release/file
+
+    from sync.district.case_attachments_api import install as install_attachment_links
+
+    install_attachment_links(app)  # issue 17: /attachment-links
 
     from sync.district.public_query_api import install as install_query
 
