@@ -587,6 +587,22 @@ class HandoverCase(BaseModel):
     received_at: str
 
 
+class HandoverMatter(BaseModel):
+    """One resident matter of the replaced desk (issue 15): its newest revision as the desk
+    sent it (with its hand-overs), the district's state of it and the district's steps on it
+    as the desk would have pulled them (``steps``: change-shaped dicts, oldest first)."""
+
+    model_config = ConfigDict(extra="ignore")
+    payload_json: str = Field(description="the matter as the old desk sent it (JSON text)")
+    district_status: str
+    district_department: str | None = None
+    district_answer: str | None = None
+    district_due_at: str | None = None
+    district_updated_at: str | None = None
+    received_at: str
+    steps: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class HandoverResponse(Message):
     """``GET /api/v1/handover``: for a desk enrolled as the replacement of another (issue
     24), that desk's open cases and those completed in the last 90 days, the highest
@@ -601,6 +617,11 @@ class HandoverResponse(Message):
     receipt_seq: dict[str, int] = Field(default_factory=dict,
                                         description="YYYYMMDD → highest sequence issued")
     more: bool = False
+    # issue 15: the old desk's open matters (and those closed in the last 90 days), on the
+    # first page only, and the highest matter number sequence per day of its code
+    matters: list[HandoverMatter] = Field(default_factory=list)
+    matter_seq: dict[str, int] = Field(default_factory=dict,
+                                       description="YYYYMMDD → highest matter sequence")
 
 
 class ChangesResponse(Message):

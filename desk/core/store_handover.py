@@ -33,7 +33,9 @@ class HandoverMixin(StoreBase):
 
     def adopt_handover(self, rows: Sequence[tuple[dict[str, Any], dict[str, str]]], *,
                        receipt_seq: dict[str, int], desk_code: str, receipt_key: str,
-                       replaces: str, desk_id: str) -> int:
+                       replaces: str, desk_id: str,
+                       matters: Sequence[dict[str, Any]] = (),
+                       matter_seq: dict[str, int] | None = None) -> int:
         """Store the handed-over cases (``(case row, search keys)``; a case already here is
         kept as it is), raise the receipt sequence of ``desk_code`` to the district's highest
         per day, and remember that this desk's hand-over is done; one transaction,
@@ -52,6 +54,9 @@ class HandoverMixin(StoreBase):
                           "ON CONFLICT(desk_code, day) DO UPDATE SET "
                           "last = MAX(last, excluded.last)",
                           [(desk_code, day, n) for day, n in receipt_seq.items()])
+            # issue 15: its resident matters too, numbering continuing after its own
+            self._adopt_matters(c, matters, matter_seq or {}, desk_code,  # type: ignore[attr-defined]
+                                replaces)
             c.execute("INSERT INTO meta(key, value) VALUES ('handover_done', ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [desk_id])
             if replaces:

@@ -271,6 +271,60 @@ class MatterMixin(StoreBase):
             self._audit(c, actor, "matter.answer_passed", m["uuid"],
                         {"district_status": m["district_status"]})
 
+    # -- a replacement laptop takes over (issue 15 with issue 24) --------------------------
+
+    def _adopt_matters(self, c: sqlite3.Connection, matters: Sequence[Mapping[str, Any]],
+                       matter_seq: Mapping[str, int], desk_code: str, replaces: str) -> None:
+        """Store the replaced desk's matters (``HandoverMatter`` dicts) as synced, with their
+        hand-overs, the district's state and steps (the matter's history), inside
+        :meth:`adopt_handover`'s transaction; a matter already here is kept as it is. The
+        matter numbers continue after the district's highest per day."""
+        added = 0
+        for hm in matters:
+            p = json.loads(hm["payload_json"])
+            if c.execute("SELECT 1 FROM matters WHERE uuid = ?", [p["uuid"]]).fetchone():
+                continue
+            resident = json.loads(p.get("resident_json") or "{}")
+            row = {k: p[k] for k in MATTER_COLUMNS if k in p and k not in _NOT_SENT}
+            steps = list(hm.get("steps") or [])
+            row.update(resident_phone=resident.get("phone", ""),
+                       resident_id=resident.get("id_number", ""), sync_state="synced",
+                       sync_error=None, district_status=hm["district_status"],
+                       district_department=hm.get("district_department"),
+                       district_answer=hm.get("district_answer"),
+                       district_due_at=hm.get("district_due_at"),
+                       district_updated_at=hm.get("district_updated_at"),
+                       district_received_at=hm.get("received_at"),
+                       district_note=(steps[-1].get("note") or None) if steps else None)
+            cols = list(row)
+            cur = c.execute(f"INSERT INTO matters({', '.join(cols)}) "
+                            f"VALUES ({', '.join('?' * len(cols))})", [row[k] for k in cols])
+            self._index_matter(c, int(cur.lastrowid or 0), None, row)  # type: ignore[attr-defined]
+            c.executemany(
+                "INSERT INTO matter_handovers(matter_uuid, at, from_owner, to_owner, reason, "
+                "actor, revision) VALUES (?,?,?,?,?,?,?)",
+                [(p["uuid"], h["at"], h["from_owner"], h["to_owner"], h["reason"], h["actor"],
+                  h["revision"]) for h in p.get("handovers") or []])
+            for ch in steps:  # as if pulled (the epoch is set at the first sync's check)
+                body = {k: v for k, v in ch.items() if k != "seq"}
+                c.execute("INSERT OR IGNORE INTO district_events(epoch, seq, case_uuid, kind, "
+                          "body_json, at) VALUES ('', ?, ?, 'matter', ?, ?)",
+                          [ch["seq"], p["uuid"], json.dumps(body, ensure_ascii=False),
+                           ch["at"]])
+            self._audit(c, "sync", "matter.taken_over", p["uuid"], {
+                "replaces": replaces, "created_at": p.get("created_at"),
+                "worker": p.get("worker"), "handovers": [
+                    {"at": h["at"], "from": h["from_owner"], "to": h["to_owner"],
+                     "reason": str(h["reason"])[:200]} for h in p.get("handovers") or []]})
+            added += 1
+        key = f"{desk_code}#M"
+        c.executemany("INSERT INTO receipt_seq(desk_code, day, last) VALUES (?, ?, ?) "
+                      "ON CONFLICT(desk_code, day) DO UPDATE SET last = MAX(last, excluded.last)",
+                      [(key, day, n) for day, n in matter_seq.items()])
+        if matters:
+            self._audit(c, "sync", "matter.handover_taken", None,
+                        {"replaces": replaces, "matters": added, "offered": len(matters)})
+
     # -- the retention purge -------------------------------------------------------------
 
     def purge_matter_personal_data(self, before: str, actor: str) -> int:

@@ -118,6 +118,13 @@ def history_rows(m: dict[str, Any], entries: list[dict[str, Any]]) -> list[tuple
         elif action == "matter.close":
             rows.append((at, tr("当场办结"), tr("居民评价：{s}").format(
                 s=satisfaction_label(d.get("satisfaction")))))
+        elif action == "matter.taken_over":  # a replacement laptop took it over
+            bits = [tr("原电脑 {t} 登记，首问负责人 {owner}").format(
+                t=short_time(str(d.get("created_at", ""))), owner=d.get("worker", ""))]
+            bits += [tr("{t} 移交 {a} → {b}（{why}）").format(
+                t=short_time(str(h.get("at", ""))), a=h.get("from", ""), b=h.get("to", ""),
+                why=h.get("reason", "")) for h in d.get("handovers") or []]
+            rows.append((at, tr("换新电脑后接手"), "；".join(bits)))
         elif action == "matter.answer_passed":
             rows.append((at, tr("已转告居民"), ""))
         elif action == "district.matter":

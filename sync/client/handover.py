@@ -79,7 +79,9 @@ def take_handover(ctx: DeskContext, client: DistrictClient, summary: dict[str, A
     summary["handover"] = store.adopt_handover(
         rows, receipt_seq=first.receipt_seq, desk_code=first.desk_code or
         ctx.settings.desk_code, receipt_key=first.receipt_key, replaces=first.replaces,
-        desk_id=desk_id)
+        desk_id=desk_id, matters=[hm.model_dump() for hm in first.matters],
+        matter_seq=first.matter_seq)
+    summary["handover_matters"] = len(first.matters)
     if first.replaces:
         log.info("took over %d cases of desk %s", summary["handover"], first.replaces)
 

@@ -123,6 +123,12 @@ def take_over(conn: Connection, new_desk_id: str, replaces: str, now: str) -> No
     # correction) are the new desk's to send (sync.district.replacement)
     conn.execute(update(cases).where(cases.c.desk_id == replaces)
                  .values(desk_id=new_desk_id, updated_at=now))
+    # so do its resident matters (issue 15): the new laptop sends their later revisions
+    # (移交, 办结) and pulls the district's later steps
+    from sync.district.matters_tables import matters
+
+    conn.execute(update(matters).where(matters.c.desk_id == replaces)
+                 .values(desk_id=new_desk_id))
     conn.execute(insert(desk_replacements).values(desk_id=new_desk_id, replaces=replaces,
                                                   at=now))
 

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sync import protocol as P
 from sync.district.database import Database
 from sync.district.desk_codes import desk_replacements, receipt_numbers, replacement_of
-from sync.district.tables import batches, case_revisions, cases, desks, metadata
+from sync.district.tables import batches, case_revisions, cases, changes, desks, metadata
 
 RECENT_COMPLETED_DAYS = 90
 # receipt numbers left unused, on each day the old laptop may have worked without syncing
@@ -190,6 +190,12 @@ def handover(db: Database, desk_id: str, after: str = "", limit: int = 500
             contact = max(filter(None, (old.last_seen_at, last_batch)), default=None)
             for day in unsynced_days(contact, old.revoked_at or rep["at"]):
                 seq[day] = seq.get(day, 0) + UNSYNCED_RESERVE
+            matter_list, matter_seq = handover_matters(conn, desk_id, earlier, old.desk_code,
+                                                       recent)
+            for day in unsynced_days(contact, old.revoked_at or rep["at"]):
+                matter_seq[day] = matter_seq.get(day, 0) + UNSYNCED_RESERVE
+        else:
+            matter_list, matter_seq = [], {}
     more = len(rows) > limit
     return P.HandoverResponse(
         replaces=rep["replaces"], desk_code=old.desk_code, receipt_key=old.receipt_key,
@@ -197,7 +203,52 @@ def handover(db: Database, desk_id: str, after: str = "", limit: int = 500
                               district_note=r.district_note or "",
                               district_department=r.district_department,
                               received_at=r.received_at) for r in rows[:limit]],
-        receipt_seq=seq, more=more)
+        receipt_seq=seq, more=more, matters=matter_list, matter_seq=matter_seq)
+
+
+def handover_matters(conn: Connection, desk_id: str, earlier: list[str], desk_code: str,
+                     recent: str) -> tuple[list[P.HandoverMatter], dict[str, int]]:
+    """The resident matters a replacement takes over (issue 15): those the replaced desks
+    sent (now ``desk_id``'s: :func:`~sync.district.desk_codes.take_over`) that are open at
+    the district or closed since ``recent``, each with its newest revision and the
+    district's steps; and the highest matter-number sequence per day of ``desk_code``."""
+    from sync.district.matters_store import change_extras
+    from sync.district.matters_tables import matter_revisions, matters
+
+    mrev, m = matter_revisions.c, matters.c
+    sent_by_old = select(mrev.matter_uuid).where(mrev.revision == 1, mrev.desk_id.in_(earlier))
+    rows = conn.execute(
+        select(m.uuid, m.status, m.department, m.answer, m.due_at, m.updated_at,
+               m.received_at, mrev.payload_json)
+        .join(matter_revisions, and_(mrev.matter_uuid == m.uuid, mrev.revision == m.revision))
+        .where(m.desk_id == desk_id, m.uuid.in_(sent_by_old),
+               or_(m.status != "closed", m.updated_at >= recent[:19]))
+        .order_by(m.received_at, m.uuid)).all()
+    steps: dict[str, list[dict[str, Any]]] = {r.uuid: [] for r in rows}
+    if rows:
+        found = [dict(r) for r in conn.execute(
+            select(changes.c.seq, changes.c.kind, changes.c.case_uuid, changes.c.status,
+                   changes.c.note, changes.c.department, changes.c.at)
+            .where(changes.c.kind == "matter", changes.c.case_uuid.in_(list(steps)))
+            .order_by(changes.c.seq)).mappings()]
+        bodies, _ = change_extras(conn, found)
+        for ch in found:
+            steps[ch["case_uuid"]].append({**ch, "note": ch["note"] or "",
+                                           "department": ch["department"] or "",
+                                           "matter": bodies.get(int(ch["seq"]), {})})
+    seq: dict[str, int] = {}
+    prefix = f"{desk_code}-M"
+    for (no,) in conn.execute(select(m.matter_no).where(m.matter_no.like(prefix + "%"))):
+        day, _, n = str(no)[len(prefix):].partition("-")
+        if day.isdigit() and n.isdigit():
+            seq[day] = max(seq.get(day, 0), int(n))
+    return [P.HandoverMatter(payload_json=r.payload_json, district_status=r.status,
+                             district_department=r.department, district_answer=r.answer,
+                             district_due_at=r.due_at,
+                             district_updated_at=steps[r.uuid][-1]["at"]
+                             if steps[r.uuid] else None,
+                             received_at=r.received_at, steps=steps[r.uuid])
+            for r in rows], seq
 
 
 __all__ = ["RECENT_COMPLETED_DAYS", "build_sent_counts", "count_sent", "desk_received",
