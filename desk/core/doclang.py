@@ -11,55 +11,18 @@ as Qt Linguist XML, without Qt.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 from desk.core.resources import resources_dir
+from forms.printing.tsfiles import district_dir as district_dir
+from forms.printing.tsfiles import district_files as district_files
+from forms.printing.tsfiles import read_ts as read_ts
+from forms.printing.tsfiles import ts_language as ts_language
 
 # how the settings show a language (its code otherwise)
 LANGUAGE_NAMES = {"en": "英语 English", "ii": "彝语 (ii)", "bo": "藏语 (bo)", "ug": "维吾尔语 (ug)",
                   "mn": "蒙古语 (mn)", "za": "壮语 (za)", "ko": "朝鲜语 (ko)", "kk": "哈萨克语 (kk)"}
-
-
-def read_ts(path: Path) -> dict[str, str]:
-    """The finished translations of a Qt Linguist ``.ts`` file, by source text (an
-    unreadable file gives none: a printed receipt never fails for a translation)."""
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return {}
-    out: dict[str, str] = {}
-    for m in root.iter("message"):
-        source = m.findtext("source")
-        tr = m.find("translation")
-        if not source or tr is None or not tr.text:
-            continue
-        if tr.get("type") in ("unfinished", "obsolete", "vanished"):
-            continue
-        out.setdefault(source, tr.text)
-    return out
-
-
-def ts_language(path: Path) -> str:
-    """The ``language`` a ``.ts`` file declares (``en``, ``ii_CN`` → ``ii``); "" if none."""
-    try:
-        for _event, el in ET.iterparse(path, events=("start",)):
-            return str(el.get("language") or "").split("_")[0]
-    except (OSError, ET.ParseError):
-        return ""
-    return ""
-
-
-def district_dir(data_dir: Path | None) -> Path | None:
-    """Where a desk keeps the district's translation files: ``<data dir>/translations``."""
-    return None if data_dir is None else Path(data_dir) / "translations"
-
-
-def district_files(district: Path | None) -> list[Path]:
-    if district is None or not district.is_dir():
-        return []
-    return sorted(district.glob("*.ts"))
 
 
 def file_languages(district: Path | None = None) -> set[str]:

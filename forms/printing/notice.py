@@ -1,0 +1,170 @@
+"""The one-time notice (一次性告知单) as printed — by a desk, and by the district's console
+previewing a catalog before it is published (issue 16), with the same code.
+
+Moved from ``desk.core.receipts.documents`` (which re-exports it): the district may not
+import the desk, and a preview must be what the desk will print.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from forms.engine import all_fields, all_materials
+from forms.model import Condition, Item, Material
+from forms.printing.bilingual import NONE, Bi, Words, district_dir, words_for
+from forms.printing.layout import Sheet
+
+NOTICE_TITLE = "一次性告知单"
+
+
+def cn_date(iso: str | None) -> str:
+    """``2026-11-21`` → ``2026年11月21日`` (blank stays blank)."""
+    if not iso:
+        return ""
+    d = date.fromisoformat(str(iso)[:10])
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def short_date(iso: str | None) -> str:
+    """``2026-11-27`` (the roll's compact form); blank stays blank."""
+    return str(iso)[:10] if iso else ""
+
+
+def iso_date(iso: str | None) -> str:
+    """A date printed in Chinese (``2026年11月21日``) that reads ``2026-11-21`` in a
+    template's translation."""
+    return Bi(cn_date(iso), short_date(iso) or None)
+
+
+def doc_words(settings: Any, data_dir: Path | None = None) -> Words:
+    """The desk's second language for documents (:data:`NONE` when none is set), with the
+    district's translation files kept in ``data_dir``."""
+    return words_for(str(getattr(settings, "doc_language", "") or ""), district_dir(data_dir))
+
+
+def _materials(sheet: Sheet, headers: list[str], rows: list[list[str]], widths: list[float],
+               center: tuple[int, ...], roll: list[tuple[str, str]], empty: str, *,
+               rank: int | None = None) -> None:
+    """A materials table on A4; numbered entries with a detail line on the roll. With a
+    ``rank``, a sheet that would not fit one page sets the table in the small size."""
+    if sheet.fmt == "a4" and rank is not None and rows:
+        sheet.alternatives(
+            lambda: sheet.table(headers, rows, widths, center_cols=center, empty=empty),
+            lambda: sheet.table(headers, rows, widths, center_cols=center, empty=empty,
+                                small=True), rank=rank)
+    elif sheet.fmt == "a4" or not rows:
+        sheet.table(headers, rows, widths, center_cols=center, empty=empty)
+    else:
+        sheet.listing(roll)
+        sheet.space(sheet.spec.body * 0.3)
+
+
+def _condition_text(item: Item, cond: Condition) -> str:
+    labels = {fd.key: fd.label for fd in all_fields(item)}
+    label = labels.get(cond.field, cond.field)
+
+    def word(v: Any) -> str:
+        return "是" if v is True else "否" if v is False else str(v)
+
+    if cond.equals is not None:
+        return f"{label}为“{word(cond.equals)}”时"
+    if cond.not_equals is not None:
+        return f"{label}不为“{word(cond.not_equals)}”时"
+    if cond.in_ is not None:
+        return f"{label}为“{'/'.join(word(v) for v in cond.in_)}”时"
+    return f"填写了{label}时"
+
+
+def _material_note(item: Item, m: Material, w: Words = NONE) -> str:
+    """The notice's note on a material; translated when every part of it is."""
+    parts = []
+    if m.show_if is not None:
+        parts.append("代办时提供" if m.show_if.field == "is_proxy"
+                     else _condition_text(item, m.show_if) + "提供")
+    if not m.required:
+        parts.append("选交")
+    elif m.deferrable:
+        parts.append("★可容缺后补")
+    if m.note:
+        parts.append(m.note)
+    zh = "；".join(parts)
+    trs = [w.get(p) for p in parts] if w.lang else [None]
+    return Bi(zh, "; ".join(t for t in trs if t)) if all(trs) else zh
+
+
+def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *,
+                    today: date, data_dir: Path | None = None) -> bytes:
+    """一次性告知单: conditions, every material, steps, time limit, contacts — A4 (with the
+    desk's stub) or the 80 mm roll. ``settings``: the desk's (``desk_name``,
+    ``community``, ``desk_code``, ``worker_name``, ``worker_phone``, ``district_contact``,
+    ``doc_language``); ``item``: resolved (the catalog's parameter values in its texts)."""
+    title = NOTICE_TITLE
+    w = doc_words(settings, data_dir)
+    desk = (settings.desk_name or settings.community or "家门口办事台") + (
+        f"（{settings.desk_code}）" if settings.desk_code else "")
+    sheet = Sheet(fmt, title=f"{title} {item.code}", subject=item.name, author=desk, words=w)
+    issuer = (settings.desk_name or settings.community or "家门口办事台") + (
+        f"\n办事点编码 {settings.desk_code}" if settings.desk_code else "")
+    name = w.name(item, item.name)
+    sheet.header(title, name, issuer)
+    sheet.numbered([("事项编码", item.code), ("告知日期", iso_date(today.isoformat()))])
+    n = item.notice
+    limit = "即办（当场办结）" if item.kind == "on_the_spot" else \
+        w.t("{days}个工作日", days=item.promised_days)
+    shown_limit = n.time_limit if limit in n.time_limit else f"{limit}（{n.time_limit}）"
+    sheet.fields([
+        ("办理事项", name, True),
+        ("主管部门", w.department(item, item.department)),
+        ("办理时限", Bi(shown_limit, w.get(n.time_limit) or w.get(limit))),
+        ("收费标准", item.fee),
+        ("办理地点", n.where or "社区便民服务站或流动办事点"),
+        ("办理结果", n.result or "—", True),
+        ("设定依据", item.legal_basis, True),
+    ])
+    sheet.heading("办理条件")
+    sheet.bullets([*n.conditions, *item.eligibility])
+    sheet.heading("申请材料")
+    rows, roll = [], []
+    for i, m in enumerate(all_materials(item), 1):
+        note = _material_note(item, m, w)
+        mname = w.material(item, m.name)
+        rows.append([str(i), mname, m.form_label, str(m.count), note])
+        detail = f"{m.form_label} {m.count}份" + (f"；{note}" if note else "")
+        if w.lang and (not note or w.get(note)):
+            detail = Bi(detail, f"{w.param(m.form_label)}, {m.count}"
+                        + (f"; {w.get(note)}" if note else ""))
+        roll.append((mname, detail))
+    _materials(sheet, ["序号", "材料名称", "形式", "份数", "说明"], rows, [0.8, 3.6, 2.2, 1, 4.4],
+               (0, 2, 3), roll, "（无）")
+    if item.allows_deferral:
+        sheet.para("★ 可容缺后补：主要材料齐全时，经您书面承诺，可先受理、在规定期限内补交"
+                   "（容缺受理）。", small=True)
+    sheet.heading("办理流程")
+    sheet.bullets(n.steps)
+    if n.tips:
+        sheet.heading("温馨提示")
+        sheet.bullets(n.tips, numbered=False)
+    sheet.heading("咨询与监督")
+    phone = settings.worker_phone
+    worker = settings.worker_name
+    contact = settings.district_contact or "区政务服务中心"
+    sheet.para(w.t("经办人：{worker}，电话 {phone}；咨询与投诉：{contact}。" if worker and phone
+                   else "经办人：{worker}；咨询与投诉：{contact}。" if worker
+                   else "咨询与投诉：{contact}。", worker=worker, phone=phone, contact=contact))
+    sheet.para("以上为办理本事项所需的全部条件和材料，一次性告知。因本告知单未列明的材料"
+               "让您多跑一趟的，可向区政务服务中心反映。", small=True)
+    sheet.para(w.t("目录版本：{version}", version=catalog_version), small=True)
+    if fmt == "a4":
+        sheet.begin_stub()
+        sheet.caption_title(w.t("{title}　存根（办事点归档联）", title=title))
+        name_tr = w.item(item).name
+        sheet.fields([("告知事项", Bi(f"{item.name}（{item.code}）",
+                                      f"{name_tr} ({item.code})" if name_tr else None), True),
+                      ("告知日期", cn_date(today.isoformat())),
+                      ("经办人", worker or "")])
+        sheet.space(3)
+        sheet.para("本人已知晓办理上述事项所需的全部条件和材料。", small=True)
+        sheet.signature(["被告知人签字："], date_line=True)
+    return sheet.render()
