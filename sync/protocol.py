@@ -40,6 +40,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     field_validator,
+    model_validator,
 )
 
 PROTOCOL_VERSION = 1
@@ -70,6 +71,7 @@ PATH_STATUS_REPORTS = f"{API}/status-reports"
 PATH_HANDOVER = f"{API}/handover"  # a replacement laptop: the old desk's work
 PATH_RELEASE = f"{API}/release"  # the newest desk release for a platform (issue 19)
 PATH_RELEASE_FILE = f"{API}/release/file"  # its bytes, a piece at a time (resumable)
+PATH_PROACTIVE_OUTCOMES = f"{API}/proactive/outcomes"  # issue 18: the desk's answers
 
 # each enumeration once: the Literal the models check, and its values as a tuple
 RecordResultKind = Literal["accepted", "duplicate", "conflict", "rejected"]
@@ -512,7 +514,7 @@ class BatchResponse(Message):
 
 
 ChangeKind = Literal["status", "catalog", "route", "calendar", "matter", "matter_config",
-                     "duplicate"]
+                     "duplicate", "proactive"]
 CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
 # What a desk that does not say which kinds it understands gets: the kinds of the first
 # protocol-1 desks, whose ``Change`` refuses any other (one unknown kind would stop their
@@ -573,6 +575,89 @@ class Change(BaseModel):
     # kind "duplicate": :class:`DuplicateNote` (``status`` is its state, ``note`` the words
     # for the worker; the case's own status is left alone)
     duplicate: dict[str, Any] | None = None
+    # kind "proactive" (issue 18): :class:`ProactiveEntry`, one resident on the desk's list
+    proactive: dict[str, Any] | None = None
+
+
+# -- proactive service (主动服务 / 免申即享, issue 18) -----------------------------------------
+#
+# The district's run lists residents its roster says qualify for an item; each entry comes
+# down to the desk serving their compound as a ``proactive`` change carrying only what the
+# worker needs to find and confirm the person (name, masked ID, address, item, reason, due).
+# Desks that do not name the kind never get it. The worker's answer for each goes back
+# with ``POST /api/v1/proactive/outcomes`` (idempotent: the same answer again changes
+# nothing; a later answer replaces an earlier one).
+
+PROACTIVE_CHANGE = "proactive"
+ProactiveOutcomeKind = Literal["confirmed", "declined", "unreachable", "moved", "deceased",
+                               "home_visit"]
+PROACTIVE_OUTCOMES: tuple[str, ...] = get_args(ProactiveOutcomeKind)
+PROACTIVE_OUTCOME_WORDS = {"confirmed": "已确认", "declined": "不需要", "unreachable": "联系不上",
+                           "moved": "已迁出", "deceased": "已故", "home_visit": "上门服务"}
+DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class ProactiveEntry(BaseModel):
+    """The body of a ``proactive`` change: one resident on the desk's list."""
+
+    model_config = ConfigDict(extra="ignore")
+    entry_id: int = Field(ge=1, le=MAX_SEQ)
+    item_code: str = Field(max_length=20)
+    item_name: str = Field(default="", max_length=100)
+    name: str = Field(max_length=100)
+    id_masked: str = Field(max_length=18, description="e.g. 420105********0017")
+    address: str = Field(default="", max_length=500)
+    compound: str = Field(default="", max_length=100)
+    reason: str = Field(max_length=500)
+    due: str = Field(pattern=DATE_ONLY)
+    no_signature: bool = Field(default=False, description="免申: no application signature")
+
+
+class ProactiveOutcome(BaseModel):
+    """What the worker found for one entry. ``confirmed`` names the 免申 case filed;
+    ``declined`` says why; ``home_visit`` gives the visit's date; ``moved`` and
+    ``deceased`` go on to the district's roster corrections."""
+
+    model_config = ConfigDict(extra="ignore")
+    entry_id: int = Field(ge=1, le=MAX_SEQ)
+    outcome: ProactiveOutcomeKind
+    note: str = Field(default="", max_length=500)
+    visit_date: str | None = Field(default=None, pattern=DATE_ONLY)
+    case_uuid: uuid.UUID | None = None
+    worker: str = Field(default="", max_length=40)
+    at: str = Field(min_length=10, max_length=40)
+
+    @model_validator(mode="after")
+    def _complete(self) -> ProactiveOutcome:
+        if self.outcome == "declined" and not self.note.strip():
+            raise ValueError("note: 不需要时请写明原因")
+        if self.outcome == "home_visit" and self.visit_date is None:
+            raise ValueError("visit_date: 上门服务请填写上门日期")
+        if self.outcome == "confirmed" and self.case_uuid is None:
+            raise ValueError("case_uuid: 已确认时应附上所办的免申案件")
+        return self
+
+
+class ProactiveOutcomesRequest(Message):
+    """``POST /api/v1/proactive/outcomes``: the desk's answers (at most 500 at a time)."""
+
+    outcomes: list[ProactiveOutcome] = Field(max_length=500)
+
+
+class ProactiveOutcomeResult(BaseModel):
+    """What became of one answer: ``accepted`` (new or the same again) or ``rejected`` (not
+    this desk's entry, or no such entry) with the reason."""
+
+    entry_id: int
+    result: Literal["accepted", "rejected"]
+    reason: str = ""
+
+
+class ProactiveOutcomesResponse(Message):
+    """Per-answer results, in the order of the request."""
+
+    results: list[ProactiveOutcomeResult]
+    server_time: str = Field(default_factory=utc_now)
 
 
 class HandoverCase(BaseModel):

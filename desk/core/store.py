@@ -44,6 +44,7 @@ from desk.core.store_clock import ClockMixin
 from desk.core.store_handover import HandoverMixin
 from desk.core.store_maintenance import MaintenanceMixin
 from desk.core.store_matters import MatterMixin
+from desk.core.store_proactive import ProactiveMixin
 from desk.core.store_reconcile import ReconcileMixin
 from desk.core.store_residents import ResidentsMixin
 from desk.core.store_schema import (
@@ -84,7 +85,8 @@ def _instant(at: object) -> float:
 
 
 class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, ResidentsMixin, MatterMixin, AttachmentsMixin, StoreBase):
+            HandoverMixin, ResidentsMixin, MatterMixin, AttachmentsMixin, ProactiveMixin,
+            StoreBase):
     """The desk's SQLite database. Use :meth:`open`."""
 
     # -- audit ---------------------------------------------------------------------------

@@ -166,6 +166,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
             current = False
         # issue 17: photos and scans after the records (their own lane; never fails the round)
         attachments.upload_attachments(store, c, summary, progress=progress)
+        send_proactive_outcomes(store, c, summary)  # issue 18: the list's answers
         updates.check_release(ctx, c, summary)  # issue 19: a newer desk? (never fails)
     except SyncError as exc:
         summary["error"] = exc.as_dict()
@@ -187,6 +188,21 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
     if summary["complete"]:
         store.set_meta("last_sync", P.utc_now())
     return summary
+
+
+def send_proactive_outcomes(store: Any, c: DistrictClient, summary: dict[str, Any]) -> None:
+    """Send the worker's answers for the proactive list (``proactive_sent``; an answer the
+    district rejects is counted in ``proactive_rejected`` and not sent again)."""
+    summary.setdefault("proactive_sent", 0)
+    summary.setdefault("proactive_rejected", 0)
+    answers = store.unsent_proactive_outcomes()
+    for i in range(0, len(answers), 500):
+        part = answers[i:i + 500]
+        resp = c.proactive_outcomes(P.ProactiveOutcomesRequest(
+            outcomes=[P.ProactiveOutcome.model_validate(a) for a in part]))
+        store.mark_proactive_sent(part)
+        summary["proactive_sent"] += sum(r.result == "accepted" for r in resp.results)
+        summary["proactive_rejected"] += sum(r.result == "rejected" for r in resp.results)
 
 
 def recalendar(ctx: DeskContext, summary: dict[str, Any]) -> bool:

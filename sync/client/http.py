@@ -215,6 +215,12 @@ class DistrictClient:
         return self._call(P.ReconcileResponse, "POST", P.PATH_RECONCILE,
                           json_body=req.model_dump(mode="json"), compress=False)
 
+    def proactive_outcomes(self, req: P.ProactiveOutcomesRequest
+                           ) -> P.ProactiveOutcomesResponse:
+        """Send the worker's answers for the proactive list (issue 18)."""
+        return self._call(P.ProactiveOutcomesResponse, "POST", P.PATH_PROACTIVE_OUTCOMES,
+                          json_body=req.model_dump(mode="json"), compress=False)
+
     def report_statuses(self, req: P.StatusReportRequest) -> P.StatusReportResponse:
         """Send decisions the district lost back to it, as this desk's knowledge."""
         return self._call(P.StatusReportResponse, "POST", P.PATH_STATUS_REPORTS,

@@ -426,6 +426,9 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
     from sync.district.public_query_api import install as install_query
 
     install_query(app)  # issue 18: the resident's progress page /q
+    from sync.district.proactive_api import install as install_proactive
+
+    install_proactive(app)  # issue 18: /proactive/outcomes
 
     from sync.district import keyshares
 
@@ -521,7 +524,7 @@ def app_from_env() -> FastAPI:
 
     # issue 15: each worker ticks; each slot runs once
     start_schedule(app.state.storage, getattr(app.state, "console", None))
-    return app
     from sync.district.proactive_schedule import start_proactive_schedule
 
     start_proactive_schedule(app.state.storage, getattr(app.state, "console", None))  # 18
+    return app

@@ -20,7 +20,7 @@ listed again, so a re-run (or the next day's run) adds only residents newly qual
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -36,13 +36,17 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from forms.proactive import Person, RuleError, day_env, parse_rule, person_env
+from forms.expr import names_in
+from forms.expr import parse as parse_expr
+from forms.ids import mask_id
+from forms.proactive import FLAGS, Person, RuleError, day_env, parse_rule, person_env
 from sync import protocol as P
 from sync.district.roster import roster
-from sync.district.tables import _BigId, metadata
+from sync.district.tables import _BigId, changes, metadata
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -72,6 +76,8 @@ entries = Table(
     "proactive_entries", metadata,
     Column("id", _BigId, primary_key=True, autoincrement=True),
     Column("item_code", String(20), nullable=False),
+    Column("item_name", String(100), nullable=False, server_default=""),
+    Column("no_signature", Integer, nullable=False, server_default="0"),
     Column("id_number", String(18), nullable=False),
     Column("cycle", String(7), nullable=False),  # '' (once), YYYY or YYYY-MM
     Column("slot", String(10), nullable=False),
@@ -87,9 +93,23 @@ entries = Table(
     Column("outcome_note", Text, nullable=False, server_default=""),
     Column("visit_date", String(10)),
     Column("case_uuid", String(36)),
+    Column("outcome_worker", String(40)),
+    Column("change_seq", _BigId),  # the ``proactive`` change that told the desk (NULL: not yet)
     UniqueConstraint("item_code", "id_number", "cycle", name="proactive_entry_once"),
     Index("proactive_entries_desk", "desk_code", "id"),
     Index("proactive_entries_item", "item_code", "compound"),
+    Index("proactive_entries_untold", "desk_code", "change_seq"),
+    Index("proactive_entries_told", "change_seq"),
+)
+corrections = Table(  # 已迁出 / 已故 from the desks: to pass on to the roster's department
+    "roster_corrections", metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("kind", String(20), nullable=False),  # moved | deceased
+    Column("note", Text, nullable=False, server_default=""),
+    Column("desk_code", String(32), nullable=False),
+    Column("entry_id", _BigId, nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("passed_on_at", String(40)),
 )
 
 
@@ -100,6 +120,8 @@ class ProactiveError(ValueError):
 @dataclass(frozen=True)
 class _Plan:
     code: str
+    name: str
+    no_signature: bool
     reason: str
     cycle: str
     rule: Any
@@ -136,7 +158,8 @@ def _plans(catalog: Catalog, params: Mapping[str, Any], day: date) -> list[_Plan
             raise ProactiveError(f"{item.code} proactive：{exc}") from None
         cycle = {"once": "", "year": f"{day.year:04d}",
                  "month": f"{day.year:04d}-{day.month:02d}"}[pro.repeat]
-        out.append(_Plan(item.code, pro.reason, cycle, rule, due))
+        out.append(_Plan(item.code, item.name, pro.no_signature, pro.reason, cycle, rule,
+                         due))
     return out
 
 
@@ -188,8 +211,23 @@ def run(db: Database, catalog: Catalog, *, day: date, actor: str,
     return out
 
 
+def _key_columns(plans: list[_Plan]) -> tuple[bool, bool, bool, bool]:
+    """Which of sex, compound, grid and the flags any rule or due-by reads (the birth date
+    always counts): residents alike in these get the same answers."""
+    names: set[str] = set()
+    for p in plans:
+        for text in (p.rule.text, p.due.text):
+            names |= names_in(parse_expr(text))
+    return ("sex" in names, "compound" in names, "grid" in names,
+            bool(names & set(FLAGS)))
+
+
 def _evaluate(conn: Connection, plans: list[_Plan], base: dict[str, Any], slot: str,
               now: str) -> tuple[int, int, dict[str, int]]:
+    """Every resident through every rule. The answers (which plans hold, and their due
+    dates) depend only on what the rules read — the birth date and, when a rule names them,
+    sex, compound, grid and the flags — so they are worked out once per distinct such key
+    (at 1,000,000 residents about one in ten) and looked up for the rest."""
     desk_of = dict(conn.execute(select(compounds.c.compound, compounds.c.desk_code)).all())
     taken: dict[str, set[str]] = {}
     for p in plans:
@@ -198,24 +236,24 @@ def _evaluate(conn: Connection, plans: list[_Plan], base: dict[str, Any], slot: 
     by_item = {p.code: 0 for p in plans}
     pending: list[dict[str, Any]] = []
     residents = 0
-    no_flags: frozenset[str] = frozenset()
+    use_sex, use_compound, use_grid, use_flags = _key_columns(plans)
+    answers: dict[tuple[Any, ...], tuple[tuple[_Plan, str], ...]] = {}
     for number, name, born, sex, address, compound, grid, flags_json in _roster_rows(conn):
         residents += 1
-        if not plans:
-            continue
-        person = Person(birth_date=date.fromisoformat(born), sex=sex, compound=compound,
-                        grid=grid, flags=no_flags if flags_json == "[]" else
-                        frozenset(json.loads(flags_json)))
-        env = person_env(base, person)
-        for p in plans:
-            if not p.rule.node(env) or number in taken[p.code]:
+        key = (born, use_sex and sex, use_compound and compound, use_grid and grid,
+               use_flags and flags_json)
+        hits = answers.get(key)
+        if hits is None:
+            hits = answers[key] = _answer(plans, base, Person(
+                birth_date=date.fromisoformat(born), sex=sex, compound=compound, grid=grid,
+                flags=frozenset(json.loads(flags_json)) if flags_json != "[]" else
+                frozenset()))
+        for p, due_text in hits:
+            if number in taken[p.code]:
                 continue
-            try:
-                due = p.due.node(env)
-                due_text = due.isoformat()
-            except (AttributeError, TypeError, ValueError) as exc:
-                raise ProactiveError(f"{p.code} proactive.due：算不出日期（{exc}）") from None
-            pending.append({"item_code": p.code, "id_number": number, "cycle": p.cycle,
+            pending.append({"item_code": p.code, "item_name": p.name,
+                            "no_signature": int(p.no_signature), "id_number": number,
+                            "cycle": p.cycle,
                             "slot": slot, "desk_code": desk_of.get(compound, ""),
                             "compound": compound, "name": name, "address": address,
                             "reason": p.reason, "due": due_text, "listed_at": now})
@@ -226,6 +264,22 @@ def _evaluate(conn: Connection, plans: list[_Plan], base: dict[str, Any], slot: 
     if pending:
         conn.execute(entries.insert(), pending)
     return sum(by_item.values()), residents, by_item
+
+
+def _answer(plans: list[_Plan], base: dict[str, Any],
+            person: Person) -> tuple[tuple[_Plan, str], ...]:
+    """The plans whose rule holds for ``person``, each with its due date."""
+    env = person_env(base, person)
+    out = []
+    for p in plans:
+        if not p.rule.node(env):
+            continue
+        try:
+            due_text = p.due.node(env).isoformat()
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ProactiveError(f"{p.code} proactive.due：算不出日期（{exc}）") from None
+        out.append((p, due_text))
+    return tuple(out)
 
 
 def set_compounds(db: Database, desk_code: str, names: list[str], *,
@@ -269,3 +323,104 @@ def summary(db: Database) -> dict[str, Any]:
     for code, outcome, n in counts:
         by_item.setdefault(code, {})[outcome or "待联系"] = int(n)
     return {"by_item": by_item, "runs": [dict(r) for r in last]}
+
+
+# -- the list reaches the desks, the answers come back ------------------------------------
+
+
+def untold(db: Database, desk_code: str) -> bool:
+    """Whether an entry of ``desk_code`` waits to be told (a cheap index probe)."""
+    with db.read() as conn:
+        return conn.execute(select(entries.c.id).where(
+            entries.c.desk_code == desk_code, entries.c.change_seq.is_(None)).limit(1)
+        ).first() is not None
+
+
+def tell_desk(db: Any, desk_id: str) -> int:
+    """:func:`tell` for the desk pulling (its code from the desks table)."""
+    from sync.district.tables import desks
+
+    with db.read() as conn:
+        code = conn.execute(select(desks.c.desk_code).where(desks.c.desk_id == desk_id)
+                            ).scalar()
+    return tell(db, desk_id, str(code or ""))
+
+
+def tell(db: Any, desk_id: str, desk_code: str) -> int:
+    """Write a ``proactive`` change to ``desk_id`` for each of its code's entries not yet
+    told (with the change writers serialised, so seq order is commit order); how many."""
+    if not desk_code or not untold(db, desk_code):
+        return 0
+    now = P.utc_now()
+    n = 0
+    with db.write() as conn:
+        db._serialise_changes(conn)
+        rows = conn.execute(select(entries.c.id, entries.c.item_code, entries.c.item_name,
+                                   entries.c.reason).where(
+            entries.c.desk_code == desk_code, entries.c.change_seq.is_(None))
+            .order_by(entries.c.id).with_for_update()).all()
+        for entry_id, code, item_name, reason in rows:
+            seq = conn.execute(changes.insert().values(
+                kind=P.PROACTIVE_CHANGE, desk_id=desk_id, case_uuid=None, status="listed",
+                note=reason, item_code=code[:16], item_name=item_name[:100], actor="system",
+                at=now).returning(changes.c.seq)).scalar_one()
+            conn.execute(update(entries).where(entries.c.id == entry_id).values(
+                change_seq=seq))
+            n += 1
+    return n
+
+
+def change_bodies(conn: Connection, rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
+    """The :class:`sync.protocol.ProactiveEntry` of each pulled ``proactive`` change."""
+    seqs = [r["seq"] for r in rows if r["kind"] == P.PROACTIVE_CHANGE]
+    if not seqs:
+        return {}
+    out = {}
+    for e in conn.execute(select(entries).where(entries.c.change_seq.in_(seqs))).mappings():
+        out[int(e["change_seq"])] = P.ProactiveEntry(
+            entry_id=e["id"], item_code=e["item_code"], item_name=e["item_name"],
+            name=e["name"], id_masked=mask_id(e["id_number"]), address=e["address"],
+            compound=e["compound"], reason=e["reason"], due=e["due"],
+            no_signature=bool(e["no_signature"])).model_dump()
+    return out
+
+
+def record_outcomes(db: Database, desk: Mapping[str, Any],
+                    req: P.ProactiveOutcomesRequest) -> P.ProactiveOutcomesResponse:
+    """The desk's answers, in one transaction: each for an entry of the desk's own code
+    (anything else is rejected saying nothing about it). The same answer again changes
+    nothing; a later one (by its time) replaces an earlier one. 已迁出 / 已故 are kept as
+    roster corrections for the department that owns the roster."""
+    code = str(desk.get("desk_code") or "")
+    results = []
+    with db.write() as conn:
+        for o in req.outcomes:
+            row = conn.execute(select(entries).where(entries.c.id == o.entry_id)
+                               .with_for_update()).mappings().first()
+            if row is None or row["desk_code"] != code:
+                results.append(P.ProactiveOutcomeResult(
+                    entry_id=o.entry_id, result="rejected", reason="不是本办事点名单上的居民"))
+                continue
+            if not row["outcome_at"] or o.at >= row["outcome_at"]:
+                conn.execute(update(entries).where(entries.c.id == o.entry_id).values(
+                    outcome=o.outcome, outcome_at=o.at, outcome_note=o.note,
+                    visit_date=o.visit_date, outcome_worker=o.worker[:40],
+                    case_uuid=str(o.case_uuid) if o.case_uuid else row["case_uuid"]))
+            if o.outcome in ("moved", "deceased"):
+                ins = db._insert(corrections).values(
+                    id_number=row["id_number"], kind=o.outcome, note=o.note, desk_code=code,
+                    entry_id=o.entry_id, at=o.at)
+                conn.execute(ins.on_conflict_do_update(
+                    index_elements=["id_number"],
+                    set_={"kind": ins.excluded.kind, "note": ins.excluded.note,
+                          "entry_id": ins.excluded.entry_id, "at": ins.excluded.at}))
+            results.append(P.ProactiveOutcomeResult(entry_id=o.entry_id, result="accepted"))
+    return P.ProactiveOutcomesResponse(results=results)
+
+
+def roster_corrections(db: Database) -> list[dict[str, Any]]:
+    """已迁出 / 已故 reported by desks, newest first (ID numbers masked)."""
+    with db.read() as conn:
+        rows = conn.execute(select(corrections).order_by(corrections.c.at.desc())
+                            ).mappings().all()
+    return [dict(r, id_number=mask_id(r["id_number"])) for r in rows]

@@ -577,6 +577,10 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                 changes.c.kind.in_(kinds),
             ).order_by(changes.c.seq).limit(limit + 1)).mappings().all()
             more = len(rows) > limit
+        if P.PROACTIVE_CHANGE in kinds:  # issue 18: the desk's new list entries
+            from sync.district.proactive import tell_desk
+
+            tell_desk(self, desk_id)
             rows = rows[:limit]
             versions = {r["catalog_version"] for r in rows if r["kind"] == "catalog"}
             bodies = {v: json.loads(b) for v, b in conn.execute(
@@ -593,7 +597,11 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                         item_code=r["item_code"], item_name=r["item_name"],
                         matter=matter_bodies.get(r["seq"]),
                         matter_config=matter_configs.get(r["seq"]),
-                        duplicate=duplicates.get(r["seq"]))
+            from sync.district.proactive import change_bodies as proactive_bodies
+
+            proactive = proactive_bodies(conn, rows)  # issue 18
+                        duplicate=duplicates.get(r["seq"]),
+                        proactive=proactive.get(r["seq"]))
                for r in rows]
         cursor = str(rows[-1]["seq"]) if rows else str(since)
         return P.ChangesResponse(changes=out, cursor=cursor, more=more)
