@@ -79,8 +79,9 @@ class UnlockDialog(QDialog):
         card = QFrame()
         card.setObjectName("lockCard")
         card.setProperty("role", "card")
-        card.setMaximumWidth(560)
-        card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # its width set by _fit_card, its height from its wrapped lines at that width
+        card.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.card = card
         lay = QVBoxLayout(card)
         lay.setContentsMargins(36, 28, 36, 28)
         lay.setSpacing(12)
@@ -145,6 +146,18 @@ class UnlockDialog(QDialog):
             avail = screen.availableGeometry()
             self.resize(min(1366, avail.width()), max(min(768, avail.height() - 32), 480))
 
+    def _fit_card(self) -> None:
+        """The card as wide as the screen allows (up to 560 px) and as tall as its wrapped
+        lines need at that width — its own size hint measured them one line wide, so the
+        prompt was clipped (large mode, a narrow screen, after a wrong password)."""
+        width = min(560, max(240, self.width() - 48))
+        layout = self.card.layout()
+        self.card.setFixedSize(width, layout.totalHeightForWidth(width))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_card()
+
     def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)
         if not self._painted:  # the children paint in the same pass; then the flush
@@ -166,6 +179,7 @@ class UnlockDialog(QDialog):
                            else tr("正在验证密码…"))
         restyle(self.error, msg="info")
         self.error.show()
+        self._fit_card()
         self._worker = threading.Thread(
             target=lambda: self.checked.emit(self._safe_check(secret)), name="unlock",
             daemon=True)
@@ -197,6 +211,7 @@ class UnlockDialog(QDialog):
         self.error.setText(problem)
         restyle(self.error, msg="error")
         self.error.show()
+        self._fit_card()
         self.password.selectAll()
         self.password.setFocus()
 

@@ -236,3 +236,42 @@ def test_start_up_asks_on_the_lock_screen(qtbot: Any, tmp_path: Path) -> None:
     assert "密码不正确" in seen["error"]
     assert seen["ticks"] - seen["start"] >= 3, seen
     opened.close()
+
+
+@OFFSCREEN_DIALOG
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+@pytest.mark.parametrize("width", [1366, 800, 640])
+def test_lock_screen_shows_every_wrapped_line(qtbot: Any, large: bool, width: int) -> None:
+    """The card's own size hint measured its wrapped labels one line wide: in 长辈 mode, on
+    a narrow screen and after a wrong password the prompt was clipped to half lines."""
+    from PySide6.QtWidgets import QLabel
+
+    from desk.ui import style
+    from desk.ui.lock import UnlockDialog
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style.apply(app, large, False)
+    try:
+        dlg = UnlockDialog(lambda _s: "密码不正确，还可以再试 4 次", None,
+                           who="七里一村社区流动办事点（HY-QL01）· 经办人：刘晓燕")
+        qtbot.addWidget(dlg)
+        dlg.resize(width, 700)
+        dlg.show()
+        qtbot.waitExposed(dlg)
+
+        def clipped() -> list[tuple[str, int, int]]:
+            return [(lbl.text()[:8], lbl.height(), lbl.heightForWidth(lbl.width()))
+                    for lbl in dlg.findChildren(QLabel)
+                    if lbl.isVisible() and lbl.wordWrap()
+                    and lbl.height() < lbl.heightForWidth(lbl.width())]
+
+        assert clipped() == []
+        dlg.password.setText("wrong")
+        dlg.try_unlock()
+        qtbot.waitUntil(lambda: not dlg.busy and dlg.error.text().startswith("密码不正确"),
+                        timeout=20_000)
+        qtbot.waitUntil(lambda: clipped() == [], timeout=5_000)
+        assert dlg.card.width() <= width
+    finally:
+        style.apply(app, False, False)
