@@ -335,7 +335,8 @@ class AuditMixin(ConsoleBase):
         exported = select(export_cases.c.audit_id).where(export_cases.c.uuid == uuid)
         q = (select(audit).where(or_(
             and_(audit.c.target == uuid,
-                 audit.c.action.in_(("pii.reveal", "attachment.download"))),
+                 audit.c.action.in_(("pii.reveal", "attachment.download",
+                                     "attachment.view"))),
             audit.c.id.in_(exported))).order_by(audit.c.id.desc()).limit(limit))
         with self.st.read() as conn:
             return [dict(r, detail=json.loads(r["detail_json"]))

@@ -18,6 +18,7 @@ from starlette.responses import Response, StreamingResponse
 
 from forms.catalog import load_catalog
 from sync import protocol as P
+from sync.district.case_attachments import page_of_case, pages_of_case
 from sync.district.console import auth
 from sync.district.console.auth import Actor, Exporter, Revealer, User, Viewer
 from sync.district.console.routes import _back, masked_name, redirect
@@ -264,9 +265,10 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
     history = [{"at": h["at"], "who": h["actor"], "what": change_words(h), "note": h["note"],
                 "department": h["department"]} for h in case["history"]]
     for a in cs.audit_entries(target=uuid, limit=100):
-        if a["action"] in ("pii.reveal", "callback.close", "attachment.download"):
+        if a["action"] in ("pii.reveal", "callback.close", "attachment.download",
+                           "attachment.view"):
             what = {"pii.reveal": "查看完整个人信息", "callback.close": "差评回访",
-                    "attachment.download": "下载附件"}[a["action"]]
+                    "attachment.download": "下载附件", "attachment.view": "查看附件"}[a["action"]]
             history.append({"at": a["at"], "who": a["actor"], "what": what,
                             "note": a["detail"].get("reason") or a["detail"].get("note", ""),
                             "department": None})
@@ -282,12 +284,13 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
     history.sort(key=lambda h: h["at"])
     attachments = payload.get("attachments") if isinstance(payload.get("attachments"),
                                                            list) else []
+    pages = pages_of_case(cs.st, uuid)  # issue 17: photos and scans, after the case
     resp = render(
         request, "case.html", status_code, decision=decision or {}, case=case,
         desk_name=cs.desk_names().get(case["desk_id"], ""), item=item, exact=exact, cat=cat,
         rows=form_rows(item, fields if isinstance(fields, dict) else {}, reveal),
         derived=data.get("derived", {}) if isinstance(data, dict) else {},
-        materials=materials, mats=mats, history=history, attachments=attachments,
+        materials=materials, mats=mats, history=history, attachments=attachments, pages=pages,
         reveal=reveal, reason=reason, callback=cs.callback(uuid),
         departments=cs.st.departments(), is_open=case["district_status"] in OPEN_STATUSES,
         ROUTE_LABELS=ROUTE_LABELS, ROUTE_NEXT=P.ROUTE_NEXT,
@@ -413,13 +416,25 @@ async def clear_dup(request: Request, uuid: str, other: str, user: User = Actor)
 
 
 @router.get("/attachments/{sha256}", include_in_schema=False)
-def attachment(request: Request, sha256: str, case: str = "",
+def attachment(request: Request, sha256: str, case: str = "", view: int = 0,
                user: User = Revealer) -> Response:
-    """An attachment of a case (scans hold personal data: audited)."""
+    """An attachment of a case (scans hold personal data: audited). ``view=1`` shows a
+    page of the case (issue 17: an image or a PDF, in the browser) — each view audited as
+    ``attachment.view``; reviewers and administrators only (viewers see that pages exist)."""
     cs: ConsoleStore = auth.console(request)
     data = cs.st.attachment(sha256) if len(sha256) == 64 else None
     if data is None:
         return render(request, "error.html", 404, title="没有这个附件", message="附件尚未上传完成。")
+    if view:
+        page = page_of_case(cs.st, case, sha256) if case else None
+        if page is None:
+            return render(request, "error.html", 404, title="没有这个附件",
+                          message="该案件没有这一页材料。")
+        cs.audit(user.username, "attachment.view", case, sha256=sha256,
+                 material=page["material"], page=page["page"])
+        return Response(data, media_type=page["mime"], headers={
+            "Content-Disposition": "inline", "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff"})
     cs.audit(user.username, "attachment.download", case or sha256, sha256=sha256)
     return Response(data, media_type="application/octet-stream", headers={
         "Content-Disposition": f'attachment; filename="{sha256[:16]}"',

@@ -47,7 +47,7 @@ AUDIT_ACTIONS = {
     "export": "导出", "callback.close": "差评回访", "desk.enroll_code": "开注册码",
     "desk.revoke": "停用办事点", "catalog.publish": "发布目录", "user.add": "添加用户",
     "user.role": "修改角色", "user.disable": "停用用户", "user.enable": "启用用户",
-    "attachment.download": "下载附件", "audit.checkpoint_lost": "审计校验点丢失",
+    "attachment.download": "下载附件", "attachment.view": "查看附件", "audit.checkpoint_lost": "审计校验点丢失",
     "route.accepted": "联办事项受理", "route.needs_correction": "联办事项需补正",
     "route.completed": "联办事项办结", "route.rejected": "联办事项不予办理",
     "department.add": "添加部门",
