@@ -112,9 +112,7 @@ class ResidentPage(QWidget):
         self.duplicates.setAccessibleName(tr("区级重复申请提示"))
         self.duplicates.hide()
         right.addWidget(self.duplicates)
-        self.matters = QLabel()
-        self.matters.setWordWrap(True)
-        right.addWidget(self.matters)
+        self._build_matters(right)
         self.household_label = QLabel(tr("案件中登记的家庭成员"))
         right.addWidget(self.household_label)
         self.household = QHBoxLayout()
@@ -190,12 +188,7 @@ class ResidentPage(QWidget):
                                            for c in dups))
         restyle(self.duplicates, banner="warning")
         self.duplicates.setVisible(bool(dups))
-        if view.matters:
-            self.matters.setText(tr("民情诉求：") + "；".join(
-                f"{m.get('title', '')}（{m.get('status', '')}）" for m in view.matters))
-            self.matters.show()
-        else:
-            self.matters.hide()
+        self._show_matters(view.matters)
         while self.household.count():
             item = self.household.takeAt(0)
             w = item.widget() if item is not None else None
@@ -219,6 +212,38 @@ class ResidentPage(QWidget):
         cell = self.table.item(row, 0)
         if cell is not None:
             self.win.show_case(str(cell.data(Qt.ItemDataRole.UserRole)))
+
+    def _build_matters(self, right: QVBoxLayout) -> None:
+        """Issue 15: the resident's matters (民情诉求) beside their cases, each opens."""
+        self.matters_label = QLabel(tr("民情诉求"))
+        right.addWidget(self.matters_label)
+        self.matters = QListWidget()
+        self.matters.setAccessibleName(tr("该居民的民情诉求"))
+        self.matters.itemActivated.connect(self._open_matter)
+        self.matters.itemDoubleClicked.connect(self._open_matter)
+        right.addWidget(self.matters)
+
+    def _show_matters(self, matters: list[dict[str, Any]]) -> None:
+        """The resident's matters (none for anonymous ones: they have no ID number)."""
+        self.matters.clear()
+        for m in matters:
+            text = "  ".join(str(x) for x in (m.get("matter_no", ""), m.get("title", ""),
+                                              m.get("date", ""), m.get("status", ""),
+                                              m.get("due", "")) if x)
+            entry = QListWidgetItem(text)
+            entry.setData(Qt.ItemDataRole.UserRole, m.get("uuid", ""))
+            self.matters.addItem(entry)
+        self.matters_label.setText(tr("民情诉求（{n} 件）").format(n=len(matters)))
+        rows = min(5, len(matters))
+        self.matters.setFixedHeight(rows * max(self.matters.sizeHintForRow(0), 0)
+                                    + 2 * self.matters.frameWidth())
+        self.matters_label.setVisible(bool(matters))
+        self.matters.setVisible(bool(matters))
+
+    def _open_matter(self, item: QListWidgetItem) -> None:
+        uuid = str(item.data(Qt.ItemDataRole.UserRole) or "")
+        if uuid:
+            self.win.matter_screens.show_matter(uuid)
 
     def start_application(self) -> None:
         """A new application for this resident: the item's form, for them."""
