@@ -28,6 +28,7 @@ from forms.model import Item
 from forms.params import Param, ParamError, dump_params, parse_params, resolve_raw, uses_params
 from forms.params import values as param_values
 from forms.proactive import check_catalog_rules
+from forms.ui_translations import TranslationsError, parse_translations
 
 ITEMS_DIR = Path(__file__).with_name("items")
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
@@ -107,9 +108,12 @@ class Catalog:
     validates with and prints)."""
 
     def __init__(self, version: str, items: list[Item],
-                 params: Mapping[str, Param] | None = None) -> None:
+                 params: Mapping[str, Param] | None = None, *,
+                 translations: Mapping[str, str] | None = None) -> None:
         self.version = version
         self.params: dict[str, Param] = dict(params or {})
+        # issue 16: translation files (.ts text by language) published with the catalog
+        self.translations: dict[str, str] = dict(translations or {})
         self.authored = list(items)
         self.items = [resolve_item(it, self.params) for it in self.authored]
         self._by_code: dict[str, Item] = {}
@@ -188,6 +192,8 @@ class Catalog:
             out["params"] = dump_params(self.params)
         out["items"] = [it.model_dump(mode="json", by_alias=True, exclude_none=True)
                         for it in self.authored]
+        if self.translations:
+            out["translations"] = dict(self.translations)
         return out
 
     @classmethod
@@ -200,13 +206,17 @@ class Catalog:
             params = parse_params(data.get("params"))
         except ParamError as exc:
             raise CatalogError(f"catalog {version}: {exc}") from None
+        try:
+            translations = parse_translations(data.get("translations"))
+        except TranslationsError as exc:
+            raise CatalogError(f"catalog {version}: {exc}") from None
         items = [parse_item(raw, f"catalog {version} item #{i}")
                  for i, raw in enumerate(data.get("items") or [])]
-        return cls(version, items, params)
+        return cls(version, items, params, translations=translations)
 
     def with_version(self, version: str) -> Catalog:
         """The same catalog (items as authored, parameters) under another version."""
-        return Catalog(version, self.authored, self.params)
+        return Catalog(version, self.authored, self.params, translations=self.translations)
 
 
 def _read_yaml(path: Path, what: str) -> Any:
@@ -308,7 +318,8 @@ def catalog_summary(catalog: Catalog) -> list[dict[str, Any]]:
             "materials": [
                 {"name": m.name, "required": m.required, "deferrable": m.deferrable,
                  "form": m.form, "count": m.count, "note": m.note,
-                 "conditional": m.show_if is not None}
+                 "conditional": m.show_if is not None,
+                 "source": m.source, "source_department": m.source_department}
                 for m in all_materials(it)
             ],
             "notice": it.notice.model_dump(mode="json"),

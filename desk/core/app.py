@@ -89,6 +89,7 @@ class DeskContext:
             raise
         ctx = cls(paths, settings, store, catalog, CaseService(store, catalog), hold)
         ctx.notices = notices
+        ctx.keep_translation_files()
         clock.configure(settings.time_zone)  # the desk's dates: China Standard Time
         ctx.desk_day = DeskDay(store, settings)
         ctx.cases.desk_day = ctx.desk_day
@@ -115,6 +116,20 @@ class DeskContext:
         """Pick up a catalog version pulled from the district."""
         self.catalog = current_catalog(self.store)
         self.cases.catalog = self.catalog
+        self.keep_translation_files()
+
+    def keep_translation_files(self) -> None:
+        """Issue 16: the translation files the district published with the current catalog
+        go to the data folder's ``translations`` (a language for the UI and for documents);
+        a desk that cannot write them keeps working in the languages it has."""
+        from desk.core.doclang import district_dir
+        from forms.ui_translations import keep_catalog_files
+
+        try:
+            keep_catalog_files(district_dir(self.paths.data_dir),
+                               getattr(self.catalog, "translations", {}))
+        except OSError:
+            pass
 
     def recompute_promises(self) -> list[dict[str, Any]]:
         """Count again the open promises across a year whose official holiday arrangement

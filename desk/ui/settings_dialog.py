@@ -66,7 +66,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, *, first_run: bool = False,
                  protect_offered: bool = False, enrolled_code: str = "",
-                 doc_languages: Sequence[str] = ("en",),
+                 doc_languages: Sequence[str] = ("en",), ui_languages: Sequence[str] = (),
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.first_run = first_run
@@ -194,6 +194,10 @@ class SettingsDialog(QDialog):
         self.language.setAccessibleName(tr("界面语言"))
         self.language.addItem("简体中文", "zh_CN")
         self.language.addItem("English", "en")
+        # issue 16: a language the district published with the catalog (a .ts file)
+        for code in dict.fromkeys([*ui_languages, settings.language]):
+            if code and code not in ("zh_CN", "en"):
+                self.language.addItem(LANGUAGE_NAMES.get(code, code), code)
         self.language.setCurrentIndex(max(self.language.findData(settings.language), 0))
         form.addRow(tr("显示"), self.large)
         form.addRow("", self.contrast)

@@ -170,8 +170,9 @@ class TsTranslator(QTranslator):
         self.table = table
 
     def translate(self, context: Any, source: Any, disambiguation: Any = None,
-                  n: int = -1) -> str:
-        return self.table.get(str(source), "")
+                  n: int = -1) -> str | None:
+        # None (a null string) lets Qt fall back to the source text; "" would blank it
+        return self.table.get(str(source))
 
     def isEmpty(self) -> bool:
         return not self.table

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.home = HomePage(self.services)
         self.home.itemChosen.connect(self.open_notice)
         self.home.residentSearched.connect(self.find_resident)
+        self.home.proactiveRequested.connect(self.go_proactive)  # issue 18
         self.stack.addWidget(self.home)
         self._pages: dict[str, QWidget] = {}
         self.form: FormPage | None = None
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         # then the corruption check, so it runs before any save the worker could start
         self.tasks.run(store.quick_check, on_done=self._checked)
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
+        self.tasks.run(store.proactive_counts, on_done=self.home.set_proactive)  # issue 18
         # promises counted before a year's holiday notice reached this desk (a stand-alone
         # desk's file in <data dir>/calendars, or a pull interrupted before recomputing)
         self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
@@ -185,6 +187,21 @@ class MainWindow(QMainWindow):
         """A matter saved or changed: counts again, and to the district soon."""
         self.refresh_status()
         self.autosync.nudge()
+
+    def go_proactive(self) -> None:
+        """主动服务: the district's list of residents to go to (issue 18)."""
+        if not self._leave_form():
+            return
+        if self.pages.proactive is None:
+            self.pages.proactive = pages.build_proactive(self)
+        self.pages.proactive.reload()
+        self._show(self.pages.proactive, "home")
+
+    def proactive_changed(self, _answer: object = None) -> None:
+        """An answer recorded or a sync done: the home page's count again, sync soon."""
+        self.tasks.run(self.ctx.store.proactive_counts, on_done=self.home.set_proactive)
+        if _answer is not None:
+            self.autosync.nudge()
 
     def go_matters(self) -> None:
         """民情诉求: today's list."""
@@ -439,6 +456,7 @@ class MainWindow(QMainWindow):
             self.pages.cases.model.reload()
         if self.pages.matters is not None:  # the district's steps show on the matters
             self.pages.matters.reload()
+        self.proactive_changed()  # issue 18: the list may have grown
 
     def notify(self, text: str) -> None:
         """A short message in the status bar."""
@@ -472,13 +490,14 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         """The settings dialog."""
-        from desk.core.doclang import district_dir, languages
+        from desk.core.doclang import district_dir, file_languages, languages
         from desk.ui.settings_dialog import SettingsDialog
 
+        district = district_dir(self.ctx.paths.data_dir)
         dlg = SettingsDialog(self.ctx.settings, parent=self, enrolled_code=self.ctx.store
                              .get_meta("district_desk_code") or "",
-                             doc_languages=languages(self.ctx.catalog,
-                                                     district_dir(self.ctx.paths.data_dir)))
+                             doc_languages=languages(self.ctx.catalog, district),
+                             ui_languages=sorted(file_languages(district)))
         if dlg.exec() and dlg.result_settings is not None:
             self.ctx.settings = dlg.result_settings
             self.ctx.save_settings()
