@@ -122,6 +122,7 @@ class HomePage(QWidget):
     ALL, FREQUENT = "__all__", "__frequent__"
     itemChosen = Signal(str)  # open this item's notice (its code)
     residentSearched = Signal(str)  # look up a resident by what was typed (issue 23)
+    proactiveRequested = Signal()  # the 主动服务 list (issue 18)
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -138,6 +139,14 @@ class HomePage(QWidget):
         sub = QLabel(tr("输入事项名称、关键词或拼音首字母（如 gljt = 高龄津贴），按回车打开"))
         sub.setObjectName("subtitle")
         lay.addWidget(sub)
+        # issue 18: residents the district's list says to go to, by building
+        self.proactive_button = QPushButton()
+        self.proactive_button.setProperty("kind", "chip")
+        self.proactive_button.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                            QSizePolicy.Policy.Fixed)
+        self.proactive_button.clicked.connect(self.proactiveRequested)
+        self.proactive_button.hide()
+        lay.addWidget(self.proactive_button)
         self.search = SearchBox()
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText(tr("搜索事项：低保、高龄、医保、gljt …"))
@@ -190,6 +199,18 @@ class HomePage(QWidget):
         self.search.down.connect(self._into_list)
         lay.addWidget(self.list, 1)
         self.refresh()
+
+    def set_proactive(self, counts: dict[str, int]) -> None:
+        """主动服务 N 人 with the buildings (hidden when nobody is on the list)."""
+        n = sum(counts.values())
+        where = "、".join(f"{b} {k}" for b, k in sorted(counts.items())[:4])
+        more = tr(" 等 {n} 处").format(n=len(counts)) if len(counts) > 4 else ""
+        self.proactive_button.setText(tr("主动服务 {n} 人：{where}{more}").format(
+            n=n, where=where, more=more))
+        self.proactive_button.setAccessibleName(tr("主动服务名单，{n} 人待服务").format(n=n))
+        self.proactive_button.setToolTip("\n".join(f"{b}：{k} 人"
+                                                   for b, k in sorted(counts.items())))
+        self.proactive_button.setVisible(n > 0)
 
     def set_usage(self, usage: dict[str, int]) -> None:
         """Cases per item (from the store, loaded in the background)."""

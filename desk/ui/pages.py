@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
     from desk.ui.matter_screens import MatterScreens
     from desk.ui.notice import NoticePage
+    from desk.ui.proactive_page import ProactivePage
     from desk.ui.rating import RatingPage
     from desk.ui.sync_page import SyncPage
     from desk.ui.window import MainWindow
@@ -34,6 +35,7 @@ class Pages:
     notice: NoticePage | None = None
     cases: CasesPage | None = None  # still given the window (issue 13 leftover)
     matters: MatterScreens | None = None  # 民情诉求's three pages (issue 15)
+    proactive: ProactivePage | None = None  # 主动服务 (issue 18)
 
 
 def build_sync(win: MainWindow) -> SyncPage:
@@ -47,6 +49,23 @@ def build_sync(win: MainWindow) -> SyncPage:
     page.caseRequested.connect(win.show_case)
     win.stack.addWidget(page)
     return page
+
+
+def build_proactive(win: MainWindow) -> ProactivePage:
+    """主动服务 (issue 18): 已确认 opens the item's form filled from the list."""
+    from desk.ui.proactive_page import ProactivePage
+
+    page = ProactivePage(win.services)
+    page.answered.connect(win.proactive_changed)
+    page.formRequested.connect(lambda code, values: _proactive_form(win, code, values))
+    win.stack.addWidget(page)
+    return page
+
+
+def _proactive_form(win: MainWindow, code: str, values: dict[str, object]) -> None:
+    win.start_form(code)
+    if win.form is not None:
+        win.form.form.set_values(values)
 
 
 def build_rating(win: MainWindow) -> RatingPage:

@@ -1,0 +1,199 @@
+"""主动服务: the district's list of residents to go to (issue 18), by building.
+
+Each row: where (compound and building), who (name, masked ID), for what (item, the rule in
+words), by when, and what the worker found. The buttons answer for the selected resident:
+已确认 (the resident agrees: the worker reads or types their ID number, which must match the
+list's masked one, and the item's form opens filled from the list; once that case is saved,
+已确认 again records it), 不需要 (with the reason), 联系不上, 已迁出, 已故 (both go back to the
+district to correct its roster) and 上门服务 (on a date). Answers go to the district with the
+next sync.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.core.errors import DeskError, ValidationFailed
+from desk.core.proactive import prefill
+from desk.ui.services import Services
+from desk.ui.text import tr
+
+COLUMNS = ("楼栋", "姓名", "身份证号", "事项", "原因", "办理期限", "结果")
+DECLINE_REASONS = ("已通过其他渠道办理", "本人暂不需要", "经核实不符合条件")
+
+
+class ProactivePage(QWidget):
+    """The proactive list and the worker's answers."""
+
+    formRequested = Signal(str, object)  # item code, the form's values from the list
+    answered = Signal(object)  # {entry_id, outcome, at}: counts again, sync soon
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.ctx = services.ctx
+        self.dialogs = services.dialogs
+        self.entries: list[dict[str, Any]] = []
+        self.read_ids: dict[int, str] = {}  # entry → the ID number the worker read
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(28, 20, 28, 16)
+        lay.setSpacing(10)
+        title = QLabel(tr("主动服务名单"))
+        title.setObjectName("title")
+        lay.addWidget(title)
+        self.summary = QLabel()
+        self.summary.setObjectName("subtitle")
+        self.summary.setWordWrap(True)
+        lay.addWidget(self.summary)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
+        self.table.setAccessibleName(tr("主动服务名单"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selected)
+        lay.addWidget(self.table, 1)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        bar = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, words in (("confirmed", "已确认"), ("declined", "不需要"),
+                           ("unreachable", "联系不上"), ("home_visit", "上门服务"),
+                           ("moved", "已迁出"), ("deceased", "已故")):
+            b = QPushButton(tr(words))
+            b.setAccessibleName(tr("所选居民：{w}").format(w=tr(words)))
+            if key == "confirmed":
+                b.setProperty("kind", "primary")
+            b.clicked.connect(lambda _=False, k=key: self.answer(k))
+            bar.addWidget(b)
+            self.buttons[key] = b
+        bar.addStretch(1)
+        self.show_done = QPushButton(tr("显示已办结"))
+        self.show_done.setCheckable(True)
+        self.show_done.toggled.connect(lambda _on: self.reload())
+        bar.addWidget(self.show_done)
+        lay.addLayout(bar)
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the list again (after a sync or an answer)."""
+        self.entries = self.ctx.store.proactive_list(include_done=self.show_done.isChecked())
+        self.table.setRowCount(len(self.entries))
+        for row, e in enumerate(self.entries):
+            cells = (e["building"], e.get("name", ""), e.get("id_masked", ""),
+                     e.get("item_name") or e.get("item_code", ""), e.get("reason", ""),
+                     e.get("due", ""), self._result_words(e))
+            for col, text in enumerate(cells):
+                cell = QTableWidgetItem(str(text))
+                if col == 4:
+                    cell.setToolTip(str(text))
+                self.table.setItem(row, col, cell)
+        self.table.resizeRowsToContents()
+        counts = self.ctx.store.proactive_counts()
+        n = sum(counts.values())
+        self.summary.setText(tr("待服务 {n} 人（{where}）。选中一位居民，再点下面的结果；结果在下次同步时"
+                                "报给区里。").format(
+            n=n, where="、".join(f"{b} {k} 人" for b, k in sorted(counts.items())) or tr("无")))
+        if self.entries:
+            self.table.selectRow(0)
+        self._selected()
+
+    @staticmethod
+    def _result_words(e: dict[str, Any]) -> str:
+        words = str(e.get("outcome_words") or "")
+        if e.get("outcome") == "home_visit" and e.get("visit_date"):
+            words += f" {e['visit_date']}"
+        if e.get("note"):
+            words += f"（{e['note']}）"
+        return words
+
+    def current(self) -> dict[str, Any] | None:
+        """The selected resident's entry."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.entries[rows[0].row()] if rows else None
+
+    def _selected(self) -> None:
+        for b in self.buttons.values():
+            b.setEnabled(self.current() is not None)
+
+    def answer(self, outcome: str) -> None:
+        """Record ``outcome`` for the selected resident (asking what it needs)."""
+        e = self.current()
+        if e is None:
+            return
+        kw: dict[str, Any] = {}
+        if outcome == "confirmed":
+            case_uuid = self._confirmed_case(e)
+            if case_uuid is None:
+                return
+            kw["case_uuid"] = case_uuid
+        elif outcome == "declined":
+            why = self.dialogs.choose(tr("不需要"), tr("原因（可选或自己填写）："),
+                                      [tr(r) for r in DECLINE_REASONS])
+            if why is None:
+                return
+            kw["note"] = why
+        elif outcome == "home_visit":
+            days = [(date.today() + timedelta(days=d)).isoformat() for d in (1, 2, 3, 7)]
+            day = self.dialogs.choose(tr("上门服务"), tr("上门日期（年-月-日）："), days)
+            if day is None:
+                return
+            kw["visit_date"] = day
+        try:
+            done = self.ctx.store.record_proactive_outcome(
+                int(e["entry_id"]), outcome, worker=self.ctx.settings.worker_name, **kw)
+        except DeskError as exc:
+            self.message.setText(exc.message)
+            return
+        self.message.setText(tr("已记录：{name} {words}").format(
+            name=e.get("name", ""), words=tr(OUTCOME_WORDS[outcome])))
+        self.answered.emit(done)
+        self.reload()
+
+    def _confirmed_case(self, e: dict[str, Any]) -> str | None:
+        """The 免申 case filed for ``e``; None when it is not filed yet (then the worker
+        reads the ID number and the form opens filled from the list)."""
+        entry_id = int(e["entry_id"])
+        number = self.read_ids.get(entry_id)
+        if number:
+            cases = self.ctx.store.resident_item_cases(number, str(e["item_code"]))
+            if cases:  # newest first
+                return str(cases[0]["uuid"])
+        typed = self.dialogs.choose(tr("已确认"), tr("请读卡或输入居民身份证号，核对是否为 {m}：").format(
+            m=e.get("id_masked", "")), [])
+        if typed is None:
+            return None
+        item = self.ctx.catalog.get(str(e["item_code"]))
+        try:
+            values = prefill(item, e, typed)
+        except ValidationFailed as exc:
+            self.message.setText(exc.message)
+            return None
+        self.read_ids[entry_id] = values.get("applicant_id", typed.strip().upper())
+        self.message.setText(tr("已核对身份。请在表单中补全其余内容并保存；保存后回到本页再点“已确认”。"))
+        self.formRequested.emit(item.code, values)
+        return None
+
+
+OUTCOME_WORDS = {"confirmed": "已确认", "declined": "不需要", "unreachable": "联系不上",
+                 "moved": "已迁出", "deceased": "已故", "home_visit": "上门服务"}

@@ -1,0 +1,143 @@
+"""主动服务 on the desk (issue 18), in the real window: the list pulled from the district
+(stored as the district's ``proactive`` changes) shows on the home page as 主动服务 N 人 by
+building; the list page answers for each resident — 已确认 checks the ID read against the
+masked one and opens the item's form filled from the list, and once that case is saved
+records it; 不需要 with a reason, 联系不上, 上门服务 on a date. Nothing cut off and enough
+contrast at 1366×768 in normal, 长辈 and high-contrast modes (screenshots kept)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from answers import Answers
+from PySide6.QtCore import Qt
+from ui_checks import clipped, contrast_problems
+
+from forms.ids import id_check_digit, mask_id
+
+# the form page's pop-ups (the resident's earlier data…) are top-level windows offscreen
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+SHOTS = Path(os.environ.get("DOORSTEP_SHOTS", "/tmp/doorstep-shots")) / "proactive"
+
+
+def ident(birth: str, n: int) -> str:
+    first17 = f"420105{birth}{n:02d}1"
+    return first17 + id_check_digit(first17)
+
+
+PEOPLE = [("王桂兰", ident("19461101", 1), "七里一村12栋502", "七里一村"),
+          ("李建国", ident("19461115", 2), "七里一村12栋101", "七里一村"),
+          ("张秀英", ident("19461120", 3), "七里二村3栋201", "七里二村")]
+
+
+def pulled(desk: Any) -> None:
+    """The list as a sync stores it: one ``proactive`` change per resident."""
+    due = (date.today() + timedelta(days=40)).isoformat()
+    changes = [{"seq": 100 + i, "kind": "proactive", "case_uuid": None, "status": "listed",
+                "note": "", "department": None, "at": "2026-12-01T01:00:00+00:00",
+                "item_code": "MZ-GLJT", "item_name": "高龄津贴申领",
+                "proactive": {"entry_id": i + 1, "item_code": "MZ-GLJT",
+                              "item_name": "高龄津贴申领", "name": name,
+                              "id_masked": mask_id(number), "address": address,
+                              "compound": compound, "due": due, "no_signature": True,
+                              "reason": "下月起年满80周岁，尚未领取高龄津贴（免申即享：核对身份和"
+                                        "发放账户即可）"}}
+               for i, (name, number, address, compound) in enumerate(PEOPLE)]
+    desk.store.apply_changes(changes, "102")
+
+
+def _home_count(qtbot: Any, win: Any) -> None:
+    win.proactive_changed()
+    qtbot.waitUntil(lambda: win.home.proactive_button.isVisible(), timeout=10000)
+
+
+def test_the_list_by_building_and_each_answer(qtbot: Any, win: Any, desk: Any) -> None:
+    pulled(desk)
+    _home_count(qtbot, win)
+    button = win.home.proactive_button
+    assert button.text().startswith("主动服务 3 人")
+    assert "七里一村 12栋 2" in button.text() and "七里二村 3栋 1" in button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    page = win.pages.proactive
+    assert page is not None and win.stack.currentWidget() is page
+    assert page.table.rowCount() == 3
+    names = [page.table.item(r, 1).text() for r in range(3)]
+    assert sorted(names) == sorted(p[0] for p in PEOPLE)
+    assert all("*" in page.table.item(r, 2).text() for r in range(3))
+
+    def select(name: str) -> None:
+        page.table.selectRow(names_now().index(name))
+
+    def names_now() -> list[str]:
+        return [page.table.item(r, 1).text() for r in range(page.table.rowCount())]
+
+    # 联系不上 keeps the resident on the list; 上门服务 with a date too
+    select("李建国")
+    page.buttons["unreachable"].click()
+    assert "李建国" in names_now()
+    row = names_now().index("李建国")
+    assert page.table.item(row, 6).text() == "联系不上"
+    visit = (date.today() + timedelta(days=2)).isoformat()
+    page.dialogs = Answers(choice=visit)
+    select("张秀英")
+    page.buttons["home_visit"].click()
+    assert page.table.item(names_now().index("张秀英"), 6).text() == f"上门服务 {visit}"
+    # 已确认: the card read must be the listed person
+    page.dialogs = Answers(choice=ident("19500101", 9))
+    select("王桂兰")
+    page.buttons["confirmed"].click()
+    assert "不符" in page.message.text() and win.stack.currentWidget() is page
+    page.dialogs = Answers(choice=PEOPLE[0][1])
+    page.buttons["confirmed"].click()
+    qtbot.waitUntil(lambda: win.form is not None and win.stack.currentWidget() is win.form)
+    values = win.form.form.values()
+    assert values["applicant_name"] == "王桂兰" and values["applicant_id"] == PEOPLE[0][1]
+    assert values["hukou_address"] == "七里一村12栋502"
+    # the worker completes and saves the case (the form's own tests cover the typing)
+    example = dict(desk.catalog.get("MZ-GLJT").example)
+    example.update({k: v for k, v in values.items() if v})
+    case = desk.cases.submit("MZ-GLJT", example, desk.actor())
+    win.go_proactive()
+    select("王桂兰")
+    page.buttons["confirmed"].click()
+    assert "王桂兰" not in names_now()  # served: off the list
+    # 不需要 asks why
+    page.dialogs = Answers(choice="本人暂不需要")
+    select("李建国")
+    page.buttons["declined"].click()
+    assert names_now() == ["张秀英"]
+    answers = {a["entry_id"]: a for a in desk.store.unsent_proactive_outcomes()}
+    assert answers[1]["outcome"] == "confirmed" and answers[1]["case_uuid"] == case["uuid"]
+    assert answers[2] == {**answers[2], "outcome": "declined", "note": "本人暂不需要"}
+    assert answers[3]["visit_date"] == visit
+    qtbot.waitUntil(lambda: win.home.proactive_button.text().startswith("主动服务 1 人"),
+                    timeout=10000)
+
+
+@pytest.mark.parametrize(("large", "high"), [(False, False), (True, False), (False, True)],
+                         ids=["normal", "elder", "high-contrast"])
+def test_the_list_fits_and_reads_at_1366x768(qtbot: Any, win: Any, desk: Any, large: bool,
+                                             high: bool) -> None:
+    from desk.ui import style
+    from desk.ui.main import make_app
+
+    style.apply(make_app(), large, high)
+    win.resize(1366, 768)
+    pulled(desk)
+    _home_count(qtbot, win)
+    win.go_proactive()
+    page = win.pages.proactive
+    qtbot.waitUntil(lambda: page.isVisible())
+    where = ("normal", "elder", "high-contrast")[int(large) + 2 * int(high)]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    win.grab().save(str(SHOTS / f"list-{where}.png"))
+    win.go_home()
+    win.grab().save(str(SHOTS / f"home-{where}.png"))
+    assert clipped(win.home) == []
+    win.go_proactive()
+    assert clipped(page) == []
+    assert contrast_problems(page, f"proactive {where}") == []
