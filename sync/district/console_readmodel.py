@@ -27,7 +27,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     update,
 )
 
@@ -43,6 +42,7 @@ from sync.district.console_schema import (
     ccases,
     counts,
     local_date,
+    rated,
     search_hash,
     terms,
 )
@@ -148,15 +148,25 @@ class ReadModelMixin(ConsoleBase):
         if not self.st.is_sqlite:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({COUNTS_LOCK})")
 
+    @staticmethod
+    def _counted_select() -> Any:
+        """``console_cases`` rows with what they count (their rating from
+        ``console_rated``) and ``src_updated_at``."""
+        return (select(ccases.c.uuid, ccases.c.src_updated_at,
+                       *(ccases.c[k] for k in COUNTED if not k.startswith("rated_")),
+                       rated.c.level.label("rated_level"),
+                       rated.c.received_at.label("rated_at"))
+                .select_from(ccases.outerjoin(rated, rated.c.uuid == ccases.c.uuid)))
+
     def _counted_rows(self, conn: Connection, uuids: Iterable[str]
                       ) -> dict[str, dict[str, Any]]:
         """These cases' rows as stored now (what they count), with ``src_updated_at``."""
         ids = sorted(set(uuids))
         out: dict[str, dict[str, Any]] = {}
-        cols = [ccases.c.uuid, ccases.c.src_updated_at, *(ccases.c[k] for k in COUNTED)]
         for i in range(0, len(ids), 5000):
             out.update((r["uuid"], dict(r)) for r in conn.execute(
-                select(*cols).where(ccases.c.uuid.in_(ids[i:i + 5000]))).mappings())
+                self._counted_select().where(ccases.c.uuid.in_(ids[i:i + 5000])))
+                .mappings())
         return out
 
     def _add_counts(self, conn: Connection, delta: Counter[CountKey]) -> None:
@@ -171,68 +181,62 @@ class ReadModelMixin(ConsoleBase):
             set_={"n": counts.c.n + ins.excluded.n}), rows)
 
     def _refresh_rated(self) -> None:
-        """Ratings received since the watermark go onto their cases' rows (a case not in the
-        read model yet takes its rating when its row is built), counted as they land."""
+        """Ratings received since the watermark join ``console_rated``, each counted with
+        its case's row if the read model has it (a row built later counts its rating then)."""
         rc = ratings.c
         with self.st.read() as conn:
             wm = self._get_state(conn, "rated_wm") or ""
             since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
             got = {u: (lv, at) for u, lv, at in conn.execute(
                 select(rc.case_uuid, rc.level, rc.received_at)
-                .select_from(ratings.join(ccases, ccases.c.uuid == rc.case_uuid))
-                .where(rc.received_at >= since, ccases.c.rated_level.is_(None)))}
+                .select_from(ratings.outerjoin(rated, rated.c.uuid == rc.case_uuid))
+                .where(rc.received_at >= since, rated.c.uuid.is_(None)))}
             newest = conn.execute(select(func.max(rc.received_at))).scalar()
         if not got and (not newest or newest <= wm):
             return
         with self.st.write() as conn:
             self._lock_counts(conn)
-            delta: Counter[CountKey] = Counter()
-            todo = []
-            for u, old in self._counted_rows(conn, got).items():
-                if old["rated_level"] is not None:  # another process took it meanwhile
-                    continue
-                new = dict(old, rated_level=got[u][0], rated_at=got[u][1])
-                delta.update(count_keys(new))
-                delta.subtract(count_keys(old))
-                todo.append({"k_uuid": u, "rated_level": got[u][0], "rated_at": got[u][1]})
+            taken = {u for (u,) in conn.execute(select(rated.c.uuid).where(
+                rated.c.uuid.in_(sorted(got))))} if got else set()  # by another process
+            todo = {u: v for u, v in got.items() if u not in taken}
             if todo:
-                conn.execute(update(ccases).where(ccases.c.uuid == bindparam("k_uuid"))
-                             .values(rated_level=bindparam("rated_level"),
-                                     rated_at=bindparam("rated_at")), todo)
+                delta: Counter[CountKey] = Counter()
+                for u, row in self._counted_rows(conn, todo).items():
+                    new = dict(row, rated_level=todo[u][0], rated_at=todo[u][1])
+                    delta.update(count_keys(new))
+                    delta.subtract(count_keys(row))
+                conn.execute(rated.insert(), [{"uuid": u, "level": lv, "received_at": at}
+                                              for u, (lv, at) in sorted(todo.items())])
                 self._add_counts(conn, delta)
             if newest and newest > wm:
                 self._set_state(conn, "rated_wm", newest)
 
     def _migrate_counts(self, conn: Connection) -> None:
-        """A district made before ``console_counts``: the rows take their ratings, then the
-        counts are built from every row (and the 办事点 page's counter from every revision),
-        once, in the migrating transaction."""
+        """A district made before ``console_counts``: ``console_rated`` takes the ratings,
+        then the counts are built from every row (and the 办事点 page's counter from every
+        revision), once, in the migrating transaction."""
         if self._get_state(conn, "counts_version") == COUNTS_VERSION:
             return
         self._lock_counts(conn)
-        if self.st.is_sqlite:
-            conn.execute(text(
-                "UPDATE console_cases SET"
-                " rated_level = (SELECT r.level FROM ratings r WHERE r.case_uuid = uuid),"
-                " rated_at = (SELECT r.received_at FROM ratings r WHERE r.case_uuid = uuid)"
-                " WHERE rated_level IS NULL AND uuid IN (SELECT case_uuid FROM ratings)"))
-        else:
-            conn.execute(text(
-                "UPDATE console_cases c SET rated_level = r.level, rated_at = r.received_at"
-                " FROM ratings r WHERE r.case_uuid = c.uuid AND c.rated_level IS NULL"))
+        conn.execute(delete(rated))
+        conn.execute(rated.insert().from_select(
+            ["uuid", "level", "received_at"],
+            select(ratings.c.case_uuid, ratings.c.level, ratings.c.received_at)))
         newest = conn.execute(select(func.max(ratings.c.received_at))).scalar()
         if newest:
             self._set_state(conn, "rated_wm", newest)
         conn.execute(delete(counts))
-        cols = [ccases.c[k] for k in COUNTED]
-        res = conn.execute(select(*cols).where(or_(
-            ccases.c.district_status.in_(OPEN_STATUSES), ccases.c.rated_level.is_not(None)))
+        tally: Counter[CountKey] = Counter()
+        res = conn.execute(self._counted_select().where(or_(
+            ccases.c.district_status.in_(OPEN_STATUSES), rated.c.uuid.is_not(None)))
             .execution_options(yield_per=20_000))
         for part in res.mappings().partitions():
-            tally: Counter[CountKey] = Counter()
             for r in part:
                 tally.update(count_keys(dict(r)))
-            self._add_counts(conn, tally)
+        rows = [{"kind": k[0], "day": k[1], "a": k[2], "b": k[3], "c": k[4], "n": n}
+                for k, n in sorted(tally.items()) if n]
+        for i in range(0, len(rows), 2000):  # multi-row INSERTs: ~100,000 rows at 1M cases
+            conn.execute(counts.insert().values(rows[i:i + 2000]))
         build_sent_counts(conn)
         self._set_state(conn, "counts_version", COUNTS_VERSION)
 
@@ -242,10 +246,8 @@ class ReadModelMixin(ConsoleBase):
             since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
             # the payload is joined only when the revision is new (status-only changes skip it)
             rev = case_revisions.c
-            q = (select(cases, ccases.c.revision.label("have_rev"), rev.payload_json,
-                        ratings.c.level.label("r_level"), ratings.c.received_at.label("r_at"))
+            q = (select(cases, ccases.c.revision.label("have_rev"), rev.payload_json)
                  .select_from(cases.outerjoin(ccases, ccases.c.uuid == cases.c.uuid)
-                              .outerjoin(ratings, ratings.c.case_uuid == cases.c.uuid)
                               .outerjoin(case_revisions, and_(
                                   rev.case_uuid == cases.c.uuid,
                                   rev.revision == cases.c.revision,
@@ -285,8 +287,7 @@ class ReadModelMixin(ConsoleBase):
                 accepted_date=str(p.get("accepted_date") or r["desk_created_at"][:10]),
                 promised_date=p.get("promised_date") or None, received_at=r["received_at"],
                 initials=name_initials(search_name(r["applicant_name"]))[:24],
-                receipt_rev=str(r["receipt_no"])[::-1].upper()[:64],
-                rated_level=r["r_level"], rated_at=r["r_at"]))
+                receipt_rev=str(r["receipt_no"])[::-1].upper()[:64]))
             sort_key = {"accepted_date": full[-1]["accepted_date"],
                         "received_at": r["received_at"]}
             no_key = {"accepted_date": "", "received_at": ""}
@@ -299,18 +300,22 @@ class ReadModelMixin(ConsoleBase):
             # wrote from newer source data meanwhile is left alone
             self._lock_counts(conn)
             old = self._counted_rows(conn, (r["uuid"] for r in rows))
+            fresh = sorted({r["uuid"] for r in full} - set(old))  # new rows: their ratings
+            got = {u: (lv, at) for i in range(0, len(fresh), 5000)
+                   for u, lv, at in conn.execute(select(
+                       rated.c.uuid, rated.c.level, rated.c.received_at).where(
+                       rated.c.uuid.in_(fresh[i:i + 5000])))}
             delta: Counter[CountKey] = Counter()
 
             def newer(r: dict[str, Any]) -> bool:
                 o = old.get(r["uuid"])
                 if o is not None and o["src_updated_at"] > r["src_updated_at"]:
                     return False
-                if "rated_at" in r and r["rated_at"] is None and o is not None \
-                        and o["rated_at"] is not None:  # rated since this read: keep it
-                    r.update(rated_level=o["rated_level"], rated_at=o["rated_at"])
+                lv, at = got.get(r["uuid"], (None, None))
                 if o is not None:
                     delta.subtract(count_keys(o))
-                delta.update(count_keys(dict(o or {}, **r)))
+                delta.update(count_keys({"rated_level": lv, "rated_at": at, **(o or {}),
+                                         **r}))
                 return True
 
             full = [r for r in full if newer(r)]

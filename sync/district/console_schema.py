@@ -168,10 +168,14 @@ ccases = Table(
     Index("console_cases_status_item", "district_status", "item_code"),
     # the 经办人 filter's suggestions: a skip scan from worker to worker (issue 21)
     Index("console_cases_worker_day", "worker", "accepted_date"),
-    # the case's rating (好差评; NULL until rated) as the read model counted it into
-    # ``console_counts`` (issue 21: 差评率 by desk, worker and item without a join)
-    Column("rated_level", Integer),
-    Column("rated_at", String(40)),  # the rating's district receive time
+)
+# The ratings (好差评) as the read model counted them into ``console_counts`` (issue 21:
+# 差评率 by desk, worker and item without a join): a rating counts with its case's row.
+rated = Table(
+    "console_rated", cmeta,
+    Column("uuid", String(36), primary_key=True),
+    Column("level", Integer, nullable=False),
+    Column("received_at", String(40), nullable=False),  # the district's receive time
 )
 # The dashboard's and the 办事点 page's figures, kept up to date in the same transaction as
 # every write of ``console_cases`` (issue 21; sync.district.console_readmodel.count_keys
@@ -189,7 +193,7 @@ counts = Table(
     Column("c", String(8), primary_key=True),
     Column("n", Integer, nullable=False),
 )
-COUNTS_VERSION = "1"  # bump when count_keys changes: migrate rebuilds console_counts
+COUNTS_VERSION = "2"  # bump when count_keys changes: migrate rebuilds console_counts
 # Search terms of each case (issue 21), one row each: "n" + every suffix of the applicant's
 # name (any part of a name is the prefix of one of them: one index range finds 玉梅 in
 # 唐玉梅) and "t" + a digest of the last 4, 5 and 6 characters of the ID number and the
