@@ -152,8 +152,10 @@ def test_twenty_planted_mistakes_give_twenty_messages(exported: bytes) -> None:
         _plant(ex, "123", "value", item="WJ-JTYS", key="applicant_id"): "示例：",
         # RS-SBK: a choice list with a repeated value (located at the field)
         "fields!?": "选项有重复",
-        "params!A9": "参数名 'Bad Name' 不能用",
     }
+    # a new parameter row after the shipped ones (its name unusable)
+    bad_row = book["params"].max_row + 1
+    planted[f"params!A{bad_row}"] = "参数名 'Bad Name' 不能用"
     chk[f"B{first_check}"] = "older"
     # the second choice of RS-SBK's card_for list repeats the first
     rows = [r for r in ch.iter_rows(min_row=2) if r[0].value == "RS-SBK"]
@@ -164,8 +166,8 @@ def test_twenty_planted_mistakes_give_twenty_messages(exported: bytes) -> None:
     group[1][2].value = group[0][2].value
     row, letter = _find(f, "key", item="RS-SBK", key=name)
     planted[f"fields!{letter}{row}"] = planted.pop("fields!?")
-    book["params"]["A9"] = "Bad Name"
-    book["params"]["B9"] = 80
+    book["params"][f"A{bad_row}"] = "Bad Name"
+    book["params"][f"B{bad_row}"] = 80
     buf = io.BytesIO()
     book.save(buf)
 
