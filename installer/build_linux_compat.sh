@@ -127,7 +127,7 @@ EOF
 fi
 
 # -- 3. Python 3.11 from Debian's source package ----------------------------------------
-if [ ! -x "$ROOT/opt/python3.11/bin/python3.11" ]; then
+if [ ! -f "$ROOT/opt/python3.11/.doorstep-built" ]; then
     step "Python 3.11 from Debian's python3.11 source package (make -j2)"
     # bookworm's source packages (the security archive here serves the tarball but not
     # the .dsc: main's point-release version is used)
@@ -137,7 +137,7 @@ EOF
     mount_root "$ROOT"
     in_root apt-get update -q
     in_root sh -euc '
-        rm -rf /build/python && mkdir -p /build/python && cd /build/python
+        rm -rf /build/python /opt/python3.11 && mkdir -p /build/python && cd /build/python
         apt-get source --download-only -q python3.11
         ls -l python3.11_*
         tar xf python3.11_*.orig.tar.*
@@ -149,13 +149,18 @@ EOF
             ../debian/patches/series > ../upstream-fixes.series
         while read -r p; do patch -p1 -s --forward < "../debian/patches/$p"; done < ../upstream-fixes.series
         echo "applied $(wc -l < ../upstream-fixes.series) of Debian'"'"'s upstream-fix patches"
+        # CVE-2026-4224 makes pyexpat include an internal header; Debian builds pyexpat
+        # into the interpreter, here it is a shared extension, which must say so
+        sed -i "1i #ifndef Py_BUILD_CORE_BUILTIN\n#  define Py_BUILD_CORE_MODULE 1\n#endif" \
+            Modules/pyexpat.c
         ./configure -q --prefix=/opt/python3.11 --enable-shared --with-ensurepip=install \
             LDFLAGS="-Wl,-rpath,/opt/python3.11/lib"
         nice -n 19 make -s -j2
         nice -n 19 make -s altinstall
     '
     in_root /opt/python3.11/bin/python3.11 -c \
-        "import ssl, sqlite3, lzma, bz2, zlib, ctypes, uuid; print(ssl.OPENSSL_VERSION, sqlite3.sqlite_version)"
+        "import ssl, sqlite3, lzma, bz2, zlib, ctypes, uuid, pyexpat; print(ssl.OPENSSL_VERSION, sqlite3.sqlite_version)"
+    touch "$ROOT/opt/python3.11/.doorstep-built"
     unmount_all
     step_done
 fi
