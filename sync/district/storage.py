@@ -518,10 +518,17 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                 latest = self.latest_catalog_version(conn)
                 held = None if latest is None else conn.execute(select(
                     catalogs.c.body_json).where(catalogs.c.version == latest)).scalar()
+                # issue 16: a workbook carries no translation files — those the district
+                # published last travel on with the new version
+                if held is not None and "translations" not in body and \
+                        json.loads(held).get("translations"):
+                    body = dict(body, translations=json.loads(held)["translations"])
+                    cat = Catalog.from_json(body)
                 # equal as data (126800 == 126800.0, as the model compares them)
                 # (the items and the local parameters: a changed parameter is a new version)
                 if held is not None and json.loads(held).get("items") == body["items"] and \
-                        json.loads(held).get("params") == body.get("params"):
+                        json.loads(held).get("params") == body.get("params") and \
+                        json.loads(held).get("translations") == body.get("translations"):
                     seq = conn.execute(select(func.max(changes.c.seq)).where(
                         changes.c.catalog_version == latest)).scalar()
                     return {"version": latest, "seq": seq, "published": False}
@@ -570,6 +577,10 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
         kinds = list(kinds)
         if P.DUPLICATE_CHANGE in kinds and untold(self):  # issue 23: a flag not yet told
             notify_duplicates(self)
+        if P.PROACTIVE_CHANGE in kinds:  # issue 18: the desk's new list entries
+            from sync.district.proactive import tell_desk
+
+            tell_desk(self, desk_id)
         with self.read() as conn:
             rows = conn.execute(select(changes).where(
                 changes.c.seq > since,
@@ -577,10 +588,6 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                 changes.c.kind.in_(kinds),
             ).order_by(changes.c.seq).limit(limit + 1)).mappings().all()
             more = len(rows) > limit
-        if P.PROACTIVE_CHANGE in kinds:  # issue 18: the desk's new list entries
-            from sync.district.proactive import tell_desk
-
-            tell_desk(self, desk_id)
             rows = rows[:limit]
             versions = {r["catalog_version"] for r in rows if r["kind"] == "catalog"}
             bodies = {v: json.loads(b) for v, b in conn.execute(
@@ -590,6 +597,9 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                                                if r["kind"] == "calendar"])
             matter_bodies, matter_configs = change_extras(conn, rows)  # issue 15
             duplicates = duplicate_bodies(conn, rows)  # issue 23
+            from sync.district.proactive import change_bodies as proactive_bodies
+
+            proactive = proactive_bodies(conn, rows)  # issue 18
         out = [P.Change(seq=r["seq"], kind=r["kind"], case_uuid=r["case_uuid"],
                         status=r["status"], note=r["note"] or "", department=r["department"],
                         at=r["at"], catalog=bodies.get(r["catalog_version"] or ""),
@@ -597,9 +607,6 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                         item_code=r["item_code"], item_name=r["item_name"],
                         matter=matter_bodies.get(r["seq"]),
                         matter_config=matter_configs.get(r["seq"]),
-            from sync.district.proactive import change_bodies as proactive_bodies
-
-            proactive = proactive_bodies(conn, rows)  # issue 18
                         duplicate=duplicates.get(r["seq"]),
                         proactive=proactive.get(r["seq"]))
                for r in rows]
