@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSizePolicy,
@@ -72,6 +73,8 @@ class UnlockDialog(QDialog):
         self.setWindowTitle(tr("办事台已锁定"))
         self.setModal(True)
         outer = QVBoxLayout(self)
+        # the card's size (_fit_card) does not become the window's minimum size
+        outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         outer.setContentsMargins(24, 24, 24, 24)
         outer.addStretch(1)
         row = QHBoxLayout()
@@ -162,7 +165,7 @@ class UnlockDialog(QDialog):
         super().paintEvent(event)
         if not self._painted:  # the children paint in the same pass; then the flush
             self._painted = True
-            QTimer.singleShot(0, self.painted.emit)
+            QTimer.singleShot(0, self, self.painted.emit)  # (not once the screen is gone)
 
     def try_unlock(self) -> None:
         """Check the secret on a worker thread; the answer comes back by ``checked``."""
