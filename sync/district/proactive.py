@@ -424,3 +424,41 @@ def roster_corrections(db: Database) -> list[dict[str, Any]]:
         rows = conn.execute(select(corrections).order_by(corrections.c.at.desc())
                             ).mappings().all()
     return [dict(r, id_number=mask_id(r["id_number"])) for r in rows]
+
+
+COVERAGE_KEYS = ("eligible", "contacted", "confirmed", "declined", "unreachable",
+                 "home_visit", "moved", "deceased", "paid")
+
+
+def coverage(db: Database) -> dict[str, Any]:
+    """Per item and compound: eligible (listed), contacted (any answer), confirmed,
+    declined, unreachable, home visits, moved, deceased and paid (a confirmed resident
+    whose 免申 case the district completed); ``items`` totals per item. One grouped pass."""
+    from sqlalchemy import case as when
+
+    from sync.district.tables import cases
+
+    e = entries
+    answered = e.c.outcome != ""
+
+    def n(cond: Any) -> Any:
+        return func.sum(when((cond, 1), else_=0))
+
+    q = (select(e.c.item_code, func.max(e.c.item_name), e.c.compound, func.count(),
+                n(answered), *(n(e.c.outcome == k) for k in COVERAGE_KEYS[2:8]),
+                n((e.c.outcome == "confirmed") & (cases.c.district_status == "completed")))
+         .select_from(e.outerjoin(cases, cases.c.uuid == e.c.case_uuid))
+         .group_by(e.c.item_code, e.c.compound).order_by(e.c.item_code, e.c.compound))
+    rows: list[dict[str, Any]] = []
+    items: dict[str, dict[str, Any]] = {}
+    with db.read() as conn:
+        for code, name, compound, *counts in conn.execute(q):
+            row = {"item_code": code, "item_name": name or code,
+                   "compound": compound or "（未填小区）",
+                   **{k: int(v or 0) for k, v in zip(COVERAGE_KEYS, counts, strict=True)}}
+            rows.append(row)
+            total = items.setdefault(code, {"item_code": code, "item_name": row["item_name"],
+                                            **dict.fromkeys(COVERAGE_KEYS, 0)})
+            for k in COVERAGE_KEYS:
+                total[k] += row[k]
+    return {"rows": rows, "items": list(items.values())}

@@ -69,6 +69,9 @@ def install(app: FastAPI) -> None:
     app.include_router(calendar.router, prefix="/console")
     app.include_router(catalog_workbook.router, prefix="/console")  # issue 16: the workbook
     app.include_router(matters.router, prefix="/console")  # issue 15: resident matters
+    from sync.district.console import proactive as proactive_console
+
+    app.include_router(proactive_console.router, prefix="/console")  # issue 18: 主动服务
     app.add_middleware(ConsoleHeaders)
 
     @app.get("/console", include_in_schema=False)
