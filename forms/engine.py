@@ -114,6 +114,7 @@ class Result:
     derived: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[str] = field(default_factory=list)
     missing: list[Material] = field(default_factory=list)
+    shared: list[Material] = field(default_factory=list)  # 免提交: obtained by sharing
     priority: bool = False
     remarks: str = ""
     defer_commitment: bool = True
@@ -517,6 +518,9 @@ def validate(item: Item, submission: dict[str, Any], *, today: date | None = Non
                                          f"已收材料：本事项没有“{name}”这项材料"))
     received = set(raw_materials)
     visible = [m for m in mats if material_visible(m, result.data)]
+    # 免提交 materials (issue 17) are obtained by the desk, never asked of the resident
+    result.shared = [m for m in visible if m.obtained_by_sharing]
+    visible = [m for m in visible if not m.obtained_by_sharing]
     result.received = [m.name for m in visible if m.name in received]
     result.missing = [m for m in visible if m.name not in received]
     result.priority = bool(submission.get("priority", False))

@@ -244,6 +244,21 @@ class Material(_Strict):
     deferrable: bool = False
     note: str = ""
     show_if: Condition | None = None
+    # 免提交 (issue 17): ``shared`` — the desk obtains it by data sharing between departments,
+    # ``e_license`` — from the electronic licence library; the resident is not asked for it
+    # (国务院关于在线政务服务的若干规定 Arts. 7–11). ``source_department`` names who holds it.
+    source: Literal["paper", "shared", "e_license"] = "paper"
+    source_department: str = ""
+
+    @property
+    def obtained_by_sharing(self) -> bool:
+        """免提交: the desk obtains it itself (data sharing or electronic licence)."""
+        return self.source != "paper"
+
+    @property
+    def source_label(self) -> str:
+        """How a 免提交 material is obtained, in words (empty for paper)."""
+        return {"paper": "", "shared": "部门共享", "e_license": "电子证照"}[self.source]
 
     @property
     def form_label(self) -> str:

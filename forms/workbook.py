@@ -102,7 +102,7 @@ SHEETS: dict[str, list[str]] = {
     "fields": FIELD_COLS,
     "choices": ["item", "list", "value"],
     "materials": ["item", "name", "required", "form", "count", "deferrable", "note",
-                  "show_if"],
+                  "show_if", "source", "source_department"],
     "bundles": ["bundle", "member", "services"],
     "checks": ["item", "rule", "field", "fields", "op", "other", "value", "min", "max",
                "level", "message", "when", "expr"],
@@ -335,7 +335,10 @@ def _rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
                 "item": it.code, "name": m.name, "required": _yes(m.required),
                 "form": alias_out[("materials", "form")][m.form], "count": m.count,
                 "deferrable": _yes(m.deferrable), "note": m.note,
-                "show_if": condition_text(m.show_if) if m.show_if else None}
+                "show_if": condition_text(m.show_if) if m.show_if else None,
+                # 免提交 (issue 17): shared | e_license, and who holds it
+                "source": m.source if m.obtained_by_sharing else None,
+                "source_department": m.source_department or None}
             for lang, words in (it.translations or {}).items():
                 row[f"name::{lang}"] = words.materials.get(m.name)
             out["materials"].append(row)
@@ -997,7 +1000,8 @@ class _Builder:
         data: dict[str, Any] = {}
         readers: dict[str, Callable[[_Row, str], Any]] = {
             "name": r.text, "required": r.boolean, "form": r.coded, "count": r.integer,
-            "deferrable": r.boolean, "note": r.text, "show_if": r.condition}
+            "deferrable": r.boolean, "note": r.text, "show_if": r.condition,
+            "source": r.text, "source_department": r.text}
         for col, read in readers.items():
             where[(*loc, col)] = row.at(col)
             value = self._read(code, (*loc, col), partial(read, row, col))

@@ -90,6 +90,9 @@ def decide(item: Item, result: Result, today: date,
     materials: dict[str, Any] = {
         "received": result.received,
         "missing": missing,
+        # 免提交 (issue 17): obtained by data sharing or electronic licence, not asked for
+        "shared": [{"name": m.name, "source": m.source, "department": m.source_department}
+                   for m in result.shared],
         "decision": decision,
         "commitment": decision == "deferred",
         "defer_due": due,

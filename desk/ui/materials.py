@@ -51,7 +51,14 @@ class MaterialRow(QWidget):
         self.box.setAccessibleName(tr("已收：{name}").format(name=shown))
         lay.addWidget(self.box)
         need = "<b>" + tr("必交") + "</b>" if m.required else tr("选交")
-        if m.deferrable:
+        if m.obtained_by_sharing:  # issue 17: 免提交 — the desk obtains it, never asks
+            need = "<b>" + tr("免提交 · {how}").format(
+                how=tr("电子证照" if m.source == "e_license" else "部门共享")) + "</b>"
+            if m.source_department:
+                need += f"（{esc(m.source_department)}）"
+            self.box.setEnabled(False)
+            self.box.setAccessibleName(tr("免提交：{name}").format(name=shown))
+        elif m.deferrable:
             need += " · <u>" + tr("可容缺") + "</u>"
         detail = [need, esc(material_form_label(m.form) + (f" × {m.count}" if m.count > 1
                                                            else ""))]
@@ -73,6 +80,7 @@ class MaterialRow(QWidget):
         self.capture_button.setAccessibleName(tr("拍照或选择文件：{name}").format(name=shown))
         self.capture_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         line.addWidget(self.capture_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.capture_button.setVisible(not m.obtained_by_sharing)
         lay.addLayout(line)
 
 
@@ -141,7 +149,7 @@ class MaterialsPanel(QFrame):
     def set_received(self, names: list[str]) -> None:
         """Tick exactly ``names``."""
         for r in self.rows:
-            r.box.setChecked(r.material.name in names)
+            r.box.setChecked(r.material.name in names and not r.material.obtained_by_sharing)
 
     def tick(self, name: str, on: bool = True) -> None:
         """Tick one material by name."""
@@ -152,7 +160,7 @@ class MaterialsPanel(QFrame):
     def tick_all(self) -> None:
         """Every applicable material received."""
         for r in self.rows:
-            if not r.isHidden():
+            if not r.isHidden() and not r.material.obtained_by_sharing:
                 r.box.setChecked(True)
 
     def case_keys(self) -> dict[str, Any]:

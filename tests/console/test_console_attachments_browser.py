@@ -89,3 +89,21 @@ def test_pages_on_the_case_page_audited_and_masked(server: ConsoleServer, make_d
     assert resp.status_code == 403 and resp.content != pages[0].data
     assert len(server.console.audit_entries(target=case["uuid"],
                                             action="attachment.view")) == seen
+
+
+def test_case_page_shows_card_identity_and_shared_materials(server: ConsoleServer,
+                                                           make_desk: Any, web: Any) -> None:
+    """Issue 17 items 4–5 on the district's case page (HTML, no browser needed)."""
+    import copy
+
+    desk = make_desk()
+    sub = copy.deepcopy(desk.catalog.get("GA-CSDJ").example)
+    sub["identity_read"] = ["applicant_id", "applicant_name"]
+    shared = desk.cases.submit("GA-CSDJ", sub, desk.actor())
+    typed = new_case(desk, "YB-JMCB")
+    assert sync_desk(desk)["complete"]
+    w = web("viewer")
+    html = w.get(f"/console/cases/{shared['uuid']}").text
+    assert "免提交 · 电子证照" in html and "民政部门（婚姻登记电子证照）" in html
+    assert ('id="identity-card"' in html) == bool(sub["identity_read"])
+    assert 'id="identity-card"' not in w.get(f"/console/cases/{typed['uuid']}").text

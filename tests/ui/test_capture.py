@@ -118,3 +118,17 @@ def test_camera_through_qt_multimedia(qtbot: Any, win: Any) -> None:
         qtbot.waitUntil(source.still.isReadyForCapture, timeout=30_000)
         dlg.shoot.click()
     assert dlg.pages
+
+
+def test_a_shared_material_is_not_asked_for(qtbot: Any, win: Any) -> None:
+    """免提交 (issue 17): the row says how the desk obtains it; no tick, no 拍照."""
+    from PySide6.QtWidgets import QLabel
+
+    win.start_form("GA-CSDJ")
+    panel = win.form.materials
+    row = next(r for r in panel.rows if r.material.name == "结婚证")
+    assert not row.box.isEnabled() and row.capture_button.isHidden()
+    words = " ".join(w.text() for w in row.findChildren(QLabel))
+    assert "免提交 · 电子证照" in words and "民政部门" in words
+    panel.tick_all()
+    assert "结婚证" not in panel.received()

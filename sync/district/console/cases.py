@@ -243,16 +243,17 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         mats = {}
     missing = {m.get("name"): m for m in mats.get("missing", []) if isinstance(m, dict)}
     received = set(mats.get("received", []))
+    shared = {m.get("name"): m for m in mats.get("shared", []) if isinstance(m, dict)}
     materials = []
     for m in item.materials if item else []:
         miss = missing.pop(m.name, None)
         materials.append({"name": m.name, "form": m.form_label, "required": m.required,
                           "deferrable": m.deferrable, "received": m.name in received,
-                          "missing": miss})
+                          "missing": miss, "shared": shared.get(m.name)})
     for name, miss in missing.items():
         materials.append({"name": name, "form": miss.get("form", ""), "required":
                           miss.get("required", True), "deferrable": miss.get("deferrable"),
-                          "received": False, "missing": miss})
+                          "received": False, "missing": miss, "shared": None})
     def change_words(h: dict[str, Any]) -> str:
         # a 一件事 route's change names its item; a status is always in words (never a raw
         # "pending" or "route")
@@ -291,6 +292,8 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         rows=form_rows(item, fields if isinstance(fields, dict) else {}, reveal),
         derived=data.get("derived", {}) if isinstance(data, dict) else {},
         materials=materials, mats=mats, history=history, attachments=attachments, pages=pages,
+        identity_card=isinstance(data, dict) and isinstance(data.get("identity"), dict)
+        and data["identity"].get("source") == "card",
         reveal=reveal, reason=reason, callback=cs.callback(uuid),
         departments=cs.st.departments(), is_open=case["district_status"] in OPEN_STATUSES,
         ROUTE_LABELS=ROUTE_LABELS, ROUTE_NEXT=P.ROUTE_NEXT,
