@@ -13,9 +13,11 @@ published again. The publish and its audit entry are one transaction
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from forms.catalog import Catalog, CatalogError
+from forms.params import Param
 
 if TYPE_CHECKING:
     from sync.district.console_store import ConsoleStore
@@ -84,17 +86,35 @@ def _field_keys(it: Any) -> list[str]:
     return [f.key for f in it.fields]
 
 
+def _params_diff(old: Mapping[str, Param], new: Mapping[str, Param]) -> list[dict[str, Any]]:
+    """The local parameters added, removed or changed (value, unit or description), each
+    with its value in words before and after."""
+    out = []
+    for name in [*new, *(n for n in old if n not in new)]:
+        a, b = old.get(name), new.get(name)
+        if a == b:
+            continue
+        out.append({"name": name, "description": (b.description if b is not None
+                                                  else a.description if a is not None else ""),
+                    "from": None if a is None else a.text() + a.unit,
+                    "to": None if b is None else b.text() + b.unit})
+    return out
+
+
 def catalog_diff(old: Catalog | None, new: Catalog) -> dict[str, Any]:
     """What ``new`` changes against ``old``, item by item: ``added``, ``removed``,
     ``renamed`` (same code, new name) and ``changed`` items, each changed one with its
-    added/removed/changed fields and materials and its changed limits."""
+    added/removed/changed fields and materials and its changed limits; ``params``: the
+    local parameters changed. Items are compared as the desk will have them (parameter
+    values resolved), so a changed parameter lists every item whose texts or rules use it."""
     before = {it.code: it for it in (old.items if old else [])}
     after = {it.code: it for it in new.items}
     out: dict[str, Any] = {
         "added": [{"code": c, "name": it.name} for c, it in after.items() if c not in before],
         "removed": [{"code": c, "name": it.name} for c, it in before.items()
                     if c not in after],
-        "renamed": [], "changed": [], "unchanged": 0}
+        "renamed": [], "changed": [], "unchanged": 0,
+        "params": _params_diff(old.params if old else {}, new.params)}
     for code, it in after.items():
         was = before.get(code)
         if was is None:

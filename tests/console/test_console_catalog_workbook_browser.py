@@ -6,6 +6,7 @@ nothing; the fixed workbook shows the diff item by item; 发布 publishes the ne
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,8 @@ def test_workbook_upload_errors_diff_publish_and_a_desk_files_under_it(
 
     fixed = _edit(write_workbook(load_catalog()), "items", {"code": "MZ-GLJT"},
                   name="高龄津贴申领（试行）", promised_days=7)
+    # a local parameter: 高龄津贴 from 75 here (every text and rule that uses it follows)
+    fixed = _edit(fixed, "params", {"name": "gljt_min_age"}, value=75)
     broken = _edit(fixed, "fields", {"item": "MZ-GLJT", "key": "living_alone"}, type="phon")
     broken = _edit(broken, "materials", {"item": "YB-JMCB", "name": "户口簿"}, form="扫描件")
     bad_path, good_path = tmp_path / "本区目录-有错.xlsx", tmp_path / "本区目录.xlsx"
@@ -79,10 +82,45 @@ def test_workbook_upload_errors_diff_publish_and_a_desk_files_under_it(
 
     _upload(page, base, good_path)
     diff = page.locator("section.workbook-diff").inner_text()
-    assert "检查通过" in diff and "改名 1" in diff and "有改动 1" in diff
+    # MZ-GLJT, and MZ-JJYL whose 高龄 texts and age check use the parameter
+    assert "检查通过" in diff and "改名 1" in diff and "有改动 2" in diff
     assert "高龄津贴申领 → 高龄津贴申领（试行）" in diff
     assert "承诺工作日：10 → 7" in diff
+    params = page.locator("table.params tbody tr")
+    assert params.count() == 1
+    assert params.inner_text().split("\t") == ["gljt_min_age", "高龄津贴起始年龄", "80周岁",
+                                                 "75周岁"]
     shot(page, "16-catalog-workbook-diff")
+
+    # each changed item's form as the desk will show it, and its printed notice
+    previews = page.locator("details.preview")
+    assert sorted(previews.evaluate_all("ds => ds.map(d => d.dataset.code)")) == [
+        "MZ-GLJT", "MZ-JJYL"]
+    gljt = page.locator("details.preview[data-code=MZ-GLJT]")
+    if gljt.get_attribute("open") is None:
+        gljt.locator("summary").click()
+    form = gljt.locator(".form-preview")
+    assert form.is_visible()
+    assert form.locator(".field[data-key=payment_channel] .choice").all_inner_texts() == [
+        "○ 社保卡", "○ 本人银行账户"]
+    assert form.locator(".field[data-key=applicant_id] .req").count() == 1
+    assert "仅发放方式为“本人银行账户”时显示" in form.locator(
+        ".field[data-key=bank_name]").inner_text()
+    assert "★可容缺后补" in form.locator("table.materials").inner_text()
+    assert "老人未满75周岁" in form.locator("ul.warnings").inner_text()
+    assert "年满75周岁" in form.locator(".notice").inner_text()
+    gljt.scroll_into_view_if_needed()
+    shot(page, "16-catalog-workbook-preview")
+    with page.expect_download() as got:
+        gljt.get_by_role("button", name="下载一次性告知单（PDF，与办事台打印的相同）").click()
+    pdf = tmp_path / "notice.pdf"
+    got.value.save_as(pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, timeout=60, check=True).stdout
+    assert "一次性告知单" in text and "高龄津贴申领（试行）" in text
+    assert "年满75周岁" in text and "年满80周岁" not in text
+    assert server.console.catalog_versions() == []  # a preview publishes nothing
     with page.expect_navigation():
         page.get_by_role("button", name="发布").click()
     text = _flash(page)

@@ -15,16 +15,23 @@ import base64
 import binascii
 import json
 import zlib
+from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.responses import RedirectResponse, Response
 
 from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.checker import check_item
-from forms.workbook import MAX_BYTES, Problem, read_workbook, template_catalog, write_workbook
+from forms.params import references
+from forms.preview import form_html
+from forms.printing.notice import notice_document
+from forms.workbook import MAX_BYTES, Problem, read_workbook, write_workbook
 from sync.district.catalog_import import catalog_diff, current_catalog, publish_next
 from sync.district.console import auth
 from sync.district.console.auth import Admin, User
@@ -50,7 +57,13 @@ def _download(data: bytes, name: str) -> Response:
 @router.get("/catalog/template.xlsx", include_in_schema=False)
 def template(request: Request, user: User = Admin) -> Response:
     """A blank workbook: the instructions sheet and one worked item (高龄津贴)."""
-    data = write_workbook(template_catalog(load_catalog().get(TEMPLATE_ITEM)))
+    shipped = load_catalog()
+    authored = next(it for it in shipped.authored if it.code == TEMPLATE_ITEM)
+    raw = authored.model_dump(mode="json", by_alias=True, exclude_none=True)
+    used = {name for _loc, name, _how in references(raw)}  # the parameters it refers to
+    # (forms.workbook.template_catalog's blank version; with the parameters the item uses)
+    data = write_workbook(Catalog("本区目录版本（导入时按发布顺序自动编号）", [authored],
+                                  {n: p for n, p in shipped.params.items() if n in used}))
     return _download(data, "事项目录模板.xlsx")
 
 
@@ -87,9 +100,14 @@ def _page(request: Request, name: str, *, problems: list[Problem] | None = None,
     ctx: dict[str, Any] = {"filename": name, "problems": problems or [],
                            "current": current.version if current else ""}
     if catalog is not None:
-        ctx.update(diff=catalog_diff(current or load_catalog(), catalog),
+        diff = catalog_diff(current or load_catalog(), catalog)
+        shown = [a["code"] for a in diff["added"]] + [c["code"] for c in diff["changed"]]
+        ctx.update(diff=diff,
                    against=current.version if current else load_catalog().version,
-                   draft=_pack(catalog), count=len(catalog.items))
+                   draft=_pack(catalog), count=len(catalog.items),
+                   # each added or changed item's form as the desk will show it (issue 16)
+                   previews=[(code, catalog.get(code).name, Markup(form_html(catalog.get(code))))
+                             for code in shown])
     return render(request, "catalog_workbook.html", status, **ctx)
 
 
@@ -142,3 +160,35 @@ async def publish(request: Request, user: User = Admin) -> Response:
         return flash(back, "ok", f"工作簿与当前版本 {res['version']} 相同，未重复发布。")
     return flash(back, "ok", f"目录 {res['version']} 已发布（{res['items']} 个事项），"
                              "各办事点下次同步时收到。")
+
+
+# what the preview's notice prints where a desk prints its own name and worker
+PREVIEW_DESK = SimpleNamespace(desk_name="事项目录预览（发布前）", community="", desk_code="",
+                               worker_name="", worker_phone="", district_contact="",
+                               doc_language="")
+
+
+@router.post("/catalog/workbook/notice.pdf", include_in_schema=False)
+async def notice_pdf(request: Request, user: User = Admin) -> Response:
+    """An item of the previewed catalog: its 一次性告知单 as the desk prints it (the same
+    renderer, forms.printing.notice), before anything is published."""
+    form = await request.form()
+    draft, code = str(form.get("draft") or ""), str(form.get("code") or "")
+    catalog = await run_in_threadpool(_unpack, draft)
+    back = RedirectResponse(BACK, status_code=303)
+    if catalog is None:
+        return flash(back, "error", "预览内容无效或已损坏，请重新上传工作簿。")
+    if code not in catalog:
+        return flash(back, "error", f"预览的目录中没有事项 {code}。")
+    item = catalog.get(code)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    data = await run_in_threadpool(lambda: notice_document(
+        item, "a4", f"{catalog.version or '待发布'}（预览）", PREVIEW_DESK, today=today))
+    from urllib.parse import quote
+
+    name = f"一次性告知单-{code}-预览.pdf"
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=\"notice-{code}.pdf\"; "
+                               f"filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "no-store"})
+
