@@ -130,12 +130,19 @@ class QueueFilter:
                 if getattr(self, f.name) and f.name != "sort"}
 
 
+# open = every status but closed (:data:`OPEN_STATUSES`), written so that the partial
+# indexes on open orders (matters_tables: matters_open_due, matters_open_counts) serve it
+OPEN = matters.c.status != "closed"
+assert set(OPEN_STATUSES) == set(P.MATTER_STATUSES) - {"closed"}
+COUNT_CAP = 10_000  # the queue counts up to this many, then says "more than" (as cases do)
+
+
 def _where(f: QueueFilter, scope: str | None, now: str) -> list[Any]:
     w: list[Any] = []
     if scope is not None:
         w.append(matters.c.department == scope)
     if f.status == "open":
-        w.append(matters.c.status.in_(OPEN_STATUSES))
+        w.append(OPEN)
     elif f.status in P.MATTER_STATUSES:
         w.append(matters.c.status == f.status)
     if f.category:
@@ -149,9 +156,9 @@ def _where(f: QueueFilter, scope: str | None, now: str) -> list[Any]:
     if f.cannot:
         w.append(matters.c.category == CANNOT)
     if f.sla == "overdue":
-        w += [matters.c.status.in_(OPEN_STATUSES), matters.c.due_at <= now]
+        w += [OPEN, matters.c.due_at <= now]
     elif f.sla == "due_soon":
-        w += [matters.c.status.in_(OPEN_STATUSES), matters.c.warn_at <= now,
+        w += [OPEN, matters.c.warn_at <= now,
               matters.c.due_at > now]
     return w
 
@@ -175,18 +182,21 @@ _LIST_COLS = (matters.c.uuid, matters.c.matter_no, matters.c.desk_code, matters.
 
 
 def queue(st: Any, f: QueueFilter, *, scope: str | None = None, page: int = 1,
-          per_page: int = 50, now: datetime | None = None
+          per_page: int = 50, now: datetime | None = None, cap: int | None = None
           ) -> tuple[list[dict[str, Any]], int]:
     """One page of the queue and the number of orders the filter matches. ``scope``: a
-    department user's department (only its orders)."""
+    department user's department (only its orders). ``cap``: count no further than
+    ``cap`` + 1 (a count past ``cap`` means "more than ``cap``")."""
     at = _now(now)
     w = _where(f, scope, at)
     key = f.sort.lstrip("-")
     cols = SORTS.get(key, SORTS["due"])
     order = [c.desc() for c in cols] if f.sort.startswith("-") else list(cols)
     with st.read() as conn:
-        total = int(conn.execute(select(func.count()).select_from(matters).where(*w))
-                    .scalar() or 0)
+        counted = (select(func.count()).select_from(matters).where(*w) if cap is None else
+                   select(func.count()).select_from(
+                       select(matters.c.uuid).where(*w).limit(cap + 1).subquery()))
+        total = int(conn.execute(counted).scalar() or 0)
         rows = [dict(r) for r in conn.execute(
             select(*_LIST_COLS).where(*w).order_by(*order)
             .limit(per_page).offset((max(page, 1) - 1) * per_page)).mappings()]
@@ -200,7 +210,7 @@ def counts(st: Any, *, scope: str | None = None, now: datetime | None = None
     """The queue's headline counts: open, 待派单, 即将超时, 超时, 办不成事 open."""
     at = _now(now)
     base = [matters.c.department == scope] if scope is not None else []
-    open_ = matters.c.status.in_(OPEN_STATUSES)
+    open_ = OPEN
     with st.read() as conn:
         row = conn.execute(select(
             func.count().filter(open_).label("open"),
@@ -571,7 +581,7 @@ def overdue(st: Any, *, scope: str | None = None, limit: int = 20,
             now: datetime | None = None) -> list[dict[str, Any]]:
     """Open orders past their deadline, the longest overdue first."""
     rows, _ = queue(st, QueueFilter(sla="overdue", sort="due"), scope=scope, per_page=limit,
-                    now=now)
+                    now=now, cap=limit)
     return rows
 
 
@@ -589,7 +599,8 @@ def board(st: Any, quarter: str) -> dict[str, Any]:
         for who, mcol, ccol in (("worker", "owner", ccases.c.worker),
                                 ("desk", "desk_code", ccases.c.desk_code)):
             table: dict[str, dict[str, Any]] = {}
-            for k, g in matters_rates.sums(conn, period_months(quarter), mcol).items():
+            for k, g in matters_rates.sums(conn, period_months(quarter), mcol,
+                                           board=True).items():
                 if g["rated"]:
                     t = table.setdefault(k, _board_row(k))
                     t["m_rated"], t["m_happy"] = g["rated"], g["happy"]

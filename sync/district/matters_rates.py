@@ -1,14 +1,16 @@
-"""The three rates' summary (issue 15, the 1,000,000-order bench): ``matter_rate_counts``.
+"""The three rates' summary (issue 15, the 1,000,000-order bench): ``matter_rate_cells`` and
+``matter_board_cells``.
 
 The rates page and the 好差评 board counted over every work order of a period, joined with
 the first 签收 of each order from ``changes`` (a GROUP BY over all matter changes): at a
-million orders that took seconds. Instead every order contributes one row's worth of counts
-to its *cell* — (the local month it was received, department, category, desk code, owner)
-— and every write that changes an order moves its contribution in the same transaction
-(:func:`move`: subtract what it counted before, add what it counts now). The pages then sum
-a few thousand cells. Counts per cell: ``total``, ``dispatched`` (has a department),
-``in_time`` (dispatched and first signed no later than its deadline), ``resolved`` (closed
-and not 不满意), ``rated`` (has a 回访 satisfaction), ``happy`` (满意 or 基本满意).
+million orders that took seconds. Instead every order contributes its counts to one *cell*
+of each table — rates: (the local month it was received, department, category, desk code);
+board: (month, desk code, owner) — and every write that changes an order moves its
+contribution in the same transaction (:func:`move`: subtract what it counted before, add
+what it counts now). The pages then sum a few thousand cells per month. Counts: ``total``,
+``dispatched`` (has a department), ``in_time`` (dispatched and first signed no later than
+its deadline), ``resolved`` (closed and not 不满意), ``rated`` (has a 回访 satisfaction),
+``happy`` (满意 or 基本满意); the board's cells count ``rated`` and ``happy``.
 
 ``matters.signed_at`` (the first 签收) makes ``in_time`` a property of the order's row.
 
@@ -23,7 +25,7 @@ themselves: the tests compare it with the summary.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,20 +33,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, inspect, select, text, update
 
 from sync.district.database import Database
-from sync.district.matters_tables import matter_rate_counts, matters
+from sync.district.matters_tables import matter_board_cells, matter_rate_cells, matters
 from sync.district.tables import changes, meta
 
 COUNTS = ("total", "dispatched", "in_time", "resolved", "rated", "happy")
-CELL = ("month", "department", "category", "desk_code", "owner")
+CELL = ("month", "department", "category", "desk_code")
+BOARD_COUNTS = ("rated", "happy")
+BOARD_CELL = ("month", "desk_code", "owner")
+TABLES = {"rates": (matter_rate_cells, CELL, COUNTS),
+          "board": (matter_board_cells, BOARD_CELL, BOARD_COUNTS)}
 # the columns of an order its contribution depends on
 NEEDS = ("received_at", "department", "category", "desk_code", "owner", "status",
          "satisfaction", "due_at", "signed_at")
-BUILT_KEY = "matter_rate_counts_built"
+BUILT_KEY = "matter_rate_cells_built"
 # indexes on ``matters`` added after the table first shipped (created by the migration)
 LATER_MATTER_INDEXES = ("matters_due", "matters_received", "matters_dept_due",
-                        "matters_category_due", "matters_desk_due")
+                        "matters_category_due", "matters_desk_due", "matters_open_due",
+                        "matters_open_counts")
 
-Cell = tuple[str, str, str, str, str]
+Key = tuple[str, tuple[str, ...]]  # (table: rates | board, its cell)
 
 
 def _tz() -> ZoneInfo:
@@ -56,96 +63,102 @@ def local_month(received_at: str) -> str:
     return datetime.fromisoformat(received_at).astimezone(_tz()).strftime("%Y-%m")
 
 
-def contribution(row: Any) -> tuple[Cell, tuple[int, ...]]:
-    """An order's cell and what it counts there."""
+def contribution(row: Any) -> list[tuple[Key, tuple[int, ...]]]:
+    """An order's cells and what it counts in each."""
     dept = row["department"]
     sat = row["satisfaction"]
     dispatched = dept is not None
     signed = row["signed_at"]
-    cell = (local_month(row["received_at"]), dept or "", row["category"], row["desk_code"],
-            row["owner"])
-    return cell, (1, int(dispatched),
-                  int(dispatched and signed is not None and signed <= row["due_at"]),
-                  int(row["status"] == "closed" and sat != "不满意"),
-                  int(sat is not None), int(sat in ("满意", "基本满意")))
+    month = local_month(row["received_at"])
+    rated, happy = int(sat is not None), int(sat in ("满意", "基本满意"))
+    return [(("rates", (month, dept or "", row["category"], row["desk_code"])),
+             (1, int(dispatched),
+              int(dispatched and signed is not None and signed <= row["due_at"]),
+              int(row["status"] == "closed" and sat != "不满意"), rated, happy)),
+            (("board", (month, row["desk_code"], row["owner"])), (rated, happy))]
 
 
-def _add(acc: dict[Cell, list[int]], cell: Cell, counts: Iterable[int], sign: int) -> None:
-    a = acc.setdefault(cell, [0] * len(COUNTS))
-    for i, n in enumerate(counts):
-        a[i] += sign * n
+def _add(acc: dict[Key, list[int]], row: Any, sign: int) -> None:
+    for key, counts in contribution(row):
+        a = acc.setdefault(key, [0] * len(counts))
+        for i, n in enumerate(counts):
+            a[i] += sign * n
 
 
 def move(st: Any, conn: Connection, before: Mapping[str, Any] | None,
          after: Mapping[str, Any] | None) -> None:
     """Move one order's contribution from ``before`` (None: a new order) to ``after``
     (None: gone), inside the caller's transaction."""
-    acc: dict[Cell, list[int]] = {}
+    acc: dict[Key, list[int]] = {}
     if before is not None:
-        _add(acc, *contribution(before), -1)
+        _add(acc, before, -1)
     if after is not None:
-        _add(acc, *contribution(after), +1)
+        _add(acc, after, +1)
     _apply(st, conn, acc)
 
 
-def _apply(st: Any, conn: Connection, acc: dict[Cell, list[int]]) -> None:
-    for cell in sorted(acc):  # one order of row locks: concurrent writers never deadlock
-        counts = acc[cell]
+def _apply(st: Any, conn: Connection, acc: dict[Key, list[int]]) -> None:
+    for key in sorted(acc):  # one order of row locks: concurrent writers never deadlock
+        counts = acc[key]
         if not any(counts):
             continue
-        ins = st._insert(matter_rate_counts).values(
-            **dict(zip(CELL, cell, strict=True)), **dict(zip(COUNTS, counts, strict=True)))
+        table, cell_cols, count_cols = TABLES[key[0]]
+        ins = st._insert(table).values(**dict(zip(cell_cols, key[1], strict=True)),
+                                       **dict(zip(count_cols, counts, strict=True)))
         conn.execute(ins.on_conflict_do_update(
-            index_elements=list(CELL),
-            set_={c: matter_rate_counts.c[c] + ins.excluded[c] for c in COUNTS}))
+            index_elements=list(cell_cols),
+            set_={c: table.c[c] + ins.excluded[c] for c in count_cols}))
 
 
-def recount(conn: Connection) -> dict[Cell, tuple[int, ...]]:
-    """The summary counted afresh from the orders (cells with nothing left out)."""
-    acc: dict[Cell, list[int]] = {}
+def recount(conn: Connection) -> dict[Key, tuple[int, ...]]:
+    """Both summaries counted afresh from the orders (cells with nothing left out)."""
+    acc: dict[Key, list[int]] = {}
     cols = [matters.c[c] for c in NEEDS]
     for r in conn.execute(select(*cols).execution_options(yield_per=20_000)).mappings():
-        _add(acc, *contribution(r), +1)
+        _add(acc, r, +1)
     return {k: tuple(v) for k, v in acc.items() if any(v)}
 
 
-def stored(conn: Connection) -> dict[Cell, tuple[int, ...]]:
-    """The summary as stored (cells whose counts are all zero left out)."""
-    out = {}
-    for r in conn.execute(select(matter_rate_counts)).mappings():
-        counts = tuple(int(r[c]) for c in COUNTS)
-        if any(counts):
-            out[tuple(str(r[c]) for c in CELL)] = counts
-    return out  # type: ignore[return-value]
+def stored(conn: Connection) -> dict[Key, tuple[int, ...]]:
+    """Both summaries as stored (cells whose counts are all zero left out)."""
+    out: dict[Key, tuple[int, ...]] = {}
+    for name, (table, cell_cols, count_cols) in TABLES.items():
+        for r in conn.execute(select(table)).mappings():
+            counts = tuple(int(r[c]) for c in count_cols)
+            if any(counts):
+                out[(name, tuple(str(r[c]) for c in cell_cols))] = counts
+    return out
 
 
 def build(st: Any, conn: Connection) -> int:
-    """Fill ``signed_at`` where missing and count every order into the summary afresh.
+    """Fill ``signed_at`` where missing and count every order into the summaries afresh.
     Returns the number of orders counted."""
     first_sign = select(func.min(changes.c.at)).where(
         changes.c.kind == "matter", changes.c.status == "signed",
         changes.c.case_uuid == matters.c.uuid).scalar_subquery()
     conn.execute(update(matters).where(matters.c.signed_at.is_(None)).values(
         signed_at=first_sign))
-    conn.execute(matter_rate_counts.delete())
     counted = recount(conn)
-    rows = [{**dict(zip(CELL, k, strict=True)), **dict(zip(COUNTS, v, strict=True))}
-            for k, v in counted.items()]
-    for i in range(0, len(rows), 5000):
-        conn.execute(matter_rate_counts.insert(), rows[i:i + 5000])
-    return sum(v[0] for v in counted.values())
+    for name, (table, cell_cols, count_cols) in TABLES.items():
+        conn.execute(table.delete())
+        rows = [{**dict(zip(cell_cols, k[1], strict=True)),
+                 **dict(zip(count_cols, v, strict=True))}
+                for k, v in counted.items() if k[0] == name]
+        for i in range(0, len(rows), 5000):
+            conn.execute(table.insert(), rows[i:i + 5000])
+    return sum(v[0] for k, v in counted.items() if k[0] == "rates")
 
 
-def sums(conn: Connection, months: list[str], by: str,
-         where: Mapping[str, str] | None = None) -> dict[str, dict[str, int]]:
-    """The summary's counts in ``months`` grouped by one cell column ``by``."""
-    key = matter_rate_counts.c[by]
-    q = select(key.label("k"), *[func.sum(matter_rate_counts.c[c]).label(c) for c in COUNTS]
-               ).where(matter_rate_counts.c.month.in_(months))
-    for col, value in (where or {}).items():
-        q = q.where(matter_rate_counts.c[col] == value)
-    return {str(r["k"]): {c: int(r[c] or 0) for c in COUNTS}
-            for r in conn.execute(q.group_by(key)).mappings()}
+def sums(conn: Connection, months: list[str], by: str, *, board: bool = False
+         ) -> dict[str, dict[str, int]]:
+    """A summary's counts in ``months`` grouped by one of its cell columns ``by`` (the
+    board's with ``board``)."""
+    table, _cells, count_cols = TABLES["board" if board else "rates"]
+    key = table.c[by]
+    q = select(key.label("k"), *[func.sum(table.c[c]).label(c) for c in count_cols]
+               ).where(table.c.month.in_(months)).group_by(key)
+    return {str(r["k"]): {c: int(r[c] or 0) for c in count_cols}
+            for r in conn.execute(q).mappings()}
 
 
 class MatterRatesMixin(Database):

@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text, text
 
 from sync.district.tables import _BigId, metadata
 
@@ -63,6 +63,13 @@ matters = Table(
     Index("matters_dept_due", "department", "due_at", "uuid"),
     Index("matters_category_due", "category", "subcategory", "due_at", "uuid"),
     Index("matters_desk_due", "desk_code", "due_at", "uuid"),
+    # the open orders alone (a few per cent of them): the open queue and overdue list in
+    # deadline order, and the queue's headline counts read from the index
+    Index("matters_open_due", "due_at", "uuid", postgresql_where=text("status <> 'closed'"),
+          sqlite_where=text("status <> 'closed'")),
+    Index("matters_open_counts", "department", "status", "category", "warn_at", "due_at",
+          postgresql_where=text("status <> 'closed'"),
+          sqlite_where=text("status <> 'closed'")),
 )
 matter_revisions = Table(
     "matter_revisions", metadata,
@@ -118,20 +125,28 @@ matter_followups = Table(
     Index("matter_followups_rect", "rect_state", "rect_due"),
 )
 # The three rates' summary (sync.district.matters_rates): what the orders received in a
-# local month count per department, category, desk and owner, moved in the same
-# transaction as every write to an order.
-matter_rate_counts = Table(
-    "matter_rate_counts", metadata,
+# local month count per department, category and desk; and for the 好差评 board, their 回访
+# per desk and owner — moved in the same transaction as every write to an order.
+matter_rate_cells = Table(
+    "matter_rate_cells", metadata,
     Column("month", String(7), nullable=False),  # YYYY-MM, district local
     Column("department", String(60), nullable=False),  # "" before 派单
     Column("category", String(20), nullable=False),
     Column("desk_code", String(32), nullable=False),
-    Column("owner", String(40), nullable=False),
     Column("total", Integer, nullable=False, server_default="0"),
     Column("dispatched", Integer, nullable=False, server_default="0"),
     Column("in_time", Integer, nullable=False, server_default="0"),
     Column("resolved", Integer, nullable=False, server_default="0"),
     Column("rated", Integer, nullable=False, server_default="0"),
     Column("happy", Integer, nullable=False, server_default="0"),
-    PrimaryKeyConstraint("month", "department", "category", "desk_code", "owner"),
+    PrimaryKeyConstraint("month", "department", "category", "desk_code"),
+)
+matter_board_cells = Table(
+    "matter_board_cells", metadata,
+    Column("month", String(7), nullable=False),
+    Column("desk_code", String(32), nullable=False),
+    Column("owner", String(40), nullable=False),
+    Column("rated", Integer, nullable=False, server_default="0"),
+    Column("happy", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("month", "desk_code", "owner"),
 )

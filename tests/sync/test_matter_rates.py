@@ -146,7 +146,8 @@ def test_the_migration_counts_an_existing_district_once(district: District,
     assert sum(1 for v in signed.values() if v) == 5
     # as a district made before the summary: no table, no first-sign column values, no mark
     with district.storage.write() as conn:
-        conn.execute(text("DROP TABLE matter_rate_counts"))
+        conn.execute(text("DROP TABLE matter_rate_cells"))
+        conn.execute(text("DROP TABLE matter_board_cells"))
         conn.execute(update(matters).values(signed_at=None))
         conn.execute(text(f"DELETE FROM meta WHERE key = '{R.BUILT_KEY}'"))
     started: list[Storage] = []
@@ -177,3 +178,12 @@ def test_the_migration_counts_an_existing_district_once(district: District,
     with district.storage.read() as conn:
         assert R.stored(conn) == want
         assert dict(conn.execute(select(matters.c.uuid, matters.c.signed_at)).all()) == signed
+
+
+def test_the_queue_counts_no_further_than_its_cap(district: District, make_desk: Any) -> None:
+    _record(district, make_desk, 5)
+    rows, total = MC.queue(district.storage, MC.QueueFilter(), per_page=2, cap=3)
+    assert len(rows) == 2 and total == 4  # past the cap: "more than 3"
+    rows, total = MC.queue(district.storage, MC.QueueFilter(status="open"), cap=10)
+    assert total == 4 and all(r["status"] != "closed" for r in rows)  # one closed on the spot
+    assert MC.counts(district.storage)["open"] == 4

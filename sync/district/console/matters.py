@@ -88,7 +88,10 @@ def queue_page(request: Request, page: int = 1, user: User = Reader) -> Response
     cs = auth.console(request)
     f = _filter(request.query_params)
     page = max(1, min(page, 100_000))
-    rows, total = MC.queue(cs.st, f, scope=_scope(user), page=page, per_page=PER_PAGE)
+    rows, total = MC.queue(cs.st, f, scope=_scope(user), page=page, per_page=PER_PAGE,
+                           cap=MC.COUNT_CAP)
+    capped = total > MC.COUNT_CAP  # past the cap: "more than", as the cases list says
+    total = min(total, MC.COUNT_CAP)
     params = {k: v for k, v in f.active().items() if k != "cannot"}
     if f.cannot:
         params["cannot"] = "1"
@@ -101,7 +104,7 @@ def queue_page(request: Request, page: int = 1, user: User = Reader) -> Response
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render(request, "matters.html", rows=rows, total=total, f=f, query=query,
                   counts=MC.counts(cs.st, scope=_scope(user)), sort_link=sort_link,
-                  page={"page": page, "pages": pages, "capped": False},
+                  page={"page": page, "pages": pages, "capped": capped}, capped=capped,
                   base="/console/matters?" + urlencode({**params, "sort": f.sort}),
                   desks=sorted({d["desk_code"] for d in cs.st.list_desks()}),
                   **_ctx(request))
