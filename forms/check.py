@@ -15,16 +15,40 @@ import yaml
 
 from forms.catalog import CATALOG_FILE, ITEMS_DIR
 from forms.checker import check_item, loc_text
-from forms.params import Param, ParamError, parse_params
+from forms.params import Param, ParamError, parse_params, references
 
 
 def shipped_params() -> dict[str, Param]:
-    """The local parameters of ``forms/catalog.yaml`` (what the item files refer to)."""
+    """The local parameters of ``forms/catalog.yaml`` (what the item files refer to);
+    empty when they cannot be read (:func:`params_problems` says why)."""
     try:
-        meta = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8")) or {}
-        return parse_params(meta.get("params") if isinstance(meta, dict) else None)
+        return _read_params()
     except (OSError, yaml.YAMLError, ParamError):
         return {}
+
+
+def _read_params() -> dict[str, Param]:
+    meta = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8")) or {}
+    return parse_params(meta.get("params") if isinstance(meta, dict) else None)
+
+
+def params_problems(paths: list[Path]) -> list[str]:
+    """The catalog's own parameter problems: ``params`` that cannot be read, and
+    parameters no item file (of ``paths``, all the shipped ones) refers to."""
+    try:
+        params = _read_params()
+    except (OSError, yaml.YAMLError, ParamError) as exc:
+        return [f"{CATALOG_FILE.name}: {exc}"]
+    used: set[str] = set()
+    for path in paths:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(raw, dict):
+            used |= {name for _loc, name, _how in references(raw)}
+    return [f"{CATALOG_FILE.name}: params.{name}: 本地参数 {name} 没有被任何事项引用"
+            for name in params if name not in used]
 
 
 def check_file(path: Path, params: dict[str, Param] | None = None) -> list[str]:
@@ -57,7 +81,11 @@ def main(argv: list[str]) -> int:
             print("\n".join(probs))
         else:
             print(f"{p.name}: ok")
-    print(f"{len(paths) - bad} ok, {bad} broken")
+    catalog_probs = params_problems(paths) if not argv else []
+    if catalog_probs:
+        bad += 1
+        print("\n".join(catalog_probs))
+    print(f"{len(paths) + bool(catalog_probs) - bad} ok, {bad} broken")
     return 1 if bad else 0
 
 

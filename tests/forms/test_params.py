@@ -162,3 +162,28 @@ def test_workbook_params_sheet_round_trips_and_is_checked(shipped: Catalog) -> N
     assert "不是数字" in got[f"params!{gl}"]
     assert "spare_line 没有被任何事项引用" in got[f"params!A{n}"]
     assert "{where_office}" in got[f"items!{where}"]
+
+
+def test_forms_check_names_an_unused_or_broken_parameter(tmp_path: Any, monkeypatch: Any,
+                                                        capsys: Any) -> None:
+    """``python -m forms.check`` (all files): a parameter no item uses, and a broken
+    ``params`` block, are named like the workbook names them."""
+    import yaml
+
+    from forms import check
+    from forms.catalog import CATALOG_FILE
+
+    meta = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+    meta["params"]["spare_line"] = 100
+    cat = tmp_path / "catalog.yaml"
+    cat.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(check, "CATALOG_FILE", cat)
+    assert check.main([]) == 1
+    out = capsys.readouterr().out
+    assert "catalog.yaml: params.spare_line: 本地参数 spare_line 没有被任何事项引用" in out
+    meta["params"]["spare_line"] = {"value": "x", "type": "date"}
+    cat.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    assert check.main([]) == 1
+    assert "catalog.yaml: params.spare_line" in capsys.readouterr().out
+    monkeypatch.setattr(check, "CATALOG_FILE", CATALOG_FILE)
+    assert check.main([]) == 0
