@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from desk.core.errors import ValidationFailed
@@ -134,6 +134,31 @@ class ProactiveMixin(StoreBase):
             self._audit(c, worker, "proactive.outcome", None,
                         {"entry_id": entry_id, "outcome": outcome})
         return {"entry_id": entry_id, "outcome": outcome, "at": at}
+
+    def due_reminders(self, today: date, within_days: int = 3) -> list[dict[str, Any]]:
+        """容缺 reminders: deferred cases whose materials are due within ``within_days``
+        (or overdue) and not yet supplied, each with an SMS-ready ``text`` to copy or print
+        (the product sends no SMS). Ordered by due date."""
+        until = (today + timedelta(days=within_days)).isoformat()
+        out = []
+        for r in self._read("SELECT uuid, receipt_no, item_name, applicant_name, desk_code, "
+                            "materials_json FROM cases WHERE status = 'deferred'"):
+            mats = json.loads(r["materials_json"] or "{}")
+            due = mats.get("defer_due")
+            names = [str(m.get("name")) for m in mats.get("missing", [])
+                     if m.get("due_date") and not m.get("supplied_on")]
+            if not due or not names or due > until:
+                continue
+            when = "已过期" if due < today.isoformat() else (
+                "今天到期" if due == today.isoformat() else f"{due}前")
+            text = (f"【家门口办事台】{r['applicant_name']}您好：您办理的{r['item_name']}"
+                    f"（受理编号 {r['receipt_no']}）还需补交：{'、'.join(names)}，"
+                    f"请于{due}前带到社区办事点。如已补交请忽略。")
+            out.append({"case_uuid": r["uuid"], "receipt_no": r["receipt_no"],
+                        "item_name": r["item_name"], "name": r["applicant_name"],
+                        "materials": names, "due": due, "when": when, "text": text})
+        out.sort(key=lambda x: (x["due"], x["receipt_no"]))
+        return out
 
     def unsent_proactive_outcomes(self) -> list[dict[str, Any]]:
         """Answers a sync has yet to send, oldest first (the request's shape)."""

@@ -6,7 +6,8 @@ words), by when, and what the worker found. The buttons answer for the selected 
 list's masked one, and the item's form opens filled from the list; once that case is saved,
 已确认 again records it), 不需要 (with the reason), 联系不上, 已迁出, 已故 (both go back to the
 district to correct its roster) and 上门服务 (on a date). Answers go to the district with the
-next sync.
+next sync. Below the list, 补交提醒: deferred (容缺) materials due within three days or
+overdue, each with an SMS-ready text to copy (the product sends no SMS).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -93,6 +97,21 @@ class ProactivePage(QWidget):
         self.show_done.toggled.connect(lambda _on: self.reload())
         bar.addWidget(self.show_done)
         lay.addLayout(bar)
+        # 容缺 reminders: deferred materials due within three days (or overdue)
+        self.reminders_title = QLabel()
+        self.reminders_title.setObjectName("muted")
+        lay.addWidget(self.reminders_title)
+        self.reminders = QListWidget()
+        self.reminders.setAccessibleName(tr("补交提醒"))
+        self.reminders.setWordWrap(True)
+        lay.addWidget(self.reminders)
+        copy_row = QHBoxLayout()
+        copy_row.addStretch(1)
+        self.copy_button = QPushButton(tr("复制提醒短信"))
+        self.copy_button.setAccessibleName(tr("复制所选的补交提醒短信文字"))
+        self.copy_button.clicked.connect(self.copy_reminder)
+        copy_row.addWidget(self.copy_button)
+        lay.addLayout(copy_row)
         self.reload()
 
     def reload(self) -> None:
@@ -117,6 +136,36 @@ class ProactivePage(QWidget):
         if self.entries:
             self.table.selectRow(0)
         self._selected()
+        self.reload_reminders()
+
+    def reload_reminders(self) -> None:
+        """容缺 materials due within three days (or overdue), each with its SMS text."""
+        due = self.ctx.store.due_reminders(date.today())
+        self.reminders.clear()
+        for r in due:
+            row = QListWidgetItem(tr("{when} {due} · {name} · {item} · 补交：{mats}").format(
+                when=tr(r["when"]), due=r["due"], name=r["name"], item=r["item_name"],
+                mats="、".join(r["materials"])))
+            row.setData(Qt.ItemDataRole.UserRole, r["text"])
+            row.setToolTip(r["text"])
+            self.reminders.addItem(row)
+        self.reminders_title.setText(tr("补交提醒 {n} 件（容缺材料三天内到期或已过期；选中后复制短信文字，"
+                                        "发送或打印给居民）").format(n=len(due)))
+        for w in (self.reminders_title, self.reminders, self.copy_button):
+            w.setVisible(bool(due))
+        # as tall as its rows (at most three): the list above keeps the room
+        line = self.reminders.fontMetrics().height()
+        self.reminders.setFixedHeight(int(line * 1.7 * min(max(len(due), 1), 3)) + 10)
+        if due:
+            self.reminders.setCurrentRow(0)
+
+    def copy_reminder(self) -> None:
+        """The selected reminder's text to the clipboard (no SMS gateway in the product)."""
+        row = self.reminders.currentItem()
+        if row is None:
+            return
+        QGuiApplication.clipboard().setText(str(row.data(Qt.ItemDataRole.UserRole)))
+        self.message.setText(tr("提醒短信已复制，可粘贴到短信或微信发送。"))
 
     @staticmethod
     def _result_words(e: dict[str, Any]) -> str:

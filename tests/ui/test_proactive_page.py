@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from answers import Answers
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from ui_checks import clipped, contrast_problems
 
 from forms.ids import id_check_digit, mask_id
@@ -50,6 +51,17 @@ def pulled(desk: Any) -> None:
     desk.store.apply_changes(changes, "102")
 
 
+def deferred(desk: Any) -> dict[str, Any]:
+    """A 容缺 case accepted ten days ago: its photo is overdue (补交提醒)."""
+    sub = dict(desk.catalog.get("MZ-GLJT").example)
+    sub["materials"] = [m for m in sub["materials"] if m != "近期一寸免冠照片"]
+    sub["applicant_id"] = ident("19440101", 8)
+    case: dict[str, Any] = desk.cases.submit("MZ-GLJT", sub, desk.actor(),
+                                             today=date.today() - timedelta(days=10))
+    assert case["status"] == "deferred"
+    return case
+
+
 def _home_count(qtbot: Any, win: Any) -> None:
     win.proactive_changed()
     qtbot.waitUntil(lambda: win.home.proactive_button.isVisible(), timeout=10000)
@@ -57,6 +69,7 @@ def _home_count(qtbot: Any, win: Any) -> None:
 
 def test_the_list_by_building_and_each_answer(qtbot: Any, win: Any, desk: Any) -> None:
     pulled(desk)
+    late = deferred(desk)
     _home_count(qtbot, win)
     button = win.home.proactive_button
     assert button.text().startswith("主动服务 3 人")
@@ -68,6 +81,11 @@ def test_the_list_by_building_and_each_answer(qtbot: Any, win: Any, desk: Any) -
     names = [page.table.item(r, 1).text() for r in range(3)]
     assert sorted(names) == sorted(p[0] for p in PEOPLE)
     assert all("*" in page.table.item(r, 2).text() for r in range(3))
+    # 补交提醒: the overdue photo, its text copied for an SMS
+    assert page.reminders.count() == 1 and "已过期" in page.reminders.item(0).text()
+    page.copy_button.click()
+    copied = QGuiApplication.clipboard().text()
+    assert late["receipt_no"] in copied and "近期一寸免冠照片" in copied
 
     def select(name: str) -> None:
         page.table.selectRow(names_now().index(name))
@@ -128,6 +146,7 @@ def test_the_list_fits_and_reads_at_1366x768(qtbot: Any, win: Any, desk: Any, la
     style.apply(make_app(), large, high)
     win.resize(1366, 768)
     pulled(desk)
+    deferred(desk)
     _home_count(qtbot, win)
     win.go_proactive()
     page = win.pages.proactive
