@@ -83,7 +83,8 @@ def _day(stamp: str | None) -> str:
 
 def progress(db: Database, receipt_no: str, code: str) -> Progress | None:
     """The case's progress when ``code`` is the genuine check code of ``receipt_no``;
-    None otherwise (unknown number and wrong code alike)."""
+    None otherwise (unknown number and wrong code alike). A matter's 受理单 number and code
+    answer with the matter's steps (issue 15: :func:`matter_progress`)."""
     receipt_no = receipt_no.strip().upper()
     code = re.sub(r"[\s-]", "", code).upper()
     with db.read() as conn:
@@ -92,8 +93,13 @@ def progress(db: Database, receipt_no: str, code: str) -> Progress | None:
         row = conn.execute(select(cases).where(cases.c.uuid == uuid)).mappings().first() \
             if uuid else None
         if row is None:
-            P.receipt_code_ok(DUMMY_KEY, receipt_no, "0" * 32, code)
-            return None
+            from sync.district.matters_public import matter_progress
+
+            found = matter_progress(conn, receipt_no, code)
+            if found is None:
+                P.receipt_code_ok(DUMMY_KEY, receipt_no, "0" * 32, code)
+                return None
+            return Progress(**found)
         keys = list(conn.execute(select(desks.c.receipt_key).where(
             desks.c.desk_id.in_(lineage(conn, row["desk_id"])))).scalars())
         if not any(P.receipt_code_ok(k, receipt_no, row["uuid"], code) for k in keys):

@@ -102,7 +102,10 @@ def render_matter_pdf(ctx: Any, matter: dict[str, Any], fmt: str = "a4", *,
     sla = json.loads(matter.get("sla_json") or "{}")
     code = matter_code(ctx, matter)
     grouped = group_code(code)
-    matrix = qr_matrix(qr_payload(no, uuid, code)) if qr else None
+    # the district's progress page when the desk knows its public address (issue 18): a
+    # phone's camera opens the matter's steps (sync.district.matters_public)
+    public = (ctx.store.get_meta("public_url") or "") if qr else ""
+    matrix = qr_matrix(qr_payload(no, uuid, code, public)) if qr else None
 
     w = words_for(str(getattr(s, "doc_language", "") or ""),  # 文书第二语言 (issue 16)
                   district_dir(getattr(getattr(ctx, "paths", None), "data_dir", None)))
