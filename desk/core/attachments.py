@@ -32,7 +32,7 @@ IMAGE_MAX_INPUT = 40 * 1024 * 1024  # bytes of an image file accepted at all
 IMAGE_MAX_PIXELS = 80_000_000  # decoded size refused beyond this (a "decompression bomb")
 PDF_MAX_BYTES = 10 * 1024 * 1024
 PDF_MAX_PAGES = 30
-QUALITIES = (82, 72, 62, 52)  # tried in turn until the JPEG fits IMAGE_TARGET
+QUALITIES = (80, 62, 48)  # tried in turn until the JPEG fits IMAGE_TARGET
 
 KINDS_TEXT = "只能添加图片（JPG、PNG、BMP、TIFF）或 PDF 文件"
 
@@ -136,8 +136,9 @@ def _image(data: bytes, label: str) -> Page:
                                         f"{IMAGE_MAX_PIXELS // 1_000_000} 百万像素")
             # a JPEG decodes straight at a reduced scale (DCT scaling): far less time and
             # memory for a 12 MP photo than decoding it whole and shrinking it afterwards
-            if opened.format == "JPEG":
-                opened.draft("RGB", (LONG_SIDE, LONG_SIDE))
+            if opened.format == "JPEG":  # the smallest scale keeping the long side ≥ 1600
+                k = LONG_SIDE / max(w, h)
+                opened.draft("RGB", (max(1, round(w * k)), max(1, round(h * k))))
             opened.load()
             img: Image.Image = ImageOps.exif_transpose(opened)
     except AttachmentRefused:
@@ -156,17 +157,19 @@ def _image(data: bytes, label: str) -> Page:
     if max(img.size) > LONG_SIDE:
         img.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
     out, dims = b"", img.size
-    for _ in range(3):
+    for _ in range(4):
         for q in QUALITIES:
             buf = io.BytesIO()
             # a new JPEG: no exif=, icc_profile= or comment= — none of the original's
             # metadata is kept
-            img.save(buf, "JPEG", quality=q, optimize=True, progressive=False)
+            img.save(buf, "JPEG", quality=q)
             out, dims = buf.getvalue(), img.size
             if len(out) <= IMAGE_TARGET:
-                return Page(data=out, mime="image/jpeg", width=img.width, height=img.height)
-        img = img.resize((max(1, img.width * 4 // 5), max(1, img.height * 4 // 5)),
-                         Image.Resampling.LANCZOS)
+                return Page(data=out, mime="image/jpeg", width=dims[0], height=dims[1])
+        # still too big at the lowest quality (a busy picture): shrink by the size ratio
+        scale = min(0.9, (IMAGE_TARGET / len(out)) ** 0.5 * 0.95)
+        img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))),
+                         Image.Resampling.BILINEAR)
     return Page(data=out, mime="image/jpeg", width=dims[0], height=dims[1])
 
 

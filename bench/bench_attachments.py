@@ -1,0 +1,192 @@
+"""Photos and scans (issue 17): normalising a 12-megapixel photo, and uploading pages over
+the sync lane — each beside its floor.
+
+Run: ``python bench/bench_attachments.py [--runs 5] [--pages 20]``
+
+1. **Normalise a 12 MP phone photo of a page** (4000×3000 JPEG with EXIF orientation:
+   light uneven paper with sensor noise and lines of text blocks, ~2–4 MB):
+   :func:`desk.core.attachments.normalise` (turn upright, reduce to 1600 px, re-encode to
+   ≤ 300 KB, strip metadata) — median time and peak memory (max RSS of a fresh process) —
+   beside the floor of *decoding it alone* (``Image.open(...).load()``, full size). Target
+   (issue 17): ≤ 300 ms.
+2. **20 pages over the sync lane**: a desk with one synced case and 20 pages (each a
+   normalised photo, ~200–300 KB) runs :func:`sync.client.attachments.upload_attachments`
+   (read each page from the store, upload in pieces, link) against a real district in its
+   own process; the floor is the same client uploading the same number of bytes as fresh
+   blobs (no store, no links). Prints the ratio.
+
+Prints one JSON object (and a short table on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "sync"))
+
+
+def photo_12mp(seed: int = 1) -> bytes:
+    """A 4000×3000 JPEG with texture like a photographed page, EXIF orientation 6."""
+    from PIL import Image, ImageDraw
+
+    rnd = random.Random(seed)
+    # paper under a desk lamp: light, slightly uneven, with sensor noise; lines of "text"
+    noise = Image.frombytes("L", (500, 375), bytes(225 + b % 24 for b in
+                                                   rnd.randbytes(500 * 375)))
+    img = noise.resize((4000, 3000), Image.Resampling.BICUBIC).convert("RGB")
+    d = ImageDraw.Draw(img)
+    for y in range(260, 2800, 70):
+        x = 300
+        while x < 3700:
+            w = rnd.randrange(20, 60)
+            d.rectangle((x, y, x + w, y + 34), fill=(30, 30, 30))
+            x += w + rnd.randrange(10, 30)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "PhoneMaker"
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=92, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+# the process's own peak (VmHWM: ru_maxrss would carry the parent's peak across exec)
+_HWM = """
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+"""
+_CHILD = _HWM + r"""
+import sys, time
+sys.path.insert(0, sys.argv[1])
+data = open(sys.argv[2], "rb").read()
+if sys.argv[3] == "floor":
+    import io
+    from PIL import Image
+    t = time.perf_counter(); Image.open(io.BytesIO(data)).load(); dt = time.perf_counter() - t
+else:
+    from desk.core.attachments import normalise
+    t = time.perf_counter(); normalise(data); dt = time.perf_counter() - t
+print(dt, hwm())
+"""
+
+_BASE = _HWM + r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+import io
+from PIL import Image
+if sys.argv[3] != "floor":
+    from desk.core.attachments import normalise
+print(0, hwm())
+"""
+
+
+def bench_normalise(runs: int) -> dict[str, Any]:
+    from desk.core.attachments import normalise
+
+    data = photo_12mp()
+    out: dict[str, Any] = {"input_bytes": len(data), "input_px": "4000x3000"}
+    with tempfile.NamedTemporaryFile(suffix=".jpg", delete=False) as f:
+        f.write(data)
+        path = f.name
+    try:
+        for kind in ("floor", "normalise"):
+            times, peaks = [], []
+            base = int(subprocess.run([sys.executable, "-c", _BASE, str(ROOT), path, kind],
+                                      capture_output=True, text=True, check=True
+                                      ).stdout.split()[1])
+            for _ in range(runs):
+                dt, rss = subprocess.run([sys.executable, "-c", _CHILD, str(ROOT), path, kind],
+                                         capture_output=True, text=True, check=True
+                                         ).stdout.split()
+                times.append(float(dt))
+                peaks.append(int(rss))
+            out[kind] = {"median_ms": round(statistics.median(times) * 1000, 1),
+                         "min_ms": round(min(times) * 1000, 1),
+                         "peak_rss_mb": round(max(peaks) / 1024, 1),
+                         "peak_above_imports_mb": round((max(peaks) - base) / 1024, 1)}
+    finally:
+        os.unlink(path)
+    page = normalise(data)
+    out["output"] = {"bytes": page.size, "px": f"{page.width}x{page.height}"}
+    out["ratio_to_floor"] = round(out["normalise"]["median_ms"] / out["floor"]["median_ms"], 2)
+    return out
+
+
+def bench_upload(pages: int) -> dict[str, Any]:
+    from sync_helpers import DistrictProcess, new_case
+
+    from desk.core.app import DeskContext
+    from desk.core.attachments import normalise
+    from sync.client.attachments import upload_attachments
+    from sync.client.desk import client_for, enroll_desk, sync_desk
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = DistrictProcess(f"sqlite:///{tmp}/district.sqlite3")
+        server.start()
+        try:
+            from sync.district.storage import Storage
+
+            st = Storage(server.db_url)
+            code = st.create_enroll_code("HY-QL01", "七里一村社区流动办事点")
+            st.close()
+            ctx = DeskContext.open(f"{tmp}/desk")
+            ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
+            ctx.save_settings()
+            enroll_desk(ctx, server.url, code)
+            case = new_case(ctx)
+            assert sync_desk(ctx)["complete"]
+            made = [normalise(photo_12mp(100 + i)) for i in range(pages)]
+            ctx.store.add_attachments(case["uuid"], "居民身份证", made, "bench")
+            total = sum(p.size for p in made)
+            with client_for(ctx) as c:
+                t = time.perf_counter()
+                summary: dict[str, Any] = {}
+                upload_attachments(ctx.store, c, summary)
+                lane = time.perf_counter() - t
+                assert summary["attachments_sent"] == pages, summary
+                # the floor: the same client, the same number of bytes, fresh blobs
+                blobs = [bytes(reversed(p.data)) for p in made]
+                t = time.perf_counter()
+                for b in blobs:
+                    c.upload_attachment(b)
+                floor = time.perf_counter() - t
+            ctx.close()
+        finally:
+            server.stop()
+    return {"pages": pages, "bytes": total,
+            "lane_s": round(lane, 3), "lane_mb_s": round(total / lane / 1e6, 2),
+            "floor_s": round(floor, 3), "floor_mb_s": round(total / floor / 1e6, 2),
+            "ratio_to_floor": round(lane / floor, 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--pages", type=int, default=20)
+    a = ap.parse_args()
+    out = {"normalise_12mp": bench_normalise(a.runs), "upload": bench_upload(a.pages)}
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    n, u = out["normalise_12mp"], out["upload"]
+    print(f"normalise 12 MP: {n['normalise']['median_ms']} ms (floor decode "
+          f"{n['floor']['median_ms']} ms), peak RSS {n['normalise']['peak_rss_mb']} MB "
+          f"(floor {n['floor']['peak_rss_mb']} MB); output {n['output']}\n"
+          f"upload {u['pages']} pages / {u['bytes']} B: lane {u['lane_s']} s, floor "
+          f"{u['floor_s']} s (×{u['ratio_to_floor']})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
