@@ -95,10 +95,11 @@ entries = Table(
     Column("case_uuid", String(36)),
     Column("outcome_worker", String(40)),
     Column("change_seq", _BigId),  # the ``proactive`` change that told the desk (NULL: not yet)
+    Column("told_desk_id", String(40)),  # the desk told (a replacement laptop is told again)
     UniqueConstraint("item_code", "id_number", "cycle", name="proactive_entry_once"),
     Index("proactive_entries_desk", "desk_code", "id"),
     Index("proactive_entries_item", "item_code", "compound"),
-    Index("proactive_entries_untold", "desk_code", "change_seq"),
+    Index("proactive_entries_untold", "desk_code", "told_desk_id"),
     Index("proactive_entries_told", "change_seq"),
 )
 corrections = Table(  # 已迁出 / 已故 from the desks: to pass on to the roster's department
@@ -328,12 +329,22 @@ def summary(db: Database) -> dict[str, Any]:
 # -- the list reaches the desks, the answers come back ------------------------------------
 
 
-def untold(db: Database, desk_code: str) -> bool:
-    """Whether an entry of ``desk_code`` waits to be told (a cheap index probe)."""
+DONE = ("confirmed", "declined", "moved", "deceased")  # answers that end an entry
+
+
+def _untold(desk_code: str, desk_id: str) -> Any:
+    """Entries of ``desk_code`` the desk ``desk_id`` has not been told: never told, or told
+    to the laptop it replaced (then only those still open)."""
+    e = entries.c
+    return (e.desk_code == desk_code) & (e.told_desk_id.is_(None) | (
+        (e.told_desk_id != desk_id) & e.outcome.not_in(DONE)))
+
+
+def untold(db: Database, desk_code: str, desk_id: str) -> bool:
+    """Whether an entry waits to be told to the desk (an index range of its code)."""
     with db.read() as conn:
-        return conn.execute(select(entries.c.id).where(
-            entries.c.desk_code == desk_code, entries.c.change_seq.is_(None)).limit(1)
-        ).first() is not None
+        return conn.execute(select(entries.c.id).where(_untold(desk_code, desk_id)).limit(1)
+                            ).first() is not None
 
 
 def tell_desk(db: Any, desk_id: str) -> int:
@@ -349,7 +360,7 @@ def tell_desk(db: Any, desk_id: str) -> int:
 def tell(db: Any, desk_id: str, desk_code: str) -> int:
     """Write a ``proactive`` change to ``desk_id`` for each of its code's entries not yet
     told (with the change writers serialised, so seq order is commit order); how many."""
-    if not desk_code or not untold(db, desk_code):
+    if not desk_code or not untold(db, desk_code, desk_id):
         return 0
     now = P.utc_now()
     n = 0
@@ -357,15 +368,14 @@ def tell(db: Any, desk_id: str, desk_code: str) -> int:
         db._serialise_changes(conn)
         rows = conn.execute(select(entries.c.id, entries.c.item_code, entries.c.item_name,
                                    entries.c.reason).where(
-            entries.c.desk_code == desk_code, entries.c.change_seq.is_(None))
-            .order_by(entries.c.id).with_for_update()).all()
+            _untold(desk_code, desk_id)).order_by(entries.c.id).with_for_update()).all()
         for entry_id, code, item_name, reason in rows:
             seq = conn.execute(changes.insert().values(
                 kind=P.PROACTIVE_CHANGE, desk_id=desk_id, case_uuid=None, status="listed",
                 note=reason, item_code=code[:16], item_name=item_name[:100], actor="system",
                 at=now).returning(changes.c.seq)).scalar_one()
             conn.execute(update(entries).where(entries.c.id == entry_id).values(
-                change_seq=seq))
+                change_seq=seq, told_desk_id=desk_id))
             n += 1
     return n
 

@@ -160,3 +160,29 @@ def test_an_old_desk_never_receives_the_new_kind(district: District, make_desk: 
     with st.read() as conn:  # nothing was even told: the entries wait for a desk that asks
         assert conn.execute(select(proactive.entries.c.change_seq).where(
             proactive.entries.c.change_seq.is_not(None))).first() is None
+
+
+def test_a_replacement_laptop_is_told_the_entries_still_open(
+        district: District, make_desk: Any, tmp_path: Path) -> None:
+    from sync.client.desk import enroll_desk
+
+    st = district.storage
+    people = _roster(tmp_path)
+    roster.import_roster(st, tmp_path / "roster.csv", actor="t")
+    proactive.set_compounds(st, "HY-QL01", ["七里一村"])
+    proactive.run(st, _catalog(), day=date.today(), actor="t")
+    old = make_desk("HY-QL01")
+    info = enroll(district, old)
+    assert sync_desk(old)["error"] is None
+    by_name = {e["name"]: e for e in old.store.proactive_list()}
+    old.store.record_proactive_outcome(by_name["居民甲"]["entry_id"], "deceased",
+                                       worker="刘晓燕")
+    old.store.record_proactive_outcome(by_name["居民乙"]["entry_id"], "unreachable",
+                                       worker="刘晓燕")
+    assert sync_desk(old)["proactive_sent"] == 2
+    new = make_desk("HY-QL01", "王芳")
+    enroll_desk(new, district.url, st.create_enroll_code(
+        "HY-QL01", "七里一村社区流动办事点", replaces=info["desk_id"]))
+    assert sync_desk(new)["error"] is None
+    names = sorted(e["name"] for e in new.store.proactive_list())
+    assert names == sorted(n for n in people if n != "居民甲")  # the open ones, 居民乙 too
