@@ -112,23 +112,23 @@ def desk_received(db: Database) -> dict[str, dict[str, Any]]:
     with db.read() as conn:
         for desk_id, n in conn.execute(select(desk_sent.c.desk_id, desk_sent.c.cases)):
             entry(desk_id)["cases"] = int(n)
-        # each desk's newest batch: one probe of (desk_id, received_at) per desk
+        # per desk, in one statement: its newest batch and the receipt number of the case
+        # it sent last, each one probe of an index by (desk_id, received_at)
         newest = (select(func.max(batches.c.received_at))
                   .where(batches.c.desk_id == desks.c.desk_id).scalar_subquery())
-        for desk_id, last in conn.execute(select(desks.c.desk_id, newest)):
+        receipt = (select(cases.c.receipt_no).join(case_revisions, and_(
+            rev.case_uuid == cases.c.uuid, rev.revision == 1))
+            .where(rev.desk_id == desks.c.desk_id)
+            .order_by(rev.received_at.desc(), cases.c.receipt_no.desc()).limit(1)
+            .scalar_subquery())
+        for desk_id, last, no in conn.execute(select(desks.c.desk_id, newest, receipt)):
             if last is not None:
                 entry(desk_id)["last_batch_at"] = last
+            if no is not None:
+                entry(desk_id)["newest_receipt"] = no
         for new, old in conn.execute(select(desk_replacements.c.desk_id,
                                             desk_replacements.c.replaces)):
             entry(old)["replaced_by"] = new
-        for desk_id, info in out.items():
-            if info["cases"]:
-                info["newest_receipt"] = conn.execute(
-                    select(cases.c.receipt_no).join(case_revisions, and_(
-                        rev.case_uuid == cases.c.uuid, rev.revision == 1))
-                    .where(rev.desk_id == desk_id)
-                    .order_by(rev.received_at.desc(), cases.c.receipt_no.desc()).limit(1)
-                ).scalar()
     return out
 
 

@@ -163,7 +163,15 @@ def _settled(cs: ConsoleStore) -> None:  # noqa: F811
     while cs.refresh():
         pass
     assert _stored(cs) == _recount(cs, from_ratings=True)
-    d = cs.dashboard(start=local_today() - timedelta(days=60))
+    start = local_today() - timedelta(days=60)
+    d = cs.dashboard(start=start)
+    period = cs.count_cases(CaseFilter(date_from=start.isoformat(),
+                                       date_to=local_today().isoformat()))
+    today = cs.count_cases(CaseFilter(date_from=local_today().isoformat(),
+                                      date_to=local_today().isoformat()))
+    for group in ("by_item", "by_desk", "by_worker"):  # the period's intake, and today's
+        assert (sum(r[-2] for r in d[group]), sum(r[-1] for r in d[group])) == (period, today)
+    assert len(d["by_desk"]) == len({r[0] for r in d["by_desk"]})  # one row per desk
     for key, flt in (("overdue", "overdue"), ("near_due", "near"),
                      ("unconfirmed", "unconfirmed")):
         assert d[key] == cs.count_cases(CaseFilter(overdue=flt)), key
