@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -29,6 +29,9 @@ from PySide6.QtWidgets import (
 
 from desk.ui.style import restyle
 from desk.ui.text import tr
+
+if TYPE_CHECKING:  # (the store's modules load after the lock screen has painted)
+    from desk.core.app import DeskContext
 
 _INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
           QEvent.Type.Wheel, QEvent.Type.TouchBegin}
@@ -155,7 +158,8 @@ class UnlockDialog(QDialog):
         prompt was clipped (large mode, a narrow screen, after a wrong password)."""
         width = min(560, max(240, self.width() - 48))
         layout = self.card.layout()
-        self.card.setFixedSize(width, layout.totalHeightForWidth(width))
+        if layout is not None:
+            self.card.setFixedSize(width, layout.totalHeightForWidth(width))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -227,11 +231,13 @@ class UnlockDialog(QDialog):
 
 
 class IdleLock(QObject):
-    """Watches application input; calls ``lock()`` after ``minutes`` of idleness."""
+    """Watches application input; calls ``lock()`` after ``minutes`` of idleness, or at
+    once by ``lock_now()``."""
 
     def __init__(self, minutes: float, lock: Callable[[], None],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.lock_now = lock
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(max(1, int(minutes * 60_000)))
@@ -255,15 +261,16 @@ class IdleLock(QObject):
             app.removeEventFilter(self)
 
 
-def install(window: QWidget, ctx: object) -> IdleLock | None:
-    """Auto-lock ``window`` for a protected desk (None when the desk has no password)."""
+def install(window: QWidget, ctx: DeskContext) -> IdleLock | None:
+    """Auto-lock ``window`` for a protected desk (None when the desk has no password);
+    the returned watcher's ``lock_now()`` locks at once."""
     from desk.core import keyring
     from desk.core.errors import DeskError
 
-    paths = ctx.paths  # type: ignore[attr-defined]
+    paths = ctx.paths
     if not keyring.exists(paths.data_dir):
         return None
-    minutes = float(getattr(ctx.settings, "idle_lock_minutes", 10) or 10)  # type: ignore[attr-defined]
+    minutes = float(getattr(ctx.settings, "idle_lock_minutes", 10) or 10)
 
     def check(password: str) -> str | None:
         from desk.core.app import check_secret
@@ -282,7 +289,7 @@ def install(window: QWidget, ctx: object) -> IdleLock | None:
             central.hide()
         dlg = UnlockDialog(check, window, slow=lambda secret: keyring.looks_like_pin(secret)
                            and keyring.has_pin(paths.data_dir),
-                           who=signed_in(ctx.settings))  # type: ignore[attr-defined]
+                           who=signed_in(ctx.settings))
         window.setProperty("locked", True)
         dlg.exec()
         window.setProperty("locked", False)
@@ -292,5 +299,4 @@ def install(window: QWidget, ctx: object) -> IdleLock | None:
         watcher.timer.start()
 
     watcher = IdleLock(minutes, lock, window)
-    window.lock_now = lock  # type: ignore[attr-defined]
     return watcher

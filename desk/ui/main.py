@@ -11,13 +11,16 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk.ui import style
 from desk.ui.text import tr
+
+if TYPE_CHECKING:  # (the store's modules load after the lock screen has painted)
+    from desk.core.app import DeskContext
 
 log = logging.getLogger(__name__)
 
@@ -49,36 +52,36 @@ def install_filters(app: QApplication) -> None:
     keys.install(app)
 
 
-def first_run(ctx: object) -> Any:
+def first_run(ctx: DeskContext) -> DeskContext | None:
     """Ask for desk code, worker name and (for a new, unprotected desk) the worker's
     password, which encrypts the store. Returns the (re-opened) context, or None if the
     worker cancelled before the desk could work."""
-    settings = ctx.settings  # type: ignore[attr-defined]
+    settings = ctx.settings
     if settings.configured and not settings.desk_code.startswith("LS-"):
         return ctx  # (the dialog's module is not even imported: unlock → window is timed)
+    from desk.core import app as core_app
     from desk.core import keyring
-    from desk.core.app import DeskContext, protect
     from desk.ui.settings_dialog import SettingsDialog
 
-    paths = ctx.paths  # type: ignore[attr-defined]
+    paths = ctx.paths
     offer = not keyring.exists(paths.data_dir)
     dlg = SettingsDialog(settings, first_run=True, protect_offered=offer)
     if not dlg.exec() or dlg.result_settings is None:
         return ctx if settings.configured else None  # a provisional code still works
-    ctx.settings = dlg.result_settings  # type: ignore[attr-defined]
-    ctx.save_settings()  # type: ignore[attr-defined]
+    ctx.settings = dlg.result_settings
+    ctx.save_settings()
     if offer and dlg.result_password:
-        ctx.close()  # type: ignore[attr-defined]
-        protect(paths, dlg.result_password)
-        ctx = DeskContext.open(str(paths.data_dir), password=dlg.result_password,
+        ctx.close()
+        core_app.protect(paths, dlg.result_password)
+        ctx = core_app.DeskContext.open(str(paths.data_dir), password=dlg.result_password,
                                quick_check=False)
     app = QApplication.instance()
     if isinstance(app, QApplication):
-        style.apply(app, ctx.settings.large_font, ctx.settings.high_contrast)  # type: ignore[attr-defined]
+        style.apply(app, ctx.settings.large_font, ctx.settings.high_contrast)
     return ctx
 
 
-def tell_notices(ctx: Any, parent: Any = None) -> None:
+def tell_notices(ctx: DeskContext, parent: Any = None) -> None:
     """What opening the desk found that the worker must know (e.g. a damaged settings
     file kept aside), before anything else is asked."""
     notices = list(getattr(ctx, "notices", []) or [])

@@ -171,7 +171,7 @@ def test_lock_screen_names_the_worker_and_unlocks_off_the_ui_thread(qtbot: Any,
         seen["start"] = len(seen["ticks"])
 
     QTimer.singleShot(0, answer)
-    win.lock_now()  # the lock screen, modal until unlocked
+    watcher.lock_now()  # the lock screen, modal until unlocked
     ticker.stop()
     assert seen["name"] == "lockScreen" and seen["covers"]
     assert "刘晓燕" in seen["who"] and "HY-QL01" in seen["who"]

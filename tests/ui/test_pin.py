@@ -74,7 +74,7 @@ def test_set_pin_on_sync_page_then_unlock_with_it(qtbot: Any, tmp_path: Path,
         dlg.try_unlock()
 
     QTimer.singleShot(0, answer)
-    win.lock_now()
+    watcher.lock_now()
     qtbot.waitUntil(lambda: len(events) == 2 and not win.property("locked"), timeout=20_000)
     assert events[0] == "waiting" and "PIN 不正确" in events[1]
     watcher.stop()

@@ -106,8 +106,9 @@ class Watch(QObject):
             seen["painted"] = sorted(m for m in sys.modules if m.startswith(HEAVY))
             QTimer.singleShot(0, after)
         return False
-HEAVY = ("forms", "desk.cli.", "desk.core.app", "desk.core.store", "sync", "platformdirs",
-         "dataclasses", "desk.ui.wheel", "desk.ui.keys")
+HEAVY = ("forms.catalog", "forms.model", "forms.engine", "desk.cli.", "desk.core.app",
+         "desk.core.store", "sync", "platformdirs", "dataclasses", "desk.ui.wheel",
+         "desk.ui.keys")
 def after(tries=[0]):
     keys, wheel = sys.modules.get("desk.ui.keys"), sys.modules.get("desk.ui.wheel")
     seen["filters"] = [wheel is not None and wheel._guard is not None,
