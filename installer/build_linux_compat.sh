@@ -29,7 +29,7 @@
 # only the bundle (delete the cache to start over). Needs root (chroot, mount), debootstrap,
 # git, and the network to deb.debian.org and PyPI. Each step's duration is printed and kept
 # in $DOORSTEP_COMPAT_CACHE/timings.txt. Fails when the .deb exceeds 120 MB
-# (DOORSTEP_DEB_BUDGET_MB).
+# (DOORSTEP_DEB_BUDGET_MB, in 1,000,000 bytes); warns when the unpacked bundle does.
 set -eu
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${DOORSTEP_COMPAT_CACHE:-/tmp/doorstep-compat}
@@ -195,19 +195,25 @@ step_done
 
 size=$(stat -c %s "$deb")
 bundle="$ROOT/build/src/dist/doorstep-desk"
+unpacked=$(du -s --apparent-size -B1 "$bundle" | cut -f1)
 glibc=$(find "$bundle" -type f -exec sh -c 'head -c4 "$1" | grep -q ELF && objdump -T "$1"' _ {} \; \
         2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)
 glibcxx=$(find "$bundle" -type f -exec sh -c 'head -c4 "$1" | grep -q ELF && objdump -T "$1"' _ {} \; \
         2>/dev/null | grep -o 'GLIBCXX_[0-9.]*' | sort -uV | tail -1)
 {
     echo "$(date -u +%FT%TZ) deb: $deb"
-    echo "$(date -u +%FT%TZ) deb size: $size bytes ($((size / 1048576)) MiB); bundle: $(du -sm "$bundle" | cut -f1) MiB"
+    echo "$(date -u +%FT%TZ) deb size: $size bytes; bundle unpacked: $unpacked bytes (budget $BUDGET_MB,000,000 bytes)"
     echo "$(date -u +%FT%TZ) newest symbol versions in the bundle: $glibc $glibcxx"
     echo "$(date -u +%FT%TZ) Depends: $(dpkg-deb -f "$deb" Depends)"
 } | tee -a "$TIMINGS"
-if [ "$size" -gt $((BUDGET_MB * 1048576)) ]; then
+if [ "$size" -gt $((BUDGET_MB * 1000000)) ]; then
     echo "build_linux_compat: $deb is over the ${BUDGET_MB} MB budget" >&2
     exit 1
+fi
+if [ "$unpacked" -gt $((BUDGET_MB * 1000000)) ]; then
+    # the normal build's measure (bench/bench_installer.py): reported, not fatal here —
+    # the compat bundle is the normal bundle's content (same spec), built elsewhere
+    echo "build_linux_compat: WARNING: the bundle is $unpacked bytes unpacked, over ${BUDGET_MB} MB" >&2
 fi
 
 # -- 6. the smoke test in a fresh root ----------------------------------------------------

@@ -17,6 +17,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="家门口办事台 Doorstep Desk — the grid worker's offline service desk.")
     p.add_argument("--data-dir", default=None,
                    help="data folder (default: $DOORSTEP_DATA_DIR or the user data folder)")
+    from desk import __version__
+
+    # which build is installed (support staff; installer/smoke_compat.sh)
+    p.add_argument("--version", action="version", version=f"doorstep-desk {__version__}")
     sub = p.add_subparsers(dest="command")
     _case_parsers(sub)
     _upkeep_parsers(sub)
