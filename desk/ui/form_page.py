@@ -67,12 +67,17 @@ class FormPage(QWidget):
         head.addWidget(self.back)
         titles = QVBoxLayout()
         titles.setSpacing(0)
+        # issue 16: item names and fees are catalog text of any length (户籍证明开具（…）,
+        # a fee with its subsidy rule): both wrap, so the header never pushes 返回告知 and
+        # 绿色通道 out of their room nor the page wider than a 1024 px screen
         title = QLabel(item_name(item))
         title.setObjectName("title")
+        title.setWordWrap(True)
         titles.addWidget(title)
         meta = QLabel(f"{item.code} · {item.department} · "
                       f"{kind_label(item.kind, item.promised_days)} · {item.fee}")
         meta.setObjectName("subtitle")
+        meta.setWordWrap(True)
         titles.addWidget(meta)
         head.addLayout(titles, 1)
         self.priority = QPushButton(tr("绿色通道"))

@@ -98,6 +98,9 @@ class NoticePage(QWidget):
         head.addWidget(self.back)
         self.title = QLabel()
         self.title.setObjectName("title")
+        # issue 16: an item's name is catalog text of any length; it wraps rather than
+        # squeezing 返回事项 or widening the page past a 1024 px screen
+        self.title.setWordWrap(True)
         head.addWidget(self.title, 1)
         lay.addLayout(head)
         self.banner = QLabel()
