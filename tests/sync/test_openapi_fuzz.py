@@ -25,7 +25,7 @@ from sync import protocol as P
 SIGNED = {(P.PATH_BATCHES, "POST"), (P.PATH_CHANGES, "GET"), (P.PATH_PIN, "POST"),
           (P.PATH_PIN, "DELETE"), (P.PATH_ATTACHMENTS + "/{sha256}", "GET"),
           (P.PATH_ATTACHMENTS + "/{sha256}", "PUT"), (P.PATH_RECONCILE, "POST"),
-          (P.PATH_STATUS_REPORTS, "POST")}
+          (P.PATH_STATUS_REPORTS, "POST"), (P.PATH_PROACTIVE_OUTCOMES, "POST")}
 
 
 def _is_signed(case: schemathesis.Case) -> bool:
