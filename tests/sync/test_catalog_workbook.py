@@ -146,8 +146,10 @@ def test_fifty_imports_at_once_get_fifty_consecutive_versions(district: District
     chain."""
     shipped = load_catalog()
     cs = ConsoleStore(district.storage)
+    # (the items as authored, with the catalog's parameters: what a workbook holds)
     catalogs = [Catalog("", [it.model_copy(update={"promised_days": n})
-                             if it.code == "MZ-GLJT" else it for it in shipped.items])
+                             if it.code == "MZ-GLJT" else it for it in shipped.authored],
+                        shipped.params)
                 for n in range(1, 51)]
     start = threading.Barrier(50)
 
