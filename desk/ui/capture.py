@@ -185,6 +185,7 @@ class CaptureDialog(QDialog):
         self.thumbs.setIconSize(THUMB)
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbs.setMinimumWidth(THUMB.width() * 2 + 40)
+        self.thumbs.currentRowChanged.connect(self._show_page)
         side.addWidget(self.thumbs, 1)
         self.count = QLabel()
         side.addWidget(self.count)
@@ -302,6 +303,20 @@ class CaptureDialog(QDialog):
             n=len(self.pages), kb=sum(p.size for p in self.pages) // 1024))
         self.rotate.setEnabled(bool(self.pages))
         self.remove.setEnabled(bool(self.pages))
+
+    def _show_page(self, row: int) -> None:
+        """Without a live picture, the big area shows the selected page (to check it is
+        legible before 完成; 旋转 or 删除此页 otherwise)."""
+        still = getattr(self, "still", None)
+        if still is None or not 0 <= row < len(self.pages):
+            return
+        page = self.pages[row]
+        img = QImage.fromData(page.data) if page.mime == "image/jpeg" else thumbnail(page)
+        box = still.size()
+        still.setPixmap(QPixmap.fromImage(img.scaled(
+            box, Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation)))
+        still.setAccessibleDescription(tr("第 {n} 页").format(n=row + 1))
 
     def _stop(self) -> None:
         if self.source is not None:

@@ -74,6 +74,7 @@ class MaterialRow(QWidget):
         line.addWidget(sub, 1)
         self.pages_label = QLabel()
         self.pages_label.setObjectName("hint")
+        self.pages_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         line.addWidget(self.pages_label)
         self.capture_button = QPushButton(tr("拍照"))
         self.capture_button.setToolTip(tr("拍照或选择扫描件（图片、PDF）"))

@@ -132,3 +132,43 @@ def test_a_shared_material_is_not_asked_for(qtbot: Any, win: Any) -> None:
     assert "免提交 · 电子证照" in words and "民政部门" in words
     panel.tick_all()
     assert "结婚证" not in panel.received()
+
+
+@pytest.mark.parametrize("mode", ["normal", "large", "contrast"])
+def test_capture_screens_fit_1366x768(qtbot: Any, win: Any, mode: str, tmp_path: Path) -> None:
+    """The capture dialog over the form at 1366×768 in normal, 长辈 (large) and high-contrast
+    mode: saved as screenshots (looked at: /tmp/ui-shots/issue17-capture-*.png), every
+    button fully shown."""
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    from desk.ui import style
+    from desk.ui.capture import StillSource
+
+    app = QApplication.instance()
+    style.apply(app, mode == "large", mode == "contrast")
+    try:
+        win.resize(1366, 768)
+        win.start_form("MZ-GLJT")
+        panel = win.form.materials
+        panel.source_factory = lambda: StillSource([_frame(2400, 1800), _frame(1800, 2400)])
+        panel.pick_files = lambda _parent: _files(tmp_path)[1:2]
+        dlg = panel.open_capture(panel.rows[0])
+        dlg.resize(min(1200, 1366), min(700, 768))
+        dlg.shoot.click()
+        dlg.shoot.click()
+        dlg.files.click()
+        assert len(dlg.pages) == 3
+        qtbot.waitExposed(dlg)
+        out = Path("/tmp/ui-shots")
+        out.mkdir(parents=True, exist_ok=True)
+        assert dlg.grab().save(str(out / f"issue17-capture-{mode}.png"))
+        for b in dlg.findChildren(QPushButton):
+            if b.isVisible():
+                assert b.width() >= b.sizeHint().width() - 1, (b.text(), b.width())
+        assert dlg.width() <= 1366 and dlg.height() <= 768
+        dlg.done_button.click()
+        label = panel.rows[0].pages_label
+        qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=10_000)
+        assert win.grab().save(str(out / f"issue17-form-{mode}.png"))
+    finally:
+        style.apply(app, False, False)
