@@ -33,9 +33,10 @@ def make_app(argv: list[str] | None = None, *, lazy_filters: bool = False) -> QA
         return existing
     QCoreApplication.setOrganizationName("Doorstep Desk")
     QCoreApplication.setApplicationName("doorstep-desk")
-    # fractional scale factors as they are (Qt 6's default; said here without importing
-    # the Qt namespace, whose ~1,000 enums cost ~22 ms before the lock screen's paint)
-    os.environ.setdefault("QT_SCALE_FACTOR_ROUNDING_POLICY", "PassThrough")
+    # fractional scale factors as they are: Qt 6's default rounding policy (PassThrough),
+    # so nothing is set — QT_SCALE_FACTOR_ROUNDING_POLICY in the environment makes Qt 6.9
+    # (the compat build's) print "setHighDpiScaleFactorRoundingPolicy must be called
+    # before creating the QGuiApplication instance" at every start
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("家门口办事台")
     if not lazy_filters:  # run_gui installs them once the first screen has painted
