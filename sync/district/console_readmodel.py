@@ -81,14 +81,17 @@ def search_terms(name: str, id_number: str, phone: str) -> set[str]:
 
 # what count_keys reads from a console_cases row
 COUNTED = ("district_status", "item_code", "priority", "promised_date", "desk_id",
-           "desk_code", "worker", "item_name", "rated_level", "rated_at")
+           "desk_code", "worker", "item_name", "accepted_date", "rated_level", "rated_at")
 CountKey = tuple[str, str, str, str, str]  # console_counts' (kind, day, a, b, c)
 COUNTS_LOCK = 2_126_021  # PostgreSQL advisory lock: one read-model writer at a time
 
 
 def count_keys(r: Mapping[str, Any]) -> list[CountKey]:
     """The ``console_counts`` rows one ``console_cases`` row adds 1 to (see the table)."""
-    out: list[CountKey] = []
+    day_in = r["accepted_date"]  # intake per accepted day: by item, desk, desk and worker
+    out: list[CountKey] = [("ii", day_in, r["item_code"], "", ""),
+                           ("id", day_in, r["desk_id"], "", ""),
+                           ("iw", day_in, r["desk_id"], r["worker"], "")]
     status = r["district_status"]
     if status in OPEN_STATUSES:
         due = r["promised_date"] or ""
@@ -227,9 +230,7 @@ class ReadModelMixin(ConsoleBase):
             self._set_state(conn, "rated_wm", newest)
         conn.execute(delete(counts))
         tally: Counter[CountKey] = Counter()
-        res = conn.execute(self._counted_select().where(or_(
-            ccases.c.district_status.in_(OPEN_STATUSES), rated.c.uuid.is_not(None)))
-            .execution_options(yield_per=20_000))
+        res = conn.execute(self._counted_select().execution_options(yield_per=20_000))
         for part in res.mappings().partitions():
             for r in part:
                 tally.update(count_keys(dict(r)))

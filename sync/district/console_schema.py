@@ -181,9 +181,10 @@ rated = Table(
 # every write of ``console_cases`` (issue 21; sync.district.console_readmodel.count_keys
 # says which rows a case adds 1 to): per open status, item, 绿色通道 and whether it has a
 # promised date ("open"); per desk and open status ("desk"); open cases per promised date
-# and item ("due"); ratings per local day and level ("rl"), and per day with 差评 or not by
-# desk ("rd"), worker ("rw") and item ("ri"). A few hundred rows a day at city scale,
-# against a pass over every open case and a ratings × cases join at 1,000,000 cases.
+# and item ("due"); intake per accepted day by item ("ii"), desk ("id"), desk and worker
+# ("iw"); ratings per local day and level ("rl"), and per day with 差评 or not by desk
+# ("rd"), worker ("rw") and item ("ri"). A few hundred rows a day at city scale, against a
+# pass over every open case, a week's cases and a ratings × cases join at 1,000,000 cases.
 counts = Table(
     "console_counts", cmeta,
     Column("kind", String(4), primary_key=True),
@@ -193,7 +194,7 @@ counts = Table(
     Column("c", String(8), primary_key=True),
     Column("n", Integer, nullable=False),
 )
-COUNTS_VERSION = "2"  # bump when count_keys changes: migrate rebuilds console_counts
+COUNTS_VERSION = "3"  # bump when count_keys changes: migrate rebuilds console_counts
 # Search terms of each case (issue 21), one row each: "n" + every suffix of the applicant's
 # name (any part of a name is the prefix of one of them: one index range finds 玉梅 in
 # 唐玉梅) and "t" + a digest of the last 4, 5 and 6 characters of the ID number and the

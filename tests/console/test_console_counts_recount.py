@@ -1,6 +1,7 @@
 """Issue 21: the dashboard's and the 办事点 page's figures at 1,000,000 cases come from
 summaries kept in the transaction of every write — ``console_counts`` (open cases by status,
-item, desk and promised date; ratings by day with 差评 by desk, worker and item) with every
+item, desk and promised date; intake per day by item, desk and worker; ratings by day with
+差评 by desk, worker and item) with every
 write of the read model, ``desk_sent_counts`` (cases each desk sent) with every batch. Here
 they are compared with a full recount after each of a random sequence of ingests, new
 revisions, decisions, ratings and refreshes (a test step names the write that forgot them),
@@ -122,6 +123,15 @@ def _recount(cs: ConsoleStore, *, from_ratings: bool = False  # noqa: F811
                 f" count(*) FROM console_cases WHERE district_status IN ({open_})"
                 " GROUP BY district_status, item_code, priority, promised_date IS NOT NULL")):
             out["open", "", status, item, f"{1 if prio else 0}{1 if dated else 0}"] += n
+        for day, item, n in conn.execute(text(
+                "SELECT accepted_date, item_code, count(*) FROM console_cases"
+                " GROUP BY accepted_date, item_code")):
+            out["ii", day, item, "", ""] += n
+        for day, desk, worker, n in conn.execute(text(
+                "SELECT accepted_date, desk_id, worker, count(*) FROM console_cases"
+                " GROUP BY accepted_date, desk_id, worker")):
+            out["id", day, desk, "", ""] += n
+            out["iw", day, desk, worker, ""] += n
         for desk, status, n in conn.execute(text(
                 "SELECT desk_id, district_status, count(*) FROM console_cases"
                 f" WHERE district_status IN ({open_}) GROUP BY desk_id, district_status")):
