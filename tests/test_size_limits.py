@@ -14,8 +14,9 @@ FUNCTION_LINES = 80
 
 # path -> (lines today, why it is allowed for now)
 MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
-    "desk/core/receipts/documents.py": (588, "the five receipt documents, table-like "
-                                             "ReportLab flowables (issue 13 leftover)"),
+    "desk/core/receipts/documents.py": (590, "the five receipt documents, table-like "
+                                             "ReportLab flowables (issue 13 leftover; "
+                                             "+2: issue 17 calls receipts/obtained.py)"),
 }
 # "path:function" -> (lines today, why)
 FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {

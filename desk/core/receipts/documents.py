@@ -24,6 +24,7 @@ from desk.core.bundles import ROUTE_WORDS, bundle_routes
 from desk.core.cases import default_defer_days
 from desk.core.receipts.bilingual import NONE, Bi, Words
 from desk.core.receipts.layout import Sheet
+from desk.core.receipts.obtained import obtained
 from desk.core.receipts.verify import (
     group_code,
     qr_matrix,
@@ -303,31 +304,6 @@ def _received_table(sheet: Sheet, f: CaseFacts) -> None:
                roll, "（未收取纸质材料）", rank=3)
 
 
-def _obtained(sheet: Sheet, f: CaseFacts) -> None:
-    """Issue 17: the materials the desk obtained by data sharing or electronic licence
-    (免提交 — the resident is never asked for them again), and whether the applicant's
-    identity was read from the ID card rather than typed."""
-    shared = [m for m in f.mats.get("shared", []) if isinstance(m, dict) and m.get("name")]
-    if shared:
-        sheet.heading("免提交材料")
-        names = [f"{m['name']}（{'电子证照' if m.get('source') == 'e_license' else '部门共享'}）"
-                 for m in shared]
-        sheet.para(f.words.t("以下材料由办事点通过部门共享或电子证照获取，无需您提交：{names}。",
-                             names="、".join(names)), small=True)
-    if identity_from_card(f.case):
-        sheet.para(f.words.t("身份信息读自身份证"), small=True)
-
-
-def identity_from_card(case: dict[str, Any]) -> bool:
-    """Whether the case records its identity as read from the ID card (issue 17)."""
-    try:
-        data = json.loads(str(case.get("data_json") or "{}"))
-    except ValueError:
-        return False
-    identity = data.get("identity") if isinstance(data, dict) else None
-    return isinstance(identity, dict) and identity.get("source") == "card"
-
-
 def _verification(ctx: Any, f: CaseFacts, with_qr: bool) -> tuple[str, list[list[bool]] | None]:
     # a case taken over from a replaced desk keeps that desk's key: a reprint is the same
     key = ctx.store.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
@@ -449,7 +425,7 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
     _routes(sheet, f)
     sheet.heading("已收材料")
     _received_table(sheet, f)
-    _obtained(sheet, f)  # issue 17: 免提交 materials; identity read from the card
+    obtained(sheet, f)  # issue 17: 免提交 materials; identity read from the card
     required = [m for m in pending if m.get("required", True)]
     optional = [str(m["name"]) for m in pending if not m.get("required", True)]
     if deferral or (required and status == "deferred"):
