@@ -213,7 +213,7 @@ DOCUMENT_WORDS: dict[str, dict[str, str]] = {"en": {
     "已收{received}件，待补{missing}件（{due}前）":
         "{received} received, {missing} to follow (by {due})",
     "{n}项（见申请人留存联）": "{n} (see the applicant's copy)",
-    "{n}件": "{n}",
+    "{n}件": "{n} materials",
     # sections
     "联办事项办理情况": "Progress of the joint services",
     "已收材料": "Materials received",
