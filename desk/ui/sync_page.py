@@ -58,6 +58,13 @@ def summary_text(summary: dict[str, Any]) -> str:
                    ).format(n=summary.get("resent", 0))
     elif summary.get("resent"):
         text += tr("区级缺少的 {n} 条记录已补传。").format(n=summary["resent"])
+    if summary.get("attachments_sent") or summary.get("attachments_waiting"):  # issue 17
+        text += tr("材料照片和扫描件：已上传 {sent} 页，待上传 {waiting} 页（在案件之后上传）。"
+                   ).format(sent=summary.get("attachments_sent", 0),
+                            waiting=summary.get("attachments_waiting", 0))
+    if summary.get("attachments_error"):
+        text += tr("照片上传中断，下次同步时从断点继续：") + str(
+            summary["attachments_error"].get("message", ""))
     err = summary.get("error")
     if err:
         text = tr("同步未完成：") + str(err.get("message", "")) + "　" + text
