@@ -214,6 +214,12 @@ DOCUMENT_WORDS: dict[str, dict[str, str]] = {"en": {
         "{received} received, {missing} to follow (by {due})",
     "{n}项（见申请人留存联）": "{n} (see the applicant's copy)",
     "{n}件": "{n} materials",
+    # issue 17's lines (desk/core/receipts/obtained.py)
+    "免提交材料": "Materials you need not bring",
+    "以下材料由办事点通过部门共享或电子证照获取，无需您提交：{names}。":
+        "The desk obtained these through data sharing or electronic licences; you need not "
+        "bring them: {names}.",
+    "身份信息读自身份证": "Identity read from the ID card",
     # sections
     "联办事项办理情况": "Progress of the joint services",
     "已收材料": "Materials received",
