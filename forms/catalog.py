@@ -25,7 +25,14 @@ from forms.dates import DATE_NAMES
 from forms.expr import RuleError, compile_expr
 from forms.expr import parse as parse_expr
 from forms.model import Item
-from forms.params import Param, ParamError, dump_params, parse_params, resolve_raw, uses_params
+from forms.params import (
+    Param,
+    ParamError,
+    dump_params,
+    needs_resolving,
+    parse_params,
+    resolve_raw,
+)
 from forms.params import values as param_values
 from forms.proactive import check_catalog_rules
 from forms.ui_translations import TranslationsError, parse_translations
@@ -82,9 +89,9 @@ def resolve_item(item: Item, params: Mapping[str, Param]) -> Item:
     (``{gljt_min_age}`` in a text, ``min: gljt_min_age`` in a check, the name in a rule
     expression) replaced by the parameter's value; :class:`CatalogError` for a reference
     to a missing parameter or a rule naming something unknown."""
-    raw = item.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if not uses_params(raw):
+    if not needs_resolving(item):
         return item
+    raw = item.model_dump(mode="json", by_alias=True, exclude_none=True)
     try:
         resolved = resolve_raw(raw, params)
     except ParamError as exc:

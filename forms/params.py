@@ -316,6 +316,17 @@ def inline(text: str, params: Mapping[str, Param], field_keys: set[str]) -> str:
     return ast.unparse(ast.fix_missing_locations(Inline().visit(tree)))
 
 
+def needs_resolving(item: Any) -> bool:
+    """Whether an :class:`~forms.model.Item` may refer to a parameter where
+    :func:`resolve_raw` replaces references (texts, a check's min/max/value, rule
+    expressions) — a fast test on the model, so most items are used as they are."""
+    for c in item.checks:
+        if c.expr is not None or isinstance(c.min, str) or isinstance(c.max, str) or (
+                isinstance(c.value, str) and NAME.match(c.value) and c.value != "today"):
+            return True
+    return REF.search(item.model_dump_json(exclude={"example"})) is not None
+
+
 def uses_params(raw: dict[str, Any]) -> bool:
     """Whether an item's data refers to any parameter (cheap: most items do not)."""
     return bool(references(raw))
