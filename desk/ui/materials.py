@@ -81,8 +81,10 @@ class MaterialRow(QWidget):
         self.capture_button.setAccessibleName(tr("拍照或选择文件：{name}").format(name=shown))
         self.capture_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         line.addWidget(self.capture_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.capture_button.setVisible(not m.obtained_by_sharing)
         lay.addLayout(line)
+        # (only once the row holds it: shown while it had no parent, the button became a
+        # window of its own, one per material — test_fit's propagateSizeHints warnings)
+        self.capture_button.setVisible(not m.obtained_by_sharing)
 
 
 class MaterialsPanel(QFrame):
