@@ -178,6 +178,9 @@ def desk_save(n_before: int, saves: int = 300) -> dict[str, Any]:
         floor.append(time.perf_counter() - t)
     conn.close()
     ctx.close()
+    import shutil
+
+    shutil.rmtree(root, ignore_errors=True)
     out = {"matters_before": n_before, "saves": saves,
            "save_p50_ms": round(statistics.median(times) * 1000, 2),
            "save_p99_ms": round(pct(times, 99) * 1000, 2),
