@@ -14,12 +14,16 @@ FUNCTION_LINES = 80
 
 # path -> (lines today, why it is allowed for now)
 MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
+    "desk/ui/window.py": (521, "the window's navigation to the matter, proactive and update "
+                          "screens (issues 15, 18, 19; issue 13 leftover: not yet split)"),
     "desk/core/receipts/documents.py": (590, "the five receipt documents, table-like "
                                              "ReportLab flowables (issue 13 leftover; "
                                              "+2: issue 17 calls receipts/obtained.py)"),
 }
 # "path:function" -> (lines today, why)
 FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
+    "desk/core/receipts/matter_slip.py:render_matter_pdf": (
+        82, "the slip's flowables with their bilingual lines (issue 16; issue 13 leftover)"),
     "desk/core/store_schema.py:m001_initial": (107, "the first schema's DDL, generated-like "
                                                      "and frozen (a released migration)"),
     "desk/core/matters.py:check": (90, "issue 15's matter validation, rule by rule "

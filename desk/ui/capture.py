@@ -141,7 +141,7 @@ def jpeg_bytes(img: QImage) -> bytes:
     ba = QByteArray()
     buf = QBuffer(ba)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, "JPEG", 92)
+    img.save(buf, "JPEG", 92)  # type: ignore[call-overload]  # (the stubs say bytes; PySide6 takes str)
     buf.close()
     return bytes(ba.data())
 

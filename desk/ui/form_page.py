@@ -60,34 +60,7 @@ class FormPage(QWidget):
         outer.setContentsMargins(20, 14, 20, 12)
         outer.setSpacing(10)
 
-        head = QHBoxLayout()
-        self.back = QPushButton(tr("← 返回告知"))
-        self.back.setAccessibleName(tr("返回一次性告知"))
-        self.back.clicked.connect(lambda: win.open_notice(item.code))
-        head.addWidget(self.back)
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        # issue 16: item names and fees are catalog text of any length (户籍证明开具（…）,
-        # a fee with its subsidy rule): both wrap, so the header never pushes 返回告知 and
-        # 绿色通道 out of their room nor the page wider than a 1024 px screen
-        title = QLabel(item_name(item))
-        title.setObjectName("title")
-        title.setWordWrap(True)
-        titles.addWidget(title)
-        meta = QLabel(f"{item.code} · {item.department} · "
-                      f"{kind_label(item.kind, item.promised_days)} · {item.fee}")
-        meta.setObjectName("subtitle")
-        meta.setWordWrap(True)
-        titles.addWidget(meta)
-        head.addLayout(titles, 1)
-        self.priority = QPushButton(tr("绿色通道"))
-        self.priority.setObjectName("priority")
-        self.priority.setCheckable(True)
-        self.priority.setToolTip(tr("老年人、残疾人、重病等群众优先办理，回执和案件列表中标注"))
-        self.priority.setAccessibleName(tr("绿色通道优先办理"))
-        self.priority.toggled.connect(self._priority_toggled)
-        head.addWidget(self.priority)
-        outer.addLayout(head)
+        self._header(outer)
 
         # issue 23: for a known resident, what they gave before is offered only after they
         # agree; the consent and any changed phone or address are recorded on the case
@@ -168,6 +141,38 @@ class FormPage(QWidget):
             QWidget.setTabOrder(a, b)
         self.refresh()
         self.dirty = False
+
+    def _header(self, outer: QVBoxLayout) -> None:
+        """返回告知, the item's name and facts, and 绿色通道."""
+        item = self.item
+        head = QHBoxLayout()
+        self.back = QPushButton(tr("← 返回告知"))
+        self.back.setAccessibleName(tr("返回一次性告知"))
+        self.back.clicked.connect(lambda: self.win.open_notice(item.code))
+        head.addWidget(self.back)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        # issue 16: item names and fees are catalog text of any length (户籍证明开具（…）,
+        # a fee with its subsidy rule): both wrap, so the header never pushes 返回告知 and
+        # 绿色通道 out of their room nor the page wider than a 1024 px screen
+        title = QLabel(item_name(item))
+        title.setObjectName("title")
+        title.setWordWrap(True)
+        titles.addWidget(title)
+        meta = QLabel(f"{item.code} · {item.department} · "
+                      f"{kind_label(item.kind, item.promised_days)} · {item.fee}")
+        meta.setObjectName("subtitle")
+        meta.setWordWrap(True)
+        titles.addWidget(meta)
+        head.addLayout(titles, 1)
+        self.priority = QPushButton(tr("绿色通道"))
+        self.priority.setObjectName("priority")
+        self.priority.setCheckable(True)
+        self.priority.setToolTip(tr("老年人、残疾人、重病等群众优先办理，回执和案件列表中标注"))
+        self.priority.setAccessibleName(tr("绿色通道优先办理"))
+        self.priority.toggled.connect(self._priority_toggled)
+        head.addWidget(self.priority)
+        outer.addLayout(head)
 
     # -- live validation ------------------------------------------------------------------
 

@@ -174,31 +174,14 @@ class SettingsDialog(QDialog):
             self.printer.setCurrentIndex(max(i, 0))
             form.addRow(tr("打印机"), self.printer)
             form.addRow(tr("回执格式"), self.format)
-        # 文书第二语言 (issue 16, 双语窗口): receipts and notices in Chinese with this
-        # language beneath; the choices are the languages the catalog or a file provides
-        self.doc_language = QComboBox()
-        self.doc_language.setAccessibleName(tr("文书第二语言"))
-        self.doc_language.addItem(tr("不打印（仅中文）"), "")
-        for code in dict.fromkeys([*doc_languages, *([settings.doc_language]
-                                                     if settings.doc_language else [])]):
-            self.doc_language.addItem(LANGUAGE_NAMES.get(code, code), code)
-        self.doc_language.setCurrentIndex(
-            max(self.doc_language.findData(settings.doc_language), 0))
+        self.doc_language = _doc_language_box(settings.doc_language, doc_languages)
         if not first_run:
             form.addRow(tr("文书第二语言"), self.doc_language)
         self.large = QCheckBox(tr("长辈模式（大字号、大按钮）"))
         self.large.setChecked(settings.large_font)
         self.contrast = QCheckBox(tr("高对比度（黑底白字）"))
         self.contrast.setChecked(settings.high_contrast)
-        self.language = QComboBox()
-        self.language.setAccessibleName(tr("界面语言"))
-        self.language.addItem("简体中文", "zh_CN")
-        self.language.addItem("English", "en")
-        # issue 16: a language the district published with the catalog (a .ts file)
-        for code in dict.fromkeys([*ui_languages, settings.language]):
-            if code and code not in ("zh_CN", "en"):
-                self.language.addItem(LANGUAGE_NAMES.get(code, code), code)
-        self.language.setCurrentIndex(max(self.language.findData(settings.language), 0))
+        self.language = _ui_language_box(settings.language, ui_languages)
         form.addRow(tr("显示"), self.large)
         form.addRow("", self.contrast)
         if not first_run:
@@ -298,3 +281,29 @@ class SettingsDialog(QDialog):
             return
         self.result_settings = candidate
         self.accept()
+
+
+def _doc_language_box(current: str, offered: Sequence[str]) -> QComboBox:
+    """文书第二语言: none, or a language the catalog or a file provides (and the one set
+    earlier, still shown)."""
+    box = QComboBox()
+    box.setAccessibleName(tr("文书第二语言"))
+    box.addItem(tr("不打印（仅中文）"), "")
+    for code in dict.fromkeys([*offered, *([current] if current else [])]):
+        box.addItem(LANGUAGE_NAMES.get(code, code), code)
+    box.setCurrentIndex(max(box.findData(current), 0))
+    return box
+
+
+def _ui_language_box(current: str, offered: Sequence[str]) -> QComboBox:
+    """界面语言: Chinese, English, and a language the district published with the catalog
+    (a .ts file, issue 16)."""
+    box = QComboBox()
+    box.setAccessibleName(tr("界面语言"))
+    box.addItem("简体中文", "zh_CN")
+    box.addItem("English", "en")
+    for code in dict.fromkeys([*offered, current]):
+        if code and code not in ("zh_CN", "en"):
+            box.addItem(LANGUAGE_NAMES.get(code, code), code)
+    box.setCurrentIndex(max(box.findData(current), 0))
+    return box
