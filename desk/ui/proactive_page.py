@@ -144,7 +144,7 @@ class ProactivePage(QWidget):
         self.reminders.clear()
         for r in due:
             row = QListWidgetItem(tr("{when} {due} · {name} · {item} · 补交：{mats}").format(
-                when=tr(r["when"]), due=r["due"], name=r["name"], item=r["item_name"],
+                when=_when(str(r["when"])), due=r["due"], name=r["name"], item=r["item_name"],
                 mats="、".join(r["materials"])))
             row.setData(Qt.ItemDataRole.UserRole, r["text"])
             row.setToolTip(r["text"])
@@ -246,3 +246,13 @@ class ProactivePage(QWidget):
 
 OUTCOME_WORDS = {"confirmed": "已确认", "declined": "不需要", "unreachable": "联系不上",
                  "moved": "已迁出", "deceased": "已故", "home_visit": "上门服务"}
+
+
+def _when(words: str) -> str:
+    """The reminder's 已过期 / 今天到期 / ``DATE``前 (desk.core.store_proactive), in the
+    UI's language."""
+    if words == "已过期":
+        return tr("已过期")
+    if words == "今天到期":
+        return tr("今天到期")
+    return tr("{due}前").format(due=words[:-1]) if words.endswith("前") else words

@@ -64,7 +64,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="114"/>
-        <location filename="../../desk/ui/materials.py" line="49"/>
+        <location filename="../../desk/ui/materials.py" line="53"/>
         <location filename="../../desk/ui/notice.py" line="31"/>
         <source>选交</source>
         <translation>optional</translation>
@@ -87,8 +87,8 @@
     <message>
         <location filename="../../desk/ui/case_html.py" line="165"/>
         <location filename="../../desk/ui/cases.py" line="215"/>
-        <location filename="../../desk/ui/form_page.py" line="78"/>
-        <location filename="../../desk/ui/form_page.py" line="173"/>
+        <location filename="../../desk/ui/form_page.py" line="168"/>
+        <location filename="../../desk/ui/form_page.py" line="183"/>
         <source>绿色通道</source>
         <translation>Priority lane</translation>
     </message>
@@ -111,7 +111,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="204"/>
-        <location filename="../../desk/ui/materials.py" line="107"/>
+        <location filename="../../desk/ui/materials.py" line="140"/>
         <source>备注</source>
         <translation>Remarks</translation>
     </message>
@@ -119,13 +119,13 @@
         <location filename="../../desk/ui/case_html.py" line="30"/>
         <location filename="../../desk/ui/cases.py" line="83"/>
         <location filename="../../desk/ui/resident.py" line="97"/>
-        <location filename="../../desk/ui/sync_page.py" line="186"/>
+        <location filename="../../desk/ui/sync_page.py" line="193"/>
         <source>受理编号</source>
         <translation>Receipt no.</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="83"/>
-        <location filename="../../desk/ui/sync_page.py" line="186"/>
+        <location filename="../../desk/ui/sync_page.py" line="193"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
@@ -147,7 +147,7 @@
         <location filename="../../desk/ui/matter_detail.py" line="283"/>
         <location filename="../../desk/ui/matter_list.py" line="95"/>
         <location filename="../../desk/ui/resident.py" line="98"/>
-        <location filename="../../desk/ui/sync_page.py" line="187"/>
+        <location filename="../../desk/ui/sync_page.py" line="194"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
@@ -167,7 +167,7 @@
     <message>
         <location filename="../../desk/ui/cases.py" line="86"/>
         <location filename="../../desk/ui/cases.py" line="276"/>
-        <location filename="../../desk/ui/sync_page.py" line="313"/>
+        <location filename="../../desk/ui/sync_page.py" line="320"/>
         <source>上传</source>
         <translation>Upload</translation>
     </message>
@@ -178,7 +178,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="198"/>
-        <location filename="../../desk/ui/resident.py" line="179"/>
+        <location filename="../../desk/ui/resident.py" line="177"/>
         <source>重复申请待核实</source>
         <translation>Possible duplicate, to be checked</translation>
     </message>
@@ -210,21 +210,21 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="269"/>
-        <location filename="../../desk/ui/text.py" line="29"/>
-        <location filename="../../desk/ui/text.py" line="37"/>
+        <location filename="../../desk/ui/text.py" line="30"/>
+        <location filename="../../desk/ui/text.py" line="38"/>
         <source>已受理</source>
         <translation>Accepted</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="270"/>
-        <location filename="../../desk/ui/materials.py" line="167"/>
-        <location filename="../../desk/ui/text.py" line="29"/>
+        <location filename="../../desk/ui/materials.py" line="234"/>
+        <location filename="../../desk/ui/text.py" line="30"/>
         <source>容缺受理</source>
         <translation>Accepted, materials deferred</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="271"/>
-        <location filename="../../desk/ui/text.py" line="30"/>
+        <location filename="../../desk/ui/text.py" line="31"/>
         <source>待补正</source>
         <translation>Awaiting correction</translation>
     </message>
@@ -236,7 +236,7 @@
     <message>
         <location filename="../../desk/ui/cases.py" line="274"/>
         <location filename="../../desk/ui/resident.py" line="97"/>
-        <location filename="../../desk/ui/sync_page.py" line="186"/>
+        <location filename="../../desk/ui/sync_page.py" line="193"/>
         <source>事项</source>
         <translation>Item</translation>
     </message>
@@ -247,26 +247,26 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="276"/>
-        <location filename="../../desk/ui/sync_page.py" line="116"/>
-        <location filename="../../desk/ui/text.py" line="54"/>
+        <location filename="../../desk/ui/sync_page.py" line="123"/>
+        <location filename="../../desk/ui/text.py" line="55"/>
         <source>待上传</source>
         <translation>Waiting to upload</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="277"/>
-        <location filename="../../desk/ui/text.py" line="54"/>
+        <location filename="../../desk/ui/text.py" line="55"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="277"/>
-        <location filename="../../desk/ui/text.py" line="54"/>
+        <location filename="../../desk/ui/text.py" line="55"/>
         <source>被退回</source>
         <translation>Rejected</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="278"/>
-        <location filename="../../desk/ui/text.py" line="55"/>
+        <location filename="../../desk/ui/text.py" line="56"/>
         <source>冲突</source>
         <translation>Conflict</translation>
     </message>
@@ -352,7 +352,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/detail.py" line="67"/>
-        <location filename="../../desk/ui/home.py" line="232"/>
+        <location filename="../../desk/ui/home.py" line="253"/>
         <source>{n}项材料</source>
         <translation>{n} materials</translation>
     </message>
@@ -379,7 +379,7 @@
         <location filename="../../desk/ui/detail.py" line="79"/>
         <location filename="../../desk/ui/detail.py" line="172"/>
         <location filename="../../desk/ui/matter_detail.py" line="120"/>
-        <location filename="../../desk/ui/matter_words.py" line="162"/>
+        <location filename="../../desk/ui/matter_words.py" line="169"/>
         <source>办理记录</source>
         <translation>History</translation>
     </message>
@@ -449,7 +449,7 @@
     <message>
         <location filename="../../desk/ui/detail.py" line="146"/>
         <location filename="../../desk/ui/resident.py" line="112"/>
-        <location filename="../../desk/ui/text.py" line="90"/>
+        <location filename="../../desk/ui/text.py" line="91"/>
         <source>区级重复申请提示</source>
         <translation>District duplicate notice</translation>
     </message>
@@ -572,7 +572,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/fields.py" line="57"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="99"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="102"/>
         <source>手机号或固定电话</source>
         <translation>Mobile or landline</translation>
     </message>
@@ -666,136 +666,136 @@
         <translation>Born {birth} · {age} years · {sex}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="64"/>
+        <location filename="../../desk/ui/form_page.py" line="149"/>
         <source>← 返回告知</source>
         <translation>← Notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="65"/>
+        <location filename="../../desk/ui/form_page.py" line="150"/>
         <source>返回一次性告知</source>
         <translation>Back to the one-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="81"/>
+        <location filename="../../desk/ui/form_page.py" line="171"/>
         <source>老年人、残疾人、重病等群众优先办理，回执和案件列表中标注</source>
         <translation>Priority handling for elderly, disabled or seriously ill residents; marked on receipts and in the case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="82"/>
+        <location filename="../../desk/ui/form_page.py" line="172"/>
         <source>绿色通道优先办理</source>
         <translation>Priority lane</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="91"/>
-        <location filename="../../desk/ui/form_page.py" line="92"/>
+        <location filename="../../desk/ui/form_page.py" line="69"/>
+        <location filename="../../desk/ui/form_page.py" line="70"/>
         <source>居民同意复用已登记的信息</source>
         <translation>The resident agrees to reuse the details registered before</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="94"/>
+        <location filename="../../desk/ui/form_page.py" line="72"/>
         <source>勾选后，该居民此前登记的姓名、证件、电话、地址、账户等信息将填入表单，请与居民逐项核对，有变化的直接修改。</source>
         <translation>When ticked, the name, ID, phone, address, account and other details this resident registered before are filled into the form. Check each with the resident and change what has changed.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="145"/>
+        <location filename="../../desk/ui/form_page.py" line="123"/>
         <source>重复申请例外</source>
         <translation>Exception to the repeat-application rule</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="146"/>
+        <location filename="../../desk/ui/form_page.py" line="124"/>
         <source>不属于例外</source>
         <translation>Not an exception</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="148"/>
+        <location filename="../../desk/ui/form_page.py" line="126"/>
         <source>按“{name}”办理</source>
         <translation>Handle as “{name}”</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="173"/>
+        <location filename="../../desk/ui/form_page.py" line="183"/>
         <source>绿色通道 ✓</source>
         <translation>Priority lane ✓</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="228"/>
+        <location filename="../../desk/ui/form_page.py" line="238"/>
         <source>已填入此前登记的：{names}。请与居民逐项核对，有变化的直接修改（电话、地址的变化会记入案件）。</source>
         <translation>Filled in from earlier registrations: {names}. Check each with the resident and change what has changed (changes of phone or address are recorded in the case).</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="232"/>
+        <location filename="../../desk/ui/form_page.py" line="242"/>
         <source>该居民此前没有可复用的信息。</source>
         <translation>This resident has no earlier details to reuse.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="244"/>
+        <location filename="../../desk/ui/form_page.py" line="254"/>
         <source>保存并受理  Ctrl+S</source>
         <translation>Save and accept  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="245"/>
+        <location filename="../../desk/ui/form_page.py" line="255"/>
         <source>容缺受理并保存  Ctrl+S</source>
         <translation>Accept with deferral and save  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="246"/>
+        <location filename="../../desk/ui/form_page.py" line="256"/>
         <source>保存并出具补正告知  Ctrl+S</source>
         <translation>Save and issue correction notice  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="251"/>
+        <location filename="../../desk/ui/form_page.py" line="261"/>
         <source>表单已填好，可以保存。</source>
         <translation>The form is complete and can be saved.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="254"/>
+        <location filename="../../desk/ui/form_page.py" line="264"/>
         <source>；</source>
         <translation>; </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="255"/>
+        <location filename="../../desk/ui/form_page.py" line="265"/>
         <source>等</source>
         <translation> and more</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="256"/>
+        <location filename="../../desk/ui/form_page.py" line="266"/>
         <source>还有 {n} 处需要修改：</source>
         <translation>{n} problems to fix: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="259"/>
+        <location filename="../../desk/ui/form_page.py" line="269"/>
         <source>还有 {n} 项未填或有误，保存时会逐项提示。</source>
         <translation>{n} fields missing or wrong; each is shown when you save.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="274"/>
+        <location filename="../../desk/ui/form_page.py" line="284"/>
         <source>数据库文件已损坏，暂停保存。请联系技术支持。</source>
         <translation>The database file is damaged; saving is paused. Please contact support.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="288"/>
+        <location filename="../../desk/ui/form_page.py" line="298"/>
         <source>正在保存…</source>
         <translation>Saving…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="304"/>
-        <location filename="../../desk/ui/form_page.py" line="347"/>
+        <location filename="../../desk/ui/form_page.py" line="315"/>
+        <location filename="../../desk/ui/form_page.py" line="358"/>
         <source>未保存：</source>
         <translation>Not saved: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="274"/>
-        <location filename="../../desk/ui/form_page.py" line="351"/>
-        <location filename="../../desk/ui/form_page.py" line="354"/>
+        <location filename="../../desk/ui/form_page.py" line="284"/>
+        <location filename="../../desk/ui/form_page.py" line="362"/>
+        <location filename="../../desk/ui/form_page.py" line="365"/>
         <source>未保存</source>
         <translation>Not saved</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="309"/>
+        <location filename="../../desk/ui/form_page.py" line="320"/>
         <source>查看已有案件 {no}</source>
         <translation>Open the existing case {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="355"/>
+        <location filename="../../desk/ui/form_page.py" line="366"/>
         <source>保存时出现程序错误，案件没有保存，已填写的内容仍在。请重试或联系技术支持。</source>
         <translation>A program error stopped the save. Nothing was saved and your entries are still here. Try again or call support.</translation>
     </message>
@@ -805,155 +805,195 @@
         <translation>{n} done</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="135"/>
+        <location filename="../../desk/ui/home.py" line="136"/>
         <source>办理什么事项？</source>
         <translation>Which service?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="138"/>
+        <location filename="../../desk/ui/home.py" line="139"/>
         <source>输入事项名称、关键词或拼音首字母（如 gljt = 高龄津贴），按回车打开</source>
         <translation>Type a name, keyword or pinyin initials (gljt = 高龄津贴), Enter opens</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="143"/>
+        <location filename="../../desk/ui/home.py" line="152"/>
         <source>搜索事项：低保、高龄、医保、gljt …</source>
         <translation>Search: 低保, 高龄, 医保, gljt …</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="144"/>
+        <location filename="../../desk/ui/home.py" line="153"/>
         <source>搜索事项</source>
         <translation>Search items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="156"/>
+        <location filename="../../desk/ui/home.py" line="165"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="156"/>
+        <location filename="../../desk/ui/home.py" line="165"/>
         <source>常用</source>
         <translation>Frequent</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="162"/>
+        <location filename="../../desk/ui/home.py" line="171"/>
         <source>按部门筛选：{d}</source>
         <translation>Department: {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="176"/>
+        <location filename="../../desk/ui/home.py" line="185"/>
         <source>按居民查找：身份证号、姓名、电话尾号或拼音首字母</source>
         <translation>Find a resident: ID number, name, phone ending or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="184"/>
+        <location filename="../../desk/ui/home.py" line="193"/>
         <source>事项列表</source>
         <translation>Item list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="232"/>
+        <location filename="../../desk/ui/home.py" line="207"/>
+        <source> 等 {n} 处</source>
+        <translation> and {n} more</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/home.py" line="208"/>
+        <source>主动服务 {n} 人：{where}{more}</source>
+        <translation>Proactive service: {n} residents: {where}{more}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/home.py" line="210"/>
+        <source>主动服务名单，{n} 人待服务</source>
+        <translation>Proactive service list, {n} residents to serve</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/home.py" line="253"/>
         <source>一件事联办</source>
         <translation>bundle</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="240"/>
+        <location filename="../../desk/ui/home.py" line="261"/>
         <source>查找居民“{q}”</source>
         <translation>Find resident &quot;{q}&quot;</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="243"/>
+        <location filename="../../desk/ui/home.py" line="264"/>
         <source>没有找到“{q}”相关事项，换个说法试试，如“老人”“补贴”</source>
         <translation>Nothing found for “{q}”; try other words such as 老人 or 补贴</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="245"/>
+        <location filename="../../desk/ui/home.py" line="266"/>
         <source>找到 {n} 个事项，回车打开第一个</source>
         <translation>{n} items found, Enter opens the first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/home.py" line="247"/>
+        <location filename="../../desk/ui/home.py" line="268"/>
         <source>共 {n} 个事项，常办的排在前面</source>
         <translation>{n} items, most used first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="47"/>
+        <location filename="../../desk/ui/materials.py" line="51"/>
         <source>已收：{name}</source>
         <translation>Received: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="51"/>
+        <location filename="../../desk/ui/materials.py" line="55"/>
+        <source>免提交 · {how}</source>
+        <translation>Not required · {how}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/materials.py" line="60"/>
+        <source>免提交：{name}</source>
+        <translation>Not required: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/materials.py" line="62"/>
         <location filename="../../desk/ui/notice.py" line="33"/>
         <source>可容缺</source>
         <translation>may be deferred</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="79"/>
+        <location filename="../../desk/ui/materials.py" line="80"/>
+        <source>拍照或选择扫描件（图片、PDF）</source>
+        <translation>Take a photo or choose a scan (image, PDF)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/materials.py" line="81"/>
+        <source>拍照或选择文件：{name}</source>
+        <translation>Photo or file: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/materials.py" line="105"/>
         <source>材料清单</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="83"/>
+        <location filename="../../desk/ui/materials.py" line="109"/>
         <source>全部已收</source>
         <translation>All received</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="84"/>
+        <location filename="../../desk/ui/materials.py" line="110"/>
         <source>勾选全部材料为已收</source>
         <translation>Tick every material as received</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="93"/>
+        <location filename="../../desk/ui/materials.py" line="119"/>
         <source>申请人已签署容缺受理承诺书</source>
         <translation>The applicant signed the deferral commitment</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="103"/>
+        <location filename="../../desk/ui/materials.py" line="136"/>
         <source>备注（选填）</source>
         <translation>Remarks (optional)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="108"/>
+        <location filename="../../desk/ui/materials.py" line="141"/>
         <source>例如：老人行动不便，由女儿陪同</source>
         <translation>e.g. came with her daughter, walks with difficulty</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="158"/>
+        <location filename="../../desk/ui/materials.py" line="206"/>
+        <source>已拍 {n} 页</source>
+        <translation>{n} pages</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/materials.py" line="225"/>
         <source>申请人已签署《容缺受理承诺书》
 承诺于 {due} 前补交</source>
         <translation>The applicant signed the deferral commitment
 to bring them by {due}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="164"/>
+        <location filename="../../desk/ui/materials.py" line="231"/>
         <source>材料齐全</source>
         <translation>Materials complete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="164"/>
+        <location filename="../../desk/ui/materials.py" line="231"/>
         <source>保存后出具《受理回执》</source>
         <translation>saving issues an acceptance receipt</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="168"/>
+        <location filename="../../desk/ui/materials.py" line="235"/>
         <source>以下材料须在 {due} 前补交（{n}个工作日内）：</source>
         <translation>bring these by {due} ({n} working days):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="173"/>
+        <location filename="../../desk/ui/materials.py" line="240"/>
         <source>缺少必交材料，保存后出具《补正告知书》，一次性告知需补正的全部材料：</source>
         <translation>required materials missing; saving issues a correction notice listing every one:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="175"/>
+        <location filename="../../desk/ui/materials.py" line="242"/>
         <source>缺少材料。申请人签署承诺书可容缺受理；否则出具《补正告知书》：</source>
         <translation>materials missing. With a signed commitment they may be deferred; otherwise a correction notice is issued:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="176"/>
+        <location filename="../../desk/ui/materials.py" line="243"/>
         <source>补正告知</source>
         <translation>Correction notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="49"/>
+        <location filename="../../desk/ui/materials.py" line="53"/>
         <location filename="../../desk/ui/notice.py" line="31"/>
         <source>必交</source>
         <translation>required</translation>
@@ -1069,7 +1109,7 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="97"/>
-        <location filename="../../desk/ui/matter_words.py" line="122"/>
+        <location filename="../../desk/ui/matter_words.py" line="129"/>
         <source>已转告居民</source>
         <translation>Told the resident</translation>
     </message>
@@ -1271,37 +1311,37 @@ to bring them by {due}</translation>
         <translation>Back to the items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="108"/>
+        <location filename="../../desk/ui/notice.py" line="111"/>
         <source>一次性告知内容</source>
         <translation>One-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="111"/>
+        <location filename="../../desk/ui/notice.py" line="114"/>
         <source>打印告知单  Ctrl+P</source>
         <translation>Print notice  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="112"/>
+        <location filename="../../desk/ui/notice.py" line="115"/>
         <source>打印一次性告知单</source>
         <translation>Print the one-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="116"/>
+        <location filename="../../desk/ui/notice.py" line="119"/>
         <source>开始办理  Enter</source>
         <translation>Start  Enter</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="118"/>
+        <location filename="../../desk/ui/notice.py" line="121"/>
         <source>开始填写申请表</source>
         <translation>Start filling the form</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="130"/>
+        <location filename="../../desk/ui/notice.py" line="133"/>
         <source>请向居民一次性告知：需带 {n} 项必交材料，{limit}。材料不全的，可容缺的材料可先受理后补交。</source>
         <translation>Tell the resident everything at once: {n} required materials, {limit}. Deferrable materials may be brought later.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/pages.py" line="82"/>
+        <location filename="../../desk/ui/pages.py" line="101"/>
         <source>一次性告知单 — {name}</source>
         <translation>One-time notice — {name}</translation>
     </message>
@@ -1323,13 +1363,13 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/print_dialog.py" line="46"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="161"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="164"/>
         <source>A4 纸</source>
         <translation>A4 paper</translation>
     </message>
     <message>
         <location filename="../../desk/ui/print_dialog.py" line="46"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="162"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="165"/>
         <source>80毫米小票</source>
         <translation>80 mm slip</translation>
     </message>
@@ -1525,44 +1565,44 @@ to bring them by {due}</translation>
         <translation>Reprint: {title}, no. &lt;b&gt;{no}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="73"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="76"/>
         <source>欢迎使用家门口办事台</source>
         <translation>Welcome to Doorstep Desk</translation>
     </message>
     <message>
         <location filename="../../desk/ui/rail.py" line="59"/>
         <location filename="../../desk/ui/rail.py" line="60"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="73"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="76"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="79"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="82"/>
         <source>开始前，请填写办事点和工作人员</source>
         <translation>Before you start: the desk and the worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="82"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="85"/>
         <source>办事点编码印在每张回执上（如 HY-QL01：区简称 + 社区办事点）。以后可在“设置”中修改，注册到区级系统时会以区级下发的编码为准。</source>
         <translation>The desk code is printed on every receipt (e.g. HY-QL01: district + community desk). You can change it in Settings; enrolling with the district sets the official code.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="94"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="97"/>
         <source>办事点编码</source>
         <translation>Desk code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="95"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="98"/>
         <source>办事点名称</source>
         <translation>Desk name</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="95"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="98"/>
         <source>七里一村社区流动办事点</source>
         <translation>Qili No.1 Village mobile desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="96"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="99"/>
         <source>工作人员姓名</source>
         <translation>Worker name</translation>
     </message>
@@ -1571,7 +1611,7 @@ to bring them by {due}</translation>
         <translation type="vanished">Worker phone</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="98"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="101"/>
         <source>工作人员联系电话</source>
         <translation>Worker&apos;s contact phone</translation>
     </message>
@@ -1580,108 +1620,244 @@ to bring them by {due}</translation>
         <translation type="vanished">Mobile or landline, printed on receipts</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="101"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="104"/>
         <source>所属社区</source>
         <translation>Community</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="102"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="105"/>
         <source>咨询电话（印在告知单上）</source>
         <translation>Enquiry phone (printed on notices)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="104"/>
-        <location filename="../../desk/ui/sync_page.py" line="154"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="107"/>
+        <location filename="../../desk/ui/sync_page.py" line="161"/>
         <source>区级服务器地址</source>
         <translation>District server address</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="124"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="127"/>
         <source>已在区级登记为 {code}，编码不能在此修改；需要换编码时，请区级为新编码发放注册码后在“同步”页重新注册</source>
         <translation>Enrolled with the district as {code}; the code cannot be changed here. To change it, ask the district for an enrollment code for the new code and enroll again on the Sync page.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="137"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="140"/>
         <source>至少8位，不能全是数字</source>
         <translation>At least 8 characters, not only digits</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="138"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="147"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="141"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="150"/>
         <source>工作人员密码</source>
         <translation>Worker password</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="141"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="148"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="144"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="151"/>
         <source>再次输入密码</source>
         <translation>Repeat password</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="151"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="154"/>
         <source>居民的身份证号、电话等信息将用此密码加密保存；笔记本丢失也不会泄露。请牢记密码。</source>
         <translation>Residents&apos; ID numbers, phones and other details are encrypted with this password, so a lost laptop leaks nothing. Please remember it.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="157"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="172"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="160"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="175"/>
         <source>打印机</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="158"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="161"/>
         <source>系统默认打印机</source>
         <translation>System default printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="160"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="173"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="163"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="176"/>
         <source>回执格式</source>
         <translation>Receipt format</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="174"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="179"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="290"/>
+        <source>文书第二语言</source>
+        <translation>Second document language</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/settings_dialog.py" line="180"/>
         <source>长辈模式（大字号、大按钮）</source>
         <translation>Senior mode (large text, large buttons)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="176"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="182"/>
         <source>高对比度（黑底白字）</source>
         <translation>High contrast (white on black)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="179"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="186"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="188"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="302"/>
         <source>界面语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="183"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="291"/>
+        <source>不打印（仅中文）</source>
+        <translation>None (Chinese only)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/settings_dialog.py" line="185"/>
         <source>显示</source>
         <translation>Display</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="204"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="206"/>
         <source>界面语言在重新启动后生效。</source>
         <translation>The language changes after a restart.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="209"/>
+        <location filename="../../desk/ui/capture.py" line="70"/>
+        <source>没有可拍摄的画面</source>
+        <translation>No picture to capture</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="117"/>
+        <source>拍照失败：{e}</source>
+        <translation>Photo failed: {e}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="119"/>
+        <source>摄像头出错：{e}</source>
+        <translation>Camera error: {e}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="129"/>
+        <source>摄像头尚未就绪，请稍候再拍</source>
+        <translation>The camera is not ready yet; please wait a moment</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="161"/>
+        <source>材料拍照 — {name}</source>
+        <translation>Photograph material — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="164"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;：拍照或选择扫描件（图片、PDF），可添加多页。</source>
+        <translation>&lt;b&gt;{name}&lt;/b&gt;: take photos or choose scans (images, PDF); several pages can be added.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="174"/>
+        <source>未检测到摄像头或高拍仪。
+可点“选择文件”添加扫描件或照片。</source>
+        <translation>No camera or document camera found.
+Use “Choose file” to add scans or photos.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="175"/>
+        <source>点“拍照”拍摄材料</source>
+        <translation>Click “Take photo” to photograph the material</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="184"/>
+        <source>已添加的页面</source>
+        <translation>Pages added</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="197"/>
+        <source>提示</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="200"/>
+        <location filename="../../desk/ui/materials.py" line="79"/>
+        <source>拍照</source>
+        <translation>Take photo</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="203"/>
+        <source>未检测到摄像头或高拍仪</source>
+        <translation>No camera or document camera found</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="205"/>
+        <source>选择文件…</source>
+        <translation>Choose file…</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="207"/>
+        <source>旋转</source>
+        <translation>Rotate</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="208"/>
+        <source>将选中的页面顺时针旋转 90°</source>
+        <translation>Rotate the selected page 90° clockwise</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="210"/>
+        <source>删除此页（重拍）</source>
+        <translation>Remove this page (retake)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="212"/>
+        <source>完成</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="215"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="211"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="212"/>
+        <location filename="../../desk/ui/capture.py" line="240"/>
+        <source>拍照失败：画面为空</source>
+        <translation>Photo failed: the picture is empty</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="242"/>
+        <source>照片</source>
+        <translation>Photos</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="256"/>
+        <source>无法读取文件“{name}”</source>
+        <translation>Cannot read the file “{name}”</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="298"/>
+        <location filename="../../desk/ui/capture.py" line="319"/>
+        <source>第 {n} 页</source>
+        <translation>Page {n}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="299"/>
+        <source>第 {n} 份 PDF（{pages} 页）</source>
+        <translation>PDF {n} ({pages} pages)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="302"/>
+        <source>共 {n} 页，{kb} KB</source>
+        <translation>{n} pages, {kb} KB</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/capture.py" line="344"/>
+        <source>选择扫描件或照片</source>
+        <translation>Choose scans or photos</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/settings_dialog.py" line="214"/>
         <source>开始使用</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="212"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="214"/>
         <source>保存设置</source>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="265"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="268"/>
         <source>两次输入的密码不一致</source>
         <translation>The two passwords differ</translation>
     </message>
@@ -1691,7 +1867,7 @@ to bring them by {due}</translation>
         <translation>Uploaded {pushed} ({accepted} new, {dup} duplicates), {conf} conflicts, {rej} rejected; {pulled} district updates; {pending} still waiting.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="63"/>
+        <location filename="../../desk/ui/sync_page.py" line="70"/>
         <source>同步未完成：</source>
         <translation>Sync incomplete: </translation>
     </message>
@@ -1706,42 +1882,52 @@ to bring them by {due}</translation>
         <translation> Sent again the {n} records the district was missing.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="73"/>
+        <location filename="../../desk/ui/sync_page.py" line="62"/>
+        <source>材料照片和扫描件：已上传 {sent} 页，待上传 {waiting} 页（在案件之后上传）。</source>
+        <translation>Photos and scans of materials: {sent} pages uploaded, {waiting} waiting (uploaded after their cases).</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="66"/>
+        <source>照片上传中断，下次同步时从断点继续：</source>
+        <translation>The photo upload was interrupted; the next sync continues where it stopped:</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/sync_page.py" line="80"/>
         <source>以下案件的承诺日期已按国务院放假通知更新，请告知群众（补打回执即为新日期）：</source>
         <translation>These cases&apos; promised dates were updated by the State Council holiday notice; please tell the residents (a reprinted receipt shows the new date):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="97"/>
+        <location filename="../../desk/ui/sync_page.py" line="104"/>
         <source>与区级系统同步</source>
         <translation>Sync with the district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="115"/>
+        <location filename="../../desk/ui/sync_page.py" line="122"/>
         <source>连接状态</source>
         <translation>Connection</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="115"/>
+        <location filename="../../desk/ui/sync_page.py" line="122"/>
         <source>区级服务器</source>
         <translation>District server</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="116"/>
+        <location filename="../../desk/ui/sync_page.py" line="123"/>
         <source>上次同步</source>
         <translation>Last sync</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="117"/>
+        <location filename="../../desk/ui/sync_page.py" line="124"/>
         <source>上次结果</source>
         <translation>Last result</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="130"/>
+        <location filename="../../desk/ui/sync_page.py" line="137"/>
         <source>立即同步</source>
         <translation>Sync now</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="151"/>
+        <location filename="../../desk/ui/sync_page.py" line="158"/>
         <source>注册本办事点：</source>
         <translation>Enroll this desk: </translation>
     </message>
@@ -1750,227 +1936,228 @@ to bring them by {due}</translation>
         <translation type="vanished">District server, e.g. https://zwfw.example.gov.cn</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="153"/>
+        <location filename="../../desk/ui/sync_page.py" line="160"/>
         <source>如 https://zwfw.example.gov.cn</source>
         <translation>e.g. https://zwfw.example.gov.cn</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="157"/>
-        <location filename="../../desk/ui/sync_page.py" line="158"/>
+        <location filename="../../desk/ui/sync_page.py" line="164"/>
+        <location filename="../../desk/ui/sync_page.py" line="165"/>
         <source>一次性注册码</source>
         <translation>One-time enrollment code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="160"/>
+        <location filename="../../desk/ui/sync_page.py" line="167"/>
         <source>注册</source>
         <translation>Enroll</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="173"/>
+        <location filename="../../desk/ui/sync_page.py" line="180"/>
         <source>已告知群众</source>
         <translation>Residents told</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="174"/>
+        <location filename="../../desk/ui/sync_page.py" line="181"/>
         <source>承诺日期更新已告知群众</source>
         <translation>Residents told of the updated promised dates</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="182"/>
+        <location filename="../../desk/ui/sync_page.py" line="189"/>
         <source>被退回或冲突的案件（其余案件照常上传）</source>
         <translation>Rejected or conflicting cases (all others upload as usual)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="187"/>
+        <location filename="../../desk/ui/sync_page.py" line="194"/>
         <source>原因</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="192"/>
+        <location filename="../../desk/ui/sync_page.py" line="199"/>
         <source>被退回或冲突的案件</source>
         <translation>Rejected or conflicting cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="196"/>
+        <location filename="../../desk/ui/sync_page.py" line="203"/>
         <source>打开案件</source>
         <translation>Open case</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="199"/>
+        <location filename="../../desk/ui/sync_page.py" line="206"/>
         <source>修正后重新排队上传</source>
         <translation>Queue again after fixing</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="217"/>
+        <location filename="../../desk/ui/sync_page.py" line="224"/>
         <source>6位数字</source>
         <translation>6 digits</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="218"/>
+        <location filename="../../desk/ui/sync_page.py" line="225"/>
         <source>快速解锁 PIN</source>
         <translation>Quick-unlock PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="222"/>
-        <location filename="../../desk/ui/sync_page.py" line="275"/>
+        <location filename="../../desk/ui/sync_page.py" line="229"/>
+        <location filename="../../desk/ui/sync_page.py" line="282"/>
         <source>设置 PIN</source>
         <translation>Set PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="225"/>
+        <location filename="../../desk/ui/sync_page.py" line="232"/>
         <source>取消 PIN</source>
         <translation>Remove PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="254"/>
+        <location filename="../../desk/ui/sync_page.py" line="261"/>
         <source>同步模块未安装（离线工作）</source>
         <translation>Sync module missing (working offline)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="256"/>
+        <location filename="../../desk/ui/sync_page.py" line="263"/>
         <source>未连接区级系统（离线工作，案件保存在本机）</source>
         <translation>Not connected to the district (working offline, cases kept on this computer)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="258"/>
+        <location filename="../../desk/ui/sync_page.py" line="265"/>
         <source>尚未同步</source>
         <translation>Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="260"/>
+        <location filename="../../desk/ui/sync_page.py" line="267"/>
         <source>离线：</source>
         <translation>Offline: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="262"/>
+        <location filename="../../desk/ui/sync_page.py" line="269"/>
         <source>在线，已同步</source>
         <translation>Online, synced</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="264"/>
+        <location filename="../../desk/ui/sync_page.py" line="271"/>
         <source>未设置</source>
         <translation>Not set</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="266"/>
+        <location filename="../../desk/ui/sync_page.py" line="273"/>
         <source>{n} 条</source>
         <translation>{n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="267"/>
+        <location filename="../../desk/ui/sync_page.py" line="274"/>
         <source>从未同步</source>
         <translation>Never</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="272"/>
+        <location filename="../../desk/ui/sync_page.py" line="279"/>
         <source>快速解锁 PIN：已设置。PIN 解锁需连接区级系统（区级保管密钥分片，办事台停用后 PIN 即失效）；离线时请用完整密码。</source>
         <translation>Quick-unlock PIN: set. Unlocking with the PIN needs the district (it keeps a key share; a revoked desk&apos;s PIN stops working); offline, use the full password.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="274"/>
+        <location filename="../../desk/ui/sync_page.py" line="281"/>
         <source>快速解锁 PIN：未设置。可设6位数字 PIN，联网时代替完整密码解锁。</source>
         <translation>Quick-unlock PIN: not set. A 6-digit PIN can replace the full password while online.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="275"/>
+        <location filename="../../desk/ui/sync_page.py" line="282"/>
         <source>更换 PIN</source>
         <translation>Change PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="305"/>
+        <location filename="../../desk/ui/sync_page.py" line="312"/>
         <source>正在同步…</source>
         <translation>Syncing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="313"/>
+        <location filename="../../desk/ui/sync_page.py" line="320"/>
         <location filename="../../desk/ui/update.py" line="77"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="314"/>
+        <location filename="../../desk/ui/sync_page.py" line="321"/>
         <source>{stage}中… 已上传 {n} 条</source>
         <translation>{stage}… {n} uploaded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="327"/>
+        <location filename="../../desk/ui/sync_page.py" line="334"/>
         <source>同步完成</source>
         <translation>Sync complete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="328"/>
+        <location filename="../../desk/ui/sync_page.py" line="335"/>
         <source>同步未完成</source>
         <translation>Sync incomplete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="340"/>
+        <location filename="../../desk/ui/sync_page.py" line="347"/>
         <source>同步出错：{e}</source>
         <translation>Sync error: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="348"/>
+        <location filename="../../desk/ui/sync_page.py" line="355"/>
         <source>请填写服务器地址和注册码</source>
         <translation>Enter the server address and the code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="358"/>
+        <location filename="../../desk/ui/sync_page.py" line="365"/>
         <source>注册成功：{code}</source>
         <translation>Enrolled: {code}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="364"/>
+        <location filename="../../desk/ui/sync_page.py" line="371"/>
         <source>注册失败：{e}</source>
         <translation>Enrollment failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="379"/>
+        <location filename="../../desk/ui/sync_page.py" line="386"/>
         <source>正在向区级系统登记 PIN…</source>
         <translation>Registering the PIN with the district…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="402"/>
+        <location filename="../../desk/ui/sync_page.py" line="409"/>
         <source>PIN 已设置</source>
         <translation>PIN set</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="402"/>
+        <location filename="../../desk/ui/sync_page.py" line="409"/>
         <source>PIN 已取消</source>
         <translation>PIN removed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/sync_page.py" line="407"/>
+        <location filename="../../desk/ui/sync_page.py" line="414"/>
         <source>PIN 设置失败：{e}</source>
         <translation>Could not set the PIN: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="29"/>
+        <location filename="../../desk/ui/text.py" line="30"/>
         <source>草稿</source>
         <translation>Draft</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_words.py" line="39"/>
-        <location filename="../../desk/ui/text.py" line="45"/>
+        <location filename="../../desk/ui/text.py" line="46"/>
         <source>区级已接收</source>
         <translation>Received by district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="45"/>
+        <location filename="../../desk/ui/text.py" line="46"/>
         <source>区级已受理</source>
         <translation>Accepted by district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="37"/>
-        <location filename="../../desk/ui/text.py" line="46"/>
+        <location filename="../../desk/ui/text.py" line="38"/>
+        <location filename="../../desk/ui/text.py" line="47"/>
         <source>需补正</source>
         <translation>Needs correction</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="37"/>
+        <location filename="../../desk/ui/text.py" line="38"/>
         <source>待处理</source>
         <translation>Pending</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_list.py" line="61"/>
+        <location filename="../../desk/ui/resident.py" line="218"/>
         <source>民情诉求</source>
         <translation>Resident matters</translation>
     </message>
@@ -2008,8 +2195,8 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_list.py" line="74"/>
-        <location filename="../../desk/ui/text.py" line="38"/>
-        <location filename="../../desk/ui/text.py" line="46"/>
+        <location filename="../../desk/ui/text.py" line="39"/>
+        <location filename="../../desk/ui/text.py" line="47"/>
         <source>已办结</source>
         <translation>Completed</translation>
     </message>
@@ -2069,18 +2256,18 @@ to bring them by {due}</translation>
         <translation>{n} in all</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="38"/>
-        <location filename="../../desk/ui/text.py" line="47"/>
+        <location filename="../../desk/ui/text.py" line="39"/>
+        <location filename="../../desk/ui/text.py" line="48"/>
         <source>不予办理</source>
         <translation>Refused</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="47"/>
+        <location filename="../../desk/ui/text.py" line="48"/>
         <source>已转办</source>
         <translation>Routed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="62"/>
+        <location filename="../../desk/ui/text.py" line="63"/>
         <source>非常满意</source>
         <translation>Very satisfied</translation>
     </message>
@@ -2101,19 +2288,19 @@ to bring them by {due}</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_words.py" line="27"/>
-        <location filename="../../desk/ui/text.py" line="62"/>
+        <location filename="../../desk/ui/text.py" line="63"/>
         <source>满意</source>
         <translation>Satisfied</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_words.py" line="27"/>
-        <location filename="../../desk/ui/text.py" line="62"/>
+        <location filename="../../desk/ui/text.py" line="63"/>
         <source>基本满意</source>
         <translation>Fairly satisfied</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_words.py" line="27"/>
-        <location filename="../../desk/ui/text.py" line="62"/>
+        <location filename="../../desk/ui/text.py" line="63"/>
         <source>不满意</source>
         <translation>Dissatisfied</translation>
     </message>
@@ -2223,152 +2410,168 @@ to bring them by {due}</translation>
         <translation>{a} → {b}, reason: {why}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="129"/>
+        <location filename="../../desk/ui/matter_words.py" line="122"/>
+        <source>原电脑 {t} 登记，首问负责人 {owner}</source>
+        <translation>Recorded on the previous laptop {t}; first responsible: {owner}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="124"/>
+        <source>{t} 移交 {a} → {b}（{why}）</source>
+        <translation>{t} handed over {a} → {b} ({why})</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="127"/>
+        <source>换新电脑后接手</source>
+        <translation>Taken over on the replacement laptop</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/matter_words.py" line="136"/>
         <source>新期限 {t}</source>
         <translation>new deadline {t}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="141"/>
+        <location filename="../../desk/ui/matter_words.py" line="148"/>
         <source>回访不满意，重办</source>
         <translation>Follow-up: not satisfied, to be redone</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="143"/>
+        <location filename="../../desk/ui/matter_words.py" line="150"/>
         <source>回访 · 办结</source>
         <translation>Follow-up · closed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="144"/>
+        <location filename="../../desk/ui/matter_words.py" line="151"/>
         <source>区级接收</source>
         <translation>Received by the district</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="144"/>
+        <location filename="../../desk/ui/matter_words.py" line="151"/>
         <source>派单</source>
         <translation>Dispatched</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="144"/>
+        <location filename="../../desk/ui/matter_words.py" line="151"/>
         <source>签收</source>
         <translation>Signed for</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="145"/>
+        <location filename="../../desk/ui/matter_words.py" line="152"/>
         <source>反馈</source>
         <translation>Answered</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="145"/>
+        <location filename="../../desk/ui/matter_words.py" line="152"/>
         <source>办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="145"/>
+        <location filename="../../desk/ui/matter_words.py" line="152"/>
         <source>延期</source>
         <translation>Extended</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="146"/>
+        <location filename="../../desk/ui/matter_words.py" line="153"/>
         <source>区级更新</source>
         <translation>District update</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="177"/>
+        <location filename="../../desk/ui/matter_words.py" line="184"/>
         <source>请选择诉求分类</source>
         <translation>Choose a category</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="177"/>
+        <location filename="../../desk/ui/matter_words.py" line="184"/>
         <source>请填写诉求内容</source>
         <translation>Write what the resident raised</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="177"/>
+        <location filename="../../desk/ui/matter_words.py" line="184"/>
         <source>选择电话答复时请填写居民联系电话</source>
         <translation>An answer by phone needs the resident&apos;s phone number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="178"/>
+        <location filename="../../desk/ui/matter_words.py" line="185"/>
         <source>请填写接手人</source>
         <translation>Name the new owner</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="178"/>
+        <location filename="../../desk/ui/matter_words.py" line="185"/>
         <source>请说明移交原因</source>
         <translation>Give the reason for the hand-over</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="178"/>
+        <location filename="../../desk/ui/matter_words.py" line="185"/>
         <source>请填写办理结果</source>
         <translation>Write what was done</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="178"/>
+        <location filename="../../desk/ui/matter_words.py" line="185"/>
         <source>诉求内容不超过2000个字</source>
         <translation>What was raised: at most 2000 characters</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="179"/>
+        <location filename="../../desk/ui/matter_words.py" line="186"/>
         <source>办理结果不超过2000个字</source>
         <translation>Result: at most 2000 characters</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="179"/>
+        <location filename="../../desk/ui/matter_words.py" line="186"/>
         <source>移交原因不超过500个字</source>
         <translation>Reason: at most 500 characters</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="179"/>
+        <location filename="../../desk/ui/matter_words.py" line="186"/>
         <source>接手人不超过40个字</source>
         <translation>New owner: at most 40 characters</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="180"/>
+        <location filename="../../desk/ui/matter_words.py" line="187"/>
         <source>尚未完成办事点设置（办事点编码和工作人员姓名）</source>
         <translation>The desk is not set up yet (desk code and worker&apos;s name)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="63"/>
+        <location filename="../../desk/ui/text.py" line="64"/>
         <source>非常不满意</source>
         <translation>Very dissatisfied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="70"/>
+        <location filename="../../desk/ui/text.py" line="71"/>
         <source>即办件（当场办结）</source>
         <translation>On the spot</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="71"/>
+        <location filename="../../desk/ui/text.py" line="72"/>
         <source>承诺件（{n}个工作日）</source>
         <translation>Promised ({n} working days)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="77"/>
+        <location filename="../../desk/ui/text.py" line="78"/>
         <source>原件</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="77"/>
+        <location filename="../../desk/ui/text.py" line="78"/>
         <source>复印件</source>
         <translation>copy</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="77"/>
+        <location filename="../../desk/ui/text.py" line="78"/>
         <source>原件及复印件</source>
         <translation>original and copy</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="78"/>
+        <location filename="../../desk/ui/materials.py" line="56"/>
+        <location filename="../../desk/ui/text.py" line="79"/>
         <source>电子证照</source>
         <translation>electronic licence</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="85"/>
+        <location filename="../../desk/ui/text.py" line="86"/>
         <source>受理登记</source>
         <translation>Accepted</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="85"/>
+        <location filename="../../desk/ui/text.py" line="86"/>
         <source>补交材料</source>
         <translation>Materials supplied</translation>
     </message>
@@ -2377,7 +2580,7 @@ to bring them by {due}</translation>
         <location filename="../../desk/ui/matter_form.py" line="133"/>
         <location filename="../../desk/ui/matter_list.py" line="94"/>
         <location filename="../../desk/ui/resident.py" line="54"/>
-        <location filename="../../desk/ui/text.py" line="98"/>
+        <location filename="../../desk/ui/text.py" line="99"/>
         <source>居民</source>
         <translation>Resident</translation>
     </message>
@@ -2434,113 +2637,122 @@ to bring them by {due}</translation>
         <translation>This resident&apos;s cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="118"/>
+        <location filename="../../desk/ui/resident.py" line="116"/>
         <source>案件中登记的家庭成员</source>
         <translation>Household members registered in cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="152"/>
+        <location filename="../../desk/ui/resident.py" line="150"/>
         <source>没有找到该居民</source>
         <translation>No such resident found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="171"/>
+        <location filename="../../desk/ui/resident.py" line="169"/>
         <source>（无姓名）</source>
         <translation>(no name)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="172"/>
+        <location filename="../../desk/ui/resident.py" line="170"/>
         <source>身份证号 {id}</source>
         <translation>ID number {id}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="174"/>
+        <location filename="../../desk/ui/resident.py" line="172"/>
         <source>电话 {phone}</source>
         <translation>Phone {phone}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="176"/>
+        <location filename="../../desk/ui/resident.py" line="174"/>
         <source>在本办事点办理的事项（{n} 件）</source>
         <translation>Items handled at this desk ({n})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="194"/>
-        <source>民情诉求：</source>
-        <translation>Resident matters: </translation>
+        <location filename="../../desk/ui/resident.py" line="221"/>
+        <source>该居民的民情诉求</source>
+        <translation>This resident's matters</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="207"/>
+        <location filename="../../desk/ui/resident.py" line="236"/>
+        <source>民情诉求（{n} 件）</source>
+        <translation>Matters ({n})</translation>
+    </message>
+    <message>
+        <source>民情诉求：</source>
+        <translation type="vanished">Resident matters: </translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/resident.py" line="200"/>
         <source>查看家庭成员 {name}</source>
         <translation>See household member {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="98"/>
+        <location filename="../../desk/ui/text.py" line="99"/>
         <source>区级</source>
         <translation>District</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="98"/>
+        <location filename="../../desk/ui/text.py" line="99"/>
         <source>系统（同步）</source>
         <translation>System (sync)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="99"/>
+        <location filename="../../desk/ui/text.py" line="100"/>
         <source>系统</source>
         <translation>System</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="102"/>
+        <location filename="../../desk/ui/text.py" line="103"/>
         <source>工作人员</source>
         <translation>Worker</translation>
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="38"/>
-        <location filename="../../desk/ui/text.py" line="86"/>
+        <location filename="../../desk/ui/text.py" line="87"/>
         <source>居民评价</source>
         <translation>Resident rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="86"/>
+        <location filename="../../desk/ui/text.py" line="87"/>
         <source>修改案件</source>
         <translation>Case changed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="87"/>
+        <location filename="../../desk/ui/text.py" line="88"/>
         <source>查看完整信息</source>
         <translation>Viewed full details</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/matter_words.py" line="132"/>
-        <location filename="../../desk/ui/text.py" line="88"/>
+        <location filename="../../desk/ui/matter_words.py" line="139"/>
+        <location filename="../../desk/ui/text.py" line="89"/>
         <source>上传被退回</source>
         <translation>Upload rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="88"/>
+        <location filename="../../desk/ui/text.py" line="89"/>
         <source>上传冲突</source>
         <translation>Upload conflict</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="89"/>
+        <location filename="../../desk/ui/text.py" line="90"/>
         <source>区级状态更新</source>
         <translation>District status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/text.py" line="89"/>
+        <location filename="../../desk/ui/text.py" line="90"/>
         <source>区级备注</source>
         <translation>District note</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="87"/>
-        <location filename="../../desk/ui/main.py" line="79"/>
-        <location filename="../../desk/ui/main.py" line="205"/>
-        <location filename="../../desk/ui/main.py" line="230"/>
+        <location filename="../../desk/ui/lock.py" line="94"/>
+        <location filename="../../desk/ui/main.py" line="90"/>
+        <location filename="../../desk/ui/main.py" line="216"/>
+        <location filename="../../desk/ui/main.py" line="244"/>
         <location filename="../../desk/ui/window.py" line="63"/>
         <source>家门口办事台</source>
         <translation>Doorstep Desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/main.py" line="196"/>
+        <location filename="../../desk/ui/main.py" line="207"/>
         <source>办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：</source>
         <translation>This desk&apos;s data is encrypted. Enter the worker password (or, online, the 6-digit PIN):</translation>
     </message>
@@ -2588,83 +2800,83 @@ mode</translation>
         <translation>Senior mode (large text) Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="61"/>
+        <location filename="../../desk/ui/statusline.py" line="64"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="47"/>
-        <location filename="../../desk/ui/statusline.py" line="68"/>
+        <location filename="../../desk/ui/lock.py" line="51"/>
+        <location filename="../../desk/ui/statusline.py" line="73"/>
         <source>经办人</source>
         <translation>Worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="148"/>
+        <location filename="../../desk/ui/window.py" line="150"/>
         <source>数据库损坏</source>
         <translation>Database damaged</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="149"/>
+        <location filename="../../desk/ui/window.py" line="151"/>
         <source>数据库文件已损坏，为避免进一步损坏，本机暂停保存新案件。请联系技术支持从备份恢复。</source>
         <translation>The database file is damaged. To prevent further damage, saving new cases is paused. Please contact support to restore from a backup.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="205"/>
+        <location filename="../../desk/ui/window.py" line="222"/>
         <source>民情诉求受理单 {no}</source>
         <translation>Matter slip {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="207"/>
+        <location filename="../../desk/ui/window.py" line="224"/>
         <source>民情诉求受理单</source>
         <translation>Resident matter slip</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="260"/>
+        <location filename="../../desk/ui/window.py" line="277"/>
         <source>表单尚未保存，离开后已填写的内容将丢失。确定离开吗？</source>
         <translation>The form is not saved; leaving discards it. Leave anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="305"/>
+        <location filename="../../desk/ui/window.py" line="322"/>
         <source>已保存：{no}</source>
         <translation>Saved: {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="47"/>
+        <location filename="../../desk/ui/statusline.py" line="48"/>
         <source>民情诉求计数</source>
         <translation>Resident matter counts</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="88"/>
+        <location filename="../../desk/ui/statusline.py" line="93"/>
         <source>待上传 {n} 条</source>
         <translation>{n} waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="90"/>
+        <location filename="../../desk/ui/statusline.py" line="95"/>
         <source>{n} 条被退回</source>
         <translation>{n} rejected</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="92"/>
+        <location filename="../../desk/ui/statusline.py" line="97"/>
         <source>承诺日期更新 {n} 件</source>
         <translation>{n} promised dates updated</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="97"/>
+        <location filename="../../desk/ui/statusline.py" line="102"/>
         <source>离线工作</source>
         <translation>Working offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="109"/>
+        <location filename="../../desk/ui/statusline.py" line="115"/>
         <source>有新版本 {v}</source>
         <translation>New version {v}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="110"/>
+        <location filename="../../desk/ui/statusline.py" line="116"/>
         <source>点此查看更新说明并下载安装</source>
         <translation>Click to read what changed, then download and install</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="116"/>
+        <location filename="../../desk/ui/statusline.py" line="122"/>
         <source>到期或超时 {due} · 待转告答复 {a} · 待回访 {r}</source>
         <translation>{due} due or overdue · {a} answers to pass on · {r} follow-ups to come</translation>
     </message>
@@ -2699,22 +2911,22 @@ mode</translation>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/statusline.py" line="103"/>
+        <location filename="../../desk/ui/statusline.py" line="108"/>
         <source>上次同步 {t}</source>
         <translation>last sync {t}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="424"/>
+        <location filename="../../desk/ui/window.py" line="441"/>
         <source>{n} 件案件的承诺日期已按国务院通知更新，请在同步页查看并告知群众</source>
         <translation>{n} cases&apos; promised dates were updated by the State Council notice; see the Sync page and tell the residents</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="453"/>
+        <location filename="../../desk/ui/window.py" line="471"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="456"/>
+        <location filename="../../desk/ui/window.py" line="474"/>
         <source>后台任务出错：{e}</source>
         <translation>Background task failed: {e}</translation>
     </message>
@@ -2734,58 +2946,58 @@ mode</translation>
         <translation>Stay on this page</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="494"/>
+        <location filename="../../desk/ui/window.py" line="516"/>
         <source>表单尚未保存，退出后已填写的内容将丢失。确定退出吗？</source>
         <translation>The form is not saved; quitting discards it. Quit anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="72"/>
-        <location filename="../../desk/ui/lock.py" line="90"/>
+        <location filename="../../desk/ui/lock.py" line="76"/>
+        <location filename="../../desk/ui/lock.py" line="97"/>
         <source>办事台已锁定</source>
         <translation>Desk locked</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="98"/>
+        <location filename="../../desk/ui/lock.py" line="105"/>
         <source>长时间无操作，已自动锁定以保护居民信息。请输入工作人员密码（或联网时输入6位 PIN）：</source>
         <translation>Locked after a period of inactivity to protect residents&apos; data. Enter the worker password (or, online, the 6-digit PIN):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="105"/>
+        <location filename="../../desk/ui/lock.py" line="112"/>
         <source>密码或6位 PIN</source>
         <translation>Password or 6-digit PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="106"/>
+        <location filename="../../desk/ui/lock.py" line="113"/>
         <source>工作人员密码或 PIN</source>
         <translation>Worker password or PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="118"/>
+        <location filename="../../desk/ui/lock.py" line="125"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="121"/>
+        <location filename="../../desk/ui/lock.py" line="128"/>
         <source>解锁</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="160"/>
+        <location filename="../../desk/ui/lock.py" line="180"/>
         <source>请输入密码或 PIN</source>
         <translation>Enter the password or PIN</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="165"/>
+        <location filename="../../desk/ui/lock.py" line="185"/>
         <source>正在向区级系统验证 PIN…</source>
         <translation>Checking the PIN with the district…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="166"/>
+        <location filename="../../desk/ui/lock.py" line="186"/>
         <source>正在验证密码…</source>
         <translation>Checking the password…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/lock.py" line="178"/>
+        <location filename="../../desk/ui/lock.py" line="199"/>
         <source>无法解锁：{e}</source>
         <translation>Cannot unlock: {e}</translation>
     </message>
@@ -3134,7 +3346,7 @@ mode</translation>
     <message>
         <location filename="../../desk/ui/card_read.py" line="31"/>
         <source>读取居民身份证</source>
-        <translation>Read the resident's ID card</translation>
+        <translation>Read the resident&apos;s ID card</translation>
     </message>
     <message>
         <location filename="../../desk/ui/card_read.py" line="32"/>
@@ -3160,6 +3372,117 @@ mode</translation>
         <location filename="../../desk/ui/card_read.py" line="67"/>
         <source>读卡失败，请手工录入</source>
         <translation>Could not read the card; please type the details</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="59"/>
+        <location filename="../../desk/ui/proactive_page.py" line="68"/>
+        <source>主动服务名单</source>
+        <translation>Proactive service list</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="88"/>
+        <source>所选居民：{w}</source>
+        <translation>Selected resident: {w}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="95"/>
+        <source>显示已办结</source>
+        <translation>Show completed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="105"/>
+        <source>补交提醒</source>
+        <translation>Materials due</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="110"/>
+        <source>复制提醒短信</source>
+        <translation>Copy reminder text</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="111"/>
+        <source>复制所选的补交提醒短信文字</source>
+        <translation>Copy the selected reminder as text for an SMS</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="133"/>
+        <source>待服务 {n} 人（{where}）。选中一位居民，再点下面的结果；结果在下次同步时报给区里。</source>
+        <translation>{n} residents to serve ({where}). Select a resident, then click an outcome below; outcomes go to the district at the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="135"/>
+        <source>无</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="146"/>
+        <source>{when} {due} · {name} · {item} · 补交：{mats}</source>
+        <translation>{when} {due} · {name} · {item} · to supply: {mats}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="152"/>
+        <source>补交提醒 {n} 件（容缺材料三天内到期或已过期；选中后复制短信文字，发送或打印给居民）</source>
+        <translation>{n} materials due (deferred materials due within three days or overdue; select one and copy its text to send or print for the resident)</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="168"/>
+        <source>提醒短信已复制，可粘贴到短信或微信发送。</source>
+        <translation>Reminder copied; paste it into an SMS or WeChat message.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="200"/>
+        <source>不需要</source>
+        <translation>Not needed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="200"/>
+        <source>原因（可选或自己填写）：</source>
+        <translation>Reason (choose or type):</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="207"/>
+        <source>上门服务</source>
+        <translation>Home visit</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="207"/>
+        <source>上门日期（年-月-日）：</source>
+        <translation>Visit date (YYYY-MM-DD):</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="217"/>
+        <source>已记录：{name} {words}</source>
+        <translation>Recorded: {name} {words}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="231"/>
+        <source>已确认</source>
+        <translation>Confirmed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="231"/>
+        <source>请读卡或输入居民身份证号，核对是否为 {m}：</source>
+        <translation>Read the ID card or type the ID number to check it is {m}:</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="242"/>
+        <source>已核对身份。请在表单中补全其余内容并保存；保存后回到本页再点“已确认”。</source>
+        <translation>Identity checked. Complete the rest of the form and save it; then come back here and click “Confirmed”.</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="255"/>
+        <source>已过期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="257"/>
+        <source>今天到期</source>
+        <translation>Due today</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/proactive_page.py" line="258"/>
+        <source>{due}前</source>
+        <translation>by {due}</translation>
     </message>
 </context>
 </TS>
