@@ -19,6 +19,7 @@ import argparse
 import gzip
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -27,6 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +79,31 @@ class Server:
         self.proc.wait(timeout=30)
 
 
-def _desk(tmp: Path, n: int) -> Any:
-    from sync_helpers import bulk_cases
+def _resident_id(rng: random.Random) -> str:
+    """A valid ID number of a man born 1935-1944 (the 高龄津贴 example's age and sex)."""
+    from desk.core.demo import make_id
 
+    return make_id(rng, date(1935, 1, 1) + timedelta(days=rng.randrange(3650)), "男")
+
+
+def _desk(tmp: Path, n: int) -> Any:
+    """A desk holding ``n`` 高龄津贴 cases, each of a different resident — as a day's cases
+    are (one resident's ``n`` cases of a once-only item made the district's duplicate
+    check, not the sync, what was measured)."""
     from desk.core.app import DeskContext
 
     ctx = DeskContext.open(str(tmp / "desk"))
     ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
     ctx.save_settings()
+    it = ctx.catalog.get("MZ-GLJT")
+    rng = random.Random(n)
     for start in range(0, n, 2000):
-        bulk_cases(ctx, min(2000, n - start))
+        rows = []
+        for _ in range(min(2000, n - start)):
+            result = ctx.cases.check(it.code, dict(it.example, applicant_id=_resident_id(rng)))
+            assert result.ok, result
+            rows.append(ctx.cases.build_case(it, result, ctx.actor(), date.today()))
+        ctx.store.bulk_insert_cases(rows, "bench")
     return ctx
 
 
@@ -172,13 +189,17 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
         creds.append((resp.desk_id, resp.desk_secret))
     st.close()
     payloads: list[list[bytes]] = []
+    data = json.loads(template["data_json"])
+    rng = random.Random(desks)
     for desk_id, _ in creds:
         mine = []
         for _b in range(batches_per_desk):
             records = []
             for j in range(batch):
                 u = str(uuid.uuid4())
-                p = dict(template, uuid=u, receipt_no=f"{desk_id}-{u[:8]}-{j}")
+                data["fields"]["applicant_id"] = _resident_id(rng)  # each a resident
+                p = dict(template, uuid=u, receipt_no=f"{desk_id}-{u[:8]}-{j}",
+                         data_json=json.dumps(data, ensure_ascii=False))
                 records.append({"id": j + 1, "kind": "case", "case_uuid": u, "revision": 1,
                                 "payload": p})
             raw = json.dumps({"protocol": 1, "desk_id": desk_id, "batch_id": str(uuid.uuid4()),
