@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -37,6 +37,57 @@ from forms.model import Item, Material
 from forms.workdays import add_working_days
 
 
+class MaterialCheck(QWidget):
+    """A material's received tick with its name on as many lines as it needs (a
+    QCheckBox's text never wraps: long names in 长辈 mode made the materials column wider
+    than a 1024 px screen gives it). Clicking the name ticks it, as a check box's text
+    does; the box takes the focus and the name shows it."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.check = QCheckBox()
+        self.check.toggled.connect(self.toggled)
+        self.check.installEventFilter(self)
+        self.name = QLabel(text)
+        self.name.setObjectName("materialName")
+        self.name.setWordWrap(True)
+        self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.name.setMinimumWidth(self.name.fontMetrics().horizontalAdvance("汉" * 6))
+        lay.addWidget(self.check, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(self.name, 1)
+        self.setFocusProxy(self.check)
+
+    def text(self) -> str:
+        return self.name.text()
+
+    def isChecked(self) -> bool:
+        return self.check.isChecked()
+
+    def setChecked(self, on: bool) -> None:
+        self.check.setChecked(on)
+
+    def click(self) -> None:
+        self.check.click()
+
+    def setAccessibleName(self, name: str) -> None:
+        self.check.setAccessibleName(name)
+
+    def mousePressEvent(self, event: Any) -> None:
+        if self.isEnabled() and event.button() == Qt.MouseButton.LeftButton:
+            self.check.setFocus()
+            self.check.toggle()
+        super().mousePressEvent(event)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            restyle(self.name, focused=event.type() == QEvent.Type.FocusIn)
+        return False
+
+
 class MaterialRow(QWidget):
     """One material: a checkbox, how many and in what form, and its notes."""
 
@@ -47,7 +98,7 @@ class MaterialRow(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
         lay.setSpacing(0)
-        self.box = QCheckBox(shown)
+        self.box = MaterialCheck(shown)
         self.box.setAccessibleName(tr("已收：{name}").format(name=shown))
         lay.addWidget(self.box)
         need = "<b>" + tr("必交") + "</b>" if m.required else tr("选交")
