@@ -22,6 +22,7 @@ Functions (dates from :mod:`forms.dates`, one implementation)::
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -47,10 +48,18 @@ _CMP: dict[type, Callable[[Any, Any], bool]] = {
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
 
 
+# CPython 3.11 before 3.11.8 keeps the AST converter's recursion depth in one global:
+# two threads parsing at once (50 catalog imports on the district's worker threads) raise
+# "SystemError: AST constructor recursion depth mismatch" (python/cpython gh-106905).
+_PARSING = threading.Lock()
+
+
 def parse(text: str) -> ast.expr:
-    """The expression's syntax tree; :class:`RuleError` when it is not one."""
+    """The expression's syntax tree; :class:`RuleError` when it is not one. The one place
+    the project calls :func:`ast.parse` (serialised: see ``_PARSING``)."""
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        with _PARSING:
+            return ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         raise RuleError(f"规则写法有误（第{exc.offset or 0}个字附近）：{text}") from None
 

@@ -31,6 +31,7 @@ from forms.dates import date_env as _dates
 from forms.expr import FUNCTIONS, Node
 from forms.expr import RuleError as RuleError
 from forms.expr import compile_expr as _compile
+from forms.expr import parse as _parse
 
 FLAGS = ("低保", "特困", "残疾", "独居", "已领高龄津贴")
 PERSON_NAMES = ("age", "sex", "compound", "grid", "birth_date", *FLAGS)
@@ -99,14 +100,11 @@ def parse_rule(text: str, params: Mapping[str, Any] | None = None, *,
     its own, before the catalog's parameters are known — :func:`check_catalog_rules` then
     checks the names)."""
     params = dict(params or {})
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise RuleError(f"规则写法有误（第{exc.offset or 0}个字附近）：{text}") from None
+    body = _parse(text)
     known = set(PERSON_NAMES) | set(DATE_NAMES) | set(params)
     if lenient:
-        known |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
-    return Rule(text, _compile(tree.body, known), params)
+        known |= {n.id for n in ast.walk(body) if isinstance(n, ast.Name)} - set(FUNCTIONS)
+    return Rule(text, _compile(body, known), params)
 
 
 SAMPLE = Person(birth_date=date(1945, 3, 1), sex="女", compound="七里一村", grid="一网格")

@@ -219,7 +219,10 @@ def test_confirmed_date_drives_every_date(desk: Any) -> None:
     mats = json.loads(case["materials_json"])
     assert mats["defer_due"] > "2026-12-04"
     warnings = json.loads(case["data_json"])["warnings"]
-    assert not any("80" in w["message"] for w in warnings), warnings
+    # the age check counts on the confirmed day: 80 on 4 Dec 2026, not "under 80" as on the
+    # clock's 1 Mar 2024; the "turns 80 this month" rule sees December, not March
+    assert not any("未满" in w["message"] for w in warnings), warnings
+    assert [w["message"][:10] for w in warnings] == ["老人本月年满80周岁"], warnings
     assert case["created_at"].startswith("2024-03-01")  # the desk's clock, as it read
     # the supply a day later on the same confirmed clock day keeps the confirmed date
     with clock.use(at("2024-03-01", 16)):
