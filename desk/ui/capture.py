@@ -8,18 +8,28 @@ hands out prepared frames. Files (a scanner's output folder, a phone's photos, P
 through 选择文件.
 
 Every page is normalised in memory (:func:`desk.core.attachments.normalise`: upright,
-reduced, JPEG ≤ ~300 KB, metadata stripped; a PDF kept) — never through a temporary file.
-The dialog keeps its pages until the worker presses 完成; the form saves them with the case
-(one transaction, inside the encrypted store) and ticks the material as received.
+reduced, JPEG ≤ ~300 KB, metadata stripped; a PDF kept) — never through a temporary file —
+and off the UI thread: reading the file, encoding a camera frame, normalising and drawing the
+thumbnail run on the task manager's ``pages`` lane (a 12 MP photo takes most of a second),
+while the dialog says how many pages are being processed. Pages keep the order in which they
+were taken or chosen, whatever order the work finishes in. 完成 waits until nothing is being
+processed; closing the dialog meanwhile drops what is still being processed (nothing of it is
+kept). The dialog keeps its pages until the worker presses 完成; the form saves them with the
+case (one transaction, inside the encrypted store) and ticks the material as received.
+
+A PDF's thumbnail is its first page, rendered by QtPdf (:func:`pdf_first_page`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any, Protocol
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap, QTransform
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -27,6 +37,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,6 +48,14 @@ from desk.ui.text import tr
 
 FILE_FILTER = "图片或 PDF (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.pdf);;所有文件 (*)"
 THUMB = QSize(120, 160)
+
+
+class Runner(Protocol):
+    """What runs work off the UI thread (:class:`desk.ui.tasks.TaskManager`)."""
+
+    def run(self, fn: Callable[..., Any], on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[Any], None] | None = None, *, lane: str = "db",
+            on_progress: Callable[[Any], None] | None = None) -> int: ...
 
 
 class ImageSource(QObject):
@@ -151,12 +170,26 @@ class CaptureDialog(QDialog):
 
     def __init__(self, material: str, shown: str, pages: Sequence[Page] = (),
                  source: ImageSource | None = None, parent: QWidget | None = None,
-                 pick_files: Callable[[QWidget], list[str]] | None = None) -> None:
+                 pick_files: Callable[[QWidget], list[str]] | None = None,
+                 tasks: Runner | None = None) -> None:
         super().__init__(parent)
         self.material = material
         self.pages: list[Page] = list(pages)
         self.source = source
         self.pick_files = pick_files or _pick_files
+        # pages being processed off the UI thread: tickets in the order taken or chosen, and
+        # the results that came back before an earlier ticket's (kept until their turn)
+        self._own_tasks = None
+        if tasks is None:  # (a dialog outside the window: its own worker, ended on close)
+            from desk.ui.tasks import TaskManager
+
+            self._own_tasks = tasks = TaskManager(self)
+        self.tasks: Runner = tasks
+        self._tickets = itertools.count(1)
+        self._waiting: list[int] = []
+        self._landed: dict[int, object] = {}
+        self._thumbs: dict[str, QImage] = {}
+        self.closed = False
         self.setObjectName("captureDialog")
         self.setWindowTitle(tr("材料拍照 — {name}").format(name=shown))
         self.setAccessibleName(self.windowTitle())
@@ -189,6 +222,12 @@ class CaptureDialog(QDialog):
         side.addWidget(self.thumbs, 1)
         self.count = QLabel()
         side.addWidget(self.count)
+        self.busy = QProgressBar()  # "正在处理 2 / 5 页": pages still being normalised
+        self.busy.setAccessibleName(tr("正在处理的页面"))
+        self.busy.setTextVisible(True)
+        self.busy.hide()
+        side.addWidget(self.busy)
+        self._batch = 0  # pages taken or chosen since the dialog was last idle
         body.addLayout(side, 2)
         lay.addLayout(body, 1)
         self.message = QLabel()
@@ -235,40 +274,102 @@ class CaptureDialog(QDialog):
             self.source.capture()
 
     def add_frame(self, img: QImage) -> bool:
-        """A camera picture becomes a page."""
+        """A camera picture becomes a page (encoded and normalised off the UI thread)."""
         if img.isNull():
             self.say(tr("拍照失败：画面为空"))
             return False
-        return self.add_bytes(jpeg_bytes(img), tr("照片"))
+        frame = img.copy()  # the worker's own (the camera may reuse its buffer)
+        self._submit(lambda: jpeg_bytes(frame), tr("照片"))
+        return True
 
     def choose_files(self) -> None:
         """选择文件: scans or photos (each normalised; refusals named)."""
         self.add_files(self.pick_files(self))
 
     def add_files(self, paths: Sequence[str]) -> int:
-        """Add each file; returns how many became pages."""
-        added = 0
+        """Queue each file (read and normalised off the UI thread, added in this order);
+        returns how many were queued."""
         for p in paths:
             path = Path(p)
-            try:
-                data = path.read_bytes()
-            except OSError:
-                self.say(tr("无法读取文件“{name}”").format(name=path.name))
-                continue
-            added += self.add_bytes(data, path.name)
-        return added
+
+            def read(path: Path = path) -> bytes:
+                try:
+                    return path.read_bytes()
+                except OSError:
+                    raise AttachmentRefused(tr("无法读取文件“{name}”").format(
+                        name=path.name)) from None
+
+            self._submit(read, path.name)
+        return len(paths)
 
     def add_bytes(self, data: bytes, name: str) -> bool:
-        try:
-            page = normalise(data, name)
-        except AttachmentRefused as exc:
-            self.say(exc.message)
-            return False
-        self.pages.append(page)
-        self.say("")
-        self._refresh()
-        self.thumbs.setCurrentRow(len(self.pages) - 1)
+        """Queue one file's or frame's bytes."""
+        self._submit(lambda: data, name)
         return True
+
+    @property
+    def working(self) -> int:
+        """How many pages are still being processed."""
+        return len(self._waiting)
+
+    def _submit(self, load: Callable[[], bytes], name: str) -> None:
+        ticket = next(self._tickets)
+        if not self._waiting:
+            self.say("")  # a new batch: the last one's refusals are read
+        self._waiting.append(ticket)
+        self._batch += 1
+
+        def work() -> object:
+            if self.closed:  # the dialog was closed meanwhile: nothing to do
+                return None
+            page = normalise(load(), name)
+            return page, thumbnail(page)  # (QImage and QtPdf are safe off the UI thread)
+
+        land = partial(self._land, ticket)
+        self.tasks.run(work, on_done=land, on_error=land, lane="pages")
+        self._show_busy()
+
+    def _land(self, ticket: int, result: object) -> None:
+        """A page came back: add it (and any later ones waiting for it) in order."""
+        if self.closed or ticket not in self._waiting:
+            return  # closed meanwhile: dropped, nothing kept
+        self._landed[ticket] = result
+        added = False
+        while self._waiting and self._waiting[0] in self._landed:
+            got = self._landed.pop(self._waiting.pop(0))
+            if isinstance(got, tuple):
+                page, thumb = got
+                self.pages.append(page)
+                self._thumbs[page.sha256] = thumb
+                added = True
+            elif isinstance(got, AttachmentRefused):
+                self.say(got.message)
+            elif isinstance(got, BaseException):
+                self.say(tr("无法处理该页面（{e}），请重拍或重新选择文件").format(
+                    e=type(got).__name__))
+        if added:
+            self._refresh()
+            self.thumbs.setCurrentRow(len(self.pages) - 1)
+        self._show_busy()
+
+    def _show_busy(self) -> None:
+        n = self.working
+        if not n:
+            self._batch = 0
+        self.busy.setVisible(bool(n))
+        self.busy.setRange(0, max(1, self._batch))
+        self.busy.setValue(self._batch - n)
+        self.busy.setFormat(tr("正在处理 {done} / {all} 页…").format(
+            done=self._batch - n + 1 if n else 0, all=self._batch))
+        self.done_button.setEnabled(not n)
+        self.done_button.setToolTip(tr("页面处理完后才能完成") if n else "")
+
+    def accept(self) -> None:
+        """完成 — only once every page taken or chosen is processed (kept in order)."""
+        if self.working:
+            self.say(tr("还有 {n} 页正在处理，请稍候再点“完成”").format(n=self.working))
+            return
+        super().accept()
 
     # -- fixing pages -----------------------------------------------------------------------
 
@@ -297,7 +398,10 @@ class CaptureDialog(QDialog):
         for n, p in enumerate(self.pages, 1):
             it = QListWidgetItem(tr("第 {n} 页").format(n=n) if p.mime == "image/jpeg" else
                                  tr("第 {n} 份 PDF（{pages} 页）").format(n=n, pages=p.pages))
-            it.setIcon(QPixmap.fromImage(thumbnail(p)))
+            thumb = self._thumbs.get(p.sha256)
+            if thumb is None:  # (pages the dialog opened with, a rotated page)
+                thumb = self._thumbs[p.sha256] = thumbnail(p)
+            it.setIcon(QPixmap.fromImage(thumb))
             self.thumbs.addItem(it)
         self.count.setText(tr("共 {n} 页，{kb} KB").format(
             n=len(self.pages), kb=sum(p.size for p in self.pages) // 1024))
@@ -311,30 +415,67 @@ class CaptureDialog(QDialog):
         if still is None or not 0 <= row < len(self.pages):
             return
         page = self.pages[row]
-        img = QImage.fromData(page.data) if page.mime == "image/jpeg" else thumbnail(page)
         box = still.size()
+        img = (QImage.fromData(page.data) if page.mime == "image/jpeg"
+               else pdf_first_page(page.data, box))
         still.setPixmap(QPixmap.fromImage(img.scaled(
             box, Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation)))
         still.setAccessibleDescription(tr("第 {n} 页").format(n=row + 1))
 
     def _stop(self) -> None:
+        """Closed (完成 or not): what is still being processed is dropped."""
+        self.closed = True
+        self._waiting.clear()
+        self._landed.clear()
         if self.source is not None:
             self.source.stop()
+        if self._own_tasks is not None:
+            self._own_tasks.shutdown()
 
 
 def thumbnail(page: Page) -> QImage:
-    """A small picture of a page (a PDF shows as a labelled sheet)."""
+    """A small picture of a page: the image, or a PDF's first page (safe off the UI thread)."""
     if page.mime == "image/jpeg":
         img = QImage.fromData(page.data)
         return img.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                           Qt.TransformationMode.SmoothTransformation)
-    img = QImage(THUMB, QImage.Format.Format_RGB32)
-    img.fill(Qt.GlobalColor.white)
-    from PySide6.QtGui import QPainter
+    return pdf_first_page(page.data, THUMB)
 
+
+def pdf_first_page(data: bytes, box: QSize) -> QImage:
+    """A PDF's first page rendered by QtPdf to fit ``box``, on white paper (QtPdf renders
+    onto a transparent image); a sheet marked "PDF" when QtPdf cannot read it."""
+    from PySide6.QtPdf import QPdfDocument
+
+    doc = QPdfDocument()
+    buf = QBuffer()
+    buf.setData(QByteArray(data))
+    buf.open(QIODevice.OpenModeFlag.ReadOnly)
+    doc.load(buf)
+    pts = doc.pagePointSize(0) if doc.pageCount() else None
+    if pts is None or pts.width() <= 0 or pts.height() <= 0:
+        doc.close()
+        return _sheet(box)
+    k = min(box.width() / pts.width(), box.height() / pts.height())
+    size = QSize(max(1, round(pts.width() * k)), max(1, round(pts.height() * k)))
+    page = doc.render(0, size)
+    doc.close()
+    out = QImage(size, QImage.Format.Format_RGB32)
+    out.fill(QColor("white"))
+    p = QPainter(out)
+    p.drawImage(0, 0, page)
+    p.setPen(QColor("#888888"))
+    p.drawRect(0, 0, size.width() - 1, size.height() - 1)  # the sheet's edge on a white list
+    p.end()
+    return out
+
+
+def _sheet(box: QSize) -> QImage:
+    img = QImage(box, QImage.Format.Format_RGB32)
+    img.fill(Qt.GlobalColor.white)
     p = QPainter(img)
-    p.drawRect(0, 0, THUMB.width() - 1, THUMB.height() - 1)
+    p.drawRect(0, 0, box.width() - 1, box.height() - 1)
     p.drawText(img.rect(), Qt.AlignmentFlag.AlignCenter, "PDF")
     p.end()
     return img

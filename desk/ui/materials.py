@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desk.core import clock
 from desk.core.attachments import Page
 from desk.core.cases import default_defer_days
-from desk.ui.capture import CaptureDialog, ImageSource, default_source
+from desk.ui.capture import CaptureDialog, ImageSource, Runner, default_source
 from desk.ui.catalog_text import material_name
 from desk.ui.style import restyle
 from desk.ui.text import esc, material_form_label, tr
@@ -178,6 +178,7 @@ class MaterialsPanel(QFrame):
         self.source_factory: Callable[[], ImageSource | None] = default_source
         self.pick_files: Callable[[QWidget], list[str]] | None = None
         self.capture_dialog: CaptureDialog | None = None
+        self.tasks: Runner | None = None  # the window's task manager unless set
         for m in all_materials(item):
             row = MaterialRow(m, material_name(self.item, m.name))
             row.box.toggled.connect(lambda *_: self.edited.emit())
@@ -238,7 +239,8 @@ class MaterialsPanel(QFrame):
         name = row.material.name
         dlg = CaptureDialog(name, row.box.text(), self.captures.get(name, []),
                             source=self.source_factory(), parent=self,
-                            pick_files=self.pick_files)
+                            pick_files=self.pick_files,
+                            tasks=self.tasks or getattr(self.window(), "tasks", None))
         dlg.accepted.connect(lambda: self.set_captures(name, dlg.pages))
         dlg.finished.connect(dlg.deleteLater)
         self.capture_dialog = dlg

@@ -7,7 +7,9 @@ never touch widgets. Two lanes, each one ``QThread`` reading a queue:
 - ``db``: local work (save, search, list pages, receipts) — in order, one at a time, so the
   store sees a single writer;
 - ``net``: sync with the district, which may wait on the network for a long time and must
-  not hold up saving a case.
+  not hold up saving a case;
+- ``pages``: turning photos and scans into pages (decoding a 12 MP photo takes most of a
+  second) — neither the window nor a save waits for it.
 
 Usage::
 
@@ -80,7 +82,7 @@ class TaskManager(QObject):
         self._progress: dict[int, Callback] = {}
         self._lanes: dict[str, _Lane] = {}
         self.closed = False  # set by shutdown(): nothing new will run
-        for name in ("db", "net"):
+        for name in ("db", "net", "pages"):
             lane = _Lane(name, self)
             lane.done.connect(self._on_done)
             lane.failed.connect(self._on_failed)

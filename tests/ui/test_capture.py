@@ -24,6 +24,11 @@ def _frame(w: int = 3000, h: int = 2000) -> Any:
     return img
 
 
+def _settled(qtbot: Any, dlg: Any) -> None:
+    """Wait until the pages taken or chosen are processed (off the UI thread)."""
+    qtbot.waitUntil(lambda: not dlg.working, timeout=60_000)
+
+
 def _files(tmp_path: Path) -> list[str]:
     from PIL import Image
     from reportlab.pdfgen import canvas
@@ -62,9 +67,11 @@ def test_pages_captured_and_chosen_are_saved_with_the_case(qtbot: Any, win: Any,
     dlg = panel.capture_dialog
     assert dlg is not None and dlg.isVisible() and dlg.shoot.isEnabled()
     dlg.shoot.click()  # the camera path: a frame becomes a normalised page
+    _settled(qtbot, dlg)
     assert len(dlg.pages) == 1 and dlg.pages[0].mime == "image/jpeg"
     assert max(dlg.pages[0].width, dlg.pages[0].height) == 1600
     dlg.files.click()  # a photo and a PDF taken; the text file refused, in words
+    _settled(qtbot, dlg)
     assert [p.mime for p in dlg.pages] == ["image/jpeg", "image/jpeg", "application/pdf"]
     assert "“说明.txt”不是可接受的文件类型" in dlg.message.text()
     dlg.thumbs.setCurrentRow(1)
@@ -157,6 +164,7 @@ def test_capture_screens_fit_1366x768(qtbot: Any, win: Any, mode: str, tmp_path:
         dlg.shoot.click()
         dlg.shoot.click()
         dlg.files.click()
+        _settled(qtbot, dlg)
         assert len(dlg.pages) == 3
         qtbot.waitExposed(dlg)
         out = Path("/tmp/ui-shots")
