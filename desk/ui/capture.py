@@ -101,9 +101,13 @@ def quiet_multimedia() -> None:
 
 
 def cameras() -> list[str]:
-    """The names of the video inputs (document cameras, webcams) the machine offers."""
+    """The names of the video inputs (document cameras, webcams) the machine offers; none
+    when Qt Multimedia is not there (the installed bundle leaves it out: only 选择文件)."""
     quiet_multimedia()
-    from PySide6.QtMultimedia import QMediaDevices
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError:
+        return []
 
     return [d.description() for d in QMediaDevices.videoInputs()]
 

@@ -176,3 +176,20 @@ def test_a_pdf_thumbnail_is_its_first_page(qtbot: Any, win: Any, tmp_path: Path)
     assert QColor(icon.pixel(icon.width() * 3 // 4, icon.height() * 3 // 4)).lightness() > 215
     # a PDF QtPdf cannot draw (pypdf can read it) still gets a sheet, not an error
     assert not pdf_first_page(b"%PDF-1.4 broken", THUMB).isNull()
+
+
+def test_without_qt_multimedia_only_files(qtbot: Any, win: Any,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installed bundle leaves Qt Multimedia out (installer/doorstep-desk.spec): 拍照
+    opens the dialog with 选择文件 only, instead of failing on the import."""
+    import sys
+
+    from desk.ui.capture import cameras, default_source
+
+    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)
+    assert cameras() == [] and default_source() is None
+    win.start_form("MZ-GLJT")
+    panel = win.form.materials
+    dlg = panel.open_capture(panel.rows[0])
+    assert not dlg.shoot.isEnabled() and dlg.files.isEnabled()
+    dlg.reject()
