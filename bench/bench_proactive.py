@@ -8,11 +8,13 @@ Run: ``python bench/bench_proactive.py [--residents 1000000] [--pg auto|URL]
    once and kept as a CSV under ``--cache`` (under /tmp), then COPY'd into the ``roster``
    table of a fresh database (``--pg auto``: a throw-away cluster with the sync tests'
    helper).
-2. The floor: reading the whole roster the way the run reads it (pages by ID number), with
-   no rule evaluated.
-3. The first run of a month (every shipped item's rule over every resident, the list
-   written) — target ≤ 60 s; the same slot again (taken: nothing done); the next day's run
-   (everything evaluated again, only newly qualifying residents written).
+2. Two floors: one grouped scan of the roster in the database (the distinct keys the rules
+   read — the least a run can cost), and reading the whole roster into Python by pages of
+   ID number (what the run did before it became set-based; for reference).
+3. The first run of a month (every shipped item's rule over every distinct key, the list
+   written by one INSERT … SELECT) — target ≤ 60 s; the same slot again (taken: nothing
+   done); the next day's run (the rules evaluated again, only newly qualifying residents
+   written, those listed in the cycle skipped in the database) — target ≤ 60 s too.
 
 Prints one JSON object (and a line per step on stderr). The machine's load average is
 recorded before and after.
@@ -102,11 +104,39 @@ def load(url: str, csv_path: Path) -> float:
 
 
 def read_floor(st: Storage) -> tuple[float, int]:
-    """Reading the whole roster as the run does, nothing evaluated."""
+    """Reading the whole roster into Python, by pages of ID number, nothing evaluated — what
+    the run did before it became set-based (kept as a reference)."""
+    from sqlalchemy import select
+
+    from sync.district.roster import roster
+
+    cols = (roster.c.id_number, roster.c.name, roster.c.birth_date, roster.c.sex,
+            roster.c.address, roster.c.compound, roster.c.grid, roster.c.flags_json)
+    t = time.perf_counter()
+    n, last = 0, ""
+    with st.read() as conn:
+        while True:
+            page = conn.execute(select(*cols).where(roster.c.id_number > last)
+                                .order_by(roster.c.id_number).limit(20000)).all()
+            n += len(page)
+            if len(page) < 20000:
+                break
+            last = page[-1][0]
+    return time.perf_counter() - t, n
+
+
+def scan_floor(st: Storage) -> float:
+    """One pass over the roster in the database, nothing to Python: the distinct keys the
+    rules read, the way the run groups them (its least possible cost)."""
+    from sqlalchemy import func, select
+
+    from sync.district.roster import roster
+
     t = time.perf_counter()
     with st.read() as conn:
-        n = sum(1 for _ in proactive._roster_rows(conn))
-    return time.perf_counter() - t, n
+        conn.execute(select(roster.c.birth_date, roster.c.flags_json, func.count())
+                     .group_by(roster.c.birth_date, roster.c.flags_json)).all()
+    return time.perf_counter() - t
 
 
 def main() -> int:
@@ -144,6 +174,9 @@ def main() -> int:
         out["floor_read_roster_seconds"] = round(secs, 2)
         assert n == args.residents, n
         print(f"floor (read the roster): {secs:.1f} s", file=sys.stderr)
+        out["floor_scan_roster_seconds"] = round(scan_floor(st), 2)
+        print(f"floor (one grouped scan): {out['floor_scan_roster_seconds']} s",
+              file=sys.stderr)
         catalog = load_catalog()
         out["rules"] = [it.code for it in catalog.items if it.proactive is not None]
         t = time.perf_counter()
@@ -162,7 +195,7 @@ def main() -> int:
         out["next_day_listed"] = nxt["listed"]
         print(f"next day: {out['next_day_seconds']} s, {nxt['listed']} listed", file=sys.stderr)
         out["target_seconds"] = 60
-        out["within_target"] = out["first_run_seconds"] <= 60
+        out["within_target"] = max(out["first_run_seconds"], out["next_day_seconds"]) <= 60
         st.close()
     finally:
         if cluster is not None:

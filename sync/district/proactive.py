@@ -20,7 +20,7 @@ listed again, so a re-run (or the next day's run) adds only residents newly qual
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -29,12 +29,16 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    and_,
     delete,
+    exists,
     func,
+    literal,
     select,
     update,
 )
@@ -55,7 +59,6 @@ if TYPE_CHECKING:
     from sync.district.database import Database
 
 INSERT_BATCH = 5000
-FETCH_BATCH = 20000
 
 compounds = Table(  # which desk serves which compound (小区)
     "proactive_compounds", metadata,
@@ -164,21 +167,6 @@ def _plans(catalog: Catalog, params: Mapping[str, Any], day: date) -> list[_Plan
     return out
 
 
-def _roster_rows(conn: Connection) -> Iterator[Any]:
-    """The whole roster in pages by ID number (keyset: each page one index range scan;
-    the list is written on the same connection meanwhile, so no server-side cursor)."""
-    cols = (roster.c.id_number, roster.c.name, roster.c.birth_date, roster.c.sex,
-            roster.c.address, roster.c.compound, roster.c.grid, roster.c.flags_json)
-    last = ""
-    while True:
-        page = conn.execute(select(*cols).where(roster.c.id_number > last)
-                            .order_by(roster.c.id_number).limit(FETCH_BATCH)).all()
-        yield from page
-        if len(page) < FETCH_BATCH:
-            return
-        last = page[-1][0]
-
-
 def run(db: Database, catalog: Catalog, *, day: date, actor: str,
         params: Mapping[str, Any] | None = None, audit: Any = None) -> dict[str, Any]:
     """Evaluate the rules on ``day`` and write the new entries; at most once per day.
@@ -225,46 +213,81 @@ def _key_columns(plans: list[_Plan]) -> tuple[bool, bool, bool, bool]:
 
 def _evaluate(conn: Connection, plans: list[_Plan], base: dict[str, Any], slot: str,
               now: str) -> tuple[int, int, dict[str, int]]:
-    """Every resident through every rule. The answers (which plans hold, and their due
-    dates) depend only on what the rules read — the birth date and, when a rule names them,
-    sex, compound, grid and the flags — so they are worked out once per distinct such key
-    (at 1,000,000 residents about one in ten) and looked up for the rest."""
-    desk_of = dict(conn.execute(select(compounds.c.compound, compounds.c.desk_code)).all())
-    taken: dict[str, set[str]] = {}
-    for p in plans:
-        taken[p.code] = set(conn.execute(select(entries.c.id_number).where(
-            entries.c.item_code == p.code, entries.c.cycle == p.cycle)).scalars())
-    by_item = {p.code: 0 for p in plans}
-    pending: list[dict[str, Any]] = []
+    """Every resident through every rule, set-based: the answers (which plans hold, and
+    their due dates) depend only on what the rules read — the birth date and, when a rule
+    names them, sex, compound, grid and the flags — so the roster's distinct such keys are
+    read (one grouped scan in the database; at 1,000,000 residents about one in ten), the
+    rules are evaluated once per key, the keys that hit go to a temporary table, and one
+    ``INSERT … SELECT`` joins it with the roster, skipping (item, resident, cycle) already
+    listed through the unique index. No resident row travels to Python, and the next day's
+    run costs what the first costs whatever the earlier lists hold."""
+    keys = _key_names(plans)
+    kcols = [roster.c[k] for k in keys]
+    hits = _hits_table(keys)
+    hits.create(conn)
     residents = 0
-    use_sex, use_compound, use_grid, use_flags = _key_columns(plans)
-    answers: dict[tuple[Any, ...], tuple[tuple[_Plan, str], ...]] = {}
-    for number, name, born, sex, address, compound, grid, flags_json in _roster_rows(conn):
-        residents += 1
-        key = (born, use_sex and sex, use_compound and compound, use_grid and grid,
-               use_flags and flags_json)
-        hits = answers.get(key)
-        if hits is None:
-            hits = answers[key] = _answer(plans, base, Person(
-                birth_date=date.fromisoformat(born), sex=sex, compound=compound, grid=grid,
-                flags=frozenset(json.loads(flags_json)) if flags_json != "[]" else
-                frozenset()))
-        for p, due_text in hits:
-            if number in taken[p.code]:
-                continue
-            pending.append({"item_code": p.code, "item_name": p.name,
-                            "no_signature": int(p.no_signature), "id_number": number,
-                            "cycle": p.cycle,
-                            "slot": slot, "desk_code": desk_of.get(compound, ""),
-                            "compound": compound, "name": name, "address": address,
-                            "reason": p.reason, "due": due_text, "listed_at": now})
-            by_item[p.code] += 1
-        if len(pending) >= INSERT_BATCH:
-            conn.execute(entries.insert(), pending)
-            pending = []
-    if pending:
-        conn.execute(entries.insert(), pending)
+    rows: list[dict[str, Any]] = []
+    for *key, n in conn.execute(select(*kcols, func.count()).group_by(*kcols)):
+        residents += int(n)
+        k = dict(zip(keys, key, strict=True))
+        flags_json = k.get("flags_json", "[]")
+        person = Person(birth_date=date.fromisoformat(k["birth_date"]), sex=k.get("sex", ""),
+                        compound=k.get("compound", ""), grid=k.get("grid", ""),
+                        flags=frozenset(json.loads(flags_json)) if flags_json != "[]" else
+                        frozenset())
+        for p, due_text in _answer(plans, base, person):
+            rows.append({**k, "item_code": p.code, "item_name": p.name,
+                         "no_signature": int(p.no_signature), "cycle": p.cycle,
+                         "reason": p.reason, "due": due_text})
+            if len(rows) >= INSERT_BATCH:
+                conn.execute(hits.insert(), rows)
+                rows = []
+    if rows:
+        conn.execute(hits.insert(), rows)
+    by_item = {p.code: 0 for p in plans}
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {hits.name}")  # a temporary table has no statistics
+    before = conn.execute(select(func.coalesce(func.max(entries.c.id), 0))).scalar_one()
+    h, r, done = hits.c, roster.c, entries.alias("done")
+    new = (select(h.item_code, h.item_name, h.no_signature, r.id_number, h.cycle,
+                  literal(slot, String), func.coalesce(compounds.c.desk_code, ""), r.compound,
+                  r.name, r.address, h.reason, h.due, literal(now, String))
+           .select_from(roster.join(hits, and_(*(r[k] == h[k] for k in keys)))
+                        .outerjoin(compounds, compounds.c.compound == r.compound))
+           .where(~exists().where(done.c.item_code == h.item_code,
+                                  done.c.id_number == r.id_number, done.c.cycle == h.cycle))
+           .order_by(r.id_number, h.item_code))
+    conn.execute(entries.insert().from_select(
+        ["item_code", "item_name", "no_signature", "id_number", "cycle", "slot", "desk_code",
+         "compound", "name", "address", "reason", "due", "listed_at"], new))
+    for code, n in conn.execute(select(entries.c.item_code, func.count()).where(
+            entries.c.id > before, entries.c.slot == slot).group_by(entries.c.item_code)):
+        by_item[code] = int(n)
+    hits.drop(conn)
     return sum(by_item.values()), residents, by_item
+
+
+def _key_names(plans: list[_Plan]) -> list[str]:
+    """The roster columns the answers depend on (see :func:`_key_columns`)."""
+    use = _key_columns(plans)
+    return ["birth_date", *(k for k, u in zip(("sex", "compound", "grid", "flags_json"), use,
+                                              strict=True) if u)]
+
+
+def _hits_table(keys: list[str]) -> Table:
+    """The run's temporary table: each key that a plan holds for, with the plan's entry
+    fields (gone with the transaction)."""
+    return Table(
+        "proactive_hits", MetaData(),
+        *(Column(k, roster.c[k].type, nullable=False) for k in keys),
+        Column("item_code", String(20), nullable=False),
+        Column("item_name", String(100), nullable=False),
+        Column("no_signature", Integer, nullable=False),
+        Column("cycle", String(7), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("due", String(10), nullable=False),
+        Index("proactive_hits_key", *keys),
+        prefixes=["TEMPORARY"])
 
 
 def _answer(plans: list[_Plan], base: dict[str, Any],

@@ -125,6 +125,43 @@ def test_a_rerun_adds_nothing_and_a_handled_resident_is_not_listed_again(st: Sto
     assert [r["cycle"] for r in listed(st) if r["name"] == "认证甲"] == ["2026", "2027"]
 
 
+def _with_rule(rule: str) -> Catalog:
+    """The test catalog with CL-KNBT's rule replaced by ``rule``."""
+    body = load_catalog().to_json()
+    for it in body["items"]:
+        if it["code"] == "CL-KNBT":
+            it["proactive"]["rule"] = rule
+    return Catalog.from_json(body)
+
+
+def test_a_rule_on_sex_compound_and_grid_matches_residents_by_those_too(st: Storage) -> None:
+    # 八十整 and 同日领 share a birth date: the run groups residents by what the rules read,
+    # so a rule naming the compound must keep them apart
+    catalog = _with_rule('compound == "七里二村" and grid == "一网格" and sex == "男" '
+                         "and age >= 79")
+    out = proactive.run(st, catalog, day=DAY, actor="t")
+    got = {r["name"] for r in listed(st) if r["item_code"] == "CL-KNBT"}
+    assert got == {"老寿星", "同日领"}
+    assert out["by_item"]["CL-KNBT"] == 2 and out["residents"] == len(PEOPLE)
+
+
+def test_a_run_that_fails_midway_leaves_nothing_and_the_next_one_runs(st: Storage) -> None:
+    # a rule comparing a number with a text parameter fails on the first resident it meets,
+    # after the run took its slot and began its list: nothing of it stays (no slot, no
+    # entries, no temporary table on the pooled connection), and a good run then works
+    with pytest.raises(TypeError):
+        proactive.run(st, load_catalog(), day=DAY, actor="t", params={"gljt_min_age": "八十"})
+    with st.read() as conn:
+        assert conn.execute(select(proactive.runs)).all() == []
+    assert listed(st) == []
+    for _ in range(3):  # every pooled connection: a leftover temporary table would clash
+        out = proactive.run(st, load_catalog(), day=DAY, actor="t")
+        assert out["ran"] and out["listed"] == len(EXPECTED)
+        with st.write() as conn:
+            conn.execute(proactive.runs.delete())
+            conn.execute(proactive.entries.delete())
+
+
 def test_fifty_runs_at_once_make_one_list(db_url: str, st: Storage) -> None:
     catalog = load_catalog()
     results: list[dict[str, Any]] = []
