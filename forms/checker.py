@@ -94,6 +94,11 @@ _VALUE_ERRORS: list[tuple[str, str]] = [
     (r"bundle_services: (\S+) is not a member of the bundle", r"\1 不是这件一件事的成员"),
     (r"translations\.(\S+)\.fields: no field (\S+)", r"\1 翻译：本事项没有字段 \2"),
     (r"translations\.(\S+)\.materials: no material (.+)", r"\1 翻译：本事项没有材料“\2”"),
+    (r"translations\.([^.\s]+)\.\S+: (\d+) lines for (\d+) Chinese lines",
+     r"\1 翻译有 \2 条，中文有 \3 条：须一条中文对应一条翻译（每条占一行）"),
+    (r"translations\.([^.\s]+)\.\S+: an empty line", r"\1 翻译里有空的一条"),
+    (r"translations\.([^.\s]+)\.\S+: a translation of an empty text",
+     r"中文没有填写，\1 翻译无从对应"),
 ]
 
 _PATTERN_WORDS = {
@@ -291,6 +296,9 @@ def _refine(node: Any, msg: str) -> Loc:
     m = re.fullmatch(r"translations\.(\S+)\.(fields|materials): no (?:field|material) (.+)", msg)
     if m:
         return ("translations", m.group(1), m.group(2), m.group(3))
+    m = re.fullmatch(r"translations\.([^.\s]+)\.(eligibility|notice\.[a-z_]+): .*", msg)
+    if m:
+        return ("translations", m.group(1), *m.group(2).split("."))
     return ()
 
 

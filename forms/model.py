@@ -271,6 +271,19 @@ class Material(_Strict):
         }[self.form]
 
 
+class NoticeTranslation(_Strict):
+    """The one-time notice's body in another language: each list line for line with the
+    Chinese (``conditions[i]`` translates ``notice.conditions[i]``); absent parts print in
+    Chinese alone."""
+
+    conditions: list[str] | None = None
+    steps: list[str] | None = None
+    time_limit: str | None = None
+    where: str | None = None
+    result: str | None = None
+    tips: list[str] | None = None
+
+
 class Translation(_Strict):
     """An item's words in another UI language (``translations: {en: ...}``); whatever it
     leaves out is shown in Chinese, as the catalog has it."""
@@ -279,6 +292,9 @@ class Translation(_Strict):
     department: str | None = None
     fields: dict[str, str] = {}  # field key → label
     materials: dict[str, str] = {}  # material name (the Chinese) → name
+    # the eligibility lines and the one-time notice's body, line for line with the Chinese
+    eligibility: list[str] | None = None
+    notice: NoticeTranslation | None = None
 
 
 class Notice(_Strict):
@@ -444,7 +460,29 @@ class Item(_Strict):
             unknown = sorted(set(words.materials) - set(names))
             if unknown:
                 raise ValueError(f"translations.{lang}.materials: no material {unknown[0]}")
+            self._check_body_translation(lang, words)
         return self
+
+    def _check_body_translation(self, lang: str, words: Translation) -> None:
+        """A translated list has as many lines as the Chinese; a translated text has a
+        Chinese text to translate."""
+        lists: list[tuple[str, list[str], list[str] | None]] = [
+            ("eligibility", self.eligibility, words.eligibility)]
+        nt = words.notice
+        if nt is not None:
+            n = self.notice
+            lists += [(f"notice.{part}", getattr(n, part), getattr(nt, part))
+                      for part in ("conditions", "steps", "tips")]
+            for part in ("time_limit", "where", "result"):
+                if getattr(nt, part) is not None and not getattr(n, part):
+                    raise ValueError(f"translations.{lang}.notice.{part}: "
+                                     "a translation of an empty text")
+        for where, zh, tr in lists:
+            if tr is not None and len(tr) != len(zh):
+                raise ValueError(f"translations.{lang}.{where}: {len(tr)} lines "
+                                 f"for {len(zh)} Chinese lines")
+            if tr is not None and any(not t.strip() for t in tr):
+                raise ValueError(f"translations.{lang}.{where}: an empty line")
 
     def _check_bundle_services(self, keys: list[str]) -> None:
         mapping = self.bundle_services or {}

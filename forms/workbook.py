@@ -112,7 +112,11 @@ SHEETS: dict[str, list[str]] = {
     "proactive": ["item", "rule", "reason", "due", "repeat", "no_signature", "prefill"],
 }
 # the texts that take a translation column (``name::en``) on each sheet
-TRANSLATED: dict[str, list[str]] = {"items": ["name", "department"], "fields": ["label"],
+TRANSLATED: dict[str, list[str]] = {"items": ["name", "department", "eligibility",
+                                              "notice_conditions", "notice_steps",
+                                              "notice_time_limit", "notice_where",
+                                              "notice_result", "notice_tips"],
+                                    "fields": ["label"],
                                     "materials": ["name"],
                                     "params": ["value", "unit", "description"]}
 INSTRUCTIONS_SHEET = "说明"
@@ -145,6 +149,7 @@ INT_COLS = {"promised_days", "defer_days", "min_length", "max_length", "min_sele
             "max_selected", "min_items", "max_items", "count"}
 BOOL_COLS = {"proxy_allowed", "required", "integer", "not_future", "not_past", "sensitive",
              "reusable", "deferrable"}
+NOTICE_PARTS = ("conditions", "steps", "time_limit", "where", "result", "tips")
 LINES_COLS = {"eligibility", "keywords", "notice_conditions", "notice_steps", "notice_tips",
               "once_exceptions", "services", "fields"}
 
@@ -376,6 +381,12 @@ def _item_row(it: Item, alias_out: dict[tuple[str, str], dict[str, str]]) -> dic
     for lang, words in (it.translations or {}).items():
         row[f"name::{lang}"] = words.name
         row[f"department::{lang}"] = words.department
+        row[f"eligibility::{lang}"] = _lines(words.eligibility) \
+            if words.eligibility is not None else None
+        nt = words.notice
+        for part in NOTICE_PARTS:
+            value = getattr(nt, part) if nt is not None else None
+            row[f"notice_{part}::{lang}"] = _lines(value) if isinstance(value, list) else value
     return row
 
 
@@ -436,7 +447,8 @@ INSTRUCTIONS = [
     "2026-12-31，或列表——每项一行）、type（数字/文字/列表/日期，可空）、unit、description。"
     "事项的文字里写 {gljt_min_age} 引用它（办事台显示参数值），校验规则的 min/max/value 和 expr "
     "表达式里直接写参数名。没被任何事项引用的参数会报错。",
-    "翻译：在 name::en、label::en 这样的列里写英文；其他语言加一列，如 label::ii。",
+    "翻译：在 name::en、label::en 这样的列里写英文；其他语言加一列，如 label::ii。"
+    "申请条件、告知单各条（notice_steps::en 等）的翻译每条占一行，与中文逐条对应。",
     "导入时会检查整本工作簿，列出每个问题所在的表、行、列；有任何问题都不会发布。",
 ]
 
@@ -872,7 +884,7 @@ class _Builder:
                 raw[col] = value
         notice: dict[str, Any] = {}
         where[("notice",)] = row.at("notice_conditions")
-        for part in ("conditions", "steps", "time_limit", "where", "result", "tips"):
+        for part in NOTICE_PARTS:
             col = f"notice_{part}"
             where[("notice", part)] = row.at(col)
             value = r.lines(row, col) if part in ("conditions", "steps", "tips") \
@@ -890,11 +902,21 @@ class _Builder:
             r.bad(row, "once_exceptions", "填了次数限制例外，但没有填申请次数限制")
         for col in row.values:
             base, sep, lang = col.partition("::")
-            if sep:
-                words = self._translation(raw, lang)
-                words[base] = r.text(row, col)
+            if not sep:
+                continue
+            words = self._translation(raw, lang)
+            where[("translations", lang)] = row.at(col)
+            value = r.lines(row, col) if base in LINES_COLS else r.text(row, col)
+            if base.startswith("notice_"):  # the notice's body: translations.en.notice.steps
+                part = base.removeprefix("notice_")
+                where[("translations", lang, "notice", part)] = row.at(col)
+                where.setdefault(("translations", lang, "notice"), row.at(col))
+                if value is not None:
+                    words.setdefault("notice", {})[part] = value
+            else:
                 where[("translations", lang, base)] = row.at(col)
-                where[("translations", lang)] = row.at(col)
+                if value is not None or base in ("name", "department"):
+                    words[base] = value
 
     def _translation(self, raw: dict[str, Any], lang: str) -> dict[str, Any]:
         return raw.setdefault("translations", {}).setdefault(lang, {})  # type: ignore[no-any-return]
