@@ -17,7 +17,6 @@ import pytest
 from openpyxl import load_workbook
 
 from forms.catalog import Catalog, load_catalog
-from forms.model import NoticeTranslation
 from forms.printing.notice import notice_document
 from forms.workbook import read_workbook, write_workbook
 
