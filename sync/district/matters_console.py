@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from sync import protocol as P
 from sync.district import matters_rates
@@ -152,7 +152,7 @@ def _where(f: QueueFilter, scope: str | None, now: str) -> list[Any]:
     if f.desk:
         w.append(matters.c.desk_code == f.desk)
     if f.q.strip():
-        w.append(matters.c.matter_no.contains(f.q.strip(), autoescape=True))
+        w.append(number_search(f.q))
     if f.cannot:
         w.append(matters.c.category == CANNOT)
     if f.sla == "overdue":
@@ -161,6 +161,32 @@ def _where(f: QueueFilter, scope: str | None, now: str) -> list[Any]:
         w += [OPEN, matters.c.warn_at <= now,
               matters.c.due_at > now]
     return w
+
+
+def number_search(q: str) -> Any:
+    """The queue's search by matter number (``HY-QL01-M20261203-0001``), as a worker types
+    it, each form one range of an index (matters_tables: ``matters_no*``):
+
+    - the number or its beginning (``HY-QL01``, ``HY-QL01-M202612``): a prefix of it;
+    - its tail (``0001``, ``-0001``, ``1203-0001``): a prefix of ``no_rev``;
+    - its date part on (``M20261203``, ``20261203``, ``M2026``, ``20261203-0001``): a prefix
+      of ``no_tail``.
+
+    Upper or lower case alike. Each finds what any part of the number found before, except
+    digits that are only inside it: ``1203`` finds the numbers ending in 1203 (and dates
+    from a year 1203), not the day 12-03 of every year. Anything else — fewer than 4 digits,
+    letters without digits, Chinese — is searched as any part of the number, as before,
+    without an index."""
+    up = "".join(q.split()).upper()
+    if not (up.isascii() and all(ch.isalnum() or ch == "-" for ch in up)
+            and any(ch.isdigit() for ch in up)) or (up.isdigit() and len(up) < 4):
+        return matters.c.matter_no.contains(q.strip(), autoescape=True)
+    top = chr(0x10FFFF)  # sorts after every character (UTF-8 bytes and code points)
+    rev = up[::-1]
+    tail = up[1:] if up[:1] == "M" and up[1:2].isdigit() else up
+    return or_(and_(matters.c.matter_no >= up, matters.c.matter_no < up + top),
+               and_(matters.c.no_rev >= rev, matters.c.no_rev < rev + top),
+               and_(matters.c.no_tail >= tail, matters.c.no_tail < tail + top))
 
 
 def sla_of(row: Any, now: str) -> str:

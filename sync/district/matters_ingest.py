@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sync import protocol as P
 from sync.district import matters_rates
 from sync.district.matters_store import current_config
-from sync.district.matters_tables import matter_revisions, matters
+from sync.district.matters_tables import matter_revisions, matters, number_keys
 
 if TYPE_CHECKING:
     from sync.district.ingest import _BatchWork
@@ -90,7 +90,8 @@ def _desk_columns(mp: P.MatterPayload) -> dict[str, Any]:
             "subcategory": mp.subcategory, "urgency": mp.urgency,
             "description": mp.description, "desk_status": mp.status, "owner": mp.owner,
             "revision": mp.revision, "from_case": str(mp.from_case) if mp.from_case else None,
-            "desk_updated_at": mp.updated_at, "desk_due_at": mp.due_at}
+            "desk_updated_at": mp.updated_at, "desk_due_at": mp.due_at,
+            **number_keys(mp.matter_no)}
 
 
 def utc(text: str) -> str:

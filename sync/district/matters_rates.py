@@ -33,7 +33,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, inspect, select, text, update
 
 from sync.district.database import Database
-from sync.district.matters_tables import matter_board_cells, matter_rate_cells, matters
+from sync.district.matters_tables import (
+    matter_board_cells,
+    matter_rate_cells,
+    matters,
+    number_keys,
+)
 from sync.district.tables import changes, meta
 
 COUNTS = ("total", "dispatched", "in_time", "resolved", "rated", "happy")
@@ -49,7 +54,9 @@ BUILT_KEY = "matter_rate_cells_built"
 # indexes on ``matters`` added after the table first shipped (created by the migration)
 LATER_MATTER_INDEXES = ("matters_due", "matters_received", "matters_dept_due",
                         "matters_category_due", "matters_desk_due", "matters_open_due",
-                        "matters_open_counts")
+                        "matters_open_counts", "matters_no", "matters_no_rev",
+                        "matters_no_tail")
+NUMBER_KEYS_KEY = "matter_number_keys_built"  # the orders' number-search keys are filled
 
 Key = tuple[str, tuple[str, ...]]  # (table: rates | board, its cell)
 
@@ -168,6 +175,7 @@ class MatterRatesMixin(Database):
         super().migrate()
         with self.write() as conn:
             self.migration_lock(conn)
+            self._fill_number_keys(conn)
             have = {ix["name"] for ix in inspect(conn).get_indexes("matters")}
             for ix in matters.indexes:
                 if ix.name in LATER_MATTER_INDEXES and ix.name not in have:
@@ -180,3 +188,24 @@ class MatterRatesMixin(Database):
             ).on_conflict_do_nothing().returning(meta.c.key)).first()
             if claimed is not None:
                 build(self, conn)
+
+    def _fill_number_keys(self, conn: Connection) -> None:
+        """Orders received before the number search had its keys get them (once: the
+        ``meta`` row claimed in the same transaction; before their indexes are built)."""
+        claimed = conn.execute(self._insert(meta).values(
+            key=NUMBER_KEYS_KEY, value=datetime.now(UTC).isoformat(timespec="seconds"),
+        ).on_conflict_do_nothing().returning(meta.c.key)).first()
+        if claimed is None:
+            return
+        if not self.is_sqlite:  # the same as number_keys (numbers are ASCII: tested)
+            conn.execute(text(
+                "UPDATE matters SET no_rev = reverse(upper(matter_no)), no_tail = CASE"
+                " WHEN strpos(upper(matter_no), '-M') > 0"
+                " THEN regexp_replace(upper(matter_no), '^.*-M', '') ELSE '' END"
+                " WHERE no_rev = ''"))
+            return
+        rows = conn.execute(select(matters.c.uuid, matters.c.matter_no).where(
+            matters.c.no_rev == "")).all()
+        for r in rows:
+            conn.execute(update(matters).where(matters.c.uuid == r.uuid).values(
+                **number_keys(r.matter_no)))

@@ -52,6 +52,11 @@ matters = Table(
     Column("sla_state", String(10), nullable=False, server_default="normal"),
     Column("batch_id", String(36), nullable=False),
     Column("signed_at", String(40)),  # the first 签收 (UTC): 响应率's "in time"
+    # the number search's keys (:func:`number_keys`; filled for existing orders by the
+    # migration in sync.district.matters_rates): the number reversed (its tail is a prefix
+    # of it) and the number from its date part on (``20261203-0001``)
+    Column("no_rev", String(64), nullable=False, server_default=""),
+    Column("no_tail", String(64), nullable=False, server_default=""),
     Index("matters_status_due", "status", "due_at"),
     Index("matters_status_warn", "status", "warn_at"),
     Index("matters_department", "department", "status"),
@@ -65,12 +70,28 @@ matters = Table(
     Index("matters_desk_due", "desk_code", "due_at", "uuid"),
     # the open orders alone (a few per cent of them): the open queue and overdue list in
     # deadline order, and the queue's headline counts read from the index
+    # the number search (matters_console._number_search): a prefix of the number, of the
+    # number reversed (its tail) or of its part from the date on, each one index range
+    Index("matters_no", "matter_no"),
+    Index("matters_no_rev", "no_rev"),
+    Index("matters_no_tail", "no_tail"),
     Index("matters_open_due", "due_at", "uuid", postgresql_where=text("status <> 'closed'"),
           sqlite_where=text("status <> 'closed'")),
     Index("matters_open_counts", "department", "status", "category", "warn_at", "due_at",
           postgresql_where=text("status <> 'closed'"),
           sqlite_where=text("status <> 'closed'")),
 )
+
+
+def number_keys(matter_no: str) -> dict[str, str]:
+    """The search keys of a matter number (``HY-QL01-M20261203-0001``): ``no_rev`` — the
+    number upper-cased and reversed (``1000-30216202M-10LQ-YH``); ``no_tail`` — what follows
+    its last ``-M`` (``20261203-0001``), or "" for a number without one."""
+    up = matter_no.upper()
+    at = up.rfind("-M")
+    return {"no_rev": up[::-1], "no_tail": up[at + 2:] if at >= 0 else ""}
+
+
 matter_revisions = Table(
     "matter_revisions", metadata,
     Column("matter_uuid", String(36), nullable=False),
