@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.engine import all_fields, all_materials
-from forms.model import Condition, Item, Material
+from forms.model import Condition, Item, Material, NoticeTranslation
 from forms.printing.bilingual import NONE, Bi, Words, district_dir, words_for
 from forms.printing.layout import Sheet
 
@@ -110,6 +110,13 @@ def _shared_materials(sheet: Sheet, item: Item, shared: list[Material], w: Words
                (0, 2), roll, "（无）")
 
 
+def _lines(zh: list[str], tr: list[str] | None) -> list[str]:
+    """Notice lines, each with its translation (the catalog's, line for line)."""
+    if not tr or len(tr) != len(zh):
+        return list(zh)
+    return [Bi(z, t) for z, t in zip(zh, tr, strict=True)]
+
+
 def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *,
                     today: date, data_dir: Path | None = None) -> bytes:
     """一次性告知单: conditions, every material, steps, time limit, contacts — A4 (with the
@@ -127,20 +134,28 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
     sheet.header(title, name, issuer)
     sheet.numbered([("事项编码", item.code), ("告知日期", iso_date(today.isoformat()))])
     n = item.notice
+    words = w.item(item)
+    nt = words.notice or NoticeTranslation()
     limit = "即办（当场办结）" if item.kind == "on_the_spot" else \
         w.t("{days}个工作日", days=item.promised_days)
-    shown_limit = n.time_limit if limit in n.time_limit else f"{limit}（{n.time_limit}）"
+    tl_tr, limit_tr = nt.time_limit or w.get(n.time_limit), w.get(limit)
+    if limit in n.time_limit:
+        shown_limit = Bi(n.time_limit, tl_tr or limit_tr)
+    else:
+        shown_limit = Bi(f"{limit}（{n.time_limit}）",
+                         f"{limit_tr} ({tl_tr})" if limit_tr and tl_tr else tl_tr or limit_tr)
     sheet.fields([
         ("办理事项", name, True),
         ("主管部门", w.department(item, item.department)),
-        ("办理时限", Bi(shown_limit, w.get(n.time_limit) or w.get(limit))),
+        ("办理时限", shown_limit),
         ("收费标准", item.fee),
-        ("办理地点", n.where or "社区便民服务站或流动办事点"),
-        ("办理结果", n.result or "—", True),
+        ("办理地点", Bi(n.where, nt.where) if n.where else "社区便民服务站或流动办事点"),
+        ("办理结果", Bi(n.result, nt.result) if n.result else "—", True),
         ("设定依据", item.legal_basis, True),
     ])
     sheet.heading("办理条件")
-    sheet.bullets([*n.conditions, *item.eligibility])
+    sheet.bullets([*_lines(n.conditions, nt.conditions),
+                   *_lines(item.eligibility, words.eligibility)])
     sheet.heading("申请材料")
     rows, roll = [], []
     # 免提交 (issue 17): what the desk obtains itself is never listed as something to bring
@@ -163,10 +178,10 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
     if shared:
         _shared_materials(sheet, item, shared, w)
     sheet.heading("办理流程")
-    sheet.bullets(n.steps)
+    sheet.bullets(_lines(n.steps, nt.steps))
     if n.tips:
         sheet.heading("温馨提示")
-        sheet.bullets(n.tips, numbered=False)
+        sheet.bullets(_lines(n.tips, nt.tips), numbered=False)
     sheet.heading("咨询与监督")
     phone = settings.worker_phone
     worker = settings.worker_name
