@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from forms.catalog import Catalog, load_catalog
+from forms.model import NoticeTranslation
 from forms.printing.notice import notice_document
 from forms.workbook import read_workbook, write_workbook
 
@@ -91,6 +92,28 @@ def test_a_catalog_json_with_a_short_translation_is_refused(shipped: Catalog) ->
                                                          "five", "six", "seven"]
     with pytest.raises(ValueError, match=r"translations\.en\.notice\.conditions: 7 lines"):
         Catalog.from_json(data)
+
+
+def test_every_shipped_item_has_english_for_its_notice(shipped: Catalog) -> None:
+    missing = []
+    for item in shipped.items:
+        en = item.translated("en")
+        nt = en.notice or NoticeTranslation()
+        n = item.notice
+        if item.eligibility and not en.eligibility:
+            missing.append(f"{item.code}: eligibility")
+        for part in PARTS:
+            if getattr(n, part) and not getattr(nt, part):
+                missing.append(f"{item.code}: notice.{part}")
+        for part in ("time_limit", "where", "result"):
+            if getattr(n, part) and not getattr(nt, part):
+                missing.append(f"{item.code}: notice.{part}")
+        texts = [*(en.eligibility or []), *(nt.conditions or []), *(nt.steps or []),
+                 *(nt.tips or []), nt.time_limit or "", nt.where or "", nt.result or ""]
+        for t in texts:  # English, the parameters filled in
+            if re.search(r"[\u4e00-\u9fff]", t) or "{" in t:
+                missing.append(f"{item.code}: not English: {t}")
+    assert not missing, f"{len(missing)}: {missing[:20]}"
 
 
 def _pdftotext(pdf: bytes, tmp: Path) -> str:
