@@ -26,7 +26,9 @@ CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks",
                        # they gave before, and the earlier case it came from (its uuid)
                        "duplicate_exception", "reuse_consent", "reuse_from",
                        # issue 17: the fields filled by reading the resident's ID card
-                       "identity_read"})
+                       "identity_read",
+                       # issue 18: filed from 已确认 on the proactive list ({"entry_id": N})
+                       "proactive"})
 
 _RELATIONS = ["配偶", "子女", "父母", "兄弟姐妹", "其他亲属", "社区工作者", "志愿者", "其他"]
 

@@ -16,9 +16,10 @@ FUNCTION_LINES = 80
 MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
     "desk/ui/window.py": (521, "the window's navigation to the matter, proactive and update "
                           "screens (issues 15, 18, 19; issue 13 leftover: not yet split)"),
-    "desk/core/receipts/documents.py": (590, "the five receipt documents, table-like "
+    "desk/core/receipts/documents.py": (593, "the five receipt documents, table-like "
                                              "ReportLab flowables (issue 13 leftover; "
-                                             "+2: issue 17 calls receipts/obtained.py)"),
+                                             "+2: issue 17 calls receipts/obtained.py; "
+                                             "+3: issue 18 calls receipts/exempt.py)"),
 }
 # "path:function" -> (lines today, why)
 FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {

@@ -22,6 +22,7 @@ from uuid6 import uuid7
 
 from desk.core import clock
 from desk.core.errors import NotFound, StoreError, ValidationFailed
+from desk.core.proactive import case_mark
 from desk.core.residents import ResidentService, once_guard
 from desk.core.store import RATING_LEVELS, Store, now_iso
 from forms.calendar import WorkCalendar
@@ -171,9 +172,17 @@ class CaseService:
         if result.identity_read:  # issue 17: these fields came from the ID card, not typed
             data["identity"] = {"source": "card", "fields": result.identity_read}
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        mark = submission.get("proactive")
+        if mark is not None:  # issue 18: filed from 已确认 on the proactive list (免申即享)
+            data["proactive"] = case_mark(self.store, item, mark, search["id_number"])
+            case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         guard = once_guard(item, today, result.duplicate_exception, data)
-        return self.store.save_new_case(case, search, actor.worker, once_check=guard,
-                                        attachments=attachments)
+        saved = self.store.save_new_case(case, search, actor.worker, once_check=guard,
+                                         attachments=attachments)
+        if mark is not None:  # the answer 已确认, linked to the case, goes with the next sync
+            self.store.record_proactive_outcome(data["proactive"]["entry_id"], "confirmed",
+                                                worker=actor.worker, case_uuid=saved["uuid"])
+        return saved
 
     def build_case(self, item: Item, result: Result, actor: Actor,
                    today: date) -> tuple[dict[str, Any], dict[str, str]]:

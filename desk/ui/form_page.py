@@ -66,6 +66,7 @@ class FormPage(QWidget):
         # agree; the consent and any changed phone or address are recorded on the case
         self.resident = resident
         self.reuse_from = ""
+        self.proactive: dict[str, Any] | None = None  # issue 18: the list entry (免申即享)
         self.consent = QCheckBox(tr("居民同意复用已登记的信息"))
         self.consent.setAccessibleName(tr("居民同意复用已登记的信息"))
         self.consent.toggled.connect(self._consent_given)
@@ -198,6 +199,8 @@ class FormPage(QWidget):
         read = sorted(k for k, v in self.card_values.items() if sub.get(k) == v)
         if read:
             sub["identity_read"] = read
+        if self.proactive is not None:  # issue 18: filed from 已确认 on the proactive list
+            sub["proactive"] = self.proactive
         return sub
 
     def _add_card_reader(self, outer: QVBoxLayout) -> None:

@@ -63,9 +63,13 @@ def build_proactive(win: MainWindow) -> ProactivePage:
 
 
 def _proactive_form(win: MainWindow, code: str, values: dict[str, object]) -> None:
+    values = dict(values)
+    mark = values.pop("proactive", None)  # the list entry: the case is marked 免申即享
+    mark = mark if isinstance(mark, dict) else None
     win.start_form(code)
     if win.form is not None:
         win.form.form.set_values(values)
+        win.form.proactive = mark
 
 
 def build_rating(win: MainWindow) -> RatingPage:

@@ -240,7 +240,8 @@ class ProactivePage(QWidget):
             return None
         self.read_ids[entry_id] = values.get("applicant_id", typed.strip().upper())
         self.message.setText(tr("已核对身份。请在表单中补全其余内容并保存；保存后回到本页再点“已确认”。"))
-        self.formRequested.emit(item.code, values)
+        # the case records the entry (免申即享) and answers 已确认 once saved
+        self.formRequested.emit(item.code, {**values, "proactive": {"entry_id": entry_id}})
         return None
 
 

@@ -495,3 +495,15 @@ def coverage(db: Database) -> dict[str, Any]:
             for k in COVERAGE_KEYS:
                 total[k] += row[k]
     return {"rows": rows, "items": list(items.values())}
+
+
+def case_entry(db: Database, entry_id: int, desk_code: str) -> dict[str, Any] | None:
+    """The list entry a 免申 case names (of the case's own desk), with the desk's answer and
+    the case it linked: for the case page."""
+    e = entries.c
+    with db.read() as conn:
+        row = conn.execute(select(e.id, e.item_code, e.item_name, e.reason, e.due, e.outcome,
+                                  e.outcome_at, e.case_uuid, e.slot)
+                           .where(e.id == entry_id, e.desk_code == desk_code)
+                           ).mappings().first()
+    return dict(row) if row is not None else None

@@ -7,6 +7,7 @@ contrast at 1366×768 in normal, 长辈 and high-contrast modes (screenshots kep
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -115,13 +116,17 @@ def test_the_list_by_building_and_each_answer(qtbot: Any, win: Any, desk: Any) -
     values = win.form.form.values()
     assert values["applicant_name"] == "王桂兰" and values["applicant_id"] == PEOPLE[0][1]
     assert values["hukou_address"] == "七里一村12栋502"
-    # the worker completes and saves the case (the form's own tests cover the typing)
+    # the worker completes and saves the case (the form's own tests cover the typing): the
+    # form's submission names the list entry, so the case is marked 免申即享 and answers
+    # 已确认 itself, linked to the case
+    sub = win.form.submission()
+    assert sub["proactive"] == {"entry_id": 1}
     example = dict(desk.catalog.get("MZ-GLJT").example)
-    example.update({k: v for k, v in values.items() if v})
+    example.update({k: v for k, v in sub.items() if v})
     case = desk.cases.submit("MZ-GLJT", example, desk.actor())
+    assert json.loads(desk.store.get_case(case["uuid"])["data_json"])["proactive"][
+        "no_signature"] is True
     win.go_proactive()
-    select("王桂兰")
-    page.buttons["confirmed"].click()
     assert "王桂兰" not in names_now()  # served: off the list
     # 不需要 asks why
     page.dialogs = Answers(choice="本人暂不需要")

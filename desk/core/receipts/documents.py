@@ -23,6 +23,7 @@ from desk.core import clock
 from desk.core.bundles import ROUTE_WORDS, bundle_routes
 from desk.core.cases import default_defer_days
 from desk.core.receipts.bilingual import NONE, Bi, Words
+from desk.core.receipts.exempt import exempt_rows, exempt_stub, signatures
 from desk.core.receipts.layout import Sheet
 from desk.core.receipts.obtained import obtained
 from desk.core.receipts.verify import (
@@ -228,6 +229,7 @@ def _case_rows(f: CaseFacts, *, accepted: bool) -> list[tuple[str, str] | tuple[
     ]
     if c.get("priority"):
         rows.append(PRIORITY_ROW)
+    rows += exempt_rows(c)  # issue 18: 免申即享
     if accepted:
         rows += [("办理时限", _time_limit(f)), ("承诺办结", _promised(f))]
     else:
@@ -444,7 +446,7 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
                            rank=1)
     _rating(sheet, f)
     sheet.space(2)
-    sheet.signature(["申请人（代办人）签字：", "经办人签字："], image=signature)
+    signatures(sheet, f.case, signature)  # issue 18: 无需签字 for a 免申 case
     if fmt == "a4":
         sheet.para("（办事点盖章）", right=True)
     _footer(sheet, ctx, f, code, with_qr)
@@ -459,6 +461,7 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
         ("承诺办结", cn_date(f.case.get("promised_date")) or "—"), ("材料", mats)]
     if f.case.get("priority"):
         extra.append(("办理通道", "绿色通道"))
+    extra += exempt_stub(f.case)
     services = _services(f)
     if services:
         extra.append(("联办事项", f.words.t("{n}项（见申请人留存联）", n=len(services))))

@@ -21,6 +21,7 @@ from sync import protocol as P
 from sync.district.case_attachments import page_of_case, pages_of_case
 from sync.district.console import auth
 from sync.district.console.auth import Actor, Exporter, Revealer, User, Viewer
+from sync.district.console.proactive import case_mark as proactive_case
 from sync.district.console.routes import _back, masked_name, redirect
 from sync.district.console.views import (
     ACTIONS,
@@ -294,6 +295,7 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         materials=materials, mats=mats, history=history, attachments=attachments, pages=pages,
         identity_card=isinstance(data, dict) and isinstance(data.get("identity"), dict)
         and data["identity"].get("source") == "card",
+        proactive=proactive_case(cs.st, case, data),  # issue 18: 免申即享
         reveal=reveal, reason=reason, callback=cs.callback(uuid),
         departments=cs.st.departments(), is_open=case["district_status"] in OPEN_STATUSES,
         ROUTE_LABELS=ROUTE_LABELS, ROUTE_NEXT=P.ROUTE_NEXT,

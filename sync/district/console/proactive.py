@@ -6,6 +6,8 @@ that owns the roster. Read-only (runs and compounds are set from the command lin
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -29,3 +31,23 @@ async def proactive_page(request: Request, user: User = Viewer) -> Response:
     return render(request, "proactive.html", cover=cover, runs=summary["runs"],
                   served=served, corrections=fixes,
                   correction_words={"moved": "已迁出", "deceased": "已故"})
+
+
+OUTCOME_WORDS = {"": "待联系", "confirmed": "已确认", "declined": "不需要",
+                 "unreachable": "联系不上", "home_visit": "上门服务", "moved": "已迁出",
+                 "deceased": "已故"}
+
+
+def case_mark(st: Any, case: dict[str, Any], data: Any) -> dict[str, Any] | None:
+    """A case filed from 已确认 on the proactive list (the desk recorded ``data["proactive"]``):
+    免申即享, whether no signature was needed, and the district's list entry it came from
+    with the desk's answer (``linked``: the answer names this case). None otherwise."""
+    mark = data.get("proactive") if isinstance(data, dict) else None
+    if not isinstance(mark, dict) or not isinstance(mark.get("entry_id"), int):
+        return None
+    entry = proactive.case_entry(st, mark["entry_id"], str(case.get("desk_code") or ""))
+    if entry is not None:
+        entry["outcome_words"] = OUTCOME_WORDS.get(entry["outcome"] or "", entry["outcome"])
+        entry["linked"] = entry["case_uuid"] == case.get("uuid")
+    return {"entry_id": mark["entry_id"], "reason": str(mark.get("reason") or ""),
+            "no_signature": bool(mark.get("no_signature")), "entry": entry}
