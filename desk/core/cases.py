@@ -231,8 +231,12 @@ class CaseService:
         self.store.save_rating(uuid, level, reason.strip()[:500], "resident")
 
     def supply_materials(self, uuid: str, names: list[str], actor: Actor,
-                         *, today: date | None = None) -> dict[str, Any]:
-        """Record materials brought later (容缺 or 补正); accepts the case once complete."""
+                         *, today: date | None = None,
+                         attachments: Sequence[tuple[str, Sequence[Any]]] = ()
+                         ) -> dict[str, Any]:
+        """Record materials brought later (容缺 or 补正); accepts the case once complete.
+        ``attachments`` (issue 17): ``(material, pages)`` photographed as they were brought,
+        saved in the same transaction (pages of a material not supplied now are refused)."""
         case = self.store.get_case(uuid)
         if case is None:
             raise NotFound("not_found", "没有找到该案件")
@@ -243,6 +247,11 @@ class CaseService:
         if unknown:
             raise ValidationFailed([Problem("materials", "unknown_material",
                                             f"已收材料：“{n}”不在待补材料中") for n in unknown])
+        stray = [m for m, _ in attachments if m not in names]
+        if stray:
+            raise ValidationFailed([Problem("attachments", "not_supplied",
+                                            f"附件：“{m}”未登记补交，不能添加其照片")
+                                    for m in stray])
         received_at = today.isoformat()
         for m in mats["missing"]:
             if m["name"] in names:
@@ -264,9 +273,29 @@ class CaseService:
                 changes["accepted_date"] = today.isoformat()
                 changes["promised_date"] = wd.day.isoformat()
                 changes["promised_exact"] = 1 if wd.exact else 0
+        pages = [(m, p) for m, p in attachments if p]
         return self.store.update_case(uuid, changes, actor.worker, "case.supply",
                                       {"materials": len(names),
-                                       "status": changes.get("status", case["status"])})
+                                       "status": changes.get("status", case["status"]),
+                                       **({"pages": sum(len(p) for _, p in pages)}
+                                          if pages else {})},
+                                      also=self.store.attachments_writer(uuid, pages,
+                                                                         actor.worker)
+                                      if pages else None)
+
+    def add_pages(self, uuid: str, material: str, pages: Sequence[Any],
+                  actor: Actor) -> list[dict[str, Any]]:
+        """Pages of a material the case already holds (photographed after the intake; issue
+        17): one transaction, audited. A material the case has not received is refused
+        (its pages come with its 补交: :meth:`supply_materials`)."""
+        case = self.store.get_case(uuid)
+        if case is None:
+            raise NotFound("not_found", "没有找到该案件")
+        mats = json.loads(case.get("materials_json") or "{}")
+        if material not in mats.get("received", []):
+            raise ValidationFailed([Problem("attachments", "not_received",
+                                            f"附件：“{material}”尚未收取，请在登记补交时拍照")])
+        return self.store.add_attachments(uuid, material, pages, actor.worker)
 
 
 def overdue_deferred(case: dict[str, Any], today: date) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid as uuid_mod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from desk.core.attachments import Page
@@ -98,6 +98,16 @@ class AttachmentsMixin(StoreBase):
             if row[0] == '{"purged": true}':
                 raise NotFound("purged", "该案件的个人信息已按保存期限清除，不能再添加附件")
             return self._insert_attachments(c, case_uuid, material, pages, actor)
+
+    def attachments_writer(self, case_uuid: str,
+                           attachments: Sequence[tuple[str, Sequence[Page]]],
+                           actor: str) -> Callable[[sqlite3.Connection, Any], None]:
+        """What adds ``(material, pages)`` to a case inside another change's transaction
+        (``update_case(also=…)``: pages brought later with a 补交, issue 17)."""
+        def write(c: sqlite3.Connection, _case: Any) -> None:
+            for material, pages in attachments:
+                self._insert_attachments(c, case_uuid, material, pages, actor)
+        return write
 
     def attachments_of(self, case_uuid: str) -> list[dict[str, Any]]:
         """A case's pages (without their bytes), by material and page."""

@@ -239,10 +239,20 @@ class CaptureDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName(tr("提示"))
         lay.addWidget(self.message)
+        lay.addLayout(self._buttons(source is not None))
+        if source is not None:
+            source.captured.connect(self.add_frame)
+            source.failed.connect(self.say)
+            source.start()
+        self.finished.connect(self._stop)
+        self._refresh()
+
+    def _buttons(self, has_camera: bool) -> QHBoxLayout:
+        """拍照, 选择文件, 旋转, 删除此页 … 取消, 完成."""
         bar = QHBoxLayout()
         self.shoot = QPushButton(tr("拍照"))
-        self.shoot.setEnabled(source is not None)
-        if source is None:
+        self.shoot.setEnabled(has_camera)
+        if not has_camera:
             self.shoot.setToolTip(tr("未检测到摄像头或高拍仪"))
         self.shoot.clicked.connect(self.capture)
         self.files = QPushButton(tr("选择文件…"))
@@ -262,13 +272,7 @@ class CaptureDialog(QDialog):
         bar.addStretch(1)
         bar.addWidget(cancel)
         bar.addWidget(self.done_button)
-        lay.addLayout(bar)
-        if source is not None:
-            source.captured.connect(self.add_frame)
-            source.failed.connect(self.say)
-            source.start()
-        self.finished.connect(self._stop)
-        self._refresh()
+        return bar
 
     # -- adding pages ---------------------------------------------------------------------
 

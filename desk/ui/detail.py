@@ -25,6 +25,7 @@ from desk.core import clock
 from desk.core.errors import DeskError
 from desk.core.matters import CASE_CANNOT_DO_STATUSES, DISTRICT_CANNOT_DO_STATUSES
 from desk.ui.case_html import summary_html
+from desk.ui.case_photos import CasePhotos
 from desk.ui.flow import scroll_page
 from desk.ui.style import colour, restyle
 from desk.ui.text import (
@@ -153,6 +154,23 @@ class CaseDetailPage(QWidget):
         side = QWidget()
         sl = QVBoxLayout(side)
         sl.setContentsMargins(6, 0, 0, 0)
+        sl.addWidget(self._supply_card())
+        # issue 17: pages of the case's materials photographed after the intake
+        self.photos = CasePhotos(win)
+        self.photos.captured.connect(self._tick_supplied)
+        self.photos.saved.connect(self.load)
+        sl.addWidget(self.photos)
+        self.history = QTextBrowser()
+        self.history.setAccessibleName(tr("办理记录"))
+        sl.addWidget(self.history, 1)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+        scroll_page(self)  # a short screen scrolls the page rather than squeezing it
+
+    def _supply_card(self) -> QFrame:
+        """登记补交材料: a tick per material still owed, and 登记已补交."""
         self.supply_card = QFrame()
         self.supply_card.setProperty("role", "card")
         self.supply_lay = QVBoxLayout(self.supply_card)
@@ -167,15 +185,13 @@ class CaseDetailPage(QWidget):
         self.supply_button.setProperty("kind", "primary")
         self.supply_button.clicked.connect(self.supply)
         self.supply_lay.addWidget(self.supply_button)
-        sl.addWidget(self.supply_card)
-        self.history = QTextBrowser()
-        self.history.setAccessibleName(tr("办理记录"))
-        sl.addWidget(self.history, 1)
-        split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        lay.addWidget(split, 1)
-        scroll_page(self)  # a short screen scrolls the page rather than squeezing it
+        return self.supply_card
+
+    def _tick_supplied(self, name: str) -> None:
+        """Pages taken of a material still owed: it is being brought (issue 17)."""
+        for b in self.supply_boxes:
+            if b.property("material") == name:
+                b.setChecked(True)
 
     def _open_resident(self) -> None:
         import json
@@ -227,6 +243,7 @@ class CaseDetailPage(QWidget):
                                   case.get("district_status") in DISTRICT_CANNOT_DO_STATUSES)
         self._banner(case)
         self._supply_list(case)
+        self.photos.show_case(case)
 
     # -- full ID numbers and phones, on purpose -------------------------------------------------
 
@@ -348,7 +365,9 @@ class CaseDetailPage(QWidget):
         ctx, uuid = self.win.ctx, self.case["uuid"]
         actor = ctx.actor()
         self.supply_button.setEnabled(False)
-        self.win.tasks.run(lambda: ctx.cases.supply_materials(uuid, names, actor),
+        pages = self.photos.supply_pages(names)  # issue 17: saved with the 补交, at once
+        self.win.tasks.run(lambda: ctx.cases.supply_materials(uuid, names, actor,
+                                                              attachments=pages),
                            on_done=lambda _: self._supplied(uuid),
                            on_error=self._supply_failed)
 
