@@ -77,6 +77,10 @@ SONAME_PACKAGES = {
     "libxcb-xfixes.so.0": "libxcb-xfixes0",
     "libxcb-xkb.so.1": "libxcb-xkb1",
     "libxcb-xinput.so.0": "libxcb-xinput0",
+    # the camera (Qt Multimedia and its FFmpeg plugin)
+    "libpulse.so.0": "libpulse0",
+    "libXext.so.6": "libxext6",
+    "libXrandr.so.2": "libxrandr2",
 }
 # GLIBCXX_3.4.n -> the first GCC whose libstdc++6 has it (the package carries GCC's version;
 # libstdc++'s manual, "ABI Policy and Guidelines"). Older ones are in every supported system.

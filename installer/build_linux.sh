@@ -10,10 +10,13 @@
 # on the oldest distribution you ship to: the bundle needs the glibc and libstdc++ of the
 # build machine's Python and of the wheels (PySide6 6.10+: glibc 2.34; on a glibc 2.28
 # system pip picks PySide6 6.9.3), and the .deb's Depends states them (build_deb.py).
+# Fails when the unpacked bundle is over the 120 MB budget (installer/bundle_size.py).
 set -eu
 cd "$(dirname "$0")/.."
 FAST=""
 [ "${1:-}" = "--fast" ] && FAST="--fast"
 python3 -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath dist --workpath build/pyinstaller installer/doorstep-desk.spec
+# the size budget: the unpacked bundle ≤ 120 MB (DOORSTEP_BUNDLE_BUDGET_MB); over it, no .deb
+python3 installer/bundle_size.py dist/doorstep-desk
 python3 installer/build_deb.py --bundle dist/doorstep-desk --out dist $FAST

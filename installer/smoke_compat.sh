@@ -16,11 +16,15 @@
 #   receipt   `receipt` of that case to a PDF (A4 and 80 mm)
 #   demo      demo cases; `cases --json` lists them all
 #   window    the window started offscreen (DOORSTEP_SMOKE_EXIT_MS): "window shown"
+#   camera    the capture dialog's camera machinery (DOORSTEP_SMOKE_CAMERA=1: Qt Multimedia
+#             and its FFmpeg plugin load and answer; no camera needed)
 #   sync      enroll with and sync to a district server on loopback (run by this machine's
 #             Python from the checkout: `python3 -m sync.district.cli`), which then holds
 #             every case; skipped with a note when the checkout's district cannot start
 #   protect   the store encrypted (SQLCipher, Argon2id) and the window opened with
 #             DOORSTEP_PASSWORD: "window shown" again
+#   size      last: the installed bundle (/opt/doorstep-desk) within the 120 MB budget
+#             (installer/bundle_size.py; DOORSTEP_BUNDLE_BUDGET_MB)
 #
 # Every command's exit status is checked, and stderr must be empty but for the lines in
 # ALLOWED_STDERR. Each step's duration is printed. Exit 0 only when all passed. The root is
@@ -182,6 +186,11 @@ DESK_ENV="DOORSTEP_SMOKE_EXIT_MS=300" desk --data-dir "$DATA"
 grep -q "window shown" "$OUT" || fail "no 'window shown' in: $(cat "$OUT")"
 ok "$(cat "$OUT")"
 
+step "camera backend (Qt Multimedia, FFmpeg plugin)"
+DESK_ENV="DOORSTEP_SMOKE_CAMERA=1" desk
+grep -q "camera backend: ffmpeg" "$OUT" || fail "no camera backend: $(cat "$OUT")"
+ok "$(cat "$OUT")"
+
 step "sync with a district on loopback"
 if (cd "$REPO" && python3 -c "import sync.district.cli") 2>/dev/null; then
     ddir=$(mktemp -d "$CACHE/district.XXXXXX")
@@ -215,5 +224,10 @@ DESK_ENV="DOORSTEP_PASSWORD_FILE=/home/worker/pw" desk --data-dir "$DATA" cases 
 DESK_ENV="DOORSTEP_SMOKE_EXIT_MS=300 DOORSTEP_PASSWORD_FILE=/home/worker/pw" desk --data-dir "$DATA"
 grep -q "window shown" "$OUT" || fail "no 'window shown' in: $(cat "$OUT")"
 ok
+
+step "size of the installed bundle"
+python3 "$REPO/installer/bundle_size.py" "$ROOT/opt/doorstep-desk" > "$ROOT/tmp/size.txt" || {
+    cat "$ROOT/tmp/size.txt" >&2; fail "the installed bundle is over the budget"; }
+ok "$(tail -1 "$ROOT/tmp/size.txt")"
 
 echo "smoke_compat: all passed in a fresh bullseye root (libc6 $glibc)"

@@ -64,6 +64,66 @@ def stub(name: str, system_soname: str, workdir: Path, users: list[Path]) -> Pat
     return out
 
 
+def imported_symbols(user: Path, soname: str, real: Path) -> dict[str, tuple[str, str, int]]:
+    """What ``user`` takes from the library ``soname`` (whose real copy is ``real``):
+    symbol -> (version, "func" or "object", size), from ``nm -D``."""
+    def nm(*args: str, path: Path) -> list[str]:
+        return subprocess.run(["nm", "-D", *args, str(path)], check=True,
+                              capture_output=True, text=True).stdout.splitlines()
+
+    defined: dict[str, tuple[str, str, int]] = {}
+    for line in nm("--defined-only", "-S", path=real):
+        fields = line.split()
+        if len(fields) != 4:
+            continue
+        _addr, size, kind, name = fields
+        base, _, version = name.partition("@")
+        defined[base] = (version.lstrip("@"), "func" if kind in "TtWwi" else "object",
+                         int(size, 16))
+    return {base: defined[base] for line in nm("--undefined-only", path=user)
+            for base in [line.split()[-1].partition("@")[0]] if base in defined}
+
+
+def stand_in(soname: str, symbols: dict[str, tuple[str, str, int]], workdir: Path) -> Path | None:
+    """A stand-in for a Qt library that only an unused code path of a kept plugin calls.
+
+    It has the soname and defines ``symbols`` (with their symbol versions, so a binary
+    linked with BIND_NOW loads): a function prints which one was called and aborts; an
+    object is zero-filled (``QQuickWindow::staticMetaObject``: ``qobject_cast`` to a class
+    no window has answers null). None when ``cc`` is missing."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return None
+    workdir.mkdir(parents=True, exist_ok=True)
+    lines = ["#include <stdio.h>", "#include <stdlib.h>",
+             "static void gone(const char *s) {",
+             f'    fprintf(stderr, "doorstep-desk: %s is not in this bundle ({soname} is a '
+             'stand-in)\\n", s);',
+             "    abort();", "}"]
+    versions: dict[str, list[str]] = {}
+    for i, (name, (version, kind, size)) in enumerate(sorted(symbols.items())):
+        versions.setdefault(version or "Qt_6", []).append(name)
+        if kind == "func":
+            lines += [f'void f{i}(void) __asm__("{name}");',
+                      f'void f{i}(void) {{ gone("{name}"); }}']
+        else:
+            lines.append(f'__attribute__((aligned(16))) char d{i}[{max(size, 1)}] '
+                         f'__asm__("{name}") = {{0}};')
+    versions.setdefault("Qt_6", [])
+    script = "\n".join(f"{v} {{ global: {' '.join(n + ';' for n in names)} local: *; }};"
+                       if names else f"{v} {{ local: *; }};"
+                       for v, names in sorted(versions.items()))
+    src = workdir / (soname + ".c")
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    vers = workdir / (soname + ".map")
+    vers.write_text(script + "\n", encoding="utf-8")
+    out = workdir / soname
+    subprocess.run([cc, "-shared", "-fPIC", "-O1", f"-Wl,-soname,{soname}",
+                    f"-Wl,--version-script={vers}", "-o", str(out), str(src)],
+                   check=True, capture_output=True)
+    return out
+
+
 if __name__ == "__main__":
     import sys
 

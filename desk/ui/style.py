@@ -29,6 +29,13 @@ def resources_dir() -> Path:
     return core_resources_dir()
 
 
+def resource(*parts: str) -> Path:
+    """A shipped file; a decompressed copy when the installer ships it as ``NAME.xz``."""
+    from desk.core.resources import resource as core_resource
+
+    return core_resource(*parts)
+
+
 class Metrics:
     """Sizes in pixels for one mode (a plain class: the lock screen paints before
     ``dataclasses`` is imported)."""
@@ -145,7 +152,7 @@ def load_fallback_fonts() -> None:
         return
     _fallbacks_loaded = True
     for name in FALLBACK_FONTS:
-        QFontDatabase.addApplicationFont(str(resources_dir() / "fonts" / name))
+        QFontDatabase.addApplicationFont(str(resource("fonts", name)))
 
 
 _translators: list[QTranslator] = []

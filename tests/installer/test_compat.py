@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,11 +99,15 @@ def test_compat_script_steps() -> None:
     assert "in_root $NICE pip install" in text
     assert "BUDGET_MB=${DOORSTEP_DEB_BUDGET_MB:-120}" in text
     assert '"$REPO/installer/smoke_compat.sh" "$deb"' in text
+    # the unpacked bundle's budget is checked, not only reported (issue 19)
+    assert 'python3 "$REPO/installer/bundle_size.py" "$deb"' in text
+    assert "WARNING: the bundle is" not in text
     smoke = SMOKE.read_text("utf-8")
     assert 'cp -a "$PRISTINE/." "$ROOT/"' in smoke  # a fresh copy, never the build root
     for step in ("dpkg -i /tmp/doorstep-desk.deb", "apt-get -f install",
                  "desk --version", "setup --desk-code", "new --item", "receipt \"$uuid\"",
-                 "DOORSTEP_SMOKE_EXIT_MS", "enroll --server", "sync --server", "protect"):
+                 "DOORSTEP_SMOKE_EXIT_MS", "enroll --server", "sync --server", "protect",
+                 "DOORSTEP_SMOKE_CAMERA=1", "installer/bundle_size.py\" \"$ROOT/opt/doorstep-desk\""):
         assert step in smoke, step
 
 
@@ -120,6 +125,19 @@ def test_compat_deb_fits_glibc_231_and_budget() -> None:
     assert cxx is None or tuple(map(int, cxx[1].split("."))) <= (10,), depends  # GCC 10
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 19, open: the compat bundle is over 120 MB unpacked with the camera (Qt "
+    "Multimedia and FFmpeg) even with the fonts packed; see README, Installers"))
+def test_compat_bundle_within_budget() -> None:
+    """Unpacked, as the .deb installs it (installer/bundle_size.py), ≤ 120 MB."""
+    deb = _need_deb()
+    if shutil.which("dpkg-deb") is None:
+        pytest.skip("dpkg-deb is not installed")
+    proc = subprocess.run([sys.executable, str(INSTALLER / "bundle_size.py"), str(deb),
+                           "--budget-mb", "120"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 @pytest.mark.slow
 def test_compat_deb_smoke_in_fresh_bullseye_root() -> None:
     deb = _need_deb()
@@ -128,7 +146,9 @@ def test_compat_deb_smoke_in_fresh_bullseye_root() -> None:
     if not (CACHE / "pristine" / ".doorstep-pristine").is_file():
         pytest.skip(f"no pristine bullseye root at {CACHE}/pristine "
                     "(build_linux_compat.sh makes it)")
+    # what the bundle does; its size has a test of its own (test_compat_bundle_within_budget)
+    env = {**os.environ, "DOORSTEP_BUNDLE_BUDGET_MB": "100000"}
     proc = subprocess.run([str(SMOKE), str(deb)], capture_output=True, text=True,
-                          timeout=3600)
+                          timeout=3600, env=env)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "smoke_compat: all passed" in proc.stdout

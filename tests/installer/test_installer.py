@@ -120,16 +120,25 @@ def test_deb_metadata_and_layout(built: dict[str, Path], installed: Path) -> Non
     assert (installed / f"usr/share/icons/hicolor/256x256/apps/{PACKAGE}.png").is_file()
     assert (installed / f"usr/share/icons/hicolor/scalable/apps/{PACKAGE}.svg").is_file()
     internal = installed / "opt" / PACKAGE / "_internal"
-    for rel in ("resources/fonts/wqy-microhei.ttc", "resources/fonts/LICENSE-wqy-microhei.txt",
+    # the fonts xz-packed (issue 19's size budget), every one of them
+    for rel in ("resources/fonts/wqy-microhei.ttc.xz", "resources/fonts/LICENSE-wqy-microhei.txt",
+                "resources/fonts/doorstep-han-fallback.ttf.xz",
+                "resources/fonts/doorstep-han-fallback-2.ttf.xz",
                 "resources/styles/base.qss", "forms/catalog.yaml",
                 "resources/translations/qtbase_zh_CN.qm",  # Qt's dialogs in Chinese
                 # bilingual receipts (issue 16): the Yi font and the words they read
-                "resources/fonts/NotoSansYi-Regular.ttf", "resources/fonts/LICENSE-noto-sans-yi.txt",
+                "resources/fonts/NotoSansYi-Regular.ttf.xz",
+                "resources/fonts/LICENSE-noto-sans-yi.txt",
                 "resources/translations/doorstep_en.ts"):
         assert (internal / rel).is_file(), rel
     assert list((internal / "forms" / "items").glob("*.yaml"))
-    # nothing the desk does not use
-    assert not list(internal.rglob("*Qt6Qml*")) and not list(internal.rglob("*WebEngine*"))
+    assert not list((internal / "resources" / "fonts").glob("*.tt[fc]"))
+    # nothing the desk does not use: Qt Quick and QML only as the camera plugin's small
+    # stand-ins (doorstep-desk.spec: add_stand_ins)
+    for lib in [*internal.rglob("*Qt6Qml*"), *internal.rglob("*Qt6Quick*")]:
+        assert lib.name in ("libQt6Qml.so.6", "libQt6Quick.so.6"), lib
+        assert lib.stat().st_size < 64_000, lib
+    assert not list(internal.rglob("*WebEngine*"))
     assert not (internal / "sync" / "district").exists()
     # pypinyin's phrase dictionary (the desk reads single characters) and Pillow's own
     # libxcb/libXau (a stub loads the system libxcb instead: doorstep-desk.spec)
@@ -168,6 +177,79 @@ def test_installed_app_renders_a_receipt(installed: Path, tmp_path: Path) -> Non
 
         text = "".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
         assert cases[0]["receipt_no"] in text.replace(" ", "").replace("\n", "")
+    # the packed main font was unpacked once into the worker's cache, byte for byte
+    unpacked = list((tmp_path / "home" / "cache" / "doorstep-desk" / "resources")
+                    .glob("*/wqy-microhei.ttc"))
+    assert len(unpacked) == 1
+    assert unpacked[0].read_bytes() == (REPO / "resources/fonts/wqy-microhei.ttc").read_bytes()
+
+
+def test_installed_attach_counts_pdf_pages(installed: Path, tmp_path: Path) -> None:
+    """A PDF attached to a case has its pages counted by pypdf in the bundle, which has no
+    fontTools (doorstep-desk.spec excludes it: pypdf needs it only to extract text)."""
+    exe = installed / "opt" / PACKAGE / PACKAGE
+    env = _env(tmp_path)
+    data = tmp_path / "desk-data"
+    _run(exe, "--data-dir", str(data), "demo", "--cases", "1", "--seed", "8", env=env)
+    case = json.loads(_run(exe, "--data-dir", str(data), "cases", "--json", env=env).stdout)[0]
+    catalog = json.loads(_run(exe, "--data-dir", str(data), "catalog", "--json",
+                              env=env).stdout)
+    item = next(i for i in catalog if i["code"] == case["item_code"])
+    material = item["materials"][0]
+    material = material["name"] if isinstance(material, dict) else material
+    pdf = tmp_path / "receipt.pdf"
+    _run(exe, "--data-dir", str(data), "receipt", case["uuid"], "--out", str(pdf),
+         "--format", "a4", env=env)
+    out = json.loads(_run(exe, "--data-dir", str(data), "attach", case["receipt_no"],
+                          material, str(pdf), env=env).stdout)
+    assert [a["pages"] for a in out["attachments"]] == [1]
+    assert out["attachments"][0]["mime"] == "application/pdf"
+    assert not list((installed / "opt" / PACKAGE / "_internal").rglob("fontTools"))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 19, open: 145 MB unpacked with the capture dialog's camera (Qt Multimedia and "
+    "FFmpeg: +24 MB; libavcodec alone 14.9 MB) after packing the fonts (-23.7 MB); see "
+    "README, Installers. Strict: passes the day the bundle fits, and then must lose this mark"))
+def test_bundle_within_size_budget(built: dict[str, Path]) -> None:
+    """The unpacked bundle ≤ 120 MB (issue 19), as the folder and as the .deb installs it."""
+    sys.path.insert(0, str(REPO / "installer"))
+    try:
+        import bundle_size
+    finally:
+        sys.path.remove(str(REPO / "installer"))
+    folder = sum(bundle_size.files_of(built["bundle"]).values())
+    assert sum(bundle_size.files_of(built["deb"]).values()) == folder
+    assert folder <= bundle_size.budget_bytes(120), f"{folder:,} bytes > 120 MB"
+
+
+def test_bundle_size_check_bites(built: dict[str, Path]) -> None:
+    """installer/bundle_size.py (build_linux.sh, the compat build and its smoke test run it)
+    fails one byte over the budget and passes at it."""
+    script = REPO / "installer" / "bundle_size.py"
+    sys.path.insert(0, str(REPO / "installer"))
+    try:
+        import bundle_size
+    finally:
+        sys.path.remove(str(REPO / "installer"))
+    folder = sum(bundle_size.files_of(built["bundle"]).values())
+    for target in (built["bundle"], built["deb"]):
+        over = subprocess.run([sys.executable, str(script), str(target), "--budget-mb",
+                               f"{(folder - 1) / 1e6}"], capture_output=True, text=True)
+        assert over.returncode == 1 and "OVER the budget" in over.stdout, over.stdout
+        at = subprocess.run([sys.executable, str(script), str(target), "--budget-mb",
+                             f"{folder / 1e6}"], capture_output=True, text=True)
+        assert at.returncode == 0 and f"{folder:,} bytes" in at.stdout, at.stdout
+
+
+def test_installed_camera_backend_loads(installed: Path, tmp_path: Path) -> None:
+    """The capture dialog's camera: Qt Multimedia with its FFmpeg plugin loads in the bundle
+    (the plugin's Qt Quick/QML libraries are stand-ins), with no warning."""
+    exe = installed / "opt" / PACKAGE / PACKAGE
+    env = _env(tmp_path)
+    env["DOORSTEP_SMOKE_CAMERA"] = "1"
+    proc = _run(exe, env=env, timeout=120)
+    assert "camera backend: ffmpeg" in proc.stdout, proc.stdout
 
 
 def test_installed_search_by_pinyin_initials(installed: Path, tmp_path: Path) -> None:
