@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.ui.flow import FlowLayout, shrinkable
+from desk.ui.flow import FlowLayout, WrappingButton, shrinkable
 from desk.ui.text import tr
 from forms.model import FieldDef
 
@@ -49,18 +49,54 @@ class EnterMovesOn(QObject):
 ENTER_FILTER = EnterMovesOn()
 
 
-def _placeholder(f: FieldDef) -> str:
+def _placeholders(f: FieldDef) -> list[str]:
+    """The field's hint, longest first: the line edit shows the longest that fits its
+    width (the full ID hint is 295 px in 长辈模式, a form's input 275 px at 1024 px)."""
     if f.placeholder:
-        return f.placeholder
+        return [f.placeholder]
     return {
-        "id_number": tr("18位身份证号码，末位可为X"),
-        "phone": tr("手机号或固定电话"),
-        "mobile": tr("11位手机号"),
-        "date": tr("例如 2026-11-21 或 20261121"),
-        "credit_code": tr("18位统一社会信用代码"),
-        "bank_account": tr("银行卡号或社保卡号"),
-        "name": tr("与身份证一致"),
-    }.get(f.type, "")
+        "id_number": [tr("18位身份证号码，末位可为X"), tr("18位身份证号码"), tr("身份证号码")],
+        "phone": [tr("手机号或固定电话"), tr("手机或固话")],
+        "mobile": [tr("11位手机号")],
+        "date": [tr("例如 2026-11-21 或 20261121"), tr("例如 2026-11-21"), tr("年-月-日")],
+        "credit_code": [tr("18位统一社会信用代码"), tr("统一社会信用代码")],
+        "bank_account": [tr("银行卡号或社保卡号"), tr("卡号")],
+        "name": [tr("与身份证一致")],
+    }.get(f.type, [""])
+
+
+class HintedLineEdit(QLineEdit):
+    """A line edit whose placeholder is the longest of its hints that fits: a cut-off
+    hint (“18位身份证号码，末位可”) reads as an instruction that stops half-way."""
+
+    def __init__(self, hints: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hints = hints or [""]
+        self.setPlaceholderText(self._hints[0])
+
+    def _room(self) -> int:
+        # what QLineEdit keeps for the text: its hint is 17 'x' wide plus its chrome
+        fm = self.fontMetrics()
+        chrome = self.sizeHint().width() - 17 * fm.horizontalAdvance("x") - 4
+        room = self.width() - chrome
+        if self.isClearButtonEnabled():
+            room -= self.height() // 2
+        return room
+
+    def _fit(self) -> None:
+        fm, room = self.fontMetrics(), self._room()
+        hint = next((h for h in self._hints if fm.horizontalAdvance(h) <= room), self._hints[-1])
+        if hint != self.placeholderText():
+            self.setPlaceholderText(hint)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
 
 
 def normalise_date(text: str) -> str:
@@ -114,8 +150,7 @@ class LineEditor(FieldEditor):
         super().__init__(f, parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.edit = QLineEdit()
-        self.edit.setPlaceholderText(_placeholder(f))
+        self.edit = HintedLineEdit(_placeholders(f))
         self.edit.setAccessibleName(f.label)
         self.edit.setClearButtonEnabled(True)
         if f.max_length:
@@ -193,7 +228,7 @@ class ChipEditor(FieldEditor):
         self.group.setExclusive(not multi)
         self.buttons: list[tuple[QPushButton, Any]] = []
         for i, (text, val) in enumerate(options):
-            b = QPushButton(text)
+            b = WrappingButton(text)
             b.setCheckable(True)
             b.setProperty("kind", "chip")
             b.setAccessibleName(f"{f.label}：{text}")

@@ -9,13 +9,21 @@ squeezed until its text is cut.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QLayout,
     QLayoutItem,
+    QPushButton,
     QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
     QWidgetItem,
@@ -71,9 +79,11 @@ class FlowLayout(QLayout):
         return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())
 
     def minimumSize(self) -> QSize:
+        # a plain button's minimum is its hint (its size policy cannot shrink); a
+        # WrappingButton's is a few characters wide — it takes more lines instead
         size = QSize()
         for item in self._items:
-            size = size.expandedTo(item.minimumSize()).expandedTo(item.sizeHint())
+            size = size.expandedTo(item.minimumSize())
         m = self.contentsMargins()
         return size + QSize(m.left() + m.right(), m.top() + m.bottom())
 
@@ -87,12 +97,98 @@ class FlowLayout(QLayout):
             hint = item.sizeHint()
             if x > area.x() and x + hint.width() > area.right() + 1:
                 x, y, line = area.x(), y + line + self._v, 0
+            width, height = min(hint.width(), area.width()), hint.height()
+            if width < hint.width() and item.hasHeightForWidth():
+                height = item.heightForWidth(width)  # a long choice on two or more lines
             if move:
-                width = min(hint.width(), area.width())
-                item.setGeometry(QRect(QPoint(x, y), QSize(width, hint.height())))
-            x += hint.width() + self._h
-            line = max(line, hint.height())
+                item.setGeometry(QRect(QPoint(x, y), QSize(width, height)))
+            x += width + self._h
+            line = max(line, height)
         return y + line - rect.y() + m.bottom()
+
+
+# a break never leaves “（” at a line's end nor puts “）”/“，” at a line's start, and a
+# run of Latin letters or digits (“40”, “2026”) stays whole
+_TOKENS = re.compile(r"[（(《“]*(?:[A-Za-z0-9.\-]+|\s|.)[）)》”，、。：；！？,.:;!?]*")
+
+
+def wrap_text(text: str, fm: QFontMetrics, width: int) -> list[str]:
+    """``text`` in lines no wider than ``width`` (a token wider than that alone on its
+    line): Chinese breaks between any two characters, as it is written."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(text):
+        if line and fm.horizontalAdvance(line + token) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+class WrappingButton(QPushButton):
+    """A push button whose text takes as many lines as the width it is given needs, like
+    a label with word wrap: a choice such as “大龄失业人员（女40男50以上）” (329 px in
+    长辈模式) never makes a 1024 px form scroll sideways. ``text()`` stays the whole
+    text (what tests, screen readers and the value see); only the painting wraps."""
+
+    MIN_CHARS = 6
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _chrome(self) -> int:
+        """What the style adds beside the text (padding, border): measured on the
+        one-line hint, since the style's size for empty contents is its minimum width."""
+        return self.sizeHint().width() - self.fontMetrics().size(0, self.text()).width()
+
+    def _lines(self, width: int) -> list[str]:
+        if width >= self.sizeHint().width():
+            return [self.text()]
+        fm, room = self.fontMetrics(), max(width - self._chrome(), 1)
+        lines = wrap_text(self.text(), fm, room)
+        # balanced: the narrowest width giving as few lines (“大龄失业人员（女40” /
+        # “男50以上）”, not a lone “上）” on the second line)
+        low, high = room // len(lines), room
+        while low < high:
+            mid = (low + high) // 2
+            if len(wrap_text(self.text(), fm, mid)) <= len(lines):
+                high = mid
+            else:
+                low = mid + 1
+        return wrap_text(self.text(), fm, high)
+
+    def minimumSizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        one = self.sizeHint()
+        narrow = self._chrome() + fm.horizontalAdvance("字" * self.MIN_CHARS)
+        # the height stays one line's: the layout asks heightForWidth for the width it
+        # gives (a taller minimum would make every row as tall as the narrowest case)
+        return QSize(min(one.width(), narrow), one.height())
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        lines = self._lines(width)
+        if len(lines) == 1:
+            return self.sizeHint().height()
+        text = self.fontMetrics().size(0, "\n".join(lines))
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        return self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, opt,
+                                             text, self).height()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        opt.text = "\n".join(self._lines(self.width()))
+        QStylePainter(self).drawControl(QStyle.ControlElement.CE_PushButton, opt)
 
 
 def shrinkable(combo: QComboBox, chars: int = 6) -> QComboBox:

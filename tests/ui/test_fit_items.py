@@ -1,9 +1,9 @@
 """Issue 16 (82 items): every item of the shipped catalog — its long names, labels and
 choices included — fits the smallest laptop screen (1024×640): its 一次性告知 page and its
 form, filled with the item's worked example. test_fit.py walks every page with two items
-(in both modes); this walks every item, in normal mode — in 长辈 mode the materials column
-(a row with 拍照) and some forms' choices are still too wide for 1024 px in about 25 items,
-new and old."""
+(in both modes); this walks every item in both modes. 长辈 mode is what found the long
+materials (now wrapping beside their tick), the long multi-choice chips (now wrapping
+buttons) and the cut ID/date hints (now the longest hint that fits)."""
 
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ AVAIL = QRect(0, 0, 1024, 600)
 
 # the offscreen platform's note when a page resizes the window (as in test_fit.py)
 @pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-def test_every_item_notice_and_form_fit(qtbot: Any, desk: Any) -> None:
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "长辈"])
+def test_every_item_notice_and_form_fit(qtbot: Any, desk: Any, large: bool) -> None:
     from desk.ui import style
     from desk.ui.main import make_app
     from desk.ui.window import MainWindow
 
     app = make_app()
-    desk.settings.large_font = False
-    style.apply(app, False, False)
+    desk.settings.large_font = large
+    style.apply(app, large, False)
     win = MainWindow(desk, dialogs=Answers())
     qtbot.addWidget(win)
     win.fit_screen(AVAIL)

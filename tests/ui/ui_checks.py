@@ -86,6 +86,13 @@ def clipped(root: QWidget) -> list[str]:
                     out.append(f"{name(w)} needs {need} px high, has {w.height()}")
             elif w.sizeHint().width() > w.width() + 1:
                 out.append(f"{name(w)} needs {w.sizeHint().width()} px, has {w.width()}")
+        elif isinstance(w, QAbstractButton) and w.text() and w.hasHeightForWidth():
+            # a choice that wraps (desk.ui.flow.WrappingButton): every line it needs at
+            # the width it has, and never narrower than its minimum
+            need = w.heightForWidth(w.width())
+            if need > w.height() + 2 or w.minimumSizeHint().width() > w.width() + 1:
+                out.append(f"{name(w)} needs {need} px high at {w.width()} px, has "
+                           f"{w.height()}")
         elif isinstance(w, QAbstractButton) and w.text():
             hint = w.sizeHint()
             if hint.width() > w.width() + 1 or hint.height() > w.height() + 2:
