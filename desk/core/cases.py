@@ -146,11 +146,15 @@ class CaseService:
 
     def submit(self, item_code: str, submission: dict[str, Any], actor: Actor,
                *, today: date | None = None,
-               attachments: Sequence[tuple[str, Sequence[Any]]] = ()) -> dict[str, Any]:
+               attachments: Sequence[tuple[str, Sequence[Any]]] = (),
+               reuse_pages: Sequence[tuple[str, Sequence[str]]] = ()) -> dict[str, Any]:
         """Validate and save a case; raises :class:`ValidationFailed` with every problem.
 
         ``attachments`` (issue 17): ``(material name, normalised pages)`` captured on the
-        form, saved with the case in one transaction.
+        form, saved with the case in one transaction. ``reuse_pages`` (issue 23):
+        ``(material name, attachment ids)`` of pages on file from the resident's earlier
+        cases, copied into this case as its own pages — only with the resident's consent
+        (recorded on the case with who took it and when, and each page's source).
 
         Returns the stored case (``uuid``, ``receipt_no``, ``status``, ``promised_date``,
         ...). The case is committed durably before this returns.
@@ -176,6 +180,10 @@ class CaseService:
         if mark is not None:  # issue 18: filed from 已确认 on the proactive list (免申即享)
             data["proactive"] = case_mark(self.store, item, mark, search["id_number"])
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        if reuse_pages:  # issue 23: materials on file, copied into the new case
+            attachments = [*attachments, *self._reused(result, data, search["id_number"],
+                                                       reuse_pages, actor)]
+            case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         guard = once_guard(item, today, result.duplicate_exception, data)
         saved = self.store.save_new_case(case, search, actor.worker, once_check=guard,
                                          attachments=attachments)
@@ -183,6 +191,22 @@ class CaseService:
             self.store.record_proactive_outcome(data["proactive"]["entry_id"], "confirmed",
                                                 worker=actor.worker, case_uuid=saved["uuid"])
         return saved
+
+    def _reused(self, result: Result, data: dict[str, Any], id_number: str,
+                picks: Sequence[tuple[str, Sequence[str]]], actor: Actor
+                ) -> list[tuple[str, list[Any]]]:
+        """The pages on file to copy into a new case (issue 23), recorded in ``data``."""
+        from desk.core.attachments_reuse import pages_for_reuse
+
+        if not result.reuse_consent:
+            raise ValidationFailed([Problem(
+                "reuse_consent", "required",
+                "复用材料：须先经居民同意（勾选“居民同意复用已登记的信息”）")])
+        pages, record = pages_for_reuse(self.store, id_number, picks)
+        reuse = data.setdefault("reuse", {"consent": True})
+        reuse.update({"materials": record, "consent_by": actor.worker,
+                      "consent_at": now_iso()})
+        return pages
 
     def build_case(self, item: Item, result: Result, actor: Actor,
                    today: date) -> tuple[dict[str, Any], dict[str, str]]:

@@ -114,6 +114,21 @@ class AttachmentsMixin(StoreBase):
         return self._read(f"SELECT {_COLS} FROM attachments WHERE case_uuid = ? "
                           "ORDER BY material, page", [case_uuid])
 
+    def attachments_of_cases(self, case_uuids: Sequence[str]) -> list[dict[str, Any]]:
+        """The pages (without their bytes) of several cases (a resident's: issue 23)."""
+        if not case_uuids:
+            return []
+        return self._read(f"SELECT {_COLS} FROM attachments WHERE case_uuid IN "
+                          f"({', '.join('?' * len(case_uuids))}) ORDER BY material, page",
+                          list(case_uuids))
+
+    def attachment_rows(self, attachment_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The pages (without their bytes) with these ids (those that exist)."""
+        if not attachment_ids:
+            return []
+        return self._read(f"SELECT {_COLS} FROM attachments WHERE attachment_id IN "
+                          f"({', '.join('?' * len(attachment_ids))})", list(attachment_ids))
+
     def attachment_data(self, attachment_id: str) -> bytes:
         """One page's bytes; :class:`NotFound` when there is no such page."""
         rows = self._read("SELECT data FROM attachments WHERE attachment_id = ?",

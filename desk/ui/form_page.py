@@ -230,6 +230,11 @@ class FormPage(QWidget):
         pid, item = self.resident, self.item
         self.win.tasks.run(lambda: service.reusable_values(pid, item),
                            on_done=self._prefill)
+        from desk.core.attachments_reuse import offered_pages  # issue 23: materials on file
+
+        store = self.win.ctx.store
+        self.win.tasks.run(lambda: offered_pages(store, pid, item),
+                           on_done=self.materials.offer_reuse)
 
     def _prefill(self, offered: dict[str, Any]) -> None:
         values = offered["values"]
@@ -303,9 +308,11 @@ class FormPage(QWidget):
 
         spec = self.win.page("receipt").panel.ahead_spec()
         pages = self.materials.attachments()  # issue 17: saved with the case, at once
+        reuse = self.materials.reuse_picks()  # issue 23: pages on file, copied into it
 
         def work(saved: Callable[[object], None]) -> None:
-            case = ctx.cases.submit(code, sub, actor, today=today, attachments=pages)
+            case = ctx.cases.submit(code, sub, actor, today=today, attachments=pages,
+                                    reuse_pages=reuse)
             saved(case)  # the UI turns to the receipt page meanwhile …
             render_ahead(ctx, case, spec)  # … whose document is made here, at once
 

@@ -179,6 +179,9 @@ class MaterialsPanel(QFrame):
         self.pick_files: Callable[[QWidget], list[str]] | None = None
         self.capture_dialog: CaptureDialog | None = None
         self.tasks: Runner | None = None  # the window's task manager unless set
+        # issue 23: pages on file from the resident's earlier cases, offered after consent
+        self.reuse_offers: dict[str, tuple[MaterialCheck, dict[str, Any]]] = {}
+        self.reuse_box: QFrame | None = None
         for m in all_materials(item):
             row = MaterialRow(m, material_name(self.item, m.name))
             row.box.toggled.connect(lambda *_: self.edited.emit())
@@ -260,6 +263,55 @@ class MaterialsPanel(QFrame):
                 if pages:
                     r.box.setChecked(True)
         self.edited.emit()
+
+    def offer_reuse(self, offers: list[dict[str, Any]]) -> None:
+        """Materials on file (issue 23; offered once the resident agreed): a tick each, with
+        the date captured and the case they came from; ticked, the material is received and
+        its pages are copied into the new case when it is saved."""
+        if self.reuse_box is not None:
+            self.reuse_box.setParent(None)
+            self.reuse_box.deleteLater()
+        self.reuse_offers = {}
+        self.reuse_box = None
+        if not offers:
+            return
+        box = QFrame()
+        box.setObjectName("reuseOffers")
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 4, 0, 4)
+        head = QLabel(tr("存档材料可复用（居民已同意）："))
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        for o in offers:
+            tick = MaterialCheck(tr("{name} · {n} 页 · {day} 拍摄（受理编号 {no}）").format(
+                name=material_name(self.item, o["material"]), n=o["pages"],
+                day=str(o["captured_at"])[:10], no=o["receipt_no"]))
+            tick.setAccessibleName(tr("复用存档材料：{name}").format(name=o["material"]))
+            tick.toggled.connect(lambda on, n=o["material"]: self._reuse_toggled(n, on))
+            lay.addWidget(tick)
+            self.reuse_offers[o["material"]] = (tick, o)
+        outer = self.layout()
+        assert isinstance(outer, QVBoxLayout)
+        outer.insertWidget(outer.indexOf(self.decision) + 1, box)
+        self.reuse_box = box
+
+    def _reuse_toggled(self, name: str, on: bool) -> None:
+        for r in self.rows:
+            if r.material.name == name:
+                if on:
+                    r.box.setChecked(True)
+                n = len(self.captures.get(name, []))
+                reused = self.reuse_offers[name][1]["pages"] if on else 0
+                r.pages_label.setText(
+                    tr("已复用 {n} 页").format(n=reused) if reused and not n else
+                    tr("已拍 {n} 页").format(n=n + reused) if n else "")
+        self.edited.emit()
+
+    def reuse_picks(self) -> list[tuple[str, list[str]]]:
+        """``(material, attachment ids on file)`` ticked for reuse (applicable materials)."""
+        shown = {r.material.name for r in self.rows if not r.isHidden()}
+        return [(n, list(o["attachment_ids"])) for n, (tick, o) in self.reuse_offers.items()
+                if tick.isChecked() and n in shown]
 
     def attachments(self) -> list[tuple[str, list[Page]]]:
         """``(material, pages)`` to save with the case (applicable materials only)."""

@@ -1,0 +1,122 @@
+"""Materials already on file, reused for a resident's new case (issue 23, with issue 17).
+
+When a resident the desk knows (same ID number) starts a new application, the pages of
+materials captured for their earlier cases — the ID card, the household register, a
+disability certificate — can be attached to the new case instead of being photographed
+again:
+
+- :func:`offered_pages`: for each paper material of the new item, the newest earlier case of
+  this resident holding pages of a material of that name, with the date they were captured;
+- :func:`pages_for_reuse`: the pages the worker picked, checked to belong to this resident's
+  own cases, as :class:`Page` objects for the new case (saved there as its own rows in the
+  case's transaction, encrypted with the store, uploaded with it), and what the case records
+  of them.
+
+Only with the resident's consent (居民同意复用已登记的信息): :meth:`CaseService.submit`
+refuses reused pages without it and records who took the consent, when, and where each page
+came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from desk.core.attachments import Page
+from desk.core.errors import ValidationFailed
+from forms.engine import Problem, all_materials
+from forms.model import Item
+
+if TYPE_CHECKING:
+    from desk.core.store import Store
+
+# the applicant's own ID card, whatever an item calls it (居民身份证, 老人身份证, 申请人身份证
+# …) — never another person's (代办人身份证, 父亲居民身份证, 申请人及家庭成员身份证)
+_OWN_ID_CARD = re.compile(r"^(申请人|老人|本人|持证人)?(居民)?身份证$")
+
+
+def material_kind(name: str) -> str:
+    """What a material is, for reuse across items: the applicant's ID card under any of
+    its names; otherwise the material's name itself (户口簿, 残疾人证 …)."""
+    return "居民身份证" if _OWN_ID_CARD.match(name) else name
+
+
+def offered_pages(store: Store, id_number: str, item: Item,
+                  exclude: str = "") -> list[dict[str, Any]]:
+    """Per paper material of ``item``, the pages on file from the resident's newest earlier
+    case that has that material: ``material``, ``case_uuid``, ``receipt_no``,
+    ``item_name``, ``captured_at`` (ISO), ``pages`` (count), ``attachment_ids`` (in page
+    order). ``exclude``: a case not to offer from (the one being edited)."""
+    wanted = [m.name for m in all_materials(item) if not m.obtained_by_sharing]
+    kinds = {material_kind(n): n for n in wanted}
+    cases = [c for c in store.resident_cases(id_number.strip().upper())
+             if c["uuid"] != exclude]
+    if not wanted or not cases:
+        return []
+    rows = store.attachments_of_cases([c["uuid"] for c in cases])
+    by_case: dict[str, dict[str, list[dict[str, Any]]]] = {}  # case → this item's material
+    for r in rows:
+        name = kinds.get(material_kind(str(r["material"])))
+        if name is not None:
+            by_case.setdefault(r["case_uuid"], {}).setdefault(name, []).append(r)
+    out = []
+    for name in wanted:
+        for c in cases:  # newest first
+            pages = by_case.get(c["uuid"], {}).get(name)
+            if pages:
+                pages.sort(key=lambda r: int(r["page"]))
+                out.append({"material": name, "case_uuid": c["uuid"],
+                            "receipt_no": c["receipt_no"], "item_name": c["item_name"],
+                            "captured_at": max(str(r["created_at"]) for r in pages),
+                            "pages": len(pages),
+                            "attachment_ids": [r["attachment_id"] for r in pages]})
+                break
+    return out
+
+
+def pages_for_reuse(store: Store, id_number: str,
+                    picks: Sequence[tuple[str, Sequence[str]]]
+                    ) -> tuple[list[tuple[str, list[Page]]], list[dict[str, Any]]]:
+    """``picks``: ``(material of the new case, attachment ids on file)``. Returns the pages
+    to save with the new case and the record of where they came from; refuses (naming the
+    rule) a page that is not on file or belongs to another resident's case."""
+    mine = {str(c["uuid"]): c for c in store.resident_cases(id_number.strip().upper())}
+    wanted = [a for _, ids in picks for a in ids]
+    rows = {r["attachment_id"]: r for r in store.attachment_rows(wanted)}
+    problems = []
+    for a in wanted:
+        r = rows.get(a)
+        if r is None:
+            problems.append(Problem("reuse_materials", "not_found",
+                                    f"复用材料：没有这份存档材料（{a}），可能已按保存期限清除"))
+        elif r["case_uuid"] not in mine:
+            problems.append(Problem("reuse_materials", "not_this_resident",
+                                    "复用材料：该存档材料不属于本申请人，不能复用"))
+    for material, ids in picks:
+        for a in ids:
+            r = rows.get(a)
+            if r is not None and material_kind(str(r["material"])) != material_kind(material):
+                problems.append(Problem("reuse_materials", "other_material",
+                                        f"复用材料：存档的“{r['material']}”不能用作“{material}”"))
+    if problems:
+        raise ValidationFailed(problems)
+    attachments: list[tuple[str, list[Page]]] = []
+    record: list[dict[str, Any]] = []
+    for material, ids in picks:
+        if not ids:
+            continue
+        pages = []
+        for a in ids:
+            r = rows[a]
+            pages.append(Page(data=store.attachment_data(a), mime=r["mime"],
+                              width=int(r["width"]), height=int(r["height"]),
+                              pages=int(r["pages"])))
+        attachments.append((material, pages))
+        sources = sorted({str(rows[a]["case_uuid"]) for a in ids})
+        record.append({"material": material, "pages": len(ids),
+                       "from": [{"case_uuid": u, "receipt_no": mine[u]["receipt_no"]}
+                                for u in sources],
+                       "attachment_ids": list(ids),
+                       "captured_at": max(str(rows[a]["created_at"]) for a in ids)})
+    return attachments, record
