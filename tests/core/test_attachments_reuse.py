@@ -63,3 +63,36 @@ def test_reuse_refusals(desk: Any) -> None:
     saved = desk.cases.submit("MZ-LNYD", agreed, desk.actor(),
                               reuse_pages=[("老人身份证", ids)])
     assert [r["material"] for r in desk.store.attachments_of(saved["uuid"])] == ["老人身份证"]
+
+
+@pytest.mark.parametrize("fmt", ["a4", "80mm"])
+def test_the_receipt_lists_reused_materials(desk: Any, fmt: str, tmp_path: Any) -> None:
+    """The receipt says which materials are on file and need not be brought again."""
+    import re
+    import shutil
+    import subprocess
+
+    from desk.core.receipts import render_case_pdf
+
+    ex = dict(desk.catalog.get("MZ-GLJT").example)
+    first = desk.cases.submit("MZ-GLJT", ex, desk.actor(),
+                              attachments=[("居民身份证", [_page(10), _page(30)])])
+    ids = [r["attachment_id"] for r in desk.store.attachments_of(first["uuid"])]
+    sub = dict(desk.catalog.get("MZ-LNYD").example, applicant_id=ex["applicant_id"],
+               reuse_consent=True)
+    case = desk.cases.submit("MZ-LNYD", sub, desk.actor(), reuse_pages=[("老人身份证", ids)])
+    pdf = tmp_path / "receipt.pdf"
+    pdf.write_bytes(render_case_pdf(desk, case, fmt=fmt))
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext is missing: apt-get install poppler-utils (see README)"
+    text = re.sub(r"\s+", "", subprocess.run([tool, "-layout", str(pdf), "-"], check=True,
+                                             capture_output=True, text=True,
+                                             timeout=60).stdout)
+    assert f"已存档，免再次提交：老人身份证（取自受理编号{first['receipt_no']}）" in text
+    from forms.ids import id_check_digit
+
+    other = "11010119450101123" + id_check_digit("11010119450101123")
+    plain = desk.cases.submit("MZ-GLJT", dict(ex, applicant_id=other), desk.actor())
+    pdf.write_bytes(render_case_pdf(desk, plain, fmt=fmt))
+    assert "已存档" not in subprocess.run([tool, str(pdf), "-"], check=True,
+                                          capture_output=True, text=True, timeout=60).stdout

@@ -23,8 +23,25 @@ def obtained(sheet: Sheet, f: CaseFacts) -> None:
                  for m in shared]
         sheet.para(f.words.t("以下材料由办事点通过部门共享或电子证照获取，无需您提交：{names}。",
                              names="、".join(names)), small=True)
+    reused = reused_materials(f.case)
+    if reused:  # issue 23: pages on file from an earlier case, with the resident's consent
+        listed = "、".join(f"{r['material']}（取自受理编号 "
+                         f"{'、'.join(s['receipt_no'] for s in r['from'])}）" for r in reused)
+        sheet.para(f.words.t("已存档，免再次提交：{names}。", names=listed), small=True)
     if identity_from_card(f.case):
         sheet.para(f.words.t("身份信息读自身份证"), small=True)
+
+
+def reused_materials(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The materials whose pages on file were reused for the case (issue 23)."""
+    try:
+        data = json.loads(str(case.get("data_json") or "{}"))
+    except ValueError:
+        return []
+    reuse = data.get("reuse") if isinstance(data, dict) else None
+    mats = reuse.get("materials") if isinstance(reuse, dict) else None
+    return [m for m in mats if isinstance(m, dict) and m.get("material")
+            and isinstance(m.get("from"), list)] if isinstance(mats, list) else []
 
 
 def identity_from_card(case: dict[str, Any]) -> bool:
