@@ -81,6 +81,8 @@ SONAME_PACKAGES = {
     "libpulse.so.0": "libpulse0",
     "libXext.so.6": "libxext6",
     "libXrandr.so.2": "libxrandr2",
+    "libdrm.so.2": "libdrm2",  # libavutil (FFmpeg's hardware frames)
+    "libbz2.so.1": "libbz2-1.0",  # libavformat; Debian's libbz2-1.0 has this name too
 }
 # GLIBCXX_3.4.n -> the first GCC whose libstdc++6 has it (the package carries GCC's version;
 # libstdc++'s manual, "ABI Policy and Guidelines"). Older ones are in every supported system.

@@ -184,6 +184,37 @@ def test_installed_app_renders_a_receipt(installed: Path, tmp_path: Path) -> Non
     assert unpacked[0].read_bytes() == (REPO / "resources/fonts/wqy-microhei.ttc").read_bytes()
 
 
+def test_installed_receipt_prints_rare_name_characters(installed: Path, tmp_path: Path) -> None:
+    """A name with CJK Extension G and H characters (王𰻞𲎯) prints from the packed second
+    fallback font: unpacked into the worker's cache and embedded in the receipt."""
+    exe = installed / "opt" / PACKAGE / PACKAGE
+    env = _env(tmp_path)
+    data = tmp_path / "desk-data"
+    _run(exe, "--data-dir", str(data), "setup", "--desk-code", "HY-QL01", "--worker",
+         "测试员", env=env)
+    catalog = json.loads(_run(exe, "--data-dir", str(data), "catalog", "--json",
+                              env=env).stdout)
+    item = next(i for i in catalog if i.get("example") and "applicant_name" in i["example"]
+                and i.get("kind") == "on_the_spot" and not i.get("bundle"))
+    case_json = tmp_path / "case.json"
+    case_json.write_text(json.dumps({**item["example"], "applicant_name": "王\U00030EDE\U000323AF"},
+                                    ensure_ascii=False), "utf-8")
+    case = json.loads(_run(exe, "--data-dir", str(data), "new", "--item", item["code"],
+                           "--json", str(case_json), env=env).stdout)
+    pdf = tmp_path / "rare.pdf"
+    _run(exe, "--data-dir", str(data), "receipt", case["uuid"], "--out", str(pdf),
+         "--format", "a4", env=env)
+    from pypdf import PdfReader
+
+    fonts = {str(f.get_object()["/BaseFont"]) for page in PdfReader(pdf).pages
+             for f in page["/Resources"]["/Font"].values()}
+    assert any(f.endswith("+DoorstepHanFallback2") for f in fonts), fonts
+    cache = tmp_path / "home" / "cache" / "doorstep-desk" / "resources"
+    unpacked = next(cache.glob("*/doorstep-han-fallback-2.ttf"))
+    want = REPO / "resources" / "fonts" / "doorstep-han-fallback-2.ttf"
+    assert unpacked.stat().st_size == want.stat().st_size
+
+
 def test_installed_attach_counts_pdf_pages(installed: Path, tmp_path: Path) -> None:
     """A PDF attached to a case has its pages counted by pypdf in the bundle, which has no
     fontTools (doorstep-desk.spec excludes it: pypdf needs it only to extract text)."""
