@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from sync.district.app import _storage
-from sync.district.public_query import page, progress
+from sync.district.public_query import Progress, page, progress
 from sync.district.ratelimit import RateLimiter
 
 QUERY_RATE = int(os.environ.get("DOORSTEP_QUERY_RATE", 30))  # per client address a minute
@@ -30,14 +30,19 @@ def install(app: FastAPI) -> None:
         asked = bool(receipt_no or code)
         if not asked:
             return HTMLResponse(page(None, asked=False), headers=HEADERS)
-        wait = await run_in_threadpool(limiter.hit,
-                                       request.client.host if request.client else "")
+        host, st = request.client.host if request.client else "", _storage(request)
+
+        def work() -> tuple[int, Progress | None]:  # one trip to the thread pool
+            wait = limiter.hit(host)
+            if wait or not (receipt_no and code):
+                return wait, None
+            return 0, progress(st, receipt_no, code)
+
+        wait, prog = await run_in_threadpool(work)
         if wait:
             return HTMLResponse(page(None, asked=True, receipt_no=receipt_no, code=code,
                                      limited=True), status_code=429,
                                 headers={**HEADERS, "Retry-After": str(wait)})
-        prog = await run_in_threadpool(progress, _storage(request), receipt_no, code) \
-            if receipt_no and code else None
         return HTMLResponse(page(prog, asked=True, receipt_no=receipt_no.strip().upper(),
                                  code=code if prog is None else ""),
                             status_code=200 if prog is not None else 404, headers=HEADERS)

@@ -168,3 +168,66 @@ def test_the_receipts_qr_code_opens_the_progress_page(server: ConsoleServer, mak
         assert parse_payload(url)[0] == case["receipt_no"]
         resp = httpx.get(url)  # a phone's camera opens it as it is
         assert resp.status_code == 200 and "高龄津贴" in resp.text
+
+
+def test_a_receipt_printed_by_a_replaced_laptop_still_opens_the_page(
+        server: ConsoleServer, make_desk: Any, tmp_path: Any) -> None:
+    """The case's desk is now the replacement laptop (it uploaded the latest revision), yet
+    the receipt the lost laptop printed carries the old desk's code: the page answers it
+    through the replacement lineage, and still refuses a wrong code."""
+    from desk.core.app import DeskContext
+    from sync.client.desk import enroll_desk
+
+    old = make_desk("HY-QL07")
+    case = new_case(old, materials=["居民身份证", "户口簿"])  # 容缺: supplied later
+    assert case["status"] == "deferred" and sync_desk(old)["complete"]
+    st = server.storage
+    old_id = st.get_case(case["uuid"])["desk_id"]
+    printed = _code(old, case)
+    new = DeskContext.open(str(tmp_path / "new-laptop"), password="Qiliyi-2026-desk")
+    try:
+        new.settings.desk_code, new.settings.worker_name = "HY-QL07", "刘晓燕"
+        new.save_settings()
+        enroll_desk(new, server.api_url, st.create_enroll_code(
+            "HY-QL07", "七里一村社区流动办事点", replaces=old_id))
+        assert sync_desk(new)["complete"]
+        new.cases.supply_materials(case["uuid"], ["近期一寸免冠照片", "社保卡或本人银行卡"],
+                                   new.actor())
+        assert sync_desk(new)["complete"]
+        assert st.get_case(case["uuid"])["desk_id"] not in ("", old_id)
+    finally:
+        new.close()
+    with httpx.Client(base_url=server.api_url) as c:
+        ok = c.get(f"/q/{case['receipt_no']}/{printed}")
+        assert ok.status_code == 200 and "高龄津贴" in ok.text
+        wrong = printed[:-1] + ("A" if printed[-1] != "A" else "B")
+        assert c.get(f"/q/{case['receipt_no']}/{wrong}").status_code == 404
+
+
+def test_a_genuine_code_is_answered_in_two_round_trips(server: ConsoleServer,
+                                                       make_desk: Any) -> None:
+    """The page's p95 at 1,000,000 cases is its round trips to the database, each an index
+    probe: the case with its desk and current payload in one, its decisions in the other."""
+    from sqlalchemy import event
+
+    from sync.district.public_query import progress
+
+    desk = make_desk()
+    case = new_case(desk)
+    assert sync_desk(desk)["complete"]
+    st = server.storage
+    st.set_status(case["uuid"], "accepted")
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(st.engine, "before_cursor_execute", count)
+    try:
+        prog = progress(st, case["receipt_no"], _code(desk, case))
+    finally:
+        event.remove(st.engine, "before_cursor_execute", count)
+    assert prog is not None and prog.state == "区级已受理，正在审核"
+    assert prog.desk_name and [w for w, _ in prog.steps][-1] == "区级已受理，正在审核"
+    selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2, selects
