@@ -36,8 +36,6 @@ FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
     "desk/ui/matter_form.py:__init__": (114, "widget layout, not yet split (issue 13 "
                                              "leftover)"),
     "desk/ui/resident.py:__init__": (83, "widget layout, not yet split (issue 13 leftover)"),
-    "desk/ui/settings_dialog.py:__init__": (154, "widget layout, not yet split (issue 13 "
-                                                 "leftover)"),
 }
 
 

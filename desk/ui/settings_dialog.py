@@ -79,18 +79,45 @@ class SettingsDialog(QDialog):
         lay.setContentsMargins(24, 20, 24, 18)
         lay.setSpacing(10)
         if first_run:
-            t = QLabel(tr("开始前，请填写办事点和工作人员"))
-            t.setObjectName("title")
-            lay.addWidget(t)
-            s = QLabel(tr("办事点编码印在每张回执上（如 HY-QL01：区简称 + 社区办事点）。"
-                          "以后可在“设置”中修改，注册到区级系统时会以区级下发的编码为准。"))
-            s.setObjectName("subtitle")
-            s.setWordWrap(True)
-            lay.addWidget(s)
+            self._intro(lay)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(8)
+        self._text_rows(form, settings, enrolled_code)
+        self.password: QLineEdit | None = None
+        self.password2: QLineEdit | None = None
+        if first_run and protect_offered:
+            self._password_rows(form)
+        self._display_rows(form, settings, doc_languages, ui_languages)
+        # the fields scroll when the screen is short (长辈模式 at 768 px is ~935 px of
+        # fields); 保存/取消 stay below them, always on screen
+        body = QWidget()
+        body.setObjectName("page")
+        body.setLayout(form)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("settingsScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(body)
+        self._body = body
+        lay.addWidget(self.scroll_area, 1)
+        self._buttons(lay)
+        self.fit()
+
+    def _intro(self, lay: QVBoxLayout) -> None:
+        t = QLabel(tr("开始前，请填写办事点和工作人员"))
+        t.setObjectName("title")
+        lay.addWidget(t)
+        s = QLabel(tr("办事点编码印在每张回执上（如 HY-QL01：区简称 + 社区办事点）。"
+                      "以后可在“设置”中修改，注册到区级系统时会以区级下发的编码为准。"))
+        s.setObjectName("subtitle")
+        s.setWordWrap(True)
+        lay.addWidget(s)
+
+    def _text_rows(self, form: QFormLayout, settings: Settings, enrolled_code: str) -> None:
+        """The desk's and the worker's texts, each with its error line."""
         self.edits: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
         code = settings.desk_code if not settings.desk_code.startswith("LS-") else ""
@@ -100,7 +127,7 @@ class SettingsDialog(QDialog):
                 # printed on receipts and notices (经办电话), so residents can call back
                 ("worker_phone", tr("工作人员联系电话"), settings.worker_phone,
                  tr("手机号或固定电话"))]
-        if not first_run:
+        if not self.first_run:
             rows += [("community", tr("所属社区"), settings.community, ""),
                      ("district_contact", tr("咨询电话（印在告知单上）"),
                       settings.district_contact, ""),
@@ -120,42 +147,49 @@ class SettingsDialog(QDialog):
             self.edits[key] = e
             self.errors[key] = err
             if key == "desk_code" and enrolled_code:
-                # the district's code is this desk's identity (receipt numbers, its
-                # records there): shown, not editable; a new code means a new enrollment
-                e.setText(enrolled_code)
-                e.setReadOnly(True)
-                note = QLabel(tr("已在区级登记为 {code}，编码不能在此修改；需要换编码时，"
-                                 "请区级为新编码发放注册码后在“同步”页重新注册").format(
-                    code=enrolled_code))
-                note.setObjectName("hint")
-                note.setWordWrap(True)
-                form.addRow("", note)
-                self.enrolled_note = note
+                self._enrolled(form, e, enrolled_code)
             e.textChanged.connect(lambda _t, k=key: self._recheck(k))
-        self.password: QLineEdit | None = None
-        self.password2: QLineEdit | None = None
-        if first_run and protect_offered:
-            self.password = QLineEdit()
-            self.password.setEchoMode(QLineEdit.EchoMode.Password)
-            self.password.setPlaceholderText(tr("至少8位，不能全是数字"))
-            self.password.setAccessibleName(tr("工作人员密码"))
-            self.password2 = QLineEdit()
-            self.password2.setEchoMode(QLineEdit.EchoMode.Password)
-            self.password2.setAccessibleName(tr("再次输入密码"))
-            for e in (self.password, self.password2):
-                e.installEventFilter(ENTER_FILTER)
-            err = QLabel()
-            err.setProperty("msg", "error")
-            err.hide()
-            form.addRow(tr("工作人员密码"), self.password)
-            form.addRow(tr("再次输入密码"), self.password2)
-            form.addRow("", err)
-            self.errors["password"] = err
-            hint = QLabel(tr("居民的身份证号、电话等信息将用此密码加密保存；"
-                             "笔记本丢失也不会泄露。请牢记密码。"))
-            hint.setObjectName("hint")
-            hint.setWordWrap(True)
-            form.addRow("", hint)
+
+    def _enrolled(self, form: QFormLayout, e: QLineEdit, enrolled_code: str) -> None:
+        # the district's code is this desk's identity (receipt numbers, its records
+        # there): shown, not editable; a new code means a new enrollment
+        e.setText(enrolled_code)
+        e.setReadOnly(True)
+        note = QLabel(tr("已在区级登记为 {code}，编码不能在此修改；需要换编码时，"
+                         "请区级为新编码发放注册码后在“同步”页重新注册").format(
+            code=enrolled_code))
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        form.addRow("", note)
+        self.enrolled_note = note
+
+    def _password_rows(self, form: QFormLayout) -> None:
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(tr("至少8位，不能全是数字"))
+        self.password.setAccessibleName(tr("工作人员密码"))
+        self.password2 = QLineEdit()
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password2.setAccessibleName(tr("再次输入密码"))
+        for e in (self.password, self.password2):
+            e.installEventFilter(ENTER_FILTER)
+        err = QLabel()
+        err.setProperty("msg", "error")
+        err.hide()
+        form.addRow(tr("工作人员密码"), self.password)
+        form.addRow(tr("再次输入密码"), self.password2)
+        form.addRow("", err)
+        self.errors["password"] = err
+        hint = QLabel(tr("居民的身份证号、电话等信息将用此密码加密保存；"
+                         "笔记本丢失也不会泄露。请牢记密码。"))
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        form.addRow("", hint)
+
+    def _display_rows(self, form: QFormLayout, settings: Settings,
+                      doc_languages: Sequence[str], ui_languages: Sequence[str]) -> None:
+        """Printer, receipt format, document language, 长辈/contrast, UI language."""
+        first_run = self.first_run
         self.printer = QComboBox()
         self.printer.setAccessibleName(tr("打印机"))
         self.printer.addItem(tr("系统默认打印机"), "")
@@ -186,38 +220,26 @@ class SettingsDialog(QDialog):
         form.addRow("", self.contrast)
         if not first_run:
             form.addRow(tr("界面语言"), self.language)
-        # the fields scroll when the screen is short (长辈模式 at 768 px is ~935 px of
-        # fields); 保存/取消 stay below them, always on screen
-        body = QWidget()
-        body.setObjectName("page")
-        body.setLayout(form)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setObjectName("settingsScroll")
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll_area.setWidget(body)
-        self._body = body
-        lay.addWidget(self.scroll_area, 1)
+
+    def _buttons(self, lay: QVBoxLayout) -> None:
         self.note = QLabel()
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
-        if not first_run:
+        if not self.first_run:
             self.note.setText(tr("界面语言在重新启动后生效。"))
         lay.addWidget(self.note)
         bar = QHBoxLayout()
         bar.addStretch(1)
-        if not first_run:
+        if not self.first_run:
             cancel = QPushButton(tr("取消"))
             cancel.clicked.connect(self.reject)
             bar.addWidget(cancel)
-        self.ok = QPushButton(tr("开始使用") if first_run else tr("保存设置"))
+        self.ok = QPushButton(tr("开始使用") if self.first_run else tr("保存设置"))
         self.ok.setProperty("kind", "primary")
         self.ok.setDefault(True)
         self.ok.clicked.connect(self.try_accept)
         bar.addWidget(self.ok)
         lay.addLayout(bar)
-        self.fit()
 
     def fit(self, avail: QRect | None = None) -> None:
         """Size to the screen (``avail``: its available area; the dialog's own screen
