@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QDialog,
@@ -44,6 +44,12 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core.attachments import AttachmentRefused, Page, normalise
+from desk.ui.capture_sources import CameraSource as CameraSource
+from desk.ui.capture_sources import ImageSource as ImageSource
+from desk.ui.capture_sources import StillSource as StillSource
+from desk.ui.capture_sources import cameras as cameras
+from desk.ui.capture_sources import default_source as default_source
+from desk.ui.capture_sources import jpeg_bytes
 from desk.ui.text import tr
 
 FILE_FILTER = "图片或 PDF (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.pdf);;所有文件 (*)"
@@ -56,117 +62,6 @@ class Runner(Protocol):
     def run(self, fn: Callable[..., Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[Any], None] | None = None, *, lane: str = "db",
             on_progress: Callable[[Any], None] | None = None) -> int: ...
-
-
-class ImageSource(QObject):
-    """Where 拍照 takes its pictures from: ``captured(QImage)`` after :meth:`capture`,
-    ``failed(message)`` when it cannot; ``preview`` is the live picture's widget (or None)."""
-
-    captured = Signal(QImage)
-    failed = Signal(str)
-    preview: QWidget | None = None
-
-    def start(self) -> None:
-        """Begin the live picture."""
-
-    def stop(self) -> None:
-        """End the live picture (the dialog closes)."""
-
-    def capture(self) -> None:
-        """Take one picture (answered by ``captured`` or ``failed``)."""
-        raise NotImplementedError
-
-
-class StillSource(ImageSource):
-    """Prepared frames, one per :meth:`capture` (tests; a desk without a camera)."""
-
-    def __init__(self, frames: Sequence[QImage]) -> None:
-        super().__init__()
-        self.frames = list(frames)
-
-    def capture(self) -> None:
-        if not self.frames:
-            self.failed.emit(tr("没有可拍摄的画面"))
-            return
-        self.captured.emit(self.frames.pop(0))
-
-
-def quiet_multimedia() -> None:
-    """Qt Multimedia warns at load when the machine has no hardware video decoding (VA-API)
-    — nothing a worker can act on, and it would fill the desk's log: keep those quiet."""
-    from PySide6.QtCore import QLoggingCategory
-
-    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false\n"
-                                    "qt.multimedia.ffmpeg.info=false")
-
-
-def cameras() -> list[str]:
-    """The names of the video inputs (document cameras, webcams) the machine offers; none
-    when Qt Multimedia is not there (the installed bundle leaves it out: only 选择文件)."""
-    quiet_multimedia()
-    try:
-        from PySide6.QtMultimedia import QMediaDevices
-    except ImportError:
-        return []
-
-    return [d.description() for d in QMediaDevices.videoInputs()]
-
-
-class CameraSource(ImageSource):  # pragma: no cover - needs a camera (tests say so)
-    """The first (or the named) video input through Qt Multimedia, with a live preview."""
-
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__()
-        quiet_multimedia()
-        from PySide6.QtMultimedia import (
-            QCamera,
-            QImageCapture,
-            QMediaCaptureSession,
-            QMediaDevices,
-        )
-        from PySide6.QtMultimediaWidgets import QVideoWidget
-
-        devices = QMediaDevices.videoInputs()
-        device = next((d for d in devices if d.description() == name), devices[0])
-        self.camera = QCamera(device)
-        self.session = QMediaCaptureSession()
-        self.session.setCamera(self.camera)
-        self.still = QImageCapture()
-        self.session.setImageCapture(self.still)
-        self.preview = QVideoWidget()
-        self.session.setVideoOutput(self.preview)
-        self.still.imageCaptured.connect(lambda _id, img: self.captured.emit(img))
-        self.still.errorOccurred.connect(
-            lambda _id, _err, text: self.failed.emit(tr("拍照失败：{e}").format(e=text)))
-        self.camera.errorOccurred.connect(
-            lambda _err, text: self.failed.emit(tr("摄像头出错：{e}").format(e=text)))
-
-    def start(self) -> None:
-        self.camera.start()
-
-    def stop(self) -> None:
-        self.camera.stop()
-
-    def capture(self) -> None:
-        if not self.still.isReadyForCapture():
-            self.failed.emit(tr("摄像头尚未就绪，请稍候再拍"))
-            return
-        self.still.capture()  # to memory: captureToFile is never used
-
-
-def default_source() -> ImageSource | None:
-    """The camera when the machine has one, else None (only 选择文件 then)."""
-    return CameraSource() if cameras() else None
-
-
-def jpeg_bytes(img: QImage) -> bytes:
-    """A camera frame as JPEG bytes, in memory."""
-    ba = QByteArray()
-    buf = QBuffer(ba)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, "JPEG", 92)  # type: ignore[call-overload]  # (the stubs say bytes; PySide6 takes str)
-    buf.close()
-    return bytes(ba.data())
 
 
 class CaptureDialog(QDialog):
@@ -192,6 +87,7 @@ class CaptureDialog(QDialog):
         self._tickets = itertools.count(1)
         self._waiting: list[int] = []
         self._landed: dict[int, object] = {}
+        self._rotating = 0  # pages being turned
         self._thumbs: dict[str, QImage] = {}
         self.closed = False
         self.setObjectName("captureDialog")
@@ -317,8 +213,8 @@ class CaptureDialog(QDialog):
 
     @property
     def working(self) -> int:
-        """How many pages are still being processed."""
-        return len(self._waiting)
+        """How many pages are still being processed (added or turned)."""
+        return len(self._waiting) + self._rotating
 
     def _submit(self, load: Callable[[], bytes], name: str) -> None:
         ticket = next(self._tickets)
@@ -371,6 +267,9 @@ class CaptureDialog(QDialog):
             done=self._batch - n + 1 if n else 0, all=self._batch))
         self.done_button.setEnabled(not n)
         self.done_button.setToolTip(tr("页面处理完后才能完成") if n else "")
+        # one turn at a time; no page removed while one is turned
+        self.rotate.setEnabled(bool(self.pages) and not self._rotating)
+        self.remove.setEnabled(bool(self.pages) and not self._rotating)
 
     def accept(self) -> None:
         """完成 — only once every page taken or chosen is processed (kept in order)."""
@@ -386,11 +285,36 @@ class CaptureDialog(QDialog):
         row = self.thumbs.currentRow()
         if row < 0 or self.pages[row].mime != "image/jpeg":
             return
-        img = QImage.fromData(self.pages[row].data).transformed(QTransform().rotate(90))
-        page = normalise(jpeg_bytes(img))
-        self.pages[row] = page
-        self._refresh()
-        self.thumbs.setCurrentRow(row)
+        old = self.pages[row]
+
+        def work() -> object:  # (off the UI thread: a grainy page takes ~300 ms)
+            if self.closed:
+                return None
+            img = QImage.fromData(old.data).transformed(QTransform().rotate(90))
+            page = normalise(jpeg_bytes(img))
+            return page, thumbnail(page)
+
+        self._rotating += 1
+        self._batch += 1
+        done = partial(self._rotated, old)
+        self.tasks.run(work, on_done=done, on_error=done, lane="pages")
+        self._show_busy()
+
+    def _rotated(self, old: Page, result: object) -> None:
+        """The turned page replaces the one it was made from (wherever it is now)."""
+        if self.closed:
+            return
+        self._rotating -= 1
+        row = next((i for i, p in enumerate(self.pages) if p is old), -1)
+        if isinstance(result, tuple) and row >= 0:
+            page, thumb = result
+            self.pages[row] = page
+            self._thumbs[page.sha256] = thumb
+            self._refresh()
+            self.thumbs.setCurrentRow(row)
+        elif isinstance(result, BaseException):
+            self.say(tr("无法旋转该页面（{e}）").format(e=type(result).__name__))
+        self._show_busy()
 
     def remove_selected(self) -> None:
         row = self.thumbs.currentRow()
@@ -407,14 +331,14 @@ class CaptureDialog(QDialog):
             it = QListWidgetItem(tr("第 {n} 页").format(n=n) if p.mime == "image/jpeg" else
                                  tr("第 {n} 份 PDF（{pages} 页）").format(n=n, pages=p.pages))
             thumb = self._thumbs.get(p.sha256)
-            if thumb is None:  # (pages the dialog opened with, a rotated page)
+            if thumb is None:  # (pages the dialog opened with)
                 thumb = self._thumbs[p.sha256] = thumbnail(p)
             it.setIcon(QPixmap.fromImage(thumb))
             self.thumbs.addItem(it)
         self.count.setText(tr("共 {n} 页，{kb} KB").format(
             n=len(self.pages), kb=sum(p.size for p in self.pages) // 1024))
-        self.rotate.setEnabled(bool(self.pages))
-        self.remove.setEnabled(bool(self.pages))
+        self.rotate.setEnabled(bool(self.pages) and not self._rotating)
+        self.remove.setEnabled(bool(self.pages) and not self._rotating)
 
     def _show_page(self, row: int) -> None:
         """Without a live picture, the big area shows the selected page (to check it is
@@ -436,6 +360,7 @@ class CaptureDialog(QDialog):
         self.closed = True
         self._waiting.clear()
         self._landed.clear()
+        self._rotating = 0
         if self.source is not None:
             self.source.stop()
         if self._own_tasks is not None:

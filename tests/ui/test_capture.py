@@ -77,6 +77,7 @@ def test_pages_captured_and_chosen_are_saved_with_the_case(qtbot: Any, win: Any,
     dlg.thumbs.setCurrentRow(1)
     w, h = dlg.pages[1].width, dlg.pages[1].height
     dlg.rotate.click()
+    _settled(qtbot, dlg)
     assert (dlg.pages[1].width, dlg.pages[1].height) == (h, w)
     dlg.shoot.click()  # the source has no more frames: said, nothing added
     assert "没有可拍摄的画面" in dlg.message.text() and len(dlg.pages) == 3

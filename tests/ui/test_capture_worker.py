@@ -193,3 +193,30 @@ def test_without_qt_multimedia_only_files(qtbot: Any, win: Any,
     dlg = panel.open_capture(panel.rows[0])
     assert not dlg.shoot.isEnabled() and dlg.files.isEnabled()
     dlg.reject()
+
+
+def test_turning_a_page_keeps_the_window_turning(qtbot: Any, win: Any, tmp_path: Path) -> None:
+    """旋转 off the UI thread too: the page is replaced where it is when the turn is done;
+    完成, 旋转 and 删除 wait; closing meanwhile keeps nothing of it."""
+    win.start_form("MZ-GLJT")
+    panel = win.form.materials
+    panel.source_factory = lambda: None
+    dlg = panel.open_capture(panel.rows[0])
+    dlg.add_files([str(_big_photo(tmp_path / "a.jpg")), str(_small(tmp_path / "b.png", 500))])
+    qtbot.waitUntil(lambda: not dlg.working, timeout=60_000)
+    first = dlg.pages[0]
+    dlg.thumbs.setCurrentRow(0)
+    dlg.rotate.click()
+    # handed to the worker: the page is as it was, the dialog says it is working
+    assert dlg.pages[0] is first and dlg.working == 1
+    assert not dlg.rotate.isEnabled() and not dlg.remove.isEnabled()
+    assert not dlg.done_button.isEnabled()
+    qtbot.waitUntil(lambda: not dlg.working, timeout=60_000)
+    assert (dlg.pages[0].width, dlg.pages[0].height) == (first.height, first.width)
+    assert [p.width for p in dlg.pages][1:] == [500] and dlg.thumbs.currentRow() == 0
+    assert dlg.rotate.isEnabled() and dlg.done_button.isEnabled()
+    turned = dlg.pages[0]
+    dlg.rotate.click()
+    dlg.reject()  # closed while turning: nothing kept
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=60_000)
+    assert dlg.pages[0] is turned and panel.captures == {}
