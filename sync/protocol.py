@@ -521,6 +521,16 @@ CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
 # every pull). A desk names the kinds it understands in ``GET /changes?kinds=a,b,...``.
 BASE_CHANGE_KINDS = ("status", "catalog")
 
+# The catalog a ``catalog`` change carries (issue 16). Format 1: what the desks built before
+# local parameters read — every item resolved (parameter values in place of their names and
+# of ``{name}`` in texts), no ``params``, and none of the keys those desks refuse (``expr``
+# checks, ``proactive``, a material's ``source``, translated notice bodies; see
+# :mod:`forms.legacy`). Format 2: the catalog as authored (``params`` and references kept).
+# A desk names the newest format it reads in ``GET /changes?catalog_format=N``; a desk
+# that does not say gets :data:`BASE_CATALOG_FORMAT`.
+CATALOG_FORMAT = 2
+BASE_CATALOG_FORMAT = 1
+
 
 # kind "duplicate" (issue 23): the district found that the case's resident applied for the
 # same item at another desk within the item's ``once`` window (``status`` "flagged"), or a

@@ -203,7 +203,8 @@ class DistrictClient:
         """Changes after cursor ``since``."""
         return self._call(P.ChangesResponse, "GET", P.PATH_CHANGES,
                           params={"since": since, "limit": limit,
-                                  "kinds": ",".join(P.CHANGE_KINDS)})  # all this desk reads
+                                  "kinds": ",".join(P.CHANGE_KINDS),  # all this desk reads
+                                  "catalog_format": P.CATALOG_FORMAT})  # the authored one
 
     def handover(self, after: str = "", limit: int = 500) -> P.HandoverResponse:
         """The replaced desk's work, for a replacement laptop (issue 24; a page)."""

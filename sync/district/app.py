@@ -204,6 +204,26 @@ def _storage(request: Request) -> Storage:
     return st
 
 
+def _first_desks_catalogs(resp: P.ChangesResponse) -> P.ChangesResponse:
+    """``resp`` with each catalog as the desks before parameters read it (catalog format
+    1, :func:`forms.legacy.first_desks_catalog`); a catalog that cannot be converted is
+    left as published (logged) — such a desk would refuse it either way."""
+    from forms.catalog import CatalogError
+    from forms.legacy import first_desks_catalog
+
+    out = []
+    for change in resp.changes:
+        body = change.catalog
+        if body:
+            try:
+                change = change.model_copy(update={"catalog": first_desks_catalog(body)})
+            except CatalogError as exc:
+                log.warning("catalog %s: not converted for an older desk: %s",
+                            body.get("version"), exc)
+        out.append(change)
+    return resp.model_copy(update={"changes": out})
+
+
 # what well-formed signing headers look like (anything else is refused unread)
 _DESK_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -360,13 +380,21 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
                            limit: int = Query(500, ge=1, le=2000),
                            kinds: str = Query("", max_length=200, description=(
                                "comma-separated change kinds the desk understands "
-                               "(default: status,catalog)"))) -> P.ChangesResponse:
+                               "(default: status,catalog)")),
+                           catalog_format: int = Query(
+                               P.BASE_CATALOG_FORMAT, ge=1, le=1000, description=(
+                                   "the newest catalog format the desk reads (default 1: "
+                                   "the catalog resolved, for desks before parameters)"))
+                           ) -> P.ChangesResponse:
         """The desk's changes after cursor ``since`` (statuses, notes, bundle routes,
-        catalog versions, holiday arrangements) of the kinds it understands."""
+        catalog versions, holiday arrangements) of the kinds it understands; a catalog in
+        the newest format the desk reads."""
         wanted = tuple(k for k in P.CHANGE_KINDS if k in kinds.split(",")) \
             if kinds else P.BASE_CHANGE_KINDS
         resp: P.ChangesResponse = await run_in_threadpool(
             _storage(request).changes_since, auth.desk["desk_id"], since, limit, wanted)
+        if catalog_format < P.CATALOG_FORMAT and any(c.catalog for c in resp.changes):
+            resp = await run_in_threadpool(_first_desks_catalogs, resp)
         return resp
 
     @app.get(P.PATH_HANDOVER, response_model=P.HandoverResponse, tags=["sync"],
