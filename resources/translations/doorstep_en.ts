@@ -3484,5 +3484,69 @@ mode</translation>
         <source>{due}前</source>
         <translation>by {due}</translation>
     </message>
+    <message>
+        <source>正在处理的页面</source>
+        <translation>Pages being processed</translation>
+    </message>
+    <message>
+        <source>无法处理该页面（{e}），请重拍或重新选择文件</source>
+        <translation>Could not process this page ({e}); take it again or choose the file again</translation>
+    </message>
+    <message>
+        <source>正在处理 {done} / {all} 页…</source>
+        <translation>Processing page {done} of {all}…</translation>
+    </message>
+    <message>
+        <source>页面处理完后才能完成</source>
+        <translation>Finish once the pages are processed</translation>
+    </message>
+    <message>
+        <source>还有 {n} 页正在处理，请稍候再点“完成”</source>
+        <translation>{n} page(s) still being processed; click “Done” in a moment</translation>
+    </message>
+    <message>
+        <source>无法旋转该页面（{e}）</source>
+        <translation>Could not turn this page ({e})</translation>
+    </message>
+    <message>
+        <source>材料照片</source>
+        <translation>Photos of materials</translation>
+    </message>
+    <message>
+        <source>（待补交）</source>
+        <translation> (to be supplied)</translation>
+    </message>
+    <message>
+        <source> · 已存 {n} 页</source>
+        <translation> · {n} pages on file</translation>
+    </message>
+    <message>
+        <source> · 新拍 {n} 页，登记补交时保存</source>
+        <translation> · {n} new pages, saved when the supply is recorded</translation>
+    </message>
+    <message>
+        <source>已保存 {name} 的 {n} 页照片</source>
+        <translation>Saved {n} pages of {name}</translation>
+    </message>
+    <message>
+        <source>照片未保存：</source>
+        <translation>Photos not saved: </translation>
+    </message>
+    <message>
+        <source>存档材料可复用（居民已同意）：</source>
+        <translation>Materials on file that can be reused (the resident agreed):</translation>
+    </message>
+    <message>
+        <source>{name} · {n} 页 · {day} 拍摄（受理编号 {no}）</source>
+        <translation>{name} · {n} pages · taken {day} (receipt {no})</translation>
+    </message>
+    <message>
+        <source>复用存档材料：{name}</source>
+        <translation>Reuse the material on file: {name}</translation>
+    </message>
+    <message>
+        <source>已复用 {n} 页</source>
+        <translation>{n} pages reused</translation>
+    </message>
 </context>
 </TS>
