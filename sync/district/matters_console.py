@@ -183,7 +183,11 @@ def number_search(q: str) -> Any:
         return matters.c.matter_no.contains(q.strip(), autoescape=True)
     top = chr(0x10FFFF)  # sorts after every character (UTF-8 bytes and code points)
     rev = up[::-1]
-    tail = up[1:] if up[:1] == "M" and up[1:2].isdigit() else up
+    if up[:1] == "M" and up[1:2].isdigit():  # only its date part can (a desk code starts
+        tail = up[1:]  # with letters, a number ends in digits): one condition, so that
+        # matters_due_tail pages the year's thousands in deadline order from its index
+        return and_(matters.c.no_tail >= tail, matters.c.no_tail < tail + top)
+    tail = up
     return or_(and_(matters.c.matter_no >= up, matters.c.matter_no < up + top),
                and_(matters.c.no_rev >= rev, matters.c.no_rev < rev + top),
                and_(matters.c.no_tail >= tail, matters.c.no_tail < tail + top))
@@ -223,9 +227,22 @@ def queue(st: Any, f: QueueFilter, *, scope: str | None = None, page: int = 1,
                    select(func.count()).select_from(
                        select(matters.c.uuid).where(*w).limit(cap + 1).subquery()))
         total = int(conn.execute(counted).scalar() or 0)
-        rows = [dict(r) for r in conn.execute(
-            select(*_LIST_COLS).where(*w).order_by(*order)
-            .limit(per_page).offset((max(page, 1) - 1) * per_page)).mappings()]
+        if f.q.strip() and total <= COUNT_CAP:
+            # a search finding a few: read them by the search's index, then sort them (the
+            # planner would otherwise walk the deadline index hoping to meet them early)
+            # (only the sort's columns: in the deadline order, from the index alone)
+            hits = select(*{c.name: c for c in (matters.c.uuid, *cols)}.values()).where(
+                *w).cte("hits").prefix_with("MATERIALIZED")
+            picked = select(hits.c.uuid).order_by(*(
+                hits.c[c.name].desc() if f.sort.startswith("-") else hits.c[c.name]
+                for c in cols)).limit(per_page).offset((max(page, 1) - 1) * per_page
+                                                       ).subquery()
+            page_q = select(*_LIST_COLS).join(picked, picked.c.uuid == matters.c.uuid
+                                              ).order_by(*order)
+        else:
+            page_q = select(*_LIST_COLS).where(*w).order_by(*order).limit(per_page).offset(
+                (max(page, 1) - 1) * per_page)
+        rows = [dict(r) for r in conn.execute(page_q).mappings()]
     for r in rows:
         r["sla_state"] = sla_of(r, at)
     return rows, total

@@ -55,7 +55,7 @@ BUILT_KEY = "matter_rate_cells_built"
 LATER_MATTER_INDEXES = ("matters_due", "matters_received", "matters_dept_due",
                         "matters_category_due", "matters_desk_due", "matters_open_due",
                         "matters_open_counts", "matters_no", "matters_no_rev",
-                        "matters_no_tail")
+                        "matters_no_tail", "matters_due_tail")
 NUMBER_KEYS_KEY = "matter_number_keys_built"  # the orders' number-search keys are filled
 
 Key = tuple[str, tuple[str, ...]]  # (table: rates | board, its cell)

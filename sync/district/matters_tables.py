@@ -72,9 +72,11 @@ matters = Table(
     # deadline order, and the queue's headline counts read from the index
     # the number search (matters_console._number_search): a prefix of the number, of the
     # number reversed (its tail) or of its part from the date on, each one index range
-    Index("matters_no", "matter_no"),
-    Index("matters_no_rev", "no_rev"),
-    Index("matters_no_tail", "no_tail"),
+    # (with the deadline: a search's orders are sorted in the default order from the index)
+    Index("matters_no", "matter_no", "due_at", "uuid"),
+    Index("matters_no_rev", "no_rev", "due_at", "uuid"),
+    Index("matters_no_tail", "no_tail", "due_at", "uuid"),
+    Index("matters_due_tail", "due_at", "uuid", "no_tail"),  # a year's or month's orders
     Index("matters_open_due", "due_at", "uuid", postgresql_where=text("status <> 'closed'"),
           sqlite_where=text("status <> 'closed'")),
     Index("matters_open_counts", "department", "status", "category", "warn_at", "due_at",

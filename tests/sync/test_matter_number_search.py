@@ -61,6 +61,15 @@ def test_each_typed_form_finds_what_the_any_part_search_found(
         rows, total = MC.queue(district.storage, MC.QueueFilter(q=q), per_page=50)
         assert {r["uuid"] for r in rows} == want, q
         assert total == len(want), q
+    # a search's pages in each order, as the whole queue's rows in that order
+    everything, _ = MC.queue(district.storage, MC.QueueFilter(), per_page=50)
+    desk = sorted(numbers.values())[0].rpartition("-M")[0]
+    for sort, key in (("-due", ("due_at", "uuid")), ("received", ("received_at", "uuid"))):
+        mine = sorted((r for r in everything if r["matter_no"].startswith(desk)),
+                      key=lambda r: tuple(r[k] for k in key), reverse=sort.startswith("-"))
+        rows, total = MC.queue(district.storage, MC.QueueFilter(q=desk, sort=sort),
+                               per_page=5, page=2)
+        assert total == 12 and [r["uuid"] for r in rows] == [r["uuid"] for r in mine[5:10]]
 
 
 def _plan(storage: Storage, q: str) -> str:
