@@ -33,6 +33,8 @@ from sync.district.replacement import lineage
 from sync.district.tables import case_revisions, cases, changes, desks
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from sync.district.database import Database
 
 STEP_WORDS = {
@@ -85,41 +87,47 @@ def progress(db: Database, receipt_no: str, code: str) -> Progress | None:
     """The case's progress when ``code`` is the genuine check code of ``receipt_no``;
     None otherwise (unknown number and wrong code alike). A matter's 受理单 number and code
     answer with the matter's steps (issue 15: :func:`matter_progress`)."""
+    with db.read() as conn:
+        return progress_in(conn, receipt_no, code)
+
+
+def progress_in(conn: Connection, receipt_no: str, code: str) -> Progress | None:
+    """:func:`progress` on the caller's connection (the page counts the request and reads
+    the case in one transaction)."""
     receipt_no = receipt_no.strip().upper()
     code = re.sub(r"[\s-]", "", code).upper()
     # one round trip for the case, its desk's name and key, and its current revision's
     # payload; one for its decisions (each an index lookup: the page's p95 is round trips)
     rev = case_revisions.c
-    with db.read() as conn:
-        row = conn.execute(
-            select(cases, desks.c.name.label("desk_name"),
-                   desks.c.receipt_key.label("desk_key"), rev.payload_json)
-            .select_from(receipt_numbers.join(cases, cases.c.uuid == receipt_numbers.c.case_uuid)
-                         .outerjoin(desks, desks.c.desk_id == cases.c.desk_id)
-                         .outerjoin(case_revisions, (rev.case_uuid == cases.c.uuid)
-                                    & (rev.revision == cases.c.revision)))
-            .where(receipt_numbers.c.receipt_no == receipt_no)).mappings().first()
-        if row is None:
-            from sync.district.matters_public import matter_progress
+    row = conn.execute(
+        select(cases, desks.c.name.label("desk_name"),
+               desks.c.receipt_key.label("desk_key"), rev.payload_json)
+        .select_from(receipt_numbers.join(cases, cases.c.uuid == receipt_numbers.c.case_uuid)
+                     .outerjoin(desks, desks.c.desk_id == cases.c.desk_id)
+                     .outerjoin(case_revisions, (rev.case_uuid == cases.c.uuid)
+                                & (rev.revision == cases.c.revision)))
+        .where(receipt_numbers.c.receipt_no == receipt_no)).mappings().first()
+    if row is None:
+        from sync.district.matters_public import matter_progress
 
-            found = matter_progress(conn, receipt_no, code)
-            if found is None:
-                P.receipt_code_ok(DUMMY_KEY, receipt_no, "0" * 32, code)
-                return None
-            return Progress(**found)
-        if not (row["desk_key"] and P.receipt_code_ok(row["desk_key"], receipt_no,
-                                                       row["uuid"], code)):
-            # a receipt printed by a laptop this desk replaced carries the old desk's code
-            keys = list(conn.execute(select(desks.c.receipt_key).where(
-                desks.c.desk_id.in_(lineage(conn, row["desk_id"])[1:]))).scalars())
-            if not any(P.receipt_code_ok(k, receipt_no, row["uuid"], code) for k in keys):
-                return None
-        desk_name = row["desk_name"] or row["desk_code"]
-        payload = row["payload_json"]
-        history = conn.execute(select(changes.c.status, changes.c.department, changes.c.at)
-                               .where(changes.c.case_uuid == row["uuid"],
-                                      changes.c.kind == "status")
-                               .order_by(changes.c.seq)).all()
+        found = matter_progress(conn, receipt_no, code)
+        if found is None:
+            P.receipt_code_ok(DUMMY_KEY, receipt_no, "0" * 32, code)
+            return None
+        return Progress(**found)
+    if not (row["desk_key"] and P.receipt_code_ok(row["desk_key"], receipt_no,
+                                                   row["uuid"], code)):
+        # a receipt printed by a laptop this desk replaced carries the old desk's code
+        keys = list(conn.execute(select(desks.c.receipt_key).where(
+            desks.c.desk_id.in_(lineage(conn, row["desk_id"])[1:]))).scalars())
+        if not any(P.receipt_code_ok(k, receipt_no, row["uuid"], code) for k in keys):
+            return None
+    desk_name = row["desk_name"] or row["desk_code"]
+    payload = row["payload_json"]
+    history = conn.execute(select(changes.c.status, changes.c.department, changes.c.at)
+                           .where(changes.c.case_uuid == row["uuid"],
+                                  changes.c.kind == "status")
+                           .order_by(changes.c.seq)).all()
     try:
         body: dict[str, Any] = json.loads(payload or "{}")
     except ValueError:

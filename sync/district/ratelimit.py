@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case
 from sqlalchemy import delete as sa_delete
 
 from sync.district.database import Database
 from sync.district.tables import rate_hits
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 WINDOW = 60.0  # seconds
 PURGE_EVERY = 60.0
@@ -34,6 +38,12 @@ class RateLimiter:
 
     def hit(self, client: str) -> int:
         """Count a request; 0 when allowed, else the whole seconds to wait."""
+        with self.db.write() as conn:
+            return self.hit_in(conn, client)
+
+    def hit_in(self, conn: Connection, client: str) -> int:
+        """:meth:`hit` inside the caller's write transaction (the request's own reads
+        then share its round trips: the progress page, issue 18)."""
         now = time.time()
         client = client[:64]
         expired = rate_hits.c.start <= now - WINDOW
@@ -44,11 +54,10 @@ class RateLimiter:
             set_={"hits": case((expired, 1), else_=rate_hits.c.hits + 1),
                   "start": case((expired, now), else_=rate_hits.c.start)},
         ).returning(rate_hits.c.hits, rate_hits.c.start)
-        with self.db.write() as conn:
-            hits, start = conn.execute(stmt).one()
-            if now >= self._purge_at:
-                self._purge_at = now + PURGE_EVERY
-                conn.execute(sa_delete(rate_hits).where(rate_hits.c.start < now - 2 * WINDOW))
+        hits, start = conn.execute(stmt).one()
+        if now >= self._purge_at:
+            self._purge_at = now + PURGE_EVERY
+            conn.execute(sa_delete(rate_hits).where(rate_hits.c.start < now - 2 * WINDOW))
         if hits <= self.per_minute:
             return 0
         return max(1, math.ceil(float(start) + WINDOW - now))
