@@ -211,7 +211,15 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--desk-matters", type=int, default=2000)
     ap.add_argument("--skip-desk", action="store_true")
+    ap.add_argument("--desk-only", action="store_true",
+                    help="only the desk's matter save against the bare commit floor")
     args = ap.parse_args()
+    if args.desk_only:
+        out = {"loadavg_before": Path("/proc/loadavg").read_text().split()[:3],
+               "desk_save": desk_save(args.desk_matters),
+               "loadavg_after": Path("/proc/loadavg").read_text().split()[:3]}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
     cluster: Any = None
     cached: CachedCluster | None = None
     if args.cache is not None:

@@ -101,10 +101,12 @@ class MatterService:
         """The categories and time limits in force."""
         return matter_config(self.store)
 
-    def check(self, submission: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-        """The cleaned submission and every problem with it (nothing saved)."""
+    def check(self, submission: Mapping[str, Any], cfg: MatterConfig | None = None
+              ) -> tuple[dict[str, Any], list[Problem]]:
+        """The cleaned submission and every problem with it (nothing saved); ``cfg``: the
+        configuration in force when the caller has it already."""
         problems: list[Problem] = []
-        cfg = self.config
+        cfg = cfg or self.config
         for key in sorted(set(submission) - KNOWN_KEYS):
             problems.append(Problem(key, "unknown", f"不认识的字段“{key}”"))
         from_case = _text(submission, "from_case", "来源案件", problems, limit=64)
@@ -198,10 +200,10 @@ class MatterService:
         if not actor.desk_code or not actor.worker:
             raise ValidationFailed([Problem("desk", "setup",
                                             "尚未完成办事点设置（办事点编码和工作人员姓名）")])
-        clean, problems = self.check(submission)
+        cfg = self.config  # read and parsed once per save
+        clean, problems = self.check(submission, cfg)
         if problems:
             raise ValidationFailed(problems)
-        cfg = self.config
         sla = cfg.sla_for(clean["category"], clean["subcategory"], clean["urgency"])
         received = self.now().replace(microsecond=0)
         due = due_at(received, sla, self.store.work_calendar())

@@ -127,10 +127,12 @@ def _not_found(uuid: str) -> ValidationFailed:
 class MatterMixin(StoreBase):
     """:class:`Store`'s resident matters."""
 
-    def _enqueue_matter(self, c: sqlite3.Connection, matter: dict[str, Any]) -> None:
+    def _enqueue_matter(self, c: sqlite3.Connection, matter: dict[str, Any], *,
+                        new: bool = False) -> None:
+        """Its outbox entry (``new``: a matter just recorded, with no hand-overs to read)."""
         payload = {k: matter[k] for k in MATTER_COLUMNS
                    if k in matter and not k.startswith("district_") and k not in _NOT_SENT}
-        payload["handovers"] = [
+        payload["handovers"] = [] if new else [
             {k: r[k] for k in ("at", "from_owner", "to_owner", "reason", "actor", "revision")}
             for r in (dict(zip(("at", "from_owner", "to_owner", "reason", "actor",
                                 "revision"), row, strict=True))
@@ -167,7 +169,7 @@ class MatterMixin(StoreBase):
             # its texts in the search index (issue 14 item 15; store_search)
             self._index_matter(c, int(cur.lastrowid or 0), None,  # type: ignore[attr-defined]
                                matter)
-            self._enqueue_matter(c, matter)
+            self._enqueue_matter(c, matter, new=True)
             self._audit(c, actor, "matter.create", matter["uuid"],
                         {"matter_no": matter["matter_no"], "category": matter["category"],
                          "owner": matter["owner"], "due_at": matter["due_at"],
