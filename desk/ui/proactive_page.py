@@ -3,8 +3,8 @@
 Each row: where (compound and building), who (name, masked ID), for what (item, the rule in
 words), by when, and what the worker found. The buttons answer for the selected resident:
 已确认 (the resident agrees: the worker reads or types their ID number, which must match the
-list's masked one, and the item's form opens filled from the list; once that case is saved,
-已确认 again records it), 不需要 (with the reason), 联系不上, 已迁出, 已故 (both go back to the
+list's masked one, and the item's form opens filled from the list; saving that case marks it
+免申即享 and records 已确认 linked to it), 不需要 (with the reason), 联系不上, 已迁出, 已故 (both go back to the
 district to correct its roster) and 上门服务 (on a date). Answers go to the district with the
 next sync. Below the list, 补交提醒: deferred (容缺) materials due within three days or
 overdue, each with an SMS-ready text to copy (the product sends no SMS).
@@ -239,7 +239,7 @@ class ProactivePage(QWidget):
             self.message.setText(exc.message)
             return None
         self.read_ids[entry_id] = values.get("applicant_id", typed.strip().upper())
-        self.message.setText(tr("已核对身份。请在表单中补全其余内容并保存；保存后回到本页再点“已确认”。"))
+        self.message.setText(tr("已核对身份。请在表单中补全其余内容并保存：保存即记为“已确认”，案件标注免申即享。"))
         # the case records the entry (免申即享) and answers 已确认 once saved
         self.formRequested.emit(item.code, {**values, "proactive": {"entry_id": entry_id}})
         return None

@@ -3466,8 +3466,8 @@ mode</translation>
     </message>
     <message>
         <location filename="../../desk/ui/proactive_page.py" line="242"/>
-        <source>已核对身份。请在表单中补全其余内容并保存；保存后回到本页再点“已确认”。</source>
-        <translation>Identity checked. Complete the rest of the form and save it; then come back here and click “Confirmed”.</translation>
+        <source>已核对身份。请在表单中补全其余内容并保存：保存即记为“已确认”，案件标注免申即享。</source>
+        <translation>Identity checked. Complete the rest of the form and save it: saving records “Confirmed” and marks the case as no-application (免申即享).</translation>
     </message>
     <message>
         <location filename="../../desk/ui/proactive_page.py" line="255"/>
