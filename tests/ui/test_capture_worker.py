@@ -220,3 +220,37 @@ def test_turning_a_page_keeps_the_window_turning(qtbot: Any, win: Any, tmp_path:
     dlg.reject()  # closed while turning: nothing kept
     qtbot.waitUntil(lambda: not win.tasks.busy, timeout=60_000)
     assert dlg.pages[0] is turned and panel.captures == {}
+
+
+@pytest.mark.parametrize("mode", ["normal", "large", "contrast"])
+def test_progress_screens_1366x768(qtbot: Any, win: Any, mode: str, tmp_path: Path) -> None:
+    """The dialog while pages are processed, at 1366×768 in normal, 长辈 and high-contrast
+    mode (/tmp/ui-shots/issue17-progress-*.png, looked at): the progress reads whole."""
+    from PySide6.QtWidgets import QApplication
+
+    from desk.ui import style
+
+    app = QApplication.instance()
+    style.apply(app, mode == "large", mode == "contrast")
+    try:
+        win.resize(1366, 768)
+        win.start_form("MZ-GLJT")
+        panel = win.form.materials
+        panel.source_factory = lambda: None
+        dlg = panel.open_capture(panel.rows[0])
+        dlg.resize(1200, 700)
+        dlg.add_files([str(_small(tmp_path / "first.png", 600))])
+        qtbot.waitUntil(lambda: not dlg.working, timeout=60_000)
+        photo = _big_photo(tmp_path / "big.jpg")
+        dlg.add_files([str(photo), str(photo), str(photo)])
+        qtbot.waitExposed(dlg)
+        assert dlg.busy.isVisible() and "/ 3 页" in dlg.busy.text()
+        out = Path("/tmp/ui-shots")
+        out.mkdir(parents=True, exist_ok=True)
+        assert dlg.grab().save(str(out / f"issue17-progress-{mode}.png"))
+        fm = dlg.busy.fontMetrics()
+        assert dlg.busy.width() >= fm.horizontalAdvance(dlg.busy.text())
+        qtbot.waitUntil(lambda: not dlg.working, timeout=120_000)
+        dlg.reject()
+    finally:
+        style.apply(app, False, False)
