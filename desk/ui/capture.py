@@ -70,7 +70,8 @@ class CaptureDialog(QDialog):
     def __init__(self, material: str, shown: str, pages: Sequence[Page] = (),
                  source: ImageSource | None = None, parent: QWidget | None = None,
                  pick_files: Callable[[QWidget], list[str]] | None = None,
-                 tasks: Runner | None = None) -> None:
+                 tasks: Runner | None = None,
+                 thumbs: dict[str, QImage] | None = None) -> None:
         super().__init__(parent)
         self.material = material
         self.pages: list[Page] = list(pages)
@@ -88,7 +89,9 @@ class CaptureDialog(QDialog):
         self._waiting: list[int] = []
         self._landed: dict[int, object] = {}
         self._rotating = 0  # pages being turned
-        self._thumbs: dict[str, QImage] = {}
+        # thumbnails by page (sha256): drawn on the worker, or kept by the caller from the
+        # last time (reopening a material with many pages draws none on the UI thread)
+        self._thumbs: dict[str, QImage] = dict(thumbs or {})
         self.closed = False
         self.setObjectName("captureDialog")
         self.setWindowTitle(tr("材料拍照 — {name}").format(name=shown))
@@ -255,6 +258,10 @@ class CaptureDialog(QDialog):
             self._refresh()
             self.thumbs.setCurrentRow(len(self.pages) - 1)
         self._show_busy()
+
+    def thumbnails(self) -> dict[str, QImage]:
+        """The thumbnails of the dialog's pages (to hand to the next dialog)."""
+        return {p.sha256: self._thumbs[p.sha256] for p in self.pages if p.sha256 in self._thumbs}
 
     def _show_busy(self) -> None:
         n = self.working

@@ -179,6 +179,7 @@ class MaterialsPanel(QFrame):
         self.pick_files: Callable[[QWidget], list[str]] | None = None
         self.capture_dialog: CaptureDialog | None = None
         self.tasks: Runner | None = None  # the window's task manager unless set
+        self.thumbs: dict[str, dict[str, Any]] = {}  # material → its pages' thumbnails
         # issue 23: pages on file from the resident's earlier cases, offered after consent
         self.reuse_offers: dict[str, tuple[MaterialCheck, dict[str, Any]]] = {}
         self.reuse_box: QFrame | None = None
@@ -243,7 +244,9 @@ class MaterialsPanel(QFrame):
         dlg = CaptureDialog(name, row.box.text(), self.captures.get(name, []),
                             source=self.source_factory(), parent=self,
                             pick_files=self.pick_files,
-                            tasks=self.tasks or getattr(self.window(), "tasks", None))
+                            tasks=self.tasks or getattr(self.window(), "tasks", None),
+                            thumbs=self.thumbs.get(name))
+        dlg.accepted.connect(lambda: self.thumbs.__setitem__(name, dlg.thumbnails()))
         dlg.accepted.connect(lambda: self.set_captures(name, dlg.pages))
         dlg.finished.connect(dlg.deleteLater)
         self.capture_dialog = dlg

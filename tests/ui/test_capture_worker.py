@@ -254,3 +254,37 @@ def test_progress_screens_1366x768(qtbot: Any, win: Any, mode: str, tmp_path: Pa
         dlg.reject()
     finally:
         style.apply(app, False, False)
+
+
+def test_reopening_draws_no_thumbnail_on_the_ui_thread(qtbot: Any, win: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A material's pages reopened: their thumbnails are the ones drawn by the worker."""
+    import threading
+
+    from desk.ui import capture
+
+    win.start_form("MZ-GLJT")
+    panel = win.form.materials
+    panel.source_factory = lambda: None
+    dlg = panel.open_capture(panel.rows[0])
+    dlg.add_files([str(_small(tmp_path / f"p{n}.png", 500 + n)) for n in range(3)])
+    qtbot.waitUntil(lambda: not dlg.working, timeout=60_000)
+    dlg.done_button.click()
+    on_ui: list[int] = []
+    real = capture.thumbnail
+
+    def counted(page: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            on_ui.append(1)
+        return real(page)
+
+    monkeypatch.setattr(capture, "thumbnail", counted)
+    again = panel.open_capture(panel.rows[0])
+    assert again.thumbs.count() == 3 and on_ui == []
+    again.thumbs.setCurrentRow(2)
+    again.remove.click()
+    again.done_button.click()
+    assert [p.width for p in panel.captures[panel.rows[0].material.name]] == [500, 501]
+    third = panel.open_capture(panel.rows[0])
+    assert third.thumbs.count() == 2 and on_ui == []
+    third.reject()
