@@ -89,6 +89,54 @@ def _text(data: Mapping[str, Any], key: str, label: str, problems: list[Problem]
     return value
 
 
+def _resident(submission: Mapping[str, Any], problems: list[Problem]) -> dict[str, str]:
+    """The matter's resident (name, phone, ID number; any may be absent), checked."""
+    resident: dict[str, str] = {}
+    raw_res = submission.get("resident")
+    if raw_res is not None and not isinstance(raw_res, Mapping):
+        problems.append(Problem("resident", "type", "居民信息应为 {name, phone, id_number}"))
+    elif raw_res:
+        for key in sorted(set(raw_res) - set(RESIDENT_KEYS)):
+            problems.append(Problem(f"resident.{key}", "unknown", f"不认识的字段“{key}”"))
+        resident["name"] = _text(raw_res, "name", "居民姓名", problems, limit=40,
+                                 where="resident.")
+        phone = _text(raw_res, "phone", "联系电话", problems, limit=20, where="resident.")
+        if phone:
+            why = phone_problem(phone)
+            if why:
+                problems.append(Problem("resident.phone", "phone", why))
+            resident["phone"] = normalize_phone(phone)
+        idn = _text(raw_res, "id_number", "身份证号码", problems, limit=18,
+                    where="resident.").upper()
+        if idn:
+            try:
+                parse_id_number(idn)
+            except IdNumberError as exc:
+                problems.append(Problem("resident.id_number", exc.rule, exc.message))
+            resident["id_number"] = idn
+        resident = {k: v for k, v in resident.items() if v}
+    return resident
+
+
+def _place(submission: Mapping[str, Any], problems: list[Problem]) -> dict[str, str]:
+    """Where the matter is (compound/building/unit/room, or a place), checked."""
+    place: dict[str, str] = {}
+    raw_place = submission.get("place")
+    if raw_place is not None and not isinstance(raw_place, Mapping):
+        problems.append(Problem("place", "type",
+                                "地点应为 {compound, building, unit, room} 或 {place}"))
+    elif raw_place:
+        for key in sorted(set(raw_place) - set(PLACE_KEYS)):
+            problems.append(Problem(f"place.{key}", "unknown", f"不认识的字段“{key}”"))
+        labels = {"compound": "小区", "building": "楼栋", "unit": "单元", "room": "房号",
+                  "place": "地点"}
+        for key in PLACE_KEYS:
+            value = _text(raw_place, key, labels[key], problems, limit=60, where="place.")
+            if value:
+                place[key] = value
+    return place
+
+
 class MatterService:
     """Records and changes resident matters; the one path from a form to the store."""
 
@@ -147,47 +195,11 @@ class MatterService:
         if answer_by not in ANSWER_BY:
             problems.append(Problem("answer_by", "choice",
                                     "答复方式应为 phone（电话）/ in_person（当面）/ none（无需答复）"))
-        resident: dict[str, str] = {}
-        raw_res = submission.get("resident")
-        if raw_res is not None and not isinstance(raw_res, Mapping):
-            problems.append(Problem("resident", "type", "居民信息应为 {name, phone, id_number}"))
-        elif raw_res:
-            for key in sorted(set(raw_res) - set(RESIDENT_KEYS)):
-                problems.append(Problem(f"resident.{key}", "unknown", f"不认识的字段“{key}”"))
-            resident["name"] = _text(raw_res, "name", "居民姓名", problems, limit=40,
-                                     where="resident.")
-            phone = _text(raw_res, "phone", "联系电话", problems, limit=20, where="resident.")
-            if phone:
-                why = phone_problem(phone)
-                if why:
-                    problems.append(Problem("resident.phone", "phone", why))
-                resident["phone"] = normalize_phone(phone)
-            idn = _text(raw_res, "id_number", "身份证号码", problems, limit=18,
-                        where="resident.").upper()
-            if idn:
-                try:
-                    parse_id_number(idn)
-                except IdNumberError as exc:
-                    problems.append(Problem("resident.id_number", exc.rule, exc.message))
-                resident["id_number"] = idn
-            resident = {k: v for k, v in resident.items() if v}
+        resident = _resident(submission, problems)
         if answer_by == "phone" and not resident.get("phone"):
             problems.append(Problem("resident.phone", "required_for_answer",
                                     "选择电话答复时请填写居民联系电话"))
-        place: dict[str, str] = {}
-        raw_place = submission.get("place")
-        if raw_place is not None and not isinstance(raw_place, Mapping):
-            problems.append(Problem("place", "type",
-                                    "地点应为 {compound, building, unit, room} 或 {place}"))
-        elif raw_place:
-            for key in sorted(set(raw_place) - set(PLACE_KEYS)):
-                problems.append(Problem(f"place.{key}", "unknown", f"不认识的字段“{key}”"))
-            labels = {"compound": "小区", "building": "楼栋", "unit": "单元", "room": "房号",
-                      "place": "地点"}
-            for key in PLACE_KEYS:
-                value = _text(raw_place, key, labels[key], problems, limit=60, where="place.")
-                if value:
-                    place[key] = value
+        place = _place(submission, problems)
         clean = {"category": category, "subcategory": subcategory or None, "urgency": urgency,
                  "description": description, "answer_by": answer_by, "resident": resident,
                  "place": place, "from_case": case["uuid"] if case else None,
