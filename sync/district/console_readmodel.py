@@ -36,6 +36,7 @@ from forms.workdays import add_working_days
 from sync.district.calendars import district_calendar
 from sync.district.console_schema import (
     COUNTS_VERSION,
+    OPEN_STATUSES,
     ConsoleBase,
     _iso,
     callbacks,
@@ -49,7 +50,6 @@ from sync.district.console_schema import (
 from sync.district.replacement import build_sent_counts
 from sync.district.storage import case_revisions, cases, ratings
 
-OPEN_STATUSES = ("received", "accepted", "needs_correction", "routed")
 CALLBACK_WORKDAYS = int(os.environ.get("DOORSTEP_CALLBACK_WORKDAYS", "1"))  # 辽宁: 1 wd
 REFRESH_MARGIN = timedelta(minutes=2)  # a slow transaction may commit an older timestamp
 

@@ -35,6 +35,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -57,7 +58,6 @@ from sync.district.console_audit import (
 )
 from sync.district.console_readmodel import (
     CALLBACK_WORKDAYS,
-    OPEN_STATUSES,
     REFRESH_MARGIN,
     TAIL_LENGTHS,
     ReadModelMixin,
@@ -66,6 +66,7 @@ from sync.district.console_readmodel import (
 )
 from sync.district.console_schema import (
     LOCAL_TZ,
+    OPEN_STATUSES,
     ConsoleBase,
     audit,
     callbacks,
@@ -209,12 +210,19 @@ def _sort_keys(sort: str) -> tuple[list[Any], bool]:
     """The columns to order by (all in one direction, so a keyset compares them as one
     tuple) and whether descending. Only the promised date can be NULL (当场办结, 补正):
     those rows come after every date ascending and before them descending (as PostgreSQL's
-    index orders NULLs, so the sort walks ``console_cases_sort_promised``)."""
+    index orders NULLs, so the sort walks ``console_cases_by_promised``)."""
     key, desc = sort_spec(sort)
     cols = [SORTS[key]]
     if key != "received":
         cols.append(ccases.c.received_at)
     return [*cols, ccases.c.uuid], desc
+
+
+def _open_cases() -> ColumnElement[bool]:
+    """status=open as the partial indexes ``console_cases_open*`` are written: the statuses
+    inline, not bound — SQLite (and PostgreSQL's generic plans) use a partial index only
+    when the query's own text implies its WHERE."""
+    return ccases.c.district_status.in_([literal_column(f"'{s}'") for s in OPEN_STATUSES])
 
 
 def _order_by(cols: list[Any], desc: bool) -> list[Any]:
@@ -265,7 +273,7 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         today = today or local_today()
         w: list[Any] = []
         if f.status:
-            w.append(ccases.c.district_status.in_(OPEN_STATUSES) if f.status == "open"
+            w.append(_open_cases() if f.status == "open"
                      else ccases.c.district_status == f.status)
         if f.item:
             w.append(ccases.c.item_code == f.item)
