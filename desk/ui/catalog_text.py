@@ -54,3 +54,33 @@ def label_for(item: Item, label: str) -> str:
         if f.label == label and f.key in words.fields:
             return words.fields[f.key]
     return label
+
+
+def eligibility(item: Item) -> list[str]:
+    """The item's eligibility lines in the UI's language (the Chinese when not translated)."""
+    words = _words(item)
+    return _lines(item.eligibility, words.eligibility if words is not None else None)
+
+
+def notice_lines(item: Item, part: str) -> list[str]:
+    """A list of the one-time notice (``conditions``, ``steps``, ``tips``) in the UI's
+    language: the translation when it has every line, else the catalog's Chinese."""
+    zh: list[str] = getattr(item.notice, part)
+    words = _words(item)
+    body = words.notice if words is not None else None
+    return _lines(zh, getattr(body, part) if body is not None else None)
+
+
+def notice_text(item: Item, part: str) -> str:
+    """A text of the one-time notice (``time_limit``, ``where``, ``result``) in the UI's
+    language (the catalog's Chinese when not translated)."""
+    zh: str = getattr(item.notice, part)
+    words = _words(item)
+    body = words.notice if words is not None else None
+    shown = getattr(body, part) if body is not None else None
+    return shown if zh and shown else zh
+
+
+def _lines(zh: list[str], shown: list[str] | None) -> list[str]:
+    # line for line with the Chinese (the model refuses any other translation)
+    return list(shown) if shown and len(shown) == len(zh) else list(zh)

@@ -9,7 +9,14 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from desk.ui.catalog_text import item_name
+from desk.ui.catalog_text import (
+    department,
+    eligibility,
+    item_name,
+    material_name,
+    notice_lines,
+    notice_text,
+)
 from desk.ui.services import Services
 from desk.ui.style import colour
 from desk.ui.text import esc, kind_label, material_form_label, tr
@@ -24,7 +31,8 @@ def _ul(lines: list[str]) -> str:
 
 
 def notice_html(item: Item, contact: str = "") -> str:
-    """The notice as rich text (screen and fallback printing)."""
+    """The notice as rich text (screen and fallback printing), in the UI's language: the
+    catalog's translation of each text where it has one, else its Chinese."""
     rows = []
     muted = colour("muted")  # the theme's (high contrast: white on black)
     for i, m in enumerate(item.materials, 1):
@@ -33,23 +41,24 @@ def notice_html(item: Item, contact: str = "") -> str:
             need += " · " + tr("可容缺")
         count = f" × {m.count}" if m.count > 1 else ""
         rows.append(
-            f"<tr><td align='center'>{i}</td><td><b>{esc(m.name)}</b>"
-            + (f"<br><span style='color:{muted}'>{esc(m.note)}</span>" if m.note else "")
+            f"<tr><td align='center'>{i}</td><td><b>{esc(material_name(item, m.name))}</b>"
+            + (f"<br><span style='color:{muted}'>{esc(tr(m.note))}</span>" if m.note else "")
             + f"</td><td>{esc(material_form_label(m.form))}{count}</td><td>{esc(need)}</td></tr>")
     proxy = ""
     if item.proxy_allowed:
         proxy = ("<p><b>" + tr("他人代办：") + "</b>" + tr("另带") + "、".join(
-            f"{esc(m.name)}（{esc(material_form_label(m.form))}）" for m in PROXY_MATERIALS)
+            f"{esc(material_name(item, m.name))}（{esc(material_form_label(m.form))}）"
+            for m in PROXY_MATERIALS)
             + "</p>")
     parts = [
-        f"<h2 style='margin-bottom:2px'>{esc(item.name)} — " + tr("一次性告知") + "</h2>",
-        f"<p style='color:{muted}'>{esc(item.code)} · {esc(item.department)} · "
+        f"<h2 style='margin-bottom:2px'>{esc(item_name(item))} — " + tr("一次性告知") + "</h2>",
+        f"<p style='color:{muted}'>{esc(item.code)} · {esc(department(item))} · "
         f"{esc(kind_label(item.kind, item.promised_days))} · " + tr("收费") +
         f"：{esc(item.fee)}</p>",
-        "<h3>" + tr("办理条件") + "</h3>" + _ul(item.notice.conditions),
+        "<h3>" + tr("办理条件") + "</h3>" + _ul(notice_lines(item, "conditions")),
     ]
     if item.eligibility:
-        parts.append("<h3>" + tr("申请须知") + "</h3>" + _ul(item.eligibility))
+        parts.append("<h3>" + tr("申请须知") + "</h3>" + _ul(eligibility(item)))
     parts += [
         "<h3>" + tr("所需材料（一次带齐）") + "</h3>",
         ("<table width='100%' cellspacing='0' cellpadding='6' border='1' "
@@ -61,15 +70,18 @@ def notice_html(item: Item, contact: str = "") -> str:
         + "".join(rows) + "</table>",
         proxy,
         "<h3>" + tr("办理流程") + "</h3><ol>"
-        + "".join(f"<li>{esc(s)}</li>" for s in item.notice.steps) + "</ol>",
-        "<h3>" + tr("办理时限") + "</h3><p>" + esc(item.notice.time_limit) + "</p>",
+        + "".join(f"<li>{esc(s)}</li>" for s in notice_lines(item, "steps"))
+        + "</ol>",
+        "<h3>" + tr("办理时限") + "</h3><p>" + esc(notice_text(item, "time_limit")) + "</p>",
     ]
     if item.notice.where:
-        parts.append("<h3>" + tr("办理地点") + "</h3><p>" + esc(item.notice.where) + "</p>")
+        parts.append("<h3>" + tr("办理地点") + "</h3><p>" + esc(notice_text(item, "where"))
+                     + "</p>")
     if item.notice.result:
-        parts.append("<h3>" + tr("办理结果") + "</h3><p>" + esc(item.notice.result) + "</p>")
+        parts.append("<h3>" + tr("办理结果") + "</h3><p>" + esc(notice_text(item, "result"))
+                     + "</p>")
     if item.notice.tips:
-        parts.append("<h3>" + tr("温馨提示") + "</h3>" + _ul(item.notice.tips))
+        parts.append("<h3>" + tr("温馨提示") + "</h3>" + _ul(notice_lines(item, "tips")))
     parts.append(f"<p style='color:{muted}'>" + tr("依据：") + esc(item.legal_basis) + "</p>")
     if contact:
         parts.append(f"<p style='color:{muted}'>" + tr("咨询电话：") + esc(contact) + "</p>")
