@@ -153,6 +153,30 @@ def test_turns_80_this_month_for_a_29_february_birthday_without_that_day() -> No
         assert any(w.rule == "expr" for w in res.warnings) == hint, today
 
 
+
+def test_turns_the_districts_age_this_month_uses_the_parameter_everywhere() -> None:
+    """A district whose 高龄津贴 starts at 70: the 'turns N this month' rule fires for a
+    70th birthday this month (not an 80th) and says 年满70周岁 — its expression, its message
+    and the item's other age texts all follow gljt_min_age; nothing says 80."""
+    body = load_catalog().to_json()
+    body["params"]["gljt_min_age"]["value"] = 70
+    item = Catalog.from_json(body).get("MZ-GLJT")
+    today = date(2026, 11, 23)
+
+    def hints(id_number: str) -> list[str]:
+        res = validate(item, dict(item.example, applicant_id=id_number), today=today)
+        assert res.ok, res.errors
+        return [w.message for w in res.warnings if w.rule == "expr"]
+
+    assert hints("420105195611150015") == [  # born 15 Nov 1956: 70 this month
+        "老人本月年满70周岁：生日当天起可以申请，津贴自满龄次月起发放"]
+    assert hints("420105194611150010") == []  # 80 this month: long past 70
+    assert hints("420105195612010014") == []  # 70 next month
+    said = [c.message for c in item.checks] + item.notice.conditions + item.eligibility
+    assert all("80周岁" not in t for t in said if "分档" not in t), said
+    assert item.proactive is not None and "年满70周岁" in item.proactive.reason
+
+
 def test_burial_subsidy_deadline_is_a_parameter_and_months_are_calendar_months() -> None:
     shipped = load_catalog()
     item = shipped.get("MZ-BZBZ")
