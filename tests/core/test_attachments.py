@@ -213,3 +213,43 @@ def test_cli_attach_and_attachments(desk: DeskContext, tmp_path: Path, capsys: A
     assert main(["--data-dir", d, "audit", "verify"]) == 0
     desk.store = desk.store.open(desk.paths.db)
     assert any(h["action"] == "attachment.export" for h in desk.store.history(case["uuid"]))
+
+
+def _text_page(orientation: int) -> bytes:
+    """A 12 MP (4000×3000) photo of a page of text and thin rules, with an EXIF turn."""
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("RGB", (4000, 3000), (236, 234, 228))
+    d = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=44)
+    for n, y in enumerate(range(200, 2800, 90)):
+        d.text((260, y), f"{n:02d} 申请人 ZHANG SAN 420105199001011235 ABCDEFGHIJKLMNOPQRSTUVW",
+                fill=(20, 20, 20), font=font)
+        d.line((200, y + 70, 3800, y + 70), fill=(60, 60, 60), width=3)
+    img.paste((200, 0, 0), (0, 0, 400, 300))  # which way up
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=92, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 5, 6, 8])
+def test_12mp_photo_same_as_the_full_decode_path(orientation: int) -> None:
+    # the reduced (DCT-scaled) decode, turned after the reduction, gives the page the full
+    # decode gave: the same size and way up, and the text and rules still there
+    from PIL import ImageChops, ImageOps, ImageStat
+
+    raw = _text_page(orientation)
+    page = normalise(raw, "p.jpg")
+    got = Image.open(io.BytesIO(page.data)).convert("RGB")
+    old = ImageOps.exif_transpose(Image.open(io.BytesIO(raw))).convert("RGB")
+    old.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
+    assert got.size == old.size == (page.width, page.height)
+    assert max(got.size) == LONG_SIDE
+    diff = ImageStat.Stat(ImageChops.difference(got, old).convert("L"))
+    assert diff.mean[0] < 6.0, diff.mean  # JPEG at text quality, not a different picture
+    # legible: as many dark (ink) pixels as the full decode, within a few per cent
+    ink = [sum(ImageStat.Stat(i.convert("L").point(lambda v: 255 if v < 110 else 0)).sum)
+           / 255 for i in (got, old)]
+    assert ink[1] > 50_000 and abs(ink[0] - ink[1]) / ink[1] < 0.05, ink
