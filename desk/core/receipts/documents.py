@@ -23,7 +23,7 @@ from desk.core import clock
 from desk.core.bundles import ROUTE_WORDS, bundle_routes
 from desk.core.cases import default_defer_days
 from desk.core.receipts.bilingual import NONE, Bi, Words
-from desk.core.receipts.exempt import exempt_rows, exempt_stub, signatures
+from desk.core.receipts.exempt import exempt_rows, exempt_stub, signatures, stub_signature
 from desk.core.receipts.layout import Sheet
 from desk.core.receipts.obtained import obtained
 from desk.core.receipts.verify import (
@@ -382,7 +382,7 @@ def _footer(sheet: Sheet, ctx: Any, f: CaseFacts, code: str, with_qr: bool) -> N
 
 
 def _stub(sheet: Sheet, f: CaseFacts, title: str,
-          extra: list[tuple[str, str] | tuple[str, str, bool]]) -> None:
+          extra: list[tuple[str, str] | tuple[str, str, bool]], exempt: bool = False) -> None:
     sheet.begin_stub()
     sheet.caption_title(f.words.t("{title}　存根（办事点归档联）", title=title))
     d = f.fields
@@ -398,7 +398,7 @@ def _stub(sheet: Sheet, f: CaseFacts, title: str,
     ]
     sheet.alternatives(lambda: sheet.fields(rows), lambda: sheet.fields(rows, small=True),
                        rank=4)
-    sheet.signature(["申请人（代办人）签收："], date_line=True)
+    stub_signature(sheet, f.case if exempt else {})  # issue 18: 无需签字 on a 免申 case
 
 
 # -- documents ------------------------------------------------------------------------------
@@ -465,7 +465,7 @@ def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_q
     services = _services(f)
     if services:
         extra.append(("联办事项", f.words.t("{n}项（见申请人留存联）", n=len(services))))
-    _stub(sheet, f, title, extra)
+    _stub(sheet, f, title, extra, exempt=True)
     return sheet.render()
 
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from desk.core.receipts.layout import Sheet
 
 SIGN_LABELS = ["申请人（代办人）签字：", "经办人签字："]
+STUB_SIGN = "申请人（代办人）签收："
 
 
 def proactive_mark(case: dict[str, Any]) -> dict[str, Any] | None:
@@ -36,11 +37,19 @@ def exempt_rows(case: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 
 def exempt_stub(case: dict[str, Any]) -> list[tuple[str, str]]:
-    """The receipt stub's line of a 免申 case."""
+    """The receipt stub's line of a 免申 case (无需签字 goes where the 签收 line would be)."""
+    return [] if proactive_mark(case) is None else [("办理方式", "免申即享")]
+
+
+def stub_signature(sheet: Sheet, case: dict[str, Any]) -> None:
+    """The A4 stub's 签收 line; for a 免申 case whose item needs no signature, 无需签字
+    in its place. The correction notice's stub passes no case (``{}``): the resident signs
+    for the notice whatever the case."""
     mark = proactive_mark(case)
-    if mark is None:
-        return []
-    return [("办理方式", "免申即享" + ("，无需签字" if mark.get("no_signature") else ""))]
+    if mark is None or not mark.get("no_signature"):
+        sheet.signature([STUB_SIGN], date_line=True)
+        return
+    sheet.para("申请人：免申即享，无需签字")
 
 
 def signatures(sheet: Sheet, case: dict[str, Any], image: bytes | None) -> None:
