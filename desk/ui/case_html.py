@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from desk.core.bundles import bundle_routes
+from desk.core.receipts.exempt import proactive_mark
 from desk.ui.style import colour
 from desk.ui.text import (
     district_label,
@@ -145,6 +146,27 @@ def routes_html(ctx: Any, case: dict[str, Any], item: Item | None, fields: dict[
     return "".join(out)
 
 
+def mianshen_tags(case: dict[str, Any]) -> str:
+    """免申即享 (and 无需签字) beside the status of a case filed from the proactive list,
+    as the district's case page marks it (issue 18); nothing for an applied-for case."""
+    mark = proactive_mark(case)
+    if mark is None:
+        return ""
+    tags = [tr("免申即享")] + ([tr("无需签字")] if mark.get("no_signature") else [])
+    return "".join(f" · <b style='color:{colour('ok')}'>{esc(t)}</b>" for t in tags)
+
+
+def mianshen_rows(case: dict[str, Any]) -> list[str]:
+    """The list entry a 免申 case came from and the rule's reason in words."""
+    mark = proactive_mark(case)
+    if mark is None:
+        return []
+    words = tr("主动服务名单第 {n} 号").format(n=esc(mark.get("entry_id")))
+    if mark.get("reason"):
+        words += "：" + esc(mark["reason"])
+    return [f"<tr><td class='k'>{tr('办理方式')}</td><td>{words}</td></tr>"]
+
+
 def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False,
                  routes: list[dict[str, Any]] | None = None) -> str:
     """The whole saved case (receipt fallback and print of last resort); ID numbers and
@@ -163,7 +185,8 @@ def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False,
         f"（{esc(case.get('item_code'))}）</td></tr>",
         f"<tr><td class='k'>{lab['办理状态']}</td><td>{esc(status_label(status))}"
         + (f" · <b style='color:{colour('ok')}'>" + tr("绿色通道") + "</b>" if case.get("priority") else "")
-        + "</td></tr>",
+        + mianshen_tags(case) + "</td></tr>",
+        *mianshen_rows(case),
         f"<tr><td class='k'>{lab['受理日期']}</td><td>{esc(case.get('accepted_date'))}</td></tr>",
     ]
     if case.get("promised_date") and status != "correction":
