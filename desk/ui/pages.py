@@ -17,9 +17,7 @@ from desk.ui.text import tr
 
 if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
-    from desk.ui.matter_screens import MatterScreens
     from desk.ui.notice import NoticePage
-    from desk.ui.proactive_page import ProactivePage
     from desk.ui.rating import RatingPage
     from desk.ui.sync_page import SyncPage
     from desk.ui.window import MainWindow
@@ -34,8 +32,7 @@ class Pages:
     rating: RatingPage | None = None
     notice: NoticePage | None = None
     cases: CasesPage | None = None  # still given the window (issue 13 leftover)
-    matters: MatterScreens | None = None  # 民情诉求's three pages (issue 15)
-    proactive: ProactivePage | None = None  # 主动服务 (issue 18)
+    # 民情诉求, 主动服务 and 有新版本 are parts of their own: desk.ui.navigation
 
 
 def build_sync(win: MainWindow) -> SyncPage:
@@ -49,27 +46,6 @@ def build_sync(win: MainWindow) -> SyncPage:
     page.caseRequested.connect(win.show_case)
     win.stack.addWidget(page)
     return page
-
-
-def build_proactive(win: MainWindow) -> ProactivePage:
-    """主动服务 (issue 18): 已确认 opens the item's form filled from the list."""
-    from desk.ui.proactive_page import ProactivePage
-
-    page = ProactivePage(win.services)
-    page.answered.connect(win.proactive_changed)
-    page.formRequested.connect(lambda code, values: _proactive_form(win, code, values))
-    win.stack.addWidget(page)
-    return page
-
-
-def _proactive_form(win: MainWindow, code: str, values: dict[str, object]) -> None:
-    values = dict(values)
-    mark = values.pop("proactive", None)  # the list entry: the case is marked 免申即享
-    mark = mark if isinstance(mark, dict) else None
-    win.start_form(code)
-    if win.form is not None:
-        win.form.form.set_values(values)
-        win.form.proactive = mark
 
 
 def build_rating(win: MainWindow) -> RatingPage:
@@ -102,7 +78,7 @@ def print_notice(win: MainWindow, item: Item) -> None:
     from desk.ui.print_dialog import PrintPreviewDialog
 
     ctx = win.ctx
-    dlg = PrintPreviewDialog(win, tr("一次性告知单 — {name}").format(name=item.name))
+    dlg = PrintPreviewDialog(win, tr("一次性告知单 — {name}").format(name=item.name), win)
     with paper():  # the fallback prints on white paper whatever the screen's theme
         paper_html = notice_html(item)
     # dated with the desk's day, never before the district's last time (clockcheck)
@@ -120,17 +96,3 @@ def build_cases(win: MainWindow) -> CasesPage:
     page = CasesPage(win)
     win.stack.addWidget(page)
     return page
-
-
-def build_matters(win: MainWindow) -> MatterScreens:
-    """民情诉求: the list, form and detail pages (issue 15)."""
-    from desk.ui.matter_screens import MatterScreens, counts_text
-
-    part = MatterScreens(win.services, win.stack, lambda w: win._show(w, "matters"), win)
-    part.changed.connect(win._matter_changed)
-    part.caseRequested.connect(win.show_case)
-    part.printRequested.connect(win.print_matter)
-    part.countsRead.connect(
-        lambda counts: win.status.show_matter_counts(counts, counts_text(counts)))
-    part.notice.connect(win.notify)
-    return part

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,17 +21,29 @@ from desk.ui.preview import DocumentPreview, Pages, Room, ahead, preview_pages, 
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
+    from desk.core.app import DeskContext
+    from desk.ui.tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
 Render = Callable[[Any, str], bytes]
 
 
+class DocumentHost(Protocol):
+    """What a document needs: the open desk (its settings) and the background helper —
+    desk.ui.services.Services, or the window."""
+
+    @property
+    def ctx(self) -> DeskContext: ...
+
+    @property
+    def tasks(self) -> TaskManager: ...
+
+
 class DocumentPanel(QWidget):
     """Preview + format switch + print button."""
 
-    def __init__(self, win: MainWindow, parent: QWidget | None = None) -> None:
+    def __init__(self, win: DocumentHost, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.win = win
         self.renderer: Render | None = None  # not ``render``: QWidget has one
@@ -149,8 +161,8 @@ class DocumentPanel(QWidget):
 class PrintPreviewDialog(QDialog):
     """A document in its own window (the one-time notice)."""
 
-    def __init__(self, win: MainWindow, title: str) -> None:
-        super().__init__(win)
+    def __init__(self, win: DocumentHost, title: str, parent: QWidget) -> None:
+        super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(860, 680)
         lay = QVBoxLayout(self)

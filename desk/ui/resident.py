@@ -243,7 +243,7 @@ class ResidentPage(QWidget):
     def _open_matter(self, item: QListWidgetItem) -> None:
         uuid = str(item.data(Qt.ItemDataRole.UserRole) or "")
         if uuid:
-            self.win.matter_screens.show_matter(uuid)
+            self.win.matters.screens.show_matter(uuid)
 
     def start_application(self) -> None:
         """A new application for this resident: the item's form, for them."""

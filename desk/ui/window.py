@@ -8,6 +8,7 @@ then only on the background helper).
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QTimer
@@ -25,6 +26,7 @@ from desk.core.app import DeskContext
 from desk.core.errors import DeskError
 from desk.ui import geometry, pages, style
 from desk.ui.home import HomePage
+from desk.ui.navigation import MatterNavigation, ProactiveNavigation, UpdateOffer
 from desk.ui.rail import NavRail
 from desk.ui.services import Dialogs, QtDialogs, Services
 from desk.ui.statusline import StatusLine
@@ -34,7 +36,6 @@ from desk.ui.text import tr
 if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
     from desk.ui.form_page import FormPage
-    from desk.ui.matter_screens import MatterScreens
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
     from desk.ui.sync_page import SyncPage
@@ -87,20 +88,28 @@ class MainWindow(QMainWindow):
         self.form: FormPage | None = None
         self.status = StatusLine(self.statusBar(), self.services, self.autosync)
         self.queue_label, self.sync_label = self.status.queue_label, self.status.sync_label
-        self.matter_label = self.status.matter_label
-        self.status.updateRequested.connect(self.open_update)
+        self._side_screens()
         self._shortcuts()
         from desk.ui.clock_notice import ClockNotice
 
         self.clock_notice = ClockNotice(self)  # blocks while the clock is in doubt
         QTimer.singleShot(0, self._after_show)
 
-    def open_update(self, release: Any) -> None:
-        """有新版本: the notes, 下载 and 安装 (issue 19; the worker's click installs)."""
-        from desk.ui.update import UpdateDialog
-
-        self.update_dialog = UpdateDialog(self.services, release, parent=self)
-        self.update_dialog.open()  # window-modal; the download runs in the background
+    def _side_screens(self) -> None:
+        """民情诉求, 主动服务 and 有新版本 (desk.ui.navigation), wired by their signals."""
+        services, stack = self.services, self.stack
+        self.matters = MatterNavigation(services, stack, partial(self._show, nav="matters"), self)
+        self.matters.changed.connect(self._changed)
+        self.matters.caseRequested.connect(self.show_case)
+        self.matters.countsRead.connect(self.status.show_matter_counts)
+        self.matters.notice.connect(self.notify)
+        self.proactive = ProactiveNavigation(services, stack, partial(self._show, nav="home"), self)
+        self.proactive.answered.connect(self.autosync.nudge)
+        self.proactive.countsRead.connect(self.home.set_proactive)
+        self.proactive.formRequested.connect(
+            lambda code, values, mark: self.start_form(code, values=values, proactive=mark))
+        self.updates = UpdateOffer(services, self)
+        self.status.updateRequested.connect(self.updates.open)
 
     def fit_screen(self, avail: QRect | None = None) -> None:
         """1366×768 or the available area, whichever is smaller (desk.ui.geometry)."""
@@ -128,7 +137,7 @@ class MainWindow(QMainWindow):
         # then the corruption check, so it runs before any save the worker could start
         self.tasks.run(store.quick_check, on_done=self._checked)
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
-        self.tasks.run(store.proactive_counts, on_done=self.home.set_proactive)  # issue 18
+        self.proactive.read_counts()  # issue 18: 主动服务 N 人
         # promises counted before a year's holiday notice reached this desk (a stand-alone
         # desk's file in <data dir>/calendars, or a pull interrupted before recomputing)
         self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
@@ -154,14 +163,8 @@ class MainWindow(QMainWindow):
 
     def page(self, name: str) -> Any:
         """A page by name, built on first use."""
-        if name == "sync":
-            return self.sync_page
-        if name == "rating":
-            return self.rating_page
-        if name == "notice":
-            return self.notice_page
-        if name == "cases":
-            return self.cases_page
+        if name in ("sync", "rating", "notice", "cases"):  # the typed ones, below
+            return getattr(self, f"{name}_page")
         if name not in self._pages:
             from desk.ui.detail import CaseDetailPage
             from desk.ui.receipt import ReceiptPage
@@ -173,57 +176,25 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(w)
             self._pages[name] = w
             if isinstance(w, CaseDetailPage):  # 办不成事 from a case (issue 15)
-                w.cannotDoRequested.connect(self.record_cannot_do)
+                w.cannotDoRequested.connect(self.matters.cannot_do)
         return self._pages[name]
 
-    @property
-    def matter_screens(self) -> MatterScreens:
-        """民情诉求: the list, form and detail pages (issue 15), built on first use."""
-        if self.pages.matters is None:
-            self.pages.matters = pages.build_matters(self)
-        return self.pages.matters
-
-    def _matter_changed(self, _matter: dict[str, Any]) -> None:
-        """A matter saved or changed: counts again, and to the district soon."""
+    def _changed(self) -> None:
+        """A case, matter or rating stored: counts again, and to the district soon."""
         self.refresh_status()
         self.autosync.nudge()
 
     def go_proactive(self) -> None:
         """主动服务: the district's list of residents to go to (issue 18)."""
-        if not self._leave_form():
-            return
-        if self.pages.proactive is None:
-            self.pages.proactive = pages.build_proactive(self)
-        self.pages.proactive.reload()
-        self._show(self.pages.proactive, "home")
-
-    def proactive_changed(self, _answer: object = None) -> None:
-        """An answer recorded or a sync done: the home page's count again, sync soon."""
-        self.tasks.run(self.ctx.store.proactive_counts, on_done=self.home.set_proactive)
-        if _answer is not None:
-            self.autosync.nudge()
+        if self._leave_form():
+            self.proactive.open()
 
     def go_matters(self) -> None:
         """民情诉求: today's list."""
         if not self._leave_form():
             self.nav_buttons["matters"].setChecked(False)
             return
-        self.matter_screens.show_list()
-
-    def record_cannot_do(self, case: dict[str, Any]) -> None:
-        """A 办不成事 matter from a case that ended in 补正 or 不予办理."""
-        self.matter_screens.new_matter(from_case=case)
-
-    def print_matter(self, matter: dict[str, Any]) -> None:
-        """The matter's 受理单 in the print preview (A4 / 80 mm)."""
-        from desk.ui.print_dialog import PrintPreviewDialog
-
-        ctx = self.ctx
-        dlg = PrintPreviewDialog(self, tr("民情诉求受理单 {no}").format(no=matter["matter_no"]))
-        dlg.load(lambda receipts, fmt: receipts.render_matter_pdf(ctx, matter, fmt),
-                 "<h2>" + tr("民情诉求受理单") + f"</h2><p>{matter['matter_no']}</p>")
-        self.matter_slip = dlg
-        dlg.open()
+        self.matters.screens.show_list()
 
     @property
     def sync_page(self) -> SyncPage:
@@ -302,9 +273,12 @@ class MainWindow(QMainWindow):
         page.show_item(self.ctx.catalog.get(code))
         self._show(page, "home")
 
-    def start_form(self, code: str, resident: str | None = None) -> None:
+    def start_form(self, code: str, resident: str | None = None, *,
+                   values: dict[str, Any] | None = None,
+                   proactive: dict[str, Any] | None = None) -> None:
         """A fresh form for an item; for a known resident (ID number) when started from
-        their page (issue 23: their earlier data is offered after they agree)."""
+        their page (issue 23: their earlier data is offered after they agree); filled with
+        ``values`` and marked 免申即享 by the ``proactive`` list entry (issue 18)."""
         from desk.ui.form_page import FormPage
 
         self._drop_form()
@@ -314,14 +288,16 @@ class MainWindow(QMainWindow):
         chain = self.form.form.focus_chain()
         if chain:
             chain[0].setFocus()
+        if values is not None:
+            self.form.form.set_values(values)
+        self.form.proactive = proactive
 
     def case_saved(self, case: dict[str, Any]) -> None:
         """The store committed a case: show its document, refresh counts."""
         self._drop_form()
         self.show_receipt(case, fresh=True)
         self.notify(tr("已保存：{no}").format(no=case["receipt_no"]))
-        self.refresh_status()
-        self.autosync.nudge()  # pushed to the district soon, without a click
+        self._changed()  # counts again; pushed to the district soon, without a click
         if self.pages.cases is not None and self.pages.cases.loaded_once:
             self.pages.cases.model.reload()
 
@@ -344,8 +320,7 @@ class MainWindow(QMainWindow):
     def rating_saved(self, case: dict[str, Any] | None) -> None:
         """A rating was stored."""
         self._set_resident_mode(False)  # the worker takes the desk back
-        self.refresh_status()
-        self.autosync.nudge()
+        self._changed()
 
     def go_cases(self) -> None:
         """The cases list."""
@@ -398,8 +373,8 @@ class MainWindow(QMainWindow):
             self.go_home()
         elif cur is self._pages.get("detail"):
             self.go_cases()
-        elif self.pages.matters is not None:
-            self.pages.matters.back(cur)
+        elif self.matters.built is not None:
+            self.matters.built.back(cur)
 
     # -- shortcuts ---------------------------------------------------------------------------
 
@@ -407,8 +382,8 @@ class MainWindow(QMainWindow):
         """Ctrl+S on the form."""
         if self.form is not None and self.stack.currentWidget() is self.form:
             self.form.save()
-        elif self.pages.matters is not None:
-            self.pages.matters.save(self.stack.currentWidget())
+        elif self.matters.built is not None:
+            self.matters.built.save(self.stack.currentWidget())
 
     def print_current(self) -> None:
         """Ctrl+P: print what the page shows."""
@@ -433,7 +408,7 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         """Cases waiting and last sync, read in the background."""
         self.status.refresh()
-        self.matter_screens.read_counts()  # 诉求 今日 · 待办, also in the background
+        self.matters.screens.read_counts()  # 诉求 今日 · 待办, also in the background
 
     def promises_moved(self, lines: list[dict[str, Any]]) -> None:
         """Promised dates the official holiday arrangement moved: tell the worker."""
@@ -443,8 +418,7 @@ class MainWindow(QMainWindow):
             self.refresh_status()
 
     def sync_finished(self, summary: dict[str, Any], *, automatic: bool = False) -> None:
-        """After a sync round (the worker's or the background's): statuses may have
-        changed."""
+        """After a sync round (the worker's or the background's): statuses may change."""
         if automatic:
             if self.pages.sync is not None:  # it tells the latest round, whoever ran it
                 self.pages.sync.show_summary(summary)
@@ -454,9 +428,9 @@ class MainWindow(QMainWindow):
         self.promises_moved(summary.get("promise_updates") or [])
         if self.pages.cases is not None and self.pages.cases.loaded_once:
             self.pages.cases.model.reload()
-        if self.pages.matters is not None:  # the district's steps show on the matters
-            self.pages.matters.reload()
-        self.proactive_changed()  # issue 18: the list may have grown
+        if self.matters.built is not None:  # the district's steps show on the matters
+            self.matters.built.reload()
+        self.proactive.read_counts()  # issue 18: the list may have grown
 
     def notify(self, text: str) -> None:
         """A short message in the status bar."""

@@ -27,7 +27,7 @@ def _idle(qtbot: Any, win: Any) -> None:
 
 def _open_form(qtbot: Any, win: Any) -> Any:
     win.go_matters()
-    screens = win.matter_screens
+    screens = win.matters.screens
     qtbot.mouseClick(screens.list_page.new_button, Qt.MouseButton.LeftButton)
     form = screens.form
     qtbot.waitUntil(lambda: form.ready, timeout=WAIT)
@@ -42,7 +42,7 @@ def _choose(combo: Any, value: str) -> None:
 
 
 def _detail_of(qtbot: Any, win: Any, uuid: str) -> Any:
-    page = win.matter_screens.detail
+    page = win.matters.screens.detail
     qtbot.waitUntil(lambda: (page.matter or {}).get("uuid") == uuid and not win.tasks.busy,
                     timeout=WAIT)
     assert win.stack.currentWidget() is page
@@ -59,7 +59,7 @@ def _record(win: Any, body: dict[str, Any] | None = None) -> dict[str, Any]:
 def test_record_a_named_matter_with_its_deadline_counted_and_print_its_slip(
         qtbot: Any, win: Any) -> None:
     _idle(qtbot, win)
-    assert win.matter_label.text() == "诉求 今日 0 · 待办 0"
+    assert win.status.matter_label.text() == "诉求 今日 0 · 待办 0"
     form = _open_form(qtbot, win)
     assert form.due.text() == "选择分类后显示答复期限"
     _choose(form.category, "投诉")
@@ -86,10 +86,10 @@ def test_record_a_named_matter_with_its_deadline_counted_and_print_its_slip(
     assert "138****5678" in body and "13812345678" not in body
     assert "汉阳花园 3栋 2单元 502室" in body
     assert page.history_texts() == ["登记诉求 首问负责人 刘晓燕"]
-    qtbot.waitUntil(lambda: win.matter_label.text() == "诉求 今日 1 · 待办 0", timeout=WAIT)
+    qtbot.waitUntil(lambda: win.status.matter_label.text() == "诉求 今日 1 · 待办 0", timeout=WAIT)
     # the 受理单 in the print preview, rendered in the background
     qtbot.keyClick(win, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
-    dlg = win.matter_slip
+    dlg = win.matters.slip
     qtbot.waitUntil(lambda: dlg.panel.status.text() == "共 1 页", timeout=WAIT)
     assert stored["matter_no"] in dlg.windowTitle()
     dlg.accept()
@@ -121,7 +121,7 @@ def test_problems_show_beside_their_fields_then_an_anonymous_matter_is_saved(
     _detail_of(qtbot, win, m["uuid"])
     # the list shows it as anonymous
     win.go_matters()
-    page = win.matter_screens.list_page
+    page = win.matters.screens.list_page
     _choose(page.view, "all")
     qtbot.waitUntil(lambda: page.uuids() == [m["uuid"]], timeout=WAIT)
     assert page.table.item(0, 2).text() == "匿名"
@@ -130,7 +130,7 @@ def test_problems_show_beside_their_fields_then_an_anonymous_matter_is_saved(
 def test_hand_over_needs_a_reason_and_keeps_the_matter_open(qtbot: Any, win: Any) -> None:
     m = _record(win)
     win.go_matters()
-    win.matter_screens.show_matter(m["uuid"])
+    win.matters.screens.show_matter(m["uuid"])
     page = _detail_of(qtbot, win, m["uuid"])
     qtbot.mouseClick(page.handover_button, Qt.MouseButton.LeftButton)
     assert page.handover_card.isVisible()
@@ -153,7 +153,7 @@ def test_hand_over_needs_a_reason_and_keeps_the_matter_open(qtbot: Any, win: Any
 def test_close_on_the_spot_with_the_residents_satisfaction(qtbot: Any, win: Any) -> None:
     m = _record(win, dict(LEAK, category="咨询", subcategory="政策咨询", answer_by="none"))
     win.go_matters()
-    win.matter_screens.show_matter(m["uuid"])
+    win.matters.screens.show_matter(m["uuid"])
     page = _detail_of(qtbot, win, m["uuid"])
     qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
     page.result_edit.setPlainText("已当场解答高龄津贴申请条件")
@@ -187,7 +187,7 @@ def test_cannot_do_from_a_correction_case_only(qtbot: Any, win: Any) -> None:
     qtbot.waitUntil(lambda: (detail.case or {}).get("uuid") == corr["uuid"], timeout=WAIT)
     assert detail.cannot_do.isVisible()
     qtbot.mouseClick(detail.cannot_do, Qt.MouseButton.LeftButton)
-    form = win.matter_screens.form
+    form = win.matters.screens.form
     qtbot.waitUntil(lambda: form.ready, timeout=WAIT)
     assert win.stack.currentWidget() is form
     assert corr["receipt_no"] in form.banner.text()
@@ -216,11 +216,11 @@ def test_district_steps_arrive_by_pull_into_the_history_today_list_and_counts(
     M.decide(district.storage, m["uuid"], "dispatch", department="WY", actor="区级管理员")
     win.sync_finished(sync_desk(ctx))
     win.go_matters()
-    win.matter_screens.show_matter(m["uuid"])
+    win.matters.screens.show_matter(m["uuid"])
     page = _detail_of(qtbot, win, m["uuid"])
     assert page.history_texts()[-1] == "派单 物业服务企业"
     assert not page.close_button.isVisible()  # the district handles it now
-    qtbot.waitUntil(lambda: win.matter_label.text() == "诉求 今日 1 · 待办 0", timeout=WAIT)
+    qtbot.waitUntil(lambda: win.status.matter_label.text() == "诉求 今日 1 · 待办 0", timeout=WAIT)
     M.decide(district.storage, m["uuid"], "sign", actor="物业")
     M.decide(district.storage, m["uuid"], "answer", text="物业已上门维修楼上管道", actor="物业")
     win.sync_finished(sync_desk(ctx))  # the page on show reloads with what came down
@@ -228,14 +228,14 @@ def test_district_steps_arrive_by_pull_into_the_history_today_list_and_counts(
                     not win.tasks.busy, timeout=WAIT)
     assert page.history_texts()[-2:] == ["签收 物业服务企业", "反馈 物业服务企业 · 物业已上门维修楼上管道"]
     assert "物业已上门维修楼上管道" in page.banner.text()
-    qtbot.waitUntil(lambda: win.matter_label.text() == "诉求 今日 1 · 待办 1", timeout=WAIT)
+    qtbot.waitUntil(lambda: win.status.matter_label.text() == "诉求 今日 1 · 待办 1", timeout=WAIT)
     # today's list: an answer to pass on
     win.go_matters()
-    listing = win.matter_screens.list_page
+    listing = win.matters.screens.list_page
     qtbot.waitUntil(lambda: listing.uuids() == [m["uuid"]] and not win.tasks.busy,
                     timeout=WAIT)
     assert listing.table.item(0, 6).text() == "区级已答复，待转告居民"
-    win.matter_screens.show_matter(m["uuid"])
+    win.matters.screens.show_matter(m["uuid"])
     page = _detail_of(qtbot, win, m["uuid"])
     qtbot.mouseClick(page.passed_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: (page.matter or {}).get("answer_seen_at") is not None and
@@ -249,7 +249,7 @@ def test_district_steps_arrive_by_pull_into_the_history_today_list_and_counts(
     closed = next(i for i, t in enumerate(texts) if t.startswith("回访 · 办结"))
     assert closed > texts.index("反馈 物业服务企业 · 物业已上门维修楼上管道")
     assert texts[closed] == "回访 · 办结 物业服务企业 · 满意"
-    qtbot.waitUntil(lambda: win.matter_label.text() == "诉求 今日 1 · 待办 0", timeout=WAIT)
+    qtbot.waitUntil(lambda: win.status.matter_label.text() == "诉求 今日 1 · 待办 0", timeout=WAIT)
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
@@ -257,7 +257,7 @@ def test_the_rail_reaches_matters_with_alt_4(qtbot: Any, win: Any, large: bool) 
     if large:
         win.large_button.setChecked(True)
     qtbot.keyClick(win, Qt.Key.Key_4, Qt.KeyboardModifier.AltModifier)
-    page = win.matter_screens.list_page
+    page = win.matters.screens.list_page
     qtbot.waitUntil(lambda: win.stack.currentWidget() is page and page.loaded_once,
                     timeout=WAIT)
     assert win.nav_buttons["matters"].isChecked()

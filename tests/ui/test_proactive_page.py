@@ -64,7 +64,7 @@ def deferred(desk: Any) -> dict[str, Any]:
 
 
 def _home_count(qtbot: Any, win: Any) -> None:
-    win.proactive_changed()
+    win.proactive.read_counts()
     qtbot.waitUntil(lambda: win.home.proactive_button.isVisible(), timeout=10000)
 
 
@@ -76,7 +76,7 @@ def test_the_list_by_building_and_each_answer(qtbot: Any, win: Any, desk: Any) -
     assert button.text().startswith("主动服务 3 人")
     assert "七里一村 12栋 2" in button.text() and "七里二村 3栋 1" in button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    page = win.pages.proactive
+    page = win.proactive.page
     assert page is not None and win.stack.currentWidget() is page
     assert page.table.rowCount() == 3
     names = [page.table.item(r, 1).text() for r in range(3)]
@@ -154,7 +154,7 @@ def test_the_list_fits_and_reads_at_1366x768(qtbot: Any, win: Any, desk: Any, la
     deferred(desk)
     _home_count(qtbot, win)
     win.go_proactive()
-    page = win.pages.proactive
+    page = win.proactive.page
     qtbot.waitUntil(lambda: page.isVisible())
     where = ("normal", "elder", "high-contrast")[int(large) + 2 * int(high)]
     SHOTS.mkdir(parents=True, exist_ok=True)

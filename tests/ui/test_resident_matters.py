@@ -36,7 +36,7 @@ def test_a_residents_matters_are_listed_and_open(qtbot: Any, win: Any) -> None:
     page.matters.setCurrentItem(item)
     page.matters.setFocus()
     qtbot.keyClick(page.matters, Qt.Key.Key_Return)
-    matter_page = win.matter_screens.detail
+    matter_page = win.matters.screens.detail
     qtbot.waitUntil(lambda: matter_page.matter is not None
                     and matter_page.matter["uuid"] == theirs["uuid"], timeout=20_000)
     assert win.stack.currentWidget() is matter_page

@@ -99,7 +99,7 @@ def test_the_window_offers_the_new_version_after_a_sync(qtbot: Any, win: Any,
     qtbot.waitUntil(lambda: win.status.update_button.isVisible(), timeout=30_000)
     assert "有新版本 0.9.3" in win.status.update_button.text()
     win.status.update_button.linkActivated.emit("update")  # the worker clicks the link
-    dlg = win.update_dialog
+    dlg = win.updates.dialog
     qtbot.waitUntil(dlg.isVisible, timeout=10_000)
     from PySide6.QtWidgets import QTextBrowser
 

@@ -181,7 +181,7 @@ def matter_pages(win: Any, qtbot: Any, cases: list[dict[str, Any]]) -> Iterator[
         "place": {"compound": "汉阳花园小区", "building": "13", "unit": "2", "room": "1502"},
         "answer_by": "phone"}, ctx.actor())
     svc.record({"category": "咨询", "description": "咨询高龄津贴申请条件"}, ctx.actor())
-    screens = win.matter_screens
+    screens = win.matters.screens
     win.go_matters()
     listing = screens.list_page
     qtbot.waitUntil(lambda: listing.loaded_once and not win.tasks.busy, timeout=20_000)
