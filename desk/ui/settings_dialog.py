@@ -136,6 +136,7 @@ class SettingsDialog(QDialog):
         self.enrolled_note: QLabel | None = None
         for key, label, value, placeholder in rows:
             e = QLineEdit(value)
+            e.setCursorPosition(0)  # a long value shows its beginning, not its last words
             e.setPlaceholderText(placeholder)
             e.setAccessibleName(label)
             e.installEventFilter(ENTER_FILTER)
