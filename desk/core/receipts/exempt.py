@@ -49,6 +49,7 @@ def stub_signature(sheet: Sheet, case: dict[str, Any]) -> None:
     if mark is None or not mark.get("no_signature"):
         sheet.signature([STUB_SIGN], date_line=True)
         return
+    sheet.space(8)  # clear of the table, as the signature line would be
     sheet.para("申请人：免申即享，无需签字")
 
 
