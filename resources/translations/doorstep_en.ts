@@ -3548,5 +3548,25 @@ mode</translation>
         <source>已复用 {n} 页</source>
         <translation>{n} pages reused</translation>
     </message>
+    <message>
+        <location filename="../../desk/ui/case_html.py" line="155"/>
+        <source>免申即享</source>
+        <translation>No application needed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/case_html.py" line="155"/>
+        <source>无需签字</source>
+        <translation>No signature needed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/case_html.py" line="167"/>
+        <source>办理方式</source>
+        <translation>How it was filed</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/case_html.py" line="164"/>
+        <source>主动服务名单第 {n} 号</source>
+        <translation>Proactive list entry {n}</translation>
+    </message>
 </context>
 </TS>
