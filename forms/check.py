@@ -15,7 +15,7 @@ import yaml
 
 from forms.catalog import CATALOG_FILE, ITEMS_DIR
 from forms.checker import check_item, loc_text
-from forms.params import Param, ParamError, parse_params, references
+from forms.params import DESK_PARAMS, Param, ParamError, parse_params, references
 
 
 def shipped_params() -> dict[str, Param]:
@@ -48,7 +48,7 @@ def params_problems(paths: list[Path]) -> list[str]:
         if isinstance(raw, dict):
             used |= {name for _loc, name, _how in references(raw)}
     return [f"{CATALOG_FILE.name}: params.{name}: 本地参数 {name} 没有被任何事项引用"
-            for name in params if name not in used]
+            for name in params if name not in used and name not in DESK_PARAMS]
 
 
 def check_file(path: Path, params: dict[str, Param] | None = None) -> list[str]:

@@ -48,7 +48,7 @@ WORDS: dict[str, str] = {
     "max_selected": "最多选几项", "show_if": "显示条件", "required_if": "必填条件",
     "min_items": "最少几行", "max_items": "最多几行", "item_label": "每行名称",
     "sensitive": "敏感信息", "reusable": "可复用",
-    "form": "形式", "count": "份数", "deferrable": "可容缺", "note": "备注",
+    "form": "形式", "count": "份数", "deferrable": "可容缺", "note": "备注", "valid_months": "有效期（月）",
     "field": "字段", "op": "比较", "other": "另一字段", "value": "值", "level": "级别",
     "message": "提示语", "when": "适用条件", "expr": "表达式",
 }

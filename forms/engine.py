@@ -25,8 +25,10 @@ CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks",
                        # worker chose (补办, 变更…); the resident's consent to reuse what
                        # they gave before, and the earlier case it came from (its uuid)
                        "duplicate_exception", "reuse_consent", "reuse_from",
-                       # issue 17: the fields filled by reading the resident's ID card
-                       "identity_read",
+                       # issue 17: the fields filled by reading the resident's ID card;
+                       # issue 23: the card's own 有效期止 (YYYY-MM-DD or 长期), kept when
+                       # the ID number came from it (reused ID card pages expire with it)
+                       "identity_read", "identity_valid_to",
                        # issue 18: filed from 已确认 on the proactive list ({"entry_id": N})
                        "proactive"})
 
@@ -124,6 +126,7 @@ class Result:
     reuse_consent: bool = False
     reuse_from: str = ""
     identity_read: list[str] = field(default_factory=list)
+    identity_valid_to: str = ""
 
     @property
     def ok(self) -> bool:
@@ -570,6 +573,25 @@ def _case_choices(item: Item, submission: dict[str, Any], result: Result) -> Non
                                      "读卡记录：应为本事项可由身份证填入的字段列表"))
     else:
         result.identity_read = sorted(set(read))
+        _card_valid_to(item, submission, result)
+
+
+def _card_valid_to(item: Item, submission: dict[str, Any], result: Result) -> None:
+    """The ID card's 有效期止 (issue 23), kept only when the ID number was read from it."""
+    raw = submission.get("identity_valid_to", "")
+    if raw in ("", None):
+        return
+    try:
+        ok = isinstance(raw, str) and (raw == "长期" or bool(date.fromisoformat(raw)))
+    except ValueError:
+        ok = False
+    if not ok:
+        result.errors.append(Problem("identity_valid_to", "type",
+                                     "读卡记录：身份证有效期止应为日期（如 2036-05-01）或“长期”"))
+        return
+    id_keys = {f.key for f in item.fields if f.card == "id_number"}
+    if id_keys & set(result.identity_read):
+        result.identity_valid_to = str(raw)
 
 
 def applicant_summary(item: Item, data: dict[str, Any]) -> dict[str, str]:

@@ -249,6 +249,11 @@ class Material(_Strict):
     # (国务院关于在线政务服务的若干规定 Arts. 7–11). ``source_department`` names who holds it.
     source: Literal["paper", "shared", "e_license"] = "paper"
     source_department: str = ""
+    # issue 23: how many months a page of it stays valid from the day it was captured (证明,
+    # 体检/诊断报告: commonly 3 or 6) — a page on file older than that is not offered for
+    # reuse in a new case; absent: no validity of its own (the catalog's ``reuse_max_months``
+    # parameter, if set, caps reuse)
+    valid_months: int | None = PydField(default=None, ge=1, le=120)
 
     @property
     def obtained_by_sharing(self) -> bool:

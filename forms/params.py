@@ -44,6 +44,21 @@ CHECK_REFS: dict[str, tuple[str, ...]] = {"min": ("number",), "max": ("number",)
                                           "value": PARAM_TYPES}
 # texts never substituted: regular expressions and worked examples
 _NOT_TEXT = ("pattern", "example")
+# parameters the desk reads itself, not through an item's text or rule — never "unused" —
+# and the rule each value keeps (issue 23: the longest reuse of a material on file that has
+# no validity of its own, in months)
+DESK_PARAMS: dict[str, str] = {"reuse_max_months": "1 到 120 之间的整数（月）"}
+
+
+def desk_param_problem(name: str, param: Param) -> str | None:
+    """Why a desk parameter's value cannot be used (None: fine, or not a desk parameter)."""
+    rule = DESK_PARAMS.get(name)
+    if rule is None:
+        return None
+    v = param.value
+    if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 120:
+        return None
+    return f"参数 {name} 的值 '{format_value(v)}' 不能用：应为{rule}"
 
 
 class ParamError(ValueError):
@@ -149,6 +164,9 @@ def parse_params(raw: Any) -> dict[str, Param]:
             where = ".".join(str(p) for p in err["loc"])
             raise ParamError(f"params.{name}{'.' + where if where else ''}: "
                              f"{err['msg'].removeprefix('Value error, ')}") from None
+        problem = desk_param_problem(name, out[name])
+        if problem is not None:
+            raise ParamError(f"params.{name}: {problem}")
     return out
 
 

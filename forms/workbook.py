@@ -47,7 +47,7 @@ from typing import Any
 from forms.catalog import Catalog
 from forms.checker import WORDS, Loc, check_item
 from forms.model import Check, Condition, FieldDef, Item, Material
-from forms.params import Param, references
+from forms.params import DESK_PARAMS, Param, desk_param_problem, references
 
 MAX_BYTES = 32 * 1024 * 1024
 
@@ -102,7 +102,7 @@ SHEETS: dict[str, list[str]] = {
     "fields": FIELD_COLS,
     "choices": ["item", "list", "value"],
     "materials": ["item", "name", "required", "form", "count", "deferrable", "note",
-                  "show_if", "source", "source_department"],
+                  "show_if", "source", "source_department", "valid_months"],
     "bundles": ["bundle", "member", "services"],
     "checks": ["item", "rule", "field", "fields", "op", "other", "value", "min", "max",
                "level", "message", "when", "expr"],
@@ -146,7 +146,7 @@ _YES = {"是", "true", "yes", "y", "1", "对", "√"}
 _NO = {"否", "false", "no", "n", "0", "不", "×"}
 
 INT_COLS = {"promised_days", "defer_days", "min_length", "max_length", "min_selected",
-            "max_selected", "min_items", "max_items", "count"}
+            "max_selected", "min_items", "max_items", "count", "valid_months"}
 BOOL_COLS = {"proxy_allowed", "required", "integer", "not_future", "not_past", "sensitive",
              "reusable", "deferrable"}
 NOTICE_PARTS = ("conditions", "steps", "time_limit", "where", "result", "tips")
@@ -343,7 +343,9 @@ def _rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
                 "show_if": condition_text(m.show_if) if m.show_if else None,
                 # 免提交 (issue 17): shared | e_license, and who holds it
                 "source": m.source if m.obtained_by_sharing else None,
-                "source_department": m.source_department or None}
+                "source_department": m.source_department or None,
+                # issue 23: months a page stays valid for reuse
+                "valid_months": m.valid_months}
             for lang, words in (it.translations or {}).items():
                 row[f"name::{lang}"] = words.materials.get(m.name)
             out["materials"].append(row)
@@ -433,7 +435,8 @@ INSTRUCTIONS = [
     "  每个事项都要有 applicant_name、applicant_id、applicant_phone 三个字段。",
     "choices：item、list（选项列表名）、value（一个选项一行）。",
     "materials：每项材料一行；form 可选 原件、复印件、原件及复印件、电子证照；"
-    "deferrable（可容缺）为“是”的材料可以先受理后补交。",
+    "deferrable（可容缺）为“是”的材料可以先受理后补交；valid_months（有效期，月）填证明、"
+    "体检或诊断报告等自采集之日起几个月内有效，超过的存档材料不再供新案件复用。",
     "bundles：一件事的成员事项，每个成员一行；services 列写该成员负责的 services 字段选项。",
     "checks：校验与资格提醒。rule 可选 compare（比较两个字段或与一个值比较，value 写 today 表示"
     "今天）、age（身份证号对应年龄的 min/max）、sex（value 男/女）、one_of（fields 中至少填一项）、"
@@ -796,7 +799,7 @@ class _Builder:
             self.r.problems.append(Problem("items", 0, "", "items 表里没有事项"))
         self._check_proactive(items, params)
         for name, row in self.param_rows.items():
-            if name in params and name not in used:
+            if name in params and name not in used and name not in DESK_PARAMS:
                 self.r.bad(row, "name", f"本地参数 {name} 没有被任何事项引用（在事项文字里写 "
                                         f"{{{name}}}，或在校验规则里写 {name}；不用就删掉这一行）")
         if self.r.problems:
@@ -858,6 +861,11 @@ class _Builder:
                 r.bad(row, "value",
                       f"参数 {name} 的值 '{value}' 不是{words_of.get(kind or '', '可用的值')}"
                       f"（{msg}）")
+                continue
+            problem = desk_param_problem(name, out[name])  # issue 23: a desk parameter
+            if problem is not None:
+                del out[name]
+                r.bad(row, "value", problem)
         return out
 
     def _item(self, row: _Row) -> None:
@@ -1023,7 +1031,7 @@ class _Builder:
         readers: dict[str, Callable[[_Row, str], Any]] = {
             "name": r.text, "required": r.boolean, "form": r.coded, "count": r.integer,
             "deferrable": r.boolean, "note": r.text, "show_if": r.condition,
-            "source": r.text, "source_department": r.text}
+            "source": r.text, "source_department": r.text, "valid_months": r.integer}
         for col, read in readers.items():
             where[(*loc, col)] = row.at(col)
             value = self._read(code, (*loc, col), partial(read, row, col))

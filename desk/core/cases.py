@@ -175,6 +175,8 @@ class CaseService:
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         if result.identity_read:  # issue 17: these fields came from the ID card, not typed
             data["identity"] = {"source": "card", "fields": result.identity_read}
+            if result.identity_valid_to:  # issue 23: reused ID card pages expire with it
+                data["identity"]["valid_to"] = result.identity_valid_to
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         mark = submission.get("proactive")
         if mark is not None:  # issue 18: filed from 已确认 on the proactive list (免申即享)
@@ -182,7 +184,7 @@ class CaseService:
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         if reuse_pages:  # issue 23: materials on file, copied into the new case
             attachments = [*attachments, *self._reused(result, data, search["id_number"],
-                                                       reuse_pages, actor)]
+                                                       reuse_pages, actor, item, today)]
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         guard = once_guard(item, today, result.duplicate_exception, data)
         saved = self.store.save_new_case(case, search, actor.worker, once_check=guard,
@@ -193,16 +195,18 @@ class CaseService:
         return saved
 
     def _reused(self, result: Result, data: dict[str, Any], id_number: str,
-                picks: Sequence[tuple[str, Sequence[str]]], actor: Actor
-                ) -> list[tuple[str, list[Any]]]:
-        """The pages on file to copy into a new case (issue 23), recorded in ``data``."""
+                picks: Sequence[tuple[str, Sequence[str]]], actor: Actor, item: Item,
+                today: date) -> list[tuple[str, list[Any]]]:
+        """The pages on file to copy into a new case (issue 23), recorded in ``data`` —
+        each within its validity on ``today``, the case's acceptance day."""
         from desk.core.attachments_reuse import pages_for_reuse
 
         if not result.reuse_consent:
             raise ValidationFailed([Problem(
                 "reuse_consent", "required",
                 "复用材料：须先经居民同意（勾选“居民同意复用已登记的信息”）")])
-        pages, record = pages_for_reuse(self.store, id_number, picks)
+        pages, record = pages_for_reuse(self.store, id_number, picks, item=item, today=today,
+                                        params=self.catalog.params)
         reuse = data.setdefault("reuse", {"consent": True})
         reuse.update({"materials": record, "consent_by": actor.worker,
                       "consent_at": now_iso()})

@@ -199,6 +199,8 @@ class FormPage(QWidget):
         read = sorted(k for k, v in self.card_values.items() if sub.get(k) == v)
         if read:
             sub["identity_read"] = read
+            if self.card_valid_to:  # issue 23: the card's own expiry, kept with the case
+                sub["identity_valid_to"] = self.card_valid_to
         if self.proactive is not None:  # issue 18: filed from 已确认 on the proactive list
             sub["proactive"] = self.proactive
         return sub
@@ -211,10 +213,12 @@ class FormPage(QWidget):
         self.card = CardRead(self.win.services, self.item)
         self.card.cardRead.connect(self._card_read)
         self.card_values: dict[str, Any] = {}
+        self.card_valid_to = ""
         outer.addWidget(self.card)
 
-    def _card_read(self, values: dict[str, Any], _card: Any) -> None:
+    def _card_read(self, values: dict[str, Any], card: Any) -> None:
         self.card_values = dict(values)
+        self.card_valid_to = str(getattr(card, "valid_to", "") or "")
         self.form.set_values(values)
         self.dirty = True
         self.refresh()
@@ -232,8 +236,9 @@ class FormPage(QWidget):
                            on_done=self._prefill)
         from desk.core.attachments_reuse import offered_pages  # issue 23: materials on file
 
-        store = self.win.ctx.store
-        self.win.tasks.run(lambda: offered_pages(store, pid, item),
+        store, cases = self.win.ctx.store, self.win.ctx.cases
+        day, params = cases.desk_day(), cases.catalog.params  # within validity on the day
+        self.win.tasks.run(lambda: offered_pages(store, pid, item, today=day, params=params),
                            on_done=self.materials.offer_reuse)
 
     def _prefill(self, offered: dict[str, Any]) -> None:

@@ -286,9 +286,12 @@ class MaterialsPanel(QFrame):
         head.setWordWrap(True)
         lay.addWidget(head)
         for o in offers:
-            tick = MaterialCheck(tr("{name} · {n} 页 · {day} 拍摄（受理编号 {no}）").format(
+            text = tr("{name} · {n} 页 · {day} 拍摄（受理编号 {no}）").format(
                 name=material_name(self.item, o["material"]), n=o["pages"],
-                day=str(o["captured_at"])[:10], no=o["receipt_no"]))
+                day=str(o["captured_at"])[:10], no=o["receipt_no"])
+            if o.get("valid_to"):  # issue 23: offered only within validity; until when
+                text += tr(" · 有效期至 {day}").format(day=o["valid_to"])
+            tick = MaterialCheck(text)
             tick.setAccessibleName(tr("复用存档材料：{name}").format(name=o["material"]))
             tick.toggled.connect(lambda on, n=o["material"]: self._reuse_toggled(n, on))
             lay.addWidget(tick)

@@ -210,3 +210,25 @@ def test_identity_read_names_only_fields_a_card_can_fill() -> None:
     assert ok.ok and ok.identity_read == ["applicant_id"]
     bad = validate(item, {**sub, "identity_read": ["applicant_phone"]}, today=TODAY)
     assert [(p.field, p.rule) for p in bad.errors] == [("identity_read", "type")]
+
+
+
+def test_the_cards_own_expiry_goes_with_the_id_number_read() -> None:
+    """Issue 23: the card's 有效期止 is kept when the ID number came from the card (reused
+    ID card pages expire with it); a bad one is refused naming the rule."""
+    from forms.catalog import load_catalog
+    from forms.engine import validate
+
+    item = load_catalog().get("MZ-GLJT")
+    sub = dict(item.example)
+    for to in ("2036-05-01", "长期"):
+        ok = validate(item, {**sub, "identity_read": ["applicant_id"],
+                             "identity_valid_to": to}, today=TODAY)
+        assert ok.ok and ok.identity_valid_to == to
+    typed = validate(item, {**sub, "identity_read": ["applicant_name"],
+                            "identity_valid_to": "2036-05-01"}, today=TODAY)
+    assert typed.ok and typed.identity_valid_to == ""  # the ID number was typed
+    bad = validate(item, {**sub, "identity_read": ["applicant_id"],
+                          "identity_valid_to": "2036-13-01"}, today=TODAY)
+    assert [(p.field, p.rule) for p in bad.errors] == [("identity_valid_to", "type")]
+    assert "有效期止" in bad.errors[0].message

@@ -187,3 +187,18 @@ def test_forms_check_names_an_unused_or_broken_parameter(tmp_path: Any, monkeypa
     assert "catalog.yaml: params.spare_line" in capsys.readouterr().out
     monkeypatch.setattr(check, "CATALOG_FILE", CATALOG_FILE)
     assert check.main([]) == 0
+
+
+def test_the_reuse_cap_is_a_desk_parameter(shipped: Catalog) -> None:
+    """Issue 23: ``reuse_max_months`` is read by the desk (reuse of materials on file), not
+    by an item — never "unused" — and must be a whole number of months from 1 to 120."""
+    from forms.catalog import ITEMS_DIR
+    from forms.check import params_problems
+
+    assert shipped.params["reuse_max_months"].value == 12
+    assert not [p for p in params_problems(sorted(ITEMS_DIR.glob("*.yaml")))
+                if "reuse_max_months" in p]
+    assert parse_params({"reuse_max_months": 6})["reuse_max_months"].value == 6
+    for bad in (0, 121, 2.5, "一年"):
+        with pytest.raises(ParamError, match=r"reuse_max_months: .*1 到 120 之间的整数"):
+            parse_params({"reuse_max_months": bad})

@@ -214,3 +214,45 @@ def test_forms_check_uses_the_same_checker(tmp_path: Any) -> None:
     problems = check_file(path)
     assert len(problems) == 1
     assert "fields[8:living_alone].type: 类型 'phon' 不认识，可选：" in problems[0]
+
+
+def test_material_validity_round_trips_and_is_checked(shipped: Catalog,
+                                                      exported: bytes) -> None:
+    """Issue 23: a material's valid_months (有效期，月) is a column of the materials sheet —
+    exported, read back into the same model, and a bad cell named with the rule."""
+    book = load_workbook(io.BytesIO(exported))
+    mat = book["materials"]
+    row, letter = _find(mat, "valid_months", item="MZ-YLJG", name="入住前体检报告")
+    assert mat[f"{letter}{row}"].value == 3
+    back = load_workbook_catalog(exported)
+    got = {m.name: m.valid_months for m in back.get("MZ-YLJG").materials}
+    assert got["入住前体检报告"] == 3 and got["老年人能力评估报告"] == 12
+    assert got["赡养人居民身份证"] is None
+    # a new validity typed into the sheet reaches the model
+    h_row, h_letter = _find(mat, "valid_months", item="MZ-DB", name="户口簿")
+    mat[f"{h_letter}{h_row}"] = 24
+    buf = io.BytesIO()
+    book.save(buf)
+    changed = load_workbook_catalog(buf.getvalue())
+    assert {m.name: m.valid_months for m in changed.get("MZ-DB").materials}["户口簿"] == 24
+    # bad cells: named by the column's words and the rule
+    for value, words in ((0, "有效期（月） 0 不能小于 1"), ("三个月", "有效期（月）应为整数"),
+                         (500, "有效期（月） 500 不能大于 120")):
+        mat[f"{h_letter}{h_row}"] = value
+        buf = io.BytesIO()
+        book.save(buf)
+        catalog, problems = read_workbook(buf.getvalue())
+        assert catalog is None
+        assert [(p.cell, words in p.message) for p in problems] == \
+            [(f"materials!{h_letter}{h_row}", True)], problems
+    # the catalog-wide cap on reusing materials without a validity of their own
+    mat[f"{h_letter}{h_row}"] = None
+    p_row, p_letter = _find(book["params"], "value", name="reuse_max_months")
+    assert book["params"][f"{p_letter}{p_row}"].value == 12
+    book["params"][f"{p_letter}{p_row}"] = 0
+    buf = io.BytesIO()
+    book.save(buf)
+    catalog, problems = read_workbook(buf.getvalue())
+    assert catalog is None
+    assert [p.cell for p in problems] == [f"params!{p_letter}{p_row}"], problems
+    assert "reuse_max_months" in problems[0].message and "1 到 120" in problems[0].message

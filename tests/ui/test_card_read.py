@@ -95,10 +95,12 @@ def test_a_card_read_on_the_form_is_recorded_on_the_case(qtbot: Any, win: Any, d
     page.form.set_values({"hukou_address": "湖北省武汉市汉阳区琴台路1号"})  # corrected
     sub = page.submission()
     assert sub["identity_read"] == ["applicant_id", "applicant_name"]
+    assert sub["identity_valid_to"] == "长期"  # issue 23: the card's own expiry goes along
     case = desk.cases.submit("MZ-GLJT", {**sub, "materials": example["materials"]},
                              desk.actor())
     data = json.loads(desk.store.get_case(case["uuid"])["data_json"])
-    assert data["identity"] == {"source": "card", "fields": ["applicant_id", "applicant_name"]}
+    assert data["identity"] == {"source": "card", "fields": ["applicant_id", "applicant_name"],
+                                "valid_to": "长期"}
     qtbot.waitUntil(lambda: not win.tasks.busy, timeout=30_000)
     win._drop_form()  # its pending re-check must not run after the desk is closed
     from PySide6.QtCore import QCoreApplication, QEvent

@@ -70,6 +70,13 @@ def test_pages_on_file_reused_after_consent_end_to_end(qtbot: Any, win: Any, dri
     tick, offer = panel.reuse_offers["老人身份证"]
     day = before["created_at"][:10]
     assert f"2 页 · {day} 拍摄" in tick.text() and before["receipt_no"] in tick.text()
+    # issue 23: valid for the catalog's reuse_max_months (12) from the day captured
+    from datetime import date, timedelta
+
+    from forms.dates import add_months
+
+    until = add_months(date.fromisoformat(day), 12) - timedelta(days=1)
+    assert tick.text().endswith(f" · 有效期至 {until.isoformat()}")
     assert tick.isVisible() and not tick.isChecked()
     row = next(r for r in panel.rows if r.material.name == "老人身份证")
     row.box.setChecked(False)
