@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
+    from desk.ui.resident import ResidentPage
     from desk.ui.sync_page import SyncPage
     from desk.ui.window import MainWindow
     from forms.model import Item
@@ -31,6 +32,7 @@ class Pages:
     sync: SyncPage | None = None
     rating: RatingPage | None = None
     notice: NoticePage | None = None
+    resident: ResidentPage | None = None
     cases: CasesPage | None = None  # still given the window (issue 13 leftover)
     # 民情诉求, 主动服务 and 有新版本 are parts of their own: desk.ui.navigation
 
@@ -87,6 +89,18 @@ def print_notice(win: MainWindow, item: Item) -> None:
         item, fmt, ctx.catalog.version, ctx.settings, today=today,
         data_dir=ctx.paths.data_dir), paper_html)
     dlg.open()
+
+
+def build_resident(win: MainWindow) -> ResidentPage:
+    """One look at a resident (issue 23)."""
+    from desk.ui.resident import ResidentPage
+
+    page = ResidentPage(win.services)
+    page.caseRequested.connect(win.show_case)
+    page.matterRequested.connect(lambda uuid: win.matters.screens.show_matter(uuid))
+    page.formRequested.connect(lambda code, pid: win.start_form(code, resident=pid))
+    win.stack.addWidget(page)
+    return page
 
 
 def build_cases(win: MainWindow) -> CasesPage:

@@ -9,9 +9,9 @@ Lookups run on the background helper; ID numbers and phones are shown masked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,22 +29,27 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core.residents import ResidentService, ResidentView
+from desk.ui.services import Services
 from desk.ui.style import restyle
 from desk.ui.text import tr
 from forms.ids import mask_id, mask_phone
 
-if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
-
 
 class ResidentPage(QWidget):
-    """Search residents on the left; the chosen resident on the right."""
+    """Search residents on the left; the chosen resident on the right.
 
-    def __init__(self, win: MainWindow) -> None:
+    Given :class:`Services`; asks the window for a case, a matter or a new form by signal.
+    """
+
+    caseRequested = Signal(str)  # a case of theirs, by uuid
+    matterRequested = Signal(str)  # a matter of theirs (民情诉求), by uuid
+    formRequested = Signal(str, str)  # a new application: item code, their ID number
+
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
-        self.service = ResidentService(win.ctx.store)
+        self.services = services
+        self.service = ResidentService(services.ctx.store)
         self.view: ResidentView | None = None
         outer = QHBoxLayout(self)
         outer.setContentsMargins(20, 14, 20, 12)
@@ -82,7 +87,7 @@ class ResidentPage(QWidget):
         start = QHBoxLayout()
         self.items = QComboBox()
         self.items.setAccessibleName(tr("为该居民办理的事项"))
-        for it in win.ctx.catalog.items:
+        for it in services.ctx.catalog.items:
             if not it.is_bundle:
                 self.items.addItem(f"{it.name}（{it.code}）", it.code)
         start.addWidget(self.items, 1)
@@ -129,7 +134,7 @@ class ResidentPage(QWidget):
         q = self.search.text().strip()
         if not q:
             return
-        self.win.tasks.run(lambda: self.service.find(q), on_done=self._found)
+        self.services.tasks.run(lambda: self.service.find(q), on_done=self._found)
 
     def search_for(self, query: str) -> None:
         """Look up ``query`` (from the home or cases page's search) as if typed here."""
@@ -160,8 +165,8 @@ class ResidentPage(QWidget):
 
     def open(self, id_number: str) -> None:
         """Load one resident (background helper) and show them."""
-        today = self.win.ctx.cases.desk_day()
-        self.win.tasks.run(lambda: self.service.view(id_number, today), on_done=self.show_view)
+        today = self.services.ctx.cases.desk_day()
+        self.services.tasks.run(lambda: self.service.view(id_number, today), on_done=self.show_view)
 
     def show_view(self, view: ResidentView) -> None:
         """Show what the desk knows of the resident."""
@@ -211,7 +216,7 @@ class ResidentPage(QWidget):
     def _open_case(self, row: int, _col: int) -> None:
         cell = self.table.item(row, 0)
         if cell is not None:
-            self.win.show_case(str(cell.data(Qt.ItemDataRole.UserRole)))
+            self.caseRequested.emit(str(cell.data(Qt.ItemDataRole.UserRole)))
 
     def _build_matters(self, right: QVBoxLayout) -> None:
         """Issue 15: the resident's matters (民情诉求) beside their cases, each opens."""
@@ -243,7 +248,7 @@ class ResidentPage(QWidget):
     def _open_matter(self, item: QListWidgetItem) -> None:
         uuid = str(item.data(Qt.ItemDataRole.UserRole) or "")
         if uuid:
-            self.win.matters.screens.show_matter(uuid)
+            self.matterRequested.emit(uuid)
 
     def start_application(self) -> None:
         """A new application for this resident: the item's form, for them."""
@@ -251,7 +256,7 @@ class ResidentPage(QWidget):
             return
         code = self.items.currentData()
         if code:
-            self.win.start_form(str(code), resident=self.view.id_number)
+            self.formRequested.emit(str(code), self.view.id_number)
 
     def current_cases(self) -> list[dict[str, Any]]:
         """The cases on show (tests)."""

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from desk.ui.form_page import FormPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
+    from desk.ui.resident import ResidentPage
     from desk.ui.sync_page import SyncPage
 
 log = logging.getLogger(__name__)
@@ -163,18 +164,14 @@ class MainWindow(QMainWindow):
 
     def page(self, name: str) -> Any:
         """A page by name, built on first use."""
-        if name in ("sync", "rating", "notice", "cases"):  # the typed ones, below
-            return getattr(self, f"{name}_page")
+        if name in ("sync", "rating", "notice", "cases", "resident"):
+            return getattr(self, f"{name}_page")  # the typed ones, below
         if name not in self._pages:
             from desk.ui.detail import CaseDetailPage
             from desk.ui.receipt import ReceiptPage
-            from desk.ui.resident import ResidentPage
 
-            factory = {"receipt": ReceiptPage, "detail": CaseDetailPage,
-                       "resident": ResidentPage}[name]
-            w = factory(self)
+            w = self._pages[name] = {"detail": CaseDetailPage, "receipt": ReceiptPage}[name](self)
             self.stack.addWidget(w)
-            self._pages[name] = w
             if isinstance(w, CaseDetailPage):  # 办不成事 from a case (issue 15)
                 w.cannotDoRequested.connect(self.matters.cannot_do)
         return self._pages[name]
@@ -216,6 +213,13 @@ class MainWindow(QMainWindow):
         if self.pages.notice is None:
             self.pages.notice = pages.build_notice(self)
         return self.pages.notice
+
+    @property
+    def resident_page(self) -> ResidentPage:
+        """One look at a resident, built on first use."""
+        if self.pages.resident is None:
+            self.pages.resident = pages.build_resident(self)
+        return self.pages.resident
 
     @property
     def cases_page(self) -> CasesPage:
@@ -343,7 +347,7 @@ class MainWindow(QMainWindow):
         ``id_number``."""
         if not self._leave_form():
             return
-        page = self.page("resident")
+        page = self.resident_page
         self._show(page, "cases")
         if id_number:
             page.open(id_number)
@@ -353,7 +357,7 @@ class MainWindow(QMainWindow):
     def find_resident(self, query: str) -> None:
         """The resident view, searching for ``query`` (typed on the home page)."""
         self.show_resident()
-        self.page("resident").search_for(query)
+        self.resident_page.search_for(query)
 
     def go_sync(self) -> None:
         """Sync status and actions."""

@@ -92,3 +92,35 @@ def test_the_home_page_opens_an_item_or_looks_up_a_resident_by_signal(qtbot: Any
     with qtbot.waitSignal(page.residentSearched, timeout=5000) as searched:
         page.find_resident()
     assert searched.args == ["13800138000"]
+
+
+def test_the_resident_page_finds_through_the_helper_and_asks_by_signal(
+        qtbot: Any, services: Any) -> None:
+    """Issue 13: the resident page (issue 23) is given the services, not the window; a
+    case, a matter and a new application are asked for by signal."""
+    from desk.core.matters import MatterService
+    from desk.ui.resident import ResidentPage
+
+    ctx = services.ctx
+    db = dict(ctx.catalog.get("MZ-DB").example)
+    pid = db["applicant_id"]
+    case = ctx.cases.submit("MZ-DB", db, ctx.actor())
+    matter = MatterService(ctx.store).record(
+        {"category": "投诉", "subcategory": "漏水", "description": "楼上漏水",
+         "resident": {"name": db["applicant_name"], "id_number": pid}}, ctx.actor())
+    page = ResidentPage(services)
+    qtbot.addWidget(page)
+    page.search_for(pid)
+    qtbot.waitUntil(lambda: page.view is not None and page.table.rowCount() == 1,
+                    timeout=20_000)
+    with qtbot.waitSignal(page.caseRequested, timeout=5000) as asked:
+        page.table.cellActivated.emit(0, 0)
+    assert asked.args == [case["uuid"]]
+    assert page.matters.count() == 1
+    with qtbot.waitSignal(page.matterRequested, timeout=5000) as opened:
+        page.matters.itemActivated.emit(page.matters.item(0))
+    assert opened.args == [matter["uuid"]]
+    page.items.setCurrentIndex(page.items.findData("MZ-GLJT"))
+    with qtbot.waitSignal(page.formRequested, timeout=5000) as form:
+        page.start_button.click()
+    assert form.args == ["MZ-GLJT", pid]
