@@ -2,7 +2,8 @@
 
 Desks built before local parameters refuse a catalog whose checks name a parameter
 (``min: gljt_min_age``), or that carries what came with parameters: ``rule: expr`` checks,
-``proactive`` rules, a material's ``source`` (免提交), translated notice bodies. Their model
+``proactive`` rules, a material's ``source`` (免提交) and ``valid_months`` (reuse),
+translated notice bodies. Their model
 refuses any key it does not know, so one such item stops their whole catalog update.
 
 :func:`first_desks_catalog` turns a published catalog (as authored) into what they read:
@@ -70,6 +71,7 @@ def _first_item(raw: dict[str, Any]) -> dict[str, Any]:
     for m in raw.get("materials") or []:
         m.pop("source", None)
         m.pop("source_department", None)
+        m.pop("valid_months", None)  # issue 23: how long a page on file may be reused
     for words in (raw.get("translations") or {}).values():
         words.pop("eligibility", None)
         words.pop("notice", None)
