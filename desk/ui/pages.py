@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
+    from desk.ui.receipt import ReceiptPage
     from desk.ui.resident import ResidentPage
     from desk.ui.sync_page import SyncPage
     from desk.ui.window import MainWindow
@@ -32,9 +33,10 @@ class Pages:
     sync: SyncPage | None = None
     rating: RatingPage | None = None
     notice: NoticePage | None = None
-    resident: ResidentPage | None = None
     cases: CasesPage | None = None  # still given the window (issue 13 leftover)
-    # 民情诉求, 主动服务 and 有新版本 are parts of their own: desk.ui.navigation
+    # 民情诉求, 主动服务 and 有新版本 are parts of their own: desk.ui.navigation; the receipt
+    # and resident pages, which nothing asks 'built yet?', are the window's cached
+    # properties receipt_page and resident_page (built below)
 
 
 def build_sync(win: MainWindow) -> SyncPage:
@@ -89,6 +91,18 @@ def print_notice(win: MainWindow, item: Item) -> None:
         item, fmt, ctx.catalog.version, ctx.settings, today=today,
         data_dir=ctx.paths.data_dir), paper_html)
     dlg.open()
+
+
+def build_receipt(win: MainWindow) -> ReceiptPage:
+    """A saved case's document (receipt or notice), then the rating."""
+    from desk.ui.receipt import ReceiptPage
+
+    page = ReceiptPage(win.services)
+    page.caseRequested.connect(win.show_case)
+    page.ratingRequested.connect(win.show_rating)
+    page.homeRequested.connect(win.go_home)
+    win.stack.addWidget(page)
+    return page
 
 
 def build_resident(win: MainWindow) -> ResidentPage:

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk.ui.case_html import doc_title, summary_html
 from desk.ui.preview import Room, ahead, preview_pages, receipts_module
 from desk.ui.print_dialog import DocumentPanel
+from desk.ui.services import Services
 from desk.ui.style import paper, restyle
 from desk.ui.text import esc, tr
-
-if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +42,19 @@ def render_ahead(ctx: Any, case: dict[str, Any], spec: tuple[str, Room]) -> None
 
 
 class ReceiptPage(QWidget):
-    """The saved case's document with print, rate and next buttons."""
+    """The saved case's document with print, rate and next buttons.
 
-    def __init__(self, win: MainWindow) -> None:
+    Given :class:`Services`; asks the window for the case, the rating or home by signal.
+    """
+
+    caseRequested = Signal(str)  # 查看案件 (and 返回 on a reprint): the case, by uuid
+    ratingRequested = Signal(dict)  # 请居民评价: the case to rate
+    homeRequested = Signal()  # 办理下一件 (and 返回 right after saving)
+
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        self.services = services
         self.case: dict[str, Any] | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(28, 16, 28, 14)
@@ -66,7 +71,7 @@ class ReceiptPage(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.banner)
-        self.panel = DocumentPanel(win)
+        self.panel = DocumentPanel(services)
         lay.addWidget(self.panel, 1)
         bar = QHBoxLayout()
         self.detail_button = QPushButton(tr("查看案件"))
@@ -74,7 +79,7 @@ class ReceiptPage(QWidget):
         bar.addWidget(self.detail_button)
         self.next_button = QPushButton(tr("办理下一件"))
         self.next_button.setAccessibleName(tr("办理下一件，回到事项列表"))
-        self.next_button.clicked.connect(win.go_home)
+        self.next_button.clicked.connect(lambda: self.homeRequested.emit())
         bar.addWidget(self.next_button)
         bar.addStretch(1)
         self.rate_button = QPushButton(tr("请居民评价 →"))
@@ -117,7 +122,7 @@ class ReceiptPage(QWidget):
         rated = bool(case.get("rating"))
         self.rate_button.setVisible(not rated)
         self.back.setVisible(not fresh)
-        ctx = self.win.ctx
+        ctx = self.services.ctx
         with paper():  # the fallback prints on white paper whatever the screen's theme
             paper_html = summary_html(ctx, case)
         self.panel.load(lambda receipts, fmt: render_case(receipts, ctx, case, fmt),
@@ -130,14 +135,14 @@ class ReceiptPage(QWidget):
 
     def _rate(self) -> None:
         if self.case is not None:
-            self.win.show_rating(self.case)
+            self.ratingRequested.emit(self.case)
 
     def _detail(self) -> None:
         if self.case is not None:
-            self.win.show_case(self.case["uuid"])
+            self.caseRequested.emit(self.case["uuid"])
 
     def _back(self) -> None:
         if self.case is not None and self._from_detail:
-            self.win.show_case(self.case["uuid"])
+            self.caseRequested.emit(self.case["uuid"])
         else:
-            self.win.go_home()
+            self.homeRequested.emit()

@@ -8,7 +8,7 @@ then only on the background helper).
 from __future__ import annotations
 
 import logging
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QTimer
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from desk.ui.form_page import FormPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
+    from desk.ui.receipt import ReceiptPage
     from desk.ui.resident import ResidentPage
     from desk.ui.sync_page import SyncPage
 
@@ -164,16 +165,14 @@ class MainWindow(QMainWindow):
 
     def page(self, name: str) -> Any:
         """A page by name, built on first use."""
-        if name in ("sync", "rating", "notice", "cases", "resident"):
+        if name in ("sync", "rating", "notice", "cases", "receipt", "resident"):
             return getattr(self, f"{name}_page")  # the typed ones, below
-        if name not in self._pages:
+        if name not in self._pages:  # "detail", still handed the window
             from desk.ui.detail import CaseDetailPage
-            from desk.ui.receipt import ReceiptPage
 
-            w = self._pages[name] = {"detail": CaseDetailPage, "receipt": ReceiptPage}[name](self)
+            w = self._pages[name] = CaseDetailPage(self)
             self.stack.addWidget(w)
-            if isinstance(w, CaseDetailPage):  # 办不成事 from a case (issue 15)
-                w.cannotDoRequested.connect(self.matters.cannot_do)
+            w.cannotDoRequested.connect(self.matters.cannot_do)  # 办不成事 (issue 15)
         return self._pages[name]
 
     def _changed(self) -> None:
@@ -214,12 +213,15 @@ class MainWindow(QMainWindow):
             self.pages.notice = pages.build_notice(self)
         return self.pages.notice
 
-    @property
+    @cached_property
+    def receipt_page(self) -> ReceiptPage:
+        """A saved case's document, built (and wired: desk.ui.pages) on first use."""
+        return pages.build_receipt(self)
+
+    @cached_property
     def resident_page(self) -> ResidentPage:
-        """One look at a resident, built on first use."""
-        if self.pages.resident is None:
-            self.pages.resident = pages.build_resident(self)
-        return self.pages.resident
+        """One look at a resident, built (and wired: desk.ui.pages) on first use."""
+        return pages.build_resident(self)
 
     @property
     def cases_page(self) -> CasesPage:
@@ -307,7 +309,7 @@ class MainWindow(QMainWindow):
 
     def show_receipt(self, case: dict[str, Any], *, fresh: bool) -> None:
         """The receipt (or notice) of a case in the print preview."""
-        page = self.page("receipt")
+        page = self.receipt_page
         page.show_case(case, fresh=fresh)
         self._show(page, "home" if fresh else "cases")
 
@@ -343,8 +345,7 @@ class MainWindow(QMainWindow):
         self._show(page, "cases")
 
     def show_resident(self, id_number: str | None = None) -> None:
-        """One look at a resident (issue 23): the search, or the resident with
-        ``id_number``."""
+        """One look at a resident (issue 23): the search, or the one with ``id_number``."""
         if not self._leave_form():
             return
         page = self.resident_page

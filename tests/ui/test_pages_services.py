@@ -124,3 +124,31 @@ def test_the_resident_page_finds_through_the_helper_and_asks_by_signal(
     with qtbot.waitSignal(page.formRequested, timeout=5000) as form:
         page.start_button.click()
     assert form.args == ["MZ-GLJT", pid]
+
+
+def test_the_receipt_page_shows_a_case_and_asks_by_signal(qtbot: Any, services: Any) -> None:
+    """Issue 13: the receipt page is given the services, not the window; the rating, the
+    case and home are asked for by signal (返回 goes to the case on a reprint, home after a
+    save)."""
+    from desk.ui.receipt import ReceiptPage
+
+    ctx = services.ctx
+    case = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example), ctx.actor())
+    page = ReceiptPage(services)
+    qtbot.addWidget(page)
+    page.show_case(case, fresh=True)
+    assert case["receipt_no"] in page.banner.text()
+    with qtbot.waitSignal(page.ratingRequested, timeout=5000) as rate:
+        page.rate_button.click()
+    assert rate.args[0]["uuid"] == case["uuid"]
+    with qtbot.waitSignal(page.caseRequested, timeout=5000) as detail:
+        page.detail_button.click()
+    assert detail.args == [case["uuid"]]
+    with qtbot.waitSignal(page.homeRequested, timeout=5000):
+        page.next_button.click()
+    with qtbot.waitSignal(page.homeRequested, timeout=5000):
+        page.back.click()  # hidden after a save, but 返回 there means home
+    page.show_case(case, fresh=False)
+    with qtbot.waitSignal(page.caseRequested, timeout=5000) as back:
+        page.back.click()
+    assert back.args == [case["uuid"]]
