@@ -4,121 +4,121 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="32"/>
+        <location filename="../../desk/ui/case_html.py" line="33"/>
         <source>办理状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="33"/>
-        <location filename="../../desk/ui/resident.py" line="97"/>
+        <location filename="../../desk/ui/case_html.py" line="34"/>
+        <location filename="../../desk/ui/resident.py" line="102"/>
         <source>受理日期</source>
         <translation>Accepted on</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="35"/>
+        <location filename="../../desk/ui/case_html.py" line="36"/>
         <source>办事点 / 经办人</source>
         <translation>Desk / worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="37"/>
+        <location filename="../../desk/ui/case_html.py" line="38"/>
         <source>上传状态</source>
         <translation>Upload</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="44"/>
         <location filename="../../desk/ui/case_html.py" line="45"/>
+        <location filename="../../desk/ui/case_html.py" line="46"/>
         <source>受理回执</source>
         <translation>Acceptance receipt</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="44"/>
+        <location filename="../../desk/ui/case_html.py" line="45"/>
         <source>容缺受理通知书</source>
         <translation>Deferred-materials notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="45"/>
+        <location filename="../../desk/ui/case_html.py" line="46"/>
         <source>补正告知书</source>
         <translation>Correction notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="64"/>
-        <location filename="../../desk/ui/fields.py" line="298"/>
+        <location filename="../../desk/ui/case_html.py" line="65"/>
+        <location filename="../../desk/ui/fields.py" line="333"/>
         <source>是</source>
         <translation>Yes</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="64"/>
-        <location filename="../../desk/ui/fields.py" line="298"/>
+        <location filename="../../desk/ui/case_html.py" line="65"/>
+        <location filename="../../desk/ui/fields.py" line="333"/>
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="107"/>
+        <location filename="../../desk/ui/case_html.py" line="108"/>
         <source>已收材料：</source>
         <translation>Materials received: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="110"/>
+        <location filename="../../desk/ui/case_html.py" line="111"/>
         <source>待补材料：</source>
         <translation>Materials outstanding: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="114"/>
-        <location filename="../../desk/ui/materials.py" line="53"/>
-        <location filename="../../desk/ui/notice.py" line="31"/>
+        <location filename="../../desk/ui/case_html.py" line="115"/>
+        <location filename="../../desk/ui/materials.py" line="104"/>
+        <location filename="../../desk/ui/notice.py" line="39"/>
         <source>选交</source>
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="116"/>
+        <location filename="../../desk/ui/case_html.py" line="117"/>
         <source>补交期限 {d}</source>
         <translation>due {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="118"/>
+        <location filename="../../desk/ui/case_html.py" line="119"/>
         <source>已于 {d} 补交</source>
         <translation>supplied on {d}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="138"/>
+        <location filename="../../desk/ui/case_html.py" line="139"/>
         <source>联办事项办理情况</source>
         <translation>Progress of the bundled services</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="165"/>
+        <location filename="../../desk/ui/case_html.py" line="187"/>
         <location filename="../../desk/ui/cases.py" line="215"/>
-        <location filename="../../desk/ui/form_page.py" line="168"/>
-        <location filename="../../desk/ui/form_page.py" line="183"/>
+        <location filename="../../desk/ui/form_page.py" line="169"/>
+        <location filename="../../desk/ui/form_page.py" line="184"/>
         <source>绿色通道</source>
         <translation>Priority lane</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="195"/>
+        <location filename="../../desk/ui/case_html.py" line="218"/>
         <location filename="../../desk/ui/form.py" line="163"/>
         <source>申请信息</source>
         <translation>Application</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="197"/>
-        <location filename="../../desk/ui/notice.py" line="59"/>
+        <location filename="../../desk/ui/case_html.py" line="220"/>
+        <location filename="../../desk/ui/notice.py" line="68"/>
         <source>材料</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="201"/>
+        <location filename="../../desk/ui/case_html.py" line="224"/>
         <source>资格提示</source>
         <translation>Eligibility hints</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="204"/>
-        <location filename="../../desk/ui/materials.py" line="140"/>
+        <location filename="../../desk/ui/case_html.py" line="227"/>
+        <location filename="../../desk/ui/materials.py" line="196"/>
         <source>备注</source>
         <translation>Remarks</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="30"/>
+        <location filename="../../desk/ui/case_html.py" line="31"/>
         <location filename="../../desk/ui/cases.py" line="83"/>
-        <location filename="../../desk/ui/resident.py" line="97"/>
+        <location filename="../../desk/ui/resident.py" line="102"/>
         <location filename="../../desk/ui/sync_page.py" line="193"/>
         <source>受理编号</source>
         <translation>Receipt no.</translation>
@@ -136,7 +136,7 @@
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="31"/>
+        <location filename="../../desk/ui/case_html.py" line="32"/>
         <location filename="../../desk/ui/cases.py" line="84"/>
         <source>办理事项</source>
         <translation>Service item</translation>
@@ -146,19 +146,19 @@
         <location filename="../../desk/ui/cases.py" line="269"/>
         <location filename="../../desk/ui/matter_detail.py" line="283"/>
         <location filename="../../desk/ui/matter_list.py" line="95"/>
-        <location filename="../../desk/ui/resident.py" line="98"/>
+        <location filename="../../desk/ui/resident.py" line="103"/>
         <location filename="../../desk/ui/sync_page.py" line="194"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="34"/>
+        <location filename="../../desk/ui/case_html.py" line="35"/>
         <location filename="../../desk/ui/cases.py" line="85"/>
         <source>承诺办结</source>
         <translation>Promised by</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="36"/>
+        <location filename="../../desk/ui/case_html.py" line="37"/>
         <location filename="../../desk/ui/cases.py" line="86"/>
         <location filename="../../desk/ui/matter_detail.py" line="298"/>
         <source>区级状态</source>
@@ -178,7 +178,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="198"/>
-        <location filename="../../desk/ui/resident.py" line="177"/>
+        <location filename="../../desk/ui/resident.py" line="182"/>
         <source>重复申请待核实</source>
         <translation>Possible duplicate, to be checked</translation>
     </message>
@@ -217,7 +217,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="270"/>
-        <location filename="../../desk/ui/materials.py" line="234"/>
+        <location filename="../../desk/ui/materials.py" line="345"/>
         <location filename="../../desk/ui/text.py" line="30"/>
         <source>容缺受理</source>
         <translation>Accepted, materials deferred</translation>
@@ -235,7 +235,7 @@
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="274"/>
-        <location filename="../../desk/ui/resident.py" line="97"/>
+        <location filename="../../desk/ui/resident.py" line="102"/>
         <location filename="../../desk/ui/sync_page.py" line="193"/>
         <source>事项</source>
         <translation>Item</translation>
@@ -351,13 +351,13 @@
         <translation>{n} cases (Enter or double-click to open)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="67"/>
+        <location filename="../../desk/ui/detail.py" line="68"/>
         <location filename="../../desk/ui/home.py" line="253"/>
         <source>{n}项材料</source>
         <translation>{n} materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="69"/>
+        <location filename="../../desk/ui/detail.py" line="70"/>
         <source>第{n}版</source>
         <translation>revision {n}</translation>
     </message>
@@ -366,266 +366,301 @@
         <translation type="vanished">District</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="56"/>
+        <location filename="../../desk/ui/detail.py" line="57"/>
         <source>待核实</source>
         <translation>To be checked</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="56"/>
+        <location filename="../../desk/ui/detail.py" line="57"/>
         <source>已核实非重复</source>
         <translation>Checked: not a duplicate</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="79"/>
-        <location filename="../../desk/ui/detail.py" line="172"/>
+        <location filename="../../desk/ui/detail.py" line="80"/>
+        <location filename="../../desk/ui/detail.py" line="164"/>
         <location filename="../../desk/ui/matter_detail.py" line="120"/>
         <location filename="../../desk/ui/matter_words.py" line="169"/>
         <source>办理记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="98"/>
+        <location filename="../../desk/ui/detail.py" line="99"/>
         <source>← 案件列表</source>
         <translation>← Cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="99"/>
+        <location filename="../../desk/ui/detail.py" line="100"/>
         <source>返回案件列表</source>
         <translation>Back to the case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="111"/>
+        <location filename="../../desk/ui/detail.py" line="112"/>
         <source>重新打印  Ctrl+P</source>
         <translation>Reprint  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="112"/>
+        <location filename="../../desk/ui/detail.py" line="113"/>
         <source>重新打印回执或告知书</source>
         <translation>Reprint the receipt or notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="115"/>
-        <location filename="../../desk/ui/detail.py" line="222"/>
-        <location filename="../../desk/ui/detail.py" line="242"/>
-        <location filename="../../desk/ui/detail.py" line="289"/>
+        <location filename="../../desk/ui/detail.py" line="116"/>
+        <location filename="../../desk/ui/detail.py" line="238"/>
+        <location filename="../../desk/ui/detail.py" line="259"/>
+        <location filename="../../desk/ui/detail.py" line="306"/>
         <source>显示完整信息</source>
         <translation>Show full details</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="116"/>
+        <location filename="../../desk/ui/detail.py" line="117"/>
         <source>显示完整身份证号和电话（记入审计日志）</source>
         <translation>Show full ID number and phone (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="124"/>
+        <location filename="../../desk/ui/detail.py" line="125"/>
         <source>请居民评价</source>
         <translation>Ask for a rating</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="128"/>
+        <location filename="../../desk/ui/detail.py" line="129"/>
         <source>居民一览</source>
         <translation>Resident overview</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="129"/>
+        <location filename="../../desk/ui/detail.py" line="130"/>
         <source>查看该居民的全部事项</source>
         <translation>See everything for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="132"/>
+        <location filename="../../desk/ui/detail.py" line="133"/>
         <source>办不成事</source>
         <translation>Could not be done</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="133"/>
+        <location filename="../../desk/ui/detail.py" line="134"/>
         <source>转为办不成事诉求，上报区级协调</source>
         <translation>Record as a &quot;could not be done&quot; matter for the district to coordinate</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="134"/>
+        <location filename="../../desk/ui/detail.py" line="135"/>
         <source>案件被要求补正或不予办理时，登记为“办不成事”民情诉求</source>
         <translation>When a case needs correction or was not handled, record it as a &quot;could not be done&quot; resident matter</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="146"/>
-        <location filename="../../desk/ui/resident.py" line="112"/>
+        <location filename="../../desk/ui/detail.py" line="147"/>
+        <location filename="../../desk/ui/resident.py" line="117"/>
         <location filename="../../desk/ui/text.py" line="91"/>
         <source>区级重复申请提示</source>
         <translation>District duplicate notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="151"/>
+        <location filename="../../desk/ui/detail.py" line="152"/>
         <source>案件内容</source>
         <translation>Case content</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="160"/>
+        <location filename="../../desk/ui/detail.py" line="178"/>
         <source>登记补交材料</source>
         <translation>Record materials brought later</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="166"/>
+        <location filename="../../desk/ui/detail.py" line="184"/>
         <source>登记已补交</source>
         <translation>Record as supplied</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="191"/>
+        <location filename="../../desk/ui/detail.py" line="207"/>
         <location filename="../../desk/ui/matter_detail.py" line="213"/>
         <source>正在打开…</source>
         <translation>Opening…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="207"/>
+        <location filename="../../desk/ui/detail.py" line="223"/>
         <source>重复申请（区级待核实）</source>
         <translation>Duplicate application (district to check)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="208"/>
+        <location filename="../../desk/ui/detail.py" line="224"/>
         <source>区级已核实非重复</source>
         <translation>District checked: not a duplicate</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="216"/>
+        <location filename="../../desk/ui/detail.py" line="232"/>
         <source>没有找到该案件</source>
         <translation>Case not found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="243"/>
+        <location filename="../../desk/ui/detail.py" line="260"/>
         <source>查看完整身份证号和电话会记入审计日志。请选择原因：</source>
         <translation>Viewing the full ID number and phone is recorded in the audit log. Choose a reason:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="244"/>
+        <location filename="../../desk/ui/detail.py" line="261"/>
         <source>核对居民身份</source>
         <translation>Check the resident&apos;s identity</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="244"/>
+        <location filename="../../desk/ui/detail.py" line="261"/>
         <source>电话联系居民</source>
         <translation>Phone the resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="244"/>
+        <location filename="../../desk/ui/detail.py" line="261"/>
         <source>补正或补交材料</source>
         <translation>Correction or materials supplied later</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="244"/>
+        <location filename="../../desk/ui/detail.py" line="261"/>
         <source>区级核查</source>
         <translation>District review</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="274"/>
+        <location filename="../../desk/ui/detail.py" line="291"/>
         <source>隐藏完整信息</source>
         <translation>Hide full details</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="283"/>
+        <location filename="../../desk/ui/detail.py" line="300"/>
         <source>未能记录查看原因，未显示完整信息</source>
         <translation>The reason for viewing could not be recorded; the full details are not shown</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="306"/>
+        <location filename="../../desk/ui/detail.py" line="323"/>
         <source>区级状态：</source>
         <translation>District status: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="313"/>
+        <location filename="../../desk/ui/detail.py" line="330"/>
         <source>逾期未补交：</source>
         <translation>Overdue: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="316"/>
+        <location filename="../../desk/ui/detail.py" line="333"/>
         <source>待补交：</source>
         <translation>Outstanding: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="321"/>
+        <location filename="../../desk/ui/detail.py" line="338"/>
         <location filename="../../desk/ui/matter_detail.py" line="275"/>
         <source>上传被退回：</source>
         <translation>Upload rejected: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="335"/>
+        <location filename="../../desk/ui/detail.py" line="352"/>
         <source>（{d}前）</source>
         <translation> (by {d})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="338"/>
+        <location filename="../../desk/ui/detail.py" line="355"/>
         <source>已补交：{name}</source>
         <translation>Supplied: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="357"/>
+        <location filename="../../desk/ui/detail.py" line="376"/>
         <source>已登记补交材料</source>
         <translation>Materials recorded</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/detail.py" line="363"/>
+        <location filename="../../desk/ui/detail.py" line="382"/>
         <source>未登记：</source>
         <translation>Not recorded: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="56"/>
+        <location filename="../../desk/ui/fields.py" line="58"/>
         <source>18位身份证号码，末位可为X</source>
         <translation>18-digit ID number, may end in X</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="57"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="102"/>
+        <location filename="../../desk/ui/fields.py" line="58"/>
+        <source>18位身份证号码</source>
+        <translation>18-digit ID number</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/fields.py" line="58"/>
+        <source>身份证号码</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/fields.py" line="59"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="129"/>
         <source>手机号或固定电话</source>
         <translation>Mobile or landline</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="58"/>
+        <location filename="../../desk/ui/fields.py" line="59"/>
+        <source>手机或固话</source>
+        <translation>Mobile or landline</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/fields.py" line="60"/>
         <source>11位手机号</source>
         <translation>11-digit mobile number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="59"/>
+        <location filename="../../desk/ui/fields.py" line="61"/>
         <source>例如 2026-11-21 或 20261121</source>
         <translation>e.g. 2026-11-21 or 20261121</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="60"/>
+        <location filename="../../desk/ui/fields.py" line="61"/>
+        <source>例如 2026-11-21</source>
+        <translation>e.g. 2026-11-21</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/fields.py" line="61"/>
+        <source>年-月-日</source>
+        <translation>YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/fields.py" line="62"/>
         <source>18位统一社会信用代码</source>
         <translation>18-character unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="61"/>
+        <location filename="../../desk/ui/fields.py" line="62"/>
+        <source>统一社会信用代码</source>
+        <translation>Unified social credit code</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/fields.py" line="63"/>
         <source>银行卡号或社保卡号</source>
         <translation>Bank or social security card number</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="62"/>
+        <location filename="../../desk/ui/fields.py" line="63"/>
+        <source>卡号</source>
+        <translation>Card number</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/fields.py" line="64"/>
         <source>与身份证一致</source>
         <translation>As on the ID card</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="238"/>
+        <location filename="../../desk/ui/fields.py" line="273"/>
         <source>请选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="265"/>
+        <location filename="../../desk/ui/fields.py" line="300"/>
         <location filename="../../desk/ui/matter_form.py" line="135"/>
         <source>小区</source>
         <translation>Compound</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="265"/>
+        <location filename="../../desk/ui/fields.py" line="300"/>
         <location filename="../../desk/ui/matter_form.py" line="136"/>
         <source>楼栋</source>
         <translation>Building</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="265"/>
+        <location filename="../../desk/ui/fields.py" line="300"/>
         <location filename="../../desk/ui/matter_form.py" line="137"/>
         <source>单元</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/fields.py" line="266"/>
+        <location filename="../../desk/ui/fields.py" line="301"/>
         <location filename="../../desk/ui/matter_form.py" line="138"/>
         <source>房号</source>
         <translation>Room</translation>
@@ -666,136 +701,136 @@
         <translation>Born {birth} · {age} years · {sex}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="149"/>
+        <location filename="../../desk/ui/form_page.py" line="150"/>
         <source>← 返回告知</source>
         <translation>← Notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="150"/>
+        <location filename="../../desk/ui/form_page.py" line="151"/>
         <source>返回一次性告知</source>
         <translation>Back to the one-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="171"/>
+        <location filename="../../desk/ui/form_page.py" line="172"/>
         <source>老年人、残疾人、重病等群众优先办理，回执和案件列表中标注</source>
         <translation>Priority handling for elderly, disabled or seriously ill residents; marked on receipts and in the case list</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="172"/>
+        <location filename="../../desk/ui/form_page.py" line="173"/>
         <source>绿色通道优先办理</source>
         <translation>Priority lane</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="69"/>
         <location filename="../../desk/ui/form_page.py" line="70"/>
+        <location filename="../../desk/ui/form_page.py" line="71"/>
         <source>居民同意复用已登记的信息</source>
         <translation>The resident agrees to reuse the details registered before</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="72"/>
+        <location filename="../../desk/ui/form_page.py" line="73"/>
         <source>勾选后，该居民此前登记的姓名、证件、电话、地址、账户等信息将填入表单，请与居民逐项核对，有变化的直接修改。</source>
         <translation>When ticked, the name, ID, phone, address, account and other details this resident registered before are filled into the form. Check each with the resident and change what has changed.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="123"/>
+        <location filename="../../desk/ui/form_page.py" line="124"/>
         <source>重复申请例外</source>
         <translation>Exception to the repeat-application rule</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="124"/>
+        <location filename="../../desk/ui/form_page.py" line="125"/>
         <source>不属于例外</source>
         <translation>Not an exception</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="126"/>
+        <location filename="../../desk/ui/form_page.py" line="127"/>
         <source>按“{name}”办理</source>
         <translation>Handle as “{name}”</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="183"/>
+        <location filename="../../desk/ui/form_page.py" line="184"/>
         <source>绿色通道 ✓</source>
         <translation>Priority lane ✓</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="238"/>
+        <location filename="../../desk/ui/form_page.py" line="251"/>
         <source>已填入此前登记的：{names}。请与居民逐项核对，有变化的直接修改（电话、地址的变化会记入案件）。</source>
         <translation>Filled in from earlier registrations: {names}. Check each with the resident and change what has changed (changes of phone or address are recorded in the case).</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="242"/>
+        <location filename="../../desk/ui/form_page.py" line="255"/>
         <source>该居民此前没有可复用的信息。</source>
         <translation>This resident has no earlier details to reuse.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="254"/>
+        <location filename="../../desk/ui/form_page.py" line="267"/>
         <source>保存并受理  Ctrl+S</source>
         <translation>Save and accept  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="255"/>
+        <location filename="../../desk/ui/form_page.py" line="268"/>
         <source>容缺受理并保存  Ctrl+S</source>
         <translation>Accept with deferral and save  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="256"/>
+        <location filename="../../desk/ui/form_page.py" line="269"/>
         <source>保存并出具补正告知  Ctrl+S</source>
         <translation>Save and issue correction notice  Ctrl+S</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="261"/>
+        <location filename="../../desk/ui/form_page.py" line="274"/>
         <source>表单已填好，可以保存。</source>
         <translation>The form is complete and can be saved.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="264"/>
+        <location filename="../../desk/ui/form_page.py" line="277"/>
         <source>；</source>
         <translation>; </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="265"/>
+        <location filename="../../desk/ui/form_page.py" line="278"/>
         <source>等</source>
         <translation> and more</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="266"/>
+        <location filename="../../desk/ui/form_page.py" line="279"/>
         <source>还有 {n} 处需要修改：</source>
         <translation>{n} problems to fix: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="269"/>
+        <location filename="../../desk/ui/form_page.py" line="282"/>
         <source>还有 {n} 项未填或有误，保存时会逐项提示。</source>
         <translation>{n} fields missing or wrong; each is shown when you save.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="284"/>
+        <location filename="../../desk/ui/form_page.py" line="297"/>
         <source>数据库文件已损坏，暂停保存。请联系技术支持。</source>
         <translation>The database file is damaged; saving is paused. Please contact support.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="298"/>
+        <location filename="../../desk/ui/form_page.py" line="311"/>
         <source>正在保存…</source>
         <translation>Saving…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="315"/>
-        <location filename="../../desk/ui/form_page.py" line="358"/>
+        <location filename="../../desk/ui/form_page.py" line="330"/>
+        <location filename="../../desk/ui/form_page.py" line="373"/>
         <source>未保存：</source>
         <translation>Not saved: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="284"/>
-        <location filename="../../desk/ui/form_page.py" line="362"/>
-        <location filename="../../desk/ui/form_page.py" line="365"/>
+        <location filename="../../desk/ui/form_page.py" line="297"/>
+        <location filename="../../desk/ui/form_page.py" line="377"/>
+        <location filename="../../desk/ui/form_page.py" line="380"/>
         <source>未保存</source>
         <translation>Not saved</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="320"/>
+        <location filename="../../desk/ui/form_page.py" line="335"/>
         <source>查看已有案件 {no}</source>
         <translation>Open the existing case {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/form_page.py" line="366"/>
+        <location filename="../../desk/ui/form_page.py" line="381"/>
         <source>保存时出现程序错误，案件没有保存，已填写的内容仍在。请重试或联系技术支持。</source>
         <translation>A program error stopped the save. Nothing was saved and your entries are still here. Try again or call support.</translation>
     </message>
@@ -890,176 +925,184 @@
         <translation>{n} items, most used first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="51"/>
+        <location filename="../../desk/ui/materials.py" line="102"/>
         <source>已收：{name}</source>
         <translation>Received: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="55"/>
+        <location filename="../../desk/ui/materials.py" line="106"/>
         <source>免提交 · {how}</source>
         <translation>Not required · {how}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="60"/>
+        <location filename="../../desk/ui/materials.py" line="111"/>
         <source>免提交：{name}</source>
         <translation>Not required: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="62"/>
-        <location filename="../../desk/ui/notice.py" line="33"/>
+        <location filename="../../desk/ui/materials.py" line="113"/>
+        <location filename="../../desk/ui/notice.py" line="41"/>
         <source>可容缺</source>
         <translation>may be deferred</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="80"/>
+        <location filename="../../desk/ui/case_photos.py" line="87"/>
+        <location filename="../../desk/ui/materials.py" line="131"/>
         <source>拍照或选择扫描件（图片、PDF）</source>
         <translation>Take a photo or choose a scan (image, PDF)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="81"/>
+        <location filename="../../desk/ui/case_photos.py" line="88"/>
+        <location filename="../../desk/ui/materials.py" line="132"/>
         <source>拍照或选择文件：{name}</source>
         <translation>Photo or file: {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="105"/>
+        <location filename="../../desk/ui/materials.py" line="156"/>
         <source>材料清单</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="109"/>
+        <location filename="../../desk/ui/materials.py" line="160"/>
         <source>全部已收</source>
         <translation>All received</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="110"/>
+        <location filename="../../desk/ui/materials.py" line="161"/>
         <source>勾选全部材料为已收</source>
         <translation>Tick every material as received</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="119"/>
+        <location filename="../../desk/ui/materials.py" line="170"/>
         <source>申请人已签署容缺受理承诺书</source>
         <translation>The applicant signed the deferral commitment</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="136"/>
+        <location filename="../../desk/ui/materials.py" line="192"/>
         <source>备注（选填）</source>
         <translation>Remarks (optional)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="141"/>
+        <location filename="../../desk/ui/materials.py" line="197"/>
         <source>例如：老人行动不便，由女儿陪同</source>
         <translation>e.g. came with her daughter, walks with difficulty</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="206"/>
+        <location filename="../../desk/ui/materials.py" line="265"/>
+        <location filename="../../desk/ui/materials.py" line="313"/>
         <source>已拍 {n} 页</source>
         <translation>{n} pages</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="225"/>
+        <location filename="../../desk/ui/materials.py" line="293"/>
+        <source> · 有效期至 {day}</source>
+        <translation> · valid until {day}</translation>
+    </message>
+    <message>
+        <location filename="../../desk/ui/materials.py" line="336"/>
         <source>申请人已签署《容缺受理承诺书》
 承诺于 {due} 前补交</source>
         <translation>The applicant signed the deferral commitment
 to bring them by {due}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="231"/>
+        <location filename="../../desk/ui/materials.py" line="342"/>
         <source>材料齐全</source>
         <translation>Materials complete</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="231"/>
+        <location filename="../../desk/ui/materials.py" line="342"/>
         <source>保存后出具《受理回执》</source>
         <translation>saving issues an acceptance receipt</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="235"/>
+        <location filename="../../desk/ui/materials.py" line="346"/>
         <source>以下材料须在 {due} 前补交（{n}个工作日内）：</source>
         <translation>bring these by {due} ({n} working days):</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="240"/>
+        <location filename="../../desk/ui/materials.py" line="351"/>
         <source>缺少必交材料，保存后出具《补正告知书》，一次性告知需补正的全部材料：</source>
         <translation>required materials missing; saving issues a correction notice listing every one:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="242"/>
+        <location filename="../../desk/ui/materials.py" line="353"/>
         <source>缺少材料。申请人签署承诺书可容缺受理；否则出具《补正告知书》：</source>
         <translation>materials missing. With a signed commitment they may be deferred; otherwise a correction notice is issued:</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="243"/>
+        <location filename="../../desk/ui/materials.py" line="354"/>
         <source>补正告知</source>
         <translation>Correction notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="53"/>
-        <location filename="../../desk/ui/notice.py" line="31"/>
+        <location filename="../../desk/ui/materials.py" line="104"/>
+        <location filename="../../desk/ui/notice.py" line="39"/>
         <source>必交</source>
         <translation>required</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="41"/>
+        <location filename="../../desk/ui/notice.py" line="49"/>
         <source>他人代办：</source>
         <translation>By proxy: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="41"/>
+        <location filename="../../desk/ui/notice.py" line="49"/>
         <source>另带</source>
         <translation>also bring </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="45"/>
+        <location filename="../../desk/ui/notice.py" line="54"/>
         <source>一次性告知</source>
         <translation>One-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="47"/>
+        <location filename="../../desk/ui/notice.py" line="56"/>
         <source>收费</source>
         <translation>Fee</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="49"/>
+        <location filename="../../desk/ui/notice.py" line="58"/>
         <source>办理条件</source>
         <translation>Conditions</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="52"/>
+        <location filename="../../desk/ui/notice.py" line="61"/>
         <source>申请须知</source>
         <translation>Before applying</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="54"/>
+        <location filename="../../desk/ui/notice.py" line="63"/>
         <source>所需材料（一次带齐）</source>
         <translation>Materials (bring all at once)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="58"/>
+        <location filename="../../desk/ui/notice.py" line="67"/>
         <source>序号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="59"/>
+        <location filename="../../desk/ui/notice.py" line="68"/>
         <source>形式</source>
         <translation>Form</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="60"/>
+        <location filename="../../desk/ui/notice.py" line="69"/>
         <source>要求</source>
         <translation>Required</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="63"/>
+        <location filename="../../desk/ui/notice.py" line="72"/>
         <source>办理流程</source>
         <translation>Steps</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="65"/>
+        <location filename="../../desk/ui/notice.py" line="75"/>
         <source>办理时限</source>
         <translation>Time limit</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="68"/>
+        <location filename="../../desk/ui/notice.py" line="78"/>
         <source>办理地点</source>
         <translation>Where</translation>
     </message>
@@ -1166,7 +1209,7 @@ to bring them by {due}</translation>
     <message>
         <location filename="../../desk/ui/matter_detail.py" line="172"/>
         <location filename="../../desk/ui/matter_detail.py" line="304"/>
-        <location filename="../../desk/ui/notice.py" line="70"/>
+        <location filename="../../desk/ui/notice.py" line="81"/>
         <source>办理结果</source>
         <translation>Result</translation>
     </message>
@@ -1286,62 +1329,62 @@ to bring them by {due}</translation>
         <translation>Not saved: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="72"/>
+        <location filename="../../desk/ui/notice.py" line="84"/>
         <source>温馨提示</source>
         <translation>Tips</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="73"/>
+        <location filename="../../desk/ui/notice.py" line="85"/>
         <source>依据：</source>
         <translation>Legal basis: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="75"/>
+        <location filename="../../desk/ui/notice.py" line="87"/>
         <source>咨询电话：</source>
         <translation>Enquiries: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="95"/>
+        <location filename="../../desk/ui/notice.py" line="107"/>
         <source>← 返回事项</source>
         <translation>← Items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="96"/>
+        <location filename="../../desk/ui/notice.py" line="108"/>
         <source>返回事项列表</source>
         <translation>Back to the items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="111"/>
+        <location filename="../../desk/ui/notice.py" line="123"/>
         <source>一次性告知内容</source>
         <translation>One-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="114"/>
+        <location filename="../../desk/ui/notice.py" line="126"/>
         <source>打印告知单  Ctrl+P</source>
         <translation>Print notice  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="115"/>
+        <location filename="../../desk/ui/notice.py" line="127"/>
         <source>打印一次性告知单</source>
         <translation>Print the one-time notice</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="119"/>
+        <location filename="../../desk/ui/notice.py" line="131"/>
         <source>开始办理  Enter</source>
         <translation>Start  Enter</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="121"/>
+        <location filename="../../desk/ui/notice.py" line="133"/>
         <source>开始填写申请表</source>
         <translation>Start filling the form</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/notice.py" line="133"/>
+        <location filename="../../desk/ui/notice.py" line="145"/>
         <source>请向居民一次性告知：需带 {n} 项必交材料，{limit}。材料不全的，可容缺的材料可先受理后补交。</source>
         <translation>Tell the resident everything at once: {n} required materials, {limit}. Deferrable materials may be brought later.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/pages.py" line="101"/>
+        <location filename="../../desk/ui/pages.py" line="85"/>
         <source>一次性告知单 — {name}</source>
         <translation>One-time notice — {name}</translation>
     </message>
@@ -1362,70 +1405,70 @@ to bring them by {due}</translation>
         <translation>Preparing the document…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="46"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="164"/>
+        <location filename="../../desk/ui/print_dialog.py" line="58"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="199"/>
         <source>A4 纸</source>
         <translation>A4 paper</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="46"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="165"/>
+        <location filename="../../desk/ui/print_dialog.py" line="58"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="200"/>
         <source>80毫米小票</source>
         <translation>80 mm slip</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="51"/>
+        <location filename="../../desk/ui/print_dialog.py" line="63"/>
         <source>纸张格式：{f}</source>
         <translation>Paper: {f}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="59"/>
+        <location filename="../../desk/ui/print_dialog.py" line="71"/>
         <source>打印  Ctrl+P</source>
         <translation>Print  Ctrl+P</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="60"/>
-        <location filename="../../desk/ui/print_dialog.py" line="133"/>
+        <location filename="../../desk/ui/print_dialog.py" line="72"/>
+        <location filename="../../desk/ui/print_dialog.py" line="145"/>
         <source>打印</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="95"/>
+        <location filename="../../desk/ui/print_dialog.py" line="107"/>
         <source>文书模块未安装，显示已保存的内容摘要</source>
         <translation>Document module missing; showing the saved summary</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="98"/>
+        <location filename="../../desk/ui/print_dialog.py" line="110"/>
         <source>正在生成…</source>
         <translation>Preparing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="116"/>
+        <location filename="../../desk/ui/print_dialog.py" line="128"/>
         <source>共 {n} 页</source>
         <translation>{n} pages</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="123"/>
+        <location filename="../../desk/ui/print_dialog.py" line="135"/>
         <source>文书生成失败，显示内容摘要（可照常打印）</source>
         <translation>The document failed; showing the summary (printable)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="136"/>
+        <location filename="../../desk/ui/print_dialog.py" line="148"/>
         <source>正在打印…</source>
         <translation>Printing…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="142"/>
+        <location filename="../../desk/ui/print_dialog.py" line="154"/>
         <source>已发送到打印机</source>
         <translation>Sent to the printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="146"/>
+        <location filename="../../desk/ui/print_dialog.py" line="158"/>
         <source>打印失败：{e}</source>
         <translation>Printing failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/print_dialog.py" line="159"/>
+        <location filename="../../desk/ui/print_dialog.py" line="171"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
@@ -1510,57 +1553,57 @@ to bring them by {due}</translation>
         <translation>Rating not saved: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="58"/>
+        <location filename="../../desk/ui/receipt.py" line="63"/>
         <source>← 返回</source>
         <translation>← Back</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="72"/>
+        <location filename="../../desk/ui/receipt.py" line="77"/>
         <source>查看案件</source>
         <translation>View case</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="75"/>
+        <location filename="../../desk/ui/receipt.py" line="80"/>
         <source>办理下一件</source>
         <translation>Next resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="76"/>
+        <location filename="../../desk/ui/receipt.py" line="81"/>
         <source>办理下一件，回到事项列表</source>
         <translation>Next resident, back to the items</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="80"/>
+        <location filename="../../desk/ui/receipt.py" line="85"/>
         <source>请居民评价 →</source>
         <translation>Ask for a rating →</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="83"/>
+        <location filename="../../desk/ui/receipt.py" line="88"/>
         <source>请居民对本次服务评价</source>
         <translation>Ask the resident to rate the service</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="94"/>
+        <location filename="../../desk/ui/receipt.py" line="99"/>
         <source>已保存</source>
         <translation>Saved</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="100"/>
+        <location filename="../../desk/ui/receipt.py" line="105"/>
         <source>补正告知已登记，编号 &lt;b&gt;{no}&lt;/b&gt;。请打印《补正告知书》交给居民，上面一次性列明了全部需补正的材料：</source>
         <translation>Correction recorded, no. &lt;b&gt;{no}&lt;/b&gt;. Print the correction notice for the resident; it lists every missing material: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="105"/>
+        <location filename="../../desk/ui/receipt.py" line="110"/>
         <source>✓ 已容缺受理，受理编号 &lt;b&gt;{no}&lt;/b&gt;。缺少的材料须在 &lt;b&gt;{due}&lt;/b&gt; 前补交；承诺办结日期 {date}。</source>
         <translation>✓ Accepted with deferred materials, receipt &lt;b&gt;{no}&lt;/b&gt;. Missing materials are due by &lt;b&gt;{due}&lt;/b&gt;; promised by {date}.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="110"/>
+        <location filename="../../desk/ui/receipt.py" line="115"/>
         <source>✓ 已受理并保存，受理编号 &lt;b&gt;{no}&lt;/b&gt;，承诺办结日期 &lt;b&gt;{date}&lt;/b&gt;。</source>
         <translation>✓ Accepted and saved, receipt &lt;b&gt;{no}&lt;/b&gt;, promised by &lt;b&gt;{date}&lt;/b&gt;.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/receipt.py" line="113"/>
+        <location filename="../../desk/ui/receipt.py" line="118"/>
         <source>重新打印：{title}，编号 &lt;b&gt;{no}&lt;/b&gt;</source>
         <translation>Reprint: {title}, no. &lt;b&gt;{no}&lt;/b&gt;</translation>
     </message>
@@ -1577,32 +1620,32 @@ to bring them by {due}</translation>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="82"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="110"/>
         <source>开始前，请填写办事点和工作人员</source>
         <translation>Before you start: the desk and the worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="85"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="113"/>
         <source>办事点编码印在每张回执上（如 HY-QL01：区简称 + 社区办事点）。以后可在“设置”中修改，注册到区级系统时会以区级下发的编码为准。</source>
         <translation>The desk code is printed on every receipt (e.g. HY-QL01: district + community desk). You can change it in Settings; enrolling with the district sets the official code.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="97"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="124"/>
         <source>办事点编码</source>
         <translation>Desk code</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="98"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="125"/>
         <source>办事点名称</source>
         <translation>Desk name</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="98"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="125"/>
         <source>七里一村社区流动办事点</source>
         <translation>Qili No.1 Village mobile desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="99"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="126"/>
         <source>工作人员姓名</source>
         <translation>Worker name</translation>
     </message>
@@ -1611,7 +1654,7 @@ to bring them by {due}</translation>
         <translation type="vanished">Worker phone</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="101"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="128"/>
         <source>工作人员联系电话</source>
         <translation>Worker&apos;s contact phone</translation>
     </message>
@@ -1620,244 +1663,245 @@ to bring them by {due}</translation>
         <translation type="vanished">Mobile or landline, printed on receipts</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="104"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="131"/>
         <source>所属社区</source>
         <translation>Community</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="105"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="132"/>
         <source>咨询电话（印在告知单上）</source>
         <translation>Enquiry phone (printed on notices)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="107"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="134"/>
         <location filename="../../desk/ui/sync_page.py" line="161"/>
         <source>区级服务器地址</source>
         <translation>District server address</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="127"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="159"/>
         <source>已在区级登记为 {code}，编码不能在此修改；需要换编码时，请区级为新编码发放注册码后在“同步”页重新注册</source>
         <translation>Enrolled with the district as {code}; the code cannot be changed here. To change it, ask the district for an enrollment code for the new code and enroll again on the Sync page.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="140"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="170"/>
         <source>至少8位，不能全是数字</source>
         <translation>At least 8 characters, not only digits</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="141"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="150"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="171"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="180"/>
         <source>工作人员密码</source>
         <translation>Worker password</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="144"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="151"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="174"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="181"/>
         <source>再次输入密码</source>
         <translation>Repeat password</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="154"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="184"/>
         <source>居民的身份证号、电话等信息将用此密码加密保存；笔记本丢失也不会泄露。请牢记密码。</source>
         <translation>Residents&apos; ID numbers, phones and other details are encrypted with this password, so a lost laptop leaks nothing. Please remember it.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="160"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="175"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="195"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="210"/>
         <source>打印机</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="161"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="196"/>
         <source>系统默认打印机</source>
         <translation>System default printer</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="163"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="176"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="198"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="211"/>
         <source>回执格式</source>
         <translation>Receipt format</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="179"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="290"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="214"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="313"/>
         <source>文书第二语言</source>
         <translation>Second document language</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="180"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="215"/>
         <source>长辈模式（大字号、大按钮）</source>
         <translation>Senior mode (large text, large buttons)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="182"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="217"/>
         <source>高对比度（黑底白字）</source>
         <translation>High contrast (white on black)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="188"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="302"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="223"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="325"/>
         <source>界面语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="291"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="314"/>
         <source>不打印（仅中文）</source>
         <translation>None (Chinese only)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="185"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="220"/>
         <source>显示</source>
         <translation>Display</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="206"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="230"/>
         <source>界面语言在重新启动后生效。</source>
         <translation>The language changes after a restart.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="70"/>
+        <location filename="../../desk/ui/capture_sources.py" line="44"/>
         <source>没有可拍摄的画面</source>
         <translation>No picture to capture</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="117"/>
+        <location filename="../../desk/ui/capture_sources.py" line="95"/>
         <source>拍照失败：{e}</source>
         <translation>Photo failed: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="119"/>
+        <location filename="../../desk/ui/capture_sources.py" line="97"/>
         <source>摄像头出错：{e}</source>
         <translation>Camera error: {e}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="129"/>
+        <location filename="../../desk/ui/capture_sources.py" line="107"/>
         <source>摄像头尚未就绪，请稍候再拍</source>
         <translation>The camera is not ready yet; please wait a moment</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="161"/>
+        <location filename="../../desk/ui/capture.py" line="97"/>
         <source>材料拍照 — {name}</source>
         <translation>Photograph material — {name}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="164"/>
+        <location filename="../../desk/ui/capture.py" line="100"/>
         <source>&lt;b&gt;{name}&lt;/b&gt;：拍照或选择扫描件（图片、PDF），可添加多页。</source>
         <translation>&lt;b&gt;{name}&lt;/b&gt;: take photos or choose scans (images, PDF); several pages can be added.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="174"/>
+        <location filename="../../desk/ui/capture.py" line="110"/>
         <source>未检测到摄像头或高拍仪。
 可点“选择文件”添加扫描件或照片。</source>
         <translation>No camera or document camera found.
 Use “Choose file” to add scans or photos.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="175"/>
+        <location filename="../../desk/ui/capture.py" line="111"/>
         <source>点“拍照”拍摄材料</source>
         <translation>Click “Take photo” to photograph the material</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="184"/>
+        <location filename="../../desk/ui/capture.py" line="120"/>
         <source>已添加的页面</source>
         <translation>Pages added</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="197"/>
+        <location filename="../../desk/ui/capture.py" line="139"/>
         <source>提示</source>
         <translation>Note</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="200"/>
-        <location filename="../../desk/ui/materials.py" line="79"/>
+        <location filename="../../desk/ui/capture.py" line="152"/>
+        <location filename="../../desk/ui/case_photos.py" line="86"/>
+        <location filename="../../desk/ui/materials.py" line="130"/>
         <source>拍照</source>
         <translation>Take photo</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="203"/>
+        <location filename="../../desk/ui/capture.py" line="155"/>
         <source>未检测到摄像头或高拍仪</source>
         <translation>No camera or document camera found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="205"/>
+        <location filename="../../desk/ui/capture.py" line="157"/>
         <source>选择文件…</source>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="207"/>
+        <location filename="../../desk/ui/capture.py" line="159"/>
         <source>旋转</source>
         <translation>Rotate</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="208"/>
+        <location filename="../../desk/ui/capture.py" line="160"/>
         <source>将选中的页面顺时针旋转 90°</source>
         <translation>Rotate the selected page 90° clockwise</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="210"/>
+        <location filename="../../desk/ui/capture.py" line="162"/>
         <source>删除此页（重拍）</source>
         <translation>Remove this page (retake)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="212"/>
+        <location filename="../../desk/ui/capture.py" line="164"/>
         <source>完成</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="215"/>
-        <location filename="../../desk/ui/settings_dialog.py" line="211"/>
+        <location filename="../../desk/ui/capture.py" line="167"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="235"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="240"/>
+        <location filename="../../desk/ui/capture.py" line="186"/>
         <source>拍照失败：画面为空</source>
         <translation>Photo failed: the picture is empty</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="242"/>
+        <location filename="../../desk/ui/capture.py" line="189"/>
         <source>照片</source>
         <translation>Photos</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="256"/>
+        <location filename="../../desk/ui/capture.py" line="206"/>
         <source>无法读取文件“{name}”</source>
         <translation>Cannot read the file “{name}”</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="298"/>
-        <location filename="../../desk/ui/capture.py" line="319"/>
+        <location filename="../../desk/ui/capture.py" line="338"/>
+        <location filename="../../desk/ui/capture.py" line="363"/>
         <source>第 {n} 页</source>
         <translation>Page {n}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="299"/>
+        <location filename="../../desk/ui/capture.py" line="339"/>
         <source>第 {n} 份 PDF（{pages} 页）</source>
         <translation>PDF {n} ({pages} pages)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="302"/>
+        <location filename="../../desk/ui/capture.py" line="345"/>
         <source>共 {n} 页，{kb} KB</source>
         <translation>{n} pages, {kb} KB</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/capture.py" line="344"/>
+        <location filename="../../desk/ui/capture.py" line="425"/>
         <source>选择扫描件或照片</source>
         <translation>Choose scans or photos</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="214"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="238"/>
         <source>开始使用</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="214"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="238"/>
         <source>保存设置</source>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/settings_dialog.py" line="268"/>
+        <location filename="../../desk/ui/settings_dialog.py" line="291"/>
         <source>两次输入的密码不一致</source>
         <translation>The two passwords differ</translation>
     </message>
@@ -2157,7 +2201,7 @@ Use “Choose file” to add scans or photos.</translation>
     </message>
     <message>
         <location filename="../../desk/ui/matter_list.py" line="61"/>
-        <location filename="../../desk/ui/resident.py" line="218"/>
+        <location filename="../../desk/ui/resident.py" line="223"/>
         <source>民情诉求</source>
         <translation>Resident matters</translation>
     </message>
@@ -2560,7 +2604,7 @@ Use “Choose file” to add scans or photos.</translation>
         <translation>original and copy</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/materials.py" line="56"/>
+        <location filename="../../desk/ui/materials.py" line="107"/>
         <location filename="../../desk/ui/text.py" line="79"/>
         <source>电子证照</source>
         <translation>electronic licence</translation>
@@ -2579,100 +2623,100 @@ Use “Choose file” to add scans or photos.</translation>
         <location filename="../../desk/ui/matter_detail.py" line="287"/>
         <location filename="../../desk/ui/matter_form.py" line="133"/>
         <location filename="../../desk/ui/matter_list.py" line="94"/>
-        <location filename="../../desk/ui/resident.py" line="54"/>
+        <location filename="../../desk/ui/resident.py" line="59"/>
         <location filename="../../desk/ui/text.py" line="99"/>
         <source>居民</source>
         <translation>Resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="59"/>
+        <location filename="../../desk/ui/resident.py" line="64"/>
         <source>证号、姓名或尾号</source>
         <translation>ID, name or last digits</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="263"/>
-        <location filename="../../desk/ui/resident.py" line="60"/>
+        <location filename="../../desk/ui/resident.py" line="65"/>
         <source>身份证号、姓名、电话尾号或拼音首字母</source>
         <translation>ID number, name, last digits of the phone or pinyin initials</translation>
     </message>
     <message>
         <location filename="../../desk/ui/cases.py" line="261"/>
-        <location filename="../../desk/ui/resident.py" line="61"/>
+        <location filename="../../desk/ui/resident.py" line="66"/>
         <source>查找居民</source>
         <translation>Find a resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="65"/>
+        <location filename="../../desk/ui/resident.py" line="70"/>
         <source>找到的居民</source>
         <translation>Residents found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="76"/>
+        <location filename="../../desk/ui/resident.py" line="81"/>
         <source>请先查找居民</source>
         <translation>Find a resident first</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="84"/>
+        <location filename="../../desk/ui/resident.py" line="89"/>
         <source>为该居民办理的事项</source>
         <translation>Items handled for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="89"/>
+        <location filename="../../desk/ui/resident.py" line="94"/>
         <source>为该居民办理新事项</source>
         <translation>Start a new item for this resident</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="94"/>
+        <location filename="../../desk/ui/resident.py" line="99"/>
         <source>在本办事点办理的事项</source>
         <translation>Items handled at this desk</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="98"/>
+        <location filename="../../desk/ui/resident.py" line="103"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="105"/>
+        <location filename="../../desk/ui/resident.py" line="110"/>
         <source>该居民的案件</source>
         <translation>This resident&apos;s cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="116"/>
+        <location filename="../../desk/ui/resident.py" line="121"/>
         <source>案件中登记的家庭成员</source>
         <translation>Household members registered in cases</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="150"/>
+        <location filename="../../desk/ui/resident.py" line="155"/>
         <source>没有找到该居民</source>
         <translation>No such resident found</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="169"/>
+        <location filename="../../desk/ui/resident.py" line="174"/>
         <source>（无姓名）</source>
         <translation>(no name)</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="170"/>
+        <location filename="../../desk/ui/resident.py" line="175"/>
         <source>身份证号 {id}</source>
         <translation>ID number {id}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="172"/>
+        <location filename="../../desk/ui/resident.py" line="177"/>
         <source>电话 {phone}</source>
         <translation>Phone {phone}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="174"/>
+        <location filename="../../desk/ui/resident.py" line="179"/>
         <source>在本办事点办理的事项（{n} 件）</source>
         <translation>Items handled at this desk ({n})</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="221"/>
+        <location filename="../../desk/ui/resident.py" line="226"/>
         <source>该居民的民情诉求</source>
-        <translation>This resident's matters</translation>
+        <translation>This resident&apos;s matters</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="236"/>
+        <location filename="../../desk/ui/resident.py" line="241"/>
         <source>民情诉求（{n} 件）</source>
         <translation>Matters ({n})</translation>
     </message>
@@ -2681,7 +2725,7 @@ Use “Choose file” to add scans or photos.</translation>
         <translation type="vanished">Resident matters: </translation>
     </message>
     <message>
-        <location filename="../../desk/ui/resident.py" line="200"/>
+        <location filename="../../desk/ui/resident.py" line="205"/>
         <source>查看家庭成员 {name}</source>
         <translation>See household member {name}</translation>
     </message>
@@ -2706,7 +2750,7 @@ Use “Choose file” to add scans or photos.</translation>
         <translation>Worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="38"/>
+        <location filename="../../desk/ui/case_html.py" line="39"/>
         <location filename="../../desk/ui/text.py" line="87"/>
         <source>居民评价</source>
         <translation>Resident rating</translation>
@@ -2747,7 +2791,7 @@ Use “Choose file” to add scans or photos.</translation>
         <location filename="../../desk/ui/main.py" line="90"/>
         <location filename="../../desk/ui/main.py" line="216"/>
         <location filename="../../desk/ui/main.py" line="244"/>
-        <location filename="../../desk/ui/window.py" line="63"/>
+        <location filename="../../desk/ui/window.py" line="66"/>
         <source>家门口办事台</source>
         <translation>Doorstep Desk</translation>
     </message>
@@ -2811,32 +2855,32 @@ mode</translation>
         <translation>Worker</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="150"/>
+        <location filename="../../desk/ui/window.py" line="161"/>
         <source>数据库损坏</source>
         <translation>Database damaged</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="151"/>
+        <location filename="../../desk/ui/window.py" line="162"/>
         <source>数据库文件已损坏，为避免进一步损坏，本机暂停保存新案件。请联系技术支持从备份恢复。</source>
         <translation>The database file is damaged. To prevent further damage, saving new cases is paused. Please contact support to restore from a backup.</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="222"/>
+        <location filename="../../desk/ui/navigation.py" line="73"/>
         <source>民情诉求受理单 {no}</source>
         <translation>Matter slip {no}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="224"/>
+        <location filename="../../desk/ui/navigation.py" line="76"/>
         <source>民情诉求受理单</source>
         <translation>Resident matter slip</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="277"/>
+        <location filename="../../desk/ui/window.py" line="254"/>
         <source>表单尚未保存，离开后已填写的内容将丢失。确定离开吗？</source>
         <translation>The form is not saved; leaving discards it. Leave anyway?</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="322"/>
+        <location filename="../../desk/ui/window.py" line="305"/>
         <source>已保存：{no}</source>
         <translation>Saved: {no}</translation>
     </message>
@@ -2916,17 +2960,17 @@ mode</translation>
         <translation>last sync {t}</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="441"/>
+        <location filename="../../desk/ui/window.py" line="421"/>
         <source>{n} 件案件的承诺日期已按国务院通知更新，请在同步页查看并告知群众</source>
         <translation>{n} cases&apos; promised dates were updated by the State Council notice; see the Sync page and tell the residents</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="471"/>
+        <location filename="../../desk/ui/window.py" line="450"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="474"/>
+        <location filename="../../desk/ui/window.py" line="453"/>
         <source>后台任务出错：{e}</source>
         <translation>Background task failed: {e}</translation>
     </message>
@@ -2946,7 +2990,7 @@ mode</translation>
         <translation>Stay on this page</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/window.py" line="516"/>
+        <location filename="../../desk/ui/window.py" line="495"/>
         <source>表单尚未保存，退出后已填写的内容将丢失。确定退出吗？</source>
         <translation>The form is not saved; quitting discards it. Quit anyway?</translation>
     </message>
@@ -3470,81 +3514,97 @@ mode</translation>
         <translation>Identity checked. Complete the rest of the form and save it: saving records “Confirmed” and marks the case as no-application (免申即享).</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/proactive_page.py" line="255"/>
+        <location filename="../../desk/ui/proactive_page.py" line="256"/>
         <source>已过期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/proactive_page.py" line="257"/>
+        <location filename="../../desk/ui/proactive_page.py" line="258"/>
         <source>今天到期</source>
         <translation>Due today</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/proactive_page.py" line="258"/>
+        <location filename="../../desk/ui/proactive_page.py" line="259"/>
         <source>{due}前</source>
         <translation>by {due}</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/capture.py" line="129"/>
         <source>正在处理的页面</source>
         <translation>Pages being processed</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/capture.py" line="255"/>
         <source>无法处理该页面（{e}），请重拍或重新选择文件</source>
         <translation>Could not process this page ({e}); take it again or choose the file again</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/capture.py" line="273"/>
         <source>正在处理 {done} / {all} 页…</source>
         <translation>Processing page {done} of {all}…</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/capture.py" line="276"/>
         <source>页面处理完后才能完成</source>
         <translation>Finish once the pages are processed</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/capture.py" line="284"/>
         <source>还有 {n} 页正在处理，请稍候再点“完成”</source>
         <translation>{n} page(s) still being processed; click “Done” in a moment</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/capture.py" line="323"/>
         <source>无法旋转该页面（{e}）</source>
         <translation>Could not turn this page ({e})</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/case_photos.py" line="48"/>
         <source>材料照片</source>
         <translation>Photos of materials</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/case_photos.py" line="112"/>
         <source>（待补交）</source>
         <translation> (to be supplied)</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/case_photos.py" line="115"/>
         <source> · 已存 {n} 页</source>
         <translation> · {n} pages on file</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/case_photos.py" line="118"/>
         <source> · 新拍 {n} 页，登记补交时保存</source>
         <translation> · {n} new pages, saved when the supply is recorded</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/case_photos.py" line="150"/>
         <source>已保存 {name} 的 {n} 页照片</source>
         <translation>Saved {n} pages of {name}</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/case_photos.py" line="154"/>
         <source>照片未保存：</source>
         <translation>Photos not saved: </translation>
     </message>
     <message>
+        <location filename="../../desk/ui/materials.py" line="285"/>
         <source>存档材料可复用（居民已同意）：</source>
         <translation>Materials on file that can be reused (the resident agreed):</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/materials.py" line="289"/>
         <source>{name} · {n} 页 · {day} 拍摄（受理编号 {no}）</source>
         <translation>{name} · {n} pages · taken {day} (receipt {no})</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/materials.py" line="295"/>
         <source>复用存档材料：{name}</source>
         <translation>Reuse the material on file: {name}</translation>
     </message>
     <message>
+        <location filename="../../desk/ui/materials.py" line="312"/>
         <source>已复用 {n} 页</source>
         <translation>{n} pages reused</translation>
     </message>
@@ -3559,9 +3619,8 @@ mode</translation>
         <translation>No signature needed</translation>
     </message>
     <message>
-        <location filename="../../desk/ui/case_html.py" line="167"/>
         <source>办理方式</source>
-        <translation>How it was filed</translation>
+        <translation type="vanished">How it was filed</translation>
     </message>
     <message>
         <location filename="../../desk/ui/case_html.py" line="164"/>
