@@ -33,8 +33,8 @@ from forms.names import name_initials  # shared with the district console's sear
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["CASE_KIND", "MATTER_KIND", "MATTER_SEARCHED", "SearchMixin", "name_initials",
-           "pairs"]
+__all__ = ["CASE_KIND", "MATTER_KIND", "MATTER_SEARCHED", "RECENT_MATTERS", "SearchMixin",
+           "name_initials", "pairs"]
 
 CASE_KIND, MATTER_KIND = 0, 1  # search_grams.kind (0 and 1 take no bytes in a row)
 # what a matter search matches by substring (store_matters.list_matters), in that order
@@ -49,6 +49,12 @@ SYNC_BUILD_ROWS = 20_000
 BUILD_BATCH = 1_000  # ~70 ms per batch at 100,000 encrypted cases on a loaded 2-core laptop
 # a search finding more cases than this pages along the date index (see list_cases)
 _MANY = 250
+# a new matter's pieces go to ``search_grams_recent`` (issue 15): keyed by row id, so a save
+# appends to its last page or two instead of dirtying one random leaf of ``search_grams``
+# per piece; searches read both tables. When its matters span more than this many row ids
+# a save first moves them into ``search_grams`` (sorted, so neighbouring pieces share a
+# leaf), in its transaction; the window moves them sooner, between saves
+RECENT_MATTERS = 128
 _TOP = "\U0010ffff"  # the greatest character: (c, c + _TOP) spans every piece starting with c
 _FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # LIKE's case folding
 
@@ -76,14 +82,23 @@ def _query_pairs(q: str) -> list[str]:
 
 def _candidates(kind: int, q: str) -> tuple[str, list[Any]]:
     """A sub-select of the row ids of ``kind`` whose indexed text may contain ``q``: for
-    one or two characters exactly those that do (see :func:`pairs`)."""
+    one or two characters exactly those that do (see :func:`pairs`). A matter's pieces
+    may be in ``search_grams``, ``search_grams_recent`` or (an edited matter) both, so
+    each piece reads the union of the two."""
     if len(q) == 1:
-        return ("SELECT rid FROM search_grams WHERE kind = ? AND gram BETWEEN ? AND ?",
-                [kind, q, q + _TOP])
+        one = "SELECT rid FROM {} WHERE kind = ? AND gram BETWEEN ? AND ?"
+        if kind != MATTER_KIND:
+            return one.format("search_grams"), [kind, q, q + _TOP]
+        return (f"{one.format('search_grams')} UNION {one.format('search_grams_recent')}",
+                [kind, q, q + _TOP] * 2)
     ps = _query_pairs(q)
-    return (" INTERSECT ".join(["SELECT rid FROM search_grams WHERE kind = ? AND gram = ?"]
-                               * len(ps)),
-            [x for p in ps for x in (kind, p)])
+    if kind != MATTER_KIND:
+        return (" INTERSECT ".join(["SELECT rid FROM search_grams WHERE kind = ? AND gram = ?"]
+                                   * len(ps)),
+                [x for p in ps for x in (kind, p)])
+    arm = ("SELECT rid FROM (SELECT rid FROM search_grams WHERE kind = ? AND gram = ? UNION "
+           "SELECT rid FROM search_grams_recent WHERE kind = ? AND gram = ?)")
+    return " INTERSECT ".join([arm] * len(ps)), [x for p in ps for x in (kind, p) * 2]
 
 
 def _case_names(search: Mapping[str, str]) -> str:
@@ -105,8 +120,35 @@ def _put(c: sqlite3.Connection, kind: int, rid: int, keys: Iterable[str]) -> Non
 
 
 def _drop(c: sqlite3.Connection, kind: int, rid: int, keys: Iterable[str]) -> None:
-    c.executemany("DELETE FROM search_grams WHERE kind = ? AND gram = ? AND rid = ?",
-                  [(kind, g, rid) for g in keys])
+    rows = [(kind, g, rid) for g in keys]
+    c.executemany("DELETE FROM search_grams WHERE kind = ? AND gram = ? AND rid = ?", rows)
+    if kind == MATTER_KIND:
+        c.executemany("DELETE FROM search_grams_recent WHERE kind = ? AND gram = ? AND rid = ?",
+                      rows)
+
+
+def _put_recent(c: sqlite3.Connection, rid: int, keys: Iterable[str]) -> None:
+    c.executemany("INSERT OR IGNORE INTO search_grams_recent(kind, rid, gram) VALUES (?,?,?)",
+                  [(MATTER_KIND, rid, g) for g in sorted(keys)])
+
+
+def _recent_span(c: Any) -> int:
+    """How many row ids the matters in ``search_grams_recent`` span (two index probes)."""
+    lo, hi = c.execute("SELECT min(rid), max(rid) FROM search_grams_recent WHERE kind = ?",
+                       [MATTER_KIND]).fetchone()
+    return 0 if lo is None else int(hi) - int(lo) + 1
+
+
+def _move_recent(c: Any) -> int:
+    """Move every row of ``search_grams_recent`` into ``search_grams`` in the caller's
+    transaction (so all or none: a crash leaves each piece in one table or the other, and
+    a piece in both is harmless — searches take the union); the rows moved."""
+    n = c.execute("SELECT count(*) FROM search_grams_recent").fetchone()[0]
+    if n:
+        c.execute("INSERT OR IGNORE INTO search_grams(kind, gram, rid) SELECT kind, gram, rid "
+                  "FROM search_grams_recent ORDER BY kind, gram, rid")
+        c.execute("DELETE FROM search_grams_recent")
+    return int(n)
 
 
 def _has_table(c: Any, name: str) -> bool:
@@ -162,6 +204,18 @@ def m016_search_grams(db: sqlite_utils.Database) -> None:
         todo = _build_batch(c, todo, 10 * BUILD_BATCH)
 
 
+@migration
+def m020_search_grams_recent(db: sqlite_utils.Database) -> None:
+    """Issue 15: new matters' pieces, keyed by row id (see :data:`RECENT_MATTERS`)."""
+    db.conn.execute("""
+        CREATE TABLE search_grams_recent (
+            kind INTEGER NOT NULL,
+            rid INTEGER NOT NULL,
+            gram TEXT NOT NULL,
+            PRIMARY KEY (kind, rid, gram)
+        ) WITHOUT ROWID""")
+
+
 class SearchMixin(StoreBase):
     """:class:`Store`'s search index and case list queries."""
 
@@ -195,8 +249,16 @@ class SearchMixin(StoreBase):
         caller's transaction."""
         old = matter_pairs(before) if before is not None else set()
         new = matter_pairs(after)
+        if before is None and _recent_span(c) >= RECENT_MATTERS:
+            _move_recent(c)  # bounded without the window (the command line's saves)
         _drop(c, MATTER_KIND, rid, old - new)
-        _put(c, MATTER_KIND, rid, new - old)
+        _put_recent(c, rid, new - old)
+
+    def move_recent_grams(self) -> int:
+        """Move new matters' pieces into the main index (one short write transaction; the
+        window runs it on its background lane after saves); the rows moved."""
+        with self.transaction("搜索索引未更新") as c:
+            return _move_recent(c)
 
     # -- the index of an existing store, built in the background ---------------------------
 

@@ -5,6 +5,10 @@ A store migrated with many records gets its two-character index in batches
 helper's ``db`` lane: a save or a list page queued meanwhile runs between two batches, and
 searches scan until the last batch is in. A batch that fails (disk full, say) stops the
 build quietly — searches keep scanning; the next start goes on from where it stopped.
+
+New matters' pieces (issue 15: ``search_grams_recent``, where a save appends them) are moved
+into the main index on the same lane at start, in one short transaction, so the desk's
+saves seldom have to move them themselves.
 """
 
 from __future__ import annotations
@@ -20,16 +24,19 @@ log = logging.getLogger(__name__)
 
 
 def build_search_index(tasks: TaskManager, store: Store) -> bool:
-    """Queue the build if the store needs it; True when it was queued."""
+    """Queue the move of new matters' pieces, and the build if the store needs it; True
+    when the build was queued."""
+
+    def stopped(exc: object) -> None:
+        log.warning("search index build stopped: %s", type(exc).__name__)
+
+    tasks.run(store.move_recent_grams, on_error=stopped)
     if store.search_grams_ready():
         return False
 
     def step(more: object) -> None:
         if more and not tasks.closed:
             tasks.run(store.build_search_grams, on_done=step, on_error=stopped)
-
-    def stopped(exc: object) -> None:
-        log.warning("search index build stopped: %s", type(exc).__name__)
 
     step(True)
     return True

@@ -70,3 +70,41 @@ def test_the_window_builds_the_search_index_between_other_work(
     finally:
         win.tasks.shutdown()
         ctx.close()
+
+
+def test_the_window_moves_new_matters_search_pieces_at_start(
+        qtbot: Any, data_dir: Path) -> None:
+    """Issue 15: pieces a save appended to search_grams_recent reach search_grams on the
+    background lane when the window starts; the matter is found before and after."""
+    from desk.core.matters import MatterService
+    from desk.ui import style
+    from desk.ui.main import make_app
+    from desk.ui.window import MainWindow
+
+    ctx = DeskContext.open(str(data_dir))
+    ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
+    ctx.save_settings()
+    m = MatterService(ctx.store).record(
+        {"category": "投诉", "subcategory": "漏水", "urgency": "一般",
+         "description": "欧阳娜娜反映楼上漏水", "resident": {"name": "欧阳娜娜",
+                                                     "phone": "15912345678"},
+         "answer_by": "phone", "place": {"compound": "汉阳花园", "building": "3",
+                                         "unit": "2", "room": "301"}}, ctx.actor())
+    store = ctx.store
+
+    def recent() -> int:
+        return int(store._read("SELECT count(*) AS n FROM search_grams_recent")[0]["n"])
+
+    assert recent() > 0
+    assert [x["uuid"] for x in store.list_matters(search="欧阳娜娜")] == [m["uuid"]]
+    app = make_app()
+    style.apply(app, False, False)
+    win = MainWindow(ctx, dialogs=Answers())
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: recent() == 0, timeout=60_000)
+        assert [x["uuid"] for x in store.list_matters(search="欧阳娜娜")] == [m["uuid"]]
+    finally:
+        win.tasks.shutdown()
+        ctx.close()

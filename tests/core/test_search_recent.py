@@ -1,0 +1,138 @@
+"""New matters' search pieces in ``search_grams_recent`` (issue 15): a save appends its
+pieces there instead of dirtying one random leaf of ``search_grams`` per piece; searches read
+both tables; the pieces move to ``search_grams`` in one transaction (by the window between
+saves, or by a save once the recent matters span :data:`RECENT_MATTERS` row ids)."""
+
+from __future__ import annotations
+
+import threading
+import uuid as uuidlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desk.core import store_search
+from desk.core.store import Store
+from desk.core.store_search import MATTER_KIND, matter_pairs
+
+KEY = bytes(range(32))
+
+
+def matter_row(name: str, description: str) -> dict[str, Any]:
+    return {"uuid": str(uuidlib.uuid4()), "category": "投诉", "subcategory": "漏水",
+            "urgency": "一般", "description": description, "place_text": "汉阳花园",
+            "resident_name": name, "resident_phone": "", "resident_id": "",
+            "answer_by": "phone", "status": "open", "revision": 1, "owner": "刘晓燕",
+            "worker": "刘晓燕", "desk_code": "HY-QL01", "created_at": "2026-11-23T10:00:00",
+            "updated_at": "2026-11-23T10:00:00", "due_at": "2026-11-24T10:00:00",
+            "sla_json": "{}", "config_version": "t"}
+
+
+def pieces(store: Store, table: str) -> set[tuple[int, str]]:
+    return {(int(r["rid"]), str(r["gram"])) for r in store._read(
+        f"SELECT rid, gram FROM {table} WHERE kind = ?", [MATTER_KIND])}
+
+
+def expected(store: Store) -> set[tuple[int, str]]:
+    return {(int(r["id"]), g) for r in store._read("SELECT * FROM matters")
+            for g in matter_pairs(r)}
+
+
+def found(store: Store, q: str) -> set[str]:
+    return {r["uuid"] for r in store.list_matters(search=q)}
+
+
+@pytest.fixture(params=["plain", "encrypted"])
+def store(request: Any, tmp_path: Path) -> Any:
+    s = Store.open(tmp_path / "desk.sqlite3", key=KEY if request.param == "encrypted" else None)
+    yield s
+    s.close()
+
+
+def test_a_new_matter_is_found_from_recent_and_after_the_move(store: Store) -> None:
+    m = store.save_new_matter(matter_row("欧阳娜娜", "楼上漏水"), "test")
+    rid = int(store._read("SELECT id FROM matters WHERE uuid = ?", [m["uuid"]])[0]["id"])
+    assert pieces(store, "search_grams_recent") == expected(store)
+    assert pieces(store, "search_grams") == set()
+    for q in ("欧", "阳娜", "欧阳娜娜", "漏水", "汉阳花园"):
+        assert found(store, q) == {m["uuid"]}, q
+    assert store.move_recent_grams() == len(expected(store))
+    assert pieces(store, "search_grams_recent") == set()
+    assert pieces(store, "search_grams") == expected(store)
+    for q in ("欧", "阳娜", "欧阳娜娜", "漏水", "汉阳花园"):
+        assert found(store, q) == {m["uuid"]}, q
+    # an edit after the move: the new owner's pieces in recent, the rest in the main
+    # table — a query spanning both still finds it, the old owner's pieces are gone
+    store.handover_matter(m["uuid"], "司马光明", "换人", "test")
+    assert (rid, "司马") in pieces(store, "search_grams_recent")
+    assert not {g for r, g in pieces(store, "search_grams") if g.startswith("刘")}
+    assert found(store, "司马光明") == {m["uuid"]} and found(store, "刘晓燕") == set()
+    assert pieces(store, "search_grams") | pieces(store, "search_grams_recent") == \
+        expected(store)
+    assert store.move_recent_grams() > 0 and store.move_recent_grams() == 0
+
+
+def test_a_save_moves_recent_once_it_spans_too_many_matters(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_search, "RECENT_MATTERS", 3)
+    saved = [store.save_new_matter(matter_row(f"王{c}", "漏水"), "test") for c in "甲乙丙"]
+    assert pieces(store, "search_grams") == set()
+    fourth = store.save_new_matter(matter_row("王丁", "漏水"), "test")
+    rid = int(store._read("SELECT id FROM matters WHERE uuid = ?", [fourth["uuid"]])[0]["id"])
+    assert {r for r, _ in pieces(store, "search_grams_recent")} == {rid}
+    assert pieces(store, "search_grams") | pieces(store, "search_grams_recent") == \
+        expected(store)
+    assert found(store, "漏水") == {m["uuid"] for m in [*saved, fourth]}
+
+
+def test_the_move_is_all_or_nothing_and_may_be_repeated(store: Store) -> None:
+    store.save_new_matter(matter_row("张秀英", "噪音扰民"), "test")
+    recent = pieces(store, "search_grams_recent")
+    with pytest.raises(RuntimeError), store.transaction() as c:
+        store_search._move_recent(c)
+        raise RuntimeError("crash mid-move")
+    assert pieces(store, "search_grams_recent") == recent
+    assert pieces(store, "search_grams") == set()
+    # a piece already in the main table (a move redone) is moved without complaint
+    rid, gram = next(iter(recent))
+    with store.transaction() as c:
+        c.execute("INSERT INTO search_grams(kind, gram, rid) VALUES (?,?,?)",
+                  [MATTER_KIND, gram, rid])
+    store.move_recent_grams()
+    assert pieces(store, "search_grams") == expected(store)
+    assert pieces(store, "search_grams_recent") == set()
+
+
+def test_saves_and_moves_at_once_lose_no_piece(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_search, "RECENT_MATTERS", 5)
+    start = threading.Barrier(60)
+    errors: list[BaseException] = []
+
+    def save(i: int) -> None:
+        try:
+            start.wait(timeout=60)
+            store.save_new_matter(matter_row(f"李{i}", f"第{i}号漏水"), "test")
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    def move() -> None:
+        try:
+            start.wait(timeout=60)
+            store.move_recent_grams()
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(50)]
+    threads += [threading.Thread(target=move) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors and not any(t.is_alive() for t in threads)
+    assert pieces(store, "search_grams") | pieces(store, "search_grams_recent") == \
+        expected(store)
+    assert len(found(store, "漏水")) == 50
+    for i in (0, 17, 49):
+        assert len(found(store, f"第{i}号")) == 1
