@@ -136,3 +136,36 @@ def test_saves_and_moves_at_once_lose_no_piece(
     assert len(found(store, "漏水")) == 50
     for i in (0, 17, 49):
         assert len(found(store, f"第{i}号")) == 1
+
+
+def test_a_purge_leaves_no_piece_in_either_table(desk: Any) -> None:
+    from datetime import date
+
+    from desk.core import maintenance
+    from desk.core.matters import MatterService
+
+    svc = MatterService(desk.store)
+
+    def record(name: str, phone: str) -> dict[str, Any]:
+        return svc.record({"category": "投诉", "subcategory": "漏水", "urgency": "一般",
+                           "description": f"{name}反映十七栋楼上漏水",
+                           "resident": {"name": name, "phone": phone}, "answer_by": "phone",
+                           "place": {"compound": "汉阳花园", "building": "十七栋", "unit": "2",
+                                     "room": "2308室"}}, desk.actor())
+
+    moved = record("欧阳娜娜", "15912345678")
+    desk.store.move_recent_grams()  # its pieces in search_grams
+    fresh = record("司马娜娜", "15912340000")  # its pieces in search_grams_recent
+    for m in (moved, fresh):  # closing after the move: pieces in both tables
+        svc.close(m["uuid"], f"已联系物业，{m['resident_name']}满意", "满意", desk.actor())
+    assert pieces(desk.store, "search_grams") and pieces(desk.store, "search_grams_recent")
+    pending = desk.store.pending_outbox()
+    desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
+    desk.store.start_epoch("district-1", "e1", 1, changed=False)
+    desk.store.confirm_agreement("e1", desk.store.acked()["acked_max"])
+    assert maintenance.purge_expired_matters(desk.store, days=0, today=date(2999, 1, 1)) == 2
+    both = pieces(desk.store, "search_grams") | pieces(desk.store, "search_grams_recent")
+    assert both == expected(desk.store)
+    assert not {g for _, g in both if "娜" in g or "17" in g or "23" in g or "十七" in g}
+    for q in ("娜娜", "欧阳", "司马", "2308", "十七栋"):
+        assert found(desk.store, q) == set(), q
