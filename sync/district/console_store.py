@@ -39,9 +39,11 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     update,
 )
+from sqlalchemy.sql.util import ClauseAdapter
 
 from forms.catalog import load_catalog
 from sync import protocol as P
@@ -384,6 +386,8 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         matching terms' sort keys give the page's 50 case ids (a case whose name holds the
         part twice, 王王, counts once) and the count; only those 50 rows are read from
         ``console_cases``. Returns (rows, page, total)."""
+        if conn.dialect.name == "postgresql":
+            return self._list_by_terms_merged(conn, w, desc, page, per_page)
         t = terms.c
         keys = [t.accepted_date, t.received_at, t.uuid]
         sub = select(*keys).where(*w).group_by(*keys).subquery()
@@ -402,6 +406,37 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             page = max(1, -(-total // per_page))
             hits = fetch(page) if total else []
         ids = [u for u, _ in hits]
+        got = {r["uuid"]: dict(r) for r in conn.execute(
+            select(ccases).where(ccases.c.uuid.in_(ids))).mappings()} if ids else {}
+        return [got[u] for u in ids if u in got], page, total
+
+    def _list_by_terms_merged(self, conn: Connection, w: list[Any], desc: bool, page: int,
+                              per_page: int) -> tuple[list[dict[str, Any]], int, int]:
+        """:meth:`_list_by_terms` on PostgreSQL without sorting every match: a part such as
+        王 is the prefix of a few dozen terms (王, 王玉兰, 王建国…), each an index range already
+        in list order, so the page is merged from each term's first ``page × per_page``
+        entries (a case on the page is among the first that many of every term it has) —
+        sorting all 19,209 matches of 王 at 1M took ~77 ms of its ~80. The count is the
+        distinct cases, hashed."""
+        t = terms.c
+        total = int(conn.execute(select(func.count()).select_from(
+            select(t.uuid).where(*w).group_by(t.uuid).subquery())).scalar_one())
+        page = max(1, min(page, -(-total // per_page)))
+        if not total:
+            return [], page, 0
+        words = select(t.term).where(*w).distinct().subquery("words")
+        tw = terms.alias("tw")
+        keys = [tw.c.accepted_date, tw.c.received_at, tw.c.uuid]
+        order = [(c.desc() if desc else c.asc()) for c in keys]
+        adapt = ClauseAdapter(tw)
+        firsts = (select(*keys).where(tw.c.term == words.c.term,
+                                      *[adapt.traverse(c) for c in w])
+                  .order_by(*order).limit(page * per_page).lateral("firsts"))
+        fk = [firsts.c.accepted_date, firsts.c.received_at, firsts.c.uuid]
+        ids = [u for (u,) in conn.execute(
+            select(firsts.c.uuid).select_from(words.join(firsts, true())).group_by(*fk)
+            .order_by(*[(c.desc() if desc else c.asc()) for c in fk])
+            .limit(per_page).offset((page - 1) * per_page))]
         got = {r["uuid"]: dict(r) for r in conn.execute(
             select(ccases).where(ccases.c.uuid.in_(ids))).mappings()} if ids else {}
         return [got[u] for u in ids if u in got], page, total
