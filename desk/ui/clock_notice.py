@@ -87,7 +87,7 @@ class ClockNotice(QWidget):
         window.installEventFilter(self)
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_MS)
-        self.timer.timeout.connect(self.check)
+        self.timer.timeout.connect(self.recheck)
         self.timer.start()
 
     @property
@@ -100,7 +100,7 @@ class ClockNotice(QWidget):
             if event.type() == QEvent.Type.Resize:
                 self.setGeometry(watched.rect())
             elif event.type() == QEvent.Type.WindowActivate:
-                self.check()  # back from the clock settings, perhaps
+                self.recheck()  # back from the clock settings, perhaps
             elif event.type() in (QEvent.Type.Close, QEvent.Type.Hide):
                 self.timer.stop()
             elif event.type() == QEvent.Type.Show:
@@ -118,6 +118,16 @@ class ClockNotice(QWidget):
             self.win.notify(exc.message)
             return
         self.show_doubt(doubt)
+
+    def recheck(self) -> None:
+        """:meth:`check` on the window's background helper when it has one — the periodic
+        check and the one when the window is activated read the store too, and an activation
+        at start-up read it on the UI thread before the start's own background check did."""
+        tasks = getattr(self.win, "tasks", None)
+        if tasks is None or getattr(tasks, "closed", False):
+            self.check()
+        elif self.win.isVisible():  # a closed window's desk is closed
+            self.check_in_background(tasks)
 
     def check_in_background(self, tasks: Any) -> None:
         """:meth:`check` with the store's reading on the background helper ``tasks`` (the
