@@ -43,8 +43,8 @@ from desk.ui.text import district_label, rating_label, status_label, sync_label,
 from forms.ids import mask_id
 
 if TYPE_CHECKING:
+    from desk.ui.services import Services
     from desk.ui.tasks import TaskManager
-    from desk.ui.window import MainWindow
 
 PAGE = 200
 UUID_ROLE = Qt.ItemDataRole.UserRole
@@ -238,12 +238,17 @@ class CaseTable(QTableView):
 
 
 class CasesPage(QWidget):
-    """Filters, the table and the count."""
+    """Filters, the table and the count. Given the services (issue 13); a case to open
+    and the resident view are asked for by signal."""
 
-    def __init__(self, win: MainWindow) -> None:
+    caseRequested = Signal(str)  # a case opened (Enter, double click, Enter in the search)
+    # 查找居民 (issue 23): what the search box holds ("" for the resident view's own search)
+    residentRequested = Signal(str)
+
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        ctx = services.ctx
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 12)
         lay.setSpacing(10)
@@ -270,7 +275,7 @@ class CasesPage(QWidget):
                                               ("deferred", tr("容缺受理")),
                                               ("correction", tr("待补正"))])
         bar.addWidget(self.status, 1)
-        items = [("", tr("全部事项"))] + [(it.code, it.name) for it in win.ctx.catalog.items]
+        items = [("", tr("全部事项"))] + [(it.code, it.name) for it in ctx.catalog.items]
         self.item = self._combo(tr("事项"), items)
         bar.addWidget(self.item, 2)
         self.sync = self._combo(tr("上传"), [("", tr("全部上传状态")), ("pending", tr("待上传")),
@@ -302,7 +307,7 @@ class CasesPage(QWidget):
         dates.addWidget(self.date_row)
         lay.addLayout(dates)
 
-        self.model = CaseTableModel(win.ctx.store, win.tasks, self)
+        self.model = CaseTableModel(ctx.store, services.tasks, self)
         self.model.loaded.connect(self._update_count)
         self.model.loaded.connect(self._arrived)
         self.model.modelReset.connect(self._update_count)
@@ -328,8 +333,8 @@ class CasesPage(QWidget):
         for col, text in enumerate(samples):
             header.resizeSection(col, fm.horizontalAdvance(text) + 28)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.doubleClicked.connect(lambda idx: win.show_case(idx.data(UUID_ROLE)))
-        self.table.open_case.connect(win.show_case)
+        self.table.doubleClicked.connect(lambda idx: self.caseRequested.emit(idx.data(UUID_ROLE)))
+        self.table.open_case.connect(self.caseRequested)
         lay.addWidget(self.table, 1)
         self.count = QLabel()
         self.count.setObjectName("muted")
@@ -424,14 +429,11 @@ class CasesPage(QWidget):
             self._open_first = False
             if self.model.rows:
                 self.table.selectRow(0)
-                self.win.show_case(self.model.rows[0]["uuid"])
+                self.caseRequested.emit(self.model.rows[0]["uuid"])
 
     def find_resident(self) -> None:
         """The resident view (issue 23): what the search box holds, else its own search."""
-        q = self.search.text().strip()
-        self.win.show_resident()
-        if q:
-            self.win.page("resident").search_for(q)
+        self.residentRequested.emit(self.search.text().strip())
 
     def focus_search(self) -> None:
         """Ctrl+F."""

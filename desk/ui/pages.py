@@ -33,7 +33,7 @@ class Pages:
     sync: SyncPage | None = None
     rating: RatingPage | None = None
     notice: NoticePage | None = None
-    cases: CasesPage | None = None  # still given the window (issue 13 leftover)
+    cases: CasesPage | None = None
     # 民情诉求, 主动服务 and 有新版本 are parts of their own: desk.ui.navigation; the receipt
     # and resident pages, which nothing asks 'built yet?', are the window's cached
     # properties receipt_page and resident_page (built below)
@@ -118,9 +118,17 @@ def build_resident(win: MainWindow) -> ResidentPage:
 
 
 def build_cases(win: MainWindow) -> CasesPage:
-    """案件 (still handed the window; not yet in the new shape)."""
+    """案件: the list of cases."""
     from desk.ui.cases import CasesPage
 
-    page = CasesPage(win)
+    def resident(query: str) -> None:  # 查找居民: what the search box holds, if anything
+        if query:
+            win.find_resident(query)
+        else:
+            win.show_resident()
+
+    page = CasesPage(win.services)
+    page.caseRequested.connect(win.show_case)
+    page.residentRequested.connect(resident)
     win.stack.addWidget(page)
     return page

@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
 
     @property
     def cases_page(self) -> CasesPage:
-        """案件, built on first use (it still takes the window: issue 13 leftover)."""
+        """案件, built on first use."""
         if self.pages.cases is None:
             self.pages.cases = pages.build_cases(self)
         return self.pages.cases

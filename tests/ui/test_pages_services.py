@@ -152,3 +152,41 @@ def test_the_receipt_page_shows_a_case_and_asks_by_signal(qtbot: Any, services: 
     with qtbot.waitSignal(page.caseRequested, timeout=5000) as back:
         page.back.click()
     assert back.args == [case["uuid"]]
+
+
+def test_the_cases_page_lists_through_the_helper_and_asks_by_signal(
+        qtbot: Any, services: Any) -> None:
+    """Issue 13: the cases list is given the services, not the window; a case (double
+    click, Enter in the table or in the search) and the resident view are asked for by
+    signal."""
+    from desk.ui.cases import UUID_ROLE, CasesPage
+
+    ctx = services.ctx
+    example = dict(ctx.catalog.get("MZ-GLJT").example)
+    case = ctx.cases.submit("MZ-GLJT", example, ctx.actor())
+    page = CasesPage(services)
+    qtbot.addWidget(page)
+    assert page.item.findData("MZ-GLJT") > 0  # the catalog's items, from the services
+    with qtbot.waitSignal(page.model.loaded, timeout=20000):
+        page.ensure_loaded()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.counted, timeout=20000)
+    index = page.model.index(0, 0)
+    assert index.data(UUID_ROLE) == case["uuid"]
+    with qtbot.waitSignal(page.caseRequested, timeout=5000) as clicked:
+        page.table.doubleClicked.emit(index)
+    assert clicked.args == [case["uuid"]]
+    page.table.setCurrentIndex(index)
+    with qtbot.waitSignal(page.caseRequested, timeout=5000) as entered:
+        page.table.open_case.emit(index.data(UUID_ROLE))
+    assert entered.args == [case["uuid"]]
+    page.search.setText(example["applicant_name"])
+    with qtbot.waitSignal(page.caseRequested, timeout=20000) as first:
+        page.open_first()
+    assert first.args == [case["uuid"]]
+    with qtbot.waitSignal(page.residentRequested, timeout=5000) as resident:
+        page.resident_button.click()
+    assert resident.args == [example["applicant_name"]]
+    page.search.clear()
+    with qtbot.waitSignal(page.residentRequested, timeout=5000) as empty:
+        page.resident_button.click()
+    assert empty.args == [""]
