@@ -311,7 +311,7 @@ class FormPage(QWidget):
         self.save_button.setText(tr("正在保存…"))
         from desk.ui.receipt import render_ahead
 
-        spec = self.win.page("receipt").panel.ahead_spec()
+        spec = self.win.receipt_page.panel.ahead_spec()
         pages = self.materials.attachments()  # issue 17: saved with the case, at once
         reuse = self.materials.reuse_picks()  # issue 23: pages on file, copied into it
 

@@ -17,6 +17,7 @@ from desk.ui.text import tr
 
 if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
+    from desk.ui.detail import CaseDetailPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
     from desk.ui.receipt import ReceiptPage
@@ -34,6 +35,7 @@ class Pages:
     rating: RatingPage | None = None
     notice: NoticePage | None = None
     cases: CasesPage | None = None
+    detail: CaseDetailPage | None = None
     # 民情诉求, 主动服务 and 有新版本 are parts of their own: desk.ui.navigation; the receipt
     # and resident pages, which nothing asks 'built yet?', are the window's cached
     # properties receipt_page and resident_page (built below)
@@ -130,5 +132,20 @@ def build_cases(win: MainWindow) -> CasesPage:
     page = CasesPage(win.services)
     page.caseRequested.connect(win.show_case)
     page.residentRequested.connect(resident)
+    win.stack.addWidget(page)
+    return page
+
+
+def build_detail(win: MainWindow) -> CaseDetailPage:
+    """One case: its data, materials, history; reprint, 补交, the rating, 办不成事."""
+    from desk.ui.detail import CaseDetailPage
+
+    page = CaseDetailPage(win.services)
+    page.casesRequested.connect(win.go_cases)
+    page.ratingRequested.connect(win.show_rating)
+    page.residentRequested.connect(win.show_resident)
+    page.reprintRequested.connect(lambda case: win.show_receipt(case, fresh=False))
+    page.cannotDoRequested.connect(win.matters.cannot_do)  # 办不成事 (issue 15)
+    page.notice.connect(win.notify)
     win.stack.addWidget(page)
     return page

@@ -35,6 +35,7 @@ from desk.ui.text import tr
 
 if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
+    from desk.ui.detail import CaseDetailPage
     from desk.ui.form_page import FormPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
@@ -86,7 +87,6 @@ class MainWindow(QMainWindow):
         self.home.residentSearched.connect(self.find_resident)
         self.home.proactiveRequested.connect(self.go_proactive)  # issue 18
         self.stack.addWidget(self.home)
-        self._pages: dict[str, QWidget] = {}
         self.form: FormPage | None = None
         self.status = StatusLine(self.statusBar(), self.services, self.autosync)
         self.queue_label, self.sync_label = self.status.queue_label, self.status.sync_label
@@ -163,17 +163,11 @@ class MainWindow(QMainWindow):
 
     # -- pages -------------------------------------------------------------------------------
 
-    def page(self, name: str) -> Any:
-        """A page by name, built on first use."""
-        if name in ("sync", "rating", "notice", "cases", "receipt", "resident"):
-            return getattr(self, f"{name}_page")  # the typed ones, below
-        if name not in self._pages:  # "detail", still handed the window
-            from desk.ui.detail import CaseDetailPage
-
-            w = self._pages[name] = CaseDetailPage(self)
-            self.stack.addWidget(w)
-            w.cannotDoRequested.connect(self.matters.cannot_do)  # 办不成事 (issue 15)
-        return self._pages[name]
+    def page(self, name: str) -> QWidget:
+        """A page by name (sync, rating, notice, cases, detail, receipt, resident): the
+        typed property ``<name>_page`` below, built on first use."""
+        page: QWidget = getattr(self, f"{name}_page")
+        return page
 
     def _changed(self) -> None:
         """A case, matter or rating stored: counts again, and to the district soon."""
@@ -229,6 +223,13 @@ class MainWindow(QMainWindow):
         if self.pages.cases is None:
             self.pages.cases = pages.build_cases(self)
         return self.pages.cases
+
+    @property
+    def detail_page(self) -> CaseDetailPage:
+        """One case, built on first use."""
+        if self.pages.detail is None:
+            self.pages.detail = pages.build_detail(self)
+        return self.pages.detail
 
     def _show(self, w: QWidget, nav: str) -> None:
         self.stack.setCurrentWidget(w)
@@ -313,10 +314,6 @@ class MainWindow(QMainWindow):
         page.show_case(case, fresh=fresh)
         self._show(page, "home" if fresh else "cases")
 
-    def reprint(self, case: dict[str, Any]) -> None:
-        """Reprint from the case detail."""
-        self.show_receipt(case, fresh=False)
-
     def show_rating(self, case: dict[str, Any]) -> None:
         """The resident's rating screen."""
         page = self.rating_page
@@ -340,7 +337,7 @@ class MainWindow(QMainWindow):
 
     def show_case(self, uuid: str) -> None:
         """One case in detail."""
-        page = self.page("detail")
+        page = self.detail_page
         page.load(uuid)
         self._show(page, "cases")
 
@@ -376,7 +373,7 @@ class MainWindow(QMainWindow):
             self.open_notice(self.form.item.code)
         elif cur is self.pages.notice:
             self.go_home()
-        elif cur is self._pages.get("detail"):
+        elif cur is self.pages.detail:
             self.go_cases()
         elif self.matters.built is not None:
             self.matters.built.back(cur)

@@ -190,3 +190,82 @@ def test_the_cases_page_lists_through_the_helper_and_asks_by_signal(
     with qtbot.waitSignal(page.residentRequested, timeout=5000) as empty:
         page.resident_button.click()
     assert empty.args == [""]
+
+
+def _deferred(ctx: Any) -> dict[str, Any]:
+    """An MZ-GLJT case accepted with its photo owed (容缺)."""
+    example = dict(ctx.catalog.get("MZ-GLJT").example)
+    example["materials"] = [m for m in example["materials"] if m != "近期一寸免冠照片"]
+    example["defer_commitment"] = True
+    case: dict[str, Any] = ctx.cases.submit("MZ-GLJT", example, ctx.actor())
+    assert case["status"] == "deferred"
+    return case
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_the_detail_page_works_on_services_and_asks_by_signal(qtbot: Any,
+                                                              services: Any) -> None:
+    """Issue 13: the case detail is given the services, not the window: the reason for a
+    reveal is asked through the services' dialogs; the list, the rating, the resident,
+    the reprint and 办不成事 are asked for, and its messages told, by signal."""
+    from desk.ui.detail import CaseDetailPage
+
+    ctx = services.ctx
+    case = _deferred(ctx)
+    page = CaseDetailPage(services)
+    qtbot.addWidget(page)
+    page.show()
+    page.load(case["uuid"])
+    qtbot.waitUntil(lambda: page.case is not None, timeout=20000)
+    assert case["receipt_no"] in page.body.toPlainText()
+    with qtbot.waitSignal(page.casesRequested, timeout=5000):
+        page.back.click()
+    with qtbot.waitSignal(page.ratingRequested, timeout=5000) as rate:
+        page.rate.click()
+    assert rate.args[0]["uuid"] == case["uuid"]
+    with qtbot.waitSignal(page.residentRequested, timeout=5000) as resident:
+        page.resident_button.click()
+    assert resident.args == [ctx.catalog.get("MZ-GLJT").example["applicant_id"]]
+    with qtbot.waitSignal(page.reprintRequested, timeout=5000) as reprint:
+        page.reprint.click()
+    assert reprint.args[0]["uuid"] == case["uuid"]
+    with qtbot.waitSignal(page.cannotDoRequested, timeout=5000) as cannot:
+        page.cannot_do.click()
+    assert cannot.args[0]["uuid"] == case["uuid"]
+    services.dialogs.choice = "核对居民身份"
+    page.reveal.click()
+    qtbot.waitUntil(lambda: page.reveal.isChecked() and page.reveal.isEnabled(), timeout=20000)
+    assert services.dialogs.asked[-1].startswith("查看完整身份证号和电话会记入审计日志")
+    assert ctx.catalog.get("MZ-GLJT").example["applicant_id"] in page.body.toPlainText()
+    page.supply_boxes[0].setChecked(True)
+    with qtbot.waitSignal(page.notice, timeout=20000) as told:
+        page.supply_button.click()
+    assert told.args == ["已登记补交材料"]
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_the_case_photos_save_on_services_and_tell_by_signal(qtbot: Any, services: Any,
+                                                             tmp_path: Any) -> None:
+    """Issue 13: 材料照片 (issue 17) is given the services: pages of a material the case
+    holds are saved through the case service, and it says so by signal."""
+    from PIL import Image
+
+    from desk.ui.case_photos import CasePhotos
+
+    ctx = services.ctx
+    case = _deferred(ctx)
+    photo = tmp_path / "page.jpg"
+    Image.new("RGB", (900, 1200), "white").save(photo, "JPEG")
+    photos = CasePhotos(services)
+    qtbot.addWidget(photos)
+    photos.show_case(case)
+    photos.source_factory = lambda: None
+    photos.pick_files = lambda _parent: [str(photo)]
+    dlg = photos.open_capture("户口簿")
+    dlg.files.click()
+    qtbot.waitUntil(lambda: not dlg.working, timeout=60000)
+    with qtbot.waitSignal(photos.saved, timeout=30000) as saved, \
+            qtbot.waitSignal(photos.notice, timeout=30000) as told:
+        dlg.done_button.click()
+    assert told.args == ["已保存 户口簿 的 1 页照片"] and saved.args == [case["uuid"]]
+    assert len(ctx.store.attachments_of(case["uuid"])) == 1
