@@ -18,6 +18,7 @@ from desk.ui.text import tr
 if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
     from desk.ui.detail import CaseDetailPage
+    from desk.ui.form_page import FormPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
     from desk.ui.receipt import ReceiptPage
@@ -147,5 +148,20 @@ def build_detail(win: MainWindow) -> CaseDetailPage:
     page.reprintRequested.connect(lambda case: win.show_receipt(case, fresh=False))
     page.cannotDoRequested.connect(win.matters.cannot_do)  # 办不成事 (issue 15)
     page.notice.connect(win.notify)
+    win.stack.addWidget(page)
+    return page
+
+
+def build_form(win: MainWindow, code: str, resident: str | None) -> FormPage:
+    """A fresh form for an item (the window keeps one at a time: ``win.form``)."""
+    from desk.ui.form_page import FormPage
+
+    page = FormPage(win.services, win.ctx.catalog.get(code), resident=resident,
+                    store_broken=lambda: win.store_broken,
+                    receipt_spec=lambda: win.receipt_page.panel.ahead_spec())
+    page.caseSaved.connect(win.case_saved)
+    page.noticeRequested.connect(win.open_notice)
+    page.caseRequested.connect(win.show_case)
+    page.clockDoubted.connect(win.clock_notice.check)
     win.stack.addWidget(page)
     return page

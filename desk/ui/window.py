@@ -286,11 +286,8 @@ class MainWindow(QMainWindow):
         """A fresh form for an item; for a known resident (ID number) when started from
         their page (issue 23: their earlier data is offered after they agree); filled with
         ``values`` and marked 免申即享 by the ``proactive`` list entry (issue 18)."""
-        from desk.ui.form_page import FormPage
-
         self._drop_form()
-        self.form = FormPage(self, self.ctx.catalog.get(code), resident=resident)
-        self.stack.addWidget(self.form)
+        self.form = pages.build_form(self, code, resident)
         self._show(self.form, "home")
         chain = self.form.form.focus_chain()
         if chain:

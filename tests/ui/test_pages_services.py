@@ -269,3 +269,53 @@ def test_the_case_photos_save_on_services_and_tell_by_signal(qtbot: Any, service
         dlg.done_button.click()
     assert told.args == ["已保存 户口簿 的 1 页照片"] and saved.args == [case["uuid"]]
     assert len(ctx.store.attachments_of(case["uuid"])) == 1
+
+
+def test_the_form_page_saves_on_services_and_says_so_by_signal(
+        qtbot: Any, services: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: the form page is given the services, not the window: it checks and saves
+    through the case service, asks whether the store is broken and tells a save, 返回告知,
+    the earlier case of a refused duplicate and a clock in doubt by signal."""
+    from desk.core.errors import DeskError
+    from desk.ui.form_page import FormPage
+
+    ctx = services.ctx
+    item = ctx.catalog.get("MZ-GLJT")
+    broken = [True]
+
+    def filled() -> FormPage:
+        page = FormPage(services, item, store_broken=lambda: broken[0])
+        qtbot.addWidget(page)
+        page.form.set_values({k: v for k, v in item.example.items() if k != "materials"})
+        page.materials.set_received(list(item.example.get("materials", [])))
+        assert page.refresh().ok
+        return page
+
+    page = filled()
+    with qtbot.waitSignal(page.noticeRequested, timeout=5000) as back:
+        page.back.click()
+    assert back.args == ["MZ-GLJT"]
+    assert not page.save()  # the store failed its check: nothing saved, the worker told
+    assert services.dialogs.asked[-1] == "数据库文件已损坏，暂停保存。请联系技术支持。"
+    assert ctx.store.count_cases() == 0
+    broken[0] = False
+    with qtbot.waitSignal(page.caseSaved, timeout=20000) as saved:
+        assert page.save()
+    case = saved.args[0]
+    assert ctx.store.get_case(case["uuid"])["receipt_no"] == case["receipt_no"]
+
+    again = filled()  # the same resident again: refused, the earlier case one click away
+    assert again.save()
+    qtbot.waitUntil(lambda: not again.existing_button.isHidden(), timeout=20000)
+    with qtbot.waitSignal(again.caseRequested, timeout=5000) as earlier:
+        again.existing_button.click()
+    assert earlier.args == [case["uuid"]]
+
+    def doubt(*_: Any, **__: Any) -> None:
+        raise DeskError("clock_doubt", "本机时间可疑")
+
+    monkeypatch.setattr(ctx.cases, "submit", doubt)
+    again.exception.setCurrentIndex(again.exception.findData("变更"))
+    with qtbot.waitSignal(again.clockDoubted, timeout=20000):
+        assert again.save()
+    assert not again.saving and again.save_button.isEnabled()
