@@ -63,7 +63,8 @@ class MainWindow(QMainWindow):
         from desk.ui.autosync import AutoSync
 
         # background sync once enrolled (desk.ui.autosync); tests shorten its intervals
-        self.autosync = AutoSync(self)
+        self.autosync = AutoSync(self.services, self)
+        self.autosync.roundFinished.connect(partial(self.sync_finished, automatic=True))
         self.setWindowTitle(tr("家门口办事台"))
         self.fit_screen()
         central = QWidget()

@@ -319,3 +319,30 @@ def test_the_form_page_saves_on_services_and_says_so_by_signal(
     with qtbot.waitSignal(again.clockDoubted, timeout=20000):
         assert again.save()
     assert not again.saving and again.save_button.isEnabled()
+
+
+def test_the_background_sync_runs_on_services_and_tells_each_round_by_signal(
+        qtbot: Any, services: Any, district: Any) -> None:
+    """Issue 13: the background sync is given the services, not the window: once the desk
+    is enrolled it pushes a saved case by itself and tells the round's summary by signal
+    (the window shows it: desk.ui.window connects roundFinished)."""
+    from sync_helpers import enroll
+
+    from desk.ui.autosync import AutoSync, Intervals
+
+    ctx = services.ctx
+    enroll(district, ctx)
+    case = ctx.cases.submit("MZ-GLJT", dict(ctx.catalog.get("MZ-GLJT").example), ctx.actor())
+    auto = AutoSync(services, intervals=Intervals(first=0.1, check=0.5, push_delay=0.1,
+                                                  connect_timeout=2.0))
+    states: list[str] = []
+    auto.changed.connect(lambda: states.append(auto.state))
+    try:
+        with qtbot.waitSignal(auto.roundFinished, timeout=30000) as finished:
+            auto.start()
+        assert finished.args[0].get("error") is None
+        assert district.storage.get_case(case["uuid"]) is not None
+        qtbot.waitUntil(lambda: auto.state == "online", timeout=10000)
+        assert "syncing" in states and auto.rounds == 1
+    finally:
+        auto.stop()
