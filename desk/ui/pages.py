@@ -10,7 +10,7 @@ are imported when the page is first shown, so the window opens without them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from desk.ui.style import paper
 from desk.ui.text import tr
@@ -26,6 +26,22 @@ if TYPE_CHECKING:
     from desk.ui.sync_page import SyncPage
     from desk.ui.window import MainWindow
     from forms.model import Item
+
+
+@runtime_checkable
+class Printable(Protocol):
+    """A page Ctrl+P prints: its document (receipt, case, matter) or the notice it shows."""
+
+    def print_document(self) -> None:
+        ...
+
+
+@runtime_checkable
+class Searchable(Protocol):
+    """A page with a search box for Ctrl+F (the others send Ctrl+F home)."""
+
+    def focus_search(self) -> None:
+        ...
 
 
 @dataclass

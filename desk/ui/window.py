@@ -388,17 +388,13 @@ class MainWindow(QMainWindow):
     def print_current(self) -> None:
         """Ctrl+P: print what the page shows."""
         cur = self.stack.currentWidget()
-        if cur is None:
-            return
-        if hasattr(cur, "print_document"):
+        if isinstance(cur, pages.Printable):
             cur.print_document()
-        elif hasattr(cur, "print_notice"):
-            cur.print_notice()
 
     def focus_search(self) -> None:
         """Ctrl+F: the search box of the page (home when there is none)."""
         cur = self.stack.currentWidget()
-        if cur is not None and hasattr(cur, "focus_search"):
+        if isinstance(cur, pages.Searchable):
             cur.focus_search()
         else:
             self.go_home()

@@ -346,3 +346,29 @@ def test_the_background_sync_runs_on_services_and_tells_each_round_by_signal(
         assert "syncing" in states and auto.rounds == 1
     finally:
         auto.stop()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_the_window_reaches_pages_through_typed_interfaces(qtbot: Any, win: Any) -> None:
+    """Issue 13: Ctrl+P and Ctrl+F find what the shown page offers through the declared
+    interfaces (desk.ui.pages.Printable, Searchable), not by asking for attributes; a page
+    without a search box sends Ctrl+F home."""
+    from PySide6.QtWidgets import QApplication
+
+    from desk.ui.pages import Printable, Searchable
+
+    win.go_cases()
+    cases = win.page("cases")
+    assert isinstance(cases, Searchable) and not isinstance(cases, Printable)
+    qtbot.keyClick(win, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is cases.search, timeout=5000)
+    win.go_sync()
+    qtbot.keyClick(win, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert win.stack.currentWidget() is win.home
+    win.open_notice("MZ-GLJT")
+    notice = win.page("notice")
+    assert isinstance(notice, Printable)
+    with qtbot.waitSignal(notice.printRequested, timeout=5000) as printed:
+        qtbot.keyClick(win, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert printed.args[0].code == "MZ-GLJT"
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20000)
