@@ -55,7 +55,8 @@ class Pages:
     detail: CaseDetailPage | None = None
     # 民情诉求, 主动服务 and 有新版本 are parts of their own: desk.ui.navigation; the receipt
     # and resident pages, which nothing asks 'built yet?', are the window's cached
-    # properties receipt_page and resident_page (built below)
+    # properties receipt_page and resident_page (built below); the one open form is the
+    # window's ``form`` (build_form, each time an item's form starts)
 
 
 def build_sync(win: MainWindow) -> SyncPage:
