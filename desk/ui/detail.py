@@ -7,7 +7,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -110,36 +110,7 @@ class CaseDetailPage(QWidget):
         self.title.setWordWrap(True)  # a long item name wraps instead of pushing the buttons
         self.title.setMinimumWidth(120)
         head.addWidget(self.title, 1)
-        # the actions on their own row: five buttons beside the title do not fit a 1024 px
-        # screen in 长辈模式
-        actions = QHBoxLayout()
-        actions.addStretch(1)
-        self.reprint = QPushButton(tr("重新打印  Ctrl+P"))
-        self.reprint.setAccessibleName(tr("重新打印回执或告知书"))
-        self.reprint.clicked.connect(self.print_document)
-        actions.addWidget(self.reprint)
-        self.reveal = QPushButton(tr("显示完整信息"))
-        self.reveal.setAccessibleName(tr("显示完整身份证号和电话（记入审计日志）"))
-        self.reveal.setCheckable(True)
-        self.reveal.clicked.connect(self.toggle_reveal)
-        actions.addWidget(self.reveal)
-        self.remask = QTimer(self)
-        self.remask.setSingleShot(True)
-        self.remask.setInterval(REVEAL_SECONDS * 1000)
-        self.remask.timeout.connect(self.hide_full)
-        self.rate = QPushButton(tr("请居民评价"))
-        self.rate.clicked.connect(lambda: self.case and self.ratingRequested.emit(self.case))
-        actions.addWidget(self.rate)
-        # issue 23: everything this resident has at the desk, one click away
-        self.resident_button = QPushButton(tr("居民一览"))
-        self.resident_button.setAccessibleName(tr("查看该居民的全部事项"))
-        self.resident_button.clicked.connect(self._open_resident)
-        actions.addWidget(self.resident_button)
-        self.cannot_do = QPushButton(tr("办不成事"))
-        self.cannot_do.setAccessibleName(tr("转为办不成事诉求，上报区级协调"))
-        self.cannot_do.setToolTip(tr("案件被要求补正或不予办理时，登记为“办不成事”民情诉求"))
-        self.cannot_do.clicked.connect(lambda: self.case and self.cannotDoRequested.emit(self.case))
-        actions.addWidget(self.cannot_do)
+        actions = self._actions()
         lay.addLayout(head)
         lay.addLayout(actions)
         self.banner = QLabel()
@@ -174,6 +145,45 @@ class CaseDetailPage(QWidget):
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
         scroll_page(self)  # a short screen scrolls the page rather than squeezing it
+
+    def _actions(self) -> QHBoxLayout:
+        """重新打印, 显示完整信息, 请居民评价, 居民一览, 办不成事."""
+        # on their own row, under the title: five buttons beside it do not fit a 1024 px
+        # screen in 长辈模式
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        self.reprint = QPushButton(tr("重新打印  Ctrl+P"))
+        self.reprint.setAccessibleName(tr("重新打印回执或告知书"))
+        self.reprint.clicked.connect(self.print_document)
+        actions.addWidget(self.reprint)
+        self.reveal = QPushButton(tr("显示完整信息"))
+        self.reveal.setAccessibleName(tr("显示完整身份证号和电话（记入审计日志）"))
+        self.reveal.setCheckable(True)
+        self.reveal.clicked.connect(self.toggle_reveal)
+        actions.addWidget(self.reveal)
+        self.remask = QTimer(self)
+        self.remask.setSingleShot(True)
+        self.remask.setInterval(REVEAL_SECONDS * 1000)
+        self.remask.timeout.connect(self.hide_full)
+        self.rate = QPushButton(tr("请居民评价"))
+        self.rate.clicked.connect(lambda: self._ask(self.ratingRequested))
+        actions.addWidget(self.rate)
+        # issue 23: everything this resident has at the desk, one click away
+        self.resident_button = QPushButton(tr("居民一览"))
+        self.resident_button.setAccessibleName(tr("查看该居民的全部事项"))
+        self.resident_button.clicked.connect(self._open_resident)
+        actions.addWidget(self.resident_button)
+        self.cannot_do = QPushButton(tr("办不成事"))
+        self.cannot_do.setAccessibleName(tr("转为办不成事诉求，上报区级协调"))
+        self.cannot_do.setToolTip(tr("案件被要求补正或不予办理时，登记为“办不成事”民情诉求"))
+        self.cannot_do.clicked.connect(lambda: self._ask(self.cannotDoRequested))
+        actions.addWidget(self.cannot_do)
+        return actions
+
+    def _ask(self, signal: SignalInstance) -> None:
+        """Ask for something about the case shown (none while it is still opening)."""
+        if self.case:
+            signal.emit(self.case)
 
     def _supply_card(self) -> QFrame:
         """登记补交材料: a tick per material still owed, and 登记已补交."""

@@ -75,50 +75,19 @@ class FormPage(QWidget):
         outer.setSpacing(10)
 
         self._header(outer)
-
         # issue 23: for a known resident, what they gave before is offered only after they
         # agree; the consent and any changed phone or address are recorded on the case
         self.resident = resident
         self.reuse_from = ""
         self.proactive: dict[str, Any] | None = None  # issue 18: the list entry (免申即享)
-        self.consent = QCheckBox(tr("居民同意复用已登记的信息"))
-        self.consent.setAccessibleName(tr("居民同意复用已登记的信息"))
-        self.consent.toggled.connect(self._consent_given)
-        self.reuse_note = QLabel(tr("勾选后，该居民此前登记的姓名、证件、电话、地址、账户等信息"
-                                    "将填入表单，请与居民逐项核对，有变化的直接修改。"))
-        self.reuse_note.setWordWrap(True)
-        self.reuse_note.setObjectName("subtitle")
-        consent_row = QHBoxLayout()
-        consent_row.addWidget(self.consent)
-        consent_row.addWidget(self.reuse_note, 1)
-        outer.addLayout(consent_row)
-        self.consent.setVisible(resident is not None)
-        self.reuse_note.setVisible(resident is not None)
-
+        self._consent_row(outer)
         self._add_card_reader(outer)
         self.form = FormView(item)
         self.form.edited.connect(self.refresh)
         self.materials = MaterialsPanel(item, today=today)
         self.materials.edited.connect(self.refresh)
         self.materials.remarks.textChanged.connect(self._mark_dirty)
-        right = QScrollArea()
-        right.setWidgetResizable(True)
-        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        right.setFrameShape(QFrame.Shape.NoFrame)
-        holder = QWidget()
-        rl = QVBoxLayout(holder)
-        rl.setContentsMargins(6, 0, 6, 6)
-        rl.addWidget(self.materials)
-        rl.addStretch(1)
-        right.setWidget(holder)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.form)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([580, 420])
-        split.setChildrenCollapsible(False)
-        outer.addWidget(split, 1)
+        outer.addWidget(self._split(), 1)
 
         bar = QHBoxLayout()
         self.summary = QLabel()
@@ -156,6 +125,43 @@ class FormPage(QWidget):
             QWidget.setTabOrder(a, b)
         self.refresh()
         self.dirty = False
+
+    def _consent_row(self, outer: QVBoxLayout) -> None:
+        """居民同意复用已登记的信息, shown for a known resident only (issue 23)."""
+        self.consent = QCheckBox(tr("居民同意复用已登记的信息"))
+        self.consent.setAccessibleName(tr("居民同意复用已登记的信息"))
+        self.consent.toggled.connect(self._consent_given)
+        self.reuse_note = QLabel(tr("勾选后，该居民此前登记的姓名、证件、电话、地址、账户等信息"
+                                    "将填入表单，请与居民逐项核对，有变化的直接修改。"))
+        self.reuse_note.setWordWrap(True)
+        self.reuse_note.setObjectName("subtitle")
+        consent_row = QHBoxLayout()
+        consent_row.addWidget(self.consent)
+        consent_row.addWidget(self.reuse_note, 1)
+        outer.addLayout(consent_row)
+        self.consent.setVisible(self.resident is not None)
+        self.reuse_note.setVisible(self.resident is not None)
+
+    def _split(self) -> QSplitter:
+        """The form on the left, the materials (scrolling on their own) on the right."""
+        right = QScrollArea()
+        right.setWidgetResizable(True)
+        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right.setFrameShape(QFrame.Shape.NoFrame)
+        holder = QWidget()
+        rl = QVBoxLayout(holder)
+        rl.setContentsMargins(6, 0, 6, 6)
+        rl.addWidget(self.materials)
+        rl.addStretch(1)
+        right.setWidget(holder)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.form)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([580, 420])
+        split.setChildrenCollapsible(False)
+        return split
 
     def _header(self, outer: QVBoxLayout) -> None:
         """返回告知, the item's name and facts, and 绿色通道."""
