@@ -25,10 +25,6 @@ FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
         82, "the slip's flowables with their bilingual lines (issue 16; issue 13 leftover)"),
     "desk/core/store_schema.py:m001_initial": (107, "the first schema's DDL, generated-like "
                                                      "and frozen (a released migration)"),
-    "desk/ui/cases.py:__init__": (103, "widget layout, not yet split (issue 13 leftover)"),
-    "desk/ui/detail.py:__init__": (91, "widget layout, not yet split (issue 13 leftover)"),
-    "desk/ui/form_page.py:__init__": (116, "widget layout, not yet split (issue 13 "
-                                           "leftover)"),
     "desk/ui/matter_form.py:__init__": (114, "widget layout, not yet split (issue 13 "
                                              "leftover)"),
     "desk/ui/resident.py:__init__": (83, "widget layout, not yet split (issue 13 leftover)"),

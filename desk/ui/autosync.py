@@ -33,7 +33,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
+    from desk.ui.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +97,18 @@ def _round(ctx: Any, full: bool, timeout: float,
 
 
 class AutoSync(QObject):
-    """The window's background sync (one per window)."""
+    """The window's background sync (one per window), given the services (issue 13): a
+    change of ``state`` is told by ``changed``, each full round's summary by
+    ``roundFinished``."""
 
     changed = Signal()
+    roundFinished = Signal(dict)  # a full round of its own ran: its summary
 
-    def __init__(self, win: MainWindow, intervals: Intervals | None = None,
+    def __init__(self, services: Services, parent: QObject | None = None,
+                 intervals: Intervals | None = None,
                  rand: Callable[[], float] = random.random) -> None:
-        super().__init__(win)
-        self.win = win
+        super().__init__(parent)
+        self.services = services
         self.intervals = intervals or Intervals()
         self._rand = rand
         self.state = "unenrolled"
@@ -127,14 +131,14 @@ class AutoSync(QObject):
         """Read whether the desk is enrolled (in the background); if so, begin checking."""
         if self._stopped:
             return
-        ctx = self.win.ctx
+        ctx = self.services.ctx
         store = ctx.store
 
         def enrolled() -> bool:
             return bool(store.get_meta("desk_id")) and bool(
                 store.get_meta("server_url") or ctx.settings.server_url)
 
-        self.win.tasks.run(enrolled, on_done=self._enrollment)
+        self.services.tasks.run(enrolled, on_done=self._enrollment)
 
     def _enrollment(self, enrolled: object) -> None:
         was = self.enrolled
@@ -179,21 +183,20 @@ class AutoSync(QObject):
     # -- one step ----------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        if self._stopped or not self.enrolled or getattr(self.win.tasks, "closed", False):
+        if self._stopped or not self.enrolled or self.services.tasks.closed:
             return
         if self.running:  # the step in flight plans the next one
             return
         full = self._want_full or (time.monotonic() - self._last_full >= self.intervals.pull)
         self._want_full = False
         self.running = True
-        ctx, timeout = self.win.ctx, self.intervals.connect_timeout
+        ctx, timeout = self.services.ctx, self.intervals.connect_timeout
 
         def work(report: Callable[[object], None]) -> dict[str, Any]:
             return _round(ctx, full, timeout, report)
 
-        self.win.tasks.run(work,
-                           on_done=self._done, on_error=self._failed, lane="net",
-                           on_progress=self._progress)
+        self.services.tasks.run(work, on_done=self._done, on_error=self._failed, lane="net",
+                                on_progress=self._progress)
 
     def _progress(self, info: object) -> None:
         if self.state != "syncing":
@@ -205,7 +208,7 @@ class AutoSync(QObject):
         if summary is not None:
             self.rounds += 1
             self._last_full = time.monotonic()
-            self.win.sync_finished(summary, automatic=True)
+            self.roundFinished.emit(summary)
         err = out.get("error")
         if err:
             self._offline(str(err.get("message") or ""), kind=str(err.get("kind") or ""))

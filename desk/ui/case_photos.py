@@ -29,18 +29,20 @@ from desk.ui.capture import CaptureDialog, ImageSource, default_source
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
+    from desk.ui.services import Services
 
 
 class CasePhotos(QFrame):
-    """The case's materials with their pages and 拍照/选择文件 each."""
+    """The case's materials with their pages and 拍照/选择文件 each. Given the services
+    (issue 13); it reports by signal."""
 
     captured = Signal(str)  # pages taken for a material still owed (tick it as brought)
     saved = Signal(str)     # pages of a held material saved (the page reloads)
+    notice = Signal(str)    # a short message for the status bar
 
-    def __init__(self, win: MainWindow) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
-        self.win = win
+        self.services = services
         self.setProperty("role", "card")
         self.setObjectName("casePhotos")
         lay = QVBoxLayout(self)
@@ -93,8 +95,8 @@ class CasePhotos(QFrame):
             self.rows[name] = (row, label, button)
         self.setVisible(bool(names) and case.get("data_json") != '{"purged": true}')
         self.message.hide()
-        store, uuid = self.win.ctx.store, case["uuid"]
-        self.win.tasks.run(lambda: store.attachments_of(uuid),
+        store, uuid = self.services.ctx.store, case["uuid"]
+        self.services.tasks.run(lambda: store.attachments_of(uuid),
                            on_done=lambda rows: self._counted(uuid, rows))
 
     def _counted(self, uuid: str, rows: list[dict[str, Any]]) -> None:
@@ -122,7 +124,7 @@ class CasePhotos(QFrame):
         """拍照/选择文件 for one material (new pages only: those on file stay as they are)."""
         dlg = CaptureDialog(name, name, self.pending.get(name, []),
                             source=self.source_factory(), parent=self,
-                            pick_files=self.pick_files, tasks=self.win.tasks)
+                            pick_files=self.pick_files, tasks=self.services.tasks)
         dlg.accepted.connect(lambda: self._taken(name, list(dlg.pages)))
         dlg.finished.connect(dlg.deleteLater)
         self.dialog = dlg
@@ -140,14 +142,14 @@ class CasePhotos(QFrame):
             return
         if not pages or self.case is None:
             return
-        ctx, uuid = self.win.ctx, self.case["uuid"]
+        ctx, uuid = self.services.ctx, self.case["uuid"]
         actor = ctx.actor()
-        self.win.tasks.run(lambda: ctx.cases.add_pages(uuid, name, pages, actor),
+        self.services.tasks.run(lambda: ctx.cases.add_pages(uuid, name, pages, actor),
                            on_done=lambda _: self._saved(uuid, name, len(pages)),
                            on_error=self._failed)
 
     def _saved(self, uuid: str, name: str, n: int) -> None:
-        self.win.notify(tr("已保存 {name} 的 {n} 页照片").format(name=name, n=n))
+        self.notice.emit(tr("已保存 {name} 的 {n} 页照片").format(name=name, n=n))
         self.saved.emit(uuid)
 
     def _failed(self, exc: object) -> None:

@@ -43,8 +43,9 @@ from desk.ui.text import district_label, rating_label, status_label, sync_label,
 from forms.ids import mask_id
 
 if TYPE_CHECKING:
+    from desk.ui.services import Services
     from desk.ui.tasks import TaskManager
-    from desk.ui.window import MainWindow
+    from forms.model import Item
 
 PAGE = 200
 UUID_ROLE = Qt.ItemDataRole.UserRole
@@ -238,12 +239,17 @@ class CaseTable(QTableView):
 
 
 class CasesPage(QWidget):
-    """Filters, the table and the count."""
+    """Filters, the table and the count. Given the services (issue 13); a case to open
+    and the resident view are asked for by signal."""
 
-    def __init__(self, win: MainWindow) -> None:
+    caseRequested = Signal(str)  # a case opened (Enter, double click, Enter in the search)
+    # 查找居民 (issue 23): what the search box holds ("" for the resident view's own search)
+    residentRequested = Signal(str)
+
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        ctx = services.ctx
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 12)
         lay.setSpacing(10)
@@ -264,13 +270,39 @@ class CasesPage(QWidget):
         self.resident_button.clicked.connect(self.find_resident)
         search_row.addWidget(self.resident_button)
         lay.addLayout(search_row)
+        lay.addLayout(self._filter_bar(ctx.catalog.items))
+        lay.addLayout(self._date_row())
+
+        self.model = CaseTableModel(ctx.store, services.tasks, self)
+        self.model.loaded.connect(self._update_count)
+        self.model.loaded.connect(self._arrived)
+        self.model.modelReset.connect(self._update_count)
+        self.table = self._case_table()
+        self.table.doubleClicked.connect(lambda idx: self.caseRequested.emit(idx.data(UUID_ROLE)))
+        self.table.open_case.connect(self.caseRequested)
+        lay.addWidget(self.table, 1)
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        lay.addWidget(self.count)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._filters_changed)
+        self.search.returnPressed.connect(self.open_first)
+        self.loaded_once = False
+        self._open_first = False  # Enter in the search: open the first result once shown
+
+    def _filter_bar(self, catalog_items: list[Item]) -> QHBoxLayout:
+        """状态, 事项, 上传 and 日期."""
         bar = QHBoxLayout()
         bar.setSpacing(8)
         self.status = self._combo(tr("状态"), [("", tr("全部状态")), ("accepted", tr("已受理")),
                                               ("deferred", tr("容缺受理")),
                                               ("correction", tr("待补正"))])
         bar.addWidget(self.status, 1)
-        items = [("", tr("全部事项"))] + [(it.code, it.name) for it in win.ctx.catalog.items]
+        items = [("", tr("全部事项"))] + [(it.code, it.name) for it in catalog_items]
         self.item = self._combo(tr("事项"), items)
         bar.addWidget(self.item, 2)
         self.sync = self._combo(tr("上传"), [("", tr("全部上传状态")), ("pending", tr("待上传")),
@@ -281,7 +313,10 @@ class CasesPage(QWidget):
                                               ("7", tr("近7天")), ("30", tr("近30天")),
                                               ("custom", tr("自定义…"))])
         bar.addWidget(self.period, 1)
-        lay.addLayout(bar)
+        return bar
+
+    def _date_row(self) -> QHBoxLayout:
+        """From and to, shown for 自定义… dates."""
         dates = QHBoxLayout()
         self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
         self.date_to = QDateEdit(QDate.currentDate())
@@ -300,25 +335,24 @@ class CasesPage(QWidget):
         dl.addStretch(1)
         self.date_row.hide()
         dates.addWidget(self.date_row)
-        lay.addLayout(dates)
+        return dates
 
-        self.model = CaseTableModel(win.ctx.store, win.tasks, self)
-        self.model.loaded.connect(self._update_count)
-        self.model.loaded.connect(self._arrived)
-        self.model.modelReset.connect(self._update_count)
-        self.table = CaseTable()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName(tr("案件列表"))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
+    def _case_table(self) -> CaseTable:
+        """The table over the model: whole rows, fixed row height, columns sized to their
+        longest likely text."""
+        table = CaseTable()
+        table.setModel(self.model)
+        table.setAccessibleName(tr("案件列表"))
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.verticalHeader().hide()
         rh = self.fontMetrics().height() + 18
-        self.table.verticalHeader().setDefaultSectionSize(max(rh, 36))
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
+        table.verticalHeader().setDefaultSectionSize(max(rh, 36))
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = table.horizontalHeader()
         header.setHighlightSections(False)
         fm = self.fontMetrics()
         # the receipt number already says the day of acceptance, so no date column
@@ -328,21 +362,7 @@ class CasesPage(QWidget):
         for col, text in enumerate(samples):
             header.resizeSection(col, fm.horizontalAdvance(text) + 28)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.doubleClicked.connect(lambda idx: win.show_case(idx.data(UUID_ROLE)))
-        self.table.open_case.connect(win.show_case)
-        lay.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setObjectName("muted")
-        lay.addWidget(self.count)
-
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(250)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.search.textChanged.connect(self._filters_changed)
-        self.search.returnPressed.connect(self.open_first)
-        self.loaded_once = False
-        self._open_first = False  # Enter in the search: open the first result once shown
+        return table
 
     def _combo(self, name: str, options: list[tuple[str, str]]) -> QComboBox:
         c = QComboBox()
@@ -424,14 +444,11 @@ class CasesPage(QWidget):
             self._open_first = False
             if self.model.rows:
                 self.table.selectRow(0)
-                self.win.show_case(self.model.rows[0]["uuid"])
+                self.caseRequested.emit(self.model.rows[0]["uuid"])
 
     def find_resident(self) -> None:
         """The resident view (issue 23): what the search box holds, else its own search."""
-        q = self.search.text().strip()
-        self.win.show_resident()
-        if q:
-            self.win.page("resident").search_for(q)
+        self.residentRequested.emit(self.search.text().strip())
 
     def focus_search(self) -> None:
         """Ctrl+F."""

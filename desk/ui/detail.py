@@ -7,12 +7,11 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QPushButton,
     QSplitter,
@@ -40,7 +39,7 @@ from desk.ui.text import (
 from sync.reasons import for_worker
 
 if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
+    from desk.ui.services import Services
 
 log = logging.getLogger(__name__)
 REVEAL_SECONDS = 60  # full ID numbers and phones stay on screen this long
@@ -81,60 +80,37 @@ def history_html(entries: list[dict[str, Any]]) -> str:
 
 
 class CaseDetailPage(QWidget):
-    """The detail view of one case."""
+    """The detail view of one case. Given the services (issue 13); what it needs of the
+    window it asks for by signal."""
 
     # 办不成事 (issue 15): the case ended in 补正 or 不予办理; the window opens the matter form
     cannotDoRequested = Signal(dict)
+    casesRequested = Signal()  # ← 案件列表
+    ratingRequested = Signal(dict)  # 请居民评价: the case
+    residentRequested = Signal(str)  # 居民一览 (issue 23): the applicant's ID number
+    reprintRequested = Signal(dict)  # 重新打印 (Ctrl+P): the case
+    notice = Signal(str)  # a short message for the status bar
 
-    def __init__(self, win: MainWindow) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        self.services = services
         self.case: dict[str, Any] | None = None
         self.routes: list[dict[str, Any]] = []  # a bundle case's routes, as pulled
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 12)
         lay.setSpacing(10)
         head = QHBoxLayout()
-        back = QPushButton(tr("← 案件列表"))
-        back.setAccessibleName(tr("返回案件列表"))
-        back.clicked.connect(win.go_cases)
-        head.addWidget(back)
+        self.back = QPushButton(tr("← 案件列表"))
+        self.back.setAccessibleName(tr("返回案件列表"))
+        self.back.clicked.connect(self.casesRequested)
+        head.addWidget(self.back)
         self.title = QLabel()
         self.title.setObjectName("title")
         self.title.setWordWrap(True)  # a long item name wraps instead of pushing the buttons
         self.title.setMinimumWidth(120)
         head.addWidget(self.title, 1)
-        # the actions on their own row: five buttons beside the title do not fit a 1024 px
-        # screen in 长辈模式
-        actions = QHBoxLayout()
-        actions.addStretch(1)
-        self.reprint = QPushButton(tr("重新打印  Ctrl+P"))
-        self.reprint.setAccessibleName(tr("重新打印回执或告知书"))
-        self.reprint.clicked.connect(self.print_document)
-        actions.addWidget(self.reprint)
-        self.reveal = QPushButton(tr("显示完整信息"))
-        self.reveal.setAccessibleName(tr("显示完整身份证号和电话（记入审计日志）"))
-        self.reveal.setCheckable(True)
-        self.reveal.clicked.connect(self.toggle_reveal)
-        actions.addWidget(self.reveal)
-        self.remask = QTimer(self)
-        self.remask.setSingleShot(True)
-        self.remask.setInterval(REVEAL_SECONDS * 1000)
-        self.remask.timeout.connect(self.hide_full)
-        self.rate = QPushButton(tr("请居民评价"))
-        self.rate.clicked.connect(lambda: self.case and win.show_rating(self.case))
-        actions.addWidget(self.rate)
-        # issue 23: everything this resident has at the desk, one click away
-        self.resident_button = QPushButton(tr("居民一览"))
-        self.resident_button.setAccessibleName(tr("查看该居民的全部事项"))
-        self.resident_button.clicked.connect(self._open_resident)
-        actions.addWidget(self.resident_button)
-        self.cannot_do = QPushButton(tr("办不成事"))
-        self.cannot_do.setAccessibleName(tr("转为办不成事诉求，上报区级协调"))
-        self.cannot_do.setToolTip(tr("案件被要求补正或不予办理时，登记为“办不成事”民情诉求"))
-        self.cannot_do.clicked.connect(lambda: self.case and self.cannotDoRequested.emit(self.case))
-        actions.addWidget(self.cannot_do)
+        actions = self._actions()
         lay.addLayout(head)
         lay.addLayout(actions)
         self.banner = QLabel()
@@ -156,9 +132,10 @@ class CaseDetailPage(QWidget):
         sl.setContentsMargins(6, 0, 0, 0)
         sl.addWidget(self._supply_card())
         # issue 17: pages of the case's materials photographed after the intake
-        self.photos = CasePhotos(win)
+        self.photos = CasePhotos(services)
         self.photos.captured.connect(self._tick_supplied)
         self.photos.saved.connect(self.load)
+        self.photos.notice.connect(self.notice)
         sl.addWidget(self.photos)
         self.history = QTextBrowser()
         self.history.setAccessibleName(tr("办理记录"))
@@ -168,6 +145,45 @@ class CaseDetailPage(QWidget):
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
         scroll_page(self)  # a short screen scrolls the page rather than squeezing it
+
+    def _actions(self) -> QHBoxLayout:
+        """重新打印, 显示完整信息, 请居民评价, 居民一览, 办不成事."""
+        # on their own row, under the title: five buttons beside it do not fit a 1024 px
+        # screen in 长辈模式
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        self.reprint = QPushButton(tr("重新打印  Ctrl+P"))
+        self.reprint.setAccessibleName(tr("重新打印回执或告知书"))
+        self.reprint.clicked.connect(self.print_document)
+        actions.addWidget(self.reprint)
+        self.reveal = QPushButton(tr("显示完整信息"))
+        self.reveal.setAccessibleName(tr("显示完整身份证号和电话（记入审计日志）"))
+        self.reveal.setCheckable(True)
+        self.reveal.clicked.connect(self.toggle_reveal)
+        actions.addWidget(self.reveal)
+        self.remask = QTimer(self)
+        self.remask.setSingleShot(True)
+        self.remask.setInterval(REVEAL_SECONDS * 1000)
+        self.remask.timeout.connect(self.hide_full)
+        self.rate = QPushButton(tr("请居民评价"))
+        self.rate.clicked.connect(lambda: self._ask(self.ratingRequested))
+        actions.addWidget(self.rate)
+        # issue 23: everything this resident has at the desk, one click away
+        self.resident_button = QPushButton(tr("居民一览"))
+        self.resident_button.setAccessibleName(tr("查看该居民的全部事项"))
+        self.resident_button.clicked.connect(self._open_resident)
+        actions.addWidget(self.resident_button)
+        self.cannot_do = QPushButton(tr("办不成事"))
+        self.cannot_do.setAccessibleName(tr("转为办不成事诉求，上报区级协调"))
+        self.cannot_do.setToolTip(tr("案件被要求补正或不予办理时，登记为“办不成事”民情诉求"))
+        self.cannot_do.clicked.connect(lambda: self._ask(self.cannotDoRequested))
+        actions.addWidget(self.cannot_do)
+        return actions
+
+    def _ask(self, signal: SignalInstance) -> None:
+        """Ask for something about the case shown (none while it is still opening)."""
+        if self.case:
+            signal.emit(self.case)
 
     def _supply_card(self) -> QFrame:
         """登记补交材料: a tick per material still owed, and 登记已补交."""
@@ -194,22 +210,20 @@ class CaseDetailPage(QWidget):
                 b.setChecked(True)
 
     def _open_resident(self) -> None:
-        import json
-
         if self.case:
             pid = json.loads(self.case["data_json"]).get("fields", {}).get("applicant_id")
             if pid:
-                self.win.show_resident(str(pid))
+                self.residentRequested.emit(str(pid))
 
     def load(self, uuid: str) -> None:
         """Fetch the case and its history in the background, then show them."""
-        store = self.win.ctx.store
+        store, tasks = self.services.ctx.store, self.services.tasks
         self.title.setText(tr("正在打开…"))
-        self.win.tasks.run(lambda: (store.get_case(uuid), store.history(uuid),
+        tasks.run(lambda: (store.get_case(uuid), store.history(uuid),
                                     store.case_routes(uuid)),
                            on_done=self._loaded)
         self.duplicates.hide()
-        self.win.tasks.run(lambda: store.duplicate_notes(uuid),
+        tasks.run(lambda: store.duplicate_notes(uuid),
                            on_done=lambda notes: self._show_duplicates(uuid, notes))
 
     def _show_duplicates(self, uuid: str, notes: list[dict[str, Any]]) -> None:
@@ -236,7 +250,7 @@ class CaseDetailPage(QWidget):
         self.remask.stop()
         self.reveal.setChecked(False)
         self.reveal.setText(tr("显示完整信息"))
-        self.body.setHtml(summary_html(self.win.ctx, case, routes=self.routes))
+        self.body.setHtml(summary_html(self.services.ctx, case, routes=self.routes))
         self.history.setHtml(history_html(history))
         self.rate.setVisible(not case.get("rating"))
         self.cannot_do.setVisible(case.get("status") in CASE_CANNOT_DO_STATUSES or
@@ -255,12 +269,10 @@ class CaseDetailPage(QWidget):
         if not self.reveal.isChecked():
             self.hide_full()
             return
-        reason, ok = QInputDialog.getItem(
-            self, tr("显示完整信息"),
-            tr("查看完整身份证号和电话会记入审计日志。请选择原因："),
-            [tr("核对居民身份"), tr("电话联系居民"), tr("补正或补交材料"), tr("区级核查")],
-            0, True)
-        if not ok or not reason.strip():
+        reason = self.services.dialogs.choose(
+            tr("显示完整信息"), tr("查看完整身份证号和电话会记入审计日志。请选择原因："),
+            [tr("核对居民身份"), tr("电话联系居民"), tr("补正或补交材料"), tr("区级核查")])
+        if reason is None:
             self.reveal.setChecked(False)
             return
         self.show_full(reason)
@@ -270,7 +282,7 @@ class CaseDetailPage(QWidget):
         audit write (a hash-chained entry, fsynced) runs on the background helper, so the
         window never waits on the disk; nothing is shown unmasked before it is recorded."""
         assert self.case is not None
-        case, ctx = self.case, self.win.ctx
+        case, ctx = self.case, self.services.ctx
         worker = ctx.actor().worker
         store = ctx.store
         self.reveal.setEnabled(False)
@@ -279,7 +291,7 @@ class CaseDetailPage(QWidget):
             store.record_reveal(case["uuid"], worker, reason)
             return store.history(case["uuid"])
 
-        self.win.tasks.run(record, on_done=lambda history: self._revealed(case, history),
+        self.services.tasks.run(record, on_done=lambda history: self._revealed(case, history),
                            on_error=self._reveal_failed)
 
     def _revealed(self, case: dict[str, Any], history: list[dict[str, Any]]) -> None:
@@ -289,15 +301,16 @@ class CaseDetailPage(QWidget):
             return
         self.reveal.setChecked(True)
         self.reveal.setText(tr("隐藏完整信息"))
-        self.body.setHtml(summary_html(self.win.ctx, case, reveal=True, routes=self.routes))
+        self.body.setHtml(summary_html(self.services.ctx, case, reveal=True,
+                                       routes=self.routes))
         self.remask.start()
         self.history.setHtml(history_html(history))
 
     def _reveal_failed(self, exc: object) -> None:
         self.reveal.setEnabled(True)
         self.reveal.setChecked(False)
-        self.win.notify(exc.message if isinstance(exc, DeskError)
-                        else tr("未能记录查看原因，未显示完整信息"))
+        self.notice.emit(exc.message if isinstance(exc, DeskError)
+                         else tr("未能记录查看原因，未显示完整信息"))
 
     def hide_full(self) -> None:
         """Mask again (the button, a minute passing, or another case)."""
@@ -305,7 +318,7 @@ class CaseDetailPage(QWidget):
         self.reveal.setChecked(False)
         self.reveal.setText(tr("显示完整信息"))
         if self.case is not None:
-            self.body.setHtml(summary_html(self.win.ctx, self.case, routes=self.routes))
+            self.body.setHtml(summary_html(self.services.ctx, self.case, routes=self.routes))
 
     def hideEvent(self, event: Any) -> None:  # leaving the page masks again
         if self.reveal.isChecked():
@@ -362,18 +375,18 @@ class CaseDetailPage(QWidget):
         names = [str(b.property("material")) for b in self.supply_boxes if b.isChecked()]
         if not names or self.case is None:
             return
-        ctx, uuid = self.win.ctx, self.case["uuid"]
+        ctx, uuid = self.services.ctx, self.case["uuid"]
         actor = ctx.actor()
         self.supply_button.setEnabled(False)
         pages = self.photos.supply_pages(names)  # issue 17: saved with the 补交, at once
-        self.win.tasks.run(lambda: ctx.cases.supply_materials(uuid, names, actor,
+        self.services.tasks.run(lambda: ctx.cases.supply_materials(uuid, names, actor,
                                                               attachments=pages),
                            on_done=lambda _: self._supplied(uuid),
                            on_error=self._supply_failed)
 
     def _supplied(self, uuid: str) -> None:
         self.supply_button.setEnabled(True)
-        self.win.notify(tr("已登记补交材料"))
+        self.notice.emit(tr("已登记补交材料"))
         self.load(uuid)
 
     def _supply_failed(self, exc: object) -> None:
@@ -385,4 +398,4 @@ class CaseDetailPage(QWidget):
     def print_document(self) -> None:
         """Reprint: the case's document in the print preview."""
         if self.case is not None:
-            self.win.reprint(self.case)
+            self.reprintRequested.emit(self.case)

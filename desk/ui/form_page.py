@@ -12,14 +12,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -39,19 +38,34 @@ from forms.engine import Problem, Result
 from forms.model import Item
 
 if TYPE_CHECKING:
-    from desk.ui.window import MainWindow
+    from desk.ui.preview import Room
+    from desk.ui.services import Services
 
 log = logging.getLogger(__name__)
 
 
 class FormPage(QWidget):
-    """One item's form with its materials; ``save()`` is Ctrl+S."""
+    """One item's form with its materials; ``save()`` is Ctrl+S.
 
-    def __init__(self, win: MainWindow, item: Item, today: date | None = None,
-                 resident: str | None = None) -> None:
+    Given the services (issue 13), and two questions only the window can answer:
+    ``store_broken`` (the store failed its corruption check: no saving) and
+    ``receipt_spec`` (the receipt page's format and room, for rendering the document ahead
+    while the page turns; None: not ahead). What happened it says by signal."""
+
+    caseSaved = Signal(dict)  # the store committed the case
+    noticeRequested = Signal(str)  # ← 返回告知: the item's code
+    caseRequested = Signal(str)  # 查看已有案件 (issue 23): the earlier case's uuid
+    clockDoubted = Signal()  # the save was refused: the desk's clock is in doubt
+
+    def __init__(self, services: Services, item: Item, today: date | None = None,
+                 resident: str | None = None, *,
+                 store_broken: Callable[[], bool] = lambda: False,
+                 receipt_spec: Callable[[], tuple[str, Room]] | None = None) -> None:
         super().__init__()
         self.setObjectName("page")
-        self.win = win
+        self.services = services
+        self.store_broken = store_broken
+        self.receipt_spec = receipt_spec
         self.item = item
         self.today = today
         self.dirty = self.saving = False
@@ -61,50 +75,19 @@ class FormPage(QWidget):
         outer.setSpacing(10)
 
         self._header(outer)
-
         # issue 23: for a known resident, what they gave before is offered only after they
         # agree; the consent and any changed phone or address are recorded on the case
         self.resident = resident
         self.reuse_from = ""
         self.proactive: dict[str, Any] | None = None  # issue 18: the list entry (免申即享)
-        self.consent = QCheckBox(tr("居民同意复用已登记的信息"))
-        self.consent.setAccessibleName(tr("居民同意复用已登记的信息"))
-        self.consent.toggled.connect(self._consent_given)
-        self.reuse_note = QLabel(tr("勾选后，该居民此前登记的姓名、证件、电话、地址、账户等信息"
-                                    "将填入表单，请与居民逐项核对，有变化的直接修改。"))
-        self.reuse_note.setWordWrap(True)
-        self.reuse_note.setObjectName("subtitle")
-        consent_row = QHBoxLayout()
-        consent_row.addWidget(self.consent)
-        consent_row.addWidget(self.reuse_note, 1)
-        outer.addLayout(consent_row)
-        self.consent.setVisible(resident is not None)
-        self.reuse_note.setVisible(resident is not None)
-
+        self._consent_row(outer)
         self._add_card_reader(outer)
         self.form = FormView(item)
         self.form.edited.connect(self.refresh)
         self.materials = MaterialsPanel(item, today=today)
         self.materials.edited.connect(self.refresh)
         self.materials.remarks.textChanged.connect(self._mark_dirty)
-        right = QScrollArea()
-        right.setWidgetResizable(True)
-        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        right.setFrameShape(QFrame.Shape.NoFrame)
-        holder = QWidget()
-        rl = QVBoxLayout(holder)
-        rl.setContentsMargins(6, 0, 6, 6)
-        rl.addWidget(self.materials)
-        rl.addStretch(1)
-        right.setWidget(holder)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.form)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([580, 420])
-        split.setChildrenCollapsible(False)
-        outer.addWidget(split, 1)
+        outer.addWidget(self._split(), 1)
 
         bar = QHBoxLayout()
         self.summary = QLabel()
@@ -143,13 +126,50 @@ class FormPage(QWidget):
         self.refresh()
         self.dirty = False
 
+    def _consent_row(self, outer: QVBoxLayout) -> None:
+        """居民同意复用已登记的信息, shown for a known resident only (issue 23)."""
+        self.consent = QCheckBox(tr("居民同意复用已登记的信息"))
+        self.consent.setAccessibleName(tr("居民同意复用已登记的信息"))
+        self.consent.toggled.connect(self._consent_given)
+        self.reuse_note = QLabel(tr("勾选后，该居民此前登记的姓名、证件、电话、地址、账户等信息"
+                                    "将填入表单，请与居民逐项核对，有变化的直接修改。"))
+        self.reuse_note.setWordWrap(True)
+        self.reuse_note.setObjectName("subtitle")
+        consent_row = QHBoxLayout()
+        consent_row.addWidget(self.consent)
+        consent_row.addWidget(self.reuse_note, 1)
+        outer.addLayout(consent_row)
+        self.consent.setVisible(self.resident is not None)
+        self.reuse_note.setVisible(self.resident is not None)
+
+    def _split(self) -> QSplitter:
+        """The form on the left, the materials (scrolling on their own) on the right."""
+        right = QScrollArea()
+        right.setWidgetResizable(True)
+        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right.setFrameShape(QFrame.Shape.NoFrame)
+        holder = QWidget()
+        rl = QVBoxLayout(holder)
+        rl.setContentsMargins(6, 0, 6, 6)
+        rl.addWidget(self.materials)
+        rl.addStretch(1)
+        right.setWidget(holder)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.form)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([580, 420])
+        split.setChildrenCollapsible(False)
+        return split
+
     def _header(self, outer: QVBoxLayout) -> None:
         """返回告知, the item's name and facts, and 绿色通道."""
         item = self.item
         head = QHBoxLayout()
         self.back = QPushButton(tr("← 返回告知"))
         self.back.setAccessibleName(tr("返回一次性告知"))
-        self.back.clicked.connect(lambda: self.win.open_notice(item.code))
+        self.back.clicked.connect(lambda: self.noticeRequested.emit(item.code))
         head.addWidget(self.back)
         titles = QVBoxLayout()
         titles.setSpacing(0)
@@ -210,7 +230,7 @@ class FormPage(QWidget):
         from the card (a field the worker then changes is no longer "from the card")."""
         from desk.ui.card_read import CardRead
 
-        self.card = CardRead(self.win.services, self.item)
+        self.card = CardRead(self.services, self.item)
         self.card.cardRead.connect(self._card_read)
         self.card_values: dict[str, Any] = {}
         self.card_valid_to = ""
@@ -230,16 +250,17 @@ class FormPage(QWidget):
         self.consent.setEnabled(False)  # consent given is recorded, not taken back here
         from desk.core.residents import ResidentService
 
-        service = ResidentService(self.win.ctx.store)
+        ctx, tasks = self.services.ctx, self.services.tasks
+        service = ResidentService(ctx.store)
         pid, item = self.resident, self.item
-        self.win.tasks.run(lambda: service.reusable_values(pid, item),
+        tasks.run(lambda: service.reusable_values(pid, item),
                            on_done=self._prefill)
         from desk.core.attachments_reuse import offered_pages  # issue 23: materials on file
 
-        store, cases = self.win.ctx.store, self.win.ctx.cases
+        store, cases = ctx.store, ctx.cases
         day, params = cases.desk_day(), cases.catalog.params  # within validity on the day
-        self.win.tasks.run(lambda: offered_pages(store, pid, item, today=day, params=params),
-                           on_done=self.materials.offer_reuse)
+        tasks.run(lambda: offered_pages(store, pid, item, today=day, params=params),
+                  on_done=self.materials.offer_reuse)
 
     def _prefill(self, offered: dict[str, Any]) -> None:
         values = offered["values"]
@@ -259,7 +280,7 @@ class FormPage(QWidget):
         """Validate now and show the verdict everywhere."""
         self.dirty = True
         sub = self.submission()
-        result = self.win.ctx.cases.check(self.item.code, sub, today=self.today)
+        result = self.services.ctx.cases.check(self.item.code, sub, today=self.today)
         self.result = result
         self.form.show_result(result)
         decision = self.materials.show_result(result, result.data)
@@ -293,8 +314,9 @@ class FormPage(QWidget):
         """Validate; when clean, save through the background helper (Ctrl+S)."""
         if self.saving:
             return False
-        if self.win.store_broken:
-            QMessageBox.critical(self, tr("未保存"), tr("数据库文件已损坏，暂停保存。请联系技术支持。"))
+        if self.store_broken():
+            self.services.dialogs.critical(tr("未保存"),
+                                           tr("数据库文件已损坏，暂停保存。请联系技术支持。"))
             return False
         self.form.reveal_all()
         self.duplicate_text = ""
@@ -303,7 +325,7 @@ class FormPage(QWidget):
             self._focus_first_error(result)
             return False
         sub = self.submission()
-        ctx = self.win.ctx
+        ctx = self.services.ctx
         actor = ctx.actor()
         code, today = self.item.code, self.today
         self.saving = True
@@ -311,7 +333,7 @@ class FormPage(QWidget):
         self.save_button.setText(tr("正在保存…"))
         from desk.ui.receipt import render_ahead
 
-        spec = self.win.page("receipt").panel.ahead_spec()
+        spec = self.receipt_spec() if self.receipt_spec is not None else None
         pages = self.materials.attachments()  # issue 17: saved with the case, at once
         reuse = self.materials.reuse_picks()  # issue 23: pages on file, copied into it
 
@@ -319,9 +341,10 @@ class FormPage(QWidget):
             case = ctx.cases.submit(code, sub, actor, today=today, attachments=pages,
                                     reuse_pages=reuse)
             saved(case)  # the UI turns to the receipt page meanwhile …
-            render_ahead(ctx, case, spec)  # … whose document is made here, at once
+            if spec is not None:
+                render_ahead(ctx, case, spec)  # … whose document is made here, at once
 
-        self.win.tasks.run(work, on_progress=self._saved, on_error=self._save_failed)
+        self.services.tasks.run(work, on_progress=self._saved, on_error=self._save_failed)
         return True
 
     def _show_duplicate(self, exc: DuplicateApplication) -> None:
@@ -340,7 +363,7 @@ class FormPage(QWidget):
 
     def _open_existing(self) -> None:
         if self.existing_uuid:
-            self.win.show_case(self.existing_uuid)
+            self.caseRequested.emit(self.existing_uuid)
 
     def _focus_first_error(self, result: Result) -> None:
         w = self.form.first_error_widget(result)
@@ -353,14 +376,14 @@ class FormPage(QWidget):
     def _saved(self, case: dict[str, Any]) -> None:
         self.saving = False
         self.dirty = False
-        self.win.case_saved(case)
+        self.caseSaved.emit(case)
 
     def _save_failed(self, exc: object) -> None:
         self.saving = False
         self.save_button.setEnabled(True)
         self.refresh()
         if isinstance(exc, DeskError) and exc.kind == "clock_doubt":
-            self.win.clock_notice.check()  # blocking notice; the form keeps its content
+            self.clockDoubted.emit()  # a blocking notice; the form keeps its content
             return
         if isinstance(exc, DuplicateApplication):
             self._show_duplicate(exc)
@@ -374,8 +397,8 @@ class FormPage(QWidget):
             self._focus_first_error(result)
             return
         if isinstance(exc, DeskError):
-            QMessageBox.critical(self, tr("未保存"), exc.message)
+            self.services.dialogs.critical(tr("未保存"), exc.message)
             return
         log.error("save failed: %s", getattr(exc, "__traceback_text__", exc))
-        QMessageBox.critical(self, tr("未保存"),
-                             tr("保存时出现程序错误，案件没有保存，已填写的内容仍在。请重试或联系技术支持。"))
+        self.services.dialogs.critical(
+            tr("未保存"), tr("保存时出现程序错误，案件没有保存，已填写的内容仍在。请重试或联系技术支持。"))

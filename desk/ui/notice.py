@@ -125,7 +125,7 @@ class NoticePage(QWidget):
         bar = QHBoxLayout()
         self.print_button = QPushButton(tr("打印告知单  Ctrl+P"))
         self.print_button.setAccessibleName(tr("打印一次性告知单"))
-        self.print_button.clicked.connect(self.print_notice)
+        self.print_button.clicked.connect(self.print_document)
         bar.addWidget(self.print_button)
         bar.addStretch(1)
         self.start = QPushButton(tr("开始办理  Enter"))
@@ -153,7 +153,7 @@ class NoticePage(QWidget):
         if self.item is not None:
             self.formRequested.emit(self.item.code)
 
-    def print_notice(self) -> None:
-        """Ask for the notice in the print preview (the window opens it)."""
+    def print_document(self) -> None:
+        """Ask for the notice in the print preview (the window opens it; Ctrl+P)."""
         if self.item is not None:
             self.printRequested.emit(self.item)

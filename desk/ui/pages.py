@@ -10,13 +10,15 @@ are imported when the page is first shown, so the window opens without them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from desk.ui.style import paper
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
+    from desk.ui.detail import CaseDetailPage
+    from desk.ui.form_page import FormPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
     from desk.ui.receipt import ReceiptPage
@@ -26,6 +28,22 @@ if TYPE_CHECKING:
     from forms.model import Item
 
 
+@runtime_checkable
+class Printable(Protocol):
+    """A page Ctrl+P prints: its document (receipt, case, matter) or the notice it shows."""
+
+    def print_document(self) -> None:
+        ...
+
+
+@runtime_checkable
+class Searchable(Protocol):
+    """A page with a search box for Ctrl+F (the others send Ctrl+F home)."""
+
+    def focus_search(self) -> None:
+        ...
+
+
 @dataclass
 class Pages:
     """The pages built so far (None until first use)."""
@@ -33,10 +51,12 @@ class Pages:
     sync: SyncPage | None = None
     rating: RatingPage | None = None
     notice: NoticePage | None = None
-    cases: CasesPage | None = None  # still given the window (issue 13 leftover)
+    cases: CasesPage | None = None
+    detail: CaseDetailPage | None = None
     # 民情诉求, 主动服务 and 有新版本 are parts of their own: desk.ui.navigation; the receipt
     # and resident pages, which nothing asks 'built yet?', are the window's cached
-    # properties receipt_page and resident_page (built below)
+    # properties receipt_page and resident_page (built below); the one open form is the
+    # window's ``form`` (build_form, each time an item's form starts)
 
 
 def build_sync(win: MainWindow) -> SyncPage:
@@ -118,9 +138,47 @@ def build_resident(win: MainWindow) -> ResidentPage:
 
 
 def build_cases(win: MainWindow) -> CasesPage:
-    """案件 (still handed the window; not yet in the new shape)."""
+    """案件: the list of cases."""
     from desk.ui.cases import CasesPage
 
-    page = CasesPage(win)
+    def resident(query: str) -> None:  # 查找居民: what the search box holds, if anything
+        if query:
+            win.find_resident(query)
+        else:
+            win.show_resident()
+
+    page = CasesPage(win.services)
+    page.caseRequested.connect(win.show_case)
+    page.residentRequested.connect(resident)
+    win.stack.addWidget(page)
+    return page
+
+
+def build_detail(win: MainWindow) -> CaseDetailPage:
+    """One case: its data, materials, history; reprint, 补交, the rating, 办不成事."""
+    from desk.ui.detail import CaseDetailPage
+
+    page = CaseDetailPage(win.services)
+    page.casesRequested.connect(win.go_cases)
+    page.ratingRequested.connect(win.show_rating)
+    page.residentRequested.connect(win.show_resident)
+    page.reprintRequested.connect(lambda case: win.show_receipt(case, fresh=False))
+    page.cannotDoRequested.connect(win.matters.cannot_do)  # 办不成事 (issue 15)
+    page.notice.connect(win.notify)
+    win.stack.addWidget(page)
+    return page
+
+
+def build_form(win: MainWindow, code: str, resident: str | None) -> FormPage:
+    """A fresh form for an item (the window keeps one at a time: ``win.form``)."""
+    from desk.ui.form_page import FormPage
+
+    page = FormPage(win.services, win.ctx.catalog.get(code), resident=resident,
+                    store_broken=lambda: win.store_broken,
+                    receipt_spec=lambda: win.receipt_page.panel.ahead_spec())
+    page.caseSaved.connect(win.case_saved)
+    page.noticeRequested.connect(win.open_notice)
+    page.caseRequested.connect(win.show_case)
+    page.clockDoubted.connect(win.clock_notice.check)
     win.stack.addWidget(page)
     return page

@@ -35,6 +35,7 @@ from desk.ui.text import tr
 
 if TYPE_CHECKING:
     from desk.ui.cases import CasesPage
+    from desk.ui.detail import CaseDetailPage
     from desk.ui.form_page import FormPage
     from desk.ui.notice import NoticePage
     from desk.ui.rating import RatingPage
@@ -62,7 +63,8 @@ class MainWindow(QMainWindow):
         from desk.ui.autosync import AutoSync
 
         # background sync once enrolled (desk.ui.autosync); tests shorten its intervals
-        self.autosync = AutoSync(self)
+        self.autosync = AutoSync(self.services, self)
+        self.autosync.roundFinished.connect(partial(self.sync_finished, automatic=True))
         self.setWindowTitle(tr("家门口办事台"))
         self.fit_screen()
         central = QWidget()
@@ -86,7 +88,6 @@ class MainWindow(QMainWindow):
         self.home.residentSearched.connect(self.find_resident)
         self.home.proactiveRequested.connect(self.go_proactive)  # issue 18
         self.stack.addWidget(self.home)
-        self._pages: dict[str, QWidget] = {}
         self.form: FormPage | None = None
         self.status = StatusLine(self.statusBar(), self.services, self.autosync)
         self.queue_label, self.sync_label = self.status.queue_label, self.status.sync_label
@@ -163,17 +164,11 @@ class MainWindow(QMainWindow):
 
     # -- pages -------------------------------------------------------------------------------
 
-    def page(self, name: str) -> Any:
-        """A page by name, built on first use."""
-        if name in ("sync", "rating", "notice", "cases", "receipt", "resident"):
-            return getattr(self, f"{name}_page")  # the typed ones, below
-        if name not in self._pages:  # "detail", still handed the window
-            from desk.ui.detail import CaseDetailPage
-
-            w = self._pages[name] = CaseDetailPage(self)
-            self.stack.addWidget(w)
-            w.cannotDoRequested.connect(self.matters.cannot_do)  # 办不成事 (issue 15)
-        return self._pages[name]
+    def page(self, name: str) -> QWidget:
+        """A page by name (sync, rating, notice, cases, detail, receipt, resident): the
+        typed property ``<name>_page`` below, built on first use."""
+        page: QWidget = getattr(self, f"{name}_page")
+        return page
 
     def _changed(self) -> None:
         """A case, matter or rating stored: counts again, and to the district soon."""
@@ -225,10 +220,17 @@ class MainWindow(QMainWindow):
 
     @property
     def cases_page(self) -> CasesPage:
-        """案件, built on first use (it still takes the window: issue 13 leftover)."""
+        """案件, built on first use."""
         if self.pages.cases is None:
             self.pages.cases = pages.build_cases(self)
         return self.pages.cases
+
+    @property
+    def detail_page(self) -> CaseDetailPage:
+        """One case, built on first use."""
+        if self.pages.detail is None:
+            self.pages.detail = pages.build_detail(self)
+        return self.pages.detail
 
     def _show(self, w: QWidget, nav: str) -> None:
         self.stack.setCurrentWidget(w)
@@ -285,11 +287,8 @@ class MainWindow(QMainWindow):
         """A fresh form for an item; for a known resident (ID number) when started from
         their page (issue 23: their earlier data is offered after they agree); filled with
         ``values`` and marked 免申即享 by the ``proactive`` list entry (issue 18)."""
-        from desk.ui.form_page import FormPage
-
         self._drop_form()
-        self.form = FormPage(self, self.ctx.catalog.get(code), resident=resident)
-        self.stack.addWidget(self.form)
+        self.form = pages.build_form(self, code, resident)
         self._show(self.form, "home")
         chain = self.form.form.focus_chain()
         if chain:
@@ -312,10 +311,6 @@ class MainWindow(QMainWindow):
         page = self.receipt_page
         page.show_case(case, fresh=fresh)
         self._show(page, "home" if fresh else "cases")
-
-    def reprint(self, case: dict[str, Any]) -> None:
-        """Reprint from the case detail."""
-        self.show_receipt(case, fresh=False)
 
     def show_rating(self, case: dict[str, Any]) -> None:
         """The resident's rating screen."""
@@ -340,7 +335,7 @@ class MainWindow(QMainWindow):
 
     def show_case(self, uuid: str) -> None:
         """One case in detail."""
-        page = self.page("detail")
+        page = self.detail_page
         page.load(uuid)
         self._show(page, "cases")
 
@@ -376,7 +371,7 @@ class MainWindow(QMainWindow):
             self.open_notice(self.form.item.code)
         elif cur is self.pages.notice:
             self.go_home()
-        elif cur is self._pages.get("detail"):
+        elif cur is self.pages.detail:
             self.go_cases()
         elif self.matters.built is not None:
             self.matters.built.back(cur)
@@ -393,17 +388,13 @@ class MainWindow(QMainWindow):
     def print_current(self) -> None:
         """Ctrl+P: print what the page shows."""
         cur = self.stack.currentWidget()
-        if cur is None:
-            return
-        if hasattr(cur, "print_document"):
+        if isinstance(cur, pages.Printable):
             cur.print_document()
-        elif hasattr(cur, "print_notice"):
-            cur.print_notice()
 
     def focus_search(self) -> None:
         """Ctrl+F: the search box of the page (home when there is none)."""
         cur = self.stack.currentWidget()
-        if cur is not None and hasattr(cur, "focus_search"):
+        if isinstance(cur, pages.Searchable):
             cur.focus_search()
         else:
             self.go_home()

@@ -140,7 +140,7 @@ def main(out: Path) -> int:
                                      "代办人身份证"])
         page.refresh()
         page.save()
-        wait(app, lambda w=win: w.stack.currentWidget() is w._pages.get("receipt"))
+        wait(app, lambda w=win: w.stack.currentWidget() is w.page("receipt"))
         wait(app, lambda w=win: not w.tasks.busy)
         settle(app, 1.5)  # QPdfView renders pages in the background
         shot(win, f"{mode}-07-receipt")
