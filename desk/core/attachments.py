@@ -58,6 +58,7 @@ class Page:
     width: int = 0     # px (0 for a PDF)
     height: int = 0
     pages: int = 1     # a PDF's page count
+    staged: int = 0    # its bytes already in the store, staged for a form (issue 17): the id
 
     @property
     def size(self) -> int:
