@@ -202,8 +202,9 @@ class AttachmentsMixin(StoreBase):
         return int(c.execute(f"DELETE FROM staged_pages WHERE {where}", args).rowcount)
 
     def drop_left_staged(self) -> int:
-        """At the window's start: the pages staged before it (a crash left them)."""
-        return self.drop_staged(before=now_iso())
+        """At the window's start, before it has a form: every staged page (a crash's; the
+        desk runs one window over its data folder)."""
+        return self.drop_staged()
 
     def staged_count(self, session: str | None = None) -> int:
         """How many pages are staged (for form ``session``)."""
