@@ -129,6 +129,24 @@ class CaptureDialog(QDialog):
             self.still.setWordWrap(True)
             self.preview_holder.addWidget(self.still)
         body.addLayout(self.preview_holder, 3)
+        self._batch = 0  # pages taken or chosen since the dialog was last idle
+        body.addLayout(self._side(), 2)
+        lay.addLayout(body, 1)
+        self.message = QLabel()
+        self.message.setObjectName("hint")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(tr("提示"))
+        lay.addWidget(self.message)
+        lay.addLayout(self._buttons(source is not None))
+        if source is not None:
+            source.captured.connect(self.add_frame)
+            source.failed.connect(self.say)
+            source.start()
+        self.finished.connect(self._stop)
+        self._refresh()
+
+    def _side(self) -> QVBoxLayout:
+        """The pages' thumbnails, their count and what is still being processed."""
         side = QVBoxLayout()
         self.thumbs = QListWidget()
         self.thumbs.setAccessibleName(tr("已添加的页面"))
@@ -144,21 +162,7 @@ class CaptureDialog(QDialog):
         self.busy.setTextVisible(True)
         self.busy.hide()
         side.addWidget(self.busy)
-        self._batch = 0  # pages taken or chosen since the dialog was last idle
-        body.addLayout(side, 2)
-        lay.addLayout(body, 1)
-        self.message = QLabel()
-        self.message.setObjectName("hint")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName(tr("提示"))
-        lay.addWidget(self.message)
-        lay.addLayout(self._buttons(source is not None))
-        if source is not None:
-            source.captured.connect(self.add_frame)
-            source.failed.connect(self.say)
-            source.start()
-        self.finished.connect(self._stop)
-        self._refresh()
+        return side
 
     def _buttons(self, has_camera: bool) -> QHBoxLayout:
         """拍照, 选择文件, 旋转, 删除此页 … 取消, 完成."""

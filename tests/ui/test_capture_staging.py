@@ -129,11 +129,11 @@ def crashed(desk: Any) -> Iterator[Any]:
 
 
 def test_a_crash_s_pages_are_deleted_at_the_next_start(qtbot: Any, crashed: Any) -> None:
+    from answers import Answers
+
     from desk.ui import style
     from desk.ui.main import make_app
     from desk.ui.window import MainWindow
-
-    from answers import Answers
 
     style.apply(make_app(), False, False)
     w = MainWindow(crashed, dialogs=Answers())
