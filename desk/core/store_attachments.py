@@ -1,7 +1,7 @@
 """The store's side of photos and scans of materials (issue 17; part of :class:`Store`).
 
-``attachments`` holds each page a worker captured or chose for a case's material — the
-normalised bytes themselves (:mod:`desk.core.attachments`), in the database: when the desk
+``attachments`` holds each page a worker captured or chose for a case's material — its
+normalised bytes (:mod:`desk.core.attachments`) in ``page_data``, in the database: when the desk
 is protected that is the SQLCipher file, encrypted with the store's key, so no image is ever
 readable without it and none lies as a plain file in the data folder. Keyed by case and
 material, numbered in order (``page``), with an ``attachment_id`` (UUID) that names it on
