@@ -202,8 +202,9 @@ class AttachmentsMixin(StoreBase):
         return int(c.execute(f"DELETE FROM staged_pages WHERE {where}", args).rowcount)
 
     def drop_left_staged(self) -> int:
-        """At the window's start, before it has a form: every staged page (a crash's; the
-        desk runs one window over its data folder)."""
+        """At the window's start, before it has a form: every staged page — a crash's (a
+        second window open on the same data folder would lose its form's: that form's save
+        then asks for those pages again)."""
         return self.drop_staged()
 
     def staged_count(self, session: str | None = None) -> int:
