@@ -87,7 +87,7 @@ def m021_staged_pages(db: sqlite_utils.Database) -> None:
             material TEXT NOT NULL,
             created_at TEXT NOT NULL
         )""")
-    db.execute("CREATE INDEX staged_pages_session ON staged_pages(session)")
+    # (no index on session: a handful of rows, and the save's claim writes one page less)
     cols = ", ".join(c for c in ATTACHMENT_COLUMNS)
     db.execute("""
         CREATE TABLE attachments_new (
