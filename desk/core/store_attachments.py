@@ -151,10 +151,10 @@ class AttachmentsMixin(StoreBase):
             c.execute(f"INSERT INTO attachments ({_COLS}, data_id) VALUES "
                       f"({', '.join('?' * len(ATTACHMENT_COLUMNS))}, ?)",
                       [*row.values(), data_id])
-            self._audit(c, actor, "attachment.add", case_uuid,
-                        {"attachment_id": row["attachment_id"], "material": material,
-                         "page": n, "size": p.size, "sha256": p.sha256})
             out.append(row)
+        if out:  # one entry for the material's new pages (a save with 5 pages: 3 WAL pages less)
+            self._audit(c, actor, "attachment.add", case_uuid, {"material": material, "pages": [
+                {k: r[k] for k in ("attachment_id", "page", "size", "sha256")} for r in out]})
         return out
 
     # -- staging: a form's pages, written when captured (issue 17) --------------------------
