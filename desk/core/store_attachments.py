@@ -167,7 +167,9 @@ class AttachmentsMixin(StoreBase):
                                 [page.data]).lastrowid
             c.execute("INSERT INTO staged_pages (data_id, session, material, created_at) "
                       "VALUES (?, ?, ?, ?)", [data_id, session, material, now_iso()])
-        return dataclasses.replace(page, staged=int(data_id or 0))
+        out = dataclasses.replace(page, staged=int(data_id or 0))
+        out.__dict__["sha256"] = page.sha256  # hashed here, off the save (~0.3 ms a page)
+        return out
 
     def unstage_pages(self, staged: Sequence[int]) -> int:
         """Delete staged pages (deleted, retaken or turned in the dialog); pages already

@@ -54,6 +54,8 @@ def test_the_save_claims_the_staged_pages_and_writes_no_bytes(desk: DeskContext)
     retaken = desk.store.stage_page("form-1", m, photo(9))  # deleted on the form: not shown
     other = desk.store.stage_page("form-2", m, photo(8))  # another form's
     assert all(p.staged for p in [*kept, retaken]) and _counts(desk.store) == (5, 5, 0)
+    # hashed when staged (off the save): the save does not hash 1.3 MB again
+    assert all("sha256" in p.__dict__ for p in kept)
     case = _submit(desk, [(m, kept)], "form-1")
     rows = desk.store.attachments_of(case["uuid"])
     assert [(r["page"], r["sha256"]) for r in rows] == [(n, p.sha256)
