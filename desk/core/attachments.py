@@ -12,9 +12,9 @@
 - anything else is refused with a message naming the rule (:class:`AttachmentRefused`).
 
 Everything happens in memory: no temporary file is ever written (the data folder holds
-only the encrypted store). The store keeps the result in its ``attachments`` table
-(:mod:`desk.core.store_attachments`), inside the SQLCipher database when the desk is
-protected. No Qt here: the capture window (:mod:`desk.ui.capture`) and the command line
+only the encrypted store). The store keeps the result (:mod:`desk.core.store_attachments`:
+staged as soon as the form captures it, then claimed by the case's save), inside the
+SQLCipher database when the desk is protected. No Qt here: the capture window (:mod:`desk.ui.capture`) and the command line
 both call this.
 """
 
@@ -58,6 +58,7 @@ class Page:
     width: int = 0     # px (0 for a PDF)
     height: int = 0
     pages: int = 1     # a PDF's page count
+    staged: int = 0    # its bytes already in the store, staged for a form (issue 17): the id
 
     @property
     def size(self) -> int:

@@ -147,11 +147,14 @@ class CaseService:
     def submit(self, item_code: str, submission: dict[str, Any], actor: Actor,
                *, today: date | None = None,
                attachments: Sequence[tuple[str, Sequence[Any]]] = (),
-               reuse_pages: Sequence[tuple[str, Sequence[str]]] = ()) -> dict[str, Any]:
+               reuse_pages: Sequence[tuple[str, Sequence[str]]] = (),
+               session: str = "") -> dict[str, Any]:
         """Validate and save a case; raises :class:`ValidationFailed` with every problem.
 
         ``attachments`` (issue 17): ``(material name, normalised pages)`` captured on the
-        form, saved with the case in one transaction. ``reuse_pages`` (issue 23):
+        form, saved with the case in one transaction — pages the form staged in the store
+        as they were captured (``Store.stage_page`` for form ``session``) are claimed, so
+        their bytes are not written again; the session's other staged pages are deleted. ``reuse_pages`` (issue 23):
         ``(material name, attachment ids)`` of pages on file from the resident's earlier
         cases, copied into this case as its own pages — only with the resident's consent
         (recorded on the case with who took it and when, and each page's source).
@@ -188,7 +191,7 @@ class CaseService:
             case["data_json"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
         guard = once_guard(item, today, result.duplicate_exception, data)
         saved = self.store.save_new_case(case, search, actor.worker, once_check=guard,
-                                         attachments=attachments)
+                                         attachments=attachments, session=session)
         if mark is not None:  # the answer 已确认, linked to the case, goes with the next sync
             self.store.record_proactive_outcome(data["proactive"]["entry_id"], "confirmed",
                                                 worker=actor.worker, case_uuid=saved["uuid"])

@@ -140,8 +140,8 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
                       actor: str, *,
                       once_check: Callable[[list[dict[str, Any]]], dict[str, Any] | None]
                       | None = None,
-                      attachments: Sequence[tuple[str, Sequence[Any]]] = ()
-                      ) -> dict[str, Any]:
+                      attachments: Sequence[tuple[str, Sequence[Any]]] = (),
+                      session: str = "") -> dict[str, Any]:
         """Insert a new case with its receipt number, outbox entry and audit entry.
 
         ``case`` holds every column but ``receipt_no``; ``search`` holds the applicant's
@@ -155,7 +155,8 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         e.g. the data recording an allowed exception) goes into the case.
 
         ``attachments`` (issue 17): ``(material, pages)`` captured on the form before the
-        case existed, saved in the same transaction (a case is never saved without them).
+        case existed, saved in the same transaction (a case is never saved without them):
+        the pages staged for form ``session`` are claimed, its other staged pages deleted.
         """
         with self.transaction("案件未保存") as c:
             if once_check is not None and search.get("id_number"):
@@ -165,7 +166,9 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
                     case = dict(case, **extra)
             case = self._create_case(c, case, search, actor)
             for material, pages in attachments:
-                self._insert_attachments(c, case["uuid"], material, pages, actor)
+                self._insert_attachments(c, case["uuid"], material, pages, actor, session)
+            if session:  # pages deleted or retaken on the form: not the case's
+                self._drop_staged(c, session)
         return case
 
     def _create_case(self, c: sqlite3.Connection, case: dict[str, Any], search: dict[str, str],

@@ -64,6 +64,10 @@ class MaintenanceMixin(StoreBase):
             target = dbapi.connect(tmp, self.key)
             try:
                 self._conn.backup(target)
+                # issue 17: pages staged for a form not saved belong to no case: not kept
+                target.execute("PRAGMA secure_delete=ON")
+                self._drop_staged(target, where="1")  # type: ignore[attr-defined]
+                target.commit()
                 target.execute("PRAGMA journal_mode=DELETE")
                 ok = target.execute("PRAGMA quick_check").fetchone()[0]
             except DB_ERRORS as exc:

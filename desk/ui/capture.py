@@ -17,6 +17,12 @@ processed; closing the dialog meanwhile drops what is still being processed (not
 kept). The dialog keeps its pages until the worker presses 完成; the form saves them with the
 case (one transaction, inside the encrypted store) and ticks the material as received.
 
+On the form, each page is *staged* in the store right after it is normalised (``stage``:
+``Store.stage_page``, on the same ``pages`` lane, its own small transaction), so the case's
+save only claims the pages instead of writing their bytes. What the dialog no longer shows
+when it closes — pages deleted, retaken or turned on 完成; the pages it added on 取消; a page
+that came back after the dialog closed — is handed to ``unstage`` (deleted from the store).
+
 A PDF's thumbnail is its first page, rendered by QtPdf (:func:`pdf_first_page`).
 """
 
@@ -44,6 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core.attachments import AttachmentRefused, Page, normalise
+from desk.core.errors import DeskError
 from desk.ui.capture_sources import CameraSource as CameraSource
 from desk.ui.capture_sources import ImageSource as ImageSource
 from desk.ui.capture_sources import StillSource as StillSource
@@ -71,10 +78,17 @@ class CaptureDialog(QDialog):
                  source: ImageSource | None = None, parent: QWidget | None = None,
                  pick_files: Callable[[QWidget], list[str]] | None = None,
                  tasks: Runner | None = None,
-                 thumbs: dict[str, QImage] | None = None) -> None:
+                 thumbs: dict[str, QImage] | None = None,
+                 stage: Callable[[Page], Page] | None = None,
+                 unstage: Callable[[list[int]], object] | None = None) -> None:
         super().__init__(parent)
         self.material = material
         self.pages: list[Page] = list(pages)
+        # staging in the store (the form's; none outside a form): every staged page this
+        # dialog saw, so what it does not keep is deleted when it closes
+        self.stage, self.unstage = stage, unstage
+        self._opened_with = [p.staged for p in self.pages if p.staged]
+        self._staged: set[int] = set(self._opened_with)
         self.source = source
         self.pick_files = pick_files or _pick_files
         # pages being processed off the UI thread: tickets in the order taken or chosen, and
@@ -115,6 +129,24 @@ class CaptureDialog(QDialog):
             self.still.setWordWrap(True)
             self.preview_holder.addWidget(self.still)
         body.addLayout(self.preview_holder, 3)
+        self._batch = 0  # pages taken or chosen since the dialog was last idle
+        body.addLayout(self._side(), 2)
+        lay.addLayout(body, 1)
+        self.message = QLabel()
+        self.message.setObjectName("hint")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(tr("提示"))
+        lay.addWidget(self.message)
+        lay.addLayout(self._buttons(source is not None))
+        if source is not None:
+            source.captured.connect(self.add_frame)
+            source.failed.connect(self.say)
+            source.start()
+        self.finished.connect(self._stop)
+        self._refresh()
+
+    def _side(self) -> QVBoxLayout:
+        """The pages' thumbnails, their count and what is still being processed."""
         side = QVBoxLayout()
         self.thumbs = QListWidget()
         self.thumbs.setAccessibleName(tr("已添加的页面"))
@@ -130,21 +162,7 @@ class CaptureDialog(QDialog):
         self.busy.setTextVisible(True)
         self.busy.hide()
         side.addWidget(self.busy)
-        self._batch = 0  # pages taken or chosen since the dialog was last idle
-        body.addLayout(side, 2)
-        lay.addLayout(body, 1)
-        self.message = QLabel()
-        self.message.setObjectName("hint")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName(tr("提示"))
-        lay.addWidget(self.message)
-        lay.addLayout(self._buttons(source is not None))
-        if source is not None:
-            source.captured.connect(self.add_frame)
-            source.failed.connect(self.say)
-            source.start()
-        self.finished.connect(self._stop)
-        self._refresh()
+        return side
 
     def _buttons(self, has_camera: bool) -> QHBoxLayout:
         """拍照, 选择文件, 旋转, 删除此页 … 取消, 完成."""
@@ -229,16 +247,26 @@ class CaptureDialog(QDialog):
         def work() -> object:
             if self.closed:  # the dialog was closed meanwhile: nothing to do
                 return None
-            page = normalise(load(), name)
+            page = self._staging(normalise(load(), name))
             return page, thumbnail(page)  # (QImage and QtPdf are safe off the UI thread)
 
         land = partial(self._land, ticket)
         self.tasks.run(work, on_done=land, on_error=land, lane="pages")
         self._show_busy()
 
+    def _staging(self, page: Page) -> Page:
+        """(On the worker) the page staged in the store, when the dialog stages."""
+        return self.stage(page) if self.stage is not None else page
+
+    def _let_go(self, result: object) -> None:
+        """A staged page that came back after the dialog closed: deleted at once."""
+        if isinstance(result, tuple) and result[0].staged and self.unstage is not None:
+            self.unstage([result[0].staged])
+
     def _land(self, ticket: int, result: object) -> None:
         """A page came back: add it (and any later ones waiting for it) in order."""
         if self.closed or ticket not in self._waiting:
+            self._let_go(result)
             return  # closed meanwhile: dropped, nothing kept
         self._landed[ticket] = result
         added = False
@@ -246,10 +274,11 @@ class CaptureDialog(QDialog):
             got = self._landed.pop(self._waiting.pop(0))
             if isinstance(got, tuple):
                 page, thumb = got
+                self._staged.add(page.staged)
                 self.pages.append(page)
                 self._thumbs[page.sha256] = thumb
                 added = True
-            elif isinstance(got, AttachmentRefused):
+            elif isinstance(got, DeskError):  # refused, or not staged (the store's words)
                 self.say(got.message)
             elif isinstance(got, BaseException):
                 self.say(tr("无法处理该页面（{e}），请重拍或重新选择文件").format(
@@ -298,7 +327,7 @@ class CaptureDialog(QDialog):
             if self.closed:
                 return None
             img = QImage.fromData(old.data).transformed(QTransform().rotate(90))
-            page = normalise(jpeg_bytes(img))
+            page = self._staging(normalise(jpeg_bytes(img)))
             return page, thumbnail(page)
 
         self._rotating += 1
@@ -310,9 +339,12 @@ class CaptureDialog(QDialog):
     def _rotated(self, old: Page, result: object) -> None:
         """The turned page replaces the one it was made from (wherever it is now)."""
         if self.closed:
+            self._let_go(result)
             return
         self._rotating -= 1
         row = next((i for i, p in enumerate(self.pages) if p is old), -1)
+        if isinstance(result, tuple):
+            self._staged.add(result[0].staged)  # (deleted on close unless still shown)
         if isinstance(result, tuple) and row >= 0:
             page, thumb = result
             self.pages[row] = page
@@ -363,8 +395,13 @@ class CaptureDialog(QDialog):
         still.setAccessibleDescription(tr("第 {n} 页").format(n=row + 1))
 
     def _stop(self) -> None:
-        """Closed (完成 or not): what is still being processed is dropped."""
+        """Closed (完成 or not): what is still being processed is dropped, and the staged
+        pages the form will not keep are deleted (on 取消 the form keeps those it had)."""
         self.closed = True
+        kept = {p.staged for p in self.pages} if self.result() else set(self._opened_with)
+        gone = sorted(self._staged - kept - {0})
+        if gone and self.unstage is not None:
+            self.unstage(gone)
         self._waiting.clear()
         self._landed.clear()
         self._rotating = 0

@@ -84,7 +84,7 @@ class FormPage(QWidget):
         self._add_card_reader(outer)
         self.form = FormView(item)
         self.form.edited.connect(self.refresh)
-        self.materials = MaterialsPanel(item, today=today)
+        self.materials = MaterialsPanel(item, today=today, store=services.ctx.store)
         self.materials.edited.connect(self.refresh)
         self.materials.remarks.textChanged.connect(self._mark_dirty)
         outer.addWidget(self._split(), 1)
@@ -334,12 +334,13 @@ class FormPage(QWidget):
         from desk.ui.receipt import render_ahead
 
         spec = self.receipt_spec() if self.receipt_spec is not None else None
-        pages = self.materials.attachments()  # issue 17: saved with the case, at once
+        pages = self.materials.attachments()  # issue 17: staged, claimed by the save
+        session = self.materials.session
         reuse = self.materials.reuse_picks()  # issue 23: pages on file, copied into it
 
         def work(saved: Callable[[object], None]) -> None:
             case = ctx.cases.submit(code, sub, actor, today=today, attachments=pages,
-                                    reuse_pages=reuse)
+                                    reuse_pages=reuse, session=session)
             saved(case)  # the UI turns to the receipt page meanwhile …
             if spec is not None:
                 render_ahead(ctx, case, spec)  # … whose document is made here, at once

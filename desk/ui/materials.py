@@ -8,8 +8,10 @@ commitment), or a correction notice listing every missing item at once (补正�
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -144,9 +146,12 @@ class MaterialsPanel(QFrame):
     edited = Signal()
 
     def __init__(self, item: Item, today: date | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, store: Any = None) -> None:
         super().__init__(parent)
         self.item = item
+        # issue 17: the store the form's pages are staged in as they are captured (none:
+        # saved with the case's bytes), under this form's own session
+        self.store, self.session = store, uuid.uuid4().hex
         self.today = today or clock.today()
         self.setProperty("role", "card")
         lay = QVBoxLayout(self)
@@ -241,17 +246,34 @@ class MaterialsPanel(QFrame):
     def open_capture(self, row: MaterialRow) -> CaptureDialog:
         """拍照 / 选择文件 for one material (window-modal; its pages are kept on 完成)."""
         name = row.material.name
+        tasks = self.tasks or getattr(self.window(), "tasks", None)
+        stage = unstage = None
+        if self.store is not None and tasks is not None:  # staged as captured (issue 17)
+            stage = partial(self.store.stage_page, self.session, name)
+            unstage = partial(self._unstage, tasks)
         dlg = CaptureDialog(name, row.box.text(), self.captures.get(name, []),
                             source=self.source_factory(), parent=self,
-                            pick_files=self.pick_files,
-                            tasks=self.tasks or getattr(self.window(), "tasks", None),
-                            thumbs=self.thumbs.get(name))
+                            pick_files=self.pick_files, tasks=tasks,
+                            thumbs=self.thumbs.get(name), stage=stage, unstage=unstage)
         dlg.accepted.connect(lambda: self.thumbs.__setitem__(name, dlg.thumbnails()))
         dlg.accepted.connect(lambda: self.set_captures(name, dlg.pages))
         dlg.finished.connect(dlg.deleteLater)
         self.capture_dialog = dlg
         dlg.open()
         return dlg
+
+    def _unstage(self, tasks: Runner, staged: list[int]) -> None:
+        tasks.run(partial(self.store.unstage_pages, staged), lane="pages")
+
+    def discard(self, tasks: Runner | None = None) -> None:
+        """The form is left without saving (or saved): its pages still staged are deleted
+        (through ``tasks`` when given, after any page being staged)."""
+        if self.store is not None:
+            drop = partial(self.store.drop_staged, self.session)
+            if tasks is not None:
+                tasks.run(drop, lane="pages")
+            else:
+                drop()
 
     def set_captures(self, name: str, pages: list[Page]) -> None:
         """The material's pages; a captured material counts as received (the worker may

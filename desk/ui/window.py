@@ -135,14 +135,12 @@ class MainWindow(QMainWindow):
     def _after_show(self) -> None:
         """Background loads that must not delay the first paint."""
         store = self.ctx.store
-        # the clock's doubt first (a few bounded reads), off the UI thread
-        self.clock_notice.check_in_background(self.tasks)
-        # then the corruption check, so it runs before any save the worker could start
-        self.tasks.run(store.quick_check, on_done=self._checked)
+        self.clock_notice.check_in_background(self.tasks)  # the clock's doubt first
+        self.tasks.run(store.quick_check, on_done=self._checked)  # before any save can start
+        self.tasks.run(store.drop_left_staged, lane="pages")  # issue 17: a crash's pages
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
         self.proactive.read_counts()  # issue 18: 主动服务 N 人
-        # promises counted before a year's holiday notice reached this desk (a stand-alone
-        # desk's file in <data dir>/calendars, or a pull interrupted before recomputing)
+        # promises counted before a year's holiday notice reached this desk (its file, a pull)
         self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
         # a store migrated with many cases: its search index, in batches between other work
         from desk.ui.search_build import build_search_index
@@ -260,6 +258,7 @@ class MainWindow(QMainWindow):
 
     def _drop_form(self) -> None:
         if self.form is not None:
+            self.form.materials.discard(self.tasks)  # issue 17: its staged pages
             self.stack.removeWidget(self.form)
             self.form.deleteLater()
             self.form = None
@@ -487,5 +486,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosync.stop()
+        self._drop_form()  # issue 17: its staged pages deleted (queued work is finished)
         self.tasks.shutdown()
         event.accept()

@@ -35,6 +35,16 @@ def _save(ctx: DeskContext, name: str, idn: str, phone: str) -> dict[str, Any]:
     return ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=TODAY)
 
 
+def _page() -> Any:
+    from PIL import Image
+
+    from desk.core.attachments import normalise
+
+    buf = io.BytesIO()
+    Image.effect_noise((600, 800), 50).convert("RGB").save(buf, "JPEG")
+    return normalise(buf.getvalue(), "身份证.jpg")
+
+
 def _all_bytes(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
 
@@ -53,9 +63,11 @@ def test_stolen_laptop(tmp_path: Path, capsys: Any) -> None:
     ctx.store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": uuids[0],
                               "status": "accepted", "note": "司马懿鑫 材料齐全"}], "1")
     assert ctx.store.list_cases(search="司马")  # the desk itself works normally
+    staged = ctx.store.stage_page("form-1", "居民身份证", _page())  # issue 17: not saved yet
     maintenance.make_backup(ctx.store, ctx.paths)
     # leave the WAL un-checkpointed on purpose: it must be encrypted too
     blob = _all_bytes(data)
+    assert staged.data[200:264] not in blob and b"JFIF" not in blob
     for secret in SECRETS:
         for s in secret:
             assert s.encode() not in blob, s
