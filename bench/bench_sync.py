@@ -56,6 +56,8 @@ class Server:
     """The district API in a subprocess (under ``py-spy record`` when ``profile`` names
     the file to write)."""
 
+    idle = False  # --profile-idle: the server's profiles sample waiting threads too
+
     def __init__(self, db_url: str, workers: int = 1, profile: Path | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -67,7 +69,8 @@ class Server:
                "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
                "--workers", str(workers), "--ws", "none", "--lifespan", "off"]
         if profile is not None:  # py-spy starts the server and writes when it ends
-            self.proc = Spy(profile, command=cmd, env=env, cwd=str(ROOT)).proc
+            self.proc = Spy(profile, command=cmd, idle=self.idle, env=env,
+                            cwd=str(ROOT)).proc
             self.pid = child_of(self.proc.pid)
         else:
             self.proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT))
@@ -297,7 +300,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="a folder for py-spy profiles of each part (both sides of the "
                          "one-desk sync; the server of the 50-desk runs) and their "
                          "breakdown by stage (needs py-spy)")
+    ap.add_argument("--profile-idle", action="store_true",
+                    help="the server's profiles sample waiting threads too (wall time: "
+                         "waits on the database and on locks show in their stage)")
     args = ap.parse_args(argv)
+    Server.idle = args.profile_idle
     parts = set(args.parts.split(","))
     prof = args.profile
     if prof is not None:

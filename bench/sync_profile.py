@@ -140,9 +140,12 @@ class Spy:
     target): of ``command`` (its subprocesses too), or of the running process ``pid``."""
 
     def __init__(self, out: Path, *, pid: int | None = None,
-                 command: list[str] | None = None, **popen: object) -> None:
+                 command: list[str] | None = None, idle: bool = False,
+                 **popen: object) -> None:
         self.out = out
         args = ["py-spy", "record", "--nonblocking", "-r", "100", "-f", "raw", "-o", str(out)]
+        if idle:  # threads waiting (on the database, a lock) are sampled too: wall time
+            args.append("--idle")
         if pid is not None:
             args += ["-p", str(pid), "--threads"]
         else:
@@ -161,6 +164,11 @@ class Spy:
 # stages of the frameworks a request passes through: a sample is theirs only when no
 # other stage's frame is on its stack (a request's own work runs under them)
 GENERIC = ("district: HTTP server (uvicorn, starlette)", "district: FastAPI routing")
+# with --idle: a framework thread waiting for work (an idle pool thread, the event loop's
+# select) is no request's time
+IDLE = "idle (left out of the shares)"
+_WAITING = re.compile(_fn("select", "wait", "get", "acquire", "sleep", "_wait_for_tstate_lock",
+                          "poll", "run_forever", "accept"))
 
 
 # the server's start (imports, the app, the schema check): not a sync's time
@@ -179,6 +187,8 @@ def classify(stack: str) -> str:
                 if name not in GENERIC:
                     return name
                 generic = generic or name
+    if _WAITING.search(frames[-1]):
+        return IDLE
     return generic or "other"
 
 
@@ -190,7 +200,7 @@ def breakdown(path: Path, *, only: str = "") -> Counter[str]:
         if not n.isdigit():
             continue
         name = classify(stack)
-        if name.startswith(only) or name in ("other", STARTUP):
+        if name.startswith(only) or name in ("other", STARTUP, IDLE):
             out[name] += int(n)
     return out
 
@@ -199,10 +209,10 @@ def report(path: Path, cpu_seconds: float | None = None, only: str = "") -> str:
     """A table of a profile's stages: samples, share and (given the CPU seconds the
     profiled processes used) seconds."""
     got = breakdown(path, only=only)
-    total = sum(n for k, n in got.items() if k != STARTUP) or 1
-    lines = [f"{path.name}: {total} samples (+{got[STARTUP]} at startup)"]
+    total = sum(n for k, n in got.items() if k not in (STARTUP, IDLE)) or 1
+    lines = [f"{path.name}: {total} samples (+{got[STARTUP]} at startup, +{got[IDLE]} idle)"]
     for name, n in got.most_common():
-        if name == STARTUP:
+        if name in (STARTUP, IDLE):
             continue
         secs = f"{cpu_seconds * n / total:7.2f} s" if cpu_seconds else ""
         lines.append(f"  {name:<58} {n:7d} {100 * n / total:5.1f}% {secs}")
