@@ -145,7 +145,8 @@ def one_desk(n: int, batch: int, tmp: Path, profile: Path | None = None) -> dict
             raw = json.dumps(doc.model_dump(mode="json"), ensure_ascii=False,
                              separators=(",", ":")).encode()
             bodies.append((records, P.gzip_body(raw)[0]))
-        spy = Spy(profile / "one-desk-desk.txt", pid=os.getpid()) if profile else None
+        spy = (Spy(profile / "one-desk-desk.txt", pid=os.getpid(), idle=Server.idle)
+               if profile else None)
         cpu0, desk0 = server.cpu(), _own_cpu()
         t0 = time.perf_counter()
         summary = sync_desk(ctx, batch_size=batch)

@@ -167,6 +167,9 @@ GENERIC = ("district: HTTP server (uvicorn, starlette)", "district: FastAPI rout
 # with --idle: a framework thread waiting for work (an idle pool thread, the event loop's
 # select) is no request's time
 IDLE = "idle (left out of the shares)"
+# a sample with no Python frame (a thread in native code, or a stack py-spy could not read
+# without pausing the process)
+NO_FRAME = "no Python frame (left out of the shares)"
 _WAITING = re.compile(_fn("select", "wait", "get", "acquire", "sleep", "_wait_for_tstate_lock",
                           "poll", "run_forever", "accept"))
 
@@ -174,12 +177,15 @@ _WAITING = re.compile(_fn("select", "wait", "get", "acquire", "sleep", "_wait_fo
 # the server's start (imports, the app, the schema check): not a sync's time
 STARTUP = "startup (left out of the shares)"
 _STARTUP = re.compile(_fn("app_from_env", "create_app", "_find_and_load", "import_from_string"))
+LEFT_OUT = (STARTUP, IDLE, NO_FRAME)
 
 
 def classify(stack: str) -> str:
     frames = stack.split(";")
     if any(_STARTUP.search(f) for f in frames):
         return STARTUP
+    if len(frames) == 1 and frames[0].startswith("process "):
+        return NO_FRAME
     generic = None
     for frame in reversed(frames):
         for name, rx in _COMPILED:
@@ -200,7 +206,7 @@ def breakdown(path: Path, *, only: str = "") -> Counter[str]:
         if not n.isdigit():
             continue
         name = classify(stack)
-        if name.startswith(only) or name in ("other", STARTUP, IDLE):
+        if name.startswith(only) or name == "other" or name in LEFT_OUT:
             out[name] += int(n)
     return out
 
@@ -209,10 +215,11 @@ def report(path: Path, cpu_seconds: float | None = None, only: str = "") -> str:
     """A table of a profile's stages: samples, share and (given the CPU seconds the
     profiled processes used) seconds."""
     got = breakdown(path, only=only)
-    total = sum(n for k, n in got.items() if k not in (STARTUP, IDLE)) or 1
-    lines = [f"{path.name}: {total} samples (+{got[STARTUP]} at startup, +{got[IDLE]} idle)"]
+    total = sum(n for k, n in got.items() if k not in LEFT_OUT) or 1
+    lines = [f"{path.name}: {total} samples (left out: {got[STARTUP]} at startup, "
+             f"{got[IDLE]} idle, {got[NO_FRAME]} without a Python frame)"]
     for name, n in got.most_common():
-        if name in (STARTUP, IDLE):
+        if name in LEFT_OUT:
             continue
         secs = f"{cpu_seconds * n / total:7.2f} s" if cpu_seconds else ""
         lines.append(f"  {name:<58} {n:7d} {100 * n / total:5.1f}% {secs}")
