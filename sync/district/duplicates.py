@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -91,6 +92,7 @@ case_duplicates = Table(
     Index("case_duplicates_cleared", "clear_seq"),
 )
 
+_RULES_FILL = threading.Lock()
 RULE_WORDS = {"while_open": "未办结期间不能重复申请", "per_year": "每年度限申请一次",
               "lifetime": "限申请一次"}
 
@@ -117,17 +119,21 @@ def once_rules(db: Any, conn: Connection) -> dict[str, str]:
         return dict(cached[1])
     from forms.catalog import Catalog, CatalogError, load_catalog
 
-    try:
-        if latest:
-            body = conn.execute(select(catalogs.c.body_json).where(
-                catalogs.c.version == latest)).scalar_one()
-            cat = Catalog.from_json(json.loads(body))
-        else:
+    with _RULES_FILL:  # one thread reads the catalog; the others at the door wait for it
+        cached = getattr(db, "_once_rules", None)
+        if cached is not None and cached[0] == latest:
+            return dict(cached[1])
+        try:
+            if latest:
+                body = conn.execute(select(catalogs.c.body_json).where(
+                    catalogs.c.version == latest)).scalar_one()
+                cat = Catalog.from_json(json.loads(body))
+            else:
+                cat = load_catalog()
+        except CatalogError:
             cat = load_catalog()
-    except CatalogError:
-        cat = load_catalog()
-    rules = {it.code: it.once.rule for it in cat.items if it.once is not None}
-    db._once_rules = (latest, rules)
+        rules = {it.code: it.once.rule for it in cat.items if it.once is not None}
+        db._once_rules = (latest, rules)
     return dict(rules)
 
 

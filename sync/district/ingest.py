@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -47,6 +48,7 @@ from sync.district.tables import (
 )
 
 log = logging.getLogger(__name__)
+_CATALOG_FILL = threading.Lock()  # the bundles' cache is filled by one thread at a time
 
 # A desk acts only for itself (issue 12): a record about another desk's case is refused with
 # a reason that says nothing about that case — for a rating, the very answer a case the
@@ -136,30 +138,38 @@ class BatchIngestMixin(ReconcileMixin):
         key = latest or ""
         if self._bundles is not None and self._bundles[0] == key:
             return self._bundles[1]
-        from forms.catalog import Catalog, CatalogError, load_catalog
+        with _CATALOG_FILL:  # one thread builds it; the others at the door wait and take it
+            if self._bundles is not None and self._bundles[0] == key:
+                return self._bundles[1]
+            self._bundles = (key, _bundles_of(conn, latest))
+            return self._bundles[1]
 
-        try:
-            if latest:
-                body = conn.execute(select(catalogs.c.body_json).where(
-                    catalogs.c.version == latest)).scalar_one()
-                cat = Catalog.from_json(json.loads(body))
-            else:
-                cat = load_catalog()
-        except CatalogError:
-            return {}
-        shipped = load_catalog()
-        out = {}
-        for it in cat.items:
-            if it.bundle:
-                if it.bundle_services is None and it.code in shipped:
-                    it = it.model_copy(update={
-                        "bundle_services": {c: m for c, m in (
-                            shipped.get(it.code).bundle_services or {}).items()
-                            if m in (it.bundle or [])} or None})
-                out[it.code] = _Bundle(it, {m: (cat.get(m).name, cat.get(m).department)
-                                            for m in it.bundle or [] if m in cat})
-        self._bundles = (key, out)
-        return out
+
+def _bundles_of(conn: Connection, latest: str | None) -> dict[str, _Bundle]:
+    """The bundles of catalog ``latest`` (published; None: the shipped one)."""
+    from forms.catalog import Catalog, CatalogError, load_catalog
+
+    try:
+        if latest:
+            body = conn.execute(select(catalogs.c.body_json).where(
+                catalogs.c.version == latest)).scalar_one()
+            cat = Catalog.from_json(json.loads(body))
+        else:
+            cat = load_catalog()
+    except CatalogError:
+        return {}
+    shipped = load_catalog()
+    out = {}
+    for it in cat.items:
+        if it.bundle:
+            if it.bundle_services is None and it.code in shipped:
+                it = it.model_copy(update={
+                    "bundle_services": {c: m for c, m in (
+                        shipped.get(it.code).bundle_services or {}).items()
+                        if m in (it.bundle or [])} or None})
+            out[it.code] = _Bundle(it, {m: (cat.get(m).name, cat.get(m).department)
+                                        for m in it.bundle or [] if m in cat})
+    return out
 
 
 @dataclass(frozen=True)
