@@ -20,6 +20,7 @@ import gzip
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -37,6 +38,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "sync"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from sync_profile import Spy, child_of, report, spy_available, tree_cpu  # noqa: E402
 
 from sync import protocol as P  # noqa: E402
 from sync.district.storage import Storage, case_revisions, cases  # noqa: E402
@@ -49,20 +53,28 @@ def _free_port() -> int:
 
 
 class Server:
-    """The district API in a subprocess."""
+    """The district API in a subprocess (under ``py-spy record`` when ``profile`` names
+    the file to write)."""
 
-    def __init__(self, db_url: str, workers: int = 1) -> None:
+    idle = False  # --profile-idle: the server's profiles sample waiting threads too
+
+    def __init__(self, db_url: str, workers: int = 1, profile: Path | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         from sync.district.cli import _migrate_once
 
         _migrate_once(db_url)  # schema first (sync and console), before the workers race
         env = dict(os.environ, DOORSTEP_DB=db_url, DOORSTEP_BENCH_DISCARD="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "sync.district.app:app_from_env",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--workers", str(workers), "--ws", "none", "--lifespan", "off"],
-            env=env, cwd=str(ROOT))
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", "sync.district.app:app_from_env",
+               "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+               "--workers", str(workers), "--ws", "none", "--lifespan", "off"]
+        if profile is not None:  # py-spy starts the server and writes when it ends
+            self.proc = Spy(profile, command=cmd, idle=self.idle, env=env,
+                            cwd=str(ROOT)).proc
+            self.pid = child_of(self.proc.pid)
+        else:
+            self.proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT))
+            self.pid = self.proc.pid
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -74,9 +86,13 @@ class Server:
                 raise SystemExit("district server did not start")
             time.sleep(0.1)
 
+    def cpu(self) -> float:
+        """CPU seconds the server's processes (uvicorn and its workers) used so far."""
+        return tree_cpu(self.pid)
+
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+        os.kill(self.pid, signal.SIGTERM)
+        self.proc.wait(timeout=60)  # (py-spy writes its file when the server has ended)
 
 
 def _resident_id(rng: random.Random) -> str:
@@ -107,12 +123,13 @@ def _desk(tmp: Path, n: int) -> Any:
     return ctx
 
 
-def one_desk(n: int, batch: int, tmp: Path) -> dict[str, Any]:
-    """10,000 cases from one desk: end-to-end vs the floor."""
+def one_desk(n: int, batch: int, tmp: Path, profile: Path | None = None) -> dict[str, Any]:
+    """10,000 cases from one desk: end-to-end vs the floor (``profile``: a folder for
+    py-spy profiles of both sides during the end-to-end sync)."""
     from sync.client.desk import enroll_desk, sync_desk
 
     db = f"sqlite:///{tmp / 'e2e.sqlite3'}"
-    server = Server(db)
+    server = Server(db, profile=profile / "one-desk-server.txt" if profile else None)
     try:
         ctx = _desk(tmp, n)
         st = Storage(db)
@@ -128,9 +145,15 @@ def one_desk(n: int, batch: int, tmp: Path) -> dict[str, Any]:
             raw = json.dumps(doc.model_dump(mode="json"), ensure_ascii=False,
                              separators=(",", ":")).encode()
             bodies.append((records, P.gzip_body(raw)[0]))
+        spy = (Spy(profile / "one-desk-desk.txt", pid=os.getpid(), idle=Server.idle)
+               if profile else None)
+        cpu0, desk0 = server.cpu(), _own_cpu()
         t0 = time.perf_counter()
         summary = sync_desk(ctx, batch_size=batch)
         e2e = time.perf_counter() - t0
+        server_cpu, desk_cpu = server.cpu() - cpu0, _own_cpu() - desk0
+        if spy is not None:
+            spy.stop()
         assert summary["complete"] and summary["accepted"] == n, summary
         with requests.Session() as s:
             t0 = time.perf_counter()
@@ -164,7 +187,13 @@ def one_desk(n: int, batch: int, tmp: Path) -> dict[str, Any]:
             "direct_insert_seconds": round(insert, 3),
             "direct_insert_cases_per_s": round(n / insert),
             "floor_cases_per_s": round(floor), "ratio_to_floor": round(rate / floor, 2),
-            "bytes_posted": sum(len(b) for _, b in bodies)}
+            "bytes_posted": sum(len(b) for _, b in bodies),
+            "server_cpu_s": round(server_cpu, 2), "desk_cpu_s": round(desk_cpu, 2)}
+
+
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def _case_row(p: dict[str, Any], now: str) -> dict[str, Any]:
@@ -179,8 +208,11 @@ def _case_row(p: dict[str, Any], now: str) -> dict[str, Any]:
 
 
 def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, template: Any,
-               workers: int) -> dict[str, Any]:
-    """``desks`` threads each posting ``batches_per_desk`` batches of ``batch`` cases."""
+               workers: int, profile: Path | None = None, db_pid: int | None = None
+               ) -> dict[str, Any]:
+    """``desks`` threads each posting ``batches_per_desk`` batches of ``batch`` cases
+    (``profile``: the file for the server's py-spy profile; ``db_pid``: PostgreSQL's
+    postmaster, whose CPU seconds are counted with the server's)."""
     st = Storage(db_url)
     creds = []
     for i in range(desks):
@@ -206,7 +238,7 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
                               "records": records}, ensure_ascii=False).encode()
             mine.append(gzip.compress(raw, 5, mtime=0))
         payloads.append(mine)
-    server = Server(db_url, workers)
+    server = Server(db_url, workers, profile)
     latencies: list[float] = []
     errors: list[str] = []
     go = threading.Barrier(desks)
@@ -226,12 +258,16 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
 
     try:
         threads = [threading.Thread(target=run, args=(k,)) for k in range(desks)]
+        cpu0 = server.cpu()
+        db0 = tree_cpu(db_pid, reaped=True) if db_pid else 0.0
         t0 = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
+        server_cpu = server.cpu() - cpu0
+        db_cpu = tree_cpu(db_pid, reaped=True) - db0 if db_pid else None
     finally:
         server.stop()
     st = Storage(db_url)
@@ -244,7 +280,9 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
             "first_error": errors[0] if errors else None, "seconds": round(wall, 2),
             "cases_per_s": round(total / wall),
             "p50_batch_s": round(statistics.median(lat), 3),
-            "p95_batch_s": round(lat[max(0, int(len(lat) * 0.95) - 1)], 3)}
+            "p95_batch_s": round(lat[max(0, int(len(lat) * 0.95) - 1)], 3),
+            "server_cpu_s": round(server_cpu, 2),
+            "db_cpu_s": round(db_cpu, 2) if db_cpu is not None else None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,39 +295,79 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batches-per-desk", type=int, default=1)
     ap.add_argument("--pg", default="auto", help="auto (temp cluster), none, or a URL")
     ap.add_argument("--pg-workers", type=int, default=2)
+    ap.add_argument("--parts", default="one,sqlite,pg",
+                    help="which parts to run: one (one desk), sqlite, pg (50 desks)")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="a folder for py-spy profiles of each part (both sides of the "
+                         "one-desk sync; the server of the 50-desk runs) and their "
+                         "breakdown by stage (needs py-spy)")
+    ap.add_argument("--profile-idle", action="store_true",
+                    help="the server's profiles sample waiting threads too (wall time: "
+                         "waits on the database and on locks show in their stage)")
     args = ap.parse_args(argv)
+    Server.idle = args.profile_idle
+    parts = set(args.parts.split(","))
+    prof = args.profile
+    if prof is not None:
+        if not spy_available():
+            raise SystemExit("--profile needs py-spy (pip install py-spy)")
+        prof.mkdir(parents=True, exist_ok=True)
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        out["one_desk"] = one_desk(args.cases, args.e2e_batch, tmp)
-        print(f"one desk: {out['one_desk']}", file=sys.stderr)
+        if "one" in parts:
+            out["one_desk"] = one_desk(args.cases, args.e2e_batch, tmp, prof)
+            print(f"one desk: {out['one_desk']}", file=sys.stderr)
+            _report(prof, "one-desk-desk", None)
+            _report(prof, "one-desk-server", out["one_desk"]["server_cpu_s"])
         template = _template(tmp)
-        out["many_desks_sqlite"] = many_desks(f"sqlite:///{tmp / 'many.sqlite3'}", args.desks,
-                                              args.batch, args.batches_per_desk, template, 1)
-        print(f"sqlite: {out['many_desks_sqlite']}", file=sys.stderr)
-        cluster = None
-        pg_url = None
-        if args.pg == "auto":
-            from sync_helpers import PgCluster
-
-            cluster = PgCluster()
-            cluster.start()
-            cluster.admin("CREATE DATABASE bench")
-            pg_url = cluster.url("bench")
-        elif args.pg != "none":
-            pg_url = args.pg
-        try:
-            if pg_url:
-                out["many_desks_postgres"] = many_desks(pg_url, args.desks, args.batch,
-                                                        args.batches_per_desk, template,
-                                                        args.pg_workers)
-                print(f"postgres: {out['many_desks_postgres']}", file=sys.stderr)
-        finally:
-            if cluster is not None:
-                cluster.stop()
+        if "sqlite" in parts:
+            out["many_desks_sqlite"] = many_desks(
+                f"sqlite:///{tmp / 'many.sqlite3'}", args.desks, args.batch,
+                args.batches_per_desk, template, 1, prof / "many-sqlite.txt" if prof else None)
+            print(f"sqlite: {out['many_desks_sqlite']}", file=sys.stderr)
+            _report(prof, "many-sqlite", out["many_desks_sqlite"]["server_cpu_s"])
+        if "pg" in parts and args.pg != "none":
+            out["many_desks_postgres"] = _many_postgres(args, template, prof)
     print(json.dumps(out, ensure_ascii=False, indent=2))
-    ok = out["one_desk"]["ratio_to_floor"] >= 0.5
+    ok = "one_desk" not in out or out["one_desk"]["ratio_to_floor"] >= 0.5
     return 0 if ok else 1
+
+
+def _many_postgres(args: argparse.Namespace, template: Any, prof: Path | None
+                   ) -> dict[str, Any]:
+    """The 50-desk run on PostgreSQL: a temporary cluster (``--pg auto``) or a URL."""
+    cluster = None
+    db_pid = None
+    if args.pg == "auto":
+        from sync_helpers import PgCluster
+
+        cluster = PgCluster()
+        cluster.start()
+        cluster.admin("CREATE DATABASE bench")
+        pg_url = cluster.url("bench")
+        db_pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    else:
+        pg_url = args.pg
+    try:
+        res = many_desks(pg_url, args.desks, args.batch, args.batches_per_desk, template,
+                         args.pg_workers, prof / "many-postgres.txt" if prof else None,
+                         db_pid)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    print(f"postgres: {res}", file=sys.stderr)
+    _report(prof, "many-postgres", res["server_cpu_s"])
+    return res
+
+
+def _report(prof: Path | None, name: str, cpu: float | None) -> None:
+    """The profile's breakdown by stage, on stderr and beside it (``NAME.stages.txt``)."""
+    if prof is None or not (prof / f"{name}.txt").exists():
+        return
+    text_ = report(prof / f"{name}.txt", cpu)
+    (prof / f"{name}.stages.txt").write_text(text_ + "\n", encoding="utf-8")
+    print(text_, file=sys.stderr)
 
 
 def _template(tmp: Path) -> dict[str, Any]:

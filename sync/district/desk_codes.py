@@ -147,10 +147,10 @@ def claim_receipts(db: Database, conn: Connection,
     if not new_cases:
         return {}
     wanted = sorted({(no, u) for u, no in new_cases})  # one order: no deadlock between batches
-    # one cached single-row statement run for every row (a 500-row VALUES list was a new
-    # statement to compile for every batch: ~0.4 s of each 500-case batch)
-    conn.execute(db._insert(receipt_numbers).on_conflict_do_nothing(
-        index_elements=["receipt_no"]), [{"receipt_no": no, "case_uuid": u} for no, u in wanted])
+    # one statement for the batch, straight to the driver (Database.insert_rows; a 500-row
+    # VALUES list compiled by SQLAlchemy for every batch was ~0.4 s of each batch)
+    db.insert_rows(conn, "receipt_numbers", (("receipt_no", "text"), ("case_uuid", "text")),
+                   wanted, "ON CONFLICT (receipt_no) DO NOTHING")
     holders = {r.receipt_no: r.case_uuid for r in conn.execute(
         select(receipt_numbers.c.receipt_no, receipt_numbers.c.case_uuid)
         .where(receipt_numbers.c.receipt_no.in_([no for no, _ in wanted])))}

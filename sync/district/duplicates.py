@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -91,6 +92,9 @@ case_duplicates = Table(
     Index("case_duplicates_cleared", "clear_seq"),
 )
 
+_ITEM_COLS = tuple((c, "text") for c in ("case_uuid", "id_hash", "item_code", "desk_code",
+                                          "accepted_date", "excepted"))
+_RULES_FILL = threading.Lock()
 RULE_WORDS = {"while_open": "未办结期间不能重复申请", "per_year": "每年度限申请一次",
               "lifetime": "限申请一次"}
 
@@ -117,17 +121,21 @@ def once_rules(db: Any, conn: Connection) -> dict[str, str]:
         return dict(cached[1])
     from forms.catalog import Catalog, CatalogError, load_catalog
 
-    try:
-        if latest:
-            body = conn.execute(select(catalogs.c.body_json).where(
-                catalogs.c.version == latest)).scalar_one()
-            cat = Catalog.from_json(json.loads(body))
-        else:
+    with _RULES_FILL:  # one thread reads the catalog; the others at the door wait for it
+        cached = getattr(db, "_once_rules", None)
+        if cached is not None and cached[0] == latest:
+            return dict(cached[1])
+        try:
+            if latest:
+                body = conn.execute(select(catalogs.c.body_json).where(
+                    catalogs.c.version == latest)).scalar_one()
+                cat = Catalog.from_json(json.loads(body))
+            else:
+                cat = load_catalog()
+        except CatalogError:
             cat = load_catalog()
-    except CatalogError:
-        cat = load_catalog()
-    rules = {it.code: it.once.rule for it in cat.items if it.once is not None}
-    db._once_rules = (latest, rules)
+        rules = {it.code: it.once.rule for it in cat.items if it.once is not None}
+        db._once_rules = (latest, rules)
     return dict(rules)
 
 
@@ -180,20 +188,19 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
                 mine.append((cp, *who))
     if not mine:
         return 0
-    marks = db._marks
     # the lock rows first, in one order (two batches never wait for each other in a cycle);
-    # executemany runs them row by row, in this order, on both drivers
-    conn.exec_driver_sql(
-        f"INSERT INTO resident_locks (id_hash, item_code, at) VALUES ({marks(3)}) "
-        "ON CONFLICT (id_hash, item_code) DO UPDATE SET at = excluded.at",
-        [(h, code, at) for h, code in sorted({(h, cp.item_code) for cp, h, _ in mine})])
-    conn.exec_driver_sql(
-        "INSERT INTO resident_items (case_uuid, id_hash, item_code, desk_code, accepted_date, "
-        f"excepted) VALUES ({marks(6)}) ON CONFLICT (case_uuid) DO UPDATE SET "
-        "id_hash = excluded.id_hash, item_code = excluded.item_code, "
-        "accepted_date = excluded.accepted_date, excepted = excluded.excepted",
-        [(str(cp.uuid), h, cp.item_code, cp.desk_code, _accepted(cp), exc)
-         for cp, h, exc in mine])
+    # Database.insert_rows inserts them in this order on both databases
+    db.insert_rows(conn, "resident_locks", (("id_hash", "text"), ("item_code", "text"),
+                                            ("at", "text")),
+                   [(h, code, at) for h, code in sorted({(h, cp.item_code)
+                                                         for cp, h, _ in mine})],
+                   "ON CONFLICT (id_hash, item_code) DO UPDATE SET at = excluded.at")
+    db.insert_rows(conn, "resident_items", _ITEM_COLS,
+                   [(str(cp.uuid), h, cp.item_code, cp.desk_code, _accepted(cp), exc)
+                    for cp, h, exc in mine],
+                   "ON CONFLICT (case_uuid) DO UPDATE SET id_hash = excluded.id_hash, "
+                   "item_code = excluded.item_code, accepted_date = excluded.accepted_date, "
+                   "excepted = excluded.excepted")
     # every case of these residents (theirs and ours), read once after the locks, by
     # resident and item, then by desk code: a case is compared with other desks' cases
     # only (comparing it with its own desk's too made a batch's work grow with every case
@@ -225,12 +232,11 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
                          (o["case_uuid"], u, o["desk_id"], cp.item_code, rule, at)]
     if not rows:
         return 0
-    done = conn.exec_driver_sql(
-        "INSERT INTO case_duplicates (case_uuid, other_uuid, desk_id, item_code, rule, "
-        f"flagged_at) VALUES ({marks(6)}) ON CONFLICT (case_uuid, other_uuid) DO NOTHING",
-        rows)
+    done = db.insert_rows(conn, "case_duplicates", tuple((c, "text") for c in (
+        "case_uuid", "other_uuid", "desk_id", "item_code", "rule", "flagged_at")), rows,
+        "ON CONFLICT (case_uuid, other_uuid) DO NOTHING")
     # (a driver that does not count: say some, and let notify_duplicates find out)
-    return done.rowcount // 2 if done.rowcount >= 0 else len(rows) // 2
+    return done // 2 if done >= 0 else len(rows) // 2
 
 
 def _note(other: dict[str, Any], rule: str, state: str, note: str = "") -> str:

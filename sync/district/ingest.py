@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,6 +47,7 @@ from sync.district.tables import (
 )
 
 log = logging.getLogger(__name__)
+_CATALOG_FILL = threading.Lock()  # the bundles' cache is filled by one thread at a time
 
 # A desk acts only for itself (issue 12): a record about another desk's case is refused with
 # a reason that says nothing about that case — for a rating, the very answer a case the
@@ -56,12 +57,22 @@ NOT_THIS_DESKS_CASE = "区级不能接收这条案件记录（案件编号不可
 RECEIPT_CHANGED = ("这件案件的回执编号 {new} 与区级已收到的 {old} 不同，区级未接收这次修改。"
                    "回执编号出具后不能更改；请以群众手中的回执 {old} 为准，并联系区级管理员核对。")
 
-# the columns a case row is inserted with, in the order _BatchWork._upsert_cases gives them
-_CASE_INSERT_COLS = (
+# the columns (and their PostgreSQL types) a case row is inserted with, in the order
+# _BatchWork._upsert_cases gives them
+_INTEGER_COLS = ("revision", "priority")
+_CASE_INSERT_COLS = tuple((c, "integer" if c in _INTEGER_COLS else "text") for c in (
     "uuid", "desk_id", "desk_code", "receipt_no", "item_code", "item_name", "department",
     "catalog_version", "desk_status", "revision", "applicant_name", "desk_created_at",
     "desk_updated_at", "received_at", "updated_at", "district_status", "district_note",
-    "batch_id", "priority")
+    "batch_id", "priority"))
+_KEEP = ("uuid", "desk_id", "received_at", "district_status", "district_note")
+_UPSERT_CASES = (  # a known case moves to a newer revision, and only its own desk's
+    "ON CONFLICT (uuid) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c, _ in _CASE_INSERT_COLS if c not in _KEEP)
+    + " WHERE cases.revision < excluded.revision AND cases.desk_id = excluded.desk_id")
+_REVISION_COLS = (("case_uuid", "text"), ("revision", "integer"), ("content_hash", "text"),
+                  ("desk_id", "text"), ("batch_id", "text"), ("received_at", "text"),
+                  ("payload_json", "text"))
 
 
 class BatchIngestMixin(ReconcileMixin):
@@ -70,16 +81,6 @@ class BatchIngestMixin(ReconcileMixin):
 
     # the current catalog's bundles, cached by version (set to None by Storage.__init__)
     _bundles: tuple[str, dict[str, _Bundle]] | None
-
-    @cached_property
-    def _upsert_cases_sql(self) -> str:
-        cols = _CASE_INSERT_COLS
-        keep = ("uuid", "desk_id", "received_at", "district_status", "district_note")
-        sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in keep)
-        return (f"INSERT INTO cases ({', '.join(cols)}) VALUES ({self._marks(len(cols))}) "
-                f"ON CONFLICT (uuid) DO UPDATE SET {sets} "
-                "WHERE cases.revision < excluded.revision "
-                "AND cases.desk_id = excluded.desk_id")  # a desk moves only its own cases
 
     # -- batches ----------------------------------------------------------------------------
 
@@ -136,30 +137,38 @@ class BatchIngestMixin(ReconcileMixin):
         key = latest or ""
         if self._bundles is not None and self._bundles[0] == key:
             return self._bundles[1]
-        from forms.catalog import Catalog, CatalogError, load_catalog
+        with _CATALOG_FILL:  # one thread builds it; the others at the door wait and take it
+            if self._bundles is not None and self._bundles[0] == key:
+                return self._bundles[1]
+            self._bundles = (key, _bundles_of(conn, latest))
+            return self._bundles[1]
 
-        try:
-            if latest:
-                body = conn.execute(select(catalogs.c.body_json).where(
-                    catalogs.c.version == latest)).scalar_one()
-                cat = Catalog.from_json(json.loads(body))
-            else:
-                cat = load_catalog()
-        except CatalogError:
-            return {}
-        shipped = load_catalog()
-        out = {}
-        for it in cat.items:
-            if it.bundle:
-                if it.bundle_services is None and it.code in shipped:
-                    it = it.model_copy(update={
-                        "bundle_services": {c: m for c, m in (
-                            shipped.get(it.code).bundle_services or {}).items()
-                            if m in (it.bundle or [])} or None})
-                out[it.code] = _Bundle(it, {m: (cat.get(m).name, cat.get(m).department)
-                                            for m in it.bundle or [] if m in cat})
-        self._bundles = (key, out)
-        return out
+
+def _bundles_of(conn: Connection, latest: str | None) -> dict[str, _Bundle]:
+    """The bundles of catalog ``latest`` (published; None: the shipped one)."""
+    from forms.catalog import Catalog, CatalogError, load_catalog
+
+    try:
+        if latest:
+            body = conn.execute(select(catalogs.c.body_json).where(
+                catalogs.c.version == latest)).scalar_one()
+            cat = Catalog.from_json(json.loads(body))
+        else:
+            cat = load_catalog()
+    except CatalogError:
+        return {}
+    shipped = load_catalog()
+    out = {}
+    for it in cat.items:
+        if it.bundle:
+            if it.bundle_services is None and it.code in shipped:
+                it = it.model_copy(update={
+                    "bundle_services": {c: m for c, m in (
+                        shipped.get(it.code).bundle_services or {}).items()
+                        if m in (it.bundle or [])} or None})
+            out[it.code] = _Bundle(it, {m: (cat.get(m).name, cat.get(m).department)
+                                        for m in it.bundle or [] if m in cat})
+    return out
 
 
 @dataclass(frozen=True)
@@ -378,20 +387,15 @@ class _BatchWork:
 
     def _insert_revisions(self, fresh: list[tuple[int, P.Record, P.CasePayload, str, str]]
                           ) -> dict[tuple[str, int], tuple[str, str, str]]:
-        """Insert new revisions in one ``executemany`` straight to the driver (no per-row
-        statement building in Python). The primary key decides: a revision a concurrent batch
+        """Insert new revisions in one statement straight to the driver (no per-row
+        statement building in Python: :meth:`Database.insert_rows`). The primary key decides: a revision a concurrent batch
         committed first is left alone and returned, ``(uuid, revision) → (hash, at, desk)``."""
-        st = self.st
-        # a short statement, executed for every row by the driver (SQLite: in C; psycopg:
-        # pipelined, the statement parsed once). A 500-row multi-VALUES statement costs more
-        # to build and (psycopg) to parse than it saves in round trips.
-        sql = (f"INSERT INTO case_revisions (case_uuid, revision, content_hash, desk_id, "
-               f"batch_id, received_at, payload_json) VALUES ({st._marks(7)}) "
-               "ON CONFLICT (case_uuid, revision) DO NOTHING")
-        done = self.conn.exec_driver_sql(sql, [
+        # SQLite: a short statement the driver runs per row, in C; PostgreSQL: one
+        # statement over arrays (Database.insert_rows)
+        done = self.st.insert_rows(self.conn, "case_revisions", _REVISION_COLS, [
             (u, rec.revision, h, self.desk_id, self.batch_id, self.at, self.bodies[i])
-            for i, rec, _, h, u in fresh])
-        if done.rowcount == len(fresh):
+            for i, rec, _, h, u in fresh], "ON CONFLICT (case_uuid, revision) DO NOTHING")
+        if done == len(fresh):
             return {}
         # some rows were there already (or the driver did not count): ask which are ours
         keys = {(u, rec.revision) for _, rec, _, _, u in fresh}
@@ -416,15 +420,15 @@ class _BatchWork:
 
     def _upsert_cases(self, newest: dict[str, tuple[P.Record, P.CasePayload]]) -> None:
         """Insert new cases and move known ones to their newest revision (never back), in
-        one ``executemany`` straight to the driver. The district's own columns (status,
-        note, first receive time) are kept."""
+        one statement straight to the driver (:meth:`Database.insert_rows`). The district's
+        own columns (status, note, first receive time) are kept."""
         at, desk_id, batch_id = self.at, self.desk_id, self.batch_id
         rows = [(u, desk_id, cp.desk_code, cp.receipt_no, cp.item_code, cp.item_name,
                  cp.department, cp.catalog_version, cp.status, cp.revision, cp.applicant_name,
                  cp.created_at, cp.updated_at, at, at, "received", "", batch_id,
                  1 if cp.priority else 0)
                 for u, (_rec, cp) in newest.items()]
-        self.conn.exec_driver_sql(self.st._upsert_cases_sql, rows)
+        self.st.insert_rows(self.conn, "cases", _CASE_INSERT_COLS, rows, _UPSERT_CASES)
 
     def _fan_out(self, stored: list[P.CasePayload]) -> None:
         """Route each bundle (一件事) case to the member items handling the services its

@@ -131,7 +131,7 @@ class ReconcileMixin(Database):
     def note_records(self, conn: Connection, desk_id: str, records: Any,
                      results: list[dict[str, Any]], at: str) -> None:
         """Record the batch's accepted and duplicate records (in the batch's transaction)."""
-        rows = []
+        rows: dict[tuple[str, str, int], tuple[Any, ...]] = {}
         for r in results:
             if r["result"] not in _HELD or r["case_uuid"] is None or r["revision"] is None:
                 continue
@@ -139,14 +139,17 @@ class ReconcileMixin(Database):
             kind = raw.get("kind") if isinstance(raw, dict) else None
             if kind not in ("case", "rating", "matter"):
                 continue
-            rows.append((desk_id, kind, r["case_uuid"], r["revision"], r["id"], at))
+            key = (kind, r["case_uuid"], r["revision"])
+            if key not in rows or rows[key][4] is None:  # the first outbox id given
+                rows[key] = (desk_id, kind, r["case_uuid"], r["revision"], r["id"], at)
         if not rows:
             return
-        conn.exec_driver_sql(
-            "INSERT INTO desk_records (desk_id, kind, case_uuid, revision, outbox_id, at) "
-            f"VALUES ({self._marks(6)}) ON CONFLICT (desk_id, kind, case_uuid, revision) "
-            "DO UPDATE SET outbox_id = excluded.outbox_id WHERE desk_records.outbox_id IS NULL",
-            rows)
+        self.insert_rows(
+            conn, "desk_records", (("desk_id", "text"), ("kind", "text"), ("case_uuid", "text"),
+                                   ("revision", "integer"), ("outbox_id", "bigint"),
+                                   ("at", "text")), list(rows.values()),
+            "ON CONFLICT (desk_id, kind, case_uuid, revision) DO UPDATE SET "
+            "outbox_id = excluded.outbox_id WHERE desk_records.outbox_id IS NULL")
 
     def link_previous_desk(self, conn: Connection, desk_id: str, previous: str,
                            desk_code: str) -> int:
