@@ -61,7 +61,7 @@ from sync.district.errors import DistrictError
 from sync.district.storage import AuditHook, Storage, default_db_url
 
 if TYPE_CHECKING:
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -236,7 +236,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
 def audit_verify(url: str, *, as_json: bool = False) -> int:
     """``audit verify``: check the whole chain, read-only. Exit 0 intact; 1 broken (the
     first broken entry named, with what is wrong) or the log cannot be read."""
-    from sync.district.console_store import AuditUnavailable, verify_audit_at
+    from sync.district.console.store import AuditUnavailable, verify_audit_at
 
     try:
         res = verify_audit_at(url)
@@ -270,7 +270,7 @@ def _migrate_once(url: str) -> None:
     """Create every table and index (sync and console) before worker processes start:
     concurrent DDL from several workers collides on PostgreSQL, and DDL on a busy table
     waits for (or deadlocks with) the batches being committed."""
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
     storage = Storage(url)
     try:
@@ -284,7 +284,7 @@ _STATUS_ACTIONS = {"accepted": "accept", "needs_correction": "correct",
 
 
 def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
     cmd = args.command
     cs = ConsoleStore(storage)  # the audit log (and the console tables) exist from here on

@@ -67,7 +67,7 @@ SORTS = {  # sort key → columns (ascending); "-key" sorts descending
 
 
 def _today() -> date:
-    from sync.district.console_schema import LOCAL_TZ
+    from sync.district.console.schema import LOCAL_TZ
 
     return datetime.now(LOCAL_TZ).date()
 
@@ -473,7 +473,7 @@ class LedgerFilter:
 
 
 def _local_bounds(day_from: str, day_to: str) -> tuple[str | None, str | None]:
-    from sync.district.console_schema import LOCAL_TZ
+    from sync.district.console.schema import LOCAL_TZ
 
     def start(d: date) -> str:
         return datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ).astimezone(UTC).isoformat(
@@ -548,7 +548,7 @@ def ledger(st: Any, f: LedgerFilter, *, scope: str | None = None, limit: int | N
 def period_bounds(period: str) -> tuple[str, str, str]:
     """``YYYY-MM`` (a month), ``YYYY-Qn`` (a quarter) or ``YYYY`` (a year) in district local
     time → (UTC start, UTC end, words). :class:`Refused` naming ``period`` otherwise."""
-    from sync.district.console_schema import LOCAL_TZ
+    from sync.district.console.schema import LOCAL_TZ
 
     p = period.strip()
     try:
@@ -634,7 +634,7 @@ def board(st: Any, quarter: str) -> dict[str, Any]:
     """The quarter's board: per worker and per desk, matters' 回访 satisfaction (matters
     received in the quarter; the owner is the worker) and cases' 好差评 ratings (rated in the
     quarter; the case's worker)."""
-    from sync.district.console_schema import ccases
+    from sync.district.console.schema import ccases
 
     lo, hi, words = period_bounds(quarter)
     out: dict[str, Any] = {"period": quarter, "words": words}

@@ -372,7 +372,7 @@ class ScheduleThread(threading.Thread):
 def _console_audit(storage: Any, console: Any = None) -> AuditHook:
     """The audit hook of an escalation: the app's console store (else a new one)."""
     if console is None:
-        from sync.district.console_store import ConsoleStore
+        from sync.district.console.store import ConsoleStore
 
         console = ConsoleStore(storage)
     cs = console

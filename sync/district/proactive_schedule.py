@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sync.district import proactive
-from sync.district.console_schema import local_today
+from sync.district.console.schema import local_today
 from sync.district.roster import roster
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def run_today(storage: Any, console: Any = None) -> dict[str, Any] | None:
     """Today's run, unless today's slot is already taken or there is no roster yet (then
     None, nothing written)."""
     from sync.district.cli_proactive import current_catalog
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
     day = local_today()
     with storage.read() as conn:

@@ -11,7 +11,7 @@ import pytest
 from console_helpers import ConsoleServer, shot
 from test_console_browser import _flash, _sign_in
 
-from sync.district.console_store import LOCAL_TZ
+from sync.district.console.store import LOCAL_TZ
 from sync.district.errors import DistrictError
 
 pytestmark = pytest.mark.browser

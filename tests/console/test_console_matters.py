@@ -365,7 +365,7 @@ def test_rates_match_a_hand_count_and_the_board(ms: ConsoleServer, desk: Any,
                  {"satisfaction": "不满意", "reason": "没修"}).status_code == 303
     from datetime import datetime
 
-    from sync.district.console_schema import LOCAL_TZ
+    from sync.district.console.schema import LOCAL_TZ
 
     month = datetime.now(LOCAL_TZ).strftime("%Y-%m")
     out = MC.rates(ms.storage, month, "department")

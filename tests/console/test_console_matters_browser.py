@@ -18,7 +18,7 @@ from matters_helpers import ASK, LEAK, WUYE, desk_for, make_server, record
 from test_console_browser import SIGN_IN_WAIT, _sign_in
 
 from sync.client.desk import sync_desk
-from sync.district.console_schema import LOCAL_TZ
+from sync.district.console.schema import LOCAL_TZ
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("CONSOLE_SHOTS", "/work/shots/console"))

@@ -21,7 +21,7 @@ from sync.client import updates
 from sync.client.desk import client_for, sync_desk
 from sync.client.errors import NetworkError
 from sync.district import releases
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 PIECE = 64 * 1024
 

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync.district.console.auth import Forbidden, SignInRequired, optional_user
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 SECURITY_HEADERS = [
     (b"content-security-policy",

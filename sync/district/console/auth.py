@@ -34,7 +34,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from forms.passwords import password_weakness
-from sync.district.console_store import ROLES, ConsoleStore
+from sync.district.console.store import ROLES, ConsoleStore
 
 COOKIE = "dd_console"
 LOGIN_COOKIE = "dd_login"

@@ -30,8 +30,8 @@ from sync.district import matters_console as MC
 from sync.district import matters_store as M
 from sync.district.console import auth
 from sync.district.console.auth import Forbidden, User
+from sync.district.console.schema import LOCAL_TZ
 from sync.district.console.views import flash, local_time, render
-from sync.district.console_schema import LOCAL_TZ
 from sync.district.errors import NotFound, Refused
 
 router = APIRouter()

@@ -21,6 +21,13 @@ from forms.catalog import load_catalog
 from sync.district.console import auth
 from sync.district.console import charts as C
 from sync.district.console.auth import Actor, Admin, Exporter, Revealer, User, Viewer
+from sync.district.console.store import (
+    CONTACT_ATTEMPTS,
+    OPEN_STATUSES,
+    ConsoleStore,
+    local_today,
+)
+from sync.district.console.users import profile, username_problem
 from sync.district.console.views import (
     HERE,
     RATING_LABELS,
@@ -31,13 +38,6 @@ from sync.district.console.views import (
     local_time,
     render,
 )
-from sync.district.console_store import (
-    CONTACT_ATTEMPTS,
-    OPEN_STATUSES,
-    ConsoleStore,
-    local_today,
-)
-from sync.district.console_users import profile, username_problem
 from sync.district.errors import DistrictError
 from sync.district.replacement import desk_received
 
@@ -583,7 +583,7 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
     form = await request.form()
     cs = _cs(request)
     what = str(form.get("what") or "")
-    from sync.district.console_store import ROLES, now_iso
+    from sync.district.console.store import ROLES, now_iso
 
     if username == user.username and what in ("disable", "role"):
         return flash(redirect("/console/users"), "error", "不能停用或降级自己的账号。")

@@ -18,7 +18,7 @@ from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.ids import mask_id, mask_phone
 from forms.model import FieldDef, Item
 from sync.district.console.auth import ROLE_NAMES, User, clear_cookie, set_cookie
-from sync.district.console_store import LOCAL_TZ, ConsoleStore
+from sync.district.console.store import LOCAL_TZ, ConsoleStore
 
 HERE = Path(__file__).parent
 

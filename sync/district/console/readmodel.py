@@ -34,7 +34,7 @@ from forms.ids import mask_id, mask_phone
 from forms.names import name_initials
 from forms.workdays import add_working_days
 from sync.district.calendars import district_calendar
-from sync.district.console_schema import (
+from sync.district.console.schema import (
     COUNTS_VERSION,
     OPEN_STATUSES,
     ConsoleBase,

@@ -10,7 +10,7 @@ them and adds its own, on the same engine and metadata-free DDL path):
   each row's hash covers the previous row's hash, so an edited or deleted row shows.
   The audit page checks it incrementally from a checkpoint kept in ``console_state``;
   ``doorstep-district audit verify`` checks all of it, read-only
-  (:func:`~sync.district.console_audit.verify_audit_at`).
+  (:func:`~sync.district.console.audit.verify_audit_at`).
 - ``console_callbacks`` — 差评 follow-up: one task per rating of 1–2 (不满意/非常不满意),
   due in working days, with outcome and note.
 - ``console_cases`` — the console's read model of ``cases``: the columns lists, filters,
@@ -21,7 +21,7 @@ them and adds its own, on the same engine and metadata-free DDL path):
 - ``console_state`` — the console's own small state: the read model's watermarks and the
   audit checkpoint.
 
-:class:`ConsoleBase` is the base of :class:`~sync.district.console_store.ConsoleStore`: the
+:class:`ConsoleBase` is the base of :class:`~sync.district.console.store.ConsoleStore`: the
 storage it runs on, :meth:`~ConsoleBase.migrate`, and reading/writing ``console_state``.
 """
 
@@ -198,7 +198,7 @@ rated = Table(
     Column("received_at", String(40), nullable=False),  # the district's receive time
 )
 # The dashboard's and the 办事点 page's figures, kept up to date in the same transaction as
-# every write of ``console_cases`` (issue 21; sync.district.console_readmodel.count_keys
+# every write of ``console_cases`` (issue 21; sync.district.console.readmodel.count_keys
 # says which rows a case adds 1 to): per open status, item, 绿色通道 and whether it has a
 # promised date ("open"); per desk and open status ("desk"); open cases per promised date
 # and item ("due"); intake per accepted day by item ("ii"), desk ("id"), desk and worker
