@@ -28,7 +28,6 @@ decompress request bodies, so :func:`_signed` does, after checking the signature
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -50,15 +49,13 @@ from sync.district import (
     sync_api,
 )
 from sync.district.api_deps import MAX_BATCH_BYTES, Refusal, error_response, read_capped
+from sync.district.config import DistrictSettings, load_settings
 from sync.district.errors import DistrictError
 from sync.district.middleware import BodyLimitMiddleware, BodyTooLarge, ServerTimeMiddleware
 from sync.district.ratelimit import RateLimiter
-from sync.district.storage import Storage
+from sync.district.storage import Storage, default_db_url
 
 log = logging.getLogger("doorstep.district")
-
-VERIFY_RATE = int(os.environ.get("DOORSTEP_VERIFY_RATE", 60))  # per client address a minute
-UNLOCK_RATE = int(os.environ.get("DOORSTEP_UNLOCK_RATE", 30))  # per client address a minute
 
 # The API by area, in the order their routes are matched (and listed in the OpenAPI schema).
 ROUTERS = (
@@ -75,16 +72,21 @@ ROUTERS = (
 
 
 def create_app(db_url: str | None = None, *, storage: Storage | None = None,
-               enable_discard: bool = False) -> FastAPI:
-    """The district app over ``storage`` (or a new :class:`Storage` for ``db_url``)."""
+               enable_discard: bool = False,
+               settings: DistrictSettings | None = None) -> FastAPI:
+    """The district app over ``storage`` (or a new :class:`Storage` for ``db_url``, else
+    ``settings.db``); ``settings`` (default: read from the environment now) is
+    ``app.state.settings`` for every route."""
+    settings = settings or load_settings()
     app = FastAPI(title="Doorstep Desk district API", version=str(P.PROTOCOL_VERSION),
                   description=__doc__)
-    app.state.storage = storage or Storage(db_url)
+    app.state.settings = settings
+    app.state.storage = storage or Storage(db_url or default_db_url(settings))
     # per client address, counted in the database: shared by every server process
     app.state.limiters = {
-        "unlock": RateLimiter(app.state.storage, "unlock", UNLOCK_RATE),
-        "verify": RateLimiter(app.state.storage, "verify", VERIFY_RATE),
-        "query": RateLimiter(app.state.storage, "query", public_query_api.QUERY_RATE),
+        "unlock": RateLimiter(app.state.storage, "unlock", settings.unlock_rate),
+        "verify": RateLimiter(app.state.storage, "verify", settings.verify_rate),
+        "query": RateLimiter(app.state.storage, "query", settings.query_rate),
     }
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(BodyLimitMiddleware)
@@ -141,15 +143,24 @@ def _install_handlers(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """App factory for ``uvicorn --factory`` and multi-worker serving: the database from
-    ``$DOORSTEP_DB``; ``DOORSTEP_BENCH_DISCARD=1`` adds the benchmark's discard endpoint."""
-    app = create_app(os.environ.get("DOORSTEP_DB"),
-                     enable_discard=os.environ.get("DOORSTEP_BENCH_DISCARD") == "1")
-    from sync.district.matters_store import start_schedule
+    """App factory for ``uvicorn --factory`` and multi-worker serving: the settings from
+    the environment (the database from ``$DOORSTEP_DB``; ``DOORSTEP_BENCH_DISCARD=1`` adds
+    the benchmark's discard endpoint), each worker running the schedules."""
+    settings = load_settings()
+    app = create_app(enable_discard=settings.bench_discard, settings=settings)
+    start_schedules(app)
+    return app
 
-    # issue 15: each worker ticks; each slot runs once
-    start_schedule(app.state.storage, getattr(app.state, "console", None))
+
+def start_schedules(app: FastAPI) -> None:
+    """The server's own schedules, every ``app.state.settings`` interval apart: the work
+    orders' deadlines (issue 15: each worker ticks; each slot runs once) and the
+    proactive-service list (issue 18)."""
+    from sync.district.matters_store import start_schedule
     from sync.district.proactive_schedule import start_proactive_schedule
 
-    start_proactive_schedule(app.state.storage, getattr(app.state, "console", None))  # 18
-    return app
+    settings: DistrictSettings = app.state.settings
+    console = getattr(app.state, "console", None)
+    start_schedule(app.state.storage, console, interval=settings.matter_schedule)
+    start_proactive_schedule(app.state.storage, console,
+                             interval=settings.proactive_schedule)

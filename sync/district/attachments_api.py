@@ -3,15 +3,12 @@ content-addressed upload (a router of :func:`sync.district.app.create_app`)."""
 
 from __future__ import annotations
 
-import os
-
 from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as P
 from sync.district.api_deps import P_SHA, Refusal, SignedDep, signed_with_cap, storage_of
 
-MAX_ATTACHMENT_BYTES = int(os.environ.get("DOORSTEP_MAX_ATTACHMENT", 20 * 1024 * 1024))
 router = APIRouter()
 
 
@@ -36,12 +33,12 @@ async def put_attachment(request: Request, sha256: str = P_SHA,
                          ) -> P.AttachmentStatus:
     """Upload an attachment (or the chunk at ``offset``); content-addressed by SHA-256,
     idempotent, at most ``DOORSTEP_MAX_ATTACHMENT`` bytes (default 20 MB)."""
-    if total > MAX_ATTACHMENT_BYTES:
-        raise Refusal(413, P.ERR_TOO_LARGE,
-                      f"附件大小 {total} 字节超过上限 {MAX_ATTACHMENT_BYTES} 字节",
-                      {"cap": MAX_ATTACHMENT_BYTES})
-    auth = await signed_with_cap(request, MAX_ATTACHMENT_BYTES)
+    cap: int = request.app.state.settings.max_attachment
+    if total > cap:
+        raise Refusal(413, P.ERR_TOO_LARGE, f"附件大小 {total} 字节超过上限 {cap} 字节",
+                      {"cap": cap})
+    auth = await signed_with_cap(request, cap)
     resp: P.AttachmentStatus = await run_in_threadpool(
         storage_of(request).put_attachment, auth.desk["desk_id"], sha256, offset, total,
-        auth.body, MAX_ATTACHMENT_BYTES)
+        auth.body, cap)
     return resp

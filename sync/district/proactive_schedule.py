@@ -7,7 +7,6 @@ Audited as ``proactive.run`` by ``schedule``."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
 
@@ -67,13 +66,10 @@ class ProactiveSchedule(threading.Thread):
         self.join(timeout)
 
 
-def start_proactive_schedule(storage: Any, console: Any = None) -> ProactiveSchedule | None:
-    """Start the daily run's thread unless ``DOORSTEP_PROACTIVE_SCHEDULE`` is ``0``."""
-    raw = os.environ.get("DOORSTEP_PROACTIVE_SCHEDULE", "3600").strip()
-    try:
-        interval = float(raw)
-    except ValueError:
-        interval = 3600.0
+def start_proactive_schedule(storage: Any, console: Any = None, *,
+                             interval: float = 3600.0) -> ProactiveSchedule | None:
+    """Start the daily run's thread, a run every ``interval`` seconds
+    (``DOORSTEP_PROACTIVE_SCHEDULE``, default 3600) unless it is ``0``."""
     if interval <= 0:
         return None
     thread = ProactiveSchedule(storage, console, interval=interval)

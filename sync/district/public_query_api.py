@@ -5,8 +5,6 @@ database (every server process counts together), like receipt verification."""
 
 from __future__ import annotations
 
-import os
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from sync.district.api_deps import storage_of
 from sync.district.public_query import Progress, page, progress_in
 
-QUERY_RATE = int(os.environ.get("DOORSTEP_QUERY_RATE", 30))  # per client address a minute
 HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex",
            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                       "form-action 'self'; base-uri 'none'",

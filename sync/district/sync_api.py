@@ -48,7 +48,8 @@ def server_time() -> P.TimeInfo:
              responses={401: {"model": P.ErrorBody}})
 async def enroll(req: P.EnrollRequest, request: Request) -> P.EnrollResponse:
     """Exchange a one-time enrollment code for a desk id and secret."""
-    resp: P.EnrollResponse = await run_in_threadpool(storage_of(request).enroll, req)
+    resp: P.EnrollResponse = await run_in_threadpool(
+        storage_of(request).enroll, req, request.app.state.settings.public_url)
     return resp
 
 

@@ -150,12 +150,14 @@ class PgCluster:
 class District:
     """A district server in a thread of this process, on a free loopback port."""
 
-    def __init__(self, db_url: str, *, enable_discard: bool = False) -> None:
+    def __init__(self, db_url: str, *, enable_discard: bool = False,
+                 settings: Any = None) -> None:
         from sync.district.app import create_app
 
         self.db_url = db_url
         self.storage = Storage(db_url)
-        self.app = create_app(storage=self.storage, enable_discard=enable_discard)
+        self.app = create_app(storage=self.storage, enable_discard=enable_discard,
+                              settings=settings)
         self._sock = socket.socket()
         # reusable at once by restart(), even while connections it accepted linger
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -3,7 +3,6 @@ desk (a router of :func:`sync.district.console.install`)."""
 
 from __future__ import annotations
 
-import os
 from functools import partial
 from typing import Any
 
@@ -29,7 +28,7 @@ router = APIRouter()
 def server_address(request: Request) -> str:
     """The district address a worker types into the desk's 同步设置: the public address
     (``DOORSTEP_PUBLIC_URL``, behind a reverse proxy) or the one this page was opened at."""
-    public = os.environ.get("DOORSTEP_PUBLIC_URL", "").strip()
+    public: str = request.app.state.settings.public_url
     return (public or str(request.base_url)).rstrip("/")
 
 

@@ -28,9 +28,7 @@ storage it runs on, :meth:`~ConsoleBase.migrate`, and reading/writing ``console_
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Column,
@@ -48,6 +46,7 @@ from sqlalchemy import (
 )
 
 from sync import protocol as P
+from sync.district.config import district_zone
 from sync.district.database import add_missing_columns
 from sync.district.storage import Storage
 
@@ -55,7 +54,6 @@ from sync.district.storage import Storage
 # "open" filter, the overdue counts and the partial indexes below)
 OPEN_STATUSES = ("received", "accepted", "needs_correction", "routed")
 
-LOCAL_TZ = ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
 
 cmeta = MetaData()
 users = Table(
@@ -269,12 +267,12 @@ def _iso(dt: datetime) -> str:
 
 def local_date(iso: str) -> date:
     """The local (district) calendar date of a UTC ISO timestamp."""
-    return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).date()
+    return datetime.fromisoformat(iso).astimezone(district_zone()).date()
 
 
 def local_today() -> date:
     """Today in the district's time zone."""
-    return datetime.now(LOCAL_TZ).date()
+    return datetime.now(district_zone()).date()
 
 
 def search_hash(kind: str, value: str) -> str:

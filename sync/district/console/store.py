@@ -59,7 +59,6 @@ from sync.district.console.audit import (
     verify_audit_chain,
 )
 from sync.district.console.readmodel import (
-    CALLBACK_WORKDAYS,
     REFRESH_MARGIN,
     TAIL_LENGTHS,
     ReadModelMixin,
@@ -67,7 +66,6 @@ from sync.district.console.readmodel import (
     tail_term,
 )
 from sync.district.console.schema import (
-    LOCAL_TZ,
     OPEN_STATUSES,
     ConsoleBase,
     audit,
@@ -103,10 +101,8 @@ from sync.district.storage import (
 __all__ = [
     "AUDIT_CHECKPOINT",
     "AUDIT_FULL_AT",
-    "CALLBACK_WORKDAYS",
     "COUNT_CAP",
     "GENESIS",
-    "LOCAL_TZ",
     "LOCKOUT",
     "MAX_FAILED_LOGINS",
     "NEAR_DUE_DAYS",
