@@ -1,14 +1,15 @@
 """The district's configuration: every ``DOORSTEP_*`` environment variable the server, the
-command line and the console read, in one typed class (README "District configuration"
-lists them; a test keeps the two the same).
+command line and the console read, in one typed class (the README's table under "Command
+line" lists them; tests/test_docs.py keeps the two the same).
 
 :func:`load_settings` reads the environment once and names the variable and the rule when a
 value is wrong (:class:`ConfigError`). ``create_app`` and ``doorstep-district`` each read
 it once and pass it down (``app.state.settings``, the storage, the schedules); tests build a
 :class:`DistrictSettings` with the values they need instead of changing the environment.
-The district's time zone is the one process-wide value (module constants such as
-``LOCAL_TZ`` need it at import): :func:`process_settings` is the environment as read at the
-first use, cached.
+Three values are process-wide rather than passed down — the time zone
+(:func:`district_zone`, used by helpers all over the district), the console cookies'
+``Secure`` flag and the 差评 callback deadline: they come from :func:`process_settings`,
+the environment as read at the first use, cached.
 
 An empty variable counts as unset (its default), as it always has.
 """
