@@ -177,6 +177,20 @@ class District:
         self._sock.close()
         self.storage.close()
 
+    def drop_routes(self, *paths: str) -> None:
+        """From now on ``paths`` answer 404, as at a district from before them. (The API's
+        routes are in included routers, so they are hidden by routes put in front.)"""
+        from starlette.exceptions import HTTPException
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        async def not_found(_request: Request) -> Response:
+            raise HTTPException(404)
+
+        self.app.router.routes[:0] = [
+            Route(p, not_found, methods=["GET", "POST", "PUT", "DELETE"]) for p in paths]
+
     def restart(self, between: Callable[[], object] | None = None) -> None:
         """Stop serving, run ``between`` (e.g. a restore from a backup) while nothing holds
         the database, then serve a fresh app on the same address."""
