@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT / "tests" / "sync"))
 
 from forms.catalog import load_catalog  # noqa: E402
 from sync.district.console.auth import COOKIE, LOGIN_COOKIE, hash_password  # noqa: E402
-from sync.district.console_store import ConsoleStore, local_today, search_hash  # noqa: E402
+from sync.district.console.store import ConsoleStore, local_today, search_hash  # noqa: E402
 from sync.district.storage import Storage  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"

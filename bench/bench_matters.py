@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT / "tests" / "sync"))
 from bench_console import CachedCluster, Server, pct, sign_in, timed  # noqa: E402
 
 from sync.district.console.auth import hash_password  # noqa: E402
-from sync.district.console_store import ConsoleStore  # noqa: E402
+from sync.district.console.store import ConsoleStore  # noqa: E402
 from sync.district.matters_rates import BUILT_KEY  # noqa: E402
 from sync.district.storage import Storage  # noqa: E402
 

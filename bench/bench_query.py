@@ -48,11 +48,15 @@ def serve(url: str, port: int) -> None:
     from fastapi import FastAPI
 
     from sync.district import public_query_api
+    from sync.district.config import load_settings
+    from sync.district.ratelimit import RateLimiter
     from sync.district.storage import Storage
 
     app = FastAPI()
     app.state.storage = Storage(url)
-    public_query_api.install(app)
+    app.state.limiters = {"query": RateLimiter(app.state.storage, "query",
+                                               load_settings().query_rate)}
+    app.include_router(public_query_api.router)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="none",
                 lifespan="off")
 

@@ -1,5 +1,5 @@
-"""No module in desk/ over 500 lines and no function over 80 (issue 13: a file past ~500
-lines is asking to be split). The modules and functions over the limit today are listed
+"""No module in desk/ or sync/district/ over 500 lines and no function over 80 (issue 13: a
+file past ~500 lines is asking to be split). The modules and functions over the limit today are listed
 below with their size now as a ceiling and the reason: they may shrink, never grow, and
 nothing new joins them."""
 
@@ -18,6 +18,17 @@ MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
                                              "ReportLab flowables (issue 13 leftover; "
                                              "+2: issue 17 calls receipts/obtained.py; "
                                              "+3: issue 18 calls receipts/exempt.py)"),
+    # the district (checked since issue 13 split app.py and console/routes.py into routers)
+    "sync/district/console/cases.py": (639, "the case pages: list, detail, decisions, "
+                                            "exports (issue 13 leftover)"),
+    "sync/district/console/store.py": (884, "ConsoleStore's queries (issue 13 leftover: "
+                                            "the store's parts)"),
+    "sync/district/matters_console.py": (674, "the work orders' console queries and "
+                                              "decisions (issue 13 leftover)"),
+    "sync/district/proactive.py": (509, "the proactive-service rules and roster matching "
+                                        "(issue 18; issue 13 leftover)"),
+    "sync/district/storage.py": (732, "the district Storage's mixins (issue 13 leftover: "
+                                      "the store's parts)"),
 }
 # "path:function" -> (lines today, why)
 FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
@@ -28,13 +39,25 @@ FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
     "desk/ui/matter_form.py:__init__": (114, "widget layout, not yet split (issue 13 "
                                              "leftover)"),
     "desk/ui/resident.py:__init__": (83, "widget layout, not yet split (issue 13 leftover)"),
+    "sync/district/cli.py:_parser": (82, "the argparse table of every command (table-like)"),
+    "sync/district/cli.py:_dispatch": (91, "the command dispatch (issue 13 leftover: a "
+                                           "table as desk/cli has)"),
+    "sync/district/console/cases.py:_detail": (89, "the case page's context (issue 13 "
+                                                   "leftover)"),
+    "sync/district/console/readmodel.py:_refresh_cases": (94, "the read model's refresh "
+                                                              "query (issue 13 leftover)"),
+    "sync/district/console/store.py:dashboard": (90, "the dashboard's queries (issue 13 "
+                                                     "leftover)"),
+    "sync/district/ingest.py:_cases": (88, "a batch's case rows (issue 13 leftover)"),
+    "sync/district/matters_store.py:decide": (89, "a work order decision's steps (issue 13 "
+                                                  "leftover)"),
 }
 
 
 def _sizes() -> tuple[dict[str, int], dict[str, int]]:
     modules: dict[str, int] = {}
     functions: dict[str, int] = {}
-    for path in sorted((ROOT / "desk").rglob("*.py")):
+    for path in sorted([*(ROOT / "desk").rglob("*.py"), *(ROOT / "sync/district").rglob("*.py")]):
         rel = path.relative_to(ROOT).as_posix()
         src = path.read_text(encoding="utf-8")
         modules[rel] = len(src.splitlines())

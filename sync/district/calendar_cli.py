@@ -43,7 +43,7 @@ def cli_actor() -> str:
 def run(storage: Storage, args: argparse.Namespace) -> int:
     """Run ``calendar publish`` / ``calendar list``."""
     from sync.district.calendars import CalendarRefused, calendar_versions, publish_calendar
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
     if args.calendar_command == "list":
         print(json.dumps(calendar_versions(storage, args.year), ensure_ascii=False, indent=2))

@@ -30,7 +30,7 @@ from sync.district.tables import changes
 from sync.district.tables import holiday_calendars as hc
 
 if TYPE_CHECKING:
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
     from sync.district.storage import Storage
 
 

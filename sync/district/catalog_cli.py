@@ -26,7 +26,7 @@ from forms.workbook import read_workbook, write_workbook
 from sync.district.catalog_import import publish_next
 
 if TYPE_CHECKING:
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
 
 def add_parser(sub: Any) -> None:

@@ -20,7 +20,7 @@ from forms.catalog import Catalog, CatalogError
 from forms.params import Param
 
 if TYPE_CHECKING:
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
 
 def next_version(latest: str | None, taken: set[str], proposed: str, fallback: str) -> str:

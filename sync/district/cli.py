@@ -57,11 +57,12 @@ from sync.district import (
     cli_releases,
     cli_roster,
 )
+from sync.district.config import ConfigError, DistrictSettings, load_settings
 from sync.district.errors import DistrictError
 from sync.district.storage import AuditHook, Storage, default_db_url
 
 if TYPE_CHECKING:
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -174,9 +175,15 @@ def _print(data: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``doorstep-district``."""
     args = _parser().parse_args(argv)
-    url = args.db or default_db_url()
+    try:
+        settings = load_settings()  # the DOORSTEP_* variables, read once
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    url = args.db or default_db_url(settings)
     if args.command == "serve":
-        return serve(url, args.host, args.port, args.log_level, args.workers)
+        return serve(url, args.host, args.port, args.log_level, args.workers,
+                     settings=settings)
     if args.command == "audit":  # read-only: no Storage (it would create a missing database)
         return audit_verify(url, as_json=args.json)
     if args.command == "restore":  # replaces the database: no Storage open on it
@@ -210,25 +217,23 @@ def restore_cmd(url: str, file: str, *, as_json: bool = False) -> int:
     return 0
 
 
-def serve(url: str, host: str, port: int, log_level: str = "info", workers: int = 1) -> int:
+def serve(url: str, host: str, port: int, log_level: str = "info", workers: int = 1, *,
+          settings: DistrictSettings | None = None) -> int:
     """Run the API until interrupted."""
     import os
 
     import uvicorn
 
-    from sync.district.app import create_app
-    from sync.district.matters_store import start_schedule
-    from sync.district.proactive_schedule import start_proactive_schedule
+    from sync.district.app import create_app, start_schedules
 
-    if workers > 1:
+    if workers > 1:  # each worker reads the environment (app_from_env), --db included
         os.environ["DOORSTEP_DB"] = url
         _migrate_once(url)  # create the schema once, before the workers race to
         uvicorn.run("sync.district.app:app_from_env", factory=True, host=host, port=port,
                     log_level=log_level, workers=workers, ws="none", lifespan="off")
         return 0
-    app = create_app(url)
-    start_schedule(app.state.storage, getattr(app.state, "console", None))  # issue 15
-    start_proactive_schedule(app.state.storage, getattr(app.state, "console", None))  # 18
+    app = create_app(url, settings=settings)
+    start_schedules(app)  # issue 15: deadlines; issue 18: the proactive list
     uvicorn.run(app, host=host, port=port, log_level=log_level, ws="none", lifespan="off")
     return 0
 
@@ -236,7 +241,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
 def audit_verify(url: str, *, as_json: bool = False) -> int:
     """``audit verify``: check the whole chain, read-only. Exit 0 intact; 1 broken (the
     first broken entry named, with what is wrong) or the log cannot be read."""
-    from sync.district.console_store import AuditUnavailable, verify_audit_at
+    from sync.district.console.store import AuditUnavailable, verify_audit_at
 
     try:
         res = verify_audit_at(url)
@@ -270,7 +275,7 @@ def _migrate_once(url: str) -> None:
     """Create every table and index (sync and console) before worker processes start:
     concurrent DDL from several workers collides on PostgreSQL, and DDL on a busy table
     waits for (or deadlocks with) the batches being committed."""
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
     storage = Storage(url)
     try:
@@ -284,7 +289,7 @@ _STATUS_ACTIONS = {"accepted": "accept", "needs_correction": "correct",
 
 
 def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
     cmd = args.command
     cs = ConsoleStore(storage)  # the audit log (and the console tables) exist from here on

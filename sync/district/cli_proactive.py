@@ -17,8 +17,8 @@ import sys
 from typing import Any
 
 from sync.district import proactive
-from sync.district.console_schema import local_today
-from sync.district.console_store import ConsoleStore
+from sync.district.console.schema import local_today
+from sync.district.console.store import ConsoleStore
 from sync.district.storage import Storage
 
 

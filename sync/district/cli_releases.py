@@ -17,7 +17,7 @@ from typing import Any
 
 from sync import protocol as P
 from sync.district import releases
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 from sync.district.errors import TooLarge
 from sync.district.storage import Storage
 

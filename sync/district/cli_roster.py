@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.district import roster
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 from sync.district.storage import Storage
 
 

@@ -13,7 +13,6 @@ rest of the storage layer builds its statements with.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -25,17 +24,19 @@ from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
+from sync.district.config import DistrictSettings, load_settings
 from sync.district.tables import LATER_INDEXES, meta, metadata
 
 SCHEMA_VERSION = 1
 APP_NAME = "doorstep-district"
 
 
-def default_db_url() -> str:
-    """``$DOORSTEP_DB``, else an SQLite file in the platform's user data folder."""
-    env = os.environ.get("DOORSTEP_DB")
-    if env:
-        return env
+def default_db_url(settings: DistrictSettings | None = None) -> str:
+    """``settings.db`` (default: ``$DOORSTEP_DB`` now), else an SQLite file in the
+    platform's user data folder."""
+    db = (settings or load_settings()).db
+    if db:
+        return db
     folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     return f"sqlite:///{folder / 'district.sqlite3'}"
 

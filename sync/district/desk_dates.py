@@ -17,7 +17,6 @@ the console's case page and filtered on in its case list. Days are in the distri
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Column, Connection, Index, String, Table, Text, func, select
 
 from sync import protocol as P
+from sync.district.config import district_zone
 from sync.district.database import Database
 from sync.district.tables import batches, metadata
 
@@ -47,7 +47,7 @@ desk_date_flags = Table(
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
+    return district_zone()
 
 
 def _day(stamp: str, zone: ZoneInfo) -> date | None:

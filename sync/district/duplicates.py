@@ -101,7 +101,7 @@ RULE_WORDS = {"while_open": "未办结期间不能重复申请", "per_year": "�
 
 def id_digest(id_number: str) -> str:
     """The resident's key: the console's digest of a full ID number
-    (:func:`sync.district.console_schema.search_hash` ``("id", …)``; a test keeps them
+    (:func:`sync.district.console.schema.search_hash` ``("id", …)``; a test keeps them
     equal)."""
     norm = "".join(ch for ch in id_number.upper() if ch.isalnum())
     if not norm:

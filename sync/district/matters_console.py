@@ -67,9 +67,9 @@ SORTS = {  # sort key → columns (ascending); "-key" sorts descending
 
 
 def _today() -> date:
-    from sync.district.console_schema import LOCAL_TZ
+    from sync.district.config import district_zone
 
-    return datetime.now(LOCAL_TZ).date()
+    return datetime.now(district_zone()).date()
 
 
 def _now(now: datetime | None) -> str:
@@ -473,10 +473,10 @@ class LedgerFilter:
 
 
 def _local_bounds(day_from: str, day_to: str) -> tuple[str | None, str | None]:
-    from sync.district.console_schema import LOCAL_TZ
+    from sync.district.config import district_zone
 
     def start(d: date) -> str:
-        return datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ).astimezone(UTC).isoformat(
+        return datetime(d.year, d.month, d.day, tzinfo=district_zone()).astimezone(UTC).isoformat(
             timespec="seconds")
 
     lo = start(date.fromisoformat(day_from)) if day_from else None
@@ -548,7 +548,7 @@ def ledger(st: Any, f: LedgerFilter, *, scope: str | None = None, limit: int | N
 def period_bounds(period: str) -> tuple[str, str, str]:
     """``YYYY-MM`` (a month), ``YYYY-Qn`` (a quarter) or ``YYYY`` (a year) in district local
     time → (UTC start, UTC end, words). :class:`Refused` naming ``period`` otherwise."""
-    from sync.district.console_schema import LOCAL_TZ
+    from sync.district.config import district_zone
 
     p = period.strip()
     try:
@@ -570,7 +570,7 @@ def period_bounds(period: str) -> tuple[str, str, str]:
                        ) from None
 
     def utc(d: date) -> str:
-        return datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ).astimezone(UTC).isoformat(
+        return datetime(d.year, d.month, d.day, tzinfo=district_zone()).astimezone(UTC).isoformat(
             timespec="seconds")
 
     return utc(start), utc(end), words
@@ -634,7 +634,7 @@ def board(st: Any, quarter: str) -> dict[str, Any]:
     """The quarter's board: per worker and per desk, matters' 回访 satisfaction (matters
     received in the quarter; the owner is the worker) and cases' 好差评 ratings (rated in the
     quarter; the case's worker)."""
-    from sync.district.console_schema import ccases
+    from sync.district.console.schema import ccases
 
     lo, hi, words = period_bounds(quarter)
     out: dict[str, Any] = {"period": quarter, "words": words}

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from sync import protocol as P
-from sync.district.console_schema import local_date
+from sync.district.console.schema import local_date
 from sync.district.matters_tables import matters
 from sync.district.replacement import lineage
 from sync.district.tables import changes, desks

@@ -24,7 +24,6 @@ themselves: the tests compare it with the summary.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, inspect, select, text, update
 
+from sync.district.config import district_zone
 from sync.district.database import Database
 from sync.district.matters_tables import (
     matter_board_cells,
@@ -62,7 +62,7 @@ Key = tuple[str, tuple[str, ...]]  # (table: rates | board, its cell)
 
 
 def _tz() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
+    return district_zone()
 
 
 def local_month(received_at: str) -> str:

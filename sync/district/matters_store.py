@@ -372,7 +372,7 @@ class ScheduleThread(threading.Thread):
 def _console_audit(storage: Any, console: Any = None) -> AuditHook:
     """The audit hook of an escalation: the app's console store (else a new one)."""
     if console is None:
-        from sync.district.console_store import ConsoleStore
+        from sync.district.console.store import ConsoleStore
 
         console = ConsoleStore(storage)
     cs = console
@@ -383,15 +383,11 @@ def _console_audit(storage: Any, console: Any = None) -> AuditHook:
     return hook
 
 
-def start_schedule(storage: Any, console: Any = None) -> ScheduleThread | None:
-    """Start the server's schedule thread unless ``DOORSTEP_MATTER_SCHEDULE`` is ``0``
-    (its value: seconds between runs, default 60); escalations are audited through the
-    app's ``console`` store when given."""
-    raw = os.environ.get("DOORSTEP_MATTER_SCHEDULE", "60").strip()
-    try:
-        interval = float(raw)
-    except ValueError:
-        interval = 60.0
+def start_schedule(storage: Any, console: Any = None, *,
+                   interval: float = 60.0) -> ScheduleThread | None:
+    """Start the server's schedule thread, a run every ``interval`` seconds
+    (``DOORSTEP_MATTER_SCHEDULE``, default 60) unless it is ``0``; escalations are audited
+    through the app's ``console`` store when given."""
     if interval <= 0:
         return None
     thread = ScheduleThread(storage, interval=interval,

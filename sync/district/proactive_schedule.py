@@ -7,14 +7,13 @@ Audited as ``proactive.run`` by ``schedule``."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
 
 from sqlalchemy import select
 
 from sync.district import proactive
-from sync.district.console_schema import local_today
+from sync.district.console.schema import local_today
 from sync.district.roster import roster
 
 log = logging.getLogger(__name__)
@@ -24,7 +23,7 @@ def run_today(storage: Any, console: Any = None) -> dict[str, Any] | None:
     """Today's run, unless today's slot is already taken or there is no roster yet (then
     None, nothing written)."""
     from sync.district.cli_proactive import current_catalog
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
     day = local_today()
     with storage.read() as conn:
@@ -67,13 +66,10 @@ class ProactiveSchedule(threading.Thread):
         self.join(timeout)
 
 
-def start_proactive_schedule(storage: Any, console: Any = None) -> ProactiveSchedule | None:
-    """Start the daily run's thread unless ``DOORSTEP_PROACTIVE_SCHEDULE`` is ``0``."""
-    raw = os.environ.get("DOORSTEP_PROACTIVE_SCHEDULE", "3600").strip()
-    try:
-        interval = float(raw)
-    except ValueError:
-        interval = 3600.0
+def start_proactive_schedule(storage: Any, console: Any = None, *,
+                             interval: float = 3600.0) -> ProactiveSchedule | None:
+    """Start the daily run's thread, a run every ``interval`` seconds
+    (``DOORSTEP_PROACTIVE_SCHEDULE``, default 3600) unless it is ``0``."""
     if interval <= 0:
         return None
     thread = ProactiveSchedule(storage, console, interval=interval)

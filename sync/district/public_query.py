@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from sync import protocol as P
-from sync.district.console_schema import local_date
+from sync.district.console.schema import local_date
 from sync.district.desk_codes import receipt_numbers
 from sync.district.replacement import lineage
 from sync.district.tables import case_revisions, cases, changes, desks

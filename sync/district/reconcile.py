@@ -288,7 +288,7 @@ def audit_in(st: Database, conn: Connection, actor: str, action: str, target: st
     """Append to the console's hash-chained audit log inside ``conn``'s transaction."""
     from types import SimpleNamespace
 
-    from sync.district.console_audit import AuditMixin
+    from sync.district.console.audit import AuditMixin
 
     AuditMixin.audit_in(SimpleNamespace(st=st), conn, actor, action,  # type: ignore[arg-type]
                         target, **detail)

@@ -1,4 +1,4 @@
-"""The district's agreement endpoints (issue 22), installed by :func:`sync.district.app.create_app`.
+"""The district's agreement endpoints (issue 22), a router of :func:`sync.district.app.create_app`.
 
 - ``POST /api/v1/reconcile`` — signed; the desk says what it has had acknowledged (and the
   epoch it last saw, its pull cursor); the district answers its identity and epoch, how
@@ -10,38 +10,32 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as P
-from sync.district.app import SignedDep, _parse, _storage
+from sync.district.api_deps import SignedDep, body_doc, parse_body, storage_of
+
+router = APIRouter()
 
 
-def _doc(model: type[P.Message]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": model.model_json_schema()}}}}
+@router.post(P.PATH_RECONCILE, tags=["sync"], openapi_extra=body_doc(P.ReconcileRequest),
+             responses={200: {"model": P.ReconcileResponse}, 401: {"model": P.ErrorBody}})
+async def reconcile(request: Request, auth: SignedDep) -> P.ReconcileResponse:
+    """Does the district hold what this desk has had acknowledged? (each sync asks)"""
+    req: P.ReconcileRequest = parse_body(P.ReconcileRequest, auth.body)
+    out: P.ReconcileResponse = await run_in_threadpool(
+        storage_of(request).reconcile, auth.desk["desk_id"], req)
+    return out
 
 
-def install(app: FastAPI) -> None:
-    """Add the two routes to the district app."""
-
-    @app.post(P.PATH_RECONCILE, tags=["sync"], openapi_extra=_doc(P.ReconcileRequest),
-              responses={200: {"model": P.ReconcileResponse}, 401: {"model": P.ErrorBody}})
-    async def reconcile(request: Request, auth: SignedDep) -> P.ReconcileResponse:
-        """Does the district hold what this desk has had acknowledged? (each sync asks)"""
-        req: P.ReconcileRequest = _parse(P.ReconcileRequest, auth.body)
-        out: P.ReconcileResponse = await run_in_threadpool(
-            _storage(request).reconcile, auth.desk["desk_id"], req)
-        return out
-
-    @app.post(P.PATH_STATUS_REPORTS, tags=["sync"], openapi_extra=_doc(P.StatusReportRequest),
-              responses={200: {"model": P.StatusReportResponse},
-                         401: {"model": P.ErrorBody}})
-    async def status_reports(request: Request, auth: SignedDep) -> P.StatusReportResponse:
-        """Decisions this desk had pulled that the district no longer has (after a restore)."""
-        req: P.StatusReportRequest = _parse(P.StatusReportRequest, auth.body)
-        out: P.StatusReportResponse = await run_in_threadpool(
-            _storage(request).store_status_reports, auth.desk["desk_id"], req)
-        return out
+@router.post(P.PATH_STATUS_REPORTS, tags=["sync"],
+             openapi_extra=body_doc(P.StatusReportRequest),
+             responses={200: {"model": P.StatusReportResponse},
+                        401: {"model": P.ErrorBody}})
+async def status_reports(request: Request, auth: SignedDep) -> P.StatusReportResponse:
+    """Decisions this desk had pulled that the district no longer has (after a restore)."""
+    req: P.StatusReportRequest = parse_body(P.StatusReportRequest, auth.body)
+    out: P.StatusReportResponse = await run_in_threadpool(
+        storage_of(request).store_status_reports, auth.desk["desk_id"], req)
+    return out

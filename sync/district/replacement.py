@@ -18,15 +18,14 @@ revoked desk with its last sync time and what the district received (:func:`desk
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Connection, Integer, String, Table, and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import protocol as P
+from sync.district.config import district_zone
 from sync.district.database import Database
 from sync.district.desk_codes import desk_replacements, receipt_numbers, replacement_of
 from sync.district.tables import batches, case_revisions, cases, changes, desks, metadata
@@ -41,7 +40,7 @@ MAX_UNSYNCED_DAYS = 60
 def unsynced_days(contact: str | None, revoked: str) -> list[str]:
     """The days (YYYYMMDD, the district's zone) from the old desk's last contact to its
     revocation: it may have numbered receipts the district never saw on each."""
-    zone = ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
+    zone = district_zone()
     try:
         end = datetime.fromisoformat(revoked).astimezone(zone).date()
         start = datetime.fromisoformat(contact).astimezone(zone).date() if contact else end

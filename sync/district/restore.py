@@ -159,7 +159,7 @@ def restore(url: str, backup: Path | str, *, actor: str = "cli") -> dict[str, An
     """Restore ``backup`` into the database at ``url`` and start a new epoch; a summary
     ``{"restored", "db", "epoch", "epoch_id", "previous_epoch", "backup_epoch", "cases",
     "desks"}``. Raises :class:`Refused` with a clear message (nothing changed)."""
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
     from sync.district.reconcile import audit_in
     from sync.district.storage import Storage
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -204,8 +203,9 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                 audit(conn, res)
         return res
 
-    def enroll(self, req: P.EnrollRequest) -> P.EnrollResponse:
-        """Exchange a one-time code for a desk id and secret (the code is spent)."""
+    def enroll(self, req: P.EnrollRequest, public_url: str = "") -> P.EnrollResponse:
+        """Exchange a one-time code for a desk id and secret (the code is spent);
+        ``public_url`` is the address the desk should keep (``DOORSTEP_PUBLIC_URL``)."""
         now = P.utc_now()
         desk_id = "desk-" + secrets.token_hex(8)
         secret = P.new_secret()
@@ -234,7 +234,7 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
         return P.EnrollResponse(desk_id=desk_id, desk_secret=secret, desk_code=row["desk_code"],
                                 name=row["name"], enrolled_at=now,
                                 replaces=row["replaces"] or "", release_key=release_public,
-                                public_url=os.environ.get("DOORSTEP_PUBLIC_URL", "").strip())
+                                public_url=public_url)
 
     def desk(self, desk_id: str) -> dict[str, Any] | None:
         """A desk row (with its secret), or None."""

@@ -13,7 +13,7 @@ import httpx
 from sync_helpers import resident_unless_taken, serve_in_thread
 
 from sync.district.console.auth import hash_password
-from sync.district.console_store import local_today
+from sync.district.console.store import local_today
 from sync.district.storage import Storage
 
 CHROMIUM = "/usr/bin/chromium"

@@ -93,7 +93,7 @@ def audit_actions(server: ConsoleServer, prefix: str) -> list[dict[str, Any]]:
 
     from sqlalchemy import select
 
-    from sync.district.console_schema import audit
+    from sync.district.console.schema import audit
 
     with server.storage.read() as conn:
         rows = conn.execute(select(audit).where(audit.c.action.like(f"{prefix}%"))

@@ -26,7 +26,7 @@ from console_helpers import ConsoleServer, Web
 from sqlalchemy import delete, select, update
 from sync_helpers import free_port
 
-from sync.district.console_store import (
+from sync.district.console.store import (
     AUDIT_CHECKPOINT,
     GENESIS,
     ConsoleStore,

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from test_console_search import _case
 from test_console_store import _push, cs  # noqa: F401  (the fixture)
 
-from sync.district.console_store import CaseFilter, ConsoleStore, terms
+from sync.district.console.store import CaseFilter, ConsoleStore, terms
 
 DAY = date(2026, 11, 8)
 NAMES = ["王玉兰", "王王", "欧阳玉兰", "李玉", "张三", "王"]

@@ -14,7 +14,7 @@ from console_helpers import ConsoleServer, new_case, shot
 from test_console_browser import _flash, _sign_in
 
 from sync.client.desk import sync_desk
-from sync.district.console_store import CONTACT_ATTEMPTS
+from sync.district.console.store import CONTACT_ATTEMPTS
 
 pytestmark = pytest.mark.browser
 

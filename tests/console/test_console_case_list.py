@@ -10,7 +10,7 @@ from typing import Any
 
 from test_console_store import _push, _record, cs  # noqa: F401  (the fixture)
 
-from sync.district.console_store import CaseFilter, ConsoleStore, local_today
+from sync.district.console.store import CaseFilter, ConsoleStore, local_today
 
 
 def _spot(i: int, days_ago: int) -> dict[str, Any]:

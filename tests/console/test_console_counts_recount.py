@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import text
 from test_console_store import cs  # noqa: F401  (the fixture)
 
-from sync.district.console_store import (
+from sync.district.console.store import (
     OPEN_STATUSES,
     CaseFilter,
     ConsoleStore,

@@ -11,7 +11,7 @@ import pytest
 from console_helpers import ConsoleServer, shot
 from test_console_browser import _flash, _sign_in
 
-from sync.district.console_store import LOCAL_TZ
+from sync.district.config import district_zone
 from sync.district.errors import DistrictError
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def test_enrollment_codes_listed_and_cancelled(server: ConsoleServer, page: Any,
     code = page.locator(".code-box .code").inner_text().strip()
     assert server.url in box and "72 小时" not in box
     [pending] = server.storage.pending_enroll_codes()
-    expires = datetime.fromisoformat(pending["expires_at"]).astimezone(LOCAL_TZ)
+    expires = datetime.fromisoformat(pending["expires_at"]).astimezone(district_zone())
     assert f"{expires:%Y-%m-%d %H:%M} 前有效" in box  # a time, not "72 小时"
     rows = page.locator("table.codes tbody tr")
     assert rows.count() == 1 and "HY-ZJ02" in rows.first.inner_text()

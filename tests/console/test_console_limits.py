@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from console_helpers import PASSWORD, ConsoleServer, Web
 
-from sync.district.console_users import MAX_FAILED_LOGINS
+from sync.district.console.users import MAX_FAILED_LOGINS
 
 PARALLEL = 60
 RIGHT_AT = 30  # the right password is the 30th of the 60
@@ -118,7 +118,7 @@ def test_huge_numbers_give_a_normal_page(any_server: ConsoleServer) -> None:
 
 
 def test_huge_page_shows_the_bounded_page(any_server: ConsoleServer) -> None:
-    from sync.district.console_store import MAX_PAGE
+    from sync.district.console.store import MAX_PAGE
 
     page: Any = any_server.console.list_batches(10**23)
     assert page.page == MAX_PAGE and page.rows == []

@@ -365,9 +365,9 @@ def test_rates_match_a_hand_count_and_the_board(ms: ConsoleServer, desk: Any,
                  {"satisfaction": "不满意", "reason": "没修"}).status_code == 303
     from datetime import datetime
 
-    from sync.district.console_schema import LOCAL_TZ
+    from sync.district.config import district_zone
 
-    month = datetime.now(LOCAL_TZ).strftime("%Y-%m")
+    month = datetime.now(district_zone()).strftime("%Y-%m")
     out = MC.rates(ms.storage, month, "department")
     # hand count: dispatched 3 (a, b, c), signed in time 1 (a) → 1/3; resolved: a → 1/4;
     # rated: a 满意, b 不满意 → 1/2

@@ -18,7 +18,7 @@ from matters_helpers import ASK, LEAK, WUYE, desk_for, make_server, record
 from test_console_browser import SIGN_IN_WAIT, _sign_in
 
 from sync.client.desk import sync_desk
-from sync.district.console_schema import LOCAL_TZ
+from sync.district.config import district_zone
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("CONSOLE_SHOTS", "/work/shots/console"))
@@ -143,7 +143,7 @@ def test_dispatch_sign_answer_revisit_redo_close_in_the_browser(
 
         # the rates: hand count — dispatched 1 (signed in time) → 响应率 1/1; closed and not
         # 不满意: 1 of 2 orders → 解决率 1/2; the revisit result now 满意 → 满意率 1/1
-        month = datetime.now(LOCAL_TZ).strftime("%Y-%m")
+        month = datetime.now(district_zone()).strftime("%Y-%m")
         clerk.goto(f"{ms.url}/console/matters/rates?period={month}")
         kpis = {k: clerk.locator(f"[data-rate={k}]").inner_text()
                 for k in ("response", "resolve", "satisfy")}

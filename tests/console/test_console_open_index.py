@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 from test_console_overdue_index import _plan, _statements
 from test_console_store import _push, _record, cs  # noqa: F401  (the fixture)
 
-from sync.district.console_store import CaseFilter, ConsoleStore, local_today
+from sync.district.console.store import CaseFilter, ConsoleStore, local_today
 
 SORT_INDEXES = {"item": "console_cases_by_item", "desk": "console_cases_by_desk",
                 "worker": "console_cases_by_worker", "promised": "console_cases_by_promised"}

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select, text
 from test_console_store import _push, _record, cs  # noqa: F401  (the fixture)
 
-from sync.district.console_store import CaseFilter, ConsoleStore, terms
+from sync.district.console.store import CaseFilter, ConsoleStore, terms
 
 DAY = date(2026, 11, 8)
 

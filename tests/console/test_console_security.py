@@ -12,7 +12,7 @@ from console_helpers import PASSWORD, ConsoleServer, Web, new_case
 
 from sync.client.desk import sync_desk
 from sync.district.console import auth
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 PAGES = ["/console/", "/console/batches", "/console/cases", "/console/callbacks",
          "/console/desks", "/console/catalog", "/console/users", "/console/audit",
@@ -199,7 +199,7 @@ def test_reveal_is_audited(server: ConsoleServer, synced: dict[str, Any], web: A
 def test_audit_chain_detects_tampering(server: ConsoleServer, web: Any) -> None:
     from sqlalchemy import update
 
-    from sync.district.console_store import audit
+    from sync.district.console.store import audit
 
     web("admin")
     cs = server.console

@@ -20,7 +20,7 @@ def test_sign_in_purges_expired_sessions(server: ConsoleServer, web: Any) -> Non
     with server.console.st.write() as conn:
         from sqlalchemy import update
 
-        from sync.district.console_schema import sessions
+        from sync.district.console.schema import sessions
         conn.execute(update(sessions).where(sessions.c.token_hash == hashes["old"])
                      .values(created_at=sessions.c.created_at - auth.MAX_AGE - 3600))
     assert all(server.console.session(h) is not None for h in hashes.values())

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from forms.workdays import add_working_days
-from sync.district.console_store import (
+from sync.district.console.store import (
     CaseFilter,
     ConsoleStore,
     local_date,

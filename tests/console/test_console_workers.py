@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import event, inspect, text
 from test_console_store import _push, _record, cs  # noqa: F401  (the fixture)
 
-from sync.district.console_store import CaseFilter, ConsoleStore, local_today
+from sync.district.console.store import CaseFilter, ConsoleStore, local_today
 
 
 def _load(cs: ConsoleStore, days: int = 90) -> set[str]:  # noqa: F811

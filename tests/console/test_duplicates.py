@@ -11,7 +11,7 @@ from typing import Any
 from console_helpers import new_case
 
 from sync.client.desk import sync_desk
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 
 def test_two_desks_flagged_noted_filtered_and_cleared(server: Any, make_desk: Any,

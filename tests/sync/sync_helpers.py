@@ -150,12 +150,14 @@ class PgCluster:
 class District:
     """A district server in a thread of this process, on a free loopback port."""
 
-    def __init__(self, db_url: str, *, enable_discard: bool = False) -> None:
+    def __init__(self, db_url: str, *, enable_discard: bool = False,
+                 settings: Any = None) -> None:
         from sync.district.app import create_app
 
         self.db_url = db_url
         self.storage = Storage(db_url)
-        self.app = create_app(storage=self.storage, enable_discard=enable_discard)
+        self.app = create_app(storage=self.storage, enable_discard=enable_discard,
+                              settings=settings)
         self._sock = socket.socket()
         # reusable at once by restart(), even while connections it accepted linger
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -174,6 +176,20 @@ class District:
         self._thread.join(timeout=30)
         self._sock.close()
         self.storage.close()
+
+    def drop_routes(self, *paths: str) -> None:
+        """From now on ``paths`` answer 404, as at a district from before them. (The API's
+        routes are in included routers, so they are hidden by routes put in front.)"""
+        from starlette.exceptions import HTTPException
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        async def not_found(_request: Request) -> Response:
+            raise HTTPException(404)
+
+        self.app.router.routes[:0] = [
+            Route(p, not_found, methods=["GET", "POST", "PUT", "DELETE"]) for p in paths]
 
     def restart(self, between: Callable[[], object] | None = None) -> None:
         """Stop serving, run ``between`` (e.g. a restore from a backup) while nothing holds

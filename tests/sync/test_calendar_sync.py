@@ -24,7 +24,7 @@ from desk.core.recalendar import calendar_listing
 from desk.core.receipts import render_case_pdf
 from sync.client.desk import sync_desk
 from sync.district.calendars import calendar_versions, publish_calendar
-from sync.district.console_store import ConsoleStore, callbacks, ccases
+from sync.district.console.store import ConsoleStore, callbacks, ccases
 from sync.district.storage import ratings
 from tests.forms.calendar_2027 import (
     FESTIVALS_2027,
@@ -174,7 +174,7 @@ def test_cli_publish_refuses_a_malformed_notice_naming_field_and_rule(
     import getpass
 
     from sync.district.cli import main
-    from sync.district.console_store import verify_audit_at
+    from sync.district.console.store import verify_audit_at
 
     db = f"sqlite:///{tmp_path / 'd.sqlite3'}"
     bad = tmp_path / "bad.json"

@@ -21,7 +21,7 @@ from forms.catalog import Catalog, load_catalog
 from forms.workbook import read_workbook
 from sync.client.desk import sync_desk
 from sync.district.catalog_import import next_version, publish_next
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 
 def cli(db: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from sync_helpers import District, enroll, new_case
 from sync import protocol as P
 from sync.client.desk import client_for, sync_desk
 from sync.client.errors import ProtocolError
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 
 def _push(district: District, desk: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from sync_helpers import District, enroll, new_case
 
 from forms.catalog import load_catalog
 from sync.client.desk import sync_desk
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 from sync.district.errors import Refused
 from sync.district.storage import Storage
 

@@ -410,8 +410,7 @@ def test_a_district_from_before_the_check_still_syncs(served: District,
     """A desk upgraded before its district: no /reconcile there (404) — the round is
     complete as before, ``agreed`` unknown, and nothing is confirmed, so nothing is purged."""
     d = served
-    d.app.router.routes[:] = [r for r in d.app.router.routes
-                              if getattr(r, "path", "") != P.PATH_RECONCILE]
+    d.drop_routes(P.PATH_RECONCILE)
     a = make_desk()
     enroll(d, a)
     u = new_case(a)["uuid"]

@@ -16,7 +16,7 @@ from sync_helpers import District, enroll, fresh_id, new_case
 
 from sync import protocol as P
 from sync.client.desk import client_for, sync_desk
-from sync.district.console_schema import search_hash
+from sync.district.console.schema import search_hash
 from sync.district.duplicates import case_duplicates, clear_duplicate, id_digest
 from sync.district.errors import Refused
 from sync.district.storage import cases, changes

@@ -18,7 +18,7 @@ from desk.core.matters import MatterService
 from sync.client.desk import sync_desk
 from sync.district import matters_store as M
 from sync.district.cli import main as district_main
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 from sync.district.storage import Storage
 
 URGENT = {"category": "求助", "urgency": "紧急", "description": "电梯困人",
@@ -35,7 +35,7 @@ def cli(capsys: Any, db_url: str, *args: str) -> tuple[int, Any, str]:
 def audit_entries(storage: Storage, action_prefix: str) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
-    from sync.district.console_schema import audit
+    from sync.district.console.schema import audit
 
     with storage.read() as conn:
         return [dict(r) for r in conn.execute(select(audit).where(

@@ -94,7 +94,7 @@ def test_five_wrong_pins_lock_the_share_until_the_password_sets_a_new_pin(
         with pytest.raises(keyring.KeyringError) as e:
             _open(data, "902614")
         assert e.value.kind == "wrong_pin" and f"{left}次" in e.value.message
-    from sync.district.console_store import ConsoleStore
+    from sync.district.console.store import ConsoleStore
 
     console = ConsoleStore(district.storage)
     [row] = console.desks_overview()

@@ -20,7 +20,7 @@ from forms.catalog import CATALOG_FILE, ITEMS_DIR, Catalog, CatalogError, parse_
 from forms.ids import id_check_digit
 from forms.params import parse_params
 from sync.district import proactive, roster
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 from sync.district.storage import Storage
 
 HEADER = ["姓名", "身份证号", "现住址", "小区", "网格", "低保", "残疾", "已领高龄津贴", "联系电话"]
@@ -235,7 +235,7 @@ def test_the_command_line(db_url: str, st: Storage) -> None:
 
 def test_the_servers_schedule_runs_the_day_once_with_the_published_catalog(
         db_url: str, st: Storage) -> None:
-    from sync.district.console_schema import local_today
+    from sync.district.console.schema import local_today
     from sync.district.proactive_schedule import ProactiveSchedule
 
     st.publish_catalog(load_catalog().to_json(), actor="t")

@@ -21,7 +21,7 @@ from sync.client import updates
 from sync.client.desk import client_for, sync_desk
 from sync.client.errors import NetworkError
 from sync.district import releases
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 PIECE = 64 * 1024
 
@@ -177,9 +177,7 @@ def test_a_desk_and_a_district_from_before_releases_keep_working(
     monkeypatch.undo()
     monkeypatch.setattr(updates, "running_version", lambda: "0.9.2")
     # a district from before releases: the route does not exist (404)
-    district.app.router.routes[:] = [r for r in district.app.router.routes
-                                     if getattr(r, "path", "") not in
-                                     (P.PATH_RELEASE, P.PATH_RELEASE_FILE)]
+    district.drop_routes(P.PATH_RELEASE, P.PATH_RELEASE_FILE)
     _add(district, _installer(tmp_path, "0.9.3"), "0.9.3")
     summary = sync_desk(desk)
     assert summary["complete"] and summary["release"] is None

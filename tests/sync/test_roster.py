@@ -15,7 +15,7 @@ from sqlalchemy import inspect, select
 
 from forms.ids import id_check_digit
 from sync.district import roster
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 from sync.district.storage import Storage
 
 HEADER = ["姓名", "身份证号", "联系电话", "现住址", "小区", "网格", "低保", "独居", "已领高龄津贴",

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync.district.console.auth import Forbidden, SignInRequired, optional_user
-from sync.district.console_store import ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -60,11 +60,26 @@ class ConsoleHeaders:
 
 def install(app: FastAPI) -> None:
     """Mount the console on the district app (its storage is ``app.state.storage``)."""
-    from sync.district.console import calendar, cases, catalog_workbook, matters, routes
+    from sync.district.console import (
+        accounts,
+        calendar,
+        callbacks,
+        cases,
+        catalog,
+        catalog_workbook,
+        desks,
+        matters,
+        routes,
+    )
     from sync.district.console.views import render
 
     app.state.console = ConsoleStore(app.state.storage)
-    app.include_router(routes.router, prefix="/console")
+    # the pages by area, in the order their routes are matched
+    app.include_router(routes.router, prefix="/console")  # sign-in, dashboard, batches
+    app.include_router(callbacks.router, prefix="/console")  # 差评 callbacks
+    app.include_router(desks.router, prefix="/console")  # 办事点
+    app.include_router(catalog.router, prefix="/console")  # 事项目录
+    app.include_router(accounts.router, prefix="/console")  # users, the audit log
     app.include_router(cases.router, prefix="/console")
     app.include_router(calendar.router, prefix="/console")
     app.include_router(catalog_workbook.router, prefix="/console")  # issue 16: the workbook

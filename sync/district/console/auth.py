@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from collections.abc import Callable, Coroutine
@@ -34,7 +33,8 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from forms.passwords import password_weakness
-from sync.district.console_store import ROLES, ConsoleStore
+from sync.district.config import process_settings
+from sync.district.console.store import ROLES, ConsoleStore
 
 COOKIE = "dd_console"
 LOGIN_COOKIE = "dd_login"
@@ -96,8 +96,9 @@ def token_hash(token: str) -> str:
 
 
 def secure_cookies() -> bool:
-    """False only when explicitly allowed for plain HTTP."""
-    return os.environ.get("DOORSTEP_CONSOLE_INSECURE_COOKIES", "") not in ("1", "true", "yes")
+    """False only when explicitly allowed for plain HTTP
+    (``DOORSTEP_CONSOLE_INSECURE_COOKIES``, process-wide)."""
+    return not process_settings().console_insecure_cookies
 
 
 def set_cookie(resp: Response, name: str, value: str, max_age: int | None = None) -> None:

@@ -23,8 +23,8 @@ from sync.district.calendars import (
 )
 from sync.district.console import auth
 from sync.district.console.auth import Admin, User, Viewer
+from sync.district.console.store import local_today
 from sync.district.console.views import flash, render
-from sync.district.console_store import local_today
 
 router = APIRouter()
 ROWS = len(FESTIVALS) + 2  # the seven festivals and two spare lines (a one-off holiday)

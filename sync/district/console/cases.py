@@ -23,6 +23,14 @@ from sync.district.console import auth
 from sync.district.console.auth import Actor, Exporter, Revealer, User, Viewer
 from sync.district.console.proactive import case_mark as proactive_case
 from sync.district.console.routes import _back, masked_name, redirect
+from sync.district.console.store import (
+    OPEN_STATUSES,
+    SORTS,
+    CaseFilter,
+    ConsoleStore,
+    local_today,
+    sort_spec,
+)
 from sync.district.console.views import (
     ACTIONS,
     DESK_STATUS_LABELS,
@@ -34,14 +42,6 @@ from sync.district.console.views import (
     form_rows,
     local_time,
     render,
-)
-from sync.district.console_store import (
-    OPEN_STATUSES,
-    SORTS,
-    CaseFilter,
-    ConsoleStore,
-    local_today,
-    sort_spec,
 )
 from sync.district.desk_dates import desk_date_flag
 from sync.district.duplicates import clear_duplicate, duplicates_of

@@ -28,10 +28,10 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from sync import protocol as P
 from sync.district import matters_console as MC
 from sync.district import matters_store as M
+from sync.district.config import district_zone
 from sync.district.console import auth
 from sync.district.console.auth import Forbidden, User
 from sync.district.console.views import flash, local_time, render
-from sync.district.console_schema import LOCAL_TZ
 from sync.district.errors import NotFound, Refused
 
 router = APIRouter()
@@ -232,11 +232,11 @@ _LEDGER_WORDS = {"category": "类别", "status": "状态", "urgency": "紧急程
 # -- the three rates and the 好差评 board ----------------------------------------------------
 
 def _this_month() -> str:
-    return datetime.now(LOCAL_TZ).strftime("%Y-%m")
+    return datetime.now(district_zone()).strftime("%Y-%m")
 
 
 def _this_quarter() -> str:
-    d = datetime.now(LOCAL_TZ)
+    d = datetime.now(district_zone())
     return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
 
 
@@ -333,7 +333,7 @@ def _due_text(raw: str) -> str:
     except ValueError:
         return raw
     if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_TZ)
+        value = value.replace(tzinfo=district_zone())
     return value.isoformat()
 
 
@@ -425,7 +425,7 @@ async def _followup(request: Request, user: User, uuid: str, form: dict[str, str
 # -- exports -----------------------------------------------------------------------------------
 
 def _today() -> str:
-    return datetime.now(LOCAL_TZ).strftime("%Y%m%d")
+    return datetime.now(district_zone()).strftime("%Y%m%d")
 
 
 def _head(what: str, user: User, filters: str, note: str) -> list[tuple[str, str]]:

@@ -17,8 +17,9 @@ from starlette.responses import HTMLResponse, Response
 from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.ids import mask_id, mask_phone
 from forms.model import FieldDef, Item
+from sync.district.config import district_zone
 from sync.district.console.auth import ROLE_NAMES, User, clear_cookie, set_cookie
-from sync.district.console_store import LOCAL_TZ, ConsoleStore
+from sync.district.console.store import ConsoleStore
 
 HERE = Path(__file__).parent
 
@@ -199,7 +200,7 @@ def local_time(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if not iso:
         return "—"
     try:
-        return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).strftime(fmt)
+        return datetime.fromisoformat(iso).astimezone(district_zone()).strftime(fmt)
     except ValueError:
         return iso
 

@@ -2,7 +2,7 @@
 
 ``console_cases`` holds, per case, the columns lists, filters, the dashboard and exports
 need (worker, promised date, masked ID/phone, search hashes); ``console_callbacks`` one
-差评 follow-up task per rating of 1–2, due in ``CALLBACK_WORKDAYS`` working days (counted
+差评 follow-up task per rating of 1–2, due in ``DOORSTEP_CALLBACK_WORKDAYS`` working days (counted
 with the district's published holiday arrangements, :func:`district_calendar`).
 :meth:`ReadModelMixin.refresh` brings both up to date from ``cases.updated_at`` and
 ``ratings.received_at`` (watermarks in ``console_state``, minus ``REFRESH_MARGIN`` for slow
@@ -12,7 +12,6 @@ transactions), so status changes made anywhere (console, command line) show up.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -34,7 +33,8 @@ from forms.ids import mask_id, mask_phone
 from forms.names import name_initials
 from forms.workdays import add_working_days
 from sync.district.calendars import district_calendar
-from sync.district.console_schema import (
+from sync.district.config import process_settings
+from sync.district.console.schema import (
     COUNTS_VERSION,
     OPEN_STATUSES,
     ConsoleBase,
@@ -50,7 +50,6 @@ from sync.district.console_schema import (
 from sync.district.replacement import build_sent_counts
 from sync.district.storage import case_revisions, cases, ratings
 
-CALLBACK_WORKDAYS = int(os.environ.get("DOORSTEP_CALLBACK_WORKDAYS", "1"))  # 辽宁: 1 wd
 REFRESH_MARGIN = timedelta(minutes=2)  # a slow transaction may commit an older timestamp
 
 
@@ -401,7 +400,7 @@ class ReadModelMixin(ConsoleBase):
             if rows:
                 for r in rows:
                     r["due_date"] = add_working_days(local_date(r["received_at"]),
-                                                     CALLBACK_WORKDAYS, workcal).day.isoformat()
+                                                     process_settings().callback_workdays, workcal).day.isoformat()
                     r["state"] = "open"
                 conn.execute(self.st._insert(callbacks).on_conflict_do_nothing(), rows)
             if newest and newest > wm:

@@ -10,7 +10,7 @@ them and adds its own, on the same engine and metadata-free DDL path):
   each row's hash covers the previous row's hash, so an edited or deleted row shows.
   The audit page checks it incrementally from a checkpoint kept in ``console_state``;
   ``doorstep-district audit verify`` checks all of it, read-only
-  (:func:`~sync.district.console_audit.verify_audit_at`).
+  (:func:`~sync.district.console.audit.verify_audit_at`).
 - ``console_callbacks`` — 差评 follow-up: one task per rating of 1–2 (不满意/非常不满意),
   due in working days, with outcome and note.
 - ``console_cases`` — the console's read model of ``cases``: the columns lists, filters,
@@ -21,16 +21,14 @@ them and adds its own, on the same engine and metadata-free DDL path):
 - ``console_state`` — the console's own small state: the read model's watermarks and the
   audit checkpoint.
 
-:class:`ConsoleBase` is the base of :class:`~sync.district.console_store.ConsoleStore`: the
+:class:`ConsoleBase` is the base of :class:`~sync.district.console.store.ConsoleStore`: the
 storage it runs on, :meth:`~ConsoleBase.migrate`, and reading/writing ``console_state``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Column,
@@ -48,6 +46,7 @@ from sqlalchemy import (
 )
 
 from sync import protocol as P
+from sync.district.config import district_zone
 from sync.district.database import add_missing_columns
 from sync.district.storage import Storage
 
@@ -55,7 +54,6 @@ from sync.district.storage import Storage
 # "open" filter, the overdue counts and the partial indexes below)
 OPEN_STATUSES = ("received", "accepted", "needs_correction", "routed")
 
-LOCAL_TZ = ZoneInfo(os.environ.get("DOORSTEP_TZ", "Asia/Shanghai"))
 
 cmeta = MetaData()
 users = Table(
@@ -198,7 +196,7 @@ rated = Table(
     Column("received_at", String(40), nullable=False),  # the district's receive time
 )
 # The dashboard's and the 办事点 page's figures, kept up to date in the same transaction as
-# every write of ``console_cases`` (issue 21; sync.district.console_readmodel.count_keys
+# every write of ``console_cases`` (issue 21; sync.district.console.readmodel.count_keys
 # says which rows a case adds 1 to): per open status, item, 绿色通道 and whether it has a
 # promised date ("open"); per desk and open status ("desk"); open cases per promised date
 # and item ("due"); intake per accepted day by item ("ii"), desk ("id"), desk and worker
@@ -269,12 +267,12 @@ def _iso(dt: datetime) -> str:
 
 def local_date(iso: str) -> date:
     """The local (district) calendar date of a UTC ISO timestamp."""
-    return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).date()
+    return datetime.fromisoformat(iso).astimezone(district_zone()).date()
 
 
 def local_today() -> date:
     """Today in the district's time zone."""
-    return datetime.now(LOCAL_TZ).date()
+    return datetime.now(district_zone()).date()
 
 
 def search_hash(kind: str, value: str) -> str:

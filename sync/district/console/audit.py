@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
-from sync.district.console_schema import (
+from sync.district.console.schema import (
     ConsoleBase,
     audit,
     ccases,

@@ -4,14 +4,14 @@
 use; every name they import from this module is still importable from it. It is put
 together from modules with one job each:
 
-- :mod:`sync.district.console_schema` — the console's tables (``console_users``,
+- :mod:`sync.district.console.schema` — the console's tables (``console_users``,
   ``console_sessions``, ``console_audit``, ``console_callbacks``, ``console_cases``,
   ``console_state``: listed there), their migration, and the district's time zone;
-- :mod:`sync.district.console_users` — sign-in accounts, lockout and sessions;
-- :mod:`sync.district.console_audit` — the hash-chained audit log: appending, the audit
+- :mod:`sync.district.console.users` — sign-in accounts, lockout and sessions;
+- :mod:`sync.district.console.audit` — the hash-chained audit log: appending, the audit
   page's incremental check from a checkpoint, and the read-only verifier behind
   ``doorstep-district audit verify`` (:func:`verify_audit_at`);
-- :mod:`sync.district.console_readmodel` — ``console_cases``, the read model of ``cases``,
+- :mod:`sync.district.console.readmodel` — ``console_cases``, the read model of ``cases``,
   and the 差评 callback queue; :meth:`ConsoleStore.refresh` brings them up to date and
   runs before every list, dashboard and export;
 - this module — the queries the pages draw from: the case list, its filters and exports,
@@ -47,7 +47,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from forms.catalog import load_catalog
 from sync import protocol as P
-from sync.district.console_audit import (
+from sync.district.console.audit import (
     AUDIT_CHECKPOINT,
     AUDIT_FULL_AT,
     GENESIS,
@@ -58,16 +58,14 @@ from sync.district.console_audit import (
     verify_audit_at,
     verify_audit_chain,
 )
-from sync.district.console_readmodel import (
-    CALLBACK_WORKDAYS,
+from sync.district.console.readmodel import (
     REFRESH_MARGIN,
     TAIL_LENGTHS,
     ReadModelMixin,
     search_name,
     tail_term,
 )
-from sync.district.console_schema import (
-    LOCAL_TZ,
+from sync.district.console.schema import (
     OPEN_STATUSES,
     ConsoleBase,
     audit,
@@ -84,7 +82,7 @@ from sync.district.console_schema import (
     terms,
     users,
 )
-from sync.district.console_users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
+from sync.district.console.users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
 from sync.district.desk_dates import desk_date_flags
 from sync.district.duplicates import flagged_cases
 from sync.district.errors import Refused
@@ -103,10 +101,8 @@ from sync.district.storage import (
 __all__ = [
     "AUDIT_CHECKPOINT",
     "AUDIT_FULL_AT",
-    "CALLBACK_WORKDAYS",
     "COUNT_CAP",
     "GENESIS",
-    "LOCAL_TZ",
     "LOCKOUT",
     "MAX_FAILED_LOGINS",
     "NEAR_DUE_DAYS",
@@ -237,10 +233,10 @@ def _order_by(cols: list[Any], desc: bool) -> list[Any]:
 class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
     """Console tables and queries over the district :class:`Storage`.
 
-    Users and sessions come from :mod:`sync.district.console_users`, the audit log from
-    :mod:`sync.district.console_audit`, the read model from
-    :mod:`sync.district.console_readmodel`, the schema from
-    :mod:`sync.district.console_schema`.
+    Users and sessions come from :mod:`sync.district.console.users`, the audit log from
+    :mod:`sync.district.console.audit`, the read model from
+    :mod:`sync.district.console.readmodel`, the schema from
+    :mod:`sync.district.console.schema`.
     """
 
     def __init__(self, storage: Storage) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import or_, select, update
 
-from sync.district.console_schema import ConsoleBase, _iso, now_iso, sessions, users
+from sync.district.console.schema import ConsoleBase, _iso, now_iso, sessions, users
 from sync.district.errors import NotFound, Refused
 
 ROLES = ("admin", "reviewer", "viewer", "department")  # department: issue 15
