@@ -321,6 +321,7 @@ class MaterialsPanel(QFrame):
         outer = self.layout()
         assert isinstance(outer, QVBoxLayout)
         outer.insertWidget(outer.indexOf(self.decision) + 1, box)
+        box.show()  # now: a layout shows a widget added to a visible parent only later
         self.reuse_box = box
 
     def _reuse_toggled(self, name: str, on: bool) -> None:

@@ -78,6 +78,11 @@ def test_pages_on_file_reused_after_consent_end_to_end(qtbot: Any, win: Any, dri
     until = add_months(date.fromisoformat(day), 12) - timedelta(days=1)
     assert tick.text().endswith(f" · 有效期至 {until.isoformat()}")
     assert tick.isVisible() and not tick.isChecked()
+    # offered again (the resident's cases re-read): shown at once, not on a later event
+    # turn — the check above failed in CI when the offers arrived before that turn
+    panel.offer_reuse([offer])
+    tick, offer = panel.reuse_offers["老人身份证"]
+    assert tick.isVisible() and not tick.isChecked()
     row = next(r for r in panel.rows if r.material.name == "老人身份证")
     row.box.setChecked(False)
     tick.setChecked(True)
