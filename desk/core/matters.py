@@ -266,9 +266,7 @@ class MatterService:
         """Today's list (see :meth:`Store.today_matters`), each matter in its public
         shape."""
         now = self.now()
-        day_end = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(),
-                                   now.tzinfo).isoformat(timespec="seconds")
-        lists = self.store.today_matters(day_end)
+        lists = self.store.today_matters(due_horizon(now))
         return {k: [public_matter(m, now, self.config.warn_fraction) for m in v]
                 for k, v in lists.items()}
 
@@ -279,8 +277,18 @@ class MatterService:
         start = datetime.combine(now.date(), datetime.min.time(), now.tzinfo)
         end = start + timedelta(days=1)
         c = self.store.matter_counts(start.isoformat(timespec="seconds"),
-                                     end.isoformat(timespec="seconds"))
+                                     end.isoformat(timespec="seconds"), due_horizon(now))
         return dict(c, todo=c["due"] + c["answers"] + c["revisits"])
+
+
+DUE_WITHIN = timedelta(hours=24)
+
+
+def due_horizon(now: datetime) -> str:
+    """Today's list takes the open matters due by this instant: within the next 24 hours
+    (or overdue), whatever the hour — at 22:00 an urgent matter due at 00:30 is still
+    today's work, not tomorrow's."""
+    return (now + DUE_WITHIN).isoformat(timespec="seconds")
 
 
 def public_matter(m: Mapping[str, Any], now: datetime | None = None,
@@ -310,4 +318,4 @@ def public_matter(m: Mapping[str, Any], now: datetime | None = None,
     return out
 
 
-__all__ = ["MatterService", "matter_config", "public_matter"]
+__all__ = ["MatterService", "due_horizon", "matter_config", "public_matter"]

@@ -405,22 +405,22 @@ class MatterMixin(StoreBase):
             sql += " WHERE " + " AND ".join(where)
         return self._read(sql + " ORDER BY created_at DESC, id DESC LIMIT ?", [*params, limit])
 
-    def today_matters(self, day_end: str) -> dict[str, list[dict[str, Any]]]:
-        """Today's list: ``due`` (open, due by ``day_end`` or overdue, oldest deadline
+    def today_matters(self, due_by: str) -> dict[str, list[dict[str, Any]]]:
+        """Today's list: ``due`` (open, due by ``due_by`` or overdue, oldest deadline
         first), ``answers`` (the district answered; not yet passed on to the resident) and
         ``revisits`` (answers passed on, the district's 回访 still to come)."""
         due = self._read("SELECT * FROM matters WHERE status = 'open' AND due_at <= ? AND "
                          "coalesce(district_status, '') NOT IN ('answered', 'closed') "
-                         "ORDER BY due_at", [day_end])
+                         "ORDER BY due_at", [due_by])
         answers = self._read("SELECT * FROM matters WHERE district_answer IS NOT NULL AND "
                              "answer_seen_at IS NULL ORDER BY district_updated_at")
         revisits = self._read("SELECT * FROM matters WHERE district_status = 'answered' AND "
                               "answer_seen_at IS NOT NULL ORDER BY district_updated_at")
         return {"due": due, "answers": answers, "revisits": revisits}
 
-    def matter_counts(self, day_start: str, day_end: str) -> dict[str, int]:
-        """The status bar's counts in one read: ``today`` (recorded since ``day_start``)
-        and the three parts of today's list (:meth:`today_matters`, same conditions):
+    def matter_counts(self, day_start: str, day_end: str, due_by: str) -> dict[str, int]:
+        """The status bar's counts in one read: ``today`` (recorded from ``day_start`` to
+        ``day_end``) and the three parts of today's list (:meth:`today_matters`, same conditions):
         ``due``, ``answers``, ``revisits``."""
         rows = self._read(
             "SELECT coalesce(sum(created_at >= ? AND created_at < ?), 0) AS today, "
@@ -429,7 +429,7 @@ class MatterMixin(StoreBase):
             "coalesce(sum(district_answer IS NOT NULL AND answer_seen_at IS NULL), 0) "
             "AS answers, "
             "coalesce(sum(district_status = 'answered' AND answer_seen_at IS NOT NULL), 0) "
-            "AS revisits FROM matters", [day_start, day_end, day_end])
+            "AS revisits FROM matters", [day_start, day_end, due_by])
         return {k: int(v) for k, v in rows[0].items()}
 
     # -- the district's configuration ------------------------------------------------------

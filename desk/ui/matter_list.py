@@ -1,4 +1,4 @@
-"""The desk's resident matters (民情诉求, issue 15): today's list — matters due or overdue,
+"""The desk's resident matters (民情诉求, issue 15): today's list — matters due within 24 hours or overdue,
 answers from the district to pass on, 回访 to come — and a search of every matter with a
 status filter. A matter opens in its detail page; 登记诉求 starts a new one.
 
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.core import clock
-from desk.core.matters import public_matter
+from desk.core.matters import due_horizon, public_matter
 from desk.ui.matter_words import (
     place_text,
     resident_text,
@@ -131,7 +131,7 @@ class MattersPage(QWidget):
 
         def read() -> list[dict[str, Any]]:
             if view == "today":
-                lists = store.today_matters(_day_end())
+                lists = store.today_matters(due_horizon(clock.now()))
                 return ([dict(m, why="overdue_or_due") for m in lists["due"]]
                         + [dict(m, why="answer") for m in lists["answers"]]
                         + [dict(m, why="revisit") for m in lists["revisits"]])
@@ -192,12 +192,3 @@ class MattersPage(QWidget):
     def uuids(self) -> list[str]:
         """The matters listed, in order (tests)."""
         return [str(m["uuid"]) for m in self.rows]
-
-
-def _day_end() -> str:
-    """The end of the desk's day (today's list takes what is due by then)."""
-    from datetime import datetime, timedelta
-
-    now = clock.now()
-    end = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo)
-    return end.isoformat(timespec="seconds")

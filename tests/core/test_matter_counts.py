@@ -29,6 +29,19 @@ def test_counts_today_and_todays_list(desk: Any) -> None:
     assert later["today"] == 0 and later["todo"] == later["due"] == 1
 
 
+def test_late_in_the_evening_an_urgent_matter_is_still_todays_work(desk: Any) -> None:
+    """At 22:07 an urgent matter (2 hours) falls due at 00:07: it belongs on today's list
+    and in the 待办 count, not tomorrow's (CI ran at 22:07 Beijing and the list, bounded by
+    midnight, left it out)."""
+    evening = datetime(2026, 12, 4, 14, 7, tzinfo=UTC)  # 22:07 in Beijing
+    with clock.use(evening, zone="Asia/Shanghai"):
+        svc = MatterService(desk.store)
+        urgent = svc.record(URGENT, desk.actor())
+        svc.record(LEAK, desk.actor())  # due in 7 days: not today's work
+        assert [m["uuid"] for m in svc.today()["due"]] == [urgent["uuid"]]
+        assert svc.counts()["due"] == 1
+
+
 def test_history_is_in_time_order_across_zones(desk: Any) -> None:
     """The desk writes +08:00, the district UTC: a district step one minute after the
     recording sorted first as text ('2026-…T18:…+00:00' < '2026-…T02:…+08:00' the next
