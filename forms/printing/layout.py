@@ -476,9 +476,10 @@ class Sheet:
         self._add(t, Spacer(1, 2.5 * mm))
 
     def _pair(self, key: str, value: str) -> str:
-        """``key：value`` on one line (``key: value`` in the second language)."""
+        """``key：value`` on one line (``key: value`` in the second language, the value in
+        its own translation when it carries one: a date reads ``2026-09-21`` there)."""
         tr = self._tr(key)
-        return Bi(f"{key}：{value}", f"{tr}: {value}" if tr else None)
+        return Bi(f"{key}：{value}", f"{tr}: {getattr(value, 'tr', None) or value}" if tr else None)
 
     def fields(self, rows: Sequence[tuple[str, str] | tuple[str, str, bool]], *,
                small_wide: bool = False, small: bool = False) -> None:

@@ -173,6 +173,10 @@ def test_english_receipts_print_chinese_with_english_beneath(desk: Any, tmp_path
             assert squash(words) in squash(text), (status, fmt, words)
         assert not any("NotoSansYi" in row[0] for row in fonts), f"Yi font embedded: {fonts}"
         assert embedded_glyphs(pdf, "WenQuanYiMicroHei")
+        # a date in the English line reads as a date, not "Accepted on: 2026年9月21日"
+        assert not re.search(r"(Accepted on|Date of notice|Date): *\d{4}年", text), status
+        if fmt == "a4":
+            assert re.search(r"(Accepted on|Date of notice|Date): *\d{4}-\d{2}-\d{2}", text), status
         # beneath: the English label's line follows the Chinese label's
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         title = next(i for i, ln in enumerate(lines) if ln.startswith(
@@ -195,6 +199,8 @@ def test_english_receipts_print_chinese_with_english_beneath(desk: Any, tmp_path
     text, _ = check_clean(render_matter_pdf(desk, slip, fmt), tmp_path, fmt, f"slip {fmt}")
     for words in ("民情诉求受理单", "Resident request slip", "Request no.", "Urgency"):
         assert squash(words) in squash(text), (fmt, words)
+    assert not re.search(r"Received at: *\d{4}年", text) and re.search(
+        r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text), (fmt, text)
 
 
 def test_without_the_setting_the_documents_are_chinese_alone(desk: Any, tmp_path: Path) -> None:

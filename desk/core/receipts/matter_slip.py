@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from desk.core.receipts.bilingual import district_dir, words_for
+from desk.core.receipts.bilingual import Bi, district_dir, words_for
 from desk.core.receipts.layout import FORMATS, Sheet
 from desk.core.receipts.verify import (
     group_code,
@@ -34,11 +34,13 @@ BRIEF_CHARS = 240  # what was said, in brief: the slip is not the ledger
 
 
 def cn_time(iso: str | None) -> str:
-    """``2026-09-30T10:05:00+08:00`` → ``2026年9月30日 10:05`` (blank stays blank)."""
+    """``2026-09-30T10:05:00+08:00`` → ``2026年9月30日 10:05``, reading ``2026-09-30 10:05``
+    in the second language (blank stays blank)."""
     if not iso:
         return ""
     t = datetime.fromisoformat(str(iso))
-    return f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}"
+    return Bi(f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}",
+              f"{t:%Y-%m-%d %H:%M}")
 
 
 def place_words(place: dict[str, Any]) -> str:
