@@ -91,7 +91,8 @@ def _recompute_one(case: dict[str, Any], item: Item, cal: WorkCalendar,
     return changes, updates
 
 
-def recompute_promises(ctx: PromiseDesk, years: list[int] | None = None) -> list[dict[str, Any]]:
+def recompute_promises(ctx: PromiseDesk,
+                       years: list[int] | None = None) -> list[dict[str, Any]]:
     """Recompute the open cases counted across ``years`` (default: the years whose
     arrangement arrived since the last run); returns the worker's lines for the cases
     whose dates changed."""

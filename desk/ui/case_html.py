@@ -126,8 +126,8 @@ def materials_html(case: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def routes_html(ctx: DeskContext, case: dict[str, Any], item: Item | None, fields: dict[str, Any],
-                pulled: list[dict[str, Any]] | None) -> str:
+def routes_html(ctx: DeskContext, case: dict[str, Any], item: Item | None,
+                fields: dict[str, Any], pulled: list[dict[str, Any]] | None) -> str:
     """A 一件事 bundle case's routes: each service chosen, its department and its status
     at the district (pending until a department acts); empty for other cases."""
     if item is None or not item.bundle:

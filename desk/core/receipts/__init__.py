@@ -55,13 +55,15 @@ def _check_fmt(fmt: str) -> None:
         raise ValueError(f"format: 回执格式只能是 a4 或 80mm（收到 {fmt!r}）")
 
 
-def render_case_pdf(ctx: DeskContext, case: dict[str, Any], fmt: str = "a4", kind: str | None = None,
-                    *, qr: bool = True, signature: bytes | None = None) -> bytes:
+def render_case_pdf(ctx: DeskContext, case: dict[str, Any], fmt: str = "a4",
+                    kind: str | None = None, *, qr: bool = True,
+                    signature: bytes | None = None) -> bytes:
     """The PDF of a stored case's document.
 
-    ``case`` is a row from ``ctx.store.get_case``. ``kind``: None (by status: accepted → 受理回执, deferred →
-    容缺受理通知书 with the receipt's content, correction → 补正材料告知书), ``receipt``,
-    ``deferral``, ``correction`` or ``notice`` (the item's 一次性告知单). ``qr=False``
+    ``case`` is a row from ``ctx.store.get_case``. ``kind``: None (by status: accepted →
+    受理回执, deferred → 容缺受理通知书 with the receipt's content, correction →
+    补正材料告知书), ``receipt``, ``deferral``, ``correction`` or ``notice`` (the item's
+    一次性告知单). ``qr=False``
     leaves the QR code out (the verification code is still printed). ``signature``: the
     resident's captured signature as PNG bytes, drawn on the signature line.
     """

@@ -303,7 +303,8 @@ def _received_table(sheet: Sheet, f: CaseFacts) -> None:
                roll, "（未收取纸质材料）", rank=3)
 
 
-def _verification(ctx: DeskContext, f: CaseFacts, with_qr: bool) -> tuple[str, list[list[bool]] | None]:
+def _verification(ctx: DeskContext, f: CaseFacts,
+                  with_qr: bool) -> tuple[str, list[list[bool]] | None]:
     # a case taken over from a replaced desk keeps that desk's key: a reprint is the same
     key = ctx.store.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
     code = verification_code(key, f.receipt_no, str(f.case["uuid"]))
@@ -401,8 +402,8 @@ def _stub(sheet: Sheet, f: CaseFacts, title: str,
 # -- documents ------------------------------------------------------------------------------
 
 
-def receipt_document(ctx: DeskContext, f: CaseFacts, fmt: str, *, deferral: bool, with_qr: bool,
-                     signature: bytes | None) -> bytes:
+def receipt_document(ctx: DeskContext, f: CaseFacts, fmt: str, *, deferral: bool,
+                     with_qr: bool, signature: bytes | None) -> bytes:
     """受理回执, or 容缺受理通知书 (the receipt plus the deferred materials)."""
     status = str(f.case["status"])
     title = TITLES["deferral"] if deferral else (
