@@ -9,9 +9,12 @@ on yet is pending.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forms.model import Item
+
+if TYPE_CHECKING:
+    from forms.catalog import Catalog
 
 ROUTE_WORDS = {
     "pending": "待处理", "accepted": "已受理", "needs_correction": "需补正",
@@ -20,7 +23,7 @@ ROUTE_WORDS = {
 
 
 def bundle_routes(item: Item | None, fields: dict[str, Any], pulled: list[dict[str, Any]],
-                  catalog: Any = None) -> list[dict[str, Any]]:
+                  catalog: Catalog | None = None) -> list[dict[str, Any]]:
     """Each route of a bundle case: ``item_code``, ``item_name``, ``department``,
     ``status``, ``note`` — the services chosen (pending until the district says more),
     then any route the district reported that the case no longer lists. Empty for a case

@@ -22,10 +22,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.core import clock
 from desk.core.errors import DeskError
+
+if TYPE_CHECKING:
+    from desk.core.settings import Settings
+    from desk.core.store import Store
 
 DEFAULT_PLAUSIBLE_DAYS = 60
 _CACHE_SECONDS = 30.0
@@ -85,7 +89,7 @@ def district_time_iso(instant: float | datetime) -> str:
     return datetime.fromtimestamp(instant, UTC).isoformat(timespec="seconds")
 
 
-def record_district_time(store: Any, instant: float | datetime | str | None) -> None:
+def record_district_time(store: Store, instant: float | datetime | str | None) -> None:
     """Remember the district's clock from an answer (sync, enrollment); None: not heard."""
     if instant is None or instant == "":
         return
@@ -99,7 +103,7 @@ def record_district_time(store: Any, instant: float | datetime | str | None) -> 
     store.record_district_time(district_time_iso(instant))
 
 
-def _older_district_time(store: Any) -> str | None:
+def _older_district_time(store: Store) -> str | None:
     """A desk that last synced before the district's time was recorded: its last complete
     round (its own clock then) plus the offset to the district's clock it kept."""
     last = store.get_meta("last_sync")
@@ -115,7 +119,7 @@ def _older_district_time(store: Any) -> str | None:
     return (at + timedelta(seconds=offset)).isoformat()
 
 
-def find_doubt(store: Any, plausible_days: int = DEFAULT_PLAUSIBLE_DAYS,
+def find_doubt(store: Store, plausible_days: int = DEFAULT_PLAUSIBLE_DAYS,
                today: date | None = None) -> Doubt | None:
     """The doubt about the clock's day ``today`` (default: the clock's), or None."""
     today = today or clock.today()
@@ -142,7 +146,7 @@ def find_doubt(store: Any, plausible_days: int = DEFAULT_PLAUSIBLE_DAYS,
     return None
 
 
-def confirmed_day(store: Any, clock_day: date) -> date | None:
+def confirmed_day(store: Store, clock_day: date) -> date | None:
     """The date the worker confirmed while the clock read ``clock_day``, or None."""
     conf = store.clock_confirmation()
     if not conf or conf.get("clock_day") != clock_day.isoformat():
@@ -158,7 +162,7 @@ class DeskDay:
     ``CaseService.desk_day``): the clock's day when it can be believed, the worker's
     confirmed date while it is in doubt."""
 
-    def __init__(self, store: Any, settings: Any) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
         self._cache: tuple[float, date, Doubt | None] | None = None

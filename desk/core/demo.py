@@ -12,12 +12,16 @@ import copy
 import random
 import time
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.core import clock
 from desk.core.cases import Actor
 from forms.engine import validate
 from forms.ids import id_check_digit
+from forms.model import Item
+
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
             "于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹")
@@ -65,7 +69,7 @@ def _birth_for(rng: random.Random, example_id: str, today: date) -> date:
     return date(year, rng.randint(1, 12), rng.randint(1, 28))
 
 
-def _vary(item: Any, rng: random.Random, today: date) -> dict[str, Any]:
+def _vary(item: Item, rng: random.Random, today: date) -> dict[str, Any]:
     sub: dict[str, Any] = copy.deepcopy(item.example)
     sub["applicant_name"] = make_name(rng)
     birth = _birth_for(rng, str(sub.get("applicant_id", "")), today)
@@ -100,7 +104,7 @@ def _vary(item: Any, rng: random.Random, today: date) -> dict[str, Any]:
     return sub
 
 
-def make_demo_cases(ctx: Any, n: int, *, seed: int | None = None,
+def make_demo_cases(ctx: DeskContext, n: int, *, seed: int | None = None,
                     chunk: int = 1000) -> dict[str, Any]:
     """Create ``n`` demo cases in the desk's store; returns counts and the rate."""
     rng = random.Random(seed)

@@ -12,13 +12,16 @@ as Qt Linguist XML, without Qt.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from desk.core.resources import resources_dir
 from forms.printing.tsfiles import district_dir as district_dir
 from forms.printing.tsfiles import district_files as district_files
 from forms.printing.tsfiles import read_ts as read_ts
 from forms.printing.tsfiles import ts_language as ts_language
+
+if TYPE_CHECKING:
+    from forms.catalog import Catalog
 
 # how the settings show a language (its code otherwise)
 LANGUAGE_NAMES = {"en": "英语 English", "ii": "彝语 (ii)", "bo": "藏语 (bo)", "ug": "维吾尔语 (ug)",
@@ -33,7 +36,7 @@ def file_languages(district: Path | None = None) -> set[str]:
     return {lang for lang in found if lang}
 
 
-def languages(catalog: Any, district: Path | None = None) -> list[str]:
+def languages(catalog: Catalog, district: Path | None = None) -> list[str]:
     """The second languages this desk can print: English, and every language the catalog's
     translations or a translation file provide."""
     found = {"en"} | file_languages(district)

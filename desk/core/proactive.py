@@ -9,12 +9,15 @@ the case as usual. A structured address field is left to the worker.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.core.errors import ValidationFailed
 from forms.engine import Problem
 from forms.ids import IdNumberError, mask_id, parse_id_number
 from forms.model import Item
+
+if TYPE_CHECKING:
+    from desk.core.store import Store
 
 
 def prefill(item: Item, entry: dict[str, Any], id_number: str) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def prefill(item: Item, entry: dict[str, Any], id_number: str) -> dict[str, Any]
     return out
 
 
-def case_mark(store: Any, item: Item, mark: Any, applicant_id: str) -> dict[str, Any]:
+def case_mark(store: Store, item: Item, mark: Any, applicant_id: str) -> dict[str, Any]:
     """What a case filed from 已确认 records of the list (``data["proactive"]``): the entry
     (its id, the rule's reason in words, the due date) and whether the item's proactive
     block says no application signature is needed (免申即享 · 无需签字). ``mark`` is the

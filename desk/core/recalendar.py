@@ -17,18 +17,34 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desk.core import clock
 from desk.core.cases import default_defer_days
 from forms.calendar import SOURCE_LABELS, WorkCalendar
+from forms.model import Item
 from forms.workdays import add_working_days
+
+if TYPE_CHECKING:
+    from desk.core.store import Store
+    from forms.catalog import Catalog
 
 ACTOR = "节假日安排"
 NOTICE = "承诺日期已按国务院通知更新"
 
 
-def _item(ctx: Any, case: dict[str, Any]) -> Any:
+class PromiseDesk(Protocol):
+    """What recounting promises needs of an open desk: its store and the catalog each case
+    was filled under. A :class:`desk.core.app.DeskContext` is one; named here rather than
+    imported because ``app`` imports this module."""
+
+    @property
+    def store(self) -> Store: ...
+
+    def catalog_for(self, version: str) -> Catalog: ...
+
+
+def _item(ctx: PromiseDesk, case: dict[str, Any]) -> Item | None:
     try:
         cat = ctx.catalog_for(str(case.get("catalog_version") or ""))
         return cat.get(case["item_code"]) if case["item_code"] in cat else None
@@ -36,7 +52,7 @@ def _item(ctx: Any, case: dict[str, Any]) -> Any:
         return None
 
 
-def _recompute_one(case: dict[str, Any], item: Any, cal: WorkCalendar,
+def _recompute_one(case: dict[str, Any], item: Item, cal: WorkCalendar,
                    source: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The column changes and the worker's lines for one case (empty when unchanged)."""
     accepted = date.fromisoformat(str(case["accepted_date"])[:10])
@@ -75,7 +91,8 @@ def _recompute_one(case: dict[str, Any], item: Any, cal: WorkCalendar,
     return changes, updates
 
 
-def recompute_promises(ctx: Any, years: list[int] | None = None) -> list[dict[str, Any]]:
+def recompute_promises(ctx: PromiseDesk,
+                       years: list[int] | None = None) -> list[dict[str, Any]]:
     """Recompute the open cases counted across ``years`` (default: the years whose
     arrangement arrived since the last run); returns the worker's lines for the cases
     whose dates changed."""
@@ -127,7 +144,7 @@ def message(row: dict[str, Any]) -> str:
                     )["message"])
 
 
-def calendar_listing(ctx: Any, today: date | None = None) -> list[dict[str, Any]]:
+def calendar_listing(ctx: PromiseDesk, today: date | None = None) -> list[dict[str, Any]]:
     """``doorstep-desk calendar --json``: every year the desk knows the official
     arrangement of (newest first) and, for this year and next when unknown, the fallback.
     Each: ``year``, ``source`` (district | local | shipped | package | fallback),

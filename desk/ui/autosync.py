@@ -33,6 +33,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desk.ui.text import tr
 
 if TYPE_CHECKING:
+    from desk.core.app import DeskContext
     from desk.ui.services import Services
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def backoff_delay(failures: int, iv: Intervals, rand: Callable[[], float]) -> fl
     return float(base * (0.5 + 0.5 * rand()))
 
 
-def _round(ctx: Any, full: bool, timeout: float,
+def _round(ctx: DeskContext, full: bool, timeout: float,
            report: Callable[[object], None]) -> dict[str, Any]:
     """On the net lane: the signed health check, then a full round when there is work.
 

@@ -7,7 +7,7 @@ as often as the resident.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.core.bundles import bundle_routes
 from desk.core.receipts.exempt import proactive_mark
@@ -23,6 +23,9 @@ from desk.ui.text import (
 )
 from forms.engine import all_fields
 from forms.model import FieldDef, Item
+
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
 
 
 def _labels() -> dict[str, str]:
@@ -46,10 +49,10 @@ def doc_title(status: str) -> str:
             "correction": tr("补正告知书")}.get(status, tr("受理回执"))
 
 
-def item_of(ctx: Any, case: dict[str, Any]) -> Item | None:
+def item_of(ctx: DeskContext, case: dict[str, Any]) -> Item | None:
     """The item definition the case was filled under (None if unknown)."""
     try:
-        return ctx.catalog_for(case.get("catalog_version", "")).get(case["item_code"])  # type: ignore[no-any-return]
+        return ctx.catalog_for(case.get("catalog_version", "")).get(case["item_code"])
     except Exception:  # an old or foreign catalog: show keys instead of labels
         return None
 
@@ -123,8 +126,8 @@ def materials_html(case: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def routes_html(ctx: Any, case: dict[str, Any], item: Item | None, fields: dict[str, Any],
-                pulled: list[dict[str, Any]] | None) -> str:
+def routes_html(ctx: DeskContext, case: dict[str, Any], item: Item | None,
+                fields: dict[str, Any], pulled: list[dict[str, Any]] | None) -> str:
     """A 一件事 bundle case's routes: each service chosen, its department and its status
     at the district (pending until a department acts); empty for other cases."""
     if item is None or not item.bundle:
@@ -167,7 +170,7 @@ def mianshen_rows(case: dict[str, Any]) -> list[str]:
     return [f"<tr><td class='k'>{tr('办理方式')}</td><td>{words}</td></tr>"]
 
 
-def summary_html(ctx: Any, case: dict[str, Any], *, reveal: bool = False,
+def summary_html(ctx: DeskContext, case: dict[str, Any], *, reveal: bool = False,
                  routes: list[dict[str, Any]] | None = None) -> str:
     """The whole saved case (receipt fallback and print of last resort); ID numbers and
     phones in full only with ``reveal`` (the detail page, on purpose, audited). ``routes``:

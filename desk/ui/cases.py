@@ -43,6 +43,7 @@ from desk.ui.text import district_label, rating_label, status_label, sync_label,
 from forms.ids import mask_id
 
 if TYPE_CHECKING:
+    from desk.core.store import Store
     from desk.ui.services import Services
     from desk.ui.tasks import TaskManager
     from forms.model import Item
@@ -56,7 +57,7 @@ Index = QModelIndex | QPersistentModelIndex
 STATUS_COLOURS = {"accepted": "ok", "deferred": "warn", "correction": "bad"}
 
 
-def _marked(store: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _marked(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows, each with ``duplicate`` true when the district flagged the case as the
     resident's application at another desk too (issue 23) and has not cleared it."""
     flagged = store.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
@@ -70,7 +71,7 @@ class CaseTableModel(QAbstractTableModel):
 
     loaded = Signal()  # a page (or the count) arrived
 
-    def __init__(self, store: Any, tasks: TaskManager, parent: Any = None) -> None:
+    def __init__(self, store: Store, tasks: TaskManager, parent: Any = None) -> None:
         super().__init__(parent)
         self.store = store
         self.tasks = tasks

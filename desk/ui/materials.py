@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,6 +37,9 @@ from desk.ui.text import esc, material_form_label, tr
 from forms.engine import Result, all_materials, material_visible
 from forms.model import Item, Material
 from forms.workdays import add_working_days
+
+if TYPE_CHECKING:
+    from desk.core.store import Store
 
 
 class MaterialCheck(QWidget):
@@ -146,7 +149,7 @@ class MaterialsPanel(QFrame):
     edited = Signal()
 
     def __init__(self, item: Item, today: date | None = None,
-                 parent: QWidget | None = None, store: Any = None) -> None:
+                 parent: QWidget | None = None, store: Store | None = None) -> None:
         super().__init__(parent)
         self.item = item
         # issue 17: the store the form's pages are staged in as they are captured (none:
@@ -248,9 +251,10 @@ class MaterialsPanel(QFrame):
         name = row.material.name
         tasks = self.tasks or getattr(self.window(), "tasks", None)
         stage = unstage = None
-        if self.store is not None and tasks is not None:  # staged as captured (issue 17)
-            stage = partial(self.store.stage_page, self.session, name)
-            unstage = partial(self._unstage, tasks)
+        store = self.store
+        if store is not None and tasks is not None:  # staged as captured (issue 17)
+            stage = partial(store.stage_page, self.session, name)
+            unstage = partial(self._unstage, tasks, store)
         dlg = CaptureDialog(name, row.box.text(), self.captures.get(name, []),
                             source=self.source_factory(), parent=self,
                             pick_files=self.pick_files, tasks=tasks,
@@ -262,8 +266,8 @@ class MaterialsPanel(QFrame):
         dlg.open()
         return dlg
 
-    def _unstage(self, tasks: Runner, staged: list[int]) -> None:
-        tasks.run(partial(self.store.unstage_pages, staged), lane="pages")
+    def _unstage(self, tasks: Runner, store: Store, staged: list[int]) -> None:
+        tasks.run(partial(store.unstage_pages, staged), lane="pages")
 
     def discard(self, tasks: Runner | None = None) -> None:
         """The form is left without saving (or saved): its pages still staged are deleted

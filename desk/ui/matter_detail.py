@@ -13,7 +13,7 @@ The page takes :class:`desk.ui.services.Services` and reports by signal (``matte
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -53,6 +53,9 @@ from desk.ui.services import Services
 from desk.ui.style import restyle
 from desk.ui.text import esc, tr
 from forms.matters import SATISFACTION
+
+if TYPE_CHECKING:
+    from desk.core.store import Store
 
 
 class MatterDetailPage(QWidget):
@@ -378,7 +381,7 @@ class MatterDetailPage(QWidget):
         return [f"{what} {detail}".strip() for _, what, detail in self.history_entries]
 
 
-def _read(store: Any, uuid: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def _read(store: Store, uuid: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     m = store.get_matter(uuid)
     if m is None:
         return None, []

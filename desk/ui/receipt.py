@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -17,15 +17,18 @@ from desk.ui.services import Services
 from desk.ui.style import paper, restyle
 from desk.ui.text import esc, tr
 
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
+
 log = logging.getLogger(__name__)
 
 
-def render_case(receipts: Any, ctx: Any, case: dict[str, Any], fmt: str) -> bytes:
+def render_case(receipts: Any, ctx: DeskContext, case: dict[str, Any], fmt: str) -> bytes:
     """A case's document as the receipt page shows it (PDF bytes)."""
     return bytes(receipts.render_case_pdf(ctx, case, fmt=fmt))
 
 
-def render_ahead(ctx: Any, case: dict[str, Any], spec: tuple[str, Room]) -> None:
+def render_ahead(ctx: DeskContext, case: dict[str, Any], spec: tuple[str, Room]) -> None:
     """On the background helper, right after ``case`` was saved: its document rendered and
     rastered for the receipt page (``spec``: :meth:`DocumentPanel.ahead_spec`), which
     then only picks it up. A failure here is the page's to report when it renders."""

@@ -190,7 +190,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
     return summary
 
 
-def send_proactive_outcomes(store: Any, c: DistrictClient, summary: dict[str, Any]) -> None:
+def send_proactive_outcomes(store: Store, c: DistrictClient, summary: dict[str, Any]) -> None:
     """Send the worker's answers for the proactive list (``proactive_sent``; an answer the
     district rejects is counted in ``proactive_rejected`` and not sent again)."""
     summary.setdefault("proactive_sent", 0)

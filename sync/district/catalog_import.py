@@ -8,16 +8,26 @@ one higher — ``2026.11-hanyang.9`` → ``…hanyang.10`` → ``…hanyang.11``
 version already taken. A catalog whose items are those of the current version is not
 published again. The publish and its audit entry are one transaction
 (:meth:`Storage.publish_catalog`).
+
+The district's **current catalog** is defined here once: the version published last by
+publish sequence (:func:`latest_version`), read by :func:`current_catalog` — the shipped
+catalog before anything is published, and also when the stored body no longer reads as a
+catalog. Ingest (a bundle's routes), the duplicate check (the items' ``once`` rules) and
+the proactive run all take it from here.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from forms.catalog import Catalog, CatalogError
+from sqlalchemy import Connection, select
+
+from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.params import Param
+from sync.district.tables import catalogs, changes
 
 if TYPE_CHECKING:
     from sync.district.console.store import ConsoleStore
@@ -42,8 +52,34 @@ def next_version(latest: str | None, taken: set[str], proposed: str, fallback: s
     return candidate
 
 
-def current_catalog(cs: ConsoleStore) -> Catalog | None:
-    """The catalog published last, or None."""
+def latest_version(conn: Connection) -> str | None:
+    """The catalog version published last — by the district's publish sequence (the ``seq``
+    of its change), never by the version text — or None before the first."""
+    return conn.execute(select(changes.c.catalog_version).where(
+        changes.c.desk_id.is_(None), changes.c.kind == "catalog",
+        changes.c.catalog_version.is_not(None)).order_by(changes.c.seq.desc()).limit(1)
+    ).scalar()
+
+
+def current_catalog(conn: Connection, latest: str | None) -> Catalog:
+    """The district's current catalog: version ``latest`` (:func:`latest_version`, which
+    callers that cache by version have already read) as published. The shipped catalog
+    before anything is published (``latest`` None or empty), and also when the stored body
+    no longer reads as a catalog (e.g. published by an earlier server, with a field today's
+    model does not know): the nearest we have, as the console's case page and a desk that
+    cannot read a pulled catalog take it — never no catalog at all."""
+    body = conn.execute(select(catalogs.c.body_json).where(
+        catalogs.c.version == latest)).scalar() if latest else None
+    if body is not None:
+        try:
+            return Catalog.from_json(json.loads(body))
+        except CatalogError:
+            pass
+    return load_catalog()
+
+
+def published_catalog(cs: ConsoleStore) -> Catalog | None:
+    """The catalog published last, or None (nothing published, or not readable)."""
     latest = cs.st.latest_catalog_version()
     if latest is None:
         return None
@@ -61,8 +97,6 @@ def publish_next(cs: ConsoleStore, catalog: Catalog, *, actor: str, source: str,
     ``{version, seq, published, items, previous}``; ``published`` is False when the items
     are those of the current version (nothing new to publish). The version is chosen in
     the publishing transaction, so imports at the same moment get consecutive versions."""
-    from forms.catalog import load_catalog
-
     shipped = load_catalog().version
     seen: dict[str, str | None] = {"previous": None}
 

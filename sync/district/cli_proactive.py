@@ -14,12 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync.district import proactive
 from sync.district.console.schema import local_today
 from sync.district.console.store import ConsoleStore
 from sync.district.storage import Storage
+
+if TYPE_CHECKING:
+    from forms.catalog import Catalog
 
 
 def add_parsers(sub: Any) -> None:
@@ -36,12 +39,13 @@ def add_parsers(sub: Any) -> None:
     psub.add_parser("show", help="entries by item and outcome, the last runs")
 
 
-def current_catalog(cs: ConsoleStore) -> Any:
-    """The catalog published last, else the shipped one."""
-    from forms.catalog import load_catalog
-    from sync.district.catalog_import import current_catalog as published
+def current_catalog(cs: ConsoleStore) -> Catalog:
+    """The district's current catalog (:func:`sync.district.catalog_import.current_catalog`:
+    the one published last, else the shipped one)."""
+    from sync.district import catalog_import
 
-    return published(cs) or load_catalog()
+    with cs.st.read() as conn:
+        return catalog_import.current_catalog(conn, catalog_import.latest_version(conn))
 
 
 def run(storage: Storage, cs: ConsoleStore, args: argparse.Namespace, actor: str) -> int:

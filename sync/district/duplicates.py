@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sync import protocol as P
 from sync.district.database import Database
 from sync.district.errors import NotFound, Refused
-from sync.district.tables import cases, catalogs, changes, desks, metadata
+from sync.district.tables import cases, changes, desks, metadata
 
 AuditHook = Callable[[Connection, dict[str, Any]], None]
 
@@ -112,28 +112,17 @@ def id_digest(id_number: str) -> str:
 def once_rules(db: Any, conn: Connection) -> dict[str, str]:
     """Item code → its ``once`` rule in the catalog published last (the shipped one before
     any), cached per version on ``db``."""
-    latest = conn.execute(select(changes.c.catalog_version).where(
-        changes.c.desk_id.is_(None), changes.c.kind == "catalog",
-        changes.c.catalog_version.is_not(None)).order_by(changes.c.seq.desc()).limit(1)
-    ).scalar() or ""
+    from sync.district.catalog_import import current_catalog, latest_version
+
+    latest = latest_version(conn) or ""
     cached = getattr(db, "_once_rules", None)
     if cached is not None and cached[0] == latest:
         return dict(cached[1])
-    from forms.catalog import Catalog, CatalogError, load_catalog
-
     with _RULES_FILL:  # one thread reads the catalog; the others at the door wait for it
         cached = getattr(db, "_once_rules", None)
         if cached is not None and cached[0] == latest:
             return dict(cached[1])
-        try:
-            if latest:
-                body = conn.execute(select(catalogs.c.body_json).where(
-                    catalogs.c.version == latest)).scalar_one()
-                cat = Catalog.from_json(json.loads(body))
-            else:
-                cat = load_catalog()
-        except CatalogError:
-            cat = load_catalog()
+        cat = current_catalog(conn, latest)
         rules = {it.code: it.once.rule for it in cat.items if it.once is not None}
         db._once_rules = (latest, rules)
     return dict(rules)

@@ -40,8 +40,6 @@ from sync.district.tables import (
     case_revisions,
     case_routes,
     cases,
-    catalogs,
-    changes,
     ratings,
     rejections,
 )
@@ -130,10 +128,9 @@ class BatchIngestMixin(ReconcileMixin):
         """Bundle code → its item and members (code → name, department) in the catalog
         published last (the shipped one before any); a published bundle without a services
         mapping borrows the shipped catalog's."""
-        latest = conn.execute(select(changes.c.catalog_version).where(  # publish sequence
-            changes.c.desk_id.is_(None), changes.c.kind == "catalog",
-            changes.c.catalog_version.is_not(None)).order_by(changes.c.seq.desc()).limit(1)
-        ).scalar()
+        from sync.district.catalog_import import latest_version
+
+        latest = latest_version(conn)
         key = latest or ""
         if self._bundles is not None and self._bundles[0] == key:
             return self._bundles[1]
@@ -145,18 +142,12 @@ class BatchIngestMixin(ReconcileMixin):
 
 
 def _bundles_of(conn: Connection, latest: str | None) -> dict[str, _Bundle]:
-    """The bundles of catalog ``latest`` (published; None: the shipped one)."""
-    from forms.catalog import Catalog, CatalogError, load_catalog
+    """The bundles of the current catalog, version ``latest`` (see
+    :func:`sync.district.catalog_import.current_catalog`)."""
+    from forms.catalog import load_catalog
+    from sync.district.catalog_import import current_catalog
 
-    try:
-        if latest:
-            body = conn.execute(select(catalogs.c.body_json).where(
-                catalogs.c.version == latest)).scalar_one()
-            cat = Catalog.from_json(json.loads(body))
-        else:
-            cat = load_catalog()
-    except CatalogError:
-        return {}
+    cat = current_catalog(conn, latest)
     shipped = load_catalog()
     out = {}
     for it in cat.items:

@@ -560,14 +560,14 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
         return out
 
     def latest_catalog_version(self, conn: Connection | None = None) -> str | None:
-        """The catalog version published last (by publish sequence), or None."""
-        q = select(changes.c.catalog_version).where(
-            changes.c.desk_id.is_(None), changes.c.kind == "catalog",
-            changes.c.catalog_version.is_not(None)).order_by(changes.c.seq.desc()).limit(1)
+        """The catalog version published last (by publish sequence), or None
+        (:func:`sync.district.catalog_import.latest_version`)."""
+        from sync.district.catalog_import import latest_version
+
         if conn is not None:
-            return conn.execute(q).scalar()
+            return latest_version(conn)
         with self.read() as c:
-            return c.execute(q).scalar()
+            return latest_version(c)
 
     def changes_since(self, desk_id: str, since: int, limit: int = 500,
                       kinds: Iterable[str] = P.CHANGE_KINDS) -> P.ChangesResponse:

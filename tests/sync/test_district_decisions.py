@@ -257,6 +257,37 @@ def test_bundle_routes_only_to_the_services_chosen(district: District, make_desk
     assert [r["item_code"] for r in listed[two["uuid"]]["routes"]] == ["GA-SWZX", "RS-JMYLSW"]
 
 
+def test_an_unreadable_current_catalog_routes_by_the_shipped_one(
+        district: District, make_desk: Any) -> None:
+    """The catalog published last no longer reads (published by an earlier server, its items
+    carrying a field today's model does not know): the district takes the shipped catalog
+    for it — a bundle case is still routed to its members' departments (it was routed
+    nowhere: no bundles at all), as the once rules of the duplicate check already were."""
+    from sqlalchemy import update
+
+    from sync.district.duplicates import once_rules
+    from sync.district.tables import catalogs
+
+    st = district.storage
+    body = catalog_body("2026.12-hanyang.1")
+    st.publish_catalog(body)
+    for it in body["items"]:
+        it["retired_field"] = 1
+    with st.write() as conn:
+        conn.execute(update(catalogs).where(catalogs.c.version == "2026.12-hanyang.1").values(
+            body_json=json.dumps(body, ensure_ascii=False)))
+    ctx = make_desk()
+    enroll(district, ctx)
+    one = new_case(ctx, "YJS-SH", services=["死亡户口注销"])
+    sync_desk(ctx)
+    got = st.get_case(one["uuid"])
+    assert [(r["item_code"], r["department"], r["status"]) for r in got["routes"]] == [
+        ("GA-SWZX", "公安", "pending")]
+    shipped = {it.code: it.once.rule for it in load_catalog().items if it.once is not None}
+    with st.read() as conn:
+        assert shipped and once_rules(st, conn) == shipped
+
+
 def test_route_lifecycle_closes_the_bundle_and_reaches_the_desk(
         district: District, make_desk: Any) -> None:
     ctx = make_desk()

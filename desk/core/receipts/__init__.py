@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.core.receipts.documents import (
     KINDS,
@@ -39,6 +39,9 @@ from desk.core.receipts.verify import (
 )
 from forms.model import Item
 
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
+
 DEFAULT_KIND = {"accepted": "receipt", "deferred": "deferral", "correction": "correction"}
 
 
@@ -52,14 +55,15 @@ def _check_fmt(fmt: str) -> None:
         raise ValueError(f"format: 回执格式只能是 a4 或 80mm（收到 {fmt!r}）")
 
 
-def render_case_pdf(ctx: Any, case: dict[str, Any], fmt: str = "a4", kind: str | None = None,
-                    *, qr: bool = True, signature: bytes | None = None) -> bytes:
+def render_case_pdf(ctx: DeskContext, case: dict[str, Any], fmt: str = "a4",
+                    kind: str | None = None, *, qr: bool = True,
+                    signature: bytes | None = None) -> bytes:
     """The PDF of a stored case's document.
 
-    ``ctx`` is a :class:`desk.core.app.DeskContext`; ``case`` a row from
-    ``ctx.store.get_case``. ``kind``: None (by status: accepted → 受理回执, deferred →
-    容缺受理通知书 with the receipt's content, correction → 补正材料告知书), ``receipt``,
-    ``deferral``, ``correction`` or ``notice`` (the item's 一次性告知单). ``qr=False``
+    ``case`` is a row from ``ctx.store.get_case``. ``kind``: None (by status: accepted →
+    受理回执, deferred → 容缺受理通知书 with the receipt's content, correction →
+    补正材料告知书), ``receipt``, ``deferral``, ``correction`` or ``notice`` (the item's
+    一次性告知单). ``qr=False``
     leaves the QR code out (the verification code is still printed). ``signature``: the
     resident's captured signature as PNG bytes, drawn on the signature line.
     """
@@ -71,11 +75,10 @@ def render_case_pdf(ctx: Any, case: dict[str, Any], fmt: str = "a4", kind: str |
     if kind == "notice":
         if facts.item is None:
             raise ValueError(f"kind: 目录中没有事项 {case.get('item_code')}，无法打印一次性告知单")
-        day = getattr(ctx, "desk_day", None)  # never before the district's last time
-        paths = getattr(ctx, "paths", None)
+        day = ctx.desk_day  # never before the district's last time
         return notice_document(facts.item, fmt, str(case.get("catalog_version", "")),
                                ctx.settings, today=day() if day is not None else None,
-                               data_dir=getattr(paths, "data_dir", None))
+                               data_dir=ctx.paths.data_dir)
     if kind == "correction":
         return correction_document(ctx, facts, fmt, with_qr=qr, signature=signature)
     return receipt_document(ctx, facts, fmt, deferral=kind == "deferral", with_qr=qr,

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.core import clock
 from desk.core.bundles import ROUTE_WORDS, bundle_routes
@@ -48,6 +48,10 @@ from forms.printing.notice import notice_document as _notice_document
 from forms.printing.notice import short_date as short_date
 from forms.workdays import add_working_days, working_days_between
 
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
+    from desk.core.settings import Settings
+
 KINDS = ("receipt", "correction", "deferral", "notice")
 TITLES = {"receipt": "受理回执", "deferral": "容缺受理通知书", "correction": "补正材料告知书",
           "notice": "一次性告知单"}
@@ -68,7 +72,7 @@ class CaseFacts:
     item: Item | None
     fields: dict[str, Any]
     mats: dict[str, Any]
-    settings: Any
+    settings: Settings
     by_name: dict[str, Material] = field(default_factory=dict)
     calendar: WorkCalendar | None = None  # the desk's working days (None: shipped + fallback)
     # a 一件事 bundle's routes (desk.core.bundles.bundle_routes): one per service chosen
@@ -112,7 +116,7 @@ class CaseFacts:
         return f"{self.desk_name}\n办事点编码 {self.case['desk_code']}"
 
 
-def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
+def read_case(ctx: DeskContext, case: dict[str, Any]) -> CaseFacts:
     """Everything a document needs from a stored case."""
     data = json.loads(case.get("data_json") or "{}")
     mats = json.loads(case.get("materials_json") or "{}")
@@ -125,21 +129,14 @@ def read_case(ctx: Any, case: dict[str, Any]) -> CaseFacts:
     except Exception:  # an unreadable catalog must not stop a reprint
         item = None
     facts = CaseFacts(case, item, data.get("fields", {}), mats, ctx.settings,
-                      words=doc_words(ctx.settings, _data_dir(ctx)))
-    work_calendar = getattr(getattr(ctx, "store", None), "work_calendar", None)
-    if work_calendar is not None:
-        facts.calendar = work_calendar()
+                      words=doc_words(ctx.settings, ctx.paths.data_dir),
+                      calendar=ctx.store.work_calendar())
     if item is not None:
         facts.by_name = {m.name: m for m in all_materials(item)}
         if item.bundle:
             facts.routes = bundle_routes(item, facts.fields,
                                          ctx.store.case_routes(str(case["uuid"])), catalog)
     return facts
-
-
-def _data_dir(ctx: Any) -> Path | None:
-    paths = getattr(ctx, "paths", None)
-    return getattr(paths, "data_dir", None)
 
 
 def material_line(w: Words, item: Item | None, name: str, form: str, count: object,
@@ -306,7 +303,8 @@ def _received_table(sheet: Sheet, f: CaseFacts) -> None:
                roll, "（未收取纸质材料）", rank=3)
 
 
-def _verification(ctx: Any, f: CaseFacts, with_qr: bool) -> tuple[str, list[list[bool]] | None]:
+def _verification(ctx: DeskContext, f: CaseFacts,
+                  with_qr: bool) -> tuple[str, list[list[bool]] | None]:
     # a case taken over from a replaced desk keeps that desk's key: a reprint is the same
     key = ctx.store.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
     code = verification_code(key, f.receipt_no, str(f.case["uuid"]))
@@ -356,7 +354,7 @@ def _rating_full(sheet: Sheet, f: CaseFacts) -> None:
         sheet.para(f.words.t(RATING_HOW, contact=_contact(f)), small=True)
 
 
-def _header(sheet: Sheet, ctx: Any, f: CaseFacts, title: str, number_label: str,
+def _header(sheet: Sheet, ctx: DeskContext, f: CaseFacts, title: str, number_label: str,
             with_qr: bool, date_label: str) -> str:
     code, matrix = _verification(ctx, f, with_qr)
     subtitle = "（申请人留存联）" if sheet.fmt == "a4" else "申请人留存"
@@ -367,7 +365,7 @@ def _header(sheet: Sheet, ctx: Any, f: CaseFacts, title: str, number_label: str,
     return code
 
 
-def _footer(sheet: Sheet, ctx: Any, f: CaseFacts, code: str, with_qr: bool) -> None:
+def _footer(sheet: Sheet, ctx: DeskContext, f: CaseFacts, code: str, with_qr: bool) -> None:
     contact = _contact(f)
     if sheet.fmt == "80mm" and with_qr:
         _, matrix = _verification(ctx, f, True)
@@ -404,8 +402,8 @@ def _stub(sheet: Sheet, f: CaseFacts, title: str,
 # -- documents ------------------------------------------------------------------------------
 
 
-def receipt_document(ctx: Any, f: CaseFacts, fmt: str, *, deferral: bool, with_qr: bool,
-                     signature: bytes | None) -> bytes:
+def receipt_document(ctx: DeskContext, f: CaseFacts, fmt: str, *, deferral: bool,
+                     with_qr: bool, signature: bytes | None) -> bytes:
     """受理回执, or 容缺受理通知书 (the receipt plus the deferred materials)."""
     status = str(f.case["status"])
     title = TITLES["deferral"] if deferral else (
@@ -512,7 +510,7 @@ def _deferred_section(sheet: Sheet, f: CaseFacts, pending: list[dict[str, Any]])
                        rank=3)
 
 
-def correction_document(ctx: Any, f: CaseFacts, fmt: str, *, with_qr: bool,
+def correction_document(ctx: DeskContext, f: CaseFacts, fmt: str, *, with_qr: bool,
                         signature: bytes | None) -> bytes:
     """补正材料告知书: every missing item, its form, how and by when to bring it."""
     title = TITLES["correction"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.core.receipts.bilingual import Bi, district_dir, words_for
 from desk.core.receipts.layout import FORMATS, Sheet
@@ -25,6 +25,9 @@ from desk.core.receipts.verify import (
 )
 from forms.ids import mask_id, mask_phone
 from forms.matters import SATISFACTION
+
+if TYPE_CHECKING:
+    from desk.core.app import DeskContext
 
 TITLE = "民情诉求受理单"
 ANSWER_WORDS = {"phone": "电话答复", "in_person": "当面答复", "none": "无需答复"}
@@ -83,13 +86,13 @@ def brief(text: str, limit: int = BRIEF_CHARS) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def matter_code(ctx: Any, matter: dict[str, Any]) -> str:
+def matter_code(ctx: DeskContext, matter: dict[str, Any]) -> str:
     """The slip's check code (a receipt's, over the matter number and uuid)."""
     return verification_code(receipt_key(ctx.store), str(matter["matter_no"]),
                              str(matter["uuid"]))
 
 
-def render_matter_pdf(ctx: Any, matter: dict[str, Any], fmt: str = "a4", *,
+def render_matter_pdf(ctx: DeskContext, matter: dict[str, Any], fmt: str = "a4", *,
                       qr: bool = True) -> bytes:
     """The 受理单 of a stored matter (a row from ``ctx.store.get_matter``) as PDF bytes."""
     if fmt not in FORMATS:
@@ -110,7 +113,7 @@ def render_matter_pdf(ctx: Any, matter: dict[str, Any], fmt: str = "a4", *,
     matrix = qr_matrix(qr_payload(no, uuid, code, public)) if qr else None
 
     w = words_for(str(getattr(s, "doc_language", "") or ""),  # 文书第二语言 (issue 16)
-                  district_dir(getattr(getattr(ctx, "paths", None), "data_dir", None)))
+                  district_dir(ctx.paths.data_dir))
     sheet = Sheet(fmt, title=f"{TITLE} {no}", subject=str(matter.get("category", "")),
                   author=f"{desk_name}（{desk_code}）", words=w)
     subtitle = "（居民留存联）" if fmt == "a4" else "居民留存"

@@ -18,13 +18,16 @@ from __future__ import annotations
 import functools
 import hmac
 import re
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 from forms.printing.qr import draw_qr as draw_qr
 from sync.protocol import receipt_code
+
+if TYPE_CHECKING:
+    from desk.core.store import Store
 
 PAYLOAD_PREFIX = "DSD1"
 
@@ -103,7 +106,7 @@ def parse_payload(text: str) -> Payload:
     return Payload(parts[1].upper(), parts[2].lower(), normalise_code(parts[3]))
 
 
-def receipt_key(store: Any) -> str:
+def receipt_key(store: Store) -> str:
     """The desk's receipt key (hex), created on first use (:meth:`Store.receipt_key`)."""
     return str(store.receipt_key())
 

@@ -32,7 +32,7 @@ from forms.params import references
 from forms.preview import form_html
 from forms.printing.notice import notice_document
 from forms.workbook import MAX_BYTES, Problem, read_workbook, write_workbook
-from sync.district.catalog_import import catalog_diff, current_catalog, publish_next
+from sync.district.catalog_import import catalog_diff, publish_next, published_catalog
 from sync.district.console import auth
 from sync.district.console.auth import Admin, User
 from sync.district.console.views import flash, render
@@ -71,7 +71,7 @@ def template(request: Request, user: User = Admin) -> Response:
 def export(request: Request, user: User = Admin) -> Response:
     """The current catalog (or the shipped one before any publish) as a workbook."""
     cs = auth.console(request)
-    catalog = current_catalog(cs) or load_catalog()
+    catalog = published_catalog(cs) or load_catalog()
     return _download(write_workbook(catalog), f"事项目录-{catalog.version}.xlsx")
 
 
@@ -96,7 +96,7 @@ def _unpack(text: str) -> Catalog | None:
 def _page(request: Request, name: str, *, problems: list[Problem] | None = None,
           catalog: Catalog | None = None, status: int = 200) -> Response:
     cs = auth.console(request)
-    current = current_catalog(cs)
+    current = published_catalog(cs)
     ctx: dict[str, Any] = {"filename": name, "problems": problems or [],
                            "current": current.version if current else ""}
     if catalog is not None:
