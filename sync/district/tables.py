@@ -317,3 +317,4 @@ from sync.district import matters_tables as _matters_tables  # noqa: E402, F401
 from sync.district import proactive as _proactive  # noqa: E402, F401  (issue 18)
 from sync.district import releases as _releases  # noqa: E402, F401  (issue 19)
 from sync.district import roster as _roster  # noqa: E402, F401  (issue 18)
+from sync.district import upload_quota as _upload_quota  # noqa: E402, F401  (issue 17)
