@@ -144,11 +144,9 @@ def _parser() -> argparse.ArgumentParser:
                                         "(stop the server first); starts a new epoch")
     rs.add_argument("file", help="district-*.sqlite3 or district-*.pgdump")
     rs.add_argument("--json", action="store_true")
-    cli_matters.add_parsers(sub)  # matters, matter dispatch|sign|answer|… (issue 15)
-    for group in (cli_releases, cli_quota):  # release add|list (19); upload-cap (17)
+    # matters, matter …, (15); release add|list (19); roster …, proactive … (18); upload-cap (17)
+    for group in (cli_matters, cli_releases, cli_roster, cli_proactive, cli_quota):
         group.add_parsers(sub)
-    cli_roster.add_parsers(sub)  # roster import|show|delete (issue 18)
-    cli_proactive.add_parsers(sub)  # proactive run|compounds|show (issue 18)
     return p
 
 
