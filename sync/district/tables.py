@@ -30,7 +30,9 @@ See the ``Table`` definitions below for every column:
   a new version), pulled by every desk through its ``changes`` row (``change_seq``).
 - ``attachments`` / ``attachment_parts`` — content-addressed blobs and resumable uploads;
   ``attachment_holders`` — which desks uploaded each blob (a desk sees and resumes only its
-  own uploads: :mod:`sync.district.attachments`).
+  own uploads: :mod:`sync.district.attachments`); ``upload_use`` / ``upload_caps`` — each
+  desk's attachment bytes per district day and the caps set for desk codes
+  (:mod:`sync.district.upload_quota`).
 """
 
 from __future__ import annotations
