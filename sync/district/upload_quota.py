@@ -81,9 +81,10 @@ def parse_size(text: str) -> int:
     """``800MB``, ``1.5 GB``, ``300k`` or plain bytes; ValueError when not a size."""
     m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", text)
     unit = m.group(2).upper() if m else ""
-    if m is None or unit not in _UNITS:
+    value = int(float(m.group(1)) * _UNITS[unit]) if m and unit in _UNITS else -1
+    if not 0 <= value <= P.MAX_SEQ:
         raise ValueError(f"不是大小：{text!r}（例如 800MB、1GB、500000000）")
-    return int(float(m.group(1)) * _UNITS[unit])
+    return value
 
 
 @dataclass(frozen=True)

@@ -245,6 +245,7 @@ def test_sizes_read_and_written_for_people() -> None:
         "500 MB", "498 MB", "1.5 GB", "300 KB", "12 字节"]
     assert [Q.parse_size(t) for t in ("800MB", "1 GB", "300k", "1000", "0")] == [
         800 * 1024 ** 2, 1024 ** 3, 300 * KB, 1000, 0]
-    with pytest.raises(ValueError):
-        Q.parse_size("lots")
+    for bad in ("lots", "-5", "2 TB", "99999999999999999999GB"):
+        with pytest.raises(ValueError):
+            Q.parse_size(bad)
     assert load_settings().desk_daily_upload == 500 * 1024 ** 2
