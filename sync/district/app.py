@@ -125,7 +125,10 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DistrictError)
     async def _district(_r: Request, exc: DistrictError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, dict(exc.extra) or None)
+        resp = error_response(exc.status, exc.code, exc.message, dict(exc.extra) or None)
+        if exc.retry_after:  # e.g. the daily upload cap: until the district's next day
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -150,7 +150,9 @@ def charge(db: Database, conn: Connection, desk_id: str, n: int, rule: DailyCap)
                                                          upload_use.c.day < old.isoformat()))
             return
     quota = rule.quota(conn, desk_id)
-    raise QuotaExceeded(refusal_text(quota), need=n, **quota.model_dump())
+    refused = QuotaExceeded(refusal_text(quota), need=n, **quota.model_dump())
+    refused.retry_after = max(1, int((rule.resets_at - rule.now).total_seconds()))
+    raise refused
 
 
 def refusal_text(q: P.UploadQuota) -> str:

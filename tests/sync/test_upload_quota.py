@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from sync_helpers import District, enroll
 from test_attachments_sync import _case_with_pages, _photo
 
@@ -88,6 +90,14 @@ def test_cap_reached_is_refused_in_words_and_another_desk_goes_on(
     assert status.quota == P.UploadQuota(cap=200 * KB, used=150 * KB, day="2030-03-01",
                                          resets_at="2030-03-01T16:00:00+00:00")
     assert _used(district, a.store.get_meta("desk_id")) == 150 * KB  # the refusal: nothing
+    # on the wire: 429 with the seconds to the district's midnight (22:30 → 1.5 h)
+    blob = _blob(100 * KB, 2)
+    path = f"{P.PATH_ATTACHMENTS}/{hashlib.sha256(blob).hexdigest()}?offset=0&total={len(blob)}"
+    raw = requests.put(district.url + path, data=blob, timeout=30, headers=P.signed_headers(
+        a.store.get_meta("desk_id"), a.store.get_meta("desk_secret"), "PUT", path, blob,
+        time.time()))
+    assert raw.status_code == 429 and raw.headers["Retry-After"] == "5400"
+    assert raw.json()["error"] == "upload_quota"
     with client_for(b) as c:  # another desk counts its own
         assert c.upload_attachment(_blob(190 * KB, 3)).complete
     assert _used(district, b.store.get_meta("desk_id")) == 190 * KB
