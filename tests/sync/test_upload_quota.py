@@ -198,12 +198,16 @@ def test_the_desk_keeps_its_pages_queued_and_sends_them_the_next_day(
     assert "材料照片和扫描件：已上传 1 页；2 页等明日的上传额度，到时自动上传" in text
     assert "本办事点今日上传已达上限" in text and not text.startswith("同步未完成")
     assert [r["page"] for r in pages_of_case(district.storage, case["uuid"])] == [1]
-    assert lane.quota_wait(ctx.store)["waiting"] == 2  # the sync page and status bar
+    assert (lane.quota_wait(ctx.store) or {})["waiting"] == 2  # the sync page, status bar
     # the rest of the day: the cases go, the pages wait, nothing is sent for them
     calls: list[int] = []
     real = DistrictClient.upload_attachment
-    monkeypatch.setattr(DistrictClient, "upload_attachment",
-                        lambda self, data, **kw: calls.append(1) or real(self, data, **kw))
+
+    def counted(self: DistrictClient, data: bytes, **kw: Any) -> P.AttachmentStatus:
+        calls.append(1)
+        return real(self, data, **kw)
+
+    monkeypatch.setattr(DistrictClient, "upload_attachment", counted)
     case2, _m = _case_with_pages(ctx, [_photo(34)])
     second = sync_desk(ctx)
     assert second["accepted"] == 1 and second["complete"]
@@ -259,3 +263,38 @@ def test_sizes_read_and_written_for_people() -> None:
         with pytest.raises(ValueError):
             Q.parse_size(bad)
     assert load_settings().desk_daily_upload == 500 * 1024 ** 2
+
+
+def test_a_district_that_does_not_tell_its_quota_is_waited_for_till_its_midnight(
+        make_desk: Any) -> None:
+    """An older district answers no ``quota``: the desk waits for the reset time the
+    refusal gave, by its estimate of the district's clock, then tries again."""
+    ctx = make_desk()
+    _case_with_pages(ctx, [_photo(61)])
+    ctx.store.mark_outbox([{"id": e["id"], "result": "accepted", "reason": None,
+                            "received_at": P.utc_now()}
+                           for e in ctx.store.pending_outbox(10, raw=True)], "b1")
+    reset = datetime(2030, 3, 1, 16, 0, tzinfo=ZoneInfo("UTC"))
+    ctx.store.set_meta(lane.QUOTA_META, '{"cap": 1, "used": 1, "need": 1, "message": "x", '
+                                        f'"resets_at": "{reset.isoformat()}"}}')
+
+    class OlderDistrict:
+        def __init__(self) -> None:
+            self.at = reset - timedelta(minutes=1)
+            self.asked: list[str] = []
+
+        def now(self) -> float:
+            return self.at.timestamp()
+
+        def attachment_status(self, sha256: str) -> P.AttachmentStatus:
+            self.asked.append(sha256)
+            return P.AttachmentStatus(sha256=sha256)
+
+    older: Any = OlderDistrict()
+    hold = lane.quota_hold(ctx.store, older)
+    wait = lane.quota_wait(ctx.store)
+    assert hold is not None and hold["message"] == "x" and len(older.asked) == 1
+    assert wait is not None and wait["waiting"] == 1
+    older.at = reset
+    assert lane.quota_hold(ctx.store, older) is None
+    assert len(older.asked) == 1 and lane.quota_wait(ctx.store) is None
