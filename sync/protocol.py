@@ -110,6 +110,9 @@ ERR_NO_PIN = "no_pin"
 # the signing desk id is not enrolled here: the district may have been restored from a
 # backup made before this desk enrolled (the desk asks for a new enrollment code)
 ERR_UNKNOWN_DESK = "unknown_desk"
+# the desk's daily upload cap is reached (429, ``detail``: an :class:`UploadQuota` and
+# ``need``, the bytes refused): its pages wait until the district's next day (issue 17)
+ERR_UPLOAD_QUOTA = "upload_quota"
 PIN_TRIES = 5  # wrong PINs the district answers before it stops serving a desk's key share
 
 
@@ -730,14 +733,29 @@ class ChangesResponse(Message):
     server_time: str = Field(default_factory=utc_now)
 
 
+class UploadQuota(BaseModel):
+    """A desk's daily upload cap (issue 17): ``used`` of ``cap`` bytes received on the
+    district's day ``day``; counting starts again at ``resets_at`` (UTC, ISO 8601: the
+    district's next midnight)."""
+
+    model_config = ConfigDict(extra="ignore")
+    cap: int = Field(ge=0)
+    used: int = Field(ge=0)
+    day: str
+    resets_at: str
+
+
 class AttachmentStatus(Message):
-    """An attachment's upload state (``HEAD``/``GET``/``PUT /api/v1/attachments/SHA``)."""
+    """An attachment's upload state (``HEAD``/``GET``/``PUT /api/v1/attachments/SHA``);
+    ``GET`` also tells the desk's daily upload cap (``quota``: a desk waiting for it asks
+    whether its pages may go again)."""
 
     sha256: str
     size: int | None = None
     received: int = 0
     complete: bool = False
     created: bool = False
+    quota: UploadQuota | None = None
     server_time: str = Field(default_factory=utc_now)
 
 

@@ -75,6 +75,7 @@ class StatusLine(QObject):
 
     def refresh(self) -> None:
         """Cases waiting and last sync, read in the background."""
+        from sync.client.attachments import quota_wait
         from sync.client.updates import offered
 
         store, ctx = self.ctx.store, self.ctx
@@ -82,7 +83,7 @@ class StatusLine(QObject):
                                 "last": store.get_meta("last_sync"),
                                 "server": store.get_meta("server_url"),
                                 "promises": store.promise_updates(unseen_only=True),
-                                "release": offered(ctx)},
+                                "release": offered(ctx), "quota_wait": quota_wait(store)},
                        on_done=self.show)
 
     def show(self, info: dict[str, Any]) -> None:
@@ -93,6 +94,8 @@ class StatusLine(QObject):
         text = tr("待上传 {n} 条").format(n=pending)
         if aside:
             text += " · " + tr("{n} 条被退回").format(n=aside)
+        if info.get("quota_wait"):  # issue 17: the district's daily upload cap is reached
+            text += " · " + tr("照片 {n} 页等明日上传").format(n=info["quota_wait"]["waiting"])
         if info.get("promises"):  # promised dates the holiday notice moved, not yet told
             text += " · " + tr("承诺日期更新 {n} 件").format(n=len(info["promises"]))
         self.queue_label.setText(text)

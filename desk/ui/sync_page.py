@@ -58,7 +58,11 @@ def summary_text(summary: dict[str, Any]) -> str:
                    ).format(n=summary.get("resent", 0))
     elif summary.get("resent"):
         text += tr("区级缺少的 {n} 条记录已补传。").format(n=summary["resent"])
-    if summary.get("attachments_sent") or summary.get("attachments_waiting"):  # issue 17
+    hold = summary.get("attachments_quota")
+    if hold and summary.get("attachments_waiting"):  # issue 17: the district's daily cap
+        text += quota_text(dict(hold, waiting=summary["attachments_waiting"]),
+                           sent=summary.get("attachments_sent", 0))
+    elif summary.get("attachments_sent") or summary.get("attachments_waiting"):  # issue 17
         text += tr("材料照片和扫描件：已上传 {sent} 页，待上传 {waiting} 页（在案件之后上传）。"
                    ).format(sent=summary.get("attachments_sent", 0),
                             waiting=summary.get("attachments_waiting", 0))
@@ -69,6 +73,16 @@ def summary_text(summary: dict[str, Any]) -> str:
     if err:
         text = tr("同步未完成：") + str(err.get("message", "")) + "　" + text
     return text
+
+
+def quota_text(wait: dict[str, Any], sent: int = 0) -> str:
+    """Pages held back by the district's daily upload cap, in the worker's words: they
+    wait for tomorrow's quota and go by themselves (the cases are not held back)."""
+    head = tr("材料照片和扫描件：已上传 {sent} 页；").format(sent=sent) if sent else \
+        tr("材料照片和扫描件：")
+    message = str(wait.get("message") or "")
+    return head + tr("{waiting} 页等明日的上传额度，到时自动上传，无需操作（案件已照常同步）。"
+                     ).format(waiting=wait.get("waiting", 0)) + (message + "。" if message else "")
 
 
 def promise_text(rows: list[dict[str, Any]]) -> str:
@@ -244,8 +258,10 @@ class SyncPage(QWidget):
 
         def read() -> dict[str, Any]:
             from desk.core import keyring
+            from sync.client.attachments import quota_wait
 
             return {"counts": store.outbox_counts(), "last": store.get_meta("last_sync"),
+                    "quota_wait": quota_wait(store),
                     "server": store.get_meta("server_url"),
                     "enrolled": bool(store.get_meta("desk_id")), "aside": store.set_aside(),
                     "promises": store.promise_updates(unseen_only=True),
@@ -270,7 +286,9 @@ class SyncPage(QWidget):
         self.values["state"].setText(state)
         self.values["server"].setText(server or tr("未设置"))
         pending = info["counts"].get("pending", 0)
-        self.values["pending"].setText(tr("{n} 条").format(n=pending))
+        wait = info.get("quota_wait")
+        self.values["pending"].setText(tr("{n} 条").format(n=pending) + (tr(
+            "；材料照片 {n} 页等明日上传额度（自动上传）").format(n=wait["waiting"]) if wait else ""))
         self.values["last"].setText(str(info["last"] or tr("从未同步"))[:19].replace("T", " "))
         self.values["result"].setText(summary_text(s) if s else "—")
         self.enroll_card.setVisible(available and not info["enrolled"])

@@ -133,7 +133,8 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
     :func:`recalendar`),
     the attachment lane's keys (:mod:`sync.client.attachments`: ``attachments_sent``,
     ``attachments_bytes``, ``attachments_waiting``, ``attachments_rejected``,
-    ``attachments_error`` — pages go up after the records and never fail the round),
+    ``attachments_error``, ``attachments_quota`` — pages go up after the records and never
+    fail the round; the district's daily cap holds them back, queued, till its next day),
     the agreement check's keys (:mod:`sync.client.reconcile`: ``resent``, ``epoch_changed``,
     ``agreed``, ``district_epoch``, ``unrecoverable``, ``decisions_reported``) and
     ``complete`` — true only when the outbox has nothing pending, the pull is current and

@@ -53,6 +53,14 @@ class TooLargeError(SyncError):
     default = "上传内容超过区级允许的大小"
 
 
+class QuotaError(SyncError):
+    """The desk's daily upload cap at the district is reached (``detail``: ``cap``,
+    ``used``, ``day``, ``resets_at``, ``need``); the pages wait for the next day."""
+
+    kind = "quota"
+    default = "本办事点今日上传已达区级上限，明日自动继续"
+
+
 class ProtocolError(SyncError):
     """The district did not understand the request (version mismatch or a bug)."""
 

@@ -3,7 +3,8 @@ exponential backoff and full jitter, gzip request bodies, and the server-clock o
 
 Every request is safe to resend (batch ids, case UUIDs and revisions make uploads
 idempotent), so network failures, timeouts and 5xx answers are retried up to ``retries``
-times; refusals (auth, conflict, too large, malformed) are raised at once as typed errors.
+times; refusals (auth, conflict, too large, the daily upload cap, malformed) are raised at
+once as typed errors.
 A ``stale_timestamp`` refusal is retried once, immediately, with the clock offset the
 server's answer gave.
 """
@@ -27,6 +28,7 @@ from sync.client.errors import (
     ConflictError,
     NetworkError,
     ProtocolError,
+    QuotaError,
     ServerError,
     SyncError,
     TooLargeError,
@@ -321,6 +323,8 @@ def _refusal(resp: requests.Response) -> SyncError:
         code, message, detail = "", "", {}
     s = resp.status_code
     kw: dict[str, Any] = {"code": code, "status": s, "detail": detail}
+    if code == P.ERR_UPLOAD_QUOTA:  # not retried: it lasts until the district's next day
+        return QuotaError(message, **kw)
     if s in (401, 403):
         return AuthError(message, **kw)
     if s == 409:

@@ -12,7 +12,8 @@ Endpoints (all JSON, all answers carry ``X-Doorstep-Server-Time``; OpenAPI at
 - ``GET  /api/v1/handover?after=UUID`` — signed; a replacement laptop's hand-over of the
   replaced desk's open work (sync.district.replacement).
 - ``PUT  /api/v1/attachments/{sha256}?offset=O&total=T`` — signed; resumable upload.
-- ``GET  /api/v1/attachments/{sha256}`` — signed; how much is held.
+- ``GET  /api/v1/attachments/{sha256}`` — signed; how much is held, and the desk's daily
+  upload cap (a piece past it: 429 ``upload_quota``, :mod:`sync.district.upload_quota`).
 - ``GET  /api/v1/receipts/verify?receipt_no=&uuid=&code=`` — is a receipt genuine (no
   auth, nothing personal in the answer, rate-limited per client address).
 - ``POST /api/v1/desk/pin`` — signed; register a PIN: a new key share (see
@@ -28,6 +29,7 @@ decompress request bodies, so :func:`_signed` does, after checking the signature
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -81,6 +83,7 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
     app = FastAPI(title="Doorstep Desk district API", version=str(P.PROTOCOL_VERSION),
                   description=__doc__)
     app.state.settings = settings
+    app.state.now = lambda: datetime.now(UTC)  # the district's clock (tests set another)
     app.state.storage = storage or Storage(db_url or default_db_url(settings))
     # per client address, counted in the database: shared by every server process
     app.state.limiters = {
@@ -122,7 +125,10 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DistrictError)
     async def _district(_r: Request, exc: DistrictError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, dict(exc.extra) or None)
+        resp = error_response(exc.status, exc.code, exc.message, dict(exc.extra) or None)
+        if exc.retry_after:  # e.g. the daily upload cap: until the district's next day
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:

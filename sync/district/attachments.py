@@ -22,6 +22,7 @@ from sync import protocol as P
 from sync.district.database import Database
 from sync.district.errors import HashMismatch, OffsetMismatch, Refused, TooLarge
 from sync.district.tables import attachment_holders, attachment_parts, attachments
+from sync.district.upload_quota import DailyCap, charge
 
 
 class AttachmentsMixin(Database):
@@ -44,21 +45,25 @@ class AttachmentsMixin(Database):
                            attachments.c.created_at).where(true())  # SQLite: WHERE before
                 ).on_conflict_do_nothing())  # ON CONFLICT in INSERT ... SELECT
 
-    def attachment_status(self, desk_id: str, sha256: str) -> P.AttachmentStatus:
-        """How much of an attachment the district holds from this desk."""
+    def attachment_status(self, desk_id: str, sha256: str,
+                          daily: DailyCap | None = None) -> P.AttachmentStatus:
+        """How much of an attachment the district holds from this desk (and, given the
+        ``daily`` rule, the desk's upload cap today)."""
         with self.read() as conn:
+            quota = daily.quota(conn, desk_id) if daily is not None else None
             size = conn.execute(select(attachments.c.size).join(
                 attachment_holders, attachment_holders.c.sha256 == attachments.c.sha256).where(
                 attachment_holders.c.sha256 == sha256,
                 attachment_holders.c.desk_id == desk_id)).scalar()
             if size is not None:
                 return P.AttachmentStatus(sha256=sha256, size=size, received=size,
-                                          complete=True)
+                                          complete=True, quota=quota)
             row = conn.execute(select(func.coalesce(func.sum(func.length(
                 attachment_parts.c.data)), 0), func.max(attachment_parts.c.total)).where(
                 attachment_parts.c.desk_id == desk_id,
                 attachment_parts.c.sha256 == sha256)).one()
-        return P.AttachmentStatus(sha256=sha256, size=row[1], received=int(row[0] or 0))
+        return P.AttachmentStatus(sha256=sha256, size=row[1], received=int(row[0] or 0),
+                                  quota=quota)
 
     def attachment(self, sha256: str) -> bytes | None:
         """An attachment's bytes, or None (the console's view: any desk's)."""
@@ -68,12 +73,14 @@ class AttachmentsMixin(Database):
         return bytes(data) if data is not None else None
 
     def put_attachment(self, desk_id: str, sha256: str, offset: int, total: int, data: bytes,
-                       cap: int) -> P.AttachmentStatus:
+                       cap: int, daily: DailyCap | None = None) -> P.AttachmentStatus:
         """Store a chunk of this desk's upload; complete once ``total`` bytes hash to
         ``sha256``.
 
         Idempotent: an attachment this desk already uploaded, or a chunk already received,
-        changes nothing. Only this desk's own upload is resumed or restarted.
+        changes nothing. Only this desk's own upload is resumed or restarted. A chunk taken
+        is counted against the desk's ``daily`` cap in the same transaction, or refused
+        (:mod:`sync.district.upload_quota`).
         """
         if total > cap:
             raise TooLarge(f"附件大小 {total} 字节超过上限 {cap} 字节", cap=cap)
@@ -100,6 +107,8 @@ class AttachmentsMixin(Database):
                 raise OffsetMismatch(f"续传位置应为 {received}", received=received)
             if received + len(data) > total:
                 raise Refused("附件数据超过声明的总大小")
+            if daily is not None:
+                charge(self, conn, desk_id, len(data), daily)
             conn.execute(attachment_parts.insert().values(
                 sha256=sha256, offset=offset, total=total, data=data, desk_id=desk_id, at=now))
             received += len(data)

@@ -28,14 +28,15 @@ Commands (names, flags and JSON keys are a public interface)::
     doorstep-district [--db URL] restore FILE [--json]   # put a backup back: a new epoch
     doorstep-district [--db URL] calendar publish --file FILE.json   # a year's 放假调休
     doorstep-district [--db URL] calendar list [--year Y] --json
+    doorstep-district [--db URL] upload-cap [--desk-code CODE [--set SIZE | --default]] [--json]
 
 Exit status: 0 ok, 1 refused (a message on stderr), 2 bad arguments. ``audit verify``:
 0 intact, 1 broken (naming the first broken entry) or the database cannot be read.
 
 Every decision made here (``set-status``, ``set-route``, ``revoke``, ``publish-catalog``,
-``enroll-code``, ``user add``, ``department add``) is written to the same hash-chained audit
-log as the console's, in the decision's own transaction, with the actor
-``cli:<operating-system user>``.
+``enroll-code``, ``user add``, ``department add``, ``upload-cap --set``) is written to the
+same hash-chained audit log as the console's, in the decision's own transaction, with the
+actor ``cli:<operating-system user>``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from sync.district import (
     catalog_cli,
     cli_matters,
     cli_proactive,
+    cli_quota,
     cli_releases,
     cli_roster,
 )
@@ -142,10 +144,9 @@ def _parser() -> argparse.ArgumentParser:
                                         "(stop the server first); starts a new epoch")
     rs.add_argument("file", help="district-*.sqlite3 or district-*.pgdump")
     rs.add_argument("--json", action="store_true")
-    cli_matters.add_parsers(sub)  # matters, matter dispatch|sign|answer|… (issue 15)
-    cli_releases.add_parsers(sub)  # release add|list (issue 19)
-    cli_roster.add_parsers(sub)  # roster import|show|delete (issue 18)
-    cli_proactive.add_parsers(sub)  # proactive run|compounds|show (issue 18)
+    # matters, matter …, (15); release add|list (19); roster …, proactive … (18); upload-cap (17)
+    for group in (cli_matters, cli_releases, cli_roster, cli_proactive, cli_quota):
+        group.add_parsers(sub)
     return p
 
 
@@ -190,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         return restore_cmd(url, args.file, as_json=args.json)
     storage = Storage(url)
     try:
+        if args.command == "upload-cap":  # issue 17: each desk's daily upload cap
+            return cli_quota.run(storage, args, cli_actor(), settings)
         return _dispatch(storage, args)
     except DistrictError as exc:
         print(f"error: [{exc.code}] {exc.message}", file=sys.stderr)

@@ -47,6 +47,9 @@ class DistrictSettings(BaseSettings):
         "opened at"))
     max_attachment: int = Field(20 * 1024 * 1024, ge=1, description=(
         "the largest attachment a desk may upload, in bytes"))
+    desk_daily_upload: int = Field(500 * 1024 * 1024, ge=0, description=(
+        "the attachment bytes each desk may upload a district day (resumed pieces count "
+        "once); `doorstep-district upload-cap` sets a desk's own"))
     verify_rate: int = Field(60, ge=1, description=(
         "receipt checks a minute per client address (every server process together)"))
     unlock_rate: int = Field(30, ge=1, description=(

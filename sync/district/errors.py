@@ -8,6 +8,7 @@ class DistrictError(Exception):
 
     status = 400
     code = "refused"
+    retry_after = 0  # seconds, when not 0: the answer's ``Retry-After`` header
 
     def __init__(self, message: str, **extra: object) -> None:
         super().__init__(message)

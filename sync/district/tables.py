@@ -30,7 +30,9 @@ See the ``Table`` definitions below for every column:
   a new version), pulled by every desk through its ``changes`` row (``change_seq``).
 - ``attachments`` / ``attachment_parts`` — content-addressed blobs and resumable uploads;
   ``attachment_holders`` — which desks uploaded each blob (a desk sees and resumes only its
-  own uploads: :mod:`sync.district.attachments`).
+  own uploads: :mod:`sync.district.attachments`); ``upload_use`` / ``upload_caps`` — each
+  desk's attachment bytes per district day and the caps set for desk codes
+  (:mod:`sync.district.upload_quota`).
 """
 
 from __future__ import annotations
@@ -317,3 +319,4 @@ from sync.district import matters_tables as _matters_tables  # noqa: E402, F401
 from sync.district import proactive as _proactive  # noqa: E402, F401  (issue 18)
 from sync.district import releases as _releases  # noqa: E402, F401  (issue 19)
 from sync.district import roster as _roster  # noqa: E402, F401  (issue 18)
+from sync.district import upload_quota as _upload_quota  # noqa: E402, F401  (issue 17)

@@ -1,5 +1,5 @@
-"""The console's 办事点 page: the desks, enrollment codes (issue, cancel) and revoking a
-desk (a router of :func:`sync.district.console.install`)."""
+"""The console's 办事点 page: the desks, enrollment codes (issue, cancel), revoking a
+desk and each desk's daily upload cap (a router of :func:`sync.district.console.install`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from sync.district import upload_quota as Q
 from sync.district.console.auth import Admin, User, Viewer
 from sync.district.console.routes import _cs, redirect
 from sync.district.console.store import (
@@ -33,9 +34,16 @@ def server_address(request: Request) -> str:
 
 
 def _desks_extra(request: Request, cs: ConsoleStore) -> dict[str, Any]:
-    """What the 办事点 page shows besides the desks: unused enrollment codes (issue 21)
-    and the server address to type."""
-    return {"codes": cs.st.pending_enroll_codes(), "server_url": server_address(request)}
+    """What the 办事点 page shows besides the desks: unused enrollment codes (issue 21),
+    the server address to type and each active desk's upload today and cap (issue 17)."""
+    settings = request.app.state.settings
+    rule = Q.DailyCap(settings.desk_daily_upload, settings.zone,
+                      Q.clock_of(request.app.state)())
+    uploads = {u["desk_id"]: dict(u, used_text=Q.size_text(u["used"]),
+                                  cap_text=Q.size_text(u["cap"]))
+               for u in Q.overview(cs.st, rule)}
+    return {"codes": cs.st.pending_enroll_codes(), "server_url": server_address(request),
+            "uploads": uploads}
 
 
 @router.get("/desks", include_in_schema=False)
@@ -113,3 +121,30 @@ async def revoke(request: Request, desk_id: str, user: User = Admin) -> Response
     # named as the clerk knows it: its code and name, not the internal id
     label = dict(await run_in_threadpool(cs.desk_choices)).get(desk_id, desk_id)
     return flash(redirect("/console/desks"), "ok", f"办事点 {label} 已停用，其请求从现在起被拒绝。")
+
+
+@router.post("/desks/{desk_code}/upload-cap", include_in_schema=False)
+async def upload_cap(request: Request, desk_code: str, user: User = Admin) -> Response:
+    """Give a desk code its own daily upload cap (empty: the district's default); audited
+    as ``desk.upload_cap`` like the command line's ``upload-cap``."""
+    form = await request.form()
+    cs = _cs(request)
+    text = str(form.get("cap") or "").strip()
+    try:
+        cap = Q.parse_size(text) if text else None
+    except ValueError as exc:
+        return flash(redirect("/console/desks"), "error", str(exc))
+
+    def audit(conn: Any, out: dict[str, Any]) -> None:  # in the setting's transaction
+        cs.audit_in(conn, user.username, "desk.upload_cap", out["desk_code"], cap=out["cap"],
+                    previous=out["previous"])
+
+    try:
+        out = await run_in_threadpool(partial(Q.set_cap, cs.st, desk_code, cap, user.username,
+                                              audit=audit))
+    except DistrictError as exc:
+        return flash(redirect("/console/desks"), "error", exc.message)
+    shown = Q.size_text(cap) if cap is not None else "区级默认 " + Q.size_text(
+        request.app.state.settings.desk_daily_upload)
+    return flash(redirect("/console/desks"), "ok",
+                 f"办事点 {out['desk_code']} 的每日上传上限：{shown}；等待中的照片在其下次同步时上传。")
