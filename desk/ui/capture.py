@@ -372,7 +372,7 @@ class CaptureDialog(QDialog):
             thumb = self._thumbs.get(p.sha256)
             if thumb is None:  # (pages the dialog opened with)
                 thumb = self._thumbs[p.sha256] = thumbnail(p)
-            it.setIcon(QPixmap.fromImage(thumb))
+            it.setIcon(framed(thumb))
             self.thumbs.addItem(it)
         self.count.setText(tr("共 {n} 页，{kb} KB").format(
             n=len(self.pages), kb=sum(p.size for p in self.pages) // 1024))
@@ -409,6 +409,20 @@ class CaptureDialog(QDialog):
             self.source.stop()
         if self._own_tasks is not None:
             self._own_tasks.shutdown()
+
+
+def framed(thumb: QImage) -> QPixmap:
+    """The thumbnail centred in a :data:`THUMB`-sized clear frame: pages upright and
+    sideways take the same cell, so their labels (第 1 页, 第 2 页) stand on one line."""
+    pix = QPixmap(THUMB)
+    pix.fill(Qt.GlobalColor.transparent)
+    img = thumb.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                       Qt.TransformationMode.SmoothTransformation)
+    painter = QPainter(pix)
+    painter.drawImage((THUMB.width() - img.width()) // 2, (THUMB.height() - img.height()) // 2,
+                      img)
+    painter.end()
+    return pix
 
 
 def thumbnail(page: Page) -> QImage:

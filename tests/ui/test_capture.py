@@ -168,6 +168,10 @@ def test_capture_screens_fit_1366x768(qtbot: Any, win: Any, mode: str, tmp_path:
         _settled(qtbot, dlg)
         assert len(dlg.pages) == 3
         qtbot.waitExposed(dlg)
+        # sideways, upright and a PDF: one cell size, so the labels stand on one line
+        cells = [dlg.thumbs.visualItemRect(dlg.thumbs.item(i)) for i in range(3)]
+        assert len({(r.top(), r.height()) for r in cells}) == 1, [
+            (r.top(), r.height()) for r in cells]
         out = Path("/tmp/ui-shots")
         out.mkdir(parents=True, exist_ok=True)
         assert dlg.grab().save(str(out / f"issue17-capture-{mode}.png"))
