@@ -20,7 +20,6 @@ name and renamed into place, so processes starting at the same time never read h
 
 from __future__ import annotations
 
-import hashlib
 import lzma
 import os
 import sys
@@ -92,6 +91,8 @@ _unpack_lock = threading.Lock()
 
 @cache
 def _unpacked(packed: Path) -> Path:
+    import hashlib  # (not at import: OpenSSL's library loads ~3 ms before the lock screen)
+
     digest = hashlib.sha256(packed.read_bytes()).hexdigest()[:32]
     target = cache_root() / digest / packed.name[: -len(".xz")]
     with _unpack_lock:
