@@ -262,6 +262,7 @@ def test_lock_screen_looks_the_same_with_its_own_style_sheet(qtbot: Any, look: s
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     large, contrast = look == "large", look == "contrast"
+    style.load_fallback_fonts()  # (loaded by either apply a turn later: before both)
     flash = app.cursorFlashTime()
     app.setCursorFlashTime(0)  # the text cursor shown, not blinking between two grabs
     release = threading.Event()
