@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import QCoreApplication, QLocale, QTimer, QTranslator
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
 
@@ -80,6 +80,40 @@ def stylesheet(large: bool, high_contrast: bool) -> str:
     return text.replace("@STYLES@", styles.as_posix())
 
 
+# The rules the lock screen (desk.ui.lock.UnlockDialog) can match, each named by one of
+# its selectors. At start the application gets only these (lock_stylesheet): the whole
+# sheet's ~150 rules are parsed and matched against each of the screen's widgets ahead of
+# its first paint. A rule is kept whole and in its place, so the screen's cascade is the
+# whole sheet's (tests/ui/test_start_speed.py renders the screen with both, in the three
+# looks and its states, and compares them pixel by pixel); run_gui applies the whole
+# sheet once the desk is unlocked. A rule the screen comes to use must be named here.
+LOCK_SELECTORS = frozenset({
+    "QWidget", "QDialog", "QDialog#lockScreen", 'QFrame[role="card"]', "#lockBrand",
+    "#title", "#lockWho", "#subtitle",
+    "QLineEdit", "QLineEdit:focus", "QLineEdit:disabled",
+    'QLabel[msg="error"]', 'QLabel[msg="info"]',
+    "QPushButton", "QPushButton:hover", "QPushButton:focus", "QPushButton:disabled",
+    'QPushButton[kind="primary"]', 'QPushButton[kind="primary"]:hover',
+    'QPushButton[kind="primary"]:focus', 'QPushButton[kind="primary"]:disabled',
+})
+
+
+def lock_stylesheet(large: bool, high_contrast: bool) -> str:
+    """The rules of :func:`stylesheet` that the lock screen uses (``LOCK_SELECTORS``), in
+    their order. (Plain string splitting: compiling regular expressions cost more.)"""
+    text = stylesheet(large, high_contrast)
+    while (start := text.find("/*")) >= 0:  # comments out
+        end = text.find("*/", start + 2)
+        text = text[:start] + (text[end + 2:] if end >= 0 else "")
+    kept = []
+    for rule in text.split("}"):
+        selectors, _, body = rule.partition("{")
+        names = {" ".join(part.split()) for part in selectors.split(",")}
+        if body and not names.isdisjoint(LOCK_SELECTORS):
+            kept.append(f"{' '.join(selectors.split())} {{{body}}}\n")
+    return "".join(kept)
+
+
 # colours that rich text and painted cells use (the style sheet cannot reach them): the
 # normal theme's, and the high-contrast theme's — each meets 4.5:1 on its theme's
 # background (white / black)
@@ -116,9 +150,11 @@ def paper() -> Iterator[None]:
 
 
 def apply(app: QApplication, large: bool, high_contrast: bool, *,
-          fonts_later: bool = False) -> None:
+          fonts_later: bool = False, lock_screen: bool = False) -> None:
     """Apply font and stylesheet to the whole application. The fallback fonts load on the
-    next turn of the event loop, or (``fonts_later``) when the caller loads them."""
+    next turn of the event loop, or (``fonts_later``) when the caller loads them.
+    ``lock_screen``: only the lock screen's rules (:func:`lock_stylesheet`), while it is
+    the only window — the start's, until the desk is unlocked."""
     global _high_contrast
     _high_contrast = high_contrast
     global _system_family
@@ -134,7 +170,8 @@ def apply(app: QApplication, large: bool, high_contrast: bool, *,
         QTimer.singleShot(0, load_fallback_fonts)
     font.setPixelSize(metrics(large).font)
     app.setFont(font)
-    app.setStyleSheet(stylesheet(large, high_contrast))
+    sheet = lock_stylesheet if lock_screen else stylesheet
+    app.setStyleSheet(sheet(large, high_contrast))
 
 
 PREFERRED_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
@@ -151,6 +188,8 @@ def load_fallback_fonts() -> None:
     if _fallbacks_loaded:
         return
     _fallbacks_loaded = True
+    from PySide6.QtGui import QFontDatabase  # (its Python type is made once painted)
+
     for name in FALLBACK_FONTS:
         QFontDatabase.addApplicationFont(str(resource("fonts", name)))
 
@@ -161,6 +200,8 @@ _translators: list[QTranslator] = []
 def qt_translation(language: str) -> Path:
     """Qt's own translation (``qtbase_<language>.qm``): the copy the installer bundles
     beside the application's, else the one that came with PySide6."""
+    from PySide6.QtCore import QLibraryInfo  # (Qt's words load once the lock screen painted)
+
     name = f"qtbase_{language}.qm"
     bundled = resources_dir() / "translations" / name
     if bundled.is_file():

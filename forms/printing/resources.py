@@ -20,11 +20,8 @@ name and renamed into place, so processes starting at the same time never read h
 
 from __future__ import annotations
 
-import hashlib
-import lzma
 import os
 import sys
-import tempfile
 import threading
 from functools import cache, lru_cache
 from pathlib import Path
@@ -92,6 +89,10 @@ _unpack_lock = threading.Lock()
 
 @cache
 def _unpacked(packed: Path) -> Path:
+    import hashlib  # (not at import: OpenSSL's library loaded ~3 ms before the lock screen)
+    import lzma
+    import tempfile
+
     digest = hashlib.sha256(packed.read_bytes()).hexdigest()[:32]
     target = cache_root() / digest / packed.name[: -len(".xz")]
     with _unpack_lock:

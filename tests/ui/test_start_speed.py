@@ -6,6 +6,9 @@ lock screen and between unlocking and the window's first paint.
   screen and competed with it), and are all loaded by the time the worker has typed.
 - The window's start reads the clock's doubt off the UI thread (at 100,000 encrypted cases
   the read held the first paint).
+- Until the lock screen has painted only its own modules and what they stand on are
+  loaded (no json, hashlib, page or window module), and the application's style sheet
+  holds only the lock screen's rules — drawn pixel for pixel as with the whole sheet.
 """
 
 from __future__ import annotations
@@ -86,7 +89,8 @@ def test_lock_screen_paints_before_the_heavy_imports_which_finish_while_typing(
 # the real start: ``doorstep-desk --data-dir DIR`` (desk.cli.main) until the lock screen
 # has painted; what has been imported by then, and the application's event filters after
 _REAL_START = """
-import json, os, sys
+import os, sys
+BEFORE = set(sys.modules)  # (what the interpreter's start loaded, e.g. a site hook)
 sys.path.insert(0, sys.argv[2])
 from desk.cli import main
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -104,11 +108,13 @@ class Watch(QObject):
         if (event.type() == QEvent.Type.Paint and hasattr(obj, "window")
                 and type(obj.window()).__name__ == "UnlockDialog" and "painted" not in seen):
             seen["painted"] = sorted(m for m in sys.modules if m.startswith(HEAVY))
+            seen["loaded"] = sorted(set(sys.modules) - BEFORE)
+            seen["sheet"] = QApplication.instance().styleSheet()
             QTimer.singleShot(0, after)
         return False
 HEAVY = ("forms.catalog", "forms.model", "forms.engine", "desk.cli.", "desk.core.app",
          "desk.core.store", "sync", "platformdirs", "dataclasses", "desk.ui.wheel",
-         "desk.ui.keys")
+         "desk.ui.keys", "reportlab")
 def after(tries=[0]):
     keys, wheel = sys.modules.get("desk.ui.keys"), sys.modules.get("desk.ui.wheel")
     seen["filters"] = [wheel is not None and wheel._guard is not None,
@@ -117,6 +123,7 @@ def after(tries=[0]):
     if seen["filters"] != [True, True] and tries[0] < 2000:  # (bounded: ~20 s)
         QTimer.singleShot(10, after)
         return
+    import json
     print(json.dumps(seen), flush=True)
     os._exit(0)
 watch = Watch()
@@ -143,6 +150,24 @@ def test_doorstep_desk_paints_the_lock_screen_before_the_catalog_and_the_parser(
     seen = json.loads(r.stdout.strip().splitlines()[-1])
     assert seen["painted"] == [], seen["painted"]
     assert seen["filters"] == [True, True]
+    # the desk's modules loaded by then: the lock screen's and what it stands on, no page,
+    # no window, no store (each a few ms of the start; bench/bench_desk_speed.py)
+    ours = {m for m in seen["loaded"] if m.split(".")[0] in ("desk", "forms", "sync")}
+    assert ours <= LOCK_SCREEN_MODULES, sorted(ours - LOCK_SCREEN_MODULES)
+    # nor the standard library's heavier helpers the lock screen does not use (json: the
+    # settings' preview is read by Qt's reader; hashlib: OpenSSL, for unpacking fonts)
+    assert not set(seen["loaded"]) & NOT_BEFORE_LOCK, set(seen["loaded"]) & NOT_BEFORE_LOCK
+    # and the application's style sheet holds only the lock screen's rules until unlocked
+    from desk.ui import style
+    assert seen["sheet"] == style.lock_stylesheet(False, False)
+
+
+LOCK_SCREEN_MODULES = {
+    "desk", "desk.cli", "desk.core", "desk.core.paths", "desk.core.resources", "desk.ui",
+    "desk.ui.lock", "desk.ui.main", "desk.ui.style", "desk.ui.text", "forms",
+    "forms.printing", "forms.printing.resources"}
+NOT_BEFORE_LOCK = {"json", "hashlib", "_hashlib", "sqlite3", "dataclasses",
+                   "platformdirs", "reportlab", "html", "xml.etree.ElementTree"}
 
 
 def test_window_start_reads_the_clock_off_the_ui_thread(qtbot: Any, desk: Any) -> None:
@@ -217,3 +242,79 @@ def test_unlock_thread_is_over_before_the_lock_screen_closes(qtbot: Any, tmp_pat
     finally:
         if opened is not None:
             opened.close()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+@pytest.mark.parametrize("look", ["normal", "large", "contrast"])
+def test_lock_screen_looks_the_same_with_its_own_style_sheet(qtbot: Any, look: str) -> None:
+    """The start's lock screen gets only its own rules of the style sheet
+    (style.lock_stylesheet: less to parse and match before its first paint); it is drawn
+    pixel for pixel as with the whole sheet (the idle lock's), in each look and state:
+    typing, a wrong password, checking (disabled), a button focused or under the mouse."""
+    import threading
+
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from desk.ui import style
+    from desk.ui.lock import UnlockDialog
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    large, contrast = look == "large", look == "contrast"
+    style.load_fallback_fonts()  # (loaded by either apply a turn later: before both)
+    flash = app.cursorFlashTime()
+    app.setCursorFlashTime(0)  # the text cursor shown, not blinking between two grabs
+    release = threading.Event()
+
+    def check(secret: str) -> str | None:
+        release.wait(20)
+        return "密码不正确，还可尝试 4 次；连续输错 5 次将锁定 15 分钟。"
+
+    def shot(dlg: Any) -> Any:
+        layout = dlg.layout()
+        assert layout is not None
+        layout.activate()  # (the card re-fitted to a message: its layout's request pending)
+        return dlg.grab().toImage()
+
+    def renderings(lock_screen: bool) -> list[Any]:
+        style.apply(app, large, contrast, lock_screen=lock_screen)
+        dlg = UnlockDialog(check, None, who="七里一村社区流动办事点（HY-QL01）· 经办人：刘晓燕",
+                           intro="办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：",
+                           quit_button=True)
+        qtbot.addWidget(dlg)
+        dlg.resize(1366, 768)
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        dlg.activateWindow()
+        qtbot.waitUntil(lambda: dlg.password.hasFocus())
+        shots = [shot(dlg)]
+        dlg.password.setText("wrong-pass")
+        release.clear()
+        dlg.try_unlock()
+        shots.append(shot(dlg))  # checking: disabled, the info line
+        release.set()
+        qtbot.waitUntil(lambda: not dlg.busy)
+        shots.append(shot(dlg))  # the error line, the password selected
+        assert dlg.quit_button is not None
+        for button in (dlg.quit_button, dlg.ok):
+            button.setFocus()
+            shots.append(shot(dlg))
+            qtbot.mouseMove(button, button.rect().center())
+            qtbot.waitUntil(button.underMouse)
+            shots.append(shot(dlg))
+        qtbot.mouseMove(dlg, dlg.rect().topLeft() + QPoint(5, 5))
+        dlg.done(0)
+        return shots
+
+    try:
+        own, whole = renderings(True), renderings(False)
+    finally:
+        app.setCursorFlashTime(flash)
+        release.set()
+        style.apply(app, False, False)
+    # each state is drawn differently (the comparison below is not of blank screens) …
+    assert [i for i in range(len(own) - 1) if own[i] == own[i + 1]] == []
+    # … and the same with either sheet
+    differ = [i for i, (a, b) in enumerate(zip(own, whole, strict=True)) if a != b]
+    assert differ == [], f"states drawn differently: {differ}"
