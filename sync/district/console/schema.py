@@ -40,15 +40,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    inspect,
     select,
     text,
 )
 
 from sync import protocol as P
 from sync.district.config import district_zone
-from sync.district.database import add_missing_columns
 from sync.district.storage import Storage
+from sync.district.tables import batches, cases, ratings
 
 # the district statuses of a case still open at the district (one definition: the list's
 # "open" filter, the overdue counts and the partial indexes below)
@@ -245,15 +244,13 @@ state = Table(
     Column("value", Text, nullable=False),
 )
 
-# Indexes this module adds to storage.py's tables (additive, IF NOT EXISTS): the read
-# model and the callback queue are refreshed from these columns.
-_SOURCE_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS console_src_cases_updated ON cases (updated_at)",
-    "CREATE INDEX IF NOT EXISTS console_src_ratings_recv_level ON ratings (received_at, level)",
-    "CREATE INDEX IF NOT EXISTS console_src_batches_received ON batches (received_at)",
-    # the 办事点 page: each desk's newest batch, one probe (issue 21)
-    "CREATE INDEX IF NOT EXISTS console_src_batches_desk ON batches (desk_id, received_at)",
-)
+# Indexes the console adds to the sync tables (on ``metadata``, created by the migrations
+# like every other): the read model and the callback queue are refreshed from these columns.
+Index("console_src_cases_updated", cases.c.updated_at)
+Index("console_src_ratings_recv_level", ratings.c.received_at, ratings.c.level)
+Index("console_src_batches_received", batches.c.received_at)
+# the 办事点 page: each desk's newest batch, one probe (issue 21)
+Index("console_src_batches_desk", batches.c.desk_id, batches.c.received_at)
 
 
 def now_iso() -> str:
@@ -284,11 +281,6 @@ def search_hash(kind: str, value: str) -> str:
     return hashlib.sha256(f"doorstep:{kind}:{norm}".encode()).hexdigest()[:24]
 
 
-# indexes an older district has that the ones above replace
-_DROPPED_INDEXES = ("console_cases_sort_item", "console_cases_sort_desk",
-                    "console_cases_sort_worker", "console_cases_sort_promised")
-
-
 class ConsoleBase:
     """The storage the console runs on, its schema and ``console_state``."""
 
@@ -297,25 +289,9 @@ class ConsoleBase:
     # -- schema ----------------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Create the console tables and the source indexes (idempotent)."""
+        """Bring the console's data up to date with its schema (the tables and indexes are
+        the migrations' work: :mod:`sync.district.migrations`, run by :class:`Storage`)."""
         with self.st.write() as conn:
-            cmeta.create_all(conn, checkfirst=True)
-            add_missing_columns(conn, cmeta)  # columns added after a table was created
-            for table in cmeta.sorted_tables:  # indexes added after a table was created
-                for ix in table.indexes:
-                    ix.create(conn, checkfirst=True)
-            gone = set(_DROPPED_INDEXES) & {ix["name"] for ix in
-                                             inspect(conn).get_indexes("console_cases")}
-            for name in sorted(gone):  # replaced by wider ones (once: only when present)
-                conn.execute(text(f"DROP INDEX {name}"))
-            # only the missing ones: on PostgreSQL even CREATE INDEX IF NOT EXISTS locks the
-            # table, which waits for (or deadlocks with) batches being committed when a server
-            # process starts under load
-            have = {ix["name"] for t in ("cases", "ratings", "batches")
-                    for ix in inspect(conn).get_indexes(t)}
-            for ddl in _SOURCE_INDEXES:
-                if ddl.split()[5] not in have:
-                    conn.execute(text(ddl))
             self._migrate_counts(conn)
             if self._get_state(conn, "terms_sorted") != "1":
                 self._fill_term_sort_keys(conn)
