@@ -243,3 +243,29 @@ def test_servers_starting_together_migrate_once(db_url: str) -> None:
             assert migrations.differences(conn) == []
     finally:
         st.close()
+
+
+def test_active_desks_sharing_a_code_do_not_stop_the_upgrade(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A district made before desk codes were unique among active desks, where two active
+    desks share one: the upgrade goes on without that index (and says so)."""
+    _pre_alembic_district(db_url)
+    eng = create_engine(db_url, poolclass=NullPool)
+    try:
+        with eng.begin() as conn:
+            conn.execute(text("DROP INDEX desks_active_code"))
+            for desk_id in ("desk-a", "desk-b"):
+                conn.execute(text(
+                    "INSERT INTO desks (desk_id, desk_code, name, secret, receipt_key,"
+                    " enrolled_at) VALUES (:d, 'HY-QL08', 'x', 's', 'k', 'now')"), {"d": desk_id})
+    finally:
+        eng.dispose()
+    st = start(db_url)
+    try:
+        assert _revision(st) == HEAD
+        with st.read() as conn:
+            assert [d[0] for d in migrations.differences(conn)] == ["add_index"]
+            assert conn.execute(text("SELECT count(*) FROM desks")).scalar() == 2
+        assert any("desks_active_code not created" in r.getMessage() for r in caplog.records)
+    finally:
+        st.close()

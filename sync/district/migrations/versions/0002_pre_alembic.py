@@ -34,28 +34,37 @@ _REPLACED = ("console_cases_due", "console_cases_sort_item", "console_cases_sort
              "console_cases_sort_worker", "console_cases_sort_promised")
 
 
-def _insp() -> sa.Inspector:
-    return sa.inspect(op.get_bind())  # anew each time: the one before cached what changed
+class _Found:
+    """What the database held when this revision began (one inspector: it caches what it
+    read, and only what existed before is asked about), and the tables made since."""
+
+    insp: sa.Inspector
+    made: set[str]
+
+
+_found = _Found()
 
 
 def _table(name: str, *items: Any) -> None:
     """Create the table, or add the columns it lacks (each nullable or with a default)."""
-    if not _insp().has_table(name):
+    if not _found.insp.has_table(name):
         op.create_table(name, *items)
+        _found.made.add(name)
         return
-    have = {c["name"] for c in _insp().get_columns(name)}
+    have = {c["name"] for c in _found.insp.get_columns(name)}
     for item in items:
         if isinstance(item, sa.Column) and item.name not in have:
             op.add_column(name, item)
 
 
 def _column(table: str, column: sa.Column[Any]) -> None:
-    if column.name not in {c["name"] for c in _insp().get_columns(table)}:
+    if column.name not in {c["name"] for c in _found.insp.get_columns(table)}:
         op.add_column(table, column)
 
 
 def _index(name: str, table: str, columns: list[str], **kw: Any) -> None:
-    if name not in {ix["name"] for ix in _insp().get_indexes(table)}:
+    if table in _found.made or name not in {
+            ix["name"] for ix in _found.insp.get_indexes(table)}:
         op.create_index(name, table, columns, **kw)
 
 
@@ -63,7 +72,7 @@ def _attachment_parts_by_desk() -> None:
     """Uploads in progress are kept per desk (primary key desk_id, sha256, offset): the
     first release's table, keyed by the SHA-256 alone, is made anew (uploads in progress
     then resume from zero)."""
-    pk = _insp().get_pk_constraint("attachment_parts")["constrained_columns"]
+    pk = _found.insp.get_pk_constraint("attachment_parts")["constrained_columns"]
     if "desk_id" in pk:
         return
     op.drop_table("attachment_parts")
@@ -83,7 +92,7 @@ def _active_desk_codes() -> None:
     """Desk codes unique among active desks (issue 21). Where two active desks already
     share a code the index cannot be built: the district keeps serving and says so
     (sync.district.desk_codes.ensure_constraints tries again at every start)."""
-    if "desks_active_code" in {ix["name"] for ix in _insp().get_indexes("desks")}:
+    if "desks_active_code" in {ix["name"] for ix in _found.insp.get_indexes("desks")}:
         return
     bind = op.get_bind()
     try:
@@ -97,6 +106,7 @@ def _active_desk_codes() -> None:
 
 
 def upgrade() -> None:
+    _found.insp, _found.made = sa.inspect(op.get_bind()), set()
     _table('attachment_holders',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('desk_id', sa.String(length=40), nullable=False),
@@ -547,7 +557,7 @@ def upgrade() -> None:
     _index('console_cases_receipt_rev', 'console_cases', ['receipt_rev'])
     _index('console_cases_status_item', 'console_cases', ['district_status', 'item_code'])
     _index('console_cases_worker_day', 'console_cases', ['worker', 'accepted_date'])
-    have = {ix["name"] for ix in _insp().get_indexes("console_cases")}
+    have = {ix["name"] for ix in _found.insp.get_indexes("console_cases")}
     for name in _REPLACED:
         if name in have:
             op.drop_index(name, table_name="console_cases")
