@@ -182,7 +182,7 @@ class MatterRatesMixin(Database):
 
     def _fill_number_keys(self, conn: Connection) -> None:
         """Orders received before the number search had its keys get them (once: the
-        ``meta`` row claimed in the same transaction; before their indexes are built)."""
+        ``meta`` row claimed in the same transaction)."""
         claimed = conn.execute(self._insert(meta).values(
             key=NUMBER_KEYS_KEY, value=datetime.now(UTC).isoformat(timespec="seconds"),
         ).on_conflict_do_nothing().returning(meta.c.key)).first()

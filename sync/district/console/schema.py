@@ -1,7 +1,7 @@
 """The admin console's tables, their migration, and the helpers every console module shares.
 
-Console-specific tables live here (``storage.py`` owns the sync tables; the console reads
-them and adds its own, on the same engine and metadata-free DDL path):
+Console-specific tables live here (``tables.py`` owns the sync tables; the console reads
+them and adds its own, on the same engine; :mod:`sync.district.migrations` creates both):
 
 - ``console_users`` — sign-in accounts: Argon2id hash, role, lockout counters.
 - ``console_sessions`` — signed-in browsers: only the SHA-256 of the cookie token is
@@ -16,7 +16,7 @@ them and adds its own, on the same engine and metadata-free DDL path):
 - ``console_cases`` — the console's read model of ``cases``: the columns lists, filters,
   the dashboard and exports need (worker, promised date, masked ID/phone, search hashes),
   with indexes for 1,000,000 cases. :meth:`ConsoleStore.refresh` brings it up to date
-  from ``cases.updated_at`` (an index this module adds), so status changes made anywhere
+  from ``cases.updated_at`` (an index this module adds to ``cases``), so status changes made anywhere
   (console, command line) show up; it runs before every list, dashboard and export.
 - ``console_state`` — the console's own small state: the read model's watermarks and the
   audit checkpoint.
@@ -156,7 +156,7 @@ ccases = Table(
     # the case list's sorted columns (issue 21 item 8): each sort walks its index in the
     # list's whole order (column, received_at, uuid) — on the column alone, ties were
     # broken by an incremental sort of its first group: 12,550 rows of one 经办人 at 1M,
-    # ~100 ms warm and ~570 ms cold (the older one-column indexes are dropped by migrate)
+    # ~100 ms warm and ~570 ms cold (the older one-column ones: dropped by migration 0004)
     Index("console_cases_accepted", "accepted_date", "received_at", "uuid"),
     Index("console_cases_by_item", "item_name", "received_at", "uuid"),
     Index("console_cases_by_desk", "desk_code", "received_at", "uuid"),
@@ -178,8 +178,8 @@ ccases = Table(
           sqlite_where=text(f"district_status IN {OPEN_STATUSES!r}")),
     # 已超承诺期 / 临近 (list, counts, the dashboard; issue 21): one range of open cases by
     # promised date, the item (当场办结 ones excluded) and the list's order read from the
-    # index alone (it replaces console_cases_due, its first two columns, which a district
-    # made before keeps); 区级未确认 (open 当场办结 cases) counted on (status, item)
+    # index alone (it replaces console_cases_due, its first two columns: dropped by
+    # migration 0004); 区级未确认 (open 当场办结 cases) counted on (status, item)
     Index("console_cases_overdue", "district_status", "promised_date", "item_code",
           "accepted_date", "received_at", "uuid"),
     Index("console_cases_status_item", "district_status", "item_code"),

@@ -21,23 +21,70 @@ _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # INTEGER PRIMAR
 
 
 def upgrade() -> None:
-    op.create_table('attachment_parts',
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('offset', sa.BigInteger(), nullable=False),
-    sa.Column('total', sa.BigInteger(), nullable=False),
-    sa.Column('data', sa.LargeBinary(), nullable=False),
-    sa.Column('desk_id', sa.String(length=40), nullable=False),
-    sa.Column('at', sa.String(length=40), nullable=False),
-    sa.PrimaryKeyConstraint('sha256', 'offset')
+    _desks()
+    _batches_and_cases()
+    _changes_and_attachments()
+    _console()
+    _console_cases()
+    # the console's indexes on the sync tables (console_store._SOURCE_INDEXES)
+    op.create_index("console_src_cases_updated", "cases", ["updated_at"])
+    op.create_index("console_src_ratings_recv_level", "ratings", ["received_at", "level"])
+    op.create_index("console_src_batches_received", "batches", ["received_at"])
+
+
+def downgrade() -> None:
+    raise NotImplementedError("the district's schema only moves forward: restore a backup")
+
+
+def _desks() -> None:
+    """Desks, enrollment codes, request nonces, the district's meta and catalogs."""
+    op.create_table('meta',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
     )
-    op.create_table('attachments',
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('size', sa.BigInteger(), nullable=False),
-    sa.Column('data', sa.LargeBinary(), nullable=False),
+    op.create_table('desks',
     sa.Column('desk_id', sa.String(length=40), nullable=False),
+    sa.Column('desk_code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('secret', sa.String(length=128), nullable=False),
+    sa.Column('receipt_key', sa.String(length=64), nullable=False),
+    sa.Column('enrolled_at', sa.String(length=40), nullable=False),
+    sa.Column('revoked_at', sa.String(length=40), nullable=True),
+    sa.Column('last_seen_at', sa.String(length=40), nullable=True),
+    sa.Column('client_version', sa.String(length=40), server_default='', nullable=False),
+    sa.PrimaryKeyConstraint('desk_id')
+    )
+    op.create_index(op.f('ix_desks_desk_code'), 'desks', ['desk_code'], unique=False)
+    op.create_table('enroll_codes',
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('desk_code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.String(length=40), nullable=False),
-    sa.PrimaryKeyConstraint('sha256')
+    sa.Column('expires_at', sa.String(length=40), nullable=False),
+    sa.Column('used_at', sa.String(length=40), nullable=True),
+    sa.Column('desk_id', sa.String(length=40), nullable=True),
+    sa.PrimaryKeyConstraint('code_hash')
     )
+    op.create_table('nonces',
+    sa.Column('desk_id', sa.String(length=40), nullable=False),
+    sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('seen_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('desk_id', 'nonce')
+    )
+    op.create_index('nonces_seen', 'nonces', ['seen_at'], unique=False)
+    op.create_table('catalogs',
+    sa.Column('version', sa.String(length=40), nullable=False),
+    sa.Column('body_json', sa.Text(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('published_at', sa.String(length=40), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('version')
+    )
+
+
+def _batches_and_cases() -> None:
+    """Batches, cases and their revisions, routes, ratings."""
     op.create_table('batches',
     sa.Column('batch_id', sa.String(length=36), nullable=False),
     sa.Column('desk_id', sa.String(length=40), nullable=False),
@@ -48,27 +95,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('batch_id')
     )
     op.create_index(op.f('ix_batches_desk_id'), 'batches', ['desk_id'], unique=False)
-    op.create_table('case_revisions',
-    sa.Column('case_uuid', sa.String(length=36), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('desk_id', sa.String(length=40), nullable=False),
-    sa.Column('batch_id', sa.String(length=36), nullable=False),
-    sa.Column('received_at', sa.String(length=40), nullable=False),
-    sa.Column('payload_json', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('case_uuid', 'revision')
-    )
-    op.create_table('case_routes',
-    sa.Column('case_uuid', sa.String(length=36), nullable=False),
-    sa.Column('item_code', sa.String(length=16), nullable=False),
-    sa.Column('item_name', sa.String(length=100), nullable=False),
-    sa.Column('department', sa.String(length=60), nullable=False),
-    sa.Column('status', sa.String(length=20), server_default='pending', nullable=False),
-    sa.Column('note', sa.Text(), server_default='', nullable=False),
-    sa.Column('updated_at', sa.String(length=40), nullable=False),
-    sa.PrimaryKeyConstraint('case_uuid', 'item_code')
-    )
-    op.create_index('case_routes_dept', 'case_routes', ['department', 'status'], unique=False)
     op.create_table('cases',
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('desk_id', sa.String(length=40), nullable=False),
@@ -95,14 +121,42 @@ def upgrade() -> None:
     op.create_index('cases_desk', 'cases', ['desk_id', 'received_at'], unique=False)
     op.create_index('cases_item', 'cases', ['item_code'], unique=False)
     op.create_index('cases_status', 'cases', ['district_status', 'received_at'], unique=False)
-    op.create_table('catalogs',
-    sa.Column('version', sa.String(length=40), nullable=False),
-    sa.Column('body_json', sa.Text(), nullable=False),
+    op.create_table('case_revisions',
+    sa.Column('case_uuid', sa.String(length=36), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('published_at', sa.String(length=40), nullable=False),
-    sa.Column('actor', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('version')
+    sa.Column('desk_id', sa.String(length=40), nullable=False),
+    sa.Column('batch_id', sa.String(length=36), nullable=False),
+    sa.Column('received_at', sa.String(length=40), nullable=False),
+    sa.Column('payload_json', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('case_uuid', 'revision')
     )
+    op.create_table('case_routes',
+    sa.Column('case_uuid', sa.String(length=36), nullable=False),
+    sa.Column('item_code', sa.String(length=16), nullable=False),
+    sa.Column('item_name', sa.String(length=100), nullable=False),
+    sa.Column('department', sa.String(length=60), nullable=False),
+    sa.Column('status', sa.String(length=20), server_default='pending', nullable=False),
+    sa.Column('note', sa.Text(), server_default='', nullable=False),
+    sa.Column('updated_at', sa.String(length=40), nullable=False),
+    sa.PrimaryKeyConstraint('case_uuid', 'item_code')
+    )
+    op.create_index('case_routes_dept', 'case_routes', ['department', 'status'], unique=False)
+    op.create_table('ratings',
+    sa.Column('case_uuid', sa.String(length=36), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('rated_at', sa.String(length=40), nullable=False),
+    sa.Column('received_at', sa.String(length=40), nullable=False),
+    sa.Column('desk_id', sa.String(length=40), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('case_uuid')
+    )
+
+
+
+def _changes_and_attachments() -> None:
+    """What desks pull, attachments, rejected records."""
     op.create_table('changes',
     sa.Column('seq', _BIG_ID, autoincrement=True, nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -117,50 +171,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('seq')
     )
     op.create_index('changes_desk', 'changes', ['desk_id', 'seq'], unique=False)
-    op.create_table('desks',
+    op.create_table('attachments',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.Column('desk_id', sa.String(length=40), nullable=False),
-    sa.Column('desk_code', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('secret', sa.String(length=128), nullable=False),
-    sa.Column('receipt_key', sa.String(length=64), nullable=False),
-    sa.Column('enrolled_at', sa.String(length=40), nullable=False),
-    sa.Column('revoked_at', sa.String(length=40), nullable=True),
-    sa.Column('last_seen_at', sa.String(length=40), nullable=True),
-    sa.Column('client_version', sa.String(length=40), server_default='', nullable=False),
-    sa.PrimaryKeyConstraint('desk_id')
-    )
-    op.create_index(op.f('ix_desks_desk_code'), 'desks', ['desk_code'], unique=False)
-    op.create_table('enroll_codes',
-    sa.Column('code_hash', sa.String(length=64), nullable=False),
-    sa.Column('desk_code', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.String(length=40), nullable=False),
-    sa.Column('expires_at', sa.String(length=40), nullable=False),
-    sa.Column('used_at', sa.String(length=40), nullable=True),
-    sa.Column('desk_id', sa.String(length=40), nullable=True),
-    sa.PrimaryKeyConstraint('code_hash')
+    sa.PrimaryKeyConstraint('sha256')
     )
-    op.create_table('meta',
-    sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('value', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('key')
-    )
-    op.create_table('nonces',
+    op.create_table('attachment_parts',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('offset', sa.BigInteger(), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.Column('desk_id', sa.String(length=40), nullable=False),
-    sa.Column('nonce', sa.String(length=64), nullable=False),
-    sa.Column('seen_at', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('desk_id', 'nonce')
-    )
-    op.create_index('nonces_seen', 'nonces', ['seen_at'], unique=False)
-    op.create_table('ratings',
-    sa.Column('case_uuid', sa.String(length=36), nullable=False),
-    sa.Column('level', sa.Integer(), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('rated_at', sa.String(length=40), nullable=False),
-    sa.Column('received_at', sa.String(length=40), nullable=False),
-    sa.Column('desk_id', sa.String(length=40), nullable=False),
-    sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('case_uuid')
+    sa.Column('at', sa.String(length=40), nullable=False),
+    sa.PrimaryKeyConstraint('sha256', 'offset')
     )
     op.create_table('rejections',
     sa.Column('id', _BIG_ID, autoincrement=True, nullable=False),
@@ -176,6 +202,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('rejections_desk', 'rejections', ['desk_id', 'id'], unique=False)
+
+
+def _console() -> None:
+    """The console's users, sessions, audit log, callbacks, state."""
+    op.create_table('console_users',
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.String(length=40), nullable=False),
+    sa.Column('disabled_at', sa.String(length=40), nullable=True),
+    sa.Column('last_login_at', sa.String(length=40), nullable=True),
+    sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('locked_until', sa.String(length=40), nullable=True),
+    sa.PrimaryKeyConstraint('username')
+    )
+    op.create_table('console_sessions',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('csrf', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.Float(), nullable=False),
+    sa.Column('last_seen', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('token_hash')
+    )
+    op.create_index(op.f('ix_console_sessions_username'), 'console_sessions', ['username'], unique=False)
     op.create_table('console_audit',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('at', sa.String(length=40), nullable=False),
@@ -205,6 +255,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('case_uuid')
     )
     op.create_index('console_callbacks_state', 'console_callbacks', ['state', 'due_date'], unique=False)
+    op.create_table('console_state',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+
+
+def _console_cases() -> None:
+    """The console's read model of the cases."""
     op.create_table('console_cases',
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('src_updated_at', sa.String(length=40), nullable=False),
@@ -240,36 +299,3 @@ def upgrade() -> None:
     op.create_index('console_cases_received', 'console_cases', ['received_at', 'uuid'], unique=False)
     op.create_index('console_cases_status', 'console_cases', ['district_status', 'received_at'], unique=False)
     op.create_index('console_cases_status_desk', 'console_cases', ['district_status', 'desk_id'], unique=False)
-    op.create_table('console_sessions',
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('username', sa.String(length=64), nullable=False),
-    sa.Column('csrf', sa.String(length=64), nullable=False),
-    sa.Column('created_at', sa.Float(), nullable=False),
-    sa.Column('last_seen', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('token_hash')
-    )
-    op.create_index(op.f('ix_console_sessions_username'), 'console_sessions', ['username'], unique=False)
-    op.create_table('console_state',
-    sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('value', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('key')
-    )
-    op.create_table('console_users',
-    sa.Column('username', sa.String(length=64), nullable=False),
-    sa.Column('password_hash', sa.String(length=200), nullable=False),
-    sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.String(length=40), nullable=False),
-    sa.Column('disabled_at', sa.String(length=40), nullable=True),
-    sa.Column('last_login_at', sa.String(length=40), nullable=True),
-    sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('locked_until', sa.String(length=40), nullable=True),
-    sa.PrimaryKeyConstraint('username')
-    )
-    # the console's indexes on the sync tables (console_store._SOURCE_INDEXES)
-    op.create_index("console_src_cases_updated", "cases", ["updated_at"])
-    op.create_index("console_src_ratings_recv_level", "ratings", ["received_at", "level"])
-    op.create_index("console_src_batches_received", "batches", ["received_at"])
-
-
-def downgrade() -> None:
-    raise NotImplementedError("the district's schema only moves forward: restore a backup")
