@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, inspect, select, true
+from sqlalchemy import func, select, true
 
 from sync import protocol as P
 from sync.district.database import Database
@@ -29,15 +29,10 @@ class AttachmentsMixin(Database):
     """:class:`Storage`'s attachment methods."""
 
     def migrate(self) -> None:
-        """Also: ``attachment_parts`` keyed by desk (an older table keyed by the SHA-256
-        alone is rebuilt — uploads in progress then resume from zero), and the holders of
-        blobs stored before ``attachment_holders`` existed (their first uploader)."""
+        """Also: the holders of blobs stored before ``attachment_holders`` existed (their
+        first uploader)."""
         super().migrate()
         with self.write() as conn:
-            pk = inspect(conn).get_pk_constraint("attachment_parts")["constrained_columns"]
-            if "desk_id" not in pk:
-                attachment_parts.drop(conn)
-                attachment_parts.create(conn)
             if conn.execute(select(attachment_holders.c.sha256).limit(1)).first() is None:
                 conn.execute(self._insert(attachment_holders).from_select(
                     ["sha256", "desk_id", "at"],

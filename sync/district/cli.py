@@ -275,9 +275,9 @@ def audit_verify(url: str, *, as_json: bool = False) -> int:
 
 
 def _migrate_once(url: str) -> None:
-    """Create every table and index (sync and console) before worker processes start:
-    concurrent DDL from several workers collides on PostgreSQL, and DDL on a busy table
-    waits for (or deadlocks with) the batches being committed."""
+    """Run the migrations (and the console's data steps) once before worker processes
+    start: the workers then find the database at head and change nothing (the migration
+    lock would serialise them anyway, but each would wait for the one before)."""
     from sync.district.console.store import ConsoleStore
 
     storage = Storage(url)

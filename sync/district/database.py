@@ -6,8 +6,8 @@ PostgreSQL database. The default SQLite file is ``district.sqlite3`` in the plat
 data folder for ``doorstep-district`` (platformdirs), see :func:`default_db_url`.
 
 :class:`Database` opens the engine (on SQLite: WAL, ``synchronous=FULL``, writers serialised
-and beginning ``IMMEDIATE``), hands out write and read transactions, creates the tables of
-:mod:`sync.district.tables`, and has the dialect helpers (``INSERT ... ON CONFLICT``) the
+and beginning ``IMMEDIATE``), hands out write and read transactions, brings the schema to the migrations' head
+(:mod:`sync.district.migrations`), and has the dialect helpers (``INSERT ... ON CONFLICT``) the
 rest of the storage layer builds its statements with.
 """
 
@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from sync.district.config import DistrictSettings, load_settings
-from sync.district.tables import LATER_INDEXES, meta, metadata
 
-SCHEMA_VERSION = 1
 APP_NAME = "doorstep-district"
 
 
@@ -48,60 +46,6 @@ def normalize_url(url: str) -> str:
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
     return url
-
-
-def add_missing_columns(conn: Connection, md: MetaData) -> list[str]:
-    """Add the columns of ``md``'s tables that an existing database lacks (``create_all``
-    creates missing tables but never alters one). Each added column is nullable or has a
-    server default, so existing rows stay valid. Returns ``table.column`` of those added.
-
-    Concurrent server processes may race here: a column another process added in the
-    meantime is simply there when re-inspected (PostgreSQL: ``ADD COLUMN IF NOT EXISTS``).
-    """
-    added = []
-    insp = inspect(conn)
-    for table in md.sorted_tables:
-        if not insp.has_table(table.name):
-            continue
-        have = {c["name"] for c in insp.get_columns(table.name)}
-        for col in table.columns:
-            if col.name in have:
-                continue
-            ddl = col.type.compile(dialect=conn.dialect)
-            default = col.server_default
-            if default is not None:
-                arg: Any = getattr(default, "arg", None)
-                text_ = str(getattr(arg, "text", arg))
-                ddl += f" DEFAULT '{text_}'" if not text_.lstrip("-").isdigit() else \
-                    f" DEFAULT {text_}"
-            if not col.nullable:
-                if default is None:
-                    raise RuntimeError(f"column {table.name}.{col.name} cannot be added to an "
-                                       f"existing table: NOT NULL without a server default")
-                ddl += " NOT NULL"
-            exists = "" if conn.dialect.name == "sqlite" else "IF NOT EXISTS "
-            conn.exec_driver_sql(
-                f'ALTER TABLE {table.name} ADD COLUMN {exists}"{col.name}" {ddl}')
-            added.append(f"{table.name}.{col.name}")
-        for ix in table.indexes:
-            if any(c.name in {a.split(".", 1)[1] for a in added
-                              if a.startswith(table.name + ".")} for c in ix.columns):
-                ix.create(conn, checkfirst=True)
-    return added
-
-
-def _create_later_indexes(conn: Connection) -> None:
-    """Create the indexes added to an existing table after it first shipped
-    (:data:`sync.district.tables.LATER_INDEXES`), only the missing ones: on PostgreSQL
-    even ``CREATE INDEX IF NOT EXISTS`` locks the table."""
-    for table in metadata.sorted_tables:
-        wanted = [ix for ix in table.indexes if ix.name in LATER_INDEXES]
-        if not wanted:
-            continue
-        have = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
-        for ix in wanted:
-            if ix.name not in have:
-                ix.create(conn)
 
 
 class Database:
@@ -165,20 +109,20 @@ class Database:
         self.engine.dispose()
 
     def migrate(self) -> None:
-        """Create missing tables and record the schema version (idempotent)."""
+        """Bring the schema to the migrations' ``head`` (:mod:`sync.district.migrations`),
+        one process at a time (idempotent: at ``head`` nothing changes)."""
+        from sync.district import migrations
+
         with self.write() as conn:
             self.migration_lock(conn)
-            metadata.create_all(conn, checkfirst=True)
-            add_missing_columns(conn, metadata)
-            _create_later_indexes(conn)
-            self._upsert(conn, meta, {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-                         ["key"], ["value"])
+            migrations.upgrade(conn)
 
     def migration_lock(self, conn: Connection) -> None:
         """PostgreSQL: one process at a time changes the schema (held to the end of
         ``conn``'s transaction) — server processes starting together on a district whose
         schema gained a table would otherwise both create it, and one would fail on the
-        catalog's unique key. SQLite: its one writer already serialises them."""
+        catalog's unique key. SQLite: its one writer (``BEGIN IMMEDIATE``, a lock on the
+        file) already serialises them."""
         if not self.is_sqlite:
             conn.execute(text("SELECT pg_advisory_xact_lock(7215015)"))
 

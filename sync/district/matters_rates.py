@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, inspect, select, text, update
+from sqlalchemy import Connection, func, select, text, update
 
 from sync.district.config import district_zone
 from sync.district.database import Database
@@ -51,11 +51,6 @@ TABLES = {"rates": (matter_rate_cells, CELL, COUNTS),
 NEEDS = ("received_at", "department", "category", "desk_code", "owner", "status",
          "satisfaction", "due_at", "signed_at")
 BUILT_KEY = "matter_rate_cells_built"
-# indexes on ``matters`` added after the table first shipped (created by the migration)
-LATER_MATTER_INDEXES = ("matters_due", "matters_received", "matters_dept_due",
-                        "matters_category_due", "matters_desk_due", "matters_open_due",
-                        "matters_open_counts", "matters_no", "matters_no_rev",
-                        "matters_no_tail", "matters_due_tail")
 NUMBER_KEYS_KEY = "matter_number_keys_built"  # the orders' number-search keys are filled
 
 Key = tuple[str, tuple[str, ...]]  # (table: rates | board, its cell)
@@ -176,10 +171,6 @@ class MatterRatesMixin(Database):
         with self.write() as conn:
             self.migration_lock(conn)
             self._fill_number_keys(conn)
-            have = {ix["name"] for ix in inspect(conn).get_indexes("matters")}
-            for ix in matters.indexes:
-                if ix.name in LATER_MATTER_INDEXES and ix.name not in have:
-                    ix.create(conn)
         with self.write() as conn:
             if not self.is_sqlite:  # writers wait while the orders are counted
                 conn.execute(text("LOCK TABLE matters IN SHARE ROW EXCLUSIVE MODE"))
@@ -191,7 +182,7 @@ class MatterRatesMixin(Database):
 
     def _fill_number_keys(self, conn: Connection) -> None:
         """Orders received before the number search had its keys get them (once: the
-        ``meta`` row claimed in the same transaction; before their indexes are built)."""
+        ``meta`` row claimed in the same transaction)."""
         claimed = conn.execute(self._insert(meta).values(
             key=NUMBER_KEYS_KEY, value=datetime.now(UTC).isoformat(timespec="seconds"),
         ).on_conflict_do_nothing().returning(meta.c.key)).first()

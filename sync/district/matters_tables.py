@@ -61,8 +61,7 @@ matters = Table(
     Index("matters_status_warn", "status", "warn_at"),
     Index("matters_department", "department", "status"),
     Index("matters_desk", "desk_id", "received_at"),
-    # the queue's sorted pages at 1,000,000 orders (issue 15 bench; created on existing
-    # districts by sync.district.matters_rates.MatterRatesMixin)
+    # the queue's sorted pages at 1,000,000 orders (issue 15 bench)
     Index("matters_due", "due_at", "uuid"),
     Index("matters_received", "received_at", "uuid"),
     Index("matters_dept_due", "department", "due_at", "uuid"),

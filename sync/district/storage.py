@@ -44,7 +44,6 @@ from sync.district.attachments import AttachmentsMixin
 from sync.district.calendars import calendar_bodies
 from sync.district.database import (
     APP_NAME,
-    SCHEMA_VERSION,
     Database,
     default_db_url,
     normalize_url,
@@ -79,7 +78,6 @@ from sync.district.tables import (
 
 __all__ = [
     "APP_NAME",
-    "SCHEMA_VERSION",
     "STATUS_NEEDS",
     "Storage",
     "attachment_holders",

@@ -158,8 +158,6 @@ case_revisions = Table(
     # (sync.district.replacement.desk_received) without a scan of every revision per desk
     Index("case_revisions_desk", "desk_id", "received_at", "case_uuid"),
 )
-# indexes added after their table first shipped: Database.migrate creates the missing ones
-LATER_INDEXES = ("case_revisions_desk", "changes_case")
 case_routes = Table(
     "case_routes", metadata,
     Column("case_uuid", String(36), nullable=False),

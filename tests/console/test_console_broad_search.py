@@ -76,7 +76,9 @@ def test_a_district_made_before_gains_the_sort_keys(cs: ConsoleStore) -> None:  
         conn.execute(text("ALTER TABLE console_case_terms DROP COLUMN accepted_date"))
         conn.execute(text("ALTER TABLE console_case_terms DROP COLUMN received_at"))
         conn.execute(text("DELETE FROM console_state WHERE key = 'terms_sorted'"))
-    again = ConsoleStore(cs.st)  # a server start migrates
+        conn.execute(text("DROP TABLE alembic_version"))  # before the migrations (issue 13)
+    cs.st.migrate()  # a server start migrates
+    again = ConsoleStore(cs.st)
     with again.st.read() as conn:
         keys = conn.execute(select(terms.c.term, terms.c.accepted_date, terms.c.received_at)
                             ).all()

@@ -84,6 +84,8 @@ def test_an_existing_district_gains_the_index(cs: ConsoleStore) -> None:  # noqa
     want = _load(cs)
     with cs.st.write() as conn:
         conn.execute(text("DROP INDEX console_cases_worker_day"))
+        conn.execute(text("DROP TABLE alembic_version"))  # before the migrations (issue 13)
+    cs.st.migrate()  # a server start migrates
     again = ConsoleStore(cs.st)
     with again.st.read() as conn:
         assert "console_cases_worker_day" in {

@@ -1,7 +1,7 @@
 """The admin console's tables, their migration, and the helpers every console module shares.
 
-Console-specific tables live here (``storage.py`` owns the sync tables; the console reads
-them and adds its own, on the same engine and metadata-free DDL path):
+Console-specific tables live here (``tables.py`` owns the sync tables; the console reads
+them and adds its own, on the same engine; :mod:`sync.district.migrations` creates both):
 
 - ``console_users`` — sign-in accounts: Argon2id hash, role, lockout counters.
 - ``console_sessions`` — signed-in browsers: only the SHA-256 of the cookie token is
@@ -16,7 +16,7 @@ them and adds its own, on the same engine and metadata-free DDL path):
 - ``console_cases`` — the console's read model of ``cases``: the columns lists, filters,
   the dashboard and exports need (worker, promised date, masked ID/phone, search hashes),
   with indexes for 1,000,000 cases. :meth:`ConsoleStore.refresh` brings it up to date
-  from ``cases.updated_at`` (an index this module adds), so status changes made anywhere
+  from ``cases.updated_at`` (an index this module adds to ``cases``), so status changes made anywhere
   (console, command line) show up; it runs before every list, dashboard and export.
 - ``console_state`` — the console's own small state: the read model's watermarks and the
   audit checkpoint.
@@ -40,15 +40,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    inspect,
     select,
     text,
 )
 
 from sync import protocol as P
 from sync.district.config import district_zone
-from sync.district.database import add_missing_columns
 from sync.district.storage import Storage
+from sync.district.tables import batches, cases, ratings
 
 # the district statuses of a case still open at the district (one definition: the list's
 # "open" filter, the overdue counts and the partial indexes below)
@@ -157,7 +156,7 @@ ccases = Table(
     # the case list's sorted columns (issue 21 item 8): each sort walks its index in the
     # list's whole order (column, received_at, uuid) — on the column alone, ties were
     # broken by an incremental sort of its first group: 12,550 rows of one 经办人 at 1M,
-    # ~100 ms warm and ~570 ms cold (the older one-column indexes are dropped by migrate)
+    # ~100 ms warm and ~570 ms cold (the older one-column ones: dropped by migration 0004)
     Index("console_cases_accepted", "accepted_date", "received_at", "uuid"),
     Index("console_cases_by_item", "item_name", "received_at", "uuid"),
     Index("console_cases_by_desk", "desk_code", "received_at", "uuid"),
@@ -179,8 +178,8 @@ ccases = Table(
           sqlite_where=text(f"district_status IN {OPEN_STATUSES!r}")),
     # 已超承诺期 / 临近 (list, counts, the dashboard; issue 21): one range of open cases by
     # promised date, the item (当场办结 ones excluded) and the list's order read from the
-    # index alone (it replaces console_cases_due, its first two columns, which a district
-    # made before keeps); 区级未确认 (open 当场办结 cases) counted on (status, item)
+    # index alone (it replaces console_cases_due, its first two columns: dropped by
+    # migration 0004); 区级未确认 (open 当场办结 cases) counted on (status, item)
     Index("console_cases_overdue", "district_status", "promised_date", "item_code",
           "accepted_date", "received_at", "uuid"),
     Index("console_cases_status_item", "district_status", "item_code"),
@@ -245,15 +244,13 @@ state = Table(
     Column("value", Text, nullable=False),
 )
 
-# Indexes this module adds to storage.py's tables (additive, IF NOT EXISTS): the read
-# model and the callback queue are refreshed from these columns.
-_SOURCE_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS console_src_cases_updated ON cases (updated_at)",
-    "CREATE INDEX IF NOT EXISTS console_src_ratings_recv_level ON ratings (received_at, level)",
-    "CREATE INDEX IF NOT EXISTS console_src_batches_received ON batches (received_at)",
-    # the 办事点 page: each desk's newest batch, one probe (issue 21)
-    "CREATE INDEX IF NOT EXISTS console_src_batches_desk ON batches (desk_id, received_at)",
-)
+# Indexes the console adds to the sync tables (on ``metadata``, created by the migrations
+# like every other): the read model and the callback queue are refreshed from these columns.
+Index("console_src_cases_updated", cases.c.updated_at)
+Index("console_src_ratings_recv_level", ratings.c.received_at, ratings.c.level)
+Index("console_src_batches_received", batches.c.received_at)
+# the 办事点 page: each desk's newest batch, one probe (issue 21)
+Index("console_src_batches_desk", batches.c.desk_id, batches.c.received_at)
 
 
 def now_iso() -> str:
@@ -284,11 +281,6 @@ def search_hash(kind: str, value: str) -> str:
     return hashlib.sha256(f"doorstep:{kind}:{norm}".encode()).hexdigest()[:24]
 
 
-# indexes an older district has that the ones above replace
-_DROPPED_INDEXES = ("console_cases_sort_item", "console_cases_sort_desk",
-                    "console_cases_sort_worker", "console_cases_sort_promised")
-
-
 class ConsoleBase:
     """The storage the console runs on, its schema and ``console_state``."""
 
@@ -297,25 +289,9 @@ class ConsoleBase:
     # -- schema ----------------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Create the console tables and the source indexes (idempotent)."""
+        """Bring the console's data up to date with its schema (the tables and indexes are
+        the migrations' work: :mod:`sync.district.migrations`, run by :class:`Storage`)."""
         with self.st.write() as conn:
-            cmeta.create_all(conn, checkfirst=True)
-            add_missing_columns(conn, cmeta)  # columns added after a table was created
-            for table in cmeta.sorted_tables:  # indexes added after a table was created
-                for ix in table.indexes:
-                    ix.create(conn, checkfirst=True)
-            gone = set(_DROPPED_INDEXES) & {ix["name"] for ix in
-                                             inspect(conn).get_indexes("console_cases")}
-            for name in sorted(gone):  # replaced by wider ones (once: only when present)
-                conn.execute(text(f"DROP INDEX {name}"))
-            # only the missing ones: on PostgreSQL even CREATE INDEX IF NOT EXISTS locks the
-            # table, which waits for (or deadlocks with) batches being committed when a server
-            # process starts under load
-            have = {ix["name"] for t in ("cases", "ratings", "batches")
-                    for ix in inspect(conn).get_indexes(t)}
-            for ddl in _SOURCE_INDEXES:
-                if ddl.split()[5] not in have:
-                    conn.execute(text(ddl))
             self._migrate_counts(conn)
             if self._get_state(conn, "terms_sorted") != "1":
                 self._fill_term_sort_keys(conn)
