@@ -243,6 +243,12 @@ class MatterService:
         }
         return self.store.save_new_matter(matter, actor.worker)
 
+    def tidy(self) -> None:
+        """What the last saves left for later, off their path (see
+        :meth:`Store.tidy_after_save`): the window runs it on its background lane after a
+        save, while the worker reads the 受理单."""
+        self.store.tidy_after_save()
+
     def handover(self, uuid: str, to: str, reason: str, actor: Actor) -> dict[str, Any]:
         """Hand the matter to ``to`` with a reason (audited); it stays open."""
         return self.store.handover_matter(uuid, to, reason, actor.worker)

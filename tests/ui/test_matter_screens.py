@@ -127,6 +127,23 @@ def test_problems_show_beside_their_fields_then_an_anonymous_matter_is_saved(
     assert page.table.item(0, 2).text() == "匿名"
 
 
+def test_a_save_from_the_form_is_followed_by_the_tidy(qtbot: Any, win: Any) -> None:
+    """After the form's save the window tidies on its background lane (issue 15's save
+    p99): the WAL the save wrote is folded and started afresh, so the next save commits
+    alone. Without the tidy the save's frames stay in the WAL."""
+    for _ in range(3):
+        _record(win)
+    form = _open_form(qtbot, win)
+    _choose(form.category, "咨询")
+    form.description.setPlainText("咨询高龄津贴的申请条件")
+    _choose(form.answer_by, "in_person")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(win.ctx.store.list_matters()) == 4, timeout=WAIT)
+    _idle(qtbot, win)
+    busy, log, _ = win.ctx.store._conn.execute("PRAGMA wal_checkpoint(NOOP)").fetchone()
+    assert busy == 0 and log <= 2
+
+
 def test_hand_over_needs_a_reason_and_keeps_the_matter_open(qtbot: Any, win: Any) -> None:
     m = _record(win)
     win.go_matters()
