@@ -64,9 +64,7 @@ async def push_batch(request: Request, auth: SignedDep) -> Response:
     _answer, text = await run_in_threadpool(storage_of(request).ingest_batch_json,
                                             batch.desk_id, str(batch.batch_id),
                                             batch.records)
-    # the stored answer as it is, with the server clock added (one encoding, not two)
-    body = f'{text[:-1]},"server_time":"{P.utc_now()}"}}'.encode()
-    return Response(body, media_type="application/json")
+    return Response(P.batch_answer_body(text, P.utc_now()), media_type="application/json")
 
 
 @router.get(P.PATH_CHANGES, response_model=P.ChangesResponse, tags=["sync"],

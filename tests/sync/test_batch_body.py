@@ -9,6 +9,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,3 +61,40 @@ def test_stored_payload_texts_say_what_the_model_says(desk_id: str, batch_id: st
     assert sent == _model(desk_id, batch_id, recs)
     assert json.loads(_body(desk_id, batch_id, recs)) == \
         json.loads(_model(desk_id, batch_id, recs).model_dump_json())
+
+
+results = st.lists(st.fixed_dictionaries({
+    "index": st.integers(0, 500), "id": st.none() | st.integers(1, 2**40),
+    "case_uuid": st.none() | st.uuids().map(str), "revision": st.none() | st.integers(1, 99),
+    "result": st.sampled_from(["accepted", "duplicate", "conflict", "rejected"]),
+    "reason": st.text(max_size=20), "received_at": st.none() | st.just("2026-12-04T09:00:00"),
+}), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(batch_id=st.text(max_size=40), res=results, replayed=st.booleans(),
+       compact=st.booleans())
+def test_a_stored_answer_with_the_clock_reads_as_the_model(
+        batch_id: str, res: list[dict[str, Any]], replayed: bool, compact: bool) -> None:
+    """The batch route's answer: the district's stored answer text (as ingest writes it,
+    or compact) with ``server_time`` added by :func:`sync.protocol.batch_answer_body` says
+    exactly what :class:`BatchResponse` says of the same fields (issue 13: the splice was
+    an f-string in the route, beside the model)."""
+    answer: dict[str, Any] = {"batch_id": batch_id, "results": res}
+    if replayed:
+        answer["replayed"] = True
+    stored = json.dumps(answer, ensure_ascii=False,
+                        separators=(",", ":") if compact else None)
+    now = "2026-12-04T09:00:00.123+00:00"
+    body = P.batch_answer_body(stored, now)
+    assert P.BatchResponse.model_validate_json(body) == P.BatchResponse(**answer,
+                                                                         server_time=now)
+    assert json.loads(body) == dict(answer, server_time=now)
+
+
+def test_a_stored_answer_must_be_an_object_without_the_clock() -> None:
+    with pytest.raises(ValueError):
+        P.batch_answer_body('{"batch_id":"b","results":[],"server_time":"x"}', "now")
+    with pytest.raises(ValueError):
+        P.batch_answer_body("[]", "now")
+    assert json.loads(P.batch_answer_body("{}", "t")) == {"server_time": "t"}
