@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forms.catalog import Catalog, load_catalog
+from forms.catalog import Catalog
 from forms.workbook import read_workbook, write_workbook
 from sync.district.catalog_import import publish_next
 
@@ -58,10 +58,10 @@ def run(cs: ConsoleStore, args: argparse.Namespace, actor: str) -> int:
             return 2
         _print(publish_next(cs, catalog, actor=actor, source="cli", file=path.name))
         return 0
-    version = args.version or cs.st.latest_catalog_version()
-    if version is None:
-        catalog = load_catalog()
+    if not args.version:
+        catalog = cs.st.current_catalog()
     else:
+        version = args.version
         body = cs.catalog_body(version)
         if body is None:
             known = "、".join(str(v["version"]) for v in cs.catalog_versions()[:10]) or "无"

@@ -71,7 +71,7 @@ def template(request: Request, user: User = Admin) -> Response:
 def export(request: Request, user: User = Admin) -> Response:
     """The current catalog (or the shipped one before any publish) as a workbook."""
     cs = auth.console(request)
-    catalog = published_catalog(cs) or load_catalog()
+    catalog = cs.st.current_catalog()
     return _download(write_workbook(catalog), f"事项目录-{catalog.version}.xlsx")
 
 
@@ -100,10 +100,10 @@ def _page(request: Request, name: str, *, problems: list[Problem] | None = None,
     ctx: dict[str, Any] = {"filename": name, "problems": problems or [],
                            "current": current.version if current else ""}
     if catalog is not None:
-        diff = catalog_diff(current or load_catalog(), catalog)
+        base = current or cs.st.current_catalog()
+        diff = catalog_diff(base, catalog)
         shown = [a["code"] for a in diff["added"]] + [c["code"] for c in diff["changed"]]
-        ctx.update(diff=diff,
-                   against=current.version if current else load_catalog().version,
+        ctx.update(diff=diff, against=base.version,
                    draft=_pack(catalog), count=len(catalog.items),
                    # each added or changed item's form as the desk will show it (issue 16)
                    previews=[(code, catalog.get(code).name, Markup(form_html(catalog.get(code))))

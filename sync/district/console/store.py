@@ -47,6 +47,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from forms.catalog import load_catalog
 from sync import protocol as P
+from sync.district.catalog_import import current_catalog, latest_version
 from sync.district.console.audit import (
     AUDIT_CHECKPOINT,
     AUDIT_FULL_AT,
@@ -250,17 +251,11 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
         published last, else the shipped one). Such an item has no promised completion
         date (the desk records its acceptance date there): it is never "overdue"; while
         the district has not closed it, it is 区级未确认."""
-        version = self.st.latest_catalog_version()
-        if self._spot[0] == version:
-            return self._spot[1]
-        cat = load_catalog()
-        if version and version != cat.version:
-            from forms.catalog import Catalog, CatalogError
-            body = self.catalog_body(version)
-            try:
-                cat = Catalog.from_json(body) if body else cat
-            except CatalogError:
-                pass
+        with self.st.read() as conn:
+            version = latest_version(conn)
+            if self._spot[0] == version:
+                return self._spot[1]
+            cat = current_catalog(conn, version)
         codes = frozenset(it.code for it in cat.items if it.kind == "on_the_spot")
         self._spot = (version, codes)
         return codes
