@@ -214,6 +214,7 @@ def check_item(raw: dict[str, Any],
             except (TypeError, ValueError, KeyError) as exc:
                 problems.append((("checks", i, "expr"),
                                  f"规则里的数据类型不对（{exc}）：{authored.checks[i].expr}"))
+    problems += time_limit_problems(item)
     for p in res.errors:
         key = p.field.split(".")[0].split("[")[0]
         problems.append((("example", key), f"示例：{p.message}"))
@@ -222,6 +223,26 @@ def check_item(raw: dict[str, Any],
         problems.append((("example", "materials"),
                          f"示例的已收材料应包括全部必交材料（缺：{missing}）"))
     return authored, problems
+
+
+ON_THE_SPOT_WORDS = ("当场", "即时", "即办", "立即")
+
+
+def time_limit_problems(item: Item) -> list[tuple[Loc, str]]:
+    """The notice's 办理时限 sentence says what the item promises (its parameters resolved):
+    a promised item names its ``promised_days`` working days — the date its receipt
+    promises — and an on-the-spot item says it is done on the spot. Otherwise the resident
+    reads one time limit and the receipt prints another."""
+    text = item.notice.time_limit
+    if item.kind == "promised" and not re.search(
+            rf"(?<![0-9０-９]){item.promised_days}\s*个工作日", text):
+        return [(("notice", "time_limit"),
+                 f"告知·办理时限应写明承诺的 {item.promised_days} 个工作日（回执按它写承诺办结日期），"
+                 f"现为“{text}”")]
+    if item.kind == "on_the_spot" and not any(w in text for w in ON_THE_SPOT_WORDS):
+        return [(("notice", "time_limit"),
+                 f"即办件的告知·办理时限应写明当场（即时）办结，现为“{text}”")]
+    return []
 
 
 def _at(raw: Any, loc: Loc) -> Any:

@@ -426,6 +426,8 @@ INSTRUCTIONS = [
     "一个格子里要写多条（如申请条件、关键词、办理流程）时，每条占一行（Alt+Enter 换行）。",
     "是/否 列填“是”或“否”；空着的格子按默认值。",
     "items：每个事项（或一件事）一行。kind 填 即办件 或 承诺件；即办件的 promised_days 填 0。",
+    "告知·办理时限要与办件类型一致：承诺件写明承诺的工作日数（如“10个工作日内办结”，回执按它写"
+    "承诺办结日期），即办件写明当场或即时办结。",
     "fields：每个字段一行，item 填事项代码。key 只用小写英文字母、数字和下划线。",
     "  type 可选：text textarea name id_number phone mobile date number money choice "
     "multi_choice yes_no address credit_code bank_account group。",

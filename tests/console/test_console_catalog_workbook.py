@@ -24,6 +24,7 @@ def _bumped(days: int) -> bytes:
     for row in ws.iter_rows(min_row=2):
         if row[0].value == "MZ-GLJT":
             row[header.index("promised_days")].value = days
+            row[header.index("notice_time_limit")].value = f"{days}个工作日内办结"
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

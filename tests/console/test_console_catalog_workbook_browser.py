@@ -61,7 +61,8 @@ def test_workbook_upload_errors_diff_publish_and_a_desk_files_under_it(
     assert "说明" in load_workbook(template, read_only=True).sheetnames
 
     fixed = _edit(write_workbook(load_catalog()), "items", {"code": "MZ-GLJT"},
-                  name="高龄津贴申领（试行）", promised_days=7)
+                  name="高龄津贴申领（试行）", promised_days=7,
+                  notice_time_limit="7个工作日内办结")
     # a local parameter: 高龄津贴 from 75 here (every text and rule that uses it follows)
     fixed = _edit(fixed, "params", {"name": "gljt_min_age"}, value=75)
     broken = _edit(fixed, "fields", {"item": "MZ-GLJT", "key": "living_alone"}, type="phon")

@@ -256,3 +256,34 @@ def test_material_validity_round_trips_and_is_checked(shipped: Catalog,
     assert catalog is None
     assert [p.cell for p in problems] == [f"params!{p_letter}{p_row}"], problems
     assert "reuse_max_months" in problems[0].message and "1 到 120" in problems[0].message
+
+
+def test_the_notice_time_limit_says_what_the_item_promises(exported: bytes) -> None:
+    """A promised item's 告知·办理时限 names its promised working days (the receipt prints
+    the date they give) and an on-the-spot item's says it is done on the spot; otherwise
+    the cell of the time limit is named with the rule (the same checker as forms.check)."""
+    book = load_workbook(io.BytesIO(exported))
+    it = book["items"]
+    promised = next(i for i in load_catalog().items if i.kind == "promised")
+    spot = next(i for i in load_catalog().items if i.kind == "on_the_spot")
+    days = promised.promised_days + 2
+    _plant(it, days, "promised_days", code=promised.code)
+    where_spot = _plant(it, "3个工作日内办结", "notice_time_limit", code=spot.code)
+    where_promised = f"items!{_find(it, 'notice_time_limit', code=promised.code)[1]}" \
+                     f"{_find(it, 'code', code=promised.code)[0]}"
+    buf = io.BytesIO()
+    book.save(buf)
+    catalog, problems = read_workbook(buf.getvalue())
+    assert catalog is None
+    got = {p.cell: p.message for p in problems}
+    assert set(got) == {where_promised, where_spot}, "\n".join(map(str, problems))
+    assert f"承诺的 {days} 个工作日" in got[where_promised]
+    assert "当场（即时）办结" in got[where_spot]
+    # written to agree, both pass (a longer number containing the days does not count)
+    _plant(it, f"本地承诺{days}个工作日（法定1{days}个工作日）", "notice_time_limit",
+           code=promised.code)
+    _plant(it, "材料齐全当场办结", "notice_time_limit", code=spot.code)
+    buf = io.BytesIO()
+    book.save(buf)
+    catalog, problems = read_workbook(buf.getvalue())
+    assert catalog is not None, "\n".join(map(str, problems))

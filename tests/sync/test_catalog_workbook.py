@@ -80,11 +80,12 @@ def test_import_publishes_the_next_version_and_a_desk_files_under_it(
     same = ok(db, "catalog", "import", str(book))
     assert (same["published"], same["version"]) == (False, "2026.11-hanyang.9")
 
-    _edit(book, "MZ-GLJT", name="高龄津贴申领（试行）", promised_days=7)
+    _edit(book, "MZ-GLJT", name="高龄津贴申领（试行）", promised_days=7,
+          notice_time_limit="7个工作日内办结")
     ten = ok(db, "catalog", "import", str(book))
     assert (ten["published"], ten["version"], ten["previous"]) == (
         True, "2026.11-hanyang.10", "2026.11-hanyang.9")
-    _edit(book, "MZ-GLJT", promised_days=6)
+    _edit(book, "MZ-GLJT", promised_days=6, notice_time_limit="6个工作日内办结")
     eleven = ok(db, "catalog", "import", str(book))  # after …10, not a second …10
     assert (eleven["version"], eleven["previous"]) == ("2026.11-hanyang.11",
                                                       "2026.11-hanyang.10")
