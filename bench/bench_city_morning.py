@@ -158,7 +158,7 @@ def trial(url: str, n: int, workers: int, args: argparse.Namespace, tpl: dict[st
             errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
 
     try:
-        cpu0 = server.cpu() + (tree_cpu(pg_pid, reaped=True) if pg_pid else 0.0)
+        app0, db0 = server.cpu(), tree_cpu(pg_pid, reaped=True) if pg_pid else 0.0
         own0 = _own_cpu()
         t0 = time.perf_counter() + 0.5
         threads = [threading.Thread(target=run, args=(d, b, nr, at, t0))
@@ -168,7 +168,9 @@ def trial(url: str, n: int, workers: int, args: argparse.Namespace, tpl: dict[st
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
-        cpu = server.cpu() + (tree_cpu(pg_pid, reaped=True) if pg_pid else 0.0) - cpu0
+        app = server.cpu() - app0
+        dbc = (tree_cpu(pg_pid, reaped=True) if pg_pid else 0.0) - db0
+        cpu = app + dbc
         own = _own_cpu() - own0
     finally:
         server.stop()
@@ -182,7 +184,8 @@ def trial(url: str, n: int, workers: int, args: argparse.Namespace, tpl: dict[st
             "round_p95_s": round(_pct(rounds, 0.95), 3) if rounds else None,
             "round_max_s": round(max(rounds), 3) if rounds else None,
             "arrival_late_p95_s": round(_pct(late, 0.95), 3) if late else None,
-            "server_cpu_s": round(cpu, 2),
+            "server_cpu_s": round(cpu, 2), "uvicorn_cpu_s": round(app, 2),
+            "postgres_cpu_s": round(dbc, 2),
             "server_cpu_s_per_1000_cases": round(cpu / n_cases * 1000, 3),
             "bench_client_cpu_s": round(own, 2)}
 
