@@ -43,7 +43,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                    help="share of desks arriving between 08:30 and 09:30")
     g.add_argument("--start", type=int, default=25, help="the first N tried")
     g.add_argument("--max-desks", type=int, default=3000)
-    g.add_argument("--budget", type=float, default=170.0,
+    g.add_argument("--budget", type=float, default=140.0,
                    help="seconds of search per worker count (trials started after it ends "
                         "are skipped; the bracket found so far is reported)")
     g.add_argument("--round-s", type=float, default=5.0, help="the p95 sync round allowed")
