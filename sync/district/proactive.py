@@ -370,16 +370,6 @@ def untold(db: Database, desk_code: str, desk_id: str) -> bool:
                             ).first() is not None
 
 
-def tell_desk(db: Any, desk_id: str) -> int:
-    """:func:`tell` for the desk pulling (its code from the desks table)."""
-    from sync.district.tables import desks
-
-    with db.read() as conn:
-        code = conn.execute(select(desks.c.desk_code).where(desks.c.desk_id == desk_id)
-                            ).scalar()
-    return tell(db, desk_id, str(code or ""))
-
-
 def tell(db: Any, desk_id: str, desk_code: str) -> int:
     """Write a ``proactive`` change to ``desk_id`` for each of its code's entries not yet
     told (with the change writers serialised, so seq order is commit order); how many."""

@@ -41,18 +41,17 @@ from sqlalchemy.exc import IntegrityError
 from sync import protocol as P
 from sync.district import desk_codes
 from sync.district.attachments import AttachmentsMixin
-from sync.district.calendars import calendar_bodies
+from sync.district.changes_feed import changes_since
 from sync.district.database import (
     APP_NAME,
     Database,
     default_db_url,
     normalize_url,
 )
-from sync.district.duplicates import duplicate_bodies, notify_duplicates, untold
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
 from sync.district.ingest import BatchIngestMixin
 from sync.district.matters_rates import MatterRatesMixin
-from sync.district.matters_store import change_extras, count_orders
+from sync.district.matters_store import count_orders
 from sync.district.releases import release_key
 from sync.district.replacement import lineage
 from sync.district.tables import (
@@ -581,46 +580,8 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
     def changes_since(self, desk_id: str, since: int, limit: int = 500,
                       kinds: Iterable[str] = P.CHANGE_KINDS) -> P.ChangesResponse:
         """The desk's changes after ``since`` of the ``kinds`` it understands, oldest first
-        (at most ``limit``)."""
-        limit = max(1, min(limit, 2000))
-        kinds = list(kinds)
-        if P.DUPLICATE_CHANGE in kinds and untold(self):  # issue 23: a flag not yet told
-            notify_duplicates(self)
-        if P.PROACTIVE_CHANGE in kinds:  # issue 18: the desk's new list entries
-            from sync.district.proactive import tell_desk
-
-            tell_desk(self, desk_id)
-        with self.read() as conn:
-            rows = conn.execute(select(changes).where(
-                changes.c.seq > since,
-                (changes.c.desk_id == desk_id) | changes.c.desk_id.is_(None),
-                changes.c.kind.in_(kinds),
-            ).order_by(changes.c.seq).limit(limit + 1)).mappings().all()
-            more = len(rows) > limit
-            rows = rows[:limit]
-            versions = {r["catalog_version"] for r in rows if r["kind"] == "catalog"}
-            bodies = {v: json.loads(b) for v, b in conn.execute(
-                select(catalogs.c.version, catalogs.c.body_json).where(
-                    catalogs.c.version.in_(versions)))} if versions else {}
-            calendars = calendar_bodies(conn, [r["seq"] for r in rows
-                                               if r["kind"] == "calendar"])
-            matter_bodies, matter_configs = change_extras(conn, rows)  # issue 15
-            duplicates = duplicate_bodies(conn, rows)  # issue 23
-            from sync.district.proactive import change_bodies as proactive_bodies
-
-            proactive = proactive_bodies(conn, rows)  # issue 18
-        out = [P.Change(seq=r["seq"], kind=r["kind"], case_uuid=r["case_uuid"],
-                        status=r["status"], note=r["note"] or "", department=r["department"],
-                        at=r["at"], catalog=bodies.get(r["catalog_version"] or ""),
-                        calendar=calendars.get(r["seq"]),
-                        item_code=r["item_code"], item_name=r["item_name"],
-                        matter=matter_bodies.get(r["seq"]),
-                        matter_config=matter_configs.get(r["seq"]),
-                        duplicate=duplicates.get(r["seq"]),
-                        proactive=proactive.get(r["seq"]))
-               for r in rows]
-        cursor = str(rows[-1]["seq"]) if rows else str(since)
-        return P.ChangesResponse(changes=out, cursor=cursor, more=more)
+        (at most ``limit``; :mod:`sync.district.changes_feed`)."""
+        return changes_since(self, desk_id, since, limit, kinds)
 
     # -- attachments --------------------------------------------------------------------------
     # -- receipts ---------------------------------------------------------------------------
