@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from forms.catalog import Catalog
 from forms.workbook import read_workbook, write_workbook
-from sync.district.catalog_import import publish_next
+from sync.district.catalog_import import district_catalog, publish_next
 
 if TYPE_CHECKING:
     from sync.district.console.store import ConsoleStore
@@ -59,7 +59,7 @@ def run(cs: ConsoleStore, args: argparse.Namespace, actor: str) -> int:
         _print(publish_next(cs, catalog, actor=actor, source="cli", file=path.name))
         return 0
     if not args.version:
-        catalog = cs.st.current_catalog()
+        catalog = district_catalog(cs.st)
     else:
         version = args.version
         body = cs.catalog_body(version)

@@ -31,6 +31,7 @@ from sync.district.tables import catalogs, changes
 
 if TYPE_CHECKING:
     from sync.district.console.store import ConsoleStore
+    from sync.district.storage import Storage
 
 
 def next_version(latest: str | None, taken: set[str], proposed: str, fallback: str) -> str:
@@ -76,6 +77,13 @@ def current_catalog(conn: Connection, latest: str | None) -> Catalog:
         except CatalogError:
             pass
     return load_catalog()
+
+
+def district_catalog(st: Storage) -> Catalog:
+    """The district's current catalog — published last, else shipped — read in one
+    transaction (:func:`current_catalog`, the one place that decides)."""
+    with st.read() as conn:
+        return current_catalog(conn, latest_version(conn))
 
 
 def published_catalog(cs: ConsoleStore) -> Catalog | None:

@@ -32,7 +32,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text, update
 from sqlalchemy import delete as sa_delete
@@ -74,9 +74,6 @@ from sync.district.tables import (
     ratings,
     rejections,
 )
-
-if TYPE_CHECKING:
-    from forms.catalog import Catalog
 
 __all__ = [
     "APP_NAME",
@@ -568,14 +565,6 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
             return latest_version(conn)
         with self.read() as c:
             return latest_version(c)
-
-    def current_catalog(self) -> Catalog:
-        """The district's current catalog: the one published last, else the shipped one
-        (:func:`sync.district.catalog_import.current_catalog`, the one place that decides)."""
-        from sync.district.catalog_import import current_catalog, latest_version
-
-        with self.read() as c:
-            return current_catalog(c, latest_version(c))
 
     def changes_since(self, desk_id: str, since: int, limit: int = 500,
                       kinds: Iterable[str] = P.CHANGE_KINDS) -> P.ChangesResponse:

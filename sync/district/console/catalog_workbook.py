@@ -32,7 +32,12 @@ from forms.params import references
 from forms.preview import form_html
 from forms.printing.notice import notice_document
 from forms.workbook import MAX_BYTES, Problem, read_workbook, write_workbook
-from sync.district.catalog_import import catalog_diff, publish_next, published_catalog
+from sync.district.catalog_import import (
+    catalog_diff,
+    district_catalog,
+    publish_next,
+    published_catalog,
+)
 from sync.district.console import auth
 from sync.district.console.auth import Admin, User
 from sync.district.console.views import flash, render
@@ -71,7 +76,7 @@ def template(request: Request, user: User = Admin) -> Response:
 def export(request: Request, user: User = Admin) -> Response:
     """The current catalog (or the shipped one before any publish) as a workbook."""
     cs = auth.console(request)
-    catalog = cs.st.current_catalog()
+    catalog = district_catalog(cs.st)
     return _download(write_workbook(catalog), f"事项目录-{catalog.version}.xlsx")
 
 
@@ -100,7 +105,7 @@ def _page(request: Request, name: str, *, problems: list[Problem] | None = None,
     ctx: dict[str, Any] = {"filename": name, "problems": problems or [],
                            "current": current.version if current else ""}
     if catalog is not None:
-        base = current or cs.st.current_catalog()
+        base = current or district_catalog(cs.st)
         diff = catalog_diff(base, catalog)
         shown = [a["code"] for a in diff["added"]] + [c["code"] for c in diff["changed"]]
         ctx.update(diff=diff, against=base.version,
