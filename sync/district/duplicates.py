@@ -103,7 +103,9 @@ def id_digest(id_number: str) -> str:
     """The resident's key: the console's digest of a full ID number
     (:func:`sync.district.console.schema.search_hash` ``("id", …)``; a test keeps them
     equal)."""
-    norm = "".join(ch for ch in id_number.upper() if ch.isalnum())
+    norm = id_number.upper()
+    if not norm.isalnum():  # (an ID number as typed is: no per-character pass for it)
+        norm = "".join(ch for ch in norm if ch.isalnum())
     if not norm:
         return ""
     return hashlib.sha256(f"doorstep:id:{norm}".encode()).hexdigest()[:24]
@@ -193,17 +195,23 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
     # every case of these residents (theirs and ours), read once after the locks, by
     # resident and item, then by desk code: a case is compared with other desks' cases
     # only (comparing it with its own desk's too made a batch's work grow with every case
-    # its resident ever had there: 3 s per 500-case batch after 5,000 of one resident)
+    # its resident ever had there: 3 s per 500-case batch after 5,000 of one resident).
+    # A batch of one desk code (as a desk's batches are) leaves that code's rows in the
+    # database: reading back the cases it has just indexed was most of this check's time.
     known: dict[tuple[str, str], dict[str, list[Any]]] = {}
     hashes = sorted({h for _, h, _ in mine})
+    codes = {cp.desk_code for cp, _, _ in mine}
     for i in range(0, len(hashes), 500):
-        for r in conn.execute(select(
-                resident_items.c.case_uuid, resident_items.c.id_hash,
-                resident_items.c.item_code, resident_items.c.desk_code,
-                resident_items.c.accepted_date, resident_items.c.excepted,
-                cases.c.desk_id, cases.c.district_status).join(
-                cases, cases.c.uuid == resident_items.c.case_uuid).where(
-                resident_items.c.id_hash.in_(hashes[i:i + 500]))).mappings():
+        query = select(
+            resident_items.c.case_uuid, resident_items.c.id_hash,
+            resident_items.c.item_code, resident_items.c.desk_code,
+            resident_items.c.accepted_date, resident_items.c.excepted,
+            cases.c.desk_id, cases.c.district_status).join(
+            cases, cases.c.uuid == resident_items.c.case_uuid).where(
+            resident_items.c.id_hash.in_(hashes[i:i + 500]))
+        if len(codes) == 1:
+            query = query.where(resident_items.c.desk_code != next(iter(codes)))
+        for r in conn.execute(query).mappings():
             known.setdefault((r["id_hash"], r["item_code"]), {}).setdefault(
                 str(r["desk_code"]), []).append(r)
     rows = []

@@ -305,11 +305,15 @@ class _BatchWork:
         uuids = sorted({u for *_, u in todo})
         if not uuids:
             return set()
-        existing_rev = {(r.case_uuid, r.revision): (r.content_hash, r.received_at)
-                        for r in conn.execute(select(
-                            case_revisions.c.case_uuid, case_revisions.c.revision,
-                            case_revisions.c.content_hash, case_revisions.c.received_at).where(
-                            case_revisions.c.case_uuid.in_(uuids)))}
+        existing_rev: dict[tuple[str, int], tuple[str, str]] = {}
+        sent_before: set[str] = set()  # the cases among them this desk had sent
+        for r in conn.execute(select(
+                case_revisions.c.case_uuid, case_revisions.c.revision,
+                case_revisions.c.content_hash, case_revisions.c.received_at,
+                case_revisions.c.desk_id).where(case_revisions.c.case_uuid.in_(uuids))):
+            existing_rev[(r.case_uuid, r.revision)] = (r.content_hash, r.received_at)
+            if r.desk_id == self.desk_id:
+                sent_before.add(r.case_uuid)
         existing_case = {r.uuid: r for r in conn.execute(select(
             cases.c.uuid, cases.c.desk_id, cases.c.district_status, cases.c.revision,
             cases.c.receipt_no).where(cases.c.uuid.in_(uuids)).with_for_update())}
@@ -362,8 +366,10 @@ class _BatchWork:
             if newest:
                 self._upsert_cases(newest)
                 # issue 21: the 办事点 page's cases-sent count, in this transaction
+                # (SQLite: one writer, so what was read above is still so)
                 count_sent(conn, self.desk_id, {(u, rec.revision) for _i, rec, _cp, _h, u
-                                                in fresh if (u, rec.revision) not in lost})
+                                                in fresh if (u, rec.revision) not in lost},
+                           sent_before if self.st.is_sqlite else None)
                 # issue 24: a desk date offline work cannot explain is flagged for review
                 flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
                                 [cp for u, (_, cp) in newest.items() if u not in existing_case])
