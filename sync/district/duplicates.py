@@ -11,7 +11,8 @@ item's allowed exceptions, 补办/变更).
 
 Race-free: before looking, the batch takes a row lock on ``resident_locks`` for each
 (resident, item) it touches (an upsert, in sorted order), so two desks' batches for the
-same resident are decided one after the other on PostgreSQL too (SQLite has one writer).
+same resident are decided one after the other on PostgreSQL too (SQLite has one writer,
+and writes no lock rows).
 A flag is a pair of rows in ``case_duplicates`` (each case → the other), unique by its
 primary key: the same batches sent again make no second pair.
 
@@ -179,13 +180,15 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
                 mine.append((cp, *who))
     if not mine:
         return 0
-    # the lock rows first, in one order (two batches never wait for each other in a cycle);
-    # Database.insert_rows inserts them in this order on both databases
-    db.insert_rows(conn, "resident_locks", (("id_hash", "text"), ("item_code", "text"),
-                                            ("at", "text")),
-                   [(h, code, at) for h, code in sorted({(h, cp.item_code)
-                                                         for cp, h, _ in mine})],
-                   "ON CONFLICT (id_hash, item_code) DO UPDATE SET at = excluded.at")
+    # PostgreSQL: the lock rows first, in one order (two batches never wait for each other
+    # in a cycle; Database.insert_rows inserts them in this order). SQLite's one writer
+    # decides batches one after the other already: no lock rows to write there.
+    if not db.is_sqlite:
+        db.insert_rows(conn, "resident_locks", (("id_hash", "text"), ("item_code", "text"),
+                                                ("at", "text")),
+                       [(h, code, at) for h, code in sorted({(h, cp.item_code)
+                                                             for cp, h, _ in mine})],
+                       "ON CONFLICT (id_hash, item_code) DO UPDATE SET at = excluded.at")
     db.insert_rows(conn, "resident_items", _ITEM_COLS,
                    [(str(cp.uuid), h, cp.item_code, cp.desk_code, _accepted(cp), exc)
                     for cp, h, exc in mine],
