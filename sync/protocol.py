@@ -485,13 +485,17 @@ RECORDS = TypeAdapter(list[AnyRecord])
 ONE_RECORD: TypeAdapter[CaseRecord | RatingRecord | MatterRecord] = TypeAdapter(AnyRecord)
 
 
+MAX_BATCH_RECORDS = 2000
+
+
 class BatchRequest(Message):
     """``POST /api/v1/batches``: records the desk pushes, committed atomically."""
 
     desk_id: str
     batch_id: uuid.UUID
     records: list[dict[str, Any]] = Field(
-        max_length=2000, description="each a Record; malformed ones are rejected alone")
+        max_length=MAX_BATCH_RECORDS,
+        description="each a Record; malformed ones are rejected alone")
 
 
 class RecordResult(BaseModel):

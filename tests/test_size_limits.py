@@ -46,7 +46,6 @@ FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
                                                               "query (issue 13 leftover)"),
     "sync/district/console/store.py:dashboard": (90, "the dashboard's queries (issue 13 "
                                                      "leftover)"),
-    "sync/district/ingest.py:_cases": (88, "a batch's case rows (issue 13 leftover)"),
     "sync/district/matters_store.py:decide": (89, "a work order decision's steps (issue 13 "
                                                   "leftover)"),
 }

@@ -56,13 +56,16 @@ class SyncMixin(CalendarMixin, MatterMixin):
         return {r["state"]: int(r["n"]) for r in
                 self._read("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
 
-    def mark_outbox(self, results: Sequence[dict[str, Any]], batch_id: str) -> None:
+    def mark_outbox(self, results: Sequence[dict[str, Any]], batch_id: str,
+                    meta: dict[str, str] | None = None) -> None:
         """Apply per-entry push results in one transaction.
 
         Each result: ``{"id": outbox id, "result": accepted|duplicate|conflict|rejected,
         "reason": str, "received_at": iso}``. Accepted and duplicate entries are done;
         conflicts and rejections are set aside with their reason, visible to the worker.
         A batch's results are applied with a few set-wise statements, not four per entry.
+        ``meta``: values set in the same transaction (sync's note of the batches in flight:
+        one commit per batch rather than two).
         """
         states = {"accepted": "sent", "duplicate": "sent", "conflict": "conflict",
                   "rejected": "rejected"}
@@ -103,6 +106,9 @@ class SyncMixin(CalendarMixin, MatterMixin):
                     self._audit(c, "sync", f"sync.{state}", known[r["id"]][1],
                                 {"revision": known[r["id"]][2], "reason": r.get("reason", "")})
             self._mark_matter_results(c, known, mine, states)
+            if meta:
+                c.executemany("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                              "DO UPDATE SET value = excluded.value", list(meta.items()))
 
     def note_outbox_attempt(self, ids: Sequence[int], error: str) -> None:
         """Count a failed attempt (network etc.) without changing state."""

@@ -22,7 +22,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -240,9 +240,13 @@ class _Batch:
         return self.body
 
 
+def _inflight_note(batches: list[_Batch]) -> str:
+    return json.dumps([{"batch_id": b.batch_id, "ids": b.ids} for b in batches]) \
+        if batches else ""
+
+
 def _save_inflight(store: Store, batches: list[_Batch]) -> None:
-    store.set_meta("sync_inflight", json.dumps(
-        [{"batch_id": b.batch_id, "ids": b.ids} for b in batches]) if batches else "")
+    store.set_meta("sync_inflight", _inflight_note(batches))
 
 
 def _load_inflight(store: Store) -> list[_Batch]:
@@ -264,52 +268,62 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
 
     One request is in flight at a time, so the district commits batches in outbox order;
     while it works on one batch, the desk records the previous answer and reads the next
-    batch. A batch is resent under its own id after any interruption (``sync_inflight``).
+    batch. A batch is resent under its own id after any interruption (``sync_inflight``):
+    each batch is in that note, committed, before it is sent. The note of the next two
+    batches is written with the previous answer's results (one commit per batch).
     """
     queue = _load_inflight(store)
+    _fill(store, queue, batch_size)
+    _save_inflight(store, queue)  # (also clears the note of a push that has finished)
+    if not queue:
+        return
     conflicts_seen = 0
-    sending: _Batch | None = None
-    future: Future[P.BatchResponse] | None = None
+    desk_id = client.desk_id or ""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as pool:
+        future = pool.submit(_send, client, queue[0])
         while True:
-            if sending is None:
-                if not queue:
-                    batch = _next_batch(store, batch_size)
-                    if batch is None:
-                        _save_inflight(store, [])
-                        return
-                    queue.append(batch)
-                    _save_inflight(store, queue)
-                sending = queue[0]
-                future = pool.submit(_send, client, sending)
-            assert future is not None
-            if len(queue) == 1:  # while the district works, read the next batch
-                nxt = _next_batch(store, batch_size, after=max(sending.ids))
-                if nxt is not None:
-                    queue.append(nxt)
-                    _save_inflight(store, queue)
-                    nxt.prepared(client.desk_id or "")
+            if len(queue) > 1:  # while the district works, build the next body
+                queue[1].prepared(desk_id)
             try:
                 resp = future.result()
             except (NetworkError, ServerError) as exc:
-                store.note_outbox_attempt(sending.ids, exc.message)
+                store.note_outbox_attempt(queue[0].ids, exc.message)
                 raise
             except ConflictError as exc:
                 if exc.code != P.ERR_BATCH_CONFLICT or conflicts_seen >= 3:
                     raise
                 conflicts_seen += 1  # our batch id is taken by other content: use a new one
-                queue[0] = _Batch(str(uuid.uuid4()), sending.records)
+                queue[0] = _Batch(str(uuid.uuid4()), queue[0].records)
                 _save_inflight(store, queue)
-                sending = None
+                future = pool.submit(_send, client, queue[0])
                 continue
             done = queue.pop(0)
-            sending = queue[0] if queue else None
-            if sending is not None:  # send the next batch before recording this answer
-                future = pool.submit(_send, client, sending)
-            _record(store, done, resp, summary)
-            _save_inflight(store, queue)
+            if queue:  # in the note already: send it before recording this answer
+                future = pool.submit(_send, client, queue[0])
+                _fill(store, queue, batch_size)  # and the one after it, noted with the results
+                _record(store, done, resp, summary, queue)
+            else:
+                _record(store, done, resp, summary, queue)  # (the note cleared with them)
+                if _fill(store, queue, batch_size):  # queued meanwhile, or set back to pending
+                    _save_inflight(store, queue)
+                    future = pool.submit(_send, client, queue[0])
             if progress is not None:
                 progress(dict(summary, stage="push"))
+            if not queue:
+                return
+
+
+def _fill(store: Store, queue: list[_Batch], batch_size: int) -> bool:
+    """Read batches until ``queue`` holds two (the one in flight and the next), each of
+    the pending entries after the last one queued; whether any was added."""
+    added = False
+    while len(queue) < 2:
+        nxt = _next_batch(store, batch_size, after=max(queue[-1].ids) if queue else 0)
+        if nxt is None:
+            break
+        queue.append(nxt)
+        added = True
+    return added
 
 
 def _next_batch(store: Store, batch_size: int, after: int = 0) -> _Batch | None:
@@ -323,7 +337,10 @@ def _send(client: DistrictClient, batch: _Batch) -> P.BatchResponse:
     return client.push_body(batch.prepared(client.desk_id or ""))
 
 
-def _record(store: Store, batch: _Batch, resp: P.BatchResponse, summary: dict[str, Any]) -> None:
+def _record(store: Store, batch: _Batch, resp: P.BatchResponse, summary: dict[str, Any],
+            inflight: list[_Batch]) -> None:
+    """Mark ``batch``'s entries with the district's answer and note the batches still in
+    flight (``inflight``), in one transaction."""
     records = batch.records
     results = []
     for r in resp.results:
@@ -338,7 +355,8 @@ def _record(store: Store, batch: _Batch, resp: P.BatchResponse, summary: dict[st
                         "reason": reason, "received_at": r.received_at})
     if len(results) != len(records):
         raise SyncError("区级系统的应答缺少部分记录的结果", code="bad_answer")
-    store.mark_outbox(results, batch.batch_id)
+    store.mark_outbox(results, batch.batch_id,
+                      meta={"sync_inflight": _inflight_note(inflight)})
     summary["batches"] += 1
     summary["pushed"] += len(records)
     for res in results:

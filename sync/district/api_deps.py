@@ -11,6 +11,7 @@ decompress request bodies, so :func:`signed_with_cap` does, after checking the s
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -173,6 +174,33 @@ def parse_body(model: type[P.Message], body: bytes) -> Any:
         code = P.ERR_PROTOCOL if any(e["loc"][:1] == ("protocol",) for e in exc.errors()) \
             else "invalid"
         raise Refusal(400 if code == P.ERR_PROTOCOL else 422, code, msgs) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_batch(body: bytes) -> tuple[str, str, list[dict[str, Any]]]:
+    """(desk id, batch id, records) of a ``POST /api/v1/batches`` body. The JSON is
+    decoded once (the records are left as the dicts the ingest checks one by one, so a
+    malformed one is refused alone); the envelope is checked by :class:`BatchRequest`.
+    A body this does not take (not JSON, a record not an object, too many) goes to
+    :func:`parse_body` for the refusal the model gives."""
+    try:
+        doc = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except ValueError:
+        doc = None
+    records = doc.get("records") if type(doc) is dict else None
+    if (type(records) is list and len(records) <= P.MAX_BATCH_RECORDS
+            and all(type(r) is dict for r in records)):
+        try:
+            head = P.BatchRequest.model_validate({**doc, "records": []})
+        except ValidationError:
+            pass
+        else:
+            return head.desk_id, str(head.batch_id), records
+    batch: P.BatchRequest = parse_body(P.BatchRequest, body)
+    return batch.desk_id, str(batch.batch_id), batch.records
 
 
 def body_doc(model: type[P.Message]) -> dict[str, Any]:

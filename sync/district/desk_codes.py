@@ -149,8 +149,11 @@ def claim_receipts(db: Database, conn: Connection,
     wanted = sorted({(no, u) for u, no in new_cases})  # one order: no deadlock between batches
     # one statement for the batch, straight to the driver (Database.insert_rows; a 500-row
     # VALUES list compiled by SQLAlchemy for every batch was ~0.4 s of each batch)
-    db.insert_rows(conn, "receipt_numbers", (("receipt_no", "text"), ("case_uuid", "text")),
-                   wanted, "ON CONFLICT (receipt_no) DO NOTHING")
+    done = db.insert_rows(conn, "receipt_numbers", (("receipt_no", "text"),
+                                                    ("case_uuid", "text")),
+                          wanted, "ON CONFLICT (receipt_no) DO NOTHING")
+    if done == len(wanted):  # every number is newly this batch's: none to ask about
+        return {}
     holders = {r.receipt_no: r.case_uuid for r in conn.execute(
         select(receipt_numbers.c.receipt_no, receipt_numbers.c.case_uuid)
         .where(receipt_numbers.c.receipt_no.in_([no for no, _ in wanted])))}

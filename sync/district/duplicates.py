@@ -11,7 +11,8 @@ item's allowed exceptions, 补办/变更).
 
 Race-free: before looking, the batch takes a row lock on ``resident_locks`` for each
 (resident, item) it touches (an upsert, in sorted order), so two desks' batches for the
-same resident are decided one after the other on PostgreSQL too (SQLite has one writer).
+same resident are decided one after the other on PostgreSQL too (SQLite has one writer,
+and writes no lock rows).
 A flag is a pair of rows in ``case_duplicates`` (each case → the other), unique by its
 primary key: the same batches sent again make no second pair.
 
@@ -103,7 +104,9 @@ def id_digest(id_number: str) -> str:
     """The resident's key: the console's digest of a full ID number
     (:func:`sync.district.console.schema.search_hash` ``("id", …)``; a test keeps them
     equal)."""
-    norm = "".join(ch for ch in id_number.upper() if ch.isalnum())
+    norm = id_number.upper()
+    if not norm.isalnum():  # (an ID number as typed is: no per-character pass for it)
+        norm = "".join(ch for ch in norm if ch.isalnum())
     if not norm:
         return ""
     return hashlib.sha256(f"doorstep:id:{norm}".encode()).hexdigest()[:24]
@@ -177,13 +180,15 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
                 mine.append((cp, *who))
     if not mine:
         return 0
-    # the lock rows first, in one order (two batches never wait for each other in a cycle);
-    # Database.insert_rows inserts them in this order on both databases
-    db.insert_rows(conn, "resident_locks", (("id_hash", "text"), ("item_code", "text"),
-                                            ("at", "text")),
-                   [(h, code, at) for h, code in sorted({(h, cp.item_code)
-                                                         for cp, h, _ in mine})],
-                   "ON CONFLICT (id_hash, item_code) DO UPDATE SET at = excluded.at")
+    # PostgreSQL: the lock rows first, in one order (two batches never wait for each other
+    # in a cycle; Database.insert_rows inserts them in this order). SQLite's one writer
+    # decides batches one after the other already: no lock rows to write there.
+    if not db.is_sqlite:
+        db.insert_rows(conn, "resident_locks", (("id_hash", "text"), ("item_code", "text"),
+                                                ("at", "text")),
+                       [(h, code, at) for h, code in sorted({(h, cp.item_code)
+                                                             for cp, h, _ in mine})],
+                       "ON CONFLICT (id_hash, item_code) DO UPDATE SET at = excluded.at")
     db.insert_rows(conn, "resident_items", _ITEM_COLS,
                    [(str(cp.uuid), h, cp.item_code, cp.desk_code, _accepted(cp), exc)
                     for cp, h, exc in mine],
@@ -193,17 +198,23 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
     # every case of these residents (theirs and ours), read once after the locks, by
     # resident and item, then by desk code: a case is compared with other desks' cases
     # only (comparing it with its own desk's too made a batch's work grow with every case
-    # its resident ever had there: 3 s per 500-case batch after 5,000 of one resident)
+    # its resident ever had there: 3 s per 500-case batch after 5,000 of one resident).
+    # A batch of one desk code (as a desk's batches are) leaves that code's rows in the
+    # database: reading back the cases it has just indexed was most of this check's time.
     known: dict[tuple[str, str], dict[str, list[Any]]] = {}
     hashes = sorted({h for _, h, _ in mine})
+    codes = {cp.desk_code for cp, _, _ in mine}
     for i in range(0, len(hashes), 500):
-        for r in conn.execute(select(
-                resident_items.c.case_uuid, resident_items.c.id_hash,
-                resident_items.c.item_code, resident_items.c.desk_code,
-                resident_items.c.accepted_date, resident_items.c.excepted,
-                cases.c.desk_id, cases.c.district_status).join(
-                cases, cases.c.uuid == resident_items.c.case_uuid).where(
-                resident_items.c.id_hash.in_(hashes[i:i + 500]))).mappings():
+        query = select(
+            resident_items.c.case_uuid, resident_items.c.id_hash,
+            resident_items.c.item_code, resident_items.c.desk_code,
+            resident_items.c.accepted_date, resident_items.c.excepted,
+            cases.c.desk_id, cases.c.district_status).join(
+            cases, cases.c.uuid == resident_items.c.case_uuid).where(
+            resident_items.c.id_hash.in_(hashes[i:i + 500]))
+        if len(codes) == 1:
+            query = query.where(resident_items.c.desk_code != next(iter(codes)))
+        for r in conn.execute(query).mappings():
             known.setdefault((r["id_hash"], r["item_code"]), {}).setdefault(
                 str(r["desk_code"]), []).append(r)
     rows = []

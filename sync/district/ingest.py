@@ -305,14 +305,7 @@ class _BatchWork:
         uuids = sorted({u for *_, u in todo})
         if not uuids:
             return set()
-        existing_rev = {(r.case_uuid, r.revision): (r.content_hash, r.received_at)
-                        for r in conn.execute(select(
-                            case_revisions.c.case_uuid, case_revisions.c.revision,
-                            case_revisions.c.content_hash, case_revisions.c.received_at).where(
-                            case_revisions.c.case_uuid.in_(uuids)))}
-        existing_case = {r.uuid: r for r in conn.execute(select(
-            cases.c.uuid, cases.c.desk_id, cases.c.district_status, cases.c.revision,
-            cases.c.receipt_no).where(cases.c.uuid.in_(uuids)).with_for_update())}
+        existing_rev, sent_before, existing_case = self._known(uuids)
         fresh: list[tuple[int, P.Record, P.CasePayload, str, str]] = []
         for i, rec, cp, h, u in todo:
             key = (u, rec.revision)
@@ -360,21 +353,47 @@ class _BatchWork:
                 if u not in newest or newest[u][0].revision < rec.revision:
                     newest[u] = (rec, cp)
             if newest:
-                self._upsert_cases(newest)
-                # issue 21: the 办事点 page's cases-sent count, in this transaction
-                count_sent(conn, self.desk_id, {(u, rec.revision) for _i, rec, _cp, _h, u
-                                                in fresh if (u, rec.revision) not in lost})
-                # issue 24: a desk date offline work cannot explain is flagged for review
-                flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
-                                [cp for u, (_, cp) in newest.items() if u not in existing_case])
-                stored = [cp for u, (_, cp) in newest.items()  # newer than stored
-                          if u not in existing_case or cp.revision > existing_case[u].revision]
-                self._fan_out(stored)
-                # issue 23: the same resident and item at another desk, within the window
-                self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at,
-                                                stored)
+                self._store(newest, {(u, rec.revision) for _i, rec, _cp, _h, u in fresh
+                                     if (u, rec.revision) not in lost},
+                            existing_case, sent_before)
         return ({u for u, r in existing_case.items() if r.desk_id == self.desk_id}
                 | {u for *_, u in fresh})
+
+    def _known(self, uuids: list[str]) -> tuple[dict[tuple[str, int], tuple[str, str]],
+                                                 set[str], dict[str, Any]]:
+        """What the district holds of these cases: (case, revision) → (hash, received at);
+        the cases among them this desk had sent; case → its row (locked on PostgreSQL)."""
+        revs: dict[tuple[str, int], tuple[str, str]] = {}
+        sent_before: set[str] = set()
+        for r in self.conn.execute(select(
+                case_revisions.c.case_uuid, case_revisions.c.revision,
+                case_revisions.c.content_hash, case_revisions.c.received_at,
+                case_revisions.c.desk_id).where(case_revisions.c.case_uuid.in_(uuids))):
+            revs[(r.case_uuid, r.revision)] = (r.content_hash, r.received_at)
+            if r.desk_id == self.desk_id:
+                sent_before.add(r.case_uuid)
+        rows = {r.uuid: r for r in self.conn.execute(select(
+            cases.c.uuid, cases.c.desk_id, cases.c.district_status, cases.c.revision,
+            cases.c.receipt_no).where(cases.c.uuid.in_(uuids)).with_for_update())}
+        return revs, sent_before, rows
+
+    def _store(self, newest: dict[str, tuple[P.Record, P.CasePayload]],
+               inserted: set[tuple[str, int]], existing_case: dict[str, Any],
+               sent_before: set[str]) -> None:
+        """The cases' rows at their newest revision, and what follows from new ones."""
+        self._upsert_cases(newest)
+        # issue 21: the 办事点 page's cases-sent count, in this transaction (SQLite: one
+        # writer, so what _known read is still so)
+        count_sent(self.conn, self.desk_id, inserted,
+                   sent_before if self.st.is_sqlite else None)
+        # issue 24: a desk date offline work cannot explain is flagged for review
+        flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
+                        [cp for u, (_, cp) in newest.items() if u not in existing_case])
+        stored = [cp for u, (_, cp) in newest.items()  # newer than stored
+                  if u not in existing_case or cp.revision > existing_case[u].revision]
+        self._fan_out(stored)
+        # issue 23: the same resident and item at another desk, within the window
+        self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at, stored)
 
     def _insert_revisions(self, fresh: list[tuple[int, P.Record, P.CasePayload, str, str]]
                           ) -> dict[tuple[str, int], tuple[str, str, str]]:

@@ -62,15 +62,18 @@ desk_sent = Table(
 )
 
 
-def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]]) -> None:
+def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]],
+               sent_before: set[str] | None = None) -> None:
     """In the ingesting transaction, after its revisions and its ``cases`` rows are written
     (which holds those rows' locks, so a concurrent batch with the same case counts after
     this one commits): the cases among ``inserted`` (case, revision) that ``desk_id`` sends
-    for the first time add 1 each to its count."""
+    for the first time add 1 each to its count. ``sent_before``: the cases among them the
+    desk had sent, when the caller read that in this transaction with no other writer
+    about (SQLite's one writer) — otherwise they are read here, after the locks."""
     rev = case_revisions.c
     uuids = sorted({u for u, _ in inserted})
-    before: set[str] = set()
-    for i in range(0, len(uuids), 1000):
+    before: set[str] = set() if sent_before is None else sent_before
+    for i in range(0, len(uuids) if sent_before is None else 0, 1000):
         before.update(u for u, r in conn.execute(select(rev.case_uuid, rev.revision).where(
             rev.case_uuid.in_(uuids[i:i + 1000]), rev.desk_id == desk_id))
             if (u, r) not in inserted)

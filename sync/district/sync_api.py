@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as P
-from sync.district.api_deps import Refusal, SignedDep, body_doc, parse_body, storage_of
+from sync.district.api_deps import Refusal, SignedDep, body_doc, parse_batch, storage_of
 from sync.district.replacement import handover
 
 log = logging.getLogger("doorstep.district")
@@ -58,12 +58,11 @@ async def enroll(req: P.EnrollRequest, request: Request) -> P.EnrollResponse:
                         409: {"model": P.ErrorBody}, 413: {"model": P.ErrorBody}})
 async def push_batch(request: Request, auth: SignedDep) -> Response:
     """Commit a batch of records atomically; per-record results in request order."""
-    batch: P.BatchRequest = parse_body(P.BatchRequest, auth.body)
-    if batch.desk_id != auth.desk["desk_id"]:
+    desk_id, batch_id, records = parse_batch(auth.body)
+    if desk_id != auth.desk["desk_id"]:
         raise Refusal(403, P.ERR_AUTH, "批次中的办事点编号与签名不符")
     _answer, text = await run_in_threadpool(storage_of(request).ingest_batch_json,
-                                            batch.desk_id, str(batch.batch_id),
-                                            batch.records)
+                                            desk_id, batch_id, records)
     return Response(P.batch_answer_body(text, P.utc_now()), media_type="application/json")
 
 

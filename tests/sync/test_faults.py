@@ -99,3 +99,48 @@ def test_server_killed_mid_batch_and_restarted(db_url: str, make_desk: Any) -> N
     finally:
         server.stop()
         observer.close()
+
+
+def test_a_batch_whose_answer_was_lost_goes_again_under_its_id(district: District,
+                                                                make_desk: Any) -> None:
+    """The in-flight note: a batch the district committed whose answer never came back
+    (the desk stopped there) is the first thing the next round sends, under the same batch
+    id, and gets the stored answer — the note is committed before a batch is sent."""
+    import gzip
+    import json
+
+    from sync.client.errors import NetworkError
+
+    ctx = make_desk()
+    enroll(district, ctx)
+    uuids = bulk_cases(ctx, 200)
+    sent: list[str] = []
+
+    def recording(lose: int | None) -> Any:
+        client = client_for(ctx, district.url)
+        real = client.push_body
+
+        def push(body: tuple[bytes, dict[str, str]]) -> Any:
+            sent.append(json.loads(gzip.decompress(body[0]))["batch_id"])
+            resp = real(body)
+            if len(sent) == lose:
+                raise NetworkError("answer lost")
+            return resp
+
+        client.push_body = push  # type: ignore[method-assign]
+        return client
+
+    with recording(lose=2) as client:
+        first = sync_desk(ctx, client=client, batch_size=50)
+    assert first["error"]["kind"] == "network" and first["batches"] == 1
+    assert district.storage.stats()["batches"] == 2  # the district committed the second
+    noted = json.loads(ctx.store.get_meta("sync_inflight") or "[]")
+    assert noted and noted[0]["batch_id"] == sent[1]
+    with recording(lose=None) as client:
+        again = sync_desk(ctx, client=client, batch_size=50)
+    assert again["complete"], again
+    assert sent[2] == sent[1]  # the same id again: the district's stored answer
+    assert district.storage.stats()["batches"] == 4
+    assert again["accepted"] == 150 and again["duplicates"] == 0
+    assert not ctx.store.get_meta("sync_inflight")
+    _assert_exactly_once(district.storage, ctx, uuids)
