@@ -45,7 +45,7 @@ def main() -> None:
     root = Path(args.dir or tempfile.mkdtemp(prefix="bench-residents-"))
     ctx = DeskContext.open(str(root / "desk"))
     ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "基准测试"
-    have = ctx.store.count_cases()
+    have = ctx.store.search.count_cases()
     if have < args.cases:
         made = make_demo_cases(ctx, args.cases - have, seed=7)
         print(f"demo: {made['created']} cases in {made['seconds']} s")
@@ -66,7 +66,7 @@ def main() -> None:
         res = ctx.cases.check(it.code, dict(it.example, applicant_id=busy), today=today)
         rows.append(ctx.cases.build_case(it, res, ctx.actor(), today))
     ctx.store.bulk_insert_cases(rows, "bench")
-    print(f"store: {ctx.store.count_cases()} cases; the resident has "
+    print(f"store: {ctx.store.search.count_cases()} cases; the resident has "
           f"{len(ctx.store.resident_cases(busy))} cases")
 
     floor = floor_commit(root / "floor.sqlite3")
@@ -74,7 +74,7 @@ def main() -> None:
     with_check: list[float] = []
     without: list[float] = []
     check_alone: list[float] = []
-    start = ctx.store.count_cases()  # residents not used by an earlier run in this folder
+    start = ctx.store.search.count_cases()  # residents not used by an earlier run in this folder
     for i in range(400):
         sub = dict(item.example, applicant_id=an_id(start + 2 * i))
         res = ctx.cases.check(item.code, sub, today=today)

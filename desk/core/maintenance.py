@@ -112,7 +112,7 @@ def purge_expired_matters(store: Store, *, days: int = RETENTION_DAYS,
     """Purge personal data of resident matters closed and synced more than ``days`` ago
     (the cases' rules, issue 15); returns how many."""
     before = ((today or clock.today()) - timedelta(days=days)).isoformat()
-    return store.purge_matter_personal_data(before, "retention")
+    return store.matters.purge_matter_personal_data(before, "retention")
 
 
 # -- protect: nothing readable left behind ------------------------------------------------

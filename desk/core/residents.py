@@ -210,7 +210,7 @@ class ResidentService:
         q = query.strip()
         if not q:
             return []
-        sub, params = self.store._search_clause(q)
+        sub, params = self.store.search._search_clause(q)
         out = []
         for pid in self.store.resident_ids(sub, params, limit):
             latest = self.store.resident_cases(pid, limit=1)

@@ -33,6 +33,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from desk.core import store_base
@@ -43,7 +44,7 @@ from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
 from desk.core.store_clock import ClockMixin
 from desk.core.store_handover import HandoverMixin
 from desk.core.store_maintenance import MaintenanceMixin
-from desk.core.store_matters import MatterMixin
+from desk.core.store_matters import Matters
 from desk.core.store_proactive import ProactiveMixin
 from desk.core.store_reconcile import ReconcileMixin
 from desk.core.store_residents import ResidentsMixin
@@ -54,7 +55,7 @@ from desk.core.store_schema import (
     migration,
     migrations,
 )
-from desk.core.store_search import SearchMixin, name_initials
+from desk.core.store_search import Search, name_initials
 from desk.core.store_sync import SyncMixin
 from forms.engine import Problem
 
@@ -84,10 +85,18 @@ def _instant(at: object) -> float:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
 
 
-class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, ResidentsMixin, MatterMixin, AttachmentsMixin, ProactiveMixin,
+class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
+            HandoverMixin, ResidentsMixin, AttachmentsMixin, ProactiveMixin,
             StoreBase):
-    """The desk's SQLite database. Use :meth:`open`."""
+    """The desk's SQLite database. Use :meth:`open`.
+
+    Its parts, each with one job, share its connection: :attr:`search` (the search indexes
+    and case lists), :attr:`matters` (resident matters) …"""
+
+    def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
+        super().__init__(conn, path, key)
+        self.search = Search(self)
+        self.matters = Matters(self, self.search, self.confirmed)
 
     # -- audit ---------------------------------------------------------------------------
 
@@ -178,7 +187,7 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         day = case["accepted_date"].replace("-", "")
         case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
         case_id = self._insert_case_row(c, case)
-        self._index(c, case_id, case["receipt_no"], search)
+        self.search._index(c, case_id, case["receipt_no"], search)
         self._enqueue(c, "case", case)
         self._audit(c, actor, "case.create", case["uuid"],
                     {"receipt_no": case["receipt_no"], "status": case["status"],

@@ -15,7 +15,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -165,6 +165,12 @@ class StoreBase:
             raise StoreError("replaced", "办事台数据已被另一个程序加密或替换，本次未保存；"
                                          "请关闭窗口后重新打开办事台。")
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the file (``wal_checkpoint(TRUNCATE)``): after a purge, so
+        freed pages do not live on in the WAL."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         """Checkpoint and close."""
         with self._lock:
@@ -307,3 +313,29 @@ class StoreBase:
         digest = audit_hash(prev, at, actor, action, case_uuid, body)
         c.execute("INSERT INTO audit(at, actor, action, case_uuid, detail_json, prev_hash, hash)"
                   " VALUES (?,?,?,?,?,?,?)", [at, actor, action, case_uuid, body, prev, digest])
+
+
+class Part:
+    """One part of the store with one job (its search, matters, attachments …), reached as
+    an attribute of :class:`desk.core.store.Store` (``store.search``, ``store.matters``).
+
+    It holds the store's core — the one connection, its transactions, reads, meta and audit
+    writer (:class:`StoreBase`) — and reaches the database only through it; a part that needs
+    another is given it when the store makes them (never the whole store)."""
+
+    def __init__(self, core: StoreBase) -> None:
+        self._core = core
+
+    def transaction(self, outcome: str = "更改未保存") -> AbstractContextManager[sqlite3.Connection]:
+        """The core's write transaction (:meth:`StoreBase.transaction`; nests as a savepoint)."""
+        return self._core.transaction(outcome)
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return self._core._read(sql, params)
+
+    def _audit(self, c: sqlite3.Connection, actor: str, action: str, case_uuid: str | None,
+               detail: dict[str, Any]) -> None:
+        self._core._audit(c, actor, action, case_uuid, detail)
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        return self._core.get_meta(key, default)

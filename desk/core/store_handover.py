@@ -18,7 +18,9 @@ from typing import Any
 import sqlite_utils
 
 from desk.core.store_base import StoreBase
+from desk.core.store_matters import Matters
 from desk.core.store_schema import CASE_COLUMNS, migration
+from desk.core.store_search import Search
 
 
 @migration
@@ -30,6 +32,9 @@ def m_handover_keys(db: sqlite_utils.Database) -> None:
 
 class HandoverMixin(StoreBase):
     """Cases taken over from the desk this laptop replaced."""
+
+    search: Search  # the store's part (:class:`desk.core.store.Store` makes it)
+    matters: Matters  # the store's part (:class:`desk.core.store.Store` makes it)
 
     def adopt_handover(self, rows: Sequence[tuple[dict[str, Any], dict[str, str]]], *,
                        receipt_seq: dict[str, int], desk_code: str, receipt_key: str,
@@ -46,7 +51,7 @@ class HandoverMixin(StoreBase):
                 if c.execute("SELECT 1 FROM cases WHERE uuid = ?", [case["uuid"]]).fetchone():
                     continue
                 case_id = self._insert_case_row(c, case)
-                self._index(c, case_id, case["receipt_no"], search)  # type: ignore[attr-defined]
+                self.search._index(c, case_id, case["receipt_no"], search)
                 c.execute("INSERT OR REPLACE INTO handover_keys(case_uuid, receipt_key) "
                           "VALUES (?, ?)", [case["uuid"], receipt_key])
                 added += 1
@@ -55,7 +60,7 @@ class HandoverMixin(StoreBase):
                           "last = MAX(last, excluded.last)",
                           [(desk_code, day, n) for day, n in receipt_seq.items()])
             # issue 15: its resident matters too, numbering continuing after its own
-            self._adopt_matters(c, matters, matter_seq or {}, desk_code,  # type: ignore[attr-defined]
+            self.matters._adopt_matters(c, matters, matter_seq or {}, desk_code,
                                 replaces)
             c.execute("INSERT INTO meta(key, value) VALUES ('handover_done', ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [desk_id])

@@ -13,6 +13,7 @@ from desk.core import dbapi
 from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError, translate_sqlite
 from desk.core.store_base import StoreBase
+from desk.core.store_search import Search
 
 
 def check_file(path: Path, key: bytes | None, name: str) -> int:
@@ -46,6 +47,8 @@ def fold_wal(path: Path, key: bytes | None) -> None:
 
 class MaintenanceMixin(StoreBase):
     """:class:`Store`'s backups, encrypted copies and retention purge."""
+
+    search: Search  # the store's part (:class:`desk.core.store.Store` makes it)
 
     def backup_to(self, dest: Path) -> None:
         """Copy the whole database to ``dest`` with SQLite's online backup API.
@@ -136,7 +139,7 @@ class MaintenanceMixin(StoreBase):
                           "\"missing\": [], \"purged\": true}' WHERE id = ?",
                           [masked, case_id])
                 # the search keys too: names, their index pieces, initials, ID, phone
-                self._unindex_case(c, case_id)  # type: ignore[attr-defined]
+                self.search._unindex_case(c, case_id)
                 # issue 17: the photos and scans of its materials go with it
                 self._purge_attachments(c, uuid)  # type: ignore[attr-defined]
                 c.execute("UPDATE outbox SET payload_json = '{\"purged\": true}' "

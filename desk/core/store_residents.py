@@ -54,7 +54,7 @@ class ResidentsMixin(StoreBase):
 
     def resident_ids(self, where_sql: str, params: list[Any], limit: int = 50) -> list[str]:
         """Distinct applicant ID numbers of the cases a search sub-select finds (see
-        :meth:`desk.core.store_search.SearchMixin._search_clause`), newest first."""
+        :meth:`desk.core.store_search.Search._search_clause`), newest first."""
         rows = self._read(
             "SELECT ci.id_rev, max(ci.case_id) AS last FROM case_index ci "
             f"WHERE ci.case_id IN ({where_sql}) AND ci.id_rev != '' "

@@ -15,7 +15,7 @@ from typing import Any
 
 from desk.core.store_base import now_iso
 from desk.core.store_calendar import CalendarMixin
-from desk.core.store_matters import MatterMixin
+from desk.core.store_matters import Matters
 from desk.core.store_schema import CASE_COLUMNS
 
 
@@ -25,8 +25,10 @@ def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
                for k in ("status", "note", "department", "item_code", "catalog_version"))
 
 
-class SyncMixin(CalendarMixin, MatterMixin):
+class SyncMixin(CalendarMixin):
     """:class:`Store`'s outbox, set-aside and district-changes API (used by sync)."""
+
+    matters: Matters  # the store's part (:class:`desk.core.store.Store` makes it)
 
     def _enqueue(self, c: sqlite3.Connection, kind: str, case: dict[str, Any]) -> None:
         payload = {k: case[k] for k in CASE_COLUMNS if k in case and not k.startswith("district_")
@@ -102,7 +104,7 @@ class SyncMixin(CalendarMixin, MatterMixin):
                 if state != "sent":
                     self._audit(c, "sync", f"sync.{state}", known[r["id"]][1],
                                 {"revision": known[r["id"]][2], "reason": r.get("reason", "")})
-            self._mark_matter_results(c, known, mine, states)
+            self.matters._mark_matter_results(c, known, mine, states)
 
     def note_outbox_attempt(self, ids: Sequence[int], error: str) -> None:
         """Count a failed attempt (network etc.) without changing state."""
@@ -200,9 +202,9 @@ class SyncMixin(CalendarMixin, MatterMixin):
                 elif ch["kind"] == "calendar" and ch.get("calendar"):
                     self._store_calendar(c, ch["seq"], ch["calendar"])
                 elif ch["kind"] == "matter" and ch.get("case_uuid"):
-                    self._apply_matter_change(c, ch)
+                    self.matters._apply_matter_change(c, ch)
                 elif ch["kind"] == "matter_config" and ch.get("matter_config"):
-                    self._store_matter_config(c, ch["seq"], ch["matter_config"])
+                    self.matters._store_matter_config(c, ch["seq"], ch["matter_config"])
                 # kind "duplicate" (issue 23): a note on the case (kept in district_events,
                 # read by duplicate_notes); the case's status is left alone
                 applied += 1

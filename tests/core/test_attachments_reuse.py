@@ -43,12 +43,12 @@ def test_reuse_refusals(desk: Any) -> None:
     assert set(offers) == {"老人身份证"}
     ids = offers["老人身份证"]["attachment_ids"]
     lnyd = dict(desk.catalog.get("MZ-LNYD").example, applicant_id=pid)
-    count = len(desk.store.list_cases())
+    count = len(desk.store.search.list_cases())
 
     def refused(sub: dict[str, Any], picks: Any) -> str:
         with pytest.raises(ValidationFailed) as exc:
             desk.cases.submit("MZ-LNYD", sub, desk.actor(), reuse_pages=picks)
-        assert len(desk.store.list_cases()) == count  # nothing saved
+        assert len(desk.store.search.list_cases()) == count  # nothing saved
         return exc.value.problems[0].message
 
     assert "须先经居民同意" in refused(lnyd, [("老人身份证", ids)])
@@ -59,7 +59,7 @@ def test_reuse_refusals(desk: Any) -> None:
     # another resident's case and pages
     other = desk.cases.submit("MZ-DB", dict(desk.catalog.get("MZ-DB").example), desk.actor(),
                               attachments=[("户口簿", [_page(200)])])
-    count = len(desk.store.list_cases())
+    count = len(desk.store.search.list_cases())
     theirs = [r["attachment_id"] for r in desk.store.attachments_of(other["uuid"])]
     assert "不属于本申请人" in refused(agreed, [("户口簿", theirs)])
     assert "没有这份存档材料" in refused(agreed, [("老人身份证", ["no-such-page"])])
@@ -147,11 +147,11 @@ def test_expired_page_refused_naming_material_and_expiry(desk: Any) -> None:
     last = add_months(_captured(desk, first["uuid"], "收入证明"), 3) - timedelta(days=1)
     sub = dict(desk.catalog.get("MZ-DSR").example, applicant_id=ex["applicant_id"],
                reuse_consent=True)
-    count = len(desk.store.list_cases())
+    count = len(desk.store.search.list_cases())
     with pytest.raises(ValidationFailed) as exc:
         desk.cases.submit("MZ-DSR", sub, desk.actor(), today=last + timedelta(days=1),
                           reuse_pages=[("收入证明", ids)])
-    assert len(desk.store.list_cases()) == count  # nothing saved
+    assert len(desk.store.search.list_cases()) == count  # nothing saved
     [problem] = exc.value.problems
     assert (problem.field, problem.rule) == ("reuse_materials", "expired")
     assert "“收入证明”" in problem.message

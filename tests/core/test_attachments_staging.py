@@ -79,7 +79,7 @@ def test_a_refused_save_keeps_the_staged_pages_for_the_next_try(desk: DeskContex
         _submit(desk, [(m, pages)], "form-2")
     with pytest.raises(ValidationFailed, match="已失效"):
         _submit(desk, [("另一份材料", pages)], "form-1")
-    assert desk.store.list_cases() == [] and desk.store.staged_count("form-1") == 2
+    assert desk.store.search.list_cases() == [] and desk.store.staged_count("form-1") == 2
     case = _submit(desk, [(m, pages)], "form-1")
     assert len(desk.store.attachments_of(case["uuid"])) == 2
     # a page cleaned away meanwhile (purge, a restart) refuses the save in words

@@ -243,15 +243,15 @@ def test_a_refused_matter_is_set_aside_named_and_can_be_retried(capsys: Any, des
             aside = ctx.store.set_aside()
             assert [(a["kind"], a["receipt_no"], a["item_name"], a["applicant_name"])
                     for a in aside] == [("matter", m["matter_no"], "投诉", "王建国")]
-            got = ctx.store.get_matter(m["uuid"])
+            got = ctx.store.matters.get_matter(m["uuid"])
             assert (got["sync_state"], got["sync_error"]) == ("rejected", "区级系统读不懂这条记录")
             ctx.store.retry_set_aside(m["uuid"])
-            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "pending"
+            assert ctx.store.matters.get_matter(m["uuid"])["sync_state"] == "pending"
             assert [e["case_uuid"] for e in ctx.store.pending_outbox()] == [m["uuid"]]
             # the district no longer holds what it acknowledged: sent again, pending again
             ctx.store.mark_outbox([{"id": entry["id"], "result": "accepted"}], "batch-2")
-            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "synced"
+            assert ctx.store.matters.get_matter(m["uuid"])["sync_state"] == "synced"
             assert ctx.store.requeue_sent()["requeued"] == 1
-            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "pending"
+            assert ctx.store.matters.get_matter(m["uuid"])["sync_state"] == "pending"
         finally:
             ctx.close()

@@ -84,7 +84,7 @@ def test_purge_removes_personal_data(desk: DeskContext) -> None:
     assert case["applicant_name"] == "欧***"
     assert case["receipt_no"] and case["item_code"] == "MZ-GLJT"
     assert json.loads(case["data_json"]) == {"purged": True}
-    assert desk.store.list_cases(search="娜娜") == []
+    assert desk.store.search.list_cases(search="娜娜") == []
     assert desk.store.get_case(recent["uuid"])["applicant_name"] != "欧***"
     desk.store.close()
     blob = b"".join(p.read_bytes() for p in desk.paths.data_dir.glob("desk.sqlite3*"))

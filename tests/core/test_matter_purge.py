@@ -57,17 +57,17 @@ def test_purged_matters_leave_nothing_personal_in_the_store(desk: DeskContext) -
     assert maintenance.purge_expired_matters(desk.store, days=180, today=TODAY) == 1
     assert maintenance.purge_expired_matters(desk.store, days=0, today=date(2999, 1, 1)) == 1
     assert maintenance.purge_expired_matters(desk.store, days=0, today=date(2999, 1, 1)) == 0
-    m = desk.store.get_matter(spot["uuid"])
+    m = desk.store.matters.get_matter(spot["uuid"])
     assert (m["resident_name"], m["resident_phone"], m["resident_id"]) == ("欧***", "", "")
     assert json.loads(m["resident_json"]) == {"purged": True}
     assert json.loads(m["place_json"]) == {"compound": "汉阳花园"}
     assert (m["matter_no"], m["category"], m["status"], m["satisfaction"]) == (
         spot["matter_no"], "投诉", "closed", "满意")
     assert m["result"] is None and NAME not in m["description"]
-    assert desk.store.get_matter(by_district["uuid"])["district_answer"] is None
+    assert desk.store.matters.get_matter(by_district["uuid"])["district_answer"] is None
     for q in (NAME, "娜娜", PHONE[-4:], ROOM, BUILDING):
-        assert desk.store.list_matters(search=q) == [], q
-    assert [x["uuid"] for x in desk.store.list_matters(search=OTHER)] == [still_open["uuid"]]
+        assert desk.store.matters.list_matters(search=q) == [], q
+    assert [x["uuid"] for x in desk.store.matters.list_matters(search=OTHER)] == [still_open["uuid"]]
     audit = desk.store._read("SELECT case_uuid FROM audit WHERE action = 'matter.purge'")
     assert sorted(r["case_uuid"] for r in audit) == sorted([spot["uuid"], by_district["uuid"]])
     desk.store.close()
@@ -101,5 +101,5 @@ def test_the_purge_command_reports_matters(data_dir: Path, capsys: Any) -> None:
     assert main(["--data-dir", str(data_dir), "purge"]) == 0  # closed more than 180 days ago
     assert json.loads(capsys.readouterr().out) == {"purged": 0, "purged_matters": 1}
     ctx = DeskContext.open(str(data_dir))
-    assert ctx.store.get_matter(m["uuid"])["resident_phone"] == ""
+    assert ctx.store.matters.get_matter(m["uuid"])["resident_phone"] == ""
     ctx.close()

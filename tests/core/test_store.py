@@ -141,7 +141,7 @@ def test_search_paths(desk: DeskContext) -> None:
         uuids[name] = desk.cases.submit("MZ-GLJT", sub, desk.actor(), today=TODAY)["uuid"]
 
     def found(q: str) -> set[str]:
-        return {r["applicant_name"] for r in desk.store.list_cases(search=q)}
+        return {r["applicant_name"] for r in desk.store.search.list_cases(search=q)}
 
     assert found("张") == {"张三", "张三丰"}
     assert found("张三") == {"张三", "张三丰"}
@@ -155,7 +155,7 @@ def test_search_paths(desk: DeskContext) -> None:
     assert found("oynn") == {"欧阳娜娜"}
     assert found("HY-QL01-20261123-0002") == {"张三丰"}
     assert found("李") == set()
-    assert desk.store.count_cases(search="张") == 2
+    assert desk.store.search.count_cases(search="张") == 2
 
 
 def test_filters(desk: DeskContext) -> None:
@@ -164,10 +164,10 @@ def test_filters(desk: DeskContext) -> None:
     sub["materials"] = []
     desk.cases.submit("MZ-GLJT", sub, desk.actor(), today=TODAY)
     desk.cases.submit("MZ-DB", example(desk, "MZ-DB"), desk.actor(), today=TODAY)
-    assert desk.store.count_cases(status="correction") == 1
-    assert desk.store.count_cases(item="MZ-DB") == 1
-    assert desk.store.count_cases(sync_state="pending") == 3
-    assert len(desk.store.list_cases(limit=2)) == 2
+    assert desk.store.search.count_cases(status="correction") == 1
+    assert desk.store.search.count_cases(item="MZ-DB") == 1
+    assert desk.store.search.count_cases(sync_state="pending") == 3
+    assert len(desk.store.search.list_cases(limit=2)) == 2
 
 
 def test_setup_required_for_actor(desk: DeskContext) -> None:

@@ -215,7 +215,7 @@ class Convergence(RuleBasedStateMachine):
 
     def _open_matters(self) -> list[str]:
         return sorted(u for u, k in self.m_owner.items()
-                      if (self.desks[k].store.get_matter(u) or {}).get("status") == "open")
+                      if (self.desks[k].store.matters.get_matter(u) or {}).get("status") == "open")
 
     @precondition(lambda self: self._open_matters())
     @rule(n=pick)
@@ -223,7 +223,7 @@ class Convergence(RuleBasedStateMachine):
         u = self._open_matters()[n % len(self._open_matters())]
         k = self.m_owner[u]
         ctx = self.desks[k]
-        m = ctx.store.handover_matter(u, f"接手人{self.m_revision[u] + 1}", "熟悉此类诉求",
+        m = ctx.store.matters.handover_matter(u, f"接手人{self.m_revision[u] + 1}", "熟悉此类诉求",
                                       ctx.actor().worker)
         self.m_revision[u] += 1
         assert m["revision"] == self.m_revision[u]
@@ -510,7 +510,7 @@ class Convergence(RuleBasedStateMachine):
                 assert e["state"] == "sent", e
                 assert stored[u][rev] == hashlib.sha256(
                     P.canonical_json(e["payload"])).hexdigest()
-            local = ctx.store.get_matter(u)
+            local = ctx.store.matters.get_matter(u)
             assert local is not None and local["revision"] == self.m_revision[u]
             if u in self.m_lost:  # the district lost its newest decisions in a restore
                 known = self.m_decided.get(u, []) + self.m_lost[u]

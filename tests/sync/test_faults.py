@@ -28,7 +28,7 @@ def _assert_exactly_once(storage: Storage, ctx: Any, uuids: list[str]) -> None:
     stats = storage.stats()
     assert stats["cases"] == stats["revisions"] == len(uuids)
     assert ctx.store.outbox_counts() == {"sent": len(uuids)}
-    assert ctx.store.count_cases(sync_state="synced") == len(uuids)
+    assert ctx.store.search.count_cases(sync_state="synced") == len(uuids)
 
 
 @pytest.mark.parametrize("fault", ["drop", "reset"])

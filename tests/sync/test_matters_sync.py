@@ -33,7 +33,7 @@ def record(ctx: Any, body: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def desk_view(ctx: Any, uuid_: str) -> dict[str, Any]:
-    m = ctx.store.get_matter(uuid_)
+    m = ctx.store.matters.get_matter(uuid_)
     assert m is not None
     return m
 
@@ -44,7 +44,7 @@ def test_a_matter_travels_once_and_every_decision_comes_back(district: District,
     enroll(district, ctx)
     st = district.storage
     m = record(ctx)  # offline: nothing waits on the network
-    ctx.store.handover_matter(m["uuid"], "张伟", "张伟负责3号楼", "刘晓燕")
+    ctx.store.matters.handover_matter(m["uuid"], "张伟", "张伟负责3号楼", "刘晓燕")
     summary = sync_desk(ctx)
     assert summary["complete"], summary
     assert (summary["pushed"], summary["accepted"]) == (2, 2)
@@ -68,7 +68,7 @@ def test_a_matter_travels_once_and_every_decision_comes_back(district: District,
                                                                   "物业已上门维修楼上管道")
     today = MatterService(ctx.store).today()
     assert [x["uuid"] for x in today["answers"]] == [m["uuid"]]  # to pass on
-    ctx.store.mark_answer_passed(m["uuid"], "张伟")
+    ctx.store.matters.mark_answer_passed(m["uuid"], "张伟")
     assert [x["uuid"] for x in MatterService(ctx.store).today()["revisits"]] == [m["uuid"]]
     with pytest.raises(Refused, match="reason"):
         M.decide(st, m["uuid"], "revisit", satisfaction="不满意")
@@ -92,7 +92,7 @@ def test_a_matter_travels_once_and_every_decision_comes_back(district: District,
     from desk.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as exc:
-        ctx.store.close_matter(other["uuid"], "x", "满意", "刘晓燕")
+        ctx.store.matters.close_matter(other["uuid"], "x", "满意", "刘晓燕")
     assert exc.value.problems[0].rule == "district"
 
 

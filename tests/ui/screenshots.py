@@ -155,7 +155,7 @@ def main(out: Path) -> int:
         win.show_case(uuid)
         wait(app, lambda w=win: w.page("detail").case is not None)
         shot(win, f"{mode}-10-detail")
-        correction = ctx.store.list_cases(status="correction", limit=1)
+        correction = ctx.store.search.list_cases(status="correction", limit=1)
         if correction:
             win.show_case(correction[0]["uuid"])
             wait(app, lambda w=win, u=correction[0]["uuid"]:

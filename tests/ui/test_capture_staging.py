@@ -79,9 +79,9 @@ def test_pages_staged_as_captured_and_the_save_claims_what_the_form_shows(
     assert store.staged_count(panel.session) == 2 and _page_data(store) == 2
 
     assert page.save()
-    qtbot.waitUntil(lambda: bool(store.list_cases()), timeout=30_000)
+    qtbot.waitUntil(lambda: bool(store.search.list_cases()), timeout=30_000)
     _idle(qtbot, win)
-    case = store.list_cases()[0]
+    case = store.search.list_cases()[0]
     rows = store.attachments_of(case["uuid"])
     assert [r["sha256"] for r in rows] == [p.sha256 for p in shown]
     assert [store.attachment_data(r["attachment_id"]) for r in rows] == [p.data for p in shown]

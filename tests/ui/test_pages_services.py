@@ -297,7 +297,7 @@ def test_the_form_page_saves_on_services_and_says_so_by_signal(
     assert back.args == ["MZ-GLJT"]
     assert not page.save()  # the store failed its check: nothing saved, the worker told
     assert services.dialogs.asked[-1] == "数据库文件已损坏，暂停保存。请联系技术支持。"
-    assert ctx.store.count_cases() == 0
+    assert ctx.store.search.count_cases() == 0
     broken[0] = False
     with qtbot.waitSignal(page.caseSaved, timeout=20000) as saved:
         assert page.save()

@@ -33,7 +33,7 @@ def test_duplicate_refused_on_the_form_then_saved_as_the_allowed_exception(
     assert f"受理编号 {first['receipt_no']}" in text and "受理中" in text
     assert "同一居民限申请一次" in text
     assert first["receipt_no"] in page.existing_button.text()
-    assert ctx.store.count_cases() == 1
+    assert ctx.store.search.count_cases() == 1
     # the worker chooses the exception the item allows (变更): saved, and recorded
     assert page.exception.isVisible()
     page.exception.setCurrentIndex(page.exception.findData("变更"))
