@@ -153,7 +153,7 @@ class CaseService:
 
         ``attachments`` (issue 17): ``(material name, normalised pages)`` captured on the
         form, saved with the case in one transaction — pages the form staged in the store
-        as they were captured (``Store.stage_page`` for form ``session``) are claimed, so
+        as they were captured (``store.attachments.stage_page`` for form ``session``) are claimed, so
         their bytes are not written again; the session's other staged pages are deleted. ``reuse_pages`` (issue 23):
         ``(material name, attachment ids)`` of pages on file from the resident's earlier
         cases, copied into this case as its own pages — only with the resident's consent
@@ -310,7 +310,7 @@ class CaseService:
                                        "status": changes.get("status", case["status"]),
                                        **({"pages": sum(len(p) for _, p in pages)}
                                           if pages else {})},
-                                      also=self.store.attachments_writer(uuid, pages,
+                                      also=self.store.attachments.attachments_writer(uuid, pages,
                                                                          actor.worker)
                                       if pages else None)
 
@@ -326,7 +326,7 @@ class CaseService:
         if material not in mats.get("received", []):
             raise ValidationFailed([Problem("attachments", "not_received",
                                             f"附件：“{material}”尚未收取，请在登记补交时拍照")])
-        return self.store.add_attachments(uuid, material, pages, actor.worker)
+        return self.store.attachments.add_attachments(uuid, material, pages, actor.worker)
 
 
 def overdue_deferred(case: dict[str, Any], today: date) -> list[dict[str, Any]]:

@@ -103,7 +103,7 @@ def purge_expired(store: Store, *, days: int = RETENTION_DAYS,
     before = (today - timedelta(days=days)).isoformat()
     # issue 17: pages staged for a form more than a day ago (left by a crash; an open form
     # of another window keeps today's)
-    store.drop_staged(before=(today - timedelta(days=1)).isoformat())
+    store.attachments.drop_staged(before=(today - timedelta(days=1)).isoformat())
     return store.purge_personal_data(before, "retention")
 
 

@@ -39,7 +39,7 @@ from typing import Any
 from desk.core import store_base
 from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
-from desk.core.store_attachments import AttachmentsMixin
+from desk.core.store_attachments import Attachments
 from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
 from desk.core.store_clock import ClockMixin
 from desk.core.store_handover import HandoverMixin
@@ -86,16 +86,18 @@ def _instant(at: object) -> float:
 
 
 class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, ResidentsMixin, AttachmentsMixin, ProactiveMixin,
+            HandoverMixin, ResidentsMixin, ProactiveMixin,
             StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
 
     Its parts, each with one job, share its connection: :attr:`search` (the search indexes
-    and case lists), :attr:`matters` (resident matters) …"""
+    and case lists), :attr:`matters` (resident matters), :attr:`attachments` (the pages of
+    materials) …"""
 
     def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
         super().__init__(conn, path, key)
         self.search = Search(self)
+        self.attachments = Attachments(self)
         self.matters = Matters(self, self.search, self.confirmed)
 
     # -- audit ---------------------------------------------------------------------------
@@ -175,9 +177,9 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
                     case = dict(case, **extra)
             case = self._create_case(c, case, search, actor)
             for material, pages in attachments:
-                self._insert_attachments(c, case["uuid"], material, pages, actor, session)
+                self.attachments._insert_attachments(c, case["uuid"], material, pages, actor, session)
             if session:  # pages deleted or retaken on the form: not the case's
-                self._drop_staged(c, session)
+                self.attachments._drop_staged(c, session)
         return case
 
     def _create_case(self, c: sqlite3.Connection, case: dict[str, Any], search: dict[str, str],

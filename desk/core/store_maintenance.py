@@ -12,6 +12,7 @@ from pathlib import Path
 from desk.core import dbapi
 from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError, translate_sqlite
+from desk.core.store_attachments import Attachments
 from desk.core.store_base import StoreBase
 from desk.core.store_search import Search
 
@@ -48,6 +49,7 @@ def fold_wal(path: Path, key: bytes | None) -> None:
 class MaintenanceMixin(StoreBase):
     """:class:`Store`'s backups, encrypted copies and retention purge."""
 
+    attachments: Attachments  # the store's part (:class:`desk.core.store.Store` makes it)
     search: Search  # the store's part (:class:`desk.core.store.Store` makes it)
 
     def backup_to(self, dest: Path) -> None:
@@ -69,7 +71,7 @@ class MaintenanceMixin(StoreBase):
                 self._conn.backup(target)
                 # issue 17: pages staged for a form not saved belong to no case: not kept
                 target.execute("PRAGMA secure_delete=ON")
-                self._drop_staged(target, where="1")  # type: ignore[attr-defined]
+                self.attachments._drop_staged(target, where="1")
                 target.commit()
                 target.execute("PRAGMA journal_mode=DELETE")
                 ok = target.execute("PRAGMA quick_check").fetchone()[0]
@@ -141,7 +143,7 @@ class MaintenanceMixin(StoreBase):
                 # the search keys too: names, their index pieces, initials, ID, phone
                 self.search._unindex_case(c, case_id)
                 # issue 17: the photos and scans of its materials go with it
-                self._purge_attachments(c, uuid)  # type: ignore[attr-defined]
+                self.attachments._purge_attachments(c, uuid)
                 c.execute("UPDATE outbox SET payload_json = '{\"purged\": true}' "
                           "WHERE case_uuid = ? AND state != 'pending'", [uuid])
                 self._audit(c, actor, "case.purge", uuid, {"reason": "retention"})

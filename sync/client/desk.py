@@ -179,7 +179,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
             if own:
                 c.close()
     counts = store.outbox_counts()
-    summary["attachments_waiting"] = store.attachment_counts()["waiting"]
+    summary["attachments_waiting"] = store.attachments.attachment_counts()["waiting"]
     summary["pending"] = counts.get("pending", 0)
     summary["set_aside"] = counts.get("rejected", 0) + counts.get("conflict", 0)
     summary["cursor"] = store.get_meta("sync_cursor") or "0"

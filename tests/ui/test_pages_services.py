@@ -268,7 +268,7 @@ def test_the_case_photos_save_on_services_and_tell_by_signal(qtbot: Any, service
             qtbot.waitSignal(photos.notice, timeout=30000) as told:
         dlg.done_button.click()
     assert told.args == ["已保存 户口簿 的 1 页照片"] and saved.args == [case["uuid"]]
-    assert len(ctx.store.attachments_of(case["uuid"])) == 1
+    assert len(ctx.store.attachments.attachments_of(case["uuid"])) == 1
 
 
 def test_the_form_page_saves_on_services_and_says_so_by_signal(
