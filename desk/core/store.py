@@ -47,7 +47,7 @@ from desk.core.store_maintenance import MaintenanceMixin
 from desk.core.store_matters import Matters
 from desk.core.store_proactive import ProactiveMixin
 from desk.core.store_reconcile import ReconcileMixin
-from desk.core.store_residents import ResidentsMixin
+from desk.core.store_residents import Residents
 from desk.core.store_schema import (
     CASE_COLUMNS,
     MIGRATION_SET,
@@ -86,18 +86,19 @@ def _instant(at: object) -> float:
 
 
 class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, ResidentsMixin, ProactiveMixin,
+            HandoverMixin, ProactiveMixin,
             StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
 
     Its parts, each with one job, share its connection: :attr:`search` (the search indexes
     and case lists), :attr:`matters` (resident matters), :attr:`attachments` (the pages of
-    materials) …"""
+    materials), :attr:`residents` (lookups by ID number) …"""
 
     def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
         super().__init__(conn, path, key)
         self.search = Search(self)
         self.attachments = Attachments(self)
+        self.residents = Residents(self)
         self.matters = Matters(self, self.search, self.confirmed)
 
     # -- audit ---------------------------------------------------------------------------
@@ -171,7 +172,7 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
         """
         with self.transaction("案件未保存") as c:
             if once_check is not None and search.get("id_number"):
-                extra = once_check(self._resident_item_cases(c, search["id_number"],
+                extra = once_check(self.residents._resident_item_cases(c, search["id_number"],
                                                              case["item_code"]))
                 if extra:
                     case = dict(case, **extra)

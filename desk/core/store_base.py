@@ -240,6 +240,13 @@ class StoreBase:
         finally:
             self._depth -= 1
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The shared connection under its lock, outside any transaction: for a read that
+        runs a helper written for a transaction's connection."""
+        with self._lock:
+            yield self._conn
+
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of one query, each a dict of column name to value."""
         with self._lock:

@@ -225,7 +225,7 @@ class ProactivePage(QWidget):
         entry_id = int(e["entry_id"])
         number = self.read_ids.get(entry_id)
         if number:
-            cases = self.ctx.store.resident_item_cases(number, str(e["item_code"]))
+            cases = self.ctx.store.residents.resident_item_cases(number, str(e["item_code"]))
             if cases:  # newest first
                 return str(cases[0]["uuid"])
         typed = self.dialogs.choose(tr("已确认"), tr("请读卡或输入居民身份证号，核对是否为 {m}：").format(

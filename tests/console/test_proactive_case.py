@@ -69,7 +69,7 @@ def test_a_case_filed_from_confirmed_is_marked_mianshen_end_to_end(
     e0, e1 = listed["居民甲"], listed["居民乙"]
     item = desk.catalog.get("MZ-GLJT")
     sub = {**item.example, **prefill(item, e0, people["居民甲"])}
-    before = len(desk.store.resident_item_cases(people["居民甲"], "MZ-GLJT"))
+    before = len(desk.store.residents.resident_item_cases(people["居民甲"], "MZ-GLJT"))
 
     # refused, naming the field, nothing saved: another resident's entry, no such entry, a
     # mark that is not an entry number
@@ -82,7 +82,7 @@ def test_a_case_filed_from_confirmed_is_marked_mianshen_end_to_end(
         desk.cases.submit("MZ-GLJT", {**sub, "proactive": {"entry_id": 999999}}, desk.actor())
     with pytest.raises(ValidationFailed, match="entry_id"):
         desk.cases.submit("MZ-GLJT", {**sub, "proactive": {"entry_id": "1"}}, desk.actor())
-    assert len(desk.store.resident_item_cases(people["居民甲"], "MZ-GLJT")) == before
+    assert len(desk.store.residents.resident_item_cases(people["居民甲"], "MZ-GLJT")) == before
     assert desk.store.unsent_proactive_outcomes() == []
 
     # 已确认: the case is marked on itself, and the answer names it
