@@ -193,7 +193,7 @@ class CaseService:
         saved = self.store.save_new_case(case, search, actor.worker, once_check=guard,
                                          attachments=attachments, session=session)
         if mark is not None:  # the answer 已确认, linked to the case, goes with the next sync
-            self.store.record_proactive_outcome(data["proactive"]["entry_id"], "confirmed",
+            self.store.proactive.record_proactive_outcome(data["proactive"]["entry_id"], "confirmed",
                                                 worker=actor.worker, case_uuid=saved["uuid"])
         return saved
 

@@ -45,7 +45,7 @@ from desk.core.store_clock import ClockMixin
 from desk.core.store_handover import HandoverMixin
 from desk.core.store_maintenance import MaintenanceMixin
 from desk.core.store_matters import Matters
-from desk.core.store_proactive import ProactiveMixin
+from desk.core.store_proactive import Proactive
 from desk.core.store_reconcile import ReconcileMixin
 from desk.core.store_residents import Residents
 from desk.core.store_schema import (
@@ -86,19 +86,21 @@ def _instant(at: object) -> float:
 
 
 class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, ProactiveMixin,
+            HandoverMixin,
             StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
 
     Its parts, each with one job, share its connection: :attr:`search` (the search indexes
     and case lists), :attr:`matters` (resident matters), :attr:`attachments` (the pages of
-    materials), :attr:`residents` (lookups by ID number) …"""
+    materials), :attr:`residents` (lookups by ID number),
+    :attr:`proactive` (the proactive-service list) …"""
 
     def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
         super().__init__(conn, path, key)
         self.search = Search(self)
         self.attachments = Attachments(self)
         self.residents = Residents(self)
+        self.proactive = Proactive(self)
         self.matters = Matters(self, self.search, self.confirmed)
 
     # -- audit ---------------------------------------------------------------------------

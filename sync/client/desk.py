@@ -196,12 +196,12 @@ def send_proactive_outcomes(store: Store, c: DistrictClient, summary: dict[str, 
     district rejects is counted in ``proactive_rejected`` and not sent again)."""
     summary.setdefault("proactive_sent", 0)
     summary.setdefault("proactive_rejected", 0)
-    answers = store.unsent_proactive_outcomes()
+    answers = store.proactive.unsent_proactive_outcomes()
     for i in range(0, len(answers), 500):
         part = answers[i:i + 500]
         resp = c.proactive_outcomes(P.ProactiveOutcomesRequest(
             outcomes=[P.ProactiveOutcome.model_validate(a) for a in part]))
-        store.mark_proactive_sent(part)
+        store.proactive.mark_proactive_sent(part)
         summary["proactive_sent"] += sum(r.result == "accepted" for r in resp.results)
         summary["proactive_rejected"] += sum(r.result == "rejected" for r in resp.results)
 

@@ -133,7 +133,7 @@ def test_the_list_by_building_and_each_answer(qtbot: Any, win: Any, desk: Any) -
     select("李建国")
     page.buttons["declined"].click()
     assert names_now() == ["张秀英"]
-    answers = {a["entry_id"]: a for a in desk.store.unsent_proactive_outcomes()}
+    answers = {a["entry_id"]: a for a in desk.store.proactive.unsent_proactive_outcomes()}
     assert answers[1]["outcome"] == "confirmed" and answers[1]["case_uuid"] == case["uuid"]
     assert answers[2] == {**answers[2], "outcome": "declined", "note": "本人暂不需要"}
     assert answers[3]["visit_date"] == visit
