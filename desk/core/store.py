@@ -41,7 +41,7 @@ from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
 from desk.core.store_attachments import Attachments
 from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
-from desk.core.store_clock import ClockMixin
+from desk.core.store_clock import Clock
 from desk.core.store_handover import HandoverMixin
 from desk.core.store_maintenance import MaintenanceMixin
 from desk.core.store_matters import Matters
@@ -85,7 +85,7 @@ def _instant(at: object) -> float:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
 
 
-class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
+class Store(SyncMixin, ReconcileMixin, MaintenanceMixin,
             HandoverMixin,
             StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
@@ -93,7 +93,8 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
     Its parts, each with one job, share its connection: :attr:`search` (the search indexes
     and case lists), :attr:`matters` (resident matters), :attr:`attachments` (the pages of
     materials), :attr:`residents` (lookups by ID number),
-    :attr:`proactive` (the proactive-service list) …"""
+    :attr:`proactive` (the proactive-service list), :attr:`clock`
+    (what the store knows about time) …"""
 
     def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
         super().__init__(conn, path, key)
@@ -101,6 +102,7 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
         self.attachments = Attachments(self)
         self.residents = Residents(self)
         self.proactive = Proactive(self)
+        self.clock = Clock(self)
         self.matters = Matters(self, self.search, self.confirmed)
 
     # -- audit ---------------------------------------------------------------------------

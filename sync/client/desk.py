@@ -81,7 +81,7 @@ def enroll_desk(ctx: DeskContext, server_url: str, code: str, *,
                       confirmed_epoch="", confirmed_upto="0", status_report_due="")
     store.set_meta_many(values)
     if c.server_seen is not None:
-        store.record_district_time(_utc_iso(c.server_seen))
+        store.clock.record_district_time(_utc_iso(c.server_seen))
     ctx.settings.server_url = server_url
     ctx.settings.desk_code = resp.desk_code
     if not ctx.settings.desk_name:
@@ -175,7 +175,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
         if c is not None:
             store.set_meta("clock_offset", f"{c.clock_offset:.3f}")
             if c.server_seen is not None:  # the desk's dates never go back before it
-                store.record_district_time(_utc_iso(c.server_seen))
+                store.clock.record_district_time(_utc_iso(c.server_seen))
             if own:
                 c.close()
     counts = store.outbox_counts()
