@@ -67,7 +67,8 @@ def default_defer_days(item: Item) -> int:
 def decide(item: Item, result: Result, today: date,
            calendar: WorkCalendar | None = None) -> dict[str, Any]:
     """Status, promised date and the materials record for a validated submission
-    (working days from ``calendar``: the desk's, see :meth:`Store.work_calendar`)."""
+    (working days from ``calendar``: the desk's, see
+    :meth:`desk.core.store_calendar.Calendar.work_calendar`)."""
     decision = result.decision
     missing = []
     due: str | None = None
@@ -218,7 +219,7 @@ class CaseService:
     def build_case(self, item: Item, result: Result, actor: Actor,
                    today: date) -> tuple[dict[str, Any], dict[str, str]]:
         """The store row and search keys for a validated submission."""
-        outcome = decide(item, result, today, self.store.work_calendar())
+        outcome = decide(item, result, today, self.store.calendar.work_calendar())
         who = applicant_summary(item, result.data)
         stamp = now_iso()
         data = {
@@ -300,7 +301,7 @@ class CaseService:
                 item = filed.get(code) if code in filed else \
                     self.catalog.get(code) if code in self.catalog else None
                 days = item.promised_days if item else 0
-                wd = add_working_days(today, days, self.store.work_calendar())
+                wd = add_working_days(today, days, self.store.calendar.work_calendar())
                 changes["accepted_date"] = today.isoformat()
                 changes["promised_date"] = wd.day.isoformat()
                 changes["promised_exact"] = 1 if wd.exact else 0

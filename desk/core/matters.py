@@ -218,7 +218,7 @@ class MatterService:
             raise ValidationFailed(problems)
         sla = cfg.sla_for(clean["category"], clean["subcategory"], clean["urgency"])
         received = self.now().replace(microsecond=0)
-        due = due_at(received, sla, self.store.work_calendar())
+        due = due_at(received, sla, self.store.calendar.work_calendar())
         place, resident = clean["place"], clean["resident"]
         matter = {
             "uuid": str(uuid7()),

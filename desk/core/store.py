@@ -41,6 +41,7 @@ from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
 from desk.core.store_attachments import Attachments
 from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
+from desk.core.store_calendar import Calendar
 from desk.core.store_clock import Clock
 from desk.core.store_handover import HandoverMixin
 from desk.core.store_maintenance import MaintenanceMixin
@@ -94,7 +95,8 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin,
     and case lists), :attr:`matters` (resident matters), :attr:`attachments` (the pages of
     materials), :attr:`residents` (lookups by ID number),
     :attr:`proactive` (the proactive-service list), :attr:`clock`
-    (what the store knows about time) …"""
+    (what the store knows about time), :attr:`calendar` (holiday arrangements,
+    promises they moved) …"""
 
     def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
         super().__init__(conn, path, key)
@@ -103,6 +105,7 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin,
         self.residents = Residents(self)
         self.proactive = Proactive(self)
         self.clock = Clock(self)
+        self.calendar = Calendar(self)
         self.matters = Matters(self, self.search, self.confirmed)
 
     # -- audit ---------------------------------------------------------------------------

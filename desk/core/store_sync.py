@@ -13,8 +13,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from desk.core.store_base import now_iso
-from desk.core.store_calendar import CalendarMixin
+from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_calendar import Calendar
 from desk.core.store_matters import Matters
 from desk.core.store_schema import CASE_COLUMNS
 
@@ -25,9 +25,10 @@ def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
                for k in ("status", "note", "department", "item_code", "catalog_version"))
 
 
-class SyncMixin(CalendarMixin):
+class SyncMixin(StoreBase):
     """:class:`Store`'s outbox, set-aside and district-changes API (used by sync)."""
 
+    calendar: Calendar  # the store's part (:class:`desk.core.store.Store` makes it)
     matters: Matters  # the store's part (:class:`desk.core.store.Store` makes it)
 
     def _enqueue(self, c: sqlite3.Connection, kind: str, case: dict[str, Any]) -> None:
@@ -200,7 +201,7 @@ class SyncMixin(CalendarMixin):
                               [cat["version"], json.dumps(cat, ensure_ascii=False), now_iso(),
                                ch["seq"]])
                 elif ch["kind"] == "calendar" and ch.get("calendar"):
-                    self._store_calendar(c, ch["seq"], ch["calendar"])
+                    self.calendar._store_calendar(c, ch["seq"], ch["calendar"])
                 elif ch["kind"] == "matter" and ch.get("case_uuid"):
                     self.matters._apply_matter_change(c, ch)
                 elif ch["kind"] == "matter_config" and ch.get("matter_config"):

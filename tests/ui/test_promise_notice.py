@@ -39,8 +39,8 @@ def test_sync_page_lists_moved_promises_until_seen(qtbot: Any, win: Any) -> None
     assert "1 件案件的承诺日期已按国务院通知更新" in win.statusBar().currentMessage()
     qtbot.mouseClick(page.promise_seen, qtbot_left())
     qtbot.waitUntil(lambda: not page.promise_notice.isVisible())
-    assert ctx.store.promise_updates(unseen_only=True) == []
-    assert len(ctx.store.promise_updates()) == 1
+    assert ctx.store.calendar.promise_updates(unseen_only=True) == []
+    assert len(ctx.store.calendar.promise_updates()) == 1
 
 
 def qtbot_left() -> Any:
@@ -101,7 +101,7 @@ def test_stand_alone_desk_recomputes_at_start_after_a_year_file_is_added(
                         "2027-02-16")
         qtbot.waitUntil(lambda: "承诺日期更新 1 件" in w.queue_label.text())
         assert ctx.store.get_case(case["uuid"])["promised_exact"] == 1
-        assert ctx.store.calendar_recompute_pending() == []
+        assert ctx.store.calendar.calendar_recompute_pending() == []
         # noted once: the next start recomputes nothing
         assert ctx.recompute_promises() == []
     finally:

@@ -130,7 +130,7 @@ def read_case(ctx: DeskContext, case: dict[str, Any]) -> CaseFacts:
         item = None
     facts = CaseFacts(case, item, data.get("fields", {}), mats, ctx.settings,
                       words=doc_words(ctx.settings, ctx.paths.data_dir),
-                      calendar=ctx.store.work_calendar())
+                      calendar=ctx.store.calendar.work_calendar())
     if item is not None:
         facts.by_name = {m.name: m for m in all_materials(item)}
         if item.bundle:
