@@ -43,7 +43,7 @@ from desk.core.store_attachments import Attachments
 from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
 from desk.core.store_calendar import Calendar
 from desk.core.store_clock import Clock
-from desk.core.store_handover import HandoverMixin
+from desk.core.store_handover import Handover
 from desk.core.store_maintenance import MaintenanceMixin
 from desk.core.store_matters import Matters
 from desk.core.store_proactive import Proactive
@@ -86,17 +86,21 @@ def _instant(at: object) -> float:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
 
 
-class Store(SyncMixin, ReconcileMixin, MaintenanceMixin,
-            HandoverMixin,
-            StoreBase):
+class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
 
-    Its parts, each with one job, share its connection: :attr:`search` (the search indexes
-    and case lists), :attr:`matters` (resident matters), :attr:`attachments` (the pages of
-    materials), :attr:`residents` (lookups by ID number),
-    :attr:`proactive` (the proactive-service list), :attr:`clock`
-    (what the store knows about time), :attr:`calendar` (holiday arrangements,
-    promises they moved) …"""
+    Its parts, each with one job, share its connection (a part needing another is given it
+    here, never the store):
+
+    - :attr:`search` — the search indexes and the case lists;
+    - :attr:`matters` — resident matters;
+    - :attr:`attachments` — the pages of cases' materials;
+    - :attr:`residents` — lookups by ID number;
+    - :attr:`proactive` — the proactive-service list and the worker's answers;
+    - :attr:`clock` — what the store knows about time;
+    - :attr:`calendar` — holiday arrangements and the promises they moved;
+    - :attr:`handover` — a replaced desk's work taken over.
+    """
 
     def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
         super().__init__(conn, path, key)
@@ -107,6 +111,7 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin,
         self.clock = Clock(self)
         self.calendar = Calendar(self)
         self.matters = Matters(self, self.search, self.confirmed)
+        self.handover = Handover(self, self.search, self.matters)
 
     # -- audit ---------------------------------------------------------------------------
 

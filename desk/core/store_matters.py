@@ -288,8 +288,9 @@ class Matters(Part):
                        matter_seq: Mapping[str, int], desk_code: str, replaces: str) -> None:
         """Store the replaced desk's matters (``HandoverMatter`` dicts) as synced, with their
         hand-overs, the district's state and steps (the matter's history), inside
-        :meth:`adopt_handover`'s transaction; a matter already here is kept as it is. The
-        matter numbers continue after the district's highest per day."""
+        :meth:`desk.core.store_handover.Handover.adopt_handover`'s transaction; a matter
+        already here is kept as it is. The matter numbers continue after the district's
+        highest per day."""
         added = 0
         for hm in matters:
             p = json.loads(hm["payload_json"])

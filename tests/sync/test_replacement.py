@@ -78,7 +78,7 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
         # a reprint identical in content to the original, verification code included
         reprint = render_case_pdf(new, new.store.get_case(accepted["uuid"]))
         assert _text(reprint) == _text(original)
-        key = new.store.case_receipt_key(accepted["uuid"])
+        key = new.store.handover.case_receipt_key(accepted["uuid"])
         code16 = verification_code(key, accepted["receipt_no"], accepted["uuid"])
         assert st.verify_receipt(accepted["receipt_no"], accepted["uuid"], code16).valid
         # the 容缺 materials arrive: a new revision, accepted from the new desk

@@ -306,7 +306,7 @@ def _received_table(sheet: Sheet, f: CaseFacts) -> None:
 def _verification(ctx: DeskContext, f: CaseFacts,
                   with_qr: bool) -> tuple[str, list[list[bool]] | None]:
     # a case taken over from a replaced desk keeps that desk's key: a reprint is the same
-    key = ctx.store.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
+    key = ctx.store.handover.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
     code = verification_code(key, f.receipt_no, str(f.case["uuid"]))
     # the district's progress page once the desk knows its public address (issue 18)
     public = (ctx.store.get_meta("public_url") or "") if with_qr else ""
