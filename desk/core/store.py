@@ -44,7 +44,7 @@ from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
 from desk.core.store_calendar import Calendar
 from desk.core.store_clock import Clock
 from desk.core.store_handover import Handover
-from desk.core.store_maintenance import MaintenanceMixin
+from desk.core.store_maintenance import Maintenance
 from desk.core.store_matters import Matters
 from desk.core.store_proactive import Proactive
 from desk.core.store_reconcile import ReconcileMixin
@@ -86,7 +86,7 @@ def _instant(at: object) -> float:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
 
 
-class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, StoreBase):
+class Store(SyncMixin, ReconcileMixin, StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
 
     Its parts, each with one job, share its connection (a part needing another is given it
@@ -99,7 +99,8 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, StoreBase):
     - :attr:`proactive` — the proactive-service list and the worker's answers;
     - :attr:`clock` — what the store knows about time;
     - :attr:`calendar` — holiday arrangements and the promises they moved;
-    - :attr:`handover` — a replaced desk's work taken over.
+    - :attr:`handover` — a replaced desk's work taken over;
+    - :attr:`maintenance` — backups, encrypted copies, the retention purge of cases.
     """
 
     def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
@@ -112,6 +113,7 @@ class Store(SyncMixin, ReconcileMixin, MaintenanceMixin, StoreBase):
         self.calendar = Calendar(self)
         self.matters = Matters(self, self.search, self.confirmed)
         self.handover = Handover(self, self.search, self.matters)
+        self.maintenance = Maintenance(self, self.search, self.attachments, self.confirmed)
 
     # -- audit ---------------------------------------------------------------------------
 

@@ -20,9 +20,10 @@ naming the form session and material — its own short transaction, off the UI t
 the case's save transaction only *claims* the staged pages (an ``attachments`` row pointing
 at bytes already written, the ``staged_pages`` row deleted) and costs about what a save
 without pages costs. A staged page belongs to no case: it is never uploaded, listed, found
-or backed up (:meth:`desk.core.store_maintenance.MaintenanceMixin.backup_to` drops them from the copy); the pages of a form left without
-saving are deleted when the form is discarded (:meth:`drop_staged`), those a crash left at
-the next start, by the retention purge after a day and by ``doorstep-desk purge``.
+or backed up (:meth:`desk.core.store_maintenance.Maintenance.backup_to` drops them from
+the copy); the pages of a form left without saving are deleted when the form is discarded
+(:meth:`Attachments.drop_staged`), those a crash left at the next start, by the retention
+purge after a day and by ``doorstep-desk purge``.
 """
 
 from __future__ import annotations

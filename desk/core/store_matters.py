@@ -340,7 +340,8 @@ class Matters(Part):
     # -- the retention purge -------------------------------------------------------------
 
     def purge_matter_personal_data(self, before: str, actor: str) -> int:
-        """The retention purge of matters, by the rules of cases' (:meth:`purge_personal_data`):
+        """The retention purge of matters, by the rules of cases'
+        (:meth:`desk.core.store_maintenance.Maintenance.purge_personal_data`):
         a matter closed (on the spot, or by the district), synced, closed before ``before``
         (ISO date) and whose every outbox entry the district has confirmed holding since its
         last epoch loses what identifies the resident — name (its surname kept, masked),

@@ -95,7 +95,7 @@ def test_a_staged_page_is_nowhere_but_the_staging(desk: DeskContext, tmp_path: P
     assert desk.store.attachments.attachment_counts() == {"waiting": 0, "bytes": 0, "held": 0}
     assert desk.store.attachments.attachments_waiting() == []
     dest = tmp_path / "backup.sqlite3"
-    desk.store.backup_to(dest)
+    desk.store.maintenance.backup_to(dest)
     conn = sqlite3.connect(dest)
     try:
         assert conn.execute("SELECT count(*) FROM staged_pages").fetchone()[0] == 0

@@ -338,7 +338,7 @@ def test_purge_never_removes_what_the_district_has_not_confirmed(
     a = make_desk()
     enroll(d, a)
     u1, u2 = new_case(a)["uuid"], new_case(a)["uuid"]
-    assert a.store.purge_personal_data("2999-01-01", "test") == 0  # never confirmed
+    assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0  # never confirmed
     _ok(sync_desk(a))
     for u in (u1, u2):
         d.storage.set_status(u, "completed", actor="admin")
@@ -353,11 +353,11 @@ def test_purge_never_removes_what_the_district_has_not_confirmed(
         reconcile.begin(a.store, client, summary)
     assert summary["epoch_changed"] and summary["resent"] == 1
     assert a.store.confirmed() == 0
-    assert a.store.purge_personal_data("2999-01-01", "test") == 0
+    assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0
     assert purge_expired(a.store, days=0) == 0
     _ok(sync_desk(a))  # agreement again, in the new epoch
     assert a.store.confirmed() == a.store.acked()["acked_max"]
-    assert a.store.purge_personal_data("2999-01-01", "test") == 2
+    assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 2
 
 
 def test_reenrolling_at_the_same_district_keeps_the_count(served: District,
@@ -420,7 +420,7 @@ def test_a_district_from_before_the_check_still_syncs(served: District,
     d.storage.set_status(u, "completed", actor="admin")
     assert sync_desk(a)["complete"]
     assert a.store.get_case(u)["district_status"] == "completed"
-    assert a.store.purge_personal_data("2999-01-01", "test") == 0
+    assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0
 
 
 def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
