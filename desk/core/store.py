@@ -47,7 +47,7 @@ from desk.core.store_handover import Handover
 from desk.core.store_maintenance import Maintenance
 from desk.core.store_matters import Matters
 from desk.core.store_proactive import Proactive
-from desk.core.store_reconcile import ReconcileMixin
+from desk.core.store_reconcile import Reconcile
 from desk.core.store_residents import Residents
 from desk.core.store_schema import (
     CASE_COLUMNS,
@@ -86,7 +86,7 @@ def _instant(at: object) -> float:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
 
 
-class Store(SyncMixin, ReconcileMixin, StoreBase):
+class Store(SyncMixin, StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
 
     Its parts, each with one job, share its connection (a part needing another is given it
@@ -100,20 +100,23 @@ class Store(SyncMixin, ReconcileMixin, StoreBase):
     - :attr:`clock` — what the store knows about time;
     - :attr:`calendar` — holiday arrangements and the promises they moved;
     - :attr:`handover` — a replaced desk's work taken over;
+    - :attr:`reconcile` — the agreement with the district: acknowledged records, epochs,
+      confirmations;
     - :attr:`maintenance` — backups, encrypted copies, the retention purge of cases.
     """
 
     def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
         super().__init__(conn, path, key)
         self.search = Search(self)
+        self.reconcile = Reconcile(self)
         self.attachments = Attachments(self)
         self.residents = Residents(self)
         self.proactive = Proactive(self)
         self.clock = Clock(self)
         self.calendar = Calendar(self)
-        self.matters = Matters(self, self.search, self.confirmed)
+        self.matters = Matters(self, self.search, self.reconcile)
         self.handover = Handover(self, self.search, self.matters)
-        self.maintenance = Maintenance(self, self.search, self.attachments, self.confirmed)
+        self.maintenance = Maintenance(self, self.search, self.attachments, self.reconcile)
 
     # -- audit ---------------------------------------------------------------------------
 

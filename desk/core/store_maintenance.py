@@ -7,7 +7,6 @@ personal data past retention.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from desk.core import dbapi
@@ -15,6 +14,7 @@ from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError, translate_sqlite
 from desk.core.store_attachments import Attachments
 from desk.core.store_base import Part, StoreBase
+from desk.core.store_reconcile import Reconcile
 from desk.core.store_search import Search
 
 
@@ -50,14 +50,15 @@ def fold_wal(path: Path, key: bytes | None) -> None:
 class Maintenance(Part):
     """``store.maintenance``: backups, encrypted copies and the retention purge of cases
     (their search keys through ``search``, their pages through ``attachments``; only what
-    the district ``confirmed`` holding, see :meth:`purge_personal_data`)."""
+    the district confirmed holding, asked of ``reconcile``: see :meth:`purge_personal_data`).
+    """
 
     def __init__(self, core: StoreBase, search: Search, attachments: Attachments,
-                 confirmed: Callable[[], int]) -> None:
+                 reconcile: Reconcile) -> None:
         super().__init__(core)
         self._search = search
         self._attachments = attachments
-        self._confirmed = confirmed
+        self._reconcile = reconcile
 
     def backup_to(self, dest: Path) -> None:
         """Copy the whole database to ``dest`` with SQLite's online backup API.
@@ -131,7 +132,7 @@ class Maintenance(Part):
         statuses. The applicant's name is reduced to its surname and a mask.
         Returns how many cases were purged.
         """
-        confirmed = self._confirmed()
+        confirmed = self._reconcile.confirmed()
         with self.transaction() as c:
             # issue 22: only cases whose every record the district confirmed holding since
             # its last epoch (a restored district gets back what it lost from the outbox)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from desk.core.errors import ValidationFailed
 from desk.core.store_base import Part, StoreBase, now_iso
+from desk.core.store_reconcile import Reconcile
 from desk.core.store_schema import migration
 from desk.core.store_search import Search
 from forms.engine import Problem
@@ -127,14 +128,14 @@ def _not_found(uuid: str) -> ValidationFailed:
 
 class Matters(Part):
     """``store.matters``: resident matters — recorded, handed over, closed, listed, purged;
-    their search pieces go through ``search``, and the retention purge asks ``confirmed``
-    (the sync agreement, :meth:`desk.core.store_reconcile.ReconcileMixin.confirmed`) up to
-    which outbox entry the district holds everything."""
+    their search pieces go through ``search``, and the retention purge asks ``reconcile``
+    up to which outbox entry the district holds everything
+    (:meth:`desk.core.store_reconcile.Reconcile.confirmed`)."""
 
-    def __init__(self, core: StoreBase, search: Search, confirmed: Callable[[], int]) -> None:
+    def __init__(self, core: StoreBase, search: Search, reconcile: Reconcile) -> None:
         super().__init__(core)
         self._search = search
-        self._confirmed = confirmed
+        self._reconcile = reconcile
 
     def _enqueue_matter(self, c: sqlite3.Connection, matter: dict[str, Any], *,
                         new: bool = False) -> None:
@@ -349,7 +350,7 @@ class Matters(Part):
         result, the district's answer and note) —, its search pieces and the personal part
         of its sent outbox entries. Kept: number, category, urgency, owner and hand-overs,
         dates and statuses. Returns how many matters were purged."""
-        confirmed = self._confirmed()
+        confirmed = self._reconcile.confirmed()
         with self.transaction() as c:
             cur = c.execute(
                 "SELECT * FROM matters WHERE (status = 'closed' OR district_status = 'closed') "

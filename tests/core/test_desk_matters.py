@@ -251,7 +251,7 @@ def test_a_refused_matter_is_set_aside_named_and_can_be_retried(capsys: Any, des
             # the district no longer holds what it acknowledged: sent again, pending again
             ctx.store.mark_outbox([{"id": entry["id"], "result": "accepted"}], "batch-2")
             assert ctx.store.matters.get_matter(m["uuid"])["sync_state"] == "synced"
-            assert ctx.store.requeue_sent()["requeued"] == 1
+            assert ctx.store.reconcile.requeue_sent()["requeued"] == 1
             assert ctx.store.matters.get_matter(m["uuid"])["sync_state"] == "pending"
         finally:
             ctx.close()

@@ -77,8 +77,8 @@ def test_purge_removes_personal_data(desk: DeskContext) -> None:
          "at": "2026-11-20T10:00:00"}], "2")
     # issue 22: nothing the district has not confirmed holding (in its current epoch)
     assert maintenance.purge_expired(desk.store, days=180, today=TODAY) == 0
-    desk.store.start_epoch("district-1", "e1", 1, changed=False)
-    desk.store.confirm_agreement("e1", desk.store.acked()["acked_max"])
+    desk.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    desk.store.reconcile.confirm_agreement("e1", desk.store.reconcile.acked()["acked_max"])
     assert maintenance.purge_expired(desk.store, days=180, today=TODAY) == 1
     case = desk.store.get_case(done["uuid"])
     assert case["applicant_name"] == "欧***"

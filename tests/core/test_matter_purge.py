@@ -51,8 +51,8 @@ def test_purged_matters_leave_nothing_personal_in_the_store(desk: DeskContext) -
         "1")
     # not before the district has confirmed holding every record (its current epoch)
     assert maintenance.purge_expired_matters(desk.store, days=0, today=date(2999, 1, 1)) == 0
-    desk.store.start_epoch("district-1", "e1", 1, changed=False)
-    desk.store.confirm_agreement("e1", desk.store.acked()["acked_max"])
+    desk.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    desk.store.reconcile.confirm_agreement("e1", desk.store.reconcile.acked()["acked_max"])
     # not before the cut-off: closed on the spot today, so not at 180 days
     assert maintenance.purge_expired_matters(desk.store, days=180, today=TODAY) == 1
     assert maintenance.purge_expired_matters(desk.store, days=0, today=date(2999, 1, 1)) == 1
@@ -95,8 +95,8 @@ def test_the_purge_command_reports_matters(data_dir: Path, capsys: Any) -> None:
     ctx.store.apply_changes([
         {"seq": 1, "kind": "matter", "case_uuid": m["uuid"], "status": "closed", "note": "",
          "department": "物业服务企业", "at": "2026-01-05T10:00:00+00:00", "matter": {}}], "1")
-    ctx.store.start_epoch("district-1", "e1", 1, changed=False)
-    ctx.store.confirm_agreement("e1", ctx.store.acked()["acked_max"])
+    ctx.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    ctx.store.reconcile.confirm_agreement("e1", ctx.store.reconcile.acked()["acked_max"])
     ctx.close()
     assert main(["--data-dir", str(data_dir), "purge"]) == 0  # closed more than 180 days ago
     assert json.loads(capsys.readouterr().out) == {"purged": 0, "purged_matters": 1}

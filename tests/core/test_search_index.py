@@ -228,8 +228,8 @@ def test_a_purged_case_vanishes_from_the_index(desk: Any) -> None:
                       "b")
     store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
                           "status": "completed", "at": "2026-01-05T10:00:00"}], "1")
-    store.start_epoch("district-1", "e1", 1, changed=False)
-    store.confirm_agreement("e1", store.acked()["acked_max"])
+    store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    store.reconcile.confirm_agreement("e1", store.reconcile.acked()["acked_max"])
     assert maintenance.purge_expired(store, days=180, today=TODAY) == 1
     assert {g for rid, g in held(store, CASE_KIND) if rid == case_id} == set()
     assert [c["uuid"] for c in store.search.list_cases(search="欧阳娜")] == [kept["uuid"]]

@@ -161,8 +161,8 @@ def test_a_purge_leaves_no_piece_in_either_table(desk: Any) -> None:
     assert pieces(desk.store, "search_grams") and pieces(desk.store, "search_grams_recent")
     pending = desk.store.pending_outbox()
     desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
-    desk.store.start_epoch("district-1", "e1", 1, changed=False)
-    desk.store.confirm_agreement("e1", desk.store.acked()["acked_max"])
+    desk.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    desk.store.reconcile.confirm_agreement("e1", desk.store.reconcile.acked()["acked_max"])
     assert maintenance.purge_expired_matters(desk.store, days=0, today=date(2999, 1, 1)) == 2
     both = pieces(desk.store, "search_grams") | pieces(desk.store, "search_grams_recent")
     assert both == expected(desk.store)

@@ -352,11 +352,11 @@ def test_purge_never_removes_what_the_district_has_not_confirmed(
         summary = reconcile.new_keys()
         reconcile.begin(a.store, client, summary)
     assert summary["epoch_changed"] and summary["resent"] == 1
-    assert a.store.confirmed() == 0
+    assert a.store.reconcile.confirmed() == 0
     assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0
     assert purge_expired(a.store, days=0) == 0
     _ok(sync_desk(a))  # agreement again, in the new epoch
-    assert a.store.confirmed() == a.store.acked()["acked_max"]
+    assert a.store.reconcile.confirmed() == a.store.reconcile.acked()["acked_max"]
     assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 2
 
 
@@ -429,21 +429,21 @@ def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
     nothing; the decision the district lost stays and is the one reported."""
     u = new_case(desk)["uuid"]
     st = desk.store
-    st.start_epoch("district-1", "e1", 1, changed=False)
+    st.reconcile.start_epoch("district-1", "e1", 1, changed=False)
     old = {"seq": 5, "kind": "status", "case_uuid": u, "status": "accepted", "note": "",
            "department": None, "at": "2026-11-30T02:00:00.000+00:00"}
     st.apply_changes([old], "5")
     st.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "completed",
                        "note": "", "department": None,
                        "at": "2026-12-01T02:00:00.000+00:00"}], "9")
-    st.start_epoch("district-1", "e2", 2, changed=True)
-    assert st.get_meta("sync_cursor") == "0" and st.confirmed() == 0
+    st.reconcile.start_epoch("district-1", "e2", 2, changed=True)
+    assert st.get_meta("sync_cursor") == "0" and st.reconcile.confirmed() == 0
     again = dict(old, item_code=None, item_name=None)  # as a newer district sends it
     assert st.apply_changes([again], "5") == 0
     case = st.get_case(u)
     assert case["district_status"] == "completed"
     assert len([h for h in st.history(u) if h["actor"] == "district"]) == 2
-    assert [d["status"] for d in st.lost_decisions()] == ["completed"]
+    assert [d["status"] for d in st.reconcile.lost_decisions()] == ["completed"]
     # a new decision after the restore, under a seq the desk had seen before, arrives
     assert st.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "rejected",
                               "note": "不符合条件", "department": None,
@@ -478,7 +478,7 @@ def test_district_events_pulled_before_the_upgrade_keep_their_history(tmp_path: 
     try:
         rows = st._read("SELECT id, epoch, seq, kind FROM district_events ORDER BY id")
         assert [(r["epoch"], r["seq"]) for r in rows] == [("", 3), ("", 7)]
-        st.start_epoch("district-1", "e1", 1, changed=False)  # the first check adopts them
+        st.reconcile.start_epoch("district-1", "e1", 1, changed=False)  # the first check adopts them
         assert {r["epoch"] for r in st._read("SELECT epoch FROM district_events")} == {"e1"}
         assert st.apply_changes([{"seq": 7, "kind": "status", "case_uuid": "u1",
                                   "status": "completed", "at": "2026-11-02T00:00:00"}],
