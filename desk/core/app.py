@@ -261,7 +261,7 @@ def current_catalog(store: Store) -> Catalog:
     """The catalog the district published last (by its publish sequence, not the version
     text: ``…hanyang.10`` follows ``…hanyang.9``); the shipped one before any was pulled."""
     shipped = load_catalog()
-    pulled: dict[str, Any] | None = store.latest_catalog()
+    pulled: dict[str, Any] | None = store.sync.latest_catalog()
     if pulled and str(pulled.get("version", "")) != shipped.version:
         try:
             return Catalog.from_json(pulled)

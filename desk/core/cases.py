@@ -125,7 +125,7 @@ class CaseService:
         district and kept in the store, else the shipped one."""
         if not version or version == self.catalog.version:
             return self.catalog
-        body = self.store.catalog_version(version)
+        body = self.store.sync.catalog_version(version)
         if body is not None:
             try:
                 return Catalog.from_json(body)

@@ -228,12 +228,12 @@ class ResidentService:
         all_fields = [_fields(r) for r in rows]  # each case's form data parsed once
         fields = all_fields[0] if all_fields else {}
         # issue 23: the district's notes that the resident applied at another desk too
-        flagged = self.store.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
+        flagged = self.store.sync.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
         cases = [{"uuid": r["uuid"], "receipt_no": r["receipt_no"],
                   "item_code": r["item_code"], "item_name": r["item_name"],
                   "date": r["accepted_date"], "state": case_state_words(r),
                   "due": _due(r, today),
-                  "duplicate": "；".join(n["note"] for n in self.store.duplicate_notes(
+                  "duplicate": "；".join(n["note"] for n in self.store.sync.duplicate_notes(
                       r["uuid"]) if n["state"] == "flagged") if r["uuid"] in flagged else ""}
                  for r in rows]
         matters: list[dict[str, Any]] = []

@@ -57,7 +57,7 @@ from desk.core.store_schema import (
     migrations,
 )
 from desk.core.store_search import Search, name_initials
-from desk.core.store_sync import SyncMixin
+from desk.core.store_sync import Sync
 from forms.engine import Problem
 
 __all__ = [
@@ -86,12 +86,13 @@ def _instant(at: object) -> float:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
 
 
-class Store(SyncMixin, StoreBase):
+class Store(StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
 
     Its parts, each with one job, share its connection (a part needing another is given it
     here, never the store):
 
+    - :attr:`sync` — the outbox, set-aside entries and the district's changes;
     - :attr:`search` — the search indexes and the case lists;
     - :attr:`matters` — resident matters;
     - :attr:`attachments` — the pages of cases' materials;
@@ -116,6 +117,7 @@ class Store(SyncMixin, StoreBase):
         self.calendar = Calendar(self)
         self.matters = Matters(self, self.search, self.reconcile)
         self.handover = Handover(self, self.search, self.matters)
+        self.sync = Sync(self, self.matters, self.calendar)
         self.maintenance = Maintenance(self, self.search, self.attachments, self.reconcile)
 
     # -- audit ---------------------------------------------------------------------------
@@ -208,7 +210,7 @@ class Store(SyncMixin, StoreBase):
         case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
         case_id = self._insert_case_row(c, case)
         self.search._index(c, case_id, case["receipt_no"], search)
-        self._enqueue(c, "case", case)
+        self.sync._enqueue(c, "case", case)
         self._audit(c, actor, "case.create", case["uuid"],
                     {"receipt_no": case["receipt_no"], "status": case["status"],
                      "item": case["item_code"], "revision": case["revision"]})
@@ -236,7 +238,7 @@ class Store(SyncMixin, StoreBase):
                                                                  "sync_state"]
             c.execute(f"UPDATE cases SET {', '.join(k + ' = ?' for k in sets)} WHERE uuid = ?",
                       [case[k] for k in sets] + [uuid])
-            self._enqueue(c, "case", case)
+            self.sync._enqueue(c, "case", case)
             self._audit(c, actor, action, uuid, dict(detail, revision=case["revision"]))
             if also is not None:
                 also(c, case)
@@ -302,7 +304,7 @@ class Store(SyncMixin, StoreBase):
         by_status = {r["status"]: int(r["n"]) for r in
                      self._read("SELECT status, count(*) AS n FROM cases GROUP BY status")}
         return {"cases": sum(by_status.values()), "by_status": by_status,
-                "outbox": self.outbox_counts(), "last_sync": self.get_meta("last_sync")}
+                "outbox": self.sync.outbox_counts(), "last_sync": self.get_meta("last_sync")}
 
     def item_usage(self) -> dict[str, int]:
         """Cases per item code (for 'most used first')."""

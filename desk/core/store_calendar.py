@@ -3,7 +3,7 @@
 - ``calendars`` — every year's arrangement the district published, one row per version
   pulled, in the order pulled — the district's publish order: the newest version of a year
   is the last one pulled, never the greatest text (``seq`` is the change's seq). Written by
-  :meth:`desk.core.store_sync.SyncMixin.apply_changes` in the pull's transaction, which also
+  :meth:`desk.core.store_sync.Sync.apply_changes` in the pull's transaction, which also
   notes the year in ``meta.calendar_recompute`` — so the promises counted before it arrived
   are recomputed (:mod:`desk.core.recalendar`) even after a crash between the two.
 - ``promise_updates`` — what the recomputation changed, case by case (old and new date), for

@@ -60,7 +60,7 @@ STATUS_COLOURS = {"accepted": "ok", "deferred": "warn", "correction": "bad"}
 def _marked(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows, each with ``duplicate`` true when the district flagged the case as the
     resident's application at another desk too (issue 23) and has not cleared it."""
-    flagged = store.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
+    flagged = store.sync.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
     for r in rows:
         r["duplicate"] = r["uuid"] in flagged
     return rows

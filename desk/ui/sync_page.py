@@ -260,10 +260,10 @@ class SyncPage(QWidget):
             from desk.core import keyring
             from sync.client.attachments import quota_wait
 
-            return {"counts": store.outbox_counts(), "last": store.get_meta("last_sync"),
+            return {"counts": store.sync.outbox_counts(), "last": store.get_meta("last_sync"),
                     "quota_wait": quota_wait(store),
                     "server": store.get_meta("server_url"),
-                    "enrolled": bool(store.get_meta("desk_id")), "aside": store.set_aside(),
+                    "enrolled": bool(store.get_meta("desk_id")), "aside": store.sync.set_aside(),
                     "promises": store.calendar.promise_updates(unseen_only=True),
                     "protected": keyring.exists(data_dir), "pin": keyring.has_pin(data_dir)}
 
@@ -452,4 +452,4 @@ class SyncPage(QWidget):
         if not e:
             return
         store, uuid = self.ctx.store, e["case_uuid"]
-        self.tasks.run(lambda: store.retry_set_aside(uuid), on_done=lambda _: self.refresh())
+        self.tasks.run(lambda: store.sync.retry_set_aside(uuid), on_done=lambda _: self.refresh())

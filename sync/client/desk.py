@@ -178,7 +178,7 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
                 store.clock.record_district_time(_utc_iso(c.server_seen))
             if own:
                 c.close()
-    counts = store.outbox_counts()
+    counts = store.sync.outbox_counts()
     summary["attachments_waiting"] = store.attachments.attachment_counts()["waiting"]
     summary["pending"] = counts.get("pending", 0)
     summary["set_aside"] = counts.get("rejected", 0) + counts.get("conflict", 0)
@@ -252,7 +252,7 @@ def _load_inflight(store: Store) -> list[_Batch]:
         raw = [raw]
     out = []
     for b in raw:
-        entries = store.outbox_entries(b["ids"], raw=True)
+        entries = store.sync.outbox_entries(b["ids"], raw=True)
         if len(entries) == len(b["ids"]) and all(e["state"] == "pending" for e in entries):
             out.append(_Batch(b["batch_id"], _records(entries)))
     return out
@@ -292,7 +292,7 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
             try:
                 resp = future.result()
             except (NetworkError, ServerError) as exc:
-                store.note_outbox_attempt(sending.ids, exc.message)
+                store.sync.note_outbox_attempt(sending.ids, exc.message)
                 raise
             except ConflictError as exc:
                 if exc.code != P.ERR_BATCH_CONFLICT or conflicts_seen >= 3:
@@ -315,7 +315,7 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
 def _next_batch(store: Store, batch_size: int, after: int = 0) -> _Batch | None:
     """The next batch: pending entries with ids above ``after`` (those of the batch in
     flight), oldest first."""
-    entries = store.pending_outbox(batch_size, after=after, raw=True)
+    entries = store.sync.pending_outbox(batch_size, after=after, raw=True)
     return _Batch(str(uuid.uuid4()), _records(entries)) if entries else None
 
 
@@ -338,7 +338,7 @@ def _record(store: Store, batch: _Batch, resp: P.BatchResponse, summary: dict[st
                         "reason": reason, "received_at": r.received_at})
     if len(results) != len(records):
         raise SyncError("区级系统的应答缺少部分记录的结果", code="bad_answer")
-    store.mark_outbox(results, batch.batch_id)
+    store.sync.mark_outbox(results, batch.batch_id)
     summary["batches"] += 1
     summary["pushed"] += len(records)
     for res in results:
@@ -360,7 +360,7 @@ def pull_changes(ctx: DeskContext, client: DistrictClient, summary: dict[str, An
         resp = client.changes(since, limit)
         if resp.changes or resp.cursor != str(since):
             changes = [ch.model_dump() for ch in resp.changes]
-            summary["pulled"] += store.apply_changes(changes, resp.cursor)
+            summary["pulled"] += store.sync.apply_changes(changes, resp.cursor)
             catalog_changed |= any(ch["kind"] == "catalog" for ch in changes)
         since = int(resp.cursor)
         if progress is not None:

@@ -68,9 +68,9 @@ def test_purge_removes_personal_data(desk: DeskContext) -> None:
     name, idn, phone = "欧阳娜娜", "440524188001010014", "15912345678"
     done = save(desk, applicant_name=name, applicant_id=idn, applicant_phone=phone)
     recent = save(desk)
-    pending = desk.store.pending_outbox()
-    desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
-    desk.store.apply_changes([
+    pending = desk.store.sync.pending_outbox()
+    desk.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
+    desk.store.sync.apply_changes([
         {"seq": 1, "kind": "status", "case_uuid": done["uuid"], "status": "completed",
          "at": "2026-01-05T10:00:00"},
         {"seq": 2, "kind": "status", "case_uuid": recent["uuid"], "status": "completed",

@@ -42,9 +42,9 @@ def test_purged_matters_leave_nothing_personal_in_the_store(desk: DeskContext) -
     svc.close(spot["uuid"], f"已当场联系物业，{NAME}表示满意", "满意", desk.actor())
     by_district = _matter(svc, desk, "欧阳娜", "15912340000")
     still_open = _matter(svc, desk, OTHER, "13700001111", building="三栋", room="101室")
-    pending = desk.store.pending_outbox()
-    desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
-    desk.store.apply_changes([
+    pending = desk.store.sync.pending_outbox()
+    desk.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
+    desk.store.sync.apply_changes([
         {"seq": 1, "kind": "matter", "case_uuid": by_district["uuid"], "status": "closed",
          "note": "", "department": "物业服务企业", "at": "2026-01-05T10:00:00+00:00",
          "matter": {"answer": f"已为{BUILDING}{ROOM}修复管道", "satisfaction": "满意"}}],
@@ -90,9 +90,9 @@ def test_the_purge_command_reports_matters(data_dir: Path, capsys: Any) -> None:
     ctx.save_settings()
     svc = MatterService(ctx.store)
     m = _matter(svc, ctx, NAME, PHONE)
-    ctx.store.mark_outbox([{"id": p["id"], "result": "accepted"}
-                           for p in ctx.store.pending_outbox()], "b")
-    ctx.store.apply_changes([
+    ctx.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"}
+                           for p in ctx.store.sync.pending_outbox()], "b")
+    ctx.store.sync.apply_changes([
         {"seq": 1, "kind": "matter", "case_uuid": m["uuid"], "status": "closed", "note": "",
          "department": "物业服务企业", "at": "2026-01-05T10:00:00+00:00", "matter": {}}], "1")
     ctx.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)

@@ -224,9 +224,9 @@ def test_a_purged_case_vanishes_from_the_index(desk: Any) -> None:
     store = desk.store
     case_id = store._read("SELECT id FROM cases WHERE uuid = ?", [done["uuid"]])[0]["id"]
     assert {g for rid, g in held(store, CASE_KIND) if rid == case_id} == pairs("欧阳娜娜")
-    store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in store.pending_outbox()],
+    store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in store.sync.pending_outbox()],
                       "b")
-    store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
+    store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
                           "status": "completed", "at": "2026-01-05T10:00:00"}], "1")
     store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
     store.reconcile.confirm_agreement("e1", store.reconcile.acked()["acked_max"])

@@ -159,8 +159,8 @@ def test_a_purge_leaves_no_piece_in_either_table(desk: Any) -> None:
     for m in (moved, fresh):  # closing after the move: pieces in both tables
         svc.close(m["uuid"], f"已联系物业，{m['resident_name']}满意", "满意", desk.actor())
     assert pieces(desk.store, "search_grams") and pieces(desk.store, "search_grams_recent")
-    pending = desk.store.pending_outbox()
-    desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
+    pending = desk.store.sync.pending_outbox()
+    desk.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
     desk.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
     desk.store.reconcile.confirm_agreement("e1", desk.store.reconcile.acked()["acked_max"])
     assert maintenance.purge_expired_matters(desk.store, days=0, today=date(2999, 1, 1)) == 2

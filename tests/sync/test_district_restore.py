@@ -83,7 +83,7 @@ def _district_view(d: District) -> dict[str, Any]:
 
 def _desk_records(ctx: Any) -> tuple[set[str], dict[str, int], dict[str, int]]:
     """(case UUIDs, newest revision per case, rating per case) as the desk has them."""
-    rows = ctx.store.outbox_entries(list(range(1, 10_000)))
+    rows = ctx.store.sync.outbox_entries(list(range(1, 10_000)))
     uuids = {e["case_uuid"] for e in rows if e["kind"] == "case"}
     newest: dict[str, int] = {}
     for e in rows:
@@ -106,7 +106,7 @@ def _converged(d: District, desks: list[Any]) -> None:
         for u, rev in newest.items():
             assert view["revisions"][u] == set(range(1, rev + 1)), u
             assert view["cases"][u]["revision"] == rev
-        assert ctx.store.outbox_counts() == {"sent": sum(ctx.store.outbox_counts().values())}
+        assert ctx.store.sync.outbox_counts() == {"sent": sum(ctx.store.sync.outbox_counts().values())}
     assert set(view["cases"]) == want_cases  # primary key: each exactly once
     assert view["ratings"] == want_ratings
 
@@ -205,7 +205,7 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
     s = sync_desk(c)
     assert not s["complete"] and s["error"]["code"] == P.ERR_UNKNOWN_DESK, s
     assert "注册码" in s["error"]["message"] and "重新注册" in s["error"]["message"]
-    assert c.store.outbox_counts() == {"sent": 2}  # its cases are kept
+    assert c.store.sync.outbox_counts() == {"sent": 2}  # its cases are kept
     enroll(d, c)
     s = _ok(sync_desk(c))
     assert s["epoch_changed"] and s["resent"] == 2 and s["accepted"] == 2, s
@@ -246,14 +246,14 @@ def test_an_edit_refused_for_a_decision_the_restore_took_away_goes_up_again(
     a.cases.supply_materials(u, late[:1], a.actor())  # revision 2: the case is closed there
     refused = sync_desk(a)
     assert refused["rejected"] == 1, refused
-    assert [e["revision"] for e in a.store.set_aside()] == [2]
+    assert [e["revision"] for e in a.store.sync.set_aside()] == [2]
 
     _restore(d, snapshot)  # the close is gone with the district's history
     a.cases.supply_materials(u, late[1:], a.actor())  # revision 3
     s = sync_desk(a)
     assert s["epoch_changed"] and s["refused_retried"] == 1, s
     assert s["rejected"] == 0 and s["complete"], s
-    assert a.store.set_aside() == []
+    assert a.store.sync.set_aside() == []
     _converged(d, [a])  # revisions 1, 2 and 3, in order, nothing set aside
 
 
@@ -432,20 +432,20 @@ def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
     st.reconcile.start_epoch("district-1", "e1", 1, changed=False)
     old = {"seq": 5, "kind": "status", "case_uuid": u, "status": "accepted", "note": "",
            "department": None, "at": "2026-11-30T02:00:00.000+00:00"}
-    st.apply_changes([old], "5")
-    st.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "completed",
+    st.sync.apply_changes([old], "5")
+    st.sync.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "completed",
                        "note": "", "department": None,
                        "at": "2026-12-01T02:00:00.000+00:00"}], "9")
     st.reconcile.start_epoch("district-1", "e2", 2, changed=True)
     assert st.get_meta("sync_cursor") == "0" and st.reconcile.confirmed() == 0
     again = dict(old, item_code=None, item_name=None)  # as a newer district sends it
-    assert st.apply_changes([again], "5") == 0
+    assert st.sync.apply_changes([again], "5") == 0
     case = st.get_case(u)
     assert case["district_status"] == "completed"
     assert len([h for h in st.history(u) if h["actor"] == "district"]) == 2
     assert [d["status"] for d in st.reconcile.lost_decisions()] == ["completed"]
     # a new decision after the restore, under a seq the desk had seen before, arrives
-    assert st.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "rejected",
+    assert st.sync.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "rejected",
                               "note": "不符合条件", "department": None,
                               "at": "2026-12-02T02:00:00.000+00:00"}], "9") == 1
     assert st.get_case(u)["district_status"] == "rejected"
@@ -480,7 +480,7 @@ def test_district_events_pulled_before_the_upgrade_keep_their_history(tmp_path: 
         assert [(r["epoch"], r["seq"]) for r in rows] == [("", 3), ("", 7)]
         st.reconcile.start_epoch("district-1", "e1", 1, changed=False)  # the first check adopts them
         assert {r["epoch"] for r in st._read("SELECT epoch FROM district_events")} == {"e1"}
-        assert st.apply_changes([{"seq": 7, "kind": "status", "case_uuid": "u1",
+        assert st.sync.apply_changes([{"seq": 7, "kind": "status", "case_uuid": "u1",
                                   "status": "completed", "at": "2026-11-02T00:00:00"}],
                                 "7") == 0  # the same seq in the same epoch: already had
     finally:

@@ -101,7 +101,7 @@ def test_resending_is_safe_and_a_changed_revision_is_a_conflict(district: Distri
     ctx = make_desk()
     enroll(district, ctx)
     m = record(ctx)
-    entries = [e for e in ctx.store.pending_outbox() if e["kind"] == "matter"]
+    entries = [e for e in ctx.store.sync.pending_outbox() if e["kind"] == "matter"]
     recs = [{"id": e["id"], "kind": "matter", "case_uuid": e["case_uuid"],
              "revision": e["revision"], "payload": e["payload"]} for e in entries]
     with client_for(ctx) as c:
@@ -124,7 +124,7 @@ def test_resending_is_safe_and_a_changed_revision_is_a_conflict(district: Distri
     assert "记录内容" in malformed.results[0].reason  # the worker's words (sync.reasons)
     assert len(M.list_orders(district.storage)) == 1
     # the desk's own sync marks the same entry; the conflict is set aside with its reason
-    ctx.store.mark_outbox([{"id": entries[0]["id"], "result": "conflict",
+    ctx.store.sync.mark_outbox([{"id": entries[0]["id"], "result": "conflict",
                             "reason": clash.results[0].reason}], "b")
     assert desk_view(ctx, m["uuid"])["sync_state"] == "conflict"
     assert "冲突" in desk_view(ctx, m["uuid"])["sync_error"]
@@ -137,7 +137,7 @@ def test_another_desks_matter_is_refused_saying_nothing(district: District,
     enroll(district, b)
     m = record(a)
     assert sync_desk(a)["complete"]
-    payload = a.store.outbox_entries([1])[0]["payload"]
+    payload = a.store.sync.outbox_entries([1])[0]["payload"]
     forged = dict(payload, revision=2, owner="张伟")
     with client_for(b) as c:
         out = c.push(P.BatchRequest(desk_id=c.desk_id or "", batch_id=uuid.uuid4(), records=[

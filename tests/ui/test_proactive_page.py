@@ -49,7 +49,7 @@ def pulled(desk: Any) -> None:
                               "reason": "下月起年满80周岁，尚未领取高龄津贴（免申即享：核对身份和"
                                         "发放账户即可）"}}
                for i, (name, number, address, compound) in enumerate(PEOPLE)]
-    desk.store.apply_changes(changes, "102")
+    desk.store.sync.apply_changes(changes, "102")
 
 
 def deferred(desk: Any) -> dict[str, Any]:

@@ -214,7 +214,7 @@ def _pulled_duplicate(ctx: Any, case: dict[str, Any], state: str = "flagged",
                           state=state, other_receipt_no="HY-YH02-20261201-0003",
                           other_desk="永和社区流动办事点", other_date="2026-12-01",
                           rule="lifetime").model_dump())
-    ctx.store.apply_changes([change.model_dump()], str(seq))
+    ctx.store.sync.apply_changes([change.model_dump()], str(seq))
 
 
 def test_duplicate_note_on_the_case_the_cases_list_and_the_resident(
@@ -266,7 +266,7 @@ def test_duplicate_note_on_the_case_the_cases_list_and_the_resident(
     win.show_case(case["uuid"])
     qtbot.waitUntil(lambda: detail.duplicates.isVisible()
                     and "区级已核实非重复" in detail.duplicates.text(), timeout=20_000)
-    assert ctx.store.duplicate_flagged([case["uuid"]]) == set()
+    assert ctx.store.sync.duplicate_flagged([case["uuid"]]) == set()
 
 
 @pytest.fixture

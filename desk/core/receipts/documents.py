@@ -135,7 +135,7 @@ def read_case(ctx: DeskContext, case: dict[str, Any]) -> CaseFacts:
         facts.by_name = {m.name: m for m in all_materials(item)}
         if item.bundle:
             facts.routes = bundle_routes(item, facts.fields,
-                                         ctx.store.case_routes(str(case["uuid"])), catalog)
+                                         ctx.store.sync.case_routes(str(case["uuid"])), catalog)
     return facts
 
 
