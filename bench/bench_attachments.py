@@ -12,10 +12,10 @@ Run: ``python bench/bench_attachments.py [--runs 5] [--pages 20] [--cases 40]
    (issue 17): ≤ 300 ms (p50 and p95 printed).
 2. **A case saved with 5 pages beside one without** (issue 17: ≤ 1.5×), in turn on one
    desk in one run, plain and protected (SQLCipher) — p50/p95. The form stages each page in
-   the store when it is captured (``store.attachments.stage_page``, timed apart: ``stage_5_pages``), so
-   its save only claims them (``with_5_pages``); beside it the save that writes the pages'
-   bytes itself (``with_5_pages_written``: ``attach``, 补交) and the floor of one bare
-   WAL+FULL commit of the same page bytes.
+   the store when it is captured (``store.attachments.stage_page``, timed apart:
+   ``stage_5_pages``), so its save only claims them (``with_5_pages``); beside it the save
+   that writes the pages' bytes itself (``with_5_pages_written``: ``attach``, 补交) and the
+   floor of one bare WAL+FULL commit of the same page bytes.
 3. **20 pages over the sync lane**: a desk with one synced case and 20 pages (each a
    normalised photo, ~200–300 KB) runs :func:`sync.client.attachments.upload_attachments`
    (read each page from the store, upload in pieces, link) against a real district in its

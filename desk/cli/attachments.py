@@ -48,7 +48,8 @@ def attach(args: argparse.Namespace) -> int:
             bad += 1
     if bad:  # nothing half-saved: all the files, or none
         return 2
-    rows = ctx.store.attachments.add_attachments(case["uuid"], args.material, pages, ctx.actor().worker)
+    rows = ctx.store.attachments.add_attachments(case["uuid"], args.material, pages,
+                                                 ctx.actor().worker)
     print_json({"receipt_no": case["receipt_no"], "case_uuid": case["uuid"],
                 "material": args.material,
                 "attachments": [_public(r) for r in rows]})
@@ -72,8 +73,8 @@ def attachments(args: argparse.Namespace) -> int:
             (out / name).write_bytes(ctx.store.attachments.attachment_data(r["attachment_id"]))
             r["file"] = str(out / name)
         if rows:
-            ctx.store.attachments.note_attachments_copied(case["uuid"], ctx.actor().worker, len(rows),
-                                              str(out))
+            ctx.store.attachments.note_attachments_copied(case["uuid"], ctx.actor().worker,
+                                                          len(rows), str(out))
     if args.json:
         print_json(rows)
     else:

@@ -39,7 +39,7 @@ def dispatch(args: argparse.Namespace) -> int:
         warn = service.config.warn_fraction
         _print([public_matter(m, now, warn) for m in
                 ctx.store.matters.list_matters(search=args.search, status=args.status,
-                                       limit=args.limit)])
+                                               limit=args.limit)])
         return 0
     sub = args.matter_command
     if sub == "new":

@@ -154,8 +154,9 @@ class CaseService:
 
         ``attachments`` (issue 17): ``(material name, normalised pages)`` captured on the
         form, saved with the case in one transaction — pages the form staged in the store
-        as they were captured (``store.attachments.stage_page`` for form ``session``) are claimed, so
-        their bytes are not written again; the session's other staged pages are deleted. ``reuse_pages`` (issue 23):
+        as they were captured (``store.attachments.stage_page`` for form ``session``) are
+        claimed, so their bytes are not written again; the session's other staged pages are
+        deleted. ``reuse_pages`` (issue 23):
         ``(material name, attachment ids)`` of pages on file from the resident's earlier
         cases, copied into this case as its own pages — only with the resident's consent
         (recorded on the case with who took it and when, and each page's source).
@@ -194,8 +195,9 @@ class CaseService:
         saved = self.store.save_new_case(case, search, actor.worker, once_check=guard,
                                          attachments=attachments, session=session)
         if mark is not None:  # the answer 已确认, linked to the case, goes with the next sync
-            self.store.proactive.record_proactive_outcome(data["proactive"]["entry_id"], "confirmed",
-                                                worker=actor.worker, case_uuid=saved["uuid"])
+            self.store.proactive.record_proactive_outcome(
+                data["proactive"]["entry_id"], "confirmed", worker=actor.worker,
+                case_uuid=saved["uuid"])
         return saved
 
     def _reused(self, result: Result, data: dict[str, Any], id_number: str,
@@ -312,7 +314,7 @@ class CaseService:
                                        **({"pages": sum(len(p) for _, p in pages)}
                                           if pages else {})},
                                       also=self.store.attachments.attachments_writer(uuid, pages,
-                                                                         actor.worker)
+                                                                                     actor.worker)
                                       if pages else None)
 
     def add_pages(self, uuid: str, material: str, pages: Sequence[Any],

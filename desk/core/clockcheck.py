@@ -215,7 +215,7 @@ class DeskDay:
                             f"日期 {day.isoformat()} 早于上次与区级同步的日期 "
                             f"{floor.isoformat()}，不能以此日期受理；请校正电脑的日期和时间。")
         self.store.clock.confirm_clock(today.isoformat(), day.isoformat(), worker.strip(),
-                                 found.message if found else "")
+                                       found.message if found else "")
         self._cache = None
         return day
 

@@ -277,7 +277,7 @@ class MatterService:
         start = datetime.combine(now.date(), datetime.min.time(), now.tzinfo)
         end = start + timedelta(days=1)
         c = self.store.matters.matter_counts(start.isoformat(timespec="seconds"),
-                                     end.isoformat(timespec="seconds"), due_horizon(now))
+                                             end.isoformat(timespec="seconds"), due_horizon(now))
         return dict(c, todo=c["due"] + c["answers"] + c["revisits"])
 
 

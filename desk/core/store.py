@@ -1,20 +1,17 @@
 """The desk's local store: the only code that talks to the desk's SQLite database.
 
 :class:`Store` is the one class the rest of the desk uses (the window, the command line,
-sync, the maintenance jobs). store.py and its parts are the only code touching SQLite; the
-parts have one job each:
-
-- :mod:`desk.core.store_schema` — the migrations (applied with sqlite-utils, imported only
-  when one is pending) and the columns of a case;
-- :mod:`desk.core.store_base` — :class:`StoreBase`: opening, the shared connection and its
-  lock, transactions, reads, meta and the hash-chained audit append; :func:`now_iso`;
-- :mod:`desk.core.store_search` — the search index and the case list queries;
-  :func:`name_initials` (pypinyin, imported on first save);
-- :mod:`desk.core.store_sync` — the outbox, set-aside entries and district changes (sync);
-- :mod:`desk.core.store_maintenance` — backups, encrypted copies, the retention purge;
-- this module — cases (save, update, read, history), ratings, audit verification and
-  housekeeping counts. Names other code imports from here (``Store``, ``RATING_LEVELS``,
-  ``now_iso``, ``name_initials``...) keep working.
+sync, the maintenance jobs). store.py and its parts are the only code touching SQLite. The
+store is composed, not stacked: its core (:class:`desk.core.store_base.StoreBase` — the
+connection and its lock, transactions, reads, meta, the audit append) and this module's
+cases, ratings, audit verification and housekeeping counts are its own; every other job is
+a part (:class:`desk.core.store_base.Part`) reached as an attribute — ``store.sync``,
+``store.search``, ``store.matters``, ``store.attachments``, ``store.residents``,
+``store.proactive``, ``store.calendar``, ``store.clock``, ``store.handover``,
+``store.reconcile``, ``store.maintenance`` (one module each, ``store_<name>.py``; see
+:class:`Store`). :mod:`desk.core.store_schema` holds the migrations and the columns of a
+case. Names other code imports from here (``Store``, ``RATING_LEVELS``, ``now_iso``,
+``name_initials``...) keep working.
 
 Promises kept here:
 - WAL journal with ``synchronous=FULL``: a case the worker saw as saved survives a power cut.
@@ -192,12 +189,13 @@ class Store(StoreBase):
         with self.transaction("案件未保存") as c:
             if once_check is not None and search.get("id_number"):
                 extra = once_check(self.residents._resident_item_cases(c, search["id_number"],
-                                                             case["item_code"]))
+                                                                       case["item_code"]))
                 if extra:
                     case = dict(case, **extra)
             case = self._create_case(c, case, search, actor)
             for material, pages in attachments:
-                self.attachments._insert_attachments(c, case["uuid"], material, pages, actor, session)
+                self.attachments._insert_attachments(c, case["uuid"], material, pages, actor,
+                                                     session)
             if session:  # pages deleted or retaken on the form: not the case's
                 self.attachments._drop_staged(c, session)
         return case

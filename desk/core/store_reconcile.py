@@ -4,7 +4,8 @@ The desk keeps every record it sent (the outbox), and knows which of them the di
 acknowledged (state ``sent``). Each sync asks the district what it holds
 (``sync.client.reconcile``); this module answers the desk's side:
 
-- :meth:`Reconcile.acked` — how many records the district has acknowledged, and the highest outbox id;
+- :meth:`Reconcile.acked` — how many records the district has acknowledged, and the
+  highest outbox id;
 - :meth:`Reconcile.requeue_sent` — put acknowledged records back in the queue (the district lost
   them): every one after the district's watermark, or all of them;
 - :meth:`Reconcile.start_epoch` — the district's history changed (restored from a backup): the pull

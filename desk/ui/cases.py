@@ -154,7 +154,7 @@ class CaseTableModel(QAbstractTableModel):
         self.loading = True
         gen, flt, offset, store = self.generation, dict(self.filters), len(self.rows), self.store
         self.tasks.run(lambda: _marked(store, store.search.list_cases(limit=PAGE, offset=offset,
-                                                               **flt)),
+                                                                      **flt)),
                        on_done=lambda rows: self._more(gen, offset, rows),
                        on_error=lambda exc: self._failed(gen, exc))
 

@@ -136,7 +136,7 @@ class MattersPage(QWidget):
                         + [dict(m, why="answer") for m in lists["answers"]]
                         + [dict(m, why="revisit") for m in lists["revisits"]])
             rows = store.matters.list_matters(search=q or None,
-                                      status=None if view == "all" else view, limit=500)
+                                              status=None if view == "all" else view, limit=500)
             return [dict(m, why="") for m in rows]
 
         self.services.tasks.run(read, on_done=lambda rows: self._loaded(gen, rows))

@@ -116,7 +116,8 @@ class ProactivePage(QWidget):
 
     def reload(self) -> None:
         """Read the list again (after a sync or an answer)."""
-        self.entries = self.ctx.store.proactive.proactive_list(include_done=self.show_done.isChecked())
+        self.entries = self.ctx.store.proactive.proactive_list(
+            include_done=self.show_done.isChecked())
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
             cells = (e["building"], e.get("name", ""), e.get("id_masked", ""),

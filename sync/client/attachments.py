@@ -3,9 +3,9 @@
 :func:`upload_attachments` runs after the round's records (push, pull, agreement): the
 cases are at the district before any image is sent, so a slow upload never delays a case.
 Only pages whose case the district has acknowledged are offered
-(:meth:`desk.core.store_attachments.Attachments.attachments_waiting`). Each page goes up in pieces (``PUT
-/api/v1/attachments/SHA?offset=…``, content-addressed: a dropped connection resumes from
-what the district holds), then its link — case, material, page — is sent
+(:meth:`desk.core.store_attachments.Attachments.attachments_waiting`). Each page goes up
+in pieces (``PUT /api/v1/attachments/SHA?offset=…``, content-addressed: a dropped
+connection resumes from what the district holds), then its link — case, material, page — is sent
 (``POST /api/v1/attachment-links``, keyed by the page's id: resending is a duplicate, so
 each page is held once). A failure stops the lane, not the round: the records' summary is
 untouched and the pages wait for the next sync.
@@ -101,7 +101,8 @@ def upload_attachments(store: Store, client: DistrictClient, summary: dict[str, 
     try:
         hold = quota_hold(store, client)
         while True:
-            rows = [r for r in store.attachments.attachments_waiting(limit=LINKS_PER_REQUEST + len(tried))
+            waiting = store.attachments.attachments_waiting(limit=LINKS_PER_REQUEST + len(tried))
+            rows = [r for r in waiting
                     if r["attachment_id"] not in tried][:LINKS_PER_REQUEST]
             if not rows:
                 break

@@ -159,7 +159,7 @@ def test_purge_removes_the_pages(desk: DeskContext) -> None:
     pending = desk.store.sync.pending_outbox()
     desk.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
     desk.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
-                               "status": "completed", "at": "2026-01-05T10:00:00"}], "2")
+                                    "status": "completed", "at": "2026-01-05T10:00:00"}], "2")
     desk.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
     desk.store.reconcile.confirm_agreement("e1", desk.store.reconcile.acked()["acked_max"])
     assert desk.store.attachments.attachments_of(done["uuid"])

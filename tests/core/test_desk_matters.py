@@ -239,7 +239,7 @@ def test_a_refused_matter_is_set_aside_named_and_can_be_retried(capsys: Any, des
         try:
             entry = ctx.store.sync.pending_outbox()[0]
             ctx.store.sync.mark_outbox([{"id": entry["id"], "result": "rejected",
-                                    "reason": "区级系统读不懂这条记录"}], "batch-1")
+                                         "reason": "区级系统读不懂这条记录"}], "batch-1")
             aside = ctx.store.sync.set_aside()
             assert [(a["kind"], a["receipt_no"], a["item_name"], a["applicant_name"])
                     for a in aside] == [("matter", m["matter_no"], "投诉", "王建国")]

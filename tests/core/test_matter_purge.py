@@ -91,7 +91,7 @@ def test_the_purge_command_reports_matters(data_dir: Path, capsys: Any) -> None:
     svc = MatterService(ctx.store)
     m = _matter(svc, ctx, NAME, PHONE)
     ctx.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"}
-                           for p in ctx.store.sync.pending_outbox()], "b")
+                                for p in ctx.store.sync.pending_outbox()], "b")
     ctx.store.sync.apply_changes([
         {"seq": 1, "kind": "matter", "case_uuid": m["uuid"], "status": "closed", "note": "",
          "department": "物业服务企业", "at": "2026-01-05T10:00:00+00:00", "matter": {}}], "1")

@@ -61,7 +61,7 @@ def test_stolen_laptop(tmp_path: Path, capsys: Any) -> None:
     ctx.settings.worker_name = "刘晓燕"
     uuids = [_save(ctx, *s)["uuid"] for s in SECRETS]
     ctx.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": uuids[0],
-                              "status": "accepted", "note": "司马懿鑫 材料齐全"}], "1")
+                                   "status": "accepted", "note": "司马懿鑫 材料齐全"}], "1")
     assert ctx.store.search.list_cases(search="司马")  # the desk itself works normally
     staged = ctx.store.attachments.stage_page("form-1", "居民身份证", _page())  # issue 17: not saved yet
     maintenance.make_backup(ctx.store, ctx.paths)

@@ -130,9 +130,9 @@ def full_reprint(ctx: Any, item: Item, status: str) -> dict[str, Any]:
                "item_name": ctx.catalog.get(code).name, "catalog": None}
               for i, code in enumerate(item.bundle or [])]
     ctx.store.sync.apply_changes([{"seq": next(SEQ), "kind": "status", "case_uuid": case["uuid"],
-                              "status": "needs_correction", "note": LONG_NOTE,
-                              "department": item.department,
-                              "at": "2026-10-08T02:00:00.000+00:00"}, *routes],
+                                   "status": "needs_correction", "note": LONG_NOTE,
+                                   "department": item.department,
+                                   "at": "2026-10-08T02:00:00.000+00:00"}, *routes],
                             str(next(SEQ)))
     ctx.cases.rate(case["uuid"], 2)
     again = ctx.store.get_case(case["uuid"])

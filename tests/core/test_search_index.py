@@ -225,9 +225,9 @@ def test_a_purged_case_vanishes_from_the_index(desk: Any) -> None:
     case_id = store._read("SELECT id FROM cases WHERE uuid = ?", [done["uuid"]])[0]["id"]
     assert {g for rid, g in held(store, CASE_KIND) if rid == case_id} == pairs("欧阳娜娜")
     store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in store.sync.pending_outbox()],
-                      "b")
+                           "b")
     store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
-                          "status": "completed", "at": "2026-01-05T10:00:00"}], "1")
+                               "status": "completed", "at": "2026-01-05T10:00:00"}], "1")
     store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
     store.reconcile.confirm_agreement("e1", store.reconcile.acked()["acked_max"])
     assert maintenance.purge_expired(store, days=180, today=TODAY) == 1
@@ -263,7 +263,7 @@ def fill(path: Path, key: bytes | None, cases: int, matters: int) -> None:
     save_cases(s, [(f"王{chr(0x4E00 + i)}梅", "李" if i % 3 == 0 else "") for i in range(cases)])
     for i in range(matters):
         s.matters.save_new_matter(matter_row({"resident_name": f"张{chr(0x4E00 + i)}",
-                                      "description": f"Leak {i}号楼"}), "test")
+                                              "description": f"Leak {i}号楼"}), "test")
     s.close()
 
 

@@ -243,7 +243,7 @@ def test_outbox_results_and_changes(desk: DeskContext) -> None:
          "note": "已发放", "at": "2026-11-25T09:00:00"}], "1")
     assert n == 1
     assert desk.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": a["uuid"],
-                                      "status": "completed"}], "1") == 0
+                                           "status": "completed"}], "1") == 0
     got = desk.store.get_case(a["uuid"])
     assert (got["district_status"], got["district_note"]) == ("completed", "已发放")
     assert desk.store.get_meta("sync_cursor") == "1"

@@ -224,7 +224,7 @@ class Convergence(RuleBasedStateMachine):
         k = self.m_owner[u]
         ctx = self.desks[k]
         m = ctx.store.matters.handover_matter(u, f"接手人{self.m_revision[u] + 1}", "熟悉此类诉求",
-                                      ctx.actor().worker)
+                                              ctx.actor().worker)
         self.m_revision[u] += 1
         assert m["revision"] == self.m_revision[u]
         self.records[k] += 1

@@ -434,8 +434,8 @@ def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
            "department": None, "at": "2026-11-30T02:00:00.000+00:00"}
     st.sync.apply_changes([old], "5")
     st.sync.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "completed",
-                       "note": "", "department": None,
-                       "at": "2026-12-01T02:00:00.000+00:00"}], "9")
+                            "note": "", "department": None,
+                            "at": "2026-12-01T02:00:00.000+00:00"}], "9")
     st.reconcile.start_epoch("district-1", "e2", 2, changed=True)
     assert st.get_meta("sync_cursor") == "0" and st.reconcile.confirmed() == 0
     again = dict(old, item_code=None, item_name=None)  # as a newer district sends it
@@ -446,8 +446,8 @@ def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
     assert [d["status"] for d in st.reconcile.lost_decisions()] == ["completed"]
     # a new decision after the restore, under a seq the desk had seen before, arrives
     assert st.sync.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "rejected",
-                              "note": "不符合条件", "department": None,
-                              "at": "2026-12-02T02:00:00.000+00:00"}], "9") == 1
+                                   "note": "不符合条件", "department": None,
+                                   "at": "2026-12-02T02:00:00.000+00:00"}], "9") == 1
     assert st.get_case(u)["district_status"] == "rejected"
 
 
@@ -481,7 +481,7 @@ def test_district_events_pulled_before_the_upgrade_keep_their_history(tmp_path: 
         st.reconcile.start_epoch("district-1", "e1", 1, changed=False)  # the first check adopts them
         assert {r["epoch"] for r in st._read("SELECT epoch FROM district_events")} == {"e1"}
         assert st.sync.apply_changes([{"seq": 7, "kind": "status", "case_uuid": "u1",
-                                  "status": "completed", "at": "2026-11-02T00:00:00"}],
+                                       "status": "completed", "at": "2026-11-02T00:00:00"}],
                                 "7") == 0  # the same seq in the same epoch: already had
     finally:
         st.close()

@@ -125,7 +125,7 @@ def test_resending_is_safe_and_a_changed_revision_is_a_conflict(district: Distri
     assert len(M.list_orders(district.storage)) == 1
     # the desk's own sync marks the same entry; the conflict is set aside with its reason
     ctx.store.sync.mark_outbox([{"id": entries[0]["id"], "result": "conflict",
-                            "reason": clash.results[0].reason}], "b")
+                                 "reason": clash.results[0].reason}], "b")
     assert desk_view(ctx, m["uuid"])["sync_state"] == "conflict"
     assert "冲突" in desk_view(ctx, m["uuid"])["sync_error"]
 

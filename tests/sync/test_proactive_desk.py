@@ -96,21 +96,21 @@ def test_the_list_reaches_the_desk_and_every_answer_flows_back(
                       "hukou_address": "七里一村1栋100"}
     case = new_case(desk, "MZ-GLJT", **values)
     desk.store.proactive.record_proactive_outcome(e0["entry_id"], "confirmed", worker="刘晓燕",
-                                        case_uuid=case["uuid"])
+                                                  case_uuid=case["uuid"])
     with pytest.raises(ValidationFailed) as bad:  # every problem at once, nothing saved
         desk.store.proactive.record_proactive_outcome(by_name["居民乙"]["entry_id"], "declined",
-                                            worker="刘晓燕")
+                                                      worker="刘晓燕")
     assert "原因" in str(bad.value)
     with pytest.raises(ValidationFailed, match="上门日期"):
         desk.store.proactive.record_proactive_outcome(by_name["居民己"]["entry_id"], "home_visit",
-                                            worker="刘晓燕")
+                                                      worker="刘晓燕")
     visit = (date.today() + timedelta(days=3)).isoformat()
     answers = {"居民乙": ("declined", {"note": "子女已代为申请"}), "居民丙": ("unreachable", {}),
                "居民丁": ("moved", {"note": "已迁往武昌"}), "居民戊": ("deceased", {}),
                "居民己": ("home_visit", {"visit_date": visit})}
     for name, (outcome, kw) in answers.items():
         desk.store.proactive.record_proactive_outcome(by_name[name]["entry_id"], outcome,
-                                            worker="刘晓燕", **kw)
+                                                      worker="刘晓燕", **kw)
     left = {e["name"]: e["outcome_words"] for e in desk.store.proactive.proactive_list()}
     assert left == {"居民丙": "联系不上", "居民己": "上门服务"}  # still to go to
     out = sync_desk(desk)
@@ -176,9 +176,9 @@ def test_a_replacement_laptop_is_told_the_entries_still_open(
     assert sync_desk(old)["error"] is None
     by_name = {e["name"]: e for e in old.store.proactive.proactive_list()}
     old.store.proactive.record_proactive_outcome(by_name["居民甲"]["entry_id"], "deceased",
-                                       worker="刘晓燕")
+                                                 worker="刘晓燕")
     old.store.proactive.record_proactive_outcome(by_name["居民乙"]["entry_id"], "unreachable",
-                                       worker="刘晓燕")
+                                                 worker="刘晓燕")
     assert sync_desk(old)["proactive_sent"] == 2
     new = make_desk("HY-QL01", "王芳")
     enroll_desk(new, district.url, st.create_enroll_code(

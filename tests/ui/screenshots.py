@@ -62,7 +62,7 @@ def seed(ctx: Any) -> None:
         if i % 4 == 1:
             ctx.cases.rate(case["uuid"], 5 - (i % 3), "")
     ctx.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": case["uuid"],
-                              "status": "completed", "note": "已发放", "at": "2026-11-25"}],
+                                   "status": "completed", "note": "已发放", "at": "2026-11-25"}],
                             "1")
 
 

@@ -24,7 +24,7 @@ def test_sync_page_lists_moved_promises_until_seen(qtbot: Any, win: Any) -> None
     assert case["promised_date"] == "2027-02-11"
     body = dict(notice_2027(), version=1, published_at="2026-11-12T02:00:00.000+00:00")
     ctx.store.sync.apply_changes([{"seq": 7, "kind": "calendar", "case_uuid": None, "at":
-                              "2026-11-12T02:00:00.000+00:00", "calendar": body}], "7")
+                                   "2026-11-12T02:00:00.000+00:00", "calendar": body}], "7")
     lines = recompute_promises(ctx)
     assert [(u["old"], u["new"]) for u in lines] == [("2027-02-11", "2027-02-16")]
     page = win.page("sync")
@@ -70,7 +70,7 @@ def test_correction_notice_counts_its_deadline_with_the_desks_calendar(desk: Any
     assert "2027年2月10日" in text()  # 10 working days by the festival fallback
     body = dict(notice_2027(), version=1, published_at="2026-11-12T02:00:00.000+00:00")
     ctx.store.sync.apply_changes([{"seq": 3, "kind": "calendar", "case_uuid": None, "at":
-                              "2026-11-12T02:00:00.000+00:00", "calendar": body}], "3")
+                                   "2026-11-12T02:00:00.000+00:00", "calendar": body}], "3")
     assert "2027年2月15日" in text()  # the notice: 01-31 worked, 02-05 … 02-13 off
 
 
