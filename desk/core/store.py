@@ -86,8 +86,10 @@ def _instant(at: object) -> float:
 class Store(StoreBase):
     """The desk's SQLite database. Use :meth:`open`.
 
-    Its parts, each with one job, share its connection (a part needing another is given it
-    here, never the store):
+    Cases (save, update, read, history), ratings, audit verification and the counts are the
+    store's own, as Anki's collection adds notes itself. Its parts, each with one job, share
+    its connection through the core they hold (typed :class:`StoreBase`: they see the
+    connection, not the other parts); a part needing another is given it here:
 
     - :attr:`sync` — the outbox, set-aside entries and the district's changes;
     - :attr:`search` — the search indexes and the case lists;
