@@ -1,10 +1,13 @@
 """The store's connection: opening, transactions, reads, meta and the audit chain.
 
-:class:`StoreBase` is the small base :class:`desk.core.store.Store` and its mixins are built
-on: it opens the file (WAL, ``synchronous=FULL``, migrations applied), shares one connection
-behind a lock (``check_same_thread=False``), hands out write transactions (``BEGIN
-IMMEDIATE``, known database failures translated to :class:`StoreError`), reads, keeps the
-meta table, and appends hash-chained audit entries inside a caller's transaction.
+:class:`StoreBase` is the core of :class:`desk.core.store.Store`: it opens the file (WAL,
+``synchronous=FULL``, migrations applied), shares one connection behind a lock
+(``check_same_thread=False``), hands out write transactions (``BEGIN IMMEDIATE``, nesting
+as savepoints, known database failures translated to :class:`StoreError`), reads, keeps
+the meta table, and appends hash-chained audit entries inside a caller's transaction.
+
+:class:`Part` is what each of the store's parts (``store.search``, ``store.sync`` …) is
+built on: it holds that core and reaches the database only through it.
 """
 
 from __future__ import annotations
