@@ -12,10 +12,10 @@ Run: ``python bench/bench_attachments.py [--runs 5] [--pages 20] [--cases 40]
    (issue 17): ≤ 300 ms (p50 and p95 printed).
 2. **A case saved with 5 pages beside one without** (issue 17: ≤ 1.5×), in turn on one
    desk in one run, plain and protected (SQLCipher) — p50/p95. The form stages each page in
-   the store when it is captured (``Store.stage_page``, timed apart: ``stage_5_pages``), so
-   its save only claims them (``with_5_pages``); beside it the save that writes the pages'
-   bytes itself (``with_5_pages_written``: ``attach``, 补交) and the floor of one bare
-   WAL+FULL commit of the same page bytes.
+   the store when it is captured (``store.attachments.stage_page``, timed apart:
+   ``stage_5_pages``), so its save only claims them (``with_5_pages``); beside it the save
+   that writes the pages' bytes itself (``with_5_pages_written``: ``attach``, 补交) and the
+   floor of one bare WAL+FULL commit of the same page bytes.
 3. **20 pages over the sync lane**: a desk with one synced case and 20 pages (each a
    normalised photo, ~200–300 KB) runs :func:`sync.client.attachments.upload_attachments`
    (read each page from the store, upload in pieces, link) against a real district in its
@@ -169,7 +169,7 @@ def bench_case_save(cases: int, password: str | None) -> dict[str, Any]:
             kind, session, attach = i % 3, f"form-{i}", []
             if kind == 1:
                 t = time.perf_counter()
-                attach = [("居民身份证", [ctx.store.stage_page(session, "居民身份证", p)
+                attach = [("居民身份证", [ctx.store.attachments.stage_page(session, "居民身份证", p)
                                          for p in made])]
                 staging.append(time.perf_counter() - t)
             elif kind == 2:
@@ -232,7 +232,7 @@ def bench_upload(pages: int) -> dict[str, Any]:
             case = new_case(ctx)
             assert sync_desk(ctx)["complete"]
             made = [normalise(photo_12mp(100 + i)) for i in range(pages)]
-            ctx.store.add_attachments(case["uuid"], "居民身份证", made, "bench")
+            ctx.store.attachments.add_attachments(case["uuid"], "居民身份证", made, "bench")
             total = sum(p.size for p in made)
             with client_for(ctx) as c:
                 t = time.perf_counter()

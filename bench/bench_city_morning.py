@@ -64,7 +64,7 @@ def _templates() -> dict[str, Any]:
              "resident": {"name": "王建国", "phone": "13812345678"},
              "place": {"compound": "汉阳花园", "building": "3", "unit": "2", "room": "502"},
              "answer_by": "phone"}, ctx.actor())
-        out = {e["kind"]: e["payload"] for e in ctx.store.pending_outbox(10)}
+        out = {e["kind"]: e["payload"] for e in ctx.store.sync.pending_outbox(10)}
         ctx.close()
     assert {"case", "matter"} <= set(out), set(out)
     return out

@@ -55,7 +55,7 @@ def prepare(folder: Path, cases: int) -> None:
         s = ctx.settings
         s.desk_code, s.desk_name, s.worker_name = "HY-QL01", "七里一村社区流动办事点", "刘晓燕"
         ctx.save_settings()
-        have = ctx.store.count_cases()
+        have = ctx.store.search.count_cases()
         if have < cases:
             print(f"building {cases - have} demo cases (encrypted) …", file=sys.stderr)
             make_demo_cases(ctx, cases - have, seed=14)
@@ -105,44 +105,44 @@ def in_window(folder: Path) -> dict[str, Any]:
         firsts.append(t1 - t0)
         spin(app, lambda: not win.tasks.busy)
         t0 = time.perf_counter()
-        store.list_cases(limit=200)
+        store.search.list_cases(limit=200)
         floors.append(time.perf_counter() - t0)
         win.go_home()
     out["list_first_page_ms"] = statistics.median(firsts) * 1000
     out["list_floor_ms"] = statistics.median(floors) * 1000
     t0 = time.perf_counter()
-    store.count_cases()
+    store.search.count_cases()
     out["list_count_ms"] = (time.perf_counter() - t0) * 1000
 
     # -- 2-character name search ----------------------------------------------------------------
-    names = [r["applicant_name"] for r in store.list_cases(limit=2000)]
+    names = [r["applicant_name"] for r in store.search.list_cases(limit=2000)]
     two = sorted({n[:2] for n in names if len(n) >= 2})
     rng = random.Random(14)
     picks = [rng.choice(two) for _ in range(50)]
-    store.list_cases(search=picks[0], limit=200)  # warm
+    store.search.list_cases(search=picks[0], limit=200)  # warm
     times = []
     for q in picks:
         t0 = time.perf_counter()
-        store.list_cases(search=q, limit=200)
+        store.search.list_cases(search=q, limit=200)
         times.append(time.perf_counter() - t0)
     out["search2_p50_ms"], out["search2_p95_ms"] = pct(times, 50), pct(times, 95)
-    sub, params = store._search_clause(picks[0])
+    sub, params = store.search._search_clause(picks[0])
     floor = []
     for q in picks:
-        sub, params = store._search_clause(q)
+        sub, params = store.search._search_clause(q)
         t0 = time.perf_counter()
         store._read(f"SELECT count(*) AS n FROM ({sub})", params)
         floor.append(time.perf_counter() - t0)
     out["search2_floor_p95_ms"] = pct(floor, 95)
-    out["search_index_ready"] = store.search_grams_ready()
+    out["search_index_ready"] = store.search.search_grams_ready()
     # one character (a surname: hundreds to thousands of cases, paged along the date index)
     ones = [rng.choice(sorted({n[:1] for n in names})) for _ in range(30)]
     times, floor = [], []
     for q in ones:
         t0 = time.perf_counter()
-        store.list_cases(search=q, limit=200)
+        store.search.list_cases(search=q, limit=200)
         times.append(time.perf_counter() - t0)
-        sub, params = store._search_clause(q)
+        sub, params = store.search._search_clause(q)
         t0 = time.perf_counter()
         store._read(f"SELECT count(*) AS n FROM ({sub})", params)
         floor.append(time.perf_counter() - t0)

@@ -43,7 +43,7 @@ def measure(folder: Path, password: str | None) -> dict[str, float]:
     store.quick_check()
     t_check = time.perf_counter() - t2
     t_scan = time.perf_counter()
-    store.count_cases(search="某")  # a full scan of the name index
+    store.search.count_cases(search="某")  # a full scan of the name index
     scan = time.perf_counter() - t_scan
     store.close()
     ctx = DeskContext.open(str(folder), password=password)
@@ -59,7 +59,7 @@ def measure(folder: Path, password: str | None) -> dict[str, float]:
         t = time.perf_counter()
         ctx.cases.submit("MZ-GLJT", sub, ctx.actor())
         saves.append(time.perf_counter() - t)
-    rows = ctx.store.list_cases(limit=500, offset=5000)
+    rows = ctx.store.search.list_cases(limit=500, offset=5000)
     rng = random.Random(1)
     names = [r["applicant_name"][:2] for r in rows]
     ids = [r["id_rev"][::-1][-4:] for r in rows]
@@ -71,7 +71,7 @@ def measure(folder: Path, password: str | None) -> dict[str, float]:
         ts = []
         for q in rng.sample(qs, min(150, len(qs))):
             t = time.perf_counter()
-            ctx.store.list_cases(search=q, limit=50)
+            ctx.store.search.list_cases(search=q, limit=50)
             ts.append(time.perf_counter() - t)
         out[f"search_{label}_p50_ms"] = pct(ts, 50)
         out[f"search_{label}_p95_ms"] = pct(ts, 95)

@@ -45,7 +45,7 @@ def main() -> None:
     root = Path(args.dir or tempfile.mkdtemp(prefix="bench-residents-"))
     ctx = DeskContext.open(str(root / "desk"))
     ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "基准测试"
-    have = ctx.store.count_cases()
+    have = ctx.store.search.count_cases()
     if have < args.cases:
         made = make_demo_cases(ctx, args.cases - have, seed=7)
         print(f"demo: {made['created']} cases in {made['seconds']} s")
@@ -55,26 +55,26 @@ def main() -> None:
     busy = an_id(335_999)
     plain = [it for it in ctx.catalog.items if it.once is None and not it.is_bundle]
     rows = []
-    for i in range(50 - len(ctx.store.resident_cases(busy))):
+    for i in range(50 - len(ctx.store.residents.resident_cases(busy))):
         it = plain[i % len(plain)]
         sub = dict(it.example, applicant_id=busy)
         res = ctx.cases.check(it.code, sub, today=today)
         if res.ok:
             rows.append(ctx.cases.build_case(it, res, ctx.actor(), today))
-    while len(rows) + len(ctx.store.resident_cases(busy)) < 50:
+    while len(rows) + len(ctx.store.residents.resident_cases(busy)) < 50:
         it = ctx.catalog.get("JW-ZM")
         res = ctx.cases.check(it.code, dict(it.example, applicant_id=busy), today=today)
         rows.append(ctx.cases.build_case(it, res, ctx.actor(), today))
     ctx.store.bulk_insert_cases(rows, "bench")
-    print(f"store: {ctx.store.count_cases()} cases; the resident has "
-          f"{len(ctx.store.resident_cases(busy))} cases")
+    print(f"store: {ctx.store.search.count_cases()} cases; the resident has "
+          f"{len(ctx.store.residents.resident_cases(busy))} cases")
 
     floor = floor_commit(root / "floor.sqlite3")
     item = ctx.catalog.get("MZ-GLJT")
     with_check: list[float] = []
     without: list[float] = []
     check_alone: list[float] = []
-    start = ctx.store.count_cases()  # residents not used by an earlier run in this folder
+    start = ctx.store.search.count_cases()  # residents not used by an earlier run in this folder
     for i in range(400):
         sub = dict(item.example, applicant_id=an_id(start + 2 * i))
         res = ctx.cases.check(item.code, sub, today=today)
@@ -90,7 +90,7 @@ def main() -> None:
             (with_check if on else without).append(time.perf_counter() - t0)
         with ctx.store.transaction() as c:
             t0 = time.perf_counter()
-            ctx.store._resident_item_cases(c, an_id(start + 2 * i), item.code)
+            ctx.store.residents._resident_item_cases(c, an_id(start + 2 * i), item.code)
             check_alone.append(time.perf_counter() - t0)
     print(f"floor (one bare WAL+FULL commit): p50 {ms(pct(floor, 50))}, p99 {ms(pct(floor, 99))}")
     print(f"save without the check: p50 {ms(pct(without, 50))}, p99 {ms(pct(without, 99))}")

@@ -47,7 +47,7 @@ def prepare(cases: int) -> Path:
     folder = cache_dir(cases)
     ctx = DeskContext.open(str(folder))
     try:
-        have = ctx.store.count_cases()
+        have = ctx.store.search.count_cases()
         if have < cases:
             from desk.core.demo import make_demo_cases
 

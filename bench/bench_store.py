@@ -59,12 +59,12 @@ def main() -> None:
     root = Path(args.dir or tempfile.mkdtemp(prefix="bench-store-"))
     ctx = DeskContext.open(str(root / "desk"))
     ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "基准测试"
-    have = ctx.store.count_cases()
+    have = ctx.store.search.count_cases()
     if have < args.cases:
         summary = make_demo_cases(ctx, args.cases - have, seed=1)
         print(f"demo: {summary['created']} cases in {summary['seconds']} s = "
               f"{summary['cases_per_second']:.0f} cases/s")
-    print(f"store: {ctx.store.count_cases()} cases")
+    print(f"store: {ctx.store.search.count_cases()} cases")
 
     floor = floor_commit(root / "floor.sqlite3")
     item = ctx.catalog.get("MZ-GLJT")
@@ -83,26 +83,26 @@ def main() -> None:
     print(f"save (validate + case + outbox + audit): p50 {ms(pct(saves, 50))}, "
           f"p99 {ms(pct(saves, 99))}  (target p99 <= 5 ms)")
 
-    rows = ctx.store.list_cases(limit=2000, offset=rng.randint(0, 50_000))
+    rows = ctx.store.search.list_cases(limit=2000, offset=rng.randint(0, 50_000))
     names = [r["applicant_name"][:2] for r in rows]
     ids = [r["id_rev"][::-1][-4:] for r in rows]
     phones = [r["phone_rev"][::-1][-4:] for r in rows]
     from desk.core.store import name_initials
     initials = [name_initials(r["applicant_name"]) for r in rows]
-    receipts = [r["receipt_no"] for r in ctx.store.list_cases(limit=200, offset=1000)]
+    receipts = [r["receipt_no"] for r in ctx.store.search.list_cases(limit=200, offset=1000)]
     for label, queries in (("2-char name", names), ("ID last 4", ids), ("phone last 4", phones),
                            ("pinyin initials", initials), ("receipt no", receipts)):
         times = []
         hits = []
         for q in rng.sample(queries, 200):
             t0 = time.perf_counter()
-            found = ctx.store.list_cases(search=q, limit=50)
+            found = ctx.store.search.list_cases(search=q, limit=50)
             times.append(time.perf_counter() - t0)
             hits.append(len(found))
         print(f"search {label:15s}: p50 {ms(pct(times, 50))}, p95 {ms(pct(times, 95))}, "
               f"mean hits {statistics.mean(hits):.1f}  (target p95 <= 20 ms)")
     t0 = time.perf_counter()
-    n = ctx.store.count_cases(search=names[0])
+    n = ctx.store.search.count_cases(search=names[0])
     print(f"count for '{names[0]}': {n} in {ms(time.perf_counter() - t0)}")
     ctx.close()
 

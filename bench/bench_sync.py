@@ -143,7 +143,7 @@ def one_desk(n: int, batch: int, tmp: Path, profile: Path | None = None) -> dict
         enroll_desk(ctx, server.url, st.create_enroll_code("HY-QL01", "bench"))
         st.close()
         # the bytes the client will post, built the same way (for the floor)
-        entries = ctx.store.pending_outbox(n)
+        entries = ctx.store.sync.pending_outbox(n)
         bodies = []
         for i in range(0, len(entries), batch):
             records = [{k: e[k] for k in ("id", "kind", "case_uuid", "revision", "payload")}
@@ -395,7 +395,7 @@ def _report(prof: Path | None, name: str, cpu: float | None) -> None:
 
 def _template(tmp: Path) -> dict[str, Any]:
     ctx = _desk(tmp / "tpl", 1)
-    payload: dict[str, Any] = ctx.store.pending_outbox(1)[0]["payload"]
+    payload: dict[str, Any] = ctx.store.sync.pending_outbox(1)[0]["payload"]
     ctx.close()
     return payload
 

@@ -48,7 +48,8 @@ def attach(args: argparse.Namespace) -> int:
             bad += 1
     if bad:  # nothing half-saved: all the files, or none
         return 2
-    rows = ctx.store.add_attachments(case["uuid"], args.material, pages, ctx.actor().worker)
+    rows = ctx.store.attachments.add_attachments(case["uuid"], args.material, pages,
+                                                 ctx.actor().worker)
     print_json({"receipt_no": case["receipt_no"], "case_uuid": case["uuid"],
                 "material": args.material,
                 "attachments": [_public(r) for r in rows]})
@@ -62,18 +63,18 @@ def attachments(args: argparse.Namespace) -> int:
     if case is None:
         print(f"receipt_no: 没有受理编号为 {args.receipt_no} 的案件", file=sys.stderr)
         return 2
-    rows = [_public(r) for r in ctx.store.attachments_of(case["uuid"])]
+    rows = [_public(r) for r in ctx.store.attachments.attachments_of(case["uuid"])]
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for r in rows:
             ext = "pdf" if r["mime"] == "application/pdf" else "jpg"
             name = f"{case['receipt_no']}-{_safe(r['material'])}-{r['page']}.{ext}"
-            (out / name).write_bytes(ctx.store.attachment_data(r["attachment_id"]))
+            (out / name).write_bytes(ctx.store.attachments.attachment_data(r["attachment_id"]))
             r["file"] = str(out / name)
         if rows:
-            ctx.store.note_attachments_copied(case["uuid"], ctx.actor().worker, len(rows),
-                                              str(out))
+            ctx.store.attachments.note_attachments_copied(case["uuid"], ctx.actor().worker,
+                                                          len(rows), str(out))
     if args.json:
         print_json(rows)
     else:

@@ -61,8 +61,8 @@ def new(args: argparse.Namespace) -> int:
 def list_cases(args: argparse.Namespace) -> int:
     """The cases (masked, as the list shows them)."""
     ctx = open_desk(args)
-    rows = ctx.store.list_cases(search=args.search, status=args.status, item=args.item,
-                                limit=args.limit)
+    rows = ctx.store.search.list_cases(search=args.search, status=args.status, item=args.item,
+                                       limit=args.limit)
     print_json([public_case(r) for r in rows], indent=2)
     return 0
 

@@ -38,8 +38,8 @@ def dispatch(args: argparse.Namespace) -> int:
         now = service.now()
         warn = service.config.warn_fraction
         _print([public_matter(m, now, warn) for m in
-                ctx.store.list_matters(search=args.search, status=args.status,
-                                       limit=args.limit)])
+                ctx.store.matters.list_matters(search=args.search, status=args.status,
+                                               limit=args.limit)])
         return 0
     sub = args.matter_command
     if sub == "new":
@@ -61,7 +61,7 @@ def dispatch(args: argparse.Namespace) -> int:
         _print(service.config.to_json())
         return 0
     if sub == "show":
-        found = ctx.store.get_matter(args.uuid)
+        found = ctx.store.matters.get_matter(args.uuid)
         if found is None:
             err(f"uuid: [not_found] 没有找到诉求 {args.uuid}")
             return 2

@@ -82,7 +82,8 @@ def purge(args: argparse.Namespace) -> int:
         err("days: [range] 天数不能为负")
         return 2
     ctx = open_desk(args, exclusive=True)
-    ctx.store.drop_staged()  # issue 17: no window is open: every staged page is left over
+    # issue 17: no window is open: every staged page is left over
+    ctx.store.attachments.drop_staged()
     print(json.dumps({"purged": purge_expired(ctx.store, days=args.days),
                       "purged_matters": purge_expired_matters(ctx.store, days=args.days)}))
     return 0

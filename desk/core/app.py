@@ -79,7 +79,7 @@ class DeskContext:
         key = unlock_key(paths, password, fetch_share)
         settings, damaged = settings_mod.load_checked(paths.settings)
         store = Store.open(paths.db, key=key, quick_check=quick_check)
-        store.calendar_dir = paths.data_dir / "calendars"  # a stand-alone desk's years
+        store.calendar.calendar_dir = paths.data_dir / "calendars"  # a stand-alone desk's years
         catalog_mod.use_cache(paths.tmp / "catalog-cache.json")
         try:
             notices = _settle_desk_code(paths, settings, store, damaged)
@@ -261,7 +261,7 @@ def current_catalog(store: Store) -> Catalog:
     """The catalog the district published last (by its publish sequence, not the version
     text: ``…hanyang.10`` follows ``…hanyang.9``); the shipped one before any was pulled."""
     shipped = load_catalog()
-    pulled: dict[str, Any] | None = store.latest_catalog()
+    pulled: dict[str, Any] | None = store.sync.latest_catalog()
     if pulled and str(pulled.get("version", "")) != shipped.version:
         try:
             return Catalog.from_json(pulled)

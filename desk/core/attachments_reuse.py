@@ -116,11 +116,11 @@ def offered_pages(store: Store, id_number: str, item: Item,
     materials = {m.name: m for m in all_materials(item) if not m.obtained_by_sharing}
     wanted = list(materials)
     kinds = {material_kind(n): n for n in wanted}
-    cases = [c for c in store.resident_cases(id_number.strip().upper())
+    cases = [c for c in store.residents.resident_cases(id_number.strip().upper())
              if c["uuid"] != exclude]
     if not wanted or not cases:
         return []
-    rows = store.attachments_of_cases([c["uuid"] for c in cases])
+    rows = store.attachments.attachments_of_cases([c["uuid"] for c in cases])
     by_case: dict[str, dict[str, list[dict[str, Any]]]] = {}  # case → this item's material
     for r in rows:
         name = kinds.get(material_kind(str(r["material"])))
@@ -157,9 +157,9 @@ def pages_for_reuse(store: Store, id_number: str,
     rule) a page that is not on file, belongs to another resident's case, or — with
     ``today`` (the case's acceptance day) — is past its validity (see :func:`valid_to`;
     ``item`` gives the materials' ``valid_months``, ``params`` the catalog's cap)."""
-    mine = {str(c["uuid"]): c for c in store.resident_cases(id_number.strip().upper())}
+    mine = {str(c["uuid"]): c for c in store.residents.resident_cases(id_number.strip().upper())}
     wanted = [a for _, ids in picks for a in ids]
-    rows = {r["attachment_id"]: r for r in store.attachment_rows(wanted)}
+    rows = {r["attachment_id"]: r for r in store.attachments.attachment_rows(wanted)}
     problems = []
     for a in wanted:
         r = rows.get(a)
@@ -187,7 +187,7 @@ def pages_for_reuse(store: Store, id_number: str,
         pages = []
         for a in ids:
             r = rows[a]
-            pages.append(Page(data=store.attachment_data(a), mime=r["mime"],
+            pages.append(Page(data=store.attachments.attachment_data(a), mime=r["mime"],
                               width=int(r["width"]), height=int(r["height"]),
                               pages=int(r["pages"])))
         attachments.append((material, pages))

@@ -3,7 +3,7 @@
 The district routes a bundle case to the member item of each service the resident chose
 (the case's ``services`` field, mapped by the catalog's ``bundle_services``); alternatives
 not chosen get no route. Each route then has its own status, set at the district by its
-department and pulled by the desk (``Store.case_routes``). A route no department has acted
+department and pulled by the desk (``store.sync.case_routes``). A route no department has acted
 on yet is pending.
 """
 

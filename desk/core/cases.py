@@ -67,7 +67,8 @@ def default_defer_days(item: Item) -> int:
 def decide(item: Item, result: Result, today: date,
            calendar: WorkCalendar | None = None) -> dict[str, Any]:
     """Status, promised date and the materials record for a validated submission
-    (working days from ``calendar``: the desk's, see :meth:`Store.work_calendar`)."""
+    (working days from ``calendar``: the desk's, see
+    :meth:`desk.core.store_calendar.Calendar.work_calendar`)."""
     decision = result.decision
     missing = []
     due: str | None = None
@@ -124,7 +125,7 @@ class CaseService:
         district and kept in the store, else the shipped one."""
         if not version or version == self.catalog.version:
             return self.catalog
-        body = self.store.catalog_version(version)
+        body = self.store.sync.catalog_version(version)
         if body is not None:
             try:
                 return Catalog.from_json(body)
@@ -153,8 +154,9 @@ class CaseService:
 
         ``attachments`` (issue 17): ``(material name, normalised pages)`` captured on the
         form, saved with the case in one transaction — pages the form staged in the store
-        as they were captured (``Store.stage_page`` for form ``session``) are claimed, so
-        their bytes are not written again; the session's other staged pages are deleted. ``reuse_pages`` (issue 23):
+        as they were captured (``store.attachments.stage_page`` for form ``session``) are
+        claimed, so their bytes are not written again; the session's other staged pages are
+        deleted. ``reuse_pages`` (issue 23):
         ``(material name, attachment ids)`` of pages on file from the resident's earlier
         cases, copied into this case as its own pages — only with the resident's consent
         (recorded on the case with who took it and when, and each page's source).
@@ -193,8 +195,9 @@ class CaseService:
         saved = self.store.save_new_case(case, search, actor.worker, once_check=guard,
                                          attachments=attachments, session=session)
         if mark is not None:  # the answer 已确认, linked to the case, goes with the next sync
-            self.store.record_proactive_outcome(data["proactive"]["entry_id"], "confirmed",
-                                                worker=actor.worker, case_uuid=saved["uuid"])
+            self.store.proactive.record_proactive_outcome(
+                data["proactive"]["entry_id"], "confirmed", worker=actor.worker,
+                case_uuid=saved["uuid"])
         return saved
 
     def _reused(self, result: Result, data: dict[str, Any], id_number: str,
@@ -218,7 +221,7 @@ class CaseService:
     def build_case(self, item: Item, result: Result, actor: Actor,
                    today: date) -> tuple[dict[str, Any], dict[str, str]]:
         """The store row and search keys for a validated submission."""
-        outcome = decide(item, result, today, self.store.work_calendar())
+        outcome = decide(item, result, today, self.store.calendar.work_calendar())
         who = applicant_summary(item, result.data)
         stamp = now_iso()
         data = {
@@ -300,7 +303,7 @@ class CaseService:
                 item = filed.get(code) if code in filed else \
                     self.catalog.get(code) if code in self.catalog else None
                 days = item.promised_days if item else 0
-                wd = add_working_days(today, days, self.store.work_calendar())
+                wd = add_working_days(today, days, self.store.calendar.work_calendar())
                 changes["accepted_date"] = today.isoformat()
                 changes["promised_date"] = wd.day.isoformat()
                 changes["promised_exact"] = 1 if wd.exact else 0
@@ -310,8 +313,8 @@ class CaseService:
                                        "status": changes.get("status", case["status"]),
                                        **({"pages": sum(len(p) for _, p in pages)}
                                           if pages else {})},
-                                      also=self.store.attachments_writer(uuid, pages,
-                                                                         actor.worker)
+                                      also=self.store.attachments.attachments_writer(uuid, pages,
+                                                                                     actor.worker)
                                       if pages else None)
 
     def add_pages(self, uuid: str, material: str, pages: Sequence[Any],
@@ -326,7 +329,7 @@ class CaseService:
         if material not in mats.get("received", []):
             raise ValidationFailed([Problem("attachments", "not_received",
                                             f"附件：“{material}”尚未收取，请在登记补交时拍照")])
-        return self.store.add_attachments(uuid, material, pages, actor.worker)
+        return self.store.attachments.add_attachments(uuid, material, pages, actor.worker)
 
 
 def overdue_deferred(case: dict[str, Any], today: date) -> list[dict[str, Any]]:

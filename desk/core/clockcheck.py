@@ -100,7 +100,7 @@ def record_district_time(store: Store, instant: float | datetime | str | None) -
             return
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=UTC)
-    store.record_district_time(district_time_iso(instant))
+    store.clock.record_district_time(district_time_iso(instant))
 
 
 def _older_district_time(store: Store) -> str | None:
@@ -125,7 +125,7 @@ def find_doubt(store: Store, plausible_days: int = DEFAULT_PLAUSIBLE_DAYS,
     today = today or clock.today()
     district = _day(store.get_meta("district_time") or _older_district_time(store))
     cap = (district + timedelta(days=plausible_days + 1)).isoformat() if district else None
-    newest = max((d for d in (_day(s) for s in store.newest_stamps(cap)) if d), default=None)
+    newest = max((d for d in (_day(s) for s in store.clock.newest_stamps(cap)) if d), default=None)
     fix = ("请先校正电脑的日期和时间（右下角时间 → 调整日期/时间），"
            "或核对后确认今天的日期再继续。")
     if district and today < district:
@@ -148,7 +148,7 @@ def find_doubt(store: Store, plausible_days: int = DEFAULT_PLAUSIBLE_DAYS,
 
 def confirmed_day(store: Store, clock_day: date) -> date | None:
     """The date the worker confirmed while the clock read ``clock_day``, or None."""
-    conf = store.clock_confirmation()
+    conf = store.clock.clock_confirmation()
     if not conf or conf.get("clock_day") != clock_day.isoformat():
         return None
     try:
@@ -214,8 +214,8 @@ class DeskDay:
             raise DeskError("clock_confirm",
                             f"日期 {day.isoformat()} 早于上次与区级同步的日期 "
                             f"{floor.isoformat()}，不能以此日期受理；请校正电脑的日期和时间。")
-        self.store.confirm_clock(today.isoformat(), day.isoformat(), worker.strip(),
-                                 found.message if found else "")
+        self.store.clock.confirm_clock(today.isoformat(), day.isoformat(), worker.strip(),
+                                       found.message if found else "")
         self._cache = None
         return day
 

@@ -23,7 +23,7 @@ from desk.core import clock, inuse
 from desk.core.errors import StoreError
 from desk.core.paths import Paths
 from desk.core.store import Store
-from desk.core.store_maintenance import check_file, fold_wal
+from desk.core.store_maintenance import Maintenance, check_file, fold_wal
 
 KEEP = 7
 RETENTION_DAYS = 180
@@ -44,7 +44,7 @@ def make_backup(store: Store, paths: Paths, *, now: datetime | None = None) -> P
     now = now or clock.now()
     paths.backups.mkdir(parents=True, exist_ok=True)
     dest = paths.backups / backup_name(now)
-    store.backup_to(dest)
+    store.maintenance.backup_to(dest)
     for old in list_backups(paths)[KEEP:]:
         old.unlink(missing_ok=True)
     return dest
@@ -103,8 +103,8 @@ def purge_expired(store: Store, *, days: int = RETENTION_DAYS,
     before = (today - timedelta(days=days)).isoformat()
     # issue 17: pages staged for a form more than a day ago (left by a crash; an open form
     # of another window keeps today's)
-    store.drop_staged(before=(today - timedelta(days=1)).isoformat())
-    return store.purge_personal_data(before, "retention")
+    store.attachments.drop_staged(before=(today - timedelta(days=1)).isoformat())
+    return store.maintenance.purge_personal_data(before, "retention")
 
 
 def purge_expired_matters(store: Store, *, days: int = RETENTION_DAYS,
@@ -112,7 +112,7 @@ def purge_expired_matters(store: Store, *, days: int = RETENTION_DAYS,
     """Purge personal data of resident matters closed and synced more than ``days`` ago
     (the cases' rules, issue 15); returns how many."""
     before = ((today or clock.today()) - timedelta(days=days)).isoformat()
-    return store.purge_matter_personal_data(before, "retention")
+    return store.matters.purge_matter_personal_data(before, "retention")
 
 
 # -- protect: nothing readable left behind ------------------------------------------------
@@ -187,7 +187,7 @@ def encrypt_folder_prepare(paths: Paths, key: bytes) -> EncryptPlan:
                 continue  # already encrypted
             enc = src.with_name(src.name + ".encrypting")
             try:
-                n = Store.encrypt_copy(src, enc, key)
+                n = Maintenance.encrypt_copy(src, enc, key)
             except StoreError:
                 if src == paths.db:
                     raise

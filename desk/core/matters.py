@@ -62,7 +62,7 @@ DISTRICT_CANNOT_DO_STATUSES = ("needs_correction", "rejected")
 
 def matter_config(store: Store) -> MatterConfig:
     """The district's configuration pulled last that is usable, else the shipped one."""
-    for body in store.matter_config_bodies():
+    for body in store.matters.matter_config_bodies():
         try:
             return parse_config(body)
         except MatterConfigError:
@@ -218,7 +218,7 @@ class MatterService:
             raise ValidationFailed(problems)
         sla = cfg.sla_for(clean["category"], clean["subcategory"], clean["urgency"])
         received = self.now().replace(microsecond=0)
-        due = due_at(received, sla, self.store.work_calendar())
+        due = due_at(received, sla, self.store.calendar.work_calendar())
         place, resident = clean["place"], clean["resident"]
         matter = {
             "uuid": str(uuid7()),
@@ -241,7 +241,7 @@ class MatterService:
                                    sort_keys=True),
             "config_version": cfg.version,
         }
-        return self.store.save_new_matter(matter, actor.worker)
+        return self.store.matters.save_new_matter(matter, actor.worker)
 
     def tidy(self) -> None:
         """What the last saves left for later, off their path (see
@@ -251,7 +251,7 @@ class MatterService:
 
     def handover(self, uuid: str, to: str, reason: str, actor: Actor) -> dict[str, Any]:
         """Hand the matter to ``to`` with a reason (audited); it stays open."""
-        return self.store.handover_matter(uuid, to, reason, actor.worker)
+        return self.store.matters.handover_matter(uuid, to, reason, actor.worker)
 
     def close(self, uuid: str, result: str, satisfaction: str, actor: Actor) -> dict[str, Any]:
         """Close on the spot with what was done and the resident's satisfaction."""
@@ -266,13 +266,13 @@ class MatterService:
                                     f"满意度应为 {' / '.join(SATISFACTION)}"))
         if problems:
             raise ValidationFailed(problems)
-        return self.store.close_matter(uuid, result, satisfaction, actor.worker)
+        return self.store.matters.close_matter(uuid, result, satisfaction, actor.worker)
 
     def today(self) -> dict[str, list[dict[str, Any]]]:
-        """Today's list (see :meth:`Store.today_matters`), each matter in its public
-        shape."""
+        """Today's list (see :meth:`desk.core.store_matters.Matters.today_matters`), each
+        matter in its public shape."""
         now = self.now()
-        lists = self.store.today_matters(due_horizon(now))
+        lists = self.store.matters.today_matters(due_horizon(now))
         return {k: [public_matter(m, now, self.config.warn_fraction) for m in v]
                 for k, v in lists.items()}
 
@@ -282,8 +282,8 @@ class MatterService:
         now = self.now()
         start = datetime.combine(now.date(), datetime.min.time(), now.tzinfo)
         end = start + timedelta(days=1)
-        c = self.store.matter_counts(start.isoformat(timespec="seconds"),
-                                     end.isoformat(timespec="seconds"), due_horizon(now))
+        c = self.store.matters.matter_counts(start.isoformat(timespec="seconds"),
+                                             end.isoformat(timespec="seconds"), due_horizon(now))
         return dict(c, todo=c["due"] + c["answers"] + c["revisits"])
 
 

@@ -54,7 +54,7 @@ def case_mark(store: Store, item: Item, mark: Any, applicant_id: str) -> dict[st
     if not isinstance(entry_id, int) or isinstance(entry_id, bool):
         raise ValidationFailed([Problem("proactive", "type",
                                         "主动服务：应为名单条目编号（entry_id）")])
-    entry = next((e for e in store.proactive_list(include_done=True)
+    entry = next((e for e in store.proactive.proactive_list(include_done=True)
                   if e["entry_id"] == entry_id), None)
     if entry is None:
         raise ValidationFailed([Problem("proactive", "not_found",

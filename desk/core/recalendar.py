@@ -98,13 +98,13 @@ def recompute_promises(ctx: PromiseDesk,
     whose dates changed."""
     store = ctx.store
     if years is None:
-        store.note_local_calendars()  # a year file dropped in <data dir>/calendars
-    pending = store.calendar_recompute_pending() if years is None else list(years)
+        store.calendar.note_local_calendars()  # a year file dropped in <data dir>/calendars
+    pending = store.calendar.calendar_recompute_pending() if years is None else list(years)
     if not pending:
         return []
-    cal = store.work_calendar()
+    cal = store.calendar.work_calendar()
     out: list[dict[str, Any]] = []
-    for case in store.recalendar_candidates(pending):
+    for case in store.calendar.recalendar_candidates(pending):
         item = _item(ctx, case)
         if item is None:
             continue
@@ -116,13 +116,13 @@ def recompute_promises(ctx: PromiseDesk,
             continue
 
         def also(c: Any, new: dict[str, Any], updates: list[dict[str, Any]] = updates) -> None:
-            store._record_promise_updates(c, new, updates)
+            store.calendar._record_promise_updates(c, new, updates)
 
         store.update_case(case["uuid"], changes, ACTOR, "case.recalendar",
                           {"years": touched, "updates": updates}, also=also)
         out.extend(line(case, u) for u in updates)
     if years is None:
-        store.clear_calendar_recompute(pending)
+        store.calendar.clear_calendar_recompute(pending)
     return out
 
 
@@ -150,7 +150,7 @@ def calendar_listing(ctx: PromiseDesk, today: date | None = None) -> list[dict[s
     Each: ``year``, ``source`` (district | local | shipped | package | fallback),
     ``source_label``, ``exact``, ``version``, ``notice``, ``holidays``, ``workdays``,
     ``published_at``."""
-    cal = ctx.store.work_calendar()
+    cal = ctx.store.calendar.work_calendar()
     years = {c.year: c for c in cal.known_years()}
     today = today or clock.today()
     for y in (today.year, today.year + 1):

@@ -122,7 +122,7 @@ MatterSource = Callable[["Store", str], list[dict[str, Any]]]
 def desk_matters(store: Store, id_number: str) -> list[dict[str, Any]]:
     """The resident's matters recorded at this desk (issue 15)."""
     out = []
-    for m in store.resident_matters(id_number):
+    for m in store.residents.resident_matters(id_number):
         title = str(m["category"]) + (f"·{m['subcategory']}" if m.get("subcategory") else "")
         closed = m["status"] == "closed"
         out.append({"uuid": m["uuid"], "matter_no": m["matter_no"], "title": title,
@@ -210,10 +210,10 @@ class ResidentService:
         q = query.strip()
         if not q:
             return []
-        sub, params = self.store._search_clause(q)
+        sub, params = self.store.search._search_clause(q)
         out = []
-        for pid in self.store.resident_ids(sub, params, limit):
-            latest = self.store.resident_cases(pid, limit=1)
+        for pid in self.store.residents.resident_ids(sub, params, limit):
+            latest = self.store.residents.resident_cases(pid, limit=1)
             fields = json.loads(latest[0]["data_json"]).get("fields", {}) if latest else {}
             out.append({"id_number": pid,
                         "name": str(latest[0]["applicant_name"]) if latest else "",
@@ -223,17 +223,17 @@ class ResidentService:
     def view(self, id_number: str, today: date) -> ResidentView:
         """Everything the desk has for the resident with ``id_number``."""
         pid = id_number.strip().upper()
-        rows = self.store.resident_cases(pid)
+        rows = self.store.residents.resident_cases(pid)
         first = rows[0] if rows else {}
         all_fields = [_fields(r) for r in rows]  # each case's form data parsed once
         fields = all_fields[0] if all_fields else {}
         # issue 23: the district's notes that the resident applied at another desk too
-        flagged = self.store.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
+        flagged = self.store.sync.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
         cases = [{"uuid": r["uuid"], "receipt_no": r["receipt_no"],
                   "item_code": r["item_code"], "item_name": r["item_name"],
                   "date": r["accepted_date"], "state": case_state_words(r),
                   "due": _due(r, today),
-                  "duplicate": "；".join(n["note"] for n in self.store.duplicate_notes(
+                  "duplicate": "；".join(n["note"] for n in self.store.sync.duplicate_notes(
                       r["uuid"]) if n["state"] == "flagged") if r["uuid"] in flagged else ""}
                  for r in rows]
         matters: list[dict[str, Any]] = []
@@ -251,7 +251,7 @@ class ResidentService:
         ``sources`` (key → receipt number), ``from`` (the newest case used, its uuid).
         Offered on the form only after the resident agrees (居民同意复用已登记的信息)."""
         keys = [f.key for f in item.fields if f.reusable]
-        rows = self.store.resident_cases(id_number.strip().upper())
+        rows = self.store.residents.resident_cases(id_number.strip().upper())
         values: dict[str, Any] = {}
         sources: dict[str, str] = {}
         newest = ""
@@ -277,7 +277,7 @@ class ResidentService:
             return record
         offered = self.reusable_values(pid, item)
         if source_uuid != offered["from"]:
-            mine = {str(r["uuid"]) for r in self.store.resident_cases(pid)}
+            mine = {str(r["uuid"]) for r in self.store.residents.resident_cases(pid)}
             if source_uuid not in mine:
                 raise ValidationFailed([Problem(
                     "reuse_from", "not_this_resident",

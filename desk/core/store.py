@@ -1,20 +1,17 @@
 """The desk's local store: the only code that talks to the desk's SQLite database.
 
 :class:`Store` is the one class the rest of the desk uses (the window, the command line,
-sync, the maintenance jobs). store.py and its parts are the only code touching SQLite; the
-parts have one job each:
-
-- :mod:`desk.core.store_schema` — the migrations (applied with sqlite-utils, imported only
-  when one is pending) and the columns of a case;
-- :mod:`desk.core.store_base` — :class:`StoreBase`: opening, the shared connection and its
-  lock, transactions, reads, meta and the hash-chained audit append; :func:`now_iso`;
-- :mod:`desk.core.store_search` — the search index and the case list queries;
-  :func:`name_initials` (pypinyin, imported on first save);
-- :mod:`desk.core.store_sync` — the outbox, set-aside entries and district changes (sync);
-- :mod:`desk.core.store_maintenance` — backups, encrypted copies, the retention purge;
-- this module — cases (save, update, read, history), ratings, audit verification and
-  housekeeping counts. Names other code imports from here (``Store``, ``RATING_LEVELS``,
-  ``now_iso``, ``name_initials``...) keep working.
+sync, the maintenance jobs). store.py and its parts are the only code touching SQLite. The
+store is composed, not stacked: its core (:class:`desk.core.store_base.StoreBase` — the
+connection and its lock, transactions, reads, meta, the audit append) and this module's
+cases, ratings, audit verification and housekeeping counts are its own; every other job is
+a part (:class:`desk.core.store_base.Part`) reached as an attribute — ``store.sync``,
+``store.search``, ``store.matters``, ``store.attachments``, ``store.residents``,
+``store.proactive``, ``store.calendar``, ``store.clock``, ``store.handover``,
+``store.reconcile``, ``store.maintenance`` (one module each, ``store_<name>.py``; see
+:class:`Store`). :mod:`desk.core.store_schema` holds the migrations and the columns of a
+case. Names other code imports from here (``Store``, ``RATING_LEVELS``, ``now_iso``,
+``name_initials``...) keep working.
 
 Promises kept here:
 - WAL journal with ``synchronous=FULL``: a case the worker saw as saved survives a power cut.
@@ -33,20 +30,22 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from desk.core import store_base
 from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
-from desk.core.store_attachments import AttachmentsMixin
+from desk.core.store_attachments import Attachments
 from desk.core.store_base import GENESIS_HASH, StoreBase, now_iso
-from desk.core.store_clock import ClockMixin
-from desk.core.store_handover import HandoverMixin
-from desk.core.store_maintenance import MaintenanceMixin
-from desk.core.store_matters import MatterMixin
-from desk.core.store_proactive import ProactiveMixin
-from desk.core.store_reconcile import ReconcileMixin
-from desk.core.store_residents import ResidentsMixin
+from desk.core.store_calendar import Calendar
+from desk.core.store_clock import Clock
+from desk.core.store_handover import Handover
+from desk.core.store_maintenance import Maintenance
+from desk.core.store_matters import Matters
+from desk.core.store_proactive import Proactive
+from desk.core.store_reconcile import Reconcile
+from desk.core.store_residents import Residents
 from desk.core.store_schema import (
     CASE_COLUMNS,
     MIGRATION_SET,
@@ -54,8 +53,8 @@ from desk.core.store_schema import (
     migration,
     migrations,
 )
-from desk.core.store_search import SearchMixin, name_initials
-from desk.core.store_sync import SyncMixin
+from desk.core.store_search import Search, name_initials
+from desk.core.store_sync import Sync
 from forms.engine import Problem
 
 __all__ = [
@@ -84,12 +83,53 @@ def _instant(at: object) -> float:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).timestamp()
 
 
-class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin,
-            HandoverMixin, ResidentsMixin, MatterMixin, AttachmentsMixin, ProactiveMixin,
-            StoreBase):
-    """The desk's SQLite database. Use :meth:`open`."""
+class Store(StoreBase):
+    """The desk's SQLite database. Use :meth:`open`.
+
+    Cases (save, update, read, history), ratings, audit verification and the counts are the
+    store's own, as Anki's collection adds notes itself. Its parts, each with one job, share
+    its connection through the core they hold (typed :class:`StoreBase`: they see the
+    connection, not the other parts); a part needing another is given it here:
+
+    - :attr:`sync` — the outbox, set-aside entries and the district's changes;
+    - :attr:`search` — the search indexes and the case lists;
+    - :attr:`matters` — resident matters;
+    - :attr:`attachments` — the pages of cases' materials;
+    - :attr:`residents` — lookups by ID number;
+    - :attr:`proactive` — the proactive-service list and the worker's answers;
+    - :attr:`clock` — what the store knows about time;
+    - :attr:`calendar` — holiday arrangements and the promises they moved;
+    - :attr:`handover` — a replaced desk's work taken over;
+    - :attr:`reconcile` — the agreement with the district: acknowledged records, epochs,
+      confirmations;
+    - :attr:`maintenance` — backups, encrypted copies, the retention purge of cases.
+    """
+
+    def __init__(self, conn: Any, path: Path | None, key: bytes | None = None) -> None:
+        super().__init__(conn, path, key)
+        self.search = Search(self)
+        self.reconcile = Reconcile(self)
+        self.attachments = Attachments(self)
+        self.residents = Residents(self)
+        self.proactive = Proactive(self)
+        self.clock = Clock(self)
+        self.calendar = Calendar(self)
+        self.matters = Matters(self, self.search, self.reconcile)
+        self.handover = Handover(self, self.search, self.matters)
+        self.sync = Sync(self, self.matters, self.calendar)
+        self.maintenance = Maintenance(self, self.search, self.attachments, self.reconcile)
 
     # -- audit ---------------------------------------------------------------------------
+
+    def tidy_after_save(self) -> None:
+        """What a save leaves for later, done off the save's path (the window runs this on
+        its background lane after each matter save, while the worker reads the 受理单): new
+        matters' pieces moved (:meth:`Search.tidy`) and the WAL folded and restarted
+        (:meth:`StoreBase.fold_wal`). Without it every ~50th save paid SQLite's automatic
+        checkpoint inside its commit, and every 128th the move: the tail a worker waits
+        through (issue 15's save p99)."""
+        self.search.tidy()
+        self.fold_wal()
 
     def record_reveal(self, case_uuid: str, actor: str, reason: str) -> None:
         """Audit that a worker chose to see a case's full ID numbers and phones, and why."""
@@ -160,15 +200,16 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         """
         with self.transaction("案件未保存") as c:
             if once_check is not None and search.get("id_number"):
-                extra = once_check(self._resident_item_cases(c, search["id_number"],
-                                                             case["item_code"]))
+                extra = once_check(self.residents._resident_item_cases(c, search["id_number"],
+                                                                       case["item_code"]))
                 if extra:
                     case = dict(case, **extra)
             case = self._create_case(c, case, search, actor)
             for material, pages in attachments:
-                self._insert_attachments(c, case["uuid"], material, pages, actor, session)
+                self.attachments._insert_attachments(c, case["uuid"], material, pages, actor,
+                                                     session)
             if session:  # pages deleted or retaken on the form: not the case's
-                self._drop_staged(c, session)
+                self.attachments._drop_staged(c, session)
         return case
 
     def _create_case(self, c: sqlite3.Connection, case: dict[str, Any], search: dict[str, str],
@@ -178,8 +219,8 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         day = case["accepted_date"].replace("-", "")
         case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
         case_id = self._insert_case_row(c, case)
-        self._index(c, case_id, case["receipt_no"], search)
-        self._enqueue(c, "case", case)
+        self.search._index(c, case_id, case["receipt_no"], search)
+        self.sync._enqueue(c, "case", case)
         self._audit(c, actor, "case.create", case["uuid"],
                     {"receipt_no": case["receipt_no"], "status": case["status"],
                      "item": case["item_code"], "revision": case["revision"]})
@@ -207,7 +248,7 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
                                                                  "sync_state"]
             c.execute(f"UPDATE cases SET {', '.join(k + ' = ?' for k in sets)} WHERE uuid = ?",
                       [case[k] for k in sets] + [uuid])
-            self._enqueue(c, "case", case)
+            self.sync._enqueue(c, "case", case)
             self._audit(c, actor, action, uuid, dict(detail, revision=case["revision"]))
             if also is not None:
                 also(c, case)
@@ -273,7 +314,7 @@ class Store(SearchMixin, SyncMixin, ReconcileMixin, MaintenanceMixin, ClockMixin
         by_status = {r["status"]: int(r["n"]) for r in
                      self._read("SELECT status, count(*) AS n FROM cases GROUP BY status")}
         return {"cases": sum(by_status.values()), "by_status": by_status,
-                "outbox": self.outbox_counts(), "last_sync": self.get_meta("last_sync")}
+                "outbox": self.sync.outbox_counts(), "last_sync": self.get_meta("last_sync")}
 
     def item_usage(self) -> dict[str, int]:
         """Cases per item code (for 'most used first')."""

@@ -1,4 +1,4 @@
-"""The store's side of photos and scans of materials (issue 17; part of :class:`Store`).
+"""The store's side of photos and scans of materials (issue 17; ``store.attachments``).
 
 ``attachments`` holds each page a worker captured or chose for a case's material — its
 normalised bytes (:mod:`desk.core.attachments`) in ``page_data``, in the database: when the desk
@@ -15,14 +15,15 @@ removes a case's pages with its personal data.
 
 Staging (``m021_staged_pages``): a page's bytes live in ``page_data``, apart from its row.
 The form's capture dialog *stages* each page as soon as it is normalised
-(:meth:`AttachmentsMixin.stage_page`: its bytes in ``page_data``, a small ``staged_pages`` row
+(:meth:`Attachments.stage_page`: its bytes in ``page_data``, a small ``staged_pages`` row
 naming the form session and material — its own short transaction, off the UI thread), so
 the case's save transaction only *claims* the staged pages (an ``attachments`` row pointing
 at bytes already written, the ``staged_pages`` row deleted) and costs about what a save
 without pages costs. A staged page belongs to no case: it is never uploaded, listed, found
-or backed up (:meth:`backup_to` drops them from the copy); the pages of a form left without
-saving are deleted when the form is discarded (:meth:`drop_staged`), those a crash left at
-the next start, by the retention purge after a day and by ``doorstep-desk purge``.
+or backed up (:meth:`desk.core.store_maintenance.Maintenance.backup_to` drops them from
+the copy); the pages of a form left without saving are deleted when the form is discarded
+(:meth:`Attachments.drop_staged`), those a crash left at the next start, by the retention
+purge after a day and by ``doorstep-desk purge``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from desk.core.attachments import Page
 from desk.core.errors import NotFound, ValidationFailed
-from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_base import Part, now_iso
 from desk.core.store_schema import migration
 from forms.engine import Problem
 
@@ -117,8 +118,9 @@ def m021_staged_pages(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX attachments_waiting ON attachments(linked_at, id)")
 
 
-class AttachmentsMixin(StoreBase):
-    """:class:`Store`'s attachment methods."""
+class Attachments(Part):
+    """``store.attachments``: the pages of cases' materials — staged, claimed by a save,
+    listed, read, marked uploaded, purged."""
 
     def _insert_attachments(self, c: sqlite3.Connection, case_uuid: str, material: str,
                             pages: Sequence[Page], actor: str,

@@ -1,10 +1,13 @@
 """The store's connection: opening, transactions, reads, meta and the audit chain.
 
-:class:`StoreBase` is the small base :class:`desk.core.store.Store` and its mixins are built
-on: it opens the file (WAL, ``synchronous=FULL``, migrations applied), shares one connection
-behind a lock (``check_same_thread=False``), hands out write transactions (``BEGIN
-IMMEDIATE``, known database failures translated to :class:`StoreError`), reads, keeps the
-meta table, and appends hash-chained audit entries inside a caller's transaction.
+:class:`StoreBase` is the core of :class:`desk.core.store.Store`: it opens the file (WAL,
+``synchronous=FULL``, migrations applied), shares one connection behind a lock
+(``check_same_thread=False``), hands out write transactions (``BEGIN IMMEDIATE``, nesting
+as savepoints, known database failures translated to :class:`StoreError`), reads, keeps
+the meta table, and appends hash-chained audit entries inside a caller's transaction.
+
+:class:`Part` is what each of the store's parts (``store.search``, ``store.sync`` …) is
+built on: it holds that core and reaches the database only through it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -165,6 +168,26 @@ class StoreBase:
             raise StoreError("replaced", "办事台数据已被另一个程序加密或替换，本次未保存；"
                                          "请关闭窗口后重新打开办事台。")
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the file (``wal_checkpoint(TRUNCATE)``): after a purge, so
+        freed pages do not live on in the WAL."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def fold_wal(self) -> None:
+        """Fold the WAL into the database file without waiting for anybody (a PASSIVE
+        checkpoint) and, when all of it was folded, start the WAL afresh with one small
+        write of its own (the same ``user_version``): the first commit into a restarted WAL
+        syncs its header too, and that second fsync would otherwise fall on the next save.
+        Off a save's path (:meth:`desk.core.store.Store.tidy_after_save`), so that saves
+        never pay SQLite's automatic checkpoint (~1,000 pages) inside their commit."""
+        with self._lock:
+            busy, log, done = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if not busy and log > 0 and done == log:
+                with self.transaction("整理未完成") as c:
+                    version = int(c.execute("PRAGMA user_version").fetchone()[0])
+                    c.execute(f"PRAGMA user_version = {version}")
+
     def close(self) -> None:
         """Checkpoint and close."""
         with self._lock:
@@ -233,6 +256,13 @@ class StoreBase:
                 raise
         finally:
             self._depth -= 1
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The shared connection under its lock, outside any transaction: for a read that
+        runs a helper written for a transaction's connection."""
+        with self._lock:
+            yield self._conn
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of one query, each a dict of column name to value."""
@@ -307,3 +337,29 @@ class StoreBase:
         digest = audit_hash(prev, at, actor, action, case_uuid, body)
         c.execute("INSERT INTO audit(at, actor, action, case_uuid, detail_json, prev_hash, hash)"
                   " VALUES (?,?,?,?,?,?,?)", [at, actor, action, case_uuid, body, prev, digest])
+
+
+class Part:
+    """One part of the store with one job (its search, matters, attachments …), reached as
+    an attribute of :class:`desk.core.store.Store` (``store.search``, ``store.matters``).
+
+    It holds the store's core — the one connection, its transactions, reads, meta and audit
+    writer (:class:`StoreBase`) — and reaches the database only through it; a part that needs
+    another is given it when the store makes them (never the whole store)."""
+
+    def __init__(self, core: StoreBase) -> None:
+        self._core = core
+
+    def transaction(self, outcome: str = "更改未保存") -> AbstractContextManager[sqlite3.Connection]:
+        """The core's write transaction (:meth:`StoreBase.transaction`; nests as a savepoint)."""
+        return self._core.transaction(outcome)
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return self._core._read(sql, params)
+
+    def _audit(self, c: sqlite3.Connection, actor: str, action: str, case_uuid: str | None,
+               detail: dict[str, Any]) -> None:
+        self._core._audit(c, actor, action, case_uuid, detail)
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        return self._core.get_meta(key, default)

@@ -1,15 +1,15 @@
-"""The store's side of the official holiday arrangements (part of :class:`Store`).
+"""The store's side of the official holiday arrangements (``store.calendar``).
 
 - ``calendars`` — every year's arrangement the district published, one row per version
   pulled, in the order pulled — the district's publish order: the newest version of a year
   is the last one pulled, never the greatest text (``seq`` is the change's seq). Written by
-  :meth:`SyncMixin.apply_changes` in the pull's transaction, which also notes the year in
-  ``meta.calendar_recompute`` — so the promises counted before it arrived are recomputed
-  (:mod:`desk.core.recalendar`) even after a crash between the two.
+  :meth:`desk.core.store_sync.Sync.apply_changes` in the pull's transaction, which also
+  notes the year in ``meta.calendar_recompute`` — so the promises counted before it arrived
+  are recomputed (:mod:`desk.core.recalendar`) even after a crash between the two.
 - ``promise_updates`` — what the recomputation changed, case by case (old and new date), for
   the worker's list ("承诺日期已按国务院通知更新：…"), until the worker has seen it.
 
-:meth:`CalendarMixin.work_calendar` is the desk's working-day calendar: the district's
+:meth:`Calendar.work_calendar` is the desk's working-day calendar: the district's
 years, then ``<data dir>/calendars/YYYY.json`` files (a stand-alone desk), then the shipped
 data, the ``chinesecalendar`` package and the lunar fallback (:mod:`forms.calendar`).
 """
@@ -23,15 +23,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_base import Part, now_iso
 from forms.calendar import CalendarError, WorkCalendar, YearCalendar, load_folder, parse_notice
 
 RECOMPUTE_KEY = "calendar_recompute"
 LOCAL_SEEN_KEY = "calendar_local_files"  # {file name: mtime_ns} of <data dir>/calendars
 
 
-class CalendarMixin(StoreBase):
-    """:class:`Store`'s holiday arrangements and the worker's list of updated promises."""
+class Calendar(Part):
+    """``store.calendar``: the holiday arrangements and the worker's list of updated
+    promises."""
 
     calendar_dir: Path | None = None  # <data dir>/calendars (set by DeskContext.open)
     _calendar_cache: tuple[Any, WorkCalendar] | None = None

@@ -1,4 +1,4 @@
-"""What the store knows about time (:class:`ClockMixin`, part of :class:`Store`).
+"""What the store knows about time (``store.clock``).
 
 The desk doubts its clock against what it already knows (see :mod:`desk.core.clockcheck`):
 the district's time at the last exchange with it, and the newest case and audit entry
@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from desk.core.store_base import StoreBase
+from desk.core.store_base import Part
 
 RECENT = 1000  # entries looked at for the newest stamp
 
 
-class ClockMixin(StoreBase):
-    """The district's time, the newest stamps and the worker's confirmation."""
+class Clock(Part):
+    """``store.clock``: the district's time, the newest stamps and the worker's confirmation."""
 
     def record_district_time(self, instant_iso: str) -> None:
         """Remember the district's clock (ISO with offset) as of now, never moving it back."""

@@ -1,5 +1,4 @@
-"""A replacement laptop takes over a desk's work (:class:`HandoverMixin`, part of
-:class:`Store`; issue 24).
+"""A replacement laptop takes over a desk's work (``store.handover``; issue 24).
 
 The district hands over the replaced desk's open cases and recently completed ones
 (:mod:`sync.client.handover`); they are stored here like the desk's own (encrypted at rest
@@ -17,8 +16,10 @@ from typing import Any
 
 import sqlite_utils
 
-from desk.core.store_base import StoreBase
+from desk.core.store_base import Part, StoreBase
+from desk.core.store_matters import Matters
 from desk.core.store_schema import CASE_COLUMNS, migration
+from desk.core.store_search import Search
 
 
 @migration
@@ -28,8 +29,14 @@ def m_handover_keys(db: sqlite_utils.Database) -> None:
                "receipt_key TEXT NOT NULL)")
 
 
-class HandoverMixin(StoreBase):
-    """Cases taken over from the desk this laptop replaced."""
+class Handover(Part):
+    """``store.handover``: cases (and matters) taken over from the desk this laptop
+    replaced; they are indexed by ``search`` and the matters kept by ``matters``."""
+
+    def __init__(self, core: StoreBase, search: Search, matters: Matters) -> None:
+        super().__init__(core)
+        self._search = search
+        self._matters = matters
 
     def adopt_handover(self, rows: Sequence[tuple[dict[str, Any], dict[str, str]]], *,
                        receipt_seq: dict[str, int], desk_code: str, receipt_key: str,
@@ -45,8 +52,8 @@ class HandoverMixin(StoreBase):
             for case, search in rows:
                 if c.execute("SELECT 1 FROM cases WHERE uuid = ?", [case["uuid"]]).fetchone():
                     continue
-                case_id = self._insert_case_row(c, case)
-                self._index(c, case_id, case["receipt_no"], search)  # type: ignore[attr-defined]
+                case_id = self._core._insert_case_row(c, case)
+                self._search._index(c, case_id, case["receipt_no"], search)
                 c.execute("INSERT OR REPLACE INTO handover_keys(case_uuid, receipt_key) "
                           "VALUES (?, ?)", [case["uuid"], receipt_key])
                 added += 1
@@ -55,8 +62,7 @@ class HandoverMixin(StoreBase):
                           "last = MAX(last, excluded.last)",
                           [(desk_code, day, n) for day, n in receipt_seq.items()])
             # issue 15: its resident matters too, numbering continuing after its own
-            self._adopt_matters(c, matters, matter_seq or {}, desk_code,  # type: ignore[attr-defined]
-                                replaces)
+            self._matters._adopt_matters(c, matters, matter_seq or {}, desk_code, replaces)
             c.execute("INSERT INTO meta(key, value) VALUES ('handover_done', ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [desk_id])
             if replaces:
@@ -84,4 +90,4 @@ def case_row(payload: dict[str, Any], district: dict[str, Any]) -> dict[str, Any
     return row
 
 
-__all__ = ["HandoverMixin", "case_row", "m_handover_keys"]
+__all__ = ["Handover", "case_row", "m_handover_keys"]

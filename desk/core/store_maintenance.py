@@ -1,4 +1,4 @@
-"""Backups, encryption and retention (part of :class:`Store`).
+"""Backups, encryption and retention (``store.maintenance``).
 
 Online backups through SQLite's backup API (written under a temporary name, then renamed),
 an encrypted copy of a plain database (SQLCipher's ``sqlcipher_export``), and the purge of
@@ -12,7 +12,10 @@ from pathlib import Path
 from desk.core import dbapi
 from desk.core.dbapi import DB_ERRORS
 from desk.core.errors import StoreError, translate_sqlite
-from desk.core.store_base import StoreBase
+from desk.core.store_attachments import Attachments
+from desk.core.store_base import Part, StoreBase
+from desk.core.store_reconcile import Reconcile
+from desk.core.store_search import Search
 
 
 def check_file(path: Path, key: bytes | None, name: str) -> int:
@@ -44,8 +47,18 @@ def fold_wal(path: Path, key: bytes | None) -> None:
         pass
 
 
-class MaintenanceMixin(StoreBase):
-    """:class:`Store`'s backups, encrypted copies and retention purge."""
+class Maintenance(Part):
+    """``store.maintenance``: backups, encrypted copies and the retention purge of cases
+    (their search keys through ``search``, their pages through ``attachments``; only what
+    the district confirmed holding, asked of ``reconcile``: see :meth:`purge_personal_data`).
+    """
+
+    def __init__(self, core: StoreBase, search: Search, attachments: Attachments,
+                 reconcile: Reconcile) -> None:
+        super().__init__(core)
+        self._search = search
+        self._attachments = attachments
+        self._reconcile = reconcile
 
     def backup_to(self, dest: Path) -> None:
         """Copy the whole database to ``dest`` with SQLite's online backup API.
@@ -56,17 +69,17 @@ class MaintenanceMixin(StoreBase):
         dest = Path(dest)
         tmp = dest.with_name(dest.name + ".part")
         tmp.unlink(missing_ok=True)
-        with self._lock:
+        with self._core.reading() as conn:
             # never a backup of a store re-keyed or replaced under this process: it would
             # be under the old key (or none)
-            self.check_same_file()
+            self._core.check_same_file()
             # a backup of an encrypted store is encrypted with the same key
-            target = dbapi.connect(tmp, self.key)
+            target = dbapi.connect(tmp, self._core.key)
             try:
-                self._conn.backup(target)
+                conn.backup(target)
                 # issue 17: pages staged for a form not saved belong to no case: not kept
                 target.execute("PRAGMA secure_delete=ON")
-                self._drop_staged(target, where="1")  # type: ignore[attr-defined]
+                self._attachments._drop_staged(target, where="1")
                 target.commit()
                 target.execute("PRAGMA journal_mode=DELETE")
                 ok = target.execute("PRAGMA quick_check").fetchone()[0]
@@ -119,7 +132,7 @@ class MaintenanceMixin(StoreBase):
         statuses. The applicant's name is reduced to its surname and a mask.
         Returns how many cases were purged.
         """
-        confirmed = self.confirmed()  # type: ignore[attr-defined]
+        confirmed = self._reconcile.confirmed()
         with self.transaction() as c:
             # issue 22: only cases whose every record the district confirmed holding since
             # its last epoch (a restored district gets back what it lost from the outbox)
@@ -136,14 +149,12 @@ class MaintenanceMixin(StoreBase):
                           "\"missing\": [], \"purged\": true}' WHERE id = ?",
                           [masked, case_id])
                 # the search keys too: names, their index pieces, initials, ID, phone
-                self._unindex_case(c, case_id)  # type: ignore[attr-defined]
+                self._search._unindex_case(c, case_id)
                 # issue 17: the photos and scans of its materials go with it
-                self._purge_attachments(c, uuid)  # type: ignore[attr-defined]
+                self._attachments._purge_attachments(c, uuid)
                 c.execute("UPDATE outbox SET payload_json = '{\"purged\": true}' "
                           "WHERE case_uuid = ? AND state != 'pending'", [uuid])
                 self._audit(c, actor, "case.purge", uuid, {"reason": "retention"})
-        if rows:
-            with self._lock:
-                # old page images live in the WAL until a checkpoint: fold them in now
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if rows:  # old page images live in the WAL until a checkpoint: fold them in now
+            self._core.checkpoint()
         return len(rows)

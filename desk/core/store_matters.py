@@ -1,4 +1,4 @@
-"""The store's side of resident matters (民情诉求, issue 15; part of :class:`Store`).
+"""The store's side of resident matters (民情诉求, issue 15; ``store.matters``).
 
 - ``matters`` — one row per matter: what the resident raised, where, the category and
   urgency, the owner (首问负责: the worker who recorded it, until a hand-over), the time
@@ -22,8 +22,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from desk.core.errors import ValidationFailed
-from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_base import Part, StoreBase, now_iso
+from desk.core.store_reconcile import Reconcile
 from desk.core.store_schema import migration
+from desk.core.store_search import Search
 from forms.engine import Problem
 
 if TYPE_CHECKING:
@@ -124,8 +126,16 @@ def _not_found(uuid: str) -> ValidationFailed:
     return ValidationFailed([Problem("uuid", "not_found", f"没有找到诉求 {uuid}")])
 
 
-class MatterMixin(StoreBase):
-    """:class:`Store`'s resident matters."""
+class Matters(Part):
+    """``store.matters``: resident matters — recorded, handed over, closed, listed, purged;
+    their search pieces go through ``search``, and the retention purge asks ``reconcile``
+    up to which outbox entry the district holds everything
+    (:meth:`desk.core.store_reconcile.Reconcile.confirmed`)."""
+
+    def __init__(self, core: StoreBase, search: Search, reconcile: Reconcile) -> None:
+        super().__init__(core)
+        self._search = search
+        self._reconcile = reconcile
 
     def _enqueue_matter(self, c: sqlite3.Connection, matter: dict[str, Any], *,
                         new: bool = False) -> None:
@@ -167,7 +177,7 @@ class MatterMixin(StoreBase):
             cur = c.execute(f"INSERT INTO matters({', '.join(cols)}) "
                             f"VALUES ({', '.join('?' * len(cols))})", [matter[k] for k in cols])
             # its texts in the search index (issue 14 item 15; store_search)
-            self._index_matter(c, int(cur.lastrowid or 0), None,  # type: ignore[attr-defined]
+            self._search._index_matter(c, int(cur.lastrowid or 0), None,
                                matter)
             self._enqueue_matter(c, matter, new=True)
             self._audit(c, actor, "matter.create", matter["uuid"],
@@ -202,7 +212,7 @@ class MatterMixin(StoreBase):
         sets = [*changes, "revision", "updated_at", "sync_state", "sync_error"]
         c.execute(f"UPDATE matters SET {', '.join(f'{k} = ?' for k in sets)} WHERE uuid = ?",
                   [*(m[k] for k in sets), uuid])
-        self._index_matter(c, m["id"], before, m)  # type: ignore[attr-defined]
+        self._search._index_matter(c, m["id"], before, m)
         return m
 
     def handover_matter(self, uuid: str, to: str, reason: str, actor: str) -> dict[str, Any]:
@@ -279,8 +289,9 @@ class MatterMixin(StoreBase):
                        matter_seq: Mapping[str, int], desk_code: str, replaces: str) -> None:
         """Store the replaced desk's matters (``HandoverMatter`` dicts) as synced, with their
         hand-overs, the district's state and steps (the matter's history), inside
-        :meth:`adopt_handover`'s transaction; a matter already here is kept as it is. The
-        matter numbers continue after the district's highest per day."""
+        :meth:`desk.core.store_handover.Handover.adopt_handover`'s transaction; a matter
+        already here is kept as it is. The matter numbers continue after the district's
+        highest per day."""
         added = 0
         for hm in matters:
             p = json.loads(hm["payload_json"])
@@ -301,7 +312,7 @@ class MatterMixin(StoreBase):
             cols = list(row)
             cur = c.execute(f"INSERT INTO matters({', '.join(cols)}) "
                             f"VALUES ({', '.join('?' * len(cols))})", [row[k] for k in cols])
-            self._index_matter(c, int(cur.lastrowid or 0), None, row)  # type: ignore[attr-defined]
+            self._search._index_matter(c, int(cur.lastrowid or 0), None, row)
             c.executemany(
                 "INSERT INTO matter_handovers(matter_uuid, at, from_owner, to_owner, reason, "
                 "actor, revision) VALUES (?,?,?,?,?,?,?)",
@@ -330,7 +341,8 @@ class MatterMixin(StoreBase):
     # -- the retention purge -------------------------------------------------------------
 
     def purge_matter_personal_data(self, before: str, actor: str) -> int:
-        """The retention purge of matters, by the rules of cases' (:meth:`purge_personal_data`):
+        """The retention purge of matters, by the rules of cases'
+        (:meth:`desk.core.store_maintenance.Maintenance.purge_personal_data`):
         a matter closed (on the spot, or by the district), synced, closed before ``before``
         (ISO date) and whose every outbox entry the district has confirmed holding since its
         last epoch loses what identifies the resident — name (its surname kept, masked),
@@ -338,7 +350,7 @@ class MatterMixin(StoreBase):
         result, the district's answer and note) —, its search pieces and the personal part
         of its sent outbox entries. Kept: number, category, urgency, owner and hand-overs,
         dates and statuses. Returns how many matters were purged."""
-        confirmed = self.confirmed()  # type: ignore[attr-defined]
+        confirmed = self._reconcile.confirmed()
         with self.transaction() as c:
             cur = c.execute(
                 "SELECT * FROM matters WHERE (status = 'closed' OR district_status = 'closed') "
@@ -365,7 +377,7 @@ class MatterMixin(StoreBase):
                 c.execute(f"UPDATE matters SET {', '.join(f'{k} = ?' for k in sets)} "
                           "WHERE id = ?", [*(after[k] for k in sets), m["id"]])
                 # its search pieces follow its texts (store_search)
-                self._index_matter(c, m["id"], m, after)  # type: ignore[attr-defined]
+                self._search._index_matter(c, m["id"], m, after)
                 c.execute("UPDATE outbox SET payload_json = ? WHERE kind = 'matter' AND "
                           "case_uuid = ? AND state != 'pending'", [PURGED, m["uuid"]])
                 # the district's steps as pulled keep their statuses, not their texts
@@ -380,8 +392,7 @@ class MatterMixin(StoreBase):
                               [json.dumps(body, ensure_ascii=False), eid])
                 self._audit(c, actor, "matter.purge", m["uuid"], {"reason": "retention"})
         if rows:
-            with self._lock:  # freed pages live in the WAL until a checkpoint: fold them in
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._core.checkpoint()  # freed pages live in the WAL until a checkpoint
         return len(rows)
 
     # -- lists ---------------------------------------------------------------------------
@@ -397,7 +408,7 @@ class MatterMixin(StoreBase):
             params.append(status)
         q = (search or "").strip()
         if q:  # through the two-character index (store_search, issue 14 item 15)
-            test, test_params = self._matter_clause(q)  # type: ignore[attr-defined]
+            test, test_params = self._search._matter_clause(q)
             where.append(test)
             params += test_params
         sql = "SELECT * FROM matters"

@@ -4,8 +4,8 @@ The district's list comes down as ``proactive`` changes (kept with the other dis
 events); each names one resident the worker should go to: name, masked ID, address, item,
 reason, due. The worker's answer for each — 已确认 (with the 免申 case filed), 不需要 (why),
 联系不上, 已迁出, 已故, 上门服务 (on a date) — is kept here until a sync sends it
-(:meth:`ProactiveMixin.unsent_proactive_outcomes`, then
-:meth:`ProactiveMixin.mark_proactive_sent`). A later answer replaces an earlier one.
+(:meth:`Proactive.unsent_proactive_outcomes`, then
+:meth:`Proactive.mark_proactive_sent`). A later answer replaces an earlier one.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from desk.core.errors import ValidationFailed
-from desk.core.store_base import StoreBase, now_iso
+from desk.core.store_base import Part, now_iso
 from desk.core.store_schema import migration
 from forms.engine import Problem
 
@@ -53,8 +53,8 @@ def building_of(address: str, compound: str = "") -> str:
     return " ".join(p for p in (compound, m.group(0) if m else "") if p) or "（未写楼栋）"
 
 
-class ProactiveMixin(StoreBase):
-    """:class:`Store`'s proactive list and the worker's answers."""
+class Proactive(Part):
+    """``store.proactive``: the district's proactive list and the worker's answers."""
 
     def proactive_list(self, *, include_done: bool = False) -> list[dict[str, Any]]:
         """The residents on the list (newest body per entry), each with the worker's last

@@ -1,18 +1,19 @@
-"""The store's side of the agreement with the district (issue 22; part of :class:`Store`).
+"""The store's side of the agreement with the district (issue 22; ``store.reconcile``).
 
 The desk keeps every record it sent (the outbox), and knows which of them the district has
 acknowledged (state ``sent``). Each sync asks the district what it holds
 (``sync.client.reconcile``); this module answers the desk's side:
 
-- :meth:`acked` — how many records the district has acknowledged, and the highest outbox id;
-- :meth:`requeue_sent` — put acknowledged records back in the queue (the district lost
+- :meth:`Reconcile.acked` — how many records the district has acknowledged, and the
+  highest outbox id;
+- :meth:`Reconcile.requeue_sent` — put acknowledged records back in the queue (the district lost
   them): every one after the district's watermark, or all of them;
-- :meth:`start_epoch` — the district's history changed (restored from a backup): the pull
+- :meth:`Reconcile.start_epoch` — the district's history changed (restored from a backup): the pull
   cursor goes back to the beginning, earlier confirmations no longer count, and the
   decisions it no longer has are to be reported;
-- :meth:`confirm_agreement` — the district holds everything acknowledged, in its current
-  epoch: what the retention purge may touch (:meth:`confirmed`);
-- :meth:`lost_decisions` — decisions pulled in an earlier epoch that the district did not
+- :meth:`Reconcile.confirm_agreement` — the district holds everything acknowledged, in its current
+  epoch: what the retention purge may touch (:meth:`Reconcile.confirmed`);
+- :meth:`Reconcile.lost_decisions` — decisions pulled in an earlier epoch that the district did not
   send again after its restore (reported back as the desk's knowledge).
 
 Meta keys: ``district_id``, ``district_epoch_id``, ``district_epoch`` (the district's
@@ -26,13 +27,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from desk.core.store_base import StoreBase
+from desk.core.store_base import Part
 
 PURGED_PAYLOAD = '{"purged": true}'
 
 
-class ReconcileMixin(StoreBase):
-    """:class:`Store`'s acknowledged records, district epochs and confirmations."""
+class Reconcile(Part):
+    """``store.reconcile``: acknowledged records, district epochs and confirmations."""
 
     def acked(self) -> dict[str, int]:
         """``{"acked": records the district acknowledged, "acked_max": highest outbox id}``."""
@@ -133,7 +134,7 @@ class ReconcileMixin(StoreBase):
     def confirm_agreement(self, epoch_id: str, upto: int) -> None:
         """The district holds every record acknowledged up to outbox id ``upto``, in
         ``epoch_id``."""
-        self.set_meta_many({"confirmed_epoch": epoch_id, "confirmed_upto": str(upto)})
+        self._core.set_meta_many({"confirmed_epoch": epoch_id, "confirmed_upto": str(upto)})
 
     def confirmed(self) -> int:
         """The outbox id up to which the district confirmed holding everything acknowledged,

@@ -1,4 +1,4 @@
-"""A resident's cases at this desk (issue 23; part of :class:`desk.core.store.Store`).
+"""A resident's cases at this desk (issue 23; ``store.residents``).
 
 A resident is their ID number. The desk keeps no separate table of residents: the search
 index already holds each case's applicant ID number (reversed, ``case_index.id_rev``,
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from desk.core.store_base import StoreBase
+from desk.core.store_base import Part
 
 # the columns a resident's case list and the duplicate rule need (no form data)
 _BRIEF = ("c.uuid, c.receipt_no, c.item_code, c.item_name, c.status, c.accepted_date, "
@@ -25,10 +25,11 @@ def id_key(id_number: str) -> str:
     return id_number.strip().upper()[::-1]
 
 
-class ResidentsMixin(StoreBase):
-    """Lookups by resident (ID number). ``CROSS JOIN`` keeps SQLite from starting at the
-    cases of the item (tens of thousands for a busy item) instead of the one resident's
-    index entries: the probe then costs the same at 100 or 100,000 cases."""
+class Residents(Part):
+    """``store.residents``: lookups by resident (ID number). ``CROSS JOIN`` keeps SQLite
+    from starting at the cases of the item (tens of thousands for a busy item) instead of
+    the one resident's index entries: the probe then costs the same at 100 or 100,000
+    cases."""
 
     def _resident_item_cases(self, c: sqlite3.Connection, id_number: str,
                              item_code: str) -> list[dict[str, Any]]:
@@ -42,8 +43,8 @@ class ResidentsMixin(StoreBase):
 
     def resident_item_cases(self, id_number: str, item_code: str) -> list[dict[str, Any]]:
         """The resident's cases of one item, newest first (the form's early warning)."""
-        with self._lock:
-            return self._resident_item_cases(self._conn, id_number, item_code)
+        with self._core.reading() as c:
+            return self._resident_item_cases(c, id_number, item_code)
 
     def resident_cases(self, id_number: str, limit: int = 500) -> list[dict[str, Any]]:
         """Every case of the resident at this desk (as applicant), newest first."""
@@ -54,7 +55,7 @@ class ResidentsMixin(StoreBase):
 
     def resident_ids(self, where_sql: str, params: list[Any], limit: int = 50) -> list[str]:
         """Distinct applicant ID numbers of the cases a search sub-select finds (see
-        :meth:`desk.core.store_search.SearchMixin._search_clause`), newest first."""
+        :meth:`desk.core.store_search.Search._search_clause`), newest first."""
         rows = self._read(
             "SELECT ci.id_rev, max(ci.case_id) AS last FROM case_index ci "
             f"WHERE ci.case_id IN ({where_sql}) AND ci.id_rev != '' "

@@ -1,8 +1,8 @@
-"""Finding cases and matters: the search indexes and the filtered lists (part of :class:`Store`).
+"""Finding cases and matters: the search indexes and the filtered lists (``store.search``).
 
 A case's names, pinyin initials and reversed ID number and phone go into ``case_index`` in
-the transaction that saves the case; :meth:`SearchMixin.list_cases` and
-:meth:`SearchMixin.count_cases` filter with it. pypinyin is imported on the first save, not
+the transaction that saves the case; :meth:`Search.list_cases` and
+:meth:`Search.count_cases` filter with it. pypinyin is imported on the first save, not
 at start-up.
 
 Any part of a name (and of a matter's texts) is found through ``search_grams`` (issue 14
@@ -13,7 +13,7 @@ one-character query: the range of pieces starting with it) instead of scanning e
 — on an encrypted store a scan decrypts every page of ``case_index``. Longer queries check
 the candidates with the very test the scan used, so both always find the same records.
 A store made before the index is filled by :func:`m016_search_grams`, or — when large —
-in batches in the background (:meth:`SearchMixin.build_search_grams`); until it is
+in batches in the background (:meth:`Search.build_search_grams`); until it is
 complete, searches scan as before.
 """
 
@@ -26,7 +26,7 @@ import string
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from desk.core.store_base import StoreBase
+from desk.core.store_base import Part
 from desk.core.store_schema import migration
 from forms.names import name_initials  # shared with the district console's search
 
@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = ["CASE_KIND", "MATTER_KIND", "MATTER_SEARCHED", "RECENT_MATTERS", "TIDY_MATTERS",
-           "SearchMixin", "name_initials", "pairs"]
+           "Search", "name_initials", "pairs"]
 
 CASE_KIND, MATTER_KIND = 0, 1  # search_grams.kind (0 and 1 take no bytes in a row)
-# what a matter search matches by substring (store_matters.list_matters), in that order
+# what a matter search matches by substring (store_matters.Matters.list_matters), in that order
 MATTER_SEARCHED = ("matter_no", "resident_name", "place_text", "category", "subcategory",
                    "description", "owner", "resident_phone", "resident_id")
 # meta key present while an existing store's index is being built: {"case": id,
@@ -222,8 +222,9 @@ def m020_search_grams_recent(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID""")
 
 
-class SearchMixin(StoreBase):
-    """:class:`Store`'s search index and case list queries."""
+class Search(Part):
+    """``store.search``: the search indexes (kept in step inside the callers' transactions)
+    and the case list queries."""
 
     def _index(self, c: sqlite3.Connection, case_id: int | None, receipt_no: str,
                search: dict[str, str]) -> None:
@@ -266,25 +267,13 @@ class SearchMixin(StoreBase):
         with self.transaction("搜索索引未更新") as c:
             return _move_recent(c)
 
-    def tidy_after_save(self) -> None:
-        """What a save leaves for later, done off the save's path (the window runs this on
-        its background lane after each matter save, while the worker reads the 受理单):
-        move new matters' pieces once they span :data:`TIDY_MATTERS` row ids, fold the WAL
-        into the database file (a PASSIVE checkpoint: it waits for nobody) and, when all of
-        it was folded, start the WAL afresh with one write of its own (the same
-        ``user_version``) — the first commit into a restarted WAL syncs its header too, and
-        that second fsync would otherwise fall on the next save. Without this, every ~50th
-        save paid SQLite's automatic checkpoint of ~1,000 pages inside its commit, and every
-        128th the move: the tail a worker waits through."""
-        with self._lock:
-            c = self._conn
-            if _recent_span(c) >= TIDY_MATTERS:
-                self.move_recent_grams()
-            busy, log, done = c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if not busy and log > 0 and done == log:
-                with self.transaction("整理未完成") as t:
-                    version = int(t.execute("PRAGMA user_version").fetchone()[0])
-                    t.execute(f"PRAGMA user_version = {version}")
+    def tidy(self) -> int:
+        """Move new matters' pieces once they span :data:`TIDY_MATTERS` row ids (sooner
+        than a save would, off its path: :meth:`Store.tidy_after_save`); the rows moved."""
+        with self._core.reading() as c:
+            if _recent_span(c) < TIDY_MATTERS:
+                return 0
+        return self.move_recent_grams()
 
     # -- the index of an existing store, built in the background ---------------------------
 
@@ -377,7 +366,7 @@ class SearchMixin(StoreBase):
                 "AND instr(names, ?) > 0", [*params, q])
 
     def _matter_clause(self, q: str, *, scan: bool = False) -> tuple[str, list[Any]]:
-        """The filter of :meth:`desk.core.store_matters.MatterMixin.list_matters` for a
+        """The filter of :meth:`desk.core.store_matters.Matters.list_matters` for a
         stripped query: ``q`` (without ``%`` and ``_``) in any searched text, ASCII case
         ignored (LIKE); digits (4 or more): also the end of the phone or ID number. Through
         the index, the same test runs on the candidates only."""

@@ -1,5 +1,5 @@
-"""The store's side of sync: the outbox, set-aside entries and district changes (part of
-:class:`Store`).
+"""The store's side of sync: the outbox, set-aside entries and district changes
+(``store.sync``).
 
 Every change at the desk queues an outbox entry in its own transaction (:meth:`_enqueue`);
 ``sync.client`` pushes pending entries, marks their results, and applies the changes it
@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from desk.core.store_base import now_iso
-from desk.core.store_calendar import CalendarMixin
-from desk.core.store_matters import MatterMixin
+from desk.core.store_base import Part, StoreBase, now_iso
+from desk.core.store_calendar import Calendar
+from desk.core.store_matters import Matters
 from desk.core.store_schema import CASE_COLUMNS
 
 
@@ -25,8 +25,15 @@ def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
                for k in ("status", "note", "department", "item_code", "catalog_version"))
 
 
-class SyncMixin(CalendarMixin, MatterMixin):
-    """:class:`Store`'s outbox, set-aside and district-changes API (used by sync)."""
+class Sync(Part):
+    """``store.sync``: the outbox, set-aside entries and the district's changes (used by
+    ``sync.client``); pulled matter changes and holiday arrangements are kept through the
+    ``matters`` and ``calendar`` parts, in the pull's transaction."""
+
+    def __init__(self, core: StoreBase, matters: Matters, calendar: Calendar) -> None:
+        super().__init__(core)
+        self._matters = matters
+        self._calendar = calendar
 
     def _enqueue(self, c: sqlite3.Connection, kind: str, case: dict[str, Any]) -> None:
         payload = {k: case[k] for k in CASE_COLUMNS if k in case and not k.startswith("district_")
@@ -105,7 +112,7 @@ class SyncMixin(CalendarMixin, MatterMixin):
                 if state != "sent":
                     self._audit(c, "sync", f"sync.{state}", known[r["id"]][1],
                                 {"revision": known[r["id"]][2], "reason": r.get("reason", "")})
-            self._mark_matter_results(c, known, mine, states)
+            self._matters._mark_matter_results(c, known, mine, states)
             if meta:
                 c.executemany("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
                               "DO UPDATE SET value = excluded.value", list(meta.items()))
@@ -204,11 +211,11 @@ class SyncMixin(CalendarMixin, MatterMixin):
                               [cat["version"], json.dumps(cat, ensure_ascii=False), now_iso(),
                                ch["seq"]])
                 elif ch["kind"] == "calendar" and ch.get("calendar"):
-                    self._store_calendar(c, ch["seq"], ch["calendar"])
+                    self._calendar._store_calendar(c, ch["seq"], ch["calendar"])
                 elif ch["kind"] == "matter" and ch.get("case_uuid"):
-                    self._apply_matter_change(c, ch)
+                    self._matters._apply_matter_change(c, ch)
                 elif ch["kind"] == "matter_config" and ch.get("matter_config"):
-                    self._store_matter_config(c, ch["seq"], ch["matter_config"])
+                    self._matters._store_matter_config(c, ch["seq"], ch["matter_config"])
                 # kind "duplicate" (issue 23): a note on the case (kept in district_events,
                 # read by duplicate_notes); the case's status is left alone
                 applied += 1

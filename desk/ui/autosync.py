@@ -75,7 +75,7 @@ def _round(ctx: DeskContext, full: bool, timeout: float,
         out["error"] = exc.as_dict()
         return out
     try:
-        out["pending"] = store.outbox_counts().get("pending", 0)
+        out["pending"] = store.sync.outbox_counts().get("pending", 0)
         try:
             since = int(store.get_meta("sync_cursor") or 0)
         except ValueError:

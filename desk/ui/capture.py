@@ -18,10 +18,11 @@ kept). The dialog keeps its pages until the worker presses 完成; the form save
 case (one transaction, inside the encrypted store) and ticks the material as received.
 
 On the form, each page is *staged* in the store right after it is normalised (``stage``:
-``Store.stage_page``, on the same ``pages`` lane, its own small transaction), so the case's
-save only claims the pages instead of writing their bytes. What the dialog no longer shows
-when it closes — pages deleted, retaken or turned on 完成; the pages it added on 取消; a page
-that came back after the dialog closed — is handed to ``unstage`` (deleted from the store).
+``store.attachments.stage_page``, on the same ``pages`` lane, its own small transaction), so
+the case's save only claims the pages instead of writing their bytes. What the dialog no
+longer shows when it closes — pages deleted, retaken or turned on 完成; the pages it added
+on 取消; a page that came back after the dialog closed — is handed to ``unstage`` (deleted
+from the store).
 
 A PDF's thumbnail is its first page, rendered by QtPdf (:func:`pdf_first_page`).
 """

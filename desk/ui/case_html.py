@@ -174,7 +174,7 @@ def summary_html(ctx: DeskContext, case: dict[str, Any], *, reveal: bool = False
                  routes: list[dict[str, Any]] | None = None) -> str:
     """The whole saved case (receipt fallback and print of last resort); ID numbers and
     phones in full only with ``reveal`` (the detail page, on purpose, audited). ``routes``:
-    a bundle case's routes as pulled from the district (``Store.case_routes``)."""
+    a bundle case's routes as pulled from the district (``store.sync.case_routes``)."""
     item = item_of(ctx, case)
     data = json.loads(case.get("data_json") or "{}")
     fields = data.get("fields", {})

@@ -96,7 +96,7 @@ class CasePhotos(QFrame):
         self.setVisible(bool(names) and case.get("data_json") != '{"purged": true}')
         self.message.hide()
         store, uuid = self.services.ctx.store, case["uuid"]
-        self.services.tasks.run(lambda: store.attachments_of(uuid),
+        self.services.tasks.run(lambda: store.attachments.attachments_of(uuid),
                            on_done=lambda rows: self._counted(uuid, rows))
 
     def _counted(self, uuid: str, rows: list[dict[str, Any]]) -> None:

@@ -60,7 +60,7 @@ STATUS_COLOURS = {"accepted": "ok", "deferred": "warn", "correction": "bad"}
 def _marked(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows, each with ``duplicate`` true when the district flagged the case as the
     resident's application at another desk too (issue 23) and has not cleared it."""
-    flagged = store.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
+    flagged = store.sync.duplicate_flagged([r["uuid"] for r in rows]) if rows else set()
     for r in rows:
         r["duplicate"] = r["uuid"] in flagged
     return rows
@@ -103,7 +103,7 @@ class CaseTableModel(QAbstractTableModel):
         self.loading = True
 
         def first_page() -> tuple[list[dict[str, Any]], int]:
-            rows = _marked(store, store.list_cases(limit=PAGE, offset=0, **flt))
+            rows = _marked(store, store.search.list_cases(limit=PAGE, offset=0, **flt))
             return rows, len(rows)
 
         # the first page on screen first; the total (a count over every matching row:
@@ -111,7 +111,7 @@ class CaseTableModel(QAbstractTableModel):
         self.counted = False
         self.tasks.run(first_page, on_done=lambda res: self._first(gen, res),
                        on_error=lambda exc: self._failed(gen, exc))
-        self.tasks.run(lambda: store.count_cases(**flt),
+        self.tasks.run(lambda: store.search.count_cases(**flt),
                        on_done=lambda n: self._counted(gen, n),
                        on_error=lambda exc: self._failed(gen, exc))
 
@@ -153,8 +153,8 @@ class CaseTableModel(QAbstractTableModel):
             return
         self.loading = True
         gen, flt, offset, store = self.generation, dict(self.filters), len(self.rows), self.store
-        self.tasks.run(lambda: _marked(store, store.list_cases(limit=PAGE, offset=offset,
-                                                               **flt)),
+        self.tasks.run(lambda: _marked(store, store.search.list_cases(limit=PAGE, offset=offset,
+                                                                      **flt)),
                        on_done=lambda rows: self._more(gen, offset, rows),
                        on_error=lambda exc: self._failed(gen, exc))
 

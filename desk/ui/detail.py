@@ -220,10 +220,10 @@ class CaseDetailPage(QWidget):
         store, tasks = self.services.ctx.store, self.services.tasks
         self.title.setText(tr("正在打开…"))
         tasks.run(lambda: (store.get_case(uuid), store.history(uuid),
-                                    store.case_routes(uuid)),
+                                    store.sync.case_routes(uuid)),
                            on_done=self._loaded)
         self.duplicates.hide()
-        tasks.run(lambda: store.duplicate_notes(uuid),
+        tasks.run(lambda: store.sync.duplicate_notes(uuid),
                            on_done=lambda notes: self._show_duplicates(uuid, notes))
 
     def _show_duplicates(self, uuid: str, notes: list[dict[str, Any]]) -> None:

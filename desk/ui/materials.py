@@ -253,7 +253,7 @@ class MaterialsPanel(QFrame):
         stage = unstage = None
         store = self.store
         if store is not None and tasks is not None:  # staged as captured (issue 17)
-            stage = partial(store.stage_page, self.session, name)
+            stage = partial(store.attachments.stage_page, self.session, name)
             unstage = partial(self._unstage, tasks, store)
         dlg = CaptureDialog(name, row.box.text(), self.captures.get(name, []),
                             source=self.source_factory(), parent=self,
@@ -267,13 +267,13 @@ class MaterialsPanel(QFrame):
         return dlg
 
     def _unstage(self, tasks: Runner, store: Store, staged: list[int]) -> None:
-        tasks.run(partial(store.unstage_pages, staged), lane="pages")
+        tasks.run(partial(store.attachments.unstage_pages, staged), lane="pages")
 
     def discard(self, tasks: Runner | None = None) -> None:
         """The form is left without saving (or saved): its pages still staged are deleted
         (through ``tasks`` when given, after any page being staged)."""
         if self.store is not None:
-            drop = partial(self.store.drop_staged, self.session)
+            drop = partial(self.store.attachments.drop_staged, self.session)
             if tasks is not None:
                 tasks.run(drop, lane="pages")
             else:

@@ -346,8 +346,8 @@ class MatterDetailPage(QWidget):
         worker = self.services.ctx.actor().worker
 
         def passed() -> dict[str, Any] | None:
-            store.mark_answer_passed(uuid, worker)
-            return store.get_matter(uuid)
+            store.matters.mark_answer_passed(uuid, worker)
+            return store.matters.get_matter(uuid)
 
         self.services.tasks.run(passed, on_done=self._changed)
 
@@ -382,7 +382,7 @@ class MatterDetailPage(QWidget):
 
 
 def _read(store: Store, uuid: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    m = store.get_matter(uuid)
+    m = store.matters.get_matter(uuid)
     if m is None:
         return None, []
     return m, store.history(m["uuid"])

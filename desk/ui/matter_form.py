@@ -242,7 +242,7 @@ class MatterFormPage(QWidget):
             self.title.setText(tr("登记民情诉求"))
             self.banner.hide()
         store = self.services.ctx.store
-        self.services.tasks.run(lambda: (self.matters.config, store.work_calendar()),
+        self.services.tasks.run(lambda: (self.matters.config, store.calendar.work_calendar()),
                                 on_done=self._configured)
 
     def _configured(self, res: tuple[MatterConfig, WorkCalendar]) -> None:

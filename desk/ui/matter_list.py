@@ -131,12 +131,12 @@ class MattersPage(QWidget):
 
         def read() -> list[dict[str, Any]]:
             if view == "today":
-                lists = store.today_matters(due_horizon(clock.now()))
+                lists = store.matters.today_matters(due_horizon(clock.now()))
                 return ([dict(m, why="overdue_or_due") for m in lists["due"]]
                         + [dict(m, why="answer") for m in lists["answers"]]
                         + [dict(m, why="revisit") for m in lists["revisits"]])
-            rows = store.list_matters(search=q or None,
-                                      status=None if view == "all" else view, limit=500)
+            rows = store.matters.list_matters(search=q or None,
+                                              status=None if view == "all" else view, limit=500)
             return [dict(m, why="") for m in rows]
 
         self.services.tasks.run(read, on_done=lambda rows: self._loaded(gen, rows))

@@ -110,7 +110,7 @@ class ProactiveNavigation(QObject):
 
     def read_counts(self) -> None:
         """How many wait, read on the background helper (then ``countsRead``)."""
-        self.services.tasks.run(self.services.ctx.store.proactive_counts,
+        self.services.tasks.run(self.services.ctx.store.proactive.proactive_counts,
                                 on_done=self.countsRead.emit)
 
     def _answered(self, _answer: object) -> None:

@@ -116,7 +116,8 @@ class ProactivePage(QWidget):
 
     def reload(self) -> None:
         """Read the list again (after a sync or an answer)."""
-        self.entries = self.ctx.store.proactive_list(include_done=self.show_done.isChecked())
+        self.entries = self.ctx.store.proactive.proactive_list(
+            include_done=self.show_done.isChecked())
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
             cells = (e["building"], e.get("name", ""), e.get("id_masked", ""),
@@ -128,7 +129,7 @@ class ProactivePage(QWidget):
                     cell.setToolTip(str(text))
                 self.table.setItem(row, col, cell)
         self.table.resizeRowsToContents()
-        counts = self.ctx.store.proactive_counts()
+        counts = self.ctx.store.proactive.proactive_counts()
         n = sum(counts.values())
         self.summary.setText(tr("待服务 {n} 人（{where}）。选中一位居民，再点下面的结果；结果在下次同步时"
                                 "报给区里。").format(
@@ -140,7 +141,7 @@ class ProactivePage(QWidget):
 
     def reload_reminders(self) -> None:
         """容缺 materials due within three days (or overdue), each with its SMS text."""
-        due = self.ctx.store.due_reminders(date.today())
+        due = self.ctx.store.proactive.due_reminders(date.today())
         self.reminders.clear()
         for r in due:
             row = QListWidgetItem(tr("{when} {due} · {name} · {item} · 补交：{mats}").format(
@@ -209,7 +210,7 @@ class ProactivePage(QWidget):
                 return
             kw["visit_date"] = day
         try:
-            done = self.ctx.store.record_proactive_outcome(
+            done = self.ctx.store.proactive.record_proactive_outcome(
                 int(e["entry_id"]), outcome, worker=self.ctx.settings.worker_name, **kw)
         except DeskError as exc:
             self.message.setText(exc.message)
@@ -225,7 +226,7 @@ class ProactivePage(QWidget):
         entry_id = int(e["entry_id"])
         number = self.read_ids.get(entry_id)
         if number:
-            cases = self.ctx.store.resident_item_cases(number, str(e["item_code"]))
+            cases = self.ctx.store.residents.resident_item_cases(number, str(e["item_code"]))
             if cases:  # newest first
                 return str(cases[0]["uuid"])
         typed = self.dialogs.choose(tr("已确认"), tr("请读卡或输入居民身份证号，核对是否为 {m}：").format(

@@ -1,7 +1,7 @@
 """An existing store's search index, filled after the window appears (issue 14 item 15).
 
 A store migrated with many records gets its two-character index in batches
-(:meth:`desk.core.store.Store.build_search_grams`), one batch per task on the background
+(:meth:`desk.core.store_search.Search.build_search_grams`), one batch per task on the background
 helper's ``db`` lane: a save or a list page queued meanwhile runs between two batches, and
 searches scan until the last batch is in. A batch that fails (disk full, say) stops the
 build quietly — searches keep scanning; the next start goes on from where it stopped.
@@ -30,13 +30,13 @@ def build_search_index(tasks: TaskManager, store: Store) -> bool:
     def stopped(exc: object) -> None:
         log.warning("search index build stopped: %s", type(exc).__name__)
 
-    tasks.run(store.move_recent_grams, on_error=stopped)
-    if store.search_grams_ready():
+    tasks.run(store.search.move_recent_grams, on_error=stopped)
+    if store.search.search_grams_ready():
         return False
 
     def step(more: object) -> None:
         if more and not tasks.closed:
-            tasks.run(store.build_search_grams, on_done=step, on_error=stopped)
+            tasks.run(store.search.build_search_grams, on_done=step, on_error=stopped)
 
     step(True)
     return True

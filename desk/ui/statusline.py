@@ -79,10 +79,10 @@ class StatusLine(QObject):
         from sync.client.updates import offered
 
         store, ctx = self.ctx.store, self.ctx
-        self.tasks.run(lambda: {"counts": store.outbox_counts(),
+        self.tasks.run(lambda: {"counts": store.sync.outbox_counts(),
                                 "last": store.get_meta("last_sync"),
                                 "server": store.get_meta("server_url"),
-                                "promises": store.promise_updates(unseen_only=True),
+                                "promises": store.calendar.promise_updates(unseen_only=True),
                                 "release": offered(ctx), "quota_wait": quota_wait(store)},
                        on_done=self.show)
 

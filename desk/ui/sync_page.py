@@ -260,11 +260,11 @@ class SyncPage(QWidget):
             from desk.core import keyring
             from sync.client.attachments import quota_wait
 
-            return {"counts": store.outbox_counts(), "last": store.get_meta("last_sync"),
+            return {"counts": store.sync.outbox_counts(), "last": store.get_meta("last_sync"),
                     "quota_wait": quota_wait(store),
                     "server": store.get_meta("server_url"),
-                    "enrolled": bool(store.get_meta("desk_id")), "aside": store.set_aside(),
-                    "promises": store.promise_updates(unseen_only=True),
+                    "enrolled": bool(store.get_meta("desk_id")), "aside": store.sync.set_aside(),
+                    "promises": store.calendar.promise_updates(unseen_only=True),
                     "protected": keyring.exists(data_dir), "pin": keyring.has_pin(data_dir)}
 
         self.tasks.run(read, on_done=self._show)
@@ -435,7 +435,7 @@ class SyncPage(QWidget):
     def _promises_seen(self) -> None:
         ids = [int(p["id"]) for p in self._promises]
         store = self.ctx.store
-        self.tasks.run(lambda: store.mark_promise_updates_seen(ids),
+        self.tasks.run(lambda: store.calendar.mark_promise_updates_seen(ids),
                        on_done=lambda _: self.refresh())
 
     def _selected(self) -> dict[str, Any] | None:
@@ -452,4 +452,4 @@ class SyncPage(QWidget):
         if not e:
             return
         store, uuid = self.ctx.store, e["case_uuid"]
-        self.tasks.run(lambda: store.retry_set_aside(uuid), on_done=lambda _: self.refresh())
+        self.tasks.run(lambda: store.sync.retry_set_aside(uuid), on_done=lambda _: self.refresh())

@@ -13,7 +13,7 @@ never touch widgets. Two lanes, each one ``QThread`` reading a queue:
 
 Usage::
 
-    tasks.run(lambda: store.list_cases(limit=200), on_done=model.set_rows,
+    tasks.run(lambda: store.search.list_cases(limit=200), on_done=model.set_rows,
               on_error=window.show_error)
 """
 

@@ -137,7 +137,8 @@ class MainWindow(QMainWindow):
         store = self.ctx.store
         self.clock_notice.check_in_background(self.tasks)  # the clock's doubt first
         self.tasks.run(store.quick_check, on_done=self._checked)  # before any save can start
-        self.tasks.run(store.drop_left_staged, lane="pages")  # issue 17: a crash's pages
+        # issue 17: a crash's pages
+        self.tasks.run(store.attachments.drop_left_staged, lane="pages")
         self.tasks.run(store.item_usage, on_done=self.home.set_usage)
         self.proactive.read_counts()  # issue 18: 主动服务 N 人
         # promises counted before a year's holiday notice reached this desk (its file, a pull)

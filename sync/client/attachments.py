@@ -3,9 +3,9 @@
 :func:`upload_attachments` runs after the round's records (push, pull, agreement): the
 cases are at the district before any image is sent, so a slow upload never delays a case.
 Only pages whose case the district has acknowledged are offered
-(:meth:`Store.attachments_waiting`). Each page goes up in pieces (``PUT
-/api/v1/attachments/SHA?offset=…``, content-addressed: a dropped connection resumes from
-what the district holds), then its link — case, material, page — is sent
+(:meth:`desk.core.store_attachments.Attachments.attachments_waiting`). Each page goes up
+in pieces (``PUT /api/v1/attachments/SHA?offset=…``, content-addressed: a dropped
+connection resumes from what the district holds), then its link — case, material, page — is sent
 (``POST /api/v1/attachment-links``, keyed by the page's id: resending is a duplicate, so
 each page is held once). A failure stops the lane, not the round: the records' summary is
 untouched and the pages wait for the next sync.
@@ -70,7 +70,7 @@ def quota_wait(store: Store) -> dict[str, Any] | None:
     ``resets_at``, ``message``) with ``waiting``, the pages it holds back; None when
     none is kept or nothing waits."""
     raw = store.get_meta(QUOTA_META)
-    waiting = store.attachment_counts()["waiting"] if raw else 0
+    waiting = store.attachments.attachment_counts()["waiting"] if raw else 0
     return dict(json.loads(raw), waiting=waiting) if raw and waiting else None
 
 
@@ -82,7 +82,7 @@ def quota_hold(store: Store, client: DistrictClient) -> dict[str, Any] | None:
     if not raw:
         return None
     hold: dict[str, Any] = json.loads(raw)
-    waiting = store.attachments_waiting(limit=1)
+    waiting = store.attachments.attachments_waiting(limit=1)
     if client.now() < _epoch(hold.get("resets_at", "")) and waiting:
         quota = client.attachment_status(waiting[0]["sha256"]).quota
         if quota is None or quota.used + int(hold.get("need", 1)) > quota.cap:
@@ -101,7 +101,8 @@ def upload_attachments(store: Store, client: DistrictClient, summary: dict[str, 
     try:
         hold = quota_hold(store, client)
         while True:
-            rows = [r for r in store.attachments_waiting(limit=LINKS_PER_REQUEST + len(tried))
+            waiting = store.attachments.attachments_waiting(limit=LINKS_PER_REQUEST + len(tried))
+            rows = [r for r in waiting
                     if r["attachment_id"] not in tried][:LINKS_PER_REQUEST]
             if not rows:
                 break
@@ -109,14 +110,14 @@ def upload_attachments(store: Store, client: DistrictClient, summary: dict[str, 
             for r in rows:
                 tried.add(r["attachment_id"])
                 if r["uploaded_at"] is None and hold is None:
-                    data = store.attachment_data(r["attachment_id"])
+                    data = store.attachments.attachment_data(r["attachment_id"])
                     try:
                         status = client.upload_attachment(data, chunk_size=chunk_size)
                     except QuotaError as exc:  # the day's cap: the pages wait, queued
                         hold = _hold(store, exc)
                         continue
                     if status.complete:
-                        store.mark_attachment_uploaded(r["attachment_id"])
+                        store.attachments.mark_attachment_uploaded(r["attachment_id"])
                         summary["attachments_bytes"] += len(data)
                         r = dict(r, uploaded_at=True)
                 if r["uploaded_at"] is not None:
@@ -133,7 +134,7 @@ def upload_attachments(store: Store, client: DistrictClient, summary: dict[str, 
                                  created_at=r["created_at"]) for r in rows]))
             done = [str(x.attachment_id) for x in resp.results
                     if x.result in ("accepted", "duplicate")]
-            store.mark_attachments_linked(done)
+            store.attachments.mark_attachments_linked(done)
             summary["attachments_sent"] += len(done)
             summary["attachments_rejected"] += [
                 {"attachment_id": str(x.attachment_id), "reason": x.reason or x.result}
@@ -141,4 +142,4 @@ def upload_attachments(store: Store, client: DistrictClient, summary: dict[str, 
     except SyncError as exc:
         summary["attachments_error"] = exc.as_dict()
     summary["attachments_quota"] = hold
-    summary["attachments_waiting"] = store.attachment_counts()["waiting"]
+    summary["attachments_waiting"] = store.attachments.attachment_counts()["waiting"]

@@ -81,7 +81,7 @@ def enroll_desk(ctx: DeskContext, server_url: str, code: str, *,
                       confirmed_epoch="", confirmed_upto="0", status_report_due="")
     store.set_meta_many(values)
     if c.server_seen is not None:
-        store.record_district_time(_utc_iso(c.server_seen))
+        store.clock.record_district_time(_utc_iso(c.server_seen))
     ctx.settings.server_url = server_url
     ctx.settings.desk_code = resp.desk_code
     if not ctx.settings.desk_name:
@@ -175,11 +175,11 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
         if c is not None:
             store.set_meta("clock_offset", f"{c.clock_offset:.3f}")
             if c.server_seen is not None:  # the desk's dates never go back before it
-                store.record_district_time(_utc_iso(c.server_seen))
+                store.clock.record_district_time(_utc_iso(c.server_seen))
             if own:
                 c.close()
-    counts = store.outbox_counts()
-    summary["attachments_waiting"] = store.attachment_counts()["waiting"]
+    counts = store.sync.outbox_counts()
+    summary["attachments_waiting"] = store.attachments.attachment_counts()["waiting"]
     summary["pending"] = counts.get("pending", 0)
     summary["set_aside"] = counts.get("rejected", 0) + counts.get("conflict", 0)
     summary["cursor"] = store.get_meta("sync_cursor") or "0"
@@ -196,12 +196,12 @@ def send_proactive_outcomes(store: Store, c: DistrictClient, summary: dict[str, 
     district rejects is counted in ``proactive_rejected`` and not sent again)."""
     summary.setdefault("proactive_sent", 0)
     summary.setdefault("proactive_rejected", 0)
-    answers = store.unsent_proactive_outcomes()
+    answers = store.proactive.unsent_proactive_outcomes()
     for i in range(0, len(answers), 500):
         part = answers[i:i + 500]
         resp = c.proactive_outcomes(P.ProactiveOutcomesRequest(
             outcomes=[P.ProactiveOutcome.model_validate(a) for a in part]))
-        store.mark_proactive_sent(part)
+        store.proactive.mark_proactive_sent(part)
         summary["proactive_sent"] += sum(r.result == "accepted" for r in resp.results)
         summary["proactive_rejected"] += sum(r.result == "rejected" for r in resp.results)
 
@@ -256,7 +256,7 @@ def _load_inflight(store: Store) -> list[_Batch]:
         raw = [raw]
     out = []
     for b in raw:
-        entries = store.outbox_entries(b["ids"], raw=True)
+        entries = store.sync.outbox_entries(b["ids"], raw=True)
         if len(entries) == len(b["ids"]) and all(e["state"] == "pending" for e in entries):
             out.append(_Batch(b["batch_id"], _records(entries)))
     return out
@@ -287,7 +287,7 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
             try:
                 resp = future.result()
             except (NetworkError, ServerError) as exc:
-                store.note_outbox_attempt(queue[0].ids, exc.message)
+                store.sync.note_outbox_attempt(queue[0].ids, exc.message)
                 raise
             except ConflictError as exc:
                 if exc.code != P.ERR_BATCH_CONFLICT or conflicts_seen >= 3:
@@ -329,7 +329,7 @@ def _fill(store: Store, queue: list[_Batch], batch_size: int) -> bool:
 def _next_batch(store: Store, batch_size: int, after: int = 0) -> _Batch | None:
     """The next batch: pending entries with ids above ``after`` (those of the batch in
     flight), oldest first."""
-    entries = store.pending_outbox(batch_size, after=after, raw=True)
+    entries = store.sync.pending_outbox(batch_size, after=after, raw=True)
     return _Batch(str(uuid.uuid4()), _records(entries)) if entries else None
 
 
@@ -355,8 +355,8 @@ def _record(store: Store, batch: _Batch, resp: P.BatchResponse, summary: dict[st
                         "reason": reason, "received_at": r.received_at})
     if len(results) != len(records):
         raise SyncError("区级系统的应答缺少部分记录的结果", code="bad_answer")
-    store.mark_outbox(results, batch.batch_id,
-                      meta={"sync_inflight": _inflight_note(inflight)})
+    store.sync.mark_outbox(results, batch.batch_id,
+                           meta={"sync_inflight": _inflight_note(inflight)})
     summary["batches"] += 1
     summary["pushed"] += len(records)
     for res in results:
@@ -378,7 +378,7 @@ def pull_changes(ctx: DeskContext, client: DistrictClient, summary: dict[str, An
         resp = client.changes(since, limit)
         if resp.changes or resp.cursor != str(since):
             changes = [ch.model_dump() for ch in resp.changes]
-            summary["pulled"] += store.apply_changes(changes, resp.cursor)
+            summary["pulled"] += store.sync.apply_changes(changes, resp.cursor)
             catalog_changed |= any(ch["kind"] == "catalog" for ch in changes)
         since = int(resp.cursor)
         if progress is not None:

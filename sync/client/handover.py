@@ -4,7 +4,7 @@ Once, for a desk enrolled as a replacement (meta ``handover_pending`` = its desk
 enrollment; ``handover_done`` once taken), the desk asks the district for the hand-over (``GET /api/v1/handover``, a page at a time): for a desk
 enrolled as the replacement of another, that desk's open cases and those completed in
 the last 90 days, its receipt numbering and receipt key; for any other desk, nothing. The
-cases are stored in one transaction (:meth:`desk.core.store_handover.HandoverMixin.
+cases are stored in one transaction (:meth:`desk.core.store_handover.Handover.
 adopt_handover`), so the worker can reprint a receipt, take the 容缺 materials that fall
 due and answer a resident asking about their case. A district without the route (an
 older one) has nothing to hand over.
@@ -76,7 +76,7 @@ def take_handover(ctx: DeskContext, client: DistrictClient, summary: dict[str, A
         if not resp.more or not resp.cases:
             break
         after = str(json.loads(resp.cases[-1].payload_json).get("uuid"))
-    summary["handover"] = store.adopt_handover(
+    summary["handover"] = store.handover.adopt_handover(
         rows, receipt_seq=first.receipt_seq, desk_code=first.desk_code or
         ctx.settings.desk_code, receipt_key=first.receipt_key, replaces=first.replaces,
         desk_id=desk_id, matters=[hm.model_dump() for hm in first.matters],

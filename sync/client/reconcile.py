@@ -53,10 +53,10 @@ def _cursor(store: Store) -> int:
 def check(store: Store, client: DistrictClient, *, final: bool) -> P.ReconcileResponse | None:
     """Ask the district what it holds of this desk's records (None: a district from before
     the agreement check, which cannot answer)."""
-    acked = store.acked()
+    acked = store.reconcile.acked()
     try:
         return client.reconcile(P.ReconcileRequest(
-            epoch_id=store.district_epoch()["epoch_id"], cursor=_cursor(store),
+            epoch_id=store.reconcile.district_epoch()["epoch_id"], cursor=_cursor(store),
             acked=acked["acked"], acked_max=acked["acked_max"], final=final))
     except ProtocolError as exc:
         if exc.status in (404, 405):
@@ -67,24 +67,24 @@ def check(store: Store, client: DistrictClient, *, final: bool) -> P.ReconcileRe
 def adopt(store: Store, resp: P.ReconcileResponse, summary: dict[str, Any]) -> bool:
     """Take the district's epoch; True when its history changed since the last check (a new
     epoch, another database, or its changes behind this desk's pull cursor)."""
-    seen = store.district_epoch()
+    seen = store.reconcile.district_epoch()
     summary["district_epoch"] = resp.epoch
     changed = bool(seen["epoch_id"]) and (seen["epoch_id"] != resp.epoch_id
                                           or seen["district_id"] != resp.district_id)
     changed = changed or resp.last_seq < _cursor(store)
     if changed:
-        store.start_epoch(resp.district_id, resp.epoch_id, resp.epoch, changed=True)
+        store.reconcile.start_epoch(resp.district_id, resp.epoch_id, resp.epoch, changed=True)
         summary["epoch_changed"] = True
         # the decision a refusal rested on may be gone with the district's history
         summary["refused_retried"] = summary.get("refused_retried", 0) + \
-            store.requeue_refused()
+            store.reconcile.requeue_refused()
     elif seen["epoch_id"] != resp.epoch_id:  # the first check with this district
-        store.start_epoch(resp.district_id, resp.epoch_id, resp.epoch, changed=False)
+        store.reconcile.start_epoch(resp.district_id, resp.epoch_id, resp.epoch, changed=False)
     return changed
 
 
 def _requeue(store: Store, after: int, summary: dict[str, Any]) -> int:
-    done = store.requeue_sent(after)
+    done = store.reconcile.requeue_sent(after)
     summary["resent"] += done["requeued"]
     summary["unrecoverable"] = done["unrecoverable"]
     return int(done["requeued"])
@@ -97,7 +97,7 @@ def begin(store: Store, client: DistrictClient, summary: dict[str, Any]
     if resp is None:
         return None
     adopt(store, resp, summary)
-    if resp.held < store.acked()["acked"]:
+    if resp.held < store.reconcile.acked()["acked"]:
         _requeue(store, resp.watermark, summary)
     return resp
 
@@ -105,11 +105,11 @@ def begin(store: Store, client: DistrictClient, summary: dict[str, Any]
 def report_lost_decisions(store: Store, client: DistrictClient, summary: dict[str, Any]) -> None:
     """After an epoch change (and a complete pull): send the decisions the district no
     longer has back to it, once."""
-    epoch = store.district_epoch()["epoch_id"]
+    epoch = store.reconcile.district_epoch()["epoch_id"]
     if not epoch or store.get_meta("status_report_due") != epoch:
         return
     lost = []
-    for d in store.lost_decisions():
+    for d in store.reconcile.lost_decisions():
         try:
             lost.append(P.StatusReport.model_validate(d))
         except ValueError:  # an event the desk cannot describe in the protocol: kept locally
@@ -136,9 +136,9 @@ def finish(store: Store, client: DistrictClient, summary: dict[str, Any],
     while True:
         if adopt(store, resp, summary):
             return False  # its history changed during this sync: the next one starts over
-        acked = store.acked()
+        acked = store.reconcile.acked()
         if resp.held == acked["acked"]:
-            store.confirm_agreement(resp.epoch_id, acked["acked_max"])
+            store.reconcile.confirm_agreement(resp.epoch_id, acked["acked_max"])
             summary["agreed"] = True
             return True
         if resp.held > acked["acked"]:
@@ -154,7 +154,7 @@ def finish(store: Store, client: DistrictClient, summary: dict[str, Any],
         if again is None:  # pragma: no cover - the district was downgraded mid-round
             return False
         resp = again
-    missing = store.acked()["acked"] - resp.held
+    missing = store.reconcile.acked()["acked"] - resp.held
     lost = summary["unrecoverable"]
     raise SyncError(f"区级系统缺少本办事点已上传的 {missing} 条记录"
                     + (f"，其中 {lost} 条的个人信息已按期清除，无法重新上传；请联系区级管理员"

@@ -79,7 +79,7 @@ def test_admin_publishes_next_years_holidays_from_the_form(
     assert server.console.verify_audit() is None
     # a desk pulls it at its next sync
     assert sync_desk(desk)["complete"]
-    assert desk.store.district_calendars()[2027].source == SOURCE_2027
+    assert desk.store.calendar.district_calendars()[2027].source == SOURCE_2027
 
 
 def test_viewer_sees_the_years_but_not_the_form(server: ConsoleServer, page: Any) -> None:

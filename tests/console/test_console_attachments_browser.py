@@ -44,7 +44,7 @@ def test_pages_on_the_case_page_audited_and_masked(server: ConsoleServer, make_d
     case = new_case(desk, "MZ-GLJT")
     material = desk.catalog.get("MZ-GLJT").materials[0].name
     pages = _pages()
-    desk.store.add_attachments(case["uuid"], material, pages, "刘晓燕")
+    desk.store.attachments.add_attachments(case["uuid"], material, pages, "刘晓燕")
     summary = sync_desk(desk)
     assert summary["complete"] and summary["attachments_sent"] == 2, summary
 

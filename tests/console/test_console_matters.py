@@ -172,7 +172,7 @@ def test_the_whole_flow_with_errors_beside_the_control_and_the_timeline(
     assert "工单回访" in log and "工单签收" in log
     # the desk sees each step at its next sync
     assert sync_desk(desk)["complete"]
-    mine = desk.store.get_matter(u)
+    mine = desk.store.matters.get_matter(u)
     assert mine is not None
     assert (mine["district_status"], mine["district_answer"]) == ("closed", "已更换防水层")
 

@@ -138,7 +138,7 @@ def test_dispatch_sign_answer_revisit_redo_close_in_the_browser(
         _shot(clerk, "desktop-matter-closed")
         # the desk sees the end at its next sync
         assert sync_desk(desk)["complete"]
-        mine = desk.store.get_matter(leak["uuid"])
+        mine = desk.store.matters.get_matter(leak["uuid"])
         assert mine is not None and mine["district_status"] == "closed"
 
         # the rates: hand count — dispatched 1 (signed in time) → 响应率 1/1; closed and not

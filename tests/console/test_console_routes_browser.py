@@ -75,7 +75,7 @@ def test_priority_routes_and_departments_in_a_browser(server: ConsoleServer, mak
 
     # the desk pulls each route's state and the closed case
     assert sync_desk(desk)["complete"]
-    got = {r["item_code"]: r for r in desk.store.case_routes(bundle["uuid"])}
+    got = {r["item_code"]: r for r in desk.store.sync.case_routes(bundle["uuid"])}
     assert (got["GA-SWZX"]["status"], got["MZ-BZBZ"]["status"]) == ("completed", "rejected")
     assert got["MZ-BZBZ"]["note"].startswith("逝者生前未在本区居住")
     assert desk.store.get_case(bundle["uuid"])["district_status"] == "completed"

@@ -26,10 +26,10 @@ def test_two_desks_flagged_noted_filtered_and_cleared(server: Any, make_desk: An
     # both desks have the note on their case; the case status is left alone
     for ctx, mine, theirs, desk_name in ((a, ca, cb, "永和社区流动办事点"),
                                          (b, cb, ca, "七里一村社区流动办事点")):
-        (note,) = ctx.store.duplicate_notes(mine["uuid"])
+        (note,) = ctx.store.sync.duplicate_notes(mine["uuid"])
         assert note["state"] == "flagged" and note["other_receipt_no"] == theirs["receipt_no"]
         assert desk_name in note["note"] and "重复申请" in note["note"]
-        assert ctx.store.duplicate_flagged([mine["uuid"], other["uuid"]]) == {mine["uuid"]}
+        assert ctx.store.sync.duplicate_flagged([mine["uuid"], other["uuid"]]) == {mine["uuid"]}
         assert ctx.store.get_case(mine["uuid"])["district_status"] in (None, "", "received")
 
     w = web("reviewer")
@@ -73,6 +73,6 @@ def test_two_desks_flagged_noted_filtered_and_cleared(server: Any, make_desk: An
     # both desks learn it at their next sync
     for ctx, mine in ((a, ca), (b, cb)):
         assert sync_desk(ctx)["complete"]
-        (note,) = ctx.store.duplicate_notes(mine["uuid"])
+        (note,) = ctx.store.sync.duplicate_notes(mine["uuid"])
         assert note["state"] == "cleared" and "居民原申请已在永和撤回" in note["note"]
-        assert ctx.store.duplicate_flagged([mine["uuid"]]) == set()
+        assert ctx.store.sync.duplicate_flagged([mine["uuid"]]) == set()

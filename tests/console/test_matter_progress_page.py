@@ -36,7 +36,7 @@ def test_a_matters_slip_opens_its_steps_on_a_phone(server: ConsoleServer, make_d
     M.decide(st, m["uuid"], "dispatch", department="WY")
     M.decide(st, m["uuid"], "sign")
     M.decide(st, m["uuid"], "answer", text="已为欧阳女士修复楼上管道，电话" + PHONE)
-    stored = desk.store.get_matter(m["uuid"])
+    stored = desk.store.matters.get_matter(m["uuid"])
     code = matter_code(desk, stored)
     # the slip's QR code is the page's address (printed and scanned as a phone would)
     pdf = tmp_path / "slip.pdf"

@@ -65,11 +65,11 @@ def test_a_case_filed_from_confirmed_is_marked_mianshen_end_to_end(
         "MZ-GLJT"] == 2
     desk = make_desk()
     assert sync_desk(desk)["complete"]
-    listed = {e["name"]: e for e in desk.store.proactive_list()}
+    listed = {e["name"]: e for e in desk.store.proactive.proactive_list()}
     e0, e1 = listed["居民甲"], listed["居民乙"]
     item = desk.catalog.get("MZ-GLJT")
     sub = {**item.example, **prefill(item, e0, people["居民甲"])}
-    before = len(desk.store.resident_item_cases(people["居民甲"], "MZ-GLJT"))
+    before = len(desk.store.residents.resident_item_cases(people["居民甲"], "MZ-GLJT"))
 
     # refused, naming the field, nothing saved: another resident's entry, no such entry, a
     # mark that is not an entry number
@@ -82,8 +82,8 @@ def test_a_case_filed_from_confirmed_is_marked_mianshen_end_to_end(
         desk.cases.submit("MZ-GLJT", {**sub, "proactive": {"entry_id": 999999}}, desk.actor())
     with pytest.raises(ValidationFailed, match="entry_id"):
         desk.cases.submit("MZ-GLJT", {**sub, "proactive": {"entry_id": "1"}}, desk.actor())
-    assert len(desk.store.resident_item_cases(people["居民甲"], "MZ-GLJT")) == before
-    assert desk.store.unsent_proactive_outcomes() == []
+    assert len(desk.store.residents.resident_item_cases(people["居民甲"], "MZ-GLJT")) == before
+    assert desk.store.proactive.unsent_proactive_outcomes() == []
 
     # 已确认: the case is marked on itself, and the answer names it
     saved = desk.cases.submit("MZ-GLJT", {**sub, "proactive": {"entry_id": e0["entry_id"]}},
@@ -92,10 +92,10 @@ def test_a_case_filed_from_confirmed_is_marked_mianshen_end_to_end(
     assert json.loads(case["data_json"])["proactive"] == {
         "entry_id": e0["entry_id"], "reason": e0["reason"], "due": e0["due"],
         "no_signature": True}
-    answers = desk.store.unsent_proactive_outcomes()
+    answers = desk.store.proactive.unsent_proactive_outcomes()
     assert [(a["entry_id"], a["outcome"], a["case_uuid"]) for a in answers] == [
         (e0["entry_id"], "confirmed", saved["uuid"])]
-    assert "居民甲" not in {e["name"] for e in desk.store.proactive_list()}  # served
+    assert "居民甲" not in {e["name"] for e in desk.store.proactive.proactive_list()}  # served
 
     # the receipt in both formats: 免申即享, and 无需签字 instead of the applicant's line
     plain = new_case(desk, "YB-JMCB")

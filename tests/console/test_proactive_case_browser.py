@@ -42,7 +42,7 @@ def _mianshen_case(server: ConsoleServer, make_desk: Any, tmp_path: Path) -> str
     proactive.run(st, load_catalog(), day=date.today(), actor="t")
     desk = make_desk()
     assert sync_desk(desk)["complete"]
-    (entry,) = desk.store.proactive_list()
+    (entry,) = desk.store.proactive.proactive_list()
     item = desk.catalog.get("MZ-GLJT")
     saved = desk.cases.submit("MZ-GLJT", {**item.example, **prefill(item, entry, number),
                                           "proactive": {"entry_id": entry["entry_id"]}},

@@ -24,7 +24,7 @@ def main() -> None:
     while True:
         # issue 23: a resident applies for 高龄津贴 once; each case has its own resident,
         # numbered on from the cases earlier children saved
-        sub["applicant_id"] = fresh_id(item.example["applicant_id"], ctx.store.count_cases())
+        sub["applicant_id"] = fresh_id(item.example["applicant_id"], ctx.store.search.count_cases())
         case = ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=date(2026, 11, 23))
         out.write(case["uuid"] + "\n")
         out.flush()

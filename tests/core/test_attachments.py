@@ -133,11 +133,11 @@ def test_pages_saved_with_the_case_encrypted_no_temp_file(tmp_path: Path) -> Non
     page = normalise(photo(2400, 1800), "户口簿.jpg")
     material = ctx.catalog.get("MZ-GLJT").materials[0].name
     case = _save(ctx, [(material, [page, page])])
-    rows = ctx.store.attachments_of(case["uuid"])
+    rows = ctx.store.attachments.attachments_of(case["uuid"])
     assert [(r["material"], r["page"], r["size"]) for r in rows] == [
         (material, 1, page.size), (material, 2, page.size)]
-    assert ctx.store.attachment_data(rows[0]["attachment_id"]) == page.data
-    more = ctx.store.add_attachments(case["uuid"], material, [normalise(pdf(1))], "刘晓燕")
+    assert ctx.store.attachments.attachment_data(rows[0]["attachment_id"]) == page.data
+    more = ctx.store.attachments.add_attachments(case["uuid"], material, [normalise(pdf(1))], "刘晓燕")
     assert more[0]["page"] == 3
     # no file appeared in the data folder (no temporary file left behind, no plain copy)
     after = _tree(data_dir)
@@ -150,23 +150,23 @@ def test_pages_saved_with_the_case_encrypted_no_temp_file(tmp_path: Path) -> Non
 
 def test_add_to_unknown_case_refused(desk: DeskContext) -> None:
     with pytest.raises(NotFound):
-        desk.store.add_attachments("no-such-case", "x", [normalise(pdf(1))], "刘晓燕")
+        desk.store.attachments.add_attachments("no-such-case", "x", [normalise(pdf(1))], "刘晓燕")
 
 
 def test_purge_removes_the_pages(desk: DeskContext) -> None:
     material = desk.catalog.get("MZ-GLJT").materials[0].name
     done = _save(desk, [(material, [normalise(pdf(1))])])
-    pending = desk.store.pending_outbox()
-    desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
-    desk.store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
-                               "status": "completed", "at": "2026-01-05T10:00:00"}], "2")
-    desk.store.start_epoch("district-1", "e1", 1, changed=False)
-    desk.store.confirm_agreement("e1", desk.store.acked()["acked_max"])
-    assert desk.store.attachments_of(done["uuid"])
+    pending = desk.store.sync.pending_outbox()
+    desk.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
+    desk.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
+                                    "status": "completed", "at": "2026-01-05T10:00:00"}], "2")
+    desk.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    desk.store.reconcile.confirm_agreement("e1", desk.store.reconcile.acked()["acked_max"])
+    assert desk.store.attachments.attachments_of(done["uuid"])
     assert maintenance.purge_expired(desk.store, days=180, today=TODAY) == 1
-    assert desk.store.attachments_of(done["uuid"]) == []
+    assert desk.store.attachments.attachments_of(done["uuid"]) == []
     with pytest.raises(NotFound):
-        desk.store.add_attachments(done["uuid"], material, [normalise(pdf(1))], "刘晓燕")
+        desk.store.attachments.add_attachments(done["uuid"], material, [normalise(pdf(1))], "刘晓燕")
 
 
 def test_cli_attach_and_attachments(desk: DeskContext, tmp_path: Path, capsys: Any) -> None:

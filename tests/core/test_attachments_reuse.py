@@ -43,30 +43,30 @@ def test_reuse_refusals(desk: Any) -> None:
     assert set(offers) == {"老人身份证"}
     ids = offers["老人身份证"]["attachment_ids"]
     lnyd = dict(desk.catalog.get("MZ-LNYD").example, applicant_id=pid)
-    count = len(desk.store.list_cases())
+    count = len(desk.store.search.list_cases())
 
     def refused(sub: dict[str, Any], picks: Any) -> str:
         with pytest.raises(ValidationFailed) as exc:
             desk.cases.submit("MZ-LNYD", sub, desk.actor(), reuse_pages=picks)
-        assert len(desk.store.list_cases()) == count  # nothing saved
+        assert len(desk.store.search.list_cases()) == count  # nothing saved
         return exc.value.problems[0].message
 
     assert "须先经居民同意" in refused(lnyd, [("老人身份证", ids)])
     agreed = dict(lnyd, reuse_consent=True)
-    hkb = [r["attachment_id"] for r in desk.store.attachments_of(first["uuid"])
+    hkb = [r["attachment_id"] for r in desk.store.attachments.attachments_of(first["uuid"])
            if r["material"] == "户口簿"]
     assert "不能用作“老人身份证”" in refused(agreed, [("老人身份证", hkb)])
     # another resident's case and pages
     other = desk.cases.submit("MZ-DB", dict(desk.catalog.get("MZ-DB").example), desk.actor(),
                               attachments=[("户口簿", [_page(200)])])
-    count = len(desk.store.list_cases())
-    theirs = [r["attachment_id"] for r in desk.store.attachments_of(other["uuid"])]
+    count = len(desk.store.search.list_cases())
+    theirs = [r["attachment_id"] for r in desk.store.attachments.attachments_of(other["uuid"])]
     assert "不属于本申请人" in refused(agreed, [("户口簿", theirs)])
     assert "没有这份存档材料" in refused(agreed, [("老人身份证", ["no-such-page"])])
     # fine with the consent: copied as the new case's own pages
     saved = desk.cases.submit("MZ-LNYD", agreed, desk.actor(),
                               reuse_pages=[("老人身份证", ids)])
-    assert [r["material"] for r in desk.store.attachments_of(saved["uuid"])] == ["老人身份证"]
+    assert [r["material"] for r in desk.store.attachments.attachments_of(saved["uuid"])] == ["老人身份证"]
 
 
 @pytest.mark.parametrize("fmt", ["a4", "80mm"])
@@ -81,7 +81,7 @@ def test_the_receipt_lists_reused_materials(desk: Any, fmt: str, tmp_path: Any) 
     ex = dict(desk.catalog.get("MZ-GLJT").example)
     first = desk.cases.submit("MZ-GLJT", ex, desk.actor(),
                               attachments=[("居民身份证", [_page(10), _page(30)])])
-    ids = [r["attachment_id"] for r in desk.store.attachments_of(first["uuid"])]
+    ids = [r["attachment_id"] for r in desk.store.attachments.attachments_of(first["uuid"])]
     sub = dict(desk.catalog.get("MZ-LNYD").example, applicant_id=ex["applicant_id"],
                reuse_consent=True)
     case = desk.cases.submit("MZ-LNYD", sub, desk.actor(), reuse_pages=[("老人身份证", ids)])
@@ -103,7 +103,7 @@ def test_the_receipt_lists_reused_materials(desk: Any, fmt: str, tmp_path: Any) 
 
 
 def _captured(desk: Any, case_uuid: str, material: str) -> date:
-    return date.fromisoformat(min(str(r["created_at"]) for r in desk.store.attachments_of(
+    return date.fromisoformat(min(str(r["created_at"]) for r in desk.store.attachments.attachments_of(
         case_uuid) if r["material"] == material)[:10])
 
 
@@ -143,22 +143,22 @@ def test_expired_page_refused_naming_material_and_expiry(desk: Any) -> None:
     ex = dict(desk.catalog.get("MZ-DB").example)
     first = desk.cases.submit("MZ-DB", ex, desk.actor(),
                               attachments=[("收入证明", [_page(10)])])
-    ids = [r["attachment_id"] for r in desk.store.attachments_of(first["uuid"])]
+    ids = [r["attachment_id"] for r in desk.store.attachments.attachments_of(first["uuid"])]
     last = add_months(_captured(desk, first["uuid"], "收入证明"), 3) - timedelta(days=1)
     sub = dict(desk.catalog.get("MZ-DSR").example, applicant_id=ex["applicant_id"],
                reuse_consent=True)
-    count = len(desk.store.list_cases())
+    count = len(desk.store.search.list_cases())
     with pytest.raises(ValidationFailed) as exc:
         desk.cases.submit("MZ-DSR", sub, desk.actor(), today=last + timedelta(days=1),
                           reuse_pages=[("收入证明", ids)])
-    assert len(desk.store.list_cases()) == count  # nothing saved
+    assert len(desk.store.search.list_cases()) == count  # nothing saved
     [problem] = exc.value.problems
     assert (problem.field, problem.rule) == ("reuse_materials", "expired")
     assert "“收入证明”" in problem.message
     assert f"有效期至 {last.isoformat()}，已过期" in problem.message
     saved = desk.cases.submit("MZ-DSR", sub, desk.actor(), today=last,
                               reuse_pages=[("收入证明", ids)])
-    assert [r["material"] for r in desk.store.attachments_of(saved["uuid"])] == ["收入证明"]
+    assert [r["material"] for r in desk.store.attachments.attachments_of(saved["uuid"])] == ["收入证明"]
 
 
 def test_id_card_not_past_its_own_expiry() -> None:
@@ -184,7 +184,7 @@ def test_id_card_pages_expire_with_the_card_read(desk: Any) -> None:
     data = json.loads(desk.store.get_case(first["uuid"])["data_json"])
     assert data["identity"]["valid_to"] == card_end.isoformat()
     pid, lnyd = ex["applicant_id"], desk.catalog.get("MZ-LNYD")
-    ids = [r["attachment_id"] for r in desk.store.attachments_of(first["uuid"])]
+    ids = [r["attachment_id"] for r in desk.store.attachments.attachments_of(first["uuid"])]
     captured = _captured(desk, first["uuid"], "居民身份证")
     assert card_end < add_months(captured, 12) - timedelta(days=1)  # the card is the limit
 

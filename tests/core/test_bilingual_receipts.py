@@ -195,7 +195,7 @@ def test_english_receipts_print_chinese_with_english_beneath(desk: Any, tmp_path
         {"category": "投诉", "subcategory": "漏水", "urgency": "一般",
          "description": "楼上卫生间漏水", "resident": {"name": "王建国", "phone": "13812345678"},
          "place": {"compound": "汉阳花园"}, "answer_by": "phone"}, desk.actor())
-    slip = desk.store.get_matter(m["uuid"])
+    slip = desk.store.matters.get_matter(m["uuid"])
     text, _ = check_clean(render_matter_pdf(desk, slip, fmt), tmp_path, fmt, f"slip {fmt}")
     for words in ("民情诉求受理单", "Resident request slip", "Request no.", "Urgency"):
         assert squash(words) in squash(text), (fmt, words)

@@ -153,9 +153,9 @@ def test_cases_json_carries_the_districts_note_and_department(
                        "--json", str(f))
     uuid = json.loads(out)["uuid"]
     ctx = DeskContext.open(str(ready_dir))  # what a pull from the district applies
-    ctx.store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": uuid,
-                              "status": "routed", "note": "请到区民政局窗口领取",
-                              "department": "区民政局", "at": "2026-11-25T09:00:00"}], "1")
+    ctx.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": uuid,
+                                   "status": "routed", "note": "请到区民政局窗口领取",
+                                   "department": "区民政局", "at": "2026-11-25T09:00:00"}], "1")
     ctx.close()
     code, out, _ = run(capsys, "--data-dir", str(ready_dir), "cases", "--json")
     (row,) = json.loads(out)

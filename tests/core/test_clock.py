@@ -92,7 +92,7 @@ def _synced_on(data_dir: Path, day: str) -> None:
     """The desk heard the district's clock on ``day`` (as a sync round records it)."""
     ctx = DeskContext.open(str(data_dir))
     try:
-        ctx.store.record_district_time(at(day).astimezone(UTC).isoformat(timespec="seconds"))
+        ctx.store.clock.record_district_time(at(day).astimezone(UTC).isoformat(timespec="seconds"))
     finally:
         ctx.close()
 
@@ -197,7 +197,7 @@ def _born_80_on(day: date) -> str:
 def test_confirmed_date_drives_every_date(desk: Any) -> None:
     """A window-style confirmation of the real date while the clock reads 2024: acceptance,
     age check, promised date, 容缺 due date and receipt day use the confirmed date."""
-    desk.store.record_district_time("2026-12-02T02:00:00+00:00")
+    desk.store.clock.record_district_time("2026-12-02T02:00:00+00:00")
     item = load_catalog().get("MZ-GLJT")
     body = dict(item.example, applicant_id=_born_80_on(date(2026, 12, 4)),
                 materials=["居民身份证", "户口簿"])  # photo and card deferred (容缺)
@@ -233,13 +233,13 @@ def test_confirmed_date_drives_every_date(desk: Any) -> None:
 
 
 def test_receipts_never_dated_before_the_last_district_time(desk: Any) -> None:
-    desk.store.record_district_time("2026-12-02T02:00:00+00:00")
+    desk.store.clock.record_district_time("2026-12-02T02:00:00+00:00")
     body = load_catalog().get("MZ-GLJT").example
     for day in ("2026-12-01", "2025-12-02", "2024-03-01"):
         with clock.use(at(day)), pytest.raises(ClockInDoubt, match="2026-12-02"):
             desk.cases.submit("MZ-GLJT", body, desk.actor())
     # an older district time never replaces a newer one
-    desk.store.record_district_time("2026-11-01T02:00:00+00:00")
+    desk.store.clock.record_district_time("2026-11-01T02:00:00+00:00")
     with clock.use(at("2026-12-01")), pytest.raises(ClockInDoubt):
         desk.cases.submit("MZ-GLJT", body, desk.actor())
     with clock.use(at("2026-12-02")):
@@ -257,7 +257,7 @@ def test_notice_never_dated_before_the_last_district_time(desk: Any) -> None:
     body = load_catalog().get("MZ-GLJT").example
     with clock.use(at("2026-12-02")):
         case = desk.cases.submit("MZ-GLJT", body, desk.actor())
-    desk.store.record_district_time("2026-12-02T02:00:00+00:00")
+    desk.store.clock.record_district_time("2026-12-02T02:00:00+00:00")
     with clock.use(at("2024-03-01")):
         pdf = render_case_pdf(desk, case, kind="notice")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)

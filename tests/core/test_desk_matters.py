@@ -131,7 +131,7 @@ def test_every_revision_is_in_the_outbox_with_its_audit(capsys: Any, desk_dir: P
             "张伟", "--reason", "换班")
         ctx = DeskContext.open(str(desk_dir))
         try:
-            entries = [e for e in ctx.store.pending_outbox() if e["kind"] == "matter"]
+            entries = [e for e in ctx.store.sync.pending_outbox() if e["kind"] == "matter"]
             assert [(e["case_uuid"], e["revision"]) for e in entries] == [
                 (m["uuid"], 1), (m["uuid"], 2)]
             assert entries[1]["payload"]["owner"] == "张伟"
@@ -237,21 +237,21 @@ def test_a_refused_matter_is_set_aside_named_and_can_be_retried(capsys: Any, des
         _, m, _ = new(capsys, desk_dir, tmp_path, LEAK)
         ctx = DeskContext.open(str(desk_dir))
         try:
-            entry = ctx.store.pending_outbox()[0]
-            ctx.store.mark_outbox([{"id": entry["id"], "result": "rejected",
-                                    "reason": "区级系统读不懂这条记录"}], "batch-1")
-            aside = ctx.store.set_aside()
+            entry = ctx.store.sync.pending_outbox()[0]
+            ctx.store.sync.mark_outbox([{"id": entry["id"], "result": "rejected",
+                                         "reason": "区级系统读不懂这条记录"}], "batch-1")
+            aside = ctx.store.sync.set_aside()
             assert [(a["kind"], a["receipt_no"], a["item_name"], a["applicant_name"])
                     for a in aside] == [("matter", m["matter_no"], "投诉", "王建国")]
-            got = ctx.store.get_matter(m["uuid"])
+            got = ctx.store.matters.get_matter(m["uuid"])
             assert (got["sync_state"], got["sync_error"]) == ("rejected", "区级系统读不懂这条记录")
-            ctx.store.retry_set_aside(m["uuid"])
-            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "pending"
-            assert [e["case_uuid"] for e in ctx.store.pending_outbox()] == [m["uuid"]]
+            ctx.store.sync.retry_set_aside(m["uuid"])
+            assert ctx.store.matters.get_matter(m["uuid"])["sync_state"] == "pending"
+            assert [e["case_uuid"] for e in ctx.store.sync.pending_outbox()] == [m["uuid"]]
             # the district no longer holds what it acknowledged: sent again, pending again
-            ctx.store.mark_outbox([{"id": entry["id"], "result": "accepted"}], "batch-2")
-            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "synced"
-            assert ctx.store.requeue_sent()["requeued"] == 1
-            assert ctx.store.get_matter(m["uuid"])["sync_state"] == "pending"
+            ctx.store.sync.mark_outbox([{"id": entry["id"], "result": "accepted"}], "batch-2")
+            assert ctx.store.matters.get_matter(m["uuid"])["sync_state"] == "synced"
+            assert ctx.store.reconcile.requeue_sent()["requeued"] == 1
+            assert ctx.store.matters.get_matter(m["uuid"])["sync_state"] == "pending"
         finally:
             ctx.close()

@@ -68,23 +68,23 @@ def test_purge_removes_personal_data(desk: DeskContext) -> None:
     name, idn, phone = "欧阳娜娜", "440524188001010014", "15912345678"
     done = save(desk, applicant_name=name, applicant_id=idn, applicant_phone=phone)
     recent = save(desk)
-    pending = desk.store.pending_outbox()
-    desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
-    desk.store.apply_changes([
+    pending = desk.store.sync.pending_outbox()
+    desk.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
+    desk.store.sync.apply_changes([
         {"seq": 1, "kind": "status", "case_uuid": done["uuid"], "status": "completed",
          "at": "2026-01-05T10:00:00"},
         {"seq": 2, "kind": "status", "case_uuid": recent["uuid"], "status": "completed",
          "at": "2026-11-20T10:00:00"}], "2")
     # issue 22: nothing the district has not confirmed holding (in its current epoch)
     assert maintenance.purge_expired(desk.store, days=180, today=TODAY) == 0
-    desk.store.start_epoch("district-1", "e1", 1, changed=False)
-    desk.store.confirm_agreement("e1", desk.store.acked()["acked_max"])
+    desk.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    desk.store.reconcile.confirm_agreement("e1", desk.store.reconcile.acked()["acked_max"])
     assert maintenance.purge_expired(desk.store, days=180, today=TODAY) == 1
     case = desk.store.get_case(done["uuid"])
     assert case["applicant_name"] == "欧***"
     assert case["receipt_no"] and case["item_code"] == "MZ-GLJT"
     assert json.loads(case["data_json"]) == {"purged": True}
-    assert desk.store.list_cases(search="娜娜") == []
+    assert desk.store.search.list_cases(search="娜娜") == []
     assert desk.store.get_case(recent["uuid"])["applicant_name"] != "欧***"
     desk.store.close()
     blob = b"".join(p.read_bytes() for p in desk.paths.data_dir.glob("desk.sqlite3*"))

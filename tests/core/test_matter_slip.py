@@ -56,7 +56,7 @@ def squash(text: str) -> str:
 
 def _record(desk: Any, **changes: Any) -> dict[str, Any]:
     m = MatterService(desk.store).record(dict(LEAK, **changes), desk.actor())
-    stored = desk.store.get_matter(m["uuid"])
+    stored = desk.store.matters.get_matter(m["uuid"])
     assert stored is not None
     return stored
 
@@ -99,8 +99,8 @@ def test_every_font_is_embedded_and_every_character_has_a_glyph(
 def test_an_anonymous_matter_closed_on_the_spot(desk: Any, tmp_path: Path) -> None:
     m = _record(desk, resident=None, answer_by="none", category="咨询", subcategory="政策咨询",
                 description="咨询高龄津贴申请条件")
-    desk.store.close_matter(m["uuid"], "已当场解答高龄津贴条件", "满意", "刘晓燕")
-    m = desk.store.get_matter(m["uuid"])
+    desk.store.matters.close_matter(m["uuid"], "已当场解答高龄津贴条件", "满意", "刘晓燕")
+    m = desk.store.matters.get_matter(m["uuid"])
     assert m is not None
     text = squash(pdftotext(render_matter_pdf(desk, m, "80mm"), tmp_path))
     for words in ("匿名", "无需答复", "当场办结", "已当场解答高龄津贴条件", "满意"):

@@ -60,10 +60,10 @@ def test_stolen_laptop(tmp_path: Path, capsys: Any) -> None:
     ctx = DeskContext.open(str(data), password=PASSWORD)
     ctx.settings.worker_name = "刘晓燕"
     uuids = [_save(ctx, *s)["uuid"] for s in SECRETS]
-    ctx.store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": uuids[0],
-                              "status": "accepted", "note": "司马懿鑫 材料齐全"}], "1")
-    assert ctx.store.list_cases(search="司马")  # the desk itself works normally
-    staged = ctx.store.stage_page("form-1", "居民身份证", _page())  # issue 17: not saved yet
+    ctx.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": uuids[0],
+                                   "status": "accepted", "note": "司马懿鑫 材料齐全"}], "1")
+    assert ctx.store.search.list_cases(search="司马")  # the desk itself works normally
+    staged = ctx.store.attachments.stage_page("form-1", "居民身份证", _page())  # issue 17: not saved yet
     maintenance.make_backup(ctx.store, ctx.paths)
     # leave the WAL un-checkpointed on purpose: it must be encrypted too
     blob = _all_bytes(data)
@@ -88,7 +88,7 @@ def test_stolen_laptop(tmp_path: Path, capsys: Any) -> None:
     ctx.close(maintenance=True)
     # the same folder opens with the password, and the backup restores encrypted
     again = DeskContext.open(str(data), password=PASSWORD)
-    assert {r["uuid"] for r in again.store.list_cases()} == set(uuids)
+    assert {r["uuid"] for r in again.store.search.list_cases()} == set(uuids)
     backups = maintenance.list_backups(again.paths)
     assert maintenance.check_backup(backups[0], again.store.key) == 2
     again.close()
@@ -281,8 +281,8 @@ def test_rekeying_refused_while_the_desk_is_open_elsewhere(tmp_path: Path) -> No
         holder.quit()
     assert _cli(data, "passwd", stdin=f"{PASSWORD}\nnew-pass-99\n").returncode == 0
     again = DeskContext.open(str(data), password="new-pass-99")
-    assert {saved, saved_later} <= {r["uuid"] for r in again.store.list_cases()}
-    assert len(again.store.list_cases()) == 3
+    assert {saved, saved_later} <= {r["uuid"] for r in again.store.search.list_cases()}
+    assert len(again.store.search.list_cases()) == 3
     again.close()
     assert _readable(_all_bytes(data)) == []
 
@@ -347,7 +347,7 @@ def test_restore_then_protect_leaves_nothing_readable(tmp_path: Path, capsys: An
     again = DeskContext.open(str(data), password=PASSWORD)
     assert maintenance.check_backup(aside, again.store.key) == 2
     assert maintenance.check_backup(backup, again.store.key) == 1
-    assert [r["uuid"] for r in again.store.list_cases()] == [first["uuid"]]
+    assert [r["uuid"] for r in again.store.search.list_cases()] == [first["uuid"]]
     again.close()
     # so the restore can still be undone
     monkeypatch.setenv("DOORSTEP_PASSWORD", PASSWORD)

@@ -492,7 +492,7 @@ def test_bundle_routes_on_a_reprinted_receipt(desk: Any, fmt: str) -> None:
     assert "联办事项办理情况" in text
     assert "死亡户口注销" in text and "惠民殡葬" in text and text.count("待处理") == 2
     assert "城乡居民养老保险死亡待遇" not in text  # an alternative not chosen: no route
-    desk.store.apply_changes([
+    desk.store.sync.apply_changes([
         {"seq": 7, "kind": "route", "case_uuid": case["uuid"], "status": "completed",
          "note": "", "department": "公安", "at": "2026-10-09T02:00:00.000+00:00",
          "item_code": "GA-SWZX", "item_name": "死亡户口注销", "catalog": None},

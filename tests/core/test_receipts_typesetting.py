@@ -129,10 +129,10 @@ def full_reprint(ctx: Any, item: Item, status: str) -> dict[str, Any]:
                "at": f"2026-10-09T0{i % 9}:00:00.000+00:00", "item_code": code,
                "item_name": ctx.catalog.get(code).name, "catalog": None}
               for i, code in enumerate(item.bundle or [])]
-    ctx.store.apply_changes([{"seq": next(SEQ), "kind": "status", "case_uuid": case["uuid"],
-                              "status": "needs_correction", "note": LONG_NOTE,
-                              "department": item.department,
-                              "at": "2026-10-08T02:00:00.000+00:00"}, *routes],
+    ctx.store.sync.apply_changes([{"seq": next(SEQ), "kind": "status", "case_uuid": case["uuid"],
+                                   "status": "needs_correction", "note": LONG_NOTE,
+                                   "department": item.department,
+                                   "at": "2026-10-08T02:00:00.000+00:00"}, *routes],
                             str(next(SEQ)))
     ctx.cases.rate(case["uuid"], 2)
     again = ctx.store.get_case(case["uuid"])
@@ -230,7 +230,7 @@ def test_bundle_receipt_lists_each_service_with_its_department_and_status(
         assert service in text, service
     assert "（人社）" in text or "人社" in text
     assert "公积金" in text and text.count("待处理") == 3
-    desk.store.apply_changes([
+    desk.store.sync.apply_changes([
         {"seq": 3, "kind": "route", "case_uuid": case["uuid"], "status": "completed",
          "note": "", "department": "人社", "at": "2026-10-09T02:00:00.000+00:00",
          "item_code": "RS-TX", "item_name": "职工（含灵活就业人员）退休申请", "catalog": None},

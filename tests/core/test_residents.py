@@ -224,7 +224,7 @@ def test_fifty_saves_at_once_for_one_resident_keep_exactly_one(desk: DeskContext
     for s in stores:
         s.close()
     assert sorted(outcomes) == ["duplicate"] * 49 + ["saved"], outcomes
-    assert desk.store.count_cases() == 1
+    assert desk.store.search.count_cases() == 1
 
 
 # -- one look at a resident; data given once -------------------------------------------------

@@ -123,10 +123,10 @@ def test_indexed_name_search_finds_what_the_scan_finds(store: Store) -> None:
             q = raw.strip()  # as the cases list and the resident search pass it
             if not q:
                 continue
-            assert ids(store, store._name_clause(q)) == \
-                ids(store, store._name_clause(q, scan=True)), q
+            assert ids(store, store.search._name_clause(q)) == \
+                ids(store, store.search._name_clause(q, scan=True)), q
             # and through the whole search (a Latin-only query goes to the pinyin initials)
-            assert store.count_cases(search=q) == len(ids(store, store._search_clause(q)))
+            assert store.search.count_cases(search=q) == len(ids(store, store.search._search_clause(q)))
         assert held(store, CASE_KIND) == expected(store)[0]
 
     check()
@@ -145,16 +145,16 @@ def test_indexed_matter_search_finds_what_the_scan_finds(store: Store) -> None:
                             min_size=1, max_size=8), data=st.data())
     def check(matters: list[dict[str, str]], data: Any) -> None:
         reset(store)
-        saved = [store.save_new_matter(matter_row(m), "test") for m in matters]
+        saved = [store.matters.save_new_matter(matter_row(m), "test") for m in matters]
         if data.draw(st.booleans()):  # new matters' pieces moved to the main table (issue 15)
-            store.move_recent_grams()
+            store.search.move_recent_grams()
         # a hand-over changes the owner, which is searched
         for m in data.draw(st.lists(st.sampled_from(saved), max_size=3, unique_by=lambda m:
                                     m["uuid"])):
             to = data.draw(MATTER_TEXT.filter(lambda t: t.strip() and len(t.strip()) <= 40))
             if to.strip() != m["owner"]:
-                store.handover_matter(m["uuid"], to, "换人", "test")
-        rows = store.list_matters(limit=1000)
+                store.matters.handover_matter(m["uuid"], to, "换人", "test")
+        rows = store.matters.list_matters(limit=1000)
         texts = [str(r[k] or "") for r in rows for k in (*fields, "matter_no") if r[k]]
         queries = data.draw(st.lists(st.one_of(
             st.sampled_from(texts or ["王"]).flatmap(
@@ -166,11 +166,11 @@ def test_indexed_matter_search_finds_what_the_scan_finds(store: Store) -> None:
             q = raw.strip()
             if not q:
                 continue
-            indexed, params = store._matter_clause(q)
-            scan, scan_params = store._matter_clause(q, scan=True)
+            indexed, params = store.search._matter_clause(q)
+            scan, scan_params = store.search._matter_clause(q, scan=True)
             assert ids(store, (f"SELECT id FROM matters WHERE {indexed}", params)) == \
                 ids(store, (f"SELECT id FROM matters WHERE {scan}", scan_params)), q
-            assert {r["uuid"] for r in store.list_matters(search=q)} == \
+            assert {r["uuid"] for r in store.matters.list_matters(search=q)} == \
                 {r["uuid"] for r in store._read(f"SELECT uuid FROM matters WHERE {scan}",
                                                scan_params)}
         assert held(store, MATTER_KIND) == expected(store)[1]
@@ -181,8 +181,8 @@ def test_indexed_matter_search_finds_what_the_scan_finds(store: Store) -> None:
 def test_case_search_reads_the_index_not_every_name(store: Store) -> None:
     save_cases(store, [("王秀英", ""), ("李建国", "王秀英"), ("欧阳娜娜", "")])
     for q, n in (("王", 2), ("秀英", 2), ("欧阳娜", 1), ("娜", 1), ("赵", 0)):
-        sub, params = store._name_clause(q)
-        assert "search_grams" in sub and store.count_cases(search=q) == n, q
+        sub, params = store.search._name_clause(q)
+        assert "search_grams" in sub and store.search.count_cases(search=q) == n, q
         plan = " ".join(str(r["detail"]) for r in store._read(
             f"EXPLAIN QUERY PLAN SELECT count(*) FROM cases c WHERE c.id IN ({sub})", params))
         assert "SCAN case_index" not in plan and "SCAN c" not in plan, plan
@@ -209,12 +209,12 @@ def test_a_search_finding_many_pages_along_the_date_index_as_the_plain_query(
         pages = {}
         for many in (3, 10**9):
             monkeypatch.setattr(store_search, "_MANY", many)
-            pages[many] = ([[r["uuid"] for r in store.list_cases(
+            pages[many] = ([[r["uuid"] for r in store.search.list_cases(
                 search=q, date_from=date_from, limit=7, offset=k)] for k in range(0, 63, 7)],
-                store.count_cases(search=q, date_from=date_from))
+                store.search.count_cases(search=q, date_from=date_from))
         assert pages[3] == pages[10**9], q
         assert sum(map(len, pages[3][0])) == pages[3][1] > 3, q
-    assert store.count_cases(search="王") == len(ids(store, store._name_clause("王", scan=True)))
+    assert store.search.count_cases(search="王") == len(ids(store, store.search._name_clause("王", scan=True)))
 
 
 def test_a_purged_case_vanishes_from_the_index(desk: Any) -> None:
@@ -224,16 +224,16 @@ def test_a_purged_case_vanishes_from_the_index(desk: Any) -> None:
     store = desk.store
     case_id = store._read("SELECT id FROM cases WHERE uuid = ?", [done["uuid"]])[0]["id"]
     assert {g for rid, g in held(store, CASE_KIND) if rid == case_id} == pairs("欧阳娜娜")
-    store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in store.pending_outbox()],
-                      "b")
-    store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
-                          "status": "completed", "at": "2026-01-05T10:00:00"}], "1")
-    store.start_epoch("district-1", "e1", 1, changed=False)
-    store.confirm_agreement("e1", store.acked()["acked_max"])
+    store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in store.sync.pending_outbox()],
+                           "b")
+    store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": done["uuid"],
+                               "status": "completed", "at": "2026-01-05T10:00:00"}], "1")
+    store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    store.reconcile.confirm_agreement("e1", store.reconcile.acked()["acked_max"])
     assert maintenance.purge_expired(store, days=180, today=TODAY) == 1
     assert {g for rid, g in held(store, CASE_KIND) if rid == case_id} == set()
-    assert [c["uuid"] for c in store.list_cases(search="欧阳娜")] == [kept["uuid"]]
-    assert store.list_cases(search="娜娜") == []
+    assert [c["uuid"] for c in store.search.list_cases(search="欧阳娜")] == [kept["uuid"]]
+    assert store.search.list_cases(search="娜娜") == []
     assert held(store, CASE_KIND) == expected(store)[0]
 
 
@@ -262,8 +262,8 @@ def fill(path: Path, key: bytes | None, cases: int, matters: int) -> None:
     s = Store.open(path, key=key)
     save_cases(s, [(f"王{chr(0x4E00 + i)}梅", "李" if i % 3 == 0 else "") for i in range(cases)])
     for i in range(matters):
-        s.save_new_matter(matter_row({"resident_name": f"张{chr(0x4E00 + i)}",
-                                      "description": f"Leak {i}号楼"}), "test")
+        s.matters.save_new_matter(matter_row({"resident_name": f"张{chr(0x4E00 + i)}",
+                                              "description": f"Leak {i}号楼"}), "test")
     s.close()
 
 
@@ -273,10 +273,10 @@ def test_the_migration_indexes_an_existing_store(tmp_path: Path) -> None:
     unmigrate(path, KEY)
     s = Store.open(path, key=KEY)
     try:
-        assert s.search_grams_ready()
+        assert s.search.search_grams_ready()
         assert (held(s, CASE_KIND), held(s, MATTER_KIND)) == expected(s)
-        assert s.count_cases(search="王一") == 1 and s.count_cases(search="梅") == 30
-        assert len(s.list_matters(search="leak")) == 5
+        assert s.search.count_cases(search="王一") == 1 and s.search.count_cases(search="梅") == 30
+        assert len(s.matters.list_matters(search="leak")) == 5
     finally:
         s.close()
 
@@ -289,31 +289,31 @@ def test_a_large_store_is_indexed_in_the_background_and_scanned_meanwhile(
     monkeypatch.setattr(store_search, "SYNC_BUILD_ROWS", 50)  # "large": more than 50
     s = Store.open(path, key=KEY)
     try:
-        assert not s.search_grams_ready()
+        assert not s.search.search_grams_ready()
         assert held(s, CASE_KIND) == set() and held(s, MATTER_KIND) == set()
-        assert "instr(names" in s._name_clause("王一")[0]
-        assert s.count_cases(search="王一") == 1 and s.count_cases(search="梅") == 120
-        assert len(s.list_matters(search="LEAK")) == 7
+        assert "instr(names" in s.search._name_clause("王一")[0]
+        assert s.search.count_cases(search="王一") == 1 and s.search.count_cases(search="梅") == 120
+        assert len(s.matters.list_matters(search="LEAK")) == 7
         # saved while the index is built: indexed at once
         new_id, = save_cases(s, [("赵新梅", "")])
         assert {g for rid, g in held(s, CASE_KIND) if rid == new_id} == pairs("赵新梅")
         calls = 0
-        while s.build_search_grams(batch=40):
+        while s.search.build_search_grams(batch=40):
             calls += 1
-            assert not s.search_grams_ready()
-            assert s.count_cases(search="梅") == 121  # the scan, until the last batch
+            assert not s.search.search_grams_ready()
+            assert s.search.count_cases(search="梅") == 121  # the scan, until the last batch
         assert calls + 1 == 1 + 3  # the 7 matters in one batch, then 120 cases in 40s
-        assert s.search_grams_ready() and s.get_meta(store_search.GRAMS_TODO) is None
+        assert s.search.search_grams_ready() and s.get_meta(store_search.GRAMS_TODO) is None
         assert (held(s, CASE_KIND), held(s, MATTER_KIND)) == expected(s)
-        assert "search_grams" in s._name_clause("王一")[0]
-        assert s.count_cases(search="王一") == 1 and s.count_cases(search="梅") == 121
-        assert len(s.list_matters(search="LEAK")) == 7
-        assert not s.build_search_grams()
+        assert "search_grams" in s.search._name_clause("王一")[0]
+        assert s.search.count_cases(search="王一") == 1 and s.search.count_cases(search="梅") == 121
+        assert len(s.matters.list_matters(search="LEAK")) == 7
+        assert not s.search.build_search_grams()
     finally:
         s.close()
     again = Store.open(path, key=KEY)  # ready stays ready
     try:
-        assert again.search_grams_ready()
+        assert again.search.search_grams_ready()
     finally:
         again.close()
 
@@ -328,7 +328,7 @@ def test_saves_while_the_index_is_built_are_all_indexed(
     monkeypatch.setattr(store_search, "SYNC_BUILD_ROWS", 10)
     s = Store.open(path)
     try:
-        assert not s.search_grams_ready()
+        assert not s.search.search_grams_ready()
         start = threading.Barrier(61)
         errors: list[BaseException] = []
 
@@ -338,7 +338,7 @@ def test_saves_while_the_index_is_built_are_all_indexed(
                 if i % 2:
                     save_cases(s, [(f"孙{chr(0x5000 + i)}", "")])
                 else:
-                    s.save_new_matter(matter_row({"resident_name": f"周{i}"}), "test")
+                    s.matters.save_new_matter(matter_row({"resident_name": f"周{i}"}), "test")
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
@@ -346,14 +346,14 @@ def test_saves_while_the_index_is_built_are_all_indexed(
         for t in threads:
             t.start()
         start.wait(timeout=60)
-        while s.build_search_grams(batch=7):
+        while s.search.build_search_grams(batch=7):
             pass
         for t in threads:
             t.join(timeout=120)
             assert not t.is_alive()
         assert errors == []
-        assert s.search_grams_ready()
+        assert s.search.search_grams_ready()
         assert (held(s, CASE_KIND), held(s, MATTER_KIND)) == expected(s)
-        assert s.count_cases(search="孙") == 30 and len(s.list_matters(search="周")) == 30
+        assert s.search.count_cases(search="孙") == 30 and len(s.matters.list_matters(search="周")) == 30
     finally:
         s.close()

@@ -40,7 +40,7 @@ def expected(store: Store) -> set[tuple[int, str]]:
 
 
 def found(store: Store, q: str) -> set[str]:
-    return {r["uuid"] for r in store.list_matters(search=q)}
+    return {r["uuid"] for r in store.matters.list_matters(search=q)}
 
 
 @pytest.fixture(params=["plain", "encrypted"])
@@ -51,34 +51,34 @@ def store(request: Any, tmp_path: Path) -> Any:
 
 
 def test_a_new_matter_is_found_from_recent_and_after_the_move(store: Store) -> None:
-    m = store.save_new_matter(matter_row("欧阳娜娜", "楼上漏水"), "test")
+    m = store.matters.save_new_matter(matter_row("欧阳娜娜", "楼上漏水"), "test")
     rid = int(store._read("SELECT id FROM matters WHERE uuid = ?", [m["uuid"]])[0]["id"])
     assert pieces(store, "search_grams_recent") == expected(store)
     assert pieces(store, "search_grams") == set()
     for q in ("欧", "阳娜", "欧阳娜娜", "漏水", "汉阳花园"):
         assert found(store, q) == {m["uuid"]}, q
-    assert store.move_recent_grams() == len(expected(store))
+    assert store.search.move_recent_grams() == len(expected(store))
     assert pieces(store, "search_grams_recent") == set()
     assert pieces(store, "search_grams") == expected(store)
     for q in ("欧", "阳娜", "欧阳娜娜", "漏水", "汉阳花园"):
         assert found(store, q) == {m["uuid"]}, q
     # an edit after the move: the new owner's pieces in recent, the rest in the main
     # table — a query spanning both still finds it, the old owner's pieces are gone
-    store.handover_matter(m["uuid"], "司马光明", "换人", "test")
+    store.matters.handover_matter(m["uuid"], "司马光明", "换人", "test")
     assert (rid, "司马") in pieces(store, "search_grams_recent")
     assert not {g for r, g in pieces(store, "search_grams") if g.startswith("刘")}
     assert found(store, "司马光明") == {m["uuid"]} and found(store, "刘晓燕") == set()
     assert pieces(store, "search_grams") | pieces(store, "search_grams_recent") == \
         expected(store)
-    assert store.move_recent_grams() > 0 and store.move_recent_grams() == 0
+    assert store.search.move_recent_grams() > 0 and store.search.move_recent_grams() == 0
 
 
 def test_a_save_moves_recent_once_it_spans_too_many_matters(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store_search, "RECENT_MATTERS", 3)
-    saved = [store.save_new_matter(matter_row(f"王{c}", "漏水"), "test") for c in "甲乙丙"]
+    saved = [store.matters.save_new_matter(matter_row(f"王{c}", "漏水"), "test") for c in "甲乙丙"]
     assert pieces(store, "search_grams") == set()
-    fourth = store.save_new_matter(matter_row("王丁", "漏水"), "test")
+    fourth = store.matters.save_new_matter(matter_row("王丁", "漏水"), "test")
     rid = int(store._read("SELECT id FROM matters WHERE uuid = ?", [fourth["uuid"]])[0]["id"])
     assert {r for r, _ in pieces(store, "search_grams_recent")} == {rid}
     assert pieces(store, "search_grams") | pieces(store, "search_grams_recent") == \
@@ -87,7 +87,7 @@ def test_a_save_moves_recent_once_it_spans_too_many_matters(
 
 
 def test_the_move_is_all_or_nothing_and_may_be_repeated(store: Store) -> None:
-    store.save_new_matter(matter_row("张秀英", "噪音扰民"), "test")
+    store.matters.save_new_matter(matter_row("张秀英", "噪音扰民"), "test")
     recent = pieces(store, "search_grams_recent")
     with pytest.raises(RuntimeError), store.transaction() as c:
         store_search._move_recent(c)
@@ -99,7 +99,7 @@ def test_the_move_is_all_or_nothing_and_may_be_repeated(store: Store) -> None:
     with store.transaction() as c:
         c.execute("INSERT INTO search_grams(kind, gram, rid) VALUES (?,?,?)",
                   [MATTER_KIND, gram, rid])
-    store.move_recent_grams()
+    store.search.move_recent_grams()
     assert pieces(store, "search_grams") == expected(store)
     assert pieces(store, "search_grams_recent") == set()
 
@@ -113,14 +113,14 @@ def test_saves_and_moves_at_once_lose_no_piece(
     def save(i: int) -> None:
         try:
             start.wait(timeout=60)
-            store.save_new_matter(matter_row(f"李{i}", f"第{i}号漏水"), "test")
+            store.matters.save_new_matter(matter_row(f"李{i}", f"第{i}号漏水"), "test")
         except BaseException as e:  # reported below
             errors.append(e)
 
     def move() -> None:
         try:
             start.wait(timeout=60)
-            store.move_recent_grams()
+            store.search.move_recent_grams()
         except BaseException as e:  # reported below
             errors.append(e)
 
@@ -154,15 +154,15 @@ def test_a_purge_leaves_no_piece_in_either_table(desk: Any) -> None:
                                      "room": "2308室"}}, desk.actor())
 
     moved = record("欧阳娜娜", "15912345678")
-    desk.store.move_recent_grams()  # its pieces in search_grams
+    desk.store.search.move_recent_grams()  # its pieces in search_grams
     fresh = record("司马娜娜", "15912340000")  # its pieces in search_grams_recent
     for m in (moved, fresh):  # closing after the move: pieces in both tables
         svc.close(m["uuid"], f"已联系物业，{m['resident_name']}满意", "满意", desk.actor())
     assert pieces(desk.store, "search_grams") and pieces(desk.store, "search_grams_recent")
-    pending = desk.store.pending_outbox()
-    desk.store.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
-    desk.store.start_epoch("district-1", "e1", 1, changed=False)
-    desk.store.confirm_agreement("e1", desk.store.acked()["acked_max"])
+    pending = desk.store.sync.pending_outbox()
+    desk.store.sync.mark_outbox([{"id": p["id"], "result": "accepted"} for p in pending], "b")
+    desk.store.reconcile.start_epoch("district-1", "e1", 1, changed=False)
+    desk.store.reconcile.confirm_agreement("e1", desk.store.reconcile.acked()["acked_max"])
     assert maintenance.purge_expired_matters(desk.store, days=0, today=date(2999, 1, 1)) == 2
     both = pieces(desk.store, "search_grams") | pieces(desk.store, "search_grams_recent")
     assert both == expected(desk.store)
@@ -192,7 +192,7 @@ def test_the_span_of_recent_matters_is_two_probes_not_a_scan(store: Store) -> No
     pieces there (~6,000 rows) that must stay a couple of index probes. The single
     ``SELECT min(rid), max(rid)`` it was read every row: 0.7 ms of a 1 ms save."""
     for i in range(100):
-        store.save_new_matter(matter_row(f"王{i:03d}", "楼上卫生间漏水，墙面发霉，多次协调未果"),
+        store.matters.save_new_matter(matter_row(f"王{i:03d}", "楼上卫生间漏水，墙面发霉，多次协调未果"),
                               "test")
     assert len(pieces(store, "search_grams_recent")) > 3000
     assert store_search._recent_span(store._conn) == 100
@@ -208,16 +208,16 @@ def test_tidying_after_a_save_folds_the_wal_and_moves_the_pieces(store: Store) -
         pytest.skip("an in-memory store has no WAL")
     n = store_search.TIDY_MATTERS
     for i in range(n - 1):
-        store.save_new_matter(matter_row(f"李{i:03d}", "电梯停运"), "test")
+        store.matters.save_new_matter(matter_row(f"李{i:03d}", "电梯停运"), "test")
     store.tidy_after_save()
     assert len(pieces(store, "search_grams_recent")) > 0  # below the mark: left in place
     before = found(store, "电梯")
-    store.save_new_matter(matter_row("李末", "电梯停运"), "test")
+    store.matters.save_new_matter(matter_row("李末", "电梯停运"), "test")
     wal_before = store._conn.execute("PRAGMA wal_checkpoint(NOOP)").fetchone()
     store.tidy_after_save()
     assert pieces(store, "search_grams_recent") == set()
     assert pieces(store, "search_grams") == expected(store)
-    assert found(store, "电梯") == before | {store.list_matters(search="李末")[0]["uuid"]}
+    assert found(store, "电梯") == before | {store.matters.list_matters(search="李末")[0]["uuid"]}
     # the WAL now holds only the tidy's own small write, all of it still to fold later:
     # the save that follows appends to a fresh log
     busy, log, _ = store._conn.execute("PRAGMA wal_checkpoint(NOOP)").fetchone()

@@ -81,7 +81,7 @@ def test_deferred_case_has_due_dates_and_can_be_completed(desk: DeskContext) -> 
     updated = desk.cases.supply_materials(case["uuid"], ["收入证明", "本人银行卡"],
                                           desk.actor(), today=TODAY)
     assert updated["status"] == "accepted" and updated["revision"] == 2
-    assert desk.store.outbox_counts() == {"pending": 2}
+    assert desk.store.sync.outbox_counts() == {"pending": 2}
     assert [h["action"] for h in desk.store.history(case["uuid"])] == ["case.create",
                                                                        "case.supply"]
 
@@ -141,7 +141,7 @@ def test_search_paths(desk: DeskContext) -> None:
         uuids[name] = desk.cases.submit("MZ-GLJT", sub, desk.actor(), today=TODAY)["uuid"]
 
     def found(q: str) -> set[str]:
-        return {r["applicant_name"] for r in desk.store.list_cases(search=q)}
+        return {r["applicant_name"] for r in desk.store.search.list_cases(search=q)}
 
     assert found("张") == {"张三", "张三丰"}
     assert found("张三") == {"张三", "张三丰"}
@@ -155,7 +155,7 @@ def test_search_paths(desk: DeskContext) -> None:
     assert found("oynn") == {"欧阳娜娜"}
     assert found("HY-QL01-20261123-0002") == {"张三丰"}
     assert found("李") == set()
-    assert desk.store.count_cases(search="张") == 2
+    assert desk.store.search.count_cases(search="张") == 2
 
 
 def test_filters(desk: DeskContext) -> None:
@@ -164,10 +164,10 @@ def test_filters(desk: DeskContext) -> None:
     sub["materials"] = []
     desk.cases.submit("MZ-GLJT", sub, desk.actor(), today=TODAY)
     desk.cases.submit("MZ-DB", example(desk, "MZ-DB"), desk.actor(), today=TODAY)
-    assert desk.store.count_cases(status="correction") == 1
-    assert desk.store.count_cases(item="MZ-DB") == 1
-    assert desk.store.count_cases(sync_state="pending") == 3
-    assert len(desk.store.list_cases(limit=2)) == 2
+    assert desk.store.search.count_cases(status="correction") == 1
+    assert desk.store.search.count_cases(item="MZ-DB") == 1
+    assert desk.store.search.count_cases(sync_state="pending") == 3
+    assert len(desk.store.search.list_cases(limit=2)) == 2
 
 
 def test_setup_required_for_actor(desk: DeskContext) -> None:
@@ -229,21 +229,21 @@ def test_audit_chain_detects_tampering(desk: DeskContext) -> None:
 def test_outbox_results_and_changes(desk: DeskContext) -> None:
     a = desk.cases.submit("MZ-GLJT", example(desk, "MZ-GLJT"), desk.actor(), today=TODAY)
     b = desk.cases.submit("MZ-DB", example(desk, "MZ-DB"), desk.actor(), today=TODAY)
-    pending = desk.store.pending_outbox()
+    pending = desk.store.sync.pending_outbox()
     assert [p["case_uuid"] for p in pending] == [a["uuid"], b["uuid"]]
     assert pending[0]["payload"]["data_json"]
-    desk.store.mark_outbox([
+    desk.store.sync.mark_outbox([
         {"id": pending[0]["id"], "result": "accepted", "received_at": "2026-11-23T10:00:00"},
         {"id": pending[1]["id"], "result": "rejected", "reason": "缺少户籍信息"}], "b1")
     assert desk.store.get_case(a["uuid"])["sync_state"] == "synced"
     assert desk.store.get_case(b["uuid"])["sync_state"] == "rejected"
-    assert [s["last_error"] for s in desk.store.set_aside()] == ["缺少户籍信息"]
-    n = desk.store.apply_changes([
+    assert [s["last_error"] for s in desk.store.sync.set_aside()] == ["缺少户籍信息"]
+    n = desk.store.sync.apply_changes([
         {"seq": 1, "kind": "status", "case_uuid": a["uuid"], "status": "completed",
          "note": "已发放", "at": "2026-11-25T09:00:00"}], "1")
     assert n == 1
-    assert desk.store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": a["uuid"],
-                                      "status": "completed"}], "1") == 0
+    assert desk.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": a["uuid"],
+                                           "status": "completed"}], "1") == 0
     got = desk.store.get_case(a["uuid"])
     assert (got["district_status"], got["district_note"]) == ("completed", "已发放")
     assert desk.store.get_meta("sync_cursor") == "1"

@@ -187,3 +187,30 @@ def test_50_first_receipts_at_once_agree_on_one_key(tmp_path: Path) -> None:
     for s in stores:
         s.close()
     assert len(keys) == 50 and len(set(keys)) == 1 and len(keys[0]) == 64
+
+
+def test_the_store_is_composed_not_stacked() -> None:
+    """Issue 13: Store stacks no mixins; each job is a part reached as an attribute, holding
+    the store's core and the parts it is given — and no part module imports the store."""
+    from desk.core.store_base import Part, StoreBase
+
+    assert Store.__mro__ == (Store, StoreBase, object)
+    store = Store.memory()
+    try:
+        parts = {name: p for name, p in vars(store).items() if isinstance(p, Part)}
+        assert set(parts) == {"sync", "search", "matters", "attachments", "residents",
+                              "proactive", "clock", "calendar", "handover", "reconcile",
+                              "maintenance"}
+        for name, part in parts.items():
+            given = {k: v for k, v in vars(part).items() if k != "_core"}
+            assert part._core is store, name
+            assert all(isinstance(v, Part) for v in given.values()), (name, given)
+            assert not any(v is store for v in given.values()), name
+            source = (CORE / f"store_{name}.py").read_text(encoding="utf-8")
+            assert not re.search(r"from desk\.core(\.store)? import (Store|store)\b", source)
+        # nothing moved is left forwarding on the store
+        moved = {m for p in parts.values() for m in dir(type(p)) if not m.startswith("__")}
+        own = set(dir(Store)) - set(dir(StoreBase))
+        assert not (moved - set(dir(Part))) & own
+    finally:
+        store.close()

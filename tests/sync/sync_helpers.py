@@ -311,7 +311,7 @@ def resident_unless_taken(ctx: Any, item: Any, submission: dict[str, Any],
     the example's resident, and a test saving more gets one resident per case."""
     if item.once is None or "applicant_id" in (changes or {}):
         return submission
-    if not ctx.store.resident_item_cases(str(submission["applicant_id"]), item.code):
+    if not ctx.store.residents.resident_item_cases(str(submission["applicant_id"]), item.code):
         return submission
     return dict(submission, applicant_id=fresh_id(str(submission["applicant_id"])))
 

@@ -45,7 +45,7 @@ def _pdf() -> Page:
 def _case_with_pages(ctx: Any, pages: list[Page]) -> tuple[dict[str, Any], str]:
     case = new_case(ctx)
     material = ctx.catalog.get("MZ-GLJT").materials[0].name
-    ctx.store.add_attachments(case["uuid"], material, pages, "刘晓燕")
+    ctx.store.attachments.add_attachments(case["uuid"], material, pages, "刘晓燕")
     return case, material
 
 
@@ -55,7 +55,7 @@ def test_pages_follow_their_case_exactly_once(district: District, make_desk: Any
     pages = [_photo(1), _pdf()]
     case, material = _case_with_pages(ctx, pages)
     # not offered before the district holds the case
-    assert ctx.store.attachments_waiting() == []
+    assert ctx.store.attachments.attachments_waiting() == []
     summary = sync_desk(ctx)
     assert summary["complete"] and summary["accepted"] == 1, summary
     assert summary["attachments_sent"] == 2 and summary["attachments_waiting"] == 0
@@ -68,7 +68,7 @@ def test_pages_follow_their_case_exactly_once(district: District, make_desk: Any
     # a second round sends nothing; resending the links is a duplicate, never a second row
     again = sync_desk(ctx)
     assert again["attachments_sent"] == 0 and again["attachments_bytes"] == 0
-    rows = ctx.store.attachments_of(case["uuid"])
+    rows = ctx.store.attachments.attachments_of(case["uuid"])
     assert all(r["linked_at"] for r in rows)
     with client_for(ctx) as c:
         resp = c.link_attachments(P.AttachmentLinksRequest(links=[P.AttachmentLink(
@@ -91,7 +91,7 @@ def test_a_dropped_connection_resumes_the_upload(district: District, make_desk: 
     case, _material = _case_with_pages(ctx, [page])
     assert sync_desk(ctx)["complete"]  # (the pages went too; start again with a new one)
     page2 = _photo(3, 2400, 1800)
-    ctx.store.add_attachments(case["uuid"], "另一材料", [page2], "刘晓燕")
+    ctx.store.attachments.add_attachments(case["uuid"], "另一材料", [page2], "刘晓燕")
     # every 4th connection is dropped after the district committed its piece
     proxy = FaultProxy(district.port, lambda n: "drop" if n % 4 == 3 else None)
     session = requests.Session()

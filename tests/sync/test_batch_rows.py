@@ -29,7 +29,7 @@ def test_one_batch_naming_a_case_revision_twice(district: District, make_desk: A
     desk_id = enroll(district, desk)["desk_id"]
     for _ in range(3):
         new_case(desk)
-    one, two, three = (e["payload"] for e in desk.store.pending_outbox())
+    one, two, three = (e["payload"] for e in desk.store.sync.pending_outbox())
     changed = dict(one, applicant_name=one["applicant_name"] + "某")  # same revision
     later = dict(one, revision=2, updated_at=one["updated_at"][:-1] + "9")
     same_no = dict(three, receipt_no=two["receipt_no"])  # another case's number

@@ -83,8 +83,8 @@ def test_published_calendar_reaches_the_desk_and_moves_inexact_promises(
     kept = ctx.store.get_case(ten["uuid"])
     assert (kept["promised_date"], kept["promised_exact"]) == ("2027-01-12", 1)
     assert [(r["old_date"], r["new_date"]) for r in
-            ctx.store.promise_updates(unseen_only=True)] == [("2027-02-11", "2027-02-16")]
-    assert ctx.store.calendar_recompute_pending() == []
+            ctx.store.calendar.promise_updates(unseen_only=True)] == [("2027-02-11", "2027-02-16")]
+    assert ctx.store.calendar.calendar_recompute_pending() == []
     # a reprint shows the new date and says it was updated
     text = _pdf_text(render_case_pdf(ctx, moved))
     assert "2027年2月16日" in text and "已按国务院放假通知更新" in text
@@ -129,7 +129,7 @@ def test_a_corrected_version_replaces_the_year_and_desks_follow(
     assert summary["complete"]
     assert [(u["old"], u["new"]) for u in summary["promise_updates"]] == [
         ("2027-02-16", "2027-02-15")]  # Friday 02-12 is a working day again
-    assert ctx.store.district_calendars()[2027].version == 2
+    assert ctx.store.calendar.district_calendars()[2027].version == 2
     assert ctx.store.get_case(thirty["uuid"])["promised_date"] == "2027-02-15"
 
 

@@ -215,7 +215,7 @@ class Convergence(RuleBasedStateMachine):
 
     def _open_matters(self) -> list[str]:
         return sorted(u for u, k in self.m_owner.items()
-                      if (self.desks[k].store.get_matter(u) or {}).get("status") == "open")
+                      if (self.desks[k].store.matters.get_matter(u) or {}).get("status") == "open")
 
     @precondition(lambda self: self._open_matters())
     @rule(n=pick)
@@ -223,8 +223,8 @@ class Convergence(RuleBasedStateMachine):
         u = self._open_matters()[n % len(self._open_matters())]
         k = self.m_owner[u]
         ctx = self.desks[k]
-        m = ctx.store.handover_matter(u, f"接手人{self.m_revision[u] + 1}", "熟悉此类诉求",
-                                      ctx.actor().worker)
+        m = ctx.store.matters.handover_matter(u, f"接手人{self.m_revision[u] + 1}", "熟悉此类诉求",
+                                              ctx.actor().worker)
         self.m_revision[u] += 1
         assert m["revision"] == self.m_revision[u]
         self.records[k] += 1
@@ -305,11 +305,11 @@ class Convergence(RuleBasedStateMachine):
     @rule(k=desk_no)
     def sync_with_the_district_unreachable(self, k: int) -> None:
         ctx = self.desks[k]
-        before = ctx.store.outbox_counts()
+        before = ctx.store.sync.outbox_counts()
         with client_for(ctx, self.dead_url, retries=0, timeout=(2.0, 5.0)) as client:
             summary = sync_desk(ctx, client=client)
         assert summary["error"]["kind"] == "network" and not summary["complete"]
-        assert ctx.store.outbox_counts() == before
+        assert ctx.store.sync.outbox_counts() == before
 
     # -- the district -------------------------------------------------------------------------
 
@@ -420,8 +420,8 @@ class Convergence(RuleBasedStateMachine):
     @invariant()
     def nothing_is_lost_on_a_desk(self) -> None:
         for k, ctx in enumerate(self.desks):
-            assert sum(ctx.store.outbox_counts().values()) == self.records[k]
-            assert ctx.store.outbox_counts().get("conflict", 0) == 0
+            assert sum(ctx.store.sync.outbox_counts().values()) == self.records[k]
+            assert ctx.store.sync.outbox_counts().get("conflict", 0) == 0
 
     @invariant()
     def the_district_holds_only_what_desks_made(self) -> None:
@@ -465,13 +465,13 @@ class Convergence(RuleBasedStateMachine):
         assert set(stored_revs) == set(self.owner)
         assert stored_ratings == self.rated
         for k, ctx in enumerate(self.desks):
-            counts = ctx.store.outbox_counts()
+            counts = ctx.store.sync.outbox_counts()
             assert set(counts) <= {"sent", "rejected"}, counts
             outbox = {(e["kind"], e["case_uuid"], e["revision"]): e for e in
-                      ctx.store.outbox_entries(list(range(1, self.records[k] + 1)))}
+                      ctx.store.sync.outbox_entries(list(range(1, self.records[k] + 1)))}
             assert len(outbox) == self.records[k]
             reasons = {(e["kind"], e["case_uuid"], e["revision"]): e["last_error"]
-                       for e in ctx.store.set_aside()}
+                       for e in ctx.store.sync.set_aside()}
             for key, e in outbox.items():
                 e["last_error"] = reasons.get(key)
             for u in self._cases_of(k):
@@ -501,7 +501,7 @@ class Convergence(RuleBasedStateMachine):
             ctx, row = self.desks[k], held[u]
             assert row["desk_id"] == self.desk_ids[k]
             assert row["revision"] == self.m_revision[u]
-            entries = {e["revision"]: e for e in ctx.store.outbox_entries(
+            entries = {e["revision"]: e for e in ctx.store.sync.outbox_entries(
                 list(range(1, self.records[k] + 1))) if e["kind"] == "matter"
                 and e["case_uuid"] == u}
             assert sorted(entries) == sorted(stored[u]) == list(
@@ -510,7 +510,7 @@ class Convergence(RuleBasedStateMachine):
                 assert e["state"] == "sent", e
                 assert stored[u][rev] == hashlib.sha256(
                     P.canonical_json(e["payload"])).hexdigest()
-            local = ctx.store.get_matter(u)
+            local = ctx.store.matters.get_matter(u)
             assert local is not None and local["revision"] == self.m_revision[u]
             if u in self.m_lost:  # the district lost its newest decisions in a restore
                 known = self.m_decided.get(u, []) + self.m_lost[u]

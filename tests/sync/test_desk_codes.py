@@ -104,7 +104,7 @@ def test_receipt_numbers_unique_district_wide(district: District, make_desk: Any
     a, b = make_desk("HY-QL03"), make_desk("HY-QL04")
     ids = [enroll(district, a)["desk_id"], enroll(district, b)["desk_id"]]
     new_case(a)
-    (entry,) = a.store.pending_outbox()
+    (entry,) = a.store.sync.pending_outbox()
     base = entry["payload"]
     st = district.storage
     gate = Barrier(N)
@@ -134,7 +134,7 @@ def test_receipt_numbers_unique_district_wide(district: District, make_desk: Any
     # the real desk's own case, sent later, is refused with the reason shown to the worker
     summary = sync_desk(a)
     assert summary["rejected"] == 1
-    (aside,) = a.store.set_aside()
+    (aside,) = a.store.sync.set_aside()
     assert "回执编号" in aside["last_error"] and "联系区级管理员" in aside["last_error"]
 
 

@@ -179,7 +179,7 @@ def test_catalog_versions_follow_the_publish_sequence_not_the_text(
     summary = sync_desk(ctx)
     assert summary["complete"] and summary["catalog_version"] == "2026.11-hanyang.10"
     assert ctx.catalog.version == "2026.11-hanyang.10"
-    assert ctx.store.latest_catalog()["version"] == "2026.11-hanyang.10"
+    assert ctx.store.sync.latest_catalog()["version"] == "2026.11-hanyang.10"
 
 
 def test_desk_adopts_the_catalog_published_last_across_pulls(
@@ -309,7 +309,7 @@ def test_route_lifecycle_closes_the_bundle_and_reaches_the_desk(
     ok(db, "set-route", "--case", u, "--item", "GA-SWZX", "--status", "completed")
     assert district.storage.get_case(u)["district_status"] == "received"  # one still open
     assert sync_desk(ctx)["complete"]
-    routes = {r["item_code"]: r for r in ctx.store.case_routes(u)}
+    routes = {r["item_code"]: r for r in ctx.store.sync.case_routes(u)}
     assert (routes["GA-SWZX"]["status"], routes["MZ-BZBZ"]["status"]) == (
         "completed", "needs_correction")
     assert routes["MZ-BZBZ"]["note"] == "请补交火化证明原件"
@@ -324,7 +324,7 @@ def test_route_lifecycle_closes_the_bundle_and_reaches_the_desk(
     assert out.returncode == 1
     assert sync_desk(ctx)["complete"]
     assert ctx.store.get_case(u)["district_status"] == "completed"
-    assert {r["status"] for r in ctx.store.case_routes(u)} == {"completed"}
+    assert {r["status"] for r in ctx.store.sync.case_routes(u)} == {"completed"}
 
 
 def test_concurrent_route_decisions_each_apply_once(district: District,
@@ -410,7 +410,7 @@ def test_a_database_from_before_gets_the_new_columns(db_url: str, make_desk: Any
         district.storage.set_route(case["uuid"], "GA-SWZX", "accepted")
         assert "公安" in district.storage.departments()
         assert sync_desk(ctx)["complete"]
-        assert ctx.store.case_routes(case["uuid"])[0]["status"] == "accepted"
+        assert ctx.store.sync.case_routes(case["uuid"])[0]["status"] == "accepted"
     finally:
         district.stop()
 
@@ -439,7 +439,7 @@ def test_a_bundle_case_is_completed_only_when_every_route_is_closed(
     assert got["district_status"] == "rejected"
     assert {r["status"] for r in got["routes"]} == {"rejected"}
     assert sync_desk(ctx)["complete"]
-    routes = ctx.store.case_routes(refused["uuid"])
+    routes = ctx.store.sync.case_routes(refused["uuid"])
     assert [(r["item_code"], r["status"], r["note"]) for r in routes] == [
         ("GA-SWZX", "rejected", "死亡证明不是本区医疗机构出具"),
         ("MZ-BZBZ", "rejected", "死亡证明不是本区医疗机构出具")]

@@ -83,7 +83,7 @@ def _district_view(d: District) -> dict[str, Any]:
 
 def _desk_records(ctx: Any) -> tuple[set[str], dict[str, int], dict[str, int]]:
     """(case UUIDs, newest revision per case, rating per case) as the desk has them."""
-    rows = ctx.store.outbox_entries(list(range(1, 10_000)))
+    rows = ctx.store.sync.outbox_entries(list(range(1, 10_000)))
     uuids = {e["case_uuid"] for e in rows if e["kind"] == "case"}
     newest: dict[str, int] = {}
     for e in rows:
@@ -106,7 +106,7 @@ def _converged(d: District, desks: list[Any]) -> None:
         for u, rev in newest.items():
             assert view["revisions"][u] == set(range(1, rev + 1)), u
             assert view["cases"][u]["revision"] == rev
-        assert ctx.store.outbox_counts() == {"sent": sum(ctx.store.outbox_counts().values())}
+        assert ctx.store.sync.outbox_counts() == {"sent": sum(ctx.store.sync.outbox_counts().values())}
     assert set(view["cases"]) == want_cases  # primary key: each exactly once
     assert view["ratings"] == want_ratings
 
@@ -205,7 +205,7 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
     s = sync_desk(c)
     assert not s["complete"] and s["error"]["code"] == P.ERR_UNKNOWN_DESK, s
     assert "注册码" in s["error"]["message"] and "重新注册" in s["error"]["message"]
-    assert c.store.outbox_counts() == {"sent": 2}  # its cases are kept
+    assert c.store.sync.outbox_counts() == {"sent": 2}  # its cases are kept
     enroll(d, c)
     s = _ok(sync_desk(c))
     assert s["epoch_changed"] and s["resent"] == 2 and s["accepted"] == 2, s
@@ -246,14 +246,14 @@ def test_an_edit_refused_for_a_decision_the_restore_took_away_goes_up_again(
     a.cases.supply_materials(u, late[:1], a.actor())  # revision 2: the case is closed there
     refused = sync_desk(a)
     assert refused["rejected"] == 1, refused
-    assert [e["revision"] for e in a.store.set_aside()] == [2]
+    assert [e["revision"] for e in a.store.sync.set_aside()] == [2]
 
     _restore(d, snapshot)  # the close is gone with the district's history
     a.cases.supply_materials(u, late[1:], a.actor())  # revision 3
     s = sync_desk(a)
     assert s["epoch_changed"] and s["refused_retried"] == 1, s
     assert s["rejected"] == 0 and s["complete"], s
-    assert a.store.set_aside() == []
+    assert a.store.sync.set_aside() == []
     _converged(d, [a])  # revisions 1, 2 and 3, in order, nothing set aside
 
 
@@ -338,7 +338,7 @@ def test_purge_never_removes_what_the_district_has_not_confirmed(
     a = make_desk()
     enroll(d, a)
     u1, u2 = new_case(a)["uuid"], new_case(a)["uuid"]
-    assert a.store.purge_personal_data("2999-01-01", "test") == 0  # never confirmed
+    assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0  # never confirmed
     _ok(sync_desk(a))
     for u in (u1, u2):
         d.storage.set_status(u, "completed", actor="admin")
@@ -352,12 +352,12 @@ def test_purge_never_removes_what_the_district_has_not_confirmed(
         summary = reconcile.new_keys()
         reconcile.begin(a.store, client, summary)
     assert summary["epoch_changed"] and summary["resent"] == 1
-    assert a.store.confirmed() == 0
-    assert a.store.purge_personal_data("2999-01-01", "test") == 0
+    assert a.store.reconcile.confirmed() == 0
+    assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0
     assert purge_expired(a.store, days=0) == 0
     _ok(sync_desk(a))  # agreement again, in the new epoch
-    assert a.store.confirmed() == a.store.acked()["acked_max"]
-    assert a.store.purge_personal_data("2999-01-01", "test") == 2
+    assert a.store.reconcile.confirmed() == a.store.reconcile.acked()["acked_max"]
+    assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 2
 
 
 def test_reenrolling_at_the_same_district_keeps_the_count(served: District,
@@ -420,7 +420,7 @@ def test_a_district_from_before_the_check_still_syncs(served: District,
     d.storage.set_status(u, "completed", actor="admin")
     assert sync_desk(a)["complete"]
     assert a.store.get_case(u)["district_status"] == "completed"
-    assert a.store.purge_personal_data("2999-01-01", "test") == 0
+    assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0
 
 
 def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
@@ -429,25 +429,25 @@ def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
     nothing; the decision the district lost stays and is the one reported."""
     u = new_case(desk)["uuid"]
     st = desk.store
-    st.start_epoch("district-1", "e1", 1, changed=False)
+    st.reconcile.start_epoch("district-1", "e1", 1, changed=False)
     old = {"seq": 5, "kind": "status", "case_uuid": u, "status": "accepted", "note": "",
            "department": None, "at": "2026-11-30T02:00:00.000+00:00"}
-    st.apply_changes([old], "5")
-    st.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "completed",
-                       "note": "", "department": None,
-                       "at": "2026-12-01T02:00:00.000+00:00"}], "9")
-    st.start_epoch("district-1", "e2", 2, changed=True)
-    assert st.get_meta("sync_cursor") == "0" and st.confirmed() == 0
+    st.sync.apply_changes([old], "5")
+    st.sync.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "completed",
+                            "note": "", "department": None,
+                            "at": "2026-12-01T02:00:00.000+00:00"}], "9")
+    st.reconcile.start_epoch("district-1", "e2", 2, changed=True)
+    assert st.get_meta("sync_cursor") == "0" and st.reconcile.confirmed() == 0
     again = dict(old, item_code=None, item_name=None)  # as a newer district sends it
-    assert st.apply_changes([again], "5") == 0
+    assert st.sync.apply_changes([again], "5") == 0
     case = st.get_case(u)
     assert case["district_status"] == "completed"
     assert len([h for h in st.history(u) if h["actor"] == "district"]) == 2
-    assert [d["status"] for d in st.lost_decisions()] == ["completed"]
+    assert [d["status"] for d in st.reconcile.lost_decisions()] == ["completed"]
     # a new decision after the restore, under a seq the desk had seen before, arrives
-    assert st.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "rejected",
-                              "note": "不符合条件", "department": None,
-                              "at": "2026-12-02T02:00:00.000+00:00"}], "9") == 1
+    assert st.sync.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "rejected",
+                                   "note": "不符合条件", "department": None,
+                                   "at": "2026-12-02T02:00:00.000+00:00"}], "9") == 1
     assert st.get_case(u)["district_status"] == "rejected"
 
 
@@ -478,10 +478,10 @@ def test_district_events_pulled_before_the_upgrade_keep_their_history(tmp_path: 
     try:
         rows = st._read("SELECT id, epoch, seq, kind FROM district_events ORDER BY id")
         assert [(r["epoch"], r["seq"]) for r in rows] == [("", 3), ("", 7)]
-        st.start_epoch("district-1", "e1", 1, changed=False)  # the first check adopts them
+        st.reconcile.start_epoch("district-1", "e1", 1, changed=False)  # the first check adopts them
         assert {r["epoch"] for r in st._read("SELECT epoch FROM district_events")} == {"e1"}
-        assert st.apply_changes([{"seq": 7, "kind": "status", "case_uuid": "u1",
-                                  "status": "completed", "at": "2026-11-02T00:00:00"}],
+        assert st.sync.apply_changes([{"seq": 7, "kind": "status", "case_uuid": "u1",
+                                       "status": "completed", "at": "2026-11-02T00:00:00"}],
                                 "7") == 0  # the same seq in the same epoch: already had
     finally:
         st.close()

@@ -52,8 +52,8 @@ def test_two_desks_racing_give_exactly_one_flag_pair(district: District,
     a, b = make_desk("HY-QL03"), make_desk("HY-QL04")
     ids = [enroll(district, a)["desk_id"], enroll(district, b)["desk_id"]]
     ca, cb = new_case(a), new_case(b)  # the example's resident at both desks
-    batches = [[_record(e) for e in a.store.pending_outbox()],
-               [_record(e) for e in b.store.pending_outbox()]]
+    batches = [[_record(e) for e in a.store.sync.pending_outbox()],
+               [_record(e) for e in b.store.sync.pending_outbox()]]
     st = district.storage
     gate = Barrier(N)
 
@@ -89,7 +89,7 @@ def test_many_residents_racing_each_get_one_pair(district: District, make_desk: 
     ids = [enroll(district, a)["desk_id"], enroll(district, b)["desk_id"]]
     people = [fresh_id(n=i) for i in range(N // 2)]
     made = {p: (new_case(a, applicant_id=p), new_case(b, applicant_id=p)) for p in people}
-    entries = [{e["case_uuid"]: e for e in ctx.store.pending_outbox(limit=500)}
+    entries = [{e["case_uuid"]: e for e in ctx.store.sync.pending_outbox(limit=500)}
                for ctx in (a, b)]
     jobs = [(k, [_record(entries[k][made[p][k]["uuid"]])]) for p in people for k in (0, 1)]
     st = district.storage
@@ -154,9 +154,9 @@ def test_cleared_as_not_a_duplicate_reaches_both_desks(district: District,
         clear_duplicate(st, cb["uuid"], ca["uuid"], note="再次核实", actor="rev")
     # the desks pull it: the note says cleared, the case status untouched
     assert sync_desk(a)["complete"]
-    (n,) = a.store.duplicate_notes(ca["uuid"])
+    (n,) = a.store.sync.duplicate_notes(ca["uuid"])
     assert n["state"] == "cleared" and n["other_receipt_no"] == cb["receipt_no"]
-    assert a.store.duplicate_flagged([ca["uuid"]]) == set()
+    assert a.store.sync.duplicate_flagged([ca["uuid"]]) == set()
     assert a.store.get_case(ca["uuid"])["district_status"] in (None, "", "received")
 
 

@@ -30,7 +30,7 @@ def _push_records(ctx: Any, records: list[dict[str, Any]],
 def _records(ctx: Any) -> list[dict[str, Any]]:
     return [{"id": e["id"], "kind": e["kind"], "case_uuid": e["case_uuid"],
              "revision": e["revision"], "payload": e["payload"]}
-            for e in ctx.store.pending_outbox(1000)]
+            for e in ctx.store.sync.pending_outbox(1000)]
 
 
 def test_enroll_push_and_pull_statuses(district: District, make_desk: Any) -> None:
@@ -147,7 +147,7 @@ def test_same_revision_other_content_is_a_conflict_never_an_overwrite(
     # someone else's revision 2 (e.g. a desk restored from an old backup) reaches the district
     rec = _records(ctx) or []
     assert rec == []
-    forged = ctx.store.outbox_entries([1])[0]
+    forged = ctx.store.sync.outbox_entries([1])[0]
     payload = dict(forged["payload"], revision=2, applicant_name="冒名", updated_at=P.utc_now())
     resp = _push_records(ctx, [{"id": 99, "kind": "case", "case_uuid": case["uuid"],
                                 "revision": 2, "payload": payload}])
@@ -156,7 +156,7 @@ def test_same_revision_other_content_is_a_conflict_never_an_overwrite(
     ctx.store.update_case(case["uuid"], {"priority": 1}, "刘晓燕", "case.edit", {})
     summary = sync_desk(ctx)
     assert summary["conflicts"] == 1 and summary["pending"] == 0 and summary["set_aside"] == 1
-    aside = ctx.store.set_aside()
+    aside = ctx.store.sync.set_aside()
     assert aside[0]["state"] == "conflict" and "冲突" in aside[0]["last_error"]
     assert ctx.store.get_case(case["uuid"])["sync_state"] == "conflict"
     stored = district.storage.get_case(case["uuid"])
@@ -176,7 +176,7 @@ def test_edit_of_a_case_the_district_closed_is_refused(district: District,
         ctx.store.update_case(c["uuid"], {"priority": 1}, "刘晓燕", "case.edit", {})
     summary = sync_desk(ctx)
     assert summary["rejected"] == 2 and summary["accepted"] == 0
-    reasons = {a["case_uuid"]: a["last_error"] for a in ctx.store.set_aside()}
+    reasons = {a["case_uuid"]: a["last_error"] for a in ctx.store.sync.set_aside()}
     assert "已办结" in reasons[done["uuid"]] and "不予办理" in reasons[refused["uuid"]]
     assert district.storage.get_case(done["uuid"])["revision"] == 1
     assert ctx.store.get_case(refused["uuid"])["district_note"] == "不符合低保条件"
@@ -232,7 +232,7 @@ def test_worker_sees_a_plain_reason_for_a_record_the_district_cannot_read(
     conn.close()
     summary = sync_desk(ctx)
     assert (summary["accepted"], summary["rejected"]) == (1, 1)
-    (aside,) = ctx.store.set_aside()
+    (aside,) = ctx.store.sync.set_aside()
     assert aside["case_uuid"] == bad["uuid"]
     assert aside["last_error"] == reasons.malformed([("payload", "item_code")])
     assert "事项编码" in aside["last_error"] and "pattern" not in aside["last_error"]

@@ -27,8 +27,8 @@ def _assert_exactly_once(storage: Storage, ctx: Any, uuids: list[str]) -> None:
     assert storage.case_uuids() == sorted(uuids)
     stats = storage.stats()
     assert stats["cases"] == stats["revisions"] == len(uuids)
-    assert ctx.store.outbox_counts() == {"sent": len(uuids)}
-    assert ctx.store.count_cases(sync_state="synced") == len(uuids)
+    assert ctx.store.sync.outbox_counts() == {"sent": len(uuids)}
+    assert ctx.store.search.count_cases(sync_state="synced") == len(uuids)
 
 
 @pytest.mark.parametrize("fault", ["drop", "reset"])

@@ -146,7 +146,7 @@ def test_the_command_line_mirrors_the_console_and_audits_each_decision(
     code, report, _ = cli(capsys, db, "audit", "verify", "--json")
     assert code == 0 and report["ok"]
     assert sync_desk(ctx)["complete"]
-    assert ctx.store.get_matter(m["uuid"])["district_status"] == "closed"
+    assert ctx.store.matters.get_matter(m["uuid"])["district_status"] == "closed"
 
 
 def test_publish_config_from_the_command_line(capsys: Any, district: District,
@@ -174,9 +174,9 @@ def test_cannot_do_from_a_correction_case_and_a_handover_chain(district: Distric
     m = svc.record({"from_case": case["uuid"], "subcategory": "补正后仍办不成",
                     "description": "户籍在外省，无法开具证明"}, ctx.actor())
     assert (m["category"], m["from_case"]) == ("办不成事", case["uuid"])
-    ctx.store.handover_matter(m["uuid"], "张伟", "张伟熟悉户籍政策", "刘晓燕")
-    ctx.store.handover_matter(m["uuid"], "社区", "需社区出具情况说明", "张伟")
-    ctx.store.handover_matter(m["uuid"], "区级", "跨部门协调", "社区")
+    ctx.store.matters.handover_matter(m["uuid"], "张伟", "张伟熟悉户籍政策", "刘晓燕")
+    ctx.store.matters.handover_matter(m["uuid"], "社区", "需社区出具情况说明", "张伟")
+    ctx.store.matters.handover_matter(m["uuid"], "区级", "跨部门协调", "社区")
     assert sync_desk(ctx)["complete"]
     from sqlalchemy import select
 

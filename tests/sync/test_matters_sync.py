@@ -33,7 +33,7 @@ def record(ctx: Any, body: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def desk_view(ctx: Any, uuid_: str) -> dict[str, Any]:
-    m = ctx.store.get_matter(uuid_)
+    m = ctx.store.matters.get_matter(uuid_)
     assert m is not None
     return m
 
@@ -44,7 +44,7 @@ def test_a_matter_travels_once_and_every_decision_comes_back(district: District,
     enroll(district, ctx)
     st = district.storage
     m = record(ctx)  # offline: nothing waits on the network
-    ctx.store.handover_matter(m["uuid"], "张伟", "张伟负责3号楼", "刘晓燕")
+    ctx.store.matters.handover_matter(m["uuid"], "张伟", "张伟负责3号楼", "刘晓燕")
     summary = sync_desk(ctx)
     assert summary["complete"], summary
     assert (summary["pushed"], summary["accepted"]) == (2, 2)
@@ -68,7 +68,7 @@ def test_a_matter_travels_once_and_every_decision_comes_back(district: District,
                                                                   "物业已上门维修楼上管道")
     today = MatterService(ctx.store).today()
     assert [x["uuid"] for x in today["answers"]] == [m["uuid"]]  # to pass on
-    ctx.store.mark_answer_passed(m["uuid"], "张伟")
+    ctx.store.matters.mark_answer_passed(m["uuid"], "张伟")
     assert [x["uuid"] for x in MatterService(ctx.store).today()["revisits"]] == [m["uuid"]]
     with pytest.raises(Refused, match="reason"):
         M.decide(st, m["uuid"], "revisit", satisfaction="不满意")
@@ -92,7 +92,7 @@ def test_a_matter_travels_once_and_every_decision_comes_back(district: District,
     from desk.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as exc:
-        ctx.store.close_matter(other["uuid"], "x", "满意", "刘晓燕")
+        ctx.store.matters.close_matter(other["uuid"], "x", "满意", "刘晓燕")
     assert exc.value.problems[0].rule == "district"
 
 
@@ -101,7 +101,7 @@ def test_resending_is_safe_and_a_changed_revision_is_a_conflict(district: Distri
     ctx = make_desk()
     enroll(district, ctx)
     m = record(ctx)
-    entries = [e for e in ctx.store.pending_outbox() if e["kind"] == "matter"]
+    entries = [e for e in ctx.store.sync.pending_outbox() if e["kind"] == "matter"]
     recs = [{"id": e["id"], "kind": "matter", "case_uuid": e["case_uuid"],
              "revision": e["revision"], "payload": e["payload"]} for e in entries]
     with client_for(ctx) as c:
@@ -124,8 +124,8 @@ def test_resending_is_safe_and_a_changed_revision_is_a_conflict(district: Distri
     assert "记录内容" in malformed.results[0].reason  # the worker's words (sync.reasons)
     assert len(M.list_orders(district.storage)) == 1
     # the desk's own sync marks the same entry; the conflict is set aside with its reason
-    ctx.store.mark_outbox([{"id": entries[0]["id"], "result": "conflict",
-                            "reason": clash.results[0].reason}], "b")
+    ctx.store.sync.mark_outbox([{"id": entries[0]["id"], "result": "conflict",
+                                 "reason": clash.results[0].reason}], "b")
     assert desk_view(ctx, m["uuid"])["sync_state"] == "conflict"
     assert "冲突" in desk_view(ctx, m["uuid"])["sync_error"]
 
@@ -137,7 +137,7 @@ def test_another_desks_matter_is_refused_saying_nothing(district: District,
     enroll(district, b)
     m = record(a)
     assert sync_desk(a)["complete"]
-    payload = a.store.outbox_entries([1])[0]["payload"]
+    payload = a.store.sync.outbox_entries([1])[0]["payload"]
     forged = dict(payload, revision=2, owner="张伟")
     with client_for(b) as c:
         out = c.push(P.BatchRequest(desk_id=c.desk_id or "", batch_id=uuid.uuid4(), records=[

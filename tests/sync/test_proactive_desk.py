@@ -74,7 +74,7 @@ def test_the_list_reaches_the_desk_and_every_answer_flows_back(
     enroll(district, other)
     out = sync_desk(desk)
     assert out["error"] is None and out["complete"], out
-    listed = desk.store.proactive_list()
+    listed = desk.store.proactive.proactive_list()
     assert sorted(e["name"] for e in listed) == sorted(people)  # not 别村民 (another desk's)
     first = listed[0]
     assert set(first) >= {"entry_id", "name", "id_masked", "address", "item_code", "reason",
@@ -82,7 +82,7 @@ def test_the_list_reaches_the_desk_and_every_answer_flows_back(
     assert "*" in first["id_masked"] and first["no_signature"] and first["item_code"] == "MZ-GLJT"
     assert "13812345678" not in json.dumps(listed, ensure_ascii=False)
     assert all(len(v) == 18 and v not in json.dumps(listed) for v in people.values())
-    assert desk.store.proactive_counts() == {
+    assert desk.store.proactive.proactive_counts() == {
         f"七里一村 {i + 1}栋": 1 for i in range(6)}
     # 已确认: the worker reads the card; a different person is refused, the right one fills
     # the form (免申), which is filed as a case and named in the answer
@@ -95,27 +95,27 @@ def test_the_list_reaches_the_desk_and_every_answer_flows_back(
     assert values == {"applicant_name": "居民甲", "applicant_id": people["居民甲"],
                       "hukou_address": "七里一村1栋100"}
     case = new_case(desk, "MZ-GLJT", **values)
-    desk.store.record_proactive_outcome(e0["entry_id"], "confirmed", worker="刘晓燕",
-                                        case_uuid=case["uuid"])
+    desk.store.proactive.record_proactive_outcome(e0["entry_id"], "confirmed", worker="刘晓燕",
+                                                  case_uuid=case["uuid"])
     with pytest.raises(ValidationFailed) as bad:  # every problem at once, nothing saved
-        desk.store.record_proactive_outcome(by_name["居民乙"]["entry_id"], "declined",
-                                            worker="刘晓燕")
+        desk.store.proactive.record_proactive_outcome(by_name["居民乙"]["entry_id"], "declined",
+                                                      worker="刘晓燕")
     assert "原因" in str(bad.value)
     with pytest.raises(ValidationFailed, match="上门日期"):
-        desk.store.record_proactive_outcome(by_name["居民己"]["entry_id"], "home_visit",
-                                            worker="刘晓燕")
+        desk.store.proactive.record_proactive_outcome(by_name["居民己"]["entry_id"], "home_visit",
+                                                      worker="刘晓燕")
     visit = (date.today() + timedelta(days=3)).isoformat()
     answers = {"居民乙": ("declined", {"note": "子女已代为申请"}), "居民丙": ("unreachable", {}),
                "居民丁": ("moved", {"note": "已迁往武昌"}), "居民戊": ("deceased", {}),
                "居民己": ("home_visit", {"visit_date": visit})}
     for name, (outcome, kw) in answers.items():
-        desk.store.record_proactive_outcome(by_name[name]["entry_id"], outcome,
-                                            worker="刘晓燕", **kw)
-    left = {e["name"]: e["outcome_words"] for e in desk.store.proactive_list()}
+        desk.store.proactive.record_proactive_outcome(by_name[name]["entry_id"], outcome,
+                                                      worker="刘晓燕", **kw)
+    left = {e["name"]: e["outcome_words"] for e in desk.store.proactive.proactive_list()}
     assert left == {"居民丙": "联系不上", "居民己": "上门服务"}  # still to go to
     out = sync_desk(desk)
     assert out["error"] is None and out["proactive_sent"] == 6, out
-    assert desk.store.unsent_proactive_outcomes() == []
+    assert desk.store.proactive.unsent_proactive_outcomes() == []
     with st.read() as conn:
         got = {r["name"]: r for r in conn.execute(select(proactive.entries)).mappings()}
         fixes = {r["kind"] for r in conn.execute(select(proactive.corrections)).mappings()}
@@ -174,15 +174,15 @@ def test_a_replacement_laptop_is_told_the_entries_still_open(
     old = make_desk("HY-QL01")
     info = enroll(district, old)
     assert sync_desk(old)["error"] is None
-    by_name = {e["name"]: e for e in old.store.proactive_list()}
-    old.store.record_proactive_outcome(by_name["居民甲"]["entry_id"], "deceased",
-                                       worker="刘晓燕")
-    old.store.record_proactive_outcome(by_name["居民乙"]["entry_id"], "unreachable",
-                                       worker="刘晓燕")
+    by_name = {e["name"]: e for e in old.store.proactive.proactive_list()}
+    old.store.proactive.record_proactive_outcome(by_name["居民甲"]["entry_id"], "deceased",
+                                                 worker="刘晓燕")
+    old.store.proactive.record_proactive_outcome(by_name["居民乙"]["entry_id"], "unreachable",
+                                                 worker="刘晓燕")
     assert sync_desk(old)["proactive_sent"] == 2
     new = make_desk("HY-QL01", "王芳")
     enroll_desk(new, district.url, st.create_enroll_code(
         "HY-QL01", "七里一村社区流动办事点", replaces=info["desk_id"]))
     assert sync_desk(new)["error"] is None
-    names = sorted(e["name"] for e in new.store.proactive_list())
+    names = sorted(e["name"] for e in new.store.proactive.proactive_list())
     assert names == sorted(n for n in people if n != "居民甲")  # the open ones, 居民乙 too

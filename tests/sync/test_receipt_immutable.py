@@ -24,8 +24,8 @@ def test_a_later_revision_cannot_change_the_receipt_number(district: District,
     ids = [enroll(district, a)["desk_id"], enroll(district, b)["desk_id"]]
     new_case(a)
     new_case(b)
-    (ea,) = a.store.pending_outbox()
-    (eb,) = b.store.pending_outbox()
+    (ea,) = a.store.sync.pending_outbox()
+    (eb,) = b.store.sync.pending_outbox()
     st = district.storage
     for desk_id, e in zip(ids, (ea, eb), strict=True):
         ans = st.ingest_batch(desk_id, str(uuid.uuid4()), [

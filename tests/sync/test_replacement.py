@@ -65,7 +65,7 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
         first = sync_desk(new)
         assert first["complete"], first
         assert first["handover"] == 3  # open ones and the lately completed, not the old one
-        got = {c["uuid"]: c for c in new.store.list_cases(limit=100)}
+        got = {c["uuid"]: c for c in new.store.search.list_cases(limit=100)}
         assert set(got) == {accepted["uuid"], deferred["uuid"], done_lately["uuid"]}
         assert never_synced["uuid"] not in got and done_long_ago["uuid"] not in got
         assert got[done_lately["uuid"]]["district_status"] == "completed"
@@ -74,11 +74,11 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
         assert json.loads(mine["materials_json"]) == json.loads(deferred["materials_json"])
         assert mine["promised_date"] == deferred["promised_date"]
         assert mine["status"] == "deferred" and mine["sync_state"] == "synced"
-        assert new.store.list_cases(search="王桂兰", limit=10)  # searchable like its own
+        assert new.store.search.list_cases(search="王桂兰", limit=10)  # searchable like its own
         # a reprint identical in content to the original, verification code included
         reprint = render_case_pdf(new, new.store.get_case(accepted["uuid"]))
         assert _text(reprint) == _text(original)
-        key = new.store.case_receipt_key(accepted["uuid"])
+        key = new.store.handover.case_receipt_key(accepted["uuid"])
         code16 = verification_code(key, accepted["receipt_no"], accepted["uuid"])
         assert st.verify_receipt(accepted["receipt_no"], accepted["uuid"], code16).valid
         # the 容缺 materials arrive: a new revision, accepted from the new desk

@@ -50,9 +50,9 @@ def test_a_replacement_laptop_takes_over_and_continues_matters(
         assert first["complete"], first
         assert first["handover_matters"] == 3
         svc = MatterService(new.store)
-        got = {m["uuid"]: m for m in new.store.list_matters()}
+        got = {m["uuid"]: m for m in new.store.matters.list_matters()}
         assert set(got) == {leak["uuid"], ask["uuid"], lift["uuid"]}
-        mine = new.store.get_matter(leak["uuid"])
+        mine = new.store.matters.get_matter(leak["uuid"])
         assert (mine["owner"], mine["district_status"], mine["district_department"],
                 mine["sync_state"], mine["resident_phone"]) == (
             "王建国", "signed", "物业服务企业", "synced", "13912345678")
@@ -61,8 +61,8 @@ def test_a_replacement_laptop_takes_over_and_continues_matters(
         steps = [e["detail"].get("status") for e in new.store.history(leak["uuid"])
                  if e["action"] == "district.matter"]
         assert steps == ["dispatched", "signed"]  # the district's steps, as pulled
-        assert new.store.get_matter(lift["uuid"])["status"] == "closed"
-        assert [m["uuid"] for m in new.store.list_matters(search="王桂兰")] == [leak["uuid"]]
+        assert new.store.matters.get_matter(lift["uuid"])["status"] == "closed"
+        assert [m["uuid"] for m in new.store.matters.list_matters(search="王桂兰")] == [leak["uuid"]]
         # it continues them: 移交 and 当场办结, accepted by the district from the new desk
         svc.handover(leak["uuid"], "刘晓燕", "王建国休假", new.actor())
         svc.close(ask["uuid"], "已讲解申请条件", "基本满意", new.actor())
@@ -74,7 +74,7 @@ def test_a_replacement_laptop_takes_over_and_continues_matters(
         # the district's next step reaches the new desk
         M.decide(st, leak["uuid"], "answer", text="已修复楼上管道")
         assert sync_desk(new)["complete"]
-        assert new.store.get_matter(leak["uuid"])["district_answer"] == "已修复楼上管道"
+        assert new.store.matters.get_matter(leak["uuid"])["district_answer"] == "已修复楼上管道"
         # numbering goes on after the old desk's (and after what it may have numbered unsent)
         fresh = svc.record(ASK, new.actor())
         assert fresh["matter_no"] > max(leak["matter_no"], never_synced["matter_no"])

@@ -22,7 +22,7 @@ from sync.client.errors import AuthError, ConflictError, ProtocolError, TooLarge
 def _batch_body(ctx: Any) -> bytes:
     records = [{"id": e["id"], "kind": e["kind"], "case_uuid": e["case_uuid"],
                 "revision": e["revision"], "payload": e["payload"]}
-               for e in ctx.store.pending_outbox(100)]
+               for e in ctx.store.sync.pending_outbox(100)]
     return json.dumps({"protocol": 1, "desk_id": ctx.store.get_meta("desk_id"),
                        "batch_id": str(uuid.uuid4()), "records": records}).encode()
 

@@ -271,9 +271,9 @@ def test_a_district_that_does_not_tell_its_quota_is_waited_for_till_its_midnight
     refusal gave, by its estimate of the district's clock, then tries again."""
     ctx = make_desk()
     _case_with_pages(ctx, [_photo(61)])
-    ctx.store.mark_outbox([{"id": e["id"], "result": "accepted", "reason": None,
-                            "received_at": P.utc_now()}
-                           for e in ctx.store.pending_outbox(10, raw=True)], "b1")
+    ctx.store.sync.mark_outbox([{"id": e["id"], "result": "accepted", "reason": None,
+                                 "received_at": P.utc_now()}
+                           for e in ctx.store.sync.pending_outbox(10, raw=True)], "b1")
     reset = datetime(2030, 3, 1, 16, 0, tzinfo=ZoneInfo("UTC"))
     ctx.store.set_meta(lane.QUOTA_META, '{"cap": 1, "used": 1, "need": 1, "message": "x", '
                                         f'"resets_at": "{reset.isoformat()}"}}')

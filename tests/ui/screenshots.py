@@ -61,8 +61,8 @@ def seed(ctx: Any) -> None:
         case = ctx.cases.submit(code, ex, ctx.actor())
         if i % 4 == 1:
             ctx.cases.rate(case["uuid"], 5 - (i % 3), "")
-    ctx.store.apply_changes([{"seq": 1, "kind": "status", "case_uuid": case["uuid"],
-                              "status": "completed", "note": "已发放", "at": "2026-11-25"}],
+    ctx.store.sync.apply_changes([{"seq": 1, "kind": "status", "case_uuid": case["uuid"],
+                                   "status": "completed", "note": "已发放", "at": "2026-11-25"}],
                             "1")
 
 
@@ -155,7 +155,7 @@ def main(out: Path) -> int:
         win.show_case(uuid)
         wait(app, lambda w=win: w.page("detail").case is not None)
         shot(win, f"{mode}-10-detail")
-        correction = ctx.store.list_cases(status="correction", limit=1)
+        correction = ctx.store.search.list_cases(status="correction", limit=1)
         if correction:
             win.show_case(correction[0]["uuid"])
             wait(app, lambda w=win, u=correction[0]["uuid"]:

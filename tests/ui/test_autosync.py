@@ -69,7 +69,7 @@ def test_cases_reach_the_district_without_a_click(qtbot: Any, win: Any, driver: 
     qtbot.waitUntil(lambda: district.storage.get_case(first["uuid"]) is not None,
                     timeout=20_000)
     assert district.storage.get_case(first["uuid"])["applicant_name"] == "王桂兰"
-    qtbot.waitUntil(lambda: win.ctx.store.outbox_counts().get("pending", 0) == 0,
+    qtbot.waitUntil(lambda: win.ctx.store.sync.outbox_counts().get("pending", 0) == 0,
                     timeout=10_000)
     qtbot.waitUntil(lambda: "待上传 0 条" in win.queue_label.text(), timeout=10_000)
 
@@ -81,7 +81,7 @@ def test_cases_reach_the_district_without_a_click(qtbot: Any, win: Any, driver: 
     qtbot.waitUntil(lambda: "待上传 1 条" in win.queue_label.text(), timeout=10_000)
     tip = win.sync_label.toolTip()
     assert "无法连接区级系统" in tip and "Error" not in tip and "Exception" not in tip
-    assert win.ctx.store.outbox_counts().get("pending", 0) == 1
+    assert win.ctx.store.sync.outbox_counts().get("pending", 0) == 1
     failures = win.autosync.failures
     # it keeps trying by itself (with backoff) while the district is away
     qtbot.waitUntil(lambda: win.autosync.failures >= failures + 2, timeout=30_000)
@@ -96,7 +96,7 @@ def test_cases_reach_the_district_without_a_click(qtbot: Any, win: Any, driver: 
     qtbot.waitUntil(lambda: win.autosync.state == "online", timeout=20_000)
     qtbot.waitUntil(lambda: win.sync_label.text().startswith("● 在线") and
                     "待上传 0 条" in win.queue_label.text(), timeout=20_000)
-    assert win.ctx.store.outbox_counts().get("pending", 0) == 0
+    assert win.ctx.store.sync.outbox_counts().get("pending", 0) == 0
     # the sync page tells the same round the background ran
     win.go_sync()
     qtbot.waitUntil(lambda: "在线" in page.values["state"].text(), timeout=10_000)

@@ -85,9 +85,9 @@ def test_pages_captured_and_chosen_are_saved_with_the_case(qtbot: Any, win: Any,
     assert row.box.isChecked() and row.pages_label.text() == "已拍 3 页"
 
     assert page.save()
-    qtbot.waitUntil(lambda: bool(desk.store.list_cases()), timeout=30_000)
-    case = desk.store.list_cases()[0]
-    rows = desk.store.attachments_of(case["uuid"])
+    qtbot.waitUntil(lambda: bool(desk.store.search.list_cases()), timeout=30_000)
+    case = desk.store.search.list_cases()[0]
+    rows = desk.store.attachments.attachments_of(case["uuid"])
     assert [(r["material"], r["page"], r["mime"]) for r in rows] == [
         (row.material.name, 1, "image/jpeg"), (row.material.name, 2, "image/jpeg"),
         (row.material.name, 3, "application/pdf")]

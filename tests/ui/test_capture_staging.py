@@ -57,7 +57,7 @@ def test_pages_staged_as_captured_and_the_save_claims_what_the_form_shows(
     page, panel, row = _form(win, desk)
     dlg = _capture(qtbot, win, panel, row, _photos(tmp_path, 3))
     # each page is in the store as soon as it is shown
-    assert all(p.staged for p in dlg.pages) and store.staged_count(panel.session) == 3
+    assert all(p.staged for p in dlg.pages) and store.attachments.staged_count(panel.session) == 3
     dlg.thumbs.setCurrentRow(2)
     dlg.remove.click()  # retaken: its staged row goes when the dialog closes on 完成
     dlg.thumbs.setCurrentRow(0)
@@ -72,20 +72,20 @@ def test_pages_staged_as_captured_and_the_save_claims_what_the_form_shows(
     assert sorted(r["data_id"] for r in staged) == sorted(p.staged for p in shown)
     # a second visit adds a page and is cancelled: that page goes, the two stay
     dlg = _capture(qtbot, win, panel, row, _photos(tmp_path, 1, start=7))
-    assert store.staged_count(panel.session) == 3
+    assert store.attachments.staged_count(panel.session) == 3
     dlg.reject()
     _idle(qtbot, win)
     assert panel.captures[row.material.name] == shown
-    assert store.staged_count(panel.session) == 2 and _page_data(store) == 2
+    assert store.attachments.staged_count(panel.session) == 2 and _page_data(store) == 2
 
     assert page.save()
-    qtbot.waitUntil(lambda: bool(store.list_cases()), timeout=30_000)
+    qtbot.waitUntil(lambda: bool(store.search.list_cases()), timeout=30_000)
     _idle(qtbot, win)
-    case = store.list_cases()[0]
-    rows = store.attachments_of(case["uuid"])
+    case = store.search.list_cases()[0]
+    rows = store.attachments.attachments_of(case["uuid"])
     assert [r["sha256"] for r in rows] == [p.sha256 for p in shown]
-    assert [store.attachment_data(r["attachment_id"]) for r in rows] == [p.data for p in shown]
-    assert store.staged_count() == 0 and _page_data(store) == 2  # claimed, not copied
+    assert [store.attachments.attachment_data(r["attachment_id"]) for r in rows] == [p.data for p in shown]
+    assert store.attachments.staged_count() == 0 and _page_data(store) == 2  # claimed, not copied
 
 
 def test_a_form_left_without_saving_leaves_no_page(qtbot: Any, win: Any, desk: Any,
@@ -96,10 +96,10 @@ def test_a_form_left_without_saving_leaves_no_page(qtbot: Any, win: Any, desk: A
     page.form.set_values({"applicant_name": ""})
     assert not page.save()  # refused: the pages wait for the next try
     _idle(qtbot, win)
-    assert store.staged_count(panel.session) == 2
+    assert store.attachments.staged_count(panel.session) == 2
     win.go_home()  # 返回 without saving (answered: leave)
     _idle(qtbot, win)
-    assert win.form is None and store.staged_count() == 0 and _page_data(store) == 0
+    assert win.form is None and store.attachments.staged_count() == 0 and _page_data(store) == 0
     # a dialog closed while its pages are still being processed keeps none of them
     page, panel, row = _form(win, desk)
     panel.pick_files = lambda _parent: _photos(tmp_path, 3, start=4)
@@ -108,13 +108,13 @@ def test_a_form_left_without_saving_leaves_no_page(qtbot: Any, win: Any, desk: A
     dlg.files.click()
     dlg.reject()
     _idle(qtbot, win)
-    assert store.staged_count() == 0 and _page_data(store) == 0
+    assert store.attachments.staged_count() == 0 and _page_data(store) == 0
     # the window closed over a form with pages
     _capture(qtbot, win, panel, row, _photos(tmp_path, 1, start=9)).done_button.click()
     _idle(qtbot, win)
-    assert store.staged_count() == 1
+    assert store.attachments.staged_count() == 1
     win.close()
-    assert store.staged_count() == 0 and _page_data(store) == 0
+    assert store.attachments.staged_count() == 0 and _page_data(store) == 0
 
 
 @pytest.fixture
@@ -123,8 +123,8 @@ def crashed(desk: Any) -> Iterator[Any]:
     from desk.core.attachments import normalise
 
     with open(_photos(Path(desk.paths.data_dir).parent, 1)[0], "rb") as f:
-        desk.store.stage_page("crashed-form", "居民身份证", normalise(f.read(), "p.jpg"))
-    assert desk.store.staged_count() == 1
+        desk.store.attachments.stage_page("crashed-form", "居民身份证", normalise(f.read(), "p.jpg"))
+    assert desk.store.attachments.staged_count() == 1
     yield desk
 
 
@@ -141,7 +141,7 @@ def test_a_crash_s_pages_are_deleted_at_the_next_start(qtbot: Any, crashed: Any)
     w.show()
     qtbot.waitExposed(w)
     try:
-        qtbot.waitUntil(lambda: crashed.store.staged_count() == 0, timeout=30_000)
+        qtbot.waitUntil(lambda: crashed.store.attachments.staged_count() == 0, timeout=30_000)
         assert _page_data(crashed.store) == 0
     finally:
         w.tasks.shutdown()

@@ -65,10 +65,10 @@ def test_a_material_brought_later_is_photographed_with_its_supply(qtbot: Any, wi
     # pages taken: the material is being brought; nothing saved until 登记已补交
     assert detail.supply_boxes[0].isChecked()
     assert "新拍 1 页" in photos.rows[LATER][1].text()
-    assert desk.store.attachments_of(uuid) == []
+    assert desk.store.attachments.attachments_of(uuid) == []
     detail.supply_button.click()
     qtbot.waitUntil(lambda: desk.store.get_case(uuid)["status"] == "accepted", timeout=30_000)
-    rows = desk.store.attachments_of(uuid)
+    rows = desk.store.attachments.attachments_of(uuid)
     assert [(r["material"], r["page"], r["mime"]) for r in rows] == [(LATER, 1, "image/jpeg")]
     mats = json.loads(desk.store.get_case(uuid)["materials_json"])
     assert mats["missing"][0]["supplied_on"] and LATER in mats["received"]
@@ -81,7 +81,7 @@ def test_a_material_brought_later_is_photographed_with_its_supply(qtbot: Any, wi
     # a material the case holds: its new pages are saved on 完成
     _capture(qtbot, detail, "户口簿", [str(_photo(tmp_path / "hkb1.jpg")),
                                      str(_photo(tmp_path / "hkb2.jpg"))])
-    qtbot.waitUntil(lambda: len(desk.store.attachments_of(uuid)) == 3, timeout=30_000)
+    qtbot.waitUntil(lambda: len(desk.store.attachments.attachments_of(uuid)) == 3, timeout=30_000)
     qtbot.waitUntil(lambda: "已存 2 页" in photos.rows["户口簿"][1].text(), timeout=30_000)
 
 
@@ -99,7 +99,7 @@ def test_supply_with_pages_is_all_or_nothing(desk: Any) -> None:
         desk.cases.supply_materials(uuid, [LATER], desk.actor(),
                                     attachments=[(LATER, [good, bad])])
     assert desk.store.get_case(uuid)["status"] == "deferred"
-    assert desk.store.attachments_of(uuid) == []
+    assert desk.store.attachments.attachments_of(uuid) == []
     with pytest.raises(ValidationFailed) as exc:
         desk.cases.supply_materials(uuid, [LATER], desk.actor(),
                                     attachments=[("户口簿", [good])])
@@ -107,7 +107,7 @@ def test_supply_with_pages_is_all_or_nothing(desk: Any) -> None:
     with pytest.raises(ValidationFailed) as exc:
         desk.cases.add_pages(uuid, LATER, [good], desk.actor())
     assert "尚未收取" in exc.value.problems[0].message
-    assert desk.store.attachments_of(uuid) == []
+    assert desk.store.attachments.attachments_of(uuid) == []
 
 
 def _jpeg() -> bytes:

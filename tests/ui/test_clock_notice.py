@@ -25,7 +25,7 @@ def behind(qtbot: Any, desk: Any) -> Iterator[Any]:
     from desk.ui.main import make_app
     from desk.ui.window import MainWindow
 
-    desk.store.record_district_time("2026-12-02T02:00:00+00:00")
+    desk.store.clock.record_district_time("2026-12-02T02:00:00+00:00")
     with clock.use(_at("2024-03-01")):
         app = make_app()
         style.apply(app, False, False)

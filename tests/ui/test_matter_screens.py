@@ -76,8 +76,8 @@ def test_record_a_named_matter_with_its_deadline_counted_and_print_its_slip(
     qtbot.keyClicks(form.room, "502")
     _choose(form.answer_by, "phone")
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: bool(win.ctx.store.list_matters()), timeout=WAIT)
-    stored = win.ctx.store.list_matters()[0]
+    qtbot.waitUntil(lambda: bool(win.ctx.store.matters.list_matters()), timeout=WAIT)
+    stored = win.ctx.store.matters.list_matters()[0]
     page = _detail_of(qtbot, win, stored["uuid"])
     assert stored["owner"] == "刘晓燕" and stored["subcategory"] == "漏水"
     assert stored["resident_phone"] == "13812345678"
@@ -104,7 +104,7 @@ def test_problems_show_beside_their_fields_then_an_anonymous_matter_is_saved(
     assert shown["category"] == "请选择诉求分类"
     assert shown["description"] == "请填写诉求内容"
     assert form.errors["category"].isVisible() and form.errors["description"].isVisible()
-    assert win.ctx.store.list_matters() == []  # nothing saved
+    assert win.ctx.store.matters.list_matters() == []  # nothing saved
     _choose(form.category, "咨询")
     form.description.setPlainText("咨询高龄津贴的申请条件")
     _choose(form.answer_by, "phone")  # a phone answer needs a phone
@@ -112,11 +112,11 @@ def test_problems_show_beside_their_fields_then_an_anonymous_matter_is_saved(
     qtbot.waitUntil(lambda: "resident.phone" in form.problem_texts(), timeout=WAIT)
     assert form.problem_texts()["resident.phone"] == "选择电话答复时请填写居民联系电话"
     assert "category" not in form.problem_texts()
-    assert win.ctx.store.list_matters() == []
+    assert win.ctx.store.matters.list_matters() == []
     _choose(form.answer_by, "in_person")
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(win.ctx.store.list_matters()) == 1, timeout=WAIT)
-    m = win.ctx.store.list_matters()[0]
+    qtbot.waitUntil(lambda: len(win.ctx.store.matters.list_matters()) == 1, timeout=WAIT)
+    m = win.ctx.store.matters.list_matters()[0]
     assert m["resident_json"] == "{}" and m["category"] == "咨询"
     _detail_of(qtbot, win, m["uuid"])
     # the list shows it as anonymous
@@ -138,7 +138,7 @@ def test_a_save_from_the_form_is_followed_by_the_tidy(qtbot: Any, win: Any) -> N
     form.description.setPlainText("咨询高龄津贴的申请条件")
     _choose(form.answer_by, "in_person")
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(win.ctx.store.list_matters()) == 4, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(win.ctx.store.matters.list_matters()) == 4, timeout=WAIT)
     _idle(qtbot, win)
     busy, log, _ = win.ctx.store._conn.execute("PRAGMA wal_checkpoint(NOOP)").fetchone()
     assert busy == 0 and log <= 2
@@ -155,12 +155,12 @@ def test_hand_over_needs_a_reason_and_keeps_the_matter_open(qtbot: Any, win: Any
     qtbot.mouseClick(page.handover_ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.handover_error.isVisible(), timeout=WAIT)
     assert page.handover_error.text() == "请说明移交原因"
-    assert win.ctx.store.get_matter(m["uuid"])["owner"] == "刘晓燕"
+    assert win.ctx.store.matters.get_matter(m["uuid"])["owner"] == "刘晓燕"
     page.reason_edit.setText("张伟负责3号楼")
     qtbot.mouseClick(page.handover_ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: (page.matter or {}).get("owner") == "张伟" and not win.tasks.busy,
                     timeout=WAIT)
-    stored = win.ctx.store.get_matter(m["uuid"])
+    stored = win.ctx.store.matters.get_matter(m["uuid"])
     assert stored["status"] == "open" and stored["owner"] == "张伟"
     assert page.history_texts()[-1] == "移交 刘晓燕 → 张伟，原因：张伟负责3号楼"
     assert "负责人 <b>张伟</b>" in page.banner.text()
@@ -182,7 +182,7 @@ def test_close_on_the_spot_with_the_residents_satisfaction(qtbot: Any, win: Any)
     qtbot.mouseClick(page.close_ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: (page.matter or {}).get("status") == "closed" and
                     not win.tasks.busy, timeout=WAIT)
-    stored = win.ctx.store.get_matter(m["uuid"])
+    stored = win.ctx.store.matters.get_matter(m["uuid"])
     assert (stored["result"], stored["satisfaction"]) == ("已当场解答高龄津贴申请条件", "基本满意")
     assert "已当场办结，居民评价：<b>基本满意</b>" in page.banner.text()
     assert page.history_texts()[-1] == "当场办结 居民评价：基本满意"
@@ -211,8 +211,8 @@ def test_cannot_do_from_a_correction_case_only(qtbot: Any, win: Any) -> None:
     assert form.category.currentData() == "办不成事" and not form.category.isEnabled()
     form.description.setPlainText("低保申请缺少户籍证明，派出所要求本人回原籍开具")
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(ctx.store.list_matters()) == 1, timeout=WAIT)
-    m = ctx.store.list_matters()[0]
+    qtbot.waitUntil(lambda: len(ctx.store.matters.list_matters()) == 1, timeout=WAIT)
+    m = ctx.store.matters.list_matters()[0]
     assert (m["category"], m["from_case"], m["from_receipt_no"]) == (
         "办不成事", corr["uuid"], corr["receipt_no"])
     page = _detail_of(qtbot, win, m["uuid"])

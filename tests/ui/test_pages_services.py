@@ -268,7 +268,7 @@ def test_the_case_photos_save_on_services_and_tell_by_signal(qtbot: Any, service
             qtbot.waitSignal(photos.notice, timeout=30000) as told:
         dlg.done_button.click()
     assert told.args == ["已保存 户口簿 的 1 页照片"] and saved.args == [case["uuid"]]
-    assert len(ctx.store.attachments_of(case["uuid"])) == 1
+    assert len(ctx.store.attachments.attachments_of(case["uuid"])) == 1
 
 
 def test_the_form_page_saves_on_services_and_says_so_by_signal(
@@ -297,7 +297,7 @@ def test_the_form_page_saves_on_services_and_says_so_by_signal(
     assert back.args == ["MZ-GLJT"]
     assert not page.save()  # the store failed its check: nothing saved, the worker told
     assert services.dialogs.asked[-1] == "数据库文件已损坏，暂停保存。请联系技术支持。"
-    assert ctx.store.count_cases() == 0
+    assert ctx.store.search.count_cases() == 0
     broken[0] = False
     with qtbot.waitSignal(page.caseSaved, timeout=20000) as saved:
         assert page.save()

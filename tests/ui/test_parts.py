@@ -164,7 +164,7 @@ def test_keyboard_enter_moves_on_and_ctrl_s_validates(qtbot: Any, win: Any) -> N
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert "处需要修改" in page.summary.text()
     assert name.hasFocus()  # the first field with a problem
-    assert win.ctx.store.count_cases() == 0
+    assert win.ctx.store.search.count_cases() == 0
 
 
 def test_reprint_from_detail_shows_document(qtbot: Any, win: Any) -> None:

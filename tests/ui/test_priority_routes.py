@@ -53,7 +53,7 @@ def test_bundle_detail_shows_each_chosen_route(qtbot: Any, win: Any) -> None:
     example = dict(ctx.catalog.get("YJS-SH").example,
                    services=["死亡户口注销", "惠民殡葬补助"])
     case = ctx.cases.submit("YJS-SH", example, ctx.actor())
-    ctx.store.apply_changes([
+    ctx.store.sync.apply_changes([
         {"seq": 3, "kind": "route", "case_uuid": case["uuid"], "status": "rejected",
          "note": "逝者生前不在本区居住", "department": "民政",
          "at": "2026-11-24T02:00:00.000+00:00", "item_code": "MZ-BZBZ",

@@ -23,7 +23,7 @@ def _ident(birth: str, n: int) -> str:
 def _listed(desk: Any, entries: list[tuple[int, str, bool]]) -> None:
     """The list as a sync stores it: (entry id, ID number, no signature) per resident."""
     due = (date.today() + timedelta(days=40)).isoformat()
-    desk.store.apply_changes([
+    desk.store.sync.apply_changes([
         {"seq": 100 + n, "kind": "proactive", "case_uuid": None, "status": "listed",
          "note": "", "department": None, "at": "2026-12-01T01:00:00+00:00",
          "item_code": "MZ-GLJT", "item_name": "高龄津贴申领",

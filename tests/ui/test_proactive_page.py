@@ -49,7 +49,7 @@ def pulled(desk: Any) -> None:
                               "reason": "下月起年满80周岁，尚未领取高龄津贴（免申即享：核对身份和"
                                         "发放账户即可）"}}
                for i, (name, number, address, compound) in enumerate(PEOPLE)]
-    desk.store.apply_changes(changes, "102")
+    desk.store.sync.apply_changes(changes, "102")
 
 
 def deferred(desk: Any) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def test_the_list_by_building_and_each_answer(qtbot: Any, win: Any, desk: Any) -
     select("李建国")
     page.buttons["declined"].click()
     assert names_now() == ["张秀英"]
-    answers = {a["entry_id"]: a for a in desk.store.unsent_proactive_outcomes()}
+    answers = {a["entry_id"]: a for a in desk.store.proactive.unsent_proactive_outcomes()}
     assert answers[1]["outcome"] == "confirmed" and answers[1]["case_uuid"] == case["uuid"]
     assert answers[2] == {**answers[2], "outcome": "declined", "note": "本人暂不需要"}
     assert answers[3]["visit_date"] == visit

@@ -23,8 +23,8 @@ def test_sync_page_lists_moved_promises_until_seen(qtbot: Any, win: Any) -> None
                             today=date(2026, 12, 28))
     assert case["promised_date"] == "2027-02-11"
     body = dict(notice_2027(), version=1, published_at="2026-11-12T02:00:00.000+00:00")
-    ctx.store.apply_changes([{"seq": 7, "kind": "calendar", "case_uuid": None, "at":
-                              "2026-11-12T02:00:00.000+00:00", "calendar": body}], "7")
+    ctx.store.sync.apply_changes([{"seq": 7, "kind": "calendar", "case_uuid": None, "at":
+                                   "2026-11-12T02:00:00.000+00:00", "calendar": body}], "7")
     lines = recompute_promises(ctx)
     assert [(u["old"], u["new"]) for u in lines] == [("2027-02-11", "2027-02-16")]
     page = win.page("sync")
@@ -39,8 +39,8 @@ def test_sync_page_lists_moved_promises_until_seen(qtbot: Any, win: Any) -> None
     assert "1 件案件的承诺日期已按国务院通知更新" in win.statusBar().currentMessage()
     qtbot.mouseClick(page.promise_seen, qtbot_left())
     qtbot.waitUntil(lambda: not page.promise_notice.isVisible())
-    assert ctx.store.promise_updates(unseen_only=True) == []
-    assert len(ctx.store.promise_updates()) == 1
+    assert ctx.store.calendar.promise_updates(unseen_only=True) == []
+    assert len(ctx.store.calendar.promise_updates()) == 1
 
 
 def qtbot_left() -> Any:
@@ -69,8 +69,8 @@ def test_correction_notice_counts_its_deadline_with_the_desks_calendar(desk: Any
 
     assert "2027年2月10日" in text()  # 10 working days by the festival fallback
     body = dict(notice_2027(), version=1, published_at="2026-11-12T02:00:00.000+00:00")
-    ctx.store.apply_changes([{"seq": 3, "kind": "calendar", "case_uuid": None, "at":
-                              "2026-11-12T02:00:00.000+00:00", "calendar": body}], "3")
+    ctx.store.sync.apply_changes([{"seq": 3, "kind": "calendar", "case_uuid": None, "at":
+                                   "2026-11-12T02:00:00.000+00:00", "calendar": body}], "3")
     assert "2027年2月15日" in text()  # the notice: 01-31 worked, 02-05 … 02-13 off
 
 
@@ -101,7 +101,7 @@ def test_stand_alone_desk_recomputes_at_start_after_a_year_file_is_added(
                         "2027-02-16")
         qtbot.waitUntil(lambda: "承诺日期更新 1 件" in w.queue_label.text())
         assert ctx.store.get_case(case["uuid"])["promised_exact"] == 1
-        assert ctx.store.calendar_recompute_pending() == []
+        assert ctx.store.calendar.calendar_recompute_pending() == []
         # noted once: the next start recomputes nothing
         assert ctx.recompute_promises() == []
     finally:

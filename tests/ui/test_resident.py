@@ -33,7 +33,7 @@ def test_duplicate_refused_on_the_form_then_saved_as_the_allowed_exception(
     assert f"受理编号 {first['receipt_no']}" in text and "受理中" in text
     assert "同一居民限申请一次" in text
     assert first["receipt_no"] in page.existing_button.text()
-    assert ctx.store.count_cases() == 1
+    assert ctx.store.search.count_cases() == 1
     # the worker chooses the exception the item allows (变更): saved, and recorded
     assert page.exception.isVisible()
     page.exception.setCurrentIndex(page.exception.findData("变更"))
@@ -214,7 +214,7 @@ def _pulled_duplicate(ctx: Any, case: dict[str, Any], state: str = "flagged",
                           state=state, other_receipt_no="HY-YH02-20261201-0003",
                           other_desk="永和社区流动办事点", other_date="2026-12-01",
                           rule="lifetime").model_dump())
-    ctx.store.apply_changes([change.model_dump()], str(seq))
+    ctx.store.sync.apply_changes([change.model_dump()], str(seq))
 
 
 def test_duplicate_note_on_the_case_the_cases_list_and_the_resident(
@@ -266,7 +266,7 @@ def test_duplicate_note_on_the_case_the_cases_list_and_the_resident(
     win.show_case(case["uuid"])
     qtbot.waitUntil(lambda: detail.duplicates.isVisible()
                     and "区级已核实非重复" in detail.duplicates.text(), timeout=20_000)
-    assert ctx.store.duplicate_flagged([case["uuid"]]) == set()
+    assert ctx.store.sync.duplicate_flagged([case["uuid"]]) == set()
 
 
 @pytest.fixture

@@ -97,12 +97,12 @@ def test_pages_on_file_reused_after_consent_end_to_end(qtbot: Any, win: Any, dri
     assert row.box.isChecked()
     stored = driver.save()
 
-    rows = ctx.store.attachments_of(stored["uuid"])
+    rows = ctx.store.attachments.attachments_of(stored["uuid"])
     assert [(r["material"], r["page"], r["sha256"]) for r in rows] == [
         ("老人身份证", 1, card[0].sha256), ("老人身份证", 2, card[1].sha256)]
-    old = {r["attachment_id"] for r in ctx.store.attachments_of(before["uuid"])}
+    old = {r["attachment_id"] for r in ctx.store.attachments.attachments_of(before["uuid"])}
     assert not old & {r["attachment_id"] for r in rows}  # its own rows, not shared ones
-    assert ctx.store.attachment_data(rows[0]["attachment_id"]) == card[0].data
+    assert ctx.store.attachments.attachment_data(rows[0]["attachment_id"]) == card[0].data
     reuse = json.loads(stored["data_json"])["reuse"]
     assert reuse["consent"] is True and reuse["consent_by"] == ctx.settings.worker_name
     assert reuse["consent_at"][:10] == stored["created_at"][:10]

@@ -25,7 +25,7 @@ def test_the_window_builds_the_search_index_between_other_work(
     ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
     ctx.save_settings()
     make_demo_cases(ctx, 60, seed=14)
-    name = ctx.store.list_cases(limit=60)[-1]["applicant_name"]  # the oldest: built last
+    name = ctx.store.search.list_cases(limit=60)[-1]["applicant_name"]  # the oldest: built last
     with ctx.store.transaction() as c:  # as a store from before the index was
         c.execute("DROP TABLE search_grams")
         c.execute("DELETE FROM _sqlite_migrations WHERE name = 'm016_search_grams'")
@@ -34,11 +34,11 @@ def test_the_window_builds_the_search_index_between_other_work(
     monkeypatch.setattr(store_search, "BUILD_BATCH", 4)  # 15 batches
     ctx = DeskContext.open(str(data_dir))
     store = ctx.store
-    assert not store.search_grams_ready()
-    expected = store.count_cases(search=name)  # the scan
+    assert not store.search.search_grams_ready()
+    expected = store.search.count_cases(search=name)  # the scan
     assert expected >= 1
     batches: list[int | None] = []
-    build, go = store.build_search_grams, threading.Event()
+    build, go = store.search.build_search_grams, threading.Event()
 
     def counted(batch: int | None = None) -> bool:
         batches.append(batch)
@@ -46,7 +46,7 @@ def test_the_window_builds_the_search_index_between_other_work(
             assert go.wait(timeout=60)
         return build(batch)
 
-    monkeypatch.setattr(store, "build_search_grams", counted)
+    monkeypatch.setattr(store.search, "build_search_grams", counted)
 
     app = make_app()
     style.apply(app, False, False)
@@ -57,16 +57,16 @@ def test_the_window_builds_the_search_index_between_other_work(
         qtbot.waitUntil(lambda: len(batches) == 2, timeout=60_000)
         # a search asked for during the build runs between two batches, and is right
         found: list[tuple[int, bool]] = []
-        win.tasks.run(lambda: (store.count_cases(search=name), store.search_grams_ready()),
+        win.tasks.run(lambda: (store.search.count_cases(search=name), store.search.search_grams_ready()),
                       on_done=found.append)
         go.set()
         qtbot.waitUntil(lambda: bool(found), timeout=60_000)
         assert found == [(expected, False)]  # the scan's answer, before the build ended
-        qtbot.waitUntil(store.search_grams_ready, timeout=120_000)
+        qtbot.waitUntil(store.search.search_grams_ready, timeout=120_000)
         qtbot.waitUntil(lambda: not win.tasks.busy, timeout=60_000)
         assert len(batches) == 15
-        assert store.count_cases(search=name) == expected
-        assert "search_grams" in store._name_clause(name)[0]
+        assert store.search.count_cases(search=name) == expected
+        assert "search_grams" in store.search._name_clause(name)[0]
     finally:
         win.tasks.shutdown()
         ctx.close()
@@ -96,7 +96,7 @@ def test_the_window_moves_new_matters_search_pieces_at_start(
         return int(store._read("SELECT count(*) AS n FROM search_grams_recent")[0]["n"])
 
     assert recent() > 0
-    assert [x["uuid"] for x in store.list_matters(search="欧阳娜娜")] == [m["uuid"]]
+    assert [x["uuid"] for x in store.matters.list_matters(search="欧阳娜娜")] == [m["uuid"]]
     app = make_app()
     style.apply(app, False, False)
     win = MainWindow(ctx, dialogs=Answers())
@@ -104,7 +104,7 @@ def test_the_window_moves_new_matters_search_pieces_at_start(
     win.show()
     try:
         qtbot.waitUntil(lambda: recent() == 0, timeout=60_000)
-        assert [x["uuid"] for x in store.list_matters(search="欧阳娜娜")] == [m["uuid"]]
+        assert [x["uuid"] for x in store.matters.list_matters(search="欧阳娜娜")] == [m["uuid"]]
     finally:
         win.tasks.shutdown()
         ctx.close()

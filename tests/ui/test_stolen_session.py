@@ -168,7 +168,7 @@ def test_protect_while_the_window_is_open_then_restore_and_protect(
     # with the key everything is still there: the restored store and the set-aside copy
     again = DeskContext.open(str(data), password=PASSWORD)
     try:
-        assert [r["uuid"] for r in again.store.list_cases()] == [first["uuid"]]
+        assert [r["uuid"] for r in again.store.search.list_cases()] == [first["uuid"]]
         assert maintenance.check_backup(aside, again.store.key) == 2
     finally:
         again.close()

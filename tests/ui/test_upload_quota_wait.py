@@ -29,8 +29,8 @@ def test_the_sync_page_and_status_bar_say_how_many_pages_wait_for_tomorrow(
     ctx = win.ctx
     item = ctx.catalog.get("MZ-GLJT")
     case = ctx.cases.submit("MZ-GLJT", dict(item.example), ctx.actor())
-    ctx.store.add_attachments(case["uuid"], item.materials[0].name, [_page(1), _page(2)],
-                              "刘晓燕")
+    ctx.store.attachments.add_attachments(case["uuid"], item.materials[0].name, [_page(1), _page(2)],
+                                          "刘晓燕")
     page = win.page("sync")
     win.stack.setCurrentWidget(page)
     page.refresh()

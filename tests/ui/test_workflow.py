@@ -170,7 +170,7 @@ def test_senior_card_by_proxy(qtbot: Any, win: Any, driver: Any) -> None:
     assert data["is_proxy"] is True and data["proxy_name"] == "张小梅"
     assert data["proxy_relation"] == "子女"
     # the case is found by the proxy's name too
-    hits = win.ctx.store.list_cases(search="张小梅")
+    hits = win.ctx.store.search.list_cases(search="张小梅")
     assert [h["uuid"] for h in hits] == [case["uuid"]]
 
 
@@ -253,7 +253,7 @@ def test_live_validation_messages_and_warnings(qtbot: Any, win: Any, driver: Any
     assert page.save() is False
     assert "处需要修改" in page.summary.text()
     assert page.form.rows["applicant_name"].message.isVisibleTo(page)
-    assert win.ctx.store.count_cases() == 0
+    assert win.ctx.store.search.count_cases() == 0
 
 
 def test_cases_list_search_filter_and_detail(qtbot: Any, win: Any) -> None:

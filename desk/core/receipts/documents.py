@@ -130,12 +130,12 @@ def read_case(ctx: DeskContext, case: dict[str, Any]) -> CaseFacts:
         item = None
     facts = CaseFacts(case, item, data.get("fields", {}), mats, ctx.settings,
                       words=doc_words(ctx.settings, ctx.paths.data_dir),
-                      calendar=ctx.store.work_calendar())
+                      calendar=ctx.store.calendar.work_calendar())
     if item is not None:
         facts.by_name = {m.name: m for m in all_materials(item)}
         if item.bundle:
             facts.routes = bundle_routes(item, facts.fields,
-                                         ctx.store.case_routes(str(case["uuid"])), catalog)
+                                         ctx.store.sync.case_routes(str(case["uuid"])), catalog)
     return facts
 
 
@@ -306,7 +306,7 @@ def _received_table(sheet: Sheet, f: CaseFacts) -> None:
 def _verification(ctx: DeskContext, f: CaseFacts,
                   with_qr: bool) -> tuple[str, list[list[bool]] | None]:
     # a case taken over from a replaced desk keeps that desk's key: a reprint is the same
-    key = ctx.store.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
+    key = ctx.store.handover.case_receipt_key(str(f.case["uuid"])) or receipt_key(ctx.store)
     code = verification_code(key, f.receipt_no, str(f.case["uuid"]))
     # the district's progress page once the desk knows its public address (issue 18)
     public = (ctx.store.get_meta("public_url") or "") if with_qr else ""

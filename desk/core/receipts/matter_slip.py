@@ -94,7 +94,7 @@ def matter_code(ctx: DeskContext, matter: dict[str, Any]) -> str:
 
 def render_matter_pdf(ctx: DeskContext, matter: dict[str, Any], fmt: str = "a4", *,
                       qr: bool = True) -> bytes:
-    """The 受理单 of a stored matter (a row from ``ctx.store.get_matter``) as PDF bytes."""
+    """The 受理单 of a stored matter (a row from ``ctx.store.matters.get_matter``) as PDF bytes."""
     if fmt not in FORMATS:
         raise ValueError(f"format: 受理单格式只能是 a4 或 80mm（收到 {fmt!r}）")
     s = ctx.settings
