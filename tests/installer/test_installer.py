@@ -238,6 +238,31 @@ def test_installed_attach_counts_pdf_pages(installed: Path, tmp_path: Path) -> N
     assert not list((installed / "opt" / PACKAGE / "_internal").rglob("fontTools"))
 
 
+def test_installed_attach_normalises_images(installed: Path, tmp_path: Path) -> None:
+    """Photos and scans (JPEG, PNG, BMP, TIFF) attached in the bundle become JPEG pages:
+    Pillow there has only the formats the desk opens (doorstep-desk.spec: PIL_PLUGINS_KEPT)
+    and a stand-in for its JPEG 2000 library, which answers only the version query."""
+    from PIL import Image
+
+    exe = installed / "opt" / PACKAGE / PACKAGE
+    env = _env(tmp_path)
+    data = tmp_path / "desk-data"
+    _run(exe, "--data-dir", str(data), "demo", "--cases", "1", "--seed", "8", env=env)
+    case = json.loads(_run(exe, "--data-dir", str(data), "cases", "--json", env=env).stdout)[0]
+    catalog = json.loads(_run(exe, "--data-dir", str(data), "catalog", "--json",
+                              env=env).stdout)
+    item = next(i for i in catalog if i["code"] == case["item_code"])
+    material = item["materials"][0]
+    material = material["name"] if isinstance(material, dict) else material
+    images = []
+    for fmt in ("JPEG", "PNG", "BMP", "TIFF"):
+        images.append(tmp_path / f"page.{fmt.lower()}")
+        Image.new("RGB", (2400, 1800), (10, 200, 30)).save(images[-1], fmt)
+    out = json.loads(_run(exe, "--data-dir", str(data), "attach", case["receipt_no"],
+                          material, *map(str, images), env=env).stdout)
+    assert [a["mime"] for a in out["attachments"]] == ["image/jpeg"] * 4
+
+
 def test_bundle_within_size_budget(built: dict[str, Path]) -> None:
     """The unpacked bundle ≤ 120 MB (issue 19), as the folder and as the .deb installs it."""
     sys.path.insert(0, str(REPO / "installer"))
