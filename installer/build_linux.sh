@@ -6,7 +6,9 @@
 #
 # Needs: the project installed with its test extra (pip install -e '.[test]': PyInstaller),
 # binutils (strip, objdump, readelf), dpkg-deb, and for the small ICU data icu-devtools and
-# gcc (without them the bundle keeps the full 31 MB ICU data and Pillow's own libxcb). Build
+# gcc (without them the bundle keeps the full 31 MB ICU data and Pillow's own libxcb), and
+# for the small FFmpeg and the SQLCipher binding built from source make, libssl-dev and the
+# network once (installer/ffmpeg_min.py, sqlcipher_shared.py; cached in build/cache). Build
 # on the oldest distribution you ship to: the bundle needs the glibc and libstdc++ of the
 # build machine's Python and of the wheels (PySide6 6.10+: glibc 2.34; on a glibc 2.28
 # system pip picks PySide6 6.9.3), and the .deb's Depends states them (build_deb.py).

@@ -14,8 +14,9 @@ import sys
 def smoke_camera() -> int:
     """Load Qt Multimedia's backend the way the capture dialog does (desk.ui.capture) and
     build its pipeline (camera, capture session, still capture, preview widget) without a
-    camera: exit 0 and "camera backend: ffmpeg" when the FFmpeg plugin loaded and answers
-    (its file formats come from the bundled libav* libraries); Qt's messages go to stderr."""
+    camera: exit 0 and "camera backend: ffmpeg" when the FFmpeg plugin loaded (it is linked
+    BIND_NOW against the bundled libav* libraries) and answers with the still picture's
+    formats; Qt's messages go to stderr."""
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
@@ -45,11 +46,15 @@ def smoke_camera() -> int:
     session.setVideoOutput(preview)
     formats = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Encode)
     app.processEvents()
-    if not formats:
-        print("doorstep-desk: no Qt Multimedia backend (no file formats)", file=sys.stderr)
+    # the still picture's formats come from the backend's format info: none without one
+    # (the bundle's small FFmpeg has no muxer, so video file formats are 0: the desk
+    # records no video)
+    stills = still.supportedFormats()
+    if not stills:
+        print("doorstep-desk: no Qt Multimedia backend (no still formats)", file=sys.stderr)
         return 1
     print(f"doorstep-desk: camera backend: ffmpeg, {len(inputs)} video inputs, "
-          f"{len(formats)} file formats", flush=True)
+          f"{len(stills)} still formats, {len(formats)} video file formats", flush=True)
     return 0
 
 

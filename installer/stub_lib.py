@@ -84,13 +84,15 @@ def imported_symbols(user: Path, soname: str, real: Path) -> dict[str, tuple[str
             for base in [line.split()[-1].partition("@")[0]] if base in defined}
 
 
-def stand_in(soname: str, symbols: dict[str, tuple[str, str, int]], workdir: Path) -> Path | None:
-    """A stand-in for a Qt library that only an unused code path of a kept plugin calls.
+def stand_in(soname: str, symbols: dict[str, tuple[str, str, int]], workdir: Path,
+             answers: dict[str, str] | None = None) -> Path | None:
+    """A stand-in for a library that only an unused code path of a kept binary calls.
 
     It has the soname and defines ``symbols`` (with their symbol versions, so a binary
     linked with BIND_NOW loads): a function prints which one was called and aborts; an
     object is zero-filled (``QQuickWindow::staticMetaObject``: ``qobject_cast`` to a class
-    no window has answers null). None when ``cc`` is missing."""
+    no window has answers null); a function named in ``answers`` returns that string
+    (a version query its user makes when it loads). None when ``cc`` is missing."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         return None
@@ -103,7 +105,10 @@ def stand_in(soname: str, symbols: dict[str, tuple[str, str, int]], workdir: Pat
     versions: dict[str, list[str]] = {}
     for i, (name, (version, kind, size)) in enumerate(sorted(symbols.items())):
         versions.setdefault(version or "Qt_6", []).append(name)
-        if kind == "func":
+        if answers and name in answers:
+            lines += [f'const char *f{i}(void) __asm__("{name}");',
+                      f'const char *f{i}(void) {{ return "{answers[name]}"; }}']
+        elif kind == "func":
             lines += [f'void f{i}(void) __asm__("{name}");',
                       f'void f{i}(void) {{ gone("{name}"); }}']
         else:
