@@ -313,6 +313,21 @@ class FillToBottom(Flowable):  # type: ignore[misc]
 # -- the sheet ----------------------------------------------------------------------------
 
 
+def _expand(blocks: list[Any], compact_to: int | None) -> list[Flowable]:
+    """The flowables of ``blocks`` with each optional block in its full form, or compact
+    when its rank is at most ``compact_to`` (a compact form may have a more compact one)."""
+    out: list[Flowable] = []
+    for b in blocks:
+        if isinstance(b, _Alt):
+            out += _expand(b.compact if compact_to is not None and b.rank <= compact_to
+                           else b.full, compact_to)
+        else:
+            if hasattr(b, "_postponed"):  # left by an earlier build of this sheet
+                del b._postponed
+            out.append(b)
+    return out
+
+
 @dataclass
 class _Alt:
     """A block with a compact form, used only when the A4 sheet would not fit one page."""
@@ -739,27 +754,36 @@ class Sheet:
             alts = [b for b in blocks if isinstance(b, _Alt)]
             ranks |= {b.rank for b in alts}
             blocks = [c for b in alts for c in b.compact]
-        pdf, pages = self._build_a4(None)
-        for rank in sorted(ranks):
+        pdf, pages = b"", 2
+        for compact_to in (None, *sorted(ranks)):
+            if compact_to != max(ranks, default=None) and self._surely_overflows(compact_to):
+                continue  # no need to build it to know (a whole build: ~15 ms)
+            pdf, pages = self._build_a4(compact_to)
             if pages <= 1:
                 break
-            pdf, pages = self._build_a4(rank)
         if pages > 1 and self.stub:  # last resort: the resident's part shrunk to fit
             pdf, pages = self._build_a4(max(ranks, default=0), shrink=True)
         return pdf
 
+    def _surely_overflows(self, compact_to: int | None) -> bool:
+        """True when the sheet at ``compact_to`` cannot fit one page: its blocks' heights
+        (wrapped at the content width, with their spaces, less the first block's space
+        before and the last's after, which a frame may drop) add up to more than the page
+        holds. A build never needs less than that, so only a sheet that may fit is built."""
+        s = self.spec
+        story = _expand(self.story, compact_to)
+        if self.stub:
+            story += [Spacer(1, 3 * mm), CutLine("", s.small), *_expand(self.stub, compact_to)]
+        if not story:
+            return False
+        need: float = sum(f.wrap(s.width, s.page_w * 2)[1] + f.getSpaceBefore()
+                          + f.getSpaceAfter() for f in story)
+        need -= story[0].getSpaceBefore() + story[-1].getSpaceAfter()
+        return bool(need > A4[1] - s.margin_top - s.margin_bottom + 1)
+
     def _build_a4(self, compact_to: int | None, shrink: bool = False) -> tuple[bytes, int]:
         def expand(blocks: list[Any]) -> list[Flowable]:
-            out: list[Flowable] = []
-            for b in blocks:
-                if isinstance(b, _Alt):  # a compact form may have a more compact one
-                    out += expand(b.compact if compact_to is not None and b.rank <= compact_to
-                                  else b.full)
-                else:
-                    if hasattr(b, "_postponed"):  # left by an earlier build of this sheet
-                        del b._postponed
-                    out.append(b)
-            return out
+            return _expand(blocks, compact_to)
 
         s = self.spec
         buf = io.BytesIO()

@@ -250,3 +250,56 @@ def test_bundle_receipt_lists_each_service_with_its_department_and_status(
     assert text.count("已办结") == 2 and "需补正" in text and "请补交公积金联名卡" in text
     assert "待处理" not in text
     check_typesetting(pdf, fmt, tmp_path, f"YJS-TX reprint {fmt}")
+
+
+def test_an_a4_sheet_is_built_only_at_levels_that_may_fit(desk: Any, monkeypatch: Any) -> None:
+    """An A4 document that would not fit one page is compacted, lowest rank first; a level
+    whose blocks' heights alone exceed the page is skipped without building it (a build is
+    ~15 ms: the deferral with its QR code took two, 31.7 ms). The level chosen is still the
+    first that fits: every level before it, built, takes two pages."""
+    from forms.printing.layout import Sheet
+
+    builds: list[tuple[Any, Any, bool, int]] = []
+    real = Sheet._build_a4
+
+    def counted(self: Any, compact_to: Any, shrink: bool = False) -> tuple[bytes, int]:
+        pdf, pages = real(self, compact_to, shrink)
+        builds.append((self, compact_to, shrink, pages))
+        return pdf, pages
+
+    monkeypatch.setattr(Sheet, "_build_a4", counted)
+    desk.settings.worker_phone = "027-84611234"
+    desk.settings.district_contact = "汉阳区政务服务中心（琴台大道特1号）027-84845000"
+    compacted = 0
+    for item in longest_items(desk.catalog):
+        if not item.allows_deferral:
+            continue
+        case = full_reprint(desk, item, "deferred")
+        for kind in ("receipt", "deferral"):
+            builds.clear()
+            pdf = render_case_pdf(desk, case, fmt="a4", kind=kind)
+            assert pages_of(pdf) == 1
+            what = (item.code, kind, [(c, sh, p) for _, c, sh, p in builds])
+            sheet = builds[-1][0]
+            levels = [None, *sorted(_ranks(sheet.story + (sheet.stub or [])))]
+            tried = [b for b in builds if not b[2]]  # the levels built (not the last resort)
+            if builds[-1][2]:  # shrunk: every level takes two pages; the last one was built
+                assert tried == [builds[0]] and tried[0][1] == levels[-1], what
+                chosen_at = len(levels)
+            else:
+                assert len(builds) == 1 and builds[0][3] == 1, what  # one build, and it fit
+                chosen_at = levels.index(builds[0][1])
+            for level in levels[:chosen_at]:  # each level skipped really takes two pages
+                assert real(sheet, level)[1] > 1, (what, level)
+            compacted += chosen_at > 0
+    assert compacted >= 1  # the test saw a sheet that needed compacting
+
+
+def _ranks(blocks: list[Any]) -> set[int]:
+    from forms.printing.layout import _Alt
+
+    out: set[int] = set()
+    for b in blocks:
+        if isinstance(b, _Alt):
+            out |= {b.rank} | _ranks(b.compact)
+    return out
