@@ -43,10 +43,7 @@ from forms.matters import (
     SATISFACTION,
     URGENCIES,
     MatterConfig,
-    MatterConfigError,
-    default_config,
     due_at,
-    parse_config,
     sla_state,
 )
 
@@ -62,12 +59,7 @@ DISTRICT_CANNOT_DO_STATUSES = ("needs_correction", "rejected")
 
 def matter_config(store: Store) -> MatterConfig:
     """The district's configuration pulled last that is usable, else the shipped one."""
-    for body in store.matters.matter_config_bodies():
-        try:
-            return parse_config(body)
-        except MatterConfigError:
-            continue
-    return default_config()
+    return store.matters.matter_config()
 
 
 def _text(data: Mapping[str, Any], key: str, label: str, problems: list[Problem], *,

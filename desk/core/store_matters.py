@@ -27,6 +27,7 @@ from desk.core.store_reconcile import Reconcile
 from desk.core.store_schema import migration
 from desk.core.store_search import Search
 from forms.engine import Problem
+from forms.matters import MatterConfig, MatterConfigError, default_config, parse_config
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -136,6 +137,9 @@ class Matters(Part):
         super().__init__(core)
         self._search = search
         self._reconcile = reconcile
+        # the configuration in force, parsed once per change of matter_configs (its stamp:
+        # the rows' count and newest id; a pull in another process changes it too)
+        self._config: tuple[tuple[int, int | None], MatterConfig] | None = None
 
     def _enqueue_matter(self, c: sqlite3.Connection, matter: dict[str, Any], *,
                         new: bool = False) -> None:
@@ -168,17 +172,15 @@ class Matters(Part):
         day = matter["created_at"][:10].replace("-", "")
         with self.transaction("诉求未保存") as c:
             key = f"{matter['desk_code']}#M"
-            c.execute("INSERT INTO receipt_seq(desk_code, day, last) VALUES (?, ?, 1) "
-                      "ON CONFLICT(desk_code, day) DO UPDATE SET last = last + 1", [key, day])
-            seq = c.execute("SELECT last FROM receipt_seq WHERE desk_code = ? AND day = ?",
-                            [key, day]).fetchone()[0]
+            seq = c.execute("INSERT INTO receipt_seq(desk_code, day, last) VALUES (?, ?, 1) "
+                            "ON CONFLICT(desk_code, day) DO UPDATE SET last = last + 1 "
+                            "RETURNING last", [key, day]).fetchone()[0]
             matter = dict(matter, matter_no=f"{matter['desk_code']}-M{day}-{seq:04d}")
             cols = [k for k in MATTER_COLUMNS if k in matter]
             cur = c.execute(f"INSERT INTO matters({', '.join(cols)}) "
                             f"VALUES ({', '.join('?' * len(cols))})", [matter[k] for k in cols])
-            # its texts in the search index (issue 14 item 15; store_search)
-            self._search._index_matter(c, int(cur.lastrowid or 0), None,
-                               matter)
+            # its texts reach the search index after the save (issue 15; store_search)
+            self._search._note_new_matter(c, int(cur.lastrowid or 0))
             self._enqueue_matter(c, matter, new=True)
             self._audit(c, actor, "matter.create", matter["uuid"],
                         {"matter_no": matter["matter_no"], "category": matter["category"],
@@ -312,7 +314,7 @@ class Matters(Part):
             cols = list(row)
             cur = c.execute(f"INSERT INTO matters({', '.join(cols)}) "
                             f"VALUES ({', '.join('?' * len(cols))})", [row[k] for k in cols])
-            self._search._index_matter(c, int(cur.lastrowid or 0), None, row)
+            self._search._note_new_matter(c, int(cur.lastrowid or 0))
             c.executemany(
                 "INSERT INTO matter_handovers(matter_uuid, at, from_owner, to_owner, reason, "
                 "actor, revision) VALUES (?,?,?,?,?,?,?)",
@@ -451,10 +453,26 @@ class Matters(Part):
                   "VALUES (?,?,?,?)", [seq, str(body.get("version") or ""),
                                        json.dumps(body, ensure_ascii=False), now_iso()])
 
-    def matter_config_bodies(self) -> list[dict[str, Any]]:
-        """The configurations pulled, newest first."""
-        return [json.loads(r["body_json"]) for r in
-                self._read("SELECT body_json FROM matter_configs ORDER BY id DESC")]
+    def matter_config(self) -> MatterConfig:
+        """The district's configuration pulled last that is usable, else the shipped one.
+        Read and parsed only when a configuration arrived since the last call (a save
+        asks every time: one index probe, not the bodies)."""
+        row = self._read("SELECT count(*) AS n, max(id) AS m FROM matter_configs")[0]
+        stamp = (int(row["n"]), row["m"])
+        cached = self._config
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        cfg = default_config()
+        with self._core.reading() as c:
+            for (body_json,) in c.execute("SELECT body_json FROM matter_configs "
+                                          "ORDER BY id DESC"):
+                try:
+                    cfg = parse_config(json.loads(body_json))
+                    break
+                except MatterConfigError:
+                    continue
+        self._config = (stamp, cfg)
+        return cfg
 
     def _apply_matter_change(self, c: sqlite3.Connection, ch: dict[str, Any]) -> None:
         """A district decision about a matter (inside the pull's transaction)."""

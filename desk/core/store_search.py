@@ -33,7 +33,8 @@ from forms.names import name_initials  # shared with the district console's sear
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["CASE_KIND", "MATTER_KIND", "MATTER_SEARCHED", "RECENT_MATTERS", "TIDY_MATTERS",
+__all__ = ["CASE_KIND", "MATTERS_INDEXED", "MATTER_KIND", "MATTER_SEARCHED", "RECENT_MATTERS",
+           "TIDY_MATTERS",
            "Search", "name_initials", "pairs"]
 
 CASE_KIND, MATTER_KIND = 0, 1  # search_grams.kind (0 and 1 take no bytes in a row)
@@ -49,13 +50,22 @@ SYNC_BUILD_ROWS = 20_000
 BUILD_BATCH = 1_000  # ~70 ms per batch at 100,000 encrypted cases on a loaded 2-core laptop
 # a search finding more cases than this pages along the date index (see list_cases)
 _MANY = 250
-# a new matter's pieces go to ``search_grams_recent`` (issue 15): keyed by row id, so a save
-# appends to its last page or two instead of dirtying one random leaf of ``search_grams``
-# per piece; searches read both tables. When its matters span more than this many row ids
-# a save first moves them into ``search_grams`` (sorted, so neighbouring pieces share a
-# leaf), in its transaction; the window moves them sooner, between saves
+# an edited matter's changed pieces go to ``search_grams_recent`` (issue 15): keyed by row
+# id, so an edit appends to its last page or two instead of dirtying one random leaf of
+# ``search_grams`` per piece; searches read both tables, and the pieces are moved into
+# ``search_grams`` (sorted, so neighbouring pieces share a leaf) once they span more than
+# TIDY_MATTERS row ids (the window, between saves) or RECENT_MATTERS (a save). A new
+# matter's pieces wait above the mark below, as many as these
 RECENT_MATTERS = 128
-TIDY_MATTERS = 32  # the window moves them sooner, between saves (tidy_after_save)
+TIDY_MATTERS = 32  # the window indexes and moves them sooner, between saves (tidy_after_save)
+# meta key: the highest matter row id whose pieces are in the index. A save writes no piece
+# (issue 15's save p99): matters above the mark — the few saved since the last tidy — are
+# candidates of every matter search, checked by its LIKE test like any other; the tidy
+# between saves (or a save, once more than RECENT_MATTERS wait) indexes them and moves the
+# mark. Absent: every matter is indexed (a store whose saves indexed their matters).
+MATTERS_INDEXED = "matters_indexed_upto"
+_TAIL = ("SELECT id FROM matters WHERE id > "
+         f"(SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{MATTERS_INDEXED}')")
 _TOP = "\U0010ffff"  # the greatest character: (c, c + _TOP) spans every piece starting with c
 _FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # LIKE's case folding
 
@@ -90,8 +100,8 @@ def _candidates(kind: int, q: str) -> tuple[str, list[Any]]:
         one = "SELECT rid FROM {} WHERE kind = ? AND gram BETWEEN ? AND ?"
         if kind != MATTER_KIND:
             return one.format("search_grams"), [kind, q, q + _TOP]
-        return (f"{one.format('search_grams')} UNION {one.format('search_grams_recent')}",
-                [kind, q, q + _TOP] * 2)
+        return (f"{one.format('search_grams')} UNION {one.format('search_grams_recent')} "
+                f"UNION {_TAIL}", [kind, q, q + _TOP] * 2)
     ps = _query_pairs(q)
     if kind != MATTER_KIND:
         return (" INTERSECT ".join(["SELECT rid FROM search_grams WHERE kind = ? AND gram = ?"]
@@ -99,7 +109,8 @@ def _candidates(kind: int, q: str) -> tuple[str, list[Any]]:
                 [x for p in ps for x in (kind, p)])
     arm = ("SELECT rid FROM (SELECT rid FROM search_grams WHERE kind = ? AND gram = ? UNION "
            "SELECT rid FROM search_grams_recent WHERE kind = ? AND gram = ?)")
-    return " INTERSECT ".join([arm] * len(ps)), [x for p in ps for x in (kind, p) * 2]
+    return (f"SELECT rid FROM ({' INTERSECT '.join([arm] * len(ps))}) UNION {_TAIL}",
+            [x for p in ps for x in (kind, p) * 2])
 
 
 def _case_names(search: Mapping[str, str]) -> str:
@@ -155,6 +166,32 @@ def _move_recent(c: Any) -> int:
                   "FROM search_grams_recent ORDER BY kind, gram, rid")
         c.execute("DELETE FROM search_grams_recent")
     return int(n)
+
+
+def _index_tail(c: Any) -> int:
+    """Index the matters above the :data:`MATTERS_INDEXED` mark straight into
+    ``search_grams`` (sorted, so neighbouring pieces share a leaf) and move the mark, in the
+    caller's transaction; the matters indexed."""
+    row = c.execute("SELECT value FROM meta WHERE key = ?", [MATTERS_INDEXED]).fetchone()
+    if row is None:
+        return 0
+    cur = c.execute(f"SELECT id, {', '.join(MATTER_SEARCHED)} FROM matters WHERE id > ? "
+                    "ORDER BY id", [int(row[0])])
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    if rows:
+        c.executemany("INSERT OR IGNORE INTO search_grams(kind, gram, rid) VALUES (?,?,?)",
+                      sorted((MATTER_KIND, g, r["id"]) for r in rows for g in matter_pairs(r)))
+        c.execute("UPDATE meta SET value = ? WHERE key = ?", [str(rows[-1]["id"]),
+                                                             MATTERS_INDEXED])
+    return len(rows)
+
+
+def _tail_length(c: Any) -> int:
+    """How many matters wait above the mark (two index probes)."""
+    row = c.execute("SELECT value FROM meta WHERE key = ?", [MATTERS_INDEXED]).fetchone()
+    top = c.execute("SELECT id FROM matters ORDER BY id DESC LIMIT 1").fetchone()
+    return 0 if row is None or top is None else max(0, int(top[0]) - int(row[0]))
 
 
 def _has_table(c: Any, name: str) -> bool:
@@ -250,28 +287,43 @@ class Search(Part):
         c.execute("UPDATE case_index SET names = '', initials = '', id_rev = '', "
                   "phone_rev = '' WHERE case_id = ?", [case_id])
 
+    def _note_new_matter(self, c: sqlite3.Connection, rid: int) -> None:
+        """A matter just inserted (row id ``rid``), in the caller's transaction: no piece
+        is written — it is above the :data:`MATTERS_INDEXED` mark, so searches check it
+        directly until a tidy indexes it. More than :data:`RECENT_MATTERS` waiting (the
+        command line's saves, which no tidy follows): indexed here, all at once."""
+        row = c.execute("SELECT value FROM meta WHERE key = ?", [MATTERS_INDEXED]).fetchone()
+        if row is None:  # the first save since its saves stopped indexing: all below it are
+            c.execute("INSERT INTO meta(key, value) VALUES (?, ?)", [MATTERS_INDEXED,
+                                                                      str(rid - 1)])
+        elif rid - int(row[0]) > RECENT_MATTERS:
+            _index_tail(c)
+            if _recent_span(c) >= RECENT_MATTERS:
+                _move_recent(c)  # an edit's pieces: bounded the same way
+
     def _index_matter(self, c: sqlite3.Connection, rid: int,
-                      before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
-        """Keep a matter's pieces in step with its texts (new: ``before`` None), in the
-        caller's transaction."""
-        old = matter_pairs(before) if before is not None else set()
-        new = matter_pairs(after)
-        if before is None and _recent_span(c) >= RECENT_MATTERS:
-            _move_recent(c)  # bounded without the window (the command line's saves)
+                      before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+        """Keep an edited matter's pieces in step with its texts, in the caller's
+        transaction (a matter above the mark gets only its changed pieces here, the rest
+        when it is indexed: searches take the union)."""
+        old, new = matter_pairs(before), matter_pairs(after)
         _drop(c, MATTER_KIND, rid, old - new)
         _put_recent(c, rid, new - old)
 
     def move_recent_grams(self) -> int:
-        """Move new matters' pieces into the main index (one short write transaction; the
-        window runs it on its background lane after saves); the rows moved."""
+        """Index the matters saved since the last tidy and move edited matters' pieces
+        into the main index (one short write transaction; the window runs it on its
+        background lane at start and after saves); the pieces moved plus the matters
+        indexed."""
         with self.transaction("搜索索引未更新") as c:
-            return _move_recent(c)
+            return _index_tail(c) + _move_recent(c)
 
     def tidy(self) -> int:
-        """Move new matters' pieces once they span :data:`TIDY_MATTERS` row ids (sooner
-        than a save would, off its path: :meth:`Store.tidy_after_save`); the rows moved."""
+        """Index new matters once :data:`TIDY_MATTERS` wait, and move edits' pieces once
+        they span as many row ids (sooner than a save would, off its path:
+        :meth:`Store.tidy_after_save`); what :meth:`move_recent_grams` returns, or 0."""
         with self._core.reading() as c:
-            if _recent_span(c) < TIDY_MATTERS:
+            if _tail_length(c) < TIDY_MATTERS and _recent_span(c) < TIDY_MATTERS:
                 return 0
         return self.move_recent_grams()
 

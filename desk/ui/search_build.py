@@ -6,9 +6,9 @@ helper's ``db`` lane: a save or a list page queued meanwhile runs between two ba
 searches scan until the last batch is in. A batch that fails (disk full, say) stops the
 build quietly — searches keep scanning; the next start goes on from where it stopped.
 
-New matters' pieces (issue 15: ``search_grams_recent``, where a save appends them) are moved
-into the main index on the same lane at start, in one short transaction, so the desk's
-saves seldom have to move them themselves.
+Matters saved since the last tidy (issue 15: a save writes no search piece; searches check
+them directly) are indexed, and edited matters' pieces moved into the main index, on the
+same lane at start, in one short transaction.
 """
 
 from __future__ import annotations

@@ -75,10 +75,16 @@ def ids(store: Store, clause: tuple[str, list[Any]]) -> set[int]:
 
 
 def held(store: Store, kind: int) -> set[tuple[int, str]]:
-    """The pieces of ``kind`` in the index: the main table and new matters' (issue 15)."""
-    return {(int(r["rid"]), str(r["gram"])) for r in store._read(
+    """The pieces of ``kind`` the index answers with: the main table, edited matters' and
+    the waiting matters' (above the mark: found by their text; issue 15)."""
+    out = {(int(r["rid"]), str(r["gram"])) for r in store._read(
         "SELECT rid, gram FROM search_grams WHERE kind = ? UNION "
         "SELECT rid, gram FROM search_grams_recent WHERE kind = ?", [kind, kind])}
+    if kind == MATTER_KIND:
+        out |= {(int(r["id"]), g) for r in store._read(
+            f"SELECT * FROM matters WHERE id IN ({store_search._TAIL})")
+            for g in matter_pairs(r)}
+    return out
 
 
 def expected(store: Store) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
@@ -95,6 +101,7 @@ def reset(store: Store) -> None:
         for t in ("search_grams", "search_grams_recent", "case_index", "outbox", "audit", "matter_handovers",
                   "matters", "cases"):
             c.execute(f"DELETE FROM {t}")
+        c.execute("DELETE FROM meta WHERE key = ?", [store_search.MATTERS_INDEXED])
 
 
 @pytest.fixture(params=["plain", "encrypted"])
@@ -254,7 +261,8 @@ def unmigrate(path: Path, key: bytes | None) -> None:
         c.execute("DROP TABLE search_grams_recent")  # (issue 15's, made later still)
         c.execute("DELETE FROM _sqlite_migrations WHERE name IN "
                   "('m016_search_grams', 'm020_search_grams_recent')")
-        c.execute("DELETE FROM meta WHERE key = ?", [store_search.GRAMS_TODO])
+        c.execute("DELETE FROM meta WHERE key IN (?, ?)", [store_search.GRAMS_TODO,
+                                                           store_search.MATTERS_INDEXED])
     s.close()
 
 
