@@ -17,7 +17,8 @@ Run: ``python bench/bench_matters.py [--orders 1000000] [--cache /tmp/DIR] [--ro
    year by month — each page also draws the quarter's 好差评 board and the overdue list).
    Target: p95 ≤ 300 ms.
 3. Matter save on the desk: 300 ``MatterService.record`` calls (validation, the matter,
-   its outbox entry, audit and search grams in one transaction) on a desk already holding
+   its outbox entry and audit in one transaction; its search pieces come with the tidy
+   after it) on a desk already holding
    ``--desk-matters`` matters, against the floor of one bare WAL + FULL commit of a 1.5 KB
    row measured in the same run on the same disk, one floor commit after each save. The
    saves are timed as the window makes them: ``Store.tidy_after_save`` runs between two

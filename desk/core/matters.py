@@ -18,6 +18,8 @@ calendar.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,7 +45,10 @@ from forms.matters import (
     SATISFACTION,
     URGENCIES,
     MatterConfig,
+    MatterConfigError,
+    default_config,
     due_at,
+    parse_config,
     sla_state,
 )
 
@@ -58,8 +63,31 @@ DISTRICT_CANNOT_DO_STATUSES = ("needs_correction", "rejected")
 
 
 def matter_config(store: Store) -> MatterConfig:
-    """The district's configuration pulled last that is usable, else the shipped one."""
-    return store.matters.matter_config()
+    """The district's configuration pulled last that is usable, else the shipped one:
+    read and parsed only when one arrived since the last call (its stamp changed — a pull
+    in another process changes it too); a save asks every time, so that is one index
+    probe, not every version's body."""
+    stamp = store.matters.config_stamp()
+    with _CONFIGS_LOCK:
+        cached = _CONFIGS.get(store.matters)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    cfg = default_config()
+    for body in store.matters.matter_config_bodies():
+        try:
+            cfg = parse_config(body)
+            break
+        except MatterConfigError:
+            continue
+    with _CONFIGS_LOCK:
+        _CONFIGS[store.matters] = (stamp, cfg)
+    return cfg
+
+
+# the configuration in force per store (its matters part), with the stamp it was read at
+_CONFIGS: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int | None], MatterConfig]] = (
+    weakref.WeakKeyDictionary())
+_CONFIGS_LOCK = threading.Lock()
 
 
 def _text(data: Mapping[str, Any], key: str, label: str, problems: list[Problem], *,

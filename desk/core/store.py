@@ -124,7 +124,8 @@ class Store(StoreBase):
     def tidy_after_save(self) -> None:
         """What a save leaves for later, done off the save's path (the window runs this on
         its background lane after each matter save, while the worker reads the 受理单): new
-        matters' pieces moved (:meth:`Search.tidy`) and the WAL folded and restarted
+        matters indexed and edits' pieces moved (:meth:`Search.tidy`, once 32 wait) and
+        the WAL folded and restarted
         (:meth:`StoreBase.fold_wal`). Without it every ~50th save paid SQLite's automatic
         checkpoint inside its commit, and every 128th the move: the tail a worker waits
         through (issue 15's save p99)."""

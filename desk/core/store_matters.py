@@ -27,7 +27,6 @@ from desk.core.store_reconcile import Reconcile
 from desk.core.store_schema import migration
 from desk.core.store_search import Search
 from forms.engine import Problem
-from forms.matters import MatterConfig, MatterConfigError, default_config, parse_config
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -137,9 +136,6 @@ class Matters(Part):
         super().__init__(core)
         self._search = search
         self._reconcile = reconcile
-        # the configuration in force, parsed once per change of matter_configs (its stamp:
-        # the rows' count and newest id; a pull in another process changes it too)
-        self._config: tuple[tuple[int, int | None], MatterConfig] | None = None
 
     def _enqueue_matter(self, c: sqlite3.Connection, matter: dict[str, Any], *,
                         new: bool = False) -> None:
@@ -413,9 +409,7 @@ class Matters(Part):
             test, test_params = self._search._matter_clause(q)
             where.append(test)
             params += test_params
-        sql = "SELECT * FROM matters"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql = "SELECT * FROM matters" + (" WHERE " + " AND ".join(where) if where else "")
         return self._read(sql + " ORDER BY created_at DESC, id DESC LIMIT ?", [*params, limit])
 
     def today_matters(self, due_by: str) -> dict[str, list[dict[str, Any]]]:
@@ -453,26 +447,15 @@ class Matters(Part):
                   "VALUES (?,?,?,?)", [seq, str(body.get("version") or ""),
                                        json.dumps(body, ensure_ascii=False), now_iso()])
 
-    def matter_config(self) -> MatterConfig:
-        """The district's configuration pulled last that is usable, else the shipped one.
-        Read and parsed only when a configuration arrived since the last call (a save
-        asks every time: one index probe, not the bodies)."""
+    def config_stamp(self) -> tuple[int, int | None]:
+        """What changes whenever a configuration arrives: the rows and the newest id."""
         row = self._read("SELECT count(*) AS n, max(id) AS m FROM matter_configs")[0]
-        stamp = (int(row["n"]), row["m"])
-        cached = self._config
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        cfg = default_config()
-        with self._core.reading() as c:
-            for (body_json,) in c.execute("SELECT body_json FROM matter_configs "
-                                          "ORDER BY id DESC"):
-                try:
-                    cfg = parse_config(json.loads(body_json))
-                    break
-                except MatterConfigError:
-                    continue
-        self._config = (stamp, cfg)
-        return cfg
+        return int(row["n"]), row["m"]
+
+    def matter_config_bodies(self) -> list[dict[str, Any]]:
+        """The configurations pulled, newest first."""
+        return [json.loads(r["body_json"]) for r in
+                self._read("SELECT body_json FROM matter_configs ORDER BY id DESC")]
 
     def _apply_matter_change(self, c: sqlite3.Connection, ch: dict[str, Any]) -> None:
         """A district decision about a matter (inside the pull's transaction)."""
