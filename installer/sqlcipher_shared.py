@@ -146,7 +146,12 @@ def build(cache: Path | None = None, hmac_ctx: bool | None = None) -> Path | Non
         return None
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
+            # the archive's SHA-256 was checked; Python before 3.11.4 (the compat build's
+            # Debian 3.11.2) has no extraction filters
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp, filter="data")
+            else:
+                tar.extractall(tmp)
         src = Path(tmp) / f"sqlcipher3-{VERSION}"
         sources = sorted(str(p) for p in (src / "src").glob("*.c"))
         # HMAC_CTX is deprecated (not removed) in OpenSSL 3: quiet when built there (tests)
