@@ -97,6 +97,8 @@ def test_compat_script_steps() -> None:
     # the machine is shared: everything heavy niced, two make jobs
     assert 'NICE="nice -n 19"' in text and "nice -n 19 make -s -j2" in text
     assert "in_root $NICE pip install" in text
+    # the spec's builds from source kept outside the source tree each run replaces
+    assert "DOORSTEP_BUILD_CACHE=/build/cache" in text
     assert "BUDGET_MB=${DOORSTEP_DEB_BUDGET_MB:-120}" in text
     assert '"$REPO/installer/smoke_compat.sh" "$deb"' in text
     # the unpacked bundle's budget is checked, not only reported (issue 19)
@@ -138,6 +140,29 @@ def test_compat_bundle_within_budget() -> None:
     proc = subprocess.run([sys.executable, str(INSTALLER / "bundle_size.py"), str(deb),
                            "--budget-mb", "120"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_compat_bundle_swaps_ffmpeg_and_sqlcipher(tmp_path: Path) -> None:
+    """The two builds from source are in the compat bundle too (a silent fallback to the
+    wheels' copies would put it ~25 MB over the budget): the small FFmpeg, and the SQLCipher
+    binding against the bundle's OpenSSL 1.1 with the HMAC_CTX HMAC (sqlcipher_shared.py)."""
+    deb = _need_deb()
+    for tool in ("dpkg-deb", "readelf", "objdump"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed")
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
+    internal = tmp_path / "opt" / "doorstep-desk" / "_internal"
+    avcodec = internal / "PySide6" / "Qt" / "lib" / "libavcodec.so.61"
+    assert avcodec.stat().st_size < 1_000_000, avcodec.stat().st_size
+    module = next((internal / "sqlcipher3").glob("_sqlite3*.so"))
+    assert module.stat().st_size < 2_000_000, module.stat().st_size
+    dynamic = subprocess.run(["readelf", "-d", str(module)], check=True, capture_output=True,
+                             text=True).stdout
+    assert "[libcrypto.so.1.1]" in dynamic, dynamic
+    assert (internal / "libcrypto.so.1.1").is_file()
+    imports = subprocess.run(["objdump", "-T", str(module)], check=True, capture_output=True,
+                             text=True).stdout
+    assert "HMAC_Init_ex" in imports and "EVP_MAC" not in imports
 
 
 @pytest.mark.slow
