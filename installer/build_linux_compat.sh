@@ -26,7 +26,9 @@
 #
 # Everything heavy runs under `nice -n 19` with `make -j2`. Roots are cached under
 # $DOORSTEP_COMPAT_CACHE (default /tmp/doorstep-compat) and reused: a second run rebuilds
-# only the bundle (delete the cache to start over). Needs root (chroot, mount), debootstrap,
+# only the bundle (delete the cache to start over); the spec's small FFmpeg and SQLCipher
+# binding (installer/ffmpeg_min.py, sqlcipher_shared.py) are kept in the build root's
+# /build/cache (DOORSTEP_BUILD_CACHE), outside the source tree each run replaces. Needs root (chroot, mount), debootstrap,
 # git, and the network to deb.debian.org and PyPI. Each step's duration is printed and kept
 # in $DOORSTEP_COMPAT_CACHE/timings.txt. Fails when the .deb exceeds 120 MB
 # (DOORSTEP_DEB_BUDGET_MB, in 1,000,000 bytes), and when the unpacked bundle does
@@ -80,6 +82,7 @@ in_root() {  # run a command in the build root with a clean environment
         PATH=/opt/venv/bin:/opt/python3.11/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
         DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 \
         DOORSTEP_BUNDLE_BUDGET_MB="${DOORSTEP_BUNDLE_BUDGET_MB:-}" \
+        DOORSTEP_BUILD_CACHE=/build/cache \
         PIP_CERT=/etc/ssl/certs/ca-certificates.crt "$@"
 }
 

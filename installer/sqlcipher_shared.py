@@ -16,6 +16,11 @@ archive, the options, and the Python and OpenSSL it was built for. Needs ``cc`` 
 OpenSSL's headers (Debian: ``libssl-dev``) and Python's; without them :func:`build`
 returns ``None`` and the build keeps the wheel's module.
 
+SQLCipher 4.19 computes its page HMAC with OpenSSL 3's ``EVP_MAC``. Against OpenSSL 1.1
+(the compat build's Debian 11 root, whose Python and bundle carry libcrypto 1.1) that one
+function is replaced by ``installer/sqlcipher_hmac_openssl11.c``: the same HMAC through
+``HMAC_CTX``, so the same database files (``tests/installer/test_sqlcipher_shared.py``).
+
 Used by ``doorstep-desk.spec``; by hand: ``python installer/sqlcipher_shared.py [CACHE]``
 prints the built module's path.
 """
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -55,15 +61,41 @@ CFLAGS = ["-shared", "-fPIC", "-Os", "-fvisibility=hidden", "-ffunction-sections
           "-fdata-sections", "-Wl,--gc-sections"]
 REPO = Path(__file__).resolve().parent.parent
 MODULE = "_sqlite3" + (sysconfig.get_config_var("EXT_SUFFIX") or ".so")
+OPENSSLV = Path("/usr/include/openssl/opensslv.h")
+# SQLCipher's HMAC function for OpenSSL 1.1 (no EVP_MAC), put in place of the EVP_MAC one
+HMAC_CTX_SOURCE = REPO / "installer" / "sqlcipher_hmac_openssl11.c"
+HMAC_START = b"static int sqlcipher_openssl_hmac("
+HMAC_END = b"static int sqlcipher_openssl_kdf("
 
 
 def cache_root() -> Path:
     return Path(os.environ.get("DOORSTEP_BUILD_CACHE") or REPO / "build" / "cache")
 
 
-def _key() -> str:
+def _key(hmac_ctx: bool) -> str:
     parts = [VERSION, SHA256, *DEFINES, *CFLAGS, MODULE, sys.version, ssl.OPENSSL_VERSION]
+    if hmac_ctx:
+        parts.append(hashlib.sha256(HMAC_CTX_SOURCE.read_bytes()).hexdigest())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
+def headers_are_openssl3(opensslv: Path = OPENSSLV) -> bool:
+    """True when the OpenSSL headers are 3.x (or later): SQLCipher's EVP_MAC code builds."""
+    text = opensslv.read_text(encoding="utf-8", errors="replace")
+    major = re.search(r"#\s*define\s+OPENSSL_VERSION_MAJOR\s+(\d+)", text)
+    return bool(major and int(major[1]) >= 3)
+
+
+def use_hmac_ctx(sqlite3_c: Path) -> None:
+    """Replace SQLCipher's EVP_MAC HMAC function in ``sqlite3_c`` by the HMAC_CTX one
+    (OpenSSL 1.1); a source that does not look as expected raises rather than builds."""
+    text = sqlite3_c.read_bytes()
+    start, end = text.find(HMAC_START), text.find(HMAC_END)
+    call = b"EVP_MAC_fetch(NULL"
+    if (text.count(HMAC_START) != 1 or not 0 <= start < end
+            or text.count(call) != 1 or call not in text[start:end]):
+        raise RuntimeError(f"{sqlite3_c}: SQLCipher's EVP_MAC HMAC function not as expected")
+    sqlite3_c.write_bytes(text[:start] + HMAC_CTX_SOURCE.read_bytes() + text[end:])
 
 
 def _sdist(cache: Path) -> Path:
@@ -88,21 +120,24 @@ def _sdist(cache: Path) -> Path:
     return archive
 
 
-def build(cache: Path | None = None) -> Path | None:
+def build(cache: Path | None = None, hmac_ctx: bool | None = None) -> Path | None:
     """The built extension module (once per cache); None when a tool or header is
-    missing or the source distribution cannot be had."""
+    missing or the source distribution cannot be had. ``hmac_ctx``: SQLCipher's HMAC
+    through HMAC_CTX (use_hmac_ctx); by default when the OpenSSL headers are older than 3."""
     cache = cache or cache_root()
-    out = cache / f"sqlcipher3-{VERSION}-{_key()}" / MODULE
-    if out.is_file():
-        return out
     cc = shutil.which("cc") or shutil.which("gcc")
     include = Path(sysconfig.get_paths()["include"])
     if cc is None or not (include / "Python.h").is_file():
         print("sqlcipher_shared: cc and Python's headers are needed")
         return None
-    if not Path("/usr/include/openssl/evp.h").is_file():
+    if not (Path("/usr/include/openssl/evp.h").is_file() and OPENSSLV.is_file()):
         print("sqlcipher_shared: OpenSSL's headers are needed (libssl-dev)")
         return None
+    if hmac_ctx is None:
+        hmac_ctx = not headers_are_openssl3()
+    out = cache / f"sqlcipher3-{VERSION}-{_key(hmac_ctx)}" / MODULE
+    if out.is_file():
+        return out
     cache.mkdir(parents=True, exist_ok=True)
     try:
         archive = _sdist(cache)
@@ -111,12 +146,21 @@ def build(cache: Path | None = None) -> Path | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
+            # the archive's SHA-256 was checked; Python before 3.11.4 (the compat build's
+            # Debian 3.11.2) has no extraction filters
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp, filter="data")
+            else:
+                tar.extractall(tmp)
         src = Path(tmp) / f"sqlcipher3-{VERSION}"
         sources = sorted(str(p) for p in (src / "src").glob("*.c"))
+        # HMAC_CTX is deprecated (not removed) in OpenSSL 3: quiet when built there (tests)
+        extra = ["-Wno-deprecated-declarations"] if hmac_ctx else []
+        if hmac_ctx:
+            use_hmac_ctx(src / "vendor" / "sqlite3.c")
         nice = ["nice", "-n", "19"] if shutil.which("nice") else []
         built = Path(tmp) / MODULE
-        subprocess.run([*nice, cc, *CFLAGS, "-I", str(src / "src"), "-I", str(include),
+        subprocess.run([*nice, cc, *CFLAGS, *extra, "-I", str(src / "src"), "-I", str(include),
                         *(f"-D{d}" for d in DEFINES), *sources, str(src / "vendor" / "sqlite3.c"),
                         "-o", str(built), "-lm", "-lcrypto"], check=True)
         out.parent.mkdir(parents=True, exist_ok=True)
