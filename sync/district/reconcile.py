@@ -11,9 +11,10 @@ of :class:`~sync.district.storage.Storage` reached as ``storage.reconcile``.
   database restored by hand.
 - **What the district holds of each desk.** ``desk_records`` has one row per record (case
   revision or rating) the district acknowledged to a desk, accepted or duplicate, with the
-  desk's outbox id; it is written in the batch's own transaction (:meth:`note_records`), so
-  a restored database's rows are exactly the records it holds. The count and the highest
-  outbox id (the watermark) answer :meth:`reconcile`.
+  desk's outbox id; it is written in the batch's own transaction
+  (:meth:`Reconcile.note_records`), so a restored database's rows are exactly the records
+  it holds. The count and the highest
+  outbox id (the watermark) answer :meth:`Reconcile.check`.
 - **Agreement.** ``desk_agreement`` keeps each desk's last check: the epoch, what was held
   and acknowledged, and whether they agreed. The console's desks page shows, per desk,
   whether it has agreed since the current epoch began.

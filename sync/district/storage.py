@@ -315,7 +315,7 @@ class Storage(Database):
         """A district decision on a case; it becomes a change the case's desk pulls.
 
         ``needs_correction`` and ``rejected`` need a note (what to correct / why);
-        ``routed`` needs a department from the managed list (:meth:`departments`). A closed
+        ``routed`` needs a department from the managed list (``storage.departments``). A closed
         case (completed/rejected) is not changed.
         """
         if status not in P.DISTRICT_STATUSES or status == "received":
