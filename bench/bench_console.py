@@ -4,7 +4,7 @@ Run: ``python bench/bench_console.py [--cases 1000000] [--pg auto|URL] [--rounds
 
 1. Loads N synthetic cases spread over the past year (40 desks, 55 items, ~15 % still open,
    30 % rated, ~3 % 差评) straight into the district tables with COPY, then builds the
-   console's read model with :meth:`ConsoleStore.refresh` (timed: the one-off cost of
+   console's read model with ``console.readmodel.refresh()`` (timed: the one-off cost of
    enabling the console on an existing district).
 2. Starts the district app (API + console) under uvicorn in a subprocess, signs in, and
    times the cases list (unfiltered, filtered by status / item / desk / overdue / date,
@@ -214,7 +214,7 @@ def build_read_model(url: str) -> dict[str, Any]:
                     dropped.append(name)
     total = 0
     while True:
-        n = cs.refresh(limit=50_000)
+        n = cs.readmodel.refresh(limit=50_000)
         total += n
         print(f"  read model: {total} rows, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         if n < 50_000:
@@ -439,8 +439,8 @@ def main() -> int:
         print(f"read model: {out['read_model']}", file=sys.stderr)
         st = Storage(url)
         out["cases"] = st.stats()["cases"]
-        if ConsoleStore(st).user("bench") is None:
-            ConsoleStore(st).add_user("bench", hash_password("bench password 1"), "admin")
+        if ConsoleStore(st).users.get("bench") is None:
+            ConsoleStore(st).users.add("bench", hash_password("bench password 1"), "admin")
         desk = st.list_desks()[3]["desk_id"]
         st.close()
         srv = Server(url)

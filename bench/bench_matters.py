@@ -273,8 +273,8 @@ def main() -> int:
             conn.execute("VACUUM (ANALYZE) matters")
             conn.execute("VACUUM (ANALYZE) matter_rate_cells, matter_board_cells")
         out["vacuum_s"] = round(time.perf_counter() - t, 1)
-        if ConsoleStore(st).user("bench") is None:
-            ConsoleStore(st).add_user("bench", hash_password("bench password 1"), "admin")
+        if ConsoleStore(st).users.get("bench") is None:
+            ConsoleStore(st).users.add("bench", hash_password("bench password 1"), "admin")
         desk = st.list_desks()[3]["desk_code"]
         with st.read() as conn:  # a number of last week: what a worker types of it
             from sqlalchemy import select

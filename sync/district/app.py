@@ -166,7 +166,7 @@ def warm_catalog(st: Storage) -> None:
     from sync.district.duplicates import once_rules
 
     with st.read() as conn:
-        st.bundle_members(conn)
+        st.ingest.bundle_members(conn)
         once_rules(st, conn)
 
 

@@ -1,4 +1,5 @@
-"""Attachments: content-addressed blobs and resumable uploads (part of :class:`Storage`).
+"""Attachments: content-addressed blobs and resumable uploads: the part of
+:class:`~sync.district.storage.Storage` reached as ``storage.attachments``.
 
 ``attachments`` holds complete blobs by SHA-256 (stored once, whoever uploaded them);
 ``attachment_holders`` which desks uploaded each one; ``attachment_parts`` the chunks of each
@@ -25,26 +26,29 @@ from sync.district.tables import attachment_holders, attachment_parts, attachmen
 from sync.district.upload_quota import DailyCap, charge
 
 
-class AttachmentsMixin(Database):
-    """:class:`Storage`'s attachment methods."""
+class Attachments:
+    """The district's attachments (``storage.attachments``): a desk's resumable uploads,
+    their status, and the stored files. Holds the database it writes to."""
 
-    def migrate(self) -> None:
-        """Also: the holders of blobs stored before ``attachment_holders`` existed (their
-        first uploader)."""
-        super().migrate()
-        with self.write() as conn:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def backfill_holders(self) -> None:
+        """The holders of blobs stored before ``attachment_holders`` existed (their first
+        uploader); run by :meth:`Storage.migrate`."""
+        with self.db.write() as conn:
             if conn.execute(select(attachment_holders.c.sha256).limit(1)).first() is None:
-                conn.execute(self._insert(attachment_holders).from_select(
+                conn.execute(self.db.dialect_insert(attachment_holders).from_select(
                     ["sha256", "desk_id", "at"],
                     select(attachments.c.sha256, attachments.c.desk_id,
                            attachments.c.created_at).where(true())  # SQLite: WHERE before
                 ).on_conflict_do_nothing())  # ON CONFLICT in INSERT ... SELECT
 
-    def attachment_status(self, desk_id: str, sha256: str,
+    def status(self, desk_id: str, sha256: str,
                           daily: DailyCap | None = None) -> P.AttachmentStatus:
         """How much of an attachment the district holds from this desk (and, given the
         ``daily`` rule, the desk's upload cap today)."""
-        with self.read() as conn:
+        with self.db.read() as conn:
             quota = daily.quota(conn, desk_id) if daily is not None else None
             size = conn.execute(select(attachments.c.size).join(
                 attachment_holders, attachment_holders.c.sha256 == attachments.c.sha256).where(
@@ -60,14 +64,14 @@ class AttachmentsMixin(Database):
         return P.AttachmentStatus(sha256=sha256, size=row[1], received=int(row[0] or 0),
                                   quota=quota)
 
-    def attachment(self, sha256: str) -> bytes | None:
+    def get(self, sha256: str) -> bytes | None:
         """An attachment's bytes, or None (the console's view: any desk's)."""
-        with self.read() as conn:
+        with self.db.read() as conn:
             data = conn.execute(select(attachments.c.data).where(
                 attachments.c.sha256 == sha256)).scalar()
         return bytes(data) if data is not None else None
 
-    def put_attachment(self, desk_id: str, sha256: str, offset: int, total: int, data: bytes,
+    def put(self, desk_id: str, sha256: str, offset: int, total: int, data: bytes,
                        cap: int, daily: DailyCap | None = None) -> P.AttachmentStatus:
         """Store a chunk of this desk's upload; complete once ``total`` bytes hash to
         ``sha256``.
@@ -81,7 +85,7 @@ class AttachmentsMixin(Database):
             raise TooLarge(f"附件大小 {total} 字节超过上限 {cap} 字节", cap=cap)
         now = P.utc_now()
         mine = (attachment_parts.c.desk_id == desk_id, attachment_parts.c.sha256 == sha256)
-        with self.write() as conn:
+        with self.db.write() as conn:
             size = conn.execute(select(attachments.c.size).join(
                 attachment_holders, attachment_holders.c.sha256 == attachments.c.sha256).where(
                 attachment_holders.c.sha256 == sha256,
@@ -103,7 +107,7 @@ class AttachmentsMixin(Database):
             if received + len(data) > total:
                 raise Refused("附件数据超过声明的总大小")
             if daily is not None:
-                charge(self, conn, desk_id, len(data), daily)
+                charge(self.db, conn, desk_id, len(data), daily)
             conn.execute(attachment_parts.insert().values(
                 sha256=sha256, offset=offset, total=total, data=data, desk_id=desk_id, at=now))
             received += len(data)
@@ -112,10 +116,10 @@ class AttachmentsMixin(Database):
             blob = b"".join(bytes(p.data) for p in parts) + data
             conn.execute(sa_delete(attachment_parts).where(*mine))
             if hashlib.sha256(blob).hexdigest() == sha256:
-                conn.execute(self._insert(attachments).values(
+                conn.execute(self.db.dialect_insert(attachments).values(
                     sha256=sha256, size=total, data=blob, desk_id=desk_id, created_at=now
                 ).on_conflict_do_nothing())
-                conn.execute(self._insert(attachment_holders).values(
+                conn.execute(self.db.dialect_insert(attachment_holders).values(
                     sha256=sha256, desk_id=desk_id, at=now).on_conflict_do_nothing())
                 return P.AttachmentStatus(sha256=sha256, size=total, received=total,
                                           complete=True, created=True)

@@ -28,7 +28,7 @@ async def attachment_status(request: Request, auth: SignedDep,
     an upload), and the desk's daily upload cap; another desk's files and uploads never
     show."""
     resp: P.AttachmentStatus = await run_in_threadpool(
-        storage_of(request).attachment_status, auth.desk["desk_id"], sha256,
+        storage_of(request).attachments.status, auth.desk["desk_id"], sha256,
         daily_cap(request))
     return resp
 
@@ -52,6 +52,6 @@ async def put_attachment(request: Request, sha256: str = P_SHA,
                       {"cap": cap})
     auth = await signed_with_cap(request, cap)
     resp: P.AttachmentStatus = await run_in_threadpool(
-        storage_of(request).put_attachment, auth.desk["desk_id"], sha256, offset, total,
+        storage_of(request).attachments.put, auth.desk["desk_id"], sha256, offset, total,
         auth.body, cap, daily_cap(request))
     return resp

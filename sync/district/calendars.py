@@ -31,6 +31,7 @@ from sync.district.tables import holiday_calendars as hc
 
 if TYPE_CHECKING:
     from sync.district.console.store import ConsoleStore
+    from sync.district.database import Database
     from sync.district.storage import Storage
 
 
@@ -87,7 +88,7 @@ def publish_calendar(console: ConsoleStore, body: Any, *, actor: str) -> dict[st
             workdays_json=json.dumps(notice["workdays"]),
             body_json=json.dumps(notice, ensure_ascii=False), content_hash=digest,
             source=cal.source[:200], published_at=now, published_by=actor[:64]))
-        console.audit_in(conn, actor, "calendar.publish", f"calendar:{cal.year}",
+        console.audit.append_in(conn, actor, "calendar.publish", f"calendar:{cal.year}",
                          year=cal.year, version=version, seq=seq, source=cal.source,
                          holidays=len(cal.holidays), workdays=len(cal.workdays),
                          content_hash=digest, warnings=warnings,
@@ -145,7 +146,7 @@ _CACHE: dict[str, tuple[Any, WorkCalendar]] = {}
 _LOCK = threading.Lock()
 
 
-def published_calendars(st: Storage) -> dict[int, YearCalendar]:
+def published_calendars(st: Database) -> dict[int, YearCalendar]:
     """The newest published version of every year."""
     with st.read() as conn:
         rows = conn.execute(select(hc.c.year, hc.c.version, hc.c.body_json, hc.c.published_at)
@@ -161,7 +162,7 @@ def published_calendars(st: Storage) -> dict[int, YearCalendar]:
     return out
 
 
-def district_calendar(st: Storage) -> WorkCalendar:
+def district_calendar(st: Database) -> WorkCalendar:
     """Working days as the district counts them: its published years first (then the
     shipped data, the package, the fallback). Cached until another version is published
     (by this process or any other sharing the database)."""

@@ -76,7 +76,7 @@ def link_attachments(db: Database, desk_id: str, req: P.AttachmentLinksRequest
                    "material": ln.material, "page": ln.page, "mime": ln.mime,
                    "size": ln.size, "sha256": ln.sha256, "pages": ln.pages,
                    "created_at": ln.created_at, "received_at": now}
-            done = conn.execute(db._insert(case_attachments).values(**row)
+            done = conn.execute(db.dialect_insert(case_attachments).values(**row)
                                 .on_conflict_do_nothing()
                                 .returning(case_attachments.c.attachment_id)).first()
             if done is not None:

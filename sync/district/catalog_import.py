@@ -114,7 +114,7 @@ def publish_next(cs: ConsoleStore, catalog: Catalog, *, actor: str, source: str,
 
     def audit(conn: Any, res: dict[str, Any]) -> None:
         if res["published"]:
-            cs.audit_in(conn, actor, "catalog.publish", res["version"], published=True,
+            cs.audit.append_in(conn, actor, "catalog.publish", res["version"], published=True,
                         seq=res["seq"], source=source, file=file[:120],
                         previous=seen["previous"] or "")
 

@@ -164,7 +164,7 @@ def _audited(cs: ConsoleStore, action: str, target: str, **detail: Any) -> Audit
     actor = cli_actor()
 
     def hook(conn: Any, result: dict[str, Any]) -> None:
-        cs.audit_in(conn, actor, action, target, **detail, **{
+        cs.audit.append_in(conn, actor, action, target, **detail, **{
             k: v for k, v in result.items() if k in ("published", "seq", "case_status")})
     return hook
 
@@ -311,7 +311,7 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         _print(storage.stats())
         return 0
     if cmd == "desks":
-        agreement = storage.agreement_overview()["desks"]  # issue 22: re-converged?
+        agreement = storage.reconcile.agreement_overview()["desks"]  # issue 22: re-converged?
         _print([dict(d, agreement=agreement.get(d["desk_id"])) for d in storage.list_desks()])
         return 0
     if cmd == "revoke":
@@ -337,7 +337,7 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
                            status=args.status, note=note)))
         return 0
     if cmd == "departments":
-        names = storage.departments()
+        names = storage.departments.names()
         if args.json:
             _print(names)
         else:
@@ -345,7 +345,7 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
         return 0
     if cmd == "department":
         name = " ".join(args.name.split())
-        added = storage.add_department(name, source="cli", actor=cli_actor(),
+        added = storage.departments.add(name, source="cli", actor=cli_actor(),
                                        audit=_audited(cs, "department.add", name))
         _print({"department": name, "added": added})
         return 0
@@ -403,7 +403,7 @@ def _user_add(cs: ConsoleStore, args: argparse.Namespace) -> int:
                   "（编码或名称）", file=sys.stderr)
             return 2
     extra = {"department": department} if department else {}
-    cs.add_user(args.username, hash_password(password), args.role, department=department,
+    cs.users.add(args.username, hash_password(password), args.role, department=department,
                 audit=_audited(cs, "user.add", args.username.strip(), role=args.role, **extra))
     _print({"username": args.username.strip(), "role": args.role, "created": True, **extra})
     return 0

@@ -105,7 +105,7 @@ def _run(storage: Any, cs: Any, args: argparse.Namespace, actor: str) -> int:
         now = datetime.fromisoformat(args.now) if args.now else None
 
         def escalated(conn: Any, row: dict[str, Any]) -> None:
-            cs.audit_in(conn, "schedule", "matter.escalate", row["uuid"], **row)
+            cs.audit.append_in(conn, "schedule", "matter.escalate", row["uuid"], **row)
 
         _print(M.run_schedule(storage, now=now, runner=actor, audit=escalated))
         return 0
@@ -113,7 +113,7 @@ def _run(storage: Any, cs: Any, args: argparse.Namespace, actor: str) -> int:
         body = _config_file(args.file)
 
         def published(conn: Any, out: dict[str, Any]) -> None:
-            cs.audit_in(conn, actor, "matter.publish_config", str(out["version"]), **out)
+            cs.audit.append_in(conn, actor, "matter.publish_config", str(out["version"]), **out)
 
         _print(M.publish_config(storage, body, actor=actor, audit=published))
         return 0
@@ -131,7 +131,7 @@ def _run(storage: Any, cs: Any, args: argparse.Namespace, actor: str) -> int:
     scope = args.as_department
 
     def audited(conn: Any, out: dict[str, Any]) -> None:
-        cs.audit_in(conn, actor, f"matter.{sub}", args.uuid, status=out["status"],
+        cs.audit.append_in(conn, actor, f"matter.{sub}", args.uuid, status=out["status"],
                     department=out["department"], seq=out["seq"], **out["matter"],
                     **({"as_department": scope} if scope else {}))
 

@@ -63,12 +63,12 @@ def run(storage: Storage, cs: ConsoleStore, args: argparse.Namespace, actor: str
                 if not args.desk_code:
                     raise proactive.ProactiveError("--desk-code：设定小区时必须指明办事点")
                 out = proactive.set_compounds(
-                    storage, args.desk_code, args.set, audit=lambda conn, names: cs.audit_in(
+                    storage, args.desk_code, args.set, audit=lambda conn, names: cs.audit.append_in(
                         conn, actor, "proactive.compounds", args.desk_code, compounds=names))
         else:
             day = proactive.slot_of(args.month, local_today())
             out = proactive.run(storage, current_catalog(cs), day=day, actor=actor,
-                                audit=lambda conn, res: cs.audit_in(
+                                audit=lambda conn, res: cs.audit.append_in(
                                     conn, actor, "proactive.run", res["slot"],
                                     listed=res["listed"], by_item=res["by_item"]))
     except proactive.ProactiveError as exc:

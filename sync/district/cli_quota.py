@@ -50,7 +50,7 @@ def run(storage: Storage, args: argparse.Namespace, actor: str,
             return 2
 
         def audit(conn: Any, out: dict[str, Any]) -> None:
-            cs.audit_in(conn, actor, "desk.upload_cap", out["desk_code"], cap=out["cap"],
+            cs.audit.append_in(conn, actor, "desk.upload_cap", out["desk_code"], cap=out["cap"],
                         previous=out["previous"])
 
         out = Q.set_cap(storage, args.desk_code, cap, actor, audit=audit)

@@ -60,7 +60,7 @@ def run(storage: Storage, cs: ConsoleStore, args: argparse.Namespace, actor: str
             return 2
 
     def audit(conn: Any, row: dict[str, Any]) -> None:
-        cs.audit_in(conn, actor, "release.add", f"{row['platform']}:{row['version']}",
+        cs.audit.append_in(conn, actor, "release.add", f"{row['platform']}:{row['version']}",
                     file=row["filename"], size=row["size"], sha256=row["sha256"])
 
     try:

@@ -44,7 +44,7 @@ def run(storage: Storage, cs: ConsoleStore, args: argparse.Namespace, actor: str
         return 0
     if args.roster_command == "delete":
         gone = roster.delete_resident(storage, args.id_number, audit=lambda conn, masked: (
-            cs.audit_in(conn, actor, "roster.delete", masked)))
+            cs.audit.append_in(conn, actor, "roster.delete", masked)))
         print(json.dumps({"deleted": gone}, ensure_ascii=False))
         return 0 if gone else 1
     path = Path(args.file)
@@ -58,7 +58,7 @@ def run(storage: Storage, cs: ConsoleStore, args: argparse.Namespace, actor: str
             return 0
 
         def audit(conn: Any, summary: dict[str, Any]) -> None:
-            cs.audit_in(conn, actor, "roster.import", summary["file"], rows=summary["rows"],
+            cs.audit.append_in(conn, actor, "roster.import", summary["file"], rows=summary["rows"],
                         skipped=summary["skipped"], sha256=summary["sha256"])
 
         out = roster.import_roster(storage, path, actor=actor,

@@ -14,7 +14,7 @@ rest of the storage layer builds its statements with.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,9 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sync.district.config import DistrictSettings, load_settings
 
 APP_NAME = "doorstep-district"
+# called inside a decision's own transaction with its result (the console and the command
+# line append their hash-chained audit entry there: a decision is never without its entry)
+AuditHook = Callable[[Connection, dict[str, Any]], None]
 
 
 def default_db_url(settings: DistrictSettings | None = None) -> str:
@@ -153,13 +156,15 @@ class Database:
         return int(conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*rows, strict=True)))
                    .rowcount)
 
-    def _insert(self, table: Table) -> Any:
+    def dialect_insert(self, table: Table) -> Any:
+        """``INSERT`` into ``table`` in this database's dialect (it has ``ON CONFLICT``)."""
         mod = sqlite_dialect if self.is_sqlite else pg_dialect
         return mod.insert(table)
 
-    def _upsert(self, conn: Connection, table: Table, row: dict[str, Any], keys: list[str],
-                cols: list[str]) -> None:
-        ins = self._insert(table).values(**row)
+    def upsert(self, conn: Connection, table: Table, row: dict[str, Any], keys: list[str],
+               cols: list[str]) -> None:
+        """Insert ``row``, or on a conflict over ``keys`` set its ``cols``."""
+        ins = self.dialect_insert(table).values(**row)
         conn.execute(ins.on_conflict_do_update(
             index_elements=keys, set_={c: ins.excluded[c] for c in cols}))
 

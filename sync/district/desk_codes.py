@@ -78,7 +78,7 @@ def ensure_constraints(db: Database) -> None:
     with db.write() as conn:
         if conn.execute(select(receipt_numbers.c.receipt_no).limit(1)).first() is None and \
                 conn.execute(select(cases.c.uuid).limit(1)).first() is not None:
-            conn.execute(db._insert(receipt_numbers).from_select(
+            conn.execute(db.dialect_insert(receipt_numbers).from_select(
                 ["receipt_no", "case_uuid"],
                 select(cases.c.receipt_no, func.min(cases.c.uuid)).group_by(cases.c.receipt_no)
             ).on_conflict_do_nothing(index_elements=["receipt_no"]))

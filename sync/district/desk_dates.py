@@ -119,7 +119,7 @@ def flag_desk_dates(db: Database, conn: Connection, desk_id: str, batch_id: str,
             rows.append({"case_uuid": str(cp.uuid), "desk_id": desk_id, "at": received_at,
                          **flag})
     if rows:
-        conn.execute(db._insert(desk_date_flags).on_conflict_do_nothing(
+        conn.execute(db.dialect_insert(desk_date_flags).on_conflict_do_nothing(
             index_elements=["case_uuid"]), rows)
     return len(rows)
 

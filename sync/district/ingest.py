@@ -1,4 +1,5 @@
-"""Batch ingest: a desk's pushed batch applied in one transaction (part of :class:`Storage`).
+"""Batch ingest: a desk's pushed batch applied in one transaction — the part of
+:class:`~sync.district.storage.Storage` reached as ``storage.ingest``.
 
 The records are parsed, checked and hashed before the write lock is taken
 (:func:`_prepare`). Inside the transaction the batch id is claimed first (a replay gets the
@@ -28,12 +29,13 @@ from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
 from sync import reasons
+from sync.district.database import Database
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
 from sync.district.duplicates import flag_duplicates, notify_duplicates
 from sync.district.errors import BatchConflict
 from sync.district.matters_ingest import MatterIn, apply_matters
-from sync.district.reconcile import ReconcileMixin
+from sync.district.reconcile import Reconcile
 from sync.district.replacement import count_sent
 from sync.district.tables import (
     batches,
@@ -73,33 +75,31 @@ _REVISION_COLS = (("case_uuid", "text"), ("revision", "integer"), ("content_hash
                   ("payload_json", "text"))
 
 
-class BatchIngestMixin(ReconcileMixin):
-    """:class:`Storage`'s batch methods: ingest, and the current catalog's bundles (and,
-    through :class:`ReconcileMixin`, the district's epochs and what it holds per desk)."""
+class Ingest:
+    """Pushed batches (``storage.ingest``): :meth:`batch`, and the current catalog's
+    bundles. Holds the database it writes to and the :class:`Reconcile` part that notes what
+    the district holds of each desk (in the batch's own transaction)."""
 
-    # the current catalog's bundles, cached by version (set to None by Storage.__init__)
-    _bundles: tuple[str, dict[str, _Bundle]] | None
+    def __init__(self, db: Database, reconcile: Reconcile) -> None:
+        self.db, self.reconcile = db, reconcile
+        self._bundles: tuple[str, dict[str, _Bundle]] | None = None  # cached by version
 
-    # -- batches ----------------------------------------------------------------------------
-
-    def ingest_batch(self, desk_id: str, batch_id: str,
-                     records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    def batch(self, desk_id: str, batch_id: str,
+              records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Commit a batch atomically; returns the answer (the stored one on a replay).
-
         Raises :class:`BatchConflict` when the batch id was used by another desk or for
-        other records.
-        """
-        return self.ingest_batch_json(desk_id, batch_id, records)[0]
+        other records."""
+        return self.batch_json(desk_id, batch_id, records)[0]
 
-    def ingest_batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]]
-                          ) -> tuple[dict[str, Any], str]:
-        """:meth:`ingest_batch`, also giving the answer as JSON text (the HTTP layer sends
+    def batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]]
+                   ) -> tuple[dict[str, Any], str]:
+        """:meth:`batch`, also giving the answer as JSON text (the HTTP layer sends
         it as it is, rather than encoding 500 results again)."""
         prep = _prepare(records)  # parse, check and hash outside the write lock
         records_hash = prep.digest
         received_at = P.utc_now()
-        with self.write() as conn:
-            claimed = conn.execute(self._insert(batches).values(
+        with self.db.write() as conn:
+            claimed = conn.execute(self.db.dialect_insert(batches).values(
                 batch_id=batch_id, desk_id=desk_id, records_hash=records_hash,
                 record_count=len(records), received_at=received_at, response_json="{}",
             ).on_conflict_do_nothing(index_elements=["batch_id"]).returning(batches.c.batch_id)
@@ -112,16 +112,16 @@ class BatchIngestMixin(ReconcileMixin):
                     raise BatchConflict("批次编号已用于其他内容，请用新的批次编号")
                 answer = dict(json.loads(row["response_json"]), replayed=True)
                 return answer, json.dumps(answer, ensure_ascii=False)
-            work = _BatchWork(self, conn, desk_id, batch_id, received_at)
+            work = _BatchWork(self.db, self, conn, desk_id, batch_id, received_at)
             results = work.run(records, prep)
-            self.note_records(conn, desk_id, records, results, received_at)  # issue 22
+            self.reconcile.note_records(conn, desk_id, records, results, received_at)  # issue 22
             answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
                       "results": results, "replayed": False}
             text_ = json.dumps(answer, ensure_ascii=False)
             conn.execute(update(batches).where(batches.c.batch_id == batch_id)
                          .values(response_json=text_))
         if work.flagged:  # issue 23: tell both desks (after the commit: see duplicates)
-            notify_duplicates(self)
+            notify_duplicates(self.db)
         return answer, text_
 
     def bundle_members(self, conn: Connection) -> dict[str, _Bundle]:
@@ -250,9 +250,9 @@ def _prepare(records: Sequence[Any]) -> _Prepared:
 class _BatchWork:
     """The records of one batch, applied inside the batch's transaction."""
 
-    def __init__(self, st: BatchIngestMixin, conn: Connection, desk_id: str, batch_id: str,
-                 received_at: str) -> None:
-        self.st, self.conn, self.desk_id = st, conn, desk_id
+    def __init__(self, db: Database, ingest: Ingest, conn: Connection, desk_id: str,
+                 batch_id: str, received_at: str) -> None:
+        self.st, self.ingest, self.conn, self.desk_id = db, ingest, conn, desk_id
         self.batch_id, self.at = batch_id, received_at
         self.results: list[dict[str, Any] | None] = []
         self.flagged = 0  # duplicate applications across desks flagged (issue 23)
@@ -445,7 +445,7 @@ class _BatchWork:
         resident chose (the ``services`` field), one pending route each; alternatives not
         chosen get no route. A newer revision that drops a service removes its route while
         no department has acted on it yet."""
-        bundles = self.st.bundle_members(self.conn)
+        bundles = self.ingest.bundle_members(self.conn)
         rows = []
         for cp in stored:
             b = bundles.get(cp.item_code)
@@ -460,7 +460,7 @@ class _BatchWork:
                 case_routes.c.case_uuid == u, case_routes.c.status == "pending",
                 case_routes.c.item_code.not_in([c for c, _, _ in chosen])))
         if rows:
-            self.conn.execute(self.st._insert(case_routes).on_conflict_do_nothing(), rows)
+            self.conn.execute(self.st.dialect_insert(case_routes).on_conflict_do_nothing(), rows)
 
     def _ratings(self, records: Sequence[Any],
                  rating_in: list[tuple[int, P.Record, P.RatingPayload, str, str]],
@@ -485,7 +485,7 @@ class _BatchWork:
             if u in stored:
                 self._same_or_conflict(i, records[i], h, *stored[u])
                 continue
-            done = conn.execute(self.st._insert(ratings).values(
+            done = conn.execute(self.st.dialect_insert(ratings).values(
                 case_uuid=u, level=rp.level, reason=rp.reason, rated_at=rp.rated_at,
                 received_at=self.at, desk_id=self.desk_id, content_hash=h
             ).on_conflict_do_nothing().returning(ratings.c.case_uuid)).first()

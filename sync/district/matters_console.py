@@ -414,7 +414,7 @@ def save_followup(st: Any, uuid: str, what: str, form: dict[str, str], *, actor:
             raise _refused("uuid", "not_found", "没有找到这条诉求工单")
         if what == "cannot" and row.category != CANNOT:
             raise _refused("root_cause", "category", "只有“办不成事”工单需要协调部门和根本原因")
-        st._upsert(conn, matter_followups,
+        st.upsert(conn, matter_followups,
                    {"uuid": uuid, "updated_at": stamp, "updated_by": actor, **values},
                    ["uuid"], ["updated_at", "updated_by", *values])
         out = {"uuid": uuid, "what": what, **values}

@@ -59,7 +59,7 @@ def apply_matters(work: _BatchWork, records: Sequence[Any], matter_in: list[Matt
         if known is not None and known.desk_id != work.desk_id:
             work._result(i, records[i], "rejected", NOT_THIS_DESKS_MATTER)
             continue
-        done = conn.execute(st._insert(matter_revisions).values(
+        done = conn.execute(st.dialect_insert(matter_revisions).values(
             matter_uuid=u, revision=rec.revision, content_hash=h, desk_id=work.desk_id,
             batch_id=work.batch_id, received_at=work.at, payload_json=work.bodies[i],
         ).on_conflict_do_nothing().returning(matter_revisions.c.revision)).first()
@@ -120,7 +120,7 @@ def _upsert(work: _BatchWork, known: Any, u: str, mp: P.MatterPayload,
                    satisfaction=mp.satisfaction if closed_here else None,
                    answer=mp.result if closed_here else None, batch_id=work.batch_id,
                    department=None, signed_at=None, **desk)
-        if conn.execute(work.st._insert(matters).values(**new).on_conflict_do_nothing()
+        if conn.execute(work.st.dialect_insert(matters).values(**new).on_conflict_do_nothing()
                         .returning(matters.c.uuid)).first() is not None:
             matters_rates.move(work.st, conn, None, new)
         return

@@ -14,8 +14,8 @@ its deadline), ``resolved`` (closed and not 不满意), ``rated`` (has a 回访 
 
 ``matters.signed_at`` (the first 签收) makes ``in_time`` a property of the order's row.
 
-For a district made before this table existed, :class:`MatterRatesMixin` (part of
-:class:`~sync.district.storage.Storage`'s migration) fills ``signed_at`` from the changes
+For a district made before this table existed, :class:`Rates` (``storage.rates``, run by
+:meth:`~sync.district.storage.Storage.migrate`) fills ``signed_at`` from the changes
 and counts every order once — exactly once however many server processes start together
 (the ``meta`` row claimed in the same transaction is the lock; on PostgreSQL the orders are
 locked against writers while they are counted). :func:`recount` counts from the orders
@@ -105,7 +105,7 @@ def _apply(st: Any, conn: Connection, acc: dict[Key, list[int]]) -> None:
         if not any(counts):
             continue
         table, cell_cols, count_cols = TABLES[key[0]]
-        ins = st._insert(table).values(**dict(zip(cell_cols, key[1], strict=True)),
+        ins = st.dialect_insert(table).values(**dict(zip(cell_cols, key[1], strict=True)),
                                        **dict(zip(count_cols, counts, strict=True)))
         conn.execute(ins.on_conflict_do_update(
             index_elements=list(cell_cols),
@@ -163,32 +163,38 @@ def sums(conn: Connection, months: list[str], by: str, *, board: bool = False
             for r in conn.execute(q).mappings()}
 
 
-class MatterRatesMixin(Database):
-    """:class:`Storage`'s migration of the rates' summary (see the module docstring)."""
+class Rates:
+    """The rates' summary kept by the orders' writers (``storage.rates``): its one-time
+    build for a district made before it existed (see the module docstring). Holds the
+    database it writes to."""
 
-    def migrate(self) -> None:
-        super().migrate()
-        with self.write() as conn:
-            self.migration_lock(conn)
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ensure_built(self) -> None:
+        """Fill the orders' number-search keys and count every order into the summaries,
+        each once however many processes start together; run by :meth:`Storage.migrate`."""
+        with self.db.write() as conn:
+            self.db.migration_lock(conn)
             self._fill_number_keys(conn)
-        with self.write() as conn:
-            if not self.is_sqlite:  # writers wait while the orders are counted
+        with self.db.write() as conn:
+            if not self.db.is_sqlite:  # writers wait while the orders are counted
                 conn.execute(text("LOCK TABLE matters IN SHARE ROW EXCLUSIVE MODE"))
-            claimed = conn.execute(self._insert(meta).values(
+            claimed = conn.execute(self.db.dialect_insert(meta).values(
                 key=BUILT_KEY, value=datetime.now(UTC).isoformat(timespec="seconds"),
             ).on_conflict_do_nothing().returning(meta.c.key)).first()
             if claimed is not None:
-                build(self, conn)
+                build(self.db, conn)
 
     def _fill_number_keys(self, conn: Connection) -> None:
         """Orders received before the number search had its keys get them (once: the
         ``meta`` row claimed in the same transaction)."""
-        claimed = conn.execute(self._insert(meta).values(
+        claimed = conn.execute(self.db.dialect_insert(meta).values(
             key=NUMBER_KEYS_KEY, value=datetime.now(UTC).isoformat(timespec="seconds"),
         ).on_conflict_do_nothing().returning(meta.c.key)).first()
         if claimed is None:
             return
-        if not self.is_sqlite:  # the same as number_keys (numbers are ASCII: tested)
+        if not self.db.is_sqlite:  # the same as number_keys (numbers are ASCII: tested)
             conn.execute(text(
                 "UPDATE matters SET no_rev = reverse(upper(matter_no)), no_tail = CASE"
                 " WHEN strpos(upper(matter_no), '-M') > 0"

@@ -301,7 +301,7 @@ def run_schedule(st: Any, *, now: datetime | None = None, runner: str = "",
     out: dict[str, Any] = {"ran": False, "slot": slot, "due_soon": 0, "overdue": 0,
                            "escalated": 0}
     with st.write() as conn:
-        claimed = conn.execute(st._insert(matter_schedule_runs).values(
+        claimed = conn.execute(st.dialect_insert(matter_schedule_runs).values(
             slot=slot, ran_at=stamp, runner=runner[:80] or "server",
         ).on_conflict_do_nothing().returning(matter_schedule_runs.c.slot)).first()
         if claimed is None:
@@ -378,7 +378,7 @@ def _console_audit(storage: Any, console: Any = None) -> AuditHook:
     cs = console
 
     def hook(conn: Connection, row: dict[str, Any]) -> None:
-        cs.audit_in(conn, "schedule", "matter.escalate", str(row["uuid"]), **row)
+        cs.audit.append_in(conn, "schedule", "matter.escalate", str(row["uuid"]), **row)
 
     return hook
 

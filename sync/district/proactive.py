@@ -430,7 +430,7 @@ def record_outcomes(db: Database, desk: Mapping[str, Any],
                     visit_date=o.visit_date, outcome_worker=o.worker[:40],
                     case_uuid=str(o.case_uuid) if o.case_uuid else row["case_uuid"]))
             if o.outcome in ("moved", "deceased"):
-                ins = db._insert(corrections).values(
+                ins = db.dialect_insert(corrections).values(
                     id_number=row["id_number"], kind=o.outcome, note=o.note, desk_code=code,
                     entry_id=o.entry_id, at=o.at)
                 conn.execute(ins.on_conflict_do_update(

@@ -34,7 +34,7 @@ def run_today(storage: Any, console: Any = None) -> dict[str, Any] | None:
             return None
     cs = console or ConsoleStore(storage)
     return proactive.run(storage, current_catalog(cs), day=day, actor="schedule",
-                         audit=lambda conn, res: cs.audit_in(
+                         audit=lambda conn, res: cs.audit.append_in(
                              conn, "schedule", "proactive.run", res["slot"],
                              listed=res["listed"], by_item=res["by_item"]))
 

@@ -47,7 +47,7 @@ class RateLimiter:
         now = time.time()
         client = client[:64]
         expired = rate_hits.c.start <= now - WINDOW
-        ins = self.db._insert(rate_hits).values(scope=self.scope, client=client, start=now,
+        ins = self.db.dialect_insert(rate_hits).values(scope=self.scope, client=client, start=now,
                                                 hits=1)
         stmt = ins.on_conflict_do_update(
             index_elements=["scope", "client"],

@@ -1,19 +1,20 @@
-"""The district's identity and epochs, and its agreement with each desk (part of
-:class:`~sync.district.storage.Storage`; issue 22).
+"""The district's identity and epochs, and its agreement with each desk (issue 22): the part
+of :class:`~sync.district.storage.Storage` reached as ``storage.reconcile``.
 
 - **Identity and epoch.** ``meta`` holds ``district_id`` (random, made once with the
   database) and the current epoch: ``epoch`` (a counter), ``epoch_id`` (random),
   ``epoch_started_at`` and ``epoch_reason``; ``epochs`` keeps every epoch. A new epoch
   starts whenever the district's history may have gone back: ``doorstep-district restore``
-  (:mod:`sync.district.restore`) starts one after restoring a backup, and :meth:`reconcile`
+  (:mod:`sync.district.restore`) starts one after restoring a backup, and :meth:`Reconcile.check`
   starts one itself when a desk, in the same epoch, reports more than the district holds
   (a pull cursor past the newest change, or more acknowledged records than are held) — a
   database restored by hand.
 - **What the district holds of each desk.** ``desk_records`` has one row per record (case
   revision or rating) the district acknowledged to a desk, accepted or duplicate, with the
-  desk's outbox id; it is written in the batch's own transaction (:meth:`note_records`), so
-  a restored database's rows are exactly the records it holds. The count and the highest
-  outbox id (the watermark) answer :meth:`reconcile`.
+  desk's outbox id; it is written in the batch's own transaction
+  (:meth:`Reconcile.note_records`), so a restored database's rows are exactly the records
+  it holds. The count and the highest
+  outbox id (the watermark) answer :meth:`Reconcile.check`.
 - **Agreement.** ``desk_agreement`` keeps each desk's last check: the epoch, what was held
   and acknowledged, and whether they agreed. The console's desks page shows, per desk,
   whether it has agreed since the current epoch began.
@@ -46,38 +47,46 @@ _IDENTITY_KEYS = ("district_id", "epoch", "epoch_id", "epoch_started_at", "epoch
 _HELD = ("accepted", "duplicate")
 
 
-class ReconcileMixin(Database):
-    """:class:`Storage`'s identity, epochs and desk agreement."""
+class Reconcile:
+    """The district's identity, epochs and desk agreement (``storage.reconcile``). Holds
+    the database it reads and writes."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- identity and epochs ----------------------------------------------------------------
 
-    def migrate(self) -> None:
-        """Create the tables, then the identity (once) and, for a database made before
-        ``desk_records`` existed, count what it holds from the revisions and ratings."""
-        with self.read() as conn:
-            had_records = inspect(conn).has_table("desk_records")
-        super().migrate()
-        with self.write() as conn:
+    def has_records_table(self) -> bool:
+        """Whether ``desk_records`` exists yet (asked by :meth:`Storage.migrate` before the
+        schema is brought to head: a database made before it gets a backfill)."""
+        with self.db.read() as conn:
+            return bool(inspect(conn).has_table("desk_records"))
+
+    def ensure_identity(self, *, backfill: bool) -> None:
+        """The identity (once) and, for a database made before ``desk_records`` existed
+        (``backfill``), what it holds counted from the revisions and ratings; run by
+        :meth:`Storage.migrate` after the schema is at head."""
+        with self.db.write() as conn:
             self._ensure_identity(conn)
-            if not had_records:
+            if backfill:
                 self._backfill_records(conn)
 
     def _ensure_identity(self, conn: Connection) -> None:
         have = self._meta(conn)
         now = P.utc_now()
         if "district_id" not in have:
-            conn.execute(self._insert(meta).values(key="district_id",
+            conn.execute(self.db.dialect_insert(meta).values(key="district_id",
                                                    value=secrets.token_hex(16))
                          .on_conflict_do_nothing())
         if "epoch_id" not in have:
             epoch_id = secrets.token_hex(16)
-            ins = self._insert(meta)
+            ins = self.db.dialect_insert(meta)
             conn.execute(ins.values([
                 {"key": "epoch", "value": "1"}, {"key": "epoch_id", "value": epoch_id},
                 {"key": "epoch_started_at", "value": now},
                 {"key": "epoch_reason", "value": "created"}]).on_conflict_do_nothing())
             if self._meta(conn).get("epoch_id") == epoch_id:
-                conn.execute(self._insert(epochs).values(
+                conn.execute(self.db.dialect_insert(epochs).values(
                     epoch=1, epoch_id=epoch_id, started_at=now, reason="created",
                     actor="system", detail="").on_conflict_do_nothing())
 
@@ -93,18 +102,18 @@ class ReconcileMixin(Database):
 
     def _meta(self, conn: Connection, *, lock: bool = False) -> dict[str, str]:
         q = select(meta.c.key, meta.c.value).where(meta.c.key.in_(_IDENTITY_KEYS))
-        if lock and not self.is_sqlite:
+        if lock and not self.db.is_sqlite:
             q = q.with_for_update()
         return {k: v for k, v in conn.execute(q)}
 
     def identity(self) -> dict[str, Any]:
         """``{"district_id", "epoch", "epoch_id", "epoch_started_at", "epoch_reason"}``."""
-        with self.read() as conn:
+        with self.db.read() as conn:
             return _identity(self._meta(conn))
 
     def epoch_history(self) -> list[dict[str, Any]]:
         """Every epoch this database remembers, newest first."""
-        with self.read() as conn:
+        with self.db.read() as conn:
             return [dict(r) for r in conn.execute(
                 select(epochs).order_by(epochs.c.epoch.desc())).mappings()]
 
@@ -121,7 +130,7 @@ class ReconcileMixin(Database):
         epoch_id, now = secrets.token_hex(16), P.utc_now()
         for key, value in (("epoch", str(n)), ("epoch_id", epoch_id),
                            ("epoch_started_at", now), ("epoch_reason", reason)):
-            self._upsert(conn, meta, {"key": key, "value": value}, ["key"], ["value"])
+            self.db.upsert(conn, meta, {"key": key, "value": value}, ["key"], ["value"])
         conn.execute(epochs.insert().values(epoch=n, epoch_id=epoch_id, started_at=now,
                                             reason=reason, actor=actor[:64], detail=detail))
         return _identity(self._meta(conn))
@@ -144,7 +153,7 @@ class ReconcileMixin(Database):
                 rows[key] = (desk_id, kind, r["case_uuid"], r["revision"], r["id"], at)
         if not rows:
             return
-        self.insert_rows(
+        self.db.insert_rows(
             conn, "desk_records", (("desk_id", "text"), ("kind", "text"), ("case_uuid", "text"),
                                    ("revision", "integer"), ("outbox_id", "bigint"),
                                    ("at", "text")), list(rows.values()),
@@ -173,17 +182,17 @@ class ReconcileMixin(Database):
             desk_records.c.desk_id == desk_id)).one()
         return int(n or 0), int(wm or 0)
 
-    def reconcile(self, desk_id: str, req: P.ReconcileRequest) -> P.ReconcileResponse:
+    def check(self, desk_id: str, req: P.ReconcileRequest) -> P.ReconcileResponse:
         """Answer a desk's agreement check; start a new epoch when the desk, in the current
         epoch, reports more than the district holds (its history went back)."""
-        with self.read() as conn:
+        with self.db.read() as conn:
             ident = _identity(self._meta(conn))
             held, wm = self.held_by(conn, desk_id)
             last_seq = int(conn.execute(select(func.max(changes.c.seq))).scalar() or 0)
         behind = (req.epoch_id == ident["epoch_id"]
                   and (req.cursor > last_seq or req.acked > held))
         now = P.utc_now()
-        with self.write() as conn:
+        with self.db.write() as conn:
             if behind:
                 before = ident["epoch_id"]
                 ident = self.new_epoch_in(
@@ -201,7 +210,7 @@ class ReconcileMixin(Database):
             row = {"desk_id": desk_id, "epoch_id": ident["epoch_id"], "checked_at": now,
                    "held": held, "acked": req.acked, "agreed": 1 if agreed else 0,
                    "agreed_at": agreed_at}
-            self._upsert(conn, desk_agreement, row, ["desk_id"],
+            self.db.upsert(conn, desk_agreement, row, ["desk_id"],
                          [k for k in row if k != "desk_id"])
         return P.ReconcileResponse(
             district_id=ident["district_id"], epoch=ident["epoch"], epoch_id=ident["epoch_id"],
@@ -212,7 +221,7 @@ class ReconcileMixin(Database):
         """A detected history loss in the console's audit log (when the console is set up)."""
         if not inspect(conn).has_table("console_audit"):
             return
-        audit_in(self, conn, "system", "district.epoch_detected", f"epoch {ident['epoch']}",
+        audit_in(self.db, conn, "system", "district.epoch_detected", f"epoch {ident['epoch']}",
                  epoch=ident["epoch"], epoch_id=ident["epoch_id"], desk_id=desk_id,
                  reason="办事点报告的进度超过区级：区级数据可能已被还原")
 
@@ -225,7 +234,7 @@ class ReconcileMixin(Database):
         uuids = sorted({str(r.case_uuid) for r in req.reports})
         now = P.utc_now()
         stored = ignored = 0
-        with self.write() as conn:
+        with self.db.write() as conn:
             owners = {u: d for u, d in conn.execute(select(cases.c.uuid, cases.c.desk_id)
                                                     .where(cases.c.uuid.in_(uuids)))}
             for r in req.reports:
@@ -233,14 +242,14 @@ class ReconcileMixin(Database):
                 if u in owners and owners[u] != desk_id:
                     ignored += 1
                     continue
-                done = conn.execute(self._insert(status_reports).values(
+                done = conn.execute(self.db.dialect_insert(status_reports).values(
                     desk_id=desk_id, case_uuid=u, kind=r.kind, status=r.status[:20],
                     note=r.note, department=r.department, item_code=r.item_code, at=r.at,
                     epoch_id=req.epoch_id, reported_at=now).on_conflict_do_nothing())
                 stored += int(done.rowcount or 0)
         return P.StatusReportResponse(stored=stored, ignored=ignored)
 
-    def list_status_reports(self, desk_id: str | None = None, *, case_uuid: str | None = None,
+    def status_reports(self, desk_id: str | None = None, *, case_uuid: str | None = None,
                             limit: int = 500) -> list[dict[str, Any]]:
         """Reported decisions, newest decision first."""
         q = select(status_reports).order_by(status_reports.c.at.desc()).limit(limit)
@@ -248,7 +257,7 @@ class ReconcileMixin(Database):
             q = q.where(status_reports.c.desk_id == desk_id)
         if case_uuid:
             q = q.where(status_reports.c.case_uuid == case_uuid)
-        with self.read() as conn:
+        with self.db.read() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
     # -- the console's view -------------------------------------------------------------------
@@ -257,7 +266,7 @@ class ReconcileMixin(Database):
         """The current epoch and, per desk, its last check: ``{"identity", "desks": {desk_id:
         {"state": agreed|behind|unchecked, "checked_at", "agreed_at", "held", "acked",
         "reports"}}, "agreed": n, "total": n}`` (revoked desks are not counted)."""
-        with self.read() as conn:
+        with self.db.read() as conn:
             ident = _identity(self._meta(conn))
             active = {r[0] for r in conn.execute(select(desks.c.desk_id).where(
                 desks.c.revoked_at.is_(None)))}
@@ -283,15 +292,14 @@ class ReconcileMixin(Database):
         return {"identity": ident, "desks": out, "agreed": agreed, "total": len(active)}
 
 
-def audit_in(st: Database, conn: Connection, actor: str, action: str, target: str,
+def audit_in(db: Database, conn: Connection, actor: str, action: str, target: str,
              **detail: Any) -> None:
-    """Append to the console's hash-chained audit log inside ``conn``'s transaction."""
-    from types import SimpleNamespace
+    """Append to the console's hash-chained audit log inside ``conn``'s transaction (the
+    one append :class:`~sync.district.console.audit.Audit` uses)."""
+    # imported here: the console package imports the storage, which imports this module
+    from sync.district.console.audit import append_audit
 
-    from sync.district.console.audit import AuditMixin
-
-    AuditMixin.audit_in(SimpleNamespace(st=st), conn, actor, action,  # type: ignore[arg-type]
-                        target, **detail)
+    append_audit(db, conn, actor, action, target, **detail)
 
 
 def _identity(have: dict[str, str]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ async def reconcile(request: Request, auth: SignedDep) -> P.ReconcileResponse:
     """Does the district hold what this desk has had acknowledged? (each sync asks)"""
     req: P.ReconcileRequest = parse_body(P.ReconcileRequest, auth.body)
     out: P.ReconcileResponse = await run_in_threadpool(
-        storage_of(request).reconcile, auth.desk["desk_id"], req)
+        storage_of(request).reconcile.check, auth.desk["desk_id"], req)
     return out
 
 
@@ -37,5 +37,5 @@ async def status_reports(request: Request, auth: SignedDep) -> P.StatusReportRes
     """Decisions this desk had pulled that the district no longer has (after a restore)."""
     req: P.StatusReportRequest = parse_body(P.StatusReportRequest, auth.body)
     out: P.StatusReportResponse = await run_in_threadpool(
-        storage_of(request).store_status_reports, auth.desk["desk_id"], req)
+        storage_of(request).reconcile.store_status_reports, auth.desk["desk_id"], req)
     return out

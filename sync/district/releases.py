@@ -100,7 +100,7 @@ def release_key(db: Database, conn: Connection | None = None) -> tuple[Ed25519Pr
         district_keys.c.name == KEY_NAME)).first()
     if row is None:
         new = Ed25519PrivateKey.generate()
-        conn.execute(db._insert(district_keys).values(
+        conn.execute(db.dialect_insert(district_keys).values(
             name=KEY_NAME, private_hex=new.private_bytes_raw().hex(),
             public_hex=_public_hex(new), created_at=P.utc_now()).on_conflict_do_nothing())
         row = conn.execute(select(district_keys.c.private_hex).where(

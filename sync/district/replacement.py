@@ -6,7 +6,7 @@ desk (``doorstep-district enroll-code --replaces DESK_ID``, or the console's 替
 :func:`sync.district.desk_codes.take_over` revokes the old desk and records the
 replacement. From then on the old desk's cases belong to the new one (its later
 revisions — a 容缺 supply, a correction — are the new desk's to send), and at its first
-sync the new desk fetches the hand-over (:meth:`HandoverMixin.handover`): the old desk's
+sync the new desk fetches the hand-over (:func:`handover`): the old desk's
 cases not completed at the district, with their materials checklists, due dates and
 statuses, and those completed in the last 90 days (for reprints); the highest receipt
 number per day so numbering continues; the old desk's receipt key so a reprint carries

@@ -177,7 +177,7 @@ def restore(url: str, backup: Path | str, *, actor: str = "cli") -> dict[str, An
     try:
         ConsoleStore(st)  # the console's tables, for the audit entry
         with st.write() as conn:
-            ident = st.new_epoch_in(conn, "restore", actor, f"从备份 {backup.name} 恢复",
+            ident = st.reconcile.new_epoch_in(conn, "restore", actor, f"从备份 {backup.name} 恢复",
                                     floor=previous)
             audit_in(st, conn, actor, "district.restore", backup.name[:80],
                      epoch=ident["epoch"], epoch_id=ident["epoch_id"],

@@ -1,18 +1,27 @@
 """District storage — the only layer that talks to the district's database.
 
 :class:`Storage` is the one class the rest of the district uses (the HTTP app, the command
-line, the console's store, the PIN key shares). It is put together from modules with one
-job each:
+line, the console's store, the PIN key shares). It is composed, not stacked (as Anki's
+collection holds ``decks``, ``models``, ``tags``): it *is* the database
+(:class:`~sync.district.database.Database` — the engine and transactions, SQLite or
+PostgreSQL, see :func:`default_db_url`; the migrations; the dialect helpers) and holds its
+**parts**, each a plain class with one job, given the database and the parts it needs:
 
-- :mod:`sync.district.database` — the engine and transactions (SQLite or PostgreSQL, see
-  :func:`default_db_url`), creating the tables, the dialect helpers;
-- :mod:`sync.district.tables` — every table; re-exported here, so
-  ``from sync.district.storage import cases, desks`` keeps working;
-- :mod:`sync.district.ingest` — pushed batches, applied in one transaction;
-- :mod:`sync.district.attachments` — content-addressed blobs and resumable uploads;
-- this module — enrollment and desks, request nonces, district decisions and the changes
-  desks pull, published catalogs, receipt verification, and reading (stats, cases,
-  rejections).
+- ``storage.ingest`` (:class:`sync.district.ingest.Ingest`) — pushed batches, applied in one
+  transaction (``storage.ingest.batch(desk_id, batch_id, records)``);
+- ``storage.reconcile`` (:class:`sync.district.reconcile.Reconcile`) — the district's
+  identity and epochs, what it holds of each desk, the desks' agreement checks;
+- ``storage.attachments`` (:class:`sync.district.attachments.Attachments`) —
+  content-addressed blobs and resumable uploads;
+- ``storage.rates`` (:class:`sync.district.matters_rates.Rates`) — the matters' rates
+  summary's one-time build;
+- ``storage.departments`` (:class:`sync.district.departments.Departments`) — the managed
+  list of departments cases may be routed to.
+
+:mod:`sync.district.tables` has every table; they are re-exported here, so
+``from sync.district.storage import cases, desks`` keeps working. This module's own work:
+enrollment and desks, request nonces, district decisions and the changes desks pull,
+published catalogs, receipt verification, and reading (stats, cases, rejections).
 
 SQLAlchemy Core over an SQLite file (the default: nothing to install) or PostgreSQL
 (``postgresql+psycopg://...``). The server is stateless: several instances may share one
@@ -40,18 +49,21 @@ from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as P
 from sync.district import desk_codes
-from sync.district.attachments import AttachmentsMixin
+from sync.district.attachments import Attachments
 from sync.district.changes_feed import changes_since
 from sync.district.database import (
     APP_NAME,
+    AuditHook,
     Database,
     default_db_url,
     normalize_url,
 )
+from sync.district.departments import Departments
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
-from sync.district.ingest import BatchIngestMixin
-from sync.district.matters_rates import MatterRatesMixin
+from sync.district.ingest import Ingest
+from sync.district.matters_rates import Rates
 from sync.district.matters_store import count_orders
+from sync.district.reconcile import Reconcile
 from sync.district.releases import release_key
 from sync.district.replacement import lineage
 from sync.district.tables import (
@@ -78,6 +90,7 @@ from sync.district.tables import (
 __all__ = [
     "APP_NAME",
     "STATUS_NEEDS",
+    "AuditHook",
     "Storage",
     "attachment_holders",
     "attachment_parts",
@@ -103,9 +116,6 @@ __all__ = [
 
 STATUS_NEEDS = {"needs_correction": "note", "rejected": "note", "routed": "department"}
 ROUTE_NEEDS_NOTE = ("needs_correction", "rejected")
-# called inside a decision's own transaction with its result (the console and the command
-# line append their hash-chained audit entry there: a decision is never without its entry)
-AuditHook = Callable[[Connection, dict[str, Any]], None]
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
 
@@ -113,19 +123,42 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().replace(" ", "").encode()).hexdigest()
 
 
-class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
+class Storage(Database):
     """The district database. Thread-safe; one instance per process is enough.
 
-    The engine and transactions come from :class:`~sync.district.database.Database`, batch
-    ingest from :mod:`sync.district.ingest`, attachments from :mod:`sync.district.attachments`.
+    The engine and transactions are the :class:`~sync.district.database.Database` it is;
+    its parts, each with one job, hold it (typed :class:`Database`: they see the engine
+    and transactions, not the other parts) and are given the parts they need:
+
+    - :attr:`ingest` — pushed batches (given :attr:`reconcile`: a batch notes what the
+      district holds of its desk in its own transaction);
+    - :attr:`reconcile` — identity, epochs, what is held per desk, agreement checks, the
+      decisions desks report the district lost;
+    - :attr:`attachments` — attachments and their resumable uploads;
+    - :attr:`rates` — the matters' rates summary's one-time build;
+    - :attr:`departments` — the managed list of departments cases are routed to.
     """
 
     def __init__(self, url: str | None = None) -> None:
         super().__init__(url)
-        self._bundles = None
+        self.reconcile = Reconcile(self)
+        self.ingest = Ingest(self, self.reconcile)
+        self.attachments = Attachments(self)
+        self.rates = Rates(self)
+        self.departments = Departments(self)
         self._nonce_purge_at = 0.0
         self.migrate()
         desk_codes.ensure_constraints(self)  # one active desk per code; receipt numbers
+
+    def migrate(self) -> None:
+        """Bring the schema to the migrations' head, then the parts' one-time data work in
+        this order: the attachments' holders, the district's identity (and, for a database
+        made before ``desk_records``, what it holds), the rates' summary."""
+        had_records = self.reconcile.has_records_table()
+        super().migrate()
+        self.attachments.backfill_holders()
+        self.reconcile.ensure_identity(backfill=not had_records)
+        self.rates.ensure_built()
 
     def _serialise_changes(self, conn: Connection) -> None:
         # seq order must be commit order, or a desk could move its cursor past a change
@@ -224,7 +257,7 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                     desk_id=desk_id, desk_code=row["desk_code"], name=row["name"], secret=secret,
                     receipt_key=req.receipt_key, enrolled_at=now,
                     client_version=req.client_version[:40]))
-                self.link_previous_desk(conn, desk_id, req.previous_desk_id, row["desk_code"])
+                self.reconcile.link_previous_desk(conn, desk_id, req.previous_desk_id, row["desk_code"])
                 _key, release_public = release_key(self, conn)  # issue 19: the desk pins it
         except IntegrityError:  # another laptop enrolled under this code at the same moment
             raise desk_codes.duplicate_enrollment(row["desk_code"] if row else "") from None
@@ -264,7 +297,7 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
         """Record a request nonce; False when it was seen before (a replay)."""
         now = time.time()
         with self.write() as conn:
-            fresh = conn.execute(self._insert(nonces).values(
+            fresh = conn.execute(self.dialect_insert(nonces).values(
                 desk_id=desk_id, nonce=nonce, seen_at=now).on_conflict_do_nothing()
                 .returning(nonces.c.nonce)).first() is not None
             if now >= self._nonce_purge_at:
@@ -282,7 +315,7 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
         """A district decision on a case; it becomes a change the case's desk pulls.
 
         ``needs_correction`` and ``rejected`` need a note (what to correct / why);
-        ``routed`` needs a department from the managed list (:meth:`departments`). A closed
+        ``routed`` needs a department from the managed list (``storage.departments``). A closed
         case (completed/rejected) is not changed.
         """
         if status not in P.DISTRICT_STATUSES or status == "received":
@@ -297,7 +330,7 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
         now = P.utc_now()
         with self.write() as conn:
             if department is not None:
-                self._known_department(conn, department)
+                self.departments.check_known_in(conn, department)
             self._serialise_changes(conn)
             case = conn.execute(select(cases.c.desk_id, cases.c.district_status).where(
                 cases.c.uuid == case_uuid).with_for_update()).mappings().first()
@@ -429,59 +462,6 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
 
     # -- departments ----------------------------------------------------------------------------
 
-    def departments(self) -> list[str]:
-        """The managed list of departments cases may be routed to (seeded from the shipped
-        catalog when empty, and from every published catalog)."""
-        with self.read() as conn:
-            names = list(conn.execute(select(departments.c.name).order_by(
-                departments.c.added_at, departments.c.name)).scalars())
-        if names:
-            return names
-        with self.write() as conn:
-            self._seed_departments(conn, None, "system")
-            return list(conn.execute(select(departments.c.name).order_by(
-                departments.c.added_at, departments.c.name)).scalars())
-
-    def add_department(self, name: str, *, source: str = "console", actor: str = "admin",
-                       audit: AuditHook | None = None) -> bool:
-        """Add a department to the managed list; False when it was there already."""
-        name = " ".join(name.split())
-        if not name or len(name) > 60:
-            raise Refused("department: 部门名称不能为空，且不超过 60 个字符")
-        with self.write() as conn:
-            self._seed_departments(conn, None, "system")
-            added = conn.execute(self._insert(departments).values(
-                name=name, source=source, added_at=P.utc_now(), actor=actor
-            ).on_conflict_do_nothing().returning(departments.c.name)).first() is not None
-            if audit is not None:
-                audit(conn, {"department": name, "added": added})
-        return added
-
-    def _seed_departments(self, conn: Connection, names: Iterable[str] | None,
-                          actor: str) -> None:
-        """Add ``names`` (None: the shipped catalog's departments, only when the list is
-        empty) to the managed list."""
-        if names is None:
-            if conn.execute(select(departments.c.name).limit(1)).first() is not None:
-                return
-            from forms.catalog import load_catalog
-
-            names = load_catalog().departments()
-        rows = [{"name": n, "source": "catalog", "added_at": P.utc_now(), "actor": actor}
-                for n in dict.fromkeys(names) if n]
-        if rows:
-            conn.execute(self._insert(departments).on_conflict_do_nothing(), rows)
-
-    def _known_department(self, conn: Connection, department: str) -> None:
-        self._seed_departments(conn, None, "system")
-        if conn.execute(select(departments.c.name).where(
-                departments.c.name == department)).first() is None:
-            known = conn.execute(select(departments.c.name).order_by(
-                departments.c.added_at, departments.c.name).limit(30)).scalars().all()
-            raise Refused(f"department: 未知的部门“{department}”：只能转办到部门名单中的部门"
-                          f"（{'、'.join(known)}）；新部门请先在控制台“部门”中添加，或用 "
-                          f"doorstep-district department add")
-
     def publish_catalog(self, body: dict[str, Any], *, actor: str = "admin",
                         audit: AuditHook | None = None,
                         renumber: Callable[[str | None, set[str]], str] | None = None,
@@ -549,8 +529,8 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
                     kind="catalog", desk_id=None, catalog_version=cat.version, actor=actor,
                     at=now, note=f"事项目录 {cat.version}").returning(changes.c.seq)
                 ).scalar_one()
-                self._seed_departments(conn, None, "system")
-                self._seed_departments(conn, cat.departments(), actor)
+                self.departments.seed_in(conn, None, "system")
+                self.departments.seed_in(conn, cat.departments(), actor)
                 out = {"version": cat.version, "seq": seq, "published": True}
             if audit is not None:
                 audit(conn, out)
@@ -572,7 +552,6 @@ class Storage(MatterRatesMixin, BatchIngestMixin, AttachmentsMixin, Database):
         (at most ``limit``; :mod:`sync.district.changes_feed`)."""
         return changes_since(self, desk_id, since, limit, kinds)
 
-    # -- attachments --------------------------------------------------------------------------
     # -- receipts ---------------------------------------------------------------------------
 
     def verify_receipt(self, receipt_no: str, case_uuid: str, code: str

@@ -61,7 +61,7 @@ async def push_batch(request: Request, auth: SignedDep) -> Response:
     desk_id, batch_id, records = parse_batch(auth.body)
     if desk_id != auth.desk["desk_id"]:
         raise Refusal(403, P.ERR_AUTH, "批次中的办事点编号与签名不符")
-    _answer, text = await run_in_threadpool(storage_of(request).ingest_batch_json,
+    _answer, text = await run_in_threadpool(storage_of(request).ingest.batch_json,
                                             desk_id, batch_id, records)
     return Response(P.batch_answer_body(text, P.utc_now()), media_type="application/json")
 

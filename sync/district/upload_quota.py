@@ -3,7 +3,7 @@ one district day.
 
 ``upload_use`` counts, per desk (``desk_id``: one laptop) and district day (the date in
 ``DOORSTEP_TZ``, Asia/Shanghai by default), the bytes of the pieces the district took
-(:meth:`AttachmentsMixin.put_attachment`): a piece already received, or a file this desk
+(:meth:`Attachments.put <sync.district.attachments.Attachments.put>`): a piece already received, or a file this desk
 already uploaded, costs nothing — and a file another desk uploaded costs what it costs, as
 the district never tells a desk whether another desk holds a file (promise 7).
 
@@ -139,7 +139,7 @@ def charge(db: Database, conn: Connection, desk_id: str, n: int, rule: DailyCap)
     refuse them (:class:`QuotaExceeded`) when they would pass its cap."""
     cap = cap_of(conn, desk_id, rule.default)
     if n <= cap:
-        ins = db._insert(upload_use).values(desk_id=desk_id, day=rule.day, bytes=n)
+        ins = db.dialect_insert(upload_use).values(desk_id=desk_id, day=rule.day, bytes=n)
         done = conn.execute(ins.on_conflict_do_update(
             index_elements=["desk_id", "day"], set_={"bytes": upload_use.c.bytes + n},
             where=upload_use.c.bytes + n <= cap).returning(upload_use.c.bytes)).first()

@@ -41,7 +41,7 @@ class ConsoleServer:
         self.server, self._thread = serve_in_thread(self.app, self._sock)
 
     def add_user(self, username: str, role: str, password: str = PASSWORD) -> None:
-        self.console.add_user(username, hash_password(password), role)
+        self.console.users.add(username, hash_password(password), role)
 
     def stop(self) -> None:
         self.server.should_exit = True

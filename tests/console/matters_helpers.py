@@ -41,8 +41,8 @@ def make_server(request: pytest.FixtureRequest, tmp_path: Path) -> ConsoleServer
     from sync.district.console.auth import hash_password
 
     pw = hash_password(PASSWORD)
-    s.console.add_user("wuye", pw, "department", department=WUYE)
-    s.console.add_user("huanbao", pw, "department", department=HUANBAO)
+    s.console.users.add("wuye", pw, "department", department=WUYE)
+    s.console.users.add("huanbao", pw, "department", department=HUANBAO)
     return s
 
 

@@ -75,14 +75,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> Iterator[Db
 def _produce(cs: ConsoleStore) -> None:
     """What the console writes for a morning's work (ids 1–8)."""
     case = str(uuid.uuid4())
-    cs.audit("admin", "login.ok", "admin")
-    cs.audit("admin", "user.add", "reviewer", role="reviewer")
-    cs.audit("reviewer", "login.ok", "reviewer")
-    cs.audit("reviewer", "case.accept", case, status="accepted", note="材料齐全")
-    cs.audit("reviewer", "pii.reveal", case, reason="电话回访核实身份")
-    cs.audit("reviewer", "export", "xlsx", filters={"status": "received"})
-    cs.audit("admin", "desk.revoke", "desk-7")
-    cs.audit("admin", "logout", "admin")
+    cs.audit.append("admin", "login.ok", "admin")
+    cs.audit.append("admin", "user.add", "reviewer", role="reviewer")
+    cs.audit.append("reviewer", "login.ok", "reviewer")
+    cs.audit.append("reviewer", "case.accept", case, status="accepted", note="材料齐全")
+    cs.audit.append("reviewer", "pii.reveal", case, reason="电话回访核实身份")
+    cs.audit.append("reviewer", "export", "xlsx", filters={"status": "received"})
+    cs.audit.append("admin", "desk.revoke", "desk-7")
+    cs.audit.append("admin", "logout", "admin")
 
 
 def verify(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -160,7 +160,7 @@ def test_edited_entry_is_named(db: Db, column: str, value: str) -> None:
     assert human.returncode == 1
     assert "第 5 条" in human.stdout and "被改动" in human.stdout
     assert "pii.reveal" in human.stdout and "Traceback" not in human.stderr
-    assert db.cs.verify_audit() == 5
+    assert db.cs.audit.verify() == 5
 
 
 def test_deleted_middle_entry_is_named(db: Db) -> None:
@@ -204,7 +204,7 @@ def test_adjacent_swap(db: Db) -> None:
 
 def test_cut_off_end_and_rewritten_log_are_caught_by_the_checkpoint(db: Db) -> None:
     """The chain alone cannot show its last entries cut off: the page's checkpoint can."""
-    assert db.cs.check_audit().ok
+    assert db.cs.audit.check().ok
     assert checkpoint(db.cs) == at_entry(db.cs, 8)
     with db.cs.st.write() as conn:
         conn.execute(delete(audit).where(audit.c.id >= 7))
@@ -214,19 +214,19 @@ def test_cut_off_end_and_rewritten_log_are_caught_by_the_checkpoint(db: Db) -> N
                                                              None)
     assert out["last_id"] == 6
     # the page reports it once, writes the finding to the log and starts over from the end
-    page = db.cs.check_audit(actor="admin")
+    page = db.cs.audit.check(actor="admin")
     assert not page.ok and page.cause == "truncated" and page.first_broken_entry == 8
-    lost = db.cs.audit_entries(action="audit.checkpoint_lost")
+    lost = db.cs.audit.entries(action="audit.checkpoint_lost")
     assert len(lost) == 1 and lost[0]["actor"] == "admin"
     assert lost[0]["detail"]["cause"] == "truncated" and lost[0]["detail"]["last_id"] == 6
-    assert db.cs.check_audit().ok
+    assert db.cs.audit.check().ok
     assert verify_json(db.url)[0] == 0
 
 
 def test_rewritten_log_with_fresh_hashes(db: Db) -> None:
     """Entry 4 edited and every hash from it on recomputed: the chain holds, but entry 8
     no longer has the hash the console verified."""
-    assert db.cs.check_audit().ok
+    assert db.cs.audit.check().ok
     with db.cs.st.write() as conn:
         conn.execute(update(audit).where(audit.c.id == 4).values(
             detail_json='{"note": "", "status": "rejected"}'))
@@ -245,9 +245,9 @@ def test_rewritten_log_with_fresh_hashes(db: Db) -> None:
 
 
 def test_the_command_writes_nothing(db: Db) -> None:
-    assert db.cs.check_audit().ok
+    assert db.cs.audit.check().ok
     cp = checkpoint(db.cs)
-    db.cs.audit("admin", "login.ok", "admin")
+    db.cs.audit.append("admin", "login.ok", "admin")
     code, out = verify_json(db.url)
     assert (code, out["checked"]) == (0, 9)
     assert checkpoint(db.cs) == cp  # only the page moves the checkpoint
@@ -305,14 +305,14 @@ def test_postgres_that_cannot_be_read(pg_cluster: Any) -> None:
 
 
 def test_page_checks_only_entries_after_its_checkpoint(db: Db) -> None:
-    first = db.cs.check_audit()
+    first = db.cs.audit.check()
     assert first.ok and first.full and first.checked == 8
     assert first.full_verified_at is not None
-    again = db.cs.check_audit()
+    again = db.cs.audit.check()
     assert again.ok and (again.after_id, again.checked, again.last_id) == (8, 0, 8)
-    db.cs.audit("admin", "login.ok", "admin")
-    db.cs.audit("admin", "logout", "admin")
-    inc = db.cs.check_audit()
+    db.cs.audit.append("admin", "login.ok", "admin")
+    db.cs.audit.append("admin", "logout", "admin")
+    inc = db.cs.audit.check()
     assert inc.ok and (inc.after_id, inc.checked, inc.last_id) == (8, 2, 10)
     assert checkpoint(db.cs) == at_entry(db.cs, 10)
 
@@ -320,30 +320,30 @@ def test_page_checks_only_entries_after_its_checkpoint(db: Db) -> None:
     # the full check (page "verify all", the command) does
     with db.cs.st.write() as conn:
         conn.execute(update(audit).where(audit.c.id == 3).values(actor="mallory"))
-    assert db.cs.check_audit().ok
-    full = db.cs.check_audit(full=True)
+    assert db.cs.audit.check().ok
+    full = db.cs.audit.check(full=True)
     assert not full.ok and full.first_broken_entry == 3 and full.cause == "edited"
     assert verify_json(db.url)[1]["first_broken_entry"] == 3
-    assert db.cs.verify_audit() == 3
+    assert db.cs.audit.verify() == 3
     assert checkpoint(db.cs) == at_entry(db.cs, 10)  # a broken check never moves it
 
 
 def test_page_runs_the_full_check_when_the_checkpoint_entry_changed(db: Db) -> None:
-    assert db.cs.check_audit().ok
+    assert db.cs.audit.check().ok
     with db.cs.st.write() as conn:
         conn.execute(update(audit).where(audit.c.id == 8).values(target="someone-else"))
-    res = db.cs.check_audit()
+    res = db.cs.audit.check()
     assert not res.ok and res.full and res.first_broken_entry == 8
     assert res.problem == "hash_mismatch"
-    assert not db.cs.audit_entries(action="audit.checkpoint_lost")
+    assert not db.cs.audit.entries(action="audit.checkpoint_lost")
 
 
 def test_page_after_a_deleted_checkpoint_entry(db: Db) -> None:
-    assert db.cs.check_audit().ok
-    db.cs.audit("admin", "login.ok", "admin")
+    assert db.cs.audit.check().ok
+    db.cs.audit.append("admin", "login.ok", "admin")
     with db.cs.st.write() as conn:
         conn.execute(delete(audit).where(audit.c.id == 8))
-    res = db.cs.check_audit()
+    res = db.cs.audit.check()
     assert not res.ok and res.full and res.first_broken_entry == 9
     assert (res.problem, res.cause) == ("prev_hash_mismatch", "deleted")
 
@@ -365,7 +365,7 @@ def test_concurrent_appends_never_look_broken(db: Db) -> None:
     def append(n: int) -> Callable[[], None]:
         def go() -> None:
             for i in range(40):
-                db.cs.audit(f"user{n}", "pii.reveal", f"case-{n}-{i}", reason=f"第 {i} 次")
+                db.cs.audit.append(f"user{n}", "pii.reveal", f"case-{n}-{i}", reason=f"第 {i} 次")
         return go
 
     writers = [threading.Thread(target=guarded(append(n))) for n in range(4)]
@@ -376,7 +376,7 @@ def test_concurrent_appends_never_look_broken(db: Db) -> None:
     def page() -> None:
         while True:  # at least once, then until the writers are done
             done = not any(w.is_alive() for w in writers)
-            res = db.cs.check_audit()
+            res = db.cs.audit.check()
             results.append(res.ok)
             assert res.ok, res.message
             if done:
@@ -392,7 +392,7 @@ def test_concurrent_appends_never_look_broken(db: Db) -> None:
     assert results and all(results)
     assert cli.returncode == 0, err
     assert json.loads(out)["ok"] is True
-    final = db.cs.check_audit()
+    final = db.cs.audit.check()
     assert final.ok and final.last_id == 8 + 4 * 40
     assert checkpoint(db.cs) == at_entry(db.cs, 8 + 4 * 40)
     code, body = verify_json(db.url)
@@ -414,14 +414,14 @@ def test_audit_page_over_http(request: pytest.FixtureRequest, tmp_path: Path,
         assert page.status_code == 200
         assert "哈希链完整" in page.text and "已完整校验全部 1 条记录" in page.text
         for i in range(3):
-            cs.audit("admin", "pii.reveal", f"case-{i}", reason="回访")
+            cs.audit.append("admin", "pii.reveal", f"case-{i}", reason="回访")
         page = web.get("/console/audit")
         assert "哈希链完整" in page.text and "之后的 3 条新记录" in page.text
         assert checkpoint(cs) == at_entry(cs, 4)
 
         # entries after the checkpoint are checked on every load
-        cs.audit("admin", "export", "csv", filters={})
-        cs.audit("admin", "logout", "admin")
+        cs.audit.append("admin", "export", "csv", filters={})
+        cs.audit.append("admin", "logout", "admin")
         original = rows(cs)[5]["detail_json"]
         with server.storage.write() as conn:
             conn.execute(update(audit).where(audit.c.id == 5).values(

@@ -73,10 +73,10 @@ def test_admin_publishes_next_years_holidays_from_the_form(
     assert page.locator("input[name=start_1]").input_value() == "2027-02-05"
     assert "修改后发布即为第 2 版" in page.locator("#notice").inner_text()
     shot(page, "calendar-published")
-    entry = server.console.audit_entries(action="calendar.publish")[0]
+    entry = server.console.audit.entries(action="calendar.publish")[0]
     assert (entry["actor"], entry["target"], entry["detail"]["version"]) == (
         "admin", "calendar:2027", 1)
-    assert server.console.verify_audit() is None
+    assert server.console.audit.verify() is None
     # a desk pulls it at its next sync
     assert sync_desk(desk)["complete"]
     assert desk.store.calendar.district_calendars()[2027].source == SOURCE_2027

@@ -65,12 +65,12 @@ def test_pages_on_the_case_page_audited_and_masked(server: ConsoleServer, make_d
     assert r.status == 200 and r.headers["content-type"] == "application/pdf"
     assert r.body() == pages[1].data
     # every view is in the audit log, and in the case's "who looked" list
-    views = server.console.audit_entries(target=case["uuid"], action="attachment.view")
+    views = server.console.audit.entries(target=case["uuid"], action="attachment.view")
     assert len(views) == 2 and {v["actor"] for v in views} == {"reviewer"}
     page.goto(f"{base}/console/cases/{case['uuid']}")  # (the image is shown again: a view)
     assert "查看附件" in page.locator("#access").inner_text()
     page.wait_for_function("() => document.querySelector('figure.page img').complete")
-    seen = len(server.console.audit_entries(target=case["uuid"], action="attachment.view"))
+    seen = len(server.console.audit.entries(target=case["uuid"], action="attachment.view"))
     assert seen == 3
 
     # a page of another case is not served under this case
@@ -87,7 +87,7 @@ def test_pages_on_the_case_page_audited_and_masked(server: ConsoleServer, make_d
     assert "材料图片仅审核员和管理员可查看" in html
     resp = v.get(f"/console/attachments/{pages[0].sha256}?case={case['uuid']}&view=1")
     assert resp.status_code == 403 and resp.content != pages[0].data
-    assert len(server.console.audit_entries(target=case["uuid"],
+    assert len(server.console.audit.entries(target=case["uuid"],
                                             action="attachment.view")) == seen
 
 

@@ -26,7 +26,7 @@ def test_who_looked_at_this_resident(server: ConsoleServer, make_desk: Any,
     wang = new_case(desk, "MZ-GLJT")
     assert sync_desk(desk)["complete"]
     _sign_in(page, base)
-    reveals = lambda: [e for e in server.console.audit_entries(  # noqa: E731
+    reveals = lambda: [e for e in server.console.audit.entries(  # noqa: E731
         target=tang["uuid"], action="pii.reveal")]
 
     # reveal: redirect after POST; the page shown once, a reload shows it masked again
@@ -45,7 +45,7 @@ def test_who_looked_at_this_resident(server: ConsoleServer, make_desk: Any,
     for q in ("?q=唐玉梅", ""):
         r = page.request.get(f"{base}/console/export.csv{q}")
         assert r.ok
-    exports = server.console.audit_entries(action="export")
+    exports = server.console.audit.entries(action="export")
     assert [e["detail"]["rows"] for e in exports] == [2, 1]
     assert exports[1]["detail"]["filters"] == {"q": "唐玉梅"}
 
@@ -83,4 +83,4 @@ def test_who_looked_at_this_resident(server: ConsoleServer, make_desk: Any,
     assert page.locator("#access li").all_inner_texts() == [  # the unfiltered one only
         page.locator("#access li").first.inner_text()]
     assert "全部案件（未筛选）" in page.locator("#access li").first.inner_text()
-    assert server.console.verify_audit() is None
+    assert server.console.audit.verify() is None

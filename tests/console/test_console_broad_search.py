@@ -25,7 +25,7 @@ def _load(cs: ConsoleStore) -> list[dict]:  # noqa: F811
         r["payload"]["accepted_date"] = day.isoformat()
         recs.append(r)
     _push(cs, recs)
-    cs.refresh()
+    cs.readmodel.refresh()
     return recs
 
 

@@ -119,7 +119,7 @@ def test_console_day_in_a_browser(server: ConsoleServer, make_desk: Any, page: A
     page.wait_for_url("**/console/cases/*?shown=*")  # redirect after POST (issue 21)
     assert "420105194501010017" in page.content()
     shot(page, "06-case-revealed")
-    assert server.console.audit_entries(target=cases_a[0]["uuid"], action="pii.reveal")
+    assert server.console.audit.entries(target=cases_a[0]["uuid"], action="pii.reveal")
 
     # the 一件事 case (YJS-CS) is completed by its departments route by route and closes
     # with the last one (it cannot be completed as a whole while a route is open)
@@ -128,7 +128,7 @@ def test_console_day_in_a_browser(server: ConsoleServer, make_desk: Any, page: A
         server.storage.set_route(bundle["uuid"], r["item_code"], "accepted")
         server.storage.set_route(bundle["uuid"], r["item_code"], "completed")
     assert server.storage.get_case(bundle["uuid"])["district_status"] == "completed"
-    server.console.refresh()
+    server.console.readmodel.refresh()
 
     # the list: filter by desk and status, select all, bulk-complete
     page.goto(f"{base}/console/cases")

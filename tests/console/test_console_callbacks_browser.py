@@ -48,11 +48,11 @@ def test_callbacks(server: ConsoleServer, make_desk: Any, page: Any) -> None:
         card.get_by_role("button", name="显示电话号码").click()
     assert "13871234567" in page.locator(f"#cb-{ca['uuid']} [data-phone]").inner_text()
     shot(page, "70-callback-phone")
-    reveals = server.console.audit_entries(target=ca["uuid"], action="pii.reveal")
+    reveals = server.console.audit.entries(target=ca["uuid"], action="pii.reveal")
     assert len(reveals) == 1 and "差评回访" in reveals[0]["detail"]["reason"]
     page.reload()
     assert "13871234567" not in page.content()
-    assert len(server.console.audit_entries(target=ca["uuid"], action="pii.reveal")) == 1
+    assert len(server.console.audit.entries(target=ca["uuid"], action="pii.reveal")) == 1
 
     # 无法联系到评价人: an attempt; the task stays open until the limit
     def record(uuid: str, outcome: str, note: str) -> str:
@@ -66,13 +66,13 @@ def test_callbacks(server: ConsoleServer, make_desk: Any, page: Any) -> None:
 
     for n in range(1, CONTACT_ATTEMPTS):
         assert "待再次回访" in record(ca["uuid"], "无法联系到评价人", f"第{n}次电话无人接听")
-        task = server.console.callback(ca["uuid"])
+        task = server.console.callbacks.get(ca["uuid"])
         assert task is not None and task["state"] == "open" and task["attempts"] == n
     assert f"已尝试 {CONTACT_ATTEMPTS - 1} / {CONTACT_ATTEMPTS} 次" in page.locator(
         f"#cb-{ca['uuid']}").inner_text()
     shot(page, "71-callback-attempts")
     assert "回访结果已记录" in record(ca["uuid"], "无法联系到评价人", "第三次仍无人接听")
-    assert server.console.callback(ca["uuid"])["state"] == "done"  # type: ignore[index]
+    assert server.console.callbacks.get(ca["uuid"])["state"] == "done"  # type: ignore[index]
     assert "回访结果已记录" in record(cb["uuid"], "纳入台账限期整改", "材料清单重新印发，限期两周")
 
     # 整改台账: the ledger's cases only, audited with the row count
@@ -82,5 +82,5 @@ def test_callbacks(server: ConsoleServer, make_desk: Any, page: Any) -> None:
     assert rows[0][:2] == ["受理编号", "事项"] and len(rows) == 2
     assert rows[1][0] == cb["receipt_no"] and "限期两周" in ",".join(rows[1])
     assert "13871234567" not in r.body().decode("utf-8-sig")
-    [ex] = server.console.audit_entries(action="export")
+    [ex] = server.console.audit.entries(action="export")
     assert ex["detail"]["rows"] == 1

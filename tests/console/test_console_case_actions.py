@@ -114,7 +114,7 @@ def test_viewer_sees_masked_names_and_exports_carry_the_filter(
     desk, cases = _seed(make_desk, 4)
     u = cases[1]["uuid"]
     server.console.st.set_status(u, "needs_correction", note="缺材料", actor="t")
-    server.console.refresh()
+    server.console.readmodel.refresh()
     v = web("viewer")
     listed = _text(v.get("/console/cases"))
     assert "张*英" in listed and "唐*梅" in listed and "欧**国" in listed and "李*" in listed

@@ -27,7 +27,7 @@ def test_on_the_spot_items_are_not_overdue(cs: ConsoleStore) -> None:  # noqa: F
     fresh = [_record(10 + i) for i in range(3)]  # promised in 14 days
     spot = [_spot(20 + i, days_ago=5 + i) for i in range(4)]
     _push(cs, [*late, *fresh, *spot])
-    cs.refresh()
+    cs.readmodel.refresh()
     d = cs.dashboard()
     assert d["overdue"] == 2, d["overdue"]  # not 6: 当场办结 items have no promised date
     assert d["unconfirmed"] == 4
@@ -36,7 +36,7 @@ def test_on_the_spot_items_are_not_overdue(cs: ConsoleStore) -> None:  # noqa: F
     assert cs.list_cases(CaseFilter(overdue="unconfirmed")).total == 4
     # confirmed at the district: no longer 区级未确认
     cs.st.set_status(spot[0]["case_uuid"], "completed", actor="t")
-    cs.refresh()
+    cs.readmodel.refresh()
     assert cs.dashboard()["unconfirmed"] == 3
     assert cs.list_cases(CaseFilter(overdue="unconfirmed")).total == 3
 
@@ -50,7 +50,7 @@ def test_sorting_paging_and_worker_filter(cs: ConsoleStore) -> None:  # noqa: F8
         if i % 5 == 0:  # no promised date (补正 at the desk): after every date ascending
             r["payload"]["promised_date"] = None
     _push(cs, recs)
-    cs.refresh()
+    cs.readmodel.refresh()
     rows = cs.list_cases(CaseFilter()).rows
     dates = [r["accepted_date"] for r in rows]
     assert dates == sorted(dates, reverse=True)  # newest accepted first by default

@@ -122,7 +122,7 @@ def test_case_list_and_decisions_in_a_browser(server: ConsoleServer, make_desk: 
     assert "2 件案件状态已改为“需补正”" in page2.locator(".flash").first.inner_text()
     # an error from the server keeps the selection: 办结 two cases, one already closed
     server.console.st.set_status(promised[5]["uuid"], "completed", actor="t")
-    server.console.refresh()
+    server.console.readmodel.refresh()
     page2.goto(f"{base}/console/cases?sort=receipt")
     rows = page2.locator("table.cases tbody tr")
     for r in (promised[4], promised[5]):

@@ -48,7 +48,7 @@ def test_catalog_upload_in_a_browser(server: ConsoleServer, page: Any,
     text = _upload(page, base, bad_item)
     assert "bad-item.json" in text and "name" in text and "required" in text.lower(), text
     assert server.console.catalog_versions() == []  # nothing published by a bad file
-    assert not [e for e in server.console.audit_entries(action="catalog.publish")]
+    assert not [e for e in server.console.audit.entries(action="catalog.publish")]
 
     text = _upload(page, base, good)
     assert "2026.12-hanyang.7 已发布" in text, text
@@ -58,5 +58,5 @@ def test_catalog_upload_in_a_browser(server: ConsoleServer, page: Any,
     # the same file again: not published again, and not audited as a publish
     text = _upload(page, base, good)
     assert "此前已发布" in text, text
-    published = server.console.audit_entries(action="catalog.publish")
+    published = server.console.audit.entries(action="catalog.publish")
     assert [e["target"] for e in published] == ["2026.12-hanyang.7"]

@@ -74,7 +74,7 @@ def test_preview_then_publish_and_its_refusals(server: ConsoleServer,
     assert form["current"] == "2026.12-hanyang.1"
     admin.post("/console/catalog/workbook/publish", form)
     assert "2026.12-hanyang.2 已发布" in _flash(admin)
-    entry = server.console.audit_entries(action="catalog.publish")[0]
+    entry = server.console.audit.entries(action="catalog.publish")[0]
     assert entry["target"] == "2026.12-hanyang.2" and entry["actor"] == "admin"
 
     # not a workbook; not an admin

@@ -127,7 +127,7 @@ def test_workbook_upload_errors_diff_publish_and_a_desk_files_under_it(
     text = _flash(page)
     assert "2026.11-hanyang.2 已发布" in text, text
     assert [v["version"] for v in server.console.catalog_versions()] == ["2026.11-hanyang.2"]
-    published = server.console.audit_entries(action="catalog.publish")
+    published = server.console.audit.entries(action="catalog.publish")
     assert [e["target"] for e in published] == ["2026.11-hanyang.2"]
     assert published[0]["actor"] == "admin"
 

@@ -170,7 +170,7 @@ def _check(cs: ConsoleStore, step: str) -> None:  # noqa: F811
 def _settled(cs: ConsoleStore) -> None:  # noqa: F811
     """Once the read model is up to date: the ratings are the ratings table's, and the
     dashboard says what the list's filters count."""
-    while cs.refresh():
+    while cs.readmodel.refresh():
         pass
     assert _stored(cs) == _recount(cs, from_ratings=True)
     start = local_today() - timedelta(days=60)
@@ -206,11 +206,11 @@ def test_counts_equal_a_recount_after_every_write(cs: ConsoleStore) -> None:  # 
     gen = Cases(21)
     rng = random.Random(2126)
     rated: set[str] = set()
-    departments = st.departments()
+    departments = st.departments.names()
     # the first build of many rows at once (PostgreSQL: the COPY path of the read model)
-    st.ingest_batch("desk-0", str(uuid.uuid4()), [gen.case(0) for _ in range(520)])
+    st.ingest.batch("desk-0", str(uuid.uuid4()), [gen.case(0) for _ in range(520)])
     _check(cs, "ingest (the read model not refreshed yet)")
-    cs.refresh()
+    cs.readmodel.refresh()
     _check(cs, "the read model's first build of 520 rows")
     for step in range(160):
         op = rng.choice(["ingest", "ingest", "revise", "decide", "decide", "rate", "rate",
@@ -218,11 +218,11 @@ def test_counts_equal_a_recount_after_every_write(cs: ConsoleStore) -> None:  # 
         if op == "ingest":
             desk = rng.randrange(len(DESKS))
             recs = [gen.case(desk) for _ in range(rng.randrange(1, 12))]
-            st.ingest_batch(DESKS[desk][0], str(uuid.uuid4()), recs)
+            st.ingest.batch(DESKS[desk][0], str(uuid.uuid4()), recs)
         elif op == "revise":  # a new revision: item, worker, promised date may change
             u = rng.choice(sorted(gen.known))
             desk = _desk_of(gen.known[u])
-            st.ingest_batch(desk, str(uuid.uuid4()), [gen.revision(u)])
+            st.ingest.batch(desk, str(uuid.uuid4()), [gen.revision(u)])
         elif op == "decide":  # the district's decisions, as the console and CLI make them
             u = rng.choice(sorted(gen.known))
             status = rng.choice(["accepted", "needs_correction", "completed", "rejected",
@@ -235,11 +235,11 @@ def test_counts_equal_a_recount_after_every_write(cs: ConsoleStore) -> None:  # 
         elif op == "rate":
             u = rng.choice(sorted(set(gen.known) - rated))
             rated.add(u)
-            st.ingest_batch(_desk_of(gen.known[u]), str(uuid.uuid4()), [gen.rating(u)])
+            st.ingest.batch(_desk_of(gen.known[u]), str(uuid.uuid4()), [gen.rating(u)])
         elif op == "refresh":
-            cs.refresh()
+            cs.readmodel.refresh()
         else:  # part of the changes (a refresh that stops at its limit)
-            cs.refresh(limit=rng.randrange(1, 6))
+            cs.readmodel.refresh(limit=rng.randrange(1, 6))
         _check(cs, f"step {step}: {op}")
     _settled(cs)
     assert len(rated) > 20 and _stored(cs)
@@ -251,8 +251,8 @@ def test_counts_under_50_concurrent_ingests(cs: ConsoleStore) -> None:  # noqa: 
     gen = Cases(7)
     first = [gen.case(i % len(DESKS)) for i in range(100)]
     for i, (desk, _code) in enumerate(DESKS):
-        st.ingest_batch(desk, str(uuid.uuid4()), first[i::len(DESKS)])
-    cs.refresh()
+        st.ingest.batch(desk, str(uuid.uuid4()), first[i::len(DESKS)])
+    cs.readmodel.refresh()
     others = [ConsoleStore(Storage(st.url)) for _ in range(3)]  # other server processes
     start = threading.Barrier(50)
     errors: list[BaseException] = []
@@ -267,8 +267,8 @@ def test_counts_under_50_concurrent_ingests(cs: ConsoleStore) -> None:  # noqa: 
             if _desk_of(gen.known[u]) == DESKS[desk][0]:
                 recs.append(gen.rating(u))
             start.wait(timeout=120)
-            st.ingest_batch(DESKS[desk][0], str(uuid.uuid4()), recs)
-            others[i % 3].refresh()  # racing the others' refreshes and ingests
+            st.ingest.batch(DESKS[desk][0], str(uuid.uuid4()), recs)
+            others[i % 3].readmodel.refresh()  # racing the others' refreshes and ingests
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -293,9 +293,9 @@ def test_a_district_made_before_builds_them_in_migrate(cs: ConsoleStore) -> None
     _desks(st)
     gen = Cases(3)
     recs = [gen.case(i % 2) for i in range(60)]
-    st.ingest_batch("desk-0", str(uuid.uuid4()), recs[0::2])
-    st.ingest_batch("desk-1", str(uuid.uuid4()), recs[1::2])
-    st.ingest_batch("desk-0", str(uuid.uuid4()), [gen.rating(r["case_uuid"])
+    st.ingest.batch("desk-0", str(uuid.uuid4()), recs[0::2])
+    st.ingest.batch("desk-1", str(uuid.uuid4()), recs[1::2])
+    st.ingest.batch("desk-0", str(uuid.uuid4()), [gen.rating(r["case_uuid"])
                                                    for r in recs[0:20:2]])
     st.set_status(recs[2]["case_uuid"], "completed", actor="t")
     _settled(cs)

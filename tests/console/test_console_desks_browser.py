@@ -47,7 +47,7 @@ def test_enrollment_codes_listed_and_cancelled(server: ConsoleServer, page: Any,
     assert server.storage.pending_enroll_codes() == []
     with pytest.raises(DistrictError):  # the cancelled code enrolls nothing
         make_desk_with(server, code)
-    entries = server.console.audit_entries(action="desk.enroll_code_cancel")
+    entries = server.console.audit.entries(action="desk.enroll_code_cancel")
     assert entries and entries[0]["target"] == "HY-ZJ02"
 
 

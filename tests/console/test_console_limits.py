@@ -65,7 +65,7 @@ def test_parallel_sign_ins_cannot_race_the_lockout(any_server: ConsoleServer) ->
 
     assert set(codes) <= {303, 401, 429}, codes
     wrong_checked, signed_in = codes.count(401), codes.count(303)
-    actions = [e["action"] for e in any_server.console.audit_entries(target="reviewer",
+    actions = [e["action"] for e in any_server.console.audit.entries(target="reviewer",
                                                                      limit=500)]
     assert actions.count("login.failed") == wrong_checked
     assert actions.count("login.ok") == signed_in
@@ -80,7 +80,7 @@ def test_parallel_sign_ins_cannot_race_the_lockout(any_server: ConsoleServer) ->
         # clears the count, and at most MAX_FAILED_LOGINS more wrong ones are checked
         assert codes[RIGHT_AT - 1] == 303
         assert wrong_checked <= 2 * MAX_FAILED_LOGINS - 1
-    row = any_server.console.user("reviewer")
+    row = any_server.console.users.get("reviewer")
     assert row is not None
     if wrong_checked >= MAX_FAILED_LOGINS and signed_in == 0:
         # once locked, the right password does not get in
@@ -122,4 +122,4 @@ def test_huge_page_shows_the_bounded_page(any_server: ConsoleServer) -> None:
 
     page: Any = any_server.console.list_batches(10**23)
     assert page.page == MAX_PAGE and page.rows == []
-    assert any_server.console.list_callbacks("open", -(10**23)).page == 1
+    assert any_server.console.callbacks.page("open", -(10**23)).page == 1

@@ -217,11 +217,11 @@ def test_department_users_are_created_with_their_department_and_scoped(
     r = admin.post("/console/users", {"username": "chengguan", "password": "correct horse 2",
                                       "role": "department", "department": ""})
     assert "所属部门" in admin.get("/console/users").text
-    assert ms.console.user("chengguan") is None
+    assert ms.console.users.get("chengguan") is None
     r = admin.post("/console/users", {"username": "chengguan", "password": "correct horse 2",
                                       "role": "department", "department": "城市管理局"})
     assert r.status_code == 303
-    assert (ms.console.user("chengguan") or {})["department"] == "城市管理局"
+    assert (ms.console.users.get("chengguan") or {})["department"] == "城市管理局"
     added = audit_actions(ms, "user.add")[-1]["detail"]
     assert added["department"] == "城市管理局"
     cg = Web(ms.api_url)
@@ -253,12 +253,12 @@ def test_the_command_line_adds_a_department_user(ms: ConsoleServer, capsys: Any,
     assert district_main(["--db", db, "user", "add", "--username", "shuiwu", "--role",
                           "department"]) == 2
     assert "department: [unknown]" in capsys.readouterr().err
-    assert ms.console.user("shuiwu") is None
+    assert ms.console.users.get("shuiwu") is None
     monkeypatch.setattr("sys.stdin", io.StringIO("correct horse 3\n"))
     assert district_main(["--db", db, "user", "add", "--username", "shuiwu", "--role",
                           "department", "--department", "SW"]) == 0
     assert '"department": "水务局"' in capsys.readouterr().out
-    assert (ms.console.user("shuiwu") or {})["department"] == "水务局"
+    assert (ms.console.users.get("shuiwu") or {})["department"] == "水务局"
     assert audit_actions(ms, "user.add")[-1]["detail"]["department"] == "水务局"
 
 
@@ -298,7 +298,7 @@ def test_cannot_do_report_and_export(ms: ConsoleServer, desk: Any, web: Any) -> 
     assert cells[0][0] == "办不成事根因报告" and cells[6][0] == "牵头部门" and cells[7][:3] == ["民政局", "3", "3"]
     exp = audit_actions(ms, "export")[-1]
     assert exp["detail"]["report"] == "matters.cannot" and exp["detail"]["rows"] == 1
-    assert ms.console.user("viewer") and web("wuye").get(
+    assert ms.console.users.get("viewer") and web("wuye").get(
         "/console/matters/cannot/report.xlsx").status_code == 403
 
 

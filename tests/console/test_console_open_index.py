@@ -28,7 +28,7 @@ def _load(cs: ConsoleStore) -> None:  # noqa: F811
     recs = [_record(i, item="MZ-GLJT" if i % 3 else "MZ-LNYD",
                     accepted=today - timedelta(days=i % 40)) for i in range(90)]
     _push(cs, recs)
-    cs.refresh()
+    cs.readmodel.refresh()
     if not cs.st.is_sqlite:
         with cs.st.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE console_cases"))

@@ -69,7 +69,7 @@ def test_priority_routes_and_departments_in_a_browser(server: ConsoleServer, mak
     assert "已办结" in page.locator(".head").inner_text()
     assert page.locator("table.routes form").count() == 0
     shot(page, "22-case-routes-done")
-    entries = server.console.audit_entries(target=bundle["uuid"])
+    entries = server.console.audit.entries(target=bundle["uuid"])
     assert {"route.accepted", "route.completed", "route.rejected"} <= {
         e["action"] for e in entries}
 

@@ -36,7 +36,7 @@ def test_search_like_the_desk(cs: ConsoleStore) -> None:  # noqa: F811
             _case(3, "欧阳玉梅", "420105194503030036", "15912349999"),
             *[_case(10 + i, f"李{i}", "420105196001011234", "18800000000") for i in range(600)]]
     _push(cs, recs)
-    cs.refresh()
+    cs.readmodel.refresh()
     assert _found(cs, "玉梅") == {"唐玉梅", "欧阳玉梅"}  # any part of a name
     assert _found(cs, "玉") == {"唐玉梅", "王玉兰", "欧阳玉梅"}
     assert _found(cs, "唐玉梅") == {"唐玉梅"}
@@ -64,7 +64,7 @@ def test_search_like_the_desk(cs: ConsoleStore) -> None:  # noqa: F811
 def test_a_new_revision_changes_what_finds_the_case(cs: ConsoleStore) -> None:  # noqa: F811
     r = _case(1, "唐玉梅", "42010519450101001X", "13871239188")
     _push(cs, [r])
-    cs.refresh()
+    cs.readmodel.refresh()
     r2 = copy.deepcopy(r)
     r2["revision"] = r2["payload"]["revision"] = 2
     r2["payload"]["applicant_name"] = "唐玉兰"
@@ -72,7 +72,7 @@ def test_a_new_revision_changes_what_finds_the_case(cs: ConsoleStore) -> None:  
         "applicant_name": "唐玉兰", "applicant_id": "42010519450101001X",
         "applicant_phone": "13871235555"}}, ensure_ascii=False)
     _push(cs, [r2])
-    cs.refresh()
+    cs.readmodel.refresh()
     assert _found(cs, "玉兰") == {"唐玉兰"} and _found(cs, "玉梅") == set()
     assert _found(cs, "5555") == {"唐玉兰"} and _found(cs, "9188") == set()
     assert _found(cs, "tyl") == {"唐玉兰"}
@@ -80,12 +80,12 @@ def test_a_new_revision_changes_what_finds_the_case(cs: ConsoleStore) -> None:  
 
 def test_a_read_model_built_before_search_is_rebuilt(cs: ConsoleStore) -> None:  # noqa: F811
     _push(cs, [_case(1, "唐玉梅", "42010519450101001X", "13871239188")])
-    cs.refresh()
+    cs.readmodel.refresh()
     with cs.st.write() as conn:  # as an older version left it: no terms, no search columns
         conn.execute(text("DELETE FROM console_case_terms"))
         conn.execute(text("UPDATE console_cases SET initials = '', receipt_rev = ''"))
         conn.execute(text("DELETE FROM console_state WHERE key = 'search_version'"))
     again = ConsoleStore(cs.st)  # the server starting with the new version
-    assert again.refresh() == 1
+    assert again.readmodel.refresh() == 1
     assert _found(again, "玉梅") == _found(again, "tym") == _found(again, "9188") == {"唐玉梅"}
     assert _found(again, "20261108-0001") == {"唐玉梅"}

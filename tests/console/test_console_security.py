@@ -48,7 +48,7 @@ def test_nothing_reachable_signed_out(server: ConsoleServer, synced: dict[str, A
         r = anon.post(path, data, csrf="forged")
         assert r.status_code == 303 and "/console/login" in r.headers["location"], path
     assert server.storage.get_case(uuid)["district_status"] == "received"  # type: ignore[index]
-    assert server.console.user("evil") is None
+    assert server.console.users.get("evil") is None
 
 
 def test_sign_in_cookie_flags_and_rotation(server: ConsoleServer, web: Any) -> None:
@@ -63,17 +63,17 @@ def test_sign_in_cookie_flags_and_rotation(server: ConsoleServer, web: Any) -> N
     assert "secure" in low and "httponly" in low and "samesite=strict" in low
     assert "path=/console" in low
     first = w.cookies[auth.COOKIE]
-    assert first != planted and server.console.session(auth.token_hash(planted)) is None
+    assert first != planted and server.console.users.session(auth.token_hash(planted)) is None
     # signing in again issues a new token and ends the old session
     w.get("/console/login")
     w.post("/console/login", {"username": "admin", "password": PASSWORD})
     second = w.cookies[auth.COOKIE]
     assert second != first
-    assert server.console.session(auth.token_hash(first)) is None
+    assert server.console.users.session(auth.token_hash(first)) is None
     assert w.get("/console/").status_code == 200
     # the database holds only hashes of tokens and an Argon2id hash of the password
-    assert server.console.session(auth.token_hash(second)) is not None
-    assert server.console.user("admin")["password_hash"].startswith("$argon2id$")  # type: ignore[index]
+    assert server.console.users.session(auth.token_hash(second)) is not None
+    assert server.console.users.get("admin")["password_hash"].startswith("$argon2id$")  # type: ignore[index]
 
 
 def test_wrong_password_and_lockout(server: ConsoleServer, web: Any) -> None:
@@ -83,7 +83,7 @@ def test_wrong_password_and_lockout(server: ConsoleServer, web: Any) -> None:
         assert r.status_code == 401 and auth.COOKIE not in w.cookies
     r = w.login("reviewer")  # right password, but locked for 15 minutes
     assert r.status_code == 429 and auth.COOKIE not in w.cookies
-    actions = [e["action"] for e in server.console.audit_entries(target="reviewer")]
+    actions = [e["action"] for e in server.console.audit.entries(target="reviewer")]
     assert actions.count("login.failed") == 5 and "login.locked" in actions
 
 
@@ -113,7 +113,7 @@ def test_viewer_cannot_act(server: ConsoleServer, synced: dict[str, Any], web: A
     for path in ("/console/users", "/console/audit"):
         assert viewer.get(path).status_code == 403
     assert server.storage.get_case(uuid)["district_status"] == "received"  # type: ignore[index]
-    assert server.console.callback(uuid)["state"] == "open"  # type: ignore[index]
+    assert server.console.callbacks.get(uuid)["state"] == "open"  # type: ignore[index]
     # a viewer may read and export masked lists
     csv = viewer.get("/console/export.csv")
     assert csv.status_code == 200 and "420105********0017" in csv.text
@@ -151,12 +151,12 @@ def test_session_expires_after_30_idle_minutes(server: ConsoleServer, web: Any) 
     w: Web = web("reviewer")
     assert w.get("/console/").status_code == 200
     th = auth.token_hash(w.cookies[auth.COOKIE])
-    server.console.expire_session_for_test(th, 29 * 60)
+    server.console.users.expire_session_for_test(th, 29 * 60)
     assert w.get("/console/").status_code == 200  # still inside the window: clock restarts
-    server.console.expire_session_for_test(th, 31 * 60)
+    server.console.users.expire_session_for_test(th, 31 * 60)
     r = w.get("/console/cases")
     assert r.status_code == 303 and "expired=1" in r.headers["location"]
-    assert server.console.session(th) is None
+    assert server.console.users.session(th) is None
     assert w.get("/console/").status_code == 303  # the token is gone for good
 
 
@@ -177,7 +177,7 @@ def test_reveal_is_audited(server: ConsoleServer, synced: dict[str, Any], web: A
     assert "13871234567" not in masked.text
     r = rev.post(f"/console/cases/{uuid}/reveal", {"reason": ""})
     assert r.status_code == 303  # a reason is required: nothing shown, nothing logged
-    assert not server.console.audit_entries(target=uuid, action="pii.reveal")
+    assert not server.console.audit.entries(target=uuid, action="pii.reveal")
     rev.get(f"/console/cases/{uuid}")
     posted = rev.post(f"/console/cases/{uuid}/reveal", {"reason": "电话联系补正材料"})
     assert posted.status_code == 303  # redirect after POST (issue 21): a reload is a GET
@@ -188,12 +188,12 @@ def test_reveal_is_audited(server: ConsoleServer, synced: dict[str, Any], web: A
     assert again.status_code == 303 and "420105194501010017" not in again.text
     other: Web = web("admin")  # another user cannot open this reveal's page
     assert "420105194501010017" not in other.get(posted.headers["location"]).text
-    entries = server.console.audit_entries(target=uuid, action="pii.reveal")
+    entries = server.console.audit.entries(target=uuid, action="pii.reveal")
     assert [(e["actor"], e["detail"]["reason"]) for e in entries] == [
         ("reviewer", "电话联系补正材料")]
     # the next plain view is masked again; the audit chain is intact
     assert "420105194501010017" not in rev.get(f"/console/cases/{uuid}").text
-    assert server.console.verify_audit() is None
+    assert server.console.audit.verify() is None
 
 
 def test_audit_chain_detects_tampering(server: ConsoleServer, web: Any) -> None:
@@ -203,13 +203,13 @@ def test_audit_chain_detects_tampering(server: ConsoleServer, web: Any) -> None:
 
     web("admin")
     cs = server.console
-    cs.audit("admin", "pii.reveal", "x", reason="one")
-    cs.audit("admin", "pii.reveal", "y", reason="two")
-    assert cs.verify_audit() is None
-    victim = cs.audit_entries(target="x")[0]["id"]
+    cs.audit.append("admin", "pii.reveal", "x", reason="one")
+    cs.audit.append("admin", "pii.reveal", "y", reason="two")
+    assert cs.audit.verify() is None
+    victim = cs.audit.entries(target="x")[0]["id"]
     with server.storage.write() as conn:
         conn.execute(update(audit).where(audit.c.id == victim).values(actor="someone"))
-    assert cs.verify_audit() == victim
+    assert cs.audit.verify() == victim
 
 
 def test_security_headers(server: ConsoleServer, web: Any) -> None:
@@ -236,7 +236,7 @@ def test_cli_user_add_reads_password_from_stdin(tmp_path: Any, monkeypatch: Any,
                      "admin"]) == 1
     st = Storage(db)
     try:
-        row = ConsoleStore(st).user("zhang")
+        row = ConsoleStore(st).users.get("zhang")
         assert row is not None and row["role"] == "reviewer"
         assert auth.check_password(row["password_hash"], "a long passphrase 1")
         assert not auth.check_password(row["password_hash"], "a long passphrase 2")

@@ -65,14 +65,14 @@ def _push(cs: ConsoleStore, records: list[dict[str, Any]]) -> None:
                                                name="七里一村", secret="s", receipt_key="k",
                                                enrolled_at="2026-01-01T00:00:00+00:00"))
     for i in range(0, len(records), 500):
-        st.ingest_batch("desk-1", str(uuid.uuid4()), records[i:i + 500])
+        st.ingest.batch("desk-1", str(uuid.uuid4()), records[i:i + 500])
 
 
 def test_read_model_follows_changes_made_anywhere(cs: ConsoleStore) -> None:
     recs = [_record(i) for i in range(620)]  # > 500: the COPY path on PostgreSQL
     old = _record(999, accepted=local_today() - timedelta(days=40))
     _push(cs, [*recs, old])
-    assert cs.refresh() == 621 and cs.refresh() == 0
+    assert cs.readmodel.refresh() == 621 and cs.readmodel.refresh() == 0
     page = cs.list_cases(CaseFilter())
     assert page.total == 621 and len(page.rows) == 50
     row = page.rows[0]
@@ -81,7 +81,7 @@ def test_read_model_follows_changes_made_anywhere(cs: ConsoleStore) -> None:
     # a status set outside the console (the command line) shows after the next refresh
     u = recs[3]["case_uuid"]
     cs.st.set_status(u, "routed", department="公安", actor="cli")
-    assert cs.refresh() == 1
+    assert cs.readmodel.refresh() == 1
     [r] = cs.case_summary([u])
     assert (r["district_status"], r["department"]) == ("routed", "公安")
     assert cs.list_cases(CaseFilter(department="公安")).total == 1
@@ -107,18 +107,18 @@ def test_dashboard_and_callbacks(cs: ConsoleStore) -> None:
                   "rated_at": "2026-11-20T08:00:00.000+00:00"}
         _push(cs, [{"id": 100, "kind": "rating", "case_uuid": r["case_uuid"], "revision": 1,
                     "payload": rating}])
-    cs.refresh()
+    cs.readmodel.refresh()
     d = cs.dashboard()
     assert sum(r[-2] for r in d["by_item"]) == 6 and sum(r[-1] for r in d["by_item"]) == 6
     assert d["by_worker"] == [("HY-QL01", "刘晓燕", 6, 6)]
     assert d["backlog"] == {"received": 6}
     assert d["ratings"] == {5: 1, 4: 1, 3: 1, 2: 1, 1: 2}
     assert d["callbacks_open"] == 3
-    tasks = cs.list_callbacks("open").rows
+    tasks = cs.callbacks.page("open").rows
     assert {t["level"] for t in tasks} == {1, 2}
     received = local_date(tasks[0]["received_at"])
     assert tasks[0]["due_date"] == add_working_days(received, 1).day.isoformat()
-    cs.close_callback(tasks[0]["case_uuid"], "已解释说明", "已电话联系", "reviewer")
+    cs.callbacks.close(tasks[0]["case_uuid"], "已解释说明", "已电话联系", "reviewer")
     assert cs.dashboard()["callbacks_open"] == 2
-    assert cs.callback(tasks[0]["case_uuid"])["state"] == "done"  # type: ignore[index]
-    assert cs.verify_audit() is None
+    assert cs.callbacks.get(tasks[0]["case_uuid"])["state"] == "done"  # type: ignore[index]
+    assert cs.audit.verify() is None

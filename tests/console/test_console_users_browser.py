@@ -44,7 +44,7 @@ def test_users_page(server: ConsoleServer, page: Any, web: Any) -> None:
 
     assert "用户名" in add("a b", "correct horse 1")
     assert "不能全是数字" in add("zhangmin", "1234567890")
-    assert server.console.user("zhangmin") is None and server.console.user("a b") is None
+    assert server.console.users.get("zhangmin") is None and server.console.users.get("a b") is None
     assert "已添加用户 zhangmin" in add("zhangmin", "correct horse 1", "张敏", "社会事务科")
     row = page.locator("#user-zhangmin")
     assert row.get_by_label("zhangmin 的姓名").input_value() == "张敏"
@@ -67,7 +67,7 @@ def test_users_page(server: ConsoleServer, page: Any, web: Any) -> None:
     shot(page, "50-users")
     assert reviewer.get("/console/").status_code == 303  # the old session ended
     assert web(None).login("reviewer", "a new secret 2026").status_code == 303
-    actions = [e["action"] for e in server.console.audit_entries(target="reviewer")]
+    actions = [e["action"] for e in server.console.audit.entries(target="reviewer")]
     assert "user.password" in actions
     page.goto(f"{base}/console/audit?action=重置密码")
     assert "重置密码" in page.locator("table.list tbody").inner_text()

@@ -34,7 +34,7 @@ def _load(cs: ConsoleStore, days: int = 90) -> set[str]:  # noqa: F811
         ages.append((worker, age))
     _push(cs, recs)
     want = {w for w, age in ages if w and age <= days}
-    cs.refresh()
+    cs.readmodel.refresh()
     return want
 
 

@@ -26,7 +26,7 @@ def test_code_in_use_offers_the_replacement(server: Any, make_desk: Any, web: An
                                         "replaces": old_id})
     assert r.status_code == 200 and "注册码（只显示这一次）" in r.text
     assert 'id="replaces-note"' in r.text
-    audit = server.console.audit_entries(limit=10)
+    audit = server.console.audit.entries(limit=10)
     assert any(a["action"] == "desk.enroll_code" and a["detail"].get("replaces") == old_id
                for a in audit)
 

@@ -25,7 +25,7 @@ def test_admin_sets_a_desks_daily_upload_cap(server: Any, make_desk: Any, web: A
     page = admin.get("/console/desks").text
     assert "HY-QL01 的每日上传上限：800 MB" in page
     assert "300 KB / 800 MB" in page and "（单独设置）" in page
-    entry = server.console.audit_entries(action="desk.upload_cap")[0]
+    entry = server.console.audit.entries(action="desk.upload_cap")[0]
     assert (entry["actor"], entry["target"], entry["detail"]) == (
         "admin", "HY-QL01", {"cap": 800 * 1024 ** 2, "previous": None})
     admin.post("/console/desks/HY-QL01/upload-cap", {"cap": "很多"})
@@ -33,5 +33,5 @@ def test_admin_sets_a_desks_daily_upload_cap(server: Any, make_desk: Any, web: A
     admin.post("/console/desks/HY-QL01/upload-cap", {"cap": ""})  # back to the default
     page = admin.get("/console/desks").text
     assert "300 KB / 500 MB" in page and "（单独设置）" not in page
-    assert server.console.audit_entries(action="desk.upload_cap")[0]["detail"] == {
+    assert server.console.audit.entries(action="desk.upload_cap")[0]["detail"] == {
         "cap": None, "previous": 800 * 1024 ** 2}

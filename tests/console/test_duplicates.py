@@ -65,7 +65,7 @@ def test_two_desks_flagged_noted_filtered_and_cleared(server: Any, make_desk: An
     after = w.get("/console/cases?dup=1").text
     assert ca["receipt_no"] not in after and cb["receipt_no"] not in after
     cs = ConsoleStore(server.storage)
-    (entry,) = cs.audit_entries(action="duplicate.clear")
+    (entry,) = cs.audit.entries(action="duplicate.clear")
     assert entry["actor"] == "reviewer" and entry["target"] == ca["uuid"]
     assert entry["detail"]["note"] == "居民原申请已在永和撤回"
     assert entry["detail"]["desks_told"] == 2

@@ -47,5 +47,5 @@ def test_pages_brought_later_reach_the_district(district: District, make_desk: A
     held = pages_of_case(district.storage, case["uuid"])
     assert sorted((r["material"], r["page"], r["sha256"]) for r in held) == sorted([
         (LATER, 1, photo.sha256), ("户口簿", 1, hkb[0].sha256), ("户口簿", 2, hkb[1].sha256)])
-    assert district.storage.attachment(photo.sha256) == photo.data
+    assert district.storage.attachments.get(photo.sha256) == photo.data
     assert sync_desk(ctx)["attachments_sent"] == 0  # exactly once

@@ -64,7 +64,7 @@ def test_pages_follow_their_case_exactly_once(district: District, make_desk: Any
     assert [(r["material"], r["page"], r["mime"], r["sha256"]) for r in held] == [
         (material, 1, "image/jpeg", pages[0].sha256),
         (material, 2, "application/pdf", pages[1].sha256)]
-    assert [district.storage.attachment(p.sha256) for p in pages] == [p.data for p in pages]
+    assert [district.storage.attachments.get(p.sha256) for p in pages] == [p.data for p in pages]
     # a second round sends nothing; resending the links is a duplicate, never a second row
     again = sync_desk(ctx)
     assert again["attachments_sent"] == 0 and again["attachments_bytes"] == 0
@@ -110,7 +110,7 @@ def test_a_dropped_connection_resumes_the_upload(district: District, make_desk: 
         proxy.close()
     assert proxy.faults["drop"] >= 1
     assert rounds[-1]["attachments_waiting"] == 0, rounds
-    assert district.storage.attachment(page2.sha256) == page2.data
+    assert district.storage.attachments.get(page2.sha256) == page2.data
     # each piece was sent once or resent once after its answer was lost: no restart
     sent = sum(r["attachments_bytes"] for r in rounds)
     assert sent == page2.size

@@ -36,7 +36,7 @@ def test_one_batch_naming_a_case_revision_twice(district: District, make_desk: A
     batch = [_record(1, one), _record(2, one), _record(3, changed), _record(4, later),
              _record(5, two), _record(6, same_no)]
     st = district.storage
-    answer = st.ingest_batch(desk_id, str(uuid.uuid4()), batch)
+    answer = st.ingest.batch(desk_id, str(uuid.uuid4()), batch)
     got = [(r["id"], r["result"]) for r in answer["results"]]
     assert got == [(1, "accepted"), (2, "duplicate"), (3, "conflict"), (4, "accepted"),
                    (5, "accepted"), (6, "rejected")]
@@ -56,7 +56,7 @@ def test_one_batch_naming_a_case_revision_twice(district: District, make_desk: A
         # (the rows PostgreSQL's batches lock; SQLite's one writer needs none)
         assert conn.execute(select(func.count()).select_from(resident_locks)).scalar() == (
             0 if st.is_sqlite else 2)
-    again = st.ingest_batch(desk_id, str(uuid.uuid4()), batch)  # the same records resent
+    again = st.ingest.batch(desk_id, str(uuid.uuid4()), batch)  # the same records resent
     assert [(r["id"], r["result"]) for r in again["results"]] == [
         (1, "duplicate"), (2, "duplicate"), (3, "conflict"), (4, "duplicate"),
         (5, "duplicate"), (6, "rejected")]

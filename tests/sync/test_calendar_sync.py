@@ -89,7 +89,7 @@ def test_published_calendar_reaches_the_desk_and_moves_inexact_promises(
     text = _pdf_text(render_case_pdf(ctx, moved))
     assert "2027年2月16日" in text and "已按国务院放假通知更新" in text
     # the district sees the change: the case's new revision, in the console's read model
-    cs.refresh()
+    cs.readmodel.refresh()
     with district.storage.read() as conn:
         row = conn.execute(select(ccases.c.promised_date, ccases.c.revision).where(
             ccases.c.uuid == thirty["uuid"])).one()
@@ -143,7 +143,7 @@ def test_district_callback_timer_counts_with_the_published_year(district: Distri
             conn.execute(ratings.insert().values(
                 case_uuid=case_uuid, level=1, reason="等了很久", rated_at=received_at,
                 received_at=received_at, desk_id="d1", content_hash="0" * 64))
-        cs.refresh()
+        cs.readmodel.refresh()
         with st.read() as conn:
             due = conn.execute(select(callbacks.c.due_date).where(
                 callbacks.c.case_uuid == case_uuid)).scalar_one()
@@ -205,7 +205,7 @@ def test_cli_publish_refuses_a_malformed_notice_naming_field_and_rule(
 
     st = Storage(db)
     try:
-        entries = ConsoleStore(st).audit_entries(action="calendar.publish")
+        entries = ConsoleStore(st).audit.entries(action="calendar.publish")
     finally:
         st.close()
     assert [(e["actor"], e["detail"]["version"]) for e in entries] == [
@@ -259,5 +259,5 @@ def test_fifty_concurrent_publishes_get_distinct_versions(district: District) ->
     assert {r["version"] for r in again} == {51}
     versions = calendar_versions(district.storage, 2027)
     assert [v["version"] for v in versions] == list(range(51, 0, -1))
-    assert len(cs.audit_entries(action="calendar.publish", limit=500)) == 51
-    assert cs.verify_audit() is None
+    assert len(cs.audit.entries(action="calendar.publish", limit=500)) == 51
+    assert cs.audit.verify() is None

@@ -91,7 +91,7 @@ def test_import_publishes_the_next_version_and_a_desk_files_under_it(
                                                       "2026.11-hanyang.10")
     assert eleven["seq"] > ten["seq"]
     assert st.latest_catalog_version() == "2026.11-hanyang.11"
-    entries = ConsoleStore(st).audit_entries(limit=50)
+    entries = ConsoleStore(st).audit.entries(limit=50)
     published = [e for e in entries if e["action"] == "catalog.publish"]
     assert {e["target"] for e in published} == {"2026.11-hanyang.10", "2026.11-hanyang.11"}
     assert all(e["actor"].startswith("cli:") for e in published)
@@ -165,9 +165,9 @@ def test_fifty_imports_at_once_get_fifty_consecutive_versions(district: District
     assert [r["version"] for r in by_seq] == [f"2026.11-hanyang.{k}" for k in range(2, 52)]
     assert [r["previous"] for r in by_seq] == [None] + [r["version"] for r in by_seq[:-1]]
     assert district.storage.latest_catalog_version() == "2026.11-hanyang.51"
-    published = cs.audit_entries(action="catalog.publish", limit=100)
+    published = cs.audit.entries(action="catalog.publish", limit=100)
     assert len(published) == 50
-    assert cs.verify_audit() is None
+    assert cs.audit.verify() is None
     # the same items as the latest: nothing new (all at once, still nothing)
     last = Catalog.from_json(cs.catalog_body("2026.11-hanyang.51") or {})
     again = list(ThreadPoolExecutor(max_workers=50).map(

@@ -112,7 +112,7 @@ def test_receipt_numbers_unique_district_wide(district: District, make_desk: Any
     def attempt(i: int) -> dict[str, Any]:
         payload = dict(base, uuid=str(uuid.uuid4()))
         gate.wait(timeout=60)
-        answer: dict[str, Any] = st.ingest_batch(ids[i % 2], str(uuid.uuid4()),
+        answer: dict[str, Any] = st.ingest.batch(ids[i % 2], str(uuid.uuid4()),
                                                  [_record(payload, 1)])
         return answer
 

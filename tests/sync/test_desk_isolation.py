@@ -96,9 +96,9 @@ def test_a_desk_cannot_act_for_another_desks_case(district: District, make_desk:
 
     # and the console opened no 差评 callback for B's forged 非常不满意
     cs = ConsoleStore(district.storage)
-    cs.refresh()
-    assert cs.callback(x) is None
-    assert cs.list_callbacks("open").rows == []
+    cs.readmodel.refresh()
+    assert cs.callbacks.get(x) is None
+    assert cs.callbacks.page("open").rows == []
 
 
 def test_attachments_are_each_desks_own(district: District, make_desk: Any) -> None:
@@ -139,5 +139,5 @@ def test_attachments_are_each_desks_own(district: District, make_desk: Any) -> N
         mine = cb.upload_attachment(done)
         assert mine.complete and mine.created
         assert cb.attachment_status(done_sha).complete
-    assert district.storage.attachment(done_sha) == done
+    assert district.storage.attachments.get(done_sha) == done
     assert district.storage.stats()["attachments"] == 2

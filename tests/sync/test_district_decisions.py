@@ -46,7 +46,7 @@ def ok(db: str, *args: str, stdin: str = "") -> Any:
 def audit_entries(db: str) -> list[dict[str, Any]]:
     st = Storage(db)
     try:
-        return list(reversed(ConsoleStore(st).audit_entries(limit=1000)))
+        return list(reversed(ConsoleStore(st).audit.entries(limit=1000)))
     finally:
         st.close()
 
@@ -134,10 +134,10 @@ def test_concurrent_cli_and_console_decisions_keep_one_chain(db_url: str) -> Non
             try:
                 start.wait(timeout=60)
                 if i % 2:
-                    st.add_department(f"部门{i}", source="cli", actor=ME,
+                    st.departments.add(f"部门{i}", source="cli", actor=ME,
                                       audit=_audited(cs, "department.add", f"部门{i}"))
                 else:
-                    cs.audit("admin", "login.ok", "admin")
+                    cs.audit.append("admin", "login.ok", "admin")
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
@@ -147,10 +147,10 @@ def test_concurrent_cli_and_console_decisions_keep_one_chain(db_url: str) -> Non
         for t in threads:
             t.join(timeout=120)
         assert not errors, errors
-        assert cs.verify_audit() is None
-        entries = cs.audit_entries(limit=200)
+        assert cs.audit.verify() is None
+        entries = cs.audit.entries(limit=200)
         assert sum(e["action"] == "department.add" for e in entries) == 25
-        assert {f"部门{i}" for i in range(1, 50, 2)} <= set(st.departments())
+        assert {f"部门{i}" for i in range(1, 50, 2)} <= set(st.departments.names())
     finally:
         st.close()
 
@@ -229,7 +229,7 @@ def test_a_published_catalog_adds_its_departments(district: District) -> None:
     body = catalog_body("2026.12-hanyang.1")
     body["items"][0]["department"] = "新设部门"
     st.publish_catalog(body)
-    assert "新设部门" in st.departments()
+    assert "新设部门" in st.departments.names()
 
 
 # -- item 10: bundle routes -------------------------------------------------------------------
@@ -408,7 +408,7 @@ def test_a_database_from_before_gets_the_new_columns(db_url: str, make_desk: Any
         got = district.storage.get_case(case["uuid"])
         assert got["priority"] == 1 and [r["item_code"] for r in got["routes"]] == ["GA-SWZX"]
         district.storage.set_route(case["uuid"], "GA-SWZX", "accepted")
-        assert "公安" in district.storage.departments()
+        assert "公安" in district.storage.departments.names()
         assert sync_desk(ctx)["complete"]
         assert ctx.store.sync.case_routes(case["uuid"])[0]["status"] == "accepted"
     finally:

@@ -163,12 +163,12 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
     # -- the disk fails; last night's backup is restored --------------------------------
     done = _restore(d, backup)
     assert done["epoch"] == 2 and done["backup_epoch"] == 1 and done["previous_epoch"] == 1
-    ident = d.storage.identity()
+    ident = d.storage.reconcile.identity()
     assert ident["epoch"] == 2 and ident["epoch_reason"] == "restore"
     view = _district_view(d)
     assert set(early) | set(b_early) == set(view["cases"])  # the district lost the rest
     assert view["last_seq"] < cursor_before
-    overview = d.storage.agreement_overview()
+    overview = d.storage.reconcile.agreement_overview()
     assert overview["agreed"] == 0 and overview["total"] == 2  # c is unknown here
 
     s = _ok(sync_desk(a))
@@ -188,7 +188,7 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
     assert a.store.get_case(late[1])["district_status"] == "needs_correction"
     assert a.store.get_case(late[1])["district_note"] == "请补交户口簿"
     assert len(a.store.history(early[0])) == events_before
-    reported = {(r["case_uuid"], r["status"]) for r in d.storage.list_status_reports()}
+    reported = {(r["case_uuid"], r["status"]) for r in d.storage.reconcile.status_reports()}
     assert reported == {(early[1], "completed"), (late[1], "needs_correction"),
                         (b_late[0], "accepted")}
     # ... and is never taken as the district's own decision
@@ -214,7 +214,7 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
     for ctx in (a, b, c):
         s = _ok(sync_desk(ctx))
         assert s["resent"] == 0 and s["pushed"] == 0 and not s["epoch_changed"], s
-    overview = d.storage.agreement_overview()
+    overview = d.storage.reconcile.agreement_overview()
     assert overview["agreed"] == overview["total"] == 3
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -310,10 +310,10 @@ def test_a_database_restored_by_hand_is_detected(served: District, make_desk: An
             _restore_postgres(d.db_url, backup)
 
     d.restart(by_hand)
-    assert d.storage.identity()["epoch"] == 1  # nothing told it
+    assert d.storage.reconcile.identity()["epoch"] == 1  # nothing told it
     s = _ok(sync_desk(a))
     assert s["epoch_changed"] and s["resent"] == 1, s
-    ident = d.storage.identity()
+    ident = d.storage.reconcile.identity()
     assert ident["epoch"] == 2 and ident["epoch_reason"] == "detected"
     _converged(d, [a])
 
@@ -391,15 +391,15 @@ def test_fifty_desks_finding_the_district_behind_start_one_epoch(db_url: str) ->
         ids = [st.enroll(P.EnrollRequest(code=st.create_enroll_code(f"HY-C{i:02d}", "办事点"),
                                          receipt_key=secrets.token_hex(32))).desk_id
                for i in range(50)]
-        before = st.identity()
+        before = st.reconcile.identity()
         req = P.ReconcileRequest(epoch_id=before["epoch_id"], cursor=10**6, acked=3,
                                  acked_max=3)
         with ThreadPoolExecutor(max_workers=50) as pool:
-            answers = list(pool.map(lambda d: st.reconcile(d, req), ids))
-        after = st.identity()
+            answers = list(pool.map(lambda d: st.reconcile.check(d, req), ids))
+        after = st.reconcile.identity()
         assert after["epoch"] == before["epoch"] + 1 and after["epoch_reason"] == "detected"
         assert {a.epoch_id for a in answers} == {after["epoch_id"]}
-        assert [e["reason"] for e in st.epoch_history()] == ["detected", "created"]
+        assert [e["reason"] for e in st.reconcile.epoch_history()] == ["detected", "created"]
         assert not any(a.agreed for a in answers)
     finally:
         st.close()

@@ -59,7 +59,7 @@ def test_two_desks_racing_give_exactly_one_flag_pair(district: District,
 
     def attempt(i: int) -> dict[str, Any]:
         gate.wait(timeout=60)
-        answer: dict[str, Any] = st.ingest_batch(ids[i % 2], str(uuid.uuid4()),
+        answer: dict[str, Any] = st.ingest.batch(ids[i % 2], str(uuid.uuid4()),
                                                  batches[i % 2])
         return answer
 
@@ -97,7 +97,7 @@ def test_many_residents_racing_each_get_one_pair(district: District, make_desk: 
 
     def attempt(job: tuple[int, list[dict[str, Any]]]) -> None:
         gate.wait(timeout=60)
-        st.ingest_batch(ids[job[0]], str(uuid.uuid4()), job[1])
+        st.ingest.batch(ids[job[0]], str(uuid.uuid4()), job[1])
 
     with ThreadPoolExecutor(N) as pool:
         list(pool.map(attempt, jobs))

@@ -64,7 +64,7 @@ def test_the_schedule_runs_once_per_slot_across_processes(district: District,
         start.wait(timeout=120)
 
         def hook(conn: Any, row: dict[str, Any]) -> None:
-            cs.audit_in(conn, "schedule", "matter.escalate", row["uuid"], **row)
+            cs.audit.append_in(conn, "schedule", "matter.escalate", row["uuid"], **row)
 
         out = M.run_schedule(st, now=later, runner=f"p{k % 12}", audit=hook)
         with lock:
@@ -230,7 +230,7 @@ def test_the_server_runs_the_schedule_on_its_own(district: District, make_desk: 
     cs = ConsoleStore(district.storage)
 
     def hook(conn: Any, row: dict[str, Any]) -> None:
-        cs.audit_in(conn, "schedule", "matter.escalate", row["uuid"], **row)
+        cs.audit.append_in(conn, "schedule", "matter.escalate", row["uuid"], **row)
         seen.append(row)
         escalated.set()
 

@@ -227,7 +227,7 @@ def test_the_command_line(db_url: str, st: Storage) -> None:
     assert json.loads(_cli(db_url, "run", "--month", "2026-12").stdout)["ran"] is False
     s2 = Storage(db_url)
     try:
-        actions = [e["action"] for e in ConsoleStore(s2).audit_entries()]
+        actions = [e["action"] for e in ConsoleStore(s2).audit.entries()]
         assert actions.count("proactive.run") == 1 and actions.count("proactive.compounds") == 1
     finally:
         s2.close()
@@ -256,5 +256,5 @@ def test_the_servers_schedule_runs_the_day_once_with_the_published_catalog(
     assert len(results) == 2 and len(ran) == 1
     assert ran[0]["slot"] == local_today().isoformat()
     assert {r["slot"] for r in listed(st)} == {ran[0]["slot"]}
-    actions = [e["actor"] for e in ConsoleStore(st).audit_entries(action="proactive.run")]
+    actions = [e["actor"] for e in ConsoleStore(st).audit.entries(action="proactive.run")]
     assert actions == ["schedule"]

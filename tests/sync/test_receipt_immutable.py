@@ -28,7 +28,7 @@ def test_a_later_revision_cannot_change_the_receipt_number(district: District,
     (eb,) = b.store.sync.pending_outbox()
     st = district.storage
     for desk_id, e in zip(ids, (ea, eb), strict=True):
-        ans = st.ingest_batch(desk_id, str(uuid.uuid4()), [
+        ans = st.ingest.batch(desk_id, str(uuid.uuid4()), [
             {"id": 1, "kind": "case", "case_uuid": e["payload"]["uuid"], "revision": 1,
              "payload": e["payload"]}])
         assert ans["results"][0]["result"] == "accepted"
@@ -40,7 +40,7 @@ def test_a_later_revision_cannot_change_the_receipt_number(district: District,
         p = dict(ea["payload"], revision=2 + i,
                  receipt_no=held if i % 2 else ea["payload"]["receipt_no"][:-4] + "9999")
         gate.wait(timeout=60)
-        ans: dict[str, Any] = st.ingest_batch(ids[0], str(uuid.uuid4()), [
+        ans: dict[str, Any] = st.ingest.batch(ids[0], str(uuid.uuid4()), [
             {"id": 1, "kind": "case", "case_uuid": p["uuid"], "revision": p["revision"],
              "payload": p}])
         return ans["results"][0]

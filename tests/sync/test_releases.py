@@ -62,7 +62,7 @@ def test_release_add_on_the_command_line_is_checked_and_audited(district: Distri
     assert missing.returncode == 2 and missing.stderr.startswith("file: [exists]")
     listed = _cli(district.db_url, "release", "list", "--json")
     assert '"version": "0.9.3"' in listed.stdout
-    log = ConsoleStore(district.storage).audit_entries(action="release.add")
+    log = ConsoleStore(district.storage).audit.entries(action="release.add")
     assert [r["target"] for r in log] == ["linux:0.9.3"]  # only the real upload
 
 

@@ -126,7 +126,7 @@ def test_xlsx_gb18030_csv_and_the_command_line(db_url: str, tmp_path: Path) -> N
     assert _cli(db_url, "delete", "--id-number", ident("19450101", 1, True)).returncode == 1
     st = Storage(db_url)
     try:
-        actions = [e["action"] for e in ConsoleStore(st).audit_entries()]
+        actions = [e["action"] for e in ConsoleStore(st).audit.entries()]
         assert actions.count("roster.import") == 1 and actions.count("roster.delete") == 1
         assert roster.roster_summary(st)["residents"] == 2
     finally:

@@ -144,7 +144,7 @@ def test_attachments(district: District, enrolled: Any) -> None:
         assert done.complete and done.created and done.size == len(data)
         again = c.upload_attachment(data)
         assert again.complete and not again.created  # idempotent
-        assert district.storage.attachment(sha) == data
+        assert district.storage.attachments.get(sha) == data
         with pytest.raises(ConflictError) as off:
             other = hashlib.sha256(b"x" * 10).hexdigest()
             c.request("PUT", f"{P.PATH_ATTACHMENTS}/{other}",

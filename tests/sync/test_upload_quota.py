@@ -139,7 +139,7 @@ def test_concurrent_uploads_of_one_desk_never_pass_the_cap(
     held = 0
     for i, blob in enumerate(blobs):
         sha = hashlib.sha256(blob).hexdigest()
-        got = district.storage.attachment_status(desk_id, sha).received
+        got = district.storage.attachments.status(desk_id, sha).received
         assert got == len(blob) if outcome[i] == "done" else got < len(blob)
         held += got
     assert used == held <= cap
@@ -245,7 +245,7 @@ def test_a_raised_cap_lets_the_pages_go_the_same_day(
     again = sync_desk(ctx)
     assert again["attachments_sent"] == 1 and again["attachments_waiting"] == 0
     assert again["attachments_quota"] is None
-    entry = ConsoleStore(district.storage).audit_entries(action="desk.upload_cap")[0]
+    entry = ConsoleStore(district.storage).audit.entries(action="desk.upload_cap")[0]
     assert entry["target"] == "HY-QL01" and entry["actor"].startswith("cli:")
     assert entry["detail"] == {"cap": 5242880, "previous": None}
     assert cli.main(["--db", db, "upload-cap", "--desk-code", "HY-QL01", "--default"]) == 0

@@ -34,7 +34,7 @@ def users(request: Request, user: User = Admin) -> Response:
     from sync.district.matters_console import departments
 
     cs = _cs(request)
-    return render(request, "users.html", users=cs.list_users(),
+    return render(request, "users.html", users=cs.users.all(),
                   matter_departments=departments(cs.st))
 
 
@@ -54,12 +54,12 @@ async def add_user(request: Request, user: User = Admin) -> Response:
     if problem:
         return flash(redirect("/console/users"), "error", problem)
     try:
-        await run_in_threadpool(partial(cs.add_user, username, auth.hash_password(pw), role,
+        await run_in_threadpool(partial(cs.users.add, username, auth.hash_password(pw), role,
                                         real_name=real_name, unit=unit,
                                         department=department or ""))
     except DistrictError as exc:
         return flash(redirect("/console/users"), "error", exc.message)
-    await run_in_threadpool(partial(cs.audit, user.username, "user.add", username, role=role,
+    await run_in_threadpool(partial(cs.audit.append, user.username, "user.add", username, role=role,
                                     real_name=real_name.strip(), unit=unit.strip(),
                                     **({"department": department} if department else {})))
     return flash(redirect("/console/users"), "ok", f"已添加用户 {username}。")
@@ -116,10 +116,10 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
     else:
         return flash(redirect("/console/users"), "error", "未知的操作。")
     try:
-        await run_in_threadpool(lambda: cs.set_user(username, **values))
+        await run_in_threadpool(lambda: cs.users.update(username, **values))
     except DistrictError as exc:
         return flash(redirect("/console/users"), "error", exc.message)
-    await run_in_threadpool(cs.audit, user.username, f"user.{what}", username, **{
+    await run_in_threadpool(cs.audit.append, user.username, f"user.{what}", username, **{
         k: v for k, v in values.items() if k in ("role", "real_name", "unit", "department")
         and (k != "department" or v)})
     done = {"password": f"已重置 {username} 的密码，其登录会话已失效；请当面或电话告知新密码。",
@@ -138,10 +138,10 @@ def audit_log(request: Request, target: str = "", action: str = "", before: int 
     a tail, as the case list searches: entries about those cases and exports that held
     them; ``action`` — a code or (part of) its Chinese label; ``target`` — exactly."""
     cs = _cs(request)
-    check = cs.check_audit(full=verify == "full", actor=user.username)
-    cs.refresh(max_age=1.0)
+    check = cs.audit.check(full=verify == "full", actor=user.username)
+    cs.readmodel.refresh(max_age=1.0)
     cases = cs.case_uuids(case.strip()) if case.strip() else None
-    entries = cs.audit_entries(target=target.strip() or None,
+    entries = cs.audit.entries(target=target.strip() or None,
                                actions=audit_action_codes(action), cases=cases, limit=100,
                                before_id=before or None)
     describe_audit(cs, entries)

@@ -1,4 +1,5 @@
-"""The console's hash-chained audit log (part of :class:`ConsoleStore`).
+"""The console's hash-chained audit log: the part of
+:class:`~sync.district.console.store.ConsoleStore` reached as ``console.audit``.
 
 Every action, and every reveal of personal data, is appended to ``console_audit``; each
 entry's hash covers the previous entry's hash and its own columns (:func:`audit_digest`),
@@ -7,7 +8,7 @@ a table lock), so the chain is one line and a reader always sees a prefix of it.
 
 Checking it:
 
-- the audit page (:meth:`AuditMixin.check_audit`) checks incrementally from a checkpoint
+- the audit page (:meth:`Audit.check`) checks incrementally from a checkpoint
   kept in ``console_state``, moving it forward only; a lost checkpoint (the end cut off,
   the log rewritten) is written to the log itself;
 - ``doorstep-district audit verify`` (:func:`verify_audit_at`) checks all of it, read-only,
@@ -44,15 +45,16 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from sync.district.console.schema import (
-    ConsoleBase,
     audit,
     ccases,
     export_cases,
+    get_state,
     now_iso,
+    set_state,
     state,
 )
+from sync.district.database import Database, normalize_url
 from sync.district.errors import DistrictError
-from sync.district.storage import normalize_url
 
 # -- the audit chain (the console's page and the read-only `audit verify` command) --------
 
@@ -220,6 +222,24 @@ def verify_audit_chain(conn: Connection, checkpoint: str | None = None) -> Audit
     return res
 
 
+def append_audit(db: Database, conn: Connection, actor: str, action: str, target: str = "",
+                 **detail: Any) -> int:
+    """Append to the hash-chained audit log inside ``conn``'s transaction; returns the
+    entry's id (the one append: the console's and the district's own entries)."""
+    if not db.is_sqlite:  # one chain: writers take turns (readers are not blocked)
+        conn.execute(text("LOCK TABLE console_audit IN EXCLUSIVE MODE"))
+    prev = conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)
+                        ).scalar() or GENESIS
+    at = now_iso()
+    target = target[:80]  # hashed as stored
+    body = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    digest = audit_digest(prev, at, actor, action, target, body)
+    res = conn.execute(audit.insert().values(at=at, actor=actor, action=action,
+                                             target=target, detail_json=body,
+                                             prev_hash=prev, hash=digest))
+    return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+
 def _readonly_engine(url: str) -> Engine:
     """An engine that can only read (SQLite ``mode=ro``: a missing file is not created;
     PostgreSQL read-only transactions)."""
@@ -261,49 +281,34 @@ def verify_audit_at(url: str) -> AuditCheck:
         engine.dispose()
 
 
-class AuditMixin(ConsoleBase):
-    """:class:`ConsoleStore`'s audit log: append, list, check."""
+class Audit:
+    """The hash-chained audit log (``console.audit``): append, list, check. Holds the
+    database it reads and writes."""
 
-    def audit(self, actor: str, action: str, target: str = "", **detail: Any) -> int:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def append(self, actor: str, action: str, target: str = "", **detail: Any) -> int:
         """Append to the hash-chained audit log; returns the entry's id."""
-        with self.st.write() as conn:
-            return self.audit_in(conn, actor, action, target, **detail)
+        with self.db.write() as conn:
+            return append_audit(self.db, conn, actor, action, target, **detail)
 
-    def audit_in(self, conn: Connection, actor: str, action: str, target: str = "",
-                 **detail: Any) -> int:
+    def append_in(self, conn: Connection, actor: str, action: str, target: str = "",
+                  **detail: Any) -> int:
         """Append to the audit log inside the caller's transaction; returns the entry's id."""
-        if not self.st.is_sqlite:  # one chain: writers take turns (readers are not blocked)
-            conn.execute(text("LOCK TABLE console_audit IN EXCLUSIVE MODE"))
-        prev = conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)
-                            ).scalar() or GENESIS
-        at = now_iso()
-        target = target[:80]  # hashed as stored
-        body = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
-        digest = audit_digest(prev, at, actor, action, target, body)
-        res = conn.execute(audit.insert().values(at=at, actor=actor, action=action,
-                                                 target=target, detail_json=body,
-                                                 prev_hash=prev, hash=digest))
-        return int(res.inserted_primary_key[0])  # type: ignore[index]
+        return append_audit(self.db, conn, actor, action, target, **detail)
 
-    # the case list's filter and search (ConsoleStore defines them)
-    def _where(self, f: Any, today: Any = None) -> list[Any]:
-        raise NotImplementedError
-
-    @staticmethod
-    def _search(q: str) -> Any:
-        raise NotImplementedError
-
-    def log_export(self, actor: str, fmt: str, f: Any) -> int:
-        """Audit an export of the case list filtered by ``f`` — its filter and row count —
-        and remember which cases it held (``console_export_cases``, one INSERT ... SELECT),
-        so a case's page can say who exported it. Returns the row count."""
-        where = self._where(f)
-        with self.st.write() as conn:
-            n = int(conn.execute(select(func.count()).select_from(ccases).where(*where))
-                    .scalar_one())
-            entry = self.audit_in(conn, actor, "export", fmt, filters=f.as_query(), rows=n)
-            conn.execute(export_cases.insert().from_select(
-                ["uuid", "audit_id"], select(ccases.c.uuid, literal(entry)).where(*where)))
+    def export_in(self, conn: Connection, actor: str, fmt: str, filters: dict[str, str],
+                  where: list[Any]) -> int:
+        """Audit an export of the case list (the read model's rows matching ``where``) —
+        its ``filters`` and row count — and remember which cases it held
+        (``console_export_cases``, one INSERT ... SELECT), so a case's page can say who
+        exported it; in the caller's transaction. Returns the row count."""
+        n = int(conn.execute(select(func.count()).select_from(ccases).where(*where))
+                .scalar_one())
+        entry = self.append_in(conn, actor, "export", fmt, filters=filters, rows=n)
+        conn.execute(export_cases.insert().from_select(
+            ["uuid", "audit_id"], select(ccases.c.uuid, literal(entry)).where(*where)))
         return n
 
     def take_reveal(self, entry_id: int, actor: str, uuid: str,
@@ -312,22 +317,15 @@ class AuditMixin(ConsoleBase):
         less than ``within`` ago — the first time it is asked for, else None. The page a
         reveal redirects to shows the data once: reloading it shows the masked page and
         neither reveals nor audits again (redirect after POST, issue 21)."""
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             row = conn.execute(select(audit.c.at, audit.c.detail_json).where(
                 audit.c.id == entry_id, audit.c.actor == actor, audit.c.target == uuid,
                 audit.c.action == "pii.reveal")).first()
             if row is None or datetime.fromisoformat(row.at) < datetime.now(UTC) - within:
                 return None
-            taken = conn.execute(self.st._insert(state).on_conflict_do_nothing().values(
+            taken = conn.execute(self.db.dialect_insert(state).on_conflict_do_nothing().values(
                 key=f"reveal_shown:{entry_id}", value=now_iso())).rowcount
         return str(json.loads(row.detail_json).get("reason") or "") if taken == 1 else None
-
-    def case_uuids(self, q: str, limit: int = 500) -> list[str]:
-        """The cases the case list's search finds for ``q`` (receipt number, applicant —
-        also as masked, 唐*梅 —, tails), for the audit log's filter."""
-        with self.st.read() as conn:
-            return list(conn.execute(select(ccases.c.uuid).where(self._search(q))
-                                     .limit(limit)).scalars())
 
     def case_access(self, uuid: str, limit: int = 100) -> list[dict[str, Any]]:
         """Who revealed this case's personal data, downloaded its attachments or exported
@@ -338,14 +336,14 @@ class AuditMixin(ConsoleBase):
                  audit.c.action.in_(("pii.reveal", "attachment.download",
                                      "attachment.view"))),
             audit.c.id.in_(exported))).order_by(audit.c.id.desc()).limit(limit))
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             return [dict(r, detail=json.loads(r["detail_json"]))
                     for r in conn.execute(q).mappings()]
 
-    def audit_entries(self, *, target: str | None = None, action: str | None = None,
-                      limit: int = 200, before_id: int | None = None,
-                      cases: Sequence[str] | None = None,
-                      actions: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def entries(self, *, target: str | None = None, action: str | None = None,
+                limit: int = 200, before_id: int | None = None,
+                cases: Sequence[str] | None = None,
+                actions: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Audit entries, newest first. ``cases``: entries about these cases, exports that
         held them included; ``actions``: any of these actions."""
         q = select(audit).order_by(audit.c.id.desc()).limit(limit)
@@ -360,7 +358,7 @@ class AuditMixin(ConsoleBase):
             q = q.where(or_(audit.c.target.in_(list(cases)), audit.c.id.in_(held)))
         if before_id and 0 < before_id < 2**31:  # out of the id column's range: the newest
             q = q.where(audit.c.id < before_id)
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             out = []
             for r in conn.execute(q).mappings():
                 d = dict(r)
@@ -368,13 +366,13 @@ class AuditMixin(ConsoleBase):
                 out.append(d)
         return out
 
-    def verify_audit(self) -> int | None:
+    def verify(self) -> int | None:
         """The id of the first entry whose chain does not hold, or None when intact (the
         whole log, and the console's checkpoint still in it; writes nothing)."""
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             return verify_audit_chain(conn).first_broken_entry
 
-    def check_audit(self, *, full: bool = False, actor: str = "system") -> AuditCheck:
+    def check(self, *, full: bool = False, actor: str = "system") -> AuditCheck:
         """The audit page's check: incremental from the stored checkpoint.
 
         The checkpoint (``console_state`` key ``audit_checkpoint``) is the last entry found
@@ -390,14 +388,14 @@ class AuditMixin(ConsoleBase):
         with fresh hashes), the finding is returned, written to the audit log itself
         (``audit.checkpoint_lost``) and the checkpoint restarts from the current end.
         """
-        with self.st.read() as conn:
-            raw = self._get_state(conn, AUDIT_CHECKPOINT)
+        with self.db.read() as conn:
+            raw = get_state(conn, AUDIT_CHECKPOINT)
             cp = _parse_checkpoint(raw)
             if cp is not None and not full and _checkpoint_holds(conn, cp):
                 res = _walk_audit(conn, after_id=cp[0], prev=cp[1])
             else:
                 res = verify_audit_chain(conn, raw)
-            full_at = self._get_state(conn, AUDIT_FULL_AT)
+            full_at = get_state(conn, AUDIT_FULL_AT)
         if res.ok and res.last_id is not None:
             if res.checked or res.full:
                 full_at = self._advance_checkpoint(res) or full_at
@@ -409,30 +407,30 @@ class AuditMixin(ConsoleBase):
     def _advance_checkpoint(self, res: AuditCheck) -> str | None:
         assert res.last_id is not None
         value = _checkpoint_value(res.last_id, res.last_hash)
-        ins = self.st._insert(state).values(key=AUDIT_CHECKPOINT, value=value)
+        ins = self.db.dialect_insert(state).values(key=AUDIT_CHECKPOINT, value=value)
         now = now_iso() if res.full else None
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             conn.execute(ins.on_conflict_do_update(
                 index_elements=["key"], set_={"value": ins.excluded.value},
                 where=state.c.value < ins.excluded.value))  # ids are zero-padded: forward only
             if now:
-                self._set_state(conn, AUDIT_FULL_AT, now)
+                set_state(self.db, conn, AUDIT_FULL_AT, now)
         return now
 
     def _reanchor(self, seen: str | None, res: AuditCheck, actor: str) -> None:
         """Record a lost checkpoint once (concurrent page loads: the first one does) and
         restart the checkpoint at the end of the chain just verified."""
-        with self.st.write() as conn:
-            if not self.st.is_sqlite:  # the same turn-taking as audit_in, before re-reading
+        with self.db.write() as conn:
+            if not self.db.is_sqlite:  # the same turn-taking as append_audit, before re-reading
                 conn.execute(text("LOCK TABLE console_audit IN EXCLUSIVE MODE"))
-            if self._get_state(conn, AUDIT_CHECKPOINT) != seen:
+            if get_state(conn, AUDIT_CHECKPOINT) != seen:
                 return
             lost = _parse_checkpoint(seen)
-            self.audit_in(conn, actor, "audit.checkpoint_lost", str(res.first_broken_entry),
-                          cause=res.cause, checkpoint_hash=lost[1] if lost else "",
-                          last_id=res.last_id, last_hash=res.last_hash)
+            self.append_in(conn, actor, "audit.checkpoint_lost", str(res.first_broken_entry),
+                           cause=res.cause, checkpoint_hash=lost[1] if lost else "",
+                           last_id=res.last_id, last_hash=res.last_hash)
             if res.last_id is None:
                 conn.execute(sa_delete(state).where(state.c.key == AUDIT_CHECKPOINT))
             else:
-                self._set_state(conn, AUDIT_CHECKPOINT,
+                set_state(self.db, conn, AUDIT_CHECKPOINT,
                                 _checkpoint_value(res.last_id, res.last_hash))

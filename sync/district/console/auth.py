@@ -158,16 +158,16 @@ def _session_user(request: Request) -> User:
     if not token:
         raise SignInRequired(nxt)
     th = token_hash(token)
-    row = cs.session(th)
+    row = cs.users.session(th)
     if row is None:
         raise SignInRequired(nxt)
     now = time.time()
     if (row["disabled_at"] or now - row["last_seen"] > IDLE_TIMEOUT
             or now - row["created_at"] > MAX_AGE):
-        cs.end_session(th)
+        cs.users.end_session(th)
         raise SignInRequired(nxt, expired=True)
     if now - row["last_seen"] > TOUCH_EVERY:
-        cs.touch_session(th)
+        cs.users.touch_session(th)
     return User(row["username"], row["role"], row["csrf"], th, row.get("department") or "")
 
 

@@ -37,19 +37,19 @@ def callbacks(request: Request, state: str = "open", page: int = 1, desk: str = 
     """差评 callback tasks: open ones by due date, or those done; filtered by desk, rating
     level and overdue. ``shown``/``case``: the phone just revealed for one task (once)."""
     cs = _cs(request)
-    cs.refresh(max_age=1.0)
+    cs.readmodel.refresh(max_age=1.0)
     state = state if state in ("open", "done") else "open"
     filters: dict[str, Any] = {"desk": desk, "level": int(level) if level in ("1", "2") else 0,
                                "late": late == "1"}
     phones: dict[str, str] = {}
     resp_flash = None
     if 0 < shown < 2**31 and user.can("reveal"):
-        reason = cs.take_reveal(shown, user.username, case)
+        reason = cs.audit.take_reveal(shown, user.username, case)
         if reason is not None:
             phones[case] = _full_phone(cs, case)
         else:
             resp_flash = "电话号码只显示一次，已恢复脱敏显示；如需再次查看请再点“显示电话号码”。"
-    resp = render(request, "callbacks.html", page=cs.list_callbacks(state, page, **filters),
+    resp = render(request, "callbacks.html", page=cs.callbacks.page(state, page, **filters),
                   state=state, today=local_today().isoformat(), phones=phones,
                   f={"desk": desk, "level": filters["level"] or "", "late": late},
                   desks=cs.desk_choices(), CONTACT_ATTEMPTS=CONTACT_ATTEMPTS,
@@ -76,9 +76,9 @@ async def callback_phone(request: Request, case_uuid: str, user: User = Revealer
     """The resident's full phone for a callback, in one step: audited as a reveal with the
     reason 差评回访, shown once on the callbacks page (redirect after POST)."""
     cs = _cs(request)
-    if await run_in_threadpool(cs.callback, case_uuid) is None:
+    if await run_in_threadpool(cs.callbacks.get, case_uuid) is None:
         return flash(redirect("/console/callbacks"), "error", "没有这个回访任务。")
-    entry = await run_in_threadpool(cs.audit, user.username, "pii.reveal", case_uuid,
+    entry = await run_in_threadpool(cs.audit.append, user.username, "pii.reveal", case_uuid,
                                     reason="差评回访：联系评价人")
     return redirect(f"/console/callbacks?{urlencode({'shown': entry, 'case': case_uuid})}"
                     f"#cb-{case_uuid}")
@@ -103,7 +103,7 @@ async def callback_ledger(request: Request, outcome: str = "纳入台账限期�
 
     cs = _cs(request)
     picked = "" if outcome == "all" else outcome
-    rows = await run_in_threadpool(partial(cs.iter_callbacks, "done", outcome=picked))
+    rows = await run_in_threadpool(partial(cs.callbacks.all, "done", outcome=picked))
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow([c for c, _ in LEDGER_COLUMNS])
@@ -118,7 +118,7 @@ async def callback_ledger(request: Request, outcome: str = "纳入台账限期�
             v = "" if v is None else str(v)
             cells.append("'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
         w.writerow(cells)
-    await run_in_threadpool(partial(cs.audit, user.username, "export", "csv",
+    await run_in_threadpool(partial(cs.audit.append, user.username, "export", "csv",
                                     filters={"callbacks": picked or "全部已回访"},
                                     rows=len(rows)))
     name = f"整改台账-{local_today():%Y%m%d}.csv"
@@ -133,7 +133,7 @@ async def close_callback(request: Request, case_uuid: str, user: User = Actor) -
     """Record a callback's outcome and note."""
     form = await request.form()
     try:
-        result = await run_in_threadpool(_cs(request).close_callback, case_uuid,
+        result = await run_in_threadpool(_cs(request).callbacks.close, case_uuid,
                                 str(form.get("outcome") or ""), str(form.get("note") or ""),
                                 user.username)
     except DistrictError as exc:

@@ -75,7 +75,7 @@ def _filter_from(qp: Any) -> CaseFilter:
 def _choices(cs: ConsoleStore) -> dict[str, Any]:
     cat = load_catalog()
     return {"items": [(it.code, it.name) for it in cat.items],
-            "departments": cs.st.departments()}  # the managed list
+            "departments": cs.st.departments.names()}  # the managed list
 
 
 def _masks_names(user: User) -> bool:
@@ -132,7 +132,7 @@ def _render_list(request: Request, cs: ConsoleStore, user: User, f: CaseFilter, 
 def case_list(request: Request, page: int = 1, user: User = Viewer) -> Response:
     """The filtered case list (masked), newest accepted first or as sorted."""
     cs: ConsoleStore = auth.console(request)
-    cs.refresh(max_age=1.0)
+    cs.readmodel.refresh(max_age=1.0)
     return _render_list(request, cs, user, _filter(request), page)
 
 
@@ -141,7 +141,7 @@ def _decide(cs: ConsoleStore, user: User, uuid: str, action: str, note: str,
     status = ACTIONS[action][0]
 
     def audit(conn: Any, _res: dict[str, Any]) -> None:  # in the decision's transaction
-        cs.audit_in(conn, user.username, "case." + action, uuid, status=status, note=note,
+        cs.audit.append_in(conn, user.username, "case." + action, uuid, status=status, note=note,
                     department=department or None)
 
     return cs.st.set_status(uuid, status, note=note, department=department or None,
@@ -177,7 +177,7 @@ async def bulk(request: Request, user: User = Actor) -> Response:
                             bulk=kept, bulk_error={"field": field, "message": message,
                                                    "failures": failures or []})
 
-    problem = decision_problem(action, note, department, cs.st.departments())
+    problem = decision_problem(action, note, department, cs.st.departments.names())
     if problem:  # checked once, before any case is touched
         return await run_in_threadpool(again, problem[1], problem[0])
     if everything:
@@ -204,7 +204,7 @@ async def bulk(request: Request, user: User = Actor) -> Response:
                 # named by receipt number and applicant (masked, as in any message)
                 who = f"{r['receipt_no']}（{masked_name(r['applicant_name'])}）" if r else u
                 failed.append(f"{who}：{exc.message.split(': ', 1)[-1]}")
-        cs.refresh()
+        cs.readmodel.refresh()
         return done, failed
 
     done, failed = await run_in_threadpool(run)
@@ -266,7 +266,7 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
 
     history = [{"at": h["at"], "who": h["actor"], "what": change_words(h), "note": h["note"],
                 "department": h["department"]} for h in case["history"]]
-    for a in cs.audit_entries(target=uuid, limit=100):
+    for a in cs.audit.entries(target=uuid, limit=100):
         if a["action"] in ("pii.reveal", "callback.close", "attachment.download",
                            "attachment.view"):
             what = {"pii.reveal": "查看完整个人信息", "callback.close": "差评回访",
@@ -274,7 +274,7 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
             history.append({"at": a["at"], "who": a["actor"], "what": what,
                             "note": a["detail"].get("reason") or a["detail"].get("note", ""),
                             "department": None})
-    for r in cs.st.list_status_reports(case_uuid=uuid):  # issue 22: lost in a restore
+    for r in cs.st.reconcile.status_reports(case_uuid=uuid):  # issue 22: lost in a restore
         label = STATUS_LABELS.get(r["status"], r["status"])
         history.append({"at": r["at"], "who": f"{case['desk_code']}（办事点报告）",
                         "what": f"区级恢复前的决定：{label}（区级已丢失，请重新作出）",
@@ -296,8 +296,8 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         identity_card=isinstance(data, dict) and isinstance(data.get("identity"), dict)
         and data["identity"].get("source") == "card",
         proactive=proactive_case(cs.st, case, data),  # issue 18: 免申即享
-        reveal=reveal, reason=reason, callback=cs.callback(uuid),
-        departments=cs.st.departments(), is_open=case["district_status"] in OPEN_STATUSES,
+        reveal=reveal, reason=reason, callback=cs.callbacks.get(uuid),
+        departments=cs.st.departments.names(), is_open=case["district_status"] in OPEN_STATUSES,
         ROUTE_LABELS=ROUTE_LABELS, ROUTE_NEXT=P.ROUTE_NEXT,
         RATING_LABELS=RATING_LABELS, DESK_STATUS_LABELS=DESK_STATUS_LABELS,
         today=local_today().isoformat(), date_flag=desk_date_flag(cs.st, uuid),
@@ -317,7 +317,7 @@ def case_detail(request: Request, uuid: str, shown: int = 0,
     neither reveals nor audits again."""
     if 0 < shown < 2**31 and user.can("reveal"):  # (the audit id column's range)
         cs: ConsoleStore = auth.console(request)
-        reason = cs.take_reveal(shown, user.username, uuid)
+        reason = cs.audit.take_reveal(shown, user.username, uuid)
         if reason is not None:
             return _detail(request, uuid, True, reason)
         return flash(redirect(f"/console/cases/{uuid}"), "info",
@@ -336,7 +336,7 @@ async def reveal(request: Request, uuid: str, user: User = Revealer) -> Response
     cs: ConsoleStore = auth.console(request)
     if cs.st.get_case(uuid) is None:
         return render(request, "error.html", 404, title="没有这个案件", message="没有找到该案件。")
-    entry = await run_in_threadpool(cs.audit, user.username, "pii.reveal", uuid,
+    entry = await run_in_threadpool(cs.audit.append, user.username, "pii.reveal", uuid,
                                     reason=reason)
     # redirect after POST: a reload of the page shown is a GET that reveals nothing more
     return redirect(f"/console/cases/{uuid}?shown={entry}")
@@ -359,7 +359,7 @@ async def decide(request: Request, uuid: str, user: User = Actor) -> Response:
             "action": action})
 
     problem = decision_problem(action, note, department,
-                               await run_in_threadpool(cs.st.departments))
+                               await run_in_threadpool(cs.st.departments.names))
     if problem:
         return await run_in_threadpool(again, *problem)
     try:
@@ -369,7 +369,7 @@ async def decide(request: Request, uuid: str, user: User = Actor) -> Response:
         if not text or field not in ("note", "department", "status"):
             field, text = "action", exc.message
         return await run_in_threadpool(again, field, text, exc.status)
-    await run_in_threadpool(cs.refresh)
+    await run_in_threadpool(cs.readmodel.refresh)
     return flash(redirect(f"/console/cases/{uuid}"), "ok", _done_text(action, department))
 
 
@@ -384,7 +384,7 @@ async def decide_route(request: Request, uuid: str, item_code: str,
     back = f"/console/cases/{uuid}#route-{item_code}"
 
     def audit(conn: Any, res: dict[str, Any]) -> None:
-        cs.audit_in(conn, user.username, "route." + status, uuid, item_code=item_code,
+        cs.audit.append_in(conn, user.username, "route." + status, uuid, item_code=item_code,
                     status=status, note=note, case_status=res.get("case_status"))
 
     try:
@@ -392,7 +392,7 @@ async def decide_route(request: Request, uuid: str, item_code: str,
             uuid, item_code, status, note=note, actor=user.username, audit=audit))
     except DistrictError as exc:
         return flash(redirect(back), "error", exc.message)
-    await run_in_threadpool(cs.refresh)
+    await run_in_threadpool(cs.readmodel.refresh)
     text = f"{res['item_name']}（{res['department']}）：{ROUTE_LABELS.get(status, status)}"
     if res.get("case_status"):
         text += f"；各联办事项均已处理，案件{STATUS_LABELS[res['case_status']]}"
@@ -409,7 +409,7 @@ async def clear_dup(request: Request, uuid: str, other: str, user: User = Actor)
     back = f"/console/cases/{uuid}#duplicates"
 
     def audit(conn: Any, res: dict[str, Any]) -> None:
-        cs.audit_in(conn, user.username, "duplicate.clear", uuid, other=other, note=note,
+        cs.audit.append_in(conn, user.username, "duplicate.clear", uuid, other=other, note=note,
                     desks_told=res["desks_told"])
 
     try:
@@ -427,7 +427,7 @@ def attachment(request: Request, sha256: str, case: str = "", view: int = 0,
     page of the case (issue 17: an image or a PDF, in the browser) — each view audited as
     ``attachment.view``; reviewers and administrators only (viewers see that pages exist)."""
     cs: ConsoleStore = auth.console(request)
-    data = cs.st.attachment(sha256) if len(sha256) == 64 else None
+    data = cs.st.attachments.get(sha256) if len(sha256) == 64 else None
     if data is None:
         return render(request, "error.html", 404, title="没有这个附件", message="附件尚未上传完成。")
     if view:
@@ -435,12 +435,12 @@ def attachment(request: Request, sha256: str, case: str = "", view: int = 0,
         if page is None:
             return render(request, "error.html", 404, title="没有这个附件",
                           message="该案件没有这一页材料。")
-        cs.audit(user.username, "attachment.view", case, sha256=sha256,
+        cs.audit.append(user.username, "attachment.view", case, sha256=sha256,
                  material=page["material"], page=page["page"])
         return Response(data, media_type=page["mime"], headers={
             "Content-Disposition": "inline", "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff"})
-    cs.audit(user.username, "attachment.download", case or sha256, sha256=sha256)
+    cs.audit.append(user.username, "attachment.download", case or sha256, sha256=sha256)
     return Response(data, media_type="application/octet-stream", headers={
         "Content-Disposition": f'attachment; filename="{sha256[:16]}"',
         "Cache-Control": "no-store"})
@@ -616,7 +616,7 @@ async def export(request: Request, fmt: str, user: User = Exporter) -> Response:
         return render(request, "error.html", 404, title="不支持的格式", message="仅支持 CSV 和 XLSX。")
     cs: ConsoleStore = auth.console(request)
     f = _filter(request)
-    await run_in_threadpool(lambda: cs.refresh(max_age=1.0))
+    await run_in_threadpool(lambda: cs.readmodel.refresh(max_age=1.0))
     # audited with its filter and row count; the cases it holds are remembered (issue 21)
     await run_in_threadpool(cs.log_export, user.username, fmt, f)
     mask = _masks_names(user)  # viewers: names masked as in the list

@@ -30,7 +30,7 @@ def catalog(request: Request, user: User = Viewer) -> Response:
     cs = _cs(request)
     return render(request, "catalog.html", versions=cs.catalog_versions(),
                   shipped=shipped, shipped_count=len(shipped.items),
-                  departments=cs.st.departments())
+                  departments=cs.st.departments.names())
 
 
 @router.post("/departments", include_in_schema=False)
@@ -41,10 +41,10 @@ async def add_department(request: Request, user: User = Admin) -> Response:
     cs = _cs(request)
 
     def audit(conn: Any, res: dict[str, Any]) -> None:
-        cs.audit_in(conn, user.username, "department.add", name, added=res["added"])
+        cs.audit.append_in(conn, user.username, "department.add", name, added=res["added"])
 
     try:
-        added = await run_in_threadpool(lambda: cs.st.add_department(
+        added = await run_in_threadpool(lambda: cs.st.departments.add(
             name, source="console", actor=user.username, audit=audit))
     except DistrictError as exc:
         return flash(redirect("/console/catalog#departments"), "error",
@@ -92,7 +92,7 @@ async def publish(request: Request, user: User = Admin) -> Response:
 
     def audit(conn: Any, res: dict[str, Any]) -> None:  # in the publishing transaction
         if res["published"]:  # a version published before is not published again
-            cs.audit_in(conn, user.username, "catalog.publish", res["version"],
+            cs.audit.append_in(conn, user.username, "catalog.publish", res["version"],
                         published=True)
 
     try:

@@ -50,9 +50,9 @@ def _desks_extra(request: Request, cs: ConsoleStore) -> dict[str, Any]:
 def desks(request: Request, user: User = Viewer) -> Response:
     """Enrolled desks with last seen and pending counts; enrollment codes; revoke."""
     cs = _cs(request)
-    cs.refresh(max_age=1.0)
+    cs.readmodel.refresh(max_age=1.0)
     return render(request, "desks.html", desks=cs.desks_overview(), new_code=None,
-                  agreement=cs.st.agreement_overview(), offer=None,
+                  agreement=cs.st.reconcile.agreement_overview(), offer=None,
                   received=desk_received(cs.st), **_desks_extra(request, cs))
 
 
@@ -62,7 +62,7 @@ async def cancel_enroll_code(request: Request, key: str, user: User = Admin) -> 
     cs = _cs(request)
 
     def audit(conn: Any, res: dict[str, Any]) -> None:  # in the cancelling transaction
-        cs.audit_in(conn, user.username, "desk.enroll_code_cancel", res["desk_code"],
+        cs.audit.append_in(conn, user.username, "desk.enroll_code_cancel", res["desk_code"],
                     name=res["name"])
 
     try:
@@ -92,10 +92,10 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
         # the code is in use: offer the explicit choice of replacing that desk
         return render(request, "desks.html", 409, desks=await run_in_threadpool(
             cs.desks_overview), new_code=None, agreement=await run_in_threadpool(
-            cs.st.agreement_overview), received=await run_in_threadpool(desk_received, cs.st),
+            cs.st.reconcile.agreement_overview), received=await run_in_threadpool(desk_received, cs.st),
             offer={"message": exc.message, "desk_code": desk_code, "name": name,
                    "desk_id": held}, **await run_in_threadpool(_desks_extra, request, cs))
-    await run_in_threadpool(partial(cs.audit, user.username, "desk.enroll_code", desk_code,
+    await run_in_threadpool(partial(cs.audit.append, user.username, "desk.enroll_code", desk_code,
                                     name=name, **({"replaces": replaces} if replaces else {})))
     extra = await run_in_threadpool(_desks_extra, request, cs)
     issued = next((c for c in extra["codes"] if c["desk_code"] == desk_code), None)
@@ -103,7 +103,7 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
                   new_code={"code": code, "desk_code": desk_code, "name": name,
                             "replaces": replaces,
                             "expires_at": issued["expires_at"] if issued else None},
-                  agreement=await run_in_threadpool(cs.st.agreement_overview), offer=None,
+                  agreement=await run_in_threadpool(cs.st.reconcile.agreement_overview), offer=None,
                   received=await run_in_threadpool(desk_received, cs.st), **extra)
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -117,7 +117,7 @@ async def revoke(request: Request, desk_id: str, user: User = Admin) -> Response
         await run_in_threadpool(cs.st.revoke_desk, desk_id)
     except DistrictError as exc:
         return flash(redirect("/console/desks"), "error", exc.message)
-    await run_in_threadpool(cs.audit, user.username, "desk.revoke", desk_id)
+    await run_in_threadpool(cs.audit.append, user.username, "desk.revoke", desk_id)
     # named as the clerk knows it: its code and name, not the internal id
     label = dict(await run_in_threadpool(cs.desk_choices)).get(desk_id, desk_id)
     return flash(redirect("/console/desks"), "ok", f"办事点 {label} 已停用，其请求从现在起被拒绝。")
@@ -136,7 +136,7 @@ async def upload_cap(request: Request, desk_code: str, user: User = Admin) -> Re
         return flash(redirect("/console/desks"), "error", str(exc))
 
     def audit(conn: Any, out: dict[str, Any]) -> None:  # in the setting's transaction
-        cs.audit_in(conn, user.username, "desk.upload_cap", out["desk_code"], cap=out["cap"],
+        cs.audit.append_in(conn, user.username, "desk.upload_cap", out["desk_code"], cap=out["cap"],
                     previous=out["previous"])
 
     try:

@@ -143,7 +143,7 @@ async def cannot_export(request: Request, by: str = "root_cause",
     path = await run_in_threadpool(
         _xlsx, "办不成事根因", head, [MC.REPORT_GROUPS[by], "件数", "未办结", "例子"],
         rows, (18, 8, 8, 90))
-    await run_in_threadpool(lambda: cs.audit(user.username, "export", "xlsx",
+    await run_in_threadpool(lambda: cs.audit.append(user.username, "export", "xlsx",
                                              report="matters.cannot", filters={"by": by},
                                              rows=len(rows)))
     return _download(path, f"办不成事根因-{by}-{_today()}.xlsx")
@@ -219,7 +219,7 @@ async def ledger_export(request: Request, user: User = Exporter) -> Response:
     path, n = await run_in_threadpool(_xlsx_counted, "民情台账", head, list(LEDGER_COLUMNS),
                                       rows(), (24, 17, 10, 10, 8, 10, 8, 40, 8, 16, 17, 8,
                                                30, 8, 8, 16, 30, 11, 17))
-    await run_in_threadpool(lambda: cs.audit(user.username, "export", "xlsx",
+    await run_in_threadpool(lambda: cs.audit.append(user.username, "export", "xlsx",
                                              report="matters.ledger", filters=f.active(),
                                              rows=n))
     return _download(path, f"民情台账-{_today()}.xlsx")
@@ -294,7 +294,7 @@ async def board_export(request: Request, quarter: str = "", user: User = Exporte
         _xlsx, "好差评榜", head, ["对象", "名称", "案件评价数", "好评", "差评", "好评率",
                                  "诉求回访数", "满意", "满意率"], rows,
         (8, 24, 10, 8, 8, 8, 10, 8, 8))
-    await run_in_threadpool(lambda: cs.audit(user.username, "export", "xlsx",
+    await run_in_threadpool(lambda: cs.audit.append(user.username, "export", "xlsx",
                                              report="matters.board",
                                              filters={"quarter": quarter}, rows=len(rows)))
     return _download(path, f"好差评榜-{quarter}.xlsx")
@@ -365,7 +365,7 @@ async def decide(request: Request, uuid: str, action: str,
         kw["text"] = form.get("reason", "")
 
     def audited(conn: Any, out: dict[str, Any]) -> None:
-        cs.audit_in(conn, user.username, f"matter.{action}", uuid, status=out["status"],
+        cs.audit.append_in(conn, user.username, f"matter.{action}", uuid, status=out["status"],
                     department=out["department"], seq=out["seq"], **out["matter"],
                     **({"as_department": scope} if scope else {}))
 
@@ -405,7 +405,7 @@ async def _followup(request: Request, user: User, uuid: str, form: dict[str, str
 
     def audited(conn: Any, out: dict[str, Any]) -> None:
         detail = {k: v for k, v in out.items() if k not in ("uuid", "what") and v}
-        cs.audit_in(conn, user.username, f"matter.{'cause' if what == 'cannot' else 'rectify'}",
+        cs.audit.append_in(conn, user.username, f"matter.{'cause' if what == 'cannot' else 'rectify'}",
                     uuid, **detail)
 
     try:

@@ -1,10 +1,11 @@
-"""The console's read model and callback queue (part of :class:`ConsoleStore`).
+"""The console's read model and callback queue: the part of
+:class:`~sync.district.console.store.ConsoleStore` reached as ``console.readmodel``.
 
 ``console_cases`` holds, per case, the columns lists, filters, the dashboard and exports
 need (worker, promised date, masked ID/phone, search hashes); ``console_callbacks`` one
 差评 follow-up task per rating of 1–2, due in ``DOORSTEP_CALLBACK_WORKDAYS`` working days (counted
 with the district's published holiday arrangements, :func:`district_calendar`).
-:meth:`ReadModelMixin.refresh` brings both up to date from ``cases.updated_at`` and
+:meth:`ReadModel.refresh` brings both up to date from ``cases.updated_at`` and
 ``ratings.received_at`` (watermarks in ``console_state``, minus ``REFRESH_MARGIN`` for slow
 transactions), so status changes made anywhere (console, command line) show up.
 """
@@ -37,16 +38,18 @@ from sync.district.config import process_settings
 from sync.district.console.schema import (
     COUNTS_VERSION,
     OPEN_STATUSES,
-    ConsoleBase,
     _iso,
     callbacks,
     ccases,
     counts,
+    get_state,
     local_date,
     rated,
     search_hash,
+    set_state,
     terms,
 )
+from sync.district.database import Database
 from sync.district.replacement import build_sent_counts
 from sync.district.storage import case_revisions, cases, ratings
 
@@ -118,10 +121,13 @@ def _fields_of(payload: dict[str, Any]) -> dict[str, Any]:
     return fields if isinstance(fields, dict) else (data if isinstance(data, dict) else {})
 
 
-class ReadModelMixin(ConsoleBase):
-    """:class:`ConsoleStore`'s read model: ``console_cases`` and the callback queue."""
+class ReadModel:
+    """The read model (``console.readmodel``): ``console_cases``, its counts and the
+    callback queue. Holds the database it reads and writes."""
 
-    _refreshed_at: float  # monotonic time of this process's last refresh (ConsoleStore sets it)
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._refreshed_at = -1e9  # monotonic time of this process's last refresh
 
     def refresh(self, limit: int = 20_000, *, max_age: float = 0.0) -> int:
         """Bring ``console_cases`` and the callback queue up to date; returns rows changed.
@@ -147,7 +153,7 @@ class ReadModelMixin(ConsoleBase):
         """One read-model writer at a time (SQLite's BEGIN IMMEDIATE already is): each
         reads the rows it replaces inside its own transaction, so two processes refreshing
         the same cases at once count each change once."""
-        if not self.st.is_sqlite:
+        if not self.db.is_sqlite:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({COUNTS_LOCK})")
 
     @staticmethod
@@ -177,7 +183,7 @@ class ReadModelMixin(ConsoleBase):
                 for k, n in sorted(delta.items()) if n]
         if not rows:
             return
-        ins = self.st._insert(counts)
+        ins = self.db.dialect_insert(counts)
         conn.execute(ins.on_conflict_do_update(
             index_elements=["kind", "day", "a", "b", "c"],
             set_={"n": counts.c.n + ins.excluded.n}), rows)
@@ -186,8 +192,8 @@ class ReadModelMixin(ConsoleBase):
         """Ratings received since the watermark join ``console_rated``, each counted with
         its case's row if the read model has it (a row built later counts its rating then)."""
         rc = ratings.c
-        with self.st.read() as conn:
-            wm = self._get_state(conn, "rated_wm") or ""
+        with self.db.read() as conn:
+            wm = get_state(conn, "rated_wm") or ""
             since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
             got = {u: (lv, at) for u, lv, at in conn.execute(
                 select(rc.case_uuid, rc.level, rc.received_at)
@@ -196,7 +202,7 @@ class ReadModelMixin(ConsoleBase):
             newest = conn.execute(select(func.max(rc.received_at))).scalar()
         if not got and (not newest or newest <= wm):
             return
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             self._lock_counts(conn)
             taken = {u for (u,) in conn.execute(select(rated.c.uuid).where(
                 rated.c.uuid.in_(sorted(got))))} if got else set()  # by another process
@@ -211,13 +217,13 @@ class ReadModelMixin(ConsoleBase):
                                               for u, (lv, at) in sorted(todo.items())])
                 self._add_counts(conn, delta)
             if newest and newest > wm:
-                self._set_state(conn, "rated_wm", newest)
+                set_state(self.db, conn, "rated_wm", newest)
 
-    def _migrate_counts(self, conn: Connection) -> None:
+    def migrate_counts(self, conn: Connection) -> None:
         """A district made before ``console_counts``: ``console_rated`` takes the ratings,
         then the counts are built from every row (and the 办事点 page's counter from every
         revision), once, in the migrating transaction."""
-        if self._get_state(conn, "counts_version") == COUNTS_VERSION:
+        if get_state(conn, "counts_version") == COUNTS_VERSION:
             return
         self._lock_counts(conn)
         conn.execute(delete(rated))
@@ -226,7 +232,7 @@ class ReadModelMixin(ConsoleBase):
             select(ratings.c.case_uuid, ratings.c.level, ratings.c.received_at)))
         newest = conn.execute(select(func.max(ratings.c.received_at))).scalar()
         if newest:
-            self._set_state(conn, "rated_wm", newest)
+            set_state(self.db, conn, "rated_wm", newest)
         conn.execute(delete(counts))
         tally: Counter[CountKey] = Counter()
         res = conn.execute(self._counted_select().execution_options(yield_per=20_000))
@@ -238,11 +244,11 @@ class ReadModelMixin(ConsoleBase):
         for i in range(0, len(rows), 2000):  # multi-row INSERTs: ~100,000 rows at 1M cases
             conn.execute(counts.insert().values(rows[i:i + 2000]))
         build_sent_counts(conn)
-        self._set_state(conn, "counts_version", COUNTS_VERSION)
+        set_state(self.db, conn, "counts_version", COUNTS_VERSION)
 
     def _refresh_cases(self, limit: int) -> int:
-        with self.st.read() as conn:
-            wm = self._get_state(conn, "cases_wm") or ""
+        with self.db.read() as conn:
+            wm = get_state(conn, "cases_wm") or ""
             since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
             # the payload is joined only when the revision is new (status-only changes skip it)
             rev = case_revisions.c
@@ -294,7 +300,7 @@ class ReadModelMixin(ConsoleBase):
             new_terms.extend({"term": t, "uuid": r["uuid"],
                               **(sort_key if t.startswith("n") else no_key)}
                              for t in search_terms(r["applicant_name"], idn, phone))
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             # console_counts move with the rows, in this transaction: what each row counted
             # before (read under the lock) out, what it counts now in; a row another process
             # wrote from newer source data meanwhile is left alone
@@ -331,14 +337,14 @@ class ReadModelMixin(ConsoleBase):
                     {k: bindparam(k) for k in status_only[0] if k != "uuid"}),
                     [dict(r, k_uuid=r["uuid"]) for r in status_only])
             newest = max(r["updated_at"] for r in rows)
-            if newest > (self._get_state(conn, "cases_wm") or ""):
-                self._set_state(conn, "cases_wm", newest)
+            if newest > (get_state(conn, "cases_wm") or ""):
+                set_state(self.db, conn, "cases_wm", newest)
         return len(rows)
 
     def _upsert_read_model(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         cols = list(rows[0])
-        if self.st.is_sqlite or len(rows) < 500:
-            ins = self.st._insert(ccases)
+        if self.db.is_sqlite or len(rows) < 500:
+            ins = self.db.dialect_insert(ccases)
             conn.execute(ins.on_conflict_do_update(
                 index_elements=["uuid"], set_={c: ins.excluded[c] for c in cols if c != "uuid"}),
                 rows)
@@ -364,8 +370,8 @@ class ReadModelMixin(ConsoleBase):
             conn.execute(delete(terms).where(terms.c.uuid.in_(uuids[i:i + 5000])))
         if not rows:
             return
-        if self.st.is_sqlite or len(rows) < 2000:
-            conn.execute(self.st._insert(terms).on_conflict_do_nothing(), rows)
+        if self.db.is_sqlite or len(rows) < 2000:
+            conn.execute(self.db.dialect_insert(terms).on_conflict_do_nothing(), rows)
             return
         # PostgreSQL, many rows: COPY (10x faster), through a temporary table so that a
         # refresh running at the same time in another process cannot make it fail
@@ -382,8 +388,8 @@ class ReadModelMixin(ConsoleBase):
         conn.exec_driver_sql("DROP TABLE console_terms_in")
 
     def _refresh_callbacks(self) -> None:
-        with self.st.read() as conn:
-            wm = self._get_state(conn, "ratings_wm") or ""
+        with self.db.read() as conn:
+            wm = get_state(conn, "ratings_wm") or ""
             since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
             rows = [dict(r) for r in conn.execute(
                 select(ratings.c.case_uuid, ratings.c.level, ratings.c.reason,
@@ -395,13 +401,13 @@ class ReadModelMixin(ConsoleBase):
             newest = conn.execute(select(func.max(ratings.c.received_at))).scalar()
         if not rows and (not newest or newest <= wm):
             return
-        workcal = district_calendar(self.st)  # the district's published years
-        with self.st.write() as conn:
+        workcal = district_calendar(self.db)  # the district's published years
+        with self.db.write() as conn:
             if rows:
                 for r in rows:
                     r["due_date"] = add_working_days(local_date(r["received_at"]),
                                                      process_settings().callback_workdays, workcal).day.isoformat()
                     r["state"] = "open"
-                conn.execute(self.st._insert(callbacks).on_conflict_do_nothing(), rows)
+                conn.execute(self.db.dialect_insert(callbacks).on_conflict_do_nothing(), rows)
             if newest and newest > wm:
-                self._set_state(conn, "ratings_wm", newest)
+                set_state(self.db, conn, "ratings_wm", newest)

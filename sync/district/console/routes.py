@@ -105,25 +105,25 @@ async def login(request: Request) -> Response:
     cs = _cs(request)
     # the attempt is counted before the password is checked, in one conditional UPDATE:
     # however many sign-ins race, at most MAX_FAILED_LOGINS passwords are checked
-    row = await run_in_threadpool(cs.begin_login, username) if username else None
-    if row is None and username and await run_in_threadpool(cs.login_locked, username):
-        await run_in_threadpool(cs.audit, username, "login.locked", username)
+    row = await run_in_threadpool(cs.users.begin_login, username) if username else None
+    if row is None and username and await run_in_threadpool(cs.users.login_locked, username):
+        await run_in_threadpool(cs.audit.append, username, "login.locked", username)
         return _login_page(request, "登录失败次数过多，账号已暂时锁定 15 分钟。", 429)
     ok = await run_in_threadpool(auth.check_password, row["password_hash"] if row else None,
                                  password)
     if not ok or row is None or row["disabled_at"]:
         if row:
-            await run_in_threadpool(cs.end_login, username, False)
-        await run_in_threadpool(cs.audit, username[:64] or "?", "login.failed", username[:64])
+            await run_in_threadpool(cs.users.end_login, username, False)
+        await run_in_threadpool(cs.audit.append, username[:64] or "?", "login.failed", username[:64])
         return _login_page(request, "用户名或密码不正确。", 401)
     token = secrets.token_urlsafe(32)
     old = request.cookies.get(auth.COOKIE)
-    await run_in_threadpool(cs.create_session, username, auth.token_hash(token),
+    await run_in_threadpool(cs.users.create_session, username, auth.token_hash(token),
                             secrets.token_urlsafe(32), auth.token_hash(old) if old else None)
     # every sign-in sweeps the sessions that expired (idle or too old): none piles up
-    await run_in_threadpool(cs.purge_sessions, auth.IDLE_TIMEOUT, auth.MAX_AGE)
-    await run_in_threadpool(cs.end_login, username, True)
-    await run_in_threadpool(cs.audit, username, "login.ok", username)
+    await run_in_threadpool(cs.users.purge_sessions, auth.IDLE_TIMEOUT, auth.MAX_AGE)
+    await run_in_threadpool(cs.users.end_login, username, True)
+    await run_in_threadpool(cs.audit.append, username, "login.ok", username)
     resp = redirect(_back(str(form.get("next") or ""), "/console/"))
     auth.set_cookie(resp, auth.COOKIE, token)
     auth.clear_cookie(resp, auth.LOGIN_COOKIE)
@@ -134,8 +134,8 @@ async def login(request: Request) -> Response:
 def logout(request: Request, user: User = auth.SignedIn) -> Response:
     """End the session."""
     cs = _cs(request)
-    cs.end_session(user.token_hash)
-    cs.audit(user.username, "logout", user.username)
+    cs.users.end_session(user.token_hash)
+    cs.audit.append(user.username, "logout", user.username)
     resp = flash(redirect("/console/login"), "ok", f"{user.username} 已退出登录。")
     auth.clear_cookie(resp, auth.COOKIE)
     return resp
@@ -153,7 +153,7 @@ def dashboard(request: Request, period: str = "week", user: User = Viewer) -> Re
     """The work at a glance: intake, backlog, due dates, 好差评 and callbacks; ``period``
     (本周 / 本月 / 近 30 天 / 近 90 天) for intake, ratings and 差评率."""
     cs = _cs(request)
-    cs.refresh(max_age=1.0)
+    cs.readmodel.refresh(max_age=1.0)
     today_ = local_today()
     period = period if period in PERIODS else "week"
     start = {"week": today_ - timedelta(days=today_.weekday()),

@@ -15,20 +15,24 @@ them and adds its own, on the same engine; :mod:`sync.district.migrations` creat
   due in working days, with outcome and note.
 - ``console_cases`` — the console's read model of ``cases``: the columns lists, filters,
   the dashboard and exports need (worker, promised date, masked ID/phone, search hashes),
-  with indexes for 1,000,000 cases. :meth:`ConsoleStore.refresh` brings it up to date
+  with indexes for 1,000,000 cases. :meth:`ReadModel.refresh <sync.district.console.readmodel.ReadModel.refresh>`
+  (``console.readmodel.refresh()``) brings it up to date
   from ``cases.updated_at`` (an index this module adds to ``cases``), so status changes made anywhere
   (console, command line) show up; it runs before every list, dashboard and export.
 - ``console_state`` — the console's own small state: the read model's watermarks and the
   audit checkpoint.
 
-:class:`ConsoleBase` is the base of :class:`~sync.district.console.store.ConsoleStore`: the
-storage it runs on, :meth:`~ConsoleBase.migrate`, and reading/writing ``console_state``.
+:func:`get_state` and :func:`set_state` read and write ``console_state`` for the
+:class:`~sync.district.console.store.ConsoleStore` and its parts; :func:`migrate_data`
+brings the console's data up to date with its schema.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -46,8 +50,10 @@ from sqlalchemy import (
 
 from sync import protocol as P
 from sync.district.config import district_zone
-from sync.district.storage import Storage
 from sync.district.tables import batches, cases, ratings
+
+if TYPE_CHECKING:
+    from sync.district.database import Database
 
 # the district statuses of a case still open at the district (one definition: the list's
 # "open" filter, the overdue counts and the partial indexes below)
@@ -267,6 +273,31 @@ def local_date(iso: str) -> date:
     return datetime.fromisoformat(iso).astimezone(district_zone()).date()
 
 
+MAX_PAGE = 1_000_000  # a page number beyond this shows this (empty) page, never an overflow
+
+
+def page_number(page: int) -> int:
+    """A page number from a query string, bounded to ``1..MAX_PAGE`` (a huge number would
+    overflow the database's 64-bit OFFSET)."""
+    return min(max(1, page), MAX_PAGE)
+
+
+@dataclass
+class Page:
+    """One page of a list, with a capped total."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    capped: bool
+    page: int
+    per_page: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
 def local_today() -> date:
     """Today in the district's time zone."""
     return datetime.now(district_zone()).date()
@@ -281,54 +312,48 @@ def search_hash(kind: str, value: str) -> str:
     return hashlib.sha256(f"doorstep:{kind}:{norm}".encode()).hexdigest()[:24]
 
 
-class ConsoleBase:
-    """The storage the console runs on, its schema and ``console_state``."""
+def migrate_data(db: Database, conn: Connection) -> None:
+    """Bring the console's data up to date with its schema, in ``conn``'s transaction (the
+    tables and indexes are the migrations' work: :mod:`sync.district.migrations`, run by
+    :class:`Storage`; the read model's counts are :meth:`ReadModel.migrate_counts`, run
+    first by :meth:`ConsoleStore.migrate`)."""
+    if get_state(conn, "terms_sorted") != "1":
+        _fill_term_sort_keys(db, conn)
+    if get_state(conn, "search_version") != SEARCH_VERSION:
+        # rows built before the search columns existed: rebuild them from their
+        # payloads (refresh takes rows whose revision differs) and say it is done
+        conn.execute(text("UPDATE console_cases SET revision = -1, src_updated_at = ''"
+                          " WHERE receipt_rev = ''"))
+        set_state(db, conn, "cases_wm", "")
+        set_state(db, conn, "search_version", SEARCH_VERSION)
 
-    st: Storage
 
-    # -- schema ----------------------------------------------------------------------------
+def _fill_term_sort_keys(db: Database, conn: Connection) -> None:
+    """Name terms written before they carried the sort key get it from their case (once,
+    for a district made before issue 21's broad-search index; new rows carry it)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(
+            "UPDATE console_case_terms t SET accepted_date = c.accepted_date,"
+            " received_at = c.received_at FROM console_cases c"
+            " WHERE c.uuid = t.uuid AND t.term >= 'n' AND t.term < 'o'"
+            " AND t.received_at = ''"))
+    else:
+        conn.execute(text(
+            "UPDATE console_case_terms SET"
+            " accepted_date = (SELECT c.accepted_date FROM console_cases c"
+            "                  WHERE c.uuid = console_case_terms.uuid),"
+            " received_at = (SELECT c.received_at FROM console_cases c"
+            "                WHERE c.uuid = console_case_terms.uuid)"
+            " WHERE term >= 'n' AND term < 'o' AND received_at = ''"
+            " AND uuid IN (SELECT uuid FROM console_cases)"))
+    set_state(db, conn, "terms_sorted", "1")
 
-    def migrate(self) -> None:
-        """Bring the console's data up to date with its schema (the tables and indexes are
-        the migrations' work: :mod:`sync.district.migrations`, run by :class:`Storage`)."""
-        with self.st.write() as conn:
-            self._migrate_counts(conn)
-            if self._get_state(conn, "terms_sorted") != "1":
-                self._fill_term_sort_keys(conn)
-            if self._get_state(conn, "search_version") != SEARCH_VERSION:
-                # rows built before the search columns existed: rebuild them from their
-                # payloads (refresh takes rows whose revision differs) and say it is done
-                conn.execute(text("UPDATE console_cases SET revision = -1, src_updated_at = ''"
-                                  " WHERE receipt_rev = ''"))
-                self._set_state(conn, "cases_wm", "")
-                self._set_state(conn, "search_version", SEARCH_VERSION)
 
-    def _migrate_counts(self, conn: Connection) -> None:
-        """Build ``console_counts`` (and the 办事点 page's per-desk counter) for a district
-        made before they existed (the read model does it: ConsoleStore overrides this)."""
+def get_state(conn: Connection, key: str) -> str | None:
+    """A ``console_state`` value, or None."""
+    return conn.execute(select(state.c.value).where(state.c.key == key)).scalar()
 
-    def _fill_term_sort_keys(self, conn: Connection) -> None:
-        """Name terms written before they carried the sort key get it from their case (once,
-        for a district made before issue 21's broad-search index; new rows carry it)."""
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(
-                "UPDATE console_case_terms t SET accepted_date = c.accepted_date,"
-                " received_at = c.received_at FROM console_cases c"
-                " WHERE c.uuid = t.uuid AND t.term >= 'n' AND t.term < 'o'"
-                " AND t.received_at = ''"))
-        else:
-            conn.execute(text(
-                "UPDATE console_case_terms SET"
-                " accepted_date = (SELECT c.accepted_date FROM console_cases c"
-                "                  WHERE c.uuid = console_case_terms.uuid),"
-                " received_at = (SELECT c.received_at FROM console_cases c"
-                "                WHERE c.uuid = console_case_terms.uuid)"
-                " WHERE term >= 'n' AND term < 'o' AND received_at = ''"
-                " AND uuid IN (SELECT uuid FROM console_cases)"))
-        self._set_state(conn, "terms_sorted", "1")
 
-    def _get_state(self, conn: Connection, key: str) -> str | None:
-        return conn.execute(select(state.c.value).where(state.c.key == key)).scalar()
-
-    def _set_state(self, conn: Connection, key: str, value: str) -> None:
-        self.st._upsert(conn, state, {"key": key, "value": value}, ["key"], ["value"])
+def set_state(db: Database, conn: Connection, key: str, value: str) -> None:
+    """Set a ``console_state`` value in ``conn``'s transaction."""
+    db.upsert(conn, state, {"key": key, "value": value}, ["key"], ["value"])

@@ -1,21 +1,28 @@
 """The admin console's part of the district storage layer.
 
 :class:`ConsoleStore` is the one class the console's routes, the command line and the tests
-use; every name they import from this module is still importable from it. It is put
-together from modules with one job each:
+use; every name they import from this module is still importable from it. It is composed,
+not stacked (as the district's :class:`Storage` is): it holds the district's storage
+(``console.st``) and its **parts**, each a plain class with one job holding the database:
 
-- :mod:`sync.district.console.schema` — the console's tables (``console_users``,
-  ``console_sessions``, ``console_audit``, ``console_callbacks``, ``console_cases``,
-  ``console_state``: listed there), their migration, and the district's time zone;
-- :mod:`sync.district.console.users` — sign-in accounts, lockout and sessions;
-- :mod:`sync.district.console.audit` — the hash-chained audit log: appending, the audit
-  page's incremental check from a checkpoint, and the read-only verifier behind
-  ``doorstep-district audit verify`` (:func:`verify_audit_at`);
-- :mod:`sync.district.console.readmodel` — ``console_cases``, the read model of ``cases``,
-  and the 差评 callback queue; :meth:`ConsoleStore.refresh` brings them up to date and
-  runs before every list, dashboard and export;
-- this module — the queries the pages draw from: the case list, its filters and exports,
-  the dashboard, batches, desks, catalogs and callbacks.
+- ``console.users`` (:class:`sync.district.console.users.Users`) — sign-in accounts,
+  lockout and sessions;
+- ``console.audit`` (:class:`sync.district.console.audit.Audit`) — the hash-chained audit
+  log: appending (``console.audit.append_in(conn, actor, action, target)``), the audit
+  page's incremental check from a checkpoint; the read-only verifier behind
+  ``doorstep-district audit verify`` is :func:`verify_audit_at`;
+- ``console.readmodel`` (:class:`sync.district.console.readmodel.ReadModel`) —
+  ``console_cases``, the read model of ``cases``, and the 差评 callback queue;
+  ``console.readmodel.refresh()`` brings them up to date and runs before every list,
+  dashboard and export;
+- ``console.callbacks`` (:class:`sync.district.console.callback_tasks.Callbacks`) — the
+  差评 callback tasks worked: listed, exported, closed (audited).
+
+:mod:`sync.district.console.schema` has the console's tables (``console_users``,
+``console_sessions``, ``console_audit``, ``console_callbacks``, ``console_cases``,
+``console_state``: listed there), their data migration and the district's time zone. This
+module's own work is the queries the pages draw from: the case list, its filters and
+exports, the dashboard, batches, desks and catalogs.
 
 District status changes themselves go through :meth:`Storage.set_status`, which writes
 the change the desk pulls.
@@ -25,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,7 +48,6 @@ from sqlalchemy import (
     text,
     true,
     tuple_,
-    update,
 )
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -52,23 +58,25 @@ from sync.district.console.audit import (
     AUDIT_CHECKPOINT,
     AUDIT_FULL_AT,
     GENESIS,
+    Audit,
     AuditCheck,
-    AuditMixin,
     AuditUnavailable,
     audit_digest,
     verify_audit_at,
     verify_audit_chain,
 )
+from sync.district.console.callback_tasks import CONTACT_ATTEMPTS, NO_CONTACT, Callbacks
 from sync.district.console.readmodel import (
     REFRESH_MARGIN,
     TAIL_LENGTHS,
-    ReadModelMixin,
+    ReadModel,
     search_name,
     tail_term,
 )
 from sync.district.console.schema import (
+    MAX_PAGE,
     OPEN_STATUSES,
-    ConsoleBase,
+    Page,
     audit,
     callbacks,
     ccases,
@@ -76,17 +84,18 @@ from sync.district.console.schema import (
     counts,
     local_date,
     local_today,
+    migrate_data,
     now_iso,
+    page_number,
     search_hash,
     sessions,
     state,
     terms,
     users,
 )
-from sync.district.console.users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, UsersMixin
+from sync.district.console.users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, Users
 from sync.district.desk_dates import desk_date_flags
 from sync.district.duplicates import flagged_cases
-from sync.district.errors import Refused
 from sync.district.storage import (
     Storage,
     batches,
@@ -102,11 +111,14 @@ from sync.district.storage import (
 __all__ = [
     "AUDIT_CHECKPOINT",
     "AUDIT_FULL_AT",
+    "CONTACT_ATTEMPTS",
     "COUNT_CAP",
     "GENESIS",
     "LOCKOUT",
     "MAX_FAILED_LOGINS",
+    "MAX_PAGE",
     "NEAR_DUE_DAYS",
+    "NO_CONTACT",
     "OPEN_STATUSES",
     "REFRESH_MARGIN",
     "ROLES",
@@ -132,17 +144,8 @@ __all__ = [
 ]
 
 RATE_GROUPS = {"rd": "desk", "rw": "worker", "ri": "item"}  # console_counts' 差评率 rows
-NO_CONTACT = "无法联系到评价人"  # a callback outcome that is an attempt, not an end
-CONTACT_ATTEMPTS = 3  # attempts to reach the resident before the task closes unreached
 NEAR_DUE_DAYS = 3  # "near the promised date": due within this many calendar days
 COUNT_CAP = 10_000
-MAX_PAGE = 1_000_000  # a page number beyond this shows this (empty) page, never an overflow
-
-
-def page_number(page: int) -> int:
-    """A page number from a query string, bounded to ``1..MAX_PAGE`` (a huge number would
-    overflow the database's 64-bit OFFSET)."""
-    return min(max(1, page), MAX_PAGE)
 
 
 @dataclass
@@ -167,22 +170,6 @@ class CaseFilter:
     def as_query(self) -> dict[str, str]:
         """Non-empty filters as query parameters."""
         return {k: v for k, v in self.__dict__.items() if v}
-
-
-@dataclass
-class Page:
-    """One page of a list, with a capped total."""
-
-    rows: list[dict[str, Any]]
-    total: int
-    capped: bool
-    page: int
-    per_page: int
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 # Sortable columns of the case list (issue 21 item 8): the query string names one of these
@@ -231,20 +218,36 @@ def _order_by(cols: list[Any], desc: bool) -> list[Any]:
     return out
 
 
-class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
-    """Console tables and queries over the district :class:`Storage`.
+class ConsoleStore:
+    """Console tables and queries over the district :class:`Storage` (``st``).
 
-    Users and sessions come from :mod:`sync.district.console.users`, the audit log from
-    :mod:`sync.district.console.audit`, the read model from
-    :mod:`sync.district.console.readmodel`, the schema from
-    :mod:`sync.district.console.schema`.
+    The case list, its filters and exports, the dashboard, batches, desks and catalogs are
+    its own; its parts, each with one job, hold the storage as the database
+    they read and write (typed :class:`~sync.district.database.Database`: they see the
+    engine and transactions, not the other parts):
+
+    - :attr:`users` — sign-in accounts, lockout and sessions;
+    - :attr:`audit` — the hash-chained audit log: append, list, check;
+    - :attr:`readmodel` — ``console_cases``, its counts and the callback queue's tasks;
+    - :attr:`callbacks` — the callback queue worked (given :attr:`audit`).
     """
 
     def __init__(self, storage: Storage) -> None:
         self.st = storage
-        self._refreshed_at = -1e9
+        self.users = Users(storage)
+        self.audit = Audit(storage)
+        self.readmodel = ReadModel(storage)
+        self.callbacks = Callbacks(storage, self.audit)
         self._spot: tuple[str | None, frozenset[str]] = ("", frozenset())
         self.migrate()
+
+    def migrate(self) -> None:
+        """Bring the console's data up to date with its schema: the read model's counts
+        (for a district made before them), then the console's own data
+        (:func:`~sync.district.console.schema.migrate_data`), in one transaction."""
+        with self.st.write() as conn:
+            self.readmodel.migrate_counts(conn)
+            migrate_data(self.st, conn)
 
     def spot_codes(self) -> frozenset[str]:
         """Codes of the 当场办结 (on-the-spot) items of the current catalog (the one
@@ -512,6 +515,21 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             return [dict(r) for r in conn.execute(select(ccases).where(
                 ccases.c.uuid.in_(list(uuids)))).mappings()]
 
+    def case_uuids(self, q: str, limit: int = 500) -> list[str]:
+        """The cases the case list's search finds for ``q`` (receipt number, applicant —
+        also as masked, 唐*梅 —, tails), for the audit log's filter."""
+        with self.st.read() as conn:
+            return list(conn.execute(select(ccases.c.uuid).where(self._search(q))
+                                     .limit(limit)).scalars())
+
+    def log_export(self, actor: str, fmt: str, f: CaseFilter) -> int:
+        """Audit an export of the case list filtered by ``f`` — its filter and row count —
+        and remember which cases it held (:meth:`Audit.export_in`), so a case's page can
+        say who exported it. Returns the row count."""
+        where = self._where(f)
+        with self.st.write() as conn:
+            return self.audit.export_in(conn, actor, fmt, f.as_query(), where)
+
     def worker_choices(self, days: int = 90) -> list[str]:
         """Workers (经办人) who accepted cases in the last ``days`` days, for the 经办人
         filter's suggestions (a range of the intake index, at most 500 names)."""
@@ -767,109 +785,3 @@ class ConsoleStore(UsersMixin, AuditMixin, ReadModelMixin, ConsoleBase):
             body = conn.execute(select(catalogs.c.body_json).where(
                 catalogs.c.version == version)).scalar()
         return json.loads(body) if body else None
-
-    # -- callbacks -------------------------------------------------------------------------
-
-    def list_callbacks(self, state_: str = "open", page: int = 1,
-                       per_page: int = 50, *, desk: str = "", level: int = 0,
-                       late: bool = False, outcome: str = "") -> Page:
-        """差评 callback tasks, the most urgent first; filtered by desk, rating level,
-        overdue (open ones past their due date) and outcome."""
-        page = page_number(page)
-        where = self._callback_where(state_, desk=desk, level=level, late=late,
-                                     outcome=outcome)
-        q = (select(callbacks, ccases.c.receipt_no, ccases.c.item_name,
-                    ccases.c.applicant_name, ccases.c.phone_masked, ccases.c.desk_code,
-                    ccases.c.worker)
-             .select_from(callbacks.outerjoin(ccases, ccases.c.uuid == callbacks.c.case_uuid))
-             .where(*where)
-             .order_by(callbacks.c.due_date if state_ == "open"
-                       else callbacks.c.handled_at.desc(), callbacks.c.case_uuid)
-             .limit(per_page).offset((page - 1) * per_page))
-        with self.st.read() as conn:
-            rows = [dict(r) for r in conn.execute(q).mappings()]
-            total = int(conn.execute(select(func.count()).select_from(callbacks)
-                                     .where(*where)).scalar_one())
-        return Page(rows, total, False, page, per_page)
-
-    @staticmethod
-    def _callback_where(state_: str, *, desk: str = "", level: int = 0, late: bool = False,
-                        outcome: str = "") -> list[Any]:
-        where: list[Any] = [callbacks.c.state == state_] if state_ else []
-        if desk:
-            where.append(callbacks.c.desk_id == desk)
-        if level in (1, 2):
-            where.append(callbacks.c.level == level)
-        if late:
-            where += [callbacks.c.state == "open", callbacks.c.due_date < local_today().isoformat()]
-        if outcome:
-            where.append(callbacks.c.outcome == outcome)
-        return where
-
-    def iter_callbacks(self, state_: str = "", **filters: Any) -> list[dict[str, Any]]:
-        """Every callback task matching the filters, oldest rating first (整改台账 export;
-        a few a day per district: a list is fine)."""
-        q = (select(callbacks, ccases.c.receipt_no, ccases.c.item_name, ccases.c.item_code,
-                    ccases.c.phone_masked, ccases.c.desk_code, ccases.c.worker,
-                    ccases.c.accepted_date)
-             .select_from(callbacks.outerjoin(ccases, ccases.c.uuid == callbacks.c.case_uuid))
-             .where(*self._callback_where(state_, **filters))
-             .order_by(callbacks.c.rated_at, callbacks.c.case_uuid))
-        with self.st.read() as conn:
-            return [dict(r) for r in conn.execute(q).mappings()]
-
-    def callback(self, case_uuid: str) -> dict[str, Any] | None:
-        """One callback task, or None."""
-        with self.st.read() as conn:
-            row = conn.execute(select(callbacks).where(callbacks.c.case_uuid == case_uuid)
-                               ).mappings().first()
-        return dict(row) if row else None
-
-    def close_callback(self, case_uuid: str, outcome: str, note: str, actor: str) -> str:
-        """Record the callback's outcome and note (the task is then done), audited; for
-        无法联系到评价人 an attempt (:meth:`_callback_attempt`). Returns ``"done"`` or
-        ``"retry"``."""
-        if not outcome.strip():
-            raise Refused("请选择回访结果")
-        if not note.strip():
-            raise Refused("请填写回访情况说明")
-        if outcome.strip() == NO_CONTACT:
-            return self._callback_attempt(case_uuid, note.strip()[:2000], actor)
-        with self.st.write() as conn:
-            done = conn.execute(update(callbacks).where(
-                callbacks.c.case_uuid == case_uuid, callbacks.c.state == "open").values(
-                state="done", outcome=outcome.strip()[:40], note=note.strip()[:2000],
-                handled_by=actor, handled_at=now_iso()))
-            if done.rowcount != 1:
-                raise Refused("该回访任务不存在或已办结")
-            self.audit_in(conn, actor, "callback.close", case_uuid, outcome=outcome.strip(),
-                          note=note.strip())
-        return "done"
-
-    def _callback_attempt(self, case_uuid: str, note: str, actor: str) -> str:
-        """无法联系到评价人: one more attempt counted (atomically); the task stays open to
-        be tried again until the ``CONTACT_ATTEMPTS``-th, which closes it. Returns
-        ``"retry"`` or ``"done"``."""
-        now = now_iso()
-        with self.st.write() as conn:
-            done = conn.execute(update(callbacks).where(
-                callbacks.c.case_uuid == case_uuid, callbacks.c.state == "open").values(
-                attempts=callbacks.c.attempts + 1, last_attempt_at=now,
-                last_attempt_by=actor, last_attempt_note=note,
-                state=case((callbacks.c.attempts + 1 >= CONTACT_ATTEMPTS, "done"),
-                           else_="open"),
-                outcome=case((callbacks.c.attempts + 1 >= CONTACT_ATTEMPTS, NO_CONTACT),
-                             else_=""),
-                note=case((callbacks.c.attempts + 1 >= CONTACT_ATTEMPTS, note), else_=""),
-                handled_by=case((callbacks.c.attempts + 1 >= CONTACT_ATTEMPTS, actor),
-                                else_=None),
-                handled_at=case((callbacks.c.attempts + 1 >= CONTACT_ATTEMPTS, now),
-                                else_=None)))
-            if done.rowcount != 1:
-                raise Refused("该回访任务不存在或已办结")
-            attempts, state_ = conn.execute(select(callbacks.c.attempts, callbacks.c.state)
-                                            .where(callbacks.c.case_uuid == case_uuid)).one()
-            self.audit_in(conn, actor, "callback.close" if state_ == "done"
-                          else "callback.attempt", case_uuid, outcome=NO_CONTACT, note=note,
-                          attempt=int(attempts))
-        return "done" if state_ == "done" else "retry"

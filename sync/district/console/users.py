@@ -1,4 +1,5 @@
-"""Console sign-in accounts and sessions (part of :class:`ConsoleStore`).
+"""Console sign-in accounts and sessions: the part of
+:class:`~sync.district.console.store.ConsoleStore` reached as ``console.users``.
 
 ``console_users`` holds each account's Argon2id hash (hashing and checking it is the
 console's :mod:`~sync.district.console.auth`), role and lockout counters: after
@@ -17,7 +18,8 @@ from typing import Any
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import or_, select, update
 
-from sync.district.console.schema import ConsoleBase, _iso, now_iso, sessions, users
+from sync.district.console.schema import _iso, now_iso, sessions, users
+from sync.district.database import Database
 from sync.district.errors import NotFound, Refused
 
 ROLES = ("admin", "reviewer", "viewer", "department")  # department: issue 15
@@ -46,14 +48,18 @@ def profile(real_name: str, unit: str) -> tuple[str, str]:
     return real_name, unit
 
 
-class UsersMixin(ConsoleBase):
-    """:class:`ConsoleStore`'s users and sessions."""
+class Users:
+    """Sign-in accounts, lockout and sessions (``console.users``). Holds the database it
+    reads and writes."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- users -----------------------------------------------------------------------------
 
-    def add_user(self, username: str, password_hash: str, role: str, *,
-                 audit: Any = None, real_name: str = "", unit: str = "",
-                 department: str = "") -> None:
+    def add(self, username: str, password_hash: str, role: str, *,
+            audit: Any = None, real_name: str = "", unit: str = "",
+            department: str = "") -> None:
         """Create a user; :class:`Refused` when the name is taken or not allowed
         (:func:`username_problem`), or the role unknown. ``audit(conn, result)`` runs in
         the same transaction (the audit entry). A ``department`` user needs its
@@ -69,8 +75,8 @@ class UsersMixin(ConsoleBase):
         if problem:
             raise Refused(problem)
         real_name, unit = profile(real_name, unit)
-        with self.st.write() as conn:
-            done = conn.execute(self.st._insert(users).values(
+        with self.db.write() as conn:
+            done = conn.execute(self.db.dialect_insert(users).values(
                 username=username, password_hash=password_hash, role=role,
                 created_at=now_iso(), failed_logins=0, real_name=real_name,
                 unit=unit, department=department).on_conflict_do_nothing()
@@ -80,23 +86,23 @@ class UsersMixin(ConsoleBase):
             if audit is not None:
                 audit(conn, {"username": username, "role": role})
 
-    def user(self, username: str) -> dict[str, Any] | None:
+    def get(self, username: str) -> dict[str, Any] | None:
         """A user row, or None."""
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(select(users).where(users.c.username == username)
                                ).mappings().first()
         return dict(row) if row else None
 
-    def list_users(self) -> list[dict[str, Any]]:
+    def all(self) -> list[dict[str, Any]]:
         """Every user, without password hashes."""
         cols = [c for c in users.c if c.name != "password_hash"]
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             return [dict(r) for r in conn.execute(select(*cols).order_by(users.c.username))
                     .mappings()]
 
-    def set_user(self, username: str, **values: Any) -> None:
+    def update(self, username: str, **values: Any) -> None:
         """Update a user's columns (role, disabled_at, password_hash, ...)."""
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             done = conn.execute(update(users).where(users.c.username == username)
                                 .values(**values))
             if done.rowcount != 1:
@@ -115,7 +121,7 @@ class UsersMixin(ConsoleBase):
         count and the lock are decided in the same statement, under the row's write lock on
         PostgreSQL and the database's on SQLite). End it with :meth:`end_login`."""
         now = now_iso()
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             row = conn.execute(update(users).where(
                 users.c.username == username,
                 users.c.failed_logins < MAX_FAILED_LOGINS,
@@ -128,7 +134,7 @@ class UsersMixin(ConsoleBase):
         """After :meth:`begin_login`: a success clears the count; a failure leaves its
         attempt counted and, once ``MAX_FAILED_LOGINS`` are, locks the account for
         ``LOCKOUT`` (the count starts again when the lock ends)."""
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             if ok:
                 conn.execute(update(users).where(users.c.username == username).values(
                     failed_logins=0, locked_until=None, last_login_at=now_iso()))
@@ -141,7 +147,7 @@ class UsersMixin(ConsoleBase):
 
     def login_locked(self, username: str) -> bool:
         """Whether the account exists and has no sign-in attempt left now."""
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(select(users.c.failed_logins, users.c.locked_until).where(
                 users.c.username == username)).first()
         if row is None:
@@ -155,7 +161,7 @@ class UsersMixin(ConsoleBase):
                        replaces: str | None = None) -> None:
         """A new session (and the one it replaces removed: rotation at sign-in)."""
         now = time.time()
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             if replaces:
                 conn.execute(sa_delete(sessions).where(sessions.c.token_hash == replaces))
             conn.execute(sessions.insert().values(token_hash=token_hash, username=username,
@@ -166,25 +172,25 @@ class UsersMixin(ConsoleBase):
         q = select(sessions, users.c.role, users.c.disabled_at, users.c.department).join(
             users, users.c.username == sessions.c.username).where(
             sessions.c.token_hash == token_hash)
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(q).mappings().first()
         return dict(row) if row else None
 
     def touch_session(self, token_hash: str) -> None:
         """Restart the idle clock."""
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             conn.execute(update(sessions).where(sessions.c.token_hash == token_hash)
                          .values(last_seen=time.time()))
 
     def end_session(self, token_hash: str) -> None:
         """Sign out (or expire) one session."""
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             conn.execute(sa_delete(sessions).where(sessions.c.token_hash == token_hash))
 
     def purge_sessions(self, idle_seconds: float, max_age: float) -> int:
         """Remove expired sessions."""
         now = time.time()
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             return int(conn.execute(sa_delete(sessions).where(or_(
                 sessions.c.last_seen < now - idle_seconds,
                 sessions.c.created_at < now - max_age))).rowcount)
@@ -193,6 +199,6 @@ class UsersMixin(ConsoleBase):
 
     def expire_session_for_test(self, token_hash: str, seconds_ago: float) -> None:
         """Move a session's idle clock back (tests of the idle timeout, without sleeping)."""
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             conn.execute(update(sessions).where(sessions.c.token_hash == token_hash)
                          .values(last_seen=time.time() - seconds_ago))

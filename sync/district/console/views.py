@@ -243,7 +243,7 @@ ENV = _env()
 def _case_access(request: Request, uuid: str) -> list[dict[str, Any]]:
     """The case page's 查看与导出记录 (``_case_access.html``)."""
     cs: ConsoleStore = request.app.state.console
-    entries = cs.case_access(uuid)
+    entries = cs.audit.case_access(uuid)
     describe_audit(cs, entries)
     return entries
 
