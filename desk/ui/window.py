@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         """Cases waiting and last sync, read in the background."""
         self.status.refresh()
-        self.matters.screens.read_counts()  # 诉求 今日 · 待办, also in the background
+        self.matters.read_counts()  # 诉求 今日 · 待办, also in the background
 
     def promises_moved(self, lines: list[dict[str, Any]]) -> None:
         """Promised dates the official holiday arrangement moved: tell the worker."""
