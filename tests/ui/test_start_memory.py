@@ -6,7 +6,9 @@ since the redesign; most of it was modules nothing at start uses:
   ~220 modules, ~10 MB), loaded for the PIN unlock of a desk that has no PIN and for the
   status bar's release offer;
 - the document machinery (``desk.core.receipts``: reportlab, PIL, qrcode, ~18 MB), loaded
-  because the status bar's 诉求 counts imported the matter screens.
+  because the status bar's 诉求 counts imported the matter screens;
+- the sync protocol's models (~3 MB), for the status bar's release offer and upload-quota
+  hold, which only an enrolled desk can have.
 
 Each start runs in a process of its own (``run_gui``, as ``doorstep-desk`` does), on an
 unprotected, configured desk; the documents' warm-up (tests/ui/test_warm.py), which loads
@@ -33,7 +35,7 @@ warm.warm_documents = lambda win: None  # (its own test: tests/ui/test_warm.py)
 from PySide6.QtCore import QTimer
 from desk.ui.main import run_gui
 HEAVY = ("requests", "urllib3", "charset_normalizer", "desk.core.receipts", "reportlab",
-         "PIL", "qrcode", "desk.ui.matter_screens", "desk.ui.matter_words")
+         "PIL", "qrcode", "desk.ui.matter_screens", "desk.ui.matter_words", "sync.protocol")
 def ready(win):
     def after_start():  # the start's background reads done: what has been imported
         if win.tasks.busy:
