@@ -135,10 +135,12 @@ class MainWindow(QMainWindow):
     def _after_show(self) -> None:
         """Background loads that must not delay the first paint."""
         self.clock_notice.check_in_background(self.tasks)  # the clock's doubt first
-        # the corruption check on a lane of its own: writes wait for it (no save before it,
-        # the start's own are queued after it), reads go on meanwhile (issue 13)
+        # the corruption check on a lane of its own: writes wait for it (no save before it;
+        # the search index's are queued after it), reads go on meanwhile (issue 13)
         self.tasks.run(self.ctx.store.check_holding_writes(), on_done=self._checked,
                        on_error=self._start_writes, lane="check")
+        # issue 17: a crash's pages, before any capture can stage one (the lane's order)
+        self.tasks.run(self.ctx.store.attachments.drop_left_staged, lane="pages")
         self.tasks.run(self.ctx.store.item_usage, on_done=self.home.set_usage)
         self.proactive.read_counts()  # issue 18: 主动服务 N 人
         # promises counted before a year's holiday notice reached this desk (its file, a pull)
@@ -149,14 +151,12 @@ class MainWindow(QMainWindow):
         self.home.focus_search()
 
     def _start_writes(self, exc: object = None) -> None:
-        """The start's writes once the check has answered (or failed to run: ``exc``, told
-        as any error): a crash's staged pages dropped (issue 17), new matters' search pieces
-        moved, a migrated store's search index built in batches between other work."""
+        """The search index's writes (desk.ui.search_build), once the check has answered
+        or failed to run (``exc``, told as any error)."""
         if exc is not None:
             self.show_error(exc)
         from desk.ui.search_build import build_search_index
 
-        self.tasks.run(self.ctx.store.attachments.drop_left_staged, lane="pages")
         build_search_index(self.tasks, self.ctx.store)
 
     def _checked(self, result: str) -> None:
