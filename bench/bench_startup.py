@@ -1,6 +1,6 @@
 """Cold start of the desk window with 100,000 cases in the store, and peak memory.
 
-    python bench/bench_startup.py [--cases 100000] [--runs 5] [--json]
+    python bench/bench_startup.py [--cases 100000] [--runs 5] [--json] [--cold]
 
 The first run builds a desk with N demo cases once (``desk.core.demo``, about 100 s for
 100,000) in a cache folder (``$DOORSTEP_BENCH_CACHE`` or ``~/.cache/doorstep-bench``) and
@@ -8,6 +8,12 @@ reuses it afterwards. Each run starts a fresh Python process that goes through
 ``desk.ui.main.run_gui`` and reports when the main window is shown and the event loop runs
 (interactive), then opens the cases list, loads five pages as a worker scrolling would, and
 reports its peak resident memory.
+
+``--cold`` drops the desk's database files from the operating system's file cache before
+each start (``posix_fadvise(DONTNEED)``, no other file is touched): the first start of the
+day, or one after other work pushed the file out. The cases list's first page once waited
+17 s there, queued behind the start's corruption check reading the whole cold file
+(issue 13; the check has a lane of its own since).
 
 Targets: start ≤ 1.0 s (a bare PySide6 window measured 0.43 s here); peak memory ≤ 150 MB.
 Qt runs offscreen unless ``--display`` is given, so the numbers do not depend on an X server.
@@ -115,8 +121,20 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(folder: Path, display: bool) -> dict[str, float]:
+def evict(folder: Path) -> None:
+    """Drop the desk's database files (and their WAL) from the OS file cache."""
+    for path in folder.glob("desk.sqlite3*"):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def measure(folder: Path, display: bool, cold: bool = False) -> dict[str, float]:
     """Spawn one child; time from spawn to READY as seen from outside."""
+    if cold:
+        evict(folder)
     env = dict(os.environ)
     if not display:
         env["QT_QPA_PLATFORM"] = "offscreen"
@@ -144,17 +162,20 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--display", action="store_true", help="use the real display, not offscreen")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--cold", action="store_true",
+                   help="drop the desk's database from the OS file cache before each start")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         return child(args.child)
     folder = prepare(args.cases)
-    runs = [measure(folder, args.display) for _ in range(args.runs)]
+    runs = [measure(folder, args.display, args.cold) for _ in range(args.runs)]
     starts = [r["start_s"] for r in runs]
     peak = max(r["rss_peak_mb"] for r in runs)
     report = {
         "cases": args.cases,
         "runs": args.runs,
+        "cold": args.cold,
         "start_s_median": round(statistics.median(starts), 3),
         "start_s_min": round(min(starts), 3),
         "start_s_max": round(max(starts), 3),

@@ -199,10 +199,9 @@ def open_desk(data_dir: str | None) -> Any:
     def attempt(secret: str | None) -> Any:
         warm_imports.wait(warm_imports.core)
         from desk.core.app import DeskContext
-        from sync.client.pin import fetch_key_share
 
         return DeskContext.open(data_dir, password=secret, quick_check=False,
-                                fetch_share=fetch_key_share)
+                                fetch_share=_fetch_key_share)
 
     protected = (paths.data_dir / "keyring.json").exists()  # desk.core.keyring.path_for
     intro = tr("办事台数据已加密，请输入工作人员密码（或联网时输入6位 PIN）：")
@@ -254,6 +253,16 @@ def open_desk(data_dir: str | None) -> Any:
             app, str(preview.get("language") or ""), district=paths.data_dir / "translations"))
     dlg.exec()
     return opened[0] if opened else None
+
+
+def _fetch_key_share(request: Any) -> str:
+    """The district's key share for a PIN (:func:`sync.client.pin.fetch_key_share`),
+    imported only when a PIN is tried: the sync client brings ``requests`` with its
+    ~220 modules (~10 MB resident), which a desk opened without one does not need
+    before its first sync (bench/bench_startup.py: peak memory)."""
+    from sync.client.pin import fetch_key_share
+
+    return fetch_key_share(request)
 
 
 def _settings_preview(path: Any) -> dict[str, Any]:

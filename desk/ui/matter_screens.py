@@ -1,7 +1,8 @@
 """The resident-matter screens (民情诉求, issue 15) as one part of the window: the list
 (today's list and the search), the form and the detail page, each built on first use and
 wired to one another here; the window connects this part's signals and puts its pages on
-its stack. The status bar's counts are read here too, on the background helper.
+its stack. (The status bar's counts are read without this module:
+:meth:`desk.ui.navigation.MatterNavigation.read_counts`.)
 
 Nothing here imports the window: it receives :class:`desk.ui.services.Services`, the stack
 to put pages on and a function that shows a page.
@@ -15,18 +16,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
-from desk.core.matters import MatterService
 from desk.ui.matter_detail import MatterDetailPage
 from desk.ui.matter_form import MatterFormPage
 from desk.ui.matter_list import MattersPage
 from desk.ui.services import Services
 from desk.ui.text import tr
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    """诉求 今日 N · 待办 M (the status bar)."""
-    return tr("诉求 今日 {today} · 待办 {todo}").format(today=counts.get("today", 0),
-                                                    todo=counts.get("todo", 0))
 
 
 class MatterScreens(QObject):
@@ -35,7 +29,6 @@ class MatterScreens(QObject):
     changed = Signal(dict)  # a matter saved or changed: counts and sync may follow
     caseRequested = Signal(str)
     printRequested = Signal(dict)
-    countsRead = Signal(dict)  # {"today", "todo", "due", "answers", "revisits"}
     notice = Signal(str)  # a short message for the status bar
 
     def __init__(self, services: Services, stack: QStackedWidget,
@@ -135,12 +128,5 @@ class MatterScreens(QObject):
             return True
         return False
 
-    # -- the status bar -----------------------------------------------------------------------
 
-    def read_counts(self) -> None:
-        """Read the counts on the background helper, then ``countsRead``."""
-        service = MatterService(self.services.ctx.store)
-        self.services.tasks.run(service.counts, on_done=self.countsRead.emit)
-
-
-__all__ = ["MatterScreens", "counts_text"]
+__all__ = ["MatterScreens"]

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from sync import protocol as P
 
 
+def counts_text(counts: dict[str, int]) -> str:
+    """诉求 今日 N · 待办 M (the status bar)."""
+    return tr("诉求 今日 {today} · 待办 {todo}").format(today=counts.get("today", 0),
+                                                    todo=counts.get("todo", 0))
+
+
 class MatterNavigation(QObject):
     """民情诉求: the list, form and detail pages (desk.ui.matter_screens) and the 受理单's
     print preview."""
@@ -50,16 +56,25 @@ class MatterNavigation(QObject):
     def screens(self) -> MatterScreens:
         """The three pages, built and wired on first use."""
         if self.built is None:
-            from desk.ui.matter_screens import MatterScreens, counts_text
+            from desk.ui.matter_screens import MatterScreens
 
             part = self.built = MatterScreens(self.services, self.stack, self._show, self)
             part.changed.connect(lambda _matter: self.changed.emit())
             part.caseRequested.connect(self.caseRequested.emit)
             part.printRequested.connect(self.print_slip)
-            part.countsRead.connect(
-                lambda counts: self.countsRead.emit(counts, counts_text(counts)))
             part.notice.connect(self.notice.emit)
         return self.built
+
+    def read_counts(self) -> None:
+        """诉求 今日 · 待办 on the background helper, then ``countsRead``. The screens are not
+        built for it, nor their modules imported: they bring the document machinery
+        (reportlab, PIL, qrcode: ~18 MB resident) that a desk not yet showing a matter
+        does not need (bench/bench_startup.py: peak memory at start)."""
+        from desk.core.matters import MatterService
+
+        self.services.tasks.run(MatterService(self.services.ctx.store).counts,
+                                on_done=lambda counts: self.countsRead.emit(
+                                    counts, counts_text(counts)))
 
     def cannot_do(self, case: dict[str, Any]) -> None:
         """A 办不成事 matter from a case that ended in 补正 or 不予办理."""

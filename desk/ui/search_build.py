@@ -23,20 +23,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build_search_index(tasks: TaskManager, store: Store) -> bool:
-    """Queue the move of new matters' pieces, and the build if the store needs it; True
-    when the build was queued."""
+def build_search_index(tasks: TaskManager, store: Store) -> None:
+    """Queue the move of new matters' pieces, and the build, which ends at once when the
+    store needs none (whether it does is read on the lane too: the window queues this once
+    the corruption check has answered, when the store may already be closed under it)."""
 
     def stopped(exc: object) -> None:
         log.warning("search index build stopped: %s", type(exc).__name__)
-
-    tasks.run(store.search.move_recent_grams, on_error=stopped)
-    if store.search.search_grams_ready():
-        return False
 
     def step(more: object) -> None:
         if more and not tasks.closed:
             tasks.run(store.search.build_search_grams, on_done=step, on_error=stopped)
 
+    tasks.run(store.search.move_recent_grams, on_error=stopped)
     step(True)
-    return True

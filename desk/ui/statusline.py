@@ -29,6 +29,20 @@ class SyncState(Protocol):
         ...
 
 
+def from_district(ctx: Any) -> dict[str, Any]:
+    """The release the district offers (issue 19) and the pages its upload quota holds
+    back (issue 17): only an enrolled desk has either, so a desk that is not does not load
+    the sync client's modules for them (its protocol's models: ~3 MB resident; issue 13,
+    bench/bench_startup.py's peak memory). Qt-free modules, imported on the background
+    helper (as the unlock's warm-up imports them)."""
+    if not ctx.store.get_meta("desk_id"):
+        return {"release": None, "quota_wait": None}
+    from sync.client.attachments import quota_wait
+    from sync.client.updates import offered
+
+    return {"release": offered(ctx), "quota_wait": quota_wait(ctx.store)}
+
+
 class StatusLine(QObject):
     """The permanent labels of the window's status bar; 有新版本 V when the district offers
     a newer desk (issue 19): ``updateRequested(release)`` when the worker clicks it."""
@@ -75,15 +89,12 @@ class StatusLine(QObject):
 
     def refresh(self) -> None:
         """Cases waiting and last sync, read in the background."""
-        from sync.client.attachments import quota_wait
-        from sync.client.updates import offered
-
         store, ctx = self.ctx.store, self.ctx
         self.tasks.run(lambda: {"counts": store.sync.outbox_counts(),
                                 "last": store.get_meta("last_sync"),
                                 "server": store.get_meta("server_url"),
                                 "promises": store.calendar.promise_updates(unseen_only=True),
-                                "release": offered(ctx), "quota_wait": quota_wait(store)},
+                                **from_district(ctx)},
                        on_done=self.show)
 
     def show(self, info: dict[str, Any]) -> None:

@@ -2,14 +2,18 @@
 
 Modelled on Anki's ``aqt/taskman.py``: the UI thread hands a function to :class:`TaskManager`
 and gets the result back by signal, on the UI thread. Functions run on a worker thread and
-never touch widgets. Two lanes, each one ``QThread`` reading a queue:
+never touch widgets. Lanes, each one ``QThread`` reading a queue:
 
 - ``db``: local work (save, search, list pages, receipts) — in order, one at a time, so the
   store sees a single writer;
 - ``net``: sync with the district, which may wait on the network for a long time and must
   not hold up saving a case;
 - ``pages``: turning photos and scans into pages (decoding a 12 MP photo takes most of a
-  second) — neither the window nor a save waits for it.
+  second) — neither the window nor a save waits for it;
+- ``check``: the store's corruption check at start, which reads every page on a
+  connection of its own (seconds on a large encrypted store) while the ``db`` lane's reads
+  go on; the store holds writes until it answers
+  (:meth:`desk.core.store_base.StoreBase.check_holding_writes`).
 
 Usage::
 
@@ -82,7 +86,7 @@ class TaskManager(QObject):
         self._progress: dict[int, Callback] = {}
         self._lanes: dict[str, _Lane] = {}
         self.closed = False  # set by shutdown(): nothing new will run
-        for name in ("db", "net", "pages"):
+        for name in ("db", "net", "pages", "check"):
             lane = _Lane(name, self)
             lane.done.connect(self._on_done)
             lane.failed.connect(self._on_failed)

@@ -134,27 +134,35 @@ class MainWindow(QMainWindow):
 
     def _after_show(self) -> None:
         """Background loads that must not delay the first paint."""
-        store = self.ctx.store
         self.clock_notice.check_in_background(self.tasks)  # the clock's doubt first
-        self.tasks.run(store.quick_check, on_done=self._checked)  # before any save can start
-        # issue 17: a crash's pages
-        self.tasks.run(store.attachments.drop_left_staged, lane="pages")
-        self.tasks.run(store.item_usage, on_done=self.home.set_usage)
+        # the corruption check on a lane of its own: writes wait for it (no save before it;
+        # the search index's are queued after it), reads go on meanwhile (issue 13)
+        self.tasks.run(self.ctx.store.check_holding_writes(), on_done=self._checked,
+                       on_error=self._start_writes, lane="check")
+        # issue 17: a crash's pages, before any capture can stage one (the lane's order)
+        self.tasks.run(self.ctx.store.attachments.drop_left_staged, lane="pages")
+        self.tasks.run(self.ctx.store.item_usage, on_done=self.home.set_usage)
         self.proactive.read_counts()  # issue 18: 主动服务 N 人
         # promises counted before a year's holiday notice reached this desk (its file, a pull)
         self.tasks.run(self.ctx.recompute_promises, on_done=self.promises_moved)
-        # a store migrated with many cases: its search index, in batches between other work
-        from desk.ui.search_build import build_search_index
-
-        build_search_index(self.tasks, store)
         self.refresh_status()
         self.autosync.changed.connect(self.refresh_status)
         self.autosync.start()
         self.home.focus_search()
 
+    def _start_writes(self, exc: object = None) -> None:
+        """The search index's writes (desk.ui.search_build), once the check has answered
+        or failed to run (``exc``, told as any error)."""
+        if exc is not None:
+            self.show_error(exc)
+        from desk.ui.search_build import build_search_index
+
+        build_search_index(self.tasks, self.ctx.store)
+
     def _checked(self, result: str) -> None:
         """The store's corruption check: on failure, no more saving (promise 1)."""
         if result == "ok":
+            self._start_writes()
             return
         self.store_broken = True
         log.error("store quick_check failed")
@@ -404,7 +412,7 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         """Cases waiting and last sync, read in the background."""
         self.status.refresh()
-        self.matters.screens.read_counts()  # 诉求 今日 · 待办, also in the background
+        self.matters.read_counts()  # 诉求 今日 · 待办, also in the background
 
     def promises_moved(self, lines: list[dict[str, Any]]) -> None:
         """Promised dates the official holiday arrangement moved: tell the worker."""

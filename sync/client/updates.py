@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 from sync import protocol as P
 from sync.client import ed25519
 from sync.client.errors import SyncError
-from sync.client.http import DistrictClient
 
 if TYPE_CHECKING:
     from desk.core.app import DeskContext
+    from sync.client.http import DistrictClient  # (requests: not loaded for offered())
 
 log = logging.getLogger(__name__)
 PLATFORM = "windows" if sys.platform.startswith("win") else "linux"

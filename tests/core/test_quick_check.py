@@ -60,3 +60,56 @@ def test_quick_check_still_finds_a_damaged_file(tmp_path: Path) -> None:
         assert damaged.quick_check() != "ok"
     finally:
         damaged.close()
+
+
+def _damaged_store(path: Path) -> Store:
+    store = Store.open(path, quick_check=False)
+    with store.transaction() as c:
+        c.execute("CREATE TABLE filler (x TEXT)")
+        c.executemany("INSERT INTO filler VALUES (?)", [("x" * 500,)] * 400)
+        c.execute("CREATE INDEX filler_x ON filler (x)")
+    store.close()
+    raw = bytearray(path.read_bytes())
+    start = (len(raw) // 4096 - 2) * 4096  # a page in the middle of the index
+    raw[start + 8:start + 4096] = b"\xff" * (4096 - 8)
+    path.write_bytes(bytes(raw))
+    return Store.open(path, quick_check=False)
+
+
+def test_a_check_in_the_background_holds_writes_not_reads(tmp_path: Path) -> None:
+    """Issue 13: the window's check runs on a lane of its own (the cases list's first page
+    waited behind it on the ``db`` lane); no write may reach the file before it answers."""
+    store = Store.open(tmp_path / "desk.db", quick_check=False)
+    try:
+        check = store.check_holding_writes()
+        holding = threading.Event()
+        real_wait = store._sound.wait
+
+        def wait(timeout: float | None = None) -> bool:
+            holding.set()  # the writer has come to the hold
+            return real_wait(timeout)
+
+        store._sound.wait = wait  # type: ignore[method-assign]
+        writer = threading.Thread(target=lambda: store.set_meta("k", "written"))
+        writer.start()
+        assert holding.wait(60), "the write did not wait for the check"
+        assert store.get_meta("k") is None  # reads go on meanwhile; the write waits
+        assert check() == "ok"
+        writer.join(60)
+        assert store.get_meta("k") == "written"
+    finally:
+        store.close()
+
+
+def test_a_check_in_the_background_that_finds_damage_refuses_writes(tmp_path: Path) -> None:
+    from desk.core.errors import StoreError
+
+    damaged = _damaged_store(tmp_path / "desk.db")
+    try:
+        check = damaged.check_holding_writes()
+        assert check() != "ok"
+        with pytest.raises(StoreError) as caught:
+            damaged.set_meta("k", "v")
+        assert caught.value.kind == "corrupt"
+    finally:
+        damaged.close()
