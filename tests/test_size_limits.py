@@ -35,9 +35,6 @@ FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
         82, "the slip's flowables with their bilingual lines (issue 16; issue 13 leftover)"),
     "desk/core/store_schema.py:m001_initial": (107, "the first schema's DDL, generated-like "
                                                      "and frozen (a released migration)"),
-    "desk/ui/matter_form.py:__init__": (114, "widget layout, not yet split (issue 13 "
-                                             "leftover)"),
-    "desk/ui/resident.py:__init__": (83, "widget layout, not yet split (issue 13 leftover)"),
     "sync/district/cli.py:_parser": (82, "the argparse table of every command (table-like)"),
     "sync/district/cli.py:_dispatch": (91, "the command dispatch (issue 13 leftover: a "
                                            "table as desk/cli has)"),
