@@ -31,8 +31,6 @@ MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
 }
 # "path:function" -> (lines today, why)
 FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
-    "desk/core/receipts/matter_slip.py:render_matter_pdf": (
-        82, "the slip's flowables with their bilingual lines (issue 16; issue 13 leftover)"),
     "desk/core/store_schema.py:m001_initial": (107, "the first schema's DDL, generated-like "
                                                      "and frozen (a released migration)"),
     "sync/district/cli.py:_parser": (82, "the argparse table of every command (table-like)"),
