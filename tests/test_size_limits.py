@@ -14,10 +14,6 @@ FUNCTION_LINES = 80
 
 # path -> (lines today, why it is allowed for now)
 MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
-    "desk/core/receipts/documents.py": (593, "the five receipt documents, table-like "
-                                             "ReportLab flowables (issue 13 leftover; "
-                                             "+2: issue 17 calls receipts/obtained.py; "
-                                             "+3: issue 18 calls receipts/exempt.py)"),
     # the district (checked since issue 13 split app.py and console/routes.py into routers)
     "sync/district/console/cases.py": (639, "the case pages: list, detail, decisions, "
                                             "exports (issue 13 leftover)"),
