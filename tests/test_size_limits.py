@@ -14,10 +14,6 @@ FUNCTION_LINES = 80
 
 # path -> (lines today, why it is allowed for now)
 MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
-    "desk/core/receipts/documents.py": (593, "the five receipt documents, table-like "
-                                             "ReportLab flowables (issue 13 leftover; "
-                                             "+2: issue 17 calls receipts/obtained.py; "
-                                             "+3: issue 18 calls receipts/exempt.py)"),
     # the district (checked since issue 13 split app.py and console/routes.py into routers)
     "sync/district/console/cases.py": (639, "the case pages: list, detail, decisions, "
                                             "exports (issue 13 leftover)"),
@@ -31,13 +27,8 @@ MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
 }
 # "path:function" -> (lines today, why)
 FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
-    "desk/core/receipts/matter_slip.py:render_matter_pdf": (
-        82, "the slip's flowables with their bilingual lines (issue 16; issue 13 leftover)"),
     "desk/core/store_schema.py:m001_initial": (107, "the first schema's DDL, generated-like "
                                                      "and frozen (a released migration)"),
-    "desk/ui/matter_form.py:__init__": (114, "widget layout, not yet split (issue 13 "
-                                             "leftover)"),
-    "desk/ui/resident.py:__init__": (83, "widget layout, not yet split (issue 13 leftover)"),
     "sync/district/cli.py:_parser": (82, "the argparse table of every command (table-like)"),
     "sync/district/cli.py:_dispatch": (91, "the command dispatch (issue 13 leftover: a "
                                            "table as desk/cli has)"),

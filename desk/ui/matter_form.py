@@ -71,9 +71,30 @@ class MatterFormPage(QWidget):
         self.calendar: WorkCalendar | None = None
         self.from_case: dict[str, Any] | None = None
         self.saving = False
+        self.errors: dict[str, QLabel] = {}  # a field → its message under its row
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 12)
         lay.setSpacing(10)
+        lay.addLayout(self._build_head())
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.hide()
+        lay.addWidget(self.banner)
+        lay.addLayout(self._build_form())
+        self.other_errors = QLabel()  # a problem with no row of its own (setup, from_case)
+        self.other_errors.setWordWrap(True)
+        restyle(self.other_errors, msg="error")
+        self.other_errors.hide()
+        lay.addWidget(self.other_errors)
+        lay.addLayout(self._build_bar())
+        lay.addStretch(1)
+        scroll_page(self)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_head(self) -> QHBoxLayout:
+        """Back to the matters list, and the page's title."""
         head = QHBoxLayout()
         back = QPushButton(tr("← 民情诉求"))
         back.setAccessibleName(tr("返回民情诉求列表，不保存"))
@@ -82,17 +103,25 @@ class MatterFormPage(QWidget):
         self.title = QLabel(tr("登记民情诉求"))
         self.title.setObjectName("title")
         head.addWidget(self.title, 1)
-        lay.addLayout(head)
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setTextFormat(Qt.TextFormat.RichText)
-        self.banner.hide()
-        lay.addWidget(self.banner)
+        return head
 
+    def _build_form(self) -> QFormLayout:
+        """The rows: what, how urgent, what was said, who, where, how to answer."""
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setVerticalSpacing(6)
-        self.errors: dict[str, QLabel] = {}
+        self._build_what(form)
+        self._build_who(form)
+        self._build_where(form)
+        self.answer_by = QComboBox()
+        self.answer_by.setAccessibleName(tr("答复方式"))
+        for a in ANSWER_BY:
+            self.answer_by.addItem(answer_label(a), a)
+        form.addRow(QLabel(tr("答复方式")), self._with_errors(self.answer_by, "answer_by"))
+        return form
+
+    def _build_what(self, form: QFormLayout) -> None:
+        """Category and sub-category, urgency with the deadline, and the description."""
         self.category = shrinkable(QComboBox(), 8)
         self.category.setAccessibleName(tr("诉求分类"))
         self.category.setPlaceholderText(tr("请选择"))
@@ -126,6 +155,9 @@ class MatterFormPage(QWidget):
         self.description.setMaximumHeight(120)
         form.addRow(self._req(tr("诉求内容")), self._with_errors(self.description,
                                                                   "description"))
+
+    def _build_who(self, form: QFormLayout) -> None:
+        """The resident (optional: left blank the matter is anonymous)."""
         self.name = self._line(tr("姓名"), 10)
         self.phone = self._line(tr("联系电话"), 12)
         self.id_number = self._line(tr("身份证号"), 18)
@@ -140,6 +172,9 @@ class MatterFormPage(QWidget):
         who.addWidget(hint, 2, 0, 1, 2)
         form.addRow(QLabel(tr("居民")), self._with_errors(
             who, "resident.name", "resident.phone", "resident.id_number", "resident"))
+
+    def _build_where(self, form: QFormLayout) -> None:
+        """The place: compound, building, unit, room, or another place."""
         self.compound = self._line(tr("小区"), 8)
         self.building = self._line(tr("楼栋"), 3)
         self.unit = self._line(tr("单元"), 3)
@@ -155,17 +190,9 @@ class MatterFormPage(QWidget):
         form.addRow(QLabel(tr("地点")), self._with_errors(
             where, "place", "place.compound", "place.building", "place.unit", "place.room",
             "place.place"))
-        self.answer_by = QComboBox()
-        self.answer_by.setAccessibleName(tr("答复方式"))
-        for a in ANSWER_BY:
-            self.answer_by.addItem(answer_label(a), a)
-        form.addRow(QLabel(tr("答复方式")), self._with_errors(self.answer_by, "answer_by"))
-        lay.addLayout(form)
-        self.other_errors = QLabel()  # a problem with no row of its own (setup, from_case)
-        self.other_errors.setWordWrap(True)
-        restyle(self.other_errors, msg="error")
-        self.other_errors.hide()
-        lay.addWidget(self.other_errors)
+
+    def _build_bar(self) -> QHBoxLayout:
+        """The save button, at the right."""
         bar = QHBoxLayout()
         bar.addStretch(1)
         self.save_button = QPushButton(tr("保存并登记  Ctrl+S"))
@@ -173,11 +200,7 @@ class MatterFormPage(QWidget):
         self.save_button.setAccessibleName(tr("保存诉求"))
         self.save_button.clicked.connect(self.save)
         bar.addWidget(self.save_button)
-        lay.addLayout(bar)
-        lay.addStretch(1)
-        scroll_page(self)
-
-    # -- building -------------------------------------------------------------------------
+        return bar
 
     def _req(self, text: str) -> QLabel:
         label = QLabel(text + " *")

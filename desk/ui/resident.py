@@ -54,7 +54,14 @@ class ResidentPage(QWidget):
         outer = QHBoxLayout(self)
         outer.setContentsMargins(20, 14, 20, 12)
         outer.setSpacing(14)
+        outer.addWidget(self._build_search())
+        outer.addLayout(self._build_resident(), 1)
+        self._set_enabled(False)
 
+    # -- building -------------------------------------------------------------------------
+
+    def _build_search(self) -> QWidget:
+        """The left column: the title, the search field and the residents found."""
         left = QVBoxLayout()
         title = QLabel(tr("居民"))
         title.setObjectName("title")
@@ -75,8 +82,11 @@ class ResidentPage(QWidget):
         holder = QWidget()
         holder.setLayout(left)
         holder.setMaximumWidth(330)
-        outer.addWidget(holder)
+        return holder
 
+    def _build_resident(self) -> QVBoxLayout:
+        """The right column: who they are, a new application, their cases, the district's
+        duplicate notes, their matters and their household."""
         right = QVBoxLayout()
         self.name = QLabel(tr("请先查找居民"))
         self.name.setObjectName("title")
@@ -87,7 +97,7 @@ class ResidentPage(QWidget):
         start = QHBoxLayout()
         self.items = QComboBox()
         self.items.setAccessibleName(tr("为该居民办理的事项"))
-        for it in services.ctx.catalog.items:
+        for it in self.services.ctx.catalog.items:
             if not it.is_bundle:
                 self.items.addItem(f"{it.name}（{it.code}）", it.code)
         start.addWidget(self.items, 1)
@@ -98,19 +108,7 @@ class ResidentPage(QWidget):
         right.addLayout(start)
         self.cases_label = QLabel(tr("在本办事点办理的事项"))
         right.addWidget(self.cases_label)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([tr("受理编号"), tr("事项"), tr("受理日期"),
-                                              tr("状态"), tr("待办")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        head = self.table.horizontalHeader()
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        head.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.setAccessibleName(tr("该居民的案件"))
-        self.table.cellActivated.connect(self._open_case)
-        self.table.cellDoubleClicked.connect(self._open_case)
-        right.addWidget(self.table, 1)
+        right.addWidget(self._build_cases_table(), 1)
         # issue 23: the district's notes that the resident applied at another desk too
         self.duplicates = QLabel()
         self.duplicates.setWordWrap(True)
@@ -124,8 +122,23 @@ class ResidentPage(QWidget):
         self.household_box = QWidget()
         self.household_box.setLayout(self.household)
         right.addWidget(self.household_box)
-        outer.addLayout(right, 1)
-        self._set_enabled(False)
+        return right
+
+    def _build_cases_table(self) -> QTableWidget:
+        """Their cases at this desk: number, item, date, state, what is due."""
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([tr("受理编号"), tr("事项"), tr("受理日期"),
+                                              tr("状态"), tr("待办")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setAccessibleName(tr("该居民的案件"))
+        self.table.cellActivated.connect(self._open_case)
+        self.table.cellDoubleClicked.connect(self._open_case)
+        return self.table
 
     # -- finding ---------------------------------------------------------------------------
 

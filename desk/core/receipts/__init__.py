@@ -10,8 +10,9 @@ Entry points (the command line and the desk app's print preview call these):
   for the district, which holds the desk's receipt key (:func:`receipt_key`).
 
 Modules: :mod:`.fonts` (embedded CJK font + rare-character fallback), :mod:`.layout`
-(A4 sheet with archive stub, 80 mm roll), :mod:`.documents` (what each document says),
-:mod:`.verify` (verification code, QR payload and drawing).
+(A4 sheet with archive stub, 80 mm roll), :mod:`.documents` (what each document says:
+:mod:`.receipt`, :mod:`.correction` and :mod:`.matter_slip`, on :mod:`.facts` and
+:mod:`.blocks`), :mod:`.verify` (verification code, QR payload and drawing).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from desk.core.receipts.bilingual import Bi, district_dir, words_for
+from desk.core.receipts.bilingual import Bi, Words, district_dir, words_for
 from desk.core.receipts.layout import FORMATS, Sheet
 from desk.core.receipts.verify import (
     group_code,
@@ -92,6 +92,9 @@ def matter_code(ctx: DeskContext, matter: dict[str, Any]) -> str:
                              str(matter["uuid"]))
 
 
+Rows = list[tuple[str, str] | tuple[str, str, bool]]
+
+
 def render_matter_pdf(ctx: DeskContext, matter: dict[str, Any], fmt: str = "a4", *,
                       qr: bool = True) -> bytes:
     """The 受理单 of a stored matter (a row from ``ctx.store.matters.get_matter``) as PDF bytes."""
@@ -120,12 +123,32 @@ def render_matter_pdf(ctx: DeskContext, matter: dict[str, Any], fmt: str = "a4",
     sheet.header(TITLE, subtitle, f"{desk_name}\n办事点编码 {desk_code}",
                  (matrix, f"核验码 {grouped}") if matrix is not None else None)
     sheet.numbered([("诉求编号", no), ("受理时间", cn_time(matter.get("created_at")))])
+    category = _category(matter)
+    due = cn_time(matter.get("district_due_at") or matter.get("due_at"))
+    rows = _matter_rows(matter, resident, place, category, due, str(sla.get("label") or ""), w)
+    sheet.alternatives(lambda: sheet.fields(rows), lambda: sheet.fields(rows, small=True),
+                       rank=2)
+    _outcome(sheet, matter, w)
+    _closing(sheet, fmt, matrix, w.t("凭诉求编号 {no} 可向本办事点或{contact}查询办理进度；"
+                                     "核验码 {code} 可供核验本受理单真伪。",
+                                     no=no, contact=contact, code=grouped), grouped)
+    _stub(sheet, matter, resident, category, due, w)
+    return sheet.render()
+
+
+def _category(matter: dict[str, Any]) -> str:
+    """诉求分类 · 子分类."""
     category = str(matter.get("category", ""))
     if matter.get("subcategory"):
         category += f" · {matter['subcategory']}"
-    due = cn_time(matter.get("district_due_at") or matter.get("due_at"))
-    limit = str(sla.get("label") or "")
-    rows: list[tuple[str, str] | tuple[str, str, bool]] = [
+    return category
+
+
+def _matter_rows(matter: dict[str, Any], resident: dict[str, Any], place: dict[str, Any],
+                 category: str, due: str, limit: str, w: Words) -> Rows:
+    """The slip's facts: who, where, what, how urgent, who owns it, how and by when the
+    answer comes, and the case it came from (办不成事)."""
+    rows: Rows = [
         *resident_rows(resident),
         ("地点", place_words(place) or "（未填写）", True),
         ("诉求分类", category),
@@ -138,8 +161,12 @@ def render_matter_pdf(ctx: DeskContext, matter: dict[str, Any], fmt: str = "a4",
     if matter.get("from_receipt_no"):
         rows.append(("来源案件", w.t("受理编号 {no}（办不成事）", no=matter["from_receipt_no"]),
                      True))
-    sheet.alternatives(lambda: sheet.fields(rows), lambda: sheet.fields(rows, small=True),
-                       rank=2)
+    return rows
+
+
+def _outcome(sheet: Sheet, matter: dict[str, Any], w: Words) -> None:
+    """Closed on the spot (the result and the resident's rating), the district's answer,
+    or the owner's promise to follow it through."""
     if matter.get("status") == "closed":
         sheet.heading("当场办结")
         sheet.para(w.t("办理结果：{result}", result=brief(str(matter.get("result") or ""))))
@@ -152,6 +179,11 @@ def render_matter_pdf(ctx: DeskContext, matter: dict[str, Any], fmt: str = "a4",
         sheet.para(w.t("本诉求由首问负责人 {owner} 跟进到底，"
                        "移交他人或上报区级时均留有记录；不会因移交而搁置。",
                        owner=matter.get("owner", "")), small=True)
+
+
+def _closing(sheet: Sheet, fmt: str, matrix: list[list[bool]] | None, note: str,
+             grouped: str) -> None:
+    """The signatures, the stamp (A4), the QR code (roll) and how to follow the matter."""
     sheet.space(2)
     sheet.signature(["居民签字：", "经办人签字："])
     if fmt == "a4":
@@ -159,13 +191,17 @@ def render_matter_pdf(ctx: DeskContext, matter: dict[str, Any], fmt: str = "a4",
     if fmt == "80mm" and matrix is not None:
         sheet.qr_block(matrix, f"扫码核验真伪\n核验码 {grouped}")
     sheet.space(3)
-    sheet.para(w.t("凭诉求编号 {no} 可向本办事点或{contact}查询办理进度；"
-                   "核验码 {code} 可供核验本受理单真伪。", no=no, contact=contact, code=grouped),
-               small=True)
+    sheet.para(note, small=True)
+
+
+def _stub(sheet: Sheet, matter: dict[str, Any], resident: dict[str, Any], category: str,
+          due: str, w: Words) -> None:
+    """The desk's archive stub (存根), signed for by the resident."""
     sheet.begin_stub()
     sheet.caption_title(w.t("{title}　存根（办事点归档联）", title=TITLE))
-    stub: list[tuple[str, str] | tuple[str, str, bool]] = [
-        ("诉求编号", no), ("受理时间", cn_time(matter.get("created_at"))),
+    stub: Rows = [
+        ("诉求编号", str(matter["matter_no"])),
+        ("受理时间", cn_time(matter.get("created_at"))),
         ("诉求分类", category), ("紧急程度", str(matter.get("urgency", ""))),
         *resident_rows(resident),
         ("首问负责人", str(matter.get("owner", ""))), ("答复期限", due),
@@ -173,7 +209,6 @@ def render_matter_pdf(ctx: DeskContext, matter: dict[str, Any], fmt: str = "a4",
     sheet.alternatives(lambda: sheet.fields(stub), lambda: sheet.fields(stub, small=True),
                        rank=4)
     sheet.signature(["居民签收："], date_line=True)
-    return sheet.render()
 
 
 __all__ = ["TITLE", "matter_code", "render_matter_pdf"]

@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from desk.core.receipts.documents import CaseFacts
+    from desk.core.receipts.facts import CaseFacts
     from desk.core.receipts.layout import Sheet
 
 
