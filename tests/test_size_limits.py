@@ -39,8 +39,6 @@ FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
                                              "leftover)"),
     "desk/ui/resident.py:__init__": (83, "widget layout, not yet split (issue 13 leftover)"),
     "sync/district/cli.py:_parser": (82, "the argparse table of every command (table-like)"),
-    "sync/district/cli.py:_dispatch": (91, "the command dispatch (issue 13 leftover: a "
-                                           "table as desk/cli has)"),
     "sync/district/console/cases.py:_detail": (89, "the case page's context (issue 13 "
                                                    "leftover)"),
     "sync/district/console/readmodel.py:_refresh_cases": (94, "the read model's refresh "
