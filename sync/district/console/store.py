@@ -22,7 +22,8 @@ not stacked (as the district's :class:`Storage` is): it holds the district's sto
 ``console_sessions``, ``console_audit``, ``console_callbacks``, ``console_cases``,
 ``console_state``: listed there), their data migration and the district's time zone. This
 module's own work is the queries the pages draw from: the case list, its filters and
-exports, the dashboard, batches, desks and catalogs.
+exports, the dashboard (its steps in :mod:`sync.district.console.dashboard`), batches,
+desks and catalogs.
 
 District status changes themselves go through :meth:`Storage.set_status`, which writes
 the change the desk pulls.
@@ -51,9 +52,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.util import ClauseAdapter
 
-from forms.catalog import load_catalog
 from sync import protocol as P
 from sync.district.catalog_import import current_catalog, latest_version
+from sync.district.console import dashboard
 from sync.district.console.audit import (
     AUDIT_CHECKPOINT,
     AUDIT_FULL_AT,
@@ -143,7 +144,6 @@ __all__ = [
     "verify_audit_chain",
 ]
 
-RATE_GROUPS = {"rd": "desk", "rw": "worker", "ri": "item"}  # console_counts' 差评率 rows
 NEAR_DUE_DAYS = 3  # "near the promised date": due within this many calendar days
 COUNT_CAP = 10_000
 
@@ -576,83 +576,15 @@ class ConsoleStore:
         today = today or local_today()
         week_start = start or today - timedelta(days=today.weekday())
         t, ws = today.isoformat(), week_start.isoformat()
-        c = ccases.c
         out: dict[str, Any] = {"today": t, "week_start": ws}
         with self.st.read() as conn:
-            desk_codes = dict(conn.execute(select(desks.c.desk_id, desks.c.desk_code)).all())
-            names = {it.code: it.name for it in load_catalog().items}
-
-            # The period's intake and today's by item, by desk and by desk and worker, from
-            # console_counts' days (issue 21: grouping a week's cases took ~90 ms at 1M)
-            k = counts.c
-            grouped: dict[str, list[tuple[Any, ...]]] = {"ii": [], "id": [], "iw": []}
-            for kind, a, b, n, tn in conn.execute(
-                    select(k.kind, k.a, k.b, func.sum(k.n),
-                           func.sum(case((k.day == t, k.n), else_=0)))
-                    .where(k.kind.in_(tuple(grouped)), k.day >= ws, k.day <= t)
-                    .group_by(k.kind, k.a, k.b)):
-                grouped[kind].append((a, n, tn) if kind != "iw" else (a, b, n, tn))
-            out["by_item"] = [(item, names.get(item, item), int(n), int(tn or 0))
-                              for item, n, tn in grouped["ii"] if n]
-            out["by_desk"] = [(desk, desk_codes.get(desk, desk), int(n), int(tn or 0))
-                              for desk, n, tn in grouped["id"] if n]
-            by_worker: dict[tuple[str, str], list[int]] = {}
-            for desk, worker, n, tn in grouped["iw"]:
-                acc = by_worker.setdefault((desk_codes.get(desk, desk), worker), [0, 0])
-                acc[0] += int(n)
-                acc[1] += int(tn or 0)
-            out["by_worker"] = [(*key, *v) for key, v in by_worker.items() if v[0]]
+            out.update(dashboard.intake(conn, t, ws))
             near_end = (today + timedelta(days=NEAR_DUE_DAYS)).isoformat()
-            # the backlog by status, 已超承诺期, 临近, 区级未确认 and 绿色通道 from
-            # console_counts (issue 21), kept with the read model: the same figures as the
-            # list's filters count. 当场办结 items have no promised date: never overdue,
-            # 区级未确认 while open. 已超承诺期 = open promised cases with a date, less those
-            # due today or later (a few weeks of "due" rows, not every day since the start)
             spot = self.spot_codes()
-            k = counts.c
-            out["backlog"], out["overdue"], out["unconfirmed"], out["near_due"] = {}, 0, 0, 0
-            out["priority_open"] = 0
-            for status, item, flags, n in conn.execute(
-                    select(k.a, k.b, k.c, k.n).where(k.kind == "open", k.day == "")):
-                out["backlog"][status] = out["backlog"].get(status, 0) + int(n)
-                out["priority_open"] += int(n) if flags[0] == "1" else 0
-                if item in spot:
-                    out["unconfirmed"] += int(n)
-                elif flags[1] == "1":
-                    out["overdue"] += int(n)
-            out["backlog"] = {s_: n for s_, n in out["backlog"].items() if n}
-            for day, item, n in conn.execute(select(k.day, k.a, k.n).where(
-                    k.kind == "due", k.day >= t)):
-                if item not in spot:
-                    out["overdue"] -= int(n)
-                    out["near_due"] += int(n) if day <= near_end else 0
-            promised = c.item_code.not_in(sorted(spot))
-            out["most_overdue"] = [dict(r) for r in conn.execute(
-                select(c.uuid, c.receipt_no, c.item_name, c.desk_code, c.promised_date,
-                       c.district_status).where(c.district_status.in_(OPEN_STATUSES),
-                                                promised, c.promised_date < near_end)
-                .order_by(c.district_status, c.promised_date).limit(200)).mappings()]
-            out["most_overdue"].sort(key=lambda r: r["promised_date"] or "")
-            out["most_overdue"] = out["most_overdue"][:8]
+            out.update(dashboard.backlog(conn, t, near_end, spot))
+            out["most_overdue"] = dashboard.most_overdue(conn, near_end, spot)
             since = (start or today - timedelta(days=29)).isoformat()  # a local day
-            out["ratings"] = {}
-            rates: dict[str, dict[str, list[int]]] = {"desk": {}, "worker": {}, "item": {}}
-            for kind, a, b, c_, n in conn.execute(  # the period's days summed by the database
-                    select(k.kind, k.a, k.b, k.c, func.sum(k.n))
-                    .where(k.kind.in_(("rl", "rd", "rw", "ri")), k.day >= since)
-                    .group_by(k.kind, k.a, k.b, k.c)):
-                if kind == "rl":
-                    out["ratings"][int(a)] = out["ratings"].get(int(a), 0) + int(n)
-                    continue
-                # rd: (desk code, 差评?); rw: (worker, desk code, 差评?); ri: (item, 差评?)
-                group, bad = (f"{a or '未填'}（{b}）", c_) if kind == "rw" else (a, b)
-                tally = rates[RATE_GROUPS[kind]].setdefault(group, [0, 0])
-                tally[0] += int(n)
-                tally[1] += int(n) if bad == "1" else 0
-            out["ratings"] = {lv: n for lv, n in out["ratings"].items() if n}
-            out["bad_rates"] = {g: sorted(((name, n, bad) for name, (n, bad) in v.items() if n),
-                                          key=lambda r: (-r[2] / r[1], -r[1], r[0]))
-                                for g, v in rates.items()}
+            out.update(dashboard.ratings(conn, since))
             n_open, n_late = conn.execute(select(
                 func.count(), func.sum(case((callbacks.c.due_date < t, 1), else_=0)))
                 .select_from(callbacks).where(callbacks.c.state == "open")).one()
@@ -785,3 +717,4 @@ class ConsoleStore:
             body = conn.execute(select(catalogs.c.body_json).where(
                 catalogs.c.version == version)).scalar()
         return json.loads(body) if body else None
+
