@@ -19,8 +19,6 @@ MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
                                              "+2: issue 17 calls receipts/obtained.py; "
                                              "+3: issue 18 calls receipts/exempt.py)"),
     # the district (checked since issue 13 split app.py and console/routes.py into routers)
-    "sync/district/console/cases.py": (639, "the case pages: list, detail, decisions, "
-                                            "exports (issue 13 leftover)"),
     "sync/district/console/store.py": (720, "ConsoleStore's own queries: the case list, "
                                             "dashboard, batches, desks (its parts split "
                                             "off; the case list's query next)"),
@@ -39,8 +37,6 @@ FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
                                              "leftover)"),
     "desk/ui/resident.py:__init__": (83, "widget layout, not yet split (issue 13 leftover)"),
     "sync/district/cli.py:_parser": (82, "the argparse table of every command (table-like)"),
-    "sync/district/console/cases.py:_detail": (89, "the case page's context (issue 13 "
-                                                   "leftover)"),
 }
 
 
