@@ -22,8 +22,6 @@ MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
     "sync/district/console/store.py": (720, "ConsoleStore's own queries: the case list, "
                                             "dashboard, batches, desks (its parts split "
                                             "off; the case list's query next)"),
-    "sync/district/matters_console.py": (674, "the work orders' console queries and "
-                                              "decisions (issue 13 leftover)"),
     "sync/district/storage.py": (670, "the district Storage's own work: enrollment, "
                                       "decisions, catalogs, reading (its parts split off)"),
 }
