@@ -19,9 +19,6 @@ MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
                                              "+2: issue 17 calls receipts/obtained.py; "
                                              "+3: issue 18 calls receipts/exempt.py)"),
     # the district (checked since issue 13 split app.py and console/routes.py into routers)
-    "sync/district/console/store.py": (720, "ConsoleStore's own queries: the case list, "
-                                            "dashboard, batches, desks (its parts split "
-                                            "off; the case list's query next)"),
     "sync/district/storage.py": (670, "the district Storage's own work: enrollment, "
                                       "decisions, catalogs, reading (its parts split off)"),
 }

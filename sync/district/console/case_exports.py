@@ -19,16 +19,13 @@ from forms.catalog import load_catalog
 from sync import protocol as P
 from sync.district.console import auth
 from sync.district.console.auth import Exporter, User
+from sync.district.console.case_list import CaseFilter
 from sync.district.console.cases import (
     list_filter,
     masks_names,
 )
 from sync.district.console.routes import masked_name
-from sync.district.console.store import (
-    CaseFilter,
-    ConsoleStore,
-    local_today,
-)
+from sync.district.console.store import ConsoleStore, local_today
 from sync.district.console.views import (
     STATUS_LABELS,
     local_time,
@@ -74,7 +71,7 @@ def _csv_stream(cs: ConsoleStore, f: CaseFilter, mask: bool) -> Iterator[bytes]:
     w = csv.writer(buf)
     w.writerow([c for c, _ in EXPORT_COLUMNS])
     yield ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8 correctly
-    for rows in cs.iter_cases(f):
+    for rows in cs.caselist.iter_cases(f):
         buf.seek(0)
         buf.truncate()
         for r in rows:
@@ -180,7 +177,7 @@ def _xlsx_file(cs: ConsoleStore, f: CaseFilter, mask: bool = False,
     for i, (c, _) in enumerate(EXPORT_COLUMNS):
         ws.write_string(n, i, c, head)
     n += 1
-    for rows in cs.iter_cases(f):
+    for rows in cs.caselist.iter_cases(f):
         for r in rows:
             for i, v in enumerate(_cells(r, mask)):
                 ws.write_string(n, i, str(v))
@@ -208,7 +205,7 @@ async def export(request: Request, fmt: str, user: User = Exporter) -> Response:
     f = list_filter(request)
     await run_in_threadpool(lambda: cs.readmodel.refresh(max_age=1.0))
     # audited with its filter and row count; the cases it holds are remembered (issue 21)
-    await run_in_threadpool(cs.log_export, user.username, fmt, f)
+    await run_in_threadpool(cs.caselist.log_export, user.username, fmt, f)
     mask = masks_names(user)  # viewers: names masked as in the list
     name = await run_in_threadpool(export_name, cs, f, fmt)
     headers = {"Content-Disposition": _disposition(name),

@@ -15,14 +15,9 @@ from starlette.responses import Response
 from forms.catalog import load_catalog
 from sync.district.console import auth
 from sync.district.console.auth import Actor, User, Viewer
+from sync.district.console.case_list import SORTS, CaseFilter, sort_spec
 from sync.district.console.routes import _back, masked_name, redirect
-from sync.district.console.store import (
-    SORTS,
-    CaseFilter,
-    ConsoleStore,
-    local_today,
-    sort_spec,
-)
+from sync.district.console.store import ConsoleStore, local_today
 from sync.district.console.views import (
     ACTIONS,
     STATUS_LABELS,
@@ -96,7 +91,7 @@ def done_text(action: str, department: str, n: int | None = None) -> str:
 
 def _render_list(request: Request, cs: ConsoleStore, user: User, f: CaseFilter, page: int,
                  status_code: int = 200, **extra: Any) -> Response:
-    result = cs.list_cases(f, page)
+    result = cs.caselist.list_cases(f, page)
     if masks_names(user):
         for r in result.rows:
             r["applicant_name"] = masked_name(r["applicant_name"])
@@ -107,7 +102,7 @@ def _render_list(request: Request, cs: ConsoleStore, user: User, f: CaseFilter, 
     ctx.update(extra)
     return render(request, "cases.html", status_code, f=f, page=result, query=query,
                   unsorted=unsorted, sort_key=sort_key, sort_desc=sort_desc,
-                  spot=cs.spot_codes(), workers=cs.worker_choices(),
+                  spot=cs.caselist.spot_codes(), workers=cs.caselist.worker_choices(),
                   desks=cs.desk_choices(), desk_names=cs.desk_names(), bulk_max=BULK_MAX,
                   today=local_today().isoformat(), **ctx, **_choices(cs))
 
@@ -165,20 +160,20 @@ async def bulk(request: Request, user: User = Actor) -> Response:
     if problem:  # checked once, before any case is touched
         return await run_in_threadpool(again, problem[1], problem[0])
     if everything:
-        total = await run_in_threadpool(cs.count_cases, f)
+        total = await run_in_threadpool(cs.caselist.count_cases, f)
         if total > BULK_MAX:
             return await run_in_threadpool(
                 again, f"符合条件的案件有 {total} 件，一次最多处理 {BULK_MAX} 件，请缩小筛选范围。",
                 "all_matching")
         uuids = [r["uuid"] for rows in await run_in_threadpool(
-            lambda: list(cs.iter_cases(f))) for r in rows]
+            lambda: list(cs.caselist.iter_cases(f))) for r in rows]
     else:
         uuids = picked
     if not uuids:
         return await run_in_threadpool(again, "请先勾选案件。", "uuid")
     def run() -> tuple[int, list[str]]:
         done, failed = 0, []
-        names = {r["uuid"]: r for r in cs.case_summary(uuids)}
+        names = {r["uuid"]: r for r in cs.caselist.case_summary(uuids)}
         for u in uuids:
             try:
                 decide_case(cs, user, u, action, note, department)
