@@ -15,13 +15,6 @@ FUNCTION_LINES = 80
 # path -> (lines today, why it is allowed for now)
 MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {
     # the district (checked since issue 13 split app.py and console/routes.py into routers)
-    "sync/district/console/cases.py": (639, "the case pages: list, detail, decisions, "
-                                            "exports (issue 13 leftover)"),
-    "sync/district/console/store.py": (787, "ConsoleStore's own queries: the case list, "
-                                            "dashboard, batches, desks (its parts split "
-                                            "off; the case list's query next)"),
-    "sync/district/matters_console.py": (674, "the work orders' console queries and "
-                                              "decisions (issue 13 leftover)"),
     "sync/district/storage.py": (670, "the district Storage's own work: enrollment, "
                                       "decisions, catalogs, reading (its parts split off)"),
 }
@@ -30,16 +23,6 @@ FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
     "desk/core/store_schema.py:m001_initial": (107, "the first schema's DDL, generated-like "
                                                      "and frozen (a released migration)"),
     "sync/district/cli.py:_parser": (82, "the argparse table of every command (table-like)"),
-    "sync/district/cli.py:_dispatch": (91, "the command dispatch (issue 13 leftover: a "
-                                           "table as desk/cli has)"),
-    "sync/district/console/cases.py:_detail": (89, "the case page's context (issue 13 "
-                                                   "leftover)"),
-    "sync/district/console/readmodel.py:_refresh_cases": (94, "the read model's refresh "
-                                                              "query (issue 13 leftover)"),
-    "sync/district/console/store.py:dashboard": (90, "the dashboard's queries (issue 13 "
-                                                     "leftover)"),
-    "sync/district/matters_store.py:decide": (89, "a work order decision's steps (issue 13 "
-                                                  "leftover)"),
 }
 
 

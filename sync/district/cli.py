@@ -46,6 +46,7 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -291,97 +292,135 @@ _STATUS_ACTIONS = {"accepted": "accept", "needs_correction": "correct",
                    "completed": "complete", "rejected": "reject", "routed": "route"}
 
 
+_Command = Callable[[Storage, "ConsoleStore", argparse.Namespace], int]
+"""A command that opens the Storage: ``(storage, console store, args) -> exit status``."""
+
+
 def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
     from sync.district.console.store import ConsoleStore
 
-    cmd = args.command
     cs = ConsoleStore(storage)  # the audit log (and the console tables) exist from here on
-    if cmd == "enroll-code":
-        code = storage.create_enroll_code(
-            args.desk_code, args.name, ttl_hours=args.ttl_hours, replaces=args.replaces,
-            audit=_audited(cs, "desk.enroll_code", args.desk_code.strip().upper(),
-                           name=args.name.strip()))
-        if args.json:
-            _print({"code": code, "desk_code": args.desk_code.strip().upper(),
-                    "name": args.name, "replaces": args.replaces})
-        else:
-            print(code)
-        return 0
-    if cmd == "stats":
-        _print(storage.stats())
-        return 0
-    if cmd == "desks":
-        agreement = storage.reconcile.agreement_overview()["desks"]  # issue 22: re-converged?
-        _print([dict(d, agreement=agreement.get(d["desk_id"])) for d in storage.list_desks()])
-        return 0
-    if cmd == "revoke":
-        storage.revoke_desk(args.desk_id, audit=_audited(cs, "desk.revoke", args.desk_id))
-        _print({"desk_id": args.desk_id, "revoked": True})
-        return 0
-    if cmd == "set-status":
-        note = args.note.strip()
-        dept = (args.department or "").strip() or None
-        actor = args.actor or cli_actor()
-        _print(storage.set_status(
-            args.case_uuid, args.status, note=note, department=dept, actor=actor,
-            audit=_audited(cs, "case." + _STATUS_ACTIONS.get(args.status, args.status),
-                           args.case_uuid, status=args.status, note=note, department=dept,
-                           **({"as": args.actor} if args.actor else {}))))
-        return 0
-    if cmd == "set-route":
-        note = args.note.strip()
-        item = args.item.strip().upper()
-        _print(storage.set_route(
-            args.case_uuid, item, args.status, note=note, actor=cli_actor(),
-            audit=_audited(cs, "route." + args.status, args.case_uuid, item_code=item,
-                           status=args.status, note=note)))
-        return 0
-    if cmd == "departments":
-        names = storage.departments.names()
-        if args.json:
-            _print(names)
-        else:
-            print("\n".join(names))
-        return 0
-    if cmd == "department":
-        name = " ".join(args.name.split())
-        added = storage.departments.add(name, source="cli", actor=cli_actor(),
-                                       audit=_audited(cs, "department.add", name))
-        _print({"department": name, "added": added})
-        return 0
-    if cmd == "publish-catalog":
-        if args.file:
-            try:
-                body = json.loads(Path(args.file).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                print(f"file: [invalid] 无法读取目录文件: {exc}", file=sys.stderr)
-                return 2
-        else:
-            from forms.catalog import load_catalog
+    return _COMMANDS[args.command](storage, cs, args)
 
-            body = load_catalog().to_json()
-        version = str(body.get("version", "")) if isinstance(body, dict) else ""
-        _print(storage.publish_catalog(body, actor=cli_actor(),
-                                       audit=_audited(cs, "catalog.publish", version)))
-        return 0
-    if cmd == "calendar":
-        return calendar_cli.run(storage, args)
-    if cmd == "catalog":
-        return catalog_cli.run(cs, args, cli_actor())
-    if cmd == "roster":
-        return cli_roster.run(storage, cs, args, cli_actor())
-    if cmd == "proactive":
-        return cli_proactive.run(storage, cs, args, cli_actor())
-    if cmd == "release":
-        return cli_releases.run(storage, cs, args, cli_actor())
-    if cmd in ("matters", "matter"):
-        return cli_matters.run(storage, cs, args, cli_actor())
-    if cmd == "user":
-        return _user_add(cs, args)
-    if cmd == "cases":
-        _print(storage.list_cases(status=args.status, limit=args.limit))
-        return 0
-    raise AssertionError(cmd)  # pragma: no cover
+
+def _enroll_code(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    code = storage.create_enroll_code(
+        args.desk_code, args.name, ttl_hours=args.ttl_hours, replaces=args.replaces,
+        audit=_audited(cs, "desk.enroll_code", args.desk_code.strip().upper(),
+                       name=args.name.strip()))
+    if args.json:
+        _print({"code": code, "desk_code": args.desk_code.strip().upper(),
+                "name": args.name, "replaces": args.replaces})
+    else:
+        print(code)
+    return 0
+
+
+def _stats(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    _print(storage.stats())
+    return 0
+
+
+def _desks(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    agreement = storage.reconcile.agreement_overview()["desks"]  # issue 22: re-converged?
+    _print([dict(d, agreement=agreement.get(d["desk_id"])) for d in storage.list_desks()])
+    return 0
+
+
+def _revoke(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    storage.revoke_desk(args.desk_id, audit=_audited(cs, "desk.revoke", args.desk_id))
+    _print({"desk_id": args.desk_id, "revoked": True})
+    return 0
+
+
+def _set_status(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    note = args.note.strip()
+    dept = (args.department or "").strip() or None
+    actor = args.actor or cli_actor()
+    _print(storage.set_status(
+        args.case_uuid, args.status, note=note, department=dept, actor=actor,
+        audit=_audited(cs, "case." + _STATUS_ACTIONS.get(args.status, args.status),
+                       args.case_uuid, status=args.status, note=note, department=dept,
+                       **({"as": args.actor} if args.actor else {}))))
+    return 0
+
+
+def _set_route(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    note = args.note.strip()
+    item = args.item.strip().upper()
+    _print(storage.set_route(
+        args.case_uuid, item, args.status, note=note, actor=cli_actor(),
+        audit=_audited(cs, "route." + args.status, args.case_uuid, item_code=item,
+                       status=args.status, note=note)))
+    return 0
+
+
+def _departments(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    names = storage.departments.names()
+    if args.json:
+        _print(names)
+    else:
+        print("\n".join(names))
+    return 0
+
+
+def _department_add(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    name = " ".join(args.name.split())
+    added = storage.departments.add(name, source="cli", actor=cli_actor(),
+                                   audit=_audited(cs, "department.add", name))
+    _print({"department": name, "added": added})
+    return 0
+
+
+def _publish_catalog(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    if args.file:
+        try:
+            body = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"file: [invalid] 无法读取目录文件: {exc}", file=sys.stderr)
+            return 2
+    else:
+        from forms.catalog import load_catalog
+
+        body = load_catalog().to_json()
+    version = str(body.get("version", "")) if isinstance(body, dict) else ""
+    _print(storage.publish_catalog(body, actor=cli_actor(),
+                                   audit=_audited(cs, "catalog.publish", version)))
+    return 0
+
+
+def _cases(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
+    _print(storage.list_cases(status=args.status, limit=args.limit))
+    return 0
+
+
+def _delegated(run: Callable[..., int]) -> _Command:
+    """A command group with a module of its own: ``run(storage, cs, args, actor)``."""
+    return lambda storage, cs, args: run(storage, cs, args, cli_actor())
+
+
+# which function runs each command (serve, audit, restore and upload-cap run in main:
+# they open no Storage, or need the settings)
+_COMMANDS: dict[str, _Command] = {
+    "enroll-code": _enroll_code,
+    "stats": _stats,
+    "desks": _desks,
+    "revoke": _revoke,
+    "set-status": _set_status,
+    "set-route": _set_route,
+    "departments": _departments,
+    "department": _department_add,
+    "publish-catalog": _publish_catalog,
+    "calendar": lambda storage, cs, args: calendar_cli.run(storage, args),
+    "catalog": lambda storage, cs, args: catalog_cli.run(cs, args, cli_actor()),
+    "roster": _delegated(cli_roster.run),
+    "proactive": _delegated(cli_proactive.run),
+    "release": _delegated(cli_releases.run),
+    "matters": _delegated(cli_matters.run),
+    "matter": _delegated(cli_matters.run),
+    "user": lambda storage, cs, args: _user_add(cs, args),
+    "cases": _cases,
+}
 
 
 def _user_add(cs: ConsoleStore, args: argparse.Namespace) -> int:

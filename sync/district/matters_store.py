@@ -157,6 +157,30 @@ def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str =
     text = text.strip()
     at = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = at.isoformat(timespec="seconds")
+    values, body = _request(action, text, satisfaction, due_at, stamp)
+    with st.write() as conn:
+        st._serialise_changes(conn)
+        row = conn.execute(select(matters).where(matters.c.uuid == uuid)).mappings().first()
+        scope = _department(conn, scope_department) if scope_department else None
+        if row is None or (scope is not None and row["department"] != scope):
+            raise NotFound(f"没有找到诉求工单 {uuid}")  # out of scope: says nothing more
+        _check(conn, row, action, values, department, at)
+        status = _next_status(row, action, satisfaction, values, stamp)
+        _move(conn, row, uuid, action, values)
+        if action == "extend":  # 即将超时 counts again from the new deadline
+            _rearm_warning(conn, row, values)
+        matters_rates.move(st, conn, row, {**row, **{k: v for k, v in values.items()
+                                                     if k in matters_rates.NEEDS}})
+        out = _record(conn, row, uuid, action, status, text, body, values, actor, stamp)
+        if audit is not None:
+            audit(conn, out)
+    return out
+
+
+def _request(action: str, text: str, satisfaction: str, due_at: str,
+             stamp: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the step asks, checked before the transaction: the columns it sets
+    (``values``) and the change's body."""
     values: dict[str, Any] = {"updated_at": stamp}
     body: dict[str, Any] = {}
     if action == "answer":
@@ -180,58 +204,73 @@ def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str =
         raise _refused("required", "reason: 请说明办结情况")
     elif action == "close":
         body["reason"] = text
-    allowed, target = _STEPS[action]
-    with st.write() as conn:
-        st._serialise_changes(conn)
-        row = conn.execute(select(matters).where(matters.c.uuid == uuid)).mappings().first()
-        scope = _department(conn, scope_department) if scope_department else None
-        if row is None or (scope is not None and row["department"] != scope):
-            raise NotFound(f"没有找到诉求工单 {uuid}")  # out of scope: says nothing more
-        if action == "dispatch":
-            values["department"] = _department(conn, department)
-        if action == "extend":
-            if values["due_at"] <= row["due_at"]:
-                raise _refused("later", f"due_at: 新的期限应晚于原期限 {row['due_at']}")
-            if datetime.fromisoformat(row["due_at"]) <= at:
-                raise _refused("passed", "due_at: 原期限已过，不能再延期（延期须在期限届满前申请）")
-        status = target or row["status"]
-        if action == "revisit":
-            status = "redo" if satisfaction == "不满意" else "closed"
-            if status == "redo":
-                values["redo_count"] = matters.c.redo_count + 1
-        values["status"] = status
-        if action == "sign" and row["signed_at"] is None:  # 响应率: the first 签收
-            values["signed_at"] = stamp
-        moved = conn.execute(update(matters).where(
-            matters.c.uuid == uuid, matters.c.status.in_(allowed),
-            matters.c.status == row["status"]).values(**values)).rowcount
-        if not moved:
-            raise _refused("transition", f"status: 工单{_WORDS.get(row['status'], row['status'])}，"
-                          f"不能{_ACTION_WORDS[action]}")
-        if action == "extend":  # 即将超时 counts again from the new deadline
-            fraction = current_config(conn).warn_fraction
-            start, end = (datetime.fromisoformat(row["desk_created_at"]),
-                          datetime.fromisoformat(values["due_at"]))
-            values["warn_at"] = (end - (end - start) * fraction).astimezone(UTC).isoformat(
-                timespec="seconds")
-            values["sla_state"] = "normal"
-            values["escalated_to"] = None
-        matters_rates.move(st, conn, row, {**row, **{k: v for k, v in values.items()
-                                                     if k in matters_rates.NEEDS}})
-        body["due_at"] = values.get("due_at", row["due_at"])
-        dept = values.get("department", row["department"])
-        seq = conn.execute(changes.insert().values(
-            kind="matter", desk_id=row["desk_id"], case_uuid=uuid, status=status,
-            note=text if action != "answer" else "", department=dept, actor=actor, at=stamp,
-        ).returning(changes.c.seq)).scalar_one()
-        conn.execute(matter_change_bodies.insert().values(
-            seq=seq, body_json=json.dumps(body, ensure_ascii=False, sort_keys=True)))
-        out = {"seq": seq, "kind": "matter", "uuid": uuid, "matter_no": row["matter_no"],
-               "action": action, "status": status, "department": dept, "at": stamp,
-               "matter": body}
-        if audit is not None:
-            audit(conn, out)
-    return out
+    return values, body
+
+
+def _check(conn: Any, row: Any, action: str, values: dict[str, Any], department: str,
+           at: datetime) -> None:
+    """The checks that need the order: the department to dispatch to, a later deadline
+    asked before the current one passed."""
+    if action == "dispatch":
+        values["department"] = _department(conn, department)
+    if action == "extend":
+        if values["due_at"] <= row["due_at"]:
+            raise _refused("later", f"due_at: 新的期限应晚于原期限 {row['due_at']}")
+        if datetime.fromisoformat(row["due_at"]) <= at:
+            raise _refused("passed", "due_at: 原期限已过，不能再延期（延期须在期限届满前申请）")
+
+
+def _next_status(row: Any, action: str, satisfaction: str, values: dict[str, Any],
+                 stamp: str) -> str:
+    """The order's status after the step (put in ``values`` with what comes with it)."""
+    status = _STEPS[action][1] or row["status"]
+    if action == "revisit":
+        status = "redo" if satisfaction == "不满意" else "closed"
+        if status == "redo":
+            values["redo_count"] = matters.c.redo_count + 1
+    values["status"] = status
+    if action == "sign" and row["signed_at"] is None:  # 响应率: the first 签收
+        values["signed_at"] = stamp
+    return str(status)
+
+
+def _move(conn: Any, row: Any, uuid: str, action: str, values: dict[str, Any]) -> None:
+    """Update the order if it is still in the status it was read in and one the step
+    allows; else refuse naming the status."""
+    moved = conn.execute(update(matters).where(
+        matters.c.uuid == uuid, matters.c.status.in_(_STEPS[action][0]),
+        matters.c.status == row["status"]).values(**values)).rowcount
+    if not moved:
+        raise _refused("transition", f"status: 工单{_WORDS.get(row['status'], row['status'])}，"
+                      f"不能{_ACTION_WORDS[action]}")
+
+
+def _rearm_warning(conn: Any, row: Any, values: dict[str, Any]) -> None:
+    """After an extension: 即将超时 from the new deadline, not escalated."""
+    fraction = current_config(conn).warn_fraction
+    start, end = (datetime.fromisoformat(row["desk_created_at"]),
+                  datetime.fromisoformat(values["due_at"]))
+    values["warn_at"] = (end - (end - start) * fraction).astimezone(UTC).isoformat(
+        timespec="seconds")
+    values["sla_state"] = "normal"
+    values["escalated_to"] = None
+
+
+def _record(conn: Any, row: Any, uuid: str, action: str, status: str, text: str,
+            body: dict[str, Any], values: dict[str, Any], actor: str,
+            stamp: str) -> dict[str, Any]:
+    """The change the desks receive (and its body); returns the step's result."""
+    body["due_at"] = values.get("due_at", row["due_at"])
+    dept = values.get("department", row["department"])
+    seq = conn.execute(changes.insert().values(
+        kind="matter", desk_id=row["desk_id"], case_uuid=uuid, status=status,
+        note=text if action != "answer" else "", department=dept, actor=actor, at=stamp,
+    ).returning(changes.c.seq)).scalar_one()
+    conn.execute(matter_change_bodies.insert().values(
+        seq=seq, body_json=json.dumps(body, ensure_ascii=False, sort_keys=True)))
+    return {"seq": seq, "kind": "matter", "uuid": uuid, "matter_no": row["matter_no"],
+            "action": action, "status": status, "department": dept, "at": stamp,
+            "matter": body}
 
 
 _ACTION_WORDS = {"dispatch": "派单", "sign": "签收", "answer": "反馈", "extend": "延期",

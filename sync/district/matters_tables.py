@@ -69,7 +69,7 @@ matters = Table(
     Index("matters_desk_due", "desk_code", "due_at", "uuid"),
     # the open orders alone (a few per cent of them): the open queue and overdue list in
     # deadline order, and the queue's headline counts read from the index
-    # the number search (matters_console._number_search): a prefix of the number, of the
+    # the number search (matters_console.number_search): a prefix of the number, of the
     # number reversed (its tail) or of its part from the date on, each one index range
     # (with the deadline: a search's orders are sorted in the default order from the index)
     Index("matters_no", "matter_no", "due_at", "uuid"),
@@ -129,7 +129,7 @@ matter_configs = Table(
 # The console's follow-up of a work order (issue 15, console pages): a 办不成事's coordination
 # (lead and partner departments, root cause — reported so that one case becomes one kind)
 # and the 民情台账's rectification item (整改: department, measure, due date, done).
-# One row per matter, written only by :mod:`sync.district.matters_console`.
+# One row per matter, written only by :mod:`sync.district.matters_ledger`.
 matter_followups = Table(
     "matter_followups", metadata,
     Column("uuid", String(36), primary_key=True),

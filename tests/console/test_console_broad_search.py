@@ -11,7 +11,8 @@ from sqlalchemy import select, text
 from test_console_search import _case
 from test_console_store import _push, cs  # noqa: F401  (the fixture)
 
-from sync.district.console.store import CaseFilter, ConsoleStore, terms
+from sync.district.console.schema import terms
+from sync.district.console.store import CaseFilter, ConsoleStore
 
 DAY = date(2026, 11, 8)
 NAMES = ["王玉兰", "王王", "欧阳玉兰", "李玉", "张三", "王"]
@@ -32,7 +33,7 @@ def _load(cs: ConsoleStore) -> list[dict]:  # noqa: F811
 def _expected(cs: ConsoleStore, part: str, desc: bool = True,  # noqa: F811
               date_from: str = "") -> list[str]:
     """The order the general path (every case's row, sorted in Python) gives."""
-    rows = [r for chunk in cs.iter_cases(CaseFilter()) for r in chunk
+    rows = [r for chunk in cs.caselist.iter_cases(CaseFilter()) for r in chunk
             if part in r["applicant_name"] and r["accepted_date"] >= date_from]
     rows.sort(key=lambda r: (r["accepted_date"], r["received_at"], r["uuid"]), reverse=desc)
     return [r["uuid"] for r in rows]
@@ -42,7 +43,7 @@ def _listed(cs: ConsoleStore, f: CaseFilter) -> tuple[list[str], int]:  # noqa: 
     out: list[str] = []
     page = 1
     while True:
-        p = cs.list_cases(f, page, per_page=20)
+        p = cs.caselist.list_cases(f, page, per_page=20)
         out += [r["uuid"] for r in p.rows]
         if page >= p.pages:
             return out, p.total
@@ -61,10 +62,10 @@ def test_broad_name_search_pages_and_counts_from_the_terms(cs: ConsoleStore) -> 
     got, total = _listed(cs, CaseFilter(q="王", date_from=since))
     assert got == _expected(cs, "王", date_from=since) and total == len(got)
     # a page past the end shows the last page, as the general list does
-    last = cs.list_cases(CaseFilter(q="王"), 999, per_page=20)
+    last = cs.caselist.list_cases(CaseFilter(q="王"), 999, per_page=20)
     assert last.page == last.pages and last.rows
     # combined with another filter the general path answers, with the same cases
-    open_ = cs.list_cases(CaseFilter(q="王", status="received"), per_page=200)
+    open_ = cs.caselist.list_cases(CaseFilter(q="王", status="received"), per_page=200)
     assert {r["uuid"] for r in open_.rows} == set(_expected(cs, "王"))
 
 

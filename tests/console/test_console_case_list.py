@@ -32,13 +32,13 @@ def test_on_the_spot_items_are_not_overdue(cs: ConsoleStore) -> None:  # noqa: F
     assert d["overdue"] == 2, d["overdue"]  # not 6: 当场办结 items have no promised date
     assert d["unconfirmed"] == 4
     assert {r["uuid"] for r in d["most_overdue"]} == {r["case_uuid"] for r in late}
-    assert cs.list_cases(CaseFilter(overdue="overdue")).total == 2
-    assert cs.list_cases(CaseFilter(overdue="unconfirmed")).total == 4
+    assert cs.caselist.list_cases(CaseFilter(overdue="overdue")).total == 2
+    assert cs.caselist.list_cases(CaseFilter(overdue="unconfirmed")).total == 4
     # confirmed at the district: no longer 区级未确认
     cs.st.set_status(spot[0]["case_uuid"], "completed", actor="t")
     cs.readmodel.refresh()
     assert cs.dashboard()["unconfirmed"] == 3
-    assert cs.list_cases(CaseFilter(overdue="unconfirmed")).total == 3
+    assert cs.caselist.list_cases(CaseFilter(overdue="unconfirmed")).total == 3
 
 
 def test_sorting_paging_and_worker_filter(cs: ConsoleStore) -> None:  # noqa: F811
@@ -51,31 +51,31 @@ def test_sorting_paging_and_worker_filter(cs: ConsoleStore) -> None:  # noqa: F8
             r["payload"]["promised_date"] = None
     _push(cs, recs)
     cs.readmodel.refresh()
-    rows = cs.list_cases(CaseFilter()).rows
+    rows = cs.caselist.list_cases(CaseFilter()).rows
     dates = [r["accepted_date"] for r in rows]
     assert dates == sorted(dates, reverse=True)  # newest accepted first by default
-    asc = cs.list_cases(CaseFilter(sort="receipt")).rows
+    asc = cs.caselist.list_cases(CaseFilter(sort="receipt")).rows
     assert [r["receipt_no"] for r in asc] == sorted(r["receipt_no"] for r in asc)
     assert asc[0]["receipt_no"] == min(r["payload"]["receipt_no"] for r in recs)
-    desc = cs.list_cases(CaseFilter(sort="-applicant")).rows
+    desc = cs.caselist.list_cases(CaseFilter(sort="-applicant")).rows
     names = [r["applicant_name"] for r in desc]
     assert names == sorted(names, reverse=True)
     # an unknown sort key is the default order, never a column name passed through
-    assert [r["uuid"] for r in cs.list_cases(CaseFilter(sort="uuid; drop")).rows] == \
+    assert [r["uuid"] for r in cs.caselist.list_cases(CaseFilter(sort="uuid; drop")).rows] == \
         [r["uuid"] for r in rows]
     # pages: 120 rows = 3 pages of 50; page 999 is the last page, not "第 999 / 3 页"
-    last = cs.list_cases(CaseFilter(), page=999)
+    last = cs.caselist.list_cases(CaseFilter(), page=999)
     assert (last.page, last.pages, len(last.rows)) == (3, 3, 20)
-    assert cs.list_cases(CaseFilter(q="没有这个人"), page=5).page == 1
+    assert cs.caselist.list_cases(CaseFilter(q="没有这个人"), page=5).page == 1
     # 经办人
-    assert cs.list_cases(CaseFilter(worker="张伟")).total == 40
-    assert "张伟" in cs.worker_choices() and "刘晓燕" in cs.worker_choices()
+    assert cs.caselist.list_cases(CaseFilter(worker="张伟")).total == 40
+    assert "张伟" in cs.caselist.worker_choices() and "刘晓燕" in cs.caselist.worker_choices()
     # the export walk follows the list's order, every row once
-    by_promised = cs.list_cases(CaseFilter(sort="promised"), page=3).rows
+    by_promised = cs.caselist.list_cases(CaseFilter(sort="promised"), page=3).rows
     assert by_promised[-1]["promised_date"] is None
-    assert cs.list_cases(CaseFilter(sort="-promised")).rows[0]["promised_date"] is None
+    assert cs.caselist.list_cases(CaseFilter(sort="-promised")).rows[0]["promised_date"] is None
     for sort in ("", "promised", "-promised", "-worker", "status"):
-        walked = [r["uuid"] for ch in cs.iter_cases(CaseFilter(sort=sort), chunk=7) for r in ch]
+        walked = [r["uuid"] for ch in cs.caselist.iter_cases(CaseFilter(sort=sort), chunk=7) for r in ch]
         listed = [r["uuid"] for p in (1, 2, 3)
-                  for r in cs.list_cases(CaseFilter(sort=sort), page=p).rows]
+                  for r in cs.caselist.list_cases(CaseFilter(sort=sort), page=p).rows]
         assert walked == listed and len(set(walked)) == 120, sort

@@ -175,18 +175,18 @@ def _settled(cs: ConsoleStore) -> None:  # noqa: F811
     assert _stored(cs) == _recount(cs, from_ratings=True)
     start = local_today() - timedelta(days=60)
     d = cs.dashboard(start=start)
-    period = cs.count_cases(CaseFilter(date_from=start.isoformat(),
+    period = cs.caselist.count_cases(CaseFilter(date_from=start.isoformat(),
                                        date_to=local_today().isoformat()))
-    today = cs.count_cases(CaseFilter(date_from=local_today().isoformat(),
+    today = cs.caselist.count_cases(CaseFilter(date_from=local_today().isoformat(),
                                       date_to=local_today().isoformat()))
     for group in ("by_item", "by_desk", "by_worker"):  # the period's intake, and today's
         assert (sum(r[-2] for r in d[group]), sum(r[-1] for r in d[group])) == (period, today)
     assert len(d["by_desk"]) == len({r[0] for r in d["by_desk"]})  # one row per desk
     for key, flt in (("overdue", "overdue"), ("near_due", "near"),
                      ("unconfirmed", "unconfirmed")):
-        assert d[key] == cs.count_cases(CaseFilter(overdue=flt)), key
-    assert sum(d["backlog"].values()) == cs.count_cases(CaseFilter(status="open"))
-    assert d["priority_open"] == cs.count_cases(CaseFilter(status="open", priority="1"))
+        assert d[key] == cs.caselist.count_cases(CaseFilter(overdue=flt)), key
+    assert sum(d["backlog"].values()) == cs.caselist.count_cases(CaseFilter(status="open"))
+    assert d["priority_open"] == cs.caselist.count_cases(CaseFilter(status="open", priority="1"))
     with cs.st.read() as conn:
         levels = dict(conn.execute(text("SELECT level, count(*) FROM ratings GROUP BY level")
                                    ).all())
@@ -197,7 +197,7 @@ def _settled(cs: ConsoleStore) -> None:  # noqa: F811
         assert sum(n for _n, n, _b in d["bad_rates"][group]) == sum(levels.values()), group
     pending = {r["desk_id"]: r["pending"] for r in cs.desks_overview()}
     for desk, _code in DESKS:
-        assert pending[desk] == cs.count_cases(CaseFilter(desk=desk, status="open")), desk
+        assert pending[desk] == cs.caselist.count_cases(CaseFilter(desk=desk, status="open")), desk
 
 
 def test_counts_equal_a_recount_after_every_write(cs: ConsoleStore) -> None:  # noqa: F811

@@ -31,7 +31,8 @@ from matters_helpers import (
 )
 
 from sync.client.desk import sync_desk
-from sync.district import matters_console as MC
+from sync.district import matters_ledger as ML
+from sync.district import matters_reports as MR
 
 DBS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -285,7 +286,7 @@ def test_cannot_do_report_and_export(ms: ConsoleServer, desk: Any, web: Any) -> 
                   {"what": "cannot", "lead": "民政局", "partners": "派出所、民政局",
                    "root_cause": cause})
         assert r.status_code == 303
-    report = MC.cannot_report(ms.storage)
+    report = ML.cannot_report(ms.storage)
     assert [(g["key"], g["count"]) for g in report] == [("政策空白", 2), ("系统不通", 1)]
     page = clerk.get("/console/matters/cannot").text
     assert page.index("政策空白") < page.index("系统不通")
@@ -368,7 +369,7 @@ def test_rates_match_a_hand_count_and_the_board(ms: ConsoleServer, desk: Any,
     from sync.district.config import district_zone
 
     month = datetime.now(district_zone()).strftime("%Y-%m")
-    out = MC.rates(ms.storage, month, "department")
+    out = MR.rates(ms.storage, month, "department")
     # hand count: dispatched 3 (a, b, c), signed in time 1 (a) → 1/3; resolved: a → 1/4;
     # rated: a 满意, b 不满意 → 1/2
     assert out["overall"]["response"] == {"num": 1, "den": 3, "pct": 33.3}

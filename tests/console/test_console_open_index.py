@@ -42,7 +42,7 @@ def _walks(plan: str, index: str, sqlite: bool) -> bool:
 
 
 def _page_and_counts(cs: ConsoleStore, f: CaseFilter) -> list[tuple[str, object]]:  # noqa: F811
-    stmts = _statements(cs, lambda: cs.list_cases(f))
+    stmts = _statements(cs, lambda: cs.caselist.list_cases(f))
     return [(s, p) for s, p in stmts if "FROM console_cases" in s and "LIMIT" in s.upper()]
 
 
@@ -52,7 +52,7 @@ def test_open_cases_page_and_count_walk_their_index(cs: ConsoleStore) -> None:  
                     "does not prefer the partial index without statistics; a district at "
                     "city scale runs on PostgreSQL, where bench_console measures this")
     _load(cs)
-    page = cs.list_cases(CaseFilter(status="open"))
+    page = cs.caselist.list_cases(CaseFilter(status="open"))
     assert page.total == 90  # all received
     index: str | None
     for sort, index in (("", None),  # the default order: console_cases_open_accepted
@@ -81,7 +81,7 @@ def test_sorted_columns_walk_their_index(cs: ConsoleStore) -> None:  # noqa: F81
 
 def test_an_existing_district_trades_its_old_sort_indexes(cs: ConsoleStore) -> None:  # noqa: F811
     _load(cs)
-    before = [r["uuid"] for r in cs.list_cases(CaseFilter(sort="worker")).rows]
+    before = [r["uuid"] for r in cs.caselist.list_cases(CaseFilter(sort="worker")).rows]
     with cs.st.write() as conn:  # a district created before: one-column sort indexes
         for name in (*SORT_INDEXES.values(), *OPEN):
             conn.execute(text(f"DROP INDEX {name}"))
@@ -95,4 +95,4 @@ def test_an_existing_district_trades_its_old_sort_indexes(cs: ConsoleStore) -> N
         have = {ix["name"] for ix in inspect(conn).get_indexes("console_cases")}
     assert set(SORT_INDEXES.values()) | set(OPEN) <= have
     assert not set(OLD) & have
-    assert [r["uuid"] for r in again.list_cases(CaseFilter(sort="worker")).rows] == before
+    assert [r["uuid"] for r in again.caselist.list_cases(CaseFilter(sort="worker")).rows] == before

@@ -63,9 +63,9 @@ def _uses(plan: str, index: str, sqlite: bool) -> bool:
 
 def test_overdue_filter_and_its_count_read_one_index(cs: ConsoleStore) -> None:  # noqa: F811
     _load(cs)
-    page = cs.list_cases(CaseFilter(overdue="overdue"))
+    page = cs.caselist.list_cases(CaseFilter(overdue="overdue"))
     assert page.total > 0
-    stmts = _statements(cs, lambda: cs.list_cases(CaseFilter(overdue="overdue")))
+    stmts = _statements(cs, lambda: cs.caselist.list_cases(CaseFilter(overdue="overdue")))
     counts = [(s, p) for s, p in stmts if s.lstrip().upper().startswith("SELECT COUNT")]
     assert counts
     for s, p in counts:
@@ -92,9 +92,9 @@ def test_dashboard_counts_read_the_summary(cs: ConsoleStore) -> None:  # noqa: F
     d = cs.dashboard()
     for key, flt in (("overdue", "overdue"), ("near_due", "near"),
                      ("unconfirmed", "unconfirmed")):
-        assert d[key] == cs.list_cases(CaseFilter(overdue=flt)).total, key
+        assert d[key] == cs.caselist.list_cases(CaseFilter(overdue=flt)).total, key
     assert d["overdue"] > 0 and d["unconfirmed"] > 0
-    assert sum(d["backlog"].values()) == cs.list_cases(CaseFilter(status="open")).total
+    assert sum(d["backlog"].values()) == cs.caselist.list_cases(CaseFilter(status="open")).total
 
 
 def test_an_existing_district_gains_the_indexes(cs: ConsoleStore) -> None:  # noqa: F811

@@ -12,7 +12,8 @@ from datetime import date
 from sqlalchemy import select, text
 from test_console_store import _push, _record, cs  # noqa: F401  (the fixture)
 
-from sync.district.console.store import CaseFilter, ConsoleStore, terms
+from sync.district.console.schema import terms
+from sync.district.console.store import CaseFilter, ConsoleStore
 
 DAY = date(2026, 11, 8)
 
@@ -27,7 +28,7 @@ def _case(i: int, name: str, idn: str, phone: str) -> dict:
 
 
 def _found(cs: ConsoleStore, q: str) -> set[str]:  # noqa: F811
-    return {r["applicant_name"] for r in cs.list_cases(CaseFilter(q=q)).rows}
+    return {r["applicant_name"] for r in cs.caselist.list_cases(CaseFilter(q=q)).rows}
 
 
 def test_search_like_the_desk(cs: ConsoleStore) -> None:  # noqa: F811
@@ -49,12 +50,12 @@ def test_search_like_the_desk(cs: ConsoleStore) -> None:  # noqa: F811
     assert _found(cs, "20261108-0001") == {"唐玉梅"}  # the end of a receipt number
     assert _found(cs, "1108-0003") == {"欧阳玉梅"}
     assert _found(cs, "HY-QL01-20261108-0002") == {"王玉兰"}
-    assert cs.list_cases(CaseFilter(q="hy-ql01")).total == 603  # the beginning of one
-    assert cs.list_cases(CaseFilter(q="1234")).total == 601  # tails of ID and phone alike
-    assert cs.list_cases(CaseFilter(q="13871239188")).total == 1  # a full phone
-    assert cs.list_cases(CaseFilter(q="871239")).total == 0  # the middle is not a tail
+    assert cs.caselist.list_cases(CaseFilter(q="hy-ql01")).total == 603  # the beginning of one
+    assert cs.caselist.list_cases(CaseFilter(q="1234")).total == 601  # tails of ID and phone alike
+    assert cs.caselist.list_cases(CaseFilter(q="13871239188")).total == 1  # a full phone
+    assert cs.caselist.list_cases(CaseFilter(q="871239")).total == 0  # the middle is not a tail
     # search combines with the other filters and counts
-    assert cs.list_cases(CaseFilter(q="玉", status="completed")).total == 0
+    assert cs.caselist.list_cases(CaseFilter(q="玉", status="completed")).total == 0
     # the stored terms hold digests of the tails, never the digits themselves
     with cs.st.read() as conn:
         stored = conn.execute(select(terms.c.term)).scalars().all()

@@ -73,7 +73,7 @@ def test_read_model_follows_changes_made_anywhere(cs: ConsoleStore) -> None:
     old = _record(999, accepted=local_today() - timedelta(days=40))
     _push(cs, [*recs, old])
     assert cs.readmodel.refresh() == 621 and cs.readmodel.refresh() == 0
-    page = cs.list_cases(CaseFilter())
+    page = cs.caselist.list_cases(CaseFilter())
     assert page.total == 621 and len(page.rows) == 50
     row = page.rows[0]
     assert row["id_masked"] == "420105********0017" and row["phone_masked"] == "138****4567"
@@ -82,20 +82,20 @@ def test_read_model_follows_changes_made_anywhere(cs: ConsoleStore) -> None:
     u = recs[3]["case_uuid"]
     cs.st.set_status(u, "routed", department="公安", actor="cli")
     assert cs.readmodel.refresh() == 1
-    [r] = cs.case_summary([u])
+    [r] = cs.caselist.case_summary([u])
     assert (r["district_status"], r["department"]) == ("routed", "公安")
-    assert cs.list_cases(CaseFilter(department="公安")).total == 1
-    assert cs.list_cases(CaseFilter(status="open")).total == 621
-    assert cs.list_cases(CaseFilter(overdue="overdue")).total == 1  # the 40-day-old one
+    assert cs.caselist.list_cases(CaseFilter(department="公安")).total == 1
+    assert cs.caselist.list_cases(CaseFilter(status="open")).total == 621
+    assert cs.caselist.list_cases(CaseFilter(overdue="overdue")).total == 1  # the 40-day-old one
     # searches: full ID, phone, receipt prefix, name prefix, uuid
-    assert cs.list_cases(CaseFilter(q="420105194501010017")).total == 621
-    assert cs.list_cases(CaseFilter(q="13871234567")).total == 621
-    assert cs.list_cases(CaseFilter(q="138712")).total == 0  # never a partial phone search
-    assert cs.list_cases(CaseFilter(q=recs[7]["payload"]["receipt_no"])).total == 1
-    assert cs.list_cases(CaseFilter(q="王61")).total == 11  # 王61, 王610..王619
-    assert cs.list_cases(CaseFilter(q=u)).total == 1
+    assert cs.caselist.list_cases(CaseFilter(q="420105194501010017")).total == 621
+    assert cs.caselist.list_cases(CaseFilter(q="13871234567")).total == 621
+    assert cs.caselist.list_cases(CaseFilter(q="138712")).total == 0  # never a partial phone search
+    assert cs.caselist.list_cases(CaseFilter(q=recs[7]["payload"]["receipt_no"])).total == 1
+    assert cs.caselist.list_cases(CaseFilter(q="王61")).total == 11  # 王61, 王610..王619
+    assert cs.caselist.list_cases(CaseFilter(q=u)).total == 1
     # the export walk sees every row once, newest first
-    seen = [r["uuid"] for chunk in cs.iter_cases(CaseFilter(), chunk=100) for r in chunk]
+    seen = [r["uuid"] for chunk in cs.caselist.iter_cases(CaseFilter(), chunk=100) for r in chunk]
     assert len(seen) == len(set(seen)) == 621
 
 

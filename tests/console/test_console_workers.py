@@ -40,17 +40,17 @@ def _load(cs: ConsoleStore, days: int = 90) -> set[str]:  # noqa: F811
 
 def test_suggestions_are_the_workers_of_the_last_90_days(cs: ConsoleStore) -> None:  # noqa: F811
     want = _load(cs)
-    assert cs.worker_choices() == sorted(want) and len(want) > 5
+    assert cs.caselist.worker_choices() == sorted(want) and len(want) > 5
     assert "孙七" in want and "周八" not in want
     with cs.st.read() as conn:  # the grouping it replaces gives the same names
         old = [w for (w,) in conn.execute(text(
             "SELECT worker FROM console_cases WHERE accepted_date >= :s AND worker <> ''"
             " GROUP BY worker ORDER BY worker LIMIT 500"),
             {"s": (local_today() - timedelta(days=90)).isoformat()})]
-    assert cs.worker_choices() == old
-    recent = {r["worker"] for chunk in cs.iter_cases(CaseFilter()) for r in chunk
+    assert cs.caselist.worker_choices() == old
+    recent = {r["worker"] for chunk in cs.caselist.iter_cases(CaseFilter()) for r in chunk
               if r["worker"] and r["accepted_date"] >= local_today().isoformat()}
-    assert cs.worker_choices(days=0) == sorted(recent) and recent < want
+    assert cs.caselist.worker_choices(days=0) == sorted(recent) and recent < want
 
 
 def test_suggestions_skip_from_worker_to_worker(cs: ConsoleStore) -> None:  # noqa: F811
@@ -63,7 +63,7 @@ def test_suggestions_skip_from_worker_to_worker(cs: ConsoleStore) -> None:  # no
 
     event.listen(cs.st.engine, "before_cursor_execute", keep)
     try:
-        cs.worker_choices()
+        cs.caselist.worker_choices()
     finally:
         event.remove(cs.st.engine, "before_cursor_execute", keep)
     [(sql, params)] = [(s, p) for s, p in seen if "console_cases" in s]
@@ -90,4 +90,4 @@ def test_an_existing_district_gains_the_index(cs: ConsoleStore) -> None:  # noqa
     with again.st.read() as conn:
         assert "console_cases_worker_day" in {
             ix["name"] for ix in inspect(conn).get_indexes("console_cases")}
-    assert again.worker_choices() == sorted(want)
+    assert again.caselist.worker_choices() == sorted(want)

@@ -20,7 +20,8 @@ DISTRICT = Path(sync.district.__file__).parent
 STORAGE_PARTS = {"ingest": "ingest", "reconcile": "reconcile", "attachments": "attachments",
                  "rates": "matters_rates", "departments": "departments"}  # attr -> module
 CONSOLE_PARTS = {"users": "console/users", "audit": "console/audit",
-                 "readmodel": "console/readmodel", "callbacks": "console/callback_tasks"}
+                 "readmodel": "console/readmodel", "callbacks": "console/callback_tasks",
+                 "caselist": "console/case_list"}
 
 
 def _parts(store: Any, db: Database) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def test_the_district_stores_are_composed_not_stacked(tmp_path: Path) -> None:
             assert not moved & own, type(store).__name__
         assert st.ingest.reconcile is st.reconcile  # the one a batch notes its records with
         assert cs.callbacks.audit is cs.audit  # the one closing a task appends to
+        assert cs.caselist.audit is cs.audit  # the one an export is logged in
     finally:
         st.close()
 

@@ -17,6 +17,7 @@ from desk.core.matters import MatterService
 from sync.client.desk import sync_desk
 from sync.district import matters_console as MC
 from sync.district import matters_rates as R
+from sync.district import matters_reports as MR
 from sync.district import matters_store as M
 from sync.district.errors import Refused
 from sync.district.matters_tables import matters
@@ -117,7 +118,7 @@ def test_the_summary_equals_a_recount_under_concurrent_decisions(
     _assert_summary_is_a_recount(district.storage)
     # the page's numbers are a hand count from the orders and their changes
     month = R.local_month(_received(district))
-    overall = MC.rates(district.storage, month)["overall"]
+    overall = MR.rates(district.storage, month)["overall"]
     hand = _hand_count(district.storage)
     assert overall["total"] == hand["total"] == 30
     assert (overall["response"]["num"], overall["response"]["den"]) == (

@@ -64,6 +64,8 @@ def install(app: FastAPI) -> None:
         accounts,
         calendar,
         callbacks,
+        case_exports,
+        case_page,
         cases,
         catalog,
         catalog_workbook,
@@ -80,7 +82,9 @@ def install(app: FastAPI) -> None:
     app.include_router(desks.router, prefix="/console")  # 办事点
     app.include_router(catalog.router, prefix="/console")  # 事项目录
     app.include_router(accounts.router, prefix="/console")  # users, the audit log
-    app.include_router(cases.router, prefix="/console")
+    app.include_router(cases.router, prefix="/console")  # the case list, bulk decisions
+    app.include_router(case_page.router, prefix="/console")  # one case, its attachments
+    app.include_router(case_exports.router, prefix="/console")  # CSV / XLSX
     app.include_router(calendar.router, prefix="/console")
     app.include_router(catalog_workbook.router, prefix="/console")  # issue 16: the workbook
     app.include_router(matters.router, prefix="/console")  # issue 15: resident matters

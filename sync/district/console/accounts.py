@@ -140,7 +140,7 @@ def audit_log(request: Request, target: str = "", action: str = "", before: int 
     cs = _cs(request)
     check = cs.audit.check(full=verify == "full", actor=user.username)
     cs.readmodel.refresh(max_age=1.0)
-    cases = cs.case_uuids(case.strip()) if case.strip() else None
+    cases = cs.caselist.case_uuids(case.strip()) if case.strip() else None
     entries = cs.audit.entries(target=target.strip() or None,
                                actions=audit_action_codes(action), cases=cases, limit=100,
                                before_id=before or None)

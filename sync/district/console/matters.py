@@ -27,6 +27,8 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from sync import protocol as P
 from sync.district import matters_console as MC
+from sync.district import matters_ledger as ML
+from sync.district import matters_reports as MR
 from sync.district import matters_store as M
 from sync.district.config import district_zone
 from sync.district.console import auth
@@ -115,14 +117,14 @@ def queue_page(request: Request, page: int = 1, user: User = Reader) -> Response
 @router.get("/matters/cannot", include_in_schema=False)
 def cannot_page(request: Request, by: str = "root_cause", user: User = Reader) -> Response:
     """The 办不成事 queue (open ones first by deadline) and the root-cause report."""
-    if by not in MC.REPORT_GROUPS:
+    if by not in ML.REPORT_GROUPS:
         by = "root_cause"
     cs = auth.console(request)
     rows, total = MC.queue(cs.st, MC.QueueFilter(cannot=True, status="open"),
                            scope=_scope(user), per_page=200)
-    report = MC.cannot_report(cs.st, by) if _scope(user) is None else []
+    report = ML.cannot_report(cs.st, by) if _scope(user) is None else []
     return render(request, "matters_cannot.html", rows=rows, total=total, report=report,
-                  by=by, REPORT_GROUPS=MC.REPORT_GROUPS, **_ctx(request))
+                  by=by, REPORT_GROUPS=ML.REPORT_GROUPS, **_ctx(request))
 
 
 @router.get("/matters/cannot/report.xlsx", include_in_schema=False)
@@ -131,17 +133,17 @@ async def cannot_export(request: Request, by: str = "root_cause",
     """The root-cause report as XLSX (each group with its count and examples); audited."""
     if _scope(user) is not None:
         raise Forbidden("办不成事根因报告只对区级用户开放。", user)
-    if by not in MC.REPORT_GROUPS:
+    if by not in ML.REPORT_GROUPS:
         by = "root_cause"
     cs = auth.console(request)
-    report = await run_in_threadpool(MC.cannot_report, cs.st, by, 5)
+    report = await run_in_threadpool(ML.cannot_report, cs.st, by, 5)
     rows = [[g["key"], str(g["count"]), str(g["open"]),
              "；".join(f"{e['matter_no']} {e['description']}" for e in g["examples"])]
             for g in report]
-    head = _head("办不成事根因报告", user, f"按{MC.REPORT_GROUPS[by]}分组",
+    head = _head("办不成事根因报告", user, f"按{ML.REPORT_GROUPS[by]}分组",
                  "从解决一个问题到解决一类问题：每组的件数、未办结件数和例子")
     path = await run_in_threadpool(
-        _xlsx, "办不成事根因", head, [MC.REPORT_GROUPS[by], "件数", "未办结", "例子"],
+        _xlsx, "办不成事根因", head, [ML.REPORT_GROUPS[by], "件数", "未办结", "例子"],
         rows, (18, 8, 8, 90))
     await run_in_threadpool(lambda: cs.audit.append(user.username, "export", "xlsx",
                                              report="matters.cannot", filters={"by": by},
@@ -151,9 +153,9 @@ async def cannot_export(request: Request, by: str = "root_cause",
 
 # -- 民情台账 ----------------------------------------------------------------------------------
 
-def _ledger_filter(qp: Any) -> MC.LedgerFilter:
-    f = MC.LedgerFilter(**{k: str(qp.get(k, "")).strip()[:64]
-                           for k in MC.LedgerFilter.__dataclass_fields__})
+def _ledger_filter(qp: Any) -> ML.LedgerFilter:
+    f = ML.LedgerFilter(**{k: str(qp.get(k, "")).strip()[:64]
+                           for k in ML.LedgerFilter.__dataclass_fields__})
     if f.rect not in ("", "any", "open", "done", "overdue"):
         f.rect = ""
     if f.status and f.status != "open" and f.status not in P.MATTER_STATUSES:
@@ -169,10 +171,10 @@ def ledger_page(request: Request, user: User = Reader) -> Response:
     """民情台账: every matter with its place, status and rectification; filterable."""
     cs = auth.console(request)
     f = _ledger_filter(request.query_params)
-    problems = MC.check_ledger_filter(f)
+    problems = ML.check_ledger_filter(f)
     rows: list[dict[str, Any]] = []
     if not problems:
-        for chunk in MC.ledger(cs.st, f, scope=_scope(user), limit=LEDGER_LIMIT):
+        for chunk in ML.ledger(cs.st, f, scope=_scope(user), limit=LEDGER_LIMIT):
             rows += chunk
     return render(request, "matters_ledger.html", 422 if problems else 200, rows=rows, f=f,
                   problems=problems, query=urlencode(f.active()), limit=LEDGER_LIMIT,
@@ -202,7 +204,7 @@ async def ledger_export(request: Request, user: User = Exporter) -> Response:
     with the filter and the row count, like the case exports."""
     cs = auth.console(request)
     f = _ledger_filter(request.query_params)
-    problems = MC.check_ledger_filter(f)
+    problems = ML.check_ledger_filter(f)
     if problems:
         return render(request, "error.html", 422, title="筛选条件有误", message="；".join(problems))
     words = "；".join(f"{_LEDGER_WORDS.get(k, k)}：{v}" for k, v in f.active().items()) \
@@ -212,7 +214,7 @@ async def ledger_export(request: Request, user: User = Exporter) -> Response:
     head = _head("民情台账", user, words, "居民姓名、电话、身份证号不导出")
 
     def rows() -> Iterator[list[str]]:
-        for chunk in MC.ledger(cs.st, f, scope=_scope(user)):
+        for chunk in ML.ledger(cs.st, f, scope=_scope(user)):
             for r in chunk:
                 yield _ledger_cells(r)
 
@@ -249,23 +251,23 @@ def rates_page(request: Request, period: str = "", by: str = "department",
         raise Forbidden("三率统计和好差评榜只对区级用户开放。", user)
     cs = auth.console(request)
     period, quarter = period.strip() or _this_month(), quarter.strip() or _this_quarter()
-    if by not in MC.RATE_GROUPS:
+    if by not in MR.RATE_GROUPS:
         by = "department"
     problems = []
     try:
-        rates = MC.rates(cs.st, period, by)
+        rates = MR.rates(cs.st, period, by)
     except Refused as exc:
         problems.append("统计期：" + exc.message.removeprefix("period: "))
         rates = None
     try:
-        board = MC.board(cs.st, quarter)
+        board = MR.board(cs.st, quarter)
     except Refused as exc:
         problems.append("季度：" + exc.message.removeprefix("period: "))
         board = None
     return render(request, "matters_rates.html", 422 if problems else 200, rates=rates,
                   board=board, period=period, quarter=quarter, by=by, problems=problems,
-                  RATE_GROUPS=MC.RATE_GROUPS, DEFS=MC.RATE_DEFINITIONS,
-                  overdue=MC.overdue(cs.st), **_ctx(request))
+                  RATE_GROUPS=MR.RATE_GROUPS, DEFS=MR.RATE_DEFINITIONS,
+                  overdue=MR.overdue(cs.st), **_ctx(request))
 
 
 @router.get("/matters/board.xlsx", include_in_schema=False)
@@ -276,7 +278,7 @@ async def board_export(request: Request, quarter: str = "", user: User = Exporte
     cs = auth.console(request)
     quarter = quarter.strip() or _this_quarter()
     try:
-        board = await run_in_threadpool(MC.board, cs.st, quarter)
+        board = await run_in_threadpool(MR.board, cs.st, quarter)
     except Refused as exc:
         return render(request, "error.html", 422, title="季度有误",
                       message=exc.message.removeprefix("period: "))
@@ -409,7 +411,7 @@ async def _followup(request: Request, user: User, uuid: str, form: dict[str, str
                     uuid, **detail)
 
     try:
-        await run_in_threadpool(lambda: MC.save_followup(cs.st, uuid, what, form,
+        await run_in_threadpool(lambda: ML.save_followup(cs.st, uuid, what, form,
                                                          actor=user.username, audit=audited))
     except Refused as exc:
         field = str(exc.extra.get("field") or "")

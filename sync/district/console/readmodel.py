@@ -247,6 +247,35 @@ class ReadModel:
         set_state(self.db, conn, "counts_version", COUNTS_VERSION)
 
     def _refresh_cases(self, limit: int) -> int:
+        rows = self._changed_cases(limit)
+        if not rows:
+            return 0
+        full, status_only, new_terms = _read_model_rows(rows)
+        with self.db.write() as conn:
+            # console_counts move with the rows, in this transaction: what each row counted
+            # before (read under the lock) out, what it counts now in; a row another process
+            # wrote from newer source data meanwhile is left alone
+            self._lock_counts(conn)
+            old = self._counted_rows(conn, (r["uuid"] for r in rows))
+            delta, full, status_only = self._newer_only(conn, old, full, status_only)
+            keep = {r["uuid"] for r in full}
+            new_terms = [t for t in new_terms if t["uuid"] in keep]
+            self._add_counts(conn, delta)
+            if full:
+                self._upsert_read_model(conn, full)
+                self._replace_terms(conn, [r["uuid"] for r in full], new_terms)
+            if status_only:
+                conn.execute(update(ccases).where(ccases.c.uuid == bindparam("k_uuid")).values(
+                    {k: bindparam(k) for k in status_only[0] if k != "uuid"}),
+                    [dict(r, k_uuid=r["uuid"]) for r in status_only])
+            newest = max(r["updated_at"] for r in rows)
+            if newest > (get_state(conn, "cases_wm") or ""):
+                set_state(self.db, conn, "cases_wm", newest)
+        return len(rows)
+
+    def _changed_cases(self, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` cases changed since the watermark (less the margin) that the read
+        model does not have as they are now, oldest change first."""
         with self.db.read() as conn:
             wm = get_state(conn, "cases_wm") or ""
             since = _iso(datetime.fromisoformat(wm) - REFRESH_MARGIN) if wm else ""
@@ -263,83 +292,33 @@ class ReadModel:
                  .where(or_(ccases.c.uuid.is_(None),
                             ccases.c.src_updated_at != cases.c.updated_at))
                  .order_by(cases.c.updated_at, cases.c.uuid).limit(limit))
-            rows = [dict(r) for r in conn.execute(q).mappings()]
-            if not rows:
-                return 0
-        payloads = {r["uuid"]: json.loads(r["payload_json"]) for r in rows
-                    if r["payload_json"] is not None}
-        full, status_only = [], []
-        new_terms: list[dict[str, str]] = []
-        for r in rows:
-            dept = r["district_department"] or r["department"]
-            common = {"uuid": r["uuid"], "src_updated_at": r["updated_at"],
-                      "district_status": r["district_status"],
-                      "district_note": r["district_note"] or "", "department": dept,
-                      "priority": 1 if r.get("priority") else 0}
-            if r["uuid"] not in payloads:
-                status_only.append(common)
-                continue
-            p = payloads[r["uuid"]]
-            f = _fields_of(p)
-            idn = str(f.get("applicant_id") or "")
-            phone = str(f.get("applicant_phone") or "")
-            full.append(dict(
-                common, revision=r["revision"], receipt_no=r["receipt_no"],
-                item_code=r["item_code"], item_name=r["item_name"], desk_id=r["desk_id"],
-                desk_code=r["desk_code"], worker=str(p.get("worker") or "")[:100],
-                applicant_name=r["applicant_name"], id_masked=mask_id(idn) if idn else "",
-                phone_masked=mask_phone(phone) if phone else "",
-                id_hash=search_hash("id", idn), phone_hash=search_hash("phone", phone),
-                accepted_date=str(p.get("accepted_date") or r["desk_created_at"][:10]),
-                promised_date=p.get("promised_date") or None, received_at=r["received_at"],
-                initials=name_initials(search_name(r["applicant_name"]))[:24],
-                receipt_rev=str(r["receipt_no"])[::-1].upper()[:64]))
-            sort_key = {"accepted_date": full[-1]["accepted_date"],
-                        "received_at": r["received_at"]}
-            no_key = {"accepted_date": "", "received_at": ""}
-            new_terms.extend({"term": t, "uuid": r["uuid"],
-                              **(sort_key if t.startswith("n") else no_key)}
-                             for t in search_terms(r["applicant_name"], idn, phone))
-        with self.db.write() as conn:
-            # console_counts move with the rows, in this transaction: what each row counted
-            # before (read under the lock) out, what it counts now in; a row another process
-            # wrote from newer source data meanwhile is left alone
-            self._lock_counts(conn)
-            old = self._counted_rows(conn, (r["uuid"] for r in rows))
-            fresh = sorted({r["uuid"] for r in full} - set(old))  # new rows: their ratings
-            got = {u: (lv, at) for i in range(0, len(fresh), 5000)
-                   for u, lv, at in conn.execute(select(
-                       rated.c.uuid, rated.c.level, rated.c.received_at).where(
-                       rated.c.uuid.in_(fresh[i:i + 5000])))}
-            delta: Counter[CountKey] = Counter()
+            return [dict(r) for r in conn.execute(q).mappings()]
 
-            def newer(r: dict[str, Any]) -> bool:
-                o = old.get(r["uuid"])
-                if o is not None and o["src_updated_at"] > r["src_updated_at"]:
-                    return False
-                lv, at = got.get(r["uuid"], (None, None))
-                if o is not None:
-                    delta.subtract(count_keys(o))
-                delta.update(count_keys({"rated_level": lv, "rated_at": at, **(o or {}),
-                                         **r}))
-                return True
+    def _newer_only(self, conn: Connection, old: dict[str, Any], full: list[dict[str, Any]],
+                    status_only: list[dict[str, Any]]
+                    ) -> tuple[Counter[CountKey], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows not overtaken by another process's newer write (``old``: the rows as
+        counted now), and the counts' change: each kept row's old counts out, new in."""
+        fresh = sorted({r["uuid"] for r in full} - set(old))  # new rows: their ratings
+        got = {u: (lv, at) for i in range(0, len(fresh), 5000)
+               for u, lv, at in conn.execute(select(
+                   rated.c.uuid, rated.c.level, rated.c.received_at).where(
+                   rated.c.uuid.in_(fresh[i:i + 5000])))}
+        delta: Counter[CountKey] = Counter()
 
-            full = [r for r in full if newer(r)]
-            status_only = [r for r in status_only if r["uuid"] in old and newer(r)]
-            keep = {r["uuid"] for r in full}
-            new_terms = [t for t in new_terms if t["uuid"] in keep]
-            self._add_counts(conn, delta)
-            if full:
-                self._upsert_read_model(conn, full)
-                self._replace_terms(conn, [r["uuid"] for r in full], new_terms)
-            if status_only:
-                conn.execute(update(ccases).where(ccases.c.uuid == bindparam("k_uuid")).values(
-                    {k: bindparam(k) for k in status_only[0] if k != "uuid"}),
-                    [dict(r, k_uuid=r["uuid"]) for r in status_only])
-            newest = max(r["updated_at"] for r in rows)
-            if newest > (get_state(conn, "cases_wm") or ""):
-                set_state(self.db, conn, "cases_wm", newest)
-        return len(rows)
+        def newer(r: dict[str, Any]) -> bool:
+            o = old.get(r["uuid"])
+            if o is not None and o["src_updated_at"] > r["src_updated_at"]:
+                return False
+            lv, at = got.get(r["uuid"], (None, None))
+            if o is not None:
+                delta.subtract(count_keys(o))
+            delta.update(count_keys({"rated_level": lv, "rated_at": at, **(o or {}), **r}))
+            return True
+
+        full = [r for r in full if newer(r)]
+        status_only = [r for r in status_only if r["uuid"] in old and newer(r)]
+        return delta, full, status_only
 
     def _upsert_read_model(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         cols = list(rows[0])
@@ -411,3 +390,44 @@ class ReadModel:
                 conn.execute(self.db.dialect_insert(callbacks).on_conflict_do_nothing(), rows)
             if newest and newest > wm:
                 set_state(self.db, conn, "ratings_wm", newest)
+
+
+def _read_model_rows(rows: list[dict[str, Any]]
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, str]]]:
+    """The read model's rows for changed cases: ``full`` ones for a new revision (with its
+    search terms), ``status_only`` ones for a decision on the same revision."""
+    payloads = {r["uuid"]: json.loads(r["payload_json"]) for r in rows
+                if r["payload_json"] is not None}
+    full, status_only = [], []
+    new_terms: list[dict[str, str]] = []
+    for r in rows:
+        dept = r["district_department"] or r["department"]
+        common = {"uuid": r["uuid"], "src_updated_at": r["updated_at"],
+                  "district_status": r["district_status"],
+                  "district_note": r["district_note"] or "", "department": dept,
+                  "priority": 1 if r.get("priority") else 0}
+        if r["uuid"] not in payloads:
+            status_only.append(common)
+            continue
+        p = payloads[r["uuid"]]
+        f = _fields_of(p)
+        idn = str(f.get("applicant_id") or "")
+        phone = str(f.get("applicant_phone") or "")
+        full.append(dict(
+            common, revision=r["revision"], receipt_no=r["receipt_no"],
+            item_code=r["item_code"], item_name=r["item_name"], desk_id=r["desk_id"],
+            desk_code=r["desk_code"], worker=str(p.get("worker") or "")[:100],
+            applicant_name=r["applicant_name"], id_masked=mask_id(idn) if idn else "",
+            phone_masked=mask_phone(phone) if phone else "",
+            id_hash=search_hash("id", idn), phone_hash=search_hash("phone", phone),
+            accepted_date=str(p.get("accepted_date") or r["desk_created_at"][:10]),
+            promised_date=p.get("promised_date") or None, received_at=r["received_at"],
+            initials=name_initials(search_name(r["applicant_name"]))[:24],
+            receipt_rev=str(r["receipt_no"])[::-1].upper()[:64]))
+        sort_key = {"accepted_date": full[-1]["accepted_date"],
+                    "received_at": r["received_at"]}
+        no_key = {"accepted_date": "", "received_at": ""}
+        new_terms.extend({"term": t, "uuid": r["uuid"],
+                          **(sort_key if t.startswith("n") else no_key)}
+                         for t in search_terms(r["applicant_name"], idn, phone))
+    return full, status_only, new_terms

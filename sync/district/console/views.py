@@ -138,7 +138,7 @@ def describe_audit(cs: ConsoleStore, entries: list[dict[str, Any]]) -> None:
 
     desks = {d["desk_id"]: f"{d['desk_code']} {d['name']}" for d in cs.st.list_desks()}
     uuids = [e["target"] for e in entries if len(e["target"]) == 36]
-    cases = {r["uuid"]: r for r in cs.case_summary(uuids)} if uuids else {}
+    cases = {r["uuid"]: r for r in cs.caselist.case_summary(uuids)} if uuids else {}
     from sync.district.matters_console import matter_numbers  # issue 15: work orders
 
     orders = matter_numbers(cs.st, [e["target"] for e in entries
