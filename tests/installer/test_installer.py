@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,19 +216,23 @@ def test_installed_receipt_prints_rare_name_characters(installed: Path, tmp_path
     assert unpacked.stat().st_size == want.stat().st_size
 
 
-def test_installed_attach_counts_pdf_pages(installed: Path, tmp_path: Path) -> None:
-    """A PDF attached to a case has its pages counted by pypdf in the bundle, which has no
-    fontTools (doorstep-desk.spec excludes it: pypdf needs it only to extract text)."""
-    exe = installed / "opt" / PACKAGE / PACKAGE
-    env = _env(tmp_path)
-    data = tmp_path / "desk-data"
+def _demo_case_and_material(exe: Path, data: Path, env: dict[str, str]
+                            ) -> tuple[dict[str, Any], str]:
+    """A demo case made by the installed desk in ``data``, and its item's first material."""
     _run(exe, "--data-dir", str(data), "demo", "--cases", "1", "--seed", "8", env=env)
     case = json.loads(_run(exe, "--data-dir", str(data), "cases", "--json", env=env).stdout)[0]
     catalog = json.loads(_run(exe, "--data-dir", str(data), "catalog", "--json",
                               env=env).stdout)
     item = next(i for i in catalog if i["code"] == case["item_code"])
     material = item["materials"][0]
-    material = material["name"] if isinstance(material, dict) else material
+    return case, material["name"] if isinstance(material, dict) else material
+
+
+def test_installed_attach_counts_pdf_pages(installed: Path, tmp_path: Path) -> None:
+    """A PDF attached to a case has its pages counted by pypdf in the bundle, which has no
+    fontTools (doorstep-desk.spec excludes it: pypdf needs it only to extract text)."""
+    exe, env, data = installed / "opt" / PACKAGE / PACKAGE, _env(tmp_path), tmp_path / "desk-data"
+    case, material = _demo_case_and_material(exe, data, env)
     pdf = tmp_path / "receipt.pdf"
     _run(exe, "--data-dir", str(data), "receipt", case["uuid"], "--out", str(pdf),
          "--format", "a4", env=env)
@@ -244,16 +249,8 @@ def test_installed_attach_normalises_images(installed: Path, tmp_path: Path) -> 
     and a stand-in for its JPEG 2000 library, which answers only the version query."""
     from PIL import Image
 
-    exe = installed / "opt" / PACKAGE / PACKAGE
-    env = _env(tmp_path)
-    data = tmp_path / "desk-data"
-    _run(exe, "--data-dir", str(data), "demo", "--cases", "1", "--seed", "8", env=env)
-    case = json.loads(_run(exe, "--data-dir", str(data), "cases", "--json", env=env).stdout)[0]
-    catalog = json.loads(_run(exe, "--data-dir", str(data), "catalog", "--json",
-                              env=env).stdout)
-    item = next(i for i in catalog if i["code"] == case["item_code"])
-    material = item["materials"][0]
-    material = material["name"] if isinstance(material, dict) else material
+    exe, env, data = installed / "opt" / PACKAGE / PACKAGE, _env(tmp_path), tmp_path / "desk-data"
+    case, material = _demo_case_and_material(exe, data, env)
     images = []
     for fmt in ("JPEG", "PNG", "BMP", "TIFF"):
         images.append(tmp_path / f"page.{fmt.lower()}")

@@ -186,7 +186,8 @@ def _xlsx_file(cs: ConsoleStore, f: CaseFilter, mask: bool = False,
     return path
 
 
-def _file_stream(path: str) -> Iterator[bytes]:
+def file_stream(path: str) -> Iterator[bytes]:
+    """A finished export file in 256 KB chunks, deleted once sent (or the client left)."""
     try:
         with open(path, "rb") as fh:
             while chunk := fh.read(256 * 1024):
@@ -222,5 +223,5 @@ async def export(request: Request, fmt: str, user: User = Exporter) -> Response:
     path = await run_in_threadpool(_xlsx_file, cs, f, mask, head_rows)
     headers["Content-Length"] = str(os.path.getsize(path))
     return StreamingResponse(
-        _file_stream(path), headers=headers,
+        file_stream(path), headers=headers,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -33,6 +33,7 @@ from sync.district import matters_store as M
 from sync.district.config import district_zone
 from sync.district.console import auth
 from sync.district.console.auth import Forbidden, User
+from sync.district.console.case_exports import file_stream
 from sync.district.console.views import flash, local_time, render
 from sync.district.errors import NotFound, Refused
 
@@ -478,16 +479,8 @@ def _xlsx_counted(sheet: str, head: list[tuple[str, str]], columns: list[str],
 def _download(path: str, name: str) -> Response:
     from urllib.parse import quote
 
-    def stream() -> Iterator[bytes]:
-        try:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(256 * 1024):
-                    yield chunk
-        finally:
-            os.unlink(path)
-
     ascii_name = "".join(ch if ch.isascii() else "_" for ch in name)
-    return StreamingResponse(stream(), media_type=(
+    return StreamingResponse(file_stream(path), media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
                                f"filename*=UTF-8''{quote(name)}",
