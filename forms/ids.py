@@ -131,18 +131,20 @@ def credit_code_problem(raw: str) -> str | None:
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_SPACES = re.compile(r"[\s()]")
+_MOBILE_DASHED = re.compile(r"1[\d-]+")
 
 
 def normalize_phone(raw: str) -> str:
     """Strip spaces, dashes inside mobiles, and a +86 / 86 prefix."""
-    s = re.sub(r"[\s()]", "", raw)
+    s = _SPACES.sub("", raw)
     if s.startswith("+86"):
         s = s[3:]
     elif s.startswith("0086"):
         s = s[4:]
     elif len(s) == 13 and s.startswith("86"):
         s = s[2:]
-    if re.fullmatch(r"1[\d-]+", s):
+    if _MOBILE_DASHED.fullmatch(s):
         s = s.replace("-", "")
     return s
 

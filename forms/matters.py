@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,11 @@ class Category:
 
     def subcategory(self, name: str) -> Subcategory | None:
         """The sub-category called ``name``, or None."""
-        return next((s for s in self.subcategories if s.name == name), None)
+        return self._subcategories.get(name)
+
+    @cached_property
+    def _subcategories(self) -> dict[str, Subcategory]:
+        return {s.name: s for s in reversed(self.subcategories)}  # the first of a name wins
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,11 @@ class MatterConfig:
 
     def category(self, name: str) -> Category | None:
         """The category called ``name``, or None."""
-        return next((c for c in self.categories if c.name == name), None)
+        return self._categories.get(name)
+
+    @cached_property
+    def _categories(self) -> dict[str, Category]:
+        return {c.name: c for c in reversed(self.categories)}  # the first of a name wins
 
     def department(self, code: str) -> Department | None:
         """The department with ``code``, or None."""

@@ -30,6 +30,7 @@ from desk.core import clock
 from desk.core.cases import Actor
 from desk.core.errors import ValidationFailed
 from desk.core.store import Store
+from desk.core.store_base import dumps_sorted
 from forms.engine import Problem
 from forms.ids import (
     IdNumberError,
@@ -240,13 +241,14 @@ class MatterService:
         received = self.now().replace(microsecond=0)
         due = due_at(received, sla, self.store.calendar.work_calendar())
         place, resident = clean["place"], clean["resident"]
+        at = received.isoformat(timespec="milliseconds")
         matter = {
             "uuid": str(uuid7()),
             "category": clean["category"], "subcategory": clean["subcategory"],
             "urgency": clean["urgency"], "description": clean["description"],
-            "place_json": json.dumps(place, ensure_ascii=False, sort_keys=True),
+            "place_json": dumps_sorted(place),
             "place_text": " ".join(place[k] for k in PLACE_KEYS if k in place),
-            "resident_json": json.dumps(resident, ensure_ascii=False, sort_keys=True),
+            "resident_json": dumps_sorted(resident),
             "resident_name": resident.get("name", ""),
             "resident_phone": resident.get("phone", ""),
             "resident_id": resident.get("id_number", ""),
@@ -254,11 +256,9 @@ class MatterService:
             "from_receipt_no": clean["from_receipt_no"],
             "status": "open", "owner": actor.worker, "worker": actor.worker,
             "desk_code": actor.desk_code, "revision": 1, "sync_state": "pending",
-            "created_at": received.isoformat(timespec="milliseconds"),
-            "updated_at": received.isoformat(timespec="milliseconds"),
+            "created_at": at, "updated_at": at,
             "due_at": due.isoformat(timespec="seconds"),
-            "sla_json": json.dumps(dict(sla.to_json(), label=sla.label), ensure_ascii=False,
-                                   sort_keys=True),
+            "sla_json": dumps_sorted(dict(sla.to_json(), label=sla.label)),
             "config_version": cfg.version,
         }
         return self.store.matters.save_new_matter(matter, actor.worker)

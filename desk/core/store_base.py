@@ -38,6 +38,11 @@ def _identity(path: Path | None) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino)
 
 
+# json.dumps(obj, ensure_ascii=False, sort_keys=True), the same text, without making a new
+# encoder per call (a save writes five such texts)
+dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def now_iso() -> str:
     """The desk clock, as an ISO timestamp with the desk zone's offset (desk.core.clock)."""
     return clock.now_iso()
@@ -377,7 +382,7 @@ class StoreBase:
         row = c.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
         prev = row[0] if row else GENESIS_HASH
         at = now_iso()
-        body = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        body = dumps_sorted(detail)
         digest = audit_hash(prev, at, actor, action, case_uuid, body)
         c.execute("INSERT INTO audit(at, actor, action, case_uuid, detail_json, prev_hash, hash)"
                   " VALUES (?,?,?,?,?,?,?)", [at, actor, action, case_uuid, body, prev, digest])
@@ -407,3 +412,39 @@ class Part:
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         return self._core.get_meta(key, default)
+
+
+class TableStamp:
+    """What changes whenever a row arrives in one small table (``count(*), max(id)``),
+    read again only when it may have changed: another connection committed (SQLite's
+    ``PRAGMA data_version`` moved — a pull by another process) or this store wrote to the
+    table (its writer calls :meth:`touch`). A matter save asks twice (the district's
+    configuration, the holiday arrangements): one pragma each, not a read of the table."""
+
+    def __init__(self, core: StoreBase, table: str) -> None:
+        self._core = core
+        self._sql = f"SELECT count(*), max(id) FROM {table}"
+        self._seen: tuple[int, tuple[int, int | None]] | None = None
+
+    def touch(self) -> None:
+        """This store wrote to the table (in a transaction that may yet roll back: reading
+        again is right either way)."""
+        self._seen = None
+
+    def __call__(self) -> tuple[int, int | None]:
+        core = self._core
+        with core._lock:
+            try:
+                conn = core._conn
+                version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+                seen = self._seen
+                if seen is not None and seen[0] == version:
+                    return seen[1]
+                n, top = conn.execute(self._sql).fetchone()
+            except DB_ERRORS as exc:
+                known = translate_sqlite(exc, "未能读取数据")
+                if known is not None:
+                    raise known from None
+                raise
+            self._seen = (version, (int(n), top))
+            return self._seen[1]

@@ -17,13 +17,14 @@ data, the ``chinesecalendar`` package and the lunar fallback (:mod:`forms.calend
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from desk.core.store_base import Part, now_iso
+from desk.core.store_base import Part, StoreBase, TableStamp, now_iso
 from forms.calendar import CalendarError, WorkCalendar, YearCalendar, load_folder, parse_notice
 
 RECOMPUTE_KEY = "calendar_recompute"
@@ -35,8 +36,12 @@ class Calendar(Part):
     promises."""
 
     calendar_dir: Path | None = None  # <data dir>/calendars (set by DeskContext.open)
-    _calendar_cache: tuple[Any, WorkCalendar] | None = None
-    _calendar_lock = threading.Lock()
+
+    def __init__(self, core: StoreBase) -> None:
+        super().__init__(core)
+        self._calendar_cache: tuple[Any, WorkCalendar] | None = None
+        self._calendar_lock = threading.Lock()
+        self._stamp = TableStamp(core, "calendars")  # changes when an arrangement arrives
 
     # -- written while applying pulled changes ---------------------------------------------
 
@@ -52,6 +57,7 @@ class Calendar(Part):
                   [seq, cal.year, int(version) if isinstance(version, int) else None,
                    json.dumps(body, ensure_ascii=False), str(body.get("published_at") or ""),
                    now_iso()])
+        self._stamp.touch()
         row = c.execute("SELECT value FROM meta WHERE key = ?", [RECOMPUTE_KEY]).fetchone()
         years = set(json.loads(row[0])) if row else set()
         years.add(cal.year)
@@ -78,12 +84,7 @@ class Calendar(Part):
     def work_calendar(self) -> WorkCalendar:
         """The desk's working-day calendar (cached until another arrangement arrives or a
         file in the calendars folder changes)."""
-        stamp_row = self._read("SELECT count(*) AS n, max(id) AS s FROM calendars")[0]
-        files: tuple[tuple[str, float], ...] = ()
-        if self.calendar_dir is not None and self.calendar_dir.is_dir():
-            files = tuple(sorted((p.name, p.stat().st_mtime)
-                                 for p in self.calendar_dir.glob("*.json")))
-        key = (stamp_row["n"], stamp_row["s"], files)
+        key = (self._stamp(), _folder_files(self.calendar_dir))
         with self._calendar_lock:
             if self._calendar_cache is not None and self._calendar_cache[0] == key:
                 return self._calendar_cache[1]
@@ -168,3 +169,17 @@ class Calendar(Part):
         with self.transaction() as c:
             c.executemany("UPDATE promise_updates SET seen_at = ? WHERE id = ? AND seen_at "
                           "IS NULL", [(now_iso(), i) for i in ids])
+
+
+def _folder_files(folder: Path | None) -> tuple[tuple[str, float], ...]:
+    """The calendars folder's ``*.json`` files (as ``glob`` finds them: not hidden) with
+    their modification times — what :meth:`Calendar.work_calendar` is cached by; () when
+    there is no folder. One directory read: a matter save asks every time."""
+    if folder is None:
+        return ()
+    try:
+        with os.scandir(folder) as entries:
+            return tuple(sorted((e.name, e.stat().st_mtime) for e in entries
+                                if e.name.endswith(".json") and not e.name.startswith(".")))
+    except OSError:
+        return ()

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from desk.core.errors import ValidationFailed
-from desk.core.store_base import Part, StoreBase, now_iso
+from desk.core.store_base import Part, StoreBase, TableStamp, dumps_sorted, now_iso
 from desk.core.store_reconcile import Reconcile
 from desk.core.store_schema import migration
 from desk.core.store_search import Search
@@ -42,8 +42,8 @@ MATTER_COLUMNS = (
 )
 # what never goes to the district in a matter record: the desk's sync state, what the
 # district said, the search copies of the resident's phone and ID (they are in resident_json)
-_NOT_SENT = frozenset(("sync_state", "sync_error", "answer_seen_at", "resident_phone",
-                       "resident_id"))
+_NOT_SENT = frozenset(("sync_state", "sync_error", "answer_seen_at", "resident_phone", "resident_id"))
+_SENT = tuple(k for k in MATTER_COLUMNS if not k.startswith("district_") and k not in _NOT_SENT)
 MATTER_STATUSES = ("open", "closed")
 PURGED = '{"purged": true}'  # a purged matter's resident and its sent outbox payloads
 PURGED_TEXT = "（已按保存期限清除）"  # what was said, once purged
@@ -136,12 +136,12 @@ class Matters(Part):
         super().__init__(core)
         self._search = search
         self._reconcile = reconcile
+        self._config_stamp = TableStamp(core, "matter_configs")
 
     def _enqueue_matter(self, c: sqlite3.Connection, matter: dict[str, Any], *,
                         new: bool = False) -> None:
         """Its outbox entry (``new``: a matter just recorded, with no hand-overs to read)."""
-        payload = {k: matter[k] for k in MATTER_COLUMNS
-                   if k in matter and not k.startswith("district_") and k not in _NOT_SENT}
+        payload = {k: matter[k] for k in _SENT if k in matter}
         payload["handovers"] = [] if new else [
             {k: r[k] for k in ("at", "from_owner", "to_owner", "reason", "actor", "revision")}
             for r in (dict(zip(("at", "from_owner", "to_owner", "reason", "actor",
@@ -153,7 +153,7 @@ class Matters(Part):
         c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at) "
                   "VALUES (?,?,?,?,?)",
                   ["matter", matter["uuid"], matter["revision"],
-                   json.dumps(payload, ensure_ascii=False, sort_keys=True), now_iso()])
+                   dumps_sorted(payload), now_iso()])
 
     def _matter_row(self, c: sqlite3.Connection, uuid: str) -> dict[str, Any] | None:
         cur = c.execute("SELECT * FROM matters WHERE uuid = ?", [uuid])
@@ -446,11 +446,11 @@ class Matters(Part):
         c.execute("INSERT INTO matter_configs(seq, version, body_json, received_at) "
                   "VALUES (?,?,?,?)", [seq, str(body.get("version") or ""),
                                        json.dumps(body, ensure_ascii=False), now_iso()])
+        self._config_stamp.touch()
 
     def config_stamp(self) -> tuple[int, int | None]:
-        """What changes whenever a configuration arrives: the rows and the newest id."""
-        row = self._read("SELECT count(*) AS n, max(id) AS m FROM matter_configs")[0]
-        return int(row["n"]), row["m"]
+        """What changes whenever a configuration arrives (:class:`TableStamp`)."""
+        return self._config_stamp()
 
     def matter_config_bodies(self) -> list[dict[str, Any]]:
         """The configurations pulled, newest first."""
