@@ -20,7 +20,7 @@ from sync_helpers import District, enroll
 
 from forms.catalog import Catalog, CatalogError, load_catalog
 from sync.client.desk import sync_desk
-from sync.district.storage import Refused
+from sync.district.errors import Refused
 
 YI = "ꆈꌠꁱꂷ"  # a Yi sample string (a district supplies its real translation sheet)
 YI_TS = f"""<?xml version="1.0" encoding="utf-8"?>

@@ -156,7 +156,7 @@ def test_fifty_imports_at_once_get_fifty_consecutive_versions(district: District
 
     def one(cat: Catalog) -> dict[str, Any]:
         start.wait(timeout=120)
-        return publish_next(cs, cat, actor="admin", source="cli", file="x.xlsx")
+        return publish_next(district.storage, cs, cat, actor="admin", source="cli", file="x.xlsx")
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         results = list(pool.map(one, catalogs))
@@ -171,5 +171,5 @@ def test_fifty_imports_at_once_get_fifty_consecutive_versions(district: District
     # the same items as the latest: nothing new (all at once, still nothing)
     last = Catalog.from_json(cs.catalog_body("2026.11-hanyang.51") or {})
     again = list(ThreadPoolExecutor(max_workers=50).map(
-        lambda _i: publish_next(cs, last, actor="admin", source="cli"), range(50)))
+        lambda _i: publish_next(district.storage, cs, last, actor="admin", source="cli"), range(50)))
     assert {(r["published"], r["version"]) for r in again} == {(False, "2026.11-hanyang.51")}

@@ -440,7 +440,7 @@ def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
     assert st.get_meta("sync_cursor") == "0" and st.reconcile.confirmed() == 0
     again = dict(old, item_code=None, item_name=None)  # as a newer district sends it
     assert st.sync.apply_changes([again], "5") == 0
-    case = st.cases.get(u)
+    case = st.get_case(u)
     assert case["district_status"] == "completed"
     assert len([h for h in st.history(u) if h["actor"] == "district"]) == 2
     assert [d["status"] for d in st.reconcile.lost_decisions()] == ["completed"]
@@ -448,7 +448,7 @@ def test_a_re_pulled_change_never_replaces_a_newer_decision(desk: Any) -> None:
     assert st.sync.apply_changes([{"seq": 9, "kind": "status", "case_uuid": u, "status": "rejected",
                                    "note": "不符合条件", "department": None,
                                    "at": "2026-12-02T02:00:00.000+00:00"}], "9") == 1
-    assert st.cases.get(u)["district_status"] == "rejected"
+    assert st.get_case(u)["district_status"] == "rejected"
 
 
 def test_district_events_pulled_before_the_upgrade_keep_their_history(tmp_path: Path) -> None:
