@@ -223,7 +223,7 @@ def bench_upload(pages: int) -> dict[str, Any]:
             from sync.district.storage import Storage
 
             st = Storage(server.db_url)
-            code = st.create_enroll_code("HY-QL01", "七里一村社区流动办事点")
+            code = st.desks.create_enroll_code("HY-QL01", "七里一村社区流动办事点")
             st.close()
             ctx = DeskContext.open(f"{tmp}/desk")
             ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"

@@ -102,7 +102,7 @@ def enroll(st: Storage, n: int, prefix: str) -> list[Desk]:
     out = []
     for i in range(n):
         code = f"HY-{prefix}{i:04d}"
-        resp = st.enroll(P.EnrollRequest(code=st.create_enroll_code(code, f"社区{i}"),
+        resp = st.desks.enroll(P.EnrollRequest(code=st.desks.create_enroll_code(code, f"社区{i}"),
                                          receipt_key="0" * 64))
         out.append(Desk(resp.desk_id, resp.desk_secret, code))
     return out
@@ -158,7 +158,7 @@ def pull(url: str, n_changes: int, n_desks: int, full_pages: int) -> dict[str, A
     rng = random.Random(20)
     t0 = time.perf_counter()
     desks = enroll(st, n_desks, "P")
-    st.publish_catalog(dict(load_catalog().to_json(), version="2026.12-city.1"))
+    st.catalogs.publish(dict(load_catalog().to_json(), version="2026.12-city.1"))
     ids = [d.desk_id for d in desks]
     for k in range(0, n_changes, 200_000):
         copy_changes(st, _decision_rows(rng, ids, min(200_000, n_changes - k),

@@ -441,7 +441,7 @@ def main() -> int:
         out["cases"] = st.stats()["cases"]
         if ConsoleStore(st).users.get("bench") is None:
             ConsoleStore(st).users.add("bench", hash_password("bench password 1"), "admin")
-        desk = st.list_desks()[3]["desk_id"]
+        desk = st.desks.all()[3]["desk_id"]
         st.close()
         srv = Server(url)
         try:

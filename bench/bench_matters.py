@@ -278,7 +278,7 @@ def main() -> int:
         out["vacuum_s"] = round(time.perf_counter() - t, 1)
         if ConsoleStore(st).users.get("bench") is None:
             ConsoleStore(st).users.add("bench", hash_password("bench password 1"), "admin")
-        desk = st.list_desks()[3]["desk_code"]
+        desk = st.desks.all()[3]["desk_code"]
         with st.read() as conn:  # a number of last week: what a worker types of it
             from sqlalchemy import select
 

@@ -140,7 +140,7 @@ def one_desk(n: int, batch: int, tmp: Path, profile: Path | None = None) -> dict
     try:
         ctx = _desk(tmp, n)
         st = Storage(db)
-        enroll_desk(ctx, server.url, st.create_enroll_code("HY-QL01", "bench"))
+        enroll_desk(ctx, server.url, st.desks.create_enroll_code("HY-QL01", "bench"))
         st.close()
         # the bytes the client will post, built the same way (for the floor)
         entries = ctx.store.sync.pending_outbox(n)
@@ -232,7 +232,7 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
     st = Storage(db_url)
     creds = []
     for i in range(desks):
-        resp = st.enroll(P.EnrollRequest(code=st.create_enroll_code(f"HY-B{i:02d}", f"d{i}"),
+        resp = st.desks.enroll(P.EnrollRequest(code=st.desks.create_enroll_code(f"HY-B{i:02d}", f"d{i}"),
                                          receipt_key="0" * 64))
         creds.append((resp.desk_id, resp.desk_secret))
     st.close()

@@ -123,7 +123,7 @@ async def signed_with_cap(request: Request, cap: int) -> Signed:
     if abs(time.time() - int(ts)) > P.MAX_SKEW:
         raise Refusal(401, P.ERR_STALE, "请求时间与服务器时间相差过大",
                       {"server_epoch": time.time()})
-    desk = await run_in_threadpool(st.desk, desk_id)
+    desk = await run_in_threadpool(st.desks.get, desk_id)
     if desk is None:  # issue 22: e.g. enrolled after the backup the district was restored from
         raise Refusal(401, P.ERR_UNKNOWN_DESK, UNKNOWN_DESK_MESSAGE)
     if desk["revoked_at"]:
@@ -138,7 +138,7 @@ async def signed_with_cap(request: Request, cap: int) -> Signed:
                                sig):
             raise Refusal(401, P.ERR_AUTH, "签名无效或办事点未注册")
         raw: bytes = spool.read()  # signed by the desk: now it may be held
-    if not await run_in_threadpool(st.remember_nonce, desk_id, nonce):
+    if not await run_in_threadpool(st.desks.remember_nonce, desk_id, nonce):
         raise Refusal(401, P.ERR_REPLAYED, "重复的请求（随机数已使用）")
     if h.get("content-encoding", "identity").lower() == "gzip":
         try:

@@ -110,7 +110,7 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
             body = await read_capped(request, MAX_BATCH_BYTES)
             return {"bytes": len(body)}
 
-    from sync.district.console import install as install_console
+    from sync.district.console.mount import install as install_console
 
     install_console(app)  # the admin console under /console/ (issue 6)
     return app

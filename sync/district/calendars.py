@@ -62,7 +62,7 @@ def publish_calendar(console: ConsoleStore, body: Any, *, actor: str) -> dict[st
         cal, warnings = parse_notice(body)
     except CalendarError as exc:
         raise CalendarRefused(exc.problems) from None
-    st = console.st
+    db = console.db
     notice = _body(cal)
     digest = P.content_hash({k: notice[k] for k in ("year", "holidays", "workdays",
                                                     "source")})
@@ -70,8 +70,8 @@ def publish_calendar(console: ConsoleStore, body: Any, *, actor: str) -> dict[st
     out: dict[str, Any] = {"year": cal.year, "warnings": warnings,
                            "holidays": len(cal.holidays), "workdays": len(cal.workdays),
                            "source": cal.source}
-    with st.write() as conn:
-        st._serialise_changes(conn)
+    with db.write() as conn:
+        db.serialise_changes(conn)
         latest = conn.execute(select(hc.c.version, hc.c.content_hash, hc.c.change_seq)
                               .where(hc.c.year == cal.year)
                               .order_by(hc.c.version.desc()).limit(1)).first()

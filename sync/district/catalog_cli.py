@@ -27,6 +27,7 @@ from sync.district.catalog_import import district_catalog, publish_next
 
 if TYPE_CHECKING:
     from sync.district.console.store import ConsoleStore
+    from sync.district.storage import Storage
 
 
 def add_parser(sub: Any) -> None:
@@ -45,7 +46,7 @@ def _print(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def run(cs: ConsoleStore, args: argparse.Namespace, actor: str) -> int:
+def run(storage: Storage, cs: ConsoleStore, args: argparse.Namespace, actor: str) -> int:
     """Run ``catalog import`` or ``catalog export``; the exit status."""
     if args.catalog_command == "import":
         path = Path(args.file)
@@ -56,10 +57,10 @@ def run(cs: ConsoleStore, args: argparse.Namespace, actor: str) -> int:
             if args.json:
                 _print({"problems": [p.as_json() for p in problems]})
             return 2
-        _print(publish_next(cs, catalog, actor=actor, source="cli", file=path.name))
+        _print(publish_next(storage, cs, catalog, actor=actor, source="cli", file=path.name))
         return 0
     if not args.version:
-        catalog = district_catalog(cs.st)
+        catalog = district_catalog(storage)
     else:
         version = args.version
         body = cs.catalog_body(version)

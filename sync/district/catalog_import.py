@@ -7,7 +7,7 @@ version published last (by publish sequence, never by its text) with its trailin
 one higher — ``2026.11-hanyang.9`` → ``…hanyang.10`` → ``…hanyang.11`` — skipping any
 version already taken. A catalog whose items are those of the current version is not
 published again. The publish and its audit entry are one transaction
-(:meth:`Storage.publish_catalog`).
+(:meth:`Catalogs.publish <sync.district.catalogs.Catalogs.publish>`).
 
 The district's **current catalog** is defined here once: the version published last by
 publish sequence (:func:`latest_version`), read by :func:`current_catalog` — the shipped
@@ -86,9 +86,9 @@ def district_catalog(st: Storage) -> Catalog:
         return current_catalog(conn, latest_version(conn))
 
 
-def published_catalog(cs: ConsoleStore) -> Catalog | None:
+def published_catalog(st: Storage, cs: ConsoleStore) -> Catalog | None:
     """The catalog published last, or None (nothing published, or not readable)."""
-    latest = cs.st.latest_catalog_version()
+    latest = st.catalogs.latest_version()
     if latest is None:
         return None
     body = cs.catalog_body(latest)
@@ -98,7 +98,7 @@ def published_catalog(cs: ConsoleStore) -> Catalog | None:
         return None
 
 
-def publish_next(cs: ConsoleStore, catalog: Catalog, *, actor: str, source: str,
+def publish_next(st: Storage, cs: ConsoleStore, catalog: Catalog, *, actor: str, source: str,
                  file: str = "") -> dict[str, Any]:
     """Publish ``catalog``'s items as the district's next version (audited as
     ``catalog.publish`` with the ``source``: ``cli`` / ``console``). Returns
@@ -119,7 +119,7 @@ def publish_next(cs: ConsoleStore, catalog: Catalog, *, actor: str, source: str,
                         previous=seen["previous"] or "")
 
     body = dict(catalog.to_json(), version=catalog.version or "-")  # numbered in renumber
-    res = cs.st.publish_catalog(body, actor=actor, audit=audit, renumber=renumber)
+    res = st.catalogs.publish(body, actor=actor, audit=audit, renumber=renumber)
     previous = seen["previous"] if res["published"] else res["version"]
     return {**res, "items": len(catalog.items), "previous": previous}
 

@@ -56,8 +56,8 @@ def page_sql(conn: Connection, desk_id: str, since: int, kinds: Iterable[str],
                                                   "render_postcompile": True}))
 
 
-def changes_since(db: Any, desk_id: str, since: int, limit: int,
-                  kinds: Iterable[str]) -> P.ChangesResponse:
+def changes_since(db: Any, desk_id: str, since: int, limit: int = 500,
+                  kinds: Iterable[str] = P.CHANGE_KINDS) -> P.ChangesResponse:
     """The desk's changes after ``since`` of the ``kinds`` it understands, oldest first
     (at most ``limit``); what waits to be told is written first."""
     limit = max(1, min(limit, 2000))

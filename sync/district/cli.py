@@ -304,7 +304,7 @@ def _dispatch(storage: Storage, args: argparse.Namespace) -> int:
 
 
 def _enroll_code(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
-    code = storage.create_enroll_code(
+    code = storage.desks.create_enroll_code(
         args.desk_code, args.name, ttl_hours=args.ttl_hours, replaces=args.replaces,
         audit=_audited(cs, "desk.enroll_code", args.desk_code.strip().upper(),
                        name=args.name.strip()))
@@ -323,12 +323,12 @@ def _stats(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
 
 def _desks(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
     agreement = storage.reconcile.agreement_overview()["desks"]  # issue 22: re-converged?
-    _print([dict(d, agreement=agreement.get(d["desk_id"])) for d in storage.list_desks()])
+    _print([dict(d, agreement=agreement.get(d["desk_id"])) for d in storage.desks.all()])
     return 0
 
 
 def _revoke(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
-    storage.revoke_desk(args.desk_id, audit=_audited(cs, "desk.revoke", args.desk_id))
+    storage.desks.revoke(args.desk_id, audit=_audited(cs, "desk.revoke", args.desk_id))
     _print({"desk_id": args.desk_id, "revoked": True})
     return 0
 
@@ -337,7 +337,7 @@ def _set_status(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) ->
     note = args.note.strip()
     dept = (args.department or "").strip() or None
     actor = args.actor or cli_actor()
-    _print(storage.set_status(
+    _print(storage.decisions.set_status(
         args.case_uuid, args.status, note=note, department=dept, actor=actor,
         audit=_audited(cs, "case." + _STATUS_ACTIONS.get(args.status, args.status),
                        args.case_uuid, status=args.status, note=note, department=dept,
@@ -348,7 +348,7 @@ def _set_status(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) ->
 def _set_route(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
     note = args.note.strip()
     item = args.item.strip().upper()
-    _print(storage.set_route(
+    _print(storage.decisions.set_route(
         args.case_uuid, item, args.status, note=note, actor=cli_actor(),
         audit=_audited(cs, "route." + args.status, args.case_uuid, item_code=item,
                        status=args.status, note=note)))
@@ -384,13 +384,13 @@ def _publish_catalog(storage: Storage, cs: ConsoleStore, args: argparse.Namespac
 
         body = load_catalog().to_json()
     version = str(body.get("version", "")) if isinstance(body, dict) else ""
-    _print(storage.publish_catalog(body, actor=cli_actor(),
+    _print(storage.catalogs.publish(body, actor=cli_actor(),
                                    audit=_audited(cs, "catalog.publish", version)))
     return 0
 
 
 def _cases(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
-    _print(storage.list_cases(status=args.status, limit=args.limit))
+    _print(storage.cases.summaries(status=args.status, limit=args.limit))
     return 0
 
 
@@ -412,18 +412,18 @@ _COMMANDS: dict[str, _Command] = {
     "department": _department_add,
     "publish-catalog": _publish_catalog,
     "calendar": lambda storage, cs, args: calendar_cli.run(storage, args),
-    "catalog": lambda storage, cs, args: catalog_cli.run(cs, args, cli_actor()),
+    "catalog": _delegated(catalog_cli.run),
     "roster": _delegated(cli_roster.run),
     "proactive": _delegated(cli_proactive.run),
     "release": _delegated(cli_releases.run),
     "matters": _delegated(cli_matters.run),
     "matter": _delegated(cli_matters.run),
-    "user": lambda storage, cs, args: _user_add(cs, args),
+    "user": lambda storage, cs, args: _user_add(storage, cs, args),
     "cases": _cases,
 }
 
 
-def _user_add(cs: ConsoleStore, args: argparse.Namespace) -> int:
+def _user_add(storage: Storage, cs: ConsoleStore, args: argparse.Namespace) -> int:
     """``user add``: the password is the first line of stdin (never an argument)."""
     from sync.district.console.auth import hash_password, password_problem
 
@@ -436,7 +436,7 @@ def _user_add(cs: ConsoleStore, args: argparse.Namespace) -> int:
     if args.role == "department":  # issue 15: scoped to one department of the config
         from sync.district.matters_console import department_name
 
-        department = department_name(cs.st, args.department) or ""
+        department = department_name(storage, args.department) or ""
         if not department:
             print("department: [unknown] 部门用户须用 --department 指定诉求分类配置中的部门"
                   "（编码或名称）", file=sys.stderr)

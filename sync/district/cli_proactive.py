@@ -17,12 +17,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from sync.district import proactive
+from sync.district.catalog_import import district_catalog
 from sync.district.console.schema import local_today
 from sync.district.console.store import ConsoleStore
 from sync.district.storage import Storage
 
 if TYPE_CHECKING:
-    from forms.catalog import Catalog
+    pass
 
 
 def add_parsers(sub: Any) -> None:
@@ -37,15 +38,6 @@ def add_parsers(sub: Any) -> None:
     co.add_argument("--set", nargs="*", metavar="小区",
                     help="make these exactly the desk's compounds")
     psub.add_parser("show", help="entries by item and outcome, the last runs")
-
-
-def current_catalog(cs: ConsoleStore) -> Catalog:
-    """The district's current catalog (:func:`sync.district.catalog_import.current_catalog`:
-    the one published last, else the shipped one)."""
-    from sync.district import catalog_import
-
-    with cs.st.read() as conn:
-        return catalog_import.current_catalog(conn, catalog_import.latest_version(conn))
 
 
 def run(storage: Storage, cs: ConsoleStore, args: argparse.Namespace, actor: str) -> int:
@@ -67,7 +59,7 @@ def run(storage: Storage, cs: ConsoleStore, args: argparse.Namespace, actor: str
                         conn, actor, "proactive.compounds", args.desk_code, compounds=names))
         else:
             day = proactive.slot_of(args.month, local_today())
-            out = proactive.run(storage, current_catalog(cs), day=day, actor=actor,
+            out = proactive.run(storage, district_catalog(storage), day=day, actor=actor,
                                 audit=lambda conn, res: cs.audit.append_in(
                                     conn, actor, "proactive.run", res["slot"],
                                     listed=res["listed"], by_item=res["by_item"]))

@@ -129,6 +129,14 @@ class Database:
         if not self.is_sqlite:
             conn.execute(text("SELECT pg_advisory_xact_lock(7215015)"))
 
+    def serialise_changes(self, conn: Connection) -> None:
+        """Take the change writers' turn for ``conn``'s transaction: a change's ``seq``
+        order must be its commit order, or a desk could move its cursor past a change that
+        commits later. SQLite has one writer anyway; PostgreSQL takes a table lock that
+        blocks other change writers but not readers."""
+        if not self.is_sqlite:
+            conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
+
     def _marks(self, n: int) -> str:
         """``n`` positional placeholders in the driver's style (for ``exec_driver_sql``)."""
         return ", ".join(("?" if self.is_sqlite else "%s",) * n)

@@ -310,7 +310,7 @@ def notify_duplicates(db: Any) -> int:
     """Write a ``duplicate`` change for every flag not yet told to its case's desk (in its
     own transaction, with the change writers serialised). Returns how many."""
     with db.write() as conn:
-        db._serialise_changes(conn)
+        db.serialise_changes(conn)
         flags = conn.execute(select(case_duplicates).where(
             case_duplicates.c.flag_seq.is_(None)).order_by(
             case_duplicates.c.flagged_at, case_duplicates.c.case_uuid,
@@ -337,7 +337,7 @@ def clear_duplicate(db: Any, case_uuid: str, other_uuid: str, *, note: str, acto
         raise Refused("note: 请写明核实情况（如：居民补办、两地户籍不同人），至少 2 个字")
     now = P.utc_now()
     with db.write() as conn:
-        db._serialise_changes(conn)
+        db.serialise_changes(conn)
         flags = conn.execute(select(case_duplicates).where(
             ((case_duplicates.c.case_uuid == case_uuid)
              & (case_duplicates.c.other_uuid == other_uuid))

@@ -95,7 +95,7 @@ def publish_config(st: Any, body: Any, *, actor: str = "admin",
     digest = P.content_hash(clean)
     now = P.utc_now()
     with st.write() as conn:
-        st._serialise_changes(conn)
+        st.serialise_changes(conn)
         row = conn.execute(select(matter_configs.c.content_hash, matter_configs.c.change_seq)
                            .where(matter_configs.c.version == cfg.version)).first()
         if row is not None:
@@ -159,7 +159,7 @@ def decide(st: Any, uuid: str, action: str, *, department: str = "", text: str =
     stamp = at.isoformat(timespec="seconds")
     values, body = _request(action, text, satisfaction, due_at, stamp)
     with st.write() as conn:
-        st._serialise_changes(conn)
+        st.serialise_changes(conn)
         row = conn.execute(select(matters).where(matters.c.uuid == uuid)).mappings().first()
         scope = _department(conn, scope_department) if scope_department else None
         if row is None or (scope is not None and row["department"] != scope):

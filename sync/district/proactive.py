@@ -378,7 +378,7 @@ def tell(db: Any, desk_id: str, desk_code: str) -> int:
     now = P.utc_now()
     n = 0
     with db.write() as conn:
-        db._serialise_changes(conn)
+        db.serialise_changes(conn)
         rows = conn.execute(select(entries.c.id, entries.c.item_code, entries.c.item_name,
                                    entries.c.reason).where(
             _untold(desk_code, desk_id)).order_by(entries.c.id).with_for_update()).all()

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sync.district import proactive
+from sync.district.catalog_import import district_catalog
 from sync.district.console.schema import local_today
 from sync.district.roster import roster
 
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 def run_today(storage: Any, console: Any = None) -> dict[str, Any] | None:
     """Today's run, unless today's slot is already taken or there is no roster yet (then
     None, nothing written)."""
-    from sync.district.cli_proactive import current_catalog
     from sync.district.console.store import ConsoleStore
 
     day = local_today()
@@ -33,7 +33,7 @@ def run_today(storage: Any, console: Any = None) -> dict[str, Any] | None:
         if conn.execute(select(roster.c.id_number).limit(1)).first() is None:
             return None
     cs = console or ConsoleStore(storage)
-    return proactive.run(storage, current_catalog(cs), day=day, actor="schedule",
+    return proactive.run(storage, district_catalog(storage), day=day, actor="schedule",
                          audit=lambda conn, res: cs.audit.append_in(
                              conn, "schedule", "proactive.run", res["slot"],
                              listed=res["listed"], by_item=res["by_item"]))

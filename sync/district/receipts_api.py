@@ -41,5 +41,5 @@ async def verify_receipt(
         resp.headers["Retry-After"] = str(wait)
         return resp
     out: P.ReceiptVerification = await run_in_threadpool(
-        storage_of(request).verify_receipt, receipt_no, str(uuid_mod.UUID(uuid)), code)
+        storage_of(request).cases.verify_receipt, receipt_no, str(uuid_mod.UUID(uuid)), code)
     return JSONResponse(out.model_dump(), headers={"Cache-Control": "no-store"})

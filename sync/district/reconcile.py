@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, func, inspect, select, text
 
 from sync import protocol as P
+from sync.district.console.audit import append_audit
 from sync.district.database import Database
 from sync.district.tables import (
     cases,
@@ -221,9 +222,10 @@ class Reconcile:
         """A detected history loss in the console's audit log (when the console is set up)."""
         if not inspect(conn).has_table("console_audit"):
             return
-        audit_in(self.db, conn, "system", "district.epoch_detected", f"epoch {ident['epoch']}",
-                 epoch=ident["epoch"], epoch_id=ident["epoch_id"], desk_id=desk_id,
-                 reason="办事点报告的进度超过区级：区级数据可能已被还原")
+        append_audit(self.db, conn, "system", "district.epoch_detected",
+                     f"epoch {ident['epoch']}",
+                     epoch=ident["epoch"], epoch_id=ident["epoch_id"], desk_id=desk_id,
+                     reason="办事点报告的进度超过区级：区级数据可能已被还原")
 
     # -- decisions the district lost ----------------------------------------------------------
 
@@ -290,16 +292,6 @@ class Reconcile:
                       "reports": int(reports.get(d, 0))}
         agreed = sum(1 for d in active if out[d]["state"] == "agreed")
         return {"identity": ident, "desks": out, "agreed": agreed, "total": len(active)}
-
-
-def audit_in(db: Database, conn: Connection, actor: str, action: str, target: str,
-             **detail: Any) -> None:
-    """Append to the console's hash-chained audit log inside ``conn``'s transaction (the
-    one append :class:`~sync.district.console.audit.Audit` uses)."""
-    # imported here: the console package imports the storage, which imports this module
-    from sync.district.console.audit import append_audit
-
-    append_audit(db, conn, actor, action, target, **detail)
 
 
 def _identity(have: dict[str, str]) -> dict[str, Any]:

@@ -34,8 +34,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from sync.district.console.audit import append_audit
+from sync.district.console.store import ConsoleStore
 from sync.district.database import normalize_url
 from sync.district.errors import Refused
+from sync.district.storage import Storage
 
 
 def _tool(name: str) -> str:
@@ -159,10 +162,6 @@ def restore(url: str, backup: Path | str, *, actor: str = "cli") -> dict[str, An
     """Restore ``backup`` into the database at ``url`` and start a new epoch; a summary
     ``{"restored", "db", "epoch", "epoch_id", "previous_epoch", "backup_epoch", "cases",
     "desks"}``. Raises :class:`Refused` with a clear message (nothing changed)."""
-    from sync.district.console.store import ConsoleStore
-    from sync.district.reconcile import audit_in
-    from sync.district.storage import Storage
-
     url = normalize_url(url)
     backup = Path(backup).expanduser()
     if not backup.is_file():
@@ -179,10 +178,10 @@ def restore(url: str, backup: Path | str, *, actor: str = "cli") -> dict[str, An
         with st.write() as conn:
             ident = st.reconcile.new_epoch_in(conn, "restore", actor, f"从备份 {backup.name} 恢复",
                                     floor=previous)
-            audit_in(st, conn, actor, "district.restore", backup.name[:80],
-                     epoch=ident["epoch"], epoch_id=ident["epoch_id"],
-                     backup_epoch=backup_epoch, previous_epoch=previous,
-                     backup_size=backup.stat().st_size)
+            append_audit(st, conn, actor, "district.restore", backup.name[:80],
+                         epoch=ident["epoch"], epoch_id=ident["epoch_id"],
+                         backup_epoch=backup_epoch, previous_epoch=previous,
+                         backup_size=backup.stat().st_size)
         stats = st.stats()
     finally:
         st.close()

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as P
 from sync.district.api_deps import Refusal, SignedDep, body_doc, parse_batch, storage_of
+from sync.district.changes_feed import changes_since
 from sync.district.replacement import handover
 
 log = logging.getLogger("doorstep.district")
@@ -49,7 +50,7 @@ def server_time() -> P.TimeInfo:
 async def enroll(req: P.EnrollRequest, request: Request) -> P.EnrollResponse:
     """Exchange a one-time enrollment code for a desk id and secret."""
     resp: P.EnrollResponse = await run_in_threadpool(
-        storage_of(request).enroll, req, request.app.state.settings.public_url)
+        storage_of(request).desks.enroll, req, request.app.state.settings.public_url)
     return resp
 
 
@@ -85,7 +86,7 @@ async def pull_changes(request: Request, auth: SignedDep,
     wanted = tuple(k for k in P.CHANGE_KINDS if k in kinds.split(",")) \
         if kinds else P.BASE_CHANGE_KINDS
     resp: P.ChangesResponse = await run_in_threadpool(
-        storage_of(request).changes_since, auth.desk["desk_id"], since, limit, wanted)
+        changes_since, storage_of(request), auth.desk["desk_id"], since, limit, wanted)
     if catalog_format < P.CATALOG_FORMAT and any(c.catalog for c in resp.changes):
         resp = await run_in_threadpool(_first_desks_catalogs, resp)
     return resp

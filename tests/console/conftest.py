@@ -45,7 +45,7 @@ def make_desk(tmp_path: Path, server: ConsoleServer) -> Iterator[Callable[..., A
         ctx.settings.worker_name = worker
         ctx.save_settings()
         opened.append(ctx)
-        enroll_desk(ctx, server.api_url, server.storage.create_enroll_code(desk_code, name))
+        enroll_desk(ctx, server.api_url, server.storage.desks.create_enroll_code(desk_code, name))
         return ctx
 
     yield make

@@ -57,7 +57,7 @@ def desk_for(server: ConsoleServer, tmp_path: Path, code: str = "HY-QL01",
     ctx.settings.desk_name = f"{code} 流动办事点"
     ctx.settings.worker_name = worker
     ctx.save_settings()
-    enroll_desk(ctx, server.api_url, server.storage.create_enroll_code(code, f"{code} 办事点"))
+    enroll_desk(ctx, server.api_url, server.storage.desks.create_enroll_code(code, f"{code} 办事点"))
     return ctx
 
 

@@ -99,7 +99,7 @@ def verify_json(url: str) -> tuple[int, dict[str, Any]]:
 
 
 def rows(cs: ConsoleStore) -> dict[int, dict[str, Any]]:
-    with cs.st.read() as conn:
+    with cs.db.read() as conn:
         return {int(r["id"]): dict(r) for r in conn.execute(
             select(audit).order_by(audit.c.id)).mappings()}
 
@@ -109,14 +109,14 @@ def entry_of(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def swap_ids(cs: ConsoleStore, a: int, b: int) -> None:
-    with cs.st.write() as conn:
+    with cs.db.write() as conn:
         conn.execute(update(audit).where(audit.c.id == a).values(id=-1))
         conn.execute(update(audit).where(audit.c.id == b).values(id=a))
         conn.execute(update(audit).where(audit.c.id == -1).values(id=b))
 
 
 def checkpoint(cs: ConsoleStore) -> str | None:
-    with cs.st.read() as conn:
+    with cs.db.read() as conn:
         value = conn.execute(select(state.c.value).where(state.c.key == AUDIT_CHECKPOINT)
                              ).scalar()
     return None if value is None else str(value)
@@ -148,7 +148,7 @@ def test_intact_log_exits_0_with_a_summary(db: Db) -> None:
                                           ("at", "2020-01-01T00:00:00.000+00:00")])
 def test_edited_entry_is_named(db: Db, column: str, value: str) -> None:
     before = rows(db.cs)
-    with db.cs.st.write() as conn:
+    with db.cs.db.write() as conn:
         conn.execute(update(audit).where(audit.c.id == 5).values({column: value}))
     code, out = verify_json(db.url)
     assert code == 1
@@ -165,7 +165,7 @@ def test_edited_entry_is_named(db: Db, column: str, value: str) -> None:
 
 def test_deleted_middle_entry_is_named(db: Db) -> None:
     before = rows(db.cs)
-    with db.cs.st.write() as conn:
+    with db.cs.db.write() as conn:
         conn.execute(delete(audit).where(audit.c.id == 4))
     code, out = verify_json(db.url)
     assert code == 1 and out["first_broken_entry"] == 5
@@ -176,7 +176,7 @@ def test_deleted_middle_entry_is_named(db: Db) -> None:
 
 
 def test_deleted_first_entry_is_named(db: Db) -> None:
-    with db.cs.st.write() as conn:
+    with db.cs.db.write() as conn:
         conn.execute(delete(audit).where(audit.c.id == 1))
     code, out = verify_json(db.url)
     assert code == 1 and out["first_broken_entry"] == 2
@@ -206,7 +206,7 @@ def test_cut_off_end_and_rewritten_log_are_caught_by_the_checkpoint(db: Db) -> N
     """The chain alone cannot show its last entries cut off: the page's checkpoint can."""
     assert db.cs.audit.check().ok
     assert checkpoint(db.cs) == at_entry(db.cs, 8)
-    with db.cs.st.write() as conn:
+    with db.cs.db.write() as conn:
         conn.execute(delete(audit).where(audit.c.id >= 7))
     code, out = verify_json(db.url)
     assert code == 1 and out["first_broken_entry"] == 8
@@ -227,7 +227,7 @@ def test_rewritten_log_with_fresh_hashes(db: Db) -> None:
     """Entry 4 edited and every hash from it on recomputed: the chain holds, but entry 8
     no longer has the hash the console verified."""
     assert db.cs.audit.check().ok
-    with db.cs.st.write() as conn:
+    with db.cs.db.write() as conn:
         conn.execute(update(audit).where(audit.c.id == 4).values(
             detail_json='{"note": "", "status": "rejected"}'))
         prev = conn.execute(select(audit.c.hash).where(audit.c.id == 3)).scalar_one()
@@ -318,7 +318,7 @@ def test_page_checks_only_entries_after_its_checkpoint(db: Db) -> None:
 
     # an entry before the checkpoint is edited: the incremental check does not look there,
     # the full check (page "verify all", the command) does
-    with db.cs.st.write() as conn:
+    with db.cs.db.write() as conn:
         conn.execute(update(audit).where(audit.c.id == 3).values(actor="mallory"))
     assert db.cs.audit.check().ok
     full = db.cs.audit.check(full=True)
@@ -330,7 +330,7 @@ def test_page_checks_only_entries_after_its_checkpoint(db: Db) -> None:
 
 def test_page_runs_the_full_check_when_the_checkpoint_entry_changed(db: Db) -> None:
     assert db.cs.audit.check().ok
-    with db.cs.st.write() as conn:
+    with db.cs.db.write() as conn:
         conn.execute(update(audit).where(audit.c.id == 8).values(target="someone-else"))
     res = db.cs.audit.check()
     assert not res.ok and res.full and res.first_broken_entry == 8
@@ -341,7 +341,7 @@ def test_page_runs_the_full_check_when_the_checkpoint_entry_changed(db: Db) -> N
 def test_page_after_a_deleted_checkpoint_entry(db: Db) -> None:
     assert db.cs.audit.check().ok
     db.cs.audit.append("admin", "login.ok", "admin")
-    with db.cs.st.write() as conn:
+    with db.cs.db.write() as conn:
         conn.execute(delete(audit).where(audit.c.id == 8))
     res = db.cs.audit.check()
     assert not res.ok and res.full and res.first_broken_entry == 9

@@ -72,25 +72,25 @@ def test_broad_name_search_pages_and_counts_from_the_terms(cs: ConsoleStore) -> 
 def test_a_district_made_before_gains_the_sort_keys(cs: ConsoleStore) -> None:  # noqa: F811
     _load(cs)
     want = _expected(cs, "王")
-    with cs.st.write() as conn:  # as the previous version left it
+    with cs.db.write() as conn:  # as the previous version left it
         conn.execute(text("DROP INDEX console_case_terms_sorted"))
         conn.execute(text("ALTER TABLE console_case_terms DROP COLUMN accepted_date"))
         conn.execute(text("ALTER TABLE console_case_terms DROP COLUMN received_at"))
         conn.execute(text("DELETE FROM console_state WHERE key = 'terms_sorted'"))
         conn.execute(text("DROP TABLE alembic_version"))  # before the migrations (issue 13)
-    cs.st.migrate()  # a server start migrates
-    again = ConsoleStore(cs.st)
-    with again.st.read() as conn:
+    cs.db.migrate()  # a server start migrates
+    again = ConsoleStore(cs.db)
+    with again.db.read() as conn:
         keys = conn.execute(select(terms.c.term, terms.c.accepted_date, terms.c.received_at)
                             ).all()
     assert keys and all(bool(a) == bool(r) == t.startswith("n") for t, a, r in keys)
     assert _listed(again, CaseFilter(q="王")) == (want, len(want))
     # only when missing: a second start leaves the keys alone (no rewrite of every term)
-    with again.st.write() as conn:
+    with again.db.write() as conn:
         conn.execute(text("UPDATE console_case_terms SET received_at = 'kept'"
                           " WHERE term = 'n张三'"))
-    ConsoleStore(again.st)
-    with again.st.read() as conn:
+    ConsoleStore(again.db)
+    with again.db.read() as conn:
         assert set(conn.execute(text("SELECT received_at FROM console_case_terms"
                                      " WHERE term = 'n张三'")).scalars()) == {"kept"}
 
@@ -101,8 +101,8 @@ def test_the_search_is_index_only(cs: ConsoleStore) -> None:  # noqa: F811
            " WHERE term >= 'n王' AND term < 'n王\U0010ffff'"
            " GROUP BY accepted_date, received_at, uuid"
            " ORDER BY accepted_date DESC, received_at DESC, uuid DESC LIMIT 50")
-    with cs.st.write() as conn:
-        if cs.st.is_sqlite:
+    with cs.db.write() as conn:
+        if cs.db.is_sqlite:
             plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
             assert "COVERING INDEX console_case_terms_sorted" in plan, plan
         else:

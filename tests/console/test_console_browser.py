@@ -124,10 +124,10 @@ def test_console_day_in_a_browser(server: ConsoleServer, make_desk: Any, page: A
     # the 一件事 case (YJS-CS) is completed by its departments route by route and closes
     # with the last one (it cannot be completed as a whole while a route is open)
     bundle = cases_a[8]
-    for r in server.storage.get_case(bundle["uuid"])["routes"]:
-        server.storage.set_route(bundle["uuid"], r["item_code"], "accepted")
-        server.storage.set_route(bundle["uuid"], r["item_code"], "completed")
-    assert server.storage.get_case(bundle["uuid"])["district_status"] == "completed"
+    for r in server.storage.cases.get(bundle["uuid"])["routes"]:
+        server.storage.decisions.set_route(bundle["uuid"], r["item_code"], "accepted")
+        server.storage.decisions.set_route(bundle["uuid"], r["item_code"], "completed")
+    assert server.storage.cases.get(bundle["uuid"])["district_status"] == "completed"
     server.console.readmodel.refresh()
 
     # the list: filter by desk and status, select all, bulk-complete
@@ -234,7 +234,7 @@ def test_console_day_in_a_browser(server: ConsoleServer, make_desk: Any, page: A
 
 
 def _desk_id(server: ConsoleServer, code: str) -> str:
-    return next(d["desk_id"] for d in server.storage.list_desks() if d["desk_code"] == code)
+    return next(d["desk_id"] for d in server.storage.desks.all() if d["desk_code"] == code)
 
 
 def test_viewer_sees_no_actions_and_signed_out_goes_to_login(

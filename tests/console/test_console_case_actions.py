@@ -59,7 +59,7 @@ def test_decision_error_beside_its_control_keeps_input(server: ConsoleServer,
     assert r.status_code == 422
     assert "请民政科复核家庭收入</textarea>" in r.text
     assert 'id="department-error"' in r.text and "转办须选择转办部门" in r.text
-    assert server.console.st.get_case(case["uuid"])["district_status"] == "received"
+    assert server.storage.cases.get(case["uuid"])["district_status"] == "received"
     # done: words, never "已需补正"
     r = w.post(f"/console/cases/{case['uuid']}/status",
                {"action": "correct", "note": "缺户口簿首页复印件"})
@@ -85,9 +85,9 @@ def test_bulk_checked_once_failures_named_selection_kept(server: ConsoleServer,
     assert sorted(checked) == sorted(uuids[:4])
     assert 'value="reject" selected' in r.text
     # two already closed: the failures are named by receipt number and masked applicant
-    st = server.console.st
-    st.set_status(uuids[0], "completed", actor="t")
-    st.set_status(uuids[1], "completed", actor="t")
+    st = server.storage
+    st.decisions.set_status(uuids[0], "completed", actor="t")
+    st.decisions.set_status(uuids[1], "completed", actor="t")
     r = w.post("/console/cases/bulk", {"action": "reject", "note": "不符合条件",
                                         "uuid": uuids[:4], "back": back})
     assert r.status_code == 409
@@ -106,14 +106,14 @@ def test_bulk_checked_once_failures_named_selection_kept(server: ConsoleServer,
                                         "back": "/console/cases?status=received"})
     assert r.status_code == 303, _text(r)[:500]
     assert "2 件案件状态已改为“已受理”" in _text(w.get(r.headers["location"]))
-    assert {st.get_case(u)["district_status"] for u in uuids[4:]} == {"accepted"}
+    assert {st.cases.get(u)["district_status"] for u in uuids[4:]} == {"accepted"}
 
 
 def test_viewer_sees_masked_names_and_exports_carry_the_filter(
         server: ConsoleServer, make_desk: Any, web: Any) -> None:
     desk, cases = _seed(make_desk, 4)
     u = cases[1]["uuid"]
-    server.console.st.set_status(u, "needs_correction", note="缺材料", actor="t")
+    server.storage.decisions.set_status(u, "needs_correction", note="缺材料", actor="t")
     server.console.readmodel.refresh()
     v = web("viewer")
     listed = _text(v.get("/console/cases"))

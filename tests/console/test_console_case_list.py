@@ -35,7 +35,7 @@ def test_on_the_spot_items_are_not_overdue(cs: ConsoleStore) -> None:  # noqa: F
     assert cs.caselist.list_cases(CaseFilter(overdue="overdue")).total == 2
     assert cs.caselist.list_cases(CaseFilter(overdue="unconfirmed")).total == 4
     # confirmed at the district: no longer 区级未确认
-    cs.st.set_status(spot[0]["case_uuid"], "completed", actor="t")
+    cs.db.decisions.set_status(spot[0]["case_uuid"], "completed", actor="t")
     cs.readmodel.refresh()
     assert cs.dashboard()["unconfirmed"] == 3
     assert cs.caselist.list_cases(CaseFilter(overdue="unconfirmed")).total == 3

@@ -88,7 +88,7 @@ def test_case_list_and_decisions_in_a_browser(server: ConsoleServer, make_desk: 
     page.locator("#decide-note").fill("申请人户籍不在本区")
     page.get_by_role("button", name="不予办理").click()
     assert dialogs and "不可撤销" in dialogs[0]
-    assert server.console.st.get_case(target)["district_status"] == "received"
+    assert server.storage.cases.get(target)["district_status"] == "received"
     # a refusal the server makes (转办 without a department): beside the control, input kept
     with page.expect_navigation():
         page.get_by_role("button", name="转办").click()
@@ -121,7 +121,7 @@ def test_case_list_and_decisions_in_a_browser(server: ConsoleServer, make_desk: 
     assert asked and "确定对 2 件案件执行“需补正”" in asked[-1]
     assert "2 件案件状态已改为“需补正”" in page2.locator(".flash").first.inner_text()
     # an error from the server keeps the selection: 办结 two cases, one already closed
-    server.console.st.set_status(promised[5]["uuid"], "completed", actor="t")
+    server.storage.decisions.set_status(promised[5]["uuid"], "completed", actor="t")
     server.console.readmodel.refresh()
     page2.goto(f"{base}/console/cases?sort=receipt")
     rows = page2.locator("table.cases tbody tr")

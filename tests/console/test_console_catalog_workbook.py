@@ -57,7 +57,7 @@ def test_preview_then_publish_and_its_refusals(server: ConsoleServer,
     # a version published between the preview and 发布: the preview is stale
     other = load_catalog().to_json()
     other["version"] = "2026.12-hanyang.1"
-    server.storage.publish_catalog(other)
+    server.storage.catalogs.publish(other)
     r = admin.post("/console/catalog/workbook/publish", form)
     assert r.status_code == 303
     assert "预览之后已有新版本 2026.12-hanyang.1 发布" in _flash(admin)

@@ -106,7 +106,7 @@ def _desk_of(payload: dict[str, Any]) -> str:
 
 
 def _stored(cs: ConsoleStore) -> Counter[tuple[str, ...]]:  # noqa: F811
-    with cs.st.read() as conn:
+    with cs.db.read() as conn:
         return Counter({tuple(r[:5]): int(r[5]) for r in conn.execute(text(
             "SELECT kind, day, a, b, c, n FROM console_counts WHERE n <> 0"))})
 
@@ -117,7 +117,7 @@ def _recount(cs: ConsoleStore, *, from_ratings: bool = False  # noqa: F811
     the ratings from the ``ratings`` table itself), with plain GROUP BYs."""
     out: Counter[tuple[str, ...]] = Counter()
     open_ = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
-    with cs.st.read() as conn:
+    with cs.db.read() as conn:
         for status, item, prio, dated, n in conn.execute(text(
                 "SELECT district_status, item_code, priority, promised_date IS NOT NULL,"
                 f" count(*) FROM console_cases WHERE district_status IN ({open_})"
@@ -163,8 +163,8 @@ def _sent_recount(st: Storage) -> dict[str, int]:
 
 def _check(cs: ConsoleStore, step: str) -> None:  # noqa: F811
     assert _stored(cs) == _recount(cs), f"console_counts ≠ recount after {step}"
-    sent = {d: v["cases"] for d, v in desk_received(cs.st).items() if v["cases"]}
-    assert sent == _sent_recount(cs.st), f"desk_sent_counts ≠ recount after {step}"
+    sent = {d: v["cases"] for d, v in desk_received(cs.db).items() if v["cases"]}
+    assert sent == _sent_recount(cs.db), f"desk_sent_counts ≠ recount after {step}"
 
 
 def _settled(cs: ConsoleStore) -> None:  # noqa: F811
@@ -187,7 +187,7 @@ def _settled(cs: ConsoleStore) -> None:  # noqa: F811
         assert d[key] == cs.caselist.count_cases(CaseFilter(overdue=flt)), key
     assert sum(d["backlog"].values()) == cs.caselist.count_cases(CaseFilter(status="open"))
     assert d["priority_open"] == cs.caselist.count_cases(CaseFilter(status="open", priority="1"))
-    with cs.st.read() as conn:
+    with cs.db.read() as conn:
         levels = dict(conn.execute(text("SELECT level, count(*) FROM ratings GROUP BY level")
                                    ).all())
     assert d["ratings"] == levels
@@ -201,7 +201,7 @@ def _settled(cs: ConsoleStore) -> None:  # noqa: F811
 
 
 def test_counts_equal_a_recount_after_every_write(cs: ConsoleStore) -> None:  # noqa: F811
-    st = cs.st
+    st = cs.db
     _desks(st)
     gen = Cases(21)
     rng = random.Random(2126)
@@ -228,7 +228,7 @@ def test_counts_equal_a_recount_after_every_write(cs: ConsoleStore) -> None:  # 
             status = rng.choice(["accepted", "needs_correction", "completed", "rejected",
                                  "routed"])
             try:
-                st.set_status(u, status, note="请补正材料", actor="t",
+                st.decisions.set_status(u, status, note="请补正材料", actor="t",
                               department=departments[0] if status == "routed" else None)
             except Refused:
                 pass  # a closed case stays closed
@@ -246,7 +246,7 @@ def test_counts_equal_a_recount_after_every_write(cs: ConsoleStore) -> None:  # 
 
 
 def test_counts_under_50_concurrent_ingests(cs: ConsoleStore) -> None:  # noqa: F811
-    st = cs.st
+    st = cs.db
     _desks(st)
     gen = Cases(7)
     first = [gen.case(i % len(DESKS)) for i in range(100)]
@@ -285,11 +285,11 @@ def test_counts_under_50_concurrent_ingests(cs: ConsoleStore) -> None:  # noqa: 
         _settled(cs)
     finally:
         for o in others:
-            o.st.close()
+            o.db.close()
 
 
 def test_a_district_made_before_builds_them_in_migrate(cs: ConsoleStore) -> None:  # noqa: F811
-    st = cs.st
+    st = cs.db
     _desks(st)
     gen = Cases(3)
     recs = [gen.case(i % 2) for i in range(60)]
@@ -297,7 +297,7 @@ def test_a_district_made_before_builds_them_in_migrate(cs: ConsoleStore) -> None
     st.ingest.batch("desk-1", str(uuid.uuid4()), recs[1::2])
     st.ingest.batch("desk-0", str(uuid.uuid4()), [gen.rating(r["case_uuid"])
                                                    for r in recs[0:20:2]])
-    st.set_status(recs[2]["case_uuid"], "completed", actor="t")
+    st.decisions.set_status(recs[2]["case_uuid"], "completed", actor="t")
     _settled(cs)
     want, sent = _stored(cs), _sent_recount(st)
     with st.write() as conn:  # as before the summaries existed

@@ -31,7 +31,7 @@ def test_enrollment_codes_listed_and_cancelled(server: ConsoleServer, page: Any,
     box = page.locator(".code-box").inner_text()
     code = page.locator(".code-box .code").inner_text().strip()
     assert server.url in box and "72 小时" not in box
-    [pending] = server.storage.pending_enroll_codes()
+    [pending] = server.storage.desks.pending_enroll_codes()
     expires = datetime.fromisoformat(pending["expires_at"]).astimezone(district_zone())
     assert f"{expires:%Y-%m-%d %H:%M} 前有效" in box  # a time, not "72 小时"
     rows = page.locator("table.codes tbody tr")
@@ -44,7 +44,7 @@ def test_enrollment_codes_listed_and_cancelled(server: ConsoleServer, page: Any,
         rows.first.get_by_role("button", name="作废").click()
     assert "已作废 HY-ZJ02" in _flash(page)
     assert page.locator("table.codes").count() == 0
-    assert server.storage.pending_enroll_codes() == []
+    assert server.storage.desks.pending_enroll_codes() == []
     with pytest.raises(DistrictError):  # the cancelled code enrolls nothing
         make_desk_with(server, code)
     entries = server.console.audit.entries(action="desk.enroll_code_cancel")
@@ -54,5 +54,5 @@ def test_enrollment_codes_listed_and_cancelled(server: ConsoleServer, page: Any,
 def make_desk_with(server: ConsoleServer, code: str) -> None:
     from sync import protocol as P
 
-    server.storage.enroll(P.EnrollRequest(code=code, desk_code="HY-ZJ02", desk_name="x",
+    server.storage.desks.enroll(P.EnrollRequest(code=code, desk_code="HY-ZJ02", desk_name="x",
                                           receipt_key="0" * 64, client_version="0.1.0"))

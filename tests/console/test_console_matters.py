@@ -267,7 +267,7 @@ def test_cannot_do_report_and_export(ms: ConsoleServer, desk: Any, web: Any) -> 
     cases = [new_case(desk, "MZ-GLJT"), new_case(desk, "MZ-GLJT"), new_case(desk, "MZ-GLJT")]
     assert sync_desk(desk)["complete"]
     for c in cases:
-        ms.storage.set_status(c["uuid"], "needs_correction", note="缺户籍证明")
+        ms.storage.decisions.set_status(c["uuid"], "needs_correction", note="缺户籍证明")
     assert sync_desk(desk)["complete"]
     ms_ = record(desk, *[{"from_case": c["uuid"], "subcategory": "补正后仍办不成",
                           "description": f"户籍在外省，无法开具证明 {i}"}

@@ -164,7 +164,7 @@ def test_every_matter_page_fits(ms: ConsoleServer, desk: Any, browser: Any,
                                 size: str) -> None:
     case = new_case(desk, "MZ-GLJT")
     assert sync_desk(desk)["complete"]
-    ms.storage.set_status(case["uuid"], "needs_correction", note="缺户籍证明")
+    ms.storage.decisions.set_status(case["uuid"], "needs_correction", note="缺户籍证明")
     assert sync_desk(desk)["complete"]
     leak, _ask, cannot = record(desk, LEAK, ASK, {
         "from_case": case["uuid"], "subcategory": "补正后仍办不成",

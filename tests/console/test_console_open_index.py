@@ -29,8 +29,8 @@ def _load(cs: ConsoleStore) -> None:  # noqa: F811
                     accepted=today - timedelta(days=i % 40)) for i in range(90)]
     _push(cs, recs)
     cs.readmodel.refresh()
-    if not cs.st.is_sqlite:
-        with cs.st.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    if not cs.db.is_sqlite:
+        with cs.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE console_cases"))
 
 
@@ -47,7 +47,7 @@ def _page_and_counts(cs: ConsoleStore, f: CaseFilter) -> list[tuple[str, object]
 
 
 def test_open_cases_page_and_count_walk_their_index(cs: ConsoleStore) -> None:  # noqa: F811
-    if cs.st.is_sqlite:
+    if cs.db.is_sqlite:
         pytest.skip("SQLite turns the IN list into lookups on console_cases_status_item and "
                     "does not prefer the partial index without statistics; a district at "
                     "city scale runs on PostgreSQL, where bench_console measures this")
@@ -66,7 +66,7 @@ def test_open_cases_page_and_count_walk_their_index(cs: ConsoleStore) -> None:  
             if want is None:  # on 90 rows PostgreSQL may sort a presorted range instead;
                 continue  # at 1M it walks console_cases_open_accepted (bench_console)
             plan = _plan(cs, s, p)
-            assert _walks(plan, want, cs.st.is_sqlite), (sort, s, plan)
+            assert _walks(plan, want, cs.db.is_sqlite), (sort, s, plan)
 
 
 def test_sorted_columns_walk_their_index(cs: ConsoleStore) -> None:  # noqa: F811
@@ -76,22 +76,22 @@ def test_sorted_columns_walk_their_index(cs: ConsoleStore) -> None:  # noqa: F81
             [(s, p)] = [(s, p) for s, p in _page_and_counts(cs, CaseFilter(
                 sort=direction + sort)) if "count(" not in s.lower()]
             plan = _plan(cs, s, p)
-            assert _walks(plan, index, cs.st.is_sqlite), (direction + sort, plan)
+            assert _walks(plan, index, cs.db.is_sqlite), (direction + sort, plan)
 
 
 def test_an_existing_district_trades_its_old_sort_indexes(cs: ConsoleStore) -> None:  # noqa: F811
     _load(cs)
     before = [r["uuid"] for r in cs.caselist.list_cases(CaseFilter(sort="worker")).rows]
-    with cs.st.write() as conn:  # a district created before: one-column sort indexes
+    with cs.db.write() as conn:  # a district created before: one-column sort indexes
         for name in (*SORT_INDEXES.values(), *OPEN):
             conn.execute(text(f"DROP INDEX {name}"))
         for name, col in zip(OLD, ("item_name", "desk_code", "worker", "promised_date"),
                              strict=True):
             conn.execute(text(f"CREATE INDEX {name} ON console_cases ({col})"))
         conn.execute(text("DROP TABLE alembic_version"))  # before the migrations (issue 13)
-    cs.st.migrate()  # a server start migrates
-    again = ConsoleStore(cs.st)
-    with again.st.read() as conn:
+    cs.db.migrate()  # a server start migrates
+    again = ConsoleStore(cs.db)
+    with again.db.read() as conn:
         have = {ix["name"] for ix in inspect(conn).get_indexes("console_cases")}
     assert set(SORT_INDEXES.values()) | set(OPEN) <= have
     assert not set(OLD) & have

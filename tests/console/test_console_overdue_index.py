@@ -26,17 +26,17 @@ def _statements(cs: ConsoleStore, call: Callable[[], Any]) -> list[tuple[str, An
              executemany: bool) -> None:
         seen.append((statement, params))
 
-    event.listen(cs.st.engine, "before_cursor_execute", keep)
+    event.listen(cs.db.engine, "before_cursor_execute", keep)
     try:
         call()
     finally:
-        event.remove(cs.st.engine, "before_cursor_execute", keep)
+        event.remove(cs.db.engine, "before_cursor_execute", keep)
     return seen
 
 
 def _plan(cs: ConsoleStore, statement: str, params: Any) -> str:  # noqa: F811
-    with cs.st.write() as conn:
-        if cs.st.is_sqlite:
+    with cs.db.write() as conn:
+        if cs.db.is_sqlite:
             return " ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + statement, params))
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a small table: as at 1M
@@ -50,8 +50,8 @@ def _load(cs: ConsoleStore) -> None:  # noqa: F811
                     accepted=today - timedelta(days=i % 40)) for i in range(90)]
     _push(cs, recs)
     cs.readmodel.refresh()
-    if not cs.st.is_sqlite:  # statistics and the visibility map, as autovacuum keeps them
-        with cs.st.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    if not cs.db.is_sqlite:  # statistics and the visibility map, as autovacuum keeps them
+        with cs.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE console_cases"))
 
 
@@ -70,11 +70,11 @@ def test_overdue_filter_and_its_count_read_one_index(cs: ConsoleStore) -> None: 
     assert counts
     for s, p in counts:
         plan = _plan(cs, s, p)
-        assert _uses(plan, "console_cases_overdue", cs.st.is_sqlite), plan
+        assert _uses(plan, "console_cases_overdue", cs.db.is_sqlite), plan
     [(s, p)] = [(s, p) for s, p in stmts if "FROM console_cases" in s and "ORDER BY" in s
                 and "count(" not in s.lower()]  # the page
     plan = _plan(cs, s, p)
-    if cs.st.is_sqlite:  # (PostgreSQL's choice for the page depends on the table's size:
+    if cs.db.is_sqlite:  # (PostgreSQL's choice for the page depends on the table's size:
         # measured at 1,000,000 cases with bench/bench_console.py)
         assert "console_cases_overdue" in plan, plan
 
@@ -100,13 +100,13 @@ def test_dashboard_counts_read_the_summary(cs: ConsoleStore) -> None:  # noqa: F
 def test_an_existing_district_gains_the_indexes(cs: ConsoleStore) -> None:  # noqa: F811
     _load(cs)
     before = cs.dashboard()
-    with cs.st.write() as conn:  # a district created before the indexes existed
+    with cs.db.write() as conn:  # a district created before the indexes existed
         for name in INDEXES:
             conn.execute(text(f"DROP INDEX {name}"))
         conn.execute(text("DROP TABLE alembic_version"))  # before the migrations (issue 13)
-    cs.st.migrate()  # a server start migrates
-    again = ConsoleStore(cs.st)
-    with again.st.read() as conn:
+    cs.db.migrate()  # a server start migrates
+    again = ConsoleStore(cs.db)
+    with again.db.read() as conn:
         have = {ix["name"] for ix in inspect(conn).get_indexes("console_cases")}
     assert set(INDEXES) <= have
     assert again.dashboard()["overdue"] == before["overdue"] > 0

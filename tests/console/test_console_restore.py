@@ -59,7 +59,7 @@ def test_restore_is_audited_and_desks_show_reconvergence(
     backup = backup_district(db_url, tmp_path / "backups")
     for _ in range(3):
         new_case(a)
-    server.storage.set_status(first[0], "completed", actor="admin")  # lost in the restore
+    server.storage.decisions.set_status(first[0], "completed", actor="admin")  # lost in the restore
     assert sync_desk(a)["complete"]
 
     done = _restore_and_restart(server, db_url, backup)

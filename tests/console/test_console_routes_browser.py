@@ -96,7 +96,7 @@ def test_priority_routes_and_departments_in_a_browser(server: ConsoleServer, mak
     page.get_by_label("意见 / 原因").fill("涉及房产，转不动产登记中心")
     page.get_by_role("button", name="转办").click()
     assert "已转办" in _flash(page)
-    assert server.storage.get_case(plain["uuid"])["district_department"] == "不动产登记中心"
+    assert server.storage.cases.get(plain["uuid"])["district_department"] == "不动产登记中心"
 
 
 def test_console_refuses_an_unknown_department_naming_the_field(server: ConsoleServer,
@@ -114,4 +114,4 @@ def test_console_refuses_an_unknown_department_naming_the_field(server: ConsoleS
     page = r.text
     assert 'id="department-error"' in page and "不存在的部门" in page
     assert "不在转办部门名单中" in page and ">x</textarea>" in page
-    assert server.storage.get_case(case["uuid"])["district_status"] == "received"
+    assert server.storage.cases.get(case["uuid"])["district_status"] == "received"

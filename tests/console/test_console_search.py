@@ -57,7 +57,7 @@ def test_search_like_the_desk(cs: ConsoleStore) -> None:  # noqa: F811
     # search combines with the other filters and counts
     assert cs.caselist.list_cases(CaseFilter(q="玉", status="completed")).total == 0
     # the stored terms hold digests of the tails, never the digits themselves
-    with cs.st.read() as conn:
+    with cs.db.read() as conn:
         stored = conn.execute(select(terms.c.term)).scalars().all()
     assert not [t for t in stored if "9188" in t or "001X" in t]
 
@@ -82,11 +82,11 @@ def test_a_new_revision_changes_what_finds_the_case(cs: ConsoleStore) -> None:  
 def test_a_read_model_built_before_search_is_rebuilt(cs: ConsoleStore) -> None:  # noqa: F811
     _push(cs, [_case(1, "唐玉梅", "42010519450101001X", "13871239188")])
     cs.readmodel.refresh()
-    with cs.st.write() as conn:  # as an older version left it: no terms, no search columns
+    with cs.db.write() as conn:  # as an older version left it: no terms, no search columns
         conn.execute(text("DELETE FROM console_case_terms"))
         conn.execute(text("UPDATE console_cases SET initials = '', receipt_rev = ''"))
         conn.execute(text("DELETE FROM console_state WHERE key = 'search_version'"))
-    again = ConsoleStore(cs.st)  # the server starting with the new version
+    again = ConsoleStore(cs.db)  # the server starting with the new version
     assert again.readmodel.refresh() == 1
     assert _found(again, "玉梅") == _found(again, "tym") == _found(again, "9188") == {"唐玉梅"}
     assert _found(again, "20261108-0001") == {"唐玉梅"}

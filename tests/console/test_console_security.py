@@ -47,7 +47,7 @@ def test_nothing_reachable_signed_out(server: ConsoleServer, synced: dict[str, A
                                            "password": "x" * 12})]:
         r = anon.post(path, data, csrf="forged")
         assert r.status_code == 303 and "/console/login" in r.headers["location"], path
-    assert server.storage.get_case(uuid)["district_status"] == "received"  # type: ignore[index]
+    assert server.storage.cases.get(uuid)["district_status"] == "received"  # type: ignore[index]
     assert server.console.users.get("evil") is None
 
 
@@ -112,7 +112,7 @@ def test_viewer_cannot_act(server: ConsoleServer, synced: dict[str, Any], web: A
         assert r.status_code == 403, path
     for path in ("/console/users", "/console/audit"):
         assert viewer.get(path).status_code == 403
-    assert server.storage.get_case(uuid)["district_status"] == "received"  # type: ignore[index]
+    assert server.storage.cases.get(uuid)["district_status"] == "received"  # type: ignore[index]
     assert server.console.callbacks.get(uuid)["state"] == "open"  # type: ignore[index]
     # a viewer may read and export masked lists
     csv = viewer.get("/console/export.csv")
@@ -141,10 +141,10 @@ def test_missing_or_wrong_csrf_is_refused(server: ConsoleServer, synced: dict[st
     other: Web = web("reviewer")
     r = admin.post(f"/console/cases/{uuid}/status", {"action": "complete"}, csrf=other.csrf)
     assert r.status_code == 403
-    assert server.storage.get_case(uuid)["district_status"] == "received"  # type: ignore[index]
+    assert server.storage.cases.get(uuid)["district_status"] == "received"  # type: ignore[index]
     r = admin.post(f"/console/cases/{uuid}/status", {"action": "complete"})
     assert r.status_code == 303
-    assert server.storage.get_case(uuid)["district_status"] == "completed"  # type: ignore[index]
+    assert server.storage.cases.get(uuid)["district_status"] == "completed"  # type: ignore[index]
 
 
 def test_session_expires_after_30_idle_minutes(server: ConsoleServer, web: Any) -> None:

@@ -17,7 +17,7 @@ def test_sign_in_purges_expired_sessions(server: ConsoleServer, web: Any) -> Non
               for name, w in (("idle", idle), ("old", old), ("live", live))}
     server.console.users.expire_session_for_test(hashes["idle"], auth.IDLE_TIMEOUT + 60)
     # signed in 13 hours ago, active a minute ago: past the maximum age
-    with server.console.st.write() as conn:
+    with server.storage.write() as conn:
         from sqlalchemy import update
 
         from sync.district.console.schema import sessions

@@ -56,7 +56,7 @@ def _record(i: int, item: str = "MZ-GLJT", accepted: date | None = None,
 
 
 def _push(cs: ConsoleStore, records: list[dict[str, Any]]) -> None:
-    st = cs.st
+    st = cs.db
     with st.write() as conn:
         from sync.district.storage import desks
 
@@ -80,7 +80,7 @@ def test_read_model_follows_changes_made_anywhere(cs: ConsoleStore) -> None:
     assert row["worker"] == "刘晓燕"
     # a status set outside the console (the command line) shows after the next refresh
     u = recs[3]["case_uuid"]
-    cs.st.set_status(u, "routed", department="公安", actor="cli")
+    cs.db.decisions.set_status(u, "routed", department="公安", actor="cli")
     assert cs.readmodel.refresh() == 1
     [r] = cs.caselist.case_summary([u])
     assert (r["district_status"], r["department"]) == ("routed", "公安")

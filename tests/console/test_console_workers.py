@@ -42,7 +42,7 @@ def test_suggestions_are_the_workers_of_the_last_90_days(cs: ConsoleStore) -> No
     want = _load(cs)
     assert cs.caselist.worker_choices() == sorted(want) and len(want) > 5
     assert "孙七" in want and "周八" not in want
-    with cs.st.read() as conn:  # the grouping it replaces gives the same names
+    with cs.db.read() as conn:  # the grouping it replaces gives the same names
         old = [w for (w,) in conn.execute(text(
             "SELECT worker FROM console_cases WHERE accepted_date >= :s AND worker <> ''"
             " GROUP BY worker ORDER BY worker LIMIT 500"),
@@ -61,14 +61,14 @@ def test_suggestions_skip_from_worker_to_worker(cs: ConsoleStore) -> None:  # no
              executemany: bool) -> None:
         seen.append((statement, params))
 
-    event.listen(cs.st.engine, "before_cursor_execute", keep)
+    event.listen(cs.db.engine, "before_cursor_execute", keep)
     try:
         cs.caselist.worker_choices()
     finally:
-        event.remove(cs.st.engine, "before_cursor_execute", keep)
+        event.remove(cs.db.engine, "before_cursor_execute", keep)
     [(sql, params)] = [(s, p) for s, p in seen if "console_cases" in s]
-    with cs.st.write() as conn:
-        if cs.st.is_sqlite:
+    with cs.db.write() as conn:
+        if cs.db.is_sqlite:
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + sql, params))
             assert "SCAN console_cases" not in plan.replace("SCAN w", ""), plan
@@ -82,12 +82,12 @@ def test_suggestions_skip_from_worker_to_worker(cs: ConsoleStore) -> None:  # no
 
 def test_an_existing_district_gains_the_index(cs: ConsoleStore) -> None:  # noqa: F811
     want = _load(cs)
-    with cs.st.write() as conn:
+    with cs.db.write() as conn:
         conn.execute(text("DROP INDEX console_cases_worker_day"))
         conn.execute(text("DROP TABLE alembic_version"))  # before the migrations (issue 13)
-    cs.st.migrate()  # a server start migrates
-    again = ConsoleStore(cs.st)
-    with again.st.read() as conn:
+    cs.db.migrate()  # a server start migrates
+    again = ConsoleStore(cs.db)
+    with again.db.read() as conn:
         assert "console_cases_worker_day" in {
             ix["name"] for ix in inspect(conn).get_indexes("console_cases")}
     assert again.caselist.worker_choices() == sorted(want)

@@ -38,7 +38,7 @@ def test_revoked_desk_says_what_the_district_received(server: Any, make_desk: An
                              desk.actor())
     assert sync_desk(desk)["complete"]
     desk_id = desk.store.get_meta("desk_id")
-    server.storage.revoke_desk(desk_id)
+    server.storage.desks.revoke(desk_id)
     w = web("viewer")
     page = w.get("/console/desks").text
     assert "最后同步" in page and "区级共收到 1 件" in page

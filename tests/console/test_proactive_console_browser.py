@@ -55,7 +55,7 @@ def test_coverage_per_item_and_compound(server: ConsoleServer, make_desk: Any, p
     desk = make_desk("HY-QL01")
     case = new_case(desk, "MZ-GLJT", applicant_name="居民甲", applicant_id=ident(born, 0))
     assert sync_desk(desk)["error"] is None
-    st.set_status(case["uuid"], "completed", actor="admin")
+    st.decisions.set_status(case["uuid"], "completed", actor="admin")
     now = P.utc_now()
     proactive.record_outcomes(st, {"desk_code": "HY-QL01"}, P.ProactiveOutcomesRequest(
         outcomes=[P.ProactiveOutcome(entry_id=ids["居民甲"], outcome="confirmed",

@@ -35,10 +35,10 @@ def test_progress_page_on_a_phone_shows_steps_and_nothing_personal(
     assert sync_desk(desk)["complete"]
     st = server.storage
     name = desk.store.get_case(correcting["uuid"])["applicant_name"]
-    st.set_status(correcting["uuid"], "needs_correction",
+    st.decisions.set_status(correcting["uuid"], "needs_correction",
                   note=f"请{name}补交户口簿复印件，电话13812345678联系")
-    st.set_status(done["uuid"], "accepted")
-    st.set_status(done["uuid"], "completed")
+    st.decisions.set_status(done["uuid"], "accepted")
+    st.decisions.set_status(done["uuid"], "completed")
 
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
                               java_script_enabled=False, is_mobile=True)
@@ -183,19 +183,19 @@ def test_a_receipt_printed_by_a_replaced_laptop_still_opens_the_page(
     case = new_case(old, materials=["居民身份证", "户口簿"])  # 容缺: supplied later
     assert case["status"] == "deferred" and sync_desk(old)["complete"]
     st = server.storage
-    old_id = st.get_case(case["uuid"])["desk_id"]
+    old_id = st.cases.get(case["uuid"])["desk_id"]
     printed = _code(old, case)
     new = DeskContext.open(str(tmp_path / "new-laptop"), password="Qiliyi-2026-desk")
     try:
         new.settings.desk_code, new.settings.worker_name = "HY-QL07", "刘晓燕"
         new.save_settings()
-        enroll_desk(new, server.api_url, st.create_enroll_code(
+        enroll_desk(new, server.api_url, st.desks.create_enroll_code(
             "HY-QL07", "七里一村社区流动办事点", replaces=old_id))
         assert sync_desk(new)["complete"]
         new.cases.supply_materials(case["uuid"], ["近期一寸免冠照片", "社保卡或本人银行卡"],
                                    new.actor())
         assert sync_desk(new)["complete"]
-        assert st.get_case(case["uuid"])["desk_id"] not in ("", old_id)
+        assert st.cases.get(case["uuid"])["desk_id"] not in ("", old_id)
     finally:
         new.close()
     with httpx.Client(base_url=server.api_url) as c:
@@ -217,7 +217,7 @@ def test_a_genuine_code_is_answered_in_two_round_trips(server: ConsoleServer,
     case = new_case(desk)
     assert sync_desk(desk)["complete"]
     st = server.storage
-    st.set_status(case["uuid"], "accepted")
+    st.decisions.set_status(case["uuid"], "accepted")
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

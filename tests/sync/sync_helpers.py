@@ -169,7 +169,7 @@ class District:
 
     def code(self, desk_code: str = "HY-QL01", name: str = "七里一村社区流动办事点") -> str:
         """A fresh one-time enrollment code."""
-        return self.storage.create_enroll_code(desk_code, name)
+        return self.storage.desks.create_enroll_code(desk_code, name)
 
     def stop(self) -> None:
         self.server.should_exit = True

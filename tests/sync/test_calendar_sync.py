@@ -24,6 +24,7 @@ from desk.core.recalendar import calendar_listing
 from desk.core.receipts import render_case_pdf
 from sync.client.desk import sync_desk
 from sync.district.calendars import calendar_versions, publish_calendar
+from sync.district.changes_feed import changes_since
 from sync.district.console.store import ConsoleStore, callbacks, ccases
 from sync.district.storage import ratings
 from tests.forms.calendar_2027 import (
@@ -160,7 +161,7 @@ def test_calendar_change_is_on_the_wire_with_its_version(district: District,
     ctx = make_desk()
     info = enroll(district, ctx)
     publish_calendar(ConsoleStore(district.storage), notice_2027(), actor="admin")
-    resp = district.storage.changes_since(info["desk_id"], 0)
+    resp = changes_since(district.storage, info["desk_id"], 0)
     cal = [c for c in resp.changes if c.kind == "calendar"]
     assert len(cal) == 1 and cal[0].calendar is not None
     body = cal[0].calendar

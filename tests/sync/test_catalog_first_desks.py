@@ -73,7 +73,7 @@ def test_the_first_desks_catalog_is_the_resolved_catalog(first_model: ModuleType
 def test_an_older_desk_pulls_a_usable_catalog_and_a_new_desk_the_authored_one(
         district: District, make_desk: Any, first_model: ModuleType) -> None:
     shipped = load_catalog()
-    district.storage.publish_catalog(dict(shipped.to_json(), version="2026.12-hanyang.1"))
+    district.storage.catalogs.publish(dict(shipped.to_json(), version="2026.12-hanyang.1"))
     ctx = make_desk()
     enroll(district, ctx)
     # an older desk: GET /changes without kinds or catalog_format, as the first desks pull

@@ -48,7 +48,7 @@ def test_a_changed_parameter_reaches_the_desk(district: District, make_desk: Any
     enroll(district, ctx)
     body = load_catalog().to_json()
     body["version"] = "2026.11-hanyang.9"
-    st.publish_catalog(body)
+    st.catalogs.publish(body)
     assert sync_desk(ctx)["catalog_version"] == "2026.11-hanyang.9"
     sub = dict(ctx.catalog.get("MZ-GLJT").example, applicant_id="420105195001010015")  # 76
     assert [w.message[:9] for w in ctx.cases.check("MZ-GLJT", sub).warnings] == \
@@ -60,7 +60,7 @@ def test_a_changed_parameter_reaches_the_desk(district: District, make_desk: Any
     out = ok(db, "catalog", "import", str(book))
     # only a parameter changed: still a new version (the items as written are the same)
     assert (out["published"], out["version"]) == (True, "2026.11-hanyang.10")
-    assert st.latest_catalog_version() == "2026.11-hanyang.10"
+    assert st.catalogs.latest_version() == "2026.11-hanyang.10"
 
     summary = sync_desk(ctx)
     assert summary["complete"] and summary["catalog_version"] == "2026.11-hanyang.10"

@@ -20,7 +20,7 @@ from sync_helpers import District, enroll
 
 from forms.catalog import Catalog, CatalogError, load_catalog
 from sync.client.desk import sync_desk
-from sync.district.storage import Refused
+from sync.district.errors import Refused
 
 YI = "ꆈꌠꁱꂷ"  # a Yi sample string (a district supplies its real translation sheet)
 YI_TS = f"""<?xml version="1.0" encoding="utf-8"?>
@@ -75,7 +75,7 @@ def test_a_published_translation_reaches_the_desk_ui_and_documents(
     body = dict(load_catalog().to_json(), version="2026.11-hanyang.20",
                 translations={"ii": "<TS language='ii'>"})
     with pytest.raises(Refused, match=r"translations\.ii"):
-        st.publish_catalog(body)
+        st.catalogs.publish(body)
     catalog_file = tmp_path / "catalog.json"
     catalog_file.write_text(json.dumps(dict(body, translations={"ii": YI_TS}),
                                        ensure_ascii=False), "utf-8")
@@ -121,7 +121,7 @@ def test_a_published_translation_reaches_the_desk_ui_and_documents(
         wb.save(book)
         out = district_cli(district.db_url, "catalog", "import", str(book))
         assert out.returncode == 0, out.stderr
-        latest = st.latest_catalog_version()
+        latest = st.catalogs.latest_version()
         assert out.returncode == 0 and json.loads(out.stdout)["published"], out.stdout
         assert latest not in (None, "2026.11-hanyang.20")
         assert sync_desk(ctx)["catalog_version"] == latest

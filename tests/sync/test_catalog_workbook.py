@@ -70,7 +70,7 @@ def test_import_publishes_the_next_version_and_a_desk_files_under_it(
     enroll(district, ctx)
     body = load_catalog().to_json()
     body["version"] = "2026.11-hanyang.9"
-    st.publish_catalog(body)
+    st.catalogs.publish(body)
     book = tmp_path / "目录.xlsx"
     out = ok(db, "catalog", "export", "--out", str(book))
     assert out == {"version": "2026.11-hanyang.9", "out": str(book),
@@ -90,7 +90,7 @@ def test_import_publishes_the_next_version_and_a_desk_files_under_it(
     assert (eleven["version"], eleven["previous"]) == ("2026.11-hanyang.11",
                                                       "2026.11-hanyang.10")
     assert eleven["seq"] > ten["seq"]
-    assert st.latest_catalog_version() == "2026.11-hanyang.11"
+    assert st.catalogs.latest_version() == "2026.11-hanyang.11"
     entries = ConsoleStore(st).audit.entries(limit=50)
     published = [e for e in entries if e["action"] == "catalog.publish"]
     assert {e["target"] for e in published} == {"2026.11-hanyang.10", "2026.11-hanyang.11"}
@@ -123,7 +123,7 @@ def test_import_publishes_the_next_version_and_a_desk_files_under_it(
     assert any("items!D3: 办件类型 '马上办' 不认识" in x for x in lines), lines
     cells = {p["cell"] for p in json.loads(refused.stdout)["problems"]}
     assert {"fields!E3", "items!D3"} <= cells
-    assert st.latest_catalog_version() == "2026.11-hanyang.11"
+    assert st.catalogs.latest_version() == "2026.11-hanyang.11"
     not_xlsx = tmp_path / "notes.xlsx"
     not_xlsx.write_text("hello", encoding="utf-8")
     junk = cli(db, "catalog", "import", str(not_xlsx))
@@ -156,7 +156,7 @@ def test_fifty_imports_at_once_get_fifty_consecutive_versions(district: District
 
     def one(cat: Catalog) -> dict[str, Any]:
         start.wait(timeout=120)
-        return publish_next(cs, cat, actor="admin", source="cli", file="x.xlsx")
+        return publish_next(district.storage, cs, cat, actor="admin", source="cli", file="x.xlsx")
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         results = list(pool.map(one, catalogs))
@@ -164,12 +164,12 @@ def test_fifty_imports_at_once_get_fifty_consecutive_versions(district: District
     by_seq = sorted(results, key=lambda r: r["seq"])
     assert [r["version"] for r in by_seq] == [f"2026.11-hanyang.{k}" for k in range(2, 52)]
     assert [r["previous"] for r in by_seq] == [None] + [r["version"] for r in by_seq[:-1]]
-    assert district.storage.latest_catalog_version() == "2026.11-hanyang.51"
+    assert district.storage.catalogs.latest_version() == "2026.11-hanyang.51"
     published = cs.audit.entries(action="catalog.publish", limit=100)
     assert len(published) == 50
     assert cs.audit.verify() is None
     # the same items as the latest: nothing new (all at once, still nothing)
     last = Catalog.from_json(cs.catalog_body("2026.11-hanyang.51") or {})
     again = list(ThreadPoolExecutor(max_workers=50).map(
-        lambda _i: publish_next(cs, last, actor="admin", source="cli"), range(50)))
+        lambda _i: publish_next(district.storage, cs, last, actor="admin", source="cli"), range(50)))
     assert {(r["published"], r["version"]) for r in again} == {(False, "2026.11-hanyang.51")}

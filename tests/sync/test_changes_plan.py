@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, text
 
 from sync import protocol as P
-from sync.district.changes_feed import page_sql
+from sync.district.changes_feed import changes_since, page_sql
 from sync.district.storage import Storage
 from sync.district.tables import changes
 
@@ -63,7 +63,7 @@ def test_the_page_is_the_desks_and_everyones_changes_in_order(db_url: str) -> No
         seen = []
         since, more = 0, True
         while more:
-            page = st.changes_since("desk-1", since, 7, ("status", "calendar"))
+            page = changes_since(st, "desk-1", since, 7, ("status", "calendar"))
             assert len(page.changes) <= 7
             seen += [(c.seq, c.kind, c.case_uuid) for c in page.changes]
             since, more = int(page.cursor), page.more

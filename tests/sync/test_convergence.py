@@ -117,7 +117,7 @@ class Convergence(RuleBasedStateMachine):
             ctx.settings.worker_name = "刘晓燕"
             ctx.save_settings()
             self.desks.append(ctx)
-            code = d.storage.create_enroll_code(f"HY-P{run:04d}{k}", f"第{k}号流动办事点")
+            code = d.storage.desks.create_enroll_code(f"HY-P{run:04d}{k}", f"第{k}号流动办事点")
             self.desk_ids.append(enroll_desk(ctx, d.url, code)["desk_id"])
         self.owner: dict[str, int] = {}  # case uuid -> desk index
         self.revision: dict[str, int] = {}  # newest revision made on the desk
@@ -339,7 +339,7 @@ class Convergence(RuleBasedStateMachine):
             assert district_cli.main(args) == (1 if closed else 0)
         else:
             try:
-                self.district.storage.set_status(u, status, note=NOTES[status],
+                self.district.storage.decisions.set_status(u, status, note=NOTES[status],
                                                  department=department, actor="hypothesis")
             except Refused:
                 assert closed

@@ -34,12 +34,12 @@ def _enroll_req(code: str) -> P.EnrollRequest:
 @pytest.mark.parametrize("bad", ["汉阳 01", "hy_ql01", "HYQL01", "H-QL01", "", "HY-QL01-X"])
 def test_desk_code_format_checked_on_the_server(district: District, bad: str) -> None:
     with pytest.raises(Refused, match="格式不对") as info:
-        district.storage.create_enroll_code(bad, "七里一村社区流动办事点")
+        district.storage.desks.create_enroll_code(bad, "七里一村社区流动办事点")
     assert info.value.extra.get("field") == "desk_code"
 
 
 def test_lower_case_is_the_same_code(district: District) -> None:
-    district.storage.create_enroll_code(" hy-ql01 ", "七里一村社区流动办事点")
+    district.storage.desks.create_enroll_code(" hy-ql01 ", "七里一村社区流动办事点")
 
 
 def test_code_of_an_active_desk_only_by_explicit_replacement(district: District,
@@ -48,16 +48,16 @@ def test_code_of_an_active_desk_only_by_explicit_replacement(district: District,
     info = enroll(district, old)
     st = district.storage
     with pytest.raises(Refused, match="正由在用的办事点") as refused:
-        st.create_enroll_code("HY-QL01", "七里一村社区流动办事点")
+        st.desks.create_enroll_code("HY-QL01", "七里一村社区流动办事点")
     assert refused.value.extra["desk_id"] == info["desk_id"]
     assert f"--replaces {info['desk_id']}" in refused.value.message
     with pytest.raises(Refused, match="不是 HY-QL02"):
-        st.create_enroll_code("HY-QL02", "别的办事点", replaces=info["desk_id"])
-    code = st.create_enroll_code("HY-QL01", "七里一村社区流动办事点", replaces=info["desk_id"])
-    assert st.desk(info["desk_id"])["revoked_at"] is None  # not until the new one enrolls
-    new = st.enroll(_enroll_req(code))
+        st.desks.create_enroll_code("HY-QL02", "别的办事点", replaces=info["desk_id"])
+    code = st.desks.create_enroll_code("HY-QL01", "七里一村社区流动办事点", replaces=info["desk_id"])
+    assert st.desks.get(info["desk_id"])["revoked_at"] is None  # not until the new one enrolls
+    new = st.desks.enroll(_enroll_req(code))
     assert new.desk_code == "HY-QL01"
-    assert st.desk(info["desk_id"])["revoked_at"] is not None
+    assert st.desks.get(info["desk_id"])["revoked_at"] is not None
     summary = sync_desk(old)  # the old laptop is refused from now on
     assert summary["error"] is not None and not summary["complete"]
 
@@ -66,13 +66,13 @@ def test_two_active_desks_never_hold_one_code(district: District) -> None:
     """50 laptops enroll under the same desk code at the same moment (50 codes issued
     before any enrolled): exactly one succeeds; the others get a reason."""
     st = district.storage
-    codes = [st.create_enroll_code("HY-QL02", "琴断口办事点") for _ in range(N)]
+    codes = [st.desks.create_enroll_code("HY-QL02", "琴断口办事点") for _ in range(N)]
     gate = Barrier(N)
 
     def attempt(code: str) -> Any:
         gate.wait(timeout=60)
         try:
-            return st.enroll(_enroll_req(code))
+            return st.desks.enroll(_enroll_req(code))
         except DistrictError as exc:
             return exc
 
@@ -197,7 +197,7 @@ def test_an_existing_database_gets_the_constraints(db_url: str, make_desk: Any,
             held = conn.execute(select(receipt_numbers.c.case_uuid).where(
                 receipt_numbers.c.receipt_no == case["receipt_no"])).scalar()
         assert held == case["uuid"]
-        st.revoke_desk("desk-twin")
+        st.desks.revoke("desk-twin")
     finally:
         st.close()
     st = Storage(db_url)  # the duplicate gone: the index is created

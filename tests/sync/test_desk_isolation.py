@@ -53,7 +53,7 @@ def test_a_desk_cannot_act_for_another_desks_case(district: District, make_desk:
     case = new_case(a, "MZ-GLJT")
     assert sync_desk(a)["complete"]
     x = case["uuid"]
-    held = district.storage.get_case(x)
+    held = district.storage.cases.get(x)
     assert held is not None and held["desk_id"] == a.store.get_meta("desk_id")
     payload = held["payload"]
     unknown = str(uuid.uuid4())
@@ -81,7 +81,7 @@ def test_a_desk_cannot_act_for_another_desks_case(district: District, make_desk:
         assert "其他办事点" not in r["reason"] and "冲突" not in r["reason"]
         assert r["received_at"] is None
 
-    after = district.storage.get_case(x)
+    after = district.storage.cases.get(x)
     assert after is not None and after["revision"] == 1 and after["rating"] is None
     assert after["payload"]["applicant_name"] == payload["applicant_name"]
     assert [r["revision"] for r in after["revisions"]] == [1]
@@ -90,7 +90,7 @@ def test_a_desk_cannot_act_for_another_desks_case(district: District, make_desk:
     a.cases.rate(x, 5, "")
     summary = sync_desk(a)
     assert summary["complete"] and summary["accepted"] == 1 and summary["conflicts"] == 0
-    after = district.storage.get_case(x)
+    after = district.storage.cases.get(x)
     assert after is not None and after["rating"]["level"] == 5
     assert after["rating"]["desk_id"] == a.store.get_meta("desk_id")
 

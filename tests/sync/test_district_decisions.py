@@ -68,7 +68,7 @@ def test_each_cli_decision_writes_a_chained_audit_entry(district: District, make
     case = new_case(ctx)
     bundle = new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
     assert sync_desk(ctx)["complete"]
-    desk_id = district.storage.list_desks()[0]["desk_id"]
+    desk_id = district.storage.desks.all()[0]["desk_id"]
     before = len(audit_entries(db))
 
     code = ok(db, "enroll-code", "--desk-code", "HY-QL08", "--name", "八号点")
@@ -116,7 +116,7 @@ def test_a_refused_cli_decision_writes_neither_the_decision_nor_an_entry(
     out = cli(db, "revoke", "--desk-id", "desk-nonexistent")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert audit_entries(db) == before
-    assert district.storage.get_case(case["uuid"])["district_status"] == "received"
+    assert district.storage.cases.get(case["uuid"])["district_status"] == "received"
 
 
 def test_concurrent_cli_and_console_decisions_keep_one_chain(db_url: str) -> None:
@@ -163,15 +163,15 @@ def test_catalog_versions_follow_the_publish_sequence_not_the_text(
     st = district.storage
     ctx = make_desk()
     enroll(district, ctx)
-    nine = st.publish_catalog(catalog_body("2026.11-hanyang.9"))
-    ten = st.publish_catalog(catalog_body("2026.11-hanyang.10"))  # was refused: "10" < "9"
+    nine = st.catalogs.publish(catalog_body("2026.11-hanyang.9"))
+    ten = st.catalogs.publish(catalog_body("2026.11-hanyang.10"))  # was refused: "10" < "9"
     assert nine["published"] and ten["published"] and ten["seq"] > nine["seq"]
-    assert st.latest_catalog_version() == "2026.11-hanyang.10"
-    assert st.publish_catalog(catalog_body("2026.11-hanyang.10"))["published"] is False
+    assert st.catalogs.latest_version() == "2026.11-hanyang.10"
+    assert st.catalogs.publish(catalog_body("2026.11-hanyang.10"))["published"] is False
     other = catalog_body("2026.11-hanyang.9")
     other["items"] = other["items"][:-1]
     with pytest.raises(Refused):
-        st.publish_catalog(other)  # a published version's content never changes
+        st.catalogs.publish(other)  # a published version's content never changes
     cs = ConsoleStore(st)
     assert [v["version"] for v in cs.catalog_versions()][:2] == [
         "2026.11-hanyang.10", "2026.11-hanyang.9"]
@@ -187,9 +187,9 @@ def test_desk_adopts_the_catalog_published_last_across_pulls(
     st = district.storage
     ctx = make_desk()
     enroll(district, ctx)
-    st.publish_catalog(catalog_body("2026.11-hanyang.9"))
+    st.catalogs.publish(catalog_body("2026.11-hanyang.9"))
     assert sync_desk(ctx)["catalog_version"] == "2026.11-hanyang.9"
-    st.publish_catalog(catalog_body("2026.11-hanyang.10"))
+    st.catalogs.publish(catalog_body("2026.11-hanyang.10"))
     assert sync_desk(ctx)["catalog_version"] == "2026.11-hanyang.10"
     # reopening the desk picks the same one
     from desk.core.app import current_catalog
@@ -211,7 +211,7 @@ def test_routing_only_to_a_department_of_the_managed_list(district: District,
               "--department", "不存在的部门")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "department" in out.stderr and "不存在的部门" in out.stderr and "部门名单" in out.stderr
-    assert district.storage.get_case(case["uuid"])["district_status"] == "received"
+    assert district.storage.cases.get(case["uuid"])["district_status"] == "received"
     shipped = load_catalog().departments()
     assert set(shipped) <= set(ok(db, "departments", "--json"))  # seeded from the catalog
 
@@ -228,7 +228,7 @@ def test_a_published_catalog_adds_its_departments(district: District) -> None:
     st = district.storage
     body = catalog_body("2026.12-hanyang.1")
     body["items"][0]["department"] = "新设部门"
-    st.publish_catalog(body)
+    st.catalogs.publish(body)
     assert "新设部门" in st.departments.names()
 
 
@@ -244,10 +244,10 @@ def test_bundle_routes_only_to_the_services_chosen(district: District, make_desk
                            "relation": "子女"}])
     assert sync_desk(ctx)["complete"]
     st = district.storage
-    got = st.get_case(one["uuid"])
+    got = st.cases.get(one["uuid"])
     assert [(r["item_code"], r["department"], r["status"]) for r in got["routes"]] == [
         ("GA-SWZX", "公安", "pending")]
-    got = st.get_case(two["uuid"])
+    got = st.cases.get(two["uuid"])
     # the employees' pension alternative (RS-YSDY) was not chosen: no route
     assert [r["item_code"] for r in got["routes"]] == ["GA-SWZX", "RS-JMYLSW"]
 
@@ -270,7 +270,7 @@ def test_an_unreadable_current_catalog_routes_by_the_shipped_one(
 
     st = district.storage
     body = catalog_body("2026.12-hanyang.1")
-    st.publish_catalog(body)
+    st.catalogs.publish(body)
     for it in body["items"]:
         it["retired_field"] = 1
     with st.write() as conn:
@@ -280,7 +280,7 @@ def test_an_unreadable_current_catalog_routes_by_the_shipped_one(
     enroll(district, ctx)
     one = new_case(ctx, "YJS-SH", services=["死亡户口注销"])
     sync_desk(ctx)
-    got = st.get_case(one["uuid"])
+    got = st.cases.get(one["uuid"])
     assert [(r["item_code"], r["department"], r["status"]) for r in got["routes"]] == [
         ("GA-SWZX", "公安", "pending")]
     shipped = {it.code: it.once.rule for it in load_catalog().items if it.once is not None}
@@ -307,7 +307,7 @@ def test_route_lifecycle_closes_the_bundle_and_reaches_the_desk(
     ok(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "needs_correction",
        "--note", "请补交火化证明原件")
     ok(db, "set-route", "--case", u, "--item", "GA-SWZX", "--status", "completed")
-    assert district.storage.get_case(u)["district_status"] == "received"  # one still open
+    assert district.storage.cases.get(u)["district_status"] == "received"  # one still open
     assert sync_desk(ctx)["complete"]
     routes = {r["item_code"]: r for r in ctx.store.sync.case_routes(u)}
     assert (routes["GA-SWZX"]["status"], routes["MZ-BZBZ"]["status"]) == (
@@ -318,7 +318,7 @@ def test_route_lifecycle_closes_the_bundle_and_reaches_the_desk(
     ok(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "accepted")
     last = ok(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "completed")
     assert last["case_status"] == "completed"  # every route closed: the case is done
-    assert district.storage.get_case(u)["district_status"] == "completed"
+    assert district.storage.cases.get(u)["district_status"] == "completed"
     out = cli(db, "set-route", "--case", u, "--item", "MZ-BZBZ", "--status", "rejected",
               "--note", "x")
     assert out.returncode == 1
@@ -339,7 +339,7 @@ def test_concurrent_route_decisions_each_apply_once(district: District,
     st = district.storage
     for c in cases:
         for item in ("GA-SWZX", "MZ-BZBZ"):
-            st.set_route(c["uuid"], item, "accepted")
+            st.decisions.set_route(c["uuid"], item, "accepted")
     start = threading.Barrier(50)
     results: list[Any] = []
     errors: list[BaseException] = []
@@ -347,7 +347,7 @@ def test_concurrent_route_decisions_each_apply_once(district: District,
     def work(u: str, item: str) -> None:
         try:
             start.wait(timeout=60)
-            results.append(st.set_route(u, item, "completed", actor="t"))
+            results.append(st.decisions.set_route(u, item, "completed", actor="t"))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -405,9 +405,9 @@ def test_a_database_from_before_gets_the_new_columns(db_url: str, make_desk: Any
         enroll(district, ctx)
         case = new_case(ctx, "YJS-SH", services=["死亡户口注销"], priority=True)
         assert sync_desk(ctx)["complete"]
-        got = district.storage.get_case(case["uuid"])
+        got = district.storage.cases.get(case["uuid"])
         assert got["priority"] == 1 and [r["item_code"] for r in got["routes"]] == ["GA-SWZX"]
-        district.storage.set_route(case["uuid"], "GA-SWZX", "accepted")
+        district.storage.decisions.set_route(case["uuid"], "GA-SWZX", "accepted")
         assert "公安" in district.storage.departments.names()
         assert sync_desk(ctx)["complete"]
         assert ctx.store.sync.case_routes(case["uuid"])[0]["status"] == "accepted"
@@ -423,19 +423,19 @@ def test_a_bundle_case_is_completed_only_when_every_route_is_closed(
     refused = new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
     assert sync_desk(ctx)["complete"]
     st, db = district.storage, district.db_url
-    st.set_route(done["uuid"], "GA-SWZX", "accepted")
-    st.set_route(done["uuid"], "GA-SWZX", "completed")
+    st.decisions.set_route(done["uuid"], "GA-SWZX", "accepted")
+    st.decisions.set_route(done["uuid"], "GA-SWZX", "completed")
     out = cli(db, "set-status", "--case", done["uuid"], "--status", "completed")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "status" in out.stderr and "惠民殡葬/丧葬补助（民政）" in out.stderr
     assert "死亡户口注销（公安）" not in out.stderr  # closed already: not named
-    assert st.get_case(done["uuid"])["district_status"] == "received"
+    assert st.cases.get(done["uuid"])["district_status"] == "received"
 
     # refusing the whole case refuses its open routes with the same reason
-    st.set_route(refused["uuid"], "GA-SWZX", "accepted")
+    st.decisions.set_route(refused["uuid"], "GA-SWZX", "accepted")
     ok(db, "set-status", "--case", refused["uuid"], "--status", "rejected",
        "--note", "死亡证明不是本区医疗机构出具")
-    got = st.get_case(refused["uuid"])
+    got = st.cases.get(refused["uuid"])
     assert got["district_status"] == "rejected"
     assert {r["status"] for r in got["routes"]} == {"rejected"}
     assert sync_desk(ctx)["complete"]
@@ -459,9 +459,9 @@ def test_a_desk_that_does_not_name_route_changes_never_gets_one(district: Distri
     case = new_case(ctx, "YJS-SH", services=["死亡户口注销", "惠民殡葬补助"])
     assert sync_desk(ctx)["complete"]
     st = district.storage
-    st.set_route(case["uuid"], "GA-SWZX", "accepted")
-    st.set_route(case["uuid"], "GA-SWZX", "completed")
-    st.set_status(case["uuid"], "rejected", note="材料不实")
+    st.decisions.set_route(case["uuid"], "GA-SWZX", "accepted")
+    st.decisions.set_route(case["uuid"], "GA-SWZX", "completed")
+    st.decisions.set_status(case["uuid"], "rejected", note="材料不实")
     with client_for(ctx) as c:
         old = c._call(P.ChangesResponse, "GET", P.PATH_CHANGES, params={"since": 0})
         new = c._call(P.ChangesResponse, "GET", P.PATH_CHANGES,

@@ -130,8 +130,8 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
     b_early = [new_case(b)["uuid"] for _ in range(3)]
     _ok(sync_desk(a))
     _ok(sync_desk(b))
-    d.storage.set_status(early[0], "accepted", actor="admin")
-    d.storage.set_status(b_early[0], "routed", department="民政", actor="admin")
+    d.storage.decisions.set_status(early[0], "accepted", actor="admin")
+    d.storage.decisions.set_status(b_early[0], "routed", department="民政", actor="admin")
     _ok(sync_desk(a))
     _ok(sync_desk(b))
     cursor_at_backup = int(a.store.get_meta("sync_cursor"))
@@ -146,9 +146,9 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
     b_late = [new_case(b)["uuid"] for _ in range(3)]
     _ok(sync_desk(a))
     _ok(sync_desk(b))
-    d.storage.set_status(early[1], "completed", actor="admin")
-    d.storage.set_status(late[1], "needs_correction", note="请补交户口簿", actor="admin")
-    d.storage.set_status(b_late[0], "accepted", actor="admin")
+    d.storage.decisions.set_status(early[1], "completed", actor="admin")
+    d.storage.decisions.set_status(late[1], "needs_correction", note="请补交户口簿", actor="admin")
+    d.storage.decisions.set_status(b_late[0], "accepted", actor="admin")
     c = make_desk("HY-QL03")  # enrolled after the backup: the restored district never knew it
     enroll(d, c)
     for _ in range(2):
@@ -192,10 +192,10 @@ def test_restore_brings_every_record_back(served: District, make_desk: Any,
     assert reported == {(early[1], "completed"), (late[1], "needs_correction"),
                         (b_late[0], "accepted")}
     # ... and is never taken as the district's own decision
-    assert d.storage.get_case(early[1])["district_status"] == "received"
+    assert d.storage.cases.get(early[1])["district_status"] == "received"
 
     # a decision made after the restore reuses a seq the desk had seen: it still arrives
-    new_seq = d.storage.set_status(late[2], "accepted", actor="admin")["seq"]
+    new_seq = d.storage.decisions.set_status(late[2], "accepted", actor="admin")["seq"]
     assert new_seq <= cursor_before
     s = _ok(sync_desk(a))
     assert s["pulled"] == 1 and s["resent"] == 0 and not s["epoch_changed"]
@@ -241,7 +241,7 @@ def test_an_edit_refused_for_a_decision_the_restore_took_away_goes_up_again(
     u = a.cases.submit("MZ-GLJT", example, a.actor())["uuid"]
     _ok(sync_desk(a))
     snapshot = backup_district(d.db_url, tmp_path / "before-close")
-    d.storage.set_status(u, "completed", actor="admin")
+    d.storage.decisions.set_status(u, "completed", actor="admin")
     _ok(sync_desk(a))
     a.cases.supply_materials(u, late[:1], a.actor())  # revision 2: the case is closed there
     refused = sync_desk(a)
@@ -274,7 +274,7 @@ def test_restore_to_a_month_old_backup(served: District, make_desk: Any,
         for k, ctx in enumerate((a, b)):
             made[k].append(new_case(ctx)["uuid"])
             _ok(sync_desk(ctx))
-        d.storage.set_status(made[day % 2][-1], "accepted", actor="admin")
+        d.storage.decisions.set_status(made[day % 2][-1], "accepted", actor="admin")
         if day % 10 == 0:
             a.cases.rate(made[0][-1], 4, "")
     backup_district(d.db_url, tmp_path / "nightly")
@@ -341,7 +341,7 @@ def test_purge_never_removes_what_the_district_has_not_confirmed(
     assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0  # never confirmed
     _ok(sync_desk(a))
     for u in (u1, u2):
-        d.storage.set_status(u, "completed", actor="admin")
+        d.storage.decisions.set_status(u, "completed", actor="admin")
     _ok(sync_desk(a))
     backup = backup_district(d.db_url, tmp_path / "b")
     a.cases.rate(u1, 5, "")
@@ -371,7 +371,7 @@ def test_reenrolling_at_the_same_district_keeps_the_count(served: District,
         new_case(a)
     _ok(sync_desk(a))
     old_id = a.store.get_meta("desk_id")
-    code = d.storage.create_enroll_code(a.settings.desk_code, "七里一村", replaces=old_id)
+    code = d.storage.desks.create_enroll_code(a.settings.desk_code, "七里一村", replaces=old_id)
     info = enroll_desk(a, d.url, code)
     assert info["desk_id"] != old_id
     s = _ok(sync_desk(a))
@@ -388,7 +388,7 @@ def test_fifty_desks_finding_the_district_behind_start_one_epoch(db_url: str) ->
 
     st = Storage(db_url)
     try:
-        ids = [st.enroll(P.EnrollRequest(code=st.create_enroll_code(f"HY-C{i:02d}", "办事点"),
+        ids = [st.desks.enroll(P.EnrollRequest(code=st.desks.create_enroll_code(f"HY-C{i:02d}", "办事点"),
                                          receipt_key=secrets.token_hex(32))).desk_id
                for i in range(50)]
         before = st.reconcile.identity()
@@ -417,7 +417,7 @@ def test_a_district_from_before_the_check_still_syncs(served: District,
     s = sync_desk(a)
     assert s["complete"] and s["error"] is None and s["agreed"] is None, s
     assert s["accepted"] == 1 and s["resent"] == 0
-    d.storage.set_status(u, "completed", actor="admin")
+    d.storage.decisions.set_status(u, "completed", actor="admin")
     assert sync_desk(a)["complete"]
     assert a.store.get_case(u)["district_status"] == "completed"
     assert a.store.maintenance.purge_personal_data("2999-01-01", "test") == 0

@@ -16,6 +16,7 @@ from sync_helpers import District, enroll, fresh_id, new_case
 
 from sync import protocol as P
 from sync.client.desk import client_for, sync_desk
+from sync.district.changes_feed import changes_since
 from sync.district.console.schema import search_hash
 from sync.district.duplicates import case_duplicates, clear_duplicate, id_digest
 from sync.district.errors import Refused
@@ -36,7 +37,7 @@ def _pairs(st: Any) -> list[tuple[str, str, str]]:
 
 
 def _dup_changes(st: Any, desk_id: str) -> list[P.Change]:
-    return [c for c in st.changes_since(desk_id, 0).changes if c.kind == "duplicate"]
+    return [c for c in changes_since(st, desk_id, 0).changes if c.kind == "duplicate"]
 
 
 def test_the_resident_key_is_the_consoles_id_digest() -> None:
@@ -125,7 +126,7 @@ def test_window_exceptions_and_same_desk(district: District, make_desk: Any) -> 
     b.cases.submit("MZ-GLJT", ex, b.actor())  # the allowed exception
     rejected = new_case(a, applicant_id=fresh_id(n=904))
     assert sync_desk(a)["complete"] and sync_desk(b)["complete"]
-    st.set_status(rejected["uuid"], "rejected", note="不符合条件")
+    st.decisions.set_status(rejected["uuid"], "rejected", note="不符合条件")
     new_case(b, applicant_id=fresh_id(n=904))  # after a rejection: allowed
     assert sync_desk(b)["complete"]
     assert _pairs(st) == []
@@ -170,11 +171,11 @@ def test_an_old_desk_never_gets_the_new_kind_and_keeps_working(district: Distric
     ca, _cb = new_case(a), new_case(b)
     assert sync_desk(a)["complete"] and sync_desk(b)["complete"]
     st = district.storage
-    st.set_status(ca["uuid"], "accepted", note="材料齐全")
+    st.decisions.set_status(ca["uuid"], "accepted", note="材料齐全")
     old_kinds = [k for k in P.CHANGE_KINDS if k != "duplicate"]
-    old = st.changes_since(ida, 0, kinds=old_kinds)
+    old = changes_since(st, ida, 0, kinds=old_kinds)
     assert [c.kind for c in old.changes] == ["status"]
-    first = st.changes_since(ida, 0, kinds=P.BASE_CHANGE_KINDS)
+    first = changes_since(st, ida, 0, kinds=P.BASE_CHANGE_KINDS)
     assert [c.kind for c in first.changes] == ["status"]
     # over HTTP, as an old desk asks (its kinds, or none): nothing of the new kind
     client = client_for(a)

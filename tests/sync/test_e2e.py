@@ -39,7 +39,7 @@ def test_enroll_push_and_pull_statuses(district: District, make_desk: Any) -> No
     assert info["desk_code"] == "HY-QL01" and info["desk_id"].startswith("desk-")
     assert "desk_secret" not in info and ctx.store.get_meta("desk_secret")
     assert len(ctx.store.get_meta("receipt_key") or "") == 64
-    desk_row = district.storage.desk(info["desk_id"])
+    desk_row = district.storage.desks.get(info["desk_id"])
     assert desk_row is not None and desk_row["receipt_key"] == ctx.store.get_meta("receipt_key")
 
     cases = [new_case(ctx, "MZ-GLJT"), new_case(ctx, "MZ-DB"), new_case(ctx, "YJS-CS")]
@@ -51,14 +51,14 @@ def test_enroll_push_and_pull_statuses(district: District, make_desk: Any) -> No
     assert (stats["cases"], stats["batches"], stats["desks"], stats["ratings"]) == (3, 1, 1, 1)
 
     # the district keeps the desk's clock and its own receive time
-    glj = district.storage.get_case(cases[0]["uuid"])
+    glj = district.storage.cases.get(cases[0]["uuid"])
     assert glj is not None and glj["desk_created_at"] == cases[0]["created_at"]
     assert glj["received_at"] and glj["payload"]["receipt_no"] == cases[0]["receipt_no"]
     local = ctx.store.get_case(cases[0]["uuid"])
     assert local["sync_state"] == "synced" and local["district_received_at"] == glj["received_at"]
 
     # a bundle (一件事) case fans out to each member item's department
-    bundle = district.storage.get_case(cases[2]["uuid"])
+    bundle = district.storage.cases.get(cases[2]["uuid"])
     assert bundle is not None
     members = ctx.catalog.get("YJS-CS").bundle
     assert [r["item_code"] for r in bundle["routes"]] == sorted(members)
@@ -66,9 +66,9 @@ def test_enroll_push_and_pull_statuses(district: District, make_desk: Any) -> No
         ctx.catalog.get(m).department for m in members}
 
     st = district.storage
-    st.set_status(cases[0]["uuid"], "accepted")
-    st.set_status(cases[1]["uuid"], "needs_correction", note="请补交近三个月收入证明")
-    st.set_status(cases[2]["uuid"], "routed", department="公安", note="转派出所")
+    st.decisions.set_status(cases[0]["uuid"], "accepted")
+    st.decisions.set_status(cases[1]["uuid"], "needs_correction", note="请补交近三个月收入证明")
+    st.decisions.set_status(cases[2]["uuid"], "routed", department="公安", note="转派出所")
     summary = sync_desk(ctx)
     assert summary["complete"] and summary["pulled"] == 3 and summary["pushed"] == 0
     a, b, c = (ctx.store.get_case(x["uuid"]) for x in cases)
@@ -104,10 +104,10 @@ def test_catalog_published_reaches_every_desk_statuses_only_their_own(
     assert sync_desk(a)["complete"] and sync_desk(b)["complete"]
     body = copy.deepcopy(a.catalog.to_json())
     body["version"] = a.catalog.version + ".district2"
-    out = district.storage.publish_catalog(body)
+    out = district.storage.catalogs.publish(body)
     assert out["published"] is True
-    assert district.storage.publish_catalog(body)["published"] is False  # idempotent
-    district.storage.set_status(ca["uuid"], "completed")
+    assert district.storage.catalogs.publish(body)["published"] is False  # idempotent
+    district.storage.decisions.set_status(ca["uuid"], "completed")
     sa, sb = sync_desk(a), sync_desk(b)
     assert (sa["pulled"], sb["pulled"]) == (2, 1)
     assert a.catalog.version == b.catalog.version == body["version"]
@@ -159,9 +159,9 @@ def test_same_revision_other_content_is_a_conflict_never_an_overwrite(
     aside = ctx.store.sync.set_aside()
     assert aside[0]["state"] == "conflict" and "冲突" in aside[0]["last_error"]
     assert ctx.store.get_case(case["uuid"])["sync_state"] == "conflict"
-    stored = district.storage.get_case(case["uuid"])
+    stored = district.storage.cases.get(case["uuid"])
     assert stored is not None and stored["payload"]["applicant_name"] == "冒名"  # not overwritten
-    assert [r["result"] for r in district.storage.list_rejections()] == ["conflict"]
+    assert [r["result"] for r in district.storage.cases.rejections()] == ["conflict"]
 
 
 def test_edit_of_a_case_the_district_closed_is_refused(district: District,
@@ -170,18 +170,18 @@ def test_edit_of_a_case_the_district_closed_is_refused(district: District,
     enroll(district, ctx)
     done, refused = new_case(ctx), new_case(ctx, "MZ-DB")
     assert sync_desk(ctx)["complete"]
-    district.storage.set_status(done["uuid"], "completed")
-    district.storage.set_status(refused["uuid"], "rejected", note="不符合低保条件")
+    district.storage.decisions.set_status(done["uuid"], "completed")
+    district.storage.decisions.set_status(refused["uuid"], "rejected", note="不符合低保条件")
     for c in (done, refused):
         ctx.store.update_case(c["uuid"], {"priority": 1}, "刘晓燕", "case.edit", {})
     summary = sync_desk(ctx)
     assert summary["rejected"] == 2 and summary["accepted"] == 0
     reasons = {a["case_uuid"]: a["last_error"] for a in ctx.store.sync.set_aside()}
     assert "已办结" in reasons[done["uuid"]] and "不予办理" in reasons[refused["uuid"]]
-    assert district.storage.get_case(done["uuid"])["revision"] == 1
+    assert district.storage.cases.get(done["uuid"])["revision"] == 1
     assert ctx.store.get_case(refused["uuid"])["district_note"] == "不符合低保条件"
     with pytest.raises(Exception, match="已办结"):
-        district.storage.set_status(done["uuid"], "accepted")
+        district.storage.decisions.set_status(done["uuid"], "accepted")
 
 
 def test_one_bad_record_is_rejected_while_the_rest_is_accepted(
@@ -211,7 +211,7 @@ def test_one_bad_record_is_rejected_while_the_rest_is_accepted(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "payload.item_code: Field required" in logged and "payload.level" in logged
     assert district.storage.stats()["cases"] == 2
-    assert len(district.storage.list_rejections()) == 3
+    assert len(district.storage.cases.rejections()) == 3
 
 
 def test_worker_sees_a_plain_reason_for_a_record_the_district_cannot_read(

@@ -24,7 +24,7 @@ def _fast_client(ctx: Any, server: str, **kw: Any) -> Any:
 
 
 def _assert_exactly_once(storage: Storage, ctx: Any, uuids: list[str]) -> None:
-    assert storage.case_uuids() == sorted(uuids)
+    assert storage.cases.uuids() == sorted(uuids)
     stats = storage.stats()
     assert stats["cases"] == stats["revisions"] == len(uuids)
     assert ctx.store.sync.outbox_counts() == {"sent": len(uuids)}
@@ -70,7 +70,7 @@ def test_server_killed_mid_batch_and_restarted(db_url: str, make_desk: Any) -> N
     observer = Storage(db_url)
     try:
         ctx = make_desk()
-        code = observer.create_enroll_code("HY-QL01", "七里一村")
+        code = observer.desks.create_enroll_code("HY-QL01", "七里一村")
         from sync.client.desk import enroll_desk
 
         enroll_desk(ctx, server.url, code)

@@ -73,9 +73,9 @@ def server_process(tmp_path: Path) -> Iterator[DistrictProcess]:
 def test_bad_signing_headers_are_refused_before_the_body_is_read(
         server_process: DistrictProcess, tmp_path: Path) -> None:
     st = Storage(server_process.db_url)
-    code = st.create_enroll_code("HY-QL09", "被停用的办事点")
-    revoked = st.enroll(P.EnrollRequest(code=code, receipt_key=secrets.token_hex(32)))
-    st.revoke_desk(revoked.desk_id)
+    code = st.desks.create_enroll_code("HY-QL09", "被停用的办事点")
+    revoked = st.desks.enroll(P.EnrollRequest(code=code, receipt_key=secrets.token_hex(32)))
+    st.desks.revoke(revoked.desk_id)
     st.close()
     cases = {
         "made-up desk": (_forged("desk-" + secrets.token_hex(8)), 401),
@@ -158,7 +158,7 @@ def test_bodies_read_whole_are_capped(server_process: DistrictProcess, path: str
 
 def test_huge_numbers_are_refused_with_422(district: District) -> None:
     st = district.storage
-    desk = st.enroll(P.EnrollRequest(code=district.code(), receipt_key=secrets.token_hex(32)))
+    desk = st.desks.enroll(P.EnrollRequest(code=district.code(), receipt_key=secrets.token_hex(32)))
     sha = "0" * 64
     asks = [("GET", f"{P.PATH_CHANGES}?since=9223372036854775808"),
             ("GET", f"{P.PATH_CHANGES}?since={10**23}"),

@@ -168,7 +168,7 @@ def test_cannot_do_from_a_correction_case_and_a_handover_chain(district: Distric
     enroll(district, ctx)
     case = new_case(ctx, "MZ-GLJT")
     assert sync_desk(ctx)["complete"]
-    district.storage.set_status(case["uuid"], "needs_correction", note="缺户籍证明")
+    district.storage.decisions.set_status(case["uuid"], "needs_correction", note="缺户籍证明")
     assert sync_desk(ctx)["complete"]
     svc = MatterService(ctx.store)
     m = svc.record({"from_case": case["uuid"], "subcategory": "补正后仍办不成",
@@ -261,7 +261,7 @@ def test_a_served_district_escalates_on_its_own(db_url: str, make_desk: Any,
     server.start()
     try:
         ctx = make_desk()
-        enroll_desk(ctx, server.url, storage.create_enroll_code("HY-QL01", "七里一村"))
+        enroll_desk(ctx, server.url, storage.desks.create_enroll_code("HY-QL01", "七里一村"))
         with clock.use(datetime.now(UTC) - timedelta(days=1)):  # recorded offline, a day ago
             m = MatterService(ctx.store).record(URGENT, ctx.actor())
         assert sync_desk(ctx)["complete"]

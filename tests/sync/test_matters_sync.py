@@ -158,7 +158,7 @@ def test_old_desks_keep_working(district: District, make_desk: Any) -> None:
     assert sync_desk(ctx)["complete"]
     st = district.storage
     M.decide(st, m["uuid"], "dispatch", department="WY")
-    st.set_status(case["uuid"], "accepted")
+    st.decisions.set_status(case["uuid"], "accepted")
     M.publish_config(st, dict(_config(), version="hanyang-2"))
     with client_for(ctx) as c:
         old = c._call(P.ChangesResponse, "GET", P.PATH_CHANGES, params={"since": 0})

@@ -230,7 +230,7 @@ def test_models_and_head_agree(db_url: str, monkeypatch: pytest.MonkeyPatch) -> 
 def test_servers_starting_together_migrate_once(db_url: str) -> None:
     code = ("import sys; from sync.district.storage import Storage; "
             "from sync.district.console.store import ConsoleStore; "
-            "ConsoleStore(Storage(sys.argv[1])).st.close()")
+            "ConsoleStore(Storage(sys.argv[1])).db.close()")
     procs = [subprocess.Popen([sys.executable, "-c", code, db_url], cwd=ROOT,
                               stderr=subprocess.PIPE, text=True) for _ in range(3)]
     errors = [p.communicate(timeout=120)[1] for p in procs]

@@ -70,7 +70,7 @@ def api_schema(district: District) -> schemathesis.BaseSchema:
 @pytest.fixture
 def desk_session(district: District) -> Iterator[requests.Session]:
     """A requests session that signs as an enrolled desk."""
-    enrolled = district.storage.enroll(P.EnrollRequest(
+    enrolled = district.storage.desks.enroll(P.EnrollRequest(
         code=district.code(), receipt_key=secrets.token_hex(32)))
     with requests.Session() as s:
         s.auth = DeskSigning(enrolled.desk_id, enrolled.desk_secret)

@@ -120,7 +120,7 @@ def test_five_wrong_pins_lock_the_share_until_the_password_sets_a_new_pin(
 
 
 def test_revoked_desk_gets_no_share(district: District, protected: dict[str, Any]) -> None:
-    district.storage.revoke_desk(protected["desk_id"])
+    district.storage.desks.revoke(protected["desk_id"])
     assert _share(district, protected["desk_id"]) is None  # deleted, not just refused
     with pytest.raises(keyring.KeyringError) as e:
         _open(protected["data"], PIN)

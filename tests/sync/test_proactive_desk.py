@@ -181,7 +181,7 @@ def test_a_replacement_laptop_is_told_the_entries_still_open(
                                                  worker="刘晓燕")
     assert sync_desk(old)["proactive_sent"] == 2
     new = make_desk("HY-QL01", "王芳")
-    enroll_desk(new, district.url, st.create_enroll_code(
+    enroll_desk(new, district.url, st.desks.create_enroll_code(
         "HY-QL01", "七里一村社区流动办事点", replaces=info["desk_id"]))
     assert sync_desk(new)["error"] is None
     names = sorted(e["name"] for e in new.store.proactive.proactive_list())

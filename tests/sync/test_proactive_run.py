@@ -238,7 +238,7 @@ def test_the_servers_schedule_runs_the_day_once_with_the_published_catalog(
     from sync.district.console.schema import local_today
     from sync.district.proactive_schedule import ProactiveSchedule
 
-    st.publish_catalog(load_catalog().to_json(), actor="t")
+    st.catalogs.publish(load_catalog().to_json(), actor="t")
     others = [Storage(db_url) for _ in range(2)]  # two server processes' storages
     ticks = [ProactiveSchedule(s, ConsoleStore(s), interval=3600) for s in others]
     for t in ticks:

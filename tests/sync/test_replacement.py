@@ -42,9 +42,9 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
     done_lately = new_case(old)
     done_long_ago = new_case(old)
     assert sync_desk(old)["complete"]
-    st.set_status(accepted["uuid"], "accepted")
-    st.set_status(done_lately["uuid"], "completed")
-    st.set_status(done_long_ago["uuid"], "completed")
+    st.decisions.set_status(accepted["uuid"], "accepted")
+    st.decisions.set_status(done_lately["uuid"], "completed")
+    st.decisions.set_status(done_long_ago["uuid"], "completed")
     long_ago = (datetime.now(UTC) - timedelta(days=120)).isoformat(timespec="milliseconds")
     with st.write() as conn:
         conn.execute(update(cases).where(cases.c.uuid == done_long_ago["uuid"])
@@ -54,14 +54,14 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
     never_synced = new_case(old)  # lost with the laptop
 
     # the laptop is lost: the district issues a code for its replacement
-    code = st.create_enroll_code("HY-QL07", NAME, replaces=info["desk_id"])
+    code = st.desks.create_enroll_code("HY-QL07", NAME, replaces=info["desk_id"])
     new = DeskContext.open(str(tmp_path / "new-laptop"), password=PASSWORD)
     try:
         new.settings.desk_code = "HY-QL07"
         new.settings.worker_name = "刘晓燕"
         new.save_settings()
         enroll_desk(new, district.url, code)
-        assert st.desk(info["desk_id"])["revoked_at"] is not None  # the old one stops
+        assert st.desks.get(info["desk_id"])["revoked_at"] is not None  # the old one stops
         first = sync_desk(new)
         assert first["complete"], first
         assert first["handover"] == 3  # open ones and the lately completed, not the old one
@@ -80,7 +80,7 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
         assert _text(reprint) == _text(original)
         key = new.store.handover.case_receipt_key(accepted["uuid"])
         code16 = verification_code(key, accepted["receipt_no"], accepted["uuid"])
-        assert st.verify_receipt(accepted["receipt_no"], accepted["uuid"], code16).valid
+        assert st.cases.verify_receipt(accepted["receipt_no"], accepted["uuid"], code16).valid
         # the 容缺 materials arrive: a new revision, accepted from the new desk
         supplied = new.cases.supply_materials(deferred["uuid"], ["近期一寸免冠照片",
                                                                  "社保卡或本人银行卡"],
@@ -88,7 +88,7 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
         assert supplied["status"] == "accepted"
         second = sync_desk(new)
         assert second["complete"] and second["accepted"] == 1 and second["rejected"] == 0
-        assert st.get_case(deferred["uuid"])["desk_status"] == "accepted"
+        assert st.cases.get(deferred["uuid"])["desk_status"] == "accepted"
         # numbering continues after the old desk's highest number, without collision
         fresh = new_case(new)
         day = fresh["receipt_no"].rsplit("-", 2)[1]

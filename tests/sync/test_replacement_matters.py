@@ -40,7 +40,7 @@ def test_a_replacement_laptop_takes_over_and_continues_matters(
     assert sync_desk(old)["complete"]
     never_synced = svc_old.record(ASK, old.actor())  # lost with the laptop
 
-    code = st.create_enroll_code("HY-QL07", "七里一村社区流动办事点", replaces=info["desk_id"])
+    code = st.desks.create_enroll_code("HY-QL07", "七里一村社区流动办事点", replaces=info["desk_id"])
     new = DeskContext.open(str(tmp_path / "new-laptop"))
     try:
         new.settings.desk_code, new.settings.worker_name = "HY-QL07", "刘晓燕"

@@ -91,7 +91,7 @@ def test_stale_timestamp_is_refused_and_the_client_recovers(district: District,
 
 
 def test_revoked_desk_is_refused(district: District, enrolled: Any) -> None:
-    district.storage.revoke_desk(enrolled.store.get_meta("desk_id"))
+    district.storage.desks.revoke(enrolled.store.get_meta("desk_id"))
     summary = sync_desk(enrolled)
     assert not summary["complete"] and summary["error"]["kind"] == "auth"
     assert summary["error"]["code"] == P.ERR_REVOKED and summary["pending"] == 1

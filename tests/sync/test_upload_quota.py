@@ -211,7 +211,7 @@ def test_the_desk_keeps_its_pages_queued_and_sends_them_the_next_day(
     case2, _m = _case_with_pages(ctx, [_photo(34)])
     second = sync_desk(ctx)
     assert second["accepted"] == 1 and second["complete"]
-    assert district.storage.get_case(case2["uuid"]) is not None
+    assert district.storage.cases.get(case2["uuid"]) is not None
     assert calls == [] and second["attachments_waiting"] == 3
     assert second["attachments_quota"] is not None and second["attachments_error"] is None
     # the district's next day: they go by themselves (one page a day fits this cap)

@@ -66,9 +66,9 @@ def test_cases_reach_the_district_without_a_click(qtbot: Any, win: Any, driver: 
 
     first = _save_case(qtbot, win, driver, "王桂兰")
     # no sync command: the save's nudge pushes it
-    qtbot.waitUntil(lambda: district.storage.get_case(first["uuid"]) is not None,
+    qtbot.waitUntil(lambda: district.storage.cases.get(first["uuid"]) is not None,
                     timeout=20_000)
-    assert district.storage.get_case(first["uuid"])["applicant_name"] == "王桂兰"
+    assert district.storage.cases.get(first["uuid"])["applicant_name"] == "王桂兰"
     qtbot.waitUntil(lambda: win.ctx.store.sync.outbox_counts().get("pending", 0) == 0,
                     timeout=10_000)
     qtbot.waitUntil(lambda: "待上传 0 条" in win.queue_label.text(), timeout=10_000)
@@ -89,10 +89,10 @@ def test_cases_reach_the_district_without_a_click(qtbot: Any, win: Any, driver: 
     # the district comes back on the same address: drained within a minute, no click
     _serve_again(district)
     back = time.monotonic()
-    qtbot.waitUntil(lambda: district.storage.get_case(second["uuid"]) is not None,
+    qtbot.waitUntil(lambda: district.storage.cases.get(second["uuid"]) is not None,
                     timeout=60_000)
     assert time.monotonic() - back < 60
-    assert district.storage.get_case(second["uuid"])["applicant_name"] == "李秀英"
+    assert district.storage.cases.get(second["uuid"])["applicant_name"] == "李秀英"
     qtbot.waitUntil(lambda: win.autosync.state == "online", timeout=20_000)
     qtbot.waitUntil(lambda: win.sync_label.text().startswith("● 在线") and
                     "待上传 0 条" in win.queue_label.text(), timeout=20_000)

@@ -341,7 +341,7 @@ def test_the_background_sync_runs_on_services_and_tells_each_round_by_signal(
         with qtbot.waitSignal(auto.roundFinished, timeout=30000) as finished:
             auto.start()
         assert finished.args[0].get("error") is None
-        assert district.storage.get_case(case["uuid"]) is not None
+        assert district.storage.cases.get(case["uuid"]) is not None
         qtbot.waitUntil(lambda: auto.state == "online", timeout=10000)
         assert "syncing" in states and auto.rounds == 1
     finally:

@@ -1,5 +1,5 @@
 """The console's users page (accounts, roles, departments, resets) and its audit log
-(a router of :func:`sync.district.console.install`)."""
+(a router of :func:`sync.district.console.mount.install`)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from sync.district.api_deps import storage_of
 from sync.district.console import auth
 from sync.district.console.auth import Admin, User
 from sync.district.console.routes import _cs, redirect
-from sync.district.console.store import (
-    ConsoleStore,
-)
 from sync.district.console.users import profile, username_problem
 from sync.district.console.views import (
     audit_action_codes,
@@ -24,6 +22,7 @@ from sync.district.console.views import (
     render,
 )
 from sync.district.errors import DistrictError
+from sync.district.storage import Storage
 
 router = APIRouter()
 
@@ -35,7 +34,7 @@ def users(request: Request, user: User = Admin) -> Response:
 
     cs = _cs(request)
     return render(request, "users.html", users=cs.users.all(),
-                  matter_departments=departments(cs.st))
+                  matter_departments=departments(storage_of(request)))
 
 
 @router.post("/users", include_in_schema=False)
@@ -47,7 +46,7 @@ async def add_user(request: Request, user: User = Admin) -> Response:
     pw = str(form.get("password") or "")
     real_name, unit = str(form.get("real_name") or ""), str(form.get("unit") or "")
     cs = _cs(request)
-    department = await run_in_threadpool(_user_department, cs, role,
+    department = await run_in_threadpool(_user_department, storage_of(request), role,
                                          str(form.get("department") or ""))
     problem = username_problem(username) or auth.password_problem(pw) or (
         "所属部门：部门用户必须选择诉求分类配置中的部门" if department is None else None)
@@ -65,14 +64,14 @@ async def add_user(request: Request, user: User = Admin) -> Response:
     return flash(redirect("/console/users"), "ok", f"已添加用户 {username}。")
 
 
-def _user_department(cs: ConsoleStore, role: str, wanted: str) -> str | None:
+def _user_department(st: Storage, role: str, wanted: str) -> str | None:
     """A department user's department (a name of the matter configuration): None when the
     role needs one and ``wanted`` is not one; "" for the other roles (issue 15)."""
     if role != "department":
         return ""
     from sync.district.matters_console import department_name
 
-    return department_name(cs.st, wanted)
+    return department_name(st, wanted)
 
 
 @router.post("/users/{username}", include_in_schema=False)
@@ -88,7 +87,7 @@ async def change_user(request: Request, username: str, user: User = Admin) -> Re
     values: dict[str, Any]
     if what == "role" and str(form.get("role")) in ROLES:
         role = str(form.get("role"))
-        department = await run_in_threadpool(_user_department, cs, role,
+        department = await run_in_threadpool(_user_department, storage_of(request), role,
                                              str(form.get("department") or ""))
         if department is None:
             return flash(redirect(f"/console/users#user-{username}"), "error",
@@ -144,7 +143,7 @@ def audit_log(request: Request, target: str = "", action: str = "", before: int 
     entries = cs.audit.entries(target=target.strip() or None,
                                actions=audit_action_codes(action), cases=cases, limit=100,
                                before_id=before or None)
-    describe_audit(cs, entries)
+    describe_audit(cs, storage_of(request), entries)
     return render(request, "audit.html", entries=entries, check=check,
                   broken=check.first_broken_entry, target=target, action=action, case=case,
                   matched=None if cases is None else len(cases))

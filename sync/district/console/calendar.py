@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from forms.calendar import FESTIVALS, CalendarError, fallback_holidays, notice_from_festivals
+from sync.district.api_deps import storage_of
 from sync.district.calendars import (
     CalendarRefused,
     calendar_body,
@@ -46,8 +47,7 @@ def _page(request: Request, year: int, source: str, rows: list[dict[str, str]], 
           status: int = 200, problems: list[dict[str, str]] | None = None,
           preview: list[int] | None = None, warnings: list[str] | None = None,
           totals: dict[str, int] | None = None, year_text: str | None = None) -> Response:
-    cs = auth.console(request)
-    versions = calendar_versions(cs.st)
+    versions = calendar_versions(storage_of(request))
     hints = sorted(d.isoformat() for d in fallback_holidays(year)) if 2000 <= year <= 2100 \
         else []
     return render(request, "calendar.html", status, year=year, source=source, rows=rows,
@@ -62,7 +62,7 @@ def calendar_page(request: Request, year: int = 0, user: User = Viewer) -> Respo
     """Published arrangements; the form for ``year`` (next year by default), filled with
     the year's newest version when there is one (to correct it)."""
     year = year or local_today().year + 1
-    body = calendar_body(auth.console(request).st, year) if 2000 <= year <= 2100 else None
+    body = calendar_body(storage_of(request), year) if 2000 <= year <= 2100 else None
     return _page(request, year, str((body or {}).get("source", "")), _rows_from(body))
 
 

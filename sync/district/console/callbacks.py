@@ -1,5 +1,5 @@
 """The console's 差评 callbacks: the list, the audited reveal of a phone number, the
-ledger CSV and closing a callback (a router of :func:`sync.district.console.install`)."""
+ledger CSV and closing a callback (a router of :func:`sync.district.console.mount.install`)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from sync.district.api_deps import storage_of
 from sync.district.console.auth import Actor, Exporter, Revealer, User, Viewer
 from sync.district.console.routes import _cs, redirect
 from sync.district.console.store import (
     CONTACT_ATTEMPTS,
-    ConsoleStore,
     local_today,
 )
 from sync.district.console.views import (
@@ -26,6 +26,7 @@ from sync.district.console.views import (
     render,
 )
 from sync.district.errors import DistrictError
+from sync.district.storage import Storage
 
 router = APIRouter()
 
@@ -46,7 +47,7 @@ def callbacks(request: Request, state: str = "open", page: int = 1, desk: str = 
     if 0 < shown < 2**31 and user.can("reveal"):
         reason = cs.audit.take_reveal(shown, user.username, case)
         if reason is not None:
-            phones[case] = _full_phone(cs, case)
+            phones[case] = _full_phone(storage_of(request), case)
         else:
             resp_flash = "电话号码只显示一次，已恢复脱敏显示；如需再次查看请再点“显示电话号码”。"
     resp = render(request, "callbacks.html", page=cs.callbacks.page(state, page, **filters),
@@ -60,8 +61,8 @@ def callbacks(request: Request, state: str = "open", page: int = 1, desk: str = 
     return flash(resp, "info", resp_flash) if resp_flash else resp
 
 
-def _full_phone(cs: ConsoleStore, uuid: str) -> str:
-    case_ = cs.st.get_case(uuid)
+def _full_phone(st: Storage, uuid: str) -> str:
+    case_ = st.cases.get(uuid)
     payload = (case_ or {}).get("payload") or {}
     try:
         data = json.loads(payload.get("data_json") or "{}")

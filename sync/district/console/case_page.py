@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sync import protocol as P
+from sync.district.api_deps import storage_of
 from sync.district.case_attachments import page_of_case, pages_of_case
 from sync.district.console import auth
 from sync.district.console.auth import Actor, Revealer, User, Viewer
@@ -41,6 +42,7 @@ from sync.district.console.views import (
 from sync.district.desk_dates import desk_date_flag
 from sync.district.duplicates import clear_duplicate, duplicates_of
 from sync.district.errors import DistrictError
+from sync.district.storage import Storage
 
 router = APIRouter()
 
@@ -48,8 +50,9 @@ router = APIRouter()
 def _detail(request: Request, uuid: str, reveal: bool = False,
             reason: str = "", status_code: int = 200,
             decision: dict[str, Any] | None = None) -> Response:
+    st = storage_of(request)
     cs: ConsoleStore = auth.console(request)
-    case = cs.st.get_case(uuid)
+    case = st.cases.get(uuid)
     if case is None:
         return render(request, "error.html", 404, title="没有这个案件",
                       message=f"没有找到案件 {uuid}。")
@@ -64,10 +67,10 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
     except ValueError:
         mats = {}
     materials = _materials(item, mats)
-    history = _history(cs, case, uuid)
+    history = _history(st, cs, case, uuid)
     attachments = payload.get("attachments") if isinstance(payload.get("attachments"),
                                                            list) else []
-    pages = pages_of_case(cs.st, uuid)  # issue 17: photos and scans, after the case
+    pages = pages_of_case(st, uuid)  # issue 17: photos and scans, after the case
     resp = render(
         request, "case.html", status_code, decision=decision or {}, case=case,
         desk_name=cs.desk_names().get(case["desk_id"], ""), item=item, exact=exact, cat=cat,
@@ -76,13 +79,13 @@ def _detail(request: Request, uuid: str, reveal: bool = False,
         materials=materials, mats=mats, history=history, attachments=attachments, pages=pages,
         identity_card=isinstance(data, dict) and isinstance(data.get("identity"), dict)
         and data["identity"].get("source") == "card",
-        proactive=proactive_case(cs.st, case, data),  # issue 18: 免申即享
+        proactive=proactive_case(st, case, data),  # issue 18: 免申即享
         reveal=reveal, reason=reason, callback=cs.callbacks.get(uuid),
-        departments=cs.st.departments.names(), is_open=case["district_status"] in OPEN_STATUSES,
+        departments=st.departments.names(), is_open=case["district_status"] in OPEN_STATUSES,
         ROUTE_LABELS=ROUTE_LABELS, ROUTE_NEXT=P.ROUTE_NEXT,
         RATING_LABELS=RATING_LABELS, DESK_STATUS_LABELS=DESK_STATUS_LABELS,
-        today=local_today().isoformat(), date_flag=desk_date_flag(cs.st, uuid),
-        dup_flags=duplicates_of(cs.st, uuid))  # issue 23
+        today=local_today().isoformat(), date_flag=desk_date_flag(st, uuid),
+        dup_flags=duplicates_of(st, uuid))  # issue 23
     if reveal:
         resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -137,7 +140,8 @@ _AUDITED_ON_CASE = {"pii.reveal": "查看完整个人信息", "callback.close": 
                     "attachment.download": "下载附件", "attachment.view": "查看附件"}
 
 
-def _history(cs: ConsoleStore, case: dict[str, Any], uuid: str) -> list[dict[str, Any]]:
+def _history(st: Storage, cs: ConsoleStore, case: dict[str, Any], uuid: str
+             ) -> list[dict[str, Any]]:
     """The case's history in time order: its changes, the console's audited looks at it,
     decisions lost in a restore, the desk's revisions."""
     history = [{"at": h["at"], "who": h["actor"], "what": _change_words(h), "note": h["note"],
@@ -148,7 +152,7 @@ def _history(cs: ConsoleStore, case: dict[str, Any], uuid: str) -> list[dict[str
                             "what": _AUDITED_ON_CASE[a["action"]],
                             "note": a["detail"].get("reason") or a["detail"].get("note", ""),
                             "department": None})
-    for r in cs.st.reconcile.status_reports(case_uuid=uuid):  # issue 22: lost in a restore
+    for r in st.reconcile.status_reports(case_uuid=uuid):  # issue 22: lost in a restore
         label = STATUS_LABELS.get(r["status"], r["status"])
         history.append({"at": r["at"], "who": f"{case['desk_code']}（办事点报告）",
                         "what": f"区级恢复前的决定：{label}（区级已丢失，请重新作出）",
@@ -182,13 +186,14 @@ def case_detail(request: Request, uuid: str, shown: int = 0,
 @router.post("/cases/{uuid}/reveal", include_in_schema=False)
 async def reveal(request: Request, uuid: str, user: User = Revealer) -> Response:
     """Show the full personal data once, for a stated reason written to the audit log."""
+    st = storage_of(request)
     form = await request.form()
     reason = str(form.get("reason") or "").strip()[:200]
     if len(reason) < 2:
         return flash(redirect(f"/console/cases/{uuid}#reveal"), "error",
                      "查看完整个人信息须填写事由。")
     cs: ConsoleStore = auth.console(request)
-    if cs.st.get_case(uuid) is None:
+    if st.cases.get(uuid) is None:
         return render(request, "error.html", 404, title="没有这个案件", message="没有找到该案件。")
     entry = await run_in_threadpool(cs.audit.append, user.username, "pii.reveal", uuid,
                                     reason=reason)
@@ -199,6 +204,7 @@ async def reveal(request: Request, uuid: str, user: User = Revealer) -> Response
 @router.post("/cases/{uuid}/status", include_in_schema=False)
 async def decide(request: Request, uuid: str, user: User = Actor) -> Response:
     """A decision on one case; it reaches the desk at its next sync."""
+    st = storage_of(request)
     form = await request.form()
     action = str(form.get("action") or "")
     note = str(form.get("note") or "").strip()[:2000]
@@ -213,11 +219,11 @@ async def decide(request: Request, uuid: str, user: User = Actor) -> Response:
             "action": action})
 
     problem = decision_problem(action, note, department,
-                               await run_in_threadpool(cs.st.departments.names))
+                               await run_in_threadpool(st.departments.names))
     if problem:
         return await run_in_threadpool(again, *problem)
     try:
-        await run_in_threadpool(decide_case, cs, user, uuid, action, note, department)
+        await run_in_threadpool(decide_case, st, cs, user, uuid, action, note, department)
     except DistrictError as exc:
         field, _, text = exc.message.partition(": ")
         if not text or field not in ("note", "department", "status"):
@@ -231,6 +237,7 @@ async def decide(request: Request, uuid: str, user: User = Actor) -> Response:
 async def decide_route(request: Request, uuid: str, item_code: str,
                        user: User = Actor) -> Response:
     """A department's decision on one route of a bundle (一件事) case; the desk pulls it."""
+    st = storage_of(request)
     form = await request.form()
     status = str(form.get("status") or "")
     note = str(form.get("note") or "").strip()[:2000]
@@ -242,7 +249,7 @@ async def decide_route(request: Request, uuid: str, item_code: str,
                     status=status, note=note, case_status=res.get("case_status"))
 
     try:
-        res = await run_in_threadpool(lambda: cs.st.set_route(
+        res = await run_in_threadpool(lambda: st.decisions.set_route(
             uuid, item_code, status, note=note, actor=user.username, audit=audit))
     except DistrictError as exc:
         return flash(redirect(back), "error", exc.message)
@@ -257,6 +264,7 @@ async def decide_route(request: Request, uuid: str, item_code: str,
 async def clear_dup(request: Request, uuid: str, other: str, user: User = Actor) -> Response:
     """已核实非重复 (issue 23): clear the flag between two cases, with the finding; both
     desks are told at their next sync; audited in the same transaction."""
+    st = storage_of(request)
     form = await request.form()
     note = str(form.get("note") or "").strip()[:500]
     cs: ConsoleStore = auth.console(request)
@@ -268,7 +276,7 @@ async def clear_dup(request: Request, uuid: str, other: str, user: User = Actor)
 
     try:
         await run_in_threadpool(lambda: clear_duplicate(
-            cs.st, uuid, other, note=note, actor=user.username, audit=audit))
+            st, uuid, other, note=note, actor=user.username, audit=audit))
     except DistrictError as exc:
         return flash(redirect(back), "error", exc.message.partition(": ")[2] or exc.message)
     return flash(redirect(back), "ok", "已核实为非重复申请，两个办事点下次同步时可见。")
@@ -280,12 +288,13 @@ def attachment(request: Request, sha256: str, case: str = "", view: int = 0,
     """An attachment of a case (scans hold personal data: audited). ``view=1`` shows a
     page of the case (issue 17: an image or a PDF, in the browser) — each view audited as
     ``attachment.view``; reviewers and administrators only (viewers see that pages exist)."""
+    st = storage_of(request)
     cs: ConsoleStore = auth.console(request)
-    data = cs.st.attachments.get(sha256) if len(sha256) == 64 else None
+    data = st.attachments.get(sha256) if len(sha256) == 64 else None
     if data is None:
         return render(request, "error.html", 404, title="没有这个附件", message="附件尚未上传完成。")
     if view:
-        page = page_of_case(cs.st, case, sha256) if case else None
+        page = page_of_case(st, case, sha256) if case else None
         if page is None:
             return render(request, "error.html", 404, title="没有这个附件",
                           message="该案件没有这一页材料。")

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from forms.catalog import load_catalog
+from sync.district.api_deps import storage_of
 from sync.district.console import auth
 from sync.district.console.auth import Actor, User, Viewer
 from sync.district.console.case_list import SORTS, CaseFilter, sort_spec
@@ -25,6 +26,7 @@ from sync.district.console.views import (
     render,
 )
 from sync.district.errors import DistrictError
+from sync.district.storage import Storage
 
 router = APIRouter()
 
@@ -51,10 +53,10 @@ def _filter_from(qp: Any) -> CaseFilter:
     return f
 
 
-def _choices(cs: ConsoleStore) -> dict[str, Any]:
+def _choices(st: Storage) -> dict[str, Any]:
     cat = load_catalog()
     return {"items": [(it.code, it.name) for it in cat.items],
-            "departments": cs.st.departments.names()}  # the managed list
+            "departments": st.departments.names()}  # the managed list
 
 
 def masks_names(user: User) -> bool:
@@ -69,7 +71,8 @@ NEEDS_NOTE = ("correct", "reject")
 def decision_problem(action: str, note: str, department: str,
                      departments: list[str]) -> tuple[str, str] | None:
     """What is wrong with a decision before any case is touched: (field, message), or
-    None. The same rules :meth:`Storage.set_status` enforces, checked once up front."""
+    None. The same rules ``storage.decisions.set_status``
+    (:meth:`sync.district.decisions.Decisions.set_status`) enforces, checked once up front."""
     if action not in ACTIONS:
         return "action", "请选择要执行的操作。"
     if action in NEEDS_NOTE and not note:
@@ -104,7 +107,7 @@ def _render_list(request: Request, cs: ConsoleStore, user: User, f: CaseFilter, 
                   unsorted=unsorted, sort_key=sort_key, sort_desc=sort_desc,
                   spot=cs.caselist.spot_codes(), workers=cs.caselist.worker_choices(),
                   desks=cs.desk_choices(), desk_names=cs.desk_names(), bulk_max=BULK_MAX,
-                  today=local_today().isoformat(), **ctx, **_choices(cs))
+                  today=local_today().isoformat(), **ctx, **_choices(storage_of(request)))
 
 
 @router.get("/cases", include_in_schema=False)
@@ -115,22 +118,23 @@ def case_list(request: Request, page: int = 1, user: User = Viewer) -> Response:
     return _render_list(request, cs, user, list_filter(request), page)
 
 
-def decide_case(cs: ConsoleStore, user: User, uuid: str, action: str, note: str,
-            department: str) -> dict[str, Any]:
+def decide_case(st: Storage, cs: ConsoleStore, user: User, uuid: str, action: str, note: str,
+                department: str) -> dict[str, Any]:
     status = ACTIONS[action][0]
 
     def audit(conn: Any, _res: dict[str, Any]) -> None:  # in the decision's transaction
         cs.audit.append_in(conn, user.username, "case." + action, uuid, status=status, note=note,
                     department=department or None)
 
-    return cs.st.set_status(uuid, status, note=note, department=department or None,
-                            actor=user.username, audit=audit)
+    return st.decisions.set_status(uuid, status, note=note, department=department or None,
+                                   actor=user.username, audit=audit)
 
 
 @router.post("/cases/bulk", include_in_schema=False)
 async def bulk(request: Request, user: User = Actor) -> Response:
     """One decision on every selected case; each case is decided on its own, so one that
     cannot change (e.g. already closed) does not stop the rest."""
+    st = storage_of(request)
     form = await request.form()
     action = str(form.get("action") or "")
     picked = list(dict.fromkeys(str(u) for u in form.getlist("uuid")))[:BULK_MAX]
@@ -156,7 +160,7 @@ async def bulk(request: Request, user: User = Actor) -> Response:
                             bulk=kept, bulk_error={"field": field, "message": message,
                                                    "failures": failures or []})
 
-    problem = decision_problem(action, note, department, cs.st.departments.names())
+    problem = decision_problem(action, note, department, st.departments.names())
     if problem:  # checked once, before any case is touched
         return await run_in_threadpool(again, problem[1], problem[0])
     if everything:
@@ -176,7 +180,7 @@ async def bulk(request: Request, user: User = Actor) -> Response:
         names = {r["uuid"]: r for r in cs.caselist.case_summary(uuids)}
         for u in uuids:
             try:
-                decide_case(cs, user, u, action, note, department)
+                decide_case(st, cs, user, u, action, note, department)
                 done += 1
             except DistrictError as exc:
                 r = names.get(u)

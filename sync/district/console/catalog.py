@@ -1,5 +1,5 @@
 """The console's 事项目录 page: the catalog, the departments list and publishing a
-catalog (a router of :func:`sync.district.console.install`)."""
+catalog (a router of :func:`sync.district.console.mount.install`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.responses import Response
 
 from forms.catalog import load_catalog
+from sync.district.api_deps import storage_of
 from sync.district.console.auth import Admin, User, Viewer
 from sync.district.console.routes import _cs, redirect
 from sync.district.console.views import (
@@ -26,16 +27,18 @@ router = APIRouter()
 @router.get("/catalog", include_in_schema=False)
 def catalog(request: Request, user: User = Viewer) -> Response:
     """Published catalog versions; publish a new one."""
+    st = storage_of(request)
     shipped = load_catalog()
     cs = _cs(request)
     return render(request, "catalog.html", versions=cs.catalog_versions(),
                   shipped=shipped, shipped_count=len(shipped.items),
-                  departments=cs.st.departments.names())
+                  departments=st.departments.names())
 
 
 @router.post("/departments", include_in_schema=False)
 async def add_department(request: Request, user: User = Admin) -> Response:
     """Add a department to the managed list cases may be routed to (audited)."""
+    st = storage_of(request)
     form = await request.form()
     name = " ".join(str(form.get("name") or "").split())
     cs = _cs(request)
@@ -44,7 +47,7 @@ async def add_department(request: Request, user: User = Admin) -> Response:
         cs.audit.append_in(conn, user.username, "department.add", name, added=res["added"])
 
     try:
-        added = await run_in_threadpool(lambda: cs.st.departments.add(
+        added = await run_in_threadpool(lambda: st.departments.add(
             name, source="console", actor=user.username, audit=audit))
     except DistrictError as exc:
         return flash(redirect("/console/catalog#departments"), "error",
@@ -60,6 +63,7 @@ async def publish(request: Request, user: User = Admin) -> Response:
     The form's upload arrives as Starlette's ``UploadFile`` (FastAPI's is a subclass used
     only for declared parameters), so that is the type checked here. A broken or wrongly
     shaped file is refused with what is wrong; only a real publish is audited."""
+    st = storage_of(request)
     form = await request.form()
     upload = form.get("file")
     cs = _cs(request)
@@ -96,7 +100,7 @@ async def publish(request: Request, user: User = Admin) -> Response:
                         published=True)
 
     try:
-        res = await run_in_threadpool(lambda: cs.st.publish_catalog(
+        res = await run_in_threadpool(lambda: st.catalogs.publish(
             body, actor=user.username, audit=audit))
     except DistrictError as exc:
         prefix = f"{upload.filename}：" if isinstance(upload, StarletteUpload) else ""

@@ -32,6 +32,7 @@ from forms.params import references
 from forms.preview import form_html
 from forms.printing.notice import notice_document
 from forms.workbook import MAX_BYTES, Problem, read_workbook, write_workbook
+from sync.district.api_deps import storage_of
 from sync.district.catalog_import import (
     catalog_diff,
     district_catalog,
@@ -75,8 +76,8 @@ def template(request: Request, user: User = Admin) -> Response:
 @router.get("/catalog/export.xlsx", include_in_schema=False)
 def export(request: Request, user: User = Admin) -> Response:
     """The current catalog (or the shipped one before any publish) as a workbook."""
-    cs = auth.console(request)
-    catalog = district_catalog(cs.st)
+    st = storage_of(request)
+    catalog = district_catalog(st)
     return _download(write_workbook(catalog), f"事项目录-{catalog.version}.xlsx")
 
 
@@ -100,12 +101,13 @@ def _unpack(text: str) -> Catalog | None:
 
 def _page(request: Request, name: str, *, problems: list[Problem] | None = None,
           catalog: Catalog | None = None, status: int = 200) -> Response:
+    st = storage_of(request)
     cs = auth.console(request)
-    current = published_catalog(cs)
+    current = published_catalog(st, cs)
     ctx: dict[str, Any] = {"filename": name, "problems": problems or [],
                            "current": current.version if current else ""}
     if catalog is not None:
-        base = current or district_catalog(cs.st)
+        base = current or district_catalog(st)
         diff = catalog_diff(base, catalog)
         shown = [a["code"] for a in diff["added"]] + [c["code"] for c in diff["changed"]]
         ctx.update(diff=diff, against=base.version,
@@ -143,6 +145,7 @@ async def upload(request: Request, user: User = Admin) -> Response:
 @router.post("/catalog/workbook/publish", include_in_schema=False)
 async def publish(request: Request, user: User = Admin) -> Response:
     """Publish the previewed catalog as the next version (audited)."""
+    st = storage_of(request)
     form = await request.form()
     draft = str(form.get("draft") or "")
     against = str(form.get("current") or "")
@@ -152,13 +155,13 @@ async def publish(request: Request, user: User = Admin) -> Response:
     catalog = await run_in_threadpool(_unpack, draft)
     if catalog is None:
         return flash(back, "error", "预览内容无效或已损坏，请重新上传工作簿。")
-    current = await run_in_threadpool(cs.st.latest_catalog_version)
+    current = await run_in_threadpool(st.catalogs.latest_version)
     if (current or "") != against:
         return flash(back, "error", f"预览之后已有新版本 {current} 发布，差异已不准确："
                                     "请重新上传工作簿再发布。")
     try:
         res = await run_in_threadpool(lambda: publish_next(
-            cs, catalog, actor=user.username, source="console", file=name))
+            st, cs, catalog, actor=user.username, source="console", file=name))
     except DistrictError as exc:
         return flash(back, "error", exc.message)
     if not res["published"]:

@@ -1,5 +1,5 @@
 """The console's 办事点 page: the desks, enrollment codes (issue, cancel), revoking a
-desk and each desk's daily upload cap (a router of :func:`sync.district.console.install`)."""
+desk and each desk's daily upload cap (a router of :func:`sync.district.console.mount.install`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sync.district import upload_quota as Q
+from sync.district.api_deps import storage_of
 from sync.district.console.auth import Admin, User, Viewer
 from sync.district.console.routes import _cs, redirect
 from sync.district.console.store import (
@@ -36,29 +37,32 @@ def server_address(request: Request) -> str:
 def _desks_extra(request: Request, cs: ConsoleStore) -> dict[str, Any]:
     """What the 办事点 page shows besides the desks: unused enrollment codes (issue 21),
     the server address to type and each active desk's upload today and cap (issue 17)."""
+    st = storage_of(request)
     settings = request.app.state.settings
     rule = Q.DailyCap(settings.desk_daily_upload, settings.zone,
                       Q.clock_of(request.app.state)())
     uploads = {u["desk_id"]: dict(u, used_text=Q.size_text(u["used"]),
                                   cap_text=Q.size_text(u["cap"]))
-               for u in Q.overview(cs.st, rule)}
-    return {"codes": cs.st.pending_enroll_codes(), "server_url": server_address(request),
+               for u in Q.overview(st, rule)}
+    return {"codes": st.desks.pending_enroll_codes(), "server_url": server_address(request),
             "uploads": uploads}
 
 
 @router.get("/desks", include_in_schema=False)
 def desks(request: Request, user: User = Viewer) -> Response:
     """Enrolled desks with last seen and pending counts; enrollment codes; revoke."""
+    st = storage_of(request)
     cs = _cs(request)
     cs.readmodel.refresh(max_age=1.0)
     return render(request, "desks.html", desks=cs.desks_overview(), new_code=None,
-                  agreement=cs.st.reconcile.agreement_overview(), offer=None,
-                  received=desk_received(cs.st), **_desks_extra(request, cs))
+                  agreement=st.reconcile.agreement_overview(), offer=None,
+                  received=desk_received(st), **_desks_extra(request, cs))
 
 
 @router.post("/desks/codes/{key}/cancel", include_in_schema=False)
 async def cancel_enroll_code(request: Request, key: str, user: User = Admin) -> Response:
     """Cancel an issued, unused enrollment code (audited)."""
+    st = storage_of(request)
     cs = _cs(request)
 
     def audit(conn: Any, res: dict[str, Any]) -> None:  # in the cancelling transaction
@@ -66,7 +70,7 @@ async def cancel_enroll_code(request: Request, key: str, user: User = Admin) -> 
                     name=res["name"])
 
     try:
-        res = await run_in_threadpool(partial(cs.st.cancel_enroll_code, key, audit=audit))
+        res = await run_in_threadpool(partial(st.desks.cancel_enroll_code, key, audit=audit))
     except DistrictError as exc:
         return flash(redirect("/console/desks#codes"), "error", exc.message)
     return flash(redirect("/console/desks#codes"), "ok",
@@ -76,6 +80,7 @@ async def cancel_enroll_code(request: Request, key: str, user: User = Admin) -> 
 @router.post("/desks/codes", include_in_schema=False)
 async def enroll_code(request: Request, user: User = Admin) -> Response:
     """Issue a one-time enrollment code (shown once, on this page only)."""
+    st = storage_of(request)
     form = await request.form()
     cs = _cs(request)
     desk_code = str(form.get("desk_code") or "").strip().upper()
@@ -83,7 +88,7 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
     # an explicit replacement of a lost or broken laptop (sync.district.desk_codes)
     replaces = str(form.get("replaces") or "").strip() or None
     try:
-        code = await run_in_threadpool(partial(cs.st.create_enroll_code, desk_code, name,
+        code = await run_in_threadpool(partial(st.desks.create_enroll_code, desk_code, name,
                                                replaces=replaces))
     except DistrictError as exc:
         held = exc.extra.get("desk_id")
@@ -92,7 +97,7 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
         # the code is in use: offer the explicit choice of replacing that desk
         return render(request, "desks.html", 409, desks=await run_in_threadpool(
             cs.desks_overview), new_code=None, agreement=await run_in_threadpool(
-            cs.st.reconcile.agreement_overview), received=await run_in_threadpool(desk_received, cs.st),
+            st.reconcile.agreement_overview), received=await run_in_threadpool(desk_received, st),
             offer={"message": exc.message, "desk_code": desk_code, "name": name,
                    "desk_id": held}, **await run_in_threadpool(_desks_extra, request, cs))
     await run_in_threadpool(partial(cs.audit.append, user.username, "desk.enroll_code", desk_code,
@@ -103,8 +108,8 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
                   new_code={"code": code, "desk_code": desk_code, "name": name,
                             "replaces": replaces,
                             "expires_at": issued["expires_at"] if issued else None},
-                  agreement=await run_in_threadpool(cs.st.reconcile.agreement_overview), offer=None,
-                  received=await run_in_threadpool(desk_received, cs.st), **extra)
+                  agreement=await run_in_threadpool(st.reconcile.agreement_overview), offer=None,
+                  received=await run_in_threadpool(desk_received, st), **extra)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -112,9 +117,10 @@ async def enroll_code(request: Request, user: User = Admin) -> Response:
 @router.post("/desks/{desk_id}/revoke", include_in_schema=False)
 async def revoke(request: Request, desk_id: str, user: User = Admin) -> Response:
     """Revoke a desk: its requests are refused from now on."""
+    st = storage_of(request)
     cs = _cs(request)
     try:
-        await run_in_threadpool(cs.st.revoke_desk, desk_id)
+        await run_in_threadpool(st.desks.revoke, desk_id)
     except DistrictError as exc:
         return flash(redirect("/console/desks"), "error", exc.message)
     await run_in_threadpool(cs.audit.append, user.username, "desk.revoke", desk_id)
@@ -127,6 +133,7 @@ async def revoke(request: Request, desk_id: str, user: User = Admin) -> Response
 async def upload_cap(request: Request, desk_code: str, user: User = Admin) -> Response:
     """Give a desk code its own daily upload cap (empty: the district's default); audited
     as ``desk.upload_cap`` like the command line's ``upload-cap``."""
+    st = storage_of(request)
     form = await request.form()
     cs = _cs(request)
     text = str(form.get("cap") or "").strip()
@@ -140,7 +147,7 @@ async def upload_cap(request: Request, desk_code: str, user: User = Admin) -> Re
                     previous=out["previous"])
 
     try:
-        out = await run_in_threadpool(partial(Q.set_cap, cs.st, desk_code, cap, user.username,
+        out = await run_in_threadpool(partial(Q.set_cap, st, desk_code, cap, user.username,
                                               audit=audit))
     except DistrictError as exc:
         return flash(redirect("/console/desks"), "error", exc.message)

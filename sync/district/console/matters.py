@@ -30,6 +30,7 @@ from sync.district import matters_console as MC
 from sync.district import matters_ledger as ML
 from sync.district import matters_reports as MR
 from sync.district import matters_store as M
+from sync.district.api_deps import storage_of
 from sync.district.config import district_zone
 from sync.district.console import auth
 from sync.district.console.auth import Forbidden, User
@@ -76,7 +77,7 @@ def _filter(qp: Any) -> MC.QueueFilter:
 
 
 def _ctx(request: Request) -> dict[str, Any]:
-    st = auth.console(request).st
+    st = storage_of(request)
     return {"STATUS_WORDS": MC.STATUS_WORDS, "SLA_WORDS": MC.SLA_WORDS,
             "matter_departments": MC.departments(st), "matter_categories": MC.categories(st),
             "ANSWER_BY": ANSWER_BY, "ROOT_CAUSES": MC.ROOT_CAUSES,
@@ -88,10 +89,10 @@ def _ctx(request: Request) -> dict[str, Any]:
 @router.get("/matters", include_in_schema=False)
 def queue_page(request: Request, page: int = 1, user: User = Reader) -> Response:
     """The work-order queue: filters, sortable columns, 即将超时/超时, paging."""
-    cs = auth.console(request)
+    st = storage_of(request)
     f = _filter(request.query_params)
     page = max(1, min(page, 100_000))
-    rows, total = MC.queue(cs.st, f, scope=_scope(user), page=page, per_page=PER_PAGE,
+    rows, total = MC.queue(st, f, scope=_scope(user), page=page, per_page=PER_PAGE,
                            cap=MC.COUNT_CAP)
     capped = total > MC.COUNT_CAP  # past the cap: "more than", as the cases list says
     total = min(total, MC.COUNT_CAP)
@@ -106,10 +107,10 @@ def queue_page(request: Request, page: int = 1, user: User = Reader) -> Response
 
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render(request, "matters.html", rows=rows, total=total, f=f, query=query,
-                  counts=MC.counts(cs.st, scope=_scope(user)), sort_link=sort_link,
+                  counts=MC.counts(st, scope=_scope(user)), sort_link=sort_link,
                   page={"page": page, "pages": pages, "capped": capped}, capped=capped,
                   base="/console/matters?" + urlencode({**params, "sort": f.sort}),
-                  desks=sorted({d["desk_code"] for d in cs.st.list_desks()}),
+                  desks=sorted({d["desk_code"] for d in st.desks.all()}),
                   **_ctx(request))
 
 
@@ -118,12 +119,12 @@ def queue_page(request: Request, page: int = 1, user: User = Reader) -> Response
 @router.get("/matters/cannot", include_in_schema=False)
 def cannot_page(request: Request, by: str = "root_cause", user: User = Reader) -> Response:
     """The 办不成事 queue (open ones first by deadline) and the root-cause report."""
+    st = storage_of(request)
     if by not in ML.REPORT_GROUPS:
         by = "root_cause"
-    cs = auth.console(request)
-    rows, total = MC.queue(cs.st, MC.QueueFilter(cannot=True, status="open"),
+    rows, total = MC.queue(st, MC.QueueFilter(cannot=True, status="open"),
                            scope=_scope(user), per_page=200)
-    report = ML.cannot_report(cs.st, by) if _scope(user) is None else []
+    report = ML.cannot_report(st, by) if _scope(user) is None else []
     return render(request, "matters_cannot.html", rows=rows, total=total, report=report,
                   by=by, REPORT_GROUPS=ML.REPORT_GROUPS, **_ctx(request))
 
@@ -132,12 +133,13 @@ def cannot_page(request: Request, by: str = "root_cause", user: User = Reader) -
 async def cannot_export(request: Request, by: str = "root_cause",
                         user: User = Exporter) -> Response:
     """The root-cause report as XLSX (each group with its count and examples); audited."""
+    st = storage_of(request)
     if _scope(user) is not None:
         raise Forbidden("办不成事根因报告只对区级用户开放。", user)
     if by not in ML.REPORT_GROUPS:
         by = "root_cause"
     cs = auth.console(request)
-    report = await run_in_threadpool(ML.cannot_report, cs.st, by, 5)
+    report = await run_in_threadpool(ML.cannot_report, st, by, 5)
     rows = [[g["key"], str(g["count"]), str(g["open"]),
              "；".join(f"{e['matter_no']} {e['description']}" for e in g["examples"])]
             for g in report]
@@ -170,16 +172,16 @@ LEDGER_LIMIT = 500  # rows shown on the page (the export has all)
 @router.get("/matters/ledger", include_in_schema=False)
 def ledger_page(request: Request, user: User = Reader) -> Response:
     """民情台账: every matter with its place, status and rectification; filterable."""
-    cs = auth.console(request)
+    st = storage_of(request)
     f = _ledger_filter(request.query_params)
     problems = ML.check_ledger_filter(f)
     rows: list[dict[str, Any]] = []
     if not problems:
-        for chunk in ML.ledger(cs.st, f, scope=_scope(user), limit=LEDGER_LIMIT):
+        for chunk in ML.ledger(st, f, scope=_scope(user), limit=LEDGER_LIMIT):
             rows += chunk
     return render(request, "matters_ledger.html", 422 if problems else 200, rows=rows, f=f,
                   problems=problems, query=urlencode(f.active()), limit=LEDGER_LIMIT,
-                  desks=sorted({d["desk_code"] for d in cs.st.list_desks()}),
+                  desks=sorted({d["desk_code"] for d in st.desks.all()}),
                   URGENCIES=P.MATTER_URGENCIES, **_ctx(request))
 
 
@@ -203,6 +205,7 @@ def _ledger_cells(r: dict[str, Any]) -> list[str]:
 async def ledger_export(request: Request, user: User = Exporter) -> Response:
     """The filtered ledger as XLSX with a header block (what, filter, who, when); audited
     with the filter and the row count, like the case exports."""
+    st = storage_of(request)
     cs = auth.console(request)
     f = _ledger_filter(request.query_params)
     problems = ML.check_ledger_filter(f)
@@ -215,7 +218,7 @@ async def ledger_export(request: Request, user: User = Exporter) -> Response:
     head = _head("民情台账", user, words, "居民姓名、电话、身份证号不导出")
 
     def rows() -> Iterator[list[str]]:
-        for chunk in ML.ledger(cs.st, f, scope=_scope(user)):
+        for chunk in ML.ledger(st, f, scope=_scope(user)):
             for r in chunk:
                 yield _ledger_cells(r)
 
@@ -248,38 +251,39 @@ def rates_page(request: Request, period: str = "", by: str = "department",
                quarter: str = "", user: User = Reader) -> Response:
     """响应率 · 解决率 · 满意率 (each with its numerator and denominator) for a period, by
     department, category, desk or month; the overdue list; the quarter's 好差评 board."""
+    st = storage_of(request)
     if _scope(user) is not None:
         raise Forbidden("三率统计和好差评榜只对区级用户开放。", user)
-    cs = auth.console(request)
     period, quarter = period.strip() or _this_month(), quarter.strip() or _this_quarter()
     if by not in MR.RATE_GROUPS:
         by = "department"
     problems = []
     try:
-        rates = MR.rates(cs.st, period, by)
+        rates = MR.rates(st, period, by)
     except Refused as exc:
         problems.append("统计期：" + exc.message.removeprefix("period: "))
         rates = None
     try:
-        board = MR.board(cs.st, quarter)
+        board = MR.board(st, quarter)
     except Refused as exc:
         problems.append("季度：" + exc.message.removeprefix("period: "))
         board = None
     return render(request, "matters_rates.html", 422 if problems else 200, rates=rates,
                   board=board, period=period, quarter=quarter, by=by, problems=problems,
                   RATE_GROUPS=MR.RATE_GROUPS, DEFS=MR.RATE_DEFINITIONS,
-                  overdue=MR.overdue(cs.st), **_ctx(request))
+                  overdue=MR.overdue(st), **_ctx(request))
 
 
 @router.get("/matters/board.xlsx", include_in_schema=False)
 async def board_export(request: Request, quarter: str = "", user: User = Exporter) -> Response:
     """The quarter's 好差评 board (per worker, per desk) as XLSX; audited."""
+    st = storage_of(request)
     if _scope(user) is not None:
         raise Forbidden("好差评榜只对区级用户开放。", user)
     cs = auth.console(request)
     quarter = quarter.strip() or _this_quarter()
     try:
-        board = await run_in_threadpool(MR.board, cs.st, quarter)
+        board = await run_in_threadpool(MR.board, st, quarter)
     except Refused as exc:
         return render(request, "error.html", 422, title="季度有误",
                       message=exc.message.removeprefix("period: "))
@@ -307,10 +311,10 @@ async def board_export(request: Request, quarter: str = "", user: User = Exporte
 
 def _order_page(request: Request, user: User, uuid: str, *, status: int = 200,
                 error: dict[str, Any] | None = None) -> Response:
-    cs = auth.console(request)
-    o = MC.order(cs.st, uuid, scope=_scope(user))
+    st = storage_of(request)
+    o = MC.order(st, uuid, scope=_scope(user))
     if o is None:
-        if _scope(user) is not None and MC.order(cs.st, uuid) is not None:
+        if _scope(user) is not None and MC.order(st, uuid) is not None:
             raise _out_of_scope(user)
         return render(request, "error.html", 404, title="没有这条工单",
                       message="没有找到这条民情工单，可能编号有误。")
@@ -345,6 +349,7 @@ async def decide(request: Request, uuid: str, action: str,
                  user: User = auth.SignedIn) -> Response:
     """One decision (dispatch / sign / answer / extend / revisit / close) or a follow-up
     (``followup``: 办不成事 coordination or 整改)."""
+    st = storage_of(request)
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf"}
     uuid = uuid[:36]
     if action == "followup":
@@ -374,7 +379,7 @@ async def decide(request: Request, uuid: str, action: str,
 
     try:
         out = await run_in_threadpool(lambda: M.decide(
-            cs.st, uuid, action, actor=user.username, scope_department=scope,
+            st, uuid, action, actor=user.username, scope_department=scope,
             audit=audited, **kw))
     except NotFound:
         if scope is not None:
@@ -401,6 +406,7 @@ async def decide(request: Request, uuid: str, action: str,
 
 async def _followup(request: Request, user: User, uuid: str, form: dict[str, str]
                     ) -> Response:
+    st = storage_of(request)
     if user.role not in CLERK:
         raise Forbidden("只有区级审核员和管理员可以登记协调部门、根本原因和整改。", user)
     cs = auth.console(request)
@@ -412,7 +418,7 @@ async def _followup(request: Request, user: User, uuid: str, form: dict[str, str
                     uuid, **detail)
 
     try:
-        await run_in_threadpool(lambda: ML.save_followup(cs.st, uuid, what, form,
+        await run_in_threadpool(lambda: ML.save_followup(st, uuid, what, form,
                                                          actor=user.username, audit=audited))
     except Refused as exc:
         field = str(exc.extra.get("field") or "")

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sync.district import proactive
-from sync.district.console import auth
+from sync.district.api_deps import storage_of
 from sync.district.console.auth import User, Viewer
 from sync.district.console.views import render
 
@@ -23,7 +23,7 @@ router = APIRouter()
 @router.get("/proactive", include_in_schema=False)
 async def proactive_page(request: Request, user: User = Viewer) -> Response:
     """Coverage per item and compound, the runs, the compounds, the roster corrections."""
-    st = auth.console(request).st
+    st = storage_of(request)
     cover = await run_in_threadpool(proactive.coverage, st)
     summary = await run_in_threadpool(proactive.summary, st)
     served = await run_in_threadpool(proactive.list_compounds, st)

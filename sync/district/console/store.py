@@ -2,8 +2,11 @@
 
 :class:`ConsoleStore` is the one class the console's routes, the command line and the tests
 use; every name they import from this module is still importable from it. It is composed,
-not stacked (as the district's :class:`Storage` is): it holds the district's storage
-(``console.st``) and its **parts**, each a plain class with one job holding the database:
+not stacked (as the district's :class:`Storage` is): it holds the district's database
+(``console.db``, the storage seen as its :class:`~sync.district.database.Database`: the
+console's pages take the storage's parts from their own dependency,
+:func:`sync.district.api_deps.storage_of`, never through the console store) and its
+**parts**, each a plain class with one job holding the database:
 
 - ``console.users`` (:class:`sync.district.console.users.Users`) — sign-in accounts,
   lockout and sessions;
@@ -27,7 +30,7 @@ not stacked (as the district's :class:`Storage` is): it holds the district's sto
 module's own work is the queries the other pages draw from: the dashboard (its steps in
 :mod:`sync.district.console.dashboard`), batches, desks and catalogs.
 
-District status changes themselves go through :meth:`Storage.set_status`, which writes
+District status changes themselves go through ``storage.decisions.set_status``, which writes
 the change the desk pulls.
 """
 
@@ -87,6 +90,7 @@ from sync.district.console.schema import (
     users,
 )
 from sync.district.console.users import LOCKOUT, MAX_FAILED_LOGINS, ROLES, Users
+from sync.district.database import Database
 from sync.district.storage import (
     Storage,
     batches,
@@ -135,7 +139,8 @@ __all__ = [
 ]
 
 class ConsoleStore:
-    """Console tables and queries over the district :class:`Storage` (``st``).
+    """Console tables and queries over the district's database (:attr:`db`: the
+    :class:`Storage` it is given, typed as its :class:`~sync.district.database.Database`).
 
     The dashboard, batches, desks and catalogs are its own; its parts, each with one job, hold the storage as the database
     they read and write (typed :class:`~sync.district.database.Database`: they see the
@@ -150,7 +155,7 @@ class ConsoleStore:
     """
 
     def __init__(self, storage: Storage) -> None:
-        self.st = storage
+        self.db: Database = storage
         self.users = Users(storage)
         self.audit = Audit(storage)
         self.readmodel = ReadModel(storage)
@@ -162,19 +167,19 @@ class ConsoleStore:
         """Bring the console's data up to date with its schema: the read model's counts
         (for a district made before them), then the console's own data
         (:func:`~sync.district.console.schema.migrate_data`), in one transaction."""
-        with self.st.write() as conn:
+        with self.db.write() as conn:
             self.readmodel.migrate_counts(conn)
-            migrate_data(self.st, conn)
+            migrate_data(self.db, conn)
 
     def desk_names(self) -> dict[str, str]:
         """desk id → the desk's name (its code when it has none)."""
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             return {d: n or c for d, c, n in conn.execute(
                 select(desks.c.desk_id, desks.c.desk_code, desks.c.name))}
 
     def desk_choices(self) -> list[tuple[str, str]]:
         """(desk id, "code name") of every desk, for the desk filter."""
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(desks.c.desk_id, desks.c.desk_code, desks.c.name)
                                 .order_by(desks.c.desk_code)).all()
         return [(d, f"{c} {n}") for d, c, n in rows]
@@ -190,7 +195,7 @@ class ConsoleStore:
         week_start = start or today - timedelta(days=today.weekday())
         t, ws = today.isoformat(), week_start.isoformat()
         out: dict[str, Any] = {"today": t, "week_start": ws}
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             out.update(dashboard.intake(conn, t, ws))
             near_end = (today + timedelta(days=NEAR_DUE_DAYS)).isoformat()
             spot = self.caselist.spot_codes()
@@ -220,7 +225,7 @@ class ConsoleStore:
         if desk_id:
             q = q.where(batches.c.desk_id == desk_id)
             cq = cq.where(batches.c.desk_id == desk_id)
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             rows = [dict(r) for r in conn.execute(q).mappings()]
             total = int(conn.execute(cq).scalar_one())
             # ratings travel as records too: those a batch brought are received with it
@@ -238,7 +243,7 @@ class ConsoleStore:
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
         """A batch with its per-record results (and each case's current summary)."""
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(
                 select(batches, desks.c.desk_code, desks.c.name.label("desk_name"))
                 .select_from(batches.outerjoin(desks, desks.c.desk_id == batches.c.desk_id))
@@ -279,7 +284,7 @@ class ConsoleStore:
     def desks_overview(self) -> list[dict[str, Any]]:
         """Desks with last seen, case counts and open (pending) counts."""
         cols = [c for c in desks.c if c.name != "secret"]
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             rows = [dict(r) for r in conn.execute(select(*cols).order_by(
                 desks.c.revoked_at.is_not(None), desks.c.desk_code)).mappings()]
             pending: dict[str, int] = {}
@@ -306,7 +311,7 @@ class ConsoleStore:
             r["pending"] = int(pending.get(r["desk_id"], 0))
             r["corrections"] = int(corr.get(r["desk_id"], 0))
             r["last_batch_at"] = last_batch.get(r["desk_id"])
-            # last_seen_at is written at most every 30 s by storage.py; a batch is contact too
+            # last_seen_at is written at most every 30 s (storage.desks.remember_nonce); a batch is contact too
             r["last_contact"] = max(filter(None, (r["last_seen_at"], r["last_batch_at"])),
                                     default=None)
         return rows
@@ -317,7 +322,7 @@ class ConsoleStore:
         seq = (select(func.max(changes.c.seq)).where(
             changes.c.desk_id.is_(None), changes.c.kind == "catalog",
             changes.c.catalog_version == catalogs.c.version).scalar_subquery())
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             rows = [dict(r) for r in conn.execute(select(
                 catalogs.c.version, catalogs.c.published_at, catalogs.c.actor,
                 catalogs.c.content_hash, seq.label("seq"))).mappings()]
@@ -326,7 +331,7 @@ class ConsoleStore:
 
     def catalog_body(self, version: str) -> dict[str, Any] | None:
         """A published catalog's JSON body, or None."""
-        with self.st.read() as conn:
+        with self.db.read() as conn:
             body = conn.execute(select(catalogs.c.body_json).where(
                 catalogs.c.version == version)).scalar()
         return json.loads(body) if body else None

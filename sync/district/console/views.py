@@ -17,9 +17,11 @@ from starlette.responses import HTMLResponse, Response
 from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.ids import mask_id, mask_phone
 from forms.model import FieldDef, Item
+from sync.district.api_deps import storage_of
 from sync.district.config import district_zone
 from sync.district.console.auth import ROLE_NAMES, User, clear_cookie, set_cookie
 from sync.district.console.store import ConsoleStore
+from sync.district.storage import Storage
 
 HERE = Path(__file__).parent
 
@@ -130,19 +132,19 @@ def _filter_words(filters: dict[str, Any], desks: dict[str, str]) -> str:
     return "，".join(words) or "全部案件（未筛选）"
 
 
-def describe_audit(cs: ConsoleStore, entries: list[dict[str, Any]]) -> None:
+def describe_audit(cs: ConsoleStore, st: Storage, entries: list[dict[str, Any]]) -> None:
     """Put each entry's object (``target_text``, ``target_href``) and details (``words``)
     in words: a case by its receipt number and masked applicant, a desk by its code and
     name, statuses and roles by their labels, an export by its filter and row count."""
     from sync.district.console.routes import masked_name  # (routes imports this module)
 
-    desks = {d["desk_id"]: f"{d['desk_code']} {d['name']}" for d in cs.st.list_desks()}
+    desks = {d["desk_id"]: f"{d['desk_code']} {d['name']}" for d in st.desks.all()}
     uuids = [e["target"] for e in entries if len(e["target"]) == 36]
     cases = {r["uuid"]: r for r in cs.caselist.case_summary(uuids)} if uuids else {}
     from sync.district.matters_console import matter_numbers  # issue 15: work orders
 
-    orders = matter_numbers(cs.st, [e["target"] for e in entries
-                                    if e["action"].startswith("matter.")])
+    orders = matter_numbers(st, [e["target"] for e in entries
+                                 if e["action"].startswith("matter.")])
     names = {it.code: it.name for it in load_catalog().items}
     for e in entries:
         t, d = e["target"], e["detail"]
@@ -244,7 +246,7 @@ def _case_access(request: Request, uuid: str) -> list[dict[str, Any]]:
     """The case page's 查看与导出记录 (``_case_access.html``)."""
     cs: ConsoleStore = request.app.state.console
     entries = cs.audit.case_access(uuid)
-    describe_audit(cs, entries)
+    describe_audit(cs, storage_of(request), entries)
     return entries
 
 
