@@ -134,7 +134,7 @@ def once_rules(db: Any, conn: Connection) -> dict[str, str]:
 def _resident(cp: P.CasePayload) -> tuple[str, str] | None:
     """(ID digest, the exception chosen or "") of a case, or None without an ID number."""
     try:
-        data = json.loads(cp.data_json)
+        data = P.loads_json(cp.data_json, constants=True)
     except ValueError:
         return None
     if not isinstance(data, dict):

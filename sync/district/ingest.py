@@ -172,7 +172,7 @@ class _Bundle:
     def routes_for(self, cp: P.CasePayload) -> list[tuple[str, str, str]]:
         """(member code, name, department) for the services the case's resident chose."""
         try:
-            data = json.loads(cp.data_json)
+            data = P.loads_json(cp.data_json, constants=True)
         except ValueError:
             return []
         fields = data.get("fields", data) if isinstance(data, dict) else {}
