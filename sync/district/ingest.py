@@ -194,14 +194,6 @@ class _Prepared:
     digest: str = ""
 
 
-def _among(db: Database, names: list[str]) -> tuple[str, Any]:
-    """``IN (...)`` of ``names`` for :meth:`Connection.exec_driver_sql`, and its arguments
-    (PostgreSQL: ``= ANY`` of one array)."""
-    if db.is_sqlite:
-        return f"IN ({', '.join('?' * len(names))})", tuple(names)
-    return "= ANY(%s)", (list(names),)
-
-
 def _describe_record(exc: ValidationError, index: int) -> str:
     """The worker's reason for a record that does not parse (which fields, what to do);
     the validator's own text goes to the district's log."""
@@ -373,9 +365,9 @@ class _BatchWork:
         the cases among them this desk had sent; case → its row (locked on PostgreSQL)."""
         revs: dict[tuple[str, int], tuple[str, str]] = {}
         sent_before: set[str] = set()
-        # straight to the driver: an expanding IN of 500 names is built anew in Python by
-        # SQLAlchemy on every execution (a tenth of a batch's conflict check)
-        among, args = _among(self.st, uuids)
+        # straight to the driver (SQLAlchemy builds an expanding IN of 500 anew each time)
+        among, args = ((f"IN ({', '.join('?' * len(uuids))})", tuple(uuids)) if self.st.is_sqlite
+                       else ("= ANY(%s)", (uuids,)))
         for r in self.conn.exec_driver_sql(
                 "SELECT case_uuid, revision, content_hash, received_at, desk_id "
                 f"FROM case_revisions WHERE case_uuid {among}", args):
