@@ -33,7 +33,10 @@ import zlib
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
-import orjson
+try:  # the district's (a faster exact JSON); the desk's bundle leaves it out: json alone
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - the installed desk (installer/doorstep-desk.spec)
+    _orjson = None  # type: ignore[assignment]
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -142,13 +145,14 @@ def canonical_json(data: Any) -> bytes:
     ``json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``.
 
     A flat object of strings, integers, booleans and nulls (a desk's case payload) is
-    encoded by orjson: the same bytes (``tests/sync/test_protocol_canonical.py``; what it
-    would encode otherwise — a float, an integer past 64 bits, a lone surrogate, a key not
-    a string — goes to json), a sixth of the time.
+    encoded by orjson where it is installed (the district; the desk's bundle leaves it
+    out): the same bytes (``tests/sync/test_protocol_canonical.py``; what it would encode
+    otherwise — a float, an integer past 64 bits, a lone surrogate, a key not a string —
+    goes to json), a sixth of the time.
     """
-    if type(data) is dict and _FLAT.issuperset(map(type, data.values())):
+    if _orjson is not None and type(data) is dict and _FLAT.issuperset(map(type, data.values())):
         try:
-            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+            return _orjson.dumps(data, option=_orjson.OPT_SORT_KEYS)
         except TypeError:  # (orjson.JSONEncodeError) a key not a string, a wide int, ...
             pass
     return _CANONICAL.encode(data).encode("utf-8")
@@ -164,10 +168,10 @@ def loads_json(text: bytes | str, *, constants: bool = False) -> Any:
     when an integer token may pass 64 bits, and not when orjson refuses the text (json then
     decides: NaN, a lone surrogate escape, a number past a double's range)."""
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if not _may_be_wide(raw):
+    if _orjson is not None and not _may_be_wide(raw):
         try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
+            return _orjson.loads(raw)
+        except _orjson.JSONDecodeError:
             pass
     if isinstance(text, bytes):
         text = text.decode("utf-8")

@@ -121,3 +121,17 @@ def test_loads_json_decodes_what_json_decodes(value: Any, as_bytes: bool,
 def test_loads_json_refuses_and_takes_what_json_does(text: str, constants: bool) -> None:
     raw = text.encode("utf-8", "surrogatepass")
     assert _outcome(P.loads_json, raw, constants) == _outcome(_json_says, raw, constants)
+
+
+def test_without_orjson_json_alone_gives_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk's bundle leaves orjson out (installer/doorstep-desk.spec): the protocol
+    imports and answers alike without it."""
+    payload = {"applicant_name": "张三", "big": 2**70, "data_json": '{"a": "\\n"}',
+               "priority": 0, "promised_date": None, "revision": 2, "uuid": "x"}
+    with_orjson = P.canonical_json(payload), P.loads_json(b'{"a": [1, 2.5, "\\u00e9"]}')
+    monkeypatch.setattr(P, "_orjson", None)
+    assert (P.canonical_json(payload), P.loads_json(b'{"a": [1, 2.5, "\\u00e9"]}')) \
+        == with_orjson
+    assert P.canonical_json(payload) == _reference(payload)
+    with pytest.raises(ValueError):
+        P.loads_json(b"[NaN]")
