@@ -11,7 +11,6 @@ decompress request bodies, so :func:`signed_with_cap` does, after checking the s
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -176,10 +175,6 @@ def parse_body(model: type[P.Message], body: bytes) -> Any:
         raise Refusal(400 if code == P.ERR_PROTOCOL else 422, code, msgs) from None
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_batch(body: bytes) -> tuple[str, str, list[dict[str, Any]]]:
     """(desk id, batch id, records) of a ``POST /api/v1/batches`` body. The JSON is
     decoded once (the records are left as the dicts the ingest checks one by one, so a
@@ -187,7 +182,7 @@ def parse_batch(body: bytes) -> tuple[str, str, list[dict[str, Any]]]:
     A body this does not take (not JSON, a record not an object, too many) goes to
     :func:`parse_body` for the refusal the model gives."""
     try:
-        doc = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+        doc = P.loads_json(body)
     except ValueError:
         doc = None
     records = doc.get("records") if type(doc) is dict else None

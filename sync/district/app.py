@@ -28,6 +28,7 @@ decompress request bodies, so :func:`_signed` does, after checking the signature
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -156,7 +157,18 @@ def app_from_env() -> FastAPI:
     app = create_app(enable_discard=settings.bench_discard, settings=settings)
     warm_catalog(app.state.storage)
     start_schedules(app)
+    settle_heap()
     return app
+
+
+def settle_heap() -> None:
+    """Before serving: what the process built to start (modules, models, routes, the
+    catalog) is left out of every later garbage collection (``gc.freeze``), and the
+    youngest generation is collected every 20,000 allocations rather than 700 — a
+    500-case batch allocates some 50,000 objects, nearly all freed by reference counting,
+    and the collections they set off took a tenth of the batch's CPU (issue 20)."""
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
 
 
 def warm_catalog(st: Storage) -> None:

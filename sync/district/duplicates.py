@@ -27,7 +27,6 @@ audited in the same transaction), which reaches both desks as a ``cleared`` chan
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -134,7 +133,7 @@ def once_rules(db: Any, conn: Connection) -> dict[str, str]:
 def _resident(cp: P.CasePayload) -> tuple[str, str] | None:
     """(ID digest, the exception chosen or "") of a case, or None without an ID number."""
     try:
-        data = json.loads(cp.data_json)
+        data = P.loads_json(cp.data_json, constants=True)
     except ValueError:
         return None
     if not isinstance(data, dict):
@@ -172,12 +171,12 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
     transaction, every statement once for the whole batch: a short statement the driver
     executes per row, as ingest does). Returns how many new pairs were flagged."""
     rules = once_rules(db, conn)
-    mine: list[tuple[P.CasePayload, str, str]] = []
+    mine: list[tuple[P.CasePayload, str, str, str]] = []  # (case, resident, exception, uuid)
     for cp in stored:
         if cp.item_code in rules:
             who = _resident(cp)
             if who is not None:
-                mine.append((cp, *who))
+                mine.append((cp, *who, str(cp.uuid)))  # (UUID.__str__ once: not free)
     if not mine:
         return 0
     # PostgreSQL: the lock rows first, in one order (two batches never wait for each other
@@ -187,11 +186,11 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
         db.insert_rows(conn, "resident_locks", (("id_hash", "text"), ("item_code", "text"),
                                                 ("at", "text")),
                        [(h, code, at) for h, code in sorted({(h, cp.item_code)
-                                                             for cp, h, _ in mine})],
+                                                             for cp, h, _, _ in mine})],
                        "ON CONFLICT (id_hash, item_code) DO UPDATE SET at = excluded.at")
     db.insert_rows(conn, "resident_items", _ITEM_COLS,
-                   [(str(cp.uuid), h, cp.item_code, cp.desk_code, _accepted(cp), exc)
-                    for cp, h, exc in mine],
+                   [(u, h, cp.item_code, cp.desk_code, _accepted(cp), exc)
+                    for cp, h, exc, u in mine],
                    "ON CONFLICT (case_uuid) DO UPDATE SET id_hash = excluded.id_hash, "
                    "item_code = excluded.item_code, accepted_date = excluded.accepted_date, "
                    "excepted = excluded.excepted")
@@ -202,8 +201,8 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
     # A batch of one desk code (as a desk's batches are) leaves that code's rows in the
     # database: reading back the cases it has just indexed was most of this check's time.
     known: dict[tuple[str, str], dict[str, list[Any]]] = {}
-    hashes = sorted({h for _, h, _ in mine})
-    codes = {cp.desk_code for cp, _, _ in mine}
+    hashes = sorted({h for _, h, _, _ in mine})
+    codes = {cp.desk_code for cp, _, _, _ in mine}
     for i in range(0, len(hashes), 500):
         query = select(
             resident_items.c.case_uuid, resident_items.c.id_hash,
@@ -218,10 +217,10 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
             known.setdefault((r["id_hash"], r["item_code"]), {}).setdefault(
                 str(r["desk_code"]), []).append(r)
     rows = []
-    for cp, h, exc in mine:
+    for cp, h, exc, u in mine:
         if exc:  # saved as an allowed exception (补办, 变更): not a duplicate
             continue
-        u, rule, acc = str(cp.uuid), rules[cp.item_code], _accepted(cp)
+        rule, acc = rules[cp.item_code], _accepted(cp)
         for code, theirs in known.get((h, cp.item_code), {}).items():
             if code == cp.desk_code:
                 continue

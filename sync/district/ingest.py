@@ -172,7 +172,7 @@ class _Bundle:
     def routes_for(self, cp: P.CasePayload) -> list[tuple[str, str, str]]:
         """(member code, name, department) for the services the case's resident chose."""
         try:
-            data = json.loads(cp.data_json)
+            data = P.loads_json(cp.data_json, constants=True)
         except ValueError:
             return []
         fields = data.get("fields", data) if isinstance(data, dict) else {}
@@ -365,16 +365,18 @@ class _BatchWork:
         the cases among them this desk had sent; case → its row (locked on PostgreSQL)."""
         revs: dict[tuple[str, int], tuple[str, str]] = {}
         sent_before: set[str] = set()
-        for r in self.conn.execute(select(
-                case_revisions.c.case_uuid, case_revisions.c.revision,
-                case_revisions.c.content_hash, case_revisions.c.received_at,
-                case_revisions.c.desk_id).where(case_revisions.c.case_uuid.in_(uuids))):
+        # straight to the driver (SQLAlchemy builds an expanding IN of 500 anew each time)
+        among, args = ((f"IN ({', '.join('?' * len(uuids))})", tuple(uuids)) if self.st.is_sqlite
+                       else ("= ANY(%s)", (uuids,)))
+        for r in self.conn.exec_driver_sql(
+                "SELECT case_uuid, revision, content_hash, received_at, desk_id "
+                f"FROM case_revisions WHERE case_uuid {among}", args):
             revs[(r.case_uuid, r.revision)] = (r.content_hash, r.received_at)
             if r.desk_id == self.desk_id:
                 sent_before.add(r.case_uuid)
-        rows = {r.uuid: r for r in self.conn.execute(select(
-            cases.c.uuid, cases.c.desk_id, cases.c.district_status, cases.c.revision,
-            cases.c.receipt_no).where(cases.c.uuid.in_(uuids)).with_for_update())}
+        rows = {r.uuid: r for r in self.conn.exec_driver_sql(
+            "SELECT uuid, desk_id, district_status, revision, receipt_no FROM cases "
+            f"WHERE uuid {among}" + ("" if self.st.is_sqlite else " FOR UPDATE"), args)}
         return revs, sent_before, rows
 
     def _store(self, newest: dict[str, tuple[P.Record, P.CasePayload]],
