@@ -419,7 +419,7 @@ def expr_holds(item: Item, text: str, data: dict[str, Any], derived: dict[str, A
     a field it names is empty (nothing to check yet). A rule whose values do not fit
     (a text compared with a date) raises ``TypeError`` — the checker reports it."""
     _tree, names, born_used = _rule(text)
-    env: dict[str, Any] = dict(date_env(today))
+    env: dict[str, Any] = dict(_named_days(today))
     types = {f.key: f.type for f in all_fields(item)}
     for name in names - set(env):
         value = data.get(name)
@@ -432,6 +432,9 @@ def expr_holds(item: Item, text: str, data: dict[str, Any], derived: dict[str, A
     elif born_used:
         return None
     return bool(_compiled(text)(env))
+
+
+_named_days = functools.lru_cache(maxsize=8)(date_env)  # the same few days, every check
 
 
 @functools.lru_cache(maxsize=1024)

@@ -200,6 +200,13 @@ class CaseService:
                 case_uuid=saved["uuid"])
         return saved
 
+    def tidy(self) -> None:
+        """What the last saves left for later, off their path
+        (:meth:`desk.core.store.Store.tidy_after_save`: new cases' name pieces indexed, the
+        WAL folded): the window runs it on its background lane after a save, while the
+        worker reads the receipt."""
+        self.store.tidy_after_save()
+
     def _reused(self, result: Result, data: dict[str, Any], id_number: str,
                 picks: Sequence[tuple[str, Sequence[str]]], actor: Actor, item: Item,
                 today: date) -> list[tuple[str, list[Any]]]:
