@@ -9,9 +9,10 @@ since the redesign; most of it was modules nothing at start uses:
   because the status bar's 诉求 counts imported the matter screens;
 - the sync protocol's models (~3 MB), for the status bar's release offer and upload-quota
   hold, which only an enrolled desk can have;
-- sqlite-utils with numpy and click (~13 MB at 20,000 cases, peak 150.0 -> see the
-  report), through ``store_handover``'s module-level import: the store loads sqlite-utils
-  only when a migration is pending (``store_schema._apply_migrations``, numpy hidden).
+- sqlite-utils with numpy and click (~13 MB: the start's peak at 20,000 cases 150.0 ->
+  130.5 MB), through ``store_handover``'s module-level import: the store loads
+  sqlite-utils only when a migration is pending (``store_schema._apply_migrations``,
+  numpy hidden).
 
 Each start runs in a process of its own (``run_gui``, as ``doorstep-desk`` does), on an
 unprotected, configured desk; the documents' warm-up (tests/ui/test_warm.py), which loads
