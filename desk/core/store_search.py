@@ -315,8 +315,8 @@ class Search(Part):
     def move_recent_grams(self) -> int:
         """Index the matters and cases saved since the last tidy and move edited matters'
         pieces into the main index (one short write transaction; the window runs it on its
-        background lane at start and after saves); the pieces moved plus the matters
-        indexed."""
+        background lane at start and after saves); the pieces moved plus the matters and
+        cases indexed."""
         with self.transaction("搜索索引未更新") as c:
             return _index_tail(c) + _move_recent(c) + store_grams.index_new_cases(c)
 
