@@ -14,8 +14,9 @@ the last tidy) are candidates of every name search, checked by the search's own 
 same searches before and after it is indexed. The tidy after a save
 (:meth:`desk.core.store.Store.tidy_after_save` on the window's background lane, and the
 window's start) indexes them in one sorted batch once :data:`TIDY_CASES` wait; a save does,
-once more than :data:`RECENT_CASES` wait (the command line, bulk inserts: no tidy follows
-them). No key: every case is indexed (a store whose saves indexed their cases); the first
+once more than :data:`RECENT_CASES` wait (the command line: no tidy follows it), and a bulk
+insert indexes its own cases before it commits (:meth:`desk.core.store.Store.
+bulk_insert_cases`: demo data, imports). No key: every case is indexed (a store whose saves indexed their cases); the first
 save under this code sets it below itself. A crash between a save and its tidy loses
 nothing: the case, its ``case_index`` row and the mark are in the save's transaction; the
 pieces and the mark's move in the tidy's.

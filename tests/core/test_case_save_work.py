@@ -108,23 +108,31 @@ def test_a_new_case_is_found_by_every_search_before_and_after_it_is_indexed(
 
 def test_the_tidy_indexes_waiting_cases_in_batches_and_a_save_bounds_them(desk: Any) -> None:
     """The tidy after a save indexes once TIDY_CASES wait (not at every save); without any
-    tidy (the command line, bulk inserts) a save indexes them once more than RECENT_CASES
-    wait, so a search never checks more than that many cases by their names."""
+    tidy (the command line) a save indexes them once more than RECENT_CASES wait, so a
+    search never checks more than that many cases by their names; a bulk insert indexes its
+    own cases (one sorted batch) and leaves none waiting."""
     store = desk.store
-    rows = [(case_row(i), {"name": f"张{chr(0x4E00 + i)}", "proxy_name": "", "id_number": "",
-                           "phone": ""}) for i in range(store_grams.TIDY_CASES - 1)]
-    store.bulk_insert_cases(rows, "test")
+
+    def save(i: int, name: str) -> None:
+        store.save_new_case(case_row(i), {"name": name, "proxy_name": "", "id_number": "",
+                                          "phone": ""}, "test")
+
+    for i in range(store_grams.TIDY_CASES - 1):
+        save(i, f"张{chr(0x4E00 + i)}")
     store.tidy_after_save()
     assert store_grams.waiting_cases(store._conn) == store_grams.TIDY_CASES - 1  # too few
-    store.bulk_insert_cases([(case_row(0), rows[0][1])], "test")
+    save(0, "张一")
     store.tidy_after_save()
     assert store_grams.waiting_cases(store._conn) == 0
-    more = [(case_row(i), {"name": f"李{chr(0x4E00 + i)}", "proxy_name": "", "id_number": "",
-                           "phone": ""}) for i in range(3 * store_grams.RECENT_CASES)]
-    store.bulk_insert_cases(more, "test")
-    assert store_grams.waiting_cases(store._conn) <= store_grams.RECENT_CASES
+    for i in range(3 * store_grams.RECENT_CASES):
+        save(i, f"李{chr(0x4E00 + i)}")
+        assert store_grams.waiting_cases(store._conn) <= store_grams.RECENT_CASES
     assert store.search.count_cases(search="李") == 3 * store_grams.RECENT_CASES
     assert store.search.count_cases(search="张") == store_grams.TIDY_CASES
+    store.bulk_insert_cases([(case_row(i), {"name": "王五", "proxy_name": "", "id_number": "",
+                                            "phone": ""}) for i in range(40)], "test")
+    assert store_grams.waiting_cases(store._conn) == 0
+    assert store.search.count_cases(search="王五") == 40
 
 
 CRASH = """
