@@ -10,6 +10,8 @@ told everything in one go.
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -416,9 +418,8 @@ def expr_holds(item: Item, text: str, data: dict[str, Any], derived: dict[str, A
     in the expression; ``age_on(d)`` counts from ``applicant_id``'s birth date); None when
     a field it names is empty (nothing to check yet). A rule whose values do not fit
     (a text compared with a date) raises ``TypeError`` — the checker reports it."""
-    tree = expr.parse(text)
-    names = expr.names_in(tree)
-    env: dict[str, Any] = dict(date_env(today))
+    _tree, names, born_used = _rule(text)
+    env: dict[str, Any] = dict(_named_days(today))
     types = {f.key: f.type for f in all_fields(item)}
     for name in names - set(env):
         value = data.get(name)
@@ -428,19 +429,38 @@ def expr_holds(item: Item, text: str, data: dict[str, Any], derived: dict[str, A
     born = derived.get("applicant_id", {}).get("birth_date")
     if born is not None:
         env[expr.BORN] = date.fromisoformat(born)
-    elif expr.uses_born(tree):
+    elif born_used:
         return None
-    return bool(expr.compile_expr(tree, set(env) - {expr.BORN})(env))
+    return bool(_compiled(text)(env))
+
+
+_named_days = functools.lru_cache(maxsize=8)(date_env)  # the same few days, every check
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule(text: str) -> tuple[ast.expr, frozenset[str], bool]:
+    """A rule's tree, the names it uses and whether it needs the person's birth date,
+    once per text: parsing it again at every check cost a case save 0.2 ms of its
+    0.8 (issue 13's save benchmark, MZ-GLJT's birthday rule)."""
+    tree = expr.parse(text)
+    return tree, frozenset(expr.names_in(tree)), expr.uses_born(tree)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str) -> expr.Node:
+    """The rule compiled once per text; its names are the named days and the fields it
+    uses (every one of them is given a value before it runs: :func:`expr_holds`). The
+    closures keep no state, so one serves every check and thread."""
+    tree, names, _ = _rule(text)
+    return expr.compile_expr(tree, set(names) | set(DATE_NAMES))
 
 
 def _expr_fields(c: Check) -> list[str]:
     """The names a rule expression uses, in order of appearance (the first field of them
     is where its problem is shown)."""
-    import ast
-
     if c.expr is None:
         return []
-    tree = expr.parse(c.expr)
+    tree = _rule(c.expr)[0]
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called]
     names.sort(key=lambda n: n.col_offset)

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desk.core import store_base
+from desk.core import store_base, store_grams
 from desk.core.dbapi import INTEGRITY_ERRORS
 from desk.core.errors import StoreError, ValidationFailed
 from desk.core.store_attachments import Attachments
@@ -123,8 +123,9 @@ class Store(StoreBase):
 
     def tidy_after_save(self) -> None:
         """What a save leaves for later, done off the save's path (the window runs this on
-        its background lane after each matter save, while the worker reads the 受理单): new
-        matters indexed and edits' pieces moved (:meth:`Search.tidy`, once 32 wait) and
+        its background lane after each matter or case save, while the worker reads the 受理单
+        or the receipt): new matters and cases indexed and edits' pieces moved
+        (:meth:`Search.tidy`, once 32 wait) and
         the WAL folded and restarted
         (:meth:`StoreBase.fold_wal`). Without it every ~50th save paid SQLite's automatic
         checkpoint inside its commit, and every 128th the move: the tail a worker waits
@@ -170,11 +171,9 @@ class Store(StoreBase):
     # -- cases ---------------------------------------------------------------------------
 
     def _next_receipt_no(self, c: sqlite3.Connection, desk_code: str, day: str) -> str:
-        c.execute("INSERT INTO receipt_seq(desk_code, day, last) VALUES (?, ?, 1) "
-                  "ON CONFLICT(desk_code, day) DO UPDATE SET last = last + 1",
-                  [desk_code, day])
-        seq = c.execute("SELECT last FROM receipt_seq WHERE desk_code = ? AND day = ?",
-                        [desk_code, day]).fetchone()[0]
+        seq = c.execute("INSERT INTO receipt_seq(desk_code, day, last) VALUES (?, ?, 1) "
+                        "ON CONFLICT(desk_code, day) DO UPDATE SET last = last + 1 "
+                        "RETURNING last", [desk_code, day]).fetchone()[0]
         return f"{desk_code}-{day}-{seq:04d}"
 
     def save_new_case(self, case: dict[str, Any], search: dict[str, str],
@@ -220,7 +219,7 @@ class Store(StoreBase):
         day = case["accepted_date"].replace("-", "")
         case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
         case_id = self._insert_case_row(c, case)
-        self.search._index(c, case_id, case["receipt_no"], search)
+        self.search._index(c, case_id, case["receipt_no"], search, new=True)
         self.sync._enqueue(c, "case", case)
         self._audit(c, actor, "case.create", case["uuid"],
                     {"receipt_no": case["receipt_no"], "status": case["status"],
@@ -328,9 +327,11 @@ class Store(StoreBase):
 
     def bulk_insert_cases(self, rows: Sequence[tuple[dict[str, Any], dict[str, str]]],
                           actor: str) -> list[dict[str, Any]]:
-        """Save many new cases in one transaction (demo data, imports)."""
+        """Save many new cases in one transaction (demo data, imports), their names indexed
+        in it too (one sorted batch: no tidy follows a bulk insert)."""
         saved = []
         with self.transaction("案件未保存") as c:
             for case, search in rows:
                 saved.append(self._create_case(c, case, search, actor))
+            store_grams.index_new_cases(c)
         return saved

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from desk.core.store_base import Part, StoreBase
 from desk.core.store_matters import Matters
 from desk.core.store_schema import CASE_COLUMNS, migration
 from desk.core.store_search import Search
+
+if TYPE_CHECKING:  # (sqlite-utils is loaded only when a migration is pending: store_schema)
+    import sqlite_utils
 
 
 @migration

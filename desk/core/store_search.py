@@ -14,7 +14,9 @@ one-character query: the range of pieces starting with it) instead of scanning e
 the candidates with the very test the scan used, so both always find the same records.
 A store made before the index is filled by :func:`m016_search_grams`, or — when large —
 in batches in the background (:meth:`Search.build_search_grams`); until it is
-complete, searches scan as before.
+complete, searches scan as before. A save writes no piece (a matter since issue 15, a case
+since issue 13): the records saved since the last tidy wait above a mark, found by every
+search's own test, and the tidy between saves indexes them (:mod:`desk.core.store_grams`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import string
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from desk.core import store_grams
 from desk.core.store_base import Part
+from desk.core.store_grams import CASE_KIND, MATTER_KIND, pairs
 from desk.core.store_schema import migration
 from forms.names import name_initials  # shared with the district console's search
 
@@ -37,7 +41,6 @@ __all__ = ["CASE_KIND", "MATTERS_INDEXED", "MATTER_KIND", "MATTER_SEARCHED", "RE
            "TIDY_MATTERS",
            "Search", "name_initials", "pairs"]
 
-CASE_KIND, MATTER_KIND = 0, 1  # search_grams.kind (0 and 1 take no bytes in a row)
 # what a matter search matches by substring (store_matters.Matters.list_matters), in that order
 MATTER_SEARCHED = ("matter_no", "resident_name", "place_text", "category", "subcategory",
                    "description", "owner", "resident_phone", "resident_id")
@@ -72,14 +75,6 @@ _FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # LIKE's 
 
 def _digits_rev(s: str) -> str:
     return s[::-1].upper()
-
-
-def pairs(text: str) -> set[str]:
-    """The index keys of ``text``: every two-character piece of ``text + " "``. The space
-    gives the last character a piece of its own, so every character of the text starts
-    one (a one-character query reads the pieces starting with it)."""
-    s = text + " "
-    return {s[i:i + 2] for i in range(len(text))}
 
 
 def _query_pairs(q: str) -> list[str]:
@@ -264,14 +259,21 @@ class Search(Part):
     and the case list queries."""
 
     def _index(self, c: sqlite3.Connection, case_id: int | None, receipt_no: str,
-               search: dict[str, str]) -> None:
+               search: dict[str, str], *, new: bool = False) -> None:
+        """A case's row of ``case_index`` and its name pieces, in the caller's transaction.
+        ``new``: a case this transaction just inserted (a save) — no old row to read or
+        replace, and its pieces wait for the tidy (:mod:`desk.core.store_grams`)."""
         names = _case_names(search)
-        initials = name_initials(search.get("name", ""))
+        row = [case_id, names, name_initials(search.get("name", "")),
+               _digits_rev(search.get("id_number", "")), _digits_rev(search.get("phone", "")),
+               receipt_no]
+        cols = "(case_id, names, initials, id_rev, phone_rev, receipt_no) VALUES (?,?,?,?,?,?)"
+        if new and case_id is not None:
+            c.execute(f"INSERT INTO case_index{cols}", row)
+            store_grams.new_case_indexed_later(c, case_id)
+            return
         old = c.execute("SELECT names FROM case_index WHERE case_id = ?", [case_id]).fetchone()
-        c.execute("INSERT OR REPLACE INTO case_index(case_id, names, initials, id_rev, "
-                  "phone_rev, receipt_no) VALUES (?,?,?,?,?,?)",
-                  [case_id, names, initials, _digits_rev(search.get("id_number", "")),
-                   _digits_rev(search.get("phone", "")), receipt_no])
+        c.execute(f"INSERT OR REPLACE INTO case_index{cols}", row)
         if case_id is not None:
             before = pairs(old[0]) if old else set()
             after = pairs(names)
@@ -311,19 +313,21 @@ class Search(Part):
         _put_recent(c, rid, new - old)
 
     def move_recent_grams(self) -> int:
-        """Index the matters saved since the last tidy and move edited matters' pieces
-        into the main index (one short write transaction; the window runs it on its
-        background lane at start and after saves); the pieces moved plus the matters
-        indexed."""
+        """Index the matters and cases saved since the last tidy and move edited matters'
+        pieces into the main index (one short write transaction; the window runs it on its
+        background lane at start and after saves); the pieces moved plus the matters and
+        cases indexed."""
         with self.transaction("搜索索引未更新") as c:
-            return _index_tail(c) + _move_recent(c)
+            return _index_tail(c) + _move_recent(c) + store_grams.index_new_cases(c)
 
     def tidy(self) -> int:
-        """Index new matters once :data:`TIDY_MATTERS` wait, and move edits' pieces once
-        they span as many row ids (sooner than a save would, off its path:
+        """Index new matters once :data:`TIDY_MATTERS` wait (new cases once
+        :data:`~desk.core.store_grams.TIDY_CASES` do), and move edits' pieces once they
+        span as many row ids (sooner than a save would, off its path:
         :meth:`Store.tidy_after_save`); what :meth:`move_recent_grams` returns, or 0."""
         with self._core.reading() as c:
-            if _tail_length(c) < TIDY_MATTERS and _recent_span(c) < TIDY_MATTERS:
+            if _tail_length(c) < TIDY_MATTERS and _recent_span(c) < TIDY_MATTERS and \
+                    store_grams.waiting_cases(c) < store_grams.TIDY_CASES:
                 return 0
         return self.move_recent_grams()
 
@@ -408,14 +412,15 @@ class Search(Part):
         """Case ids whose applicant's or proxy's name contains ``q`` (as typed, stripped).
         Through the two-character index: for one or two characters its rows are the answer;
         longer queries (and one ending in a space) check each candidate with ``instr``, the
-        test of the scan (``scan=True``, or while the index is built)."""
+        test of the scan (``scan=True``, or while the index is built), as the cases saved
+        since the last tidy are checked (:data:`desk.core.store_grams.NEW_CASES_NAMED`)."""
         if scan or not q or not self.search_grams_ready():
             return ("SELECT case_id FROM case_index WHERE instr(names, ?) > 0", [q])
         sub, params = _candidates(CASE_KIND, q)
-        if len(q) <= 2 and not q.endswith(" "):  # (a final space could be the padding's)
-            return sub, params
-        return (f"SELECT case_id FROM case_index WHERE case_id IN ({sub}) "
-                "AND instr(names, ?) > 0", [*params, q])
+        if len(q) > 2 or q.endswith(" "):  # (a final space could be the padding's)
+            sub, params = (f"SELECT case_id FROM case_index WHERE case_id IN ({sub}) "
+                           "AND instr(names, ?) > 0", [*params, q])
+        return f"{sub} UNION {store_grams.NEW_CASES_NAMED}", [*params, q]
 
     def _matter_clause(self, q: str, *, scan: bool = False) -> tuple[str, list[Any]]:
         """The filter of :meth:`desk.core.store_matters.Matters.list_matters` for a

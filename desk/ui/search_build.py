@@ -6,9 +6,9 @@ helper's ``db`` lane: a save or a list page queued meanwhile runs between two ba
 searches scan until the last batch is in. A batch that fails (disk full, say) stops the
 build quietly — searches keep scanning; the next start goes on from where it stopped.
 
-Matters saved since the last tidy (issue 15: a save writes no search piece; searches check
-them directly) are indexed, and edited matters' pieces moved into the main index, on the
-same lane at start, in one short transaction.
+Matters and cases saved since the last tidy (issues 15 and 13: a save writes no search
+piece; searches check them directly) are indexed, and edited matters' pieces moved into the
+main index, on the same lane at start, in one short transaction.
 """
 
 from __future__ import annotations

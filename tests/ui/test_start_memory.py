@@ -8,7 +8,11 @@ since the redesign; most of it was modules nothing at start uses:
 - the document machinery (``desk.core.receipts``: reportlab, PIL, qrcode, ~18 MB), loaded
   because the status bar's 诉求 counts imported the matter screens;
 - the sync protocol's models (~3 MB), for the status bar's release offer and upload-quota
-  hold, which only an enrolled desk can have.
+  hold, which only an enrolled desk can have;
+- sqlite-utils with numpy and click (~13 MB: the start's peak at 20,000 cases 150.0 ->
+  130.5 MB), through ``store_handover``'s module-level import: the store loads
+  sqlite-utils only when a migration is pending (``store_schema._apply_migrations``,
+  numpy hidden).
 
 Each start runs in a process of its own (``run_gui``, as ``doorstep-desk`` does), on an
 unprotected, configured desk; the documents' warm-up (tests/ui/test_warm.py), which loads
@@ -35,7 +39,8 @@ warm.warm_documents = lambda win: None  # (its own test: tests/ui/test_warm.py)
 from PySide6.QtCore import QTimer
 from desk.ui.main import run_gui
 HEAVY = ("requests", "urllib3", "charset_normalizer", "desk.core.receipts", "reportlab",
-         "PIL", "qrcode", "desk.ui.matter_screens", "desk.ui.matter_words", "sync.protocol")
+         "PIL", "qrcode", "desk.ui.matter_screens", "desk.ui.matter_words", "sync.protocol",
+         "sqlite_utils", "numpy", "click")
 def ready(win):
     def after_start():  # the start's background reads done: what has been imported
         if win.tasks.busy:
