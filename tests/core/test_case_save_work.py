@@ -10,7 +10,6 @@ import copy
 import os
 import subprocess
 import sys
-import uuid as uuidlib
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from desk.core import store_grams
 from desk.core.store_grams import CASE_KIND, pairs
+from tests.core.test_search_index import case_row
 
 TODAY = date(2026, 11, 23)
 
@@ -32,15 +32,6 @@ def _save(ctx: Any, name: str, body: str, phone: str, proxy: str = "") -> dict[s
         sub.update(is_proxy=True, proxy_name=proxy, proxy_id="420105197503040010",
                    proxy_relation="子女", proxy_phone="13907181234")
     return ctx.cases.submit("MZ-GLJT", sub, ctx.actor(), today=TODAY)
-
-
-def case_row(n: int) -> dict[str, Any]:
-    return {"uuid": str(uuidlib.uuid4()), "item_code": "MZ-GLJT", "item_name": "高龄津贴",
-            "department": "民政", "catalog_version": "t", "status": "accepted", "revision": 1,
-            "applicant_name": "x", "created_at": f"2026-11-23T10:00:{n % 60:02d}",
-            "updated_at": "2026-11-23T10:00:00", "accepted_date": "2026-11-23",
-            "desk_code": "HY-QL01", "worker": "刘晓燕", "data_json": "{}",
-            "materials_json": "{}"}
 
 
 def _ids(store: Any, clause: tuple[str, list[Any]]) -> set[int]:
