@@ -124,12 +124,14 @@ class Store(StoreBase):
     def tidy_after_save(self) -> None:
         """What a save leaves for later, done off the save's path (the window runs this on
         its background lane after each matter or case save, while the worker reads the 受理单
-        or the receipt): new matters and cases indexed and edits' pieces moved
-        (:meth:`Search.tidy`, once 32 wait) and
+        or the receipt): new matters given their outbox entries
+        (:meth:`Matters.queue_waiting`), new matters and cases indexed and edits' pieces
+        moved (:meth:`Search.tidy`, once 32 wait) and
         the WAL folded and restarted
         (:meth:`StoreBase.fold_wal`). Without it every ~50th save paid SQLite's automatic
         checkpoint inside its commit, and every 128th the move: the tail a worker waits
         through (issue 15's save p99)."""
+        self.matters.queue_waiting()
         self.search.tidy()
         self.fold_wal()
 

@@ -49,7 +49,9 @@ class Sync(Part):
                        raw: bool = False) -> list[dict[str, Any]]:
         """Oldest pending outbox entries (with an id above ``after``), each with its payload
         decoded — or, with ``raw``, its ``payload_json`` text as stored (sync sends it as
-        it is)."""
+        it is). Matters saved since the last tidy are queued first
+        (:meth:`Matters.queue_waiting`)."""
+        self._matters.queue_waiting()
         rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts "
                           "FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?",
                           [after, limit])
@@ -59,9 +61,13 @@ class Sync(Part):
         return rows
 
     def outbox_counts(self) -> dict[str, int]:
-        """Outbox entries by state."""
-        return {r["state"]: int(r["n"]) for r in
-                self._read("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
+        """Outbox entries by state; matters saved and not yet queued count as pending."""
+        counts = {r["state"]: int(r["n"]) for r in
+                  self._read("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
+        waiting = self._matters.waiting_count()
+        if waiting:
+            counts["pending"] = counts.get("pending", 0) + waiting
+        return counts
 
     def mark_outbox(self, results: Sequence[dict[str, Any]], batch_id: str,
                     meta: dict[str, str] | None = None) -> None:

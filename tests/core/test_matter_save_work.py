@@ -4,7 +4,8 @@ configuration nor the holiday arrangements read once parsed (``PRAGMA data_versi
 whether another process wrote since; this store's own writes say so themselves), and still
 seen at the next save when one arrives, from a pull or another process; no hand-overs read for
 a matter just recorded; no search piece written (the tidy after the save indexes it) — and
-what it stores is unchanged (its outbox entry still says no hand-overs)."""
+what it stores is unchanged (its outbox entry, made just after the save by
+``queue_waiting``, still says no hand-overs)."""
 
 from __future__ import annotations
 
@@ -34,9 +35,11 @@ def test_a_save_runs_each_statement_it_needs_once(desk: Any) -> None:
     assert kinds["PRAGMA data_version"] <= 2, seen
     assert not [s for s in seen if "FROM matter_handovers" in s], seen
     assert not [s for s in seen if "search_grams" in s], seen
-    assert [s.split()[0] for s in seen].count("INSERT") == 4  # seq, matter,
-    # its outbox entry and audit entry
+    assert [s.split()[0] for s in seen].count("INSERT") == 3  # seq, matter, audit entry:
+    # its outbox entry is made just after the save (test_matter_queue)
+    assert not [s for s in seen if "outbox" in s], seen
     assert not [s for s in seen if s.startswith("SELECT last FROM receipt_seq")], seen
+    assert desk.store.matters.queue_waiting() == 2
     row = desk.store._read("SELECT payload_json FROM outbox WHERE case_uuid = ?", [m["uuid"]])
     assert json.loads(row[0]["payload_json"])["handovers"] == []
 
