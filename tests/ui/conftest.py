@@ -109,7 +109,7 @@ class FormDriver:
         assert self.page.result.ok, [p.message for p in self.page.result.errors]
         self.qtbot.keyClick(self.win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
         receipt = self.win.page("receipt")
-        self.qtbot.waitUntil(lambda: self.win.stack.currentWidget() is receipt, timeout=10000)
+        self.qtbot.waitUntil(lambda: self.win.stack.currentWidget() is receipt, timeout=30_000)
         case = receipt.case
         stored = self.win.ctx.store.get_case(case["uuid"])
         assert stored is not None
