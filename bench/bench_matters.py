@@ -18,8 +18,9 @@ Run: ``python bench/bench_matters.py [--orders 1000000] [--cache /tmp/DIR] [--ro
    Target: p95 ≤ 300 ms.
 3. Matter save on the desk: 1,000 ``MatterService.record`` calls (``--desk-saves``; of 300,
    p99 was the third worst) — validation, the
-   matter, its outbox entry and audit in one transaction; its search pieces come with the
-   tidy after it — on a desk already holding
+   matter and its audit entry in one transaction; its outbox entry
+   (``Matters.queue_waiting``) and search pieces come with the tidy after it — on a desk
+   already holding
    ``--desk-matters`` matters, against the floor of one bare WAL + FULL commit of a 1.5 KB
    row measured in the same run on the same disk, one floor commit after each save. The
    saves are timed as the window makes them: ``Store.tidy_after_save`` runs between two
