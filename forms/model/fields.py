@@ -33,23 +33,16 @@ FieldType = Literal[
     "group",
 ]
 
-
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
-
-
 # the resident ID card's data a field can take (desk.core.idcard reads them) and the field
 # types that can hold each
 CardDatum = Literal["name", "sex", "nation", "birth_date", "address", "id_number",
                     "valid_to"]
-
-
 CARD_TYPES: dict[str, tuple[str, ...]] = {
     "name": ("name", "text"), "sex": ("choice", "text"), "nation": ("text", "choice"),
     "birth_date": ("date",), "address": ("text", "textarea"), "id_number": ("id_number",),
     "valid_to": ("date", "text"),
 }
-
-
 # field types whose values are masked wherever they are shown, sensitive or not
 MASKED_TYPES = ("id_number", "phone", "mobile", "bank_account")
 

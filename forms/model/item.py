@@ -94,8 +94,6 @@ class Notice(Strict):
 
 
 OnceRule = Literal["while_open", "per_year", "lifetime"]
-
-
 ONCE_LABELS: dict[str, str] = {
     "while_open": "同一居民已有未办结的申请时不能再次申请",
     "per_year": "同一居民每年度限申请一次",

@@ -12,8 +12,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 FORMATS = ("a4", "80mm")
-
-
 CREATOR = "Doorstep Desk 家门口办事台"
 
 

@@ -49,19 +49,17 @@ class WorkbookError(ValueError):
         self.problems = problems
 
 
+# -- the sheets ---------------------------------------------------------------------------
+
 ITEM_COLS = ["code", "name", "department", "kind", "promised_days", "fee", "legal_basis",
              "defer_days", "proxy_allowed", "eligibility", "keywords", "notice_conditions",
              "notice_steps", "notice_time_limit", "notice_where", "notice_result",
              "notice_tips", "once", "once_exceptions"]
-
-
 FIELD_COLS = ["item", "group", "key", "label", "type", "required", "help", "placeholder",
               "pattern", "pattern_message", "min_length", "max_length", "min", "max",
               "integer", "unit", "not_future", "not_past", "choices", "min_selected",
               "max_selected", "show_if", "required_if", "min_items", "max_items",
               "item_label", "sensitive", "reusable", "card"]
-
-
 SHEETS: dict[str, list[str]] = {
     "catalog": ["setting", "value"],
     "items": ITEM_COLS,
@@ -77,8 +75,6 @@ SHEETS: dict[str, list[str]] = {
     # issue 18: 主动服务 / 免申即享 — one row per item that has a rule
     "proactive": ["item", "rule", "reason", "due", "repeat", "no_signature", "prefill"],
 }
-
-
 # the texts that take a translation column (``name::en``) on each sheet
 TRANSLATED: dict[str, list[str]] = {"items": ["name", "department", "eligibility",
                                               "notice_conditions", "notice_steps",
@@ -87,10 +83,7 @@ TRANSLATED: dict[str, list[str]] = {"items": ["name", "department", "eligibility
                                     "fields": ["label"],
                                     "materials": ["name"],
                                     "params": ["value", "unit", "description"]}
-
-
 INSTRUCTIONS_SHEET = "说明"
-
 
 # column → its words (messages and the instructions sheet); the model's words otherwise
 COLUMN_WORDS: dict[str, str] = {
@@ -101,7 +94,6 @@ COLUMN_WORDS: dict[str, str] = {
     "notice_result": "告知·办理结果", "notice_tips": "告知·温馨提示",
     "once": "申请次数限制", "once_exceptions": "次数限制例外", "fields": "字段们",
 }
-
 
 # readable words for coded values; the codes are accepted as well
 ALIASES: dict[tuple[str, str], dict[str, str]] = {
@@ -114,25 +106,14 @@ ALIASES: dict[tuple[str, str], dict[str, str]] = {
     ("params", "type"): {"数字": "number", "文字": "text", "列表": "list", "日期": "date"},
     ("proactive", "repeat"): {"只列一次": "once", "每年": "year", "每月": "month"},
 }
-
-
 YES_WORDS = {"是", "true", "yes", "y", "1", "对", "√"}
-
-
 NO_WORDS = {"否", "false", "no", "n", "0", "不", "×"}
-
 
 INT_COLS = {"promised_days", "defer_days", "min_length", "max_length", "min_selected",
             "max_selected", "min_items", "max_items", "count", "valid_months"}
-
-
 BOOL_COLS = {"proxy_allowed", "required", "integer", "not_future", "not_past", "sensitive",
              "reusable", "deferrable"}
-
-
 NOTICE_PARTS = ("conditions", "steps", "time_limit", "where", "result", "tips")
-
-
 LINES_COLS = {"eligibility", "keywords", "notice_conditions", "notice_steps", "notice_tips",
               "once_exceptions", "services", "fields"}
 
@@ -153,6 +134,8 @@ def column_letter(index: int) -> str:
         out = chr(65 + rem) + out
     return out
 
+
+# -- values in cells ----------------------------------------------------------------------
 
 def _lit(value: Any) -> str:
     """A value inside an expression (conditions): plain text when unambiguous, else JSON."""
@@ -188,8 +171,6 @@ def condition_text(c: Condition) -> str:
 
 _COND = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(!=|≠|==|=|\bin\b|已填|未填)\s*(.*?)\s*$",
                    re.S)
-
-
 CONDITION_HELP = "写法：字段 = 值、字段 != 值、字段 in [值1, 值2]、字段 已填 或 字段 未填"
 
 
