@@ -55,6 +55,7 @@ def _doc_args(meta: dict[str, str]) -> dict[str, Any]:
     return {"title": meta["title"], "subject": meta["subject"],
             "author": meta["author"], "creator": CREATOR, "producer": CREATOR}
 
+
 def render_a4(story: list[Any], stub: list[Any] | None, spec: Spec,
               meta: dict[str, str]) -> bytes:
     """The A4 document, its stub at the bottom of the page; when that takes a second
@@ -67,7 +68,8 @@ def render_a4(story: list[Any], stub: list[Any] | None, spec: Spec,
         blocks = [c for b in alts for c in b.compact]
     pdf, pages = b"", 2
     for compact_to in (None, *sorted(ranks)):
-        if compact_to != max(ranks, default=None) and _surely_overflows(story, stub, spec, compact_to):
+        if compact_to != max(ranks, default=None) and _surely_overflows(story, stub, spec,
+                                                                         compact_to):
             continue  # no need to build it to know (a whole build: ~15 ms)
         pdf, pages = _build_a4(story, stub, spec, meta, compact_to)
         if pages <= 1:
@@ -76,6 +78,7 @@ def render_a4(story: list[Any], stub: list[Any] | None, spec: Spec,
         pdf, pages = _build_a4(story, stub, spec, meta, max(ranks, default=0),
                                shrink=True)
     return pdf
+
 
 def _surely_overflows(story: list[Any], stub: list[Any] | None, spec: Spec,
                       compact_to: int | None) -> bool:
@@ -93,6 +96,7 @@ def _surely_overflows(story: list[Any], stub: list[Any] | None, spec: Spec,
                       + f.getSpaceAfter() for f in flow)
     need -= flow[0].getSpaceBefore() + flow[-1].getSpaceAfter()
     return bool(need > A4[1] - s.margin_top - s.margin_bottom + 1)
+
 
 def _build_a4(story: list[Any], stub: list[Any] | None, spec: Spec, meta: dict[str, str],
               compact_to: int | None, shrink: bool = False) -> tuple[bytes, int]:
@@ -122,6 +126,7 @@ def _build_a4(story: list[Any], stub: list[Any] | None, spec: Spec, meta: dict[s
         flow += [Spacer(1, 3 * mm), FillToBottom(height + 1), KeepTogether(block)]
     doc.build(flow)
     return buf.getvalue(), int(doc.page)
+
 
 def render_roll(story: list[Any], spec: Spec, meta: dict[str, str]) -> bytes:
     """The roll: one page exactly as long as its content."""
