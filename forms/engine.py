@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import ast
 import functools
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from forms import expr, ids
+from forms import expr
 from forms.dates import DATE_NAMES, date_env
 from forms.model import Check, Condition, FieldDef, Item, Material
+from forms.values import BadValue, check_value
 
 CASE_KEYS = frozenset({"materials", "priority", "defer_commitment", "remarks",
                        # issue 23: the allowed exception to the item's ``once`` rule the
@@ -185,162 +184,6 @@ def material_visible(m: Material, data: dict[str, Any]) -> bool:
     return m.show_if is None or _cond_holds(m.show_if, data, data)
 
 
-# Han through CJK Extension H (U+323AF; Extension I, U+2EBF0-2EE5D, lies inside B-G's span)
-_NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U000323af\uf900-\ufaffA-Za-z·•．.\s]{2,40}$")
-_BANK = re.compile(r"^\d{12,19}$")
-
-
-class _Bad(Exception):
-    """A value's problem; ``message`` is a template when ``params`` are given."""
-
-    def __init__(self, rule: str, message: str, **params: Any) -> None:
-        # a message with no parameters is its own template (braces kept literal)
-        self.template = message if params else message.replace("{", "{{").replace("}", "}}")
-        self.params = {k: str(v) for k, v in params.items()}
-        self.message = message.format(**self.params) if params else message
-        super().__init__(self.message)
-        self.rule = rule
-
-
-def _parse_date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise _Bad("date", "日期格式应为 YYYY-MM-DD，例如 2026-11-21")
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise _Bad("date", "不是有效日期") from None
-
-
-def _parse_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise _Bad("number", "应填写数字")
-    try:
-        return Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        raise _Bad("number", "应填写数字") from None
-
-
-def _check_value(f: FieldDef, value: Any, today: date) -> tuple[Any, dict[str, Any] | None]:
-    """Normalise one non-empty value, or raise _Bad. Returns (value, derived)."""
-    t = f.type
-    if t in ("text", "textarea"):
-        if not isinstance(value, str):
-            raise _Bad("type", "应填写文字")
-        s = value.strip()
-        if f.min_length is not None and len(s) < f.min_length:
-            raise _Bad("length", "至少填写{n}个字", n=f.min_length)
-        max_len = f.max_length or (2000 if t == "textarea" else 200)
-        if len(s) > max_len:
-            raise _Bad("length", "最多填写{n}个字", n=max_len)
-        if f.pattern and not re.fullmatch(f.pattern, s):
-            raise _Bad("pattern", f.pattern_message or "格式不正确")
-        return s, None
-    if t == "name":
-        if not isinstance(value, str) or not _NAME.match(value.strip()):
-            raise _Bad("name", "姓名应为2至40个汉字或字母（少数民族姓名可用“·”分隔）")
-        return re.sub(r"\s+", " ", value.strip()), None
-    if t == "id_number":
-        if not isinstance(value, str):
-            raise _Bad("format", "身份证号码应填写为文字")
-        try:
-            idn = ids.parse_id_number(value, today=today)
-        except ids.IdNumberError as exc:
-            raise _Bad(exc.rule, exc.message) from None
-        return idn.number, {
-            "birth_date": idn.birth_date.isoformat(),
-            "age": idn.age_on(today),
-            "sex": idn.sex,
-            "upgraded_from_15": idn.upgraded_from_15,
-        }
-    if t in ("phone", "mobile"):
-        if not isinstance(value, str | int):
-            raise _Bad("phone", "电话号码应填写为文字")
-        problem = ids.phone_problem(str(value), allow_landline=(t == "phone"))
-        if problem:
-            raise _Bad("phone", problem)
-        return ids.normalize_phone(str(value)), None
-    if t == "credit_code":
-        if not isinstance(value, str):
-            raise _Bad("credit_code", "统一社会信用代码应填写为文字")
-        problem = ids.credit_code_problem(value)
-        if problem:
-            raise _Bad("credit_code", problem)
-        return value.strip().upper(), None
-    if t == "bank_account":
-        s = re.sub(r"\s", "", str(value))
-        if not _BANK.match(s):
-            raise _Bad("bank_account", "银行账号（或社保卡号）应为12至19位数字")
-        return s, None
-    if t == "date":
-        d = _parse_date(value)
-        if f.not_future and d > today:
-            raise _Bad("not_future", "不能晚于今天")
-        if f.not_past and d < today:
-            raise _Bad("not_past", "不能早于今天")
-        return d.isoformat(), None
-    if t in ("number", "money"):
-        n = _parse_decimal(value)
-        if not n.is_finite():
-            raise _Bad("number", "应填写数字")
-        if f.integer and n != n.to_integral_value():
-            raise _Bad("integer", "应填写整数")
-        if t == "money" and n.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise _Bad("money", "金额最多保留两位小数")
-        low = f.min if f.min is not None else (0 if t == "money" else None)
-        if low is not None and n < Decimal(str(low)):
-            raise _Bad("range", "不能小于{n}{unit}", n=_fmt(low), unit=f.unit)
-        if f.max is not None and n > Decimal(str(f.max)):
-            raise _Bad("range", "不能大于{n}{unit}", n=_fmt(f.max), unit=f.unit)
-        if f.integer or (t == "number" and n == n.to_integral_value() and "." not in str(value)):
-            return int(n), None
-        return float(n), None
-    if t == "choice":
-        if value not in (f.choices or []):
-            raise _Bad("choice", "请从以下选项中选择：{choices}",
-                       choices="、".join(f.choices or []))
-        return value, None
-    if t == "multi_choice":
-        if not isinstance(value, list) or any(v not in (f.choices or []) for v in value):
-            raise _Bad("choice", "请从以下选项中选择：{choices}",
-                       choices="、".join(f.choices or []))
-        chosen = list(dict.fromkeys(value))
-        if f.min_selected is not None and len(chosen) < f.min_selected:
-            raise _Bad("selected", "至少选择{n}项", n=f.min_selected)
-        if f.max_selected is not None and len(chosen) > f.max_selected:
-            raise _Bad("selected", "最多选择{n}项", n=f.max_selected)
-        return chosen, None
-    if t == "yes_no":
-        if isinstance(value, bool):
-            return value, None
-        if value in ("是", "yes", "true", 1):
-            return True, None
-        if value in ("否", "no", "false", 0):
-            return False, None
-        raise _Bad("yes_no", "请选择“是”或“否”")
-    if t == "address":
-        if isinstance(value, str):
-            raise _Bad("address", "地址应分项填写：小区、楼栋、单元、房号")
-        if not isinstance(value, dict):
-            raise _Bad("address", "地址格式不正确")
-        unknown = set(value) - {"compound", "building", "unit", "room"}
-        if unknown:
-            raise _Bad("address", "地址只含小区、楼栋、单元、房号")
-        clean = {k: str(value.get(k, "") or "").strip() for k in ("compound", "building",
-                                                                  "unit", "room")}
-        missing = [lab for k, lab in (("compound", "小区"), ("building", "楼栋"), ("room", "房号"))
-                   if not clean[k]]
-        if missing:
-            raise _Bad("address", "地址缺少{parts}", parts="、".join(missing))
-        return clean, None
-    raise _Bad("type", f"未知字段类型 {t}")  # pragma: no cover - schema forbids it
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
 def _validate_fields(
     fields: list[FieldDef],
     values: dict[str, Any],
@@ -387,8 +230,8 @@ def _validate_fields(
             out[f.key] = rows
             continue
         try:
-            value, derived = _check_value(f, raw, today)
-        except _Bad as bad:
+            value, derived = check_value(f, raw, today)
+        except BadValue as bad:
             result.errors.append(_problem(path, bad.rule, "{label}：" + bad.template,
                                           label=label, **bad.params))
             continue

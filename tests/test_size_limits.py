@@ -1,7 +1,8 @@
-"""No module in desk/ or sync/district/ over 500 lines and no function over 80 (issue 13: a
-file past ~500 lines is asking to be split). The modules and functions over the limit today are listed
-below with their size now as a ceiling and the reason: they may shrink, never grow, and
-nothing new joins them."""
+"""No module in desk/, sync/ or forms/ over 500 lines and no function over 80 (issue 13: a
+file past ~500 lines is asking to be split). Only generated or table-like code may be over:
+it is listed below with its size now as a ceiling and the reason — it may shrink, never
+grow, and nothing new joins it. (bench/ is left out: its scripts' ``main`` functions read
+top to bottom as the measurement they make.)"""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
+PACKAGES = ("desk", "sync", "forms")
 MODULE_LINES = 500
 FUNCTION_LINES = 80
 
@@ -18,14 +20,14 @@ MODULE_EXCEPTIONS: dict[str, tuple[int, str]] = {}
 FUNCTION_EXCEPTIONS: dict[str, tuple[int, str]] = {
     "desk/core/store_schema.py:m001_initial": (107, "the first schema's DDL, generated-like "
                                                      "and frozen (a released migration)"),
-    "sync/district/cli.py:_parser": (82, "the argparse table of every command (table-like)"),
+    "sync/district/cli.py:_parser": (81, "the argparse table of every command (table-like)"),
 }
 
 
 def _sizes() -> tuple[dict[str, int], dict[str, int]]:
     modules: dict[str, int] = {}
     functions: dict[str, int] = {}
-    for path in sorted([*(ROOT / "desk").rglob("*.py"), *(ROOT / "sync/district").rglob("*.py")]):
+    for path in sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
         src = path.read_text(encoding="utf-8")
         modules[rel] = len(src.splitlines())

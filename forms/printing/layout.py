@@ -12,329 +12,40 @@ rating boxes, signature lines, the QR code) and renders them for its format:
 All text goes through :mod:`.fonts`, so rare characters are drawn with the fallback font.
 With a second language (``words``, :mod:`.bilingual`), every text that has a translation
 gets it beneath, smaller; without one the sheet is exactly the Chinese one.
+
+The sizes of each format are :mod:`.specs`, the blocks' flowables :mod:`.flowables`, and
+putting the sheet onto pages :mod:`.pages`.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
     Image,
-    KeepInFrame,
-    KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
-    Table,
     TableStyle,
-)
-from reportlab.platypus.paragraph import (
-    ParaLines,
-    _handleBulletWidth,
-    cjkU,
-    makeCJKParaLine,
 )
 
 from forms.printing import fonts
 from forms.printing.bilingual import Bi, Words
-from forms.printing.linebreak import break_lines
-from forms.printing.qr import draw_qr
-
-FORMATS = ("a4", "80mm")
-CREATOR = "Doorstep Desk 家门口办事台"
-
-
-@dataclass(frozen=True)
-class Spec:
-    """Sizes of one format (points)."""
-
-    fmt: str
-    page_w: float
-    margin_x: float
-    margin_top: float
-    margin_bottom: float
-    body: float
-    leading: float
-    small: float
-    small_leading: float
-    title: float
-    heading: float
-    qr: float
-    label_w: float
-    ink: Any
-    soft: Any  # secondary text
-    rule: Any  # table lines
-    tint: Any  # table header / label background (None: none)
-
-    @property
-    def width(self) -> float:
-        """The content width."""
-        return self.page_w - 2 * self.margin_x
-
-
-SPECS = {
-    "a4": Spec("a4", A4[0], 15 * mm, 10 * mm, 9 * mm, 10, 14, 8.5, 11.5, 22, 11.5,
-               22 * mm, 24 * mm, colors.black, colors.Color(0.25, 0.25, 0.25),
-               colors.Color(0.45, 0.45, 0.45), colors.Color(0.93, 0.93, 0.93)),
-    "80mm": Spec("80mm", 80 * mm, 4 * mm, 4 * mm, 8 * mm, 8.5, 11.5, 7.5, 9.8, 15, 9.5,
-                 30 * mm, 15 * mm, colors.black, colors.black, colors.black, None),
-}
-
-
-def spec_for(fmt: str) -> Spec:
-    """The spec of ``fmt`` (``a4`` or ``80mm``)."""
-    try:
-        return SPECS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown receipt format {fmt!r} (a4 or 80mm)") from None
-
-
-# -- flowables ----------------------------------------------------------------------------
-
-
-class CJKParagraph(Paragraph):  # type: ignore[misc]
-    """A Paragraph broken by Chinese line-breaking rules (:mod:`.linebreak`): no line
-    starts with closing punctuation or ends with opening punctuation, and nothing hangs
-    past the right margin (ReportLab's own CJK wrapping does both)."""
-
-    def breakLinesCJK(self, maxWidths: Any) -> Any:  # ReportLab names it
-        # ReportLab's own method with its two splitters replaced by :func:`break_lines`
-        if not isinstance(maxWidths, (list, tuple)):
-            maxWidths = [maxWidths]
-        style = self.style
-        self.height = 0
-        _handleBulletWidth(self.bulletText, style, maxWidths)
-        frags = self.frags
-        if len(frags) == 1 and not hasattr(frags[0], "cbDefn") and not style.endDots:
-            f = frags[0]  # one run of text (no markup): plain lines, cheap to draw
-            if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
-                return f.clone(kind=0, lines=self.blPara.lines)
-            text = f.text if hasattr(f, "text") else "".join(getattr(f, "words", []))
-            widths = _char_widths(text, f.fontName, f.fontSize)
-            lines = []
-            for n, (a, b) in enumerate(break_lines(text, widths, maxWidths)):
-                limit = maxWidths[min(n, len(maxWidths) - 1)]
-                lines.append((limit - sum(widths[a:b]), [text[a:b]]))
-            return f.clone(kind=0, lines=lines, ascent=f.fontSize, descent=-0.2 * f.fontSize)
-        if not frags:
-            return ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName,
-                             textColor=style.textColor, lines=[], ascent=style.fontSize,
-                             descent=-0.2 * style.fontSize)
-        if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
-            return self.blPara
-        units: list[Any] = []
-        for frag in frags:
-            text = getattr(frag, "text", "")
-            if text:
-                units.extend(cjkU(t, frag, "utf8") for t in text)
-            else:
-                units.append(cjkU(text, frag, "utf8"))
-        widths = [float(u.width) for u in units]
-        hard = [hasattr(u.frag, "lineBreak") for u in units]
-        auto = getattr(self, "autoLeading", getattr(style, "autoLeading", ""))
-        bounds = auto not in ("", "off")
-        paralines = []
-        for n, (a, b) in enumerate(break_lines(units, widths, maxWidths, hard)):
-            limit = maxWidths[min(n, len(maxWidths) - 1)]
-            used = sum(widths[a:b])
-            paralines.append(makeCJKParaLine(units[a:b], limit, used, limit - used,
-                                             hard[b - 1], bounds))
-        return ParaLines(kind=1, lines=paralines)
-
-
-_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
-
-
-def _char_widths(text: str, font: str, size: float) -> list[float]:
-    """The width of each character of ``text`` (cached per font and size)."""
-    known = _WIDTHS.setdefault((font, size), {})
-    out = []
-    for ch in text:
-        w = known.get(ch)
-        if w is None:
-            w = known[ch] = float(pdfmetrics.stringWidth(ch, font, size))
-        out.append(w)
-    return out
-
-
-
-class _Table(Table):  # type: ignore[misc]
-    """A Table whose plain-string cells (even empty ones) use the CJK font: ReportLab's
-    default would pull an unembedded Helvetica into the page resources."""
-
-    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(data, *args, **kwargs)
-        self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.MAIN)]))
-
-
-class TitleLine(Flowable):  # type: ignore[misc]
-    """A one-line title in the CJK font, drawn bold (stroked) and centred."""
-
-    def __init__(self, text: str, size: float, align: str = "center") -> None:
-        super().__init__()
-        self.text, self.size, self.align = text, size, align
-
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        self.width = aw
-        while self.size > 8 and fonts.string_width(self.text, self.size) > aw:
-            self.size -= 1
-        return aw, self.size * 1.35
-
-    def draw(self) -> None:
-        x = {"center": self.width / 2, "left": 0.0, "right": self.width}[self.align]
-        fonts.draw_string(self.canv, x, self.size * 0.3, self.text, self.size,
-                          align=self.align, bold=True)
-
-
-class OneLine(Flowable):  # type: ignore[misc]
-    """A single line of text (much cheaper than a Paragraph); fallback runs included."""
-
-    def __init__(self, text: str, size: float, leading: float, color: Any,
-                 align: str = "left") -> None:
-        super().__init__()
-        self.text, self.size, self.leading, self.color, self.align = (
-            text, size, leading, color, align)
-
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        self.width = aw
-        return aw, self.leading
-
-    def draw(self) -> None:
-        x = {"left": 0.0, "center": self.width / 2, "right": self.width}[self.align]
-        self.canv.setFillColor(self.color)
-        fonts.draw_string(self.canv, x, self.leading - self.size * 1.02, self.text, self.size,
-                          align=self.align)
-
-
-class QRCode(Flowable):  # type: ignore[misc]
-    """A QR code matrix drawn at ``size`` points square."""
-
-    def __init__(self, matrix: list[list[bool]], size: float) -> None:
-        super().__init__()
-        self.matrix, self.size = matrix, size
-        self.hAlign = "CENTER"
-
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        return self.size, self.size
-
-    def draw(self) -> None:
-        draw_qr(self.canv, self.matrix, 0, 0, self.size)
-
-
-class CutLine(Flowable):  # type: ignore[misc]
-    """A dashed line across the page with 沿虚线剪开 in the middle."""
-
-    def __init__(self, text: str, size: float) -> None:
-        super().__init__()
-        self.text, self.size = text, size
-
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        self.width = aw
-        return aw, self.size * 2.2
-
-    def draw(self) -> None:
-        c = self.canv
-        y = self.size * 1.1
-        tw = fonts.string_width(self.text, self.size) + self.size * 1.5
-        c.saveState()
-        c.setLineWidth(0.6)
-        c.setStrokeColor(colors.Color(0.35, 0.35, 0.35))
-        c.setDash(4, 3)
-        mid = self.width / 2
-        c.line(0, y, mid - tw / 2, y)
-        c.line(mid + tw / 2, y, self.width, y)
-        c.restoreState()
-        fonts.draw_string(c, mid, y - self.size * 0.35, self.text, self.size, align="center")
-
-
-class ChoiceRow(Flowable):  # type: ignore[misc]
-    """Tick boxes with labels, wrapped over as many lines as the width needs."""
-
-    def __init__(self, options: Sequence[str], chosen: str | None, size: float) -> None:
-        super().__init__()
-        self.options, self.chosen, self.size = list(options), chosen, size
-        self.lines: list[list[tuple[str, float]]] = []
-
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        box, gap = self.size * 0.95, self.size * 1.6
-        self.lines, x = [[]], 0.0
-        for o in self.options:
-            w = box + self.size * 0.35 + fonts.string_width(o, self.size)
-            if x and x + w > aw:
-                self.lines.append([])
-                x = 0.0
-            self.lines[-1].append((o, x))
-            x += w + gap
-        self.width = aw
-        return aw, len(self.lines) * self.size * 1.6
-
-    def draw(self) -> None:
-        c = self.canv
-        box = self.size * 0.95
-        step = self.size * 1.6
-        for n, line in enumerate(self.lines):
-            base = (len(self.lines) - n - 1) * step + self.size * 0.35
-            for o, x in line:
-                c.saveState()
-                c.setLineWidth(0.7)
-                c.rect(x, base - self.size * 0.08, box, box,
-                       stroke=1, fill=1 if o == self.chosen else 0)
-                c.restoreState()
-                fonts.draw_string(c, x + box + self.size * 0.35, base, o, self.size)
-
-
-class FillToBottom(Flowable):  # type: ignore[misc]
-    """Takes the page's remaining height less ``reserve`` (pushes what follows down)."""
-
-    def __init__(self, reserve: float) -> None:
-        super().__init__()
-        self.reserve = reserve
-
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        return aw, max(0.0, ah - self.reserve - 0.5)
-
-    def draw(self) -> None:
-        pass
-
-
-# -- the sheet ----------------------------------------------------------------------------
-
-
-def _expand(blocks: list[Any], compact_to: int | None) -> list[Flowable]:
-    """The flowables of ``blocks`` with each optional block in its full form, or compact
-    when its rank is at most ``compact_to`` (a compact form may have a more compact one)."""
-    out: list[Flowable] = []
-    for b in blocks:
-        if isinstance(b, _Alt):
-            out += _expand(b.compact if compact_to is not None and b.rank <= compact_to
-                           else b.full, compact_to)
-        else:
-            if hasattr(b, "_postponed"):  # left by an earlier build of this sheet
-                del b._postponed
-            out.append(b)
-    return out
-
-
-@dataclass
-class _Alt:
-    """A block with a compact form, used only when the A4 sheet would not fit one page."""
-
-    rank: int
-    full: list[Any]
-    compact: list[Any]
+from forms.printing.flowables import (
+    ChoiceRow,
+    CJKParagraph,
+    OneLine,
+    QRCode,
+    TitleLine,
+    _Table,
+)
+from forms.printing.pages import Alternative, render_a4, render_roll
+from forms.printing.specs import spec_for
 
 
 class Sheet:
@@ -437,7 +148,7 @@ class Sheet:
         compact()
         small = self._target
         self._target = target
-        target.append(_Alt(rank, big, small))
+        target.append(Alternative(rank, big, small))
 
     def begin_stub(self) -> None:
         """What is added from now on is the A4 archive stub (ignored on the roll)."""
@@ -739,110 +450,9 @@ class Sheet:
 
     def render(self) -> bytes:
         """The PDF."""
-        return self._render_a4() if self.fmt == "a4" else self._render_roll()
-
-    def _doc_args(self) -> dict[str, Any]:
-        return {"title": self.meta["title"], "subject": self.meta["subject"],
-                "author": self.meta["author"], "creator": CREATOR, "producer": CREATOR}
-
-    def _render_a4(self) -> bytes:
-        """The A4 document, its stub at the bottom of the page; when that takes a second
-        page, the optional blocks are compacted, lowest rank first, until it fits."""
-        blocks = [*self.story, *(self.stub or [])]
-        ranks: set[int] = set()
-        while blocks:
-            alts = [b for b in blocks if isinstance(b, _Alt)]
-            ranks |= {b.rank for b in alts}
-            blocks = [c for b in alts for c in b.compact]
-        pdf, pages = b"", 2
-        for compact_to in (None, *sorted(ranks)):
-            if compact_to != max(ranks, default=None) and self._surely_overflows(compact_to):
-                continue  # no need to build it to know (a whole build: ~15 ms)
-            pdf, pages = self._build_a4(compact_to)
-            if pages <= 1:
-                break
-        if pages > 1 and self.stub:  # last resort: the resident's part shrunk to fit
-            pdf, pages = self._build_a4(max(ranks, default=0), shrink=True)
-        return pdf
-
-    def _surely_overflows(self, compact_to: int | None) -> bool:
-        """True when the sheet at ``compact_to`` cannot fit one page: its blocks' heights
-        (wrapped at the content width, with their spaces, less the first block's space
-        before and the last's after, which a frame may drop) add up to more than the page
-        holds. A build never needs less than that, so only a sheet that may fit is built."""
-        s = self.spec
-        story = _expand(self.story, compact_to)
-        if self.stub:
-            story += [Spacer(1, 3 * mm), CutLine("", s.small), *_expand(self.stub, compact_to)]
-        if not story:
-            return False
-        need: float = sum(f.wrap(s.width, s.page_w * 2)[1] + f.getSpaceBefore()
-                          + f.getSpaceAfter() for f in story)
-        need -= story[0].getSpaceBefore() + story[-1].getSpaceAfter()
-        return bool(need > A4[1] - s.margin_top - s.margin_bottom + 1)
-
-    def _build_a4(self, compact_to: int | None, shrink: bool = False) -> tuple[bytes, int]:
-        def expand(blocks: list[Any]) -> list[Flowable]:
-            return _expand(blocks, compact_to)
-
-        s = self.spec
-        buf = io.BytesIO()
-        doc = BaseDocTemplate(
-            buf, pagesize=A4, leftMargin=s.margin_x, rightMargin=s.margin_x,
-            topMargin=s.margin_top, bottomMargin=s.margin_bottom, pageCompression=1,
-            initialFontName=fonts.MAIN, initialFontSize=s.body, lang="zh-CN",
-            **self._doc_args())
-        frame = Frame(s.margin_x, s.margin_bottom, s.width,
-                      A4[1] - s.margin_top - s.margin_bottom, leftPadding=0, rightPadding=0,
-                      topPadding=0, bottomPadding=0, id="body")
-        doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-        story = expand(self.story)
-        if self.stub:
-            cut = CutLine("沿虚线剪开：上联申请人留存，下联（存根）办事点归档", s.small)
-            block = [cut, *expand(self.stub)]
-            height = sum(f.wrap(s.width, s.page_w * 2)[1] + f.getSpaceBefore()
-                         + f.getSpaceAfter() for f in block)
-            if shrink:
-                room = A4[1] - s.margin_top - s.margin_bottom - height - 3 * mm - 2
-                story = [KeepInFrame(s.width, room, story, mode="shrink")]
-            story += [Spacer(1, 3 * mm), FillToBottom(height + 1), KeepTogether(block)]
-        doc.build(story)
-        return buf.getvalue(), int(doc.page)
-
-    def _render_roll(self) -> bytes:
-        s = self.spec
-        placed: list[tuple[Flowable, float, float, float, float]] = []
-        buf = io.BytesIO()
-        c = Canvas(buf, pagesize=(s.page_w, 100 * mm), pageCompression=1,
-                   initialFontName=fonts.MAIN, initialFontSize=s.body, lang="zh-CN")
-        total = s.margin_top + s.margin_bottom
-        prev_after = 0.0
-        for f in self.story:
-            w, h = f.wrapOn(c, s.width, 1e6)
-            before = max(f.getSpaceBefore(), prev_after) if placed else 0.0
-            prev_after = f.getSpaceAfter()
-            placed.append((f, w, h, before, 0.0))
-            total += before + h
-        c.setPageSize((s.page_w, total))
-        args = self._doc_args()
-        c.setTitle(args["title"])
-        c.setSubject(args["subject"])
-        c.setAuthor(args["author"])
-        c.setCreator(CREATOR)
-        c.setProducer(CREATOR)
-        y = total - s.margin_top
-        for f, w, h, before, _ in placed:
-            y -= before + h
-            align = getattr(f, "hAlign", "LEFT")
-            x = s.margin_x
-            if align in ("CENTER", "CENTRE"):
-                x += (s.width - w) / 2
-            elif align == "RIGHT":
-                x += s.width - w
-            f.drawOn(c, x, y)
-        c.showPage()
-        c.save()
-        return buf.getvalue()
+        if self.fmt == "a4":
+            return render_a4(self.story, self.stub, self.spec, self.meta)
+        return render_roll(self.story, self.spec, self.meta)
 
 
-__all__ = ["FORMATS", "SPECS", "Sheet", "spec_for"]
+__all__ = ["Sheet"]

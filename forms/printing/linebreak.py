@@ -3,7 +3,7 @@
 ReportLab's CJK wrapping lets a closing mark that does not fit hang past the right margin
 and knows neither the full-width ，；：？！ nor 》 as marks that must not start a line;
 it never keeps an opening mark (《（「) off the end of a line. :func:`break_lines` does
-the line breaking for :class:`desk.core.receipts.layout.CJKParagraph`:
+the line breaking for :class:`forms.printing.flowables.CJKParagraph`:
 
 - a line never starts with closing punctuation (:data:`CANNOT_START`) and never ends
   with opening punctuation (:data:`CANNOT_END`): the break moves back (the line gets a

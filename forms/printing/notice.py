@@ -117,6 +117,49 @@ def _lines(zh: list[str], tr: list[str] | None) -> list[str]:
     return [Bi(z, t) for z, t in zip(zh, tr, strict=True)]
 
 
+def _time_limit(item: Item, w: Words, nt: NoticeTranslation) -> str:
+    """办理时限: the item's promised days (or 即办) and the notice's own words on it."""
+    n = item.notice
+    limit = "即办（当场办结）" if item.kind == "on_the_spot" else \
+        w.t("{days}个工作日", days=item.promised_days)
+    tl_tr, limit_tr = nt.time_limit or w.get(n.time_limit), w.get(limit)
+    if limit in n.time_limit:
+        return Bi(n.time_limit, tl_tr or limit_tr)
+    return Bi(f"{limit}（{n.time_limit}）",
+              f"{limit_tr} ({tl_tr})" if limit_tr and tl_tr else tl_tr or limit_tr)
+
+
+def _materials_to_bring(sheet: Sheet, item: Item, mats: list[Material], w: Words) -> None:
+    """申请材料: what the resident brings, with its form, count and note."""
+    rows, roll = [], []
+    for i, m in enumerate(mats, 1):
+        note = _material_note(item, m, w)
+        mname = w.material(item, m.name)
+        rows.append([str(i), mname, m.form_label, str(m.count), note])
+        detail = f"{m.form_label} {m.count}份" + (f"；{note}" if note else "")
+        if w.lang and (not note or w.get(note)):
+            detail = Bi(detail, f"{w.param(m.form_label)}, {m.count}"
+                        + (f"; {w.get(note)}" if note else ""))
+        roll.append((mname, detail))
+    _materials(sheet, ["序号", "材料名称", "形式", "份数", "说明"], rows, [0.8, 3.6, 2.2, 1, 4.4],
+               (0, 2, 3), roll, "（无）")
+
+
+def _stub(sheet: Sheet, item: Item, w: Words, *, title: str, today: date,
+          worker: str | None) -> None:
+    """The A4 archive stub: what was told, when, by whom, and the resident's signature."""
+    sheet.begin_stub()
+    sheet.caption_title(w.t("{title}　存根（办事点归档联）", title=title))
+    name_tr = w.item(item).name
+    sheet.fields([("告知事项", Bi(f"{item.name}（{item.code}）",
+                                  f"{name_tr} ({item.code})" if name_tr else None), True),
+                  ("告知日期", cn_date(today.isoformat())),
+                  ("经办人", worker or "")])
+    sheet.space(3)
+    sheet.para("本人已知晓办理上述事项所需的全部条件和材料。", small=True)
+    sheet.signature(["被告知人签字："], date_line=True)
+
+
 def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *,
                     today: date, data_dir: Path | None = None) -> bytes:
     """一次性告知单: conditions, every material, steps, time limit, contacts — A4 (with the
@@ -136,14 +179,7 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
     n = item.notice
     words = w.item(item)
     nt = words.notice or NoticeTranslation()
-    limit = "即办（当场办结）" if item.kind == "on_the_spot" else \
-        w.t("{days}个工作日", days=item.promised_days)
-    tl_tr, limit_tr = nt.time_limit or w.get(n.time_limit), w.get(limit)
-    if limit in n.time_limit:
-        shown_limit = Bi(n.time_limit, tl_tr or limit_tr)
-    else:
-        shown_limit = Bi(f"{limit}（{n.time_limit}）",
-                         f"{limit_tr} ({tl_tr})" if limit_tr and tl_tr else tl_tr or limit_tr)
+    shown_limit = _time_limit(item, w, nt)
     sheet.fields([
         ("办理事项", name, True),
         ("主管部门", w.department(item, item.department)),
@@ -157,21 +193,10 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
     sheet.bullets([*_lines(n.conditions, nt.conditions),
                    *_lines(item.eligibility, words.eligibility)])
     sheet.heading("申请材料")
-    rows, roll = [], []
     # 免提交 (issue 17): what the desk obtains itself is never listed as something to bring
     mats = [m for m in all_materials(item) if not m.obtained_by_sharing]
     shared = [m for m in all_materials(item) if m.obtained_by_sharing]
-    for i, m in enumerate(mats, 1):
-        note = _material_note(item, m, w)
-        mname = w.material(item, m.name)
-        rows.append([str(i), mname, m.form_label, str(m.count), note])
-        detail = f"{m.form_label} {m.count}份" + (f"；{note}" if note else "")
-        if w.lang and (not note or w.get(note)):
-            detail = Bi(detail, f"{w.param(m.form_label)}, {m.count}"
-                        + (f"; {w.get(note)}" if note else ""))
-        roll.append((mname, detail))
-    _materials(sheet, ["序号", "材料名称", "形式", "份数", "说明"], rows, [0.8, 3.6, 2.2, 1, 4.4],
-               (0, 2, 3), roll, "（无）")
+    _materials_to_bring(sheet, item, mats, w)
     if item.allows_deferral:
         sheet.para("★ 可容缺后补：主要材料齐全时，经您书面承诺，可先受理、在规定期限内补交"
                    "（容缺受理）。", small=True)
@@ -193,14 +218,5 @@ def notice_document(item: Item, fmt: str, catalog_version: str, settings: Any, *
                "让您多跑一趟的，可向区政务服务中心反映。", small=True)
     sheet.para(w.t("目录版本：{version}", version=catalog_version), small=True)
     if fmt == "a4":
-        sheet.begin_stub()
-        sheet.caption_title(w.t("{title}　存根（办事点归档联）", title=title))
-        name_tr = w.item(item).name
-        sheet.fields([("告知事项", Bi(f"{item.name}（{item.code}）",
-                                      f"{name_tr} ({item.code})" if name_tr else None), True),
-                      ("告知日期", cn_date(today.isoformat())),
-                      ("经办人", worker or "")])
-        sheet.space(3)
-        sheet.para("本人已知晓办理上述事项所需的全部条件和材料。", small=True)
-        sheet.signature(["被告知人签字："], date_line=True)
+        _stub(sheet, item, w, title=title, today=today, worker=worker)
     return sheet.render()

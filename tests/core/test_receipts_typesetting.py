@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 
 from desk.core.receipts import render_case_pdf, render_notice_pdf
-from desk.core.receipts.layout import SPECS
 from desk.core.receipts.linebreak import CANNOT_END, CANNOT_START, break_lines
 from forms.engine import all_materials
 from forms.ids import id_check_digit
 from forms.model import Item
+from forms.printing.specs import SPECS
 
 TODAY = date(2026, 11, 30)
 NS = "{http://www.w3.org/1999/xhtml}"
@@ -257,17 +257,17 @@ def test_an_a4_sheet_is_built_only_at_levels_that_may_fit(desk: Any, monkeypatch
     whose blocks' heights alone exceed the page is skipped without building it (a build is
     ~15 ms: the deferral with its QR code took two, 31.7 ms). The level chosen is still the
     first that fits: every level before it, built, takes two pages."""
-    from forms.printing.layout import Sheet
+    from forms.printing import pages as page_module
 
     builds: list[tuple[Any, Any, bool, int]] = []
-    real = Sheet._build_a4
+    real = page_module._build_a4
 
-    def counted(self: Any, compact_to: Any, shrink: bool = False) -> tuple[bytes, int]:
-        pdf, pages = real(self, compact_to, shrink)
-        builds.append((self, compact_to, shrink, pages))
+    def counted(*sheet: Any, shrink: bool = False) -> tuple[bytes, int]:
+        pdf, pages = real(*sheet, shrink=shrink)
+        builds.append((sheet[:4], sheet[4], shrink, pages))
         return pdf, pages
 
-    monkeypatch.setattr(Sheet, "_build_a4", counted)
+    monkeypatch.setattr(page_module, "_build_a4", counted)
     desk.settings.worker_phone = "027-84611234"
     desk.settings.district_contact = "汉阳区政务服务中心（琴台大道特1号）027-84845000"
     compacted = 0
@@ -280,8 +280,8 @@ def test_an_a4_sheet_is_built_only_at_levels_that_may_fit(desk: Any, monkeypatch
             pdf = render_case_pdf(desk, case, fmt="a4", kind=kind)
             assert pages_of(pdf) == 1
             what = (item.code, kind, [(c, sh, p) for _, c, sh, p in builds])
-            sheet = builds[-1][0]
-            levels = [None, *sorted(_ranks(sheet.story + (sheet.stub or [])))]
+            sheet = builds[-1][0]  # story, stub, spec, meta
+            levels = [None, *sorted(_ranks(sheet[0] + (sheet[1] or [])))]
             tried = [b for b in builds if not b[2]]  # the levels built (not the last resort)
             if builds[-1][2]:  # shrunk: every level takes two pages; the last one was built
                 assert tried == [builds[0]] and tried[0][1] == levels[-1], what
@@ -290,16 +290,16 @@ def test_an_a4_sheet_is_built_only_at_levels_that_may_fit(desk: Any, monkeypatch
                 assert len(builds) == 1 and builds[0][3] == 1, what  # one build, and it fit
                 chosen_at = levels.index(builds[0][1])
             for level in levels[:chosen_at]:  # each level skipped really takes two pages
-                assert real(sheet, level)[1] > 1, (what, level)
+                assert real(*sheet, level)[1] > 1, (what, level)
             compacted += chosen_at > 0
     assert compacted >= 1  # the test saw a sheet that needed compacting
 
 
 def _ranks(blocks: list[Any]) -> set[int]:
-    from forms.printing.layout import _Alt
+    from forms.printing.pages import Alternative
 
     out: set[int] = set()
     for b in blocks:
-        if isinstance(b, _Alt):
+        if isinstance(b, Alternative):
             out |= {b.rank} | _ranks(b.compact)
     return out

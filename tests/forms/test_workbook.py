@@ -17,13 +17,13 @@ from forms.model import Condition
 from forms.workbook import (
     Problem,
     WorkbookError,
-    _rows,
     condition_text,
     load_workbook_catalog,
     parse_condition,
     read_workbook,
     write_workbook,
 )
+from forms.workbook.writer import _rows
 
 
 @pytest.fixture(scope="module")

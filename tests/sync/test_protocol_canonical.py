@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync import protocol as P
+from sync.protocol import encoding
 
 # text with lone surrogates and control characters too; integers past 64 bits
 any_text = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF,
@@ -129,7 +130,7 @@ def test_without_orjson_json_alone_gives_the_same(monkeypatch: pytest.MonkeyPatc
     payload = {"applicant_name": "张三", "big": 2**70, "data_json": '{"a": "\\n"}',
                "priority": 0, "promised_date": None, "revision": 2, "uuid": "x"}
     with_orjson = P.canonical_json(payload), P.loads_json(b'{"a": [1, 2.5, "\\u00e9"]}')
-    monkeypatch.setattr(P, "_orjson", None)
+    monkeypatch.setattr(encoding, "_orjson", None)
     assert (P.canonical_json(payload), P.loads_json(b'{"a": [1, 2.5, "\\u00e9"]}')) \
         == with_orjson
     assert P.canonical_json(payload) == _reference(payload)

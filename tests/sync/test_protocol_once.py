@@ -1,4 +1,4 @@
-"""Each enumeration of the wire contract is written once in sync/protocol.py (issue 13):
+"""Each enumeration of the wire contract is written once in sync/protocol/ (issue 13):
 a Literal the models check is never also spelled out as a tuple of the same values (the
 tuple comes from it with get_args)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PROTOCOL = Path(__file__).parents[2] / "sync" / "protocol.py"
+PROTOCOL = Path(__file__).parents[2] / "sync" / "protocol"  # the package: every part
 
 
 def _strings(node: ast.expr) -> tuple[str, ...] | None:
@@ -18,16 +18,18 @@ def _strings(node: ast.expr) -> tuple[str, ...] | None:
 
 
 def test_no_enumeration_is_written_twice() -> None:
-    tree = ast.parse(PROTOCOL.read_text(encoding="utf-8"))
+    trees = [ast.parse(path.read_text(encoding="utf-8"))
+             for path in sorted(PROTOCOL.glob("*.py"))]
+    assert len(trees) > 1
     literals = {}
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
                 and node.value.id == "Literal"):
             values = _strings(node.slice)
             if values is not None and len(values) > 1:
                 literals[values] = node.lineno
     tuples = {}
-    for node in tree.body:
+    for node in (node for tree in trees for node in tree.body):
         target = node.targets[0] if isinstance(node, ast.Assign) else (
             node.target if isinstance(node, ast.AnnAssign) else None)
         value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None

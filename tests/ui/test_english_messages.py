@@ -23,13 +23,14 @@ from desk.core.resources import resources_dir
 from desk.ui.problems import known_templates
 from forms.engine import validate
 
-ENGINE = Path(__file__).resolve().parents[2] / "forms" / "engine.py"
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+ENGINE = (FORMS / "engine.py", FORMS / "values.py")  # the checks, and each value's own
 
 
 def engine_templates() -> set[str]:
     """Every template the engine builds a field's message from (read from its source)."""
-    src = ENGINE.read_text("utf-8")
-    bad = re.findall(r'_Bad\(\s*"\w+",\s*"([^"]+)"', src)
+    src = "".join(path.read_text("utf-8") for path in ENGINE)
+    bad = re.findall(r'BadValue\(\s*"\w+",\s*"([^"]+)"', src)
     direct = re.findall(r'_problem\([^,]+,\s*"\w+",\s*"([^"]+)"', src)
     return {"{label}：" + t for t in bad} | set(direct)
 

@@ -29,7 +29,6 @@ from desk.core.receipts.documents import (
     read_case,
     receipt_document,
 )
-from desk.core.receipts.layout import FORMATS
 from desk.core.receipts.matter_slip import render_matter_pdf
 from desk.core.receipts.verify import (
     parse_payload,
@@ -39,6 +38,7 @@ from desk.core.receipts.verify import (
     verify_receipt,
 )
 from forms.model import Item
+from forms.printing.specs import FORMATS
 
 if TYPE_CHECKING:
     from desk.core.app import DeskContext

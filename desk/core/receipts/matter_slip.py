@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from desk.core.receipts.bilingual import Bi, Words, district_dir, words_for
-from desk.core.receipts.layout import FORMATS, Sheet
+from desk.core.receipts.layout import Sheet
 from desk.core.receipts.verify import (
     group_code,
     qr_matrix,
@@ -25,6 +25,7 @@ from desk.core.receipts.verify import (
 )
 from forms.ids import mask_id, mask_phone
 from forms.matters import SATISFACTION
+from forms.printing.specs import FORMATS
 
 if TYPE_CHECKING:
     from desk.core.app import DeskContext

@@ -25,6 +25,7 @@ from sync.district.console.views import (
     flash,
     render,
 )
+from sync.district.decisions import STATUS_NEEDS
 from sync.district.errors import DistrictError
 from sync.district.storage import Storage
 
@@ -65,21 +66,22 @@ def masks_names(user: User) -> bool:
 
 
 BULK_MAX = 2000  # "select all N matching": at most this many cases in one bulk action
-NEEDS_NOTE = ("correct", "reject")
 
 
 def decision_problem(action: str, note: str, department: str,
                      departments: list[str]) -> tuple[str, str] | None:
     """What is wrong with a decision before any case is touched: (field, message), or
-    None. The same rules ``storage.decisions.set_status``
-    (:meth:`sync.district.decisions.Decisions.set_status`) enforces, checked once up front."""
+    None. The rules are ``storage.decisions.set_status``'s own
+    (:data:`sync.district.decisions.STATUS_NEEDS`: what each status needs), checked once up
+    front and told in the console's words."""
     if action not in ACTIONS:
         return "action", "请选择要执行的操作。"
-    if action in NEEDS_NOTE and not note:
+    need = STATUS_NEEDS.get(ACTIONS[action][0])
+    if need == "note" and not note:
         return "note", f"“{ACTIONS[action][1]}”须写明原因（意见/原因），办事点和群众据此办理。"
-    if action == "route" and not department:
+    if need == "department" and not department:
         return "department", "转办须选择转办部门。"
-    if action == "route" and department not in departments:
+    if need == "department" and department not in departments:
         return "department", f"部门“{department}”不在转办部门名单中。"
     return None
 
