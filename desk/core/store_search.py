@@ -53,6 +53,9 @@ SYNC_BUILD_ROWS = 20_000
 BUILD_BATCH = 1_000  # ~70 ms per batch at 100,000 encrypted cases on a loaded 2-core laptop
 # a search finding more cases than this pages along the date index (see list_cases)
 _MANY = 250
+# a whole receipt number or ID number: a handful of cases at most, read directly (no
+# probe of how many first — the probe was a second query on every such search)
+_FEW = re.compile(r"[A-Z]{2,4}-[A-Z0-9]+-\d{8}-\d{4,}|\d{17}[\dX]")
 # an edited matter's changed pieces go to ``search_grams_recent`` (issue 15): keyed by row
 # id, so an edit appends to its last page or two instead of dirtying one random leaf of
 # ``search_grams`` per piece; searches read both tables, and the pieces are moved into
@@ -465,7 +468,8 @@ class Search(Part):
                 "c.accepted_date, c.promised_date, c.district_status, c.district_note, "
                 "c.district_department, c.revision, ci.id_rev, ci.phone_rev, r.level AS rating ")
         q = (search or "").strip()
-        if q and not (status or item or sync_state) and self._many(q, _MANY):
+        if (q and not (status or item or sync_state)
+                and not _FEW.fullmatch(q.upper().replace(" ", "")) and self._many(q, _MANY)):
             page = (f"SELECT c.id FROM cases AS c INDEXED BY cases_created{where} "
                     "ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?")
             return [dict(r) for r in self._read(

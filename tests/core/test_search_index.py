@@ -234,6 +234,27 @@ def test_a_search_finding_many_pages_along_the_date_index_as_the_plain_query(
     assert store.search.count_cases(search="王") == len(ids(store, store.search._name_clause("王", scan=True)))
 
 
+def test_a_whole_receipt_or_id_number_is_read_at_once(store: Store) -> None:
+    """A whole receipt number or ID number finds a handful of cases: one query, not a probe
+    of how many first (issue 13: the receipt search was 1.37x the first milestone's), and
+    the same rows as before; a prefix still pages along the date index when many match."""
+    saved = [store.save_new_case(case_row(i), {"name": "王秀英", "proxy_name": "",
+                                               "id_number": f"42010519450102{i:03d}X",
+                                               "phone": ""}, "test") for i in range(3)]
+    for q, want in ((saved[1]["receipt_no"], [saved[1]["uuid"]]),
+                    (saved[2]["receipt_no"].lower(), [saved[2]["uuid"]]),
+                    ("42010519450102001X", [saved[1]["uuid"]])):
+        seen: list[str] = []
+        store._conn.set_trace_callback(seen.append)
+        try:
+            found = [r["uuid"] for r in store.search.list_cases(search=q, limit=50)]
+        finally:
+            store._conn.set_trace_callback(None)
+        assert found == want, q
+        assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1, seen
+    assert len(store.search.list_cases(search="HY-QL01", limit=50)) == 3  # a prefix
+
+
 def test_a_purged_case_vanishes_from_the_index(desk: Any) -> None:
     done = save(desk, applicant_name="欧阳娜娜", applicant_id="440524188001010014",
                 applicant_phone="15912345678")
