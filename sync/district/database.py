@@ -6,7 +6,7 @@ PostgreSQL database. The default SQLite file is ``district.sqlite3`` in the plat
 data folder for ``doorstep-district`` (platformdirs), see :func:`default_db_url`.
 
 :class:`Database` opens the engine (on SQLite: WAL, ``synchronous=FULL``, writers serialised
-and beginning ``IMMEDIATE``), hands out write and read transactions, brings the schema to the migrations' head
+and beginning ``IMMEDIATE``, checkpoints in a thread of their own: :mod:`sync.district.wal`), hands out write and read transactions, brings the schema to the migrations' head
 (:mod:`sync.district.migrations`), and has the dialect helpers (``INSERT ... ON CONFLICT``) the
 rest of the storage layer builds its statements with.
 """
@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from sync.district.config import DistrictSettings, load_settings
+from sync.district.wal import Checkpointer
 
 APP_NAME = "doorstep-district"
 # called inside a decision's own transaction with its result (the console and the command
@@ -59,6 +60,7 @@ class Database:
         self.url = normalize_url(url or default_db_url())
         self.dialect = self.url.split(":", 1)[0].split("+", 1)[0]
         self.is_sqlite = self.dialect == "sqlite"
+        self._wal: Checkpointer | None = None
         self.engine = self._make_engine()
         # SQLite has one writer per file: serialise writers here rather than let them
         # spin on SQLITE_BUSY (reads run in parallel under WAL).
@@ -74,6 +76,7 @@ class Database:
         path = self.url.split("///", 1)[1] if "///" in self.url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._wal = Checkpointer(path)  # checkpoints off the requests' path (wal.py)
         eng = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30},
                             pool_size=8, max_overflow=8)
 
@@ -84,6 +87,8 @@ class Database:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")  # an acknowledged batch survives a crash
             cur.execute("PRAGMA busy_timeout=30000")
+            if self._wal is not None:
+                cur.execute("PRAGMA wal_autocheckpoint=0")  # see sync.district.wal
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -99,6 +104,8 @@ class Database:
         """One write transaction (``BEGIN IMMEDIATE`` on SQLite); commits or rolls back."""
         with self._wlock, self._writer.begin() as conn:
             yield conn
+        if self._wal is not None:  # committed: the WAL's pages into the file, soon
+            self._wal.poke()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -108,7 +115,9 @@ class Database:
             conn.rollback()
 
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Release every pooled connection (after a checkpoint under way)."""
+        if self._wal is not None:
+            self._wal.close()
         self.engine.dispose()
 
     def migrate(self) -> None:
