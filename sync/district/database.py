@@ -146,6 +146,14 @@ class Database:
         if not self.is_sqlite:
             conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
 
+    def among(self, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+        """``column <this>`` is one of ``values``, for ``exec_driver_sql``: the SQL after
+        the column and its parameters (SQLite: ``IN (?, ...)``; PostgreSQL: ``= ANY(%s)``
+        over one array) — SQLAlchemy builds an expanding ``IN`` of 500 anew each time."""
+        if self.is_sqlite:
+            return f"IN ({self._marks(len(values))})", tuple(values)
+        return "= ANY(%s)", (list(values),)
+
     def _marks(self, n: int) -> str:
         """``n`` positional placeholders in the driver's style (for ``exec_driver_sql``)."""
         return ", ".join(("?" if self.is_sqlite else "%s",) * n)

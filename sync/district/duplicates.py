@@ -203,17 +203,17 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
     known: dict[tuple[str, str], dict[str, list[Any]]] = {}
     hashes = sorted({h for _, h, _, _ in mine})
     codes = {cp.desk_code for cp, _, _, _ in mine}
+    mark = "?" if db.is_sqlite else "%s"
     for i in range(0, len(hashes), 500):
-        query = select(
-            resident_items.c.case_uuid, resident_items.c.id_hash,
-            resident_items.c.item_code, resident_items.c.desk_code,
-            resident_items.c.accepted_date, resident_items.c.excepted,
-            cases.c.desk_id, cases.c.district_status).join(
-            cases, cases.c.uuid == resident_items.c.case_uuid).where(
-            resident_items.c.id_hash.in_(hashes[i:i + 500]))
+        among, args = db.among(hashes[i:i + 500])  # (straight to the driver)
+        sql = ("SELECT ri.case_uuid, ri.id_hash, ri.item_code, ri.desk_code, "
+               "ri.accepted_date, ri.excepted, c.desk_id, c.district_status "
+               "FROM resident_items ri JOIN cases c ON c.uuid = ri.case_uuid "
+               f"WHERE ri.id_hash {among}")
         if len(codes) == 1:
-            query = query.where(resident_items.c.desk_code != next(iter(codes)))
-        for r in conn.execute(query).mappings():
+            sql += f" AND ri.desk_code != {mark}"
+            args += (next(iter(codes)),)
+        for r in conn.exec_driver_sql(sql, args).mappings():
             known.setdefault((r["id_hash"], r["item_code"]), {}).setdefault(
                 str(r["desk_code"]), []).append(r)
     rows = []
