@@ -165,18 +165,22 @@ def _counts(rule: str, mine: str, other: Any) -> bool:
 
 
 def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
-                    stored: Sequence[P.CasePayload]) -> int:
+                    stored: Sequence[P.CasePayload], uuids: Sequence[str] | None = None
+                    ) -> int:
     """Index the batch's stored cases of ``once`` items by resident and flag each one
     another desk's case of the same resident and item stops (inside the batch's
     transaction, every statement once for the whole batch: a short statement the driver
     executes per row, as ingest does). Returns how many new pairs were flagged."""
     rules = once_rules(db, conn)
     mine: list[tuple[P.CasePayload, str, str, str]] = []  # (case, resident, exception, uuid)
-    for cp in stored:
+    # (``uuids``: the cases' UUIDs as text, when the caller has them: UUID.__str__ is
+    # not free at 500 cases a batch)
+    for cp, u in zip(stored, uuids if uuids is not None else [None] * len(stored),
+                     strict=True):
         if cp.item_code in rules:
             who = _resident(cp)
             if who is not None:
-                mine.append((cp, *who, str(cp.uuid)))  # (UUID.__str__ once: not free)
+                mine.append((cp, *who, u if u is not None else str(cp.uuid)))
     if not mine:
         return 0
     # PostgreSQL: the lock rows first, in one order (two batches never wait for each other

@@ -47,3 +47,23 @@ def test_commits_leave_the_checkpoint_to_another_thread(tmp_path: Path) -> None:
             raw.close()
     finally:
         st.close()
+
+
+def test_a_batch_nonce_is_flushed_by_the_batch_commit(db_url: str) -> None:
+    """A batch's nonce is committed without a flush of its own (the batch's commit, before
+    its answer, flushes both: issue 20); every other transaction, and the connection the
+    nonce used once back in the pool, flushes its commit."""
+    st = Storage(db_url)
+    lite = st.is_sqlite
+    show = "PRAGMA synchronous" if lite else "SHOW synchronous_commit"
+    flushed, lazy = ((2, 1) if lite else ("on", "off"))
+    try:
+        for _ in range(3):  # (the pool hands the same connection back)
+            with st.write(durable=False) as conn:
+                assert conn.exec_driver_sql(show).scalar() == lazy
+            with st.write() as conn:
+                assert conn.exec_driver_sql(show).scalar() == flushed
+        assert st.desks.remember_nonce("d1", "n" * 16, durable=False)
+        assert not st.desks.remember_nonce("d1", "n" * 16)  # (a replay, either way)
+    finally:
+        st.close()
