@@ -38,7 +38,7 @@ class Checkpointer:
     def poke(self) -> None:
         """A write committed: checkpoint soon (a thread starts unless one is running)."""
         with self._lock:
-            if self._thread is not None:
+            if self._thread is not None and self._thread.is_alive():  # (not after a fork)
                 self._again = True
                 return
             self._thread = threading.Thread(target=self._run, name="district-wal-checkpoint",
