@@ -6,7 +6,7 @@ PostgreSQL database. The default SQLite file is ``district.sqlite3`` in the plat
 data folder for ``doorstep-district`` (platformdirs), see :func:`default_db_url`.
 
 :class:`Database` opens the engine (on SQLite: WAL, ``synchronous=FULL``, writers serialised
-and beginning ``IMMEDIATE``), hands out write and read transactions, brings the schema to the migrations' head
+and beginning ``IMMEDIATE``, checkpoints in a thread of their own: :mod:`sync.district.wal`), hands out write and read transactions, brings the schema to the migrations' head
 (:mod:`sync.district.migrations`), and has the dialect helpers (``INSERT ... ON CONFLICT``) the
 rest of the storage layer builds its statements with.
 """
@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from sync.district.config import DistrictSettings, load_settings
+from sync.district.wal import Checkpointer
 
 APP_NAME = "doorstep-district"
 # called inside a decision's own transaction with its result (the console and the command
@@ -59,6 +60,7 @@ class Database:
         self.url = normalize_url(url or default_db_url())
         self.dialect = self.url.split(":", 1)[0].split("+", 1)[0]
         self.is_sqlite = self.dialect == "sqlite"
+        self._wal: Checkpointer | None = None
         self.engine = self._make_engine()
         # SQLite has one writer per file: serialise writers here rather than let them
         # spin on SQLITE_BUSY (reads run in parallel under WAL).
@@ -74,6 +76,7 @@ class Database:
         path = self.url.split("///", 1)[1] if "///" in self.url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._wal = Checkpointer(path)  # checkpoints off the requests' path (wal.py)
         eng = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30},
                             pool_size=8, max_overflow=8)
 
@@ -84,6 +87,8 @@ class Database:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")  # an acknowledged batch survives a crash
             cur.execute("PRAGMA busy_timeout=30000")
+            if self._wal is not None:
+                cur.execute("PRAGMA wal_autocheckpoint=0")  # see sync.district.wal
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -95,10 +100,44 @@ class Database:
         return eng
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); commits or rolls back."""
-        with self._wlock, self._writer.begin() as conn:
-            yield conn
+    def write(self, *, durable: bool = True) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); commits or rolls back.
+
+        ``durable=False``: the commit is not flushed to disk by itself (SQLite:
+        ``synchronous=NORMAL`` for it; PostgreSQL: ``synchronous_commit`` off) — it is
+        durable once any later commit that is has been made, the log being written in
+        order. For a caller whose answer waits for such a commit anyway (a batch's nonce:
+        the batch's own commit follows it, before the desk hears anything it could act
+        on)."""
+        if durable:
+            with self._wlock, self._writer.begin() as conn:
+                yield conn
+        elif not self.is_sqlite:
+            with self._writer.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                yield conn
+        else:
+            with self._wlock, self._lazy_commit() as conn:
+                yield conn
+        if self._wal is not None:  # committed: the WAL's pages into the file, soon
+            self._wal.poke()
+
+    @contextmanager
+    def _lazy_commit(self) -> Iterator[Connection]:
+        """SQLite: a transaction committed without an fsync of its own."""
+        with self._writer.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                try:
+                    raw.execute("PRAGMA synchronous=FULL")
+                except Exception:  # never back in the pool without its fsyncs
+                    conn.invalidate()
+                    raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -108,7 +147,9 @@ class Database:
             conn.rollback()
 
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Release every pooled connection (after a checkpoint under way)."""
+        if self._wal is not None:
+            self._wal.close()
         self.engine.dispose()
 
     def migrate(self) -> None:
@@ -136,6 +177,14 @@ class Database:
         blocks other change writers but not readers."""
         if not self.is_sqlite:
             conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
+
+    def among(self, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+        """``column <this>`` is one of ``values``, for ``exec_driver_sql``: the SQL after
+        the column and its parameters (SQLite: ``IN (?, ...)``; PostgreSQL: ``= ANY(%s)``
+        over one array) — SQLAlchemy builds an expanding ``IN`` of 500 anew each time."""
+        if self.is_sqlite:
+            return f"IN ({self._marks(len(values))})", tuple(values)
+        return "= ANY(%s)", (list(values),)
 
     def _marks(self, n: int) -> str:
         """``n`` positional placeholders in the driver's style (for ``exec_driver_sql``)."""

@@ -17,8 +17,9 @@ the console's case page and filtered on in its case list. Days are in the distri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ from sync.district.database import Database
 from sync.district.tables import batches, metadata
 
 SAME_ROUND = timedelta(minutes=10)
+_TICK = timedelta(microseconds=1)
 KIND_LABELS = {"after_receipt": "办事点日期晚于区级接收日期",
                "before_previous_batch": "办事点日期早于该办事点上一批次"}
 
@@ -98,6 +100,39 @@ def judge(cp: P.CasePayload, received_at: str, previous_batch_at: str | None,
     return None
 
 
+def _fits(received_at: str, previous: str | None, zone: ZoneInfo
+          ) -> Callable[[P.CasePayload], bool]:
+    """A quick test, the batch's days worked out once: True only for a case whose dates
+    :func:`judge` would pass (its clock's instant within the days from the previous
+    batch's to this one's, in the zone; its acceptance date among them) — any other goes
+    to :func:`judge`."""
+    got = _day(received_at, zone)
+    prev = _day(previous, zone) if previous else None
+    if got is None or (prev is not None and prev > got):
+        return lambda cp: False
+    # [lo, hi): the instants whose day in the zone is prev (or any before) to got
+    lo = datetime.combine(prev, dtime(0), zone) if prev is not None else None
+    hi = datetime.combine(got + timedelta(days=1), dtime(0), zone)
+    if ((lo is not None and (lo.astimezone(zone).date() != prev
+                             or (lo - _TICK).astimezone(zone).date() >= prev))
+            or hi.astimezone(zone).date() <= got or (hi - _TICK).astimezone(zone).date() != got):
+        return lambda cp: False  # a clock change at midnight: judge each
+
+    def fits(cp: P.CasePayload) -> bool:
+        accepted = (cp.model_extra or {}).get("accepted_date")
+        try:
+            if accepted is not None:
+                day = date.fromisoformat(accepted[:10])
+                if day > got or (prev is not None and day < prev):
+                    return False
+            made = datetime.fromisoformat(cp.created_at.replace("Z", "+00:00"))
+        except (ValueError, TypeError):
+            return False
+        return made.tzinfo is not None and (lo is None or lo <= made) and made < hi
+
+    return fits
+
+
 def flag_desk_dates(db: Database, conn: Connection, desk_id: str, batch_id: str,
                     received_at: str, new_cases: Sequence[P.CasePayload]) -> int:
     """Flag the new cases of a batch whose desk date offline work cannot explain."""
@@ -112,9 +147,10 @@ def flag_desk_dates(db: Database, conn: Connection, desk_id: str, batch_id: str,
         batches.c.desk_id == desk_id, batches.c.batch_id != batch_id,
         batches.c.received_at < cut)).scalar()
     zone = _zone()
+    fits = _fits(received_at, previous, zone)
     rows = []
     for cp in new_cases:
-        flag = judge(cp, received_at, previous, zone)
+        flag = None if fits(cp) else judge(cp, received_at, previous, zone)
         if flag is not None:
             rows.append({"case_uuid": str(cp.uuid), "desk_id": desk_id, "at": received_at,
                          **flag})

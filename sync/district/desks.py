@@ -170,10 +170,12 @@ class Desks:
             if audit is not None:
                 audit(conn, {"desk_id": desk_id, "revoked": done.rowcount == 1})
 
-    def remember_nonce(self, desk_id: str, nonce: str) -> bool:
-        """Record a request nonce; False when it was seen before (a replay)."""
+    def remember_nonce(self, desk_id: str, nonce: str, *, durable: bool = True) -> bool:
+        """Record a request nonce; False when it was seen before (a replay).
+        ``durable=False``: the request's own answer waits for a commit flushed to disk
+        (a batch's), which takes the nonce with it (:meth:`Database.write`)."""
         now = time.time()
-        with self.db.write() as conn:
+        with self.db.write(durable=durable) as conn:
             fresh = conn.execute(self.db.dialect_insert(nonces).values(
                 desk_id=desk_id, nonce=nonce, seen_at=now).on_conflict_do_nothing()
                 .returning(nonces.c.nonce)).first() is not None

@@ -165,18 +165,22 @@ def _counts(rule: str, mine: str, other: Any) -> bool:
 
 
 def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
-                    stored: Sequence[P.CasePayload]) -> int:
+                    stored: Sequence[P.CasePayload], uuids: Sequence[str] | None = None
+                    ) -> int:
     """Index the batch's stored cases of ``once`` items by resident and flag each one
     another desk's case of the same resident and item stops (inside the batch's
     transaction, every statement once for the whole batch: a short statement the driver
     executes per row, as ingest does). Returns how many new pairs were flagged."""
     rules = once_rules(db, conn)
     mine: list[tuple[P.CasePayload, str, str, str]] = []  # (case, resident, exception, uuid)
-    for cp in stored:
+    # (``uuids``: the cases' UUIDs as text, when the caller has them: UUID.__str__ is
+    # not free at 500 cases a batch)
+    for cp, u in zip(stored, uuids if uuids is not None else [None] * len(stored),
+                     strict=True):
         if cp.item_code in rules:
             who = _resident(cp)
             if who is not None:
-                mine.append((cp, *who, str(cp.uuid)))  # (UUID.__str__ once: not free)
+                mine.append((cp, *who, u if u is not None else str(cp.uuid)))
     if not mine:
         return 0
     # PostgreSQL: the lock rows first, in one order (two batches never wait for each other
@@ -203,17 +207,17 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
     known: dict[tuple[str, str], dict[str, list[Any]]] = {}
     hashes = sorted({h for _, h, _, _ in mine})
     codes = {cp.desk_code for cp, _, _, _ in mine}
+    mark = "?" if db.is_sqlite else "%s"
     for i in range(0, len(hashes), 500):
-        query = select(
-            resident_items.c.case_uuid, resident_items.c.id_hash,
-            resident_items.c.item_code, resident_items.c.desk_code,
-            resident_items.c.accepted_date, resident_items.c.excepted,
-            cases.c.desk_id, cases.c.district_status).join(
-            cases, cases.c.uuid == resident_items.c.case_uuid).where(
-            resident_items.c.id_hash.in_(hashes[i:i + 500]))
+        among, args = db.among(hashes[i:i + 500])  # (straight to the driver)
+        sql = ("SELECT ri.case_uuid, ri.id_hash, ri.item_code, ri.desk_code, "
+               "ri.accepted_date, ri.excepted, c.desk_id, c.district_status "
+               "FROM resident_items ri JOIN cases c ON c.uuid = ri.case_uuid "
+               f"WHERE ri.id_hash {among}")
         if len(codes) == 1:
-            query = query.where(resident_items.c.desk_code != next(iter(codes)))
-        for r in conn.execute(query).mappings():
+            sql += f" AND ri.desk_code != {mark}"
+            args += (next(iter(codes)),)
+        for r in conn.exec_driver_sql(sql, args).mappings():
             known.setdefault((r["id_hash"], r["item_code"]), {}).setdefault(
                 str(r["desk_code"]), []).append(r)
     rows = []

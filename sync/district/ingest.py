@@ -391,19 +391,19 @@ class _BatchWork:
         # issue 24: a desk date offline work cannot explain is flagged for review
         flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
                         [cp for u, (_, cp) in newest.items() if u not in existing_case])
-        stored = [cp for u, (_, cp) in newest.items()  # newer than stored
-                  if u not in existing_case or cp.revision > existing_case[u].revision]
+        uuids = [u for u, (_, cp) in newest.items()  # newer than stored
+                 if u not in existing_case or cp.revision > existing_case[u].revision]
+        stored = [newest[u][1] for u in uuids]
         self._fan_out(stored)
         # issue 23: the same resident and item at another desk, within the window
-        self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at, stored)
+        self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at, stored,
+                                        uuids)
 
     def _insert_revisions(self, fresh: list[tuple[int, P.Record, P.CasePayload, str, str]]
                           ) -> dict[tuple[str, int], tuple[str, str, str]]:
         """Insert new revisions in one statement straight to the driver (no per-row
         statement building in Python: :meth:`Database.insert_rows`). The primary key decides: a revision a concurrent batch
         committed first is left alone and returned, ``(uuid, revision) → (hash, at, desk)``."""
-        # SQLite: a short statement the driver runs per row, in C; PostgreSQL: one
-        # statement over arrays (Database.insert_rows)
         done = self.st.insert_rows(self.conn, "case_revisions", _REVISION_COLS, [
             (u, rec.revision, h, self.desk_id, self.batch_id, self.at, self.bodies[i])
             for i, rec, _, h, u in fresh], "ON CONFLICT (case_uuid, revision) DO NOTHING")
