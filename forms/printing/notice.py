@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from forms.engine import all_fields, all_materials
-from forms.model import Condition, Item, Material, NoticeTranslation
+from forms.engine import all_materials
+from forms.model import Item, Material, NoticeTranslation
+from forms.preview import condition_words
 from forms.printing.bilingual import NONE, Bi, Words, district_dir, words_for
 from forms.printing.layout import Sheet
 
@@ -61,28 +62,12 @@ def _materials(sheet: Sheet, headers: list[str], rows: list[list[str]], widths: 
         sheet.space(sheet.spec.body * 0.3)
 
 
-def _condition_text(item: Item, cond: Condition) -> str:
-    labels = {fd.key: fd.label for fd in all_fields(item)}
-    label = labels.get(cond.field, cond.field)
-
-    def word(v: Any) -> str:
-        return "是" if v is True else "否" if v is False else str(v)
-
-    if cond.equals is not None:
-        return f"{label}为“{word(cond.equals)}”时"
-    if cond.not_equals is not None:
-        return f"{label}不为“{word(cond.not_equals)}”时"
-    if cond.in_ is not None:
-        return f"{label}为“{'/'.join(word(v) for v in cond.in_)}”时"
-    return f"填写了{label}时"
-
-
 def _material_note(item: Item, m: Material, w: Words = NONE) -> str:
     """The notice's note on a material; translated when every part of it is."""
     parts = []
     if m.show_if is not None:
         parts.append("代办时提供" if m.show_if.field == "is_proxy"
-                     else _condition_text(item, m.show_if) + "提供")
+                     else condition_words(item, m.show_if) + "提供")
     if not m.required:
         parts.append("选交")
     elif m.deferrable:

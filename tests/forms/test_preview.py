@@ -37,3 +37,21 @@ def test_texts_are_escaped() -> None:
     html = form_html(type(item).model_validate(raw))
     assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert "a &amp; b" in html
+
+
+def test_the_notice_says_a_condition_as_the_preview_does() -> None:
+    """The one-time notice's material note and the preview word a condition alike — the
+    notice had its own copy, which read ``not_empty: false`` as 填写了…时 (the opposite)."""
+    from forms.preview import condition_words
+    from forms.printing.notice import _material_note
+
+    item = load_catalog().get("MZ-GLJT")
+    raw = item.model_dump(mode="json", by_alias=True, exclude_none=True)
+    key, label = raw["fields"][0]["key"], raw["fields"][0]["label"]
+    raw["materials"][0]["show_if"] = {"field": key, "not_empty": False}
+    raw["materials"][1]["show_if"] = {"field": key, "not_empty": True}
+    changed = type(item).model_validate(raw)
+    empty, filled = changed.materials[0], changed.materials[1]
+    assert _material_note(changed, empty).startswith(f"未填{label}时提供")
+    assert _material_note(changed, filled).startswith(f"填写了{label}时提供")
+    assert condition_words(changed, empty.show_if) == f"未填{label}时"
