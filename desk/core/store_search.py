@@ -51,10 +51,8 @@ GRAMS_TODO = "search_grams_todo"
 # 100,000 encrypted cases at once takes longer than a worker should wait at unlock)
 SYNC_BUILD_ROWS = 20_000
 BUILD_BATCH = 1_000  # ~70 ms per batch at 100,000 encrypted cases on a loaded 2-core laptop
-# a search finding more cases than this pages along the date index (see list_cases)
-_MANY = 250
-# a whole receipt number or ID number: a handful of cases at most, read directly (no
-# probe of how many first — the probe was a second query on every such search)
+_MANY = 250  # a search finding more cases pages along the date index (see list_cases)
+# a whole receipt number or ID number: a handful of cases at most, read in one query
 _FEW = re.compile(r"[A-Z]{2,4}-[A-Z0-9]+-\d{8}-\d{4,}|\d{17}[\dX]")
 # an edited matter's changed pieces go to ``search_grams_recent`` (issue 15): keyed by row
 # id, so an edit appends to its last page or two instead of dirtying one random leaf of
@@ -443,15 +441,6 @@ class Search(Part):
         sub, sub_params = _candidates(MATTER_KIND, text.translate(_FOLD))
         return f"id IN ({sub}) AND {test}", [*sub_params, *params]
 
-    def _many(self, q: str, n: int) -> bool:
-        """True when the search ``q`` finds more than ``n`` cases (reads at most ``n + 1``
-        index entries); False while the index is built (the scan would read every name)."""
-        if not self.search_grams_ready():
-            return False
-        sub, params = self._search_clause(q)
-        return bool(self._read(f"SELECT count(*) AS n FROM (SELECT 1 FROM ({sub}) LIMIT ?)",
-                               [*params, n + 1])[0]["n"] > n)
-
     def list_cases(self, *, search: str | None = None, status: str | None = None,
                    item: str | None = None, date_from: str | None = None,
                    date_to: str | None = None, sync_state: str | None = None,
@@ -468,8 +457,22 @@ class Search(Part):
                 "c.accepted_date, c.promised_date, c.district_status, c.district_note, "
                 "c.district_department, c.revision, ci.id_rev, ci.phone_rev, r.level AS rating ")
         q = (search or "").strip()
+        many = False
         if (q and not (status or item or sync_state)
-                and not _FEW.fullmatch(q.upper().replace(" ", "")) and self._many(q, _MANY)):
+                and not _FEW.fullmatch(q.upper().replace(" ", ""))
+                and self.search_grams_ready()):
+            # its ids (at most _MANY + 1): many — page along the date index; few — read
+            # just those rows, not running the search again
+            sub, sub_params = self._search_clause(q)
+            found = [next(iter(r.values())) for r in self._read(
+                f"SELECT * FROM ({sub}) LIMIT ?", [*sub_params, _MANY + 1])]
+            if not found:
+                return []
+            if not (many := len(found) > _MANY):
+                where, params = self._where(None, status, item, date_from, date_to, sync_state)
+                where += f"{' AND ' if where else ' WHERE '}c.id IN ({', '.join('?' * len(found))})"
+                params = [*params, *found]
+        if many:
             page = (f"SELECT c.id FROM cases AS c INDEXED BY cases_created{where} "
                     "ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?")
             return [dict(r) for r in self._read(

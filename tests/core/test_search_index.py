@@ -255,6 +255,25 @@ def test_a_whole_receipt_or_id_number_is_read_at_once(store: Store) -> None:
     assert len(store.search.list_cases(search="HY-QL01", limit=50)) == 3  # a prefix
 
 
+def test_a_search_finding_few_runs_once(store: Store) -> None:
+    """A phone or ID tail finding a few cases: the search runs once — its ids (at most
+    _MANY + 1) read, then just those rows — not once to count and again for the page."""
+    saved = [store.save_new_case(case_row(i), {"name": "王秀英", "proxy_name": "",
+                                               "id_number": f"42010519450102{i:03d}X",
+                                               "phone": f"1381234{i:04d}"}, "test")
+             for i in range(3)]
+    for q, want in (("0001", {saved[1]["uuid"]}), ("001X", {saved[1]["uuid"]}),
+                    ("9999", set())):
+        seen: list[str] = []
+        store._conn.set_trace_callback(seen.append)
+        try:
+            found = {r["uuid"] for r in store.search.list_cases(search=q, limit=50)}
+        finally:
+            store._conn.set_trace_callback(None)
+        assert found == want, q
+        assert len([s for s in seen if "GLOB" in s]) == 1, seen
+
+
 def test_a_purged_case_vanishes_from_the_index(desk: Any) -> None:
     done = save(desk, applicant_name="欧阳娜娜", applicant_id="440524188001010014",
                 applicant_phone="15912345678")
