@@ -15,7 +15,9 @@ case. Names other code imports from here (``Store``, ``RATING_LEVELS``, ``now_is
 
 Promises kept here:
 - WAL journal with ``synchronous=FULL``: a case the worker saw as saved survives a power cut.
-- A case, its outbox entry and its audit entry are written in one transaction.
+- A case and its audit entry are written in one transaction; its outbox entry just after
+  (:mod:`desk.core.store_queue`: a crash in between loses nothing, the next tidy or sync
+  makes it); a change's entry is in the change's transaction.
 - Receipt numbers come from a per-day sequence updated in that same transaction.
 - Known database failures (disk full, locked, corrupt) become :class:`StoreError` with a
   message for the worker; nothing is half-saved.
@@ -44,6 +46,7 @@ from desk.core.store_handover import Handover
 from desk.core.store_maintenance import Maintenance
 from desk.core.store_matters import Matters
 from desk.core.store_proactive import Proactive
+from desk.core.store_queue import enqueue_case, queue_waiting_cases
 from desk.core.store_reconcile import Reconcile
 from desk.core.store_residents import Residents
 from desk.core.store_schema import (
@@ -124,14 +127,14 @@ class Store(StoreBase):
     def tidy_after_save(self) -> None:
         """What a save leaves for later, done off the save's path (the window runs this on
         its background lane after each matter or case save, while the worker reads the 受理单
-        or the receipt): new matters given their outbox entries
-        (:meth:`Matters.queue_waiting`), new matters and cases indexed and edits' pieces
+        or the receipt): new cases and matters given their outbox entries
+        (:meth:`Sync.queue_waiting`), new matters and cases indexed and edits' pieces
         moved (:meth:`Search.tidy`, once 32 wait) and
         the WAL folded and restarted
         (:meth:`StoreBase.fold_wal`). Without it every ~50th save paid SQLite's automatic
         checkpoint inside its commit, and every 128th the move: the tail a worker waits
         through (issue 15's save p99)."""
-        self.matters.queue_waiting()
+        self.sync.queue_waiting()
         self.search.tidy()
         self.fold_wal()
 
@@ -216,13 +219,14 @@ class Store(StoreBase):
 
     def _create_case(self, c: sqlite3.Connection, case: dict[str, Any], search: dict[str, str],
                      actor: str) -> dict[str, Any]:
-        """A new case in the caller's transaction: its receipt number, row, search index,
-        outbox entry and audit entry; the case as stored."""
+        """A new case in the caller's transaction: its receipt number, row, search index
+        and audit entry (its outbox entry follows: :func:`queue_waiting_cases`); the case
+        as stored."""
         day = case["accepted_date"].replace("-", "")
         case = dict(case, receipt_no=self._next_receipt_no(c, case["desk_code"], day))
         case_id = self._insert_case_row(c, case)
         self.search._index(c, case_id, case["receipt_no"], search, new=True)
-        self.sync._enqueue(c, "case", case)
+        # its outbox entry is made just after the save (desk.core.store_queue)
         self._audit(c, actor, "case.create", case["uuid"],
                     {"receipt_no": case["receipt_no"], "status": case["status"],
                      "item": case["item_code"], "revision": case["revision"]})
@@ -235,6 +239,7 @@ class Store(StoreBase):
         """Change a case at the desk: new revision, outbox entry and audit in one transaction
         (with ``also(connection, new case)`` run in that transaction too)."""
         with self.transaction("案件的修改未保存") as c:
+            queue_waiting_cases(c)  # its first revision's entry before this one's
             cur = c.execute("SELECT * FROM cases WHERE uuid = ?", [uuid])
             cols = [d[0] for d in cur.description]
             row = cur.fetchone()
@@ -250,7 +255,7 @@ class Store(StoreBase):
                                                                  "sync_state"]
             c.execute(f"UPDATE cases SET {', '.join(k + ' = ?' for k in sets)} WHERE uuid = ?",
                       [case[k] for k in sets] + [uuid])
-            self.sync._enqueue(c, "case", case)
+            enqueue_case(c, case)
             self._audit(c, actor, action, uuid, dict(detail, revision=case["revision"]))
             if also is not None:
                 also(c, case)
@@ -294,6 +299,7 @@ class Store(StoreBase):
             raise ValueError("rating level must be 1..5")
         at = now_iso()  # one time for the rating, its outbox entry and what is sent
         with self.transaction("评价未保存") as c:
+            queue_waiting_cases(c)  # the case's entry before its rating's
             try:
                 c.execute("INSERT INTO ratings(case_uuid, level, reason, rated_at) "
                           "VALUES (?,?,?,?)", [uuid, level, reason, at])
@@ -330,10 +336,11 @@ class Store(StoreBase):
     def bulk_insert_cases(self, rows: Sequence[tuple[dict[str, Any], dict[str, str]]],
                           actor: str) -> list[dict[str, Any]]:
         """Save many new cases in one transaction (demo data, imports), their names indexed
-        in it too (one sorted batch: no tidy follows a bulk insert)."""
+        and their outbox entries made in it too (no tidy follows a bulk insert)."""
         saved = []
         with self.transaction("案件未保存") as c:
             for case, search in rows:
                 saved.append(self._create_case(c, case, search, actor))
             store_grams.index_new_cases(c)
+            queue_waiting_cases(c)
         return saved

@@ -29,11 +29,13 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["CASES_INDEXED", "CASE_KIND", "MATTER_KIND", "NEW_CASES_NAMED", "RECENT_CASES",
-           "TIDY_CASES", "index_new_cases", "new_case_indexed_later", "pairs", "waiting_cases"]
+           "SAVE_CHUNK", "TIDY_CASES", "index_new_cases", "new_case_indexed_later", "pairs",
+           "waiting_cases"]
 
 CASE_KIND, MATTER_KIND = 0, 1  # search_grams.kind (0 and 1 take no bytes in a row)
 CASES_INDEXED = "cases_indexed_upto"
-RECENT_CASES = 128  # a save indexes the waiting cases itself once more than this wait
+RECENT_CASES = 128  # a save indexes waiting cases itself once more than this wait:
+SAVE_CHUNK = 8  # the oldest this many, so no save of a long run indexes 128 cases at once
 TIDY_CASES = 32  # the tidy between saves indexes them once this many wait
 # the cases above the mark whose names contain the query (its one parameter): a row-id
 # range of case_index, at most RECENT_CASES rows
@@ -52,23 +54,26 @@ def pairs(text: str) -> set[str]:
 def new_case_indexed_later(c: Any, case_id: int) -> None:
     """A case just inserted (row id ``case_id``, its ``case_index`` row written): its
     pieces wait above the mark — set here by the first such save — or, once more than
-    :data:`RECENT_CASES` wait, all waiting cases are indexed now."""
+    :data:`RECENT_CASES` wait (saves back to back: the command line, no tidy between), the
+    oldest :data:`SAVE_CHUNK` of them are indexed now — a few pieces every few saves, not
+    all 128 cases' in one save (that save was the slowest of a long run: issue 13)."""
     row = c.execute("SELECT value FROM meta WHERE key = ?", [CASES_INDEXED]).fetchone()
     if row is None:
         c.execute("INSERT INTO meta(key, value) VALUES (?, ?)", [CASES_INDEXED,
                                                                   str(case_id - 1)])
     elif case_id - int(row[0]) > RECENT_CASES:
-        index_new_cases(c)
+        index_new_cases(c, at_most=SAVE_CHUNK)
 
 
-def index_new_cases(c: Any) -> int:
-    """Index the cases above the mark straight into ``search_grams`` (sorted, so
-    neighbouring pieces share a leaf) and move the mark; the cases indexed."""
+def index_new_cases(c: Any, *, at_most: int = -1) -> int:
+    """Index the cases above the mark — all, or the oldest ``at_most`` — straight into
+    ``search_grams`` (sorted, so neighbouring pieces share a leaf) and move the mark past
+    them; the cases indexed."""
     row = c.execute("SELECT value FROM meta WHERE key = ?", [CASES_INDEXED]).fetchone()
     if row is None:
         return 0
-    rows = c.execute("SELECT case_id, names FROM case_index WHERE case_id > ? ORDER BY case_id",
-                     [int(row[0])]).fetchall()
+    rows = c.execute("SELECT case_id, names FROM case_index WHERE case_id > ? ORDER BY case_id "
+                     "LIMIT ?", [int(row[0]), at_most]).fetchall()
     if rows:
         c.executemany("INSERT OR IGNORE INTO search_grams(kind, gram, rid) VALUES (?,?,?)",
                       sorted((CASE_KIND, g, rid) for rid, names in rows for g in pairs(names)))

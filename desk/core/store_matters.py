@@ -27,6 +27,7 @@ from typing import Any
 from desk.core.errors import ValidationFailed
 from desk.core.store_base import Part, StoreBase, TableStamp, dumps_sorted, now_iso
 from desk.core.store_matters_schema import MATTERS_QUEUED
+from desk.core.store_queue import queue_waiting_cases
 from desk.core.store_reconcile import Reconcile
 from desk.core.store_search import Search
 from forms.engine import Problem
@@ -174,6 +175,7 @@ class Matters(Part):
 
     def _change_matter(self, c: sqlite3.Connection, uuid: str, changes: dict[str, Any]
                        ) -> dict[str, Any]:
+        queue_waiting_cases(c)  # a case it came from reaches the district first
         self._queue_waiting(c)  # its first revision's entry before the next one's
         m = self._matter_row(c, uuid)
         if m is None:

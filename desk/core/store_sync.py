@@ -1,7 +1,8 @@
 """The store's side of sync: the outbox, set-aside entries and district changes
 (``store.sync``).
 
-Every change at the desk queues an outbox entry in its own transaction (:meth:`_enqueue`);
+Every change at the desk queues an outbox entry in its own transaction — a new case or
+matter just after it (:meth:`Sync.queue_waiting`, :mod:`desk.core.store_queue`);
 ``sync.client`` pushes pending entries, marks their results, and applies the changes it
 pulls from the district together with the new cursor, each in one transaction.
 """
@@ -9,14 +10,13 @@ pulls from the district together with the new cursor, each in one transaction.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from desk.core.store_base import Part, StoreBase, now_iso
 from desk.core.store_calendar import Calendar
 from desk.core.store_matters import Matters
-from desk.core.store_schema import CASE_COLUMNS
+from desk.core.store_queue import any_waiting, queue_waiting_cases, waiting_cases
 
 
 def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -35,13 +35,17 @@ class Sync(Part):
         self._matters = matters
         self._calendar = calendar
 
-    def _enqueue(self, c: sqlite3.Connection, kind: str, case: dict[str, Any]) -> None:
-        payload = {k: case[k] for k in CASE_COLUMNS if k in case and not k.startswith("district_")
-                   and k not in ("sync_state", "sync_error")}
-        c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at) "
-                  "VALUES (?,?,?,?,?)",
-                  [kind, case["uuid"], case["revision"],
-                   json.dumps(payload, ensure_ascii=False, sort_keys=True), now_iso()])
+    def queue_waiting(self) -> int:
+        """Give the cases, then the matters, saved since the last call their outbox entries
+        (:func:`desk.core.store_queue.queue_waiting_cases`, :meth:`Matters.queue_waiting`);
+        how many. The window's tidy after each save runs it, and sync before it reads."""
+        with self._core.reading() as c:
+            waiting = any_waiting(c)
+        queued = 0
+        if waiting:
+            with self.transaction("案件未排入同步") as c:
+                queued = queue_waiting_cases(c)
+        return queued + self._matters.queue_waiting()
 
     # -- outbox (used by sync) ------------------------------------------------------------
 
@@ -49,9 +53,9 @@ class Sync(Part):
                        raw: bool = False) -> list[dict[str, Any]]:
         """Oldest pending outbox entries (with an id above ``after``), each with its payload
         decoded — or, with ``raw``, its ``payload_json`` text as stored (sync sends it as
-        it is). Matters saved since the last tidy are queued first
-        (:meth:`Matters.queue_waiting`)."""
-        self._matters.queue_waiting()
+        it is). Cases and matters saved since the last tidy are queued first
+        (:meth:`queue_waiting`)."""
+        self.queue_waiting()
         rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts "
                           "FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?",
                           [after, limit])
@@ -61,10 +65,13 @@ class Sync(Part):
         return rows
 
     def outbox_counts(self) -> dict[str, int]:
-        """Outbox entries by state; matters saved and not yet queued count as pending."""
+        """Outbox entries by state; cases and matters saved and not yet queued count as
+        pending."""
         counts = {r["state"]: int(r["n"]) for r in
                   self._read("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
-        waiting = self._matters.waiting_count()
+        with self._core.reading() as c:
+            waiting = waiting_cases(c)
+        waiting += self._matters.waiting_count()
         if waiting:
             counts["pending"] = counts.get("pending", 0) + waiting
         return counts

@@ -2,7 +2,8 @@
 seen through SQLite's trace: one transaction, each statement it needs once, no read-back
 of an index row the case cannot have yet, and no name piece written — the case waits above
 the ``cases_indexed_upto`` mark (desk.core.store_grams), found by every search all the same,
-until the tidy after the save indexes it. A crash before that tidy loses nothing."""
+until the tidy after the save indexes it; nor its outbox entry (desk.core.store_queue). A
+crash before that tidy loses nothing."""
 
 from __future__ import annotations
 
@@ -56,10 +57,11 @@ def test_a_case_save_runs_each_statement_it_needs_once_and_writes_no_piece(desk:
     assert not [s for s in seen if "search_grams" in s], seen
     assert not [s for s in seen if s.startswith("SELECT names FROM case_index")], seen
     assert not [s for s in seen if s.startswith("SELECT last FROM receipt_seq")], seen
-    # the receipt number, the case, its index row, its outbox and audit entries
+    # the receipt number, the case, its index row and audit entry: its outbox entry is made
+    # just after (desk.core.store_queue; tests/core/test_case_queue.py)
     assert [s.split()[2] for s in seen if s.startswith("INSERT")] == [
-        "receipt_seq(desk_code,", "cases(uuid,", "case_index(case_id,", "outbox(kind,",
-        "audit(at,"], seen
+        "receipt_seq(desk_code,", "cases(uuid,", "case_index(case_id,", "audit(at,"], seen
+    assert not [s for s in seen if "outbox" in s], seen
     row = desk.store._read("SELECT id FROM cases WHERE uuid = ?", [case["uuid"]])[0]
     assert _pieces(desk.store, row["id"]) == set()  # not yet: the tidy writes them
 
@@ -99,8 +101,8 @@ def test_a_new_case_is_found_by_every_search_before_and_after_it_is_indexed(
 
 def test_the_tidy_indexes_waiting_cases_in_batches_and_a_save_bounds_them(desk: Any) -> None:
     """The tidy after a save indexes once TIDY_CASES wait (not at every save); without any
-    tidy (the command line) a save indexes them once more than RECENT_CASES wait, so a
-    search never checks more than that many cases by their names; a bulk insert indexes its
+    tidy (the command line) a save indexes the oldest SAVE_CHUNK once more than RECENT_CASES
+    wait, so a search never checks more than that many cases by their names; a bulk insert indexes its
     own cases (one sorted batch) and leaves none waiting."""
     store = desk.store
 
@@ -115,9 +117,14 @@ def test_the_tidy_indexes_waiting_cases_in_batches_and_a_save_bounds_them(desk: 
     save(0, "张一")
     store.tidy_after_save()
     assert store_grams.waiting_cases(store._conn) == 0
+    waited = 0
     for i in range(3 * store_grams.RECENT_CASES):
         save(i, f"李{chr(0x4E00 + i)}")
-        assert store_grams.waiting_cases(store._conn) <= store_grams.RECENT_CASES
+        waiting = store_grams.waiting_cases(store._conn)
+        assert waiting <= store_grams.RECENT_CASES
+        # a save indexes a few of them, never all at once (the slowest save of a long run)
+        assert waiting >= waited + 1 - store_grams.SAVE_CHUNK, (i, waited, waiting)
+        waited = waiting
     assert store.search.count_cases(search="李") == 3 * store_grams.RECENT_CASES
     assert store.search.count_cases(search="张") == store_grams.TIDY_CASES
     store.bulk_insert_cases([(case_row(i), {"name": "王五", "proxy_name": "", "id_number": "",

@@ -129,8 +129,8 @@ def test_the_allowed_exception_saves_and_is_recorded_on_the_case(
         assert data["duplicate_exception"] == {"kind": "变更", "rule": "lifetime",
                                                "over": [first["receipt_no"]]}
         # it travels to the district with the case (the outbox carries the row)
-        sent = ctx.store._read("SELECT payload_json FROM outbox WHERE case_uuid = ?",
-                               [second["uuid"]])
+        sent = [e for e in ctx.store.sync.pending_outbox(raw=True)
+                if e["case_uuid"] == second["uuid"]]
         assert "duplicate_exception" in json.loads(sent[0]["payload_json"])["data_json"]
     finally:
         ctx.close()

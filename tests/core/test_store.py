@@ -42,12 +42,17 @@ def test_pragmas(desk: DeskContext) -> None:
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
-def test_save_writes_case_outbox_audit_together(desk: DeskContext) -> None:
+def test_save_writes_case_and_audit_together_and_its_outbox_entry_after(
+        desk: DeskContext) -> None:
     case = desk.cases.submit("MZ-GLJT", example(desk, "MZ-GLJT"), desk.actor(), today=TODAY)
     assert case["receipt_no"] == "HY-QL01-20261123-0001"
     assert case["status"] == "accepted"
     assert case["catalog_version"] == desk.catalog.version
     assert case["promised_date"] == add_working_days(TODAY, 10).day.isoformat()
+    # its outbox entry is made just after (the tidy; desk.core.store_queue): pending already
+    assert counts(desk.paths.db) == {"cases": 1, "outbox": 0, "audit": 1, "case_index": 1}
+    assert desk.store.sync.outbox_counts() == {"pending": 1}
+    desk.store.tidy_after_save()
     assert counts(desk.paths.db) == {"cases": 1, "outbox": 1, "audit": 1, "case_index": 1}
     # a second process sees it: it is committed
     other = Store.open(desk.paths.db)
@@ -192,7 +197,8 @@ def test_disk_full_is_a_clear_error_and_nothing_half_saved(desk: DeskContext) ->
     assert "磁盘空间已满" in exc.value.message
     after = counts(desk.paths.db)
     assert after["cases"] == before["cases"] + saved
-    assert after["outbox"] == after["cases"] and after["audit"] == after["cases"]
+    assert after["audit"] == after["cases"]
+    assert desk.store.sync.outbox_counts()["pending"] == after["cases"]
     assert desk.store.integrity_check() == "ok"
 
 

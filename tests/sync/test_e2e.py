@@ -221,6 +221,7 @@ def test_worker_sees_a_plain_reason_for_a_record_the_district_cannot_read(
     ctx = make_desk()
     enroll(district, ctx)
     good, bad = new_case(ctx), new_case(ctx)
+    ctx.store.sync.queue_waiting()  # their outbox entries (the window's tidy makes them)
     conn = sqlite3.connect(ctx.paths.db)
     row = conn.execute("SELECT id, payload_json FROM outbox WHERE case_uuid = ?",
                        [bad["uuid"]]).fetchone()
