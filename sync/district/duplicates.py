@@ -133,7 +133,8 @@ def once_rules(db: Any, conn: Connection) -> dict[str, str]:
 def _resident(cp: P.CasePayload) -> tuple[str, str] | None:
     """(ID digest, the exception chosen or "") of a case, or None without an ID number."""
     try:
-        data = P.loads_json(cp.data_json, constants=True)
+        # (only strings are read from it: no scan for wide integers)
+        data = P.loads_json(cp.data_json, constants=True, numbers=False)
     except ValueError:
         return None
     if not isinstance(data, dict):

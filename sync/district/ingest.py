@@ -111,13 +111,13 @@ class Ingest:
                 if row["desk_id"] != desk_id or row["records_hash"] != records_hash:
                     raise BatchConflict("批次编号已用于其他内容，请用新的批次编号")
                 answer = dict(json.loads(row["response_json"]), replayed=True)
-                return answer, json.dumps(answer, ensure_ascii=False)
+                return answer, P.dumps_json(answer)
             work = _BatchWork(self.db, self, conn, desk_id, batch_id, received_at)
             results = work.run(records, prep)
             self.reconcile.note_records(conn, desk_id, records, results, received_at)  # issue 22
             answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
                       "results": results, "replayed": False}
-            text_ = json.dumps(answer, ensure_ascii=False)
+            text_ = P.dumps_json(answer)
             conn.execute(update(batches).where(batches.c.batch_id == batch_id)
                          .values(response_json=text_))
         if work.flagged:  # issue 23: tell both desks (after the commit: see duplicates)

@@ -54,13 +54,17 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def loads_json(text: bytes | str, *, constants: bool = False) -> Any:
+def loads_json(text: bytes | str, *, constants: bool = False, numbers: bool = True) -> Any:
     """``json.loads(text)``, refusing NaN and Infinity (ValueError, as for any text that is
     not JSON) unless ``constants``; decoded by orjson when it gives the same values: not
     when an integer token may pass 64 bits, and not when orjson refuses the text (json then
-    decides: NaN, a lone surrogate escape, a number past a double's range)."""
+    decides: NaN, a lone surrogate escape, a number past a double's range).
+
+    ``numbers=False``: for a caller that reads none of the numbers (only strings, objects
+    and arrays): the scan for integers past 64 bits — which orjson would give as floats —
+    is skipped (as long as decoding the text, for a case's form data)."""
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if _orjson is not None and not _may_be_wide(raw):
+    if _orjson is not None and not (numbers and _may_be_wide(raw)):
         try:
             return _orjson.loads(raw)
         except _orjson.JSONDecodeError:
@@ -68,6 +72,18 @@ def loads_json(text: bytes | str, *, constants: bool = False) -> Any:
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     return json.loads(text) if constants else json.loads(text, parse_constant=_no_constant)
+
+
+def dumps_json(data: Any) -> str:
+    """Compact JSON text (``ensure_ascii=False``; the same values as ``json.dumps``) of
+    strings, integers within 64 bits, booleans, nulls, lists and dicts with string keys —
+    by orjson where it is installed (a sixth of the time: a batch's answer)."""
+    if _orjson is not None:
+        try:
+            return str(_orjson.dumps(data), "utf-8")
+        except TypeError:  # (orjson.JSONEncodeError) a wide integer, a lone surrogate, ...
+            pass
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def content_hash(data: Any) -> str:

@@ -136,3 +136,63 @@ def test_without_orjson_json_alone_gives_the_same(monkeypatch: pytest.MonkeyPatc
     assert P.canonical_json(payload) == _reference(payload)
     with pytest.raises(ValueError):
         P.loads_json(b"[NaN]")
+
+
+def _no_numbers(value: Any) -> Any:
+    """``value`` with every number (and boolean) as one mark: what a reader of strings
+    sees."""
+    if isinstance(value, dict):
+        return {k: _no_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_numbers(v) for v in value]
+    return "#" if isinstance(value, int | float) else value
+
+
+@settings(max_examples=300, deadline=None)
+@given(values | st.dictionaries(st.text(max_size=5) | any_text, values, max_size=6),
+       st.booleans())
+def test_loads_json_for_a_reader_of_strings_gives_json_s_strings(value: Any,
+                                                                 constants: bool) -> None:
+    """``numbers=False`` (the duplicate check reading a case's ID number): the strings,
+    objects and arrays are json's, and so is what is refused."""
+    raw = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    got = _outcome(lambda t, constants: _no_numbers(P.loads_json(
+        t, constants=constants, numbers=False)), raw, constants)
+    want = _outcome(lambda t, constants: _no_numbers(_json_says(t, constants=constants)),
+                    raw, constants)
+    assert got == want
+
+
+def test_a_reader_of_strings_skips_the_wide_number_scan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan costs as much as decoding a case's form data: the duplicate check, which
+    reads only the ID number and the exception chosen, does without it."""
+    from sync.district.duplicates import _resident, id_digest
+
+    def scan(raw: bytes) -> bool:
+        raise AssertionError("scanned")
+
+    monkeypatch.setattr(encoding, "_may_be_wide", scan)
+    data = json.dumps({"fields": {"applicant_id": "11010519491231002X", "age": 10**30},
+                       "duplicate_exception": {"kind": "补办"}}, ensure_ascii=False)
+    assert P.loads_json(data, numbers=False)["fields"]["applicant_id"] == "11010519491231002X"
+    cp = P.CasePayload.model_construct(data_json=data)
+    assert _resident(cp) == (id_digest("11010519491231002X"), "补办")
+
+
+answers = st.recursive(st.none() | st.booleans() | st.integers(-(2**70), 2**70) | any_text,
+                       lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(any_text, inner, max_size=3), max_leaves=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers)
+def test_dumps_json_reads_back_as_json_s(value: Any) -> None:
+    """A batch's answer (P.dumps_json: orjson, json where orjson refuses) decodes to what
+    json's own encoding decodes to."""
+    try:
+        want = _typed(json.loads(json.dumps(value, ensure_ascii=False)))
+    except UnicodeEncodeError:  # (a lone surrogate is not UTF-8: both refuse it on the wire)
+        return
+    text = P.dumps_json(value)
+    assert _typed(json.loads(text)) == want
