@@ -22,6 +22,7 @@ from reportlab.platypus.paragraph import (
     cjkU,
     makeCJKParaLine,
 )
+from reportlab.rl_config import _FUZZ
 
 from forms.printing import fonts
 from forms.printing.linebreak import break_lines
@@ -31,7 +32,22 @@ from forms.printing.qr import draw_qr
 class CJKParagraph(Paragraph):  # type: ignore[misc]
     """A Paragraph broken by Chinese line-breaking rules (:mod:`.linebreak`): no line
     starts with closing punctuation or ends with opening punctuation, and nothing hangs
-    past the right margin (ReportLab's own CJK wrapping does both)."""
+    past the right margin (ReportLab's own CJK wrapping does both).
+
+    Wrapped again at the width it was last wrapped at, it keeps the lines it has: an A4
+    sheet measures its blocks before it builds them, and a table wraps its cells both to
+    size its rows and to draw them."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        # the lines depend on the width alone (and on the text and style, which stay);
+        # a split that gave the lines away (del blPara) breaks them anew
+        if availWidth == self.__dict__.get("_wrapped_at") and "blPara" in self.__dict__:
+            return self.width, self.height
+        self.__dict__.pop("_wrapped_at", None)
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        if availWidth >= _FUZZ:  # (narrower: not wrapped at all)
+            self._wrapped_at = availWidth
+        return size
 
     def breakLinesCJK(self, maxWidths: Any) -> Any:  # ReportLab names it
         # ReportLab's own method with its two splitters replaced by :func:`break_lines`

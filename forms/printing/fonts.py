@@ -242,7 +242,7 @@ def markup(text: object) -> str:
         return ""
     ensure_fonts()
     assert _main_cmap is not None
-    if all(ord(ch) in _main_cmap for ch in s):  # the common case, no per-run work
+    if _main_cmap.issuperset(map(ord, s)):  # the common case, no per-run work
         return escape(s)
     parts = []
     for font, seg in runs(s):
@@ -253,10 +253,22 @@ def markup(text: object) -> str:
     return "".join(parts)
 
 
+def _width(parts: list[tuple[str, str]], size: float) -> float:
+    return float(sum(pdfmetrics.stringWidth(seg, font, size) for font, seg in parts))
+
+
+def _runs(s: str) -> list[tuple[str, str]]:
+    """:func:`runs` of cleaned ``s`` as a list (one run at once in the common case)."""
+    ensure_fonts()
+    assert _main_cmap is not None
+    if _main_cmap.issuperset(map(ord, s)):
+        return [(MAIN, s)] if s else []
+    return list(runs(s))
+
+
 def string_width(text: str, size: float) -> float:
     """Width of cleaned ``text`` at ``size`` points, fallback runs included."""
-    return float(sum(pdfmetrics.stringWidth(seg, font, size)
-                     for font, seg in runs(clean(text))))
+    return _width(_runs(clean(text)), size)
 
 
 def draw_string(canvas: object, x: float, y: float, text: str, size: float, *,
@@ -265,14 +277,13 @@ def draw_string(canvas: object, x: float, y: float, text: str, size: float, *,
 
     ``bold`` strokes the glyph outlines as well (the CJK font has a single weight).
     """
-    s = clean(text)
-    width = string_width(s, size)
+    parts = _runs(clean(text))
+    width = _width(parts, size)
     if align == "center":
         x -= width / 2
     elif align == "right":
         x -= width
     c = canvas
-    parts = list(runs(s))
     # The fallback is a thin Mincho; stroking it a little matches the sans's weight (and
     # keeps rare name characters from printing faint on a thermal roll).
     stroke = size * (0.035 if bold else 0.0) if len(parts) == 1 and parts[0][0] == MAIN \
