@@ -117,6 +117,25 @@ class _Table(Table):  # type: ignore[misc]
         super().__init__(data, *args, **kwargs)
         self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.MAIN)]))
 
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        # Measured again at the width it was last measured at, with room for every row
+        # it had then: the same sizes (ReportLab sizes the rows again each time; only a
+        # row span in a table taller than the room stops it early). An A4 sheet measures
+        # its blocks before it builds them, and a stub's blocks are measured for its room.
+        rows = self.__dict__.get("_whole_at")
+        if rows is not None and rows[0] == availWidth and rows[1] <= availHeight:
+            self.availWidth = availWidth
+            return self._width, self._height
+        self.__dict__.pop("_whole_at", None)
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        if None not in self._rowHeights:
+            self._whole_at = (availWidth, sum(self._rowHeights))
+        return size
+
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:
+        self.__dict__.pop("_whole_at", None)  # sized again for the room the split has
+        return list(super().split(availWidth, availHeight))
+
 
 class TitleLine(Flowable):  # type: ignore[misc]
     """A one-line title in the CJK font, drawn bold (stroked) and centred."""

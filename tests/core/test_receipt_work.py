@@ -128,3 +128,27 @@ def test_a_paragraph_wrapped_again_at_its_width_keeps_its_lines(monkeypatch: Any
     assert p.split(200, narrower[1] / 2)  # split: the lines go to the two halves
     del p.blPara  # (as a split that finds no room does)
     assert p.wrap(200, 1000) == first and len(breaks) == 4
+
+
+def test_a_table_measured_again_at_its_width_keeps_its_sizes(monkeypatch: Any) -> None:
+    from reportlab.platypus import tables
+
+    sized: list[int] = []
+    real = tables.Table._calc
+
+    def counted(self: Any, *args: Any) -> Any:
+        sized.append(1)
+        return real(self, *args)
+
+    monkeypatch.setattr(tables.Table, "_calc", counted)
+    sheet = Sheet("a4", title="测试")
+    sheet.fields([("申请人", "王桂兰"), ("办理依据", "《老年人权益保障法》" * 8, True)])
+    [table] = sheet.story
+    first = table.wrap(500, 2000)
+    assert table.wrap(500, first[1]) == first and len(sized) == 1  # room for every row
+    assert table.wrap(500, first[1] - 1) == first and len(sized) == 2  # less: sized again
+    assert table.wrap(400, 2000) == first and len(sized) == 3  # another width (its
+    # columns are fixed: the same sizes), measured again
+    assert table.wrap(500, 2000) == first and len(sized) == 4
+    table.split(500, first[1] / 2)  # a split sizes it for its room
+    assert table.wrap(500, 2000) == first and len(sized) == 6
