@@ -22,6 +22,7 @@ from reportlab.platypus.paragraph import (
     cjkU,
     makeCJKParaLine,
 )
+from reportlab.rl_config import _FUZZ
 
 from forms.printing import fonts
 from forms.printing.linebreak import break_lines
@@ -31,7 +32,22 @@ from forms.printing.qr import draw_qr
 class CJKParagraph(Paragraph):  # type: ignore[misc]
     """A Paragraph broken by Chinese line-breaking rules (:mod:`.linebreak`): no line
     starts with closing punctuation or ends with opening punctuation, and nothing hangs
-    past the right margin (ReportLab's own CJK wrapping does both)."""
+    past the right margin (ReportLab's own CJK wrapping does both).
+
+    Wrapped again at the width it was last wrapped at, it keeps the lines it has: an A4
+    sheet measures its blocks before it builds them, and a table wraps its cells both to
+    size its rows and to draw them."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        # the lines depend on the width alone (and on the text and style, which stay);
+        # a split that gave the lines away (del blPara) breaks them anew
+        if availWidth == self.__dict__.get("_wrapped_at") and "blPara" in self.__dict__:
+            return self.width, self.height
+        self.__dict__.pop("_wrapped_at", None)
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        if availWidth >= _FUZZ:  # (narrower: not wrapped at all)
+            self._wrapped_at = availWidth
+        return size
 
     def breakLinesCJK(self, maxWidths: Any) -> Any:  # ReportLab names it
         # ReportLab's own method with its two splitters replaced by :func:`break_lines`
@@ -100,6 +116,25 @@ class _Table(Table):  # type: ignore[misc]
     def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(data, *args, **kwargs)
         self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.MAIN)]))
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        # Measured again at the width it was last measured at, with room for every row
+        # it had then: the same sizes (ReportLab sizes the rows again each time; only a
+        # row span in a table taller than the room stops it early). An A4 sheet measures
+        # its blocks before it builds them, and a stub's blocks are measured for its room.
+        rows = self.__dict__.get("_whole_at")
+        if rows is not None and rows[0] == availWidth and rows[1] <= availHeight:
+            self.availWidth = availWidth
+            return self._width, self._height
+        self.__dict__.pop("_whole_at", None)
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        if None not in self._rowHeights:
+            self._whole_at = (availWidth, sum(self._rowHeights))
+        return size
+
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:
+        self.__dict__.pop("_whole_at", None)  # sized again for the room the split has
+        return list(super().split(availWidth, availHeight))
 
 
 class TitleLine(Flowable):  # type: ignore[misc]

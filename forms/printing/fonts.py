@@ -82,6 +82,32 @@ def _cmap(font: TTFont) -> frozenset[int]:
     return frozenset(cp for cp, glyph in font.face.charToGlyph.items() if glyph)
 
 
+class _Glyphs:
+    """A font file's ``glyf`` table read in place: slicing it gives the bytes of the slice."""
+
+    def __init__(self, data: bytes, pos: int, length: int) -> None:
+        self._view = memoryview(data)[pos:pos + length]
+
+    def __getitem__(self, part: slice) -> bytes:
+        return self._view[part].tobytes()
+
+
+def _lean_subsets(font: TTFont) -> None:
+    """ReportLab's subsetting (``makeSubset``, once per document and font) copies the
+    whole ``glyf`` table (3.5 MB of Micro Hei's) to take each glyph used out of it; it gets
+    the table read in place instead (it only ever slices it: the same bytes)."""
+    face = font.face
+    whole = face.get_table
+
+    def get_table(tag: str) -> object:
+        if tag == "glyf":
+            pos, length = face.get_table_pos(tag)
+            return _Glyphs(face._ttf_data, pos, length)
+        return whole(tag)
+
+    face.get_table = get_table
+
+
 def ensure_fonts() -> None:
     """Register the main font once per process (thread-safe)."""
     global _main_cmap
@@ -93,6 +119,7 @@ def ensure_fonts() -> None:
         # asciiReadable=False: embed only the characters used (the default also embeds
         # all of printable ASCII, some 90 glyphs, in every document).
         font = TTFont(MAIN, str(resource(*MAIN_FILE)), subfontIndex=0, asciiReadable=False)
+        _lean_subsets(font)
         pdfmetrics.registerFont(font)
         # Micro Hei has one weight: <b>/<i> in markup map to the same face.
         for bold in (0, 1):
@@ -108,6 +135,7 @@ def _ensure_fallback() -> frozenset[int]:
     with _lock:
         if _fallback_cmap is None:
             font = TTFont(FALLBACK, str(resource(*FALLBACK_FILE)), asciiReadable=False)
+            _lean_subsets(font)
             pdfmetrics.registerFont(font)
             for bold in (0, 1):
                 for italic in (0, 1):
@@ -118,6 +146,7 @@ def _ensure_fallback() -> frozenset[int]:
 
 def _register(name: str, file: tuple[str, str]) -> frozenset[int]:
     font = TTFont(name, str(resource(*file)), asciiReadable=False)
+    _lean_subsets(font)
     pdfmetrics.registerFont(font)
     for bold in (0, 1):
         for italic in (0, 1):
@@ -242,7 +271,7 @@ def markup(text: object) -> str:
         return ""
     ensure_fonts()
     assert _main_cmap is not None
-    if all(ord(ch) in _main_cmap for ch in s):  # the common case, no per-run work
+    if _main_cmap.issuperset(map(ord, s)):  # the common case, no per-run work
         return escape(s)
     parts = []
     for font, seg in runs(s):
@@ -253,10 +282,24 @@ def markup(text: object) -> str:
     return "".join(parts)
 
 
+def _width(parts: list[tuple[str, str]], size: float) -> float:
+    if len(parts) == 1:  # (the sum of one width: that width)
+        return float(pdfmetrics.stringWidth(parts[0][1], parts[0][0], size))
+    return float(sum(pdfmetrics.stringWidth(seg, font, size) for font, seg in parts))
+
+
+def _runs(s: str) -> list[tuple[str, str]]:
+    """:func:`runs` of cleaned ``s`` as a list (one run at once in the common case)."""
+    ensure_fonts()
+    assert _main_cmap is not None
+    if _main_cmap.issuperset(map(ord, s)):
+        return [(MAIN, s)] if s else []
+    return list(runs(s))
+
+
 def string_width(text: str, size: float) -> float:
     """Width of cleaned ``text`` at ``size`` points, fallback runs included."""
-    return float(sum(pdfmetrics.stringWidth(seg, font, size)
-                     for font, seg in runs(clean(text))))
+    return _width(_runs(clean(text)), size)
 
 
 def draw_string(canvas: object, x: float, y: float, text: str, size: float, *,
@@ -265,14 +308,13 @@ def draw_string(canvas: object, x: float, y: float, text: str, size: float, *,
 
     ``bold`` strokes the glyph outlines as well (the CJK font has a single weight).
     """
-    s = clean(text)
-    width = string_width(s, size)
+    parts = _runs(clean(text))
+    width = _width(parts, size)
     if align == "center":
         x -= width / 2
     elif align == "right":
         x -= width
     c = canvas
-    parts = list(runs(s))
     # The fallback is a thin Mincho; stroking it a little matches the sans's weight (and
     # keeps rare name characters from printing faint on a thermal roll).
     stroke = size * (0.035 if bold else 0.0) if len(parts) == 1 and parts[0][0] == MAIN \

@@ -136,19 +136,25 @@ class Sheet:
     def alternatives(self, full: Any, compact: Any, *, rank: int = 1) -> None:
         """A block (added by calling ``full()``) that an A4 sheet replaces by what
         ``compact()`` adds when the document and its stub would not fit one page; lower
-        ranks are compacted first. The roll has no pages: it always takes ``full``."""
+        ranks are compacted first. The roll has no pages: it always takes ``full``.
+
+        ``compact()`` is called only when the sheet does not fit in its full forms, at
+        :meth:`render`: it must add the same then as now (it reads nothing that changes)."""
         if self.fmt != "a4":
             full()
             return
+        self._target.append(Alternative(rank, self._collect(full),
+                                        lambda: self._collect(compact)))
+
+    def _collect(self, add: Any) -> list[Flowable]:
+        """What ``add()`` adds, kept apart from the sheet's blocks."""
         target = self._target
         self._target = []
-        full()
-        big = self._target
-        self._target = []
-        compact()
-        small = self._target
-        self._target = target
-        target.append(Alternative(rank, big, small))
+        try:
+            add()
+            return self._target
+        finally:
+            self._target = target
 
     def begin_stub(self) -> None:
         """What is added from now on is the A4 archive stub (ignored on the roll)."""

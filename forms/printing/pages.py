@@ -6,7 +6,7 @@ lowest rank first, until it fits), or the 80 mm roll, one page as long as its co
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -42,13 +42,81 @@ def _expand(blocks: list[Any], compact_to: int | None) -> list[Flowable]:
     return out
 
 
-@dataclass
 class Alternative:
-    """A block with a compact form, used only when the A4 sheet would not fit one page."""
+    """A block with a compact form, used only when the A4 sheet would not fit one page.
 
-    rank: int
-    full: list[Any]
-    compact: list[Any]
+    ``compact`` is given as the function that makes it: most sheets fit in their full form,
+    and their compact forms are never made (made once, when first asked for)."""
+
+    def __init__(self, rank: int, full: list[Any],
+                 compact: list[Any] | Callable[[], list[Any]]) -> None:
+        self.rank = rank
+        self.full = full
+        self._compact = compact
+
+    @property
+    def compact(self) -> list[Any]:
+        """The compact form's blocks (made now if not yet made)."""
+        if callable(self._compact):
+            self._compact = self._compact()
+        return self._compact
+
+
+def _ranks(blocks: list[Any]) -> set[int]:
+    """The ranks of the alternatives among ``blocks`` and in their compact forms (which
+    makes them)."""
+    ranks: set[int] = set()
+    while blocks:
+        alts = [b for b in blocks if isinstance(b, Alternative)]
+        ranks |= {b.rank for b in alts}
+        blocks = [c for b in alts for c in b.compact]
+    return ranks
+
+
+def _known(blocks: list[Any], level: int | None) -> set[int]:
+    """The ranks :func:`_ranks` finds without making a compact form of a rank over
+    ``level`` (None: none made)."""
+    out: set[int] = set()
+    for b in blocks:
+        if isinstance(b, Alternative):
+            out.add(b.rank)
+            if level is not None and b.rank <= level:
+                out |= _known(b.compact, level)
+    return out
+
+
+def _met(blocks: list[Any], level: int | None) -> set[int]:
+    """The ranks of the alternatives the sheet at ``level`` is made of (as :func:`_expand`
+    goes: the full forms' own alternatives too)."""
+    out: set[int] = set()
+    for b in blocks:
+        if isinstance(b, Alternative):
+            out.add(b.rank)
+            out |= _met(b.compact if level is not None and b.rank <= level else b.full,
+                        level)
+    return out
+
+
+def _levels(blocks: list[Any]) -> Iterator[tuple[int | None, bool]]:
+    """The compaction levels to try, each with whether it is the last: the full forms
+    (None), then the ranks (:func:`_ranks`) in order — the same levels render the same.
+
+    A compact form is made only when a level needs it. A rank not yet known lies in the
+    compact form of a known rank above the level; a level below that known rank is the
+    sheet just tried (and does not fit) unless the sheet has an alternative ranked there,
+    which :func:`_met` sees; then every compact form is made and each rank tried."""
+    level: int | None = None
+    while True:
+        later = sorted(r for r in _known(blocks, level) if level is None or r > level)
+        yield level, not later
+        if not later:
+            return
+        if any((level is None or r > level) and r < later[0] for r in _met(blocks, level)):
+            ranks = sorted(r for r in _ranks(blocks) if level is None or r > level)
+            for r in ranks:
+                yield r, r == ranks[-1]
+            return
+        level = later[0]
 
 
 def _doc_args(meta: dict[str, str]) -> dict[str, Any]:
@@ -61,39 +129,42 @@ def render_a4(story: list[Any], stub: list[Any] | None, spec: Spec,
     """The A4 document, its stub at the bottom of the page; when that takes a second
     page, the optional blocks are compacted, lowest rank first, until it fits."""
     blocks = [*story, *(stub or [])]
-    ranks: set[int] = set()
-    while blocks:
-        alts = [b for b in blocks if isinstance(b, Alternative)]
-        ranks |= {b.rank for b in alts}
-        blocks = [c for b in alts for c in b.compact]
     pdf, pages = b"", 2
-    for compact_to in (None, *sorted(ranks)):
-        if compact_to != max(ranks, default=None) and _surely_overflows(story, stub, spec,
-                                                                         compact_to):
+    heights: dict[int, tuple[Flowable, float]] = {}  # a block in two levels: measured once
+    for compact_to, last in _levels(blocks):
+        if not last and _surely_overflows(story, stub, spec, compact_to, heights):
             continue  # no need to build it to know (a whole build: ~15 ms)
         pdf, pages = _build_a4(story, stub, spec, meta, compact_to)
         if pages <= 1:
             break
     if pages > 1 and stub:  # last resort: the resident's part shrunk to fit
-        pdf, pages = _build_a4(story, stub, spec, meta, max(ranks, default=0),
+        pdf, pages = _build_a4(story, stub, spec, meta, max(_ranks(blocks), default=0),
                                shrink=True)
     return pdf
 
 
 def _surely_overflows(story: list[Any], stub: list[Any] | None, spec: Spec,
-                      compact_to: int | None) -> bool:
+                      compact_to: int | None,
+                      heights: dict[int, tuple[Flowable, float]] | None = None) -> bool:
     """True when the sheet at ``compact_to`` cannot fit one page: its blocks' heights
     (wrapped at the content width, with their spaces, less the first block's space
     before and the last's after, which a frame may drop) add up to more than the page
-    holds. A build never needs less than that, so only a sheet that may fit is built."""
+    holds. A build never needs less than that, so only a sheet that may fit is built.
+    ``heights``: the blocks measured so far (by id, with the block, so the id stays its)."""
     s = spec
     flow = _expand(story, compact_to)
     if stub:
         flow += [Spacer(1, 3 * mm), CutLine("", s.small), *_expand(stub, compact_to)]
     if not flow:
         return False
-    need: float = sum(f.wrap(s.width, s.page_w * 2)[1] + f.getSpaceBefore()
-                      + f.getSpaceAfter() for f in flow)
+    known = {} if heights is None else heights
+    need: float = 0.0
+    for f in flow:
+        got = known.get(id(f))
+        if got is None:
+            got = known[id(f)] = (f, f.wrap(s.width, s.page_w * 2)[1] + f.getSpaceBefore()
+                                  + f.getSpaceAfter())
+        need += got[1]
     need -= flow[0].getSpaceBefore() + flow[-1].getSpaceAfter()
     return bool(need > A4[1] - s.margin_top - s.margin_bottom + 1)
 
