@@ -7,8 +7,9 @@ one bare WAL+FULL commit measured in the same run — 300 saves as the window ma
 (``Store.tidy_after_save`` between two, untimed: the window's background lane while the
 worker reads the receipt; it folds the WAL, so no save pays SQLite's automatic checkpoint)
 and 300 back to back (as the command line, or a desk before that tidy existed, makes
-them: every ~60th pays the checkpoint of ~1,000 WAL pages inside its commit); search p50/p95 for a 2-character name,
-the last 4 digits of an ID number, pinyin initials, a phone tail and a receipt number.
+them: every ~14th pays the automatic checkpoint of ~250 WAL pages inside its commit);
+search p50/p95 for a 2-character name, the last 4 digits of an ID number, pinyin initials, a
+phone tail and a receipt number.
 
     python bench/bench_store.py [--cases 100000] [--dir DIR]
 """
