@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "sync"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import pg_work  # noqa: E402
 from sync_profile import Spy, child_of, report, spy_available, tree_cpu  # noqa: E402
 
 from sync import protocol as P  # noqa: E402
@@ -224,8 +225,8 @@ def _case_row(p: dict[str, Any], now: str) -> dict[str, Any]:
 
 
 def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, template: Any,
-               workers: int, profile: Path | None = None, db_pid: int | None = None
-               ) -> dict[str, Any]:
+               workers: int, profile: Path | None = None, db_pid: int | None = None,
+               on_start: Any = None) -> dict[str, Any]:
     """``desks`` threads each posting ``batches_per_desk`` batches of ``batch`` cases
     (``profile``: the file for the server's py-spy profile; ``db_pid``: PostgreSQL's
     postmaster, whose CPU seconds are counted with the server's)."""
@@ -255,6 +256,8 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
             mine.append(gzip.compress(raw, 5, mtime=0))
         payloads.append(mine)
     server = Server(db_url, workers, profile)
+    if on_start is not None:  # --db-work: zero PostgreSQL's statement counters
+        on_start()
     latencies: list[float] = []
     errors: list[str] = []
     go = threading.Barrier(desks)
@@ -324,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="a folder for py-spy profiles of each part (both sides of the "
                          "one-desk sync; the server of the 50-desk runs) and their "
                          "breakdown by stage (needs py-spy)")
+    ap.add_argument("--db-work", action="store_true",
+                    help="the database's own work per case in the 50-desk runs: rows and "
+                         "index entries per table; on PostgreSQL (--pg auto) each "
+                         "statement's time from pg_stat_statements (bench/pg_work.py)")
     ap.add_argument("--profile-idle", action="store_true",
                     help="the server's profiles sample waiting threads too (wall time: "
                          "waits on the database and on locks show in their stage)")
@@ -349,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"sqlite:///{tmp / 'many.sqlite3'}", args.desks, args.batch,
                 args.batches_per_desk, template, 1, prof / "many-sqlite.txt" if prof else None)
             print(f"sqlite: {out['many_desks_sqlite']}", file=sys.stderr)
+            if args.db_work:
+                out["db_work_sqlite"] = _db_work(f"sqlite:///{tmp / 'many.sqlite3'}", args)
             _report(prof, "many-sqlite", out["many_desks_sqlite"]["server_cpu_s"])
         if "pg" in parts and args.pg != "none":
             out["many_desks_postgres"] = _many_postgres(args, template, prof)
@@ -365,7 +374,7 @@ def _many_postgres(args: argparse.Namespace, template: Any, prof: Path | None
     if args.pg == "auto":
         from sync_helpers import PgCluster
 
-        cluster = PgCluster()
+        cluster = pg_work.pg_cluster() if args.db_work else PgCluster()
         cluster.start()
         cluster.admin("CREATE DATABASE bench")
         pg_url = cluster.url("bench")
@@ -375,12 +384,24 @@ def _many_postgres(args: argparse.Namespace, template: Any, prof: Path | None
     try:
         res = many_desks(pg_url, args.desks, args.batch, args.batches_per_desk, template,
                          args.pg_workers, prof / "many-postgres.txt" if prof else None,
-                         db_pid)
+                         db_pid, (lambda: pg_work.pg_reset(pg_url))
+                         if args.db_work and cluster is not None else None)
+        if args.db_work:
+            res["db_work"] = _db_work(pg_url, args, stats=cluster is not None)
     finally:
         if cluster is not None:
             cluster.stop()
     print(f"postgres: {res}", file=sys.stderr)
     _report(prof, "many-postgres", res["server_cpu_s"])
+    return res
+
+
+def _db_work(url: str, args: argparse.Namespace, stats: bool = False) -> dict[str, Any]:
+    n = args.desks * args.batch * args.batches_per_desk
+    res: dict[str, Any] = {"tables": pg_work.table_work(url, n)}
+    if stats:
+        res["statements"] = pg_work.pg_statements(url, n)
+    print(pg_work.report(url.split(":", 1)[0], res), file=sys.stderr)
     return res
 
 

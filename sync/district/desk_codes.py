@@ -44,7 +44,9 @@ active_code_index = Index("desks_active_code", desks.c.desk_code, unique=True,
 receipt_numbers = Table(
     "receipt_numbers", metadata,
     Column("receipt_no", String(64), primary_key=True),  # unique district-wide
-    Column("case_uuid", String(36), nullable=False, index=True),
+    # (not indexed: nothing reads a number by its case — the public query reads it by
+    # number — and a random-key index entry per case was the cost; revision 0006)
+    Column("case_uuid", String(36), nullable=False),
 )
 desk_replacements = Table(  # which desk a replacement laptop took over from
     "desk_replacements", metadata,

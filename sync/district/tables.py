@@ -142,7 +142,8 @@ cases = Table(
     Column("priority", Integer, nullable=False, server_default="0"),  # 绿色通道
     Index("cases_desk", "desk_id", "received_at"),
     Index("cases_status", "district_status", "received_at"),
-    Index("cases_item", "item_code"),
+    # (no index on item_code alone: no query reads cases by it — the console's lists read
+    # its own read model, console_cases — and it was an index entry per case; 0006)
 )
 case_revisions = Table(
     "case_revisions", metadata,
