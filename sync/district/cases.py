@@ -21,6 +21,7 @@ from sync import protocol as P
 from sync.district.database import Database
 from sync.district.replacement import lineage
 from sync.district.tables import (
+    RESIDENT_COLS,
     case_revisions,
     case_routes,
     cases,
@@ -29,6 +30,9 @@ from sync.district.tables import (
     ratings,
     rejections,
 )
+
+# a case as the API and the command line show it: not the duplicate check's resident index
+_SHOWN = [c for c in cases.c if c.name not in RESIDENT_COLS]
 
 
 class Cases:
@@ -40,7 +44,8 @@ class Cases:
     def get(self, case_uuid: str) -> dict[str, Any] | None:
         """A case with its newest payload, revisions, routes, rating and status history."""
         with self.db.read() as conn:
-            row = conn.execute(select(cases).where(cases.c.uuid == case_uuid)).mappings().first()
+            row = conn.execute(select(*_SHOWN).where(cases.c.uuid == case_uuid)
+                               ).mappings().first()
             if row is None:
                 return None
             out = dict(row)
@@ -63,7 +68,7 @@ class Cases:
     def summaries(self, *, desk_id: str | None = None, status: str | None = None,
                    limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         """Case summaries, newest received first."""
-        q = select(cases)
+        q = select(*_SHOWN)
         if desk_id:
             q = q.where(cases.c.desk_id == desk_id)
         if status:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -59,17 +59,9 @@ resident_locks = Table(
     Column("at", String(40), nullable=False),
     PrimaryKeyConstraint("id_hash", "item_code"),
 )
-# the cases of items with a ``once`` rule, by resident (digest) and item
-resident_items = Table(
-    "resident_items", metadata,
-    Column("case_uuid", String(36), primary_key=True),
-    Column("id_hash", String(24), nullable=False),
-    Column("item_code", String(16), nullable=False),
-    Column("desk_code", String(32), nullable=False),
-    Column("accepted_date", String(10), nullable=False),
-    Column("excepted", String(40), nullable=False, server_default=""),  # 补办/变更…
-    Index("resident_items_resident", "id_hash", "item_code"),
-)
+# the cases of items with a ``once`` rule are indexed by resident (digest) and item in their
+# own ``cases`` row: ``resident_hash``, ``resident_date``, ``resident_exception`` (index
+# ``cases_resident``; a table of its own, ``resident_items``, until revision 0007)
 # a flag: two rows, each case → the other; ``flag_seq``/``clear_seq``: the change that told
 # the case's desk (NULL: not yet told; 0: never to be told — cleared before it was)
 case_duplicates = Table(
@@ -92,8 +84,6 @@ case_duplicates = Table(
     Index("case_duplicates_cleared", "clear_seq"),
 )
 
-_ITEM_COLS = tuple((c, "text") for c in ("case_uuid", "id_hash", "item_code", "desk_code",
-                                          "accepted_date", "excepted"))
 _RULES_FILL = threading.Lock()
 RULE_WORDS = {"while_open": "未办结期间不能重复申请", "per_year": "每年度限申请一次",
               "lifetime": "限申请一次"}
@@ -165,40 +155,44 @@ def _counts(rule: str, mine: str, other: Any) -> bool:
     return True
 
 
-def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
-                    stored: Sequence[P.CasePayload], uuids: Sequence[str] | None = None
-                    ) -> int:
-    """Index the batch's stored cases of ``once`` items by resident and flag each one
-    another desk's case of the same resident and item stops (inside the batch's
-    transaction, every statement once for the whole batch: a short statement the driver
-    executes per row, as ingest does). Returns how many new pairs were flagged."""
+def residents(db: Database, conn: Connection,
+              newest: Iterable[tuple[str, P.CasePayload]]) -> dict[str, tuple[str, str, str]]:
+    """Case UUID → (resident's ID digest, acceptance date, exception chosen or "") for the
+    cases ``(uuid, payload)`` of items with a ``once`` rule that name an ID number: what
+    their ``cases`` rows are indexed by (written with the row, by ingest's upsert)."""
     rules = once_rules(db, conn)
-    mine: list[tuple[P.CasePayload, str, str, str]] = []  # (case, resident, exception, uuid)
-    # (``uuids``: the cases' UUIDs as text, when the caller has them: UUID.__str__ is
-    # not free at 500 cases a batch)
-    for cp, u in zip(stored, uuids if uuids is not None else [None] * len(stored),
-                     strict=True):
+    out = {}
+    for u, cp in newest:
         if cp.item_code in rules:
             who = _resident(cp)
             if who is not None:
-                mine.append((cp, *who, u if u is not None else str(cp.uuid)))
+                out[u] = (who[0], _accepted(cp), who[1])
+    return out
+
+
+def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
+                    stored: Sequence[tuple[str, P.CasePayload]],
+                    found: dict[str, tuple[str, str, str]]) -> int:
+    """Flag each of the batch's stored cases ``(uuid, payload)`` that another desk's case
+    of the same resident and item stops (inside the batch's transaction, after the cases'
+    rows — indexed by resident, ``found``: :func:`residents` — are written; every statement
+    once for the whole batch). Returns how many new pairs were flagged."""
+    rules = once_rules(db, conn)
+    mine = [(cp, found[u][0], found[u][2], u) for u, cp in stored
+            if u in found and cp.item_code in rules]
     if not mine:
         return 0
     # PostgreSQL: the lock rows first, in one order (two batches never wait for each other
-    # in a cycle; Database.insert_rows inserts them in this order). SQLite's one writer
-    # decides batches one after the other already: no lock rows to write there.
+    # in a cycle; Database.insert_rows inserts them in this order), then the read — a batch
+    # for the same resident either waits here for this one's commit and sees its cases, or
+    # committed before and is seen. SQLite's one writer decides batches one after the other
+    # already: no lock rows to write there.
     if not db.is_sqlite:
         db.insert_rows(conn, "resident_locks", (("id_hash", "text"), ("item_code", "text"),
                                                 ("at", "text")),
                        [(h, code, at) for h, code in sorted({(h, cp.item_code)
                                                              for cp, h, _, _ in mine})],
                        "ON CONFLICT (id_hash, item_code) DO UPDATE SET at = excluded.at")
-    db.insert_rows(conn, "resident_items", _ITEM_COLS,
-                   [(u, h, cp.item_code, cp.desk_code, _accepted(cp), exc)
-                    for cp, h, exc, u in mine],
-                   "ON CONFLICT (case_uuid) DO UPDATE SET id_hash = excluded.id_hash, "
-                   "item_code = excluded.item_code, accepted_date = excluded.accepted_date, "
-                   "excepted = excluded.excepted")
     # every case of these residents (theirs and ours), read once after the locks, by
     # resident and item, then by desk code: a case is compared with other desks' cases
     # only (comparing it with its own desk's too made a batch's work grow with every case
@@ -211,12 +205,11 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
     mark = "?" if db.is_sqlite else "%s"
     for i in range(0, len(hashes), 500):
         among, args = db.among(hashes[i:i + 500])  # (straight to the driver)
-        sql = ("SELECT ri.case_uuid, ri.id_hash, ri.item_code, ri.desk_code, "
-               "ri.accepted_date, ri.excepted, c.desk_id, c.district_status "
-               "FROM resident_items ri JOIN cases c ON c.uuid = ri.case_uuid "
-               f"WHERE ri.id_hash {among}")
+        sql = ("SELECT uuid AS case_uuid, resident_hash AS id_hash, item_code, desk_code, "
+               "resident_date AS accepted_date, resident_exception AS excepted, desk_id, "
+               f"district_status FROM cases WHERE resident_hash {among}")
         if len(codes) == 1:
-            sql += f" AND ri.desk_code != {mark}"
+            sql += f" AND desk_code != {mark}"
             args += (next(iter(codes)),)
         for r in conn.exec_driver_sql(sql, args).mappings():
             known.setdefault((r["id_hash"], r["item_code"]), {}).setdefault(
@@ -257,9 +250,8 @@ def _others(conn: Connection, uuids: Sequence[str]) -> dict[str, dict[str, Any]]
     out = {}
     for r in conn.execute(select(
             cases.c.uuid, cases.c.receipt_no, cases.c.item_name, cases.c.desk_code,
-            cases.c.desk_id, desks.c.name, resident_items.c.accepted_date).join(
-            desks, desks.c.desk_id == cases.c.desk_id, isouter=True).join(
-            resident_items, resident_items.c.case_uuid == cases.c.uuid, isouter=True).where(
+            cases.c.desk_id, desks.c.name, cases.c.resident_date.label("accepted_date")).join(
+            desks, desks.c.desk_id == cases.c.desk_id, isouter=True).where(
             cases.c.uuid.in_(sorted(set(uuids))))).mappings():
         out[r["uuid"]] = {"uuid": r["uuid"], "receipt_no": r["receipt_no"],
                           "item_name": r["item_name"], "desk_code": r["desk_code"],
@@ -395,5 +387,5 @@ def flagged_cases() -> Any:
 
 __all__ = ["case_duplicates", "clear_duplicate", "duplicate_bodies", "duplicates_of",
            "flag_duplicates",
-           "flagged_cases", "id_digest", "notify_duplicates", "once_rules", "resident_items",
-           "resident_locks", "untold"]
+           "flagged_cases", "id_digest", "notify_duplicates", "once_rules", "resident_locks",
+           "residents", "untold"]

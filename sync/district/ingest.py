@@ -32,12 +32,13 @@ from sync import reasons
 from sync.district.database import Database
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
-from sync.district.duplicates import flag_duplicates, notify_duplicates
+from sync.district.duplicates import flag_duplicates, notify_duplicates, residents
 from sync.district.errors import BatchConflict
 from sync.district.matters_ingest import MatterIn, apply_matters
 from sync.district.reconcile import Reconcile
 from sync.district.replacement import count_sent
 from sync.district.tables import (
+    RESIDENT_COLS,
     batches,
     case_revisions,
     case_routes,
@@ -64,7 +65,7 @@ _CASE_INSERT_COLS = tuple((c, "integer" if c in _INTEGER_COLS else "text") for c
     "uuid", "desk_id", "desk_code", "receipt_no", "item_code", "item_name", "department",
     "catalog_version", "desk_status", "revision", "applicant_name", "desk_created_at",
     "desk_updated_at", "received_at", "updated_at", "district_status", "district_note",
-    "batch_id", "priority"))
+    "batch_id", "priority", *RESIDENT_COLS))
 _KEEP = ("uuid", "desk_id", "received_at", "district_status", "district_note")
 _UPSERT_CASES = (  # a known case moves to a newer revision, and only its own desk's
     "ON CONFLICT (uuid) DO UPDATE SET "
@@ -260,8 +261,7 @@ class _BatchWork:
     def _result(self, i: int, raw: Any, result: str, reason: str = "",
                 received_at: str | None = None) -> None:
         rec = raw if isinstance(raw, dict) else {}
-        rid = rec.get("id")
-        rev = rec.get("revision")
+        rid, rev = rec.get("id"), rec.get("revision")
         self.results[i] = {
             "index": i, "id": rid if isinstance(rid, int) else None,
             "case_uuid": str(rec.get("case_uuid"))[:64] if rec.get("case_uuid") else None,
@@ -273,9 +273,7 @@ class _BatchWork:
         self.bodies = prep.bodies
         for i, reason in prep.rejected.items():
             self._result(i, records[i], "rejected", reason)
-        case_in, rating_in = prep.cases, prep.ratings
-        accepted = self._cases(records, case_in)
-        self._ratings(records, rating_in, accepted)
+        self._ratings(records, prep.ratings, self._cases(records, prep.cases))
         apply_matters(self, records, prep.matters)
         refused = [r for r in self.results if r and r["result"] in ("rejected", "conflict")]
         if refused:
@@ -383,7 +381,8 @@ class _BatchWork:
                inserted: set[tuple[str, int]], existing_case: dict[str, Any],
                sent_before: set[str]) -> None:
         """The cases' rows at their newest revision, and what follows from new ones."""
-        self._upsert_cases(newest)
+        found = residents(self.st, self.conn, ((u, cp) for u, (_, cp) in newest.items()))
+        self._upsert_cases(newest, found)
         # issue 21: the 办事点 page's cases-sent count, in this transaction (SQLite: one
         # writer, so what _known read is still so)
         count_sent(self.conn, self.desk_id, inserted,
@@ -393,11 +392,10 @@ class _BatchWork:
                         [cp for u, (_, cp) in newest.items() if u not in existing_case])
         uuids = [u for u, (_, cp) in newest.items()  # newer than stored
                  if u not in existing_case or cp.revision > existing_case[u].revision]
-        stored = [newest[u][1] for u in uuids]
-        self._fan_out(stored)
+        self._fan_out([newest[u][1] for u in uuids])
         # issue 23: the same resident and item at another desk, within the window
-        self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at, stored,
-                                        uuids)
+        self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at,
+                                        [(u, newest[u][1]) for u in uuids], found)
 
     def _insert_revisions(self, fresh: list[tuple[int, P.Record, P.CasePayload, str, str]]
                           ) -> dict[tuple[str, int], tuple[str, str, str]]:
@@ -430,15 +428,16 @@ class _BatchWork:
                          "区级已有该案件同一版本的不同内容（冲突），未覆盖；请核对后重新保存",
                          stored_at)
 
-    def _upsert_cases(self, newest: dict[str, tuple[P.Record, P.CasePayload]]) -> None:
+    def _upsert_cases(self, newest: dict[str, tuple[P.Record, P.CasePayload]],
+                      found: dict[str, tuple[str, str, str]]) -> None:
         """Insert new cases and move known ones to their newest revision (never back), in
         one statement straight to the driver (:meth:`Database.insert_rows`). The district's
-        own columns (status, note, first receive time) are kept."""
-        at, desk_id, batch_id = self.at, self.desk_id, self.batch_id
+        own columns (status, note, first receive time) are kept; ``found``: residents."""
+        at, desk_id, batch_id, none = self.at, self.desk_id, self.batch_id, (None,) * 3
         rows = [(u, desk_id, cp.desk_code, cp.receipt_no, cp.item_code, cp.item_name,
                  cp.department, cp.catalog_version, cp.status, cp.revision, cp.applicant_name,
                  cp.created_at, cp.updated_at, at, at, "received", "", batch_id,
-                 1 if cp.priority else 0)
+                 1 if cp.priority else 0, *found.get(u, none))
                 for u, (_rec, cp) in newest.items()]
         self.st.insert_rows(self.conn, "cases", _CASE_INSERT_COLS, rows, _UPSERT_CASES)
 

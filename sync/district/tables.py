@@ -49,6 +49,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -140,11 +141,22 @@ cases = Table(
     Column("district_updated_at", String(40)),
     Column("batch_id", String(36), nullable=False),
     Column("priority", Integer, nullable=False, server_default="0"),  # 绿色通道
+    # issue 23's index of the cases of ``once`` items by resident (the ID number's digest,
+    # sync.district.duplicates; NULL for any other case): the acceptance date and the
+    # exception chosen (补办/变更…). In the case's own row: no second row per case (0007)
+    Column("resident_hash", String(24)),
+    Column("resident_date", String(10)),
+    Column("resident_exception", String(40)),
     Index("cases_desk", "desk_id", "received_at"),
     Index("cases_status", "district_status", "received_at"),
     # (no index on item_code alone: no query reads cases by it — the console's lists read
     # its own read model, console_cases — and it was an index entry per case; 0006)
+    Index("cases_resident", "resident_hash", "item_code",
+          sqlite_where=text("resident_hash IS NOT NULL"),
+          postgresql_where=text("resident_hash IS NOT NULL")),
 )
+# the columns of ``cases`` only the duplicate check reads (never in a case's summary)
+RESIDENT_COLS = ("resident_hash", "resident_date", "resident_exception")
 case_revisions = Table(
     "case_revisions", metadata,
     Column("case_uuid", String(36), nullable=False),
