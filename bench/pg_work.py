@@ -77,8 +77,8 @@ def table_work(url: str, cases: int) -> list[dict[str, Any]]:
         stats = {}
         if pg:
             stats = {r["relname"]: r for r in c.execute(text(
-                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables"
-            )).mappings()}
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, seq_scan, idx_scan "
+                "FROM pg_stat_user_tables")).mappings()}
         for t in TABLES:
             if t not in have:
                 continue
@@ -90,7 +90,8 @@ def table_work(url: str, cases: int) -> list[dict[str, Any]]:
             if pg and t in stats:
                 s = stats[t]
                 cold = s["n_tup_upd"] - s["n_tup_hot_upd"]
-                row.update(ins_per_case=round(s["n_tup_ins"] / cases, 3),
+                row.update(seq_scans=s["seq_scan"], idx_scans=s["idx_scan"],
+                           ins_per_case=round(s["n_tup_ins"] / cases, 3),
                            upd_per_case=round(s["n_tup_upd"] / cases, 3),
                            hot_upd_per_case=round(s["n_tup_hot_upd"] / cases, 3),
                            index_entries_per_case=round(
@@ -108,7 +109,8 @@ def report(name: str, res: dict[str, Any]) -> str:
         lines.append(f"  {t['table']:18} rows/case {t['rows_per_case']:<6} "
                      f"indexes {t['indexes']} entries/case {t['index_entries_per_case']:<6} "
                      + (f"ins {t.get('ins_per_case')} upd {t.get('upd_per_case')} "
-                        f"hot {t.get('hot_upd_per_case')} " if "ins_per_case" in t else "")
+                        f"hot {t.get('hot_upd_per_case')} seq scans {t.get('seq_scans')} "
+                        f"index scans {t.get('idx_scans')} " if "ins_per_case" in t else "")
                      + ",".join(t["index_names"]))
     total = sum(t["index_entries_per_case"] for t in res["tables"])
     rows = sum(t.get("ins_per_case", t["rows_per_case"]) for t in res["tables"])

@@ -156,30 +156,30 @@ def _counts(rule: str, mine: str, other: Any) -> bool:
 
 
 def residents(db: Database, conn: Connection,
-              newest: Iterable[tuple[str, P.CasePayload]]) -> dict[str, tuple[str, str, str]]:
-    """Case UUID → (resident's ID digest, acceptance date, exception chosen or "") for the
-    cases ``(uuid, payload)`` of items with a ``once`` rule that name an ID number: what
-    their ``cases`` rows are indexed by (written with the row, by ingest's upsert)."""
+              newest: Iterable[tuple[str, P.CasePayload]]
+              ) -> dict[str, tuple[str, str, str, str]]:
+    """Case UUID → (resident's ID digest, acceptance date, exception chosen or "", the
+    item's rule) for the cases ``(uuid, payload)`` of items with a ``once`` rule that name
+    an ID number: the first three are what their ``cases`` rows are indexed by (written
+    with the row, by ingest's upsert)."""
     rules = once_rules(db, conn)
     out = {}
     for u, cp in newest:
         if cp.item_code in rules:
             who = _resident(cp)
             if who is not None:
-                out[u] = (who[0], _accepted(cp), who[1])
+                out[u] = (who[0], _accepted(cp), who[1], rules[cp.item_code])
     return out
 
 
 def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
                     stored: Sequence[tuple[str, P.CasePayload]],
-                    found: dict[str, tuple[str, str, str]]) -> int:
+                    found: dict[str, tuple[str, str, str, str]]) -> int:
     """Flag each of the batch's stored cases ``(uuid, payload)`` that another desk's case
     of the same resident and item stops (inside the batch's transaction, after the cases'
     rows — indexed by resident, ``found``: :func:`residents` — are written; every statement
     once for the whole batch). Returns how many new pairs were flagged."""
-    rules = once_rules(db, conn)
-    mine = [(cp, found[u][0], found[u][2], u) for u, cp in stored
-            if u in found and cp.item_code in rules]
+    mine = [(cp, found[u][0], found[u][2], u) for u, cp in stored if u in found]
     if not mine:
         return 0
     # PostgreSQL: the lock rows first, in one order (two batches never wait for each other
@@ -218,7 +218,7 @@ def flag_duplicates(db: Database, conn: Connection, desk_id: str, at: str,
     for cp, h, exc, u in mine:
         if exc:  # saved as an allowed exception (补办, 变更): not a duplicate
             continue
-        rule, acc = rules[cp.item_code], _accepted(cp)
+        _h, acc, _exc, rule = found[u]
         for code, theirs in known.get((h, cp.item_code), {}).items():
             if code == cp.desk_code:
                 continue

@@ -429,7 +429,7 @@ class _BatchWork:
                          stored_at)
 
     def _upsert_cases(self, newest: dict[str, tuple[P.Record, P.CasePayload]],
-                      found: dict[str, tuple[str, str, str]]) -> None:
+                      found: dict[str, tuple[str, str, str, str]]) -> None:
         """Insert new cases and move known ones to their newest revision (never back), in
         one statement straight to the driver (:meth:`Database.insert_rows`). The district's
         own columns (status, note, first receive time) are kept; ``found``: residents."""
@@ -437,7 +437,7 @@ class _BatchWork:
         rows = [(u, desk_id, cp.desk_code, cp.receipt_no, cp.item_code, cp.item_name,
                  cp.department, cp.catalog_version, cp.status, cp.revision, cp.applicant_name,
                  cp.created_at, cp.updated_at, at, at, "received", "", batch_id,
-                 1 if cp.priority else 0, *found.get(u, none))
+                 1 if cp.priority else 0, *found.get(u, none)[:3])
                 for u, (_rec, cp) in newest.items()]
         self.st.insert_rows(self.conn, "cases", _CASE_INSERT_COLS, rows, _UPSERT_CASES)
 
