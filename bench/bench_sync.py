@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from uuid6 import uuid7
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -240,14 +241,17 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
     payloads: list[list[bytes]] = []
     data = json.loads(template["data_json"])
     rng = random.Random(desks)
-    for desk_id, _ in creds:
+    for k, (desk_id, _) in enumerate(creds):
         mine = []
-        for _b in range(batches_per_desk):
+        for b in range(batches_per_desk):
             records = []
             for j in range(batch):
-                u = str(uuid.uuid4())
-                data["fields"]["applicant_id"] = _resident_id(rng)  # each a resident
-                p = dict(template, uuid=u, receipt_no=f"{desk_id}-{u[:8]}-{j}",
+                # as a desk sends them: time-ordered UUIDs (UUIDv7, desk.core.cases), its
+                # own code, receipt numbers in sequence; each case a different resident
+                u = str(uuid7())
+                data["fields"]["applicant_id"] = _resident_id(rng)
+                p = dict(template, uuid=u, desk_code=f"HY-B{k:02d}",
+                         receipt_no=f"HY-B{k:02d}-20261205-{b * batch + j + 1:04d}",
                          data_json=json.dumps(data, ensure_ascii=False))
                 records.append({"id": j + 1, "kind": "case", "case_uuid": u, "revision": 1,
                                 "payload": p})
@@ -322,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pg", default="auto", help="auto (temp cluster), none, or a URL")
     ap.add_argument("--pg-workers", type=int, default=2)
     ap.add_argument("--parts", default="one,sqlite,pg",
-                    help="which parts to run: one (one desk), sqlite, pg (50 desks)")
+                    help="which parts to run: one (one desk), sqlite, pg (50 desks); "
+                         "steps: the ingest's steps timed (bench/ingest_steps.py)")
     ap.add_argument("--profile", type=Path, default=None,
                     help="a folder for py-spy profiles of each part (both sides of the "
                          "one-desk sync; the server of the 50-desk runs) and their "
@@ -361,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
             _report(prof, "many-sqlite", out["many_desks_sqlite"]["server_cpu_s"])
         if "pg" in parts and args.pg != "none":
             out["many_desks_postgres"] = _many_postgres(args, template, prof)
+        if "steps" in parts:  # the ingest's steps, timed in this process (ingest_steps.py)
+            out.update(_steps(args, tmp))
     print(json.dumps(out, ensure_ascii=False, indent=2))
     ok = "one_desk" not in out or out["one_desk"]["ratio_to_floor"] >= 0.6
     return 0 if ok else 1
@@ -394,6 +401,34 @@ def _many_postgres(args: argparse.Namespace, template: Any, prof: Path | None
     print(f"postgres: {res}", file=sys.stderr)
     _report(prof, "many-postgres", res["server_cpu_s"])
     return res
+
+
+def _steps(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """``--parts steps``: one desk's batches through the ingest with every step timed, on
+    SQLite and (``--pg``) on PostgreSQL — the same batches on both."""
+    import ingest_steps
+
+    batches = ingest_steps._batches(args.cases, args.e2e_batch, tmp / "steps")
+    out = {"steps_sqlite": ingest_steps.steps(args.cases, args.e2e_batch, tmp, None, batches)}
+    print(ingest_steps.table(out["steps_sqlite"]), file=sys.stderr)
+    if args.pg == "none":
+        return out
+    cluster = None
+    if args.pg == "auto":
+        from sync_helpers import PgCluster
+
+        cluster = PgCluster()
+        cluster.start()
+        cluster.admin("CREATE DATABASE steps")
+    try:
+        url = cluster.url("steps") if cluster is not None else args.pg
+        out["steps_postgres"] = ingest_steps.steps(args.cases, args.e2e_batch, tmp, url,
+                                                   batches)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    print(ingest_steps.table(out["steps_postgres"]), file=sys.stderr)
+    return out
 
 
 def _db_work(url: str, args: argparse.Namespace, stats: bool = False) -> dict[str, Any]:
