@@ -50,6 +50,10 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--cases", default="20,60", help="cases per desk: min,max (uniform)")
     g.add_argument("--decisions", type=int, default=6,
                    help="mean decisions waiting per desk (pulled in the morning)")
+    g.add_argument("--history", type=int, default=0,
+                   help="cases each desk sent before this morning (written straight into "
+                        "the tables, then analysed): a district that has been working, "
+                        "not an empty one — a cost that grows with a desk's past shows")
 
 
 def _templates() -> dict[str, Any]:
@@ -132,6 +136,8 @@ def trial(url: str, n: int, workers: int, args: argparse.Namespace, tpl: dict[st
                                                 ).isoformat(timespec="seconds")))
     copy_changes(st, decisions)
     st.close()
+    if args.history:
+        seed_history(url, desks, args.history)
     server = Server(url, workers)
     rounds: list[float] = []
     late: list[float] = []
@@ -190,6 +196,53 @@ def trial(url: str, n: int, workers: int, args: argparse.Namespace, tpl: dict[st
             "bench_client_cpu_s": round(own, 2)}
 
 
+def seed_history(url: str, desks: list[Desk], per_desk: int) -> float:
+    """``per_desk`` earlier cases of each desk, as ingest leaves them (a ``cases`` row, its
+    revision, the receipt number's claim, the desk's record of it, its sent count), one an
+    hour back from now, written by SQL in the database, then ``ANALYZE`` (a district's
+    autovacuum has seen its tables). Their payloads are ``{}``: nothing this morning reads
+    them. Returns the seconds it took."""
+    import psycopg
+
+    t = time.perf_counter()
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE bench_desks (desk_id text, code text)")
+        with cur.copy("COPY bench_desks (desk_id, code) FROM STDIN") as cp:
+            for d in desks:
+                cp.write_row((d.desk_id, d.code))
+        cur.execute("""
+            INSERT INTO cases (uuid, desk_id, desk_code, receipt_no, item_code, item_name,
+                department, catalog_version, desk_status, revision, applicant_name,
+                desk_created_at, desk_updated_at, received_at, updated_at, district_status,
+                district_note, batch_id, priority, resident_hash, resident_date)
+            SELECT gen_random_uuid()::text, d.desk_id, d.code,
+                   d.code || '-H' || lpad(g::text, 7, '0'), 'MZ-GLJT', '高龄津贴申领', '民政',
+                   'history', 'accepted', 1, '王桂兰', t.at, t.at, t.at, t.at, 'completed',
+                   '', 'history', 0, substr(md5(random()::text), 1, 24), substr(t.at, 1, 10)
+            FROM bench_desks d, generate_series(1, %s) g,
+                 LATERAL (SELECT to_char(now() AT TIME ZONE 'UTC' - make_interval(hours => g),
+                                         'YYYY-MM-DD"T"HH24:MI:SS"+00:00"') AS at) t""",
+                    (per_desk,))
+        cur.execute("""INSERT INTO case_revisions (case_uuid, revision, content_hash, desk_id,
+                           batch_id, received_at, payload_json)
+                       SELECT uuid, 1, md5(uuid), desk_id, 'history', received_at, '{}'
+                       FROM cases WHERE batch_id = 'history'""")
+        cur.execute("""INSERT INTO receipt_numbers (receipt_no, case_uuid)
+                       SELECT receipt_no, uuid FROM cases WHERE batch_id = 'history'""")
+        cur.execute("""INSERT INTO desk_records (desk_id, kind, case_uuid, revision, outbox_id, at)
+                       SELECT desk_id, 'case', uuid, 1, NULL, received_at
+                       FROM cases WHERE batch_id = 'history'""")
+        cur.execute("""INSERT INTO desk_sent_counts (desk_id, cases)
+                       SELECT desk_id, count(*) FROM cases WHERE batch_id = 'history'
+                       GROUP BY desk_id
+                       ON CONFLICT (desk_id) DO UPDATE SET cases = excluded.cases""")
+        for table in ("cases", "case_revisions", "receipt_numbers", "desk_records",
+                      "desk_sent_counts"):
+            cur.execute(f"ANALYZE {table}")
+    return time.perf_counter() - t
+
+
 def _own_cpu() -> float:
     t = os.times()
     return t.user + t.system
@@ -230,6 +283,7 @@ def morning(args: argparse.Namespace, db: Callable[[str], str], pg_pid: int | No
     tpl = _templates()
     out: dict[str, Any] = {"compress": args.compress, "peak_share": args.peak_share,
                            "cases_per_desk": args.cases, "round_limit_s": args.round_s,
+                           "history_per_desk": args.history,
                            "cpu_count": os.cpu_count(), "load_before": os.getloadavg()[0]}
     start = args.start
     for w in (int(x) for x in args.workers.split(",")):

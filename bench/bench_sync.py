@@ -14,7 +14,11 @@ Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--
    and ``least_seconds``: that CPU work spread as widely as it can go on this machine (a
    server process's Python on one core at a time, PostgreSQL on every core) — all
    batches arrive at once, so the last answers can come no sooner than that, whatever
-   the order (the floor a p95 target is to be read against).
+   the order (the floor a p95 target is to be read against). Each desk's batches are made
+   as a desk makes them: UUIDv7 case ids, its own desk code, receipt numbers in sequence.
+3. **The ingest's steps** (``--parts steps``, not run by default): one desk's batches through
+   ``storage.ingest.batch`` in this process with every step timed, CPU and wall ms per
+   batch, on SQLite and (``--pg``) PostgreSQL (``bench/ingest_steps.py``).
 
 The district runs in its own process (``uvicorn``), as in production. Prints one JSON object
 (and a short table on stderr).
