@@ -61,10 +61,10 @@ class Database:
         self.dialect = self.url.split(":", 1)[0].split("+", 1)[0]
         self.is_sqlite = self.dialect == "sqlite"
         self._wal: Checkpointer | None = None
-        self.engine = self._make_engine()
         # SQLite has one writer per file: serialise writers here rather than let them
         # spin on SQLITE_BUSY (reads run in parallel under WAL).
         self._wlock: Any = threading.Lock() if self.is_sqlite else nullcontext()
+        self.engine = self._make_engine()
         self._writer = (self.engine.execution_options(sqlite_begin="IMMEDIATE")
                         if self.is_sqlite else self.engine)
 
@@ -76,7 +76,8 @@ class Database:
         path = self.url.split("///", 1)[1] if "///" in self.url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._wal = Checkpointer(path)  # checkpoints off the requests' path (wal.py)
+            # checkpoints off the requests' path, the last pages in the writers' turn (wal.py)
+            self._wal = Checkpointer(path, turn=self._wlock)
         eng = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30},
                             pool_size=8, max_overflow=8)
 
