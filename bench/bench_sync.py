@@ -329,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batches-per-desk", type=int, default=1)
     ap.add_argument("--pg", default="auto", help="auto (temp cluster), none, or a URL")
     ap.add_argument("--pg-workers", type=int, default=2)
+    ap.add_argument("--sqlite-workers", type=int, default=1)
     ap.add_argument("--parts", default="one,sqlite,pg",
                     help="which parts to run: one (one desk), sqlite, pg (50 desks); "
                          "steps: the ingest's steps timed (bench/ingest_steps.py)")
@@ -363,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         if "sqlite" in parts:
             out["many_desks_sqlite"] = many_desks(
                 f"sqlite:///{tmp / 'many.sqlite3'}", args.desks, args.batch,
-                args.batches_per_desk, template, 1, prof / "many-sqlite.txt" if prof else None)
+                args.batches_per_desk, template, args.sqlite_workers,
+                prof / "many-sqlite.txt" if prof else None)
             print(f"sqlite: {out['many_desks_sqlite']}", file=sys.stderr)
             if args.db_work:
                 out["db_work_sqlite"] = _db_work(f"sqlite:///{tmp / 'many.sqlite3'}", args)

@@ -13,7 +13,13 @@ rest of the storage layer builds its statements with.
 
 from __future__ import annotations
 
+import os
 import threading
+
+try:
+    import fcntl
+except ImportError:  # (Windows: a district runs on Linux; tests on Windows do not)
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -52,6 +58,46 @@ def normalize_url(url: str) -> str:
     return url
 
 
+class WriterTurn:
+    """The writers' turn on an SQLite file for every process serving it: a thread lock
+    (this process's threads) and an exclusive ``flock`` on ``<file>.writer`` (the other
+    server processes, ``serve --workers N``). A writer waiting for it sleeps in the kernel
+    and wakes when the turn is free — SQLite's own busy handler would poll, sleeping up to
+    100 ms between tries."""
+
+    def __init__(self, path: str) -> None:
+        self.path = f"{path}.writer"
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def __enter__(self) -> WriterTurn:
+        self._lock.acquire()
+        try:
+            pid = os.getpid()
+            if self._fd is None or self._pid != pid:  # (a forked process opens its own)
+                self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), pid
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Close the lock file (a later writer opens it again)."""
+        with self._lock:
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None
+
+
 class Database:
     """The engine, its transactions and the dialect helpers (the base of :class:`Storage`,
     which adds the caches and runs :meth:`migrate`)."""
@@ -64,7 +110,7 @@ class Database:
         # SQLite has one writer per file: serialise writers here rather than let them
         # spin on SQLITE_BUSY (reads run in parallel under WAL).
         self._wlock: Any = threading.Lock() if self.is_sqlite else nullcontext()
-        self.engine = self._make_engine()
+        self.engine = self._make_engine()  # (on an SQLite file: _wlock becomes a WriterTurn)
         self._writer = (self.engine.execution_options(sqlite_begin="IMMEDIATE")
                         if self.is_sqlite else self.engine)
 
@@ -76,6 +122,8 @@ class Database:
         path = self.url.split("///", 1)[1] if "///" in self.url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if fcntl is not None:  # the turn shared by every server process
+                self._wlock = WriterTurn(path)
             # checkpoints off the requests' path, the last pages in the writers' turn (wal.py)
             self._wal = Checkpointer(path, turn=self._wlock)
         eng = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30},
@@ -152,6 +200,8 @@ class Database:
         if self._wal is not None:
             self._wal.close()
         self.engine.dispose()
+        if isinstance(self._wlock, WriterTurn):
+            self._wlock.close()
 
     def migrate(self) -> None:
         """Bring the schema to the migrations' ``head`` (:mod:`sync.district.migrations`),

@@ -155,18 +155,31 @@ def _counts(rule: str, mine: str, other: Any) -> bool:
     return True
 
 
+def residents_ahead(db: Any, cases: Iterable[tuple[str, P.CasePayload]]
+                    ) -> dict[str, tuple[str, str] | None]:
+    """Case UUID → :func:`_resident` of each case ``(uuid, payload)`` whose item had a
+    ``once`` rule when the rules were last read (every case before they were): the ID
+    digests worked out before the batch's transaction, which :func:`residents` takes as
+    they are (a digest depends on the payload alone; the rules only say whose is needed)."""
+    cached = getattr(db, "_once_rules", None)
+    rules = cached[1] if cached is not None else None
+    return {u: _resident(cp) for u, cp in cases if rules is None or cp.item_code in rules}
+
+
 def residents(db: Database, conn: Connection,
-              newest: Iterable[tuple[str, P.CasePayload]]
+              newest: Iterable[tuple[str, P.CasePayload]],
+              ahead: dict[str, tuple[str, str] | None] | None = None
               ) -> dict[str, tuple[str, str, str, str]]:
     """Case UUID → (resident's ID digest, acceptance date, exception chosen or "", the
     item's rule) for the cases ``(uuid, payload)`` of items with a ``once`` rule that name
     an ID number: the first three are what their ``cases`` rows are indexed by (written
-    with the row, by ingest's upsert)."""
+    with the row, by ingest's upsert). ``ahead``: :func:`residents_ahead` of these cases."""
     rules = once_rules(db, conn)
+    ahead = ahead or {}
     out = {}
     for u, cp in newest:
         if cp.item_code in rules:
-            who = _resident(cp)
+            who = ahead[u] if u in ahead else _resident(cp)
             if who is not None:
                 out[u] = (who[0], _accepted(cp), who[1], rules[cp.item_code])
     return out

@@ -32,7 +32,12 @@ from sync import reasons
 from sync.district.database import Database
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
-from sync.district.duplicates import flag_duplicates, notify_duplicates, residents
+from sync.district.duplicates import (
+    flag_duplicates,
+    notify_duplicates,
+    residents,
+    residents_ahead,
+)
 from sync.district.errors import BatchConflict
 from sync.district.matters_ingest import MatterIn, apply_matters
 from sync.district.reconcile import Reconcile
@@ -48,6 +53,12 @@ from sync.district.tables import (
 )
 
 log = logging.getLogger(__name__)
+# Batches a server process works on at once (issue 20): one in the writers' turn, one
+# parsed and checked meanwhile; the others wait their turn at the door, first come first
+# served, rather than share the process's one core (the GIL) 40 ways — so the first of 50
+# desks arriving at once hear back after a batch's work, not after everyone's (p50 of 50
+# desks at once: SQLite, 2 workers 1.4 s → 1.2 s; PostgreSQL, 2 workers 2.1–2.4 s → 1.5 s).
+_IN_FLIGHT = threading.BoundedSemaphore(2)
 _CATALOG_FILL = threading.Lock()  # the bundles' cache is filled by one thread at a time
 
 # A desk acts only for itself (issue 12): a record about another desk's case is refused with
@@ -96,7 +107,15 @@ class Ingest:
                    ) -> tuple[dict[str, Any], str]:
         """:meth:`batch`, also giving the answer as JSON text (the HTTP layer sends
         it as it is, rather than encoding 500 results again)."""
+        with _IN_FLIGHT:
+            return self._batch_json(desk_id, batch_id, records)
+
+    def _batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]]
+                    ) -> tuple[dict[str, Any], str]:
         prep = _prepare(records)  # parse, check and hash outside the write lock
+        # the residents' ID digests too (issue 23's duplicate check): 2.5 ms of a batch
+        # that no longer holds the writers' turn
+        prep.residents = residents_ahead(self.db, ((u, cp) for _i, _r, cp, _h, u in prep.cases))
         records_hash = prep.digest
         received_at = P.utc_now()
         with self.db.write() as conn:
@@ -193,6 +212,7 @@ class _Prepared:
     matters: list[MatterIn] = field(default_factory=list)  # resident matters (issue 15)
     bodies: dict[int, str] = field(default_factory=dict)
     digest: str = ""
+    residents: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # ahead
 
 
 def _describe_record(exc: ValidationError, index: int) -> str:
@@ -270,7 +290,7 @@ class _BatchWork:
 
     def run(self, records: Sequence[Any], prep: _Prepared) -> list[dict[str, Any]]:
         self.results = [None] * len(records)
-        self.bodies = prep.bodies
+        self.bodies, self.ahead = prep.bodies, prep.residents
         for i, reason in prep.rejected.items():
             self._result(i, records[i], "rejected", reason)
         self._ratings(records, prep.ratings, self._cases(records, prep.cases))
@@ -360,28 +380,34 @@ class _BatchWork:
     def _known(self, uuids: list[str]) -> tuple[dict[tuple[str, int], tuple[str, str]],
                                                  set[str], dict[str, Any]]:
         """What the district holds of these cases: (case, revision) → (hash, received at);
-        the cases among them this desk had sent; case → its row (locked on PostgreSQL)."""
+        the cases among them this desk had sent; case → its row (locked on PostgreSQL).
+        Revisions are read only for the cases that have a row — a revision is only ever
+        written with its case's row, and neither is deleted — so a morning's new cases cost
+        one read, not two (PostgreSQL: 4 ms of its work per batch of 500)."""
         revs: dict[tuple[str, int], tuple[str, str]] = {}
         sent_before: set[str] = set()
         # straight to the driver (SQLAlchemy builds an expanding IN of 500 anew each time)
-        among, args = ((f"IN ({', '.join('?' * len(uuids))})", tuple(uuids)) if self.st.is_sqlite
-                       else ("= ANY(%s)", (uuids,)))
+        among, args = self.st.among(uuids)
+        rows = {r.uuid: r for r in self.conn.exec_driver_sql(
+            "SELECT uuid, desk_id, district_status, revision, receipt_no FROM cases "
+            f"WHERE uuid {among}" + ("" if self.st.is_sqlite else " FOR UPDATE"), args)}
+        if not rows:  # a case's revisions are written with its row (one transaction): none
+            return revs, sent_before, rows
+        among, args = self.st.among(sorted(rows))  # (the batch's new cases: not asked)
         for r in self.conn.exec_driver_sql(
                 "SELECT case_uuid, revision, content_hash, received_at, desk_id "
                 f"FROM case_revisions WHERE case_uuid {among}", args):
             revs[(r.case_uuid, r.revision)] = (r.content_hash, r.received_at)
             if r.desk_id == self.desk_id:
                 sent_before.add(r.case_uuid)
-        rows = {r.uuid: r for r in self.conn.exec_driver_sql(
-            "SELECT uuid, desk_id, district_status, revision, receipt_no FROM cases "
-            f"WHERE uuid {among}" + ("" if self.st.is_sqlite else " FOR UPDATE"), args)}
         return revs, sent_before, rows
 
     def _store(self, newest: dict[str, tuple[P.Record, P.CasePayload]],
                inserted: set[tuple[str, int]], existing_case: dict[str, Any],
                sent_before: set[str]) -> None:
         """The cases' rows at their newest revision, and what follows from new ones."""
-        found = residents(self.st, self.conn, ((u, cp) for u, (_, cp) in newest.items()))
+        found = residents(self.st, self.conn, ((u, cp) for u, (_, cp) in newest.items()),
+                          self.ahead)
         self._upsert_cases(newest, found)
         # issue 21: the 办事点 page's cases-sent count, in this transaction (SQLite: one
         # writer, so what _known read is still so)

@@ -5,12 +5,20 @@ storage over an SQLite file."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from sync.district.storage import Storage
 from sync.district.tables import meta
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_commits_leave_the_checkpoint_to_another_thread(tmp_path: Path) -> None:
@@ -99,4 +107,64 @@ def test_the_wal_stays_small_while_commits_keep_coming(tmp_path: Path) -> None:
             assert conn.exec_driver_sql(
                 "SELECT count(*) FROM meta WHERE key LIKE 'stream%'").scalar() == commits
     finally:
+        st.close()
+
+
+_HOLDER = """
+import sys
+from sync.district.storage import Storage
+from sync.district.tables import meta
+st = Storage(sys.argv[1])
+with st.write() as conn:
+    conn.execute(meta.insert().values(key="held", value="1"))
+    print("held", flush=True)
+    sys.stdin.readline()
+print("released", flush=True)
+st.close()
+"""
+
+
+def test_server_processes_share_the_writers_turn(tmp_path: Path) -> None:
+    """``serve --workers N`` on an SQLite file: a writer in one process holds the turn for
+    every process (a file lock beside the database), so one in another waits in the kernel
+    and goes on as soon as it is free — not SQLite's busy handler, which polls, sleeping up
+    to 100 ms between tries (issue 20: 2 workers then answered 50 desks at once sooner than
+    one)."""
+    path = tmp_path / "district.sqlite3"
+    url = f"sqlite:///{path}"
+    st = Storage(url)  # (opened first: it takes the turn to check the schema)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, url], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=str(ROOT),
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "held"
+        fd = os.open(f"{path}.writer", os.O_RDWR)
+        try:  # the turn is taken for this process too
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+        entered = threading.Event()
+
+        def write() -> None:  # waits for the holder's turn
+            with st.write() as conn:
+                conn.execute(meta.insert().values(key="after", value="1"))
+            entered.set()
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        assert not entered.is_set()
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        writer.join(timeout=60)
+        assert entered.is_set()
+        with st.read() as conn:  # both writes are in, one after the other
+            assert conn.exec_driver_sql(
+                "SELECT count(*) FROM meta WHERE key IN ('held', 'after')").scalar() == 2
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        holder.communicate(timeout=60)  # (and its pipes closed)
         st.close()
