@@ -412,7 +412,7 @@ class _BatchWork:
         # issue 21: the 办事点 page's cases-sent count, in this transaction (SQLite: one
         # writer, so what _known read is still so)
         count_sent(self.conn, self.desk_id, inserted,
-                   sent_before if self.st.is_sqlite else None)
+                   sent_before if self.st.is_sqlite else None, self.batch_id)
         # issue 24: a desk date offline work cannot explain is flagged for review
         flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
                         [cp for u, (_, cp) in newest.items() if u not in existing_case])

@@ -63,13 +63,15 @@ desk_sent = Table(
 
 
 def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]],
-               sent_before: set[str] | None = None) -> None:
+               sent_before: set[str] | None = None, batch_id: str | None = None) -> None:
     """In the ingesting transaction, after its revisions and its ``cases`` rows are written
     (which holds those rows' locks, so a concurrent batch with the same case counts after
     this one commits): the cases among ``inserted`` (case, revision) that ``desk_id`` sends
     for the first time add 1 each to its count. ``sent_before``: the cases among them the
     desk had sent, when the caller read that in this transaction with no other writer
-    about (SQLite's one writer) — otherwise they are read here, after the locks."""
+    about (SQLite's one writer) — otherwise they are read here, after the locks (with
+    ``batch_id``, the batch that wrote ``inserted``: only the other revisions come back, a
+    few rows rather than the batch's 500 — 2.5 → 0.? ms of Python per batch on PostgreSQL)."""
     uuids = sorted({u for u, _ in inserted})
     before: set[str] = set() if sent_before is None else sent_before
     lite = conn.dialect.name == "sqlite"
@@ -77,6 +79,9 @@ def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]],
         part = uuids[i:i + 1000]  # straight to the driver (no expanding IN to compile)
         among, args = ((f"IN ({', '.join('?' * len(part))})", tuple(part)) if lite else
                        ("= ANY(%s)", (part,)))
+        if batch_id is not None:  # (no index has it: still read by the cases alone)
+            among, args = among + (" AND batch_id <> ?" if lite else " AND batch_id <> %s"), \
+                (*args, batch_id)
         # by the cases alone (the primary key), the desk checked here: asked with "AND
         # desk_id", both engines could walk case_revisions_desk through every revision the
         # desk ever sent (PostgreSQL before its statistics caught up: 85 ms of a batch at
