@@ -76,7 +76,9 @@ class WriterTurn:
         try:
             pid = os.getpid()
             if self._fd is None or self._pid != pid:  # (a forked process opens its own)
-                self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), pid
+                # read-only is enough for flock: a file another user made (a command run
+                # as root beside the server's own user) still serves both
+                self._fd, self._pid = os.open(self.path, os.O_RDONLY | os.O_CREAT, 0o644), pid
             fcntl.flock(self._fd, fcntl.LOCK_EX)
         except BaseException:
             self._lock.release()

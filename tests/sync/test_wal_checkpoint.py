@@ -139,7 +139,7 @@ def test_server_processes_share_the_writers_turn(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdin is not None
         assert holder.stdout.readline().strip() == "held"
-        fd = os.open(f"{path}.writer", os.O_RDWR)
+        fd = os.open(f"{path}.writer", os.O_RDONLY)
         try:  # the turn is taken for this process too
             with pytest.raises(BlockingIOError):
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
