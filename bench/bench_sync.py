@@ -9,7 +9,9 @@ Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--
    sides of the sync; the floor's posting, discarding and inserting) and their ratio,
    steadier than wall time on a busy machine.
 2. **50 concurrent desks × 500-case batches**, on SQLite and on PostgreSQL: district cases/s
-   and p50/p95 batch latency (each desk a thread posting pre-built, signed batches). Beside
+   and p50/p95 batch latency (each desk a thread posting pre-built, signed batches;
+   ``--sqlite-workers N`` server processes on the SQLite file, ``--pg-workers`` on
+   PostgreSQL, default 1 and 2). Beside
    them, the same run's CPU seconds per 1,000 cases (server processes, and PostgreSQL's)
    and ``least_seconds``: that CPU work spread as widely as it can go on this machine (a
    server process's Python on one core at a time, PostgreSQL on every core) — all

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 # parsed and checked meanwhile; the others wait their turn at the door, first come first
 # served, rather than share the process's one core (the GIL) 40 ways — so the first of 50
 # desks arriving at once hear back after a batch's work, not after everyone's (p50 of 50
-# desks at once: SQLite, 2 workers 1.4 s → 1.2 s; PostgreSQL, 2 workers 2.1–2.4 s → 1.5 s).
+# desks at once, 2 workers: SQLite 1.23–1.58 s → 1.10–1.42 s; PostgreSQL 2.1–2.4 s → 1.5 s).
 _IN_FLIGHT = threading.BoundedSemaphore(2)
 _CATALOG_FILL = threading.Lock()  # the bundles' cache is filled by one thread at a time
 

@@ -71,7 +71,7 @@ def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]],
     desk had sent, when the caller read that in this transaction with no other writer
     about (SQLite's one writer) — otherwise they are read here, after the locks (with
     ``batch_id``, the batch that wrote ``inserted``: only the other revisions come back, a
-    few rows rather than the batch's 500 — 2.5 → 0.? ms of Python per batch on PostgreSQL)."""
+    few rows rather than the batch's 500: 2.5 → 1.9 ms CPU per batch on PostgreSQL)."""
     uuids = sorted({u for u, _ in inserted})
     before: set[str] = set() if sent_before is None else sent_before
     lite = conn.dialect.name == "sqlite"
