@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
 except ImportError:  # (Windows: a district runs on Linux; tests on Windows do not)
     fcntl = None  # type: ignore[assignment]
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
-from pathlib import Path
-from typing import Any
 
 import platformdirs
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text

@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 # served, rather than share the process's one core (the GIL) 40 ways — so the first of 50
 # desks arriving at once hear back after a batch's work, not after everyone's (p50 of 50
 # desks at once, 2 workers: SQLite 1.23–1.58 s → 1.10–1.42 s; PostgreSQL 2.1–2.4 s → 1.5 s).
-_IN_FLIGHT = threading.BoundedSemaphore(2)
+IN_FLIGHT = 2
 _CATALOG_FILL = threading.Lock()  # the bundles' cache is filled by one thread at a time
 
 # A desk acts only for itself (issue 12): a record about another desk's case is refused with
@@ -95,6 +95,7 @@ class Ingest:
     def __init__(self, db: Database, reconcile: Reconcile) -> None:
         self.db, self.reconcile = db, reconcile
         self._bundles: tuple[str, dict[str, _Bundle]] | None = None  # cached by version
+        self._door = threading.BoundedSemaphore(IN_FLIGHT)  # (one storage per process)
 
     def batch(self, desk_id: str, batch_id: str,
               records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -107,7 +108,7 @@ class Ingest:
                    ) -> tuple[dict[str, Any], str]:
         """:meth:`batch`, also giving the answer as JSON text (the HTTP layer sends
         it as it is, rather than encoding 500 results again)."""
-        with _IN_FLIGHT:
+        with self._door:
             return self._batch_json(desk_id, batch_id, records)
 
     def _batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]]
