@@ -228,10 +228,11 @@ def backup_district(db_url: str, folder: Path) -> Path:
 class DistrictProcess:
     """A district server in a subprocess (``doorstep-district serve``), killable with -9."""
 
-    def __init__(self, db_url: str, port: int | None = None) -> None:
+    def __init__(self, db_url: str, port: int | None = None, workers: int = 1) -> None:
         self.db_url = db_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers  # serve --workers N
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -239,7 +240,8 @@ class DistrictProcess:
 
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.district.cli", "--db", self.db_url, "serve",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error"],
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error",
+             "--workers", str(self.workers)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
         def up() -> bool:
