@@ -98,8 +98,8 @@ def test_two_processes_on_one_sqlite_file_commit_each_batch_once(tmp_path: Path)
         server.stop()
     assert all(code == 200 for _, code, _ in answers), [a for a in answers if a[1] != 200]
     by_batch: dict[str, list[dict[str, Any]]] = {}
-    for bid, _, body in answers:
-        by_batch.setdefault(bid, []).append(body)
+    for bid, _, answer in answers:
+        by_batch.setdefault(bid, []).append(answer)
     for bid, pair in by_batch.items():
         # committed once: one answer is the commit's, the other its replay, same results
         assert sorted(a["replayed"] for a in pair) == [False, True], bid
