@@ -36,7 +36,8 @@ if str(ROOT) not in sys.path:
 
 # (step, module or class, attribute): the ingest's own steps, in the order a batch meets them
 STEPS: list[tuple[str, str, str]] = [
-    ("parse, check, hash the records (_prepare)", "sync.district.ingest", "_prepare"),
+    ("parse, check, hash the records (prepare_records)", "sync.district.ingest",
+     "prepare_records"),
     ("conflict reads: revisions, cases (_known)", "sync.district.ingest:_BatchWork", "_known"),
     ("receipt-number claim", "sync.district.ingest", "claim_receipts"),
     ("revision insert", "sync.district.ingest:_BatchWork", "_insert_revisions"),

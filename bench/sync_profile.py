@@ -61,7 +61,7 @@ STAGES: list[tuple[str, str]] = [
     ("district: request JSON parse", _fn("parse_batch", "parse_body",
                                          where="sync/district/api_deps")),
     ("district: validation (pydantic)", r"validate_python \(pydantic"),
-    ("district: canonical JSON + hash", _fn("canonical_json", "content_hash", "_prepare",
+    ("district: canonical JSON + hash", _fn("canonical_json", "content_hash", "prepare_records",
                                             where="sync")),
     ("district: batch id claim, answer (storage.ingest.batch_json)", _fn("batch_json", where="sync/district/ingest")),
     ("district: batch work (other)", _fn("run", "_result", "_store",

@@ -2,7 +2,7 @@
 :class:`~sync.district.storage.Storage` reached as ``storage.ingest``.
 
 The records are parsed, checked and hashed before the write lock is taken
-(:func:`_prepare`). Inside the transaction the batch id is claimed first (a replay gets the
+(:func:`sync.district.ingest_records.prepare_records`). Inside the transaction the batch id is claimed first (a replay gets the
 first commit's answer back), then :class:`_BatchWork` decides each record: a new revision
 is inserted; the same case revision again is a duplicate when its content is the same and a
 conflict when not (decided by the primary key of ``case_revisions``, never
@@ -15,20 +15,17 @@ are written to ``rejections``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Connection, select, update
 from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
-from sync import reasons
 from sync.district.database import Database
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
@@ -39,7 +36,8 @@ from sync.district.duplicates import (
     residents_ahead,
 )
 from sync.district.errors import BatchConflict
-from sync.district.matters_ingest import MatterIn, apply_matters
+from sync.district.ingest_records import PreparedBatch, prepare_records
+from sync.district.matters_ingest import apply_matters
 from sync.district.reconcile import Reconcile
 from sync.district.replacement import count_sent
 from sync.district.tables import (
@@ -114,7 +112,7 @@ class Ingest:
 
     def _batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]]
                     ) -> tuple[dict[str, Any], str]:
-        prep = _prepare(records)  # parse, check and hash outside the write lock
+        prep = prepare_records(records)  # parse, check and hash outside the write lock
         # the residents' ID digests too (issue 23's duplicate check): 2.5 ms of a batch
         # that no longer holds the writers' turn
         prep.residents = residents_ahead(self.db, ((u, cp) for _i, _r, cp, _h, u in prep.cases))
@@ -202,74 +200,6 @@ class _Bundle:
                 if m in self.members]
 
 
-@dataclass
-class _Prepared:
-    """A batch's records parsed, checked and hashed (before the write transaction)."""
-
-    rejected: dict[int, str] = field(default_factory=dict)
-    # (index in the batch, record, payload, content hash, case UUID as text)
-    cases: list[tuple[int, P.Record, P.CasePayload, str, str]] = field(default_factory=list)
-    ratings: list[tuple[int, P.Record, P.RatingPayload, str, str]] = field(
-        default_factory=list)
-    matters: list[MatterIn] = field(default_factory=list)  # resident matters (issue 15)
-    bodies: dict[int, str] = field(default_factory=dict)
-    digest: str = ""
-    residents: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # ahead
-
-
-def _describe_record(exc: ValidationError, index: int) -> str:
-    """The worker's reason for a record that does not parse (which fields, what to do);
-    the validator's own text goes to the district's log."""
-    parts, locs = [], []
-    for e in exc.errors()[:5]:
-        loc = [str(x) for x in e["loc"]]
-        if loc and loc[0] in ("case", "rating", "matter"):  # the discriminator's tag
-            loc = loc[1:]
-        if not loc and e["type"].startswith("union_tag"):
-            loc = ["kind"]
-        locs.append(loc)
-        parts.append(f"{'.'.join(loc) or 'record'}: {e['msg']}")
-    log.warning("record %d refused as malformed: %s", index, "; ".join(parts))
-    return reasons.malformed(locs)
-
-
-def _prepare(records: Sequence[Any]) -> _Prepared:
-    prep = _Prepared()
-    parsed: list[tuple[int, P.CaseRecord | P.RatingRecord | P.MatterRecord]] = []
-    try:  # the fast path: the whole batch is well formed
-        parsed = list(enumerate(P.RECORDS.validate_python(records)))
-    except ValidationError:
-        for i, raw in enumerate(records):
-            try:
-                parsed.append((i, P.ONE_RECORD.validate_python(raw)))
-            except ValidationError as exc:
-                prep.rejected[i] = _describe_record(exc, i)
-    lines = []
-    sha256 = hashlib.sha256
-    for i, rec in parsed:
-        p = rec.payload
-        if p.uuid != rec.case_uuid or (isinstance(p, P.CasePayload | P.MatterPayload)
-                                       and p.revision != rec.revision):
-            log.warning("record %d refused: payload uuid/revision differ from the record's", i)
-            prep.rejected[i] = reasons.MISMATCH
-            continue
-        body = P.canonical_json(records[i]["payload"])
-        h = sha256(body).hexdigest()
-        u = str(rec.case_uuid)  # once: UUID.__str__ is not free at 500 records a batch
-        prep.bodies[i] = body.decode("utf-8")
-        if isinstance(rec, P.CaseRecord):
-            prep.cases.append((i, rec, rec.payload, h, u))
-        elif isinstance(rec, P.MatterRecord):
-            prep.matters.append((i, rec, rec.payload, h, u))
-        else:
-            prep.ratings.append((i, rec, rec.payload, h, u))
-        lines.append(f"{i} {rec.id} {rec.kind} {u} {rec.revision} {h}")
-    for i in sorted(prep.rejected):
-        lines.append(f"{i} {P.content_hash(records[i])}")
-    prep.digest = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
-    return prep
-
-
 class _BatchWork:
     """The records of one batch, applied inside the batch's transaction."""
 
@@ -290,7 +220,7 @@ class _BatchWork:
             "revision": rev if isinstance(rev, int) else None,
             "result": result, "reason": reason, "received_at": received_at}
 
-    def run(self, records: Sequence[Any], prep: _Prepared) -> list[dict[str, Any]]:
+    def run(self, records: Sequence[Any], prep: PreparedBatch) -> list[dict[str, Any]]:
         self.results = [None] * len(records)
         self.bodies, self.ahead = prep.bodies, prep.residents
         for i, reason in prep.rejected.items():
