@@ -259,12 +259,24 @@ class Database:
             return int(conn.exec_driver_sql(
                 f"INSERT INTO {into} ({names}) VALUES ({self._marks(len(cols))}) {tail}",
                 list(rows)).rowcount)
+        return int(self._unnest_insert(conn, into, cols, rows, tail).rowcount)
+
+    def insert_returning(self, conn: Connection, into: str, cols: Sequence[tuple[str, str]],
+                         rows: Sequence[Sequence[Any]], tail: str) -> list[Any]:
+        """PostgreSQL: :meth:`insert_rows` with a ``RETURNING`` clause in ``tail``; the rows
+        it returns."""
+        assert not self.is_sqlite, "PostgreSQL only"
+        return list(self._unnest_insert(conn, into, cols, rows, tail)) if rows else []
+
+    @staticmethod
+    def _unnest_insert(conn: Connection, into: str, cols: Sequence[tuple[str, str]],
+                       rows: Sequence[Sequence[Any]], tail: str) -> Any:
+        names = ", ".join(c for c, _ in cols)
         arrays = ", ".join(f"%b::{t}[]" for _, t in cols)  # binary: no escaping
         alias = ", ".join(f"c{i}" for i in range(len(cols)))
         sql = (f"INSERT INTO {into} ({names}) SELECT {alias} FROM unnest({arrays}) "
                f"WITH ORDINALITY AS u({alias}, ord) ORDER BY ord {tail}")
-        return int(conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*rows, strict=True)))
-                   .rowcount)
+        return conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*rows, strict=True)))
 
     def dialect_insert(self, table: Table) -> Any:
         """``INSERT`` into ``table`` in this database's dialect (it has ``ON CONFLICT``)."""

@@ -340,11 +340,12 @@ class _BatchWork:
         """The cases' rows at their newest revision, and what follows from new ones."""
         found = residents(self.st, self.conn, ((u, cp) for u, (_, cp) in newest.items()),
                           self.ahead)
-        self._upsert_cases(newest, found)
-        # issue 21: the 办事点 page's cases-sent count, in this transaction (SQLite: one
-        # writer, so what _known read is still so)
-        count_sent(self.conn, self.desk_id, inserted,
-                   sent_before if self.st.is_sqlite else None, self.batch_id)
+        made = self._upsert_cases(newest, found, existing_case)
+        # issue 21: the 办事点 page's cases-sent count, in this transaction: what _known
+        # read, and the rows this batch made are new cases (SQLite: one writer, so that is
+        # all; PostgreSQL: a row another batch made meanwhile is read here)
+        count_sent(self.conn, self.desk_id, inserted, sent_before, self.batch_id,
+                   {u for u in newest if u not in existing_case and u not in made})
         # issue 24: a desk date offline work cannot explain is flagged for review
         flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
                         [cp for u, (_, cp) in newest.items() if u not in existing_case])
@@ -387,17 +388,31 @@ class _BatchWork:
                          stored_at)
 
     def _upsert_cases(self, newest: dict[str, tuple[P.Record, P.CasePayload]],
-                      found: dict[str, tuple[str, str, str, str]]) -> None:
-        """Insert new cases and move known ones to their newest revision (never back), in
-        one statement straight to the driver (:meth:`Database.insert_rows`). The district's
-        own columns (status, note, first receive time) are kept; ``found``: residents."""
+                      found: dict[str, tuple[str, str, str, str]],
+                      existing_case: dict[str, Any]) -> set[str]:
+        """Insert new cases and move known ones to their newest revision (never back),
+        straight to the driver (:meth:`Database.insert_rows`). The district's own columns
+        (status, note, first receive time) are kept; ``found``: residents. Returns the
+        cases whose row this batch made. SQLite: one statement (one writer: the cases
+        :meth:`_known` did not find). PostgreSQL: those cases inserted first, each row made
+        returned; a row another batch made meanwhile (the insert waits for it) is moved to
+        its newest revision with the known ones by a second statement."""
         at, desk_id, batch_id, none = self.at, self.desk_id, self.batch_id, (None,) * 3
         rows = [(u, desk_id, cp.desk_code, cp.receipt_no, cp.item_code, cp.item_name,
                  cp.department, cp.catalog_version, cp.status, cp.revision, cp.applicant_name,
                  cp.created_at, cp.updated_at, at, at, "received", "", batch_id,
                  1 if cp.priority else 0, *found.get(u, none)[:3])
                 for u, (_rec, cp) in newest.items()]
-        self.st.insert_rows(self.conn, "cases", _CASE_INSERT_COLS, rows, _UPSERT_CASES)
+        if self.st.is_sqlite:
+            self.st.insert_rows(self.conn, "cases", _CASE_INSERT_COLS, rows, _UPSERT_CASES)
+            return {u for u in newest if u not in existing_case}
+        made = {r[0] for r in self.st.insert_returning(
+            self.conn, "cases", _CASE_INSERT_COLS, [r for r in rows if r[0] not in existing_case],
+            "ON CONFLICT (uuid) DO NOTHING RETURNING uuid")}
+        rest = [r for r in rows if r[0] not in made]
+        if rest:
+            self.st.insert_rows(self.conn, "cases", _CASE_INSERT_COLS, rest, _UPSERT_CASES)
+        return made
 
     def _fan_out(self, stored: list[P.CasePayload]) -> None:
         """Route each bundle (一件事) case to the member items handling the services its

@@ -288,6 +288,55 @@ def test_counts_under_50_concurrent_ingests(cs: ConsoleStore) -> None:  # noqa: 
             o.db.close()
 
 
+def test_revisions_of_new_cases_racing_count_each_case_once(cs: ConsoleStore  # noqa: F811
+                                                            ) -> None:
+    """A desk's new cases whose revisions arrive in batches committing at the same moment
+    (a resend beside a later push, two server processes): each case counted once in the
+    desk's sent count, whichever batch writes its row first and whichever waits for it."""
+    st = cs.db
+    _desks(st)
+    gen = Cases(11)
+    storages = [st] + [Storage(st.url) for _ in range(3)]  # other server processes
+    try:
+        for round_ in range(3):
+            batches = []  # (desk, revision r of each of its 6 new cases), r = 1..4
+            for d in range(len(DESKS)):
+                revs = [[gen.case(d) for _ in range(6)]]
+                for _ in range(3):
+                    revs.append([gen.revision(r["case_uuid"]) for r in revs[0]])
+                batches += [(d, rs) for rs in revs]
+            _race(storages, batches)
+            _check(cs, f"round {round_}: revisions 1-4 of new cases in concurrent batches")
+            with st.read() as conn:
+                assert {r[0] for r in conn.execute(text("SELECT revision FROM cases"))} == {4}
+    finally:
+        for o in storages[1:]:
+            o.close()
+
+
+def _race(storages: list[Storage], batches: list[tuple[int, list[dict[str, Any]]]]) -> None:
+    """Every batch at once (a barrier), a desk's revisions through different storages."""
+    start = threading.Barrier(len(batches))
+    errors: list[BaseException] = []
+
+    def run(d: int, recs: list[dict[str, Any]]) -> None:
+        try:
+            start.wait(timeout=120)
+            answer = storages[(d + recs[0]["revision"]) % len(storages)].ingest.batch(
+                DESKS[d][0], str(uuid.uuid4()), recs)
+            assert {r["result"] for r in answer["results"]} == {"accepted"}, answer
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=b) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not [t for t in threads if t.is_alive()]
+    assert not errors, errors
+
+
 def test_a_district_made_before_builds_them_in_migrate(cs: ConsoleStore) -> None:  # noqa: F811
     st = cs.db
     _desks(st)
