@@ -32,6 +32,7 @@ from sync.district.desk_dates import flag_desk_dates
 from sync.district.duplicates import (
     flag_duplicates,
     notify_duplicates,
+    others_ahead,
     residents,
     residents_ahead,
 )
@@ -340,6 +341,10 @@ class _BatchWork:
         """The cases' rows at their newest revision, and what follows from new ones."""
         found = residents(self.st, self.conn, ((u, cp) for u, (_, cp) in newest.items()),
                           self.ahead)
+        uuids = [u for u, (_, cp) in newest.items()  # newer than stored
+                 if u not in existing_case or cp.revision > existing_case[u].revision]
+        stored = [(u, newest[u][1]) for u in uuids]
+        others = others_ahead(self.st, self.conn, self.at, stored, found)  # (issue 23)
         made = self._upsert_cases(newest, found, existing_case)
         # issue 21: the 办事点 page's cases-sent count, in this transaction: what _known
         # read, and the rows this batch made are new cases (SQLite: one writer, so that is
@@ -349,12 +354,10 @@ class _BatchWork:
         # issue 24: a desk date offline work cannot explain is flagged for review
         flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
                         [cp for u, (_, cp) in newest.items() if u not in existing_case])
-        uuids = [u for u, (_, cp) in newest.items()  # newer than stored
-                 if u not in existing_case or cp.revision > existing_case[u].revision]
-        self._fan_out([newest[u][1] for u in uuids])
+        self._fan_out([cp for _u, cp in stored])
         # issue 23: the same resident and item at another desk, within the window
-        self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at,
-                                        [(u, newest[u][1]) for u in uuids], found)
+        self.flagged += flag_duplicates(self.st, self.conn, self.desk_id, self.at, stored,
+                                        found, others)
 
     def _insert_revisions(self, fresh: list[tuple[int, P.Record, P.CasePayload, str, str]]
                           ) -> dict[tuple[str, int], tuple[str, str, str]]:
