@@ -11,7 +11,8 @@ Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--
 2. **50 concurrent desks × 500-case batches**, on SQLite and on PostgreSQL: district cases/s
    and p50/p95 batch latency (each desk a thread posting pre-built, signed batches;
    ``--sqlite-workers N`` server processes on the SQLite file, ``--pg-workers`` on
-   PostgreSQL, default 1 and 2). Beside
+   PostgreSQL, default 1 and 2; the temporary PostgreSQL cluster with ``fsync`` on, as
+   SQLite's ``synchronous=FULL``, unless ``--pg-fsync off``). Beside
    them, the same run's CPU seconds per 1,000 cases (server processes, and PostgreSQL's)
    and ``least_seconds``: that CPU work spread as widely as it can go on this machine (a
    server process's Python on one core at a time, PostgreSQL on every core) — all
@@ -331,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batches-per-desk", type=int, default=1)
     ap.add_argument("--pg", default="auto", help="auto (temp cluster), none, or a URL")
     ap.add_argument("--pg-workers", type=int, default=2)
+    ap.add_argument("--pg-fsync", choices=("on", "off"), default="on",
+                    help="the temporary cluster's fsync (--pg auto): on, as a district runs "
+                         "and as SQLite's synchronous=FULL commits; off, as the tests run "
+                         "(and as this benchmark ran before 2026-12-05's stop 41)")
     ap.add_argument("--sqlite-workers", type=int, default=1)
     ap.add_argument("--parts", default="one,sqlite,pg",
                     help="which parts to run: one (one desk), sqlite, pg (50 desks); "
@@ -389,7 +394,8 @@ def _many_postgres(args: argparse.Namespace, template: Any, prof: Path | None
     if args.pg == "auto":
         from sync_helpers import PgCluster
 
-        cluster = pg_work.pg_cluster() if args.db_work else PgCluster()
+        durable = args.pg_fsync == "on"
+        cluster = pg_work.pg_cluster(durable) if args.db_work else PgCluster(durable)
         cluster.start()
         cluster.admin("CREATE DATABASE bench")
         pg_url = cluster.url("bench")

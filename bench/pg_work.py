@@ -24,7 +24,7 @@ TABLES = ("batches", "cases", "case_revisions", "resident_items", "resident_lock
           "case_duplicates", "case_routes", "changes", "rejections", "nonces")
 
 
-def pg_cluster() -> Any:
+def pg_cluster(durable: bool = False) -> Any:
     """A :class:`PgCluster` with ``pg_stat_statements`` loaded."""
     from sync_helpers import PgCluster
 
@@ -37,7 +37,7 @@ def pg_cluster() -> Any:
                        *cmd[i + 1:])
             super()._run(*cmd)
 
-    return StatsCluster()
+    return StatsCluster(durable)
 
 
 def pg_reset(url: str) -> None:
