@@ -336,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the temporary cluster's fsync (--pg auto): on, as a district runs "
                          "and as SQLite's synchronous=FULL commits; off, as the tests run "
                          "(and as this benchmark ran before 2026-12-05's stop 41)")
+    ap.add_argument("--pg-locale", default="C",
+                    help="the temporary cluster's locale (initdb --locale): C, or the "
+                         "server's own, e.g. zh_CN.UTF-8 (text keys then compare by it)")
     ap.add_argument("--sqlite-workers", type=int, default=1)
     ap.add_argument("--parts", default="one,sqlite,pg",
                     help="which parts to run: one (one desk), sqlite, pg (50 desks); "
@@ -395,7 +398,8 @@ def _many_postgres(args: argparse.Namespace, template: Any, prof: Path | None
         from sync_helpers import PgCluster
 
         durable = args.pg_fsync == "on"
-        cluster = pg_work.pg_cluster(durable) if args.db_work else PgCluster(durable)
+        cluster = (pg_work.pg_cluster(durable, args.pg_locale) if args.db_work
+                   else PgCluster(durable, args.pg_locale))
         cluster.start()
         cluster.admin("CREATE DATABASE bench")
         pg_url = cluster.url("bench")

@@ -24,7 +24,7 @@ TABLES = ("batches", "cases", "case_revisions", "resident_items", "resident_lock
           "case_duplicates", "case_routes", "changes", "rejections", "nonces")
 
 
-def pg_cluster(durable: bool = False) -> Any:
+def pg_cluster(durable: bool = False, locale: str = "C") -> Any:
     """A :class:`PgCluster` with ``pg_stat_statements`` loaded."""
     from sync_helpers import PgCluster
 
@@ -37,7 +37,7 @@ def pg_cluster(durable: bool = False) -> Any:
                        *cmd[i + 1:])
             super()._run(*cmd)
 
-    return StatsCluster(durable)
+    return StatsCluster(durable, locale)
 
 
 def pg_reset(url: str) -> None:

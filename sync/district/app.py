@@ -155,6 +155,7 @@ def app_from_env() -> FastAPI:
     the benchmark's discard endpoint), each worker running the schedules."""
     settings = load_settings()
     app = create_app(enable_discard=settings.bench_discard, settings=settings)
+    note_collation(app.state.storage)
     warm_catalog(app.state.storage)
     start_schedules(app)
     settle_heap()
@@ -169,6 +170,26 @@ def settle_heap() -> None:
     and the collections they set off took a tenth of the batch's CPU (issue 20)."""
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)
+
+
+# issue 20: measured with bench_sync.py --pg-locale zh_CN.UTF-8, 50 desks at once
+COLLATION_ADVICE = (
+    "PostgreSQL database collation is %s: every comparison of the district's keys (case, "
+    "desk and batch ids, ID digests, receipt numbers) goes through it, about 30 %% more of "
+    "PostgreSQL's CPU per case than in a database made with --locale=C, where they "
+    "compare by bytes (the district sorts no Chinese text in SQL). Move to one: "
+    "createdb --locale=C --encoding UTF8 --template template0, then pg_dump | psql "
+    "(installer/district/README-district.md)")
+
+
+def note_collation(st: Storage) -> str | None:
+    """Warn (in the log) when the PostgreSQL database compares text by a locale other
+    than ``C``/``POSIX``; returns its collation then, else None."""
+    coll = st.collation()
+    if coll is None or coll in ("C", "POSIX"):
+        return None
+    log.warning(COLLATION_ADVICE, coll)
+    return coll
 
 
 def warm_catalog(st: Storage) -> None:

@@ -214,6 +214,16 @@ class Database:
             self.migration_lock(conn)
             migrations.upgrade(conn)
 
+    def collation(self) -> str | None:
+        """PostgreSQL: the database's collation (``C`` when made with ``--locale=C``);
+        None on SQLite, which compares text by its bytes."""
+        if self.is_sqlite:
+            return None
+        with self.read() as conn:
+            return str(conn.execute(text(
+                "SELECT datcollate FROM pg_database WHERE datname = current_database()"
+            )).scalar_one())
+
     def migration_lock(self, conn: Connection) -> None:
         """PostgreSQL: one process at a time changes the schema (held to the end of
         ``conn``'s transaction) — server processes starting together on a district whose

@@ -102,10 +102,11 @@ def _pg_bindir() -> Path:
 
 class PgCluster:
     """A throw-away PostgreSQL cluster on a free loopback port (``durable``: with
-    ``fsync`` on, as a district runs — the tests leave it off, for speed)."""
+    ``fsync`` on, as a district runs — the tests leave it off, for speed; ``locale``:
+    initdb's, ``C`` unless told)."""
 
-    def __init__(self, durable: bool = False) -> None:
-        self.durable = durable
+    def __init__(self, durable: bool = False, locale: str = "C") -> None:
+        self.durable, self.locale = durable, locale
         self.bindir = _pg_bindir()
         self.base = Path(tempfile.mkdtemp(prefix="doorstep-pg-"))
         self.base.chmod(0o755)
@@ -123,7 +124,7 @@ class PgCluster:
 
     def start(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--locale=C")
+                  "-E", "UTF8", f"--locale={self.locale}")
         opts = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
                 f"-c fsync={'on' if self.durable else 'off'} -c max_connections=300")
         self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.base / "log"),
