@@ -14,7 +14,6 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass
-from functools import partial
 from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any
 
@@ -25,6 +24,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as P
+from sync.district.errors import REPLAYED_MESSAGE
 from sync.district.storage import Storage
 
 MAX_BATCH_BYTES = 64 * 1024 * 1024  # decompressed batch body
@@ -51,10 +51,13 @@ class Refusal(Exception):
 
 @dataclass
 class Signed:
-    """An authenticated request: the desk row and the (decompressed) body."""
+    """An authenticated request: the desk row and the (decompressed) body; ``nonce``:
+    a batch's nonce, still to be recorded in the batch's own transaction (empty once
+    recorded: every other request's)."""
 
     desk: dict[str, Any]
     body: bytes
+    nonce: str = ""
 
 
 def _too_large(cap: int) -> Refusal:
@@ -138,12 +141,11 @@ async def signed_with_cap(request: Request, cap: int) -> Signed:
                                sig):
             raise Refusal(401, P.ERR_AUTH, "签名无效或办事点未注册")
         raw: bytes = spool.read()  # signed by the desk: now it may be held
-    # a batch's nonce is flushed to disk by the batch's own commit, before its answer: a
-    # crash before that loses the nonce and the batch together (issue 20: one fsync, not two)
+    # a batch's nonce is recorded in the batch's own transaction (Ingest.batch_json): the
+    # nonce and the batch commit together, in one write rather than two (issue 20)
     batch = request.method == "POST" and request.url.path == P.PATH_BATCHES
-    if not await run_in_threadpool(partial(st.desks.remember_nonce, desk_id, nonce,
-                                           durable=not batch)):
-        raise Refusal(401, P.ERR_REPLAYED, "重复的请求（随机数已使用）")
+    if not batch and not await run_in_threadpool(st.desks.remember_nonce, desk_id, nonce):
+        raise Refusal(401, P.ERR_REPLAYED, REPLAYED_MESSAGE)
     if h.get("content-encoding", "identity").lower() == "gzip":
         try:
             raw = P.gunzip_capped(raw, MAX_BATCH_BYTES)
@@ -152,7 +154,7 @@ async def signed_with_cap(request: Request, cap: int) -> Signed:
                           {"cap": MAX_BATCH_BYTES}) from None
         except ValueError as exc:
             raise Refusal(400, P.ERR_PROTOCOL, f"gzip 请求体无法解压: {exc}") from None
-    return Signed(desk, raw)
+    return Signed(desk, raw, nonce if batch else "")
 
 
 async def signed(

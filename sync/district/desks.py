@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection, select, update
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as P
@@ -172,16 +172,37 @@ class Desks:
 
     def remember_nonce(self, desk_id: str, nonce: str, *, durable: bool = True) -> bool:
         """Record a request nonce; False when it was seen before (a replay).
-        ``durable=False``: the request's own answer waits for a commit flushed to disk
-        (a batch's), which takes the nonce with it (:meth:`Database.write`)."""
-        now = time.time()
+        ``durable=False``: the request's own answer waits for a commit flushed to disk,
+        which takes the nonce with it (:meth:`Database.write`). A batch's nonce is
+        recorded in the batch's own transaction instead (:meth:`note_nonce`)."""
         with self.db.write(durable=durable) as conn:
-            fresh = conn.execute(self.db.dialect_insert(nonces).values(
-                desk_id=desk_id, nonce=nonce, seen_at=now).on_conflict_do_nothing()
-                .returning(nonces.c.nonce)).first() is not None
-            if now >= self._nonce_purge_at:
-                conn.execute(sa_delete(nonces).where(nonces.c.seen_at < now - 2 * P.MAX_SKEW))
-                conn.execute(update(desks).where(desks.c.desk_id == desk_id)
-                             .values(last_seen_at=P.utc_now()))
-                self._nonce_purge_at = now + 30
+            fresh = self.note_nonce(conn, desk_id, nonce)
+            self._tidy(conn, desk_id)
         return fresh
+
+    def note_nonce(self, conn: Connection, desk_id: str, nonce: str) -> bool:
+        """Record a request nonce in the caller's write transaction ``conn`` (kept only
+        if it commits); False when it was seen before (a replay)."""
+        return conn.execute(self.db.dialect_insert(nonces).values(
+            desk_id=desk_id, nonce=nonce, seen_at=time.time()).on_conflict_do_nothing()
+            .returning(nonces.c.nonce)).first() is not None
+
+    def tidy_due(self) -> bool:
+        """Whether :meth:`tidy_nonces` has work (at most every 30 s)."""
+        return time.time() >= self._nonce_purge_at
+
+    def tidy_nonces(self, desk_id: str) -> None:
+        """After a batch (its nonce noted by :meth:`note_nonce`): forget nonces past the
+        clock window and note the desk's contact, when due — in a short transaction of its
+        own, not the batch's (whose locks it would otherwise hold till the batch ends)."""
+        if self.tidy_due():
+            with self.db.write(durable=False) as conn:
+                self._tidy(conn, desk_id)
+
+    def _tidy(self, conn: Connection, desk_id: str) -> None:
+        now = time.time()
+        if now >= self._nonce_purge_at:
+            conn.execute(sa_delete(nonces).where(nonces.c.seen_at < now - 2 * P.MAX_SKEW))
+            conn.execute(update(desks).where(desks.c.desk_id == desk_id)
+                         .values(last_seen_at=P.utc_now()))
+            self._nonce_purge_at = now + 30

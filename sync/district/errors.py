@@ -37,6 +37,16 @@ class BatchConflict(DistrictError):
     code = "batch_conflict"
 
 
+REPLAYED_MESSAGE = "重复的请求（随机数已使用）"
+
+
+class Replayed(DistrictError):
+    """A signed request whose nonce was used before (a replay)."""
+
+    status = 401
+    code = "replayed"
+
+
 class BadEnrollmentCode(DistrictError):
     """Unknown, used or expired one-time enrollment code."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ from sync.district.duplicates import (
     residents,
     residents_ahead,
 )
-from sync.district.errors import BatchConflict
+from sync.district.errors import REPLAYED_MESSAGE, BatchConflict, Replayed
 from sync.district.ingest_records import PreparedBatch, prepare_records
 from sync.district.matters_ingest import apply_matters
 from sync.district.reconcile import Reconcile
@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 # not after everyone's (p50 of 50 desks at once, 2 workers: SQLite 1.23–1.58 s →
 # 1.10–1.42 s; PostgreSQL 2.1–2.4 s → 1.5 s).
 IN_FLIGHT = 2
+# a batch request's nonce, recorded in the batch's transaction: false when seen before
+NonceCheck = Callable[[Connection], bool]
 _CATALOG_FILL = threading.Lock()  # the bundles' cache is filled by one thread at a time
 
 # A desk acts only for itself (issue 12): a record about another desk's case is refused with
@@ -104,15 +106,18 @@ class Ingest:
         other records."""
         return self.batch_json(desk_id, batch_id, records)[0]
 
-    def batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]]
-                   ) -> tuple[dict[str, Any], str]:
+    def batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]],
+                   nonce: NonceCheck | None = None) -> tuple[dict[str, Any], str]:
         """:meth:`batch`, also giving the answer as JSON text (the HTTP layer sends
-        it as it is, rather than encoding 500 results again)."""
+        it as it is, rather than encoding 500 results again). ``nonce``: the request's
+        nonce recorded first in the batch's transaction (false: seen before — raises
+        :class:`Replayed`, nothing written), so the two commit together: one write per
+        batch, not two (issue 20)."""
         with self._door:
-            return self._batch_json(desk_id, batch_id, records)
+            return self._batch_json(desk_id, batch_id, records, nonce)
 
-    def _batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]]
-                    ) -> tuple[dict[str, Any], str]:
+    def _batch_json(self, desk_id: str, batch_id: str, records: Sequence[dict[str, Any]],
+                    nonce: NonceCheck | None) -> tuple[dict[str, Any], str]:
         prep = prepare_records(records)  # parse, check and hash outside the write lock
         # the residents' ID digests too (issue 23's duplicate check): 2.5 ms of a batch
         # that no longer holds the writers' turn
@@ -120,6 +125,8 @@ class Ingest:
         records_hash = prep.digest
         received_at = P.utc_now()
         with self.db.write() as conn:
+            if nonce is not None and not nonce(conn):
+                raise Replayed(REPLAYED_MESSAGE)
             claimed = conn.execute(self.db.dialect_insert(batches).values(
                 batch_id=batch_id, desk_id=desk_id, records_hash=records_hash,
                 record_count=len(records), received_at=received_at, response_json="{}",

@@ -6,17 +6,22 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import func, select
 from sync_helpers import District, enroll, new_case
 
 from sync import protocol as P
 from sync.client.desk import client_for, sync_desk
 from sync.client.errors import AuthError, ConflictError, ProtocolError, TooLargeError
+from sync.district.storage import case_revisions
+from sync.district.tables import nonces
 
 
 def _batch_body(ctx: Any) -> bytes:
@@ -72,6 +77,33 @@ def test_replayed_request_is_refused(district: District, enrolled: Any) -> None:
     again = requests.post(district.url + P.PATH_BATCHES, data=body, headers=h, timeout=30)
     assert first.status_code == 200
     assert again.status_code == 401 and again.json()["error"] == P.ERR_REPLAYED
+
+
+def test_a_batch_replayed_many_times_at_once_is_taken_once(district: District,
+                                                           enrolled: Any) -> None:
+    """The same signed batch request sent 12 times at once: a batch's nonce is recorded in
+    the batch's own transaction (issue 20), so exactly one is answered and every other
+    is refused as a replay — not answered again from the stored batch."""
+    body = _batch_body(enrolled)
+    h = P.signed_headers(enrolled.store.get_meta("desk_id"),
+                         enrolled.store.get_meta("desk_secret"), "POST", P.PATH_BATCHES, body,
+                         time.time())
+    start = threading.Barrier(12)
+
+    def post(_i: int) -> requests.Response:
+        start.wait(timeout=30)
+        return requests.post(district.url + P.PATH_BATCHES, data=body, headers=h, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(post, range(12)))
+    codes = sorted((r.status_code, r.json().get("error", "")) for r in answers)
+    assert codes == [(200, "")] + [(401, P.ERR_REPLAYED)] * 11, codes
+    taken = next(r for r in answers if r.status_code == 200).json()
+    assert [x["result"] for x in taken["results"]] == ["accepted"]
+    with district.storage.read() as conn:
+        assert conn.execute(select(func.count()).select_from(nonces).where(
+            nonces.c.nonce == h[P.H_NONCE])).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(case_revisions)).scalar() == 1
 
 
 def test_stale_timestamp_is_refused_and_the_client_recovers(district: District,
