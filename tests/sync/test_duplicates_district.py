@@ -186,3 +186,37 @@ def test_an_old_desk_never_gets_the_new_kind_and_keeps_working(district: Distric
         got = client._call(P.ChangesResponse, "GET", P.PATH_CHANGES, params=params)
         assert [c.kind for c in got.changes] == ["status"]
     assert _dup_changes(st, ida)  # a desk that understands the kind does get it
+
+
+def test_a_resident_received_before_revision_0008_is_still_found(district: District,
+                                                                 make_desk: Any) -> None:
+    """A lock row made by the duplicate check's upsert means no case of that resident and
+    item exists (PostgreSQL skips the read, issue 20): a district whose cases came before
+    revision 0008 — cases indexed by resident, no lock rows — gets them from the upgrade,
+    and the other desk's application is still flagged."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from sync.district import migrations
+    from sync.district.duplicates import resident_locks
+
+    a, b = make_desk("HY-QL05"), make_desk("HY-QL06")
+    enroll(district, a)
+    enroll(district, b)
+    st = district.storage
+    pid = fresh_id(n=905)
+    first = new_case(a, applicant_id=pid)
+    new_case(a, applicant_id=fresh_id(n=906))
+    assert sync_desk(a)["complete"]
+    with st.write() as conn:  # as before revision 0008: cases indexed, no lock rows
+        conn.execute(resident_locks.delete())
+        conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+        command.upgrade(migrations.config(conn), "head")
+        locks = sorted(r.id_hash for r in conn.execute(select(resident_locks)))
+        indexed = sorted(r.resident_hash for r in conn.execute(
+            select(cases.c.resident_hash).where(cases.c.resident_hash.is_not(None))))
+    assert locks == indexed and len(locks) == 2
+    second = new_case(b, applicant_id=pid)
+    assert sync_desk(b)["complete"]
+    assert _pairs(st) == sorted([(first["uuid"], second["uuid"], "flagged"),
+                                 (second["uuid"], first["uuid"], "flagged")])

@@ -34,7 +34,7 @@ from sync.district.storage import Storage
 from sync.district.tables import cases, meta
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0007"
+HEAD = "0008"
 
 
 @pytest.fixture
