@@ -5,6 +5,7 @@ understand that kind never get it and keep working."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
@@ -220,3 +221,50 @@ def test_a_resident_received_before_revision_0008_is_still_found(district: Distr
     assert sync_desk(b)["complete"]
     assert _pairs(st) == sorted([(first["uuid"], second["uuid"], "flagged"),
                                  (second["uuid"], first["uuid"], "flagged")])
+
+
+def _resident_case(n: int, pid: str, code: str) -> dict[str, Any]:
+    u = str(uuid.uuid4())
+    return {"id": n, "kind": "case", "case_uuid": u, "revision": 1, "payload": {
+        "uuid": u, "receipt_no": f"{code}-20261205-{n:04d}", "item_code": "MZ-GLJT",
+        "item_name": "高龄津贴申领", "department": "民政", "catalog_version": "t",
+        "status": "accepted", "revision": 1, "applicant_name": "王桂兰",
+        "created_at": "2026-12-05T08:00:00.000+00:00",
+        "updated_at": "2026-12-05T08:00:00.000+00:00", "desk_code": code,
+        "data_json": json.dumps({"fields": {"applicant_id": pid}}), "materials_json": "{}"}}
+
+
+def test_a_new_resident_is_not_read_for_duplicates_on_postgres(db_url: str) -> None:
+    """PostgreSQL: a batch whose residents no case has had sends no read of other desks'
+    cases (each lock row was made by the batch's upsert, issue 20); a later batch reads only
+    the resident another desk already has — and flags that pair. SQLite reads them all."""
+    from sqlalchemy import event
+
+    from sync.district.storage import Storage
+
+    st = Storage(db_url)
+    sqlite = st.is_sqlite
+    read: list[set[str]] = []
+
+    def note(_c: Any, _cur: Any, statement: str, params: Any, *_a: Any) -> None:
+        if "WHERE resident_hash" in statement:
+            flat = [x for p in params for x in (p if isinstance(p, list) else [p])]
+            read.append({x for x in flat if isinstance(x, str) and len(x) == 24})
+
+    event.listen(st.engine, "before_cursor_execute", note)
+    try:
+        pids = [fresh_id(n=920 + i) for i in range(30)]
+        answer = st.ingest.batch("desk-a", str(uuid.uuid4()), [
+            _resident_case(i + 1, pid, "HY-QL01") for i, pid in enumerate(pids)])
+        assert {r["result"] for r in answer["results"]} == {"accepted"}, answer
+        assert read == ([{id_digest(p) for p in pids}] if sqlite else []), read
+        read.clear()
+        other = fresh_id(n=960)
+        answer = st.ingest.batch("desk-b", str(uuid.uuid4()), [
+            _resident_case(1, pids[0], "HY-QL02"), _resident_case(2, other, "HY-QL02")])
+        assert {r["result"] for r in answer["results"]} == {"accepted"}, answer
+        assert read == [{id_digest(pids[0])} | ({id_digest(other)} if sqlite else set())]
+        assert len(_pairs(st)) == 2  # the resident both desks took: flagged, both ways
+    finally:
+        event.remove(st.engine, "before_cursor_execute", note)
+        st.close()
