@@ -170,12 +170,10 @@ class Desks:
             if audit is not None:
                 audit(conn, {"desk_id": desk_id, "revoked": done.rowcount == 1})
 
-    def remember_nonce(self, desk_id: str, nonce: str, *, durable: bool = True) -> bool:
-        """Record a request nonce; False when it was seen before (a replay).
-        ``durable=False``: the request's own answer waits for a commit flushed to disk,
-        which takes the nonce with it (:meth:`Database.write`). A batch's nonce is
-        recorded in the batch's own transaction instead (:meth:`note_nonce`)."""
-        with self.db.write(durable=durable) as conn:
+    def remember_nonce(self, desk_id: str, nonce: str) -> bool:
+        """Record a request nonce; False when it was seen before (a replay). A batch's
+        nonce is recorded in the batch's own transaction instead (:meth:`note_nonce`)."""
+        with self.db.write() as conn:
             fresh = self.note_nonce(conn, desk_id, nonce)
             self._tidy(conn, desk_id)
         return fresh
