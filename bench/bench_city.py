@@ -223,7 +223,17 @@ def pull(url: str, n_changes: int, n_desks: int, full_pages: int) -> dict[str, A
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
+    out = run(argv)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    ok = out.get("pull", {}).get("p95_ok", True) and out.get("pull", {}).get(
+        "index_ranges", True)
+    return 0 if ok else 1
+
+
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    """The parts ``argv`` asks for (this script's flags), their figures as one dict (also
+    what ``bench_sync.py --parts city`` prints under ``city``)."""
+    ap = argparse.ArgumentParser(prog="bench_city.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parts", default="pull,morning")
     ap.add_argument("--pg", default="auto",
@@ -272,10 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if cluster is not None:
             cluster.stop()
-    print(json.dumps(out, ensure_ascii=False, indent=2))
-    ok = out.get("pull", {}).get("p95_ok", True) and out.get("pull", {}).get(
-        "index_ranges", True)
-    return 0 if ok else 1
+    return out
 
 
 if __name__ == "__main__":

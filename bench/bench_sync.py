@@ -19,7 +19,12 @@ Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--
    batches arrive at once, so the last answers can come no sooner than that, whatever
    the order (the floor a p95 target is to be read against). Each desk's batches are made
    as a desk makes them: UUIDv7 case ids, its own desk code, receipt numbers in sequence.
-3. **The ingest's steps** (``--parts steps``, not run by default): one desk's batches through
+3. **The city morning's capacity** (``--parts city``, on ``--pg``): ``bench_city.py``'s
+   morning — N desks each pushing the previous day's work and pulling, arriving as a real
+   morning does — with its model's parameters, and for 1, 2 and 4 workers the largest N
+   whose p95 sync round is ≤ 5 s with nothing failed, and the server's CPU seconds per
+   1,000 cases (``--city "FLAGS"``: more of ``bench_city.py``'s flags, e.g. ``--budget 60``).
+4. **The ingest's steps** (``--parts steps``, not run by default): one desk's batches through
    ``storage.ingest.batch`` in this process with every step timed, CPU and wall ms per
    batch, on SQLite and (``--pg``) PostgreSQL (``bench/ingest_steps.py``).
 
@@ -340,8 +345,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="the temporary cluster's locale (initdb --locale): C, or the "
                          "server's own, e.g. zh_CN.UTF-8 (text keys then compare by it)")
     ap.add_argument("--sqlite-workers", type=int, default=1)
-    ap.add_argument("--parts", default="one,sqlite,pg",
-                    help="which parts to run: one (one desk), sqlite, pg (50 desks); "
+    ap.add_argument("--city", default="", help="bench_city.py flags for the city part")
+    ap.add_argument("--parts", default="one,sqlite,pg,city",
+                    help="which parts to run: one (one desk), sqlite, pg (50 desks), city "
+                         "(the city morning's capacity, bench_city.py); "
                          "steps: the ingest's steps timed (bench/ingest_steps.py)")
     ap.add_argument("--profile", type=Path, default=None,
                     help="a folder for py-spy profiles of each part (both sides of the "
@@ -382,6 +389,12 @@ def main(argv: list[str] | None = None) -> int:
             _report(prof, "many-sqlite", out["many_desks_sqlite"]["server_cpu_s"])
         if "pg" in parts and args.pg != "none":
             out["many_desks_postgres"] = _many_postgres(args, template, prof)
+        if "city" in parts and args.pg != "none":  # bench_city.py's morning, on --pg
+            import shlex
+
+            import bench_city
+            out["city_morning"] = bench_city.run(
+                ["--parts", "morning", "--pg", args.pg, *shlex.split(args.city)])["morning"]
         if "steps" in parts:  # the ingest's steps, timed in this process (ingest_steps.py)
             out.update(_steps(args, tmp))
     print(json.dumps(out, ensure_ascii=False, indent=2))
