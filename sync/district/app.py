@@ -54,7 +54,12 @@ from sync.district import (
 from sync.district.api_deps import MAX_BATCH_BYTES, Refusal, error_response, read_capped
 from sync.district.config import DistrictSettings, load_settings
 from sync.district.errors import DistrictError
-from sync.district.middleware import BodyLimitMiddleware, BodyTooLarge, ServerTimeMiddleware
+from sync.district.middleware import (
+    GZIP_MIN_BYTES,
+    BodyLimitMiddleware,
+    BodyTooLarge,
+    ServerTimeMiddleware,
+)
 from sync.district.ratelimit import RateLimiter
 from sync.district.storage import Storage, default_db_url
 
@@ -92,7 +97,7 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
         "verify": RateLimiter(app.state.storage, "verify", settings.verify_rate),
         "query": RateLimiter(app.state.storage, "query", settings.query_rate),
     }
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ServerTimeMiddleware)
     _install_handlers(app)

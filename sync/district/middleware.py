@@ -11,6 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import protocol as P
 
+# answers shorter than this go uncompressed (the GZip middleware's threshold, and the batch
+# route's, which compresses its own answer: sync.district.sync_api)
+GZIP_MIN_BYTES = 2048
+
 
 class ServerTimeMiddleware:
     """Adds the server clock to every answer, errors included (clients keep an offset)."""

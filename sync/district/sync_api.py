@@ -3,9 +3,11 @@ a replacement laptop's hand-over (a router of :func:`sync.district.app.create_ap
 
 from __future__ import annotations
 
+import gzip
 import logging
 import time
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -14,7 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from sync import protocol as P
 from sync.district.api_deps import Refusal, SignedDep, body_doc, parse_batch, storage_of
 from sync.district.changes_feed import changes_since
+from sync.district.ingest import NonceCheck
+from sync.district.middleware import GZIP_MIN_BYTES
 from sync.district.replacement import handover
+from sync.district.storage import Storage
 
 log = logging.getLogger("doorstep.district")
 router = APIRouter()
@@ -65,12 +70,29 @@ async def push_batch(request: Request, auth: SignedDep) -> Response:
         raise Refusal(403, P.ERR_AUTH, "批次中的办事点编号与签名不符")
     st = storage_of(request)
     # the nonce is recorded in the batch's own transaction (issue 20: one write, not two)
-    _answer, text = await run_in_threadpool(
-        st.ingest.batch_json, desk_id, batch_id, records,
-        partial(st.desks.note_nonce, desk_id=desk_id, nonce=auth.nonce))
+    body, gzipped = await run_in_threadpool(
+        _batch_answer, st, desk_id, batch_id, records,
+        partial(st.desks.note_nonce, desk_id=desk_id, nonce=auth.nonce),
+        "gzip" in request.headers.get("accept-encoding", ""))
     if st.desks.tidy_due():
         await run_in_threadpool(st.desks.tidy_nonces, desk_id)
-    return Response(P.batch_answer_body(text, P.utc_now()), media_type="application/json")
+    return Response(body, media_type="application/json", headers=_GZIPPED if gzipped else None)
+
+
+_GZIPPED = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+
+
+def _batch_answer(st: Storage, desk_id: str, batch_id: str, records: list[dict[str, Any]],
+                  nonce: NonceCheck, gzip_ok: bool) -> tuple[bytes, bool]:
+    """Commit the batch; its answer's body, and whether it is gzip-compressed: when the
+    desk takes gzip, here in the worker thread at level 1 (issue 20: 0.25 ms for a 500-record
+    answer of 84 KB, 16.5 KB sent) rather than by the GZip middleware on the event loop at
+    level 5 (0.63 ms, 15.1 KB), which passes an encoded answer through."""
+    _answer, text = st.ingest.batch_json(desk_id, batch_id, records, nonce)
+    body = P.batch_answer_body(text, P.utc_now())
+    if gzip_ok and len(body) >= GZIP_MIN_BYTES:
+        return gzip.compress(body, compresslevel=1, mtime=0), True
+    return body, False
 
 
 @router.get(P.PATH_CHANGES, response_model=P.ChangesResponse, tags=["sync"],
