@@ -52,13 +52,15 @@ from sync.district.tables import (
 )
 
 log = logging.getLogger(__name__)
-# Batches a server process works on at once (issue 20): one in the writers' turn, one
-# parsed and checked meanwhile. The others wait at the door (roughly in the order they
-# came: a semaphore wakes its oldest waiter) rather than share the process's one core (the
-# GIL) 40 ways, so the first of 50 desks arriving at once hear back after a batch's work,
-# not after everyone's (p50 of 50 desks at once, 2 workers: SQLite 1.23–1.58 s →
-# 1.10–1.42 s; PostgreSQL 2.1–2.4 s → 1.5 s).
-IN_FLIGHT = 2
+# Batches a server process works on at once (issue 20); the others wait at the door
+# (roughly in the order they came: a semaphore wakes its oldest waiter) rather than share
+# the process's one core (the GIL) 40 ways, so the first of 50 desks arriving at once hear
+# back after a batch's work, not after everyone's. PostgreSQL: two, one being written while
+# the next is parsed and checked (p50 of 50 desks at once, 2 workers: 2.1–2.4 s → 1.5 s).
+# SQLite: one — its writers take turns anyway, and a batch parsed beside the one in the
+# writers' turn only shares that process's GIL with it (the other process parses on the
+# other core); the README's sizing section has the alternating runs that chose this.
+IN_FLIGHT = {"sqlite": 1, "postgresql": 2}
 # a batch request's nonce, recorded in the batch's transaction: false when seen before
 NonceCheck = Callable[[Connection], bool]
 _CATALOG_FILL = threading.Lock()  # the bundles' cache is filled by one thread at a time
@@ -97,7 +99,8 @@ class Ingest:
     def __init__(self, db: Database, reconcile: Reconcile) -> None:
         self.db, self.reconcile = db, reconcile
         self._bundles: tuple[str, dict[str, _Bundle]] | None = None  # cached by version
-        self._door = threading.BoundedSemaphore(IN_FLIGHT)  # (one storage per process)
+        self._door = threading.BoundedSemaphore(  # (one storage per process)
+            IN_FLIGHT["sqlite" if db.is_sqlite else "postgresql"])
 
     def batch(self, desk_id: str, batch_id: str,
               records: Sequence[dict[str, Any]]) -> dict[str, Any]:
