@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     """The parts ``argv`` asks for (this script's flags), their figures as one dict (also
-    what ``bench_sync.py --parts city`` prints under ``city``)."""
+    its morning is what ``bench_sync.py --parts city`` prints as ``city_morning``)."""
     ap = argparse.ArgumentParser(prog="bench_city.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parts", default="pull,morning")
