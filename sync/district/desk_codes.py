@@ -153,7 +153,7 @@ def claim_receipts(db: Database, conn: Connection,
     # VALUES list compiled by SQLAlchemy for every batch was ~0.4 s of each batch)
     done = db.insert_rows(conn, "receipt_numbers", (("receipt_no", "text"),
                                                     ("case_uuid", "text")),
-                          wanted, "ON CONFLICT (receipt_no) DO NOTHING")
+                          wanted, "ON CONFLICT (receipt_no) DO NOTHING", fresh=True)
     if done == len(wanted):  # every number is newly this batch's: none to ask about
         return {}
     holders = {r.receipt_no: r.case_uuid for r in conn.execute(

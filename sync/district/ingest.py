@@ -26,7 +26,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
-from sync.district.database import Database
+from sync.district.database import COPY_FROM, Database
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
 from sync.district.duplicates import (
@@ -376,7 +376,8 @@ class _BatchWork:
         committed first is left alone and returned, ``(uuid, revision) → (hash, at, desk)``."""
         done = self.st.insert_rows(self.conn, "case_revisions", _REVISION_COLS, [
             (u, rec.revision, h, self.desk_id, self.batch_id, self.at, self.bodies[i])
-            for i, rec, _, h, u in fresh], "ON CONFLICT (case_uuid, revision) DO NOTHING")
+            for i, rec, _, h, u in fresh], "ON CONFLICT (case_uuid, revision) DO NOTHING",
+            fresh=True)  # (none of them was found by _known)
         if done == len(fresh):
             return {}
         # some rows were there already (or the driver did not count): ask which are ours
@@ -419,9 +420,13 @@ class _BatchWork:
         if self.st.is_sqlite:
             self.st.insert_rows(self.conn, "cases", _CASE_INSERT_COLS, rows, _UPSERT_CASES)
             return {u for u in newest if u not in existing_case}
-        made = {r[0] for r in self.st.insert_returning(
-            self.conn, "cases", _CASE_INSERT_COLS, [r for r in rows if r[0] not in existing_case],
-            "ON CONFLICT (uuid) DO NOTHING RETURNING uuid")}
+        new = [r for r in rows if r[0] not in existing_case]
+        if len(new) >= COPY_FROM and self.st.copy_rows(self.conn, "cases", _CASE_INSERT_COLS, new):
+            made = {r[0] for r in new}  # copied (no other batch had made one of them)
+        else:
+            made = {r[0] for r in self.st.insert_returning(
+                self.conn, "cases", _CASE_INSERT_COLS, new,
+                "ON CONFLICT (uuid) DO NOTHING RETURNING uuid")}
         rest = [r for r in rows if r[0] not in made]
         if rest:
             self.st.insert_rows(self.conn, "cases", _CASE_INSERT_COLS, rest, _UPSERT_CASES)

@@ -159,7 +159,9 @@ class Reconcile:
                                    ("revision", "integer"), ("outbox_id", "bigint"),
                                    ("at", "text")), list(rows.values()),
             "ON CONFLICT (desk_id, kind, case_uuid, revision) DO UPDATE SET "
-            "outbox_id = excluded.outbox_id WHERE desk_records.outbox_id IS NULL")
+            "outbox_id = excluded.outbox_id WHERE desk_records.outbox_id IS NULL",
+            # every record new to the district (accepted): its row is new too, as a rule
+            fresh=all(r["result"] == "accepted" for r in results))
 
     def link_previous_desk(self, conn: Connection, desk_id: str, previous: str,
                            desk_code: str) -> int:

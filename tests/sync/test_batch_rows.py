@@ -7,11 +7,13 @@ district storage over SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import func, select
-from sync_helpers import District, enroll, new_case
+from sync_helpers import District, bulk_cases, enroll, new_case
 
 from sync.district.desk_codes import receipt_numbers
 from sync.district.duplicates import resident_locks
@@ -63,3 +65,65 @@ def test_one_batch_naming_a_case_revision_twice(district: District, make_desk: A
         (5, "duplicate"), (6, "rejected")]
     stored = json.loads(json.dumps(answer, ensure_ascii=False))
     assert stored["results"][0]["received_at"] == again["results"][0]["received_at"]
+
+
+def test_rows_a_batch_expects_new_are_copied_and_a_taken_key_leaves_nothing(
+        district: District) -> None:
+    """``Database.copy_rows`` (PostgreSQL's ``COPY``, for the rows of a batch expected to be
+    new) inserts every row, or — one key already held — none, with the transaction still
+    good for the ``INSERT ... ON CONFLICT`` that then decides; ``insert_rows(fresh=True)``
+    gives the statement's own answer either way, on both engines."""
+    st = district.storage
+    cols = (("receipt_no", "text"), ("case_uuid", "text"))
+    rows = [(f"QL01-20261205-{i:04d}", f"u-{i}") for i in range(12)]
+    with st.write() as conn:
+        if not st.is_sqlite:
+            assert st.copy_rows(conn, "receipt_numbers", cols, rows[:10])
+            assert not st.copy_rows(conn, "receipt_numbers", cols, rows[8:])  # 8, 9 held
+            conn.exec_driver_sql("SELECT 1")  # (not an aborted transaction)
+        else:
+            assert st.insert_rows(conn, "receipt_numbers", cols, rows[:10], fresh=True) == 10
+        done = st.insert_rows(conn, "receipt_numbers", cols, rows[8:],
+                                 "ON CONFLICT (receipt_no) DO NOTHING", fresh=True)
+        assert done == 2  # 10 and 11: the two held were left alone
+        assert st.insert_rows(conn, "receipt_numbers", cols, [*rows[:9], ("x", "u-x")],
+                                 "ON CONFLICT (receipt_no) DO NOTHING", fresh=True) == 1
+    with st.read() as conn:
+        held = dict(conn.execute(select(receipt_numbers.c.receipt_no,
+                                        receipt_numbers.c.case_uuid)).all())
+    assert held == {**dict(rows), "x": "u-x"}
+
+
+def test_overlapping_batches_racing_are_each_record_taken_once(
+        district: District, make_desk: Any) -> None:
+    """Twenty batches of one desk, each twelve cases long (enough that PostgreSQL copies a
+    batch's new rows), overlapping windows of 31 cases, arrive at once: each case is
+    accepted by exactly one batch and is a duplicate in the others; one row of each kind
+    per case — the copy that meets a row another batch made gives way to the statement
+    that decides by it."""
+    desk = make_desk("HY-QL08")
+    desk_id = enroll(district, desk)["desk_id"]
+    bulk_cases(desk, 31)
+    entries = desk.store.sync.pending_outbox(100)
+    assert len(entries) == 31
+    st = district.storage
+    batches = [[_record(e["id"], e["payload"]) for e in entries[k:k + 12]] for k in range(20)]
+    gate = threading.Barrier(len(batches), timeout=60)
+
+    def post(batch: list[dict[str, Any]]) -> dict[str, Any]:
+        gate.wait()
+        answer: dict[str, Any] = st.ingest.batch(desk_id, str(uuid.uuid4()), batch)
+        return answer
+
+    with ThreadPoolExecutor(len(batches)) as pool:
+        answers = list(pool.map(post, batches))
+    taken: dict[int, list[str]] = {}
+    for ans in answers:
+        for r in ans["results"]:
+            taken.setdefault(r["id"], []).append(r["result"])
+    assert sorted(taken) == sorted(e["id"] for e in entries)
+    assert all(sorted(v).count("accepted") == 1 and set(v) <= {"accepted", "duplicate"}
+               for v in taken.values()), taken
+    with st.read() as conn:
+        for table in (cases, case_revisions, receipt_numbers, desk_records):
+            assert conn.execute(select(func.count()).select_from(table)).scalar() == 31
