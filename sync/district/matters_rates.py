@@ -24,7 +24,7 @@ themselves: the tests compare it with the summary.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,17 +99,33 @@ def move(st: Any, conn: Connection, before: Mapping[str, Any] | None,
     _apply(st, conn, acc)
 
 
+def moves(st: Any, conn: Connection,
+          pairs: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]) -> None:
+    """:func:`move` of several orders (a pushed batch's): their contributions summed per
+    cell first, each cell written once."""
+    acc: dict[Key, list[int]] = {}
+    for before, after in pairs:
+        if before is not None:
+            _add(acc, before, -1)
+        if after is not None:
+            _add(acc, after, +1)
+    _apply(st, conn, acc)
+
+
 def _apply(st: Any, conn: Connection, acc: dict[Key, list[int]]) -> None:
-    for key in sorted(acc):  # one order of row locks: concurrent writers never deadlock
-        counts = acc[key]
-        if not any(counts):
+    # one order of row locks (the cells sorted, the board's before the rates'): concurrent
+    # writers never deadlock; one statement per table, run for each of its cells
+    for name in sorted(TABLES):
+        table, cell_cols, count_cols = TABLES[name]
+        rows = [{**dict(zip(cell_cols, key[1], strict=True)),
+                 **dict(zip(count_cols, acc[key], strict=True))}
+                for key in sorted(k for k in acc if k[0] == name and any(acc[k]))]
+        if not rows:
             continue
-        table, cell_cols, count_cols = TABLES[key[0]]
-        ins = st.dialect_insert(table).values(**dict(zip(cell_cols, key[1], strict=True)),
-                                       **dict(zip(count_cols, counts, strict=True)))
+        ins = st.dialect_insert(table)
         conn.execute(ins.on_conflict_do_update(
             index_elements=list(cell_cols),
-            set_={c: table.c[c] + ins.excluded[c] for c in count_cols}))
+            set_={c: table.c[c] + ins.excluded[c] for c in count_cols}), rows)
 
 
 def recount(conn: Connection) -> dict[Key, tuple[int, ...]]:

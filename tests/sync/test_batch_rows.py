@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sync_helpers import District, bulk_cases, enroll, new_case
 
+from sync import protocol as P
 from sync.district.desk_codes import receipt_numbers
 from sync.district.duplicates import resident_locks
 from sync.district.storage import case_revisions, cases
@@ -127,3 +128,104 @@ def test_overlapping_batches_racing_are_each_record_taken_once(
     with st.read() as conn:
         for table in (cases, case_revisions, receipt_numbers, desk_records):
             assert conn.execute(select(func.count()).select_from(table)).scalar() == 31
+
+
+def test_overlapping_batches_of_matters_and_ratings_racing(
+        district: District, make_desk: Any) -> None:
+    """Twenty batches of one desk, each twelve resident matters and twelve ratings long
+    (each kind one statement per batch), overlapping windows of 31, arrive at once: each is
+    accepted by exactly one batch and a duplicate in the others, one row each, and the
+    three rates' summary holds what counting the orders afresh gives."""
+    from desk.core.matters import MatterService
+    from sync.district import matters_rates
+    from sync.district.matters_tables import matter_revisions, matters
+    from sync.district.tables import ratings
+
+    desk = make_desk("HY-QL09")
+    desk_id = enroll(district, desk)["desk_id"]
+    st = district.storage
+    bulk_cases(desk, 31)
+    sent = desk.store.sync.pending_outbox(100)
+    assert all(r["result"] == "accepted" for r in st.ingest.batch(
+        desk_id, str(uuid.uuid4()), [_record(e["id"], e["payload"]) for e in sent])["results"])
+    svc = MatterService(desk.store)
+    for k in range(31):
+        svc.record({"category": ("投诉", "求助", "咨询")[k % 3], "description": f"第{k}件诉求"},
+                   desk.actor())
+    outbox = desk.store.sync.pending_outbox(100)
+    matter_recs = [{k: e[k] for k in ("id", "kind", "case_uuid", "revision", "payload")}
+                   for e in outbox if e["kind"] == "matter"]
+    assert len(matter_recs) == 31
+    rating_recs = [{"id": 1000 + k, "kind": "rating", "case_uuid": e["payload"]["uuid"],
+                    "revision": 1, "payload": {"uuid": e["payload"]["uuid"], "level": 5,
+                                               "reason": "", "rated_at": P.utc_now()}}
+                   for k, e in enumerate(sent)]
+    batches = [matter_recs[k:k + 12] + rating_recs[k:k + 12][::-1] for k in range(20)]
+    gate = threading.Barrier(len(batches), timeout=60)
+
+    def post(batch: list[dict[str, Any]]) -> dict[str, Any]:
+        gate.wait()
+        answer: dict[str, Any] = st.ingest.batch(desk_id, str(uuid.uuid4()), batch)
+        return answer
+
+    with ThreadPoolExecutor(len(batches)) as pool:
+        answers = list(pool.map(post, batches))
+    taken: dict[int, list[str]] = {}
+    for ans in answers:
+        for r in ans["results"]:
+            taken.setdefault(r["id"], []).append(r["result"])
+    assert len(taken) == 62
+    assert all(v.count("accepted") == 1 and set(v) <= {"accepted", "duplicate"}
+               for v in taken.values()), taken
+    with st.read() as conn:
+        for table in (matters, matter_revisions, ratings):
+            assert conn.execute(select(func.count()).select_from(table)).scalar() == 31
+        assert matters_rates.stored(conn) == matters_rates.recount(conn)
+        assert sum(v[0] for k, v in matters_rates.stored(conn).items()
+                   if k[0] == "rates") == 31
+
+
+def test_a_batch_of_matters_and_ratings_costs_the_same_statements_however_many(
+        district: District, make_desk: Any) -> None:
+    """The statements a batch runs do not grow with its resident matters and ratings (a
+    city morning's desk sends some 7 and 10: a statement or four each was half the
+    server's CPU, issue 20): 8 of each and 20 of each take as many."""
+    from sqlalchemy import event
+
+    from desk.core.matters import MatterService
+
+    desk = make_desk("HY-QL10")
+    desk_id = enroll(district, desk)["desk_id"]
+    st = district.storage
+    bulk_cases(desk, 28)
+    sent = desk.store.sync.pending_outbox(100)
+    st.ingest.batch(desk_id, str(uuid.uuid4()), [_record(e["id"], e["payload"]) for e in sent])
+    svc = MatterService(desk.store)
+    for k in range(28):
+        svc.record({"category": ("投诉", "求助", "咨询")[k % 3], "description": f"第{k}件"},
+                   desk.actor())
+    matter_recs = [{k: e[k] for k in ("id", "kind", "case_uuid", "revision", "payload")}
+                   for e in desk.store.sync.pending_outbox(100) if e["kind"] == "matter"]
+    rating_recs = [{"id": 1000 + k, "kind": "rating", "case_uuid": e["payload"]["uuid"],
+                    "revision": 1, "payload": {"uuid": e["payload"]["uuid"], "level": 4,
+                                               "reason": "", "rated_at": P.utc_now()}}
+                   for k, e in enumerate(sent)]
+    counted: list[str] = []
+
+    def count(_conn: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        counted.append(statement)
+
+    event.listen(st.engine, "before_cursor_execute", count)
+    try:
+        runs: list[int] = []
+        seen: list[list[str]] = []
+        for part in (slice(0, 8), slice(8, 28)):  # (PostgreSQL copies the held records of both)
+            counted.clear()
+            answer = st.ingest.batch(desk_id, str(uuid.uuid4()),
+                                     matter_recs[part] + rating_recs[part])
+            assert {r["result"] for r in answer["results"]} == {"accepted"}
+            runs.append(len(counted))
+            seen.append([s[:60] for s in counted])
+    finally:
+        event.remove(st.engine, "before_cursor_execute", count)
+    assert runs[0] == runs[1], (runs, seen)
