@@ -37,6 +37,7 @@ from sync.district.duplicates import (
     residents_ahead,
 )
 from sync.district.errors import REPLAYED_MESSAGE, BatchConflict, Replayed
+from sync.district.ingest_ratings import apply_ratings
 from sync.district.ingest_records import PreparedBatch, prepare_records
 from sync.district.matters_ingest import apply_matters
 from sync.district.reconcile import Reconcile
@@ -46,8 +47,6 @@ from sync.district.tables import (
     batches,
     case_revisions,
     case_routes,
-    cases,
-    ratings,
     rejections,
 )
 
@@ -68,7 +67,6 @@ _CATALOG_FILL = threading.Lock()  # the bundles' cache is filled by one thread a
 # A desk acts only for itself (issue 12): a record about another desk's case is refused with
 # a reason that says nothing about that case — for a rating, the very answer a case the
 # district does not have gets.
-CASE_NOT_RECEIVED = "该案件尚未上传到区级，评价暂不能接收"
 NOT_THIS_DESKS_CASE = "区级不能接收这条案件记录（案件编号不可用），请联系区级管理员"
 RECEIPT_CHANGED = ("这件案件的回执编号 {new} 与区级已收到的 {old} 不同，区级未接收这次修改。"
                    "回执编号出具后不能更改；请以群众手中的回执 {old} 为准，并联系区级管理员核对。")
@@ -236,7 +234,7 @@ class _BatchWork:
         self.bodies, self.ahead = prep.bodies, prep.residents
         for i, reason in prep.rejected.items():
             self._result(i, records[i], "rejected", reason)
-        self._ratings(records, prep.ratings, self._cases(records, prep.cases))
+        apply_ratings(self, records, prep.ratings, self._cases(records, prep.cases))
         apply_matters(self, records, prep.matters)
         refused = [r for r in self.results if r and r["result"] in ("rejected", "conflict")]
         if refused:
@@ -453,57 +451,3 @@ class _BatchWork:
                 case_routes.c.item_code.not_in([c for c, _, _ in chosen])))
         if rows:
             self.conn.execute(self.st.dialect_insert(case_routes).on_conflict_do_nothing(), rows)
-
-    def _ratings(self, records: Sequence[Any],
-                 rating_in: list[tuple[int, P.Record, P.RatingPayload, str, str]],
-                 known_cases: set[str]) -> None:
-        if not rating_in:
-            return
-        conn = self.conn
-        uuids = sorted({u for *_, u in rating_in})
-        # only this desk's own cases may be rated by it: another desk's case is answered
-        # exactly like a case the district does not have (nothing about it is compared)
-        missing = set(uuids) - known_cases
-        if missing:
-            missing -= {r[0] for r in conn.execute(select(cases.c.uuid).where(
-                cases.c.uuid.in_(sorted(missing)), cases.c.desk_id == self.desk_id))}
-        stored = {r.case_uuid: (r.content_hash, r.received_at) for r in conn.execute(
-            select(ratings.c.case_uuid, ratings.c.content_hash, ratings.c.received_at).where(
-                ratings.c.case_uuid.in_(sorted(set(uuids) - missing))))}
-        # the first rating of each case in the batch is inserted (one statement for the
-        # batch: a city morning's 10 ratings a desk were 10 statements, issue 20); a later
-        # one in the same batch is compared with it, as with one stored before
-        first: dict[str, int] = {}
-        rows: list[dict[str, Any]] = []
-        later: list[tuple[int, str, str]] = []
-        for i, _rec, rp, h, u in rating_in:
-            if u in missing:
-                self._result(i, records[i], "rejected", CASE_NOT_RECEIVED)
-            elif u in stored:
-                self._same_or_conflict(i, records[i], h, *stored[u])
-            elif u in first:
-                later.append((i, h, u))
-            else:
-                first[u] = i
-                rows.append({"case_uuid": u, "level": rp.level, "reason": rp.reason,
-                             "rated_at": rp.rated_at, "received_at": self.at,
-                             "desk_id": self.desk_id, "content_hash": h})
-        rows.sort(key=lambda r: r["case_uuid"])  # one order of locks between batches
-        made = {r[0] for r in conn.execute(self.st.dialect_insert(ratings)
-                                           .on_conflict_do_nothing()
-                                           .returning(ratings.c.case_uuid), rows)} \
-            if rows else set()
-        lost = sorted(set(first) - made)  # a concurrent batch stored it first
-        if lost:
-            stored.update({r.case_uuid: (r.content_hash, r.received_at) for r in conn.execute(
-                select(ratings.c.case_uuid, ratings.c.content_hash, ratings.c.received_at)
-                .where(ratings.c.case_uuid.in_(lost)))})
-        for row in rows:
-            u, i = row["case_uuid"], first[row["case_uuid"]]
-            if u in made:
-                self._result(i, records[i], "accepted", received_at=self.at)
-                stored[u] = (row["content_hash"], self.at)
-            else:
-                self._same_or_conflict(i, records[i], row["content_hash"], *stored[u])
-        for i, h, u in later:
-            self._same_or_conflict(i, records[i], h, *stored[u])
