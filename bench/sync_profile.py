@@ -76,7 +76,7 @@ STAGES: list[tuple[str, str]] = [
     ("district: bundle routes", _fn("_fan_out", "bundle_members")),
     ("district: duplicate check", _fn("flag_duplicates", "others_ahead", "notify_duplicates",
                                                  "untold")),
-    ("district: ratings", _fn("_ratings", where="sync/district/ingest")),
+    ("district: ratings", _fn("apply_ratings")),
     ("district: matters", _fn("apply_matters")),
     ("district: desk_records (held by desk)", _fn("note_records")),
     ("district: commit", _fn("_do_commit", "_commit_impl", "commit", where="sqlalchemy")),
