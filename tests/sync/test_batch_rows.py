@@ -27,6 +27,26 @@ def _record(rid: int, payload: dict[str, Any]) -> dict[str, Any]:
             "revision": payload["revision"], "payload": payload}
 
 
+def _post_at_once(st: Any, desk_id: str, batches: list[list[dict[str, Any]]]
+                  ) -> dict[int, list[str]]:
+    """Each batch ingested in a thread of its own, all released at once; record id → the
+    results it got."""
+    gate = threading.Barrier(len(batches), timeout=60)
+
+    def post(batch: list[dict[str, Any]]) -> dict[str, Any]:
+        gate.wait()
+        answer: dict[str, Any] = st.ingest.batch(desk_id, str(uuid.uuid4()), batch)
+        return answer
+
+    with ThreadPoolExecutor(len(batches)) as pool:
+        answers = list(pool.map(post, batches))
+    taken: dict[int, list[str]] = {}
+    for ans in answers:
+        for r in ans["results"]:
+            taken.setdefault(r["id"], []).append(r["result"])
+    return taken
+
+
 def test_one_batch_naming_a_case_revision_twice(district: District, make_desk: Any) -> None:
     desk = make_desk("HY-QL07")
     desk_id = enroll(district, desk)["desk_id"]
@@ -109,19 +129,7 @@ def test_overlapping_batches_racing_are_each_record_taken_once(
     assert len(entries) == 31
     st = district.storage
     batches = [[_record(e["id"], e["payload"]) for e in entries[k:k + 12]] for k in range(20)]
-    gate = threading.Barrier(len(batches), timeout=60)
-
-    def post(batch: list[dict[str, Any]]) -> dict[str, Any]:
-        gate.wait()
-        answer: dict[str, Any] = st.ingest.batch(desk_id, str(uuid.uuid4()), batch)
-        return answer
-
-    with ThreadPoolExecutor(len(batches)) as pool:
-        answers = list(pool.map(post, batches))
-    taken: dict[int, list[str]] = {}
-    for ans in answers:
-        for r in ans["results"]:
-            taken.setdefault(r["id"], []).append(r["result"])
+    taken = _post_at_once(st, desk_id, batches)
     assert sorted(taken) == sorted(e["id"] for e in entries)
     assert all(sorted(v).count("accepted") == 1 and set(v) <= {"accepted", "duplicate"}
                for v in taken.values()), taken
@@ -161,19 +169,7 @@ def test_overlapping_batches_of_matters_and_ratings_racing(
                                                "reason": "", "rated_at": P.utc_now()}}
                    for k, e in enumerate(sent)]
     batches = [matter_recs[k:k + 12] + rating_recs[k:k + 12][::-1] for k in range(20)]
-    gate = threading.Barrier(len(batches), timeout=60)
-
-    def post(batch: list[dict[str, Any]]) -> dict[str, Any]:
-        gate.wait()
-        answer: dict[str, Any] = st.ingest.batch(desk_id, str(uuid.uuid4()), batch)
-        return answer
-
-    with ThreadPoolExecutor(len(batches)) as pool:
-        answers = list(pool.map(post, batches))
-    taken: dict[int, list[str]] = {}
-    for ans in answers:
-        for r in ans["results"]:
-            taken.setdefault(r["id"], []).append(r["result"])
+    taken = _post_at_once(st, desk_id, batches)
     assert len(taken) == 62
     assert all(v.count("accepted") == 1 and set(v) <= {"accepted", "duplicate"}
                for v in taken.values()), taken
