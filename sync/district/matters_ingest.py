@@ -125,10 +125,9 @@ def _store(work: _BatchWork, owners: dict[str, Any], newest: dict[str, P.MatterP
     moves: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
     new_rows = []
     for u, mp in sorted(newest.items()):
-        desk = _desk_columns(mp)
-        closed_here = mp.status == "closed"
         known = owners.get(u)
         if known is None:
+            closed_here = mp.status == "closed"
             new_rows.append(dict(
                 uuid=u, desk_id=work.desk_id, desk_code=mp.desk_code,
                 desk_created_at=mp.created_at, received_at=at, updated_at=at,
@@ -136,21 +135,37 @@ def _store(work: _BatchWork, owners: dict[str, Any], newest: dict[str, P.MatterP
                 warn_at=warn_at(mp.created_at, mp.due_at, fraction),
                 satisfaction=mp.satisfaction if closed_here else None,
                 answer=mp.result if closed_here else None, batch_id=work.batch_id,
-                department=None, signed_at=None, **desk))
-            continue
-        values: dict[str, Any] = dict(desk, updated_at=at, batch_id=work.batch_id)
-        if closed_here and known.status == "received":  # closed on the spot before dispatch
-            values.update(status="closed", satisfaction=mp.satisfaction, answer=mp.result)
-        if conn.execute(update(matters).where(matters.c.uuid == u,
-                                              matters.c.revision < mp.revision).values(**values)
-                        ).rowcount:
-            before = {c: getattr(known, c) for c in matters_rates.NEEDS}
-            moves.append((before, {**before, **{
-                k: v for k, v in values.items() if k in matters_rates.NEEDS}}))
+                department=None, signed_at=None, **_desk_columns(mp)))
+        else:
+            moves += _move_on(work, known, u, mp)
     if new_rows:
-        # (a row another batch made meanwhile is left to it, as one at a time did)
         made = {r[0] for r in conn.execute(work.st.dialect_insert(matters)
                                            .on_conflict_do_nothing()
                                            .returning(matters.c.uuid), new_rows)}
         moves += [(None, row) for row in new_rows if row["uuid"] in made]
+        # an order another batch made meanwhile (another revision of a new matter, sent at
+        # the same moment): moved on to this batch's revision if it is newer
+        if len(made) < len(new_rows):
+            for known in conn.execute(select(
+                    matters.c.uuid, matters.c.desk_id, matters.c.revision,
+                    *[matters.c[c] for c in matters_rates.NEEDS]).where(matters.c.uuid.in_(
+                        sorted(r["uuid"] for r in new_rows if r["uuid"] not in made)))
+                    .with_for_update()):
+                if known.desk_id == work.desk_id:
+                    moves += _move_on(work, known, known.uuid, newest[known.uuid])
     matters_rates.moves(work.st, conn, moves)
+
+
+def _move_on(work: _BatchWork, known: Any, u: str, mp: P.MatterPayload
+             ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """A known order to revision ``mp`` when it is newer (the district's own state kept);
+    its move in the rates' summary, or none."""
+    values: dict[str, Any] = dict(_desk_columns(mp), updated_at=work.at, batch_id=work.batch_id)
+    if mp.status == "closed" and known.status == "received":  # closed on the spot
+        values.update(status="closed", satisfaction=mp.satisfaction, answer=mp.result)
+    if not work.conn.execute(update(matters).where(
+            matters.c.uuid == u, matters.c.revision < mp.revision).values(**values)).rowcount:
+        return []
+    before = {c: getattr(known, c) for c in matters_rates.NEEDS}
+    return [(before, {**before, **{k: v for k, v in values.items()
+                                   if k in matters_rates.NEEDS}})]

@@ -225,3 +225,40 @@ def test_a_batch_of_matters_and_ratings_costs_the_same_statements_however_many(
     finally:
         event.remove(st.engine, "before_cursor_execute", count)
     assert runs[0] == runs[1], (runs, seen)
+
+
+def test_two_revisions_of_a_new_matter_at_once_leave_the_order_at_the_newer(
+        district: District, make_desk: Any) -> None:
+    """Revisions 1 and 2 of matters the district has not seen arrive in two batches at the
+    same instant, ten matters a batch, six times (each batch first in turn): whichever
+    batch makes the work orders, they end at revision 2 — the other batch moves them on,
+    never back (before, an order made by the revision-1 batch stayed at revision 1)."""
+    from desk.core.matters import MatterService
+    from sync.district import matters_rates
+    from sync.district.matters_tables import matters
+
+    desk = make_desk("HY-QL11")
+    desk_id = enroll(district, desk)["desk_id"]
+    st = district.storage
+    svc = MatterService(desk.store)
+    want: dict[str, int] = {}
+    for k in range(6):
+        seen = {e["id"] for e in desk.store.sync.pending_outbox(1000)}
+        for j in range(10):
+            svc.record({"category": "求助", "description": f"第{k}-{j}件"}, desk.actor())
+        firsts = [{c: e[c] for c in ("id", "kind", "case_uuid", "revision", "payload")}
+                  for e in desk.store.sync.pending_outbox(1000)
+                  if e["kind"] == "matter" and e["id"] not in seen]
+        seconds = [dict(r, id=r["id"] + 100_000, revision=2,
+                        payload=dict(r["payload"], revision=2, description="补充说明"))
+                   for r in firsts]
+        taken = _post_at_once(st, desk_id, [firsts, seconds] if k % 2 else [seconds, firsts])
+        assert all(v == ["accepted"] for v in taken.values()), taken
+        want.update({r["case_uuid"]: 2 for r in firsts})
+    with st.read() as conn:
+        revs = {r.uuid: r.revision for r in conn.execute(
+            select(matters.c.uuid, matters.c.revision))}
+        descriptions = {r[0] for r in conn.execute(select(matters.c.description))}
+        assert matters_rates.stored(conn) == matters_rates.recount(conn)
+    assert revs == want
+    assert descriptions == {"补充说明"}
