@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, CursorResult, select, update
 
 from sync import protocol as P
 from sync.district import matters_rates
@@ -49,10 +49,7 @@ def apply_matters(work: _BatchWork, records: Sequence[Any], matter_in: list[Matt
         first[key] = h
         todo.append((i, rec, mp, h, u))
     uuids = sorted({t[4] for t in todo})
-    owners = {r.uuid: r for r in conn.execute(select(
-        matters.c.uuid, matters.c.desk_id, matters.c.revision,
-        *[matters.c[c] for c in matters_rates.NEEDS]).where(
-        matters.c.uuid.in_(uuids)).with_for_update())}
+    owners = {r.uuid: r for r in _orders(conn, uuids)}
     fresh: list[MatterIn] = []
     for t in todo:
         known = owners.get(t[4])
@@ -92,6 +89,15 @@ def apply_matters(work: _BatchWork, records: Sequence[Any], matter_in: list[Matt
             newest[u] = mp
     if newest:
         _store(work, owners, newest, current_config(conn).warn_fraction)
+
+
+def _orders(conn: Connection, uuids: list[str]) -> CursorResult[Any]:
+    """The work orders of ``uuids`` as a batch decides by them (owner desk, revision,
+    what the rates' summary needs), locked (PostgreSQL) until the batch commits."""
+    return conn.execute(select(
+        matters.c.uuid, matters.c.desk_id, matters.c.revision,
+        *[matters.c[c] for c in matters_rates.NEEDS]).where(
+        matters.c.uuid.in_(uuids)).with_for_update())
 
 
 def _desk_columns(mp: P.MatterPayload) -> dict[str, Any]:
@@ -146,11 +152,8 @@ def _store(work: _BatchWork, owners: dict[str, Any], newest: dict[str, P.MatterP
         # an order another batch made meanwhile (another revision of a new matter, sent at
         # the same moment): moved on to this batch's revision if it is newer
         if len(made) < len(new_rows):
-            for known in conn.execute(select(
-                    matters.c.uuid, matters.c.desk_id, matters.c.revision,
-                    *[matters.c[c] for c in matters_rates.NEEDS]).where(matters.c.uuid.in_(
-                        sorted(r["uuid"] for r in new_rows if r["uuid"] not in made)))
-                    .with_for_update()):
+            for known in _orders(conn, sorted(r["uuid"] for r in new_rows
+                                              if r["uuid"] not in made)):
                 if known.desk_id == work.desk_id:
                     moves += _move_on(work, known, known.uuid, newest[known.uuid])
     matters_rates.moves(work.st, conn, moves)
