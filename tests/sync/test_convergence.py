@@ -41,9 +41,11 @@ import json
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
 import requests
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -585,73 +587,73 @@ def test_desks_and_district_converge(district: District, tmp_path: Path) -> None
     assert Convergence.matter_decisions > 0  # matters went through the district's flow
 
 
-def test_a_decision_lost_twice_over_stays_on_the_desk(district: District, tmp_path: Path,
-                                                      monkeypatch: Any) -> None:
+
+@pytest.fixture
+def machine(district: District, tmp_path: Path, monkeypatch: Any) -> Iterator[Convergence]:
+    """One machine driven step by step (a replayed sequence), its desks closed after."""
+    monkeypatch.setattr(sys.modules[__name__], "event", lambda *_a: None)  # outside hypothesis
+    Convergence.district, Convergence.root = district, tmp_path
+    m = Convergence()
+    try:
+        yield m
+    finally:
+        m._converge = lambda: None  # type: ignore[method-assign]  # the test converges
+        m.teardown()
+
+
+def test_a_decision_lost_twice_over_stays_on_the_desk(machine: Convergence) -> None:
     """The district decides, the desk pulls it, a restore loses it; the district decides
     again and is restored again before the desk pulls the newer decision: the desk keeps the
     first decision (it was never told otherwise), for a case and for a resident matter.
 
     A fresh-venv run of the state machine drew this and failed: the machine forgot the first
     lost decision once the district made another."""
-    monkeypatch.setattr(sys.modules[__name__], "event", lambda *_a: None)  # outside hypothesis
-    Convergence.district, Convergence.root = district, tmp_path
-    m = Convergence()
-    try:
-        m.district_backed_up_before_anything()  # snapshot 0, before the matter and the case
-        m.a_matter_at_the_district_from_the_start()  # recorded, synced, dispatched
-        m.save_case(1, ITEMS[0], "complete")
-        m.sync(1, 500)
-        case = next(u for u, k in m.owner.items() if k == 1)
-        m._decide(case, "accepted", by_command=False)
-        m.sync(0, 500)
-        m.sync(1, 500)
-        matter = next(iter(m.m_owner))
-        assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "dispatched"
-        assert m.desks[1].store.get_case(case)["district_status"] == "accepted"
-        m.district_restored_from_an_earlier_snapshot(0)
-        m.sync(0, 500)
-        m.sync(1, 500)  # both sent again; the district holds them as received
-        m.district_decides_a_matter(0, 1)  # closed this time, from received
-        m._decide(case, "routed", by_command=False)
-        assert m.m_decided[matter] == ["closed"] and m.decided[case] == ["routed"]
-        m.district_restored_from_an_earlier_snapshot(0)  # before either desk pulled them
-        m._converge()  # every desk syncs; the district's and the desks' states are checked
-        assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "dispatched"
-        assert m.desks[1].store.get_case(case)["district_status"] == "accepted"
-    finally:
-        m._converge = lambda: None  # type: ignore[method-assign]  # done above (or failed)
-        m.teardown()
+    m = machine
+    m.district_backed_up_before_anything()  # snapshot 0, before the matter and the case
+    m.a_matter_at_the_district_from_the_start()  # recorded, synced, dispatched
+    m.save_case(1, ITEMS[0], "complete")
+    m.sync(1, 500)
+    case = next(u for u, k in m.owner.items() if k == 1)
+    m._decide(case, "accepted", by_command=False)
+    m.sync(0, 500)
+    m.sync(1, 500)
+    matter = next(iter(m.m_owner))
+    assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "dispatched"
+    assert m.desks[1].store.get_case(case)["district_status"] == "accepted"
+    m.district_restored_from_an_earlier_snapshot(0)
+    m.sync(0, 500)
+    m.sync(1, 500)  # both sent again; the district holds them as received
+    m.district_decides_a_matter(0, 1)  # closed this time, from received
+    m._decide(case, "routed", by_command=False)
+    assert m.m_decided[matter] == ["closed"] and m.decided[case] == ["routed"]
+    m.district_restored_from_an_earlier_snapshot(0)  # before either desk pulled them
+    m._converge()  # every desk syncs; the district's and the desks' states are checked
+    assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "dispatched"
+    assert m.desks[1].store.get_case(case)["district_status"] == "accepted"
 
 
-def test_decisions_lost_by_two_restores_in_turn_stay_on_the_desk(
-        district: District, tmp_path: Path, monkeypatch: Any) -> None:
+def test_decisions_lost_by_two_restores_in_turn_stay_on_the_desk(machine: Convergence) -> None:
     """The desk pulls the district's newest decision; the district is restored from a
     snapshot before it, then from an older one before the decision ahead of it: the desk
     keeps the newest it pulled, for a case and for a resident matter (the machine had
     replaced a case's lost decisions at the second restore, and then failed this)."""
-    monkeypatch.setattr(sys.modules[__name__], "event", lambda *_a: None)  # outside hypothesis
-    Convergence.district, Convergence.root = district, tmp_path
-    m = Convergence()
-    try:
-        m.district_backed_up_before_anything()  # snapshot 0
-        m.a_matter_at_the_district_from_the_start()  # recorded, synced, dispatched
-        m.save_case(1, ITEMS[0], "complete")
-        m.sync(1, 500)
-        case = next(u for u, k in m.owner.items() if k == 1)
-        m._decide(case, "accepted", by_command=False)
-        m.district_backed_up()  # snapshot 1: the case accepted, the matter dispatched
-        m._decide(case, "routed", by_command=False)
-        m.district_decides_a_matter(0, 0)  # signed
-        m.sync(0, 500)
-        m.sync(1, 500)
-        matter = next(iter(m.m_owner))
-        assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "signed"
-        assert m.desks[1].store.get_case(case)["district_status"] == "routed"
-        m.district_restored_from_an_earlier_snapshot(1)  # loses routed, signed
-        m.district_restored_from_an_earlier_snapshot(0)  # loses accepted, dispatched too
-        m._converge()
-        assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "signed"
-        assert m.desks[1].store.get_case(case)["district_status"] == "routed"
-    finally:
-        m._converge = lambda: None  # type: ignore[method-assign]  # done above (or failed)
-        m.teardown()
+    m = machine
+    m.district_backed_up_before_anything()  # snapshot 0
+    m.a_matter_at_the_district_from_the_start()  # recorded, synced, dispatched
+    m.save_case(1, ITEMS[0], "complete")
+    m.sync(1, 500)
+    case = next(u for u, k in m.owner.items() if k == 1)
+    m._decide(case, "accepted", by_command=False)
+    m.district_backed_up()  # snapshot 1: the case accepted, the matter dispatched
+    m._decide(case, "routed", by_command=False)
+    m.district_decides_a_matter(0, 0)  # signed
+    m.sync(0, 500)
+    m.sync(1, 500)
+    matter = next(iter(m.m_owner))
+    assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "signed"
+    assert m.desks[1].store.get_case(case)["district_status"] == "routed"
+    m.district_restored_from_an_earlier_snapshot(1)  # loses routed, signed
+    m.district_restored_from_an_earlier_snapshot(0)  # loses accepted, dispatched too
+    m._converge()
+    assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "signed"
+    assert m.desks[1].store.get_case(case)["district_status"] == "routed"
