@@ -27,7 +27,8 @@ from sqlalchemy import Connection, select
 
 from forms.catalog import Catalog, CatalogError, load_catalog
 from forms.params import Param
-from sync.district.tables import catalogs, changes
+from sync.district.database import driver_sql
+from sync.district.tables import catalogs
 
 if TYPE_CHECKING:
     from sync.district.console.store import ConsoleStore
@@ -56,10 +57,11 @@ def next_version(latest: str | None, taken: set[str], proposed: str, fallback: s
 def latest_version(conn: Connection) -> str | None:
     """The catalog version published last — by the district's publish sequence (the ``seq``
     of its change), never by the version text — or None before the first."""
-    return conn.execute(select(changes.c.catalog_version).where(
-        changes.c.desk_id.is_(None), changes.c.kind == "catalog",
-        changes.c.catalog_version.is_not(None)).order_by(changes.c.seq.desc()).limit(1)
-    ).scalar()
+    # (read twice in every batch: straight to the driver, see database.driver_sql)
+    latest: str | None = driver_sql(
+        conn, "SELECT catalog_version FROM changes WHERE desk_id IS NULL AND kind = 'catalog' "
+        "AND catalog_version IS NOT NULL ORDER BY seq DESC LIMIT 1").scalar()
+    return latest
 
 
 def current_catalog(conn: Connection, latest: str | None) -> Catalog:

@@ -27,8 +27,8 @@ from sqlalchemy import Column, Connection, Index, String, Table, Text, func, sel
 
 from sync import protocol as P
 from sync.district.config import district_zone
-from sync.district.database import Database
-from sync.district.tables import batches, metadata
+from sync.district.database import Database, driver_sql
+from sync.district.tables import metadata
 
 SAME_ROUND = timedelta(minutes=10)
 _TICK = timedelta(microseconds=1)
@@ -62,7 +62,7 @@ def _day(stamp: str, zone: ZoneInfo) -> date | None:
 
 def _desk_days(cp: P.CasePayload, zone: ZoneInfo) -> list[tuple[str, date]]:
     out: list[tuple[str, date]] = []
-    accepted = (cp.model_extra or {}).get("accepted_date")
+    accepted = cp.accepted_date
     if isinstance(accepted, str):
         try:
             out.append(("受理日期", date.fromisoformat(accepted[:10])))
@@ -119,7 +119,7 @@ def _fits(received_at: str, previous: str | None, zone: ZoneInfo
         return lambda cp: False  # a clock change at midnight: judge each
 
     def fits(cp: P.CasePayload) -> bool:
-        accepted = (cp.model_extra or {}).get("accepted_date")
+        accepted = cp.accepted_date
         try:
             if accepted is not None:
                 day = date.fromisoformat(accepted[:10])
@@ -143,9 +143,9 @@ def flag_desk_dates(db: Database, conn: Connection, desk_id: str, batch_id: str,
                ).isoformat(timespec="milliseconds")
     except ValueError:
         return 0
-    previous = conn.execute(select(func.max(batches.c.received_at)).where(
-        batches.c.desk_id == desk_id, batches.c.batch_id != batch_id,
-        batches.c.received_at < cut)).scalar()
+    previous = driver_sql(conn, "SELECT max(received_at) FROM batches WHERE desk_id = ? "
+                          "AND batch_id <> ? AND received_at < ?", (desk_id, batch_id, cut)
+                          ).scalar()
     zone = _zone()
     fits = _fits(received_at, previous, zone)
     rows = []

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as P
 from sync.district import desk_codes
-from sync.district.database import AuditHook, Database
+from sync.district.database import AuditHook, Database, driver_sql
 from sync.district.errors import BadEnrollmentCode, NotFound, Refused
 from sync.district.reconcile import Reconcile
 from sync.district.releases import release_key
@@ -181,9 +181,9 @@ class Desks:
     def note_nonce(self, conn: Connection, desk_id: str, nonce: str) -> bool:
         """Record a request nonce in the caller's write transaction ``conn`` (kept only
         if it commits); False when it was seen before (a replay)."""
-        return conn.execute(self.db.dialect_insert(nonces).values(
-            desk_id=desk_id, nonce=nonce, seen_at=time.time()).on_conflict_do_nothing()
-            .returning(nonces.c.nonce)).first() is not None
+        return driver_sql(conn, "INSERT INTO nonces (desk_id, nonce, seen_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT DO NOTHING RETURNING nonce",
+                          (desk_id, nonce, time.time())).first() is not None
 
     def tidy_due(self) -> bool:
         """Whether :meth:`tidy_nonces` has work (at most every 30 s)."""

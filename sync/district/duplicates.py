@@ -139,7 +139,7 @@ def _resident(cp: P.CasePayload) -> tuple[str, str] | None:
 
 
 def _accepted(cp: P.CasePayload) -> str:
-    acc = (cp.model_extra or {}).get("accepted_date")
+    acc = cp.accepted_date
     return (acc if isinstance(acc, str) and len(acc) >= 10 else cp.created_at)[:10]
 
 

@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
-from sync.district.database import COPY_FROM, Database
+from sync.district.database import COPY_FROM, Database, driver_sql
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
 from sync.district.duplicates import (
@@ -84,6 +84,10 @@ _UPSERT_CASES = (  # a known case moves to a newer revision, and only its own de
     "ON CONFLICT (uuid) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c, _ in _CASE_INSERT_COLS if c not in _KEEP)
     + " WHERE cases.revision < excluded.revision AND cases.desk_id = excluded.desk_id")
+# the batch id claimed first in the batch's transaction (its answer is written at the end)
+_CLAIM = ("INSERT INTO batches (batch_id, desk_id, records_hash, record_count, received_at, "
+          "response_json) VALUES (?, ?, ?, ?, ?, '{}') ON CONFLICT (batch_id) DO NOTHING "
+          "RETURNING batch_id")
 _REVISION_COLS = (("case_uuid", "text"), ("revision", "integer"), ("content_hash", "text"),
                   ("desk_id", "text"), ("batch_id", "text"), ("received_at", "text"),
                   ("payload_json", "text"))
@@ -128,11 +132,8 @@ class Ingest:
         with self.db.write() as conn:
             if nonce is not None and not nonce(conn):
                 raise Replayed(REPLAYED_MESSAGE)
-            claimed = conn.execute(self.db.dialect_insert(batches).values(
-                batch_id=batch_id, desk_id=desk_id, records_hash=records_hash,
-                record_count=len(records), received_at=received_at, response_json="{}",
-            ).on_conflict_do_nothing(index_elements=["batch_id"]).returning(batches.c.batch_id)
-            ).first()
+            claimed = driver_sql(conn, _CLAIM, (batch_id, desk_id, records_hash, len(records),
+                                                received_at)).first()
             if claimed is None:
                 # a replay (or the same batch racing itself): the first commit's answer
                 row = conn.execute(select(batches).where(batches.c.batch_id == batch_id)
@@ -147,8 +148,8 @@ class Ingest:
             answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
                       "results": results, "replayed": False}
             text_ = P.dumps_json(answer)
-            conn.execute(update(batches).where(batches.c.batch_id == batch_id)
-                         .values(response_json=text_))
+            driver_sql(conn, "UPDATE batches SET response_json = ? WHERE batch_id = ?",
+                       (text_, batch_id))
         if work.flagged:  # issue 23: tell both desks (after the commit: see duplicates)
             notify_duplicates(self.db)
         return answer, text_

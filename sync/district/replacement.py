@@ -22,11 +22,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, Connection, Integer, String, Table, and_, delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import protocol as P
 from sync.district.config import district_zone
-from sync.district.database import Database
+from sync.district.database import Database, driver_sql
 from sync.district.desk_codes import desk_replacements, receipt_numbers, replacement_of
 from sync.district.tables import batches, case_revisions, cases, changes, desks, metadata
 
@@ -100,10 +99,9 @@ def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]],
     n = len(set(uuids) - before)
     if not n:
         return
-    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
-    ins = mod.insert(desk_sent).values(desk_id=desk_id, cases=n)
-    conn.execute(ins.on_conflict_do_update(index_elements=["desk_id"],
-                                           set_={"cases": desk_sent.c.cases + n}))
+    driver_sql(conn, "INSERT INTO desk_sent_counts (desk_id, cases) VALUES (?, ?) ON CONFLICT "
+               "(desk_id) DO UPDATE SET cases = desk_sent_counts.cases + excluded.cases",
+               (desk_id, n))
 
 
 def build_sent_counts(conn: Connection) -> None:
