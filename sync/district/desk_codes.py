@@ -47,6 +47,7 @@ receipt_numbers = Table(
     # (not indexed: nothing reads a number by its case — the public query reads it by
     # number — and a random-key index entry per case was the cost; revision 0006)
     Column("case_uuid", String(36), nullable=False),
+    sqlite_with_rowid=False,  # the rows in the key's B-tree (revision 0009)
 )
 desk_replacements = Table(  # which desk a replacement laptop took over from
     "desk_replacements", metadata,

@@ -289,6 +289,7 @@ desk_records = Table(  # each record a desk had acknowledged: what the district 
     Column("outbox_id", BigInteger),  # the desk's outbox id (NULL: counted from old data)
     Column("at", String(40), nullable=False),
     PrimaryKeyConstraint("desk_id", "kind", "case_uuid", "revision"),
+    sqlite_with_rowid=False,  # the rows in the key's B-tree (revision 0009)
 )
 epochs = Table(  # the district's history: a new epoch when it may have gone back
     "epochs", metadata,

@@ -34,7 +34,7 @@ from sync.district.storage import Storage
 from sync.district.tables import cases, meta
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0008"
+HEAD = "0009"
 
 
 @pytest.fixture
@@ -269,3 +269,39 @@ def test_active_desks_sharing_a_code_do_not_stop_the_upgrade(
         assert any("desks_active_code not created" in r.getMessage() for r in caplog.records)
     finally:
         st.close()
+
+
+def test_revision_0009_keeps_two_tables_rows_in_their_key_on_sqlite(db_url: str) -> None:
+    """``desk_records`` and ``receipt_numbers`` (a row per record a batch brings) become
+    ``WITHOUT ROWID`` on SQLite with every row kept; PostgreSQL's are left as they are."""
+    db = Database(db_url)
+    try:
+        with db.write() as conn:
+            db.migration_lock(conn)
+            from alembic import command
+
+            command.upgrade(migrations.config(conn), "0008")
+            conn.exec_driver_sql(
+                "INSERT INTO desk_records (desk_id, kind, case_uuid, revision, outbox_id, at) "
+                "VALUES ('d1', 'case', 'c1', 1, 7, 'now'), ('d1', 'rating', 'c1', 1, NULL, 'now')")
+            conn.exec_driver_sql("INSERT INTO receipt_numbers (receipt_no, case_uuid) "
+                                 "VALUES ('HY-QL01-20261121-0001', 'c1')")
+    finally:
+        db.close()
+    st = start(db_url)
+    try:
+        assert _revision(st) == HEAD
+        with st.read() as conn:
+            assert sorted(conn.exec_driver_sql(
+                "SELECT desk_id, kind, case_uuid, revision, outbox_id FROM desk_records")) == [
+                ("d1", "case", "c1", 1, 7), ("d1", "rating", "c1", 1, None)]
+            assert list(conn.exec_driver_sql("SELECT receipt_no, case_uuid FROM receipt_numbers")
+                        ) == [("HY-QL01-20261121-0001", "c1")]
+            assert migrations.differences(conn) == []
+    finally:
+        st.close()
+    if db_url.startswith("sqlite"):
+        ddl = {name: sql for _t, name, sql in sqlite_ddl(db_url)}
+        for name in ("desk_records", "receipt_numbers"):
+            assert ddl[name].rstrip().endswith("WITHOUT ROWID"), ddl[name]
+        assert not any(n.startswith("sqlite_autoindex_desk_records") for n in ddl)
