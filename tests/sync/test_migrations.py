@@ -23,6 +23,7 @@ from typing import Any
 
 import first_release_schema as first
 import pytest
+from alembic import command
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect, select, text
 from sqlalchemy.pool import NullPool
 from sync_helpers import PgCluster
@@ -278,8 +279,6 @@ def test_revision_0009_keeps_two_tables_rows_in_their_key_on_sqlite(db_url: str)
     try:
         with db.write() as conn:
             db.migration_lock(conn)
-            from alembic import command
-
             command.upgrade(migrations.config(conn), "0008")
             conn.exec_driver_sql(
                 "INSERT INTO desk_records (desk_id, kind, case_uuid, revision, outbox_id, at) "
