@@ -3,9 +3,8 @@ B-tree on SQLite (issue 20).
 
 ``desk_records`` (what the district holds of each desk's records) and ``receipt_numbers``
 (a receipt number's case) are read only by their primary keys (or a leading part of one),
-yet on SQLite they were
-rowid tables with the primary key as a second B-tree beside the rows: each row written
-twice, in two places. ``WITHOUT ROWID`` keeps the rows in the key's B-tree: 500-case
+yet on SQLite they were rowid tables with the primary key as a second B-tree beside the
+rows: each row written twice, in two places. ``WITHOUT ROWID`` keeps the rows in the key's B-tree: 500-case
 batches into tables of 50,000 rows, their inserts and commit 1.8–1.9 ms per batch instead of
 2.2–2.7, 30 % fewer pages (raw SQLite, two runs each). The rows are copied over once, in
 the upgrade's transaction.
