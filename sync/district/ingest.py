@@ -358,8 +358,10 @@ class _BatchWork:
         # issue 21: the 办事点 page's cases-sent count, in this transaction: what _known
         # read, and the rows this batch made are new cases (SQLite: one writer, so that is
         # all; PostgreSQL: a row another batch made meanwhile is read here)
+        firsts = [newest[u][1].receipt_no for u, r in inserted if r == 1 and u in newest]
         count_sent(self.conn, self.desk_id, inserted, sent_before, self.batch_id,
-                   {u for u in newest if u not in existing_case and u not in made})
+                   {u for u in newest if u not in existing_case and u not in made},
+                   (self.at, max(firsts)) if firsts else None)
         # issue 24: a desk date offline work cannot explain is flagged for review
         flag_desk_dates(self.st, self.conn, self.desk_id, self.batch_id, self.at,
                         [cp for u, (_, cp) in newest.items() if u not in existing_case])

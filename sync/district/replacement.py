@@ -21,7 +21,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, String, Table, and_, delete, func, or_, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+)
 
 from sync import protocol as P
 from sync.district.config import district_zone
@@ -50,24 +62,54 @@ def unsynced_days(contact: str | None, revoked: str) -> list[str]:
             for i in range((end - start).days + 1)]
 
 
-# Cases each desk sent (issue 21: the 办事点 page at 1,000,000 cases): kept by ingest in the
-# batch's own transaction (:func:`count_sent`), built for a district made before it by the
-# console's migrate (:func:`build_sent_counts`) — counting them took a 2.5 s GROUP BY over
-# every revision on each view of the page.
+# Cases each desk sent (issue 21: the 办事点 page at 1,000,000 cases) and the receipt number
+# of the case it sent last: kept by ingest in the batch's own transaction
+# (:func:`count_sent`), built for a district made before them by the console's migrate
+# (:func:`build_sent_counts`) and revision 0010 — counting them took a 2.5 s GROUP BY over
+# every revision on each view of the page, and the newest receipt an index of every
+# revision by desk (an index entry per revision sent, issue 20).
 desk_sent = Table(
     "desk_sent_counts", metadata,
     Column("desk_id", String(40), primary_key=True),
     Column("cases", Integer, nullable=False),
+    # the case it sent last: its first revision's receive time, and its receipt number
+    Column("newest_at", String(40)),
+    Column("newest_receipt", String(64)),
 )
+# a desk's count grows by a batch's cases; its newest receipt moves to the batch's when
+# that is newer (received later, or at the same instant with a higher number: the order
+# the page used when it read every revision)
+_NEWER = ("excluded.newest_at IS NOT NULL AND (desk_sent_counts.newest_at IS NULL OR "
+          "excluded.newest_at > desk_sent_counts.newest_at OR "
+          "(excluded.newest_at = desk_sent_counts.newest_at AND "
+          "excluded.newest_receipt > desk_sent_counts.newest_receipt))")
+_COUNT_SENT = (
+    "INSERT INTO desk_sent_counts (desk_id, cases, newest_at, newest_receipt) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (desk_id) DO UPDATE SET "
+    "cases = desk_sent_counts.cases + excluded.cases, "
+    f"newest_at = CASE WHEN {_NEWER} THEN excluded.newest_at "
+    "ELSE desk_sent_counts.newest_at END, "
+    f"newest_receipt = CASE WHEN {_NEWER} THEN excluded.newest_receipt "
+    "ELSE desk_sent_counts.newest_receipt END")
+# per desk, the receipt number of the case whose first revision it sent last (one pass
+# over the revisions: a district made before desk_sent_counts kept it)
+NEWEST_SENT = (
+    "SELECT desk_id, received_at, receipt_no FROM (SELECT r.desk_id, r.received_at, "
+    "c.receipt_no, row_number() OVER (PARTITION BY r.desk_id "
+    "ORDER BY r.received_at DESC, c.receipt_no DESC) AS n FROM case_revisions r "
+    "JOIN cases c ON c.uuid = r.case_uuid WHERE r.revision = 1) AS firsts WHERE n = 1")
 
 
 def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]],
                sent_before: set[str] | None = None, batch_id: str | None = None,
-               unsure: set[str] | None = None) -> None:
+               unsure: set[str] | None = None,
+               newest: tuple[str, str] | None = None) -> None:
     """In the ingesting transaction, after its revisions and its ``cases`` rows are written
     (which holds those rows' locks, so a concurrent batch with the same case counts after
     this one commits): the cases among ``inserted`` (case, revision) that ``desk_id`` sends
-    for the first time add 1 each to its count. ``sent_before``: the cases among them the
+    for the first time add 1 each to its count. ``newest``: (receive time, receipt number)
+    of the case the batch brought a first revision of last (the highest number), which
+    becomes the desk's newest receipt when it is newer than the one kept. ``sent_before``: the cases among them the
     desk had sent, when the caller read that in this transaction with no other writer
     about (SQLite's one writer) — otherwise they are read here, after the locks (with
     ``batch_id``, the batch that wrote ``inserted``: only the other revisions come back, a
@@ -97,11 +139,10 @@ def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]],
             f"WHERE case_uuid {among}", args)
             if d == desk_id and (u, r) not in inserted)
     n = len(set(uuids) - before)
-    if not n:
+    if not n and newest is None:
         return
-    driver_sql(conn, "INSERT INTO desk_sent_counts (desk_id, cases) VALUES (?, ?) ON CONFLICT "
-               "(desk_id) DO UPDATE SET cases = desk_sent_counts.cases + excluded.cases",
-               (desk_id, n))
+    at, receipt = newest or (None, None)
+    driver_sql(conn, _COUNT_SENT, (desk_id, n, at, receipt))
 
 
 def build_sent_counts(conn: Connection) -> None:
@@ -115,6 +156,10 @@ def build_sent_counts(conn: Connection) -> None:
     conn.execute(desk_sent.insert().from_select(
         ["desk_id", "cases"], select(rev.desk_id, func.count(func.distinct(rev.case_uuid)))
         .group_by(rev.desk_id)))
+    newest = [{"d": d, "at": at, "no": no} for d, at, no in conn.exec_driver_sql(NEWEST_SENT)]
+    if newest:
+        conn.execute(desk_sent.update().where(desk_sent.c.desk_id == bindparam("d")).values(
+            newest_at=bindparam("at"), newest_receipt=bindparam("no")), newest)
 
 
 def desk_received(db: Database) -> dict[str, dict[str, Any]]:
@@ -128,24 +173,16 @@ def desk_received(db: Database) -> dict[str, dict[str, Any]]:
         return out.setdefault(desk_id, {"cases": 0, "last_batch_at": None,
                                         "newest_receipt": None, "replaced_by": None})
 
-    rev = case_revisions.c
     with db.read() as conn:
-        for desk_id, n in conn.execute(select(desk_sent.c.desk_id, desk_sent.c.cases)):
-            entry(desk_id)["cases"] = int(n)
-        # per desk, in one statement: its newest batch and the receipt number of the case
-        # it sent last, each one probe of an index by (desk_id, received_at)
+        for desk_id, n, no in conn.execute(select(desk_sent.c.desk_id, desk_sent.c.cases,
+                                                  desk_sent.c.newest_receipt)):
+            entry(desk_id).update(cases=int(n), newest_receipt=no)
+        # per desk, its newest batch: one probe of an index by (desk_id, received_at)
         newest = (select(func.max(batches.c.received_at))
                   .where(batches.c.desk_id == desks.c.desk_id).scalar_subquery())
-        receipt = (select(cases.c.receipt_no).join(case_revisions, and_(
-            rev.case_uuid == cases.c.uuid, rev.revision == 1))
-            .where(rev.desk_id == desks.c.desk_id)
-            .order_by(rev.received_at.desc(), cases.c.receipt_no.desc()).limit(1)
-            .scalar_subquery())
-        for desk_id, last, no in conn.execute(select(desks.c.desk_id, newest, receipt)):
+        for desk_id, last in conn.execute(select(desks.c.desk_id, newest)):
             if last is not None:
                 entry(desk_id)["last_batch_at"] = last
-            if no is not None:
-                entry(desk_id)["newest_receipt"] = no
         for new, old in conn.execute(select(desk_replacements.c.desk_id,
                                             desk_replacements.c.replaces)):
             entry(old)["replaced_by"] = new
@@ -184,14 +221,19 @@ def handover(db: Database, desk_id: str, after: str = "", limit: int = 500
         if old is None:
             return P.HandoverResponse()
         earlier = lineage(conn, desk_id)[1:]
-        sent_by_old = select(rev.case_uuid).where(rev.revision == 1, rev.desk_id.in_(earlier))
+        # the case's first revision, by its primary key, sent by a replaced desk (no index
+        # of the revisions by desk: a probe per case of the replacement's, revision 0010)
+        first = case_revisions.alias("first")
+        sent_by_old = select(first.c.case_uuid).where(
+            first.c.case_uuid == cases.c.uuid, first.c.revision == 1,
+            first.c.desk_id.in_(earlier)).exists()
         recent = _cutoff()
         rows = conn.execute(
             select(cases.c.uuid, cases.c.district_status, cases.c.district_note,
                    cases.c.district_department, cases.c.received_at, rev.payload_json)
             .join(case_revisions, and_(rev.case_uuid == cases.c.uuid,
                                        rev.revision == cases.c.revision))
-            .where(cases.c.desk_id == desk_id, cases.c.uuid.in_(sent_by_old),
+            .where(cases.c.desk_id == desk_id, sent_by_old,
                    cases.c.uuid > after,
                    or_(cases.c.district_status.not_in(P.CLOSED_STATUSES),
                        func.coalesce(cases.c.district_updated_at, cases.c.updated_at)
@@ -236,12 +278,17 @@ def handover_matters(conn: Connection, desk_id: str, earlier: list[str], desk_co
     from sync.district.matters_tables import matter_revisions, matters
 
     mrev, m = matter_revisions.c, matters.c
-    sent_by_old = select(mrev.matter_uuid).where(mrev.revision == 1, mrev.desk_id.in_(earlier))
+    # each matter's first revision by its primary key (an IN over the revisions of the
+    # replaced desks read every matter revision the district held)
+    first = matter_revisions.alias("first")
+    sent_by_old = select(first.c.matter_uuid).where(
+        first.c.matter_uuid == m.uuid, first.c.revision == 1,
+        first.c.desk_id.in_(earlier)).exists()
     rows = conn.execute(
         select(m.uuid, m.status, m.department, m.answer, m.due_at, m.updated_at,
                m.received_at, mrev.payload_json)
         .join(matter_revisions, and_(mrev.matter_uuid == m.uuid, mrev.revision == m.revision))
-        .where(m.desk_id == desk_id, m.uuid.in_(sent_by_old),
+        .where(m.desk_id == desk_id, sent_by_old,
                or_(m.status != "closed", m.updated_at >= recent[:19]))
         .order_by(m.received_at, m.uuid)).all()
     steps: dict[str, list[dict[str, Any]]] = {r.uuid: [] for r in rows}

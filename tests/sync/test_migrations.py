@@ -35,7 +35,7 @@ from sync.district.storage import Storage
 from sync.district.tables import cases, meta
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0009"
+HEAD = "0010"
 
 
 @pytest.fixture
