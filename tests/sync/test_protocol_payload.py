@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from sync import protocol as P
+from sync import reasons
 from sync.district.ingest_records import prepare_records
 from sync.protocol.records import JSON_OBJECT_PATTERN
 
@@ -79,3 +80,21 @@ def test_fields_the_model_does_not_hold_are_in_the_stored_payload() -> None:
     (_i, _rec, cp, _h, _u), = prep.cases
     assert cp.accepted_date == "2026-12-05"
     assert json.loads(prep.bodies[0]) == payload  # every field, as the desk sent it
+
+
+@pytest.mark.parametrize("written", [
+    PAYLOAD["uuid"], PAYLOAD["uuid"].upper(), PAYLOAD["uuid"].replace("-", ""),
+    "{" + PAYLOAD["uuid"] + "}", "urn:uuid:" + PAYLOAD["uuid"]])
+def test_a_case_uuid_is_kept_as_canonical_text_however_written(written: str) -> None:
+    """The desk's own text is taken as the case's key only when it is already the
+    canonical form (as desks send it); any other way of writing the same UUID gives the
+    same key, and a payload naming another case is refused."""
+    for payload_uuid in (written, PAYLOAD["uuid"]):
+        prep = prepare_records([{"id": 1, "kind": "case", "case_uuid": written,
+                                 "revision": 1, "payload": dict(PAYLOAD, uuid=payload_uuid)}])
+        (_i, _rec, _cp, _h, u), = prep.cases
+        assert u == PAYLOAD["uuid"] and not prep.rejected
+    other = PAYLOAD["uuid"][:-1] + "c"
+    prep = prepare_records([{"id": 1, "kind": "case", "case_uuid": written, "revision": 1,
+                             "payload": dict(PAYLOAD, uuid=other)}])
+    assert not prep.cases and prep.rejected[0] == reasons.MISMATCH
