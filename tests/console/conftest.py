@@ -94,8 +94,10 @@ def chromium_path() -> str:
         _install_chromium()
     if not _has_cjk_font():
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "install", "-y", "fonts-noto-cjk"], env=env,
-                       capture_output=True)
+        # the font .ci/run installs: another CJK font here would also become the desk's,
+        # and the UI tests later in the same run measure their layouts with it
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends",
+                        "fonts-wqy-microhei"], env=env, capture_output=True)
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed and could not be installed")
     return CHROMIUM
