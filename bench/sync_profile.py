@@ -139,14 +139,16 @@ def spy_available() -> bool:
 
 
 class Spy:
-    """``py-spy record`` into ``out`` (raw collapsed stacks, 100 Hz, without pausing the
-    target): of ``command`` (its subprocesses too), or of the running process ``pid``."""
+    """``py-spy record`` into ``out`` (raw collapsed stacks, 100 Hz — ``$SPY_RATE`` for
+    another rate — without pausing the target): of ``command`` (its subprocesses too), or
+    of the running process ``pid``."""
 
     def __init__(self, out: Path, *, pid: int | None = None,
                  command: list[str] | None = None, idle: bool = False,
                  **popen: object) -> None:
         self.out = out
-        args = ["py-spy", "record", "--nonblocking", "-r", "100", "-f", "raw", "-o", str(out)]
+        args = ["py-spy", "record", "--nonblocking", "-r", os.environ.get("SPY_RATE", "100"),
+                "-f", "raw", "-o", str(out)]
         if idle:  # threads waiting (on the database, a lock) are sampled too: wall time
             args.append("--idle")
         if pid is not None:

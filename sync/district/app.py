@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync import protocol as P
@@ -160,11 +162,19 @@ def app_from_env() -> FastAPI:
     the benchmark's discard endpoint), each worker running the schedules."""
     settings = load_settings()
     app = create_app(enable_discard=settings.bench_discard, settings=settings)
+    ready_to_serve(app)
+    return app
+
+
+def ready_to_serve(app: FastAPI) -> None:
+    """What a server process does before its first request (``serve``, each worker of
+    ``serve --workers N``): the database's collation checked, the catalog and the routes
+    built, the schedules started, the heap settled."""
     note_collation(app.state.storage)
     warm_catalog(app.state.storage)
-    start_schedules(app)
+    warm_routes(app)
+    start_schedules(app)  # issue 15: deadlines; issue 18: the proactive list
     settle_heap()
-    return app
 
 
 def settle_heap() -> None:
@@ -206,6 +216,40 @@ def warm_catalog(st: Storage) -> None:
     with st.read() as conn:
         st.ingest.bundle_members(conn)
         once_rules(st, conn)
+
+
+# a path no route takes: matching it goes through every route of every router
+_NO_ROUTE = {"type": "http", "method": "GET", "path": "/.warm-routes", "root_path": "",
+             "headers": [], "query_string": b""}
+
+
+def warm_routes(app: FastAPI) -> None:
+    """Build every route's request handling before serving (issue 20). FastAPI builds an
+    included router's routes — their parameters' and answers' validators — when the first
+    request reaches that router (~80 ms for the district's), and reads each endpoint's
+    source file for its error context on the endpoint's first request (~1.4 ms each): a
+    fresh process's first requests waited for both — a desk's first sync after the server
+    started, and each worker's. A path no route takes is matched through them all, and
+    each endpoint's context is read, once."""
+    from fastapi import routing as fastapi_routing
+
+    for route in app.router.routes:
+        route.matches(dict(_NO_ROUTE))
+    # (FastAPI's own cache, by endpoint; absent from another FastAPI: nothing to warm)
+    context = getattr(fastapi_routing, "_extract_endpoint_context", None)
+    if context is not None:
+        for route in _api_routes(app.router.routes):
+            context(route.dependant.call)
+
+
+def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every API route, those of included routers too."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)  # (FastAPI's included router)
+        if inner is not None:
+            yield from _api_routes(inner.routes)
 
 
 def start_schedules(app: FastAPI) -> None:

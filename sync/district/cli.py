@@ -228,13 +228,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
 
     import uvicorn
 
-    from sync.district.app import (
-        create_app,
-        note_collation,
-        settle_heap,
-        start_schedules,
-        warm_catalog,
-    )
+    from sync.district.app import create_app, ready_to_serve
 
     if workers > 1:  # each worker reads the environment (app_from_env), --db included
         os.environ["DOORSTEP_DB"] = url
@@ -243,10 +237,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
                     log_level=log_level, workers=workers, ws="none", lifespan="off")
         return 0
     app = create_app(url, settings=settings)
-    note_collation(app.state.storage)
-    warm_catalog(app.state.storage)
-    start_schedules(app)  # issue 15: deadlines; issue 18: the proactive list
-    settle_heap()
+    ready_to_serve(app)
     uvicorn.run(app, host=host, port=port, log_level=log_level, ws="none", lifespan="off")
     return 0
 
