@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -289,6 +289,20 @@ class ComboEditor(FieldEditor):
         return self.combo
 
 
+class PartEdit(QLineEdit):
+    """One of several line edits side by side (小区, 楼栋, 单元, 房号): at least as wide as
+    its word, and no wider. QLineEdit's own minimum is the font's widest glyph: in Noto Sans
+    CJK (Debian's and many a 信创 desktop's Chinese font) 3 em, so four in a row widened a
+    form past a 1024 px screen in 长辈模式 — it scrolled sideways, its labels cut."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        fm = self.fontMetrics()
+        chrome = hint.width() - fm.maxWidth()  # (QLineEdit's: its frame and text margins)
+        word = fm.horizontalAdvance(self.placeholderText() or "0000")
+        return QSize(min(hint.width(), chrome + word), hint.height())
+
+
 class AddressEditor(FieldEditor):
     """小区 / 楼栋 / 单元 / 房号 — the way compounds number their doors."""
 
@@ -300,7 +314,7 @@ class AddressEditor(FieldEditor):
         parts = (("compound", tr("小区")), ("building", tr("楼栋")), ("unit", tr("单元")),
                  ("room", tr("房号")))
         for key, label in parts:
-            e = QLineEdit()
+            e = PartEdit()
             e.setPlaceholderText(label)
             e.setAccessibleName(f"{f.label}：{label}")
             e.installEventFilter(ENTER_FILTER)

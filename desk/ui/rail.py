@@ -27,14 +27,16 @@ class NavRail(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         lay = QVBoxLayout(self)
         # four sections, 长辈模式 and 设置 fit a 1024×640 screen in 长辈 mode (issue 15's 诉求
-        # made it six buttons: the rail's minimum had grown past the window's 538 px)
+        # made it six buttons: the rail's minimum had grown past the window's 538 px) — in
+        # Noto Sans CJK too, whose lines are a fifth taller than WenQuanYi's: its two-line
+        # brand and a two-line 长辈模式 had made the rail 536 px of the 533 there
         lay.setContentsMargins(8, 10, 8, 10)
         lay.setSpacing(6)
         brand = QLabel(tr("家门口\n办事台"))
         brand.setObjectName("brand")
         brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(brand)
-        lay.addSpacing(10)
+        lay.addSpacing(6)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QPushButton] = {}
         for key, text, tip in (("home", tr("办事"), "Alt+1"), ("cases", tr("案件"), "Alt+2"),
@@ -49,7 +51,7 @@ class NavRail(QWidget):
             lay.addWidget(b)
         self.buttons["home"].setChecked(True)
         lay.addStretch(1)
-        self.large_button = QPushButton(tr("长辈\n模式"))
+        self.large_button = QPushButton(tr("长辈模式"))  # (one line: 4 characters fit the rail)
         self.large_button.setCheckable(True)
         self.large_button.setChecked(large)
         self.large_button.setAccessibleName(tr("长辈模式：大字号、大按钮"))

@@ -2828,8 +2828,7 @@ Desk</translation>
     </message>
     <message>
         <location filename="../../desk/ui/rail.py" line="52"/>
-        <source>长辈
-模式</source>
+        <source>长辈模式</source>
         <translation>Senior
 mode</translation>
     </message>
