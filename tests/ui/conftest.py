@@ -11,6 +11,30 @@ from answers import Answers
 from sync_helpers import District
 
 
+# The Chinese UI fonts the layout tests measure with, each alone: the desk asks for the
+# first of desk.ui.style.PREFERRED_FAMILIES a system has — Noto Sans CJK (Debian's, with
+# Source Han Sans' metrics: lines a fifth taller than WenQuanYi's, its widest glyph 3 em)
+# on most Linux desktops, WenQuanYi Micro Hei on others. .ci/run installs both.
+CJK_FONTS = {"noto": "Noto Sans CJK SC", "wqy": "WenQuanYi Micro Hei"}
+
+
+@pytest.fixture(params=list(CJK_FONTS))
+def cjk_font(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The window's Chinese font for this test (the family ``style.apply`` asks for)."""
+    from PySide6.QtGui import QFontDatabase
+
+    from desk.ui import style
+    from desk.ui.main import make_app
+
+    make_app()  # (the font database needs the application)
+    family = CJK_FONTS[request.param]
+    if family not in QFontDatabase.families():
+        pytest.fail(f"font {family!r} is not installed: .ci/run installs fonts-noto-cjk "
+                    "and fonts-wqy-microhei")
+    monkeypatch.setattr(style, "PREFERRED_FAMILIES", (family,))
+    return family
+
+
 @pytest.fixture
 def district(tmp_path: Path) -> Iterator[District]:
     """A real district server (SQLite) on a free loopback port."""

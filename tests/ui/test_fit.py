@@ -25,7 +25,8 @@ def mode(request: Any) -> str:
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_every_page_fits(qtbot: Any, desk: Any, mode: str, screen: str) -> None:
+def test_every_page_fits(qtbot: Any, desk: Any, mode: str, screen: str,
+                         cjk_font: str) -> None:
     from desk.ui import style
     from desk.ui.main import make_app
     from desk.ui.window import MainWindow
@@ -65,7 +66,7 @@ def test_every_page_fits(qtbot: Any, desk: Any, mode: str, screen: str) -> None:
 @pytest.mark.parametrize("screen", list(SCREENS))
 @pytest.mark.parametrize("first", [False, True], ids=["settings", "first-run"])
 def test_settings_dialog_fits(qtbot: Any, desk: Any, mode: str, screen: str,
-                              first: bool) -> None:
+                              first: bool, cjk_font: str) -> None:
     from desk.ui import style
     from desk.ui.main import make_app
     from desk.ui.settings_dialog import SettingsDialog

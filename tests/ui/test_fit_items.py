@@ -21,7 +21,8 @@ AVAIL = QRect(0, 0, 1024, 600)
 # the offscreen platform's note when a page resizes the window (as in test_fit.py)
 @pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "长辈"])
-def test_every_item_notice_and_form_fit(qtbot: Any, desk: Any, large: bool) -> None:
+def test_every_item_notice_and_form_fit(qtbot: Any, desk: Any, large: bool,
+                                        cjk_font: str) -> None:
     from desk.ui import style
     from desk.ui.main import make_app
     from desk.ui.window import MainWindow
