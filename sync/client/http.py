@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
+from pydantic import ValidationError
 
 from sync import protocol as P
 from sync.client.errors import (
@@ -175,11 +176,21 @@ class DistrictClient:
             self._sleep(delay)
 
     def _call(self, model: type[M], method: str, path: str, **kw: Any) -> M:
-        raw = self.request(method, path, **kw)
-        try:
-            return model.model_validate(raw)
-        except ValueError as exc:
-            raise ProtocolError(f"区级系统的应答格式不符: {exc}", code="bad_answer") from None
+        """A request whose answer is ``model``, read from the answer's bytes in one pass
+        (issue 20: a batch's answer of 500 results, 1.4 ms rather than 3.2 decoded to
+        Python and then validated). An answer that is not JSON is an incomplete one
+        (retried, as any); JSON of another shape is :class:`ProtocolError`."""
+
+        def answer(resp: requests.Response) -> M:
+            try:
+                return model.model_validate_json(resp.content)
+            except ValidationError as exc:
+                if any(e["type"] == "json_invalid" for e in exc.errors()):
+                    raise ValueError("the answer is not JSON") from None
+                raise ProtocolError(f"区级系统的应答格式不符: {exc}", code="bad_answer"
+                                    ) from None
+
+        return self._exchange(method, path, answer, **kw)
 
     # -- the protocol -----------------------------------------------------------------------
 
