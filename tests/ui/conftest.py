@@ -10,7 +10,6 @@ import pytest
 from answers import Answers
 from sync_helpers import District
 
-
 # The Chinese UI fonts the layout tests measure with, each alone: the desk asks for the
 # first of desk.ui.style.PREFERRED_FAMILIES a system has — Noto Sans CJK (Debian's, with
 # Source Han Sans' metrics: lines a fifth taller than WenQuanYi's, its widest glyph 3 em)
