@@ -310,6 +310,7 @@ class AddressEditor(FieldEditor):
         super().__init__(f, parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)  # (长辈 mode, high contrast, Noto CJK: the row fits 1024 px)
         self.edits: dict[str, QLineEdit] = {}
         parts = (("compound", tr("小区")), ("building", tr("楼栋")), ("unit", tr("单元")),
                  ("room", tr("房号")))

@@ -20,8 +20,10 @@ AVAIL = QRect(0, 0, 1024, 600)
 
 # the offscreen platform's note when a page resizes the window (as in test_fit.py)
 @pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-@pytest.mark.parametrize("large", [False, True], ids=["normal", "长辈"])
-def test_every_item_notice_and_form_fit(qtbot: Any, desk: Any, large: bool,
+# (high contrast's borders are wider: 长辈 mode in it, Noto CJK, scrolled a form by 2 px)
+@pytest.mark.parametrize(("large", "contrast"), [(False, False), (True, False), (True, True)],
+                         ids=["normal", "长辈", "长辈·高对比"])
+def test_every_item_notice_and_form_fit(qtbot: Any, desk: Any, large: bool, contrast: bool,
                                         cjk_font: str) -> None:
     from desk.ui import style
     from desk.ui.main import make_app
@@ -29,7 +31,7 @@ def test_every_item_notice_and_form_fit(qtbot: Any, desk: Any, large: bool,
 
     app = make_app()
     desk.settings.large_font = large
-    style.apply(app, large, False)
+    style.apply(app, large, contrast)
     win = MainWindow(desk, dialogs=Answers())
     qtbot.addWidget(win)
     win.fit_screen(AVAIL)
