@@ -109,11 +109,12 @@ def count_sent(conn: Connection, desk_id: str, inserted: set[tuple[str, int]],
     this one commits): the cases among ``inserted`` (case, revision) that ``desk_id`` sends
     for the first time add 1 each to its count. ``newest``: (receive time, receipt number)
     of the case the batch brought a first revision of last (the highest number), which
-    becomes the desk's newest receipt when it is newer than the one kept.
-    ``sent_before``: the cases among them the desk had sent, when the caller read that in this transaction with no other writer
-    about (SQLite's one writer) — otherwise they are read here, after the locks (with
-    ``batch_id``, the batch that wrote ``inserted``: only the other revisions come back, a
-    few rows rather than the batch's 500: 2.5 → 1.9 ms CPU per batch on PostgreSQL).
+    becomes the desk's newest receipt when it is newer than the one kept. ``sent_before``:
+    the cases among them the desk had sent, when the caller read that in this transaction
+    with no other writer about (SQLite's one writer) — otherwise they are read here, after
+    the locks (with ``batch_id``, the batch that wrote ``inserted``: only the other
+    revisions come back, a few rows rather than the batch's 500: 2.5 → 1.9 ms CPU per batch
+    on PostgreSQL).
     ``unsure``, with ``sent_before``: the cases whose history is still read here, the rest
     being known (on PostgreSQL, the cases whose row another batch wrote while this one
     ran: the caller knows the others — the rows it found locked, the rows its own insert

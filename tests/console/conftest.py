@@ -94,8 +94,8 @@ def chromium_path() -> str:
         _install_chromium()
     if not _has_cjk_font():
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        # the font .ci/run installs: another CJK font here would also become the desk's,
-        # and the UI tests later in the same run measure their layouts with it
+        # one of the fonts .ci/run installs (the smaller): the UI's layout tests force
+        # each of theirs (tests/ui/conftest.py CJK_FONTS) and name what is missing
         subprocess.run(["apt-get", "install", "-y", "--no-install-recommends",
                         "fonts-wqy-microhei"], env=env, capture_output=True)
     if not Path(CHROMIUM).exists():
