@@ -22,10 +22,10 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
+WINDOW = 2  # batches in flight at once (see push_outbox)
 PULL_LIMIT = 500
 Progress = Callable[[dict[str, Any]], None]
 
@@ -234,6 +235,17 @@ class _Batch:
     def ids(self) -> list[int]:
         return [r["id"] for r in self.records]
 
+    @cached_property
+    def about(self) -> frozenset[str]:
+        """The cases and matters its records are about (a 办不成事 matter's case too)."""
+        keys = {str(r["case_uuid"]) for r in self.records}
+        for r in self.records:
+            if r["kind"] == "matter":
+                case = json.loads(r["payload_json"]).get("from_case")
+                if case:
+                    keys.add(str(case))
+        return frozenset(keys)
+
     def prepared(self, desk_id: str) -> tuple[bytes, dict[str, str]]:
         if self.body is None:
             self.body = batch_body(desk_id, self.batch_id, self.records)
@@ -266,26 +278,40 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
                 batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> None:
     """Push pending outbox entries in batches until none is left (raises SyncError).
 
-    One request is in flight at a time, so the district commits batches in outbox order;
-    while it works on one batch, the desk records the previous answer and reads the next
-    batch. A batch is resent under its own id after any interruption (``sync_inflight``):
-    each batch is in that note, committed, before it is sent. The note of the next two
-    batches is written with the previous answer's results (one commit per batch).
+    Up to two batches are in flight at once (``WINDOW``): the next is sent while the
+    district still works on the one before it, unless one of its records is about a case
+    or matter a batch in flight has a record about (:attr:`_Batch.about`: a rating never
+    overtakes its case, nor a revision the one before it) — then it waits for that answer.
+    The district so always has the next batch at hand rather than waiting for the desk
+    between batches (issue 20). While the district works, the desk records the answer that
+    came (answers are recorded in outbox order) and reads and builds the next batch. A
+    batch is resent under its own id after any interruption (``sync_inflight``): each
+    batch is in that note, committed, before it is sent; the note of the batches after an
+    answered one is written with that answer's results (one commit per batch).
     """
     queue = _load_inflight(store)
     _fill(store, queue, batch_size)
-    _save_inflight(store, queue)  # (also clears the note of a push that has finished)
+    _save_inflight(store, queue)
     if not queue:
         return
     conflicts_seen = 0
     desk_id = client.desk_id or ""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as pool:
-        future = pool.submit(_send, client, queue[0])
+    flying: list[Future[P.BatchResponse]] = []  # the answers of queue[0], queue[1], ...
+
+    def launch() -> None:  # send the next noted batches the window and their cases allow
+        while len(flying) < min(WINDOW, len(queue)):
+            nxt = queue[len(flying)]
+            if any(nxt.about & b.about for b in queue[:len(flying)]):
+                return
+            flying.append(pool.submit(_send, client, nxt))
+
+    with ThreadPoolExecutor(max_workers=WINDOW, thread_name_prefix="sync-push") as pool:
+        launch()
         while True:
-            if len(queue) > 1:  # while the district works, build the next body
-                queue[1].prepared(desk_id)
+            if len(queue) > len(flying):  # while the district works, build the next body
+                queue[len(flying)].prepared(desk_id)
             try:
-                resp = future.result()
+                resp = flying[0].result()
             except (NetworkError, ServerError) as exc:
                 store.sync.note_outbox_attempt(queue[0].ids, exc.message)
                 raise
@@ -295,18 +321,20 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
                 conflicts_seen += 1  # our batch id is taken by other content: use a new one
                 queue[0] = _Batch(str(uuid.uuid4()), queue[0].records)
                 _save_inflight(store, queue)
-                future = pool.submit(_send, client, queue[0])
+                flying[0] = pool.submit(_send, client, queue[0])
                 continue
             done = queue.pop(0)
-            if queue:  # in the note already: send it before recording this answer
-                future = pool.submit(_send, client, queue[0])
-                _fill(store, queue, batch_size)  # and the one after it, noted with the results
+            flying.pop(0)
+            if queue:
+                launch()  # those in the note already: sent before this answer is recorded
+                _fill(store, queue, batch_size)  # and the one after them, noted with it
                 _record(store, done, resp, summary, queue)
+                launch()
             else:
                 _record(store, done, resp, summary, queue)  # (the note cleared with them)
                 if _fill(store, queue, batch_size):  # queued meanwhile, or set back to pending
                     _save_inflight(store, queue)
-                    future = pool.submit(_send, client, queue[0])
+                    launch()
             if progress is not None:
                 progress(dict(summary, stage="push"))
             if not queue:
@@ -314,10 +342,10 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
 
 
 def _fill(store: Store, queue: list[_Batch], batch_size: int) -> bool:
-    """Read batches until ``queue`` holds two (the one in flight and the next), each of
-    the pending entries after the last one queued; whether any was added."""
+    """Read batches until ``queue`` holds ``WINDOW`` + 1 (those in flight and the next),
+    each of the pending entries after the last one queued; whether any was added."""
     added = False
-    while len(queue) < 2:
+    while len(queue) < WINDOW + 1:
         nxt = _next_batch(store, batch_size, after=max(queue[-1].ids) if queue else 0)
         if nxt is None:
             break

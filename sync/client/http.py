@@ -90,10 +90,14 @@ class DistrictClient:
         stamp = resp.headers.get(P.H_SERVER_TIME)
         if stamp:
             try:
-                self.server_seen = float(stamp)
-                self.clock_offset = self.server_seen - time.time()
+                seen = float(stamp)
             except ValueError:
-                pass
+                return
+            self.clock_offset = seen - time.time()
+            # two batches' answers may come back in either order (sync.client.desk's
+            # window): the latest time the district was seen at is kept
+            if self.server_seen is None or seen > self.server_seen:
+                self.server_seen = seen
 
     # -- the one request path ---------------------------------------------------------------
 
