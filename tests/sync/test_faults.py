@@ -114,16 +114,20 @@ def test_a_batch_whose_answer_was_lost_goes_again_under_its_id(district: Distric
     ctx = make_desk()
     enroll(district, ctx)
     uuids = bulk_cases(ctx, 200)
-    sent: list[str] = []
+    outbox = sorted(e["id"] for e in ctx.store.sync.pending_outbox(1000))
+    sent: list[tuple[int, str]] = []  # (the batch's place in the outbox, its id) as sent
 
     def recording(lose: int | None) -> Any:
         client = client_for(ctx, district.url)
         real = client.push_body
 
         def push(body: tuple[bytes, dict[str, str]]) -> Any:
-            sent.append(json.loads(gzip.decompress(body[0]))["batch_id"])
+            doc = json.loads(gzip.decompress(body[0]))
+            # two batches are in flight at once: a batch is known by its first entry
+            place = outbox.index(doc["records"][0]["id"]) // 50 + 1
+            sent.append((place, doc["batch_id"]))
             resp = real(body)
-            if len(sent) == lose:
+            if place == lose:
                 raise NetworkError("answer lost")
             return resp
 
@@ -133,13 +137,17 @@ def test_a_batch_whose_answer_was_lost_goes_again_under_its_id(district: Distric
     with recording(lose=2) as client:
         first = sync_desk(ctx, client=client, batch_size=50)
     assert first["error"]["kind"] == "network" and first["batches"] == 1
-    assert district.storage.stats()["batches"] == 2  # the district committed the second
+    # the district committed the second, and the third: sent once the first's answer came,
+    # while the second was still in flight
+    ids = dict(sent)
+    assert sorted(ids) == [1, 2, 3] and district.storage.stats()["batches"] == 3
     noted = json.loads(ctx.store.get_meta("sync_inflight") or "[]")
-    assert noted and noted[0]["batch_id"] == sent[1]
+    assert [b["batch_id"] for b in noted[:2]] == [ids[2], ids[3]]
     with recording(lose=None) as client:
         again = sync_desk(ctx, client=client, batch_size=50)
     assert again["complete"], again
-    assert sent[2] == sent[1]  # the same id again: the district's stored answer
+    # the same ids again, first (the district's stored answers), then the fourth
+    assert {b for _, b in sent[3:5]} == {ids[2], ids[3]} and [p for p, _ in sent[5:]] == [4]
     assert district.storage.stats()["batches"] == 4
     assert again["accepted"] == 150 and again["duplicates"] == 0
     assert not ctx.store.get_meta("sync_inflight")
