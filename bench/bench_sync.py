@@ -89,7 +89,8 @@ class Server:
         env = dict(os.environ, DOORSTEP_DB=db_url, DOORSTEP_BENCH_DISCARD="1")
         cmd = [sys.executable, "-m", "uvicorn", "--factory", "sync.district.app:app_from_env",
                "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-               "--workers", str(workers), "--ws", "none", "--lifespan", "off"]
+               "--workers", str(workers), "--ws", "none", "--lifespan", "off",
+               "--loop", "asyncio"]  # as `doorstep-district serve` runs (cli.LOOP)
         if profile is not None:  # py-spy starts the server and writes when it ends
             self.proc = Spy(profile, command=cmd, idle=self.idle, env=env,
                             cwd=str(ROOT)).proc

@@ -291,7 +291,7 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
     """
     queue = _load_inflight(store)
     _fill(store, queue, batch_size)
-    _save_inflight(store, queue)
+    _save_inflight(store, queue)  # (also clears the note of a push that has finished)
     if not queue:
         return
     conflicts_seen = 0
