@@ -284,13 +284,14 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
     overtakes its case, nor a revision the one before it) — then it waits for that answer.
     The district so always has the next batch at hand rather than waiting for the desk
     between batches (issue 20). While the district works, the desk records the answer that
-    came (answers are recorded in outbox order) and reads and builds the next batch. A
-    batch is resent under its own id after any interruption (``sync_inflight``): each
+    came (answers are recorded in outbox order) and reads and builds the next batch; the
+    first batch is sent as soon as it is read and noted, the ones after it read while the
+    district works on it. A batch is resent under its own id after any interruption (``sync_inflight``): each
     batch is in that note, committed, before it is sent; the note of the batches after an
     answered one is written with that answer's results (one commit per batch).
     """
     queue = _load_inflight(store)
-    _fill(store, queue, batch_size)
+    _fill(store, queue, batch_size, upto=1)  # the first is sent before the next are read
     _save_inflight(store, queue)  # (also clears the note of a push that has finished)
     if not queue:
         return
@@ -307,6 +308,9 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
 
     with ThreadPoolExecutor(max_workers=WINDOW, thread_name_prefix="sync-push") as pool:
         launch()
+        if _fill(store, queue, batch_size):  # read while the district works on the first
+            _save_inflight(store, queue)
+            launch()
         while True:
             if len(queue) > len(flying):  # while the district works, build the next body
                 queue[len(flying)].prepared(desk_id)
@@ -341,11 +345,12 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
                 return
 
 
-def _fill(store: Store, queue: list[_Batch], batch_size: int) -> bool:
-    """Read batches until ``queue`` holds ``WINDOW`` + 1 (those in flight and the next),
-    each of the pending entries after the last one queued; whether any was added."""
+def _fill(store: Store, queue: list[_Batch], batch_size: int, upto: int = WINDOW + 1) -> bool:
+    """Read batches until ``queue`` holds ``upto`` (by default ``WINDOW`` + 1: those in
+    flight and the next), each of the pending entries after the last one queued; whether
+    any was added."""
     added = False
-    while len(queue) < WINDOW + 1:
+    while len(queue) < upto:
         nxt = _next_batch(store, batch_size, after=max(queue[-1].ids) if queue else 0)
         if nxt is None:
             break
