@@ -405,6 +405,38 @@ def test_fifty_desks_finding_the_district_behind_start_one_epoch(db_url: str) ->
         st.close()
 
 
+def test_only_a_check_that_starts_an_epoch_is_flushed_on_its_own(db_url: str,
+                                                                 monkeypatch: Any) -> None:
+    """Every desk's sync round checks twice; a check that changes nothing only notes when it
+    was made, committed without a flush of its own (an fsync each, most of a small desk's
+    round) — a new epoch is written durably."""
+    import secrets
+
+    from sync.district.storage import Storage
+
+    st = Storage(db_url)
+    try:
+        desk = st.desks.enroll(P.EnrollRequest(code=st.desks.create_enroll_code("HY-C01", "办事点"),
+                                               receipt_key=secrets.token_hex(32))).desk_id
+        flushed: list[bool] = []
+        real = st.reconcile.db.write
+
+        def write(*, durable: bool = True) -> Any:
+            flushed.append(durable)
+            return real(durable=durable)
+
+        monkeypatch.setattr(st.reconcile.db, "write", write)
+        epoch = st.reconcile.identity()["epoch_id"]
+        plain = st.reconcile.check(desk, P.ReconcileRequest(epoch_id=epoch, cursor=0, acked=0,
+                                                            acked_max=0))
+        assert plain.agreed and flushed == [False]
+        behind = st.reconcile.check(desk, P.ReconcileRequest(epoch_id=epoch, cursor=10**6,
+                                                             acked=0, acked_max=0))
+        assert behind.epoch_id != epoch and flushed == [False, True]
+    finally:
+        st.close()
+
+
 def test_a_district_from_before_the_check_still_syncs(served: District,
                                                       make_desk: Any) -> None:
     """A desk upgraded before its district: no /reconcile there (404) — the round is
