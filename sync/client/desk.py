@@ -286,9 +286,10 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
     between batches (issue 20). While the district works, the desk records the answer that
     came (answers are recorded in outbox order) and reads and builds the next batch; the
     first batch is sent as soon as it is read and noted, the ones after it read while the
-    district works on it. A batch is resent under its own id after any interruption (``sync_inflight``): each
-    batch is in that note, committed, before it is sent; the note of the batches after an
-    answered one is written with that answer's results (one commit per batch).
+    district works on it. A batch is resent under its own id after any interruption
+    (``sync_inflight``): each batch is in that note, committed, before it is sent; the note
+    of the batches after an answered one is written with that answer's results (one commit
+    per batch).
     """
     queue = _load_inflight(store)
     _fill(store, queue, batch_size, upto=1)  # the first is sent before the next are read
