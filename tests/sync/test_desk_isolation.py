@@ -141,3 +141,32 @@ def test_attachments_are_each_desks_own(district: District, make_desk: Any) -> N
         assert cb.attachment_status(done_sha).complete
     assert district.storage.attachments.get(done_sha) == done
     assert district.storage.stats()["attachments"] == 2
+
+
+def test_a_batch_naming_another_desk_or_not_json_is_refused(district: District,
+                                                            make_desk: Any) -> None:
+    """Decoded in the worker thread once through the ingest's door (issue 20), a batch body
+    that names another desk than its signature is refused (403) and one that is not a batch
+    (422), each with its reason; nothing is stored, and the desk's own sync then goes
+    through."""
+    a, b = make_desk("HY-QL01"), make_desk("HY-QL02", "王芳")
+    enroll(district, a)
+    enroll(district, b)
+    desk_id, secret = a.store.get_meta("desk_id"), a.store.get_meta("desk_secret")
+    case = new_case(a, "MZ-GLJT")
+    entry = a.store.sync.pending_outbox(1)[0]
+    record = {k: entry[k] for k in ("id", "kind", "case_uuid", "revision", "payload")}
+    for named, raw, status in (
+            (b.store.get_meta("desk_id"), None, 403),
+            (desk_id, b'{"protocol": 1, "desk_id": "', 422)):
+        body = raw or json.dumps({"protocol": P.PROTOCOL_VERSION, "desk_id": named,
+                                  "batch_id": str(uuid.uuid4()), "records": [record]},
+                                 ensure_ascii=False).encode()
+        h = P.signed_headers(desk_id, secret, "POST", P.PATH_BATCHES, body, time.time())
+        h["Content-Type"] = "application/json"
+        r = requests.post(district.url + P.PATH_BATCHES, data=body, headers=h, timeout=60)
+        assert r.status_code == status, r.text
+        assert ("签名不符" in r.json()["message"]) == (status == 403), r.text
+        assert district.storage.cases.get(case["uuid"]) is None
+    assert sync_desk(a)["complete"]
+    assert district.storage.cases.get(case["uuid"]) is not None
