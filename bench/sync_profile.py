@@ -63,7 +63,7 @@ STAGES: list[tuple[str, str]] = [
     ("district: validation (pydantic)", r"validate_python \(pydantic"),
     ("district: canonical JSON + hash", _fn("canonical_json", "content_hash", "prepare_records",
                                             where="sync")),
-    ("district: batch id claim, answer (storage.ingest.batch_json)", _fn("batch_json", where="sync/district/ingest")),
+    ("district: batch id claim, answer (storage.ingest.batch_json)", _fn("batch_json", "batch_body", where="sync/district/ingest")),
     ("district: batch work (other)", _fn("run", "_result", "_store",
                                          where="sync/district/ingest")),
     ("district: conflict checks (existing revisions, cases)",

@@ -124,8 +124,7 @@ class Ingest:
         nonce recorded first in the batch's transaction (false: seen before — raises
         :class:`Replayed`, nothing written), so the two commit together: one write per
         batch, not two (issue 20)."""
-        with self._door:
-            return self._batch_json(desk_id, batch_id, records, nonce)
+        return self.batch_body(desk_id, lambda: (batch_id, records), nonce)
 
     def batch_body(self, desk_id: str, parse: BodyParse,
                    nonce: NonceCheck | None = None) -> tuple[dict[str, Any], str]:
