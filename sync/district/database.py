@@ -46,6 +46,16 @@ AuditHook = Callable[[Connection, dict[str, Any]], None]
 SQLITE_CACHE_KIB = 16 * 1024
 # PostgreSQL: rows from this many on, expected new, are copied (Database.copy_rows)
 COPY_FROM = 8
+# PostgreSQL: the planner's cost of a page read out of order, for the district's sessions
+# when the server keeps its default (4: a disk that seeks; 1.1: memory and SSD, the usual
+# advice). At 4 it read the whole ``cases`` table rather than probe its primary key for a
+# batch's 500 cases until the table held some 50,000 rows: a scan of every case in every
+# batch of a filling district (52 of 50 batches, a tenth of PostgreSQL's CPU in
+# bench_sync.py's 50 desks; issue 20). A value the administrator set (postgresql.conf,
+# ALTER DATABASE/ROLE) is left as it is.
+PG_RANDOM_PAGE_COST = "1.1"
+_PG_SESSION = ("SELECT set_config('random_page_cost', %s, false) FROM pg_settings "
+               "WHERE name = 'random_page_cost' AND source = 'default'")
 
 
 def driver_sql(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -139,7 +149,15 @@ class Database:
 
     def _make_engine(self) -> Engine:
         if not self.is_sqlite:
-            return create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            pg = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+            @event.listens_for(pg, "connect")
+            def _on_pg_connect(dbapi_conn: Any, _rec: Any) -> None:
+                with dbapi_conn.cursor() as cur:  # see PG_RANDOM_PAGE_COST
+                    cur.execute(_PG_SESSION, (PG_RANDOM_PAGE_COST,))
+                dbapi_conn.commit()  # (a session setting: kept past this transaction)
+
+            return pg
         path = self.url.split("///", 1)[1] if "///" in self.url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
