@@ -65,7 +65,7 @@ import pg_work  # noqa: E402
 from sync_profile import Spy, child_of, report, spy_available, tree_cpu  # noqa: E402
 
 from sync import protocol as P  # noqa: E402
-from sync.district.cli import LOOP  # noqa: E402
+from sync.district.cli import loop_for  # noqa: E402
 from sync.district.storage import Storage, case_revisions, cases  # noqa: E402
 
 
@@ -91,7 +91,7 @@ class Server:
         cmd = [sys.executable, "-m", "uvicorn", "--factory", "sync.district.app:app_from_env",
                "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
                "--workers", str(workers), "--ws", "none", "--lifespan", "off",
-               "--loop", LOOP]  # as `doorstep-district serve` runs
+               "--loop", loop_for(workers)]  # as `doorstep-district serve` runs
         if profile is not None:  # py-spy starts the server and writes when it ends
             self.proc = Spy(profile, command=cmd, idle=self.idle, env=env,
                             cwd=str(ROOT)).proc

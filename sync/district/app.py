@@ -63,6 +63,7 @@ from sync.district.middleware import (
     ServerTimeMiddleware,
 )
 from sync.district.ratelimit import RateLimiter
+from sync.district.serving import LOAD
 from sync.district.storage import Storage, default_db_url
 
 log = logging.getLogger("doorstep.district")
@@ -99,6 +100,9 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None,
         "verify": RateLimiter(app.state.storage, "verify", settings.verify_rate),
         "query": RateLimiter(app.state.storage, "query", settings.query_rate),
     }
+    # several server processes: one holding the batches it works on and one more takes no
+    # new connection meanwhile (sync.district.serving)
+    LOAD.limit = app.state.storage.ingest.in_flight + 1
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ServerTimeMiddleware)

@@ -224,6 +224,13 @@ def restore_cmd(url: str, file: str, *, as_json: bool = False) -> int:
 # asyncio's own event loop, also where uvloop is installed: with uvloop a city morning of
 # 400 desks took longer (p95 round 2.8-4.5 s against 1.5-1.8 s, issue 20)
 LOOP = "asyncio"
+# several server processes: asyncio's loop accepting fairly (sync.district.serving)
+FAIR_LOOP = "sync.district.serving:FairLoop"
+
+
+def loop_for(workers: int) -> str:
+    """The event loop uvicorn runs ``workers`` server processes on."""
+    return FAIR_LOOP if workers > 1 else LOOP
 
 
 def serve(url: str, host: str, port: int, log_level: str = "info", workers: int = 1, *,
@@ -240,7 +247,7 @@ def serve(url: str, host: str, port: int, log_level: str = "info", workers: int 
         _migrate_once(url)  # create the schema once, before the workers race to
         uvicorn.run("sync.district.app:app_from_env", factory=True, host=host, port=port,
                     log_level=log_level, workers=workers, ws="none", lifespan="off",
-                    loop=LOOP)
+                    loop=loop_for(workers))
         return 0
     app = create_app(url, settings=settings)
     ready_to_serve(app)

@@ -19,6 +19,7 @@ from sync.district.changes_feed import changes_since
 from sync.district.ingest import BodyParse, NonceCheck
 from sync.district.middleware import GZIP_MIN_BYTES
 from sync.district.replacement import handover
+from sync.district.serving import batch_held
 from sync.district.storage import Storage
 
 log = logging.getLogger("doorstep.district")
@@ -68,11 +69,13 @@ async def push_batch(request: Request, auth: SignedDep) -> Response:
     st = storage_of(request)
     desk_id = auth.desk["desk_id"]
     # the nonce is recorded in the batch's own transaction (issue 20: one write, not two);
-    # the body is decoded in the worker thread, once the batch is through the ingest's door
-    body, gzipped = await run_in_threadpool(
-        _batch_answer, st, desk_id, partial(_parse_own_batch, auth.body, desk_id),
-        partial(st.desks.note_nonce, desk_id=desk_id, nonce=auth.nonce),
-        "gzip" in request.headers.get("accept-encoding", ""))
+    # the body is decoded in the worker thread, once the batch is through the ingest's door;
+    # held by this process meanwhile: with several, one full takes no new connection
+    with batch_held():
+        body, gzipped = await run_in_threadpool(
+            _batch_answer, st, desk_id, partial(_parse_own_batch, auth.body, desk_id),
+            partial(st.desks.note_nonce, desk_id=desk_id, nonce=auth.nonce),
+            "gzip" in request.headers.get("accept-encoding", ""))
     if st.desks.tidy_due():
         await run_in_threadpool(st.desks.tidy_nonces, desk_id)
     return Response(body, media_type="application/json", headers=_GZIPPED if gzipped else None)
