@@ -12,9 +12,12 @@ connection at a time, and none while it holds as many batches as it can work on 
 waiting (:data:`LOAD`, counted by :func:`batch_held` once a batch's request is read and its
 signature checked: a client that has not sent a whole signed batch holds no place). The
 connections it leaves are taken by a process with room, or wait in the socket's queue
-until one has — the first process to finish a batch takes the next. Fifty desks at once,
-two processes: 25/25 and 25/25; p95 batch latency on SQLite 2.59–3.04 → 1.97–2.31 s, on
-PostgreSQL 3.37–3.97 → 2.51–3.02 s (three alternating pairs, ``bench/bench_sync.py``).
+until one has — the first process to finish a batch takes the next. Fifty desks at once
+(``bench/bench_sync.py``, two processes): split 24/25 on SQLite, 22–28 on PostgreSQL; the
+p95 batch latency over the run's least possible time (its CPU seconds spread over the
+cores) 1.17–1.47 → 1.06–1.11 on PostgreSQL, 1.32–1.58 → 1.22–1.33 on SQLite (alternating
+pairs); a city morning of 400 desks (``bench/bench_city.py``, 2 workers), p95 round
+4.10/5.85/5.56 → 3.20/2.79 s.
 
 One process (the default) keeps asyncio's loop as it is: there is no other to leave a
 connection to. The loop's accept step is asyncio's own (``_accept_connection``, asked to
