@@ -13,25 +13,19 @@ every batch answered once (``tests/sync/test_sqlite_workers.py`` does the same o
 from __future__ import annotations
 
 import asyncio
-import gzip
-import json
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from burst_helpers import batch_body, batch_records, case_template, enroll_desks, post_at_once
 from sqlalchemy import func, select
 from sync_helpers import DistrictProcess
-from test_sqlite_workers import _batch, _template
 
-from sync import protocol as P
 from sync.district import serving
 from sync.district.serving import LOAD, FairLoop, batch_held
 from sync.district.storage import Storage
@@ -112,7 +106,7 @@ def test_a_socket_closed_while_paused_stays_closed(limit_two: None) -> None:
     assert not LOAD._paused
 
 
-DESKS = 12
+DESKS, PER_BATCH = 12, 60
 
 
 @pytest.mark.postgres
@@ -121,52 +115,29 @@ def test_two_processes_on_postgresql_answer_a_burst_each_batch_once(
     name = "t_" + uuid.uuid4().hex[:12]
     pg_cluster.admin(f"CREATE DATABASE {name}")
     url = pg_cluster.url(name)
-    template = _template(tmp_path)
-    st = Storage(url)
     try:
-        creds = []
-        for k in range(DESKS):
-            resp = st.desks.enroll(P.EnrollRequest(
-                code=st.desks.create_enroll_code(f"HY-W{k:02d}", f"办事点{k}"),
-                receipt_key="0" * 64))
-            creds.append((resp.desk_id, resp.desk_secret))
+        template = case_template(tmp_path)
+        creds = enroll_desks(url, DESKS)
+        posts = [(k, batch_body(desk_id, str(uuid.uuid4()),
+                                batch_records(template, k, 0, PER_BATCH)))
+                 for k, (desk_id, _) in enumerate(creds)]
+        server = DistrictProcess(url, workers=2)
+        server.start()
+        try:
+            answers = post_at_once(server.url, creds, posts)
+            # after the burst, a new connection is taken at once (no process left paused)
+            assert requests.get(server.url + "/healthz", timeout=30).status_code == 200
+        finally:
+            server.stop()
+        assert all(code == 200 for code, _ in answers), answers
+        assert all({r["result"] for r in a["results"]} == {"accepted"} for _, a in answers)
+        st = Storage(url)
+        try:
+            with st.read() as conn:
+                assert conn.execute(select(func.count()).select_from(batches)).scalar() == DESKS
+                held = conn.execute(select(func.count()).select_from(cases)).scalar()
+            assert held == DESKS * PER_BATCH
+        finally:
+            st.close()
     finally:
-        st.close()
-    posts = []
-    for k, (desk_id, _) in enumerate(creds):
-        body = gzip.compress(json.dumps(
-            {"protocol": 1, "desk_id": desk_id, "batch_id": str(uuid.uuid4()),
-             "records": _batch(template, k, 0)}, ensure_ascii=False).encode())
-        posts.append((k, body))
-    server = DistrictProcess(url, workers=2)
-    server.start()
-    try:
-        go = threading.Barrier(len(posts))
-
-        def post(item: tuple[int, bytes]) -> tuple[int, list[str]]:
-            k, body = item
-            desk_id, secret = creds[k]
-            h = P.signed_headers(desk_id, secret, "POST", P.PATH_BATCHES, body, time.time())
-            h.update({"Content-Encoding": "gzip", "Content-Type": "application/json"})
-            go.wait(timeout=60)
-            with requests.post(server.url + P.PATH_BATCHES, data=body, headers=h,
-                               timeout=120) as r:
-                return r.status_code, [x["result"] for x in r.json()["results"]]
-
-        with ThreadPoolExecutor(max_workers=len(posts)) as pool:
-            answers = list(pool.map(post, posts))
-        # after the burst, a new connection is taken at once (no process left paused)
-        assert requests.get(server.url + "/healthz", timeout=30).status_code == 200
-    finally:
-        server.stop()
-    assert all(code == 200 for code, _ in answers), answers
-    assert all(set(results) == {"accepted"} for _, results in answers)
-    st = Storage(url)
-    try:
-        with st.read() as conn:
-            assert conn.execute(select(func.count()).select_from(batches)).scalar() == DESKS
-            held = conn.execute(select(func.count()).select_from(cases)).scalar()
-        assert held == DESKS * len(_batch(template, 0, 0))
-    finally:
-        st.close()
         pg_cluster.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

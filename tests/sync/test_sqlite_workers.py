@@ -6,20 +6,14 @@ once and replayed once with the same results, each desk's sent count exact. A re
 
 from __future__ import annotations
 
-import gzip
-import json
-import threading
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import requests
+from burst_helpers import batch_body, batch_records, case_template, enroll_desks, post_at_once
 from sqlalchemy import func, select
-from sync_helpers import DistrictProcess, bulk_cases, fresh_id
+from sync_helpers import DistrictProcess
 
-from sync import protocol as P
 from sync.district.replacement import desk_sent
 from sync.district.storage import Storage
 from sync.district.tables import batches, case_revisions, cases
@@ -27,73 +21,22 @@ from sync.district.tables import batches, case_revisions, cases
 DESKS, BATCHES, PER_BATCH = 8, 2, 60
 
 
-def _template(tmp: Path) -> dict[str, Any]:
-    """A desk's real case payload (the 高龄津贴 example), to vary per case."""
-    from desk.core.app import DeskContext
-
-    ctx = DeskContext.open(str(tmp / "tpl"))
-    try:
-        ctx.settings.desk_code, ctx.settings.worker_name = "HY-QL01", "刘晓燕"
-        ctx.save_settings()
-        bulk_cases(ctx, 1)
-        payload: dict[str, Any] = ctx.store.sync.pending_outbox(1)[0]["payload"]
-    finally:
-        ctx.close()
-    return payload
-
-
-def _batch(template: dict[str, Any], k: int, b: int) -> list[dict[str, Any]]:
-    data = json.loads(template["data_json"])
-    out = []
-    for j in range(PER_BATCH):
-        u = str(uuid.uuid4())
-        data["fields"]["applicant_id"] = fresh_id()
-        p = dict(template, uuid=u, desk_code=f"HY-W{k:02d}",
-                 receipt_no=f"HY-W{k:02d}-20261205-{b * PER_BATCH + j + 1:04d}",
-                 data_json=json.dumps(data, ensure_ascii=False))
-        out.append({"id": b * PER_BATCH + j + 1, "kind": "case", "case_uuid": u,
-                    "revision": 1, "payload": p})
-    return out
-
-
 def test_two_processes_on_one_sqlite_file_commit_each_batch_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'district.sqlite3'}"
-    template = _template(tmp_path)
-    st = Storage(url)
-    try:
-        creds = []
-        for k in range(DESKS):
-            resp = st.desks.enroll(P.EnrollRequest(
-                code=st.desks.create_enroll_code(f"HY-W{k:02d}", f"办事点{k}"),
-                receipt_key="0" * 64))
-            creds.append((resp.desk_id, resp.desk_secret))
-    finally:
-        st.close()
-    posts = []  # (desk, batch id, gzipped body): each batch twice, at the same moment
+    template = case_template(tmp_path)
+    creds = enroll_desks(url, DESKS)
+    bids, posts = [], []  # each batch twice, at the same moment
     for k, (desk_id, _) in enumerate(creds):
         for b in range(BATCHES):
             bid = str(uuid.uuid4())
-            body = gzip.compress(json.dumps(
-                {"protocol": 1, "desk_id": desk_id, "batch_id": bid,
-                 "records": _batch(template, k, b)}, ensure_ascii=False).encode())
-            posts += [(k, bid, body), (k, bid, body)]
+            body = batch_body(desk_id, bid, batch_records(template, k, b, PER_BATCH))
+            bids += [bid, bid]
+            posts += [(k, body), (k, body)]
     server = DistrictProcess(url, workers=2)
     server.start()
     try:
-        go = threading.Barrier(len(posts))
-
-        def post(item: tuple[int, str, bytes]) -> tuple[str, int, dict[str, Any]]:
-            k, bid, body = item
-            desk_id, secret = creds[k]
-            h = P.signed_headers(desk_id, secret, "POST", P.PATH_BATCHES, body, time.time())
-            h.update({"Content-Encoding": "gzip", "Content-Type": "application/json"})
-            go.wait(timeout=60)
-            with requests.post(server.url + P.PATH_BATCHES, data=body, headers=h,
-                               timeout=120) as r:
-                return bid, r.status_code, r.json()
-
-        with ThreadPoolExecutor(max_workers=len(posts)) as pool:
-            answers = list(pool.map(post, posts))
+        answers = [(bid, code, answer) for bid, (code, answer)
+                   in zip(bids, post_at_once(server.url, creds, posts), strict=True)]
     finally:
         server.stop()
     assert all(code == 200 for _, code, _ in answers), [a for a in answers if a[1] != 200]
