@@ -49,9 +49,9 @@ COPY_FROM = 8
 # PostgreSQL: the planner's cost of a page read out of order, for the district's sessions
 # when the server keeps its default (4: a disk that seeks; 1.1: memory and SSD, the usual
 # advice). At 4 it read the whole ``cases`` table rather than probe its primary key for a
-# batch's 500 cases until the table held some 50,000 rows: a scan of every case in every
-# batch of a filling district (52 of 50 batches, a tenth of PostgreSQL's CPU in
-# bench_sync.py's 50 desks; issue 20). A value the administrator set (postgresql.conf,
+# batch's 500 cases until the table held some 30,000-40,000 rows: a scan of every case in
+# every batch of a filling district (52 scans for 50 batches, about a tenth of PostgreSQL's
+# CPU in bench_sync.py's 50 desks; issue 20). A value the administrator set (postgresql.conf,
 # ALTER DATABASE/ROLE) is left as it is.
 PG_RANDOM_PAGE_COST = "1.1"
 _PG_SESSION = ("SELECT set_config('random_page_cost', %s, false) FROM pg_settings "
