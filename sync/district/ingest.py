@@ -107,8 +107,13 @@ class Ingest:
     def __init__(self, db: Database, reconcile: Reconcile) -> None:
         self.db, self.reconcile = db, reconcile
         self._bundles: tuple[str, dict[str, _Bundle]] | None = None  # cached by version
-        self.in_flight = IN_FLIGHT["sqlite" if db.is_sqlite else "postgresql"]
-        self._door = threading.BoundedSemaphore(self.in_flight)  # (one storage per process)
+        self._in_flight = IN_FLIGHT["sqlite" if db.is_sqlite else "postgresql"]
+        self._door = threading.BoundedSemaphore(self._in_flight)  # (one storage per process)
+
+    @property
+    def in_flight(self) -> int:
+        """How many batches this process works on at once (the door's size)."""
+        return self._in_flight
 
     def batch(self, desk_id: str, batch_id: str,
               records: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import asyncio
 import socket
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -27,26 +28,25 @@ from sqlalchemy import func, select
 from sync_helpers import DistrictProcess
 
 from sync.district import serving
-from sync.district.serving import LOAD, FairLoop, batch_held
+from sync.district.serving import BatchLoad, FairLoop, batch_held
 from sync.district.storage import Storage
 from sync.district.tables import batches, cases
 
 
 @pytest.fixture
-def limit_two() -> Iterator[None]:
-    before = LOAD.limit
-    LOAD.limit = 2
-    try:
-        yield
-    finally:
-        LOAD.limit = before
+def limit_two(monkeypatch: pytest.MonkeyPatch) -> Iterator[BatchLoad]:
+    """This process's load as a fresh one, full at two batches (whatever other tests' apps
+    in this process left in the real one)."""
+    load = BatchLoad(limit=2)
+    monkeypatch.setattr(serving, "LOAD", load)
+    yield load
 
 
 def test_asyncio_has_the_steps_fair_serving_takes() -> None:
     assert serving.AVAILABLE  # else every process would accept as asyncio does
 
 
-def _scenario(close_first: bool) -> tuple[int, int, int]:
+def _scenario(load: BatchLoad, close_first: bool) -> tuple[int, int, int]:
     """(connections accepted while the process was full, then after a batch was answered,
     sockets paused meanwhile)."""
     got: list[asyncio.BaseTransport] = []
@@ -67,7 +67,7 @@ def _scenario(close_first: bool) -> tuple[int, int, int]:
                     clients.enter_context(socket.create_connection(("127.0.0.1", port)))
                 for _ in range(50):  # the loop sees them waiting, many times over
                     await asyncio.sleep(0)
-                while_full, paused = len(got), len(LOAD._paused)
+                while_full, paused = len(got), len(load._paused)
                 if close_first:
                     server.close()
             # one batch answered: room again
@@ -85,25 +85,30 @@ def _scenario(close_first: bool) -> tuple[int, int, int]:
         await server.wait_closed()
         return while_full, after, paused
 
-    loop = FairLoop()
-    try:
-        return loop.run_until_complete(run())
-    finally:
-        loop.close()
+    def in_its_thread() -> tuple[int, int, int]:
+        # (a thread of its own: no event loop of another test's can be running in it)
+        loop = FairLoop()
+        try:
+            return loop.run_until_complete(run())
+        finally:
+            loop.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(in_its_thread).result(timeout=120)
 
 
-def test_a_full_process_takes_no_connection_until_a_batch_is_answered(limit_two: None
-                                                                      ) -> None:
-    while_full, after, paused = _scenario(close_first=False)
+def test_a_full_process_takes_no_connection_until_a_batch_is_answered(
+        limit_two: BatchLoad) -> None:
+    while_full, after, paused = _scenario(limit_two, close_first=False)
     assert (while_full, paused) == (0, 1)  # left in the socket's queue for another process
     assert after == 3  # then every one, the next process to have room being this one
-    assert LOAD.held == 0 and not LOAD._paused
+    assert limit_two.held == 0 and not limit_two._paused
 
 
-def test_a_socket_closed_while_paused_stays_closed(limit_two: None) -> None:
-    while_full, after, paused = _scenario(close_first=True)
+def test_a_socket_closed_while_paused_stays_closed(limit_two: BatchLoad) -> None:
+    while_full, after, paused = _scenario(limit_two, close_first=True)
     assert (while_full, after, paused) == (0, 0, 1)
-    assert not LOAD._paused
+    assert not limit_two._paused
 
 
 DESKS, PER_BATCH = 12, 60
