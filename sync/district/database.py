@@ -13,12 +13,13 @@ rest of the storage layer builds its statements with.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     import fcntl
@@ -56,6 +57,14 @@ COPY_FROM = 8
 PG_RANDOM_PAGE_COST = "1.1"
 _PG_SESSION = ("SELECT set_config('random_page_cost', %s, false) FROM pg_settings "
                "WHERE name = 'random_page_cost' AND source = 'default'")
+# PostgreSQL: inside Database.optimistically, a COPY runs without a savepoint of its own
+_UNGUARDED = contextvars.ContextVar("doorstep_unguarded_copies", default=False)
+T = TypeVar("T")
+
+
+class KeyTaken(Exception):
+    """PostgreSQL: a COPY run without its savepoint (:meth:`Database.optimistically`) met a
+    key already held; its transaction is lost and is run again, each COPY guarded."""
 
 
 def driver_sql(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -330,15 +339,38 @@ class Database:
         raw = conn.connection.driver_connection
         assert raw is not None  # (a live connection in a transaction)
         names = ", ".join(c for c, _ in cols)
+        unguarded = _UNGUARDED.get()
         try:
-            with conn.begin_nested(), raw.cursor() as cur, cur.copy(
-                    f"COPY {into} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            with nullcontext() if unguarded else conn.begin_nested(), raw.cursor() as cur, \
+                    cur.copy(f"COPY {into} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types([t for _, t in cols])
                 for row in rows:
                     copy.write_row(row)
-        except psycopg.errors.UniqueViolation:
+        except psycopg.errors.UniqueViolation as exc:
+            if unguarded:  # the transaction is lost with it: run again (optimistically)
+                raise KeyTaken(into) from exc
             return False
         return True
+
+    def optimistically(self, attempt: Callable[[], T]) -> T:
+        """``attempt()`` — a transaction of its own, as :meth:`write` opens — first with
+        each of its COPYs (:meth:`copy_rows`) run without a savepoint; if one meets a key
+        already held (:class:`KeyTaken`: a concurrent batch took it, rare), the whole
+        transaction is rolled back and run once more with each COPY in its savepoint, as
+        outside. PostgreSQL (issue 20): a savepoint is two more round trips for a batch's
+        every COPY, eight a batch — 2.1 ms of the server's CPU, 3.1 ms of wall time
+        measured, and a subtransaction for PostgreSQL to make and fold back. SQLite
+        copies nothing: ``attempt()`` as it is."""
+        if self.is_sqlite:
+            return attempt()
+        token = _UNGUARDED.set(True)
+        try:
+            return attempt()
+        except KeyTaken:
+            pass
+        finally:
+            _UNGUARDED.reset(token)
+        return attempt()
 
     def insert_returning(self, conn: Connection, into: str, cols: Sequence[tuple[str, str]],
                          rows: Sequence[Sequence[Any]], tail: str) -> list[Any]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import (
@@ -101,12 +102,14 @@ def id_digest(id_number: str) -> str:
     return hashlib.sha256(f"doorstep:id:{norm}".encode()).hexdigest()[:24]
 
 
-def once_rules(db: Any, conn: Connection) -> dict[str, str]:
+def once_rules(db: Any, conn: Connection, latest: str | EllipsisType | None = ...
+               ) -> dict[str, str]:
     """Item code → its ``once`` rule in the catalog published last (the shipped one before
-    any), cached per version on ``db``."""
+    any), cached per version on ``db``. ``latest``: that version, when the caller has read
+    it in this transaction (:func:`~sync.district.catalog_import.latest_version`)."""
     from sync.district.catalog_import import current_catalog, latest_version
 
-    latest = latest_version(conn) or ""
+    latest = (latest_version(conn) if latest is ... else latest) or ""
     cached = getattr(db, "_once_rules", None)
     if cached is not None and cached[0] == latest:
         return dict(cached[1])
@@ -168,13 +171,13 @@ def residents_ahead(db: Any, cases: Iterable[tuple[str, P.CasePayload]]
 
 def residents(db: Database, conn: Connection,
               newest: Iterable[tuple[str, P.CasePayload]],
-              ahead: dict[str, tuple[str, str] | None] | None = None
-              ) -> dict[str, tuple[str, str, str, str]]:
+              ahead: dict[str, tuple[str, str] | None] | None = None,
+              latest: str | EllipsisType | None = ...) -> dict[str, tuple[str, str, str, str]]:
     """Case UUID → (resident's ID digest, acceptance date, exception chosen or "", the
     item's rule) for the cases ``(uuid, payload)`` of items with a ``once`` rule that name
     an ID number: the first three are what their ``cases`` rows are indexed by (written
     with the row, by ingest's upsert). ``ahead``: :func:`residents_ahead` of these cases."""
-    rules = once_rules(db, conn)
+    rules = once_rules(db, conn, latest)
     ahead = ahead or {}
     out = {}
     for u, cp in newest:

@@ -20,12 +20,14 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy import delete as sa_delete
 
 from sync import protocol as P
+from sync.district.catalog_import import latest_version
 from sync.district.database import COPY_FROM, Database, driver_sql
 from sync.district.desk_codes import claim_receipts
 from sync.district.desk_dates import flag_desk_dates
@@ -147,38 +149,47 @@ class Ingest:
         prep.residents = residents_ahead(self.db, ((u, cp) for _i, _r, cp, _h, u in prep.cases))
         records_hash = prep.digest
         received_at = P.utc_now()
-        with self.db.write() as conn:
-            if nonce is not None and not nonce(conn):
-                raise Replayed(REPLAYED_MESSAGE)
-            claimed = driver_sql(conn, _CLAIM, (batch_id, desk_id, records_hash, len(records),
-                                                received_at)).first()
-            if claimed is None:
-                # a replay (or the same batch racing itself): the first commit's answer
-                row = conn.execute(select(batches).where(batches.c.batch_id == batch_id)
-                                   ).mappings().one()
-                if row["desk_id"] != desk_id or row["records_hash"] != records_hash:
-                    raise BatchConflict("批次编号已用于其他内容，请用新的批次编号")
-                answer = dict(json.loads(row["response_json"]), replayed=True)
-                return answer, P.dumps_json(answer)
-            work = _BatchWork(self.db, self, conn, desk_id, batch_id, received_at)
-            results = work.run(records, prep)
-            self.reconcile.note_records(conn, desk_id, records, results, received_at)  # issue 22
-            answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
-                      "results": results, "replayed": False}
-            text_ = P.dumps_json(answer)
-            driver_sql(conn, "UPDATE batches SET response_json = ? WHERE batch_id = ?",
-                       (text_, batch_id))
-        if work.flagged:  # issue 23: tell both desks (after the commit: see duplicates)
+
+        def attempt() -> tuple[dict[str, Any], str, int]:
+            with self.db.write() as conn:
+                if nonce is not None and not nonce(conn):
+                    raise Replayed(REPLAYED_MESSAGE)
+                claimed = driver_sql(conn, _CLAIM, (batch_id, desk_id, records_hash,
+                                                    len(records), received_at)).first()
+                if claimed is None:
+                    # a replay (or the same batch racing itself): the first commit's answer
+                    row = conn.execute(select(batches).where(batches.c.batch_id == batch_id)
+                                       ).mappings().one()
+                    if row["desk_id"] != desk_id or row["records_hash"] != records_hash:
+                        raise BatchConflict("批次编号已用于其他内容，请用新的批次编号")
+                    replay = dict(json.loads(row["response_json"]), replayed=True)
+                    return replay, P.dumps_json(replay), 0
+                work = _BatchWork(self.db, self, conn, desk_id, batch_id, received_at)
+                results = work.run(records, prep)
+                self.reconcile.note_records(conn, desk_id, records, results,
+                                            received_at)  # issue 22
+                answer = {"protocol": P.PROTOCOL_VERSION, "batch_id": batch_id,
+                          "results": results, "replayed": False}
+                text_ = P.dumps_json(answer)
+                driver_sql(conn, "UPDATE batches SET response_json = ? WHERE batch_id = ?",
+                           (text_, batch_id))
+            return answer, text_, work.flagged
+
+        # PostgreSQL: the batch's COPYs without a savepoint each, run again with them in
+        # the rare batch where one meets a key a concurrent batch took (Database.optimistically)
+        answer, text_, flagged = self.db.optimistically(attempt)
+        if flagged:  # issue 23: tell both desks (after the commit: see duplicates)
             notify_duplicates(self.db)
         return answer, text_
 
-    def bundle_members(self, conn: Connection) -> dict[str, _Bundle]:
+    def bundle_members(self, conn: Connection, latest: str | EllipsisType | None = ...
+                       ) -> dict[str, _Bundle]:
         """Bundle code → its item and members (code → name, department) in the catalog
         published last (the shipped one before any); a published bundle without a services
-        mapping borrows the shipped catalog's."""
-        from sync.district.catalog_import import latest_version
-
-        latest = latest_version(conn)
+        mapping borrows the shipped catalog's. ``latest``: that version, when the caller
+        has read it in this transaction (:func:`latest_version`)."""
+        if latest is ...:
+            latest = latest_version(conn)
         key = latest or ""
         if self._bundles is not None and self._bundles[0] == key:
             return self._bundles[1]
@@ -247,6 +258,7 @@ class _BatchWork:
         self.batch_id, self.at = batch_id, received_at
         self.results: list[dict[str, Any] | None] = []
         self.flagged = 0  # duplicate applications across desks flagged (issue 23)
+        self.latest: str | EllipsisType | None = ...  # the catalog version (not yet read)
 
     def _result(self, i: int, raw: Any, result: str, reason: str = "",
                 received_at: str | None = None) -> None:
@@ -372,8 +384,11 @@ class _BatchWork:
                inserted: set[tuple[str, int]], existing_case: dict[str, Any],
                sent_before: set[str]) -> None:
         """The cases' rows at their newest revision, and what follows from new ones."""
+        # the catalog version published last, read once for the batch (the items' rules
+        # and the bundles: one statement, not two)
+        self.latest = latest_version(self.conn)
         found = residents(self.st, self.conn, ((u, cp) for u, (_, cp) in newest.items()),
-                          self.ahead)
+                          self.ahead, self.latest)
         uuids = [u for u, (_, cp) in newest.items()  # newer than stored
                  if u not in existing_case or cp.revision > existing_case[u].revision]
         stored = [(u, newest[u][1]) for u in uuids]
@@ -462,7 +477,7 @@ class _BatchWork:
         resident chose (the ``services`` field), one pending route each; alternatives not
         chosen get no route. A newer revision that drops a service removes its route while
         no department has acted on it yet."""
-        bundles = self.ingest.bundle_members(self.conn)
+        bundles = self.ingest.bundle_members(self.conn, self.latest)
         rows = []
         for cp in stored:
             b = bundles.get(cp.item_code)
