@@ -246,6 +246,20 @@ class Database:
             yield conn
             conn.rollback()
 
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A connection for a read of one statement, which needs no transaction around it
+        (every signed request's desk row). PostgreSQL: autocommit, as the driver's own
+        (reset when the connection goes back to the pool) — no ``BEGIN`` and ``ROLLBACK``,
+        two of the three round trips the lookup made: 0.61 → 0.44 ms of the server's CPU
+        and 1.0 → 0.62 ms of wall time measured (issue 20). SQLite: :meth:`read`."""
+        if self.is_sqlite:
+            with self.read() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
     def close(self) -> None:
         """Release every pooled connection (after a checkpoint under way)."""
         if self._wal is not None:

@@ -144,8 +144,9 @@ class Desks:
                                 public_url=public_url)
 
     def get(self, desk_id: str) -> dict[str, Any] | None:
-        """A desk row (with its secret), or None."""
-        with self.db.read() as conn:
+        """A desk row (with its secret), or None. (Read for every signed request: one
+        statement, no transaction around it — :meth:`Database.lookup`.)"""
+        with self.db.lookup() as conn:
             row = conn.execute(select(desks).where(desks.c.desk_id == desk_id)).mappings().first()
         return dict(row) if row else None
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sync_helpers import District, bulk_cases, enroll
 
+from sync.client.desk import sync_desk
 from sync.district.database import COPY_FROM, KeyTaken
 from sync.district.desk_codes import receipt_numbers
 from sync.district.storage import cases
@@ -118,3 +119,35 @@ def test_an_unguarded_copy_meeting_a_taken_key_raises(district: District) -> Non
 
     st.optimistically(attempt)
     assert seen == [KeyTaken]
+
+
+def test_a_signed_requests_desk_is_read_outside_a_transaction(
+        district: District, make_desk: Any) -> None:
+    """The desk row every signed request reads is one statement: on PostgreSQL no
+    transaction is opened for it (before: ``BEGIN`` and ``ROLLBACK`` around it, two round
+    trips of three); the connection goes back to the pool as it was — the next read is in
+    a transaction again. The desk's signed requests go through (a sync: batch and pull)."""
+    desk = make_desk("HY-QL22")
+    desk_id = enroll(district, desk)["desk_id"]
+    st = district.storage
+    states: list[str] = []
+
+    def after(conn: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        if "desks.secret" in statement:  # (the desk row with its secret: the lookup)
+            raw = conn.connection.driver_connection
+            states.append("sqlite" if st.is_sqlite else raw.info.transaction_status.name)
+
+    event.listen(st.engine, "after_cursor_execute", after)
+    try:
+        assert st.desks.get(desk_id)["desk_id"] == desk_id
+        bulk_cases(desk, 3)
+        assert sync_desk(desk)["complete"]  # (signed: the batch and the pull)
+    finally:
+        event.remove(st.engine, "after_cursor_execute", after)
+    assert states and set(states) == ({"sqlite"} if st.is_sqlite else {"IDLE"}), states
+    if not st.is_sqlite:
+        for _ in range(3):  # (every pooled connection back in its transactions)
+            with st.read() as conn:
+                conn.execute(select(func.count()).select_from(cases)).scalar()
+                assert conn.connection.driver_connection.info.transaction_status.name \
+                    == "INTRANS"
