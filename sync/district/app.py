@@ -172,10 +172,11 @@ def app_from_env() -> FastAPI:
 
 def ready_to_serve(app: FastAPI) -> None:
     """What a server process does before its first request (``serve``, each worker of
-    ``serve --workers N``): the database's collation checked, the catalog and the routes
-    built, the schedules started, the heap settled."""
+    ``serve --workers N``): the database's collation checked, the catalog, the database
+    connections and the routes built, the schedules started, the heap settled."""
     note_collation(app.state.storage)
     warm_catalog(app.state.storage)
+    warm_pool(app.state.storage)
     warm_routes(app)
     start_schedules(app)  # issue 15: deadlines; issue 18: the proactive list
     settle_heap()
@@ -220,6 +221,29 @@ def warm_catalog(st: Storage) -> None:
     with st.read() as conn:
         st.ingest.bundle_members(conn)
         once_rules(st, conn)
+
+
+def warm_pool(st: Storage) -> None:
+    """Open the connections a burst of batches needs before serving, each having met the
+    tables a batch reads and writes (:meth:`Database.warm_pool`; PostgreSQL only): a
+    burst's first batches after the server started otherwise opened a dozen connections
+    while desks waited (issue 20)."""
+    from sync.district.desk_codes import receipt_numbers
+    from sync.district.duplicates import resident_locks
+    from sync.district.replacement import desk_sent
+    from sync.district.tables import (
+        batches,
+        case_revisions,
+        cases,
+        changes,
+        desk_records,
+        desks,
+        nonces,
+    )
+
+    st.warm_pool([t.name for t in (desks, nonces, batches, cases, case_revisions,
+                                   receipt_numbers, desk_records, resident_locks,
+                                   desk_sent, changes)])
 
 
 # a path no route takes: matching it goes through every route of every router
