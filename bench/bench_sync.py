@@ -9,6 +9,8 @@ Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--
    sides of the sync; the floor's posting, discarding and inserting) and their ratio,
    steadier than wall time on a busy machine. ``--rounds`` (3) rounds, each with its own desk,
    district and floor; the round of the median ratio is reported, with every round's ratio.
+   The district as a 2-core server runs it, ``serve --workers 2`` (``--one-workers``): the
+   desk has two batches in flight, so one is checked while the other is written.
 2. **50 concurrent desks × 500-case batches**, on SQLite and on PostgreSQL: district cases/s
    and p50/p95 batch latency (each desk a thread posting pre-built, signed batches, its
    CPU seconds ``desks_cpu_s``;
@@ -165,13 +167,16 @@ def _desk(tmp: Path, n: int) -> Any:
     return ctx
 
 
-def one_desk(n: int, batch: int, tmp: Path, profile: Path | None = None) -> dict[str, Any]:
+def one_desk(n: int, batch: int, tmp: Path, profile: Path | None = None,
+             workers: int = 2) -> dict[str, Any]:
     """10,000 cases from one desk: end-to-end vs the floor (``profile``: a folder for
-    py-spy profiles of both sides during the end-to-end sync)."""
+    py-spy profiles of both sides during the end-to-end sync; ``workers``: the district's
+    server processes — 2, as a 2-core district serves, ``serve --workers 2``: the desk
+    keeps two batches in flight, one checked while the other is written)."""
     from sync.client.desk import enroll_desk, sync_desk
 
     db = f"sqlite:///{tmp / 'e2e.sqlite3'}"
-    server = Server(db, profile=profile / "one-desk-server.txt" if profile else None)
+    server = Server(db, workers, profile=profile / "one-desk-server.txt" if profile else None)
     try:
         ctx = _desk(tmp, n)
         st = Storage(db)
@@ -228,7 +233,7 @@ def one_desk(n: int, batch: int, tmp: Path, profile: Path | None = None) -> dict
     direct.close()
     floor = n / (net + insert)
     rate = n / e2e
-    return {"cases": n, "batch": batch, "e2e_seconds": round(e2e, 3),
+    return {"cases": n, "batch": batch, "workers": workers, "e2e_seconds": round(e2e, 3),
             "e2e_cases_per_s": round(rate), "discard_post_seconds": round(net, 3),
             "direct_insert_seconds": round(insert, 3),
             "direct_insert_cases_per_s": round(n / insert),
@@ -369,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--e2e-batch", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=3,
                     help="one desk's rounds (the median's is reported)")
+    ap.add_argument("--one-workers", type=int, default=2,
+                    help="one desk's district: server processes (2, as a 2-core district "
+                         "serves; 1: one process checks and writes every batch)")
     ap.add_argument("--desks", type=int, default=50)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--batches-per-desk", type=int, default=1)
@@ -417,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
             for k in range(max(1, args.rounds)):
                 (tmp / f"one-{k}").mkdir()
                 rounds.append(one_desk(args.cases, args.e2e_batch, tmp / f"one-{k}",
-                                       prof if k == 0 else None))
+                                       prof if k == 0 else None, args.one_workers))
                 print(f"one desk, round {k + 1}: {rounds[-1]}", file=sys.stderr)
             ratios = [r["ratio_to_floor"] for r in rounds]
             out["one_desk"] = dict(sorted(rounds, key=lambda r: r["ratio_to_floor"])[
