@@ -80,8 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8740)
     s.add_argument("--log-level", default="info")
     s.add_argument("--workers", type=int, default=1,
-                   help="server processes (on a 2-core machine 2: faster than one on "
-                        "SQLite and PostgreSQL alike, README: Sizing a district server)")
+                   help="server processes (2 on 2 cores: faster on SQLite and PostgreSQL)")
     e = sub.add_parser("enroll-code", help="issue a one-time enrollment code; prints it")
     e.add_argument("--desk-code", required=True)
     e.add_argument("--name", required=True)
