@@ -46,7 +46,7 @@ from desk.core.store_handover import Handover
 from desk.core.store_maintenance import Maintenance
 from desk.core.store_matters import Matters
 from desk.core.store_proactive import Proactive
-from desk.core.store_queue import enqueue_case, queue_waiting_cases
+from desk.core.store_queue import add_outbox_entry, enqueue_case, queue_waiting_cases
 from desk.core.store_reconcile import Reconcile
 from desk.core.store_residents import Residents
 from desk.core.store_schema import (
@@ -310,9 +310,7 @@ class Store(StoreBase):
                     raise StoreError("rated", "该案件已评价，评价不能修改。") from None
                 raise StoreError("not_found", "没有找到该案件。") from None
             payload = {"uuid": uuid, "level": level, "reason": reason, "rated_at": at}
-            c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at)"
-                      " VALUES ('rating', ?, 1, ?, ?)",
-                      [uuid, json.dumps(payload, ensure_ascii=False), at])
+            add_outbox_entry(c, "rating", uuid, 1, json.dumps(payload, ensure_ascii=False), at)
             self._audit(c, "resident", "case.rate", uuid, {"level": level})
 
     # -- housekeeping ----------------------------------------------------------------------

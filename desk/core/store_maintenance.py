@@ -152,8 +152,9 @@ class Maintenance(Part):
                 self._search._unindex_case(c, case_id)
                 # issue 17: the photos and scans of its materials go with it
                 self._attachments._purge_attachments(c, uuid)
-                c.execute("UPDATE outbox SET payload_json = '{\"purged\": true}' "
-                          "WHERE case_uuid = ? AND state != 'pending'", [uuid])
+                c.execute("UPDATE outbox_payloads SET payload_json = '{\"purged\": true}' "
+                          "WHERE id IN (SELECT id FROM outbox WHERE case_uuid = ? AND "
+                          "state != 'pending')", [uuid])
                 self._audit(c, actor, "case.purge", uuid, {"reason": "retention"})
         if rows:  # old page images live in the WAL until a checkpoint: fold them in now
             self._core.checkpoint()

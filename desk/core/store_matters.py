@@ -27,7 +27,7 @@ from typing import Any
 from desk.core.errors import ValidationFailed
 from desk.core.store_base import Part, StoreBase, TableStamp, dumps_sorted, now_iso
 from desk.core.store_matters_schema import MATTERS_QUEUED
-from desk.core.store_queue import queue_waiting_cases
+from desk.core.store_queue import add_outbox_entry, queue_waiting_cases
 from desk.core.store_reconcile import Reconcile
 from desk.core.store_search import Search
 from forms.engine import Problem
@@ -82,10 +82,8 @@ class Matters(Part):
                           "SELECT at, from_owner, to_owner, reason, actor, revision FROM "
                           "matter_handovers WHERE matter_uuid = ? ORDER BY id",
                           [matter["uuid"]]))]
-        c.execute("INSERT INTO outbox(kind, case_uuid, revision, payload_json, created_at) "
-                  "VALUES (?,?,?,?,?)",
-                  ["matter", matter["uuid"], matter["revision"],
-                   dumps_sorted(payload), now_iso()])
+        add_outbox_entry(c, "matter", matter["uuid"], matter["revision"],
+                         dumps_sorted(payload), now_iso())
 
     def queue_waiting(self) -> int:
         """Give every matter saved since the last call its outbox entry (revision 1, the
@@ -352,8 +350,9 @@ class Matters(Part):
                           "WHERE id = ?", [*(after[k] for k in sets), m["id"]])
                 # its search pieces follow its texts (store_search)
                 self._search._index_matter(c, m["id"], m, after)
-                c.execute("UPDATE outbox SET payload_json = ? WHERE kind = 'matter' AND "
-                          "case_uuid = ? AND state != 'pending'", [PURGED, m["uuid"]])
+                c.execute("UPDATE outbox_payloads SET payload_json = ? WHERE id IN (SELECT "
+                          "id FROM outbox WHERE kind = 'matter' AND case_uuid = ? AND "
+                          "state != 'pending')", [PURGED, m["uuid"]])
                 # the district's steps as pulled keep their statuses, not their texts
                 for eid, body_json in c.execute(
                         "SELECT id, body_json FROM district_events WHERE kind = 'matter' AND "

@@ -47,12 +47,12 @@ class Reconcile(Part):
         to "pending". Records whose personal data was purged cannot be sent again: counted
         as ``unrecoverable``. Returns ``{"requeued", "unrecoverable"}``."""
         with self.transaction() as c:
-            rows = c.execute("SELECT id, kind, case_uuid FROM outbox WHERE state = 'sent' "
-                             "AND id > ? AND payload_json != ?", [after, PURGED_PAYLOAD]
-                             ).fetchall()
-            lost = int(c.execute("SELECT count(*) FROM outbox WHERE state = 'sent' AND id > ? "
-                                 "AND payload_json = ?", [after, PURGED_PAYLOAD]
-                                 ).fetchone()[0])
+            rows = c.execute("SELECT o.id, kind, case_uuid FROM outbox o JOIN outbox_payloads "
+                             "p ON p.id = o.id WHERE state = 'sent' AND o.id > ? AND "
+                             "payload_json != ?", [after, PURGED_PAYLOAD]).fetchall()
+            lost = int(c.execute("SELECT count(*) FROM outbox o JOIN outbox_payloads p ON "
+                                 "p.id = o.id WHERE state = 'sent' AND o.id > ? AND "
+                                 "payload_json = ?", [after, PURGED_PAYLOAD]).fetchone()[0])
             ids = [r[0] for r in rows]
             for i in range(0, len(ids), 500):
                 part = ids[i:i + 500]
@@ -82,9 +82,9 @@ class Reconcile(Part):
         the revisions go up in their order; if the reason still holds, the district refuses
         them again and they are set aside again with their reason. Returns how many."""
         with self.transaction() as c:
-            rows = c.execute("SELECT id, case_uuid FROM outbox WHERE state = 'rejected' "
-                             "AND kind = 'case' AND payload_json != ?", [PURGED_PAYLOAD]
-                             ).fetchall()
+            rows = c.execute("SELECT o.id, case_uuid FROM outbox o JOIN outbox_payloads p ON "
+                             "p.id = o.id WHERE state = 'rejected' AND kind = 'case' AND "
+                             "payload_json != ?", [PURGED_PAYLOAD]).fetchall()
             ids = [r[0] for r in rows]
             for i in range(0, len(ids), 500):
                 part = ids[i:i + 500]

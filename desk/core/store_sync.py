@@ -56,8 +56,9 @@ class Sync(Part):
         it is). Cases and matters saved since the last tidy are queued first
         (:meth:`queue_waiting`)."""
         self.queue_waiting()
-        rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts "
-                          "FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?",
+        rows = self._read("SELECT o.id, kind, case_uuid, revision, payload_json, attempts "
+                          "FROM outbox o JOIN outbox_payloads p ON p.id = o.id "
+                          "WHERE state = 'pending' AND o.id > ? ORDER BY o.id LIMIT ?",
                           [after, limit])
         if not raw:
             for r in rows:
@@ -163,8 +164,9 @@ class Sync(Part):
         if not ids:
             return []
         marks = ", ".join("?" * len(ids))
-        rows = self._read("SELECT id, kind, case_uuid, revision, payload_json, attempts, state "
-                          f"FROM outbox WHERE id IN ({marks}) ORDER BY id", list(ids))
+        rows = self._read("SELECT o.id, kind, case_uuid, revision, payload_json, attempts, "
+                          "state FROM outbox o JOIN outbox_payloads p ON p.id = o.id "
+                          f"WHERE o.id IN ({marks}) ORDER BY o.id", list(ids))
         if not raw:
             for r in rows:
                 r["payload"] = json.loads(r.pop("payload_json"))

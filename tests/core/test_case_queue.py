@@ -73,7 +73,7 @@ def test_the_queued_payload_is_byte_for_byte_what_the_save_made(desk: Any) -> No
     assert len(saved) > 30
     desk.store.tidy_after_save()
     stored = {r["case_uuid"]: r["payload_json"] for r in desk.store._read(
-        "SELECT case_uuid, payload_json FROM outbox WHERE kind = 'case'")}
+        "SELECT case_uuid, payload_json FROM outbox JOIN outbox_payloads USING (id) WHERE kind = 'case'")}
     assert {c["uuid"]: _payload_as_the_save_made_it(c) for c in saved} == stored
 
 
@@ -96,7 +96,7 @@ def test_a_change_or_a_rating_before_the_tidy_comes_after_the_case(desk: Any) ->
                                 today=TODAY)
     assert _outbox(desk) == [("case", deferred["uuid"], 1), ("case", rated["uuid"], 1),
                              ("rating", rated["uuid"], 1), ("case", deferred["uuid"], 2)]
-    first = desk.store._read("SELECT payload_json FROM outbox WHERE case_uuid = ? AND "
+    first = desk.store._read("SELECT payload_json FROM outbox JOIN outbox_payloads USING (id) WHERE case_uuid = ? AND "
                              "revision = 1", [deferred["uuid"]])[0]["payload_json"]
     assert json.loads(first)["status"] == "deferred"  # as saved, not as changed since
 

@@ -29,7 +29,7 @@ FIRST_KEYS = {"uuid", "matter_no", "category", "subcategory", "urgency", "descri
 
 
 def _entries(desk: Any, uuid: str) -> list[dict[str, Any]]:
-    return desk.store._read("SELECT id, revision, state, payload_json FROM outbox WHERE "
+    return desk.store._read("SELECT id, revision, state, payload_json FROM outbox JOIN outbox_payloads USING (id) WHERE "
                             "kind = 'matter' AND case_uuid = ? ORDER BY id", [uuid])
 
 

@@ -40,7 +40,8 @@ def test_a_save_runs_each_statement_it_needs_once(desk: Any) -> None:
     assert not [s for s in seen if "outbox" in s], seen
     assert not [s for s in seen if s.startswith("SELECT last FROM receipt_seq")], seen
     assert desk.store.matters.queue_waiting() == 2
-    row = desk.store._read("SELECT payload_json FROM outbox WHERE case_uuid = ?", [m["uuid"]])
+    row = desk.store._read("SELECT payload_json FROM outbox JOIN outbox_payloads USING (id) "
+                           "WHERE case_uuid = ?", [m["uuid"]])
     assert json.loads(row[0]["payload_json"])["handovers"] == []
 
 

@@ -66,7 +66,7 @@ def test_a_rating_is_stamped_once(desk: DeskContext, monkeypatch: pytest.MonkeyP
     conn = sqlite3.connect(desk.paths.db)
     try:
         rated_at = conn.execute("SELECT rated_at FROM ratings").fetchone()[0]
-        payload, created = conn.execute("SELECT payload_json, created_at FROM outbox "
+        payload, created = conn.execute("SELECT payload_json, created_at FROM outbox JOIN outbox_payloads USING (id) "
                                         "WHERE kind = 'rating'").fetchone()
     finally:
         conn.close()

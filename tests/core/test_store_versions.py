@@ -31,6 +31,8 @@ from desk.core.store import Store
 
 FIXTURE = Path(__file__).with_name("data") / "desk-be80c3c"
 MIGRATIONS = [fn.__name__ for fn in store_schema._MIGRATIONS]
+OLD_RATING = ('{"uuid": "01a23df8-e6a2-7e9d-9a2f-c9a632229878", "level": 5, "reason": "", '
+              '"rated_at": "2026-12-04T06:14:33.019+08:00"}')  # its outbox payload there
 
 
 def run(capsys: Any, folder: Path, *args: str) -> tuple[int, str, str]:
@@ -106,10 +108,14 @@ def test_previous_release_folder_opens_and_migrates(capsys: Any, tmp_path: Path)
     store = Store.open(folder / "desk.sqlite3")
     try:
         assert store.get_meta("desk_id") == "desk-a8f066120a6515d2"
-        pending = [e["kind"] for e in store.sync.pending_outbox()]
+        entries = store.sync.pending_outbox()
     finally:
         store.close()
-    assert sorted(pending) == ["case", "rating"]
+    assert sorted(e["kind"] for e in entries) == ["case", "rating"]
+    # the rating's payload as the old desk wrote it, moved to its own table (m024)
+    rating = next(e["payload"] for e in entries if e["kind"] == "rating")
+    assert OLD_RATING in (FIXTURE / "desk.sql").read_text("utf-8")
+    assert json.dumps(rating, ensure_ascii=False) == OLD_RATING
 
 
 def test_newer_folder_is_refused_and_left_unchanged(capsys: Any, tmp_path: Path) -> None:

@@ -223,12 +223,12 @@ def test_worker_sees_a_plain_reason_for_a_record_the_district_cannot_read(
     good, bad = new_case(ctx), new_case(ctx)
     ctx.store.sync.queue_waiting()  # their outbox entries (the window's tidy makes them)
     conn = sqlite3.connect(ctx.paths.db)
-    row = conn.execute("SELECT id, payload_json FROM outbox WHERE case_uuid = ?",
+    row = conn.execute("SELECT id, payload_json FROM outbox JOIN outbox_payloads USING (id) WHERE case_uuid = ?",
                        [bad["uuid"]]).fetchone()
     payload = json.loads(row[1])
     payload["item_code"] = "mz_gljt"  # what a buggy desk build might send
     with conn:
-        conn.execute("UPDATE outbox SET payload_json = ? WHERE id = ?",
+        conn.execute("UPDATE outbox_payloads SET payload_json = ? WHERE id = ?",
                      [json.dumps(payload, ensure_ascii=False), row[0]])
     conn.close()
     summary = sync_desk(ctx)
