@@ -286,8 +286,8 @@ def push_outbox(store: Store, client: DistrictClient, summary: dict[str, Any], *
     between batches (issue 20). While the district works, the desk records the answer that
     came (answers are recorded in outbox order) and reads the next batch; each batch's body
     (JSON text, gzip, signature) is built by the thread that sends it, beside the recording
-    (gzip and SQLite leave Python's lock while they work: measured, one desk's 10,000 cases
-    took 4 % less time than with the bodies built between recordings). The first batch is
+    (gzip and SQLite leave Python's lock while they work: one desk's 10,000 cases, three
+    alternating pairs, ~4 % less time than with the bodies built between recordings). The first batch is
     sent as soon as it is read and noted, the ones after it read while the district works
     on it. A batch is resent under its own id after any interruption
     (``sync_inflight``): each batch is in that note, committed, before it is sent; the note

@@ -314,8 +314,8 @@ def batch_body(desk_id: str, batch_id: str, records: list[dict[str, Any]]
     Each record may carry its ``payload_json`` text as the desk stored it: the body is
     assembled around those texts, so no payload is decoded and encoded again (the same
     JSON on the wire as a :class:`~sync.protocol.BatchRequest`, byte for byte when the
-    payloads come compact: tests/sync/test_batch_body.py). The desk builds the next
-    body while the district works on the current batch."""
+    payloads come compact: tests/sync/test_batch_body.py). The thread that sends a batch
+    builds its body, while the desk records the answer before it (``push_outbox``)."""
     parts = []
     for r in records:
         payload = r.get("payload_json")
