@@ -5,7 +5,8 @@ Marking a pushed batch changes a few bytes of each entry (state, batch, time); w
 payload in the same row, every page holding those rows was rewritten, encrypted and
 logged — most of a 500-case batch's marking. Here: marking writes no payload page, a
 store of the previous layout keeps every payload byte for byte and still sends what is
-pending, and a purge still blanks the payloads of what was sent.
+pending, and every entry has its payload. That a purge blanks the payloads of what was sent
+is checked in the store file's bytes by test_maintenance and test_matter_purge.
 """
 
 from __future__ import annotations
