@@ -10,13 +10,29 @@ pulls from the district together with the new cursor, each in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from desk.core.store_base import Part, StoreBase, now_iso
 from desk.core.store_calendar import Calendar
 from desk.core.store_matters import Matters
 from desk.core.store_queue import any_waiting, queue_waiting_cases, waiting_cases
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+_PART = 500  # the values one statement binds (SQLite's oldest limit is 999)
+
+
+def _parts(values: Sequence[T]) -> Iterable[Sequence[T]]:
+    return (values[i:i + _PART] for i in range(0, len(values), _PART))
+
+
+def _alike(pairs: Iterable[tuple[K, T]]) -> dict[K, list[T]]:
+    """The values of ``pairs`` grouped by their keys, in the order they came."""
+    out: dict[K, list[T]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
 
 
 def _same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -93,34 +109,41 @@ class Sync(Part):
         ids = [r["id"] for r in results]
         with self.transaction() as c:
             known: dict[int, tuple[str, str, int]] = {}
-            for i in range(0, len(ids), 500):
-                part = ids[i:i + 500]
+            for part in _parts(ids):
                 known.update((row[0], (row[1], row[2], row[3])) for row in c.execute(
                     "SELECT id, kind, case_uuid, revision FROM outbox WHERE id IN "
                     f"({', '.join('?' * len(part))})", part))
             done = now_iso()
             mine = [r for r in results if r["id"] in known]
-            c.executemany("UPDATE outbox SET state = ?, batch_id = ?, last_error = ?, "
-                          "done_at = ?, attempts = attempts + 1 WHERE id = ?",
-                          [(states[r["result"]], batch_id, r.get("reason") or None, done,
-                            r["id"]) for r in mine])
+            # entries with the same answer are marked by one statement (a whole batch
+            # accepted: one, rather than one per entry — issue 20)
+            for (state, reason), keys in _alike(
+                    ((states[r["result"]], r.get("reason") or None), r["id"])
+                    for r in mine).items():
+                for part in _parts(keys):
+                    c.execute("UPDATE outbox SET state = ?, batch_id = ?, last_error = ?, "
+                              "done_at = ?, attempts = attempts + 1 WHERE id IN "
+                              f"({', '.join('?' * len(part))})",
+                              [state, batch_id, reason, done, *part])
             case_uuids = sorted({known[r["id"]][1] for r in mine
                                  if known[r["id"]][0] == "case"})
             newest: dict[str, int] = {}
-            for i in range(0, len(case_uuids), 500):
-                part = case_uuids[i:i + 500]
+            for part in _parts(case_uuids):
                 newest.update(c.execute(
                     "SELECT case_uuid, max(revision) FROM outbox WHERE kind = 'case' AND "
                     f"case_uuid IN ({', '.join('?' * len(part))}) GROUP BY case_uuid", part))
             # only the newest revision decides the case's sync state
             decide = [r for r in mine if known[r["id"]][0] == "case"
                       and known[r["id"]][2] == newest.get(known[r["id"]][1])]
-            c.executemany("UPDATE cases SET sync_state = ?, sync_error = ?, "
-                          "district_received_at = coalesce(?, district_received_at) "
-                          "WHERE uuid = ?",
-                          [("synced" if states[r["result"]] == "sent" else states[r["result"]],
-                            r.get("reason") or None, r.get("received_at"),
-                            known[r["id"]][1]) for r in decide])
+            for (state, reason, received), keys in _alike(
+                    (("synced" if states[r["result"]] == "sent" else states[r["result"]],
+                      r.get("reason") or None, r.get("received_at")), known[r["id"]][1])
+                    for r in decide).items():
+                for part in _parts(keys):
+                    c.execute("UPDATE cases SET sync_state = ?, sync_error = ?, "
+                              "district_received_at = coalesce(?, district_received_at) "
+                              f"WHERE uuid IN ({', '.join('?' * len(part))})",
+                              [state, reason, received, *part])
             for r in decide:
                 state = states[r["result"]]
                 if state != "sent":

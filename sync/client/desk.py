@@ -18,11 +18,13 @@ State kept in the desk store's meta table:
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, partial
@@ -92,6 +94,26 @@ def enroll_desk(ctx: DeskContext, server_url: str, code: str, *,
             "server_url": server_url, "enrolled_at": resp.enrolled_at}
 
 
+@contextmanager
+def old_objects_left_alone() -> Iterator[None]:
+    """While a sync round runs, Python's cyclic garbage collector looks only at the objects
+    made during it (``gc.freeze`` before, ``gc.unfreeze`` after): a round allocates
+    thousands of records a batch, and every so often that set off a collection of the
+    oldest generation — the whole heap, the desk's window, catalog and all, walked for
+    nothing the round made (one desk's 10,000 cases: 78–89 ms of a 0.78 s round, issue 20).
+    The objects made meanwhile are collected as usual; the old ones wait for the next
+    collection after the round. (In a process that froze its objects already — a district
+    server's, say — nothing changes: one unfreeze would thaw them all.)"""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _utc_iso(epoch: float) -> str:
     """The district's clock as an ISO UTC stamp (the desk's ``district_time``)."""
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
@@ -151,34 +173,35 @@ def sync_desk(ctx: DeskContext, server: str | None = None, *, client: DistrictCl
     own = client is None
     current = False
     c: DistrictClient | None = None
-    try:
-        c = client or client_for(ctx, server)
-        summary["server"] = c.base_url
-        take_handover(ctx, c, summary)  # a replacement laptop: the old desk's work (once)
-        for _round in range(2):  # a second round only when the district's epoch changed
-            reconcile.begin(store, c, summary)  # issue 22: its epoch, what it lost
-            push_outbox(store, c, summary, batch_size=batch_size, progress=progress)
-            current = pull_changes(ctx, c, summary, progress=progress)
-            if recalendar(ctx, summary):  # promises an arrived holiday arrangement moved
+    with old_objects_left_alone():
+        try:
+            c = client or client_for(ctx, server)
+            summary["server"] = c.base_url
+            take_handover(ctx, c, summary)  # a replacement laptop: the old desk's work (once)
+            for _round in range(2):  # a second round only when the district's epoch changed
+                reconcile.begin(store, c, summary)  # issue 22: its epoch, what it lost
                 push_outbox(store, c, summary, batch_size=batch_size, progress=progress)
-            reconcile.report_lost_decisions(store, c, summary)
-            if reconcile.finish(store, c, summary, partial(
-                    push_outbox, store, c, summary, batch_size=batch_size, progress=progress)):
-                break
-            current = False
-        # issue 17: photos and scans after the records (their own lane; never fails the round)
-        attachments.upload_attachments(store, c, summary, progress=progress)
-        send_proactive_outcomes(store, c, summary)  # issue 18: the list's answers
-        updates.check_release(ctx, c, summary)  # issue 19: a newer desk? (never fails)
-    except SyncError as exc:
-        summary["error"] = exc.as_dict()
-    finally:
-        if c is not None:
-            store.set_meta("clock_offset", f"{c.clock_offset:.3f}")
-            if c.server_seen is not None:  # the desk's dates never go back before it
-                store.clock.record_district_time(_utc_iso(c.server_seen))
-            if own:
-                c.close()
+                current = pull_changes(ctx, c, summary, progress=progress)
+                if recalendar(ctx, summary):  # promises an arrived holiday arrangement moved
+                    push_outbox(store, c, summary, batch_size=batch_size, progress=progress)
+                reconcile.report_lost_decisions(store, c, summary)
+                if reconcile.finish(store, c, summary, partial(
+                        push_outbox, store, c, summary, batch_size=batch_size, progress=progress)):
+                    break
+                current = False
+            # issue 17: photos and scans after the records (their own lane; never fails the round)
+            attachments.upload_attachments(store, c, summary, progress=progress)
+            send_proactive_outcomes(store, c, summary)  # issue 18: the list's answers
+            updates.check_release(ctx, c, summary)  # issue 19: a newer desk? (never fails)
+        except SyncError as exc:
+            summary["error"] = exc.as_dict()
+        finally:
+            if c is not None:
+                store.set_meta("clock_offset", f"{c.clock_offset:.3f}")
+                if c.server_seen is not None:  # the desk's dates never go back before it
+                    store.clock.record_district_time(_utc_iso(c.server_seen))
+                if own:
+                    c.close()
     counts = store.sync.outbox_counts()
     summary["attachments_waiting"] = store.attachments.attachment_counts()["waiting"]
     summary["pending"] = counts.get("pending", 0)
@@ -231,7 +254,7 @@ class _Batch:
     records: list[dict[str, Any]]
     body: tuple[bytes, dict[str, str]] | None = None  # built once, by the thread sending it
 
-    @property
+    @cached_property
     def ids(self) -> list[int]:
         return [r["id"] for r in self.records]
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -302,8 +303,14 @@ class DistrictClient:
         return status
 
 
+# text JSON writes as it is, between quotes (a UUID, a record's kind, a desk id)
+_PLAIN = re.compile(r"[0-9A-Za-z_.:+-]*\Z").match
+
+
 def _text(s: str) -> str:
     # a JSON string written as the protocol's models write it (UTF-8, not \u escapes)
+    if type(s) is str and _PLAIN(s):
+        return f'"{s}"'
     return json.dumps(s, ensure_ascii=False)
 
 

@@ -132,3 +132,45 @@ def test_every_entry_has_its_payload(data_dir: Path) -> None:
         assert orphans == 0
     finally:
         ctx.close()
+
+
+def test_a_batchs_answers_are_marked_by_a_statement_each_alike(data_dir: Path) -> None:
+    """Marking a 500-case batch's answers: the entries given the same answer are updated by
+    one statement (outbox, then cases) rather than one each (1,000 before); each entry and
+    case still ends with its own answer — accepted, a duplicate, rejected with its reason,
+    a conflict — and the district's time of receipt."""
+    ctx = _desk(data_dir, 500)
+    try:
+        store = ctx.store
+        entries = store.sync.pending_outbox(500, raw=True)
+        answers = ["accepted"] * 494 + ["duplicate", "rejected", "rejected", "conflict",
+                                         "rejected", "accepted"]
+        reasons = {i: f"第{i}条：材料不全" for i, a in enumerate(answers) if a == "rejected"}
+        reasons[496] = reasons[495]  # two with the same reason
+        at = "2026-12-07T02:00:00+00:00"
+        results = [{"id": e["id"], "result": a, "reason": reasons.get(i, ""),
+                    "received_at": at if a != "conflict" else None}
+                   for i, (e, a) in enumerate(zip(entries, answers, strict=True))]
+        updates: list[str] = []
+        store._conn.set_trace_callback(
+            lambda sql: updates.append(sql) if sql.lstrip().startswith("UPDATE") else None)
+        try:
+            store.sync.mark_outbox(results, "b-7")
+        finally:
+            store._conn.set_trace_callback(None)
+        # outbox: sent / rejected (two reasons) / conflict; cases: synced, rejected ×2,
+        # conflict — before, 500 statements for each table
+        assert len(updates) <= 8, len(updates)
+        rows = store._read("SELECT o.id, o.state, o.batch_id, o.last_error, o.attempts, "
+                           "c.sync_state, c.sync_error, c.district_received_at FROM outbox o "
+                           "JOIN cases c ON c.uuid = o.case_uuid ORDER BY o.id")
+        state = {"accepted": "sent", "duplicate": "sent"}
+        case_state = {"accepted": "synced", "duplicate": "synced"}
+        assert [(r["state"], r["batch_id"], r["last_error"], r["attempts"]) for r in rows] == [
+            (state.get(a, a), "b-7", reasons.get(i), 1) for i, a in enumerate(answers)]
+        assert [(r["sync_state"], r["sync_error"], r["district_received_at"])
+                for r in rows] == [(case_state.get(a, a), reasons.get(i),
+                                    None if a == "conflict" else at)
+                                   for i, a in enumerate(answers)]
+    finally:
+        ctx.close()
