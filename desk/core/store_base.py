@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from desk.core import clock, dbapi
 from desk.core.dbapi import DB_ERRORS
@@ -41,6 +41,15 @@ def _identity(path: Path | None) -> tuple[int, int] | None:
 # json.dumps(obj, ensure_ascii=False, sort_keys=True), the same text, without making a new
 # encoder per call (a save writes five such texts)
 dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+T = TypeVar("T")
+IN_PART = 500  # the values one ``IN (...)`` binds (SQLite's oldest limit is 999 in all)
+
+
+def in_parts(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in parts of :data:`IN_PART`, each for one ``IN (...)`` statement."""
+    return (values[i:i + IN_PART] for i in range(0, len(values), IN_PART))
 
 
 def now_iso() -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from desk.core.store_base import Part
+from desk.core.store_base import Part, in_parts
 
 PURGED_PAYLOAD = '{"purged": true}'
 
@@ -54,18 +54,15 @@ class Reconcile(Part):
                                  "p.id = o.id WHERE state = 'sent' AND o.id > ? AND "
                                  "payload_json = ?", [after, PURGED_PAYLOAD]).fetchone()[0])
             ids = [r[0] for r in rows]
-            for i in range(0, len(ids), 500):
-                part = ids[i:i + 500]
+            for part in in_parts(ids):
                 c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
                           f"({', '.join('?' * len(part))})", part)
             uuids = sorted({r[2] for r in rows if r[1] == "case"})
-            for i in range(0, len(uuids), 500):
-                part = uuids[i:i + 500]
+            for part in in_parts(uuids):
                 c.execute("UPDATE cases SET sync_state = 'pending' WHERE sync_state = 'synced' "
                           f"AND uuid IN ({', '.join('?' * len(part))})", part)
             matter_uuids = sorted({r[2] for r in rows if r[1] == "matter"})
-            for i in range(0, len(matter_uuids), 500):
-                part = matter_uuids[i:i + 500]
+            for part in in_parts(matter_uuids):
                 c.execute("UPDATE matters SET sync_state = 'pending' WHERE sync_state = "
                           f"'synced' AND uuid IN ({', '.join('?' * len(part))})", part)
             if ids or lost:
@@ -86,13 +83,11 @@ class Reconcile(Part):
                              "p.id = o.id WHERE state = 'rejected' AND kind = 'case' AND "
                              "payload_json != ?", [PURGED_PAYLOAD]).fetchall()
             ids = [r[0] for r in rows]
-            for i in range(0, len(ids), 500):
-                part = ids[i:i + 500]
+            for part in in_parts(ids):
                 c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
                           f"({', '.join('?' * len(part))})", part)
             uuids = sorted({r[1] for r in rows})
-            for i in range(0, len(uuids), 500):
-                part = uuids[i:i + 500]
+            for part in in_parts(uuids):
                 c.execute("UPDATE cases SET sync_state = 'pending', sync_error = NULL "
                           f"WHERE uuid IN ({', '.join('?' * len(part))})", part)
             if ids:

@@ -13,18 +13,13 @@ import json
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from desk.core.store_base import Part, StoreBase, now_iso
+from desk.core.store_base import Part, StoreBase, in_parts, now_iso
 from desk.core.store_calendar import Calendar
 from desk.core.store_matters import Matters
 from desk.core.store_queue import any_waiting, queue_waiting_cases, waiting_cases
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
-_PART = 500  # the values one statement binds (SQLite's oldest limit is 999)
-
-
-def _parts(values: Sequence[T]) -> Iterable[Sequence[T]]:
-    return (values[i:i + _PART] for i in range(0, len(values), _PART))
 
 
 def _alike(pairs: Iterable[tuple[K, T]]) -> dict[K, list[T]]:
@@ -109,7 +104,7 @@ class Sync(Part):
         ids = [r["id"] for r in results]
         with self.transaction() as c:
             known: dict[int, tuple[str, str, int]] = {}
-            for part in _parts(ids):
+            for part in in_parts(ids):
                 known.update((row[0], (row[1], row[2], row[3])) for row in c.execute(
                     "SELECT id, kind, case_uuid, revision FROM outbox WHERE id IN "
                     f"({', '.join('?' * len(part))})", part))
@@ -120,7 +115,7 @@ class Sync(Part):
             for (state, reason), keys in _alike(
                     ((states[r["result"]], r.get("reason") or None), r["id"])
                     for r in mine).items():
-                for part in _parts(keys):
+                for part in in_parts(keys):
                     c.execute("UPDATE outbox SET state = ?, batch_id = ?, last_error = ?, "
                               "done_at = ?, attempts = attempts + 1 WHERE id IN "
                               f"({', '.join('?' * len(part))})",
@@ -128,7 +123,7 @@ class Sync(Part):
             case_uuids = sorted({known[r["id"]][1] for r in mine
                                  if known[r["id"]][0] == "case"})
             newest: dict[str, int] = {}
-            for part in _parts(case_uuids):
+            for part in in_parts(case_uuids):
                 newest.update(c.execute(
                     "SELECT case_uuid, max(revision) FROM outbox WHERE kind = 'case' AND "
                     f"case_uuid IN ({', '.join('?' * len(part))}) GROUP BY case_uuid", part))
@@ -139,7 +134,7 @@ class Sync(Part):
                     (("synced" if states[r["result"]] == "sent" else states[r["result"]],
                       r.get("reason") or None, r.get("received_at")), known[r["id"]][1])
                     for r in decide).items():
-                for part in _parts(keys):
+                for part in in_parts(keys):
                     c.execute("UPDATE cases SET sync_state = ?, sync_error = ?, "
                               "district_received_at = coalesce(?, district_received_at) "
                               f"WHERE uuid IN ({', '.join('?' * len(part))})",
@@ -302,8 +297,7 @@ class Sync(Part):
         list marks them)."""
         out: set[str] = set()
         uuids = list(dict.fromkeys(case_uuids))
-        for i in range(0, len(uuids), 500):
-            part = uuids[i:i + 500]
+        for part in in_parts(uuids):
             rows = self._read("SELECT DISTINCT case_uuid FROM district_events WHERE kind = "
                               f"'duplicate' AND case_uuid IN ({','.join('?' * len(part))})",
                               part)
