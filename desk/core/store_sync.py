@@ -76,6 +76,11 @@ class Sync(Part):
                 r["payload"] = json.loads(r.pop("payload_json"))
         return rows
 
+    def pending_upto(self, top: int) -> int:
+        """How many outbox entries with an id up to ``top`` are pending."""
+        return int(self._read("SELECT count(*) AS n FROM outbox WHERE state = 'pending' "
+                              "AND id <= ?", [top])[0]["n"])
+
     def outbox_counts(self) -> dict[str, int]:
         """Outbox entries by state; cases and matters saved and not yet queued count as
         pending."""

@@ -285,7 +285,12 @@ def _save_inflight(store: Store, batches: list[_Batch]) -> None:
 
 
 def _load_inflight(store: Store) -> list[_Batch]:
-    """Batches sent (or about to be) before an interruption, still wholly pending."""
+    """Batches sent (or about to be) before an interruption, still wholly pending — none
+    when an entry before or between them is pending again: the district lost records
+    (restored from a backup) and :mod:`sync.client.reconcile` queued them again, or a
+    refused revision is offered once more. The noted batches would overtake them (a rating
+    its case, a revision the one before it): everything goes up in outbox order, in new
+    batches (the district recognises whatever of them it already holds)."""
     raw = json.loads(store.get_meta("sync_inflight") or "null") or []
     if isinstance(raw, dict):  # one batch (older layout)
         raw = [raw]
@@ -294,6 +299,9 @@ def _load_inflight(store: Store) -> list[_Batch]:
         entries = store.sync.outbox_entries(b["ids"], raw=True)
         if len(entries) == len(b["ids"]) and all(e["state"] == "pending" for e in entries):
             out.append(_Batch(b["batch_id"], _records(entries)))
+    noted = [i for b in out for i in b.ids]
+    if noted and store.sync.pending_upto(max(noted)) != len(noted):
+        return []
     return out
 
 

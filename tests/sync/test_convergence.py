@@ -657,3 +657,25 @@ def test_decisions_lost_by_two_restores_in_turn_stay_on_the_desk(machine: Conver
     m._converge()
     assert m.desks[0].store.matters.get_matter(matter)["district_status"] == "signed"
     assert m.desks[1].store.get_case(case)["district_status"] == "routed"
+
+
+def test_a_rating_noted_in_flight_waits_for_its_case_after_a_restore(
+        machine: Convergence) -> None:
+    """A desk's push of a rating breaks off (the batch stays noted, to be resent under its
+    own id); the district is restored from a snapshot before the rated case; at the next
+    sync the case is queued again, and goes up before the rating — the noted batch is not
+    sent ahead of it. A fresh-venv run of the state machine drew this: the noted batch went
+    first, the district refused the rating ("该案件尚未上传到区级") and it was set aside for
+    good, missing from the district's ratings."""
+    m = machine
+    m.district_backed_up_before_anything()  # snapshot 0: nothing of desk 1
+    m.save_case(1, ITEMS[0], "complete")
+    m.sync(1, 500)
+    case = next(u for u, k in m.owner.items() if k == 1)
+    m.rate(sorted(u for u in m.owner if u not in m.rated).index(case), 4)
+    m.sync_through_a_flaky_link(1, 500, 0, [None, "reset"])  # the check, then the push
+    noted = json.loads(m.desks[1].store.get_meta("sync_inflight") or "[]")
+    assert [len(b["ids"]) for b in noted] == [1]  # the rating, to be resent
+    m.district_restored_from_an_earlier_snapshot(0)
+    m._converge()  # the case, then the rating: both held, nothing set aside
+    assert m.desks[1].store.sync.set_aside() == []
