@@ -40,6 +40,9 @@ FIELD_WORDS = {
 }
 WHAT_TO_DO = "请把办事台升级到最新版本后再同步；仍被退回的，请联系区级技术支持（不必让群众重新办理）。"
 MISMATCH = ("区级系统发现这条记录的案件编号或修改版本号前后不一致，没有接收。" + WHAT_TO_DO)
+# a rating of a case the district does not hold (yet): offered again by the desk once the
+# district has acknowledged the case (sync.client.reconcile.begin)
+CASE_NOT_RECEIVED = "该案件尚未上传到区级，评价暂不能接收"
 # the prefix of the validator's text older districts sent
 LEGACY_PREFIX = "格式错误"
 

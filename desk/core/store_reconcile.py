@@ -8,6 +8,8 @@ acknowledged (state ``sent``). Each sync asks the district what it holds
   highest outbox id;
 - :meth:`Reconcile.requeue_sent` — put acknowledged records back in the queue (the district lost
   them): every one after the district's watermark, or all of them;
+- :meth:`Reconcile.requeue_ratings_of_held_cases` — ratings refused because their case had
+  not reached the district, offered again once it has;
 - :meth:`Reconcile.start_epoch` — the district's history changed (restored from a backup): the pull
   cursor goes back to the beginning, earlier confirmations no longer count, and the
   decisions it no longer has are to be reported;
@@ -92,6 +94,22 @@ class Reconcile(Part):
                           f"WHERE uuid IN ({', '.join('?' * len(part))})", part)
             if ids:
                 self._audit(c, "sync", "sync.retry_refused", None, {"records": len(ids)})
+        return len(ids)
+
+    def requeue_ratings_of_held_cases(self, reason: str) -> int:
+        """Ratings set aside with ``reason`` (the district did not hold their case then)
+        whose case the district has since acknowledged: back in the queue, in one
+        transaction. Returns how many."""
+        with self.transaction() as c:
+            ids = [r[0] for r in c.execute(
+                "SELECT o.id FROM outbox o JOIN cases k ON k.uuid = o.case_uuid "
+                "WHERE o.state = 'rejected' AND o.kind = 'rating' AND o.last_error = ? "
+                "AND k.sync_state = 'synced'", [reason])]
+            for part in in_parts(ids):
+                c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
+                          f"({', '.join('?' * len(part))})", part)
+            if ids:
+                self._audit(c, "sync", "sync.retry_ratings", None, {"records": len(ids)})
         return len(ids)
 
     def district_epoch(self) -> dict[str, str]:

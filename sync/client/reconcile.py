@@ -11,7 +11,8 @@ acknowledgements were real but are gone. So each sync asks (``POST /api/v1/recon
 2. the push and the pull run as before;
 3. :func:`report_lost_decisions`: after an epoch change, the decisions this desk had pulled
    and the district did not send again are reported back, as the desk's knowledge;
-4. :func:`finish`: the check again. Agreement (the district holds exactly what it has
+4. :func:`finish`: ratings set aside because their case had not reached the district are
+   sent again once it has; then the check again. Agreement (the district holds exactly what it has
    acknowledged, in its current epoch) is stored as a confirmation — the retention purge
    touches only confirmed records. Otherwise the records after the watermark, then all of
    them, are sent again and checked once more; if the district still holds less, the sync
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sync import protocol as P
+from sync import reasons
 from sync.client.errors import ProtocolError, SyncError
 from sync.client.http import DistrictClient
 
@@ -128,6 +130,12 @@ def finish(store: Store, client: DistrictClient, summary: dict[str, Any],
     raises :class:`SyncError` when it still holds less. Against a district from before
     the check (no such endpoint) the round is complete as it always was, ``agreed`` None and
     nothing confirmed (so nothing is purged)."""
+    # a rating refused because its case had not reached the district (it had overtaken
+    # it), the case now acknowledged: offered again rather than set aside for good
+    retried = store.reconcile.requeue_ratings_of_held_cases(reasons.CASE_NOT_RECEIVED)
+    if retried:
+        summary["refused_retried"] += retried
+        push()
     resp = check(store, client, final=True)
     if resp is None:
         summary["agreed"] = None

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from sync import protocol as P
 from sync.district.tables import cases, ratings
+from sync.reasons import CASE_NOT_RECEIVED
 
 if TYPE_CHECKING:
     from sync.district.ingest import _BatchWork
 
-CASE_NOT_RECEIVED = "该案件尚未上传到区级，评价暂不能接收"
 RatingIn = tuple[int, P.Record, P.RatingPayload, str, str]  # index, record, payload, hash, uuid
 
 

@@ -61,6 +61,7 @@ from sqlalchemy import select
 from sync_helpers import District, FaultProxy, backup_district, resident_unless_taken
 
 from sync import protocol as P
+from sync import reasons
 from sync.client.desk import client_for, enroll_desk, sync_desk
 from sync.district import cli as district_cli
 from sync.district import matters_store as M
@@ -679,3 +680,23 @@ def test_a_rating_noted_in_flight_waits_for_its_case_after_a_restore(
     m.district_restored_from_an_earlier_snapshot(0)
     m._converge()  # the case, then the rating: both held, nothing set aside
     assert m.desks[1].store.sync.set_aside() == []
+
+
+def test_a_rating_set_aside_before_its_case_arrived_is_sent_again(machine: Convergence) -> None:
+    """A desk whose rating went up ahead of its case (before the fix above) holds it set
+    aside as "该案件尚未上传到区级": once the district has acknowledged the case, the
+    next sync sends the rating again — it reaches the district's ratings in that sync,
+    nothing is left set aside."""
+    m = machine
+    m.save_case(1, ITEMS[0], "complete")
+    case = next(u for u, k in m.owner.items() if k == 1)
+    m.rate(sorted(u for u in m.owner if u not in m.rated).index(case), 2)
+    store = m.desks[1].store
+    rating = next(e for e in store.sync.pending_outbox() if e["kind"] == "rating")
+    store.sync.mark_outbox([{"id": rating["id"], "result": "rejected",
+                             "reason": reasons.CASE_NOT_RECEIVED}], "an-earlier-desk")
+    assert [e["kind"] for e in store.sync.set_aside()] == ["rating"]
+    summary = sync_desk(m.desks[1])  # the case goes up; then the rating once more
+    assert summary["complete"] and summary["refused_retried"] == 1, summary
+    m._converge()  # the district holds the case and its rating; nothing set aside
+    assert store.sync.set_aside() == []
