@@ -98,13 +98,17 @@ class Reconcile(Part):
 
     def requeue_ratings_of_held_cases(self, reason: str) -> int:
         """Ratings set aside with ``reason`` (the district did not hold their case then)
-        whose case the district has since acknowledged: back in the queue, in one
-        transaction. Returns how many."""
+        whose case the district has since acknowledged from this desk: back in the queue,
+        in one transaction. (A case taken over from a replaced laptop is synced without
+        being sent from here: its rating is not offered again and again.) Returns how
+        many."""
         with self.transaction() as c:
             ids = [r[0] for r in c.execute(
                 "SELECT o.id FROM outbox o JOIN cases k ON k.uuid = o.case_uuid "
                 "WHERE o.state = 'rejected' AND o.kind = 'rating' AND o.last_error = ? "
-                "AND k.sync_state = 'synced'", [reason])]
+                "AND k.sync_state = 'synced' AND EXISTS (SELECT 1 FROM outbox s WHERE "
+                "s.state = 'sent' AND s.kind = 'case' AND s.case_uuid = o.case_uuid)",
+                [reason])]
             for part in in_parts(ids):
                 c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
                           f"({', '.join('?' * len(part))})", part)
