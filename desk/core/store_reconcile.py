@@ -27,11 +27,19 @@ acknowledged records up to that outbox id are held by the district in that epoch
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from desk.core.store_base import Part, in_parts
 
 PURGED_PAYLOAD = '{"purged": true}'
+
+
+def _back_in_queue(c: sqlite3.Connection, ids: list[int]) -> None:
+    """Outbox entries ``ids`` pending again, their last reason cleared."""
+    for part in in_parts(ids):
+        c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
+                  f"({', '.join('?' * len(part))})", part)
 
 
 class Reconcile(Part):
@@ -56,9 +64,7 @@ class Reconcile(Part):
                                  "p.id = o.id WHERE state = 'sent' AND o.id > ? AND "
                                  "payload_json = ?", [after, PURGED_PAYLOAD]).fetchone()[0])
             ids = [r[0] for r in rows]
-            for part in in_parts(ids):
-                c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
-                          f"({', '.join('?' * len(part))})", part)
+            _back_in_queue(c, ids)
             uuids = sorted({r[2] for r in rows if r[1] == "case"})
             for part in in_parts(uuids):
                 c.execute("UPDATE cases SET sync_state = 'pending' WHERE sync_state = 'synced' "
@@ -85,9 +91,7 @@ class Reconcile(Part):
                              "p.id = o.id WHERE state = 'rejected' AND kind = 'case' AND "
                              "payload_json != ?", [PURGED_PAYLOAD]).fetchall()
             ids = [r[0] for r in rows]
-            for part in in_parts(ids):
-                c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
-                          f"({', '.join('?' * len(part))})", part)
+            _back_in_queue(c, ids)
             uuids = sorted({r[1] for r in rows})
             for part in in_parts(uuids):
                 c.execute("UPDATE cases SET sync_state = 'pending', sync_error = NULL "
@@ -109,9 +113,7 @@ class Reconcile(Part):
                 "AND k.sync_state = 'synced' AND EXISTS (SELECT 1 FROM outbox s WHERE "
                 "s.state = 'sent' AND s.kind = 'case' AND s.case_uuid = o.case_uuid)",
                 [reason])]
-            for part in in_parts(ids):
-                c.execute("UPDATE outbox SET state = 'pending', last_error = NULL WHERE id IN "
-                          f"({', '.join('?' * len(part))})", part)
+            _back_in_queue(c, ids)
             if ids:
                 self._audit(c, "sync", "sync.retry_ratings", None, {"records": len(ids)})
         return len(ids)
