@@ -299,6 +299,19 @@ class Attachments(Part):
                           "coalesce(uploaded_at, ?) WHERE attachment_id = ?",
                           [(at, at, a) for a in attachment_ids])
 
+    def offer_again(self) -> int:
+        """The district's history went back (restored from a backup): the pages it held
+        may be gone with it, so every page still on this desk is offered again, in one
+        transaction — the lane asks what the district holds of each before sending a byte
+        (bytes it still has are not sent again, a link it has is a duplicate). Pages whose
+        case the retention purge removed are gone here too. Returns how many."""
+        with self.transaction("上传状态未保存") as c:
+            n = c.execute("UPDATE attachments SET uploaded_at = NULL, linked_at = NULL "
+                          "WHERE uploaded_at IS NOT NULL OR linked_at IS NOT NULL").rowcount
+            if n:
+                self._audit(c, "sync", "sync.resend_attachments", None, {"pages": n})
+        return int(n)
+
     def _purge_attachments(self, c: sqlite3.Connection, case_uuid: str) -> int:
         """Remove a case's pages (the retention purge), in the caller's transaction."""
         c.execute("DELETE FROM page_data WHERE id IN (SELECT data_id FROM attachments "

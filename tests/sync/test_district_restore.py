@@ -517,3 +517,38 @@ def test_district_events_pulled_before_the_upgrade_keep_their_history(tmp_path: 
                                 "7") == 0  # the same seq in the same epoch: already had
     finally:
         st.close()
+
+
+def test_pages_the_restore_took_away_go_up_again(served: District, make_desk: Any,
+                                                  tmp_path: Path) -> None:
+    """Photos and scans linked to a case after the backup: the restore takes the case, the
+    pages' bytes and links away; the desk's next sync sends the case and then its pages
+    again (they had been marked as held there for good, and stayed missing); the page the
+    district still holds is linked again as a duplicate."""
+    from test_attachments_sync import _case_with_pages, _photo
+
+    from sync.district.case_attachments import pages_of_case
+
+    d = served
+    a = make_desk("HY-QL01")
+    enroll(d, a)
+    kept, _ = _case_with_pages(a, [_photo(5)])
+    _ok(sync_desk(a))
+    backup = backup_district(d.db_url, tmp_path / "backups")  # holds the first case's page
+    pages = [_photo(6), _photo(7)]
+    later, material = _case_with_pages(a, pages)
+    first = _ok(sync_desk(a))
+    assert first["attachments_sent"] == 2 and len(pages_of_case(d.storage, later["uuid"])) == 2
+    _restore(d, backup)
+    assert pages_of_case(d.storage, later["uuid"]) == []
+    assert [d.storage.attachments.get(p.sha256) for p in pages] == [None, None]
+
+    again = _ok(sync_desk(a))
+    assert again["epoch_changed"] and again["attachments_waiting"] == 0, again
+    assert again["attachments_error"] is None and again["attachments_rejected"] == []
+    held = pages_of_case(d.storage, later["uuid"])
+    assert [(r["material"], r["page"], r["sha256"]) for r in held] == [
+        (material, 1, pages[0].sha256), (material, 2, pages[1].sha256)]
+    assert [d.storage.attachments.get(p.sha256) for p in pages] == [p.data for p in pages]
+    assert len(pages_of_case(d.storage, kept["uuid"])) == 1
+    assert _ok(sync_desk(a))["attachments_sent"] == 0  # once: nothing left to send
