@@ -166,6 +166,14 @@ class Proactive(Part):
                           "FROM proactive_outcomes WHERE sent_at IS NULL ORDER BY at")
         return [{k: v for k, v in r.items() if v is not None} for r in rows]
 
+    def offer_answers_again(self) -> int:
+        """The district's history went back (restored from a backup): the answers it took
+        may be gone with it, so every answer is sent again (the same answer again changes
+        nothing there). Returns how many."""
+        with self.transaction() as c:
+            return int(c.execute("UPDATE proactive_outcomes SET sent_at = NULL "
+                                 "WHERE sent_at IS NOT NULL").rowcount)
+
     def mark_proactive_sent(self, answers: Sequence[dict[str, Any]]) -> None:
         """The district took these answers (unless the worker changed one meanwhile)."""
         now = now_iso()

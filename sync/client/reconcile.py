@@ -80,8 +80,10 @@ def adopt(store: Store, resp: P.ReconcileResponse, summary: dict[str, Any]) -> b
         # the decision a refusal rested on may be gone with the district's history
         summary["refused_retried"] = summary.get("refused_retried", 0) + \
             store.reconcile.requeue_refused()
-        # and the pages it held: offered again (the lane sends what it no longer holds)
+        # and the pages and list answers it held: offered again (what it still holds is
+        # recognised there)
         store.attachments.offer_again()
+        store.proactive.offer_answers_again()
     elif seen["epoch_id"] != resp.epoch_id:  # the first check with this district
         store.reconcile.start_epoch(resp.district_id, resp.epoch_id, resp.epoch, changed=False)
     return changed

@@ -552,3 +552,39 @@ def test_pages_the_restore_took_away_go_up_again(served: District, make_desk: An
     assert [d.storage.attachments.get(p.sha256) for p in pages] == [p.data for p in pages]
     assert len(pages_of_case(d.storage, kept["uuid"])) == 1
     assert _ok(sync_desk(a))["attachments_sent"] == 0  # once: nothing left to send
+
+
+def test_answers_to_the_proactive_list_the_restore_took_away_go_up_again(
+        served: District, make_desk: Any, tmp_path: Path) -> None:
+    """免申即享: the worker's answers for the district's list, sent after the backup, are
+    gone with the restore; the desk's next sync sends them again (they had been marked sent
+    for good and the district's list showed the residents as never visited)."""
+    from test_proactive_desk import _list_run
+
+    from sync.district import proactive
+
+    d = served
+    st = d.storage
+    _list_run(st, tmp_path)
+    a = make_desk("HY-QL01")
+    enroll(d, a)
+    _ok(sync_desk(a))
+    backup = backup_district(d.db_url, tmp_path / "backups")  # the list, no answers
+    listed = a.store.proactive.proactive_list()
+    for e in listed[:2]:
+        a.store.proactive.record_proactive_outcome(e["entry_id"], "unreachable", worker="刘晓燕")
+    assert _ok(sync_desk(a))["proactive_sent"] == 2
+
+    def outcomes() -> dict[int, Any]:
+        with st.read() as conn:
+            return {r.id: r.outcome for r in conn.execute(
+                select(proactive.entries.c.id, proactive.entries.c.outcome))}
+
+    assert {outcomes()[e["entry_id"]] for e in listed[:2]} == {"unreachable"}
+    _restore(d, backup)
+    st = d.storage  # (the restarted server's)
+    assert {outcomes()[e["entry_id"]] for e in listed[:2]} == {""}  # never answered
+    again = _ok(sync_desk(a))
+    assert again["epoch_changed"] and again["proactive_sent"] == 2, again
+    assert {outcomes()[e["entry_id"]] for e in listed[:2]} == {"unreachable"}
+    assert _ok(sync_desk(a))["proactive_sent"] == 0

@@ -59,6 +59,15 @@ def _roster(tmp: Path) -> dict[str, str]:
     return people
 
 
+def _list_run(st: Any, tmp: Path) -> dict[str, str]:
+    """The roster imported, 七里一村 given to HY-QL01 and the day's list run: the people."""
+    people = _roster(tmp)
+    roster.import_roster(st, tmp / "roster.csv", actor="t")
+    proactive.set_compounds(st, "HY-QL01", ["七里一村"])
+    proactive.run(st, _catalog(), day=date.today(), actor="t")
+    return people
+
+
 def test_the_list_reaches_the_desk_and_every_answer_flows_back(
         district: District, make_desk: Any, tmp_path: Path) -> None:
     st = district.storage
@@ -143,10 +152,7 @@ def test_the_list_reaches_the_desk_and_every_answer_flows_back(
 def test_an_old_desk_never_receives_the_new_kind(district: District, make_desk: Any,
                                                  tmp_path: Path) -> None:
     st = district.storage
-    _roster(tmp_path)
-    roster.import_roster(st, tmp_path / "roster.csv", actor="t")
-    proactive.set_compounds(st, "HY-QL01", ["七里一村"])
-    proactive.run(st, _catalog(), day=date.today(), actor="t")
+    _list_run(st, tmp_path)
     desk = make_desk("HY-QL01")
     enroll(district, desk)
     old_kinds = [k for k in P.CHANGE_KINDS if k != P.PROACTIVE_CHANGE]
@@ -167,10 +173,7 @@ def test_a_replacement_laptop_is_told_the_entries_still_open(
     from sync.client.desk import enroll_desk
 
     st = district.storage
-    people = _roster(tmp_path)
-    roster.import_roster(st, tmp_path / "roster.csv", actor="t")
-    proactive.set_compounds(st, "HY-QL01", ["七里一村"])
-    proactive.run(st, _catalog(), day=date.today(), actor="t")
+    people = _list_run(st, tmp_path)
     old = make_desk("HY-QL01")
     info = enroll(district, old)
     assert sync_desk(old)["error"] is None
