@@ -106,13 +106,14 @@ class Reconcile(Part):
         in one transaction. (A case taken over from a replaced laptop is synced without
         being sent from here: its rating is not offered again and again.) Returns how
         many."""
+        query = ("SELECT o.id FROM outbox o JOIN cases k ON k.uuid = o.case_uuid "
+                 "WHERE o.state = 'rejected' AND o.kind = 'rating' AND o.last_error = ? "
+                 "AND k.sync_state = 'synced' AND EXISTS (SELECT 1 FROM outbox s WHERE "
+                 "s.state = 'sent' AND s.kind = 'case' AND s.case_uuid = o.case_uuid)")
+        if not self._read(query, [reason]):  # (every round asks: no write lock for none)
+            return 0
         with self.transaction() as c:
-            ids = [r[0] for r in c.execute(
-                "SELECT o.id FROM outbox o JOIN cases k ON k.uuid = o.case_uuid "
-                "WHERE o.state = 'rejected' AND o.kind = 'rating' AND o.last_error = ? "
-                "AND k.sync_state = 'synced' AND EXISTS (SELECT 1 FROM outbox s WHERE "
-                "s.state = 'sent' AND s.kind = 'case' AND s.case_uuid = o.case_uuid)",
-                [reason])]
+            ids = [r[0] for r in c.execute(query, [reason])]
             _back_in_queue(c, ids)
             if ids:
                 self._audit(c, "sync", "sync.retry_ratings", None, {"records": len(ids)})

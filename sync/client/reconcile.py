@@ -12,8 +12,8 @@ acknowledgements were real but are gone. So each sync asks (``POST /api/v1/recon
 3. :func:`report_lost_decisions`: after an epoch change, the decisions this desk had pulled
    and the district did not send again are reported back, as the desk's knowledge;
 4. :func:`finish`: ratings set aside because their case had not reached the district are
-   sent again once it has; then the check again. Agreement (the district holds exactly what it has
-   acknowledged, in its current epoch) is stored as a confirmation — the retention purge
+   sent again once it has; then the check again. Agreement (the district holds exactly
+   what it has acknowledged, in its current epoch) is stored as a confirmation — the retention purge
    touches only confirmed records. Otherwise the records after the watermark, then all of
    them, are sent again and checked once more; if the district still holds less, the sync
    is not complete and says so.
