@@ -11,7 +11,8 @@ each page is held once). A failure stops the lane, not the round: the records' s
 untouched and the pages wait for the next sync.
 
 Summary keys: ``attachments_sent`` (pages linked this round), ``attachments_bytes``
-(bytes sent), ``attachments_waiting`` (pages still to go), ``attachments_rejected``
+(bytes the district took from this desk this round: none for a page it already held, as
+after a restore), ``attachments_waiting`` (pages still to go), ``attachments_rejected``
 (``[{"attachment_id", "reason"}]``), ``attachments_error`` (None or the lane's error) and
 ``attachments_quota``.
 
@@ -98,6 +99,10 @@ def upload_attachments(store: Store, client: DistrictClient, summary: dict[str, 
     summary.update({k: v for k, v in new_keys().items() if k not in summary})
     tried: set[str] = set()
     hold: dict[str, Any] | None = None
+
+    def held(n: int) -> None:  # bytes the district took from this desk (none it held)
+        summary["attachments_bytes"] += n
+
     try:
         hold = quota_hold(store, client)
         while True:
@@ -112,13 +117,13 @@ def upload_attachments(store: Store, client: DistrictClient, summary: dict[str, 
                 if r["uploaded_at"] is None and hold is None:
                     data = store.attachments.attachment_data(r["attachment_id"])
                     try:
-                        status = client.upload_attachment(data, chunk_size=chunk_size)
+                        status = client.upload_attachment(data, chunk_size=chunk_size,
+                                                          on_held=held)
                     except QuotaError as exc:  # the day's cap: the pages wait, queued
                         hold = _hold(store, exc)
                         continue
                     if status.complete:
                         store.attachments.mark_attachment_uploaded(r["attachment_id"])
-                        summary["attachments_bytes"] += len(data)
                         r = dict(r, uploaded_at=True)
                 if r["uploaded_at"] is not None:
                     up.append(r)

@@ -283,8 +283,12 @@ class DistrictClient:
             raise ProtocolError("区级系统的应答缺少安装包大小", code="bad_answer") from None
         return body, size
 
-    def upload_attachment(self, data: bytes, chunk_size: int = 1024 * 1024) -> P.AttachmentStatus:
-        """Upload an attachment, resuming where the district's copy ends; idempotent."""
+    def upload_attachment(self, data: bytes, chunk_size: int = 1024 * 1024, *,
+                          on_held: Callable[[int], None] | None = None
+                          ) -> P.AttachmentStatus:
+        """Upload an attachment, resuming where the district's copy ends; idempotent.
+        ``on_held`` is told the bytes each answered piece added to the district's copy:
+        nothing for a page it already held (the sync summary's ``attachments_bytes``)."""
         sha = hashlib.sha256(data).hexdigest()
         status = self.attachment_status(sha)
         offset = status.received
@@ -299,6 +303,8 @@ class DistrictClient:
                     raise
                 offset = int(exc.detail.get("received", 0))
                 continue
+            if on_held is not None and status.received > offset:
+                on_held(status.received - offset)
             offset = status.received
         return status
 

@@ -68,6 +68,11 @@ def test_pages_follow_their_case_exactly_once(district: District, make_desk: Any
     # a second round sends nothing; resending the links is a duplicate, never a second row
     again = sync_desk(ctx)
     assert again["attachments_sent"] == 0 and again["attachments_bytes"] == 0
+    # offered again (as after a district restore that kept the files): linked again, and
+    # no byte counted as sent for pages the district already held
+    ctx.store.attachments.offer_again()
+    offered = sync_desk(ctx)
+    assert offered["attachments_sent"] == 2 and offered["attachments_bytes"] == 0, offered
     rows = ctx.store.attachments.attachments_of(case["uuid"])
     assert all(r["linked_at"] for r in rows)
     with client_for(ctx) as c:
@@ -111,9 +116,11 @@ def test_a_dropped_connection_resumes_the_upload(district: District, make_desk: 
     assert proxy.faults["drop"] >= 1
     assert rounds[-1]["attachments_waiting"] == 0, rounds
     assert district.storage.attachments.get(page2.sha256) == page2.data
-    # each piece was sent once or resent once after its answer was lost: no restart
+    # the bytes counted are those the district took, piece by piece, from where its copy
+    # ended: never the page again from its start; a piece whose answer was lost is held
+    # without being counted
     sent = sum(r["attachments_bytes"] for r in rounds)
-    assert sent == page2.size
+    assert page2.size - proxy.faults["drop"] * 16 * 1024 <= sent <= page2.size, (sent, rounds)
     held = pages_of_case(district.storage, case["uuid"])
     assert sorted(r["sha256"] for r in held) == sorted([page.sha256, page2.sha256])
 
