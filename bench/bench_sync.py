@@ -14,9 +14,12 @@ Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--
 2. **50 concurrent desks × 500-case batches**, on SQLite and on PostgreSQL: district cases/s
    and p50/p95 batch latency (each desk a thread posting pre-built, signed batches, its
    CPU seconds ``desks_cpu_s``;
-   ``--sqlite-workers N`` server processes on the SQLite file, ``--pg-workers`` on
-   PostgreSQL, default 1 and 2; the temporary PostgreSQL cluster with ``fsync`` on, as
-   SQLite's ``synchronous=FULL``, unless ``--pg-fsync off``). Beside
+   ``--sqlite-workers N`` server processes on the SQLite file (``1,2``: each in turn),
+   ``--pg-workers`` on PostgreSQL, default 1 and 2; ``--repeat K``: each K times, SQLite
+   and PostgreSQL alternating, the median run of each reported with every run's cases/s and
+   p95, and ``postgres_over_sqlite`` (PostgreSQL's cases/s over SQLite's, pair by pair —
+   on a busy machine one run moves by a sixth); the temporary PostgreSQL cluster with
+   ``fsync`` on, as SQLite's ``synchronous=FULL``, unless ``--pg-fsync off``). Beside
    them, the same run's CPU seconds per 1,000 cases (server processes, and PostgreSQL's)
    and ``least_seconds``: that CPU work spread as widely as it can go on this machine (a
    server process's Python on one core at a time, PostgreSQL on every core) — all
@@ -53,6 +56,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -389,7 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pg-locale", default="C",
                     help="the temporary cluster's locale (initdb --locale): C, or the "
                          "server's own, e.g. zh_CN.UTF-8 (text keys then compare by it)")
-    ap.add_argument("--sqlite-workers", type=int, default=1)
+    ap.add_argument("--sqlite-workers", default="1",
+                    help="server processes on the SQLite file; several counts, each run in "
+                         "turn: 1,2")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="the 50-desk runs, this many times each, alternating SQLite and "
+                         "PostgreSQL (the median run of each is reported, with every run's "
+                         "cases/s and p95)")
     ap.add_argument("--city", default="", help="bench_city.py flags for the city part")
     ap.add_argument("--parts", default="one,sqlite,pg,city",
                     help="which parts to run: one (one desk), sqlite, pg (50 desks), city "
@@ -433,17 +444,7 @@ def main(argv: list[str] | None = None) -> int:
             _report(prof, "one-desk-desk", None)
             _report(prof, "one-desk-server", rounds[0]["server_cpu_s"])  # (profiled round)
         template = _template(tmp)
-        if "sqlite" in parts:
-            out["many_desks_sqlite"] = many_desks(
-                f"sqlite:///{tmp / 'many.sqlite3'}", args.desks, args.batch,
-                args.batches_per_desk, template, args.sqlite_workers,
-                prof / "many-sqlite.txt" if prof else None)
-            print(f"sqlite: {out['many_desks_sqlite']}", file=sys.stderr)
-            if args.db_work:
-                out["db_work_sqlite"] = _db_work(f"sqlite:///{tmp / 'many.sqlite3'}", args)
-            _report(prof, "many-sqlite", out["many_desks_sqlite"]["server_cpu_s"])
-        if "pg" in parts and args.pg != "none":
-            out["many_desks_postgres"] = _many_postgres(args, template, prof)
+        out.update(_many(args, parts, template, tmp, prof))
         if "city" in parts and args.pg != "none":  # bench_city.py's morning, on --pg
             import shlex
 
@@ -457,36 +458,93 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok else 1
 
 
-def _many_postgres(args: argparse.Namespace, template: Any, prof: Path | None
-                   ) -> dict[str, Any]:
-    """The 50-desk run on PostgreSQL: a temporary cluster (``--pg auto``) or a URL."""
-    cluster = None
-    db_pid = None
-    if args.pg == "auto":
-        from sync_helpers import PgCluster
+def _many(args: argparse.Namespace, parts: set[str], template: Any, tmp: Path,
+          prof: Path | None) -> dict[str, Any]:
+    """The 50-desk parts: SQLite with each ``--sqlite-workers`` count, then PostgreSQL,
+    ``--repeat`` times in that alternating order (a busy machine moves one run's cases/s
+    by a sixth: the pairs and their medians say more than one of each). Each run its own
+    database; the reported run of each is its median by cases/s, beside every run's cases/s
+    and p95, and PostgreSQL's cases/s over SQLite's pair by pair. The profile and
+    ``--db-work`` are of the first runs."""
+    configs = [("sqlite", int(w)) for w in str(args.sqlite_workers).split(",")
+               if "sqlite" in parts]
+    pg = "pg" in parts and args.pg != "none"
+    runs: dict[tuple[str, int], list[dict[str, Any]]] = {c: [] for c in configs}
+    with _pg_target(args) as target:
+        if pg:
+            runs[("postgres", args.pg_workers)] = []
+        for k in range(max(1, args.repeat)):
+            for db, workers in runs:
+                first = k == 0 and prof is not None
+                if db == "sqlite":
+                    url = f"sqlite:///{tmp / f'many-{workers}w-{k}.sqlite3'}"
+                    res = many_desks(url, args.desks, args.batch, args.batches_per_desk,
+                                     template, workers,
+                                     prof / f"many-sqlite-{workers}w.txt" if first else None)
+                else:
+                    url, db_pid, reset = target(k)
+                    res = many_desks(url, args.desks, args.batch, args.batches_per_desk,
+                                     template, workers,
+                                     prof / "many-postgres.txt" if first else None, db_pid,
+                                     reset if args.db_work and k == 0 else None)
+                if args.db_work and k == 0:
+                    res["db_work"] = _db_work(url, args, stats=db != "sqlite"
+                                              and args.pg == "auto")
+                print(f"{'postgres' if db != 'sqlite' else 'sqlite'} ({workers} workers, run "
+                      f"{k + 1}): {res}", file=sys.stderr)
+                runs[(db, workers)].append(res)
+    out: dict[str, Any] = {}
+    for (db, workers), got in runs.items():
+        median = dict(sorted(got, key=lambda r: r["cases_per_s"])[len(got) // 2],
+                      runs_cases_per_s=[r["cases_per_s"] for r in got],
+                      runs_p95_batch_s=[r["p95_batch_s"] for r in got])
+        key = f"many_desks_{db}" if (db, workers) in (("postgres", args.pg_workers),
+                                                   configs[0] if configs else None) \
+            else f"many_desks_{db}_{workers}w"
+        out[key] = median
+        name = "many-postgres" if db == "postgres" else f"many-sqlite-{workers}w"
+        _report(prof, name, got[0]["server_cpu_s"])
+    if pg:
+        pgs = runs[("postgres", args.pg_workers)]
+        out["postgres_over_sqlite"] = {
+            f"sqlite_{w}w": {"runs": [round(p["cases_per_s"] / q["cases_per_s"], 2)
+                                      for p, q in zip(pgs, runs[("sqlite", w)], strict=True)],
+                             "median": round(statistics.median(
+                                 p["cases_per_s"] / q["cases_per_s"]
+                                 for p, q in zip(pgs, runs[("sqlite", w)], strict=True)), 2)}
+            for _db, w in configs}
+    return out
 
-        durable = args.pg_fsync == "on"
-        cluster = (pg_work.pg_cluster(durable, args.pg_locale) if args.db_work
-                   else PgCluster(durable, args.pg_locale))
-        cluster.start()
-        cluster.admin("CREATE DATABASE bench")
-        pg_url = cluster.url("bench")
-        db_pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
-    else:
-        pg_url = args.pg
+
+@contextmanager
+def _pg_target(args: argparse.Namespace) -> Iterator[Any]:
+    """PostgreSQL for the 50-desk runs: ``target(k)`` gives run ``k``'s database URL, the
+    postmaster's pid (None for a URL given: its CPU is not counted) and the
+    ``pg_stat_statements`` reset. A temporary cluster (``--pg auto``, started once, a
+    database for each run) or the URL given (every run on it)."""
+    if "pg" not in args.parts.split(",") or args.pg == "none":
+        yield None
+        return
+    if args.pg != "auto":
+        yield lambda _k: (args.pg, None, lambda: pg_work.pg_reset(args.pg))
+        return
+    from sync_helpers import PgCluster
+
+    durable = args.pg_fsync == "on"
+    cluster = (pg_work.pg_cluster(durable, args.pg_locale) if args.db_work
+               else PgCluster(durable, args.pg_locale))
+    cluster.start()
     try:
-        res = many_desks(pg_url, args.desks, args.batch, args.batches_per_desk, template,
-                         args.pg_workers, prof / "many-postgres.txt" if prof else None,
-                         db_pid, (lambda: pg_work.pg_reset(pg_url))
-                         if args.db_work and cluster is not None else None)
-        if args.db_work:
-            res["db_work"] = _db_work(pg_url, args, stats=cluster is not None)
+        db_pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
+
+        def target(k: int) -> tuple[str, int, Any]:
+            cluster.admin(f"CREATE DATABASE bench{k}")
+            url = cluster.url(f"bench{k}")
+            return url, db_pid, lambda: pg_work.pg_reset(url)
+
+        yield target
     finally:
-        if cluster is not None:
-            cluster.stop()
-    print(f"postgres: {res}", file=sys.stderr)
-    _report(prof, "many-postgres", res["server_cpu_s"])
-    return res
+        cluster.stop()
 
 
 def _steps(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
