@@ -525,7 +525,10 @@ def _pg_target(args: argparse.Namespace) -> Iterator[Any]:
     if "pg" not in args.parts.split(",") or args.pg == "none":
         yield None
         return
-    if args.pg != "auto":
+    if args.pg != "auto":  # (its desks are enrolled once: one run on it)
+        if args.repeat > 1:
+            raise SystemExit("--repeat needs --pg auto: each run enrolls its fifty desks in "
+                             "a database of its own")
         yield lambda _k: (args.pg, None, lambda: pg_work.pg_reset(args.pg))
         return
     from sync_helpers import PgCluster
