@@ -26,6 +26,8 @@ Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--
    batches arrive at once, so the last answers can come no sooner than that, whatever
    the order (the floor a p95 target is to be read against). Each desk's batches are made
    as a desk makes them: UUIDv7 case ids, its own desk code, receipt numbers in sequence.
+   ``--server-steps``: the first run of each counts every ingest step's CPU inside the
+   server processes themselves, ms per batch (``bench/server_steps.py``).
 3. **The city morning's capacity** (``--parts city``, on ``--pg``): ``bench_city.py``'s
    morning — N desks each pushing the previous day's work and pulling, arriving as a real
    morning does — with its model's parameters, and for 1, 2 and 4 workers the largest N
@@ -71,6 +73,7 @@ sys.path.insert(0, str(ROOT / "tests" / "sync"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import pg_work  # noqa: E402
+import server_steps  # noqa: E402
 from sync_profile import Spy, child_of, report, spy_available, tree_cpu  # noqa: E402
 
 from sync import protocol as P  # noqa: E402
@@ -90,14 +93,22 @@ class Server:
 
     idle = False  # --profile-idle: the server's profiles sample waiting threads too
 
-    def __init__(self, db_url: str, workers: int = 1, profile: Path | None = None) -> None:
+    def __init__(self, db_url: str, workers: int = 1, profile: Path | None = None,
+                 steps: Path | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         from sync.district.cli import _migrate_once
 
         _migrate_once(db_url)  # schema first (sync and console), before the workers race
         env = dict(os.environ, DOORSTEP_DB=db_url, DOORSTEP_BENCH_DISCARD="1")
-        cmd = [sys.executable, "-m", "uvicorn", "--factory", "sync.district.app:app_from_env",
+        factory = "sync.district.app:app_from_env"
+        if steps is not None:  # --server-steps: the ingest's steps counted in each process
+            factory = "server_steps:app"
+            env["DOORSTEP_BENCH_STEPS"] = str(steps)
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(ROOT / "bench"), str(ROOT)] + ([env["PYTHONPATH"]]
+                                                    if env.get("PYTHONPATH") else []))
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", factory,
                "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
                "--workers", str(workers), "--ws", "none", "--lifespan", "off",
                "--loop", loop_for(workers)]  # as `doorstep-district serve` runs
@@ -270,7 +281,7 @@ def _case_row(p: dict[str, Any], now: str) -> dict[str, Any]:
 
 def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, template: Any,
                workers: int, profile: Path | None = None, db_pid: int | None = None,
-               on_start: Any = None) -> dict[str, Any]:
+               on_start: Any = None, steps: Path | None = None) -> dict[str, Any]:
     """``desks`` threads each posting ``batches_per_desk`` batches of ``batch`` cases
     (``profile``: the file for the server's py-spy profile; ``db_pid``: PostgreSQL's
     postmaster, whose CPU seconds are counted with the server's)."""
@@ -302,7 +313,9 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
                               "records": records}, ensure_ascii=False).encode()
             mine.append(gzip.compress(raw, 5, mtime=0))
         payloads.append(mine)
-    server = Server(db_url, workers, profile)
+    if steps is not None:
+        steps.mkdir(parents=True)
+    server = Server(db_url, workers, profile, steps)
     if on_start is not None:  # --db-work: zero PostgreSQL's statement counters
         on_start()
     latencies: list[float] = []
@@ -359,6 +372,7 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
     # a server process runs its Python on one core at a time (the GIL): ``workers`` of
     # them use at most that many; PostgreSQL's own work may take every core
     least = max(server_cpu / min(workers, cores), work / cores)
+    counted = server_steps.collect(steps, server_cpu) if steps is not None else None
     return {"db": db_url.split(":", 1)[0], "workers": workers, "desks": desks, "batch": batch,
             "cases": total, "held": held, "errors": len(errors),
             "first_error": errors[0] if errors else None, "seconds": round(wall, 2),
@@ -369,7 +383,8 @@ def many_desks(db_url: str, desks: int, batch: int, batches_per_desk: int, templ
             "db_cpu_s": round(db_cpu, 2) if db_cpu is not None else None,
             "desks_cpu_s": round(desks_cpu, 2),
             "cpu_s_per_1000_cases": round(work / total * 1000, 3),
-            "cores": cores, "least_seconds": round(least, 2)}
+            "cores": cores, "least_seconds": round(least, 2),
+            **({"server_steps": counted} if counted is not None else {})}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -414,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the database's own work per case in the 50-desk runs: rows and "
                          "index entries per table; on PostgreSQL (--pg auto) each "
                          "statement's time from pg_stat_statements (bench/pg_work.py)")
+    ap.add_argument("--server-steps", action="store_true",
+                    help="the first 50-desk run of each district counts the CPU of every "
+                         "ingest step inside its server processes (bench/server_steps.py)")
     ap.add_argument("--profile-idle", action="store_true",
                     help="the server's profiles sample waiting threads too (wall time: "
                          "waits on the database and on locks show in their stage)")
@@ -476,17 +494,23 @@ def _many(args: argparse.Namespace, parts: set[str], template: Any, tmp: Path,
         for k in range(max(1, args.repeat)):
             for db, workers in runs:
                 first = k == 0 and prof is not None
+                steps = (tmp / f"steps-{db}-{workers}w" if args.server_steps and k == 0
+                         else None)
                 if db == "sqlite":
                     url = f"sqlite:///{tmp / f'many-{workers}w-{k}.sqlite3'}"
                     res = many_desks(url, args.desks, args.batch, args.batches_per_desk,
                                      template, workers,
-                                     prof / f"many-sqlite-{workers}w.txt" if first else None)
+                                     prof / f"many-sqlite-{workers}w.txt" if first else None,
+                                     steps=steps)
                 else:
                     url, db_pid, reset = target(k)
                     res = many_desks(url, args.desks, args.batch, args.batches_per_desk,
                                      template, workers,
                                      prof / "many-postgres.txt" if first else None, db_pid,
-                                     reset if args.db_work and k == 0 else None)
+                                     reset if args.db_work and k == 0 else None, steps)
+                if steps is not None:
+                    print(server_steps.table(f"{db}, {workers} workers",
+                                             res["server_steps"]), file=sys.stderr)
                 if args.db_work and k == 0:
                     res["db_work"] = _db_work(url, args, stats=db != "sqlite"
                                               and args.pg == "auto")
