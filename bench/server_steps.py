@@ -6,7 +6,8 @@ process, the cores are shared with the other server process and with PostgreSQL)
 only the server itself can say how much. Run as the uvicorn app factory
 (``--factory server_steps:app``, ``bench/`` on ``PYTHONPATH``): in each server process it
 puts a timer on every step of :data:`ingest_steps.STEPS`, on the request body's JSON
-parse and on the authentication's read of the desk's row, and around the whole batch in
+parse, on the authentication's read of the desk's row, on the nonce and on each write
+transaction's commit, and around the whole batch in
 its worker thread (``_batch_answer``); each timer adds the thread's CPU seconds
 (``time.thread_time``). After each batch the process writes its sums to
 ``$DOORSTEP_BENCH_STEPS/<pid>.json``; :func:`collect` adds up the processes' files.
@@ -17,11 +18,13 @@ sums (:func:`table`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +33,11 @@ from ingest_steps import STEPS, _owner
 BATCH = "the batch in its worker thread (_batch_answer)"
 EXTRA = [("the request body's JSON parse", "sync.district.sync_api", "_parse_own_batch"),
          ("auth: the desk's row (event loop's thread pool)", "sync.district.desks:Desks",
-          "get")]
-REST = "the rest of the batch: batch id claim, results, answer JSON, commit"
+          "get"),
+         ("the request's nonce (in the batch's transaction)", "sync.district.desks:Desks",
+          "note_nonce")]
+COMMIT = "commit (and the WAL checkpoint's nudge)"
+REST = "the rest of the batch: batch id claim, results, answer JSON"
 OUTSIDE = "outside the batch's thread: event loop (HTTP, signature, answer), WAL checkpoints"
 
 
@@ -66,10 +72,29 @@ def app() -> Any:
 
     for name, where, attr in [*STEPS, *EXTRA]:
         timed(name, where, attr)
+    _time_commits(cpu, lock)
     timed(BATCH, "sync.district.sync_api", "_batch_answer", last=True)
     from sync.district.app import app_from_env
 
     return app_from_env()
+
+
+def _time_commits(cpu: dict[str, float], lock: threading.Lock) -> None:
+    """The commit of every write transaction (its ``with`` block's end), as
+    ``ingest_steps`` times it."""
+    from sync.district.database import Database
+
+    write = Database.write
+
+    @contextlib.contextmanager
+    def timed(db: Any, **k: Any) -> Iterator[Any]:
+        with write(db, **k) as conn:
+            yield conn
+            c = time.thread_time()
+        with lock:
+            cpu[COMMIT] += time.thread_time() - c
+
+    Database.write = timed  # type: ignore[method-assign,assignment]
 
 
 def collect(folder: Path, server_cpu: float) -> dict[str, Any]:
