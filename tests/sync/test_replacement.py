@@ -102,7 +102,7 @@ def test_replacement_desk_takes_over_open_work(district: District, make_desk: An
         # the resident rates the case the old laptop took (好差评 at the new desk)
         new.cases.rate(done_lately["uuid"], 5)
         rated = sync_desk(new)
-        assert rated["complete"] and rated["rejected"] == 0, rated
+        assert rated["complete"] and rated["accepted"] == 1 and rated["rejected"] == 0, rated
         assert sync_desk(new)["handover"] == 0  # once
         # stolen-laptop protections hold for what it received: encrypted at rest
         raw = b"".join(p.read_bytes() for p in (tmp_path / "new-laptop").rglob("*.sqlite3*"))
