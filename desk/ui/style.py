@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -286,4 +286,8 @@ def restyle(widget: QWidget, **props: object) -> None:
     st = widget.style()
     st.unpolish(widget)
     st.polish(widget)
+    # a QFrame (QLabel…) takes the rule's border and padding as its frame width on a
+    # StyleChange event, which polish() does not send: without it a banner got its
+    # colours but not its padding, its text touching the border
+    QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.StyleChange))
     widget.updateGeometry()

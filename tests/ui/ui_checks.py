@@ -79,6 +79,12 @@ def clipped(root: QWidget) -> list[str]:
             if inner.minimumSizeHint().width() > w.viewport().width() + 1:
                 out.append(f"{name(w)}: content needs {inner.minimumSizeHint().width()} px, "
                            f"has {w.viewport().width()}")
+        if isinstance(w, QLabel) and w.property("banner") and w.text():
+            # a banner's padding keeps its text off its border (lost once when a banner
+            # got its colours from restyle but not its padding: the text touched the edge)
+            inner = w.contentsRect()
+            if inner.left() < 4 or inner.top() < 2:
+                out.append(f"{name(w)}: banner text at its border ({inner.left()} px in)")
         if isinstance(w, QLabel) and w.text() and w.pixmap().isNull():
             if w.wordWrap():
                 need = w.heightForWidth(w.width())
