@@ -23,6 +23,7 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -68,11 +69,13 @@ def _owner(where: str) -> Any:
 
 
 class _Timers:
-    """CPU and wall seconds per step, summed over the run."""
+    """CPU and wall seconds per step, summed over the run (under ``lock``: the district's
+    threads add to them at once in ``server_steps``)."""
 
     def __init__(self) -> None:
         self.cpu: dict[str, float] = defaultdict(float)
         self.wall: dict[str, float] = defaultdict(float)
+        self.lock = threading.Lock()
         self._undo: list[tuple[Any, str, Any]] = []
 
     def wrap(self, name: str, where: str, attr: str) -> None:
@@ -85,8 +88,9 @@ class _Timers:
             try:
                 return fn(*a, **k)
             finally:
-                cpu[name] += time.thread_time() - c
-                wall[name] += time.perf_counter() - w
+                with self.lock:
+                    cpu[name] += time.thread_time() - c
+                    wall[name] += time.perf_counter() - w
 
         setattr(owner, attr, timed)
         self._undo.append((owner, attr, fn))
@@ -102,8 +106,9 @@ class _Timers:
             with write(db, **k) as conn:
                 yield conn
                 c, w = time.thread_time(), time.perf_counter()
-            cpu[COMMIT] += time.thread_time() - c
-            wall[COMMIT] += time.perf_counter() - w
+            with self.lock:
+                cpu[COMMIT] += time.thread_time() - c
+                wall[COMMIT] += time.perf_counter() - w
 
         Database.write = timed  # type: ignore[method-assign,assignment]
         self._undo.append((Database, "write", write))

@@ -7,8 +7,8 @@ only the server itself can say how much. Run as the uvicorn app factory
 (``--factory server_steps:app``, ``bench/`` on ``PYTHONPATH``): in each server process it
 puts a timer on every step of :data:`ingest_steps.STEPS`, on the request body's JSON
 parse, on the authentication's read of the desk's row, on the nonce and on each write
-transaction's commit, and around the whole batch in
-its worker thread (``_batch_answer``); each timer adds the thread's CPU seconds
+transaction's commit, and around the whole batch in its worker thread
+(``_batch_answer``): ``ingest_steps``' own timers, each adding the thread's CPU seconds
 (``time.thread_time``). After each batch the process writes its sums to
 ``$DOORSTEP_BENCH_STEPS/<pid>.json``; :func:`collect` adds up the processes' files.
 Whatever a process spends outside the batch's thread (the event loop: HTTP, the
@@ -18,17 +18,13 @@ sums (:func:`table`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import threading
-import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingest_steps import STEPS, _owner
+from ingest_steps import STEPS, _Timers
 
 BATCH = "the batch in its worker thread (_batch_answer)"
 EXTRA = [("the request body's JSON parse", "sync.district.sync_api", "_parse_own_batch"),
@@ -36,65 +32,39 @@ EXTRA = [("the request body's JSON parse", "sync.district.sync_api", "_parse_own
           "get"),
          ("the request's nonce (in the batch's transaction)", "sync.district.desks:Desks",
           "note_nonce")]
-COMMIT = "commit (and the WAL checkpoint's nudge)"
 REST = "the rest of the batch: batch id claim, results, answer JSON"
 OUTSIDE = "outside the batch's thread: event loop (HTTP, signature, answer), WAL checkpoints"
 
 
 def app() -> Any:
     """The district app (``sync.district.app.app_from_env``) with the timers on."""
+    import sync.district.sync_api as api
+
     out = Path(os.environ["DOORSTEP_BENCH_STEPS"])
-    cpu: dict[str, float] = defaultdict(float)
-    calls: dict[str, int] = defaultdict(int)
-    lock = threading.Lock()
+    timers = _Timers()
+    for name, where, attr in [*STEPS, *EXTRA, (BATCH, "sync.district.sync_api",
+                                               "_batch_answer")]:
+        timers.wrap(name, where, attr)
+    timers.wrap_commit()
+    answer = api._batch_answer
+    batches = 0
 
-    def dump() -> None:
-        tmp = out / f".{os.getpid()}.json"
-        tmp.write_text(json.dumps({"cpu": cpu, "calls": calls}), encoding="utf-8")
-        tmp.replace(out / f"{os.getpid()}.json")
+    def dumped(*a: Any, **k: Any) -> Any:  # after each batch, this process's sums
+        nonlocal batches
+        try:
+            return answer(*a, **k)
+        finally:
+            with timers.lock:  # (one thread writes the file at a time)
+                batches += 1
+                tmp = out / f".{os.getpid()}.json"
+                tmp.write_text(json.dumps({"cpu": timers.cpu, "batches": batches}),
+                               encoding="utf-8")
+                tmp.replace(out / f"{os.getpid()}.json")
 
-    def timed(name: str, where: str, attr: str, last: bool = False) -> None:
-        owner = _owner(where)
-        fn = getattr(owner, attr)
-
-        def wrapper(*a: Any, **k: Any) -> Any:
-            c = time.thread_time()
-            try:
-                return fn(*a, **k)
-            finally:
-                with lock:
-                    cpu[name] += time.thread_time() - c
-                    calls[name] += 1
-                    if last:
-                        dump()
-
-        setattr(owner, attr, wrapper)
-
-    for name, where, attr in [*STEPS, *EXTRA]:
-        timed(name, where, attr)
-    _time_commits(cpu, lock)
-    timed(BATCH, "sync.district.sync_api", "_batch_answer", last=True)
+    api._batch_answer = dumped
     from sync.district.app import app_from_env
 
     return app_from_env()
-
-
-def _time_commits(cpu: dict[str, float], lock: threading.Lock) -> None:
-    """The commit of every write transaction (its ``with`` block's end), as
-    ``ingest_steps`` times it."""
-    from sync.district.database import Database
-
-    write = Database.write
-
-    @contextlib.contextmanager
-    def timed(db: Any, **k: Any) -> Iterator[Any]:
-        with write(db, **k) as conn:
-            yield conn
-            c = time.thread_time()
-        with lock:
-            cpu[COMMIT] += time.thread_time() - c
-
-    Database.write = timed  # type: ignore[method-assign,assignment]
 
 
 def collect(folder: Path, server_cpu: float) -> dict[str, Any]:
@@ -105,7 +75,7 @@ def collect(folder: Path, server_cpu: float) -> dict[str, Any]:
         got = json.loads(f.read_text(encoding="utf-8"))
         for k, v in got["cpu"].items():
             cpu[k] += v
-        cpu["batches"] += got["calls"].get(BATCH, 0)
+        cpu["batches"] += got["batches"]
     n = int(cpu.pop("batches", 0))
     if not n:
         return {"batches": 0, "steps_ms": {}}
