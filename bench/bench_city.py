@@ -1,6 +1,8 @@
 """City-scale sync benchmark (issue 20): the pull at 1,000,000 changes, and a city's morning.
 
 Run: ``python bench/bench_city.py [--parts pull,morning] [--pg auto|URL] [flags]``
+(``--pg auto``: a temporary cluster made as a district's database is — ``--locale=C``,
+``fsync`` on — unless ``--pg-fsync off`` or ``--pg-locale``).
 
 1. **pull** — a PostgreSQL district holding ``--changes`` (1,000,000) changes for
    ``--pull-desks`` (1,400) desks, written straight into the ``changes`` table with COPY
@@ -239,6 +241,12 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--pg", default="auto",
                     help="auto (a temporary cluster) or the URL of a PostgreSQL server where "
                          "the bench may create its databases (one per part and trial)")
+    ap.add_argument("--pg-fsync", choices=("on", "off"), default="on",
+                    help="the temporary cluster's fsync (--pg auto): on, as a district runs "
+                         "(before stop 59 this benchmark's cluster ran with it off)")
+    ap.add_argument("--pg-locale", default="C",
+                    help="the temporary cluster's locale (initdb --locale), as the "
+                         "installer's README makes a district's database")
     ap.add_argument("--changes", type=int, default=1_000_000)
     ap.add_argument("--pull-desks", type=int, default=1400)
     ap.add_argument("--full-pages", type=int, default=50)
@@ -250,7 +258,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     cluster = None
     if args.pg == "auto":
-        cluster = PgCluster()
+        cluster = PgCluster(args.pg_fsync == "on", args.pg_locale)
         cluster.start()
     try:
         def db(name: str) -> str:
@@ -279,6 +287,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             pg_pid = (int((cluster.data / "postmaster.pid").read_text().split()[0])
                       if cluster is not None else None)
             out["morning"] = morning(args, db, pg_pid)
+            if cluster is not None:  # (a URL given: its settings are the server's own)
+                out["morning"].update(pg_fsync=args.pg_fsync, pg_locale=args.pg_locale)
     finally:
         if cluster is not None:
             cluster.stop()

@@ -32,7 +32,8 @@ Run: ``python bench/bench_sync.py [--cases 10000] [--desks 50] [--batch 500] [--
    morning — N desks each pushing the previous day's work and pulling, arriving as a real
    morning does — with its model's parameters, and for 1, 2 and 4 workers the largest N
    whose p95 sync round is ≤ 5 s with nothing failed, and the server's CPU seconds per
-   1,000 cases (``--city "FLAGS"``: more of ``bench_city.py``'s flags, e.g. ``--budget 60``).
+   1,000 cases (``--city "FLAGS"``: more of ``bench_city.py``'s flags, e.g. ``--budget 60``),
+   on a temporary cluster with this run's ``--pg-fsync`` and ``--pg-locale``.
 4. **The ingest's steps** (``--parts steps``, not run by default): one desk's batches through
    ``storage.ingest.batch`` in this process with every step timed, CPU and wall ms per
    batch, on SQLite and (``--pg``) PostgreSQL (``bench/ingest_steps.py``).
@@ -468,7 +469,8 @@ def main(argv: list[str] | None = None) -> int:
 
             import bench_city
             out["city_morning"] = bench_city.run(
-                ["--parts", "morning", "--pg", args.pg, *shlex.split(args.city)])["morning"]
+                ["--parts", "morning", "--pg", args.pg, "--pg-fsync", args.pg_fsync,
+                 "--pg-locale", args.pg_locale, *shlex.split(args.city)])["morning"]
         if "steps" in parts:  # the ingest's steps, timed in this process (ingest_steps.py)
             out.update(_steps(args, tmp))
     print(json.dumps(out, ensure_ascii=False, indent=2))
