@@ -71,6 +71,10 @@ class ProactivePage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         self.table.verticalHeader().hide()
+        # each row as tall as its wrapped reason at the width the column has now: rows sized
+        # once, when the list is read before the page is first laid out, kept the height of
+        # a reason wrapped in a 100 px column (one resident filled the list)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         head.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
@@ -128,7 +132,6 @@ class ProactivePage(QWidget):
                 if col == 4:
                     cell.setToolTip(str(text))
                 self.table.setItem(row, col, cell)
-        self.table.resizeRowsToContents()
         counts = self.ctx.store.proactive.proactive_counts()
         n = sum(counts.values())
         self.summary.setText(tr("待服务 {n} 人（{where}）。选中一位居民，再点下面的结果；结果在下次同步时"

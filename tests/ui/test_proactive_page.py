@@ -17,7 +17,7 @@ import pytest
 from answers import Answers
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from ui_checks import clipped, contrast_problems
+from ui_checks import clipped, contrast_problems, unfitted_rows
 
 from forms.ids import id_check_digit, mask_id
 
@@ -159,6 +159,8 @@ def test_the_list_fits_and_reads_at_1366x768(qtbot: Any, win: Any, desk: Any, la
     where = ("normal", "elder", "high-contrast")[int(large) + 2 * int(high)]
     SHOTS.mkdir(parents=True, exist_ok=True)
     win.grab().save(str(SHOTS / f"list-{where}.png"))
+    # every resident's row as tall as its reason, the first time the list is shown
+    assert unfitted_rows(page.table) == []
     win.go_home()
     win.grab().save(str(SHOTS / f"home-{where}.png"))
     assert clipped(win.home) == []

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QTableView,
     QTextEdit,
     QWidget,
 )
@@ -79,6 +80,8 @@ def clipped(root: QWidget) -> list[str]:
             if inner.minimumSizeHint().width() > w.viewport().width() + 1:
                 out.append(f"{name(w)}: content needs {inner.minimumSizeHint().width()} px, "
                            f"has {w.viewport().width()}")
+        if isinstance(w, QTableView) and w.wordWrap():  # its rows as tall as their text
+            out += unfitted_rows(w)
         if isinstance(w, QLabel) and w.property("banner") and w.text():
             # a banner's padding keeps its text off its border (lost once when a banner
             # got its colours from restyle but not its padding: the text touched the edge)
@@ -115,6 +118,22 @@ def clipped(root: QWidget) -> list[str]:
                 out.append(f"{name(w)} placeholder needs {need} px, has {room}")
     return out
 
+
+
+def unfitted_rows(view: QTableView) -> list[str]:
+    """Each row of ``view`` not as tall as its wrapped text needs at the columns' widths it
+    has now: shorter cuts the text, taller hides the rows below (a list whose rows were
+    sized before its page was laid out showed one resident in the whole list)."""
+    out = []
+    for r in range(view.model().rowCount()):
+        if view.isRowHidden(r):
+            continue
+        # (Qt sizes a row to its cells or its header section, whichever is taller)
+        need = max(view.sizeHintForRow(r), view.verticalHeader().sectionSizeHint(r))
+        have = view.rowHeight(r)
+        if have < need - 1 or have > need + 4:
+            out.append(f"{name(view)} row {r}: {have} px high, its text needs {need}")
+    return out
 
 # -- walking the window ---
 
