@@ -35,6 +35,7 @@ from desk.ui.text import (
     rating_label,
     status_label,
     tr,
+    whole,
 )
 from sync.reasons import for_worker
 
@@ -235,7 +236,8 @@ class CaseDetailPage(QWidget):
         shown = flagged or notes
         self.duplicates.setText("<br>".join(
             ("<b>" + tr("重复申请（区级待核实）") + "</b>：" if n["state"] == "flagged"
-             else "<b>" + tr("区级已核实非重复") + "</b>：") + esc(n["note"]) for n in shown))
+             else "<b>" + tr("区级已核实非重复") + "</b>：") + whole(esc(n["note"]))
+            for n in shown))
         restyle(self.duplicates, banner="warning" if flagged else "info")
         self.duplicates.setVisible(bool(shown))
 

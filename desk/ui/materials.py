@@ -33,7 +33,7 @@ from desk.core.cases import default_defer_days
 from desk.ui.capture import CaptureDialog, ImageSource, Runner, default_source
 from desk.ui.catalog_text import material_name
 from desk.ui.style import restyle
-from desk.ui.text import esc, material_form_label, tr
+from desk.ui.text import esc, material_form_label, tr, whole
 from forms.engine import Result, all_materials, material_visible
 from forms.model import Item, Material
 from forms.workdays import add_working_days
@@ -314,7 +314,7 @@ class MaterialsPanel(QFrame):
         for o in offers:
             text = tr("{name} · {n} 页 · {day} 拍摄（受理编号 {no}）").format(
                 name=material_name(self.item, o["material"]), n=o["pages"],
-                day=str(o["captured_at"])[:10], no=o["receipt_no"])
+                day=str(o["captured_at"])[:10], no=whole(o["receipt_no"]))
             if o.get("valid_to"):  # issue 23: offered only within validity; until when
                 text += tr(" · 有效期至 {day}").format(day=o["valid_to"])
             tick = MaterialCheck(text)

@@ -51,7 +51,7 @@ from desk.ui.matter_words import (
 )
 from desk.ui.services import Services
 from desk.ui.style import restyle
-from desk.ui.text import esc, tr
+from desk.ui.text import esc, tr, whole
 from forms.matters import SATISFACTION
 
 if TYPE_CHECKING:
@@ -296,7 +296,7 @@ class MatterDetailPage(QWidget):
             (tr("答复方式"), answer_label(m.get("answer_by"))),
         ]
         if m.get("from_receipt_no"):
-            rows.append((tr("来源案件"), m["from_receipt_no"]))
+            rows.append((tr("来源案件"), whole(m["from_receipt_no"])))
         if m.get("district_status"):
             rows.append((tr("区级状态"), district_matter_label(m["district_status"])))
         if m.get("district_department"):

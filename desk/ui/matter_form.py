@@ -40,7 +40,7 @@ from desk.ui.flow import scroll_page, shrinkable
 from desk.ui.matter_words import answer_label, due_words, matter_problem_text, urgency_label
 from desk.ui.services import Services
 from desk.ui.style import restyle
-from desk.ui.text import esc, tr
+from desk.ui.text import esc, tr, whole
 from forms.calendar import WorkCalendar
 from forms.matters import ANSWER_BY, CANNOT_DO, URGENCIES, MatterConfig, due_at
 
@@ -251,7 +251,8 @@ class MatterFormPage(QWidget):
             self.title.setText(tr("登记办不成事"))
             self.banner.setText(tr("来自案件 <b>{no}</b>（{item}）：案件被要求补正或不予办理，"
                                    "转为“办不成事”诉求，上报区级协调。").format(
-                no=esc(from_case.get("receipt_no")), item=esc(from_case.get("item_name"))))
+                no=whole(esc(from_case.get("receipt_no"))),
+                item=esc(from_case.get("item_name"))))
             restyle(self.banner, banner="warning")
             self.banner.show()
             # the resident of the case (the worker may clear them: anonymous is allowed)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desk.core.errors import DeskError
 from desk.ui.services import Services
-from desk.ui.text import esc, rating_label, tr
+from desk.ui.text import esc, rating_label, tr, whole
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class RatingPage(QWidget):
         """Ask for a rating of ``case`` (read-only if it already has one)."""
         self.case = case
         self.subtitle.setText(tr("{item} · 受理编号 {no}").format(
-            item=case.get("item_name", ""), no=case.get("receipt_no", "")))
+            item=case.get("item_name", ""), no=whole(case.get("receipt_no", ""))))
         self.reason.clear()
         self.group.setExclusive(False)
         for b in self.buttons.values():

@@ -15,7 +15,7 @@ from desk.ui.preview import Room, ahead, preview_pages, receipts_module
 from desk.ui.print_dialog import DocumentPanel
 from desk.ui.services import Services
 from desk.ui.style import paper, restyle
-from desk.ui.text import esc, tr
+from desk.ui.text import esc, tr, whole
 
 if TYPE_CHECKING:
     from desk.core.app import DeskContext
@@ -101,7 +101,7 @@ class ReceiptPage(QWidget):
         status = case.get("status", "")
         self.title.setText(doc_title(status) if not fresh else tr("已保存"))
         mats = json.loads(case.get("materials_json") or "{}")
-        no = esc(case.get("receipt_no"))
+        no = whole(esc(case.get("receipt_no")))
         if status == "correction":
             missing = [m["name"] for m in mats.get("missing", []) if m.get("required")]
             kind = "warning"

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from desk.core.residents import ResidentService, ResidentView
 from desk.ui.services import Services
 from desk.ui.style import restyle
-from desk.ui.text import tr
+from desk.ui.text import tr, whole
 from forms.ids import mask_id, mask_phone
 
 
@@ -202,7 +202,7 @@ class ResidentPage(QWidget):
         dups = [c for c in view.cases if c.get("duplicate")]
         if dups:
             self.table.resizeColumnToContents(3)  # the state with its 重复申请 mark, whole
-        self.duplicates.setText("\n".join(f"{c['receipt_no']}：{c['duplicate']}"
+        self.duplicates.setText("\n".join(whole(f"{c['receipt_no']}：{c['duplicate']}")
                                            for c in dups))
         restyle(self.duplicates, banner="warning")
         self.duplicates.setVisible(bool(dups))

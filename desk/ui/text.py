@@ -7,9 +7,14 @@ collects every literal passed to ``tr(...)``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
+
+# a receipt number, desk code or item code (HY-QL01-20261208-0001, HY-QL01, MZ-GLJT)
+_CODE = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{2,})+")
+WORD_JOINER = "\u2060"  # no line break here (Unicode's WJ: invisible, no width)
 
 
 def tr(text: str) -> str:
@@ -22,6 +27,14 @@ def esc(value: Any) -> str:
     import html  # (not at import: the lock screen paints before it is needed)
 
     return html.escape("" if value is None else str(value))
+
+
+def whole(text: str) -> str:
+    """``text`` with every code in it kept on one line where a label wraps it: Qt breaks
+    a line after a hyphen, and "HY-" at the end of one line with "YH02-20261201-0003" on
+    the next is hard to read out to a resident. A word joiner after each of a code's
+    hyphens (works in plain and rich text; apply after :func:`esc`)."""
+    return _CODE.sub(lambda m: m.group(0).replace("-", "-" + WORD_JOINER), text)
 
 
 def status_label(code: str | None) -> str:

@@ -10,6 +10,8 @@ import pytest
 from answers import Answers
 from PySide6.QtCore import Qt
 
+from desk.ui.text import WORD_JOINER
+
 
 @pytest.fixture
 def services(qtbot: Any, desk: Any) -> Iterator[Any]:
@@ -137,7 +139,7 @@ def test_the_receipt_page_shows_a_case_and_asks_by_signal(qtbot: Any, services: 
     page = ReceiptPage(services)
     qtbot.addWidget(page)
     page.show_case(case, fresh=True)
-    assert case["receipt_no"] in page.banner.text()
+    assert case["receipt_no"] in page.banner.text().replace(WORD_JOINER, "")
     with qtbot.waitSignal(page.ratingRequested, timeout=5000) as rate:
         page.rate_button.click()
     assert rate.args[0]["uuid"] == case["uuid"]

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QRect, Qt
+from ui_checks import split_codes
+
+from desk.ui.text import WORD_JOINER
 
 
 def _fill_example(win: Any, code: str) -> None:
@@ -232,7 +235,8 @@ def test_duplicate_note_on_the_case_the_cases_list_and_the_resident(
     detail = win.page("detail")
     qtbot.waitUntil(lambda: detail.duplicates.isVisible(), timeout=20_000)
     assert "重复申请（区级待核实）" in detail.duplicates.text()
-    assert "HY-YH02-20261201-0003" in detail.duplicates.text()
+    # (each code's hyphens joined to what follows: never split across lines)
+    assert "HY-YH02-20261201-0003" in detail.duplicates.text().replace(WORD_JOINER, "")
     qtbot.waitUntil(lambda: "区级重复申请提示" in detail.history.toPlainText(), timeout=20_000)
     win.show_case(other["uuid"])  # another case: no note
     qtbot.waitUntil(lambda: detail.case is not None and detail.case["uuid"] == other["uuid"],
@@ -260,6 +264,9 @@ def test_duplicate_note_on_the_case_the_cases_list_and_the_resident(
     win.resize(1366, 768)
     qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
     assert win.grab().save(str(shots / "resident-duplicate-1366x768.png"))
+    # the earlier case's receipt number read out whole: not "HY-" on one line and
+    # "YH02-20261201-0003" on the next
+    assert page.duplicates.isVisible() and split_codes(page.duplicates) == []
 
     # cleared by the district: the flag goes, the finding stays as information
     _pulled_duplicate(ctx, case, "cleared", seq=2)

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from desk.core.errors import StoreError
+from desk.ui.text import WORD_JOINER
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -90,7 +91,7 @@ def test_low_income_case_with_household_members(qtbot: Any, win: Any, driver: An
     assert data["residence"]["compound"] == "二印小区"
     assert case["promised_date"]
     receipt = win.page("receipt")
-    assert case["receipt_no"] in receipt.banner.text()
+    assert case["receipt_no"] in receipt.banner.text().replace(WORD_JOINER, "")
 
 
 def test_elderly_allowance_deferred_materials(qtbot: Any, win: Any, driver: Any) -> None:

@@ -90,6 +90,7 @@ def clipped(root: QWidget) -> list[str]:
                 out.append(f"{name(w)}: banner text at its border ({inner.left()} px in)")
         if isinstance(w, QLabel) and w.text() and w.pixmap().isNull():
             if w.wordWrap():
+                out += split_codes(w)
                 need = w.heightForWidth(w.width())
                 if need > w.height() + 1:
                     out.append(f"{name(w)} needs {need} px high, has {w.height()}")
@@ -118,6 +119,36 @@ def clipped(root: QWidget) -> list[str]:
                 out.append(f"{name(w)} placeholder needs {need} px, has {room}")
     return out
 
+
+def split_codes(label: QLabel) -> list[str]:
+    """Each code (receipt number, desk or item code) a wrapping label breaks at one of its
+    hyphens at the width it has: "HY-" ending one line and "YH02-20261201-0003" starting
+    the next is hard to read out to a resident. The label's text laid out as QLabel lays
+    it out (a document without margin, at its contents' width)."""
+    doc = QTextDocument()
+    doc.setDocumentMargin(0)
+    doc.setDefaultFont(label.font())
+    rich = label.textFormat() == Qt.TextFormat.RichText or (
+        label.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(label.text()))
+    if rich:
+        doc.setHtml(label.text())
+    else:
+        doc.setPlainText(label.text())
+    doc.setTextWidth(label.contentsRect().width() - 2 * label.margin()
+                     - max(label.indent(), 0))
+    doc.size()  # (the document lays itself out when first asked)
+    out = []
+    block = doc.begin()
+    while block.isValid():
+        lay, text = block.layout(), block.text()
+        for i in range(lay.lineCount() - 1):
+            line = lay.lineAt(i)
+            end = line.textStart() + line.textLength()
+            if text[:end].rstrip().endswith("-") and text[end:end + 1].isalnum():
+                start = text.rfind(" ", 0, end) + 1
+                out.append(f"{name(label)} breaks {text[start:end + 8]!r} at a hyphen")
+        block = block.next()
+    return out
 
 
 def unfitted_rows(view: QTableView) -> list[str]:
