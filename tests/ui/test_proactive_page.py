@@ -161,6 +161,19 @@ def test_the_list_fits_and_reads_at_1366x768(qtbot: Any, win: Any, desk: Any, la
     win.grab().save(str(SHOTS / f"list-{where}.png"))
     # every resident's row as tall as its reason, the first time the list is shown
     assert unfitted_rows(page.table) == []
+    # where the keyboard is: the chosen row and the list's border, in the mode's focus
+    # colour — no frame round the row's first cell (it looked like a raised button)
+    page.table.setFocus()
+    qtbot.waitUntil(page.table.hasFocus)
+    page.table.selectRow(0)
+    cell = page.table.visualRect(page.table.model().index(0, 0))
+    img = page.table.viewport().grab().toImage()
+    # (the frame was drawn inside the cell's padding, round its text)
+    seen = {img.pixelColor(x, y).name() for x in range(cell.left() + 2, cell.right() - 2)
+            for y in range(cell.top() + 1, cell.top() + 7)}
+    assert len(seen) == 1, seen
+    frame = page.table.grab().toImage().pixelColor(0, page.table.height() // 2).name()
+    assert frame == ("#ffff00" if high else "#1f5fbf")
     win.go_home()
     win.grab().save(str(SHOTS / f"home-{where}.png"))
     assert clipped(win.home) == []
