@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,20 +25,24 @@ NAMES = ["王桂兰", "李建国", "张秀英", "赵德明", "刘秀珍", "陈�
          "周淑芬", "吴建军", "徐丽华", "孙德胜", "胡玉兰", "朱明", "高秀云", "林海"]
 
 
+def _run_events(ms: int) -> None:
+    """Qt's event loop for ``ms`` milliseconds (events handled as they come, no sleep)."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
 def wait(app: QApplication, cond: Callable[[], bool], timeout: float = 10.0) -> None:
     end = time.monotonic() + timeout
     while not cond() and time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
+        _run_events(10)
     for _ in range(5):
         app.processEvents()
 
 
 def settle(app: QApplication, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.02)
+    _run_events(int(seconds * 1000))
+    app.processEvents()
 
 
 def seed(ctx: Any) -> None:
