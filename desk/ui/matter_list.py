@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desk.core import clock
 from desk.core.matters import due_horizon, public_matter
+from desk.ui.cells import WrappedCells
 from desk.ui.matter_words import (
     place_text,
     resident_text,
@@ -97,10 +98,15 @@ class MattersPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
+        # the resident and the place share what the other columns leave, wrapping onto more
+        # lines when they need them (in 长辈 mode at 1366 px the place had shrunk to "…" and
+        # 状态 had scrolled out of sight): see _share; a row as tall as its text
+        self.table.setWordWrap(True)
+        self.table.setItemDelegate(WrappedCells(self.table))
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         head_view = self.table.horizontalHeader()
         head_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        head_view.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.viewport().installEventFilter(self)
         self.table.setAccessibleName(tr("民情诉求列表"))
         self.table.cellActivated.connect(self._open)
         self.table.cellDoubleClicked.connect(self._open)
@@ -166,8 +172,9 @@ class MattersPage(QWidget):
                 if c == 6 and state == "overdue" and not why:
                     item.setData(Qt.ItemDataRole.AccessibleTextRole, tr("超时：") + str(text))
                 self.table.setItem(r, c, item)
-        for c in (0, 1, 2, 4, 5, 6):
+        for c in (0, 1, 4, 5, 6):
             self.table.resizeColumnToContents(c)
+        self._share()
         view = str(self.view.currentData())
         if view == "today":
             due = sum(m["why"] == "overdue_or_due" for m in rows)
@@ -178,6 +185,40 @@ class MattersPage(QWidget):
                                                          r=revisits))
         else:
             self.summary.setText(tr("共 {n} 件").format(n=len(rows)))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._share()
+        return super().eventFilter(watched, event)
+
+    def _share(self) -> None:
+        """The resident's column's width: its text on one line when the place's fits beside
+        it; otherwise a share of the room in proportion to the two texts, never narrower than
+        its longest word (an ID number is not broken, it would be cut); the place takes the
+        rest."""
+        t = self.table
+        if t.rowCount() == 0:
+            return
+        fixed = sum(t.columnWidth(c) for c in (0, 1, 4, 5, 6))
+        room = t.viewport().width() - fixed
+        need = {c: max(t.sizeHintForColumn(c), t.horizontalHeader().sectionSizeHint(c))
+                for c in (2, 3)}
+        fm = t.fontMetrics()
+        texts = [t.item(r, 2).text() for r in range(t.rowCount()) if t.item(r, 2) is not None]
+        pad = need[2] - max(map(fm.horizontalAdvance, texts))  # the cell's padding
+        if need[2] + need[3] <= room:
+            width = need[2]
+        else:
+            word = max(fm.horizontalAdvance(w) for text in texts for w in text.split())
+            width = max(word + pad, room * need[2] // (need[2] + need[3]))
+        # the place at least six characters wide: where even that leaves no room (长辈 mode
+        # on a 1024 px screen) the list scrolls sideways rather than stacking the place one
+        # character a line
+        place = max(room - width, min(need[3], fm.horizontalAdvance("汉阳花园小区") + pad))
+        if (t.columnWidth(2), t.columnWidth(3)) != (width, place):
+            t.setColumnWidth(2, width)
+            t.setColumnWidth(3, place)
+            t.resizeRowsToContents()
 
     def _open(self, row: int, _col: int) -> None:
         cell = self.table.item(row, 0)

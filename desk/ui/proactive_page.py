@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desk.core.errors import DeskError, ValidationFailed
 from desk.core.proactive import prefill
+from desk.ui.cells import WrappedCells
 from desk.ui.services import Services
 from desk.ui.text import tr
 
@@ -70,6 +71,7 @@ class ProactivePage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
+        self.table.setItemDelegate(WrappedCells(self.table))
         self.table.verticalHeader().hide()
         # each row as tall as its wrapped reason at the width the column has now: rows sized
         # once, when the list is read before the page is first laid out, kept the height of

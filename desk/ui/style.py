@@ -36,6 +36,11 @@ def resource(*parts: str) -> Path:
     return core_resource(*parts)
 
 
+# a table cell's padding left and right, in pixels (base.qss's @CELLPAD@; desk.ui.cells
+# sizes wrapped cells by it)
+CELL_PAD_X = 8
+
+
 class Metrics:
     """Sizes in pixels for one mode (a plain class: the lock screen paints before
     ``dataclasses`` is imported)."""
@@ -56,7 +61,7 @@ class Metrics:
             "FONT": f, "FONT_S": max(13, f - 2), "FONT_L": f + 4, "FONT_XL": f + 10,
             "TARGET": t, "BTN": t - 8, "INPUT": t - 12, "SEARCH": t + 8, "BOX": f + 5,
             "RAIL": 96 if f < 18 else 124, "SCROLL": 14 if f < 18 else 20,
-            "RATE_H": t * 2, "CHIP_R": (t - 8) // 2,
+            "RATE_H": t * 2, "CHIP_R": (t - 8) // 2, "CELLPAD": CELL_PAD_X,
         }
 
 

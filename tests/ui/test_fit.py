@@ -5,6 +5,9 @@ window bigger than the screen's available area fails the test."""
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,9 @@ from ui_checks import clipped, pages, seed, settle
 SCREENS = {"1366x768": QRect(0, 0, 1366, 728), "1024x640": QRect(0, 0, 1024, 600)}
 # the window manager's title bar and frame on top of the window's client area
 FRAME_H = 32
+# DOORSTEP_FIT_SHOTS=DIR: every page as the test sees it, DIR/SCREEN-MODE/NN-PAGE.png (to look
+# at, as tests/ui/screenshots.py; these walk the 诉求 screens too)
+FIT_SHOTS = os.environ.get("DOORSTEP_FIT_SHOTS")
 OFFSCREEN_DIALOG = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
@@ -48,8 +54,13 @@ def test_every_page_fits(qtbot: Any, desk: Any, mode: str, screen: str,
     qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
     problems: list[str] = []
     try:
-        for where in pages(win, qtbot, cases):
+        for n, where in enumerate(pages(win, qtbot, cases)):
             settle(app)
+            if FIT_SHOTS:
+                slug = re.sub(r"[^\w]+", "-", where)
+                shot = Path(FIT_SHOTS) / f"{screen}-{mode}" / f"{n:02d}-{slug}.png"
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                assert win.grab().save(str(shot))
             problems += [f"{where}: {p}" for p in clipped(win)]
             # the layout can give every control its minimum within the window
             need = win.centralWidget().minimumSizeHint()

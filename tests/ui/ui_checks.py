@@ -16,6 +16,8 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextLayout,
+    QTextOption,
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QStyle,
     QTableView,
     QTextEdit,
     QWidget,
@@ -164,6 +167,42 @@ def unfitted_rows(view: QTableView) -> list[str]:
         have = view.rowHeight(r)
         if have < need - 1 or have > need + 4:
             out.append(f"{name(view)} row {r}: {have} px high, its text needs {need}")
+        out += _cut_cells(view, r)
+    return out
+
+
+def _cut_cells(view: QTableView, r: int) -> list[str]:
+    """Each cell of row ``r`` whose text, wrapped as it is painted (inside the cell's
+    padding), needs more lines than the row holds, or has a word wider than the cell:
+    either is painted cut to "…". Worked out apart from Qt's row sizing, which had wrapped
+    at the whole column's width and so gave some rows a line fewer than they paint."""
+    from desk.ui.style import CELL_PAD_X
+
+    out = []
+    fm = view.fontMetrics()
+    margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    for c in range(view.model().columnCount()):
+        if view.isColumnHidden(c):
+            continue
+        text = str(view.model().index(r, c).data() or "")
+        width = view.columnWidth(c) - 2 * CELL_PAD_X - 2 * margin
+        if not text or width <= 0:
+            continue
+        lay = QTextLayout(text, view.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)
+        lay.setTextOption(option)
+        lay.beginLayout()
+        lines, widest = 0, 0.0
+        while (line := lay.createLine()).isValid():
+            line.setLineWidth(width)
+            lines += 1
+            widest = max(widest, line.naturalTextWidth())
+        lay.endLayout()
+        room = (view.rowHeight(r) - 8) // fm.lineSpacing()  # (the cell's 4 px top and bottom)
+        if lines > max(room, 1) or widest > width + 1:
+            out.append(f"{name(view)} row {r} column {c}: {text!r} needs {lines} lines of "
+                       f"{width} px, the row holds {room}")
     return out
 
 # -- walking the window ---
