@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desk.core import clock
 from desk.core.matters import due_horizon, public_matter
-from desk.ui.cells import WrappedCells
+from desk.ui.cells import WrappedCells, filling
 from desk.ui.matter_words import (
     place_text,
     resident_text,
@@ -153,25 +153,26 @@ class MattersPage(QWidget):
         self.loaded_once = True
         now = clock.now()
         self.rows = rows
-        self.table.setRowCount(len(rows))
-        for r, m in enumerate(rows):
-            shown = public_matter(m, now)
-            state = shown.get("sla_state")
-            why = {"answer": tr("区级已答复，待转告居民"), "revisit": tr("已转告，待区级回访")}.get(
-                m["why"], "")
-            status = why or status_words(m)
-            if state in ("due_soon", "overdue") and not why:
-                status += " · " + sla_label(state)
-            category = m["category"] + (f" · {m['subcategory']}" if m.get("subcategory") else "")
-            cells = (m["matter_no"], category, resident_text(m.get("resident_json")),
-                     place_text(m.get("place_json")) or "—", m["owner"],
-                     short_time(m.get("district_due_at") or m["due_at"]), status)
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(str(text))
-                item.setData(Qt.ItemDataRole.UserRole, m["uuid"])
-                if c == 6 and state == "overdue" and not why:
-                    item.setData(Qt.ItemDataRole.AccessibleTextRole, tr("超时：") + str(text))
-                self.table.setItem(r, c, item)
+        with filling(self.table):
+            self.table.setRowCount(len(rows))
+            for r, m in enumerate(rows):
+                shown = public_matter(m, now)
+                state = shown.get("sla_state")
+                why = {"answer": tr("区级已答复，待转告居民"), "revisit": tr("已转告，待区级回访")}.get(
+                    m["why"], "")
+                status = why or status_words(m)
+                if state in ("due_soon", "overdue") and not why:
+                    status += " · " + sla_label(state)
+                category = m["category"] + (f" · {m['subcategory']}" if m.get("subcategory") else "")
+                cells = (m["matter_no"], category, resident_text(m.get("resident_json")),
+                         place_text(m.get("place_json")) or "—", m["owner"],
+                         short_time(m.get("district_due_at") or m["due_at"]), status)
+                for c, text in enumerate(cells):
+                    item = QTableWidgetItem(str(text))
+                    item.setData(Qt.ItemDataRole.UserRole, m["uuid"])
+                    if c == 6 and state == "overdue" and not why:
+                        item.setData(Qt.ItemDataRole.AccessibleTextRole, tr("超时：") + str(text))
+                    self.table.setItem(r, c, item)
         for c in (0, 1, 4, 5, 6):
             self.table.resizeColumnToContents(c)
         self._share()
@@ -218,7 +219,6 @@ class MattersPage(QWidget):
         if (t.columnWidth(2), t.columnWidth(3)) != (width, place):
             t.setColumnWidth(2, width)
             t.setColumnWidth(3, place)
-            t.resizeRowsToContents()
 
     def _open(self, row: int, _col: int) -> None:
         cell = self.table.item(row, 0)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from desk.core.errors import DeskError, ValidationFailed
 from desk.core.proactive import prefill
-from desk.ui.cells import WrappedCells
+from desk.ui.cells import WrappedCells, filling
 from desk.ui.services import Services
 from desk.ui.text import tr
 
@@ -126,16 +126,17 @@ class ProactivePage(QWidget):
         """Read the list again (after a sync or an answer)."""
         self.entries = self.ctx.store.proactive.proactive_list(
             include_done=self.show_done.isChecked())
-        self.table.setRowCount(len(self.entries))
-        for row, e in enumerate(self.entries):
-            cells = (e["building"], e.get("name", ""), e.get("id_masked", ""),
-                     e.get("item_name") or e.get("item_code", ""), e.get("reason", ""),
-                     e.get("due", ""), self._result_words(e))
-            for col, text in enumerate(cells):
-                cell = QTableWidgetItem(str(text))
-                if col == 4:
-                    cell.setToolTip(str(text))
-                self.table.setItem(row, col, cell)
+        with filling(self.table):
+            self.table.setRowCount(len(self.entries))
+            for row, e in enumerate(self.entries):
+                cells = (e["building"], e.get("name", ""), e.get("id_masked", ""),
+                         e.get("item_name") or e.get("item_code", ""), e.get("reason", ""),
+                         e.get("due", ""), self._result_words(e))
+                for col, text in enumerate(cells):
+                    cell = QTableWidgetItem(str(text))
+                    if col == 4:
+                        cell.setToolTip(str(text))
+                    self.table.setItem(row, col, cell)
         counts = self.ctx.store.proactive.proactive_counts()
         n = sum(counts.values())
         self.summary.setText(tr("待服务 {n} 人（{where}）。选中一位居民，再点下面的结果；结果在下次同步时"

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from sync_helpers import District, enroll
+from ui_checks import CountingCells, unfitted_rows
 
 from desk.core.matters import MatterService
 from desk.ui.text import WORD_JOINER
@@ -309,3 +311,30 @@ def test_the_wheel_over_the_forms_drop_downs_scrolls_instead_of_choosing(
         assert combo.currentIndex() == chosen, combo.accessibleName()
         assert not combo.hasFocus()
         assert bar.value() > 0  # the page scrolled instead
+
+
+def test_a_long_list_refills_measuring_each_cell_a_few_times(qtbot: Any, win: Any) -> None:
+    """The list's resident and place wrap onto more lines: with its rows sized to their
+    contents as each cell arrived, every cell measured the whole list again (refilling 100
+    matters took 5 s, 500 two minutes; bench/bench_desk_lists.py has the times)."""
+    svc = MatterService(win.ctx.store)
+    for i in range(80):
+        svc.record({"category": "投诉", "subcategory": "漏水", "description": "楼上漏水",
+                    "resident": {"name": "欧阳建国", "phone": "13812345678",
+                                 "id_number": "420105194501010017"},
+                    "place": {"compound": "汉阳花园小区", "building": str(i), "unit": "2",
+                              "room": "1502"}}, win.ctx.actor())
+    win.go_matters()
+    listing = win.matters.screens.list_page
+    listing.view.setCurrentIndex(listing.view.findData("all"))
+    qtbot.waitUntil(lambda: len(listing.uuids()) == 80 and not win.tasks.busy, timeout=20_000)
+    counting = CountingCells(listing.table)
+    listing.table.setItemDelegate(counting)
+    listing.table.doItemsLayout()  # laid out, as the list is when it is read again
+    QGuiApplication.processEvents()
+    counting.calls = 0
+    listing.reload()
+    qtbot.waitUntil(lambda: not win.tasks.busy and counting.calls > 0, timeout=20_000)
+    cells = 80 * listing.table.columnCount()
+    assert counting.calls < 10 * cells, (counting.calls, cells)
+    assert unfitted_rows(listing.table) == []

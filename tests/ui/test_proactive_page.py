@@ -17,7 +17,7 @@ import pytest
 from answers import Answers
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from ui_checks import clipped, contrast_problems, unfitted_rows
+from ui_checks import CountingCells, clipped, contrast_problems, unfitted_rows
 
 from forms.ids import id_check_digit, mask_id
 
@@ -36,7 +36,7 @@ PEOPLE = [("王桂兰", ident("19461101", 1), "七里一村12栋502", "七里一
           ("张秀英", ident("19461120", 3), "七里二村3栋201", "七里二村")]
 
 
-def pulled(desk: Any) -> None:
+def pulled(desk: Any, people: list[tuple[str, str, str, str]] = PEOPLE) -> None:
     """The list as a sync stores it: one ``proactive`` change per resident."""
     due = (date.today() + timedelta(days=40)).isoformat()
     changes = [{"seq": 100 + i, "kind": "proactive", "case_uuid": None, "status": "listed",
@@ -48,7 +48,7 @@ def pulled(desk: Any) -> None:
                               "compound": compound, "due": due, "no_signature": True,
                               "reason": "下月起年满80周岁，尚未领取高龄津贴（免申即享：核对身份和"
                                         "发放账户即可）"}}
-               for i, (name, number, address, compound) in enumerate(PEOPLE)]
+               for i, (name, number, address, compound) in enumerate(people)]
     desk.store.sync.apply_changes(changes, "102")
 
 
@@ -183,3 +183,26 @@ def test_the_list_fits_and_reads_at_1366x768(qtbot: Any, win: Any, desk: Any, la
     win.go_proactive()
     assert clipped(page) == []
     assert contrast_problems(page, f"proactive {where}") == []
+
+
+def test_a_long_list_reloads_measuring_each_cell_a_few_times(qtbot: Any, win: Any,
+                                                             desk: Any) -> None:
+    """Each answer reloads the list: with its columns and rows sized to their contents as
+    each cell arrived, every cell measured the whole list again — 300 residents took 30 to
+    75 s to reload (bench/bench_desk_lists.py has the times)."""
+    many = [(f"居民{i}", ident(f"1946{1 + i % 12:02d}01", i % 100), f"七里一村{i % 30}栋502",
+             "七里一村") for i in range(120)]
+    pulled(desk, many)
+    win.go_proactive()
+    page = win.proactive.page
+    qtbot.waitUntil(lambda: page.isVisible() and page.table.rowCount() == 120)
+    counting = CountingCells(page.table)
+    page.table.setItemDelegate(counting)
+    page.table.doItemsLayout()  # laid out, as the list is when the worker answers
+    QGuiApplication.processEvents()
+    counting.calls = 0
+    page.reload()
+    qtbot.waitUntil(lambda: page.table.rowCount() == 120)
+    cells = 120 * page.table.columnCount()
+    assert counting.calls < 10 * cells, (counting.calls, cells)
+    assert unfitted_rows(page.table) == []

@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.ui.cells import WrappedCells
+
 
 def shown(w: QWidget, root: QWidget) -> bool:
     """Visible in ``root`` (itself and every parent up to it shown, non-zero size)."""
@@ -169,6 +171,16 @@ def unfitted_rows(view: QTableView) -> list[str]:
             out.append(f"{name(view)} row {r}: {have} px high, its text needs {need}")
         out += _cut_cells(view, r)
     return out
+
+
+class CountingCells(WrappedCells):
+    """A wrapped table's cells, counting how often they are measured."""
+
+    calls = 0
+
+    def sizeHint(self, option: Any, index: Any) -> Any:
+        self.calls += 1
+        return super().sizeHint(option, index)
 
 
 def _cut_cells(view: QTableView, r: int) -> list[str]:
