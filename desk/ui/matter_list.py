@@ -198,10 +198,13 @@ class MattersPage(QWidget):
         its longest word (an ID number is not broken, it would be cut); the place takes the
         rest."""
         t = self.table
-        if t.rowCount() == 0:
-            return
         fixed = sum(t.columnWidth(c) for c in (0, 1, 4, 5, 6))
         room = t.viewport().width() - fixed
+        if t.rowCount() == 0:  # the headings alone, the place's taking the rest
+            head = t.horizontalHeader()
+            t.setColumnWidth(2, head.sectionSizeHint(2))
+            t.setColumnWidth(3, max(room - head.sectionSizeHint(2), head.sectionSizeHint(3)))
+            return
         need = {c: max(t.sizeHintForColumn(c), t.horizontalHeader().sectionSizeHint(c))
                 for c in (2, 3)}
         fm = t.fontMetrics()
