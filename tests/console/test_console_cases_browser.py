@@ -151,4 +151,22 @@ def test_case_list_and_decisions_in_a_browser(server: ConsoleServer, make_desk: 
         p.goto(base + path)
         shot(p, f"21a-phone-{name}")
         _no_page_scroll(p)
+    # the case list's filters beyond 搜索 and 状态 fold behind 更多筛选 while none is set
+    # (eleven of them had filled two screens before the first case)
+    p.goto(base + "/console/cases")
+    assert p.locator("select[name=status]").is_visible()
+    assert not p.locator("select[name=item]").is_visible()
+    cases_top = p.locator("table.cases").bounding_box()
+    assert cases_top is not None and cases_top["y"] < 844, cases_top
+    toggle = p.get_by_role("button", name="更多筛选（10 项）")
+    toggle.click()
+    assert p.locator("select[name=item]").is_visible()
+    assert p.evaluate("document.activeElement.name") == "item"
+    shot(p, "21a-phone-cases-more")
+    p.locator("select[name=item]").select_option("MZ-GLJT")
+    with p.expect_navigation():
+        p.get_by_role("button", name="筛选").click()
+    # a filter set: every filter shows, and no button to fold them
+    assert p.locator("select[name=item]").is_visible()
+    assert p.get_by_role("button", name="更多筛选（10 项）").count() == 0
     phone.close()

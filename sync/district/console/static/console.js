@@ -131,3 +131,28 @@
     btn.textContent = open ? "收起" : "菜单";
   });
 })();
+
+// On a phone the case list's filters after 搜索 and 状态 fold behind 更多筛选 while none of
+// them is set: eleven filters had filled two screens before the first case. Without this
+// script, or with one of them set, every filter shows.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.filters[data-more]");
+  if (!form || form.getAttribute("data-more") !== "0" || !window.matchMedia ||
+      !window.matchMedia("(max-width: 640px)").matches) return;
+  var more = form.querySelectorAll("label.more");
+  if (!more.length) return;
+  form.classList.add("folded");
+  var btn = document.createElement("button");
+  btn.type = "button";
+  btn.className = "more-toggle";
+  btn.setAttribute("aria-expanded", "false");
+  btn.textContent = "更多筛选（" + more.length + " 项）";
+  btn.addEventListener("click", function () {
+    form.classList.remove("folded");
+    btn.remove();
+    var first = more[0].querySelector("select, input");
+    if (first) first.focus();
+  });
+  form.querySelector(".buttons").insertBefore(btn, form.querySelector(".buttons").firstChild);
+})();
