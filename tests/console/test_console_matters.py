@@ -79,10 +79,16 @@ def _post(w: Web, path: str, data: dict[str, str]) -> httpx.Response:
 def test_the_queue_filters_sorts_and_shows_due_soon_and_overdue(
         ms: ConsoleServer, desk: Any, web: Any) -> None:
     leak, noise, ask = record(desk, LEAK, NOISE, ASK)
+    w = web("reviewer")
+    # the cards in alarm colours only with something in them (超时 0 had been red)
+    calm = w.get("/console/matters").text
+    assert '<li class=""><a href="/console/matters?sla=overdue">' in calm
+    assert '<li class=""><a href="/console/matters?sla=due_soon">' in calm
     set_due(ms, leak["uuid"], -3)  # 超时
     set_due(ms, noise["uuid"], 5, warn_hours=-1)  # 即将超时
-    w = web("reviewer")
     page = w.get("/console/matters").text
+    assert '<li class="alarm"><a href="/console/matters?sla=overdue">' in page
+    assert '<li class="warn"><a href="/console/matters?sla=due_soon">' in page
     for m in (leak, noise, ask):
         assert m["matter_no"] in page
     # the default order: the most urgent deadline first
