@@ -37,6 +37,22 @@ SLA_UNITS = ("hours", "days", "workdays")
 CANNOT_DO = "办不成事"  # the category a 办不成事 matter (from a case) is filed under
 UNIT_LABELS = {"hours": "小时", "days": "天", "workdays": "个工作日"}
 SLA_STATES = ("normal", "due_soon", "overdue")  # 正常 / 即将超时 / 超时
+# a matter's place: its parts in order, and the word each number is read with
+PLACE_KEYS = ("compound", "building", "unit", "room", "place")
+PLACE_SUFFIX = {"building": "栋", "unit": "单元", "room": "室"}
+
+
+def place_words(place: Mapping[str, Any]) -> str:
+    """小区 3栋 2单元 502室, or the free-text place: as the desk's 受理单 prints it and the
+    district's console shows it (a bare "七里一村 12 2 301" left the reader to guess which
+    number is which)."""
+    bits = []
+    for key in PLACE_KEYS:
+        value = str(place.get(key) or "").strip()
+        if value:
+            suffix = PLACE_SUFFIX.get(key, "")
+            bits.append(value if not suffix or value.endswith(suffix) else value + suffix)
+    return " ".join(bits)
 
 
 class MatterConfigError(ValueError):

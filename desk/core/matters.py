@@ -43,6 +43,7 @@ from forms.ids import (
 from forms.matters import (
     ANSWER_BY,
     CANNOT_DO,
+    PLACE_KEYS,
     SATISFACTION,
     URGENCIES,
     MatterConfig,
@@ -53,7 +54,6 @@ from forms.matters import (
     sla_state,
 )
 
-PLACE_KEYS = ("compound", "building", "unit", "room", "place")
 RESIDENT_KEYS = ("name", "phone", "id_number")
 KNOWN_KEYS = frozenset(("category", "subcategory", "urgency", "description", "resident",
                         "place", "answer_by", "from_case"))

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from desk.core import clock
-from desk.core.receipts.matter_slip import place_words
 from desk.ui.problems import problem_text
 from desk.ui.text import esc, tr
 from forms.engine import Problem
 from forms.ids import mask_id, mask_phone
+from forms.matters import place_words
 
 
 def urgency_label(code: str | None) -> str:

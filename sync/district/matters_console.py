@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from forms.matters import place_words
 from sync import protocol as P
 from sync.district.errors import Refused
 from sync.district.matters_store import OPEN_STATUSES, current_config
@@ -307,8 +308,7 @@ def order(st: Any, uuid: str, *, scope: str | None = None, now: datetime | None 
     payload = json.loads(body) if body else {}
     place = _json_obj(payload.get("place_json"))
     resident = _json_obj(payload.get("resident_json"))
-    out["place"] = " ".join(str(place[k]) for k in ("compound", "building", "unit", "room",
-                                                     "place") if place.get(k))
+    out["place"] = place_words(place)
     out["compound"] = str(place.get("compound") or "")
     out["resident"] = {"name": _mask_name(str(resident.get("name") or "")),
                        "phone": _mask_phone(str(resident.get("phone") or "")),

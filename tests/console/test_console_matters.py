@@ -121,7 +121,7 @@ def test_the_whole_flow_with_errors_beside_the_control_and_the_timeline(
     clerk, dept, other = web("reviewer"), web("wuye"), web("huanbao")
     page = clerk.get(f"/console/matters/{u}").text
     assert "王*英" in page and "138****4567" in page and "13871234567" not in page
-    assert "七里一村 12 2 301" in page
+    assert "七里一村 12栋 2单元 301室" in page  # each number with its word
     # 派单
     r = _post(clerk, f"/console/matters/{u}/dispatch", {"department": "不存在的部门"})
     assert r.status_code == 422 and 'id="dispatch-department-error"' in r.text

@@ -24,7 +24,7 @@ from desk.core.receipts.verify import (
     verification_code,
 )
 from forms.ids import mask_id, mask_phone
-from forms.matters import SATISFACTION
+from forms.matters import SATISFACTION, place_words
 from forms.printing.specs import FORMATS
 
 if TYPE_CHECKING:
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 TITLE = "民情诉求受理单"
 ANSWER_WORDS = {"phone": "电话答复", "in_person": "当面答复", "none": "无需答复"}
-PLACE_KEYS = ("compound", "building", "unit", "room", "place")
-PLACE_SUFFIX = {"building": "栋", "unit": "单元", "room": "室"}
 BRIEF_CHARS = 240  # what was said, in brief: the slip is not the ledger
 
 
@@ -45,17 +43,6 @@ def cn_time(iso: str | None) -> str:
     t = datetime.fromisoformat(str(iso))
     return Bi(f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}",
               f"{t:%Y-%m-%d %H:%M}")
-
-
-def place_words(place: dict[str, Any]) -> str:
-    """小区 3栋 2单元 502室, or the free-text place."""
-    bits = []
-    for key in PLACE_KEYS:
-        value = str(place.get(key) or "").strip()
-        if value:
-            suffix = PLACE_SUFFIX.get(key, "")
-            bits.append(value if not suffix or value.endswith(suffix) else value + suffix)
-    return " ".join(bits)
 
 
 def resident_rows(resident: dict[str, Any]) -> list[tuple[str, str] | tuple[str, str, bool]]:
