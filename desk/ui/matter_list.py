@@ -208,12 +208,14 @@ class MattersPage(QWidget):
         need = {c: max(t.sizeHintForColumn(c), t.horizontalHeader().sectionSizeHint(c))
                 for c in (2, 3)}
         fm = t.fontMetrics()
-        texts = [t.item(r, 2).text() for r in range(t.rowCount()) if t.item(r, 2) is not None]
-        pad = need[2] - max(map(fm.horizontalAdvance, texts))  # the cell's padding
+        cells = (t.item(r, 2) for r in range(t.rowCount()))
+        texts = [cell.text() for cell in cells if cell is not None]
+        pad = need[2] - max(map(fm.horizontalAdvance, texts), default=0)  # the cell's padding
         if need[2] + need[3] <= room:
             width = need[2]
         else:
-            word = max(fm.horizontalAdvance(w) for text in texts for w in text.split())
+            word = max((fm.horizontalAdvance(w) for text in texts for w in text.split()),
+                       default=0)
             width = max(word + pad, room * need[2] // (need[2] + need[3]))
         # the place at least six characters wide: where even that leaves no room (长辈 mode
         # on a 1024 px screen) the list scrolls sideways rather than stacking the place one
